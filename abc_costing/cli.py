@@ -1,0 +1,311 @@
+"""The ``abc-costing`` command.
+
+Human tables by default, ``--json`` for machines (numbers unrounded). Exit
+status: 0 on success, 1 when a model has problems or cannot be compared, 2 on
+a usage mistake. Problems go to standard error, each naming the file, the
+line, the element and what is wrong; a user's mistake never prints a traceback.
+
+Examples
+--------
+>>> main(["validate", "process_models/contract_approval/as_is.yaml"])
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from abc_costing import __version__
+from abc_costing.compare import CompareError, Comparison, compare_models
+from abc_costing.engine import CostResult, cost_model
+from abc_costing.formats import load_library, read_model
+from abc_costing.model import ProcessModel
+from abc_costing.portfolio import Portfolio, build_portfolio
+from abc_costing.problems import Problem, has_errors
+from abc_costing.reports.tables import format_money
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+DEFAULT_LIBRARY = "process_models"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    out = _console(sys.stdout)
+    err = _console(sys.stderr)
+    try:
+        return args.run(args, out, err)
+    except BrokenPipeError:  # `abc-costing cost x | head`
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+def _console(stream: Any) -> Console:
+    # Off a terminal rich assumes 80 columns and wraps Cyrillic names; give it room.
+    width = None if stream.isatty() else 200
+    return Console(file=stream, width=width, soft_wrap=False, highlight=False)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="abc-costing",
+        description="Activity-based costing of process models (abc-costing/1 YAML files).",
+    )
+    parser.add_argument("--version", action="version", version=f"abc-costing {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check model files; list every problem")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate.add_argument("--json", action="store_true", help="problems as JSON")
+    validate.set_defaults(run=_run_validate)
+
+    cost = commands.add_parser("cost", help="exact cost of one instance and one year")
+    cost.add_argument("file", type=Path, metavar="FILE")
+    cost.add_argument("--json", action="store_true", help="the full result as JSON")
+    cost.set_defaults(run=_run_cost)
+
+    compare = commands.add_parser("compare", help="what a candidate variant saves")
+    compare.add_argument("baseline", type=Path, metavar="BASELINE")
+    compare.add_argument("candidate", type=Path, metavar="CANDIDATE")
+    compare.add_argument("--json", action="store_true", help="the full comparison as JSON")
+    compare.set_defaults(run=_run_compare)
+
+    portfolio = commands.add_parser("portfolio", help="every model under a folder in one table")
+    portfolio.add_argument("directory", nargs="?", type=Path, default=Path(DEFAULT_LIBRARY),
+                           metavar="DIR", help=f"default: {DEFAULT_LIBRARY}/")
+    portfolio.add_argument("--json", action="store_true", help="the table as JSON")
+    portfolio.set_defaults(run=_run_portfolio)
+
+    tour = commands.add_parser("tour", help="a walk through the shipped process library")
+    tour.add_argument("directory", nargs="?", type=Path, default=Path(DEFAULT_LIBRARY),
+                      metavar="DIR")
+    tour.set_defaults(run=_run_tour)
+    return parser
+
+
+# --- commands -------------------------------------------------------------------
+
+
+def _report_problems(problems: list[Problem], err: Console) -> None:
+    for problem in problems:
+        style = "yellow" if problem.severity == "warning" else "red"
+        err.print(str(problem), style=style, markup=False)
+
+
+def _load(path: Path, err: Console) -> ProcessModel | None:
+    model, problems = read_model(path)
+    _report_problems(problems, err)
+    return model
+
+
+def _print_json(document: Any, out: Console) -> None:
+    # Straight to the file: rich would re-wrap long lines.
+    out.file.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def _run_validate(args: argparse.Namespace, out: Console, err: Console) -> int:
+    all_problems: list[Problem] = []
+    for path in args.files:
+        model, problems = read_model(path)
+        all_problems.extend(problems)
+        if not args.json and model is not None:
+            warnings = f" ({len(problems)} warnings)" if problems else ""
+            out.print(f"{path}: valid{warnings}", markup=False)
+    if args.json:
+        _print_json([{"file": p.file, "line": p.line, "element": p.element,
+                      "severity": p.severity, "message": p.message} for p in all_problems], out)
+    else:
+        _report_problems(all_problems, err)
+    return EXIT_PROBLEMS if has_errors(all_problems) else EXIT_OK
+
+
+def _run_cost(args: argparse.Namespace, out: Console, err: Console) -> int:
+    model = _load(args.file, err)
+    if model is None:
+        return EXIT_PROBLEMS
+    result = cost_model(model)
+    if args.json:
+        _print_json(result.as_dict(), out)
+    else:
+        _print_cost(result, out)
+    return EXIT_OK
+
+
+def _run_compare(args: argparse.Namespace, out: Console, err: Console) -> int:
+    baseline, candidate = _load(args.baseline, err), _load(args.candidate, err)
+    if baseline is None or candidate is None:
+        return EXIT_PROBLEMS
+    try:
+        comparison = compare_models(baseline, candidate)
+    except CompareError as error:
+        err.print(f"{args.baseline} vs {args.candidate}: {error}", style="red", markup=False)
+        return EXIT_PROBLEMS
+    if args.json:
+        _print_json(comparison.as_dict(), out)
+    else:
+        _print_comparison(comparison, out)
+    return EXIT_OK
+
+
+def _run_portfolio(args: argparse.Namespace, out: Console, err: Console) -> int:
+    models, problems = load_library(args.directory)
+    _report_problems(problems, err)
+    portfolio = build_portfolio(models)
+    if args.json:
+        _print_json(portfolio.as_dict(), out)
+    else:
+        _print_portfolio(portfolio, out)
+    return EXIT_PROBLEMS if has_errors(problems) else EXIT_OK
+
+
+def _run_tour(args: argparse.Namespace, out: Console, err: Console) -> int:
+    models, problems = load_library(args.directory)
+    _report_problems(problems, err)
+    if not models:
+        return EXIT_PROBLEMS
+    portfolio = build_portfolio(models)
+    out.rule("1. The portfolio: every process variant in the library")
+    _print_portfolio(portfolio, out)
+    paths = {(m.process, m.variant): (p, m) for p, m in models}
+    first = portfolio.processes()[0]
+    best = portfolio.best_variant(first)
+    base_key = (first, "as_is") if (first, "as_is") in paths else (first, best.variant)
+    base_path, base_model = paths[base_key]
+    out.rule(f"2. Where the money goes: abc-costing cost {base_path}")
+    _print_cost(portfolio.results[base_key], out)
+    if best.variant != base_key[1]:
+        best_path, best_model = paths[(first, best.variant)]
+        out.rule(f"3. What the redesign saves: abc-costing compare {base_path} {best_path}")
+        _print_comparison(compare_models(base_model, best_model), out)
+    out.print("\nNext: abc-costing cost FILE --json, abc-costing compare A B, "
+              "abc-costing validate FILE (see README.md).")
+    return EXIT_PROBLEMS if has_errors(problems) else EXIT_OK
+
+
+# --- human tables -----------------------------------------------------------------
+
+
+def _money(amount: float | None, currency: str) -> str:
+    return "—" if amount is None else format_money(amount, currency)
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}".replace(",", " ")
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def _table(title: str, columns: list[str], *, text_columns: int = 2) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i < text_columns else "right",
+                         overflow="fold")
+    return table
+
+
+def _print_cost(result: CostResult, out: Console) -> None:
+    cur = result.currency
+    heading = f"{result.title or result.process} — {result.process}/{result.variant}"
+    out.print(heading, style="bold", markup=False)
+    out.print(f"Cost per instance: {_money(result.cost_per_instance, cur)} {cur}", markup=False)
+    if result.cost_per_year is not None:
+        out.print(f"Cost per year:     {_money(result.cost_per_year, cur)} {cur} "
+                  f"({_number(result.volume_per_year, 0)} instances)", markup=False)
+    out.print(f"Labour per instance: {_number(result.labor_minutes_per_instance, 1)} min",
+              markup=False)
+
+    activities = _table("By activity", ["Activity", "Name", "Executions",
+                                        f"Per execution, {cur}", f"Per instance, {cur}", "Share",
+                                        "Value"])
+    for a in result.activities:
+        activities.add_row(a.id, a.name, _number(a.expected_executions, 3),
+                           _money(a.cost_per_execution, cur), _money(a.cost_per_instance, cur),
+                           _percent(a.share), a.value)
+    activities.add_row("total", "", "", "", _money(result.cost_per_instance, cur), "100.0%", "",
+                       style="bold")
+    out.print(activities)
+
+    resources = _table("By resource", ["Resource", "Name", "Minutes per instance",
+                                       "Uses per instance", f"Per instance, {cur}", "Share"])
+    for r in result.resources:
+        resources.add_row(r.id, r.name, _number(r.minutes_per_instance, 1),
+                          _number(r.uses_per_instance, 3), _money(r.cost_per_instance, cur),
+                          _percent(r.share))
+    if result.other_cost_per_instance:
+        total = result.cost_per_instance
+        resources.add_row("(other)", "other costs", "", "",
+                          _money(result.other_cost_per_instance, cur),
+                          _percent(result.other_cost_per_instance / total if total else 0.0))
+    out.print(resources)
+
+    values = _table("By value class", ["Value class", f"Per instance, {cur}", "Share"],
+                    text_columns=1)
+    for value, amount in result.by_value.items():
+        share = amount / result.cost_per_instance if result.cost_per_instance else 0.0
+        values.add_row(value, _money(amount, cur), _percent(share))
+    out.print(values)
+
+    ends = ", ".join(f"{e}: {_percent(p)}" for e, p in result.end_probabilities.items())
+    out.print(f"Ends: {ends}", markup=False)
+
+
+def _print_comparison(comparison: Comparison, out: Console) -> None:
+    base, cand = comparison.baseline, comparison.candidate
+    cur = base.currency
+    out.print(f"{base.title or base.process}: {base.variant} → {cand.variant}", style="bold",
+              markup=False)
+    out.print(f"Cost per instance: {_money(base.cost_per_instance, cur)} → "
+              f"{_money(cand.cost_per_instance, cur)} {cur}", markup=False)
+    out.print(f"Saving per instance: {_money(comparison.saving_per_instance, cur)} {cur} "
+              f"({_percent(comparison.saving_share)})", markup=False)
+    if comparison.saving_per_year is not None:
+        out.print(f"Saving per year:     {_money(comparison.saving_per_year, cur)} {cur}",
+                  markup=False)
+    table = _table("By activity", ["Activity", "Name", "Status", f"Baseline, {cur}",
+                                   f"Candidate, {cur}", f"Delta, {cur}"])
+    for a in comparison.activities:
+        table.add_row(a.id, a.name, a.status, _money(a.baseline_cost_per_instance, cur),
+                      _money(a.candidate_cost_per_instance, cur), _money(a.delta, cur))
+    out.print(table)
+    resources = _table("By resource", ["Resource", "Name", "Baseline min", "Candidate min",
+                                       f"Baseline, {cur}", f"Candidate, {cur}", f"Delta, {cur}"])
+    for r in comparison.resources:
+        resources.add_row(r.id, r.name, _number(r.baseline_minutes_per_instance, 1),
+                          _number(r.candidate_minutes_per_instance, 1),
+                          _money(r.baseline_cost_per_instance, cur),
+                          _money(r.candidate_cost_per_instance, cur), _money(r.delta, cur))
+    out.print(resources)
+    values = _table("By value class", ["Value class", f"Baseline, {cur}",
+                                       f"Candidate, {cur}", f"Delta, {cur}"], text_columns=1)
+    for v in comparison.by_value:
+        values.add_row(v.value, _money(v.baseline_cost_per_instance, cur),
+                       _money(v.candidate_cost_per_instance, cur), _money(v.delta, cur))
+    out.print(values)
+
+
+def _print_portfolio(portfolio: Portfolio, out: Console) -> None:
+    table = _table("Portfolio", ["Process", "Variant", "Title", "Cost per instance",
+                                 "Instances/year", "Cost per year", "Saving per year vs as_is",
+                                 "Currency"], text_columns=3)
+    for row in portfolio.rows:
+        cur = row.currency
+        table.add_row(row.process, row.variant + (" ★" if row.is_best else ""), row.title or "",
+                      _money(row.cost_per_instance, cur), _number(row.volume_per_year, 0),
+                      _money(row.cost_per_year, cur), _money(row.saving_per_year_vs_as_is, cur),
+                      cur)
+    out.print(table)
+    out.print("★ cheapest variant per instance of its process", markup=False)

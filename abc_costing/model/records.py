@@ -1,0 +1,371 @@
+"""The records of an ``abc-costing/1`` process model.
+
+Every record is an immutable, validated pydantic model. Field-level rules
+(types, signs, ranges) live here; rules that look across records (unknown ids,
+routing, parallel blocks) live in :mod:`abc_costing.validation`.
+
+New optional fields may be added to any record without breaking existing files;
+unknown fields are rejected, so a misspelt ``labour:`` never silently costs 0.
+
+Examples
+--------
+>>> d = Duration.model_validate({"triangular": [10, 20, 60]})
+>>> d.mean_minutes
+30.0
+>>> Duration.model_validate(45).mean_minutes
+45.0
+>>> r = Resource.validate_python({"kind": "labor", "cost_per_month": 330000,
+...                               "capacity_hours_per_month": 110})
+>>> r.rate_per_minute
+50.0
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from babel.numbers import list_currencies
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+__all__ = [
+    "FORMAT",
+    "Duration",
+    "LaborResource",
+    "PerUseResource",
+    "Resource",
+    "Activity",
+    "Gateway",
+    "Event",
+    "Flow",
+    "ProcessModel",
+    "VALUE_CLASSES",
+]
+
+FORMAT = "abc-costing/1"
+VALUE_CLASSES = ("value_adding", "business", "waste")
+
+NonNegative = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, strict=True, allow_inf_nan=False)]
+Probability = Annotated[float, Field(ge=0, le=1, strict=True, allow_inf_nan=False)]
+# Slugs name files and URLs; \w is Unicode-aware, so "согласование" is a valid slug.
+Slug = Annotated[str, Field(pattern=r"^\w[\w-]*$", max_length=100)]
+Text = Annotated[str, Field(max_length=1000)]
+
+_CURRENCIES = frozenset(list_currencies())
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _number(value: Any, what: str) -> float:
+    # bool is an int in Python; "true" minutes is a typo, not 1 minute.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{what} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{what} must not be negative, got {value!r}")
+    return float(value)
+
+
+_DISTRIBUTION_ARITY = {"triangular": 3, "pert": 3, "uniform": 2}
+
+
+class Duration(_Record):
+    """A duration in minutes: a fixed number or a distribution.
+
+    In a file it is written as ``45``, ``{triangular: [min, mode, max]}``,
+    ``{pert: [min, mode, max]}``, ``{uniform: [min, max]}`` or
+    ``{lognormal: {mean: m, sd: s}}``. The exact engine uses the mean; the
+    simulation samples the distribution.
+
+    Attributes:
+      distribution: ``fixed``, ``triangular``, ``pert``, ``uniform`` or ``lognormal``.
+      parameters: the numbers as written (for ``lognormal``: mean, sd).
+
+    >>> Duration.model_validate({"pert": [10, 20, 60]}).mean_minutes
+    25.0
+    >>> Duration.model_validate({"uniform": [10, 20]}).model_dump()
+    {'uniform': [10.0, 20.0]}
+    """
+
+    distribution: Literal["fixed", "triangular", "pert", "uniform", "lognormal"]
+    parameters: tuple[float, ...]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_file_form(cls, data: Any) -> Any:
+        if isinstance(data, dict) and set(data) == {"distribution", "parameters"}:
+            return data
+        if not isinstance(data, dict):
+            return {"distribution": "fixed", "parameters": (_number(data, "duration"),)}
+        if len(data) != 1:
+            raise ValueError(
+                "a duration is a number or one of {triangular: [min, mode, max]}, "
+                "{pert: [min, mode, max]}, {uniform: [min, max]}, "
+                f"{{lognormal: {{mean: m, sd: s}}}}; got {dict(data)!r}"
+            )
+        (name, args), = data.items()
+        if name == "lognormal":
+            if not isinstance(args, dict) or set(args) != {"mean", "sd"}:
+                raise ValueError(f"lognormal needs {{mean: m, sd: s}}, got {args!r}")
+            mean, sd = _number(args["mean"], "lognormal mean"), _number(args["sd"], "lognormal sd")
+            if mean == 0 and sd > 0:
+                raise ValueError("lognormal mean must be positive when sd is positive")
+            return {"distribution": "lognormal", "parameters": (mean, sd)}
+        if name not in _DISTRIBUTION_ARITY:
+            raise ValueError(
+                f"unknown distribution {name!r}; use triangular, pert, uniform or lognormal"
+            )
+        arity = _DISTRIBUTION_ARITY[name]
+        if not isinstance(args, list | tuple) or len(args) != arity:
+            shape = "[min, mode, max]" if arity == 3 else "[min, max]"
+            raise ValueError(f"{name} needs {shape}, got {args!r}")
+        values = tuple(_number(v, f"{name} parameter") for v in args)
+        if list(values) != sorted(values):
+            shape = "min <= mode <= max" if arity == 3 else "min <= max"
+            raise ValueError(f"{name} needs {shape}, got {list(values)!r}")
+        return {"distribution": name, "parameters": values}
+
+    @property
+    def mean_minutes(self) -> float:
+        """The expected value of the duration, in minutes."""
+        p = self.parameters
+        if self.distribution == "fixed":
+            return p[0]
+        if self.distribution == "triangular":
+            return (p[0] + p[1] + p[2]) / 3.0
+        if self.distribution == "pert":
+            return (p[0] + 4.0 * p[1] + p[2]) / 6.0
+        if self.distribution == "uniform":
+            return (p[0] + p[1]) / 2.0
+        return p[0]  # lognormal is written by its mean
+
+    @model_serializer
+    def _to_file_form(self) -> Any:
+        if self.distribution == "fixed":
+            return self.parameters[0]
+        if self.distribution == "lognormal":
+            return {"lognormal": {"mean": self.parameters[0], "sd": self.parameters[1]}}
+        return {self.distribution: list(self.parameters)}
+
+
+ZERO_MINUTES = Duration.model_validate(0)
+
+
+class LaborResource(_Record):
+    """People (a role) paid by time.
+
+    Give either ``rate_per_hour`` or, for time-driven ABC, ``cost_per_month``
+    with ``capacity_hours_per_month`` (practical capacity): the rate is then
+    cost / capacity.
+
+    Attributes:
+      kind: always ``labor``.
+      name: display name (optional).
+      rate_per_hour: money per hour of work.
+      cost_per_month: fully loaded monthly cost of the role (time-driven ABC).
+      capacity_hours_per_month: practical hours per month the cost buys.
+    """
+
+    kind: Literal["labor"]
+    name: Text | None = None
+    rate_per_hour: NonNegative | None = None
+    cost_per_month: NonNegative | None = None
+    capacity_hours_per_month: Positive | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_a_rate(self) -> LaborResource:
+        by_month = self.cost_per_month is not None or self.capacity_hours_per_month is not None
+        if self.rate_per_hour is not None and by_month:
+            raise ValueError(
+                "give either rate_per_hour or cost_per_month with capacity_hours_per_month, not both"
+            )
+        if self.rate_per_hour is None:
+            if self.cost_per_month is None or self.capacity_hours_per_month is None:
+                raise ValueError(
+                    "a labor resource needs rate_per_hour, or cost_per_month together "
+                    "with capacity_hours_per_month"
+                )
+        return self
+
+    @property
+    def rate_per_minute(self) -> float:
+        """Money per minute of this resource's time."""
+        if self.rate_per_hour is not None:
+            return self.rate_per_hour / 60.0
+        assert self.cost_per_month is not None and self.capacity_hours_per_month is not None
+        return self.cost_per_month / (self.capacity_hours_per_month * 60.0)
+
+
+class PerUseResource(_Record):
+    """A resource paid per use: a courier trip, a signature, a licence seat.
+
+    Attributes:
+      kind: always ``per_use``.
+      name: display name (optional).
+      cost_per_use: money per unit used.
+    """
+
+    kind: Literal["per_use"]
+    name: Text | None = None
+    cost_per_use: NonNegative
+
+
+Resource = TypeAdapter(
+    Annotated[LaborResource | PerUseResource, Field(discriminator="kind")]
+)
+
+
+class Activity(_Record):
+    """A task, with what one execution of it costs.
+
+    Attributes:
+      name: display name (optional; the id is shown otherwise).
+      labor: minutes of work per execution, per labor resource id.
+      uses: units per execution, per per_use resource id.
+      other_cost: money per execution not tied to a resource (materials, fees).
+      wait: elapsed minutes with no labour (waiting for the client); no cost.
+      value: ``value_adding``, ``business`` or ``waste``.
+    """
+
+    name: Text | None = None
+    labor: dict[str, Duration] = Field(default_factory=dict)
+    uses: dict[str, NonNegative] = Field(default_factory=dict)
+    other_cost: NonNegative = 0.0
+    wait: Duration = ZERO_MINUTES
+    value: Literal["value_adding", "business", "waste"] = "business"
+
+
+class Gateway(_Record):
+    """A routing point. ``exclusive`` (XOR) picks one outgoing flow by
+    probability or merges alternatives; ``parallel`` (AND) starts all outgoing
+    flows or waits for all incoming ones.
+
+    Attributes:
+      kind: ``exclusive`` or ``parallel``.
+      name: display name (optional).
+    """
+
+    kind: Literal["exclusive", "parallel"]
+    name: Text | None = None
+
+
+class Event(_Record):
+    """Where an instance starts or ends.
+
+    Attributes:
+      kind: ``start`` or ``end``.
+      name: display name (optional).
+    """
+
+    kind: Literal["start", "end"]
+    name: Text | None = None
+
+
+class Flow(_Record):
+    """A sequence flow ``[source, target]`` or ``[source, target, probability]``.
+
+    Attributes:
+      source: id of the node the flow leaves.
+      target: id of the node the flow enters.
+      probability: share of instances taking this flow out of an exclusive split.
+
+    >>> Flow.model_validate(["approved", "sign", 0.7]).probability
+    0.7
+    """
+
+    source: Annotated[str, Field(min_length=1)]
+    target: Annotated[str, Field(min_length=1)]
+    probability: Probability | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, data: Any) -> Any:
+        if isinstance(data, list | tuple):
+            if len(data) not in (2, 3):
+                raise ValueError(
+                    f"a flow is [from, to] or [from, to, probability], got {list(data)!r}"
+                )
+            if not all(isinstance(x, str) for x in data[:2]):
+                raise ValueError(f"flow ends must be element ids, got {list(data[:2])!r}")
+            keys = ("source", "target", "probability")
+            return dict(zip(keys, data, strict=False))
+        if isinstance(data, dict):
+            return data
+        raise ValueError(f"a flow is [from, to] or [from, to, probability], got {data!r}")
+
+    @model_serializer
+    def _to_file_form(self) -> list[Any]:
+        if self.probability is None:
+            return [self.source, self.target]
+        return [self.source, self.target, self.probability]
+
+
+class ProcessModel(_Record):
+    """One variant of one process, as written in an ``abc-costing/1`` file.
+
+    Attributes:
+      format: always ``abc-costing/1``.
+      process: slug shared by all variants of one process.
+      variant: slug of this variant (``as_is``, ``e_signature``...).
+      title: human title, any language.
+      currency: ISO 4217 code of every amount in the file.
+      volume_per_year: instances per year, when known.
+      resources: resource id -> resource.
+      activities: activity id -> activity.
+      gateways: gateway id -> gateway.
+      events: event id -> event.
+      flows: the sequence flows, in file order.
+    """
+
+    format: Literal["abc-costing/1"]
+    process: Slug
+    variant: Slug
+    title: Text | None = None
+    currency: str = "RUB"
+    volume_per_year: NonNegative | None = None
+    resources: dict[str, Annotated[LaborResource | PerUseResource, Field(discriminator="kind")]] = (
+        Field(default_factory=dict)
+    )
+    activities: dict[str, Activity] = Field(default_factory=dict)
+    gateways: dict[str, Gateway] = Field(default_factory=dict)
+    events: dict[str, Event] = Field(default_factory=dict)
+    flows: list[Flow] = Field(default_factory=list)
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, code: str) -> str:
+        if code not in _CURRENCIES:
+            raise ValueError(f"{code!r} is not an ISO 4217 currency code (e.g. RUB, EUR, USD)")
+        return code
+
+    @cached_property
+    def node_kinds(self) -> dict[str, str]:
+        """Node id -> ``activity``, ``exclusive``, ``parallel``, ``start`` or ``end``.
+
+        When an id is defined twice (an error the validator reports), the
+        later section wins here.
+        """
+        kinds = {node_id: "activity" for node_id in self.activities}
+        kinds.update({node_id: g.kind for node_id, g in self.gateways.items()})
+        kinds.update({node_id: e.kind for node_id, e in self.events.items()})
+        return kinds
+
+    def display_name(self, node_id: str) -> str:
+        """The node's name when it has one, else its id."""
+        for section in (self.activities, self.gateways, self.events):
+            if node_id in section:
+                return section[node_id].name or node_id
+        return node_id

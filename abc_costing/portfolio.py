@@ -1,0 +1,138 @@
+"""Every process variant of a library in one table, with what each could save.
+
+Within a process the ``as_is`` variant is the baseline; every other variant's
+saving is measured against it, and the cheapest variant per instance is the
+process's best.
+
+Examples
+--------
+>>> from abc_costing.formats import load_library
+>>> models, problems = load_library("process_models")
+>>> portfolio = build_portfolio(models)
+>>> best = portfolio.best_variant("contract_approval")
+>>> best.saving_per_instance_vs_as_is > 0
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from abc_costing.engine import CostResult, cost_model
+from abc_costing.model import ProcessModel
+
+__all__ = ["BASELINE_VARIANT", "PortfolioRow", "Portfolio", "build_portfolio"]
+
+#: The variant every other variant of a process is measured against.
+BASELINE_VARIANT = "as_is"
+
+
+@dataclass(frozen=True)
+class PortfolioRow:
+    """One variant of one process in the portfolio.
+
+    Attributes:
+      path: the model file.
+      process, variant, title, currency, volume_per_year: from the model.
+      cost_per_instance, cost_per_year, labor_minutes_per_instance: from the engine.
+      waste_share: share of the cost spent on activities marked ``waste``.
+      saving_per_instance_vs_as_is, saving_per_year_vs_as_is: against the
+        process's ``as_is`` variant (None without one, or without volumes).
+      is_best: the cheapest variant per instance of its process.
+    """
+
+    path: str
+    process: str
+    variant: str
+    title: str | None
+    currency: str
+    volume_per_year: float | None
+    cost_per_instance: float
+    cost_per_year: float | None
+    labor_minutes_per_instance: float
+    waste_share: float
+    saving_per_instance_vs_as_is: float | None
+    saving_per_year_vs_as_is: float | None
+    is_best: bool
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """The rows of a portfolio and the costings behind them.
+
+    Attributes:
+      rows: one per variant, sorted by process then variant (``as_is`` first).
+      results: (process, variant) -> the full costing.
+    """
+
+    rows: tuple[PortfolioRow, ...]
+    results: dict[tuple[str, str], CostResult]
+
+    def processes(self) -> list[str]:
+        """Process slugs in table order."""
+        return list(dict.fromkeys(row.process for row in self.rows))
+
+    def variants(self, process: str) -> list[PortfolioRow]:
+        """The rows of one process."""
+        return [row for row in self.rows if row.process == process]
+
+    def best_variant(self, process: str) -> PortfolioRow:
+        """The cheapest variant per instance of ``process``."""
+        return next(row for row in self.variants(process) if row.is_best)
+
+    def as_dict(self) -> dict:
+        """A JSON-ready dict: the ``portfolio --json`` document."""
+        return {"rows": [asdict(row) for row in self.rows]}
+
+
+def build_portfolio(models: list[tuple[Path, ProcessModel]]) -> Portfolio:
+    """Cost every model and line them up (see the module docstring).
+
+    Two files claiming the same process and variant are both kept; the
+    baseline is the first ``as_is`` in path order.
+    """
+    costed = [(path, model, cost_model(model)) for path, model in models]
+    costed.sort(key=lambda c: (c[1].process, c[1].variant != BASELINE_VARIANT, c[1].variant,
+                               str(c[0])))
+    baselines: dict[str, CostResult] = {}
+    cheapest: dict[str, float] = {}
+    for _, model, result in costed:
+        if model.variant == BASELINE_VARIANT:
+            baselines.setdefault(model.process, result)
+        cheapest[model.process] = min(cheapest.get(model.process, float("inf")),
+                                      result.cost_per_instance)
+    rows = []
+    best_taken: set[str] = set()
+    for path, model, result in costed:
+        base = baselines.get(model.process)
+        comparable = base is not None and base.currency == result.currency
+        per_year = None
+        if comparable and base.cost_per_year is not None and result.cost_per_year is not None:
+            per_year = base.cost_per_year - result.cost_per_year
+        is_best = (model.process not in best_taken
+                   and result.cost_per_instance == cheapest[model.process])
+        if is_best:
+            best_taken.add(model.process)
+        total = result.cost_per_instance
+        rows.append(
+            PortfolioRow(
+                path=str(path),
+                process=model.process,
+                variant=model.variant,
+                title=model.title,
+                currency=model.currency,
+                volume_per_year=model.volume_per_year,
+                cost_per_instance=total,
+                cost_per_year=result.cost_per_year,
+                labor_minutes_per_instance=result.labor_minutes_per_instance,
+                waste_share=result.by_value["waste"] / total if total > 0 else 0.0,
+                saving_per_instance_vs_as_is=(
+                    base.cost_per_instance - total if comparable else None
+                ),
+                saving_per_year_vs_as_is=per_year,
+                is_best=is_best,
+            )
+        )
+    results = {(m.process, m.variant): r for _, m, r in reversed(costed)}
+    return Portfolio(rows=tuple(rows), results=results)

@@ -1,0 +1,1 @@
+"""Tables, figures and exports built from costing results."""

@@ -1,0 +1,413 @@
+"""Checks across the records of a process model.
+
+Field-level rules (a negative rate, a malformed distribution) are enforced by
+the records themselves; the checks here look across records: unknown ids,
+events, degrees, probabilities, reachability, loops without an exit and the
+shape of parallel blocks. Each check is a small function returning a list of
+:class:`~abc_costing.problems.Problem`; :func:`validate_model` runs them all
+and returns every problem at once.
+
+Examples
+--------
+>>> from abc_costing.model import ProcessModel
+>>> model = ProcessModel.model_validate({
+...     "format": "abc-costing/1", "process": "p", "variant": "v",
+...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+...     "gateways": {"x": {"kind": "exclusive"}},
+...     "flows": [["s", "x"], ["x", "e", 0.7], ["x", "s2", 0.2]]})
+>>> for problem in validate_model(model):
+...     print(problem)
+flows[2]: flow x → s2 enters unknown element 's2'
+x: probabilities of the flows leaving exclusive split 'x' sum to 0.7, not 1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import networkx as nx
+
+from abc_costing.model import ProcessModel, routing_graph
+from abc_costing.problems import Problem, has_errors
+
+__all__ = ["validate_model", "CHECKS", "PROBABILITY_TOLERANCE"]
+
+# Probabilities written with 2-3 decimals (0.333, 0.333, 0.334) must pass;
+# a real slip (0.7 + 0.2) must not.
+PROBABILITY_TOLERANCE = 1e-6
+
+_SECTIONS = ("activities", "gateways", "events")
+
+
+def _node_path(model: ProcessModel, node_id: str) -> tuple[str, ...]:
+    for section in _SECTIONS:
+        if node_id in getattr(model, section):
+            return (section, node_id)
+    return ()
+
+
+def _node_problem(model: ProcessModel, node_id: str, message: str, **kw: object) -> Problem:
+    return Problem(message, element=node_id, path=_node_path(model, node_id), **kw)  # type: ignore[arg-type]
+
+
+def _describe(kind: str) -> str:
+    return {
+        "activity": "activity",
+        "exclusive": "exclusive gateway",
+        "parallel": "parallel gateway",
+        "start": "start event",
+        "end": "end event",
+    }[kind]
+
+
+def check_unique_ids(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """Ids are shared by activities, gateways and events: each may appear once."""
+    problems = []
+    seen: dict[str, str] = {}
+    for section in _SECTIONS:
+        for node_id in getattr(model, section):
+            if node_id in seen:
+                problems.append(
+                    Problem(
+                        f"id {node_id!r} is used in both {seen[node_id]} and {section}; "
+                        "ids must be unique across activities, gateways and events",
+                        element=node_id,
+                        path=(section, node_id),
+                    )
+                )
+            else:
+                seen[node_id] = section
+    return problems
+
+
+def check_resource_references(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """``labor`` names labor resources and ``uses`` names per_use resources."""
+    problems = []
+    for activity_id, activity in model.activities.items():
+        for field, wanted in (("labor", "labor"), ("uses", "per_use")):
+            for resource_id in getattr(activity, field):
+                path = ("activities", activity_id, field, resource_id)
+                resource = model.resources.get(resource_id)
+                if resource is None:
+                    known = ", ".join(sorted(model.resources)) or "none defined"
+                    problems.append(
+                        Problem(
+                            f"{field} names unknown resource {resource_id!r} (known: {known})",
+                            element=activity_id,
+                            path=path,
+                        )
+                    )
+                elif resource.kind != wanted:
+                    problems.append(
+                        Problem(
+                            f"{field} names {resource_id!r}, a {resource.kind} resource; "
+                            f"{field} takes {wanted} resources only",
+                            element=activity_id,
+                            path=path,
+                        )
+                    )
+    used = {r for a in model.activities.values() for r in (*a.labor, *a.uses)}
+    for resource_id in model.resources:
+        if resource_id not in used:
+            problems.append(
+                Problem(
+                    "resource is not used by any activity",
+                    element=resource_id,
+                    path=("resources", resource_id),
+                    severity="warning",
+                )
+            )
+    return problems
+
+
+def check_flow_references(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """Every flow joins two known nodes, at most once, and not to itself."""
+    problems = []
+    seen: set[tuple[str, str]] = set()
+    for index, flow in enumerate(model.flows):
+        element, path = f"flows[{index}]", ("flows", index)
+        arrow = f"{flow.source} → {flow.target}"
+        for end, word in ((flow.source, "leaves"), (flow.target, "enters")):
+            if end not in model.node_kinds:
+                problems.append(
+                    Problem(f"flow {arrow} {word} unknown element {end!r}", element=element, path=path)
+                )
+        if flow.source == flow.target:
+            problems.append(
+                Problem(f"flow {arrow} loops on itself; route rework through a gateway",
+                        element=element, path=path)
+            )
+        if (flow.source, flow.target) in seen:
+            problems.append(Problem(f"flow {arrow} is listed twice", element=element, path=path))
+        seen.add((flow.source, flow.target))
+    return problems
+
+
+def check_events(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """Exactly one start event, at least one end event."""
+    starts = [n for n, e in model.events.items() if e.kind == "start"]
+    ends = [n for n, e in model.events.items() if e.kind == "end"]
+    problems = []
+    if not starts:
+        problems.append(Problem("there is no start event; add one under events with kind: start",
+                                element="events", path=("events",)))
+    for extra in starts[1:]:
+        problems.append(
+            Problem(f"a second start event (the first is {starts[0]!r}); a model has exactly one",
+                    element=extra, path=("events", extra))
+        )
+    if not ends:
+        problems.append(Problem("there is no end event; add one under events with kind: end",
+                                element="events", path=("events",)))
+    return problems
+
+
+def check_degrees(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """Each kind of node has the flows its meaning needs."""
+    problems = []
+    for node_id, kind in model.node_kinds.items():
+        n_in, n_out = graph.in_degree(node_id), graph.out_degree(node_id)
+        what = _describe(kind)
+        if n_in == 0 and n_out == 0:
+            problems.append(_node_problem(model, node_id, f"{what} has no flows"))
+            continue
+        if kind == "start":
+            if n_in:
+                problems.append(_node_problem(model, node_id, "the start event has incoming flows"))
+            if n_out != 1:
+                problems.append(_node_problem(
+                    model, node_id, f"the start event needs exactly one outgoing flow, has {n_out}"))
+        elif kind == "end":
+            if n_out:
+                problems.append(_node_problem(model, node_id, "an end event has outgoing flows"))
+        else:
+            if n_in == 0:
+                problems.append(_node_problem(model, node_id, f"{what} has no incoming flow"))
+            if n_out == 0:
+                problems.append(_node_problem(
+                    model, node_id, f"{what} has no outgoing flow; connect it to an end event"))
+        if kind == "activity" and n_out > 1:
+            problems.append(_node_problem(
+                model, node_id,
+                f"activity has {n_out} outgoing flows; split them with an exclusive "
+                "or parallel gateway"))
+        if kind == "parallel" and n_in > 1 and n_out > 1:
+            problems.append(_node_problem(
+                model, node_id,
+                f"parallel gateway both merges ({n_in} in) and splits ({n_out} out) and "
+                "would deadlock; use one gateway to join and another to split"))
+    return problems
+
+
+def check_probabilities(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """Probabilities sit exactly on the flows leaving exclusive splits, summing to 1."""
+    problems = []
+    kinds = model.node_kinds
+    leaving: dict[str, list[tuple[int, float | None]]] = {}
+    for index, flow in enumerate(model.flows):
+        leaving.setdefault(flow.source, []).append((index, flow.probability))
+    for source, outgoing in leaving.items():
+        is_split = kinds.get(source) == "exclusive" and len(outgoing) > 1
+        if not is_split:
+            for index, p in outgoing:
+                if p is not None:
+                    flow = model.flows[index]
+                    problems.append(Problem(
+                        f"flow {flow.source} → {flow.target} has a probability, but "
+                        f"{source!r} is not an exclusive split; probabilities go only on "
+                        "the flows leaving an exclusive gateway with two or more exits",
+                        element=f"flows[{index}]", path=("flows", index)))
+            continue
+        missing = [i for i, p in outgoing if p is None]
+        for index in missing:
+            flow = model.flows[index]
+            problems.append(Problem(
+                f"flow {flow.source} → {flow.target} leaves exclusive split {source!r} "
+                "but has no probability",
+                element=f"flows[{index}]", path=("flows", index)))
+        if not missing:
+            total = sum(p for _, p in outgoing if p is not None)
+            if abs(total - 1.0) > PROBABILITY_TOLERANCE:
+                problems.append(_node_problem(
+                    model, source,
+                    f"probabilities of the flows leaving exclusive split {source!r} "
+                    f"sum to {total:.6g}, not 1"))
+    return problems
+
+
+def check_reachable_from_start(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """Every node can be reached from the start event."""
+    starts = [n for n, e in model.events.items() if e.kind == "start"]
+    if len(starts) != 1:
+        return []
+    reached = nx.descendants(graph, starts[0]) | {starts[0]}
+    return [
+        _node_problem(model, n, f"{_describe(k)} cannot be reached from the start event")
+        for n, k in model.node_kinds.items()
+        if n not in reached and graph.degree(n) > 0
+    ]
+
+
+def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """From every node an end event can be reached along flows that may be taken.
+
+    A flow with probability 0 is never taken, so a loop whose only exit has
+    probability 0 is a loop with no way out.
+    """
+    ends = [n for n, e in model.events.items() if e.kind == "end"]
+    if not ends:
+        return []
+    taken = nx.subgraph_view(
+        graph, filter_edge=lambda u, v: graph.edges[u, v]["probability"] != 0.0
+    )
+    can_finish: set[str] = set(ends)
+    for end in ends:
+        can_finish |= nx.ancestors(taken, end)
+    trapped = [n for n in graph if n not in can_finish and graph.degree(n) > 0]
+    if not trapped:
+        return []
+    problems = []
+    trapped_graph = graph.subgraph(trapped)
+    for component in nx.strongly_connected_components(trapped_graph):
+        members = sorted(component, key=list(graph).index)
+        first = members[0]
+        if len(members) > 1:
+            shown = ", ".join(members[:8]) + (" ..." if len(members) > 8 else "")
+            message = f"loop with no way out: {shown} can never reach an end event"
+        elif graph.has_edge(first, first):
+            message = "loops on itself and can never reach an end event"
+        else:
+            message = f"{_describe(graph.nodes[first]['kind'])} can never reach an end event"
+        problems.append(_node_problem(model, first, message))
+    return problems
+
+
+def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """Each parallel split is closed by its own parallel join.
+
+    The join of a split is its immediate post-dominator: the first node every
+    path from the split must pass. The block between them must be entered only
+    through the split, must not lead back to the split, and the join must wait
+    for exactly as many branches as the split starts; otherwise tokens would
+    multiply or the join would wait forever.
+    """
+    kinds = model.node_kinds
+    splits = [n for n, k in kinds.items() if k == "parallel" and graph.out_degree(n) > 1
+              and graph.in_degree(n) <= 1]
+    joins = [n for n, k in kinds.items() if k == "parallel" and graph.in_degree(n) > 1
+             and graph.out_degree(n) <= 1]
+    if not splits and not joins:
+        return []
+    ends = [n for n, k in kinds.items() if k == "end"]
+    sink = ("__sink__",)
+    reverse = graph.reverse(copy=True)
+    reverse.add_node(sink)
+    for end in ends:
+        reverse.add_edge(sink, end)
+    post_dominator = nx.immediate_dominators(reverse, sink)
+
+    problems = []
+    closed_by: dict[str, list[str]] = {}
+    for split in splits:
+        join = post_dominator.get(split)
+        if join is None:
+            continue  # cannot reach an end: check_way_out reports it
+        if join == sink or kinds.get(join) != "parallel" or join not in joins:
+            where = "never meet again" if join == sink else f"first meet at {join!r}"
+            problems.append(_node_problem(
+                model, split,
+                f"parallel split {split!r} is not closed by a parallel join: its branches "
+                f"{where}; close them with a parallel gateway that joins all of them"))
+            continue
+        closed_by.setdefault(join, []).append(split)
+        block: set[str] = set()
+        frontier = list(graph.successors(split))
+        while frontier:
+            node = frontier.pop()
+            if node in block or node == join:
+                continue
+            block.add(node)
+            frontier.extend(graph.successors(node))
+        if split in block:
+            problems.append(_node_problem(
+                model, split,
+                f"a branch of parallel split {split!r} loops back to it before the join "
+                f"{join!r}; a rework loop must stay inside one branch or re-enter before "
+                "the split through an exclusive merge"))
+            continue
+        inside = block | {split}
+        for node in sorted(block, key=list(graph).index):
+            outsiders = [p for p in graph.predecessors(node) if p not in inside]
+            if outsiders:
+                problems.append(_node_problem(
+                    model, node,
+                    f"{node!r} sits inside the parallel block {split!r} … {join!r} but is "
+                    f"also entered from outside it (from {', '.join(outsiders)})"))
+        outsiders = [p for p in graph.predecessors(join) if p not in inside]
+        if outsiders:
+            problems.append(_node_problem(
+                model, join,
+                f"parallel join {join!r} is fed from outside its split {split!r} "
+                f"(from {', '.join(outsiders)}) and would wait forever for a token"))
+        elif graph.in_degree(join) != graph.out_degree(split):
+            problems.append(_node_problem(
+                model, join,
+                f"parallel join {join!r} waits for {graph.in_degree(join)} branches but "
+                f"split {split!r} starts {graph.out_degree(split)}"))
+    for join in joins:
+        owners = closed_by.get(join, [])
+        if not owners:
+            problems.append(_node_problem(
+                model, join,
+                f"parallel join {join!r} does not close any parallel split; to merge "
+                "alternatives (such as a rework loop) use an exclusive gateway"))
+        elif len(owners) > 1:
+            problems.append(_node_problem(
+                model, join,
+                f"parallel join {join!r} closes several splits ({', '.join(owners)}); "
+                "give each split its own join"))
+    return problems
+
+
+Check = Callable[[ProcessModel, nx.DiGraph], list[Problem]]
+
+#: Checks of ids and references; the routing checks need these to pass.
+REFERENCE_CHECKS: tuple[Check, ...] = (
+    check_unique_ids,
+    check_flow_references,
+    check_events,
+)
+#: Checks of each node's flows on their own.
+FLOW_CHECKS: tuple[Check, ...] = (
+    check_degrees,
+    check_probabilities,
+)
+#: Checks of where instances can go.
+ROUTING_CHECKS: tuple[Check, ...] = (
+    check_reachable_from_start,
+    check_way_out,
+    check_parallel_blocks,
+)
+CHECKS = (*REFERENCE_CHECKS, check_resource_references, *FLOW_CHECKS, *ROUTING_CHECKS)
+
+
+def validate_model(
+    model: ProcessModel, graph: nx.DiGraph | None = None, *, include_routing: bool = True
+) -> list[Problem]:
+    """Run every check on ``model`` and return all problems found (errors and warnings).
+
+    The routing checks (reachability, loops, parallel blocks) run only when
+    ids and events are sound: with a flow to an unknown id, "cannot be
+    reached" would only echo the same mistake. ``include_routing=False`` skips
+    every check of the flows' shape (the reader uses it when some flows could
+    not be read at all).
+    """
+    graph = routing_graph(model) if graph is None else graph
+    problems = [p for check in REFERENCE_CHECKS for p in check(model, graph)]
+    references_sound = not has_errors(problems)
+    problems += check_resource_references(model, graph)
+    if include_routing:
+        problems += [p for check in FLOW_CHECKS for p in check(model, graph)]
+        if references_sound:
+            problems += [p for check in ROUTING_CHECKS for p in check(model, graph)]
+    return problems
