@@ -93,6 +93,8 @@ def read_model(path: str | Path) -> tuple[ProcessModel | None, list[Problem]]:
     path = Path(path)
     source = str(path)
     try:
+        if path.is_dir():
+            return None, [Problem("is a folder, not a model file", file=source)]
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             return None, [Problem(f"file is {size:,} bytes; model files are limited to "
@@ -100,8 +102,6 @@ def read_model(path: str | Path) -> tuple[ProcessModel | None, list[Problem]]:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None, [Problem("file not found", file=source)]
-    except IsADirectoryError:
-        return None, [Problem("is a folder, not a model file", file=source)]
     except OSError as err:
         return None, [Problem(f"cannot read file: {err.strerror or err}", file=source)]
     try:
@@ -205,8 +205,12 @@ def _find_duplicate_key(text: str) -> tuple[str, int, int] | None:
     except yaml.YAMLError:
         return None
     stack = [root] if root is not None else []
+    visited: set[int] = set()  # aliases share nodes: walk each once
     while stack:
         node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
         if isinstance(node, yaml.MappingNode):
             first_seen: dict[str, int] = {}
             for key, value in node.value:
@@ -304,15 +308,15 @@ def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
     loc = error["loc"]
     path: list[str | int] = []
     node: Any = data
-    for part in loc:
+    for position, part in enumerate(loc):
         if isinstance(node, dict) and part in node:
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
+        elif position == len(loc) - 1 and error["type"] in ("missing", "extra_forbidden"):
+            pass  # the key that is missing or unwanted: name it
         else:
-            if error["type"] in ("missing", "extra_forbidden"):
-                path.append(part)
-            break
+            continue  # a union tag such as 'labor' or 'function-after[...]'
         path.append(part)
     head = path[0] if path else None
     if head in _ELEMENT_SECTIONS and len(path) >= 2:
@@ -379,8 +383,12 @@ def _line_index(text: str) -> dict[tuple[str | int, ...], int]:
         return {}
     lines: dict[tuple[str | int, ...], int] = {}
     stack: list[tuple[tuple[str | int, ...], Any]] = [((), root)] if root is not None else []
+    visited: set[int] = set()  # aliases share nodes: walk each once
     while stack:
         path, node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 child = (*path, key.value)

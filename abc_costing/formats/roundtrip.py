@@ -1,0 +1,145 @@
+"""Editing a model file in place, keeping the author's comments, order and layout.
+
+Analysts edit model files by hand and through the dashboard; a save must
+change the values that were edited and nothing else. :class:`EditableModel`
+holds the round-trip document (ruamel.yaml) and applies edits addressed by
+key path; :meth:`EditableModel.to_text` gives the new text, which the caller
+validates and stores (:mod:`abc_costing.store`).
+
+Examples
+--------
+>>> text = '''format: abc-costing/1
+... resources:
+...   clerk: {kind: labor, rate_per_hour: 600}   # оклад 80 000 ₽
+... '''
+>>> doc = EditableModel.from_text(text)
+>>> doc.get(("resources", "clerk", "rate_per_hour"))
+600
+>>> doc.set(("resources", "clerk", "rate_per_hour"), 650)
+>>> print(doc.to_text(), end="")
+format: abc-costing/1
+resources:
+  clerk: {kind: labor, rate_per_hour: 650}   # оклад 80 000 ₽
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+__all__ = ["EditableModel", "KeyPath"]
+
+KeyPath = Sequence[str | int]
+
+
+def _yaml_for(text: str) -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap a long line the author wrote
+    # Keep the author's list style: "  - [a, b]" under "flows:" or "- [a, b]".
+    indented = re.search(r"^( +)- ", text, flags=re.MULTILINE)
+    if indented:
+        offset = len(indented.group(1))
+        yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
+    else:
+        yaml.indent(mapping=2, sequence=2, offset=0)
+    return yaml
+
+
+def _compact(value: Any) -> Any:
+    """New containers are written in flow style, like the shipped models."""
+    if isinstance(value, dict):
+        node = CommentedMap((k, _compact(v)) for k, v in value.items())
+        node.fa.set_flow_style()
+        return node
+    if isinstance(value, list | tuple):
+        node = CommentedSeq(_compact(v) for v in value)
+        node.fa.set_flow_style()
+        return node
+    return value
+
+
+class EditableModel:
+    """A model file's round-trip document with edits by key path.
+
+    Paths are tuples of mapping keys and list indexes, as in
+    ``("activities", "draft", "labor", "manager")`` or ``("flows", 4, 2)``.
+    """
+
+    def __init__(self, document: Any, yaml: YAML, original_text: str):
+        self._document = document
+        self._yaml = yaml
+        self._original_text = original_text
+
+    @classmethod
+    def from_text(cls, text: str) -> EditableModel:
+        """Parse ``text`` (it should already have been validated by the reader)."""
+        yaml = _yaml_for(text)
+        return cls(yaml.load(text), yaml, text)
+
+    def get(self, path: KeyPath) -> Any:
+        """The value at ``path`` (raises KeyError/IndexError when absent)."""
+        node = self._document
+        for part in path:
+            node = node[part]
+        return node
+
+    def set(self, path: KeyPath, value: Any) -> None:
+        """Set the value at ``path``, creating missing mappings on the way.
+
+        A new key is appended after the existing ones; an existing key keeps
+        its place and its comment.
+        """
+        if not path:
+            raise ValueError("empty path")
+        node = self._document
+        for part in path[:-1]:
+            if isinstance(node, dict) and part not in node:
+                node[part] = _compact({})
+            node = node[part]
+        last = path[-1]
+        if isinstance(node, list) and isinstance(last, int) and last == len(node):
+            node.append(_compact(value))
+        else:
+            node[last] = _compact(value)
+
+    def delete(self, path: KeyPath) -> None:
+        """Remove the key or list item at ``path``."""
+        parent = self.get(path[:-1])
+        del parent[path[-1]]
+
+    def to_text(self) -> str:
+        """The document as YAML text, comments and order kept."""
+        buffer = io.StringIO()
+        self._yaml.dump(self._document, buffer)
+        return _keep_original_spacing(self._original_text, buffer.getvalue())
+
+
+def _keep_original_spacing(original: str, dumped: str) -> str:
+    """Take back every line the edit did not touch exactly as the author wrote it.
+
+    ruamel keeps comments and order but normalises spacing inside a line
+    (``lawyer:  {`` aligned by hand becomes ``lawyer: {``); lines that differ
+    only in such spacing are restored from the original.
+    """
+    before, after = original.splitlines(keepends=True), dumped.splitlines(keepends=True)
+
+    def squeeze(line: str) -> str:
+        return re.sub(r"\s+", " ", line.strip())
+
+    matcher = difflib.SequenceMatcher(
+        a=[squeeze(x) for x in before], b=[squeeze(x) for x in after], autojunk=False
+    )
+    merged: list[str] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        merged.extend(before[i1:i2] if tag == "equal" else after[j1:j2])
+    text = "".join(merged)
+    if original.endswith("\n") != text.endswith("\n"):
+        text = text + "\n" if original.endswith("\n") else text.rstrip("\n")
+    return text

@@ -1,0 +1,46 @@
+"""Shared fixtures: small models written inline as YAML, as a user would write them."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from abc_costing.formats import parse_model_text
+from abc_costing.model import ProcessModel
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = ROOT / "process_models"
+
+HEADER = """\
+format: abc-costing/1
+process: test
+variant: {variant}
+currency: RUB
+"""
+
+
+def model_text(body: str, *, variant: str = "v") -> str:
+    """A full model file: the standard header, then ``body`` (dedented)."""
+    return HEADER.format(variant=variant) + textwrap.dedent(body)
+
+
+def parse(body: str, *, variant: str = "v") -> ProcessModel:
+    """Parse an inline model that must be valid (warnings allowed)."""
+    model, problems = parse_model_text(model_text(body, variant=variant), source="test.yaml")
+    assert model is not None, "\n".join(map(str, problems))
+    return model
+
+
+@pytest.fixture
+def write_model(tmp_path):
+    """Write an inline model body to a file and return its path."""
+
+    def write(body: str, name: str = "model.yaml", *, variant: str = "v", raw: bool = False):
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(body) if raw else model_text(body, variant=variant),
+                        encoding="utf-8")
+        return path
+
+    return write
