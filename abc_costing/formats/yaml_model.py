@@ -322,7 +322,9 @@ def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
     if head in _ELEMENT_SECTIONS and len(path) >= 2:
         element, field_path = str(path[1]), path[2:]
     elif head == "flows" and len(path) >= 2:
-        element, field_path = f"flows[{path[1]}]", path[2:]
+        # A flow is written as a list; name its part by the field, not the index.
+        element = f"flows[{path[1]}]"
+        field_path = [part for part in loc[2:] if part in ("source", "target", "probability")]
     else:
         element, field_path = (str(head) if head is not None else None), path[1:]
     message = _field_message(error, data)

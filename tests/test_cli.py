@@ -1,0 +1,146 @@
+"""The `abc-costing` command: exit codes, human tables, JSON documents, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from abc_costing.cli import main
+from tests.conftest import ROOT
+
+MODEL = """\
+volume_per_year: 100
+resources:
+  clerk: {kind: labor, rate_per_hour: 600}
+activities:
+  a: {name: "Проверка счёта", labor: {clerk: 30}, value: business}
+  b: {name: "Доработка", labor: {clerk: 12}, value: waste}
+gateways: {x: {kind: exclusive}}
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, a], [a, x], [x, e, 0.75], [x, b, 0.25], [b, e]]
+"""
+# a: 30 min × 10 ₽ = 300 ₽ once; b: 12 × 10 = 120 ₽ a quarter of the time -> 30 ₽
+COST_PER_INSTANCE = 300 + 0.25 * 120
+
+
+def run(capsys, *argv):
+    code = main(list(map(str, argv)))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_validate_ok_and_broken(capsys, write_model):
+    good = write_model(MODEL, "good.yaml")
+    bad = write_model(MODEL.replace("rate_per_hour: 600", "rate_per_hour: -600")
+                      .replace("0.25]", "0.2]"), "bad.yaml")
+    code, out, err = run(capsys, "validate", good)
+    assert code == 0 and "good.yaml: valid" in out and err == ""
+    code, out, err = run(capsys, "validate", good, bad)
+    assert code == 1
+    assert f"{bad}:7: clerk: rate_per_hour: Input should be greater than or equal to 0 (got -600)" in err
+    assert "x: probabilities of the flows leaving exclusive split 'x' sum to 0.95, not 1" in err
+    code, out, _ = run(capsys, "validate", "--json", bad)
+    problems = json.loads(out)
+    assert code == 1 and {p["element"] for p in problems} == {"clerk", "x"}
+    assert all(p["file"] == str(bad) and p["line"] for p in problems)
+
+
+def test_cost_json_has_the_documented_keys_and_figures(capsys, write_model):
+    code, out, _ = run(capsys, "cost", write_model(MODEL), "--json")
+    assert code == 0
+    doc = json.loads(out)
+    for key in ("process", "variant", "currency", "cost_per_instance", "volume_per_year",
+                "cost_per_year", "activities", "resources", "by_value", "end_probabilities"):
+        assert key in doc
+    assert doc["cost_per_instance"] == pytest.approx(COST_PER_INSTANCE)  # 330
+    assert doc["cost_per_year"] == pytest.approx(COST_PER_INSTANCE * 100)
+    assert {k: doc["activities"][0][k] for k in ("id", "name")} == {"id": "a",
+                                                                    "name": "Проверка счёта"}
+    for key in ("expected_executions", "cost_per_execution", "cost_per_instance"):
+        assert key in doc["activities"][0]
+    assert doc["activities"][1]["expected_executions"] == pytest.approx(0.25)
+    assert doc["resources"][0]["minutes_per_instance"] == pytest.approx(30 + 0.25 * 12)
+    assert doc["by_value"] == {"value_adding": 0, "business": pytest.approx(300),
+                               "waste": pytest.approx(30)}
+    assert doc["end_probabilities"] == {"e": pytest.approx(1)}
+
+
+def test_cost_human_table_shows_cyrillic_names_and_money(capsys, write_model):
+    code, out, _ = run(capsys, "cost", write_model(MODEL))
+    assert code == 0
+    assert "Проверка счёта" in out and "Cost per instance: 330.00 RUB" in out
+    assert "Cost per year:     33 000.00 RUB" in out
+
+
+def test_compare_json_and_savings(capsys, write_model):
+    baseline = write_model(MODEL, "as_is.yaml", variant="as_is")
+    # the candidate halves a's minutes and drops the rework
+    candidate = write_model(MODEL.replace("clerk: 30", "clerk: 15").replace(
+        "  b: {name: \"Доработка\", labor: {clerk: 12}, value: waste}\n", "").replace(
+        "gateways: {x: {kind: exclusive}}\n", "").replace(
+        "[[s, a], [a, x], [x, e, 0.75], [x, b, 0.25], [b, e]]", "[[s, a], [a, e]]"),
+        "fast.yaml", variant="fast")
+    code, out, _ = run(capsys, "compare", baseline, candidate, "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["baseline"]["cost_per_instance"] == pytest.approx(330)
+    assert doc["candidate"]["cost_per_instance"] == pytest.approx(150)  # 15 × 10
+    assert doc["saving_per_instance"] == pytest.approx(180)
+    assert doc["saving_per_year"] == pytest.approx(180 * 100)
+    statuses = {a["id"]: a["status"] for a in doc["activities"]}
+    assert statuses == {"a": "changed", "b": "removed"}
+    a = doc["activities"][0]
+    assert (a["baseline_cost_per_instance"], a["candidate_cost_per_instance"], a["delta"]) == (
+        pytest.approx(300), pytest.approx(150), pytest.approx(-150))
+    code, out, _ = run(capsys, "compare", baseline, candidate)
+    assert code == 0 and "Saving per year:     18 000.00 RUB" in out
+
+
+def test_compare_refuses_different_processes_and_currencies(capsys, write_model):
+    baseline = write_model(MODEL, "a.yaml")
+    other = write_model(MODEL.replace("volume_per_year", "title: x\nvolume_per_year"), "b.yaml")
+    other.write_text(other.read_text("utf-8").replace("process: test", "process: other"), "utf-8")
+    code, _, err = run(capsys, "compare", baseline, other)
+    assert code == 1 and "different processes" in err and "'test'" in err and "'other'" in err
+    euro = write_model(MODEL, "c.yaml")
+    euro.write_text(euro.read_text("utf-8").replace("currency: RUB", "currency: EUR"), "utf-8")
+    code, _, err = run(capsys, "compare", baseline, euro)
+    assert code == 1 and "different currencies" in err
+
+
+def test_portfolio_of_a_folder_with_a_broken_file(capsys, tmp_path, write_model):
+    write_model(MODEL, "as_is.yaml", variant="as_is")
+    write_model(MODEL.replace("clerk: 30", "clerk: 20"), "lean.yaml", variant="lean")
+    (tmp_path / "broken.yaml").write_text("format: abc-costing/1\nprocess: [\n", "utf-8")
+    code, out, err = run(capsys, "portfolio", tmp_path, "--json")
+    assert code == 1 and "broken.yaml" in err  # the broken file is reported ...
+    rows = json.loads(out)["rows"]  # ... and the others still costed
+    assert [(r["variant"], r["is_best"]) for r in rows] == [("as_is", False), ("lean", True)]
+    assert rows[1]["saving_per_instance_vs_as_is"] == pytest.approx(100)  # 10 min × 10 ₽
+    assert rows[1]["saving_per_year_vs_as_is"] == pytest.approx(100 * 100)
+
+
+def test_missing_file_and_usage_mistakes(capsys, tmp_path):
+    code, _, err = run(capsys, "cost", tmp_path / "нет.yaml")
+    assert code == 1 and "нет.yaml: file not found" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["cost"])
+    assert exit_info.value.code == 2
+    code, _, err = run(capsys, "portfolio", tmp_path / "nowhere")
+    assert code == 1 and "folder not found" in err
+
+
+@pytest.mark.slow
+def test_python_dash_m_reports_a_user_mistake_without_a_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("format: abc-costing/1\nprocess: p\nvariant: v\nflows: [[a, b, 2]]\n", "utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run([sys.executable, "-m", "abc_costing", "cost", str(bad)], cwd=ROOT,
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert f"{bad}:4: flows[0]: probability: Input should be less than or equal to 1" in proc.stderr

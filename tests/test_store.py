@@ -1,0 +1,117 @@
+"""Saving: invalid models are never written, a crash leaves the old file, no silent overwrite."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from abc_costing.formats import read_model
+from abc_costing.formats.roundtrip import EditableModel
+from abc_costing.problems import ModelError
+from abc_costing.store import StaleFileError, file_sha256, save_model_text
+from tests.conftest import model_text
+
+BODY = """\
+resources:
+  clerk: {kind: labor, rate_per_hour: 600}  # бухгалтер
+activities:
+  a: {labor: {clerk: 10}}
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, a], [a, e]]
+"""
+
+
+@pytest.fixture
+def saved(tmp_path):
+    path = tmp_path / "вариант.yaml"
+    path.write_text(model_text(BODY), encoding="utf-8")
+    return path
+
+
+def edited(path, minutes) -> str:
+    doc = EditableModel.from_text(path.read_text("utf-8"))
+    doc.set(("activities", "a", "labor", "clerk"), minutes)
+    return doc.to_text()
+
+
+def folder_listing(path):
+    return sorted(p.name for p in path.parent.iterdir())
+
+
+def test_save_writes_the_new_text_and_returns_its_digest(saved):
+    loaded = file_sha256(saved)
+    digest = save_model_text(saved, edited(saved, 20), expected_sha256=loaded)
+    assert digest == file_sha256(saved) != loaded
+    model, _ = read_model(saved)
+    assert model.activities["a"].labor["clerk"].mean_minutes == 20
+    assert "# бухгалтер" in saved.read_text("utf-8")
+    assert folder_listing(saved) == ["вариант.yaml"]  # no temp files left
+
+
+def test_invalid_model_is_never_written(saved):
+    before = saved.read_bytes()
+    with pytest.raises(ModelError) as error:
+        save_model_text(saved, edited(saved, -5), expected_sha256=file_sha256(saved))
+    assert "must not be negative" in str(error.value)
+    assert saved.read_bytes() == before
+
+
+def test_second_editor_is_refused_and_nothing_is_lost(saved):
+    loaded_by_both = file_sha256(saved)
+    first = edited(saved, 20)
+    second = edited(saved, 30)
+    save_model_text(saved, first, expected_sha256=loaded_by_both)
+    with pytest.raises(StaleFileError) as stale:
+        save_model_text(saved, second, expected_sha256=loaded_by_both)
+    assert stale.value.current_text == first  # shown to the second editor as the difference
+    assert saved.read_text("utf-8") == first  # the first editor's save survives
+
+
+def test_deleted_file_is_reported_as_stale(saved):
+    digest = file_sha256(saved)
+    text = edited(saved, 20)
+    saved.unlink()
+    with pytest.raises(StaleFileError, match="was deleted"):
+        save_model_text(saved, text, expected_sha256=digest)
+
+
+def test_interrupted_save_leaves_the_old_file_intact(saved, monkeypatch):
+    before = saved.read_bytes()
+
+    def crash(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_model_text(saved, edited(saved, 20), expected_sha256=file_sha256(saved))
+    assert saved.read_bytes() == before
+    assert folder_listing(saved) == ["вариант.yaml"]
+
+
+def test_interrupted_write_leaves_the_old_file_intact(saved, monkeypatch):
+    before = saved.read_bytes()
+
+    def crash(fd):
+        raise OSError("I/O error")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="I/O error"):
+        save_model_text(saved, edited(saved, 20), expected_sha256=file_sha256(saved))
+    assert saved.read_bytes() == before
+    assert folder_listing(saved) == ["вариант.yaml"]
+
+
+def test_save_as_new_variant_refuses_to_replace_a_file(saved):
+    text = edited(saved, 20)
+    new = saved.with_name("новый.yaml")
+    save_model_text(new, text, expected_sha256=None, create=True)
+    assert read_model(new)[0] is not None
+    with pytest.raises(FileExistsError):
+        save_model_text(new, text, expected_sha256=None, create=True)
+
+
+def test_save_into_a_missing_folder(saved, tmp_path):
+    with pytest.raises(ModelError, match="folder does not exist"):
+        save_model_text(tmp_path / "нет" / "m.yaml", saved.read_text("utf-8"),
+                        expected_sha256=None, create=True)
