@@ -8,6 +8,7 @@ line, the element and what is wrong; a user's mistake never prints a traceback.
 Examples
 --------
 >>> main(["validate", "process_models/contract_approval/as_is.yaml"])
+process_models/contract_approval/as_is.yaml: valid
 0
 """
 
@@ -121,7 +122,8 @@ def _run_validate(args: argparse.Namespace, out: Console, err: Console) -> int:
         model, problems = read_model(path)
         all_problems.extend(problems)
         if not args.json and model is not None:
-            warnings = f" ({len(problems)} warnings)" if problems else ""
+            count = len(problems)
+            warnings = f" ({count} warning{'s' if count > 1 else ''})" if count else ""
             out.print(f"{path}: valid{warnings}", markup=False)
     if args.json:
         _print_json([{"file": p.file, "line": p.line, "element": p.element,
@@ -266,8 +268,8 @@ def _print_cost(result: CostResult, out: Console) -> None:
 def _print_comparison(comparison: Comparison, out: Console) -> None:
     base, cand = comparison.baseline, comparison.candidate
     cur = base.currency
-    out.print(f"{base.title or base.process}: {base.variant} → {cand.variant}", style="bold",
-              markup=False)
+    out.print(f"{base.title or base.process} ({base.variant}) → "
+              f"{cand.title or cand.process} ({cand.variant})", style="bold", markup=False)
     out.print(f"Cost per instance: {_money(base.cost_per_instance, cur)} → "
               f"{_money(cand.cost_per_instance, cur)} {cur}", markup=False)
     out.print(f"Saving per instance: {_money(comparison.saving_per_instance, cur)} {cur} "
@@ -288,6 +290,12 @@ def _print_comparison(comparison: Comparison, out: Console) -> None:
                           _number(r.candidate_minutes_per_instance, 1),
                           _money(r.baseline_cost_per_instance, cur),
                           _money(r.candidate_cost_per_instance, cur), _money(r.delta, cur))
+    other = comparison.other_cost_change
+    if other.baseline_cost_per_instance or other.candidate_cost_per_instance:
+        resources.add_row("(other)", "other costs", "", "",
+                          _money(other.baseline_cost_per_instance, cur),
+                          _money(other.candidate_cost_per_instance, cur),
+                          _money(other.delta, cur))
     out.print(resources)
     values = _table("By value class", ["Value class", f"Baseline, {cur}",
                                        f"Candidate, {cur}", f"Delta, {cur}"], text_columns=1)

@@ -36,6 +36,7 @@ __all__ = [
     "ActivityChange",
     "ResourceChange",
     "ValueClassChange",
+    "OtherCostChange",
     "Comparison",
     "CompareError",
     "compare_models",
@@ -110,6 +111,19 @@ class ValueClassChange:
 
 
 @dataclass(frozen=True)
+class OtherCostChange:
+    """Costs tied to no resource (materials, fees) in both variants.
+
+    Attributes:
+      baseline_cost_per_instance, candidate_cost_per_instance, delta: money per instance.
+    """
+
+    baseline_cost_per_instance: float
+    candidate_cost_per_instance: float
+    delta: float
+
+
+@dataclass(frozen=True)
 class Comparison:
     """A baseline and a candidate variant side by side.
 
@@ -121,6 +135,8 @@ class Comparison:
       saving_share: saving_per_instance / baseline cost per instance.
       activities: per-activity changes, baseline order then added ones.
       resources: per-resource changes, same ordering.
+      other_cost_change: the costs tied to no resource, so that the resource
+        deltas plus this one add up to minus the saving.
       by_value: per value class changes.
     """
 
@@ -131,6 +147,7 @@ class Comparison:
     saving_share: float
     activities: tuple[ActivityChange, ...]
     resources: tuple[ResourceChange, ...]
+    other_cost_change: OtherCostChange
     by_value: tuple[ValueClassChange, ...]
 
     def as_dict(self) -> dict:
@@ -262,5 +279,10 @@ def compare_results(
         saving_share=saving / baseline.cost_per_instance if baseline.cost_per_instance else 0.0,
         activities=tuple(activities),
         resources=tuple(resources),
+        other_cost_change=OtherCostChange(
+            baseline_cost_per_instance=baseline.other_cost_per_instance,
+            candidate_cost_per_instance=candidate.other_cost_per_instance,
+            delta=candidate.other_cost_per_instance - baseline.other_cost_per_instance,
+        ),
         by_value=by_value,
     )

@@ -18,7 +18,7 @@ Examples
 >>> for problem in validate_model(model):
 ...     print(problem)
 flows[2]: flow x → s2 enters unknown element 's2'
-x: probabilities of the flows leaving exclusive split 'x' sum to 0.7, not 1
+x: probabilities of the flows leaving exclusive split 'x' sum to 0.9, not 1
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ def test_validate_ok_and_broken(capsys, write_model):
     assert code == 0 and "good.yaml: valid" in out and err == ""
     code, out, err = run(capsys, "validate", good, bad)
     assert code == 1
-    assert f"{bad}:7: clerk: rate_per_hour: Input should be greater than or equal to 0 (got -600)" in err
+    assert f"{bad}:7: clerk: rate_per_hour: must not be negative (got -600)" in err
     assert "x: probabilities of the flows leaving exclusive split 'x' sum to 0.95, not 1" in err
     code, out, _ = run(capsys, "validate", "--json", bad)
     problems = json.loads(out)
@@ -143,4 +143,13 @@ def test_python_dash_m_reports_a_user_mistake_without_a_traceback(tmp_path):
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    assert f"{bad}:4: flows[0]: probability: Input should be less than or equal to 1" in proc.stderr
+    assert f"{bad}:4: flows[0]: probability: must be at most 1 (got 2)" in proc.stderr
+
+
+def test_portfolio_of_a_folder_named_through_dot_dot(capsys, tmp_path, write_model):
+    write_model(MODEL, "as_is.yaml", variant="as_is")
+    (tmp_path / ".backup.yaml").write_text("not: a model\n", "utf-8")  # hidden: skipped
+    (tmp_path / "sub").mkdir()
+    code, out, err = run(capsys, "portfolio", tmp_path / "sub" / ".." , "--json")
+    assert code == 0 and err == ""
+    assert [r["variant"] for r in json.loads(out)["rows"]] == ["as_is"]

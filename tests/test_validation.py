@@ -69,8 +69,8 @@ def test_duplicate_key_inside_a_flow_mapping():
         ("{clerk: 10}", "{clerk: ten}", "a", "must be a number (got 'ten')"),
         ("{clerk: 10}", "{clerk: {triangular: [30, 20, 10]}}", "a", "min <= mode <= max"),
         ("{clerk: 10}", "{clerk: {gamma: [1, 2]}}", "a", "unknown distribution 'gamma'"),
-        ("rate_per_hour: 600", "rate_per_hour: -600", "clerk", "greater than or equal to 0"),
-        ("rate_per_hour: 600", "rate_per_hour: '600'", "clerk", "valid number"),
+        ("rate_per_hour: 600", "rate_per_hour: -600", "clerk", "must not be negative (got -600)"),
+        ("rate_per_hour: 600", "rate_per_hour: '600'", "clerk", "must be a number (got '600')"),
         ("{labor: {clerk: 10}}", "{labor: {clerk: 10}, other_cost: -1}", "a", "other_cost"),
         ("{labor: {clerk: 10}}", "{labor: {clerk: 10}, value: luxury}", "a", "'value_adding'"),
         ("{labor: {clerk: 10}}", "{labour: {clerk: 10}}", "a", "unknown field 'labour'"),
@@ -98,8 +98,8 @@ flows:
     errors = errors_of(body)
     assert {e.element for e in errors} == {"flows[2]", "flows[3]"}
     assert {e.line for e in errors} == {14, 15}
-    assert any("greater than or equal to 0" in e.message for e in errors)
-    assert any("less than or equal to 1" in e.message for e in errors)
+    assert any("probability: must not be negative (got -0.2)" in e.message for e in errors)
+    assert any("probability: must be at most 1 (got 1.2)" in e.message for e in errors)
 
 
 def test_unknown_ids_in_labor_uses_and_flows():

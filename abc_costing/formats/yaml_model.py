@@ -128,7 +128,11 @@ def model_files(directory: str | Path) -> list[Path]:
     """The model files under ``directory`` (``*.yaml`` and ``*.yml``, recursively), sorted."""
     directory = Path(directory)
     files = [p for pattern in ("*.yaml", "*.yml") for p in directory.rglob(pattern)]
-    return sorted(p for p in files if not any(part.startswith(".") for part in p.parts))
+    # Skip hidden files and folders (editor backups, .git) below the folder itself.
+    return sorted(
+        p for p in files
+        if not any(part.startswith(".") for part in p.relative_to(directory).parts)
+    )
 
 
 def load_library(
@@ -348,6 +352,16 @@ def _field_message(error: dict[str, Any], data: dict[str, Any]) -> str:
         return "kind is missing; use labor or per_use"
     if kind == "union_tag_invalid":
         return f"kind {given.get('kind')!r} is unknown; use labor or per_use"
+    if kind == "greater_than_equal" and error.get("ctx", {}).get("ge") == 0:
+        return f"must not be negative (got {given!r})"
+    if kind == "greater_than" and error.get("ctx", {}).get("gt") == 0:
+        return f"must be positive (got {given!r})"
+    if kind == "less_than_equal":
+        return f"must be at most {error['ctx']['le']:g} (got {given!r})"
+    if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
+        return f"must be a number (got {given!r})"
+    if kind == "finite_number":
+        return f"must be a finite number (got {given!r})"
     if kind == "string_pattern_mismatch":
         return f"{given!r} is not a slug: use letters, digits, '_' and '-' only"
     if isinstance(given, dict | list):

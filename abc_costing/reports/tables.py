@@ -9,6 +9,8 @@ Examples
 '1 234 567.89'
 >>> format_money(1234567.891, "JPY")
 '1 234 568'
+>>> format_money(-0.001, "RUB")  # no "-0.00" for an unchanged figure
+'0.00'
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ __all__ = [
 def format_money(amount: float, currency: str) -> str:
     """Round to the currency's minor unit and group thousands with spaces."""
     digits = get_currency_precision(currency)
-    return f"{amount:,.{digits}f}".replace(",", " ")
+    rounded = round(amount, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{rounded:,.{digits}f}".replace(",", " ")
 
 
 def activities_table(result: CostResult) -> pd.DataFrame:

@@ -1,0 +1,87 @@
+"""The shipped process library: valid, costed as recorded, and the redesigns save money."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from abc_costing.compare import compare_models
+from abc_costing.engine import cost_model
+from abc_costing.formats import load_library, read_model
+from abc_costing.portfolio import build_portfolio
+from tests.conftest import LIBRARY
+from tests.regenerate_golden import golden_path
+
+SHIPPED = sorted(LIBRARY.glob("*/*.yaml"))
+PROCESSES = sorted({p.parent.name for p in SHIPPED})
+
+
+def test_the_library_has_four_processes_each_with_an_optimized_variant():
+    assert {"contract_approval", "zhkh_leads", "supplier_invoice", "procurement"} <= set(
+        PROCESSES)
+    for process in PROCESSES:
+        variants = {p.stem for p in (LIBRARY / process).glob("*.yaml")}
+        assert "as_is" in variants and len(variants) >= 2, process
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_shipped_model_is_valid_without_warnings(path):
+    model, problems = read_model(path)
+    assert problems == [], "\n".join(map(str, problems))
+    assert (model.process, model.variant) == (path.parent.name, path.stem)
+    assert model.currency == "RUB" and model.volume_per_year and model.title
+
+
+def assert_same_figures(actual, expected, where="result"):
+    """Equal structure; numbers equal to 1e-9 relative (the engine's float noise)."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and list(actual) == list(expected), where
+        for key in expected:
+            assert_same_figures(actual[key], expected[key], f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list | tuple) and len(actual) == len(expected), where
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            assert_same_figures(a, e, f"{where}[{i}]")
+    elif isinstance(expected, float) and not isinstance(actual, str):
+        assert math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-9), (where, actual,
+                                                                              expected)
+    else:
+        assert actual == expected, where
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_shipped_model_costs_what_its_golden_output_records(path):
+    golden = golden_path(path)
+    assert golden.exists(), f"no golden output; run python -m tests.regenerate_golden"
+    expected = json.loads(golden.read_text("utf-8"))
+    actual = json.loads(json.dumps(cost_model(read_model(path)[0]).as_dict()))
+    assert_same_figures(actual, expected)
+
+
+@pytest.mark.parametrize("process", PROCESSES)
+def test_every_optimized_variant_saves_against_as_is(process):
+    baseline = read_model(LIBRARY / process / "as_is.yaml")[0]
+    for path in sorted((LIBRARY / process).glob("*.yaml")):
+        if path.stem == "as_is":
+            continue
+        comparison = compare_models(baseline, read_model(path)[0])
+        assert 0.1 < comparison.saving_share < 0.9, (path, comparison.saving_share)
+        # the saving is the sum of the activity deltas, with the sign turned
+        assert comparison.saving_per_instance == pytest.approx(
+            -sum(a.delta for a in comparison.activities))
+
+
+def test_portfolio_of_the_shipped_library():
+    models, problems = load_library(LIBRARY)
+    assert problems == [] and len(models) == len(SHIPPED)
+    portfolio = build_portfolio(models)
+    assert portfolio.processes() == PROCESSES
+    for process in PROCESSES:
+        rows = portfolio.variants(process)
+        assert rows[0].variant == "as_is" and rows[0].saving_per_instance_vs_as_is == 0
+        best = portfolio.best_variant(process)
+        assert best.cost_per_instance == min(r.cost_per_instance for r in rows)
+        assert best.saving_per_year_vs_as_is == pytest.approx(
+            rows[0].cost_per_year - best.cost_per_year)
