@@ -28,6 +28,7 @@ run: $(STAMP)
 	$(VENV)/bin/abc-costing tour process_models
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check abc_costing tests bench
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
 

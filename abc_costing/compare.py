@@ -195,7 +195,10 @@ def _check_comparable(baseline: ProcessModel | CostResult, candidate: ProcessMod
 
 
 def compare_results(
-    baseline: CostResult, candidate: CostResult, *, redefined: frozenset[str] | set[str] = frozenset()
+    baseline: CostResult,
+    candidate: CostResult,
+    *,
+    redefined: frozenset[str] | set[str] = frozenset(),
 ) -> Comparison:
     """Compare two costings of one process (see :func:`compare_models`).
 

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from abc_costing.engine import CostResult, cost_model
+from abc_costing.memory import cyclic_gc_paused
 from abc_costing.model import ProcessModel
 
 __all__ = ["BASELINE_VARIANT", "PortfolioRow", "Portfolio", "build_portfolio"]
@@ -92,7 +93,8 @@ def build_portfolio(models: list[tuple[Path, ProcessModel]]) -> Portfolio:
     Two files claiming the same process and variant are both kept; the
     baseline is the first ``as_is`` in path order.
     """
-    costed = [(path, model, cost_model(model)) for path, model in models]
+    with cyclic_gc_paused():
+        costed = [(path, model, cost_model(model)) for path, model in models]
     costed.sort(key=lambda c: (c[1].process, c[1].variant != BASELINE_VARIANT, c[1].variant,
                                str(c[0])))
     baselines: dict[str, CostResult] = {}

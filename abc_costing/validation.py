@@ -130,7 +130,8 @@ def check_flow_references(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
         for end, word in ((flow.source, "leaves"), (flow.target, "enters")):
             if end not in model.node_kinds:
                 problems.append(
-                    Problem(f"flow {arrow} {word} unknown element {end!r}", element=element, path=path)
+                    Problem(f"flow {arrow} {word} unknown element {end!r}",
+                            element=element, path=path)
                 )
         if flow.source == flow.target:
             problems.append(
@@ -176,7 +177,8 @@ def check_degrees(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
                 problems.append(_node_problem(model, node_id, "the start event has incoming flows"))
             if n_out != 1:
                 problems.append(_node_problem(
-                    model, node_id, f"the start event needs exactly one outgoing flow, has {n_out}"))
+                    model, node_id,
+                    f"the start event needs exactly one outgoing flow, has {n_out}"))
         elif kind == "end":
             if n_out:
                 problems.append(_node_problem(model, node_id, "an end event has outgoing flows"))
@@ -317,15 +319,21 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
         return []
     ends = [n for n, k in kinds.items() if k == "end"]
     sink = ("__sink__",)
-    # Dominators need the structure only; graph.reverse(copy=True) would also
-    # deep-copy every attribute, a third of a second on a 10,000-activity model.
-    reverse = nx.DiGraph()
-    reverse.add_nodes_from(graph)
-    reverse.add_edges_from((v, u) for u, v in graph.edges)
-    reverse.add_node(sink)
-    for end in ends:
-        reverse.add_edge(sink, end)
-    post_dominator = nx.immediate_dominators(reverse, sink)
+    if len(ends) == 1:
+        # With one end, the end itself dominates every path from the sink, so
+        # it can be the root: the same dominators of every other node, and a
+        # read-only reversed view instead of a copy of the graph.
+        post_dominator = nx.immediate_dominators(graph.reverse(copy=False), ends[0])
+    else:
+        # Dominators need the structure only; graph.reverse(copy=True) would
+        # also deep-copy every attribute.
+        reverse = nx.DiGraph()
+        reverse.add_nodes_from(graph)
+        reverse.add_edges_from((v, u) for u, v in graph.edges)
+        reverse.add_node(sink)
+        for end in ends:
+            reverse.add_edge(sink, end)
+        post_dominator = nx.immediate_dominators(reverse, sink)
 
     problems = []
     closed_by: dict[str, list[str]] = {}

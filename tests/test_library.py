@@ -54,7 +54,7 @@ def assert_same_figures(actual, expected, where="result"):
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_shipped_model_costs_what_its_golden_output_records(path):
     golden = golden_path(path)
-    assert golden.exists(), f"no golden output; run python -m tests.regenerate_golden"
+    assert golden.exists(), "no golden output; run python -m tests.regenerate_golden"
     expected = json.loads(golden.read_text("utf-8"))
     actual = json.loads(json.dumps(cost_model(read_model(path)[0]).as_dict()))
     assert_same_figures(actual, expected)

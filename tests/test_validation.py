@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from abc_costing.formats import MAX_FILE_BYTES, parse_model_text, read_model
+from abc_costing.formats import parse_model_text, read_model
 from abc_costing.problems import has_errors
 from tests.conftest import model_text
 
@@ -418,3 +418,19 @@ def test_utf8_bom_from_windows_editors_is_accepted(tmp_path):
     path.write_bytes("\ufeff".encode() + model_text(GOOD).encode())
     model, problems = read_model(path)
     assert model is not None and problems == []
+
+
+@pytest.mark.parametrize(
+    ("flows", "words"),
+    [
+        ("[[s, a], [a, e, 0.5, 1]]", "a flow is [from, to] or [from, to, probability], got ['a', 'e', 0.5, 1]"),
+        ("[[s, a], [a]]", "a flow is [from, to] or [from, to, probability], got ['a']"),
+        ("[[s, a], a-e]", "a flow is [from, to] or [from, to, probability], got 'a-e'"),
+        ("[[s, a], [a, 5]]", "to: flow ends must be element ids (got 5)"),
+        ("[[s, a], [a, e, high]]", "probability: must be a number (got 'high')"),
+    ],
+)
+def test_malformed_flows(flows, words):
+    error = only_error(GOOD.replace("flows: [[s, a], [a, e]]", f"flows: {flows}"))
+    assert error.element == "flows[1]" and error.line == 10
+    assert error.message == words

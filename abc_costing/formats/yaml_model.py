@@ -36,6 +36,7 @@ import yaml
 import yaml_rs
 from pydantic import ValidationError
 
+from abc_costing.memory import cyclic_gc_paused
 from abc_costing.model import FORMAT, ProcessModel
 from abc_costing.problems import ModelError, Problem, has_errors
 from abc_costing.validation import validate_model
@@ -74,11 +75,9 @@ def parse_model_text(
     error; warnings come back with a usable model. ``source`` names the file in
     the problems.
     """
-    data, problems = _parse_yaml(text)
-    if data is not None:
-        model, problems = _build_and_check(data)
-    else:
-        model = None
+    with cyclic_gc_paused():
+        data, problems = _parse_yaml(text)
+        model, problems = _build_and_check(data) if data is not None else (None, problems)
     if problems:
         problems = _with_lines(problems, text)
         problems = [p.located(file=source) for p in problems]
@@ -148,11 +147,12 @@ def load_library(
         return [], [Problem("folder not found", file=str(directory))]
     loaded: list[tuple[Path, ProcessModel]] = []
     problems: list[Problem] = []
-    for path in model_files(directory):
-        model, found = read_model(path)
-        problems.extend(found)
-        if model is not None:
-            loaded.append((path, model))
+    with cyclic_gc_paused():
+        for path in model_files(directory):
+            model, found = read_model(path)
+            problems.extend(found)
+            if model is not None:
+                loaded.append((path, model))
     if not loaded and not problems:
         problems.append(Problem("no model files (*.yaml) in this folder", file=str(directory)))
     return loaded, problems
@@ -302,11 +302,7 @@ def _renumber_flow(problem: Problem, kept: list[int]) -> Problem:
                    path=("flows", original, *problem.path[2:]))
 
 
-_FIELD_HINTS = {
-    "union_tag_not_found": "kind is missing",
-    "missing": "required field is missing",
-}
-
+_FLOW_PARTS = {0: "from", 1: "to", 2: "probability", "source": "from", "target": "to"}
 
 def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
     loc = error["loc"]
@@ -328,12 +324,13 @@ def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
     elif head == "flows" and len(path) >= 2:
         # A flow is written as a list; name its part by the field, not the index.
         element = f"flows[{path[1]}]"
-        field_path = [part for part in loc[2:] if part in ("source", "target", "probability")]
+        field_path = [_FLOW_PARTS.get(part, part) for part in loc[2:3]]
     else:
         element, field_path = (str(head) if head is not None else None), path[1:]
     message = _field_message(error, data)
     field = ".".join(str(p) for p in field_path)
-    if field and error["type"] not in ("extra_forbidden",):
+    whole_flow = head == "flows" and message.startswith("a flow is")
+    if field and error["type"] not in ("extra_forbidden",) and not whole_flow:
         message = f"{field}: {message}"
     line_path = tuple(path)
     return Problem(message, element=element, path=line_path)
@@ -342,6 +339,9 @@ def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
 def _field_message(error: dict[str, Any], data: dict[str, Any]) -> str:
     kind, msg = error["type"], error["msg"]
     given = error.get("input")
+    if kind in ("too_long", "named_tuple_type") or (kind == "missing" and isinstance(
+            error["loc"][-1], int)):
+        return f"a flow is [from, to] or [from, to, probability], got {given!r}"
     if kind == "value_error":
         return _say_got(msg.removeprefix("Value error, "))
     if kind == "extra_forbidden":
@@ -352,6 +352,8 @@ def _field_message(error: dict[str, Any], data: dict[str, Any]) -> str:
         return "kind is missing; use labor or per_use"
     if kind == "union_tag_invalid":
         return f"kind {given.get('kind')!r} is unknown; use labor or per_use"
+    if kind == "string_type" and error["loc"][:1] == ("flows",):
+        return f"flow ends must be element ids (got {given!r})"
     if kind == "greater_than_equal" and error.get("ctx", {}).get("ge") == 0:
         return f"must not be negative (got {given!r})"
     if kind == "greater_than" and error.get("ctx", {}).get("gt") == 0:

@@ -32,9 +32,17 @@ __all__ = ["routing_graph"]
 def routing_graph(model: ProcessModel) -> nx.DiGraph:
     """Build the routing graph of ``model`` (see the module docstring)."""
     graph = nx.DiGraph(process=model.process, variant=model.variant)
-    for node_id, kind in model.node_kinds.items():
-        graph.add_node(node_id, kind=kind, name=model.display_name(node_id))
-    for index, flow in enumerate(model.flows):
-        if flow.source in graph and flow.target in graph:
-            graph.add_edge(flow.source, flow.target, probability=flow.probability, index=index)
+    # One bulk add per kind of element: add_node/add_edge per item was a
+    # third of the load time of a small model.
+    for section in (model.activities, model.gateways, model.events):
+        graph.add_nodes_from(
+            (node_id, {"kind": model.node_kinds[node_id], "name": element.name or node_id})
+            for node_id, element in section.items()
+        )
+    known = graph.nodes
+    graph.add_edges_from(
+        (flow.source, flow.target, {"probability": flow.probability, "index": index})
+        for index, flow in enumerate(model.flows)
+        if flow.source in known and flow.target in known
+    )
     return graph
