@@ -26,7 +26,7 @@ from rich.table import Table
 
 from abc_costing import __version__
 from abc_costing.compare import CompareError, Comparison, compare_models
-from abc_costing.engine import CostResult, cost_model
+from abc_costing.engine import CostResult, RoutingError, cost_model
 from abc_costing.formats import load_library, read_model
 from abc_costing.model import ProcessModel
 from abc_costing.portfolio import Portfolio, build_portfolio
@@ -47,6 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = _console(sys.stderr)
     try:
         return args.run(args, out, err)
+    except RoutingError as error:
+        # Validation should make this unreachable; if a model slips through,
+        # say so plainly rather than with a traceback.
+        err.print(f"cannot solve the routing of this model: {error}", style="red", markup=False)
+        return EXIT_PROBLEMS
     except BrokenPipeError:  # `abc-costing cost x | head`
         return EXIT_OK
     except KeyboardInterrupt:

@@ -153,3 +153,14 @@ def test_portfolio_of_a_folder_named_through_dot_dot(capsys, tmp_path, write_mod
     code, out, err = run(capsys, "portfolio", tmp_path / "sub" / ".." , "--json")
     assert code == 0 and err == ""
     assert [r["variant"] for r in json.loads(out)["rows"]] == ["as_is"]
+
+
+def test_an_unsolvable_routing_is_reported_not_raised(capsys, write_model, monkeypatch):
+    def unsolvable(model):
+        from abc_costing.engine import RoutingError
+
+        raise RoutingError("routing equations are singular")
+
+    monkeypatch.setattr("abc_costing.cli.cost_model", unsolvable)
+    code, out, err = run(capsys, "cost", write_model(MODEL))
+    assert code == 1 and "cannot solve the routing of this model" in err and out == ""

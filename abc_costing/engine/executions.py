@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,10 +95,11 @@ def expected_executions(model: ProcessModel) -> ExpectedExecutions:
     system = (sp.identity(n, format="csc") - transfer).tocsc()
     rhs = np.zeros(n)
     rhs[start] = 1.0
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error", spla.MatrixRankWarning)
         try:
             executions = spla.spsolve(system, rhs)
-        except RuntimeError as err:  # SuperLU: exactly singular
+        except (RuntimeError, spla.MatrixRankWarning) as err:  # exactly singular
             raise RoutingError(f"routing equations are singular: {err}") from err
     executions = np.atleast_1d(np.asarray(executions, dtype=float))
     residual = np.abs(system @ executions - rhs).max(initial=0.0)
