@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine with Python 3.11:
-#   make run    the main job (for now the CLI tour of the shipped process library)
+#   make run    the main job: the dashboard on the shipped process library
 #   make test   the whole test suite (what .ci/run calls)
 SHELL      := /bin/bash
 PY         ?= python3
@@ -8,11 +8,13 @@ TOOLS      := .tools
 UV         := $(TOOLS)/bin/uv
 VENV       := .venv
 STAMP      := $(VENV)/.synced
+PORT       ?= 8501
+CHROMIUM   ?= /usr/bin/chromium
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 # A real interpreter path (not a pyenv shim), or `uv run` rebuilds the venv each time.
 export UV_PYTHON := $(shell $(PY) -c 'import sys; print(sys.executable)')
 export UV_PYTHON_DOWNLOADS := never
-.PHONY: setup run test lint bench clean
+.PHONY: setup run tour test e2e-deps lint bench clean
 
 $(UV):
 	$(PY) -m venv $(TOOLS)
@@ -25,15 +27,25 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 setup: $(STAMP)
 
 run: $(STAMP)
+	$(VENV)/bin/streamlit run dashboard.py --server.port=$(PORT)
+
+tour: $(STAMP)
 	$(VENV)/bin/abc-costing tour process_models
 
-test: $(STAMP)
-	$(VENV)/bin/ruff check abc_costing tests bench
+# The browser tests drive Debian's chromium (never a downloaded browser).
+e2e-deps:
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) e2e-deps
+	$(VENV)/bin/ruff check abc_costing tests bench dashboard.py dashboard_pages
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check abc_costing tests bench
+	$(VENV)/bin/ruff check abc_costing tests bench dashboard.py dashboard_pages
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_costing.py

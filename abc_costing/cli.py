@@ -17,12 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from abc_costing import __version__
 from abc_costing.compare import CompareError, Comparison, compare_models
@@ -32,6 +34,13 @@ from abc_costing.model import ProcessModel
 from abc_costing.portfolio import Portfolio, build_portfolio
 from abc_costing.problems import Problem, has_errors
 from abc_costing.reports.tables import format_money
+from abc_costing.store import (
+    ChangeLog,
+    ChangeLogError,
+    RecordedChange,
+    default_change_log_path,
+    write_atomic,
+)
 
 __all__ = ["main"]
 
@@ -98,6 +107,27 @@ def _parser() -> argparse.ArgumentParser:
     tour.add_argument("directory", nargs="?", type=Path, default=Path(DEFAULT_LIBRARY),
                       metavar="DIR")
     tour.set_defaults(run=_run_tour)
+
+    log = commands.add_parser("log", help="the change log: verify, show, export as CSV")
+    log_actions = log.add_subparsers(dest="log_action", required=True, metavar="ACTION")
+    db_help = ("the change log database (default: $ABC_COSTING_CHANGE_LOG, else "
+               f".abc-costing/change_log.sqlite beside {DEFAULT_LIBRARY}/)")
+    log_verify = log_actions.add_parser("verify", help="check that no entry was edited, "
+                                        "deleted or reordered")
+    log_verify.add_argument("--db", type=Path, metavar="PATH", help=db_help)
+    log_verify.set_defaults(run=_run_log_verify)
+    log_show = log_actions.add_parser("show", help="list the entries, oldest first")
+    log_show.add_argument("--db", type=Path, metavar="PATH", help=db_help)
+    log_show.add_argument("--file", metavar="F", help="only the changes of this model file "
+                          "(as logged, e.g. contract_approval/as_is.yaml)")
+    log_show.add_argument("--json", action="store_true", help="the entries as JSON")
+    log_show.set_defaults(run=_run_log_show)
+    log_export = log_actions.add_parser("export", help="write the entries to a CSV file "
+                                        "(UTF-8 with BOM, opens in Excel)")
+    log_export.add_argument("--db", type=Path, metavar="PATH", help=db_help)
+    log_export.add_argument("--file", metavar="F", help="only the changes of this model file")
+    log_export.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.csv")
+    log_export.set_defaults(run=_run_log_export)
     return parser
 
 
@@ -199,6 +229,73 @@ def _run_tour(args: argparse.Namespace, out: Console, err: Console) -> int:
     out.print("\nNext: abc-costing cost FILE --json, abc-costing compare A B, "
               "abc-costing validate FILE (see README.md).")
     return EXIT_PROBLEMS if has_errors(problems) else EXIT_OK
+
+
+def _open_change_log(args: argparse.Namespace) -> ChangeLog:
+    # Reading commands never create a log: a missing one is reported, not made empty.
+    path = args.db if args.db is not None else default_change_log_path(Path(DEFAULT_LIBRARY))
+    return ChangeLog(path, create=False)
+
+
+def _entries_text(count: int) -> str:
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
+
+
+def _run_log_verify(args: argparse.Namespace, out: Console, err: Console) -> int:
+    try:
+        log = _open_change_log(args)
+        check = log.verify()
+    except ChangeLogError as error:
+        err.print(str(error), style="red", markup=False)
+        return EXIT_PROBLEMS
+    if not check.ok:
+        err.print(f"{log.path}: change log FAILED verification: {check.message}", style="red",
+                  markup=False)
+        return EXIT_PROBLEMS
+    head = f"head {check.head_hash[:12]}" if check.head_hash else "empty"
+    out.print(f"change log OK: {_entries_text(check.entries)}, {head}", markup=False)
+    return EXIT_OK
+
+
+def _run_log_show(args: argparse.Namespace, out: Console, err: Console) -> int:
+    try:
+        entries = _open_change_log(args).entries(file=args.file)
+    except ChangeLogError as error:
+        err.print(str(error), style="red", markup=False)
+        return EXIT_PROBLEMS
+    if args.json:
+        _print_json([entry.as_dict() for entry in entries], out)
+    elif not entries:
+        out.print("no changes logged" + (f" for {args.file}" if args.file else ""),
+                  markup=False)
+    else:
+        _print_changes(entries, out)
+    return EXIT_OK
+
+
+def _run_log_export(args: argparse.Namespace, out: Console, err: Console) -> int:
+    output: Path = args.output
+    if not output.parent.is_dir():
+        err.print(f"{output}: folder {output.parent} does not exist", style="red", markup=False)
+        return EXIT_PROBLEMS
+    if output.is_dir():
+        err.print(f"{output}: is a folder; give a file name", style="red", markup=False)
+        return EXIT_PROBLEMS
+    try:
+        log = _open_change_log(args)
+        entries = log.entries(file=args.file)
+        data = log.to_csv_bytes(entries)
+    except ChangeLogError as error:
+        err.print(str(error), style="red", markup=False)
+        return EXIT_PROBLEMS
+    try:
+        write_atomic(output, data)
+    except OSError as error:
+        err.print(f"{output}: cannot write: {error.strerror or error}", style="red",
+                  markup=False)
+        return EXIT_PROBLEMS
+    out.print(f"exported {_entries_text(len(entries))} to {output}", markup=False)
+    return EXIT_OK
 
 
 # --- human tables -----------------------------------------------------------------
@@ -308,6 +405,31 @@ def _print_comparison(comparison: Comparison, out: Console) -> None:
         values.add_row(v.value, _money(v.baseline_cost_per_instance, cur),
                        _money(v.candidate_cost_per_instance, cur), _money(v.delta, cur))
     out.print(values)
+
+
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                           "\u2066\u2067\u2068\u2069")
+
+
+def _visible(value: str | None) -> Text:
+    # Logged values are user input: show control and bidi characters as escapes
+    # so they can neither drive the terminal nor hide what changed.
+    if value is None:
+        return Text("—")
+    return Text("".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS else ch
+        for ch in value))
+
+
+def _print_changes(entries: Sequence[RecordedChange], out: Console) -> None:
+    table = _table("Change log", ["Seq", "Time (UTC)", "User", "File", "Element", "Field",
+                                  "Old value", "New value", "Reason"], text_columns=9)
+    for e in entries:
+        table.add_row(str(e.seq), e.time, *map(_visible, (e.user, e.file, e.element, e.field,
+                                                         e.old_value, e.new_value)),
+                      _visible(e.reason) if e.reason is not None else "")
+    out.print(table)
 
 
 def _print_portfolio(portfolio: Portfolio, out: Console) -> None:

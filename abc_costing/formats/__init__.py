@@ -5,7 +5,9 @@ from abc_costing.formats.yaml_model import (
     load_library,
     load_model,
     model_files,
+    model_from_data,
     parse_model_text,
+    parse_yaml_data,
     read_model,
 )
 
@@ -14,6 +16,8 @@ __all__ = [
     "load_library",
     "load_model",
     "model_files",
+    "model_from_data",
+    "parse_yaml_data",
     "parse_model_text",
     "read_model",
 ]

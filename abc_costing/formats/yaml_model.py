@@ -44,6 +44,8 @@ from abc_costing.validation import validate_model
 __all__ = [
     "MAX_FILE_BYTES",
     "parse_model_text",
+    "parse_yaml_data",
+    "model_from_data",
     "read_model",
     "load_model",
     "load_library",
@@ -82,6 +84,26 @@ def parse_model_text(
         problems = _with_lines(problems, text)
         problems = [p.located(file=source) for p in problems]
     return (None if has_errors(problems) else model), problems
+
+
+def model_from_data(
+    data: dict[str, Any], *, source: str | None = None
+) -> tuple[ProcessModel | None, list[Problem]]:
+    """Validate already-parsed file data (as :func:`parse_yaml_data` returns it).
+
+    Used to re-check an edited model quickly, without writing YAML text;
+    problems name the element but carry no line numbers.
+    """
+    with cyclic_gc_paused():
+        model, problems = _build_and_check(data)
+    problems = [p.located(file=source) for p in problems]
+    return (None if has_errors(problems) else model), problems
+
+
+def parse_yaml_data(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The plain data of a model file's text (dicts, lists, numbers, strings), or problems."""
+    data, problems = _parse_yaml(text)
+    return data, (_with_lines(problems, text) if problems else problems)
 
 
 def read_model(path: str | Path) -> tuple[ProcessModel | None, list[Problem]]:

@@ -1,0 +1,49 @@
+"""CSV files that Excel opens correctly and that cannot smuggle in a formula.
+
+- UTF-8 with a byte-order mark, so Excel shows Cyrillic names;
+- ``CRLF`` line ends;
+- numbers unquoted and unrounded (Python writes floats with ``repr``), so they
+  read back exactly, as numbers;
+- every text cell quoted, so a ``;`` inside it cannot start a new cell where
+  Excel splits on ``;`` (the Russian list separator);
+- every text cell a spreadsheet would take for a formula (starting with
+  ``=``, ``+``, ``-``, ``@``, tab, CR or LF) prefixed with ``'`` so it stays text.
+
+Examples
+--------
+>>> csv_bytes(["id", "cost"], [["=1+2", 1.5], ["a;b", None]]).decode("utf-8-sig").splitlines()
+['"id","cost"', '"\\'=1+2",1.5', '"a;b",""']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+__all__ = ["FORMULA_STARTS", "safe_text", "csv_bytes"]
+
+#: First characters that make a spreadsheet treat a text cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_text(value: Any) -> Any:
+    """Text that cannot become a live formula in Excel or LibreOffice; other values as is.
+
+    >>> safe_text("=HYPERLINK(\\"http://x\\")"), safe_text("-5"), safe_text("Юрист"), safe_text(-5)
+    ('\\'=HYPERLINK("http://x")', "'-5", 'Юрист', -5)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV file as described in the module docstring; ``None`` is an empty cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if value is None else safe_text(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,971 @@
+"""Plotly figures of process flows, costings and comparisons.
+
+Every builder is a pure function: it takes the library's values
+(:class:`~abc_costing.model.ProcessModel`, :class:`~abc_costing.engine.CostResult`,
+:class:`~abc_costing.compare.Comparison`, :class:`~abc_costing.portfolio.Portfolio`)
+and returns a ``plotly.graph_objects.Figure``; nothing is shown or written.
+The dashboard renders them, the PDF reports export them. Figures keep the
+unrounded numbers as bar values and marker colours; money is rounded only in
+texts, by :func:`~abc_costing.reports.tables.format_money`.
+
+Node traces of a flow figure carry ``meta={"role": "nodes", "kind": ...}`` and
+the node ids as ``customdata``; bar traces carry the activity, resource or
+value-class ids as ``customdata``, so a caller (or a test) can map every mark
+back to the element it shows.
+
+Examples
+--------
+>>> import abc_costing as abc
+>>> model = abc.load_model("process_models/contract_approval/as_is.yaml")
+>>> fig = process_flow_figure(model, abc.cost_model(model))
+>>> fig.layout.title.text
+'Согласование договора с клиентом (как есть)'
+>>> candidate = abc.load_model("process_models/contract_approval/value_tiers.yaml")
+>>> fig = cost_waterfall_figure(abc.compare_models(model, candidate))
+>>> list(fig.data[0].measure)[0], list(fig.data[0].measure)[-1]
+('absolute', 'total')
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import textwrap
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+import plotly.graph_objects as go
+
+from abc_costing.compare import Comparison
+from abc_costing.engine import CostResult
+from abc_costing.model import VALUE_CLASSES, ProcessModel, routing_graph
+from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
+from abc_costing.reports.tables import format_money
+
+__all__ = [
+    "process_flow_layout",
+    "process_flow_figure",
+    "cost_waterfall_figure",
+    "cost_by_resource_figure",
+    "cost_by_value_figure",
+    "portfolio_cost_figure",
+    "cost_breakdown_figure",
+]
+
+# --- Look: every colour and size of every figure ------------------------------------------
+
+FONT = dict(family="Inter, 'Segoe UI', 'DejaVu Sans', Arial, sans-serif", size=12,
+            color="#1f2933")
+BACKGROUND = "white"
+GRID = "#e6e9ef"
+INK = "#1f2933"            # outlines, arrows, end events
+MUTED = "#7b8794"          # edge lines, probabilities, secondary text
+MONEY_SEPARATORS = ". "    # decimal point, thousands space: as format_money writes money
+MONEY_TICKS = ",.0f"       # axis ticks in whole money units, thousands grouped
+
+VALUE_COLOURS = {"value_adding": "#2e9e5b", "business": "#5b7fa6", "waste": "#d9534f"}
+VALUE_LABELS = {"value_adding": "value adding", "business": "business", "waste": "waste"}
+
+BASELINE_COLOUR = "#9aa5b1"
+CANDIDATE_COLOUR = "#3366a8"
+COST_UP_COLOUR = "#d9534f"     # a waterfall step that makes the candidate dearer
+COST_DOWN_COLOUR = "#2e9e5b"   # a step that saves money
+TOTAL_COLOUR = "#52606d"
+
+#: Activities' cost per instance, pale (cheap) to dark red (dear).
+COST_SCALE = [[0.0, "#fdf0d5"], [0.35, "#f9b572"], [0.7, "#e0603a"], [1.0, "#8c1c13"]]
+UNCOSTED_COLOUR = "#d5dae1"    # activities when no costing is given
+
+START_COLOUR = "#2e9e5b"
+GATEWAY_FILL = "#fff8e1"
+EVENT_FILL = "white"
+
+# Marker diameters in pixels; arrows stop at the marker's edge (standoff).
+NODE_SIZE = {"activity": 30, "exclusive": 30, "parallel": 30, "start": 22, "end": 22}
+NODE_SYMBOL = {"activity": "square", "exclusive": "diamond", "parallel": "diamond",
+               "start": "circle", "end": "circle"}
+GATEWAY_MARK = {"exclusive": "×", "parallel": "+"}
+NODE_KINDS = ("activity", "exclusive", "parallel", "start", "end")
+KIND_LABELS = {"activity": "Activity", "exclusive": "Exclusive gateway",
+               "parallel": "Parallel gateway", "start": "Start event", "end": "End event"}
+
+LABEL_WIDTH = 16       # characters per line of a node label: three lines of 16 fit
+LABEL_LINES = 3        # between two layers where one line of 24 would collide
+WATERFALL_BARS = 12    # activities shown one by one; the rest are merged
+ROW_PX = 115           # flow figure: pixels per unit of y (one row of nodes)
+BAR_ROW_PX = 34        # horizontal bar charts: pixels per category
+
+_DUMMY = "dummy"       # tag of the virtual nodes that route long edges between layers
+
+
+# --- Small formatting pieces ---------------------------------------------------------------
+
+
+def _money(amount: float, currency: str) -> str:
+    return f"{format_money(amount, currency)} {currency}"
+
+
+def _signed_money(amount: float, currency: str) -> str:
+    text = format_money(amount, currency)
+    return text if text.startswith("-") or set(text) <= set("0. ") else "+" + text
+
+
+def _percent(probability: float) -> str:
+    return f"{round(probability * 100, 1):g}%"
+
+
+def _text(value: str) -> str:
+    # Plotly reads a little HTML in texts: a "<" in a user's name must stay a "<".
+    return html.escape(value, quote=False)
+
+
+def _wrap(value: str, width: int = LABEL_WIDTH, lines: int = LABEL_LINES) -> str:
+    """``value`` wrapped to ``lines`` lines of ``width`` characters, joined by ``<br>``."""
+    wrapped = textwrap.wrap(value, width) or [""]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
+    return "<br>".join(_text(line) for line in wrapped)
+
+
+def _unique_labels(names: Sequence[str], ids: Sequence[str]) -> list[str]:
+    """Category labels: names, with the id added where two elements share a name."""
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+    return [name if seen[name] == 1 else f"{name} ({id_})" for name, id_ in zip(names, ids,
+                                                                                 strict=True)]
+
+
+def _base_layout(fig: go.Figure, *, title: str, height: int) -> None:
+    fig.update_layout(
+        title=dict(text=_text(title), x=0.01, xanchor="left"),
+        font=FONT, paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND, height=height,
+        margin=dict(l=20, r=20, t=70, b=40), hoverlabel=dict(align="left"),
+        separators=MONEY_SEPARATORS,
+    )
+
+
+# --- The process flow: layered layout -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A left-to-right layered drawing of a routing graph.
+
+    Attributes:
+      xy: every node (and every virtual node of a long edge) -> (x, y).
+      routes: each forward edge -> the points it passes, source first.
+      back_edges: the edges that close loops, in flow order.
+      rows: the most nodes (virtual ones included) of any layer.
+    """
+
+    xy: dict[Hashable, tuple[float, float]]
+    routes: dict[tuple[str, str], list[tuple[float, float]]]
+    back_edges: list[tuple[str, str]]
+    rows: int
+
+
+def _ordered_successors(graph: nx.DiGraph, node: str) -> list[str]:
+    return sorted(graph.successors(node), key=lambda v: graph.edges[node, v]["index"])
+
+
+def _dfs(graph: nx.DiGraph) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Discovery rank of every node and the back edges of a DFS from the start.
+
+    Successors are visited in flow order, so the first flow out of a split is
+    the main line and a flow returning to a node still being explored (a rework
+    loop) is a back edge. Nodes the start does not reach (an invalid model being
+    edited) are explored afterwards, sources first. Iterative: a 10,000-node
+    model would overflow Python's recursion limit.
+    """
+    nodes = list(graph.nodes)
+    roots = ([n for n in nodes if graph.nodes[n]["kind"] == "start"]
+             + [n for n in nodes if graph.in_degree(n) == 0] + nodes)
+    rank: dict[str, int] = {}
+    back: list[tuple[str, str]] = []
+    on_stack: set[str] = set()
+    for root in roots:
+        if root in rank:
+            continue
+        rank[root] = len(rank)
+        on_stack.add(root)
+        stack = [(root, iter(_ordered_successors(graph, root)))]
+        while stack:
+            node, successors = stack[-1]
+            for succ in successors:
+                if succ in on_stack:
+                    back.append((node, succ))
+                elif succ not in rank:
+                    rank[succ] = len(rank)
+                    on_stack.add(succ)
+                    stack.append((succ, iter(_ordered_successors(graph, succ))))
+                    break
+            else:
+                stack.pop()
+                on_stack.discard(node)
+    back.sort(key=lambda e: graph.edges[e]["index"])
+    return rank, back
+
+
+def _crossings(upper: list[Hashable], lower_pos: dict[Hashable, int],
+               down: dict[Hashable, list[Hashable]]) -> int:
+    """Edge crossings between two adjacent layers (inversions, with a Fenwick tree)."""
+    ends = [lower_pos[v] for u in upper for v in sorted(down[u], key=lower_pos.__getitem__)]
+    size = len(lower_pos) + 1
+    tree = [0] * (size + 1)
+    crossings = 0
+    for seen, end in enumerate(ends):
+        i, below = end + 1, 0
+        while i > 0:
+            below += tree[i]
+            i -= i & -i
+        crossings += seen - below
+        i = end + 1
+        while i <= size:
+            tree[i] += 1
+            i += i & -i
+    return crossings
+
+
+def _order_layers(layers: list[list[Hashable]], up: dict[Hashable, list[Hashable]],
+                  down: dict[Hashable, list[Hashable]], *, sweeps: int = 8) -> None:
+    """Reorder ``layers`` in place by barycenter sweeps, keeping the fewest crossings."""
+
+    def centred(layer: list[Hashable]) -> dict[Hashable, float]:
+        half = (len(layer) - 1) / 2
+        return {node: k - half for k, node in enumerate(layer)}
+
+    def sort_by(layer: list[Hashable], neighbours: dict[Hashable, list[Hashable]],
+                ref: dict[Hashable, float]) -> list[Hashable]:
+        own = centred(layer)
+        def key(node: Hashable) -> tuple[float, float]:
+            near = neighbours[node]
+            bary = sum(ref[m] for m in near) / len(near) if near else own[node]
+            return (bary, own[node])
+        return sorted(layer, key=key)
+
+    def total_crossings() -> int:
+        total = 0
+        for i in range(len(layers) - 1):
+            lower = {node: k for k, node in enumerate(layers[i + 1])}
+            total += _crossings(layers[i], lower, down)
+        return total
+
+    best, best_crossings = [list(layer) for layer in layers], total_crossings()
+    for _ in range(sweeps):
+        if best_crossings == 0:
+            break
+        for i in range(1, len(layers)):
+            layers[i] = sort_by(layers[i], up, centred(layers[i - 1]))
+        for i in range(len(layers) - 2, -1, -1):
+            layers[i] = sort_by(layers[i], down, centred(layers[i + 1]))
+        crossings = total_crossings()
+        if crossings < best_crossings:
+            best, best_crossings = [list(layer) for layer in layers], crossings
+    layers[:] = best
+
+
+def _layered_layout(graph: nx.DiGraph) -> _Layout:
+    rank, back_edges = _dfs(graph)
+    back = set(back_edges)
+    forward = sorted((e for e in graph.edges if e not in back),
+                     key=lambda e: graph.edges[e]["index"])
+    dag = nx.DiGraph()
+    dag.add_nodes_from(graph.nodes)
+    dag.add_edges_from(forward)
+    layer: dict[Hashable, int] = {}
+    for node in nx.lexicographical_topological_sort(dag, key=rank.__getitem__):
+        layer[node] = max((layer[u] + 1 for u in dag.predecessors(node)), default=0)
+
+    # Long edges pass through one virtual node per layer they cross, so that
+    # they take a slot in each layer and are routed around the real nodes.
+    up: dict[Hashable, list[Hashable]] = {node: [] for node in graph.nodes}
+    down: dict[Hashable, list[Hashable]] = {node: [] for node in graph.nodes}
+    chains: dict[tuple[str, str], list[Hashable]] = {}
+    for u, v in forward:
+        chain: list[Hashable] = [u]
+        chain += [(_DUMMY, u, v, k) for k in range(layer[u] + 1, layer[v])]
+        chain.append(v)
+        for node in chain[1:-1]:
+            layer[node] = node[3]
+            up[node], down[node] = [], []
+        for a, b in zip(chain, chain[1:], strict=False):
+            down[a].append(b)
+            up[b].append(a)
+        chains[(u, v)] = chain
+
+    n_layers = max(layer.values(), default=-1) + 1
+    layers: list[list[Hashable]] = [[] for _ in range(n_layers)]
+    for node in sorted(graph.nodes, key=rank.__getitem__):
+        layers[layer[node]].append(node)
+    # A first pass that only places each node under its predecessors; virtual
+    # nodes follow their edge's source in discovery order.
+    for i in range(1, n_layers):
+        dummies = [c[k] for c in chains.values() for k in range(1, len(c) - 1)
+                   if layer[c[k]] == i]
+        layers[i].extend(dummies)
+        prev = {node: k for k, node in enumerate(layers[i - 1])}
+        layers[i].sort(key=lambda n: (sum(prev[m] for m in up[n]) / len(up[n]) if up[n]
+                                      else math.inf))
+    _order_layers(layers, up, down)
+
+    xy: dict[Hashable, tuple[float, float]] = {}
+    for i, nodes in enumerate(layers):
+        half = (len(nodes) - 1) / 2
+        for k, node in enumerate(nodes):
+            xy[node] = (float(i), half - k + 0.0)
+    routes = {edge: [xy[node] for node in chain] for edge, chain in chains.items()}
+    return _Layout(xy=xy, routes=routes, back_edges=back_edges,
+                   rows=max((len(nodes) for nodes in layers), default=0))
+
+
+def process_flow_layout(model: ProcessModel) -> dict[str, tuple[float, float]]:
+    """Node id -> (x, y) of a left-to-right drawing of ``model``'s routing graph.
+
+    x is the node's layer: the longest path to it from the start event once
+    the back edges (found by a depth-first search from the start, following
+    flows in file order; rework loops become back edges) are set aside. y is
+    the node's place in its layer, spread symmetrically around 0 (top first),
+    ordered by barycenter sweeps so that flows cross little. Flows spanning
+    several layers reserve a slot in each, so they pass between nodes.
+
+    Examples
+    --------
+    >>> import abc_costing as abc
+    >>> xy = process_flow_layout(abc.load_model("process_models/contract_approval/as_is.yaml"))
+    >>> xy["start"], xy["draft"]
+    ((0.0, 0.0), (1.0, 0.0))
+    >>> sorted(xy[n][1] for n in ("legal_review", "finance_review"))  # side by side
+    [-0.5, 0.5]
+    """
+    layout = _layered_layout(routing_graph(model))
+    return {node: xy for node, xy in layout.xy.items() if isinstance(node, str)}
+
+
+# --- The process flow: drawing -------------------------------------------------------------
+
+
+def _bezier(p0, p1, p2, p3, steps: int = 40) -> list[tuple[float, float]]:
+    points = []
+    for i in range(steps + 1):
+        t = i / steps
+        a, b, c, d = (1 - t) ** 3, 3 * t * (1 - t) ** 2, 3 * t * t * (1 - t), t ** 3
+        points.append((a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0],
+                       a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1]))
+    return points
+
+
+def _back_edge_routes(layout: _Layout) -> dict[tuple[str, str], list[tuple[float, float]]]:
+    """A loop arc per back edge, round the nodes of the layers it spans, above
+    or below them; an arc spanning another on the same side goes round it too."""
+    column: dict[float, list[float]] = {}
+    for x, y in layout.xy.values():
+        column.setdefault(x, []).append(y)
+
+    def nodes_beyond(x: float, y: float, side: int) -> int:
+        return sum(1 for other in column[x] if (other - y) * side > 0)
+
+    placed: dict[int, list[tuple[float, float, float]]] = {1: [], -1: []}
+    routes = {}
+    for u, v in sorted(layout.back_edges,
+                       key=lambda e: layout.xy[e[0]][0] - layout.xy[e[1]][0]):
+        (xu, yu), (xv, yv) = layout.xy[u], layout.xy[v]
+        # Go round the side with fewer nodes in the way at both ends.
+        above = nodes_beyond(xu, yu, 1) + nodes_beyond(xv, yv, 1)
+        below = nodes_beyond(xu, yu, -1) + nodes_beyond(xv, yv, -1)
+        side = 1 if above < below else -1
+        spanned = [y for x in column if xv <= x <= xu for y in column[x]]
+        peak = side * max(side * y for y in spanned) + side * 0.75
+        for left, right, other_peak in placed[side]:
+            if left <= xu and xv <= right:
+                peak = side * max(side * peak, side * other_peak + 0.4)
+        placed[side].append((xv, xu, peak))
+        # A cubic with both inner control points at height c peaks at
+        # 0.75 c + 0.125 (yu + yv). The arc leaves the source forwards and
+        # enters the target from behind, like a loop drawn by hand.
+        c = (peak - 0.125 * (yu + yv)) / 0.75
+        routes[(u, v)] = _bezier((xu, yu), (xu + 0.45, c), (xv - 0.45, c), (xv, yv))
+    return routes
+
+
+def _polyline(routes: list[list[tuple[float, float]]]) -> tuple[list, list]:
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for points in routes:
+        xs += [p[0] for p in points] + [None]
+        ys += [p[1] for p in points] + [None]
+    return xs, ys
+
+
+def _arrow(tip: tuple[float, float], tail: tuple[float, float], *, kind: str,
+           tail_standoff: float) -> dict:
+    return dict(x=tip[0], y=tip[1], ax=tail[0], ay=tail[1], xref="x", yref="y",
+                axref="x", ayref="y", text="", showarrow=True, arrowhead=2, arrowsize=1.1,
+                arrowwidth=1.3, arrowcolor=MUTED, standoff=NODE_SIZE[kind] / 2 + 1,
+                startstandoff=tail_standoff)
+
+
+def _tail_on_curve(points: list[tuple[float, float]], *, length: float = 0.5):
+    tip = points[-1]
+    for point in reversed(points):
+        if math.dist(point, tip) >= length:
+            return point
+    return points[0]
+
+
+def _node_hover(model: ProcessModel, node: str, kind: str, result: CostResult | None,
+                activity_costs: dict) -> str:
+    name = model.display_name(node)
+    lines = [f"<b>{_text(name)}</b>", f"{KIND_LABELS[kind]} · id {_text(node)}"]
+    if kind == "activity":
+        lines.append(f"value class: {VALUE_LABELS[model.activities[node].value]}")
+        if result is not None:
+            cost = activity_costs[node]
+            cur = result.currency
+            lines += [f"expected executions: {cost.expected_executions:.3f}",
+                      f"cost per execution: {_money(cost.cost_per_execution, cur)}",
+                      f"cost per instance: {_money(cost.cost_per_instance, cur)}"]
+    elif result is not None and kind == "end":
+        probability = result.end_probabilities.get(node, 0.0)
+        lines.append(f"instances ending here: {_percent(probability)}")
+    elif result is not None and kind in GATEWAY_MARK:
+        lines.append(f"expected passes: {result.expected_executions.get(node, 0.0):.3f}")
+    return "<br>".join(lines)
+
+
+_BELOW, _ABOVE = "bottom center", "top center"
+
+
+def _label_sides(xy: dict, kinds: dict[str, str]) -> dict[str, str]:
+    """Where each node's name goes: under it, unless it would run into the name
+    of a node one layer to the left or right at about the same height, or into
+    a name between it and its neighbour in the layer; then above it. When
+    neither side is free, the clashing name on the left moves above if it can."""
+    labelled = sorted((n for n, k in kinds.items() if k not in GATEWAY_MARK),
+                      key=lambda n: (xy[n][0], -xy[n][1]))
+    side: dict[str, str] = {}
+    by_layer: dict[float, list[str]] = {}
+
+    def neighbours_clashing(node: str, where: str) -> list[str]:
+        x, y = xy[node]
+        found = [m for dx in (-1, 1) for m in by_layer.get(x + dx, ())
+                 if m != node and side[m] == where and abs(xy[m][1] - y) < 0.75]
+        # Two names between vertically adjacent nodes of one layer do not fit.
+        facing, sign = (_BELOW, 1) if where == _ABOVE else (_ABOVE, -1)
+        found += [m for m in by_layer.get(x, ())
+                  if m != node and side[m] == facing and 0 < (xy[m][1] - y) * sign < 1.05]
+        return found
+
+    for node in labelled:
+        by_layer.setdefault(xy[node][0], []).append(node)
+        side[node] = _BELOW
+        if not neighbours_clashing(node, _BELOW):
+            continue
+        if not neighbours_clashing(node, _ABOVE):
+            side[node] = _ABOVE
+            continue
+        for other in neighbours_clashing(node, _BELOW):
+            if xy[other][0] < xy[node][0] and not neighbours_clashing(other, _ABOVE):
+                side[other] = _ABOVE
+    return side
+
+
+def _node_trace(model: ProcessModel, kind: str, nodes: list[str], xy: dict,
+                result: CostResult | None, activity_costs: dict,
+                label_sides: dict[str, str]) -> go.Scatter:
+    size = NODE_SIZE[kind]
+    marker = dict(symbol=NODE_SYMBOL[kind], size=size, line=dict(color=INK, width=1.2))
+    text = [_wrap(model.display_name(n)) for n in nodes]
+    textposition: str | list[str] = [label_sides.get(n, "") for n in nodes]
+    if kind == "activity":
+        if result is None:
+            marker["color"] = UNCOSTED_COLOUR
+        else:
+            costs = [activity_costs[n].cost_per_instance for n in nodes]
+            marker.update(
+                color=costs, colorscale=COST_SCALE, cmin=0.0,
+                cmax=max(max(costs, default=0.0), 1e-9), showscale=True,
+                # Under the drawing, not beside it: the flow needs the width more.
+                colorbar=dict(title=dict(text=f"Cost per instance, {result.currency}",
+                                         side="top"), orientation="h", x=0.5, xanchor="center",
+                              y=0, yanchor="top", len=0.5, thickness=12, outlinewidth=0,
+                              tickformat=MONEY_TICKS),
+            )
+    elif kind in GATEWAY_MARK:
+        marker.update(color=GATEWAY_FILL)
+        text, textposition = [GATEWAY_MARK[kind]] * len(nodes), "middle center"
+    elif kind == "start":
+        marker.update(color=EVENT_FILL, line=dict(color=START_COLOUR, width=2.5))
+    else:
+        marker.update(color=EVENT_FILL, line=dict(color=INK, width=4.5))
+    return go.Scatter(
+        x=[xy[n][0] for n in nodes], y=[xy[n][1] for n in nodes],
+        mode="markers+text", marker=marker, text=text, textposition=textposition,
+        textfont=dict(size=16 if kind in GATEWAY_MARK else 10,
+                      color=INK if kind in GATEWAY_MARK else FONT["color"]),
+        customdata=nodes, hoverinfo="text", cliponaxis=False,
+        hovertext=[_node_hover(model, n, kind, result, activity_costs) for n in nodes],
+        name=KIND_LABELS[kind], showlegend=False, meta={"role": "nodes", "kind": kind},
+    )
+
+
+def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *,
+                        title: str | None = None) -> go.Figure:
+    """The process drawn left to right (see :func:`process_flow_layout`).
+
+    Activities are squares labelled with their names, coloured by cost per
+    instance when ``result`` (the costing of this ``model``) is given and grey
+    otherwise; exclusive gateways are diamonds marked "×", parallel ones "+";
+    the start event is a green circle, end events thick dark ones. Flows are
+    arrows labelled with their probability; flows closing a loop (rework) are
+    dashed arcs outside the drawing. Hovering a node shows its figures.
+
+    Examples
+    --------
+    >>> import abc_costing as abc
+    >>> model = abc.load_model("process_models/contract_approval/as_is.yaml")
+    >>> fig = process_flow_figure(model, abc.cost_model(model), title="As is")
+    >>> [t.meta["kind"] for t in fig.data if t.meta and t.meta["role"] == "nodes"]
+    ['activity', 'exclusive', 'parallel', 'start', 'end']
+    >>> sorted(a.text for a in fig.layout.annotations if a.text)
+    ['10%', '10%', '30%', '70%', '80%']
+    """
+    graph = routing_graph(model)
+    layout = _layered_layout(graph)
+    xy = layout.xy
+    activity_costs: dict = {}
+    if result is not None:
+        activity_costs = {a.id: a for a in result.activities}
+        missing = [a for a in model.activities if a not in activity_costs]
+        if missing:
+            raise ValueError(f"result has no costing of activities {missing}: "
+                             "pass the costing of this model")
+    back_routes = _back_edge_routes(layout)
+    fig = go.Figure()
+
+    xs, ys = _polyline(list(layout.routes.values()))
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines",
+                             line=dict(color=MUTED, width=1.3, shape="spline", smoothing=0.6),
+                             hoverinfo="skip", showlegend=False, name="flows",
+                             meta={"role": "edges", "edges": [list(e) for e in layout.routes]}))
+    xs, ys = _polyline(list(back_routes.values()))
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines",
+                             line=dict(color=MUTED, width=1.3, dash="dash"),
+                             hoverinfo="skip", showlegend=False, name="loops",
+                             meta={"role": "back_edges",
+                                   "edges": [list(e) for e in layout.back_edges]}))
+
+    annotations = []
+    kinds = {node: graph.nodes[node]["kind"] for node in graph.nodes}
+    for (u, v), points in layout.routes.items():
+        tail = points[-2]
+        standoff = NODE_SIZE[kinds[u]] / 2 + 1 if len(points) == 2 else 0
+        annotations.append(_arrow(points[-1], tail, kind=kinds[v], tail_standoff=standoff))
+    for (_, v), points in back_routes.items():
+        annotations.append(_arrow(points[-1], _tail_on_curve(points), kind=kinds[v],
+                                  tail_standoff=0))
+    for edge in (*layout.routes, *back_routes):
+        probability = graph.edges[edge]["probability"]
+        if probability is None:
+            continue
+        if edge in back_routes:
+            x, y = back_routes[edge][len(back_routes[edge]) // 5]
+        else:
+            (x0, y0), (x1, y1) = layout.routes[edge][:2]
+            x, y = x0 + 0.5 * (x1 - x0), y0 + 0.5 * (y1 - y0)
+        annotations.append(dict(
+            x=x, y=y, xref="x", yref="y", text=_percent(probability), showarrow=False,
+            font=dict(size=10, color=MUTED), bgcolor="rgba(255,255,255,0.9)", borderpad=1,
+            name=f"probability {edge[0]} -> {edge[1]}",
+        ))
+
+    label_sides = _label_sides(xy, kinds)
+    for kind in NODE_KINDS:
+        nodes = [n for n in graph.nodes if kinds[n] == kind]
+        if nodes:
+            fig.add_trace(_node_trace(model, kind, nodes, xy, result, activity_costs,
+                                      label_sides))
+
+    node_ys = [y for _, y in xy.values()] or [0.0]
+    # Names need room under (and sometimes over) the nodes; arcs only their line.
+    curve_ys = [p[1] for points in back_routes.values() for p in points]
+    y_low = min([min(node_ys) - 0.65] + [y - 0.15 for y in curve_ys])
+    y_high = max([max(node_ys) + 0.5] + [y + 0.15 for y in curve_ys])
+    all_xs = [x for x, _ in xy.values()] or [0.0]
+    heading = title or model.title or f"{model.process} / {model.variant}"
+    _base_layout(fig, title=heading, height=int((155 if result is not None else 90)
+                                                 + ROW_PX * (y_high - y_low)))
+    if result is not None:
+        subtitle = f"{_money(result.cost_per_instance, result.currency)} per instance"
+        if result.cost_per_year is not None:
+            subtitle += f" · {_money(result.cost_per_year, result.currency)} per year"
+        fig.update_layout(title_subtitle_text=subtitle)
+    hidden = dict(visible=False, showgrid=False, zeroline=False, fixedrange=False)
+    fig.update_layout(
+        annotations=annotations, showlegend=False, hovermode="closest",
+        xaxis=dict(hidden, range=[min(all_xs) - 0.8, max(all_xs) + 0.8]),
+        yaxis=dict(hidden, range=[y_low, y_high]),
+        margin=dict(l=10, r=10, t=80 if result is not None else 60,
+                    b=75 if result is not None else 10),
+    )
+    return fig
+
+
+# --- Comparisons ---------------------------------------------------------------------------
+
+
+def _is_zero(amount: float, scale: float) -> bool:
+    return math.isclose(amount, 0.0, abs_tol=1e-9 * max(1.0, abs(scale)))
+
+
+def cost_waterfall_figure(comparison: Comparison) -> go.Figure:
+    """From the baseline's cost per instance to the candidate's, activity by activity.
+
+    The first bar is the baseline total, then one step per activity whose cost
+    per instance changed (largest change first; beyond the first 12 the rest
+    are merged into "other activities"), and a last bar with the candidate
+    total. An activity's cost includes its other costs (materials, fees), so
+    the steps add up to the difference exactly; other costs get no step of
+    their own here (see :func:`cost_by_resource_figure`). Bars carry the
+    activity ids as ``customdata``.
+
+    Examples
+    --------
+    >>> import abc_costing as abc
+    >>> load = abc.load_model
+    >>> comparison = abc.compare_models(
+    ...     load("process_models/contract_approval/as_is.yaml"),
+    ...     load("process_models/contract_approval/value_tiers.yaml"))
+    >>> bars = cost_waterfall_figure(comparison).data[0]
+    >>> bars.y[0] == comparison.baseline.cost_per_instance
+    True
+    >>> bars.y[-1] == comparison.candidate.cost_per_instance
+    True
+    """
+    base, cand = comparison.baseline, comparison.candidate
+    cur = base.currency
+    scale = max(abs(base.cost_per_instance), abs(cand.cost_per_instance))
+    changed = [a for a in comparison.activities if not _is_zero(a.delta, scale)]
+    changed.sort(key=lambda a: -abs(a.delta))
+    shown, merged = changed[:WATERFALL_BARS], changed[WATERFALL_BARS:]
+    if len(merged) == 1:  # one merged bar would hide a name for nothing
+        shown, merged = changed, []
+    names = _unique_labels([a.name for a in shown], [a.id for a in shown])
+
+    x = [f"Baseline<br>{_text(base.variant)}"]
+    y = [base.cost_per_instance]
+    measure = ["absolute"]
+    ids = ["(baseline)"]
+    text = [format_money(base.cost_per_instance, cur)]
+    hover = [f"<b>Baseline {_text(base.variant)}</b><br>"
+             f"cost per instance: {_money(base.cost_per_instance, cur)}"]
+    for change, name in zip(shown, names, strict=True):
+        x.append(_wrap(name, 20, 3))
+        y.append(change.delta)
+        measure.append("relative")
+        ids.append(change.id)
+        text.append(_signed_money(change.delta, cur))
+        hover.append(
+            f"<b>{_text(change.name)}</b> ({_text(change.id)}, {change.status})<br>"
+            f"baseline: {_money(change.baseline_cost_per_instance, cur)}<br>"
+            f"candidate: {_money(change.candidate_cost_per_instance, cur)}<br>"
+            f"change: {_signed_money(change.delta, cur)} {cur}"
+        )
+    if merged:
+        delta = sum(a.delta for a in merged)
+        x.append(f"other activities<br>({len(merged)})")
+        y.append(delta)
+        measure.append("relative")
+        ids.append("(other activities)")
+        text.append(_signed_money(delta, cur))
+        hover.append(f"<b>{len(merged)} other activities</b><br>"
+                     + "<br>".join(f"{_text(a.name)}: {_signed_money(a.delta, cur)}"
+                                   for a in merged[:15])
+                     + ("<br>…" if len(merged) > 15 else "")
+                     + f"<br>together: {_signed_money(delta, cur)} {cur}")
+    x.append(f"Candidate<br>{_text(cand.variant)}")
+    # Plotly sums a "total" bar itself; the value given is the candidate's own
+    # total, which the steps reconcile to.
+    y.append(cand.cost_per_instance)
+    measure.append("total")
+    ids.append("(candidate)")
+    text.append(format_money(cand.cost_per_instance, cur))
+    hover.append(f"<b>Candidate {_text(cand.variant)}</b><br>"
+                 f"cost per instance: {_money(cand.cost_per_instance, cur)}")
+
+    fig = go.Figure(go.Waterfall(
+        x=x, y=y, measure=measure, customdata=ids, text=text, textposition="outside",
+        textfont=dict(size=10), hovertext=hover, hoverinfo="text", cliponaxis=False,
+        connector=dict(line=dict(color=GRID, width=1)),
+        increasing=dict(marker=dict(color=COST_UP_COLOUR)),
+        decreasing=dict(marker=dict(color=COST_DOWN_COLOUR)),
+        totals=dict(marker=dict(color=TOTAL_COLOUR)),
+        name="cost per instance", showlegend=False,
+    ))
+    saving = comparison.saving_per_instance
+    verb = "saves" if saving >= 0 else "costs more by"
+    _base_layout(fig, title=f"{cand.variant} vs {base.variant}: {verb} "
+                            f"{_money(abs(saving), cur)} per instance", height=480)
+    subtitle = base.title or base.process
+    if comparison.saving_per_year is not None:
+        per_year = comparison.saving_per_year
+        subtitle += (f" · {'saving' if per_year >= 0 else 'extra cost'} per year: "
+                     f"{_money(abs(per_year), cur)}")
+    fig.update_layout(title_subtitle_text=_text(subtitle))
+    fig.update_layout(
+        yaxis=dict(title=dict(text=f"Cost per instance, {cur}"), gridcolor=GRID,
+                   rangemode="tozero", tickformat=MONEY_TICKS),
+        xaxis=dict(tickangle=0, tickfont=dict(size=10)), margin=dict(b=90),
+    )
+    return fig
+
+
+def _bar_height(rows: int, *, per_row: int = BAR_ROW_PX, floor: int = 300) -> int:
+    return max(floor, 130 + per_row * rows)
+
+
+def cost_by_resource_figure(comparison: Comparison) -> go.Figure:
+    """Cost per instance of each resource in both variants, as grouped horizontal bars.
+
+    One row per resource of either variant (first resource on top), plus an
+    "other costs" row when either variant has costs tied to no resource, so each
+    variant's bars add up to its total.
+
+    Examples
+    --------
+    >>> import abc_costing as abc
+    >>> load = abc.load_model
+    >>> comparison = abc.compare_models(
+    ...     load("process_models/contract_approval/as_is.yaml"),
+    ...     load("process_models/contract_approval/template_esign.yaml"))
+    >>> fig = cost_by_resource_figure(comparison)
+    >>> [t.name for t in fig.data]
+    ['Baseline: as_is', 'Candidate: template_esign']
+    >>> abs(sum(fig.data[0].x) - comparison.baseline.cost_per_instance) < 1e-6
+    True
+    """
+    base, cand = comparison.baseline, comparison.candidate
+    cur = base.currency
+    changes = list(comparison.resources)
+    ids = [r.id for r in changes]
+    labels = _unique_labels([r.name for r in changes], ids)
+    base_x = [r.baseline_cost_per_instance for r in changes]
+    cand_x = [r.candidate_cost_per_instance for r in changes]
+    other = comparison.other_cost_change
+    scale = max(abs(base.cost_per_instance), abs(cand.cost_per_instance))
+    if not (_is_zero(other.baseline_cost_per_instance, scale)
+            and _is_zero(other.candidate_cost_per_instance, scale)):
+        ids.append("(other costs)")
+        labels.append("other costs")
+        base_x.append(other.baseline_cost_per_instance)
+        cand_x.append(other.candidate_cost_per_instance)
+    labels = [_wrap(label, 30, 2) for label in labels]
+
+    fig = go.Figure()
+    for name, values, colour in ((f"Baseline: {base.variant}", base_x, BASELINE_COLOUR),
+                                 (f"Candidate: {cand.variant}", cand_x, CANDIDATE_COLOUR)):
+        fig.add_trace(go.Bar(
+            x=values, y=labels, orientation="h", name=_text(name), marker_color=colour,
+            customdata=ids, hoverinfo="text",
+            hovertext=[f"<b>{label}</b><br>{_text(name)}: {_money(v, cur)}"
+                       for label, v in zip(labels, values, strict=True)],
+            text=[format_money(v, cur) for v in values], textposition="auto",
+            textfont=dict(size=10),
+        ))
+    _base_layout(fig, title=f"Cost per instance by resource, {cur}",
+                 height=_bar_height(2 * len(labels), per_row=22))
+    fig.update_layout(title_subtitle_text=_text(base.title or base.process))
+    fig.update_layout(
+        barmode="group", bargap=0.25,
+        xaxis=dict(title=dict(text=f"Cost per instance, {cur}"), gridcolor=GRID,
+                   rangemode="tozero", tickformat=MONEY_TICKS),
+        yaxis=dict(autorange="reversed"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+    )
+    return fig
+
+
+def _with_alpha(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def cost_by_value_figure(comparison: Comparison) -> go.Figure:
+    """Cost per instance by value class (value adding, business, waste), both variants.
+
+    Bars are grouped by class and coloured by class; the baseline's are pale
+    and hatched, the candidate's solid.
+
+    Examples
+    --------
+    >>> import abc_costing as abc
+    >>> load = abc.load_model
+    >>> comparison = abc.compare_models(
+    ...     load("process_models/contract_approval/as_is.yaml"),
+    ...     load("process_models/contract_approval/value_tiers.yaml"))
+    >>> fig = cost_by_value_figure(comparison)
+    >>> list(fig.data[1].customdata)
+    ['value_adding', 'business', 'waste']
+    """
+    base, cand = comparison.baseline, comparison.candidate
+    cur = base.currency
+    changes = {c.value: c for c in comparison.by_value}
+    classes = [v for v in VALUE_CLASSES if v in changes]
+    labels = [VALUE_LABELS[v] for v in classes]
+    fig = go.Figure()
+    for name, values, marker in (
+        (f"Baseline: {base.variant}",
+         [changes[v].baseline_cost_per_instance for v in classes],
+         dict(color=[_with_alpha(VALUE_COLOURS[v], 0.45) for v in classes],
+              pattern=dict(shape="/", fgcolor="white", size=6),
+              line=dict(color=[VALUE_COLOURS[v] for v in classes], width=1.5))),
+        (f"Candidate: {cand.variant}",
+         [changes[v].candidate_cost_per_instance for v in classes],
+         dict(color=[VALUE_COLOURS[v] for v in classes],
+              line=dict(color=[VALUE_COLOURS[v] for v in classes], width=1.5))),
+    ):
+        fig.add_trace(go.Bar(
+            x=labels, y=values, name=_text(name), marker=marker, customdata=classes,
+            text=[format_money(v, cur) for v in values], textposition="outside",
+            textfont=dict(size=10), cliponaxis=False, hoverinfo="text",
+            hovertext=[f"<b>{label}</b><br>{_text(name)}: {_money(v, cur)}"
+                       for label, v in zip(labels, values, strict=True)],
+        ))
+    _base_layout(fig, title=f"Cost per instance by value class, {cur}", height=420)
+    fig.update_layout(title_subtitle_text=_text(base.title or base.process))
+    fig.update_layout(
+        barmode="group", bargap=0.3, bargroupgap=0.08,
+        yaxis=dict(title=dict(text=f"Cost per instance, {cur}"), gridcolor=GRID,
+                   rangemode="tozero", tickformat=MONEY_TICKS),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+    )
+    return fig
+
+
+# --- Portfolio and one variant ------------------------------------------------------------
+
+
+def portfolio_cost_figure(portfolio: Portfolio) -> go.Figure:
+    """Where the money goes across processes: cost per year of each process's
+    ``as_is`` variant (else its first), stacked by value class, dearest on top.
+
+    Processes without a volume per year have no yearly cost and are listed in
+    a note under the chart. When processes are costed in different currencies
+    each row names its currency and the axis none.
+
+    Examples
+    --------
+    >>> import abc_costing as abc
+    >>> models, _ = abc.load_library("process_models")
+    >>> portfolio = abc.build_portfolio(models)
+    >>> fig = portfolio_cost_figure(portfolio)
+    >>> [t.name for t in fig.data]
+    ['value adding', 'business', 'waste']
+    >>> sorted(fig.data[0].customdata) == sorted(portfolio.processes())
+    True
+    """
+    chosen: list[CostResult] = []
+    for process in portfolio.processes():
+        rows = portfolio.variants(process)
+        row = next((r for r in rows if r.variant == BASELINE_VARIANT), rows[0])
+        chosen.append(portfolio.results[(row.process, row.variant)])
+    with_volume = [r for r in chosen if r.volume_per_year is not None]
+    without_volume = [r for r in chosen if r.volume_per_year is None]
+    with_volume.sort(key=lambda r: -(r.cost_per_year or 0.0))
+    currencies = sorted({r.currency for r in with_volume})
+    one_currency = currencies[0] if len(currencies) == 1 else None
+    names = _unique_labels([r.title or r.process for r in with_volume],
+                           [r.process for r in with_volume])
+    if one_currency is None:
+        names = [f"{name} ({r.currency})" for name, r in zip(names, with_volume, strict=True)]
+    labels = [_wrap(name, 32, 2) for name in names]
+
+    fig = go.Figure()
+    for value in VALUE_CLASSES:
+        per_year = [r.by_value[value] * (r.volume_per_year or 0.0) for r in with_volume]
+        fig.add_trace(go.Bar(
+            x=per_year, y=labels, orientation="h", name=VALUE_LABELS[value],
+            marker_color=VALUE_COLOURS[value], customdata=[r.process for r in with_volume],
+            hoverinfo="text",
+            hovertext=[
+                f"<b>{_text(r.title or r.process)}</b> ({_text(r.variant)})<br>"
+                f"{VALUE_LABELS[value]}: {_money(v, r.currency)} per year"
+                f" ({v / r.cost_per_year:.0%})<br>"
+                f"total: {_money(r.cost_per_year, r.currency)} per year"
+                if r.cost_per_year else f"<b>{_text(r.title or r.process)}</b>"
+                for r, v in zip(with_volume, per_year, strict=True)
+            ],
+        ))
+    axis = "Cost per year" + (f", {one_currency}" if one_currency else "")
+    _base_layout(fig, title="Where the money goes: cost per year by process",
+                 height=_bar_height(len(labels), per_row=48))
+    fig.update_layout(
+        barmode="stack", bargap=0.35,
+        xaxis=dict(title=dict(text=axis), gridcolor=GRID, rangemode="tozero",
+                   tickformat=MONEY_TICKS),
+        yaxis=dict(autorange="reversed"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0,
+                    traceorder="normal"),
+    )
+    if without_volume:
+        fig.add_annotation(
+            text="No volume per year, not shown: "
+                 + ", ".join(_text(r.title or r.process) for r in without_volume),
+            xref="paper", yref="paper", x=0, y=0, yshift=-45, showarrow=False,
+            xanchor="left", font=dict(size=10, color=MUTED))
+        fig.update_layout(margin=dict(b=70))
+    return fig
+
+
+def cost_breakdown_figure(result: CostResult) -> go.Figure:
+    """One variant's cost per instance by activity: horizontal bars, dearest on
+    top, coloured by value class (one trace per class, for the legend).
+
+    Examples
+    --------
+    >>> import abc_costing as abc
+    >>> result = abc.cost_model(abc.load_model("process_models/contract_approval/as_is.yaml"))
+    >>> fig = cost_breakdown_figure(result)
+    >>> abs(sum(x for t in fig.data for x in t.x) - result.cost_per_instance) < 1e-6
+    True
+    """
+    cur = result.currency
+    activities = sorted(result.activities, key=lambda a: -a.cost_per_instance)
+    labels = _unique_labels([a.name for a in activities], [a.id for a in activities])
+    labels = [_wrap(label, 40, 2) for label in labels]
+    label_of = {a.id: label for a, label in zip(activities, labels, strict=True)}
+    fig = go.Figure()
+    for value in VALUE_CLASSES:
+        members = [a for a in activities if a.value == value]
+        if not members:
+            continue
+        fig.add_trace(go.Bar(
+            x=[a.cost_per_instance for a in members], y=[label_of[a.id] for a in members],
+            orientation="h", name=VALUE_LABELS[value], marker_color=VALUE_COLOURS[value],
+            customdata=[a.id for a in members],
+            text=[format_money(a.cost_per_instance, cur) for a in members],
+            textposition="auto", textfont=dict(size=10), hoverinfo="text",
+            hovertext=[
+                f"<b>{_text(a.name)}</b> ({_text(a.id)})<br>"
+                f"value class: {VALUE_LABELS[a.value]}<br>"
+                f"expected executions: {a.expected_executions:.3f}<br>"
+                f"cost per execution: {_money(a.cost_per_execution, cur)}<br>"
+                f"cost per instance: {_money(a.cost_per_instance, cur)} ({a.share:.1%})"
+                for a in members
+            ],
+        ))
+    heading = result.title or f"{result.process} / {result.variant}"
+    _base_layout(fig, title=f"{heading}: cost per instance by activity",
+                 height=_bar_height(len(activities)))
+    fig.update_layout(
+        barmode="relative", bargap=0.3,
+        xaxis=dict(title=dict(text=f"Cost per instance, {cur}"), gridcolor=GRID,
+                   rangemode="tozero", tickformat=MONEY_TICKS),
+        yaxis=dict(categoryorder="array", categoryarray=labels, autorange="reversed"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+        title_subtitle_text=f"{_money(result.cost_per_instance, cur)} per instance",
+        margin=dict(t=90),
+    )
+    return fig

@@ -1,0 +1,587 @@
+"""The change log: who changed what, when, from which value to which.
+
+Each entry records one changed value of one model file. Entries live in an
+embedded SQLite database, in one append-only table, and each is chained to
+the one before it by a hash::
+
+    hash = sha256(prev_hash + canonical_json(body))
+
+where ``body`` is every column but ``hash`` (so ``seq``, ``time``, ``user``,
+``file``, ``element``, ``field``, the values, ``reason``,
+``file_sha256_after`` and ``prev_hash``) and the first entry's ``prev_hash``
+is sixty-four zeros. Editing an entry changes its hash; deleting or
+reordering entries breaks the sequence or the links; cutting off the tail
+disagrees with the head record (count and last hash), which is written in the
+same transaction as every append. SQLite triggers refuse ``UPDATE`` and
+``DELETE`` on the log, so the only way to change it is to go around this
+module, and :meth:`ChangeLog.verify` finds that.
+
+What a chain cannot catch: someone with write access to the file who rewrites
+the whole chain and the head consistently. Against that, keep the head hash
+somewhere else (``abc-costing log verify`` prints it; exports can carry it)
+and compare later.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from datetime import UTC, datetime
+>>> log = ChangeLog(pathlib.Path(tempfile.mkdtemp()) / "change_log.sqlite")
+>>> [entry] = log.append(
+...     [ChangeEntry(user="анна@example.com", file="contract_approval/as_is.yaml",
+...                  element="legal_review", field="labor.lawyer",
+...                  old_value="{triangular: [30, 45, 90]}", new_value="40",
+...                  reason="замеры за март")],
+...     now=datetime(2026, 3, 31, 9, 30, tzinfo=UTC))
+>>> entry.seq, entry.time, entry.prev_hash == GENESIS_HASH
+(1, '2026-03-31T09:30:00.000000Z', True)
+>>> check = log.verify()
+>>> check.ok, check.message, check.head_hash == log.head_hash() == entry.hash
+(True, '1 entry, chain intact', True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from abc_costing.formats.csv_files import csv_bytes
+
+__all__ = [
+    "DEFAULT_CHANGE_LOG",
+    "GENESIS_HASH",
+    "ChainCheck",
+    "ChangeEntry",
+    "ChangeLog",
+    "ChangeLogError",
+    "RecordedChange",
+    "default_change_log_path",
+    "entry_hash",
+]
+
+#: Where the change log lives, relative to the parent of the model library folder.
+DEFAULT_CHANGE_LOG = Path(".abc-costing") / "change_log.sqlite"
+#: Environment variable that, when set, names the change log database instead.
+CHANGE_LOG_ENV = "ABC_COSTING_CHANGE_LOG"
+#: ``prev_hash`` of the first entry.
+GENESIS_HASH = "0" * 64
+#: Written into the head record; a database with another value is refused.
+FORMAT = "abc-costing-change-log/1"
+
+COLUMNS = ("seq", "time", "user", "file", "element", "field", "old_value", "new_value",
+           "reason", "file_sha256_after", "prev_hash", "hash")
+_HEAD_COLUMNS = ("id", "format", "entries", "hash")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+# A spreadsheet takes a cell starting with one of these for a formula (OWASP CSV injection).
+
+_SCHEMA = f"""
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS change_log (
+    seq INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    user TEXT NOT NULL,
+    file TEXT NOT NULL,
+    element TEXT NOT NULL,
+    field TEXT NOT NULL,
+    old_value TEXT,
+    new_value TEXT,
+    reason TEXT,
+    file_sha256_after TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS change_log_by_file ON change_log (file, seq);
+CREATE TABLE IF NOT EXISTS change_log_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    format TEXT NOT NULL,
+    entries INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT OR IGNORE INTO change_log_head (id, format, entries, hash)
+    VALUES (1, '{FORMAT}', 0, '{GENESIS_HASH}');
+CREATE TRIGGER IF NOT EXISTS change_log_no_update BEFORE UPDATE ON change_log
+    BEGIN SELECT RAISE(ABORT, 'change_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS change_log_no_delete BEFORE DELETE ON change_log
+    BEGIN SELECT RAISE(ABORT, 'change_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS change_log_head_no_delete BEFORE DELETE ON change_log_head
+    BEGIN SELECT RAISE(ABORT, 'change_log_head must not be deleted'); END;
+COMMIT;
+"""
+_TRIGGERS = frozenset({"change_log_no_update", "change_log_no_delete",
+                       "change_log_head_no_delete"})
+
+
+class ChangeLogError(ValueError):
+    """The change log database cannot be opened, read or written.
+
+    The message names the file and says what is wrong (not a SQLite
+    database, not a change log, busy, missing).
+    """
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    """One changed value, as the caller supplies it.
+
+    Attributes:
+      user: the authenticated user id (e-mail or OS login); never empty.
+      file: the model file as users see it, relative to the library folder
+        (``contract_approval/as_is.yaml``).
+      element: the element id (``legal_review``, ``flows[4]``, ``lawyer``).
+      field: the field within it (``labor.lawyer``, ``rate_per_hour``,
+        ``probability``), or ``(file)`` for whole-file events.
+      old_value, new_value: the values rendered as text by the caller
+        (``{triangular: [30, 45, 90]}``, ``1200``); ``None`` when absent.
+      reason: why, in the user's words; optional.
+
+    >>> ChangeEntry(user="", file="a.yaml", element="x", field="y", old_value=None,
+    ...             new_value="1")
+    Traceback (most recent call last):
+    ...
+    ValueError: change entry: user must not be empty
+    """
+
+    user: str
+    file: str
+    element: str
+    field: str
+    old_value: str | None
+    new_value: str | None
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("user", "file", "element", "field"):
+            value = getattr(self, name)
+            _check_text(name, value)
+            if not value.strip():
+                raise ValueError(f"change entry: {name} must not be empty")
+        for name in ("old_value", "new_value", "reason"):
+            value = getattr(self, name)
+            if value is not None:
+                _check_text(name, value)
+
+
+def _check_text(name: str, value: Any) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"change entry: {name} must be text, not {type(value).__name__} "
+                        f"(render values as text before logging them)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(f"change entry: {name} is not valid Unicode text") from error
+
+
+@dataclass(frozen=True)
+class RecordedChange:
+    """One entry as stored in the log.
+
+    Attributes:
+      seq: position in the log, 1, 2, 3, ... without gaps.
+      time: when it was recorded, UTC, ISO 8601 with microseconds and ``Z``
+        (``2026-03-31T09:30:00.000000Z``).
+      user, file, element, field, old_value, new_value, reason: as in
+        :class:`ChangeEntry`.
+      file_sha256_after: SHA-256 of the model file after the save that made
+        this change, when the caller gave it.
+      prev_hash: ``hash`` of the entry before (sixty-four zeros for the first).
+      hash: SHA-256 of ``prev_hash`` followed by the canonical JSON of every
+        other field.
+    """
+
+    seq: int
+    time: str
+    user: str
+    file: str
+    element: str
+    field: str
+    old_value: str | None
+    new_value: str | None
+    reason: str | None
+    file_sha256_after: str | None
+    prev_hash: str
+    hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The entry as a plain dict, keys in column order."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """The result of :meth:`ChangeLog.verify`.
+
+    Attributes:
+      ok: True when every entry is intact, in order, and the log ends where
+        its head record says.
+      entries: how many entries the log holds.
+      first_bad_seq: the first entry found altered, missing or out of order
+        (``None`` when ``ok`` or when the fault is not one entry's).
+      message: what was found, in plain words.
+      head_hash: the hash of the last entry (``None`` for an empty log).
+    """
+
+    ok: bool
+    entries: int
+    first_bad_seq: int | None
+    message: str
+    head_hash: str | None = None
+
+
+def default_change_log_path(library_dir: Path) -> Path:
+    """Where the change log of the model library ``library_dir`` lives.
+
+    ``$ABC_COSTING_CHANGE_LOG`` when set, else :data:`DEFAULT_CHANGE_LOG` in the
+    folder that holds the library (beside it, so the library loader never
+    sees it).
+
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"ABC_COSTING_CHANGE_LOG": ""}):
+    ...     (str(default_change_log_path(Path("process_models"))),
+    ...      str(default_change_log_path(Path("/srv/abc/process_models"))))
+    ('.abc-costing/change_log.sqlite', '/srv/abc/.abc-costing/change_log.sqlite')
+    >>> with mock.patch.dict(os.environ, {"ABC_COSTING_CHANGE_LOG": "/var/lib/abc/log.sqlite"}):
+    ...     str(default_change_log_path(Path("process_models")))
+    '/var/lib/abc/log.sqlite'
+    """
+    configured = os.environ.get(CHANGE_LOG_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    library_dir = Path(library_dir)
+    if library_dir.name in ("", ".", ".."):  # "." has no useful parent of its own
+        library_dir = library_dir.resolve()
+    return library_dir.parent / DEFAULT_CHANGE_LOG
+
+
+def entry_hash(body: dict[str, Any]) -> str:
+    """``sha256(prev_hash + canonical_json(body))`` as hex; ``body`` holds ``prev_hash``.
+
+    >>> body = {"seq": 1, "user": "анна", "prev_hash": GENESIS_HASH}
+    >>> canonical = '{"prev_hash":"' + GENESIS_HASH + '","seq":1,"user":"анна"}'
+    >>> entry_hash(body) == hashlib.sha256((GENESIS_HASH + canonical).encode()).hexdigest()
+    True
+    """
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           allow_nan=False)
+    return hashlib.sha256((body["prev_hash"] + canonical).encode("utf-8")).hexdigest()
+
+
+def _utc_text(moment: datetime) -> str:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("now must be a timezone-aware datetime (e.g. datetime.now(UTC))")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _plural(count: int) -> str:
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
+
+
+class ChangeLog:
+    """An append-only, hash-chained change log in a SQLite database.
+
+    Opening creates the folder, the database and its tables when missing, and
+    restores the append-only triggers if someone dropped them; with
+    ``create=False`` (for readers) a missing log is an error and opening
+    writes nothing. Each operation uses its own
+    connection, so one object may be shared by threads; appends from several
+    threads or processes are serialised by SQLite (``BEGIN IMMEDIATE``, wait
+    up to 10 s for the lock) and always chain to the latest entry.
+
+    Raises :class:`ChangeLogError` (naming the file) when the file is not a
+    SQLite database or not a change log.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> log = ChangeLog(pathlib.Path(tempfile.mkdtemp()) / "audit" / "log.sqlite")
+    >>> saved = log.append([
+    ...     ChangeEntry("ivan", "zhkh_leads/as_is.yaml", "manager", "rate_per_hour", "900",
+    ...                 "950"),
+    ...     ChangeEntry("ivan", "zhkh_leads/as_is.yaml", "call", "labor.manager", "12", "10"),
+    ... ], file_sha256_after="ab" * 32)
+    >>> [(e.seq, e.field, e.old_value, e.new_value) for e in log.entries()]
+    [(1, 'rate_per_hour', '900', '950'), (2, 'labor.manager', '12', '10')]
+    >>> saved[1].prev_hash == saved[0].hash
+    True
+    >>> log.verify().ok, log.verify().entries
+    (True, 2)
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise ChangeLogError(f"{self.path}: is a folder, not a change log database")
+        if not self.path.exists():
+            if not create:
+                raise ChangeLogError(f"{self.path}: no change log here (file not found)")
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ChangeLogError(f"{self.path}: cannot create its folder: "
+                                     f"{error.strerror or error}") from error
+        self._open_schema(create=create)
+
+    def __repr__(self) -> str:
+        return f"ChangeLog({str(self.path)!r})"
+
+    # --- connections -------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _connect(self, *, create: bool = False) -> Iterator[sqlite3.Connection]:
+        # mode=rw after the first open: a log deleted behind our back is an
+        # error, not a fresh empty database.
+        mode = "rwc" if create else "rw"
+        uri = f"file:{urllib.parse.quote(str(self.path.absolute()))}?mode={mode}"
+        try:
+            connection = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None)
+        except sqlite3.Error as error:
+            raise self._error(error) from error
+        try:
+            connection.execute("PRAGMA synchronous=FULL")
+            yield connection
+        except sqlite3.Error as error:
+            if connection.in_transaction:
+                connection.rollback()
+            raise self._error(error) from error
+        finally:
+            connection.close()
+
+    def _error(self, error: sqlite3.Error) -> ChangeLogError:
+        text = str(error)
+        if "file is not a database" in text:
+            return ChangeLogError(f"{self.path}: not a SQLite database, so not a change log")
+        if "unable to open" in text:
+            return ChangeLogError(f"{self.path}: cannot open the change log ({text})")
+        if "locked" in text or "busy" in text:
+            return ChangeLogError(f"{self.path}: the change log is busy (another writer kept "
+                                  f"it locked); try again")
+        return ChangeLogError(f"{self.path}: change log database error: {text}")
+
+    def _open_schema(self, *, create: bool) -> None:
+        with self._connect(create=create) as db:
+            tables = self._tables(db)
+            if "change_log" not in tables and "change_log_head" not in tables:
+                if not create:
+                    raise ChangeLogError(f"{self.path}: not a change log (no change_log table)")
+                if tables:
+                    raise ChangeLogError(
+                        f"{self.path}: a SQLite database of something else, not a change log "
+                        f"(tables: {', '.join(sorted(tables))})")
+                db.execute("PRAGMA journal_mode=WAL")  # persistent; outside a transaction
+                # One transaction (in the script: executescript commits first);
+                # IF NOT EXISTS because a racing opener may have won.
+                db.executescript(_SCHEMA)
+                return
+            self._check_schema(db, tables)
+            triggers = {row[0] for row in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+            if create and not _TRIGGERS <= triggers:
+                # A writer puts the append-only guards back; verify() judges the entries.
+                db.executescript(_SCHEMA)
+
+    @staticmethod
+    def _tables(db: sqlite3.Connection) -> set[str]:
+        return {row[0] for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+
+    def _check_schema(self, db: sqlite3.Connection, tables: set[str]) -> None:
+        for table, expected in (("change_log", COLUMNS), ("change_log_head", _HEAD_COLUMNS)):
+            if table not in tables:
+                raise ChangeLogError(f"{self.path}: not a change log (table {table} is missing)")
+            columns = tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})"))
+            if columns != expected:
+                raise ChangeLogError(
+                    f"{self.path}: not a change log of this version (table {table} has "
+                    f"columns {', '.join(columns)}; expected {', '.join(expected)})")
+        row = db.execute("SELECT format FROM change_log_head WHERE id = 1").fetchone()
+        if row is not None and row[0] != FORMAT:
+            raise ChangeLogError(f"{self.path}: change log format {row[0]!r} is not "
+                                 f"supported (expected {FORMAT!r})")
+
+    # --- writing -----------------------------------------------------------------
+
+    def append(self, entries: Sequence[ChangeEntry], *, file_sha256_after: str | None = None,
+               now: datetime | None = None) -> list[RecordedChange]:
+        """Record ``entries`` in one transaction, each chained to the one before.
+
+        ``file_sha256_after`` is the digest of the saved file (the same for all
+        entries of one save); ``now`` (timezone-aware) defaults to the time the
+        write lock was taken. Either every entry is recorded or none is.
+        Returns the entries as stored.
+        """
+        if isinstance(entries, ChangeEntry):
+            raise TypeError("append takes a sequence of ChangeEntry, not a single entry")
+        entries = list(entries)
+        for entry in entries:
+            if not isinstance(entry, ChangeEntry):
+                raise TypeError(f"append takes ChangeEntry records, not {type(entry).__name__}")
+        if file_sha256_after is not None and not (
+                isinstance(file_sha256_after, str) and _SHA256.fullmatch(file_sha256_after)):
+            raise ValueError("file_sha256_after must be 64 lowercase hex digits or None")
+        time_text = None if now is None else _utc_text(now)
+        if not entries:
+            return []
+        recorded: list[RecordedChange] = []
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")  # the write lock first: appends never fork the chain
+            head = db.execute("SELECT entries, hash FROM change_log_head WHERE id = 1").fetchone()
+            if head is None:
+                raise ChangeLogError(f"{self.path}: the change log's head record is missing; "
+                                     f"run `abc-costing log verify`")
+            count, prev_hash = head
+            if time_text is None:
+                time_text = _utc_text(datetime.now(UTC))
+            for entry in entries:
+                body = {"seq": count + 1, "time": time_text, "user": entry.user,
+                        "file": entry.file, "element": entry.element, "field": entry.field,
+                        "old_value": entry.old_value, "new_value": entry.new_value,
+                        "reason": entry.reason, "file_sha256_after": file_sha256_after,
+                        "prev_hash": prev_hash}
+                change = RecordedChange(**body, hash=entry_hash(body))
+                db.execute(f"INSERT INTO change_log ({', '.join(COLUMNS)}) "
+                           f"VALUES ({', '.join('?' * len(COLUMNS))})",
+                           tuple(getattr(change, c) for c in COLUMNS))
+                recorded.append(change)
+                count, prev_hash = change.seq, change.hash
+            db.execute("UPDATE change_log_head SET entries = ?, hash = ? WHERE id = 1",
+                       (count, prev_hash))
+            db.execute("COMMIT")
+        return recorded
+
+    # --- reading -----------------------------------------------------------------
+
+    def entries(self, *, file: str | None = None) -> list[RecordedChange]:
+        """Every entry in ``seq`` order; only those of ``file`` when given."""
+        query = f"SELECT {', '.join(COLUMNS)} FROM change_log"
+        with self._connect() as db:
+            if file is None:
+                rows = db.execute(query + " ORDER BY seq").fetchall()
+            else:
+                rows = db.execute(query + " WHERE file = ? ORDER BY seq", (file,)).fetchall()
+        return [RecordedChange(*row) for row in rows]
+
+    def head_hash(self, *, file: str | None = None) -> str | None:
+        """Hash of the latest entry (of ``file``, when given); ``None`` when there is none.
+
+        Keep it somewhere else (a report, a ticket) to prove later that the log
+        was not rewritten since.
+        """
+        with self._connect() as db:
+            if file is None:
+                row = db.execute("SELECT hash FROM change_log ORDER BY seq DESC LIMIT 1").fetchone()
+            else:
+                row = db.execute("SELECT hash FROM change_log WHERE file = ? "
+                                 "ORDER BY seq DESC LIMIT 1", (file,)).fetchone()
+        return None if row is None else row[0]
+
+    def verify(self) -> ChainCheck:
+        """Walk the log in ``seq`` order and check every hash, link and the head.
+
+        Finds an edited entry (its hash no longer matches), a deleted one (a gap
+        in ``seq``), entries swapped or moved (a link to the wrong entry), and a
+        cut-off tail (fewer entries than the head record says).
+        """
+        with self._connect() as db:
+            db.execute("BEGIN")  # one snapshot: concurrent appends don't show half-way
+            head = db.execute("SELECT entries, hash FROM change_log_head WHERE id = 1").fetchone()
+            rows = db.execute(f"SELECT {', '.join(COLUMNS)} FROM change_log ORDER BY seq")
+            count, last_hash = 0, GENESIS_HASH
+            for row in rows:
+                fault = self._check_entry(db, dict(zip(COLUMNS, row, strict=True)),
+                                          expected_seq=count + 1, prev_hash=last_hash)
+                if fault is not None:
+                    return fault
+                count, last_hash = row[0], row[-1]
+            db.execute("COMMIT")
+        head_hash = last_hash if count else None
+        if head is None:
+            return ChainCheck(False, count, None, "the head record (entry count and last hash) "
+                              "is missing", head_hash)
+        head_count, head_last = head
+        if count < head_count:
+            missing = (f"entry {head_count} is missing" if head_count == count + 1
+                       else f"entries {count + 1} to {head_count} are missing")
+            return ChainCheck(False, count, count + 1,
+                              f"{missing}: the log ends at entry {count} but its head record "
+                              f"says {head_count} (the tail was cut off)", head_hash)
+        if count > head_count:
+            return ChainCheck(False, count, head_count + 1,
+                              f"entries after {head_count} were not added through the change "
+                              f"log (its head record says {head_count}, the log has {count})",
+                              head_hash)
+        if head_last != last_hash:
+            if not count:
+                return ChainCheck(False, 0, None, "the log is empty but its head record names "
+                                  "a last entry", None)
+            return ChainCheck(False, count, count,
+                              f"the head record does not match entry {count} (the last entry "
+                              f"or the head was replaced)", head_hash)
+        return ChainCheck(True, count, None, f"{_plural(count)}, chain intact", head_hash)
+
+    @staticmethod
+    def _check_entry(db: sqlite3.Connection, row: dict[str, Any], *, expected_seq: int,
+                     prev_hash: str) -> ChainCheck | None:
+        seq = row["seq"]
+        count = expected_seq - 1
+
+        def fault(first_bad: int, message: str) -> ChainCheck:
+            total, last = db.execute("SELECT count(*), (SELECT hash FROM change_log "
+                                     "ORDER BY seq DESC LIMIT 1) FROM change_log").fetchone()
+            return ChainCheck(False, total, first_bad, message, last)
+
+        if seq != expected_seq:
+            jump = (f"sequence jumps from {count} to {seq}" if count
+                    else f"sequence starts at {seq}")
+            return fault(expected_seq, f"entry {expected_seq} is missing ({jump})")
+        if row["prev_hash"] != prev_hash:
+            claimed = db.execute("SELECT seq FROM change_log WHERE hash = ? AND seq != ?",
+                                 (row["prev_hash"], seq)).fetchone()
+            if claimed is not None:
+                return fault(seq, f"entries are out of order at {seq} (entry {seq} claims to "
+                                  f"follow entry {claimed[0]})")
+            if seq == 1:
+                return fault(seq, "entry 1 was altered (it does not start the chain)")
+            return fault(seq, f"the chain is broken at {seq} (it does not link to entry "
+                              f"{count}: an earlier entry was altered or replaced)")
+        body = {k: v for k, v in row.items() if k != "hash"}
+        try:
+            recomputed = entry_hash(body)
+        except (TypeError, ValueError):  # a value of the wrong type was written in
+            recomputed = None
+        if recomputed != row["hash"]:
+            return fault(seq, f"entry {seq} was altered (its hash does not match its contents)")
+        return None
+
+    # --- export ------------------------------------------------------------------
+
+    def to_csv_bytes(self, entries: Sequence[RecordedChange] | None = None) -> bytes:
+        """The entries (default: all) as CSV that Excel opens and cannot run.
+
+        Written by :func:`abc_costing.formats.csv_files.csv_bytes`: UTF-8 with
+        a byte-order mark, text quoted, a text cell starting with ``=`` ``+``
+        ``-`` ``@``, tab, CR or LF prefixed with ``'`` (so ``-5`` reads ``'-5``:
+        strip the quote on re-import).
+
+        >>> import tempfile, pathlib
+        >>> log = ChangeLog(pathlib.Path(tempfile.mkdtemp()) / "log.sqlite")
+        >>> _ = log.append([ChangeEntry("ivan", "p/v.yaml", "a", "other_cost", "5", "-5")])
+        >>> text = log.to_csv_bytes().decode("utf-8-sig")
+        >>> text.splitlines()[0]
+        '"seq","time","user","file","element","field","old_value","new_value","reason",\
+"file_sha256_after","prev_hash","hash"'
+        >>> text.splitlines()[1].split(",")[6:8]
+        ['"5"', '"\\'-5"']
+        """
+        if entries is None:
+            entries = self.entries()
+        return csv_bytes(COLUMNS, ([getattr(e, c) for c in COLUMNS] for e in entries))
+
+

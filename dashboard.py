@@ -1,0 +1,45 @@
+"""abc-costing dashboard: `make run`, or `streamlit run dashboard.py`.
+
+A thin router: who the user is, and the pages their roles may use. A page a
+role may not use is not registered, so it cannot be reached by URL either;
+the save and export functions check the role again themselves.
+"""
+
+import streamlit as st
+
+from dashboard_pages.state import current_user, sign_out_button
+
+st.set_page_config(page_title="abc-costing", page_icon=":material/payments:", layout="wide")
+
+user = current_user()  # stops the script with a log-in screen when needed
+
+pages = []
+if "read" in user.rights:
+    pages += [
+        st.Page("dashboard_pages/overview.py", title="Overview", icon=":material/dashboard:",
+                url_path="overview", default=True),
+        st.Page("dashboard_pages/compare.py", title="Compare", icon=":material/compare_arrows:",
+                url_path="compare"),
+    ]
+if "edit" in user.rights:
+    pages.append(st.Page("dashboard_pages/edit.py", title="Edit", icon=":material/edit:",
+                         url_path="edit"))
+if "edit" in user.rights or "audit" in user.rights:
+    pages.append(st.Page("dashboard_pages/changes.py", title="Changes",
+                         icon=":material/history:", url_path="changes"))
+if "audit" in user.rights:
+    pages.append(st.Page("dashboard_pages/export.py", title="Export",
+                         icon=":material/download:", url_path="export"))
+
+if not pages:
+    st.title("abc-costing")
+    st.error(f"{user} is signed in but holds no role. Ask an administrator to add you to "
+             "the [roles] table of .streamlit/secrets.toml.")
+    sign_out_button(user)
+    st.stop()
+
+with st.sidebar:
+    st.caption(f"Signed in as **{user}** · {', '.join(sorted(user.roles))}")
+    sign_out_button(user)
+
+st.navigation(pages).run()

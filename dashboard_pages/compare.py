@@ -1,0 +1,100 @@
+"""Compare: what the candidate flow saves against the baseline, and why."""
+
+import pandas as pd
+import streamlit as st
+
+from abc_costing.reports.figures import (
+    cost_by_resource_figure,
+    cost_by_value_figure,
+    cost_waterfall_figure,
+    process_flow_figure,
+)
+from dashboard_pages.state import comparison, library, money, process_title
+
+st.title("Compare variants")
+lib = library()
+portfolio = lib.portfolio
+processes = [p for p in portfolio.processes() if len(portfolio.variants(p)) >= 1]
+if not processes:
+    st.warning("No valid process models to compare.")
+    st.stop()
+
+left, middle, right = st.columns(3)
+process = left.selectbox("Process", processes, key="compare_process",
+                         format_func=lambda p: process_title(lib, p))
+variants = [row.variant for row in portfolio.variants(process)]
+baseline = middle.selectbox("Baseline", variants, key=f"compare_baseline_{process}",
+                            index=variants.index("as_is") if "as_is" in variants else 0)
+others = [v for v in variants if v != baseline] or [baseline]
+best = portfolio.best_variant(process).variant
+candidate = right.selectbox("Candidate", others, key=f"compare_candidate_{process}",
+                            index=others.index(best) if best in others else 0)
+
+result = comparison(process, baseline, candidate)
+base, cand = result.baseline, result.candidate
+currency = base.currency
+
+
+def waste_share(costing) -> float:
+    return costing.by_value["waste"] / costing.cost_per_instance if costing.cost_per_instance else 0
+
+
+kpis = st.columns(4)
+kpis[0].metric("Cost per instance", money(cand.cost_per_instance, currency),
+               delta=money(-result.saving_per_instance, currency), delta_color="inverse")
+kpis[1].metric("Cost per year", money(cand.cost_per_year, currency),
+               delta=None if result.saving_per_year is None
+               else money(-result.saving_per_year, currency),
+               delta_color="inverse")
+labor_delta = cand.labor_minutes_per_instance - base.labor_minutes_per_instance
+kpis[2].metric("Labour per instance",
+               f"{cand.labor_minutes_per_instance:,.1f} min".replace(",", " "),
+               delta=f"{labor_delta:+.1f} min", delta_color="inverse")
+kpis[3].metric("Share of waste", f"{waste_share(cand):.1%}",
+               delta=f"{(waste_share(cand) - waste_share(base)) * 100:+.1f} pp",
+               delta_color="inverse")
+if result.saving_per_instance > 0:
+    st.success(f"**{candidate}** saves {money(result.saving_per_instance, currency)} per "
+               f"instance ({result.saving_share:.0%})"
+               + ("" if result.saving_per_year is None
+                  else f", {money(result.saving_per_year, currency)} per year") + ".")
+elif result.saving_per_instance < 0:
+    st.warning(f"**{candidate}** costs {money(-result.saving_per_instance, currency)} more per "
+               "instance than the baseline.")
+
+flows = st.columns(2)
+for column, variant, costing in ((flows[0], baseline, base), (flows[1], candidate, cand)):
+    column.plotly_chart(
+        process_flow_figure(lib.model(process, variant), costing, title=f"{variant}"),
+        width="stretch", key=f"flow_{variant}")
+
+st.subheader("From baseline to candidate, by activity")
+st.plotly_chart(cost_waterfall_figure(result), width="stretch", key="waterfall")
+
+charts = st.columns(2)
+charts[0].plotly_chart(cost_by_resource_figure(result), width="stretch", key="by_resource")
+charts[1].plotly_chart(cost_by_value_figure(result), width="stretch", key="by_value")
+
+st.subheader("Activity changes")
+changes = pd.DataFrame(
+    [
+        {
+            "Activity": a.name,
+            "Id": a.id,
+            "Status": a.status,
+            "Executions, baseline": a.baseline_expected_executions,
+            "Executions, candidate": a.candidate_expected_executions,
+            f"Baseline, {currency}": a.baseline_cost_per_instance,
+            f"Candidate, {currency}": a.candidate_cost_per_instance,
+            f"Delta, {currency}": a.delta,
+        }
+        for a in result.activities
+    ]
+)
+money_format = st.column_config.NumberColumn(format="%.2f")
+st.dataframe(changes, hide_index=True, width="stretch", column_config={
+    f"Baseline, {currency}": money_format, f"Candidate, {currency}": money_format,
+    f"Delta, {currency}": money_format,
+    "Executions, baseline": st.column_config.NumberColumn(format="%.3f"),
+    "Executions, candidate": st.column_config.NumberColumn(format="%.3f"),
+})

@@ -1,0 +1,57 @@
+"""Export: the costing of a variant and a comparison as CSV and JSON, built when clicked."""
+
+import streamlit as st
+
+from abc_costing.access import can
+from abc_costing.reports.exports import comparison_csv, comparison_json, costing_csv, costing_json
+from dashboard_pages.state import comparison, current_user, library, process_title
+
+st.title("Export")
+user = current_user()
+if not can(user, "audit"):
+    st.error("Exports are for auditors.")
+    st.stop()
+
+lib = library()
+portfolio = lib.portfolio
+if not portfolio.rows:
+    st.warning("No valid process models to export.")
+    st.stop()
+
+left, middle, right = st.columns(3)
+process = left.selectbox("Process", portfolio.processes(), key="export_process",
+                         format_func=lambda p: process_title(lib, p))
+variants = [row.variant for row in portfolio.variants(process)]
+baseline = middle.selectbox("Baseline", variants, key=f"export_baseline_{process}",
+                            index=variants.index("as_is") if "as_is" in variants else 0)
+candidate = right.selectbox("Candidate", variants, key=f"export_candidate_{process}",
+                            index=variants.index(portfolio.best_variant(process).variant))
+
+st.subheader(f"Costing of {candidate}")
+result = portfolio.results[(process, candidate)]
+columns = st.columns(2)
+columns[0].download_button(
+    "Costing as CSV", data=lambda: costing_csv(result, user=user),
+    file_name=f"{process}__{candidate}__costing.csv", mime="text/csv", key="export_costing_csv",
+    on_click="ignore")
+columns[1].download_button(
+    "Costing as JSON", data=lambda: costing_json(result, user=user),
+    file_name=f"{process}__{candidate}__costing.json", mime="application/json",
+    key="export_costing_json", on_click="ignore")
+
+st.subheader(f"Comparison {baseline} → {candidate}")
+if baseline == candidate:
+    st.info("Pick two different variants to export a comparison.")
+else:
+    result_comparison = comparison(process, baseline, candidate)
+    columns = st.columns(2)
+    columns[0].download_button(
+        "Comparison as CSV", data=lambda: comparison_csv(result_comparison, user=user),
+        file_name=f"{process}__{baseline}__vs__{candidate}.csv", mime="text/csv",
+        key="export_comparison_csv", on_click="ignore")
+    columns[1].download_button(
+        "Comparison as JSON", data=lambda: comparison_json(result_comparison, user=user),
+        file_name=f"{process}__{baseline}__vs__{candidate}.json", mime="application/json",
+        key="export_comparison_json", on_click="ignore")
+st.caption("CSV files are UTF-8 with BOM (Excel opens Cyrillic correctly); text that would "
+           "start a formula is prefixed with an apostrophe. Numbers are unrounded.")

@@ -1,0 +1,295 @@
+"""The dashboard through Streamlit's AppTest: every page and role, checking the figures shown."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from abc_costing.access import local_user
+from abc_costing.compare import compare_models
+from abc_costing.formats import load_library, load_model
+from abc_costing.portfolio import build_portfolio
+from abc_costing.reports.tables import format_money
+from abc_costing.store.change_log import ChangeLog, default_change_log_path
+from tests.conftest import ROOT
+
+AS_IS = """\
+format: abc-costing/1
+process: invoices
+variant: as_is
+title: "Счета поставщиков"
+currency: RUB
+volume_per_year: 1000
+resources:
+  clerk: {kind: labor, rate_per_hour: 600}   # бухгалтер, 10 ₽/мин
+  courier: {kind: per_use, cost_per_use: 500}
+activities:
+  check: {name: "Проверка счёта", labor: {clerk: 30}}          # 300 ₽
+  fix: {name: "Исправление", labor: {clerk: 12}, value: waste}   # 120 ₽
+  send: {name: "Отправка оригинала", uses: {courier: 1}}         # 500 ₽
+gateways: {ok: {kind: exclusive}}
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, check], [check, ok], [ok, send, 0.75], [ok, fix, 0.25], [fix, send], [send, e]]
+"""
+# as_is: 300 + 0.25 × 120 + 500 = 830 ₽ per invoice, 830 000 ₽ a year
+FAST = AS_IS.replace("variant: as_is", "variant: edo").replace(
+    "uses: {courier: 1}", "uses: {courier: 0}")
+# edo: 300 + 30 + 0 = 330 ₽ per invoice, saves 500 ₽ per invoice, 500 000 ₽ a year
+
+
+def rub(amount: float) -> str:
+    return f"{format_money(amount, 'RUB')} RUB"
+
+
+@pytest.fixture
+def library(tmp_path, monkeypatch):
+    folder = tmp_path / "process_models" / "invoices"
+    folder.mkdir(parents=True)
+    (folder / "as_is.yaml").write_text(AS_IS, encoding="utf-8")
+    (folder / "edo.yaml").write_text(FAST, encoding="utf-8")
+    monkeypatch.setenv("ABC_COSTING_LIBRARY", str(tmp_path / "process_models"))
+    monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
+    return tmp_path / "process_models"
+
+
+def app(page: str | None = None, **secrets) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    for key, value in secrets.items():
+        at.secrets[key] = value
+    return at
+
+
+def run(at: AppTest, page: str | None = None) -> AppTest:
+    at.run()
+    if page:
+        at.switch_page(f"dashboard_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_overview_shows_the_portfolio_figures(library):
+    at = run(app())
+    portfolio = build_portfolio(load_library(library)[0])
+    assert metrics(at) == {
+        "Cost per year, as is": rub(830_000),
+        "Saving per year, best variants": rub(500_000),
+        "Processes / variants": "1 / 2",
+    }
+    assert portfolio.best_variant("invoices").variant == "edo"
+    table = at.dataframe[0].value
+    assert list(table["Variant"]) == ["as_is", "edo ★"]
+    assert list(table["Cost per instance"]) == pytest.approx([830, 330])
+    assert at.get("plotly_chart"), "the where-the-money-goes chart is drawn"
+
+
+def test_compare_kpis_equal_the_engine(library):
+    at = run(app(), "compare")
+    comparison = compare_models(load_model(library / "invoices/as_is.yaml"),
+                                load_model(library / "invoices/edo.yaml"))
+    shown = {m.label: (m.value, m.delta) for m in at.metric}
+    assert shown["Cost per instance"] == (rub(comparison.candidate.cost_per_instance),
+                                          rub(-comparison.saving_per_instance))
+    assert shown["Cost per instance"] == (rub(330), rub(-500))
+    assert shown["Cost per year"] == (rub(330_000), rub(-500_000))
+    assert shown["Labour per instance"][0] == "33.0 min"  # 30 + 0.25 × 12
+    assert shown["Share of waste"][0] == f"{30 / 330:.1%}"
+    charts = at.get("plotly_chart")
+    assert len(charts) == 5  # two flows, waterfall, by resource, by value
+    assert '"waterfall"' in charts[2].proto.spec
+    changes = at.dataframe[0].value
+    assert dict(zip(changes["Id"], changes["Status"], strict=True)) == {
+        "check": "unchanged", "fix": "unchanged", "send": "changed"}
+
+
+def test_compare_switching_the_candidate(library):
+    (library / "invoices" / "slow.yaml").write_text(
+        AS_IS.replace("variant: as_is", "variant: slow").replace("clerk: 30", "clerk: 60"),
+        encoding="utf-8")
+    at = run(app(), "compare")
+    candidate = at.selectbox(key="compare_candidate_invoices")
+    assert candidate.options == ["edo", "slow"] and candidate.value == "edo"
+    candidate.set_value("slow").run()
+    shown = {m.label: (m.value, m.delta) for m in at.metric}
+    assert shown["Cost per instance"] == (rub(830 + 300), rub(300))  # 30 more minutes × 10 ₽
+    assert any("costs 300.00 RUB more" in w.value for w in at.warning)
+
+
+EDITOR = "edit_activities::invoices/as_is.yaml::0"
+FLOWS = "edit_flows::invoices/as_is.yaml::0"
+
+
+def edit(at: AppTest, key: str, rows: dict) -> AppTest:
+    at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    return run(at)
+
+
+def test_an_edit_changes_the_total_as_computed_by_hand(library):
+    at = run(app(), "edit")
+    assert metrics(at)["Cost per instance"] == rub(830)
+    at = edit(at, EDITOR, {0: {"labor: clerk": "45"}})  # check: 45 × 10 = 450 instead of 300
+    assert metrics(at)["Cost per instance"] == rub(980)
+    assert at.metric[0].delta == rub(150)
+    assert metrics(at)["Changed values"] == "1"
+    assert not at.error
+
+
+def test_an_invalid_edit_shows_the_problem_and_writes_nothing(library):
+    before = (library / "invoices/as_is.yaml").read_bytes()
+    at = run(app(), "edit")
+    at = edit(at, EDITOR, {0: {"labor: clerk": "-5"}})
+    assert "1 problem(s)" in at.error[0].value
+    assert any("**check**: labor.clerk: duration must not be negative" in m.value
+               for m in at.markdown)
+    assert at.button(key="edit_save").disabled
+    # a forged click on the disabled button (what a hostile client could send)
+    at.session_state["edit_save"] = True
+    run(at)
+    assert any("Not saved: fix the problems first" in e.value for e in at.error)
+    assert (library / "invoices/as_is.yaml").read_bytes() == before
+
+
+def test_probabilities_that_stop_summing_to_one_are_refused(library):
+    at = run(app(), "edit")
+    at = edit(at, FLOWS, {2: {"probability": 0.9}})
+    assert any("sum to 1.15, not 1" in m.value for m in at.markdown)
+    assert at.button(key="edit_save").disabled
+
+
+def test_save_writes_the_file_keeps_comments_and_logs_the_change(library):
+    at = run(app(), "edit")
+    at = edit(at, EDITOR, {0: {"labor: clerk": "45"}})
+    at.text_input(key="edit_reason").input("новый регламент")
+    run(at)
+    at.button(key="edit_save").click()
+    run(at)
+    text = (library / "invoices/as_is.yaml").read_text("utf-8")
+    assert "check: {name: \"Проверка счёта\", labor: {clerk: 45}}" in text
+    assert "# бухгалтер, 10 ₽/мин" in text
+    assert any("1 change(s) recorded" in s.value for s in at.success)
+    assert metrics(at)["Cost per instance"] == rub(980)  # the saved figure is now the baseline
+    entries = ChangeLog(default_change_log_path(library)).entries()
+    assert [(e.user, e.file, e.element, e.field, e.old_value, e.new_value, e.reason)
+            for e in entries] == [(local_user().id, "invoices/as_is.yaml", "check",
+                                   "labor.clerk", "30", "45", "новый регламент")]
+    at.switch_page("dashboard_pages/changes.py").run()
+    log_table = at.dataframe[0].value
+    assert list(log_table["New value"]) == ["45"] and list(log_table["Element"]) == ["check"]
+    assert "Hash chain intact: 1 entries" in at.success[0].value
+
+
+def test_a_second_editor_is_refused_and_nothing_is_lost(library):
+    path = library / "invoices/as_is.yaml"
+    first, second = run(app(), "edit"), run(app(), "edit")
+    first = edit(first, EDITOR, {0: {"labor: clerk": "45"}})
+    first.button(key="edit_save").click()
+    run(first)
+    saved_by_first = path.read_text("utf-8")
+    second = edit(second, EDITOR, {1: {"labor: clerk": "20"}})
+    second.button(key="edit_save").click()
+    run(second)
+    assert any("was changed by someone else" in e.value for e in second.error)
+    assert any("+  check: {name: \"Проверка счёта\", labor: {clerk: 45}}" in c.value
+               for c in second.code), "the difference is shown"
+    assert path.read_text("utf-8") == saved_by_first
+    assert len(ChangeLog(default_change_log_path(library)).entries()) == 1
+
+
+def test_save_as_new_variant(library):
+    at = run(app(), "edit")
+    at = edit(at, EDITOR, {2: {"uses: courier": 0}})
+    at.text_input(key="edit_new_variant").input("edo_2")
+    run(at)
+    at.button(key="edit_save_as").click()
+    run(at)
+    new = load_model(library / "invoices/edo_2.yaml")
+    assert new.variant == "edo_2" and new.activities["send"].uses == {}
+    assert (library / "invoices/as_is.yaml").read_text("utf-8") == AS_IS
+    entries = ChangeLog(default_change_log_path(library)).entries()
+    assert [(e.file, e.element, e.new_value) for e in entries] == [
+        ("invoices/edo_2.yaml", "(file)", "created from invoices/as_is.yaml"),
+        ("invoices/edo_2.yaml", "send", None)]
+
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+        "client_id": "abc", "client_secret": "s",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+ROLES = {"executive": ["boss@example.com"], "analyst": ["ana@example.com"],
+         "auditor": ["audit@example.com"]}
+
+
+def signed_in(email: str) -> AppTest:
+    at = app(auth=AUTH, roles=ROLES)
+    at.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+    return at
+
+
+def test_without_signing_in_only_the_sign_in_button_shows(library):
+    at = app(auth=AUTH, roles=ROLES)
+    at.user = {"is_logged_in": False}
+    run(at)
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.metric and not at.dataframe
+
+
+@pytest.mark.parametrize(
+    ("email", "reachable", "unreachable"),
+    [
+        ("boss@example.com", ["overview", "compare"], ["edit", "changes", "export"]),
+        ("ana@example.com", ["overview", "compare", "edit", "changes"], ["export"]),
+        ("audit@example.com", ["overview", "compare", "changes", "export"], ["edit"]),
+    ],
+)
+def test_each_role_reaches_only_its_pages(library, email, reachable, unreachable):
+    at = run(signed_in(email))
+    assert "Signed in as" in at.sidebar.caption[0].value
+    for page in reachable:
+        at.switch_page(f"dashboard_pages/{page}.py").run()
+        assert not at.exception
+    for page in unreachable:
+        with pytest.raises(ValueError, match="Could not find"):
+            at.switch_page(f"dashboard_pages/{page}.py").run()
+
+
+def test_a_user_without_a_role_sees_nothing(library):
+    at = run(signed_in("stranger@example.com"))
+    assert "holds no role" in at.error[0].value
+    assert not at.metric
+
+
+def test_edits_are_logged_under_the_signed_in_user(library):
+    at = run(signed_in("ana@example.com"), "edit")
+    at = edit(at, EDITOR, {0: {"labor: clerk": "40"}})
+    at.button(key="edit_save").click()
+    run(at)
+    assert [e.user for e in ChangeLog(default_change_log_path(library)).entries()] == [
+        "ana@example.com"]
+
+
+def test_export_page_offers_the_downloads_to_an_auditor(library):
+    at = run(signed_in("audit@example.com"), "export")
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Costing as CSV", "Costing as JSON", "Comparison as CSV",
+                      "Comparison as JSON"]
+
+
+def test_a_tampered_change_log_is_reported(library):
+    at = run(app(), "edit")
+    at = edit(at, EDITOR, {0: {"labor: clerk": "45"}})
+    at.button(key="edit_save").click()
+    run(at)
+    import sqlite3
+
+    database = default_change_log_path(library)
+    with sqlite3.connect(database) as connection:
+        connection.execute("DROP TRIGGER IF EXISTS change_log_no_update")
+        names = [r[0] for r in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")]
+        for name in names:
+            connection.execute(f"DROP TRIGGER {name}")
+        connection.execute("UPDATE change_log SET new_value = '15' WHERE seq = 1")
+    at.switch_page("dashboard_pages/changes.py").run()
+    assert "tampered with: entry 1 was altered" in at.error[0].value
