@@ -62,11 +62,13 @@ elif result.saving_per_instance < 0:
     st.warning(f"**{candidate}** costs {money(-result.saving_per_instance, currency)} more per "
                "instance than the baseline.")
 
-flows = st.columns(2)
-for column, variant, costing in ((flows[0], baseline, base), (flows[1], candidate, cand)):
-    column.plotly_chart(
-        process_flow_figure(lib.model(process, variant), costing, title=f"{variant}"),
-        width="stretch", key=f"flow_{variant}")
+# One under the other: side by side, labels of a dozen layers collide.
+st.subheader("The two flows")
+for role, variant, costing in (("Baseline", baseline, base), ("Candidate", candidate, cand)):
+    st.plotly_chart(
+        process_flow_figure(lib.model(process, variant), costing,
+                            title=f"{role}: {variant} — colour = cost per instance"),
+        width="stretch", key=f"flow_{role}")
 
 st.subheader("From baseline to candidate, by activity")
 st.plotly_chart(cost_waterfall_figure(result), width="stretch", key="waterfall")
