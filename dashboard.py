@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard_pages.state import current_user, sign_out_button
 
-st.set_page_config(page_title="abc-costing", page_icon=":material/payments:", layout="wide")
+st.set_page_config(page_title="abc-costing", page_icon="💳", layout="wide")
 
 user = current_user()  # stops the script with a log-in screen when needed
 

@@ -37,7 +37,7 @@ table = pd.DataFrame(
             "Field": e.field,
             "Old value": e.old_value,
             "New value": e.new_value,
-            "Reason": e.reason,
+            "Reason": e.reason or "",
             "Hash": e.hash[:12],
         }
         for e in reversed(entries)

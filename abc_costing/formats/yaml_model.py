@@ -28,12 +28,13 @@ Examples
 
 from __future__ import annotations
 
+import importlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import yaml
-import yaml_rs
 from pydantic import ValidationError
 
 from abc_costing.memory import cyclic_gc_paused
@@ -51,6 +52,13 @@ __all__ = [
     "load_library",
     "model_files",
 ]
+
+# yaml_rs 0.1.6 crashes the process (SIGSEGV) on any call made after the
+# thread that first imported it has exited. Streamlit runs each rerun on a new
+# thread, so the dashboard hit it. Importing it on a worker thread that lives
+# as long as the process avoids the fault (tests/test_yaml_threads.py).
+_YAML_RS_HOME = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yaml_rs-home")
+yaml_rs = _YAML_RS_HOME.submit(importlib.import_module, "yaml_rs").result()
 
 #: Model files larger than this are refused unread (a 10,000-activity model is ~1.5 MB).
 MAX_FILE_BYTES = 32 * 1024 * 1024

@@ -95,6 +95,8 @@ LABEL_LINES = 3        # between two layers where one line of 24 would collide
 WATERFALL_BARS = 12    # activities shown one by one; the rest are merged
 ROW_PX = 115           # flow figure: pixels per unit of y (one row of nodes)
 BAR_ROW_PX = 34        # horizontal bar charts: pixels per category
+# Legends go under the plot: above it they collide with the subtitle.
+LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0)
 
 _DUMMY = "dummy"       # tag of the virtual nodes that route long edges between layers
 
@@ -782,7 +784,7 @@ def cost_by_resource_figure(comparison: Comparison) -> go.Figure:
         xaxis=dict(title=dict(text=f"Cost per instance, {cur}"), gridcolor=GRID,
                    rangemode="tozero", tickformat=MONEY_TICKS),
         yaxis=dict(autorange="reversed"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+        legend=LEGEND_BELOW,
     )
     return fig
 
@@ -839,7 +841,7 @@ def cost_by_value_figure(comparison: Comparison) -> go.Figure:
         barmode="group", bargap=0.3, bargroupgap=0.08,
         yaxis=dict(title=dict(text=f"Cost per instance, {cur}"), gridcolor=GRID,
                    rangemode="tozero", tickformat=MONEY_TICKS),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+        legend=LEGEND_BELOW,
     )
     return fig
 
@@ -906,7 +908,7 @@ def portfolio_cost_figure(portfolio: Portfolio) -> go.Figure:
         xaxis=dict(title=dict(text=axis), gridcolor=GRID, rangemode="tozero",
                    tickformat=MONEY_TICKS),
         yaxis=dict(autorange="reversed"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0,
+        legend=dict(LEGEND_BELOW,
                     traceorder="normal"),
     )
     if without_volume:
@@ -964,7 +966,7 @@ def cost_breakdown_figure(result: CostResult) -> go.Figure:
         xaxis=dict(title=dict(text=f"Cost per instance, {cur}"), gridcolor=GRID,
                    rangemode="tozero", tickformat=MONEY_TICKS),
         yaxis=dict(categoryorder="array", categoryarray=labels, autorange="reversed"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+        legend=LEGEND_BELOW,
         title_subtitle_text=f"{_money(result.cost_per_instance, cur)} per instance",
         margin=dict(t=90),
     )

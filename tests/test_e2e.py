@@ -1,0 +1,223 @@
+"""The dashboard in a real headless Chromium: compare, edit one duration, save, audit.
+
+``streamlit run dashboard.py`` serves a copy of the shipped library on a free
+127.0.0.1 port; Debian's ``/usr/bin/chromium`` (driven by Playwright, never a
+downloaded browser) walks the pages an analyst-and-auditor would use. Every
+figure the browser must show is computed here with the library itself, and
+each page is kept as a screenshot in ``test-artifacts/e2e-<page>.png``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from abc_costing.access import local_user
+from abc_costing.compare import compare_models
+from abc_costing.engine import cost_model
+from abc_costing.formats import load_library, load_model, parse_model_text
+from abc_costing.portfolio import build_portfolio
+from abc_costing.reports.exports import costing_csv
+from abc_costing.reports.tables import format_money
+from abc_costing.store.change_log import ChangeLog
+from abc_costing.store.edits import model_tables
+from tests.e2e_support import (
+    chromium,
+    keep_local,
+    requires_chromium,
+    running_dashboard,
+    screenshot,
+)
+
+pytest.importorskip("playwright")
+from playwright.sync_api import Locator, Page, expect  # noqa: E402
+
+pytestmark = [pytest.mark.e2e, requires_chromium]
+
+TIMEOUT_MS = 30_000
+expect.set_options(timeout=TIMEOUT_MS)
+HEADER_PX = ROW_PX = 35  # glide-data-grid as Streamlit draws it
+PROCESS = "contract_approval"
+# the one edit: the manager drafts in a fixed hour instead of pert 40 60 150 (mean 71.67 min)
+EDITED_ROW, EDITED_COLUMN = "draft", "labor: manager"
+OLD_CELL, NEW_CELL = "pert 40 60 150", "60"
+OLD_LINE = "labor: {manager: {pert: [40, 60, 150]}}"
+NEW_LINE = "labor: {manager: 60}"
+
+
+def money(amount: float, currency: str = "RUB") -> str:
+    return f"{format_money(amount, currency)} {currency}"
+
+
+def metric(page: Page, label: str) -> Locator:
+    return page.get_by_test_id("stMetric").filter(has_text=label).first
+
+
+def go_to(page: Page, link: str, heading: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=link, exact=True).click()
+    expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def grid_headers(grid: Locator) -> list[str]:
+    """Column titles of a glide-data-grid, from its accessibility table (the canvas has none)."""
+    return [text.strip() for text in grid.locator("table[role=grid] th").all_text_contents()]
+
+
+def grid_row(grid: Locator, row: int) -> dict[str, str]:
+    headers = grid_headers(grid)
+    cells = [grid.locator(f"#glide-cell-{column}-{row}").text_content()
+             for column in range(len(headers))]
+    return dict(zip(headers, cells, strict=True))
+
+
+def edit_cell(page: Page, grid: Locator, *, row: int, column: int, old: str, new: str) -> None:
+    """Type ``new`` into one cell of an ``st.data_editor`` canvas grid.
+
+    The grid is a canvas, so the cell is reached the way a keyboard user
+    would: click the row's first cell (rows are 35 px), arrow right to the
+    column (its position read from the grid's own header list), Enter opens
+    the overlay editor, whose content proves it is the right cell. Tab
+    commits (Enter does not, in an editor opened from the keyboard).
+    """
+    grid.click(position={"x": 10, "y": HEADER_PX + ROW_PX * row + ROW_PX // 2})
+    for _ in range(column):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    editor = page.get_by_test_id("portal").locator(".gdg-clip-region").locator(
+        "input, textarea").first
+    expect(editor).to_have_value(old, timeout=TIMEOUT_MS)
+    editor.fill(new)
+    page.keyboard.press("Tab")
+    expect(grid.locator(f"#glide-cell-{column}-{row}")).to_have_text(new, timeout=TIMEOUT_MS)
+
+
+def test_compare_edit_save_and_audit_in_a_real_browser(tmp_path):
+    with running_dashboard(tmp_path) as dashboard, chromium() as browser:
+        library = dashboard.library
+        as_is_path = library / PROCESS / "as_is.yaml"
+        original_text = as_is_path.read_text("utf-8")
+        portfolio = build_portfolio(load_library(library)[0])
+        as_is = load_model(as_is_path)
+        default_candidate = portfolio.best_variant(PROCESS).variant
+        other_candidate = next(row.variant for row in portfolio.variants(PROCESS)
+                               if row.variant not in ("as_is", default_candidate))
+        assert (default_candidate, other_candidate) == ("template_esign", "value_tiers")
+
+        context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                      accept_downloads=True)
+        refused = keep_local(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+
+        # --- Overview: the portfolio's own figures ------------------------------------
+        page.goto(dashboard.url, wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Process portfolio")).to_be_visible(
+            timeout=TIMEOUT_MS)
+        as_is_rows = [row for row in portfolio.rows if row.variant == "as_is"]
+        expect(metric(page, "Cost per year, as is").get_by_test_id("stMetricValue")).to_have_text(
+            money(sum(row.cost_per_year for row in as_is_rows)))
+        expect(metric(page, "Processes / variants").get_by_test_id("stMetricValue")).to_have_text(
+            f"{len(portfolio.processes())} / {len(portfolio.rows)}")  # 4 / 9
+        expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
+        screenshot(page, "overview")
+
+        # --- Compare: the KPI is the engine's figure, and follows the candidate -------
+        go_to(page, "Compare", "Compare variants")
+        expected = compare_models(as_is, load_model(library / PROCESS / f"{default_candidate}.yaml"))
+        cost_kpi = metric(page, "Cost per instance")
+        expect(cost_kpi.get_by_test_id("stMetricValue")).to_have_text(
+            money(expected.candidate.cost_per_instance))  # 4 863.09 RUB
+        expect(cost_kpi.get_by_test_id("stMetricDelta")).to_have_text(
+            money(-expected.saving_per_instance))  # -5 505.60 RUB
+
+        choose(page, "Candidate", other_candidate)
+        switched = compare_models(as_is, load_model(library / PROCESS / f"{other_candidate}.yaml"))
+        expect(cost_kpi.get_by_test_id("stMetricValue")).to_have_text(
+            money(switched.candidate.cost_per_instance))  # 7 883.47 RUB
+        expect(cost_kpi.get_by_test_id("stMetricDelta")).to_have_text(
+            money(-switched.saving_per_instance))
+        assert switched.candidate.cost_per_instance != expected.candidate.cost_per_instance
+        # two flows, waterfall, by resource, by value class
+        expect(page.locator(".js-plotly-plot")).to_have_count(5)
+        screenshot(page, "compare")
+
+        # --- Edit: one duration in the grid, the live total, Save ---------------------
+        go_to(page, "Edit", "Edit a process variant")
+        # the first row of the portfolio is the default
+        expect(page.get_by_role("combobox", name="Process and variant")).to_have_value(
+            f"{as_is.title} — as_is")
+        saved_cost = cost_model(as_is).cost_per_instance
+        cost_metric = metric(page, "Cost per instance").get_by_test_id("stMetricValue")
+        expect(cost_metric).to_have_text(money(saved_cost))
+
+        # By hand: pert(40, 60, 150) has mean (40 + 4·60 + 150)/6 = 71.67 min; 60 min at
+        # 1 200 ₽/h (20 ₽/min) is 233.33 ₽ less, and draft runs once per instance.
+        edited_text = original_text.replace(OLD_LINE, NEW_LINE)
+        assert edited_text.count(NEW_LINE) == 1
+        edited_model, problems = parse_model_text(edited_text, source="edited")
+        assert edited_model is not None, problems
+        edited_cost = cost_model(edited_model).cost_per_instance
+        assert edited_cost == pytest.approx(saved_cost - (430 / 6 - 60) * 20)
+
+        grid = page.get_by_test_id("stDataFrame").first
+        tables = model_tables(as_is)
+        expect(grid.locator("#glide-cell-0-0")).to_have_text(tables.activities.index[0])
+        column = grid_headers(grid).index(f"{EDITED_COLUMN}, min")
+        assert column == 1 + list(tables.activities.columns).index(EDITED_COLUMN)  # id comes first
+        row = list(tables.activities.index).index(EDITED_ROW)
+        edit_cell(page, grid, row=row, column=column, old=OLD_CELL, new=NEW_CELL)
+
+        expect(cost_metric).to_have_text(money(edited_cost))  # 10 135.35 RUB
+        expect(metric(page, "Cost per instance").get_by_test_id("stMetricDelta")).to_have_text(
+            money(edited_cost - saved_cost))
+        expect(metric(page, "Changed values").get_by_test_id("stMetricValue")).to_have_text("1")
+        screenshot(page, "edit")
+
+        page.locator(".st-key-edit_save button").click()
+        expect(page.get_by_test_id("stAlertContentSuccess")).to_have_text(
+            f"Saved {PROCESS}/as_is.yaml: 1 change(s) recorded.")
+        expect(cost_metric).to_have_text(money(edited_cost))  # now the saved figure
+        expect(metric(page, "Changed values").get_by_test_id("stMetricValue")).to_have_text("0")
+        # only the edited value changed: every comment and line of layout is kept
+        assert as_is_path.read_text("utf-8") == edited_text
+        assert "# менеджер берёт прошлый договор как образец" in edited_text
+        screenshot(page, "edit-saved")
+
+        # --- Changes: the entry, and the chain --------------------------------------
+        go_to(page, "Changes", "Change log")
+        expect(page.get_by_test_id("stAlertContentSuccess")).to_have_text(
+            "Hash chain intact: 1 entries, each sealed to the one before.")
+        log_grid = page.get_by_test_id("stDataFrame").first
+        expect(log_grid.locator("#glide-cell-0-0")).to_have_text("1")
+        shown = grid_row(log_grid, 0)
+        [entry] = ChangeLog(dashboard.change_log, create=False).entries()
+        assert {k: shown[k] for k in ("User", "File", "Element", "Field", "Old value",
+                                      "New value")} == {
+            "User": local_user().id, "File": f"{PROCESS}/as_is.yaml", "Element": EDITED_ROW,
+            "Field": "labor.manager", "Old value": "{pert: [40, 60, 150]}", "New value": NEW_CELL}
+        assert shown["Hash"] == entry.hash[:12]
+        assert (entry.element, entry.field, entry.new_value) == (EDITED_ROW, "labor.manager",
+                                                                 NEW_CELL)
+        screenshot(page, "changes")
+
+        # --- Export: a real download of the best variant's costing ------------------
+        go_to(page, "Export", "Export")
+        buttons = page.get_by_test_id("stDownloadButton")
+        expect(buttons).to_have_text(["Costing as CSV", "Costing as JSON", "Comparison as CSV",
+                                      "Comparison as JSON"])
+        with page.expect_download(timeout=TIMEOUT_MS) as download_info:
+            buttons.filter(has_text="Costing as CSV").get_by_role("button").click()
+        download = download_info.value
+        assert download.suggested_filename == f"{PROCESS}__{default_candidate}__costing.csv"
+        candidate_model = load_model(library / PROCESS / f"{default_candidate}.yaml")
+        downloaded = tmp_path / download.suggested_filename
+        download.save_as(downloaded)
+        assert downloaded.read_bytes() == costing_csv(cost_model(candidate_model),
+                                                      user=local_user())
+        screenshot(page, "export")
+
+        assert refused == [], "the dashboard must need no outside service"
