@@ -39,7 +39,8 @@ def waste_share(costing) -> float:
     return costing.by_value["waste"] / costing.cost_per_instance if costing.cost_per_instance else 0
 
 
-kpis = st.columns(4)
+# Two by two: four money figures in one row are cut off below ~1,600 px.
+kpis = [column for _ in range(2) for column in st.columns(2)]
 kpis[0].metric("Cost per instance", money(cand.cost_per_instance, currency),
                delta=money(-result.saving_per_instance, currency), delta_color="inverse")
 kpis[1].metric("Cost per year", money(cand.cost_per_year, currency),
@@ -93,7 +94,7 @@ changes = pd.DataFrame(
         for a in result.activities
     ]
 )
-money_format = st.column_config.NumberColumn(format="%.2f")
+money_format = st.column_config.NumberColumn(format="%,.2f")
 st.dataframe(changes, hide_index=True, width="stretch", column_config={
     f"Baseline, {currency}": money_format, f"Candidate, {currency}": money_format,
     f"Delta, {currency}": money_format,

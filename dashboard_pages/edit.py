@@ -58,13 +58,13 @@ currency = saved_model.currency
 st.caption(f"File `{label}` · durations in minutes: `45`, `triangular 30 45 90`, "
            "`pert 10 20 60`, `uniform 10 20`, `lognormal 42 12` (mean, sd)")
 tab_activities, tab_resources, tab_flows = st.tabs(["Activities", "Resources", "Flows"])
-money_column = st.column_config.NumberColumn(format="%.2f", min_value=0)
+money_column = st.column_config.NumberColumn(format="%,.2f", min_value=0)
 with tab_activities:
     activity_config = {
         "name": st.column_config.TextColumn("name", max_chars=1000, width="medium"),
         "value": st.column_config.SelectboxColumn(
             "value", options=["value_adding", "business", "waste"], required=True),
-        "other_cost": st.column_config.NumberColumn("other cost", min_value=0, format="%.2f"),
+        "other_cost": st.column_config.NumberColumn("other cost", min_value=0, format="%,.2f"),
         "wait": st.column_config.TextColumn("wait, min"),
     }
     for column in tables.activities.columns:

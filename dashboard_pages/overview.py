@@ -19,7 +19,7 @@ baselines = [r for r in portfolio.rows if r.variant == "as_is"]
 best = [portfolio.best_variant(p) for p in portfolio.processes()]
 if len(currencies) == 1:
     currency = currencies[0]
-    columns = st.columns(3)
+    columns = st.columns([2, 2, 1])
     columns[0].metric("Cost per year, as is",
                       money(sum(r.cost_per_year or 0 for r in baselines), currency))
     columns[1].metric("Saving per year, best variants",
@@ -30,7 +30,7 @@ if len(currencies) == 1:
 table = pd.DataFrame(
     [
         {
-            "Process": process_title(lib, row.process),
+            "Process": row.title or process_title(lib, row.process),
             "Variant": row.variant + (" ★" if row.is_best else ""),
             "Cost per instance": row.cost_per_instance,
             "Instances per year": row.volume_per_year,
@@ -44,7 +44,7 @@ table = pd.DataFrame(
         for row in portfolio.rows
     ]
 )
-money_format = st.column_config.NumberColumn(format="%.2f")
+money_format = st.column_config.NumberColumn(format="%,.2f")
 st.dataframe(
     table,
     hide_index=True,

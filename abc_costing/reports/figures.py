@@ -96,7 +96,7 @@ WATERFALL_BARS = 12    # activities shown one by one; the rest are merged
 ROW_PX = 115           # flow figure: pixels per unit of y (one row of nodes)
 BAR_ROW_PX = 34        # horizontal bar charts: pixels per category
 # Legends go under the plot: above it they collide with the subtitle.
-LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0)
+LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0)
 
 _DUMMY = "dummy"       # tag of the virtual nodes that route long edges between layers
 
