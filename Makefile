@@ -9,12 +9,11 @@ UV         := $(TOOLS)/bin/uv
 VENV       := .venv
 STAMP      := $(VENV)/.synced
 PORT       ?= 8501
-CHROMIUM   ?= /usr/bin/chromium
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 # A real interpreter path (not a pyenv shim), or `uv run` rebuilds the venv each time.
 export UV_PYTHON := $(shell $(PY) -c 'import sys; print(sys.executable)')
 export UV_PYTHON_DOWNLOADS := never
-.PHONY: setup run tour test e2e-deps lint bench clean
+.PHONY: setup run tour test system-deps lint bench clean
 
 $(UV):
 	$(PY) -m venv $(TOOLS)
@@ -34,14 +33,20 @@ run: $(STAMP)
 tour: $(STAMP)
 	$(VENV)/bin/abc-costing tour process_models
 
-# The browser tests drive Debian's chromium (never a downloaded browser).
-e2e-deps:
-	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
+# The browser tests drive Debian's chromium (never a downloaded browser); report tests
+# recalculate workbooks in LibreOffice and read PDFs back with poppler.
+SYSTEM_TOOLS := /usr/bin/chromium:chromium /usr/bin/soffice:libreoffice-calc-nogui \
+                /usr/bin/pdftotext:poppler-utils
+system-deps:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+	  [ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  echo "installing:$$missing"; \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; fi
 
-test: $(STAMP) e2e-deps
+test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check abc_costing tests bench dashboard.py dashboard_pages
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest

@@ -27,12 +27,13 @@ from rich.table import Table
 from rich.text import Text
 
 from abc_costing import __version__
+from abc_costing.access import local_user
 from abc_costing.compare import CompareError, Comparison, compare_models
 from abc_costing.engine import CostResult, RoutingError, cost_model
 from abc_costing.formats import load_library, read_model
 from abc_costing.model import ProcessModel
 from abc_costing.portfolio import Portfolio, build_portfolio
-from abc_costing.problems import Problem, has_errors
+from abc_costing.problems import ModelError, Problem, has_errors
 from abc_costing.reports.tables import format_money
 from abc_costing.store import (
     ChangeLog,
@@ -107,6 +108,23 @@ def _parser() -> argparse.ArgumentParser:
     tour.add_argument("directory", nargs="?", type=Path, default=Path(DEFAULT_LIBRARY),
                       metavar="DIR")
     tour.set_defaults(run=_run_tour)
+
+    report = commands.add_parser(
+        "report", help="an auditor's report (xlsx with live formulas, pdf, csv, json)",
+        description="Write a report of MODEL (compared with --baseline), or check with "
+                    "--verify that a report still matches the model files it names.")
+    report.add_argument("model", type=Path, nargs="?", metavar="MODEL")
+    report.add_argument("--baseline", type=Path, metavar="MODEL",
+                        help="compare MODEL with this variant of the same process")
+    report.add_argument("--format", choices=("xlsx", "pdf", "csv", "json"), dest="file_format",
+                        help="csv writes a zip of one table per file")
+    report.add_argument("-o", "--output", type=Path, metavar="PATH")
+    report.add_argument("--user", help="who the report is for the record (default: your login)")
+    report.add_argument("--db", type=Path, metavar="PATH",
+                        help="the change log whose latest hashes go into the provenance")
+    report.add_argument("--verify", type=Path, metavar="REPORT",
+                        help="recompute REPORT from its model files and say whether it matches")
+    report.set_defaults(run=_run_report)
 
     log = commands.add_parser("log", help="the change log: verify, show, export as CSV")
     log_actions = log.add_subparsers(dest="log_action", required=True, metavar="ACTION")
@@ -235,6 +253,52 @@ def _open_change_log(args: argparse.Namespace) -> ChangeLog:
     # Reading commands never create a log: a missing one is reported, not made empty.
     path = args.db if args.db is not None else default_change_log_path(Path(DEFAULT_LIBRARY))
     return ChangeLog(path, create=False)
+
+
+def _run_report(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.reports.provenance import build_report_inputs
+    from abc_costing.reports.report_files import ReportError, verify_report, write_report
+
+    def fail(message: str) -> int:
+        err.print(message, style="red", markup=False)
+        return EXIT_PROBLEMS
+
+    if args.verify is not None:
+        try:
+            check = verify_report(args.verify)
+        except ReportError as error:
+            return fail(str(error))
+        for finding in check.findings:
+            (out if check.ok else err).print(finding, markup=False)
+        verdict = "matches its model files" if check.ok else "NO LONGER MATCHES its model files"
+        (out if check.ok else err).print(f"{args.verify}: the report {verdict}", markup=False)
+        return EXIT_OK if check.ok else EXIT_PROBLEMS
+    missing = [flag for flag, value in (("MODEL", args.model), ("--format", args.file_format),
+                                        ("-o PATH", args.output)) if value is None]
+    if missing:
+        return fail(f"report needs {', '.join(missing)} (or --verify REPORT)")
+    library = args.model.resolve().parent.parent
+    log = None
+    log_path = args.db or default_change_log_path(library)
+    if log_path.exists():
+        try:
+            log = ChangeLog(log_path, create=False)
+        except ChangeLogError as error:
+            return fail(str(error))
+    try:
+        inputs = build_report_inputs(args.model, baseline_path=args.baseline,
+                                     user=args.user or local_user().id, change_log=log,
+                                     library_dir=library)
+        path = write_report(inputs, args.file_format, args.output)
+    except ModelError as error:
+        _report_problems(error.problems, err)
+        return EXIT_PROBLEMS
+    except (CompareError, ReportError) as error:
+        return fail(str(error))
+    out.print(f"wrote {path} ({args.file_format}; inputs: "
+              + ", ".join(f"{i.path} sha256 {i.sha256[:12]}" for i in inputs.provenance.inputs)
+              + ")", markup=False)
+    return EXIT_OK
 
 
 def _entries_text(count: int) -> str:

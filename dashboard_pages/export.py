@@ -3,8 +3,14 @@
 import streamlit as st
 
 from abc_costing.access import can
-from abc_costing.reports.exports import comparison_csv, comparison_json, costing_csv, costing_json
-from dashboard_pages.state import comparison, current_user, library, process_title
+from abc_costing.reports.exports import (
+    comparison_csv,
+    comparison_json,
+    costing_csv,
+    costing_json,
+    report_file,
+)
+from dashboard_pages.state import change_log, comparison, current_user, library, process_title
 
 st.title("Export")
 user = current_user()
@@ -53,5 +59,27 @@ else:
         "Comparison as JSON", data=lambda: comparison_json(result_comparison, user=user),
         file_name=f"{process}__{baseline}__vs__{candidate}.json", mime="application/json",
         key="export_comparison_json", on_click="ignore")
+st.subheader("Audit report")
+st.write(f"**{candidate}**" + ("" if baseline == candidate else f" compared with **{baseline}**")
+         + ": Excel with live formulas (change a rate and every figure follows), a PDF for "
+         "executives, or all tables as CSV; each carries the SHA-256 of its model files, "
+         "the tool version, the time, your name and the latest change-log hash.")
+candidate_path = lib.path_of(process, candidate)
+baseline_path = None if baseline == candidate else lib.path_of(process, baseline)
+stem = f"{process}__{candidate}" + ("" if baseline_path is None else f"__vs__{baseline}")
+columns = st.columns(3)
+for column, (label, file_format, mime) in zip(columns, (
+        ("Excel workbook", "xlsx",
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("PDF report", "pdf", "application/pdf"),
+        ("All tables (CSV zip)", "csv", "application/zip")), strict=True):
+    column.download_button(
+        label,
+        data=lambda file_format=file_format: report_file(
+            candidate_path, baseline_path=baseline_path, file_format=file_format, user=user,
+            change_log=change_log(), library_dir=lib.directory),
+        file_name=f"{stem}.{'zip' if file_format == 'csv' else file_format}", mime=mime,
+        key=f"export_report_{file_format}", on_click="ignore")
+
 st.caption("CSV files are UTF-8 with BOM (Excel opens Cyrillic correctly); text that would "
            "start a formula is prefixed with an apostrophe. Numbers are unrounded.")

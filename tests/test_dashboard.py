@@ -273,7 +273,8 @@ def test_export_page_offers_the_downloads_to_an_auditor(library):
     at = run(signed_in("audit@example.com"), "export")
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Costing as CSV", "Costing as JSON", "Comparison as CSV",
-                      "Comparison as JSON"]
+                      "Comparison as JSON", "Excel workbook", "PDF report",
+                      "All tables (CSV zip)"]
 
 
 def test_a_tampered_change_log_is_reported(library):

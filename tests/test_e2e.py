@@ -208,7 +208,8 @@ def test_compare_edit_save_and_audit_in_a_real_browser(tmp_path):
         go_to(page, "Export", "Export")
         buttons = page.get_by_test_id("stDownloadButton")
         expect(buttons).to_have_text(["Costing as CSV", "Costing as JSON", "Comparison as CSV",
-                                      "Comparison as JSON"])
+                                      "Comparison as JSON", "Excel workbook", "PDF report",
+                                      "All tables (CSV zip)"])
         with page.expect_download(timeout=TIMEOUT_MS) as download_info:
             buttons.filter(has_text="Costing as CSV").get_by_role("button").click()
         download = download_info.value

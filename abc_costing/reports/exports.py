@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 from abc_costing.access import User, require
 from abc_costing.compare import Comparison
 from abc_costing.engine import CostResult
 from abc_costing.formats.csv_files import csv_bytes
+from abc_costing.reports.provenance import build_report_inputs
+from abc_costing.reports.report_files import report_bytes
+from abc_costing.store.change_log import ChangeLog
 
-__all__ = ["costing_csv", "costing_json", "comparison_csv", "comparison_json"]
+__all__ = ["costing_csv", "costing_json", "comparison_csv", "comparison_json", "report_file"]
 
 ACTIVITY_COLUMNS = (
     "id", "name", "value", "expected_executions", "labor_minutes_per_execution",
@@ -74,3 +78,19 @@ def comparison_json(comparison: Comparison, *, user: User) -> bytes:
     """The ``compare --json`` document."""
     require(user, "audit")
     return _json_bytes(comparison.as_dict())
+
+
+def report_file(
+    model_path: Path,
+    *,
+    baseline_path: Path | None,
+    file_format: str,
+    user: User,
+    change_log: ChangeLog | None,
+    library_dir: Path,
+) -> bytes:
+    """An auditor's report (``xlsx``, ``pdf``, ``csv`` zip or ``json``) with provenance."""
+    require(user, "audit")
+    inputs = build_report_inputs(model_path, baseline_path=baseline_path, user=user.id,
+                                 change_log=change_log, library_dir=library_dir)
+    return report_bytes(inputs, file_format)

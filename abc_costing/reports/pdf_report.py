@@ -1,0 +1,1100 @@
+"""A PDF report an executive can forward: headline, charts, tables, assumptions, provenance.
+
+:func:`pdf_bytes` turns :class:`~abc_costing.reports.provenance.ReportInputs`
+into a few A4 pages, built with reportlab in the bundled DejaVu Sans font (in
+``reports/fonts/``), so Cyrillic renders on any machine:
+
+1. the title block (the process title, the variant and the baseline it is
+   compared with, the date, who prepared it) and the headline: the cost per
+   instance and per year or, with a baseline, both variants side by side and
+   the saving per instance, per year and in per cent;
+2. charts, the figures of :mod:`abc_costing.reports.figures` rendered to PNG
+   by kaleido through Chromium: the waterfall from baseline to candidate and
+   the cost by resource and by value class (or, without a baseline, the cost
+   by activity), then the process graph on a landscape page. Without a
+   browser the report is still made: the same figures are drawn as tables,
+   under the note "charts unavailable: <reason>". ``charts=False`` skips
+   the browser and draws the tables;
+3. the cost by activity and by resource, and the assumptions: resources and
+   their rates (time-driven ones with cost and capacity), the minutes of each
+   activity with their distributions (``triangular 30 45 90``), waits, other
+   costs and the routing probabilities of exclusive splits;
+4. provenance: the tool and its version, the time, the user, and each input
+   file's path, SHA-256 and change-log head.
+
+Each page's footer names the process and variant and says "Page N of M".
+Money is rounded only here, by :func:`~abc_costing.reports.tables.format_money`.
+Text from models and the user's name is escaped, so a name such as
+``<b>x</b>`` prints as written. reportlab runs in invariant mode and the PDF's
+dates are the report's ``generated_at``, so the same inputs give the same
+bytes (chart images come from Chromium and are only as stable as it is).
+
+Examples
+--------
+>>> from datetime import UTC, datetime
+>>> from abc_costing.reports.provenance import build_report_inputs
+>>> inputs = build_report_inputs("process_models/contract_approval/as_is.yaml",
+...                              baseline_path=None, user="ivan", change_log=None,
+...                              now=datetime(2026, 1, 1, tzinfo=UTC))
+>>> pdf = pdf_bytes(inputs, charts=False)
+>>> pdf[:5], pdf == pdf_bytes(inputs, charts=False)
+(b'%PDF-', True)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import plotly.graph_objects as go
+from PIL import Image as PILImage
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    HRFlowable,
+    Image,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from abc_costing.compare import Comparison
+from abc_costing.engine import CostResult
+from abc_costing.model import Duration, LaborResource, ProcessModel
+from abc_costing.reports.figures import (
+    CANDIDATE_COLOUR,
+    COST_DOWN_COLOUR,
+    COST_UP_COLOUR,
+    GRID,
+    INK,
+    MUTED,
+    VALUE_LABELS,
+    cost_breakdown_figure,
+    cost_by_resource_figure,
+    cost_by_value_figure,
+    cost_waterfall_figure,
+    process_flow_figure,
+    process_flow_layout,
+)
+from abc_costing.reports.provenance import ReportInputs
+from abc_costing.reports.tables import format_money
+
+__all__ = ["pdf_bytes"]
+
+# --- Fonts, page geometry, look -----------------------------------------------------------
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+_FONT_LOCK = threading.Lock()
+
+PORTRAIT = A4
+LANDSCAPE = landscape(A4)
+MARGIN = 18 * mm
+FOOTER_SPACE = 14 * mm        # bottom margin: the footer sits in it
+FRAME_WIDTH = PORTRAIT[0] - 2 * MARGIN
+LANDSCAPE_WIDTH = LANDSCAPE[0] - 2 * MARGIN
+FRAME_HEIGHT = PORTRAIT[1] - MARGIN - FOOTER_SPACE
+LANDSCAPE_HEIGHT = LANDSCAPE[1] - MARGIN - FOOTER_SPACE
+
+CHART_WIDTH_PX = 860          # portrait charts: 174 mm wide, so 12 px text prints at ~6.5 pt
+CHART_SCALE = 2               # PNG pixels per CSS pixel: sharp when printed
+FLOW_PX_PER_LAYER = 75        # the process graph: width grows with its length, within
+FLOW_WIDTH_PX = (800, 1250)   # these bounds (a landscape page is 261 mm wide)
+FLOW_MAX_ACTIVITIES = 80      # beyond this a drawn graph is unreadable: omitted, said so
+SHRINK_LIMIT = 0.8            # a chart may shrink this far to fit the rest of a page
+RENDER_TIMEOUT_S = 120        # the whole chart rendering, Chromium start included
+
+TITLE_CHARS = 400             # a longer title is cut on page 1 (shown whole under assumptions)
+TABLE_ROWS = 40               # activity tables show the dearest this many, the rest merged
+ASSUMPTION_ROWS = 120         # assumption tables show this many activities in file order
+CHANGE_LOG_ROWS = 10          # latest change-log entries listed under provenance
+
+PALE = colors.HexColor("#f3f5f8")
+RULE = colors.HexColor(GRID)
+INK_C = colors.HexColor(INK)
+MUTED_C = colors.HexColor(MUTED)
+ACCENT = colors.HexColor(CANDIDATE_COLOUR)
+SAVING_C = colors.HexColor(COST_DOWN_COLOUR)
+EXTRA_C = colors.HexColor(COST_UP_COLOUR)
+NOTE_FILL = colors.HexColor("#fff8e1")
+
+
+def _style(name: str, **overrides) -> ParagraphStyle:
+    base = dict(fontName=FONT, fontSize=9, leading=11.5, textColor=INK_C, spaceAfter=0)
+    base.update(overrides)
+    return ParagraphStyle(name, **base)
+
+
+KICKER = _style("kicker", fontSize=8.5, textColor=MUTED_C, spaceAfter=4)
+SUBTITLE = _style("subtitle", fontSize=12.5, leading=16, spaceAfter=2)
+H1 = _style("h1", fontName=FONT_BOLD, fontSize=14, leading=18, spaceBefore=4, spaceAfter=6,
+            keepWithNext=1)
+H2 = _style("h2", fontName=FONT_BOLD, fontSize=10.5, leading=13.5, spaceBefore=8,
+            spaceAfter=4, keepWithNext=1)
+BODY = _style("body")
+SMALL = _style("small", fontSize=7.5, leading=9.5, textColor=MUTED_C)
+CELL = _style("cell", fontSize=7.5, leading=9.2)
+CELL_RIGHT = _style("cell_right", fontSize=7.5, leading=9.2, alignment=TA_RIGHT)
+HEAD = _style("head", fontName=FONT_BOLD, fontSize=7.5, leading=9.2)
+HEAD_RIGHT = _style("head_right", fontName=FONT_BOLD, fontSize=7.5, leading=9.2,
+                    alignment=TA_RIGHT)
+LABEL = _style("label", fontSize=8.5, leading=11, textColor=MUTED_C)
+NOTE = _style("note", fontSize=8.5, leading=11, backColor=NOTE_FILL, borderPadding=5,
+              spaceBefore=4, spaceAfter=10)
+
+
+def _register_fonts() -> None:
+    """Register DejaVu Sans (regular and bold) with reportlab, once per process."""
+    with _FONT_LOCK:
+        if FONT_BOLD in pdfmetrics.getRegisteredFontNames():
+            return
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT,
+                                      boldItalic=FONT_BOLD)
+
+
+# --- Text: escaping and numbers -----------------------------------------------------------
+
+
+def _t(value: object) -> str:
+    """``value`` as Paragraph markup that prints literally (``<``, ``>``, ``&`` escaped)."""
+    return escape(str(value))
+
+
+def _money(amount: float, currency: str) -> str:
+    return f"{format_money(amount, currency)} {currency}"
+
+
+def _signed(amount: float, currency: str) -> str:
+    text = format_money(amount, currency)
+    return text if text.startswith("-") or set(text) <= set("0. ") else "+" + text
+
+
+def _share(fraction: float) -> str:
+    return f"{fraction:.1%}"
+
+
+def _number(value: float) -> str:
+    """A number as written in a model file: ``45``, ``12.5``, ``10080``."""
+    return f"{value:.10g}"
+
+
+def _count(value: float) -> str:
+    """A count for people: thousands grouped, at most three decimals."""
+    text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    return text.replace(",", " ")
+
+
+def _minutes(value: float) -> str:
+    """Minutes for people: one decimal, thousands grouped (``1 440``, ``29.2``)."""
+    return f"{value:,.1f}".removesuffix(".0").replace(",", " ")
+
+
+def _duration(duration: Duration) -> str:
+    """``45``, ``triangular 30 45 90``, ``lognormal mean 1440 sd 900``."""
+    p = duration.parameters
+    if duration.distribution == "fixed":
+        return _number(p[0])
+    if duration.distribution == "lognormal":
+        return f"lognormal mean {_number(p[0])} sd {_number(p[1])}"
+    return " ".join([duration.distribution, *map(_number, p)])
+
+
+def _when(generated_at: str) -> str:
+    """``2026-01-01T09:30:00Z`` as ``2026-01-01 09:30 UTC`` (as given if unparsable)."""
+    try:
+        moment = datetime.fromisoformat(generated_at)
+    except ValueError:
+        return generated_at
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _pdf_date(generated_at: str) -> str | None:
+    """The PDF date string (``D:20260101093000+00'00'``) of ``generated_at``."""
+    try:
+        moment = datetime.fromisoformat(generated_at)
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def _named(name: str | None, element_id: str) -> str:
+    """``Юрист (lawyer)``: a name with its id, or the id alone when it has no name."""
+    return element_id if not name or name == element_id else f"{name} ({element_id})"
+
+
+def _title_of(model: ProcessModel) -> str:
+    return model.title or model.process
+
+
+def _fit(text: str, *, font: str, size: float, width: float, smallest: float = 8) -> float:
+    """The largest font size up to ``size`` at which ``text`` fits ``width``."""
+    while size > smallest and pdfmetrics.stringWidth(text, font, size) > width:
+        size -= 0.5
+    return size
+
+
+# --- Tables ---------------------------------------------------------------------------------
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str | tuple[str, ...]]], *,
+           widths: Sequence[float], numeric: Sequence[int] = (), total: bool = False,
+           width: float = FRAME_WIDTH) -> Table:
+    """A striped table of plain text (escaped here); ``widths`` are fractions of ``width``.
+
+    A cell given as a tuple of texts shows one per line.
+    Columns in ``numeric`` are right-aligned; with ``total`` the last row is
+    bold under a rule. The header repeats on every page the table spans.
+    """
+    right = set(numeric)
+    data = [[Paragraph(_t(h), HEAD_RIGHT if i in right else HEAD)
+             for i, h in enumerate(header)]]
+    for k, row in enumerate(rows):
+        is_total = total and k == len(rows) - 1
+        cells = []
+        for i, value in enumerate(row):
+            text = ("<br/>".join(map(_t, value)) if isinstance(value, tuple) else _t(value))
+            text = f"<b>{text}</b>" if is_total else text
+            cells.append(Paragraph(text, CELL_RIGHT if i in right else CELL))
+        data.append(cells)
+    style = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK_C),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    for k in range(1, len(data)):
+        if k % 2 == 0:
+            style.append(("BACKGROUND", (0, k), (-1, k), PALE))
+    if total and rows:
+        style.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, INK_C))
+    table = Table(data, colWidths=[f * width for f in widths], repeatRows=1,
+                  hAlign="LEFT")
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _facts(rows: Sequence[tuple[str, str]], *, label_width: float = 32 * mm,
+           width: float = FRAME_WIDTH, style: ParagraphStyle = BODY) -> Table:
+    """Label / value pairs, two columns, no grid."""
+    data = [[Paragraph(_t(label), LABEL), Paragraph(_t(value), style)]
+            for label, value in rows]
+    table = Table(data, colWidths=[label_width, width - label_width], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]))
+    return table
+
+
+# --- Page 1: title and headline ---------------------------------------------------------------
+
+
+def _variant_line(inputs: ReportInputs) -> str:
+    if inputs.baseline is not None:
+        return (f"Variant {inputs.model.variant}, compared with the baseline "
+                f"{inputs.baseline.variant}")
+    return f"Variant {inputs.model.variant}"
+
+
+def _title_block(inputs: ReportInputs) -> list[Flowable]:
+    model, result, prov = inputs.model, inputs.result, inputs.provenance
+    volume = ("not given" if result.volume_per_year is None
+              else f"{_count(result.volume_per_year)} instances per year")
+    return [
+        Paragraph("ACTIVITY-BASED COSTING REPORT", KICKER),
+        _title(_title_of(model)),
+        Paragraph(_t(_variant_line(inputs)), SUBTITLE),
+        Paragraph(_t(f"Process {model.process}"), LABEL),
+        HRFlowable(width="100%", thickness=1.5, color=ACCENT, spaceBefore=8, spaceAfter=8),
+        _facts([
+            ("Date", _when(prov.generated_at)),
+            ("Prepared by", prov.user),
+            ("Volume", volume),
+            ("Currency", result.currency),
+        ]),
+        Spacer(1, 8 * mm),
+    ]
+
+
+def _title(text: str) -> Paragraph:
+    """The process title: large, smaller when long, cut (with "…") past ``TITLE_CHARS``."""
+    if len(text) > TITLE_CHARS:
+        text = text[:TITLE_CHARS].rstrip() + "…"
+    size = 22 if len(text) <= 90 else 16 if len(text) <= 200 else 12
+    return Paragraph(_t(text), _style(f"title{size}", fontName=FONT_BOLD, fontSize=size,
+                                      leading=size * 1.22, spaceAfter=6))
+
+
+def _big_cell(text: str, *, width: float, size: float, colour=INK_C) -> Paragraph:
+    """``text`` in bold, as large as ``size`` but small enough to fit a cell ``width`` wide
+    on one line (cells are padded by 8 points or less on each side)."""
+    fitted = _fit(text, font=FONT_BOLD, size=size, width=width - 16)
+    return Paragraph(_t(text), _style(f"big{fitted}", fontName=FONT_BOLD, fontSize=fitted,
+                                      leading=fitted * 1.25, textColor=colour))
+
+
+def _per_year(amount: float | None, currency: str) -> str:
+    return "no volume per year" if amount is None else _money(amount, currency)
+
+
+def _headline_single(result: CostResult) -> list[Flowable]:
+    cur = result.currency
+    half = FRAME_WIDTH / 2
+    cards = Table(
+        [[Paragraph("Cost per instance", LABEL), Paragraph("Cost per year", LABEL)],
+         [_big_cell(_money(result.cost_per_instance, cur), width=half, size=24),
+          _big_cell(_per_year(result.cost_per_year, cur), width=half, size=24)]],
+        colWidths=[half, half], hAlign="LEFT")
+    cards.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), PALE),
+        ("LINEBEFORE", (1, 0), (1, -1), 3, colors.white),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8),
+        ("TOPPADDING", (0, 0), (-1, 0), 8),
+        ("BOTTOMPADDING", (0, -1), (-1, -1), 10),
+    ]))
+    return [Paragraph("Headline", H1), cards, Spacer(1, 4 * mm)]
+
+
+def _headline_comparison(comparison: Comparison) -> list[Flowable]:
+    base, cand = comparison.baseline, comparison.candidate
+    cur = base.currency
+    saving = comparison.saving_per_instance
+    colour = SAVING_C if saving >= 0 else EXTRA_C
+    per_year = comparison.saving_per_year
+    if saving >= 0:
+        lines = [f"{cand.variant} saves {_money(saving, cur)} per instance "
+                 f"({_share(comparison.saving_share)})"]
+        if per_year is not None:
+            lines.append(f"and {_money(per_year, cur)} per year")
+    else:
+        lines = [f"{cand.variant} costs {_money(-saving, cur)} more per instance "
+                 f"({_share(-comparison.saving_share)})"]
+        if per_year is not None:
+            lines.append(f"and {_money(-per_year, cur)} more per year")
+    # One line each, shrunk to fit: a wrapped line could split an amount.
+    banner = [_big_cell(line, width=FRAME_WIDTH + 16, size=15, colour=colour)
+              for line in lines]
+
+    label_w = 26 * mm
+    col_w = (FRAME_WIDTH - label_w) / 3
+    head = [Paragraph("", LABEL),
+            Paragraph(_t(f"Baseline: {base.variant}"), LABEL),
+            Paragraph(_t(f"Candidate: {cand.variant}"), LABEL),
+            Paragraph("Saving", LABEL)]
+
+    def row(label: str, values: Sequence[str], size: float) -> list:
+        return [Paragraph(_t(label), LABEL),
+                _big_cell(values[0], width=col_w, size=size),
+                _big_cell(values[1], width=col_w, size=size),
+                _big_cell(values[2], width=col_w, size=size, colour=colour)]
+
+    rows = [
+        head,
+        row("Per instance", [_money(base.cost_per_instance, cur),
+                             _money(cand.cost_per_instance, cur),
+                             _money(saving, cur)], 15),
+        row("Per year", [_per_year(base.cost_per_year, cur),
+                         _per_year(cand.cost_per_year, cur),
+                         _per_year(per_year, cur)], 13),
+        row("Share of baseline", ["", "", _share(comparison.saving_share)], 13),
+    ]
+    table = Table(rows, colWidths=[label_w, col_w, col_w, col_w], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        ("BACKGROUND", (0, 0), (-1, -1), PALE),
+        ("BACKGROUND", (3, 0), (3, -1), colors.HexColor("#e8f5ec") if saving >= 0
+         else colors.HexColor("#fbeaea")),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.5, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 6),
+        ("TOPPADDING", (0, 0), (-1, -1), 5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+    ]))
+    return [Paragraph("Headline", H1), *banner, Spacer(1, 3 * mm), table, Spacer(1, 4 * mm)]
+
+
+def _key_facts(inputs: ReportInputs) -> list[Flowable]:
+    """A few lines under the headline: where the money goes or what changes most."""
+    result, cur = inputs.result, inputs.result.currency
+    items: list[str] = []
+    comparison = inputs.comparison
+    if comparison is not None:
+        heading = "What changes most (cost per instance)"
+        changes = sorted((a for a in comparison.activities if abs(a.delta) > 1e-9),
+                         key=lambda a: -abs(a.delta))
+        for change in changes[:5]:
+            items.append(f"{change.name}: {_signed(change.delta, cur)} {cur} ({change.status})")
+        if not items:
+            items.append("No activity's cost changes.")
+    else:
+        heading = "Where the money goes (cost per instance)"
+        for activity in sorted(result.activities, key=lambda a: -a.cost_per_instance)[:5]:
+            items.append(f"{activity.name}: {_money(activity.cost_per_instance, cur)} "
+                         f"({_share(activity.share)})")
+    split = ", ".join(f"{VALUE_LABELS.get(v, v)} {_share(c / result.cost_per_instance)}"
+                      for v, c in result.by_value.items()) if result.cost_per_instance else ""
+    flowables: list[Flowable] = [Paragraph(_t(heading), H2)]
+    flowables += [Paragraph("• " + _t(item), BODY) for item in items]
+    extra = [f"Labour: {_minutes(result.labor_minutes_per_instance)} minutes per instance"]
+    if split:
+        extra.append(f"by value class ({result.variant}): {split}")
+    flowables += [Spacer(1, 3 * mm), Paragraph(_t("; ".join(extra) + "."), SMALL)]
+    return flowables
+
+
+# --- Charts -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Chart:
+    """A figure to render, and how large.
+
+    Attributes:
+      figure: the plotly figure.
+      width_px, height_px: the size to render at, in CSS pixels.
+      wide: drawn on a landscape page (the process graph).
+    """
+
+    figure: go.Figure
+    width_px: int
+    height_px: int
+    wide: bool = False
+
+
+def _portrait_chart(figure: go.Figure) -> _Chart:
+    return _Chart(figure, CHART_WIDTH_PX, int(figure.layout.height or 450))
+
+
+def _flow_chart(model: ProcessModel, result: CostResult, title: str) -> _Chart:
+    figure = process_flow_figure(model, result, title=title)
+    layers = 1 + int(max((x for x, _ in process_flow_layout(model).values()), default=0))
+    low, high = FLOW_WIDTH_PX
+    width = min(high, max(low, 100 + FLOW_PX_PER_LAYER * layers))
+    return _Chart(figure, width, int(figure.layout.height or 500), wide=True)
+
+
+def _chart_specs(inputs: ReportInputs) -> tuple[list[_Chart], list[str]]:
+    """The figures of the report, and notes on those left out."""
+    charts: list[_Chart] = []
+    notes: list[str] = []
+    comparison = inputs.comparison
+    if comparison is not None:
+        waterfall = cost_waterfall_figure(comparison)
+        # Upright names under 14 bars of a 174 mm page collide: stand them up.
+        waterfall.update_xaxes(tickangle=-90)
+        waterfall.update_layout(height=max(int(waterfall.layout.height or 480), 640))
+        # The value-class chart is the smallest: it usually fits under the headline.
+        charts += [_portrait_chart(cost_by_value_figure(comparison)),
+                   _portrait_chart(waterfall),
+                   _portrait_chart(cost_by_resource_figure(comparison))]
+    elif len(inputs.result.activities) > TABLE_ROWS:
+        notes.append(f"cost by activity chart omitted: {len(inputs.result.activities)} "
+                     "activities are too many for one page; see the table by activity")
+    else:
+        charts.append(_portrait_chart(cost_breakdown_figure(inputs.result)))
+    flows = [(inputs.model, inputs.result, "candidate" if comparison else None)]
+    if inputs.baseline is not None and inputs.baseline_result is not None:
+        flows.append((inputs.baseline, inputs.baseline_result, "baseline"))
+    for model, result, role in flows:
+        if len(model.activities) > FLOW_MAX_ACTIVITIES:
+            notes.append(f"process graph of {model.variant} omitted: "
+                         f"{len(model.activities)} activities are too many to draw legibly")
+            continue
+        title = _title_of(model) + (f" ({role}: {model.variant})" if role else "")
+        charts.append(_flow_chart(model, result, title))
+    return charts, notes
+
+
+def _short_reason(error: BaseException) -> str:
+    message = (str(error).strip().splitlines() or [""])[0]
+    if ". " in message:
+        message = message.split(". ")[0]
+    message = message[:200]
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def _render(charts: Sequence[_Chart]) -> list[bytes] | str:
+    """PNG bytes of each chart, or why they could not be rendered.
+
+    Uses kaleido's sync server when the caller started one
+    (``kaleido.start_sync_server()``, as the dashboard may); otherwise one
+    Chromium for all the charts, in a thread of its own so that a caller
+    running an event loop (a notebook) is not disturbed.
+    """
+    if not charts:
+        return []
+    try:
+        import kaleido
+    except ImportError as error:
+        return _short_reason(error)
+
+    def opts(chart: _Chart) -> dict:
+        return dict(format="png", width=chart.width_px, height=chart.height_px,
+                    scale=CHART_SCALE)
+
+    server = getattr(kaleido, "_global_server", None)
+    if server is not None and server.is_running():
+        try:
+            return [kaleido.calc_fig_sync(c.figure, opts=opts(c)) for c in charts]
+        except Exception as error:  # noqa: BLE001 - any failure means "no charts"
+            return _short_reason(error)
+
+    async def render_all() -> list[bytes]:
+        async with kaleido.Kaleido(n=1, timeout=60, mathjax=False) as renderer:
+            return [await renderer.calc_fig(c.figure, opts=opts(c)) for c in charts]
+
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["images"] = asyncio.run(render_all())
+        except BaseException as error:  # noqa: BLE001 - reported as the reason
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="pdf-report-charts", daemon=True)
+    thread.start()
+    thread.join(RENDER_TIMEOUT_S)
+    if thread.is_alive():
+        return f"rendering took longer than {RENDER_TIMEOUT_S} s"
+    if "error" in outcome:
+        return _short_reason(outcome["error"])  # type: ignore[arg-type]
+    images = outcome.get("images")
+    if not isinstance(images, list) or len(images) != len(charts):
+        return "the renderer returned no images"
+    return images
+
+
+def _opaque_png(png: bytes) -> bytes:
+    """``png`` flattened onto white: no soft mask for viewers to blend (and a smaller PDF)."""
+    with PILImage.open(io.BytesIO(png)) as picture:
+        if picture.mode == "RGB":
+            return png
+        rgba = picture.convert("RGBA")
+    flat = PILImage.new("RGB", rgba.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    out = io.BytesIO()
+    flat.save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+class _ChartImage(Image):
+    """A chart that shrinks (down to ``SHRINK_LIMIT`` of its size) to finish a page
+    rather than leave it half empty."""
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
+        width, height = self._full_size
+        scale = 1.0
+        if height > availHeight >= SHRINK_LIMIT * height:
+            scale = availHeight / height
+        self.drawWidth, self.drawHeight = width * scale, height * scale
+        return self.drawWidth, self.drawHeight
+
+
+def _image(png: bytes, chart: _Chart, *, width: float, height: float) -> Image:
+    aspect = chart.height_px / chart.width_px
+    w, h = width, width * aspect
+    if h > height:
+        w, h = height / aspect, height
+    image = _ChartImage(io.BytesIO(_opaque_png(png)), width=w, height=h)
+    image._full_size = (w, h)
+    image.hAlign = "CENTER"
+    return image
+
+
+# --- Tables standing in for charts ---------------------------------------------------------------
+
+
+def _bridge_table(comparison: Comparison) -> list[Flowable]:
+    """The waterfall as a table: baseline, each activity's change, candidate."""
+    base, cand, cur = comparison.baseline, comparison.candidate, comparison.baseline.currency
+    changes = sorted((a for a in comparison.activities if abs(a.delta) > 1e-9),
+                     key=lambda a: -abs(a.delta))
+    shown, merged = changes[:TABLE_ROWS], changes[TABLE_ROWS:]
+    rows = [[f"Baseline: {base.variant}", "", _money(base.cost_per_instance, cur)]]
+    running = base.cost_per_instance
+    for change in shown:
+        running += change.delta
+        rows.append([f"{change.name} ({change.status})", _signed(change.delta, cur),
+                     format_money(running, cur)])
+    if merged:
+        delta = sum(a.delta for a in merged)
+        running += delta
+        rows.append([f"other activities ({len(merged)})", _signed(delta, cur),
+                     format_money(running, cur)])
+    rows.append([f"Candidate: {cand.variant}", "", _money(cand.cost_per_instance, cur)])
+    return [Paragraph(_t(f"From {base.variant} to {cand.variant}, cost per instance, {cur}"),
+                      H2),
+            _table(["Step", "Change", "Running total"], rows, widths=[0.6, 0.2, 0.2],
+                   numeric=[1, 2], total=True)]
+
+
+def _resource_changes_table(comparison: Comparison) -> list[Flowable]:
+    cur = comparison.baseline.currency
+    rows = [[r.name, format_money(r.baseline_cost_per_instance, cur),
+             format_money(r.candidate_cost_per_instance, cur), _signed(r.delta, cur)]
+            for r in comparison.resources]
+    other = comparison.other_cost_change
+    if max(abs(other.baseline_cost_per_instance), abs(other.candidate_cost_per_instance)) > 1e-9:
+        rows.append(["other costs", format_money(other.baseline_cost_per_instance, cur),
+                     format_money(other.candidate_cost_per_instance, cur),
+                     _signed(other.delta, cur)])
+    rows.append(["Total", format_money(comparison.baseline.cost_per_instance, cur),
+                 format_money(comparison.candidate.cost_per_instance, cur),
+                 _signed(-comparison.saving_per_instance, cur)])
+    return [Paragraph(_t(f"Cost per instance by resource, {cur}"), H2),
+            _table(["Resource", f"Baseline: {comparison.baseline.variant}",
+                    f"Candidate: {comparison.candidate.variant}", "Change"], rows,
+                   widths=[0.46, 0.18, 0.18, 0.18], numeric=[1, 2, 3], total=True)]
+
+
+def _value_changes_table(comparison: Comparison) -> list[Flowable]:
+    cur = comparison.baseline.currency
+    rows = [[VALUE_LABELS.get(v.value, v.value), format_money(v.baseline_cost_per_instance, cur),
+             format_money(v.candidate_cost_per_instance, cur), _signed(v.delta, cur)]
+            for v in comparison.by_value]
+    return [Paragraph(_t(f"Cost per instance by value class, {cur}"), H2),
+            _table(["Value class", f"Baseline: {comparison.baseline.variant}",
+                    f"Candidate: {comparison.candidate.variant}", "Change"], rows,
+                   widths=[0.46, 0.18, 0.18, 0.18], numeric=[1, 2, 3])]
+
+
+def _value_table(result: CostResult) -> list[Flowable]:
+    cur, total = result.currency, result.cost_per_instance
+    rows = [[VALUE_LABELS.get(value, value), format_money(cost, cur),
+             _share(cost / total if total > 0 else 0.0)]
+            for value, cost in result.by_value.items()]
+    return [Paragraph(_t(f"Cost per instance by value class, {cur}"), H2),
+            _table(["Value class", "Cost per instance", "Share"], rows,
+                   widths=[0.5, 0.25, 0.25], numeric=[1, 2])]
+
+
+def _chart_tables(inputs: ReportInputs) -> list[Flowable]:
+    if inputs.comparison is not None:
+        return (_bridge_table(inputs.comparison) + _resource_changes_table(inputs.comparison)
+                + _value_changes_table(inputs.comparison))
+    return _value_table(inputs.result)
+
+
+def _charts_section(inputs: ReportInputs, *, charts: bool) -> list[Flowable]:
+    """Rendered charts (the process graph on landscape pages), or tables and a note."""
+    if not charts:
+        return [Spacer(1, 6 * mm), CondPageBreak(60 * mm), Paragraph("Figures", H1),
+                *_chart_tables(inputs)]
+    specs, notes = _chart_specs(inputs)
+    images = _render(specs)
+    if isinstance(images, str):
+        note = (f"charts unavailable: {images}. The figures the charts would show are "
+                "given as tables below.")
+        return [Spacer(1, 6 * mm), CondPageBreak(60 * mm), Paragraph("Figures", H1),
+                Paragraph(_t(note), NOTE),
+                *_chart_tables(inputs),
+                *[Paragraph(_t(n), SMALL) for n in notes]]
+
+    flowables: list[Flowable] = [Spacer(1, 6 * mm)]
+    flowables += [Paragraph(_t(n), SMALL) for n in notes]
+    portrait = [(c, png) for c, png in zip(specs, images, strict=True) if not c.wide]
+    wide = [(c, png) for c, png in zip(specs, images, strict=True) if c.wide]
+    for chart, png in portrait:
+        flowables += [_image(png, chart, width=FRAME_WIDTH, height=FRAME_HEIGHT - 12 * mm),
+                      Spacer(1, 5 * mm)]
+    if wide:
+        flowables += [NextPageTemplate("landscape"), PageBreak(),
+                      Paragraph("Process flow", H1)]
+        for chart, png in wide:
+            flowables += [_image(png, chart, width=LANDSCAPE_WIDTH,
+                                 height=LANDSCAPE_HEIGHT - 14 * mm), Spacer(1, 4 * mm)]
+        flowables += [NextPageTemplate("portrait"), PageBreak()]
+    return flowables
+
+
+# --- Tables by activity and resource ---------------------------------------------------------
+
+
+def _activity_changes(comparison: Comparison) -> list[Flowable]:
+    cur = comparison.baseline.currency
+    changes = list(comparison.activities)
+    merged = []
+    if len(changes) > TABLE_ROWS:
+        largest = sorted(changes, key=lambda a: -abs(a.delta))[:TABLE_ROWS]
+        keep = {a.id for a in largest}
+        merged = [a for a in changes if a.id not in keep]
+        changes = [a for a in changes if a.id in keep]
+    rows = [[a.name, a.status, format_money(a.baseline_cost_per_instance, cur),
+             format_money(a.candidate_cost_per_instance, cur), _signed(a.delta, cur)]
+            for a in changes]
+    if merged:
+        rows.append([f"other activities ({len(merged)})", "",
+                     format_money(sum(a.baseline_cost_per_instance for a in merged), cur),
+                     format_money(sum(a.candidate_cost_per_instance for a in merged), cur),
+                     _signed(sum(a.delta for a in merged), cur)])
+    rows.append(["Total", "", format_money(comparison.baseline.cost_per_instance, cur),
+                 format_money(comparison.candidate.cost_per_instance, cur),
+                 _signed(-comparison.saving_per_instance, cur)])
+    return [Paragraph(_t(f"Changes by activity, cost per instance, {cur}"), H2),
+            _table(["Activity", "Status", f"Baseline: {comparison.baseline.variant}",
+                    f"Candidate: {comparison.candidate.variant}", "Change"], rows,
+                   widths=[0.4, 0.12, 0.16, 0.16, 0.16], numeric=[2, 3, 4], total=True)]
+
+
+def _activity_table(result: CostResult) -> list[Flowable]:
+    cur = result.currency
+    activities = list(result.activities)
+    merged = []
+    if len(activities) > TABLE_ROWS:
+        by_cost = sorted(activities, key=lambda a: -a.cost_per_instance)
+        keep = {a.id for a in by_cost[:TABLE_ROWS]}
+        merged = [a for a in activities if a.id not in keep]
+        activities = [a for a in activities if a.id in keep]
+    rows = [[a.name, VALUE_LABELS.get(a.value, a.value), _count(a.expected_executions),
+             format_money(a.cost_per_execution, cur), format_money(a.cost_per_instance, cur),
+             _share(a.share)] for a in activities]
+    if merged:
+        cost = sum(a.cost_per_instance for a in merged)
+        rows.append([f"other activities ({len(merged)})", "", "", "", format_money(cost, cur),
+                     _share(sum(a.share for a in merged))])
+    rows.append(["Total", "", "", "", format_money(result.cost_per_instance, cur),
+                 _share(1.0 if result.cost_per_instance > 0 else 0.0)])
+    return [Paragraph(_t(f"Cost by activity: {result.variant}, {cur}"), H2),
+            _table(["Activity", "Value class", "Executions per instance",
+                    "Cost per execution", "Cost per instance", "Share"], rows,
+                   widths=[0.38, 0.12, 0.13, 0.13, 0.14, 0.10], numeric=[2, 3, 4, 5],
+                   total=True)]
+
+
+def _resource_table(result: CostResult) -> list[Flowable]:
+    cur = result.currency
+    rows = []
+    for r in result.resources:
+        if r.kind == "labor":
+            amount = f"{_minutes(r.minutes_per_instance)} min"
+        else:
+            amount = f"{_count(r.uses_per_instance)} uses"
+        rows.append([r.name, "labour" if r.kind == "labor" else "per use", amount,
+                     format_money(r.cost_per_instance, cur), _share(r.share)])
+    if abs(result.other_cost_per_instance) > 1e-9:
+        total = result.cost_per_instance
+        rows.append(["other costs (not tied to a resource)", "other", "",
+                     format_money(result.other_cost_per_instance, cur),
+                     _share(result.other_cost_per_instance / total if total > 0 else 0.0)])
+    rows.append(["Total", "", f"{_minutes(result.labor_minutes_per_instance)} min",
+                 format_money(result.cost_per_instance, cur),
+                 _share(1.0 if result.cost_per_instance > 0 else 0.0)])
+    return [Paragraph(_t(f"Cost by resource: {result.variant}, {cur}"), H2),
+            _table(["Resource", "Kind", "Work or uses per instance", "Cost per instance",
+                    "Share"], rows, widths=[0.42, 0.12, 0.18, 0.16, 0.12],
+                   numeric=[2, 3, 4], total=True)]
+
+
+# --- Assumptions ----------------------------------------------------------------------------------
+
+
+def _resource_assumptions(model: ProcessModel) -> list[Flowable]:
+    cur = model.currency
+    rows = []
+    for resource_id, resource in model.resources.items():
+        if isinstance(resource, LaborResource):
+            if resource.rate_per_hour is not None:
+                basis = "rate per hour"
+            else:
+                assert resource.cost_per_month is not None
+                assert resource.capacity_hours_per_month is not None
+                basis = (f"time-driven: {_money(resource.cost_per_month, cur)} per month "
+                         f"/ {_number(resource.capacity_hours_per_month)} h practical "
+                         "capacity")
+            rate = f"{_money(resource.rate_per_minute * 60, cur)} per hour"
+            rows.append([_named(resource.name, resource_id), "labour", basis, rate])
+        else:
+            rows.append([_named(resource.name, resource_id), "per use", "cost per use",
+                         f"{_money(resource.cost_per_use, cur)} per use"])
+    if not rows:
+        return [Paragraph("Resources: none.", BODY)]
+    return [Paragraph("Resources", H2),
+            _table(["Resource", "Kind", "Basis", "Rate"], rows,
+                   widths=[0.3, 0.1, 0.37, 0.23], numeric=[3])]
+
+
+def _activity_assumptions(model: ProcessModel) -> list[Flowable]:
+    cur = model.currency
+    rows = []
+    items = list(model.activities.items())
+    for activity_id, activity in items[:ASSUMPTION_ROWS]:
+        labour = tuple(
+            f"{_resource_name(model, r)}: {_duration(d)}"
+            + ("" if d.distribution == "fixed" else f" (mean {_minutes(d.mean_minutes)})")
+            for r, d in activity.labor.items()) or "—"
+        uses = tuple(f"{_resource_name(model, r)}: {_number(n)}"
+                     for r, n in activity.uses.items()) or "—"
+        wait = "—" if activity.wait.mean_minutes == 0 else _duration(activity.wait)
+        other = "—" if activity.other_cost == 0 else format_money(activity.other_cost, cur)
+        rows.append([_named(activity.name, activity_id), labour, uses, wait,
+                     other, VALUE_LABELS.get(activity.value, activity.value)])
+    flowables: list[Flowable] = [
+        Paragraph("Activities (minutes per execution)", H2),
+        _table(["Activity", "Labour, minutes", "Uses", "Wait, minutes", f"Other, {cur}",
+                "Value class"], rows, widths=[0.22, 0.30, 0.16, 0.11, 0.08, 0.13],
+               numeric=[4]),
+    ]
+    if len(items) > ASSUMPTION_ROWS:
+        flowables.append(Paragraph(_t(f"… and {len(items) - ASSUMPTION_ROWS} more activities:"
+                                      " see the Excel or CSV report."), SMALL))
+    return flowables
+
+
+def _resource_name(model: ProcessModel, resource_id: str) -> str:
+    resource = model.resources.get(resource_id)
+    return (resource.name if resource is not None and resource.name else resource_id)
+
+
+def _routing_assumptions(model: ProcessModel) -> list[Flowable]:
+    rows = [[_named(model.display_name(flow.source), flow.source),
+             _named(model.display_name(flow.target), flow.target),
+             f"{_number(round(flow.probability * 100, 4))}%"]
+            for flow in model.flows if flow.probability is not None]
+    if not rows:
+        return [Paragraph("Routing: no exclusive splits.", BODY)]
+    flowables: list[Flowable] = [
+        Paragraph("Routing probabilities of exclusive splits", H2),
+        _table(["Split", "Flow to", "Probability"], rows[:ASSUMPTION_ROWS],
+               widths=[0.42, 0.43, 0.15], numeric=[2]),
+    ]
+    if len(rows) > ASSUMPTION_ROWS:
+        flowables.append(Paragraph(_t(f"… and {len(rows) - ASSUMPTION_ROWS} more flows: see "
+                                      "the Excel or CSV report."), SMALL))
+    return flowables
+
+
+def _assumptions(model: ProcessModel, *, role: str | None) -> list[Flowable]:
+    heading = f"Assumptions: {model.variant}" + (f" ({role})" if role else "")
+    volume = ("not given" if model.volume_per_year is None
+              else f"{_count(model.volume_per_year)} instances per year")
+    return [CondPageBreak(60 * mm), Paragraph(_t(heading), H1),
+            _facts([("Process", _title_of(model)), ("Volume", volume),
+                    ("Currency", model.currency)]),
+            *_resource_assumptions(model), *_activity_assumptions(model),
+            *_routing_assumptions(model), Spacer(1, 4 * mm)]
+
+
+# --- Provenance --------------------------------------------------------------------------------
+
+
+def _provenance(inputs: ReportInputs) -> list[Flowable]:
+    prov = inputs.provenance
+    mono = _style("digest", fontSize=7.5, leading=9.5)
+    flowables: list[Flowable] = [
+        CondPageBreak(80 * mm), Paragraph("Provenance", H1),
+        _facts([("Tool", f"{prov.tool} {prov.version}"), ("Generated at", prov.generated_at),
+                ("Prepared by", prov.user)]),
+    ]
+    for item in prov.inputs:
+        flowables += [
+            Paragraph(_t(f"Input: {item.role}"), H2),
+            _facts([("File", item.path), ("Process / variant", f"{item.process} / {item.variant}"),
+                    ("SHA-256", item.sha256),
+                    ("Change-log file", item.change_log_file or "not in a library"),
+                    ("Change-log head", item.change_log_head or "no entries")],
+                   style=mono),
+        ]
+    changes = inputs.changes
+    if changes:
+        latest = list(changes)[-CHANGE_LOG_ROWS:]
+        rows = [[c.time.replace("T", " ")[:19], c.user, c.file, f"{c.element}.{c.field}",
+                 f"{c.old_value if c.old_value is not None else '—'} → "
+                 f"{c.new_value if c.new_value is not None else '—'}", c.reason or ""]
+                for c in reversed(latest)]
+        flowables += [
+            Paragraph(_t(f"Latest changes ({len(latest)} of {len(changes)}, newest first)"), H2),
+            _table(["Time (UTC)", "User", "File", "Element.field", "Old → new", "Reason"], rows,
+                   widths=[0.15, 0.13, 0.18, 0.18, 0.2, 0.16]),
+        ]
+    else:
+        flowables.append(Paragraph("No change-log entries for these files.", SMALL))
+    flowables += [Spacer(1, 4 * mm), Paragraph(
+        "Every figure is computed exactly from the input files listed above (expected "
+        "executions through routing probabilities, mean minutes × rates); the SHA-256 "
+        "digests identify those files.", SMALL)]
+    return flowables
+
+
+# --- Pages, footer, the document ---------------------------------------------------------------
+
+
+class _FooterCanvas(Canvas):
+    """A canvas that holds every page back until the last, so each footer can say
+    "Page N of M"; it also dates the PDF with the report's time."""
+
+    def __init__(self, *args, footer: str = "", pdf_date: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._footer_text = footer
+        self._held_pages: list[dict] = []
+        if pdf_date is not None:
+            self.setDateFormatter(lambda *_: pdf_date)
+
+    def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        self._held_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held_pages)
+        for number, state in enumerate(self._held_pages, start=1):
+            self.__dict__.update(state)
+            self._draw_footer(number, total)
+            super().showPage()
+        super().save()
+
+    def _draw_footer(self, number: int, total: int) -> None:
+        width = self._pagesize[0]
+        y = FOOTER_SPACE - 7 * mm
+        page = f"Page {number} of {total}"
+        self.saveState()
+        self.setStrokeColor(RULE)
+        self.setLineWidth(0.6)
+        self.line(MARGIN, y + 10, width - MARGIN, y + 10)
+        self.setFont(FONT, 7.5)
+        self.setFillColor(MUTED_C)
+        room = width - 2 * MARGIN - pdfmetrics.stringWidth(page, FONT, 7.5) - 10 * mm
+        self.drawString(MARGIN, y, _clip(self._footer_text, room, 7.5))
+        self.drawRightString(width - MARGIN, y, page)
+        self.restoreState()
+
+
+def _clip(text: str, width: float, size: float) -> str:
+    if pdfmetrics.stringWidth(text, FONT, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", FONT, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _footer(inputs: ReportInputs) -> str:
+    variant = inputs.model.variant
+    if inputs.baseline is not None:
+        variant += f" vs {inputs.baseline.variant}"
+    return f"{_title_of(inputs.model)} · {variant}"
+
+
+_KEYWORDS_PREFIX = "abc-costing-report:"
+
+
+def _verification_keywords(inputs: ReportInputs) -> str:
+    # What `report --verify` reads back: provenance and headline figures, as
+    # base64 JSON in the document's keywords (plain ASCII, so no PDF string
+    # encoding can mangle it).
+    document = {
+        "format": "abc-costing-report/1",
+        "provenance": inputs.provenance.as_dict(),
+        "costing": {"cost_per_instance": inputs.result.cost_per_instance,
+                    "cost_per_year": inputs.result.cost_per_year, "activities": []},
+        "comparison": None if inputs.comparison is None else
+        {"saving_per_instance": inputs.comparison.saving_per_instance},
+    }
+    payload = json.dumps(document, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return _KEYWORDS_PREFIX + base64.b64encode(payload.encode()).decode()
+
+
+def read_pdf_document(data: bytes) -> dict:
+    """What ``report --verify`` needs from a PDF report (provenance, headline figures)."""
+    found = re.search(rb"abc-costing-report:([A-Za-z0-9+/=]+)", data)
+    if found is None:
+        raise ValueError("this PDF carries no abc-costing provenance")
+    return json.loads(base64.b64decode(found.group(1)))
+
+
+def _document(buffer: io.BytesIO, inputs: ReportInputs) -> BaseDocTemplate:
+    def frame(size: tuple[float, float], frame_id: str) -> Frame:
+        return Frame(MARGIN, FOOTER_SPACE, size[0] - 2 * MARGIN,
+                     size[1] - MARGIN - FOOTER_SPACE, id=frame_id, leftPadding=0,
+                     rightPadding=0, topPadding=0, bottomPadding=0)
+
+    prov = inputs.provenance
+    doc = BaseDocTemplate(
+        buffer, pagesize=PORTRAIT, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+        bottomMargin=FOOTER_SPACE, invariant=1,
+        title=f"{_title_of(inputs.model)}: {_variant_line(inputs)}",
+        author=prov.user, subject="Activity-based costing report",
+        creator=f"{prov.tool} {prov.version}", keywords=_verification_keywords(inputs),
+    )
+    doc.addPageTemplates([
+        PageTemplate(id="portrait", frames=[frame(PORTRAIT, "portrait")], pagesize=PORTRAIT),
+        PageTemplate(id="landscape", frames=[frame(LANDSCAPE, "landscape")],
+                     pagesize=LANDSCAPE),
+    ])
+    return doc
+
+
+def pdf_bytes(inputs: ReportInputs, *, charts: bool = True) -> bytes:
+    """The report on ``inputs`` as a PDF (see the module docstring for its pages).
+
+    ``charts=True`` renders the charts with kaleido and Chromium (a few
+    seconds); when that fails for any reason the report is made without them,
+    with a note saying why and the same figures as tables. ``charts=False``
+    draws the tables without trying. Never writes a file.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from abc_costing.reports.provenance import build_report_inputs
+    >>> inputs = build_report_inputs("process_models/contract_approval/template_esign.yaml",
+    ...     baseline_path="process_models/contract_approval/as_is.yaml", user="ivan",
+    ...     change_log=None, now=datetime(2026, 1, 1, tzinfo=UTC))
+    >>> pdf = pdf_bytes(inputs, charts=False)
+    >>> pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    True
+    """
+    _register_fonts()
+    story: list[Flowable] = [NextPageTemplate("portrait")]
+    story += _title_block(inputs)
+    if inputs.comparison is not None:
+        story += _headline_comparison(inputs.comparison)
+    else:
+        story += _headline_single(inputs.result)
+    story += _key_facts(inputs)
+    story += _charts_section(inputs, charts=charts)
+    story += [CondPageBreak(80 * mm), Paragraph("Cost tables", H1)]
+    if inputs.comparison is not None:
+        story += _activity_changes(inputs.comparison)
+    story += _activity_table(inputs.result) + _resource_table(inputs.result)
+    story += _assumptions(inputs.model, role="candidate" if inputs.baseline else None)
+    if inputs.baseline is not None:
+        story += _assumptions(inputs.baseline, role="baseline")
+    story += _provenance(inputs)
+
+    buffer = io.BytesIO()
+    doc = _document(buffer, inputs)
+    doc.build(story, canvasmaker=partial(_FooterCanvas, footer=_footer(inputs),
+                                         pdf_date=_pdf_date(inputs.provenance.generated_at)))
+    return buffer.getvalue()
+

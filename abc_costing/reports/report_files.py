@@ -1,0 +1,310 @@
+"""Report files for auditors: JSON and CSV documents, writing any format safely, verifying.
+
+- JSON: the engine's result (as ``cost --json``), the comparison (as
+  ``compare --json``) when there is a baseline, and the provenance.
+- CSV: a zip of one table per file (summary, activities, resources, by value,
+  flows, comparison, change log, provenance), each UTF-8 with BOM, stable
+  column order, unrounded numbers and rounded display columns.
+- Excel and PDF come from :mod:`abc_costing.reports.workbook` and
+  :mod:`abc_costing.reports.pdf_report`.
+
+The same inputs give byte-identical JSON and CSV apart from the
+``generated_at`` field (fix it with ``SOURCE_DATE_EPOCH`` to get identical
+bytes). :func:`verify_report` reads a report back, re-reads the model files
+it names and says whether the report still matches them.
+
+Examples
+--------
+>>> from datetime import UTC, datetime
+>>> from abc_costing.reports.provenance import build_report_inputs
+>>> inputs = build_report_inputs("process_models/zhkh_leads/as_is.yaml", baseline_path=None,
+...                              user="ivan", change_log=None,
+...                              now=datetime(2026, 1, 1, tzinfo=UTC))
+>>> document = json.loads(report_json(inputs))
+>>> document["format"], round(document["costing"]["cost_per_instance"], 2)
+('abc-costing-report/1', 771.07)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import zipfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from abc_costing.formats.csv_files import csv_bytes
+from abc_costing.reports.provenance import ReportInputs
+from abc_costing.store.edits import duration_text
+from abc_costing.store.model_files import file_sha256, write_atomic
+
+__all__ = [
+    "REPORT_FORMAT",
+    "FORMATS",
+    "report_json",
+    "report_csv_zip",
+    "report_bytes",
+    "write_report",
+    "ReportCheck",
+    "verify_report",
+    "ReportError",
+]
+
+REPORT_FORMAT = "abc-costing-report/1"
+FORMATS = ("xlsx", "pdf", "csv", "json")
+# A zip entry's time is part of its bytes: fixed so the same inputs give the same zip.
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class ReportError(ValueError):
+    """A report cannot be written or read (bad path, unknown format, not a report)."""
+
+
+def _json_bytes(document: Any) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode()
+
+
+def report_document(inputs: ReportInputs) -> dict:
+    """The JSON report as a dict (see the module docstring)."""
+    return {
+        "format": REPORT_FORMAT,
+        "provenance": inputs.provenance.as_dict(),
+        "costing": inputs.result.as_dict(),
+        "comparison": inputs.comparison.as_dict() if inputs.comparison else None,
+    }
+
+
+def report_json(inputs: ReportInputs) -> bytes:
+    """The JSON report (UTF-8, numbers unrounded)."""
+    return _json_bytes(report_document(inputs))
+
+
+def _rounded(amount: float, digits: int = 2) -> float:
+    return round(amount, digits) + 0.0
+
+
+def _tables(inputs: ReportInputs) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    result, model, comparison = inputs.result, inputs.model, inputs.comparison
+    summary = [
+        ["process", result.process], ["variant", result.variant], ["title", result.title],
+        ["currency", result.currency], ["volume_per_year", result.volume_per_year],
+        ["cost_per_instance", result.cost_per_instance],
+        ["cost_per_year", result.cost_per_year],
+        ["labor_minutes_per_instance", result.labor_minutes_per_instance],
+        ["other_cost_per_instance", result.other_cost_per_instance],
+        *[[f"end_probability.{end}", p] for end, p in result.end_probabilities.items()],
+    ]
+    if comparison is not None:
+        summary += [
+            ["baseline_variant", comparison.baseline.variant],
+            ["baseline_cost_per_instance", comparison.baseline.cost_per_instance],
+            ["baseline_cost_per_year", comparison.baseline.cost_per_year],
+            ["saving_per_instance", comparison.saving_per_instance],
+            ["saving_per_year", comparison.saving_per_year],
+        ]
+    activity_columns = ["id", "name", "value", "expected_executions", "labor_minutes_per_execution",
+                        "cost_per_execution", "cost_per_instance", "share",
+                        "cost_per_instance_rounded", "labor", "wait"]
+    activities = [
+        [a.id, a.name, a.value, a.expected_executions, a.labor_minutes_per_execution,
+         a.cost_per_execution, a.cost_per_instance, a.share, _rounded(a.cost_per_instance),
+         "; ".join(f"{r}: {duration_text(d)}" for r, d in model.activities[a.id].labor.items()),
+         duration_text(model.activities[a.id].wait)]
+        for a in result.activities
+    ]
+    resource_columns = ["id", "name", "kind", "rate_per_minute", "cost_per_use",
+                        "minutes_per_instance", "uses_per_instance", "cost_per_instance", "share",
+                        "cost_per_instance_rounded"]
+    resources = [[r.id, r.name, r.kind, r.rate_per_minute, r.cost_per_use,
+                  r.minutes_per_instance, r.uses_per_instance, r.cost_per_instance, r.share,
+                  _rounded(r.cost_per_instance)] for r in result.resources]
+    resources.append(["(other costs)", "other costs", "other", 0.0, 0.0, 0.0, 0.0,
+                      result.other_cost_per_instance, None,
+                      _rounded(result.other_cost_per_instance)])
+    values = [[value, cost, _rounded(cost)] for value, cost in result.by_value.items()]
+    flows = [[i, f.source, f.target, f.probability] for i, f in enumerate(model.flows)]
+    tables = {
+        "summary.csv": (["field", "value"], summary),
+        "activities.csv": (activity_columns, activities),
+        "resources.csv": (resource_columns, resources),
+        "by_value.csv": (["value", "cost_per_instance", "cost_per_instance_rounded"], values),
+        "flows.csv": (["index", "from", "to", "probability"], flows),
+    }
+    if comparison is not None:
+        change_columns = ["id", "name", "status", "baseline_cost_per_instance",
+                          "candidate_cost_per_instance", "delta", "delta_rounded"]
+        tables["comparison.csv"] = (change_columns, [
+            [a.id, a.name, a.status, a.baseline_cost_per_instance,
+             a.candidate_cost_per_instance, a.delta, _rounded(a.delta)]
+            for a in comparison.activities])
+    log_columns = ["seq", "time", "user", "file", "element", "field", "old_value", "new_value",
+                   "reason", "hash"]
+    tables["change_log.csv"] = (log_columns, [[getattr(e, c) for c in log_columns]
+                                              for e in inputs.changes])
+    provenance = inputs.provenance
+    rows: list[list[Any]] = [["tool", provenance.tool], ["version", provenance.version],
+                             ["generated_at", provenance.generated_at],
+                             ["user", provenance.user]]
+    for item in provenance.inputs:
+        for key, value in asdict(item).items():
+            if key != "role":
+                rows.append([f"{item.role}.{key}", value])
+    tables["provenance.csv"] = (["field", "value"], rows)
+    return tables
+
+
+def report_csv_zip(inputs: ReportInputs) -> bytes:
+    """The CSV report: a zip of one table per file, plus ``report.json`` for ``--verify``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, (columns, rows) in _tables(inputs).items():
+            archive.writestr(zipfile.ZipInfo(name, _ZIP_TIME), csv_bytes(columns, rows))
+        archive.writestr(zipfile.ZipInfo("report.json", _ZIP_TIME), report_json(inputs))
+    return buffer.getvalue()
+
+
+def _writer(file_format: str) -> Callable[[ReportInputs], bytes]:
+    if file_format == "json":
+        return report_json
+    if file_format == "csv":
+        return report_csv_zip
+    if file_format == "xlsx":
+        from abc_costing.reports.workbook import workbook_bytes
+
+        return workbook_bytes
+    if file_format == "pdf":
+        from abc_costing.reports.pdf_report import pdf_bytes
+
+        return pdf_bytes
+    raise ReportError(f"unknown report format {file_format!r}; use one of {', '.join(FORMATS)}")
+
+
+def report_bytes(inputs: ReportInputs, file_format: str) -> bytes:
+    """The report in ``file_format`` (``xlsx``, ``pdf``, ``csv`` or ``json``)."""
+    return _writer(file_format)(inputs)
+
+
+def write_report(inputs: ReportInputs, file_format: str, path: str | Path) -> Path:
+    """Build the report and write it to ``path`` all at once (never a partial file).
+
+    Raises :class:`ReportError` when the folder does not exist or cannot be
+    written; the report is built before anything touches the disk.
+    """
+    path = Path(path)
+    data = report_bytes(inputs, file_format)
+    if not path.parent.is_dir():
+        raise ReportError(f"{path}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise ReportError(f"{path}: is a folder; give a file name")
+    try:
+        write_atomic(path, data)
+    except PermissionError as error:
+        raise ReportError(f"{path}: cannot write here ({error.strerror})") from error
+    except OSError as error:
+        raise ReportError(f"{path}: cannot write ({error.strerror or error})") from error
+    return path
+
+
+# --- verification --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportCheck:
+    """Whether a report still matches its inputs.
+
+    Attributes:
+      ok: every input is unchanged and every figure recomputes to the same value.
+      findings: one line per check, in plain words.
+    """
+
+    ok: bool
+    findings: tuple[str, ...]
+
+
+def _document_of(path: Path) -> dict:
+    data = path.read_bytes()
+    if data.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if "report.json" in archive.namelist():
+                    return json.loads(archive.read("report.json"))
+                if "xl/workbook.xml" in archive.namelist():
+                    from abc_costing.reports.workbook import read_workbook_document
+
+                    return read_workbook_document(data)
+        except (zipfile.BadZipFile, KeyError, ValueError) as error:
+            raise ReportError(f"{path}: not a readable report ({error})") from error
+    if data.startswith(b"%PDF"):
+        from abc_costing.reports.pdf_report import read_pdf_document
+
+        return read_pdf_document(data)
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ReportError(f"{path}: not an abc-costing report (JSON, CSV zip, "
+                          "Excel or PDF)") from error
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+    return a == b
+
+
+def verify_report(path: str | Path) -> ReportCheck:
+    """Re-read the model files a report names and check the report against them.
+
+    Checks that each input file still has the digest recorded in the report,
+    and that the report's headline figures (cost per instance and per year,
+    each activity's cost per instance, the saving) equal a fresh costing.
+    """
+    from abc_costing.reports.provenance import build_report_inputs
+
+    path = Path(path)
+    if not path.is_file():
+        raise ReportError(f"{path}: file not found")
+    document = _document_of(path)
+    if document.get("format") != REPORT_FORMAT:
+        raise ReportError(f"{path}: not an abc-costing report")
+    provenance = document["provenance"]
+    findings: list[str] = []
+    ok = True
+    paths = {item["role"]: item for item in provenance["inputs"]}
+    for role, item in paths.items():
+        source = Path(item["path"])
+        if not source.is_file():
+            findings.append(f"{role} {source}: file not found")
+            ok = False
+            continue
+        digest = file_sha256(source)
+        if digest == item["sha256"]:
+            findings.append(f"{role} {source}: unchanged (sha256 {digest[:12]})")
+        else:
+            findings.append(f"{role} {source}: CHANGED since the report "
+                            f"(sha256 {item['sha256'][:12]} → {digest[:12]})")
+            ok = False
+    if not ok:
+        return ReportCheck(False, tuple(findings))
+    fresh = build_report_inputs(paths["model"]["path"],
+                                baseline_path=paths["baseline"]["path"] if "baseline" in paths
+                                else None, user=provenance["user"], change_log=None)
+    reported, recomputed = document["costing"], fresh.result.as_dict()
+    checks = [("cost per instance", reported["cost_per_instance"],
+               recomputed["cost_per_instance"]),
+              ("cost per year", reported["cost_per_year"], recomputed["cost_per_year"])]
+    recomputed_activities = {a["id"]: a["cost_per_instance"] for a in recomputed["activities"]}
+    for activity in reported["activities"]:
+        checks.append((f"activity {activity['id']}", activity["cost_per_instance"],
+                       recomputed_activities.get(activity["id"])))
+    if document.get("comparison") and fresh.comparison is not None:
+        checks.append(("saving per instance", document["comparison"]["saving_per_instance"],
+                       fresh.comparison.saving_per_instance))
+    wrong = [(what, a, b) for what, a, b in checks if not _same(a, b)]
+    for what, a, b in wrong:
+        findings.append(f"{what}: the report says {a}, the models give {b}")
+    if not wrong:
+        findings.append(f"{len(checks)} figures recomputed: all equal the report")
+    return ReportCheck(not wrong, tuple(findings))

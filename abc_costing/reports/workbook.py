@@ -1,0 +1,871 @@
+"""The audit workbook: every cost a live formula an auditor can trace and change.
+
+:func:`workbook_bytes` writes one ``.xlsx`` (XlsxWriter, in memory) whose
+figures are derived *in the workbook* from the model's inputs:
+
+- **Resources** holds the rates (``rate_per_hour``, or ``cost_per_month`` and
+  ``capacity_hours_per_month``; ``cost_per_use``) and derives
+  ``rate_per_minute``, each resource's minutes or uses per instance (SUMPRODUCT
+  of the Activities columns with the expected executions) and its cost.
+- **Activities** holds the mean labour minutes per labor resource, the uses per
+  per_use resource and the other cost of one execution; a row above the header
+  repeats each resource's rate (linked to Resources), so the cost of one
+  execution is ``SUMPRODUCT(rates, minutes) + SUMPRODUCT(costs per use, uses)
+  + other cost`` and the cost per instance is executions × that.
+- **Flows** holds the routing probabilities and the weight ``w`` of each flow
+  (the probability out of an exclusive split, 1 otherwise, divided by the
+  in-degree at a parallel join).
+- **Expected executions** builds ``A = I - Wᵀ`` over all nodes from those
+  weights and solves ``x = MMULT(MINVERSE(A), e_start)`` as an array formula,
+  beside the engine's figures. Above :data:`MATRIX_NODE_LIMIT` nodes the
+  engine's values are written instead, and a note says so.
+- **Summary** (cost per instance and per year, labour minutes, cost by value
+  class, end-event probabilities, and with a baseline the savings),
+  **Comparison** (with a baseline: activity by activity; the baseline's
+  figures are the engine's values, the candidate's are linked), **Change log**
+  and **Provenance** (SHA-256 of every input file).
+
+Input cells are blue on yellow; change one and every dependent figure moves
+once the workbook is recalculated (Excel does so on open; in LibreOffice,
+Data ▸ Calculate ▸ Recalculate Hard). Every formula carries the engine's
+figure as its cached value, so viewers without a calculation engine show the
+right numbers too. Text from the model (names, ids, titles, change-log values)
+is always written as text, with Excel's quote prefix when it starts like a
+formula (see :data:`~abc_costing.formats.csv_files.FORMULA_STARTS`), so
+``=HYPERLINK(...)`` as an activity name stays those characters.
+
+Examples
+--------
+>>> import io
+>>> from openpyxl import load_workbook
+>>> from abc_costing.reports.provenance import build_report_inputs
+>>> inputs = build_report_inputs("process_models/contract_approval/as_is.yaml",
+...                              baseline_path=None, user="ivan", change_log=None)
+>>> book = load_workbook(io.BytesIO(workbook_bytes(inputs)))
+>>> book.sheetnames
+['Summary', 'Activities', 'Resources', 'Flows', 'Expected executions', 'Change log', 'Provenance']
+>>> book["Activities"]["B5"].value, book["Activities"]["Q5"].value
+('Подготовка проекта договора', '=L5*P5')
+>>> cached = load_workbook(io.BytesIO(workbook_bytes(inputs)), data_only=True)
+>>> round(cached["Summary"]["B10"].value, 2) == round(inputs.result.cost_per_instance, 2)
+True
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import xlsxwriter
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
+
+from abc_costing.formats.csv_files import FORMULA_STARTS
+from abc_costing.model import VALUE_CLASSES, Duration, LaborResource, ProcessModel
+from abc_costing.reports.provenance import ReportInputs
+
+__all__ = ["MATRIX_NODE_LIMIT", "workbook_bytes"]
+
+#: Above this many nodes the expected executions are the engine's values, not
+#: MINVERSE/MMULT (a spreadsheet inverts a 200 × 200 matrix comfortably; a
+#: 2,000 × 2,000 one is 4 million cells).
+MATRIX_NODE_LIMIT = 200
+
+# Every table: title in row 1, a note in row 2, header in row 4, data from row 5.
+_TITLE, _NOTE, _ABOVE, _HEADER, _FIRST = 0, 1, 2, 3, 4
+
+_MONEY = "#,##0.00"
+_MINUTES = "#,##0.00"
+_COUNT = "#,##0.000000"
+_PROBABILITY = "0.0000"
+_SHARE = "0.00%"
+_INPUT = {"bg_color": "#FFF2CC", "font_color": "#1F4E79"}
+_ENGINE = {"font_color": "#7F7F7F"}
+
+# Columns of the Resources sheet.
+_R_ID, _R_NAME, _R_KIND, _R_RATE_HOUR, _R_COST_MONTH, _R_CAPACITY, _R_COST_USE = range(7)
+_R_RATE_MINUTE, _R_MINUTES, _R_USES, _R_COST, _R_SHARE = range(7, 12)
+# Columns of the Flows sheet.
+_F_SEQ, _F_FROM, _F_FROM_KIND, _F_TO, _F_TO_KIND, _F_PROBABILITY, _F_DIVISOR, _F_WEIGHT = range(8)
+_F_SPLIT, _F_SPLIT_SUM = 9, 10
+# Columns of the Expected executions sheet; the matrix starts at _X_MATRIX.
+_X_ID, _X_KIND, _X_NAME, _X_START, _X_VALUE, _X_ENGINE, _X_DIFF, _X_MATRIX = 0, 1, 2, 3, 4, 5, 6, 8
+# Rows of the Summary sheet (value in column B).
+_S_ROWS = ("process", "variant", "title", "currency", "volume_per_year", "cost_per_instance",
+           "cost_per_year", "labor_minutes_per_instance", "other_cost_per_instance",
+           *(f"cost_per_instance: {value}" for value in VALUE_CLASSES),
+           "reconciliation: resources + other - activities")
+_S = {key: _FIRST + i for i, key in enumerate(_S_ROWS)}
+# Columns of the Comparison sheet; its key figures are labelled in B, valued in H.
+_C_ID, _C_NAME, _C_STATUS, _C_BASE_EXEC, _C_CAND_EXEC, _C_BASE_COST, _C_CAND_COST, _C_DELTA = (
+    range(8))
+
+_CHANGE_COLUMNS = ("seq", "time", "user", "file", "element", "field", "old_value", "new_value",
+                   "reason", "file_sha256_after", "prev_hash", "hash")
+_SHEETS = ("Summary", "Activities", "Resources", "Flows", "Expected executions", "Comparison",
+           "Change log", "Provenance")
+
+
+def workbook_bytes(inputs: ReportInputs) -> bytes:
+    """The audit workbook of ``inputs`` as ``.xlsx`` bytes (see the module docstring).
+
+    The sheets are Summary, Activities, Resources, Flows, Expected executions,
+    Comparison (only with a baseline), Change log and Provenance. The same
+    inputs (including ``provenance.generated_at``) give the same bytes.
+    """
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "strings_to_numbers": False})
+    _Writer(book, inputs).write()
+    book.close()
+    return buffer.getvalue()
+
+
+def _ref(sheet: str, row: int, col: int) -> str:
+    return f"{quote_sheetname(sheet)}!{xl_rowcol_to_cell(row, col, True, True)}"
+
+
+def _cell(row: int, col: int, *, absolute: bool = False) -> str:
+    return xl_rowcol_to_cell(row, col, absolute, absolute)
+
+
+def _col_range(sheet: str | None, col: int, first: int, last: int) -> str:
+    name = xl_col_to_name(col, True)
+    prefix = f"{quote_sheetname(sheet)}!" if sheet else ""
+    return f"{prefix}{name}${first + 1}:{name}${last + 1}"
+
+
+def _row_range(row: int, first: int, last: int, *, absolute: bool = False) -> str:
+    return f"{_cell(row, first, absolute=absolute)}:{_cell(row, last, absolute=absolute)}"
+
+
+def _number_text(value: float) -> str:
+    return f"{value:g}"
+
+
+def _describe(duration: Duration) -> str:
+    """``pert(40, 60, 150) → mean 71.6667`` for the Activities note column."""
+    if duration.distribution == "fixed":
+        return _number_text(duration.mean_minutes)
+    if duration.distribution == "lognormal":
+        mean, sd = duration.parameters
+        return f"lognormal(mean {_number_text(mean)}, sd {_number_text(sd)})"
+    args = ", ".join(_number_text(p) for p in duration.parameters)
+    return f"{duration.distribution}({args}) → mean {duration.mean_minutes:.6g}"
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class _ActivityColumns:
+    """Where each figure of the Activities sheet lives (columns, 0-based)."""
+
+    minutes: dict[str, int]  # labor resource id -> its minutes column
+    uses: dict[str, int]  # per_use resource id -> its uses column
+    other: int
+    executions: int
+    labor_minutes: int
+    labor_cost: int
+    use_cost: int
+    cost_per_execution: int
+    cost_per_instance: int
+    labor_minutes_per_instance: int
+    share: int
+
+    @classmethod
+    def of(cls, model: ProcessModel) -> _ActivityColumns:
+        labor = [r for r, res in model.resources.items() if isinstance(res, LaborResource)]
+        per_use = [r for r, res in model.resources.items() if not isinstance(res, LaborResource)]
+        start = 4 + len(labor) + len(per_use)
+        return cls({r: 4 + i for i, r in enumerate(labor)},
+                   {r: 4 + len(labor) + i for i, r in enumerate(per_use)},
+                   *range(start, start + 9))
+
+
+class _Writer:
+    """Writes one workbook; positions are fixed up front so sheets can refer to each other."""
+
+    def __init__(self, book: xlsxwriter.Workbook, inputs: ReportInputs) -> None:
+        self.book = book
+        self.inputs = inputs
+        self.model = inputs.model
+        self.result = inputs.result
+        self.currency = inputs.model.currency
+        self._styles: dict[tuple, object] = {}
+        self.sheets = {
+            name: book.add_worksheet(name)
+            for name in _SHEETS
+            if name != "Comparison" or inputs.comparison is not None
+        }
+        self.cols = _ActivityColumns.of(self.model)
+        self.activity_row = {a: _FIRST + i for i, a in enumerate(self.model.activities)}
+        self.activity_total_row = _FIRST + len(self.model.activities)
+        self.resource_row = {r: _FIRST + i for i, r in enumerate(self.model.resources)}
+        self.other_cost_row = _FIRST + len(self.model.resources)
+        self.resource_total_row = self.other_cost_row + 1
+        self.node_ids = tuple(self.model.node_kinds)
+        self.node_row = {n: _FIRST + i for i, n in enumerate(self.node_ids)}
+        self.flow_row = [_FIRST + i for i in range(len(self.model.flows))]
+        self.weights = self._weights()
+        self.comparison_rows = self._comparison_rows()
+
+    # -- cells -------------------------------------------------------------------------------
+
+    def style(self, **props: object) -> object:
+        key = tuple(sorted(props.items()))
+        if key not in self._styles:
+            self._styles[key] = self.book.add_format(dict(props))
+        return self._styles[key]
+
+    def text(self, ws, row: int, col: int, value: str | None, **props: object) -> None:
+        """User text: always a string cell, quote-prefixed when it looks like a formula."""
+        if value is None:
+            return
+        if value.startswith(FORMULA_STARTS):
+            props["quote_prefix"] = True
+        ws.write_string(row, col, value, self.style(**props) if props else None)
+
+    def number(self, ws, row: int, col: int, value: float | None, fmt: str, **props: object):
+        if value is None:
+            ws.write_blank(row, col, None, self.style(num_format=fmt, **props))
+        else:
+            ws.write_number(row, col, value, self.style(num_format=fmt, **props))
+
+    def formula(self, ws, row: int, col: int, formula: str, value: float | str, fmt: str,
+                **props: object) -> None:
+        ws.write_formula(row, col, formula, self.style(num_format=fmt, **props), value)
+
+    def header(self, ws, row: int, labels: list[tuple[int, str]], *, widths: dict[int, float],
+               title: str, note: str, freeze: bool = True) -> None:
+        ws.write_string(_TITLE, 0, title, self.style(bold=True, font_size=14))
+        ws.write_string(_NOTE, 0, note, self.style(italic=True, font_color="#595959"))
+        ws.set_row(row, 45)
+        for col, label in labels:
+            self.text(ws, row, col, label, bold=True, bg_color="#D9E1F2", text_wrap=True,
+                      valign="top", bottom=1)
+        for col, width in widths.items():
+            ws.set_column(col, col, width)
+        if freeze:
+            ws.freeze_panes(row + 1, 0)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+
+    def money(self, label: str) -> str:
+        return f"{label}, {self.currency}"
+
+    # -- layout helpers ----------------------------------------------------------------------
+
+    def _weights(self) -> list[tuple[float, int]]:
+        """(weight, parallel-join in-degree) of every flow, as the engine computes them."""
+        kinds = self.model.node_kinds
+        in_degree: dict[str, int] = defaultdict(int)
+        for flow in self.model.flows:
+            in_degree[flow.target] += 1
+        weights = []
+        for flow in self.model.flows:
+            divisor = in_degree[flow.target] if kinds.get(flow.target) == "parallel" else 1
+            divisor = max(divisor, 1)
+            probability = 1.0 if flow.probability is None else flow.probability
+            weights.append((probability / divisor, divisor))
+        return weights
+
+    def _comparison_rows(self) -> dict[str, int]:
+        comparison = self.inputs.comparison
+        if comparison is None:
+            return {}
+        total = _FIRST + len(comparison.activities)
+        keys = ("baseline_cost_per_instance", "candidate_cost_per_instance", "saving_per_instance",
+                "saving_share", "baseline_volume_per_year", "candidate_volume_per_year",
+                "baseline_cost_per_year", "candidate_cost_per_year", "saving_per_year")
+        rows = {"total": total}
+        rows.update({key: total + 2 + i for i, key in enumerate(keys)})
+        return rows
+
+    def activity_ref(self, activity_id: str, col: int) -> str:
+        return _ref("Activities", self.activity_row[activity_id], col)
+
+    @property
+    def total_ref(self) -> str:
+        return _ref("Activities", self.activity_total_row, self.cols.cost_per_instance)
+
+    def activities_range(self, col: int) -> str | None:
+        if not self.model.activities:
+            return None
+        return _col_range("Activities", col, _FIRST, self.activity_total_row - 1)
+
+    # -- sheets ------------------------------------------------------------------------------
+
+    def write(self) -> None:
+        provenance = self.inputs.provenance
+        self.book.set_properties({
+            "title": f"abc-costing: {self.model.process} / {self.model.variant}",
+            "subject": "Activity-based costing audit workbook",
+            "author": provenance.user,
+            "comments": f"{provenance.tool} {provenance.version}",
+            "created": _parse_time(provenance.generated_at),
+        })
+        self.resources()
+        self.activities()
+        self.flows()
+        self.executions()
+        if self.inputs.comparison is not None:
+            self.comparison()
+        self.summary()
+        self.change_log()
+        self.provenance()
+
+    def resources(self) -> None:
+        ws = self.sheets["Resources"]
+        self.header(ws, _HEADER, [
+            (_R_ID, "id"), (_R_NAME, "name"), (_R_KIND, "kind"),
+            (_R_RATE_HOUR, self.money("rate_per_hour")),
+            (_R_COST_MONTH, self.money("cost_per_month")),
+            (_R_CAPACITY, "capacity_hours_per_month"),
+            (_R_COST_USE, self.money("cost_per_use")),
+            (_R_RATE_MINUTE, self.money("rate_per_minute")),
+            (_R_MINUTES, "minutes_per_instance"), (_R_USES, "uses_per_instance"),
+            (_R_COST, self.money("cost_per_instance")), (_R_SHARE, "share"),
+        ], widths={_R_ID: 20, _R_NAME: 40, _R_KIND: 9, **dict.fromkeys(range(3, 12), 15)},
+            title="Resources: rates (inputs) and what one instance uses",
+            note="Blue-on-yellow cells are inputs. rate_per_minute = rate_per_hour / 60, or "
+                 "cost_per_month / (capacity_hours_per_month × 60); minutes and uses per "
+                 "instance = SUMPRODUCT of the Activities columns with expected executions.")
+        cols = self.cols
+        executions = self.activities_range(cols.executions)
+        for resource_id, resource in self.model.resources.items():
+            row = self.resource_row[resource_id]
+            figures = self.result.resource(resource_id)
+            self.text(ws, row, _R_ID, resource_id)
+            self.text(ws, row, _R_NAME, resource.name)
+            ws.write_string(row, _R_KIND, resource.kind)
+            if isinstance(resource, LaborResource):
+                self.number(ws, row, _R_RATE_HOUR, resource.rate_per_hour, _MONEY, **_INPUT)
+                self.number(ws, row, _R_COST_MONTH, resource.cost_per_month, _MONEY, **_INPUT)
+                self.number(ws, row, _R_CAPACITY, resource.capacity_hours_per_month, _MINUTES,
+                            **_INPUT)
+                if resource.rate_per_hour is not None:
+                    rate = f"={_cell(row, _R_RATE_HOUR)}/60"
+                else:
+                    rate = f"={_cell(row, _R_COST_MONTH)}/({_cell(row, _R_CAPACITY)}*60)"
+                self.formula(ws, row, _R_RATE_MINUTE, rate, figures.rate_per_minute, "#,##0.0000")
+                minutes = self.activities_range(cols.minutes[resource_id])
+                self.formula(ws, row, _R_MINUTES,
+                             f"=SUMPRODUCT({minutes},{executions})" if minutes else "=0",
+                             figures.minutes_per_instance, _MINUTES)
+                cost = f"={_cell(row, _R_MINUTES)}*{_cell(row, _R_RATE_MINUTE)}"
+            else:
+                self.number(ws, row, _R_COST_USE, resource.cost_per_use, _MONEY, **_INPUT)
+                uses = self.activities_range(cols.uses[resource_id])
+                self.formula(ws, row, _R_USES,
+                             f"=SUMPRODUCT({uses},{executions})" if uses else "=0",
+                             figures.uses_per_instance, "#,##0.0000")
+                cost = f"={_cell(row, _R_USES)}*{_cell(row, _R_COST_USE)}"
+            self.formula(ws, row, _R_COST, cost, figures.cost_per_instance, _MONEY)
+            self.share(ws, row, _R_SHARE, _cell(row, _R_COST), figures.share)
+
+        row = self.other_cost_row
+        ws.write_string(row, _R_NAME, "other costs (materials, fees; tied to no resource)",
+                        self.style(italic=True))
+        other = self.activities_range(cols.other)
+        self.formula(ws, row, _R_COST, f"=SUMPRODUCT({other},{executions})" if other else "=0",
+                     self.result.other_cost_per_instance, _MONEY)
+        total = self.result.cost_per_instance
+        self.share(ws, row, _R_SHARE, _cell(row, _R_COST),
+                   self.result.other_cost_per_instance / total if total > 0 else 0.0)
+
+        row = self.resource_total_row
+        bold = {"bold": True, "top": 1}
+        ws.write_string(row, _R_NAME, "Total (equals the Activities total)", self.style(**bold))
+        self.formula(ws, row, _R_COST,
+                     f"=SUM({_col_range(None, _R_COST, _FIRST, self.other_cost_row)})",
+                     total, _MONEY, **bold)
+        ws.autofilter(_HEADER, 0, self.other_cost_row - 1, _R_SHARE)
+
+    def share(self, ws, row: int, col: int, amount: str, value: float, **props: object) -> None:
+        total = self.total_ref
+        self.formula(ws, row, col, f"=IF({total}=0,0,{amount}/{total})", value, _SHARE, **props)
+
+    def activities(self) -> None:
+        ws = self.sheets["Activities"]
+        cols = self.cols
+        labels = [(0, "id"), (1, "name"), (2, "value"), (3, "labour minutes as written")]
+        labels += [(c, f"{r}, min") for r, c in cols.minutes.items()]
+        labels += [(c, f"{r}, uses") for r, c in cols.uses.items()]
+        labels += [
+            (cols.other, self.money("other_cost")),
+            (cols.executions, "expected_executions"),
+            (cols.labor_minutes, "labor_minutes_per_execution"),
+            (cols.labor_cost, self.money("labor_cost_per_execution")),
+            (cols.use_cost, self.money("resource_use_cost_per_execution")),
+            (cols.cost_per_execution, self.money("cost_per_execution")),
+            (cols.cost_per_instance, self.money("cost_per_instance")),
+            (cols.labor_minutes_per_instance, "labor_minutes_per_instance"),
+            (cols.share, "share"),
+        ]
+        self.header(ws, _HEADER, labels,
+                    widths={0: 20, 1: 45, 2: 13, 3: 34, **{c: 14 for c, _ in labels[4:]}},
+                    title="Activities: cost of one execution and of one process instance",
+                    note="Minutes are the means of the durations as written (the exact engine "
+                         "uses means). Row 3 repeats each resource's rate from Resources; cost "
+                         "per execution = SUMPRODUCT(rates, minutes) + SUMPRODUCT(costs per "
+                         "use, uses) + other cost; cost per instance = executions × that.")
+        ws.freeze_panes(_HEADER + 1, 2)
+
+        ws.write_string(_ABOVE, 3, self.money("rate per minute / cost per use") + " →",
+                        self.style(italic=True, align="right"))
+        for resource_id, col in cols.minutes.items():
+            row = self.resource_row[resource_id]
+            self.formula(ws, _ABOVE, col, f"={_ref('Resources', row, _R_RATE_MINUTE)}",
+                         self.result.resource(resource_id).rate_per_minute, "#,##0.0000")
+        for resource_id, col in cols.uses.items():
+            row = self.resource_row[resource_id]
+            self.formula(ws, _ABOVE, col, f"={_ref('Resources', row, _R_COST_USE)}",
+                         self.result.resource(resource_id).cost_per_use, _MONEY)
+
+        labor_cols = sorted(cols.minutes.values())
+        use_cols = sorted(cols.uses.values())
+        for activity_id, activity in self.model.activities.items():
+            row = self.activity_row[activity_id]
+            figures = self.result.activity(activity_id)
+            self.text(ws, row, 0, activity_id)
+            self.text(ws, row, 1, activity.name)
+            ws.write_string(row, 2, activity.value)
+            self.text(ws, row, 3, "; ".join(f"{r}: {_describe(d)}"
+                                            for r, d in activity.labor.items()) or None)
+            for resource_id, col in cols.minutes.items():
+                duration = activity.labor.get(resource_id)
+                self.number(ws, row, col, duration.mean_minutes if duration else None,
+                            _MINUTES, **_INPUT)
+            for resource_id, col in cols.uses.items():
+                self.number(ws, row, col, activity.uses.get(resource_id), "#,##0.####",
+                            **_INPUT)
+            self.number(ws, row, cols.other, activity.other_cost, _MONEY, **_INPUT)
+            self.formula(ws, row, cols.executions,
+                         f"={_ref('Expected executions', self.node_row[activity_id], _X_VALUE)}",
+                         figures.expected_executions, _COUNT)
+            if labor_cols:
+                minutes = _row_range(row, labor_cols[0], labor_cols[-1])
+                rates = _row_range(_ABOVE, labor_cols[0], labor_cols[-1], absolute=True)
+                self.formula(ws, row, cols.labor_minutes, f"=SUM({minutes})",
+                             figures.labor_minutes_per_execution, _MINUTES)
+                self.formula(ws, row, cols.labor_cost, f"=SUMPRODUCT({rates},{minutes})",
+                             figures.labor_cost_per_execution, _MONEY)
+            else:
+                self.number(ws, row, cols.labor_minutes, 0.0, _MINUTES)
+                self.number(ws, row, cols.labor_cost, 0.0, _MONEY)
+            if use_cols:
+                uses = _row_range(row, use_cols[0], use_cols[-1])
+                costs = _row_range(_ABOVE, use_cols[0], use_cols[-1], absolute=True)
+                self.formula(ws, row, cols.use_cost, f"=SUMPRODUCT({costs},{uses})",
+                             figures.resource_use_cost_per_execution, _MONEY)
+            else:
+                self.number(ws, row, cols.use_cost, 0.0, _MONEY)
+            self.formula(ws, row, cols.cost_per_execution,
+                         f"={_cell(row, cols.labor_cost)}+{_cell(row, cols.use_cost)}"
+                         f"+{_cell(row, cols.other)}", figures.cost_per_execution, _MONEY)
+            self.formula(ws, row, cols.cost_per_instance,
+                         f"={_cell(row, cols.executions)}*{_cell(row, cols.cost_per_execution)}",
+                         figures.cost_per_instance, _MONEY)
+            self.formula(ws, row, cols.labor_minutes_per_instance,
+                         f"={_cell(row, cols.executions)}*{_cell(row, cols.labor_minutes)}",
+                         figures.labor_minutes_per_instance, _MINUTES)
+            self.share(ws, row, cols.share, _cell(row, cols.cost_per_instance), figures.share)
+
+        row = self.activity_total_row
+        bold = {"bold": True, "top": 1}
+        ws.write_string(row, 1, "Total", self.style(**bold))
+        last = row - 1
+        for col, value, fmt in (
+            (cols.cost_per_instance, self.result.cost_per_instance, _MONEY),
+            (cols.labor_minutes_per_instance, self.result.labor_minutes_per_instance, _MINUTES),
+            (cols.share, 1.0 if self.result.cost_per_instance > 0 else 0.0, _SHARE),
+        ):
+            if self.model.activities:
+                self.formula(ws, row, col, f"=SUM({_col_range(None, col, _FIRST, last)})",
+                             value, fmt, **bold)
+            else:
+                self.number(ws, row, col, 0.0, fmt, **bold)
+        ws.autofilter(_HEADER, 0, max(last, _HEADER), cols.share)
+
+    def flows(self) -> None:
+        ws = self.sheets["Flows"]
+        self.header(ws, _HEADER, [
+            (_F_SEQ, "#"), (_F_FROM, "from"), (_F_FROM_KIND, "from_kind"), (_F_TO, "to"),
+            (_F_TO_KIND, "to_kind"), (_F_PROBABILITY, "probability"),
+            (_F_DIVISOR, "parallel_join_in_degree"), (_F_WEIGHT, "weight"),
+            (_F_SPLIT, "exclusive split"), (_F_SPLIT_SUM, "sum of its probabilities"),
+        ], widths={_F_SEQ: 5, _F_FROM: 22, _F_FROM_KIND: 10, _F_TO: 22, _F_TO_KIND: 10,
+                   _F_PROBABILITY: 12, _F_DIVISOR: 12, _F_WEIGHT: 12, _F_SPLIT: 22,
+                   _F_SPLIT_SUM: 14},
+            title="Flows: routing probabilities (inputs) and the weights of the routing equations",
+            note="weight = probability (1 when the flow leaves no exclusive split) / the number "
+                 "of flows entering a parallel join (1 elsewhere). Change a probability together "
+                 "with its complement: the probabilities leaving a split must sum to 1.")
+        kinds = self.model.node_kinds
+        splits: dict[str, list[int]] = defaultdict(list)
+        for i, flow in enumerate(self.model.flows):
+            row = self.flow_row[i]
+            weight, divisor = self.weights[i]
+            ws.write_number(row, _F_SEQ, i + 1)
+            self.text(ws, row, _F_FROM, flow.source)
+            ws.write_string(row, _F_FROM_KIND, kinds.get(flow.source, "?"))
+            self.text(ws, row, _F_TO, flow.target)
+            ws.write_string(row, _F_TO_KIND, kinds.get(flow.target, "?"))
+            self.number(ws, row, _F_PROBABILITY, flow.probability, _PROBABILITY, **_INPUT)
+            ws.write_number(row, _F_DIVISOR, divisor)
+            probability = _cell(row, _F_PROBABILITY)
+            self.formula(ws, row, _F_WEIGHT,
+                         f"=IF(ISNUMBER({probability}),{probability},1)/{_cell(row, _F_DIVISOR)}",
+                         weight, _PROBABILITY)
+            if flow.probability is not None:
+                splits[flow.source].append(row)
+        for offset, (split, rows) in enumerate(splits.items()):
+            row = _FIRST + offset
+            self.text(ws, row, _F_SPLIT, split)
+            total = sum(self.model.flows[r - _FIRST].probability or 0.0 for r in rows)
+            self.formula(ws, row, _F_SPLIT_SUM,
+                         "=" + "+".join(_cell(r, _F_PROBABILITY) for r in rows), total,
+                         _PROBABILITY)
+        if self.model.flows:
+            ws.autofilter(_HEADER, 0, self.flow_row[-1], _F_WEIGHT)
+
+    def executions(self) -> None:
+        ws = self.sheets["Expected executions"]
+        n = len(self.node_ids)
+        live = n <= MATRIX_NODE_LIMIT
+        if live:
+            note = ("x = MMULT(MINVERSE(A), e_start), A = I - Wᵀ (row v, column u: [v = u] minus "
+                    "the weights of the flows u → v, linked to Flows). Change a probability on "
+                    "Flows and every figure follows.")
+        else:
+            note = (f"This model has {n} nodes (more than {MATRIX_NODE_LIMIT}): the expected "
+                    "executions are the engine's values, not formulas; change probabilities in "
+                    "the model file and report again.")
+        labels = [(_X_ID, "node"), (_X_KIND, "kind"), (_X_NAME, "name"), (_X_START, "e_start"),
+                  (_X_VALUE, "expected_executions"), (_X_ENGINE, "engine (abc-costing)"),
+                  (_X_DIFF, "difference")]
+        if live:
+            labels += [(_X_MATRIX + j, node) for j, node in enumerate(self.node_ids)]
+            ws.write_string(_ABOVE, _X_MATRIX, "A = I - Wᵀ", self.style(bold=True))
+        self.header(ws, _HEADER, labels,
+                    widths={_X_ID: 20, _X_KIND: 10, _X_NAME: 40, _X_START: 8, _X_VALUE: 16,
+                            _X_ENGINE: 16, _X_DIFF: 11},
+                    title="Expected executions of every node per process instance", note=note)
+        if live and n:
+            ws.set_column(_X_MATRIX, _X_MATRIX + n - 1, 9)
+        ws.freeze_panes(_HEADER + 1, 1)
+
+        engine = self.result.expected_executions
+        kinds = self.model.node_kinds
+        for node in self.node_ids:
+            row = self.node_row[node]
+            self.text(ws, row, _X_ID, node)
+            ws.write_string(row, _X_KIND, kinds[node])
+            self.text(ws, row, _X_NAME, self.model.display_name(node))
+            ws.write_number(row, _X_START, 1.0 if kinds[node] == "start" else 0.0)
+            self.number(ws, row, _X_ENGINE, engine[node], _COUNT, **_ENGINE)
+            self.formula(ws, row, _X_DIFF, f"={_cell(row, _X_VALUE)}-{_cell(row, _X_ENGINE)}",
+                         0.0, "0.0E+00")
+            if not live:
+                self.number(ws, row, _X_VALUE, engine[node], _COUNT)
+        if not live or not n:
+            return
+
+        # A[v][u] = [v = u] - Σ weights of the flows u -> v.
+        flows_into: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, flow in enumerate(self.model.flows):
+            flows_into[(flow.target, flow.source)].append(i)
+        grey = {"font_color": "#A6A6A6"}
+        for v in self.node_ids:
+            row = self.node_row[v]
+            for j, u in enumerate(self.node_ids):
+                diagonal = 1.0 if u == v else 0.0
+                flows = flows_into.get((v, u))
+                if not flows:
+                    self.number(ws, row, _X_MATRIX + j, diagonal, "0.####", **grey)
+                    continue
+                terms = "".join(f"-{_ref('Flows', self.flow_row[i], _F_WEIGHT)}" for i in flows)
+                value = diagonal - sum(self.weights[i][0] for i in flows)
+                self.formula(ws, row, _X_MATRIX + j, f"={'1' if diagonal else ''}{terms}",
+                             value, "0.####")
+        first, last = _FIRST, _FIRST + n - 1
+        matrix = (f"{_cell(first, _X_MATRIX, absolute=True)}:"
+                  f"{_cell(last, _X_MATRIX + n - 1, absolute=True)}")
+        start = _col_range(None, _X_START, first, last)
+        ws.write_array_formula(first, _X_VALUE, last, _X_VALUE,
+                               f"{{=MMULT(MINVERSE({matrix}),{start})}}",
+                               self.style(num_format=_COUNT), engine[self.node_ids[0]])
+        # The other cells of an array formula hold only its cached results.
+        for node in self.node_ids[1:]:
+            self.number(ws, self.node_row[node], _X_VALUE, engine[node], _COUNT)
+
+    def comparison(self) -> None:
+        comparison = self.inputs.comparison
+        assert comparison is not None
+        ws = self.sheets["Comparison"]
+        baseline = comparison.baseline
+        self.header(ws, _HEADER, [
+            (_C_ID, "id"), (_C_NAME, "name"), (_C_STATUS, "status"),
+            (_C_BASE_EXEC, "baseline_expected_executions"),
+            (_C_CAND_EXEC, "candidate_expected_executions"),
+            (_C_BASE_COST, self.money("baseline_cost_per_instance")),
+            (_C_CAND_COST, self.money("candidate_cost_per_instance")),
+            (_C_DELTA, self.money("delta")),
+        ], widths={_C_ID: 20, _C_NAME: 45, _C_STATUS: 11, **dict.fromkeys(range(3, 8), 16)},
+            title=f"Comparison with the baseline variant '{baseline.variant}'",
+            note="Baseline figures are values computed by abc-costing from the baseline file "
+                 "(see Provenance); candidate figures are linked to Activities and move with "
+                 "its inputs. Statuses are the engine's. delta = candidate - baseline; "
+                 "saving = baseline - candidate.")
+        self.text(ws, _ABOVE, 0, f"baseline: {baseline.variant}; candidate: "
+                                 f"{comparison.candidate.variant}")
+        cols = self.cols
+        for i, change in enumerate(comparison.activities):
+            row = _FIRST + i
+            self.text(ws, row, _C_ID, change.id)
+            self.text(ws, row, _C_NAME, change.name)
+            ws.write_string(row, _C_STATUS, change.status)
+            self.number(ws, row, _C_BASE_EXEC, change.baseline_expected_executions, _COUNT)
+            self.number(ws, row, _C_BASE_COST, change.baseline_cost_per_instance, _MONEY)
+            if change.id in self.activity_row:
+                self.formula(ws, row, _C_CAND_EXEC,
+                             f"={self.activity_ref(change.id, cols.executions)}",
+                             change.candidate_expected_executions, _COUNT)
+                self.formula(ws, row, _C_CAND_COST,
+                             f"={self.activity_ref(change.id, cols.cost_per_instance)}",
+                             change.candidate_cost_per_instance, _MONEY)
+            else:
+                self.number(ws, row, _C_CAND_EXEC, 0.0, _COUNT)
+                self.number(ws, row, _C_CAND_COST, 0.0, _MONEY)
+            self.formula(ws, row, _C_DELTA,
+                         f"={_cell(row, _C_CAND_COST)}-{_cell(row, _C_BASE_COST)}",
+                         change.delta, _MONEY)
+
+        rows = self.comparison_rows
+        total, last = rows["total"], rows["total"] - 1
+        bold = {"bold": True, "top": 1}
+        ws.write_string(total, _C_NAME, "Total", self.style(**bold))
+        for col, value in ((_C_BASE_COST, baseline.cost_per_instance),
+                           (_C_CAND_COST, comparison.candidate.cost_per_instance),
+                           (_C_DELTA, -comparison.saving_per_instance)):
+            self.formula(ws, total, col, f"=SUM({_col_range(None, col, _FIRST, last)})"
+                         if comparison.activities else "=0", value, _MONEY, **bold)
+        if comparison.activities:
+            ws.autofilter(_HEADER, 0, last, _C_DELTA)
+
+        def at(key: str) -> str:
+            return _cell(rows[key], _C_DELTA)
+
+        base_year = baseline.cost_per_year
+        both = (f"AND(ISNUMBER({at('baseline_volume_per_year')}),"
+                f"ISNUMBER({at('candidate_volume_per_year')}))")
+        summary_volume = _ref("Summary", _S["volume_per_year"], 1)
+        figures: list[tuple[str, str | None, float | str | None, str]] = [
+            ("baseline_cost_per_instance", f"={_cell(total, _C_BASE_COST)}",
+             baseline.cost_per_instance, _MONEY),
+            ("candidate_cost_per_instance", f"={self.total_ref}",
+             comparison.candidate.cost_per_instance, _MONEY),
+            ("saving_per_instance",
+             f"={at('baseline_cost_per_instance')}-{at('candidate_cost_per_instance')}",
+             comparison.saving_per_instance, _MONEY),
+            ("saving_share", f"=IF({at('baseline_cost_per_instance')}=0,0,"
+                             f"{at('saving_per_instance')}/{at('baseline_cost_per_instance')})",
+             comparison.saving_share, _SHARE),
+            ("baseline_volume_per_year", None, baseline.volume_per_year, "#,##0.##"),
+            ("candidate_volume_per_year",
+             f"=IF(ISNUMBER({summary_volume}),{summary_volume},\"\")",
+             "" if self.model.volume_per_year is None else self.model.volume_per_year,
+             "#,##0.##"),
+            ("baseline_cost_per_year",
+             f"=IF(ISNUMBER({at('baseline_volume_per_year')}),"
+             f"{at('baseline_cost_per_instance')}*{at('baseline_volume_per_year')},\"\")",
+             "" if base_year is None else base_year, _MONEY),
+            ("candidate_cost_per_year",
+             f"=IF(ISNUMBER({at('candidate_volume_per_year')}),"
+             f"{at('candidate_cost_per_instance')}*{at('candidate_volume_per_year')},\"\")",
+             "" if comparison.candidate.cost_per_year is None
+             else comparison.candidate.cost_per_year, _MONEY),
+            ("saving_per_year",
+             f"=IF({both},{at('baseline_cost_per_year')}-{at('candidate_cost_per_year')},\"\")",
+             "" if comparison.saving_per_year is None else comparison.saving_per_year, _MONEY),
+        ]
+        for key, formula, value, fmt in figures:
+            row = rows[key]
+            ws.write_string(row, _C_NAME, key, self.style(bold=key.startswith("saving")))
+            if formula is None:  # the baseline's volume: a value from its file
+                assert not isinstance(value, str)
+                self.number(ws, row, _C_DELTA, value, fmt, **_ENGINE)
+            else:
+                assert value is not None
+                self.formula(ws, row, _C_DELTA, formula, value, fmt,
+                             bold=key.startswith("saving"))
+            if key in ("baseline_cost_per_instance", "baseline_cost_per_year",
+                       "saving_per_instance", "saving_per_year"):
+                self.book.define_name(key, f"={_ref('Comparison', row, _C_DELTA)}")
+
+    def summary(self) -> None:
+        ws = self.sheets["Summary"]
+        model, result = self.model, self.result
+        self.header(ws, _HEADER, [(0, "item"), (1, "value"), (2, "how it is computed")],
+                    widths={0: 44, 1: 22, 2: 80},
+                    title="abc-costing: cost of one process instance and of one year",
+                    note="Blue-on-yellow cells are inputs (here, on Resources, Activities and "
+                         "Flows); every other figure is a formula and moves with them.")
+        volume = _cell(_S["volume_per_year"], 1)
+        cost = _cell(_S["cost_per_instance"], 1)
+        other = _ref("Resources", self.other_cost_row, _R_COST)
+        resources_total = _ref("Resources", self.resource_total_row, _R_COST)
+        cols = self.cols
+        value_range = self.activities_range(2)
+        cost_range = self.activities_range(cols.cost_per_instance)
+        rows: list[tuple[str, object, str]] = [
+            ("process", model.process, ""),
+            ("variant", model.variant, ""),
+            ("title", model.title, ""),
+            ("currency", model.currency, "every amount in the workbook"),
+            ("volume_per_year", model.volume_per_year, "input: instances per year"),
+            ("cost_per_instance", (f"={self.total_ref}", result.cost_per_instance, _MONEY),
+             "the Activities total"),
+            ("cost_per_year",
+             (f"={cost}*{volume}" if model.volume_per_year is not None
+              else f"=IF(ISNUMBER({volume}),{cost}*{volume},\"\")",
+              "" if result.cost_per_year is None else result.cost_per_year, _MONEY),
+             "cost_per_instance × volume_per_year"),
+            ("labor_minutes_per_instance",
+             (f"={_ref('Activities', self.activity_total_row, cols.labor_minutes_per_instance)}",
+              result.labor_minutes_per_instance, _MINUTES), "the Activities total"),
+            ("other_cost_per_instance", (f"={other}", result.other_cost_per_instance, _MONEY),
+             "Resources: other costs"),
+        ]
+        for value in VALUE_CLASSES:
+            formula = (f'=SUMIF({value_range},"{value}",{cost_range})' if value_range else "=0")
+            rows.append((f"cost_per_instance: {value}",
+                         (formula, result.by_value[value], _MONEY), "SUMIF over Activities"))
+        rows.append(("reconciliation: resources + other - activities",
+                     (f"={resources_total}-{self.total_ref}", 0.0, _MONEY), "0 when reconciled"))
+        for key, value, how in rows:
+            row = _S[key]
+            is_money = isinstance(value, tuple) and key != "labor_minutes_per_instance"
+            ws.write_string(row, 0, self.money(key) if is_money else key)
+            if how:
+                ws.write_string(row, 2, how, self.style(font_color="#595959"))
+            if isinstance(value, tuple):
+                formula, cached, fmt = value
+                self.formula(ws, row, 1, formula, cached, fmt, bold=key.startswith("cost_per_"))
+            elif key == "volume_per_year":
+                self.number(ws, row, 1, value, "#,##0.##", **_INPUT)  # type: ignore[arg-type]
+            else:
+                self.text(ws, row, 1, value)  # type: ignore[arg-type]
+        for key in ("volume_per_year", "cost_per_instance", "cost_per_year",
+                    "labor_minutes_per_instance"):
+            self.book.define_name(key, f"={_ref('Summary', _S[key], 1)}")
+
+        row = _FIRST + len(_S_ROWS)
+        ws.write_string(row, 0, "End events: probability of finishing there", self.style(bold=True))
+        for end, probability in result.end_probabilities.items():
+            row += 1
+            self.text(ws, row, 0, self.model.display_name(end))
+            ref = _ref("Expected executions", self.node_row[end], _X_VALUE)
+            self.formula(ws, row, 1, f"={ref}", probability, _PROBABILITY)
+            self.text(ws, row, 2, end, font_color="#595959")
+
+        comparison = self.inputs.comparison
+        if comparison is None:
+            return
+        row += 2
+        ws.write_string(row, 0, "Against the baseline (see Comparison)", self.style(bold=True))
+        self.text(ws, row, 1, comparison.baseline.variant)
+        for key in ("baseline_cost_per_instance", "baseline_cost_per_year", "saving_per_instance",
+                    "saving_per_year", "saving_share"):
+            row += 1
+            ref = _ref("Comparison", self.comparison_rows[key], _C_DELTA)
+            cached = getattr(comparison, key, None)
+            if key.startswith("baseline_"):
+                cached = getattr(comparison.baseline, key.removeprefix("baseline_"))
+            fmt = _SHARE if key == "saving_share" else _MONEY
+            ws.write_string(row, 0, key if fmt == _SHARE else self.money(key))
+            self.formula(ws, row, 1, f"={ref}", "" if cached is None else cached, fmt,
+                         bold=key.startswith("saving"))
+        ws.activate()
+
+    def change_log(self) -> None:
+        ws = self.sheets["Change log"]
+        self.header(ws, _HEADER, list(enumerate(_CHANGE_COLUMNS)),
+                    widths={0: 6, 1: 28, 2: 24, 3: 30, 4: 18, 5: 18, 6: 24, 7: 24, 8: 30,
+                            9: 20, 10: 20, 11: 20},
+                    title="Change log of the input files (oldest first)",
+                    note="Each entry's hash is SHA-256 of prev_hash and the entry; "
+                         "`abc-costing log verify` checks the chain.")
+        if not self.inputs.changes:
+            ws.write_string(_FIRST, 0, "No change-log entries for these files.",
+                            self.style(italic=True))
+            return
+        for i, change in enumerate(self.inputs.changes):
+            row = _FIRST + i
+            ws.write_number(row, 0, change.seq)
+            for col, name in enumerate(_CHANGE_COLUMNS[1:], start=1):
+                self.text(ws, row, col, getattr(change, name))
+        ws.autofilter(_HEADER, 0, _FIRST + len(self.inputs.changes) - 1, len(_CHANGE_COLUMNS) - 1)
+
+    def provenance(self) -> None:
+        ws = self.sheets["Provenance"]
+        provenance = self.inputs.provenance
+        columns = ("role", "path", "sha256", "process", "variant", "change_log_file",
+                   "change_log_head")
+        first_input = _FIRST + 6
+        self.header(ws, first_input - 1, list(enumerate(columns)),
+                    widths={0: 16, 1: 50, 2: 68, 3: 22, 4: 18, 5: 36, 6: 68},
+                    title="Provenance: what this workbook was computed from", freeze=False,
+                    note="Check an input file: `sha256sum PATH` (Linux), "
+                         "`Get-FileHash PATH` (Windows), `shasum -a 256 PATH` (macOS).")
+        for i, (key, value) in enumerate((("tool", provenance.tool),
+                                          ("version", provenance.version),
+                                          ("generated_at", provenance.generated_at),
+                                          ("user", provenance.user))):
+            ws.write_string(_FIRST - 1 + i, 0, key, self.style(bold=True))
+            self.text(ws, _FIRST - 1 + i, 1, value)
+        for i, item in enumerate(provenance.inputs):
+            row = first_input + i
+            for col, name in enumerate(columns):
+                self.text(ws, row, col, getattr(item, name))
+
+
+def read_workbook_document(data: bytes) -> dict:
+    """What ``report --verify`` needs from a workbook: its provenance and headline figures.
+
+    Reads the Provenance sheet and the stored values of the named cells
+    ``cost_per_instance``, ``cost_per_year`` and ``saving_per_instance`` (as
+    last calculated by Excel, LibreOffice or this tool).
+    """
+    import openpyxl  # only verification reads workbooks
+
+    book = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+    if "Provenance" not in book.sheetnames:
+        raise ValueError("no Provenance sheet")
+    sheet = book["Provenance"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    fields = {row[0]: row[1] for row in rows if row and row[0] in
+              ("tool", "version", "generated_at", "user")}
+    header = next(i for i, row in enumerate(rows) if row[:3] == ["role", "path", "sha256"])
+    names = rows[header]
+    inputs = [dict(zip(names, row, strict=False)) for row in rows[header + 1:]
+              if row and row[0] in ("model", "baseline")]
+
+    def named(name: str) -> float | None:
+        if name not in book.defined_names:
+            return None
+        (sheet_name, reference), = book.defined_names[name].destinations
+        return book[sheet_name][reference.replace("$", "")].value
+
+    costing = {"cost_per_instance": named("cost_per_instance"),
+               "cost_per_year": named("cost_per_year"), "activities": []}
+    saving = named("saving_per_instance")
+    return {
+        "format": "abc-costing-report/1" if fields.get("tool") == "abc-costing" else None,
+        "provenance": {**fields, "inputs": inputs},
+        "costing": costing,
+        "comparison": None if saving is None else {"saving_per_instance": saving},
+    }

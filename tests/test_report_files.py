@@ -1,0 +1,199 @@
+"""JSON and CSV reports, provenance, byte-identical output, `report --verify`, bad paths."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+
+from abc_costing.cli import main
+from abc_costing.compare import CompareError, compare_models
+from abc_costing.formats import load_model
+from abc_costing.reports.provenance import build_report_inputs
+from abc_costing.reports.report_files import (
+    ReportError,
+    report_csv_zip,
+    report_json,
+    verify_report,
+    write_report,
+)
+from abc_costing.store.change_log import ChangeEntry, ChangeLog
+from tests.conftest import LIBRARY
+
+AS_IS = LIBRARY / "contract_approval" / "as_is.yaml"
+ESIGN = LIBRARY / "contract_approval" / "template_esign.yaml"
+NEW_YEAR = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def library(tmp_path):
+    copy = tmp_path / "process_models"
+    shutil.copytree(LIBRARY / "contract_approval", copy / "contract_approval")
+    return copy
+
+
+def inputs_for(library, *, now=NEW_YEAR, log=None, baseline=True):
+    folder = library / "contract_approval"
+    return build_report_inputs(folder / "template_esign.yaml",
+                               baseline_path=folder / "as_is.yaml" if baseline else None,
+                               user="audit@example.com", change_log=log, library_dir=library,
+                               now=now)
+
+
+def test_json_report_carries_the_engine_result_and_provenance(library):
+    document = json.loads(report_json(inputs_for(library)))
+    comparison = compare_models(load_model(AS_IS), load_model(ESIGN))
+    assert document["costing"]["cost_per_instance"] == comparison.candidate.cost_per_instance
+    assert document["comparison"]["saving_per_year"] == comparison.saving_per_year
+    provenance = document["provenance"]
+    assert provenance["user"] == "audit@example.com"
+    assert provenance["generated_at"] == "2026-01-01T00:00:00Z"
+    digests = {i["role"]: i["sha256"] for i in provenance["inputs"]}
+    assert digests == {
+        "model": hashlib.sha256(ESIGN.read_bytes()).hexdigest(),
+        "baseline": hashlib.sha256(AS_IS.read_bytes()).hexdigest()}
+
+
+def test_csv_zip_has_one_table_per_file_with_bom_and_the_figures(library):
+    archive = zipfile.ZipFile(io.BytesIO(report_csv_zip(inputs_for(library))))
+    assert archive.namelist() == ["summary.csv", "activities.csv", "resources.csv",
+                                  "by_value.csv", "flows.csv", "comparison.csv",
+                                  "change_log.csv", "provenance.csv", "report.json"]
+    data = archive.read("activities.csv")
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    result = load_model(ESIGN)
+    from abc_costing.engine import cost_model
+
+    costing = cost_model(result)
+    assert [r["id"] for r in rows] == [a.id for a in costing.activities]
+    for row, activity in zip(rows, costing.activities, strict=True):
+        assert float(row["cost_per_instance"]) == activity.cost_per_instance  # unrounded
+        assert float(row["cost_per_instance_rounded"]) == round(activity.cost_per_instance, 2)
+    assert "Подготовка" in data.decode("utf-8-sig")
+
+
+def test_same_inputs_give_identical_bytes_apart_from_the_time(library):
+    first = inputs_for(library, now=NEW_YEAR)
+    again = inputs_for(library, now=NEW_YEAR)
+    later = inputs_for(library, now=datetime(2026, 6, 1, tzinfo=UTC))
+    assert report_json(first) == report_json(again)
+    assert report_csv_zip(first) == report_csv_zip(again)
+    one, two = json.loads(report_json(first)), json.loads(report_json(later))
+    assert one["provenance"].pop("generated_at") != two["provenance"].pop("generated_at")
+    assert one == two
+
+
+def test_provenance_names_the_latest_change_log_hash(library, tmp_path):
+    log = ChangeLog(tmp_path / "log.sqlite")
+    log.append([ChangeEntry("ana@example.com", "contract_approval/template_esign.yaml",
+                            "draft", "labor.manager", "30", "35")])
+    [recorded] = log.entries()
+    inputs = inputs_for(library, log=log)
+    heads = {i.role: i.change_log_head for i in inputs.provenance.inputs}
+    assert heads == {"model": recorded.hash, "baseline": None}
+    assert [c.seq for c in inputs.changes] == [1]
+
+
+def test_verify_says_when_a_model_changed_after_the_report(library, tmp_path):
+    report = write_report(inputs_for(library), "json", tmp_path / "report.json")
+    check = verify_report(report)
+    assert check.ok and check.findings[-1].endswith("all equal the report")
+    model = library / "contract_approval" / "template_esign.yaml"
+    model.write_text(model.read_text("utf-8").replace("rate_per_hour: 1200",
+                                                      "rate_per_hour: 1300"), "utf-8")
+    check = verify_report(report)
+    assert not check.ok and "CHANGED since the report" in check.findings[0]
+
+
+def test_verify_catches_a_doctored_figure(library, tmp_path):
+    report = write_report(inputs_for(library), "json", tmp_path / "report.json")
+    document = json.loads(report.read_text("utf-8"))
+    document["costing"]["cost_per_instance"] -= 1000
+    report.write_text(json.dumps(document), "utf-8")
+    check = verify_report(report)
+    assert not check.ok
+    assert any(f.startswith("cost per instance: the report says") for f in check.findings)
+
+
+def test_bad_paths_and_inputs_are_clear_errors(library, tmp_path):
+    inputs = inputs_for(library)
+    with pytest.raises(ReportError, match="does not exist"):
+        write_report(inputs, "json", tmp_path / "missing" / "r.json")
+    with pytest.raises(ReportError, match="is a folder"):
+        write_report(inputs, "json", tmp_path)
+    with pytest.raises(ReportError, match="unknown report format"):
+        write_report(inputs, "docx", tmp_path / "r.docx")
+    with pytest.raises(ReportError, match="not an abc-costing report"):
+        (tmp_path / "junk.json").write_text("{}", "utf-8")
+        verify_report(tmp_path / "junk.json")
+    assert list(tmp_path.glob("*.tmp")) == [] and not (tmp_path / "r.docx").exists()
+
+
+def test_report_refuses_a_baseline_of_another_process(tmp_path):
+    with pytest.raises(CompareError, match="different processes"):
+        build_report_inputs(AS_IS, baseline_path=LIBRARY / "zhkh_leads" / "as_is.yaml",
+                            user="u", change_log=None)
+
+
+def test_cli_report_and_verify(library, tmp_path, capsys):
+    model = library / "contract_approval" / "template_esign.yaml"
+    baseline = library / "contract_approval" / "as_is.yaml"
+    out = tmp_path / "r.json"
+    assert main(["report", str(model), "--baseline", str(baseline), "--format", "json",
+                 "-o", str(out), "--user", "auditor"]) == 0
+    assert json.loads(out.read_text("utf-8"))["provenance"]["user"] == "auditor"
+    assert main(["report", "--verify", str(out)]) == 0
+    assert "matches its model files" in capsys.readouterr().out
+    assert main(["report", str(model), "--baseline", str(tmp_path / "нет.yaml"),
+                 "--format", "csv", "-o", str(tmp_path / "r.zip")]) == 1
+    assert "нет.yaml: file not found" in capsys.readouterr().err
+    assert not (tmp_path / "r.zip").exists()
+    assert main(["report", str(model), "--format", "json",
+                 "-o", str(tmp_path / "no" / "r.json")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["report", str(model)]) == 1
+    assert "report needs --format, -o PATH" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_verify_an_excel_report_and_one_whose_rate_was_changed(library, tmp_path):
+    import openpyxl
+
+    from tests.libreoffice import recalculate, soffice
+
+    if soffice() is None:
+        pytest.skip("LibreOffice (libreoffice-calc-nogui) is not installed; make test installs it")
+    report = write_report(inputs_for(library), "xlsx", tmp_path / "report.xlsx")
+    assert verify_report(report).ok
+    book = openpyxl.load_workbook(report)
+    sheet = book["Resources"]
+    rate = next(row for row in sheet.iter_rows() if row[0].value == "manager")[3]
+    rate.value = rate.value * 2  # an auditor tries a different rate in the workbook
+    edited = tmp_path / "edited" / "report.xlsx"
+    edited.parent.mkdir()
+    book.save(edited)
+    [recalculated] = recalculate([edited], tmp_path / "recalculated")
+    check = verify_report(recalculated)
+    assert not check.ok
+    assert any(f.startswith("cost per instance: the report says") for f in check.findings)
+
+
+def test_verify_a_pdf_report(library, tmp_path):
+    from abc_costing.reports.pdf_report import pdf_bytes
+
+    report = tmp_path / "report.pdf"
+    report.write_bytes(pdf_bytes(inputs_for(library), charts=False))
+    check = verify_report(report)
+    assert check.ok and "3 figures recomputed" in check.findings[-1]
+    baseline = library / "contract_approval" / "as_is.yaml"
+    baseline.write_text(baseline.read_text("utf-8") + "\n# пересмотрено\n", "utf-8")
+    check = verify_report(report)
+    assert not check.ok and check.findings[1].startswith("baseline")
+    assert "CHANGED since the report" in check.findings[1]
