@@ -197,3 +197,61 @@ def test_verify_a_pdf_report(library, tmp_path):
     check = verify_report(report)
     assert not check.ok and check.findings[1].startswith("baseline")
     assert "CHANGED since the report" in check.findings[1]
+
+
+HOSTILE = """\
+format: abc-costing/1
+process: hostile
+variant: as_is
+title: "+SUM(1)"
+currency: RUB
+resources:
+  clerk: {kind: labor, rate_per_hour: 600}
+activities:
+  a: {name: '=HYPERLINK("http://evil.example","click")', labor: {clerk: 30}}
+  b: {name: "=1+2", labor: {clerk: 6}}
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, a], [a, b], [b, e]]
+"""
+
+
+@pytest.mark.slow
+def test_csv_text_stays_text_when_libreoffice_opens_it(tmp_path):
+    import subprocess
+
+    import openpyxl
+
+    from tests.libreoffice import soffice
+
+    if soffice() is None:
+        pytest.skip("LibreOffice (libreoffice-calc-nogui) is not installed; make test installs it")
+    model = tmp_path / "hostile" / "as_is.yaml"
+    model.parent.mkdir()
+    model.write_text(HOSTILE, encoding="utf-8")
+    inputs = build_report_inputs(model, baseline_path=None, user="u", change_log=None, now=NEW_YEAR)
+    archive = zipfile.ZipFile(io.BytesIO(report_csv_zip(inputs)))
+    csv_path = tmp_path / "activities.csv"
+    csv_path.write_bytes(archive.read("activities.csv"))
+    profile = tmp_path / "lo-profile"
+    subprocess.run([soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                    "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx", "--outdir",
+                    str(tmp_path / "out"), str(csv_path)], check=True, timeout=120,
+                   capture_output=True)
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "activities.xlsx").active
+    names = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
+    for activity, text in (("a", '\'=HYPERLINK("http://evil.example","click")'),
+                           ("b", "'=1+2")):
+        assert names[activity].data_type == "s" and names[activity].value == text
+    costs = {row[0].value: row[6].value for row in sheet.iter_rows(min_row=2)}
+    assert costs["a"] == 300 and costs["b"] == 60  # numbers stay numbers: 30 and 6 min × 10 ₽
+
+
+def test_unwritable_output_and_currency_mismatch(library, tmp_path):
+    with pytest.raises(ReportError, match="cannot write"):
+        write_report(inputs_for(library), "json", "/proc/abc-costing-report.json")
+    euro = tmp_path / "contract_approval" / "euro.yaml"
+    euro.parent.mkdir()
+    euro.write_text((LIBRARY / "contract_approval" / "as_is.yaml").read_text("utf-8").replace(
+        "currency: RUB", "currency: EUR").replace("variant: as_is", "variant: euro"), "utf-8")
+    with pytest.raises(CompareError, match="different currencies"):
+        build_report_inputs(euro, baseline_path=AS_IS, user="u", change_log=None)
