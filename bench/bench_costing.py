@@ -16,8 +16,6 @@ written to a temporary folder first; only loading and costing are timed
 
 from __future__ import annotations
 
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -26,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from machine_info import load_average, machine, verdict
 
 from abc_costing.engine import cost_model
 from abc_costing.formats import load_library, read_model
@@ -40,18 +39,6 @@ PORTFOLIO_TARGET_SECONDS = 5.0
 SEED = 20_240_601
 
 
-def machine() -> str:
-    """One line naming the cores, the CPU model and the Python version."""
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"machine: nproc={os.cpu_count()}, cpu={cpu}, "
-            f"python={platform.python_version()} ({sys.implementation.name})")
 
 
 def median_seconds(run: Callable[[], object], *, repeats: int) -> tuple[float, object]:
@@ -81,15 +68,8 @@ def median_wall_and_cpu_seconds(
     return statistics.median(walls), statistics.median(cpus), result
 
 
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "unknown"
 
 
-def verdict(seconds: float, target_seconds: float) -> str:
-    return "PASS" if seconds < target_seconds else "FAIL"
 
 
 def bench_large_model(folder: Path, *, n_activities: int, n_resources: int,

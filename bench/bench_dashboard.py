@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -49,6 +48,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from machine_info import load_average, machine, verdict
+
 _STARTED_WALL, _STARTED_CPU = time.perf_counter(), time.process_time()
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,29 +60,10 @@ EDIT_PAGE = "dashboard_pages/edit.py"
 SEED = 20_240_603
 
 
-def machine() -> str:
-    """One line naming the cores, the CPU model and the Python version."""
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"machine: nproc={os.cpu_count()}, cpu={cpu}, "
-            f"python={platform.python_version()} ({sys.implementation.name})")
 
 
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "unknown"
 
 
-def verdict(seconds: float, target_seconds: float) -> str:
-    return "PASS" if seconds < target_seconds else "FAIL"
 
 
 def p90(values: list[float]) -> float:

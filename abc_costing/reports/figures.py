@@ -41,7 +41,7 @@ from abc_costing.compare import Comparison
 from abc_costing.engine import CostResult
 from abc_costing.model import VALUE_CLASSES, ProcessModel, routing_graph
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
-from abc_costing.reports.tables import format_money
+from abc_costing.reports.tables import format_amount, format_money, format_signed_amount
 
 __all__ = [
     "process_flow_layout",
@@ -102,15 +102,6 @@ _DUMMY = "dummy"       # tag of the virtual nodes that route long edges between 
 
 
 # --- Small formatting pieces ---------------------------------------------------------------
-
-
-def _money(amount: float, currency: str) -> str:
-    return f"{format_money(amount, currency)} {currency}"
-
-
-def _signed_money(amount: float, currency: str) -> str:
-    text = format_money(amount, currency)
-    return text if text.startswith("-") or set(text) <= set("0. ") else "+" + text
 
 
 def _percent(probability: float) -> str:
@@ -427,8 +418,8 @@ def _node_hover(model: ProcessModel, node: str, kind: str, result: CostResult | 
             cost = activity_costs[node]
             cur = result.currency
             lines += [f"expected executions: {cost.expected_executions:.3f}",
-                      f"cost per execution: {_money(cost.cost_per_execution, cur)}",
-                      f"cost per instance: {_money(cost.cost_per_instance, cur)}"]
+                      f"cost per execution: {format_amount(cost.cost_per_execution, cur)}",
+                      f"cost per instance: {format_amount(cost.cost_per_instance, cur)}"]
     elif result is not None and kind == "end":
         probability = result.end_probabilities.get(node, 0.0)
         lines.append(f"instances ending here: {_percent(probability)}")
@@ -600,9 +591,9 @@ def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *
     _base_layout(fig, title=heading, height=int((155 if result is not None else 90)
                                                  + ROW_PX * (y_high - y_low)))
     if result is not None:
-        subtitle = f"{_money(result.cost_per_instance, result.currency)} per instance"
+        subtitle = f"{format_amount(result.cost_per_instance, result.currency)} per instance"
         if result.cost_per_year is not None:
-            subtitle += f" · {_money(result.cost_per_year, result.currency)} per year"
+            subtitle += f" · {format_amount(result.cost_per_year, result.currency)} per year"
         fig.update_layout(title_subtitle_text=subtitle)
     hidden = dict(visible=False, showgrid=False, zeroline=False, fixedrange=False)
     fig.update_layout(
@@ -662,18 +653,18 @@ def cost_waterfall_figure(comparison: Comparison) -> go.Figure:
     ids = ["(baseline)"]
     text = [format_money(base.cost_per_instance, cur)]
     hover = [f"<b>Baseline {_text(base.variant)}</b><br>"
-             f"cost per instance: {_money(base.cost_per_instance, cur)}"]
+             f"cost per instance: {format_amount(base.cost_per_instance, cur)}"]
     for change, name in zip(shown, names, strict=True):
         x.append(_wrap(name, 20, 3))
         y.append(change.delta)
         measure.append("relative")
         ids.append(change.id)
-        text.append(_signed_money(change.delta, cur))
+        text.append(format_signed_amount(change.delta, cur))
         hover.append(
             f"<b>{_text(change.name)}</b> ({_text(change.id)}, {change.status})<br>"
-            f"baseline: {_money(change.baseline_cost_per_instance, cur)}<br>"
-            f"candidate: {_money(change.candidate_cost_per_instance, cur)}<br>"
-            f"change: {_signed_money(change.delta, cur)} {cur}"
+            f"baseline: {format_amount(change.baseline_cost_per_instance, cur)}<br>"
+            f"candidate: {format_amount(change.candidate_cost_per_instance, cur)}<br>"
+            f"change: {format_signed_amount(change.delta, cur)} {cur}"
         )
     if merged:
         delta = sum(a.delta for a in merged)
@@ -681,12 +672,12 @@ def cost_waterfall_figure(comparison: Comparison) -> go.Figure:
         y.append(delta)
         measure.append("relative")
         ids.append("(other activities)")
-        text.append(_signed_money(delta, cur))
+        text.append(format_signed_amount(delta, cur))
         hover.append(f"<b>{len(merged)} other activities</b><br>"
-                     + "<br>".join(f"{_text(a.name)}: {_signed_money(a.delta, cur)}"
+                     + "<br>".join(f"{_text(a.name)}: {format_signed_amount(a.delta, cur)}"
                                    for a in merged[:15])
                      + ("<br>…" if len(merged) > 15 else "")
-                     + f"<br>together: {_signed_money(delta, cur)} {cur}")
+                     + f"<br>together: {format_signed_amount(delta, cur)} {cur}")
     x.append(f"Candidate<br>{_text(cand.variant)}")
     # Plotly sums a "total" bar itself; the value given is the candidate's own
     # total, which the steps reconcile to.
@@ -695,7 +686,7 @@ def cost_waterfall_figure(comparison: Comparison) -> go.Figure:
     ids.append("(candidate)")
     text.append(format_money(cand.cost_per_instance, cur))
     hover.append(f"<b>Candidate {_text(cand.variant)}</b><br>"
-                 f"cost per instance: {_money(cand.cost_per_instance, cur)}")
+                 f"cost per instance: {format_amount(cand.cost_per_instance, cur)}")
 
     fig = go.Figure(go.Waterfall(
         x=x, y=y, measure=measure, customdata=ids, text=text, textposition="outside",
@@ -709,12 +700,12 @@ def cost_waterfall_figure(comparison: Comparison) -> go.Figure:
     saving = comparison.saving_per_instance
     verb = "saves" if saving >= 0 else "costs more by"
     _base_layout(fig, title=f"{cand.variant} vs {base.variant}: {verb} "
-                            f"{_money(abs(saving), cur)} per instance", height=480)
+                            f"{format_amount(abs(saving), cur)} per instance", height=480)
     subtitle = base.title or base.process
     if comparison.saving_per_year is not None:
         per_year = comparison.saving_per_year
         subtitle += (f" · {'saving' if per_year >= 0 else 'extra cost'} per year: "
-                     f"{_money(abs(per_year), cur)}")
+                     f"{format_amount(abs(per_year), cur)}")
     fig.update_layout(title_subtitle_text=_text(subtitle))
     fig.update_layout(
         yaxis=dict(title=dict(text=f"Cost per instance, {cur}"), gridcolor=GRID,
@@ -771,7 +762,7 @@ def cost_by_resource_figure(comparison: Comparison) -> go.Figure:
         fig.add_trace(go.Bar(
             x=values, y=labels, orientation="h", name=_text(name), marker_color=colour,
             customdata=ids, hoverinfo="text",
-            hovertext=[f"<b>{label}</b><br>{_text(name)}: {_money(v, cur)}"
+            hovertext=[f"<b>{label}</b><br>{_text(name)}: {format_amount(v, cur)}"
                        for label, v in zip(labels, values, strict=True)],
             text=[format_money(v, cur) for v in values], textposition="auto",
             textfont=dict(size=10),
@@ -832,7 +823,7 @@ def cost_by_value_figure(comparison: Comparison) -> go.Figure:
             x=labels, y=values, name=_text(name), marker=marker, customdata=classes,
             text=[format_money(v, cur) for v in values], textposition="outside",
             textfont=dict(size=10), cliponaxis=False, hoverinfo="text",
-            hovertext=[f"<b>{label}</b><br>{_text(name)}: {_money(v, cur)}"
+            hovertext=[f"<b>{label}</b><br>{_text(name)}: {format_amount(v, cur)}"
                        for label, v in zip(labels, values, strict=True)],
         ))
     _base_layout(fig, title=f"Cost per instance by value class, {cur}", height=420)
@@ -893,9 +884,9 @@ def portfolio_cost_figure(portfolio: Portfolio) -> go.Figure:
             hoverinfo="text",
             hovertext=[
                 f"<b>{_text(r.title or r.process)}</b> ({_text(r.variant)})<br>"
-                f"{VALUE_LABELS[value]}: {_money(v, r.currency)} per year"
+                f"{VALUE_LABELS[value]}: {format_amount(v, r.currency)} per year"
                 f" ({v / r.cost_per_year:.0%})<br>"
-                f"total: {_money(r.cost_per_year, r.currency)} per year"
+                f"total: {format_amount(r.cost_per_year, r.currency)} per year"
                 if r.cost_per_year else f"<b>{_text(r.title or r.process)}</b>"
                 for r, v in zip(with_volume, per_year, strict=True)
             ],
@@ -953,8 +944,8 @@ def cost_breakdown_figure(result: CostResult) -> go.Figure:
                 f"<b>{_text(a.name)}</b> ({_text(a.id)})<br>"
                 f"value class: {VALUE_LABELS[a.value]}<br>"
                 f"expected executions: {a.expected_executions:.3f}<br>"
-                f"cost per execution: {_money(a.cost_per_execution, cur)}<br>"
-                f"cost per instance: {_money(a.cost_per_instance, cur)} ({a.share:.1%})"
+                f"cost per execution: {format_amount(a.cost_per_execution, cur)}<br>"
+                f"cost per instance: {format_amount(a.cost_per_instance, cur)} ({a.share:.1%})"
                 for a in members
             ],
         ))
@@ -967,7 +958,7 @@ def cost_breakdown_figure(result: CostResult) -> go.Figure:
                    rangemode="tozero", tickformat=MONEY_TICKS),
         yaxis=dict(categoryorder="array", categoryarray=labels, autorange="reversed"),
         legend=LEGEND_BELOW,
-        title_subtitle_text=f"{_money(result.cost_per_instance, cur)} per instance",
+        title_subtitle_text=f"{format_amount(result.cost_per_instance, cur)} per instance",
         margin=dict(t=90),
     )
     return fig

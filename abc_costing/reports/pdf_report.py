@@ -101,7 +101,7 @@ from abc_costing.reports.figures import (
     process_flow_layout,
 )
 from abc_costing.reports.provenance import ReportInputs
-from abc_costing.reports.tables import format_money
+from abc_costing.reports.tables import format_amount, format_money, format_signed_amount
 
 __all__ = ["pdf_bytes"]
 
@@ -185,15 +185,6 @@ def _register_fonts() -> None:
 def _t(value: object) -> str:
     """``value`` as Paragraph markup that prints literally (``<``, ``>``, ``&`` escaped)."""
     return escape(str(value))
-
-
-def _money(amount: float, currency: str) -> str:
-    return f"{format_money(amount, currency)} {currency}"
-
-
-def _signed(amount: float, currency: str) -> str:
-    text = format_money(amount, currency)
-    return text if text.startswith("-") or set(text) <= set("0. ") else "+" + text
 
 
 def _share(fraction: float) -> str:
@@ -369,7 +360,7 @@ def _big_cell(text: str, *, width: float, size: float, colour=INK_C) -> Paragrap
 
 
 def _per_year(amount: float | None, currency: str) -> str:
-    return "no volume per year" if amount is None else _money(amount, currency)
+    return "no volume per year" if amount is None else format_amount(amount, currency)
 
 
 def _headline_single(result: CostResult) -> list[Flowable]:
@@ -377,7 +368,7 @@ def _headline_single(result: CostResult) -> list[Flowable]:
     half = FRAME_WIDTH / 2
     cards = Table(
         [[Paragraph("Cost per instance", LABEL), Paragraph("Cost per year", LABEL)],
-         [_big_cell(_money(result.cost_per_instance, cur), width=half, size=24),
+         [_big_cell(format_amount(result.cost_per_instance, cur), width=half, size=24),
           _big_cell(_per_year(result.cost_per_year, cur), width=half, size=24)]],
         colWidths=[half, half], hAlign="LEFT")
     cards.setStyle(TableStyle([
@@ -397,15 +388,15 @@ def _headline_comparison(comparison: Comparison) -> list[Flowable]:
     colour = SAVING_C if saving >= 0 else EXTRA_C
     per_year = comparison.saving_per_year
     if saving >= 0:
-        lines = [f"{cand.variant} saves {_money(saving, cur)} per instance "
+        lines = [f"{cand.variant} saves {format_amount(saving, cur)} per instance "
                  f"({_share(comparison.saving_share)})"]
         if per_year is not None:
-            lines.append(f"and {_money(per_year, cur)} per year")
+            lines.append(f"and {format_amount(per_year, cur)} per year")
     else:
-        lines = [f"{cand.variant} costs {_money(-saving, cur)} more per instance "
+        lines = [f"{cand.variant} costs {format_amount(-saving, cur)} more per instance "
                  f"({_share(-comparison.saving_share)})"]
         if per_year is not None:
-            lines.append(f"and {_money(-per_year, cur)} more per year")
+            lines.append(f"and {format_amount(-per_year, cur)} more per year")
     # One line each, shrunk to fit: a wrapped line could split an amount.
     banner = [_big_cell(line, width=FRAME_WIDTH + 16, size=15, colour=colour)
               for line in lines]
@@ -425,9 +416,9 @@ def _headline_comparison(comparison: Comparison) -> list[Flowable]:
 
     rows = [
         head,
-        row("Per instance", [_money(base.cost_per_instance, cur),
-                             _money(cand.cost_per_instance, cur),
-                             _money(saving, cur)], 15),
+        row("Per instance", [format_amount(base.cost_per_instance, cur),
+                             format_amount(cand.cost_per_instance, cur),
+                             format_amount(saving, cur)], 15),
         row("Per year", [_per_year(base.cost_per_year, cur),
                          _per_year(cand.cost_per_year, cur),
                          _per_year(per_year, cur)], 13),
@@ -457,13 +448,14 @@ def _key_facts(inputs: ReportInputs) -> list[Flowable]:
         changes = sorted((a for a in comparison.activities if abs(a.delta) > 1e-9),
                          key=lambda a: -abs(a.delta))
         for change in changes[:5]:
-            items.append(f"{change.name}: {_signed(change.delta, cur)} {cur} ({change.status})")
+            delta = format_signed_amount(change.delta, cur)
+            items.append(f"{change.name}: {delta} {cur} ({change.status})")
         if not items:
             items.append("No activity's cost changes.")
     else:
         heading = "Where the money goes (cost per instance)"
         for activity in sorted(result.activities, key=lambda a: -a.cost_per_instance)[:5]:
-            items.append(f"{activity.name}: {_money(activity.cost_per_instance, cur)} "
+            items.append(f"{activity.name}: {format_amount(activity.cost_per_instance, cur)} "
                          f"({_share(activity.share)})")
     split = ", ".join(f"{VALUE_LABELS.get(v, v)} {_share(c / result.cost_per_instance)}"
                       for v, c in result.by_value.items()) if result.cost_per_instance else ""
@@ -644,18 +636,18 @@ def _bridge_table(comparison: Comparison) -> list[Flowable]:
     changes = sorted((a for a in comparison.activities if abs(a.delta) > 1e-9),
                      key=lambda a: -abs(a.delta))
     shown, merged = changes[:TABLE_ROWS], changes[TABLE_ROWS:]
-    rows = [[f"Baseline: {base.variant}", "", _money(base.cost_per_instance, cur)]]
+    rows = [[f"Baseline: {base.variant}", "", format_amount(base.cost_per_instance, cur)]]
     running = base.cost_per_instance
     for change in shown:
         running += change.delta
-        rows.append([f"{change.name} ({change.status})", _signed(change.delta, cur),
+        rows.append([f"{change.name} ({change.status})", format_signed_amount(change.delta, cur),
                      format_money(running, cur)])
     if merged:
         delta = sum(a.delta for a in merged)
         running += delta
-        rows.append([f"other activities ({len(merged)})", _signed(delta, cur),
+        rows.append([f"other activities ({len(merged)})", format_signed_amount(delta, cur),
                      format_money(running, cur)])
-    rows.append([f"Candidate: {cand.variant}", "", _money(cand.cost_per_instance, cur)])
+    rows.append([f"Candidate: {cand.variant}", "", format_amount(cand.cost_per_instance, cur)])
     return [Paragraph(_t(f"From {base.variant} to {cand.variant}, cost per instance, {cur}"),
                       H2),
             _table(["Step", "Change", "Running total"], rows, widths=[0.6, 0.2, 0.2],
@@ -665,16 +657,16 @@ def _bridge_table(comparison: Comparison) -> list[Flowable]:
 def _resource_changes_table(comparison: Comparison) -> list[Flowable]:
     cur = comparison.baseline.currency
     rows = [[r.name, format_money(r.baseline_cost_per_instance, cur),
-             format_money(r.candidate_cost_per_instance, cur), _signed(r.delta, cur)]
+             format_money(r.candidate_cost_per_instance, cur), format_signed_amount(r.delta, cur)]
             for r in comparison.resources]
     other = comparison.other_cost_change
     if max(abs(other.baseline_cost_per_instance), abs(other.candidate_cost_per_instance)) > 1e-9:
         rows.append(["other costs", format_money(other.baseline_cost_per_instance, cur),
                      format_money(other.candidate_cost_per_instance, cur),
-                     _signed(other.delta, cur)])
+                     format_signed_amount(other.delta, cur)])
     rows.append(["Total", format_money(comparison.baseline.cost_per_instance, cur),
                  format_money(comparison.candidate.cost_per_instance, cur),
-                 _signed(-comparison.saving_per_instance, cur)])
+                 format_signed_amount(-comparison.saving_per_instance, cur)])
     return [Paragraph(_t(f"Cost per instance by resource, {cur}"), H2),
             _table(["Resource", f"Baseline: {comparison.baseline.variant}",
                     f"Candidate: {comparison.candidate.variant}", "Change"], rows,
@@ -684,7 +676,7 @@ def _resource_changes_table(comparison: Comparison) -> list[Flowable]:
 def _value_changes_table(comparison: Comparison) -> list[Flowable]:
     cur = comparison.baseline.currency
     rows = [[VALUE_LABELS.get(v.value, v.value), format_money(v.baseline_cost_per_instance, cur),
-             format_money(v.candidate_cost_per_instance, cur), _signed(v.delta, cur)]
+             format_money(v.candidate_cost_per_instance, cur), format_signed_amount(v.delta, cur)]
             for v in comparison.by_value]
     return [Paragraph(_t(f"Cost per instance by value class, {cur}"), H2),
             _table(["Value class", f"Baseline: {comparison.baseline.variant}",
@@ -754,16 +746,16 @@ def _activity_changes(comparison: Comparison) -> list[Flowable]:
         merged = [a for a in changes if a.id not in keep]
         changes = [a for a in changes if a.id in keep]
     rows = [[a.name, a.status, format_money(a.baseline_cost_per_instance, cur),
-             format_money(a.candidate_cost_per_instance, cur), _signed(a.delta, cur)]
+             format_money(a.candidate_cost_per_instance, cur), format_signed_amount(a.delta, cur)]
             for a in changes]
     if merged:
         rows.append([f"other activities ({len(merged)})", "",
                      format_money(sum(a.baseline_cost_per_instance for a in merged), cur),
                      format_money(sum(a.candidate_cost_per_instance for a in merged), cur),
-                     _signed(sum(a.delta for a in merged), cur)])
+                     format_signed_amount(sum(a.delta for a in merged), cur)])
     rows.append(["Total", "", format_money(comparison.baseline.cost_per_instance, cur),
                  format_money(comparison.candidate.cost_per_instance, cur),
-                 _signed(-comparison.saving_per_instance, cur)])
+                 format_signed_amount(-comparison.saving_per_instance, cur)])
     return [Paragraph(_t(f"Changes by activity, cost per instance, {cur}"), H2),
             _table(["Activity", "Status", f"Baseline: {comparison.baseline.variant}",
                     f"Candidate: {comparison.candidate.variant}", "Change"], rows,
@@ -832,14 +824,14 @@ def _resource_assumptions(model: ProcessModel) -> list[Flowable]:
             else:
                 assert resource.cost_per_month is not None
                 assert resource.capacity_hours_per_month is not None
-                basis = (f"time-driven: {_money(resource.cost_per_month, cur)} per month "
+                basis = (f"time-driven: {format_amount(resource.cost_per_month, cur)} per month "
                          f"/ {_number(resource.capacity_hours_per_month)} h practical "
                          "capacity")
-            rate = f"{_money(resource.rate_per_minute * 60, cur)} per hour"
+            rate = f"{format_amount(resource.rate_per_minute * 60, cur)} per hour"
             rows.append([_named(resource.name, resource_id), "labour", basis, rate])
         else:
             rows.append([_named(resource.name, resource_id), "per use", "cost per use",
-                         f"{_money(resource.cost_per_use, cur)} per use"])
+                         f"{format_amount(resource.cost_per_use, cur)} per use"])
     if not rows:
         return [Paragraph("Resources: none.", BODY)]
     return [Paragraph("Resources", H2),

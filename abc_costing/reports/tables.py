@@ -26,6 +26,8 @@ from abc_costing.portfolio import Portfolio
 
 __all__ = [
     "format_money",
+    "format_amount",
+    "format_signed_amount",
     "activities_table",
     "resources_table",
     "value_table",
@@ -41,6 +43,21 @@ def format_money(amount: float, currency: str) -> str:
     digits = get_currency_precision(currency)
     rounded = round(amount, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
     return f"{rounded:,.{digits}f}".replace(",", " ")
+
+
+def format_amount(amount: float, currency: str) -> str:
+    """Money with its currency code: ``10 368.69 RUB``."""
+    return f"{format_money(amount, currency)} {currency}"
+
+
+def format_signed_amount(amount: float, currency: str) -> str:
+    """Money with an explicit sign, for deltas: ``+150.00`` / ``-1 319.22`` / ``0.00``.
+
+    >>> format_signed_amount(150, "RUB"), format_signed_amount(-0.001, "RUB")
+    ('+150.00', '0.00')
+    """
+    text = format_money(amount, currency)
+    return text if text.startswith("-") or set(text) <= set("0. ") else "+" + text
 
 
 def activities_table(result: CostResult) -> pd.DataFrame:
