@@ -126,6 +126,34 @@ def _parser() -> argparse.ArgumentParser:
                         help="recompute REPORT from its model files and say whether it matches")
     report.set_defaults(run=_run_report)
 
+    capacity = commands.add_parser("capacity", help="load on shared labour pools against "
+                                   "their practical capacity, per month")
+    capacity.add_argument("directory", nargs="?", type=Path, default=Path(DEFAULT_LIBRARY),
+                          metavar="DIR", help=f"default: {DEFAULT_LIBRARY}/")
+    capacity.add_argument("--variant", default="as_is", metavar="NAME",
+                          help="the variant counted for every process (default: as_is)")
+    capacity.add_argument("--json", action="store_true", help="the report as JSON")
+    capacity.set_defaults(run=_run_capacity)
+
+    sensitivity = commands.add_parser("sensitivity", help="which inputs move the cost per "
+                                      "instance most (tornado chart data)")
+    sensitivity.add_argument("file", type=Path, metavar="MODEL")
+    sensitivity.add_argument("--change", type=float, default=0.1, metavar="H",
+                             help="relative change of each input, 0 < H < 1 (default 0.1: ±10%%)")
+    sensitivity.add_argument("--top", type=int, metavar="N", help="only the N largest impacts")
+    sensitivity.add_argument("--json", action="store_true", help="the ranked items as JSON")
+    sensitivity.set_defaults(run=_run_sensitivity)
+
+    simulate = commands.add_parser("simulate", help="Monte Carlo: the spread of cost per "
+                                   "instance and of cycle time")
+    simulate.add_argument("file", type=Path, metavar="MODEL")
+    simulate.add_argument("--runs", type=int, default=100_000, metavar="N",
+                          help="instances to simulate (default 100000)")
+    simulate.add_argument("--seed", type=int, metavar="S",
+                          help="seed of the random source; the same seed gives the same numbers")
+    simulate.add_argument("--json", action="store_true", help="the statistics as JSON")
+    simulate.set_defaults(run=_run_simulate)
+
     log = commands.add_parser("log", help="the change log: verify, show, export as CSV")
     log_actions = log.add_subparsers(dest="log_action", required=True, metavar="ACTION")
     db_help = ("the change log database (default: $ABC_COSTING_CHANGE_LOG, else "
@@ -298,6 +326,142 @@ def _run_report(args: argparse.Namespace, out: Console, err: Console) -> int:
     out.print(f"wrote {path} ({args.file_format}; inputs: "
               + ", ".join(f"{i.path} sha256 {i.sha256[:12]}" for i in inputs.provenance.inputs)
               + ")", markup=False)
+    return EXIT_OK
+
+
+def _run_capacity(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.engine.capacity import capacity_report
+
+    models, problems = load_library(args.directory)
+    _report_problems(problems, err)
+    report = capacity_report(models, variant=args.variant)
+    _report_problems(list(report.problems), err)
+    if args.json:
+        _print_json(report.as_dict(), out)
+    else:
+        _print_capacity(report, args.variant, out)
+    return EXIT_PROBLEMS if has_errors(problems) else EXIT_OK
+
+
+def _print_capacity(report: Any, variant: str, out: Console) -> None:
+    table = _table(f"Labour pools per month (variant {variant})",
+                   ["Pool", "Name", "Headcount", "Used, h", "Capacity, h", "Utilization",
+                    "FTE needed", "Unused capacity cost", "Status"])
+    for pool in report.pools:
+        capacity = pool.capacity_minutes_per_month
+        if pool.shortage:
+            status = f"SHORTAGE: {_number(pool.shortage_minutes_per_month / 60, 1)} h over"
+        elif capacity is None:
+            status = "capacity unknown"
+        else:
+            status = "ok"
+        unused = pool.unused_capacity_cost_per_month
+        table.add_row(pool.id, pool.name, _number(pool.headcount, 1),
+                      _number(pool.hours_per_month, 1),
+                      _number(None if capacity is None else capacity / 60, 1),
+                      "—" if pool.utilization is None else _percent(pool.utilization),
+                      _number(pool.fte_needed, 2),
+                      "—" if unused is None else f"{_money(unused, pool.currency)} "
+                                                 f"{pool.currency}",
+                      status, style="bold red" if pool.shortage else None)
+    out.print(table)
+    out.print("Processes counted: " + (", ".join(f"{p}/{v}" for p, v in report.counted)
+                                       or "none"), markup=False)
+    for skipped in report.skipped:
+        out.print(f"Skipped {skipped.process}"
+                  + (f"/{skipped.variant}" if skipped.variant else "")
+                  + f": {skipped.reason}", markup=False)
+    if report.shortages:
+        out.print(f"{len(report.shortages)} pool(s) over practical capacity: "
+                  + ", ".join(p.id for p in report.shortages), style="bold red", markup=False)
+    out.print("Unused capacity cost is reported apart and is not loaded onto processes.",
+              markup=False)
+
+
+def _run_sensitivity(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.engine.sensitivity import sensitivity
+
+    if not 0 < args.change < 1:
+        err.print(f"--change must be between 0 and 1 (0.1 for ±10%), got {args.change:g}",
+                  style="red", markup=False)
+        return EXIT_USAGE
+    if args.top is not None and args.top < 1:
+        err.print(f"--top must be at least 1, got {args.top}", style="red", markup=False)
+        return EXIT_USAGE
+    model = _load(args.file, err)
+    if model is None:
+        return EXIT_PROBLEMS
+    items = sensitivity(model, relative_change=args.change)[:args.top]
+    if args.json:
+        _print_json({"process": model.process, "variant": model.variant,
+                     "currency": model.currency, "relative_change": args.change,
+                     "items": [item.as_dict() for item in items]}, out)
+        return EXIT_OK
+    cur = model.currency
+    base = cost_model(model).cost_per_instance
+    out.print(f"{model.title or model.process} — {model.process}/{model.variant}",
+              style="bold", markup=False)
+    out.print(f"Cost per instance: {_money(base, cur)} {cur}; each input moved by "
+              f"±{args.change * 100:g}%", markup=False)
+
+    def cost(amount: float) -> str:
+        return "∞" if amount == float("inf") else _money(amount, cur)
+
+    table = _table("Sensitivity, largest impact first",
+                   ["#", "Kind", "Element", "Input", "Value", "Low → cost", "High → cost",
+                    f"Impact, {cur}"], text_columns=4)
+    for rank, item in enumerate(items, start=1):
+        digits = 3 if item.kind == "probability" else 2
+        table.add_row(str(rank), item.kind, item.element, item.field,
+                      _number(item.base_value, digits),
+                      f"{_number(item.low_value, digits)} → {cost(item.cost_low)}",
+                      f"{_number(item.high_value, digits)} → {cost(item.cost_high)}",
+                      cost(item.impact))
+    out.print(table)
+    return EXIT_OK
+
+
+def _run_simulate(args: argparse.Namespace, out: Console, err: Console) -> int:
+    import numpy as np
+
+    from abc_costing.simulation import MAX_RUNS, SimulationError, simulate
+
+    if not 1 <= args.runs <= MAX_RUNS:
+        err.print(f"--runs must be from 1 to {MAX_RUNS:,}, got {args.runs:,}", style="red",
+                  markup=False)
+        return EXIT_PROBLEMS
+    model = _load(args.file, err)
+    if model is None:
+        return EXIT_PROBLEMS
+    try:
+        result = simulate(model, runs=args.runs,
+                          rng=np.random.default_rng() if args.seed is None else args.seed)
+    except SimulationError as error:
+        err.print(str(error), style="red", markup=False)
+        return EXIT_PROBLEMS
+    except ModelError as error:
+        _report_problems(error.problems, err)
+        return EXIT_PROBLEMS
+    if args.json:
+        _print_json(result.as_dict(), out)
+        return EXIT_OK
+    cur = result.currency
+    out.print(f"{model.title or model.process} — {model.process}/{model.variant}",
+              style="bold", markup=False)
+    out.print(f"Monte Carlo: {result.runs:,} instances, seed "
+              f"{'none (fresh entropy)' if result.seed is None else result.seed}", markup=False)
+    table = _table("Per instance", ["Quantity", "Mean", "95% CI of mean", "SD", "P5", "P50",
+                                    "P90", "P95", "Max"], text_columns=1)
+    for label, stats, digits in ((f"Cost, {cur}", result.cost_per_instance, 2),
+                                 ("Cycle time, min", result.cycle_time_minutes, 1)):
+        lo, hi = stats.ci95
+        table.add_row(label, _number(stats.mean, digits),
+                      f"{_number(lo, digits)} … {_number(hi, digits)}",
+                      *(_number(v, digits) for v in (stats.sd, stats.p5, stats.p50, stats.p90,
+                                                      stats.p95, stats.max)))
+    out.print(table)
+    ends = ", ".join(f"{e}: {_percent(p)}" for e, p in result.end_frequencies.items())
+    out.print(f"Ends: {ends}", markup=False)
     return EXIT_OK
 
 

@@ -164,19 +164,52 @@ class Duration(_Record):
 ZERO_MINUTES = Duration.model_validate(0)
 
 
-class LaborResource(_Record):
-    """People (a role) paid by time.
+HoursPerDay = Annotated[float, Field(gt=0, le=24, strict=True, allow_inf_nan=False)]
+DaysPerMonth = Annotated[float, Field(gt=0, le=31, strict=True, allow_inf_nan=False)]
+UnproductiveShare = Annotated[float, Field(ge=0, lt=1, strict=True, allow_inf_nan=False)]
 
-    Give either ``rate_per_hour`` or, for time-driven ABC, ``cost_per_month``
-    with ``capacity_hours_per_month`` (practical capacity): the rate is then
-    cost / capacity.
+#: Hours by which a stated capacity may differ from the calendar's (float noise only).
+CAPACITY_TOLERANCE_HOURS = 0.01
+
+
+class LaborResource(_Record):
+    """People (a role, possibly several heads) paid by time.
+
+    The rate is given one of two ways: ``rate_per_hour``, or, for time-driven
+    ABC, ``cost_per_month`` of the whole pool with its practical capacity: the
+    rate is then cost_per_month / (practical capacity hours × 60) per minute.
+
+    Practical capacity (hours per month of the whole pool) is either stated as
+    ``capacity_hours_per_month`` or derived from a working calendar::
+
+        headcount × hours_per_day × days_per_month × (1 − unproductive_share)
+
+    ``headcount`` defaults to 1. When both are given they must agree. When the
+    calendar is given, ``capacity_hours_per_month`` holds the derived figure
+    after validation, so every consumer of the record sees one number.
+    ``rate_per_hour`` resources may also state a capacity; it is then used for
+    capacity planning only and does not change the rate.
 
     Attributes:
       kind: always ``labor``.
       name: display name (optional).
       rate_per_hour: money per hour of work.
-      cost_per_month: fully loaded monthly cost of the role (time-driven ABC).
-      capacity_hours_per_month: practical hours per month the cost buys.
+      cost_per_month: fully loaded monthly cost of the whole pool, all heads
+        together (time-driven ABC).
+      capacity_hours_per_month: practical hours per month of the whole pool.
+      headcount: number of people in the pool (may be fractional: 2.5 FTE).
+      hours_per_day: working hours per person per day (0 < h ≤ 24).
+      days_per_month: working days per month (0 < d ≤ 31).
+      unproductive_share: share of working time not available for process
+        work: meetings, training, breaks (0 ≤ u < 1; default 0).
+
+    >>> team = LaborResource.model_validate({
+    ...     "kind": "labor", "cost_per_month": 480000, "headcount": 3,
+    ...     "hours_per_day": 8, "days_per_month": 20, "unproductive_share": 0.25})
+    >>> team.capacity_hours_per_month  # 3 × 8 × 20 × 0.75
+    360.0
+    >>> team.hours_per_person_per_month, team.rate_per_minute  # 480 000 / (360 × 60)
+    (120.0, 22.22222222222222)
     """
 
     kind: Literal["labor"]
@@ -184,11 +217,33 @@ class LaborResource(_Record):
     rate_per_hour: NonNegative | None = None
     cost_per_month: NonNegative | None = None
     capacity_hours_per_month: Positive | None = None
+    headcount: Positive | None = None
+    hours_per_day: HoursPerDay | None = None
+    days_per_month: DaysPerMonth | None = None
+    unproductive_share: UnproductiveShare | None = None
 
     @model_validator(mode="after")
     def _one_way_to_a_rate(self) -> LaborResource:
-        by_month = self.cost_per_month is not None or self.capacity_hours_per_month is not None
-        if self.rate_per_hour is not None and by_month:
+        has_calendar = self.hours_per_day is not None or self.days_per_month is not None
+        if has_calendar and (self.hours_per_day is None or self.days_per_month is None):
+            raise ValueError("a working calendar needs both hours_per_day and days_per_month")
+        if self.unproductive_share is not None and not has_calendar:
+            raise ValueError("unproductive_share needs a working calendar "
+                             "(hours_per_day and days_per_month)")
+        if has_calendar:
+            derived = self._calendar_hours()
+            stated = self.capacity_hours_per_month
+            if stated is not None and abs(stated - derived) > CAPACITY_TOLERANCE_HOURS:
+                raise ValueError(
+                    f"capacity_hours_per_month {stated:g} disagrees with the working calendar "
+                    f"(headcount × hours_per_day × days_per_month × (1 − unproductive_share) "
+                    f"= {derived:g}); give one or the other"
+                )
+            if stated is None:
+                # Derived once here so reports and the engine read a single field;
+                # not "set" by the user, so exclude_unset dumps leave the file as written.
+                object.__setattr__(self, "capacity_hours_per_month", derived)
+        if self.rate_per_hour is not None and self.cost_per_month is not None:
             raise ValueError(
                 "give either rate_per_hour or cost_per_month with "
                 "capacity_hours_per_month, not both"
@@ -197,9 +252,38 @@ class LaborResource(_Record):
             if self.cost_per_month is None or self.capacity_hours_per_month is None:
                 raise ValueError(
                     "a labor resource needs rate_per_hour, or cost_per_month together "
-                    "with capacity_hours_per_month"
+                    "with capacity_hours_per_month (or a working calendar)"
                 )
         return self
+
+    def _calendar_hours(self) -> float:
+        per_person = self.hours_per_person_per_month
+        assert per_person is not None
+        return (self.headcount or 1.0) * per_person
+
+    @property
+    def hours_per_person_per_month(self) -> float | None:
+        """Practical hours one person gives per month, or None when unknown.
+
+        From the calendar, hours_per_day × days_per_month × (1 − unproductive_share);
+        otherwise capacity_hours_per_month / headcount (headcount 1 when not given).
+        """
+        if self.hours_per_day is not None and self.days_per_month is not None:
+            return (self.hours_per_day * self.days_per_month
+                    * (1.0 - (self.unproductive_share or 0.0)))
+        if self.capacity_hours_per_month is not None:
+            return self.capacity_hours_per_month / (self.headcount or 1.0)
+        return None
+
+    @property
+    def pool_cost_per_month(self) -> float | None:
+        """What the whole pool costs per month: ``cost_per_month``, or
+        ``rate_per_hour`` × capacity hours; None without a capacity."""
+        if self.cost_per_month is not None:
+            return self.cost_per_month
+        if self.rate_per_hour is not None and self.capacity_hours_per_month is not None:
+            return self.rate_per_hour * self.capacity_hours_per_month
+        return None
 
     @property
     def rate_per_minute(self) -> float:

@@ -1,0 +1,329 @@
+"""Capacity of shared labour pools at the planned volumes (time-driven ABC).
+
+A labour resource id names one pool of people across the whole library: the
+``lawyer`` of contract approval and the ``lawyer`` of procurement are the same
+lawyers. For each pool, per month:
+
+    minutes used          = Σ over processes  volume_per_year / 12 × minutes per instance
+    practical capacity    = capacity_hours_per_month × 60
+                            (stated, or headcount × hours_per_day × days_per_month
+                             × (1 − unproductive_share))
+    utilization           = minutes used / practical capacity
+    unused capacity cost  = (1 − utilization) × pool cost per month   (utilization < 1)
+    FTE needed            = hours used / practical hours per person per month
+
+where the minutes per instance are the exact engine's (expected executions ×
+mean minutes) and the pool cost per month is ``cost_per_month`` (the whole
+pool), or ``rate_per_hour`` × capacity hours. The cost of unused capacity is
+reported apart and never loaded onto processes: time-driven rates already
+charge processes only for the minutes they use. A utilization above 1 is a
+shortage. A pool with a rate but no capacity shows its usage only.
+
+Which variant of each process counts: ``as_is`` (the current state) by
+default, or one name for all processes, or a mapping process -> variant.
+
+Examples
+--------
+>>> from abc_costing.model import ProcessModel
+>>> def model(process, minutes):
+...     return ProcessModel.model_validate({
+...         "format": "abc-costing/1", "process": process, "variant": "as_is",
+...         "volume_per_year": 1200,
+...         "resources": {"lawyer": {"kind": "labor", "cost_per_month": 330000,
+...                                  "capacity_hours_per_month": 110}},
+...         "activities": {"review": {"labor": {"lawyer": minutes}}},
+...         "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+...         "flows": [["s", "review"], ["review", "e"]]})
+>>> report = capacity_report([model("contracts", 30), model("claims", 36)])
+>>> pool = report.pool("lawyer")
+>>> pool.minutes_per_month  # 100 a month × (30 + 36) min
+6600.0
+>>> pool.utilization, pool.unused_capacity_cost_per_month  # 6600 / (110 × 60)
+(1.0, 0.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from abc_costing.engine.costing import cost_model
+from abc_costing.model import LaborResource, ProcessModel
+from abc_costing.problems import Problem
+
+__all__ = [
+    "DEFAULT_VARIANT",
+    "PoolUse",
+    "PoolCapacity",
+    "SkippedProcess",
+    "CapacityReport",
+    "capacity_report",
+]
+
+#: The variant that stands for the current state of a process.
+DEFAULT_VARIANT = "as_is"
+
+MONTHS_PER_YEAR = 12
+
+
+@dataclass(frozen=True)
+class PoolUse:
+    """What one process variant asks of one pool.
+
+    Attributes:
+      process, variant: the model.
+      minutes_per_instance: the exact engine's expected minutes of this pool.
+      minutes_per_month: volume_per_year / 12 × minutes_per_instance.
+    """
+
+    process: str
+    variant: str
+    minutes_per_instance: float
+    minutes_per_month: float
+
+
+@dataclass(frozen=True)
+class PoolCapacity:
+    """The load on one labour pool against its practical capacity, per month.
+
+    Attributes:
+      id, name: the resource id (the pool) and its display name.
+      currency: the currency of the money figures (of the defining model).
+      headcount: people in the pool (None when not stated).
+      rate_per_minute: the pool's rate.
+      minutes_per_month: minutes used by all counted processes.
+      hours_per_month: the same in hours.
+      capacity_minutes_per_month: practical capacity (None: capacity unknown).
+      utilization: used / capacity (None when the capacity is unknown).
+      pool_cost_per_month: what the pool costs per month (None when unknown).
+      used_cost_per_month: the cost of the minutes used (rate × minutes).
+      unused_capacity_cost_per_month: (1 − utilization) × pool cost when
+        utilization < 1, else 0 (None when unknown).
+      shortage: utilization above 1.
+      shortage_minutes_per_month: minutes used beyond capacity (0 without a shortage).
+      hours_per_person_per_month: practical hours of one person (None: unknown).
+      fte_needed: hours used / hours per person (None when unknown).
+      uses: one :class:`PoolUse` per process variant using the pool.
+    """
+
+    id: str
+    name: str
+    currency: str
+    headcount: float | None
+    rate_per_minute: float
+    minutes_per_month: float
+    hours_per_month: float
+    capacity_minutes_per_month: float | None
+    utilization: float | None
+    pool_cost_per_month: float | None
+    used_cost_per_month: float
+    unused_capacity_cost_per_month: float | None
+    shortage: bool
+    shortage_minutes_per_month: float
+    hours_per_person_per_month: float | None
+    fte_needed: float | None
+    uses: tuple[PoolUse, ...]
+
+    @property
+    def capacity_known(self) -> bool:
+        """Whether the pool states a practical capacity."""
+        return self.capacity_minutes_per_month is not None
+
+
+@dataclass(frozen=True)
+class SkippedProcess:
+    """A process left out of the report, and why.
+
+    Attributes:
+      process: the process slug.
+      variant: the variant looked at (None when the wanted one is missing).
+      reason: in words.
+    """
+
+    process: str
+    variant: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class CapacityReport:
+    """Every labour pool of the counted process variants.
+
+    Attributes:
+      pools: one :class:`PoolCapacity` per labour resource id, shortages first,
+        then by utilization (highest first), pools of unknown capacity last.
+      counted: (process, variant) of every model counted.
+      skipped: processes left out (no volume, no such variant).
+      problems: warnings, e.g. one pool defined differently in two files.
+    """
+
+    pools: tuple[PoolCapacity, ...]
+    counted: tuple[tuple[str, str], ...]
+    skipped: tuple[SkippedProcess, ...]
+    problems: tuple[Problem, ...]
+
+    def pool(self, pool_id: str) -> PoolCapacity:
+        """One pool, by resource id."""
+        for pool in self.pools:
+            if pool.id == pool_id:
+                return pool
+        raise KeyError(pool_id)
+
+    @property
+    def shortages(self) -> tuple[PoolCapacity, ...]:
+        """The pools used above their practical capacity."""
+        return tuple(pool for pool in self.pools if pool.shortage)
+
+    def as_dict(self) -> dict:
+        """A JSON-ready dict: the ``capacity --json`` document."""
+        return {
+            "pools": [asdict(pool) | {"capacity_known": pool.capacity_known}
+                      for pool in self.pools],
+            "counted": [{"process": p, "variant": v} for p, v in self.counted],
+            "skipped": [asdict(s) for s in self.skipped],
+            "problems": [{"element": p.element, "file": p.file, "severity": p.severity,
+                          "message": p.message} for p in self.problems],
+        }
+
+
+ModelEntry = ProcessModel | tuple[Path | str, ProcessModel]
+
+
+def capacity_report(
+    models: Sequence[ModelEntry],
+    *,
+    variant: str | Mapping[str, str] = DEFAULT_VARIANT,
+) -> CapacityReport:
+    """Load every labour pool of ``models`` at their volumes (see the module docstring).
+
+    Parameters
+    ----------
+    models:
+        Valid process models, or ``(path, model)`` pairs as returned by
+        :func:`abc_costing.formats.load_library` (paths name files in warnings).
+    variant:
+        The variant counted for every process (default ``as_is``), or a mapping
+        process -> variant; processes missing from the mapping count ``as_is``.
+
+    A process without the wanted variant, or whose variant has no
+    ``volume_per_year``, is listed in ``skipped``. When two counted files define
+    the same pool differently, the first definition (in the order given) is used
+    and a warning names both.
+    """
+    entries = [(None, m) if isinstance(m, ProcessModel) else (str(m[0]), m[1]) for m in models]
+
+    def wanted(process: str) -> str:
+        if isinstance(variant, str):
+            return variant
+        return variant.get(process, DEFAULT_VARIANT)
+
+    chosen: dict[str, tuple[str | None, ProcessModel]] = {}
+    problems: list[Problem] = []
+    for path, model in entries:
+        if model.variant != wanted(model.process):
+            continue
+        if model.process in chosen:
+            first = chosen[model.process][0]
+            problems.append(Problem(
+                f"variant {model.variant!r} of process {model.process!r} is defined twice; "
+                f"counted once, from {first or 'the first model'}",
+                element=model.process, file=path, severity="warning"))
+            continue
+        chosen[model.process] = (path, model)
+
+    skipped: list[SkippedProcess] = []
+    for process in dict.fromkeys(m.process for _, m in entries):
+        if process not in chosen:
+            skipped.append(SkippedProcess(process, None,
+                                          f"no variant {wanted(process)!r}"))
+
+    definitions: dict[str, tuple[str | None, ProcessModel, LaborResource]] = {}
+    uses: dict[str, list[PoolUse]] = {}
+    counted: list[tuple[str, str]] = []
+    for path, model in chosen.values():
+        if model.volume_per_year is None:
+            skipped.append(SkippedProcess(model.process, model.variant,
+                                          "no volume_per_year"))
+            continue
+        counted.append((model.process, model.variant))
+        result = cost_model(model)
+        per_month = model.volume_per_year / MONTHS_PER_YEAR
+        for resource_id, resource in model.resources.items():
+            if not isinstance(resource, LaborResource):
+                continue
+            if resource_id not in definitions:
+                definitions[resource_id] = (path, model, resource)
+            else:
+                problems.extend(_disagreement(resource_id, definitions[resource_id],
+                                              (path, model, resource)))
+            minutes = result.resource(resource_id).minutes_per_instance
+            uses.setdefault(resource_id, []).append(
+                PoolUse(model.process, model.variant, minutes, per_month * minutes))
+
+    pools = [_pool(resource_id, definitions[resource_id][1].currency,
+                   definitions[resource_id][2], tuple(uses[resource_id]))
+             for resource_id in definitions]
+    pools.sort(key=lambda p: (not p.shortage, p.utilization is None,
+                              -(p.utilization or 0.0), p.id))
+    return CapacityReport(tuple(pools), tuple(counted), tuple(skipped), tuple(problems))
+
+
+def _where(path: str | None, model: ProcessModel) -> str:
+    return path or f"{model.process}/{model.variant}"
+
+
+def _disagreement(resource_id, first, other) -> list[Problem]:
+    first_path, first_model, a = first
+    path, model, b = other
+    differences = []
+    if first_model.currency != model.currency:
+        differences.append(f"currency {first_model.currency} vs {model.currency}")
+    if abs(a.rate_per_minute - b.rate_per_minute) > 1e-9 * max(1.0, a.rate_per_minute):
+        differences.append(f"rate per hour {a.rate_per_minute * 60:g} vs "
+                           f"{b.rate_per_minute * 60:g}")
+    if a.capacity_hours_per_month != b.capacity_hours_per_month:
+        differences.append(f"capacity hours per month {a.capacity_hours_per_month} vs "
+                           f"{b.capacity_hours_per_month}")
+    if a.headcount != b.headcount or a.hours_per_person_per_month != b.hours_per_person_per_month:
+        differences.append("headcount or working calendar")
+    if not differences:
+        return []
+    return [Problem(
+        f"pool {resource_id!r} is defined differently in {_where(first_path, first_model)} and "
+        f"{_where(path, model)} ({'; '.join(differences)}); the first definition is used",
+        element=resource_id, file=path, severity="warning")]
+
+
+def _pool(resource_id: str, currency: str, resource: LaborResource,
+          uses: tuple[PoolUse, ...]) -> PoolCapacity:
+    minutes = sum(use.minutes_per_month for use in uses)
+    hours = minutes / 60.0
+    capacity = (None if resource.capacity_hours_per_month is None
+                else resource.capacity_hours_per_month * 60.0)
+    utilization = None if capacity is None else minutes / capacity
+    pool_cost = resource.pool_cost_per_month
+    unused = None
+    if utilization is not None and pool_cost is not None:
+        unused = (1.0 - utilization) * pool_cost if utilization < 1.0 else 0.0
+    per_person = resource.hours_per_person_per_month
+    return PoolCapacity(
+        id=resource_id,
+        name=resource.name or resource_id,
+        currency=currency,
+        headcount=resource.headcount,
+        rate_per_minute=resource.rate_per_minute,
+        minutes_per_month=minutes,
+        hours_per_month=hours,
+        capacity_minutes_per_month=capacity,
+        utilization=utilization,
+        pool_cost_per_month=pool_cost,
+        used_cost_per_month=minutes * resource.rate_per_minute,
+        unused_capacity_cost_per_month=unused,
+        shortage=utilization is not None and utilization > 1.0,
+        shortage_minutes_per_month=(max(0.0, minutes - capacity) if capacity is not None
+                                    else 0.0),
+        hours_per_person_per_month=per_person,
+        fte_needed=None if not per_person else hours / per_person,
+        uses=uses,
+    )

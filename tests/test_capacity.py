@@ -1,0 +1,232 @@
+"""Capacity of shared labour pools against figures computed by hand."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from abc_costing.cli import main
+from abc_costing.engine import capacity_report
+from abc_costing.formats import load_library, parse_model_text
+from abc_costing.model import ProcessModel
+from tests.conftest import LIBRARY, model_text, parse
+
+FLOW = """
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, work], [work, e]]
+"""
+
+
+def process(name: str, body: str, *, variant: str = "as_is"):
+    model = parse(body + FLOW, variant=variant)
+    return ProcessModel.model_validate(model.model_dump() | {"process": name})
+
+
+LAWYER = "  lawyer: {kind: labor, cost_per_month: 330000, capacity_hours_per_month: 110}\n"
+
+
+def test_two_processes_share_one_lawyer_pool():
+    contracts = process("contracts", """
+volume_per_year: 1200
+resources:
+""" + LAWYER + """
+activities:
+  work: {labor: {lawyer: 30}}
+""")
+    claims = process("claims", """
+volume_per_year: 600
+resources:
+""" + LAWYER + """
+activities:
+  work: {labor: {lawyer: 40}}
+""")
+    pool = capacity_report([contracts, claims]).pool("lawyer")
+    # 1200/12 × 30 + 600/12 × 40 = 3000 + 2000 = 5000 min = 83.33 h a month
+    assert pool.minutes_per_month == pytest.approx(5000)
+    assert [u.minutes_per_month for u in pool.uses] == pytest.approx([3000, 2000])
+    # capacity 110 h × 60 = 6600 min; 5000 / 6600 = 0.7576
+    assert pool.capacity_minutes_per_month == pytest.approx(6600)
+    assert pool.utilization == pytest.approx(5000 / 6600)
+    # unused (1 − 5000/6600) × 330 000 = 1600/6600 × 330 000 = 80 000 ₽ a month
+    assert pool.unused_capacity_cost_per_month == pytest.approx(80000)
+    # used 5000 min × 50 ₽/min = 250 000 ₽; used + unused = the pool's cost
+    assert pool.used_cost_per_month == pytest.approx(250000)
+    # headcount 1 by default: 83.33 h / 110 h per person
+    assert pool.fte_needed == pytest.approx(5000 / 60 / 110)
+    assert not pool.shortage
+
+
+def test_capacity_derived_from_the_calendar():
+    model = process("team", """
+volume_per_year: 2400
+resources:
+  clerk: {kind: labor, cost_per_month: 300000, headcount: 2, hours_per_day: 8,
+          days_per_month: 20, unproductive_share: 0.25}
+activities:
+  work: {labor: {clerk: 45}}
+""")
+    clerk = model.resources["clerk"]
+    # 2 × 8 × 20 × (1 − 0.25) = 240 h; per person 120 h
+    assert clerk.capacity_hours_per_month == pytest.approx(240)
+    assert clerk.hours_per_person_per_month == pytest.approx(120)
+    # rate: 300 000 / (240 × 60) = 20.833 ₽/min
+    assert clerk.rate_per_minute == pytest.approx(300000 / 14400)
+    pool = capacity_report([model]).pool("clerk")
+    # 2400/12 × 45 = 9000 min = 150 h; 9000 / 14 400 = 0.625
+    assert pool.utilization == pytest.approx(0.625)
+    assert pool.unused_capacity_cost_per_month == pytest.approx(0.375 * 300000)  # 112 500
+    assert pool.fte_needed == pytest.approx(150 / 120)  # 1.25 people
+    assert pool.headcount == 2
+
+
+def test_a_pool_over_capacity_is_a_shortage_with_no_unused_cost():
+    model = process("busy", """
+volume_per_year: 3600
+resources:
+  clerk: {kind: labor, rate_per_hour: 600, hours_per_day: 8, days_per_month: 20}
+activities:
+  work: {labor: {clerk: 60}}
+""")
+    report = capacity_report([model])
+    pool = report.pool("clerk")
+    # 3600/12 × 60 = 18 000 min = 300 h against 8 × 20 = 160 h
+    assert pool.utilization == pytest.approx(300 / 160)
+    assert pool.shortage and report.shortages == (pool,)
+    assert pool.shortage_minutes_per_month == pytest.approx((300 - 160) * 60)
+    assert pool.unused_capacity_cost_per_month == 0.0
+    assert pool.pool_cost_per_month == pytest.approx(600 * 160)  # rate × capacity
+    assert pool.fte_needed == pytest.approx(300 / 160)
+
+
+def test_a_pool_without_capacity_shows_usage_only():
+    model = process("plain", """
+volume_per_year: 120
+resources:
+  clerk: {kind: labor, rate_per_hour: 600}
+activities:
+  work: {labor: {clerk: 30}}
+""")
+    pool = capacity_report([model]).pool("clerk")
+    assert pool.minutes_per_month == pytest.approx(300)  # 10 a month × 30 min
+    assert not pool.capacity_known
+    assert pool.utilization is None and pool.unused_capacity_cost_per_month is None
+    assert pool.fte_needed is None and not pool.shortage
+
+
+def test_executions_through_rework_count():
+    model = parse("""
+volume_per_year: 1200
+resources:
+""" + LAWYER + """
+activities:
+  work: {labor: {lawyer: 30}}
+gateways: {merge: {kind: exclusive}, ok: {kind: exclusive}}
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, merge], [merge, work], [work, ok], [ok, e, 0.75], [ok, merge, 0.25]]
+""", variant="as_is")
+    # 100 a month × 30 min × 1/(1 − 0.25) = 4000 min
+    assert capacity_report([model]).pool("lawyer").minutes_per_month == pytest.approx(4000)
+
+
+def test_variants_and_skipped_processes():
+    as_is = process("a", "volume_per_year: 120\nresources:\n" + LAWYER
+                    + "activities:\n  work: {labor: {lawyer: 60}}\n")
+    better = process("a", "volume_per_year: 120\nresources:\n" + LAWYER
+                     + "activities:\n  work: {labor: {lawyer: 30}}\n", variant="better")
+    no_volume = process("b", "resources:\n" + LAWYER
+                        + "activities:\n  work: {labor: {lawyer: 30}}\n")
+    report = capacity_report([as_is, better, no_volume])
+    assert report.counted == (("a", "as_is"),)
+    assert report.pool("lawyer").minutes_per_month == pytest.approx(600)  # 10 × 60
+    assert [(s.process, s.reason) for s in report.skipped] == [("b", "no volume_per_year")]
+    report = capacity_report([as_is, better, no_volume], variant={"a": "better"})
+    assert report.pool("lawyer").minutes_per_month == pytest.approx(300)  # 10 × 30
+    report = capacity_report([as_is, better], variant="better")
+    assert report.counted == (("a", "better"),)
+
+
+def test_one_pool_defined_differently_is_a_warning():
+    a = process("a", "volume_per_year: 120\nresources:\n" + LAWYER
+                + "activities:\n  work: {labor: {lawyer: 60}}\n")
+    b = process("b", """
+volume_per_year: 120
+resources:
+  lawyer: {kind: labor, rate_per_hour: 4000}
+activities:
+  work: {labor: {lawyer: 60}}
+""")
+    report = capacity_report([("a.yaml", a), ("b.yaml", b)])
+    (problem,) = report.problems
+    assert problem.severity == "warning" and problem.element == "lawyer"
+    assert "a.yaml" in problem.message and "b.yaml" in problem.message
+    assert report.pool("lawyer").capacity_minutes_per_month == pytest.approx(6600)  # first wins
+
+
+@pytest.mark.parametrize(
+    ("resource", "message"),
+    [
+        ("{kind: labor, cost_per_month: 1000, capacity_hours_per_month: 100, "
+         "hours_per_day: 8, days_per_month: 20}", "disagrees with the working calendar"),
+        ("{kind: labor, cost_per_month: 1000, hours_per_day: 8}", "needs both hours_per_day"),
+        ("{kind: labor, rate_per_hour: 10, unproductive_share: 0.2}", "needs a working calendar"),
+        ("{kind: labor, cost_per_month: 1000, headcount: 2}", "needs rate_per_hour"),
+        ("{kind: labor, rate_per_hour: 10, hours_per_day: 25, days_per_month: 20}",
+         "hours_per_day"),
+        ("{kind: labor, rate_per_hour: 10, hours_per_day: 8, days_per_month: 20, "
+         "unproductive_share: 1}", "unproductive_share"),
+        ("{kind: labor, rate_per_hour: 10, headcount: 0}", "headcount"),
+    ],
+)
+def test_bad_capacity_fields_are_clear_problems(resource, message):
+    text = model_text(f"""
+resources:
+  clerk: {resource}
+activities:
+  work: {{labor: {{clerk: 1}}}}
+""" + FLOW)
+    model, problems = parse_model_text(text, source="bad.yaml")
+    assert model is None
+    assert any(message in str(p) and "clerk" in str(p) for p in problems), problems
+
+
+def test_calendar_matching_the_stated_capacity_is_accepted():
+    model = parse("""
+resources:
+  clerk: {kind: labor, cost_per_month: 1000, capacity_hours_per_month: 160,
+          hours_per_day: 8, days_per_month: 20}
+activities:
+  work: {labor: {clerk: 1}}
+""" + FLOW)
+    assert model.resources["clerk"].capacity_hours_per_month == 160
+
+
+def test_the_shipped_library_runs(capsys):
+    models, problems = load_library(LIBRARY)
+    report = capacity_report(models)
+    assert len(report.counted) == len({m.process for _, m in models})
+    assert report.pools and not report.problems
+    for pool in report.pools:
+        if pool.capacity_known:
+            assert pool.utilization == pytest.approx(
+                pool.minutes_per_month / pool.capacity_minutes_per_month)
+    assert main(["capacity", str(LIBRARY)]) == 0
+    assert "Labour pools per month" in capsys.readouterr().out
+    assert main(["capacity", str(LIBRARY), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert {p["id"] for p in document["pools"]} == {p.id for p in report.pools}
+
+
+def test_cli_flags_shortages_and_fails_only_on_invalid_files(tmp_path, capsys):
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "as_is.yaml").write_text(model_text("""
+volume_per_year: 3600
+resources:
+  clerk: {kind: labor, rate_per_hour: 600, hours_per_day: 8, days_per_month: 20}
+activities:
+  work: {labor: {clerk: 60}}
+""" + FLOW, variant="as_is"), encoding="utf-8")
+    assert main(["capacity", str(tmp_path)]) == 0
+    assert "SHORTAGE" in capsys.readouterr().out
+    (tmp_path / "busy" / "broken.yaml").write_text("format: abc-costing/1\n", encoding="utf-8")
+    assert main(["capacity", str(tmp_path)]) == 1
