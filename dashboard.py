@@ -20,6 +20,8 @@ if "read" in user.rights:
                 url_path="overview", default=True),
         st.Page("dashboard_pages/compare.py", title="Compare", icon=":material/compare_arrows:",
                 url_path="compare"),
+        st.Page("dashboard_pages/simulation.py", title="Simulation", icon=":material/query_stats:",
+                url_path="simulation"),
     ]
 if "edit" in user.rights:
     pages.append(st.Page("dashboard_pages/edit.py", title="Edit", icon=":material/edit:",

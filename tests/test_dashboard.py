@@ -238,7 +238,7 @@ def test_without_signing_in_only_the_sign_in_button_shows(library):
 @pytest.mark.parametrize(
     ("email", "reachable", "unreachable"),
     [
-        ("boss@example.com", ["overview", "compare"], ["edit", "changes", "export"]),
+        ("boss@example.com", ["overview", "compare", "simulation"], ["edit", "changes", "export"]),
         ("ana@example.com", ["overview", "compare", "edit", "changes"], ["export"]),
         ("audit@example.com", ["overview", "compare", "changes", "export"], ["edit"]),
     ],
@@ -294,3 +294,25 @@ def test_a_tampered_change_log_is_reported(library):
         connection.execute("UPDATE change_log SET new_value = '15' WHERE seq = 1")
     at.switch_page("dashboard_pages/changes.py").run()
     assert "tampered with: entry 1 was altered" in at.error[0].value
+
+
+def test_simulation_page_shows_distributions_capacity_and_sensitivity(library):
+    at = run(app(), "simulation")
+    assert len(at.get("plotly_chart")) == 3  # two histograms and the tornado; no known capacity
+    percentiles = at.dataframe[0].value
+    cost_rows = percentiles[percentiles["Measure"] == "Cost per instance, RUB"]
+    assert list(cost_rows["Variant"]) == ["as_is", "edo"]
+    for _, row in cost_rows.iterrows():
+        # the exact mean (830 and 330 ₽) lies within the simulation's own 95% interval
+        assert row["95% CI low"] <= row["Exact mean"] <= row["95% CI high"]
+    assert list(cost_rows["Exact mean"]) == pytest.approx([830, 330])
+    capacity = at.dataframe[1].value
+    # 1000 invoices a year: (30 + 0.25 × 12) min × 1000 / 12 months / 60 = 45.83 h a month
+    clerk = capacity[capacity["Role"] == "clerk"].iloc[0]
+    assert clerk["Hours used per month"] == pytest.approx(33 * 1000 / 12 / 60)
+    assert any("Base cost per instance 330.00 RUB" in c.value for c in at.caption)
+
+
+def test_simulation_is_reproducible_with_the_same_seed(library):
+    first, second = run(app(), "simulation"), run(app(), "simulation")
+    assert first.dataframe[0].value.equals(second.dataframe[0].value)

@@ -1,0 +1,128 @@
+"""Figures of the spread behind the averages: distributions, capacity, sensitivity.
+
+Pure functions returning plotly figures, used by the dashboard's Simulation
+page; colours and money formatting follow :mod:`abc_costing.reports.figures`.
+
+Examples
+--------
+>>> import abc_costing as abc
+>>> from abc_costing.engine.sensitivity import sensitivity
+>>> model = abc.load_model("process_models/contract_approval/as_is.yaml")
+>>> fig = tornado_figure(sensitivity(model), currency=model.currency, top=5)
+>>> len(fig.data), len(fig.data[0].y)
+(2, 5)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from abc_costing.engine.capacity import CapacityReport
+from abc_costing.engine.sensitivity import SensitivityItem, tornado_data
+from abc_costing.reports.figures import (
+    BASELINE_COLOUR,
+    CANDIDATE_COLOUR,
+    COST_DOWN_COLOUR,
+    COST_UP_COLOUR,
+    FONT,
+    GRID,
+    LEGEND_BELOW,
+)
+from abc_costing.reports.tables import format_amount
+from abc_costing.simulation.monte_carlo import SimulationResult
+
+__all__ = ["distribution_figure", "capacity_figure", "tornado_figure"]
+
+_MEASURES = {
+    "cost_per_instance": "Cost per instance",
+    "cycle_time_minutes": "Cycle time, minutes",
+}
+_SERIES_COLOURS = (BASELINE_COLOUR, CANDIDATE_COLOUR)
+
+
+def _layout(fig: go.Figure, *, title: str, height: int) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0.01), font=FONT, height=height,
+                      plot_bgcolor="white", paper_bgcolor="white", legend=LEGEND_BELOW,
+                      margin=dict(l=20, r=20, t=60, b=40))
+    fig.update_xaxes(gridcolor=GRID)
+    fig.update_yaxes(gridcolor=GRID)
+    return fig
+
+
+def distribution_figure(
+    results: Sequence[tuple[str, SimulationResult]], *, measure: str = "cost_per_instance"
+) -> go.Figure:
+    """Overlaid histograms (share of instances per bin) of several simulated variants.
+
+    ``measure`` is ``cost_per_instance`` or ``cycle_time_minutes``; each
+    series is drawn from the result's own histogram, as a share of its runs so
+    that variants with different run counts compare.
+    """
+    if measure not in _MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(_MEASURES)}")
+    fig = go.Figure()
+    unit = ""
+    for (label, result), colour in zip(results, _SERIES_COLOURS * len(results), strict=False):
+        statistics = getattr(result, measure)
+        edges = statistics.histogram_edges
+        centres = [(a + b) / 2 for a, b in zip(edges, edges[1:], strict=False)]
+        widths = [b - a for a, b in zip(edges, edges[1:], strict=False)]
+        total = sum(statistics.histogram_counts) or 1
+        unit = result.currency if measure == "cost_per_instance" else "min"
+        fig.add_trace(go.Bar(
+            x=centres, y=[c / total for c in statistics.histogram_counts], width=widths,
+            name=f"{label} (mean {statistics.mean:,.0f} {unit}, p90 {statistics.p90:,.0f})"
+            .replace(",", " "),
+            marker_color=colour, opacity=0.6,
+            hovertemplate="%{x:,.0f}: %{y:.1%} of instances<extra>" + label + "</extra>"))
+    fig.update_layout(barmode="overlay", yaxis=dict(tickformat=".0%", title="share of instances"),
+                      xaxis=dict(title=f"{_MEASURES[measure]}, {unit}" if unit else
+                                 _MEASURES[measure], tickformat=",.0f"),
+                      separators=". ")
+    return _layout(fig, title=f"{_MEASURES[measure]}: simulated distribution", height=380)
+
+
+def capacity_figure(report: CapacityReport) -> go.Figure:
+    """Utilisation of each labour pool with a known capacity; over 100% in red."""
+    pools = [p for p in report.pools if p.utilization is not None]
+    pools.sort(key=lambda p: -(p.utilization or 0))
+    values = [p.utilization * 100 for p in pools]  # type: ignore[operator]
+    fig = go.Figure(go.Bar(
+        x=values, y=[p.name for p in pools], orientation="h",
+        marker_color=[COST_UP_COLOUR if p.shortage else CANDIDATE_COLOUR for p in pools],
+        text=[f"{v:.0f}%" for v in values], textposition="auto",
+        hovertext=[f"{p.name}: {p.hours_per_month:,.0f} h used per month".replace(",", " ")
+                   + (f"; FTE needed {p.fte_needed:.2f}" if p.fte_needed is not None else "")
+                   for p in pools], hoverinfo="text"))
+    fig.add_vline(x=100, line_dash="dash", line_color=COST_UP_COLOUR)
+    fig.update_layout(xaxis=dict(title="utilisation of practical capacity, %", rangemode="tozero"),
+                      yaxis=dict(autorange="reversed"), showlegend=False)
+    return _layout(fig, title="Capacity: load per role at planned volumes",
+                   height=max(260, 110 + 34 * len(pools)))
+
+
+def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
+                   top: int = 15) -> go.Figure:
+    """The inputs the cost per instance is most sensitive to, largest first.
+
+    Two bars per input: the change in cost when the input is lowered and
+    when it is raised (by the relative change the items were computed with).
+    """
+    data = tornado_data(list(items), top=top)
+    fig = go.Figure()
+    for key, name, colour in (("delta_low", "input lowered", COST_DOWN_COLOUR),
+                              ("delta_high", "input raised", COST_UP_COLOUR)):
+        fig.add_trace(go.Bar(
+            x=data[key], y=data["label"], orientation="h", name=name, marker_color=colour,
+            hovertext=[f"{label}: {format_amount(delta, currency)}"
+                       for label, delta in zip(data["label"], data[key], strict=True)],
+            hoverinfo="text"))
+    base = data["base_cost"][0] if data["base_cost"] else 0.0
+    fig.update_layout(barmode="overlay", yaxis=dict(autorange="reversed"),
+                      xaxis=dict(title=f"change in cost per instance, {currency} "
+                                       f"(base {format_amount(base, currency)})",
+                                 tickformat=",.0f"), separators=". ")
+    return _layout(fig, title="Sensitivity: what moves the cost most",
+                   height=max(300, 120 + 28 * len(data["label"])))
