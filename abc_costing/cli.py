@@ -152,6 +152,10 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, metavar="S",
                           help="seed of the random source; the same seed gives the same numbers")
     simulate.add_argument("--json", action="store_true", help="the statistics as JSON")
+    simulate.add_argument("--queue", action="store_true",
+                          help="discrete-event simulation with queues for busy people")
+    simulate.add_argument("--days", type=float, default=60.0, metavar="D",
+                          help="with --queue: working days to simulate (default 60)")
     simulate.set_defaults(run=_run_simulate)
 
     log = commands.add_parser("log", help="the change log: verify, show, export as CSV")
@@ -426,6 +430,8 @@ def _run_simulate(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     from abc_costing.simulation import MAX_RUNS, SimulationError, simulate
 
+    if args.queue:
+        return _run_queue_simulation(args, out, err)
     if not 1 <= args.runs <= MAX_RUNS:
         err.print(f"--runs must be from 1 to {MAX_RUNS:,}, got {args.runs:,}", style="red",
                   markup=False)
@@ -462,6 +468,52 @@ def _run_simulate(args: argparse.Namespace, out: Console, err: Console) -> int:
     out.print(table)
     ends = ", ".join(f"{e}: {_percent(p)}" for e, p in result.end_frequencies.items())
     out.print(f"Ends: {ends}", markup=False)
+    return EXIT_OK
+
+
+def _run_queue_simulation(args: argparse.Namespace, out: Console, err: Console) -> int:
+    import numpy as np
+
+    from abc_costing.simulation.queueing import simulate_queues
+
+    model = _load(args.file, err)
+    if model is None:
+        return EXIT_PROBLEMS
+    try:
+        result = simulate_queues(model, days=args.days, rng=np.random.default_rng(args.seed))
+    except ValueError as error:
+        err.print(f"{args.file}: {error}", style="red", markup=False)
+        return EXIT_PROBLEMS
+    if args.json:
+        _print_json({"seed": args.seed, **result.as_dict()}, out)
+        return EXIT_OK
+    out.print(f"{model.title or model.process} — {model.process}/{model.variant}",
+              style="bold", markup=False)
+    out.print(f"Queues: {args.days:g} working days of {result.hours_per_day:g} h, "
+              f"{result.arrivals_per_day:.1f} arrivals a day ({result.arrivals}), "
+              f"{result.completed:,} instances completed, {result.unfinished:,} unfinished; "
+              f"work in progress {result.work_in_progress:.1f}", markup=False)
+    cycle = result.cycle_time_minutes
+    out.print("Cycle time with queues, min: " + ", ".join(
+        f"{key} {_number(value, 1)}" for key, value in cycle.items()), markup=False)
+    out.print(f"Cost per instance (waiting is not priced): "
+              f"{_money(result.cost_per_instance_mean, model.currency)} {model.currency}",
+              markup=False)
+    resources = _table("Resources", ["Resource", "Servers", "Utilization", "Offered load",
+                                     "Status"], text_columns=1)
+    for resource in result.resources:
+        resources.add_row(resource.id, _number(resource.servers, 1),
+                          _percent(resource.utilization), _percent(resource.offered_load),
+                          "OVERLOADED" if resource.overloaded else "ok")
+    out.print(resources)
+    activities = _table("Waiting per activity", ["Activity", "Executions",
+                                                 "Mean queue, min", "Max queue, min"],
+                        text_columns=1)
+    for activity in result.activities:
+        activities.add_row(activity.id, _number(activity.executions, 0),
+                           _number(activity.mean_queue_minutes, 1),
+                           _number(activity.max_queue_minutes, 1))
+    out.print(activities)
     return EXIT_OK
 
 

@@ -56,6 +56,8 @@ True
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -298,13 +300,16 @@ class _Machine:
 
     code: np.ndarray          # node -> _PASS, _ACTIVITY, ...
     next_node: np.ndarray     # node -> its one successor (-1 when not one)
-    choice_cum: np.ndarray    # flat: split rank + cumulative probability
-    choice_target: np.ndarray  # flat: the target of each of those flows
+    choice_target: np.ndarray  # flat: the target of each flow out of a choice
     choice_rank: np.ndarray   # node -> rank among exclusive splits
-    choice_last: np.ndarray   # rank -> index of its last flow in choice_*
+    choice_first: np.ndarray  # node -> index of its first flow in choice_*
+    choice_bound: np.ndarray  # flat: cumulative probability within the choice (last: 2)
+    choice_width: int         # the most flows out of one exclusive split
     split_start: np.ndarray   # node -> offset of its branches in split_target
     split_count: np.ndarray   # node -> branches of a parallel split
     split_target: np.ndarray
+    split_width: int          # the most branches of one parallel split
+    split_narrowest: int      # the fewest branches of one parallel split
     chain_end: np.ndarray     # chain start -> the decision node it reaches
     fixed_cost: np.ndarray    # chain start -> cost of the chain that does not vary
     fixed_minutes: np.ndarray  # chain start -> elapsed minutes that do not vary
@@ -336,7 +341,8 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
     split_start = np.zeros(n, dtype=np.int64)
     split_count = np.zeros(n, dtype=np.int64)
     end_rank = np.full(n, -1, dtype=np.int64)
-    cum: list[float] = []
+    choice_first = np.full(n, -1, dtype=np.int64)
+    bound: list[float] = []
     targets: list[int] = []
     last: list[int] = []
     split_target: list[int] = []
@@ -350,11 +356,13 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
             code[i], choice_rank[i] = _CHOICE, len(last)
             total = sum(p for _, p in out)  # within the validator's tolerance of 1
             running = 0.0
+            choice_first[i] = len(bound)
             for target, p in out:
                 running += p / total
-                cum.append(choice_rank[i] + min(running, 1.0))
+                bound.append(min(running, 1.0))
                 targets.append(target)
-            last.append(len(cum) - 1)
+            bound[-1] = 2.0
+            last.append(len(bound) - 1)
         elif kind == "parallel" and len(out) > 1:
             code[i], split_start[i], split_count[i] = _SPLIT, len(split_target), len(out)
             split_target.extend(t for t, _ in out)
@@ -426,10 +434,13 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
     return _Machine(chain_end=chain_end, chain_draws=chain_draws,
                     sort_dtype=np.int16 if n < 2**15 else np.int32,
         code=code, next_node=next_node,
-        choice_cum=np.array(cum), choice_target=np.array(targets, dtype=np.int64),
-        choice_rank=choice_rank, choice_last=np.array(last, dtype=np.int64),
+        choice_target=np.array(targets, dtype=np.int64), choice_rank=choice_rank,
+        choice_first=choice_first, choice_bound=np.array(bound),
+        choice_width=max((len(succ[i]) for i in range(n) if code[i] == _CHOICE), default=1),
         split_start=split_start, split_count=split_count,
         split_target=np.array(split_target, dtype=np.int64),
+        split_width=int(split_count.max()),
+        split_narrowest=int(split_count[code == _SPLIT].min(initial=split_count.max())),
         fixed_cost=fixed_cost, fixed_minutes=fixed_minutes,
         comp_start=comp_start, comp_count=comp_count, comp_code=comp_code,
         comp_params=comp_params, comp_rate=np.array(comp_rate),
@@ -453,10 +464,10 @@ class _Frames:
                 grown = np.empty(capacity, dtype=getattr(self, name).dtype)
                 grown[: self.size] = getattr(self, name)[: self.size]
                 setattr(self, name, grown)
-        ids = np.arange(self.size, self.size + m)
-        self.parent[ids], self.remaining[ids], self.latest[ids] = parent, branches, -np.inf
-        self.size += m
-        return ids
+        lo, hi = self.size, self.size + m
+        self.parent[lo:hi], self.remaining[lo:hi], self.latest[lo:hi] = parent, branches, -np.inf
+        self.size = hi
+        return np.arange(lo, hi)
 
 
 def _walk(machine: _Machine, runs: int, rng: np.random.Generator
@@ -503,9 +514,12 @@ def _walk(machine: _Machine, runs: int, rng: np.random.Generator
 
         at = np.flatnonzero(code == _CHOICE)
         if at.size:
-            rank = m.choice_rank[node[at]]
-            flat = np.searchsorted(m.choice_cum, rank + rng.random(at.size), side="right")
-            flat = np.minimum(flat, m.choice_last[rank])
+            # The first flow whose cumulative probability exceeds u; the last flow
+            # of each choice has a bound of 2, so a token never walks past it.
+            u = rng.random(at.size)
+            flat = m.choice_first[node[at]]
+            for _ in range(m.choice_width - 1):
+                flat += m.choice_bound[flat] <= u
             new_inst.append(inst[at])
             new_node.append(m.choice_target[flat])
             new_clock.append(clock[at])
@@ -515,21 +529,30 @@ def _walk(machine: _Machine, runs: int, rng: np.random.Generator
         if at.size:
             branches = m.split_count[node[at]]
             opened = frames.open(frame[at], branches)
-            token = np.repeat(np.arange(at.size), branches)
-            offset = np.arange(token.size) - np.repeat(np.cumsum(branches) - branches, branches)
-            new_inst.append(inst[at][token])
-            new_node.append(m.split_target[m.split_start[node[at]][token] + offset])
-            new_clock.append(clock[at][token])
-            new_frame.append(opened[token])
+            first = m.split_start[node[at]]
+            # Branch by branch: the k-th branch of every split that has one.
+            for k in range(m.split_width):
+                if k >= m.split_narrowest:
+                    has = np.flatnonzero(branches > k)
+                    at, branches, first, opened = at[has], branches[has], first[has], opened[has]
+                new_inst.append(inst[at])
+                new_node.append(m.split_target[first + k])
+                new_clock.append(clock[at])
+                new_frame.append(opened)
 
         at = np.flatnonzero(code == _JOIN)
         if at.size:
             f = frame[at]
             np.maximum.at(frames.latest, f, clock[at])
             np.subtract.at(frames.remaining, f, 1)
-            done, first = np.unique(f, return_index=True)
-            fired = frames.remaining[done] == 0
-            done, first = done[fired], at[first[fired]]
+            # Tokens whose frame has no branch left out; when several of one frame
+            # arrive together, one of them (the last written) carries the block on.
+            # A spent frame's counter is free, so it records that token (no sort).
+            last = at[frames.remaining[f] == 0]
+            done = frame[last]
+            frames.remaining[done] = -1 - last
+            first = last[frames.remaining[done] == -1 - last]
+            done = frame[first]
             new_inst.append(inst[first])
             new_node.append(m.next_node[node[first]])
             new_clock.append(frames.latest[done])
@@ -587,9 +610,25 @@ def simulate(model: ProcessModel, *, runs: int,
     cost = np.empty(runs)
     cycle = np.empty(runs)
     end = np.empty(runs, dtype=np.int64)
-    for begin in range(0, runs, CHUNK_RUNS):
+    # Each chunk draws from its own child generator, so a seed gives the same
+    # numbers however many threads walk the chunks; numpy releases the GIL in
+    # its array work, so two cores walk two chunks at once.
+    begins = range(0, runs, CHUNK_RUNS)
+    children = rng.spawn(len(begins))
+
+    def walk_chunk(chunk: int) -> None:
+        begin = begins[chunk]
         stop = min(begin + CHUNK_RUNS, runs)
-        cost[begin:stop], cycle[begin:stop], end[begin:stop] = _walk(machine, stop - begin, rng)
+        cost[begin:stop], cycle[begin:stop], end[begin:stop] = _walk(
+            machine, stop - begin, children[chunk])
+
+    workers = min(len(begins), os.cpu_count() or 1)
+    if workers == 1:
+        for chunk in range(len(begins)):
+            walk_chunk(chunk)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(walk_chunk, range(len(begins))))
     frequencies = np.bincount(end, minlength=len(machine.end_ids)) / runs
     return SimulationResult(
         process=model.process, variant=model.variant, currency=model.currency,
