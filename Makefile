@@ -57,6 +57,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_costing.py
 	$(VENV)/bin/python bench/bench_dashboard.py
+	$(VENV)/bin/python bench/bench_simulation.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .hypothesis
