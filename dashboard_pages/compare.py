@@ -9,26 +9,12 @@ from abc_costing.reports.figures import (
     cost_waterfall_figure,
     process_flow_figure,
 )
-from dashboard_pages.state import comparison, library, money, process_title
+from dashboard_pages.state import comparison, library, money, pick_process_variants
 
 st.title("Compare variants")
 lib = library()
 portfolio = lib.portfolio
-processes = [p for p in portfolio.processes() if len(portfolio.variants(p)) >= 1]
-if not processes:
-    st.warning("No valid process models to compare.")
-    st.stop()
-
-left, middle, right = st.columns(3)
-process = left.selectbox("Process", processes, key="compare_process",
-                         format_func=lambda p: process_title(lib, p))
-variants = [row.variant for row in portfolio.variants(process)]
-baseline = middle.selectbox("Baseline", variants, key=f"compare_baseline_{process}",
-                            index=variants.index("as_is") if "as_is" in variants else 0)
-others = [v for v in variants if v != baseline] or [baseline]
-best = portfolio.best_variant(process).variant
-candidate = right.selectbox("Candidate", others, key=f"compare_candidate_{process}",
-                            index=others.index(best) if best in others else 0)
+process, baseline, candidate = pick_process_variants(lib, key="compare", distinct=True)
 
 result = comparison(process, baseline, candidate)
 base, cand = result.baseline, result.candidate

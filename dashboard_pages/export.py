@@ -10,7 +10,13 @@ from abc_costing.reports.exports import (
     costing_json,
     report_file,
 )
-from dashboard_pages.state import change_log, comparison, current_user, library, process_title
+from dashboard_pages.state import (
+    change_log,
+    comparison,
+    current_user,
+    library,
+    pick_process_variants,
+)
 
 st.title("Export")
 user = current_user()
@@ -20,18 +26,7 @@ if not can(user, "audit"):
 
 lib = library()
 portfolio = lib.portfolio
-if not portfolio.rows:
-    st.warning("No valid process models to export.")
-    st.stop()
-
-left, middle, right = st.columns(3)
-process = left.selectbox("Process", portfolio.processes(), key="export_process",
-                         format_func=lambda p: process_title(lib, p))
-variants = [row.variant for row in portfolio.variants(process)]
-baseline = middle.selectbox("Baseline", variants, key=f"export_baseline_{process}",
-                            index=variants.index("as_is") if "as_is" in variants else 0)
-candidate = right.selectbox("Candidate", variants, key=f"export_candidate_{process}",
-                            index=variants.index(portfolio.best_variant(process).variant))
+process, baseline, candidate = pick_process_variants(lib, key="export")
 
 st.subheader(f"Costing of {candidate}")
 result = portfolio.results[(process, candidate)]

@@ -12,23 +12,12 @@ from abc_costing.reports.simulation_figures import (
     tornado_figure,
 )
 from abc_costing.simulation import simulate
-from dashboard_pages.state import library, money, process_title
+from dashboard_pages.state import library, money, pick_process_variants
 
 st.title("Simulation, capacity and sensitivity")
 lib = library()
 portfolio = lib.portfolio
-if not portfolio.rows:
-    st.warning("No valid process models.")
-    st.stop()
-
-left, middle, right = st.columns(3)
-process = left.selectbox("Process", portfolio.processes(), key="sim_process",
-                         format_func=lambda p: process_title(lib, p))
-variants = [row.variant for row in portfolio.variants(process)]
-baseline = middle.selectbox("Baseline", variants, key=f"sim_baseline_{process}",
-                            index=variants.index("as_is") if "as_is" in variants else 0)
-candidate = right.selectbox("Candidate", variants, key=f"sim_candidate_{process}",
-                            index=variants.index(portfolio.best_variant(process).variant))
+process, baseline, candidate = pick_process_variants(lib, key="sim")
 runs_column, seed_column = st.columns(2)
 runs = runs_column.select_slider("Instances to simulate", key="sim_runs",
                                  options=[10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000],

@@ -152,3 +152,27 @@ def pick_variant(lib: Library, *, key: str, label: str = "Process and variant") 
     options = [(r.process, r.variant) for r in lib.portfolio.rows]
     return st.selectbox(label, options, key=key,
                         format_func=lambda pv: f"{process_title(lib, pv[0])} — {pv[1]}")
+
+
+def pick_process_variants(lib: Library, *, key: str,
+                          distinct: bool = False) -> tuple[str, str, str]:
+    """Process, baseline and candidate select boxes; stops the page on an empty library.
+
+    Defaults: the ``as_is`` baseline and the cheapest variant as the candidate.
+    ``distinct=True`` leaves the baseline out of the candidate's options.
+    """
+    portfolio = lib.portfolio
+    if not portfolio.rows:
+        st.warning(f"No valid process models in {lib.directory}.")
+        st.stop()
+    left, middle, right = st.columns(3)
+    process = left.selectbox("Process", portfolio.processes(), key=f"{key}_process",
+                             format_func=lambda p: process_title(lib, p))
+    variants = [row.variant for row in portfolio.variants(process)]
+    baseline = middle.selectbox("Baseline", variants, key=f"{key}_baseline_{process}",
+                                index=variants.index("as_is") if "as_is" in variants else 0)
+    options = ([v for v in variants if v != baseline] or [baseline]) if distinct else variants
+    best = portfolio.best_variant(process).variant
+    candidate = right.selectbox("Candidate", options, key=f"{key}_candidate_{process}",
+                                index=options.index(best) if best in options else 0)
+    return process, baseline, candidate
