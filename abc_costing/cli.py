@@ -158,6 +158,50 @@ def _parser() -> argparse.ArgumentParser:
                           help="with --queue: working days to simulate (default 60)")
     simulate.set_defaults(run=_run_simulate)
 
+    mine = commands.add_parser("mine", help="discover a costable model from an event log "
+                               "(CSV, Parquet, XES)")
+    mine.add_argument("log_file", type=Path, metavar="LOG")
+    for field in ("case", "activity", "start", "end", "resource"):
+        mine.add_argument(f"--{field}", metavar="COL", help=f"the {field} column")
+    mine.add_argument("--rates", type=Path, metavar="MODEL",
+                      help="price labour by the resources of this model")
+    mine.add_argument("--process", default="mined", metavar="SLUG")
+    mine.add_argument("--variant", default="as_is", metavar="SLUG")
+    mine.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL.yaml")
+    mine.set_defaults(run=_run_mine)
+
+    variants = commands.add_parser("variants", help="trace variants of an event log: cases, "
+                                   "cycle time, cost per case, fit with the designed model")
+    variants.add_argument("log_file", type=Path, metavar="LOG")
+    for field in ("case", "activity", "start", "end", "resource"):
+        variants.add_argument(f"--{field}", metavar="COL", help=f"the {field} column")
+    variants.add_argument("--rates", type=Path, metavar="MODEL",
+                          help="price labour by this model's resources; replay on its flow")
+    variants.add_argument("--top", type=int, default=10, metavar="N",
+                          help="show the N costliest variants (default 10; 0 for all)")
+    variants.add_argument("--json", action="store_true", help="every variant as JSON")
+    variants.set_defaults(run=_run_variants)
+
+    import_bpmn = commands.add_parser(
+        "import-bpmn", help="a model from a BPMN 2.0 file (lanes, subprocesses, BIMP/QBP or "
+        "Prosimos parameters); what is missing becomes a \"?\" to fill in")
+    import_bpmn.add_argument("file", type=Path, metavar="FILE.bpmn")
+    import_bpmn.add_argument("--params", type=Path, metavar="FILE.json",
+                             help="Prosimos simulation parameters (rates, durations, "
+                             "branching probabilities)")
+    import_bpmn.add_argument("--process", metavar="SLUG",
+                             help="the model's process slug (default: from the BPMN process)")
+    import_bpmn.add_argument("--variant", metavar="SLUG", help="the variant slug (default: "
+                             "as_is, or the one an exported file carries)")
+    import_bpmn.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL.yaml")
+    import_bpmn.set_defaults(run=_run_import_bpmn)
+
+    export_bpmn = commands.add_parser("export-bpmn", help="a model as BPMN 2.0 with a laid-out "
+                                      "diagram (opens in bpmn.io and Camunda Modeler)")
+    export_bpmn.add_argument("file", type=Path, metavar="MODEL")
+    export_bpmn.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.bpmn")
+    export_bpmn.set_defaults(run=_run_export_bpmn)
+
     log = commands.add_parser("log", help="the change log: verify, show, export as CSV")
     log_actions = log.add_subparsers(dest="log_action", required=True, metavar="ACTION")
     db_help = ("the change log database (default: $ABC_COSTING_CHANGE_LOG, else "
@@ -514,6 +558,195 @@ def _run_queue_simulation(args: argparse.Namespace, out: Console, err: Console) 
                            _number(activity.mean_queue_minutes, 1),
                            _number(activity.max_queue_minutes, 1))
     out.print(activities)
+    return EXIT_OK
+
+
+def _read_log(args: argparse.Namespace, err: Console) -> Any:
+    # Imported here: DuckDB is only loaded by the commands that read logs.
+    from abc_costing.formats.event_log import LogError, read_event_log
+
+    try:
+        return read_event_log(args.log_file, case=args.case, activity=args.activity,
+                              start=args.start, end=args.end, resource=args.resource)
+    except LogError as error:
+        err.print(str(error), style="red", markup=False)
+        return None
+
+
+def _rates(args: argparse.Namespace, err: Console) -> tuple[bool, ProcessModel | None]:
+    if args.rates is None:
+        return True, None
+    model = _load(args.rates, err)
+    return model is not None, model
+
+
+def _run_mine(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.mining import discover_model
+
+    for option in ("process", "variant"):
+        slug = getattr(args, option)
+        # The model's slug rule, ^\w[\w-]*$, without importing re for one check.
+        if not slug or slug[0] == "-" or not all(c.isalnum() or c in "_-" for c in slug):
+            err.print(f"--{option} {slug!r}: use letters, digits, _ and -",
+                      style="red", markup=False)
+            return EXIT_USAGE
+    output: Path = args.output
+    if not output.parent.is_dir() or output.is_dir():
+        where = "is a folder" if output.is_dir() else f"folder {output.parent} does not exist"
+        err.print(f"{output}: {where}", style="red", markup=False)
+        return EXIT_PROBLEMS
+    ok, rates = _rates(args, err)
+    log = _read_log(args, err) if ok else None
+    if log is None:
+        return EXIT_PROBLEMS
+    text, problems = discover_model(log, process=args.process, variant=args.variant,
+                                    rates=rates)
+    try:
+        write_atomic(output, text.encode("utf-8"))
+    except OSError as error:
+        err.print(f"{output}: cannot write: {error.strerror or error}", style="red",
+                  markup=False)
+        return EXIT_PROBLEMS
+    _report_problems([p.located(file=str(output)) for p in problems], err)
+    out.print(f"wrote {output}: discovered from {log.case_count} cases, "
+              f"{log.event_count} events", markup=False)
+    if has_errors(problems):
+        out.print(f'fill in the "?" placeholders listed above, then run '
+                  f"abc-costing validate {output}", markup=False)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.mining import conformance, trace_variants
+
+    if args.top < 0:
+        err.print("--top must be 0 (all) or more", style="red", markup=False)
+        return EXIT_USAGE
+    ok, rates = _rates(args, err)
+    log = _read_log(args, err) if ok else None
+    if log is None:
+        return EXIT_PROBLEMS
+    variants = trace_variants(log, rates=rates)
+    fit = conformance(variants)
+    design = cost_model(rates).cost_per_instance if rates is not None else None
+    if args.json:
+        _print_json({"log": str(args.log_file), "cases": log.case_count,
+                     "events": log.event_count, "conformance": fit,
+                     "design_cost_per_instance": design,
+                     "variants": [v.as_dict() for v in variants]}, out)
+        return EXIT_OK
+    cur = rates.currency if rates is not None else "RUB"
+    shown = variants[: args.top] if args.top else variants
+    table = _table(f"Trace variants of {args.log_file} ({log.case_count} cases, "
+                   f"{len(variants)} variants; costliest first)",
+                   ["#", "Path", "Cases", "Share", "Cycle, min", "Labour, min",
+                    f"Per case, {cur}", f"Total, {cur}", "Fits design"])
+    for rank, v in enumerate(shown, 1):
+        path = " → ".join(v.activities)
+        table.add_row(str(rank), path, str(v.case_count), _percent(v.share),
+                      _number(v.mean_cycle_time_minutes, 1), _number(v.mean_labor_minutes, 1),
+                      _money(v.cost_per_case, cur), _money(v.total_cost, cur),
+                      "—" if v.fits_design is None else ("yes" if v.fits_design else "no"))
+    out.print(table)
+    if len(shown) < len(variants):
+        out.print(f"… {len(variants) - len(shown)} more variants (--top 0 shows all)",
+                  markup=False)
+    if fit is not None and design is not None:
+        out.print(f"Conformance: {_percent(fit)} of cases follow a path the designed model "
+                  f"{args.rates} allows; its cost per instance is {_money(design, cur)} {cur}",
+                  markup=False)
+    return EXIT_OK
+
+
+def _output_unwritable(output: Path, err: Console) -> bool:
+    if output.is_dir() or not output.parent.is_dir():
+        where = "is a folder" if output.is_dir() else f"folder {output.parent} does not exist"
+        err.print(f"{output}: {where}", style="red", markup=False)
+        return True
+    return False
+
+
+def _run_import_bpmn(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.formats import parse_model_text
+    from abc_costing.formats.bpmn import MAX_BPMN_BYTES, bpmn_to_model_text
+
+    for option in ("process", "variant"):
+        slug = getattr(args, option)
+        if slug is not None and (not slug or slug[0] == "-" or not all(
+                c.isalnum() or c in "_-" for c in slug)):
+            err.print(f"--{option} {slug!r}: use letters, digits, _ and -",
+                      style="red", markup=False)
+            return EXIT_USAGE
+    output: Path = args.output
+    if _output_unwritable(output, err):
+        return EXIT_PROBLEMS
+    try:
+        size = args.file.stat().st_size
+        if size > MAX_BPMN_BYTES:
+            err.print(f"{args.file}: file is {size:,} bytes; BPMN files are limited to "
+                      f"{MAX_BPMN_BYTES:,} bytes", style="red", markup=False)
+            return EXIT_PROBLEMS
+        data = args.file.read_bytes()
+    except OSError as error:
+        err.print(f"{args.file}: cannot read: {error.strerror or error}", style="red",
+                  markup=False)
+        return EXIT_PROBLEMS
+    params = None
+    if args.params is not None:
+        try:
+            params = json.loads(args.params.read_text("utf-8-sig"))
+        except OSError as error:
+            err.print(f"{args.params}: cannot read: {error.strerror or error}", style="red",
+                      markup=False)
+            return EXIT_PROBLEMS
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            err.print(f"{args.params}: not a JSON file: {error}", style="red", markup=False)
+            return EXIT_PROBLEMS
+        if not isinstance(params, dict):
+            err.print(f"{args.params}: Prosimos parameters are a JSON object", style="red",
+                      markup=False)
+            return EXIT_PROBLEMS
+    text, problems = bpmn_to_model_text(data, source=str(args.file), params=params,
+                                        process=args.process, variant=args.variant)
+    _report_problems(problems, err)
+    if has_errors(problems):
+        err.print(f"nothing written to {output}", style="red", markup=False)
+        return EXIT_PROBLEMS
+    try:
+        write_atomic(output, text.encode("utf-8"))
+    except OSError as error:
+        err.print(f"{output}: cannot write: {error.strerror or error}", style="red",
+                  markup=False)
+        return EXIT_PROBLEMS
+    _, remaining = parse_model_text(text, source=str(output))
+    out.print(f"wrote {output}", markup=False)
+    if has_errors(remaining):
+        _report_problems([p for p in remaining if p.severity == "error"], err)
+        out.print(f'fill in the placeholders ("?") and fix what is listed above, then run '
+                  f"abc-costing validate {output}", markup=False)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _run_export_bpmn(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.formats.bpmn import model_to_bpmn
+    from abc_costing.reports.figures import process_flow_layout
+
+    model = _load(args.file, err)
+    if model is None:
+        return EXIT_PROBLEMS
+    output: Path = args.output
+    if _output_unwritable(output, err):
+        return EXIT_PROBLEMS
+    try:
+        write_atomic(output, model_to_bpmn(model, layout=process_flow_layout(model)))
+    except OSError as error:
+        err.print(f"{output}: cannot write: {error.strerror or error}", style="red",
+                  markup=False)
+        return EXIT_PROBLEMS
+    out.print(f"wrote {output}: {len(model.node_kinds)} nodes, {len(model.flows)} flows",
+              markup=False)
     return EXIT_OK
 
 

@@ -1,0 +1,1199 @@
+"""BPMN 2.0 in and out: models drawn in Camunda Modeler, bpmn.io, Bizagi or Signavio.
+
+:func:`bpmn_to_model_text` turns a BPMN file into the text of an
+``abc-costing/1`` model; :func:`model_to_bpmn` writes a model as BPMN 2.0 with
+a laid-out diagram and the costs in ``abc:`` extension elements, so that
+importing the export gives the same model back.
+
+What the importer reads
+-----------------------
+* every task type (``task``, ``userTask``, ``serviceTask``, ``manualTask``,
+  ``scriptTask``, ``businessRuleTask``, ``sendTask``, ``receiveTask``) and
+  ``callActivity``: activities;
+* ``exclusiveGateway`` and ``parallelGateway``; one ``startEvent``, one or more
+  ``endEvent``; ``sequenceFlow``;
+* intermediate events (timer, message...): zero-cost activities, so the
+  routing around them stays as drawn;
+* ``subProcess`` (and ``transaction``): flattened; its inner start takes the
+  subprocess's incoming flows, its inner end(s) lead to its outgoing flow
+  (several inner ends meet in an exclusive merge);
+* lanes: each lane is a labour resource; a task in a lane is done by it;
+* simulation parameters: BIMP/QBP ``qbp:processSimulationInfo`` embedded in the
+  file, or Prosimos JSON (``params``): resource cost per hour, task durations,
+  branching probabilities.
+
+Durations are converted from seconds to minutes. Distributions we lack are
+replaced by one with the same mean (the exact engine uses only the mean):
+normal (mean m, sd s) and gamma (mean m, variance v) become
+``lognormal {mean: m, sd: s or sqrt(v)}``; exponential (mean m) becomes
+``lognormal {mean: m, sd: m}``; truncation bounds are not kept.
+
+What is not in the file is never defaulted: a missing rate, duration or
+branch probability is written as ``"?"`` with a ``# not in the file: fill in``
+comment; ``abc-costing validate`` then reports it as "must be a number", and
+the importer returns it as a warning. What cannot be expressed in the format
+(inclusive, event-based and complex gateways, boundary events, event
+subprocesses, several pools with processes) is an error naming the element.
+
+The XML is parsed with defusedxml with DTDs refused (so no entities, external
+or nested), after a size check, and the number of elements is capped.
+
+Examples
+--------
+>>> xml = '''<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
+...   <process id="p" name="Приём заявки">
+...     <startEvent id="s"/>
+...     <userTask id="t" name="Проверить заявку"/>
+...     <endEvent id="e"/>
+...     <sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+...     <sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
+...   </process>
+... </definitions>'''.encode()
+>>> text, problems = bpmn_to_model_text(xml, source="intake.bpmn")
+>>> for problem in problems:
+...     print(problem)
+intake.bpmn: performer: warning: no rate in the file: rate_per_hour is a placeholder "?", fill it in
+intake.bpmn: t: warning: no duration in the file: labor minutes are a placeholder "?", fill them in
+>>> print(text.split("activities:")[1].split("gateways:")[0].strip())
+t:
+    name: "Проверить заявку"
+    labor: {performer: "?"}  # not in the file: minutes per execution, fill in
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+from xml.sax.saxutils import escape, quoteattr
+
+import networkx as nx
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from abc_costing.model import ProcessModel
+from abc_costing.model.records import Duration
+from abc_costing.problems import Problem
+
+__all__ = [
+    "MAX_BPMN_BYTES",
+    "MAX_BPMN_ELEMENTS",
+    "ABC_NAMESPACE",
+    "bpmn_to_model_text",
+    "model_to_bpmn",
+]
+
+#: BPMN files larger than this are refused unread.
+MAX_BPMN_BYTES = 10 * 1024 * 1024
+#: At most this many XML elements (a 1,000-task diagram has about 20,000).
+MAX_BPMN_ELEMENTS = 200_000
+_MAX_NESTING = 50
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
+DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
+QBP_NS = "http://www.qbp-simulator.com/Schema201212"
+#: The namespace of the costing data :func:`model_to_bpmn` writes.
+ABC_NAMESPACE = "urn:abc-costing:bpmn:1"
+
+PLACEHOLDER = "?"
+_FILL_IN = "not in the file: fill in"
+
+_TASKS = frozenset({
+    "task", "userTask", "serviceTask", "manualTask", "scriptTask", "businessRuleTask",
+    "sendTask", "receiveTask", "callActivity",
+})
+_SUBPROCESSES = frozenset({"subProcess", "transaction"})
+_INTERMEDIATE = frozenset({"intermediateCatchEvent", "intermediateThrowEvent"})
+_UNSUPPORTED = {
+    "inclusiveGateway": "inclusive gateway",
+    "eventBasedGateway": "event-based gateway",
+    "complexGateway": "complex gateway",
+    "boundaryEvent": "boundary event",
+    "adHocSubProcess": "ad-hoc subprocess",
+}
+_ADVICE = {
+    "inclusiveGateway": "model it as an exclusive or parallel gateway",
+    "eventBasedGateway": "model it as an exclusive gateway with branch probabilities",
+    "complexGateway": "model it as an exclusive or parallel gateway",
+    "boundaryEvent": "model the exception path with an exclusive gateway after the task",
+    "adHocSubProcess": "draw its tasks in sequence or in a parallel block",
+}
+# Elements with no bearing on routing or cost.
+_IGNORED = frozenset({
+    "laneSet", "dataObject", "dataObjectReference", "dataStoreReference", "textAnnotation",
+    "association", "extensionElements", "documentation", "ioSpecification", "property",
+    "dataInputAssociation", "dataOutputAssociation", "group", "category", "incoming",
+    "outgoing", "multiInstanceLoopCharacteristics", "standardLoopCharacteristics",
+})
+
+
+def _local(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _namespace(tag: Any) -> str:
+    return tag[1:].split("}", 1)[0] if isinstance(tag, str) and tag.startswith("{") else ""
+
+
+# --- ids, names, numbers ---------------------------------------------------------------
+
+_YAML_RESERVED = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"})
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^\w-]+", "_", text.strip().lower()).strip("_-")
+    return slug[:60].rstrip("_-") or "node"
+
+
+class _Ids:
+    """Hands out unique slugs in one namespace."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    def new(self, wanted: str) -> str:
+        candidate, n = wanted, 2
+        while candidate in self.taken:
+            candidate, n = f"{wanted}_{n}", n + 1
+        self.taken.add(candidate)
+        return candidate
+
+
+def _clean_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    text = re.sub(r"\s+", " ", name).strip()
+    return text[:1000] or None
+
+
+def _as_slug(text: str) -> str:
+    return text if re.fullmatch(r"\w[\w-]{0,99}", text) else _slug(text)
+
+
+def _comment_safe(text: str) -> str:
+    return re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]", "?", text)
+
+
+def _number(value: float) -> str:
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+def _yaml_key(key: str) -> str:
+    if re.fullmatch(r"[^\W\d][\w-]*", key) and key.lower() not in _YAML_RESERVED:
+        return key
+    return json.dumps(key, ensure_ascii=False)
+
+
+def _yaml(value: Any) -> str:
+    """A value in YAML flow style (JSON strings are valid YAML double-quoted scalars)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_yaml_key(str(k))}: {_yaml(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_yaml(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _number(value)
+    if re.fullmatch(r"[A-Za-z_][\w-]*", str(value)) and str(value).lower() not in _YAML_RESERVED:
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+# --- distributions -------------------------------------------------------------------
+
+
+def _minutes(seconds: float) -> float:
+    return seconds / 60.0
+
+
+def _lognormal(mean_seconds: float, sd_seconds: float) -> Any:
+    if mean_seconds <= 0 or sd_seconds <= 0:
+        return _minutes(max(mean_seconds, 0.0))
+    return {"lognormal": {"mean": _minutes(mean_seconds), "sd": _minutes(sd_seconds)}}
+
+
+def _qbp_duration(element: Element) -> Any | None:
+    """A ``qbp:durationDistribution`` (parameters in seconds) as a duration in minutes."""
+    kind = (element.get("type") or "").upper()
+    try:
+        mean, arg1, arg2 = (float(element.get(k) or 0) for k in ("mean", "arg1", "arg2"))
+    except ValueError:
+        return None
+    if not all(math.isfinite(v) and v >= 0 for v in (mean, arg1, arg2)):
+        return None
+    if kind == "FIXED":
+        return _minutes(mean)
+    if kind == "NORMAL":  # arg1 = standard deviation
+        return _lognormal(mean, arg1)
+    if kind == "EXPONENTIAL":  # arg1 = mean (BIMP writes mean="0")
+        m = arg1 or mean
+        return _lognormal(m, m)
+    if kind == "UNIFORM" and arg1 <= arg2:  # arg1 = min, arg2 = max
+        return {"uniform": [_minutes(arg1), _minutes(arg2)]}
+    if kind == "TRIANGULAR" and arg1 <= mean <= arg2:  # mean = mode, arg1 = min, arg2 = max
+        return {"triangular": [_minutes(arg1), _minutes(mean), _minutes(arg2)]}
+    if kind in ("LOGNORMAL", "GAMMA"):  # arg1 = variance
+        return _lognormal(mean, math.sqrt(arg1))
+    return None
+
+
+def _prosimos_duration(entry: Mapping[str, Any]) -> Any | None:
+    """A Prosimos distribution (seconds) as a duration in minutes, or None if unknown.
+
+    Parameters as Prosimos reads them (``pix_framework``): fix [value],
+    uniform [min, max], expon [mean, min, max], norm [mean, sd, min, max],
+    lognorm and gamma [mean, variance, min, max].
+    """
+    name = entry.get("distribution_name")
+    raw = entry.get("distribution_params")
+    if not isinstance(raw, list):
+        return None
+    try:
+        p = [float(v["value"] if isinstance(v, dict) else v) for v in raw]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not p or not all(math.isfinite(v) for v in p):
+        return None
+    if name == "fix" and p[0] >= 0:
+        return _minutes(p[0])
+    if name == "uniform" and len(p) >= 2 and 0 <= p[0] <= p[1]:
+        return {"uniform": [_minutes(p[0]), _minutes(p[1])]}
+    if name == "expon" and p[0] >= 0:
+        return _lognormal(p[0], p[0])
+    if name == "norm" and len(p) >= 2 and p[0] >= 0 and p[1] >= 0:
+        return _lognormal(p[0], p[1])
+    if name in ("lognorm", "gamma") and len(p) >= 2 and p[0] >= 0 and p[1] >= 0:
+        return _lognormal(p[0], math.sqrt(p[1]))
+    return None
+
+
+def _scaled(duration: Any, factor: float) -> Any:
+    """``duration`` × ``factor`` (a task shared by several resources)."""
+    if factor == 1:
+        return duration
+    if isinstance(duration, dict):
+        (name, args), = duration.items()
+        if name == "lognormal":
+            return {name: {k: v * factor for k, v in args.items()}}
+        return {name: [v * factor for v in args]}
+    return duration * factor
+
+
+# --- reading the XML -----------------------------------------------------------------
+
+
+@dataclass
+class _Node:
+    bpmn_id: str
+    kind: str  # activity, exclusive, parallel, start, end, pass
+    name: str | None = None
+    tag: str = ""
+    lane: str | None = None
+    note: str | None = None
+    abc: Element | None = None
+    abc_id: str | None = None
+
+
+@dataclass
+class _Edge:
+    source: str
+    target: str
+    flow_id: str | None
+    conditional: bool = False
+
+
+@dataclass
+class _Graph:
+    nodes: dict[str, _Node] = field(default_factory=dict)
+    edges: list[_Edge] = field(default_factory=list)
+    exits: dict[str, str] = field(default_factory=dict)  # subprocess -> its exit node
+    parent: dict[str, str] = field(default_factory=dict)  # node -> enclosing subprocess
+    flow_abc: dict[str, Element] = field(default_factory=dict)
+
+
+class _Refused(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+
+
+def _parse_xml(data: bytes, source: str | None) -> Element:
+    def refuse(message: str, line: int | None = None) -> _Refused:
+        return _Refused([Problem(message, file=source, line=line)])
+
+    if len(data) > MAX_BPMN_BYTES:
+        raise refuse(f"file is {len(data):,} bytes; BPMN files are limited to "
+                     f"{MAX_BPMN_BYTES:,} bytes")
+    try:
+        root = fromstring(data, forbid_dtd=True)
+    except DefusedXmlException:
+        raise refuse("BPMN files need no DTD; refused for safety (the file declares a DTD "
+                     "or entities)") from None
+    except ParseError as err:
+        line = err.position[0] if getattr(err, "position", None) else None
+        raise refuse(f"not well-formed XML: {err.msg if hasattr(err, 'msg') else err}",
+                     line) from None
+    except (ValueError, RecursionError, MemoryError) as err:
+        raise refuse(f"cannot read the XML: {err}") from None
+    count = 0
+    for _ in root.iter():
+        count += 1
+        if count > MAX_BPMN_ELEMENTS:
+            raise refuse(f"the file has more than {MAX_BPMN_ELEMENTS:,} XML elements; "
+                         "refused as too large")
+    if _local(root.tag) != "definitions" or _namespace(root.tag) != BPMN_NS:
+        raise refuse(f"not a BPMN 2.0 file: the root element is <{_local(root.tag)}>, "
+                     f"not <definitions> in {BPMN_NS}")
+    return root
+
+
+def _children(element: Element, local: str, ns: str = BPMN_NS) -> list[Element]:
+    return [c for c in element if c.tag == f"{{{ns}}}{local}"]
+
+
+def _abc_child(element: Element, local: str) -> Element | None:
+    for ext in _children(element, "extensionElements"):
+        for child in ext:
+            if child.tag == f"{{{ABC_NAMESPACE}}}{local}":
+                return child
+    return None
+
+
+def _choose_process(root: Element, source: str | None) -> Element:
+    processes = [p for p in _children(root, "process")
+                 if any(_local(c.tag) not in ("laneSet", "extensionElements", "documentation")
+                        for c in p)]
+    if not processes:
+        raise _Refused([Problem("the file has no process with tasks or events", file=source)])
+    if len(processes) > 1:
+        names = ", ".join(repr(p.get("name") or p.get("id")) for p in processes)
+        raise _Refused([Problem(
+            f"the file has {len(processes)} pools with processes ({names}); abc-costing "
+            "models one process: keep one pool (others may stay collapsed, without "
+            "content)", file=source)])
+    return processes[0]
+
+
+def _read_container(container: Element, graph: _Graph, problems: list[Problem],
+                    source: str | None, *, subprocess: str | None, depth: int) -> None:
+    if depth > _MAX_NESTING:
+        raise _Refused([Problem(f"subprocesses are nested more than {_MAX_NESTING} deep",
+                                element=subprocess, file=source)])
+    inner_starts: list[str] = []
+    inner_ends: list[str] = []
+    for child in container:
+        if _namespace(child.tag) != BPMN_NS:
+            continue
+        tag, bpmn_id = _local(child.tag), child.get("id")
+        if tag in _IGNORED:
+            continue
+        if tag == "sequenceFlow":
+            source_ref, target_ref = child.get("sourceRef"), child.get("targetRef")
+            if not source_ref or not target_ref:
+                problems.append(Problem(f"sequence flow {bpmn_id!r} has no sourceRef or "
+                                        "targetRef", element=bpmn_id, file=source))
+                continue
+            conditional = bool(_children(child, "conditionExpression"))
+            graph.edges.append(_Edge(source_ref, target_ref, bpmn_id, conditional))
+            abc = _abc_child(child, "flow")
+            if abc is not None and bpmn_id:
+                graph.flow_abc[bpmn_id] = abc
+            continue
+        if not bpmn_id:
+            problems.append(Problem(f"a <{tag}> has no id", file=source))
+            continue
+        name = _clean_name(child.get("name"))
+        if tag in _UNSUPPORTED:
+            problems.append(Problem(f"{_UNSUPPORTED[tag]} {bpmn_id!r} is not supported: "
+                                    f"{_ADVICE[tag]}", element=bpmn_id, file=source))
+            continue
+        if subprocess is not None:
+            graph.parent[bpmn_id] = subprocess
+        abc_id = child.get(f"{{{ABC_NAMESPACE}}}id")
+        if tag in _TASKS:
+            graph.nodes[bpmn_id] = _Node(bpmn_id, "activity", name, tag,
+                                         abc=_abc_child(child, "activity"), abc_id=abc_id)
+            if _children(child, "multiInstanceLoopCharacteristics") or _children(
+                    child, "standardLoopCharacteristics"):
+                problems.append(Problem(
+                    f"{tag} {bpmn_id!r} is a loop or multi-instance task; it is costed as one "
+                    "execution: model repetitions with a rework loop", element=bpmn_id,
+                    file=source, severity="warning"))
+        elif tag in ("exclusiveGateway", "parallelGateway"):
+            kind = "exclusive" if tag == "exclusiveGateway" else "parallel"
+            graph.nodes[bpmn_id] = _Node(bpmn_id, kind, name, tag, abc_id=abc_id)
+        elif tag == "startEvent":
+            if subprocess is None:
+                graph.nodes[bpmn_id] = _Node(bpmn_id, "start", name, tag, abc_id=abc_id)
+            else:
+                graph.nodes[bpmn_id] = _Node(bpmn_id, "pass", name, tag)
+                inner_starts.append(bpmn_id)
+        elif tag == "endEvent":
+            if subprocess is None:
+                graph.nodes[bpmn_id] = _Node(bpmn_id, "end", name, tag, abc_id=abc_id)
+            else:
+                graph.nodes[bpmn_id] = _Node(bpmn_id, "pass", name, tag)
+                inner_ends.append(bpmn_id)
+        elif tag in _INTERMEDIATE:
+            graph.nodes[bpmn_id] = _Node(
+                bpmn_id, "activity", name, tag, abc_id=abc_id,
+                note=f"{tag} in the BPMN: a zero-cost activity")
+        elif tag in _SUBPROCESSES:
+            if child.get("triggeredByEvent") == "true":
+                problems.append(Problem(
+                    f"event subprocess {bpmn_id!r} is not supported: model its path with an "
+                    "exclusive gateway", element=bpmn_id, file=source))
+                continue
+            exit_id = f"{bpmn_id}#exit"
+            graph.nodes[bpmn_id] = _Node(bpmn_id, "pass", name, tag)
+            graph.nodes[exit_id] = _Node(exit_id, "pass", name, tag)
+            graph.exits[bpmn_id] = exit_id
+            if subprocess is not None:
+                graph.parent[exit_id] = subprocess
+            _read_container(child, graph, problems, source, subprocess=bpmn_id,
+                            depth=depth + 1)
+        else:
+            problems.append(Problem(f"<{tag}> {bpmn_id!r} is not supported and was left out",
+                                    element=bpmn_id, file=source, severity="warning"))
+    if subprocess is None:
+        return
+    if len(inner_starts) != 1:
+        problems.append(Problem(
+            f"subprocess {subprocess!r} needs exactly one start event, has "
+            f"{len(inner_starts)}", element=subprocess, file=source))
+        return
+    graph.edges.append(_Edge(subprocess, inner_starts[0], None))
+    exit_id = graph.exits[subprocess]
+    if len(inner_ends) > 1:
+        graph.nodes[exit_id].kind = "exclusive"
+        graph.nodes[exit_id].note = (f"the {len(inner_ends)} end events of subprocess "
+                                     f"{subprocess!r} merge here")
+    for end in inner_ends:
+        graph.edges.append(_Edge(end, exit_id, None))
+
+
+def _read_lanes(process: Element, graph: _Graph) -> dict[str, tuple[str, str | None]]:
+    """Lane id -> (id, name); sets each node's innermost lane."""
+    lanes: dict[str, tuple[str, str | None]] = {}
+    for lane in process.iter(f"{{{BPMN_NS}}}lane"):
+        lane_id = lane.get("id") or f"lane_{len(lanes) + 1}"
+        lanes[lane_id] = (lane_id, _clean_name(lane.get("name")))
+        for ref in _children(lane, "flowNodeRef"):
+            node = graph.nodes.get((ref.text or "").strip())
+            if node is not None:
+                node.lane = lane_id  # inner lanes come later in document order
+    for node_id, node in graph.nodes.items():
+        parent = graph.parent.get(node_id)
+        while node.lane is None and parent is not None:
+            node.lane = graph.nodes[parent].lane
+            parent = graph.parent.get(parent)
+    return lanes
+
+
+def _flatten(graph: _Graph, problems: list[Problem], source: str | None) -> None:
+    """Resolve subprocess exits and remove pass-through nodes."""
+    for edge in graph.edges:
+        if edge.flow_id is not None:  # drawn flows leave a subprocess from its exit
+            edge.source = graph.exits.get(edge.source, edge.source)
+    known = graph.nodes
+    for edge in list(graph.edges):
+        for end in (edge.source, edge.target):
+            if end not in known:
+                problems.append(Problem(
+                    f"sequence flow {edge.flow_id!r} refers to {end!r}, which is not a "
+                    "supported element of this process", element=edge.flow_id, file=source))
+                graph.edges.remove(edge)
+                break
+    changed = True
+    while changed:
+        changed = False
+        for node_id, node in list(graph.nodes.items()):
+            if node.kind != "pass":
+                continue
+            ins = [e for e in graph.edges if e.target == node_id]
+            outs = [e for e in graph.edges if e.source == node_id]
+            if len(outs) > 1:
+                node.kind = "parallel"
+                node.note = "several flows leave here in the BPMN: an implicit parallel split"
+                continue
+            if not outs:
+                node.kind = "exclusive"  # dangling; the validator names it
+                continue
+            target_kind = graph.nodes[outs[0].target].kind
+            if len(ins) > 1 and target_kind == "parallel":
+                node.kind = "exclusive"
+                node.note = "an implicit merge in the BPMN"
+                continue
+            graph.edges = [e for e in graph.edges if node_id not in (e.source, e.target)]
+            graph.edges.extend(_Edge(e.source, outs[0].target, e.flow_id, e.conditional)
+                               for e in ins)
+            del graph.nodes[node_id]
+            changed = True
+
+
+# --- simulation parameters -------------------------------------------------------------
+
+
+@dataclass
+class _Resource:
+    key: str
+    name: str | None
+    rate_per_hour: float | None
+    headcount: float | None
+    origin: str
+
+
+@dataclass
+class _Parameters:
+    """Durations (task bpmn id -> [(resource key, duration)]), rates, probabilities."""
+
+    origin: str
+    resources: dict[str, _Resource] = field(default_factory=dict)
+    durations: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
+    fixed_cost: dict[str, float] = field(default_factory=dict)
+    probabilities: dict[str, float] = field(default_factory=dict)
+    currency: str | None = None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _headcount(value: Any) -> float | None:
+    amount = _float(value)
+    return amount if amount and amount > 1 else None  # one person is the default
+
+
+def _read_qbp(root: Element, problems: list[Problem], source: str | None) -> _Parameters | None:
+    info = next(root.iter(f"{{{QBP_NS}}}processSimulationInfo"), None)
+    if info is None:
+        return None
+    origin = "from BIMP/QBP simulation info"
+    params = _Parameters(origin, currency=info.get("currency"))
+
+    def q(element: Element, local: str) -> list[Element]:
+        return _children(element, local, QBP_NS)
+
+    for group in q(info, "resources"):
+        for resource in q(group, "resource"):
+            key = resource.get("id") or ""
+            params.resources[key] = _Resource(
+                key, _clean_name(resource.get("name")), _float(resource.get("costPerHour")),
+                _headcount(resource.get("totalAmount")), origin)
+    for group in q(info, "elements"):
+        for element in q(group, "element"):
+            task = element.get("elementId") or ""
+            ids = [(r.text or "").strip() for g in q(element, "resourceIds")
+                   for r in q(g, "resourceId")]
+            dist = next(iter(q(element, "durationDistribution")), None)
+            duration = _qbp_duration(dist) if dist is not None else None
+            if dist is not None and duration is None:
+                problems.append(Problem(
+                    f"duration distribution {dist.get('type')!r} of task {task!r} cannot be "
+                    "read; its minutes are a placeholder", element=task, file=source,
+                    severity="warning"))
+            if ids and duration is not None:
+                params.durations[task] = [(r, _scaled(duration, 1 / len(ids))) for r in ids]
+            elif ids:
+                params.durations[task] = [(r, PLACEHOLDER) for r in ids]
+            fixed = _float(element.get("fixedCost"))
+            if fixed:
+                params.fixed_cost[task] = fixed
+    for group in q(info, "sequenceFlows"):
+        for flow in q(group, "sequenceFlow"):
+            p = _float(flow.get("executionProbability"))
+            if p is not None and flow.get("elementId"):
+                params.probabilities[flow.get("elementId") or ""] = p
+    return params
+
+
+_PROSIMOS_KEYS = frozenset({
+    "resource_profiles", "task_resource_distribution", "gateway_branching_probabilities",
+    "arrival_time_distribution", "arrival_time_calendar", "resource_calendars",
+    "event_distribution", "batch_processing", "case_attributes", "prioritisation_rules",
+    "branch_rules", "event_attributes", "global_attributes", "gateway_execution_limit",
+    "model_type", "granule_size", "multitask",
+})
+
+
+def _items(section: Any, key: str) -> list[tuple[str, Any]]:
+    """Prosimos sections are lists of {key: id, ...} (older files: dicts by id)."""
+    if isinstance(section, dict):
+        return [(str(k), v) for k, v in section.items()]
+    if isinstance(section, list):
+        return [(str(e.get(key)), e) for e in section if isinstance(e, dict)]
+    return []
+
+
+def _read_prosimos(params: Mapping[str, Any], problems: list[Problem],
+                   source: str | None) -> _Parameters:
+    origin = "from Prosimos parameters"
+    result = _Parameters(origin)
+
+    def warn(message: str, element: str | None = None) -> None:
+        problems.append(Problem(message, element=element, file=source, severity="warning"))
+
+    for key in params:
+        if key not in _PROSIMOS_KEYS:
+            warn(f"Prosimos parameters: unknown key {key!r} ignored")
+    if params.get("branch_rules"):
+        warn("Prosimos parameters: branch_rules (conditions) are not used; branching "
+             "probabilities are")
+    for _, pool in _items(params.get("resource_profiles"), "id"):
+        members = pool.get("resource_list") if isinstance(pool, dict) else None
+        for member in members or []:
+            if not isinstance(member, dict) or member.get("id") is None:
+                continue
+            key = str(member["id"])
+            result.resources[key] = _Resource(
+                key, _clean_name(str(member.get("name") or pool.get("name") or "")) or None,
+                _float(member.get("cost_per_hour")), _headcount(member.get("amount")), origin)
+    for task, entry in _items(params.get("task_resource_distribution"), "task_id"):
+        if isinstance(entry, dict) and "resources" in entry:
+            candidates = [(str(r.get("resource_id")), r) for r in entry["resources"]
+                          if isinstance(r, dict)]
+        elif isinstance(entry, dict):
+            candidates = [(str(k), v) for k, v in entry.items() if isinstance(v, dict)]
+        else:
+            candidates = []
+        durations = []
+        for resource, dist in candidates:
+            duration = _prosimos_duration(dist)
+            if duration is None:
+                warn(f"Prosimos distribution {dist.get('distribution_name')!r} of task "
+                     f"{task!r} cannot be read; its minutes are a placeholder", task)
+                duration = PLACEHOLDER
+            durations.append((resource, duration))
+        if len(durations) > 1:
+            warn(f"task {task!r} can be done by {len(durations)} resources; each is assumed "
+                 "to do an equal share", task)
+            durations = [(r, d if d == PLACEHOLDER else _scaled(d, 1 / len(durations)))
+                         for r, d in durations]
+        if durations:
+            result.durations[task] = durations
+    for gateway, entry in _items(params.get("gateway_branching_probabilities"), "gateway_id"):
+        if isinstance(entry, dict) and isinstance(entry.get("probabilities"), list):
+            pairs = [(str(p.get("path_id")), p.get("value")) for p in entry["probabilities"]
+                     if isinstance(p, dict)]
+        elif isinstance(entry, dict):
+            pairs = [(str(k), v) for k, v in entry.items()]
+        else:
+            pairs = []
+        for flow, value in pairs:
+            p = _float(value)
+            if p is None:
+                warn(f"branching probability of flow {flow!r} at gateway {gateway!r} is not "
+                     "a number", gateway)
+            else:
+                result.probabilities[flow] = p
+    return result
+
+
+# --- the model text ---------------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    text: str
+    comment: str | None = None
+
+    def render(self) -> str:
+        return f"{self.text}  # {self.comment}" if self.comment else self.text
+
+
+def bpmn_to_model_text(
+    data: bytes,
+    *,
+    source: str,
+    params: dict | None = None,
+    process: str | None = None,
+    variant: str | None = None,
+) -> tuple[str, list[Problem]]:
+    """Convert a BPMN 2.0 file into the text of an ``abc-costing/1`` model.
+
+    Parameters
+    ----------
+    data : the BPMN file's bytes.
+    source : the file name, used in the problems.
+    params : Prosimos simulation parameters (the parsed JSON), if any.
+    process : slug of the process (default: from the BPMN process's name or id).
+    variant : slug of the variant (default: the one the file carries, else ``as_is``).
+
+    Returns
+    -------
+    ``(text, problems)``. When any problem is an error (unsafe or malformed XML,
+    an unsupported element) ``text`` is empty. Warnings list what was assumed
+    and every ``"?"`` placeholder left to fill in.
+
+    Examples
+    --------
+    >>> text, problems = bpmn_to_model_text(b"<!DOCTYPE x [<!ENTITY a 'b'>]><x/>",
+    ...                                     source="evil.bpmn")
+    >>> text, problems[0].message
+    ('', 'BPMN files need no DTD; refused for safety (the file declares a DTD or entities)')
+    """
+    problems: list[Problem] = []
+    try:
+        root = _parse_xml(data, source)
+        process_element = _choose_process(root, source)
+        graph = _Graph()
+        _read_container(process_element, graph, problems, source, subprocess=None, depth=0)
+        lanes = _read_lanes(process_element, graph)
+        _flatten(graph, problems, source)
+    except _Refused as refused:
+        return "", refused.problems
+    for flow in root.iter(f"{{{BPMN_NS}}}messageFlow"):
+        problems.append(Problem(
+            f"message flow {flow.get('id')!r} is ignored: abc-costing models one process",
+            element=flow.get("id"), file=source, severity="warning"))
+    starts = [n for n in graph.nodes.values() if n.kind == "start"]
+    if len(starts) > 1:
+        ids = ", ".join(repr(n.bpmn_id) for n in starts)
+        problems.append(Problem(f"the process has {len(starts)} start events ({ids}); "
+                                "abc-costing needs exactly one", file=source))
+    for edge in graph.edges:
+        source_node = graph.nodes[edge.source]
+        if edge.conditional and source_node.kind == "activity":
+            problems.append(Problem(
+                f"conditional sequence flow {edge.flow_id!r} leaving {source_node.tag} "
+                f"{source_node.bpmn_id!r} is not supported: route through an exclusive "
+                "gateway", element=edge.flow_id, file=source))
+    if any(p.severity == "error" for p in problems):
+        return "", problems
+
+    parameters = [p for p in (_read_qbp(root, problems, source),
+                              _read_prosimos(params, problems, source) if params else None)
+                  if p is not None]
+    writer = _Writer(graph, lanes, parameters, process_element, source=source,
+                     process=process, variant=variant, problems=problems)
+    return writer.text(), problems
+
+
+class _Writer:
+    """Builds the model text from the flattened graph and the parameters."""
+
+    def __init__(self, graph: _Graph, lanes: dict[str, tuple[str, str | None]],
+                 parameters: list[_Parameters], process_element: Element, *, source: str,
+                 process: str | None, variant: str | None, problems: list[Problem]):
+        self.graph, self.lanes, self.parameters = graph, lanes, parameters
+        self.source, self.problems = source, problems
+        self.element = process_element
+        self.abc_model = _abc_child(process_element, "model")
+        abc = self.abc_model.attrib if self.abc_model is not None else {}
+        name = _clean_name(process_element.get("name"))
+        self.title = _clean_name(abc.get("title")) or name
+        self.process = _as_slug(process or abc.get("process") or _slug(
+            name or process_element.get("id") or "process"))
+        self.variant = _as_slug(variant or abc.get("variant") or "as_is")
+        self.node_ids = _Ids()
+        self.resource_ids = _Ids()
+        self.resources: dict[str, tuple[str, list[_Line]]] = {}  # source key -> (id, lines)
+        self.ids = {}
+        for node in graph.nodes.values():
+            wanted = node.abc_id or (_slug(node.name) if node.name and node.name.isascii()
+                                     else _slug(node.bpmn_id))
+            self.ids[node.bpmn_id] = self.node_ids.new(wanted)
+
+    def warn(self, message: str, element: str | None) -> None:
+        self.problems.append(Problem(message, element=element, file=self.source,
+                                     severity="warning"))
+
+    # resources
+
+    def _abc_resources(self) -> None:
+        if self.abc_model is None:
+            return
+        for resource in _children(self.abc_model, "resource", ABC_NAMESPACE):
+            rid = self.resource_ids.new(resource.get("id") or "resource")
+            lines = []
+            for key, value in resource.attrib.items():
+                if key == "id":
+                    continue
+                number = _float(value) if key not in ("kind", "name") else None
+                lines.append(_Line(f"    {_yaml_key(key)}: "
+                                   f"{_yaml(value if number is None else number)}"))
+            self.resources[f"abc:{rid}"] = (rid, lines)
+
+    def _resource(self, key: str, wanted: str, name: str | None, rate: float | None,
+                  headcount: float | None, origin: str, note: str | None = None) -> str:
+        if key in self.resources:
+            return self.resources[key][0]
+        rid = self.resource_ids.new(_slug(wanted))
+        lines = [_Line("    kind: labor", note)]
+        if name:
+            lines.append(_Line(f"    name: {_yaml(name)}"))
+        if rate is None:
+            lines.append(_Line(f"    rate_per_hour: {_yaml(PLACEHOLDER)}", _FILL_IN))
+            self.warn('no rate in the file: rate_per_hour is a placeholder "?", fill it in', rid)
+        else:
+            lines.append(_Line(f"    rate_per_hour: {_yaml(rate)}", origin))
+        if headcount is not None:
+            lines.append(_Line(f"    headcount: {_yaml(headcount)}", origin))
+        self.resources[key] = (rid, lines)
+        return rid
+
+    def _parameter_resource(self, params: _Parameters, key: str) -> str:
+        info = params.resources.get(key)
+        if info is None:
+            return self._resource(f"{params.origin}:{key}", key, None, None, None,
+                                  params.origin)
+        return self._resource(f"{params.origin}:{key}", info.name if info.name and
+                              info.name.isascii() else key, info.name, info.rate_per_hour,
+                              info.headcount, params.origin)
+
+    # activities
+
+    def _activity_lines(self, node: _Node) -> list[_Line]:
+        lines = []
+        if node.name:
+            lines.append(_Line(f"    name: {_yaml(node.name)}"))
+        if node.abc is not None:
+            return lines + self._abc_activity_lines(node.abc)
+        if node.note:
+            return lines + [_Line("    labor: {}", node.note)]
+        for params in reversed(self.parameters):  # Prosimos JSON wins over embedded QBP
+            durations = params.durations.get(node.bpmn_id)
+            if not durations:
+                continue
+            labor = {self._parameter_resource(params, r): d for r, d in durations}
+            placeholder = any(d == PLACEHOLDER for d in labor.values())
+            if placeholder:
+                self.warn('a duration could not be read: labor minutes are a placeholder "?"',
+                          self.ids[node.bpmn_id])
+            lines.append(_Line(f"    labor: {_yaml(labor)}",
+                               _FILL_IN if placeholder else params.origin + ", minutes"))
+            if node.bpmn_id in params.fixed_cost:
+                lines.append(_Line(f"    other_cost: {_yaml(params.fixed_cost[node.bpmn_id])}",
+                                   params.origin))
+            return lines
+        if node.lane is not None:
+            lane_id, lane_name = self.lanes[node.lane]
+            rid = self._resource(f"lane:{lane_id}", lane_name if lane_name and
+                                 lane_name.isascii() else lane_id, lane_name, None, None,
+                                 "lane", note=f"lane {lane_id!r} in the BPMN")
+        else:
+            rid = self._resource("performer", "performer", None, None, None, "",
+                                 note="the BPMN gives these tasks no lane")
+        self.warn('no duration in the file: labor minutes are a placeholder "?", fill them in',
+                  self.ids[node.bpmn_id])
+        lines.append(_Line(f"    labor: {_yaml({rid: PLACEHOLDER})}",
+                           "not in the file: minutes per execution, fill in"))
+        return lines
+
+    def _abc_activity_lines(self, abc: Element) -> list[_Line]:
+        def duration(element: Element) -> Any:
+            try:
+                values = [float(v) for v in (element.get("parameters") or "").split()]
+                kind = element.get("distribution") or "fixed"
+                if kind == "fixed":
+                    return values[0]
+                if kind == "lognormal":
+                    return {"lognormal": {"mean": values[0], "sd": values[1]}}
+                return {kind: values}
+            except (ValueError, IndexError):
+                return PLACEHOLDER  # parse_model_text names it
+
+        lines = []
+        labor = {e.get("resource") or "?": duration(e)
+                 for e in _children(abc, "labor", ABC_NAMESPACE)}
+        uses = {e.get("resource") or "?": _float(e.get("units")) or 0.0
+                for e in _children(abc, "uses", ABC_NAMESPACE)}
+        if labor:
+            lines.append(_Line(f"    labor: {_yaml(labor)}"))
+        if uses:
+            lines.append(_Line(f"    uses: {_yaml(uses)}"))
+        other = _float(abc.get("other_cost"))
+        if other:
+            lines.append(_Line(f"    other_cost: {_yaml(other)}"))
+        wait = next(iter(_children(abc, "wait", ABC_NAMESPACE)), None)
+        if wait is not None:
+            lines.append(_Line(f"    wait: {_yaml(duration(wait))}"))
+        if abc.get("value"):
+            lines.append(_Line(f"    value: {_yaml(abc.get('value'))}"))
+        return lines
+
+    # flows
+
+    def _probability(self, edge: _Edge) -> tuple[Any, str | None]:
+        abc = self.graph.flow_abc.get(edge.flow_id or "")
+        if abc is not None and _float(abc.get("probability")) is not None:
+            return _float(abc.get("probability")), None
+        for params in reversed(self.parameters):
+            if edge.flow_id in params.probabilities:
+                return params.probabilities[edge.flow_id], params.origin
+        return PLACEHOLDER, "not in the file: probability of this branch, fill in"
+
+    def text(self) -> str:
+        self._abc_resources()
+        activities: list[_Line] = []
+        gateways: list[_Line] = []
+        events: list[_Line] = []
+        for node in self.graph.nodes.values():
+            nid = _yaml_key(self.ids[node.bpmn_id])
+            if node.kind == "activity":
+                activities.append(_Line(f"  {nid}:", f"BPMN {node.tag} {node.bpmn_id!r}"
+                                        if self.ids[node.bpmn_id] != node.bpmn_id else None))
+                activities.extend(self._activity_lines(node))
+            else:
+                body = {"kind": node.kind}
+                if node.name:
+                    body["name"] = node.name
+                target = events if node.kind in ("start", "end") else gateways
+                target.append(_Line(f"  {nid}: {_yaml(body)}", node.note))
+        flows: list[_Line] = []
+        outgoing: dict[str, int] = {}
+        for edge in self.graph.edges:
+            outgoing[edge.source] = outgoing.get(edge.source, 0) + 1
+        for edge in self.graph.edges:
+            ends = [self.ids[edge.source], self.ids[edge.target]]
+            comment = None
+            if self.graph.nodes[edge.source].kind == "exclusive" and outgoing[edge.source] > 1:
+                probability, comment = self._probability(edge)
+                if probability == PLACEHOLDER:
+                    self.warn(f"no probability in the file for the flow {ends[0]} → {ends[1]}: "
+                              'a placeholder "?", fill it in', ends[0])
+                ends.append(probability)
+            flows.append(_Line(f"  - {_yaml(ends)}", comment))
+
+        currency = self.abc_model.get("currency") if self.abc_model is not None else None
+        currency = currency if currency and re.fullmatch(r"[A-Z]{3}", currency) else None
+        currency_comment = None
+        for params in self.parameters:
+            if params.currency and re.fullmatch(r"[A-Z]{3}", params.currency):
+                currency, currency_comment = params.currency, params.origin
+        head = [
+            _Line(f"# Imported from {_comment_safe(self.source)} by abc-costing import-bpmn."),
+            _Line('# Values written "?" were not in the file: fill them in, then check with'),
+            _Line(f"#   abc-costing validate {self.process}/{self.variant}.yaml"),
+            _Line("format: abc-costing/1"),
+            _Line(f"process: {_yaml_key(self.process)}"),
+            _Line(f"variant: {_yaml_key(self.variant)}"),
+        ]
+        if self.title:
+            head.append(_Line(f"title: {_yaml(self.title)}"))
+        if currency:
+            head.append(_Line(f"currency: {currency}", currency_comment))
+        else:
+            head.append(_Line("currency: RUB", "not in the file: the default; change if needed"))
+        volume = (_float(self.abc_model.get("volume_per_year"))
+                  if self.abc_model is not None else None)
+        if volume is not None:
+            head.append(_Line(f"volume_per_year: {_yaml(volume)}"))
+        else:
+            head.append(_Line("# volume_per_year: instances per year (optional; not in "
+                              "the file)"))
+        out = head + [_Line(""), _Line("resources:" if self.resources else "resources: {}")]
+        for rid, lines in self.resources.values():
+            out.append(_Line(f"  {_yaml_key(rid)}:"))
+            out.extend(lines)
+        for title, lines in (("activities", activities), ("gateways", gateways),
+                             ("events", events), ("flows", flows)):
+            empty = "[]" if title == "flows" else "{}"
+            out.append(_Line(f"{title}:" if lines else f"{title}: {empty}"))
+            out.extend(lines)
+        return "\n".join(line.render() for line in out) + "\n"
+
+
+# --- export -------------------------------------------------------------------------------
+
+_SIZES = {"activity": (100, 80), "exclusive": (50, 50), "parallel": (50, 50),
+          "start": (36, 36), "end": (36, 36)}
+_TAGS = {"activity": "userTask", "exclusive": "exclusiveGateway",
+         "parallel": "parallelGateway", "start": "startEvent", "end": "endEvent"}
+_X_STEP, _Y_STEP, _MARGIN = 180, 100, 60
+_NCNAME = re.compile(r"[^\W\d][\w.-]*")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _attr(value: Any) -> str:
+    text = _XML_INVALID.sub("", str(value))
+    return quoteattr(text, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def _simple_layout(model: ProcessModel) -> dict[str, tuple[float, float]]:
+    """Layers by longest path from the start, back edges set aside; rows in file order."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(model.node_kinds)
+    graph.add_edges_from((f.source, f.target) for f in model.flows)
+    starts = [n for n, k in model.node_kinds.items() if k == "start"]
+    back = {(u, v) for u, v, d in nx.dfs_labeled_edges(graph, starts[0] if starts else None)
+            if d == "nontree" and nx.has_path(graph, v, u)} if starts else set()
+    dag = nx.DiGraph(e for e in graph.edges if e not in back)
+    dag.add_nodes_from(graph)
+    if not nx.is_directed_acyclic_graph(dag):
+        dag = nx.DiGraph()
+        dag.add_nodes_from(graph)
+    layer: dict[str, int] = {}
+    for node in nx.topological_sort(dag):
+        layer[node] = max((layer[p] + 1 for p in dag.predecessors(node)), default=0)
+    rows: dict[int, list[str]] = {}
+    for node in model.node_kinds:
+        rows.setdefault(layer[node], []).append(node)
+    xy = {}
+    for x, nodes in rows.items():
+        for i, node in enumerate(nodes):
+            xy[node] = (float(x), i - (len(nodes) - 1) / 2)
+    return xy
+
+
+def model_to_bpmn(
+    model: ProcessModel, *, layout: Mapping[str, tuple[float, float]] | None = None
+) -> bytes:
+    """Write ``model`` as a BPMN 2.0 file with a laid-out diagram.
+
+    Activities become user tasks, gateways and events keep their kinds, and
+    every node gets a ``BPMNShape`` and every flow a ``BPMNEdge``, left to
+    right. ``layout`` maps node ids to (x, y) in layers and rows (as
+    :func:`abc_costing.reports.figures.process_flow_layout` gives it; the
+    command line passes that one); without it a simpler layering is used.
+    Rates, minutes, costs and probabilities travel in ``abc:`` extension
+    elements, so :func:`bpmn_to_model_text` reads the same model back.
+
+    Examples
+    --------
+    >>> from abc_costing.formats import load_model, parse_model_text
+    >>> model = load_model("process_models/contract_approval/as_is.yaml")
+    >>> xml = model_to_bpmn(model)
+    >>> xml.count(b"<bpmndi:BPMNShape "), len(model.node_kinds)
+    (18, 18)
+    >>> text, _ = bpmn_to_model_text(xml, source="as_is.bpmn")
+    >>> parse_model_text(text)[0] == model
+    True
+    """
+    xy = dict(layout) if layout is not None else _simple_layout(model)
+    kinds = model.node_kinds
+    missing = [n for n in kinds if n not in xy]
+    if missing:
+        fallback = _simple_layout(model)
+        xy.update({n: fallback[n] for n in missing})
+    bpmn_ids = _Ids()
+    ids = {n: bpmn_ids.new(n if _NCNAME.fullmatch(n) else f"_{n}") for n in kinds}
+    process_id = bpmn_ids.new("Process_" + (model.process if _NCNAME.fullmatch(
+        "P" + model.process) else "1"))
+    flow_ids = [bpmn_ids.new(f"Flow_{i + 1}") for i in range(len(model.flows))]
+
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           f'<bpmn:definitions xmlns:bpmn="{BPMN_NS}" xmlns:bpmndi="{BPMNDI_NS}" '
+           f'xmlns:dc="{DC_NS}" xmlns:di="{DI_NS}" xmlns:abc="{ABC_NAMESPACE}" '
+           'id="Definitions_1" targetNamespace="http://bpmn.io/schema/bpmn" '
+           'exporter="abc-costing" exporterVersion="1">',
+           f'  <bpmn:process id={_attr(process_id)} isExecutable="false"'
+           + (f" name={_attr(model.title)}" if model.title else "") + ">",
+           "    <bpmn:extensionElements>"]
+    header = {"process": model.process, "variant": model.variant, "currency": model.currency,
+              "title": model.title, "volume_per_year": model.volume_per_year}
+    out.append("      <abc:model " + " ".join(
+        f"{k}={_attr(_number(v) if isinstance(v, float) else v)}"
+        for k, v in header.items() if v is not None) + ">")
+    for rid, resource in model.resources.items():
+        fields = resource.model_dump(exclude_unset=True, exclude_none=True)
+        fields.setdefault("kind", resource.kind)
+        attrs = " ".join(f"{k}={_attr(_number(v) if isinstance(v, float) else v)}"
+                         for k, v in fields.items())
+        out.append(f"        <abc:resource id={_attr(rid)} {attrs}/>")
+    out += ["      </abc:model>", "    </bpmn:extensionElements>"]
+
+    incoming: dict[str, list[str]] = {n: [] for n in kinds}
+    outgoing: dict[str, list[str]] = {n: [] for n in kinds}
+    for flow, fid in zip(model.flows, flow_ids, strict=True):
+        outgoing.setdefault(flow.source, []).append(fid)
+        incoming.setdefault(flow.target, []).append(fid)
+    for node, kind in kinds.items():
+        tag = _TAGS[kind]
+        name = model.display_name(node) if model.display_name(node) != node else None
+        attrs = f"id={_attr(ids[node])}" + (f" name={_attr(name)}" if name else "")
+        if ids[node] != node:
+            attrs += f" abc:id={_attr(node)}"
+        out.append(f"    <bpmn:{tag} {attrs}>")
+        if kind == "activity":
+            out.extend(_activity_extension(model, node))
+        out += [f"      <bpmn:incoming>{escape(f)}</bpmn:incoming>" for f in incoming[node]]
+        out += [f"      <bpmn:outgoing>{escape(f)}</bpmn:outgoing>" for f in outgoing[node]]
+        out.append(f"    </bpmn:{tag}>")
+    for flow, fid in zip(model.flows, flow_ids, strict=True):
+        attrs = (f"id={_attr(fid)} sourceRef={_attr(ids.get(flow.source, flow.source))} "
+                 f"targetRef={_attr(ids.get(flow.target, flow.target))}")
+        if flow.probability is None:
+            out.append(f"    <bpmn:sequenceFlow {attrs}/>")
+            continue
+        out += [f"    <bpmn:sequenceFlow {attrs} name={_attr(f'{flow.probability:.0%}')}>",
+                "      <bpmn:extensionElements>",
+                f"        <abc:flow probability={_attr(repr(flow.probability))}/>",
+                "      </bpmn:extensionElements>",
+                "    </bpmn:sequenceFlow>"]
+    out.append("  </bpmn:process>")
+    out += _diagram(model, xy, ids, flow_ids, process_id)
+    out.append("</bpmn:definitions>")
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def _duration_element(tag: str, duration: Duration, extra: str = "") -> str:
+    parameters = " ".join(repr(float(p)) for p in duration.parameters)
+    return (f"        <abc:{tag}{extra} distribution={_attr(duration.distribution)} "
+            f"parameters={_attr(parameters)}/>")
+
+
+def _activity_extension(model: ProcessModel, node: str) -> list[str]:
+    activity = model.activities[node]
+    attrs = f" value={_attr(activity.value)}"
+    if activity.other_cost:
+        attrs += f" other_cost={_attr(repr(activity.other_cost))}"
+    lines = ["      <bpmn:extensionElements>", f"        <abc:activity{attrs}>"]
+    for rid, duration in activity.labor.items():
+        lines.append("  " + _duration_element("labor", duration, f" resource={_attr(rid)}"))
+    for rid, units in activity.uses.items():
+        lines.append(f"          <abc:uses resource={_attr(rid)} units={_attr(repr(units))}/>")
+    if activity.wait.mean_minutes or activity.wait.distribution != "fixed":
+        lines.append("  " + _duration_element("wait", activity.wait))
+    return lines + ["        </abc:activity>", "      </bpmn:extensionElements>"]
+
+
+def _diagram(model: ProcessModel, xy: Mapping[str, tuple[float, float]], ids: dict[str, str],
+             flow_ids: list[str], process_id: str) -> list[str]:
+    top = min((y for _, y in xy.values()), default=0.0)
+    bottom = max((y for _, y in xy.values()), default=0.0)
+    centre = {n: (_MARGIN + 50 + x * _X_STEP, _MARGIN + 40 + (y - top) * _Y_STEP)
+              for n, (x, y) in xy.items()}
+    below = _MARGIN + 40 + (bottom - top) * _Y_STEP + 70  # the lane for loops going back
+    out = ['  <bpmndi:BPMNDiagram id="BPMNDiagram_1">',
+           f'    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement={_attr(process_id)}>']
+    kinds = model.node_kinds
+    for node, kind in kinds.items():
+        w, h = _SIZES[kind]
+        cx, cy = centre[node]
+        marker = ' isMarkerVisible="true"' if kind == "exclusive" else ""
+        out += [f"      <bpmndi:BPMNShape id={_attr(ids[node] + '_di')} "
+                f"bpmnElement={_attr(ids[node])}{marker}>",
+                f'        <dc:Bounds x="{cx - w / 2:g}" y="{cy - h / 2:g}" width="{w}" '
+                f'height="{h}"/>',
+                "      </bpmndi:BPMNShape>"]
+    for flow, fid in zip(model.flows, flow_ids, strict=True):
+        if flow.source not in centre or flow.target not in centre:
+            continue
+        (sx, sy), (tx, ty) = centre[flow.source], centre[flow.target]
+        sw, sh = _SIZES[kinds[flow.source]]
+        tw, th = _SIZES[kinds[flow.target]]
+        # Turns are made in the free gaps between columns, never across a node.
+        gap_before_target, gap_after_source = tx - _X_STEP / 2, sx + _X_STEP / 2
+        if tx > sx:
+            start, end = (sx + sw / 2, sy), (tx - tw / 2, ty)
+            points = ([start, end] if sy == ty else
+                      [start, (gap_before_target, sy), (gap_before_target, ty), end])
+        else:  # a loop back: below every node, to the left, and in from the left
+            points = [(sx + sw / 2, sy), (gap_after_source, sy), (gap_after_source, below),
+                      (gap_before_target, below), (gap_before_target, ty), (tx - tw / 2, ty)]
+        out.append(f"      <bpmndi:BPMNEdge id={_attr(fid + '_di')} bpmnElement={_attr(fid)}>")
+        out += [f'        <di:waypoint x="{x:g}" y="{y:g}"/>' for x, y in points]
+        out.append("      </bpmndi:BPMNEdge>")
+    return out + ["    </bpmndi:BPMNPlane>", "  </bpmndi:BPMNDiagram>"]

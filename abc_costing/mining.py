@@ -1,0 +1,543 @@
+"""Process mining: a costable model and trace variants from an event log.
+
+Everything that touches events runs as SQL in the log's DuckDB connection
+(window functions over each case ordered by time); Python only sees the
+aggregates: one row per activity, per pair of activities, per variant.
+
+How a model is discovered (:func:`discover_model`):
+
+* **Flows** come from the directly-follows graph: how often activity B came
+  straight after A in a case, plus "the case ended after A". An activity with
+  one successor flows straight on; with several, an exclusive gateway
+  ``after_<activity>`` splits with probabilities equal to the observed shares,
+  rounded to 4 decimals (the largest share takes the rounding remainder, so
+  they sum to exactly 1). For a first-order model these shares reproduce the
+  observed executions per case exactly, so the cost is the log's cost.
+* **Rework**: an activity that repeats straight after itself gets a merge
+  gateway ``rework_<activity>`` in front of it that every flow into it passes.
+* **Durations** (minutes): end − start when the log has both, else the time
+  since the previous completion in the same case (which includes waiting, so
+  it overstates labour; the first activity of each case then has no figure).
+  They are written as ``lognormal(mean, sd)`` of the observed minutes: the exact
+  engine costs the mean, which a lognormal keeps as observed, while the mean of
+  a triangular(min, median, max) is dragged by the extremes of a skewed sample.
+  No spread (or one observation) gives a fixed number.
+* **Labour**: the minutes of an activity go to the resource that did it most
+  often. With ``rates`` (a model), resources whose id or name matches a log
+  resource get that model's rate; the others get ``rate_per_hour: "?"``, a
+  placeholder that validation reports, never a silent 0.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> from abc_costing.formats.event_log import read_event_log
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "log.csv").write_text(
+...     "case,activity,start,end,resource\\n"
+...     "1,draft,2024-03-01 10:00,2024-03-01 10:30,clerk\\n"
+...     "1,check,2024-03-01 11:00,2024-03-01 11:10,clerk\\n"
+...     "2,draft,2024-03-02 10:00,2024-03-02 10:20,clerk\\n", encoding="utf-8")
+>>> log = read_event_log(folder / "log.csv")
+>>> text, problems = discover_model(log, process="demo", variant="mined")
+>>> [p.message for p in problems]  # no rates given: the clerk's rate is a placeholder
+["rate_per_hour: must be a number (got '?')"]
+>>> [(v.activities, v.case_count, v.mean_labor_minutes) for v in trace_variants(log)]
+[(('draft',), 1, 20.0), (('draft', 'check'), 1, 40.0)]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from abc_costing.formats.event_log import EventLog
+from abc_costing.formats.yaml_model import parse_model_text
+from abc_costing.model import LaborResource, ProcessModel
+from abc_costing.problems import Problem
+
+__all__ = [
+    "PLACEHOLDER",
+    "TraceVariant",
+    "discover_model",
+    "trace_variants",
+    "conformance",
+    "fits_model",
+    "directly_follows",
+    "case_durations",
+]
+
+#: Written where the log cannot supply a figure; validation reports it.
+PLACEHOLDER = "?"
+
+_PROBABILITY_DECIMALS = 4
+#: Markings explored per step when replaying a trace; beyond it the trace is "does not fit".
+_REPLAY_LIMIT = 20_000
+
+
+# --- the events, ordered --------------------------------------------------------------
+
+
+def _ordered(log: EventLog) -> str:
+    """Name of a temp table: each event with its position, successor and minutes."""
+    name = f"{log.table}_ordered"
+    log.connection.execute(f"""
+        CREATE TEMP TABLE IF NOT EXISTS {name} AS
+        SELECT case_id, activity, resource, start_ts, end_ts,
+               row_number() OVER w AS pos,
+               lead(activity) OVER w AS next_activity,
+               CASE WHEN start_ts IS NOT NULL
+                    THEN (epoch(end_ts) - epoch(start_ts)) / 60.0
+                    ELSE (epoch(end_ts) - epoch(lag(end_ts) OVER w)) / 60.0 END AS minutes
+        FROM {log.table}
+        WINDOW w AS (PARTITION BY case_id ORDER BY coalesce(start_ts, end_ts), end_ts, row_no)
+    """)
+    return name
+
+
+def directly_follows(log: EventLog) -> pd.DataFrame:
+    """The directly-follows graph: one row per (source, target) pair seen in a case.
+
+    Columns ``source``, ``target``, ``count`` and ``mean_gap_minutes`` (from the
+    end of the source to the start of the target, or to its end when the log
+    has one timestamp). Sorted by count, largest first.
+    """
+    ordered = _ordered(log)
+    return log.connection.sql(f"""
+        SELECT source, target, count(*) AS count, avg(gap) AS mean_gap_minutes FROM (
+          SELECT activity AS source,
+                 lead(activity) OVER w AS target,
+                 (epoch(lead(coalesce(start_ts, end_ts)) OVER w) - epoch(end_ts)) / 60.0 AS gap
+          FROM {ordered} WINDOW w AS (PARTITION BY case_id ORDER BY pos))
+        WHERE target IS NOT NULL
+        GROUP BY source, target ORDER BY count DESC, source, target""").df()
+
+
+def case_durations(log: EventLog) -> pd.DataFrame:
+    """Cycle time of each case: columns ``case_id``, ``events``, ``cycle_time_minutes``."""
+    return log.connection.sql(f"""
+        SELECT case_id, count(*) AS events,
+               (epoch(max(end_ts)) - epoch(min(coalesce(start_ts, end_ts)))) / 60.0
+                 AS cycle_time_minutes
+        FROM {log.table} GROUP BY case_id ORDER BY case_id""").df()
+
+
+# --- discovery --------------------------------------------------------------------------
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"\W+", "_", name.strip().lower()).strip("_") or "x"
+
+
+class _Ids:
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def new(self, wanted: str) -> str:
+        candidate, n = wanted, 1
+        while candidate in self.used:
+            n += 1
+            candidate = f"{wanted}_{n}"
+        self.used.add(candidate)
+        return candidate
+
+
+def _shares(counts: dict[str, int]) -> dict[str, float]:
+    total = sum(counts.values())
+    shares = {k: round(v / total, _PROBABILITY_DECIMALS) for k, v in counts.items()}
+    largest = max(counts, key=lambda k: (counts[k], k))
+    rest = sum(v for k, v in shares.items() if k != largest)
+    shares[largest] = round(1.0 - rest, _PROBABILITY_DECIMALS)
+    return shares
+
+
+def _q(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _n(value: float) -> str:
+    return repr(round(float(value), 4))
+
+
+def _rates_by_name(rates: ProcessModel | None) -> dict[str, tuple[str, LaborResource]]:
+    found: dict[str, tuple[str, LaborResource]] = {}
+    if rates is None:
+        return found
+    for resource_id, resource in rates.resources.items():
+        if isinstance(resource, LaborResource):
+            for key in (resource_id, resource.name):
+                if key:
+                    found.setdefault(key.strip().lower(), (resource_id, resource))
+                    found.setdefault(_slug(key), (resource_id, resource))
+    return found
+
+
+def _rate_for(name: str, rates: dict[str, tuple[str, LaborResource]]
+              ) -> tuple[str, LaborResource] | None:
+    return rates.get(name.strip().lower()) or rates.get(_slug(name))
+
+
+def discover_model(
+    log: EventLog,
+    *,
+    process: str = "mined",
+    variant: str = "as_is",
+    rates: ProcessModel | None = None,
+    title: str | None = None,
+) -> tuple[str, list[Problem]]:
+    """Discover a costable ``abc-costing/1`` model from ``log``; return its YAML text.
+
+    Returns ``(text, problems)``: the problems are what
+    :func:`~abc_costing.formats.parse_model_text` finds in the text (the
+    ``"?"`` placeholders for rates and durations the log cannot give), plus
+    warnings about the log. The text is commented: case counts, and where each
+    figure came from. See the module docstring for the method.
+    """
+    con = log.connection
+    ordered = _ordered(log)
+    stats = con.sql(f"""
+        SELECT activity, count(*) AS n, count(DISTINCT case_id) AS cases,
+               count(minutes) AS timed, avg(minutes) AS mean, stddev_samp(minutes) AS sd,
+               min(minutes) AS lo, median(minutes) AS mid, max(minutes) AS hi,
+               min(pos) AS first_pos
+        FROM {ordered} GROUP BY activity ORDER BY min(pos), count(*) DESC, activity
+    """).fetchall()
+    follows = con.sql(f"""
+        SELECT activity, next_activity, count(*) FROM {ordered}
+        GROUP BY ALL ORDER BY activity, 3 DESC, next_activity""").fetchall()
+    starts = con.sql(f"""
+        SELECT activity, count(*) FROM {ordered} WHERE pos = 1
+        GROUP BY activity ORDER BY 2 DESC, activity""").fetchall()
+    by_resource = con.sql(f"""
+        SELECT activity, resource, count(*) FROM {ordered} WHERE resource IS NOT NULL
+        GROUP BY ALL ORDER BY activity, 3 DESC, resource""").fetchall()
+    span = con.execute(f"SELECT min(coalesce(start_ts, end_ts)), max(end_ts) FROM {log.table}"
+                   ).fetchall()[0]
+
+    ids = _Ids()
+    for reserved in ("start", "end"):
+        ids.used.add(reserved)
+    activity_id = {row[0]: ids.new(_slug(row[0])) for row in stats}
+    successors: dict[str, dict[str | None, int]] = {}
+    for source, target, count in follows:
+        successors.setdefault(source, {})[target] = count
+    performers: dict[str, list[tuple[str, int]]] = {}
+    for activity, resource, count in by_resource:
+        performers.setdefault(activity, []).append((resource, count))
+    rate_lookup = _rates_by_name(rates)
+    problems: list[Problem] = []
+
+    # Resources (roles): the most frequent performer of each activity.
+    role_of: dict[str, str] = {}
+    roles: dict[str, tuple[str, tuple[str, LaborResource] | None]] = {}  # id -> (log name, rate)
+    role_ids: dict[str, str] = {}
+    resource_ids = _Ids()
+    for activity, *_ in stats:
+        seen = performers.get(activity)
+        name = seen[0][0] if seen else None
+        key = name if name is not None else "\0performer"
+        if key not in role_ids:
+            matched = _rate_for(name, rate_lookup) if name is not None else None
+            wanted = matched[0] if matched else (_slug(name) if name else "performer")
+            role_ids[key] = resource_ids.new(wanted)
+            roles[role_ids[key]] = (name or "", matched)
+        role_of[activity] = role_ids[key]
+
+    lines = [
+        "# " + "=" * 76,
+        f"# Discovered from the event log {Path(log.source).name} by `abc-costing mine`.",
+        f"# {log.case_count} cases, {log.event_count} events, "
+        f"from {span[0]:%Y-%m-%d %H:%M} to {span[1]:%Y-%m-%d %H:%M}.",
+        "# Probabilities: observed shares of what followed each activity (directly-",
+        "#   follows counts), rounded to 4 decimals; the largest takes the remainder.",
+        "# Durations (minutes): " + ("end − start of each event." if log.has_start else
+                                     "time since the previous completion in the case "
+                                     "(includes waiting)."),
+        "#   Written as lognormal(mean, sd) of the observed minutes: the exact engine",
+        "#   costs the mean, which this keeps as observed.",
+        "# Labour: all minutes of an activity are booked to its most frequent resource.",
+        "# " + "=" * 76,
+        "format: abc-costing/1",
+        f"process: {_q(process)}",
+        f"variant: {_q(variant)}",
+        f"title: {_q(title or f'{process} (mined from {Path(log.source).name})')}",
+        f"currency: {rates.currency if rates is not None else 'RUB'}",
+        "",
+        "resources:",
+    ]
+    for role_id, (log_name, matched) in roles.items():
+        if matched is not None:
+            source_id, resource = matched
+            data = resource.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+            data["kind"] = "labor"
+            lines.append(f"  {_q(role_id)}: {json.dumps(data, ensure_ascii=False)}"
+                         f"   # rate from the rates model, resource {source_id!r}")
+        else:
+            why = "not in the rates model" if rates is not None else "no rates model given"
+            if not log_name:
+                why = "the log names no resources"
+            lines.append(f"  {_q(role_id)}:")
+            lines.append("    kind: labor")
+            if log_name:
+                lines.append(f"    name: {_q(log_name)}")
+            lines.append(f'    rate_per_hour: "{PLACEHOLDER}"   # {why}: fill in')
+
+    lines += ["", "activities:"]
+    method = "end − start" if log.has_start else "since the previous completion"
+    for activity, n, cases, timed, mean, sd, lo, mid, hi, _ in stats:
+        aid = activity_id[activity]
+        seen = performers.get(activity, [])
+        who = ", ".join(f"{r} {c}" for r, c in seen[:5]) + (" ..." if len(seen) > 5 else "")
+        lines.append(f"  {_q(aid)}:")
+        lines.append(f"    name: {_q(activity)}")
+        lines.append(f"    # {n} executions in {cases} cases" + (f"; done by {who}" if who else ""))
+        if timed:
+            lines.append(f"    # minutes ({method}, {timed} observed): min {_n(lo)}, "
+                         f"median {_n(mid)}, max {_n(hi)}")
+            if sd is None or sd == 0 or mean == 0:
+                duration = _n(mean)
+            else:
+                duration = f"{{lognormal: {{mean: {_n(mean)}, sd: {_n(sd)}}}}}"
+        else:
+            lines.append("    # no duration observed (the log has one timestamp and this "
+                         "activity only opens cases): fill in")
+            duration = f'"{PLACEHOLDER}"'
+            problems.append(Problem("no duration could be measured from the log",
+                                    element=aid, severity="warning"))
+        lines.append(f"    labor: {{{_q(role_of[activity])}: {duration}}}")
+
+    # Routing: gateways after activities with several successors, merges before reworked ones.
+    reworked = {a for a, nexts in successors.items() if a in nexts}
+    entry = {a: activity_id[a] for a in activity_id}
+    gateways: list[str] = []
+    flows: list[str] = []
+    merges: list[str] = []
+    for activity in activity_id:
+        if activity in reworked:
+            merge = ids.new(f"rework_{activity_id[activity]}")
+            gateways.append(f"  {_q(merge)}: {{kind: exclusive, name: "
+                            f"{_q('rework: back to ' + activity)}}}")
+            merges.append(f"  - [{_q(merge)}, {_q(activity_id[activity])}]")
+            entry[activity] = merge
+
+    def target_id(target: str | None) -> str:
+        return "end" if target is None else entry[target]
+
+    def split(source: str, counts: dict[str | None, int], gateway: str, name: str) -> None:
+        total = sum(counts.values())
+        if len(counts) == 1:
+            (target, count), = counts.items()
+            flows.append(f"  - [{_q(source)}, {_q(target_id(target))}]   # {count} of {total}")
+            return
+        gateways.append(f"  {_q(gateway)}: {{kind: exclusive, name: {_q(name)}}}")
+        flows.append(f"  - [{_q(source)}, {_q(gateway)}]   # {total}")
+        shares = _shares({str(k): v for k, v in counts.items()})
+        for target, count in counts.items():
+            flows.append(f"  - [{_q(gateway)}, {_q(target_id(target))}, "
+                         f"{shares[str(target)]!r}]   # {count} of {total}")
+
+    split("start", dict(starts), ids.new("start_split"), "first activity")
+    for activity in activity_id:
+        split(activity_id[activity], successors.get(activity, {}),
+              ids.new(f"after_{activity_id[activity]}"), f"after {activity}")
+
+    lines += ["", "gateways:" + ("" if gateways else " {}"), *gateways]
+    lines += ["", "events:",
+              '  start: {kind: start, name: "case starts"}',
+              '  end: {kind: end, name: "case ends"}',
+              "", "flows:", *flows, *merges, ""]
+    text = "\n".join(lines)
+    _, found = parse_model_text(text)
+    return text, [*found, *problems]
+
+
+# --- variants ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TraceVariant:
+    """One distinct path through the process as the log recorded it.
+
+    Attributes:
+      activities: the activity names in the order they happened.
+      case_count: number of cases that took exactly this path.
+      share: case_count / all cases.
+      mean_cycle_time_minutes: from the first start (or completion) to the last completion.
+      mean_labor_minutes: Σ measured minutes of the events, per case (events whose
+        minutes cannot be measured count 0).
+      cost_per_case: mean of labour minutes × the rate of the resource that did
+        each event; None unless every event's resource has a rate.
+      fits_design: whether the designed model allows this path; None without one.
+    """
+
+    activities: tuple[str, ...]
+    case_count: int
+    share: float
+    mean_cycle_time_minutes: float
+    mean_labor_minutes: float
+    cost_per_case: float | None
+    fits_design: bool | None
+
+    @property
+    def total_cost(self) -> float | None:
+        """case_count × cost_per_case."""
+        return None if self.cost_per_case is None else self.case_count * self.cost_per_case
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for JSON."""
+        return {**asdict(self), "activities": list(self.activities),
+                "total_cost": self.total_cost}
+
+
+def trace_variants(log: EventLog, *, rates: ProcessModel | None = None) -> list[TraceVariant]:
+    """The trace variants of ``log``, the costliest (case count × cost per case) first.
+
+    With ``rates``, events are priced by the labour resource whose id or name
+    matches the event's resource, and each variant is replayed on the model's
+    flow (``fits_design``; see :func:`fits_model`). Variants without a cost
+    follow, the most frequent first.
+    """
+    con = log.connection
+    ordered = _ordered(log)
+    lookup = _rates_by_name(rates)
+    names = [r[0] for r in con.sql(
+        f"SELECT DISTINCT resource FROM {log.table} WHERE resource IS NOT NULL").fetchall()]
+    priced = [(name, matched[1].rate_per_minute) for name in names
+              if (matched := _rate_for(name, lookup)) is not None]
+    con.execute("CREATE OR REPLACE TEMP TABLE log_rates "
+                "(resource VARCHAR, rate_per_minute DOUBLE)")
+    if priced:
+        con.executemany("INSERT INTO log_rates VALUES (?, ?)", priced)
+    rows = con.sql(f"""
+        WITH per_case AS (
+          SELECT o.case_id, list(o.activity ORDER BY o.pos) AS trace,
+                 (epoch(max(o.end_ts)) - epoch(min(coalesce(o.start_ts, o.end_ts)))) / 60.0
+                   AS cycle,
+                 sum(coalesce(o.minutes, 0)) AS labor,
+                 sum(coalesce(o.minutes, 0) * r.rate_per_minute) AS cost,
+                 bool_and(r.rate_per_minute IS NOT NULL) AS priced
+          FROM {ordered} o LEFT JOIN log_rates r ON o.resource = r.resource
+          GROUP BY o.case_id)
+        SELECT trace, count(*) AS n, avg(cycle), avg(labor),
+               CASE WHEN bool_and(priced) THEN avg(cost) END
+        FROM per_case GROUP BY trace""").fetchall()
+    total = sum(r[1] for r in rows)
+    variants = [
+        TraceVariant(activities=tuple(trace), case_count=int(n), share=n / total,
+                     mean_cycle_time_minutes=float(cycle), mean_labor_minutes=float(labor),
+                     cost_per_case=None if cost is None else float(cost),
+                     fits_design=None if rates is None else fits_model(trace, rates))
+        for trace, n, cycle, labor, cost in rows
+    ]
+    variants.sort(key=lambda v: (v.total_cost is None, -(v.total_cost or 0.0),
+                                 -v.case_count, v.activities))
+    return variants
+
+
+def conformance(variants: Sequence[TraceVariant]) -> float | None:
+    """Share of cases whose path the designed model allows; None without a design.
+
+    >>> v = TraceVariant(("a",), 3, 0.75, 1.0, 1.0, None, True)
+    >>> w = TraceVariant(("b",), 1, 0.25, 1.0, 1.0, None, False)
+    >>> conformance([v, w])
+    0.75
+    """
+    if not variants or any(v.fits_design is None for v in variants):
+        return None
+    return sum(v.share for v in variants if v.fits_design)
+
+
+# --- replay on a designed model ---------------------------------------------------------
+
+
+def fits_model(activities: Sequence[str], model: ProcessModel) -> bool:
+    """Whether ``model``'s flow allows exactly this sequence of activities.
+
+    Activities are matched by id or by name. The trace is replayed with tokens
+    on the flows: an exclusive gateway passes a token to any one exit, a
+    parallel gateway waits for a token on every entry and sends one down every
+    exit, an end event consumes a token. The trace fits when the tokens can
+    all be consumed by end events after its last activity.
+
+    >>> m = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "activities": {"a": {}, "b": {"name": "Проверка"}},
+    ...     "gateways": {"x": {"kind": "exclusive"}, "m": {"kind": "exclusive"}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "m"], ["m", "a"], ["a", "x"], ["x", "m", 0.5], ["x", "b", 0.5],
+    ...               ["b", "e"]]})
+    >>> fits_model(["a", "a", "Проверка"], m), fits_model(["Проверка"], m)
+    (True, False)
+    """
+    kinds = model.node_kinds
+    into: dict[str, list[int]] = {}
+    out_of: dict[str, list[int]] = {}
+    for index, flow in enumerate(model.flows):
+        out_of.setdefault(flow.source, []).append(index)
+        into.setdefault(flow.target, []).append(index)
+    by_label: dict[str, set[str]] = {}
+    for activity_id, activity in model.activities.items():
+        for label in (activity_id, activity.name):
+            if label:
+                by_label.setdefault(label, set()).add(activity_id)
+    starts = [n for n, k in kinds.items() if k == "start"]
+    if len(starts) != 1:
+        return False
+
+    Marking = tuple[int, ...]
+
+    def moved(marking: Marking, take: Sequence[int], give: Sequence[int]) -> Marking | None:
+        tokens = Counter(marking)
+        for edge in take:
+            if tokens[edge] == 0:
+                return None
+            tokens[edge] -= 1
+        tokens.update(give)
+        return tuple(sorted(tokens.elements()))
+
+    def silent(marking: Marking) -> list[Marking]:
+        found = []
+        for edge in set(marking):
+            node = model.flows[edge].target
+            kind = kinds.get(node)
+            if kind == "end":
+                found.append(moved(marking, [edge], []))
+            elif kind == "exclusive":
+                found += [moved(marking, [edge], [exit_]) for exit_ in out_of.get(node, [])]
+            elif kind == "parallel":
+                found.append(moved(marking, into.get(node, []), out_of.get(node, [])))
+        return [m for m in found if m is not None]
+
+    def closure(markings: set[Marking]) -> set[Marking] | None:
+        seen, frontier = set(markings), list(markings)
+        while frontier:
+            for nxt in silent(frontier.pop()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    frontier.append(nxt)
+                    if len(seen) > _REPLAY_LIMIT:
+                        return None
+        return seen
+
+    current: set[Marking] | None = {tuple(sorted(out_of.get(starts[0], [])))}
+    for label in activities:
+        current = closure(current) if current is not None else None
+        if not current:
+            return False
+        targets = by_label.get(label, set())
+        fired: set[Marking] = set()
+        for marking in current:
+            for edge in set(marking):
+                node = model.flows[edge].target
+                if node in targets:
+                    after = moved(marking, [edge], out_of.get(node, []))
+                    if after is not None:
+                        fired.add(after)
+        current = fired
+    final = closure(current) if current else None
+    return bool(final) and () in final

@@ -1,0 +1,323 @@
+"""BPMN 2.0 import and export: lanes, subprocesses, simulation parameters, hostile XML."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from defusedxml.ElementTree import fromstring
+
+from abc_costing.cli import main
+from abc_costing.engine import cost_model
+from abc_costing.formats import bpmn as bpmn_module
+from abc_costing.formats import load_model, parse_model_text
+from abc_costing.formats.bpmn import BPMN_NS, bpmn_to_model_text, model_to_bpmn
+from abc_costing.reports.figures import process_flow_layout
+from tests.conftest import LIBRARY
+
+DATA = Path(__file__).parent / "data" / "bpmn"
+SHIPPED = sorted(LIBRARY.glob("*/*.yaml"))
+BPMNDI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
+
+
+def read(name: str) -> bytes:
+    return (DATA / name).read_bytes()
+
+
+def minimal(body: str) -> bytes:
+    return (f'<definitions xmlns="{BPMN_NS}"><process id="p">{body}</process>'
+            "</definitions>").encode()
+
+
+def errors(problems):
+    return [p for p in problems if p.severity == "error"]
+
+
+# --- import: structure, lanes, placeholders ----------------------------------------------
+
+
+def test_lanes_gateways_subprocess_and_cyrillic_names_import_with_placeholders():
+    text, problems = bpmn_to_model_text(read("order_lanes.bpmn"), source="order.bpmn")
+    assert errors(problems) == []
+    assert 'name: "Принять заказ"' in text and 'title: "Обработка заказа"' in text
+    # Every missing value is a warning and a "?" in the text; none is defaulted.
+    placeholders = [p for p in problems if "placeholder" in p.message]
+    values = [line.split("  #")[0] for line in text.splitlines() if not line.startswith("#")]
+    assert len(placeholders) == sum(v.count('"?"') for v in values) == 9
+    model, found = parse_model_text(text, source="order.yaml")
+    assert model is None
+    assert {p.message for p in errors(found)} <= {
+        "rate_per_hour: must be a number (got '?')",
+        "labor.lane_manager: duration must be a number (got '?')",
+        "labor.lane_lawyer: duration must be a number (got '?')",
+        "probability: must be a number (got '?')"}
+    assert any("message flow 'MessageFlow_1' is ignored" in p.message for p in problems)
+
+
+def fill_in(text: str) -> str:
+    rates = iter([1200, 2400])  # manager 20 ₽/min, lawyer 40 ₽/min
+    text = re.sub(r'rate_per_hour: "\?"', lambda _: f"rate_per_hour: {next(rates)}", text)
+    probabilities = iter([0.6, 0.4])
+    text = re.sub(r', "\?"\]', lambda _: f", {next(probabilities)}]", text)
+    return text.replace('"?"', "30")  # 30 minutes for every task
+
+
+def test_the_imported_lane_model_validates_and_costs_once_filled_in():
+    text, _ = bpmn_to_model_text(read("order_lanes.bpmn"), source="order.bpmn")
+    model, problems = parse_model_text(fill_in(text))
+    assert model is not None, [str(p) for p in problems]
+    assert errors(problems) == []
+    assert model.process == "обработка_заказа" and model.variant == "as_is"
+    assert set(model.resources) == {"lane_manager", "lane_lawyer"}
+    # The subprocess is flattened: its tasks sit in the parallel block it contained,
+    # done by the subprocess's lane; the timer event is a zero-cost activity.
+    assert model.activities["task_legal"].labor.keys() == {"lane_lawyer"}
+    assert model.activities["check_credit_limit"].labor.keys() == {"lane_lawyer"}
+    assert model.activities["timer_payment"].labor == {}
+    assert ("gateway_standard", "sub_split", 0.4) in model.flows
+    assert ("sub_join", "gateway_merge", None) in model.flows
+    assert model.gateways["sub_split"].kind == "parallel"
+    # receive 30 × 20 + standard 0.6 × 30 × 20 + (legal + credit) 0.4 × 2 × 30 × 40
+    # + ship 30 × 20 = 600 + 360 + 960 + 600
+    assert cost_model(model).cost_per_instance == pytest.approx(2520.0)
+
+
+def test_bimp_qbp_parameters_give_the_hand_computed_cost():
+    text, problems = bpmn_to_model_text(read("qbp_invoice.bpmn"), source="qbp.bpmn")
+    assert problems == []
+    assert "# from BIMP/QBP simulation info" in text
+    model, found = parse_model_text(text)
+    assert model is not None and found == []
+    assert model.currency == "EUR"
+    assert model.resources["clerk"].rate_per_hour == 30
+    assert model.resources["clerk"].headcount == 3
+    labor = {a: act.labor for a, act in model.activities.items()}
+    assert labor["register_invoice"]["clerk"].model_dump() == 10  # FIXED 600 s
+    assert labor["check_invoice"]["clerk"].model_dump() == {"lognormal": {"mean": 20, "sd": 5}}
+    assert labor["approve_payment"]["manager"].model_dump() == {"uniform": [5, 15]}
+    assert labor["return_to_supplier"]["clerk"].model_dump() == {
+        "lognormal": {"mean": 5, "sd": 5}}  # EXPONENTIAL mean 300 s
+    assert labor["archive"]["clerk"].model_dump() == {"triangular": [1, 2, 6]}
+    # clerk 0.5 €/min, manager 1 €/min:
+    # register 10 × 0.5 + check 20 × 0.5 + approve 0.8 × 10 × 1 + return 0.2 × 5 × 0.5
+    # + archive 0.8 × 3 × 0.5 = 5 + 10 + 8 + 0.5 + 1.2
+    assert cost_model(model).cost_per_instance == pytest.approx(24.7)
+
+
+def test_prosimos_parameters_give_the_hand_computed_cost():
+    params = json.loads(read("prosimos_loan.json"))
+    text, problems = bpmn_to_model_text(read("prosimos_loan.bpmn"), source="loan.bpmn",
+                                        params=params, process="loans", variant="prosimos")
+    assert errors(problems) == []
+    messages = [p.message for p in problems]
+    assert "Prosimos parameters: unknown key 'simulation_horizon' ignored" in messages
+    assert any("can be done by 2 resources" in m for m in messages)
+    model, found = parse_model_text(text)
+    assert model is not None, found
+    assert (model.process, model.variant) == ("loans", "prosimos")
+    assert model.resources["senior_officer"].rate_per_hour == 90
+    # check runs 1 / (1 − 0.25) = 4/3 times: 15 min × 0.5 €/min × 4/3 = 10;
+    # request 1/3 × 10 × 0.5 = 5/3; assess once, shared equally by the two officers:
+    # 20 min × 1.5 + 30 min (half of uniform 40–80) × 1.0 = 60.
+    assert cost_model(model).cost_per_instance == pytest.approx(10 + 5 / 3 + 60)
+
+
+def test_an_unreadable_prosimos_distribution_is_a_placeholder():
+    params = {"task_resource_distribution": [{"task_id": "t", "resources": [
+        {"resource_id": "r", "distribution_name": "weibull", "distribution_params": [1]}]}]}
+    body = ('<startEvent id="s"/><task id="t"/><endEvent id="e"/>'
+            '<sequenceFlow id="a" sourceRef="s" targetRef="t"/>'
+            '<sequenceFlow id="b" sourceRef="t" targetRef="e"/>')
+    text, problems = bpmn_to_model_text(minimal(body), source="x.bpmn", params=params)
+    assert 'labor: {r: "?"}' in text
+    assert any("'weibull' of task 't' cannot be read" in p.message for p in problems)
+
+
+# --- export and round trip ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_export_then_import_gives_the_same_costs(path):
+    model = load_model(path)
+    xml = model_to_bpmn(model, layout=process_flow_layout(model))
+    text, problems = bpmn_to_model_text(xml, source="export.bpmn")
+    assert errors(problems) == []
+    back, found = parse_model_text(text)
+    assert back is not None, [str(p) for p in found]
+    assert cost_model(back).cost_per_instance == pytest.approx(
+        cost_model(model).cost_per_instance, rel=1e-12)
+    assert back == model
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_the_export_draws_every_node_and_flow(path):
+    model = load_model(path)
+    root = fromstring(model_to_bpmn(model, layout=process_flow_layout(model)),
+                      forbid_dtd=True)
+    process = root.find(f"{{{BPMN_NS}}}process")
+    nodes = {e.get("id") for e in process if e.tag.endswith(("Task", "Gateway", "Event"))}
+    flows = {e.get("id") for e in process.iter(f"{{{BPMN_NS}}}sequenceFlow")}
+    shapes = {s.get("bpmnElement"): s for s in root.iter(f"{BPMNDI}BPMNShape")}
+    edges = {e.get("bpmnElement"): e for e in root.iter(f"{BPMNDI}BPMNEdge")}
+    assert len(nodes) == len(model.node_kinds) and set(shapes) == nodes
+    assert len(flows) == len(model.flows) and set(edges) == flows
+    assert all(len(list(e)) >= 2 for e in edges.values())
+    sizes = {(b.get("width"), b.get("height")) for s in shapes.values() for b in s}
+    assert sizes <= {("100", "80"), ("50", "50"), ("36", "36")}
+    # Left to right: the start is leftmost.
+    start = next(n for n, k in model.node_kinds.items() if k == "start")
+    xs = {n: float(next(iter(s)).get("x")) for n, s in shapes.items()}
+    assert xs[start] == min(xs.values())
+
+
+def test_export_without_a_layout_still_draws_everything():
+    model = load_model(LIBRARY / "contract_approval" / "as_is.yaml")
+    xml = model_to_bpmn(model)
+    assert xml.count(b"<bpmndi:BPMNShape ") == len(model.node_kinds)
+    assert xml.count(b"<bpmndi:BPMNEdge ") == len(model.flows)
+
+
+# --- refused input ------------------------------------------------------------------------
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
+  <process id="p"><task id="t" name="&lol9;"/></process>
+</definitions>"""
+
+
+def xxe(secret: Path) -> bytes:
+    return (f'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}">]>\n'
+            f'<definitions xmlns="{BPMN_NS}"><process id="p">'
+            '<task id="t" name="&x;"/></process></definitions>').encode()
+
+
+def test_billion_laughs_is_refused():
+    text, problems = bpmn_to_model_text(BILLION_LAUGHS, source="lol.bpmn")
+    assert text == ""
+    assert [p.message for p in problems] == [
+        "BPMN files need no DTD; refused for safety (the file declares a DTD or entities)"]
+
+
+def test_an_external_entity_is_refused_and_never_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    text, problems = bpmn_to_model_text(xxe(secret), source="xxe.bpmn")
+    assert text == "" and "TOP-SECRET" not in str(problems)
+    assert problems[0].message.startswith("BPMN files need no DTD; refused for safety")
+
+
+@pytest.mark.parametrize("payload", ["lol", "xxe"])
+def test_the_command_writes_nothing_for_hostile_xml(tmp_path, capsys, payload):
+    source = tmp_path / "evil.bpmn"
+    source.write_bytes(BILLION_LAUGHS if payload == "lol" else xxe(tmp_path / "secret"))
+    output = tmp_path / "model.yaml"
+    assert main(["import-bpmn", str(source), "-o", str(output)]) == 1
+    assert not output.exists()
+    err = capsys.readouterr().err
+    assert "refused for safety" in err and "nothing written" in err
+
+
+def test_an_inclusive_gateway_is_named():
+    body = ('<startEvent id="s"/><inclusiveGateway id="Gateway_1"/><endEvent id="e"/>'
+            '<sequenceFlow id="a" sourceRef="s" targetRef="Gateway_1"/>'
+            '<sequenceFlow id="b" sourceRef="Gateway_1" targetRef="e"/>')
+    text, problems = bpmn_to_model_text(minimal(body), source="or.bpmn")
+    assert text == ""
+    assert str(problems[0]) == ("or.bpmn: Gateway_1: inclusive gateway 'Gateway_1' is not "
+                                "supported: model it as an exclusive or parallel gateway")
+
+
+def test_a_boundary_event_and_an_event_subprocess_are_named():
+    body = ('<startEvent id="s"/><task id="t"/><boundaryEvent id="late" attachedToRef="t"/>'
+            '<subProcess id="esp" triggeredByEvent="true"/><endEvent id="e"/>'
+            '<sequenceFlow id="a" sourceRef="s" targetRef="t"/>'
+            '<sequenceFlow id="b" sourceRef="t" targetRef="e"/>')
+    _, problems = bpmn_to_model_text(minimal(body), source="x.bpmn")
+    assert [p.element for p in problems] == ["late", "esp"]
+    assert "boundary event 'late' is not supported" in problems[0].message
+
+
+def test_an_oversized_file_is_refused_unread():
+    data = minimal("") + b" " * bpmn_module.MAX_BPMN_BYTES
+    text, problems = bpmn_to_model_text(data, source="big.bpmn")
+    assert text == ""
+    assert problems[0].message.endswith("BPMN files are limited to 10,485,760 bytes")
+
+
+def test_too_many_elements_are_refused(monkeypatch):
+    monkeypatch.setattr(bpmn_module, "MAX_BPMN_ELEMENTS", 10)
+    text, problems = bpmn_to_model_text(minimal("<task id='t'/>" * 20), source="x.bpmn")
+    assert text == "" and "more than 10 XML elements" in problems[0].message
+
+
+def test_malformed_xml_and_other_documents_are_named():
+    _, problems = bpmn_to_model_text(b"<definitions>\n<process>\n</definitions>",
+                                     source="bad.bpmn")
+    assert problems[0].line == 3 and problems[0].message.startswith("not well-formed XML")
+    _, problems = bpmn_to_model_text(b"<html/>", source="page.html")
+    assert problems[0].message.startswith("not a BPMN 2.0 file: the root element is <html>")
+
+
+def test_two_pools_with_processes_are_refused():
+    process = '<process id="{0}" name="{0}"><task id="t{0}"/></process>'
+    data = (f'<definitions xmlns="{BPMN_NS}">' + process.format("A") + process.format("B")
+            + "</definitions>").encode()
+    _, problems = bpmn_to_model_text(data, source="pools.bpmn")
+    assert "2 pools with processes ('A', 'B')" in problems[0].message
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def test_import_writes_the_model_and_asks_for_the_placeholders(tmp_path, capsys):
+    output = tmp_path / "order.yaml"
+    assert main(["import-bpmn", str(DATA / "order_lanes.bpmn"), "--variant", "drawn",
+                 "-o", str(output)]) == 1
+    captured = capsys.readouterr()
+    assert "fill in the placeholders" in captured.out
+    assert f"{output}:15: lane_manager: rate_per_hour: must be a number (got '?')" in captured.err
+    assert "variant: drawn" in output.read_text("utf-8")
+
+
+def test_import_with_prosimos_parameters_exits_0(tmp_path):
+    output = tmp_path / "loan.yaml"
+    assert main(["import-bpmn", str(DATA / "prosimos_loan.bpmn"), "--params",
+                 str(DATA / "prosimos_loan.json"), "-o", str(output)]) == 0
+    assert cost_model(load_model(output)).cost_per_instance == pytest.approx(10 + 5 / 3 + 60)
+
+
+def test_export_then_import_on_the_command_line(tmp_path, capsys):
+    source = LIBRARY / "procurement" / "as_is.yaml"
+    exported, imported = tmp_path / "p.bpmn", tmp_path / "p.yaml"
+    assert main(["export-bpmn", str(source), "-o", str(exported)]) == 0
+    assert main(["import-bpmn", str(exported), "-o", str(imported)]) == 0
+    assert load_model(imported) == load_model(source)
+
+
+def test_text_from_the_file_cannot_inject_yaml():
+    body = ('<extensionElements><abc:model xmlns:abc="urn:abc-costing:bpmn:1" '
+            'process="x&#10;currency: EUR" currency="RUB&#10;volume_per_year: 9"/>'
+            '</extensionElements><startEvent id="s"/>'
+            '<task id="t" name="a&#10;b: {c: 1}"/><endEvent id="e"/>'
+            '<sequenceFlow id="a" sourceRef="s" targetRef="t"/>'
+            '<sequenceFlow id="b" sourceRef="t" targetRef="e"/>')
+    text, _ = bpmn_to_model_text(minimal(body), source="evil\nformat: x.bpmn")
+    model, problems = parse_model_text(text.replace('"?"', "1"))
+    assert model is not None, problems
+    assert (model.process, model.currency, model.volume_per_year) == ("x_currency_eur", "RUB",
+                                                                      None)
+    assert model.activities["a_b_c_1"].name == "a b: {c: 1}"

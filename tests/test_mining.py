@@ -1,0 +1,232 @@
+"""Event logs and process mining: tests/data/logs/contracts.csv worked by hand.
+
+The log (5 cases, rows deliberately out of time order in the file):
+
+    c1  Приём 10 min (Иванова) → Проверка 30 (Петров) → Одобрение 5 (Сидоров)
+    c2  Приём 20 → Проверка 60 (Петров) → Проверка 30 (Сидоров) → Одобрение 10
+    c3  Приём 15 → Проверка 45 → Отказ 20
+    c4  Приём 10 → Проверка 30 → Одобрение 5
+    c5  Приём 20 → Проверка 45 → Одобрение 10
+
+Rates (rates.yaml): Иванова 600/h = 10/min, Петров 3000/h = 50/min, Сидоров 6000/h = 100/min.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from abc_costing.cli import main
+from abc_costing.engine import cost_model
+from abc_costing.formats import load_model, parse_model_text
+from abc_costing.formats.event_log import LogError, read_event_log
+from abc_costing.mining import conformance, discover_model, fits_model, trace_variants
+
+LOGS = Path(__file__).parent / "data" / "logs"
+CSV, XES, RATES = LOGS / "contracts.csv", LOGS / "contracts.xes", LOGS / "rates.yaml"
+INTAKE, REVIEW, APPROVE, REJECT = "Приём заявки", "Проверка договора", "Одобрение", "Отказ"
+EVENTS = "SELECT case_id, activity, start_ts, end_ts, resource FROM events ORDER BY ALL"
+
+
+@pytest.fixture(scope="module")
+def rates():
+    return load_model(RATES)
+
+
+@pytest.fixture(scope="module")
+def log():
+    return read_event_log(CSV)
+
+
+def _parquet(tmp_path: Path) -> Path:
+    # Typed timestamps, as a warehouse export would have them.
+    target = tmp_path / "contracts.parquet"
+    con = duckdb.connect()
+    con.execute(f"""COPY (SELECT Case_ID AS "case:concept:name", Activity AS "concept:name",
+                        CAST(Start_Timestamp AS TIMESTAMP) AS start_timestamp,
+                        CAST(End_Timestamp AS TIMESTAMP) AS "time:timestamp",
+                        Resource AS "org:resource"
+                        FROM read_csv('{CSV}', all_varchar=true))
+                    TO '{target}' (FORMAT parquet)""")
+    return target
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def test_csv_with_bom_and_semicolons_is_read(log):
+    assert (log.event_count, log.case_count, log.has_start, log.has_resource) == (16, 5, True, True)
+
+
+def test_xes_and_parquet_read_the_same_events_as_csv(log, tmp_path):
+    expected = log.connection.sql(EVENTS).fetchall()
+    for path in (XES, _parquet(tmp_path)):
+        other = read_event_log(path)
+        assert other.connection.sql(EVENTS).fetchall() == expected, path.name
+
+
+def test_explicit_column_names(tmp_path):
+    path = tmp_path / "crm.csv"
+    path.write_text("Сделка,Этап,Когда\n1,Звонок,01.03.2024 10:00\n1,Встреча,01.03.2024 12:30\n",
+                    encoding="utf-8")
+    log = read_event_log(path, case="Сделка", activity="Этап", end="Когда")
+    assert (log.event_count, log.has_start, log.has_resource) == (2, False, False)
+    # One timestamp: the second activity lasts from the first completion, 150 min.
+    (variant,) = trace_variants(log)
+    assert variant.mean_labor_minutes == 150.0
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("case,task,resource\n1,a,x\n", ["missing column for end time", "case, task, resource"]),
+    ("case,activity,end\n1,a,2024-03-01 10:00\n2,b,вчера\n", ["row 2", "'вчера'"]),
+    ("case,activity,start,end\n1,a,2024-03-01 10:00,2024-03-01 11:00\n"
+     "1,b,2024-03-01 12:00,2024-03-01 11:59\n", ["row 2", "before the start time"]),
+    ("case,activity,end\n", ["no events"]),
+    ("case,activity,end\n1,,2024-03-01 10:00\n", ["row 1", "activity is empty"]),
+])
+def test_bad_csv_logs_name_the_row(tmp_path, text, words):
+    path = tmp_path / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LogError) as caught:
+        read_event_log(path)
+    for word in words:
+        assert word in str(caught.value)
+
+
+def test_xes_with_a_doctype_is_refused(tmp_path):
+    path = tmp_path / "bomb.xes"
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE log [<!ENTITY a "aaaaaaaa">'
+                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+                    '<log><trace><event><string key="concept:name" value="&b;"/></event>'
+                    '</trace></log>', encoding="utf-8")
+    with pytest.raises(LogError, match="DOCTYPE"):
+        read_event_log(path)
+
+
+def test_xes_size_limit_and_malformed_xml(tmp_path):
+    with pytest.raises(LogError, match="limit"):
+        read_event_log(XES, max_xes_bytes=1000)
+    broken = tmp_path / "broken.xes"
+    broken.write_text("<log><trace><event></trace></log>", encoding="utf-8")
+    with pytest.raises(LogError, match="malformed XML"):
+        read_event_log(broken)
+
+
+# --- discovery ---------------------------------------------------------------------------
+
+
+def test_discovered_probabilities_are_the_observed_shares(log, rates):
+    text, problems = discover_model(log, process="contracts", variant="mined", rates=rates)
+    assert problems == []
+    model, _ = parse_model_text(text)
+    assert model is not None
+    flows = {(f.source, f.target): f.probability for f in model.flows}
+    # Проверка ran 6 times: followed by Одобрение 4, Отказ 1, itself 1 (rework).
+    after = "after_проверка_договора"
+    assert flows[(after, "одобрение")] == pytest.approx(4 / 6, abs=1e-4)
+    assert flows[(after, "отказ")] == pytest.approx(1 / 6, abs=1e-4)
+    assert flows[(after, "rework_проверка_договора")] == pytest.approx(1 / 6, abs=1e-4)
+    # Exactly 1 in the decimals written (0.6666 + 0.1667 + 0.1667), not just within tolerance.
+    assert sum(round(p * 10_000) for (s, _), p in flows.items() if s == after) == 10_000
+    # The rework loop re-enters through the merge gateway, never activity → itself.
+    assert ("rework_проверка_договора", "проверка_договора") in flows
+    assert ("приём_заявки", "rework_проверка_договора") in flows
+
+
+def test_discovered_durations_and_cost_per_instance(log, rates):
+    text, _ = discover_model(log, rates=rates)
+    model, problems = parse_model_text(text)
+    assert model is not None and problems == []
+    review = model.activities["проверка_договора"].labor["lawyer"]
+    assert review.distribution == "lognormal"
+    assert review.mean_minutes == 40.0  # (30 + 60 + 30 + 45 + 30 + 45) / 6
+    assert model.activities["отказ"].labor["сидоров"].mean_minutes == 20.0  # one observation
+    # Hand figure: Приём 1 × 15 min × 10 = 150; Проверка 6/5 × 40 × 50 = 2400
+    # (all its minutes booked to Петров, its most frequent resource);
+    # Одобрение 4/5 × 7.5 × 100 = 600; Отказ 1/5 × 20 × 100 = 400; total 3550.
+    # Probabilities are rounded to 4 decimals, hence the tolerance.
+    assert cost_model(model).cost_per_instance == pytest.approx(3550.0, rel=1e-4)
+
+
+def test_without_rates_the_rates_are_placeholders(log):
+    text, problems = discover_model(log)
+    assert 'rate_per_hour: "?"' in text
+    assert {p.element for p in problems} == {"иванова", "петров", "сидоров"}
+    assert all("rate_per_hour" in p.message for p in problems)
+
+
+def test_the_discovered_model_fits_its_own_log(log, rates):
+    text, _ = discover_model(log, rates=rates)
+    model, _ = parse_model_text(text)
+    assert all(fits_model(v.activities, model) for v in trace_variants(log))
+
+
+# --- variants ------------------------------------------------------------------------------
+
+
+def test_variants_counts_shares_costs_by_hand(log, rates):
+    variants = trace_variants(log, rates=rates)
+    got = [(v.activities, v.case_count, v.share, v.cost_per_case, v.total_cost, v.fits_design)
+           for v in variants]
+    assert got == [
+        # c1 100 + 1500 + 500 = 2100, c4 2100, c5 200 + 2250 + 1000 = 3450 → mean 2550
+        ((INTAKE, REVIEW, APPROVE), 3, 0.6, pytest.approx(2550.0), pytest.approx(7650.0), True),
+        # c2 200 + 3000 + 30 × 100 (Сидоров reworks) + 1000 = 7200; the design has no rework
+        ((INTAKE, REVIEW, REVIEW, APPROVE), 1, 0.2, 7200.0, 7200.0, False),
+        # c3 150 + 2250 + 2000 = 4400
+        ((INTAKE, REVIEW, REJECT), 1, 0.2, 4400.0, 4400.0, True),
+    ]
+    first = variants[0]
+    assert first.mean_cycle_time_minutes == pytest.approx((125 + 125 + 130) / 3)
+    assert first.mean_labor_minutes == pytest.approx((45 + 45 + 75) / 3)
+    assert conformance(variants) == pytest.approx(0.8)
+
+
+def test_variants_without_rates_have_no_cost(log):
+    variants = trace_variants(log)
+    assert [v.case_count for v in variants] == [3, 1, 1]
+    assert all(v.cost_per_case is None and v.fits_design is None for v in variants)
+    assert conformance(variants) is None
+
+
+# --- command line --------------------------------------------------------------------------
+
+
+def test_cli_mine_writes_a_valid_model(tmp_path, capsys):
+    output = tmp_path / "mined.yaml"
+    assert main(["mine", str(XES), "--rates", str(RATES), "--process", "contracts",
+                 "-o", str(output)]) == 0
+    assert main(["validate", str(output)]) == 0
+
+
+def test_cli_mine_without_rates_writes_placeholders_and_exits_1(tmp_path, capsys):
+    output = tmp_path / "mined.yaml"
+    assert main(["mine", str(CSV), "-o", str(output)]) == 1
+    assert "rate_per_hour" in capsys.readouterr().err
+    assert output.exists()
+
+
+def test_cli_mine_bad_input(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("case,activity\n1,a\n", encoding="utf-8")
+    output = tmp_path / "m.yaml"
+    assert main(["mine", str(bad), "-o", str(output)]) == 1
+    assert "missing column" in capsys.readouterr().err
+    assert not output.exists()  # nothing half-written
+    assert main(["mine", str(CSV), "--process=-x", "-o", str(output)]) == 2
+    assert main(["mine", str(CSV), "--case", "nope", "-o", str(output)]) == 1
+
+
+def test_cli_variants_json_and_table(capsys):
+    assert main(["variants", str(CSV), "--rates", str(RATES), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["conformance"] == pytest.approx(0.8)
+    assert [v["case_count"] for v in document["variants"]] == [3, 1, 1]
+    assert document["design_cost_per_instance"] == pytest.approx(
+        15 * 10 + 40 * 50 + 0.8 * 7.5 * 100 + 0.2 * 20 * 100)
+    assert main(["variants", str(CSV), "--top", "1"]) == 0
+    shown = capsys.readouterr().out
+    assert "2 more variants" in shown and INTAKE in shown
