@@ -26,6 +26,8 @@ if "read" in user.rights:
 if "edit" in user.rights:
     pages.append(st.Page("dashboard_pages/edit.py", title="Edit", icon=":material/edit:",
                          url_path="edit"))
+    pages.append(st.Page("dashboard_pages/import_model.py", title="Import",
+                         icon=":material/upload_file:", url_path="import"))
 if "edit" in user.rights or "audit" in user.rights:
     pages.append(st.Page("dashboard_pages/changes.py", title="Changes",
                          icon=":material/history:", url_path="changes"))
