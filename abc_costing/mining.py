@@ -91,6 +91,7 @@ def _ordered(log: EventLog) -> str:
         SELECT case_id, activity, resource, start_ts, end_ts,
                row_number() OVER w AS pos,
                lead(activity) OVER w AS next_activity,
+               lead(coalesce(start_ts, end_ts)) OVER w AS next_start,
                CASE WHEN start_ts IS NOT NULL
                     THEN (epoch(end_ts) - epoch(start_ts)) / 60.0
                     ELSE (epoch(end_ts) - epoch(lag(end_ts) OVER w)) / 60.0 END AS minutes
@@ -109,12 +110,9 @@ def directly_follows(log: EventLog) -> pd.DataFrame:
     """
     ordered = _ordered(log)
     return log.connection.sql(f"""
-        SELECT source, target, count(*) AS count, avg(gap) AS mean_gap_minutes FROM (
-          SELECT activity AS source,
-                 lead(activity) OVER w AS target,
-                 (epoch(lead(coalesce(start_ts, end_ts)) OVER w) - epoch(end_ts)) / 60.0 AS gap
-          FROM {ordered} WINDOW w AS (PARTITION BY case_id ORDER BY pos))
-        WHERE target IS NOT NULL
+        SELECT activity AS source, next_activity AS target, count(*) AS count,
+               avg((epoch(next_start) - epoch(end_ts)) / 60.0) AS mean_gap_minutes
+        FROM {ordered} WHERE next_activity IS NOT NULL
         GROUP BY source, target ORDER BY count DESC, source, target""").df()
 
 

@@ -222,8 +222,12 @@ def _quoted(name: str) -> str:
 def _timestamp_sql(column: str, duckdb_type: str) -> str:
     if duckdb_type.startswith(("TIMESTAMP", "DATE")):
         return f"CAST({column} AS TIMESTAMP)"
-    text = f"trim(CAST({column} AS VARCHAR))"
-    return (f"coalesce(CAST(try_cast({text} AS TIMESTAMPTZ) AS TIMESTAMP), "
+    raw = f"CAST({column} AS VARCHAR)"
+    text = f"trim({raw})"
+    # coalesce evaluates an argument only for the rows still NULL: most values parse
+    # untrimmed, so trimming (a copy of every string) is only paid for the others.
+    return (f"coalesce(CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP), "
+            f"CAST(try_cast({text} AS TIMESTAMPTZ) AS TIMESTAMP), "
             f"try_strptime({text}, ['%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y']))")
 
 
@@ -242,14 +246,8 @@ def _load(connection: duckdb.DuckDBPyConnection, columns: dict[str, str | None],
 
     start_sql, start_raw = stamp("start")
     end_sql, end_raw = stamp("end")
-    row_no = "row_no" if "row_no" in types and columns.get("case") != "row_no" else \
-        "row_number() OVER ()"
-    connection.execute(f"""
-        CREATE TEMP TABLE staged AS
-        SELECT {row_no} AS row_no, {text('case')} AS case_id, {text('activity')} AS activity,
-               {start_raw} AS start_raw, {start_sql} AS start_ts,
-               {end_raw} AS end_raw, {end_sql} AS end_ts, {text('resource')} AS resource
-        FROM raw_log""")
+    has_row_no = "row_no" in types and columns.get("case") != "row_no"
+    row_no = "row_no" if has_row_no else "(rowid + 1)"
     checks = (
         ("case_id IS NULL", "the case id is empty", None),
         ("activity IS NULL", "the activity is empty", None),
@@ -260,18 +258,42 @@ def _load(connection: duckdb.DuckDBPyConnection, columns: dict[str, str | None],
          "cannot read the start time {!r} (write it as 2024-03-01 10:15:00)", "start_raw"),
         ("end_ts < start_ts", "the end time {!r} is before the start time", "end_raw"),
     )
-    for condition, message, value in checks:
-        found = connection.execute(
-            f"SELECT row_no, {value or 'NULL'} FROM staged WHERE {condition} "
-            "ORDER BY row_no LIMIT 1").fetchall()
-        if found:
-            row, value = found[0]
-            raise LogError(message.format(value), source=source, row=int(row))
-    connection.execute("""
-        CREATE TABLE events AS
-        SELECT row_no, case_id, activity, start_ts, end_ts, resource FROM staged""")
-    connection.execute("DROP TABLE staged")
+
+    def stage(raw_columns: bool) -> None:
+        # Without a row_no column, the position is the table's rowid: the load keeps the
+        # file's order and, unlike row_number() OVER (), leaves the parsing parallel.
+        # The raw text of the times is only kept when a check failed, for the message.
+        kept = (f"{start_raw} AS start_raw, {end_raw} AS end_raw" if raw_columns else
+                f"{start_raw} IS NOT NULL AND {start_sql} IS NULL AS start_bad, "
+                f"{end_raw} IS NULL AS end_empty")
+        connection.execute(f"""
+            CREATE OR REPLACE TEMP TABLE staged AS
+            SELECT {'row_no, ' if has_row_no else ''}{text('case')} AS case_id,
+                   {text('activity')} AS activity, {start_sql} AS start_ts, {end_sql} AS end_ts,
+                   {text('resource')} AS resource, {kept}
+            FROM raw_log""")
+
+    stage(raw_columns=False)
+    failed = connection.execute(
+        "SELECT count(*) FROM staged WHERE case_id IS NULL OR activity IS NULL OR end_empty "
+        "OR end_ts IS NULL OR start_bad OR end_ts < start_ts").fetchall()[0][0]
+    if failed:
+        stage(raw_columns=True)
+        # One pass finds the first offending row of every check; the first that fails wins.
+        firsts = ", ".join(
+            f"min({row_no}) FILTER (WHERE {condition}), "
+            + (f"arg_min({value}, {row_no}) FILTER (WHERE {condition})" if value else "NULL")
+            for condition, _, value in checks)
+        found = connection.execute(f"SELECT {firsts} FROM staged").fetchall()[0]
+        for index, (_, message, _) in enumerate(checks):
+            row, value = found[2 * index], found[2 * index + 1]
+            if row is not None:
+                raise LogError(message.format(value), source=source, row=int(row))
     connection.unregister("raw_log")
+    connection.execute(f"""
+        CREATE TABLE events AS
+        SELECT {row_no} AS row_no, case_id, activity, start_ts, end_ts, resource FROM staged""")
+    connection.execute("DROP TABLE staged")
 
 
 # --- XES ---------------------------------------------------------------------------
