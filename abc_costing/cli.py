@@ -160,9 +160,7 @@ def _parser() -> argparse.ArgumentParser:
 
     mine = commands.add_parser("mine", help="discover a costable model from an event log "
                                "(CSV, Parquet, XES)")
-    mine.add_argument("log_file", type=Path, metavar="LOG")
-    for field in ("case", "activity", "start", "end", "resource"):
-        mine.add_argument(f"--{field}", metavar="COL", help=f"the {field} column")
+    _add_log_arguments(mine)
     mine.add_argument("--rates", type=Path, metavar="MODEL",
                       help="price labour by the resources of this model")
     mine.add_argument("--process", default="mined", metavar="SLUG")
@@ -172,9 +170,7 @@ def _parser() -> argparse.ArgumentParser:
 
     variants = commands.add_parser("variants", help="trace variants of an event log: cases, "
                                    "cycle time, cost per case, fit with the designed model")
-    variants.add_argument("log_file", type=Path, metavar="LOG")
-    for field in ("case", "activity", "start", "end", "resource"):
-        variants.add_argument(f"--{field}", metavar="COL", help=f"the {field} column")
+    _add_log_arguments(variants)
     variants.add_argument("--rates", type=Path, metavar="MODEL",
                           help="price labour by this model's resources; replay on its flow")
     variants.add_argument("--top", type=int, default=10, metavar="N",
@@ -223,6 +219,13 @@ def _parser() -> argparse.ArgumentParser:
     log_export.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.csv")
     log_export.set_defaults(run=_run_log_export)
     return parser
+
+
+def _add_log_arguments(parser: argparse.ArgumentParser) -> None:
+    """The event log and its column names (recognised by their usual names when left out)."""
+    parser.add_argument("log_file", type=Path, metavar="LOG")
+    for field in ("case", "activity", "start", "end", "resource"):
+        parser.add_argument(f"--{field}", metavar="COL", help=f"the {field} column")
 
 
 # --- commands -------------------------------------------------------------------
@@ -583,17 +586,10 @@ def _rates(args: argparse.Namespace, err: Console) -> tuple[bool, ProcessModel |
 def _run_mine(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.mining import discover_model
 
-    for option in ("process", "variant"):
-        slug = getattr(args, option)
-        # The model's slug rule, ^\w[\w-]*$, without importing re for one check.
-        if not slug or slug[0] == "-" or not all(c.isalnum() or c in "_-" for c in slug):
-            err.print(f"--{option} {slug!r}: use letters, digits, _ and -",
-                      style="red", markup=False)
-            return EXIT_USAGE
+    if _bad_slug_option(args, err):
+        return EXIT_USAGE
     output: Path = args.output
-    if not output.parent.is_dir() or output.is_dir():
-        where = "is a folder" if output.is_dir() else f"folder {output.parent} does not exist"
-        err.print(f"{output}: {where}", style="red", markup=False)
+    if _output_unwritable(output, err):
         return EXIT_PROBLEMS
     ok, rates = _rates(args, err)
     log = _read_log(args, err) if ok else None
@@ -659,9 +655,23 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
+def _bad_slug_option(args: argparse.Namespace, err: Console) -> bool:
+    """Report a --process or --variant that breaks the slug rule (``None``: not given)."""
+    for option in ("process", "variant"):
+        slug = getattr(args, option)
+        # The model's slug rule, ^\w[\w-]*$, without importing re for one check.
+        if slug is not None and (not slug or slug[0] == "-" or not all(
+                c.isalnum() or c in "_-" for c in slug)):
+            err.print(f"--{option} {slug!r}: use letters, digits, _ and -",
+                      style="red", markup=False)
+            return True
+    return False
+
+
 def _output_unwritable(output: Path, err: Console) -> bool:
     if output.is_dir() or not output.parent.is_dir():
-        where = "is a folder" if output.is_dir() else f"folder {output.parent} does not exist"
+        where = ("is a folder; give a file name" if output.is_dir()
+                 else f"folder {output.parent} does not exist")
         err.print(f"{output}: {where}", style="red", markup=False)
         return True
     return False
@@ -671,13 +681,8 @@ def _run_import_bpmn(args: argparse.Namespace, out: Console, err: Console) -> in
     from abc_costing.formats import parse_model_text
     from abc_costing.formats.bpmn import MAX_BPMN_BYTES, bpmn_to_model_text
 
-    for option in ("process", "variant"):
-        slug = getattr(args, option)
-        if slug is not None and (not slug or slug[0] == "-" or not all(
-                c.isalnum() or c in "_-" for c in slug)):
-            err.print(f"--{option} {slug!r}: use letters, digits, _ and -",
-                      style="red", markup=False)
-            return EXIT_USAGE
+    if _bad_slug_option(args, err):
+        return EXIT_USAGE
     output: Path = args.output
     if _output_unwritable(output, err):
         return EXIT_PROBLEMS
@@ -788,11 +793,7 @@ def _run_log_show(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _run_log_export(args: argparse.Namespace, out: Console, err: Console) -> int:
     output: Path = args.output
-    if not output.parent.is_dir():
-        err.print(f"{output}: folder {output.parent} does not exist", style="red", markup=False)
-        return EXIT_PROBLEMS
-    if output.is_dir():
-        err.print(f"{output}: is a folder; give a file name", style="red", markup=False)
+    if _output_unwritable(output, err):
         return EXIT_PROBLEMS
     try:
         log = _open_change_log(args)

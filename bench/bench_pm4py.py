@@ -47,7 +47,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,6 +56,7 @@ from pathlib import Path
 import duckdb
 from bench_mining import generate
 from machine_info import load_average, machine
+from throwaway_venv import throwaway_python
 
 SIZES = (100_000, 1_000_000)
 BIG = 5_000_000
@@ -162,20 +162,6 @@ def run_child(command: list[str]) -> tuple[dict, float, float]:
     return json.loads(lines[-1]), wall_s, usage.ru_maxrss / 1024
 
 
-def pm4py_python(venv: Path | None, workdir: Path) -> Path:
-    """A Python with PM4Py: the given venv, or a new one in ``workdir``."""
-    if venv is None:
-        venv = workdir / "venv"
-        print(f"installing pm4py into a throwaway venv ({venv}) ...", flush=True)
-        base = shutil.which("python3") or sys.executable
-        subprocess.run([base, "-m", "venv", str(venv)], check=True, capture_output=True,
-                       text=True)
-        subprocess.run([str(venv / "bin/python"), "-m", "pip", "install", "--quiet", "pm4py"],
-                       check=True, capture_output=True, text=True)
-    python = venv / "bin/python"
-    subprocess.run([str(python), "-c", "import pm4py"], check=True, capture_output=True,
-                   text=True)
-    return python
 
 
 def disagreements(ours: dict, theirs: dict) -> list[str]:
@@ -228,7 +214,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
         try:
-            python = pm4py_python(args.pm4py_venv, workdir)
+            python = throwaway_python("pm4py", venv=args.pm4py_venv, workdir=workdir)
         except (subprocess.CalledProcessError, OSError) as error:
             why = getattr(error, "stderr", None) or str(error)
             print(f"FAIL: pm4py cannot be installed or imported:\n{why.strip()[-2000:]}")

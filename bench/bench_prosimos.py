@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 from machine_info import load_average, machine, verdict
+from throwaway_venv import throwaway_python
 
 from abc_costing.model import ProcessModel
 from abc_costing.simulation.queueing import simulate_queues
@@ -155,20 +155,6 @@ _RUNNER = textwrap.dedent("""
 """)
 
 
-def prosimos_python(venv: Path | None, workdir: Path) -> Path:
-    """A Python with Prosimos: the given venv, or a new one in ``workdir``."""
-    if venv is None:
-        venv = workdir / "venv"
-        print(f"installing prosimos into a throwaway venv ({venv}) ...", flush=True)
-        base = shutil.which("python3") or sys.executable
-        subprocess.run([base, "-m", "venv", str(venv)], check=True, capture_output=True,
-                       text=True)
-        subprocess.run([str(venv / "bin/python"), "-m", "pip", "install", "--quiet",
-                        "prosimos"], check=True, capture_output=True, text=True)
-    python = venv / "bin/python"
-    subprocess.run([str(python), "-c", "import prosimos"], check=True, capture_output=True,
-                   text=True)
-    return python
 
 
 def run_prosimos(python: Path, workdir: Path, model: ProcessModel, *, cases: int,
@@ -205,7 +191,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench_prosimos_") as tmp:
         workdir = Path(tmp)
         try:
-            python = prosimos_python(args.prosimos_venv, workdir)
+            python = throwaway_python("prosimos", venv=args.prosimos_venv, workdir=workdir)
             prosimos_runs = [run_prosimos(python, workdir, model, cases=args.cases, seed=seed)
                              for seed in range(1, SEEDS + 1)]
         except subprocess.CalledProcessError as error:
