@@ -59,6 +59,7 @@ import pandas as pd
 from abc_costing.formats.event_log import EventLog
 from abc_costing.formats.yaml_model import parse_model_text
 from abc_costing.model import LaborResource, ProcessModel
+from abc_costing.model.ids import UniqueIds
 from abc_costing.problems import Problem
 
 __all__ = [
@@ -130,19 +131,6 @@ def case_durations(log: EventLog) -> pd.DataFrame:
 
 def _slug(name: str) -> str:
     return re.sub(r"\W+", "_", name.strip().lower()).strip("_") or "x"
-
-
-class _Ids:
-    def __init__(self) -> None:
-        self.used: set[str] = set()
-
-    def new(self, wanted: str) -> str:
-        candidate, n = wanted, 1
-        while candidate in self.used:
-            n += 1
-            candidate = f"{wanted}_{n}"
-        self.used.add(candidate)
-        return candidate
 
 
 def _shares(counts: dict[str, int]) -> dict[str, float]:
@@ -217,9 +205,9 @@ def discover_model(
     span = con.execute(f"SELECT min(coalesce(start_ts, end_ts)), max(end_ts) FROM {log.table}"
                    ).fetchall()[0]
 
-    ids = _Ids()
+    ids = UniqueIds()
     for reserved in ("start", "end"):
-        ids.used.add(reserved)
+        ids.taken.add(reserved)
     activity_id = {row[0]: ids.new(_slug(row[0])) for row in stats}
     successors: dict[str, dict[str | None, int]] = {}
     for source, target, count in follows:
@@ -234,7 +222,7 @@ def discover_model(
     role_of: dict[str, str] = {}
     roles: dict[str, tuple[str, tuple[str, LaborResource] | None]] = {}  # id -> (log name, rate)
     role_ids: dict[str, str] = {}
-    resource_ids = _Ids()
+    resource_ids = UniqueIds()
     for activity, *_ in stats:
         seen = performers.get(activity)
         name = seen[0][0] if seen else None

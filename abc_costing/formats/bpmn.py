@@ -76,6 +76,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from abc_costing.model import ProcessModel
+from abc_costing.model.ids import UniqueIds
 from abc_costing.model.records import Duration
 from abc_costing.problems import Problem
 
@@ -149,20 +150,6 @@ _YAML_RESERVED = frozenset({"true", "false", "null", "yes", "no", "on", "off", "
 def _slug(text: str) -> str:
     slug = re.sub(r"[^\w-]+", "_", text.strip().lower()).strip("_-")
     return slug[:60].rstrip("_-") or "node"
-
-
-class _Ids:
-    """Hands out unique slugs in one namespace."""
-
-    def __init__(self) -> None:
-        self.taken: set[str] = set()
-
-    def new(self, wanted: str) -> str:
-        candidate, n = wanted, 2
-        while candidate in self.taken:
-            candidate, n = f"{wanted}_{n}", n + 1
-        self.taken.add(candidate)
-        return candidate
 
 
 def _clean_name(name: str | None) -> str | None:
@@ -796,8 +783,8 @@ class _Writer:
         self.process = _as_slug(process or abc.get("process") or _slug(
             name or process_element.get("id") or "process"))
         self.variant = _as_slug(variant or abc.get("variant") or "as_is")
-        self.node_ids = _Ids()
-        self.resource_ids = _Ids()
+        self.node_ids = UniqueIds()
+        self.resource_ids = UniqueIds()
         self.resources: dict[str, tuple[str, list[_Line]]] = {}  # source key -> (id, lines)
         self.ids = {}
         for node in graph.nodes.values():
@@ -1077,7 +1064,7 @@ def model_to_bpmn(
     if missing:
         fallback = _simple_layout(model)
         xy.update({n: fallback[n] for n in missing})
-    bpmn_ids = _Ids()
+    bpmn_ids = UniqueIds()
     ids = {n: bpmn_ids.new(n if _NCNAME.fullmatch(n) else f"_{n}") for n in kinds}
     process_id = bpmn_ids.new("Process_" + (model.process if _NCNAME.fullmatch(
         "P" + model.process) else "1"))
