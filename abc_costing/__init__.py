@@ -11,13 +11,44 @@ The public facade. Read a model, cost it, compare variants:
 
 __version__ = "0.1.0"
 
-from abc_costing.compare import CompareError, Comparison, compare_models, compare_results
-from abc_costing.engine import CostResult, cost_model, expected_executions
-from abc_costing.formats import load_library, load_model, parse_model_text, read_model
-from abc_costing.model import ProcessModel, routing_graph
-from abc_costing.portfolio import Portfolio, build_portfolio
-from abc_costing.problems import ModelError, Problem
-from abc_costing.validation import validate_model
+import importlib
+
+# Where each name of the facade lives. They are imported on first use (PEP 562), so
+# that a script that only reads and mines an event log does not load the costing
+# engine, SciPy and pandas: that is ~110 MiB of a small log's peak memory.
+_FACADE = {
+    "CompareError": "abc_costing.compare",
+    "Comparison": "abc_costing.compare",
+    "compare_models": "abc_costing.compare",
+    "compare_results": "abc_costing.compare",
+    "CostResult": "abc_costing.engine",
+    "cost_model": "abc_costing.engine",
+    "expected_executions": "abc_costing.engine",
+    "load_library": "abc_costing.formats",
+    "load_model": "abc_costing.formats",
+    "parse_model_text": "abc_costing.formats",
+    "read_model": "abc_costing.formats",
+    "ProcessModel": "abc_costing.model",
+    "routing_graph": "abc_costing.model",
+    "Portfolio": "abc_costing.portfolio",
+    "build_portfolio": "abc_costing.portfolio",
+    "ModelError": "abc_costing.problems",
+    "Problem": "abc_costing.problems",
+    "validate_model": "abc_costing.validation",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _FACADE:
+        raise AttributeError(f"module 'abc_costing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_FACADE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_FACADE])
+
 
 __all__ = [
     "__version__",

@@ -565,7 +565,7 @@ def _run_queue_simulation(args: argparse.Namespace, out: Console, err: Console) 
 
 
 def _read_log(args: argparse.Namespace, err: Console) -> Any:
-    # Imported here: DuckDB is only loaded by the commands that read logs.
+    # Imported here: Polars is only loaded by the commands that read logs.
     from abc_costing.formats.event_log import LogError, read_event_log
 
     try:

@@ -1,7 +1,8 @@
 """Process mining: a costable model and trace variants from an event log.
 
-Everything that touches events runs as SQL in the log's DuckDB connection
-(window functions over each case ordered by time); Python only sees the
+Everything that touches events runs as Polars expressions over the log's
+table, whose rows are already grouped by case and ordered by time (each
+event's successor is the next row of the same case); Python only sees the
 aggregates: one row per activity, per pair of activities, per variant.
 
 How a model is discovered (:func:`discover_model`):
@@ -53,14 +54,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+import polars as pl
 
 from abc_costing.formats.event_log import EventLog
-from abc_costing.formats.yaml_model import parse_model_text
-from abc_costing.model import LaborResource, ProcessModel
-from abc_costing.model.ids import UniqueIds
-from abc_costing.problems import Problem
+
+if TYPE_CHECKING:  # imported where used: reading and mining a log needs only Polars
+    from abc_costing.model import LaborResource, ProcessModel
+    from abc_costing.problems import Problem
 
 __all__ = [
     "PLACEHOLDER",
@@ -83,47 +85,65 @@ _REPLAY_LIMIT = 20_000
 
 # --- the events, ordered --------------------------------------------------------------
 
-
-def _ordered(log: EventLog) -> str:
-    """Name of a temp table: each event with its position, successor and minutes."""
-    name = f"{log.table}_ordered"
-    log.connection.execute(f"""
-        CREATE TEMP TABLE IF NOT EXISTS {name} AS
-        SELECT case_id, activity, resource, start_ts, end_ts,
-               row_number() OVER w AS pos,
-               lead(activity) OVER w AS next_activity,
-               lead(coalesce(start_ts, end_ts)) OVER w AS next_start,
-               CASE WHEN start_ts IS NOT NULL
-                    THEN (epoch(end_ts) - epoch(start_ts)) / 60.0
-                    ELSE (epoch(end_ts) - epoch(lag(end_ts) OVER w)) / 60.0 END AS minutes
-        FROM {log.table}
-        WINDOW w AS (PARTITION BY case_id ORDER BY coalesce(start_ts, end_ts), end_ts, row_no)
-    """)
-    return name
+_MINUTE_US = 60_000_000.0
 
 
-def directly_follows(log: EventLog) -> pd.DataFrame:
+def _micros(column: str | pl.Expr) -> pl.Expr:
+    """A µs timestamp as its integer count: differences of these are exact."""
+    return (pl.col(column) if isinstance(column, str) else column).cast(pl.Int64)
+
+
+_BEGAN = pl.coalesce("start_ts", "end_ts")
+
+
+def _steps(log: EventLog) -> pl.LazyFrame:
+    """Each event with its position in its case, its successor and its minutes.
+
+    The log's rows are grouped by case and ordered by time, so the successor
+    is the next row when it belongs to the same case.
+    """
+    case = pl.col("case_id").to_physical()
+    same_previous = (case == case.shift(1)).fill_null(False)
+    same_next = (case == case.shift(-1)).fill_null(False)
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    first_of_case = pl.when(~same_previous).then(index).forward_fill()
+    minutes = pl.when(pl.col("start_ts").is_not_null()).then(
+        _micros("end_ts") - _micros("start_ts")).otherwise(
+        pl.when(same_previous).then(_micros("end_ts") - _micros(pl.col("end_ts").shift(1))))
+    return log.events.lazy().with_columns(
+        (index - first_of_case + 1).alias("pos"),
+        pl.when(same_next).then(pl.col("activity").shift(-1)).alias("next_activity"),
+        pl.when(same_next).then(_BEGAN.shift(-1)).alias("next_start"),
+        (minutes / _MINUTE_US).alias("minutes"))
+
+
+def directly_follows(log: EventLog) -> pl.DataFrame:
     """The directly-follows graph: one row per (source, target) pair seen in a case.
 
     Columns ``source``, ``target``, ``count`` and ``mean_gap_minutes`` (from the
     end of the source to the start of the target, or to its end when the log
     has one timestamp). Sorted by count, largest first.
     """
-    ordered = _ordered(log)
-    return log.connection.sql(f"""
-        SELECT activity AS source, next_activity AS target, count(*) AS count,
-               avg((epoch(next_start) - epoch(end_ts)) / 60.0) AS mean_gap_minutes
-        FROM {ordered} WHERE next_activity IS NOT NULL
-        GROUP BY source, target ORDER BY count DESC, source, target""").df()
+    return (_steps(log).filter(pl.col("next_activity").is_not_null())
+            .group_by(pl.col("activity").alias("source"), pl.col("next_activity").alias("target"))
+            .agg(pl.len().cast(pl.Int64).alias("count"),
+                 ((_micros("next_start") - _micros("end_ts")) / _MINUTE_US).mean()
+                 .alias("mean_gap_minutes"))
+            .with_columns(pl.col("source", "target").cast(pl.String))
+            .sort(["count", "source", "target"], descending=[True, False, False])
+            .collect())
 
 
-def case_durations(log: EventLog) -> pd.DataFrame:
-    """Cycle time of each case: columns ``case_id``, ``events``, ``cycle_time_minutes``."""
-    return log.connection.sql(f"""
-        SELECT case_id, count(*) AS events,
-               (epoch(max(end_ts)) - epoch(min(coalesce(start_ts, end_ts)))) / 60.0
-                 AS cycle_time_minutes
-        FROM {log.table} GROUP BY case_id ORDER BY case_id""").df()
+def case_durations(log: EventLog) -> pl.DataFrame:
+    """Cycle time of each case: columns ``case_id``, ``events``, ``cycle_time_minutes``.
+
+    One row per case, in the log's case order (the order cases first appear).
+    """
+    return (log.events.lazy().group_by("case_id", maintain_order=True)
+            .agg(pl.len().cast(pl.Int64).alias("events"),
+                 ((_micros("end_ts").max() - _micros(_BEGAN).min()) / _MINUTE_US)
+                 .alias("cycle_time_minutes"))
+            .with_columns(pl.col("case_id").cast(pl.String)).collect())
 
 
 # --- discovery --------------------------------------------------------------------------
@@ -154,6 +174,7 @@ def _rates_by_name(rates: ProcessModel | None) -> dict[str, tuple[str, LaborReso
     found: dict[str, tuple[str, LaborResource]] = {}
     if rates is None:
         return found
+    from abc_costing.model import LaborResource
     for resource_id, resource in rates.resources.items():
         if isinstance(resource, LaborResource):
             for key in (resource_id, resource.name):
@@ -184,26 +205,35 @@ def discover_model(
     warnings about the log. The text is commented: case counts, and where each
     figure came from. See the module docstring for the method.
     """
-    con = log.connection
-    ordered = _ordered(log)
-    stats = con.sql(f"""
-        SELECT activity, count(*) AS n, count(DISTINCT case_id) AS cases,
-               count(minutes) AS timed, avg(minutes) AS mean, stddev_samp(minutes) AS sd,
-               min(minutes) AS lo, median(minutes) AS mid, max(minutes) AS hi,
-               min(pos) AS first_pos
-        FROM {ordered} GROUP BY activity ORDER BY min(pos), count(*) DESC, activity
-    """).fetchall()
-    follows = con.sql(f"""
-        SELECT activity, next_activity, count(*) FROM {ordered}
-        GROUP BY ALL ORDER BY activity, 3 DESC, next_activity""").fetchall()
-    starts = con.sql(f"""
-        SELECT activity, count(*) FROM {ordered} WHERE pos = 1
-        GROUP BY activity ORDER BY 2 DESC, activity""").fetchall()
-    by_resource = con.sql(f"""
-        SELECT activity, resource, count(*) FROM {ordered} WHERE resource IS NOT NULL
-        GROUP BY ALL ORDER BY activity, 3 DESC, resource""").fetchall()
-    span = con.execute(f"SELECT min(coalesce(start_ts, end_ts)), max(end_ts) FROM {log.table}"
-                   ).fetchall()[0]
+    from abc_costing.formats.yaml_model import parse_model_text
+    from abc_costing.model.ids import UniqueIds
+    from abc_costing.problems import Problem
+
+    steps = _steps(log)
+    activity = pl.col("activity").cast(pl.String)
+    stats = (steps.group_by("activity")
+             .agg(pl.len().alias("n"), pl.col("case_id").n_unique().alias("cases"),
+                  pl.col("minutes").count().alias("timed"), pl.col("minutes").mean().alias("mean"),
+                  pl.col("minutes").std().alias("sd"), pl.col("minutes").min().alias("lo"),
+                  pl.col("minutes").median().alias("mid"), pl.col("minutes").max().alias("hi"),
+                  pl.col("pos").min().alias("first_pos"))
+             .with_columns(activity)
+             .sort(["first_pos", "n", "activity"], descending=[False, True, False])
+             .collect().rows())
+    follows = (steps.group_by("activity", "next_activity").agg(pl.len().alias("n"))
+               .with_columns(activity, pl.col("next_activity").cast(pl.String))
+               .sort(["activity", "n", "next_activity"], descending=[False, True, False],
+                     nulls_last=True)
+               .collect().rows())
+    starts = (steps.filter(pl.col("pos") == 1).group_by("activity").agg(pl.len().alias("n"))
+              .with_columns(activity).sort(["n", "activity"], descending=[True, False])
+              .collect().rows())
+    by_resource = (steps.filter(pl.col("resource").is_not_null())
+                   .group_by("activity", "resource").agg(pl.len().alias("n"))
+                   .with_columns(activity, pl.col("resource").cast(pl.String))
+                   .sort(["activity", "n", "resource"], descending=[False, True, False])
+                   .collect().rows())
+    span = log.events.select(_BEGAN.min(), pl.col("end_ts").max()).row(0)
 
     ids = UniqueIds()
     for reserved in ("start", "end"):
@@ -388,30 +418,31 @@ def trace_variants(log: EventLog, *, rates: ProcessModel | None = None) -> list[
     flow (``fits_design``; see :func:`fits_model`). Variants without a cost
     follow, the most frequent first.
     """
-    con = log.connection
-    ordered = _ordered(log)
-    lookup = _rates_by_name(rates)
-    names = [r[0] for r in con.sql(
-        f"SELECT DISTINCT resource FROM {log.table} WHERE resource IS NOT NULL").fetchall()]
-    priced = [(name, matched[1].rate_per_minute) for name in names
-              if (matched := _rate_for(name, lookup)) is not None]
-    con.execute("CREATE OR REPLACE TEMP TABLE log_rates "
-                "(resource VARCHAR, rate_per_minute DOUBLE)")
+    priced: list[tuple[str, float]] = []
+    if rates is not None:
+        lookup = _rates_by_name(rates)
+        names = log.events.select(pl.col("resource").unique().drop_nulls().cast(pl.String)
+                                  ).to_series().to_list()
+        priced = [(name, matched[1].rate_per_minute) for name in names
+                  if (matched := _rate_for(name, lookup)) is not None]
+    steps = _steps(log)
     if priced:
-        con.executemany("INSERT INTO log_rates VALUES (?, ?)", priced)
-    rows = con.sql(f"""
-        WITH per_case AS (
-          SELECT o.case_id, list(o.activity ORDER BY o.pos) AS trace,
-                 (epoch(max(o.end_ts)) - epoch(min(coalesce(o.start_ts, o.end_ts)))) / 60.0
-                   AS cycle,
-                 sum(coalesce(o.minutes, 0)) AS labor,
-                 sum(coalesce(o.minutes, 0) * r.rate_per_minute) AS cost,
-                 bool_and(r.rate_per_minute IS NOT NULL) AS priced
-          FROM {ordered} o LEFT JOIN log_rates r ON o.resource = r.resource
-          GROUP BY o.case_id)
-        SELECT trace, count(*) AS n, avg(cycle), avg(labor),
-               CASE WHEN bool_and(priced) THEN avg(cost) END
-        FROM per_case GROUP BY trace""").fetchall()
+        table = pl.LazyFrame({"resource": [n for n, _ in priced],
+                              "rate_per_minute": [r for _, r in priced]},
+                             schema={"resource": pl.Categorical, "rate_per_minute": pl.Float64})
+        steps = steps.join(table, on="resource", how="left", maintain_order="left")
+    else:
+        steps = steps.with_columns(pl.lit(None, dtype=pl.Float64).alias("rate_per_minute"))
+    minutes, rate = pl.col("minutes").fill_null(0.0), pl.col("rate_per_minute")
+    per_case = steps.group_by("case_id", maintain_order=True).agg(
+        pl.col("activity").alias("trace"),
+        ((_micros("end_ts").max() - _micros(_BEGAN).min()) / _MINUTE_US).alias("cycle"),
+        minutes.sum().alias("labor"),
+        (minutes * rate).sum().alias("cost"),
+        rate.is_not_null().all().alias("priced"))
+    rows = per_case.group_by("trace").agg(
+        pl.len(), pl.col("cycle").mean(), pl.col("labor").mean(),
+        pl.when(pl.col("priced").all()).then(pl.col("cost").mean())).collect().rows()
     total = sum(r[1] for r in rows)
     variants = [
         TraceVariant(activities=tuple(trace), case_count=int(n), share=n / total,
@@ -450,6 +481,7 @@ def fits_model(activities: Sequence[str], model: ProcessModel) -> bool:
     exit, an end event consumes a token. The trace fits when the tokens can
     all be consumed by end events after its last activity.
 
+    >>> from abc_costing.model import ProcessModel
     >>> m = ProcessModel.model_validate({
     ...     "format": "abc-costing/1", "process": "p", "variant": "v",
     ...     "activities": {"a": {}, "b": {"name": "Проверка"}},

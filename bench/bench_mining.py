@@ -1,10 +1,11 @@
-"""Benchmark: reading event logs and mining them (DuckDB), at 100k, 1M and 5M events.
+"""Benchmark: reading event logs and mining them (Polars), at 100k, 1M and 5M events.
 
 For each size a synthetic log is generated with numpy (fixed seed): cases
 follow one of 60 path templates built by a random walk over 25 activities
 (with rework repeats), 40 resources, start and end timestamps. It is written
 as Parquet and, up to 1M events, as CSV. Each measurement runs in a fresh
-subprocess so that its peak memory (``ru_maxrss``) is its own, and times:
+subprocess so that its peak memory (VmHWM, see ``machine_info.peak_mib``) is its own (the child
+imports only what it measures: numpy comes in with the generator), and times:
 
 * read: :func:`abc_costing.formats.event_log.read_event_log` (parse, check, load);
 * variants: :func:`abc_costing.mining.trace_variants` (with a rates model);
@@ -22,16 +23,14 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-import numpy as np
-import pandas as pd
+import polars as pl
+from machine_info import peak_mib
 
 SIZES = (100_000, 1_000_000, 5_000_000)
 CSV_UP_TO = 1_000_000
@@ -41,6 +40,8 @@ RESOURCES = [f"user{i:02d}" for i in range(40)]
 
 def generate(events: int, folder: Path, seed: int = 7) -> dict[str, Path]:
     """Write a synthetic log of about ``events`` events; return its files by format."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     templates = []
     for _ in range(60):
@@ -68,20 +69,19 @@ def generate(events: int, folder: Path, seed: int = 7) -> dict[str, Path]:
     start = case_start[case] + relative + gap
     end = start + work
     base = np.datetime64("2024-01-01T00:00:00", "s")
-    frame = pd.DataFrame({
+    frame = pl.DataFrame({
         "case_id": case.astype(str),
         "activity": np.array(ACTIVITIES, dtype=object)[activity],
-        "start_timestamp": base + (start * 60).astype("timedelta64[s]"),
-        "end_timestamp": base + (end * 60).astype("timedelta64[s]"),
+        "start_timestamp": (base + (start * 60).astype("timedelta64[s]")).astype("M8[us]"),
+        "end_timestamp": (base + (end * 60).astype("timedelta64[s]")).astype("M8[us]"),
         "resource": np.array(RESOURCES, dtype=object)[rng.integers(0, 40, size=n)],
-    })
-    con = duckdb.connect()
-    con.register("frame", frame)
+    }, schema={"case_id": pl.String, "activity": pl.String, "start_timestamp": pl.Datetime("us"),
+               "end_timestamp": pl.Datetime("us"), "resource": pl.String})
     files = {"parquet": folder / f"log_{events}.parquet"}
-    con.execute(f"COPY frame TO '{files['parquet']}' (FORMAT parquet)")
+    frame.write_parquet(files["parquet"])
     if events <= CSV_UP_TO:
         files["csv"] = folder / f"log_{events}.csv"
-        con.execute(f"COPY frame TO '{files['csv']}' (FORMAT csv, HEADER)")
+        frame.write_csv(files["csv"], datetime_format="%Y-%m-%d %H:%M:%S")
     rates = folder / "rates.yaml"
     lines = ["format: abc-costing/1", "process: bench", "variant: rates", "resources:"]
     lines += [f"  {r}: {{kind: labor, rate_per_hour: {600 + 50 * i}}}"
@@ -119,7 +119,7 @@ def measure(path: Path, rates_path: Path) -> dict[str, float]:
     timings["variants"] = len(variants)
     timings["dfg_edges"] = len(dfg)
     assert len(durations) == log.case_count
-    timings["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    timings["peak_mib"] = peak_mib()
     return timings
 
 
@@ -128,7 +128,7 @@ def main(argv: list[str]) -> int:
         print(json.dumps(measure(Path(argv[1]), Path(argv[2]))))
         return 0
     sizes = [int(a) for a in argv] or list(SIZES)
-    print(f"abc-costing mining bench: {os.cpu_count()} CPUs, duckdb {duckdb.__version__}")
+    print(f"abc-costing mining bench: {os.cpu_count()} CPUs, polars {pl.__version__}")
     print(f"{'events':>10} {'format':>8} {'read s':>8} {'variants s':>11} {'dfg s':>7} "
           f"{'durations s':>12} {'total s':>8} {'peak MiB':>9} {'variants':>9}")
     with tempfile.TemporaryDirectory() as folder:

@@ -1,4 +1,4 @@
-"""Benchmark: our DuckDB mining against PM4Py on the same event logs (issue 6, "Event logs").
+"""Benchmark: our Polars mining against PM4Py on the same event logs (issue 6, "Event logs").
 
 The logs are bench_mining.py's synthetic logs (same generator, same seed), at
 100k and 1M events, and 5M with ``--big``. 5M is left out by default for
@@ -11,15 +11,17 @@ Both sides do the same tasks on the same CSV, each in a fresh process:
 * ours (``.venv``): :func:`read_event_log` (parse, check, load),
   :func:`trace_variants`, :func:`directly_follows` (the frequency DFG and the
   mean-gap DFG come from one call), :func:`case_durations`, plus one small
-  DuckDB query for completion-to-completion case spans (what PM4Py calls a
-  case duration, see below);
+  Polars query for completion-to-completion case spans (what PM4Py calls a
+  case duration, see below). The child imports only ``abc_costing`` (which
+  loads Polars), not this script's generator;
 * PM4Py (a throwaway venv): ``pandas.read_csv`` + ``pm4py.format_dataframe``,
   ``pm4py.get_variants``, ``pm4py.discover_dfg``,
   ``pm4py.discover_performance_dfg`` (mean), ``pm4py.get_all_case_durations``.
 
 The judged time is each process's own time from reading the file to the last
 result (imports and interpreter start excluded; the process's whole wall time
-is printed too). Peak memory is the child's ``ru_maxrss`` from ``os.wait4``.
+is printed too). Peak memory is the child program's own high-water mark
+(``VmHWM``, see :func:`machine_info.peak_mib`), which each child prints last.
 Ours is also run on the Parquet copy of the log, for information.
 
 Results are compared before any figure is judged: the variants (each path
@@ -52,11 +54,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import duckdb
-from bench_mining import generate
-from machine_info import load_average, machine
-from throwaway_venv import throwaway_python
 
 SIZES = (100_000, 1_000_000)
 BIG = 5_000_000
@@ -97,8 +94,9 @@ df.attrs.pop("pm4py:param:start_timestamp_key", None)
 durations = pm4py.get_all_case_durations(df)
 durations_s = time.perf_counter() - t
 total_s = time.perf_counter() - t0
+from machine_info import peak_mib  # on PYTHONPATH: stdlib only
 print(json.dumps({
-    "version": pm4py.__version__, "import_s": import_s, "read_s": read_s,
+    "peak_mib": peak_mib(), "version": pm4py.__version__, "import_s": import_s, "read_s": read_s,
     "variants_s": variants_s, "dfg_s": dfg_s, "perf_dfg_s": perf_dfg_s,
     "durations_s": durations_s, "total_s": total_s, "events": len(df),
     "variants": [[list(k), int(v)] for k, v in variants.items()],
@@ -111,7 +109,11 @@ print(json.dumps({
 
 def measure_ours(path: Path) -> dict:
     """Run our tasks on ``path`` in this process (called in a fresh child)."""
+    from machine_info import peak_mib  # stdlib only
+
     t = time.perf_counter()
+    import polars as pl
+
     from abc_costing.formats.event_log import read_event_log
     from abc_costing.mining import case_durations, directly_follows, trace_variants
     import_s = time.perf_counter() - t
@@ -127,10 +129,9 @@ def measure_ours(path: Path) -> dict:
     t = time.perf_counter()
     durations = case_durations(log)
     # PM4Py's case duration: first to last completion (see the module docstring).
-    spans = log.connection.execute(f"""
-        SELECT avg(span) FROM (
-          SELECT (epoch(max(end_ts)) - epoch(min(end_ts))) / 60.0 AS span
-          FROM {log.table} GROUP BY case_id)""").fetchall()[0][0]
+    spans = log.events.group_by("case_id").agg(
+        (pl.col("end_ts").max() - pl.col("end_ts").min()).dt.total_microseconds() / 60e6
+    ).to_series(1).mean()
     durations_s = time.perf_counter() - t
     total_s = time.perf_counter() - t0
     return {
@@ -138,30 +139,30 @@ def measure_ours(path: Path) -> dict:
         "perf_dfg_s": 0.0, "durations_s": durations_s, "total_s": total_s,
         "events": log.event_count,
         "variants": [[list(v.activities), v.case_count] for v in variants],
-        "edges": [[s, t_, int(n), float(g)] for s, t_, n, g in dfg.itertuples(index=False)],
+        "edges": [[s, t_, int(n), float(g)] for s, t_, n, g in dfg.iter_rows()],
         "cases": len(durations),
         "mean_span_minutes": float(spans),
         "mean_cycle_minutes": float(durations["cycle_time_minutes"].mean()),
+        "peak_mib": peak_mib(),
     }
 
 
 def run_child(command: list[str]) -> tuple[dict, float, float]:
-    """Run ``command``; its last stdout line as JSON, its wall seconds and peak MiB."""
+    """Run ``command``; its last stdout line as JSON, its wall seconds and its peak MiB."""
     out = tempfile.TemporaryFile(mode="w+")
     err = tempfile.TemporaryFile(mode="w+")
     started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-    _, status, usage = os.wait4(child.pid, 0)
+    bench = str(Path(__file__).parent)
+    child = subprocess.run(command, stdout=out, stderr=err, text=True,
+                           env={**os.environ, "PYTHONPATH": bench})
     wall_s = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
     out.seek(0)
     err.seek(0)
     if child.returncode != 0:
         raise RuntimeError(f"{command[0]} exited {child.returncode}:\n{err.read()[-3000:]}")
     lines = [line for line in out.read().splitlines() if line.startswith("{")]
-    return json.loads(lines[-1]), wall_s, usage.ru_maxrss / 1024
-
-
+    result = json.loads(lines[-1])
+    return result, wall_s, result["peak_mib"]
 
 
 def disagreements(ours: dict, theirs: dict) -> list[str]:
@@ -205,9 +206,15 @@ def main() -> int:
     if args.one is not None:
         print(json.dumps(measure_ours(args.one)))
         return 0
+    # Imported here, not at the top: the measured child (--one) must load only what it measures.
+    import polars as pl
+    from bench_mining import generate
+    from machine_info import load_average, machine
+    from throwaway_venv import throwaway_python
+
     sizes = [*SIZES, BIG] if args.big else list(SIZES)
     print(machine())
-    print(f"load average: {load_average()}; duckdb {duckdb.__version__}")
+    print(f"load average: {load_average()}; polars {pl.__version__}")
     if not args.big:
         print("5M events skipped (pass --big): ~90 s more, PM4Py peaks at ~2.4 GiB there")
     failed = False
@@ -226,8 +233,8 @@ def main() -> int:
             files = generate(size, workdir)
             if "csv" not in files:  # bench_mining writes CSV only up to 1M events
                 files["csv"] = workdir / f"log_{size}.csv"
-                duckdb.sql(f"COPY (FROM '{files['parquet']}') TO '{files['csv']}' "
-                           "(FORMAT csv, HEADER)")
+                pl.scan_parquet(files["parquet"]).sink_csv(
+                    files["csv"], datetime_format="%Y-%m-%d %H:%M:%S")
             ours, ours_wall, ours_mib = run_child(
                 [sys.executable, __file__, "--one", str(files["csv"])])
             parquet, _, parquet_mib = run_child(

@@ -7,7 +7,7 @@ import platform
 import sys
 from pathlib import Path
 
-__all__ = ["machine", "load_average", "verdict"]
+__all__ = ["machine", "load_average", "peak_mib", "verdict"]
 
 
 def machine() -> str:
@@ -35,3 +35,25 @@ def load_average() -> str:
 def verdict(seconds: float, target_seconds: float) -> str:
     """PASS when under the target."""
     return "PASS" if seconds < target_seconds else "FAIL"
+
+
+
+def peak_mib() -> float:
+    """The peak resident memory, in MiB, of this program since it started (VmHWM).
+
+    A child's ``ru_maxrss`` is no good for this: it also counts the parent's
+    pages the child shared between fork and exec, so a benchmark that has just
+    generated a large log would see them charged to the program it measures.
+    VmHWM belongs to the memory map that exec creates: it is the program's own.
+    Stdlib only, so the throwaway venvs' runners can import it too.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

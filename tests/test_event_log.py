@@ -1,0 +1,193 @@
+"""Reading event logs: layouts of time, blanks, encodings, row order (Polars reader).
+
+Every expected timestamp and minute below is worked out by hand from the text
+written in the test.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from abc_costing.formats.event_log import LogError, read_event_log
+from abc_costing.mining import case_durations, directly_follows, trace_variants
+
+
+def _write(folder: Path, text: str, name: str = "log.csv", encoding: str = "utf-8") -> Path:
+    path = folder / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _ends(log) -> list[datetime]:
+    return log.events["end_ts"].to_list()
+
+
+def test_offsets_are_converted_to_utc_and_naive_times_kept(tmp_path):
+    path = _write(tmp_path, "case,activity,end\n"
+                            "1,a,2024-03-01T10:00:00+03:00\n"     # 07:00 UTC
+                            "1,b,2024-03-01T10:00:00.250+01:00\n"  # 09:00:00.25 UTC
+                            "1,c,2024-03-01T10:00:00Z\n")          # 10:00 UTC
+    assert _ends(read_event_log(path)) == [
+        datetime(2024, 3, 1, 7, 0), datetime(2024, 3, 1, 9, 0, 0, 250000),
+        datetime(2024, 3, 1, 10, 0)]
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("2024-03-01 10:15:30", datetime(2024, 3, 1, 10, 15, 30)),
+    ("2024-03-01T10:15:30", datetime(2024, 3, 1, 10, 15, 30)),
+    ("2024-03-01 10:15:30.5", datetime(2024, 3, 1, 10, 15, 30, 500000)),
+    ("2024-03-01 10:15", datetime(2024, 3, 1, 10, 15)),
+    ("2024-03-01", datetime(2024, 3, 1)),
+    ("01.03.2024 10:15:30", datetime(2024, 3, 1, 10, 15, 30)),  # 1C / Bitrix24
+    ("01.03.2024 10:15", datetime(2024, 3, 1, 10, 15)),
+    ("01.03.2024", datetime(2024, 3, 1)),
+])
+def test_each_time_layout(tmp_path, written, meant):
+    path = _write(tmp_path, f"case;activity;end\n1;a;{written}\n")
+    assert _ends(read_event_log(path)) == [meant]
+
+
+def test_a_column_that_mixes_layouts_and_blanks_is_read_the_slow_way(tmp_path):
+    # The first row says "yyyy-mm-dd hh:mm:ss"; later rows use other layouts and blanks.
+    path = _write(tmp_path, "case,activity,start,end,resource\n"
+                            "1,Приём,2024-03-01 10:00:00,2024-03-01 10:10:00,Иванова\n"
+                            " 1 , Проверка ,01.03.2024 11:00, 2024-03-01T14:30:00+03:00 , Петров\n"
+                            "2,Приём,2024-03-02,2024-03-02 00:20,Иванова\n")
+    log = read_event_log(path)
+    assert (log.event_count, log.case_count) == (3, 2)  # " 1 " is case "1"
+    rows = log.events.select(pl.col("case_id", "activity", "resource").cast(pl.String),
+                             "start_ts", "end_ts").rows()
+    assert rows == [
+        ("1", "Приём", "Иванова", datetime(2024, 3, 1, 10), datetime(2024, 3, 1, 10, 10)),
+        # 14:30 at +03:00 is 11:30 UTC.
+        ("1", "Проверка", "Петров", datetime(2024, 3, 1, 11), datetime(2024, 3, 1, 11, 30)),
+        ("2", "Приём", "Иванова", datetime(2024, 3, 2), datetime(2024, 3, 2, 0, 20)),
+    ]
+
+
+def test_end_before_start_after_utc_conversion_names_the_file_row(tmp_path):
+    path = _write(tmp_path, "case,activity,start,end\n"
+                            "1,a,2024-03-01 10:00:00,2024-03-01 10:10:00\n"
+                            "1,b,2024-03-01 11:00:00,2024-03-01T11:30:00+03:00\n")
+    with pytest.raises(LogError) as caught:
+        read_event_log(path)
+    assert caught.value.row == 2 and "before the start time" in caught.value.message
+
+
+def test_blanks_around_values_are_trimmed(tmp_path):
+    path = _write(tmp_path, "case,activity,start,end,resource\n"
+                            "c1,Приём,2024-03-01 10:00:00,2024-03-01 10:10:00,Иванова\n"
+                            " c1 , Проверка ,2024-03-01 11:00:00,2024-03-01 11:30:00, Петров\n")
+    log = read_event_log(path)
+    assert log.case_count == 1
+    (variant,) = trace_variants(log)
+    assert variant.activities == ("Приём", "Проверка")
+    assert variant.mean_labor_minutes == 10 + 30
+
+
+def test_rows_out_of_order_are_sorted_by_case_and_time(tmp_path):
+    path = _write(tmp_path, "case,activity,end\n"
+                            "2,x,2024-03-01 12:00:00\n"
+                            "1,b,2024-03-01 11:00:00\n"
+                            "1,a,2024-03-01 10:00:00\n"
+                            "2,w,2024-03-01 09:00:00\n")
+    log = read_event_log(path)
+    got = log.events.select(pl.col("case_id", "activity").cast(pl.String), "row_no").rows()
+    # Cases in the order they first appear (2, then 1); each case in time order;
+    # row_no is still the row in the file.
+    assert got == [("2", "w", 4), ("2", "x", 1), ("1", "a", 3), ("1", "b", 2)]
+
+
+def test_windows_1251_file_gets_a_clear_error(tmp_path):
+    path = _write(tmp_path, "case;activity;end\n1;Звонок;01.03.2024 10:00\n",
+                  encoding="cp1251")
+    with pytest.raises(LogError, match="not UTF-8.*Windows-1251"):
+        read_event_log(path)
+
+
+def test_ragged_rows_and_header_only_files(tmp_path):
+    ragged = _write(tmp_path, "case,activity,end\n1,a,2024-03-01 10:00,extra\n", "r.csv")
+    with pytest.raises(LogError, match="cannot read the file"):
+        read_event_log(ragged)
+    empty = _write(tmp_path, "case,activity,end\n", "e.csv")
+    with pytest.raises(LogError, match="no events"):
+        read_event_log(empty)
+    nothing = _write(tmp_path, "", "n.csv")
+    with pytest.raises(LogError, match="no header"):
+        read_event_log(nothing)
+
+
+def test_tab_separated_and_quoted_fields_with_newlines(tmp_path):
+    path = _write(tmp_path, 'case\tactivity\tend\n1\t"Звонок\nклиенту"\t2024-03-01 10:00\n',
+                  "log.tsv")
+    log = read_event_log(path)
+    assert log.events["activity"].cast(pl.String).to_list() == ["Звонок\nклиенту"]
+
+
+def test_parquet_with_zoned_timestamps_is_converted_to_utc(tmp_path):
+    path = tmp_path / "log.parquet"
+    pl.DataFrame({
+        "case_id": [7, 7],
+        "activity": ["a", "b"],
+        "timestamp": [datetime(2024, 3, 1, 10), datetime(2024, 3, 1, 12)],
+    }).with_columns(pl.col("timestamp").dt.replace_time_zone("Europe/Moscow")).write_parquet(path)
+    log = read_event_log(path)
+    # Moscow is UTC+3: 10:00 and 12:00 there are 07:00 and 09:00 UTC.
+    assert _ends(log) == [datetime(2024, 3, 1, 7), datetime(2024, 3, 1, 9)]
+    assert log.events["case_id"].cast(pl.String).to_list() == ["7", "7"]
+
+
+# --- order does not matter: a property ------------------------------------------------
+
+_events = st.lists(
+    st.tuples(st.integers(0, 4), st.sampled_from(["Приём", "Проверка", "Отказ", "Звонок"]),
+              st.integers(0, 10_000), st.integers(1, 500)),
+    min_size=1, max_size=40, unique_by=lambda e: (e[0], e[2]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=_events, seed=st.integers(0, 2**32 - 1))
+def test_mining_does_not_depend_on_the_row_order(tmp_path_factory, events, seed):
+    """Shuffled rows give the same variants, DFG and durations; and the counts add up.
+
+    Within a case the starts are distinct (unique_by), so the time order is total.
+    """
+    folder = tmp_path_factory.mktemp("order")
+
+    def csv(rows):
+        lines = ["case,activity,start,end"]
+        for case, activity, start, minutes in rows:
+            began = datetime(2024, 1, 1).timestamp() + start * 60
+            lines.append(f"c{case},{activity},{datetime.utcfromtimestamp(began):%Y-%m-%d %H:%M:%S},"
+                         f"{datetime.utcfromtimestamp(began + minutes * 60):%Y-%m-%d %H:%M:%S}")
+        return "\n".join(lines) + "\n"
+
+    ordered = sorted(events, key=lambda e: (e[0], e[2]))
+    shuffled = list(events)
+    random.Random(seed).shuffle(shuffled)
+    logs = [read_event_log(_write(folder, csv(rows), f"{name}.csv"))
+            for name, rows in (("ordered", ordered), ("shuffled", shuffled))]
+
+    def summary(log):
+        variants = sorted((v.activities, v.case_count, round(v.mean_labor_minutes, 9))
+                          for v in trace_variants(log))
+        dfg = sorted(directly_follows(log).rows())
+        durations = sorted(case_durations(log).rows())
+        return variants, dfg, durations
+
+    first, second = (summary(log) for log in logs)
+    assert first == second
+    log = logs[0]
+    variants, dfg, durations = first
+    assert sum(n for _, n, _ in variants) == log.case_count == len(durations)
+    assert sum(n for _, _, n, _ in dfg) == log.event_count - log.case_count
+    # Labour minutes are the written durations: Σ minutes over all events.
+    assert sum(n * labor for _, n, labor in variants) == pytest.approx(
+        sum(minutes for *_, minutes in events))
