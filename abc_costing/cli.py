@@ -31,7 +31,7 @@ from abc_costing.access import local_user
 from abc_costing.compare import CompareError, Comparison, compare_models
 from abc_costing.engine import CostResult, RoutingError, cost_model
 from abc_costing.formats import load_library, read_model
-from abc_costing.model import ProcessModel
+from abc_costing.model import ProcessModel, RateTable
 from abc_costing.portfolio import Portfolio, build_portfolio
 from abc_costing.problems import ModelError, Problem, has_errors
 from abc_costing.reports.tables import format_money
@@ -161,8 +161,9 @@ def _parser() -> argparse.ArgumentParser:
     mine = commands.add_parser("mine", help="discover a costable model from an event log "
                                "(CSV, Parquet, XES)")
     _add_log_arguments(mine)
-    mine.add_argument("--rates", type=Path, metavar="MODEL",
-                      help="price labour by the resources of this model")
+    mine.add_argument("--rates", type=Path, metavar="MODEL_OR_TABLE",
+                      help="price labour by the resources of this model (.yaml) or rates "
+                           "table (.csv/.xlsx: resource, rate_per_hour[, currency])")
     mine.add_argument("--process", default="mined", metavar="SLUG")
     mine.add_argument("--variant", default="as_is", metavar="SLUG")
     mine.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL.yaml")
@@ -171,8 +172,10 @@ def _parser() -> argparse.ArgumentParser:
     variants = commands.add_parser("variants", help="trace variants of an event log: cases, "
                                    "cycle time, cost per case, fit with the designed model")
     _add_log_arguments(variants)
-    variants.add_argument("--rates", type=Path, metavar="MODEL",
-                          help="price labour by this model's resources; replay on its flow")
+    variants.add_argument("--rates", type=Path, metavar="MODEL_OR_TABLE",
+                          help="price labour by this model's resources and replay the "
+                               "variants on its flow, or price by a rates table "
+                               "(.csv/.xlsx)")
     variants.add_argument("--top", type=int, default=10, metavar="N",
                           help="show the N costliest variants (default 10; 0 for all)")
     variants.add_argument("--json", action="store_true", help="every variant as JSON")
@@ -576,9 +579,22 @@ def _read_log(args: argparse.Namespace, err: Console) -> Any:
         return None
 
 
-def _rates(args: argparse.Namespace, err: Console) -> tuple[bool, ProcessModel | None]:
+#: ``--rates`` files read as a rates table; anything else is read as a model.
+_RATES_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
+
+
+def _rates(args: argparse.Namespace, err: Console
+           ) -> tuple[bool, ProcessModel | RateTable | None]:
     if args.rates is None:
         return True, None
+    if args.rates.suffix.lower() in _RATES_TABLE_SUFFIXES:
+        from abc_costing.formats.rates_table import read_rates_table
+
+        try:
+            return True, read_rates_table(args.rates)
+        except ModelError as error:
+            _report_problems(error.problems, err)
+            return False, None
     model = _load(args.rates, err)
     return model is not None, model
 
@@ -625,7 +641,7 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
         return EXIT_PROBLEMS
     variants = trace_variants(log, rates=rates)
     fit = conformance(variants)
-    design = cost_model(rates).cost_per_instance if rates is not None else None
+    design = cost_model(rates).cost_per_instance if isinstance(rates, ProcessModel) else None
     if args.json:
         _print_json({"log": str(args.log_file), "cases": log.case_count,
                      "events": log.event_count, "conformance": fit,

@@ -16,6 +16,12 @@ How a model is discovered (:func:`discover_model`):
   observed executions per case exactly, so the cost is the log's cost.
 * **Rework**: an activity that repeats straight after itself gets a merge
   gateway ``rework_<activity>`` in front of it that every flow into it passes.
+* **Parallel blocks**: activities each seen directly after the other are done
+  in any order. When, in every case that has one of them, each happens exactly
+  once and nothing else comes in between, they become the branches of a
+  parallel split ``parallel_<n>`` and join ``join_<n>``, and the rest of the
+  routing treats the block as one step. Looser patterns stay exclusive
+  choices (see :func:`_parallel_blocks`).
 * **Durations** (minutes): end − start when the log has both, else the time
   since the previous completion in the same case (which includes waiting, so
   it overstates labour; the first activity of each case then has no figure).
@@ -24,7 +30,7 @@ How a model is discovered (:func:`discover_model`):
   a triangular(min, median, max) is dragged by the extremes of a skewed sample.
   No spread (or one observation) gives a fixed number.
 * **Labour**: the minutes of an activity go to the resource that did it most
-  often. With ``rates`` (a model), resources whose id or name matches a log
+  often. With ``rates`` (a model or a rates table), resources whose id or name matches a log
   resource get that model's rate; the others get ``rate_per_hour: "?"``, a
   placeholder that validation reports, never a silent 0.
 
@@ -61,7 +67,7 @@ import polars as pl
 from abc_costing.formats.event_log import EventLog
 
 if TYPE_CHECKING:  # imported where used: reading and mining a log needs only Polars
-    from abc_costing.model import LaborResource, ProcessModel
+    from abc_costing.model import LaborResource, ProcessModel, RateTable
     from abc_costing.problems import Problem
 
 __all__ = [
@@ -170,7 +176,8 @@ def _n(value: float) -> str:
     return repr(round(float(value), 4))
 
 
-def _rates_by_name(rates: ProcessModel | None) -> dict[str, tuple[str, LaborResource]]:
+def _rates_by_name(rates: ProcessModel | RateTable | None
+                   ) -> dict[str, tuple[str, LaborResource]]:
     found: dict[str, tuple[str, LaborResource]] = {}
     if rates is None:
         return found
@@ -184,9 +191,92 @@ def _rates_by_name(rates: ProcessModel | None) -> dict[str, tuple[str, LaborReso
     return found
 
 
+def _is_table(rates: ProcessModel | RateTable | None) -> bool:
+    from abc_costing.model import RateTable
+
+    return isinstance(rates, RateTable)
+
+
 def _rate_for(name: str, rates: dict[str, tuple[str, LaborResource]]
               ) -> tuple[str, LaborResource] | None:
     return rates.get(name.strip().lower()) or rates.get(_slug(name))
+
+
+#: Prefix of the key that stands for a parallel block in the collapsed sequence.
+_BLOCK = "\0block"
+
+
+def _node(block_of: dict[str, str]) -> pl.Expr:
+    """Each event's node in the collapsed sequence: its activity, or its parallel block."""
+    activity = pl.col("activity").cast(pl.String)
+    return (activity.replace(block_of) if block_of else activity).alias("node")
+
+
+def _runs(steps: pl.LazyFrame, block_of: dict[str, str]) -> pl.LazyFrame:
+    """The events with the events of one parallel block collapsed into one row (its first).
+
+    Columns ``node``, ``next_node`` (null at the end of a case) and ``opens`` (the
+    case's first row). A repeated activity stays two rows: that is rework.
+    """
+    case = pl.col("case_id").to_physical()
+    new_case = (case != case.shift(1)).fill_null(True)
+    in_block = pl.col("node").str.starts_with(_BLOCK)
+    return (steps.with_columns(_node(block_of))
+            .filter(new_case | (pl.col("node") != pl.col("node").shift(1)) | ~in_block)
+            .with_columns(pl.when(case == case.shift(-1)).then(pl.col("node").shift(-1))
+                          .alias("next_node"),
+                          new_case.alias("opens")))
+
+
+def _follows(steps: pl.LazyFrame, block_of: dict[str, str]) -> list[tuple[str, str | None, int]]:
+    """(node, next node or None for the end, count), by node, most frequent first."""
+    return (_runs(steps, block_of).group_by("node", "next_node").agg(pl.len().alias("n"))
+            .sort(["node", "n", "next_node"], descending=[False, True, False], nulls_last=True)
+            .collect().rows())
+
+
+def _starts(steps: pl.LazyFrame, block_of: dict[str, str]) -> list[tuple[str, int]]:
+    """(node, cases it opens), most frequent first."""
+    return (_runs(steps, block_of).filter(pl.col("opens")).group_by("node")
+            .agg(pl.len().alias("n")).sort(["n", "node"], descending=[True, False])
+            .collect().rows())
+
+
+def _parallel_blocks(steps: pl.LazyFrame, follows: list[tuple[str, str | None, int]]
+                     ) -> list[list[str]]:
+    """Sets of activities the log shows done in any order, as parallel blocks.
+
+    Activities are concurrent when each was seen directly after the other.
+    A group of pairwise concurrent activities becomes a block only when, in
+    every case where one of them happens, each of them happens exactly once
+    and nothing else happens in between: that is what a parallel split and
+    join with one activity per branch allows, and what the model must
+    reproduce. Anything looser (optional branches, repeats) stays exclusive.
+    """
+    seen = {(a, b) for a, b, _ in follows if b is not None and a != b}
+    concurrent = {frozenset((a, b)) for a, b in seen if (b, a) in seen}
+    group: dict[str, set[str]] = {}
+    for pair in concurrent:
+        merged = set(pair).union(*(group.get(a, set()) for a in pair))
+        for activity in merged:
+            group[activity] = merged
+    blocks = []
+    for members in {frozenset(g) for g in group.values()}:
+        ordered = sorted(members)
+        if any(frozenset((a, b)) not in concurrent
+               for i, a in enumerate(ordered) for b in ordered[i + 1:]):
+            continue
+        size = len(ordered)
+        fits = (steps.filter(pl.col("activity").cast(pl.String).is_in(ordered))
+                .group_by("case_id")
+                .agg(pl.len().alias("n"), pl.col("activity").n_unique().alias("distinct"),
+                     (pl.col("pos").max() - pl.col("pos").min() + 1).alias("span"))
+                .select(((pl.col("n") == size) & (pl.col("distinct") == size)
+                         & (pl.col("span") == size)).all())
+                .collect().item())
+        if fits:
+            blocks.append(ordered)
+    return sorted(blocks)
 
 
 def discover_model(
@@ -194,7 +284,7 @@ def discover_model(
     *,
     process: str = "mined",
     variant: str = "as_is",
-    rates: ProcessModel | None = None,
+    rates: ProcessModel | RateTable | None = None,
     title: str | None = None,
 ) -> tuple[str, list[Problem]]:
     """Discover a costable ``abc-costing/1`` model from ``log``; return its YAML text.
@@ -220,14 +310,11 @@ def discover_model(
              .with_columns(activity)
              .sort(["first_pos", "n", "activity"], descending=[False, True, False])
              .collect().rows())
-    follows = (steps.group_by("activity", "next_activity").agg(pl.len().alias("n"))
-               .with_columns(activity, pl.col("next_activity").cast(pl.String))
-               .sort(["activity", "n", "next_activity"], descending=[False, True, False],
-                     nulls_last=True)
-               .collect().rows())
-    starts = (steps.filter(pl.col("pos") == 1).group_by("activity").agg(pl.len().alias("n"))
-              .with_columns(activity).sort(["n", "activity"], descending=[True, False])
-              .collect().rows())
+    blocks = _parallel_blocks(steps, _follows(steps, {}))
+    block_of = {member: f"{_BLOCK}{index}" for index, members in enumerate(blocks)
+                for member in members}
+    follows = _follows(steps, block_of)
+    starts = _starts(steps, block_of)
     by_resource = (steps.filter(pl.col("resource").is_not_null())
                    .group_by("activity", "resource").agg(pl.len().alias("n"))
                    .with_columns(activity, pl.col("resource").cast(pl.String))
@@ -246,6 +333,7 @@ def discover_model(
     for activity, resource, count in by_resource:
         performers.setdefault(activity, []).append((resource, count))
     rate_lookup = _rates_by_name(rates)
+    rates_from = "the rates table" if _is_table(rates) else "the rates model"
     problems: list[Problem] = []
 
     # Resources (roles): the most frequent performer of each activity.
@@ -292,9 +380,9 @@ def discover_model(
             data = resource.model_dump(mode="json", exclude_unset=True, exclude_none=True)
             data["kind"] = "labor"
             lines.append(f"  {_q(role_id)}: {json.dumps(data, ensure_ascii=False)}"
-                         f"   # rate from the rates model, resource {source_id!r}")
+                         f"   # rate from {rates_from}, resource {source_id!r}")
         else:
-            why = "not in the rates model" if rates is not None else "no rates model given"
+            why = f"not in {rates_from}" if rates is not None else "no rates given"
             if not log_name:
                 why = "the log names no resources"
             lines.append(f"  {_q(role_id)}:")
@@ -327,9 +415,11 @@ def discover_model(
                                     element=aid, severity="warning"))
         lines.append(f"    labor: {{{_q(role_of[activity])}: {duration}}}")
 
-    # Routing: gateways after activities with several successors, merges before reworked ones.
+    # Routing: gateways after activities with several successors, merges before reworked ones,
+    # a parallel split and join around each block of activities done in any order.
     reworked = {a for a, nexts in successors.items() if a in nexts}
-    entry = {a: activity_id[a] for a in activity_id}
+    entry = {a: activity_id[a] for a in activity_id}  # where a flow into a node goes
+    leave: dict[str, str] = {a: activity_id[a] for a in activity_id if a not in block_of}
     gateways: list[str] = []
     flows: list[str] = []
     merges: list[str] = []
@@ -340,6 +430,23 @@ def discover_model(
                             f"{_q('rework: back to ' + activity)}}}")
             merges.append(f"  - [{_q(merge)}, {_q(activity_id[activity])}]")
             entry[activity] = merge
+    sources_into = Counter([node for node, _ in starts]
+                           + [target for _, target, _ in follows if target is not None])
+    for index, members in enumerate(blocks):
+        node = f"{_BLOCK}{index}"
+        fork, join = ids.new(f"parallel_{index + 1}"), ids.new(f"join_{index + 1}")
+        listed = ", ".join(members)
+        gateways.append(f"  {_q(fork)}: {{kind: parallel, name: {_q('in any order: ' + listed)}}}")
+        gateways.append(f"  {_q(join)}: {{kind: parallel, name: {_q('all done: ' + listed)}}}")
+        for member in members:
+            merges.append(f"  - [{_q(fork)}, {_q(activity_id[member])}]")
+            merges.append(f"  - [{_q(activity_id[member])}, {_q(join)}]")
+        entry[node], leave[node] = fork, join
+        if sources_into.get(node, 0) > 1:  # a parallel gateway either merges or splits
+            merge = ids.new(f"into_{fork}")
+            gateways.append(f"  {_q(merge)}: {{kind: exclusive, name: {_q('into ' + listed)}}}")
+            merges.append(f"  - [{_q(merge)}, {_q(fork)}]")
+            entry[node] = merge
 
     def target_id(target: str | None) -> str:
         return "end" if target is None else entry[target]
@@ -358,9 +465,10 @@ def discover_model(
                          f"{shares[str(target)]!r}]   # {count} of {total}")
 
     split("start", dict(starts), ids.new("start_split"), "first activity")
-    for activity in activity_id:
-        split(activity_id[activity], successors.get(activity, {}),
-              ids.new(f"after_{activity_id[activity]}"), f"after {activity}")
+    for node, source in leave.items():
+        label = node if not node.startswith(_BLOCK) else \
+            "the parallel block " + ", ".join(blocks[int(node[len(_BLOCK):])])
+        split(source, successors.get(node, {}), ids.new(f"after_{source}"), f"after {label}")
 
     lines += ["", "gateways:" + ("" if gateways else " {}"), *gateways]
     lines += ["", "events:",
@@ -410,14 +518,18 @@ class TraceVariant:
                 "total_cost": self.total_cost}
 
 
-def trace_variants(log: EventLog, *, rates: ProcessModel | None = None) -> list[TraceVariant]:
+def trace_variants(log: EventLog, *, rates: ProcessModel | RateTable | None = None
+                   ) -> list[TraceVariant]:
     """The trace variants of ``log``, the costliest (case count × cost per case) first.
 
     With ``rates``, events are priced by the labour resource whose id or name
     matches the event's resource, and each variant is replayed on the model's
     flow (``fits_design``; see :func:`fits_model`). Variants without a cost
-    follow, the most frequent first.
+    follow, the most frequent first. A rates table prices the events but has
+    no flow to replay them on: ``fits_design`` stays None.
     """
+    # A rates table prices the events; only a model also has a flow to replay them on.
+    design = None if rates is None or _is_table(rates) else rates
     priced: list[tuple[str, float]] = []
     if rates is not None:
         lookup = _rates_by_name(rates)
@@ -448,7 +560,7 @@ def trace_variants(log: EventLog, *, rates: ProcessModel | None = None) -> list[
         TraceVariant(activities=tuple(trace), case_count=int(n), share=n / total,
                      mean_cycle_time_minutes=float(cycle), mean_labor_minutes=float(labor),
                      cost_per_case=None if cost is None else float(cost),
-                     fits_design=None if rates is None else fits_model(trace, rates))
+                     fits_design=None if design is None else fits_model(trace, design))
         for trace, n, cycle, labor, cost in rows
     ]
     variants.sort(key=lambda v: (v.total_cost is None, -(v.total_cost or 0.0),

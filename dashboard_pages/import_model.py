@@ -12,6 +12,7 @@ from abc_costing.engine import cost_model
 from abc_costing.formats import parse_model_text
 from abc_costing.formats.bpmn import bpmn_to_model_text
 from abc_costing.formats.event_log import LogError, read_event_log
+from abc_costing.formats.rates_table import read_rates_table
 from abc_costing.mining import conformance, discover_model, trace_variants
 from abc_costing.problems import ModelError
 from abc_costing.reports.figures import process_flow_figure
@@ -41,6 +42,24 @@ rates_choice = st.selectbox(
     key="import_rates")
 rates = None if rates_choice == "(none)" else next(
     m for p, m in lib.models if lib.label(p) == rates_choice)
+if kind == "Event log":
+    rates_upload = st.file_uploader(
+        "…or a rates table (CSV or Excel: resource, rate_per_hour, optional currency); "
+        "it prices the log instead, without a designed flow",
+        type=["csv", "xlsx"], key="import_rates_table")
+    if rates_upload is not None:
+        with tempfile.TemporaryDirectory() as folder:
+            table_path = Path(folder) / Path(rates_upload.name).name
+            table_path.write_bytes(rates_upload.getvalue())
+            try:
+                rates = read_rates_table(table_path)
+            except ModelError as error:
+                st.error(f"{rates_upload.name} cannot be used:")
+                for problem in error.problems:
+                    st.markdown(f"- line {problem.line or '?'} · "
+                                f"**{problem.element or ''}**: {problem.message}")
+                st.stop()
+        rates_choice = rates_upload.name
 if upload is None:
     st.info("Choose a file to import.")
     st.stop()

@@ -363,3 +363,32 @@ def test_a_hostile_bpmn_file_is_refused(library):
     run(at)
     assert "could not be imported" in at.error[0].value
     assert not list(library.rglob("bomb*"))
+
+
+def test_import_an_event_log_priced_by_a_rates_table(library):
+    at = run(app(), "import_model")
+    at.radio(key="import_kind").set_value("Event log")
+    run(at)
+    at.file_uploader(key="import_rates_table").set_value(
+        ("rates.csv", (DATA / "logs" / "rates.csv").read_bytes(), "text/csv"))
+    at.file_uploader(key="import_file").set_value(
+        ("contracts.csv", (DATA / "logs" / "contracts.csv").read_bytes(), "text/csv"))
+    run(at)
+    # the same hand figures as with the rates model: 3 550 per instance; variants
+    # 2 550, 7 200 and 4 400 per case; a table has no flow, so no fit is judged
+    shown = metrics(at)["Cost per instance"]
+    assert abs(float(shown[:-4].replace(" ", "")) - 3550) < 1
+    variants = at.dataframe[0].value
+    assert list(variants["Cost per case"]) == pytest.approx([2550, 7200, 4400])
+    assert variants["Fits the design"].isna().all()
+
+
+def test_a_bad_rates_table_lists_its_problems(library):
+    at = run(app(), "import_model")
+    at.radio(key="import_kind").set_value("Event log")
+    run(at)
+    at.file_uploader(key="import_rates_table").set_value(
+        ("rates.csv", "resource,rate\nИванова,-5\n".encode(), "text/csv"))
+    run(at)
+    assert "rates.csv cannot be used" in at.error[0].value
+    assert any("must not be negative" in m.value for m in at.markdown)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from abc_costing.cli import main
 from abc_costing.engine import cost_model
@@ -234,3 +236,93 @@ def test_cli_variants_json_and_table(capsys):
     assert main(["variants", str(CSV), "--top", "1"]) == 0
     shown = capsys.readouterr().out
     assert "2 more variants" in shown and INTAKE in shown
+
+
+# --- parallel blocks -------------------------------------------------------------------------
+
+
+def _log(tmp_path: Path, cases: dict[str, list[tuple[str, int, int]]]) -> Path:
+    """A CSV log: per case, (activity, start minute, end minute) from 2024-03-01 09:00."""
+    lines = ["case,activity,start,end,resource"]
+    for case, events in cases.items():
+        for activity, begin, finish in events:
+            lines.append(f"{case},{activity},2024-03-01 {9 + begin // 60:02d}:{begin % 60:02d},"
+                         f"2024-03-01 {9 + finish // 60:02d}:{finish % 60:02d},Иванова")
+    path = tmp_path / "parallel.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_activities_done_in_any_order_become_a_parallel_block(tmp_path, rates):
+    # Приём, then Проверка and Согласование in either order, then Подписание.
+    path = _log(tmp_path, {
+        "c1": [("Приём", 0, 10), ("Проверка", 20, 50), ("Согласование", 60, 80),
+               ("Подписание", 90, 95)],
+        "c2": [("Приём", 0, 10), ("Согласование", 15, 35), ("Проверка", 40, 70),
+               ("Подписание", 80, 85)],
+        "c3": [("Приём", 0, 10), ("Проверка", 20, 50), ("Согласование", 55, 75),
+               ("Подписание", 80, 85)],
+    })
+    log = read_event_log(path)
+    text, problems = discover_model(log, rates=rates)
+    assert problems == []
+    model, found = parse_model_text(text)
+    assert model is not None and found == []
+    kinds = {g: gate.kind for g, gate in model.gateways.items()}
+    assert kinds == {"parallel_1": "parallel", "join_1": "parallel"}
+    flows = {(f.source, f.target) for f in model.flows}
+    assert {("приём", "parallel_1"), ("parallel_1", "проверка"), ("parallel_1", "согласование"),
+            ("проверка", "join_1"), ("согласование", "join_1"),
+            ("join_1", "подписание")} <= flows
+    # Every activity once per case, each priced at Иванова's 10/min:
+    # Приём 10 min + Проверка 30 + Согласование 20 + Подписание (5 + 5 + 5) / 3 = 65 min → 650.
+    assert cost_model(model).cost_per_instance == pytest.approx(650.0)
+    assert all(fits_model(v.activities, model) for v in trace_variants(log))
+
+
+def test_optional_or_repeated_activities_are_not_made_parallel(tmp_path, rates):
+    # B and C are seen in both orders, but c3 skips C: an AND block would force C.
+    path = _log(tmp_path, {
+        "c1": [("A", 0, 10), ("B", 20, 30), ("C", 40, 50), ("D", 60, 70)],
+        "c2": [("A", 0, 10), ("C", 20, 30), ("B", 40, 50), ("D", 60, 70)],
+        "c3": [("A", 0, 10), ("B", 20, 30), ("D", 40, 50)],
+    })
+    log = read_event_log(path)
+    text, _ = discover_model(log, rates=rates)
+    model, _ = parse_model_text(text)
+    assert model is not None
+    assert all(g.kind == "exclusive" for g in model.gateways.values())
+    assert all(fits_model(v.activities, model) for v in trace_variants(log))
+
+
+_traces = st.lists(st.lists(st.sampled_from(["A", "B", "C", "D"]), min_size=1, max_size=6),
+                   min_size=1, max_size=12)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(traces=_traces, minutes=st.lists(st.integers(1, 60), min_size=4, max_size=4))
+def test_a_mined_model_costs_what_the_log_cost_per_case(tmp_path_factory, rates, traces,
+                                                         minutes):
+    """Identity: a first-order model fitted to a log reproduces its executions per case.
+
+    Each activity always takes the same minutes and one person (Иванова, 10/min) does
+    everything, so the log's cost per case is Σ minutes × 10 / cases, and the mined
+    model's cost must equal it up to the 4-decimal rounding of its probabilities.
+    Whatever the traces, the model validates and allows every trace of its log.
+    """
+    took = dict(zip("ABCD", minutes, strict=True))
+    cases = {}
+    for number, trace in enumerate(traces):
+        clock, events = 0, []
+        for activity in trace:
+            events.append((activity, clock, clock + took[activity]))
+            clock += took[activity] + 1
+        cases[f"c{number}"] = events
+    log = read_event_log(_log(tmp_path_factory.mktemp("mined"), cases))
+    text, problems = discover_model(log, rates=rates)
+    model, found = parse_model_text(text)
+    assert model is not None and found == [] and problems == [], text
+    observed = sum(took[a] for trace in traces for a in trace) * 10 / len(traces)
+    assert cost_model(model).cost_per_instance == pytest.approx(observed, rel=1e-3)
+    assert all(fits_model(v.activities, model) for v in trace_variants(log))

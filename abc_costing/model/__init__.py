@@ -12,6 +12,7 @@ from abc_costing.model.records import (
     LaborResource,
     PerUseResource,
     ProcessModel,
+    RateTable,
     Resource,
 )
 
@@ -26,6 +27,7 @@ __all__ = [
     "LaborResource",
     "PerUseResource",
     "ProcessModel",
+    "RateTable",
     "Resource",
     "routing_graph",
 ]

@@ -28,11 +28,11 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from babel.numbers import list_currencies
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     TypeAdapter,
-    field_validator,
     model_serializer,
     model_validator,
 )
@@ -48,6 +48,7 @@ __all__ = [
     "Event",
     "Flow",
     "ProcessModel",
+    "RateTable",
     "VALUE_CLASSES",
 ]
 
@@ -62,6 +63,15 @@ Slug = Annotated[str, Field(pattern=r"^\w[\w-]*$", max_length=100)]
 Text = Annotated[str, Field(max_length=1000)]
 
 _CURRENCIES = frozenset(list_currencies())
+
+
+def _iso_currency(code: str) -> str:
+    if code not in _CURRENCIES:
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code (e.g. RUB, EUR, USD)")
+    return code
+
+
+Currency = Annotated[str, AfterValidator(_iso_currency)]
 
 
 class _Record(BaseModel):
@@ -400,7 +410,7 @@ class ProcessModel(_Record):
     process: Slug
     variant: Slug
     title: Text | None = None
-    currency: str = "RUB"
+    currency: Currency = "RUB"
     volume_per_year: NonNegative | None = None
     resources: dict[str, Annotated[LaborResource | PerUseResource, Field(discriminator="kind")]] = (
         Field(default_factory=dict)
@@ -409,13 +419,6 @@ class ProcessModel(_Record):
     gateways: dict[str, Gateway] = Field(default_factory=dict)
     events: dict[str, Event] = Field(default_factory=dict)
     flows: list[Flow] = Field(default_factory=list)
-
-    @field_validator("currency")
-    @classmethod
-    def _iso_currency(cls, code: str) -> str:
-        if code not in _CURRENCIES:
-            raise ValueError(f"{code!r} is not an ISO 4217 currency code (e.g. RUB, EUR, USD)")
-        return code
 
     @cached_property
     def node_kinds(self) -> dict[str, str]:
@@ -435,3 +438,25 @@ class ProcessModel(_Record):
             if node_id in section:
                 return section[node_id].name or node_id
         return node_id
+
+
+class RateTable(_Record):
+    """Labour rates without a process: what a rates table (CSV or Excel) holds.
+
+    It prices the resources of an event log when there is no designed model
+    to take the rates from (``abc-costing mine LOG --rates rates.csv``).
+
+    Attributes:
+      currency: ISO 4217 code of the rates.
+      resources: resource id -> labour resource (named as in the table).
+      source: the file it was read from, when known.
+
+    >>> table = RateTable.model_validate({"resources": {
+    ...     "ivanova": {"kind": "labor", "name": "Иванова", "rate_per_hour": 600}}})
+    >>> table.currency, table.resources["ivanova"].rate_per_minute
+    ('RUB', 10.0)
+    """
+
+    currency: Currency = "RUB"
+    resources: dict[str, LaborResource] = Field(default_factory=dict)
+    source: Text | None = None

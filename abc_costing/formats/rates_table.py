@@ -1,0 +1,215 @@
+"""Reading a rates table (CSV or Excel): labour rates to price an event log by.
+
+Finance keeps rates in a spreadsheet, not in a process model. A rates table
+has one row per resource (a person or a role, named as the event log names
+it) and its rate per hour; a currency column is optional (RUB when absent)::
+
+    Ресурс;Ставка в час;Валюта
+    Иванова;600;RUB
+    Петров;3 000,00;RUB
+
+Columns are found by their usual names, compared case-insensitively (see
+:data:`RATE_COLUMNS`). Amounts may be written the Russian way: spaces between
+thousands and a decimal comma (``1 500,50`` is 1500.5). With both a comma and
+a point (``1,500.50``) the comma separates thousands. An Excel file is read
+from its first sheet, with the values Excel saved for formulas.
+
+Every problem in the table is reported at once, with its row, as a
+:class:`~abc_costing.problems.ModelError`.
+
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "rates.csv"
+>>> _ = path.write_text("Ресурс;Ставка в час\\nИванова;600\\nПетров;3 000,50\\n",
+...                     encoding="utf-8-sig")
+>>> table = read_rates_table(path)
+>>> {r.name: r.rate_per_hour for r in table.resources.values()}
+{'Иванова': 600.0, 'Петров': 3000.5}
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from abc_costing.model import RateTable
+from abc_costing.model.ids import UniqueIds
+from abc_costing.problems import ModelError, Problem
+
+__all__ = ["MAX_RATES_BYTES", "RATE_COLUMNS", "read_rates_table"]
+
+#: Rates tables larger than this are refused (a table of rates is small; this stops a bomb).
+MAX_RATES_BYTES = 5 * 1024 * 1024
+
+#: The usual names of each column, compared case-insensitively, first match wins.
+RATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "resource": ("resource", "org:resource", "role", "name", "ресурс", "роль", "сотрудник",
+                 "исполнитель", "должность"),
+    "rate_per_hour": ("rate_per_hour", "rate per hour", "rate", "ставка в час",
+                      "ставка_в_час", "ставка", "руб/час", "стоимость часа"),
+    "currency": ("currency", "валюта"),
+}
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def read_rates_table(path: str | Path) -> RateTable:
+    """Read a rates table from a ``.csv``, ``.tsv`` or ``.xlsx`` file.
+
+    Raises :class:`~abc_costing.problems.ModelError` listing every problem:
+    a missing column, an empty name, a rate that is not a non-negative
+    number, a resource written twice, mixed or unknown currencies.
+    """
+    path = Path(path)
+    source = str(path)
+
+    def fail(message: str) -> ModelError:
+        return ModelError([Problem(message, file=source)])
+
+    if not path.is_file():
+        raise fail("file not found" if not path.exists() else "is not a file")
+    size = path.stat().st_size
+    if size > MAX_RATES_BYTES:
+        raise fail(f"the file is {size:,} bytes; rates tables are limited to "
+                   f"{MAX_RATES_BYTES:,} bytes")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        rows = _csv_rows(path, tab=suffix == ".tsv", fail=fail)
+    elif suffix == ".xlsx":
+        rows = _xlsx_rows(path, fail=fail)
+    else:
+        raise fail(f"unknown rates table format {suffix or '(no extension)'!r}; "
+                   "use .csv or .xlsx (or a model .yaml)")
+    return _table(rows, source=source, fail=fail)
+
+
+def _csv_rows(path: Path, *, tab: bool, fail) -> list[tuple[int, list[object]]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise fail("the file is not UTF-8 text (Excel often saves CSV as Windows-1251): "
+                   "save it as 'CSV UTF-8'") from None
+    header = text.split("\n", 1)[0]
+    separator = "\t" if tab else max((",", ";", "\t"), key=header.count)
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    rows = []
+    try:
+        for row in reader:
+            rows.append((reader.line_num, list(row)))
+    except csv.Error as error:
+        raise fail(f"line {reader.line_num}: not valid CSV: {error}") from None
+    return rows
+
+
+def _xlsx_rows(path: Path, *, fail) -> list[tuple[int, list[object]]]:
+    # openpyxl parses the sheet XML through defusedxml when it is installed (it is).
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
+        raise fail(f"not a readable Excel workbook: {error}") from None
+    try:
+        sheet = book.worksheets[0]
+        return [(number, list(row)) for number, row in
+                enumerate(sheet.iter_rows(values_only=True), 1)]
+    finally:
+        book.close()
+
+
+def _amount(value: object) -> float:
+    """A number from a cell: numbers as they are, text the Russian or English way."""
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = _SPACES.sub("", str(value))
+        text = text.replace(",", "") if "," in text and "." in text else text.replace(",", ".")
+        number = float(text)
+    if not math.isfinite(number):
+        raise ValueError
+    return number
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTable:
+    rows = [(line, row) for line, row in rows if any(_text(cell) for cell in row)]
+    if not rows:
+        raise fail("the table is empty; it needs a header row with resource and rate_per_hour "
+                   "columns")
+    header_line, header = rows[0]
+    names = [_text(cell).lower() for cell in header]
+    columns: dict[str, int | None] = {
+        field: next((names.index(n) for n in usual if n in names), None)
+        for field, usual in RATE_COLUMNS.items()}
+    missing = [field for field in ("resource", "rate_per_hour") if columns[field] is None]
+    if missing:
+        wanted = "; ".join(f"{field} (one of {', '.join(RATE_COLUMNS[field])})"
+                           for field in missing)
+        shown = ", ".join(_text(cell) for cell in header)
+        raise ModelError([Problem(f"missing column for {wanted}; the header has: {shown}",
+                                  file=source, line=header_line)])
+    if len(rows) == 1:
+        raise fail("the table has a header but no rates")
+
+    def cell(row: list[object], field: str) -> object:
+        index = columns[field]
+        return row[index] if index is not None and index < len(row) else None
+
+    problems: list[Problem] = []
+    ids = UniqueIds()
+    resources: dict[str, dict[str, object]] = {}
+    first_line: dict[str, int] = {}
+    currencies: dict[str, int] = {}
+    for line, row in rows[1:]:
+        name = _text(cell(row, "resource"))
+        if not name:
+            problems.append(Problem("the resource name is empty", file=source, line=line))
+            continue
+        key = name.lower()
+        if key in first_line:
+            problems.append(Problem(f"{name!r} is written twice (first on line "
+                                    f"{first_line[key]}); keep one rate per resource",
+                                    element=name, file=source, line=line))
+            continue
+        first_line[key] = line
+        raw_rate = cell(row, "rate_per_hour")
+        try:
+            rate = _amount(raw_rate)
+        except (TypeError, ValueError):
+            shown = "empty (a formula Excel never saved a value for?)" \
+                if _text(raw_rate) == "" else f"{_text(raw_rate)!r}"
+            problems.append(Problem(f"rate_per_hour must be a number, got {shown}",
+                                    element=name, file=source, line=line))
+            continue
+        if rate < 0:
+            problems.append(Problem(f"rate_per_hour must not be negative, got {rate:g}",
+                                    element=name, file=source, line=line))
+            continue
+        currency = _text(cell(row, "currency")).upper()
+        if currency:
+            currencies.setdefault(currency, line)
+        slug = re.sub(r"\W+", "_", key).strip("_") or "resource"
+        resources[ids.new(slug)] = {"kind": "labor", "name": name, "rate_per_hour": rate}
+    if len(currencies) > 1:
+        listed = ", ".join(f"{code} (line {line})" for code, line in currencies.items())
+        problems.append(Problem(f"one table, one currency: found {listed}", file=source))
+    if problems:
+        raise ModelError(problems)
+    try:
+        return RateTable.model_validate({"currency": next(iter(currencies), "RUB"),
+                                         "resources": resources, "source": source})
+    except ValidationError as error:
+        raise ModelError([Problem(e["msg"].removeprefix("Value error, "), file=source,
+                                  element=".".join(str(p) for p in e["loc"]))
+                          for e in error.errors()]) from None
