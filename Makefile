@@ -36,7 +36,7 @@ tour: $(STAMP)
 # The browser tests drive Debian's chromium (never a downloaded browser); report tests
 # recalculate workbooks in LibreOffice and read PDFs back with poppler.
 SYSTEM_TOOLS := /usr/bin/chromium:chromium /usr/bin/soffice:libreoffice-calc-nogui \
-                /usr/bin/pdftotext:poppler-utils
+                /usr/bin/pdftotext:poppler-utils /usr/bin/npm:npm
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do \
 	  [ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \
@@ -46,7 +46,14 @@ system-deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; fi
 
-test: $(STAMP) system-deps
+# bpmn-js (bpmn.io's renderer, the one inside Camunda Modeler) draws exported BPMN files in
+# the browser tests; it is a test tool only, pinned by tests/bpmn_js/package-lock.json.
+BPMN_JS := tests/bpmn_js/node_modules/bpmn-js/dist/bpmn-viewer.production.min.js
+$(BPMN_JS): tests/bpmn_js/package-lock.json | system-deps
+	npm ci --prefix tests/bpmn_js --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(STAMP) system-deps $(BPMN_JS)
 	$(VENV)/bin/ruff check abc_costing tests bench dashboard.py dashboard_pages
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest

@@ -159,8 +159,35 @@ def test_the_export_draws_every_node_and_flow(path):
     process = root.find(f"{{{BPMN_NS}}}process")
     nodes = {e.get("id") for e in process if e.tag.endswith(("Task", "Gateway", "Event"))}
     flows = {e.get("id") for e in process.iter(f"{{{BPMN_NS}}}sequenceFlow")}
+    lanes = {e.get("id"): e for e in process.iter(f"{{{BPMN_NS}}}lane")}
+    participant = root.find(f"{{{BPMN_NS}}}collaboration/{{{BPMN_NS}}}participant")
+    assert participant.get("processRef") == process.get("id")
     shapes = {s.get("bpmnElement"): s for s in root.iter(f"{BPMNDI}BPMNShape")}
     edges = {e.get("bpmnElement"): e for e in root.iter(f"{BPMNDI}BPMNEdge")}
+    assert set(shapes) == nodes | set(lanes) | {participant.get("id")}
+    pool_and_lanes = {participant.get("id"), *lanes}
+    box = {n: [float(next(iter(s)).get(k)) for k in ("x", "y", "width", "height")]
+           for n, s in shapes.items()}
+    # Every node is in exactly one lane, and drawn inside that lane's band.
+    members = [ref.text for lane in lanes.values() for ref in lane]
+    assert sorted(members) == sorted(nodes)
+    for lane_id, lane in lanes.items():
+        _, top, _, height = box[lane_id]
+        for ref in lane:
+            _, y, _, h = box[ref.text]
+            assert top <= y and y + h <= top + height, (lane_id, ref.text)
+    # A task is in the lane of the resource that spends the most minutes on it.
+    names = {lane.get("name"): {ref.text for ref in lane} for lane in lanes.values()}
+    for activity_id, activity in model.activities.items():
+        if activity.labor:
+            main = max(activity.labor, key=lambda r: activity.labor[r].mean_minutes)
+            assert activity_id in names[model.resources[main].name or main]
+    # Readable: no two nodes overlap.
+    drawn = sorted((box[n] for n in nodes), key=lambda b: (b[0], b[1]))
+    for i, (x, y, w, h) in enumerate(drawn):
+        for x2, y2, w2, h2 in drawn[i + 1:]:
+            assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y
+    shapes = {n: s for n, s in shapes.items() if n not in pool_and_lanes}
     assert len(nodes) == len(model.node_kinds) and set(shapes) == nodes
     assert len(flows) == len(model.flows) and set(edges) == flows
     assert all(len(list(e)) >= 2 for e in edges.values())
@@ -175,7 +202,8 @@ def test_the_export_draws_every_node_and_flow(path):
 def test_export_without_a_layout_still_draws_everything():
     model = load_model(LIBRARY / "contract_approval" / "as_is.yaml")
     xml = model_to_bpmn(model)
-    assert xml.count(b"<bpmndi:BPMNShape ") == len(model.node_kinds)
+    lanes = xml.count(b"<bpmn:lane ")
+    assert xml.count(b"<bpmndi:BPMNShape ") == len(model.node_kinds) + 1 + lanes  # + pool
     assert xml.count(b"<bpmndi:BPMNEdge ") == len(model.flows)
 
 

@@ -1041,7 +1041,10 @@ def model_to_bpmn(
 
     Activities become user tasks, gateways and events keep their kinds, and
     every node gets a ``BPMNShape`` and every flow a ``BPMNEdge``, left to
-    right. ``layout`` maps node ids to (x, y) in layers and rows (as
+    right, in a pool with one lane per labour resource: a task sits in the
+    lane of the resource that spends the most minutes on it, a gateway or
+    event beside its neighbours (see :func:`_lanes`). ``layout`` maps node
+    ids to (x, y) in layers and rows (as
     :func:`abc_costing.reports.figures.process_flow_layout` gives it; the
     command line passes that one); without it a simpler layering is used.
     Rates, minutes, costs and probabilities travel in ``abc:`` extension
@@ -1052,8 +1055,10 @@ def model_to_bpmn(
     >>> from abc_costing.formats import load_model, parse_model_text
     >>> model = load_model("process_models/contract_approval/as_is.yaml")
     >>> xml = model_to_bpmn(model)
-    >>> xml.count(b"<bpmndi:BPMNShape "), len(model.node_kinds)
-    (18, 18)
+    >>> xml.count(b"<bpmndi:BPMNShape "), len(model.node_kinds)  # + the pool and 5 lanes
+    (24, 18)
+    >>> xml.count(b"<bpmn:lane ")
+    5
     >>> text, _ = bpmn_to_model_text(xml, source="as_is.bpmn")
     >>> parse_model_text(text)[0] == model
     True
@@ -1070,11 +1075,19 @@ def model_to_bpmn(
         "P" + model.process) else "1"))
     flow_ids = [bpmn_ids.new(f"Flow_{i + 1}") for i in range(len(model.flows))]
 
+    collaboration_id = bpmn_ids.new("Collaboration_1")
+    participant_id = bpmn_ids.new("Participant_1")
+    lane_of, lanes = _lanes(model, xy)
+    lane_ids = [bpmn_ids.new(f"Lane_{i + 1}") for i in range(len(lanes))]
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            f'<bpmn:definitions xmlns:bpmn="{BPMN_NS}" xmlns:bpmndi="{BPMNDI_NS}" '
            f'xmlns:dc="{DC_NS}" xmlns:di="{DI_NS}" xmlns:abc="{ABC_NAMESPACE}" '
            'id="Definitions_1" targetNamespace="http://bpmn.io/schema/bpmn" '
            'exporter="abc-costing" exporterVersion="1">',
+           f"  <bpmn:collaboration id={_attr(collaboration_id)}>",
+           f"    <bpmn:participant id={_attr(participant_id)} "
+           f"name={_attr(model.title or model.process)} processRef={_attr(process_id)}/>",
+           "  </bpmn:collaboration>",
            f'  <bpmn:process id={_attr(process_id)} isExecutable="false"'
            + (f" name={_attr(model.title)}" if model.title else "") + ">",
            "    <bpmn:extensionElements>"]
@@ -1089,7 +1102,14 @@ def model_to_bpmn(
         attrs = " ".join(f"{k}={_attr(_number(v) if isinstance(v, float) else v)}"
                          for k, v in fields.items())
         out.append(f"        <abc:resource id={_attr(rid)} {attrs}/>")
-    out += ["      </abc:model>", "    </bpmn:extensionElements>"]
+    out += ["      </abc:model>", "    </bpmn:extensionElements>",
+            '    <bpmn:laneSet id="LaneSet_1">']
+    for (label, members), lane_id in zip(lanes, lane_ids, strict=True):
+        out.append(f"      <bpmn:lane id={_attr(lane_id)} name={_attr(label)}>")
+        out += [f"        <bpmn:flowNodeRef>{escape(ids[n])}</bpmn:flowNodeRef>"
+                for n in members]
+        out.append("      </bpmn:lane>")
+    out.append("    </bpmn:laneSet>")
 
     incoming: dict[str, list[str]] = {n: [] for n in kinds}
     outgoing: dict[str, list[str]] = {n: [] for n in kinds}
@@ -1120,7 +1140,8 @@ def model_to_bpmn(
                 "      </bpmn:extensionElements>",
                 "    </bpmn:sequenceFlow>"]
     out.append("  </bpmn:process>")
-    out += _diagram(model, xy, ids, flow_ids, process_id)
+    out += _diagram(model, xy, ids, flow_ids, lane_of, lanes, lane_ids,
+                    collaboration_id, participant_id)
     out.append("</bpmn:definitions>")
     return ("\n".join(out) + "\n").encode("utf-8")
 
@@ -1146,16 +1167,100 @@ def _activity_extension(model: ProcessModel, node: str) -> list[str]:
     return lines + ["        </abc:activity>", "      </bpmn:extensionElements>"]
 
 
-def _diagram(model: ProcessModel, xy: Mapping[str, tuple[float, float]], ids: dict[str, str],
-             flow_ids: list[str], process_id: str) -> list[str]:
-    top = min((y for _, y in xy.values()), default=0.0)
-    bottom = max((y for _, y in xy.values()), default=0.0)
-    centre = {n: (_MARGIN + 50 + x * _X_STEP, _MARGIN + 40 + (y - top) * _Y_STEP)
-              for n, (x, y) in xy.items()}
-    below = _MARGIN + 40 + (bottom - top) * _Y_STEP + 70  # the lane for loops going back
-    out = ['  <bpmndi:BPMNDiagram id="BPMNDiagram_1">',
-           f'    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement={_attr(process_id)}>']
+def _lanes(model: ProcessModel, xy: Mapping[str, tuple[float, float]]
+           ) -> tuple[dict[str, int], list[tuple[str, list[str]]]]:
+    """Each node's lane, and the lanes (label, nodes) from top to bottom.
+
+    A task goes to the labour resource that spends the most minutes on it
+    ("(no labour)" when none does). A gateway or event goes to the lane of
+    its first predecessor that has one, else of its first successor, so
+    splits sit beside the task they follow. Lanes are ordered by their
+    leftmost node: the lane where the process starts is on top.
+    """
     kinds = model.node_kinds
+    owner: dict[str, str] = {}
+    for node, activity in model.activities.items():
+        labour = [(d.mean_minutes, -i, rid) for i, (rid, d) in enumerate(activity.labor.items())]
+        owner[node] = max(labour)[2] if labour else ""
+    predecessors: dict[str, list[str]] = {n: [] for n in kinds}
+    successors: dict[str, list[str]] = {n: [] for n in kinds}
+    for flow in model.flows:
+        if flow.source in kinds and flow.target in kinds:
+            successors[flow.source].append(flow.target)
+            predecessors[flow.target].append(flow.source)
+    for neighbours in (predecessors, successors):
+        changed = True
+        while changed:
+            changed = False
+            for node in kinds:
+                if node not in owner:
+                    found = next((owner[n] for n in neighbours[node] if n in owner), None)
+                    if found is not None:
+                        owner[node], changed = found, True
+    first = next(iter(owner.values()), "")
+    for node in kinds:
+        owner.setdefault(node, first)
+    resources = list(model.resources)
+    keys = sorted(set(owner.values()), key=lambda k: (
+        min(xy[n][0] for n in kinds if owner[n] == k),
+        resources.index(k) if k in model.resources else len(resources)))
+    index = {k: i for i, k in enumerate(keys)}
+
+    def label(key: str) -> str:
+        resource = model.resources.get(key)
+        return (resource.name or key) if resource is not None else "(no labour)"
+
+    lanes = [(label(k), [n for n in kinds if owner[n] == k]) for k in keys]
+    return {n: index[owner[n]] for n in kinds}, lanes
+
+
+_LANE_PADDING, _POOL_LABEL = 20, 30
+
+
+def _diagram(model: ProcessModel, xy: Mapping[str, tuple[float, float]], ids: dict[str, str],
+             flow_ids: list[str], lane_of: Mapping[str, int],
+             lanes: list[tuple[str, list[str]]], lane_ids: list[str], collaboration_id: str,
+             participant_id: str) -> list[str]:
+    kinds = model.node_kinds
+    # Inside its lane a node keeps its layer (x) and its rank among the lane's nodes of
+    # that layer, in the layout's row order, so branches stay stacked as drawn.
+    row_in_lane: dict[str, int] = {}
+    rows_of_lane = [1] * len(lanes)
+    by_cell: dict[tuple[int, float], list[str]] = {}
+    for node in sorted(kinds, key=lambda n: xy[n][1]):
+        by_cell.setdefault((lane_of[node], xy[node][0]), []).append(node)
+    for (lane, _), nodes in by_cell.items():
+        for rank, node in enumerate(nodes):
+            row_in_lane[node] = rank
+        rows_of_lane[lane] = max(rows_of_lane[lane], len(nodes))
+    lane_top, top = [], float(_MARGIN)
+    for rows in rows_of_lane:
+        lane_top.append(top)
+        top += rows * _Y_STEP + 2 * _LANE_PADDING
+    pool_bottom = top
+    left = min(x for x, _ in xy.values())
+    right = max(x for x, _ in xy.values())
+    pool_x = _MARGIN - _POOL_LABEL - 20
+    # Wide enough for the last column and the turn a loop back makes after it.
+    pool_width = (right - left) * _X_STEP + 50 + _X_STEP / 2 + 20 + _POOL_LABEL + 20 + 50
+    centre = {n: (_MARGIN + 50 + (x - left) * _X_STEP,
+                  lane_top[lane_of[n]] + _LANE_PADDING + (row_in_lane[n] + 0.5) * _Y_STEP)
+              for n, (x, _) in xy.items()}
+    below = pool_bottom + 30  # loops going back run under the pool
+    out = ['  <bpmndi:BPMNDiagram id="BPMNDiagram_1">',
+           f'    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement={_attr(collaboration_id)}>',
+           f"      <bpmndi:BPMNShape id={_attr(participant_id + '_di')} "
+           f'bpmnElement={_attr(participant_id)} isHorizontal="true">',
+           f'        <dc:Bounds x="{pool_x:g}" y="{_MARGIN:g}" width="{pool_width:g}" '
+           f'height="{pool_bottom - _MARGIN:g}"/>',
+           "      </bpmndi:BPMNShape>"]
+    for lane, lane_id in enumerate(lane_ids):
+        height = rows_of_lane[lane] * _Y_STEP + 2 * _LANE_PADDING
+        out += [f"      <bpmndi:BPMNShape id={_attr(lane_id + '_di')} "
+                f'bpmnElement={_attr(lane_id)} isHorizontal="true">',
+                f'        <dc:Bounds x="{pool_x + _POOL_LABEL:g}" y="{lane_top[lane]:g}" '
+                f'width="{pool_width - _POOL_LABEL:g}" height="{height:g}"/>',
+                "      </bpmndi:BPMNShape>"]
     for node, kind in kinds.items():
         w, h = _SIZES[kind]
         cx, cy = centre[node]
@@ -1177,7 +1282,7 @@ def _diagram(model: ProcessModel, xy: Mapping[str, tuple[float, float]], ids: di
             start, end = (sx + sw / 2, sy), (tx - tw / 2, ty)
             points = ([start, end] if sy == ty else
                       [start, (gap_before_target, sy), (gap_before_target, ty), end])
-        else:  # a loop back: below every node, to the left, and in from the left
+        else:  # a loop back: under the pool, to the left, and in from the left
             points = [(sx + sw / 2, sy), (gap_after_source, sy), (gap_after_source, below),
                       (gap_before_target, below), (gap_before_target, ty), (tx - tw / 2, ty)]
         out.append(f"      <bpmndi:BPMNEdge id={_attr(fid + '_di')} bpmnElement={_attr(fid)}>")
