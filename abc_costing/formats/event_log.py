@@ -26,6 +26,10 @@ Bitrix24 exports) is read too. The format is detected from the first rows and
 applied to all of them at native speed; a log that mixes formats, or has
 blanks around its values, takes a slower path that tries every format.
 
+A CSV file is parsed in blocks of 8 MiB cut between records (the next block
+is read while Polars parses the current one), so memory holds the events and
+a block or two, not the whole file as well.
+
 Columns are found by explicit names, or else by the usual names, compared
 case-insensitively (see :data:`COLUMN_NAMES`). A log that cannot be used
 raises :class:`LogError`, naming the row and the value.
@@ -55,8 +59,10 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -169,19 +175,22 @@ def read_event_log(
                 "resource": resource}
     row_numbers = None  # the data row of each event, when the reader knows it better
     sample: dict[str, list[str | None]] | None = None  # first texts of the time columns
+    pieces = None  # the file in blocks, when it is read that way
     try:
         if suffix in (".csv", ".txt", ".tsv"):
-            names, separator, first_rows = _csv_header(path, source=source,
-                                                       tab=suffix == ".tsv")
+            names, separator, first_rows, header_bytes = _csv_header(
+                path, source=source, tab=suffix == ".tsv")
             columns = _map_columns(names, explicit, source=source)
             sample = {field: [row[names.index(name)] if len(row) > names.index(name) else None
                               for row in first_rows]
                       for field in ("start", "end") if (name := columns[field]) is not None}
-            raw = pl.scan_csv(
-                path, separator=separator, has_header=True, infer_schema=False,
-                schema_overrides={columns[f]: pl.Categorical for f in _TEXT_FIELDS
-                                  if columns[f] is not None},
-                raise_if_empty=False)
+            overrides = {columns[f]: pl.Categorical for f in _TEXT_FIELDS
+                         if columns[f] is not None}
+            raw = pl.scan_csv(path, separator=separator, has_header=True, infer_schema=False,
+                              schema_overrides=overrides, raise_if_empty=False)
+            if header_bytes:
+                pieces = partial(_csv_pieces, path, skip=header_bytes, names=names,
+                                 separator=separator, overrides=overrides)
         elif suffix in (".parquet", ".pq"):
             raw = pl.scan_parquet(path)
             columns = _map_columns(raw.collect_schema().names(), explicit, source=source)
@@ -193,7 +202,7 @@ def read_event_log(
         else:
             raise LogError(f"unknown log format {suffix or '(no extension)'!r}; "
                            "use .csv, .parquet or .xes", source=source)
-        events = _load(raw, columns, row_numbers, sample, source=source)
+        events = _load(raw, columns, row_numbers, sample, source=source, pieces=pieces)
     except pl.exceptions.PolarsError as error:
         raise LogError(_polars_problem(error), source=source) from None
     if events.height == 0:
@@ -214,9 +223,9 @@ def _polars_problem(error: Exception) -> str:
 
 
 def _csv_header(path: Path, *, source: str, tab: bool
-                ) -> tuple[list[str], str, list[list[str]]]:
-    """The column names, the separator (the commonest of , ; tab | in the header) and
-    the rows that fit in the first 64 KiB, read here so that Polars reads the file once."""
+                ) -> tuple[list[str], str, list[list[str]], int]:
+    """The column names, the separator (the commonest of , ; tab | in the header), the
+    rows that fit in the first 64 KiB, and the bytes the header takes (BOM included)."""
     with path.open("rb") as stream:
         head = stream.read(64 * 1024)
     complete = head if len(head) < 64 * 1024 else head[: head.rfind(b"\n") + 1] or head
@@ -229,7 +238,70 @@ def _csv_header(path: Path, *, source: str, tab: bool
         raise LogError("the log has no header row (and no events)", source=source)
     separator = "\t" if tab else max(_CSV_SEPARATORS, key=header.count)
     rows = list(csv.reader(io.StringIO(text), delimiter=separator))
-    return rows[0], separator, rows[1:_SAMPLE_ROWS + 1]
+    return rows[0], separator, rows[1:_SAMPLE_ROWS + 1], _record_end(head, first=True)
+
+
+#: A CSV log is parsed in blocks of about this size, so that its peak memory is the
+#: events plus one block, not the events plus the whole file mapped in.
+_CSV_BLOCK_BYTES = 8 * 1024 * 1024
+
+
+def _record_end(data: bytes, *, first: bool = False) -> int:
+    """Where the last (``first``: the first) whole CSV record of ``data`` ends; 0 if none.
+
+    A line end counts only outside quotes: before it the number of quote
+    characters is even (a quote inside a quoted field is written twice).
+
+    >>> text = b'1,"a' + bytes([10]) + b'b"' + bytes([10]) + b'2,c' + bytes([10]) + b'3,"d'
+    >>> _record_end(text), _record_end(text, first=True)
+    (12, 8)
+    """
+    if first:
+        cut = 0
+        while (cut := data.find(b"\n", cut) + 1) > 0:
+            if data.count(b'"', 0, cut) % 2 == 0:
+                return cut
+        return 0
+    cut = data.rfind(b"\n") + 1
+    odd = data.count(b'"', 0, cut) % 2 if cut else 0
+    while cut and odd:
+        previous = data.rfind(b"\n", 0, cut - 1) + 1
+        odd ^= data.count(b'"', previous, cut) % 2
+        cut = previous
+    return cut
+
+
+def _csv_pieces(path: Path, *, skip: int, names: list[str], separator: str,
+                overrides: dict[str, pl.DataType]) -> Iterator[pl.LazyFrame]:
+    """The data rows of a CSV file in blocks cut between records, in file order.
+
+    The next block is read on a second thread while Polars parses this one.
+    """
+    with path.open("rb") as stream, ThreadPoolExecutor(max_workers=1) as reader:
+
+        def read_from(start: int) -> tuple[bytes, int]:
+            stream.seek(start)
+            block = stream.read(_CSV_BLOCK_BYTES)
+            if not block:
+                return block, start
+            # The next block starts where this one's last whole record ends; a record
+            # longer than a block (a huge quoted text) makes the block grow until it fits.
+            cut = len(block) if len(block) < _CSV_BLOCK_BYTES else _record_end(block)
+            while cut == 0:
+                more = stream.read(_CSV_BLOCK_BYTES)
+                block += more
+                cut = len(block) if not more else _record_end(block)
+            return (block if cut == len(block) else block[:cut]), start + cut
+
+        coming = reader.submit(read_from, skip)
+        while True:
+            block, start = coming.result()
+            if not block:
+                return
+            coming = reader.submit(read_from, start)
+            yield pl.scan_csv(block, has_header=False, new_columns=names, separator=separator,
+                              infer_schema=False, schema_overrides=overrides,
+                              raise_if_empty=False)
 
 
 def _map_columns(
@@ -314,7 +386,8 @@ def _clean_text(text: pl.Expr) -> pl.Expr:
 
 
 def _typed(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | None,
-           formats: dict[str, str | None], *, thorough: bool) -> pl.LazyFrame:
+           formats: dict[str, str | None], *, thorough: bool, first_row: int = 1
+           ) -> pl.LazyFrame:
     """The events with the fixed columns, plus the raw time texts (``*_raw``) for checks."""
     schema = raw.collect_schema()
 
@@ -332,7 +405,7 @@ def _typed(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str |
                                   formats["start"], thorough=thorough)
     end, end_raw = _time_expr(columns["end"], schema[columns["end"] or ""], formats["end"],
                               thorough=thorough)
-    numbered = raw.with_row_index("row_no", offset=1) if row_numbers is None else \
+    numbered = raw.with_row_index("row_no", offset=first_row) if row_numbers is None else \
         raw.with_columns(pl.col(row_numbers).cast(pl.UInt32).alias("row_no"))
     return numbered.select(
         "row_no", text("case").alias("case_id"), text("activity").alias("activity"),
@@ -361,7 +434,8 @@ _EVENT_COLUMNS = ["row_no", "case_id", "activity", "start_ts", "end_ts", "resour
 
 
 def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | None,
-          sample: dict[str, list[str | None]] | None, *, source: str) -> pl.DataFrame:
+          sample: dict[str, list[str | None]] | None, *, source: str,
+          pieces: Callable[[], Iterator[pl.LazyFrame]] | None = None) -> pl.DataFrame:
     """Type, check and order the events; the first failing check raises :class:`LogError`.
 
     The fast path reads the times in the layout of the first rows (``sample``,
@@ -369,7 +443,9 @@ def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | 
     Should any check fail, or a case, activity or resource carry blanks at
     either end, the whole log is read again the slow way (trimmed text, every
     layout tried), and what still fails is reported. Most logs are exported
-    case by case in time order: those are only checked, not sorted.
+    case by case in time order: those are only checked, not sorted. With
+    ``pieces`` (the same rows as ``raw``, in blocks) the fast path reads block
+    by block.
     """
     if sample is None:
         schema = raw.collect_schema()
@@ -379,9 +455,16 @@ def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | 
         sample = {f: first[n].to_list() for f, n in wanted.items()} if first is not None else {}
     formats = {field: _detect_format(sample[field]) if field in sample else None
                for field in ("start", "end")}
-    events = (_typed(raw, columns, row_numbers, formats, thorough=False)
-              .select(*_EVENT_COLUMNS, _ANY_FAILS.alias("failed"))
-              .collect())
+    parts, rows = [], 0
+    for piece in pieces() if pieces is not None else [raw]:
+        parts.append(_typed(piece, columns, row_numbers, formats, thorough=False,
+                            first_row=rows + 1)
+                     .select(*_EVENT_COLUMNS, _ANY_FAILS.alias("failed")).collect())
+        rows += parts[-1].height
+    if not parts:  # a header and no rows
+        parts.append(_typed(raw, columns, row_numbers, formats, thorough=False)
+                     .select(*_EVENT_COLUMNS, _ANY_FAILS.alias("failed")).collect())
+    events = pl.concat(parts, rechunk=False)
     if events["failed"].any() or _has_blank_edges(events):
         events = _typed(raw, columns, row_numbers, formats, thorough=True).collect()
         _raise_first_failure(events, source=source)
@@ -407,7 +490,9 @@ def _in_case_order(events: pl.DataFrame) -> bool:
 def _has_blank_edges(events: pl.DataFrame) -> bool:
     """Whether a case id, activity or resource is empty or has blanks at either end."""
     def blank(name: str) -> pl.Expr:
-        values = pl.col(name).unique().drop_nulls().cast(pl.String)
+        # One row per distinct value, found by its code: hashing codes is the cheap way.
+        column = pl.col(name)
+        values = column.gather(column.to_physical().arg_unique()).drop_nulls().cast(pl.String)
         return ((values.str.strip_chars() != values) | (values == "")).any()
 
     return any(events.select(blank(name) for name in ("case_id", "activity", "resource")).row(0))
