@@ -365,6 +365,8 @@ def discover_model(
         "#   Written as lognormal(mean, sd) of the observed minutes: the exact engine",
         "#   costs the mean, which this keeps as observed.",
         "# Labour: all minutes of an activity are booked to its most frequent resource.",
+        *(f"# Parallel: {', '.join(members)} were done in any order, each once per case "
+          "with nothing between: a parallel split and join." for members in blocks),
         "# " + "=" * 76,
         "format: abc-costing/1",
         f"process: {_q(process)}",

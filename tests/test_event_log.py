@@ -191,3 +191,28 @@ def test_mining_does_not_depend_on_the_row_order(tmp_path_factory, events, seed)
     # Labour minutes are the written durations: Σ minutes over all events.
     assert sum(n * labor for _, n, labor in variants) == pytest.approx(
         sum(minutes for *_, minutes in events))
+
+
+def test_reading_in_blocks_matches_reading_whole(tmp_path, monkeypatch):
+    """Blocks are cut between records: never inside a quoted text, even one with line
+    breaks and doubled quotes, nor one longer than a block; row numbers run on."""
+    import abc_costing.formats.event_log as event_log
+
+    lines = ['case;activity;end;note']
+    for row in range(1, 201):
+        note = '"a ""quoted""' + "\n" + 'second line"' if row % 7 == 0 else "plain"
+        if row == 100:
+            note = '"' + "long text; " * 20 + "\n" + '"'  # longer than a 64-byte block
+        lines.append(f"c{row // 4};a{row % 3};2024-03-01 10:{row % 60:02d}:00;{note}")
+    path = _write(tmp_path, "\n".join(lines) + "\n")
+    whole = read_event_log(path).events
+    monkeypatch.setattr(event_log, "_CSV_BLOCK_BYTES", 64)
+    blocks = read_event_log(path).events
+    assert blocks["row_no"].n_chunks() > 10  # it was read in many blocks
+    assert blocks.height == whole.height == 200
+    assert blocks.select(pl.all().cast(pl.String)).rows() == \
+        whole.select(pl.all().cast(pl.String)).rows()
+    bad = _write(tmp_path, "\n".join(lines[:151]) + "\nc99;a1;вчера;x\n", "bad.csv")
+    with pytest.raises(LogError) as caught:
+        read_event_log(bad)
+    assert caught.value.row == 151 and "'вчера'" in caught.value.message

@@ -455,16 +455,16 @@ def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | 
         sample = {f: first[n].to_list() for f, n in wanted.items()} if first is not None else {}
     formats = {field: _detect_format(sample[field]) if field in sample else None
                for field in ("start", "end")}
+    def fast(frame: pl.LazyFrame, first_row: int) -> pl.DataFrame:
+        return (_typed(frame, columns, row_numbers, formats, thorough=False,
+                       first_row=first_row)
+                .select(*_EVENT_COLUMNS, _ANY_FAILS.alias("failed")).collect())
+
     parts, rows = [], 0
     for piece in pieces() if pieces is not None else [raw]:
-        parts.append(_typed(piece, columns, row_numbers, formats, thorough=False,
-                            first_row=rows + 1)
-                     .select(*_EVENT_COLUMNS, _ANY_FAILS.alias("failed")).collect())
+        parts.append(fast(piece, rows + 1))
         rows += parts[-1].height
-    if not parts:  # a header and no rows
-        parts.append(_typed(raw, columns, row_numbers, formats, thorough=False)
-                     .select(*_EVENT_COLUMNS, _ANY_FAILS.alias("failed")).collect())
-    events = pl.concat(parts, rechunk=False)
+    events = pl.concat(parts, rechunk=False) if parts else fast(raw, 1)  # no rows: empty
     if events["failed"].any() or _has_blank_edges(events):
         events = _typed(raw, columns, row_numbers, formats, thorough=True).collect()
         _raise_first_failure(events, source=source)
