@@ -100,6 +100,8 @@ else:
              "Mean cycle time, min": v.mean_cycle_time_minutes,
              "Cost per case": v.cost_per_case, "Fits the design": v.fits_design}
             for v in variants])
+        if share is None:  # no designed flow to replay the variants on: nothing to show
+            variants_table = variants_table.drop(columns="Fits the design")
 
 errors = [p for p in import_problems if p.severity == "error"]
 if not text:

@@ -222,3 +222,53 @@ def test_compare_edit_save_and_audit_in_a_real_browser(tmp_path):
         screenshot(page, "export")
 
         assert refused == [], "the dashboard must need no outside service"
+
+
+def test_import_an_event_log_priced_by_a_rates_table_in_a_real_browser(tmp_path):
+    """An analyst uploads a CRM log and a rates table, sees the mined model costed, saves it."""
+    from abc_costing.formats.event_log import read_event_log
+    from abc_costing.formats.rates_table import read_rates_table
+    from abc_costing.mining import discover_model, trace_variants
+    from tests.e2e_support import ROOT
+
+    logs = ROOT / "tests" / "data" / "logs"
+    log_path, rates_path = logs / "contracts.csv", logs / "rates.csv"
+    table = read_rates_table(rates_path)
+    log = read_event_log(log_path)
+    text, _ = discover_model(log, process="contracts", rates=table)
+    mined, problems = parse_model_text(text)
+    assert mined is not None and problems == []
+    expected = cost_model(mined).cost_per_instance  # ≈ 3 550 RUB, worked by hand in test_mining
+    variants = trace_variants(log, rates=table)
+
+    with running_dashboard(tmp_path) as dashboard, chromium() as browser:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        refused = keep_local(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(dashboard.url, wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Process portfolio")).to_be_visible()
+        go_to(page, "Import", "Import a model")
+        page.get_by_test_id("stRadio").get_by_text("Event log", exact=True).click()
+        uploaders = page.get_by_test_id("stFileUploader")
+        uploaders.filter(has_text="rates table").locator("input[type=file]").set_input_files(
+            str(rates_path))
+        uploaders.filter(has_text="File").first.locator("input[type=file]").set_input_files(
+            str(log_path))
+        expect(metric(page, "Cost per instance").get_by_test_id("stMetricValue")).to_have_text(
+            money(expected))
+        expect(page.locator(".js-plotly-plot")).to_have_count(1)
+        expect(page.get_by_role("heading", name="Trace variants")).to_be_visible()
+        variants_grid = page.get_by_test_id("stDataFrame").first
+        expect(variants_grid.locator("#glide-cell-0-0")).to_have_text(
+            " → ".join(variants[0].activities))
+        screenshot(page, "import")
+
+        page.locator(".st-key-import_save button").click()
+        expect(page.get_by_test_id("stAlertContentSuccess")).to_have_text(
+            "Saved contracts/as_is.yaml.")
+        saved = dashboard.library / "contracts" / "as_is.yaml"
+        assert saved.read_text("utf-8") == text
+        [entry] = ChangeLog(dashboard.change_log, create=False).entries()
+        assert entry.new_value == "imported from contracts.csv"
+        assert refused == [], "the dashboard must need no outside service"
