@@ -310,10 +310,12 @@ def discover_model(
              .with_columns(activity)
              .sort(["first_pos", "n", "activity"], descending=[False, True, False])
              .collect().rows())
-    blocks = _parallel_blocks(steps, _follows(steps, {}))
+    follows = _follows(steps, {})
+    blocks = _parallel_blocks(steps, follows)
     block_of = {member: f"{_BLOCK}{index}" for index, members in enumerate(blocks)
                 for member in members}
-    follows = _follows(steps, block_of)
+    if block_of:  # the blocks collapse into one step each: count what follows them
+        follows = _follows(steps, block_of)
     starts = _starts(steps, block_of)
     by_resource = (steps.filter(pl.col("resource").is_not_null())
                    .group_by("activity", "resource").agg(pl.len().alias("n"))
