@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from abc_costing.problems import AbcCostingError
+
 __all__ = [
     "ROLES",
     "RIGHTS",
@@ -51,7 +53,7 @@ RIGHTS: dict[str, frozenset[str]] = {
 ROLES = tuple(RIGHTS)
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(AbcCostingError, PermissionError):
     """The user lacks the right for what was attempted."""
 
 

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 
 from abc_costing.engine import CostResult, cost_model
 from abc_costing.model import VALUE_CLASSES, ProcessModel
+from abc_costing.problems import AbcCostingError
 
 __all__ = [
     "ActivityChange",
@@ -48,7 +49,7 @@ __all__ = [
 _SAME = 1e-9
 
 
-class CompareError(ValueError):
+class CompareError(AbcCostingError, ValueError):
     """The two models cannot be compared (different processes or currencies)."""
 
 

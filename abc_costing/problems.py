@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-__all__ = ["Problem", "ModelError", "has_errors"]
+__all__ = ["AbcCostingError", "Problem", "ModelError", "has_errors"]
 
 Severity = Literal["error", "warning"]
 
@@ -69,7 +69,19 @@ def has_errors(problems: list[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
 
 
-class ModelError(Exception):
+class AbcCostingError(Exception):
+    """The base of every error abc-costing raises on purpose.
+
+    A caller that wants to tell a user's mistake (a bad file, a refused save,
+    a report that does not match) from a programming error catches this one
+    class; every subclass carries a message that names what is wrong.
+
+    >>> issubclass(ModelError, AbcCostingError)
+    True
+    """
+
+
+class ModelError(AbcCostingError):
     """A model could not be used; ``problems`` lists every reason found.
 
     >>> err = ModelError([Problem("unknown format", file="m.yaml")])

@@ -41,11 +41,12 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from abc_costing.model import ProcessModel
+from abc_costing.problems import AbcCostingError
 
 __all__ = ["ExpectedExecutions", "expected_executions", "RoutingError"]
 
 
-class RoutingError(ValueError):
+class RoutingError(AbcCostingError, ValueError):
     """The routing equations have no sound solution (an invalid model reached the engine)."""
 
 

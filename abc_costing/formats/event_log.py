@@ -68,6 +68,8 @@ from typing import BinaryIO
 
 import polars as pl
 
+from abc_costing.problems import AbcCostingError
+
 __all__ = [
     "COLUMN_NAMES",
     "MAX_XES_BYTES",
@@ -108,7 +110,7 @@ _SAMPLE_ROWS = 1000
 _CSV_SEPARATORS = (",", ";", "\t", "|")
 
 
-class LogError(Exception):
+class LogError(AbcCostingError):
     """An event log that cannot be used, with where and why.
 
     Attributes:

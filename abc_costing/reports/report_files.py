@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from abc_costing.formats.csv_files import csv_bytes
+from abc_costing.problems import AbcCostingError
 from abc_costing.reports.provenance import ReportInputs
 from abc_costing.store.edits import duration_text
 from abc_costing.store.model_files import file_sha256, write_atomic
@@ -59,7 +60,7 @@ FORMATS = ("xlsx", "pdf", "csv", "json")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-class ReportError(ValueError):
+class ReportError(AbcCostingError, ValueError):
     """A report cannot be written or read (bad path, unknown format, not a report)."""
 
 

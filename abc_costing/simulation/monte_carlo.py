@@ -65,7 +65,7 @@ import networkx as nx
 import numpy as np
 
 from abc_costing.model import Duration, LaborResource, ProcessModel, routing_graph
-from abc_costing.problems import ModelError, has_errors
+from abc_costing.problems import AbcCostingError, ModelError, has_errors
 from abc_costing.validation import validate_model
 
 __all__ = [
@@ -98,7 +98,7 @@ _PASS, _ACTIVITY, _CHOICE, _SPLIT, _JOIN, _END = range(6)
 _TRIANGULAR, _PERT, _UNIFORM, _LOGNORMAL = range(4)
 
 
-class SimulationError(ValueError):
+class SimulationError(AbcCostingError, ValueError):
     """A simulation cannot run as asked (bad run count, a walk that never ends)."""
 
 

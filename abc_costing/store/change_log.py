@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from abc_costing.formats.csv_files import csv_bytes
+from abc_costing.problems import AbcCostingError
 
 __all__ = [
     "DEFAULT_CHANGE_LOG",
@@ -120,7 +121,7 @@ _TRIGGERS = frozenset({"change_log_no_update", "change_log_no_delete",
                        "change_log_head_no_delete"})
 
 
-class ChangeLogError(ValueError):
+class ChangeLogError(AbcCostingError, ValueError):
     """The change log database cannot be opened, read or written.
 
     The message names the file and says what is wrong (not a SQLite

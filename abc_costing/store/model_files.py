@@ -29,12 +29,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from abc_costing.formats import parse_model_text
-from abc_costing.problems import ModelError, Problem
+from abc_costing.problems import AbcCostingError, ModelError, Problem
 
 __all__ = ["StaleFileError", "file_sha256", "write_atomic", "save_model_text"]
 
 
-class StaleFileError(RuntimeError):
+class StaleFileError(AbcCostingError, RuntimeError):
     """The file changed on disk since the editor loaded it; nothing was written.
 
     Attributes:
