@@ -58,20 +58,22 @@ currency = saved_model.currency
 st.caption(f"File `{label}` · durations in minutes: `45`, `triangular 30 45 90`, "
            "`pert 10 20 60`, `uniform 10 20`, `lognormal 42 12` (mean, sd)")
 tab_activities, tab_resources, tab_flows = st.tabs(["Activities", "Resources", "Flows"])
-money_column = st.column_config.NumberColumn(format="%,.2f", min_value=0)
+# Numbers are text cells read on the server by one rule (1 500,50 = 1500.50), never by
+# the browser's language.
+money_column = st.column_config.TextColumn(max_chars=40)
 with tab_activities:
     activity_config = {
         "name": st.column_config.TextColumn("name", max_chars=1000, width="medium"),
         "value": st.column_config.SelectboxColumn(
             "value", options=["value_adding", "business", "waste"], required=True),
-        "other_cost": st.column_config.NumberColumn("other cost", min_value=0, format="%,.2f"),
+        "other_cost": st.column_config.TextColumn("other cost", max_chars=40),
         "wait": st.column_config.TextColumn("wait, min"),
     }
     for column in tables.activities.columns:
         if column.startswith(LABOR_PREFIX):
             activity_config[column] = st.column_config.TextColumn(column + ", min")
         elif column.startswith(USES_PREFIX):
-            activity_config[column] = st.column_config.NumberColumn(column, min_value=0)
+            activity_config[column] = st.column_config.TextColumn(column, max_chars=40)
     edited_activities = st.data_editor(
         tables.activities, key=f"edit_activities::{label}::{generation}",
         column_config=activity_config, num_rows="fixed", width="stretch")
@@ -80,14 +82,13 @@ with tab_resources:
         tables.resources, key=f"edit_resources::{label}::{generation}", num_rows="fixed",
         disabled=["kind"], width="stretch",
         column_config={"rate_per_hour": money_column, "cost_per_month": money_column,
-                       "capacity_hours_per_month": st.column_config.NumberColumn(min_value=0),
+                       "capacity_hours_per_month": money_column,
                        "cost_per_use": money_column})
 with tab_flows:
     edited_flows = st.data_editor(
         tables.flows, key=f"edit_flows::{label}::{generation}", num_rows="fixed",
         disabled=["from", "to"], width="stretch",
-        column_config={"probability": st.column_config.NumberColumn(
-            min_value=0.0, max_value=1.0, step=0.01, format="%.3f")})
+        column_config={"probability": money_column})
 
 # Everything the browser sent is read again here: its column limits are no defence.
 edits, problems = diff_tables(saved_model, tables, edited_activities=edited_activities,

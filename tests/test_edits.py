@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from abc_costing.engine import cost_model
@@ -52,10 +50,11 @@ def test_tables_show_the_model(model):
     assert tables.activities.loc["a", "labor: clerk"] == "30"
     assert tables.activities.loc["b", "labor: lawyer"] == "triangular 6 12 18"
     assert tables.activities.loc["a", "labor: lawyer"] == ""
-    assert tables.activities.loc["b", "uses: courier"] == 1
-    assert tables.resources.loc["lawyer", "cost_per_month"] == 330000
-    assert math.isnan(tables.resources.loc["clerk", "cost_per_month"])
-    assert tables.flows.loc[2, "probability"] == 0.75 and math.isnan(tables.flows.loc[0, "probability"])
+    # Numbers are text cells, read on the server by one rule whatever the browser's language.
+    assert tables.activities.loc["b", "uses: courier"] == "1"
+    assert tables.resources.loc["lawyer", "cost_per_month"] == "330000"
+    assert tables.resources.loc["clerk", "cost_per_month"] == ""
+    assert tables.flows.loc[2, "probability"] == "0.75" and tables.flows.loc[0, "probability"] == ""
 
 
 def test_unchanged_tables_make_no_edits(model):
@@ -79,12 +78,12 @@ def test_a_duration_edit_changes_the_cost_as_computed_by_hand(model):
 def test_rate_probability_and_uses_edits(model):
     tables = model_tables(model)
     resources = tables.resources.copy()
-    resources.loc["clerk", "rate_per_hour"] = 720  # 12 ₽/min
+    resources.loc["clerk", "rate_per_hour"] = "720"  # 12 ₽/min
     flows = tables.flows.copy()
-    flows.loc[2, "probability"] = 0.5
-    flows.loc[3, "probability"] = 0.5
+    flows.loc[2, "probability"] = "0,5"  # a decimal comma is a decimal mark
+    flows.loc[3, "probability"] = "0.5"
     activities = tables.activities.copy()
-    activities.loc["b", "uses: courier"] = 0  # e-signature: no courier
+    activities.loc["b", "uses: courier"] = "0"  # e-signature: no courier
     edits, problems = diff_tables(model, tables, edited_activities=activities,
                                   edited_resources=resources, edited_flows=flows)
     assert problems == []
@@ -106,7 +105,10 @@ def test_rate_probability_and_uses_edits(model):
         ("labor: clerk", "pert 10 x 30", "'x' is not a number"),
         ("labor: clerk", "triangular 30 10 5", "min <= mode <= max"),
         ("labor: clerk", "gamma 1 2", "'gamma' is neither minutes nor a distribution"),
-        ("other_cost", "abc", "other_cost: must be a number"),
+        ("other_cost", "abc", "other_cost: 'abc' is not a number"),
+        ("other_cost", "-1400", "other_cost: must not be negative (got -1400)"),
+        ("other_cost", "1.500,50", "other_cost: '1.500,50' mixes ',' and '.'"),
+        ("other_cost", "1,500", "other_cost: '1,500' is ambiguous: 1.5 or 1500?"),
         ("value", "luxury", "value: must be one of value_adding, business, waste"),
     ],
 )
@@ -122,7 +124,7 @@ def test_unreadable_cells_are_problems_named_by_element(model, column, cell, wor
 def test_probabilities_that_no_longer_sum_to_one_are_caught_by_the_model_checks(model):
     tables = model_tables(model)
     flows = tables.flows.copy()
-    flows.loc[2, "probability"] = 0.9
+    flows.loc[2, "probability"] = "0.9"
     edits, problems = diff_tables(model, tables, edited_flows=flows)
     assert problems == []
     data, _ = parse_yaml_data(TEXT)
@@ -159,3 +161,27 @@ def test_applied_edits_keep_comments_and_give_the_live_figure(model):
 )
 def test_duration_cells(text, form):
     assert parse_duration_text(text) == form
+
+
+@pytest.mark.parametrize("typed", ["1 500,50", "1500.50", "1\u00a0500,5"])
+def test_a_rate_typed_the_russian_or_the_english_way_costs_the_same(model, typed):
+    tables = model_tables(model)
+    resources = tables.resources.copy()
+    resources.loc["clerk", "rate_per_hour"] = typed
+    edits, problems = diff_tables(model, tables, edited_resources=resources)
+    assert problems == [] and [(e.element, e.new) for e in edits] == [("clerk", 1500.5)]
+    # a: 30 min × 1500.5 / 60 = 750.25; b: 0.25 × (12 × 50 + 500) = 275
+    assert live_cost(edits) == pytest.approx(750.25 + 275)
+
+
+def test_a_space_inside_a_name_is_written_not_only_logged():
+    text = TEXT.replace('"Проверка"', '"Проверка счёта"')
+    model, _ = parse_model_text(text)
+    tables = model_tables(model)
+    activities = tables.activities.copy()
+    activities.loc["a", "name"] = "Проверка  счёта"   # only a second space: content all the same
+    edits, problems = diff_tables(model, tables, edited_activities=activities)
+    assert problems == [] and [(e.old, e.new) for e in edits] == [
+        ("Проверка счёта", "Проверка  счёта")]
+    edited, _ = parse_model_text(apply_edits(text, edits))
+    assert edited.activities["a"].name == "Проверка  счёта"

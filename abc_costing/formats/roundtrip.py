@@ -27,9 +27,10 @@ from __future__ import annotations
 import difflib
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -126,20 +127,35 @@ def _keep_original_spacing(original: str, dumped: str) -> str:
 
     ruamel keeps comments and order but normalises spacing inside a line
     (``lawyer:  {`` aligned by hand becomes ``lawyer: {``); lines that differ
-    only in such spacing are restored from the original.
+    only in such spacing are restored from the original. Spacing can also be
+    content (an edit that turns ``"A B"`` into ``"A  B"``), so the result is
+    read back and must hold the same data as ``dumped``; where it does not,
+    the lines that differ in any way are taken from ``dumped``.
     """
     before, after = original.splitlines(keepends=True), dumped.splitlines(keepends=True)
 
     def squeeze(line: str) -> str:
         return re.sub(r"\s+", " ", line.strip())
 
-    matcher = difflib.SequenceMatcher(
-        a=[squeeze(x) for x in before], b=[squeeze(x) for x in after], autojunk=False
-    )
-    merged: list[str] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        merged.extend(before[i1:i2] if tag == "equal" else after[j1:j2])
-    text = "".join(merged)
-    if original.endswith("\n") != text.endswith("\n"):
-        text = text + "\n" if original.endswith("\n") else text.rstrip("\n")
+    def merge(same: Callable[[str], str]) -> str:
+        matcher = difflib.SequenceMatcher(
+            a=[same(x) for x in before], b=[same(x) for x in after], autojunk=False)
+        merged: list[str] = []
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            merged.extend(before[i1:i2] if tag == "equal" else after[j1:j2])
+        text = "".join(merged)
+        if original.endswith("\n") != text.endswith("\n"):
+            text = text + "\n" if original.endswith("\n") else text.rstrip("\n")
+        return text
+
+    text = merge(squeeze)
+    if text != dumped and _data(text) != _data(dumped):
+        text = merge(lambda line: line.rstrip())
     return text
+
+
+def _data(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return None

@@ -1,33 +1,49 @@
-"""Costing results as pandas tables, and money as people read it.
+"""Results as pandas tables (for notebooks and the dashboard), and money as people read it.
 
-The tables keep numbers unrounded; rounding to the currency's minor unit
-happens only in :func:`format_money`, at the display edge.
+The tables are the views of :mod:`abc_costing.reports.views` as DataFrames,
+indexed by their first column; numbers stay unrounded. Rounding to the
+currency's minor unit happens only in :func:`format_money`, at the display edge.
 
 Examples
 --------
 >>> format_money(1234567.891, "RUB")
 '1 234 567.89'
->>> format_money(1234567.891, "JPY")
-'1 234 568'
->>> format_money(-0.001, "RUB")  # no "-0.00" for an unchanged figure
-'0.00'
+>>> format_amount(10368.691, "RUB")
+'10 368.69 RUB'
+>>> from abc_costing import cost_model, load_model
+>>> result = cost_model(load_model("process_models/contract_approval/as_is.yaml"))
+>>> frame = resources_table(result)
+>>> bool(abs(frame["cost_per_instance"].sum() - result.cost_per_instance) < 1e-6)
+True
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Collection
 
 import pandas as pd
-from babel.numbers import get_currency_precision
 
 from abc_costing.compare import Comparison
 from abc_costing.engine import CostResult
 from abc_costing.portfolio import Portfolio
+from abc_costing.reports.views import (
+    RowKind,
+    TableView,
+    activities_view,
+    activity_changes_view,
+    format_money,
+    portfolio_view,
+    resource_changes_view,
+    resources_view,
+    value_changes_view,
+    value_classes_view,
+)
 
 __all__ = [
     "format_money",
     "format_amount",
     "format_signed_amount",
+    "view_frame",
     "activities_table",
     "resources_table",
     "value_table",
@@ -36,13 +52,6 @@ __all__ = [
     "value_changes_table",
     "portfolio_table",
 ]
-
-
-def format_money(amount: float, currency: str) -> str:
-    """Round to the currency's minor unit and group thousands with spaces."""
-    digits = get_currency_precision(currency)
-    rounded = round(amount, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
-    return f"{rounded:,.{digits}f}".replace(",", " ")
 
 
 def format_amount(amount: float, currency: str) -> str:
@@ -60,48 +69,49 @@ def format_signed_amount(amount: float, currency: str) -> str:
     return text if text.startswith("-") or set(text) <= set("0. ") else "+" + text
 
 
+def view_frame(view: TableView, *, kinds: Collection[RowKind] = ("item", "other"),
+               index: bool = True) -> pd.DataFrame:
+    """The rows of ``view`` of the given kinds as a DataFrame with machine column names.
+
+    By default the items and the "other" rows, so that a money column sums to
+    the total (the total row itself is left out); ``index`` sets the first
+    column as the index.
+    """
+    frame = pd.DataFrame([row.values for row in view.rows if row.kind in kinds],
+                         columns=list(view.keys))
+    return frame.set_index(view.keys[0]) if index else frame
+
+
 def activities_table(result: CostResult) -> pd.DataFrame:
     """One row per activity, in file order, with every figure of :class:`ActivityCost`."""
-    return pd.DataFrame([asdict(a) for a in result.activities]).set_index("id")
+    return view_frame(activities_view(result))
 
 
 def resources_table(result: CostResult) -> pd.DataFrame:
     """One row per resource, plus an ``(other costs)`` row so the column sums to the total."""
-    rows = [asdict(r) for r in result.resources]
-    total = result.cost_per_instance
-    rows.append({
-        "id": "(other costs)", "name": "other costs", "kind": "other",
-        "rate_per_minute": 0.0, "cost_per_use": 0.0, "minutes_per_instance": 0.0,
-        "uses_per_instance": 0.0, "cost_per_instance": result.other_cost_per_instance,
-        "share": result.other_cost_per_instance / total if total > 0 else 0.0,
-    })
-    return pd.DataFrame(rows).set_index("id")
+    return view_frame(resources_view(result))
 
 
 def value_table(result: CostResult) -> pd.DataFrame:
     """Cost per instance and share by value class."""
-    total = result.cost_per_instance
-    return pd.DataFrame(
-        [{"value": value, "cost_per_instance": cost, "share": cost / total if total > 0 else 0.0}
-         for value, cost in result.by_value.items()]
-    ).set_index("value")
+    return view_frame(value_classes_view(result))
 
 
 def activity_changes_table(comparison: Comparison) -> pd.DataFrame:
     """One row per activity of either variant, with its status and delta."""
-    return pd.DataFrame([asdict(a) for a in comparison.activities]).set_index("id")
+    return view_frame(activity_changes_view(comparison))
 
 
 def resource_changes_table(comparison: Comparison) -> pd.DataFrame:
-    """One row per resource of either variant, with minutes, cost and delta."""
-    return pd.DataFrame([asdict(r) for r in comparison.resources]).set_index("id")
+    """One row per resource of either variant and the other costs, with cost and delta."""
+    return view_frame(resource_changes_view(comparison))
 
 
 def value_changes_table(comparison: Comparison) -> pd.DataFrame:
     """Cost per instance by value class in both variants."""
-    return pd.DataFrame([asdict(v) for v in comparison.by_value]).set_index("value")
+    return view_frame(value_changes_view(comparison))
 
 
 def portfolio_table(portfolio: Portfolio) -> pd.DataFrame:
     """One row per process variant (see :class:`~abc_costing.portfolio.PortfolioRow`)."""
-    return pd.DataFrame([asdict(row) for row in portfolio.rows])
+    return view_frame(portfolio_view(portfolio), index=False)

@@ -30,13 +30,16 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from abc_costing.formats.roundtrip import EditableModel
+from abc_costing.formats.typed_numbers import parse_typed_number
 from abc_costing.model import VALUE_CLASSES, Duration, LaborResource, ProcessModel
 from abc_costing.problems import Problem
 
@@ -50,6 +53,7 @@ __all__ = [
     "duration_text",
     "parse_duration_text",
     "value_text",
+    "number_cell",
     "LABOR_PREFIX",
     "USES_PREFIX",
 ]
@@ -134,41 +138,45 @@ def duration_text(duration: Duration) -> str:
 def parse_duration_text(text: str) -> Any:
     """Read a duration cell back into file form; raise ValueError in plain words.
 
+    One number of minutes is read like any typed number (``1 500,5`` or
+    ``1500.5``, see :mod:`abc_costing.formats.typed_numbers`); a distribution
+    is its name and its numbers separated by spaces, ``;`` or ``, `` (a comma
+    between two digits is a decimal mark): ``triangular 12,5 20 30``.
+
     >>> parse_duration_text("pert 10 20 60"), parse_duration_text(" 45 ")
     ({'pert': [10, 20, 60]}, 45)
+    >>> parse_duration_text("1 500,5"), parse_duration_text("triangular 12,5; 20, 30")
+    (1500.5, {'triangular': [12.5, 20, 30]})
     """
-    words = str(text).replace(",", " ").replace(";", " ").split()
+    text = str(text)
+    words = [w for w in re.split(r"[;\s]+|,(?=\s)", text.strip()) if w]
     if not words:
         raise ValueError("is empty; write minutes (45) or a distribution (triangular 30 45 90)")
-    name, numbers = ("fixed", words) if _is_number(words[0]) else (words[0].lower(), words[1:])
-    if name not in ("fixed", "triangular", "pert", "uniform", "lognormal"):
-        raise ValueError(f"{words[0]!r} is neither minutes nor a distribution "
+    if not words[0][:1].isalpha():
+        minutes = _whole_number(parse_typed_number(text))
+        Duration.model_validate(minutes)
+        return minutes
+    name, numbers = words[0].lower(), words[1:]
+    if name not in ("triangular", "pert", "uniform", "lognormal"):
+        raise ValueError(f"{_shortened(words[0])!r} is neither minutes nor a distribution "
                          "(triangular, pert, uniform, lognormal)")
-    values = []
-    for word in numbers:
-        if not _is_number(word):
-            raise ValueError(f"{word!r} is not a number in {text!r}")
-        number = float(word)
-        values.append(int(number) if number.is_integer() else number)
-    if name == "fixed":
-        if len(values) != 1:
-            raise ValueError(f"write one number of minutes, or name a distribution: {text!r}")
-        form: Any = values[0]
-    elif name == "lognormal":
+    values = [_whole_number(parse_typed_number(word)) for word in numbers]
+    if name == "lognormal":
         if len(values) != 2:
-            raise ValueError(f"lognormal needs a mean and an sd: {text!r}")
-        form = {"lognormal": {"mean": values[0], "sd": values[1]}}
+            raise ValueError(f"lognormal needs a mean and an sd: {_shortened(text)!r}")
+        form: Any = {"lognormal": {"mean": values[0], "sd": values[1]}}
     else:
         form = {name: values}
     Duration.model_validate(form)  # the same rules as in a file
     return form
 
 
-def _is_number(word: str) -> bool:
-    try:
-        return math.isfinite(float(word))
-    except ValueError:
-        return False
+def _whole_number(number: float) -> float | int:
+    return int(number) if number.is_integer() else number
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def model_tables(model: ProcessModel) -> ModelTables:
@@ -181,7 +189,7 @@ def model_tables(model: ProcessModel) -> ModelTables:
             "id": activity_id,
             "name": activity.name or "",
             "value": activity.value,
-            "other_cost": activity.other_cost,
+            "other_cost": number_cell(activity.other_cost),
             "wait": duration_text(activity.wait),
         }
         for r in labor_ids:
@@ -189,18 +197,18 @@ def model_tables(model: ProcessModel) -> ModelTables:
                 duration_text(activity.labor[r]) if r in activity.labor else ""
             )
         for r in use_ids:
-            row[USES_PREFIX + r] = activity.uses.get(r, 0.0)
+            row[USES_PREFIX + r] = number_cell(activity.uses.get(r))
         activity_rows.append(row)
     resource_rows = []
     for resource_id, resource in model.resources.items():
         row = {"id": resource_id, "name": resource.name or "", "kind": resource.kind}
         for field in RESOURCE_NUMBERS:
             value = getattr(resource, field, None)
-            row[field] = math.nan if value is None else value
+            row[field] = number_cell(value)
         resource_rows.append(row)
     flow_rows = [
         {"index": i, "from": f.source, "to": f.target,
-         "probability": math.nan if f.probability is None else f.probability}
+         "probability": number_cell(f.probability)}
         for i, f in enumerate(model.flows)
     ]
     activity_columns = ["id", "name", "value", "other_cost", "wait",
@@ -225,19 +233,44 @@ def _missing(value: Any) -> bool:
         return False
 
 
+def number_cell(value: float | None) -> str:
+    """A number as the Edit page shows it in a text cell: ``600``, ``0.3``, blank for none.
+
+    >>> number_cell(600.0), number_cell(0.3), number_cell(None)
+    ('600', '0.3', '')
+    """
+    return "" if value is None else _number_text(value)
+
+
 def _cell_number(value: Any, *, element: str, field: str, problems: list[Problem]) -> Any:
-    """A numeric cell as float, None when blank; a problem when not a number."""
+    """A number cell as int or float, None when blank; a problem when it is not a number.
+
+    Cells are text typed by the user and read by one rule, whatever the
+    browser's language (:func:`~abc_costing.formats.typed_numbers.parse_typed_number`);
+    every amount in a model is zero or more, so a negative is refused, never
+    turned positive.
+    """
     if _missing(value):
         return None
     if isinstance(value, bool):
         problems.append(Problem(f"{field}: must be a number (got {value!r})", element=element))
         return None
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        problems.append(Problem(f"{field}: must be a number (got {value!r})", element=element))
+        number = (parse_typed_number(value) if isinstance(value, str) else float(value))
+    except (TypeError, ValueError) as error:
+        problems.append(Problem(f"{field}: {error}" if isinstance(value, str)
+                                else f"{field}: must be a number (got {value!r})",
+                                element=element))
         return None
-    return int(number) if number.is_integer() else number
+    if not math.isfinite(number):
+        problems.append(Problem(f"{field}: must be a finite number (got {value!r})",
+                                element=element))
+        return None
+    if number < 0:
+        problems.append(Problem(f"{field}: must not be negative (got {_shortened(str(value))})",
+                                element=element))
+        return None
+    return _whole_number(number)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -458,4 +491,24 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
                 pass
         else:
             document.set(edit.path, edit.new)
-    return document.to_text()
+    result = document.to_text()
+    # A change that is logged must be in the file: read the text back and check.
+    written = yaml.load(result, Loader=yaml.CSafeLoader)
+    for edit in edits:
+        if _value_at(written, edit.path) != edit.new:
+            raise ValueError(f"{edit.element}: {edit.field}: the edit could not be written "
+                             f"into the file text ({edit.new_text!r})")
+    return result
+
+
+def _value_at(data: Any, path: Sequence[str | int]) -> Any:
+    """The value at ``path`` in parsed data; None when absent."""
+    node = data
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node

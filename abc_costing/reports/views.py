@@ -1,0 +1,646 @@
+"""Every results table, defined once: its columns, labels, units, "other" and total rows.
+
+A :class:`TableView` is what a reader sees of a result: the CLI prints it
+with rich, the dashboard draws it with ``st.dataframe``, the PDF sets it with
+reportlab, the workbook writes it with live formulas and the CSV export
+writes its machine names and unrounded values. None of them decides which
+columns exist, what they are called, in which unit, or how the "other costs"
+and total rows are made: the functions here do, so the five cannot drift.
+
+Numbers stay unrounded in the view; :func:`format_value` is the one place
+that turns a value of a unit into text for the renderers that print text
+(CLI, PDF). Money is rounded to the currency's minor unit there only.
+
+Examples
+--------
+>>> from abc_costing import cost_model, load_model
+>>> result = cost_model(load_model("process_models/contract_approval/as_is.yaml"))
+>>> view = resources_view(result)
+>>> [row.kind for row in view.rows][-2:]
+['other', 'total']
+>>> total = view.rows[-1].value("cost_per_instance")
+>>> abs(sum(r.value("cost_per_instance") for r in view.rows[:-1]) - total) < 1e-6
+True
+>>> view.label("cost_per_instance")
+'Per instance, RUB'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from babel.numbers import get_currency_precision
+
+from abc_costing.compare import Comparison
+from abc_costing.engine import CapacityReport, CostResult, SensitivityItem
+from abc_costing.model import ProcessModel
+from abc_costing.portfolio import Portfolio
+
+if TYPE_CHECKING:  # imported for annotations only: mining loads Polars, simulation SciPy
+    from abc_costing.mining import TraceVariant
+    from abc_costing.simulation import SimulationResult
+    from abc_costing.simulation.queueing import QueueResult
+
+__all__ = [
+    "Column",
+    "Row",
+    "RowKind",
+    "TableView",
+    "Unit",
+    "activities_view",
+    "activity_changes_view",
+    "capacity_view",
+    "change_log_view",
+    "flows_view",
+    "format_money",
+    "format_value",
+    "portfolio_view",
+    "queue_activities_view",
+    "queue_resources_view",
+    "resource_changes_view",
+    "resources_view",
+    "sensitivity_view",
+    "simulation_view",
+    "value_changes_view",
+    "value_classes_view",
+    "variants_view",
+]
+
+#: What a column holds; decides how each renderer formats it.
+Unit = Literal["text", "money", "minutes", "hours", "count", "executions", "share",
+               "probability", "people", "number"]
+#: ``item`` rows are the things listed; ``other`` rows gather what no item holds
+#: (costs tied to no resource, activities folded away); ``total`` rows sum the rest.
+RowKind = Literal["item", "other", "total"]
+
+VALUE_CLASS_LABELS = {"value_adding": "value-adding", "business": "business (required)",
+                      "waste": "waste"}
+_DIGITS: dict[str, int] = {"minutes": 1, "hours": 1, "count": 0, "executions": 3,
+                           "share": 1, "probability": 3, "people": 2, "number": 2}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a view.
+
+    Attributes:
+      key: the stable machine name (CSV header, JSON key, dataframe column id).
+      label: what a reader sees; money columns get the currency appended by
+        :meth:`TableView.label`.
+      unit: see :data:`Unit`.
+      brief: shown in narrow renderers (terminal, PDF, dashboard); every
+        column is written to CSV and Excel.
+    """
+
+    key: str
+    label: str
+    unit: Unit = "text"
+    brief: bool = True
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row: its values in column order and what kind of row it is.
+
+    Attributes:
+      values: one value per column (``None`` for an empty cell).
+      kind: see :data:`RowKind`.
+      columns: the keys of the values (shared with the view).
+    """
+
+    values: tuple[Any, ...]
+    kind: RowKind
+    columns: tuple[str, ...] = field(repr=False)
+
+    def value(self, key: str) -> Any:
+        """The value of column ``key``."""
+        return self.values[self.columns.index(key)]
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A results table as every renderer draws it.
+
+    Attributes:
+      name: a machine name, also the CSV file name (``activities``).
+      title: a heading for readers.
+      columns: the columns, in order.
+      rows: items first, then ``other`` rows, then the ``total`` row.
+      currency: the ISO code of every money column; ``None`` when each row
+        names its own currency in a ``currency`` column (the portfolio).
+      note: a line to print under the table, if any.
+    """
+
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    currency: str | None = None
+    note: str | None = None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The machine names of the columns."""
+        return tuple(c.key for c in self.columns)
+
+    def column(self, key: str) -> Column:
+        """The column named ``key``."""
+        return self.columns[self.keys.index(key)]
+
+    def label(self, key: str) -> str:
+        """The reader's label of column ``key``: ``Per instance, RUB`` for money."""
+        column = self.column(key)
+        if column.unit == "money" and self.currency:
+            return f"{column.label}, {self.currency}"
+        return column.label
+
+    def brief_columns(self) -> tuple[Column, ...]:
+        """The columns narrow renderers show."""
+        return tuple(c for c in self.columns if c.brief)
+
+    def currency_of(self, row: Row) -> str:
+        """The currency of a row's money cells."""
+        if self.currency is not None:
+            return self.currency
+        return str(row.value("currency"))
+
+    def text_rows(self, *, brief: bool = True) -> list[tuple[RowKind, list[str]]]:
+        """Each row as display text (see :func:`format_value`), with its kind."""
+        columns = self.brief_columns() if brief else self.columns
+        return [(row.kind, [format_value(row.value(c.key), c.unit, self.currency_of(row))
+                            for c in columns]) for row in self.rows]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Each row as ``{key: value}`` (unrounded), plus ``row_kind``."""
+        return [{"row_kind": row.kind, **dict(zip(self.keys, row.values, strict=True))}
+                for row in self.rows]
+
+
+def _view(name: str, title: str, columns: Sequence[Column],
+          rows: Iterable[tuple[RowKind, Sequence[Any]]], *, currency: str | None,
+          note: str | None = None) -> TableView:
+    keys = tuple(c.key for c in columns)
+    built = []
+    for kind, values in rows:
+        if len(values) != len(keys):
+            raise ValueError(f"{name}: a row has {len(values)} values for {len(keys)} columns")
+        built.append(Row(tuple(values), kind, keys))
+    return TableView(name, title, tuple(columns), tuple(built), currency, note)
+
+
+# --- formatting ----------------------------------------------------------------------------
+
+
+def format_money(amount: float, currency: str) -> str:
+    """Round to the currency's minor unit and group thousands with spaces.
+
+    >>> format_money(1234567.891, "RUB"), format_money(1234567.891, "JPY")
+    ('1 234 567.89', '1 234 568')
+    >>> format_money(-0.001, "RUB")  # no "-0.00" for an unchanged figure
+    '0.00'
+    """
+    digits = get_currency_precision(currency)
+    rounded = round(amount, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{rounded:,.{digits}f}".replace(",", " ")
+
+
+def _grouped(value: float, digits: int) -> str:
+    return f"{round(value, digits) + 0.0:,.{digits}f}".replace(",", " ")
+
+
+def format_value(value: Any, unit: Unit, currency: str | None = None) -> str:
+    """A cell as text: the one rule the text renderers (terminal, PDF) share.
+
+    ``None`` is an em dash; an infinite amount is ``∞``; text is shown as is
+    (renderers that interpret markup must escape it themselves).
+
+    >>> format_value(1500.5, "money", "RUB"), format_value(0.25, "share")
+    ('1 500.50', '25.0%')
+    >>> format_value(1.3333333, "executions"), format_value(None, "money", "RUB")
+    ('1.333', '—')
+    >>> format_value(True, "text"), format_value(float("inf"), "money", "RUB")
+    ('yes', '∞')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if unit == "text":
+        return str(value)
+    if isinstance(value, float) and math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if unit == "money":
+        return format_money(float(value), currency or "XXX")
+    if unit == "share":
+        return f"{float(value) * 100:.{_DIGITS['share']}f}%"
+    return _grouped(float(value), _DIGITS[unit])
+
+
+# --- one variant ---------------------------------------------------------------------------
+
+
+def _share(amount: float, total: float) -> float:
+    return amount / total if total > 0 else 0.0
+
+
+ACTIVITY_COLUMNS = (
+    Column("id", "Activity"),
+    Column("name", "Name"),
+    Column("value", "Value class"),
+    Column("expected_executions", "Executions per instance", "executions"),
+    Column("labor_minutes_per_execution", "Labour per execution, min", "minutes", brief=False),
+    Column("labor_cost_per_execution", "Labour per execution", "money", brief=False),
+    Column("resource_use_cost_per_execution", "Resource uses per execution", "money",
+           brief=False),
+    Column("other_cost_per_execution", "Other costs per execution", "money", brief=False),
+    Column("cost_per_execution", "Per execution", "money"),
+    Column("cost_per_instance", "Per instance", "money"),
+    Column("labor_minutes_per_instance", "Labour per instance, min", "minutes", brief=False),
+    Column("wait_minutes_per_execution", "Wait per execution, min", "minutes", brief=False),
+    Column("share", "Share", "share"),
+)
+
+
+def activities_view(result: CostResult) -> TableView:
+    """Cost by activity, in file order, then the total row."""
+    total = result.cost_per_instance
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [a.id, a.name, a.value, a.expected_executions, a.labor_minutes_per_execution,
+                  a.labor_cost_per_execution, a.resource_use_cost_per_execution,
+                  a.other_cost_per_execution, a.cost_per_execution, a.cost_per_instance,
+                  a.labor_minutes_per_instance, a.wait_minutes_per_execution, a.share])
+        for a in result.activities]
+    rows.append(("total", ["(total)", "total", None, None, None, None, None, None, None, total,
+                           result.labor_minutes_per_instance, None,
+                           1.0 if total > 0 else 0.0]))
+    return _view("activities", f"Cost by activity: {result.variant}", ACTIVITY_COLUMNS, rows,
+                 currency=result.currency)
+
+
+RESOURCE_COLUMNS = (
+    Column("id", "Resource"),
+    Column("name", "Name"),
+    Column("kind", "Kind"),
+    Column("rate_per_hour", "Rate per hour", "money", brief=False),
+    Column("cost_per_use", "Per use", "money", brief=False),
+    Column("minutes_per_instance", "Minutes per instance", "minutes"),
+    Column("uses_per_instance", "Uses per instance", "executions"),
+    Column("cost_per_instance", "Per instance", "money"),
+    Column("share", "Share", "share"),
+)
+
+
+def resources_view(result: CostResult) -> TableView:
+    """Cost by resource, then the costs tied to no resource, then the total.
+
+    The rows add up to the instance total, so the other costs (materials,
+    fees) always have a row, even at zero.
+    """
+    total = result.cost_per_instance
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [r.id, r.name, r.kind, r.rate_per_minute * 60 if r.kind == "labor" else None,
+                  r.cost_per_use if r.kind == "per_use" else None, r.minutes_per_instance,
+                  r.uses_per_instance, r.cost_per_instance, r.share])
+        for r in result.resources]
+    rows.append(("other", ["(other costs)", "other costs (not tied to a resource)", "other",
+                           None, None, None, None, result.other_cost_per_instance,
+                           _share(result.other_cost_per_instance, total)]))
+    rows.append(("total", ["(total)", "total", None, None, None,
+                           result.labor_minutes_per_instance, None, total,
+                           1.0 if total > 0 else 0.0]))
+    return _view("resources", f"Cost by resource: {result.variant}", RESOURCE_COLUMNS, rows,
+                 currency=result.currency)
+
+
+VALUE_COLUMNS = (
+    Column("value", "Value class"),
+    Column("label", "Meaning", brief=False),
+    Column("cost_per_instance", "Per instance", "money"),
+    Column("share", "Share", "share"),
+)
+
+
+def value_classes_view(result: CostResult) -> TableView:
+    """Cost by value class (value-adding, business, waste), then the total."""
+    total = result.cost_per_instance
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [value, VALUE_CLASS_LABELS.get(value, value), cost, _share(cost, total)])
+        for value, cost in result.by_value.items()]
+    rows.append(("total", ["(total)", "total", total, 1.0 if total > 0 else 0.0]))
+    return _view("by_value", f"Cost by value class: {result.variant}", VALUE_COLUMNS, rows,
+                 currency=result.currency)
+
+
+FLOW_COLUMNS = (
+    Column("index", "#", "count"),
+    Column("from", "From"),
+    Column("to", "To"),
+    Column("probability", "Probability", "probability"),
+    Column("expected_traversals", "Taken per instance", "executions"),
+)
+
+
+def flows_view(model: ProcessModel, result: CostResult | None = None) -> TableView:
+    """The sequence flows in file order; with ``result``, how often each is taken.
+
+    A flow out of an exclusive split is taken probability × executions of its
+    source; any other flow as often as its source runs.
+    """
+    executions = result.expected_executions if result is not None else {}
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for index, flow in enumerate(model.flows):
+        runs = executions.get(flow.source)
+        taken = None if runs is None else runs * (1.0 if flow.probability is None
+                                                  else flow.probability)
+        rows.append(("item", [index, flow.source, flow.target, flow.probability, taken]))
+    return _view("flows", f"Flows: {model.variant}", FLOW_COLUMNS, rows,
+                 currency=model.currency)
+
+
+# --- two variants --------------------------------------------------------------------------
+
+
+ACTIVITY_CHANGE_COLUMNS = (
+    Column("id", "Activity"),
+    Column("name", "Name"),
+    Column("status", "Status"),
+    Column("baseline_expected_executions", "Executions, baseline", "executions", brief=False),
+    Column("candidate_expected_executions", "Executions, candidate", "executions",
+           brief=False),
+    Column("baseline_cost_per_instance", "Baseline", "money"),
+    Column("candidate_cost_per_instance", "Candidate", "money"),
+    Column("delta", "Change", "money"),
+)
+
+
+def activity_changes_view(comparison: Comparison) -> TableView:
+    """Each activity of either variant, its status and change, then the total change."""
+    base, cand = comparison.baseline, comparison.candidate
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [a.id, a.name, a.status, a.baseline_expected_executions,
+                  a.candidate_expected_executions, a.baseline_cost_per_instance,
+                  a.candidate_cost_per_instance, a.delta])
+        for a in comparison.activities]
+    rows.append(("total", ["(total)", "total", None, None, None, base.cost_per_instance,
+                           cand.cost_per_instance, -comparison.saving_per_instance]))
+    return _view("comparison", f"Changes by activity: {base.variant} → {cand.variant}",
+                 ACTIVITY_CHANGE_COLUMNS, rows, currency=base.currency)
+
+
+RESOURCE_CHANGE_COLUMNS = (
+    Column("id", "Resource"),
+    Column("name", "Name"),
+    Column("baseline_minutes_per_instance", "Baseline, min", "minutes"),
+    Column("candidate_minutes_per_instance", "Candidate, min", "minutes"),
+    Column("baseline_cost_per_instance", "Baseline", "money"),
+    Column("candidate_cost_per_instance", "Candidate", "money"),
+    Column("delta", "Change", "money"),
+)
+
+
+def resource_changes_view(comparison: Comparison) -> TableView:
+    """Each resource of either variant, the other costs, then the total change."""
+    base, cand, other = comparison.baseline, comparison.candidate, comparison.other_cost_change
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [r.id, r.name, r.baseline_minutes_per_instance,
+                  r.candidate_minutes_per_instance, r.baseline_cost_per_instance,
+                  r.candidate_cost_per_instance, r.delta])
+        for r in comparison.resources]
+    rows.append(("other", ["(other costs)", "other costs (not tied to a resource)", None, None,
+                           other.baseline_cost_per_instance, other.candidate_cost_per_instance,
+                           other.delta]))
+    rows.append(("total", ["(total)", "total", base.labor_minutes_per_instance,
+                           cand.labor_minutes_per_instance, base.cost_per_instance,
+                           cand.cost_per_instance, -comparison.saving_per_instance]))
+    return _view("resource_changes", f"Changes by resource: {base.variant} → {cand.variant}",
+                 RESOURCE_CHANGE_COLUMNS, rows, currency=base.currency)
+
+
+VALUE_CHANGE_COLUMNS = (
+    Column("value", "Value class"),
+    Column("baseline_cost_per_instance", "Baseline", "money"),
+    Column("candidate_cost_per_instance", "Candidate", "money"),
+    Column("delta", "Change", "money"),
+)
+
+
+def value_changes_view(comparison: Comparison) -> TableView:
+    """Cost by value class in both variants, then the total change."""
+    base, cand = comparison.baseline, comparison.candidate
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [v.value, v.baseline_cost_per_instance, v.candidate_cost_per_instance,
+                  v.delta]) for v in comparison.by_value]
+    rows.append(("total", ["(total)", base.cost_per_instance, cand.cost_per_instance,
+                           -comparison.saving_per_instance]))
+    return _view("value_changes", f"Changes by value class: {base.variant} → {cand.variant}",
+                 VALUE_CHANGE_COLUMNS, rows, currency=base.currency)
+
+
+# --- the library ---------------------------------------------------------------------------
+
+
+PORTFOLIO_COLUMNS = (
+    Column("process", "Process"),
+    Column("variant", "Variant"),
+    Column("title", "Title"),
+    Column("cost_per_instance", "Cost per instance", "money"),
+    Column("volume_per_year", "Instances per year", "count"),
+    Column("cost_per_year", "Cost per year", "money"),
+    Column("saving_per_year_vs_as_is", "Saving per year vs as_is", "money"),
+    Column("waste_share", "Waste share", "share"),
+    Column("is_best", "Cheapest per instance"),
+    Column("currency", "Currency"),
+    Column("path", "File", brief=False),
+)
+
+
+def portfolio_view(portfolio: Portfolio, *, path_label: Callable[[str], str] = str
+                   ) -> TableView:
+    """Every variant of the library; money in each row's own currency.
+
+    ``path_label`` turns a model path into what readers see (relative to the
+    library folder).
+    """
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [r.process, r.variant, r.title, r.cost_per_instance, r.volume_per_year,
+                  r.cost_per_year, r.saving_per_year_vs_as_is, r.waste_share, r.is_best,
+                  r.currency, path_label(r.path)])
+        for r in portfolio.rows]
+    return _view("portfolio", "Portfolio: every process variant", PORTFOLIO_COLUMNS, rows,
+                 currency=None, note="Cheapest per instance: the variant that costs least "
+                 "per instance of its process; savings are against its as_is variant.")
+
+
+CAPACITY_COLUMNS = (
+    Column("id", "Pool"),
+    Column("name", "Name"),
+    Column("headcount", "Headcount", "people"),
+    Column("hours_per_month", "Used, h per month", "hours"),
+    Column("capacity_hours_per_month", "Capacity, h per month", "hours"),
+    Column("utilization", "Utilisation", "share"),
+    Column("fte_needed", "FTE needed", "people"),
+    Column("unused_capacity_cost_per_month", "Unused capacity per month", "money"),
+    Column("status", "Status"),
+    Column("currency", "Currency", brief=False),
+)
+
+
+def _capacity_status(pool: Any) -> str:
+    if pool.shortage:
+        return f"SHORTAGE: {_grouped(pool.shortage_minutes_per_month / 60, 1)} h over"
+    return "capacity unknown" if pool.capacity_minutes_per_month is None else "ok"
+
+
+def capacity_view(report: CapacityReport, *, variant: str) -> TableView:
+    """Each labour pool's monthly load against its practical capacity."""
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [p.id, p.name, p.headcount, p.hours_per_month,
+                  None if p.capacity_minutes_per_month is None
+                  else p.capacity_minutes_per_month / 60,
+                  p.utilization, p.fte_needed, p.unused_capacity_cost_per_month,
+                  _capacity_status(p), p.currency])
+        for p in report.pools]
+    return _view("capacity", f"Labour pools per month (variant {variant})", CAPACITY_COLUMNS,
+                 rows, currency=None, note="Unused capacity cost is reported apart and is "
+                 "not loaded onto processes.")
+
+
+# --- logs, simulation, sensitivity ---------------------------------------------------------
+
+
+VARIANT_COLUMNS = (
+    Column("rank", "#", "count"),
+    Column("path", "Path"),
+    Column("case_count", "Cases", "count"),
+    Column("share", "Share", "share"),
+    Column("mean_cycle_time_minutes", "Cycle, min", "minutes"),
+    Column("mean_labor_minutes", "Labour, min", "minutes"),
+    Column("cost_per_case", "Per case", "money"),
+    Column("total_cost", "Total", "money"),
+    Column("fits_design", "Fits design"),
+)
+
+
+def variants_view(variants: Sequence[TraceVariant], *, currency: str,
+                  title: str = "Trace variants (costliest first)") -> TableView:
+    """Trace variants of an event log, in the order given, ranked from 1."""
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [rank, " → ".join(v.activities), v.case_count, v.share,
+                  v.mean_cycle_time_minutes, v.mean_labor_minutes, v.cost_per_case,
+                  v.total_cost, v.fits_design])
+        for rank, v in enumerate(variants, 1)]
+    return _view("variants", title, VARIANT_COLUMNS, rows, currency=currency)
+
+
+SIMULATION_COLUMNS = (
+    Column("measure", "Measure"),
+    Column("unit", "Unit"),
+    Column("mean", "Mean", "number"),
+    Column("ci95_low", "95% CI low", "number"),
+    Column("ci95_high", "95% CI high", "number"),
+    Column("sd", "SD", "number"),
+    Column("p5", "P5", "number"),
+    Column("p50", "P50", "number"),
+    Column("p90", "P90", "number"),
+    Column("p95", "P95", "number"),
+    Column("max", "Max", "number"),
+    Column("exact_mean", "Exact mean", "number"),
+)
+
+
+def simulation_view(result: SimulationResult, *, exact_cost_per_instance: float | None = None
+                    ) -> TableView:
+    """Percentiles of cost and cycle time per instance (money rows in the model's currency)."""
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for measure, unit, stats, exact in (
+            ("cost per instance", result.currency, result.cost_per_instance,
+             exact_cost_per_instance),
+            ("cycle time", "min", result.cycle_time_minutes, None)):
+        rows.append(("item", [measure, unit, stats.mean, stats.ci95[0], stats.ci95[1], stats.sd,
+                              stats.p5, stats.p50, stats.p90, stats.p95, stats.max, exact]))
+    return _view("simulation", f"Monte Carlo: {result.runs:,} instances of {result.variant}"
+                 .replace(",", " "), SIMULATION_COLUMNS, rows, currency=result.currency)
+
+
+SENSITIVITY_COLUMNS = (
+    Column("rank", "#", "count"),
+    Column("kind", "Kind"),
+    Column("element", "Element"),
+    Column("field", "Input"),
+    Column("base_value", "Value", "number"),
+    Column("low_value", "Low", "number"),
+    Column("cost_low", "Cost at low", "money"),
+    Column("high_value", "High", "number"),
+    Column("cost_high", "Cost at high", "money"),
+    Column("impact", "Impact", "money"),
+)
+
+
+def sensitivity_view(items: Sequence[SensitivityItem], *, currency: str) -> TableView:
+    """Inputs ranked by how much they move the cost per instance (largest first)."""
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [rank, i.kind, i.element, i.field, i.base_value, i.low_value, i.cost_low,
+                  i.high_value, i.cost_high, i.impact])
+        for rank, i in enumerate(items, 1)]
+    return _view("sensitivity", "Sensitivity, largest impact first", SENSITIVITY_COLUMNS, rows,
+                 currency=currency)
+
+
+QUEUE_RESOURCE_COLUMNS = (
+    Column("id", "Resource"),
+    Column("servers", "Servers", "people"),
+    Column("utilization", "Utilisation", "share"),
+    Column("offered_load", "Offered load", "share"),
+    Column("status", "Status"),
+)
+
+
+def queue_resources_view(result: QueueResult) -> TableView:
+    """Utilisation of each labour pool in a queueing simulation."""
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [r.id, r.servers, r.utilization, r.offered_load,
+                  "OVERLOADED" if r.overloaded else "ok"]) for r in result.resources]
+    return _view("queue_resources", "Resources", QUEUE_RESOURCE_COLUMNS, rows, currency=None)
+
+
+QUEUE_ACTIVITY_COLUMNS = (
+    Column("id", "Activity"),
+    Column("executions", "Executions", "count"),
+    Column("mean_queue_minutes", "Mean queue, min", "minutes"),
+    Column("max_queue_minutes", "Max queue, min", "minutes"),
+)
+
+
+def queue_activities_view(result: QueueResult) -> TableView:
+    """Waiting in queues per activity in a queueing simulation."""
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [a.id, a.executions, a.mean_queue_minutes, a.max_queue_minutes])
+        for a in result.activities]
+    return _view("queue_activities", "Waiting per activity", QUEUE_ACTIVITY_COLUMNS, rows,
+                 currency=None)
+
+
+CHANGE_LOG_COLUMNS = (
+    Column("seq", "#", "count"),
+    Column("time", "Time (UTC)"),
+    Column("user", "User"),
+    Column("file", "File"),
+    Column("element", "Element"),
+    Column("field", "Field"),
+    Column("old_value", "Old value"),
+    Column("new_value", "New value"),
+    Column("reason", "Reason"),
+    Column("file_sha256_after", "File SHA-256 after", brief=False),
+    Column("prev_hash", "Previous hash", brief=False),
+    Column("hash", "Hash"),
+)
+
+
+def change_log_view(entries: Sequence[Any]) -> TableView:
+    """Change-log entries (oldest first) as recorded."""
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [getattr(e, c.key) for c in CHANGE_LOG_COLUMNS]) for e in entries]
+    return _view("change_log", "Change log", CHANGE_LOG_COLUMNS, rows, currency=None)
