@@ -65,14 +65,15 @@ class User:
       id: stable identity recorded in the change log (e-mail, or OS login).
       name: how to greet them.
       roles: the roles they hold (may be empty: then they may do nothing).
-      authenticated_by: ``oidc`` (proved through the identity provider) or
-        ``local`` (the single user of this machine, no log-in configured).
+      authenticated_by: ``oidc`` (proved through the identity provider),
+        ``local`` (the single user of this machine, no log-in configured) or
+        ``anonymous`` (a visitor of a server the operator opened without sign-in).
     """
 
     id: str
     name: str
     roles: frozenset[str]
-    authenticated_by: Literal["oidc", "local"]
+    authenticated_by: Literal["oidc", "local", "anonymous"]
 
     @property
     def rights(self) -> frozenset[str]:

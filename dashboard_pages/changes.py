@@ -1,59 +1,51 @@
 """Changes: who changed what, when, from which value to which — and whether the log is intact."""
 
-import pandas as pd
 import streamlit as st
 
-from abc_costing.access import can, require
-from dashboard_pages.state import change_log, current_user, library
+from abc_costing import workflows as wf
+from abc_costing.reports.views import change_log_view
+from dashboard_pages.state import (
+    change_log_label,
+    change_log_path,
+    current_user,
+    show_problems,
+    show_view,
+)
 
 st.title("Change log")
 user = current_user()
-if not (can(user, "audit") or can(user, "edit")):
+if not (wf.can(user, "audit") or wf.can(user, "edit")):
     st.error("The change log is for auditors and analysts.")
     st.stop()
 
-log = change_log()
-check = log.verify()
-if check.ok:
-    st.success(f"Hash chain intact: {check.entries} entries, each sealed to the one before.")
+path, label = change_log_path(), change_log_label()
+verified = wf.verify_change_log(path, label=label)
+if verified.ok and verified.check is not None:
+    st.success(f"Hash chain intact: {verified.check.entries} entries, each sealed to the one "
+               "before.")
 else:
-    st.error(f"The change log has been tampered with: {check.message}")
+    st.error("The change log cannot be trusted as it is:")
+    show_problems(verified.problems)
 
-lib = library()
-entries = log.entries()
+listed = wf.change_log_entries(path, label=label)
+entries = list(listed.entries)
 files = sorted({e.file for e in entries})
 chosen = st.selectbox("File", ["(all files)", *files], key="changes_file")
 if chosen != "(all files)":
     entries = [e for e in entries if e.file == chosen]
 
-table = pd.DataFrame(
-    [
-        {
-            "#": e.seq,
-            "Time (UTC)": e.time,
-            "User": e.user,
-            "File": e.file,
-            "Element": e.element,
-            "Field": e.field,
-            "Old value": e.old_value,
-            "New value": e.new_value,
-            "Reason": e.reason or "",
-            "Hash": e.hash[:12],
-        }
-        for e in reversed(entries)
-    ],
-    columns=["#", "Time (UTC)", "User", "File", "Element", "Field", "Old value", "New value",
-             "Reason", "Hash"],
-)
-st.dataframe(table, hide_index=True, width="stretch", key="changes_table")
-if not entries:
-    st.info("No changes recorded yet. Saves from the Edit page appear here.")
+show_view(change_log_view(list(reversed(entries))), key="changes_table")
+if not entries and not listed.problems:
+    st.info("No changes recorded yet. Saves from the Edit and Import pages appear here.")
 
-if can(user, "audit"):
+if wf.can(user, "audit"):
 
     def log_csv() -> bytes:
-        require(user, "audit")
-        return log.to_csv_bytes(entries)
+        data, problems = wf.change_log_csv(path, user=user, label=label,
+                                           file=None if chosen == "(all files)" else chosen)
+        if data is None:
+            return "\n".join(str(p) for p in problems).encode("utf-8")
+        return data
 
     st.download_button("Download the log as CSV", data=log_csv, file_name="change_log.csv",
                        mime="text/csv", key="changes_csv", on_click="ignore")

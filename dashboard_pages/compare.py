@@ -1,6 +1,5 @@
 """Compare: what the candidate flow saves against the baseline, and why."""
 
-import pandas as pd
 import streamlit as st
 
 from abc_costing.reports.figures import (
@@ -9,11 +8,11 @@ from abc_costing.reports.figures import (
     cost_waterfall_figure,
     process_flow_figure,
 )
-from dashboard_pages.state import comparison, library, money, pick_process_variants
+from abc_costing.reports.views import activity_changes_view
+from dashboard_pages.state import comparison, library, money, pick_process_variants, show_view
 
 st.title("Compare variants")
 lib = library()
-portfolio = lib.portfolio
 process, baseline, candidate = pick_process_variants(lib, key="compare", distinct=True)
 
 result = comparison(process, baseline, candidate)
@@ -41,12 +40,12 @@ kpis[3].metric("Share of waste", f"{waste_share(cand):.1%}",
                delta=f"{(waste_share(cand) - waste_share(base)) * 100:+.1f} pp",
                delta_color="inverse")
 if result.saving_per_instance > 0:
-    st.success(f"**{candidate}** saves {money(result.saving_per_instance, currency)} per "
+    st.success(f"{candidate} saves {money(result.saving_per_instance, currency)} per "
                f"instance ({result.saving_share:.0%})"
                + ("" if result.saving_per_year is None
                   else f", {money(result.saving_per_year, currency)} per year") + ".")
 elif result.saving_per_instance < 0:
-    st.warning(f"**{candidate}** costs {money(-result.saving_per_instance, currency)} more per "
+    st.warning(f"{candidate} costs {money(-result.saving_per_instance, currency)} more per "
                "instance than the baseline.")
 
 # One under the other: side by side, labels of a dozen layers collide.
@@ -65,25 +64,4 @@ charts[0].plotly_chart(cost_by_resource_figure(result), width="stretch", key="by
 charts[1].plotly_chart(cost_by_value_figure(result), width="stretch", key="by_value")
 
 st.subheader("Activity changes")
-changes = pd.DataFrame(
-    [
-        {
-            "Activity": a.name,
-            "Id": a.id,
-            "Status": a.status,
-            "Executions, baseline": a.baseline_expected_executions,
-            "Executions, candidate": a.candidate_expected_executions,
-            f"Baseline, {currency}": a.baseline_cost_per_instance,
-            f"Candidate, {currency}": a.candidate_cost_per_instance,
-            f"Delta, {currency}": a.delta,
-        }
-        for a in result.activities
-    ]
-)
-money_format = st.column_config.NumberColumn(format="%,.2f")
-st.dataframe(changes, hide_index=True, width="stretch", column_config={
-    f"Baseline, {currency}": money_format, f"Candidate, {currency}": money_format,
-    f"Delta, {currency}": money_format,
-    "Executions, baseline": st.column_config.NumberColumn(format="%.3f"),
-    "Executions, candidate": st.column_config.NumberColumn(format="%.3f"),
-})
+show_view(activity_changes_view(result), key="activity_changes", brief=False)

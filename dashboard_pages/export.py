@@ -1,26 +1,19 @@
-"""Export: the costing of a variant and a comparison as CSV and JSON, built when clicked."""
+"""Export: the costing of a variant and a comparison as CSV and JSON, and audit reports."""
 
 import streamlit as st
 
-from abc_costing.access import can
+from abc_costing import workflows as wf
 from abc_costing.reports.exports import (
     comparison_csv,
     comparison_json,
     costing_csv,
     costing_json,
-    report_file,
 )
-from dashboard_pages.state import (
-    change_log,
-    comparison,
-    current_user,
-    library,
-    pick_process_variants,
-)
+from dashboard_pages.state import comparison, current_user, library, pick_process_variants
 
 st.title("Export")
 user = current_user()
-if not can(user, "audit"):
+if not wf.can(user, "audit"):
     st.error("Exports are for auditors.")
     st.stop()
 
@@ -55,13 +48,24 @@ else:
         file_name=f"{process}__{baseline}__vs__{candidate}.json", mime="application/json",
         key="export_comparison_json", on_click="ignore")
 st.subheader("Audit report")
-st.write(f"**{candidate}**" + ("" if baseline == candidate else f" compared with **{baseline}**")
+st.write(f"{candidate}" + ("" if baseline == candidate else f" compared with {baseline}")
          + ": Excel with live formulas (change a rate and every figure follows), a PDF for "
-         "executives, or all tables as CSV; each carries the SHA-256 of its model files, "
-         "the tool version, the time, your name and the latest change-log hash.")
+         "executives, or all tables as CSV; each carries the SHA-256 of its model files "
+         "(named relative to the library), the tool version, the time, your name and the "
+         "latest change-log hash.")
 candidate_path = lib.path_of(process, candidate)
 baseline_path = None if baseline == candidate else lib.path_of(process, baseline)
 stem = f"{process}__{candidate}" + ("" if baseline_path is None else f"__vs__{baseline}")
+
+
+def report(file_format: str) -> bytes:
+    built = wf.build_report(candidate_path, baseline_path=baseline_path,
+                            file_format=file_format, user=user, library_dir=lib.directory)
+    if built.data is None:  # the download carries the reason instead of a report
+        return "\n".join(str(p) for p in built.problems).encode("utf-8")
+    return built.data
+
+
 columns = st.columns(3)
 for column, (label, file_format, mime) in zip(columns, (
         ("Excel workbook", "xlsx",
@@ -69,11 +73,8 @@ for column, (label, file_format, mime) in zip(columns, (
         ("PDF report", "pdf", "application/pdf"),
         ("All tables (CSV zip)", "csv", "application/zip")), strict=True):
     column.download_button(
-        label,
-        data=lambda file_format=file_format: report_file(
-            candidate_path, baseline_path=baseline_path, file_format=file_format, user=user,
-            change_log=change_log(), library_dir=lib.directory),
-        file_name=f"{stem}.{'zip' if file_format == 'csv' else file_format}", mime=mime,
+        label, data=lambda file_format=file_format: report(file_format),
+        file_name=f"{stem}{wf.REPORT_FORMATS[file_format]}", mime=mime,
         key=f"export_report_{file_format}", on_click="ignore")
 
 st.caption("CSV files are UTF-8 with BOM (Excel opens Cyrillic correctly); text that would "

@@ -1,17 +1,18 @@
 """Overview: every process and variant, what each costs, and what the best redesign saves."""
 
-import pandas as pd
 import streamlit as st
 
 from abc_costing.reports.figures import portfolio_cost_figure
-from dashboard_pages.state import library, money, process_title, show_library_problems
+from abc_costing.reports.views import portfolio_view
+from dashboard_pages.state import library, money, show_problems, show_view
 
 st.title("Process portfolio")
 lib = library()
-show_library_problems(lib)
+show_problems(lib.problems, title=f"⚠ {len(lib.problems)} problem(s) in the library files",
+              expanded=False)
 portfolio = lib.portfolio
 if not portfolio.rows:
-    st.warning(f"No valid process models in {lib.directory}.")
+    st.warning("No valid process models in the library.")
     st.stop()
 
 currencies = sorted({row.currency for row in portfolio.rows})
@@ -27,38 +28,7 @@ if len(currencies) == 1:
     columns[2].metric("Processes / variants", f"{len(portfolio.processes())} / "
                                                f"{len(portfolio.rows)}")
 
-table = pd.DataFrame(
-    [
-        {
-            "Process": row.title or process_title(lib, row.process),
-            "Variant": row.variant + (" ★" if row.is_best else ""),
-            "Cost per instance": row.cost_per_instance,
-            "Instances per year": row.volume_per_year,
-            "Cost per year": row.cost_per_year,
-            "Saving per year vs as is": row.saving_per_year_vs_as_is,
-            "Waste share": row.waste_share * 100,
-            "Currency": row.currency,
-            "File": lib.label(next(p for p, m in lib.models
-                                   if (m.process, m.variant) == (row.process, row.variant))),
-        }
-        for row in portfolio.rows
-    ]
-)
-money_format = st.column_config.NumberColumn(format="%,.2f")
-st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "Cost per instance": money_format,
-        "Cost per year": money_format,
-        "Saving per year vs as is": money_format,
-        "Instances per year": st.column_config.NumberColumn(format="%d"),
-        "Waste share": st.column_config.NumberColumn(format="%.1f%%"),
-    },
-)
-st.caption("★ the cheapest variant per instance of its process. Savings are against the "
-           "process's as_is variant.")
+show_view(portfolio_view(portfolio, path_label=lib.label), key="portfolio_table")
 
 st.subheader("Where the money goes")
 st.plotly_chart(portfolio_cost_figure(portfolio), width="stretch", key="portfolio_chart")

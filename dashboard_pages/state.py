@@ -1,39 +1,38 @@
-"""What every page shares: the user, the library on disk, and cached costings.
+"""What every page shares: the user, the library on disk, cached costings, tables and problems.
 
-Pages call the library; they never compute figures themselves. Loading and
-costing are cached per library *signature* (every model file's name, size
-and modification time), so a save by anyone shows up on the next rerun
-without clearing caches by hand.
+Pages call the application layer (:mod:`abc_costing.workflows`) and draw;
+they never compute figures themselves. Loading and costing are cached per
+library *signature* (every model file's name, size and modification time),
+so a save by anyone shows up on the next rerun without clearing caches.
+
+Everything a user or a file wrote (names, ids, messages that quote them) is
+shown as text, never as Markdown: a name cannot become a link or an image.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
-from abc_costing.access import User, local_user, user_from_identity
-from abc_costing.compare import Comparison, compare_models
-from abc_costing.formats import load_library, model_files
-from abc_costing.model import ProcessModel
-from abc_costing.portfolio import Portfolio, build_portfolio
-from abc_costing.problems import Problem
-from abc_costing.reports.tables import format_money
-from abc_costing.store.change_log import ChangeLog, default_change_log_path
+from abc_costing import workflows as wf
+from abc_costing.reports.views import TableView, currency_digits, format_money
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Roles given to visitors who do not sign in, when the operator allows them
+#: explicitly on a server reachable beyond this machine (comma-separated).
+ANONYMOUS_ROLES_ENV = "ABC_COSTING_ANONYMOUS_ROLES"
+_LOG = logging.getLogger("abc_costing.dashboard")
 
 
 def library_dir() -> Path:
     """The process library the dashboard shows (``ABC_COSTING_LIBRARY`` or ``process_models/``)."""
     return Path(os.environ.get("ABC_COSTING_LIBRARY", ROOT / "process_models")).resolve()
-
-
-def change_log() -> ChangeLog:
-    """The change log of the library (a new handle each time: sessions run on threads)."""
-    return ChangeLog(default_change_log_path(library_dir()))
 
 
 # --- who is using the dashboard ------------------------------------------------------
@@ -46,16 +45,64 @@ def _auth_configured() -> bool:
         return False
 
 
-def current_user() -> User:
+def _local_only(address: str | None) -> bool:
+    """Whether the server listens on this machine only (an empty address means every one)."""
+    if not address:
+        return False
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _anonymous_roles() -> frozenset[str]:
+    named = os.environ.get(ANONYMOUS_ROLES_ENV, "")
+    return frozenset(role.strip() for role in named.split(",") if role.strip())
+
+
+@st.cache_resource
+def _announce_exposure(address: str, roles: frozenset[str]) -> None:
+    # Once per server process: the operator reads it in the server's log at start.
+    if roles:
+        _LOG.warning("abc-costing: serving %s to anyone who can reach it, without sign-in, "
+                     "with the roles %s (%s is set)", address or "all addresses",
+                     ", ".join(sorted(roles)), ANONYMOUS_ROLES_ENV)
+    else:
+        _LOG.warning("abc-costing: listening on %s without sign-in: every page is refused. "
+                     "Configure [auth] in .streamlit/secrets.toml, serve on 127.0.0.1, or set "
+                     "%s to the roles anonymous visitors may have", address or "all addresses",
+                     ANONYMOUS_ROLES_ENV)
+
+
+def current_user() -> wf.User:
     """The signed-in user; without a configured provider, the single local user.
 
     With ``[auth]`` in ``.streamlit/secrets.toml`` the user signs in through
     OpenID Connect (``st.login``) and their roles come from the ``[roles]``
     table (role = list of e-mails). Without it, the dashboard is for the one
-    person at this machine (it binds to 127.0.0.1), who holds every role.
+    person at this machine, who holds every role: only when it listens on
+    127.0.0.1. On any other address it refuses to serve unless the operator
+    names the roles anonymous visitors get in ``ABC_COSTING_ANONYMOUS_ROLES``.
     """
     if not _auth_configured():
-        return local_user()
+        address = st.get_option("server.address")
+        if _local_only(address):
+            return wf.local_user()
+        roles = _anonymous_roles()
+        _announce_exposure(address or "", roles)
+        if not roles:
+            st.title("abc-costing")
+            st.error("This dashboard is reachable from other machines and no sign-in is "
+                     "configured, so it shows nothing. The operator can configure sign-in "
+                     "([auth] in .streamlit/secrets.toml), serve on 127.0.0.1 only, or set "
+                     f"{ANONYMOUS_ROLES_ENV} to the roles visitors may have without signing in.")
+            st.stop()
+        st.sidebar.warning("Open to anyone who can reach this server, without sign-in, as: "
+                           + ", ".join(sorted(roles)))
+        return wf.User(id="anonymous", name="anonymous visitor", roles=roles,
+                       authenticated_by="anonymous")
     if not st.user.is_logged_in:
         st.title("abc-costing")
         st.write("Sign in with your organisation's account to see the process costs.")
@@ -63,10 +110,11 @@ def current_user() -> User:
         st.stop()
     email = str(st.user.get("email") or st.user.get("sub") or "")
     role_table = {role: list(members) for role, members in st.secrets.get("roles", {}).items()}
-    return user_from_identity(email, name=st.user.get("name") or email, role_table=role_table)
+    return wf.user_from_identity(email, name=st.user.get("name") or email,
+                                 role_table=role_table)
 
 
-def sign_out_button(user: User) -> None:
+def sign_out_button(user: wf.User) -> None:
     """A sign-out button for users who signed in through the identity provider."""
     if user.authenticated_by == "oidc":
         st.button("Sign out", on_click=st.logout, key="sign_out")
@@ -75,65 +123,53 @@ def sign_out_button(user: User) -> None:
 # --- the library --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Library:
-    """The loaded library: valid models with paths, problems of broken files, portfolio."""
-
-    directory: Path
-    models: tuple[tuple[Path, ProcessModel], ...]
-    problems: tuple[Problem, ...]
-    portfolio: Portfolio
-
-    def path_of(self, process: str, variant: str) -> Path:
-        return next(p for p, m in self.models if (m.process, m.variant) == (process, variant))
-
-    def model(self, process: str, variant: str) -> ProcessModel:
-        return next(m for _, m in self.models if (m.process, m.variant) == (process, variant))
-
-    def label(self, path: Path) -> str:
-        """A file as users see it: relative to the library folder."""
-        return path.relative_to(self.directory).as_posix()
-
-
-def _signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
-    stats = []
-    for path in model_files(directory):
-        stat = path.stat()
-        stats.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return tuple(stats)
-
-
 @st.cache_resource(max_entries=4, show_spinner="Costing the process library…")
-def _load(directory: str, signature: tuple) -> Library:
-    models, problems = load_library(directory)
-    return Library(Path(directory), tuple(models), tuple(problems), build_portfolio(models))
+def _load(directory: str, signature: tuple) -> wf.Library:
+    return wf.open_library(directory)
 
 
-def library() -> Library:
+def library() -> wf.Library:
     """The library as it is on disk now (cached until a file changes)."""
     directory = library_dir()
-    return _load(str(directory), _signature(directory))
+    return _load(str(directory), wf.library_signature(directory))
 
 
 @st.cache_resource(max_entries=64)
 def _compare(directory: str, signature: tuple, process: str, baseline: str,
-             candidate: str) -> Comparison:
-    lib = _load(directory, signature)
-    return compare_models(lib.model(process, baseline), lib.model(process, candidate))
+             candidate: str) -> object:
+    return wf.compare_variants(_load(directory, signature), process, baseline, candidate)
 
 
-def comparison(process: str, baseline: str, candidate: str) -> Comparison:
+def comparison(process: str, baseline: str, candidate: str):  # -> Comparison
     """The comparison of two variants of the library (cached like the library)."""
     directory = library_dir()
-    return _compare(str(directory), _signature(directory), process, baseline, candidate)
+    return _compare(str(directory), wf.library_signature(directory), process, baseline,
+                    candidate)
 
 
-def show_library_problems(lib: Library) -> None:
-    """Broken files do not hide the others; say which ones were left out and why."""
-    if lib.problems:
-        with st.expander(f"⚠ {len(lib.problems)} problem(s) in the library files", expanded=False):
-            for problem in lib.problems:
-                st.write(f"`{problem}`")
+def change_log_path() -> Path:
+    """Where the library's change log lives."""
+    return wf.change_log_path(library_dir())
+
+
+def change_log_label() -> str:
+    """The change log as users see it: relative to the folder that holds the library."""
+    return wf.library_label(change_log_path(), library_dir().parent)
+
+
+# --- showing things -------------------------------------------------------------------
+
+
+def show_problems(problems: Sequence[wf.Problem], *, title: str | None = None,
+                  expanded: bool = True) -> None:
+    """Problems as plain text (never Markdown), each naming its file, line and element."""
+    if not problems:
+        return
+    errors = sum(p.severity == "error" for p in problems)
+    heading = title or (f"{len(problems)} problem(s)" + (f", {errors} error(s)" if errors
+                                                          else ""))
+    with st.expander(heading, expanded=expanded):
+        st.text("\n".join(str(p) for p in problems))
 
 
 def money(amount: float | None, currency: str) -> str:
@@ -141,20 +177,57 @@ def money(amount: float | None, currency: str) -> str:
     return "—" if amount is None else f"{format_money(amount, currency)} {currency}"
 
 
-def process_title(lib: Library, process: str) -> str:
-    """A process's human title (from its as_is variant, else any variant)."""
-    rows = lib.portfolio.variants(process)
-    return next((r.title for r in rows if r.title), process)
+def _money_format(currency: str | None) -> str:
+    return f"%,.{2 if currency is None else currency_digits(currency)}f"
 
 
-def pick_variant(lib: Library, *, key: str, label: str = "Process and variant") -> tuple[str, str]:
+def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
+    """A view's rows under its reader's labels (total rows included)."""
+    columns = view.brief_columns() if brief else view.columns
+    keys = [c.key for c in columns]
+    return pd.DataFrame([[row.value(k) for k in keys] for row in view.rows],
+                        columns=[view.label(k) for k in keys])
+
+
+def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = False) -> None:
+    """Draw a view with ``st.dataframe``: labels, units and formats from the view."""
+    columns = view.brief_columns() if brief else view.columns
+    config: dict[str, object] = {}
+    for column in columns:
+        label = view.label(column.key)
+        if column.unit == "money":
+            config[label] = st.column_config.NumberColumn(format=_money_format(view.currency))
+        elif column.unit == "share":
+            config[label] = st.column_config.NumberColumn(format="percent")
+        elif column.unit in ("minutes", "hours"):
+            config[label] = st.column_config.NumberColumn(format="%,.1f")
+        elif column.unit in ("executions", "probability"):
+            config[label] = st.column_config.NumberColumn(format="%.3f")
+        elif column.unit == "count":
+            config[label] = st.column_config.NumberColumn(format="%d")
+        elif column.unit in ("people", "number"):
+            config[label] = st.column_config.NumberColumn(format="%,.2f")
+        else:
+            config[label] = st.column_config.TextColumn()
+    if title:
+        st.subheader(view.title)
+    st.dataframe(view_frame(view, brief=brief), hide_index=True, width="stretch", key=key,
+                 column_config=config)
+    if view.note:
+        st.caption(view.note)
+
+
+# --- pickers --------------------------------------------------------------------------
+
+
+def pick_variant(lib: wf.Library, *, key: str, label: str = "Process and variant"
+                 ) -> tuple[str, str]:
     """A select box of every (process, variant) of the library."""
-    options = [(r.process, r.variant) for r in lib.portfolio.rows]
-    return st.selectbox(label, options, key=key,
-                        format_func=lambda pv: f"{process_title(lib, pv[0])} — {pv[1]}")
+    return st.selectbox(label, lib.variant_options(), key=key,
+                        format_func=lambda pv: f"{lib.process_title(pv[0])} — {pv[1]}")
 
 
-def pick_process_variants(lib: Library, *, key: str,
+def pick_process_variants(lib: wf.Library, *, key: str,
                           distinct: bool = False) -> tuple[str, str, str]:
     """Process, baseline and candidate select boxes; stops the page on an empty library.
 
@@ -163,12 +236,13 @@ def pick_process_variants(lib: Library, *, key: str,
     """
     portfolio = lib.portfolio
     if not portfolio.rows:
-        st.warning(f"No valid process models in {lib.directory}.")
+        st.warning("No valid process models in the library.")
+        show_problems(lib.problems)
         st.stop()
     left, middle, right = st.columns(3)
     process = left.selectbox("Process", portfolio.processes(), key=f"{key}_process",
-                             format_func=lambda p: process_title(lib, p))
-    variants = [row.variant for row in portfolio.variants(process)]
+                             format_func=lib.process_title)
+    variants = lib.variants(process)
     baseline = middle.selectbox("Baseline", variants, key=f"{key}_baseline_{process}",
                                 index=variants.index("as_is") if "as_is" in variants else 0)
     options = ([v for v in variants if v != baseline] or [baseline]) if distinct else variants

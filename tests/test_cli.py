@@ -161,6 +161,62 @@ def test_an_unsolvable_routing_is_reported_not_raised(capsys, write_model, monke
 
         raise RoutingError("routing equations are singular")
 
-    monkeypatch.setattr("abc_costing.cli.cost_model", unsolvable)
-    code, out, err = run(capsys, "cost", write_model(MODEL))
-    assert code == 1 and "cannot solve the routing of this model" in err and out == ""
+    monkeypatch.setattr("abc_costing.workflows.costing.cost_model", unsolvable)
+    path = write_model(MODEL)
+    code, out, err = run(capsys, "cost", path)
+    assert code == 1 and out == ""
+    assert err.strip() == f"{path}: routing equations are singular"
+
+
+def test_text_from_a_file_cannot_drive_the_terminal(capsys, write_model):
+    hostile = MODEL.replace('"Проверка счёта"', '"\\e[2J\\e[31mПроверка\\a счёта\\u202e"')
+    path = write_model(hostile)
+    code, out, _ = run(capsys, "cost", path)
+    assert code == 0
+    assert "\x1b" not in out and "\a" not in out and "\u202e" not in out
+    assert "\\x1b[2J\\x1b[31mПроверка\\x07" in out and "счёта\\u202e" in out
+
+
+def test_every_command_has_a_description_and_models_are_called_model(capsys):
+    from abc_costing.cli import _parser
+
+    parser = _parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name, command in commands.items():
+        assert command.description, f"{name} has no description"
+        positionals = [a.metavar for a in command._positionals._group_actions]
+        assert set(positionals) <= {"MODEL", "BASELINE", "CANDIDATE", "LIBRARY", "LOG",
+                                    "BPMN", "ACTION"}, (name, positionals)
+
+
+def test_tables_fit_a_narrow_terminal(capsys, write_model, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, "cost", write_model(MODEL))
+    assert code == 0 and max(len(line) for line in out.splitlines()) <= 80
+    assert "Проверка" in out and "330.00" in out  # names wrap, figures stay whole
+
+
+def test_mine_into_the_library_is_logged_and_never_replaces_a_variant(capsys, tmp_path,
+                                                                    monkeypatch):
+    from abc_costing.store.change_log import ChangeLog, default_change_log_path
+
+    monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
+    library = tmp_path / "models"
+    library.mkdir()
+    log, rates = ROOT / "tests/data/logs/contracts.csv", ROOT / "tests/data/logs/rates.csv"
+    target = library / "contracts" / "as_is.yaml"
+    code, out, err = run(capsys, "mine", log, "--rates", rates, "-o", target,
+                         "--library", library)
+    assert code == 0, err
+    assert "into the library and logged it" in out
+    [entry] = ChangeLog(default_change_log_path(library)).entries()
+    assert (entry.file, entry.new_value) == ("contracts/as_is.yaml",
+                                             f"imported from {log}")
+    before = target.read_bytes()
+    code, _, err = run(capsys, "mine", log, "--rates", rates, "-o", target,
+                       "--library", library)
+    assert code == 1 and "contracts/as_is is already in the library" in err
+    assert target.read_bytes() == before
+    assert len(ChangeLog(default_change_log_path(library)).entries()) == 1
+    code, _, err = run(capsys, "mine", log, "-o", library / "flat.yaml", "--library", library)
+    assert code == 2 and "inside the library a model is saved as <process>/<variant>.yaml" in err

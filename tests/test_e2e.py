@@ -9,6 +9,8 @@ each page is kept as a screenshot in ``test-artifacts/e2e-<page>.png``.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from abc_costing.access import local_user
@@ -199,7 +201,7 @@ def test_compare_edit_save_and_audit_in_a_real_browser(tmp_path):
                                       "New value")} == {
             "User": local_user().id, "File": f"{PROCESS}/as_is.yaml", "Element": EDITED_ROW,
             "Field": "labor.manager", "Old value": "{pert: [40, 60, 150]}", "New value": NEW_CELL}
-        assert shown["Hash"] == entry.hash[:12]
+        assert shown["Hash (first 12)"] == entry.hash[:12]
         assert (entry.element, entry.field, entry.new_value) == (EDITED_ROW, "labor.manager",
                                                                  NEW_CELL)
         screenshot(page, "changes")
@@ -251,10 +253,12 @@ def test_import_an_event_log_priced_by_a_rates_table_in_a_real_browser(tmp_path)
         go_to(page, "Import", "Import a model")
         page.get_by_test_id("stRadio").get_by_text("Event log", exact=True).click()
         uploaders = page.get_by_test_id("stFileUploader")
+        # the log first, the rates after it: the rates must still reach the model text
+        uploaders.filter(has_text="Event log file").locator("input[type=file]").set_input_files(
+            str(log_path))
+        expect(page.locator("textarea").first).to_have_value(re.compile(r'"\?"'))
         uploaders.filter(has_text="rates table").locator("input[type=file]").set_input_files(
             str(rates_path))
-        uploaders.filter(has_text="File").first.locator("input[type=file]").set_input_files(
-            str(log_path))
         expect(metric(page, "Cost per instance").get_by_test_id("stMetricValue")).to_have_text(
             money(expected))
         expect(page.locator(".js-plotly-plot")).to_have_count(1)
@@ -266,9 +270,145 @@ def test_import_an_event_log_priced_by_a_rates_table_in_a_real_browser(tmp_path)
 
         page.locator(".st-key-import_save button").click()
         expect(page.get_by_test_id("stAlertContentSuccess")).to_have_text(
-            "Saved contracts/as_is.yaml.")
+            "Saved contracts/as_is.yaml and logged it in the change log.")
         saved = dashboard.library / "contracts" / "as_is.yaml"
         assert saved.read_text("utf-8") == text
         [entry] = ChangeLog(dashboard.change_log, create=False).entries()
         assert entry.new_value == "imported from contracts.csv"
         assert refused == [], "the dashboard must need no outside service"
+
+
+def visible_grid(page: Page) -> Locator:
+    """The data editor of the tab that is open (the others are hidden)."""
+    return page.get_by_test_id("stDataFrame").filter(visible=True).first
+
+
+def test_typed_numbers_and_save_as_new_variant_in_a_real_browser(tmp_path):
+    """Faults 1 and 2: a number typed the Russian way in an English browser, a negative, and
+    a save as a new variant after which nothing is pending on the original."""
+    with running_dashboard(tmp_path) as dashboard, chromium() as browser:
+        as_is_path = dashboard.library / PROCESS / "as_is.yaml"
+        original_text = as_is_path.read_text("utf-8")
+        as_is = load_model(as_is_path)
+        tables = model_tables(as_is)
+        # by hand: the manager's rate 1 200 -> 1 500.50 ₽/h moves every manager minute
+        manager_minutes = cost_model(as_is).resource("manager").minutes_per_instance
+        typed_cost = cost_model(as_is).cost_per_instance + manager_minutes * (1500.5 - 1200) / 60
+        rated, _ = parse_model_text(original_text.replace("rate_per_hour: 1200",
+                                                          "rate_per_hour: 1500.5"))
+        assert cost_model(rated).cost_per_instance == pytest.approx(typed_cost)
+
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        refused = keep_local(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(dashboard.url, wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Process portfolio")).to_be_visible()
+        go_to(page, "Edit", "Edit a process variant")
+        cost_metric = metric(page, "Cost per instance").get_by_test_id("stMetricValue")
+        expect(cost_metric).to_have_text(money(cost_model(as_is).cost_per_instance))
+        page.get_by_role("tab", name="Resources").click()
+        grid = visible_grid(page)
+        expect(grid.locator("#glide-cell-0-0")).to_have_text("manager")
+        row = list(tables.resources.index).index("manager")
+        column = 1 + list(tables.resources.columns).index("rate_per_hour")
+
+        # an English browser would read a number column's "1 500,50" as 150050
+        edit_cell(page, grid, row=row, column=column, old="1200", new="1 500,50")
+        expect(cost_metric).to_have_text(money(typed_cost))
+        # a negative rate is refused, naming the element, never turned positive
+        edit_cell(page, grid, row=row, column=column, old="1 500,50", new="-1400")
+        expect(page.get_by_test_id("stText").filter(
+            has_text="manager: rate_per_hour: must not be negative (got -1400)")).to_be_visible()
+        expect(page.locator(".st-key-edit_save button")).to_be_disabled()
+        edit_cell(page, grid, row=row, column=column, old="-1400", new="1500.50")
+        expect(cost_metric).to_have_text(money(typed_cost))
+
+        page.get_by_label("New variant (a short name)").fill("rate_1500")
+        page.get_by_label("Title of the new variant").fill("Согласование: ставка 1 500,50")
+        page.keyboard.press("Tab")
+        page.locator(".st-key-edit_save_as button").click()
+        expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(
+            "you are editing it now")
+        expect(page.get_by_role("combobox", name="Process and variant")).to_have_value(
+            f"{as_is.title} — rate_1500")
+        expect(cost_metric).to_have_text(money(typed_cost))
+        expect(metric(page, "Changed values").get_by_test_id("stMetricValue")).to_have_text("0")
+        expect(page.locator(".st-key-edit_save button")).to_be_disabled()
+        saved = load_model(dashboard.library / PROCESS / "rate_1500.yaml")
+        assert saved.resources["manager"].rate_per_hour == 1500.5
+        assert saved.title == "Согласование: ставка 1 500,50"
+        assert as_is_path.read_text("utf-8") == original_text  # nothing landed on as_is
+        choose(page, "Process and variant", f"{as_is.title} — as_is")
+        expect(metric(page, "Changed values").get_by_test_id("stMetricValue")).to_have_text("0")
+        expect(cost_metric).to_have_text(money(cost_model(as_is).cost_per_instance))
+        screenshot(page, "edit-save-as")
+        assert refused == [], "the dashboard must need no outside service"
+
+        # a Russian browser: "1.500,50" (German grouping) is refused, not read as 1.5005
+        ru = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
+        keep_local(ru)
+        page = ru.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(dashboard.url, wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Process portfolio")).to_be_visible()
+        go_to(page, "Edit", "Edit a process variant")
+        page.get_by_role("tab", name="Resources").click()
+        grid = visible_grid(page)
+        expect(grid.locator("#glide-cell-0-0")).to_have_text("manager")
+        edit_cell(page, grid, row=row, column=column, old="1200", new="1.500,50")
+        expect(page.get_by_test_id("stText").filter(
+            has_text="manager: rate_per_hour: '1.500,50' mixes ',' and '.'")).to_be_visible()
+        expect(metric(page, "Cost per instance").get_by_test_id("stMetricValue")).to_have_text(
+            money(cost_model(as_is).cost_per_instance))
+
+
+def test_imports_that_would_duplicate_or_need_named_columns_in_a_real_browser(tmp_path):
+    """Fault 4: an exported model comes back as its own process and is not saved twice; a
+    log with Russian column names is read, priced by rates uploaded after it, and saved."""
+    from abc_costing.formats.bpmn import model_to_bpmn
+
+    log = tmp_path / "сделки.csv"
+    log.write_text("Сделка;Этап;Дата начала;Дата окончания;Ответственный\n"
+                   "1;Звонок;2024-03-01 10:00;2024-03-01 10:20;Иванова\n"
+                   "1;Договор;2024-03-01 11:00;2024-03-01 11:30;Петров\n"
+                   "2;Звонок;2024-03-02 10:00;2024-03-02 10:10;Иванова\n"
+                   "2;Договор;2024-03-02 11:00;2024-03-02 11:50;Петров\n", encoding="utf-8")
+    rates = tmp_path / "ставки.csv"
+    rates.write_text("Ресурс;Ставка в час\nИванова;600\nПетров;3 000,00\n", encoding="utf-8")
+    # by hand, per case on average: calls (20 + 10) / 2 = 15 min × 10 ₽ = 150;
+    # contracts (30 + 50) / 2 = 40 min × 50 ₽ = 2 000; 2 150 ₽ per case
+    with running_dashboard(tmp_path) as dashboard, chromium() as browser:
+        exported = tmp_path / "export.bpmn"
+        exported.write_bytes(model_to_bpmn(load_model(dashboard.library / PROCESS /
+                                                      "as_is.yaml")))
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        keep_local(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(dashboard.url, wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Process portfolio")).to_be_visible()
+        go_to(page, "Import", "Import a model")
+        uploaders = page.get_by_test_id("stFileUploader")
+        uploaders.filter(has_text="BPMN file").first.locator("input[type=file]").set_input_files(
+            str(exported))
+        expect(page.get_by_test_id("stText").filter(
+            has_text=f"{PROCESS}/as_is is already in the library")).to_be_visible()
+        expect(page.locator(".st-key-import_save button")).to_have_count(0)
+
+        page.get_by_test_id("stRadio").get_by_text("Event log", exact=True).click()
+        page.get_by_test_id("stFileUploader").filter(has_text="Event log file").locator(
+            "input[type=file]").set_input_files(str(log))
+        for label, column in (("Case id", "Сделка"), ("Activity", "Этап"),
+                              ("End time", "Дата окончания"), ("Resource", "Ответственный")):
+            expect(page.get_by_role("combobox", name=label)).to_have_value(column)
+        uploaders.filter(has_text="rates table").locator("input[type=file]").set_input_files(
+            str(rates))
+        expect(metric(page, "Cost per instance").get_by_test_id("stMetricValue")).to_have_text(
+            money(2150))
+        page.locator(".st-key-import_save button").click()
+        expect(page.get_by_test_id("stAlertContentSuccess")).to_have_text(
+            "Saved сделки/as_is.yaml and logged it in the change log.")
+        saved = load_model(dashboard.library / "сделки" / "as_is.yaml")
+        assert cost_model(saved).cost_per_instance == pytest.approx(2150)
+        screenshot(page, "import-named-columns")

@@ -286,7 +286,7 @@ def test_cli_simulate_table_and_json(capsys):
 def test_cli_simulate_bad_runs(runs, capsys):
     path = "process_models/contract_approval/as_is.yaml"
     assert main(["simulate", path, "--runs", runs]) == 1
-    assert "--runs must be from 1 to 10,000,000" in capsys.readouterr().err
+    assert "runs: the number of runs must be from 1 to 10,000,000" in capsys.readouterr().err
 
 
 def test_cli_simulate_invalid_model(tmp_path, capsys):

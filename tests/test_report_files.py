@@ -103,13 +103,44 @@ def test_provenance_names_the_latest_change_log_hash(library, tmp_path):
 
 def test_verify_says_when_a_model_changed_after_the_report(library, tmp_path):
     report = write_report(inputs_for(library), "json", tmp_path / "report.json")
-    check = verify_report(report)
+    check = verify_report(report, library_dir=library)
     assert check.ok and check.findings[-1].endswith("all equal the report")
     model = library / "contract_approval" / "template_esign.yaml"
     model.write_text(model.read_text("utf-8").replace("rate_per_hour: 1200",
                                                       "rate_per_hour: 1300"), "utf-8")
-    check = verify_report(report)
+    check = verify_report(report, library_dir=library)
     assert not check.ok and "CHANGED since the report" in check.findings[0]
+
+
+def test_a_report_names_its_inputs_relative_to_the_library_never_by_server_path(library):
+    inputs = inputs_for(library).provenance.inputs
+    assert [(i.role, i.path, i.change_log_file) for i in inputs] == [
+        ("model", "contract_approval/template_esign.yaml", "contract_approval/template_esign.yaml"),
+        ("baseline", "contract_approval/as_is.yaml", "contract_approval/as_is.yaml")]
+    assert str(library.parent) not in report_json(inputs_for(library)).decode("utf-8")
+
+
+@pytest.mark.parametrize("layout", ["another library folder", "flat beside the report"])
+def test_an_auditor_verifies_with_identical_files_in_another_folder(library, tmp_path, layout):
+    (tmp_path / "made").mkdir()
+    report = write_report(inputs_for(library), "json", tmp_path / "made" / "report.json")
+    audit = tmp_path / "auditor"
+    if layout == "another library folder":
+        shutil.copytree(library, audit / "models")
+    else:  # the two model files dropped beside the report, under other names
+        audit.mkdir()
+        shutil.copy(library / "contract_approval" / "template_esign.yaml", audit / "a.yaml")
+        shutil.copy(library / "contract_approval" / "as_is.yaml", audit / "b.yaml")
+    copied = shutil.copy(report, audit / "report.json")
+    shutil.rmtree(library)  # the server's files are gone: only the auditor's copies count
+    check = verify_report(copied, library_dir=audit / "models")
+    assert check.ok, check.findings
+    activities = len(load_model(ESIGN).activities)
+    # cost per instance, cost per year, each activity, the saving
+    assert check.findings[-1] == (f"{2 + activities + 1} figures recomputed: "
+                                  "all equal the report")
+    if layout == "flat beside the report":
+        assert check.findings[0].endswith("(found by its content: same SHA-256)")
 
 
 def test_verify_catches_a_doctored_figure(library, tmp_path):
@@ -117,7 +148,7 @@ def test_verify_catches_a_doctored_figure(library, tmp_path):
     document = json.loads(report.read_text("utf-8"))
     document["costing"]["cost_per_instance"] -= 1000
     report.write_text(json.dumps(document), "utf-8")
-    check = verify_report(report)
+    check = verify_report(report, library_dir=library)
     assert not check.ok
     assert any(f.startswith("cost per instance: the report says") for f in check.findings)
 
@@ -147,9 +178,10 @@ def test_cli_report_and_verify(library, tmp_path, capsys):
     baseline = library / "contract_approval" / "as_is.yaml"
     out = tmp_path / "r.json"
     assert main(["report", str(model), "--baseline", str(baseline), "--format", "json",
-                 "-o", str(out), "--user", "auditor"]) == 0
+                 "-o", str(out), "--user", "auditor", "--library", str(library)]) == 0
     assert json.loads(out.read_text("utf-8"))["provenance"]["user"] == "auditor"
-    assert main(["report", "--verify", str(out)]) == 0
+    assert "inputs: contract_approval/template_esign.yaml sha256" in capsys.readouterr().out
+    assert main(["report", "--verify", str(out), "--library", str(library)]) == 0
     assert "matches its model files" in capsys.readouterr().out
     assert main(["report", str(model), "--baseline", str(tmp_path / "нет.yaml"),
                  "--format", "csv", "-o", str(tmp_path / "r.zip")]) == 1
@@ -158,8 +190,39 @@ def test_cli_report_and_verify(library, tmp_path, capsys):
     assert main(["report", str(model), "--format", "json",
                  "-o", str(tmp_path / "no" / "r.json")]) == 1
     assert "does not exist" in capsys.readouterr().err
-    assert main(["report", str(model)]) == 1
-    assert "report needs --format, -o PATH" in capsys.readouterr().err
+    assert main(["report", str(model)]) == 2
+    assert "report needs -o PATH" in capsys.readouterr().err
+
+
+def test_cli_report_format_follows_the_file_name_and_a_contradiction_is_refused(
+        library, tmp_path, capsys):
+    model = str(library / "contract_approval" / "template_esign.yaml")
+    assert main(["report", model, "-o", str(tmp_path / "r.pdf"), "--library", str(library)]) == 0
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert main(["report", model, "--format", "xlsx", "-o", str(tmp_path / "x.pdf")]) == 2
+    assert ("--format xlsx writes an Excel workbook, but 'x.pdf' is named .pdf: name it .xlsx "
+            "or leave --format out") in capsys.readouterr().err
+    assert not (tmp_path / "x.pdf").exists()
+    assert main(["report", model, "-o", str(tmp_path / "r.docx")]) == 2
+    assert "cannot tell the report format from 'r.docx'" in capsys.readouterr().err
+
+
+def test_cli_report_never_writes_through_a_link_or_onto_a_device(library, tmp_path, capsys):
+    import os
+
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me", "utf-8")
+    link = tmp_path / "r.json"
+    link.symlink_to(target)
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    model = str(library / "contract_approval" / "template_esign.yaml")
+    for output, kind in ((link, "a symbolic link"), (fifo, "a FIFO")):
+        assert main(["report", model, "-o", str(output), "--library", str(library)]) == 1
+        assert f"is {kind}; outputs are written only as regular files" in (
+            capsys.readouterr().err)
+    assert link.is_symlink() and target.read_text("utf-8") == "keep me"
+    assert fifo.is_fifo()
 
 
 @pytest.mark.slow
@@ -171,7 +234,7 @@ def test_verify_an_excel_report_and_one_whose_rate_was_changed(library, tmp_path
     if soffice() is None:
         pytest.skip("LibreOffice (libreoffice-calc-nogui) is not installed; make test installs it")
     report = write_report(inputs_for(library), "xlsx", tmp_path / "report.xlsx")
-    assert verify_report(report).ok
+    assert verify_report(report, library_dir=library).ok
     book = openpyxl.load_workbook(report)
     sheet = book["Resources"]
     rate = next(row for row in sheet.iter_rows() if row[0].value == "manager")[3]
@@ -180,7 +243,7 @@ def test_verify_an_excel_report_and_one_whose_rate_was_changed(library, tmp_path
     edited.parent.mkdir()
     book.save(edited)
     [recalculated] = recalculate([edited], tmp_path / "recalculated")
-    check = verify_report(recalculated)
+    check = verify_report(recalculated, library_dir=library)
     assert not check.ok
     assert any(f.startswith("cost per instance: the report says") for f in check.findings)
 
@@ -190,11 +253,11 @@ def test_verify_a_pdf_report(library, tmp_path):
 
     report = tmp_path / "report.pdf"
     report.write_bytes(pdf_bytes(inputs_for(library), charts=False))
-    check = verify_report(report)
+    check = verify_report(report, library_dir=library)
     assert check.ok and "3 figures recomputed" in check.findings[-1]
     baseline = library / "contract_approval" / "as_is.yaml"
     baseline.write_text(baseline.read_text("utf-8") + "\n# пересмотрено\n", "utf-8")
-    check = verify_report(report)
+    check = verify_report(report, library_dir=library)
     assert not check.ok and check.findings[1].startswith("baseline")
     assert "CHANGED since the report" in check.findings[1]
 

@@ -74,19 +74,30 @@ __all__ = [
     "COLUMN_NAMES",
     "MAX_XES_BYTES",
     "EventLog",
+    "LOG_FIELDS",
     "LogError",
+    "guess_columns",
+    "log_columns",
     "read_event_log",
 ]
 
 #: The usual column names of each field, compared case-insensitively, first match wins.
+#: Russian names are those of 1C, Bitrix24 and amoCRM exports.
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
-    "case": ("case_id", "case", "caseid", "case:concept:name", "case id"),
-    "activity": ("activity", "concept:name", "task", "activity_name"),
-    "start": ("start", "start_timestamp", "start_time", "starttime"),
+    "case": ("case_id", "case", "caseid", "case:concept:name", "case id",
+             "номер случая", "случай", "кейс", "id сделки", "сделка", "id заявки", "заявка"),
+    "activity": ("activity", "concept:name", "task", "activity_name",
+                 "действие", "активность", "операция", "этап", "стадия", "задача"),
+    "start": ("start", "start_timestamp", "start_time", "starttime",
+              "начало", "дата начала", "время начала"),
     "end": ("end", "end_timestamp", "timestamp", "time:timestamp", "complete_timestamp",
-            "end_time", "endtime"),
-    "resource": ("resource", "org:resource", "user"),
+            "end_time", "endtime", "окончание", "конец", "завершение", "дата окончания",
+            "время окончания", "дата завершения"),
+    "resource": ("resource", "org:resource", "user",
+                 "исполнитель", "ответственный", "сотрудник", "ресурс"),
 }
+#: The fields of an event log, in the order they are asked for.
+LOG_FIELDS = tuple(COLUMN_NAMES)
 _FIELD_WORDS = {"case": "case id", "activity": "activity", "start": "start time",
                 "end": "end time", "resource": "resource"}
 _TEXT_FIELDS = ("case", "activity", "resource")
@@ -122,8 +133,12 @@ class LogError(AbcCostingError):
     'log.csv: row 7: end time is before the start time'
     """
 
-    def __init__(self, message: str, *, source: str | None = None, row: int | None = None):
+    def __init__(self, message: str, *, source: str | None = None, row: int | None = None,
+                 missing_fields: tuple[str, ...] = (), columns: tuple[str, ...] = ()):
         self.message, self.source, self.row = message, source, row
+        #: the fields no column could be found for, and the columns the log has:
+        #: each front end says in its own words how to name them.
+        self.missing_fields, self.columns = missing_fields, columns
         parts = [p for p in (source, None if row is None else f"row {row}") if p]
         super().__init__(": ".join([*parts, message]))
 
@@ -158,6 +173,7 @@ def read_event_log(
     end: str | None = None,
     resource: str | None = None,
     max_xes_bytes: int = MAX_XES_BYTES,
+    source_name: str | None = None,
 ) -> EventLog:
     """Read a CSV, Parquet or XES event log (chosen by the file's extension).
 
@@ -166,10 +182,12 @@ def read_event_log(
     an activity and at least one timestamp; with only a start column, that
     time is used as the completion time. Raises :class:`LogError` for a
     missing file or column, an unparseable timestamp, an end before its start
-    or an empty log.
+    or an empty log. ``source_name`` names the log in messages and in what is
+    mined from it (default: the path), e.g. an upload's name rather than its
+    temporary file.
     """
     path = Path(path)
-    source = str(path)
+    source = source_name or str(path)
     if not path.is_file():
         raise LogError("file not found" if not path.exists() else "is not a file", source=source)
     suffix = path.suffix.lower()
@@ -309,20 +327,15 @@ def _csv_pieces(path: Path, *, skip: int, names: list[str], separator: str,
 def _map_columns(
     found: list[str], explicit: dict[str, str | None], *, source: str
 ) -> dict[str, str | None]:
-    by_lower: dict[str, str] = {}
-    for name in found:
-        by_lower.setdefault(name.strip().lower(), name)
+    by_lower = {name.strip().lower(): name for name in reversed(found)}
     shown = ", ".join(found)
-    columns: dict[str, str | None] = {}
-    for field, usual in COLUMN_NAMES.items():
-        given = explicit[field]
+    columns = guess_columns(found)
+    for field, given in explicit.items():
         if given is not None:
             if given not in found and given.lower() not in by_lower:
                 raise LogError(f"no column {given!r} (given for {field}); the log has: {shown}",
-                               source=source)
+                               source=source, columns=tuple(found))
             columns[field] = given if given in found else by_lower[given.lower()]
-        else:
-            columns[field] = next((by_lower[n] for n in usual if n in by_lower), None)
     if columns["end"] is None and columns["start"] is not None:
         columns["end"], columns["start"] = columns["start"], None
     missing = [f for f in ("case", "activity", "end") if columns[f] is None]
@@ -331,9 +344,44 @@ def _map_columns(
             f"{_FIELD_WORDS[f]} (one of {', '.join(COLUMN_NAMES[f])}"
             + (f" or {', '.join(COLUMN_NAMES['start'])}" if f == "end" else "") + ")"
             for f in missing)
-        raise LogError(f"missing column for {wanted}; the log has: {shown}. "
-                       "Name the columns with --case, --activity, --start, --end", source=source)
+        raise LogError(f"missing column for {wanted}; the log has: {shown}", source=source,
+                       missing_fields=tuple(missing), columns=tuple(found))
     return columns
+
+
+def guess_columns(found: list[str]) -> dict[str, str | None]:
+    """Each field's column among ``found`` by its usual name (None where there is none).
+
+    >>> guess_columns(["Сделка", "Этап", "Дата начала", "Дата окончания", "Ответственный"])
+    {'case': 'Сделка', 'activity': 'Этап', 'start': 'Дата начала', 'end': 'Дата окончания', \
+'resource': 'Ответственный'}
+    """
+    by_lower = {name.strip().lower(): name for name in reversed(found)}  # first one wins
+    return {field: next((by_lower[n] for n in usual if n in by_lower), None)
+            for field, usual in COLUMN_NAMES.items()}
+
+
+def log_columns(path: str | Path, *, source_name: str | None = None) -> list[str]:
+    """The column names of a CSV or Parquet log (an XES log's attribute keys are fixed).
+
+    Raises :class:`LogError` when the file cannot be read.
+    """
+    path = Path(path)
+    source = source_name or str(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt", ".tsv"):
+            return _csv_header(path, source=source, tab=suffix == ".tsv")[0]
+        if suffix in (".parquet", ".pq"):
+            return pl.scan_parquet(path).collect_schema().names()
+    except pl.exceptions.PolarsError as error:
+        raise LogError(_polars_problem(error), source=source) from None
+    except OSError as error:
+        raise LogError(f"cannot read the file: {error.strerror or error}", source=source) from None
+    if suffix == ".xes":
+        return list(_XES_KEYS)
+    raise LogError(f"unknown log format {suffix or '(no extension)'!r}; "
+                   "use .csv, .parquet or .xes", source=source)
 
 
 # --- typing and checking -----------------------------------------------------------------

@@ -56,15 +56,18 @@ RATE_COLUMNS: dict[str, tuple[str, ...]] = {
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
-def read_rates_table(path: str | Path) -> RateTable:
+def read_rates_table(path: str | Path, *, source_name: str | None = None) -> RateTable:
     """Read a rates table from a ``.csv``, ``.tsv`` or ``.xlsx`` file.
+
+    ``source_name`` names the table in problems (default: the path), e.g. an
+    upload's name rather than its temporary file.
 
     Raises :class:`~abc_costing.problems.ModelError` listing every problem:
     a missing column, an empty name, a rate that is not a non-negative
     number, a resource written twice, mixed or unknown currencies.
     """
     path = Path(path)
-    source = str(path)
+    source = source_name or str(path)
 
     def fail(message: str) -> ModelError:
         return ModelError([Problem(message, file=source)])

@@ -35,7 +35,7 @@ from abc_costing.formats import read_model
 from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem
 from abc_costing.store.change_log import ChangeLog, RecordedChange
-from abc_costing.store.model_files import file_sha256
+from abc_costing.store.model_files import file_sha256, library_label
 
 __all__ = ["InputFile", "Provenance", "ReportInputs", "build_report_inputs", "report_time"]
 
@@ -46,7 +46,8 @@ class InputFile:
 
     Attributes:
       role: ``model`` (the variant reported) or ``baseline`` (compared against).
-      path: the path as given (what ``report --verify`` reads again).
+      path: the file relative to the library folder (``contract_approval/as_is.yaml``);
+        never a server path. ``report --verify`` finds it again there, or by its digest.
       sha256: digest of the file's bytes when the report was made.
       process, variant: what the file holds.
       change_log_file: the file's name in the change log (relative to the library).
@@ -113,15 +114,6 @@ def report_time(now: datetime | None = None) -> str:
     return now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _log_name(path: Path, library_dir: Path | None) -> str | None:
-    if library_dir is None:
-        return None
-    try:
-        return path.resolve().relative_to(library_dir.resolve()).as_posix()
-    except ValueError:
-        return None
-
-
 def _load(path: Path) -> ProcessModel:
     model, problems = read_model(path)
     if model is None:
@@ -162,12 +154,14 @@ def build_report_inputs(
     for role, path in paths:
         held = model if role == "model" else baseline
         assert held is not None
-        name = _log_name(path, library)
-        entries = change_log.entries(file=name) if change_log is not None and name else []
+        name = library_label(path, library)
+        in_library = name != path.name or path.resolve().parent == library.resolve()
+        entries = (change_log.entries(file=name)
+                   if change_log is not None and in_library else [])
         changes.extend(entries)
-        inputs.append(InputFile(role=role, path=str(path), sha256=file_sha256(path),
+        inputs.append(InputFile(role=role, path=name, sha256=file_sha256(path),
                                 process=held.process, variant=held.variant,
-                                change_log_file=name,
+                                change_log_file=name if in_library else None,
                                 change_log_head=entries[-1].hash if entries else None))
     provenance = Provenance(tool="abc-costing", version=__version__,
                             generated_at=report_time(now), user=user, inputs=tuple(inputs))

@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from abc_costing.formats import model_files
 from abc_costing.formats.csv_files import csv_bytes
 from abc_costing.problems import AbcCostingError
 from abc_costing.reports.provenance import ReportInputs
@@ -255,43 +256,75 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def verify_report(path: str | Path) -> ReportCheck:
+def _find_input(recorded: str, sha256: str, *, folders: list[Path]) -> tuple[Path | None, str]:
+    """Where a report's input is now, and how it was found.
+
+    First by the recorded path relative to each folder (the library, then the
+    report's own folder), then by its file name there, then by content: any
+    model file under the folders with the recorded digest. A report made on
+    a server therefore verifies in an auditor's copy of the files.
+    """
+    relative = Path(recorded)
+    if relative.is_absolute():  # reports made before paths were library-relative
+        if relative.is_file():
+            return relative, "at its recorded path"
+        relative = Path(relative.name)
+    for folder in folders:
+        for candidate in (folder / relative, folder / relative.name):
+            if candidate.is_file():
+                return candidate, "by its path"
+    for folder in folders:
+        if folder.is_dir():
+            for candidate in model_files(folder):
+                if file_sha256(candidate) == sha256:
+                    return candidate, "by its content: same SHA-256"
+    return None, ""
+
+
+def verify_report(path: str | Path, *, library_dir: str | Path | None = None) -> ReportCheck:
     """Re-read the model files a report names and check the report against them.
 
-    Checks that each input file still has the digest recorded in the report,
-    and that the report's headline figures (cost per instance and per year,
-    each activity's cost per instance, the saving) equal a fresh costing.
+    Each input is looked for under ``library_dir`` and beside the report (see
+    :func:`_find_input`); it must still have the digest recorded in the
+    report, and the report's headline figures (cost per instance and per
+    year, each activity's cost per instance, the saving) must equal a fresh
+    costing of the files found.
     """
     from abc_costing.reports.provenance import build_report_inputs
 
     path = Path(path)
     if not path.is_file():
-        raise ReportError(f"{path}: file not found")
+        raise ReportError(f"{path.name}: file not found")
     document = _document_of(path)
     if document.get("format") != REPORT_FORMAT:
-        raise ReportError(f"{path}: not an abc-costing report")
+        raise ReportError(f"{path.name}: not an abc-costing report")
     provenance = document["provenance"]
+    folders = [Path(library_dir)] if library_dir is not None else []
+    folders.append(path.parent)
     findings: list[str] = []
     ok = True
-    paths = {item["role"]: item for item in provenance["inputs"]}
-    for role, item in paths.items():
-        source = Path(item["path"])
-        if not source.is_file():
-            findings.append(f"{role} {source}: file not found")
+    found: dict[str, Path] = {}
+    for item in provenance["inputs"]:
+        role, recorded = item["role"], item["path"]
+        source, how = _find_input(recorded, item["sha256"], folders=folders)
+        if source is None:
+            findings.append(f"{role} {recorded}: file not found (looked in the library and "
+                            "beside the report, by path and by content)")
             ok = False
             continue
+        found[role] = source
+        where = "" if how == "by its path" else f" (found {how})"
         digest = file_sha256(source)
         if digest == item["sha256"]:
-            findings.append(f"{role} {source}: unchanged (sha256 {digest[:12]})")
+            findings.append(f"{role} {recorded}: unchanged (sha256 {digest[:12]}){where}")
         else:
-            findings.append(f"{role} {source}: CHANGED since the report "
+            findings.append(f"{role} {recorded}: CHANGED since the report "
                             f"(sha256 {item['sha256'][:12]} → {digest[:12]})")
             ok = False
     if not ok:
         return ReportCheck(False, tuple(findings))
-    fresh = build_report_inputs(paths["model"]["path"],
-                                baseline_path=paths["baseline"]["path"] if "baseline" in paths
-                                else None, user=provenance["user"], change_log=None)
+    fresh = build_report_inputs(found["model"], baseline_path=found.get("baseline"),
+                                user=provenance["user"], change_log=None)
     reported, recomputed = document["costing"], fresh.result.as_dict()
     checks = [("cost per instance", reported["cost_per_instance"],
                recomputed["cost_per_instance"]),

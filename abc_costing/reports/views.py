@@ -54,6 +54,7 @@ __all__ = [
     "activity_changes_view",
     "capacity_view",
     "change_log_view",
+    "currency_digits",
     "flows_view",
     "format_money",
     "format_value",
@@ -161,9 +162,9 @@ class TableView:
         """The columns narrow renderers show."""
         return tuple(c for c in self.columns if c.brief)
 
-    def currency_of(self, row: Row) -> str:
-        """The currency of a row's money cells."""
-        if self.currency is not None:
+    def currency_of(self, row: Row) -> str | None:
+        """The currency of a row's money cells (None when the view has no money)."""
+        if self.currency is not None or "currency" not in self.keys:
             return self.currency
         return str(row.value("currency"))
 
@@ -194,6 +195,11 @@ def _view(name: str, title: str, columns: Sequence[Column],
 # --- formatting ----------------------------------------------------------------------------
 
 
+def currency_digits(currency: str) -> int:
+    """Digits after the decimal mark of ``currency``'s minor unit (RUB 2, JPY 0)."""
+    return int(get_currency_precision(currency))
+
+
 def format_money(amount: float, currency: str) -> str:
     """Round to the currency's minor unit and group thousands with spaces.
 
@@ -202,7 +208,7 @@ def format_money(amount: float, currency: str) -> str:
     >>> format_money(-0.001, "RUB")  # no "-0.00" for an unchanged figure
     '0.00'
     """
-    digits = get_currency_precision(currency)
+    digits = currency_digits(currency)
     rounded = round(amount, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
     return f"{rounded:,.{digits}f}".replace(",", " ")
 
@@ -537,7 +543,6 @@ def variants_view(variants: Sequence[TraceVariant], *, currency: str,
 
 SIMULATION_COLUMNS = (
     Column("measure", "Measure"),
-    Column("unit", "Unit"),
     Column("mean", "Mean", "number"),
     Column("ci95_low", "95% CI low", "number"),
     Column("ci95_high", "95% CI high", "number"),
@@ -555,11 +560,11 @@ def simulation_view(result: SimulationResult, *, exact_cost_per_instance: float 
                     ) -> TableView:
     """Percentiles of cost and cycle time per instance (money rows in the model's currency)."""
     rows: list[tuple[RowKind, list[Any]]] = []
-    for measure, unit, stats, exact in (
-            ("cost per instance", result.currency, result.cost_per_instance,
+    for measure, stats, exact in (
+            (f"Cost per instance, {result.currency}", result.cost_per_instance,
              exact_cost_per_instance),
-            ("cycle time", "min", result.cycle_time_minutes, None)):
-        rows.append(("item", [measure, unit, stats.mean, stats.ci95[0], stats.ci95[1], stats.sd,
+            ("Cycle time, min", result.cycle_time_minutes, None)):
+        rows.append(("item", [measure, stats.mean, stats.ci95[0], stats.ci95[1], stats.sd,
                               stats.p5, stats.p50, stats.p90, stats.p95, stats.max, exact]))
     return _view("simulation", f"Monte Carlo: {result.runs:,} instances of {result.variant}"
                  .replace(",", " "), SIMULATION_COLUMNS, rows, currency=result.currency)
@@ -635,12 +640,14 @@ CHANGE_LOG_COLUMNS = (
     Column("reason", "Reason"),
     Column("file_sha256_after", "File SHA-256 after", brief=False),
     Column("prev_hash", "Previous hash", brief=False),
-    Column("hash", "Hash"),
+    Column("hash_prefix", "Hash (first 12)"),
+    Column("hash", "Hash", brief=False),
 )
 
 
 def change_log_view(entries: Sequence[Any]) -> TableView:
     """Change-log entries (oldest first) as recorded."""
     rows: list[tuple[RowKind, list[Any]]] = [
-        ("item", [getattr(e, c.key) for c in CHANGE_LOG_COLUMNS]) for e in entries]
+        ("item", [e.hash[:12] if c.key == "hash_prefix" else getattr(e, c.key)
+                  for c in CHANGE_LOG_COLUMNS]) for e in entries]
     return _view("change_log", "Change log", CHANGE_LOG_COLUMNS, rows, currency=None)

@@ -12,6 +12,7 @@ from abc_costing.store.change_log import (
 from abc_costing.store.model_files import (
     StaleFileError,
     file_sha256,
+    library_label,
     save_model_text,
     write_atomic,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "StaleFileError",
     "default_change_log_path",
     "file_sha256",
+    "library_label",
     "save_model_text",
     "write_atomic",
 ]

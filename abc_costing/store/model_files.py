@@ -31,7 +31,7 @@ from pathlib import Path
 from abc_costing.formats import parse_model_text
 from abc_costing.problems import AbcCostingError, ModelError, Problem
 
-__all__ = ["StaleFileError", "file_sha256", "write_atomic", "save_model_text"]
+__all__ = ["StaleFileError", "file_sha256", "library_label", "write_atomic", "save_model_text"]
 
 
 class StaleFileError(AbcCostingError, RuntimeError):
@@ -135,3 +135,25 @@ def save_model_text(
                 raise StaleFileError(path, expected_sha256, current_sha256, current_text)
         write_atomic(path, data)
     return hashlib.sha256(data).hexdigest()
+
+
+def library_label(path: str | Path, library_dir: str | Path) -> str:
+    """``path`` as users see it: relative to the library folder, or just its file name.
+
+    This is how a model file is named in the change log, in reports and in
+    messages: a file outside the library is named by its file name only, so
+    a server's folder layout never reaches a report or a screen.
+
+    >>> library_label("/srv/abc/process_models/p/as_is.yaml", "/srv/abc/process_models")
+    'p/as_is.yaml'
+    >>> library_label("/tmp/elsewhere/model.yaml", "/srv/abc/process_models")
+    'model.yaml'
+    """
+    path, library_dir = Path(path), Path(library_dir)
+    for candidate, folder in ((path, library_dir), (path.absolute(), library_dir.absolute()),
+                              (path.resolve(), library_dir.resolve())):
+        try:
+            return candidate.relative_to(folder).as_posix()
+        except ValueError:
+            continue
+    return path.name

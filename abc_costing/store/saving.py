@@ -20,7 +20,7 @@ from abc_costing.store.change_log import ChangeEntry, ChangeLog, RecordedChange
 from abc_costing.store.edits import Edit, apply_edits
 from abc_costing.store.model_files import save_model_text, write_atomic
 
-__all__ = ["SavedModel", "save_model_edits", "save_as_new_variant"]
+__all__ = ["SavedModel", "save_model_edits", "save_as_new_variant", "save_new_model"]
 
 _SLUG = re.compile(r"^\w[\w-]*$")
 
@@ -126,4 +126,23 @@ def save_as_new_variant(
                            reason=reason or None)]
     entries += _entries(edits, user=user, file_label=label, reason=reason)
     return _write_then_log(path, text, entries, change_log=change_log,
+                           expected_sha256=None, create=True)
+
+
+def save_new_model(
+    path: str | Path,
+    text: str,
+    *,
+    entries: Sequence[ChangeEntry],
+    change_log: ChangeLog,
+) -> SavedModel:
+    """Save ``text`` as a new model file (its folder made when missing) and log ``entries``.
+
+    An existing file is never replaced (``FileExistsError``); the text is
+    validated first (``ModelError``); when the log cannot be written the new
+    file is removed again.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _write_then_log(path, text, list(entries), change_log=change_log,
                            expected_sha256=None, create=True)

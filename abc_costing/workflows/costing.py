@@ -1,0 +1,250 @@
+"""Reading and costing: cost a model, compare two, see the portfolio, capacity, sensitivity, spread.
+
+Each function is one thing a user asks for. It checks its own inputs once
+(a run count, a relative change, a file), returns a typed result with every
+problem found as :class:`~abc_costing.problems.Problem` records, and never
+raises for a user's mistake: the CLI prints the problems, the dashboard
+shows them.
+
+Examples
+--------
+>>> outcome = cost_file("process_models/contract_approval/as_is.yaml")
+>>> outcome.problems, outcome.result.currency
+((), 'RUB')
+>>> compare_files("process_models/contract_approval/as_is.yaml",
+...               "process_models/zhkh_leads/as_is.yaml").problems[0].message
+"cannot compare variants of different processes: baseline is 'contract_approval', \
+candidate is 'zhkh_leads'"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from abc_costing.compare import CompareError, Comparison, compare_models
+from abc_costing.engine import (
+    CapacityReport,
+    CostResult,
+    RoutingError,
+    SensitivityItem,
+    capacity_report,
+    cost_model,
+    sensitivity,
+)
+from abc_costing.formats import read_model
+from abc_costing.model import ProcessModel
+from abc_costing.problems import ModelError, Problem
+from abc_costing.workflows.library import Library
+
+if TYPE_CHECKING:  # loaded only when a simulation runs: SciPy and numpy's random
+    from abc_costing.simulation import SimulationResult
+    from abc_costing.simulation.queueing import QueueResult
+
+__all__ = [
+    "Compared",
+    "Costed",
+    "Sensitivity",
+    "Simulated",
+    "QueueSimulated",
+    "capacity_of_library",
+    "compare_files",
+    "compare_variants",
+    "cost_file",
+    "read_model_file",
+    "sensitivity_of",
+    "simulate_model",
+    "simulate_model_queues",
+]
+
+#: The largest Monte Carlo run a user may ask for.
+MAX_SIMULATED_RUNS = 10_000_000
+
+
+def _problems_of(error: Exception, *, file: str | None = None) -> tuple[Problem, ...]:
+    if isinstance(error, ModelError):
+        return tuple(error.problems)
+    return (Problem(str(error), file=file),)
+
+
+def read_model_file(path: str | Path) -> tuple[ProcessModel | None, tuple[Problem, ...]]:
+    """Read and validate one model file; the model is None when it has errors."""
+    model, problems = read_model(path)
+    return model, tuple(problems)
+
+
+@dataclass(frozen=True)
+class Costed:
+    """The exact costing of one model file.
+
+    Attributes:
+      model: the model (None when the file has errors).
+      result: its costing (None when it could not be costed).
+      problems: errors and warnings found, each naming file, line and element.
+    """
+
+    model: ProcessModel | None
+    result: CostResult | None
+    problems: tuple[Problem, ...]
+
+
+def cost_file(path: str | Path) -> Costed:
+    """Read, check and cost one model file."""
+    model, problems = read_model_file(path)
+    if model is None:
+        return Costed(None, None, problems)
+    try:
+        return Costed(model, cost_model(model), problems)
+    except (ModelError, RoutingError) as error:
+        return Costed(model, None, problems + _problems_of(error, file=str(path)))
+
+
+@dataclass(frozen=True)
+class Compared:
+    """Two variants of one process compared.
+
+    Attributes:
+      baseline, candidate: the two models (None when a file has errors).
+      comparison: the comparison (None when it could not be made).
+      problems: what was wrong in either file, or why they cannot be compared.
+    """
+
+    baseline: ProcessModel | None
+    candidate: ProcessModel | None
+    comparison: Comparison | None
+    problems: tuple[Problem, ...]
+
+
+def compare_files(baseline_path: str | Path, candidate_path: str | Path) -> Compared:
+    """Read two model files and compare the candidate with the baseline."""
+    baseline, baseline_problems = read_model_file(baseline_path)
+    candidate, candidate_problems = read_model_file(candidate_path)
+    problems = baseline_problems + candidate_problems
+    if baseline is None or candidate is None:
+        return Compared(baseline, candidate, None, problems)
+    try:
+        comparison = compare_models(baseline, candidate)
+    except (CompareError, ModelError, RoutingError) as error:
+        return Compared(baseline, candidate, None, problems + _problems_of(error))
+    return Compared(baseline, candidate, comparison, problems)
+
+
+def compare_variants(library: Library, process: str, baseline: str, candidate: str
+                     ) -> Comparison:
+    """Compare two variants of one process of an opened library (both already checked)."""
+    return compare_models(library.model(process, baseline), library.model(process, candidate))
+
+
+def capacity_of_library(library: Library, *, variant: str = "as_is"
+                        ) -> tuple[CapacityReport, tuple[Problem, ...]]:
+    """The load of every labour pool of the library at planned volumes, per month.
+
+    The problems are the library's (files left out) and the report's own
+    (a pool defined differently in two files).
+    """
+    report = capacity_report(list(library.models), variant=variant)
+    return report, library.problems + tuple(report.problems)
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """Which inputs move the cost per instance most.
+
+    Attributes:
+      items: inputs ranked by impact, largest first (only the ``top`` asked for).
+      cost_per_instance: the cost as the model stands.
+      relative_change: how far each input was moved (0.1: ±10 %).
+      problems: why it could not be computed, when it could not.
+    """
+
+    items: tuple[SensitivityItem, ...]
+    cost_per_instance: float | None
+    relative_change: float
+    problems: tuple[Problem, ...]
+
+
+def sensitivity_of(model: ProcessModel, *, relative_change: float = 0.1,
+                   top: int | None = None) -> Sensitivity:
+    """Move each input of ``model`` by ±``relative_change`` and rank the cost's response.
+
+    ``relative_change`` must be between 0 and 1 and ``top`` at least 1 (None: all).
+    """
+    problems = []
+    if isinstance(relative_change, bool) or not 0 < relative_change < 1:
+        problems.append(Problem(f"the change must be between 0 and 1 (0.1 for ±10%), got "
+                                f"{relative_change:g}", element="change"))
+    if top is not None and top < 1:
+        problems.append(Problem(f"top must be at least 1, got {top}", element="top"))
+    if problems:
+        return Sensitivity((), None, relative_change, tuple(problems))
+    try:
+        items = sensitivity(model, relative_change=relative_change)
+        base = cost_model(model).cost_per_instance
+    except (ModelError, RoutingError) as error:
+        return Sensitivity((), None, relative_change, _problems_of(error))
+    return Sensitivity(tuple(items[:top]), base, relative_change, ())
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """A Monte Carlo run of one model.
+
+    Attributes:
+      result: the simulated statistics (None when the run could not be made).
+      exact_cost_per_instance: the exact engine's figure the mean converges to.
+      problems: why the run could not be made, when it could not.
+    """
+
+    result: SimulationResult | None
+    exact_cost_per_instance: float | None
+    problems: tuple[Problem, ...]
+
+
+def simulate_model(model: ProcessModel, *, runs: int, seed: int | None) -> Simulated:
+    """Simulate ``runs`` instances of ``model`` (seed None: fresh entropy, recorded as none)."""
+    import numpy as np
+
+    from abc_costing.simulation import SimulationError, simulate
+
+    if isinstance(runs, bool) or not 1 <= runs <= MAX_SIMULATED_RUNS:
+        return Simulated(None, None, (Problem(
+            f"the number of runs must be from 1 to {MAX_SIMULATED_RUNS:,}, got {runs:,}",
+            element="runs"),))
+    try:
+        result = simulate(model, runs=runs,
+                          rng=np.random.default_rng() if seed is None else seed)
+        exact = cost_model(model).cost_per_instance
+    except (SimulationError, ModelError, RoutingError) as error:
+        return Simulated(None, None, _problems_of(error))
+    return Simulated(result, exact, ())
+
+
+@dataclass(frozen=True)
+class QueueSimulated:
+    """A queueing simulation of one model.
+
+    Attributes:
+      result: what the queues did (None when the run could not be made).
+      seed: the seed used (None: fresh entropy).
+      problems: why the run could not be made, when it could not.
+    """
+
+    result: QueueResult | None
+    seed: int | None
+    problems: tuple[Problem, ...]
+
+
+def simulate_model_queues(model: ProcessModel, *, days: float, seed: int | None
+                          ) -> QueueSimulated:
+    """Simulate ``days`` working days of ``model`` with a queue for each busy pool."""
+    import numpy as np
+
+    from abc_costing.simulation.queueing import simulate_queues
+
+    try:
+        result = simulate_queues(model, days=days, rng=np.random.default_rng(seed))
+    except (ValueError, ModelError) as error:
+        return QueueSimulated(None, seed, _problems_of(error))
+    return QueueSimulated(result, seed, ())
+

@@ -1,0 +1,432 @@
+"""Bringing models in: a BPMN file, an event log, a rates table, as the CLI and the dashboard do.
+
+Every input is checked here, once, whichever front end it came through:
+size, encoding, JSON shape of Prosimos parameters, the log's columns. An
+upload's bytes are read from a temporary file whose name this module makes
+(``upload.csv``); the name the browser sent is only ever shown, never used
+as a path. What a user imports is compared with the library before it can
+be saved: a file that would replace a variant, or that duplicates one under
+another name, is named.
+
+Examples
+--------
+>>> from abc_costing.formats.bpmn import model_to_bpmn
+>>> from abc_costing.workflows.library import open_library
+>>> library = open_library("process_models")
+>>> exported = model_to_bpmn(library.model("contract_approval", "as_is"))
+>>> imported = import_bpmn(exported, source_name="согласование.bpmn", library=library)
+>>> imported.target  # the process it was exported from, not one named after the upload
+'contract_approval/as_is.yaml'
+>>> [p.message.split(";")[0] for p in imported.problems if p.severity == "error"]
+['contract_approval/as_is is already in the library (contract_approval/as_is.yaml)']
+>>> import_bpmn(b"<x/>", source_name="x.bpmn", params=b"[1, 2]", params_name="p.json"
+...             ).problems[0].message
+'Prosimos parameters are a JSON object ({...}), not a list'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
+
+from abc_costing.engine import CostResult, RoutingError, cost_model
+from abc_costing.formats import parse_model_text
+from abc_costing.model import ProcessModel, RateTable
+from abc_costing.problems import ModelError, Problem, has_errors
+from abc_costing.workflows.library import Library
+
+if TYPE_CHECKING:  # mining loads Polars: only the log commands need it
+    from abc_costing.formats.event_log import EventLog
+    from abc_costing.mining import TraceVariant
+
+__all__ = [
+    "ImportedModel",
+    "LogColumns",
+    "LogPreview",
+    "LogVariants",
+    "MAX_PARAMS_BYTES",
+    "Rates",
+    "check_model_text",
+    "event_log_variants",
+    "parse_model_file",
+    "process_slug_for",
+    "import_bpmn",
+    "import_event_log",
+    "preview_event_log",
+    "read_rates",
+    "LOG_SUFFIXES",
+    "RATES_TABLE_SUFFIXES",
+]
+
+#: Prosimos parameter files larger than this are refused unread.
+MAX_PARAMS_BYTES = 5 * 1024 * 1024
+#: Event log files by extension; the extension decides how a file is read.
+LOG_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".xes")
+#: ``--rates`` files read as a rates table; a ``.yaml`` is read as a model.
+RATES_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
+
+#: Rates for a log: a library model (its rates and its designed flow) or a rates table.
+Rates = ProcessModel | RateTable
+
+
+@dataclass(frozen=True)
+class ImportedModel:
+    """A model made from another tool's file, with what is still to fill in.
+
+    Attributes:
+      source_name: the file it came from, as the user named it.
+      text: the model's YAML text (empty when nothing could be made).
+      model: the model when the text is valid (None while ``"?"``
+        placeholders or errors remain).
+      result: its costing, when it has one.
+      target: where it would be saved, relative to the library
+        (``process/variant.yaml``).
+      problems: what the import assumed or could not do, what the model
+        still lacks, and clashes with the library.
+      variants: for an event log, its trace variants, costliest first.
+      conformance: share of cases the designed flow allows (None without one).
+      case_count, event_count: the log's size.
+    """
+
+    source_name: str
+    text: str
+    model: ProcessModel | None
+    result: CostResult | None
+    target: str | None
+    problems: tuple[Problem, ...]
+    variants: tuple[TraceVariant, ...] = ()
+    conformance: float | None = None
+    case_count: int | None = None
+    event_count: int | None = None
+
+
+def _library_clashes(model: ProcessModel, library: Library) -> list[Problem]:
+    """What saving ``model`` into ``library`` would clash with, named by file."""
+    problems = []
+    existing = library.find(model.process, model.variant)
+    if existing is not None:
+        problems.append(Problem(
+            f"{model.process}/{model.variant} is already in the library "
+            f"({library.label(existing[0])}); give the model another variant "
+            "(its `variant:` field) to save it beside that one", element="variant"))
+    same = _definition(model)
+    for path, other in library.models:
+        if (other.process, other.variant) == (model.process, model.variant):
+            continue
+        if _definition(other) == same:
+            problems.append(Problem(
+                f"the same process as {library.label(path)} (identical tasks, rates and "
+                f"flows): saved as {model.process}/{model.variant}, capacity would count "
+                "its work twice", element="process", severity="warning"))
+        elif (model.title and other.title == model.title and other.process != model.process):
+            problems.append(Problem(
+                f"has the title of process {other.process!r} ({library.label(path)}); if it "
+                f"is a variant of that process, set `process: {other.process}`",
+                element="process", severity="warning"))
+    return _unique(problems)
+
+
+def _definition(model: ProcessModel) -> tuple:
+    return (model.resources, model.activities, model.gateways, model.events,
+            tuple(model.flows), model.currency)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
+
+
+def check_model_text(text: str, *, source_name: str, library: Library | None = None
+                     ) -> tuple[ProcessModel | None, CostResult | None, str | None,
+                                tuple[Problem, ...]]:
+    """Check an imported model's text as it stands (placeholders filled in or not).
+
+    Returns ``(model, result, target, problems)``: the model and its costing
+    when valid, where it would be saved, and every problem including clashes
+    with ``library``.
+    """
+    model, problems = parse_model_text(text, source=source_name)
+    if model is None:
+        return None, None, None, tuple(problems)
+    target = f"{model.process}/{model.variant}.yaml"
+    if library is not None:
+        problems += _library_clashes(model, library)
+    try:
+        result = cost_model(model)
+    except (ModelError, RoutingError) as error:
+        found = error.problems if isinstance(error, ModelError) else [Problem(str(error))]
+        return model, None, target, tuple(problems + found)
+    return model, result, target, tuple(problems)
+
+
+def _imported(source_name: str, text: str, found: list[Problem], library: Library | None,
+              **log: object) -> ImportedModel:
+    if not text:
+        return ImportedModel(source_name, "", None, None, None, tuple(found), **log)
+    model, result, target, checked = check_model_text(text, source_name=source_name,
+                                                      library=library)
+    # The import's own warnings first; the text's problems (placeholders) after, once.
+    problems = _unique([p for p in found if p not in checked] + list(checked))
+    return ImportedModel(source_name, text, None if has_errors(problems) else model, result,
+                         target, tuple(problems), **log)
+
+
+# --- BPMN ------------------------------------------------------------------------------------
+
+
+def _prosimos_params(data: bytes, name: str) -> tuple[dict | None, list[Problem]]:
+    if len(data) > MAX_PARAMS_BYTES:
+        return None, [Problem(f"the file is {len(data):,} bytes; parameter files are limited "
+                              f"to {MAX_PARAMS_BYTES:,} bytes", file=name)]
+    try:
+        params = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return None, [Problem("not UTF-8 text (save it as UTF-8)", file=name)]
+    except (json.JSONDecodeError, RecursionError) as error:
+        detail = (f"line {error.lineno}: {error.msg}" if isinstance(error, json.JSONDecodeError)
+                  else "nested too deeply")
+        return None, [Problem(f"not a JSON file ({detail})", file=name)]
+    if not isinstance(params, dict):
+        kind = {list: "a list", str: "a string", type(None): "null"}.get(type(params),
+                                                                        "a number")
+        return None, [Problem(f"Prosimos parameters are a JSON object ({{...}}), not {kind}",
+                              file=name)]
+    return params, []
+
+
+def import_bpmn(
+    data: bytes,
+    *,
+    source_name: str,
+    params: bytes | None = None,
+    params_name: str = "parameters.json",
+    process: str | None = None,
+    variant: str | None = None,
+    library: Library | None = None,
+) -> ImportedModel:
+    """A model from a BPMN 2.0 file, with Prosimos parameters when given.
+
+    ``process`` and ``variant`` default to what the file carries (a file this
+    tool exported keeps its process and variant, so it comes back as the same
+    process, not a new one named after the upload).
+    """
+    from abc_costing.formats.bpmn import bpmn_to_model_text
+
+    parsed = None
+    if params is not None:
+        parsed, problems = _prosimos_params(params, params_name)
+        if problems:
+            return ImportedModel(source_name, "", None, None, None, tuple(problems))
+    text, found = bpmn_to_model_text(data, source=source_name, params=parsed,
+                                     process=process, variant=variant)
+    return _imported(source_name, text, list(found), library)
+
+
+# --- event logs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogColumns:
+    """Which column of a log holds each field; None: found by its usual name.
+
+    Attributes:
+      case, activity, start, end, resource: column names as in the file.
+    """
+
+    case: str | None = None
+    activity: str | None = None
+    start: str | None = None
+    end: str | None = None
+    resource: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        """``{field: column}``, as ``read_event_log`` takes them."""
+        return {"case": self.case, "activity": self.activity, "start": self.start,
+                "end": self.end, "resource": self.resource}
+
+
+@dataclass(frozen=True)
+class LogPreview:
+    """A log's columns, before it is read, so a user can say which is which.
+
+    Attributes:
+      columns: the column names of the file (XES: its standard keys).
+      guessed: each field's column found by its usual name (English or Russian).
+      problems: why the file cannot be read, when it cannot.
+    """
+
+    columns: tuple[str, ...]
+    guessed: LogColumns
+    problems: tuple[Problem, ...] = field(default=())
+
+
+def process_slug_for(source_name: str) -> str:
+    """A process slug for a log named ``source_name``: its stem, in slug letters.
+
+    The name is only ever data here: a file name the browser sent becomes at
+    most a slug, never a path.
+
+    >>> process_slug_for("../../Сделки 2024.csv"), process_slug_for("???.xes")
+    ('сделки_2024', 'mined')
+    """
+    stem = PurePath(source_name.replace("\\", "/")).stem
+    return re.sub(r"[^\w-]+", "_", stem).strip("_-").lower()[:60] or "mined"
+
+
+def _log_suffix(source_name: str) -> str | None:
+    suffix = Path(source_name).suffix.lower()
+    return suffix if suffix in LOG_SUFFIXES else None
+
+
+@contextlib.contextmanager
+def _upload(data: bytes | Path, suffix: str) -> Iterator[Path]:
+    """A path to read ``data`` from: the file itself, or a temporary copy we name."""
+    if isinstance(data, Path):
+        yield data
+        return
+    with tempfile.TemporaryDirectory(prefix="abc-costing-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        yield path
+
+
+def _log_problem(error: Exception, source_name: str) -> Problem:
+    message = getattr(error, "message", str(error))
+    row = getattr(error, "row", None)
+    return Problem(message if row is None else f"row {row}: {message}", file=source_name)
+
+
+def preview_event_log(data: bytes | Path, *, source_name: str) -> LogPreview:
+    """The columns of a log and the fields recognised among them."""
+    from abc_costing.formats.event_log import LogError, guess_columns, log_columns
+
+    suffix = _log_suffix(source_name)
+    if suffix is None:
+        return LogPreview((), LogColumns(), (Problem(
+            f"unknown log format; use {', '.join(LOG_SUFFIXES)}", file=source_name),))
+    try:
+        with _upload(data, suffix) as path:
+            columns = log_columns(path, source_name=source_name)
+    except LogError as error:
+        return LogPreview((), LogColumns(), (_log_problem(error, source_name),))
+    return LogPreview(tuple(columns), LogColumns(**guess_columns(columns)))
+
+
+@dataclass(frozen=True)
+class LogVariants:
+    """The trace variants of an event log, priced.
+
+    Attributes:
+      variants: each distinct path, costliest first.
+      conformance: share of cases the designed flow allows (None without a model).
+      design_cost_per_instance: the designed model's exact cost (None without one).
+      case_count, event_count: the log's size.
+      problems: why the log cannot be read, when it cannot.
+    """
+
+    variants: tuple[TraceVariant, ...]
+    conformance: float | None
+    design_cost_per_instance: float | None
+    case_count: int | None
+    event_count: int | None
+    problems: tuple[Problem, ...]
+
+
+def _read_log(data: bytes | Path, *, source_name: str, columns: LogColumns
+              ) -> tuple[EventLog | None, tuple[Problem, ...]]:
+    from abc_costing.formats.event_log import LogError, read_event_log
+
+    suffix = _log_suffix(source_name)
+    if suffix is None:
+        return None, (Problem(f"unknown log format; use {', '.join(LOG_SUFFIXES)}",
+                              file=source_name),)
+    try:
+        with _upload(data, suffix) as path:
+            return read_event_log(path, source_name=source_name, **columns.as_dict()), ()
+    except LogError as error:
+        return None, (_log_problem(error, source_name),)
+
+
+def _variants(log: EventLog, rates: Rates | None) -> tuple[tuple[TraceVariant, ...],
+                                                          float | None, float | None]:
+    from abc_costing.mining import conformance, trace_variants
+
+    variants = tuple(trace_variants(log, rates=rates))
+    design = cost_model(rates).cost_per_instance if isinstance(rates, ProcessModel) else None
+    return variants, conformance(variants), design
+
+
+def event_log_variants(data: bytes | Path, *, source_name: str,
+                       columns: LogColumns = LogColumns(), rates: Rates | None = None
+                       ) -> LogVariants:
+    """The trace variants of an event log, priced by ``rates`` and replayed on its flow."""
+    log, problems = _read_log(data, source_name=source_name, columns=columns)
+    if log is None:
+        return LogVariants((), None, None, None, None, problems)
+    variants, share, design = _variants(log, rates)
+    return LogVariants(variants, share, design, log.case_count, log.event_count, ())
+
+
+def import_event_log(
+    data: bytes | Path,
+    *,
+    source_name: str,
+    columns: LogColumns = LogColumns(),
+    rates: Rates | None = None,
+    process: str = "mined",
+    variant: str = "as_is",
+    library: Library | None = None,
+) -> ImportedModel:
+    """Discover a costed model from an event log, with its trace variants.
+
+    ``rates`` prices labour (a library model also gives the designed flow the
+    variants are replayed on); without rates every rate is a ``"?"`` to fill in.
+    """
+    from abc_costing.mining import discover_model
+
+    log, problems = _read_log(data, source_name=source_name, columns=columns)
+    if log is None:
+        return ImportedModel(source_name, "", None, None, None, problems)
+    text, found = discover_model(log, process=process, variant=variant, rates=rates)
+    variants, share, _ = _variants(log, rates)
+    return _imported(source_name, text, [p.located(file=source_name) for p in found], library,
+                     variants=variants, conformance=share, case_count=log.case_count,
+                     event_count=log.event_count)
+
+
+# --- rates -----------------------------------------------------------------------------------
+
+
+def read_rates(data: bytes | Path, *, source_name: str
+               ) -> tuple[Rates | None, tuple[Problem, ...]]:
+    """Rates for a log: a rates table (CSV/Excel) or a model file (``.yaml``)."""
+    from abc_costing.formats.rates_table import read_rates_table
+
+    suffix = Path(source_name).suffix.lower()
+    if suffix in RATES_TABLE_SUFFIXES:
+        try:
+            with _upload(data, suffix) as path:
+                return read_rates_table(path, source_name=source_name), ()
+        except ModelError as error:
+            return None, tuple(error.problems)
+    if suffix in (".yaml", ".yml"):
+        with _upload(data, suffix) as path:
+            model, problems = parse_model_file(path, source_name=source_name)
+        return model, problems
+    return None, (Problem(f"rates come from a rates table ({', '.join(RATES_TABLE_SUFFIXES)}) "
+                          "or a model (.yaml)", file=source_name),)
+
+
+def parse_model_file(path: Path, *, source_name: str
+                     ) -> tuple[ProcessModel | None, tuple[Problem, ...]]:
+    """Read a model file, naming it ``source_name`` in its problems."""
+    from abc_costing.formats import read_model
+
+    model, problems = read_model(path)
+    return model, tuple(replace(p, file=source_name) if p.file else p for p in problems)
+

@@ -1,0 +1,113 @@
+"""The process library a user works on: its models, their problems, the portfolio.
+
+Both front ends open the library the same way: every model file under the
+folder is read (a broken file is listed as a problem and never hides the
+others), costed, and named as users see it, relative to the library folder,
+so that no server path reaches a screen, a report or a log.
+
+Examples
+--------
+>>> library = open_library("process_models")
+>>> library.label(library.path_of("contract_approval", "as_is"))
+'contract_approval/as_is.yaml'
+>>> library.process_title("contract_approval")
+'Согласование договора с клиентом (как есть)'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from abc_costing.formats import load_library, model_files
+from abc_costing.model import ProcessModel
+from abc_costing.portfolio import BASELINE_VARIANT, Portfolio, build_portfolio
+from abc_costing.problems import Problem
+from abc_costing.store import library_label
+
+__all__ = ["DEFAULT_LIBRARY", "Library", "library_label", "library_signature", "open_library"]
+
+#: The library folder when none is named: ``process_models/`` in the working folder.
+DEFAULT_LIBRARY = Path("process_models")
+
+
+@dataclass(frozen=True)
+class Library:
+    """A library folder as loaded: valid models, problems of the others, the portfolio.
+
+    Attributes:
+      directory: the library folder.
+      models: ``(path, model)`` of every valid model file, in path order.
+      problems: what is wrong in the files that could not be used (and
+        warnings of those that could), each naming its file relative to the
+        library.
+      portfolio: every valid variant costed and compared with its ``as_is``.
+    """
+
+    directory: Path
+    models: tuple[tuple[Path, ProcessModel], ...]
+    problems: tuple[Problem, ...]
+    portfolio: Portfolio
+
+    def label(self, path: str | Path) -> str:
+        """A file as users see it (see :func:`library_label`)."""
+        return library_label(path, self.directory)
+
+    def find(self, process: str, variant: str) -> tuple[Path, ProcessModel] | None:
+        """The file and model of ``process``/``variant``; None when the library has none."""
+        return next(((p, m) for p, m in self.models
+                     if (m.process, m.variant) == (process, variant)), None)
+
+    def path_of(self, process: str, variant: str) -> Path:
+        """The file of a variant; raises KeyError naming it when there is none."""
+        found = self.find(process, variant)
+        if found is None:
+            raise KeyError(f"{process}/{variant} is not in the library")
+        return found[0]
+
+    def model(self, process: str, variant: str) -> ProcessModel:
+        """The model of a variant; raises KeyError naming it when there is none."""
+        found = self.find(process, variant)
+        if found is None:
+            raise KeyError(f"{process}/{variant} is not in the library")
+        return found[1]
+
+    def variant_options(self) -> list[tuple[str, str]]:
+        """Every ``(process, variant)``, in portfolio order."""
+        return [(row.process, row.variant) for row in self.portfolio.rows]
+
+    def variants(self, process: str) -> list[str]:
+        """The variants of ``process``, ``as_is`` first."""
+        return [row.variant for row in self.portfolio.variants(process)]
+
+    def process_title(self, process: str) -> str:
+        """A process's human title: its ``as_is`` variant's, else any variant's, else its slug."""
+        rows = sorted(self.portfolio.variants(process),
+                      key=lambda row: row.variant != BASELINE_VARIANT)
+        return next((row.title for row in rows if row.title), process)
+
+
+def open_library(directory: str | Path = DEFAULT_LIBRARY) -> Library:
+    """Read, check and cost every model file under ``directory`` (see the module docstring)."""
+    directory = Path(directory)
+    models, problems = load_library(directory)
+    portfolio = build_portfolio(models)
+    named = tuple(replace(p, file=library_label(p.file, directory)) if p.file else p
+                  for p in problems)
+    return Library(directory, tuple(models), named, portfolio)
+
+
+def library_signature(directory: str | Path) -> tuple[tuple[str, int, int], ...]:
+    """Every model file's name, modification time and size: changes when any file does.
+
+    A front end caches the opened library under this signature, so a save by
+    anyone shows on the next look without clearing caches by hand.
+    """
+    signature = []
+    for path in model_files(directory):
+        try:
+            info = path.stat()
+        except OSError:  # removed between listing and looking
+            continue
+        signature.append((str(path), info.st_mtime_ns, info.st_size))
+    return tuple(signature)

@@ -1,0 +1,182 @@
+"""Reports for auditors, and every file a user asks us to write.
+
+A report (Excel with live formulas, PDF, a zip of CSV tables, JSON) names
+its model files relative to the library with their SHA-256, so an auditor
+can verify it anywhere with copies of the same files. Every output file goes
+through :func:`write_output`: written whole or not at all, only as a regular
+file (a link, a device or a folder is refused), with a format that matches
+its name.
+
+Examples
+--------
+>>> report_format_for("audit.pdf", None)
+('pdf', ())
+>>> report_format_for("audit.pdf", "xlsx")[1][0].message
+"--format xlsx writes an Excel workbook, but 'audit.pdf' is named .pdf: name it .xlsx \
+or leave --format out"
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from abc_costing.access import AccessDenied, User, require
+from abc_costing.compare import CompareError
+from abc_costing.problems import ModelError, Problem
+from abc_costing.reports.provenance import ReportInputs, build_report_inputs
+from abc_costing.reports.report_files import (
+    ReportCheck,
+    ReportError,
+    report_bytes,
+    verify_report,
+)
+from abc_costing.store import ChangeLog, ChangeLogError, default_change_log_path, write_atomic
+
+__all__ = [
+    "REPORT_FORMATS",
+    "BuiltReport",
+    "VerifiedReport",
+    "build_report",
+    "report_format_for",
+    "verify_report_file",
+    "write_output",
+]
+
+#: Report formats and the file extension each is written under.
+REPORT_FORMATS = {"xlsx": ".xlsx", "pdf": ".pdf", "csv": ".zip", "json": ".json"}
+_FORMAT_NAMES = {"xlsx": "an Excel workbook", "pdf": "a PDF", "csv": "a zip of CSV tables",
+                 "json": "a JSON document"}
+
+
+def report_format_for(output: str | Path, file_format: str | None
+                      ) -> tuple[str | None, tuple[Problem, ...]]:
+    """The report format for ``output``: the one asked for, or the one its name says.
+
+    A format that contradicts the file's extension is refused rather than
+    written under a misleading name.
+    """
+    suffix = Path(output).suffix.lower()
+    by_suffix = next((f for f, s in REPORT_FORMATS.items() if s == suffix), None)
+    if file_format is None:
+        if by_suffix is None:
+            known = ", ".join(REPORT_FORMATS.values())
+            return None, (Problem(f"cannot tell the report format from {Path(output).name!r}: "
+                                  f"name it {known}, or give --format", element="format"),)
+        return by_suffix, ()
+    if file_format not in REPORT_FORMATS:
+        return None, (Problem(f"unknown report format {file_format!r}; use one of "
+                              f"{', '.join(REPORT_FORMATS)}", element="format"),)
+    if by_suffix != file_format:
+        named = f"named {suffix}" if suffix else "without an extension"
+        return None, (Problem(f"--format {file_format} writes {_FORMAT_NAMES[file_format]}, "
+                              f"but {Path(output).name!r} is {named}: name it "
+                              f"{REPORT_FORMATS[file_format]} or leave --format out",
+                              element="format"),)
+    return file_format, ()
+
+
+def write_output(path: str | Path, data: bytes) -> tuple[Problem, ...]:
+    """Write ``data`` to ``path`` whole (temp file, fsync, rename), or say why not.
+
+    Only regular files are written: an existing symbolic link, device, FIFO,
+    socket or folder at ``path`` is refused and left as it is.
+    """
+    path = Path(path)
+    name = str(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as error:
+        return (Problem(f"cannot use this output: {error.strerror or error}", file=name),)
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        kind = ("a symbolic link" if stat.S_ISLNK(info.st_mode) else
+                "a folder" if stat.S_ISDIR(info.st_mode) else
+                "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else
+                "a FIFO" if stat.S_ISFIFO(info.st_mode) else "not a regular file")
+        return (Problem(f"is {kind}; outputs are written only as regular files: give "
+                        "another file name", file=name),)
+    if not path.parent.is_dir():
+        return (Problem(f"folder {path.parent} does not exist", file=name),)
+    try:
+        write_atomic(path, data)
+    except OSError as error:
+        return (Problem(f"cannot write: {error.strerror or error}", file=name),)
+    return ()
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    """A report made in memory.
+
+    Attributes:
+      data: the report's bytes (None when it could not be made).
+      file_format: ``xlsx``, ``pdf``, ``csv`` (a zip) or ``json``.
+      inputs: what it was computed from, with provenance.
+      problems: why it could not be made, when it could not.
+    """
+
+    data: bytes | None
+    file_format: str
+    inputs: ReportInputs | None
+    problems: tuple[Problem, ...]
+
+
+def _change_log(library_dir: Path) -> tuple[ChangeLog | None, tuple[Problem, ...]]:
+    path = default_change_log_path(library_dir)
+    if not path.exists():
+        return None, ()
+    try:
+        return ChangeLog(path, create=False), ()
+    except ChangeLogError as error:
+        return None, (Problem(str(error), element="change log"),)
+
+
+def build_report(model_path: str | Path, *, baseline_path: str | Path | None,
+                 file_format: str, user: User, library_dir: str | Path) -> BuiltReport:
+    """An auditor's report of ``model_path`` (compared with ``baseline_path``), in memory.
+
+    Auditing is a right: a user without it gets a problem, not a report.
+    """
+    library_dir = Path(library_dir)
+    try:
+        require(user, "audit")
+    except AccessDenied as error:
+        return BuiltReport(None, file_format, None, (Problem(str(error)),))
+    log, problems = _change_log(library_dir)
+    if problems:
+        return BuiltReport(None, file_format, None, problems)
+    try:
+        inputs = build_report_inputs(model_path, baseline_path=baseline_path, user=user.id,
+                                     change_log=log, library_dir=library_dir)
+        return BuiltReport(report_bytes(inputs, file_format), file_format, inputs, ())
+    except ModelError as error:
+        return BuiltReport(None, file_format, None, tuple(error.problems))
+    except (CompareError, ReportError) as error:
+        return BuiltReport(None, file_format, None, (Problem(str(error)),))
+
+
+@dataclass(frozen=True)
+class VerifiedReport:
+    """Whether a report still matches the model files it names.
+
+    Attributes:
+      check: each finding and the verdict (None when the report cannot be read).
+      problems: why the report cannot be read, when it cannot.
+    """
+
+    check: ReportCheck | None
+    problems: tuple[Problem, ...]
+
+
+def verify_report_file(path: str | Path, *, library_dir: str | Path) -> VerifiedReport:
+    """Recompute a report from its model files, found in the library or beside the report."""
+    try:
+        return VerifiedReport(verify_report(path, library_dir=library_dir), ())
+    except ReportError as error:
+        return VerifiedReport(None, (Problem(str(error)),))
+    except ModelError as error:
+        return VerifiedReport(None, tuple(error.problems))
