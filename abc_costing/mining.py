@@ -54,13 +54,12 @@ Examples
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -68,6 +67,7 @@ from abc_costing.formats.event_log import EventLog
 
 if TYPE_CHECKING:  # imported where used: reading and mining a log needs only Polars
     from abc_costing.model import LaborResource, ProcessModel, RateTable
+    from abc_costing.model.ids import UniqueIds
     from abc_costing.problems import Problem
 
 __all__ = [
@@ -168,12 +168,16 @@ def _shares(counts: dict[str, int]) -> dict[str, float]:
     return shares
 
 
-def _q(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def _id_for(name: str) -> str:
+    """An element id for a name from the log: its slug, at most 60 characters.
+
+    Ids are for people reading the file; the name itself is written in full.
+    """
+    return _slug(name)[:60].rstrip("_") or "x"
 
 
-def _n(value: float) -> str:
-    return repr(round(float(value), 4))
+def _n(value: float) -> float:
+    return round(float(value), 4)
 
 
 def _rates_by_name(rates: ProcessModel | RateTable | None
@@ -279,26 +283,32 @@ def _parallel_blocks(steps: pl.LazyFrame, follows: list[tuple[str, str | None, i
     return sorted(blocks)
 
 
-def discover_model(
-    log: EventLog,
-    *,
-    process: str = "mined",
-    variant: str = "as_is",
-    rates: ProcessModel | RateTable | None = None,
-    title: str | None = None,
-) -> tuple[str, list[Problem]]:
-    """Discover a costable ``abc-costing/1`` model from ``log``; return its YAML text.
+@dataclass(frozen=True)
+class _Observed:
+    """What a log shows, aggregated: everything a mined model is built from.
 
-    Returns ``(text, problems)``: the problems are what
-    :func:`~abc_costing.formats.parse_model_text` finds in the text (the
-    ``"?"`` placeholders for rates and durations the log cannot give), plus
-    warnings about the log. The text is commented: case counts, and where each
-    figure came from. See the module docstring for the method.
+    Attributes:
+      stats: per activity, in order of first appearance: (activity, executions,
+        cases, timed executions, mean, sd, min, median, max minutes, first position).
+      follows: (node, next node or None for the end, count); nodes are activities
+        or the keys of parallel blocks.
+      blocks: the parallel blocks (sorted activity names each).
+      block_of: activity -> the key of its parallel block.
+      starts: (node, cases it opens).
+      performers: activity -> [(resource, executions)], most frequent first.
+      span: the first and the last timestamp.
     """
-    from abc_costing.formats.yaml_model import parse_model_text
-    from abc_costing.model.ids import UniqueIds
-    from abc_costing.problems import Problem
 
+    stats: list[tuple]
+    follows: list[tuple[str, str | None, int]]
+    blocks: list[list[str]]
+    block_of: dict[str, str]
+    starts: list[tuple[str, int]]
+    performers: dict[str, list[tuple[str, int]]]
+    span: tuple
+
+
+def _observe(log: EventLog) -> _Observed:
     steps = _steps(log)
     activity = pl.col("activity").cast(pl.String)
     stats = (steps.group_by("activity")
@@ -316,170 +326,237 @@ def discover_model(
                 for member in members}
     if block_of:  # the blocks collapse into one step each: count what follows them
         follows = _follows(steps, block_of)
-    starts = _starts(steps, block_of)
     by_resource = (steps.filter(pl.col("resource").is_not_null())
                    .group_by("activity", "resource").agg(pl.len().alias("n"))
                    .with_columns(activity, pl.col("resource").cast(pl.String))
                    .sort(["activity", "n", "resource"], descending=[False, True, False])
                    .collect().rows())
-    span = log.events.select(_BEGAN.min(), pl.col("end_ts").max()).row(0)
-
-    ids = UniqueIds()
-    for reserved in ("start", "end"):
-        ids.taken.add(reserved)
-    activity_id = {row[0]: ids.new(_slug(row[0])) for row in stats}
-    successors: dict[str, dict[str | None, int]] = {}
-    for source, target, count in follows:
-        successors.setdefault(source, {})[target] = count
     performers: dict[str, list[tuple[str, int]]] = {}
-    for activity, resource, count in by_resource:
-        performers.setdefault(activity, []).append((resource, count))
-    rate_lookup = _rates_by_name(rates)
-    rates_from = "the rates table" if _is_table(rates) else "the rates model"
-    problems: list[Problem] = []
+    for name, resource, count in by_resource:
+        performers.setdefault(name, []).append((resource, count))
+    return _Observed(stats=stats, follows=follows, blocks=blocks, block_of=block_of,
+                     starts=_starts(steps, block_of), performers=performers,
+                     span=log.events.select(_BEGAN.min(), pl.col("end_ts").max()).row(0))
 
-    # Resources (roles): the most frequent performer of each activity.
+
+def _roles(observed: _Observed, rates: ProcessModel | RateTable | None
+           ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """The labour resources (one per most frequent performer) and each activity's resource.
+
+    Returns ``(resources, role_of)``: resource id -> its entry in the model,
+    activity -> resource id.
+    """
+    from abc_costing.formats.model_text import Commented, OneLine
+    from abc_costing.model.ids import UniqueIds
+
+    lookup = _rates_by_name(rates)
+    rates_from = "the rates table" if _is_table(rates) else "the rates model"
+    resources: dict[str, Any] = {}
     role_of: dict[str, str] = {}
-    roles: dict[str, tuple[str, tuple[str, LaborResource] | None]] = {}  # id -> (log name, rate)
     role_ids: dict[str, str] = {}
     resource_ids = UniqueIds()
-    for activity, *_ in stats:
-        seen = performers.get(activity)
+    for activity, *_ in observed.stats:
+        seen = observed.performers.get(activity)
         name = seen[0][0] if seen else None
         key = name if name is not None else "\0performer"
         if key not in role_ids:
-            matched = _rate_for(name, rate_lookup) if name is not None else None
-            wanted = matched[0] if matched else (_slug(name) if name else "performer")
-            role_ids[key] = resource_ids.new(wanted)
-            roles[role_ids[key]] = (name or "", matched)
+            matched = _rate_for(name, lookup) if name is not None else None
+            wanted = matched[0] if matched else (_id_for(name) if name else "performer")
+            role_id = role_ids[key] = resource_ids.new(wanted)
+            if matched is not None:
+                source_id, resource = matched
+                data = resource.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+                data["kind"] = "labor"
+                resources[role_id] = Commented(
+                    OneLine(data), f"rate from {rates_from}, resource {source_id!r}")
+            else:
+                why = f"not in {rates_from}" if rates is not None else "no rates given"
+                entry: dict[str, Any] = {"kind": "labor"}
+                if name:
+                    entry["name"] = name
+                else:
+                    why = "the log names no resources"
+                entry["rate_per_hour"] = Commented(PLACEHOLDER, f"{why}: fill in")
+                resources[role_id] = entry
         role_of[activity] = role_ids[key]
+    return resources, role_of
 
-    lines = [
-        "# " + "=" * 76,
-        f"# Discovered from the event log {Path(log.source).name} by `abc-costing mine`.",
-        f"# {log.case_count} cases, {log.event_count} events, "
-        f"from {span[0]:%Y-%m-%d %H:%M} to {span[1]:%Y-%m-%d %H:%M}.",
-        "# Probabilities: observed shares of what followed each activity (directly-",
-        "#   follows counts), rounded to 4 decimals; the largest takes the remainder.",
-        "# Durations (minutes): " + ("end − start of each event." if log.has_start else
-                                     "time since the previous completion in the case "
-                                     "(includes waiting)."),
-        "#   Written as lognormal(mean, sd) of the observed minutes: the exact engine",
-        "#   costs the mean, which this keeps as observed.",
-        "# Labour: all minutes of an activity are booked to its most frequent resource.",
-        *(f"# Parallel: {', '.join(members)} were done in any order, each once per case "
-          "with nothing between: a parallel split and join." for members in blocks),
-        "# " + "=" * 76,
-        "format: abc-costing/1",
-        f"process: {_q(process)}",
-        f"variant: {_q(variant)}",
-        f"title: {_q(title or f'{process} (mined from {Path(log.source).name})')}",
-        f"currency: {rates.currency if rates is not None else 'RUB'}",
-        "",
-        "resources:",
-    ]
-    for role_id, (log_name, matched) in roles.items():
-        if matched is not None:
-            source_id, resource = matched
-            data = resource.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-            data["kind"] = "labor"
-            lines.append(f"  {_q(role_id)}: {json.dumps(data, ensure_ascii=False)}"
-                         f"   # rate from {rates_from}, resource {source_id!r}")
-        else:
-            why = f"not in {rates_from}" if rates is not None else "no rates given"
-            if not log_name:
-                why = "the log names no resources"
-            lines.append(f"  {_q(role_id)}:")
-            lines.append("    kind: labor")
-            if log_name:
-                lines.append(f"    name: {_q(log_name)}")
-            lines.append(f'    rate_per_hour: "{PLACEHOLDER}"   # {why}: fill in')
 
-    lines += ["", "activities:"]
-    method = "end − start" if log.has_start else "since the previous completion"
-    for activity, n, cases, timed, mean, sd, lo, mid, hi, _ in stats:
+def _activities(observed: _Observed, *, has_start: bool, activity_id: dict[str, str],
+                role_of: dict[str, str], problems: list[Problem]) -> dict[str, Any]:
+    """The activities: name, labour minutes of their resource, where the figures came from."""
+    from abc_costing.formats.model_text import Commented, OneLine
+    from abc_costing.problems import Problem
+
+    method = "end − start" if has_start else "since the previous completion"
+    activities: dict[str, Any] = {}
+    for activity, n, cases, timed, mean, sd, lo, mid, hi, _ in observed.stats:
         aid = activity_id[activity]
-        seen = performers.get(activity, [])
+        seen = observed.performers.get(activity, [])
         who = ", ".join(f"{r} {c}" for r, c in seen[:5]) + (" ..." if len(seen) > 5 else "")
-        lines.append(f"  {_q(aid)}:")
-        lines.append(f"    name: {_q(activity)}")
-        lines.append(f"    # {n} executions in {cases} cases" + (f"; done by {who}" if who else ""))
+        notes = [f"{n} executions in {cases} cases" + (f"; done by {who}" if who else "")]
+        duration: Any
         if timed:
-            lines.append(f"    # minutes ({method}, {timed} observed): min {_n(lo)}, "
+            notes.append(f"minutes ({method}, {timed} observed): min {_n(lo)}, "
                          f"median {_n(mid)}, max {_n(hi)}")
             if sd is None or sd == 0 or mean == 0:
                 duration = _n(mean)
             else:
-                duration = f"{{lognormal: {{mean: {_n(mean)}, sd: {_n(sd)}}}}}"
+                duration = {"lognormal": {"mean": _n(mean), "sd": _n(sd)}}
         else:
-            lines.append("    # no duration observed (the log has one timestamp and this "
+            notes.append("no duration observed (the log has one timestamp and this "
                          "activity only opens cases): fill in")
-            duration = f'"{PLACEHOLDER}"'
+            duration = PLACEHOLDER
             problems.append(Problem("no duration could be measured from the log",
                                     element=aid, severity="warning"))
-        lines.append(f"    labor: {{{_q(role_of[activity])}: {duration}}}")
+        activities[aid] = {"name": activity, "labor": Commented(
+            OneLine({role_of[activity]: duration}), above=tuple(notes))}
+    return activities
 
-    # Routing: gateways after activities with several successors, merges before reworked ones,
-    # a parallel split and join around each block of activities done in any order.
+
+def _routing(observed: _Observed, activity_id: dict[str, str], ids: UniqueIds
+             ) -> tuple[dict[str, Any], list[Any]]:
+    """The gateways and flows: ``(gateways, flows)``.
+
+    Gateways after activities with several successors, merges before reworked
+    ones, a parallel split and join around each block of activities done in
+    any order.
+    """
+    from abc_costing.formats.model_text import Commented, OneLine
+
+    blocks, block_of = observed.blocks, observed.block_of
+    successors: dict[str, dict[str | None, int]] = {}
+    for source, target, count in observed.follows:
+        successors.setdefault(source, {})[target] = count
     reworked = {a for a, nexts in successors.items() if a in nexts}
     entry = {a: activity_id[a] for a in activity_id}  # where a flow into a node goes
     leave: dict[str, str] = {a: activity_id[a] for a in activity_id if a not in block_of}
-    gateways: list[str] = []
-    flows: list[str] = []
-    merges: list[str] = []
+    gateways: dict[str, Any] = {}
+    flows: list[Any] = []
+    merges: list[Any] = []
+
+    def gateway(gateway_id: str, kind: str, name: str) -> None:
+        gateways[gateway_id] = OneLine({"kind": kind, "name": name})
+
     for activity in activity_id:
         if activity in reworked:
             merge = ids.new(f"rework_{activity_id[activity]}")
-            gateways.append(f"  {_q(merge)}: {{kind: exclusive, name: "
-                            f"{_q('rework: back to ' + activity)}}}")
-            merges.append(f"  - [{_q(merge)}, {_q(activity_id[activity])}]")
+            gateway(merge, "exclusive", "rework: back to " + activity)
+            merges.append([merge, activity_id[activity]])
             entry[activity] = merge
-    sources_into = Counter([node for node, _ in starts]
-                           + [target for _, target, _ in follows if target is not None])
+    sources_into = Counter([node for node, _ in observed.starts]
+                           + [target for _, target, _ in observed.follows if target is not None])
     for index, members in enumerate(blocks):
         node = f"{_BLOCK}{index}"
         fork, join = ids.new(f"parallel_{index + 1}"), ids.new(f"join_{index + 1}")
         listed = ", ".join(members)
-        gateways.append(f"  {_q(fork)}: {{kind: parallel, name: {_q('in any order: ' + listed)}}}")
-        gateways.append(f"  {_q(join)}: {{kind: parallel, name: {_q('all done: ' + listed)}}}")
+        gateway(fork, "parallel", "in any order: " + listed)
+        gateway(join, "parallel", "all done: " + listed)
         for member in members:
-            merges.append(f"  - [{_q(fork)}, {_q(activity_id[member])}]")
-            merges.append(f"  - [{_q(activity_id[member])}, {_q(join)}]")
+            merges.append([fork, activity_id[member]])
+            merges.append([activity_id[member], join])
         entry[node], leave[node] = fork, join
         if sources_into.get(node, 0) > 1:  # a parallel gateway either merges or splits
             merge = ids.new(f"into_{fork}")
-            gateways.append(f"  {_q(merge)}: {{kind: exclusive, name: {_q('into ' + listed)}}}")
-            merges.append(f"  - [{_q(merge)}, {_q(fork)}]")
+            gateway(merge, "exclusive", "into " + listed)
+            merges.append([merge, fork])
             entry[node] = merge
 
     def target_id(target: str | None) -> str:
         return "end" if target is None else entry[target]
 
-    def split(source: str, counts: dict[str | None, int], gateway: str, name: str) -> None:
+    def split(source: str, counts: dict[str | None, int], split_id: str, name: str) -> None:
         total = sum(counts.values())
         if len(counts) == 1:
             (target, count), = counts.items()
-            flows.append(f"  - [{_q(source)}, {_q(target_id(target))}]   # {count} of {total}")
+            flows.append(Commented([source, target_id(target)], f"{count} of {total}"))
             return
-        gateways.append(f"  {_q(gateway)}: {{kind: exclusive, name: {_q(name)}}}")
-        flows.append(f"  - [{_q(source)}, {_q(gateway)}]   # {total}")
+        gateway(split_id, "exclusive", name)
+        flows.append(Commented([source, split_id], f"{total}"))
         shares = _shares({str(k): v for k, v in counts.items()})
         for target, count in counts.items():
-            flows.append(f"  - [{_q(gateway)}, {_q(target_id(target))}, "
-                         f"{shares[str(target)]!r}]   # {count} of {total}")
+            flows.append(Commented([split_id, target_id(target), shares[str(target)]],
+                                   f"{count} of {total}"))
 
-    split("start", dict(starts), ids.new("start_split"), "first activity")
+    split("start", dict(observed.starts), ids.new("start_split"), "first activity")
     for node, source in leave.items():
         label = node if not node.startswith(_BLOCK) else \
             "the parallel block " + ", ".join(blocks[int(node[len(_BLOCK):])])
         split(source, successors.get(node, {}), ids.new(f"after_{source}"), f"after {label}")
+    return gateways, [*flows, *merges]
 
-    lines += ["", "gateways:" + ("" if gateways else " {}"), *gateways]
-    lines += ["", "events:",
-              '  start: {kind: start, name: "case starts"}',
-              '  end: {kind: end, name: "case ends"}',
-              "", "flows:", *flows, *merges, ""]
-    text = "\n".join(lines)
+
+def _header(log: EventLog, observed: _Observed) -> list[str]:
+    """The comment block at the top of a mined model: the log and the method."""
+    first, last = observed.span
+    return [
+        "=" * 76,
+        f"Discovered from the event log {Path(log.source).name} by `abc-costing mine`.",
+        f"{log.case_count} cases, {log.event_count} events, "
+        f"from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}.",
+        "Probabilities: observed shares of what followed each activity (directly-",
+        "  follows counts), rounded to 4 decimals; the largest takes the remainder.",
+        "Durations (minutes): " + ("end − start of each event." if log.has_start else
+                                   "time since the previous completion in the case "
+                                   "(includes waiting)."),
+        "  Written as lognormal(mean, sd) of the observed minutes: the exact engine",
+        "  costs the mean, which this keeps as observed.",
+        "Labour: all minutes of an activity are booked to its most frequent resource.",
+        *(f"Parallel: {', '.join(members)} were done in any order, each once per case "
+          "with nothing between: a parallel split and join." for members in observed.blocks),
+        "=" * 76,
+    ]
+
+
+def discover_model(
+    log: EventLog,
+    *,
+    process: str = "mined",
+    variant: str = "as_is",
+    rates: ProcessModel | RateTable | None = None,
+    title: str | None = None,
+) -> tuple[str, list[Problem]]:
+    """Discover a costable ``abc-costing/1`` model from ``log``; return its YAML text.
+
+    Returns ``(text, problems)``: the problems are what
+    :func:`~abc_costing.formats.parse_model_text` finds in the text (the
+    ``"?"`` placeholders for rates and durations the log cannot give), plus
+    warnings about the log. The text is commented: case counts, and where each
+    figure came from. See the module docstring for the method.
+
+    Names from the log (activities, resources, the file name) reach the text
+    only through the YAML emitter (:mod:`abc_costing.formats.model_text`), so a
+    name can hold any text, line breaks and ``key: value`` included, and comes
+    back from the model exactly as the log wrote it.
+    """
+    from abc_costing.formats.model_text import Commented, OneLine, yaml_text
+    from abc_costing.formats.yaml_model import parse_model_text
+    from abc_costing.model.ids import UniqueIds
+
+    observed = _observe(log)
+    ids = UniqueIds()
+    ids.taken.update(("start", "end"))
+    activity_id = {row[0]: ids.new(_id_for(row[0])) for row in observed.stats}
+    problems: list[Problem] = []
+    resources, role_of = _roles(observed, rates)
+    activities = _activities(observed, has_start=log.has_start, activity_id=activity_id,
+                             role_of=role_of, problems=problems)
+    gateways, flows = _routing(observed, activity_id, ids)
+    document = {
+        "format": "abc-costing/1",
+        "process": process,
+        "variant": variant,
+        "title": title or f"{process} (mined from {Path(log.source).name})",
+        "currency": rates.currency if rates is not None else "RUB",
+        "resources": Commented(resources, above=("",)),
+        "activities": Commented(activities, above=("",)),
+        "gateways": Commented(gateways, above=("",)),
+        "events": Commented({"start": OneLine({"kind": "start", "name": "case starts"}),
+                             "end": OneLine({"kind": "end", "name": "case ends"})},
+                            above=("",)),
+        "flows": Commented(flows, above=("",)),
+    }
+    text = yaml_text(document, header=_header(log, observed))
     _, found = parse_model_text(text)
     return text, [*found, *problems]
 

@@ -349,3 +349,119 @@ def test_text_from_the_file_cannot_inject_yaml():
     assert (model.process, model.currency, model.volume_per_year) == ("x_currency_eur", "RUB",
                                                                       None)
     assert model.activities["a_b_c_1"].name == "a b: {c: 1}"
+
+
+# --- text from the file is text, never structure ---------------------------------------------
+# Every name and id below carries a line break followed by "other_cost: 1000000" (and
+# other YAML tricks). Written by string formatting, that line would be a field of the
+# model; written by the YAML emitter it stays inside the name.
+
+HOSTILE_XML = f"""<definitions xmlns="{BPMN_NS}">
+  <process id="p&#10;other_cost: 1000000"
+           name="Заявки&#10;other_cost: 1000000 # &amp;a *a !!python/object:os.system">
+    <documentation>documented&#10;other_cost: 1000000</documentation>
+    <laneSet id="ls"><lane id="lane&#10;other_cost: 1000000"
+                           name="- Юрист: {{a: 1}}&#10;other_cost: 1000000 &#x202E;x">
+      <flowNodeRef>t3</flowNodeRef></lane></laneSet>
+    <startEvent id="s" name="- start: {{a: 1}}"/>
+    <userTask id="t1&#10;other_cost: 1000000"
+              name="? Проверка&#10;other_cost: 1000000&#x85;&#x2028;&#x202E;x">
+      <documentation>documented&#10;other_cost: 1000000</documentation></userTask>
+    <userTask id="t2" name="&quot;quoted&quot; 'single' #hash: colon"/>
+    <userTask id="t3" name="Подпись"/>
+    <endEvent id="e" name="&amp;anchor"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="t1&#10;other_cost: 1000000"/>
+    <sequenceFlow id="f2" sourceRef="t1&#10;other_cost: 1000000" targetRef="t2"/>
+    <sequenceFlow id="f3" sourceRef="t2" targetRef="t3"/>
+    <sequenceFlow id="f4" sourceRef="t3" targetRef="e"/>
+  </process>
+</definitions>""".encode()
+
+HOSTILE_PARAMS = {
+    "resource_profiles": [{"id": "pool", "name": "pool", "resource_list": [
+        {"id": "r1\nother_cost: 1000000", "name": "Иванова\nother_cost: 1000000",
+         "cost_per_hour": 600},
+        {"id": "r2", "name": "!!python/object/apply:os.system ['ls'] #", "cost_per_hour": 1200},
+    ]}],
+    "task_resource_distribution": [
+        {"task_id": "t1\nother_cost: 1000000", "resources": [
+            {"resource_id": "r1\nother_cost: 1000000", "distribution_name": "fix",
+             "distribution_params": [{"value": 1800}]}]},
+        {"task_id": "t2", "resources": [
+            {"resource_id": "r2", "distribution_name": "fix",
+             "distribution_params": [{"value": 900}]}]},
+    ],
+}
+
+
+def test_names_ids_and_parameters_from_a_hostile_file_stay_text():
+    from abc_costing.formats import model_from_data, parse_yaml_data
+
+    text, problems = bpmn_to_model_text(HOSTILE_XML, source="evil\nother_cost: 1000000.bpmn",
+                                        params=HOSTILE_PARAMS)
+    assert errors(problems) == []
+    assert text.startswith("# Imported from evil other_cost: 1000000.bpmn by abc-costing")
+    assert "\u202e" not in text and "\x85" not in text and "\u2028" not in text
+    assert "documented" not in text  # documentation is not imported at all
+    data, found = parse_yaml_data(text)
+    assert found == []
+    # The fields of the model, and of each element, are the format's own: nothing injected.
+    assert list(data) == ["format", "process", "variant", "title", "currency", "resources",
+                          "activities", "gateways", "events", "flows"]
+    assert all(set(r) <= {"kind", "name", "rate_per_hour"} for r in data["resources"].values())
+    assert all(set(a) <= {"name", "labor"} for a in data["activities"].values())
+    # Names come back as the file wrote them; BPMN names are one line (runs of white
+    # space, line breaks included, become one space when read).
+    assert data["title"] == "Заявки other_cost: 1000000 # &a *a !!python/object:os.system"
+    assert data["process"] == "заявки_other_cost_1000000_a_a_python_object_os_system"
+    names = {a: act["name"] for a, act in data["activities"].items()}
+    assert names == {"t1_other_cost_1000000": "? Проверка other_cost: 1000000 \u202ex",
+                     "quoted_single_hash_colon": "\"quoted\" 'single' #hash: colon",
+                     "t3": "Подпись"}
+    people = {r: res["name"] for r, res in data["resources"].items()}
+    assert people == {"r1_other_cost_1000000": "Иванова other_cost: 1000000",
+                      "python_object_apply_os_system_ls": "!!python/object/apply:os.system ['ls'] #",
+                      "lane_other_cost_1000000": "- Юрист: {a: 1} other_cost: 1000000 \u202ex"}
+    assert data["events"] == {"start_a_1": {"kind": "start", "name": "- start: {a: 1}"},
+                              "anchor": {"kind": "end", "name": "&anchor"}}
+    # The lane's task has no figures in the file: placeholders, filled in here as data.
+    assert data["resources"]["lane_other_cost_1000000"]["rate_per_hour"] == "?"
+    assert data["activities"]["t3"]["labor"] == {"lane_other_cost_1000000": "?"}
+    data["resources"]["lane_other_cost_1000000"]["rate_per_hour"] = 2400
+    data["activities"]["t3"]["labor"] = {"lane_other_cost_1000000": 5}
+    model, found = model_from_data(data)
+    assert model is not None, found
+    # t1 1800 s = 30 min × 600/h (10/min) = 300; t2 900 s = 15 min × 1200/h (20/min) = 300;
+    # t3 5 min × 2400/h (40/min) = 200. No 1 000 000 anywhere.
+    assert cost_model(model).cost_per_instance == pytest.approx(300 + 300 + 200, rel=1e-12)
+    assert all(a.other_cost == 0 for a in model.activities.values())
+
+
+def test_hostile_names_survive_export_and_import():
+    """Names with YAML syntax in them round-trip through BPMN (the abc: extension path)."""
+    names = ["? Проверка: {a: 1} # not a comment", "- [x, y] &anchor *alias",
+             "!!python/object/apply:os.system ['ls']", "'single' \"double\" \\ @ `",
+             "yes", "123", "Иванова \u202eevil\u202c"]
+    source = {"format": "abc-costing/1", "process": "p", "variant": "v", "title": names[0],
+              "resources": {"r1": {"kind": "labor", "name": names[1], "rate_per_hour": 600},
+                            "r2": {"kind": "per_use", "name": names[2], "cost_per_use": 50}},
+              "activities": {f"a{i}": {"name": name, "labor": {"r1": 6}, "uses": {"r2": 1}}
+                             for i, name in enumerate(names, 1)},
+              "events": {"s": {"kind": "start", "name": names[3]},
+                         "e": {"kind": "end", "name": names[4]}},
+              "flows": [["s", "a1"], *[[f"a{i}", f"a{i + 1}"] for i in range(1, len(names))],
+                        [f"a{len(names)}", "e"]]}
+    from abc_costing.formats import model_from_data
+
+    model, problems = model_from_data(source)
+    assert model is not None, problems
+    text, problems = bpmn_to_model_text(model_to_bpmn(model), source="export.bpmn")
+    assert errors(problems) == []
+    back, found = parse_model_text(text)
+    assert back is not None, found
+    # Ids may be re-derived from ASCII names on import; the names are what must hold.
+    assert back.title == names[0] and back.resources == model.resources
+    assert [a.name for a in back.activities.values()] == names
+    assert [e.name for e in back.events.values()] == names[3:5]
+    # Each of the 7 activities: 6 min × 10/min + one use at 50 = 110; 7 × 110 = 770.
+    assert cost_model(back).cost_per_instance == pytest.approx(770.0)

@@ -326,3 +326,114 @@ def test_a_mined_model_costs_what_the_log_cost_per_case(tmp_path_factory, rates,
     observed = sum(took[a] for trace in traces for a in trace) * 10 / len(traces)
     assert cost_model(model).cost_per_instance == pytest.approx(observed, rel=1e-3)
     assert all(fits_model(v.activities, model) for v in trace_variants(log))
+
+
+# --- names from the log are text, never structure ---------------------------------------------
+
+INJECTION = "\nother_cost: 1000000"
+# Each name tries something: a line break that starts a new field, a comment, a mapping,
+# a list item, quotes, a flow mapping, an anchor, a Python tag, a leading "?" (a complex
+# key), control characters, NEL and LINE SEPARATOR (line breaks to YAML 1.1), bidi overrides.
+INTAKE_X = "Приём" + "\n    other_cost: 1000000\n#"
+REVIEW_X = "? key: value\t\x01\x1b[31m\x7f\x85\u2028 \u202eevil\u202c &anchor *alias"
+SIGN_X = "!!python/object/apply:os.system ['ls'] {a: 1} - [x] \"q\" 'q'"
+CLERK_X = "Иванова" + INJECTION
+LAWYER_X = "- lawyer # not a comment: {rate_per_hour: 0}"
+
+
+def _write_log(path: Path, rows: list[list[str]]) -> Path:
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream, quoting=csv.QUOTE_ALL)
+        writer.writerow(["case", "activity", "start", "end", "resource"])
+        writer.writerows(rows)
+    return path
+
+
+def test_names_from_the_log_cannot_add_fields_to_the_mined_model(tmp_path):
+    from abc_costing.formats import parse_yaml_data
+    from abc_costing.model import RateTable
+
+    rows = []
+    for case in ("c1" + INJECTION, "c2 # &anchor"):
+        rows += [[case, INTAKE_X, "2024-03-01 10:00", "2024-03-01 10:30", CLERK_X],
+                 [case, REVIEW_X, "2024-03-01 11:00", "2024-03-01 11:45", LAWYER_X],
+                 [case, SIGN_X, "2024-03-01 12:00", "2024-03-01 12:15", CLERK_X]]
+    log = read_event_log(_write_log(tmp_path / ("log" + INJECTION + " #.csv"), rows))
+    rates = RateTable.model_validate({"resources": {
+        "clerk": {"kind": "labor", "name": CLERK_X, "rate_per_hour": 600},
+        "lawyer": {"kind": "labor", "name": LAWYER_X, "rate_per_hour": 1200}}})
+    text, problems = discover_model(log, process="contracts", rates=rates)
+    assert problems == []
+    assert "# Discovered from the event log log other_cost: 1000000 #.csv by" in text
+    assert "# 2 cases, 6 events" in text
+    assert not {"\u202e", "\x85", "\u2028", "\x1b", "\x7f"} & set(text)  # all escaped
+    data, _ = parse_yaml_data(text)
+    assert all(set(a) == {"name", "labor"} for a in data["activities"].values())
+    assert all(set(r) == {"kind", "name", "rate_per_hour"} for r in data["resources"].values())
+    model, found = parse_model_text(text)
+    assert model is not None and found == []
+    assert [a.name for a in model.activities.values()] == [INTAKE_X, REVIEW_X, SIGN_X]
+    assert {r: res.name for r, res in model.resources.items()} == {"clerk": CLERK_X,
+                                                                   "lawyer": LAWYER_X}
+    assert model.title == "contracts (mined from log" + INJECTION + " #.csv)"
+    # By hand: Приём 30 min × 600/h (10/min) = 300, the review 45 min × 1200/h (20/min)
+    # = 900, signing 15 min × 10/min = 150: 1350 per case, as the log itself prices it.
+    assert cost_model(model).cost_per_instance == pytest.approx(1350.0, rel=1e-12)
+    assert [v.cost_per_case for v in trace_variants(log, rates=rates)] == [1350.0]
+
+
+# Any character a model can hold (no surrogates; NUL is refused in logs), with YAML's
+# own syntax, line breaks, controls and an injected field drawn often enough to meet.
+_YAML_SYNTAX = [*"\n\r\t:#-?{}[],&*!|>'\"%@` \x85\u2028\u2029\u202e\x7f\x1b\x01",
+                "other_cost: 1000000", "\nother_cost: 1000000"]
+_names = st.lists(st.sampled_from(_YAML_SYNTAX)
+                  | st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
+                  min_size=1, max_size=12).map("".join).filter(lambda s: s == s.strip())
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(activities=st.lists(_names, min_size=2, max_size=3, unique=True),
+       people=st.lists(_names, min_size=1, max_size=2, unique=True),
+       traces=st.lists(st.lists(st.integers(0, 2), min_size=1, max_size=4), min_size=1,
+                       max_size=4))
+def test_any_names_round_trip_and_the_model_costs_what_the_log_cost(
+        tmp_path_factory, activities, people, traces):
+    """Identity for arbitrary text as activity and resource names (line breaks, controls...).
+
+    Activity i takes 10·(i+1) minutes and is always done by person i mod len(people).
+    The mined model reads back with exactly these names, and once every rate is set
+    to 600/h (10/min) it costs Σ minutes × 10 / cases, the log's cost per case (up to
+    the 4-decimal rounding of the probabilities).
+    """
+    from abc_costing.formats import model_from_data, parse_yaml_data
+
+    rows = []
+    for number, trace in enumerate(traces):
+        clock = 0
+        for step in trace:
+            index = step % len(activities)
+            start, end = clock, clock + 10 * (index + 1)
+            rows.append([f"c{number}", activities[index],
+                         f"2024-03-01 {9 + start // 60:02d}:{start % 60:02d}",
+                         f"2024-03-01 {9 + end // 60:02d}:{end % 60:02d}",
+                         people[index % len(people)]])
+            clock = end + 1
+    log = read_event_log(_write_log(tmp_path_factory.mktemp("names") / "log.csv", rows))
+    text, problems = discover_model(log)
+    assert {p.message for p in problems} == {"rate_per_hour: must be a number (got '?')"}
+    data, found = parse_yaml_data(text)
+    assert found == []
+    used = {activities[step % len(activities)] for trace in traces for step in trace}
+    assert {a["name"] for a in data["activities"].values()} == used
+    assert {r["name"] for r in data["resources"].values()} == {
+        people[activities.index(a) % len(people)] for a in used}
+    for resource in data["resources"].values():
+        resource["rate_per_hour"] = 600
+    model, found = model_from_data(data)
+    assert model is not None and found == []
+    minutes = sum(10 * (step % len(activities) + 1) for trace in traces for step in trace)
+    assert cost_model(model).cost_per_instance == pytest.approx(minutes * 10 / len(traces),
+                                                                rel=1e-3)

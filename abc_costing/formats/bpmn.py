@@ -62,7 +62,6 @@ t:
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -75,6 +74,7 @@ import networkx as nx
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from abc_costing.formats.model_text import Commented, OneLine, yaml_text
 from abc_costing.model import ProcessModel
 from abc_costing.model.ids import UniqueIds
 from abc_costing.model.records import Duration
@@ -144,9 +144,6 @@ def _namespace(tag: Any) -> str:
 
 # --- ids, names, numbers ---------------------------------------------------------------
 
-_YAML_RESERVED = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"})
-
-
 def _slug(text: str) -> str:
     slug = re.sub(r"[^\w-]+", "_", text.strip().lower()).strip("_-")
     return slug[:60].rstrip("_-") or "node"
@@ -163,35 +160,8 @@ def _as_slug(text: str) -> str:
     return text if re.fullmatch(r"\w[\w-]{0,99}", text) else _slug(text)
 
 
-def _comment_safe(text: str) -> str:
-    return re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]", "?", text)
-
-
 def _number(value: float) -> str:
-    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    return repr(float(value))
-
-
-def _yaml_key(key: str) -> str:
-    if re.fullmatch(r"[^\W\d][\w-]*", key) and key.lower() not in _YAML_RESERVED:
-        return key
-    return json.dumps(key, ensure_ascii=False)
-
-
-def _yaml(value: Any) -> str:
-    """A value in YAML flow style (JSON strings are valid YAML double-quoted scalars)."""
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_yaml_key(str(k))}: {_yaml(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_yaml(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return _number(value)
-    if re.fullmatch(r"[A-Za-z_][\w-]*", str(value)) and str(value).lower() not in _YAML_RESERVED:
-        return str(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return repr(_tidy(float(value)))
 
 
 # --- distributions -------------------------------------------------------------------
@@ -690,13 +660,21 @@ def _read_prosimos(params: Mapping[str, Any], problems: list[Problem],
 # --- the model text ---------------------------------------------------------------------
 
 
-@dataclass
-class _Line:
-    text: str
-    comment: str | None = None
+def _tidy(value: Any) -> Any:
+    """Whole numbers as integers (``30``, not ``30.0``), in values and inside durations."""
+    if isinstance(value, dict):
+        return {key: _tidy(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_tidy(item) for item in value]
+    if isinstance(value, float) and math.isfinite(value) and value == int(value) \
+            and abs(value) < 1e15:
+        return int(value)
+    return value
 
-    def render(self) -> str:
-        return f"{self.text}  # {self.comment}" if self.comment else self.text
+
+def _one_line(value: Any) -> Any:
+    """A duration, a mapping of minutes or units: on one line when it is a mapping."""
+    return OneLine(_tidy(value)) if isinstance(value, dict) else _tidy(value)
 
 
 def bpmn_to_model_text(
@@ -768,7 +746,7 @@ def bpmn_to_model_text(
 
 
 class _Writer:
-    """Builds the model text from the flattened graph and the parameters."""
+    """Builds the model (plain data and comments) from the flattened graph and the parameters."""
 
     def __init__(self, graph: _Graph, lanes: dict[str, tuple[str, str | None]],
                  parameters: list[_Parameters], process_element: Element, *, source: str,
@@ -785,7 +763,7 @@ class _Writer:
         self.variant = _as_slug(variant or abc.get("variant") or "as_is")
         self.node_ids = UniqueIds()
         self.resource_ids = UniqueIds()
-        self.resources: dict[str, tuple[str, list[_Line]]] = {}  # source key -> (id, lines)
+        self.resources: dict[str, tuple[str, dict[str, Any]]] = {}  # source key -> (id, entry)
         self.ids = {}
         for node in graph.nodes.values():
             wanted = node.abc_id or (_slug(node.name) if node.name and node.name.isascii()
@@ -803,31 +781,30 @@ class _Writer:
             return
         for resource in _children(self.abc_model, "resource", ABC_NAMESPACE):
             rid = self.resource_ids.new(resource.get("id") or "resource")
-            lines = []
+            entry: dict[str, Any] = {}
             for key, value in resource.attrib.items():
                 if key == "id":
                     continue
                 number = _float(value) if key not in ("kind", "name") else None
-                lines.append(_Line(f"    {_yaml_key(key)}: "
-                                   f"{_yaml(value if number is None else number)}"))
-            self.resources[f"abc:{rid}"] = (rid, lines)
+                entry[key] = value if number is None else _tidy(number)
+            self.resources[f"abc:{rid}"] = (rid, entry)
 
     def _resource(self, key: str, wanted: str, name: str | None, rate: float | None,
                   headcount: float | None, origin: str, note: str | None = None) -> str:
         if key in self.resources:
             return self.resources[key][0]
         rid = self.resource_ids.new(_slug(wanted))
-        lines = [_Line("    kind: labor", note)]
+        entry: dict[str, Any] = {"kind": Commented("labor", note)}
         if name:
-            lines.append(_Line(f"    name: {_yaml(name)}"))
+            entry["name"] = name
         if rate is None:
-            lines.append(_Line(f"    rate_per_hour: {_yaml(PLACEHOLDER)}", _FILL_IN))
+            entry["rate_per_hour"] = Commented(PLACEHOLDER, _FILL_IN)
             self.warn('no rate in the file: rate_per_hour is a placeholder "?", fill it in', rid)
         else:
-            lines.append(_Line(f"    rate_per_hour: {_yaml(rate)}", origin))
+            entry["rate_per_hour"] = Commented(_tidy(rate), origin)
         if headcount is not None:
-            lines.append(_Line(f"    headcount: {_yaml(headcount)}", origin))
-        self.resources[key] = (rid, lines)
+            entry["headcount"] = Commented(_tidy(headcount), origin)
+        self.resources[key] = (rid, entry)
         return rid
 
     def _parameter_resource(self, params: _Parameters, key: str) -> str:
@@ -841,14 +818,14 @@ class _Writer:
 
     # activities
 
-    def _activity_lines(self, node: _Node) -> list[_Line]:
-        lines = []
+    def _activity(self, node: _Node) -> dict[str, Any]:
+        entry: dict[str, Any] = {}
         if node.name:
-            lines.append(_Line(f"    name: {_yaml(node.name)}"))
+            entry["name"] = node.name
         if node.abc is not None:
-            return lines + self._abc_activity_lines(node.abc)
+            return entry | self._abc_activity(node.abc)
         if node.note:
-            return lines + [_Line("    labor: {}", node.note)]
+            return entry | {"labor": Commented(OneLine({}), node.note)}
         for params in reversed(self.parameters):  # Prosimos JSON wins over embedded QBP
             durations = params.durations.get(node.bpmn_id)
             if not durations:
@@ -858,12 +835,12 @@ class _Writer:
             if placeholder:
                 self.warn('a duration could not be read: labor minutes are a placeholder "?"',
                           self.ids[node.bpmn_id])
-            lines.append(_Line(f"    labor: {_yaml(labor)}",
-                               _FILL_IN if placeholder else params.origin + ", minutes"))
+            entry["labor"] = Commented(_one_line(labor), _FILL_IN if placeholder
+                                       else params.origin + ", minutes")
             if node.bpmn_id in params.fixed_cost:
-                lines.append(_Line(f"    other_cost: {_yaml(params.fixed_cost[node.bpmn_id])}",
-                                   params.origin))
-            return lines
+                entry["other_cost"] = Commented(_tidy(params.fixed_cost[node.bpmn_id]),
+                                                params.origin)
+            return entry
         if node.lane is not None:
             lane_id, lane_name = self.lanes[node.lane]
             rid = self._resource(f"lane:{lane_id}", lane_name if lane_name and
@@ -874,11 +851,11 @@ class _Writer:
                                  note="the BPMN gives these tasks no lane")
         self.warn('no duration in the file: labor minutes are a placeholder "?", fill them in',
                   self.ids[node.bpmn_id])
-        lines.append(_Line(f"    labor: {_yaml({rid: PLACEHOLDER})}",
-                           "not in the file: minutes per execution, fill in"))
-        return lines
+        entry["labor"] = Commented(OneLine({rid: PLACEHOLDER}),
+                                   "not in the file: minutes per execution, fill in")
+        return entry
 
-    def _abc_activity_lines(self, abc: Element) -> list[_Line]:
+    def _abc_activity(self, abc: Element) -> dict[str, Any]:
         def duration(element: Element) -> Any:
             try:
                 values = [float(v) for v in (element.get("parameters") or "").split()]
@@ -891,24 +868,24 @@ class _Writer:
             except (ValueError, IndexError):
                 return PLACEHOLDER  # parse_model_text names it
 
-        lines = []
+        entry: dict[str, Any] = {}
         labor = {e.get("resource") or "?": duration(e)
                  for e in _children(abc, "labor", ABC_NAMESPACE)}
         uses = {e.get("resource") or "?": _float(e.get("units")) or 0.0
                 for e in _children(abc, "uses", ABC_NAMESPACE)}
         if labor:
-            lines.append(_Line(f"    labor: {_yaml(labor)}"))
+            entry["labor"] = _one_line(labor)
         if uses:
-            lines.append(_Line(f"    uses: {_yaml(uses)}"))
+            entry["uses"] = _one_line(uses)
         other = _float(abc.get("other_cost"))
         if other:
-            lines.append(_Line(f"    other_cost: {_yaml(other)}"))
+            entry["other_cost"] = _tidy(other)
         wait = next(iter(_children(abc, "wait", ABC_NAMESPACE)), None)
         if wait is not None:
-            lines.append(_Line(f"    wait: {_yaml(duration(wait))}"))
+            entry["wait"] = _one_line(duration(wait))
         if abc.get("value"):
-            lines.append(_Line(f"    value: {_yaml(abc.get('value'))}"))
-        return lines
+            entry["value"] = abc.get("value")
+        return entry
 
     # flows
 
@@ -921,75 +898,73 @@ class _Writer:
                 return params.probabilities[edge.flow_id], params.origin
         return PLACEHOLDER, "not in the file: probability of this branch, fill in"
 
-    def text(self) -> str:
-        self._abc_resources()
-        activities: list[_Line] = []
-        gateways: list[_Line] = []
-        events: list[_Line] = []
-        for node in self.graph.nodes.values():
-            nid = _yaml_key(self.ids[node.bpmn_id])
-            if node.kind == "activity":
-                activities.append(_Line(f"  {nid}:", f"BPMN {node.tag} {node.bpmn_id!r}"
-                                        if self.ids[node.bpmn_id] != node.bpmn_id else None))
-                activities.extend(self._activity_lines(node))
-            else:
-                body = {"kind": node.kind}
-                if node.name:
-                    body["name"] = node.name
-                target = events if node.kind in ("start", "end") else gateways
-                target.append(_Line(f"  {nid}: {_yaml(body)}", node.note))
-        flows: list[_Line] = []
+    def _flows(self) -> list[Any]:
+        flows: list[Any] = []
         outgoing: dict[str, int] = {}
         for edge in self.graph.edges:
             outgoing[edge.source] = outgoing.get(edge.source, 0) + 1
         for edge in self.graph.edges:
-            ends = [self.ids[edge.source], self.ids[edge.target]]
+            ends: list[Any] = [self.ids[edge.source], self.ids[edge.target]]
             comment = None
             if self.graph.nodes[edge.source].kind == "exclusive" and outgoing[edge.source] > 1:
                 probability, comment = self._probability(edge)
                 if probability == PLACEHOLDER:
                     self.warn(f"no probability in the file for the flow {ends[0]} → {ends[1]}: "
                               'a placeholder "?", fill it in', ends[0])
-                ends.append(probability)
-            flows.append(_Line(f"  - {_yaml(ends)}", comment))
+                ends.append(_tidy(probability))
+            flows.append(Commented(ends, comment))
+        return flows
 
+    def _currency(self) -> Commented:
         currency = self.abc_model.get("currency") if self.abc_model is not None else None
         currency = currency if currency and re.fullmatch(r"[A-Z]{3}", currency) else None
-        currency_comment = None
+        comment = None
         for params in self.parameters:
             if params.currency and re.fullmatch(r"[A-Z]{3}", params.currency):
-                currency, currency_comment = params.currency, params.origin
-        head = [
-            _Line(f"# Imported from {_comment_safe(self.source)} by abc-costing import-bpmn."),
-            _Line('# Values written "?" were not in the file: fill them in, then check with'),
-            _Line(f"#   abc-costing validate {self.process}/{self.variant}.yaml"),
-            _Line("format: abc-costing/1"),
-            _Line(f"process: {_yaml_key(self.process)}"),
-            _Line(f"variant: {_yaml_key(self.variant)}"),
-        ]
+                currency, comment = params.currency, params.origin
+        if currency is None:
+            return Commented("RUB", "not in the file: the default; change if needed")
+        return Commented(currency, comment)
+
+    def text(self) -> str:
+        self._abc_resources()
+        activities: dict[str, Any] = {}
+        gateways: dict[str, Any] = {}
+        events: dict[str, Any] = {}
+        for node in self.graph.nodes.values():
+            nid = self.ids[node.bpmn_id]
+            if node.kind == "activity":
+                where = f"BPMN {node.tag} {node.bpmn_id!r}" if nid != node.bpmn_id else None
+                activities[nid] = Commented(self._activity(node), where)
+            else:
+                body = {"kind": node.kind}
+                if node.name:
+                    body["name"] = node.name
+                target = events if node.kind in ("start", "end") else gateways
+                target[nid] = Commented(OneLine(body), node.note)
+        flows = self._flows()
+
+        document: dict[str, Any] = {
+            "format": "abc-costing/1", "process": self.process, "variant": self.variant}
         if self.title:
-            head.append(_Line(f"title: {_yaml(self.title)}"))
-        if currency:
-            head.append(_Line(f"currency: {currency}", currency_comment))
-        else:
-            head.append(_Line("currency: RUB", "not in the file: the default; change if needed"))
+            document["title"] = self.title
+        document["currency"] = self._currency()
         volume = (_float(self.abc_model.get("volume_per_year"))
                   if self.abc_model is not None else None)
+        above_resources: tuple[str, ...] = ("",)
         if volume is not None:
-            head.append(_Line(f"volume_per_year: {_yaml(volume)}"))
+            document["volume_per_year"] = _tidy(volume)
         else:
-            head.append(_Line("# volume_per_year: instances per year (optional; not in "
-                              "the file)"))
-        out = head + [_Line(""), _Line("resources:" if self.resources else "resources: {}")]
-        for rid, lines in self.resources.values():
-            out.append(_Line(f"  {_yaml_key(rid)}:"))
-            out.extend(lines)
-        for title, lines in (("activities", activities), ("gateways", gateways),
-                             ("events", events), ("flows", flows)):
-            empty = "[]" if title == "flows" else "{}"
-            out.append(_Line(f"{title}:" if lines else f"{title}: {empty}"))
-            out.extend(lines)
-        return "\n".join(line.render() for line in out) + "\n"
+            above_resources = ("volume_per_year: instances per year (optional; not in "
+                               "the file)", "")
+        document["resources"] = Commented(dict(self.resources.values()), above=above_resources)
+        document |= {"activities": activities, "gateways": gateways, "events": events,
+                     "flows": flows}
+        return yaml_text(document, header=[
+            f"Imported from {self.source} by abc-costing import-bpmn.",
+            'Values written "?" were not in the file: fill them in, then check with',
+            f"  abc-costing validate {self.process}/{self.variant}.yaml",
+        ])
 
 
 # --- export -------------------------------------------------------------------------------
