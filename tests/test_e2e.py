@@ -264,7 +264,7 @@ def test_import_an_event_log_priced_by_a_rates_table_in_a_real_browser(tmp_path)
         expect(page.locator(".js-plotly-plot")).to_have_count(1)
         expect(page.get_by_role("heading", name="Trace variants")).to_be_visible()
         variants_grid = page.get_by_test_id("stDataFrame").first
-        expect(variants_grid.locator("#glide-cell-0-0")).to_have_text(
+        expect(variants_grid.locator("#glide-cell-0-1")).to_have_text(  # after the rank
             " → ".join(variants[0].activities))
         screenshot(page, "import")
 
@@ -324,9 +324,11 @@ def test_typed_numbers_and_save_as_new_variant_in_a_real_browser(tmp_path):
         edit_cell(page, grid, row=row, column=column, old="-1400", new="1500.50")
         expect(cost_metric).to_have_text(money(typed_cost))
 
-        page.get_by_label("New variant (a short name)").fill("rate_1500")
-        page.get_by_label("Title of the new variant").fill("Согласование: ставка 1 500,50")
-        page.keyboard.press("Tab")
+        for label, value in (("New variant (a short name)", "rate_1500"),
+                             ("Title of the new variant", "Согласование: ставка 1 500,50")):
+            page.get_by_label(label).fill(value)
+            page.get_by_label(label).press("Enter")  # a text input commits on Enter
+        expect(page.locator(".st-key-edit_save_as button")).to_be_enabled()
         page.locator(".st-key-edit_save_as button").click()
         expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(
             "you are editing it now")
