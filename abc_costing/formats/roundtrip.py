@@ -30,6 +30,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -126,12 +127,16 @@ def _keep_original_spacing(original: str, dumped: str) -> str:
 
     ruamel keeps comments and order but normalises spacing inside a line
     (``lawyer:  {`` aligned by hand becomes ``lawyer: {``); lines that differ
-    only in such spacing are restored from the original.
+    only in such spacing are restored from the original. Spacing between two
+    words is part of a value (``name: Подготовка  договора``), so a line whose
+    only change is there is not restored; and should a restored line still
+    change a value, the dumped text is kept as it is.
     """
     before, after = original.splitlines(keepends=True), dumped.splitlines(keepends=True)
 
     def squeeze(line: str) -> str:
-        return re.sub(r"\s+", " ", line.strip())
+        # Only spacing next to YAML punctuation (or at the ends) is layout.
+        return re.sub(r"\s*([:,{}\[\]#])\s*", r"\1 ", line.strip())
 
     matcher = difflib.SequenceMatcher(
         a=[squeeze(x) for x in before], b=[squeeze(x) for x in after], autojunk=False
@@ -142,4 +147,13 @@ def _keep_original_spacing(original: str, dumped: str) -> str:
     text = "".join(merged)
     if original.endswith("\n") != text.endswith("\n"):
         text = text + "\n" if original.endswith("\n") else text.rstrip("\n")
+    if text != dumped and _data(text) != _data(dumped):
+        return dumped  # restoring the layout would have undone an edit
     return text
+
+
+def _data(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return None
