@@ -48,6 +48,7 @@ import os
 import re
 import sqlite3
 import urllib.parse
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -366,7 +367,32 @@ class ChangeLog:
             except OSError as error:
                 raise ChangeLogError(f"{self.path}: cannot create its folder: "
                                      f"{error.strerror or error}") from error
+            self._create_whole()
         self._open_schema(create=create)
+
+    def _create_whole(self) -> None:
+        """Create the database beside its place and link it in, so it appears complete.
+
+        A process killed while creating the log must not leave a database
+        without tables where the log belongs. ``os.link`` fails when another
+        process created the log first; theirs is kept.
+        """
+        building = ChangeLog.__new__(ChangeLog)
+        building.path = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.creating")
+        building.busy_timeout_s = self.busy_timeout_s
+        try:
+            building._open_schema(create=True)  # closed after: WAL checkpointed and removed
+            try:
+                os.link(building.path, self.path)
+            except FileExistsError:
+                pass
+            except OSError as error:
+                raise ChangeLogError(f"{self.path}: cannot create the change log: "
+                                     f"{error.strerror or error}") from error
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{building.path}{suffix}")
 
     def __repr__(self) -> str:
         return f"ChangeLog({str(self.path)!r})"
