@@ -8,6 +8,8 @@ the model files' digests and an optional signing key find each of them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import sqlite3
 
@@ -19,6 +21,7 @@ from abc_costing.store.change_log import (
     GENESIS_HASH,
     ChangeEntry,
     ChangeLog,
+    ChangeLogError,
     LogHead,
     entry_hash,
 )
@@ -26,9 +29,11 @@ from abc_costing.store.edits import Edit
 from abc_costing.store.library import (
     ANCHOR_NAME,
     KEY_ENV,
+    KEY_FILE_ENV,
     Change,
     LogTamperedError,
     ModelLibrary,
+    signing_key_from_environment,
 )
 from abc_costing.store.model_files import file_sha256
 from abc_costing.store.saving import save_model_edits
@@ -55,11 +60,15 @@ def text_with(cost: int) -> str:
 def library(tmp_path, monkeypatch):
     """A library of one file saved four times (entries 1..4), no signing key."""
     monkeypatch.delenv(KEY_ENV, raising=False)
+    return saved_library(tmp_path, saves=4)
+
+
+def saved_library(tmp_path, *, saves: int) -> ModelLibrary:
     path = tmp_path / "models" / "p" / "v.yaml"
     path.parent.mkdir(parents=True)
     path.write_text(model_text(BODY), encoding="utf-8")
     library = ModelLibrary(tmp_path / "models", change_log=tmp_path / "log.sqlite")
-    for cost in range(1, 5):
+    for cost in range(1, saves + 1):
         save(library, cost)
     return library
 
@@ -271,14 +280,9 @@ def test_a_report_head_is_checked_against_the_log(library):
 
 @pytest.fixture
 def signed(tmp_path, monkeypatch):
+    """A library saved three times with a signing key in the environment."""
     monkeypatch.setenv(KEY_ENV, "ключ-хранится-вне-журнала")
-    path = tmp_path / "models" / "p" / "v.yaml"
-    path.parent.mkdir(parents=True)
-    path.write_text(model_text(BODY), encoding="utf-8")
-    library = ModelLibrary(tmp_path / "models", change_log=tmp_path / "log.sqlite")
-    for cost in range(1, 4):
-        save(library, cost)
-    return library
+    return saved_library(tmp_path, saves=3)
 
 
 def forge_anchor(library: ModelLibrary) -> None:
@@ -338,3 +342,21 @@ def test_a_key_set_later_needs_the_anchor_signed_by_an_auditor(library, monkeypa
     assert [(f.kind, f.severity) for f in unkeyed.verify().findings] == [("signature", "warning")]
     with pytest.raises(LogTamperedError, match="no signing key is configured"):
         save(unkeyed, 6)
+
+
+def test_the_key_can_come_from_a_file_kept_outside_the_log(tmp_path, monkeypatch):
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    key_file = tmp_path / "secret" / "log.key"
+    key_file.parent.mkdir()
+    key_file.write_bytes("\n  ключ из файла \n".encode())
+    monkeypatch.setenv(KEY_FILE_ENV, str(key_file))
+    assert signing_key_from_environment() == "ключ из файла".encode()
+    library = saved_library(tmp_path, saves=1)
+    anchor = json.loads((library.directory / ANCHOR_NAME).read_text("utf-8"))
+    body = {k: v for k, v in anchor.items() if k != "signature"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert anchor["signature"] == hmac.new("ключ из файла".encode(), canonical.encode(),
+                                           hashlib.sha256).hexdigest()
+    key_file.write_bytes(b"")
+    with pytest.raises(ChangeLogError, match="is empty"):
+        signing_key_from_environment()

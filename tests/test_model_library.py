@@ -338,3 +338,16 @@ def test_concurrent_saves_while_the_log_is_busy_log_every_file_state_in_order(li
         assert mine[-1].file_sha256_after == file_sha256(path)
     check = ModelLibrary(library_dir, change_log=log).verify()
     assert (check.ok, check.head.entries) == (True, 4 * SAVES_PER_THREAD)
+
+
+def test_log_errors_name_the_log_without_the_server_folders(tmp_path):
+    (tmp_path / "srv" / "models" / "p").mkdir(parents=True)
+    (tmp_path / "srv" / "models" / "p" / "v.yaml").write_text(model_text(BODY), encoding="utf-8")
+    log_path = tmp_path / "srv" / ".abc-costing" / "change_log.sqlite"
+    log_path.parent.mkdir()
+    log_path.write_text("not a database", encoding="utf-8")
+    library = ModelLibrary(tmp_path / "srv" / "models", change_log=log_path)
+    with pytest.raises(ChangeLogError) as error:
+        save_cost(library, "p/v.yaml", 1, expected=file_sha256(library.directory / "p/v.yaml"))
+    assert str(error.value) == (".abc-costing/change_log.sqlite: not a SQLite database, so not "
+                                "a change log")

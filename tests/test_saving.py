@@ -147,6 +147,10 @@ def test_save_as_new_variant_records_the_creation_and_its_own_title(setup):
                             library_dir=library, title="x")
     assert isinstance(exists.value, ModelExistsError)
     assert str(exists.value) == "p/быстрый.yaml: a file with this name already exists"
+    with pytest.raises(ValueError, match="needs its own title, not the original's"):
+        save_as_new_variant(path, variant="копия", loaded_text=path.read_text("utf-8"),
+                            edits=[], user=local_user("ivan"), change_log=log,
+                            library_dir=library, title=" Оплата счёта ")
     with pytest.raises(ValueError, match="not a variant slug"):
         save_as_new_variant(path, variant="../escape", loaded_text=path.read_text("utf-8"),
                             edits=[], user=local_user("ivan"), change_log=log,

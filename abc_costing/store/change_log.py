@@ -354,18 +354,21 @@ class ChangeLog:
     """
 
     def __init__(self, path: str | Path, *, create: bool = True,
-                 busy_timeout_s: float = 10.0) -> None:
+                 busy_timeout_s: float = 10.0, name: str | None = None) -> None:
         self.path = Path(path)
+        #: How messages name the log (default: the path as given); a front end
+        #: passes a name without the server's folders.
+        self.name = str(self.path) if name is None else name
         self.busy_timeout_s = busy_timeout_s
         if self.path.is_dir():
-            raise ChangeLogError(f"{self.path}: is a folder, not a change log database")
+            raise ChangeLogError(f"{self.name}: is a folder, not a change log database")
         if not self.path.exists():
             if not create:
-                raise ChangeLogError(f"{self.path}: no change log here (file not found)")
+                raise ChangeLogError(f"{self.name}: no change log here (file not found)")
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
-                raise ChangeLogError(f"{self.path}: cannot create its folder: "
+                raise ChangeLogError(f"{self.name}: cannot create its folder: "
                                      f"{error.strerror or error}") from error
             self._create_whole()
         self._open_schema(create=create)
@@ -380,6 +383,7 @@ class ChangeLog:
         building = ChangeLog.__new__(ChangeLog)
         building.path = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.creating")
         building.busy_timeout_s = self.busy_timeout_s
+        building.name = self.name
         try:
             building._open_schema(create=True)  # closed after: WAL checkpointed and removed
             try:
@@ -387,7 +391,7 @@ class ChangeLog:
             except FileExistsError:
                 pass
             except OSError as error:
-                raise ChangeLogError(f"{self.path}: cannot create the change log: "
+                raise ChangeLogError(f"{self.name}: cannot create the change log: "
                                      f"{error.strerror or error}") from error
         finally:
             for suffix in ("", "-wal", "-shm", "-journal"):
@@ -423,23 +427,23 @@ class ChangeLog:
     def _error(self, error: sqlite3.Error) -> ChangeLogError:
         text = str(error)
         if "file is not a database" in text:
-            return ChangeLogError(f"{self.path}: not a SQLite database, so not a change log")
+            return ChangeLogError(f"{self.name}: not a SQLite database, so not a change log")
         if "unable to open" in text:
-            return ChangeLogError(f"{self.path}: cannot open the change log ({text})")
+            return ChangeLogError(f"{self.name}: cannot open the change log ({text})")
         if "locked" in text or "busy" in text:
-            return ChangeLogError(f"{self.path}: the change log is busy (another writer kept "
+            return ChangeLogError(f"{self.name}: the change log is busy (another writer kept "
                                   f"it locked); try again")
-        return ChangeLogError(f"{self.path}: change log database error: {text}")
+        return ChangeLogError(f"{self.name}: change log database error: {text}")
 
     def _open_schema(self, *, create: bool) -> None:
         with self._connect(create=create) as db:
             tables = self._tables(db)
             if "change_log" not in tables and "change_log_head" not in tables:
                 if not create:
-                    raise ChangeLogError(f"{self.path}: not a change log (no change_log table)")
+                    raise ChangeLogError(f"{self.name}: not a change log (no change_log table)")
                 if tables:
                     raise ChangeLogError(
-                        f"{self.path}: a SQLite database of something else, not a change log "
+                        f"{self.name}: a SQLite database of something else, not a change log "
                         f"(tables: {', '.join(sorted(tables))})")
                 db.execute("PRAGMA journal_mode=WAL")  # persistent; outside a transaction
                 # One transaction (in the script: executescript commits first);
@@ -461,15 +465,15 @@ class ChangeLog:
     def _check_schema(self, db: sqlite3.Connection, tables: set[str]) -> None:
         for table, expected in (("change_log", COLUMNS), ("change_log_head", _HEAD_COLUMNS)):
             if table not in tables:
-                raise ChangeLogError(f"{self.path}: not a change log (table {table} is missing)")
+                raise ChangeLogError(f"{self.name}: not a change log (table {table} is missing)")
             columns = tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})"))
             if columns != expected:
                 raise ChangeLogError(
-                    f"{self.path}: not a change log of this version (table {table} has "
+                    f"{self.name}: not a change log of this version (table {table} has "
                     f"columns {', '.join(columns)}; expected {', '.join(expected)})")
         row = db.execute("SELECT format FROM change_log_head WHERE id = 1").fetchone()
         if row is not None and row[0] != FORMAT:
-            raise ChangeLogError(f"{self.path}: change log format {row[0]!r} is not "
+            raise ChangeLogError(f"{self.name}: change log format {row[0]!r} is not "
                                  f"supported (expected {FORMAT!r})")
 
     # --- writing -----------------------------------------------------------------
@@ -532,7 +536,7 @@ class ChangeLog:
             db.execute("BEGIN IMMEDIATE")  # the write lock first: appends never fork the chain
             head = db.execute("SELECT entries, hash FROM change_log_head WHERE id = 1").fetchone()
             if head is None:
-                raise ChangeLogError(f"{self.path}: the change log's head record is missing; "
+                raise ChangeLogError(f"{self.name}: the change log's head record is missing; "
                                      f"run `abc-costing log verify`")
             count, prev_hash = head
             if time_text is None:

@@ -566,7 +566,15 @@ class ModelLibrary:
     # --- the log and the anchor ---------------------------------------------------------
 
     def _log(self, *, create: bool) -> ChangeLog:
-        return ChangeLog(self.change_log_path, create=create, busy_timeout_s=self._busy_timeout_s)
+        return ChangeLog(self.change_log_path, create=create, busy_timeout_s=self._busy_timeout_s,
+                         name=self._log_name())
+
+    def _log_name(self) -> str:
+        """The log as messages name it: beside the library, or just its file name."""
+        try:
+            return self.change_log_path.resolve().relative_to(self.directory.parent).as_posix()
+        except ValueError:
+            return self.change_log_path.name
 
     def _read_anchor(self) -> tuple[_Anchor | None, Finding | None]:
         try:

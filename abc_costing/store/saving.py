@@ -173,6 +173,9 @@ def save_as_new_variant(
     edits = list(edits)
     if title is not None:
         old_title = _value_at(parse_yaml_data(loaded_text)[0], ("title",))
+        if title.strip() == old_title:
+            raise ValueError(f"the new variant needs its own title, not the original's "
+                             f"({old_title!r})")
         edits.append(Edit(("title",), "title", "title",
                           None if old_title is _ABSENT else old_title, title.strip()))
     rename = Edit(("variant",), "variant", "variant", None, variant)
