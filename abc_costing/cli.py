@@ -277,7 +277,9 @@ def _parser() -> argparse.ArgumentParser:
     for action, run in ((log_verify, _run_log_verify), (log_show, _run_log_show),
                         (log_export, _run_log_export)):
         action.add_argument("--db", type=Path, metavar="PATH", help=db_help)
-        _library_option(action)
+        action.add_argument("--library", type=Path, metavar="LIBRARY",
+                            help=f"the library the log records (default: {DEFAULT_LIBRARY}/; "
+                                 "with --db alone, only the log's own chain is checked)")
         action.set_defaults(run=run)
     return parser
 
@@ -839,7 +841,7 @@ def _run_report(args: argparse.Namespace, out: Console, err: Console) -> int:
 def _log_path(args: argparse.Namespace) -> Path:
     from abc_costing.workflows import change_log_path
 
-    return change_log_path(args.library, args.db)
+    return change_log_path(args.library or DEFAULT_LIBRARY, args.db)
 
 
 def _entries_text(count: int) -> str:
@@ -849,13 +851,19 @@ def _entries_text(count: int) -> str:
 def _run_log_verify(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.workflows import verify_change_log
 
-    verified = verify_change_log(_log_path(args))
+    # --db alone checks that log's own chain; otherwise the library and its log together.
+    library = args.library if args.library is not None else (
+        None if args.db is not None else DEFAULT_LIBRARY)
+    verified = verify_change_log(library, db=args.db, label=str(_log_path(args)))
     _report_problems(verified.problems, err)
-    if not verified.ok or verified.check is None:
+    if not verified.ok:
         return EXIT_PROBLEMS
-    check = verified.check
-    head = f"head {check.head_hash[:12]}" if check.head_hash else "empty"
-    _say(out, f"change log OK: {_entries_text(check.entries)}, {head}")
+    if verified.entries is None:
+        _say(out, "no change log yet: no model file was changed through abc-costing")
+    else:
+        head = f"head {verified.head_hash[:12]}" if verified.head_hash else "empty"
+        what = "" if library is None else ", every model file matches it"
+        _say(out, f"change log OK: {_entries_text(verified.entries)}, {head}{what}")
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ from dashboard_pages.state import (
     change_log_label,
     change_log_path,
     current_user,
+    library_dir,
     show_problems,
     show_view,
 )
@@ -19,13 +20,15 @@ if not (wf.can(user, "audit") or wf.can(user, "edit")):
     st.stop()
 
 path, label = change_log_path(), change_log_label()
-verified = wf.verify_change_log(path, label=label)
-if verified.ok and verified.check is not None:
-    st.success(f"Hash chain intact: {verified.check.entries} entries, each sealed to the one "
-               "before.")
-else:
+verified = wf.verify_change_log(library_dir(), db=path, label=label)
+if not verified.ok:
     st.error("The change log cannot be trusted as it is:")
-    show_problems(verified.problems)
+elif verified.entries is None:
+    st.info("No change log yet: no model file was changed through abc-costing.")
+else:
+    st.success(f"Hash chain intact: {verified.entries} entries, each sealed to the one "
+               "before; every model file matches its last logged save.")
+show_problems(verified.problems, expanded=not verified.ok)
 
 listed = wf.change_log_entries(path, label=label)
 entries = list(listed.entries)

@@ -341,6 +341,20 @@ def test_a_log_deleted_after_opening_is_an_error_not_a_fresh_log(log):
     assert not log.path.exists()
 
 
+def test_a_log_whose_creation_fails_half_way_leaves_nothing_in_its_place(tmp_path, monkeypatch):
+    # A process killed while creating the log left a database without tables where the log
+    # belongs, which every reader then refused ("not a change log").
+    path = tmp_path / "audit" / "log.sqlite"
+    monkeypatch.setattr("abc_costing.store.change_log._SCHEMA",
+                        "BEGIN IMMEDIATE; CREATE TABLE change_log (seq INTEGER); "
+                        "SELECT no_such_function();")
+    with pytest.raises(ChangeLogError, match="no such function"):
+        ChangeLog(path)
+    assert not path.exists() and list(path.parent.iterdir()) == []
+    monkeypatch.undo()
+    assert ChangeLog(path).verify().ok and ChangeLog(path, create=False).entries() == []
+
+
 def test_default_path_sits_beside_the_library_unless_configured(tmp_path, monkeypatch):
     monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
     library = tmp_path / "process_models"

@@ -1,16 +1,26 @@
-"""Saving: invalid models are never written, a crash leaves the old file, no silent overwrite."""
+"""Writing files: invalid models never written, a crash leaves the old file, outputs only regular files."""
 
 from __future__ import annotations
 
 import os
+import socket
+import stat
 
 import pytest
 
+from abc_costing.cli import main
 from abc_costing.formats import read_model
 from abc_costing.formats.roundtrip import EditableModel
-from abc_costing.problems import ModelError
-from abc_costing.store import StaleFileError, file_sha256, save_model_text
-from tests.conftest import model_text
+from abc_costing.problems import AbcCostingError, ModelError
+from abc_costing.store import (
+    StaleFileError,
+    UnsafeTargetError,
+    check_regular_target,
+    file_sha256,
+    save_model_text,
+    write_atomic,
+)
+from tests.conftest import LIBRARY, model_text
 
 BODY = """\
 resources:
@@ -115,3 +125,70 @@ def test_save_into_a_missing_folder(saved, tmp_path):
     with pytest.raises(ModelError, match="folder does not exist"):
         save_model_text(tmp_path / "нет" / "m.yaml", saved.read_text("utf-8"),
                         expected_sha256=None, create=True)
+
+
+# --- outputs only as regular files (issue 10, kind 9) ----------------------------------
+
+
+def test_a_symbolic_link_is_never_written_through_or_replaced(tmp_path):
+    target = tmp_path / "чужой.csv"
+    target.write_bytes(b"keep me")
+    link = tmp_path / "out.csv"
+    link.symlink_to(target)
+    with pytest.raises(UnsafeTargetError) as error:
+        write_atomic(link, b"report", name="out.csv")
+    assert str(error.value) == ("out.csv: is a symbolic link; files are written only as "
+                                "regular files, so it was left as it is (choose another name)")
+    assert isinstance(error.value, OSError) and isinstance(error.value, AbcCostingError)
+    assert link.is_symlink() and target.read_bytes() == b"keep me"
+    dangling = tmp_path / "dangling.pdf"
+    dangling.symlink_to(tmp_path / "nowhere.pdf")
+    with pytest.raises(UnsafeTargetError, match="is a symbolic link"):
+        write_atomic(dangling, b"report")
+    assert dangling.is_symlink() and not (tmp_path / "nowhere.pdf").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling.pdf", "out.csv", "чужой.csv"]
+
+
+def test_a_pipe_a_socket_or_a_folder_is_refused(tmp_path):
+    fifo = tmp_path / "pipe.xlsx"
+    os.mkfifo(fifo)
+    with pytest.raises(UnsafeTargetError, match=r"^pipe.xlsx: is a named pipe; "):
+        write_atomic(fifo, b"x", name="pipe.xlsx")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(tmp_path / "sock.json"))
+    try:
+        with pytest.raises(UnsafeTargetError, match="is a socket"):
+            write_atomic(tmp_path / "sock.json", b"{}")
+    finally:
+        server.close()
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(UnsafeTargetError, match="is a folder"):
+        write_atomic(tmp_path / "folder.csv", b"x")
+    # lstat only: a device is refused by what it is, nothing is opened.
+    with pytest.raises(UnsafeTargetError, match="^out.pdf: is a device"):
+        check_regular_target("/dev/null", name="out.pdf")
+
+
+def test_report_to_a_link_is_refused_by_the_cli(tmp_path, capsys):
+    kept = tmp_path / "kept.json"
+    kept.write_text("{}", encoding="utf-8")
+    link = tmp_path / "report.json"
+    link.symlink_to(kept)
+    code = main(["report", str(LIBRARY / "contract_approval" / "as_is.yaml"), "--format", "json",
+                 "-o", str(link)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "is a symbolic link; files are written only as regular files" in err
+    assert "Traceback" not in err
+    assert link.is_symlink() and kept.read_text("utf-8") == "{}"
+
+
+def test_a_model_save_refuses_a_link_and_names_the_file_as_given(saved, tmp_path):
+    link = tmp_path / "link.yaml"
+    link.symlink_to(saved)
+    before = saved.read_bytes()
+    with pytest.raises(UnsafeTargetError, match="^p/link.yaml: is a symbolic link"):
+        save_model_text(link, edited(saved, 20), expected_sha256=file_sha256(saved),
+                        name="p/link.yaml")
+    assert saved.read_bytes() == before and link.is_symlink()

@@ -127,15 +127,16 @@ def _keep_original_spacing(original: str, dumped: str) -> str:
 
     ruamel keeps comments and order but normalises spacing inside a line
     (``lawyer:  {`` aligned by hand becomes ``lawyer: {``); lines that differ
-    only in such spacing are restored from the original. Spacing can also be
-    content (an edit that turns ``"A B"`` into ``"A  B"``), so the result is
-    read back and must hold the same data as ``dumped``; where it does not,
-    the lines that differ in any way are taken from ``dumped``.
+    only in such spacing are restored from the original. Spacing between two
+    words is part of a value (``name: Подготовка  договора``), so a line whose
+    only change is there is not restored; and should a restored line still
+    change a value, every line that differs at all is taken from the dumped text.
     """
     before, after = original.splitlines(keepends=True), dumped.splitlines(keepends=True)
 
     def squeeze(line: str) -> str:
-        return re.sub(r"\s+", " ", line.strip())
+        # Only spacing next to YAML punctuation (or at the ends) is layout.
+        return re.sub(r"\s*([:,{}\[\]#])\s*", r"\1 ", line.strip())
 
     def merge(same: Callable[[str], str]) -> str:
         matcher = difflib.SequenceMatcher(

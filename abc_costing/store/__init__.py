@@ -1,4 +1,13 @@
-"""Storing edited models: validated, atomic, conflict-checked saves."""
+"""Storing models: one write path for a library's model files, the change log, safe outputs.
+
+Every model file of a library is written through
+:meth:`ModelLibrary.write_model` (or :func:`~abc_costing.store.saving.save_model_edits`
+and :func:`~abc_costing.store.saving.save_as_new_variant` on top of it), which
+writes the file and its change-log entries together or not at all;
+:meth:`ModelLibrary.verify` checks the log, its anchor and every file. Every
+other file (reports, exports, BPMN, CSV) is written with :func:`write_atomic`,
+only as a regular file.
+"""
 
 from abc_costing.store.change_log import (
     DEFAULT_CHANGE_LOG,
@@ -6,11 +15,26 @@ from abc_costing.store.change_log import (
     ChangeEntry,
     ChangeLog,
     ChangeLogError,
+    LogHead,
     RecordedChange,
     default_change_log_path,
 )
+from abc_costing.store.library import (
+    Change,
+    Finding,
+    LibraryBusyError,
+    LibraryCheck,
+    LogTamperedError,
+    ModelLibrary,
+    ModelWriteError,
+    NotInLibraryError,
+    SavedModel,
+)
 from abc_costing.store.model_files import (
+    ModelExistsError,
     StaleFileError,
+    UnsafeTargetError,
+    check_regular_target,
     file_sha256,
     library_label,
     save_model_text,
@@ -20,11 +44,24 @@ from abc_costing.store.model_files import (
 __all__ = [
     "DEFAULT_CHANGE_LOG",
     "ChainCheck",
+    "Change",
     "ChangeEntry",
     "ChangeLog",
     "ChangeLogError",
+    "Finding",
+    "LibraryBusyError",
+    "LibraryCheck",
+    "LogHead",
+    "LogTamperedError",
+    "ModelExistsError",
+    "ModelLibrary",
+    "ModelWriteError",
+    "NotInLibraryError",
     "RecordedChange",
+    "SavedModel",
     "StaleFileError",
+    "UnsafeTargetError",
+    "check_regular_target",
     "default_change_log_path",
     "file_sha256",
     "library_label",

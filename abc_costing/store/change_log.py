@@ -48,6 +48,7 @@ import os
 import re
 import sqlite3
 import urllib.parse
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -64,6 +65,7 @@ __all__ = [
     "ChangeEntry",
     "ChangeLog",
     "ChangeLogError",
+    "LogHead",
     "RecordedChange",
     "default_change_log_path",
     "entry_hash",
@@ -117,6 +119,12 @@ CREATE TRIGGER IF NOT EXISTS change_log_head_no_delete BEFORE DELETE ON change_l
     BEGIN SELECT RAISE(ABORT, 'change_log_head must not be deleted'); END;
 COMMIT;
 """
+# Which libraries keep an anchor of this log (not part of the chain: a hint that
+# lets a writer refuse when the anchor file has been deleted).
+_LIBRARIES_TABLE = """CREATE TABLE IF NOT EXISTS change_log_libraries (
+    library_id TEXT PRIMARY KEY,
+    since_entry INTEGER NOT NULL
+)"""
 _TRIGGERS = frozenset({"change_log_no_update", "change_log_no_delete",
                        "change_log_head_no_delete"})
 
@@ -237,6 +245,35 @@ class ChainCheck:
     head_hash: str | None = None
 
 
+@dataclass(frozen=True)
+class LogHead:
+    """Where the log ends: keep it outside the log to prove later it was not rewritten.
+
+    Reports and exports carry it; :meth:`ChangeLog.check_head` (or
+    :meth:`abc_costing.store.library.ModelLibrary.check_head`, which also
+    checks ``signature``) tells whether the log still contains it.
+
+    Attributes:
+      entries: how many entries the log held (0 for an empty log).
+      head_hash: the hash of entry ``entries`` (``None`` for an empty log).
+      signature: HMAC-SHA256 of ``entries`` and ``head_hash`` under the
+        library's signing key, when one is configured; else ``None``.
+
+    >>> LogHead(2, "ab" * 32).as_text()
+    'entry 2, head abababababab'
+    """
+
+    entries: int
+    head_hash: str | None
+    signature: str | None = None
+
+    def as_text(self) -> str:
+        """Short form for messages and report footers."""
+        if not self.entries or self.head_hash is None:
+            return "no entries"
+        return f"entry {self.entries}, head {self.head_hash[:12]}"
+
+
 def default_change_log_path(library_dir: Path) -> Path:
     """Where the change log of the model library ``library_dir`` lives.
 
@@ -316,19 +353,50 @@ class ChangeLog:
     (True, 2)
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True,
+                 busy_timeout_s: float = 10.0, name: str | None = None) -> None:
         self.path = Path(path)
+        #: How messages name the log (default: the path as given); a front end
+        #: passes a name without the server's folders.
+        self.name = str(self.path) if name is None else name
+        self.busy_timeout_s = busy_timeout_s
         if self.path.is_dir():
-            raise ChangeLogError(f"{self.path}: is a folder, not a change log database")
+            raise ChangeLogError(f"{self.name}: is a folder, not a change log database")
         if not self.path.exists():
             if not create:
-                raise ChangeLogError(f"{self.path}: no change log here (file not found)")
+                raise ChangeLogError(f"{self.name}: no change log here (file not found)")
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
-                raise ChangeLogError(f"{self.path}: cannot create its folder: "
+                raise ChangeLogError(f"{self.name}: cannot create its folder: "
                                      f"{error.strerror or error}") from error
+            self._create_whole()
         self._open_schema(create=create)
+
+    def _create_whole(self) -> None:
+        """Create the database beside its place and link it in, so it appears complete.
+
+        A process killed while creating the log must not leave a database
+        without tables where the log belongs. ``os.link`` fails when another
+        process created the log first; theirs is kept.
+        """
+        building = ChangeLog.__new__(ChangeLog)
+        building.path = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.creating")
+        building.busy_timeout_s = self.busy_timeout_s
+        building.name = self.name
+        try:
+            building._open_schema(create=True)  # closed after: WAL checkpointed and removed
+            try:
+                os.link(building.path, self.path)
+            except FileExistsError:
+                pass
+            except OSError as error:
+                raise ChangeLogError(f"{self.name}: cannot create the change log: "
+                                     f"{error.strerror or error}") from error
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{building.path}{suffix}")
 
     def __repr__(self) -> str:
         return f"ChangeLog({str(self.path)!r})"
@@ -342,7 +410,8 @@ class ChangeLog:
         mode = "rwc" if create else "rw"
         uri = f"file:{urllib.parse.quote(str(self.path.absolute()))}?mode={mode}"
         try:
-            connection = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None)
+            connection = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout_s,
+                                         isolation_level=None)
         except sqlite3.Error as error:
             raise self._error(error) from error
         try:
@@ -358,23 +427,23 @@ class ChangeLog:
     def _error(self, error: sqlite3.Error) -> ChangeLogError:
         text = str(error)
         if "file is not a database" in text:
-            return ChangeLogError(f"{self.path}: not a SQLite database, so not a change log")
+            return ChangeLogError(f"{self.name}: not a SQLite database, so not a change log")
         if "unable to open" in text:
-            return ChangeLogError(f"{self.path}: cannot open the change log ({text})")
+            return ChangeLogError(f"{self.name}: cannot open the change log ({text})")
         if "locked" in text or "busy" in text:
-            return ChangeLogError(f"{self.path}: the change log is busy (another writer kept "
+            return ChangeLogError(f"{self.name}: the change log is busy (another writer kept "
                                   f"it locked); try again")
-        return ChangeLogError(f"{self.path}: change log database error: {text}")
+        return ChangeLogError(f"{self.name}: change log database error: {text}")
 
     def _open_schema(self, *, create: bool) -> None:
         with self._connect(create=create) as db:
             tables = self._tables(db)
             if "change_log" not in tables and "change_log_head" not in tables:
                 if not create:
-                    raise ChangeLogError(f"{self.path}: not a change log (no change_log table)")
+                    raise ChangeLogError(f"{self.name}: not a change log (no change_log table)")
                 if tables:
                     raise ChangeLogError(
-                        f"{self.path}: a SQLite database of something else, not a change log "
+                        f"{self.name}: a SQLite database of something else, not a change log "
                         f"(tables: {', '.join(sorted(tables))})")
                 db.execute("PRAGMA journal_mode=WAL")  # persistent; outside a transaction
                 # One transaction (in the script: executescript commits first);
@@ -396,15 +465,15 @@ class ChangeLog:
     def _check_schema(self, db: sqlite3.Connection, tables: set[str]) -> None:
         for table, expected in (("change_log", COLUMNS), ("change_log_head", _HEAD_COLUMNS)):
             if table not in tables:
-                raise ChangeLogError(f"{self.path}: not a change log (table {table} is missing)")
+                raise ChangeLogError(f"{self.name}: not a change log (table {table} is missing)")
             columns = tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})"))
             if columns != expected:
                 raise ChangeLogError(
-                    f"{self.path}: not a change log of this version (table {table} has "
+                    f"{self.name}: not a change log of this version (table {table} has "
                     f"columns {', '.join(columns)}; expected {', '.join(expected)})")
         row = db.execute("SELECT format FROM change_log_head WHERE id = 1").fetchone()
         if row is not None and row[0] != FORMAT:
-            raise ChangeLogError(f"{self.path}: change log format {row[0]!r} is not "
+            raise ChangeLogError(f"{self.name}: change log format {row[0]!r} is not "
                                  f"supported (expected {FORMAT!r})")
 
     # --- writing -----------------------------------------------------------------
@@ -417,45 +486,90 @@ class ChangeLog:
         entries of one save); ``now`` (timezone-aware) defaults to the time the
         write lock was taken. Either every entry is recorded or none is.
         Returns the entries as stored.
+
+        A model file of a library is saved with
+        :meth:`abc_costing.store.library.ModelLibrary.write_model`, which
+        appends through :meth:`append_saves` together with the file.
         """
         if isinstance(entries, ChangeEntry):
             raise TypeError("append takes a sequence of ChangeEntry, not a single entry")
-        entries = list(entries)
-        for entry in entries:
-            if not isinstance(entry, ChangeEntry):
-                raise TypeError(f"append takes ChangeEntry records, not {type(entry).__name__}")
-        if file_sha256_after is not None and not (
-                isinstance(file_sha256_after, str) and _SHA256.fullmatch(file_sha256_after)):
-            raise ValueError("file_sha256_after must be 64 lowercase hex digits or None")
+        return self.append_saves([(entries, file_sha256_after)], now=now)
+
+    def append_saves(self, saves: Sequence[tuple[Sequence[ChangeEntry], str | None]], *,
+                     now: datetime | None = None,
+                     anchored_library: str | None = None) -> list[RecordedChange]:
+        """Record several saves (entries, digest after) in one transaction, in order.
+
+        ``anchored_library`` (an id) marks, in the same transaction, that a
+        library's anchor file holds this log's head from now on, so that a
+        deleted anchor is noticed. Either everything is recorded or nothing.
+
+        >>> import tempfile, pathlib
+        >>> log = ChangeLog(pathlib.Path(tempfile.mkdtemp()) / "log.sqlite")
+        >>> saved = log.append_saves([
+        ...     ([ChangeEntry("ivan", "p/a.yaml", "(file)", "(file)", None, "x")], "aa" * 32),
+        ...     ([ChangeEntry("ivan", "p/b.yaml", "(file)", "(file)", None, "y")], "bb" * 32)])
+        >>> [(e.seq, e.file, e.file_sha256_after[:2]) for e in saved]
+        [(1, 'p/a.yaml', 'aa'), (2, 'p/b.yaml', 'bb')]
+        >>> log.last_file_digests()
+        {'p/a.yaml': (1, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'), \
+'p/b.yaml': (2, 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb')}
+        """
+        checked: list[tuple[list[ChangeEntry], str | None]] = []
+        for entries, file_sha256_after in saves:
+            if isinstance(entries, ChangeEntry):
+                raise TypeError("append takes a sequence of ChangeEntry, not a single entry")
+            entries = list(entries)
+            for entry in entries:
+                if not isinstance(entry, ChangeEntry):
+                    raise TypeError(f"append takes ChangeEntry records, not "
+                                    f"{type(entry).__name__}")
+            if file_sha256_after is not None and not (
+                    isinstance(file_sha256_after, str) and _SHA256.fullmatch(file_sha256_after)):
+                raise ValueError("file_sha256_after must be 64 lowercase hex digits or None")
+            checked.append((entries, file_sha256_after))
         time_text = None if now is None else _utc_text(now)
-        if not entries:
+        if not any(entries for entries, _ in checked) and anchored_library is None:
             return []
         recorded: list[RecordedChange] = []
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")  # the write lock first: appends never fork the chain
             head = db.execute("SELECT entries, hash FROM change_log_head WHERE id = 1").fetchone()
             if head is None:
-                raise ChangeLogError(f"{self.path}: the change log's head record is missing; "
+                raise ChangeLogError(f"{self.name}: the change log's head record is missing; "
                                      f"run `abc-costing log verify`")
             count, prev_hash = head
             if time_text is None:
                 time_text = _utc_text(datetime.now(UTC))
-            for entry in entries:
-                body = {"seq": count + 1, "time": time_text, "user": entry.user,
-                        "file": entry.file, "element": entry.element, "field": entry.field,
-                        "old_value": entry.old_value, "new_value": entry.new_value,
-                        "reason": entry.reason, "file_sha256_after": file_sha256_after,
-                        "prev_hash": prev_hash}
-                change = RecordedChange(**body, hash=entry_hash(body))
-                db.execute(f"INSERT INTO change_log ({', '.join(COLUMNS)}) "
-                           f"VALUES ({', '.join('?' * len(COLUMNS))})",
-                           tuple(getattr(change, c) for c in COLUMNS))
-                recorded.append(change)
-                count, prev_hash = change.seq, change.hash
+            for entries, file_sha256_after in checked:
+                for entry in entries:
+                    change = self._insert(db, entry, seq=count + 1, time_text=time_text,
+                                          file_sha256_after=file_sha256_after,
+                                          prev_hash=prev_hash)
+                    recorded.append(change)
+                    count, prev_hash = change.seq, change.hash
             db.execute("UPDATE change_log_head SET entries = ?, hash = ? WHERE id = 1",
                        (count, prev_hash))
+            if anchored_library is not None:
+                db.execute(_LIBRARIES_TABLE)
+                db.execute("INSERT OR IGNORE INTO change_log_libraries (library_id, since_entry) "
+                           "VALUES (?, ?)", (anchored_library, count))
             db.execute("COMMIT")
         return recorded
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, entry: ChangeEntry, *, seq: int, time_text: str,
+                file_sha256_after: str | None, prev_hash: str) -> RecordedChange:
+        body = {"seq": seq, "time": time_text, "user": entry.user,
+                "file": entry.file, "element": entry.element, "field": entry.field,
+                "old_value": entry.old_value, "new_value": entry.new_value,
+                "reason": entry.reason, "file_sha256_after": file_sha256_after,
+                "prev_hash": prev_hash}
+        change = RecordedChange(**body, hash=entry_hash(body))
+        db.execute(f"INSERT INTO change_log ({', '.join(COLUMNS)}) "
+                   f"VALUES ({', '.join('?' * len(COLUMNS))})",
+                   tuple(getattr(change, c) for c in COLUMNS))
+        return change
 
     # --- reading -----------------------------------------------------------------
 
@@ -482,6 +596,84 @@ class ChangeLog:
                 row = db.execute("SELECT hash FROM change_log WHERE file = ? "
                                  "ORDER BY seq DESC LIMIT 1", (file,)).fetchone()
         return None if row is None else row[0]
+
+    def head(self) -> LogHead:
+        """How many entries the log holds and the hash of the last (one snapshot, unsigned).
+
+        >>> import tempfile, pathlib
+        >>> log = ChangeLog(pathlib.Path(tempfile.mkdtemp()) / "log.sqlite")
+        >>> log.head()
+        LogHead(entries=0, head_hash=None, signature=None)
+        >>> [entry] = log.append([ChangeEntry("ivan", "p/v.yaml", "a", "name", None, "A")])
+        >>> log.head() == LogHead(1, entry.hash)
+        True
+        """
+        with self._connect() as db:
+            row = db.execute("SELECT count(*), (SELECT hash FROM change_log ORDER BY seq DESC "
+                             "LIMIT 1) FROM change_log").fetchone()
+        return LogHead(row[0], row[1])
+
+    def entry(self, seq: int) -> RecordedChange | None:
+        """Entry ``seq`` as stored; ``None`` when there is no such entry."""
+        with self._connect() as db:
+            row = db.execute(f"SELECT {', '.join(COLUMNS)} FROM change_log WHERE seq = ?",
+                             (seq,)).fetchone()
+        return None if row is None else RecordedChange(*row)
+
+    def hash_at(self, seq: int) -> str | None:
+        """The stored hash of entry ``seq``; ``None`` when there is no such entry."""
+        with self._connect() as db:
+            row = db.execute("SELECT hash FROM change_log WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None else row[0]
+
+    def check_head(self, head: LogHead) -> str | None:
+        """Whether the log still contains ``head`` (recorded earlier); ``None`` when it does.
+
+        Otherwise says in words what changed: the entry is gone (the log was
+        cut or emptied) or it is another entry now (the log was rewritten).
+
+        >>> import tempfile, pathlib
+        >>> log = ChangeLog(pathlib.Path(tempfile.mkdtemp()) / "log.sqlite")
+        >>> _ = log.append([ChangeEntry("ivan", "p/v.yaml", "a", "name", None, "A")])
+        >>> recorded = log.head()
+        >>> _ = log.append([ChangeEntry("ivan", "p/v.yaml", "a", "name", "A", "B")])
+        >>> log.check_head(recorded) is None
+        True
+        >>> log.check_head(LogHead(1, "0" * 64))
+        'entry 1 of the change log is not the one recorded (head 000000000000): the log was \
+rewritten since'
+        """
+        if head.entries == 0:
+            return None
+        stored = self.hash_at(head.entries)
+        if stored is None:
+            return (f"the change log has no entry {head.entries} any more (recorded head "
+                    f"{(head.head_hash or '')[:12]}): the log was cut off or emptied since")
+        if stored != head.head_hash:
+            return (f"entry {head.entries} of the change log is not the one recorded (head "
+                    f"{(head.head_hash or '')[:12]}): the log was rewritten since")
+        return None
+
+    def last_file_digests(self) -> dict[str, tuple[int, str]]:
+        """Each file's last logged digest: ``{file: (seq, file_sha256_after)}``.
+
+        Only entries that carry a digest count (whole-file events of other
+        tools may not).
+        """
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT file, seq, file_sha256_after FROM change_log WHERE seq IN "
+                "(SELECT max(seq) FROM change_log WHERE file_sha256_after IS NOT NULL "
+                "GROUP BY file) ORDER BY file").fetchall()
+        return {file: (seq, digest) for file, seq, digest in rows}
+
+    def anchored_libraries(self) -> dict[str, int]:
+        """Libraries whose anchor file follows this log: ``{library_id: first anchored entry}``."""
+        with self._connect() as db:
+            if "change_log_libraries" not in self._tables(db):
+                return {}
+            rows = db.execute("SELECT library_id, since_entry FROM change_log_libraries")
+            return dict(rows.fetchall())
 
     def verify(self) -> ChainCheck:
         """Walk the log in ``seq`` order and check every hash, link and the head.

@@ -1,70 +1,104 @@
-"""Saving an analyst's edits: the right checked, the file written safely, every change logged.
+"""Saving an analyst's edits: the right checked, the file and its change-log entries together.
 
 Both functions check the user's right themselves (the dashboard hiding a
-page is not a defence), write through
-:func:`~abc_costing.store.model_files.save_model_text` (validated, atomic,
-refused when the file changed since it was loaded) and record one change-log
-entry per changed value. When the log cannot be written, the file is put
-back as it was, so no change goes unrecorded.
+page is not a defence) and write through
+:meth:`~abc_costing.store.library.ModelLibrary.write_model`: validated,
+refused when the file changed since it was loaded, and written together with
+one change-log entry per changed value, or not at all (also under ``kill -9``).
+Before anything is written, every edit is checked to be in the new text, so
+an edit the file cannot hold is refused rather than logged and lost.
+
+Examples
+--------
+>>> import tempfile, pathlib, shutil
+>>> from abc_costing.access import local_user
+>>> from abc_costing.store.library import ModelLibrary
+>>> from abc_costing.store.model_files import file_sha256
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> _ = shutil.copytree("process_models/contract_approval", root / "models" / "contract_approval")
+>>> library = ModelLibrary(root / "models", change_log=root / "log.sqlite")
+>>> path = root / "models" / "contract_approval" / "as_is.yaml"
+>>> text = path.read_text("utf-8")
+>>> edit = Edit(("resources", "manager", "rate_per_hour"), "manager", "rate_per_hour", 1200, 1300)
+>>> saved = save_model_edits(path, loaded_text=text, loaded_sha256=file_sha256(path),
+...                          edits=[edit], user=local_user("ivan"), library=library)
+>>> [(e.file, e.element, e.field, e.old_value, e.new_value) for e in saved.changes]
+[('contract_approval/as_is.yaml', 'manager', 'rate_per_hour', '1200', '1300')]
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from abc_costing.access import User, require
-from abc_costing.store.change_log import ChangeEntry, ChangeLog, RecordedChange
+from abc_costing.formats import parse_yaml_data
+from abc_costing.problems import AbcCostingError
+from abc_costing.store.change_log import ChangeLog
 from abc_costing.store.edits import Edit, apply_edits
-from abc_costing.store.model_files import save_model_text, write_atomic
+from abc_costing.store.library import Change, ModelLibrary, SavedModel
 
-__all__ = ["SavedModel", "save_model_edits", "save_as_new_variant", "save_new_model"]
+__all__ = ["EditNotWrittenError", "SavedModel", "save_model_edits", "save_as_new_variant"]
 
 _SLUG = re.compile(r"^\w[\w-]*$")
+_ABSENT = object()
 
 
-@dataclass(frozen=True)
-class SavedModel:
-    """What a save wrote.
+class EditNotWrittenError(AbcCostingError, ValueError):
+    """An edit did not reach the file's text; nothing was saved or logged.
 
     Attributes:
-      path: the model file.
-      sha256: its digest after the save (load it as the new baseline for edits).
-      text: its text after the save.
-      changes: the change-log entries recorded.
+      edit: the edit concerned.
     """
 
-    path: Path
-    sha256: str
-    text: str
-    changes: tuple[RecordedChange, ...]
+    def __init__(self, name: str, edit: Edit):
+        self.edit = edit
+        super().__init__(f"{name}: {edit.element}: the new {edit.field} "
+                         f"({edit.new_text!r}) could not be written into the file; nothing was "
+                         f"saved")
 
 
-def _entries(edits: Sequence[Edit], *, user: User, file_label: str,
-             reason: str | None) -> list[ChangeEntry]:
-    return [
-        ChangeEntry(user=user.id, file=file_label, element=e.element, field=e.field,
-                    old_value=e.old_text, new_value=e.new_text, reason=reason or None)
-        for e in edits
-    ]
+def _changes(edits: Sequence[Edit]) -> list[Change]:
+    return [Change(e.element, e.field, e.old_text, e.new_text) for e in edits]
 
 
-def _write_then_log(path: Path, text: str, entries: list[ChangeEntry], *, change_log: ChangeLog,
-                    expected_sha256: str | None, create: bool) -> SavedModel:
-    previous = None if create else path.read_bytes()
-    sha256 = save_model_text(path, text, expected_sha256=expected_sha256, create=create)
-    try:
-        recorded = change_log.append(entries, file_sha256_after=sha256)
-    except BaseException:
-        # An unlogged change is worse than no change: put the file back.
-        if previous is None:
-            path.unlink(missing_ok=True)
+def _value_at(data: Any, path: Sequence[str | int]) -> Any:
+    node = data
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
         else:
-            write_atomic(path, previous)
-        raise
-    return SavedModel(path=path, sha256=sha256, text=text, changes=tuple(recorded))
+            return _ABSENT
+    return node
+
+
+def _check_written(text: str, edits: Sequence[Edit], name: str) -> None:
+    """Refuse the save when an edit is not in ``text`` (so it is never logged without it)."""
+    data, _ = parse_yaml_data(text)
+    for edit in edits:
+        found = _value_at(data, edit.path)
+        if edit.new is None:
+            if found is not _ABSENT:
+                raise EditNotWrittenError(name, edit)
+        elif found is _ABSENT or found != edit.new:
+            raise EditNotWrittenError(name, edit)
+
+
+def _library_for(path: Path, *, library: ModelLibrary | None, change_log: ChangeLog | None,
+                 library_dir: str | Path | None, file_label: str | None) -> ModelLibrary:
+    if library is not None:
+        return library
+    if library_dir is None:
+        if file_label is None:
+            raise TypeError("give library= or library_dir= (or file_label=) to locate the "
+                            "library")
+        # The label is the path relative to the library: strip as many parts.
+        library_dir = path.absolute().parents[len(PurePosixPath(file_label).parts) - 1]
+    return ModelLibrary(library_dir, change_log=change_log)
 
 
 def save_model_edits(
@@ -74,24 +108,34 @@ def save_model_edits(
     loaded_sha256: str,
     edits: Sequence[Edit],
     user: User,
-    change_log: ChangeLog,
-    file_label: str,
+    library: ModelLibrary | None = None,
+    change_log: ChangeLog | None = None,
+    library_dir: str | Path | None = None,
+    file_label: str | None = None,
     reason: str | None = None,
 ) -> SavedModel:
     """Apply ``edits`` to the text the editor loaded and save it over ``path``.
 
+    The library is ``library``, or the one at ``library_dir`` (or found from
+    ``file_label``, the file's name relative to it) with ``change_log``.
     Raises :class:`~abc_costing.access.AccessDenied`, ``ValueError`` (no
-    edits), :class:`~abc_costing.problems.ModelError` (the result is invalid)
-    or :class:`~abc_costing.store.model_files.StaleFileError` (someone saved
-    in between); in each case nothing is written and nothing is logged.
+    edits), :class:`EditNotWrittenError`,
+    :class:`~abc_costing.problems.ModelError` (the result is invalid),
+    :class:`~abc_costing.store.model_files.StaleFileError` (someone saved in
+    between) or what :meth:`ModelLibrary.write_model` raises; in each case
+    nothing is written and nothing is logged.
     """
     require(user, "edit")
     if not edits:
         raise ValueError("there are no changes to save")
+    path = Path(path)
+    store = _library_for(path, library=library, change_log=change_log, library_dir=library_dir,
+                         file_label=file_label)
+    name = store.relative_name(path.absolute())
     text = apply_edits(loaded_text, edits)
-    entries = _entries(edits, user=user, file_label=file_label, reason=reason)
-    return _write_then_log(Path(path), text, entries, change_log=change_log,
-                           expected_sha256=loaded_sha256, create=False)
+    _check_written(text, edits, name)
+    return store.write_model(name, text, user=user, expected_sha256=loaded_sha256,
+                             changes=_changes(edits), reason=reason)
 
 
 def save_as_new_variant(
@@ -101,48 +145,43 @@ def save_as_new_variant(
     loaded_text: str,
     edits: Sequence[Edit],
     user: User,
-    change_log: ChangeLog,
-    library_dir: str | Path,
+    title: str | None = None,
+    library: ModelLibrary | None = None,
+    change_log: ChangeLog | None = None,
+    library_dir: str | Path | None = None,
     reason: str | None = None,
 ) -> SavedModel:
     """Save the loaded model with ``edits`` as a new variant beside it.
 
     The new file is ``<variant>.yaml`` in the same process folder, with its
-    ``variant:`` field set; an existing file is never replaced
-    (``FileExistsError``). The log records the creation and every edit.
+    ``variant:`` field set and, when ``title`` is given, its own ``title:``
+    (front ends ask for one: a copy should not pass for the original). An
+    existing file is never replaced
+    (:class:`~abc_costing.store.model_files.ModelExistsError`, a
+    ``FileExistsError``). The log records the creation, the title and every edit.
     """
     require(user, "edit")
     if not _SLUG.match(variant):
         raise ValueError(f"{variant!r} is not a variant slug: use letters, digits, '_' and '-'")
+    if title is not None and not title.strip():
+        raise ValueError("the new variant's title must not be empty")
     source_path = Path(source_path)
-    path = source_path.with_name(f"{variant}.yaml")
-    library_dir = Path(library_dir)
-    label = path.relative_to(library_dir).as_posix()
-    source_label = source_path.relative_to(library_dir).as_posix()
+    store = _library_for(source_path, library=library, change_log=change_log,
+                         library_dir=library_dir, file_label=None)
+    source_name = store.relative_name(source_path.absolute())
+    name = str(PurePosixPath(source_name).with_name(f"{variant}.yaml"))
+    edits = list(edits)
+    if title is not None:
+        old_title = _value_at(parse_yaml_data(loaded_text)[0], ("title",))
+        if title.strip() == old_title:
+            raise ValueError(f"the new variant needs its own title, not the original's "
+                             f"({old_title!r})")
+        edits.append(Edit(("title",), "title", "title",
+                          None if old_title is _ABSENT else old_title, title.strip()))
     rename = Edit(("variant",), "variant", "variant", None, variant)
     text = apply_edits(loaded_text, [*edits, rename])
-    entries = [ChangeEntry(user=user.id, file=label, element="(file)", field="(file)",
-                           old_value=None, new_value=f"created from {source_label}",
-                           reason=reason or None)]
-    entries += _entries(edits, user=user, file_label=label, reason=reason)
-    return _write_then_log(path, text, entries, change_log=change_log,
-                           expected_sha256=None, create=True)
+    _check_written(text, [*edits, rename], name)
+    changes = [Change.whole_file(f"created from {source_name}"), *_changes(edits)]
+    return store.write_model(name, text, user=user, expected_sha256=None, changes=changes,
+                             reason=reason)
 
-
-def save_new_model(
-    path: str | Path,
-    text: str,
-    *,
-    entries: Sequence[ChangeEntry],
-    change_log: ChangeLog,
-) -> SavedModel:
-    """Save ``text`` as a new model file (its folder made when missing) and log ``entries``.
-
-    An existing file is never replaced (``FileExistsError``); the text is
-    validated first (``ModelError``); when the log cannot be written the new
-    file is removed again.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return _write_then_log(path, text, list(entries), change_log=change_log,
-                           expected_sha256=None, create=True)

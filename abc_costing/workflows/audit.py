@@ -5,11 +5,15 @@ never handed a fresh empty one that would verify as intact.
 
 Examples
 --------
->>> import tempfile
+>>> import shutil, tempfile
 >>> from pathlib import Path
->>> missing = Path(tempfile.mkdtemp()) / "log.sqlite"
->>> str(verify_change_log(missing, label="log.sqlite").problems[0])
-'log.sqlite: no change log here (file not found)'
+>>> library = Path(tempfile.mkdtemp()) / "process_models"
+>>> _ = shutil.copytree("process_models/zhkh_leads", library / "zhkh_leads")
+>>> verified = verify_change_log(library, db=library.parent / "log.sqlite")
+>>> verified.ok, [p.severity for p in verified.problems]  # no log yet: nothing changed
+(True, ['warning'])
+>>> (library.parent / "log.sqlite").exists()
+False
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ from pathlib import Path
 from abc_costing.access import AccessDenied, User, require
 from abc_costing.problems import Problem
 from abc_costing.store import (
-    ChainCheck,
     ChangeLog,
     ChangeLogError,
+    ModelLibrary,
     RecordedChange,
     default_change_log_path,
 )
@@ -54,37 +58,51 @@ def _log_problem(error: ChangeLogError, path: Path, label: str | None) -> Proble
 
 @dataclass(frozen=True)
 class LogVerified:
-    """The verdict on a change log.
+    """The verdict on a change log (and, when given, the library it records).
 
     Attributes:
-      check: what the walk of the chain found (None when the log cannot be opened).
-      problems: why it cannot be opened, or what is wrong with it.
+      ok: nothing found is an error.
+      entries: how many entries the log holds (None without a log).
+      head_hash: the hash of its last entry (None when it is empty or missing).
+      problems: every finding as a problem (errors fail the verification,
+        warnings do not), or why it could not run.
     """
 
-    check: ChainCheck | None
+    ok: bool
+    entries: int | None
+    head_hash: str | None
     problems: tuple[Problem, ...]
 
-    @property
-    def ok(self) -> bool:
-        """The log is there and intact."""
-        return self.check is not None and self.check.ok and not self.problems
 
+def verify_change_log(library_dir: str | Path | None, *, db: str | Path | None = None,
+                      label: str | None = None) -> LogVerified:
+    """Check the change log and the library against each other.
 
-def verify_change_log(path: str | Path, *, label: str | None = None) -> LogVerified:
-    """Check that no entry of the log was edited, deleted, reordered or cut off.
-
-    ``label`` names the log in problems (default: ``path`` as given).
+    With a library, names each fault (see :meth:`~abc_costing.store.ModelLibrary.verify`):
+    an entry altered, missing or out of order; the newest entries cut off; the
+    log emptied, deleted or rewritten; the anchor deleted or forged; a model
+    file changed, added or deleted outside abc-costing. With only ``db``, checks
+    that log's chain alone. ``label`` names the log in problems (default: its path).
     """
-    log, problems = _open(Path(path), label)
-    if log is None:
-        return LogVerified(None, problems)
+    if library_dir is None:
+        if db is None:
+            raise TypeError("give the library, the change log, or both")
+        log, problems = _open(Path(db), label)
+        if log is None:
+            return LogVerified(False, None, None, problems)
+        chain = log.verify()
+        failed = () if chain.ok else (Problem(f"change log FAILED verification: "
+                                              f"{chain.message}", file=label or str(db)),)
+        return LogVerified(chain.ok, chain.entries, chain.head_hash, failed)
+    path = change_log_path(library_dir, db)
     try:
-        check = log.verify()
+        check = ModelLibrary(library_dir, change_log=path).verify()
     except ChangeLogError as error:
-        return LogVerified(None, (_log_problem(error, Path(path), label),))
-    failed = () if check.ok else (Problem(f"change log FAILED verification: {check.message}",
-                                          file=label or str(path)),)
-    return LogVerified(check, failed)
+        return LogVerified(False, None, None, (_log_problem(error, path, label),))
+    head = check.head
+    return LogVerified(check.ok, None if head is None else head.entries,
+                       None if head is None else head.head_hash,
+                       tuple(f.as_problem() for f in check.findings))
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ Examples
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,13 +40,13 @@ from abc_costing.access import AccessDenied, User, require
 from abc_costing.engine import CostResult, RoutingError, cost_model
 from abc_costing.formats import model_from_data, parse_model_text, parse_yaml_data
 from abc_costing.model import ProcessModel
-from abc_costing.problems import ModelError, Problem, has_errors
+from abc_costing.problems import AbcCostingError, ModelError, Problem, has_errors
 from abc_costing.store import (
-    ChangeEntry,
-    ChangeLog,
-    ChangeLogError,
+    Change,
+    LogTamperedError,
+    ModelLibrary,
+    SavedModel,
     StaleFileError,
-    default_change_log_path,
     file_sha256,
 )
 from abc_costing.store.edits import (
@@ -59,12 +58,7 @@ from abc_costing.store.edits import (
     diff_tables,
     model_tables,
 )
-from abc_costing.store.saving import (
-    SavedModel,
-    save_as_new_variant,
-    save_model_edits,
-    save_new_model,
-)
+from abc_costing.store.saving import save_as_new_variant, save_model_edits
 from abc_costing.workflows.library import Library
 
 __all__ = [
@@ -74,7 +68,7 @@ __all__ = [
     "LoadedForEditing",
     "SaveConflict",
     "SaveOutcome",
-    "change_log_of",
+    "model_library",
     "load_for_editing",
     "preview_edits",
     "save_as_variant",
@@ -83,9 +77,9 @@ __all__ = [
 ]
 
 
-def change_log_of(library: Library) -> ChangeLog:
-    """The change log of ``library`` (see :func:`~abc_costing.store.default_change_log_path`)."""
-    return ChangeLog(default_change_log_path(library.directory))
+def model_library(library: Library) -> ModelLibrary:
+    """The store of ``library``: its files and change log, written only together."""
+    return ModelLibrary(library.directory)
 
 
 @dataclass(frozen=True)
@@ -228,19 +222,25 @@ def _refused(label: str | None, message: str, *, element: str | None = None) -> 
     return SaveOutcome(None, label, (Problem(message, element=element, file=label),))
 
 
-def _failed(label: str, error: Exception) -> SaveOutcome:
+def _failed(label: str | None, error: Exception) -> SaveOutcome:
     """A store error as an outcome: nothing was written or logged."""
     if isinstance(error, ModelError):
         return SaveOutcome(None, label, tuple(error.problems))
+    if isinstance(error, LogTamperedError):
+        return SaveOutcome(None, label, (
+            Problem("nothing was saved: the change log does not match the library; an "
+                    "auditor should check it (abc-costing log verify)", file=label),
+            *(finding.as_problem() for finding in error.findings)))
     if isinstance(error, FileExistsError):
         return _refused(label, "a file with this name already exists in the library; "
                                "choose another variant name")
-    if isinstance(error, OSError):
+    if isinstance(error, OSError) and not isinstance(error, AbcCostingError):
         return _refused(label, f"cannot write the file: {error.strerror or error}")
-    return _refused(label, str(error))
+    return _refused(None, str(error))
 
 
-_STORE_ERRORS = (ModelError, ChangeLogError, AccessDenied, ValueError, OSError)
+#: What a save may refuse with: every error is a reason, none a traceback.
+_STORE_ERRORS = (AbcCostingError, ValueError, OSError)
 
 
 def save_edits(loaded: LoadedForEditing, preview: EditPreview, *, user: User,
@@ -252,8 +252,7 @@ def save_edits(loaded: LoadedForEditing, preview: EditPreview, *, user: User,
     try:
         saved = save_model_edits(loaded.path, loaded_text=loaded.text,
                                  loaded_sha256=loaded.sha256, edits=preview.edits, user=user,
-                                 change_log=change_log_of(library), file_label=loaded.label,
-                                 reason=reason or None)
+                                 library=model_library(library), reason=reason or None)
     except StaleFileError as error:
         return SaveOutcome(None, loaded.label, (Problem(
             "was changed by someone else since you loaded it; nothing was saved: reload it "
@@ -296,12 +295,10 @@ def save_as_variant(loaded: LoadedForEditing, preview: EditPreview, *, variant: 
     if library.find(loaded.process, variant) is not None:
         return _refused(label, f"{loaded.process}/{variant} already exists; choose another "
                                "name", element="variant")
-    old_title = loaded.model.title if loaded.model is not None else None
-    edits: Sequence[Edit] = [*preview.edits, Edit(("title",), "title", "title", old_title, title)]
     try:
         saved = save_as_new_variant(loaded.path, variant=variant, loaded_text=loaded.text,
-                                    edits=edits, user=user, change_log=change_log_of(library),
-                                    library_dir=library.directory, reason=reason or None)
+                                    edits=preview.edits, user=user, title=title,
+                                    library=model_library(library), reason=reason or None)
     except _STORE_ERRORS as error:
         return _failed(label, error)
     return SaveOutcome(saved, library.label(saved.path))
@@ -325,11 +322,10 @@ def save_imported_model(text: str, *, source_name: str, user: User, library: Lib
     if library.find(model.process, model.variant) is not None:
         return _refused(label, f"{model.process}/{model.variant} is already in the library; "
                                "give the model another variant to save it", element="variant")
-    path = library.directory / model.process / f"{model.variant}.yaml"
-    entry = ChangeEntry(user=user.id, file=label, element="(file)", field="(file)",
-                        old_value=None, new_value=f"imported from {source_name}")
     try:
-        saved = save_new_model(path, text, entries=[entry], change_log=change_log_of(library))
+        saved = model_library(library).write_model(
+            label, text, user=user, expected_sha256=None,
+            changes=[Change.whole_file(f"imported from {source_name}")])
     except _STORE_ERRORS as error:
         return _failed(label, error)
     return SaveOutcome(saved, label)
