@@ -427,10 +427,16 @@ def test_cli_refuses_a_non_sqlite_file_without_a_traceback(capsys, tmp_path):
 def test_cli_does_not_create_a_missing_log(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
+    (tmp_path / "process_models").mkdir()
     code, out, err = run(capsys, "log", "verify")
-    assert (code, out) == (1, "")
-    assert err.strip() == ".abc-costing/change_log.sqlite: no change log here (file not found)"
+    # a library nothing was ever saved in: said so, and nothing is created
+    assert (code, out.strip()) == (0, "no change log yet: no model file was changed through "
+                                      "abc-costing")
     assert not (tmp_path / ".abc-costing").exists()
+    code, out, err = run(capsys, "log", "verify", "--db", tmp_path / "gone.sqlite")
+    assert (code, out) == (1, "")
+    assert err.strip() == f"{tmp_path / 'gone.sqlite'}: no change log here (file not found)"
+    assert not (tmp_path / "gone.sqlite").exists()
 
 
 def test_cli_default_db_honours_the_environment(capsys, four, monkeypatch):

@@ -186,3 +186,46 @@ def test_problems_of_the_library_name_files_relative_to_it(library):
     reopened = wf.open_library(library.directory)
     assert [p.file for p in reopened.problems] == ["contract_approval/broken.yaml"]
     assert len(reopened.models) == len(library.models)
+
+
+# --- fault 8: reports carry the change log's head, checked on verification ------------------
+
+
+def test_a_report_carries_the_log_head_and_verification_notices_a_lost_log(library, tmp_path):
+    loaded = wf.load_for_editing(library, "contract_approval", "as_is")
+    resources = loaded.tables.resources.copy()
+    resources.loc["courier", "cost_per_use"] = "700"
+    saved = wf.save_edits(loaded, wf.preview_edits(loaded, resources=resources), user=ANALYST,
+                          library=library)
+    assert saved.saved is not None
+    auditor = wf.user_from_identity("audit@example.com", role_table={"auditor": ["*"]})
+    built = wf.build_report(library.directory / "contract_approval" / "as_is.yaml",
+                            baseline_path=None, file_format="json", user=auditor,
+                            library_dir=library.directory)
+    head = built.inputs.provenance.change_log_head
+    log_path = default_change_log_path(library.directory)
+    entries = ChangeLog(log_path, create=False).entries()
+    assert (head.entries, head.head_hash) == (len(entries), entries[-1].hash)
+    report = tmp_path / "report.json"
+    assert wf.write_output(report, built.data) == ()
+
+    # a later save leaves the recorded head in the log: still verified
+    again = wf.load_for_editing(wf.open_library(library.directory), "contract_approval",
+                                "value_tiers")
+    resources = again.tables.resources.copy()
+    resources.loc["courier", "cost_per_use"] = "650"
+    assert wf.save_edits(again, wf.preview_edits(again, resources=resources), user=ANALYST,
+                         library=library).saved is not None
+    check = wf.verify_report_file(report, library_dir=library.directory).check
+    assert check.ok and check.findings[-1].startswith("change log: the recorded entry")
+
+    log_path.unlink()  # the log is deleted after the report: named, not verified
+    check = wf.verify_report_file(report, library_dir=library.directory).check
+    assert not check.ok and check.findings[-1].startswith("change log: the change log is missing")
+
+
+def test_an_auditor_cannot_be_given_a_report_by_an_executive(library):
+    built = wf.build_report(library.directory / "contract_approval" / "as_is.yaml",
+                            baseline_path=None, file_format="json", user=EXECUTIVE,
+                            library_dir=library.directory)
+    assert built.data is None and "may not audit" in built.problems[0].message

@@ -909,7 +909,10 @@ def _provenance(inputs: ReportInputs) -> list[Flowable]:
     flowables: list[Flowable] = [
         CondPageBreak(80 * mm), Paragraph("Provenance", H1),
         _facts([("Tool", f"{prov.tool} {prov.version}"), ("Generated at", prov.generated_at),
-                ("Prepared by", prov.user)]),
+                ("Prepared by", prov.user),
+                ("Change log", "none" if prov.change_log_head is None else
+                 f"{prov.change_log_head.entries} entries, head "
+                 f"{prov.change_log_head.head_hash or '—'}")]),
     ]
     for item in prov.inputs:
         flowables += [

@@ -34,7 +34,7 @@ from abc_costing.engine import CostResult, cost_model
 from abc_costing.formats import read_model
 from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem
-from abc_costing.store.change_log import ChangeLog, RecordedChange
+from abc_costing.store.change_log import ChangeLog, LogHead, RecordedChange
 from abc_costing.store.model_files import file_sha256, library_label
 
 __all__ = ["InputFile", "Provenance", "ReportInputs", "build_report_inputs", "report_time"]
@@ -73,6 +73,10 @@ class Provenance:
       generated_at: UTC time, ISO 8601 (``2026-11-27T16:00:00Z``).
       user: who asked for it.
       inputs: the model files, model first.
+      change_log_head: where the library's change log ended when the report was
+        made (entry count, hash, signature under the library's key when one is
+        configured): kept outside the log, it shows later whether the log was
+        cut or rewritten since. None without a log.
     """
 
     tool: str
@@ -80,6 +84,7 @@ class Provenance:
     generated_at: str
     user: str
     inputs: tuple[InputFile, ...]
+    change_log_head: LogHead | None = None
 
     def as_dict(self) -> dict:
         """A JSON-ready dict."""
@@ -129,6 +134,7 @@ def build_report_inputs(
     change_log: ChangeLog | None,
     library_dir: str | Path | None = None,
     now: datetime | None = None,
+    log_head: LogHead | None = None,
 ) -> ReportInputs:
     """Read, validate and cost the inputs of a report, and record their provenance.
 
@@ -136,7 +142,8 @@ def build_report_inputs(
     file and :class:`~abc_costing.compare.CompareError` when the baseline is
     of another process or currency. ``library_dir`` (default: the model's
     grandparent folder, as in ``process_models/<process>/<variant>.yaml``)
-    names files as the change log does.
+    names files as the change log does. ``log_head`` is the library's
+    change-log head to record (see :meth:`~abc_costing.store.ModelLibrary.head`).
     """
     paths = [("model", Path(model_path))]
     if baseline_path is not None:
@@ -164,7 +171,8 @@ def build_report_inputs(
                                 change_log_file=name if in_library else None,
                                 change_log_head=entries[-1].hash if entries else None))
     provenance = Provenance(tool="abc-costing", version=__version__,
-                            generated_at=report_time(now), user=user, inputs=tuple(inputs))
+                            generated_at=report_time(now), user=user, inputs=tuple(inputs),
+                            change_log_head=log_head)
     return ReportInputs(
         model=model,
         result=result,

@@ -40,6 +40,7 @@ from abc_costing.formats import model_files
 from abc_costing.formats.csv_files import csv_bytes
 from abc_costing.problems import AbcCostingError
 from abc_costing.reports.provenance import ReportInputs
+from abc_costing.store.change_log import LogHead
 from abc_costing.store.edits import duration_text
 from abc_costing.store.model_files import file_sha256, write_atomic
 
@@ -154,6 +155,9 @@ def _tables(inputs: ReportInputs) -> dict[str, tuple[list[str], list[list[Any]]]
         for key, value in asdict(item).items():
             if key != "role":
                 rows.append([f"{item.role}.{key}", value])
+    if provenance.change_log_head is not None:
+        for key, value in asdict(provenance.change_log_head).items():
+            rows.append([f"change_log.{key}", value])
     tables["provenance.csv"] = (["field", "value"], rows)
     return tables
 
@@ -281,14 +285,16 @@ def _find_input(recorded: str, sha256: str, *, folders: list[Path]) -> tuple[Pat
     return None, ""
 
 
-def verify_report(path: str | Path, *, library_dir: str | Path | None = None) -> ReportCheck:
+def verify_report(path: str | Path, *, library_dir: str | Path | None = None,
+                  head_check: Callable[[LogHead], str | None] | None = None) -> ReportCheck:
     """Re-read the model files a report names and check the report against them.
 
     Each input is looked for under ``library_dir`` and beside the report (see
     :func:`_find_input`); it must still have the digest recorded in the
     report, and the report's headline figures (cost per instance and per
     year, each activity's cost per instance, the saving) must equal a fresh
-    costing of the files found.
+    costing of the files found. With ``head_check``, the change-log head the
+    report recorded must still be in the library's log (it says why not).
     """
     from abc_costing.reports.provenance import build_report_inputs
 
@@ -341,4 +347,12 @@ def verify_report(path: str | Path, *, library_dir: str | Path | None = None) ->
         findings.append(f"{what}: the report says {a}, the models give {b}")
     if not wrong:
         findings.append(f"{len(checks)} figures recomputed: all equal the report")
-    return ReportCheck(not wrong, tuple(findings))
+    head_ok = True
+    recorded = provenance.get("change_log_head")
+    if recorded and head_check is not None:
+        head = LogHead(**recorded)
+        fault = head_check(head)
+        head_ok = fault is None
+        findings.append(f"change log: the recorded {head.as_text()} is still in the log"
+                        if head_ok else f"change log: {fault}")
+    return ReportCheck(not wrong and head_ok, tuple(findings))

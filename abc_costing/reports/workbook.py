@@ -815,16 +815,20 @@ class _Writer:
         provenance = self.inputs.provenance
         columns = ("role", "path", "sha256", "process", "variant", "change_log_file",
                    "change_log_head")
-        first_input = _FIRST + 6
+        first_input = _FIRST + 7
         self.header(ws, first_input - 1, list(enumerate(columns)),
                     widths={0: 16, 1: 50, 2: 68, 3: 22, 4: 18, 5: 36, 6: 68},
                     title="Provenance: what this workbook was computed from", freeze=False,
                     note="Check an input file: `sha256sum PATH` (Linux), "
                          "`Get-FileHash PATH` (Windows), `shasum -a 256 PATH` (macOS).")
+        head = provenance.change_log_head
         for i, (key, value) in enumerate((("tool", provenance.tool),
                                           ("version", provenance.version),
                                           ("generated_at", provenance.generated_at),
-                                          ("user", provenance.user))):
+                                          ("user", provenance.user),
+                                          ("change_log_head", None if head is None else
+                                           f"{head.entries} {head.head_hash or ''} "
+                                           f"{head.signature or ''}".strip()))):
             ws.write_string(_FIRST - 1 + i, 0, key, self.style(bold=True))
             self.text(ws, _FIRST - 1 + i, 1, value)
         for i, item in enumerate(provenance.inputs):
@@ -849,6 +853,12 @@ def read_workbook_document(data: bytes) -> dict:
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     fields = {row[0]: row[1] for row in rows if row and row[0] in
               ("tool", "version", "generated_at", "user")}
+    head_text = next((row[1] for row in rows if row and row[0] == "change_log_head"), None)
+    if head_text:
+        entries, *rest = str(head_text).split()
+        fields["change_log_head"] = {"entries": int(entries),
+                                     "head_hash": rest[0] if rest else None,
+                                     "signature": rest[1] if len(rest) > 1 else None}
     header = next(i for i, row in enumerate(rows) if row[:3] == ["role", "path", "sha256"])
     names = rows[header]
     inputs = [dict(zip(names, row, strict=False)) for row in rows[header + 1:]

@@ -883,6 +883,8 @@ class ModelLibrary:
         signed; a model file changed, added or deleted outside abc-costing.
         Completes or discards an interrupted save first (under the lock).
         """
+        if not self.change_log_path.exists() and not self._journal_path.exists():
+            return self._verified(recover=False)  # nothing to finish: a reader creates nothing
         try:
             with self._locked():
                 return self._verified(recover=True)

@@ -33,7 +33,14 @@ from abc_costing.reports.report_files import (
     report_bytes,
     verify_report,
 )
-from abc_costing.store import ChangeLog, ChangeLogError, default_change_log_path, write_atomic
+from abc_costing.store import (
+    ChangeLog,
+    ChangeLogError,
+    LogHead,
+    ModelLibrary,
+    default_change_log_path,
+    write_atomic,
+)
 
 __all__ = [
     "REPORT_FORMATS",
@@ -125,14 +132,17 @@ class BuiltReport:
     problems: tuple[Problem, ...]
 
 
-def _change_log(library_dir: Path) -> tuple[ChangeLog | None, tuple[Problem, ...]]:
+def _change_log(library_dir: Path
+                ) -> tuple[ChangeLog | None, LogHead | None, tuple[Problem, ...]]:
+    """The library's change log and where it ends (signed when a key is configured)."""
     path = default_change_log_path(library_dir)
     if not path.exists():
-        return None, ()
+        return None, None, ()
     try:
-        return ChangeLog(path, create=False), ()
+        return (ChangeLog(path, create=False), ModelLibrary(library_dir, change_log=path).head(),
+                ())
     except ChangeLogError as error:
-        return None, (Problem(str(error), element="change log"),)
+        return None, None, (Problem(str(error), element="change log"),)
 
 
 def build_report(model_path: str | Path, *, baseline_path: str | Path | None,
@@ -146,12 +156,12 @@ def build_report(model_path: str | Path, *, baseline_path: str | Path | None,
         require(user, "audit")
     except AccessDenied as error:
         return BuiltReport(None, file_format, None, (Problem(str(error)),))
-    log, problems = _change_log(library_dir)
+    log, head, problems = _change_log(library_dir)
     if problems:
         return BuiltReport(None, file_format, None, problems)
     try:
         inputs = build_report_inputs(model_path, baseline_path=baseline_path, user=user.id,
-                                     change_log=log, library_dir=library_dir)
+                                     change_log=log, library_dir=library_dir, log_head=head)
         return BuiltReport(report_bytes(inputs, file_format), file_format, inputs, ())
     except ModelError as error:
         return BuiltReport(None, file_format, None, tuple(error.problems))
@@ -173,9 +183,20 @@ class VerifiedReport:
 
 
 def verify_report_file(path: str | Path, *, library_dir: str | Path) -> VerifiedReport:
-    """Recompute a report from its model files, found in the library or beside the report."""
+    """Recompute a report from its model files, found in the library or beside the report.
+
+    The change-log head the report recorded must still be in the library's
+    log: a log cut off or rewritten after the report is named.
+    """
+    library = ModelLibrary(library_dir)
+
+    def head_check(recorded: LogHead) -> str | None:
+        finding = library.check_head(recorded)
+        return None if finding is None else finding.message
+
     try:
-        return VerifiedReport(verify_report(path, library_dir=library_dir), ())
+        return VerifiedReport(verify_report(path, library_dir=library_dir,
+                                            head_check=head_check), ())
     except ReportError as error:
         return VerifiedReport(None, (Problem(str(error)),))
     except ModelError as error:
