@@ -56,10 +56,13 @@ $(BPMN_JS): tests/bpmn_js/package-lock.json | system-deps
 test: $(STAMP) system-deps $(BPMN_JS)
 	$(VENV)/bin/ruff check abc_costing tests bench dashboard.py dashboard_pages
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check abc_costing tests bench dashboard.py dashboard_pages
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_costing.py

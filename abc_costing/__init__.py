@@ -12,6 +12,16 @@ The public facade. Read a model, cost it, compare variants:
 __version__ = "0.1.0"
 
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the real imports, for type checkers and readers
+    from abc_costing.compare import CompareError, Comparison, compare_models, compare_results
+    from abc_costing.engine import CostResult, cost_model, expected_executions
+    from abc_costing.formats import load_library, load_model, parse_model_text, read_model
+    from abc_costing.model import ProcessModel, routing_graph
+    from abc_costing.portfolio import Portfolio, build_portfolio
+    from abc_costing.problems import ModelError, Problem
+    from abc_costing.validation import validate_model
 
 # Where each name of the facade lives. They are imported on first use (PEP 562), so
 # that a script that only reads and mines an event log does not load the costing

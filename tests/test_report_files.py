@@ -219,7 +219,7 @@ def test_cli_report_never_writes_through_a_link_or_onto_a_device(library, tmp_pa
     model = str(library / "contract_approval" / "template_esign.yaml")
     for output, kind in ((link, "a symbolic link"), (fifo, "a FIFO")):
         assert main(["report", model, "-o", str(output), "--library", str(library)]) == 1
-        assert f"is {kind}; outputs are written only as regular files" in (
+        assert f"is {kind}; files are written only as regular files" in (
             capsys.readouterr().err)
     assert link.is_symlink() and target.read_text("utf-8") == "keep me"
     assert fifo.is_fifo()

@@ -6,6 +6,19 @@ imported on first use (PEP 562), so that importing a sibling such as
 """
 
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the real imports, for type checkers and readers
+    from abc_costing.formats.yaml_model import (
+        MAX_FILE_BYTES,
+        load_library,
+        load_model,
+        model_files,
+        model_from_data,
+        parse_model_text,
+        parse_yaml_data,
+        read_model,
+    )
 
 __all__ = [
     "MAX_FILE_BYTES",

@@ -164,16 +164,19 @@ def check_model_text(text: str, *, source_name: str, library: Library | None = N
     return model, result, target, tuple(problems)
 
 
-def _imported(source_name: str, text: str, found: list[Problem], library: Library | None,
-              **log: object) -> ImportedModel:
+def _imported(source_name: str, text: str, found: list[Problem], library: Library | None, *,
+              variants: tuple[TraceVariant, ...] = (), conformance: float | None = None,
+              case_count: int | None = None, event_count: int | None = None) -> ImportedModel:
     if not text:
-        return ImportedModel(source_name, "", None, None, None, tuple(found), **log)
+        return ImportedModel(source_name, "", None, None, None, tuple(found), variants,
+                             conformance, case_count, event_count)
     model, result, target, checked = check_model_text(text, source_name=source_name,
                                                       library=library)
     # The import's own warnings first; the text's problems (placeholders) after, once.
     problems = _unique([p for p in found if p not in checked] + list(checked))
     return ImportedModel(source_name, text, None if has_errors(problems) else model, result,
-                         target, tuple(problems), **log)
+                         target, tuple(problems), variants, conformance, case_count,
+                         event_count)
 
 
 # --- BPMN ------------------------------------------------------------------------------------
@@ -243,11 +246,6 @@ class LogColumns:
     start: str | None = None
     end: str | None = None
     resource: str | None = None
-
-    def as_dict(self) -> dict[str, str | None]:
-        """``{field: column}``, as ``read_event_log`` takes them."""
-        return {"case": self.case, "activity": self.activity, "start": self.start,
-                "end": self.end, "resource": self.resource}
 
 
 @dataclass(frozen=True)
@@ -347,7 +345,9 @@ def _read_log(data: bytes | Path, *, source_name: str, columns: LogColumns
                               file=source_name),)
     try:
         with _upload(data, suffix) as path:
-            return read_event_log(path, source_name=source_name, **columns.as_dict()), ()
+            return read_event_log(path, source_name=source_name, case=columns.case,
+                                  activity=columns.activity, start=columns.start,
+                                  end=columns.end, resource=columns.resource), ()
     except LogError as error:
         return None, (_log_problem(error, source_name),)
 

@@ -18,8 +18,6 @@ or leave --format out"
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +36,8 @@ from abc_costing.store import (
     ChangeLogError,
     LogHead,
     ModelLibrary,
+    UnsafeTargetError,
+    check_regular_target,
     default_change_log_path,
     write_atomic,
 )
@@ -92,26 +92,15 @@ def write_output(path: str | Path, data: bytes) -> tuple[Problem, ...]:
     socket or folder at ``path`` is refused and left as it is.
     """
     path = Path(path)
-    name = str(path)
     try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        info = None
-    except OSError as error:
-        return (Problem(f"cannot use this output: {error.strerror or error}", file=name),)
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        kind = ("a symbolic link" if stat.S_ISLNK(info.st_mode) else
-                "a folder" if stat.S_ISDIR(info.st_mode) else
-                "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else
-                "a FIFO" if stat.S_ISFIFO(info.st_mode) else "not a regular file")
-        return (Problem(f"is {kind}; outputs are written only as regular files: give "
-                        "another file name", file=name),)
-    if not path.parent.is_dir():
-        return (Problem(f"folder {path.parent} does not exist", file=name),)
-    try:
+        check_regular_target(path)
+        if not path.parent.is_dir():
+            return (Problem(f"folder {path.parent} does not exist", file=str(path)),)
         write_atomic(path, data)
-    except OSError as error:
-        return (Problem(f"cannot write: {error.strerror or error}", file=name),)
+    except OSError as error:  # UnsafeTargetError too: its strerror says what the target is
+        return (Problem(f"cannot write: {error.strerror or error}"
+                        if not isinstance(error, UnsafeTargetError) else str(error.strerror),
+                        file=str(path)),)
     return ()
 
 
