@@ -37,13 +37,15 @@ if "audit" in user.rights:
 
 if not pages:
     st.title("abc-costing")
-    st.error(f"{user} is signed in but holds no role. Ask an administrator to add you to "
-             "the [roles] table of .streamlit/secrets.toml.")
+    # The name comes from the identity provider: shown as text, never as Markdown.
+    st.error("You are signed in but hold no role. Ask an administrator to add you to the "
+             "[roles] table of .streamlit/secrets.toml.")
+    st.text(f"Signed in as {user}")
     sign_out_button(user)
     st.stop()
 
 with st.sidebar:
-    st.caption(f"Signed in as **{user}** · {', '.join(sorted(user.roles))}")
+    st.text(f"Signed in as {user} · {', '.join(sorted(user.roles))}")
     sign_out_button(user)
 
 st.navigation(pages).run()

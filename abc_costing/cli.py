@@ -735,18 +735,13 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _run_import_bpmn(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from abc_costing.workflows import MAX_PARAMS_BYTES, import_bpmn
+    from abc_costing.workflows import import_bpmn
 
     if _bad_slug_option(args, err):
         return EXIT_USAGE
     if _in_library(args.output, args.library) and not _slugs_from_output(args, err):
         return EXIT_USAGE
-    data = _read_input(args.bpmn, err, limit=None)
-    params = None if args.params is None else _read_input(args.params, err,
-                                                          limit=MAX_PARAMS_BYTES)
-    if data is None or (args.params is not None and params is None):
-        return EXIT_PROBLEMS
-    imported = import_bpmn(data, source_name=str(args.bpmn), params=params,
+    imported = import_bpmn(args.bpmn, source_name=str(args.bpmn), params=args.params,
                            params_name=str(args.params), process=args.process,
                            variant=args.variant)
     if not imported.text:
@@ -757,34 +752,12 @@ def _run_import_bpmn(args: argparse.Namespace, out: Console, err: Console) -> in
     return _write_model(imported.text, args, out, err, source_name=str(args.bpmn))
 
 
-def _read_input(path: Path, err: Console, *, limit: int | None) -> bytes | None:
-    from abc_costing.formats.bpmn import MAX_BPMN_BYTES
-
-    limit = limit or MAX_BPMN_BYTES
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            _say(err, f"{path}: file is {size:,} bytes; the limit is {limit:,} bytes",
-                 style="red")
-            return None
-        return path.read_bytes()
-    except OSError as error:
-        _say(err, f"{path}: cannot read: {error.strerror or error}", style="red")
-        return None
-
-
 def _run_export_bpmn(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from abc_costing.formats.bpmn import model_to_bpmn
-    from abc_costing.reports.figures import process_flow_layout
-    from abc_costing.workflows import read_model_file, write_output
+    from abc_costing.workflows import export_bpmn
 
-    model, problems = read_model_file(args.model)
+    model, problems = export_bpmn(args.model, args.output)
     _report_problems(problems, err)
     if model is None:
-        return EXIT_PROBLEMS
-    written = write_output(args.output, model_to_bpmn(model, layout=process_flow_layout(model)))
-    _report_problems(written, err)
-    if written:
         return EXIT_PROBLEMS
     _say(out, f"wrote {args.output}: {len(model.node_kinds)} nodes, {len(model.flows)} flows")
     return EXIT_OK

@@ -45,14 +45,15 @@ def discard(which: str) -> None:
 
 
 if loaded.model is None or loaded.tables is None:
-    st.error(f"{loaded.label} no longer reads as a valid model:")
+    st.error("The file no longer reads as a valid model:")
     show_problems(loaded.problems)
     st.button("Reload from disk", on_click=discard, args=(key,), key="reload_invalid")
     st.stop()
 
-st.caption(f"File {loaded.label} · numbers as you write them: 1 500,50 or 1500.50 (a comma or "
-           "a point for decimals, spaces between thousands) · durations in minutes: 45, "
-           "triangular 30 45 90, pert 10 20 60, uniform 10 20, lognormal 42 12 (mean, sd)")
+st.text(f"File {loaded.label}")
+st.caption("Numbers as you write them: 1 500,50 or 1500.50 (a comma or a point for decimals, "
+           "spaces between thousands) · durations in minutes: 45, triangular 30 45 90, "
+           "pert 10 20 60, uniform 10 20, lognormal 42 12 (mean, sd)")
 tables = loaded.tables
 # Every number is a text cell read on the server by one rule, whatever the browser's
 # language: a number column would be parsed by the browser's locale first.
@@ -162,6 +163,6 @@ notice = st.session_state.pop("edit_notice", None)
 if notice:
     st.success(notice)
 if loaded.changed_on_disk:
-    st.warning(f"{loaded.label} was changed on disk since you loaded it; saving will show the "
+    st.warning("This file was changed on disk since you loaded it; saving will show the "
                "difference.")
     st.button("Reload from disk", on_click=discard, args=(key,), key="reload_notice")

@@ -99,7 +99,7 @@ else:
                                    process=wf.process_slug_for(upload.name), library=lib)
 
 if not imported.text:
-    st.error(f"{upload.name} could not be imported:")
+    st.error("The file could not be imported:")
     show_problems(imported.problems)
     st.stop()
 

@@ -254,7 +254,7 @@ def test_without_signing_in_only_the_sign_in_button_shows(library):
 )
 def test_each_role_reaches_only_its_pages(library, email, reachable, unreachable):
     at = run(signed_in(email))
-    assert "Signed in as" in at.sidebar.caption[0].value
+    assert "Signed in as" in at.sidebar.text[0].value
     for page in reachable:
         at.switch_page(f"dashboard_pages/{page}.py").run()
         assert not at.exception
@@ -265,7 +265,7 @@ def test_each_role_reaches_only_its_pages(library, email, reachable, unreachable
 
 def test_a_user_without_a_role_sees_nothing(library):
     at = run(signed_in("stranger@example.com"))
-    assert "holds no role" in at.error[0].value
+    assert "hold no role" in at.error[0].value
     assert not at.metric
 
 
@@ -525,3 +525,13 @@ def test_the_operator_can_open_it_to_anonymous_executives_only(library, exposed,
     assert "without sign-in, as: executive" in at.sidebar.warning[0].value
     with pytest.raises(ValueError, match="Could not find"):
         at.switch_page("dashboard_pages/edit.py").run()
+
+
+def test_a_signed_in_name_with_markdown_is_shown_as_text(library):
+    at = app(auth=AUTH, roles=ROLES)
+    at.user = {"is_logged_in": True, "email": "ana@example.com",
+               "name": "[Войдите снова](http://evil.example) ![p](http://evil.example/p.png)"}
+    run(at)
+    assert any("[Войдите снова](http://evil.example)" in t.value for t in at.sidebar.text)
+    assert not any("evil.example" in m.value for m in at.markdown)
+    assert not any("evil.example" in c.value for c in at.caption)

@@ -217,7 +217,7 @@ def test_cli_report_never_writes_through_a_link_or_onto_a_device(library, tmp_pa
     fifo = tmp_path / "pipe.json"
     os.mkfifo(fifo)
     model = str(library / "contract_approval" / "template_esign.yaml")
-    for output, kind in ((link, "a symbolic link"), (fifo, "a FIFO")):
+    for output, kind in ((link, "a symbolic link"), (fifo, "a named pipe")):
         assert main(["report", model, "-o", str(output), "--library", str(library)]) == 1
         assert f"is {kind}; files are written only as regular files" in (
             capsys.readouterr().err)

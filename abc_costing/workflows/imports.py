@@ -53,6 +53,7 @@ __all__ = [
     "MAX_PARAMS_BYTES",
     "Rates",
     "check_model_text",
+    "export_bpmn",
     "event_log_variants",
     "parse_model_file",
     "process_slug_for",
@@ -183,9 +184,6 @@ def _imported(source_name: str, text: str, found: list[Problem], library: Librar
 
 
 def _prosimos_params(data: bytes, name: str) -> tuple[dict | None, list[Problem]]:
-    if len(data) > MAX_PARAMS_BYTES:
-        return None, [Problem(f"the file is {len(data):,} bytes; parameter files are limited "
-                              f"to {MAX_PARAMS_BYTES:,} bytes", file=name)]
     try:
         params = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -202,11 +200,31 @@ def _prosimos_params(data: bytes, name: str) -> tuple[dict | None, list[Problem]
     return params, []
 
 
+def _read_limited(source: bytes | Path, *, limit: int, name: str
+                  ) -> tuple[bytes | None, tuple[Problem, ...]]:
+    """The bytes of an input given as bytes or as a file, refused unread above ``limit``."""
+    if isinstance(source, bytes):
+        data = source
+    else:
+        try:
+            size = source.stat().st_size
+            if size > limit:
+                return None, (Problem(f"the file is {size:,} bytes; the limit is {limit:,} bytes",
+                                      file=name),)
+            data = source.read_bytes()
+        except OSError as error:
+            return None, (Problem(f"cannot read: {error.strerror or error}", file=name),)
+    if len(data) > limit:
+        return None, (Problem(f"the file is {len(data):,} bytes; the limit is {limit:,} bytes",
+                              file=name),)
+    return data, ()
+
+
 def import_bpmn(
-    data: bytes,
+    data: bytes | Path,
     *,
     source_name: str,
-    params: bytes | None = None,
+    params: bytes | Path | None = None,
     params_name: str = "parameters.json",
     process: str | None = None,
     variant: str | None = None,
@@ -214,20 +232,44 @@ def import_bpmn(
 ) -> ImportedModel:
     """A model from a BPMN 2.0 file, with Prosimos parameters when given.
 
+    ``data`` and ``params`` are the files' bytes (an upload) or their paths.
     ``process`` and ``variant`` default to what the file carries (a file this
     tool exported keeps its process and variant, so it comes back as the same
     process, not a new one named after the upload).
     """
-    from abc_costing.formats.bpmn import bpmn_to_model_text
+    from abc_costing.formats.bpmn import MAX_BPMN_BYTES, bpmn_to_model_text
 
+    bpmn, problems = _read_limited(data, limit=MAX_BPMN_BYTES, name=source_name)
+    if bpmn is None:
+        return ImportedModel(source_name, "", None, None, None, problems)
     parsed = None
     if params is not None:
-        parsed, problems = _prosimos_params(params, params_name)
+        raw, problems = _read_limited(params, limit=MAX_PARAMS_BYTES, name=params_name)
+        if raw is not None:
+            parsed, found = _prosimos_params(raw, params_name)
+            problems += tuple(found)
         if problems:
-            return ImportedModel(source_name, "", None, None, None, tuple(problems))
-    text, found = bpmn_to_model_text(data, source=source_name, params=parsed,
+            return ImportedModel(source_name, "", None, None, None, problems)
+    text, found = bpmn_to_model_text(bpmn, source=source_name, params=parsed,
                                      process=process, variant=variant)
     return _imported(source_name, text, list(found), library)
+
+
+def export_bpmn(model_path: str | Path, output: str | Path) -> tuple[ProcessModel | None,
+                                                                     tuple[Problem, ...]]:
+    """Write a model file as BPMN 2.0 with a laid-out diagram (bpmn.io, Camunda Modeler).
+
+    Returns the model written (None when nothing was) and the problems found.
+    """
+    from abc_costing.formats.bpmn import model_to_bpmn
+    from abc_costing.reports.figures import process_flow_layout
+    from abc_costing.workflows.reporting import write_output
+
+    model, problems = parse_model_file(Path(model_path), source_name=str(model_path))
+    if model is None:
+        return None, problems
+    written = write_output(output, model_to_bpmn(model, layout=process_flow_layout(model)))
+    return (None if written else model), problems + written
 
 
 # --- event logs ------------------------------------------------------------------------------
