@@ -279,6 +279,12 @@ def test_import_an_event_log_priced_by_a_rates_table_in_a_real_browser(tmp_path)
         assert refused == [], "the dashboard must need no outside service"
 
 
+def settled(page: Page) -> None:
+    """Wait until the rerun has finished: Streamlit keeps the previous run's elements, marked
+    stale, until then, so a label may match an old widget and a new one."""
+    expect(page.locator("[data-stale=true]")).to_have_count(0)
+
+
 def visible_grid(page: Page) -> Locator:
     """The data editor of the tab that is open (the others are hidden)."""
     return page.get_by_test_id("stDataFrame").filter(visible=True).first
@@ -327,6 +333,7 @@ def test_typed_numbers_and_save_as_new_variant_in_a_real_browser(tmp_path):
 
         for label, value in (("New variant (a short name)", "rate_1500"),
                              ("Title of the new variant", "Согласование: ставка 1 500,50")):
+            settled(page)
             page.get_by_label(label).fill(value)
             page.get_by_label(label).press("Enter")  # a text input commits on Enter
         expect(page.locator(".st-key-edit_save_as button")).to_be_enabled()
