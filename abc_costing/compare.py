@@ -30,6 +30,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from abc_costing.engine import CostResult, cost_model
+from abc_costing.engine.costing import TOO_LARGE
 from abc_costing.model import VALUE_CLASSES, ProcessModel
 from abc_costing.problems import AbcCostingError, ModelError, Problem
 
@@ -159,9 +160,8 @@ class Comparison:
 def _refuse_overflow(candidate: str, figures: dict[str, float]) -> None:
     """Raise :class:`ModelError` naming each figure of the comparison that is
     not finite (a saving share over a baseline that costs next to nothing)."""
-    problems = [Problem(f"{what} overflows: it comes to a figure beyond the largest number "
-                        "a computer can hold (about 1.8e308); check the amounts of both "
-                        "variants for a typo", element=candidate)
+    problems = [Problem(f"{what} overflows: it comes to a figure {TOO_LARGE}; check the "
+                        "amounts of both variants for a typo", element=candidate)
                 for what, value in figures.items() if not math.isfinite(value)]
     if problems:
         raise ModelError(problems)

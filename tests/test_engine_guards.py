@@ -288,3 +288,30 @@ def test_capacity_names_the_processes_it_cannot_cost_and_counts_the_rest(tmp_pat
     assert (str(tmp_path / "huge.yaml"), "a") in found
     document = json.loads(json.dumps(report.as_dict(), allow_nan=False))  # no inf, no nan
     assert document["counted"] == [{"process": "test", "variant": "as_is"}]
+
+
+def test_capacity_refuses_a_monthly_load_that_overflows():
+    # A rate of 0.000001 ₽/h keeps every cost finite (1e300 min × 1.7e-8 ₽/min × 1.2e10 a year
+    # is 2e302 ₽); the minutes do not: 1.2e10 / 12 = 1e9 instances a month.
+    def process(name: str, minutes: str) -> ProcessModel:
+        return unchecked("""
+volume_per_year: 1.2e+10
+resources: {clerk: {kind: labor, rate_per_hour: 1.0e-6}}
+activities: {a: {labor: {clerk: MINUTES}}}
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, a], [a, e]]
+""".replace("MINUTES", minutes), variant="as_is").model_copy(update={"process": name})
+    # 1e9 × 1e299 = 1e308 a month each: finite alone, 2e308 together;
+    # 1e9 × 1e300 = 1e309 a month: beyond float64 on its own.
+    report = capacity_report([("a.yaml", process("a", "1.0e+299")),
+                              ("b.yaml", process("b", "1.0e+299")),
+                              ("c.yaml", process("c", "1.0e+300"))])
+    assert report.counted == (("a", "as_is"), ("b", "as_is"))
+    assert report.pools == ()  # the shared pool's load cannot be stated
+    by_file = {p.file: p for p in report.problems}
+    assert by_file["a.yaml"].element == "clerk" and "pool 'clerk' overflows" in str(
+        by_file["a.yaml"])
+    assert by_file["c.yaml"].element == "clerk" and "minutes per month of pool" in str(
+        by_file["c.yaml"])
+    assert [(s.process, s.reason.split(":")[0]) for s in report.skipped] == [
+        ("c", "cannot be costed")]

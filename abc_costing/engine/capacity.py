@@ -50,7 +50,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import assert_never
 
-from abc_costing.engine.costing import cost_model
+from abc_costing.engine.costing import TOO_LARGE, cost_model
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel
 from abc_costing.problems import ModelError, Problem
 
@@ -276,8 +276,8 @@ def capacity_report(
         else:
             problems.append(Problem(
                 f"the load on pool {resource_id!r} overflows: the processes using it come to "
-                "a figure beyond the largest number a computer can hold (about 1.8e308); "
-                "check their volumes and minutes for a typo", element=resource_id, file=path))
+                f"a figure {TOO_LARGE}; check their volumes and minutes for a typo",
+                element=resource_id, file=path))
     pools.sort(key=lambda p: (not p.shortage, p.utilization is None,
                               -(p.utilization or 0.0), p.id))
     return CapacityReport(tuple(pools), tuple(counted), tuple(skipped), tuple(problems))
@@ -301,9 +301,9 @@ def _pools_used(model: ProcessModel
                 if not math.isfinite(per_month * minutes):
                     return {}, [Problem(
                         f"minutes per month of pool {resource_id!r} overflow: volume_per_year "
-                        "/ 12 × minutes per instance comes to a figure beyond the largest "
-                        "number a computer can hold (about 1.8e308); check volume_per_year for "
-                        "a typo", element=resource_id, path=("resources", resource_id))]
+                        f"/ 12 × minutes per instance comes to a figure {TOO_LARGE}; check "
+                        "volume_per_year for a typo",
+                        element=resource_id, path=("resources", resource_id))]
                 used[resource_id] = (resource, PoolUse(model.process, model.variant, minutes,
                                                        per_month * minutes))
             case PerUseResource():

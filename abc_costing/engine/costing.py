@@ -284,7 +284,9 @@ def cost_model(model: ProcessModel) -> CostResult:
     )
 
 
-_TOO_LARGE = "beyond the largest number a computer can hold (about 1.8e308)"
+#: How a figure that overflows float64 is described in a problem (shared by
+#: every engine function that refuses one).
+TOO_LARGE = "beyond the largest number a computer can hold (about 1.8e308)"
 
 
 def _overflows(model: ProcessModel, per_activity: dict[str, np.ndarray],
@@ -302,16 +304,16 @@ def _overflows(model: ProcessModel, per_activity: dict[str, np.ndarray],
                          if not math.isfinite(values[i])), None)
             if what is not None:
                 problems.append(Problem(
-                    f"{what} overflows: this {noun}'s amounts come to a figure {_TOO_LARGE}; "
+                    f"{what} overflows: this {noun}'s amounts come to a figure {TOO_LARGE}; "
                     "check them for a typo", element=element, path=(section, element)))
     if problems:
         return problems
     if not math.isfinite(totals["cost_per_year"]) and math.isfinite(totals["cost_per_instance"]):
         return [Problem(f"cost per year overflows: cost per instance × volume_per_year is "
-                        f"{_TOO_LARGE}; check volume_per_year for a typo",
+                        f"{TOO_LARGE}; check volume_per_year for a typo",
                         element="volume_per_year", path=("volume_per_year",))]
     what = next(name.replace("_", " ") for name, value in totals.items()
                 if not math.isfinite(value))
     return [Problem(f"{what} overflows: the activities' figures, each finite, add up to a "
-                    f"figure {_TOO_LARGE}; check the largest amounts for a typo",
+                    f"figure {TOO_LARGE}; check the largest amounts for a typo",
                     element="activities", path=("activities",))]

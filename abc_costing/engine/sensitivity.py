@@ -56,7 +56,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from abc_costing.engine.costing import CostResult, cost_model
+from abc_costing.engine.costing import TOO_LARGE, CostResult, cost_model
 from abc_costing.engine.executions import RoutingError
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel
 from abc_costing.problems import ModelError, Problem
@@ -183,8 +183,7 @@ def sensitivity(model: ProcessModel, *, relative_change: float = 0.10) -> list[S
 
 def _overflow(element: str, field: str, h: float) -> Problem:
     return Problem(f"the cost with {field} moved by ±{h:.0%} overflows: it comes to a figure "
-                   "beyond the largest number a computer can hold (about 1.8e308); check the "
-                   "amounts for a typo", element=element)
+                   f"{TOO_LARGE}; check the amounts for a typo", element=element)
 
 
 def tornado_data(items: list[SensitivityItem], *, top: int | None = None) -> dict[str, list]:
