@@ -224,8 +224,11 @@ def cost_model(model: ProcessModel) -> CostResult:
             "uses per instance": uses_per_instance,
             "cost per instance": resource_cost,
         }
-    if not (all(np.isfinite(v).all() for v in (*per_activity.values(), *per_resource.values()))
-            and all(map(math.isfinite, totals.values()))):
+    # One test over every figure (a model costs thousands of times in a
+    # portfolio); the element is looked for only when something overflowed.
+    every_figure = np.concatenate([*per_activity.values(), *per_resource.values(),
+                                   np.fromiter(totals.values(), float, len(totals))])
+    if not np.isfinite(every_figure).all():
         raise ModelError(_overflows(model, per_activity, per_resource, totals))
 
     activities = tuple(
