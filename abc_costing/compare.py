@@ -30,8 +30,9 @@ import math
 from dataclasses import asdict, dataclass
 
 from abc_costing.engine import CostResult, cost_model
+from abc_costing.engine.costing import TOO_LARGE
 from abc_costing.model import VALUE_CLASSES, ProcessModel
-from abc_costing.problems import AbcCostingError
+from abc_costing.problems import AbcCostingError, ModelError, Problem
 
 __all__ = [
     "ActivityChange",
@@ -156,6 +157,16 @@ class Comparison:
         return asdict(self)
 
 
+def _refuse_overflow(candidate: str, figures: dict[str, float]) -> None:
+    """Raise :class:`ModelError` naming each figure of the comparison that is
+    not finite (a saving share over a baseline that costs next to nothing)."""
+    problems = [Problem(f"{what} overflows: it comes to a figure {TOO_LARGE}; check the "
+                        "amounts of both variants for a typo", element=candidate)
+                for what, value in figures.items() if not math.isfinite(value)]
+    if problems:
+        raise ModelError(problems)
+
+
 def _same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=_SAME, abs_tol=1e-9)
 
@@ -164,9 +175,10 @@ def compare_models(baseline: ProcessModel, candidate: ProcessModel) -> Compariso
     """Cost two valid variants of one process and compare them.
 
     Raises :class:`CompareError` when they are of different processes or
-    currencies. Activity definitions (labour, uses, other cost, value) are
-    compared as well as their costs, so a change that happens to cost the same
-    still shows as ``changed``.
+    currencies, and :class:`~abc_costing.problems.ModelError` when either
+    cannot be costed (invalid, or figures that overflow). Activity definitions
+    (labour, uses, other cost, value) are compared as well as their costs, so a
+    change that happens to cost the same still shows as ``changed``.
     """
     _check_comparable(baseline, candidate)
     redefined = {
@@ -275,12 +287,19 @@ def compare_results(
         if baseline.cost_per_year is None or candidate.cost_per_year is None
         else baseline.cost_per_year - candidate.cost_per_year
     )
+    share = saving / baseline.cost_per_instance if baseline.cost_per_instance else 0.0
+    _refuse_overflow(candidate.variant, {
+        "saving per instance": saving, "saving per year": per_year or 0.0,
+        "saving share": share,
+        **{f"change of activity {a.id!r}": a.delta for a in activities},
+        **{f"change of resource {r.id!r}": r.delta for r in resources},
+    })
     return Comparison(
         baseline=baseline,
         candidate=candidate,
         saving_per_instance=saving,
         saving_per_year=per_year,
-        saving_share=saving / baseline.cost_per_instance if baseline.cost_per_instance else 0.0,
+        saving_share=share,
         activities=tuple(activities),
         resources=tuple(resources),
         other_cost_change=OtherCostChange(

@@ -16,12 +16,13 @@ True
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from abc_costing.engine import CostResult, cost_model
 from abc_costing.memory import cyclic_gc_paused
 from abc_costing.model import ProcessModel
+from abc_costing.problems import ModelError, Problem
 
 __all__ = ["BASELINE_VARIANT", "PortfolioRow", "Portfolio", "build_portfolio"]
 
@@ -65,10 +66,13 @@ class Portfolio:
     Attributes:
       rows: one per variant, sorted by process then variant (``as_is`` first).
       results: (process, variant) -> the full costing.
+      problems: why a model given could not be costed (each names its file);
+        such a model has no row, and every other model still has its own.
     """
 
     rows: tuple[PortfolioRow, ...]
     results: dict[tuple[str, str], CostResult]
+    problems: tuple[Problem, ...] = ()
 
     def processes(self) -> list[str]:
         """Process slugs in table order."""
@@ -84,17 +88,29 @@ class Portfolio:
 
     def as_dict(self) -> dict:
         """A JSON-ready dict: the ``portfolio --json`` document."""
-        return {"rows": [asdict(row) for row in self.rows]}
+        return {"rows": [asdict(row) for row in self.rows],
+                "problems": [{"element": p.element, "file": p.file, "line": p.line,
+                              "severity": p.severity, "message": p.message}
+                             for p in self.problems]}
 
 
 def build_portfolio(models: list[tuple[Path, ProcessModel]]) -> Portfolio:
     """Cost every model and line them up (see the module docstring).
 
     Two files claiming the same process and variant are both kept; the
-    baseline is the first ``as_is`` in path order.
+    baseline is the first ``as_is`` in path order. A model that cannot be
+    costed (invalid, or figures that overflow) gets no row: its reasons are in
+    ``problems``, named by file, and the other models are costed as usual.
     """
+    costed: list[tuple[Path, ProcessModel, CostResult]] = []
+    problems: list[Problem] = []
     with cyclic_gc_paused():
-        costed = [(path, model, cost_model(model)) for path, model in models]
+        for path, model in models:
+            try:
+                costed.append((path, model, cost_model(model)))
+            except ModelError as error:
+                problems.extend(replace(p, element=p.element or model.process).located(
+                    file=str(path)) for p in error.problems)
     costed.sort(key=lambda c: (c[1].process, c[1].variant != BASELINE_VARIANT, c[1].variant,
                                str(c[0])))
     baselines: dict[str, CostResult] = {}
@@ -137,4 +153,4 @@ def build_portfolio(models: list[tuple[Path, ProcessModel]]) -> Portfolio:
             )
         )
     results = {(m.process, m.variant): r for _, m, r in reversed(costed)}
-    return Portfolio(rows=tuple(rows), results=results)
+    return Portfolio(rows=tuple(rows), results=results, problems=tuple(problems))

@@ -28,9 +28,9 @@ from collections.abc import Callable
 import networkx as nx
 
 from abc_costing.model import ProcessModel, routing_graph
-from abc_costing.problems import Problem, has_errors
+from abc_costing.problems import ModelError, Problem, has_errors
 
-__all__ = ["validate_model", "CHECKS", "PROBABILITY_TOLERANCE"]
+__all__ = ["validate_model", "require_valid", "CHECKS", "PROBABILITY_TOLERANCE"]
 
 # Probabilities written with 2-3 decimals (0.333, 0.333, 0.334) must pass;
 # a real slip (0.7 + 0.2) must not.
@@ -433,6 +433,10 @@ def validate_model(
     reached" would only echo the same mistake. ``include_routing=False`` skips
     every check of the flows' shape (the reader uses it when some flows could
     not be read at all).
+
+    A full run also leaves its verdict on ``model`` itself, so that
+    :func:`require_valid` (which every engine entry point calls) does not
+    check the same model again.
     """
     graph = routing_graph(model) if graph is None else graph
     problems = [p for check in REFERENCE_CHECKS for p in check(model, graph)]
@@ -442,4 +446,43 @@ def validate_model(
         problems += [p for check in FLOW_CHECKS for p in check(model, graph)]
         if references_sound:
             problems += [p for check in ROUTING_CHECKS for p in check(model, graph)]
+        _remember_verdict(model, problems)
     return problems
+
+
+# Where a model keeps the verdict of its last full validation: its own
+# __dict__, beside the fields, as functools.cached_property keeps node_kinds.
+# The fields are frozen, so the verdict cannot go stale on that instance; a
+# model_copy(update=...) drops it (ProcessModel.model_copy) and a pickled
+# model (Streamlit's cache) carries it along with the same fields.
+_VERDICT = "_validation_problems"
+
+
+def _remember_verdict(model: ProcessModel, problems: list[Problem]) -> None:
+    model.__dict__[_VERDICT] = tuple(problems)
+
+
+def require_valid(model: ProcessModel) -> None:
+    """Raise :class:`~abc_costing.problems.ModelError` unless ``model`` is valid.
+
+    The errors :func:`validate_model` finds are the reasons given (warnings
+    alone leave a model usable). A model that was validated before (every
+    model the readers return was) is not checked again.
+
+    >>> from abc_costing.model import ProcessModel
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "activities": {"a": {}}, "events": {"e": {"kind": "end"}},
+    ...     "flows": [["a", "e"]]})
+    >>> try:
+    ...     require_valid(model)
+    ... except ModelError as error:
+    ...     print(error)
+    events: there is no start event; add one under events with kind: start
+    a: activity has no incoming flow
+    """
+    problems = model.__dict__.get(_VERDICT)
+    if problems is None:
+        problems = validate_model(model)
+    if has_errors(problems):
+        raise ModelError([p for p in problems if p.severity == "error"])

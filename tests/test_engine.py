@@ -302,18 +302,3 @@ flows: [[s, x], [x, never, 0], [x, always, 1], [never, m], [always, m], [m, e]]
     routing = expected_executions(model)
     assert routing.by_node["never"] == 0
     assert cost_model(model).cost_per_instance == pytest.approx(1)
-
-
-def test_engine_refuses_a_routing_with_no_way_out_if_validation_was_skipped():
-    from abc_costing.engine import RoutingError
-    from abc_costing.model import ProcessModel
-
-    model = ProcessModel.model_validate({
-        "format": "abc-costing/1", "process": "p", "variant": "v",
-        "activities": {"a": {}},
-        "gateways": {"m": {"kind": "exclusive"}, "x": {"kind": "exclusive"}},
-        "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
-        "flows": [["s", "m"], ["m", "a"], ["a", "x"], ["x", "m", 1.0], ["x", "e", 0.0]],
-    })
-    with pytest.raises(RoutingError):
-        expected_executions(model)

@@ -44,13 +44,15 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import assert_never
 
-from abc_costing.engine.costing import cost_model
-from abc_costing.model import LaborResource, ProcessModel
-from abc_costing.problems import Problem
+from abc_costing.engine.costing import TOO_LARGE, cost_model
+from abc_costing.model import LaborResource, PerUseResource, ProcessModel
+from abc_costing.problems import ModelError, Problem
 
 __all__ = [
     "DEFAULT_VARIANT",
@@ -154,8 +156,10 @@ class CapacityReport:
       pools: one :class:`PoolCapacity` per labour resource id, shortages first,
         then by utilization (highest first), pools of unknown capacity last.
       counted: (process, variant) of every model counted.
-      skipped: processes left out (no volume, no such variant).
-      problems: warnings, e.g. one pool defined differently in two files.
+      skipped: processes left out (no volume, no such variant, cannot be costed).
+      problems: why a counted file could not be costed (errors, with the file),
+        and warnings, e.g. one pool defined differently in two files; a pool
+        whose load overflows is left out and named here.
     """
 
     pools: tuple[PoolCapacity, ...]
@@ -207,9 +211,11 @@ def capacity_report(
         process -> variant; processes missing from the mapping count ``as_is``.
 
     A process without the wanted variant, or whose variant has no
-    ``volume_per_year``, is listed in ``skipped``. When two counted files define
-    the same pool differently, the first definition (in the order given) is used
-    and a warning names both.
+    ``volume_per_year``, is listed in ``skipped``. So is one whose variant
+    cannot be costed (an invalid model, figures that overflow); its reasons are
+    added to ``problems`` with the file, and every other process still counts.
+    When two counted files define the same pool differently, the first
+    definition (in the order given) is used and a warning names both.
     """
     entries = [(None, m) if isinstance(m, ProcessModel) else (str(m[0]), m[1]) for m in models]
 
@@ -246,27 +252,73 @@ def capacity_report(
             skipped.append(SkippedProcess(model.process, model.variant,
                                           "no volume_per_year"))
             continue
+        pools_used, refused = _pools_used(model)
+        if refused:
+            # One model that cannot be costed is named, and the others still count.
+            problems.extend(p.located(file=path) for p in refused)
+            skipped.append(SkippedProcess(model.process, model.variant,
+                                          f"cannot be costed: {refused[0].message}"))
+            continue
         counted.append((model.process, model.variant))
-        result = cost_model(model)
-        per_month = model.volume_per_year / MONTHS_PER_YEAR
-        for resource_id, resource in model.resources.items():
-            if not isinstance(resource, LaborResource):
-                continue
+        for resource_id, (resource, use) in pools_used.items():
             if resource_id not in definitions:
                 definitions[resource_id] = (path, model, resource)
             else:
                 problems.extend(_disagreement(resource_id, definitions[resource_id],
                                               (path, model, resource)))
-            minutes = result.resource(resource_id).minutes_per_instance
-            uses.setdefault(resource_id, []).append(
-                PoolUse(model.process, model.variant, minutes, per_month * minutes))
+            uses.setdefault(resource_id, []).append(use)
 
-    pools = [_pool(resource_id, definitions[resource_id][1].currency,
-                   definitions[resource_id][2], tuple(uses[resource_id]))
-             for resource_id in definitions]
+    pools = []
+    for resource_id, (path, model, resource) in definitions.items():
+        pool = _pool(resource_id, model.currency, resource, tuple(uses[resource_id]))
+        if all(math.isfinite(figure) for figure in _figures(pool)):
+            pools.append(pool)
+        else:
+            problems.append(Problem(
+                f"the load on pool {resource_id!r} overflows: the processes using it come to "
+                f"a figure {TOO_LARGE}; check their volumes and minutes for a typo",
+                element=resource_id, file=path))
     pools.sort(key=lambda p: (not p.shortage, p.utilization is None,
                               -(p.utilization or 0.0), p.id))
     return CapacityReport(tuple(pools), tuple(counted), tuple(skipped), tuple(problems))
+
+
+def _pools_used(model: ProcessModel
+                ) -> tuple[dict[str, tuple[LaborResource, PoolUse]], list[Problem]]:
+    """The labour pools ``model`` uses and what it asks of each per month, or
+    the problems that keep it from being costed."""
+    assert model.volume_per_year is not None
+    try:
+        result = cost_model(model)
+    except ModelError as error:
+        return {}, [replace(p, element=p.element or model.process) for p in error.problems]
+    per_month = model.volume_per_year / MONTHS_PER_YEAR
+    used: dict[str, tuple[LaborResource, PoolUse]] = {}
+    for resource_id, resource in model.resources.items():
+        match resource:
+            case LaborResource():
+                minutes = result.resource(resource_id).minutes_per_instance
+                if not math.isfinite(per_month * minutes):
+                    return {}, [Problem(
+                        f"minutes per month of pool {resource_id!r} overflow: volume_per_year "
+                        f"/ 12 × minutes per instance comes to a figure {TOO_LARGE}; check "
+                        "volume_per_year for a typo",
+                        element=resource_id, path=("resources", resource_id))]
+                used[resource_id] = (resource, PoolUse(model.process, model.variant, minutes,
+                                                       per_month * minutes))
+            case PerUseResource():
+                pass  # bought per use: no pool of people whose time runs out
+            case _:
+                assert_never(resource)
+    return used, []
+
+
+def _figures(pool: PoolCapacity) -> list[float]:
+    return [value for value in (pool.minutes_per_month, pool.hours_per_month,
+                                pool.utilization, pool.used_cost_per_month,
+                                pool.unused_capacity_cost_per_month,
+                                pool.shortage_minutes_per_month, pool.fte_needed)
+            if value is not None]
 
 
 def _where(path: str | None, model: ProcessModel) -> str:

@@ -12,6 +12,11 @@ the instance total is their sum, and the rollups by resource and by value
 class reconcile to the same total (other costs are reported beside the
 resources, as ``other_cost_per_instance``).
 
+Every figure of a result is a finite number. Amounts so large that a figure
+overflows float64 (about 1.8e308) are refused with a
+:class:`~abc_costing.problems.ModelError` naming the element, never returned
+as ``inf`` or ``nan``.
+
 Examples
 --------
 >>> from abc_costing.model import ProcessModel
@@ -32,12 +37,14 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from abc_costing.engine.executions import expected_executions
-from abc_costing.model import VALUE_CLASSES, LaborResource, ProcessModel
+from abc_costing.model import VALUE_CLASSES, ProcessModel, ResourceKind
+from abc_costing.problems import ModelError, Problem
 
 __all__ = ["ActivityCost", "ResourceCost", "CostResult", "cost_model"]
 
@@ -90,7 +97,7 @@ class ResourceCost:
 
     id: str
     name: str
-    kind: str
+    kind: ResourceKind
     rate_per_minute: float
     cost_per_use: float
     minutes_per_instance: float
@@ -151,20 +158,20 @@ class CostResult:
 
 
 def cost_model(model: ProcessModel) -> CostResult:
-    """Cost one instance (and one year) of a valid ``model``; see the module docstring."""
+    """Cost one instance (and one year) of a valid ``model``; see the module docstring.
+
+    Raises :class:`~abc_costing.problems.ModelError` for an invalid model, and
+    for one whose figures would overflow (each problem names the element).
+    """
     routing = expected_executions(model)
     activity_ids = list(model.activities)
     resource_ids = list(model.resources)
     resource_index = {r: i for i, r in enumerate(resource_ids)}
     n_act, n_res = len(activity_ids), len(resource_ids)
 
-    rate_per_minute = np.zeros(n_res)
-    cost_per_use = np.zeros(n_res)
-    for i, resource in enumerate(model.resources.values()):
-        if isinstance(resource, LaborResource):
-            rate_per_minute[i] = resource.rate_per_minute
-        else:
-            cost_per_use[i] = resource.cost_per_use
+    prices = np.array([resource.unit_costs for resource in model.resources.values()],
+                      dtype=float).reshape(n_res, 2)
+    rate_per_minute, cost_per_use = prices[:, 0].copy(), prices[:, 1].copy()
 
     # Dense activity × resource matrices: a model has tens of resources, and
     # 10,000 × 20 floats is 1.6 MB, so sparsity would buy nothing here.
@@ -180,17 +187,50 @@ def cost_model(model: ProcessModel) -> CostResult:
         other[a] = activity.other_cost
         wait[a] = activity.wait.mean_minutes
 
-    executions = np.array([routing.by_node[a] for a in activity_ids], dtype=float)
-    labor_cost = minutes @ rate_per_minute
-    use_cost = units @ cost_per_use
-    cost_per_execution = labor_cost + use_cost + other
-    cost_per_instance = executions * cost_per_execution
-    total = float(cost_per_instance.sum())
+    # Overflow is looked for below, figure by figure, and named; numpy's
+    # warnings would only say the same thing without the element.
+    with np.errstate(over="ignore", invalid="ignore"):
+        executions = np.array([routing.by_node[a] for a in activity_ids], dtype=float)
+        labor_cost = minutes @ rate_per_minute
+        use_cost = units @ cost_per_use
+        cost_per_execution = labor_cost + use_cost + other
+        cost_per_instance = executions * cost_per_execution
+        total = float(cost_per_instance.sum())
 
-    def share(amount: float) -> float:
-        return amount / total if total > 0 else 0.0
+        def share(amount: float) -> float:
+            return amount / total if total > 0 else 0.0
 
-    labor_minutes = minutes.sum(axis=1)
+        labor_minutes = minutes.sum(axis=1)
+        minutes_per_instance = minutes.T @ executions
+        uses_per_instance = units.T @ executions
+        resource_cost = minutes_per_instance * rate_per_minute + uses_per_instance * cost_per_use
+        volume = model.volume_per_year
+        totals = {
+            "cost_per_instance": total,
+            "labor_minutes_per_instance": float(labor_minutes @ executions),
+            "other_cost_per_instance": float(other @ executions),
+            "cost_per_year": 0.0 if volume is None else total * volume,
+        }
+        per_activity = {
+            "labour minutes per execution": labor_minutes,
+            "wait minutes per execution": wait,
+            "cost per execution": cost_per_execution,
+            "cost per instance": cost_per_instance,
+            "labour minutes per instance": executions * labor_minutes,
+        }
+        per_resource = {
+            "rate per minute": rate_per_minute,
+            "minutes per instance": minutes_per_instance,
+            "uses per instance": uses_per_instance,
+            "cost per instance": resource_cost,
+        }
+    # One test over every figure (a model costs thousands of times in a
+    # portfolio); the element is looked for only when something overflowed.
+    every_figure = np.concatenate([*per_activity.values(), *per_resource.values(),
+                                   np.fromiter(totals.values(), float, len(totals))])
+    if not np.isfinite(every_figure).all():
+        raise ModelError(_overflows(model, per_activity, per_resource, totals))
+
     activities = tuple(
         ActivityCost(
             id=activity_id,
@@ -210,9 +250,6 @@ def cost_model(model: ProcessModel) -> CostResult:
         for a, (activity_id, activity) in enumerate(model.activities.items())
     )
 
-    minutes_per_instance = minutes.T @ executions
-    uses_per_instance = units.T @ executions
-    resource_cost = minutes_per_instance * rate_per_minute + uses_per_instance * cost_per_use
     resources = tuple(
         ResourceCost(
             id=resource_id,
@@ -229,10 +266,9 @@ def cost_model(model: ProcessModel) -> CostResult:
     )
 
     by_value = dict.fromkeys(VALUE_CLASSES, 0.0)
-    for activity in activities:
-        by_value[activity.value] += activity.cost_per_instance
+    for costed in activities:
+        by_value[costed.value] += costed.cost_per_instance
 
-    volume = model.volume_per_year
     return CostResult(
         process=model.process,
         variant=model.variant,
@@ -240,12 +276,47 @@ def cost_model(model: ProcessModel) -> CostResult:
         currency=model.currency,
         volume_per_year=volume,
         cost_per_instance=total,
-        cost_per_year=None if volume is None else total * volume,
-        labor_minutes_per_instance=float(labor_minutes @ executions),
-        other_cost_per_instance=float(other @ executions),
+        cost_per_year=None if volume is None else totals["cost_per_year"],
+        labor_minutes_per_instance=totals["labor_minutes_per_instance"],
+        other_cost_per_instance=totals["other_cost_per_instance"],
         activities=activities,
         resources=resources,
         by_value=by_value,
         end_probabilities=routing.end_probabilities,
         expected_executions=routing.by_node,
     )
+
+
+#: How a figure that overflows float64 is described in a problem (shared by
+#: every engine function that refuses one).
+TOO_LARGE = "beyond the largest number a computer can hold (about 1.8e308)"
+
+
+def _overflows(model: ProcessModel, per_activity: dict[str, np.ndarray],
+               per_resource: dict[str, np.ndarray], totals: dict[str, float]) -> list[Problem]:
+    """Name every element whose figures are not finite: the first such figure of each.
+
+    The by-value rollups are sums of the activities' figures and need no check
+    of their own: they are finite when the instance total is.
+    """
+    problems = []
+    for section, noun, figures in (("resources", "resource", per_resource),
+                                   ("activities", "activity", per_activity)):
+        for i, element in enumerate(getattr(model, section)):
+            what = next((name for name, values in figures.items()
+                         if not math.isfinite(values[i])), None)
+            if what is not None:
+                problems.append(Problem(
+                    f"{what} overflows: this {noun}'s amounts come to a figure {TOO_LARGE}; "
+                    "check them for a typo", element=element, path=(section, element)))
+    if problems:
+        return problems
+    if not math.isfinite(totals["cost_per_year"]) and math.isfinite(totals["cost_per_instance"]):
+        return [Problem(f"cost per year overflows: cost per instance × volume_per_year is "
+                        f"{TOO_LARGE}; check volume_per_year for a typo",
+                        element="volume_per_year", path=("volume_per_year",))]
+    what = next(name.replace("_", " ") for name, value in totals.items()
+                if not math.isfinite(value))
+    return [Problem(f"{what} overflows: the activities' figures, each finite, add up to a "
+                    f"figure {TOO_LARGE}; check the largest amounts for a typo",
+                    element="activities", path=("activities",))]

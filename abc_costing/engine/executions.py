@@ -15,7 +15,9 @@ loops need no special case: a step redone with probability r runs 1/(1 - r)
 times on average, and the solve finds that. The values ``x[end]`` are the
 probabilities of finishing at each end event; they sum to 1.
 
-The model must be valid (see :func:`abc_costing.validation.validate_model`).
+The model must be valid (see :func:`abc_costing.validation.validate_model`):
+an invalid one is refused with :class:`~abc_costing.problems.ModelError`
+naming every problem, before any equation is set up.
 
 Examples
 --------
@@ -41,13 +43,27 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from abc_costing.model import ProcessModel
-from abc_costing.problems import AbcCostingError
+from abc_costing.problems import ModelError, Problem
+from abc_costing.validation import require_valid
 
 __all__ = ["ExpectedExecutions", "expected_executions", "RoutingError"]
 
 
-class RoutingError(AbcCostingError, ValueError):
-    """The routing equations have no sound solution (an invalid model reached the engine)."""
+class RoutingError(ModelError, ValueError):
+    """The routing equations of a valid model have no sound solution.
+
+    Validation rules out every routing it knows to be unsolvable (no start,
+    a loop with no way out), so this is left for numerical trouble: a loop
+    whose exit is so unlikely that the solve breaks down. It is a
+    :class:`~abc_costing.problems.ModelError` like any other reason a model
+    cannot be costed.
+
+    >>> str(RoutingError("routing equations are singular"))
+    'routing equations are singular'
+    """
+
+    def __init__(self, message: str, *, element: str | None = None):
+        super().__init__([Problem(message, element=element)])
 
 
 @dataclass(frozen=True)
@@ -68,7 +84,11 @@ class ExpectedExecutions:
 
 
 def expected_executions(model: ProcessModel) -> ExpectedExecutions:
-    """Solve the routing equations of a valid ``model`` (see the module docstring)."""
+    """Solve the routing equations of a valid ``model`` (see the module docstring).
+
+    Raises :class:`~abc_costing.problems.ModelError` for an invalid model.
+    """
+    require_valid(model)
     kinds = model.node_kinds
     node_ids = tuple(kinds)
     index = {node_id: i for i, node_id in enumerate(node_ids)}

@@ -50,14 +50,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import assert_never
 
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from abc_costing.engine.costing import CostResult, cost_model
+from abc_costing.engine.costing import TOO_LARGE, CostResult, cost_model
 from abc_costing.engine.executions import RoutingError
-from abc_costing.model import LaborResource, ProcessModel
+from abc_costing.model import LaborResource, PerUseResource, ProcessModel
+from abc_costing.problems import ModelError, Problem
 
 __all__ = ["KINDS", "SensitivityItem", "sensitivity", "tornado_data"]
 
@@ -124,8 +126,12 @@ def sensitivity(model: ProcessModel, *, relative_change: float = 0.10) -> list[S
     base = result.cost_per_instance
     items: list[SensitivityItem] = []
 
+    overflows: list[Problem] = []
+
     def add(kind, element, field, value, low, high, cost_low, cost_high, flow_index=None):
         impact = max(abs(cost_low - base), abs(cost_high - base))
+        if not all(map(math.isfinite, (low, high, cost_low, cost_high, impact))):
+            overflows.append(_overflow(element, field, h))
         items.append(SensitivityItem(kind, element, field, value, low, high, base, cost_low,
                                      cost_high, impact, flow_index))
 
@@ -136,19 +142,22 @@ def sensitivity(model: ProcessModel, *, relative_change: float = 0.10) -> list[S
 
     for resource_id, resource in model.resources.items():
         part = result.resource(resource_id).cost_per_instance
-        if isinstance(resource, LaborResource):
-            if resource.rate_per_hour is not None:
-                linear("rate", resource_id, "rate_per_hour", resource.rate_per_hour, part)
-            else:
-                assert resource.cost_per_month is not None
-                capacity = resource.capacity_hours_per_month
-                assert capacity is not None
-                linear("rate", resource_id, "cost_per_month", resource.cost_per_month, part)
-                add("capacity", resource_id, "capacity_hours_per_month", capacity,
-                    capacity * (1 - h), capacity * (1 + h),
-                    base - part + part / (1 - h), base - part + part / (1 + h))
-        else:
-            linear("cost_per_use", resource_id, "cost_per_use", resource.cost_per_use, part)
+        match resource:
+            case LaborResource():
+                if resource.rate_per_hour is not None:
+                    linear("rate", resource_id, "rate_per_hour", resource.rate_per_hour, part)
+                else:
+                    assert resource.cost_per_month is not None
+                    capacity = resource.capacity_hours_per_month
+                    assert capacity is not None
+                    linear("rate", resource_id, "cost_per_month", resource.cost_per_month, part)
+                    add("capacity", resource_id, "capacity_hours_per_month", capacity,
+                        capacity * (1 - h), capacity * (1 + h),
+                        base - part + part / (1 - h), base - part + part / (1 + h))
+            case PerUseResource():
+                linear("cost_per_use", resource_id, "cost_per_use", resource.cost_per_use, part)
+            case _:
+                assert_never(resource)
 
     for activity_id, activity in model.activities.items():
         executions = result.activity(activity_id).expected_executions
@@ -163,11 +172,18 @@ def sensitivity(model: ProcessModel, *, relative_change: float = 0.10) -> list[S
         linear("other_cost", activity_id, "other_cost", activity.other_cost,
                executions * activity.other_cost)
 
-    items.extend(_probability_items(model, result, h))
+    items.extend(_probability_items(model, result, h, overflows))
+    if overflows:
+        raise ModelError(overflows)
     order = {kind: i for i, kind in enumerate(KINDS)}
     # Stable: equal impacts keep the kind order, then the file order.
     items.sort(key=lambda item: (-item.impact, order[item.kind]))
     return items
+
+
+def _overflow(element: str, field: str, h: float) -> Problem:
+    return Problem(f"the cost with {field} moved by ±{h:.0%} overflows: it comes to a figure "
+                   f"{TOO_LARGE}; check the amounts for a typo", element=element)
 
 
 def tornado_data(items: list[SensitivityItem], *, top: int | None = None) -> dict[str, list]:
@@ -195,8 +211,10 @@ def tornado_data(items: list[SensitivityItem], *, top: int | None = None) -> dic
     }
 
 
-def _probability_items(model: ProcessModel, result: CostResult,
-                       h: float) -> list[SensitivityItem]:
+def _probability_items(model: ProcessModel, result: CostResult, h: float,
+                       overflows: list[Problem]) -> list[SensitivityItem]:
+    """The items of every probability out of an exclusive split; an end whose
+    cost overflows (rather than a loop that never ends) is added to ``overflows``."""
     kinds = model.node_kinds
     node_ids = tuple(kinds)
     index = {node_id: i for i, node_id in enumerate(node_ids)}
@@ -259,6 +277,8 @@ def _probability_items(model: ProcessModel, result: CostResult,
                     cost = math.inf
                 else:
                     cost = base + float(y @ d) * x_u / denominator
+                    if not math.isfinite(cost):
+                        overflows.append(_overflow(u, f"probability to {flows[k].target}", h))
                 ends.append((p_new, cost))
             (low, cost_low), (high, cost_high) = ends
             impact = max(abs(cost_low - base), abs(cost_high - base))

@@ -23,8 +23,9 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from functools import cached_property
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, Self, assert_never
 
 from babel.numbers import list_currencies
 from pydantic import (
@@ -39,10 +40,17 @@ from pydantic import (
 
 __all__ = [
     "FORMAT",
+    "DistributionName",
     "Duration",
+    "EventKind",
+    "GatewayKind",
     "LaborResource",
+    "NodeKind",
     "PerUseResource",
     "Resource",
+    "ResourceKind",
+    "ResourceRecord",
+    "UnitCosts",
     "Activity",
     "Gateway",
     "Event",
@@ -54,6 +62,16 @@ __all__ = [
 
 FORMAT = "abc-costing/1"
 VALUE_CLASSES = ("value_adding", "business", "waste")
+
+# The closed sets of kinds. Code that branches on one matches it exhaustively
+# (``match`` + ``typing.assert_never``), so a new kind is an error at every
+# place that must learn about it, never a silent fall into an ``else``.
+DistributionName = Literal["fixed", "triangular", "pert", "uniform", "lognormal"]
+GatewayKind = Literal["exclusive", "parallel"]
+EventKind = Literal["start", "end"]
+#: What a node of the routing graph is (see :attr:`ProcessModel.node_kinds`).
+NodeKind = Literal["activity", GatewayKind, EventKind]
+ResourceKind = Literal["labor", "per_use"]
 
 NonNegative = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, strict=True, allow_inf_nan=False)]
@@ -110,7 +128,7 @@ class Duration(_Record):
     {'uniform': [10.0, 20.0]}
     """
 
-    distribution: Literal["fixed", "triangular", "pert", "uniform", "lognormal"]
+    distribution: DistributionName
     parameters: tuple[float, ...]
 
     @model_validator(mode="before")
@@ -152,23 +170,31 @@ class Duration(_Record):
     def mean_minutes(self) -> float:
         """The expected value of the duration, in minutes."""
         p = self.parameters
-        if self.distribution == "fixed":
-            return p[0]
-        if self.distribution == "triangular":
-            return (p[0] + p[1] + p[2]) / 3.0
-        if self.distribution == "pert":
-            return (p[0] + 4.0 * p[1] + p[2]) / 6.0
-        if self.distribution == "uniform":
-            return (p[0] + p[1]) / 2.0
-        return p[0]  # lognormal is written by its mean
+        distribution = self.distribution
+        match distribution:
+            case "fixed" | "lognormal":  # a lognormal is written by its mean
+                return p[0]
+            case "triangular":
+                return (p[0] + p[1] + p[2]) / 3.0
+            case "pert":
+                return (p[0] + 4.0 * p[1] + p[2]) / 6.0
+            case "uniform":
+                return (p[0] + p[1]) / 2.0
+            case _:
+                assert_never(distribution)
 
     @model_serializer
     def _to_file_form(self) -> Any:
-        if self.distribution == "fixed":
-            return self.parameters[0]
-        if self.distribution == "lognormal":
-            return {"lognormal": {"mean": self.parameters[0], "sd": self.parameters[1]}}
-        return {self.distribution: list(self.parameters)}
+        distribution = self.distribution
+        match distribution:
+            case "fixed":
+                return self.parameters[0]
+            case "lognormal":
+                return {"lognormal": {"mean": self.parameters[0], "sd": self.parameters[1]}}
+            case "triangular" | "pert" | "uniform":
+                return {distribution: list(self.parameters)}
+            case _:
+                assert_never(distribution)
 
 
 ZERO_MINUTES = Duration.model_validate(0)
@@ -180,6 +206,22 @@ UnproductiveShare = Annotated[float, Field(ge=0, lt=1, strict=True, allow_inf_na
 
 #: Hours by which a stated capacity may differ from the calendar's (float noise only).
 CAPACITY_TOLERANCE_HOURS = 0.01
+
+
+class UnitCosts(NamedTuple):
+    """What a resource charges: per minute of work and per unit used.
+
+    Every kind of resource states both (0 for the one it does not charge), so
+    the engine, the simulation and the reports price any kind the same way:
+    ``minutes × rate_per_minute + units × cost_per_use``.
+
+    Attributes:
+      rate_per_minute: money per minute of this resource's work.
+      cost_per_use: money per unit used.
+    """
+
+    rate_per_minute: float
+    cost_per_use: float
 
 
 class LaborResource(_Record):
@@ -303,6 +345,15 @@ class LaborResource(_Record):
         assert self.cost_per_month is not None and self.capacity_hours_per_month is not None
         return self.cost_per_month / (self.capacity_hours_per_month * 60.0)
 
+    @property
+    def unit_costs(self) -> UnitCosts:
+        """People are paid by the minute, never per use.
+
+        >>> LaborResource(kind="labor", rate_per_hour=600).unit_costs
+        UnitCosts(rate_per_minute=10.0, cost_per_use=0.0)
+        """
+        return UnitCosts(self.rate_per_minute, 0.0)
+
 
 class PerUseResource(_Record):
     """A resource paid per use: a courier trip, a signature, a licence seat.
@@ -317,10 +368,20 @@ class PerUseResource(_Record):
     name: Text | None = None
     cost_per_use: NonNegative
 
+    @property
+    def unit_costs(self) -> UnitCosts:
+        """Paid per unit used, never by the minute.
 
-Resource = TypeAdapter(
-    Annotated[LaborResource | PerUseResource, Field(discriminator="kind")]
-)
+        >>> PerUseResource(kind="per_use", cost_per_use=500).unit_costs
+        UnitCosts(rate_per_minute=0.0, cost_per_use=500.0)
+        """
+        return UnitCosts(0.0, self.cost_per_use)
+
+
+#: Every kind of resource; a new kind is added here and to :data:`ResourceKind`.
+ResourceRecord = LaborResource | PerUseResource
+_AnyResource = Annotated[ResourceRecord, Field(discriminator="kind")]
+Resource = TypeAdapter(_AnyResource)
 
 
 class Activity(_Record):
@@ -353,7 +414,7 @@ class Gateway(_Record):
       name: display name (optional).
     """
 
-    kind: Literal["exclusive", "parallel"]
+    kind: GatewayKind
     name: Text | None = None
 
 
@@ -365,7 +426,7 @@ class Event(_Record):
       name: display name (optional).
     """
 
-    kind: Literal["start", "end"]
+    kind: EventKind
     name: Text | None = None
 
 
@@ -412,25 +473,43 @@ class ProcessModel(_Record):
     title: Text | None = None
     currency: Currency = "RUB"
     volume_per_year: NonNegative | None = None
-    resources: dict[str, Annotated[LaborResource | PerUseResource, Field(discriminator="kind")]] = (
-        Field(default_factory=dict)
-    )
+    resources: dict[str, _AnyResource] = Field(default_factory=dict)
     activities: dict[str, Activity] = Field(default_factory=dict)
     gateways: dict[str, Gateway] = Field(default_factory=dict)
     events: dict[str, Event] = Field(default_factory=dict)
     flows: list[Flow] = Field(default_factory=list)
 
     @cached_property
-    def node_kinds(self) -> dict[str, str]:
+    def node_kinds(self) -> dict[str, NodeKind]:
         """Node id -> ``activity``, ``exclusive``, ``parallel``, ``start`` or ``end``.
 
         When an id is defined twice (an error the validator reports), the
         later section wins here.
         """
-        kinds = {node_id: "activity" for node_id in self.activities}
+        kinds: dict[str, NodeKind] = {node_id: "activity" for node_id in self.activities}
         kinds.update({node_id: g.kind for node_id, g in self.gateways.items()})
         kinds.update({node_id: e.kind for node_id, e in self.events.items()})
         return kinds
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> Self:
+        """A copy; with ``update``, one that forgets what was derived from the old fields.
+
+        Values derived from the fields are kept in the instance's ``__dict__``
+        beside them (:attr:`node_kinds`, and the verdict of
+        :func:`abc_costing.validation.validate_model`); pydantic's copy carries
+        the whole ``__dict__`` over, so a copy with changed fields would show
+        the old kinds and pass as already checked. Such a copy starts bare: it
+        is validated (and its kinds derived) again on first use. Note that
+        ``update`` itself is not validated (STYLE rule 1): build changed
+        models with ``ProcessModel.model_validate`` instead.
+        """
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            fields = type(self).model_fields
+            for derived in [key for key in copied.__dict__ if key not in fields]:
+                del copied.__dict__[derived]
+        return copied
 
     def display_name(self, node_id: str) -> str:
         """The node's name when it has one, else its id."""

@@ -33,13 +33,14 @@ import math
 import textwrap
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 import networkx as nx
 import plotly.graph_objects as go
 
 from abc_costing.compare import Comparison
 from abc_costing.engine import CostResult
-from abc_costing.model import VALUE_CLASSES, ProcessModel, routing_graph
+from abc_costing.model import VALUE_CLASSES, NodeKind, ProcessModel, routing_graph
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.reports.tables import format_amount, format_money, format_signed_amount
 
@@ -82,13 +83,15 @@ GATEWAY_FILL = "#fff8e1"
 EVENT_FILL = "white"
 
 # Marker diameters in pixels; arrows stop at the marker's edge (standoff).
-NODE_SIZE = {"activity": 30, "exclusive": 30, "parallel": 30, "start": 22, "end": 22}
-NODE_SYMBOL = {"activity": "square", "exclusive": "diamond", "parallel": "diamond",
-               "start": "circle", "end": "circle"}
-GATEWAY_MARK = {"exclusive": "×", "parallel": "+"}
-NODE_KINDS = ("activity", "exclusive", "parallel", "start", "end")
-KIND_LABELS = {"activity": "Activity", "exclusive": "Exclusive gateway",
-               "parallel": "Parallel gateway", "start": "Start event", "end": "End event"}
+NODE_SIZE: dict[NodeKind, int] = {"activity": 30, "exclusive": 30, "parallel": 30,
+                                   "start": 22, "end": 22}
+NODE_SYMBOL: dict[NodeKind, str] = {"activity": "square", "exclusive": "diamond",
+                                    "parallel": "diamond", "start": "circle", "end": "circle"}
+GATEWAY_MARK: dict[str, str] = {"exclusive": "×", "parallel": "+"}
+NODE_KINDS: tuple[NodeKind, ...] = ("activity", "exclusive", "parallel", "start", "end")
+KIND_LABELS: dict[NodeKind, str] = {
+    "activity": "Activity", "exclusive": "Exclusive gateway", "parallel": "Parallel gateway",
+    "start": "Start event", "end": "End event"}
 
 LABEL_WIDTH = 16       # characters per line of a node label: three lines of 16 fit
 LABEL_LINES = 3        # between two layers where one line of 24 would collide
@@ -392,7 +395,7 @@ def _polyline(routes: list[list[tuple[float, float]]]) -> tuple[list, list]:
     return xs, ys
 
 
-def _arrow(tip: tuple[float, float], tail: tuple[float, float], *, kind: str,
+def _arrow(tip: tuple[float, float], tail: tuple[float, float], *, kind: NodeKind,
            tail_standoff: float) -> dict:
     return dict(x=tip[0], y=tip[1], ax=tail[0], ay=tail[1], xref="x", yref="y",
                 axref="x", ayref="y", text="", showarrow=True, arrowhead=2, arrowsize=1.1,
@@ -408,23 +411,31 @@ def _tail_on_curve(points: list[tuple[float, float]], *, length: float = 0.5):
     return points[0]
 
 
-def _node_hover(model: ProcessModel, node: str, kind: str, result: CostResult | None,
+def _node_hover(model: ProcessModel, node: str, kind: NodeKind, result: CostResult | None,
                 activity_costs: dict) -> str:
     name = model.display_name(node)
     lines = [f"<b>{_text(name)}</b>", f"{KIND_LABELS[kind]} · id {_text(node)}"]
-    if kind == "activity":
-        lines.append(f"value class: {VALUE_LABELS[model.activities[node].value]}")
-        if result is not None:
-            cost = activity_costs[node]
-            cur = result.currency
-            lines += [f"expected executions: {cost.expected_executions:.3f}",
-                      f"cost per execution: {format_amount(cost.cost_per_execution, cur)}",
-                      f"cost per instance: {format_amount(cost.cost_per_instance, cur)}"]
-    elif result is not None and kind == "end":
-        probability = result.end_probabilities.get(node, 0.0)
-        lines.append(f"instances ending here: {_percent(probability)}")
-    elif result is not None and kind in GATEWAY_MARK:
-        lines.append(f"expected passes: {result.expected_executions.get(node, 0.0):.3f}")
+    match kind:
+        case "activity":
+            lines.append(f"value class: {VALUE_LABELS[model.activities[node].value]}")
+            if result is not None:
+                cost = activity_costs[node]
+                cur = result.currency
+                lines += [f"expected executions: {cost.expected_executions:.3f}",
+                          f"cost per execution: {format_amount(cost.cost_per_execution, cur)}",
+                          f"cost per instance: {format_amount(cost.cost_per_instance, cur)}"]
+        case "end":
+            if result is not None:
+                probability = result.end_probabilities.get(node, 0.0)
+                lines.append(f"instances ending here: {_percent(probability)}")
+        case "exclusive" | "parallel":
+            if result is not None:
+                passes = result.expected_executions.get(node, 0.0)
+                lines.append(f"expected passes: {passes:.3f}")
+        case "start":
+            pass  # every instance starts here once: nothing to add
+        case _:
+            assert_never(kind)
     return "<br>".join(lines)
 
 
@@ -465,34 +476,37 @@ def _label_sides(xy: dict, kinds: dict[str, str]) -> dict[str, str]:
     return side
 
 
-def _node_trace(model: ProcessModel, kind: str, nodes: list[str], xy: dict,
+def _node_trace(model: ProcessModel, kind: NodeKind, nodes: list[str], xy: dict,
                 result: CostResult | None, activity_costs: dict,
                 label_sides: dict[str, str]) -> go.Scatter:
     size = NODE_SIZE[kind]
     marker = dict(symbol=NODE_SYMBOL[kind], size=size, line=dict(color=INK, width=1.2))
     text = [_wrap(model.display_name(n)) for n in nodes]
     textposition: str | list[str] = [label_sides.get(n, "") for n in nodes]
-    if kind == "activity":
-        if result is None:
-            marker["color"] = UNCOSTED_COLOUR
-        else:
-            costs = [activity_costs[n].cost_per_instance for n in nodes]
-            marker.update(
-                color=costs, colorscale=COST_SCALE, cmin=0.0,
-                cmax=max(max(costs, default=0.0), 1e-9), showscale=True,
-                # Under the drawing, not beside it: the flow needs the width more.
-                colorbar=dict(title=dict(text=f"Cost per instance, {result.currency}",
-                                         side="top"), orientation="h", x=0.5, xanchor="center",
-                              y=0, yanchor="top", len=0.5, thickness=12, outlinewidth=0,
-                              tickformat=MONEY_TICKS),
-            )
-    elif kind in GATEWAY_MARK:
-        marker.update(color=GATEWAY_FILL)
-        text, textposition = [GATEWAY_MARK[kind]] * len(nodes), "middle center"
-    elif kind == "start":
-        marker.update(color=EVENT_FILL, line=dict(color=START_COLOUR, width=2.5))
-    else:
-        marker.update(color=EVENT_FILL, line=dict(color=INK, width=4.5))
+    match kind:
+        case "activity":
+            if result is None:
+                marker["color"] = UNCOSTED_COLOUR
+            else:
+                costs = [activity_costs[n].cost_per_instance for n in nodes]
+                marker.update(
+                    color=costs, colorscale=COST_SCALE, cmin=0.0,
+                    cmax=max(max(costs, default=0.0), 1e-9), showscale=True,
+                    # Under the drawing, not beside it: the flow needs the width more.
+                    colorbar=dict(title=dict(text=f"Cost per instance, {result.currency}",
+                                             side="top"), orientation="h", x=0.5, xanchor="center",
+                                  y=0, yanchor="top", len=0.5, thickness=12, outlinewidth=0,
+                                  tickformat=MONEY_TICKS),
+                )
+        case "exclusive" | "parallel":
+            marker.update(color=GATEWAY_FILL)
+            text, textposition = [GATEWAY_MARK[kind]] * len(nodes), "middle center"
+        case "start":
+            marker.update(color=EVENT_FILL, line=dict(color=START_COLOUR, width=2.5))
+        case "end":
+            marker.update(color=EVENT_FILL, line=dict(color=INK, width=4.5))
+        case _:
+            assert_never(kind)
     return go.Scatter(
         x=[xy[n][0] for n in nodes], y=[xy[n][1] for n in nodes],
         mode="markers+text", marker=marker, text=text, textposition=textposition,

@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import assert_never
 from xml.sax.saxutils import escape
 
 import plotly.graph_objects as go
@@ -84,7 +85,7 @@ from reportlab.platypus import (
 
 from abc_costing.compare import Comparison
 from abc_costing.engine import CostResult
-from abc_costing.model import Duration, LaborResource, ProcessModel
+from abc_costing.model import Duration, LaborResource, PerUseResource, ProcessModel
 from abc_costing.reports.figures import (
     CANDIDATE_COLOUR,
     COST_DOWN_COLOUR,
@@ -210,11 +211,16 @@ def _minutes(value: float) -> str:
 def _duration(duration: Duration) -> str:
     """``45``, ``triangular 30 45 90``, ``lognormal mean 1440 sd 900``."""
     p = duration.parameters
-    if duration.distribution == "fixed":
-        return _number(p[0])
-    if duration.distribution == "lognormal":
-        return f"lognormal mean {_number(p[0])} sd {_number(p[1])}"
-    return " ".join([duration.distribution, *map(_number, p)])
+    distribution = duration.distribution
+    match distribution:
+        case "fixed":
+            return _number(p[0])
+        case "lognormal":
+            return f"lognormal mean {_number(p[0])} sd {_number(p[1])}"
+        case "triangular" | "pert" | "uniform":
+            return " ".join([distribution, *map(_number, p)])
+        case _:
+            assert_never(distribution)
 
 
 def _when(generated_at: str) -> str:
@@ -791,12 +797,16 @@ def _resource_table(result: CostResult) -> list[Flowable]:
     cur = result.currency
     rows = []
     for r in result.resources:
-        if r.kind == "labor":
-            amount = f"{_minutes(r.minutes_per_instance)} min"
-        else:
-            amount = f"{_count(r.uses_per_instance)} uses"
-        rows.append([r.name, "labour" if r.kind == "labor" else "per use", amount,
-                     format_money(r.cost_per_instance, cur), _share(r.share)])
+        kind = r.kind
+        match kind:
+            case "labor":
+                label, amount = "labour", f"{_minutes(r.minutes_per_instance)} min"
+            case "per_use":
+                label, amount = "per use", f"{_count(r.uses_per_instance)} uses"
+            case _:
+                assert_never(kind)
+        rows.append([r.name, label, amount, format_money(r.cost_per_instance, cur),
+                     _share(r.share)])
     if abs(result.other_cost_per_instance) > 1e-9:
         total = result.cost_per_instance
         rows.append(["other costs (not tied to a resource)", "other", "",
@@ -814,24 +824,29 @@ def _resource_table(result: CostResult) -> list[Flowable]:
 # --- Assumptions ----------------------------------------------------------------------------------
 
 
+def _labour_basis(resource: LaborResource, currency: str) -> str:
+    if resource.rate_per_hour is not None:
+        return "rate per hour"
+    assert resource.cost_per_month is not None
+    assert resource.capacity_hours_per_month is not None
+    return (f"time-driven: {format_amount(resource.cost_per_month, currency)} per month "
+            f"/ {_number(resource.capacity_hours_per_month)} h practical capacity")
+
+
 def _resource_assumptions(model: ProcessModel) -> list[Flowable]:
     cur = model.currency
     rows = []
     for resource_id, resource in model.resources.items():
-        if isinstance(resource, LaborResource):
-            if resource.rate_per_hour is not None:
-                basis = "rate per hour"
-            else:
-                assert resource.cost_per_month is not None
-                assert resource.capacity_hours_per_month is not None
-                basis = (f"time-driven: {format_amount(resource.cost_per_month, cur)} per month "
-                         f"/ {_number(resource.capacity_hours_per_month)} h practical "
-                         "capacity")
-            rate = f"{format_amount(resource.rate_per_minute * 60, cur)} per hour"
-            rows.append([_named(resource.name, resource_id), "labour", basis, rate])
-        else:
-            rows.append([_named(resource.name, resource_id), "per use", "cost per use",
-                         f"{format_amount(resource.cost_per_use, cur)} per use"])
+        match resource:
+            case LaborResource():
+                rows.append([_named(resource.name, resource_id), "labour",
+                             _labour_basis(resource, cur),
+                             f"{format_amount(resource.rate_per_minute * 60, cur)} per hour"])
+            case PerUseResource():
+                rows.append([_named(resource.name, resource_id), "per use", "cost per use",
+                             f"{format_amount(resource.cost_per_use, cur)} per use"])
+            case _:
+                assert_never(resource)
     if not rows:
         return [Paragraph("Resources: none.", BODY)]
     return [Paragraph("Resources", H2),

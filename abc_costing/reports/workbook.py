@@ -57,12 +57,20 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import assert_never
 
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
+from abc_costing.engine import ResourceCost
 from abc_costing.formats.csv_files import FORMULA_STARTS
-from abc_costing.model import VALUE_CLASSES, Duration, LaborResource, ProcessModel
+from abc_costing.model import (
+    VALUE_CLASSES,
+    Duration,
+    LaborResource,
+    PerUseResource,
+    ProcessModel,
+)
 from abc_costing.reports.provenance import ReportInputs
 
 __all__ = ["MATRIX_NODE_LIMIT", "workbook_bytes"]
@@ -146,13 +154,18 @@ def _number_text(value: float) -> str:
 
 def _describe(duration: Duration) -> str:
     """``pert(40, 60, 150) → mean 71.6667`` for the Activities note column."""
-    if duration.distribution == "fixed":
-        return _number_text(duration.mean_minutes)
-    if duration.distribution == "lognormal":
-        mean, sd = duration.parameters
-        return f"lognormal(mean {_number_text(mean)}, sd {_number_text(sd)})"
-    args = ", ".join(_number_text(p) for p in duration.parameters)
-    return f"{duration.distribution}({args}) → mean {duration.mean_minutes:.6g}"
+    distribution = duration.distribution
+    match distribution:
+        case "fixed":
+            return _number_text(duration.mean_minutes)
+        case "lognormal":
+            mean, sd = duration.parameters
+            return f"lognormal(mean {_number_text(mean)}, sd {_number_text(sd)})"
+        case "triangular" | "pert" | "uniform":
+            args = ", ".join(_number_text(p) for p in duration.parameters)
+            return f"{distribution}({args}) → mean {duration.mean_minutes:.6g}"
+        case _:
+            assert_never(distribution)
 
 
 def _parse_time(text: str) -> datetime:
@@ -177,8 +190,16 @@ class _ActivityColumns:
 
     @classmethod
     def of(cls, model: ProcessModel) -> _ActivityColumns:
-        labor = [r for r, res in model.resources.items() if isinstance(res, LaborResource)]
-        per_use = [r for r, res in model.resources.items() if not isinstance(res, LaborResource)]
+        labor: list[str] = []  # resources whose minutes an activity gives
+        per_use: list[str] = []  # resources whose units an activity counts
+        for resource_id, resource in model.resources.items():
+            match resource:
+                case LaborResource():
+                    labor.append(resource_id)
+                case PerUseResource():
+                    per_use.append(resource_id)
+                case _:
+                    assert_never(resource)
         start = 4 + len(labor) + len(per_use)
         return cls({r: 4 + i for i, r in enumerate(labor)},
                    {r: 4 + len(labor) + i for i, r in enumerate(per_use)},
@@ -341,28 +362,14 @@ class _Writer:
             self.text(ws, row, _R_ID, resource_id)
             self.text(ws, row, _R_NAME, resource.name)
             ws.write_string(row, _R_KIND, resource.kind)
-            if isinstance(resource, LaborResource):
-                self.number(ws, row, _R_RATE_HOUR, resource.rate_per_hour, _MONEY, **_INPUT)
-                self.number(ws, row, _R_COST_MONTH, resource.cost_per_month, _MONEY, **_INPUT)
-                self.number(ws, row, _R_CAPACITY, resource.capacity_hours_per_month, _MINUTES,
-                            **_INPUT)
-                if resource.rate_per_hour is not None:
-                    rate = f"={_cell(row, _R_RATE_HOUR)}/60"
-                else:
-                    rate = f"={_cell(row, _R_COST_MONTH)}/({_cell(row, _R_CAPACITY)}*60)"
-                self.formula(ws, row, _R_RATE_MINUTE, rate, figures.rate_per_minute, "#,##0.0000")
-                minutes = self.activities_range(cols.minutes[resource_id])
-                self.formula(ws, row, _R_MINUTES,
-                             f"=SUMPRODUCT({minutes},{executions})" if minutes else "=0",
-                             figures.minutes_per_instance, _MINUTES)
-                cost = f"={_cell(row, _R_MINUTES)}*{_cell(row, _R_RATE_MINUTE)}"
-            else:
-                self.number(ws, row, _R_COST_USE, resource.cost_per_use, _MONEY, **_INPUT)
-                uses = self.activities_range(cols.uses[resource_id])
-                self.formula(ws, row, _R_USES,
-                             f"=SUMPRODUCT({uses},{executions})" if uses else "=0",
-                             figures.uses_per_instance, "#,##0.0000")
-                cost = f"={_cell(row, _R_USES)}*{_cell(row, _R_COST_USE)}"
+            match resource:
+                case LaborResource():
+                    cost = self._labor_cells(ws, row, resource_id, resource, figures, executions)
+                case PerUseResource():
+                    cost = self._per_use_cells(ws, row, resource_id, resource, figures,
+                                               executions)
+                case _:
+                    assert_never(resource)
             self.formula(ws, row, _R_COST, cost, figures.cost_per_instance, _MONEY)
             self.share(ws, row, _R_SHARE, _cell(row, _R_COST), figures.share)
 
@@ -383,6 +390,35 @@ class _Writer:
                      f"=SUM({_col_range(None, _R_COST, _FIRST, self.other_cost_row)})",
                      total, _MONEY, **bold)
         ws.autofilter(_HEADER, 0, self.other_cost_row - 1, _R_SHARE)
+
+
+    def _labor_cells(self, ws, row: int, resource_id: str, resource: LaborResource,
+                     figures: ResourceCost, executions: str | None) -> str:
+        """The rate and minutes cells of a labour resource; returns its cost formula."""
+        self.number(ws, row, _R_RATE_HOUR, resource.rate_per_hour, _MONEY, **_INPUT)
+        self.number(ws, row, _R_COST_MONTH, resource.cost_per_month, _MONEY, **_INPUT)
+        self.number(ws, row, _R_CAPACITY, resource.capacity_hours_per_month, _MINUTES,
+                    **_INPUT)
+        if resource.rate_per_hour is not None:
+            rate = f"={_cell(row, _R_RATE_HOUR)}/60"
+        else:
+            rate = f"={_cell(row, _R_COST_MONTH)}/({_cell(row, _R_CAPACITY)}*60)"
+        self.formula(ws, row, _R_RATE_MINUTE, rate, figures.rate_per_minute, "#,##0.0000")
+        minutes = self.activities_range(self.cols.minutes[resource_id])
+        self.formula(ws, row, _R_MINUTES,
+                     f"=SUMPRODUCT({minutes},{executions})" if minutes else "=0",
+                     figures.minutes_per_instance, _MINUTES)
+        return f"={_cell(row, _R_MINUTES)}*{_cell(row, _R_RATE_MINUTE)}"
+
+    def _per_use_cells(self, ws, row: int, resource_id: str, resource: PerUseResource,
+                       figures: ResourceCost, executions: str | None) -> str:
+        """The cost-per-use and uses cells of a per-use resource; returns its cost formula."""
+        self.number(ws, row, _R_COST_USE, resource.cost_per_use, _MONEY, **_INPUT)
+        uses = self.activities_range(self.cols.uses[resource_id])
+        self.formula(ws, row, _R_USES,
+                     f"=SUMPRODUCT({uses},{executions})" if uses else "=0",
+                     figures.uses_per_instance, "#,##0.0000")
+        return f"={_cell(row, _R_USES)}*{_cell(row, _R_COST_USE)}"
 
     def share(self, ws, row: int, col: int, amount: str, value: float, **props: object) -> None:
         total = self.total_ref

@@ -59,14 +59,14 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 import networkx as nx
 import numpy as np
 
-from abc_costing.model import Duration, LaborResource, ProcessModel, routing_graph
-from abc_costing.problems import AbcCostingError, ModelError, has_errors
-from abc_costing.validation import validate_model
+from abc_costing.model import Duration, ProcessModel, routing_graph
+from abc_costing.problems import AbcCostingError
+from abc_costing.validation import require_valid
 
 __all__ = [
     "MAX_RUNS",
@@ -203,11 +203,16 @@ def _lognormal_shape(mean: float, sd: float) -> tuple[float, float]:
 def _constant(duration: Duration) -> float | None:
     """The duration's value when it cannot vary, else None."""
     p = duration.parameters
-    if duration.distribution == "fixed":
-        return p[0]
-    if duration.distribution == "lognormal":
-        return p[0] if p[1] == 0 else None
-    return p[0] if p[0] == p[-1] else None
+    distribution = duration.distribution
+    match distribution:
+        case "fixed":
+            return p[0]
+        case "lognormal":
+            return p[0] if p[1] == 0 else None
+        case "triangular" | "pert" | "uniform":
+            return p[0] if p[0] == p[-1] else None
+        case _:
+            assert_never(distribution)
 
 
 def _draw(code: int, p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, p3: np.ndarray,
@@ -261,17 +266,21 @@ def _prepare(durations: list[Duration]) -> tuple[np.ndarray, np.ndarray]:
     params = np.zeros((len(durations), 4))
     for i, d in enumerate(durations):
         p = d.parameters
-        if d.distribution == "triangular":
-            codes[i], params[i, :3] = _TRIANGULAR, (p[0], p[1] - p[0], p[2] - p[0])
-        elif d.distribution == "pert":
-            codes[i] = _PERT
-            params[i] = (p[0], p[2] - p[0], *_pert_shape(*p))
-        elif d.distribution == "uniform":
-            codes[i], params[i, :2] = _UNIFORM, (p[0], p[1] - p[0])
-        elif d.distribution == "lognormal":
-            codes[i], params[i, :2] = _LOGNORMAL, _lognormal_shape(*p)
-        else:
-            raise AssertionError(f"{d.distribution} is constant")
+        distribution = d.distribution
+        match distribution:
+            case "triangular":
+                codes[i], params[i, :3] = _TRIANGULAR, (p[0], p[1] - p[0], p[2] - p[0])
+            case "pert":
+                codes[i] = _PERT
+                params[i] = (p[0], p[2] - p[0], *_pert_shape(*p))
+            case "uniform":
+                codes[i], params[i, :2] = _UNIFORM, (p[0], p[1] - p[0])
+            case "lognormal":
+                codes[i], params[i, :2] = _LOGNORMAL, _lognormal_shape(*p)
+            case "fixed":
+                raise AssertionError("a fixed duration is constant: _constant takes it")
+            case _:
+                assert_never(distribution)
     # One contiguous array per parameter: gathers of 1-D columns are the fast kind.
     return codes, np.ascontiguousarray(params.T)
 
@@ -349,32 +358,36 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
     end_ids: list[str] = []
     for i, node_id in enumerate(node_ids):
         kind, out = kinds[node_id], succ[i]
-        if kind == "end":
-            code[i], end_rank[i] = _END, len(end_ids)
-            end_ids.append(node_id)
-        elif kind == "exclusive" and len(out) > 1:
-            code[i], choice_rank[i] = _CHOICE, len(last)
-            total = sum(p for _, p in out)  # within the validator's tolerance of 1
-            running = 0.0
-            choice_first[i] = len(bound)
-            for target, p in out:
-                running += p / total
-                bound.append(min(running, 1.0))
-                targets.append(target)
-            bound[-1] = 2.0
-            last.append(len(bound) - 1)
-        elif kind == "parallel" and len(out) > 1:
-            code[i], split_start[i], split_count[i] = _SPLIT, len(split_target), len(out)
-            split_target.extend(t for t, _ in out)
-        elif kind == "parallel" and graph.in_degree(node_id) > 1:
-            code[i], next_node[i] = _JOIN, out[0][0]
-        else:
-            code[i] = _ACTIVITY if kind == "activity" else _PASS
-            next_node[i] = out[0][0]
+        match kind:
+            case "end":
+                code[i], end_rank[i] = _END, len(end_ids)
+                end_ids.append(node_id)
+            case "exclusive" if len(out) > 1:
+                code[i], choice_rank[i] = _CHOICE, len(last)
+                total = sum(p for _, p in out)  # within the validator's tolerance of 1
+                running = 0.0
+                choice_first[i] = len(bound)
+                for target, p in out:
+                    running += p / total
+                    bound.append(min(running, 1.0))
+                    targets.append(target)
+                bound[-1] = 2.0
+                last.append(len(bound) - 1)
+            case "parallel" if len(out) > 1:
+                code[i], split_start[i], split_count[i] = _SPLIT, len(split_target), len(out)
+                split_target.extend(t for t, _ in out)
+            case "parallel" if graph.in_degree(node_id) > 1:
+                code[i], next_node[i] = _JOIN, out[0][0]
+            case "activity":
+                code[i], next_node[i] = _ACTIVITY, out[0][0]
+            case "start" | "exclusive" | "parallel":  # one way on: passed through at no cost
+                code[i], next_node[i] = _PASS, out[0][0]
+            case _:
+                assert_never(kind)
 
-    rate = {r: (res.rate_per_minute if isinstance(res, LaborResource) else 0.0)
-            for r, res in model.resources.items()}
-    per_use = {r: getattr(res, "cost_per_use", 0.0) for r, res in model.resources.items()}
+    prices = {r: res.unit_costs for r, res in model.resources.items()}
+    rate = {r: price.rate_per_minute for r, price in prices.items()}
+    per_use = {r: price.cost_per_use for r, price in prices.items()}
     # What one execution of each activity costs and takes: a constant part and
     # the durations that vary, each with the money one of its minutes costs.
     activity_fixed: dict[int, tuple[float, float]] = {}
@@ -600,11 +613,8 @@ def simulate(model: ProcessModel, *, runs: int,
         seed, rng = int(rng), np.random.default_rng(int(rng))
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator or an int seed, got {rng!r}")
-    graph = routing_graph(model)
-    problems = validate_model(model, graph)
-    if has_errors(problems):
-        raise ModelError([p for p in problems if p.severity == "error"])
-    machine = _compile(model, graph)
+    require_valid(model)
+    machine = _compile(model, routing_graph(model))
 
     runs = int(runs)
     cost = np.empty(runs)

@@ -87,17 +87,23 @@ import heapq
 import itertools
 import math
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, assert_never
 
 import networkx as nx
 import numpy as np
 
 from abc_costing.engine import cost_model
-from abc_costing.model import Duration, LaborResource, ProcessModel, routing_graph
-from abc_costing.problems import has_errors
-from abc_costing.validation import validate_model
+from abc_costing.model import (
+    Duration,
+    LaborResource,
+    NodeKind,
+    PerUseResource,
+    ProcessModel,
+    routing_graph,
+)
+from abc_costing.validation import require_valid
 
 __all__ = [
     "ARRIVALS",
@@ -239,25 +245,31 @@ def _block_sampler(duration: Duration, rng: np.random.Generator) -> Callable[[],
         return lambda: fixed
     if p[0] == p[-1]:  # a range of width 0
         return lambda: p[0]
-    if kind == "triangular":
-        def block() -> np.ndarray:
-            return rng.triangular(p[0], p[1], p[2], _BLOCK)
-    elif kind == "uniform":
-        def block() -> np.ndarray:
-            return rng.uniform(p[0], p[1], _BLOCK)
-    elif kind == "pert":
-        low, mode, high = p
-        a = 1.0 + 4.0 * (mode - low) / (high - low)
-        b = 1.0 + 4.0 * (high - mode) / (high - low)
+    block: Callable[[], np.ndarray]
+    match kind:
+        case "triangular":
+            def block() -> np.ndarray:
+                return rng.triangular(p[0], p[1], p[2], _BLOCK)
+        case "uniform":
+            def block() -> np.ndarray:
+                return rng.uniform(p[0], p[1], _BLOCK)
+        case "pert":
+            low, mode, high = p
+            a = 1.0 + 4.0 * (mode - low) / (high - low)
+            b = 1.0 + 4.0 * (high - mode) / (high - low)
 
-        def block() -> np.ndarray:
-            return low + (high - low) * rng.beta(a, b, _BLOCK)
-    else:  # lognormal, written by its mean and standard deviation
-        sigma2 = math.log1p((p[1] / p[0]) ** 2)
-        mu = math.log(p[0]) - sigma2 / 2.0
+            def block() -> np.ndarray:
+                return low + (high - low) * rng.beta(a, b, _BLOCK)
+        case "lognormal":  # written by its mean and standard deviation
+            sigma2 = math.log1p((p[1] / p[0]) ** 2)
+            mu = math.log(p[0]) - sigma2 / 2.0
 
-        def block() -> np.ndarray:
-            return rng.lognormal(mu, math.sqrt(sigma2), _BLOCK)
+            def block() -> np.ndarray:
+                return rng.lognormal(mu, math.sqrt(sigma2), _BLOCK)
+        case "fixed":
+            raise AssertionError("a fixed duration is constant: returned above")
+        case _:
+            assert_never(kind)
     return _stream(block)
 
 
@@ -278,7 +290,7 @@ def _stream(block: Callable[[], np.ndarray]) -> Callable[[], float]:
 # --- the routing, prepared once ---------------------------------------------------
 
 
-def _parallel_joins(graph: nx.DiGraph, kinds: dict[str, str]) -> dict[str, str]:
+def _parallel_joins(graph: nx.DiGraph, kinds: Mapping[str, NodeKind]) -> dict[str, str]:
     """Parallel split -> its join: the split's immediate post-dominator."""
     splits = [n for n, k in kinds.items() if k == "parallel" and graph.out_degree(n) > 1]
     if not splits:
@@ -470,25 +482,28 @@ class _Simulation:
                     self.advance(block.token, successors[block.join][0])
                 return
             kind = kinds[node]
-            if kind == "activity":
-                self._ask(token, node)
-                return
-            if kind == "end":
-                self._finish(token.case)
-                return
-            if node in joins:
-                join = joins[node]
-                branches = successors[node]
-                block = _Block(token, join, len(branches))
-                for branch in branches:
-                    self.advance(_Token(token.case, join, block), branch)
-                return
-            if node in choices:
-                targets, cumulative = choices[node]
-                pick = bisect.bisect_right(cumulative, self.uniform())
-                node = targets[min(pick, len(targets) - 1)]
-            else:  # start, merge, a pass-through gateway
-                node = successors[node][0]
+            match kind:
+                case "activity":
+                    self._ask(token, node)
+                    return
+                case "end":
+                    self._finish(token.case)
+                    return
+                case "parallel" if node in joins:  # a split: every branch, up to its join
+                    join = joins[node]
+                    branches = successors[node]
+                    block = _Block(token, join, len(branches))
+                    for branch in branches:
+                        self.advance(_Token(token.case, join, block), branch)
+                    return
+                case "exclusive" if node in choices:
+                    targets, cumulative = choices[node]
+                    pick = bisect.bisect_right(cumulative, self.uniform())
+                    node = targets[min(pick, len(targets) - 1)]
+                case "start" | "exclusive" | "parallel":  # one way on: a merge, a join
+                    node = successors[node][0]
+                case _:
+                    assert_never(kind)
 
     def _finish(self, case: _Case) -> None:
         self.count(-1)
@@ -613,14 +628,16 @@ def _pools(model: ProcessModel, *, hours_per_day: float,
     """(resource id, servers, available share) of every labour resource."""
     pools = []
     for resource_id, resource in model.resources.items():
-        if not isinstance(resource, LaborResource):
-            continue
-        # Read with getattr: the calendar fields are optional and newer than this module.
-        headcount = getattr(resource, "headcount", None)
-        own_hours = getattr(resource, "hours_per_day", None)
-        own_days = getattr(resource, "days_per_month", None)
-        unproductive = getattr(resource, "unproductive_share", None) or 0.0
-        headcount = 1.0 if headcount is None else float(headcount)
+        match resource:
+            case LaborResource():
+                pass
+            case PerUseResource():
+                continue  # bought per use: nobody to queue for
+            case _:
+                assert_never(resource)
+        headcount = 1.0 if resource.headcount is None else float(resource.headcount)
+        own_hours, own_days = resource.hours_per_day, resource.days_per_month
+        unproductive = resource.unproductive_share or 0.0
         servers = math.ceil(headcount)
         share = (headcount / servers if servers else 0.0) * (1.0 - unproductive)
         if own_hours is not None:
@@ -662,8 +679,11 @@ def simulate_queues(
     ------
     ValueError
         For ``days ≤ 0``, a warm-up not shorter than ``days``, an unknown
-        ``arrivals``, a model without ``volume_per_year`` (or with 0), a model
-        with routing errors, or a needed resource with no capacity.
+        ``arrivals``, a model without ``volume_per_year`` (or with 0), or a
+        needed resource with no capacity.
+    ModelError
+        For an invalid model (:class:`~abc_costing.problems.ModelError`,
+        naming every problem).
 
     Examples
     --------
@@ -694,10 +714,7 @@ def simulate_queues(
     name = f"{model.process}/{model.variant}"
     if not model.volume_per_year:
         raise ValueError(f"model {name} has no volume_per_year; queues need an arrival rate")
-    problems = [p for p in validate_model(model) if p.severity == "error"]
-    if has_errors(problems):
-        listed = "; ".join(str(p) for p in problems[:5])
-        raise ValueError(f"model {name} is not valid: {listed}")
+    require_valid(model)
 
     day_minutes = hours_per_day * 60.0
     arrivals_per_day = model.volume_per_year / (12.0 * days_per_month)
