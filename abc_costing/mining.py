@@ -59,7 +59,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 import polars as pl
 
@@ -716,12 +716,17 @@ def fits_model(activities: Sequence[str], model: ProcessModel) -> bool:
         for edge in set(marking):
             node = model.flows[edge].target
             kind = kinds.get(node)
-            if kind == "end":
-                found.append(moved(marking, [edge], []))
-            elif kind == "exclusive":
-                found += [moved(marking, [edge], [exit_]) for exit_ in out_of.get(node, [])]
-            elif kind == "parallel":
-                found.append(moved(marking, into.get(node, []), out_of.get(node, [])))
+            match kind:  # what a token does at a node without labour
+                case "end":
+                    found.append(moved(marking, [edge], []))
+                case "exclusive":
+                    found += [moved(marking, [edge], [exit_]) for exit_ in out_of.get(node, [])]
+                case "parallel":
+                    found.append(moved(marking, into.get(node, []), out_of.get(node, [])))
+                case "activity" | "start" | None:
+                    pass  # an activity is a step of the trace; a start is never entered
+                case _:
+                    assert_never(kind)
         return [m for m in found if m is not None]
 
     def closure(markings: set[Marking]) -> set[Marking] | None:

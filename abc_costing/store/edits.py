@@ -33,13 +33,20 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 import pandas as pd
 
 from abc_costing.formats.roundtrip import EditableModel
 from abc_costing.formats.typed_numbers import parse_typed_number
-from abc_costing.model import VALUE_CLASSES, Duration, LaborResource, ProcessModel
+from abc_costing.model import (
+    VALUE_CLASSES,
+    Duration,
+    LaborResource,
+    PerUseResource,
+    ProcessModel,
+    ResourceRecord,
+)
 from abc_costing.problems import Problem
 
 __all__ = [
@@ -178,10 +185,33 @@ def _shortened(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _activity_column(resource_id: str, resource: ResourceRecord) -> str:
+    """The activities-table column where an activity's use of a resource is edited."""
+    match resource:
+        case LaborResource():
+            return LABOR_PREFIX + resource_id  # minutes, a duration
+        case PerUseResource():
+            return USES_PREFIX + resource_id  # units
+        case _:
+            assert_never(resource)
+
+
+def _editable_fields(resource: ResourceRecord) -> tuple[str, ...]:
+    """The number fields of a resource the resources table edits."""
+    match resource:
+        case LaborResource():
+            return ("rate_per_hour", "cost_per_month", "capacity_hours_per_month")
+        case PerUseResource():
+            return ("cost_per_use",)
+        case _:
+            assert_never(resource)
+
+
 def model_tables(model: ProcessModel) -> ModelTables:
     """The tables the Edit page shows for ``model``."""
-    labor_ids = [r for r, res in model.resources.items() if res.kind == "labor"]
-    use_ids = [r for r, res in model.resources.items() if res.kind == "per_use"]
+    columns = {r: _activity_column(r, res) for r, res in model.resources.items()}
+    labor_ids = [r for r, column in columns.items() if column.startswith(LABOR_PREFIX)]
+    use_ids = [r for r, column in columns.items() if column.startswith(USES_PREFIX)]
     activity_rows = []
     for activity_id, activity in model.activities.items():
         row: dict[str, Any] = {
@@ -416,8 +446,7 @@ def _resource_edits(model, resource_id, row, edits, problems) -> None:
     if str(row.get("kind")) != resource.kind:
         problems.append(Problem("kind cannot be changed here; edit the model file",
                                 element=resource_id))
-    fields = (("rate_per_hour", "cost_per_month", "capacity_hours_per_month")
-              if isinstance(resource, LaborResource) else ("cost_per_use",))
+    fields = _editable_fields(resource)
     for field in RESOURCE_NUMBERS:
         number = _cell_number(row.get(field), element=resource_id, field=field,
                               problems=problems)

@@ -64,7 +64,7 @@ MAX_SIMULATED_RUNS = 10_000_000
 
 def _problems_of(error: Exception, *, file: str | None = None) -> tuple[Problem, ...]:
     if isinstance(error, ModelError):
-        return tuple(error.problems)
+        return tuple(p.located(file=file) for p in error.problems)
     return (Problem(str(error), file=file),)
 
 

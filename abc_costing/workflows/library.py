@@ -92,8 +92,9 @@ def open_library(directory: str | Path = DEFAULT_LIBRARY) -> Library:
     directory = Path(directory)
     models, problems = load_library(directory)
     portfolio = build_portfolio(models)
+    # A file that reads but cannot be costed is listed with the broken ones.
     named = tuple(replace(p, file=library_label(p.file, directory)) if p.file else p
-                  for p in problems)
+                  for p in (*problems, *portfolio.problems))
     return Library(directory, tuple(models), named, portfolio)
 
 
