@@ -1,16 +1,59 @@
 """Exact costing: expected executions through the routing, the cost rollups,
-capacity of shared labour pools, and the sensitivity of the cost to each input."""
+capacity of shared labour pools, and the sensitivity of the cost to each input.
 
-from abc_costing.engine.capacity import (
-    CapacityReport,
-    PoolCapacity,
-    PoolUse,
-    SkippedProcess,
-    capacity_report,
-)
-from abc_costing.engine.costing import ActivityCost, CostResult, ResourceCost, cost_model
-from abc_costing.engine.executions import ExpectedExecutions, RoutingError, expected_executions
-from abc_costing.engine.sensitivity import SensitivityItem, sensitivity, tornado_data
+The names are imported on first use (PEP 562): costing a model does not load
+the sensitivity module's SciPy.
+"""
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the real imports, for type checkers and readers
+    from abc_costing.engine.capacity import (
+        CapacityReport,
+        PoolCapacity,
+        PoolUse,
+        SkippedProcess,
+        capacity_report,
+    )
+    from abc_costing.engine.costing import ActivityCost, CostResult, ResourceCost, cost_model
+    from abc_costing.engine.executions import (
+        ExpectedExecutions,
+        RoutingError,
+        expected_executions,
+    )
+    from abc_costing.engine.sensitivity import SensitivityItem, sensitivity, tornado_data
+
+_FACADE = {
+    "ActivityCost": "abc_costing.engine.costing",
+    "CapacityReport": "abc_costing.engine.capacity",
+    "CostResult": "abc_costing.engine.costing",
+    "ExpectedExecutions": "abc_costing.engine.executions",
+    "PoolCapacity": "abc_costing.engine.capacity",
+    "PoolUse": "abc_costing.engine.capacity",
+    "ResourceCost": "abc_costing.engine.costing",
+    "RoutingError": "abc_costing.engine.executions",
+    "SensitivityItem": "abc_costing.engine.sensitivity",
+    "SkippedProcess": "abc_costing.engine.capacity",
+    "capacity_report": "abc_costing.engine.capacity",
+    "cost_model": "abc_costing.engine.costing",
+    "expected_executions": "abc_costing.engine.executions",
+    "sensitivity": "abc_costing.engine.sensitivity",
+    "tornado_data": "abc_costing.engine.sensitivity",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _FACADE:
+        raise AttributeError(f"module 'abc_costing.engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_FACADE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_FACADE])
+
 
 __all__ = [
     "ActivityCost",

@@ -35,11 +35,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from babel.numbers import get_currency_precision
 
 from abc_costing.compare import Comparison
-from abc_costing.engine import CapacityReport, CostResult, SensitivityItem
+from abc_costing.engine import CostResult
 from abc_costing.model import ProcessModel
 from abc_costing.portfolio import Portfolio
 
-if TYPE_CHECKING:  # imported for annotations only: mining loads Polars, simulation SciPy
+if TYPE_CHECKING:  # for annotations only: mining loads Polars, simulation and sensitivity SciPy
+    from abc_costing.engine import CapacityReport, SensitivityItem
     from abc_costing.mining import TraceVariant
     from abc_costing.simulation import SimulationResult
     from abc_costing.simulation.queueing import QueueResult

@@ -28,17 +28,16 @@ from abc_costing.engine import (
     CapacityReport,
     CostResult,
     RoutingError,
-    SensitivityItem,
     capacity_report,
     cost_model,
-    sensitivity,
 )
 from abc_costing.formats import read_model
 from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem
 from abc_costing.workflows.library import Library
 
-if TYPE_CHECKING:  # loaded only when a simulation runs: SciPy and numpy's random
+if TYPE_CHECKING:  # loaded only when asked for: sensitivity and simulation load SciPy
+    from abc_costing.engine import SensitivityItem
     from abc_costing.simulation import SimulationResult
     from abc_costing.simulation.queueing import QueueResult
 
@@ -178,6 +177,8 @@ def sensitivity_of(model: ProcessModel, *, relative_change: float = 0.1,
         problems.append(Problem(f"top must be at least 1, got {top}", element="top"))
     if problems:
         return Sensitivity((), None, relative_change, tuple(problems))
+    from abc_costing.engine.sensitivity import sensitivity
+
     try:
         items = sensitivity(model, relative_change=relative_change)
         base = cost_model(model).cost_per_instance
