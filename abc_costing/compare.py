@@ -256,15 +256,15 @@ def compare_results(
     cand_res = {r.id: r for r in candidate.resources}
     resources = []
     for resource_id in list(base_res) + [r for r in cand_res if r not in base_res]:
-        b, c = base_res.get(resource_id), cand_res.get(resource_id)
-        base_cost = b.cost_per_instance if b else 0.0
-        cand_cost = c.cost_per_instance if c else 0.0
+        rb, rc = base_res.get(resource_id), cand_res.get(resource_id)
+        base_cost = rb.cost_per_instance if rb else 0.0
+        cand_cost = rc.cost_per_instance if rc else 0.0
         resources.append(
             ResourceChange(
                 id=resource_id,
-                name=(c or b).name,  # type: ignore[union-attr]
-                baseline_minutes_per_instance=b.minutes_per_instance if b else 0.0,
-                candidate_minutes_per_instance=c.minutes_per_instance if c else 0.0,
+                name=(rc or rb).name,  # type: ignore[union-attr]
+                baseline_minutes_per_instance=rb.minutes_per_instance if rb else 0.0,
+                candidate_minutes_per_instance=rc.minutes_per_instance if rc else 0.0,
                 baseline_cost_per_instance=base_cost,
                 candidate_cost_per_instance=cand_cost,
                 delta=cand_cost - base_cost,

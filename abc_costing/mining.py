@@ -610,7 +610,9 @@ def trace_variants(log: EventLog, *, rates: ProcessModel | RateTable | None = No
     no flow to replay them on: ``fits_design`` stays None.
     """
     # A rates table prices the events; only a model also has a flow to replay them on.
-    design = None if rates is None or _is_table(rates) else rates
+    from abc_costing.model import ProcessModel
+
+    design = rates if isinstance(rates, ProcessModel) else None
     priced: list[tuple[str, float]] = []
     if rates is not None:
         lookup = _rates_by_name(rates)
@@ -756,4 +758,4 @@ def fits_model(activities: Sequence[str], model: ProcessModel) -> bool:
                         fired.add(after)
         current = fired
     final = closure(current) if current else None
-    return bool(final) and () in final
+    return final is not None and () in final

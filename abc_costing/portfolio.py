@@ -123,10 +123,11 @@ def build_portfolio(models: list[tuple[Path, ProcessModel]]) -> Portfolio:
     rows = []
     best_taken: set[str] = set()
     for path, model, result in costed:
-        base = baselines.get(model.process)
-        comparable = base is not None and base.currency == result.currency
+        found = baselines.get(model.process)
+        base = found if found is not None and found.currency == result.currency else None
         per_year = None
-        if comparable and base.cost_per_year is not None and result.cost_per_year is not None:
+        if base is not None and base.cost_per_year is not None \
+                and result.cost_per_year is not None:
             per_year = base.cost_per_year - result.cost_per_year
         is_best = (model.process not in best_taken
                    and result.cost_per_instance == cheapest[model.process])
@@ -146,7 +147,7 @@ def build_portfolio(models: list[tuple[Path, ProcessModel]]) -> Portfolio:
                 labor_minutes_per_instance=result.labor_minutes_per_instance,
                 waste_share=result.by_value["waste"] / total if total > 0 else 0.0,
                 saving_per_instance_vs_as_is=(
-                    base.cost_per_instance - total if comparable else None
+                    None if base is None else base.cost_per_instance - total
                 ),
                 saving_per_year_vs_as_is=per_year,
                 is_best=is_best,

@@ -90,17 +90,20 @@ with tab_flows:
 # Everything the browser sent is read again on the server: its column limits are no defence.
 preview = wf.preview_edits(loaded, activities=edited_activities, resources=edited_resources,
                            flows=edited_flows)
-saved_cost, edited_cost = preview.saved_result, preview.edited_result
+saved_cost, edited_cost = loaded.result, preview.edited_result
+assert saved_cost is not None  # a model that reads is costed when loaded
 currency = loaded.model.currency
 shown = edited_cost or saved_cost
+per_year_delta = (None if edited_cost is None or edited_cost.cost_per_year is None
+                  or saved_cost.cost_per_year is None
+                  else edited_cost.cost_per_year - saved_cost.cost_per_year)
 kpis = st.columns(3)
 kpis[0].metric("Cost per instance", money(shown.cost_per_instance, currency),
                delta=None if edited_cost is None else
                money(edited_cost.cost_per_instance - saved_cost.cost_per_instance, currency),
                delta_color="inverse")
 kpis[1].metric("Cost per year", money(shown.cost_per_year, currency),
-               delta=None if edited_cost is None or shown.cost_per_year is None else
-               money(edited_cost.cost_per_year - saved_cost.cost_per_year, currency),
+               delta=None if per_year_delta is None else money(per_year_delta, currency),
                delta_color="inverse")
 kpis[2].metric("Changed values", len(preview.edits))
 

@@ -1,5 +1,7 @@
 """Export: the costing of a variant and a comparison as CSV and JSON, and audit reports."""
 
+import functools
+
 import streamlit as st
 
 from abc_costing import workflows as wf
@@ -66,14 +68,13 @@ def report(file_format: str) -> bytes:
     return built.data
 
 
-columns = st.columns(3)
-for column, (label, file_format, mime) in zip(columns, (
+for column, (label, file_format, mime) in zip(st.columns(3), (
         ("Excel workbook", "xlsx",
          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("PDF report", "pdf", "application/pdf"),
         ("All tables (CSV zip)", "csv", "application/zip")), strict=True):
     column.download_button(
-        label, data=lambda file_format=file_format: report(file_format),
+        label, data=functools.partial(report, file_format),
         file_name=f"{stem}{wf.REPORT_FORMATS[file_format]}", mime=mime,
         key=f"export_report_{file_format}", on_click="ignore")
 

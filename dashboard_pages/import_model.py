@@ -45,7 +45,7 @@ data = upload.getvalue()
 inputs = [hashlib.sha256(data).hexdigest(), kind]
 
 
-def read_rates() -> tuple[object, str | None]:
+def read_rates() -> tuple[wf.Rates | None, str | None]:
     """Rates for the log: a library model, or an uploaded rates table."""
     labels = {lib.label(path): model for path, model in lib.models}
     choice = st.selectbox("Rates and designed flow from", [_NONE, *labels], key="import_rates")

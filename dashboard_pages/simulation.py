@@ -37,27 +37,26 @@ def _simulated(signature: tuple, process: str, variant: str, runs: int,
 
 signature = wf.library_signature(library_dir())
 chosen = list(dict.fromkeys([baseline, candidate]))
-results = []
+results: list[tuple[str, wf.SimulationResult, float | None]] = []
 # A spinner with elapsed time: a million instances take a few seconds.
 with st.spinner(f"Simulating {runs:,} instances…".replace(",", " "), show_time=True):
     for variant in chosen:
         simulated = _simulated(signature, process, variant, runs, seed)
         show_problems(simulated.problems)
         if simulated.result is not None:
-            results.append((variant, simulated))
+            results.append((variant, simulated.result, simulated.exact_cost_per_instance))
 if not results:
     st.stop()
 
 charts = st.columns(2)
-charts[0].plotly_chart(distribution_figure([(v, s.result) for v, s in results],
+charts[0].plotly_chart(distribution_figure([(v, r) for v, r, _ in results],
                                            measure="cost_per_instance"),
                        width="stretch", key="sim_cost_histogram")
-charts[1].plotly_chart(distribution_figure([(v, s.result) for v, s in results],
+charts[1].plotly_chart(distribution_figure([(v, r) for v, r, _ in results],
                                            measure="cycle_time_minutes"),
                        width="stretch", key="sim_cycle_histogram")
-for variant, simulated in results:
-    show_view(simulation_view(simulated.result,
-                              exact_cost_per_instance=simulated.exact_cost_per_instance),
+for variant, result, exact in results:
+    show_view(simulation_view(result, exact_cost_per_instance=exact),
               key=f"sim_percentiles_{variant}", title=True)
 st.caption("The exact mean comes from the costing engine; the simulated mean converges to it. "
            "Cycle time is elapsed minutes: labour plus waits, the longest branch of a parallel "

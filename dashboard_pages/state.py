@@ -16,6 +16,7 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -110,7 +111,7 @@ def current_user() -> wf.User:
         st.stop()
     email = str(st.user.get("email") or st.user.get("sub") or "")
     role_table = {role: list(members) for role, members in st.secrets.get("roles", {}).items()}
-    return wf.user_from_identity(email, name=st.user.get("name") or email,
+    return wf.user_from_identity(email, name=str(st.user.get("name") or email),
                                  role_table=role_table)
 
 
@@ -192,7 +193,7 @@ def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
 def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = False) -> None:
     """Draw a view with ``st.dataframe``: labels, units and formats from the view."""
     columns = view.brief_columns() if brief else view.columns
-    config: dict[str, object] = {}
+    config: dict[str, Any] = {}
     for column in columns:
         label = view.label(column.key)
         if column.unit == "money":

@@ -56,13 +56,13 @@ def _yaml_for(text: str) -> YAML:
 def _compact(value: Any) -> Any:
     """New containers are written in flow style, like the shipped models."""
     if isinstance(value, dict):
-        node = CommentedMap((k, _compact(v)) for k, v in value.items())
-        node.fa.set_flow_style()
-        return node
+        mapping = CommentedMap((k, _compact(v)) for k, v in value.items())
+        mapping.fa.set_flow_style()
+        return mapping
     if isinstance(value, list | tuple):
-        node = CommentedSeq(_compact(v) for v in value)
-        node.fa.set_flow_style()
-        return node
+        sequence = CommentedSeq(_compact(v) for v in value)
+        sequence.fa.set_flow_style()
+        return sequence
     return value
 
 

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import assert_never
+from typing import Any, assert_never
 from xml.sax.saxutils import escape
 
 import plotly.graph_objects as go
@@ -1023,7 +1023,7 @@ def _verification_keywords(inputs: ReportInputs) -> str:
     # What `report --verify` reads back: provenance and headline figures, as
     # base64 JSON in the document's keywords (plain ASCII, so no PDF string
     # encoding can mangle it).
-    document = {
+    document: dict[str, Any] = {
         "format": "abc-costing-report/1",
         "provenance": inputs.provenance.as_dict(),
         "costing": {"cost_per_instance": inputs.result.cost_per_instance,

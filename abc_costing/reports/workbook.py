@@ -57,7 +57,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import assert_never
+from typing import Any, assert_never
 
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
@@ -906,7 +906,7 @@ def read_workbook_document(data: bytes) -> dict:
         (sheet_name, reference), = book.defined_names[name].destinations
         return book[sheet_name][reference.replace("$", "")].value
 
-    costing = {"cost_per_instance": named("cost_per_instance"),
+    costing: dict[str, Any] = {"cost_per_instance": named("cost_per_instance"),
                "cost_per_year": named("cost_per_year"), "activities": []}
     saving = named("saving_per_instance")
     return {

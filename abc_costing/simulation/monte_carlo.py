@@ -297,7 +297,8 @@ def sample_durations(duration: Duration, *, size: int, rng: np.random.Generator)
     if constant is not None:
         return np.full(size, constant)
     codes, params = _prepare([duration])
-    return _draw(int(codes[0]), *(np.full(size, column[0]) for column in params), rng=rng)
+    p0, p1, p2, p3 = (np.full(size, column[0]) for column in params)
+    return _draw(int(codes[0]), p0, p1, p2, p3, rng=rng)
 
 
 # --- the routing as arrays ------------------------------------------------------------

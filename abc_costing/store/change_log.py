@@ -560,7 +560,7 @@ class ChangeLog:
     @staticmethod
     def _insert(db: sqlite3.Connection, entry: ChangeEntry, *, seq: int, time_text: str,
                 file_sha256_after: str | None, prev_hash: str) -> RecordedChange:
-        body = {"seq": seq, "time": time_text, "user": entry.user,
+        body: dict[str, Any] = {"seq": seq, "time": time_text, "user": entry.user,
                 "file": entry.file, "element": entry.element, "field": entry.field,
                 "old_value": entry.old_value, "new_value": entry.new_value,
                 "reason": entry.reason, "file_sha256_after": file_sha256_after,

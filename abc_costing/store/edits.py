@@ -422,7 +422,7 @@ def _duration_edit(cell, before: Duration | None, path, element, field, edits, p
             return
     old_form = None if before is None else before.model_dump()
     if new_form is None or old_form is None:
-        if new_form is old_form:
+        if new_form is None and old_form is None:
             return
     elif Duration.model_validate(new_form) == before:
         return

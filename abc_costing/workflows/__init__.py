@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         Problem,
         has_errors,
     )
+    from abc_costing.simulation import SimulationResult
     from abc_costing.workflows.audit import (
         LogEntries,
         LogVerified,
@@ -176,6 +177,7 @@ _FACADE = {
     "simulate_model": "abc_costing.workflows.costing",
     "simulate_model_queues": "abc_costing.workflows.costing",
     "Simulated": "abc_costing.workflows.costing",
+    "SimulationResult": "abc_costing.simulation",
     "User": "abc_costing.access",
     "user_from_identity": "abc_costing.access",
     "VerifiedReport": "abc_costing.workflows.reporting",
@@ -263,6 +265,7 @@ __all__ = [
     "simulate_model",
     "simulate_model_queues",
     "Simulated",
+    "SimulationResult",
     "User",
     "user_from_identity",
     "VerifiedReport",
