@@ -274,8 +274,20 @@ def _parser() -> argparse.ArgumentParser:
                           "CSV file Excel opens and cannot run formulas from.")
     log_export.add_argument("--file", metavar="F", help="only the changes of this model file")
     log_export.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.csv")
+    log_accept = _command(log_actions, "accept", "log a model file changed by hand",
+                          "Record a model file's current state as a change made outside "
+                          "abc-costing, with who and why, so verification stops reporting it.")
+    log_accept.add_argument("model", type=Path, metavar="MODEL")
+    log_accept.add_argument("--reason", required=True, help="why it was changed by hand")
+    log_reanchor = _command(log_actions, "reanchor", "start the library's anchor afresh "
+                            "(an auditor's act)",
+                            "After a lost log or anchor, or a new signing key: anchor the "
+                            "library to its log as it is now, recording who, why and what did "
+                            "not match.")
+    log_reanchor.add_argument("--reason", required=True, help="why, for the record")
     for action, run in ((log_verify, _run_log_verify), (log_show, _run_log_show),
-                        (log_export, _run_log_export)):
+                        (log_export, _run_log_export), (log_accept, _run_log_accept),
+                        (log_reanchor, _run_log_reanchor)):
         action.add_argument("--db", type=Path, metavar="PATH", help=db_help)
         action.add_argument("--library", type=Path, metavar="LIBRARY",
                             help=f"the library the log records (default: {DEFAULT_LIBRARY}/; "
@@ -864,4 +876,28 @@ def _run_log_export(args: argparse.Namespace, out: Console, err: Console) -> int
     if exported.problems:
         return EXIT_PROBLEMS
     _say(out, f"exported {_entries_text(len(exported.entries))} to {args.output}")
+    return EXIT_OK
+
+
+def _run_log_accept(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.workflows import accept_outside_change
+
+    entry, problems = accept_outside_change(args.library or DEFAULT_LIBRARY, args.model,
+                                            user=local_user(), reason=args.reason, db=args.db)
+    _report_problems(problems, err)
+    if entry is None:
+        return EXIT_PROBLEMS
+    _say(out, f"logged {entry.file} as changed outside abc-costing (entry {entry.seq})")
+    return EXIT_OK
+
+
+def _run_log_reanchor(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.workflows import reanchor_library
+
+    verified = reanchor_library(args.library or DEFAULT_LIBRARY, user=local_user(),
+                                reason=args.reason, db=args.db)
+    _report_problems(verified.problems, err)
+    if not verified.ok:
+        return EXIT_PROBLEMS
+    _say(out, f"library anchored afresh at entry {verified.entries}")
     return EXIT_OK

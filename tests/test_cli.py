@@ -220,3 +220,33 @@ def test_mine_into_the_library_is_logged_and_never_replaces_a_variant(capsys, tm
     assert len(ChangeLog(default_change_log_path(library)).entries()) == 1
     code, _, err = run(capsys, "mine", log, "-o", library / "flat.yaml", "--library", library)
     assert code == 2 and "inside the library a model is saved as <process>/<variant>.yaml" in err
+
+
+def test_log_verify_names_a_hand_edit_and_log_accept_records_it(capsys, tmp_path, monkeypatch):
+    import shutil
+
+    from abc_costing import workflows as wf
+
+    monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
+    monkeypatch.setenv("ABC_COSTING_LOG_KEY", "")
+    library = tmp_path / "models"
+    shutil.copytree(ROOT / "process_models" / "zhkh_leads", library / "zhkh_leads")
+    opened = wf.open_library(library)
+    loaded = wf.load_for_editing(opened, "zhkh_leads", "as_is")
+    resources = loaded.tables.resources.copy()
+    resources.loc["telephony", "cost_per_use"] = "2,5"
+    analyst = wf.user_from_identity("ana@example.com", role_table={"analyst": ["*"]})
+    assert wf.save_edits(loaded, wf.preview_edits(loaded, resources=resources),
+                         user=analyst, library=opened).saved is not None
+    code, out, err = run(capsys, "log", "verify", "--library", library)
+    assert code == 0 and "every model file matches it" in out, err
+
+    model = library / "zhkh_leads" / "as_is.yaml"
+    model.write_text(model.read_text("utf-8") + "# правка руками\n", "utf-8")
+    code, out, err = run(capsys, "log", "verify", "--library", library)
+    assert code == 1 and "zhkh_leads/as_is.yaml: changed outside abc-costing" in err
+    code, out, err = run(capsys, "log", "accept", model, "--reason", "комментарий",
+                         "--library", library)
+    assert code == 0 and "logged zhkh_leads/as_is.yaml as changed outside" in out, err
+    code, out, err = run(capsys, "log", "verify", "--library", library)
+    assert code == 0 and "change log OK: 2 entries" in out, err  # the edit, the hand edit

@@ -40,10 +40,12 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from abc_costing.workflows.audit import (
         LogEntries,
         LogVerified,
+        accept_outside_change,
         change_log_csv,
         change_log_entries,
         change_log_path,
         export_change_log,
+        reanchor_library,
         verify_change_log,
     )
     from abc_costing.workflows.costing import (
@@ -119,6 +121,8 @@ _FACADE = {
     "can": "abc_costing.access",
     "capacity_of_library": "abc_costing.workflows.costing",
     "change_log_csv": "abc_costing.workflows.audit",
+    "reanchor_library": "abc_costing.workflows.audit",
+    "accept_outside_change": "abc_costing.workflows.audit",
     "change_log_entries": "abc_costing.workflows.audit",
     "model_library": "abc_costing.workflows.editing",
     "change_log_path": "abc_costing.workflows.audit",
@@ -207,6 +211,8 @@ __all__ = [
     "can",
     "capacity_of_library",
     "change_log_csv",
+    "reanchor_library",
+    "accept_outside_change",
     "change_log_entries",
     "model_library",
     "change_log_path",

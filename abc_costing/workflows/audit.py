@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from abc_costing.access import AccessDenied, User, require
-from abc_costing.problems import Problem
+from abc_costing.problems import AbcCostingError, Problem
 from abc_costing.store import (
     ChangeLog,
     ChangeLogError,
@@ -32,8 +32,9 @@ from abc_costing.store import (
 )
 from abc_costing.workflows.reporting import write_output
 
-__all__ = ["LogEntries", "LogVerified", "change_log_csv", "change_log_entries",
-           "change_log_path", "export_change_log", "verify_change_log"]
+__all__ = ["LogEntries", "LogVerified", "accept_outside_change", "change_log_csv",
+           "change_log_entries", "change_log_path", "export_change_log", "reanchor_library",
+           "verify_change_log"]
 
 
 def change_log_path(library_dir: str | Path, db: str | Path | None = None) -> Path:
@@ -158,3 +159,39 @@ def change_log_csv(path: str | Path, *, user: User, file: str | None = None,
         return log.to_csv_bytes(log.entries(file=file)), ()
     except ChangeLogError as error:
         return None, (_log_problem(error, Path(path), label),)
+
+
+def accept_outside_change(library_dir: str | Path, model_file: str | Path, *, user: User,
+                          reason: str | None, db: str | Path | None = None
+                          ) -> tuple[RecordedChange | None, tuple[Problem, ...]]:
+    """Log a model file's current state as a change made outside abc-costing (by hand).
+
+    After it the verification no longer reports the file as changed outside;
+    the entry names the user and the reason. An analyst's act.
+    """
+    library = ModelLibrary(library_dir, change_log=change_log_path(library_dir, db))
+    try:
+        name = library.relative_name(Path(model_file).absolute()
+                                     if Path(model_file).exists() else model_file)
+        saved = library.record_outside_change(name, user=user, reason=reason or None)
+    except (AbcCostingError, ValueError) as error:
+        return None, (Problem(str(error)),)
+    return saved.changes[-1], ()
+
+
+def reanchor_library(library_dir: str | Path, *, user: User, reason: str,
+                     db: str | Path | None = None) -> LogVerified:
+    """Start the library's anchor afresh from its log, recording who and why (an auditor's act).
+
+    The only way forward after a lost log or anchor, or when a signing key is
+    introduced or changed: the entry keeps what did not match on the record.
+    """
+    library = ModelLibrary(library_dir, change_log=change_log_path(library_dir, db))
+    try:
+        check = library.reanchor(user=user, reason=reason)
+    except (AbcCostingError, ValueError) as error:
+        return LogVerified(False, None, None, (Problem(str(error)),))
+    head = check.head
+    return LogVerified(check.ok, None if head is None else head.entries,
+                       None if head is None else head.head_hash,
+                       tuple(f.as_problem() for f in check.findings))
