@@ -133,7 +133,7 @@ def view_csv(view: TableView) -> bytes:
 
 def _summary(inputs: ReportInputs) -> list[list[Any]]:
     result, comparison = inputs.result, inputs.comparison
-    summary = [
+    summary: list[list[Any]] = [
         ["process", result.process], ["variant", result.variant], ["title", result.title],
         ["currency", result.currency], ["volume_per_year", result.volume_per_year],
         ["cost_per_instance", result.cost_per_instance],

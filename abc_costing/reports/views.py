@@ -301,7 +301,7 @@ def activities_view(result: CostResult, *, model: ProcessModel | None = None) ->
     rows.append(("total", ["(total)", "total", None, None, None, None, None, None, None, total,
                            result.labor_minutes_per_instance, None,
                            1.0 if total > 0 else 0.0]))
-    columns = ACTIVITY_COLUMNS
+    columns: tuple[Column, ...] = ACTIVITY_COLUMNS
     if model is not None:
         # Imported here: the store's table code loads pandas, which the CLI's views do without.
         from abc_costing.store.edits import duration_text
