@@ -12,6 +12,7 @@ from abc_costing.access import AccessDenied, local_user, user_from_identity
 from abc_costing.compare import compare_models
 from abc_costing.engine import cost_model
 from abc_costing.reports.exports import comparison_csv, comparison_json, costing_csv, costing_json
+from abc_costing.reports.views import activities_view, activity_changes_view
 from tests.conftest import parse
 
 AUDITOR = user_from_identity("audit@example.com", role_table={"auditor": ["*"]})
@@ -50,14 +51,33 @@ def test_costing_csv_carries_the_engine_figures_and_no_formulas():
     assert [by_id[i]["name"] for i in "abc"] == ["'=1+2", "'@SUM(A1)", "'-Проверка"]
 
 
+def test_costing_csv_columns_are_the_views_keys_and_its_total_the_engines():
+    result = cost_model(parse(BODY))
+    view = activities_view(result)
+    header, *body = rows(costing_csv(result, user=AUDITOR))
+    money = [c.key for c in view.columns if c.unit == "money"]
+    assert header == [*view.keys, *(f"{k}_rounded" for k in money), "row_kind"]
+    assert [r[-1] for r in body] == ["item", "item", "item", "total"]
+    total = dict(zip(header, body[-1], strict=True))
+    # 300 + 30 + 7.5 (see above); the items sum to it.
+    assert float(total["cost_per_instance"]) == result.cost_per_instance == 337.5
+    assert sum(float(dict(zip(header, r, strict=True))["cost_per_instance"])
+               for r in body[:-1]) == pytest.approx(337.5)
+    assert float(total["share"]) == 1.0
+
+
 def test_comparison_csv_and_json():
     baseline = parse(BODY)
     candidate = parse(BODY.replace("clerk: 30", "clerk: 15"), variant="lean")
     comparison = compare_models(baseline, candidate)
-    table = rows(comparison_csv(comparison, user=AUDITOR))
-    total = table[-1]
-    assert total[0] == "(total)"
-    assert float(total[-1]) == pytest.approx(-150)  # 15 minutes × 10 ₽ saved
+    header, *body = rows(comparison_csv(comparison, user=AUDITOR))
+    assert header[:len(activity_changes_view(comparison).keys)] == list(
+        activity_changes_view(comparison).keys)
+    total = dict(zip(header, body[-1], strict=True))
+    assert (total["id"], total["row_kind"]) == ("(total)", "total")
+    assert float(total["delta"]) == pytest.approx(-150)  # 15 minutes × 10 ₽ saved
+    assert float(total["baseline_cost_per_instance"]) == pytest.approx(337.5)
+    assert float(total["candidate_cost_per_instance_rounded"]) == 187.5  # 337.5 - 150
     document = json.loads(comparison_json(comparison, user=AUDITOR))
     assert document["saving_per_instance"] == pytest.approx(150)
     assert document["saving_per_year"] == pytest.approx(1500)

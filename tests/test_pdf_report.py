@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 
 import abc_costing as abc
+from abc_costing.reports import pdf_report
 from abc_costing.reports.pdf_report import pdf_bytes
 from abc_costing.reports.provenance import build_report_inputs
 from abc_costing.reports.tables import format_money
+from abc_costing.reports.views import activities_view, format_value
 from abc_costing.store.change_log import ChangeEntry, ChangeLog
 from tests.conftest import LIBRARY, ROOT
 
@@ -106,7 +108,10 @@ def test_comparison_headline_shows_both_variants_and_the_saving(tmp_path):
             in text)
     # Without charts the waterfall is a table that ends on the candidate's total.
     assert "From as_is to template_esign" in text
-    assert f"Candidate: template_esign {_money(comparison.candidate.cost_per_instance)}" in text
+    # Its steps are the changes of the activity view, in RUB as its header says.
+    assert "Step Change, RUB Running total, RUB" in text
+    assert (f"Candidate: template_esign {format_money(comparison.candidate.cost_per_instance, 'RUB')}"
+            in text)
     assert "charts unavailable" not in text
     assert _pages(path) >= 3
     assert len(re.findall(r"SHA-256 [0-9a-f]{64}", text)) == 2  # model and baseline
@@ -211,8 +216,8 @@ def test_without_a_browser_the_report_says_why_and_shows_tables(tmp_path, monkey
     text = _text(path)
     assert "charts unavailable: " in text
     assert "From as_is to template_esign" in text
-    assert "Cost per instance by resource, RUB" in text
-    assert "Cost per instance by value class, RUB" in text
+    assert "Changes by resource: as_is → template_esign" in text
+    assert "Changes by value class: as_is → template_esign" in text
     if shutil.which("pdfimages"):
         assert _images(path) == 0
 
@@ -244,3 +249,38 @@ def test_charts_are_embedded_and_the_first_page_is_kept(tmp_path, monkeypatch):
     single = _write(ARTIFACTS, pdf_bytes(_inputs(), charts=True), "pdf-report-as_is.pdf")
     assert _images(single) >= 2  # cost by activity and the process graph
     assert "10 368.69 RUB" in _text(single)
+
+
+def _cells(table) -> list[list[str]]:
+    """The text of each cell of a reportlab table of paragraphs, header first."""
+    return [[cell.getPlainText() for cell in row] for row in table._cellvalues]
+
+
+def test_the_activity_table_is_the_activity_view():
+    """Header = the view's labels of the columns the PDF shows; rows = the view's, then total."""
+    result = abc.cost_model(abc.load_model(AS_IS))
+    view = activities_view(result)
+    heading, table = pdf_report._activity_table(result)
+    assert heading.getPlainText() == view.title == "Cost by activity: as_is"
+    header, *body = _cells(table)
+    assert header == [view.label(key) for key in pdf_report.ACTIVITY_KEYS]
+    assert header[4] == "Per instance, RUB"
+    assert [row[0] for row in body] == [row.value("name") for row in view.rows]
+    assert body[-1][4] == format_value(result.cost_per_instance, "money", "RUB") == "10 368.69"
+
+
+def test_a_long_activity_table_folds_into_a_row_that_sums_the_views_rows(monkeypatch):
+    """With room for 3 rows, the 3 dearest activities stay; the rest sum to total minus them."""
+    monkeypatch.setattr(pdf_report, "TABLE_ROWS", 3)
+    result = abc.cost_model(abc.load_model(AS_IS))
+    _, table = pdf_report._activity_table(result)
+    header, *body = _cells(table)
+    dearest = sorted(result.activities, key=lambda a: -a.cost_per_instance)[:3]
+    kept = [a for a in result.activities if a in dearest]  # in file order
+    assert [row[0] for row in body[:3]] == [a.name for a in kept]
+    folded = body[3]
+    rest = result.cost_per_instance - sum(a.cost_per_instance for a in kept)
+    assert folded[0] == f"other activities ({len(result.activities) - 3})"
+    assert folded[4] == format_value(rest, "money", "RUB")
+    assert folded[5] == format_value(1 - sum(a.share for a in kept), "share")
+    assert body[4][0] == "total" and len(body) == 5

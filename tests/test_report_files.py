@@ -20,10 +20,12 @@ from abc_costing.reports.report_files import (
     ReportError,
     report_csv_zip,
     report_json,
+    report_views,
     verify_report,
     write_report,
 )
 from abc_costing.store.change_log import ChangeEntry, ChangeLog
+from abc_costing.store.edits import duration_text
 from tests.conftest import LIBRARY
 
 AS_IS = LIBRARY / "contract_approval" / "as_is.yaml"
@@ -64,6 +66,7 @@ def test_csv_zip_has_one_table_per_file_with_bom_and_the_figures(library):
     archive = zipfile.ZipFile(io.BytesIO(report_csv_zip(inputs_for(library))))
     assert archive.namelist() == ["summary.csv", "activities.csv", "resources.csv",
                                   "by_value.csv", "flows.csv", "comparison.csv",
+                                  "resource_changes.csv", "value_changes.csv",
                                   "change_log.csv", "provenance.csv", "report.json"]
     data = archive.read("activities.csv")
     assert data.startswith(b"\xef\xbb\xbf")
@@ -72,11 +75,49 @@ def test_csv_zip_has_one_table_per_file_with_bom_and_the_figures(library):
     from abc_costing.engine import cost_model
 
     costing = cost_model(result)
-    assert [r["id"] for r in rows] == [a.id for a in costing.activities]
-    for row, activity in zip(rows, costing.activities, strict=True):
+    assert [r["id"] for r in rows] == [*(a.id for a in costing.activities), "(total)"]
+    for row, activity in zip(rows, costing.activities, strict=False):
         assert float(row["cost_per_instance"]) == activity.cost_per_instance  # unrounded
         assert float(row["cost_per_instance_rounded"]) == round(activity.cost_per_instance, 2)
     assert "Подготовка" in data.decode("utf-8-sig")
+    model = load_model(ESIGN)
+    draft = next(r for r in rows if r["id"] == "draft")
+    assert draft["labor"] == "; ".join(f"{r}: {duration_text(d)}"
+                                       for r, d in model.activities["draft"].labor.items())
+    assert draft["wait"] == duration_text(model.activities["draft"].wait)
+
+
+def test_each_csv_table_is_its_view_and_its_totals_are_the_engines(library):
+    """Header = the view's keys (+ rounded money, row_kind); every row of the view, in order."""
+    inputs = inputs_for(library)
+    archive = zipfile.ZipFile(io.BytesIO(report_csv_zip(inputs)))
+    for view in report_views(inputs):
+        header, *body = csv.reader(io.StringIO(
+            archive.read(f"{view.name}.csv").decode("utf-8-sig")))
+        assert header[:len(view.keys)] == list(view.keys)
+        assert header[len(view.keys):] == [
+            *(f"{c.key}_rounded" for c in view.columns if c.unit == "money"), "row_kind"]
+        assert [r[-1] for r in body] == [row.kind for row in view.rows]
+    result, comparison = inputs.result, inputs.comparison
+
+    def table(name: str) -> dict[str, dict[str, str]]:
+        text = archive.read(name).decode("utf-8-sig")
+        return {r[next(iter(r))]: r for r in csv.DictReader(io.StringIO(text))}
+
+    # By resource: the resources, the other costs and the total, which is the engine's.
+    resources = table("resources.csv")
+    assert float(resources["(total)"]["cost_per_instance"]) == result.cost_per_instance
+    assert sum(float(r["cost_per_instance"]) for r in resources.values()
+               if r["row_kind"] != "total") == pytest.approx(result.cost_per_instance)
+    assert float(resources["(other costs)"]["cost_per_instance"]) == (
+        result.other_cost_per_instance)
+    assert float(table("by_value.csv")["(total)"]["cost_per_instance"]) == (
+        result.cost_per_instance)
+    # The total change is minus the saving.
+    assert float(table("comparison.csv")["(total)"]["delta"]) == pytest.approx(
+        -comparison.saving_per_instance)
+    assert float(table("resource_changes.csv")["(total)"]["delta"]) == pytest.approx(
+        -comparison.saving_per_instance)
 
 
 def test_same_inputs_give_identical_bytes_apart_from_the_time(library):
@@ -305,7 +346,8 @@ def test_csv_text_stays_text_when_libreoffice_opens_it(tmp_path):
     for activity, text in (("a", '\'=HYPERLINK("http://evil.example","click")'),
                            ("b", "'=1+2")):
         assert names[activity].data_type == "s" and names[activity].value == text
-    costs = {row[0].value: row[6].value for row in sheet.iter_rows(min_row=2)}
+    cost = [c.value for c in sheet[1]].index("cost_per_instance")
+    costs = {row[0].value: row[cost].value for row in sheet.iter_rows(min_row=2)}
     assert costs["a"] == 300 and costs["b"] == 60  # numbers stay numbers: 30 and 6 min × 10 ₽
 
 

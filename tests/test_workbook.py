@@ -18,9 +18,11 @@ import textwrap
 import pytest
 import xlsxwriter
 from openpyxl import load_workbook
+from xlsxwriter.utility import xl_col_to_name
 
 from abc_costing.engine import cost_model
 from abc_costing.formats import parse_model_text
+from abc_costing.reports import views
 from abc_costing.reports.provenance import build_report_inputs
 from abc_costing.reports.workbook import MATRIX_NODE_LIMIT, workbook_bytes
 from abc_costing.store.change_log import ChangeEntry, ChangeLog
@@ -57,13 +59,25 @@ def inputs_for(path, baseline=None, change_log=None):
     return build_report_inputs(path, baseline_path=baseline, user=USER, change_log=change_log)
 
 
-def table(ws, header_row: int = 4) -> dict[str, dict[str, object]]:
-    """Rows below the header keyed by column A (until the first blank), as {header: cell}.
+#: The views' labels of the sheets drawn from views, and their keys.
+KEY_OF_LABEL = {c.label: c.key for columns in (
+    views.ACTIVITY_COLUMNS, views.ACTIVITY_INPUT_COLUMNS, views.RESOURCE_COLUMNS,
+    views.VALUE_COLUMNS, views.ACTIVITY_CHANGE_COLUMNS, views.CHANGE_LOG_COLUMNS)
+    for c in columns}
 
-    Headers lose their currency suffix: ``cost_per_instance, RUB`` -> ``cost_per_instance``.
-    """
-    headers = [str(c.value).split(", ")[0] if c.value is not None else None
-               for c in ws[header_row]]
+
+def _key(header: str) -> str:
+    """A header as the view's key (``Per instance, RUB`` -> ``cost_per_instance``), or as
+    written without its unit (``manager, min`` -> ``manager``)."""
+    for label in (header, header.rsplit(", ", 1)[0]):
+        if label in KEY_OF_LABEL:
+            return KEY_OF_LABEL[label]
+    return header.split(", ")[0]
+
+
+def table(ws, header_row: int = 4) -> dict[str, dict[str, object]]:
+    """Rows below the header keyed by column A (until the first blank), as {key: cell}."""
+    headers = [_key(str(c.value)) if c.value is not None else None for c in ws[header_row]]
     rows = {}
     for row in ws.iter_rows(min_row=header_row + 1):
         if row[0].value is None:
@@ -78,17 +92,10 @@ def named(book, name: str):
     return book[sheet][coordinate.replace("$", "")].value
 
 
-def total_row(ws, label: str = "Total", header_row: int = 4) -> dict[str, object]:
-    """The row labelled ``label`` in column B, as {header: cell}."""
-    headers = [str(c.value).split(", ")[0] for c in ws[header_row]]
-    row = next(row for row in ws.iter_rows() if row[1].value == label)
-    return dict(zip(headers, row, strict=False))
-
-
 def assert_costs_equal_engine(book, result) -> None:
     """Every activity, resource and total in ``book`` equals the engine's ``result``."""
     activities = table(book["Activities"])
-    assert list(activities) == [a.id for a in result.activities]
+    assert list(activities) == [*(a.id for a in result.activities), "(total)"]
     for activity in result.activities:
         row = activities[activity.id]
         assert row["cost_per_instance"].value == pytest.approx(activity.cost_per_instance,
@@ -118,7 +125,7 @@ def test_sheets_and_cached_values_equal_the_engine():
     """A viewer without a calculation engine shows the stored results: the engine's."""
     inputs = inputs_for(CONTRACT)
     book = load_workbook(io.BytesIO(workbook_bytes(inputs)), data_only=True)
-    assert book.sheetnames == ["Summary", "Activities", "Resources", "Flows",
+    assert book.sheetnames == ["Summary", "Activities", "Resources", "By value", "Flows",
                                "Expected executions", "Change log", "Provenance"]
     assert_costs_equal_engine(book, inputs.result)
     assert book["Activities"]["B5"].value == "Подготовка проекта договора"
@@ -132,7 +139,7 @@ def test_cost_cells_are_formulas_referencing_the_inputs():
     assert draft["expected_executions"].value == "='Expected executions'!$E$5"
     assert book["Activities"]["E3"].value == "=Resources!$H$5"  # the manager's rate per minute
     lawyer = table(book["Resources"])["lawyer"]
-    assert lawyer["rate_per_minute"].value == "=E6/(F6*60)"  # cost_per_month / (capacity × 60)
+    assert lawyer["Rate per minute"].value == "=E6/(F6*60)"  # cost_per_month / (capacity × 60)
     assert lawyer["minutes_per_instance"].value.startswith("=SUMPRODUCT(Activities!")
     # The executions are solved in the workbook: one array formula over every node.
     solve = book["Expected executions"]["E5"].value
@@ -151,6 +158,33 @@ def test_comparison_sheet_with_a_baseline():
     for change in comparison.activities:
         assert changes[change.id]["status"].value == change.status
         assert changes[change.id]["delta"].value == pytest.approx(change.delta, abs=KOPECK)
+
+
+def test_tables_are_the_views_labels_rows_and_totals():
+    """Each sheet drawn from a view: its labels at the columns the workbook chose, its rows
+    (items, other costs, total) in order, each total a SUM of the rows above."""
+    inputs = inputs_for(CONTRACT_TIERS, CONTRACT)
+    book = load_workbook(io.BytesIO(workbook_bytes(inputs)))
+    for sheet, view in (
+            ("Activities", views.activities_view(inputs.result, model=inputs.model)),
+            ("Resources", views.resources_view(inputs.result)),
+            ("By value", views.value_classes_view(inputs.result)),
+            ("Comparison", views.activity_changes_view(inputs.comparison))):
+        ws = book[sheet]
+        header = [c.value for c in ws[4]]
+        assert {view.label(key) for key in view.keys} <= set(header), sheet
+        column = {key: header.index(view.label(key)) for key in view.keys}
+        body = list(ws.iter_rows(min_row=5, max_row=4 + len(view.rows)))
+        assert [r[0].value for r in body] == [row.values[0] for row in view.rows], sheet
+        total = body[-1]
+        assert view.rows[-1].kind == "total" and total[0].font.b
+        for key in view.keys:
+            figure = view.rows[-1].value(key)
+            if view.column(key).unit != "text" and figure is not None:
+                letter = xl_col_to_name(column[key])
+                above = f"${letter}$5:${letter}${3 + len(body)}"  # items and other costs
+                assert total[column[key]].value == f"=SUM({above})", (sheet, key)
+    assert "Per instance, RUB" in [c.value for c in book["Activities"][4]]
 
 
 def test_hostile_text_is_written_as_quoted_text(write_model):
@@ -270,14 +304,22 @@ def test_recalculated_figures_equal_the_engine(recalculated, name):
     """Rework loops, parallel blocks, MINVERSE/MMULT: the kopecks agree with the engine."""
     inputs, book = recalculated[name]
     assert_costs_equal_engine(book, inputs.result)
-    assert total_row(book["Activities"])["cost_per_instance"].value == pytest.approx(
+    assert table(book["Activities"])["(total)"]["cost_per_instance"].value == pytest.approx(
         inputs.result.cost_per_instance, abs=KOPECK)
     ends = {row[2].value: row[1].value for row in book["Summary"].iter_rows()
             if row[2].value in inputs.result.end_probabilities}
     assert ends == pytest.approx(inputs.result.end_probabilities, rel=1e-9)
-    resources_total = total_row(book["Resources"], "Total (equals the Activities total)")[
-        "cost_per_instance"]
-    assert resources_total.value == pytest.approx(inputs.result.cost_per_instance, abs=KOPECK)
+    resources = table(book["Resources"])
+    assert resources["(total)"]["cost_per_instance"].value == pytest.approx(
+        inputs.result.cost_per_instance, abs=KOPECK)
+    assert resources["(total)"]["minutes_per_instance"].value == pytest.approx(
+        inputs.result.labor_minutes_per_instance, rel=1e-9)
+    assert resources["(other costs)"]["cost_per_instance"].value == pytest.approx(
+        inputs.result.other_cost_per_instance, abs=KOPECK)
+    by_value = table(book["By value"])
+    for value, cost in inputs.result.by_value.items():
+        assert by_value[value]["cost_per_instance"].value == pytest.approx(cost, abs=KOPECK)
+    assert by_value["(total)"]["share"].value == pytest.approx(1.0)
 
 
 @pytest.mark.slow

@@ -1,8 +1,10 @@
 """Downloadable CSV and JSON of a costing and of a comparison.
 
-CSV files are written by :func:`abc_costing.formats.csv_files.csv_bytes`
-(UTF-8 with BOM, formula-safe text, unrounded numbers) with a stable column
-order. JSON is the document of ``abc-costing cost --json`` / ``compare --json``.
+CSV files are the views of :mod:`abc_costing.reports.views` written by
+:func:`~abc_costing.reports.report_files.view_csv` (the view's keys and
+rows, unrounded, with rounded display copies of money and a ``row_kind``;
+UTF-8 with BOM, formula-safe text). JSON is the document of
+``abc-costing cost --json`` / ``compare --json``.
 
 Export is an auditor's right: every builder takes the user and checks it.
 
@@ -19,44 +21,26 @@ Examples
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 
 from abc_costing.access import User, require
 from abc_costing.compare import Comparison
 from abc_costing.engine import CostResult
-from abc_costing.formats.csv_files import csv_bytes
 from abc_costing.reports.provenance import build_report_inputs
-from abc_costing.reports.report_files import report_bytes
+from abc_costing.reports.report_files import report_bytes, view_csv
+from abc_costing.reports.views import activities_view, activity_changes_view
 from abc_costing.store.change_log import ChangeLog
 
 __all__ = ["costing_csv", "costing_json", "comparison_csv", "comparison_json", "report_file"]
-
-ACTIVITY_COLUMNS = (
-    "id", "name", "value", "expected_executions", "labor_minutes_per_execution",
-    "labor_cost_per_execution", "resource_use_cost_per_execution", "other_cost_per_execution",
-    "cost_per_execution", "cost_per_instance", "labor_minutes_per_instance",
-    "wait_minutes_per_execution", "share",
-)
-CHANGE_COLUMNS = (
-    "id", "name", "status", "baseline_expected_executions", "candidate_expected_executions",
-    "baseline_cost_per_instance", "candidate_cost_per_instance", "delta",
-)
-
 
 def _json_bytes(document: dict) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode()
 
 
 def costing_csv(result: CostResult, *, user: User) -> bytes:
-    """The costing of one variant, one row per activity, then a total row."""
+    """The costing of one variant: the activities view, one row per activity, then the total."""
     require(user, "audit")
-    rows = [[getattr(a, c) for c in ACTIVITY_COLUMNS] for a in result.activities]
-    total = {c: "" for c in ACTIVITY_COLUMNS}
-    total.update(id="(total)", cost_per_instance=result.cost_per_instance, share=1.0,
-                 labor_minutes_per_instance=result.labor_minutes_per_instance)
-    rows.append([total[c] for c in ACTIVITY_COLUMNS])
-    return csv_bytes(ACTIVITY_COLUMNS, rows)
+    return view_csv(activities_view(result))
 
 
 def costing_json(result: CostResult, *, user: User) -> bytes:
@@ -66,12 +50,9 @@ def costing_json(result: CostResult, *, user: User) -> bytes:
 
 
 def comparison_csv(comparison: Comparison, *, user: User) -> bytes:
-    """The activity change table of a comparison, then a saving row."""
+    """The activity changes view of a comparison, then the total change (minus the saving)."""
     require(user, "audit")
-    rows = [[asdict(a)[c] for c in CHANGE_COLUMNS] for a in comparison.activities]
-    rows.append(["(total)", "", "", "", "", comparison.baseline.cost_per_instance,
-                 comparison.candidate.cost_per_instance, -comparison.saving_per_instance])
-    return csv_bytes(CHANGE_COLUMNS, rows)
+    return view_csv(activity_changes_view(comparison))
 
 
 def comparison_json(comparison: Comparison, *, user: User) -> bytes:

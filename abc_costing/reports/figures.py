@@ -282,11 +282,12 @@ def _layered_layout(graph: nx.DiGraph) -> _Layout:
     chains: dict[tuple[str, str], list[Hashable]] = {}
     for u, v in forward:
         chain: list[Hashable] = [u]
-        chain += [(_DUMMY, u, v, k) for k in range(layer[u] + 1, layer[v])]
+        for k in range(layer[u] + 1, layer[v]):
+            dummy = (_DUMMY, u, v, k)
+            layer[dummy] = k
+            up[dummy], down[dummy] = [], []
+            chain.append(dummy)
         chain.append(v)
-        for node in chain[1:-1]:
-            layer[node] = node[3]
-            up[node], down[node] = [], []
         for a, b in zip(chain, chain[1:], strict=False):
             down[a].append(b)
             up[b].append(a)

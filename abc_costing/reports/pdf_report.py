@@ -23,7 +23,10 @@ into a few A4 pages, built with reportlab in the bundled DejaVu Sans font (in
    file's path, SHA-256 and change-log head.
 
 Each page's footer names the process and variant and says "Page N of M".
-Money is rounded only here, by :func:`~abc_costing.reports.tables.format_money`.
+The cost tables are the views of :mod:`abc_costing.reports.views` (their
+titles, labels, "other" and total rows; cells by
+:func:`~abc_costing.reports.views.format_value`); money is rounded only at
+this edge.
 Text from models and the user's name is escaped, so a name such as
 ``<b>x</b>`` prints as written. reportlab runs in invariant mode and the PDF's
 dates are the report's ``generated_at``, so the same inputs give the same
@@ -47,6 +50,7 @@ import asyncio
 import base64
 import io
 import json
+import math
 import re
 import threading
 from collections.abc import Sequence
@@ -103,6 +107,17 @@ from abc_costing.reports.figures import (
 )
 from abc_costing.reports.provenance import ReportInputs
 from abc_costing.reports.tables import format_amount, format_money, format_signed_amount
+from abc_costing.reports.views import (
+    Row,
+    TableView,
+    activities_view,
+    activity_changes_view,
+    format_value,
+    resource_changes_view,
+    resources_view,
+    value_changes_view,
+    value_classes_view,
+)
 
 __all__ = ["pdf_bytes"]
 
@@ -633,71 +648,132 @@ def _image(png: bytes, chart: _Chart, *, width: float, height: float) -> Image:
     return image
 
 
-# --- Tables standing in for charts ---------------------------------------------------------------
+# --- Tables of the views --------------------------------------------------------------------
+#
+# Each table is a view of :mod:`abc_costing.reports.views`: its title, the labels of the
+# columns chosen here (which fit a page is this renderer's choice), cells by format_value,
+# its "other" rows and its total row in bold. Only the folding of long tables is the PDF's.
+
+#: The columns each table shows, and their widths as fractions of the frame.
+ACTIVITY_KEYS = ("name", "value", "expected_executions", "cost_per_execution",
+                 "cost_per_instance", "share")
+ACTIVITY_WIDTHS = (0.34, 0.12, 0.13, 0.15, 0.16, 0.10)
+RESOURCE_KEYS = ("name", "kind", "minutes_per_instance", "uses_per_instance",
+                 "cost_per_instance", "share")
+RESOURCE_WIDTHS = (0.34, 0.10, 0.14, 0.14, 0.16, 0.12)
+VALUE_KEYS = ("value", "cost_per_instance", "share")
+VALUE_WIDTHS = (0.5, 0.25, 0.25)
+ACTIVITY_CHANGE_KEYS = ("name", "status", "baseline_cost_per_instance",
+                        "candidate_cost_per_instance", "delta")
+ACTIVITY_CHANGE_WIDTHS = (0.4, 0.12, 0.16, 0.16, 0.16)
+RESOURCE_CHANGE_KEYS = ("name", "baseline_minutes_per_instance",
+                        "candidate_minutes_per_instance", "baseline_cost_per_instance",
+                        "candidate_cost_per_instance", "delta")
+RESOURCE_CHANGE_WIDTHS = (0.34, 0.11, 0.11, 0.15, 0.15, 0.14)
+VALUE_CHANGE_KEYS = ("value", "baseline_cost_per_instance", "candidate_cost_per_instance",
+                     "delta")
+VALUE_CHANGE_WIDTHS = (0.46, 0.18, 0.18, 0.18)
+
+
+def _view_table(view: TableView, keys: Sequence[str], *, widths: Sequence[float],
+                rows: Sequence[Row] | None = None) -> list[Flowable]:
+    """The view's title over the columns ``keys`` of ``rows`` (by default every row)."""
+    rows = view.rows if rows is None else rows
+    columns = [view.column(key) for key in keys]
+    cells = [[format_value(row.value(c.key), c.unit, view.currency_of(row)) for c in columns]
+             for row in rows]
+    return [Paragraph(_t(view.title), H2),
+            _table([view.label(key) for key in keys], cells, widths=widths,
+                   numeric=[i for i, c in enumerate(columns) if c.unit != "text"],
+                   total=bool(rows) and rows[-1].kind == "total")]
+
+
+def _merged(view: TableView, rows: Sequence[Row], *, label: str, sums: Sequence[str]) -> Row:
+    """One "other" row standing for ``rows``: ``label`` as its name, ``sums`` summed."""
+    values: list[Any] = [None] * len(view.keys)
+    values[view.keys.index("name")] = label
+    for key in sums:
+        values[view.keys.index(key)] = math.fsum(row.value(key) for row in rows)
+    return Row(tuple(values), "other", view.keys)
+
+
+def _folded(view: TableView, *, by: str, sums: Sequence[str]) -> tuple[Row, ...]:
+    """The view's rows with all but the ``TABLE_ROWS`` largest items (by ``|by|``) merged.
+
+    The items kept stay in the view's order; the merged row ("other
+    activities (k)", summing the columns ``sums`` of the rows it stands for)
+    follows them, then the view's own other and total rows.
+    """
+    items = [row for row in view.rows if row.kind == "item"]
+    if len(items) <= TABLE_ROWS:
+        return view.rows
+    largest = sorted(range(len(items)), key=lambda i: -abs(items[i].value(by)))[:TABLE_ROWS]
+    keep = set(largest)
+    merged = [row for i, row in enumerate(items) if i not in keep]
+    return (*(row for i, row in enumerate(items) if i in keep),
+            _merged(view, merged, label=f"other activities ({len(merged)})", sums=sums),
+            *(row for row in view.rows if row.kind != "item"))
 
 
 def _bridge_table(comparison: Comparison) -> list[Flowable]:
-    """The waterfall as a table: baseline, each activity's change, candidate."""
-    base, cand, cur = comparison.baseline, comparison.candidate, comparison.baseline.currency
-    changes = sorted((a for a in comparison.activities if abs(a.delta) > 1e-9),
-                     key=lambda a: -abs(a.delta))
-    shown, merged = changes[:TABLE_ROWS], changes[TABLE_ROWS:]
-    rows = [[f"Baseline: {base.variant}", "", format_amount(base.cost_per_instance, cur)]]
-    running = base.cost_per_instance
-    for change in shown:
-        running += change.delta
-        rows.append([f"{change.name} ({change.status})", format_signed_amount(change.delta, cur),
-                     format_money(running, cur)])
-    if merged:
-        delta = sum(a.delta for a in merged)
-        running += delta
-        rows.append([f"other activities ({len(merged)})", format_signed_amount(delta, cur),
-                     format_money(running, cur)])
-    rows.append([f"Candidate: {cand.variant}", "", format_amount(cand.cost_per_instance, cur)])
-    return [Paragraph(_t(f"From {base.variant} to {cand.variant}, cost per instance, {cur}"),
-                      H2),
-            _table(["Step", "Change", "Running total"], rows, widths=[0.6, 0.2, 0.2],
-                   numeric=[1, 2], total=True)]
+    """The waterfall as a table: baseline, each activity's change (largest first), candidate."""
+    view = activity_changes_view(comparison)
+    cur, total = view.currency, view.rows[-1]
+    changes = sorted((row for row in view.rows
+                      if row.kind == "item" and abs(row.value("delta")) > 1e-9),
+                     key=lambda row: -abs(row.value("delta")))
+    steps = changes[:TABLE_ROWS]
+    if len(changes) > TABLE_ROWS:
+        rest = changes[TABLE_ROWS:]
+        steps.append(_merged(view, rest, label=f"other activities ({len(rest)})",
+                             sums=["delta"]))
+    running = total.value("baseline_cost_per_instance")
+    rows = [[f"Baseline: {comparison.baseline.variant}", "", format_value(running, "money", cur)]]
+    for step in steps:
+        running += step.value("delta")
+        name = step.value("name")
+        rows.append([name if step.kind == "other" else f"{name} ({step.value('status')})",
+                     format_value(step.value("delta"), "money", cur),
+                     format_value(running, "money", cur)])
+    rows.append([f"Candidate: {comparison.candidate.variant}", "",
+                 format_value(total.value("candidate_cost_per_instance"), "money", cur)])
+    return [Paragraph(_t(f"From {comparison.baseline.variant} to "
+                         f"{comparison.candidate.variant}, cost per instance"), H2),
+            _table(["Step", view.label("delta"), f"Running total, {cur}"], rows,
+                   widths=[0.6, 0.2, 0.2], numeric=[1, 2], total=True)]
+
+
+def _activity_table(result: CostResult) -> list[Flowable]:
+    view = activities_view(result)
+    return _view_table(view, ACTIVITY_KEYS, widths=ACTIVITY_WIDTHS,
+                       rows=_folded(view, by="cost_per_instance",
+                                    sums=["cost_per_instance", "share"]))
+
+
+def _activity_changes(comparison: Comparison) -> list[Flowable]:
+    view = activity_changes_view(comparison)
+    return _view_table(view, ACTIVITY_CHANGE_KEYS, widths=ACTIVITY_CHANGE_WIDTHS,
+                       rows=_folded(view, by="delta", sums=[
+                           "baseline_cost_per_instance", "candidate_cost_per_instance",
+                           "delta"]))
+
+
+def _resource_table(result: CostResult) -> list[Flowable]:
+    return _view_table(resources_view(result), RESOURCE_KEYS, widths=RESOURCE_WIDTHS)
 
 
 def _resource_changes_table(comparison: Comparison) -> list[Flowable]:
-    cur = comparison.baseline.currency
-    rows = [[r.name, format_money(r.baseline_cost_per_instance, cur),
-             format_money(r.candidate_cost_per_instance, cur), format_signed_amount(r.delta, cur)]
-            for r in comparison.resources]
-    other = comparison.other_cost_change
-    if max(abs(other.baseline_cost_per_instance), abs(other.candidate_cost_per_instance)) > 1e-9:
-        rows.append(["other costs", format_money(other.baseline_cost_per_instance, cur),
-                     format_money(other.candidate_cost_per_instance, cur),
-                     format_signed_amount(other.delta, cur)])
-    rows.append(["Total", format_money(comparison.baseline.cost_per_instance, cur),
-                 format_money(comparison.candidate.cost_per_instance, cur),
-                 format_signed_amount(-comparison.saving_per_instance, cur)])
-    return [Paragraph(_t(f"Cost per instance by resource, {cur}"), H2),
-            _table(["Resource", f"Baseline: {comparison.baseline.variant}",
-                    f"Candidate: {comparison.candidate.variant}", "Change"], rows,
-                   widths=[0.46, 0.18, 0.18, 0.18], numeric=[1, 2, 3], total=True)]
+    return _view_table(resource_changes_view(comparison), RESOURCE_CHANGE_KEYS,
+                       widths=RESOURCE_CHANGE_WIDTHS)
 
 
 def _value_changes_table(comparison: Comparison) -> list[Flowable]:
-    cur = comparison.baseline.currency
-    rows = [[VALUE_LABELS.get(v.value, v.value), format_money(v.baseline_cost_per_instance, cur),
-             format_money(v.candidate_cost_per_instance, cur), format_signed_amount(v.delta, cur)]
-            for v in comparison.by_value]
-    return [Paragraph(_t(f"Cost per instance by value class, {cur}"), H2),
-            _table(["Value class", f"Baseline: {comparison.baseline.variant}",
-                    f"Candidate: {comparison.candidate.variant}", "Change"], rows,
-                   widths=[0.46, 0.18, 0.18, 0.18], numeric=[1, 2, 3])]
+    return _view_table(value_changes_view(comparison), VALUE_CHANGE_KEYS,
+                       widths=VALUE_CHANGE_WIDTHS)
 
 
 def _value_table(result: CostResult) -> list[Flowable]:
-    cur, total = result.currency, result.cost_per_instance
-    rows = [[VALUE_LABELS.get(value, value), format_money(cost, cur),
-             _share(cost / total if total > 0 else 0.0)]
-            for value, cost in result.by_value.items()]
-    return [Paragraph(_t(f"Cost per instance by value class, {cur}"), H2),
-            _table(["Value class", "Cost per instance", "Share"], rows,
-                   widths=[0.5, 0.25, 0.25], numeric=[1, 2])]
+    return _view_table(value_classes_view(result), VALUE_KEYS, widths=VALUE_WIDTHS)
 
 
 def _chart_tables(inputs: ReportInputs) -> list[Flowable]:
@@ -737,88 +813,6 @@ def _charts_section(inputs: ReportInputs, *, charts: bool) -> list[Flowable]:
                                  height=LANDSCAPE_HEIGHT - 14 * mm), Spacer(1, 4 * mm)]
         flowables += [NextPageTemplate("portrait"), PageBreak()]
     return flowables
-
-
-# --- Tables by activity and resource ---------------------------------------------------------
-
-
-def _activity_changes(comparison: Comparison) -> list[Flowable]:
-    cur = comparison.baseline.currency
-    changes = list(comparison.activities)
-    merged = []
-    if len(changes) > TABLE_ROWS:
-        largest = sorted(changes, key=lambda a: -abs(a.delta))[:TABLE_ROWS]
-        keep = {a.id for a in largest}
-        merged = [a for a in changes if a.id not in keep]
-        changes = [a for a in changes if a.id in keep]
-    rows = [[a.name, a.status, format_money(a.baseline_cost_per_instance, cur),
-             format_money(a.candidate_cost_per_instance, cur), format_signed_amount(a.delta, cur)]
-            for a in changes]
-    if merged:
-        rows.append([f"other activities ({len(merged)})", "",
-                     format_money(sum(a.baseline_cost_per_instance for a in merged), cur),
-                     format_money(sum(a.candidate_cost_per_instance for a in merged), cur),
-                     format_signed_amount(sum(a.delta for a in merged), cur)])
-    rows.append(["Total", "", format_money(comparison.baseline.cost_per_instance, cur),
-                 format_money(comparison.candidate.cost_per_instance, cur),
-                 format_signed_amount(-comparison.saving_per_instance, cur)])
-    return [Paragraph(_t(f"Changes by activity, cost per instance, {cur}"), H2),
-            _table(["Activity", "Status", f"Baseline: {comparison.baseline.variant}",
-                    f"Candidate: {comparison.candidate.variant}", "Change"], rows,
-                   widths=[0.4, 0.12, 0.16, 0.16, 0.16], numeric=[2, 3, 4], total=True)]
-
-
-def _activity_table(result: CostResult) -> list[Flowable]:
-    cur = result.currency
-    activities = list(result.activities)
-    merged = []
-    if len(activities) > TABLE_ROWS:
-        by_cost = sorted(activities, key=lambda a: -a.cost_per_instance)
-        keep = {a.id for a in by_cost[:TABLE_ROWS]}
-        merged = [a for a in activities if a.id not in keep]
-        activities = [a for a in activities if a.id in keep]
-    rows = [[a.name, VALUE_LABELS.get(a.value, a.value), _count(a.expected_executions),
-             format_money(a.cost_per_execution, cur), format_money(a.cost_per_instance, cur),
-             _share(a.share)] for a in activities]
-    if merged:
-        cost = sum(a.cost_per_instance for a in merged)
-        rows.append([f"other activities ({len(merged)})", "", "", "", format_money(cost, cur),
-                     _share(sum(a.share for a in merged))])
-    rows.append(["Total", "", "", "", format_money(result.cost_per_instance, cur),
-                 _share(1.0 if result.cost_per_instance > 0 else 0.0)])
-    return [Paragraph(_t(f"Cost by activity: {result.variant}, {cur}"), H2),
-            _table(["Activity", "Value class", "Executions per instance",
-                    "Cost per execution", "Cost per instance", "Share"], rows,
-                   widths=[0.38, 0.12, 0.13, 0.13, 0.14, 0.10], numeric=[2, 3, 4, 5],
-                   total=True)]
-
-
-def _resource_table(result: CostResult) -> list[Flowable]:
-    cur = result.currency
-    rows = []
-    for r in result.resources:
-        kind = r.kind
-        match kind:
-            case "labor":
-                label, amount = "labour", f"{_minutes(r.minutes_per_instance)} min"
-            case "per_use":
-                label, amount = "per use", f"{_count(r.uses_per_instance)} uses"
-            case _:
-                assert_never(kind)
-        rows.append([r.name, label, amount, format_money(r.cost_per_instance, cur),
-                     _share(r.share)])
-    if abs(result.other_cost_per_instance) > 1e-9:
-        total = result.cost_per_instance
-        rows.append(["other costs (not tied to a resource)", "other", "",
-                     format_money(result.other_cost_per_instance, cur),
-                     _share(result.other_cost_per_instance / total if total > 0 else 0.0)])
-    rows.append(["Total", "", f"{_minutes(result.labor_minutes_per_instance)} min",
-                 format_money(result.cost_per_instance, cur),
-                 _share(1.0 if result.cost_per_instance > 0 else 0.0)])
-    return [Paragraph(_t(f"Cost by resource: {result.variant}, {cur}"), H2),
-            _table(["Resource", "Kind", "Work or uses per instance", "Cost per instance",
-                    "Share"], rows, widths=[0.42, 0.12, 0.18, 0.16, 0.12],
-                   numeric=[2, 3, 4], total=True)]
 
 
 # --- Assumptions ----------------------------------------------------------------------------------

@@ -2,9 +2,12 @@
 
 - JSON: the engine's result (as ``cost --json``), the comparison (as
   ``compare --json``) when there is a baseline, and the provenance.
-- CSV: a zip of one table per file (summary, activities, resources, by value,
-  flows, comparison, change log, provenance), each UTF-8 with BOM, stable
-  column order, unrounded numbers and rounded display columns.
+- CSV: a zip of one table per file (summary, then the results tables of
+  :func:`report_views` named after each view: activities, resources,
+  by_value, flows, with a baseline comparison, resource_changes and
+  value_changes, then change_log; last provenance), each UTF-8 with BOM,
+  the view's columns in its order (see :func:`view_csv`), unrounded numbers
+  and rounded display columns.
 - Excel and PDF come from :mod:`abc_costing.reports.workbook` and
   :mod:`abc_costing.reports.pdf_report`.
 
@@ -40,8 +43,19 @@ from abc_costing.formats import model_files
 from abc_costing.formats.csv_files import csv_bytes
 from abc_costing.problems import AbcCostingError
 from abc_costing.reports.provenance import ReportInputs
+from abc_costing.reports.views import (
+    TableView,
+    activities_view,
+    activity_changes_view,
+    change_log_view,
+    currency_digits,
+    flows_view,
+    resource_changes_view,
+    resources_view,
+    value_changes_view,
+    value_classes_view,
+)
 from abc_costing.store.change_log import LogHead
-from abc_costing.store.edits import duration_text
 from abc_costing.store.model_files import file_sha256, write_atomic
 
 __all__ = [
@@ -49,6 +63,8 @@ __all__ = [
     "FORMATS",
     "report_json",
     "report_csv_zip",
+    "report_views",
+    "view_csv",
     "report_bytes",
     "write_report",
     "ReportCheck",
@@ -85,13 +101,39 @@ def report_json(inputs: ReportInputs) -> bytes:
     return _json_bytes(report_document(inputs))
 
 
-def _rounded(amount: float, digits: int = 2) -> float:
-    return round(amount, digits) + 0.0
+def view_csv(view: TableView) -> bytes:
+    """A results table as CSV: the view's machine names, every row, unrounded.
+
+    The header is the view's keys, then a rounded display copy of each money
+    column (``cost_per_instance_rounded``: the currency's minor unit, as
+    printed on screen and in the PDF), then ``row_kind`` (``item``, ``other``
+    or ``total``), so that a reader who sums a column can leave the total out.
+    Written by :func:`~abc_costing.formats.csv_files.csv_bytes` (UTF-8 with
+    BOM, text that cannot become a formula).
+
+    >>> from abc_costing import cost_model, load_model
+    >>> from abc_costing.reports.views import value_classes_view
+    >>> view = value_classes_view(cost_model(load_model("process_models/zhkh_leads/as_is.yaml")))
+    >>> lines = view_csv(view).decode("utf-8-sig").splitlines()
+    >>> lines[0]
+    '"value","label","cost_per_instance","share","cost_per_instance_rounded","row_kind"'
+    >>> lines[-1].split(",")[0], lines[-1].split(",")[-1]
+    ('"(total)"', '"total"')
+    """
+    money = [c.key for c in view.columns if c.unit == "money"]
+    header = [*view.keys, *(f"{key}_rounded" for key in money), "row_kind"]
+    rows = []
+    for row in view.rows:
+        digits = currency_digits(view.currency_of(row) or "XXX")
+        rounded = [None if row.value(key) is None else round(row.value(key), digits) + 0.0
+                   for key in money]  # + 0.0 turns -0.0 into 0.0
+        rows.append([*row.values, *rounded, row.kind])
+    return csv_bytes(header, rows)
 
 
-def _tables(inputs: ReportInputs) -> dict[str, tuple[list[str], list[list[Any]]]]:
-    result, model, comparison = inputs.result, inputs.model, inputs.comparison
-    summary = [
+def _summary(inputs: ReportInputs) -> list[list[Any]]:
+    result, comparison = inputs.result, inputs.comparison
+    summary: list[list[Any]] = [
         ["process", result.process], ["variant", result.variant], ["title", result.title],
         ["currency", result.currency], ["volume_per_year", result.volume_per_year],
         ["cost_per_instance", result.cost_per_instance],
@@ -108,45 +150,10 @@ def _tables(inputs: ReportInputs) -> dict[str, tuple[list[str], list[list[Any]]]
             ["saving_per_instance", comparison.saving_per_instance],
             ["saving_per_year", comparison.saving_per_year],
         ]
-    activity_columns = ["id", "name", "value", "expected_executions", "labor_minutes_per_execution",
-                        "cost_per_execution", "cost_per_instance", "share",
-                        "cost_per_instance_rounded", "labor", "wait"]
-    activities = [
-        [a.id, a.name, a.value, a.expected_executions, a.labor_minutes_per_execution,
-         a.cost_per_execution, a.cost_per_instance, a.share, _rounded(a.cost_per_instance),
-         "; ".join(f"{r}: {duration_text(d)}" for r, d in model.activities[a.id].labor.items()),
-         duration_text(model.activities[a.id].wait)]
-        for a in result.activities
-    ]
-    resource_columns = ["id", "name", "kind", "rate_per_minute", "cost_per_use",
-                        "minutes_per_instance", "uses_per_instance", "cost_per_instance", "share",
-                        "cost_per_instance_rounded"]
-    resources = [[r.id, r.name, r.kind, r.rate_per_minute, r.cost_per_use,
-                  r.minutes_per_instance, r.uses_per_instance, r.cost_per_instance, r.share,
-                  _rounded(r.cost_per_instance)] for r in result.resources]
-    resources.append(["(other costs)", "other costs", "other", 0.0, 0.0, 0.0, 0.0,
-                      result.other_cost_per_instance, None,
-                      _rounded(result.other_cost_per_instance)])
-    values = [[value, cost, _rounded(cost)] for value, cost in result.by_value.items()]
-    flows = [[i, f.source, f.target, f.probability] for i, f in enumerate(model.flows)]
-    tables = {
-        "summary.csv": (["field", "value"], summary),
-        "activities.csv": (activity_columns, activities),
-        "resources.csv": (resource_columns, resources),
-        "by_value.csv": (["value", "cost_per_instance", "cost_per_instance_rounded"], values),
-        "flows.csv": (["index", "from", "to", "probability"], flows),
-    }
-    if comparison is not None:
-        change_columns = ["id", "name", "status", "baseline_cost_per_instance",
-                          "candidate_cost_per_instance", "delta", "delta_rounded"]
-        tables["comparison.csv"] = (change_columns, [
-            [a.id, a.name, a.status, a.baseline_cost_per_instance,
-             a.candidate_cost_per_instance, a.delta, _rounded(a.delta)]
-            for a in comparison.activities])
-    log_columns = ["seq", "time", "user", "file", "element", "field", "old_value", "new_value",
-                   "reason", "hash"]
-    tables["change_log.csv"] = (log_columns, [[getattr(e, c) for c in log_columns]
-                                              for e in inputs.changes])
+    return summary
+
+
+def _provenance(inputs: ReportInputs) -> list[list[Any]]:
     provenance = inputs.provenance
     rows: list[list[Any]] = [["tool", provenance.tool], ["version", provenance.version],
                              ["generated_at", provenance.generated_at],
@@ -158,16 +165,39 @@ def _tables(inputs: ReportInputs) -> dict[str, tuple[list[str], list[list[Any]]]
     if provenance.change_log_head is not None:
         for key, value in asdict(provenance.change_log_head).items():
             rows.append([f"change_log.{key}", value])
-    tables["provenance.csv"] = (["field", "value"], rows)
-    return tables
+    return rows
+
+
+def report_views(inputs: ReportInputs) -> list[TableView]:
+    """The results tables of a report, in the order the CSV report lists them.
+
+    By activity (with the durations as written), by resource, by value class,
+    the flows; with a baseline the changes by activity, resource and value
+    class; the change log of the input files.
+    """
+    result, model, comparison = inputs.result, inputs.model, inputs.comparison
+    views = [activities_view(result, model=model), resources_view(result),
+             value_classes_view(result), flows_view(model, result)]
+    if comparison is not None:
+        views += [activity_changes_view(comparison), resource_changes_view(comparison),
+                  value_changes_view(comparison)]
+    views.append(change_log_view(inputs.changes))
+    return views
+
+
+def _csv_files(inputs: ReportInputs) -> dict[str, bytes]:
+    files = {"summary.csv": csv_bytes(["field", "value"], _summary(inputs))}
+    files.update((f"{view.name}.csv", view_csv(view)) for view in report_views(inputs))
+    files["provenance.csv"] = csv_bytes(["field", "value"], _provenance(inputs))
+    return files
 
 
 def report_csv_zip(inputs: ReportInputs) -> bytes:
     """The CSV report: a zip of one table per file, plus ``report.json`` for ``--verify``."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, (columns, rows) in _tables(inputs).items():
-            archive.writestr(zipfile.ZipInfo(name, _ZIP_TIME), csv_bytes(columns, rows))
+        for name, data in _csv_files(inputs).items():
+            archive.writestr(zipfile.ZipInfo(name, _ZIP_TIME), data)
         archive.writestr(zipfile.ZipInfo("report.json", _ZIP_TIME), report_json(inputs))
     return buffer.getvalue()
 

@@ -271,8 +271,26 @@ ACTIVITY_COLUMNS = (
 )
 
 
-def activities_view(result: CostResult) -> TableView:
-    """Cost by activity, in file order, then the total row."""
+#: With the model: its durations as written, for readers who check the inputs.
+ACTIVITY_INPUT_COLUMNS = (
+    Column("labor", "Labour minutes as written", brief=False),
+    Column("wait", "Wait minutes as written", brief=False),
+)
+
+
+def activities_view(result: CostResult, *, model: ProcessModel | None = None) -> TableView:
+    """Cost by activity, in file order, then the total row.
+
+    With ``model`` (the one ``result`` was costed from) two text columns
+    follow: each activity's labour durations and its wait as written in the
+    file (``clerk: triangular 30 45 90``), which the CSV and Excel reports show.
+
+    >>> from abc_costing import cost_model, load_model
+    >>> model = load_model("process_models/contract_approval/as_is.yaml")
+    >>> view = activities_view(cost_model(model), model=model)
+    >>> view.keys[-2:], view.rows[0].value("labor")
+    (('labor', 'wait'), 'manager: pert 40 60 150')
+    """
     total = result.cost_per_instance
     rows: list[tuple[RowKind, list[Any]]] = [
         ("item", [a.id, a.name, a.value, a.expected_executions, a.labor_minutes_per_execution,
@@ -283,7 +301,18 @@ def activities_view(result: CostResult) -> TableView:
     rows.append(("total", ["(total)", "total", None, None, None, None, None, None, None, total,
                            result.labor_minutes_per_instance, None,
                            1.0 if total > 0 else 0.0]))
-    return _view("activities", f"Cost by activity: {result.variant}", ACTIVITY_COLUMNS, rows,
+    columns: tuple[Column, ...] = ACTIVITY_COLUMNS
+    if model is not None:
+        # Imported here: the store's table code loads pandas, which the CLI's views do without.
+        from abc_costing.store.edits import duration_text
+
+        columns += ACTIVITY_INPUT_COLUMNS
+        for (_, values), a in zip(rows[:-1], result.activities, strict=True):
+            activity = model.activities[a.id]
+            values += ["; ".join(f"{r}: {duration_text(d)}" for r, d in activity.labor.items()),
+                       duration_text(activity.wait)]
+        rows[-1][1].extend([None, None])
+    return _view("activities", f"Cost by activity: {result.variant}", columns, rows,
                  currency=result.currency)
 
 

@@ -19,11 +19,18 @@ figures are derived *in the workbook* from the model's inputs:
   weights and solves ``x = MMULT(MINVERSE(A), e_start)`` as an array formula,
   beside the engine's figures. Above :data:`MATRIX_NODE_LIMIT` nodes the
   engine's values are written instead, and a note says so.
+- **By value** sums the Activities' cost per instance by value class (SUMIF).
 - **Summary** (cost per instance and per year, labour minutes, cost by value
   class, end-event probabilities, and with a baseline the savings),
   **Comparison** (with a baseline: activity by activity; the baseline's
   figures are the engine's values, the candidate's are linked), **Change log**
   and **Provenance** (SHA-256 of every input file).
+
+The Activities, Resources, By value, Comparison and Change log sheets are the
+views of :mod:`abc_costing.reports.views`: their columns (with the views'
+labels and currency), their rows in the views' order, the "other costs" row
+and the total row, whose figures are SUMs of the rows above. The workbook
+adds its inputs (minutes per resource, rates per month) and its own formulas.
 
 Input cells are blue on yellow; change one and every dependent figure moves
 once the workbook is recalculated (Excel does so on open; in LibreOffice,
@@ -42,8 +49,9 @@ Examples
 >>> inputs = build_report_inputs("process_models/contract_approval/as_is.yaml",
 ...                              baseline_path=None, user="ivan", change_log=None)
 >>> book = load_workbook(io.BytesIO(workbook_bytes(inputs)))
->>> book.sheetnames
-['Summary', 'Activities', 'Resources', 'Flows', 'Expected executions', 'Change log', 'Provenance']
+>>> book.sheetnames  # doctest: +NORMALIZE_WHITESPACE
+['Summary', 'Activities', 'Resources', 'By value', 'Flows', 'Expected executions',
+ 'Change log', 'Provenance']
 >>> book["Activities"]["B5"].value, book["Activities"]["Q5"].value
 ('Подготовка проекта договора', '=L5*P5')
 >>> cached = load_workbook(io.BytesIO(workbook_bytes(inputs)), data_only=True)
@@ -64,14 +72,18 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cel
 
 from abc_costing.engine import ResourceCost
 from abc_costing.formats.csv_files import FORMULA_STARTS
-from abc_costing.model import (
-    VALUE_CLASSES,
-    Duration,
-    LaborResource,
-    PerUseResource,
-    ProcessModel,
-)
+from abc_costing.model import VALUE_CLASSES, LaborResource, PerUseResource, ProcessModel
 from abc_costing.reports.provenance import ReportInputs
+from abc_costing.reports.views import (
+    RowKind,
+    TableView,
+    Unit,
+    activities_view,
+    activity_changes_view,
+    change_log_view,
+    resources_view,
+    value_classes_view,
+)
 
 __all__ = ["MATRIX_NODE_LIMIT", "workbook_bytes"]
 
@@ -90,10 +102,24 @@ _PROBABILITY = "0.0000"
 _SHARE = "0.00%"
 _INPUT = {"bg_color": "#FFF2CC", "font_color": "#1F4E79"}
 _ENGINE = {"font_color": "#7F7F7F"}
+#: The number format of each unit the workbook's views use.
+_FORMATS: dict[Unit, str] = {"money": _MONEY, "minutes": _MINUTES, "executions": _COUNT,
+                             "share": _SHARE, "count": "0"}
+#: How each kind of row of a view looks.
+_KIND_STYLE: dict[RowKind, dict[str, object]] = {"item": {}, "other": {"italic": True},
+                                                 "total": {"bold": True, "top": 1}}
 
 # Columns of the Resources sheet.
 _R_ID, _R_NAME, _R_KIND, _R_RATE_HOUR, _R_COST_MONTH, _R_CAPACITY, _R_COST_USE = range(7)
 _R_RATE_MINUTE, _R_MINUTES, _R_USES, _R_COST, _R_SHARE = range(7, 12)
+#: Where each column of the resources view goes; the others are the workbook's inputs.
+_R_KEYS = {"id": _R_ID, "name": _R_NAME, "kind": _R_KIND, "rate_per_hour": _R_RATE_HOUR,
+           "cost_per_use": _R_COST_USE, "minutes_per_instance": _R_MINUTES,
+           "uses_per_instance": _R_USES, "cost_per_instance": _R_COST, "share": _R_SHARE}
+# Columns of the By value sheet: the value classes view.
+_V_VALUE, _V_LABEL, _V_COST, _V_SHARE = range(4)
+_V_KEYS = {"value": _V_VALUE, "label": _V_LABEL, "cost_per_instance": _V_COST,
+           "share": _V_SHARE}
 # Columns of the Flows sheet.
 _F_SEQ, _F_FROM, _F_FROM_KIND, _F_TO, _F_TO_KIND, _F_PROBABILITY, _F_DIVISOR, _F_WEIGHT = range(8)
 _F_SPLIT, _F_SPLIT_SUM = 9, 10
@@ -108,11 +134,16 @@ _S = {key: _FIRST + i for i, key in enumerate(_S_ROWS)}
 # Columns of the Comparison sheet; its key figures are labelled in B, valued in H.
 _C_ID, _C_NAME, _C_STATUS, _C_BASE_EXEC, _C_CAND_EXEC, _C_BASE_COST, _C_CAND_COST, _C_DELTA = (
     range(8))
+_C_KEYS = {"id": _C_ID, "name": _C_NAME, "status": _C_STATUS,
+           "baseline_expected_executions": _C_BASE_EXEC,
+           "candidate_expected_executions": _C_CAND_EXEC,
+           "baseline_cost_per_instance": _C_BASE_COST,
+           "candidate_cost_per_instance": _C_CAND_COST, "delta": _C_DELTA}
+# The labour durations as written (the activities view's ``labor``) stand left of the minutes.
+_A_LABOR = 3
 
-_CHANGE_COLUMNS = ("seq", "time", "user", "file", "element", "field", "old_value", "new_value",
-                   "reason", "file_sha256_after", "prev_hash", "hash")
-_SHEETS = ("Summary", "Activities", "Resources", "Flows", "Expected executions", "Comparison",
-           "Change log", "Provenance")
+_SHEETS = ("Summary", "Activities", "Resources", "By value", "Flows", "Expected executions",
+           "Comparison", "Change log", "Provenance")
 
 
 def workbook_bytes(inputs: ReportInputs) -> bytes:
@@ -152,24 +183,19 @@ def _number_text(value: float) -> str:
     return f"{value:g}"
 
 
-def _describe(duration: Duration) -> str:
-    """``pert(40, 60, 150) → mean 71.6667`` for the Activities note column."""
-    distribution = duration.distribution
-    match distribution:
-        case "fixed":
-            return _number_text(duration.mean_minutes)
-        case "lognormal":
-            mean, sd = duration.parameters
-            return f"lognormal(mean {_number_text(mean)}, sd {_number_text(sd)})"
-        case "triangular" | "pert" | "uniform":
-            args = ", ".join(_number_text(p) for p in duration.parameters)
-            return f"{distribution}({args}) → mean {duration.mean_minutes:.6g}"
-        case _:
-            assert_never(distribution)
-
-
 def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
+
+
+def _item_rows(view: TableView) -> dict[str, int]:
+    """The sheet row of each item of ``view`` by its first column; a view starts at _FIRST."""
+    return {str(row.values[0]): _FIRST + i for i, row in enumerate(view.rows)
+            if row.kind == "item"}
+
+
+def _row_of(view: TableView, kind: RowKind) -> int:
+    """The sheet row of the first row of ``kind`` in ``view``."""
+    return _FIRST + next(i for i, row in enumerate(view.rows) if row.kind == kind)
 
 
 @dataclass(frozen=True)
@@ -187,6 +213,22 @@ class _ActivityColumns:
     cost_per_instance: int
     labor_minutes_per_instance: int
     share: int
+    wait_minutes: int
+    wait: int  # the wait as written
+
+    @property
+    def view_keys(self) -> dict[str, int]:
+        """Where each column of the activities view (with the model) goes."""
+        return {"id": 0, "name": 1, "value": 2, "expected_executions": self.executions,
+                "labor_minutes_per_execution": self.labor_minutes,
+                "labor_cost_per_execution": self.labor_cost,
+                "resource_use_cost_per_execution": self.use_cost,
+                "other_cost_per_execution": self.other,
+                "cost_per_execution": self.cost_per_execution,
+                "cost_per_instance": self.cost_per_instance,
+                "labor_minutes_per_instance": self.labor_minutes_per_instance,
+                "wait_minutes_per_execution": self.wait_minutes, "share": self.share,
+                "labor": _A_LABOR, "wait": self.wait}
 
     @classmethod
     def of(cls, model: ProcessModel) -> _ActivityColumns:
@@ -200,10 +242,11 @@ class _ActivityColumns:
                     per_use.append(resource_id)
                 case _:
                     assert_never(resource)
-        start = 4 + len(labor) + len(per_use)
-        return cls({r: 4 + i for i, r in enumerate(labor)},
-                   {r: 4 + len(labor) + i for i, r in enumerate(per_use)},
-                   *range(start, start + 9))
+        first = _A_LABOR + 1
+        start = first + len(labor) + len(per_use)
+        return cls({r: first + i for i, r in enumerate(labor)},
+                   {r: first + len(labor) + i for i, r in enumerate(per_use)},
+                   *range(start, start + 11))
 
 
 class _Writer:
@@ -222,11 +265,16 @@ class _Writer:
             if name != "Comparison" or inputs.comparison is not None
         }
         self.cols = _ActivityColumns.of(self.model)
-        self.activity_row = {a: _FIRST + i for i, a in enumerate(self.model.activities)}
-        self.activity_total_row = _FIRST + len(self.model.activities)
-        self.resource_row = {r: _FIRST + i for i, r in enumerate(self.model.resources)}
-        self.other_cost_row = _FIRST + len(self.model.resources)
-        self.resource_total_row = self.other_cost_row + 1
+        # The tables' rows, labels and totals are the views'; their formulas are the workbook's.
+        self.activity_view = activities_view(self.result, model=self.model)
+        self.resource_view = resources_view(self.result)
+        self.value_view = value_classes_view(self.result)
+        self.activity_row = _item_rows(self.activity_view)
+        self.activity_total_row = _row_of(self.activity_view, "total")
+        self.resource_row = _item_rows(self.resource_view)
+        self.other_cost_row = _row_of(self.resource_view, "other")
+        self.resource_total_row = _row_of(self.resource_view, "total")
+        self.value_row = _item_rows(self.value_view)
         self.node_ids = tuple(self.model.node_kinds)
         self.node_row = {n: _FIRST + i for i, n in enumerate(self.node_ids)}
         self.flow_row = [_FIRST + i for i in range(len(self.model.flows))]
@@ -277,6 +325,36 @@ class _Writer:
     def money(self, label: str) -> str:
         return f"{label}, {self.currency}"
 
+    @staticmethod
+    def view_labels(view: TableView, columns: dict[str, int]) -> list[tuple[int, str]]:
+        """The header of the view's columns placed at ``columns``: the view's labels."""
+        if set(columns) != set(view.keys):  # the workbook shows every column of a view
+            raise AssertionError(f"{view.name}: columns {sorted(set(columns) ^ set(view.keys))}"
+                                 " are placed but not in the view, or the other way round")
+        return [(col, view.label(key)) for key, col in columns.items()]
+
+    def view_rows(self, ws, view: TableView, columns: dict[str, int]) -> None:
+        """The rows of ``view`` from row _FIRST: their text, and the total row's sums.
+
+        Text cells are the view's, styled by the row's kind; each figure the
+        view's total row holds is a SUM of the rows above (the items and the
+        "other" rows), cached with the view's total. The figures of the other
+        rows are the sheet's own formulas, written by its method.
+        """
+        for i, row in enumerate(view.rows):
+            style = _KIND_STYLE[row.kind]
+            for key, col in columns.items():
+                column, value = view.column(key), row.value(key)
+                if value is None:
+                    continue
+                if column.unit == "text":
+                    self.text(ws, _FIRST + i, col, str(value), **style)
+                elif row.kind == "total":
+                    above = (f"=SUM({_col_range(None, col, _FIRST, _FIRST + i - 1)})"
+                             if i else "=0")
+                    self.formula(ws, _FIRST + i, col, above, value, _FORMATS[column.unit],
+                                 **style)
+
     # -- layout helpers ----------------------------------------------------------------------
 
     def _weights(self) -> list[tuple[float, int]]:
@@ -297,7 +375,7 @@ class _Writer:
         comparison = self.inputs.comparison
         if comparison is None:
             return {}
-        total = _FIRST + len(comparison.activities)
+        total = _row_of(activity_changes_view(comparison), "total")
         keys = ("baseline_cost_per_instance", "candidate_cost_per_instance", "saving_per_instance",
                 "saving_share", "baseline_volume_per_year", "candidate_volume_per_year",
                 "baseline_cost_per_year", "candidate_cost_per_year", "saving_per_year")
@@ -330,6 +408,7 @@ class _Writer:
         })
         self.resources()
         self.activities()
+        self.by_value()
         self.flows()
         self.executions()
         if self.inputs.comparison is not None:
@@ -340,28 +419,23 @@ class _Writer:
 
     def resources(self) -> None:
         ws = self.sheets["Resources"]
+        view = self.resource_view
         self.header(ws, _HEADER, [
-            (_R_ID, "id"), (_R_NAME, "name"), (_R_KIND, "kind"),
-            (_R_RATE_HOUR, self.money("rate_per_hour")),
-            (_R_COST_MONTH, self.money("cost_per_month")),
-            (_R_CAPACITY, "capacity_hours_per_month"),
-            (_R_COST_USE, self.money("cost_per_use")),
-            (_R_RATE_MINUTE, self.money("rate_per_minute")),
-            (_R_MINUTES, "minutes_per_instance"), (_R_USES, "uses_per_instance"),
-            (_R_COST, self.money("cost_per_instance")), (_R_SHARE, "share"),
+            *self.view_labels(view, _R_KEYS),
+            (_R_COST_MONTH, self.money("Cost per month")),
+            (_R_CAPACITY, "Practical capacity, h per month"),
+            (_R_RATE_MINUTE, self.money("Rate per minute")),
         ], widths={_R_ID: 20, _R_NAME: 40, _R_KIND: 9, **dict.fromkeys(range(3, 12), 15)},
             title="Resources: rates (inputs) and what one instance uses",
-            note="Blue-on-yellow cells are inputs. rate_per_minute = rate_per_hour / 60, or "
-                 "cost_per_month / (capacity_hours_per_month × 60); minutes and uses per "
+            note="Blue-on-yellow cells are inputs. Rate per minute = rate per hour / 60, or "
+                 "cost per month / (practical capacity × 60); minutes and uses per "
                  "instance = SUMPRODUCT of the Activities columns with expected executions.")
+        self.view_rows(ws, view, _R_KEYS)
         cols = self.cols
         executions = self.activities_range(cols.executions)
-        for resource_id, resource in self.model.resources.items():
-            row = self.resource_row[resource_id]
+        for resource_id, row in self.resource_row.items():
+            resource = self.model.resources[resource_id]
             figures = self.result.resource(resource_id)
-            self.text(ws, row, _R_ID, resource_id)
-            self.text(ws, row, _R_NAME, resource.name)
-            ws.write_string(row, _R_KIND, resource.kind)
             match resource:
                 case LaborResource():
                     cost = self._labor_cells(ws, row, resource_id, resource, figures, executions)
@@ -374,23 +448,12 @@ class _Writer:
             self.share(ws, row, _R_SHARE, _cell(row, _R_COST), figures.share)
 
         row = self.other_cost_row
-        ws.write_string(row, _R_NAME, "other costs (materials, fees; tied to no resource)",
-                        self.style(italic=True))
         other = self.activities_range(cols.other)
         self.formula(ws, row, _R_COST, f"=SUMPRODUCT({other},{executions})" if other else "=0",
-                     self.result.other_cost_per_instance, _MONEY)
-        total = self.result.cost_per_instance
+                     self.result.other_cost_per_instance, _MONEY, italic=True)
         self.share(ws, row, _R_SHARE, _cell(row, _R_COST),
-                   self.result.other_cost_per_instance / total if total > 0 else 0.0)
-
-        row = self.resource_total_row
-        bold = {"bold": True, "top": 1}
-        ws.write_string(row, _R_NAME, "Total (equals the Activities total)", self.style(**bold))
-        self.formula(ws, row, _R_COST,
-                     f"=SUM({_col_range(None, _R_COST, _FIRST, self.other_cost_row)})",
-                     total, _MONEY, **bold)
+                   self.resource_view.rows[row - _FIRST].value("share"), italic=True)
         ws.autofilter(_HEADER, 0, self.other_cost_row - 1, _R_SHARE)
-
 
     def _labor_cells(self, ws, row: int, resource_id: str, resource: LaborResource,
                      figures: ResourceCost, executions: str | None) -> str:
@@ -426,23 +489,13 @@ class _Writer:
 
     def activities(self) -> None:
         ws = self.sheets["Activities"]
-        cols = self.cols
-        labels = [(0, "id"), (1, "name"), (2, "value"), (3, "labour minutes as written")]
+        cols, view = self.cols, self.activity_view
+        labels = self.view_labels(view, cols.view_keys)
         labels += [(c, f"{r}, min") for r, c in cols.minutes.items()]
         labels += [(c, f"{r}, uses") for r, c in cols.uses.items()]
-        labels += [
-            (cols.other, self.money("other_cost")),
-            (cols.executions, "expected_executions"),
-            (cols.labor_minutes, "labor_minutes_per_execution"),
-            (cols.labor_cost, self.money("labor_cost_per_execution")),
-            (cols.use_cost, self.money("resource_use_cost_per_execution")),
-            (cols.cost_per_execution, self.money("cost_per_execution")),
-            (cols.cost_per_instance, self.money("cost_per_instance")),
-            (cols.labor_minutes_per_instance, "labor_minutes_per_instance"),
-            (cols.share, "share"),
-        ]
         self.header(ws, _HEADER, labels,
-                    widths={0: 20, 1: 45, 2: 13, 3: 34, **{c: 14 for c, _ in labels[4:]}},
+                    widths={**{c: 14 for c, _ in labels},
+                            0: 20, 1: 45, 2: 13, _A_LABOR: 34, cols.wait: 28},
                     title="Activities: cost of one execution and of one process instance",
                     note="Minutes are the means of the durations as written (the exact engine "
                          "uses means). Row 3 repeats each resource's rate from Resources; cost "
@@ -450,7 +503,7 @@ class _Writer:
                          "use, uses) + other cost; cost per instance = executions × that.")
         ws.freeze_panes(_HEADER + 1, 2)
 
-        ws.write_string(_ABOVE, 3, self.money("rate per minute / cost per use") + " →",
+        ws.write_string(_ABOVE, _A_LABOR, self.money("rate per minute / cost per use") + " →",
                         self.style(italic=True, align="right"))
         for resource_id, col in cols.minutes.items():
             row = self.resource_row[resource_id]
@@ -461,16 +514,12 @@ class _Writer:
             self.formula(ws, _ABOVE, col, f"={_ref('Resources', row, _R_COST_USE)}",
                          self.result.resource(resource_id).cost_per_use, _MONEY)
 
+        self.view_rows(ws, view, cols.view_keys)
         labor_cols = sorted(cols.minutes.values())
         use_cols = sorted(cols.uses.values())
-        for activity_id, activity in self.model.activities.items():
-            row = self.activity_row[activity_id]
+        for activity_id, row in self.activity_row.items():
+            activity = self.model.activities[activity_id]
             figures = self.result.activity(activity_id)
-            self.text(ws, row, 0, activity_id)
-            self.text(ws, row, 1, activity.name)
-            ws.write_string(row, 2, activity.value)
-            self.text(ws, row, 3, "; ".join(f"{r}: {_describe(d)}"
-                                            for r, d in activity.labor.items()) or None)
             for resource_id, col in cols.minutes.items():
                 duration = activity.labor.get(resource_id)
                 self.number(ws, row, col, duration.mean_minutes if duration else None,
@@ -509,22 +558,28 @@ class _Writer:
                          f"={_cell(row, cols.executions)}*{_cell(row, cols.labor_minutes)}",
                          figures.labor_minutes_per_instance, _MINUTES)
             self.share(ws, row, cols.share, _cell(row, cols.cost_per_instance), figures.share)
+            # The mean wait: shown beside its distribution, it costs nothing.
+            self.number(ws, row, cols.wait_minutes, figures.wait_minutes_per_execution,
+                        _MINUTES, **_ENGINE)
+        ws.autofilter(_HEADER, 0, max(self.activity_total_row - 1, _HEADER), cols.wait)
 
-        row = self.activity_total_row
-        bold = {"bold": True, "top": 1}
-        ws.write_string(row, 1, "Total", self.style(**bold))
-        last = row - 1
-        for col, value, fmt in (
-            (cols.cost_per_instance, self.result.cost_per_instance, _MONEY),
-            (cols.labor_minutes_per_instance, self.result.labor_minutes_per_instance, _MINUTES),
-            (cols.share, 1.0 if self.result.cost_per_instance > 0 else 0.0, _SHARE),
-        ):
-            if self.model.activities:
-                self.formula(ws, row, col, f"=SUM({_col_range(None, col, _FIRST, last)})",
-                             value, fmt, **bold)
-            else:
-                self.number(ws, row, col, 0.0, fmt, **bold)
-        ws.autofilter(_HEADER, 0, max(last, _HEADER), cols.share)
+    def by_value(self) -> None:
+        ws = self.sheets["By value"]
+        view = self.value_view
+        self.header(ws, _HEADER, self.view_labels(view, _V_KEYS),
+                    widths={_V_VALUE: 16, _V_LABEL: 24, _V_COST: 18, _V_SHARE: 12},
+                    title="Cost of one process instance by value class",
+                    note="Cost per instance = SUMIF of the Activities' cost per instance over "
+                         "their value class; share = that / the Activities total.")
+        self.view_rows(ws, view, _V_KEYS)
+        classes = self.activities_range(2)
+        costs = self.activities_range(self.cols.cost_per_instance)
+        for value, row in self.value_row.items():
+            self.formula(ws, row, _V_COST,
+                         f"=SUMIF({classes},{_cell(row, _V_VALUE)},{costs})" if classes
+                         else "=0", self.result.by_value[value], _MONEY)
+            self.share(ws, row, _V_SHARE, _cell(row, _V_COST),
+                       view.rows[row - _FIRST].value("share"))
 
     def flows(self) -> None:
         ws = self.sheets["Flows"]
@@ -643,27 +698,22 @@ class _Writer:
         assert comparison is not None
         ws = self.sheets["Comparison"]
         baseline = comparison.baseline
-        self.header(ws, _HEADER, [
-            (_C_ID, "id"), (_C_NAME, "name"), (_C_STATUS, "status"),
-            (_C_BASE_EXEC, "baseline_expected_executions"),
-            (_C_CAND_EXEC, "candidate_expected_executions"),
-            (_C_BASE_COST, self.money("baseline_cost_per_instance")),
-            (_C_CAND_COST, self.money("candidate_cost_per_instance")),
-            (_C_DELTA, self.money("delta")),
-        ], widths={_C_ID: 20, _C_NAME: 45, _C_STATUS: 11, **dict.fromkeys(range(3, 8), 16)},
-            title=f"Comparison with the baseline variant '{baseline.variant}'",
-            note="Baseline figures are values computed by abc-costing from the baseline file "
-                 "(see Provenance); candidate figures are linked to Activities and move with "
-                 "its inputs. Statuses are the engine's. delta = candidate - baseline; "
-                 "saving = baseline - candidate.")
+        view = activity_changes_view(comparison)
+        self.header(ws, _HEADER, self.view_labels(view, _C_KEYS),
+                    widths={_C_ID: 20, _C_NAME: 45, _C_STATUS: 11,
+                            **dict.fromkeys(range(3, 8), 16)},
+                    title=f"Comparison with the baseline variant '{baseline.variant}'",
+                    note="Baseline figures are values computed by abc-costing from the "
+                         "baseline file (see Provenance); candidate figures are linked to "
+                         "Activities and move with its inputs. Statuses are the engine's. "
+                         "Change = candidate - baseline; saving = baseline - candidate.")
         self.text(ws, _ABOVE, 0, f"baseline: {baseline.variant}; candidate: "
                                  f"{comparison.candidate.variant}")
+        self.view_rows(ws, view, _C_KEYS)
         cols = self.cols
-        for i, change in enumerate(comparison.activities):
-            row = _FIRST + i
-            self.text(ws, row, _C_ID, change.id)
-            self.text(ws, row, _C_NAME, change.name)
-            ws.write_string(row, _C_STATUS, change.status)
+        change_row = _item_rows(view)
+        for change in comparison.activities:
+            row = change_row[change.id]
             self.number(ws, row, _C_BASE_EXEC, change.baseline_expected_executions, _COUNT)
             self.number(ws, row, _C_BASE_COST, change.baseline_cost_per_instance, _MONEY)
             if change.id in self.activity_row:
@@ -682,13 +732,6 @@ class _Writer:
 
         rows = self.comparison_rows
         total, last = rows["total"], rows["total"] - 1
-        bold = {"bold": True, "top": 1}
-        ws.write_string(total, _C_NAME, "Total", self.style(**bold))
-        for col, value in ((_C_BASE_COST, baseline.cost_per_instance),
-                           (_C_CAND_COST, comparison.candidate.cost_per_instance),
-                           (_C_DELTA, -comparison.saving_per_instance)):
-            self.formula(ws, total, col, f"=SUM({_col_range(None, col, _FIRST, last)})"
-                         if comparison.activities else "=0", value, _MONEY, **bold)
         if comparison.activities:
             ws.autofilter(_HEADER, 0, last, _C_DELTA)
 
@@ -755,9 +798,8 @@ class _Writer:
         other = _ref("Resources", self.other_cost_row, _R_COST)
         resources_total = _ref("Resources", self.resource_total_row, _R_COST)
         cols = self.cols
-        value_range = self.activities_range(2)
-        cost_range = self.activities_range(cols.cost_per_instance)
-        rows: list[tuple[str, object, str]] = [
+        # (key, a text or number, or (formula, cached value, number format), how it is computed)
+        rows: list[tuple[str, str | float | None | tuple[str, float | str, str], str]] = [
             ("process", model.process, ""),
             ("variant", model.variant, ""),
             ("title", model.title, ""),
@@ -776,10 +818,10 @@ class _Writer:
             ("other_cost_per_instance", (f"={other}", result.other_cost_per_instance, _MONEY),
              "Resources: other costs"),
         ]
-        for value in VALUE_CLASSES:
-            formula = (f'=SUMIF({value_range},"{value}",{cost_range})' if value_range else "=0")
-            rows.append((f"cost_per_instance: {value}",
-                         (formula, result.by_value[value], _MONEY), "SUMIF over Activities"))
+        for value_class in VALUE_CLASSES:
+            rows.append((f"cost_per_instance: {value_class}",
+                         (f"={_ref('By value', self.value_row[value_class], _V_COST)}",
+                          result.by_value[value_class], _MONEY), "the By value sheet"))
         rows.append(("reconciliation: resources + other - activities",
                      (f"={resources_total}-{self.total_ref}", 0.0, _MONEY), "0 when reconciled"))
         for key, value, how in rows:
@@ -792,9 +834,9 @@ class _Writer:
                 formula, cached, fmt = value
                 self.formula(ws, row, 1, formula, cached, fmt, bold=key.startswith("cost_per_"))
             elif key == "volume_per_year":
-                self.number(ws, row, 1, value, "#,##0.##", **_INPUT)  # type: ignore[arg-type]
+                self.number(ws, row, 1, model.volume_per_year, "#,##0.##", **_INPUT)
             else:
-                self.text(ws, row, 1, value)  # type: ignore[arg-type]
+                self.text(ws, row, 1, None if value is None else str(value))
         for key in ("volume_per_year", "cost_per_instance", "cost_per_year",
                     "labor_minutes_per_instance"):
             self.book.define_name(key, f"={_ref('Summary', _S[key], 1)}")
@@ -818,33 +860,33 @@ class _Writer:
                     "saving_per_year", "saving_share"):
             row += 1
             ref = _ref("Comparison", self.comparison_rows[key], _C_DELTA)
-            cached = getattr(comparison, key, None)
-            if key.startswith("baseline_"):
-                cached = getattr(comparison.baseline, key.removeprefix("baseline_"))
+            figure: float | None = (
+                getattr(comparison.baseline, key.removeprefix("baseline_"))
+                if key.startswith("baseline_") else getattr(comparison, key))
             fmt = _SHARE if key == "saving_share" else _MONEY
             ws.write_string(row, 0, key if fmt == _SHARE else self.money(key))
-            self.formula(ws, row, 1, f"={ref}", "" if cached is None else cached, fmt,
+            self.formula(ws, row, 1, f"={ref}", "" if figure is None else figure, fmt,
                          bold=key.startswith("saving"))
         ws.activate()
 
     def change_log(self) -> None:
         ws = self.sheets["Change log"]
-        self.header(ws, _HEADER, list(enumerate(_CHANGE_COLUMNS)),
-                    widths={0: 6, 1: 28, 2: 24, 3: 30, 4: 18, 5: 18, 6: 24, 7: 24, 8: 30,
-                            9: 20, 10: 20, 11: 20},
+        view = change_log_view(self.inputs.changes)
+        columns = {key: col for col, key in enumerate(view.keys)}
+        self.header(ws, _HEADER, self.view_labels(view, columns),
+                    widths={**dict.fromkeys(range(len(columns)), 20),
+                            0: 6, 1: 28, 2: 24, 3: 30, 6: 24, 7: 24, 8: 30},
                     title="Change log of the input files (oldest first)",
-                    note="Each entry's hash is SHA-256 of prev_hash and the entry; "
+                    note="Each entry's hash is SHA-256 of the previous hash and the entry; "
                          "`abc-costing log verify` checks the chain.")
-        if not self.inputs.changes:
+        if not view.rows:
             ws.write_string(_FIRST, 0, "No change-log entries for these files.",
                             self.style(italic=True))
             return
-        for i, change in enumerate(self.inputs.changes):
-            row = _FIRST + i
-            ws.write_number(row, 0, change.seq)
-            for col, name in enumerate(_CHANGE_COLUMNS[1:], start=1):
-                self.text(ws, row, col, getattr(change, name))
-        ws.autofilter(_HEADER, 0, _FIRST + len(self.inputs.changes) - 1, len(_CHANGE_COLUMNS) - 1)
+        self.view_rows(ws, view, columns)
+        for row, change in enumerate(self.inputs.changes, start=_FIRST):
+            ws.write_number(row, columns["seq"], change.seq)
+        ws.autofilter(_HEADER, 0, _FIRST + len(view.rows) - 1, len(columns) - 1)
 
     def provenance(self) -> None:
         ws = self.sheets["Provenance"]

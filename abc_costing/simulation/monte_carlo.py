@@ -514,8 +514,8 @@ def _walk(machine: _Machine, runs: int, rng: np.random.Generator
             minutes = np.zeros(order.size)
             for lo, hi in zip(np.r_[0, cut].tolist(), np.r_[cut, order.size].tolist(),
                               strict=True):
-                for code, params, money_per_minute in m.chain_draws[int(grouped[lo])]:
-                    x = _draw_scalar(code, params, hi - lo, rng)
+                for draw_code, params, money_per_minute in m.chain_draws[int(grouped[lo])]:
+                    x = _draw_scalar(draw_code, params, hi - lo, rng)
                     money[lo:hi] += x * money_per_minute
                     minutes[lo:hi] += x
             spent[order] += money

@@ -400,14 +400,13 @@ class _Simulation:
         self.work: dict[str, _Work] = {}
         for index, (activity_id, activity) in enumerate(model.activities.items()):
             labor = list(activity.labor.items())
-            uses = sum(count * model.resources[r].cost_per_use  # type: ignore[union-attr]
+            uses = sum(count * model.resources[r].unit_costs.cost_per_use
                        for r, count in activity.uses.items())
             self.work[activity_id] = _Work(
                 index=index,
                 pools=tuple(pool_index[r] for r, _ in labor),
                 minutes=tuple(_block_sampler(d, rng) for _, d in labor),
-                rates=tuple(model.resources[r].rate_per_minute  # type: ignore[union-attr]
-                            for r, _ in labor),
+                rates=tuple(model.resources[r].unit_costs.rate_per_minute for r, _ in labor),
                 fixed_cost=uses + activity.other_cost,
                 wait=(None if activity.wait.mean_minutes == 0
                       else _block_sampler(activity.wait, rng)),
