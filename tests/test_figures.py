@@ -413,7 +413,7 @@ def test_portfolio_stacks_sum_to_each_process_cost_per_year():
     portfolio = build_portfolio(models)
     fig = portfolio_cost_figure(portfolio)
     assert fig.layout.barmode == "stack"
-    assert [t.name for t in fig.data] == ["value adding", "business", "waste"]
+    assert [t.name for t in fig.data] == ["value-adding", "business (required)", "waste"]
     totals: dict[str, float] = {}
     for trace in fig.data:
         for process, x in zip(trace.customdata, trace.x, strict=True):
@@ -451,9 +451,10 @@ def test_breakdown_bars_are_sorted_and_coloured_by_value_class():
             for activity_id, x in zip(trace.customdata, trace.x, strict=True)}
     assert {a: x for a, (_, x) in bars.items()} == {
         a.id: a.cost_per_instance for a in result.activities}
-    assert bars["rework"][0] == "waste" and bars["draft"][0] == "value adding"
+    assert bars["rework"][0] == "waste" and bars["draft"][0] == "value-adding"
     for trace in fig.data:
-        value = {"value adding": "value_adding"}.get(trace.name, trace.name)
+        value = {"value-adding": "value_adding",
+                 "business (required)": "business"}.get(trace.name, trace.name)
         assert trace.marker.color == figures.VALUE_COLOURS[value]
     order = list(fig.layout.yaxis.categoryarray)
     costs = sorted(result.activities, key=lambda a: -a.cost_per_instance)

@@ -43,6 +43,7 @@ from abc_costing.engine import CostResult
 from abc_costing.model import VALUE_CLASSES, NodeKind, ProcessModel, routing_graph
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.reports.tables import format_amount, format_money, format_signed_amount
+from abc_costing.reports.views import VALUE_CLASS_LABELS
 
 __all__ = [
     "process_flow_layout",
@@ -66,7 +67,8 @@ MONEY_SEPARATORS = ". "    # decimal point, thousands space: as format_money wri
 MONEY_TICKS = ",.0f"       # axis ticks in whole money units, thousands grouped
 
 VALUE_COLOURS = {"value_adding": "#2e9e5b", "business": "#5b7fa6", "waste": "#d9534f"}
-VALUE_LABELS = {"value_adding": "value adding", "business": "business", "waste": "waste"}
+#: How value classes are called on charts: the views' names (one wording everywhere).
+VALUE_LABELS = VALUE_CLASS_LABELS
 
 BASELINE_COLOUR = "#9aa5b1"
 CANDIDATE_COLOUR = "#3366a8"
