@@ -795,7 +795,10 @@ def _run_report(args: argparse.Namespace, out: Console, err: Console) -> int:
         stream = out if check.ok else err
         for finding in check.findings:
             _say(stream, finding)
-        verdict = "matches its model files" if check.ok else "NO LONGER MATCHES its model files"
+        verdict = ("matches its model files" if check.ok else
+                   "NO LONGER MATCHES its model files" if check.inputs_found else
+                   "cannot be checked: its model files were not found (name their folder "
+                   "with --library)")
         _say(stream, f"{args.verify}: the report {verdict}")
         return EXIT_OK if check.ok else EXIT_PROBLEMS
     missing = [flag for flag, value in (("MODEL", args.model), ("-o PATH", args.output))

@@ -112,8 +112,8 @@ if preview.problems:
     show_problems(preview.problems)
 if preview.edits:
     with st.expander(f"{len(preview.edits)} change(s) to save", expanded=not preview.problems):
-        st.text("\n".join(f"{e.element} · {e.field}: {e.old_text} → {e.new_text}"
-                          for e in preview.edits))
+        st.text("\n".join(f"{e.element} · {e.field}: {e.old_text or '(none)'} → "
+                          f"{e.new_text or '(removed)'}" for e in preview.edits))
 
 reason = st.text_input("Reason for the change (recorded in the change log)", key="edit_reason")
 save_column, new_column = st.columns(2)

@@ -110,8 +110,8 @@ st.caption("Fill in every \"?\" placeholder (a rate, a duration, a probability t
 text_key = "import_text::" + hashlib.sha256("|".join(inputs).encode()).hexdigest()[:16]
 edited = st.text_area("Model (abc-costing/1 YAML)", value=imported.text, height=320,
                       key=text_key)
-model, result, target, problems = wf.check_model_text(edited, source_name=upload.name,
-                                                      library=lib)
+model, result, target, problems = wf.check_model_text(
+    edited, source_name=wf.model_text_label(upload.name), library=lib)
 if problems:
     errors = [p for p in problems if p.severity == "error"]
     (st.warning if errors else st.info)(f"{len(errors)} problem(s) to fix before saving"
@@ -134,8 +134,8 @@ st.subheader("Save into the library")
 if model is None or wf.has_errors(list(problems)):
     st.caption("Saving needs a valid model with nothing clashing in the library.")
     st.stop()
-st.text(f"Saved as {target} (the process: and variant: fields of the model decide the file; "
-        "an existing file is never replaced).")
+st.text(f"It will be saved as {target} (the process: and variant: fields of the model "
+        "decide the file; an existing file is never replaced).")
 if st.button("Save as a new variant", type="primary", key="import_save"):
     outcome = wf.save_imported_model(edited, source_name=upload.name, user=user, library=lib)
     if outcome.saved is not None:

@@ -185,9 +185,10 @@ def _money_format(currency: str | None) -> str:
 def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
     """A view's rows under its reader's labels (total rows included)."""
     columns = view.brief_columns() if brief else view.columns
-    keys = [c.key for c in columns]
-    return pd.DataFrame([[row.value(k) for k in keys] for row in view.rows],
-                        columns=[view.label(k) for k in keys])
+    # An empty text cell reads "—", as in the CLI and the PDF, never "None".
+    cells = [[row.value(c.key) if c.unit != "text" or row.value(c.key) is not None else "—"
+              for c in columns] for row in view.rows]
+    return pd.DataFrame(cells, columns=[view.label(c.key) for c in columns])
 
 
 def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = False) -> None:

@@ -105,6 +105,7 @@ def test_rate_probability_and_uses_edits(model):
         ("labor: clerk", "pert 10 x 30", "'x' is not a number"),
         ("labor: clerk", "triangular 30 10 5", "min <= mode <= max"),
         ("labor: clerk", "gamma 1 2", "'gamma' is neither minutes nor a distribution"),
+        ("labor: clerk", "pert 1 500 2 000 3 000", "pert needs 3 numbers, got 6"),
         ("other_cost", "abc", "other_cost: 'abc' is not a number"),
         ("other_cost", "-1400", "other_cost: must not be negative (got -1400)"),
         ("other_cost", "1.500,50", "other_cost: '1.500,50' mixes ',' and '.'"),

@@ -254,10 +254,13 @@ class ReportCheck:
     Attributes:
       ok: every input is unchanged and every figure recomputes to the same value.
       findings: one line per check, in plain words.
+      inputs_found: False when a model file could not be found, so the report
+        could not be checked at all (which is not the same as not matching).
     """
 
     ok: bool
     findings: tuple[str, ...]
+    inputs_found: bool = True
 
 
 def _document_of(path: Path) -> dict:
@@ -339,6 +342,7 @@ def verify_report(path: str | Path, *, library_dir: str | Path | None = None,
     folders.append(path.parent)
     findings: list[str] = []
     ok = True
+    missing = False
     found: dict[str, Path] = {}
     for item in provenance["inputs"]:
         role, recorded = item["role"], item["path"]
@@ -346,7 +350,7 @@ def verify_report(path: str | Path, *, library_dir: str | Path | None = None,
         if source is None:
             findings.append(f"{role} {recorded}: file not found (looked in the library and "
                             "beside the report, by path and by content)")
-            ok = False
+            ok, missing = False, True
             continue
         found[role] = source
         where = "" if how == "by its path" else f" (found {how})"
@@ -358,7 +362,7 @@ def verify_report(path: str | Path, *, library_dir: str | Path | None = None,
                             f"(sha256 {item['sha256'][:12]} → {digest[:12]})")
             ok = False
     if not ok:
-        return ReportCheck(False, tuple(findings))
+        return ReportCheck(False, tuple(findings), inputs_found=not missing)
     fresh = build_report_inputs(found["model"], baseline_path=found.get("baseline"),
                                 user=provenance["user"], change_log=None)
     reported, recomputed = document["costing"], fresh.result.as_dict()
@@ -374,7 +378,10 @@ def verify_report(path: str | Path, *, library_dir: str | Path | None = None,
                        fresh.comparison.saving_per_instance))
     wrong = [(what, a, b) for what, a, b in checks if not _same(a, b)]
     for what, a, b in wrong:
-        findings.append(f"{what}: the report says {a}, the models give {b}")
+        findings.append(
+            f"{what}: the report holds no calculated value (a program saved it without "
+            f"recalculating; open and save it in Excel or LibreOffice), the models give {b}"
+            if a is None else f"{what}: the report says {a}, the models give {b}")
     if not wrong:
         findings.append(f"{len(checks)} figures recomputed: all equal the report")
     head_ok = True

@@ -37,7 +37,7 @@ __all__ = ["distribution_figure", "capacity_figure", "tornado_figure"]
 
 _MEASURES = {
     "cost_per_instance": "Cost per instance",
-    "cycle_time_minutes": "Cycle time, minutes",
+    "cycle_time_minutes": "Cycle time",
 }
 _SERIES_COLOURS = (BASELINE_COLOUR, CANDIDATE_COLOUR)
 

@@ -33,6 +33,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, assert_never
 
 import pandas as pd
@@ -121,6 +122,8 @@ def value_text(value: Any) -> str:
 
     >>> value_text({"triangular": [30.0, 45.0, 90.0]}), value_text(0.25), value_text(1200.0)
     ('{triangular: [30, 45, 90]}', '0.25', '1200')
+    >>> value_text(0.000001)
+    '0.000001'
     """
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {value_text(v)}" for k, v in value.items()) + "}"
@@ -128,6 +131,8 @@ def value_text(value: Any) -> str:
         return "[" + ", ".join(value_text(v) for v in value) + "]"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")  # 0.000001, never 1e-06
     return str(value)
 
 
@@ -167,9 +172,14 @@ def parse_duration_text(text: str) -> Any:
         raise ValueError(f"{_shortened(words[0])!r} is neither minutes nor a distribution "
                          "(triangular, pert, uniform, lognormal)")
     values = [_whole_number(parse_typed_number(word)) for word in numbers]
+    wanted = {"triangular": 3, "pert": 3, "uniform": 2, "lognormal": 2}[name]
+    if len(values) != wanted:
+        # "pert 1 500 2 000 3 000": spaces separate the numbers here, so none may group digits
+        raise ValueError(f"{name} needs {wanted} numbers, got {len(values)} in "
+                         f"{_shortened(text)!r}: separate them by spaces and write each "
+                         f"without spaces inside it ({name} "
+                         f"{' '.join(['1500', '2000', '3000'][:wanted])})")
     if name == "lognormal":
-        if len(values) != 2:
-            raise ValueError(f"lognormal needs a mean and an sd: {_shortened(text)!r}")
         form: Any = {"lognormal": {"mean": values[0], "sd": values[1]}}
     else:
         form = {name: values}

@@ -266,10 +266,15 @@ def save_edits(loaded: LoadedForEditing, preview: EditPreview, *, user: User,
 
 def _slug_problem(slug: str) -> str | None:
     """Why ``slug`` cannot name a variant (letters of any script, digits, _ and -), if it cannot."""
-    if not slug or len(slug) > 100 or slug[0] == "-" or not all(
-            ch.isalnum() or ch in "_-" for ch in slug):
-        return f"{slug!r} is not a variant name: use letters, digits, '_' and '-'"
+    if len(slug) > 100:
+        return f"{_cut(slug)!r} is too long for a variant name (at most 100 characters)"
+    if not slug or slug[0] == "-" or not all(ch.isalnum() or ch in "_-" for ch in slug):
+        return f"{_cut(slug)!r} is not a variant name: use letters, digits, '_' and '-'"
     return None
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def save_as_variant(loaded: LoadedForEditing, preview: EditPreview, *, variant: str,
@@ -283,18 +288,22 @@ def save_as_variant(loaded: LoadedForEditing, preview: EditPreview, *, variant: 
     """
     variant, title = variant.strip(), " ".join(title.split())
     label = f"{loaded.process}/{variant}.yaml"
-    if problem := _slug_problem(variant):
-        return _refused(None, problem, element="variant")
-    if has_errors(list(preview.problems)):
-        return _refused(label, "fix the problems first")
+    # Every reason at once: the user fixes them together.
+    problems = []
+    if slug_problem := _slug_problem(variant):
+        problems.append(Problem(slug_problem, element="variant"))
+    elif library.find(loaded.process, variant) is not None:
+        problems.append(Problem(f"{loaded.process}/{variant} already exists; choose another "
+                                "name", element="variant"))
     if not title:
-        return _refused(label, "give the new variant its own title", element="title")
-    if loaded.model is not None and title == (loaded.model.title or ""):
-        return _refused(label, f"the new variant needs its own title, not the one of "
-                               f"{loaded.variant} ({title!r})", element="title")
-    if library.find(loaded.process, variant) is not None:
-        return _refused(label, f"{loaded.process}/{variant} already exists; choose another "
-                               "name", element="variant")
+        problems.append(Problem("give the new variant its own title", element="title"))
+    elif loaded.model is not None and title == (loaded.model.title or ""):
+        problems.append(Problem(f"the new variant needs its own title, not the one of "
+                                f"{loaded.variant} ({_cut(title)!r})", element="title"))
+    if has_errors(list(preview.problems)):
+        problems.append(Problem("fix the problems of the edits first"))
+    if problems:
+        return SaveOutcome(None, None if _slug_problem(variant) else label, tuple(problems))
     try:
         saved = save_as_new_variant(loaded.path, variant=variant, loaded_text=loaded.text,
                                     edits=preview.edits, user=user, title=title,

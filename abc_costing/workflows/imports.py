@@ -53,6 +53,7 @@ __all__ = [
     "MAX_PARAMS_BYTES",
     "Rates",
     "check_model_text",
+    "model_text_label",
     "export_bpmn",
     "event_log_variants",
     "parse_model_file",
@@ -142,6 +143,15 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return list(dict.fromkeys(problems))
 
 
+def model_text_label(source_name: str) -> str:
+    """How problems name the model text made from ``source_name`` (their lines are its lines).
+
+    >>> model_text_label("order.bpmn")
+    'model text from order.bpmn'
+    """
+    return f"model text from {source_name}"
+
+
 def check_model_text(text: str, *, source_name: str, library: Library | None = None
                      ) -> tuple[ProcessModel | None, CostResult | None, str | None,
                                 tuple[Problem, ...]]:
@@ -171,8 +181,8 @@ def _imported(source_name: str, text: str, found: list[Problem], library: Librar
     if not text:
         return ImportedModel(source_name, "", None, None, None, tuple(found), variants,
                              conformance, case_count, event_count)
-    model, result, target, checked = check_model_text(text, source_name=source_name,
-                                                      library=library)
+    model, result, target, checked = check_model_text(text, source_name=model_text_label(
+        source_name), library=library)
     # The import's own warnings first; the text's problems (placeholders) after, once.
     problems = _unique([p for p in found if p not in checked] + list(checked))
     return ImportedModel(source_name, text, None if has_errors(problems) else model, result,

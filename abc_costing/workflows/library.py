@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,8 +28,11 @@ from abc_costing.store import library_label
 
 __all__ = ["DEFAULT_LIBRARY", "Library", "library_label", "library_signature", "open_library"]
 
-#: The library folder when none is named: ``process_models/`` in the working folder.
-DEFAULT_LIBRARY = Path("process_models")
+#: The environment variable naming the library folder (the dashboard's and the CLI's).
+LIBRARY_ENV = "ABC_COSTING_LIBRARY"
+#: The library folder when none is named: ``$ABC_COSTING_LIBRARY``, else
+#: ``process_models/`` in the working folder.
+DEFAULT_LIBRARY = Path(os.environ.get(LIBRARY_ENV, "").strip() or "process_models")
 
 
 @dataclass(frozen=True)
@@ -93,9 +97,16 @@ def open_library(directory: str | Path = DEFAULT_LIBRARY) -> Library:
     models, problems = load_library(directory)
     portfolio = build_portfolio(models)
     # A file that reads but cannot be costed is listed with the broken ones.
-    named = tuple(replace(p, file=library_label(p.file, directory)) if p.file else p
+    named = tuple(replace(p, file=_shown(p.file, directory)) if p.file else p
                   for p in (*problems, *portfolio.problems))
     return Library(directory, tuple(models), named, portfolio)
+
+
+def _shown(file: str, directory: Path) -> str:
+    """A problem's file as users see it: relative to the library, the library as named."""
+    if Path(file) == directory:
+        return str(directory)
+    return library_label(file, directory)
 
 
 def library_signature(directory: str | Path) -> tuple[tuple[str, int, int], ...]:
