@@ -61,8 +61,10 @@ __all__ = [
 _YAML_RS_HOME = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yaml_rs-home")
 yaml_rs = _YAML_RS_HOME.submit(importlib.import_module, "yaml_rs").result()
 
-#: Model files larger than this are refused unread (a 10,000-activity model is ~1.5 MB).
-MAX_FILE_BYTES = 32 * 1024 * 1024
+#: Model files larger than this are refused unread: about 25,000 activities, 2.5 times
+#: the 10,000-activity model of the benchmark (~1.5 MB), so that even a file of this
+#: size with an error in every element is read and reported in seconds.
+MAX_FILE_BYTES = 4 * 1024 * 1024
 
 _ALIAS_LIMITS = yaml_rs.AliasLimits(
     max_total_replayed_events=200_000, max_replay_stack_depth=32
@@ -264,7 +266,7 @@ is plain text: remove it (everything after it would be lost)
                    line=text.count("\n", 0, start) + 1)
 
 
-_PLAIN_SCALARS = (str, int, float, bool, type(None))
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _not_plain_data(data: dict[str, Any]) -> list[Problem]:
@@ -274,6 +276,11 @@ def _not_plain_data(data: dict[str, Any]) -> list[Problem]:
 
     A key is addressed by its position in its mapping (an int) in the path, which
     :func:`_line_index` records for every key.
+
+    >>> for problem in _not_plain_data({"activities": {12: {}}, "x": {"y": {1, 2}}}):
+    ...     print(problem)
+    12: the key 12 is a number, not text; write it in quotes ('12')
+    x: y: a set (!!set) is not allowed here; write a number, a text, a list [...] or a mapping {...}
     """
     problems: list[Problem] = []
     stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
@@ -281,13 +288,14 @@ def _not_plain_data(data: dict[str, Any]) -> list[Problem]:
         path, node = stack.pop()
         if isinstance(node, dict):
             for position, (key, value) in enumerate(node.items()):
-                if isinstance(key, str):
-                    stack.append(((*path, key), value))
-                else:
+                if key.__class__ is not str:
                     problems.append(_key_problem(path, position, key))
+                elif value.__class__ not in _PLAIN_SCALARS:  # scalars need no visit
+                    stack.append(((*path, key), value))
         elif isinstance(node, list):
-            stack.extend(((*path, index), item) for index, item in enumerate(node))
-        elif not isinstance(node, _PLAIN_SCALARS):
+            stack.extend(((*path, index), item) for index, item in enumerate(node)
+                         if item.__class__ not in _PLAIN_SCALARS)
+        else:
             what = "a set (!!set)" if isinstance(node, set | frozenset) else \
                 f"a {type(node).__name__}"
             problems.append(Problem(
@@ -508,7 +516,7 @@ def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
 def _field_message(error: dict[str, Any], data: dict[str, Any]) -> str:
     kind, msg = error["type"], error["msg"]
     given, ctx = error.get("input"), error.get("ctx", {})
-    shown = quoted(given)
+    shown = _Quoted(given)
     if kind in ("too_long", "named_tuple_type") or (kind == "missing" and isinstance(
             error["loc"][-1], int)):
         return f"a flow is [from, to] or [from, to, probability], got {shown}"
@@ -548,6 +556,16 @@ def _field_message(error: dict[str, Any], data: dict[str, Any]) -> str:
     if isinstance(given, dict | list):
         return msg
     return f"{msg} (got {shown})"
+
+
+class _Quoted:
+    """``quoted(value)`` when a message uses it: most messages do not show the input."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return quoted(self.value)
 
 
 def _say_got(message: str) -> str:
