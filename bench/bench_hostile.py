@@ -50,6 +50,7 @@ ABC = str(Path(sys.executable).with_name("abc-costing"))
 
 MB = 1024 * 1024
 HUGE_TEXT = "Ж" * (10 * MB)  # 20 MiB of UTF-8
+BIG_TEXT = "Ж" * 1_000_000  # 2,000,000 bytes: a model file just under its size limit
 
 MODEL = """format: abc-costing/1
 process: hostile
@@ -137,8 +138,35 @@ def _library(folder_path: Path) -> None:
         model_text().replace("  ship:", "  ? [ship, twice]\n  :"), encoding="utf-8")
 
 
+def _everything_wrong(path: Path) -> None:
+    import numpy as np
+
+    from abc_costing.synthetic import random_model_text
+
+    text = random_model_text(np.random.default_rng(7), n_activities=13_000, n_resources=20)
+    path.write_text(text.replace("labor: {", "labour: {"), encoding="utf-8")
+
+
+def _nested_parallel(depth: int) -> str:
+    """A valid model: ``depth`` parallel splits, each holding the next and one task."""
+    activities = "".join(f"  a{i}: {{labor: {{r: 1}}}}\n" for i in range(depth))
+    gateways = "".join(f"  s{i}: {{kind: parallel}}\n  j{i}: {{kind: parallel}}\n"
+                       for i in range(depth))
+    flows = ["[st, s0]", "[j0, en]"]
+    for i in range(depth):
+        inner = f"s{i + 1}" if i + 1 < depth else f"j{i}"
+        flows += [f"[s{i}, a{i}]", f"[a{i}, j{i}]", f"[s{i}, {inner}]"]
+        if i + 1 < depth:
+            flows.append(f"[j{i + 1}, j{i}]")
+    return ("format: abc-costing/1\nprocess: nested\nvariant: as_is\n"
+            "resources: {r: {kind: labor, rate_per_hour: 60}}\n"
+            f"activities:\n{activities}gateways:\n{gateways}"
+            "events: {st: {kind: start}, en: {kind: end}}\n"
+            "flows:\n" + "".join(f"  - {flow}\n" for flow in flows))
+
+
 def _many_resources() -> str:
-    resources = "".join(f"  r{i}: {{kind: labor, rate_per_hour: 60}}\n" for i in range(50_000))
+    resources = "".join(f"  r{i}: {{kind: labor, rate_per_hour: 60}}\n" for i in range(20_000))
     return model_text().replace("resources:\n", "resources:\n" + resources).replace(
         "{clerk: 15}", "{clerk: 15, nobody: 5}")
 
@@ -171,6 +199,12 @@ def _xes(activity: str = "Проверка", *, inner: str = "", events: int = 3
     trace = "".join(XES_EVENT.format(activity=activity if n == 0 else "Отгрузка", minute=n)
                     for n in range(events))
     return (XES_HEAD + '<trace><string key="concept:name" value="c1"/>' + inner + trace
+            + "</trace>\n</log>\n").encode("utf-8")
+
+
+def _xes_names(activity: str, *, events: int) -> bytes:
+    trace = "".join(XES_EVENT.format(activity=activity, minute=n % 60) for n in range(events))
+    return (XES_HEAD + '<trace><string key="concept:name" value="c1"/>' + trace
             + "</trace>\n</log>\n").encode("utf-8")
 
 
@@ -259,23 +293,22 @@ def cases() -> list[Case]:
         # --- models (YAML) ---
         Case("model: title of 20 MB of Cyrillic", "title.yaml",
              _text(model_text(title='"' + HUGE_TEXT + '"')), "model", validate),
-        Case("model: activity id of 20 MB", "id.yaml",
-             _text(model_text().replace("  ship:", f"  ? {HUGE_TEXT}\n  :")), "model",
+        Case("model: title of 2 MB of Cyrillic (under the size limit)", "title2.yaml",
+             _text(model_text(title='"' + BIG_TEXT + '"')), "model", validate),
+        Case("model: activity id of 2 MB", "id.yaml",
+             _text(model_text().replace("  ship:", f"  ? {BIG_TEXT}\n  :")), "model",
              validate),
-        Case("model: unknown field named with 20 MB", "field.yaml",
-             _text(model_text() + f"? {HUGE_TEXT}\n: 1\n"), "model", validate),
-        Case("model: format of 20 MB", "format.yaml",
-             _text(model_text().replace("abc-costing/1", HUGE_TEXT)), "model", validate),
-        Case("model: resource kind of 20 MB", "kind.yaml",
-             _text(model_text().replace("kind: labor", f"kind: {HUGE_TEXT}")), "model",
+        Case("model: unknown field named with 2 MB", "field.yaml",
+             _text(model_text() + f"? {BIG_TEXT}\n: 1\n"), "model", validate),
+        Case("model: format of 2 MB", "format.yaml",
+             _text(model_text().replace("abc-costing/1", BIG_TEXT)), "model", validate),
+        Case("model: resource kind of 2 MB", "kind.yaml",
+             _text(model_text().replace("kind: labor", f"kind: {BIG_TEXT}")), "model",
              validate),
-        Case("model: a number of 20 MB in quotes as minutes", "quoted.yaml",
-             _text(model_text(minutes='"' + "9" * (20 * MB) + '"')), "model", validate),
-        Case("model: whole model on one 20 MB line with a bad value", "oneline.yaml",
-             _text("{" + model_text().replace("\n", ", ").replace("format:", "format:", 1)
-                   .rstrip(", ") + f", title: \"{HUGE_TEXT}\"" + "}\n"), "model", validate),
-        Case("model: unclosed quote before 20 MB", "syntax.yaml",
-             _text(model_text(title='"' + HUGE_TEXT)), "model", validate),
+        Case("model: a number of 2 MB in quotes as minutes", "quoted.yaml",
+             _text(model_text(minutes='"' + "9" * 2_000_000 + '"')), "model", validate),
+        Case("model: unclosed quote before 2 MB", "syntax.yaml",
+             _text(model_text(title='"' + BIG_TEXT)), "model", validate),
         Case("model: integer of 5,000 digits as minutes", "digits.yaml",
              _text(model_text(minutes="9" * 5000)), "model", cost),
         Case("model: integer of 5,000 digits as other_cost", "digits_cost.yaml",
@@ -311,8 +344,14 @@ def cases() -> list[Case]:
              "model", validate),
         Case("model: alias bomb (10^10 strings)", "aliases.yaml", _text(_alias_bomb()),
              "model", validate),
-        Case("model: 50,000 resources and one unknown", "known.yaml",
+        Case("model: 20,000 resources and one unknown", "known.yaml",
              _text(_many_resources()), "model", validate),
+        Case("model: 3 MiB file (over the size limit)", "big.yaml",
+             _text(model_text() + "#" * (3 * MB) + "\n"), "model", validate),
+        Case("model: 2 MiB, an unknown field in each of 13,000 activities", "errors.yaml",
+             _everything_wrong, "model", validate),
+        Case("model: 2,000 parallel blocks nested in each other (valid)", "parallel.yaml",
+             _text(_nested_parallel(2000)), "model", validate, expect_refusal=False),
         Case("library: one file with a list key beside a good one", "library",
              _library, "library", ["portfolio", "{path}"], expect_refusal=False),
         # --- BPMN ---
@@ -337,6 +376,8 @@ def cases() -> list[Case]:
         # --- event logs ---
         Case("xes: one attribute of 50 MB", "huge.xes",
              _bytes(_xes("Ж" * (25 * MB))), "log", variants),
+        Case("xes: 40 names of 1,000,000 bytes (each under the tag limit)", "names.xes",
+             _bytes(_xes_names("Ж" * 500_000, events=40)), "log", variants),
         Case("xes: 100,000 nested lists in an event", "deep.xes", _bytes(_xes_deep(100_000)),
              "log", variants),
         Case("xes: 500,000 attributes on one event", "attrs.xes",
@@ -346,6 +387,8 @@ def cases() -> list[Case]:
              variants),
         Case("csv: activity of 50 MB", "huge.csv",
              _text(LOG_CSV.replace("Проверка", "Ж" * (25 * MB))), "log", variants),
+        Case("csv: an open quote, then 60,000 line breaks", "quote.csv",
+             _text('case_id,activity,end\n"' + "\n" * 60_000 + '"\n'), "log", variants),
         Case("csv: column name of 20 MB", "header.csv",
              _text(LOG_CSV.replace("resource", HUGE_TEXT)), "log", variants),
         Case("csv: time of 20 MB", "time.csv",

@@ -61,10 +61,11 @@ __all__ = [
 _YAML_RS_HOME = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yaml_rs-home")
 yaml_rs = _YAML_RS_HOME.submit(importlib.import_module, "yaml_rs").result()
 
-#: Model files larger than this are refused unread: about 25,000 activities, 2.5 times
-#: the 10,000-activity model of the benchmark (~1.5 MB), so that even a file of this
-#: size with an error in every element is read and reported in seconds.
-MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Model files larger than this are refused unread: about 13,000 activities, more than
+#: the 10,000-activity model of the benchmark (1.5 MB). A file of this size is read in
+#: about a second, and even with an error in every element reported in about three
+#: (finding the line of each problem means a second, slower pass with PyYAML).
+MAX_FILE_BYTES = 2 * 1024 * 1024
 
 _ALIAS_LIMITS = yaml_rs.AliasLimits(
     max_total_replayed_events=200_000, max_replay_stack_depth=32
@@ -305,6 +306,14 @@ def _not_plain_data(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def _points_to_odd_data(error: dict[str, Any]) -> bool:
+    """Whether a records error may come from data that is not plain (see
+    :func:`_not_plain_data`): a key that is not text, or a set where a value goes."""
+    loc = error["loc"]
+    return (loc[-1:] == ("[key]",) or any(not isinstance(part, str | int) for part in loc)
+            or isinstance(error.get("input"), set | frozenset | tuple))
+
+
 def _key_problem(path: tuple[str | int, ...], position: int, key: Any) -> Problem:
     if isinstance(key, tuple | frozenset):
         what = "a list" if isinstance(key, tuple) else "a mapping"
@@ -378,8 +387,9 @@ def _find_duplicate_key(text: str) -> tuple[str, int, int] | None:
     # One frame per open collection: [keys seen -> line (None for a sequence),
     # whether the next node in it is a key].
     frames: list[list[Any]] = []
+    parser = yaml.CSafeLoader(text)
     try:
-        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        while (event := parser.get_event()) is not None:
             if isinstance(event, _COLLECTION_END):
                 frames.pop()
                 continue
@@ -397,6 +407,8 @@ def _find_duplicate_key(text: str) -> tuple[str, int, int] | None:
                 frames.append([{} if isinstance(event, yaml.MappingStartEvent) else None, True])
     except yaml.YAMLError:
         pass
+    finally:
+        parser.dispose()
     return None
 
 
@@ -414,12 +426,14 @@ def _build_and_check(data: dict[str, Any]) -> tuple[ProcessModel | None, list[Pr
     try:
         model = ProcessModel.model_validate(data)
     except ValidationError as err:
+        errors = err.errors(include_url=False)
         # A key that is not text or a !!set fails the records too; said plainly here
-        # (walked only now: a model that reads cleanly holds plain data).
-        odd = _not_plain_data(data)
-        if odd:
-            return None, odd
-        problems = [_field_problem(e, data) for e in err.errors(include_url=False)]
+        # (looked for only when an error points that way: plain data is the rule).
+        if any(_points_to_odd_data(e) for e in errors):
+            odd = _not_plain_data(data)
+            if odd:
+                return None, odd
+        problems = [_field_problem(e, data) for e in errors]
         return None, problems + _check_what_is_left(data, err)
     return model, validate_model(model)
 
@@ -503,7 +517,7 @@ def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
         element = f"flows[{path[1]}]"
         field_path = [_FLOW_PARTS.get(part, part) for part in loc[2:3]]
     else:
-        element, field_path = (str(head) if head is not None else None), path[1:]
+        element, field_path = (_short(str(head)) if head is not None else None), path[1:]
     message = _field_message(error, data)
     field = ".".join(_short(str(p)) for p in field_path)
     whole_flow = head == "flows" and message.startswith("a flow is")
@@ -619,8 +633,10 @@ def _line_index(text: str, wanted: Iterable[tuple[str | int, ...]]
     mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
     mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
     # Classes compared by identity: this loop runs once per event of the file.
+    parser = yaml.CSafeLoader(text)
+    next_event = parser.get_event  # what yaml.parse wraps, a quarter faster called directly
     try:
-        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        while (event := next_event()) is not None:
             kind = event.__class__
             if skipped:
                 if kind is mapping_start or kind is sequence_start:
@@ -665,4 +681,6 @@ def _line_index(text: str, wanted: Iterable[tuple[str | int, ...]]
                     frames.append([child, child_path, kind is mapping_start, 0, True, None])
     except yaml.YAMLError:
         pass  # the lines found before the error stand
+    finally:
+        parser.dispose()
     return lines
