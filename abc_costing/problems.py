@@ -78,8 +78,10 @@ def quoted(value: object, *, limit: int = QUOTED_CHARS) -> str:
 
     >>> quoted("Ж" * 10_000_000)
     "'ЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖ…' (10,000,000 characters)"
-    >>> quoted(10**5000), quoted(1e308), quoted(["a", {"b": 1}, *range(8)])
-    ('an integer of 5,001 digits', '1e+308', "['a', {'b': 1}, 0, 1, 2, 3, …] (10 items)")
+    >>> quoted(10**5000), quoted(10**5000 - 1), quoted(1e308)
+    ('an integer of 5,001 digits', 'an integer of 5,000 digits', '1e+308')
+    >>> quoted(["a", {"b": 1}, *range(8)])
+    "['a', {'b': 1}, 0, 1, 2, 3, …] (10 items)"
     """
     return _quoted(value, limit, depth=0)
 
@@ -98,8 +100,12 @@ def _quoted(value: object, limit: int, *, depth: int) -> str:
     if isinstance(value, int):
         if value.bit_length() <= 64:
             return repr(value)
-        # str() of a long integer is quadratic and refused past 4,300 digits.
-        return f"an integer of {int(math.log10(abs(value))) + 1:,} digits"
+        # Its digits counted without str(), which is quadratic and refused past 4,300
+        # digits: from its bits, then one power of ten to settle the last one.
+        digits = int(value.bit_length() * math.log10(2)) + 1
+        if value.bit_length() > 400_000:  # past 120,000 digits the power costs too
+            return f"an integer of about {digits:,} digits"
+        return f"an integer of {digits - (abs(value) < 10 ** (digits - 1)):,} digits"
     items: list[str]
     if isinstance(value, dict):
         pairs = list(zip(range(_ITEMS), value.items(), strict=False))

@@ -314,6 +314,8 @@ def cases() -> list[Case]:
         Case("model: integer of 5,000 digits as other_cost", "digits_cost.yaml",
              _text(model_text().replace("other_cost: 300", "other_cost: " + "7" * 5000)),
              "model", cost),
+        Case("model: a number of 2,000,000 digits", "million.yaml",
+             _text(model_text(minutes="9" * 2_000_000)), "model", validate),
         Case("model: 1e308 minutes", "minutes.yaml", _text(model_text(minutes="1e308")),
              "model", cost),
         Case("model: rate 1e308 per hour", "rate.yaml",

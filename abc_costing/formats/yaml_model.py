@@ -217,9 +217,9 @@ def load_library(
 
 
 def _parse_yaml(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
-    control = _control_character(text)
-    if control is not None:
-        return None, [control]
+    refused = _control_character(text) or _long_number(text)
+    if refused is not None:
+        return None, [refused]
     try:
         data = yaml_rs.loads(
             text,
@@ -265,6 +265,33 @@ is plain text: remove it (everything after it would be lost)
                    f"{start - line_start + 1}; a model file is plain text: remove it "
                    "(everything after it would be lost)",
                    line=text.count("\n", 0, start) + 1)
+
+
+#: Digits in a row that refuse a file before it is parsed: turning a run of a million
+#: digits into a Python integer takes yaml_rs over a second (it grows with the square
+#: of the length); up to this many it takes milliseconds, and the records then say
+#: which amount is too large.
+MAX_DIGITS = 100_000
+# A run's first digit only (the look-behind), so that the search stays linear.
+_LONG_NUMBER = re.compile(f"(?<![0-9])[0-9]{{{MAX_DIGITS}}}")
+_DIGIT_RUN = re.compile("[0-9]+")
+
+
+def _long_number(text: str) -> Problem | None:
+    """A problem for the first run of more than :data:`MAX_DIGITS` digits, or None.
+
+    >>> print(_long_number("a: 1\\nb: " + "7" * 200_000 + "\\n"))
+    line 2: a number of 200,000 digits at column 4; no amount needs that many
+    """
+    found = _LONG_NUMBER.search(text)
+    if found is None:
+        return None
+    start = found.start()
+    run = _DIGIT_RUN.match(text, start)
+    assert run is not None
+    column = start - text.rfind("\n", 0, start)
+    return Problem(f"a number of {run.end() - start:,} digits at column {column}; no amount "
+                   "needs that many", line=text.count("\n", 0, start) + 1)
 
 
 _PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -561,7 +588,7 @@ def _field_message(error: dict[str, Any], data: dict[str, Any]) -> str:
         return f"must be at most {ctx['le']:g} (got {shown})"
     if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
         if isinstance(given, int) and not isinstance(given, bool):
-            return f"is too large to be a number here (got {shown})"  # no float holds it
+            return f"is too large (got {shown})"  # no float holds it
         return f"must be a number (got {shown})"
     if kind == "finite_number":
         return f"must be a finite number (got {shown})"
