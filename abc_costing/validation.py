@@ -302,7 +302,10 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     """From every node an end event can be reached along flows that may be taken.
 
     A flow with probability 0 is never taken, so a loop whose only exit has
-    probability 0 is a loop with no way out.
+    probability 0 is a loop with no way out. So is one whose exits have
+    probabilities below :data:`PROBABILITY_TOLERANCE`: the sum rule cannot tell
+    them from 0 (an exit of 1e-300 beside a loop-back of 1.0 sums to exactly 1),
+    and the engine could not solve such a loop.
     """
     ends = [n for n, e in model.events.items() if e.kind == "end"]
     if not ends:
@@ -315,7 +318,7 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     while frontier:
         node = frontier.pop()
         for source, flow in graph.pred[node].items():
-            if source not in can_finish and flow["probability"] != 0.0:
+            if source not in can_finish and _may_be_taken(flow["probability"]):
                 can_finish.add(source)
                 frontier.append(source)
     trapped = [n for n in graph if n not in can_finish and graph.degree(n) > 0]
@@ -327,7 +330,8 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     stuck = nx.DiGraph()
     stuck.add_nodes_from(trapped)
     stuck.add_edges_from(
-        (u, v) for u, v, p in graph.subgraph(trapped).edges(data="probability") if p != 0.0
+        (u, v) for u, v, p in graph.subgraph(trapped).edges(data="probability")
+        if _may_be_taken(p)
     )
     condensed = nx.condensation(stuck)
     problems = []
@@ -344,8 +348,19 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
         else:
             message = (f"{_describe(graph.nodes[first]['kind'])} can never reach an end event; "
                        "connect it to an end event")
+        inside = set(members)
+        if any(0.0 < (flow["probability"] or 0.0) < PROBABILITY_TOLERANCE
+               for member in members for target, flow in graph[member].items()
+               if target not in inside):
+            message += (f" (its exits have probabilities below {PROBABILITY_TOLERANCE:g}, "
+                        "which count as 0)")
         problems.append(_node_problem(model, first, message))
     return problems
+
+
+def _may_be_taken(probability: float | None) -> bool:
+    """Whether a flow is ever taken: it has no probability, or one the sum rule can see."""
+    return probability is None or probability >= PROBABILITY_TOLERANCE
 
 
 def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:

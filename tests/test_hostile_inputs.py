@@ -212,6 +212,28 @@ def test_a_model_built_past_the_records_checks_cannot_validate_with_an_infinite_
                   "other_cost must add up to a finite amount; check their size")]
 
 
+LOOP = GOOD.replace("gateways:", "").replace(
+    "events:", "gateways: {again: {kind: exclusive}, redo: {kind: exclusive}}\nevents:").replace(
+    "flows: [[start, check], [check, ship], [ship, done]]",
+    "flows: [[start, redo], [redo, check], [check, again], [again, ship, {exit}], "
+    "[again, redo, {back}], [ship, done]]")
+
+
+def test_a_loop_whose_exit_the_sum_rule_cannot_see_has_no_way_out():
+    # 1e-300 + 1.0 is exactly 1.0 in floating point: the sum rule passes, but the loop
+    # runs 1e300 times (the engine finds its equations singular). Below the sum's
+    # tolerance of 1e-6 an exit counts as 0.
+    model, problems = parse_model_text(LOOP.replace("{exit}", "1e-300").replace("{back}", "1.0"))
+    assert model is None and [(p.line, p.element, p.message) for p in problems] == [
+        (8, "check", "loop with no way out: check, again, redo can never reach an end event "
+                     "(its exits have probabilities below 1e-06, which count as 0)")]
+    # An exit of 1e-6 is taken: check runs 1 / 1e-6 = 1e6 times, 600 each; ship once.
+    model, problems = parse_model_text(LOOP.replace("{exit}", "1e-6").replace("{back}",
+                                                                              "0.999999"))
+    assert problems == []
+    assert cost_model(model).cost_per_instance == pytest.approx(1e6 * 600 + 100_000, rel=1e-6)
+
+
 # --- keys and types that are not plain data -------------------------------------------
 
 

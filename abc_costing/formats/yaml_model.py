@@ -126,8 +126,11 @@ def _unexpected(error: Exception) -> Problem:
 
 def parse_yaml_data(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The plain data of a model file's text (dicts, lists, numbers, strings), or problems."""
-    data, problems = _parse_yaml(text)
-    return data, _with_lines(problems, text)
+    try:
+        data, problems = _parse_yaml(text)
+        return data, _with_lines(problems, text)
+    except Exception as error:  # see parse_model_text
+        return None, [_unexpected(error)]
 
 
 def read_model(path: str | Path) -> tuple[ProcessModel | None, list[Problem]]:
@@ -195,15 +198,22 @@ def load_library(
     """Read every model file under ``directory``.
 
     Returns the valid models with their paths, and the problems of every file
-    (a broken file does not hide the others). A missing folder is a problem.
+    (a broken file does not hide the others: whatever goes wrong with one file,
+    even a fault of this package, is a problem of that file). A missing folder is
+    a problem.
     """
     directory = Path(directory)
     if not directory.is_dir():
         return [], [Problem("folder not found", file=str(directory))]
     loaded: list[tuple[Path, ProcessModel]] = []
     problems: list[Problem] = []
+    try:
+        paths = model_files(directory)
+    except OSError as err:  # a folder that cannot be listed (permissions, a link loop)
+        return [], [Problem(f"cannot list the folder: {err.strerror or err}",
+                            file=str(directory))]
     with cyclic_gc_paused():
-        for path in model_files(directory):
+        for path in paths:
             model, found = read_model(path)
             problems.extend(found)
             if model is not None:
