@@ -17,7 +17,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["AbcCostingError", "Problem", "ModelError", "QUOTED_CHARS", "has_errors", "quoted"]
+__all__ = ["AbcCostingError", "Problem", "ModelError", "QUOTED_CHARS", "cut", "has_errors",
+           "quoted"]
 
 Severity = Literal["error", "warning"]
 
@@ -66,6 +67,19 @@ class Problem:
 
 #: Characters of a user's text quoted in a message; the rest is cut (see :func:`quoted`).
 QUOTED_CHARS = 60
+
+
+def cut(text: str, limit: int = QUOTED_CHARS) -> str:
+    """``text`` as a message shows it: cut after ``limit`` characters, with "…".
+
+    For an element id or a name that a problem names (as its element, or inside
+    a sentence that already says what it is), where :func:`quoted` would add
+    quotes and a length.
+
+    >>> cut("согласование"), cut("Ж" * 100, 5)
+    ('согласование', 'ЖЖЖЖЖ…')
+    """
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def quoted(value: object, *, limit: int = QUOTED_CHARS) -> str:

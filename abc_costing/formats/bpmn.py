@@ -81,7 +81,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from abc_costing.model import ProcessModel
 from abc_costing.model.ids import UniqueIds
 from abc_costing.model.records import Duration
-from abc_costing.problems import Problem, quoted
+from abc_costing.problems import Problem, cut, quoted
 
 __all__ = [
     "MAX_BPMN_BYTES",
@@ -338,7 +338,7 @@ class _LimitedTree(TreeBuilder):
                               "refused as too large")
         if self.depth > MAX_BPMN_DEPTH:
             raise self.refuse(f"XML elements are nested more than {MAX_BPMN_DEPTH} deep "
-                              f"(at <{_short_id(_local(tag))}>); refused")
+                              f"(at <{cut(_local(tag))}>); refused")
         if len(tag) > MAX_BPMN_ATTRIBUTE_CHARS:
             raise self.refuse(f"an element name (with its namespace) is {len(tag):,} "
                               f"characters long; the limit is {MAX_BPMN_ATTRIBUTE_CHARS:,}")
@@ -366,7 +366,7 @@ def _parse_xml(data: bytes, source: str | None) -> Element:
         if line is None and expat is not None:
             line = expat.CurrentLineNumber
         return _Refused([Problem(message, file=source, line=line,
-                                 element=None if element is None else _short_id(element))])
+                                 element=None if element is None else cut(element))])
 
     if len(data) > MAX_BPMN_BYTES:
         raise refuse(f"file is {len(data):,} bytes; BPMN files are limited to "
@@ -382,26 +382,21 @@ def _parse_xml(data: bytes, source: str | None) -> Element:
                      "or entities)") from None
     except ParseError as err:
         line = err.position[0] if getattr(err, "position", None) else None
-        raise refuse(f"not well-formed XML: {_cut(str(err))}", line) from None
+        raise refuse(f"not well-formed XML: {cut(str(err), 200)}", line) from None
     except LookupError as err:  # the XML declaration names an encoding Python lacks
-        raise refuse(f"the XML declaration names an unknown encoding ({_cut(str(err))}); "
+        raise refuse(f"the XML declaration names an unknown encoding ({cut(str(err), 200)}); "
                      "save the file as UTF-8", line=1) from None
     except Exception as err:  # whatever else the parser meets: a problem, not a traceback
-        raise refuse(f"cannot read the XML: {type(err).__name__}: {_cut(str(err))}") from None
+        raise refuse(f"cannot read the XML: {type(err).__name__}: {cut(str(err), 200)}") from None
     if _local(root.tag) != "definitions" or _namespace(root.tag) != BPMN_NS:
         raise refuse(f"not a BPMN 2.0 file: the root element is "
-                     f"<{_short_id(_local(root.tag))}>, not <definitions> in {BPMN_NS}",
+                     f"<{cut(_local(root.tag))}>, not <definitions> in {BPMN_NS}",
                      line=None)
     return root
 
 
-def _cut(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _short_id(bpmn_id: str) -> str:
-    """An id as a problem names it: cut after 60 characters."""
-    return bpmn_id if len(bpmn_id) <= 60 else bpmn_id[:60] + "…"
 
 
 def _children(element: Element, local: str, ns: str = BPMN_NS) -> list[Element]:

@@ -69,7 +69,7 @@ from typing import BinaryIO
 import polars as pl
 
 from abc_costing.memory import cyclic_gc_paused
-from abc_costing.problems import AbcCostingError, quoted
+from abc_costing.problems import AbcCostingError, cut, quoted
 
 __all__ = [
     "COLUMN_NAMES",
@@ -239,7 +239,7 @@ def read_event_log(
     except pl.exceptions.PolarsError as error:
         raise LogError(_polars_problem(error), source=source) from None
     except Exception as error:  # whatever else a file can provoke: named, not a traceback
-        raise LogError(f"cannot read the file: {type(error).__name__}: {_cut(str(error))} "
+        raise LogError(f"cannot read the file: {type(error).__name__}: {cut(str(error), 200)} "
                        "(a fault in abc-costing: please report it with the file)",
                        source=source) from None
     if events.height == 0:
@@ -250,23 +250,10 @@ def read_event_log(
                     event_count=events.height, case_count=events["case_id"].n_unique())
 
 
-def _cut(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _short(name: str) -> str:
-    """A column name or value as a message shows it: cut after 60 characters."""
-    return _cut(name, 60)
 
 
-class _Shown:
-    """A value in a message: ``quoted`` (so cut short) when the message is formatted."""
-
-    def __init__(self, value: object):
-        self.value = value
-
-    def __format__(self, spec: str) -> str:
-        return quoted(self.value)
 
 
 def _polars_problem(error: Exception) -> str:
@@ -395,7 +382,7 @@ def _map_columns(
     by_lower: dict[str, str] = {}
     for name in found:
         by_lower.setdefault(name.strip().lower(), name)
-    shown = ", ".join(_short(name) for name in found[:20]) + (
+    shown = ", ".join(cut(name) for name in found[:20]) + (
         f", … ({len(found):,} columns)" if len(found) > 20 else "")
     columns: dict[str, str | None] = {}
     for field, usual in COLUMN_NAMES.items():
@@ -611,7 +598,7 @@ def _raise_first_failure(events: pl.DataFrame, *, source: str) -> None:
     for (_, message, value), row in zip(_CHECKS, firsts, strict=True):
         if row is not None:
             shown = None if value is None else events.filter(pl.col("row_no") == row)[value][0]
-            raise LogError(message.format(_Shown(shown)), source=source, row=int(row))
+            raise LogError(message.format(quoted(shown)), source=source, row=int(row))
 
 
 # --- XES ---------------------------------------------------------------------------
@@ -777,9 +764,9 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
                 if open_elements:  # read: detach it, so that memory stays flat (an
                     del open_elements[-1][-1]  # element that has just ended is the last)
         except ElementTree.ParseError as error:
-            raise LogError(f"malformed XML: {_cut(str(error))}", source=source) from None
+            raise LogError(f"malformed XML: {cut(str(error), 200)}", source=source) from None
         except (LookupError, ValueError) as error:  # an encoding Python cannot read
-            raise LogError(f"cannot read the XML: {_cut(str(error))}; save the log as UTF-8",
+            raise LogError(f"cannot read the XML: {cut(str(error), 200)}; save the log as UTF-8",
                            source=source) from None
     if count == 0:
         raise LogError("the log has no events", source=source)

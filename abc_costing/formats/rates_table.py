@@ -39,7 +39,7 @@ from pydantic import ValidationError
 from abc_costing.model import RateTable
 from abc_costing.model.ids import UniqueIds
 from abc_costing.model.records import MAX_MONEY
-from abc_costing.problems import ModelError, Problem, quoted
+from abc_costing.problems import ModelError, Problem, cut, quoted
 
 __all__ = ["MAX_RATES_BYTES", "MAX_RATES_ROWS", "MAX_RATES_UNPACKED_BYTES", "RATE_COLUMNS",
            "read_rates_table"]
@@ -98,9 +98,8 @@ def read_rates_table(path: str | Path) -> RateTable:
     except ModelError:
         raise
     except Exception as error:  # whatever else a file can provoke: named, not a traceback
-        said = str(error) if len(str(error)) <= 200 else str(error)[:200] + "…"
-        raise fail(f"cannot read the table: {type(error).__name__}: {said} (a fault in "
-                   "abc-costing: please report it with the file)") from None
+        raise fail(f"cannot read the table: {type(error).__name__}: {cut(str(error), 200)} "
+                   "(a fault in abc-costing: please report it with the file)") from None
 
 
 def _csv_rows(path: Path, *, tab: bool, fail) -> list[tuple[int, list[object]]]:
@@ -132,14 +131,14 @@ def _xlsx_rows(path: Path, *, fail) -> list[tuple[int, list[object]]]:
         with ZipFile(path) as archive:
             unpacked = sum(part.file_size for part in archive.infolist())
     except (BadZipFile, OSError, ValueError) as error:
-        raise fail(f"not a readable Excel workbook: {_cut(str(error))}") from None
+        raise fail(f"not a readable Excel workbook: {cut(str(error), 200)}") from None
     if unpacked > MAX_RATES_UNPACKED_BYTES:
         raise fail(f"the workbook unpacks to {unpacked:,} bytes, more than the limit of "
                    f"{MAX_RATES_UNPACKED_BYTES:,} (a zip bomb, or not a table of rates)")
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
-        raise fail(f"not a readable Excel workbook: {_cut(str(error))}") from None
+        raise fail(f"not a readable Excel workbook: {cut(str(error), 200)}") from None
     try:
         sheet = book.worksheets[0]
         # The sheet's stated size is not trusted: a sheet that says A1:XFD1048576
@@ -170,13 +169,8 @@ def _amount(value: object) -> float:
     return number
 
 
-def _cut(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _short(name: str) -> str:
-    """A name as a problem's element: cut after 60 characters."""
-    return _cut(name, 60)
 
 
 #: Characters of a resource's name (the model's limit for names).
@@ -201,7 +195,7 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
     if missing:
         wanted = "; ".join(f"{field} (one of {', '.join(RATE_COLUMNS[field])})"
                            for field in missing)
-        shown = ", ".join(_short(_text(cell)) for cell in header[:20]) + (
+        shown = ", ".join(cut(_text(cell)) for cell in header[:20]) + (
             f", … ({len(header):,} columns)" if len(header) > 20 else "")
         raise ModelError([Problem(f"missing column for {wanted}; the header has: {shown}",
                                   file=source, line=header_line)])
@@ -225,13 +219,13 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
         if len(name) > _MAX_NAME_CHARS:
             problems.append(Problem(f"the resource name is {len(name):,} characters long; "
                                     f"names are at most {_MAX_NAME_CHARS:,}",
-                                    element=_short(name), file=source, line=line))
+                                    element=cut(name), file=source, line=line))
             continue
         key = name.lower()
         if key in first_line:
             problems.append(Problem(f"{quoted(name)} is written twice (first on line "
                                     f"{first_line[key]}); keep one rate per resource",
-                                    element=_short(name), file=source, line=line))
+                                    element=cut(name), file=source, line=line))
             continue
         first_line[key] = line
         raw_rate = cell(row, "rate_per_hour")
@@ -241,15 +235,15 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
             shown = "empty (a formula Excel never saved a value for?)" \
                 if _text(raw_rate) == "" else quoted(_text(raw_rate))
             problems.append(Problem(f"rate_per_hour must be a number, got {shown}",
-                                    element=_short(name), file=source, line=line))
+                                    element=cut(name), file=source, line=line))
             continue
         if rate < 0:
             problems.append(Problem(f"rate_per_hour must not be negative, got {rate:g}",
-                                    element=_short(name), file=source, line=line))
+                                    element=cut(name), file=source, line=line))
             continue
         if rate > MAX_MONEY:
             problems.append(Problem(f"rate_per_hour must be at most {MAX_MONEY:g}, got "
-                                    f"{rate:g}", element=_short(name), file=source,
+                                    f"{rate:g}", element=cut(name), file=source,
                                     line=line))
             continue
         currency = _text(cell(row, "currency")).upper()
@@ -258,7 +252,7 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
         slug = re.sub(r"\W+", "_", key).strip("_") or "resource"
         resources[ids.new(slug)] = {"kind": "labor", "name": name, "rate_per_hour": rate}
     if len(currencies) > 1:
-        listed = ", ".join(f"{_short(code)} (line {line})" for code, line in
+        listed = ", ".join(f"{cut(code)} (line {line})" for code, line in
                            list(currencies.items())[:10])
         problems.append(Problem(f"one table, one currency: found {listed}", file=source))
     if problems:

@@ -40,7 +40,7 @@ from pydantic import ValidationError
 
 from abc_costing.memory import cyclic_gc_paused
 from abc_costing.model import FORMAT, ProcessModel
-from abc_costing.problems import ModelError, Problem, has_errors, quoted
+from abc_costing.problems import ModelError, Problem, cut, has_errors, quoted
 from abc_costing.validation import validate_model
 
 __all__ = [
@@ -118,9 +118,7 @@ def model_from_data(
 
 def _unexpected(error: Exception) -> Problem:
     """A problem for an exception no check foresaw: named, never a traceback."""
-    said = str(error)
-    said = said if len(said) <= 200 else said[:200] + "…"
-    return Problem(f"the file could not be read: {type(error).__name__}: {said} "
+    return Problem(f"the file could not be read: {type(error).__name__}: {cut(str(error), 200)} "
                    "(a fault in abc-costing: please report it with the file)")
 
 
@@ -374,20 +372,17 @@ def _where(path: tuple[str | int, ...]) -> str:
     """'activities.check.labor: ' for a path below an element, '' at the top."""
     inner = [str(p) for p in path[2:]] if path[:1] and path[0] in _ELEMENT_SECTIONS \
         else [str(p) for p in path[1:]]
-    return ".".join(_short(p) for p in inner) + ": " if inner else ""
+    return ".".join(cut(p) for p in inner) + ": " if inner else ""
 
 
 def _element_of(path: tuple[str | int, ...]) -> str | None:
     if len(path) >= 2 and path[0] in _ELEMENT_SECTIONS:
-        return _short(str(path[1]))
+        return cut(str(path[1]))
     if len(path) >= 2 and path[0] == "flows":
         return f"flows[{path[1]}]"
-    return _short(str(path[0])) if path else None
+    return cut(str(path[0])) if path else None
 
 
-def _short(name: str) -> str:
-    """An element id or key as shown in a problem: cut after 60 characters."""
-    return name if len(name) <= 60 else name[:60] + "…"
 
 
 def _syntax_problem(text: str, err: Exception) -> Problem:
@@ -405,12 +400,12 @@ def _syntax_problem(text: str, err: Exception) -> Problem:
     # yaml_rs says "YAML parse error at line 3, column 2", then may quote the line
     # (which can be huge), then the reason on the last line.
     found = re.search(r"at line (\d+), column (\d+)", first)
-    reason = _short(rest.rpartition("\n")[2] if rest else first)
+    reason = cut(rest.rpartition("\n")[2] if rest else first)
     if found is not None:
         reason = re.sub(r"\s*at line \d+, column \d+", "", reason) or "cannot be read"
         return Problem(f"YAML syntax error: {reason} (column {found.group(2)})",
                        line=int(found.group(1)))
-    return Problem(f"YAML error: {_short(first)}")
+    return Problem(f"YAML error: {cut(first)}")
 
 
 _COLLECTION_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
@@ -548,15 +543,15 @@ def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
         path.append(part)
     head = path[0] if path else None
     if head in _ELEMENT_SECTIONS and len(path) >= 2:
-        element, field_path = _short(str(path[1])), path[2:]
+        element, field_path = cut(str(path[1])), path[2:]
     elif head == "flows" and len(path) >= 2:
         # A flow is written as a list; name its part by the field, not the index.
         element = f"flows[{path[1]}]"
         field_path = [_FLOW_PARTS.get(part, part) for part in loc[2:3]]
     else:
-        element, field_path = (_short(str(head)) if head is not None else None), path[1:]
+        element, field_path = (cut(str(head)) if head is not None else None), path[1:]
     message = _field_message(error, data)
-    field = ".".join(_short(str(p)) for p in field_path)
+    field = ".".join(cut(str(p)) for p in field_path)
     whole_flow = head == "flows" and message.startswith("a flow is")
     if field and error["type"] not in ("extra_forbidden",) and not whole_flow:
         message = f"{field}: {message}"
@@ -567,10 +562,13 @@ def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
 def _field_message(error: dict[str, Any], data: dict[str, Any]) -> str:
     kind, msg = error["type"], error["msg"]
     given, ctx = error.get("input"), error.get("ctx", {})
-    shown = _Quoted(given)
+
+    def shown() -> str:  # only when the message shows the input: most do not
+        return quoted(given)
+
     if kind in ("too_long", "named_tuple_type") or (kind == "missing" and isinstance(
             error["loc"][-1], int)):
-        return f"a flow is [from, to] or [from, to, probability], got {shown}"
+        return f"a flow is [from, to] or [from, to, probability], got {shown()}"
     if kind == "value_error":
         return _say_got(msg.removeprefix("Value error, "))
     if kind == "extra_forbidden":
@@ -583,40 +581,32 @@ def _field_message(error: dict[str, Any], data: dict[str, Any]) -> str:
     if kind == "union_tag_invalid":
         return f"kind {quoted(given.get('kind'))} is unknown; use labor or per_use"
     if kind == "string_type" and error["loc"][:1] == ("flows",):
-        return f"flow ends must be element ids (got {shown})"
+        return f"flow ends must be element ids (got {shown()})"
     if kind == "string_too_long":
         what = "the id" if error["loc"][-1:] == ("[key]",) else "the text"
         return (f"{what} is {len(given):,} characters long; at most "
                 f"{ctx['max_length']:,} are allowed")
     if kind == "greater_than_equal":
         bound = ctx.get("ge")
-        return (f"must not be negative (got {shown})" if bound == 0
-                else f"must be at least {bound:g} (got {shown})")
+        return (f"must not be negative (got {shown()})" if bound == 0
+                else f"must be at least {bound:g} (got {shown()})")
     if kind == "greater_than" and ctx.get("gt") == 0:
-        return f"must be positive (got {shown})"
+        return f"must be positive (got {shown()})"
     if kind == "less_than_equal":
-        return f"must be at most {ctx['le']:g} (got {shown})"
+        return f"must be at most {ctx['le']:g} (got {shown()})"
     if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
         if isinstance(given, int) and not isinstance(given, bool):
-            return f"is too large (got {shown})"  # no float holds it
-        return f"must be a number (got {shown})"
+            return f"is too large (got {shown()})"  # no float holds it
+        return f"must be a number (got {shown()})"
     if kind == "finite_number":
-        return f"must be a finite number (got {shown})"
+        return f"must be a finite number (got {shown()})"
     if kind == "string_pattern_mismatch":
-        return f"{shown} is not a slug: use letters, digits, '_' and '-' only"
+        return f"{shown()} is not a slug: use letters, digits, '_' and '-' only"
     if isinstance(given, dict | list):
         return msg
-    return f"{msg} (got {shown})"
+    return f"{msg} (got {shown()})"
 
 
-class _Quoted:
-    """``quoted(value)`` when a message uses it: most messages do not show the input."""
-
-    def __init__(self, value: Any):
-        self.value = value
-
-    def __format__(self, spec: str) -> str:
-        return quoted(self.value)
 
 
 def _say_got(message: str) -> str:
