@@ -66,19 +66,6 @@ flows: [[start, check], [check, ship], [ship, done]]
 """
 
 
-# A NUL byte before the last line: a reader that stops there sees a valid model
-# whose 'ship' costs nothing (300 per instance instead of 300 + 100,000).
-NUL_MODEL = """format: abc-costing/1
-process: hostile
-variant: as_is
-events: {start: {kind: start}, done: {kind: end}}
-flows: [[start, check], [check, ship], [ship, done]]
-activities:
-  check: {other_cost: 300}
-  ship:
-    name: "Отгрузка"
-\x00    other_cost: 100000
-"""
 
 
 def model_text(*, title: str = '"Hostile"', minutes: str = "15") -> str:
@@ -148,21 +135,16 @@ def _everything_wrong(path: Path) -> None:
 
 
 def _nested_parallel(depth: int) -> str:
-    """A valid model: ``depth`` parallel splits, each holding the next and one task."""
-    activities = "".join(f"  a{i}: {{labor: {{r: 1}}}}\n" for i in range(depth))
-    gateways = "".join(f"  s{i}: {{kind: parallel}}\n  j{i}: {{kind: parallel}}\n"
-                       for i in range(depth))
-    flows = ["[st, s0]", "[j0, en]"]
-    for i in range(depth):
-        inner = f"s{i + 1}" if i + 1 < depth else f"j{i}"
-        flows += [f"[s{i}, a{i}]", f"[a{i}, j{i}]", f"[s{i}, {inner}]"]
-        if i + 1 < depth:
-            flows.append(f"[j{i + 1}, j{i}]")
-    return ("format: abc-costing/1\nprocess: nested\nvariant: as_is\n"
-            "resources: {r: {kind: labor, rate_per_hour: 60}}\n"
-            f"activities:\n{activities}gateways:\n{gateways}"
-            "events: {st: {kind: start}, en: {kind: end}}\n"
-            "flows:\n" + "".join(f"  - {flow}\n" for flow in flows))
+    """A valid model: ``depth`` parallel blocks, each holding one task and the next block."""
+    from abc_costing.synthetic import Parallel, Task, compile_tree, model_text
+
+    tree = Task(f"a{depth - 1}")
+    for i in range(depth - 2, -1, -1):
+        tree = Parallel((Task(f"a{i}"), tree))
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * depth))  # the tree is walked
+    return model_text(compile_tree(                                  # recursively
+        tree, resources={"r": {"kind": "labor", "rate_per_hour": 60}},
+        activities={f"a{i}": {"labor": {"r": 1}} for i in range(depth)}))
 
 
 def _many_resources() -> str:
@@ -283,6 +265,16 @@ def _write_xlsx(path: Path, sheet: str) -> None:
         book.writestr("xl/worksheets/sheet1.xml", sheet)
 
 
+def _nul_model() -> str:
+    """The model with its activities last and a NUL before ship's cost: a reader that
+    stops at the NUL sees a valid model costing 600 per instance instead of 100,600."""
+    head, _, rest = model_text().partition("activities:\n")
+    activities, _, tail = rest.partition("events:")
+    return (head + "events:" + tail + "activities:\n" + activities.replace(
+        "  ship: {other_cost: 100000}\n",
+        "  ship:\n    name: Отгрузка\n\x00    other_cost: 100000\n"))
+
+
 def cases() -> list[Case]:
     """Every hostile case, in the order printed."""
     validate, cost = ["validate", "{path}"], ["cost", "--json", "{path}"]
@@ -338,8 +330,8 @@ def cases() -> list[Case]:
         Case("model: a set (!!set) as labour", "set.yaml",
              _text(model_text().replace("labor: {clerk: 15}", "labor: !!set {clerk}")),
              "model", validate),
-        Case("model: NUL byte before a cost (300 instead of 100 300)", "nul.yaml",
-             _text(NUL_MODEL), "model", cost),
+        Case("model: NUL byte before a cost (600 instead of 100,600)", "nul.yaml",
+             _text(_nul_model()), "model", cost),
         Case("model: ANSI escape (raw ESC) in a name", "esc.yaml",
              _text(model_text(title="\x1b[2J\x1b[31mHostile")), "model", validate),
         Case("model: 100,000 nested lists", "nested.yaml", _text(_nested_yaml(100_000)),

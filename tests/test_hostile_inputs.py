@@ -24,6 +24,7 @@ from abc_costing.formats.rates_table import read_rates_table
 from abc_costing.model import Duration, ProcessModel, routing_graph
 from abc_costing.portfolio import build_portfolio
 from abc_costing.problems import ModelError, quoted
+from abc_costing.synthetic import Node, Parallel, Task, compile_tree, model_text
 from abc_costing.validation import check_parallel_blocks, validate_model
 
 GOOD = """format: abc-costing/1
@@ -289,22 +290,14 @@ def test_an_unforeseen_failure_becomes_a_problem_for_that_file(tmp_path, monkeyp
 # --- parallel blocks nested deep: linear work -----------------------------------------------
 
 
-def _nested_parallel(depth: int) -> str:
-    """``depth`` parallel splits, each holding the next split and one task."""
-    activities = "".join(f"  a{i}: {{labor: {{r: 1}}}}\n" for i in range(depth))
-    gateways = "".join(f"  s{i}: {{kind: parallel}}\n  j{i}: {{kind: parallel}}\n"
-                       for i in range(depth))
-    flows = ["[st, s0]", "[j0, en]"]
-    for i in range(depth):
-        flows += [f"[s{i}, a{i}]", f"[a{i}, j{i}]",
-                  f"[s{i}, {f's{i + 1}' if i + 1 < depth else f'j{i}'}]"]
-        if i + 1 < depth:
-            flows.append(f"[j{i + 1}, j{i}]")
-    return ("format: abc-costing/1\nprocess: nested\nvariant: as_is\n"
-            "resources: {r: {kind: labor, rate_per_hour: 60}}\n"
-            f"activities:\n{activities}gateways:\n{gateways}"
-            "events: {st: {kind: start}, en: {kind: end}}\n"
-            "flows:\n" + "".join(f"  - {flow}\n" for flow in flows))
+def nested_parallel(depth: int) -> str:
+    """``depth`` parallel blocks, each holding one task and the next block."""
+    tree: Node = Task(f"a{depth - 1}")
+    for i in range(depth - 2, -1, -1):
+        tree = Parallel((Task(f"a{i}"), tree))
+    return model_text(compile_tree(
+        tree, resources={"r": {"kind": "labor", "rate_per_hour": 60}},
+        activities={f"a{i}": {"labor": {"r": 1}} for i in range(depth)}))
 
 
 class CountingGraph(nx.DiGraph):
@@ -321,14 +314,14 @@ class CountingGraph(nx.DiGraph):
 
 def test_nested_parallel_blocks_are_walked_once_each():
     depth = 300
-    model, problems = parse_model_text(_nested_parallel(depth))
+    model, problems = parse_model_text(nested_parallel(depth))
     assert problems == []
     # Each of the 300 tasks costs 1 minute at 1 per minute and runs once.
     assert cost_model(model).cost_per_instance == depth
     graph = CountingGraph(routing_graph(model))
     CountingGraph.steps = 0
     assert check_parallel_blocks(model, graph) == []
-    nodes = graph.number_of_nodes()  # 3 × 300 + 2
+    nodes = graph.number_of_nodes()  # 300 tasks, 299 splits and joins, start and end
     # Walking each block whole took Σ of the block sizes ≈ 300²; now each node is
     # stepped from once and its predecessors looked at once.
     assert CountingGraph.steps <= 3 * nodes, CountingGraph.steps
