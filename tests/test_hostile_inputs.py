@@ -273,6 +273,30 @@ def test_one_bad_file_is_listed_and_the_others_load(tmp_path):
     assert [row.cost_per_instance for row in portfolio.rows] == [TOTAL]
 
 
+def test_one_bad_file_leaves_the_dashboard_standing(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from abc_costing.reports.tables import format_money
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "process_models" / "hostile"
+    folder.mkdir(parents=True)
+    # 10 instances a year at 100 600 each: 1 006 000 a year.
+    (folder / "as_is.yaml").write_text(GOOD.replace("title:", "volume_per_year: 10\ntitle:"),
+                                       encoding="utf-8")
+    (folder / "listkey.yaml").write_text(GOOD.replace("  ship:", "  ? [ship, twice]\n  :"),
+                                         encoding="utf-8")
+    (folder / "nul.yaml").write_text(NUL_MODEL, encoding="utf-8")
+    monkeypatch.setenv("ABC_COSTING_LIBRARY", str(tmp_path / "process_models"))
+    monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Cost per year, as is"] == f"{format_money(1_006_000, 'RUB')} RUB"
+    assert [e.label for e in at.expander if "problem" in e.label] == [
+        "⚠ 2 problem(s) in the library files"]
+
+
 def test_an_unforeseen_failure_becomes_a_problem_for_that_file(tmp_path, monkeypatch):
     path = tmp_path / "m.yaml"
     path.write_text(GOOD, encoding="utf-8")
