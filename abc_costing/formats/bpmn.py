@@ -395,10 +395,6 @@ def _parse_xml(data: bytes, source: str | None) -> Element:
     return root
 
 
-
-
-
-
 def _children(element: Element, local: str, ns: str = BPMN_NS) -> list[Element]:
     return [c for c in element if c.tag == f"{{{ns}}}{local}"]
 

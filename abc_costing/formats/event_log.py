@@ -250,12 +250,6 @@ def read_event_log(
                     event_count=events.height, case_count=events["case_id"].n_unique())
 
 
-
-
-
-
-
-
 def _polars_problem(error: Exception) -> str:
     text = str(error).strip()
     if "utf-8" in text.lower() or "utf8" in text.lower():

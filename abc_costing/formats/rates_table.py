@@ -169,10 +169,6 @@ def _amount(value: object) -> float:
     return number
 
 
-
-
-
-
 #: Characters of a resource's name (the model's limit for names).
 _MAX_NAME_CHARS = 1000
 

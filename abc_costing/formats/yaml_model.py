@@ -383,8 +383,6 @@ def _element_of(path: tuple[str | int, ...]) -> str | None:
     return cut(str(path[0])) if path else None
 
 
-
-
 def _syntax_problem(text: str, err: Exception) -> Problem:
     """A problem for what yaml_rs refused: its own line and reason for a syntax error;
     for a duplicate key, both lines, found by a walk that stops at the duplicate."""
@@ -605,8 +603,6 @@ def _field_message(error: dict[str, Any], data: dict[str, Any]) -> str:
     if isinstance(given, dict | list):
         return msg
     return f"{msg} (got {shown()})"
-
-
 
 
 def _say_got(message: str) -> str:
