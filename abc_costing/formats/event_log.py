@@ -623,6 +623,11 @@ class _GuardedStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    @property
+    def open_run(self) -> int:
+        """Bytes read since the last ``<``: how long the tag being read is so far."""
+        return self._run
+
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         data = self._stream.read(len(buffer))
         if self._read == 0 and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -672,15 +677,21 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-#: Bytes fed to the XML parser at a time: 16 KiB (what iterparse feeds) made a 1 MiB
-#: tag cost 32 MiB of rescanning, this makes it about 2 MiB.
-_XES_READ_BYTES = 1024 * 1024
+#: Bytes fed to the XML parser at a time (what iterparse feeds: larger pieces made
+#: reading slower), except inside a long tag: see :func:`_xml_events`.
+_XES_READ_BYTES = 16 * 1024
 
 
-def _xml_events(stream: io.RawIOBase) -> Iterator[tuple[str, ElementTree.Element]]:
-    """("start" or "end", element) of each element of ``stream``, as iterparse gives them."""
+def _xml_events(stream: _GuardedStream) -> Iterator[tuple[str, ElementTree.Element]]:
+    """("start" or "end", element) of each element of ``stream``, as iterparse gives them.
+
+    Inside a tag longer than a piece, the next piece is as long as the tag so far:
+    the parser rescans an unfinished tag from its start with each piece, so a tag of
+    1 MiB fed in 16 KiB pieces cost 32 MiB of scanning; doubling the pieces keeps it
+    under twice the tag.
+    """
     parser = ElementTree.XMLPullParser(events=("start", "end"))
-    while chunk := stream.read(_XES_READ_BYTES):
+    while chunk := stream.read(max(_XES_READ_BYTES, stream.open_run)):
         parser.feed(chunk)
         yield from parser.read_events()
     parser.close()
