@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_costing.py
 	$(VENV)/bin/python bench/bench_dashboard.py
 	$(VENV)/bin/python bench/bench_simulation.py
+	$(VENV)/bin/python bench/bench_hostile.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .hypothesis

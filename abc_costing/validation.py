@@ -23,11 +23,12 @@ x: probabilities of the flows leaving exclusive split 'x' sum to 0.9, not 1
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
 
 import networkx as nx
 
-from abc_costing.model import ProcessModel, routing_graph
+from abc_costing.model import LaborResource, PerUseResource, ProcessModel, routing_graph
 from abc_costing.problems import ModelError, Problem, has_errors
 
 __all__ = ["validate_model", "require_valid", "CHECKS", "PROBABILITY_TOLERANCE"]
@@ -48,6 +49,20 @@ def _node_path(model: ProcessModel, node_id: str) -> tuple[str, ...]:
 
 def _node_problem(model: ProcessModel, node_id: str, message: str, **kw: object) -> Problem:
     return Problem(message, element=node_id, path=_node_path(model, node_id), **kw)  # type: ignore[arg-type]
+
+
+def _listed(ids: Iterable[str], *, limit: int = 8) -> str:
+    """The first ``limit`` ids joined by commas, then how many in all: a message
+    about a model with 50,000 resources must not list them all.
+
+    >>> _listed(["a", "b"]), _listed(f"r{i}" for i in range(50_000))
+    ('a, b', 'r0, r1, r2, r3, r4, r5, r6, r7, … (50,000 in all)')
+    """
+    shown, count = [], 0
+    for count, name in enumerate(ids, 1):
+        if count <= limit:
+            shown.append(name)
+    return ", ".join(shown) + (f", … ({count:,} in all)" if count > limit else "")
 
 
 def _describe(kind: str) -> str:
@@ -89,7 +104,7 @@ def check_resource_references(model: ProcessModel, graph: nx.DiGraph) -> list[Pr
                 path = ("activities", activity_id, field, resource_id)
                 resource = model.resources.get(resource_id)
                 if resource is None:
-                    known = ", ".join(sorted(model.resources)) or "none defined"
+                    known = _listed(sorted(model.resources)) or "none defined"
                     problems.append(
                         Problem(
                             f"{field} names unknown resource {resource_id!r} (known: {known})",
@@ -117,6 +132,38 @@ def check_resource_references(model: ProcessModel, graph: nx.DiGraph) -> list[Pr
                     severity="warning",
                 )
             )
+    return problems
+
+
+def check_finite_costs(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """One execution of each activity costs a finite amount.
+
+    The records bound every amount (money, minutes, units), so a model read
+    from a file always passes; this check is the guarantee for a model built
+    another way (``model_copy`` skips the records' checks), so that a model
+    that validates never costs ``inf``. Unknown resources are left to
+    :func:`check_resource_references`.
+
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 1200}},
+    ...     "activities": {"check": {"labor": {"clerk": 15}}}})
+    >>> check_finite_costs(model, routing_graph(model))  # 15 min × 20 per min = 300
+    []
+    """
+    problems = []
+    for activity_id, activity in model.activities.items():
+        labor = [duration.mean_minutes * resource.rate_per_minute
+                 for resource_id, duration in activity.labor.items()
+                 if isinstance(resource := model.resources.get(resource_id), LaborResource)]
+        uses = [units * resource.cost_per_use for resource_id, units in activity.uses.items()
+                if isinstance(resource := model.resources.get(resource_id), PerUseResource)]
+        cost_per_execution = sum(labor) + sum(uses) + activity.other_cost
+        if not math.isfinite(cost_per_execution):
+            problems.append(Problem(
+                f"one execution costs {cost_per_execution!r}: minutes × rates, units × costs "
+                "per use and other_cost must add up to a finite amount; check their size",
+                element=activity_id, path=("activities", activity_id)))
     return problems
 
 
@@ -255,7 +302,10 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     """From every node an end event can be reached along flows that may be taken.
 
     A flow with probability 0 is never taken, so a loop whose only exit has
-    probability 0 is a loop with no way out.
+    probability 0 is a loop with no way out. So is one whose exits have
+    probabilities below :data:`PROBABILITY_TOLERANCE`: the sum rule cannot tell
+    them from 0 (an exit of 1e-300 beside a loop-back of 1.0 sums to exactly 1),
+    and the engine could not solve such a loop.
     """
     ends = [n for n, e in model.events.items() if e.kind == "end"]
     if not ends:
@@ -268,7 +318,7 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     while frontier:
         node = frontier.pop()
         for source, flow in graph.pred[node].items():
-            if source not in can_finish and flow["probability"] != 0.0:
+            if source not in can_finish and _may_be_taken(flow["probability"]):
                 can_finish.add(source)
                 frontier.append(source)
     trapped = [n for n in graph if n not in can_finish and graph.degree(n) > 0]
@@ -280,7 +330,8 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     stuck = nx.DiGraph()
     stuck.add_nodes_from(trapped)
     stuck.add_edges_from(
-        (u, v) for u, v, p in graph.subgraph(trapped).edges(data="probability") if p != 0.0
+        (u, v) for u, v, p in graph.subgraph(trapped).edges(data="probability")
+        if _may_be_taken(p)
     )
     condensed = nx.condensation(stuck)
     problems = []
@@ -297,8 +348,19 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
         else:
             message = (f"{_describe(graph.nodes[first]['kind'])} can never reach an end event; "
                        "connect it to an end event")
+        inside = set(members)
+        if any(0.0 < (flow["probability"] or 0.0) < PROBABILITY_TOLERANCE
+               for member in members for target, flow in graph[member].items()
+               if target not in inside):
+            message += (f" (its exits have probabilities below {PROBABILITY_TOLERANCE:g}, "
+                        "which count as 0)")
         problems.append(_node_problem(model, first, message))
     return problems
+
+
+def _may_be_taken(probability: float | None) -> bool:
+    """Whether a flow is ever taken: it has no probability, or one the sum rule can see."""
+    return probability is None or probability >= PROBABILITY_TOLERANCE
 
 
 def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
@@ -335,16 +397,38 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
             reverse.add_edge(sink, end)
         post_dominator = nx.immediate_dominators(reverse, sink)
 
-    problems = []
+    # Inner blocks first (a nested block's join lies deeper in the post-dominator
+    # tree than the join around it), and an outer block steps over each inner block
+    # already checked, from its split to its join: every node is walked by the
+    # innermost block holding it only. Walking each block whole made this check
+    # quadratic in the nesting (61 s for 2,000 nested blocks in a 287 kB file).
+    depth = _tree_depths(post_dominator)
+    join_set = set(joins)  # `in joins` on the list was quadratic too
+    order = sorted(splits, key=lambda split: -depth.get(post_dominator.get(split), 0))
+    found: dict[str, list[Problem]] = {}
     closed_by: dict[str, list[str]] = {}
+    join_of: dict[str, str] = {}  # split -> join, for the blocks checked so far
+    outer: dict[str, str] = {}  # node -> the split of the block checked last around it
     # A position lookup, not list(graph).index: that scans the whole graph per
     # comparison, which made this check quadratic (3 s on 10,000 activities).
     position = {node: i for i, node in enumerate(graph)}
-    for split in splits:
+
+    def checked_block(node: str) -> str | None:
+        """The split of the outermost block checked so far that holds ``node``."""
+        split, chain = outer.get(node), []
+        while split is not None and split in outer:
+            chain.append(split)
+            split = outer[split]
+        for link in chain[:-1]:  # path halving: later look-ups are short
+            outer[link] = split  # type: ignore[assignment]
+        return split
+
+    for split in order:
+        found[split] = problems = []
         join = post_dominator.get(split)
         if join is None:
             continue  # cannot reach an end: check_way_out reports it
-        if join == sink or kinds.get(join) != "parallel" or join not in joins:
+        if join == sink or kinds.get(join) != "parallel" or join not in join_set:
             where = "never meet again" if join == sink else f"first meet at {join!r}"
             problems.append(_node_problem(
                 model, split,
@@ -352,14 +436,23 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
                 f"{where}; close them with a parallel gateway that joins all of them"))
             continue
         closed_by.setdefault(join, []).append(split)
+        # The block's own nodes: inner splits and joins count, the nodes of the
+        # inner blocks (checked already) are stepped over.
         block: set[str] = set()
         frontier = list(graph.successors(split))
         while frontier:
             node = frontier.pop()
             if node in block or node == join:
                 continue
+            inner = checked_block(node)
+            if inner is not None:  # entered an inner block from its side: to its join
+                frontier.append(join_of[inner])
+                continue
             block.add(node)
-            frontier.extend(graph.successors(node))
+            if node in join_of:
+                frontier.append(join_of[node])
+            else:
+                frontier.extend(graph.successors(node))
         if split in block:
             problems.append(_node_problem(
                 model, split,
@@ -367,25 +460,32 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
                 f"{join!r}; a rework loop must stay inside one branch or re-enter before "
                 "the split through an exclusive merge"))
             continue
-        inside = block | {split}
+
+        def inside(node: str, block: set[str] = block, split: str = split) -> bool:
+            return node == split or node in block or checked_block(node) in block
+
         for node in sorted(block, key=position.__getitem__):
-            outsiders = [p for p in graph.predecessors(node) if p not in inside]
+            outsiders = [p for p in graph.predecessors(node) if not inside(p)]
             if outsiders:
                 problems.append(_node_problem(
                     model, node,
                     f"{node!r} sits inside the parallel block {split!r} … {join!r} but is "
-                    f"also entered from outside it (from {', '.join(outsiders)})"))
-        outsiders = [p for p in graph.predecessors(join) if p not in inside]
+                    f"also entered from outside it (from {_listed(outsiders)})"))
+        outsiders = [p for p in graph.predecessors(join) if not inside(p)]
         if outsiders:
             problems.append(_node_problem(
                 model, join,
                 f"parallel join {join!r} is fed from outside its split {split!r} "
-                f"(from {', '.join(outsiders)}) and would wait forever for a token"))
+                f"(from {_listed(outsiders)}) and would wait forever for a token"))
         elif graph.in_degree(join) != graph.out_degree(split):
             problems.append(_node_problem(
                 model, join,
                 f"parallel join {join!r} waits for {graph.in_degree(join)} branches but "
                 f"split {split!r} starts {graph.out_degree(split)}"))
+        join_of[split] = join
+        for node in block:
+            outer[node] = split
+    problems = [p for split in splits for p in found[split]]
     for join in joins:
         owners = closed_by.get(join, [])
         if not owners:
@@ -396,9 +496,28 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
         elif len(owners) > 1:
             problems.append(_node_problem(
                 model, join,
-                f"parallel join {join!r} closes several splits ({', '.join(owners)}); "
+                f"parallel join {join!r} closes several splits ({_listed(owners)}); "
                 "give each split its own join"))
     return problems
+
+
+def _tree_depths(parent: dict) -> dict:
+    """Depth of each node in a tree given as node -> parent (the root is its own
+    parent, as networkx's immediate_dominators returns it), in linear time."""
+    depth: dict = {}
+    for node in parent:
+        chain = []
+        while node not in depth:
+            up = parent.get(node)
+            if up is None or up == node:
+                depth[node] = 0
+                break
+            chain.append(node)
+            node = up
+        base = depth[node]
+        for offset, link in enumerate(reversed(chain), 1):
+            depth[link] = base + offset
+    return depth
 
 
 Check = Callable[[ProcessModel, nx.DiGraph], list[Problem]]
@@ -420,7 +539,8 @@ ROUTING_CHECKS: tuple[Check, ...] = (
     check_way_out,
     check_parallel_blocks,
 )
-CHECKS = (*REFERENCE_CHECKS, check_resource_references, *FLOW_CHECKS, *ROUTING_CHECKS)
+CHECKS = (*REFERENCE_CHECKS, check_resource_references, check_finite_costs, *FLOW_CHECKS,
+          *ROUTING_CHECKS)
 
 
 def validate_model(
@@ -442,6 +562,7 @@ def validate_model(
     problems = [p for check in REFERENCE_CHECKS for p in check(model, graph)]
     references_sound = not has_errors(problems)
     problems += check_resource_references(model, graph)
+    problems += check_finite_costs(model, graph)
     if include_routing:
         problems += [p for check in FLOW_CHECKS for p in check(model, graph)]
         if references_sound:

@@ -36,7 +36,10 @@ the importer returns it as a warning. What cannot be expressed in the format
 subprocesses, several pools with processes) is an error naming the element.
 
 The XML is parsed with defusedxml with DTDs refused (so no entities, external
-or nested), after a size check, and the number of elements is capped.
+or nested), after a size check; the number of elements, their nesting and the
+length of each attribute are capped while it is parsed (see the ``MAX_BPMN_*``
+limits). Any file the parser cannot read (an unknown encoding, bytes that are
+not XML) is a problem with its line, never an exception.
 
 Examples
 --------
@@ -67,22 +70,24 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import DefusedXMLParser
 
 from abc_costing.formats.model_text import Commented, OneLine, yaml_text
 from abc_costing.model import ProcessModel
 from abc_costing.model.ids import UniqueIds
 from abc_costing.model.records import Duration
-from abc_costing.problems import Problem
+from abc_costing.problems import Problem, cut, quoted
 
 __all__ = [
     "MAX_BPMN_BYTES",
     "MAX_BPMN_ELEMENTS",
+    "MAX_BPMN_DEPTH",
+    "MAX_BPMN_ATTRIBUTE_CHARS",
     "ABC_NAMESPACE",
     "bpmn_to_model_text",
     "model_to_bpmn",
@@ -92,6 +97,12 @@ __all__ = [
 MAX_BPMN_BYTES = 10 * 1024 * 1024
 #: At most this many XML elements (a 1,000-task diagram has about 20,000).
 MAX_BPMN_ELEMENTS = 200_000
+#: XML elements nested at most this deep (a diagram needs about 10, and each of the
+#: up to 50 nested subprocesses adds one).
+MAX_BPMN_DEPTH = 200
+#: Characters in one attribute value (ids, names, references: a task's name longer
+#: than the model's 1,000-character names is no name).
+MAX_BPMN_ATTRIBUTE_CHARS = 10_000
 _MAX_NESTING = 50
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -281,33 +292,76 @@ class _Refused(Exception):
         self.problems = problems
 
 
+class _LimitedTree(TreeBuilder):
+    """Builds the element tree while counting: refuses a file past a limit (elements,
+    nesting, attribute length) as soon as the parser reaches it, naming the element."""
+
+    def __init__(self, refuse: Any):
+        super().__init__()
+        self.refuse, self.count, self.depth = refuse, 0, 0
+
+    def start(self, tag: str, attrs: dict[str, str]) -> Element:  # type: ignore[override]
+        self.count += 1
+        self.depth += 1
+        if self.count > MAX_BPMN_ELEMENTS:
+            raise self.refuse(f"the file has more than {MAX_BPMN_ELEMENTS:,} XML elements; "
+                              "refused as too large")
+        if self.depth > MAX_BPMN_DEPTH:
+            raise self.refuse(f"XML elements are nested more than {MAX_BPMN_DEPTH} deep "
+                              f"(at <{cut(_local(tag))}>); refused")
+        if len(tag) > MAX_BPMN_ATTRIBUTE_CHARS:
+            raise self.refuse(f"an element name (with its namespace) is {len(tag):,} "
+                              f"characters long; the limit is {MAX_BPMN_ATTRIBUTE_CHARS:,}")
+        for name, value in attrs.items():
+            if len(value) > MAX_BPMN_ATTRIBUTE_CHARS:
+                element = attrs.get("id") if name != "id" else None
+                raise self.refuse(
+                    f"attribute {quoted(_local(name))} of <{_local(tag)}> is {len(value):,} "
+                    f"characters long; attributes are limited to "
+                    f"{MAX_BPMN_ATTRIBUTE_CHARS:,}", element=element)
+        return super().start(tag, attrs)
+
+    def end(self, tag: str) -> Element:
+        self.depth -= 1
+        return super().end(tag)
+
+
 def _parse_xml(data: bytes, source: str | None) -> Element:
-    def refuse(message: str, line: int | None = None) -> _Refused:
-        return _Refused([Problem(message, file=source, line=line)])
+    """The root of a BPMN file's XML, parsed within the limits; :class:`_Refused` otherwise."""
+    parser: Any = None
+
+    def refuse(message: str, line: int | None = None, element: str | None = None
+               ) -> _Refused:
+        expat = getattr(parser, "parser", None)  # gone once the parser is closed
+        if line is None and expat is not None:
+            line = expat.CurrentLineNumber
+        return _Refused([Problem(message, file=source, line=line,
+                                 element=None if element is None else cut(element))])
 
     if len(data) > MAX_BPMN_BYTES:
         raise refuse(f"file is {len(data):,} bytes; BPMN files are limited to "
                      f"{MAX_BPMN_BYTES:,} bytes")
     try:
-        root = fromstring(data, forbid_dtd=True)
+        parser = DefusedXMLParser(target=_LimitedTree(refuse), forbid_dtd=True)
+        parser.feed(data)
+        root = parser.close()
+    except _Refused:
+        raise
     except DefusedXmlException:
         raise refuse("BPMN files need no DTD; refused for safety (the file declares a DTD "
                      "or entities)") from None
     except ParseError as err:
         line = err.position[0] if getattr(err, "position", None) else None
-        raise refuse(f"not well-formed XML: {err.msg if hasattr(err, 'msg') else err}",
-                     line) from None
-    except (ValueError, RecursionError, MemoryError) as err:
-        raise refuse(f"cannot read the XML: {err}") from None
-    count = 0
-    for _ in root.iter():
-        count += 1
-        if count > MAX_BPMN_ELEMENTS:
-            raise refuse(f"the file has more than {MAX_BPMN_ELEMENTS:,} XML elements; "
-                         "refused as too large")
+        raise refuse(f"not well-formed XML: {cut(str(err), 200)}", line) from None
+    except LookupError as err:  # the XML declaration names an encoding Python lacks
+        raise refuse(f"the XML declaration names an unknown encoding ({cut(str(err), 200)}); "
+                     "save the file as UTF-8", line=1) from None
+    except Exception as err:  # whatever else the parser meets: a problem, not a traceback
+        raise refuse(f"cannot read the XML: {type(err).__name__}: {cut(str(err), 200)}") from None
     if _local(root.tag) != "definitions" or _namespace(root.tag) != BPMN_NS:
-        raise refuse(f"not a BPMN 2.0 file: the root element is <{_local(root.tag)}>, "
-                     f"not <definitions> in {BPMN_NS}")
+        raise refuse(f"not a BPMN 2.0 file: the root element is "
+                     f"<{cut(_local(root.tag))}>, not <definitions> in {BPMN_NS}",
+                     line=None)
     return root
 
 
@@ -354,7 +408,7 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
         if tag == "sequenceFlow":
             source_ref, target_ref = child.get("sourceRef"), child.get("targetRef")
             if not source_ref or not target_ref:
-                problems.append(Problem(f"sequence flow {bpmn_id!r} has no sourceRef or "
+                problems.append(Problem(f"sequence flow {quoted(bpmn_id)} has no sourceRef or "
                                         "targetRef", element=bpmn_id, file=source))
                 continue
             conditional = bool(_children(child, "conditionExpression"))
@@ -368,7 +422,7 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
             continue
         name = _clean_name(child.get("name"))
         if tag in _UNSUPPORTED:
-            problems.append(Problem(f"{_UNSUPPORTED[tag]} {bpmn_id!r} is not supported: "
+            problems.append(Problem(f"{_UNSUPPORTED[tag]} {quoted(bpmn_id)} is not supported: "
                                     f"{_ADVICE[tag]}", element=bpmn_id, file=source))
             continue
         if subprocess is not None:
@@ -380,8 +434,8 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
             if _children(child, "multiInstanceLoopCharacteristics") or _children(
                     child, "standardLoopCharacteristics"):
                 problems.append(Problem(
-                    f"{tag} {bpmn_id!r} is a loop or multi-instance task; it is costed as one "
-                    "execution: model repetitions with a rework loop", element=bpmn_id,
+                    f"{tag} {quoted(bpmn_id)} is a loop or multi-instance task; it is costed "
+                    "as one execution: model repetitions with a rework loop", element=bpmn_id,
                     file=source, severity="warning"))
         elif tag in ("exclusiveGateway", "parallelGateway"):
             kind = "exclusive" if tag == "exclusiveGateway" else "parallel"
@@ -405,7 +459,7 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
         elif tag in _SUBPROCESSES:
             if child.get("triggeredByEvent") == "true":
                 problems.append(Problem(
-                    f"event subprocess {bpmn_id!r} is not supported: model its path with an "
+                    f"event subprocess {quoted(bpmn_id)} is not supported: model its path with an "
                     "exclusive gateway", element=bpmn_id, file=source))
                 continue
             exit_id = f"{bpmn_id}#exit"
@@ -417,13 +471,13 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
             _read_container(child, graph, problems, source, subprocess=bpmn_id,
                             depth=depth + 1)
         else:
-            problems.append(Problem(f"<{tag}> {bpmn_id!r} is not supported and was left out",
+            problems.append(Problem(f"<{tag}> {quoted(bpmn_id)} is not supported and was left out",
                                     element=bpmn_id, file=source, severity="warning"))
     if subprocess is None:
         return
     if len(inner_starts) != 1:
         problems.append(Problem(
-            f"subprocess {subprocess!r} needs exactly one start event, has "
+            f"subprocess {quoted(subprocess)} needs exactly one start event, has "
             f"{len(inner_starts)}", element=subprocess, file=source))
         return
     graph.edges.append(_Edge(subprocess, inner_starts[0], None))
@@ -431,7 +485,7 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
     if len(inner_ends) > 1:
         graph.nodes[exit_id].kind = "exclusive"
         graph.nodes[exit_id].note = (f"the {len(inner_ends)} end events of subprocess "
-                                     f"{subprocess!r} merge here")
+                                     f"{quoted(subprocess)} merge here")
     for end in inner_ends:
         graph.edges.append(_Edge(end, exit_id, None))
 
@@ -464,7 +518,7 @@ def _flatten(graph: _Graph, problems: list[Problem], source: str | None) -> None
         for end in (edge.source, edge.target):
             if end not in known:
                 problems.append(Problem(
-                    f"sequence flow {edge.flow_id!r} refers to {end!r}, which is not a "
+                    f"sequence flow {quoted(edge.flow_id)} refers to {quoted(end)}, which is not a "
                     "supported element of this process", element=edge.flow_id, file=source))
                 graph.edges.remove(edge)
                 break
@@ -557,8 +611,8 @@ def _read_qbp(root: Element, problems: list[Problem], source: str | None) -> _Pa
             duration = _qbp_duration(dist) if dist is not None else None
             if dist is not None and duration is None:
                 problems.append(Problem(
-                    f"duration distribution {dist.get('type')!r} of task {task!r} cannot be "
-                    "read; its minutes are a placeholder", element=task, file=source,
+                    f"duration distribution {quoted(dist.get('type'))} of task {quoted(task)} "
+                    "cannot be read; its minutes are a placeholder", element=task, file=source,
                     severity="warning"))
             if ids and duration is not None:
                 params.durations[task] = [(r, _scaled(duration, 1 / len(ids))) for r in ids]
@@ -603,7 +657,7 @@ def _read_prosimos(params: Mapping[str, Any], problems: list[Problem],
 
     for key in params:
         if key not in _PROSIMOS_KEYS:
-            warn(f"Prosimos parameters: unknown key {key!r} ignored")
+            warn(f"Prosimos parameters: unknown key {quoted(key)} ignored")
     if params.get("branch_rules"):
         warn("Prosimos parameters: branch_rules (conditions) are not used; branching "
              "probabilities are")
@@ -628,12 +682,12 @@ def _read_prosimos(params: Mapping[str, Any], problems: list[Problem],
         for resource, dist in candidates:
             duration = _prosimos_duration(dist)
             if duration is None:
-                warn(f"Prosimos distribution {dist.get('distribution_name')!r} of task "
-                     f"{task!r} cannot be read; its minutes are a placeholder", task)
+                warn(f"Prosimos distribution {quoted(dist.get('distribution_name'))} of task "
+                     f"{quoted(task)} cannot be read; its minutes are a placeholder", task)
                 duration = PLACEHOLDER
             durations.append((resource, duration))
         if len(durations) > 1:
-            warn(f"task {task!r} can be done by {len(durations)} resources; each is assumed "
+            warn(f"task {quoted(task)} can be done by {len(durations)} resources; each is assumed "
                  "to do an equal share", task)
             durations = [(r, d if d == PLACEHOLDER else _scaled(d, 1 / len(durations)))
                          for r, d in durations]
@@ -650,8 +704,8 @@ def _read_prosimos(params: Mapping[str, Any], problems: list[Problem],
         for flow, value in pairs:
             p = _float(value)
             if p is None:
-                warn(f"branching probability of flow {flow!r} at gateway {gateway!r} is not "
-                     "a number", gateway)
+                warn(f"branching probability of flow {quoted(flow)} at gateway "
+                     f"{quoted(gateway)} is not a number", gateway)
             else:
                 result.probabilities[flow] = p
     return result
@@ -720,7 +774,7 @@ def bpmn_to_model_text(
         return "", refused.problems
     for flow in root.iter(f"{{{BPMN_NS}}}messageFlow"):
         problems.append(Problem(
-            f"message flow {flow.get('id')!r} is ignored: abc-costing models one process",
+            f"message flow {quoted(flow.get('id'))} is ignored: abc-costing models one process",
             element=flow.get("id"), file=source, severity="warning"))
     starts = [n for n in graph.nodes.values() if n.kind == "start"]
     if len(starts) > 1:
@@ -731,8 +785,8 @@ def bpmn_to_model_text(
         source_node = graph.nodes[edge.source]
         if edge.conditional and source_node.kind == "activity":
             problems.append(Problem(
-                f"conditional sequence flow {edge.flow_id!r} leaving {source_node.tag} "
-                f"{source_node.bpmn_id!r} is not supported: route through an exclusive "
+                f"conditional sequence flow {quoted(edge.flow_id)} leaving {source_node.tag} "
+                f"{quoted(source_node.bpmn_id)} is not supported: route through an exclusive "
                 "gateway", element=edge.flow_id, file=source))
     if any(p.severity == "error" for p in problems):
         return "", problems

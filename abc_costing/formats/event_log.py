@@ -68,11 +68,18 @@ from typing import BinaryIO
 
 import polars as pl
 
-from abc_costing.problems import AbcCostingError
+from abc_costing.memory import cyclic_gc_paused
+from abc_costing.problems import AbcCostingError, cut, quoted
 
 __all__ = [
     "COLUMN_NAMES",
+    "MAX_LOG_BYTES",
+    "MAX_LOG_EVENTS",
+    "MAX_LOG_TEXT_CHARS",
     "MAX_XES_BYTES",
+    "MAX_XES_DEPTH",
+    "MAX_XES_ELEMENTS_PER_EVENT",
+    "MAX_XES_TAG_BYTES",
     "EventLog",
     "LOG_FIELDS",
     "LogError",
@@ -102,8 +109,24 @@ _FIELD_WORDS = {"case": "case id", "activity": "activity", "start": "start time"
                 "end": "end time", "resource": "resource"}
 _TEXT_FIELDS = ("case", "activity", "resource")
 
+#: Log files (CSV, Parquet) larger than this are refused unread: about 20 million
+#: events of a CSV export.
+MAX_LOG_BYTES = 2 * 1024**3
+#: Rows of a Parquet log, read from its metadata before anything else: a repeated text
+#: is stored once, so a small file can hold any number of rows.
+MAX_LOG_EVENTS = 50_000_000
+#: Characters of a case id, an activity or a resource: a model holds names of at most
+#: 1,000 characters, and a longer one is no name.
+MAX_LOG_TEXT_CHARS = 1000
 #: XES files larger than this are refused (the stream is also counted while parsed).
-MAX_XES_BYTES = 2 * 1024**3
+MAX_XES_BYTES = MAX_LOG_BYTES
+#: Bytes of one XES tag with its attributes (or of the text between two tags).
+MAX_XES_TAG_BYTES = 1024 * 1024
+#: XML elements nested at most this deep in an XES file (log, trace, event and an
+#: attribute are four; lists and containers add a few).
+MAX_XES_DEPTH = 64
+#: Attributes (nested ones included) of one event.
+MAX_XES_ELEMENTS_PER_EVENT = 10_000
 
 _XES_KEYS = {"concept:name": "activity", "time:timestamp": "timestamp",
              "org:resource": "resource", "lifecycle:transition": "transition"}
@@ -196,6 +219,10 @@ def read_event_log(
     row_numbers = None  # the data row of each event, when the reader knows it better
     sample: dict[str, list[str | None]] | None = None  # first texts of the time columns
     pieces = None  # the file in blocks, when it is read that way
+    size = path.stat().st_size
+    if suffix != ".xes" and size > MAX_LOG_BYTES:
+        raise LogError(f"the file is {size:,} bytes, larger than the limit of "
+                       f"{MAX_LOG_BYTES:,}", source=source)
     try:
         if suffix in (".csv", ".txt", ".tsv"):
             names, separator, first_rows, header_bytes = _csv_header(
@@ -213,7 +240,9 @@ def read_event_log(
                                  separator=separator, overrides=overrides)
         elif suffix in (".parquet", ".pq"):
             raw = pl.scan_parquet(path)
-            columns = _map_columns(raw.collect_schema().names(), explicit, source=source)
+            schema = raw.collect_schema()
+            columns = _map_columns(schema.names(), explicit, source=source)
+            _check_parquet(raw, schema, columns, source=source)
         elif suffix == ".xes":
             frame = _xes_frame(path, source=source, max_bytes=max_xes_bytes)
             columns = _map_columns(frame.columns, {key: None for key in explicit},
@@ -223,8 +252,14 @@ def read_event_log(
             raise LogError(f"unknown log format {suffix or '(no extension)'!r}; "
                            "use .csv, .parquet or .xes", source=source)
         events = _load(raw, columns, row_numbers, sample, source=source, pieces=pieces)
+    except LogError:
+        raise
     except pl.exceptions.PolarsError as error:
         raise LogError(_polars_problem(error), source=source) from None
+    except Exception as error:  # whatever else a file can provoke: named, not a traceback
+        raise LogError(f"cannot read the file: {type(error).__name__}: {cut(str(error), 200)} "
+                       "(a fault in abc-costing: please report it with the file)",
+                       source=source) from None
     if events.height == 0:
         raise LogError("the log has no events", source=source)
     return EventLog(events=events, source=source,
@@ -248,7 +283,10 @@ def _csv_header(path: Path, *, source: str, tab: bool
     rows that fit in the first 64 KiB, and the bytes the header takes (BOM included)."""
     with path.open("rb") as stream:
         head = stream.read(64 * 1024)
-    complete = head if len(head) < 64 * 1024 else head[: head.rfind(b"\n") + 1] or head
+    if len(head) == 64 * 1024 and b"\n" not in head:
+        raise LogError("the header row is longer than 65,536 bytes; a log's header names a "
+                       "few columns", source=source)
+    complete = head if len(head) < 64 * 1024 else head[: head.rfind(b"\n") + 1]
     try:
         text = complete.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -277,9 +315,11 @@ def _record_end(data: bytes, *, first: bool = False) -> int:
     (12, 8)
     """
     if first:
-        cut = 0
-        while (cut := data.find(b"\n", cut) + 1) > 0:
-            if data.count(b'"', 0, cut) % 2 == 0:
+        cut, quotes = 0, 0  # quotes counted once, line by line: linear, not quadratic
+        while (end := data.find(b"\n", cut) + 1) > 0:
+            quotes += data.count(b'"', cut, end)
+            cut = end
+            if quotes % 2 == 0:
                 return cut
         return 0
     cut = data.rfind(b"\n") + 1
@@ -324,17 +364,42 @@ def _csv_pieces(path: Path, *, skip: int, names: list[str], separator: str,
                               raise_if_empty=False)
 
 
+_TEXT_TYPES = (pl.String, pl.Categorical, pl.Enum, pl.Null, pl.Int8, pl.Int16, pl.Int32,
+               pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+_TIME_TYPES = (pl.String, pl.Categorical, pl.Enum, pl.Null, pl.Datetime, pl.Date)
+
+
+def _check_parquet(raw: pl.LazyFrame, schema: pl.Schema, columns: dict[str, str | None],
+                   *, source: str) -> None:
+    """Refuse a Parquet log with too many rows (counted from its metadata) or a column
+    whose type cannot hold what it is used for (a list as an activity, bytes as a time)."""
+    rows = raw.select(pl.len()).collect().item()
+    if rows > MAX_LOG_EVENTS:
+        raise LogError(f"the log has {rows:,} rows, more than the limit of "
+                       f"{MAX_LOG_EVENTS:,}", source=source)
+    for field, name in columns.items():
+        if name is None:
+            continue
+        dtype = schema[name]
+        is_time = field in ("start", "end")
+        if not isinstance(dtype, _TIME_TYPES if is_time else _TEXT_TYPES):
+            wanted = "a date and time, or text" if is_time else "text or a whole number"
+            raise LogError(f"column {quoted(name)} (the {_FIELD_WORDS[field]}) holds {dtype} "
+                           f"values; it must hold {wanted}", source=source)
+
+
 def _map_columns(
     found: list[str], explicit: dict[str, str | None], *, source: str
 ) -> dict[str, str | None]:
     by_lower = {name.strip().lower(): name for name in reversed(found)}
-    shown = ", ".join(found)
+    shown = ", ".join(cut(name) for name in found[:20]) + (
+        f", … ({len(found):,} columns)" if len(found) > 20 else "")
     columns = guess_columns(found)
     for field, given in explicit.items():
         if given is not None:
             if given not in found and given.lower() not in by_lower:
-                raise LogError(f"no column {given!r} (given for {field}); the log has: {shown}",
-                               source=source, columns=tuple(found))
+                raise LogError(f"no column {quoted(given)} (given for {field}); the log has: "
+                               f"{shown}", source=source, columns=tuple(found))
             columns[field] = given if given in found else by_lower[given.lower()]
     if columns["end"] is None and columns["start"] is not None:
         columns["end"], columns["start"] = columns["start"], None
@@ -468,11 +533,11 @@ _CHECKS: tuple[tuple[pl.Expr, str, str | None], ...] = (
     (pl.col("case_id").is_null(), "the case id is empty", None),
     (pl.col("activity").is_null(), "the activity is empty", None),
     (pl.col("end_raw").is_null(), f"the {_FIELD_WORDS['end']} is empty", None),
-    (pl.col("end_ts").is_null(), "cannot read the time {!r} (write it as 2024-03-01 10:15:00)",
+    (pl.col("end_ts").is_null(), "cannot read the time {} (write it as 2024-03-01 10:15:00)",
      "end_raw"),
     (pl.col("start_raw").is_not_null() & pl.col("start_ts").is_null(),
-     "cannot read the start time {!r} (write it as 2024-03-01 10:15:00)", "start_raw"),
-    (pl.col("end_ts") < pl.col("start_ts"), "the end time {!r} is before the start time",
+     "cannot read the start time {} (write it as 2024-03-01 10:15:00)", "start_raw"),
+    (pl.col("end_ts") < pl.col("start_ts"), "the end time {} is before the start time",
      "end_raw"),
 )
 _ANY_FAILS = pl.any_horizontal([condition.fill_null(False) for condition, _, _ in _CHECKS])
@@ -519,7 +584,27 @@ def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | 
         events = _typed(raw, columns, row_numbers, formats, thorough=True).collect()
         _raise_first_failure(events, source=source)
     events = events.select(_EVENT_COLUMNS)
+    _check_text_lengths(events, source=source)
     return events if _in_case_order(events) else events.sort(_ORDER)
+
+
+def _check_text_lengths(events: pl.DataFrame, *, source: str) -> None:
+    """Refuse a case id, activity or resource longer than :data:`MAX_LOG_TEXT_CHARS`,
+    naming its first row. Only the distinct values are measured (by their codes), so
+    a text repeated on every row is measured once, never copied per row."""
+    for name, word in (("case_id", "case id"), ("activity", "activity"),
+                       ("resource", "resource")):
+        column = events[name]
+        firsts = column.to_physical().arg_unique()  # first row of each distinct value
+        values = column.gather(firsts).cast(pl.String)
+        too_long = (values.str.len_chars() > MAX_LOG_TEXT_CHARS).arg_true()
+        if too_long.len() == 0:
+            continue
+        rows = events["row_no"].gather(firsts.gather(too_long))
+        first = int(rows.arg_min())  # type: ignore[arg-type]
+        raise LogError(f"the {word} {quoted(values[int(too_long[first])])} is longer than "
+                       f"{MAX_LOG_TEXT_CHARS:,} characters; a name that long is no name",
+                       source=source, row=int(rows[first]))
 
 
 def _in_case_order(events: pl.DataFrame) -> bool:
@@ -555,27 +640,41 @@ def _raise_first_failure(events: pl.DataFrame, *, source: str) -> None:
     for (_, message, value), row in zip(_CHECKS, firsts, strict=True):
         if row is not None:
             shown = None if value is None else events.filter(pl.col("row_no") == row)[value][0]
-            raise LogError(message.format(shown), source=source, row=int(row))
+            raise LogError(message.format(quoted(shown)), source=source, row=int(row))
 
 
 # --- XES ---------------------------------------------------------------------------
 
 
 class _GuardedStream(io.RawIOBase):
-    """A file read through a byte budget that refuses document type declarations.
+    """A file read through a byte budget that refuses document type declarations
+    and overlong tags.
 
     Without a DOCTYPE there is no entity to expand and nothing external to
     fetch, so refusing it (anywhere in the file, even in a comment: a
     false alarm there costs nothing) closes billion-laughs and XXE attacks
     without a third-party parser.
+
+    The XML parser (expat) reads a tag whole: fed a tag in 16 KiB pieces, it
+    scans it again from its start with each piece, so one attribute of 50 MB
+    took minutes. No tag (nor text between tags) may be longer than
+    :data:`MAX_XES_TAG_BYTES`: counted here as the bytes since the last ``<``,
+    before the parser sees them.
     """
 
     def __init__(self, stream: BinaryIO, *, max_bytes: int, source: str):
         self._stream, self._max_bytes, self._source = stream, max_bytes, source
         self._read, self._tail = 0, b""
+        self._lines = 1  # the line the next byte is on
+        self._run, self._run_line = 0, 1  # bytes since the last "<", and its line
 
     def readable(self) -> bool:
         return True
+
+    @property
+    def open_run(self) -> int:
+        """Bytes read since the last ``<``: how long the tag being read is so far."""
+        return self._run
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         data = self._stream.read(len(buffer))
@@ -591,17 +690,70 @@ class _GuardedStream(io.RawIOBase):
                            "it can hide entity bombs or fetch external files",
                            source=self._source)
         self._tail = window[-8:]
+        self._count_run(data)
+        self._lines += data.count(b"\n")
         buffer[: len(data)] = data
         return len(data)
+
+    def _count_run(self, data: bytes) -> None:
+        position = data.find(b"<")
+        if position < 0:
+            self._run += len(data)
+            self._check(self._run)
+            return
+        self._check(self._run + position)  # the run that ends at this piece's first "<"
+        if len(data) > MAX_XES_TAG_BYTES:  # only then can a gap inside the piece be long
+            following = data.find(b"<", position + 1)
+            while following >= 0:
+                self._run_line = self._lines + data.count(b"\n", 0, position)
+                self._check(following - position - 1)
+                position, following = following, data.find(b"<", following + 1)
+        last = data.rfind(b"<")
+        self._run_line = self._lines + data.count(b"\n", 0, last)
+        self._run = len(data) - last - 1
+        self._check(self._run)
+
+    def _check(self, run: int) -> None:
+        if run > MAX_XES_TAG_BYTES:
+            raise LogError(
+                f"line {self._run_line}: a tag (or the text after it) is longer than "
+                f"{MAX_XES_TAG_BYTES:,} bytes; no name, time or attribute of an event is that "
+                "long, so the file is refused", source=self._source)
 
 
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
+#: Bytes fed to the XML parser at a time (what iterparse feeds: larger pieces made
+#: reading slower), except inside a long tag: see :func:`_xml_events`.
+_XES_READ_BYTES = 16 * 1024
+
+
+def _xml_events(stream: _GuardedStream) -> Iterator[tuple[str, ElementTree.Element]]:
+    """("start" or "end", element) of each element of ``stream``, as iterparse gives them.
+
+    Inside a tag longer than a piece, the next piece is as long as the tag so far:
+    the parser rescans an unfinished tag from its start with each piece, so a tag of
+    1 MiB fed in 16 KiB pieces cost 32 MiB of scanning; doubling the pieces keeps it
+    under twice the tag.
+    """
+    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    while chunk := stream.read(max(_XES_READ_BYTES, stream.open_run)):
+        parser.feed(chunk)
+        yield from parser.read_events()
+    parser.close()
+    yield from parser.read_events()
+
+
 def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
     """The events of an XES file as text columns: row_no, case, activity, start_timestamp
-    (when the file has start events), end_timestamp, resource (when any is named)."""
+    (when the file has start events), end_timestamp, resource (when any is named).
+
+    Each element is detached from its parent once read, so memory holds one event,
+    not the file; nesting and the elements of one event are capped (see the
+    ``MAX_XES_*`` limits).
+    """
     size = path.stat().st_size
     if size > max_bytes:
         raise LogError(f"the file is {size:,} bytes, larger than the limit of {max_bytes:,}",
@@ -612,46 +764,63 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
     case_id: str | None = None
     event: dict[str, str] | None = None
     depth = 0  # nesting below an <event> (nested attributes of attributes are skipped)
+    inside_event = 0  # elements read inside the current <event>
     count = 0
-    with path.open("rb") as raw:
-        stream = io.BufferedReader(_GuardedStream(raw, max_bytes=max_bytes, source=source))
+    open_elements: list[ElementTree.Element] = []
+    # The collector paused: each event's elements are garbage at once, and with it
+    # running, every collection walked the events' columns again (a third of the time).
+    with path.open("rb") as raw, cyclic_gc_paused():
+        stream = _GuardedStream(raw, max_bytes=max_bytes, source=source)
         try:
-            parsing = ElementTree.iterparse(stream, events=("start", "end"))
-            root = None
-            for kind, element in parsing:
+            for kind, element in _xml_events(stream):
                 tag = _local(element.tag)
-                if root is None:
-                    root = element
                 if kind == "start":
-                    if tag == "event":
-                        event, depth = {}, 0
-                    elif event is not None:
+                    if event is not None:  # an attribute of an event (or nested in one)
                         depth += 1
+                        inside_event += 1
+                        if inside_event > MAX_XES_ELEMENTS_PER_EVENT:
+                            raise LogError(f"an event has more than "
+                                           f"{MAX_XES_ELEMENTS_PER_EVENT:,} attributes",
+                                           source=source, row=count + 1)
+                        if len(open_elements) + depth > MAX_XES_DEPTH:
+                            raise LogError(f"elements are nested more than {MAX_XES_DEPTH} "
+                                           f"deep (at <{tag[:60]}>)", source=source,
+                                           row=count + 1)
+                        continue
+                    open_elements.append(element)
+                    if len(open_elements) > MAX_XES_DEPTH:
+                        raise LogError(f"elements are nested more than {MAX_XES_DEPTH} deep "
+                                       f"(at <{tag[:60]}>)", source=source, row=count + 1)
+                    if tag == "event":
+                        event, depth, inside_event = {}, 0, 0
                     elif tag == "trace":
                         case_id = None
                     continue
-                if tag == "event" and event is not None:
+                if event is not None and depth:  # stays in its event until the event ends
+                    depth -= 1
+                    key = _XES_KEYS.get(element.get("key", ""))
+                    if depth == 0 and key is not None:
+                        event[key] = element.get("value", "")
+                    continue
+                open_elements.pop()
+                if event is not None:  # the event itself
                     count += 1
                     columns["row_no"].append(count)
                     columns["case_id"].append(case_id)
                     for key in ("activity", "timestamp", "resource", "transition"):
                         columns[key].append(event.get(key))
                     event = None
-                    element.clear()
-                elif event is not None:
-                    depth -= 1
-                    key = _XES_KEYS.get(element.get("key", ""))
-                    if depth == 0 and key is not None:
-                        event[key] = element.get("value", "")
                 elif tag == "string" and element.get("key") == "concept:name" \
-                        and case_id is None and root is not element:
+                        and case_id is None and open_elements \
+                        and _local(open_elements[-1].tag) == "trace":
                     case_id = element.get("value")
-                elif tag == "trace":
-                    element.clear()
-                    if root is not None:
-                        root.clear()  # drop finished traces: memory stays flat
+                if open_elements:  # read: detach it, so that memory stays flat (an
+                    del open_elements[-1][-1]  # element that has just ended is the last)
         except ElementTree.ParseError as error:
-            raise LogError(f"malformed XML: {error}", source=source) from None
+            raise LogError(f"malformed XML: {cut(str(error), 200)}", source=source) from None
+        except (LookupError, ValueError) as error:  # an encoding Python cannot read
+            raise LogError(f"cannot read the XML: {cut(str(error), 200)}; save the log as UTF-8",
+                           source=source) from None
     if count == 0:
         raise LogError("the log has no events", source=source)
     frame = pl.DataFrame(columns, schema={name: pl.UInt32 if name == "row_no" else pl.String

@@ -38,12 +38,20 @@ from pydantic import ValidationError
 
 from abc_costing.model import RateTable
 from abc_costing.model.ids import UniqueIds
-from abc_costing.problems import ModelError, Problem
+from abc_costing.model.records import MAX_MONEY
+from abc_costing.problems import ModelError, Problem, cut, quoted
 
-__all__ = ["MAX_RATES_BYTES", "RATE_COLUMNS", "read_rates_table"]
+__all__ = ["MAX_RATES_BYTES", "MAX_RATES_ROWS", "MAX_RATES_UNPACKED_BYTES", "RATE_COLUMNS",
+           "read_rates_table"]
 
 #: Rates tables larger than this are refused (a table of rates is small; this stops a bomb).
 MAX_RATES_BYTES = 5 * 1024 * 1024
+#: An Excel file is a zip: what its parts add up to once unpacked, checked from the zip's
+#: directory before any is read (a 5 MB zip can unpack to gigabytes). Python's zip
+#: reader never unpacks a part beyond the size the directory states.
+MAX_RATES_UNPACKED_BYTES = 10 * 1024 * 1024
+#: Rows of a rates table (blank ones included): one per person or role.
+MAX_RATES_ROWS = 100_000
 
 #: The usual names of each column, compared case-insensitively, first match wins.
 RATE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -79,14 +87,22 @@ def read_rates_table(path: str | Path, *, source_name: str | None = None) -> Rat
         raise fail(f"the file is {size:,} bytes; rates tables are limited to "
                    f"{MAX_RATES_BYTES:,} bytes")
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv", ".txt"):
-        rows = _csv_rows(path, tab=suffix == ".tsv", fail=fail)
-    elif suffix == ".xlsx":
-        rows = _xlsx_rows(path, fail=fail)
-    else:
-        raise fail(f"unknown rates table format {suffix or '(no extension)'!r}; "
-                   "use .csv or .xlsx (or a model .yaml)")
-    return _table(rows, source=source, fail=fail)
+    try:
+        if suffix in (".csv", ".tsv", ".txt"):
+            rows = _csv_rows(path, tab=suffix == ".tsv", fail=fail)
+        elif suffix == ".xlsx":
+            rows = _xlsx_rows(path, fail=fail)
+        else:
+            raise fail(f"unknown rates table format {quoted(suffix or '(no extension)')}; "
+                       "use .csv or .xlsx (or a model .yaml)")
+        if len(rows) > MAX_RATES_ROWS:
+            raise fail(f"the table has more than {MAX_RATES_ROWS:,} rows")
+        return _table(rows, source=source, fail=fail)
+    except ModelError:
+        raise
+    except Exception as error:  # whatever else a file can provoke: named, not a traceback
+        raise fail(f"cannot read the table: {type(error).__name__}: {cut(str(error), 200)} "
+                   "(a fault in abc-costing: please report it with the file)") from None
 
 
 def _csv_rows(path: Path, *, tab: bool, fail) -> list[tuple[int, list[object]]]:
@@ -109,19 +125,34 @@ def _csv_rows(path: Path, *, tab: bool, fail) -> list[tuple[int, list[object]]]:
 
 def _xlsx_rows(path: Path, *, fail) -> list[tuple[int, list[object]]]:
     # openpyxl parses the sheet XML through defusedxml when it is installed (it is).
-    from zipfile import BadZipFile
+    from zipfile import BadZipFile, ZipFile
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        with ZipFile(path) as archive:
+            unpacked = sum(part.file_size for part in archive.infolist())
+    except (BadZipFile, OSError, ValueError) as error:
+        raise fail(f"not a readable Excel workbook: {cut(str(error), 200)}") from None
+    if unpacked > MAX_RATES_UNPACKED_BYTES:
+        raise fail(f"the workbook unpacks to {unpacked:,} bytes, more than the limit of "
+                   f"{MAX_RATES_UNPACKED_BYTES:,} (a zip bomb, or not a table of rates)")
+    try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
-        raise fail(f"not a readable Excel workbook: {error}") from None
+        raise fail(f"not a readable Excel workbook: {cut(str(error), 200)}") from None
     try:
         sheet = book.worksheets[0]
-        return [(number, list(row)) for number, row in
-                enumerate(sheet.iter_rows(values_only=True), 1)]
+        # The sheet's stated size is not trusted: a sheet that says A1:XFD1048576
+        # would have every row padded to 16,384 cells.
+        sheet.reset_dimensions()
+        rows = []
+        for number, row in enumerate(sheet.iter_rows(values_only=True), 1):
+            if number > MAX_RATES_ROWS:
+                raise fail(f"the table has more than {MAX_RATES_ROWS:,} rows")
+            rows.append((number, list(row)))
+        return rows
     finally:
         book.close()
 
@@ -139,6 +170,10 @@ def _amount(value: object) -> float:
     if not math.isfinite(number):
         raise ValueError
     return number
+
+
+#: Characters of a resource's name (the model's limit for names).
+_MAX_NAME_CHARS = 1000
 
 
 def _text(value: object) -> str:
@@ -159,7 +194,8 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
     if missing:
         wanted = "; ".join(f"{field} (one of {', '.join(RATE_COLUMNS[field])})"
                            for field in missing)
-        shown = ", ".join(_text(cell) for cell in header)
+        shown = ", ".join(cut(_text(cell)) for cell in header[:20]) + (
+            f", … ({len(header):,} columns)" if len(header) > 20 else "")
         raise ModelError([Problem(f"missing column for {wanted}; the header has: {shown}",
                                   file=source, line=header_line)])
     if len(rows) == 1:
@@ -179,11 +215,16 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
         if not name:
             problems.append(Problem("the resource name is empty", file=source, line=line))
             continue
+        if len(name) > _MAX_NAME_CHARS:
+            problems.append(Problem(f"the resource name is {len(name):,} characters long; "
+                                    f"names are at most {_MAX_NAME_CHARS:,}",
+                                    element=cut(name), file=source, line=line))
+            continue
         key = name.lower()
         if key in first_line:
-            problems.append(Problem(f"{name!r} is written twice (first on line "
+            problems.append(Problem(f"{quoted(name)} is written twice (first on line "
                                     f"{first_line[key]}); keep one rate per resource",
-                                    element=name, file=source, line=line))
+                                    element=cut(name), file=source, line=line))
             continue
         first_line[key] = line
         raw_rate = cell(row, "rate_per_hour")
@@ -191,13 +232,18 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
             rate = _amount(raw_rate)
         except (TypeError, ValueError):
             shown = "empty (a formula Excel never saved a value for?)" \
-                if _text(raw_rate) == "" else f"{_text(raw_rate)!r}"
+                if _text(raw_rate) == "" else quoted(_text(raw_rate))
             problems.append(Problem(f"rate_per_hour must be a number, got {shown}",
-                                    element=name, file=source, line=line))
+                                    element=cut(name), file=source, line=line))
             continue
         if rate < 0:
             problems.append(Problem(f"rate_per_hour must not be negative, got {rate:g}",
-                                    element=name, file=source, line=line))
+                                    element=cut(name), file=source, line=line))
+            continue
+        if rate > MAX_MONEY:
+            problems.append(Problem(f"rate_per_hour must be at most {MAX_MONEY:g}, got "
+                                    f"{rate:g}", element=cut(name), file=source,
+                                    line=line))
             continue
         currency = _text(cell(row, "currency")).upper()
         if currency:
@@ -205,7 +251,8 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
         slug = re.sub(r"\W+", "_", key).strip("_") or "resource"
         resources[ids.new(slug)] = {"kind": "labor", "name": name, "rate_per_hour": rate}
     if len(currencies) > 1:
-        listed = ", ".join(f"{code} (line {line})" for code, line in currencies.items())
+        listed = ", ".join(f"{cut(code)} (line {line})" for code, line in
+                           list(currencies.items())[:10])
         problems.append(Problem(f"one table, one currency: found {listed}", file=source))
     if problems:
         raise ModelError(problems)

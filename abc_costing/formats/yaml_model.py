@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from pydantic import ValidationError
 
 from abc_costing.memory import cyclic_gc_paused
 from abc_costing.model import FORMAT, ProcessModel
-from abc_costing.problems import ModelError, Problem, has_errors
+from abc_costing.problems import ModelError, Problem, cut, has_errors, quoted
 from abc_costing.validation import validate_model
 
 __all__ = [
@@ -60,8 +61,11 @@ __all__ = [
 _YAML_RS_HOME = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yaml_rs-home")
 yaml_rs = _YAML_RS_HOME.submit(importlib.import_module, "yaml_rs").result()
 
-#: Model files larger than this are refused unread (a 10,000-activity model is ~1.5 MB).
-MAX_FILE_BYTES = 32 * 1024 * 1024
+#: Model files larger than this are refused unread: about 13,000 activities, more than
+#: the 10,000-activity model of the benchmark (1.5 MB). A file of this size is read in
+#: about a second, and even with an error in every element reported in about three
+#: (finding the line of each problem means a second, slower pass with PyYAML).
+MAX_FILE_BYTES = 2 * 1024 * 1024
 
 _ALIAS_LIMITS = yaml_rs.AliasLimits(
     max_total_replayed_events=200_000, max_replay_stack_depth=32
@@ -85,12 +89,13 @@ def parse_model_text(
     error; warnings come back with a usable model. ``source`` names the file in
     the problems.
     """
-    with cyclic_gc_paused():
-        data, problems = _parse_yaml(text)
-        model, problems = _build_and_check(data) if data is not None else (None, problems)
-    if problems:
-        problems = _with_lines(problems, text)
-        problems = [p.located(file=source) for p in problems]
+    try:
+        with cyclic_gc_paused():
+            data, problems = _parse_yaml(text)
+            model, problems = _build_and_check(data) if data is not None else (None, problems)
+        problems = _with_lines(problems, text, file=source)
+    except Exception as error:  # one odd file must never take down a library or a page
+        model, problems = None, [_unexpected(error).located(file=source)]
     return (None if has_errors(problems) else model), problems
 
 
@@ -102,25 +107,46 @@ def model_from_data(
     Used to re-check an edited model quickly, without writing YAML text;
     problems name the element but carry no line numbers.
     """
-    with cyclic_gc_paused():
-        model, problems = _build_and_check(data)
+    try:
+        with cyclic_gc_paused():
+            model, problems = _build_and_check(data)
+    except Exception as error:  # see parse_model_text
+        model, problems = None, [_unexpected(error)]
     problems = [p.located(file=source) for p in problems]
     return (None if has_errors(problems) else model), problems
 
 
+def _unexpected(error: Exception) -> Problem:
+    """A problem for an exception no check foresaw: named, never a traceback."""
+    return Problem(f"the file could not be read: {type(error).__name__}: {cut(str(error), 200)} "
+                   "(a fault in abc-costing: please report it with the file)")
+
+
 def parse_yaml_data(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The plain data of a model file's text (dicts, lists, numbers, strings), or problems."""
-    data, problems = _parse_yaml(text)
-    return data, (_with_lines(problems, text) if problems else problems)
+    try:
+        data, problems = _parse_yaml(text)
+        return data, _with_lines(problems, text)
+    except Exception as error:  # see parse_model_text
+        return None, [_unexpected(error)]
 
 
 def read_model(path: str | Path) -> tuple[ProcessModel | None, list[Problem]]:
     """Read and validate a model file; like :func:`parse_model_text` but from disk.
 
-    A missing, unreadable, oversized or non-UTF-8 file is reported as a problem.
+    A missing, unreadable, oversized or non-UTF-8 file is reported as a
+    problem, and so is anything unexpected while reading it: one file never
+    raises.
     """
     path = Path(path)
     source = str(path)
+    try:
+        return _read_model(path, source)
+    except Exception as error:  # see parse_model_text
+        return None, [_unexpected(error).located(file=source)]
+
+
+def _read_model(path: Path, source: str) -> tuple[ProcessModel | None, list[Problem]]:
     try:
         if path.is_dir():
             return None, [Problem("is a folder, not a model file", file=source)]
@@ -170,15 +196,22 @@ def load_library(
     """Read every model file under ``directory``.
 
     Returns the valid models with their paths, and the problems of every file
-    (a broken file does not hide the others). A missing folder is a problem.
+    (a broken file does not hide the others: whatever goes wrong with one file,
+    even a fault of this package, is a problem of that file). A missing folder is
+    a problem.
     """
     directory = Path(directory)
     if not directory.is_dir():
         return [], [Problem("folder not found", file=str(directory))]
     loaded: list[tuple[Path, ProcessModel]] = []
     problems: list[Problem] = []
+    try:
+        paths = model_files(directory)
+    except OSError as err:  # a folder that cannot be listed (permissions, a link loop)
+        return [], [Problem(f"cannot list the folder: {err.strerror or err}",
+                            file=str(directory))]
     with cyclic_gc_paused():
-        for path in model_files(directory):
+        for path in paths:
             model, found = read_model(path)
             problems.extend(found)
             if model is not None:
@@ -192,6 +225,9 @@ def load_library(
 
 
 def _parse_yaml(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+    refused = _control_character(text) or _long_number(text)
+    if refused is not None:
+        return None, [refused]
     try:
         data = yaml_rs.loads(
             text,
@@ -211,51 +247,198 @@ def _parse_yaml(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     return data, []
 
 
+# Characters YAML does not allow in a file (its printable set leaves out the C0 and C1
+# controls but tab, line feed, carriage return and NEL). yaml_rs stops reading at a NUL
+# byte without a word, so a model cut short there would pass as valid: refused first.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+_CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL", "\x08": "backspace",
+                  "\x0c": "form feed", "\x0b": "vertical tab"}
+
+
+def _control_character(text: str) -> Problem | None:
+    """A problem for the first control character of ``text``, or None (one linear scan).
+
+    >>> print(_control_character("a: 1\\nb: 2\\x00c: 3\\n"))
+    line 2: the file contains a control character (U+0000 NUL) at column 5; a model file \
+is plain text: remove it (everything after it would be lost)
+    """
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    start = found.start()
+    line_start = text.rfind("\n", 0, start) + 1
+    char = found.group()
+    name = f"U+{ord(char):04X}" + (f" {_CONTROL_NAMES[char]}" if char in _CONTROL_NAMES else "")
+    return Problem(f"the file contains a control character ({name}) at column "
+                   f"{start - line_start + 1}; a model file is plain text: remove it "
+                   "(everything after it would be lost)",
+                   line=text.count("\n", 0, start) + 1)
+
+
+#: Digits in a row that refuse a file before it is parsed: turning a run of a million
+#: digits into a Python integer takes yaml_rs over a second (it grows with the square
+#: of the length); up to this many it takes milliseconds, and the records then say
+#: which amount is too large.
+MAX_DIGITS = 100_000
+# A run's first digit only (the look-behind), so that the search stays linear.
+_LONG_NUMBER = re.compile(f"(?<![0-9])[0-9]{{{MAX_DIGITS}}}")
+_DIGIT_RUN = re.compile("[0-9]+")
+
+
+def _long_number(text: str) -> Problem | None:
+    """A problem for the first run of more than :data:`MAX_DIGITS` digits, or None.
+
+    >>> print(_long_number("a: 1\\nb: " + "7" * 200_000 + "\\n"))
+    line 2: a number of 200,000 digits at column 4; no amount needs that many
+    """
+    found = _LONG_NUMBER.search(text)
+    if found is None:
+        return None
+    start = found.start()
+    run = _DIGIT_RUN.match(text, start)
+    assert run is not None
+    column = start - text.rfind("\n", 0, start)
+    return Problem(f"a number of {run.end() - start:,} digits at column {column}; no amount "
+                   "needs that many", line=text.count("\n", 0, start) + 1)
+
+
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _not_plain_data(data: dict[str, Any]) -> list[Problem]:
+    """Problems for whatever YAML built that is not text, numbers, lists and mappings
+    with text keys: a list or mapping used as a key, a number or ``null`` as an id,
+    a ``!!set``. Each names the element and carries a path to its line.
+
+    A key is addressed by its position in its mapping (an int) in the path, which
+    :func:`_line_index` records for every key.
+
+    >>> for problem in _not_plain_data({"activities": {12: {}}, "x": {"y": {1, 2}}}):
+    ...     print(problem)
+    12: the key 12 is a number, not text; write it in quotes ('12')
+    x: y: a set (!!set) is not allowed here; write a number, a text, a list [...] or a mapping {...}
+    """
+    problems: list[Problem] = []
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for position, (key, value) in enumerate(node.items()):
+                if key.__class__ is not str:
+                    problems.append(_key_problem(path, position, key))
+                elif value.__class__ not in _PLAIN_SCALARS:  # scalars need no visit
+                    stack.append(((*path, key), value))
+        elif isinstance(node, list):
+            stack.extend(((*path, index), item) for index, item in enumerate(node)
+                         if item.__class__ not in _PLAIN_SCALARS)
+        else:
+            what = "a set (!!set)" if isinstance(node, set | frozenset) else \
+                f"a {type(node).__name__}"
+            problems.append(Problem(
+                f"{_where(path)}{what} is not allowed here; write a number, a text, a list "
+                "[...] or a mapping {...}", element=_element_of(path), path=path))
+    problems.reverse()  # the stack walked the document backwards
+    return problems
+
+
+def _points_to_odd_data(error: dict[str, Any]) -> bool:
+    """Whether a records error may come from data that is not plain (see
+    :func:`_not_plain_data`): a key that is not text, or a set where a value goes."""
+    loc = error["loc"]
+    return (loc[-1:] == ("[key]",) or any(not isinstance(part, str | int) for part in loc)
+            or isinstance(error.get("input"), set | frozenset | tuple))
+
+
+def _key_problem(path: tuple[str | int, ...], position: int, key: Any) -> Problem:
+    if isinstance(key, tuple | frozenset):
+        what = "a list" if isinstance(key, tuple) else "a mapping"
+        message = (f"a key is {what} ({quoted(list(key) if isinstance(key, tuple) else dict(key))}"
+                   "); keys are text: a '? ' before a key is YAML's complex key, not a name")
+    elif isinstance(key, bool) or key is None:
+        read_as = "null" if key is None else "a yes/no value"
+        message = f"the key {quoted(key)} is read as {read_as}, not text; write it in quotes"
+    elif isinstance(key, int | float):
+        message = f"the key {quoted(key)} is a number, not text; write it in quotes ('{key}')"
+    else:
+        message = f"a key is a {type(key).__name__}, not text"
+    in_section = len(path) == 1 and path[0] in _ELEMENT_SECTIONS
+    element = _element_of(path) if not in_section else \
+        (str(key) if isinstance(key, int | float) and not isinstance(key, bool) else path[0])
+    return Problem(f"{_where(path)}{message}", element=str(element) if element else None,
+                   path=(*path, position))
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    """'activities.check.labor: ' for a path below an element, '' at the top."""
+    inner = [str(p) for p in path[2:]] if path[:1] and path[0] in _ELEMENT_SECTIONS \
+        else [str(p) for p in path[1:]]
+    return ".".join(cut(p) for p in inner) + ": " if inner else ""
+
+
+def _element_of(path: tuple[str | int, ...]) -> str | None:
+    if len(path) >= 2 and path[0] in _ELEMENT_SECTIONS:
+        return cut(str(path[1]))
+    if len(path) >= 2 and path[0] == "flows":
+        return f"flows[{path[1]}]"
+    return cut(str(path[0])) if path else None
+
+
 def _syntax_problem(text: str, err: Exception) -> Problem:
-    message = str(err).splitlines()[0]
-    duplicate = _find_duplicate_key(text)
-    if duplicate is not None:
-        key, line, first_line = duplicate
-        return Problem(f"duplicate key {key!r} (first defined on line {first_line}); "
-                       "YAML would silently keep only the last one", line=line)
-    try:
-        yaml.compose(text, Loader=yaml.CSafeLoader)
-    except yaml.MarkedYAMLError as marked:
-        mark = marked.problem_mark or marked.context_mark
-        what = marked.problem or marked.context or message
-        return Problem(f"YAML syntax error: {what}",
-                       line=mark.line + 1 if mark is not None else None)
-    except yaml.YAMLError:
-        pass
-    found = re.search(r"line (\d+)", message)
-    detail = re.sub(r"at line \d+, column \d+", "", message).strip()
-    return Problem(f"YAML error: {detail}",
-                   line=int(found.group(1)) if found else None)
+    """A problem for what yaml_rs refused: its own line and reason for a syntax error;
+    for a duplicate key, both lines, found by a walk that stops at the duplicate."""
+    said = str(err)
+    first, _, rest = said.partition("\n")
+    if first.startswith("duplicate mapping key"):
+        duplicate = _find_duplicate_key(text)
+        if duplicate is not None:
+            key, line, first_line = duplicate
+            return Problem(f"duplicate key {quoted(key)} (first defined on line "
+                           f"{first_line}); YAML would silently keep only the last one",
+                           line=line)
+    # yaml_rs says "YAML parse error at line 3, column 2", then may quote the line
+    # (which can be huge), then the reason on the last line.
+    found = re.search(r"at line (\d+), column (\d+)", first)
+    reason = cut(rest.rpartition("\n")[2] if rest else first)
+    if found is not None:
+        reason = re.sub(r"\s*at line \d+, column \d+", "", reason) or "cannot be read"
+        return Problem(f"YAML syntax error: {reason} (column {found.group(2)})",
+                       line=int(found.group(1)))
+    return Problem(f"YAML error: {cut(first)}")
+
+
+_COLLECTION_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_COLLECTION_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_NODE = (yaml.ScalarEvent, yaml.AliasEvent, *_COLLECTION_START)
 
 
 def _find_duplicate_key(text: str) -> tuple[str, int, int] | None:
+    """(key, its line, the line of its first definition) of the first key written
+    twice in one mapping, from PyYAML's parser events (no document is built)."""
+    # One frame per open collection: [keys seen -> line (None for a sequence),
+    # whether the next node in it is a key].
+    frames: list[list[Any]] = []
+    parser = yaml.CSafeLoader(text)
     try:
-        root = yaml.compose(text, Loader=yaml.CSafeLoader)
+        while (event := parser.get_event()) is not None:
+            if isinstance(event, _COLLECTION_END):
+                frames.pop()
+                continue
+            if not isinstance(event, _NODE):
+                continue
+            if frames and frames[-1][0] is not None:
+                seen, is_key = frames[-1]
+                frames[-1][1] = not is_key
+                if is_key and isinstance(event, yaml.ScalarEvent):
+                    line = event.start_mark.line + 1
+                    if event.value in seen:
+                        return event.value, line, seen[event.value]
+                    seen[event.value] = line
+            if isinstance(event, _COLLECTION_START):
+                frames.append([{} if isinstance(event, yaml.MappingStartEvent) else None, True])
     except yaml.YAMLError:
-        return None
-    stack = [root] if root is not None else []
-    visited: set[int] = set()  # aliases share nodes: walk each once
-    while stack:
-        node = stack.pop()
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            first_seen: dict[str, int] = {}
-            for key, value in node.value:
-                line = key.start_mark.line + 1
-                if isinstance(key, yaml.ScalarNode):
-                    if key.value in first_seen:
-                        return key.value, line, first_seen[key.value]
-                    first_seen[key.value] = line
-                stack.append(value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+        pass
+    finally:
+        parser.dispose()
     return None
 
 
@@ -267,12 +450,20 @@ def _build_and_check(data: dict[str, Any]) -> tuple[ProcessModel | None, list[Pr
         return None, [Problem(f"missing 'format: {FORMAT}' (the first line of every model)",
                               element="format", path=("format",))]
     if data["format"] != FORMAT:
-        return None, [Problem(f"unknown format {data['format']!r}; this version of abc-costing "
-                              f"reads {FORMAT}", element="format", path=("format",))]
+        return None, [Problem(f"unknown format {quoted(data['format'])}; this version of "
+                              f"abc-costing reads {FORMAT}", element="format",
+                              path=("format",))]
     try:
         model = ProcessModel.model_validate(data)
     except ValidationError as err:
-        problems = [_field_problem(e, data) for e in err.errors(include_url=False)]
+        errors = err.errors(include_url=False)
+        # A key that is not text or a !!set fails the records too; said plainly here
+        # (looked for only when an error points that way: plain data is the rule).
+        if any(_points_to_odd_data(e) for e in errors):
+            odd = _not_plain_data(data)
+            if odd:
+                return None, odd
+        problems = [_field_problem(e, data) for e in errors]
         return None, problems + _check_what_is_left(data, err)
     return model, validate_model(model)
 
@@ -350,15 +541,15 @@ def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
         path.append(part)
     head = path[0] if path else None
     if head in _ELEMENT_SECTIONS and len(path) >= 2:
-        element, field_path = str(path[1]), path[2:]
+        element, field_path = cut(str(path[1])), path[2:]
     elif head == "flows" and len(path) >= 2:
         # A flow is written as a list; name its part by the field, not the index.
         element = f"flows[{path[1]}]"
         field_path = [_FLOW_PARTS.get(part, part) for part in loc[2:3]]
     else:
-        element, field_path = (str(head) if head is not None else None), path[1:]
+        element, field_path = (cut(str(head)) if head is not None else None), path[1:]
     message = _field_message(error, data)
-    field = ".".join(str(p) for p in field_path)
+    field = ".".join(cut(str(p)) for p in field_path)
     whole_flow = head == "flows" and message.startswith("a flow is")
     if field and error["type"] not in ("extra_forbidden",) and not whole_flow:
         message = f"{field}: {message}"
@@ -368,37 +559,50 @@ def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
 
 def _field_message(error: dict[str, Any], data: dict[str, Any]) -> str:
     kind, msg = error["type"], error["msg"]
-    given = error.get("input")
+    given, ctx = error.get("input"), error.get("ctx", {})
+
+    def shown() -> str:  # only when the message shows the input: most do not
+        return quoted(given)
+
     if kind in ("too_long", "named_tuple_type") or (kind == "missing" and isinstance(
             error["loc"][-1], int)):
-        return f"a flow is [from, to] or [from, to, probability], got {given!r}"
+        return f"a flow is [from, to] or [from, to, probability], got {shown()}"
     if kind == "value_error":
         return _say_got(msg.removeprefix("Value error, "))
     if kind == "extra_forbidden":
-        return f"unknown field {error['loc'][-1]!r} (misspelt? see the format in the README)"
+        return (f"unknown field {quoted(error['loc'][-1])} (misspelt? see the format in the "
+                "README)")
     if kind == "missing":
-        return f"required field {error['loc'][-1]!r} is missing"
+        return f"required field {quoted(error['loc'][-1])} is missing"
     if kind == "union_tag_not_found":
         return "kind is missing; use labor or per_use"
     if kind == "union_tag_invalid":
-        return f"kind {given.get('kind')!r} is unknown; use labor or per_use"
+        return f"kind {quoted(given.get('kind'))} is unknown; use labor or per_use"
     if kind == "string_type" and error["loc"][:1] == ("flows",):
-        return f"flow ends must be element ids (got {given!r})"
-    if kind == "greater_than_equal" and error.get("ctx", {}).get("ge") == 0:
-        return f"must not be negative (got {given!r})"
-    if kind == "greater_than" and error.get("ctx", {}).get("gt") == 0:
-        return f"must be positive (got {given!r})"
+        return f"flow ends must be element ids (got {shown()})"
+    if kind == "string_too_long":
+        what = "the id" if error["loc"][-1:] == ("[key]",) else "the text"
+        return (f"{what} is {len(given):,} characters long; at most "
+                f"{ctx['max_length']:,} are allowed")
+    if kind == "greater_than_equal":
+        bound = ctx.get("ge")
+        return (f"must not be negative (got {shown()})" if bound == 0
+                else f"must be at least {bound:g} (got {shown()})")
+    if kind == "greater_than" and ctx.get("gt") == 0:
+        return f"must be positive (got {shown()})"
     if kind == "less_than_equal":
-        return f"must be at most {error['ctx']['le']:g} (got {given!r})"
+        return f"must be at most {ctx['le']:g} (got {shown()})"
     if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
-        return f"must be a number (got {given!r})"
+        if isinstance(given, int) and not isinstance(given, bool):
+            return f"is too large (got {shown()})"  # no float holds it
+        return f"must be a number (got {shown()})"
     if kind == "finite_number":
-        return f"must be a finite number (got {given!r})"
+        return f"must be a finite number (got {shown()})"
     if kind == "string_pattern_mismatch":
-        return f"{given!r} is not a slug: use letters, digits, '_' and '-' only"
+        return f"{shown()} is not a slug: use letters, digits, '_' and '-' only"
     if isinstance(given, dict | list):
         return msg
-    return f"{msg} (got {given!r})"
+    return f"{msg} (got {shown()})"
 
 
 def _say_got(message: str) -> str:
@@ -408,10 +612,11 @@ def _say_got(message: str) -> str:
 # --- lines -----------------------------------------------------------------------
 
 
-def _with_lines(problems: list[Problem], text: str) -> list[Problem]:
-    if all(p.line is not None or not p.path for p in problems):
-        return problems
-    lines = _line_index(text)
+def _with_lines(problems: list[Problem], text: str, *, file: str | None = None
+                ) -> list[Problem]:
+    """The problems with their lines (found from their paths) and ``file`` filled in."""
+    wanted = [p.path for p in problems if p.line is None and p.path]
+    lines = _line_index(text, wanted) if wanted else {}
     located = []
     for problem in problems:
         line = None
@@ -419,32 +624,86 @@ def _with_lines(problems: list[Problem], text: str) -> list[Problem]:
             line = lines.get(problem.path[:n])
             if line is not None:
                 break
-        located.append(problem.located(line=line))
+        located.append(problem.located(file=file, line=line))
     return located
 
 
-def _line_index(text: str) -> dict[tuple[str | int, ...], int]:
-    """Map every key path and list index in the document to its 1-based line."""
-    try:
-        root = yaml.compose(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
-        return {}
+def _line_index(text: str, wanted: Iterable[tuple[str | int, ...]]
+                ) -> dict[tuple[str | int, ...], int]:
+    """The 1-based line of each path in ``wanted`` and of each of their prefixes.
+
+    A path is keys and list indexes; a mapping's key is also found by its
+    position in the mapping (an int), which is how :func:`_not_plain_data`
+    names a key that is not text. One pass over PyYAML's parser events (its C
+    parser: no document is built, no scalar resolved), entering only the parts
+    of the document that lead to a wanted path, so the time is linear in the
+    text and small per event.
+
+    >>> _line_index("a:\\n  b: 1\\n? [x]\\n: 2\\n", [("a", "b"), (1,)])
+    {('a',): 1, ('a', 'b'): 2, (1,): 3}
+    """
+    tree: dict[Any, Any] = {}  # the wanted paths as a trie
+    for path in wanted:
+        node = tree
+        for part in path:
+            node = node.setdefault(part, {})
     lines: dict[tuple[str | int, ...], int] = {}
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), root)] if root is not None else []
-    visited: set[int] = set()  # aliases share nodes: walk each once
-    while stack:
-        path, node = stack.pop()
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                child = (*path, key.value)
-                lines.setdefault(child, key.start_mark.line + 1)
-                stack.append((child, value))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                child = (*path, i)
-                lines.setdefault(child, item.start_mark.line + 1)
-                stack.append((child, item))
+    # One frame per open collection on a wanted path: [trie node, path, is a
+    # mapping, position of the next entry, the next node is a key, the last key].
+    frames: list[list[Any]] = []
+    skipped = 0  # depth inside a collection no wanted path enters
+    scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
+    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    # Classes compared by identity: this loop runs once per event of the file.
+    parser = yaml.CSafeLoader(text)
+    next_event = parser.get_event  # what yaml.parse wraps, a quarter faster called directly
+    try:
+        while (event := next_event()) is not None:
+            kind = event.__class__
+            if skipped:
+                if kind is mapping_start or kind is sequence_start:
+                    skipped += 1
+                elif kind is mapping_end or kind is sequence_end:
+                    skipped -= 1
+                continue
+            if kind is mapping_end or kind is sequence_end:
+                frames.pop()
+                continue
+            starts = kind is mapping_start or kind is sequence_start
+            if not (starts or kind is scalar or kind is alias):
+                continue  # stream and document events
+            child: dict[Any, Any] | None = tree
+            child_path: tuple[str | int, ...] = ()
+            if frames:
+                frame = frames[-1]
+                node, path, position = frame[0], frame[1], frame[3]
+                if frame[2] and frame[4]:  # a mapping's key
+                    frame[4] = False
+                    frame[5] = event.value if kind is scalar else None
+                    if position in node:
+                        lines.setdefault((*path, position), event.start_mark.line + 1)
+                    if frame[5] is not None and frame[5] in node:
+                        lines.setdefault((*path, frame[5]), event.start_mark.line + 1)
+                    skipped = int(starts)  # a list or mapping as a key: nothing inside
+                    continue
+                frame[3] = position + 1
+                if frame[2]:  # a mapping's value
+                    frame[4] = True
+                    part = frame[5]
+                else:  # a list's item
+                    part = position
+                    if part in node:
+                        lines.setdefault((*path, part), event.start_mark.line + 1)
+                child = node.get(part) if part is not None else None
+                child_path = (*path, part)
+            if starts:
+                if child is None:
+                    skipped = 1
+                else:
+                    frames.append([child, child_path, kind is mapping_start, 0, True, None])
+    except yaml.YAMLError:
+        pass  # the lines found before the error stand
+    finally:
+        parser.dispose()
     return lines

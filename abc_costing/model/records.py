@@ -38,6 +38,8 @@ from pydantic import (
     model_validator,
 )
 
+from abc_costing.problems import quoted
+
 __all__ = [
     "FORMAT",
     "DistributionName",
@@ -58,6 +60,15 @@ __all__ = [
     "ProcessModel",
     "RateTable",
     "VALUE_CLASSES",
+    "MAX_MONEY",
+    "MAX_MINUTES",
+    "MAX_UNITS",
+    "MAX_VOLUME_PER_YEAR",
+    "MAX_HEADCOUNT",
+    "MIN_HEADCOUNT",
+    "MAX_CAPACITY_HOURS_PER_MONTH",
+    "MIN_CAPACITY_HOURS_PER_MONTH",
+    "MAX_ID_CHARS",
 ]
 
 FORMAT = "abc-costing/1"
@@ -73,19 +84,51 @@ EventKind = Literal["start", "end"]
 NodeKind = Literal["activity", GatewayKind, EventKind]
 ResourceKind = Literal["labor", "per_use"]
 
-NonNegative = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, strict=True, allow_inf_nan=False)]
+
+# Upper bounds of every amount in a model. Each is far beyond any real process,
+# and together they keep every figure the engine forms finite: one execution costs
+# at most minutes × rate + units × cost per use + other cost ≈ 1e7 × 1e12 / 60 +
+# 1e9 × 1e12 + 1e12 ≈ 1e21 per resource, nowhere near float64's 1.8e308. Without
+# them, 1e308 minutes priced at 20 per minute costs `inf` (and a 5,000-digit
+# integer cannot even be turned into a float).
+#: Any amount of money: rate_per_hour, cost_per_month, cost_per_use, other_cost
+#: (a trillion: more than a year's payroll of the largest employers).
+MAX_MONEY = 1e12
+#: Any duration in minutes: labour, wait, distribution parameters (about 19 years).
+MAX_MINUTES = 1e7
+#: Units of a per_use resource in one execution (a billion).
+MAX_UNITS = 1e9
+#: Instances per year (a trillion: a hundred times the world's card payments).
+MAX_VOLUME_PER_YEAR = 1e12
+#: People in one labour pool (ten million), and the smallest share of one post.
+MAX_HEADCOUNT, MIN_HEADCOUNT = 1e7, 0.01
+#: Practical hours per month of one pool: at most ten million people's worth, and at
+#: least 36 seconds, so that rates and utilisation derived from it stay finite.
+MAX_CAPACITY_HOURS_PER_MONTH, MIN_CAPACITY_HOURS_PER_MONTH = 1e10, 0.01
+#: Characters in an element id (a key under resources, activities, gateways, events).
+MAX_ID_CHARS = 1000
+
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY, strict=True, allow_inf_nan=False)]
+Units = Annotated[float, Field(ge=0, le=MAX_UNITS, strict=True, allow_inf_nan=False)]
+Volume = Annotated[float, Field(ge=0, le=MAX_VOLUME_PER_YEAR, strict=True,
+                                allow_inf_nan=False)]
+Headcount = Annotated[float, Field(ge=MIN_HEADCOUNT, le=MAX_HEADCOUNT, strict=True,
+                                   allow_inf_nan=False)]
+CapacityHours = Annotated[float, Field(ge=MIN_CAPACITY_HOURS_PER_MONTH,
+                                       le=MAX_CAPACITY_HOURS_PER_MONTH, strict=True,
+                                       allow_inf_nan=False)]
 Probability = Annotated[float, Field(ge=0, le=1, strict=True, allow_inf_nan=False)]
 # Slugs name files and URLs; \w is Unicode-aware, so "согласование" is a valid slug.
 Slug = Annotated[str, Field(pattern=r"^\w[\w-]*$", max_length=100)]
 Text = Annotated[str, Field(max_length=1000)]
+Id = Annotated[str, Field(max_length=MAX_ID_CHARS)]
 
 _CURRENCIES = frozenset(list_currencies())
 
 
 def _iso_currency(code: str) -> str:
     if code not in _CURRENCIES:
-        raise ValueError(f"{code!r} is not an ISO 4217 currency code (e.g. RUB, EUR, USD)")
+        raise ValueError(f"{quoted(code)} is not an ISO 4217 currency code (e.g. RUB, EUR, USD)")
     return code
 
 
@@ -97,13 +140,18 @@ class _Record(BaseModel):
 
 
 def _number(value: Any, what: str) -> float:
+    """Minutes as a float: a number from 0 to :data:`MAX_MINUTES`."""
     # bool is an int in Python; "true" minutes is a typo, not 1 minute.
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{what} must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{what} must be a finite number, got {value!r}")
+        raise ValueError(f"{what} must be a number, got {quoted(value)}")
+    # Compared before float(): a 5,000-digit integer has no float.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, got {quoted(value)}")
     if value < 0:
-        raise ValueError(f"{what} must not be negative, got {value!r}")
+        raise ValueError(f"{what} must not be negative, got {quoted(value)}")
+    if value > MAX_MINUTES:
+        raise ValueError(f"{what} must be at most {MAX_MINUTES:g} minutes (about 19 years), "
+                         f"got {quoted(value)}")
     return float(value)
 
 
@@ -142,24 +190,24 @@ class Duration(_Record):
             raise ValueError(
                 "a duration is a number or one of {triangular: [min, mode, max]}, "
                 "{pert: [min, mode, max]}, {uniform: [min, max]}, "
-                f"{{lognormal: {{mean: m, sd: s}}}}; got {dict(data)!r}"
+                f"{{lognormal: {{mean: m, sd: s}}}}; got {quoted(data)}"
             )
         (name, args), = data.items()
         if name == "lognormal":
             if not isinstance(args, dict) or set(args) != {"mean", "sd"}:
-                raise ValueError(f"lognormal needs {{mean: m, sd: s}}, got {args!r}")
+                raise ValueError(f"lognormal needs {{mean: m, sd: s}}, got {quoted(args)}")
             mean, sd = _number(args["mean"], "lognormal mean"), _number(args["sd"], "lognormal sd")
             if mean == 0 and sd > 0:
                 raise ValueError("lognormal mean must be positive when sd is positive")
             return {"distribution": "lognormal", "parameters": (mean, sd)}
         if name not in _DISTRIBUTION_ARITY:
             raise ValueError(
-                f"unknown distribution {name!r}; use triangular, pert, uniform or lognormal"
+                f"unknown distribution {quoted(name)}; use triangular, pert, uniform or lognormal"
             )
         arity = _DISTRIBUTION_ARITY[name]
         if not isinstance(args, list | tuple) or len(args) != arity:
             shape = "[min, mode, max]" if arity == 3 else "[min, max]"
-            raise ValueError(f"{name} needs {shape}, got {args!r}")
+            raise ValueError(f"{name} needs {shape}, got {quoted(args)}")
         values = tuple(_number(v, f"{name} parameter") for v in args)
         if list(values) != sorted(values):
             shape = "min <= mode <= max" if arity == 3 else "min <= max"
@@ -266,10 +314,10 @@ class LaborResource(_Record):
 
     kind: Literal["labor"]
     name: Text | None = None
-    rate_per_hour: NonNegative | None = None
-    cost_per_month: NonNegative | None = None
-    capacity_hours_per_month: Positive | None = None
-    headcount: Positive | None = None
+    rate_per_hour: Money | None = None
+    cost_per_month: Money | None = None
+    capacity_hours_per_month: CapacityHours | None = None
+    headcount: Headcount | None = None
     hours_per_day: HoursPerDay | None = None
     days_per_month: DaysPerMonth | None = None
     unproductive_share: UnproductiveShare | None = None
@@ -291,6 +339,11 @@ class LaborResource(_Record):
                     f"(headcount × hours_per_day × days_per_month × (1 − unproductive_share) "
                     f"= {derived:g}); give one or the other"
                 )
+            if not MIN_CAPACITY_HOURS_PER_MONTH <= derived <= MAX_CAPACITY_HOURS_PER_MONTH:
+                raise ValueError(
+                    f"the working calendar gives {derived:g} practical hours per month; it "
+                    f"must be from {MIN_CAPACITY_HOURS_PER_MONTH:g} to "
+                    f"{MAX_CAPACITY_HOURS_PER_MONTH:g}")
             if stated is None:
                 # Derived once here so reports and the engine read a single field;
                 # not "set" by the user, so exclude_unset dumps leave the file as written.
@@ -306,6 +359,11 @@ class LaborResource(_Record):
                     "a labor resource needs rate_per_hour, or cost_per_month together "
                     "with capacity_hours_per_month (or a working calendar)"
                 )
+            rate_per_hour = self.cost_per_month / self.capacity_hours_per_month
+            if rate_per_hour > MAX_MONEY:
+                raise ValueError(
+                    f"cost_per_month / capacity_hours_per_month gives a rate of "
+                    f"{rate_per_hour:g} per hour, above the limit of {MAX_MONEY:g}")
         return self
 
     def _calendar_hours(self) -> float:
@@ -366,7 +424,7 @@ class PerUseResource(_Record):
 
     kind: Literal["per_use"]
     name: Text | None = None
-    cost_per_use: NonNegative
+    cost_per_use: Money
 
     @property
     def unit_costs(self) -> UnitCosts:
@@ -397,9 +455,9 @@ class Activity(_Record):
     """
 
     name: Text | None = None
-    labor: dict[str, Duration] = Field(default_factory=dict)
-    uses: dict[str, NonNegative] = Field(default_factory=dict)
-    other_cost: NonNegative = 0.0
+    labor: dict[Id, Duration] = Field(default_factory=dict)
+    uses: dict[Id, Units] = Field(default_factory=dict)
+    other_cost: Money = 0.0
     wait: Duration = ZERO_MINUTES
     value: Literal["value_adding", "business", "waste"] = "business"
 
@@ -445,8 +503,8 @@ class Flow(NamedTuple):
     0.7
     """
 
-    source: Annotated[str, Field(strict=True, min_length=1)]
-    target: Annotated[str, Field(strict=True, min_length=1)]
+    source: Annotated[str, Field(strict=True, min_length=1, max_length=MAX_ID_CHARS)]
+    target: Annotated[str, Field(strict=True, min_length=1, max_length=MAX_ID_CHARS)]
     probability: Probability | None = None
 
 
@@ -472,11 +530,11 @@ class ProcessModel(_Record):
     variant: Slug
     title: Text | None = None
     currency: Currency = "RUB"
-    volume_per_year: NonNegative | None = None
-    resources: dict[str, _AnyResource] = Field(default_factory=dict)
-    activities: dict[str, Activity] = Field(default_factory=dict)
-    gateways: dict[str, Gateway] = Field(default_factory=dict)
-    events: dict[str, Event] = Field(default_factory=dict)
+    volume_per_year: Volume | None = None
+    resources: dict[Id, _AnyResource] = Field(default_factory=dict)
+    activities: dict[Id, Activity] = Field(default_factory=dict)
+    gateways: dict[Id, Gateway] = Field(default_factory=dict)
+    events: dict[Id, Event] = Field(default_factory=dict)
     flows: list[Flow] = Field(default_factory=list)
 
     @cached_property
@@ -537,5 +595,5 @@ class RateTable(_Record):
     """
 
     currency: Currency = "RUB"
-    resources: dict[str, LaborResource] = Field(default_factory=dict)
+    resources: dict[Id, LaborResource] = Field(default_factory=dict)
     source: Text | None = None
