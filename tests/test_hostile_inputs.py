@@ -498,7 +498,10 @@ def rates_error(path: Path) -> str:
 @pytest.mark.parametrize(("text", "shown"), [
     ("resource;rate_per_hour\n" + "Ж" * 1001 + ";600\n",
      f":2: {CUT}: the resource name is 1,001 characters long; names are at most 1,000"),
-    ("resource;rate_per_hour\nИванова;1e13\n",
+    ("resource;rate_per_hour\nИванова;1e13\n",  # typed numbers have no exponents
+     ":2: Иванова: rate_per_hour '1e13' is not a number: use digits, one ',' or '.' for "
+     "decimals and spaces between thousands (1 500,50)"),
+    ("resource;rate_per_hour\nИванова;10 000 000 000 000\n",
      ":2: Иванова: rate_per_hour must be at most 1e+12, got 1e+13"),
     ("resource;rate_per_hour\nИванова;" + "9" * 200_000 + "\n",
      ": line 2: not valid CSV: field larger than field limit (131072)"),

@@ -54,14 +54,20 @@ def test_excel_first_sheet_with_numbers_and_text(tmp_path):
     ("resource,rate\n", ["no rates"]),
     ("resource,rate\n,600\nПетров,-5\nСидоров,много\nПетров,10\n",
      ["csv:2: the resource name is empty", "csv:3: Петров: rate_per_hour must not be negative",
-      "csv:4: Сидоров: rate_per_hour must be a number, got 'много'",
+      "csv:4: Сидоров: rate_per_hour 'много' is not a number",
       "csv:5: Петров: 'Петров' is written twice (first on line 3)"]),
     ("resource,rate\nИванова,600\nиванова,700\n", ["csv:3", "written twice (first on line 2)"]),
+    # read one way, as in the Edit page: never 1.5005 nor 1.5, never a guess
+    ("resource;rate\nМенеджер;1.500,50\nЮрист;1,500\nДиректор;2,400.75\n",
+     ["csv:2: Менеджер: rate_per_hour '1.500,50' mixes ',' and '.'",
+      "csv:3: Юрист: rate_per_hour '1,500' is ambiguous: 1.5 or 1500?",
+      "csv:4: Директор: rate_per_hour '2,400.75' mixes ',' and '.'"]),
     ("resource,rate,currency\nИванова,600,RUB\nПетров,3000,USD\n",
      ["one currency: found RUB (line 2), USD (line 3)"]),
     ("resource,rate,currency\nИванова,600,XYZ\n", ["'XYZ' is not an ISO 4217 currency code"]),
 ])
 def test_bad_tables_name_every_problem_and_its_line(tmp_path, text, found):
+    """Every problem at once, with its line; text amounts follow the typed-number rule."""
     path = tmp_path / "rates.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ModelError) as caught:

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from abc_costing.formats.typed_numbers import parse_typed_number
 from abc_costing.model import RateTable
 from abc_costing.model.ids import UniqueIds
 from abc_costing.model.records import MAX_MONEY
@@ -61,7 +62,6 @@ RATE_COLUMNS: dict[str, tuple[str, ...]] = {
                       "ставка_в_час", "ставка", "руб/час", "стоимость часа"),
     "currency": ("currency", "валюта"),
 }
-_SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
 def read_rates_table(path: str | Path, *, source_name: str | None = None) -> RateTable:
@@ -158,17 +158,17 @@ def _xlsx_rows(path: Path, *, fail) -> list[tuple[int, list[object]]]:
 
 
 def _amount(value: object) -> float:
-    """A number from a cell: numbers as they are, text the Russian or English way."""
+    """A number from a cell: an Excel number as it is, text by the typed-number rule.
+
+    Text is read as every number a user types is (``1 500,50`` = ``1500.50``;
+    ``1,500`` and ``1.500,50`` are refused as ambiguous): see
+    :func:`~abc_costing.formats.typed_numbers.parse_typed_number`.
+    """
     if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, int | float):
-        number = float(value)
-    else:
-        text = _SPACES.sub("", str(value))
-        text = text.replace(",", "") if "," in text and "." in text else text.replace(",", ".")
-        number = float(text)
+        raise ValueError("must be a number")
+    number = float(value) if isinstance(value, int | float) else parse_typed_number(str(value))
     if not math.isfinite(number):
-        raise ValueError
+        raise ValueError("must be a finite number")
     return number
 
 
@@ -230,11 +230,11 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
         raw_rate = cell(row, "rate_per_hour")
         try:
             rate = _amount(raw_rate)
-        except (TypeError, ValueError):
-            shown = "empty (a formula Excel never saved a value for?)" \
-                if _text(raw_rate) == "" else quoted(_text(raw_rate))
-            problems.append(Problem(f"rate_per_hour must be a number, got {shown}",
-                                    element=cut(name), file=source, line=line))
+        except (TypeError, ValueError) as error:
+            reason = ("is empty (a formula Excel never saved a value for?)"
+                      if _text(raw_rate) == "" else str(error))
+            problems.append(Problem(f"rate_per_hour {reason}", element=cut(name), file=source,
+                                    line=line))
             continue
         if rate < 0:
             problems.append(Problem(f"rate_per_hour must not be negative, got {rate:g}",

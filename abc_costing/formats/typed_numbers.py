@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import re
 
+from abc_costing.problems import quoted
+
 __all__ = ["MAX_TYPED_LENGTH", "parse_typed_number"]
 
 #: Longer texts are refused unread: no amount needs more.
@@ -41,10 +43,6 @@ _SIGNS = {"-": -1.0, "\u2212": -1.0, "+": 1.0}
 _GROUPED = re.compile(r"[0-9]{1,3}(?:[" + _SPACES + r"][0-9]{3})+")
 _PLAIN = re.compile(r"[0-9]+")
 _FRACTION = re.compile(r"[0-9]+")
-
-
-def _shown(text: str) -> str:
-    return repr(text if len(text) <= MAX_TYPED_LENGTH else text[:MAX_TYPED_LENGTH] + "…")
 
 
 def parse_typed_number(text: str) -> float:
@@ -58,8 +56,9 @@ def parse_typed_number(text: str) -> float:
     ValueError: '1.500,50' mixes ',' and '.': write 1 500,50 or 1500.50
     """
     raw = str(text)
+    shown = quoted(raw, limit=MAX_TYPED_LENGTH)
     if len(raw) > MAX_TYPED_LENGTH:
-        raise ValueError(f"{_shown(raw)} is too long for a number "
+        raise ValueError(f"{shown} is too long for a number "
                          f"(at most {MAX_TYPED_LENGTH} characters)")
     body = raw.strip(_SPACES + "\t")
     if not body:
@@ -69,27 +68,27 @@ def parse_typed_number(text: str) -> float:
         sign, body = _SIGNS[body[0]], body[1:].lstrip(_SPACES)
     marks = [mark for mark in ",." if mark in body]
     if len(marks) == 2:
-        raise ValueError(f"{_shown(raw)} mixes ',' and '.': write 1 500,50 or 1500.50")
+        raise ValueError(f"{shown} mixes ',' and '.': write 1 500,50 or 1500.50")
     whole, fraction = body, None
     if marks:
         mark = marks[0]
         if body.count(mark) > 1:
-            raise ValueError(f"{_shown(raw)} uses {mark!r} more than once: group thousands "
+            raise ValueError(f"{shown} uses {mark!r} more than once: group thousands "
                              f"with spaces (1 500 000) and write one decimal mark")
         whole, fraction = body.split(mark)
         if not _FRACTION.fullmatch(fraction):
-            raise ValueError(f"{_shown(raw)} is not a number: digits must follow {mark!r}")
+            raise ValueError(f"{shown} is not a number: digits must follow {mark!r}")
         grouped = any(space in whole for space in _SPACES)
         if (len(fraction) == 3 and not grouped and _PLAIN.fullmatch(whole)
                 and len(whole) <= 3 and int(whole) != 0):
             short = f"{float(f'{whole}.{fraction}'):g}".replace(".", mark)
-            raise ValueError(f"{_shown(raw)} is ambiguous: {float(f'{whole}.{fraction}'):g} "
+            raise ValueError(f"{shown} is ambiguous: {float(f'{whole}.{fraction}'):g} "
                              f"or {whole}{fraction}? Write {whole}{fraction} or {short} "
                              "(spaces group thousands)")
     if whole == "" and fraction is not None:
         whole = "0"  # ",5" is 0,5
     if not (_PLAIN.fullmatch(whole) or _GROUPED.fullmatch(whole)):
-        raise ValueError(f"{_shown(raw)} is not a number: use digits, one ',' or '.' for "
+        raise ValueError(f"{shown} is not a number: use digits, one ',' or '.' for "
                          "decimals and spaces between thousands (1 500,50)")
     digits = "".join(ch for ch in whole if ch not in _SPACES)
     return sign * float(f"{digits}.{fraction}" if fraction is not None else digits)

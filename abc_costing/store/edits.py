@@ -48,7 +48,7 @@ from abc_costing.model import (
     ProcessModel,
     ResourceRecord,
 )
-from abc_costing.problems import Problem
+from abc_costing.problems import Problem, cut
 
 __all__ = [
     "Edit",
@@ -169,14 +169,14 @@ def parse_duration_text(text: str) -> Any:
         return minutes
     name, numbers = words[0].lower(), words[1:]
     if name not in ("triangular", "pert", "uniform", "lognormal"):
-        raise ValueError(f"{_shortened(words[0])!r} is neither minutes nor a distribution "
+        raise ValueError(f"{cut(words[0])!r} is neither minutes nor a distribution "
                          "(triangular, pert, uniform, lognormal)")
     values = [_whole_number(parse_typed_number(word)) for word in numbers]
     wanted = {"triangular": 3, "pert": 3, "uniform": 2, "lognormal": 2}[name]
     if len(values) != wanted:
         # "pert 1 500 2 000 3 000": spaces separate the numbers here, so none may group digits
         raise ValueError(f"{name} needs {wanted} numbers, got {len(values)} in "
-                         f"{_shortened(text)!r}: separate them by spaces and write each "
+                         f"{cut(text)!r}: separate them by spaces and write each "
                          f"without spaces inside it ({name} "
                          f"{' '.join(['1500', '2000', '3000'][:wanted])})")
     if name == "lognormal":
@@ -189,10 +189,6 @@ def parse_duration_text(text: str) -> Any:
 
 def _whole_number(number: float) -> float | int:
     return int(number) if number.is_integer() else number
-
-
-def _shortened(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _activity_column(resource_id: str, resource: ResourceRecord) -> str:
@@ -306,7 +302,7 @@ def _cell_number(value: Any, *, element: str, field: str, problems: list[Problem
                                 element=element))
         return None
     if number < 0:
-        problems.append(Problem(f"{field}: must not be negative (got {_shortened(str(value))})",
+        problems.append(Problem(f"{field}: must not be negative (got {cut(str(value))})",
                                 element=element))
         return None
     return _whole_number(number)

@@ -40,7 +40,7 @@ from abc_costing.access import AccessDenied, User, require
 from abc_costing.engine import CostResult, RoutingError, cost_model
 from abc_costing.formats import model_from_data, parse_model_text, parse_yaml_data
 from abc_costing.model import ProcessModel
-from abc_costing.problems import AbcCostingError, ModelError, Problem, has_errors
+from abc_costing.problems import AbcCostingError, ModelError, Problem, cut, has_errors
 from abc_costing.store import (
     Change,
     LogTamperedError,
@@ -267,14 +267,11 @@ def save_edits(loaded: LoadedForEditing, preview: EditPreview, *, user: User,
 def _slug_problem(slug: str) -> str | None:
     """Why ``slug`` cannot name a variant (letters of any script, digits, _ and -), if it cannot."""
     if len(slug) > 100:
-        return f"{_cut(slug)!r} is too long for a variant name (at most 100 characters)"
+        return f"{cut(slug)!r} is too long for a variant name (at most 100 characters)"
     if not slug or slug[0] == "-" or not all(ch.isalnum() or ch in "_-" for ch in slug):
-        return f"{_cut(slug)!r} is not a variant name: use letters, digits, '_' and '-'"
+        return f"{cut(slug)!r} is not a variant name: use letters, digits, '_' and '-'"
     return None
 
-
-def _cut(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def save_as_variant(loaded: LoadedForEditing, preview: EditPreview, *, variant: str,
@@ -299,7 +296,7 @@ def save_as_variant(loaded: LoadedForEditing, preview: EditPreview, *, variant: 
         problems.append(Problem("give the new variant its own title", element="title"))
     elif loaded.model is not None and title == (loaded.model.title or ""):
         problems.append(Problem(f"the new variant needs its own title, not the one of "
-                                f"{loaded.variant} ({_cut(title)!r})", element="title"))
+                                f"{loaded.variant} ({cut(title)!r})", element="title"))
     if has_errors(list(preview.problems)):
         problems.append(Problem("fix the problems of the edits first"))
     if problems:
