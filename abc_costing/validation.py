@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from typing import assert_never
 
 import networkx as nx
 
@@ -219,22 +220,28 @@ def check_degrees(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
         if n_in == 0 and n_out == 0:
             problems.append(_node_problem(model, node_id, f"{what} has no flows"))
             continue
-        if kind == "start":
-            if n_in:
-                problems.append(_node_problem(model, node_id, "the start event has incoming flows"))
-            if n_out != 1:
-                problems.append(_node_problem(
-                    model, node_id,
-                    f"the start event needs exactly one outgoing flow, has {n_out}"))
-        elif kind == "end":
-            if n_out:
-                problems.append(_node_problem(model, node_id, "an end event has outgoing flows"))
-        else:
-            if n_in == 0:
-                problems.append(_node_problem(model, node_id, f"{what} has no incoming flow"))
-            if n_out == 0:
-                problems.append(_node_problem(
-                    model, node_id, f"{what} has no outgoing flow; connect it to an end event"))
+        match kind:
+            case "start":
+                if n_in:
+                    problems.append(_node_problem(model, node_id,
+                                                  "the start event has incoming flows"))
+                if n_out != 1:
+                    problems.append(_node_problem(
+                        model, node_id,
+                        f"the start event needs exactly one outgoing flow, has {n_out}"))
+            case "end":
+                if n_out:
+                    problems.append(_node_problem(model, node_id,
+                                                  "an end event has outgoing flows"))
+            case "activity" | "exclusive" | "parallel":
+                if n_in == 0:
+                    problems.append(_node_problem(model, node_id, f"{what} has no incoming flow"))
+                if n_out == 0:
+                    problems.append(_node_problem(
+                        model, node_id,
+                        f"{what} has no outgoing flow; connect it to an end event"))
+            case _:
+                assert_never(kind)
         if kind == "activity" and n_out > 1:
             problems.append(_node_problem(
                 model, node_id,

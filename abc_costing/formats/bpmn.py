@@ -914,11 +914,15 @@ class _Writer:
             try:
                 values = [float(v) for v in (element.get("parameters") or "").split()]
                 kind = element.get("distribution") or "fixed"
-                if kind == "fixed":
-                    return values[0]
-                if kind == "lognormal":
-                    return {"lognormal": {"mean": values[0], "sd": values[1]}}
-                return {kind: values}
+                match kind:  # text from the file: an unknown name is a placeholder to fill in
+                    case "fixed":
+                        return values[0]
+                    case "lognormal":
+                        return {"lognormal": {"mean": values[0], "sd": values[1]}}
+                    case "triangular" | "pert" | "uniform":
+                        return {kind: values}
+                    case _:
+                        return PLACEHOLDER
             except (ValueError, IndexError):
                 return PLACEHOLDER  # parse_model_text names it
 

@@ -71,6 +71,11 @@ _ALIAS_LIMITS = yaml_rs.AliasLimits(
     max_total_replayed_events=200_000, max_replay_stack_depth=32
 )
 _ELEMENT_SECTIONS = ("resources", "activities", "gateways", "events")
+#: A valid record of each resource kind, standing in for a broken one so that the
+#: checks across records still know its id (tests/test_resource_kinds.py keeps one
+#: per kind).
+RESOURCE_STAND_INS: dict[str, dict[str, float]] = {
+    "labor": {"rate_per_hour": 0.0}, "per_use": {"cost_per_use": 0.0}}
 _TOP_LEVEL_DEFAULTS: dict[str, Any] = {
     "process": "unnamed",
     "variant": "unnamed",
@@ -489,9 +494,8 @@ def _check_what_is_left(data: dict[str, Any], err: ValidationError) -> list[Prob
             kind = original.get("kind") if isinstance(original, dict) else None
             if head == "activities":
                 repaired[head][element_id] = {}
-            elif head == "resources" and kind in ("labor", "per_use"):
-                stand_in = {"rate_per_hour": 0} if kind == "labor" else {"cost_per_use": 0}
-                repaired[head][element_id] = {"kind": kind, **stand_in}
+            elif head == "resources" and kind in RESOURCE_STAND_INS:
+                repaired[head][element_id] = {"kind": kind, **RESOURCE_STAND_INS[kind]}
             else:
                 routing_known = False
                 dropped.add(str(element_id))

@@ -30,12 +30,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from babel.numbers import get_currency_precision
 
 from abc_costing.compare import Comparison
-from abc_costing.engine import CostResult
+from abc_costing.engine import CostResult, ResourceCost
 from abc_costing.model import ProcessModel
 from abc_costing.portfolio import Portfolio
 
@@ -329,6 +329,17 @@ RESOURCE_COLUMNS = (
 )
 
 
+def _unit_prices(resource: ResourceCost) -> tuple[float | None, float | None]:
+    """(rate per hour, cost per use) of a resource: the one its kind has, None the other."""
+    match resource.kind:
+        case "labor":
+            return resource.rate_per_minute * 60, None
+        case "per_use":
+            return None, resource.cost_per_use
+        case _:
+            assert_never(resource.kind)
+
+
 def resources_view(result: CostResult) -> TableView:
     """Cost by resource, then the costs tied to no resource, then the total.
 
@@ -337,8 +348,7 @@ def resources_view(result: CostResult) -> TableView:
     """
     total = result.cost_per_instance
     rows: list[tuple[RowKind, list[Any]]] = [
-        ("item", [r.id, r.name, r.kind, r.rate_per_minute * 60 if r.kind == "labor" else None,
-                  r.cost_per_use if r.kind == "per_use" else None, r.minutes_per_instance,
+        ("item", [r.id, r.name, r.kind, *_unit_prices(r), r.minutes_per_instance,
                   r.uses_per_instance, r.cost_per_instance, r.share])
         for r in result.resources]
     rows.append(("other", ["(other costs)", "other costs (not tied to a resource)", "other",
