@@ -300,7 +300,7 @@ class _LimitedTree(TreeBuilder):
         super().__init__()
         self.refuse, self.count, self.depth = refuse, 0, 0
 
-    def start(self, tag: str, attrs: dict[str, str]) -> Element:  # type: ignore[override]
+    def start(self, tag: str, attrs: dict[str, str]) -> Element:
         self.count += 1
         self.depth += 1
         if self.count > MAX_BPMN_ELEMENTS:

@@ -64,7 +64,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import polars as pl
 
@@ -231,8 +231,8 @@ def read_event_log(
             sample = {field: [row[names.index(name)] if len(row) > names.index(name) else None
                               for row in first_rows]
                       for field in ("start", "end") if (name := columns[field]) is not None}
-            overrides = {columns[f]: pl.Categorical for f in _TEXT_FIELDS
-                         if columns[f] is not None}
+            overrides: dict[str, Any] = {column: pl.Categorical for f in _TEXT_FIELDS
+                                         if (column := columns[f]) is not None}
             raw = pl.scan_csv(path, separator=separator, has_header=True, infer_schema=False,
                               schema_overrides=overrides, raise_if_empty=False)
             if header_bytes:
@@ -730,7 +730,7 @@ def _local(tag: str) -> str:
 _XES_READ_BYTES = 16 * 1024
 
 
-def _xml_events(stream: _GuardedStream) -> Iterator[tuple[str, ElementTree.Element]]:
+def _xml_events(stream: _GuardedStream) -> Iterator[Any]:
     """("start" or "end", element) of each element of ``stream``, as iterparse gives them.
 
     Inside a tag longer than a piece, the next piece is as long as the tag so far:
@@ -738,7 +738,7 @@ def _xml_events(stream: _GuardedStream) -> Iterator[tuple[str, ElementTree.Eleme
     1 MiB fed in 16 KiB pieces cost 32 MiB of scanning; doubling the pieces keeps it
     under twice the tag.
     """
-    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    parser: ElementTree.XMLPullParser = ElementTree.XMLPullParser(events=("start", "end"))
     while chunk := stream.read(max(_XES_READ_BYTES, stream.open_run)):
         parser.feed(chunk)
         yield from parser.read_events()

@@ -114,7 +114,7 @@ def _csv_rows(path: Path, *, tab: bool, fail) -> list[tuple[int, list[object]]]:
     header = text.split("\n", 1)[0]
     separator = "\t" if tab else max((",", ";", "\t"), key=header.count)
     reader = csv.reader(io.StringIO(text), delimiter=separator)
-    rows = []
+    rows: list[tuple[int, list[object]]] = []
     try:
         for row in reader:
             rows.append((reader.line_num, list(row)))

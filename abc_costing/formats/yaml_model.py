@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -346,7 +346,7 @@ def _not_plain_data(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-def _points_to_odd_data(error: dict[str, Any]) -> bool:
+def _points_to_odd_data(error: Mapping[str, Any]) -> bool:
     """Whether a records error may come from data that is not plain (see
     :func:`_not_plain_data`): a key that is not text, or a set where a value goes."""
     loc = error["loc"]
@@ -434,7 +434,7 @@ def _find_duplicate_key(text: str) -> tuple[str, int, int] | None:
                 seen, is_key = frames[-1]
                 frames[-1][1] = not is_key
                 if is_key and isinstance(event, yaml.ScalarEvent):
-                    line = event.start_mark.line + 1
+                    line = event.start_mark.line + 1 if event.start_mark else 0
                     if event.value in seen:
                         return event.value, line, seen[event.value]
                     seen[event.value] = line
@@ -529,7 +529,7 @@ def _renumber_flow(problem: Problem, kept: list[int]) -> Problem:
 
 _FLOW_PARTS = {0: "from", 1: "to", 2: "probability", "source": "from", "target": "to"}
 
-def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
+def _field_problem(error: Mapping[str, Any], data: dict[str, Any]) -> Problem:
     loc = error["loc"]
     path: list[str | int] = []
     node: Any = data
@@ -544,6 +544,7 @@ def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
             continue  # a union tag such as 'labor' or 'function-after[...]'
         path.append(part)
     head = path[0] if path else None
+    element: str | None
     if head in _ELEMENT_SECTIONS and len(path) >= 2:
         element, field_path = cut(str(path[1])), path[2:]
     elif head == "flows" and len(path) >= 2:
@@ -561,9 +562,10 @@ def _field_problem(error: dict[str, Any], data: dict[str, Any]) -> Problem:
     return Problem(message, element=element, path=line_path)
 
 
-def _field_message(error: dict[str, Any], data: dict[str, Any]) -> str:
+def _field_message(error: Mapping[str, Any], data: dict[str, Any]) -> str:
     kind, msg = error["type"], error["msg"]
-    given, ctx = error.get("input"), error.get("ctx", {})
+    given: Any = error.get("input")
+    ctx: Any = error.get("ctx", {})
 
     def shown() -> str:  # only when the message shows the input: most do not
         return quoted(given)
@@ -661,7 +663,8 @@ def _line_index(text: str, wanted: Iterable[tuple[str | int, ...]]
     mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
     # Classes compared by identity: this loop runs once per event of the file.
     parser = yaml.CSafeLoader(text)
-    next_event = parser.get_event  # what yaml.parse wraps, a quarter faster called directly
+    # what yaml.parse wraps, a quarter faster called directly
+    next_event: Callable[[], Any] = parser.get_event
     try:
         while (event := next_event()) is not None:
             kind = event.__class__
