@@ -872,7 +872,7 @@ def portfolio_cost_figure(portfolio: Portfolio) -> go.Figure:
     >>> portfolio = abc.build_portfolio(models)
     >>> fig = portfolio_cost_figure(portfolio)
     >>> [t.name for t in fig.data]
-    ['value adding', 'business', 'waste']
+    ['value-adding', 'business (required)', 'waste']
     >>> sorted(fig.data[0].customdata) == sorted(portfolio.processes())
     True
     """
