@@ -511,11 +511,18 @@ def exposed(monkeypatch):
 
 
 def test_served_beyond_localhost_without_sign_in_nothing_is_shown(library, exposed,
-                                                                  monkeypatch):
+                                                                  monkeypatch, caplog):
     monkeypatch.delenv("ABC_COSTING_ANONYMOUS_ROLES", raising=False)
-    at = run(app())
+    from dashboard_pages import state
+
+    state._announce_exposure.clear()  # once per server process: this test is a fresh start
+    with caplog.at_level("WARNING", logger="abc_costing.dashboard"):
+        at = run(app())
     assert "reachable from other machines and no sign-in is configured" in at.error[0].value
     assert not at.metric and not at.dataframe
+    # and the operator reads it in the server's log
+    assert any("listening on 0.0.0.0 without sign-in: every page is refused" in r.getMessage()
+               for r in caplog.records)
 
 
 def test_the_operator_can_open_it_to_anonymous_executives_only(library, exposed, monkeypatch):
