@@ -11,8 +11,9 @@ The public facade. Read a model, cost it, compare variants:
 
 __version__ = "0.1.0"
 
-import importlib
 from typing import TYPE_CHECKING
+
+from abc_costing.facades import lazy_names
 
 if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from abc_costing.compare import CompareError, Comparison, compare_models, compare_results
@@ -48,16 +49,7 @@ _FACADE = {
 }
 
 
-def __getattr__(name: str) -> object:
-    if name not in _FACADE:
-        raise AttributeError(f"module 'abc_costing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_FACADE[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_FACADE])
+__getattr__, __dir__ = lazy_names(__name__, _FACADE)
 
 
 __all__ = [

@@ -5,8 +5,9 @@ imported on first use (PEP 562), so that importing a sibling such as
 :mod:`abc_costing.formats.event_log` does not load the model records.
 """
 
-import importlib
 from typing import TYPE_CHECKING
+
+from abc_costing.facades import lazy_names
 
 if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from abc_costing.formats.yaml_model import (
@@ -32,13 +33,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name not in __all__:
-        raise AttributeError(f"module 'abc_costing.formats' has no attribute {name!r}")
-    value = getattr(importlib.import_module("abc_costing.formats.yaml_model"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_names(
+    __name__, dict.fromkeys(__all__, "abc_costing.formats.yaml_model"))

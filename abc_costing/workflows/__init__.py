@@ -18,8 +18,9 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from abc_costing.facades import lazy_names
 
 if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from abc_costing.access import (
@@ -193,16 +194,7 @@ _FACADE = {
 }
 
 
-def __getattr__(name: str) -> object:
-    if name not in _FACADE:
-        raise AttributeError(f"module 'abc_costing.workflows' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_FACADE[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_FACADE])
+__getattr__, __dir__ = lazy_names(__name__, _FACADE)
 
 
 __all__ = [
