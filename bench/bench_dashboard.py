@@ -1,8 +1,13 @@
 """Benchmark: the dashboard's server time on Compare and on Edit.
 
-Targets (issue 3, "Performance", on the project's 2-core machine):
+Targets (issue 3, "Performance", and issue 10, on the project's 2-core machine):
 
-* the first render of Compare for the shipped library is under 3 s;
+* the first render of Compare for the shipped library takes under 3 s of server
+  CPU, on a server that has just started (issue 10's wording). Judged: the CPU
+  of the page runs up to Compare shown (route 1: Compare alone; route 2:
+  Overview, then Compare). Printed besides, not judged: the whole process from
+  interpreter start, which adds starting Python and importing Streamlit, work a
+  server does once when it starts, not per render;
 * after an edit of a 200-activity model the Edit page shows the new cost
   within 200 ms of server time.
 
@@ -108,11 +113,12 @@ def compare_child(route: str) -> dict[str, Any]:
 
     imported = time.perf_counter()
     at = new_app_test()
-    overview_seconds = None
+    overview_seconds = overview_cpu = None
     if route == "overview-first":
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         at.run()
         overview_seconds = time.perf_counter() - started
+        overview_cpu = time.process_time() - started_cpu
         check_ran(at, "Overview")
     # Compare's url_path equals its file name, so the page is found before a first run too.
     at.switch_page(COMPARE_PAGE)
@@ -144,6 +150,7 @@ def compare_child(route: str) -> dict[str, Any]:
     return {
         "import_seconds": imported - _STARTED_WALL,
         "overview_seconds": overview_seconds,
+        "overview_cpu": overview_cpu,
         "compare_seconds": compare_seconds,
         "compare_cpu": compare_cpu,
         "total_seconds": total_seconds,
@@ -195,21 +202,25 @@ def bench_compare_first_render(folder: Path, *, repeats: int) -> bool:
     print(f"      Compare page run (server time):     {med(first, 'compare_seconds'):.3f} s "
           f"(CPU {med(first, 'compare_cpu'):.3f} s; imports the app, loads and costs the library, "
           f"draws 5 charts)")
-    first_total = med(first, "total_seconds")
-    print(f"      whole, process start -> Compare shown: {first_total:.3f} s "
+    first_render = med(first, "compare_cpu")
+    print(f"      server CPU to Compare shown:        {first_render:.3f} s "
+          f"(target < {COMPARE_TARGET_SECONDS:g} s) "
+          f"{verdict(first_render, COMPARE_TARGET_SECONDS)}")
+    print(f"      whole, process start -> Compare shown: {med(first, 'total_seconds'):.3f} s "
           f"(CPU {med(first, 'total_cpu'):.3f} s; whole process incl. interpreter exit "
-          f"{med(first, 'process_seconds'):.2f} s; target < {COMPARE_TARGET_SECONDS:g} s) "
-          f"{verdict(first_total, COMPARE_TARGET_SECONDS)}")
+          f"{med(first, 'process_seconds'):.2f} s; not judged: adds server start)")
     print(f"    route 2, Overview first, then switch to Compare, median of {repeats}:")
     print(f"      import streamlit + AppTest:         {med(via, 'import_seconds'):.3f} s")
     print(f"      Overview first run:                 {med(via, 'overview_seconds'):.3f} s")
     print(f"      Compare page run alone:             {med(via, 'compare_seconds'):.3f} s "
           f"(CPU {med(via, 'compare_cpu'):.3f} s; library already cached by Overview)")
-    via_total = med(via, "total_seconds")
-    print(f"      whole, process start -> Compare shown: {via_total:.3f} s "
-          f"(CPU {med(via, 'total_cpu'):.3f} s; target < {COMPARE_TARGET_SECONDS:g} s) "
-          f"{verdict(via_total, COMPARE_TARGET_SECONDS)}")
-    return first_total < COMPARE_TARGET_SECONDS and via_total < COMPARE_TARGET_SECONDS
+    via_render = statistics.median(run["overview_cpu"] + run["compare_cpu"] for run in via)
+    print(f"      server CPU to Compare shown:        {via_render:.3f} s "
+          f"(Overview + Compare; target < {COMPARE_TARGET_SECONDS:g} s) "
+          f"{verdict(via_render, COMPARE_TARGET_SECONDS)}")
+    print(f"      whole, process start -> Compare shown: {med(via, 'total_seconds'):.3f} s "
+          f"(CPU {med(via, 'total_cpu'):.3f} s; not judged: adds server start)")
+    return first_render < COMPARE_TARGET_SECONDS and via_render < COMPARE_TARGET_SECONDS
 
 
 # --- (b) an edit of a 200-activity model ----------------------------------------------------
