@@ -64,6 +64,20 @@ def choose(page: Page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def open_dashboard(browser, url: str, **context_options) -> tuple[Page, list[str]]:
+    """A new browser context on the dashboard's Overview, kept on 127.0.0.1.
+
+    Returns the page and the list of requests refused for leaving this machine.
+    """
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, **context_options)
+    refused = keep_local(context)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url, wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Process portfolio")).to_be_visible()
+    return page, refused
+
+
 def grid_headers(grid: Locator) -> list[str]:
     """Column titles of a glide-data-grid, from its accessibility table (the canvas has none)."""
     return [text.strip() for text in grid.locator("table[role=grid] th").all_text_contents()]
@@ -245,12 +259,7 @@ def test_import_an_event_log_priced_by_a_rates_table_in_a_real_browser(tmp_path)
     variants = trace_variants(log, rates=table)
 
     with running_dashboard(tmp_path) as dashboard, chromium() as browser:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        refused = keep_local(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(dashboard.url, wait_until="domcontentloaded")
-        expect(page.get_by_role("heading", name="Process portfolio")).to_be_visible()
+        page, refused = open_dashboard(browser, dashboard.url)
         go_to(page, "Import", "Import a model")
         page.get_by_test_id("stRadio").get_by_text("Event log", exact=True).click()
         uploaders = page.get_by_test_id("stFileUploader")
@@ -305,12 +314,7 @@ def test_typed_numbers_and_save_as_new_variant_in_a_real_browser(tmp_path):
                                                           "rate_per_hour: 1500.5"))
         assert cost_model(rated).cost_per_instance == pytest.approx(typed_cost)
 
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-        refused = keep_local(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(dashboard.url, wait_until="domcontentloaded")
-        expect(page.get_by_role("heading", name="Process portfolio")).to_be_visible()
+        page, refused = open_dashboard(browser, dashboard.url, locale="en-US")
         go_to(page, "Edit", "Edit a process variant")
         cost_metric = metric(page, "Cost per instance").get_by_test_id("stMetricValue")
         expect(cost_metric).to_have_text(money(cost_model(as_is).cost_per_instance))
@@ -360,12 +364,7 @@ def test_typed_numbers_and_save_as_new_variant_in_a_real_browser(tmp_path):
         assert refused == [], "the dashboard must need no outside service"
 
         # a Russian browser: "1.500,50" (German grouping) is refused, not read as 1.5005
-        ru = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
-        keep_local(ru)
-        page = ru.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(dashboard.url, wait_until="domcontentloaded")
-        expect(page.get_by_role("heading", name="Process portfolio")).to_be_visible()
+        page, _ = open_dashboard(browser, dashboard.url, locale="ru-RU")
         go_to(page, "Edit", "Edit a process variant")
         page.get_by_role("tab", name="Resources").click()
         grid = visible_grid(page)
@@ -396,12 +395,7 @@ def test_imports_that_would_duplicate_or_need_named_columns_in_a_real_browser(tm
         exported = tmp_path / "export.bpmn"
         exported.write_bytes(model_to_bpmn(load_model(dashboard.library / PROCESS /
                                                       "as_is.yaml")))
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        keep_local(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(dashboard.url, wait_until="domcontentloaded")
-        expect(page.get_by_role("heading", name="Process portfolio")).to_be_visible()
+        page, _ = open_dashboard(browser, dashboard.url)
         go_to(page, "Import", "Import a model")
         uploaders = page.get_by_test_id("stFileUploader")
         uploaders.filter(has_text="BPMN file").first.locator("input[type=file]").set_input_files(
