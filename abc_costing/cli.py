@@ -39,6 +39,8 @@ from abc_costing.reports.views import (
     capacity_view,
     change_log_view,
     format_money,
+    format_number,
+    format_share,
     portfolio_view,
     queue_activities_view,
     queue_resources_view,
@@ -361,7 +363,7 @@ def _money(amount: float | None, currency: str) -> str:
 
 
 def _count(value: float) -> str:
-    return f"{value:,.0f}".replace(",", " ")
+    return format_number(value, 0)
 
 
 def _heading(title: str | None, process: str, variant: str) -> str:
@@ -411,11 +413,10 @@ def _print_cost(result: Any, out: Console) -> None:
     if result.cost_per_year is not None:
         _say(out, f"Cost per year:     {_money(result.cost_per_year, cur)} "
                   f"({_count(result.volume_per_year)} instances)")
-    _say(out, f"Labour per instance: {result.labor_minutes_per_instance:,.1f} min"
-         .replace(",", " "))
+    _say(out, f"Labour per instance: {format_number(result.labor_minutes_per_instance, 1)} min")
     for view in (activities_view(result), resources_view(result), value_classes_view(result)):
         _print_view(view, out)
-    ends = ", ".join(f"{e}: {p:.1%}" for e, p in result.end_probabilities.items())
+    ends = ", ".join(f"{e}: {format_share(p)}" for e, p in result.end_probabilities.items())
     _say(out, f"Ends: {ends}")
 
 
@@ -441,7 +442,7 @@ def _print_comparison(comparison: Any, out: Console) -> None:
     _say(out, f"Cost per instance: {format_money(base.cost_per_instance, cur)} → "
               f"{_money(cand.cost_per_instance, cur)}")
     _say(out, f"Saving per instance: {_money(comparison.saving_per_instance, cur)} "
-              f"({comparison.saving_share:.1%})")
+              f"({format_share(comparison.saving_share)})")
     if comparison.saving_per_year is not None:
         _say(out, f"Saving per year:     {_money(comparison.saving_per_year, cur)}")
     for view in (activity_changes_view(comparison), resource_changes_view(comparison),
@@ -562,7 +563,7 @@ def _run_simulate(args: argparse.Namespace, out: Console, err: Console) -> int:
               f"{'none (fresh entropy)' if result.seed is None else result.seed}")
     _print_view(simulation_view(result,
                                 exact_cost_per_instance=simulated.exact_cost_per_instance), out)
-    ends = ", ".join(f"{e}: {p:.1%}" for e, p in result.end_frequencies.items())
+    ends = ", ".join(f"{e}: {format_share(p)}" for e, p in result.end_frequencies.items())
     _say(out, f"Ends: {ends}")
     return EXIT_OK
 
@@ -740,7 +741,7 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
     if len(shown) < len(variants):
         _say(out, f"… {len(variants) - len(shown)} more variants (--top 0 shows all)")
     if found.conformance is not None and found.design_cost_per_instance is not None:
-        _say(out, f"Conformance: {found.conformance:.1%} of cases follow a path the "
+        _say(out, f"Conformance: {format_share(found.conformance)} of cases follow a path the "
                   f"designed model {args.rates} allows; its cost per instance is "
                   f"{_money(found.design_cost_per_instance, cur)}")
     return EXIT_OK

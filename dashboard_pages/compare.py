@@ -8,7 +8,7 @@ from abc_costing.reports.figures import (
     cost_waterfall_figure,
     process_flow_figure,
 )
-from abc_costing.reports.views import activity_changes_view
+from abc_costing.reports.views import activity_changes_view, format_number, format_share
 from dashboard_pages.state import comparison, library, money, pick_process_variants, show_view
 
 st.title("Compare variants")
@@ -24,6 +24,11 @@ def waste_share(costing) -> float:
     return costing.by_value["waste"] / costing.cost_per_instance if costing.cost_per_instance else 0
 
 
+def signed(value: float, digits: int) -> str:
+    text = format_number(value, digits)
+    return text if text.startswith("-") or value <= 0 else "+" + text
+
+
 # Two by two: four money figures in one row are cut off below ~1,600 px.
 kpis = [column for _ in range(2) for column in st.columns(2)]
 kpis[0].metric("Cost per instance", money(cand.cost_per_instance, currency),
@@ -34,14 +39,14 @@ kpis[1].metric("Cost per year", money(cand.cost_per_year, currency),
                delta_color="inverse")
 labor_delta = cand.labor_minutes_per_instance - base.labor_minutes_per_instance
 kpis[2].metric("Labour per instance",
-               f"{cand.labor_minutes_per_instance:,.1f} min".replace(",", " "),
-               delta=f"{labor_delta:+.1f} min", delta_color="inverse")
-kpis[3].metric("Share of waste", f"{waste_share(cand):.1%}",
-               delta=f"{(waste_share(cand) - waste_share(base)) * 100:+.1f} pp",
+               f"{format_number(cand.labor_minutes_per_instance, 1)} min",
+               delta=f"{signed(labor_delta, 1)} min", delta_color="inverse")
+kpis[3].metric("Share of waste", format_share(waste_share(cand)),
+               delta=f"{signed((waste_share(cand) - waste_share(base)) * 100, 1)} pp",
                delta_color="inverse")
 if result.saving_per_instance > 0:
     st.success(f"{candidate} saves {money(result.saving_per_instance, currency)} per "
-               f"instance ({result.saving_share:.0%})"
+               f"instance ({format_share(result.saving_share, 0)})"
                + ("" if result.saving_per_year is None
                   else f", {money(result.saving_per_year, currency)} per year") + ".")
 elif result.saving_per_instance < 0:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +23,12 @@ import pandas as pd
 import streamlit as st
 
 from abc_costing import workflows as wf
-from abc_costing.reports.views import TableView, currency_digits, format_money
+from abc_costing.reports.views import (
+    TableView,
+    currency_digits,
+    format_money,
+    rounded_for_display,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Roles given to visitors who do not sign in, when the operator allows them
@@ -182,12 +188,37 @@ def _money_format(currency: str | None) -> str:
     return f"%,.{2 if currency is None else currency_digits(currency)}f"
 
 
+#: Decimals each unit's column format below shows ("percent" shows 12.34%: four of a share).
+_DISPLAY_DIGITS = {"share": 4, "minutes": 1, "hours": 1, "executions": 3, "probability": 3,
+                   "count": 0, "people": 2, "number": 2}
+
+
+def _display_cell(value: Any, unit: str, currency: str | None) -> Any:
+    """A cell as the browser should show it.
+
+    Numbers are rounded here, half away from zero (``rounded_for_display``),
+    to the digits the column's format shows: the browser's own formatter
+    would otherwise round the binary value and disagree with the workbook,
+    the PDF and the CLI by a kopeck (100.125 → 100.12).
+    """
+    if value is None:
+        return "—" if unit == "text" else None
+    if unit == "text" or isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if not math.isfinite(value):
+        return value
+    digits = _DISPLAY_DIGITS.get(unit)
+    if unit == "money":
+        digits = 2 if currency is None else currency_digits(currency)
+    return value if digits is None else float(rounded_for_display(value, digits))
+
+
 def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
     """A view's rows under its reader's labels (total rows included)."""
     columns = view.brief_columns() if brief else view.columns
     # An empty text cell reads "—", as in the CLI and the PDF, never "None".
-    cells = [[row.value(c.key) if c.unit != "text" or row.value(c.key) is not None else "—"
-              for c in columns] for row in view.rows]
+    cells = [[_display_cell(row.value(c.key), c.unit, view.currency_of(row)) for c in columns]
+             for row in view.rows]
     return pd.DataFrame(cells, columns=[view.label(c.key) for c in columns])
 
 

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["SOFFICE", "soffice", "recalculate"]
+__all__ = ["SOFFICE", "first_sheet_as_shown", "soffice", "recalculate"]
 
 SOFFICE = Path("/usr/bin/soffice")
 
@@ -45,13 +45,30 @@ def recalculate(paths: Sequence[Path], out_dir: Path, *, timeout: float = 120) -
     second). Returns the output paths, in the order given; raises
     RuntimeError when LibreOffice fails or times out.
     """
+    return _convert(paths, out_dir, "xlsx:Calc MS Excel 2007 XML", ".xlsx", timeout=timeout)
+
+
+def first_sheet_as_shown(path: Path, out_dir: Path, *, timeout: float = 120) -> str:
+    """The first sheet of a recalculated workbook as LibreOffice displays it, as CSV text.
+
+    Cells are written "as shown" (the filter's default): numbers rounded by
+    their number format the way the spreadsheet rounds them for a reader.
+    """
+    # Filter options: comma, double quote, UTF-8 (76), start at row 1.
+    [output] = _convert([path], out_dir, "csv:Text - txt - csv (StarCalc):44,34,76,1", ".csv",
+                        timeout=timeout)
+    return output.read_text(encoding="utf-8")
+
+
+def _convert(paths: Sequence[Path], out_dir: Path, target: str, suffix: str, *,
+             timeout: float) -> list[Path]:
     executable = soffice()
     if executable is None:
         raise RuntimeError("LibreOffice (soffice) is not installed")
     out_dir.mkdir(parents=True, exist_ok=True)
     if any(Path(p).resolve().parent == out_dir.resolve() for p in paths):
         raise ValueError("out_dir must differ from the inputs' folder (names are kept)")
-    outputs = [out_dir / Path(p).name for p in paths]
+    outputs = [out_dir / Path(p).with_suffix(suffix).name for p in paths]
     for output in outputs:
         output.unlink(missing_ok=True)
     profile = Path(tempfile.mkdtemp(prefix="abc-costing-lo-"))
@@ -60,7 +77,7 @@ def recalculate(paths: Sequence[Path], out_dir: Path, *, timeout: float = 120) -
         (profile / "user" / "registrymodifications.xcu").write_text(_RECALC_ALWAYS)
         command = [executable, f"-env:UserInstallation={profile.as_uri()}", "--headless",
                    "--norestore", "--nologo", "--calc",
-                   "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out_dir),
+                   "--convert-to", target, "--outdir", str(out_dir),
                    *map(str, paths)]
         # Its own session, so a timeout can stop soffice.bin too, not only the wrapper script.
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

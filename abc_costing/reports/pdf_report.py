@@ -112,6 +112,8 @@ from abc_costing.reports.views import (
     TableView,
     activities_view,
     activity_changes_view,
+    format_number,
+    format_share,
     format_value,
     resource_changes_view,
     resources_view,
@@ -204,7 +206,7 @@ def _t(value: object) -> str:
 
 
 def _share(fraction: float) -> str:
-    return f"{fraction:.1%}"
+    return format_share(fraction)
 
 
 def _number(value: float) -> str:
@@ -214,13 +216,12 @@ def _number(value: float) -> str:
 
 def _count(value: float) -> str:
     """A count for people: thousands grouped, at most three decimals."""
-    text = f"{value:,.3f}".rstrip("0").rstrip(".")
-    return text.replace(",", " ")
+    return format_number(value, 3).rstrip("0").rstrip(".")
 
 
 def _minutes(value: float) -> str:
     """Minutes for people: one decimal, thousands grouped (``1 440``, ``29.2``)."""
-    return f"{value:,.1f}".removesuffix(".0").replace(",", " ")
+    return format_number(value, 1).removesuffix(".0")
 
 
 def _duration(duration: Duration) -> str:

@@ -52,6 +52,7 @@ from abc_costing.reports.views import (
     flows_view,
     resource_changes_view,
     resources_view,
+    rounded_for_display,
     value_changes_view,
     value_classes_view,
 )
@@ -125,8 +126,8 @@ def view_csv(view: TableView) -> bytes:
     rows = []
     for row in view.rows:
         digits = currency_digits(view.currency_of(row) or "XXX")
-        rounded = [None if row.value(key) is None else round(row.value(key), digits) + 0.0
-                   for key in money]  # + 0.0 turns -0.0 into 0.0
+        rounded = [None if row.value(key) is None
+                   else float(rounded_for_display(row.value(key), digits)) for key in money]
         rows.append([*row.values, *rounded, row.kind])
     return csv_bytes(header, rows)
 

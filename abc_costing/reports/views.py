@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from babel.numbers import get_currency_precision
@@ -58,12 +59,15 @@ __all__ = [
     "currency_digits",
     "flows_view",
     "format_money",
+    "format_number",
+    "format_share",
     "format_value",
     "portfolio_view",
     "queue_activities_view",
     "queue_resources_view",
     "resource_changes_view",
     "resources_view",
+    "rounded_for_display",
     "sensitivity_view",
     "simulation_view",
     "value_changes_view",
@@ -201,21 +205,60 @@ def currency_digits(currency: str) -> int:
     return int(get_currency_precision(currency))
 
 
+def rounded_for_display(value: float, digits: int) -> Decimal:
+    """``value`` rounded to ``digits`` decimals the accountants' way: half away from zero.
+
+    This is what Excel's and LibreOffice's ``ROUND`` do, so a figure reads the
+    same in the workbook as in the terminal, the PDF, the CSV and the
+    dashboard. Like them it rounds the number as written with 15 significant
+    digits, not its binary approximation: 2.675 is stored as 2.67499999…,
+    yet every spreadsheet (and an accountant) rounds it to 2.68. Python's
+    ``round`` and ``format`` round half to even on the binary value instead
+    (100.125 → 100.12, 2.675 → 2.67), which is why they are never used for
+    display. Only text shown to people is rounded; every figure stays exact
+    in the results.
+
+    >>> rounded_for_display(100.125, 2), round(100.125, 2)
+    (Decimal('100.13'), 100.12)
+    >>> rounded_for_display(2.675, 2), rounded_for_display(-100.125, 2)
+    (Decimal('2.68'), Decimal('-100.13'))
+    >>> rounded_for_display(0.5, 0), rounded_for_display(-0.001, 2)
+    (Decimal('1'), Decimal('0.00'))
+    """
+    written = Decimal(format(value, ".15g"))
+    rounded = written.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return rounded.copy_abs() if rounded.is_zero() else rounded  # never "-0.00"
+
+
+def format_number(value: float, digits: int) -> str:
+    """``value`` with ``digits`` decimals, rounded half away from zero, thousands spaced.
+
+    >>> format_number(1234567.125, 2), format_number(29.25, 1), format_number(-0.04, 1)
+    ('1 234 567.13', '29.3', '0.0')
+    """
+    return f"{rounded_for_display(value, digits):,.{digits}f}".replace(",", " ")
+
+
 def format_money(amount: float, currency: str) -> str:
-    """Round to the currency's minor unit and group thousands with spaces.
+    """Round to the currency's minor unit (half away from zero) and group thousands with spaces.
 
     >>> format_money(1234567.891, "RUB"), format_money(1234567.891, "JPY")
     ('1 234 567.89', '1 234 568')
     >>> format_money(-0.001, "RUB")  # no "-0.00" for an unchanged figure
     '0.00'
+    >>> format_money(100.125, "RUB")  # half a kopeck: as Excel's ROUND, not 100.12
+    '100.13'
     """
-    digits = currency_digits(currency)
-    rounded = round(amount, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
-    return f"{rounded:,.{digits}f}".replace(",", " ")
+    return format_number(amount, currency_digits(currency))
 
 
-def _grouped(value: float, digits: int) -> str:
-    return f"{round(value, digits) + 0.0:,.{digits}f}".replace(",", " ")
+def format_share(fraction: float, digits: int = 1) -> str:
+    """A fraction as a percentage with ``digits`` decimals, rounded half away from zero.
+
+    >>> format_share(0.25), format_share(0.00125, 2), format_share(0.3333, 0)
+    ('25.0%', '0.13%', '33%')
+    """
+    return f"{rounded_for_display(fraction * 100, digits):.{digits}f}%"
 
 
 def format_value(value: Any, unit: Unit, currency: str | None = None) -> str:
@@ -242,8 +285,8 @@ def format_value(value: Any, unit: Unit, currency: str | None = None) -> str:
     if unit == "money":
         return format_money(float(value), currency or "XXX")
     if unit == "share":
-        return f"{float(value) * 100:.{_DIGITS['share']}f}%"
-    return _grouped(float(value), _DIGITS[unit])
+        return format_share(float(value), _DIGITS["share"])
+    return format_number(float(value), _DIGITS[unit])
 
 
 # --- one variant ---------------------------------------------------------------------------
@@ -536,7 +579,7 @@ CAPACITY_COLUMNS = (
 
 def _capacity_status(pool: Any) -> str:
     if pool.shortage:
-        return f"SHORTAGE: {_grouped(pool.shortage_minutes_per_month / 60, 1)} h over"
+        return f"SHORTAGE: {format_number(pool.shortage_minutes_per_month / 60, 1)} h over"
     return "capacity unknown" if pool.capacity_minutes_per_month is None else "ok"
 
 
