@@ -182,14 +182,28 @@ def check_flow_references(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
                             element=element, path=path)
                 )
         if flow.source == flow.target:
-            problems.append(
-                Problem(f"flow {arrow} loops on itself; route rework through a gateway",
-                        element=element, path=path)
-            )
+            problems.append(Problem(f"flow {arrow} {_self_loop_cause(model, flow.source)}",
+                                    element=element, path=path))
         if (flow.source, flow.target) in seen:
             problems.append(Problem(f"flow {arrow} is listed twice", element=element, path=path))
         seen.add((flow.source, flow.target))
     return problems
+
+
+def _self_loop_cause(model: ProcessModel, node: str) -> str:
+    """Why a flow from ``node`` back to itself is wrong, by the kind of ``node``."""
+    match model.node_kinds.get(node):
+        case "exclusive" | "parallel":
+            # A gateway routing to itself repeats no work: the "rework" redoes nothing,
+            # and an exclusive one only delays the exit it already has.
+            return (f"loops on itself: gateway {node!r} would send instances back to itself "
+                    "without redoing any activity; send the rework flow back to the "
+                    "activity to be redone (through an exclusive merge gateway before it)")
+        case "start" | "end":
+            return f"loops on itself: event {node!r} cannot be entered again"
+        case _:
+            return ("loops on itself; route rework through an exclusive gateway "
+                    f"(a split after {node!r} whose rework flow goes to a merge before it)")
 
 
 def check_events(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
@@ -413,6 +427,8 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
     join_set = set(joins)  # `in joins` on the list was quadratic too
     order = sorted(splits, key=lambda split: -depth.get(post_dominator.get(split), 0))
     found: dict[str, list[Problem]] = {}
+    unclosed = 0  # splits whose missing join was looked into
+    parallel = {n for n, k in kinds.items() if k == "parallel"}
     closed_by: dict[str, list[str]] = {}
     join_of: dict[str, str] = {}  # split -> join, for the blocks checked so far
     outer: dict[str, str] = {}  # node -> the split of the block checked last around it
@@ -436,6 +452,18 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
         if join is None:
             continue  # cannot reach an end: check_way_out reports it
         if join == sink or kinds.get(join) != "parallel" or join not in join_set:
+            explained = None
+            if unclosed < _EXITS_EXPLAINED:
+                unclosed += 1
+                # Any free parallel gateway: the one meant to close this split may
+                # have been left with a single incoming branch by the early exit.
+                explained = _exits_from_parallel_branches(
+                    model, graph, split, parallel - {split} - set(join_of.values()))
+            if explained is not None:
+                own_join, problem = explained
+                closed_by.setdefault(own_join, []).append(split)
+                problems.append(problem)
+                continue
             where = "never meet again" if join == sink else f"first meet at {join!r}"
             problems.append(_node_problem(
                 model, split,
@@ -506,6 +534,52 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
                 f"parallel join {join!r} closes several splits ({_listed(owners)}); "
                 "give each split its own join"))
     return problems
+
+
+#: Splits whose missing join is explained in detail; each explanation walks the graph,
+#: so a hostile file with thousands of broken blocks gets the short message after these.
+_EXITS_EXPLAINED = 50
+
+
+def _exits_from_parallel_branches(model: ProcessModel, graph: nx.DiGraph, split: str,
+                                  joins: set[str]) -> tuple[str, Problem] | None:
+    """The join meant to close ``split``, and the flows by which a branch leaves early.
+
+    A split whose branches would meet at a parallel join but for one of them
+    leaving on the way (an exclusive exit to another end, or a rework loop
+    whose exit jumps past the join) is not "unclosed": its join would wait
+    forever for the branch that left. Naming that exit is the cause. The join
+    meant is the free parallel join reached by most branches (then the
+    nearest); None when there is none or no branch leaves (the branches
+    really never meet).
+    """
+    reach = [nx.single_source_shortest_path_length(graph, branch)
+             for branch in graph.successors(split)]
+    reached = {j for r in reach for j in r if j in joins}
+    if not reached:
+        return None
+    own_join = min(reached, key=lambda j: (-sum(j in r for r in reach),
+                                           min(r.get(j, len(graph)) for r in reach), j))
+    after_join = nx.descendants(graph, own_join)
+    inside, frontier, exits = {split}, [split], []
+    while frontier:
+        node = frontier.pop()
+        for target in graph.successors(node):
+            if target == own_join or target in inside:
+                continue
+            if target in after_join or model.node_kinds.get(target) == "end":
+                exits.append((node, target))
+                continue
+            inside.add(target)
+            frontier.append(target)
+    if not exits:
+        return None
+    listed = _listed(f"{u} → {v}" for u, v in sorted(exits))
+    return own_join, _node_problem(
+        model, exits[0][0],
+        f"a branch of parallel split {split!r} can leave the block before its join "
+        f"{own_join!r} (by {listed}); the join would wait forever for that branch. Take the "
+        f"exit after {own_join!r}, or bring the exit back into the branch before the join")
 
 
 def _tree_depths(parent: dict) -> dict:

@@ -219,6 +219,55 @@ def test_parallel_split_without_a_join():
     assert "not closed by a parallel join" in error.message and "never meet again" in error.message
 
 
+def test_an_exit_inside_a_parallel_branch_is_named_as_the_cause():
+    # Branch a can leave through exclusive m to end e2; the join would wait for it forever.
+    # The old message blamed the split ("branches never meet again") and the join
+    # ("does not close any parallel split"): both wrong, the exit m → e2 is the cause.
+    body = PARALLEL + ("flows: [[s, fork], [fork, a], [fork, b], [a, m], [m, join, 0.7], "
+                       "[m, e2, 0.3], [b, join], [join, c], [c, e]]\n")
+    error = only_error(body)
+    assert error.element == "m"
+    assert "parallel split 'fork' can leave the block before its join 'join' (by m → e2)" \
+        in error.message
+    assert "never meet" not in error.message
+
+
+def test_a_rework_loop_in_a_branch_whose_exit_jumps_past_the_join():
+    # A rework loop a → m → a stays in the branch; its exit m → c skips the join.
+    body = PARALLEL.replace(", e2: {kind: end}", "") + (
+        "flows: [[s, fork], [fork, a], [fork, b], [a, m], [m, a, 0.3], "
+        "[m, c, 0.7], [b, join], [join, c], [c, e]]\n")
+    messages = [e.message for e in errors_of(body)]
+    assert any("before its join 'join' (by m → c)" in m for m in messages), messages
+    assert not any("does not close any parallel split" in m for m in messages)
+
+
+def test_a_rework_loop_that_stays_inside_its_branch_is_valid():
+    body = PARALLEL.replace(", e2: {kind: end}", "") + (
+        "flows: [[s, fork], [fork, a], [fork, b], [a, m], [m, a, 0.3], "
+        "[m, join, 0.7], [b, join], [join, c], [c, e]]\n")
+    model, problems = problems_of(body)
+    assert model is not None and [p for p in problems if p.severity == "error"] == []
+
+
+def test_a_gateway_looping_on_itself_is_told_apart_from_an_activity():
+    loop = """\
+resources: {clerk: {kind: labor, rate_per_hour: 600}}
+activities: {a: {labor: {clerk: 10}}}
+gateways: {m: {kind: exclusive}}
+events: {s: {kind: start}, e: {kind: end}}
+"""
+    # The old message told the user to "route rework through a gateway", about a gateway.
+    gateway = only_error(loop + "flows: [[s, a], [a, m], [m, m, 0.3], [m, e, 0.7]]\n")
+    assert gateway.element == "flows[2]"
+    assert "gateway 'm' would send instances back to itself without redoing any activity" \
+        in gateway.message
+    activity = errors_of(loop.replace("gateways: {m: {kind: exclusive}}\n", "")
+                         + "flows: [[s, a], [a, a], [a, e]]\n")
+    assert any("flow a → a loops on itself; route rework through an exclusive gateway"
+               in e.message for e in activity)
+
+
 def test_parallel_branches_closed_by_an_exclusive_merge():
     body = PARALLEL.replace("  join: {kind: parallel}\n", "") + (
         "flows: [[s, fork], [fork, a], [fork, b], [a, m], [b, m], [m, c], [c, e]]\n")
