@@ -10,6 +10,7 @@ from abc_costing.compare import compare_models
 from abc_costing.formats import load_library, load_model
 from abc_costing.portfolio import build_portfolio
 from abc_costing.reports.tables import format_money
+from abc_costing.reports.views import rounded_for_display
 from abc_costing.store.change_log import ChangeLog, default_change_log_path
 from tests.conftest import ROOT
 
@@ -318,7 +319,8 @@ def test_simulation_page_shows_distributions_capacity_and_sensitivity(library):
     capacity = at.dataframe[2].value
     # 1000 invoices a year: (30 + 0.25 × 12) min × 1000 / 12 months / 60 = 45.83 h a month
     clerk = capacity[capacity["Pool"] == "clerk"].iloc[0]
-    assert clerk["Used, h per month"] == pytest.approx(33 * 1000 / 12 / 60)
+    # shown to the column's one decimal, rounded half away from zero: 45.8
+    assert clerk["Used, h per month"] == float(rounded_for_display(33 * 1000 / 12 / 60, 1))
     assert any("Base cost per instance 330.00 RUB" in c.value for c in at.caption)
 
 
