@@ -251,7 +251,8 @@ def _qbp_fit(element: Element, depth: int = 0) -> _Fit | None:
                                     arg2=_qbp_attribute(element, "arg2"))
     if depth > 2:  # a histogram of histograms of histograms: not a real file
         return None
-    bins = [(finite_non_negative(b.get("probability")), next(iter(_qbp_children(b, "distribution")), None))
+    bins = [(finite_non_negative(b.get("probability")),
+             next(iter(_qbp_children(b, "distribution")), None))
             for group in _qbp_children(element, "histogramDataBins")
             for b in _qbp_children(group, "histogramData")]
     fits = [(p, _qbp_fit(d, depth + 1)) for p, d in bins if d is not None]
@@ -655,7 +656,8 @@ def _prosimos_resources(params: Mapping[str, Any], result: SimulationParameters,
                 continue
             key = str(member["id"])
             name = " ".join(str(member.get("name") or pool.get("name") or "").split())
-            entry = SimulationResource(key, name or None, finite_non_negative(member.get("cost_per_hour")),
+            entry = SimulationResource(key, name or None,
+                                       finite_non_negative(member.get("cost_per_hour")),
                                        _headcount(member.get("amount")))
             # legacy layout: calendars keyed by resource id
             calendar = calendars.get(str(member.get("calendar") or key))
