@@ -78,6 +78,14 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from abc_costing.formats.model_text import Commented, OneLine, yaml_text
+from abc_costing.formats.simulation_parameters import (
+    PLACEHOLDER,
+    SimulationParameters,
+    SimulationResource,
+    read_prosimos,
+    read_qbp,
+)
+from abc_costing.formats.simulation_parameters import finite_non_negative as _float
 from abc_costing.model import ProcessModel
 from abc_costing.model.ids import UniqueIds
 from abc_costing.model.records import Duration
@@ -109,11 +117,9 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
-QBP_NS = "http://www.qbp-simulator.com/Schema201212"
 #: The namespace of the costing data :func:`model_to_bpmn` writes.
 ABC_NAMESPACE = "urn:abc-costing:bpmn:1"
 
-PLACEHOLDER = "?"
 _FILL_IN = "not in the file: fill in"
 
 _TASKS = frozenset({
@@ -173,86 +179,6 @@ def _as_slug(text: str) -> str:
 
 def _number(value: float) -> str:
     return repr(_tidy(float(value)))
-
-
-# --- distributions -------------------------------------------------------------------
-
-
-def _minutes(seconds: float) -> float:
-    return seconds / 60.0
-
-
-def _lognormal(mean_seconds: float, sd_seconds: float) -> Any:
-    if mean_seconds <= 0 or sd_seconds <= 0:
-        return _minutes(max(mean_seconds, 0.0))
-    return {"lognormal": {"mean": _minutes(mean_seconds), "sd": _minutes(sd_seconds)}}
-
-
-def _qbp_duration(element: Element) -> Any | None:
-    """A ``qbp:durationDistribution`` (parameters in seconds) as a duration in minutes."""
-    kind = (element.get("type") or "").upper()
-    try:
-        mean, arg1, arg2 = (float(element.get(k) or 0) for k in ("mean", "arg1", "arg2"))
-    except ValueError:
-        return None
-    if not all(math.isfinite(v) and v >= 0 for v in (mean, arg1, arg2)):
-        return None
-    if kind == "FIXED":
-        return _minutes(mean)
-    if kind == "NORMAL":  # arg1 = standard deviation
-        return _lognormal(mean, arg1)
-    if kind == "EXPONENTIAL":  # arg1 = mean (BIMP writes mean="0")
-        m = arg1 or mean
-        return _lognormal(m, m)
-    if kind == "UNIFORM" and arg1 <= arg2:  # arg1 = min, arg2 = max
-        return {"uniform": [_minutes(arg1), _minutes(arg2)]}
-    if kind == "TRIANGULAR" and arg1 <= mean <= arg2:  # mean = mode, arg1 = min, arg2 = max
-        return {"triangular": [_minutes(arg1), _minutes(mean), _minutes(arg2)]}
-    if kind in ("LOGNORMAL", "GAMMA"):  # arg1 = variance
-        return _lognormal(mean, math.sqrt(arg1))
-    return None
-
-
-def _prosimos_duration(entry: Mapping[str, Any]) -> Any | None:
-    """A Prosimos distribution (seconds) as a duration in minutes, or None if unknown.
-
-    Parameters as Prosimos reads them (``pix_framework``): fix [value],
-    uniform [min, max], expon [mean, min, max], norm [mean, sd, min, max],
-    lognorm and gamma [mean, variance, min, max].
-    """
-    name = entry.get("distribution_name")
-    raw = entry.get("distribution_params")
-    if not isinstance(raw, list):
-        return None
-    try:
-        p = [float(v["value"] if isinstance(v, dict) else v) for v in raw]
-    except (KeyError, TypeError, ValueError):
-        return None
-    if not p or not all(math.isfinite(v) for v in p):
-        return None
-    if name == "fix" and p[0] >= 0:
-        return _minutes(p[0])
-    if name == "uniform" and len(p) >= 2 and 0 <= p[0] <= p[1]:
-        return {"uniform": [_minutes(p[0]), _minutes(p[1])]}
-    if name == "expon" and p[0] >= 0:
-        return _lognormal(p[0], p[0])
-    if name == "norm" and len(p) >= 2 and p[0] >= 0 and p[1] >= 0:
-        return _lognormal(p[0], p[1])
-    if name in ("lognorm", "gamma") and len(p) >= 2 and p[0] >= 0 and p[1] >= 0:
-        return _lognormal(p[0], math.sqrt(p[1]))
-    return None
-
-
-def _scaled(duration: Any, factor: float) -> Any:
-    """``duration`` × ``factor`` (a task shared by several resources)."""
-    if factor == 1:
-        return duration
-    if isinstance(duration, dict):
-        (name, args), = duration.items()
-        if name == "lognormal":
-            return {name: {k: v * factor for k, v in args.items()}}
-        return {name: [v * factor for v in args]}
-    return duration * factor
 
 
 # --- reading the XML -----------------------------------------------------------------
@@ -549,168 +475,6 @@ def _flatten(graph: _Graph, problems: list[Problem], source: str | None) -> None
             changed = True
 
 
-# --- simulation parameters -------------------------------------------------------------
-
-
-@dataclass
-class _Resource:
-    key: str
-    name: str | None
-    rate_per_hour: float | None
-    headcount: float | None
-    origin: str
-
-
-@dataclass
-class _Parameters:
-    """Durations (task bpmn id -> [(resource key, duration)]), rates, probabilities."""
-
-    origin: str
-    resources: dict[str, _Resource] = field(default_factory=dict)
-    durations: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
-    fixed_cost: dict[str, float] = field(default_factory=dict)
-    probabilities: dict[str, float] = field(default_factory=dict)
-    currency: str | None = None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) and number >= 0 else None
-
-
-def _headcount(value: Any) -> float | None:
-    amount = _float(value)
-    return amount if amount and amount > 1 else None  # one person is the default
-
-
-def _read_qbp(root: Element, problems: list[Problem], source: str | None) -> _Parameters | None:
-    info = next(root.iter(f"{{{QBP_NS}}}processSimulationInfo"), None)
-    if info is None:
-        return None
-    origin = "from BIMP/QBP simulation info"
-    params = _Parameters(origin, currency=info.get("currency"))
-
-    def q(element: Element, local: str) -> list[Element]:
-        return _children(element, local, QBP_NS)
-
-    for group in q(info, "resources"):
-        for resource in q(group, "resource"):
-            key = resource.get("id") or ""
-            params.resources[key] = _Resource(
-                key, _clean_name(resource.get("name")), _float(resource.get("costPerHour")),
-                _headcount(resource.get("totalAmount")), origin)
-    for group in q(info, "elements"):
-        for element in q(group, "element"):
-            task = element.get("elementId") or ""
-            ids = [(r.text or "").strip() for g in q(element, "resourceIds")
-                   for r in q(g, "resourceId")]
-            dist = next(iter(q(element, "durationDistribution")), None)
-            duration = _qbp_duration(dist) if dist is not None else None
-            if dist is not None and duration is None:
-                problems.append(Problem(
-                    f"duration distribution {quoted(dist.get('type'))} of task {quoted(task)} "
-                    "cannot be read; its minutes are a placeholder", element=task, file=source,
-                    severity="warning"))
-            if ids and duration is not None:
-                params.durations[task] = [(r, _scaled(duration, 1 / len(ids))) for r in ids]
-            elif ids:
-                params.durations[task] = [(r, PLACEHOLDER) for r in ids]
-            fixed = _float(element.get("fixedCost"))
-            if fixed:
-                params.fixed_cost[task] = fixed
-    for group in q(info, "sequenceFlows"):
-        for flow in q(group, "sequenceFlow"):
-            p = _float(flow.get("executionProbability"))
-            if p is not None and flow.get("elementId"):
-                params.probabilities[flow.get("elementId") or ""] = p
-    return params
-
-
-_PROSIMOS_KEYS = frozenset({
-    "resource_profiles", "task_resource_distribution", "gateway_branching_probabilities",
-    "arrival_time_distribution", "arrival_time_calendar", "resource_calendars",
-    "event_distribution", "batch_processing", "case_attributes", "prioritisation_rules",
-    "branch_rules", "event_attributes", "global_attributes", "gateway_execution_limit",
-    "model_type", "granule_size", "multitask",
-})
-
-
-def _items(section: Any, key: str) -> list[tuple[str, Any]]:
-    """Prosimos sections are lists of {key: id, ...} (older files: dicts by id)."""
-    if isinstance(section, dict):
-        return [(str(k), v) for k, v in section.items()]
-    if isinstance(section, list):
-        return [(str(e.get(key)), e) for e in section if isinstance(e, dict)]
-    return []
-
-
-def _read_prosimos(params: Mapping[str, Any], problems: list[Problem],
-                   source: str | None) -> _Parameters:
-    origin = "from Prosimos parameters"
-    result = _Parameters(origin)
-
-    def warn(message: str, element: str | None = None) -> None:
-        problems.append(Problem(message, element=element, file=source, severity="warning"))
-
-    for key in params:
-        if key not in _PROSIMOS_KEYS:
-            warn(f"Prosimos parameters: unknown key {quoted(key)} ignored")
-    if params.get("branch_rules"):
-        warn("Prosimos parameters: branch_rules (conditions) are not used; branching "
-             "probabilities are")
-    for _, pool in _items(params.get("resource_profiles"), "id"):
-        members = pool.get("resource_list") if isinstance(pool, dict) else None
-        for member in members or []:
-            if not isinstance(member, dict) or member.get("id") is None:
-                continue
-            key = str(member["id"])
-            result.resources[key] = _Resource(
-                key, _clean_name(str(member.get("name") or pool.get("name") or "")) or None,
-                _float(member.get("cost_per_hour")), _headcount(member.get("amount")), origin)
-    for task, entry in _items(params.get("task_resource_distribution"), "task_id"):
-        if isinstance(entry, dict) and "resources" in entry:
-            candidates = [(str(r.get("resource_id")), r) for r in entry["resources"]
-                          if isinstance(r, dict)]
-        elif isinstance(entry, dict):
-            candidates = [(str(k), v) for k, v in entry.items() if isinstance(v, dict)]
-        else:
-            candidates = []
-        durations = []
-        for resource, dist in candidates:
-            duration = _prosimos_duration(dist)
-            if duration is None:
-                warn(f"Prosimos distribution {quoted(dist.get('distribution_name'))} of task "
-                     f"{quoted(task)} cannot be read; its minutes are a placeholder", task)
-                duration = PLACEHOLDER
-            durations.append((resource, duration))
-        if len(durations) > 1:
-            warn(f"task {quoted(task)} can be done by {len(durations)} resources; each is assumed "
-                 "to do an equal share", task)
-            durations = [(r, d if d == PLACEHOLDER else _scaled(d, 1 / len(durations)))
-                         for r, d in durations]
-        if durations:
-            result.durations[task] = durations
-    for gateway, entry in _items(params.get("gateway_branching_probabilities"), "gateway_id"):
-        if isinstance(entry, dict) and isinstance(entry.get("probabilities"), list):
-            pairs = [(str(p.get("path_id")), p.get("value")) for p in entry["probabilities"]
-                     if isinstance(p, dict)]
-        elif isinstance(entry, dict):
-            pairs = [(str(k), v) for k, v in entry.items()]
-        else:
-            pairs = []
-        for flow, value in pairs:
-            p = _float(value)
-            if p is None:
-                warn(f"branching probability of flow {quoted(flow)} at gateway "
-                     f"{quoted(gateway)} is not a number", gateway)
-            else:
-                result.probabilities[flow] = p
-    return result
-
-
 # --- the model text ---------------------------------------------------------------------
 
 
@@ -791,8 +555,8 @@ def bpmn_to_model_text(
     if any(p.severity == "error" for p in problems):
         return "", problems
 
-    parameters = [p for p in (_read_qbp(root, problems, source),
-                              _read_prosimos(params, problems, source) if params else None)
+    parameters = [p for p in (read_qbp(root, problems, source),
+                              read_prosimos(params, problems, source) if params else None)
                   if p is not None]
     writer = _Writer(graph, lanes, parameters, process_element, source=source,
                      process=process, variant=variant, problems=problems)
@@ -803,7 +567,7 @@ class _Writer:
     """Builds the model (plain data and comments) from the flattened graph and the parameters."""
 
     def __init__(self, graph: _Graph, lanes: dict[str, tuple[str, str | None]],
-                 parameters: list[_Parameters], process_element: Element, *, source: str,
+                 parameters: list[SimulationParameters], process_element: Element, *, source: str,
                  process: str | None, variant: str | None, problems: list[Problem]):
         self.graph, self.lanes, self.parameters = graph, lanes, parameters
         self.source, self.problems = source, problems
@@ -844,7 +608,8 @@ class _Writer:
             self.resources[f"abc:{rid}"] = (rid, entry)
 
     def _resource(self, key: str, wanted: str, name: str | None, rate: float | None,
-                  headcount: float | None, origin: str, note: str | None = None) -> str:
+                  origin: str, note: str | None = None,
+                  info: SimulationResource | None = None) -> str:
         if key in self.resources:
             return self.resources[key][0]
         rid = self.resource_ids.new(_slug(wanted))
@@ -856,19 +621,21 @@ class _Writer:
             self.warn('no rate in the file: rate_per_hour is a placeholder "?", fill it in', rid)
         else:
             entry["rate_per_hour"] = Commented(_tidy(rate), origin)
-        if headcount is not None:
-            entry["headcount"] = Commented(_tidy(headcount), origin)
+        if info is not None and info.headcount is not None:
+            entry["headcount"] = Commented(_tidy(info.headcount), origin)
+        if info is not None and info.hours_per_day is not None:
+            entry["hours_per_day"] = Commented(_tidy(info.hours_per_day), info.calendar_note)
+            entry["days_per_month"] = _tidy(info.days_per_month)
         self.resources[key] = (rid, entry)
         return rid
 
-    def _parameter_resource(self, params: _Parameters, key: str) -> str:
+    def _parameter_resource(self, params: SimulationParameters, key: str) -> str:
         info = params.resources.get(key)
         if info is None:
-            return self._resource(f"{params.origin}:{key}", key, None, None, None,
-                                  params.origin)
+            return self._resource(f"{params.origin}:{key}", key, None, None, params.origin)
         return self._resource(f"{params.origin}:{key}", info.name if info.name and
                               info.name.isascii() else key, info.name, info.rate_per_hour,
-                              info.headcount, params.origin)
+                              params.origin, info=info)
 
     # activities
 
@@ -892,16 +659,17 @@ class _Writer:
             entry["labor"] = Commented(_one_line(labor), _FILL_IN if placeholder
                                        else params.origin + ", minutes")
             if node.bpmn_id in params.fixed_cost:
-                entry["other_cost"] = Commented(_tidy(params.fixed_cost[node.bpmn_id]),
-                                                params.origin)
+                fixed = params.fixed_cost[node.bpmn_id]
+                entry["other_cost"] = Commented(_tidy(fixed), _FILL_IN if fixed == PLACEHOLDER
+                                                else params.origin + ", per execution")
             return entry
         if node.lane is not None:
             lane_id, lane_name = self.lanes[node.lane]
             rid = self._resource(f"lane:{lane_id}", lane_name if lane_name and
-                                 lane_name.isascii() else lane_id, lane_name, None, None,
+                                 lane_name.isascii() else lane_id, lane_name, None,
                                  "lane", note=f"lane {lane_id!r} in the BPMN")
         else:
-            rid = self._resource("performer", "performer", None, None, None, "",
+            rid = self._resource("performer", "performer", None, None, "",
                                  note="the BPMN gives these tasks no lane")
         self.warn('no duration in the file: labor minutes are a placeholder "?", fill them in',
                   self.ids[node.bpmn_id])
@@ -1010,8 +778,13 @@ class _Writer:
         volume = (_float(self.abc_model.get("volume_per_year"))
                   if self.abc_model is not None else None)
         above_resources: tuple[str, ...] = ("",)
+        simulated = next((p for p in reversed(self.parameters)
+                          if p.volume_per_year is not None), None)
         if volume is not None:
             document["volume_per_year"] = _tidy(volume)
+        elif simulated is not None and simulated.volume_per_year is not None:
+            document["volume_per_year"] = Commented(_tidy(simulated.volume_per_year),
+                                                    simulated.volume_note)
         else:
             above_resources = ("volume_per_year: instances per year (optional; not in "
                                "the file)", "")
