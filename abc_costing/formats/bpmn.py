@@ -1010,8 +1010,9 @@ def bpmn_to_model_text(
         chosen, element = _choose_pool(root, source, pool)
     except _Refused as refused:
         return "", refused.problems
-    return _pool_text(root, chosen, element, source=source, params=params, process=process,
-                      variant=variant, pools=None)
+    text, problems, _ = _pool_text(root, chosen, element, source=source, params=params,
+                                   process=process, variant=variant, pools=None)
+    return text, problems
 
 
 @dataclass(frozen=True)
@@ -1022,11 +1023,14 @@ class PoolText:
       pool: the pool it was made from.
       text: the model's text (empty when the pool could not be imported).
       problems: what the import assumed, left to fill in, or could not do.
+      target: where the model goes in a library, ``process/variant.yaml``
+        (None without a text).
     """
 
     pool: BpmnPool
     text: str
     problems: tuple[Problem, ...]
+    target: str | None = None
 
 
 def bpmn_to_model_texts(
@@ -1077,10 +1081,10 @@ def bpmn_to_model_texts(
     slugs = UniqueIds()
     texts = []
     for pool, element in pools:
-        text, problems = _pool_text(root, pool, element, source=source, params=params,
-                                    process=slugs.new(_process_slug(element, pool)),
-                                    variant=variant, pools=pools)
-        texts.append(PoolText(pool, text, tuple(problems)))
+        text, problems, target = _pool_text(
+            root, pool, element, source=source, params=params,
+            process=slugs.new(_process_slug(element, pool)), variant=variant, pools=pools)
+        texts.append(PoolText(pool, text, tuple(problems), target))
     return texts, []
 
 
@@ -1107,8 +1111,10 @@ def _process_slug(element: Element, pool: BpmnPool) -> str:
 
 def _pool_text(root: Element, pool: BpmnPool, element: Element, *, source: str,
                params: dict | None, process: str | None, variant: str | None,
-               pools: list[tuple[BpmnPool, Element]] | None) -> tuple[str, list[Problem]]:
-    """The model text of one pool of a parsed file (see :func:`bpmn_to_model_text`)."""
+               pools: list[tuple[BpmnPool, Element]] | None
+               ) -> tuple[str, list[Problem], str | None]:
+    """The model text of one pool of a parsed file (see :func:`bpmn_to_model_text`),
+    its problems and its place in a library (``process/variant.yaml``)."""
     problems: list[Problem] = []
     graph = _Graph(senders=_message_senders(root, pools or _pools(root), element))
     try:
@@ -1116,7 +1122,7 @@ def _pool_text(root: Element, pool: BpmnPool, element: Element, *, source: str,
         lanes = _read_lanes(element, graph)
         _flatten(graph, problems, source)
     except _Refused as refused:
-        return "", refused.problems
+        return "", refused.problems, None
     for flow in root.iter(f"{{{BPMN_NS}}}messageFlow"):
         target = graph.nodes.get(flow.get("targetRef") or "")
         if target is not None and target.waits_for is None and target.kind != "start":
@@ -1138,7 +1144,7 @@ def _pool_text(root: Element, pool: BpmnPool, element: Element, *, source: str,
                 f"{quoted(source_node.bpmn_id)} is not supported: route through an exclusive "
                 "gateway", element=edge.flow_id, file=source))
     if any(p.severity == "error" for p in problems):
-        return "", problems
+        return "", problems, None
 
     parameters = [p for p in (_read_qbp(root, problems, source),
                               _read_prosimos(params, problems, source) if params else None)
@@ -1146,7 +1152,7 @@ def _pool_text(root: Element, pool: BpmnPool, element: Element, *, source: str,
     writer = _Writer(graph, lanes, parameters, element, source=source,
                      process=process or _process_slug(element, pool), variant=variant,
                      problems=problems, pool_name=pool.name)
-    return writer.text(), problems
+    return writer.text(), problems, f"{writer.process}/{writer.variant}.yaml"
 
 
 class _Writer:

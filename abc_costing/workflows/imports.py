@@ -321,8 +321,10 @@ def import_bpmn_pools(
                                           variant=variant)
     if not pools:
         return (ImportedModel(source_name, "", None, None, None, tuple(problems)),)
-    return tuple(replace(_imported(source_name, p.text, list(p.problems), library), pool=p.pool)
-                 for p in pools)
+    # A model with "?" left has no target of its own yet; the pool's place is still known.
+    return tuple(replace(imported, pool=p.pool, target=imported.target or p.target)
+                 for p in pools
+                 for imported in [_imported(source_name, p.text, list(p.problems), library)])
 
 
 def bpmn_file_pools(data: bytes | Path, *, source_name: str
