@@ -98,6 +98,9 @@ def outcome(path: Path) -> tuple[str, list[str], int]:
     own = [p for result in results if result.text for p in result.problems
            if p.file != wf.model_text_label(path.name)]
     after = [p for result in results if result.text for p in filled_in(result.text)]
+    # A pool refused while others import is a problem of the file.
+    after += [p for result in results if not result.text for p in result.problems
+              if p.severity == "error"]
     other = sorted({reason(p.message) for p in own + after
                     if not _PLACEHOLDER.search(p.message)})
     pools = sum(1 for result in results if result.text)
