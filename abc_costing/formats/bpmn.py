@@ -14,9 +14,19 @@ What the importer reads
   ``endEvent``; ``sequenceFlow``;
 * intermediate events (timer, message...): zero-cost activities, so the
   routing around them stays as drawn;
-* ``subProcess`` (and ``transaction``): flattened; its inner start takes the
-  subprocess's incoming flows, its inner end(s) lead to its outgoing flow
-  (several inner ends meet in an exclusive merge);
+* ``subProcess``, ``transaction`` and ``adHocSubProcess``: flattened; its inner
+  start takes the subprocess's incoming flows, its inner end(s) lead to its
+  outgoing flow (several inner ends meet in an exclusive merge). Without a start
+  event every node no flow enters starts, all together (BPMN's implicit start;
+  so do the tasks of an ad-hoc subprocess, each costed once, with a warning);
+  without end events the nodes no flow leaves end it. A subprocess drawn
+  collapsed, without content, is one task; so is a call activity;
+* multi-instance and loop tasks and subprocesses: run ``loopCardinality`` times
+  through a loop back taken with probability (N-1)/N; a count the file does not
+  give as a number is a ``"?"`` to fill in, named by a warning;
+* several pools: each is a process of its own (``pool=`` picks one,
+  :func:`bpmn_to_model_texts` gives all); a receive task or message catch event
+  is a wait (``"?"`` minutes, no labour), naming the pool the message comes from;
 * lanes: each lane is a labour resource; a task in a lane is done by it;
 * simulation parameters: BIMP/QBP ``qbp:processSimulationInfo`` embedded in the
   file, or Prosimos JSON (``params``): resource cost per hour, task durations,
@@ -33,7 +43,7 @@ branch probability is written as ``"?"`` with a ``# not in the file: fill in``
 comment; ``abc-costing validate`` then reports it as "must be a number", and
 the importer returns it as a warning. What cannot be expressed in the format
 (inclusive, event-based and complex gateways, boundary events, event
-subprocesses, several pools with processes) is an error naming the element.
+subprocesses, several start events) is an error naming the element.
 
 The XML is parsed with defusedxml with DTDs refused (so no entities, external
 or nested), after a size check; the number of elements, their nesting and the

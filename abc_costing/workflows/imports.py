@@ -317,10 +317,10 @@ def import_bpmn_pools(
                                           params_name=params_name)
     if bpmn is None:
         return (ImportedModel(source_name, "", None, None, None, problems),)
-    pools, problems = bpmn_to_model_texts(bpmn, source=source_name, params=parsed,
-                                          variant=variant)
+    pools, refused = bpmn_to_model_texts(bpmn, source=source_name, params=parsed,
+                                         variant=variant)
     if not pools:
-        return (ImportedModel(source_name, "", None, None, None, tuple(problems)),)
+        return (ImportedModel(source_name, "", None, None, None, tuple(refused)),)
     # A model with "?" left has no target of its own yet; the pool's place is still known.
     return tuple(replace(imported, pool=p.pool, target=imported.target or p.target)
                  for p in pools
