@@ -245,6 +245,12 @@ def _parser() -> argparse.ArgumentParser:
                              help="the model's process (default: from the BPMN file)")
     import_bpmn.add_argument("--variant", metavar="SLUG", help="the variant (default: the one "
                              "the file carries, else as_is)")
+    import_bpmn.add_argument("--pool", metavar="POOL",
+                             help="the pool to import when several have content (its name "
+                             "or id)")
+    import_bpmn.add_argument("--all-pools", action="store_true",
+                             help="import every pool with content as a process of its own; "
+                             "-o is then a folder, each written as <process>/<variant>.yaml")
     import_bpmn.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL")
     _library_option(import_bpmn)
     import_bpmn.set_defaults(run=_run_import_bpmn)
@@ -752,17 +758,51 @@ def _run_import_bpmn(args: argparse.Namespace, out: Console, err: Console) -> in
 
     if _bad_slug_option(args, err):
         return EXIT_USAGE
+    if args.all_pools:
+        return _run_import_bpmn_pools(args, out, err)
     if _in_library(args.output, args.library) and not _slugs_from_output(args, err):
         return EXIT_USAGE
     imported = import_bpmn(args.bpmn, source_name=str(args.bpmn), params=args.params,
                            params_name=str(args.params), process=args.process,
-                           variant=args.variant)
+                           variant=args.variant, pool=args.pool)
     if not imported.text:
         _report_problems(imported.problems, err)
+        if any("pools with processes" in p.message for p in imported.problems):
+            _say(err, "name the pool with --pool, or import each with --all-pools -o FOLDER",
+                 style="red")
         _say(err, f"nothing written to {args.output}", style="red")
         return EXIT_PROBLEMS
     _report_problems([p for p in imported.problems if p.severity == "warning"], err)
     return _write_model(imported.text, args, out, err, source_name=str(args.bpmn))
+
+
+def _run_import_bpmn_pools(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """``--all-pools``: each pool to ``<output>/<process>/<variant>.yaml``."""
+    from abc_costing.workflows import import_bpmn_pools
+
+    if args.pool is not None or args.process is not None:
+        _say(err, "--all-pools names each process after its pool: leave out --pool and "
+                  "--process", style="red")
+        return EXIT_USAGE
+    folder: Path = args.output
+    status = EXIT_OK
+    for imported in import_bpmn_pools(args.bpmn, source_name=str(args.bpmn),
+                                      params=args.params, params_name=str(args.params),
+                                      variant=args.variant):
+        pool = imported.pool.label if imported.pool is not None else str(args.bpmn)
+        if not imported.text or imported.target is None:
+            _report_problems(imported.problems, err)
+            _say(err, f"pool {pool}: nothing written", style="red")
+            status = EXIT_PROBLEMS
+            continue
+        _say(out, f"pool {pool}:")
+        _report_problems([p for p in imported.problems if p.severity == "warning"], err)
+        args.output = folder / imported.target
+        if not args.output.parent.is_dir() and not _in_library(args.output, args.library):
+            args.output.parent.mkdir(parents=True)
+        status = max(status, _write_model(imported.text, args, out, err,
+                                          source_name=str(args.bpmn)))
+    return status
 
 
 def _run_export_bpmn(args: argparse.Namespace, out: Console, err: Console) -> int:

@@ -70,9 +70,17 @@ if kind == "BPMN file":
     params = None if params_upload is None else params_upload.getvalue()
     if params is not None:
         inputs.append(hashlib.sha256(params).hexdigest())
+    # A file with several pools: one is imported at a time, each a process of its own.
+    pools, _ = wf.bpmn_file_pools(data, source_name=upload.name)
+    pool = None
+    if len(pools) > 1:
+        labels = {p.label: p.id for p in pools}
+        pool = labels[st.selectbox("Pool (each pool is a process of its own; import them one "
+                                   "after another)", list(labels), key="import_pool")]
+        inputs.append(pool)
     imported = wf.import_bpmn(data, source_name=upload.name, params=params,
                               params_name=getattr(params_upload, "name", "parameters.json"),
-                              library=lib)
+                              pool=pool, library=lib)
     rates, rates_name = None, None
 else:
     preview = wf.preview_event_log(data, source_name=upload.name)

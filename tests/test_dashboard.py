@@ -544,3 +544,16 @@ def test_a_signed_in_name_with_markdown_is_shown_as_text(library):
     assert any("[Войдите снова](http://evil.example)" in t.value for t in at.sidebar.text)
     assert not any("evil.example" in m.value for m in at.markdown)
     assert not any("evil.example" in c.value for c in at.caption)
+
+
+def test_import_page_lets_the_user_choose_the_pool_of_a_file_with_several(library):
+    from tests.test_bpmn_structure import TWO_POOLS
+
+    at = run(app(), "import_model")
+    at.file_uploader(key="import_file").set_value(("shop.bpmn", TWO_POOLS, "text/xml"))
+    run(at)
+    assert at.selectbox(key="import_pool").options == ["'Shop' (shop)", "'Bank' (bank)"]
+    assert "process: shop" in at.text_area[0].value and 'wait: "?"' in at.text_area[0].value
+    at.selectbox(key="import_pool").set_value("'Bank' (bank)")
+    run(at)
+    assert "process: bank" in at.text_area[0].value

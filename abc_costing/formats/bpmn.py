@@ -14,9 +14,19 @@ What the importer reads
   ``endEvent``; ``sequenceFlow``;
 * intermediate events (timer, message...): zero-cost activities, so the
   routing around them stays as drawn;
-* ``subProcess`` (and ``transaction``): flattened; its inner start takes the
-  subprocess's incoming flows, its inner end(s) lead to its outgoing flow
-  (several inner ends meet in an exclusive merge);
+* ``subProcess``, ``transaction`` and ``adHocSubProcess``: flattened; its inner
+  start takes the subprocess's incoming flows, its inner end(s) lead to its
+  outgoing flow (several inner ends meet in an exclusive merge). Without a start
+  event every node no flow enters starts, all together (BPMN's implicit start;
+  so do the tasks of an ad-hoc subprocess, each costed once, with a warning);
+  without end events the nodes no flow leaves end it. A subprocess drawn
+  collapsed, without content, is one task; so is a call activity;
+* multi-instance and loop tasks and subprocesses: run ``loopCardinality`` times
+  through a loop back taken with probability (N-1)/N; a count the file does not
+  give as a number is a ``"?"`` to fill in, named by a warning;
+* several pools: each is a process of its own (``pool=`` picks one,
+  :func:`bpmn_to_model_texts` gives all); a receive task or message catch event
+  is a wait (``"?"`` minutes, no labour), naming the pool the message comes from;
 * lanes: each lane is a labour resource; a task in a lane is done by it;
 * simulation parameters: BIMP/QBP ``qbp:processSimulationInfo`` embedded in the
   file, or Prosimos JSON (``params``): resource cost per hour, task durations,
@@ -33,7 +43,7 @@ branch probability is written as ``"?"`` with a ``# not in the file: fill in``
 comment; ``abc-costing validate`` then reports it as "must be a number", and
 the importer returns it as a warning. What cannot be expressed in the format
 (inclusive, event-based and complex gateways, boundary events, event
-subprocesses, several pools with processes) is an error naming the element.
+subprocesses, several start events) is an error naming the element.
 
 The XML is parsed with defusedxml with DTDs refused (so no entities, external
 or nested), after a size check; the number of elements, their nesting and the
@@ -97,7 +107,11 @@ __all__ = [
     "MAX_BPMN_DEPTH",
     "MAX_BPMN_ATTRIBUTE_CHARS",
     "ABC_NAMESPACE",
+    "BpmnPool",
+    "PoolText",
+    "bpmn_pools",
     "bpmn_to_model_text",
+    "bpmn_to_model_texts",
     "model_to_bpmn",
 ]
 
@@ -126,21 +140,19 @@ _TASKS = frozenset({
     "task", "userTask", "serviceTask", "manualTask", "scriptTask", "businessRuleTask",
     "sendTask", "receiveTask", "callActivity",
 })
-_SUBPROCESSES = frozenset({"subProcess", "transaction"})
+_SUBPROCESSES = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 _INTERMEDIATE = frozenset({"intermediateCatchEvent", "intermediateThrowEvent"})
 _UNSUPPORTED = {
     "inclusiveGateway": "inclusive gateway",
     "eventBasedGateway": "event-based gateway",
     "complexGateway": "complex gateway",
     "boundaryEvent": "boundary event",
-    "adHocSubProcess": "ad-hoc subprocess",
 }
 _ADVICE = {
     "inclusiveGateway": "model it as an exclusive or parallel gateway",
     "eventBasedGateway": "model it as an exclusive gateway with branch probabilities",
     "complexGateway": "model it as an exclusive or parallel gateway",
     "boundaryEvent": "model the exception path with an exclusive gateway after the task",
-    "adHocSubProcess": "draw its tasks in sequence or in a parallel block",
 }
 # Elements with no bearing on routing or cost.
 _IGNORED = frozenset({
@@ -194,6 +206,7 @@ class _Node:
     note: str | None = None
     abc: Element | None = None
     abc_id: str | None = None
+    waits_for: str | None = None  # a message's sender ("" unknown): a wait, not work
 
 
 @dataclass
@@ -202,6 +215,17 @@ class _Edge:
     target: str
     flow_id: str | None
     conditional: bool = False
+    # Routing the importer adds (a multi-instance loop): its probability, or why it is "?".
+    probability: float | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class _Repeat:
+    """A multi-instance or loop element: how many times it runs, when the file says."""
+
+    times: int | None
+    what: str  # "multi-instance (parallel, loopCardinality 3)", for notes and problems
 
 
 @dataclass
@@ -211,6 +235,8 @@ class _Graph:
     exits: dict[str, str] = field(default_factory=dict)  # subprocess -> its exit node
     parent: dict[str, str] = field(default_factory=dict)  # node -> enclosing subprocess
     flow_abc: dict[str, Element] = field(default_factory=dict)
+    repeats: dict[str, _Repeat] = field(default_factory=dict)
+    senders: dict[str, str] = field(default_factory=dict)  # message target -> its sender
 
 
 class _Refused(Exception):
@@ -303,28 +329,137 @@ def _abc_child(element: Element, local: str) -> Element | None:
     return None
 
 
-def _choose_process(root: Element, source: str | None) -> Element:
-    processes = [p for p in _children(root, "process")
-                 if any(_local(c.tag) not in ("laneSet", "extensionElements", "documentation")
-                        for c in p)]
-    if not processes:
+@dataclass(frozen=True)
+class BpmnPool:
+    """A pool of a BPMN file whose process has content: one process to import.
+
+    Attributes:
+      id: the participant's id (the process's id when the file draws no pool).
+      process_id: the id of its process.
+      name: the pool's name (the participant's, else the process's), if any.
+    """
+
+    id: str
+    process_id: str
+    name: str | None
+
+    @property
+    def label(self) -> str:
+        """How problems and front ends name the pool: ``'Клиент' (Participant_1)``."""
+        return f"{quoted(self.name)} ({self.id})" if self.name else quoted(self.id)
+
+
+def _has_content(element: Element) -> bool:
+    """Whether a process or subprocess holds flow nodes (not only lanes, data, notes)."""
+    return any(_namespace(c.tag) == BPMN_NS and _local(c.tag) not in _IGNORED
+               and _local(c.tag) != "sequenceFlow" for c in element)
+
+
+def _pools(root: Element) -> list[tuple[BpmnPool, Element]]:
+    """Each pool with content, in file order: the participants' processes, then any
+    process no participant names and no call activity calls (a file without pools)."""
+    processes = {p.get("id") or f"process_{i + 1}": p
+                 for i, p in enumerate(_children(root, "process")) if _has_content(p)}
+    pools: list[tuple[BpmnPool, Element]] = []
+    for collaboration in _children(root, "collaboration"):
+        for participant in _children(collaboration, "participant"):
+            ref = participant.get("processRef") or ""
+            if ref in processes and all(pool.process_id != ref for pool, _ in pools):
+                name = (_clean_name(participant.get("name"))
+                        or _clean_name(processes[ref].get("name")))
+                pools.append((BpmnPool(participant.get("id") or ref, ref, name),
+                              processes[ref]))
+    called = {c.get("calledElement") for c in root.iter(f"{{{BPMN_NS}}}callActivity")}
+    for process_id, process in processes.items():
+        if process_id not in called and all(p.process_id != process_id for p, _ in pools):
+            pools.append((BpmnPool(process_id, process_id, _clean_name(process.get("name"))),
+                          process))
+    return pools
+
+
+def _choose_pool(root: Element, source: str | None, pool: str | None
+                 ) -> tuple[BpmnPool, Element]:
+    """The pool named ``pool`` (its id, its process's id or its name), or the only one."""
+    pools = _pools(root)
+    if not pools:
         raise _Refused([Problem("the file has no process with tasks or events", file=source)])
-    if len(processes) > 1:
-        names = ", ".join(repr(p.get("name") or p.get("id")) for p in processes)
-        raise _Refused([Problem(
-            f"the file has {len(processes)} pools with processes ({names}); abc-costing "
-            "models one process: keep one pool (others may stay collapsed, without "
-            "content)", file=source)])
-    return processes[0]
+    names = ", ".join(repr(p.name or p.id) for p, _ in pools)
+    if pool is None:
+        if len(pools) > 1:
+            raise _Refused([Problem(
+                f"the file has {len(pools)} pools with processes ({names}); choose one pool, "
+                "or import each pool as a process of its own", file=source)])
+        return pools[0]
+    found = [(p, e) for p, e in pools if pool in (p.id, p.process_id, p.name)]
+    if not found:
+        raise _Refused([Problem(f"the file has no pool {quoted(pool)}; its pools: {names}",
+                                file=source)])
+    if len(found) > 1:
+        ids = ", ".join(p.id for p, _ in found)
+        raise _Refused([Problem(f"{len(found)} pools are named {quoted(pool)}: choose one by "
+                                f"its id ({ids})", file=source)])
+    return found[0]
+
+
+def _message_senders(root: Element, pools: list[tuple[BpmnPool, Element]],
+                     process: Element) -> dict[str, str]:
+    """Node id in ``process`` -> the pool a message flow into it comes from."""
+    inside = {e.get("id") for e in process.iter()} - {None}
+    owner: dict[str, str] = {}
+    for pool, element in pools:
+        owner[pool.id] = pool.label
+        for node in element.iter():
+            if node.get("id") and element is not process:
+                owner[node.get("id") or ""] = pool.label
+    for participant in root.iter(f"{{{BPMN_NS}}}participant"):
+        if participant.get("id"):
+            name = _clean_name(participant.get("name"))
+            owner.setdefault(participant.get("id") or "", quoted(name or participant.get("id")))
+    senders: dict[str, str] = {}
+    for flow in root.iter(f"{{{BPMN_NS}}}messageFlow"):
+        target, origin = flow.get("targetRef") or "", flow.get("sourceRef") or ""
+        if target in inside and origin not in inside:
+            senders[target] = owner.get(origin, "another pool")
+    return senders
+
+
+def _repeat(element: Element) -> _Repeat | None:
+    """How often a task or subprocess with loop or multi-instance markers runs."""
+    multi = next(iter(_children(element, "multiInstanceLoopCharacteristics")), None)
+    if multi is not None:
+        order = "sequential" if multi.get("isSequential") == "true" else "parallel"
+        cardinality = next(iter(_children(multi, "loopCardinality")), None)
+        text = re.sub(r"\s+", " ", cardinality.text or "").strip() if cardinality is not None \
+            else ""
+        if re.fullmatch(r"\d{1,6}", text) and int(text) >= 1:
+            return _Repeat(int(text), f"multi-instance ({order}, loopCardinality {text})")
+        told = f"loopCardinality {quoted(cut(text, 80))}" if text else "no loopCardinality"
+        return _Repeat(None, f"multi-instance ({order}, {told})")
+    if _children(element, "standardLoopCharacteristics"):
+        return _Repeat(None, "a loop (standardLoopCharacteristics)")
+    return None
+
+
+def _is_message_catch(child: Element, tag: str) -> bool:
+    return tag == "receiveTask" or (
+        tag == "intermediateCatchEvent" and bool(_children(child, "messageEventDefinition")))
 
 
 def _read_container(container: Element, graph: _Graph, problems: list[Problem],
                     source: str | None, *, subprocess: str | None, depth: int) -> None:
+    """Read the flow nodes and sequence flows of a process or an expanded subprocess.
+
+    A subprocess's inner start (or, when it has none, every node no flow
+    enters: BPMN's implicit start) takes the subprocess's incoming flows; its
+    inner ends (or the nodes no flow leaves) lead to its exit.
+    """
     if depth > _MAX_NESTING:
         raise _Refused([Problem(f"subprocesses are nested more than {_MAX_NESTING} deep",
                                 element=subprocess, file=source)])
     inner_starts: list[str] = []
     inner_ends: list[str] = []
+    members: list[str] = []  # this container's own flow nodes
+    own: list[_Edge] = []  # and its own sequence flows
     for child in container:
         if _namespace(child.tag) != BPMN_NS:
             continue
@@ -338,7 +473,8 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
                                         "targetRef", element=bpmn_id, file=source))
                 continue
             conditional = bool(_children(child, "conditionExpression"))
-            graph.edges.append(_Edge(source_ref, target_ref, bpmn_id, conditional))
+            own.append(_Edge(source_ref, target_ref, bpmn_id, conditional))
+            graph.edges.append(own[-1])
             abc = _abc_child(child, "flow")
             if abc is not None and bpmn_id:
                 graph.flow_abc[bpmn_id] = abc
@@ -353,16 +489,17 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
             continue
         if subprocess is not None:
             graph.parent[bpmn_id] = subprocess
+        members.append(bpmn_id)
         abc_id = child.get(f"{{{ABC_NAMESPACE}}}id")
-        if tag in _TASKS:
-            graph.nodes[bpmn_id] = _Node(bpmn_id, "activity", name, tag,
+        repeat = _repeat(child)
+        if repeat is not None and tag in _TASKS | _SUBPROCESSES:
+            graph.repeats[bpmn_id] = repeat
+        if tag in _TASKS or (tag in _SUBPROCESSES and not _has_content(child)
+                             and child.get("triggeredByEvent") != "true"):
+            # A collapsed subprocess (drawn without its content) is one task.
+            waits = graph.senders.get(bpmn_id, "") if _is_message_catch(child, tag) else None
+            graph.nodes[bpmn_id] = _Node(bpmn_id, "activity", name, tag, waits_for=waits,
                                          abc=_abc_child(child, "activity"), abc_id=abc_id)
-            if _children(child, "multiInstanceLoopCharacteristics") or _children(
-                    child, "standardLoopCharacteristics"):
-                problems.append(Problem(
-                    f"{tag} {quoted(bpmn_id)} is a loop or multi-instance task; it is costed "
-                    "as one execution: model repetitions with a rework loop", element=bpmn_id,
-                    file=source, severity="warning"))
         elif tag in ("exclusiveGateway", "parallelGateway"):
             kind = "exclusive" if tag == "exclusiveGateway" else "parallel"
             graph.nodes[bpmn_id] = _Node(bpmn_id, kind, name, tag, abc_id=abc_id)
@@ -379,11 +516,16 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
                 graph.nodes[bpmn_id] = _Node(bpmn_id, "pass", name, tag)
                 inner_ends.append(bpmn_id)
         elif tag in _INTERMEDIATE:
-            graph.nodes[bpmn_id] = _Node(
-                bpmn_id, "activity", name, tag, abc_id=abc_id,
-                note=f"{tag} in the BPMN: a zero-cost activity")
+            if _is_message_catch(child, tag):
+                graph.nodes[bpmn_id] = _Node(bpmn_id, "activity", name, tag, abc_id=abc_id,
+                                             waits_for=graph.senders.get(bpmn_id, ""))
+            else:
+                graph.nodes[bpmn_id] = _Node(
+                    bpmn_id, "activity", name, tag, abc_id=abc_id,
+                    note=f"{tag} in the BPMN: a zero-cost activity")
         elif tag in _SUBPROCESSES:
             if child.get("triggeredByEvent") == "true":
+                members.pop()
                 problems.append(Problem(
                     f"event subprocess {quoted(bpmn_id)} is not supported: model its path with an "
                     "exclusive gateway", element=bpmn_id, file=source))
@@ -394,26 +536,88 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
             graph.exits[bpmn_id] = exit_id
             if subprocess is not None:
                 graph.parent[exit_id] = subprocess
+            if tag == "adHocSubProcess":
+                problems.append(Problem(
+                    f"ad-hoc subprocess {quoted(bpmn_id)}: the file does not say which of its "
+                    "tasks are done, in what order or how often; each is costed as done once, "
+                    "those no flow links all started together", element=bpmn_id, file=source,
+                    severity="warning"))
             _read_container(child, graph, problems, source, subprocess=bpmn_id,
                             depth=depth + 1)
         else:
+            members.pop()
             problems.append(Problem(f"<{tag}> {quoted(bpmn_id)} is not supported and was left out",
                                     element=bpmn_id, file=source, severity="warning"))
     if subprocess is None:
+        _implicit_process_ends(graph, members, own)
         return
-    if len(inner_starts) != 1:
+    implicit_start = not inner_starts
+    if implicit_start:
+        # BPMN's implicit start: every node no sequence flow enters starts, all at once.
+        entered = {e.target for e in own}
+        inner_starts = [n for n in members if n not in entered]
+        if not inner_starts:
+            problems.append(Problem(
+                f"subprocess {quoted(subprocess)} has no start event and every node in it has an "
+                "incoming flow: where it starts is not in the file", element=subprocess,
+                file=source))
+            return
+    elif len(inner_starts) > 1:
         problems.append(Problem(
-            f"subprocess {quoted(subprocess)} needs exactly one start event, has "
-            f"{len(inner_starts)}", element=subprocess, file=source))
+            f"subprocess {quoted(subprocess)} has {len(inner_starts)} start events "
+            f"({', '.join(map(repr, inner_starts))}); which one starts an instance is not in "
+            "the file: keep one", element=subprocess, file=source))
         return
-    graph.edges.append(_Edge(subprocess, inner_starts[0], None))
+    graph.edges.extend(_Edge(subprocess, start, None) for start in inner_starts)
     exit_id = graph.exits[subprocess]
+    if not inner_ends:
+        left = {graph.exits.get(e.source, e.source) for e in own}
+        inner_ends = [graph.exits.get(n, n) for n in members
+                      if graph.exits.get(n, n) not in left]
     if len(inner_ends) > 1:
-        graph.nodes[exit_id].kind = "exclusive"
-        graph.nodes[exit_id].note = (f"the {len(inner_ends)} end events of subprocess "
-                                     f"{quoted(subprocess)} merge here")
+        # Branches started together (an implicit start) all finish before the subprocess
+        # does; alternative end events merge.
+        parallel = implicit_start and len(inner_starts) > 1
+        graph.nodes[exit_id].kind = "parallel" if parallel else "exclusive"
+        graph.nodes[exit_id].note = (f"the {len(inner_ends)} ends of subprocess "
+                                     f"{quoted(subprocess)} " + ("join" if parallel else
+                                                                 "merge") + " here")
     for end in inner_ends:
         graph.edges.append(_Edge(end, exit_id, None))
+
+
+def _implicit_process_ends(graph: _Graph, members: list[str], own: list[_Edge]) -> None:
+    """A process without start (end) events starts at the nodes no flow enters (ends at
+    those no flow leaves), as BPMN allows: give it the start (end) event a model needs."""
+    kinds = {n: graph.nodes[n].kind for n in members}
+    starts = [n for n in members if kinds[n] == "start"]
+    ends = [n for n in members if kinds[n] == "end"]
+    if not starts:
+        entered = {e.target for e in own}
+        first = [n for n in members if n not in entered]
+        if first:
+            graph.nodes["#start"] = _Node("#start", "start", None, "startEvent",
+                                          note="no start event in the BPMN: implicit start")
+            # Through a pass node: several nodes starting together become a parallel split.
+            graph.nodes["#begin"] = _Node("#begin", "pass", None, "")
+            graph.edges.append(_Edge("#start", "#begin", None))
+            graph.edges.extend(_Edge("#begin", n, None) for n in first)
+    if not ends:
+        left = {graph.exits.get(e.source, e.source) for e in own}
+        last = [graph.exits.get(n, n) for n in members if graph.exits.get(n, n) not in left]
+        if last:
+            graph.nodes["#end"] = _Node("#end", "end", None, "endEvent",
+                                        note="no end event in the BPMN: implicit end")
+            join = "#end"
+            if len(last) > 1:
+                parallel = not starts and len(first) > 1
+                join = "#join"
+                graph.nodes[join] = _Node(
+                    join, "parallel" if parallel else "exclusive", None, "",
+                    note="the paths that end without an end event " +
+                         ("join" if parallel else "merge") + " here")
+                graph.edges.append(_Edge(join, "#end", None))
+            graph.edges.extend(_Edge(n, join, None) for n in last)
 
 
 def _read_lanes(process: Element, graph: _Graph) -> dict[str, tuple[str, str | None]]:
@@ -434,8 +638,53 @@ def _read_lanes(process: Element, graph: _Graph) -> dict[str, tuple[str, str | N
     return lanes
 
 
+def _repeat_loops(graph: _Graph, problems: list[Problem], source: str | None) -> None:
+    """Run each multi-instance or loop element as often as the file says, through a loop
+    back: with probability (N-1)/N the element runs again, so it runs N times on average,
+    the count the exact engine takes. When the file gives no count the probabilities are
+    placeholders to fill in, never a silent single run."""
+    for node_id, repeat in graph.repeats.items():
+        node = graph.nodes.get(node_id)
+        if node is None or repeat.times == 1:
+            continue
+        last = graph.exits.get(node_id, node_id)
+        again, more, done = f"{node_id}#again", f"{node_id}#repeat", f"{node_id}#done"
+        ins = [e for e in graph.edges if e.target == node_id]
+        outs = [e for e in graph.edges if e.source == last]
+        for edge in ins:
+            edge.target = again
+        for edge in outs:
+            edge.source = done
+        what = f"{node.tag} {quoted(node_id)} is {repeat.what}"
+        graph.nodes[again] = _Node(again, "exclusive", None, "",
+                                   note=f"{node_id}: {repeat.what}; each run starts here")
+        graph.nodes[more] = _Node(more, "exclusive", None, "",
+                                  note=f"{node_id}: run again?")
+        graph.nodes[done] = _Node(done, "pass", None, "")
+        graph.edges += [_Edge(again, node_id, None), _Edge(last, more, None)]
+        if repeat.times is None:
+            why = f"{repeat.what}: how many runs is not in the file; (N-1)/N for N runs, fill in"
+            graph.edges += [_Edge(more, again, None, comment=why),
+                            _Edge(more, done, None, comment="1/N for N runs, fill in")]
+            problems.append(Problem(
+                f"{what}: how many times it runs is not in the file, so the probability of "
+                'running again is a placeholder "?", fill it in ((N-1)/N for N runs)',
+                element=node_id, file=source, severity="warning"))
+            continue
+        n = repeat.times
+        graph.edges += [
+            _Edge(more, again, None, probability=(n - 1) / n,
+                  comment=f"{repeat.what}: runs {n} times on average, ({n}-1)/{n}"),
+            _Edge(more, done, None, probability=1 / n, comment=f"1/{n}")]
+        problems.append(Problem(
+            f"{what}: costed {n} times, through a loop back taken with probability {n - 1}/{n} "
+            f"(the expected count {n} is exact; a simulation draws the count around {n}, "
+            "one run after another)", element=node_id, file=source, severity="warning"))
+
+
 def _flatten(graph: _Graph, problems: list[Problem], source: str | None) -> None:
-    """Resolve subprocess exits and remove pass-through nodes."""
+    """Resolve subprocess exits, add the loops of repeated elements and remove
+    pass-through nodes."""
     for edge in graph.edges:
         if edge.flow_id is not None:  # drawn flows leave a subprocess from its exit
             edge.source = graph.exits.get(edge.source, edge.source)
@@ -448,6 +697,7 @@ def _flatten(graph: _Graph, problems: list[Problem], source: str | None) -> None
                     "supported element of this process", element=edge.flow_id, file=source))
                 graph.edges.remove(edge)
                 break
+    _repeat_loops(graph, problems, source)
     changed = True
     while changed:
         changed = False
@@ -469,8 +719,8 @@ def _flatten(graph: _Graph, problems: list[Problem], source: str | None) -> None
                 node.note = "an implicit merge in the BPMN"
                 continue
             graph.edges = [e for e in graph.edges if node_id not in (e.source, e.target)]
-            graph.edges.extend(_Edge(e.source, outs[0].target, e.flow_id, e.conditional)
-                               for e in ins)
+            graph.edges.extend(_Edge(e.source, outs[0].target, e.flow_id, e.conditional,
+                                     e.probability, e.comment) for e in ins)
             del graph.nodes[node_id]
             changed = True
 
@@ -502,6 +752,7 @@ def bpmn_to_model_text(
     params: dict | None = None,
     process: str | None = None,
     variant: str | None = None,
+    pool: str | None = None,
 ) -> tuple[str, list[Problem]]:
     """Convert a BPMN 2.0 file into the text of an ``abc-costing/1`` model.
 
@@ -510,8 +761,10 @@ def bpmn_to_model_text(
     data : the BPMN file's bytes.
     source : the file name, used in the problems.
     params : Prosimos simulation parameters (the parsed JSON), if any.
-    process : slug of the process (default: from the BPMN process's name or id).
+    process : slug of the process (default: from the pool's or process's name or id).
     variant : slug of the variant (default: the one the file carries, else ``as_is``).
+    pool : the pool to import (its id, its process's id or its name), needed when
+        several pools have content (:func:`bpmn_to_model_texts` imports each).
 
     Returns
     -------
@@ -526,20 +779,132 @@ def bpmn_to_model_text(
     >>> text, problems[0].message
     ('', 'BPMN files need no DTD; refused for safety (the file declares a DTD or entities)')
     """
-    problems: list[Problem] = []
     try:
         root = _parse_xml(data, source)
-        process_element = _choose_process(root, source)
-        graph = _Graph()
-        _read_container(process_element, graph, problems, source, subprocess=None, depth=0)
-        lanes = _read_lanes(process_element, graph)
-        _flatten(graph, problems, source)
+        chosen, element = _choose_pool(root, source, pool)
     except _Refused as refused:
         return "", refused.problems
+    text, problems, _ = _pool_text(root, chosen, element, source=source, params=params,
+                                   process=process, variant=variant, pools=None)
+    return text, problems
+
+
+@dataclass(frozen=True)
+class PoolText:
+    """One pool of a BPMN file as the text of a model.
+
+    Attributes:
+      pool: the pool it was made from.
+      text: the model's text (empty when the pool could not be imported).
+      problems: what the import assumed, left to fill in, or could not do.
+      target: where the model goes in a library, ``process/variant.yaml``
+        (None without a text).
+    """
+
+    pool: BpmnPool
+    text: str
+    problems: tuple[Problem, ...]
+    target: str | None = None
+
+
+def bpmn_to_model_texts(
+    data: bytes, *, source: str, params: dict | None = None, variant: str | None = None
+) -> tuple[list[PoolText], list[Problem]]:
+    """Every pool of a BPMN file that has content, each as the model of a process of its own.
+
+    A message a pool waits for (a receive task or a message catch event that a
+    message flow from another pool enters) becomes a wait of that pool's model:
+    elapsed minutes without labour, a ``"?"`` to fill in. Processes are named
+    after their pools, each a different slug.
+
+    Returns ``(pools, problems)``: one :class:`PoolText` per pool, and the
+    problems that stop the whole file (unsafe or malformed XML, no process).
+
+    Examples
+    --------
+    >>> xml = f'''<definitions xmlns="{BPMN_NS}">
+    ...   <collaboration id="c">
+    ...     <participant id="shop" name="Shop" processRef="p1"/>
+    ...     <participant id="bank" name="Bank" processRef="p2"/>
+    ...     <messageFlow id="m" sourceRef="pay" targetRef="paid"/>
+    ...   </collaboration>
+    ...   <process id="p1"><startEvent id="s1"/><receiveTask id="paid" name="Payment in"/>
+    ...     <endEvent id="e1"/><sequenceFlow id="f1" sourceRef="s1" targetRef="paid"/>
+    ...     <sequenceFlow id="f2" sourceRef="paid" targetRef="e1"/></process>
+    ...   <process id="p2"><startEvent id="s2"/><task id="pay" name="Pay"/>
+    ...     <endEvent id="e2"/><sequenceFlow id="f3" sourceRef="s2" targetRef="pay"/>
+    ...     <sequenceFlow id="f4" sourceRef="pay" targetRef="e2"/></process>
+    ... </definitions>'''.encode()
+    >>> pools, problems = bpmn_to_model_texts(xml, source="pay.bpmn")
+    >>> [(p.pool.name, p.text.split("process: ")[1].split()[0]) for p in pools]
+    [('Shop', 'shop'), ('Bank', 'bank')]
+    >>> pools[0].problems[0].message.split(":")[0]
+    "receiveTask 'paid' waits for a message from 'Bank' (bank)"
+    >>> print(pools[0].text.split("activities:")[1].split("gateways:")[0].strip())
+    payment_in:  # BPMN receiveTask 'paid'
+        name: "Payment in"
+        wait: "?"  # not in the file: minutes waiting for the message from 'Bank' (bank), fill in
+    """
+    try:
+        root = _parse_xml(data, source)
+    except _Refused as refused:
+        return [], refused.problems
+    pools = _pools(root)
+    if not pools:
+        return [], [Problem("the file has no process with tasks or events", file=source)]
+    slugs = UniqueIds()
+    texts = []
+    for pool, element in pools:
+        text, problems, target = _pool_text(
+            root, pool, element, source=source, params=params,
+            process=slugs.new(_process_slug(element, pool)), variant=variant, pools=pools)
+        texts.append(PoolText(pool, text, tuple(problems), target))
+    return texts, []
+
+
+def bpmn_pools(data: bytes, *, source: str) -> tuple[list[BpmnPool], list[Problem]]:
+    """The pools of a BPMN file that have content, for a user to choose from.
+
+    >>> bpmn_pools(b"<x/>", source="x.bpmn")[1][0].message[:21]
+    'not a BPMN 2.0 file: '
+    """
+    try:
+        root = _parse_xml(data, source)
+    except _Refused as refused:
+        return [], refused.problems
+    return [pool for pool, _ in _pools(root)], []
+
+
+def _process_slug(element: Element, pool: BpmnPool) -> str:
+    """The process slug a pool's model gets: the one our export wrote, else from its name."""
+    abc = _abc_child(element, "model")
+    wanted = abc.get("process") if abc is not None else None
+    return _as_slug(wanted or _slug(_clean_name(element.get("name")) or pool.name
+                                    or element.get("id") or "process"))
+
+
+def _pool_text(root: Element, pool: BpmnPool, element: Element, *, source: str,
+               params: dict | None, process: str | None, variant: str | None,
+               pools: list[tuple[BpmnPool, Element]] | None
+               ) -> tuple[str, list[Problem], str | None]:
+    """The model text of one pool of a parsed file (see :func:`bpmn_to_model_text`),
+    its problems and its place in a library (``process/variant.yaml``)."""
+    problems: list[Problem] = []
+    graph = _Graph(senders=_message_senders(root, pools or _pools(root), element))
+    try:
+        _read_container(element, graph, problems, source, subprocess=None, depth=0)
+        lanes = _read_lanes(element, graph)
+        _flatten(graph, problems, source)
+    except _Refused as refused:
+        return "", refused.problems, None
     for flow in root.iter(f"{{{BPMN_NS}}}messageFlow"):
-        problems.append(Problem(
-            f"message flow {quoted(flow.get('id'))} is ignored: abc-costing models one process",
-            element=flow.get("id"), file=source, severity="warning"))
+        target = graph.nodes.get(flow.get("targetRef") or "")
+        if target is not None and target.waits_for is None and target.kind != "start":
+            problems.append(Problem(
+                f"message flow {quoted(flow.get('id'))} is ignored: {target.tag} "
+                f"{quoted(target.bpmn_id)} is not a receive task or a message catch event, so "
+                "no wait for the message is in the model", element=flow.get("id"),
+                file=source, severity="warning"))
     starts = [n for n in graph.nodes.values() if n.kind == "start"]
     if len(starts) > 1:
         ids = ", ".join(repr(n.bpmn_id) for n in starts)
@@ -553,14 +918,15 @@ def bpmn_to_model_text(
                 f"{quoted(source_node.bpmn_id)} is not supported: route through an exclusive "
                 "gateway", element=edge.flow_id, file=source))
     if any(p.severity == "error" for p in problems):
-        return "", problems
+        return "", problems, None
 
     parameters = [p for p in (read_qbp(root, problems, source),
                               read_prosimos(params, problems, source) if params else None)
                   if p is not None]
-    writer = _Writer(graph, lanes, parameters, process_element, source=source,
-                     process=process, variant=variant, problems=problems)
-    return writer.text(), problems
+    writer = _Writer(graph, lanes, parameters, element, source=source,
+                     process=process or _process_slug(element, pool), variant=variant,
+                     problems=problems, pool_name=pool.name)
+    return writer.text(), problems, f"{writer.process}/{writer.variant}.yaml"
 
 
 class _Writer:
@@ -568,16 +934,16 @@ class _Writer:
 
     def __init__(self, graph: _Graph, lanes: dict[str, tuple[str, str | None]],
                  parameters: list[SimulationParameters], process_element: Element, *, source: str,
-                 process: str | None, variant: str | None, problems: list[Problem]):
+                 process: str, variant: str | None, problems: list[Problem],
+                 pool_name: str | None = None):
         self.graph, self.lanes, self.parameters = graph, lanes, parameters
         self.source, self.problems = source, problems
         self.element = process_element
         self.abc_model = _abc_child(process_element, "model")
         abc = self.abc_model.attrib if self.abc_model is not None else {}
-        name = _clean_name(process_element.get("name"))
-        self.title = _clean_name(abc.get("title")) or name
-        self.process = _as_slug(process or abc.get("process") or _slug(
-            name or process_element.get("id") or "process"))
+        self.title = (_clean_name(abc.get("title")) or _clean_name(process_element.get("name"))
+                      or pool_name)
+        self.process = _as_slug(process)
         self.variant = _as_slug(variant or abc.get("variant") or "as_is")
         self.node_ids = UniqueIds()
         self.resource_ids = UniqueIds()
@@ -663,6 +1029,12 @@ class _Writer:
                 entry["other_cost"] = Commented(_tidy(fixed), _FILL_IN if fixed == PLACEHOLDER
                                                 else params.origin + ", per execution")
             return entry
+        if node.waits_for is not None:  # waiting for a message is elapsed time, not work
+            sender = f" from {node.waits_for}" if node.waits_for else ""
+            self.warn(f"{node.tag} {quoted(node.bpmn_id)} waits for a message{sender}: its wait "
+                      'is a placeholder "?", fill in the minutes', self.ids[node.bpmn_id])
+            return entry | {"wait": Commented(PLACEHOLDER, "not in the file: minutes waiting "
+                                              f"for the message{sender}, fill in")}
         if node.lane is not None:
             lane_id, lane_name = self.lanes[node.lane]
             rid = self._resource(f"lane:{lane_id}", lane_name if lane_name and
@@ -716,13 +1088,16 @@ class _Writer:
     # flows
 
     def _probability(self, edge: _Edge) -> tuple[Any, str | None]:
+        if edge.probability is not None:  # routing the importer made (a repeat's loop)
+            return edge.probability, edge.comment
         abc = self.graph.flow_abc.get(edge.flow_id or "")
         if abc is not None and _float(abc.get("probability")) is not None:
             return _float(abc.get("probability")), None
         for params in reversed(self.parameters):
             if edge.flow_id in params.probabilities:
                 return params.probabilities[edge.flow_id], params.origin
-        return PLACEHOLDER, "not in the file: probability of this branch, fill in"
+        return PLACEHOLDER, (edge.comment
+                             or "not in the file: probability of this branch, fill in")
 
     def _flows(self) -> list[Any]:
         flows: list[Any] = []

@@ -42,6 +42,7 @@ from abc_costing.problems import ModelError, Problem, has_errors
 from abc_costing.workflows.library import Library
 
 if TYPE_CHECKING:  # mining loads Polars: only the log commands need it
+    from abc_costing.formats.bpmn import BpmnPool
     from abc_costing.formats.event_log import EventLog
     from abc_costing.mining import TraceVariant
 
@@ -58,7 +59,9 @@ __all__ = [
     "event_log_variants",
     "parse_model_file",
     "process_slug_for",
+    "bpmn_file_pools",
     "import_bpmn",
+    "import_bpmn_pools",
     "import_event_log",
     "preview_event_log",
     "read_rates",
@@ -94,6 +97,7 @@ class ImportedModel:
       variants: for an event log, its trace variants, costliest first.
       conformance: share of cases the designed flow allows (None without one).
       case_count, event_count: the log's size.
+      pool: for a BPMN file with several pools, the pool it was made from.
     """
 
     source_name: str
@@ -106,6 +110,7 @@ class ImportedModel:
     conformance: float | None = None
     case_count: int | None = None
     event_count: int | None = None
+    pool: BpmnPool | None = None
 
 
 def _library_clashes(model: ProcessModel, library: Library) -> list[Problem]:
@@ -230,6 +235,25 @@ def _read_limited(source: bytes | Path, *, limit: int, name: str
     return data, ()
 
 
+def _bpmn_inputs(data: bytes | Path, *, source_name: str, params: bytes | Path | None,
+                 params_name: str) -> tuple[bytes | None, dict | None, tuple[Problem, ...]]:
+    """The BPMN file's bytes and the parsed Prosimos parameters, or why not."""
+    from abc_costing.formats.bpmn import MAX_BPMN_BYTES
+
+    bpmn, problems = _read_limited(data, limit=MAX_BPMN_BYTES, name=source_name)
+    if bpmn is None:
+        return None, None, problems
+    parsed = None
+    if params is not None:
+        raw, problems = _read_limited(params, limit=MAX_PARAMS_BYTES, name=params_name)
+        if raw is not None:
+            parsed, found = _prosimos_params(raw, params_name)
+            problems += tuple(found)
+        if problems:
+            return None, None, problems
+    return bpmn, parsed, ()
+
+
 def import_bpmn(
     data: bytes | Path,
     *,
@@ -238,6 +262,7 @@ def import_bpmn(
     params_name: str = "parameters.json",
     process: str | None = None,
     variant: str | None = None,
+    pool: str | None = None,
     library: Library | None = None,
 ) -> ImportedModel:
     """A model from a BPMN 2.0 file, with Prosimos parameters when given.
@@ -245,24 +270,73 @@ def import_bpmn(
     ``data`` and ``params`` are the files' bytes (an upload) or their paths.
     ``process`` and ``variant`` default to what the file carries (a file this
     tool exported keeps its process and variant, so it comes back as the same
-    process, not a new one named after the upload).
+    process, not a new one named after the upload). A file with several pools
+    that have content needs ``pool`` (its id, its process's id or its name; see
+    :func:`bpmn_file_pools`), or :func:`import_bpmn_pools` for all of them.
     """
-    from abc_costing.formats.bpmn import MAX_BPMN_BYTES, bpmn_to_model_text
+    from abc_costing.formats.bpmn import bpmn_to_model_text
+
+    bpmn, parsed, problems = _bpmn_inputs(data, source_name=source_name, params=params,
+                                          params_name=params_name)
+    if bpmn is None:
+        return ImportedModel(source_name, "", None, None, None, problems)
+    text, found = bpmn_to_model_text(bpmn, source=source_name, params=parsed,
+                                     process=process, variant=variant, pool=pool)
+    return _imported(source_name, text, list(found), library)
+
+
+def import_bpmn_pools(
+    data: bytes | Path,
+    *,
+    source_name: str,
+    params: bytes | Path | None = None,
+    params_name: str = "parameters.json",
+    variant: str | None = None,
+    library: Library | None = None,
+) -> tuple[ImportedModel, ...]:
+    """One model per pool of a BPMN file that has content, each a process of its own.
+
+    Each model's process is named after its pool (different slugs for
+    different pools); a message one pool waits for from another is a wait in
+    its model (see :func:`abc_costing.formats.bpmn.bpmn_to_model_texts`). A file
+    that cannot be read at all gives one result with no text and its problems.
+
+    Examples
+    --------
+    >>> from abc_costing.formats.bpmn import model_to_bpmn
+    >>> from abc_costing.workflows.library import open_library
+    >>> library = open_library("process_models")
+    >>> one = import_bpmn_pools(model_to_bpmn(library.model("contract_approval", "as_is")),
+    ...                         source_name="x.bpmn", variant="copy")
+    >>> [(m.pool.name, m.target) for m in one]
+    [('Согласование договора с клиентом (как есть)', 'contract_approval/copy.yaml')]
+    """
+    from abc_costing.formats.bpmn import bpmn_to_model_texts
+
+    bpmn, parsed, problems = _bpmn_inputs(data, source_name=source_name, params=params,
+                                          params_name=params_name)
+    if bpmn is None:
+        return (ImportedModel(source_name, "", None, None, None, problems),)
+    pools, refused = bpmn_to_model_texts(bpmn, source=source_name, params=parsed,
+                                         variant=variant)
+    if not pools:
+        return (ImportedModel(source_name, "", None, None, None, tuple(refused)),)
+    # A model with "?" left has no target of its own yet; the pool's place is still known.
+    return tuple(replace(imported, pool=p.pool, target=imported.target or p.target)
+                 for p in pools
+                 for imported in [_imported(source_name, p.text, list(p.problems), library)])
+
+
+def bpmn_file_pools(data: bytes | Path, *, source_name: str
+                    ) -> tuple[tuple[BpmnPool, ...], tuple[Problem, ...]]:
+    """The pools with content of a BPMN file, for a user to choose which to import."""
+    from abc_costing.formats.bpmn import MAX_BPMN_BYTES, bpmn_pools
 
     bpmn, problems = _read_limited(data, limit=MAX_BPMN_BYTES, name=source_name)
     if bpmn is None:
-        return ImportedModel(source_name, "", None, None, None, problems)
-    parsed = None
-    if params is not None:
-        raw, problems = _read_limited(params, limit=MAX_PARAMS_BYTES, name=params_name)
-        if raw is not None:
-            parsed, found = _prosimos_params(raw, params_name)
-            problems += tuple(found)
-        if problems:
-            return ImportedModel(source_name, "", None, None, None, problems)
-    text, found = bpmn_to_model_text(bpmn, source=source_name, params=parsed,
-                                     process=process, variant=variant)
-    return _imported(source_name, text, list(found), library)
+        return (), problems
+    pools, found = bpmn_pools(bpmn, source=source_name)
+    return tuple(pools), tuple(found)
 
 
 def export_bpmn(model_path: str | Path, output: str | Path) -> tuple[ProcessModel | None,
