@@ -477,7 +477,7 @@ def log_columns(path: str | Path, *, source_name: str | None = None) -> list[str
     """
     path = Path(path)
     source = source_name or str(path)
-    suffix = path.suffix.lower()
+    suffix = ".xes" if path.name.lower().endswith(".xes.gz") else path.suffix.lower()
     try:
         if suffix in (".csv", ".txt", ".tsv"):
             return _csv_header(path, source=source, tab=suffix == ".tsv")[0]
@@ -487,8 +487,8 @@ def log_columns(path: str | Path, *, source_name: str | None = None) -> list[str
         raise LogError(_polars_problem(error), source=source) from None
     except OSError as error:
         raise LogError(f"cannot read the file: {error.strerror or error}", source=source) from None
-    if suffix == ".xes":
-        return list(_XES_KEYS)
+    if suffix == ".xes":  # the standard's keys (a start time is also read under other keys)
+        return [key for key in _XES_KEYS if ":" in key and key != "time:start"]
     raise LogError(f"unknown log format {suffix or '(no extension)'!r}; "
                    "use .csv, .parquet or .xes", source=source)
 
