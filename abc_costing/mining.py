@@ -32,7 +32,8 @@ How a model is discovered (:func:`discover_model`):
 * **Labour**: the minutes of an activity go to the resources that did it, each
   its share of the activity's measured minutes (by executions when none were
   measured): one activity done by a clerk and a lawyer at different rates costs
-  what the log's events cost, not all at the more frequent one's rate. With ``rates`` (a model or a rates table), resources whose id or name matches a log
+  what the log's events cost, not all at the more frequent one's rate. With
+  ``rates`` (a model or a rates table), resources whose id or name matches a log
   resource get that model's rate; the others get ``rate_per_hour: "?"``, a
   placeholder that validation reports, never a silent 0.
 * **Waits** (logs with start times): an activity's ``wait`` is the mean time from
