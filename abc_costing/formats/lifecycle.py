@@ -150,7 +150,8 @@ def _pauses(rows: pl.DataFrame, executions: pl.DataFrame
     owners = executions.select(*_KEY, "start_ts", pl.col("row_no").alias("owner")
                                ).drop_nulls("start_ts").sort("start_ts")
     placed = spans.sort("suspended").join_asof(
-        owners, left_on="suspended", right_on="start_ts", by=_KEY, strategy="backward")
+        owners, left_on="suspended", right_on="start_ts", by=_KEY, strategy="backward",
+        check_sortedness=False)  # sorted by time, as a whole and so within each key
     orphans = placed.filter(pl.col("owner").is_null())
     lost = rows.filter(pl.col("row_no").is_in(pl.concat([orphans["open_row"],
                                                          orphans["row_no"]]).implode()))
@@ -177,8 +178,9 @@ def pair_transitions(rows: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
         pl.when(word.is_null() | (word == "")).then(pl.lit("complete"))
         .otherwise(word.replace_strict(PHASES, default="?")).alias("phase"),
         word.alias("word"),
-        (pl.col("instance").cast(pl.String) if "instance" in rows.columns
-         else pl.lit(None, dtype=pl.String)).alias("instance"))
+        # "" for no instance id: a null would never match in the as-of join of pauses.
+        (pl.col("instance").cast(pl.String).fill_null("") if "instance" in rows.columns
+         else pl.lit("")).alias("instance"))
     problems = _unknown_words(rows)
     started = rows.filter(pl.col("phase") == "start")["activity"].unique().implode()
     atomic = rows.filter((pl.col("phase").is_in(["complete", "abort"]))
