@@ -496,12 +496,14 @@ def _other_cost(recorded_per_execution: float, labor: dict[str, Any],
     labour already costs more than was recorded."""
     from abc_costing.formats.model_text import Commented
 
-    means = {role: _mean_of(minutes) for role, minutes in labor.items()}
-    if any(rate_of[r] is None or m is None for r, m in means.items()):
-        return {"other_cost": Commented(0.0, (
-            f"recorded {_n(recorded_per_execution)} per execution on average; once the "
-            "rates are filled in, other_cost is that minus labour"))}
-    labour_cost = sum(m * rate_of[r] for r, m in means.items())  # type: ignore[operator]
+    labour_cost = 0.0
+    for role, minutes in labor.items():
+        mean, rate = _mean_of(minutes), rate_of[role]
+        if mean is None or rate is None:
+            return {"other_cost": Commented(0.0, (
+                f"recorded {_n(recorded_per_execution)} per execution on average; once the "
+                "rates are filled in, other_cost is that minus labour"))}
+        labour_cost += mean * rate
     unexplained = recorded_per_execution - labour_cost
     if unexplained < 0:
         return {"other_cost": Commented(0.0, (

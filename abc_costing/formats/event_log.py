@@ -741,7 +741,7 @@ class _GuardedStream(io.RawIOBase):
     before the parser sees them.
     """
 
-    def __init__(self, stream: BinaryIO, *, max_bytes: int, source: str,
+    def __init__(self, stream: BinaryIO | gzip.GzipFile, *, max_bytes: int, source: str,
                  too_big: str = "the file is larger than the limit of"):
         self._stream, self._max_bytes, self._source = stream, max_bytes, source
         self._too_big = too_big
@@ -846,7 +846,8 @@ def _xes_value(element: ElementTree.Element, field: str, *, source: str, row: in
                        source=source, row=row) from None
 
 
-def _xes_stream(path: Path, *, source: str, max_bytes: int) -> tuple[BinaryIO, int, str]:
+def _xes_stream(path: Path, *, source: str, max_bytes: int
+                ) -> tuple[BinaryIO | gzip.GzipFile, int, str]:
     """The file's bytes as XML (an ``.xes.gz`` unpacked as it is read), the most XML
     bytes it may hold, and how to say so."""
     size = path.stat().st_size
@@ -856,7 +857,7 @@ def _xes_stream(path: Path, *, source: str, max_bytes: int) -> tuple[BinaryIO, i
     if not path.name.lower().endswith(".gz"):
         return path.open("rb"), max_bytes, "the file is larger than the limit of"
     limit = min(max_bytes, max(MAX_XES_GZ_FLOOR_BYTES, MAX_XES_GZ_RATIO * size))
-    return gzip.open(path, "rb"), limit, "the file unpacks to more than"
+    return gzip.GzipFile(path, "rb"), limit, "the file unpacks to more than"
 
 
 def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:

@@ -236,8 +236,8 @@ def _unmatched_report(unmatched: pl.DataFrame, *, started_count: int) -> list[Pr
 
 
 def _lost_costs(rows: pl.DataFrame, executions: pl.DataFrame) -> list[Problem]:
-    kept = executions["cost"].sum()
-    written = rows["cost"].sum()
+    kept = float(executions["cost"].sum())
+    written = float(rows["cost"].sum())
     lost = written - kept
     if abs(lost) <= 1e-9 * max(1.0, abs(written)):
         return []
