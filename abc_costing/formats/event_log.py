@@ -461,9 +461,10 @@ def _map_columns(
 def guess_columns(found: list[str]) -> dict[str, str | None]:
     """Each field's column among ``found`` by its usual name (None where there is none).
 
-    >>> guess_columns(["Сделка", "Этап", "Дата начала", "Дата окончания", "Ответственный"])
+    >>> guess_columns(["Сделка", "Этап", "Дата начала", "Дата окончания", "Ответственный",
+    ...                "Стоимость"])
     {'case': 'Сделка', 'activity': 'Этап', 'start': 'Дата начала', 'end': 'Дата окончания', \
-'resource': 'Ответственный'}
+'resource': 'Ответственный', 'lifecycle': None, 'instance': None, 'cost': 'Стоимость'}
     """
     by_lower = {name.strip().lower(): name for name in reversed(found)}  # first one wins
     return {field: next((by_lower[n] for n in usual if n in by_lower), None)
