@@ -309,6 +309,13 @@ def _add_log_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("log_file", type=Path, metavar="LOG")
     for field in ("case", "activity", "start", "end", "resource"):
         parser.add_argument(f"--{field}", metavar="COLUMN", help=f"the {field} column")
+    parser.add_argument("--lifecycle", metavar="COLUMN", help="the lifecycle transition "
+                        "column (start, complete, ...): a start and a complete row are one "
+                        "execution")
+    parser.add_argument("--instance", metavar="COLUMN",
+                        help="the activity instance column (pairs start and complete rows)")
+    parser.add_argument("--cost", metavar="COLUMN",
+                        help="the column of the cost the log recorded per event")
 
 
 # --- printing --------------------------------------------------------------------------------
@@ -626,7 +633,8 @@ def _rates(args: argparse.Namespace, err: Console) -> tuple[bool, Any]:
 
 def _columns(args: argparse.Namespace) -> LogColumns:
     return LogColumns(case=args.case, activity=args.activity, start=args.start, end=args.end,
-                      resource=args.resource)
+                      resource=args.resource, lifecycle=args.lifecycle, instance=args.instance,
+                      cost=args.cost)
 
 
 def _log_problems(problems: Sequence[Problem], err: Console) -> None:
@@ -732,9 +740,11 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
     if found.problems:
         _log_problems(found.problems, err)
         return EXIT_PROBLEMS
+    _report_problems(found.warnings, err)
     if args.json:
         _print_json({"log": str(args.log_file), "cases": found.case_count,
                      "events": found.event_count, "conformance": found.conformance,
+                     "warnings": [str(p) for p in found.warnings],
                      "design_cost_per_instance": found.design_cost_per_instance,
                      "variants": [v.as_dict() for v in found.variants]}, out)
         return EXIT_OK

@@ -29,10 +29,21 @@ How a model is discovered (:func:`discover_model`):
   engine costs the mean, which a lognormal keeps as observed, while the mean of
   a triangular(min, median, max) is dragged by the extremes of a skewed sample.
   No spread (or one observation) gives a fixed number.
-* **Labour**: the minutes of an activity go to the resource that did it most
-  often. With ``rates`` (a model or a rates table), resources whose id or name matches a log
+* **Labour**: the minutes of an activity go to the resources that did it, each
+  its share of the activity's measured minutes (by executions when none were
+  measured): one activity done by a clerk and a lawyer at different rates costs
+  what the log's events cost, not all at the more frequent one's rate. With
+  ``rates`` (a model or a rates table), resources whose id or name matches a log
   resource get that model's rate; the others get ``rate_per_hour: "?"``, a
   placeholder that validation reports, never a silent 0.
+* **Waits** (logs with start times): an activity's ``wait`` is the mean time from
+  the case's latest earlier completion to its start (0 when it opens the case;
+  never negative), so the model's cycle time is labour plus waiting, as observed.
+* **Recorded cost** (a log with a cost column): each activity's ``other_cost`` is
+  its mean recorded cost per execution minus the model's labour cost per
+  execution (fees, materials...), so the model costs what the log recorded; left
+  at 0 with a comment while a rate is a placeholder, or when labour already
+  costs more than was recorded.
 
 Examples
 --------
@@ -116,11 +127,18 @@ def _steps(log: EventLog) -> pl.LazyFrame:
     minutes = pl.when(pl.col("start_ts").is_not_null()).then(
         _micros("end_ts") - _micros("start_ts")).otherwise(
         pl.when(same_previous).then(_micros("end_ts") - _micros(pl.col("end_ts").shift(1))))
+    paused = pl.col("pause_minutes") if "pause_minutes" in log.events.columns else pl.lit(0.0)
+    # The case's latest completion before this event: with parallel work the previous
+    # row may still be running, so the running maximum, not the previous row's end.
+    done_before = _micros("end_ts").cum_max().shift(1).over("case_id")
+    waited = pl.when(~same_previous).then(0.0).otherwise(
+        pl.max_horizontal(pl.lit(0), _micros("start_ts") - done_before) / _MINUTE_US)
     return log.events.lazy().with_columns(
         (index - first_of_case + 1).alias("pos"),
         pl.when(same_next).then(pl.col("activity").shift(-1)).alias("next_activity"),
         pl.when(same_next).then(_BEGAN.shift(-1)).alias("next_start"),
-        (minutes / _MINUTE_US).alias("minutes"))
+        (minutes / _MINUTE_US - paused).alias("minutes"),
+        pl.when(pl.col("start_ts").is_not_null()).then(waited).alias("wait_minutes"))
 
 
 def directly_follows(log: EventLog) -> pl.DataFrame:
@@ -289,13 +307,16 @@ class _Observed:
 
     Attributes:
       stats: per activity, in order of first appearance: (activity, executions,
-        cases, timed executions, mean, sd, min, median, max minutes, first position).
+        cases, timed executions, mean, sd, min, median, max minutes, first position,
+        mean wait minutes (None without start times), Σ recorded cost (None when
+        the log records none)).
       follows: (node, next node or None for the end, count); nodes are activities
         or the keys of parallel blocks.
       blocks: the parallel blocks (sorted activity names each).
       block_of: activity -> the key of its parallel block.
       starts: (node, cases it opens).
-      performers: activity -> [(resource, executions)], most frequent first.
+      performers: activity -> [(resource, executions, measured minutes)], most
+        frequent first.
       span: the first and the last timestamp.
     """
 
@@ -304,7 +325,7 @@ class _Observed:
     blocks: list[list[str]]
     block_of: dict[str, str]
     starts: list[tuple[str, int]]
-    performers: dict[str, list[tuple[str, int]]]
+    performers: dict[str, list[tuple[str, int, float]]]
     span: tuple
 
 
@@ -316,7 +337,9 @@ def _observe(log: EventLog) -> _Observed:
                   pl.col("minutes").count().alias("timed"), pl.col("minutes").mean().alias("mean"),
                   pl.col("minutes").std().alias("sd"), pl.col("minutes").min().alias("lo"),
                   pl.col("minutes").median().alias("mid"), pl.col("minutes").max().alias("hi"),
-                  pl.col("pos").min().alias("first_pos"))
+                  pl.col("pos").min().alias("first_pos"),
+                  pl.col("wait_minutes").mean().alias("wait"),
+                  (pl.col("cost").sum() if log.has_cost else pl.lit(None)).alias("recorded"))
              .with_columns(activity)
              .sort(["first_pos", "n", "activity"], descending=[False, True, False])
              .collect().rows())
@@ -327,24 +350,44 @@ def _observe(log: EventLog) -> _Observed:
     if block_of:  # the blocks collapse into one step each: count what follows them
         follows = _follows(steps, block_of)
     by_resource = (steps.filter(pl.col("resource").is_not_null())
-                   .group_by("activity", "resource").agg(pl.len().alias("n"))
+                   .group_by("activity", "resource")
+                   .agg(pl.len().alias("n"), pl.col("minutes").sum().alias("minutes"))
                    .with_columns(activity, pl.col("resource").cast(pl.String))
                    .sort(["activity", "n", "resource"], descending=[False, True, False])
                    .collect().rows())
-    performers: dict[str, list[tuple[str, int]]] = {}
-    for name, resource, count in by_resource:
-        performers.setdefault(name, []).append((resource, count))
+    performers: dict[str, list[tuple[str, int, float]]] = {}
+    for name, resource, count, minutes in by_resource:
+        performers.setdefault(name, []).append((resource, count, minutes))
     return _Observed(stats=stats, follows=follows, blocks=blocks, block_of=block_of,
                      starts=_starts(steps, block_of), performers=performers,
                      span=log.events.select(_BEGAN.min(), pl.col("end_ts").max()).row(0))
 
 
-def _roles(observed: _Observed, rates: ProcessModel | RateTable | None
-           ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-    """The labour resources (one per most frequent performer) and each activity's resource.
+def _mix(performers: list[tuple[str, int, float]]) -> list[tuple[str, float]]:
+    """Each performer's share of an activity's labour: its share of the measured minutes
+    (of the executions by count when none were measured), largest first.
 
-    Returns ``(resources, role_of)``: resource id -> its entry in the model,
-    activity -> resource id.
+    With these shares the model books each role the minutes it spent, so a mined
+    model costs what its log costs however the roles' rates differ.
+
+    >>> _mix([("clerk", 3, 30.0), ("lawyer", 1, 90.0)])
+    [('clerk', 0.25), ('lawyer', 0.75)]
+    """
+    minutes = sum(m for _, _, m in performers)
+    if minutes > 0:
+        return [(name, m / minutes) for name, _, m in performers if m > 0]
+    executions = sum(n for _, n, _ in performers)
+    return [(name, n / executions) for name, n, _ in performers]
+
+
+def _roles(observed: _Observed, rates: ProcessModel | RateTable | None
+           ) -> tuple[dict[str, dict[str, Any]], dict[str, list[tuple[str, float]]],
+                      dict[str, float | None]]:
+    """The labour resources (one per performer) and each activity's mix of them.
+
+    Returns ``(resources, role_mix, rate_of)``: resource id -> its entry in the
+    model; activity -> [(resource id, share of its minutes)]; resource id ->
+    its rate per minute (None where it is a placeholder).
     """
     from abc_costing.formats.model_text import Commented, OneLine
     from abc_costing.model.ids import UniqueIds
@@ -352,48 +395,68 @@ def _roles(observed: _Observed, rates: ProcessModel | RateTable | None
     lookup = _rates_by_name(rates)
     rates_from = "the rates table" if _is_table(rates) else "the rates model"
     resources: dict[str, Any] = {}
-    role_of: dict[str, str] = {}
+    role_mix: dict[str, list[tuple[str, float]]] = {}
     role_ids: dict[str, str] = {}
+    rate_of: dict[str, float | None] = {}
     resource_ids = UniqueIds()
+
+    def role(name: str | None) -> str:
+        key = name if name is not None else "\0performer"
+        if key in role_ids:
+            return role_ids[key]
+        matched = _rate_for(name, lookup) if name is not None else None
+        wanted = matched[0] if matched else (_id_for(name) if name else "performer")
+        role_id = role_ids[key] = resource_ids.new(wanted)
+        if matched is not None:
+            source_id, resource = matched
+            data = resource.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+            data["kind"] = "labor"
+            resources[role_id] = Commented(
+                OneLine(data), f"rate from {rates_from}, resource {source_id!r}")
+            rate_of[role_id] = resource.rate_per_minute
+            return role_id
+        why = f"not in {rates_from}" if rates is not None else "no rates given"
+        entry: dict[str, Any] = {"kind": "labor"}
+        if name:
+            entry["name"] = name
+        else:
+            why = "the log names no resources"
+        entry["rate_per_hour"] = Commented(PLACEHOLDER, f"{why}: fill in")
+        resources[role_id] = entry
+        rate_of[role_id] = None
+        return role_id
+
     for activity, *_ in observed.stats:
         seen = observed.performers.get(activity)
-        name = seen[0][0] if seen else None
-        key = name if name is not None else "\0performer"
-        if key not in role_ids:
-            matched = _rate_for(name, lookup) if name is not None else None
-            wanted = matched[0] if matched else (_id_for(name) if name else "performer")
-            role_id = role_ids[key] = resource_ids.new(wanted)
-            if matched is not None:
-                source_id, resource = matched
-                data = resource.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-                data["kind"] = "labor"
-                resources[role_id] = Commented(
-                    OneLine(data), f"rate from {rates_from}, resource {source_id!r}")
-            else:
-                why = f"not in {rates_from}" if rates is not None else "no rates given"
-                entry: dict[str, Any] = {"kind": "labor"}
-                if name:
-                    entry["name"] = name
-                else:
-                    why = "the log names no resources"
-                entry["rate_per_hour"] = Commented(PLACEHOLDER, f"{why}: fill in")
-                resources[role_id] = entry
-        role_of[activity] = role_ids[key]
-    return resources, role_of
+        role_mix[activity] = [(role(name), share) for name, share in _mix(seen)] if seen \
+            else [(role(None), 1.0)]
+    return resources, role_mix, rate_of
+
+
+def _scaled(duration: Any, share: float) -> Any:
+    """``share`` of a duration as the model writes it (a number or a lognormal)."""
+    if share == 1.0:
+        return duration
+    if isinstance(duration, dict):
+        (name, params), = duration.items()
+        return {name: {key: _n(value * share) for key, value in params.items()}}
+    return _n(duration * share) if isinstance(duration, float | int) else duration
 
 
 def _activities(observed: _Observed, *, has_start: bool, activity_id: dict[str, str],
-                role_of: dict[str, str], problems: list[Problem]) -> dict[str, Any]:
-    """The activities: name, labour minutes of their resource, where the figures came from."""
+                role_mix: dict[str, list[tuple[str, float]]],
+                rate_of: dict[str, float | None], problems: list[Problem]) -> dict[str, Any]:
+    """The activities: name, labour minutes of their resources, the wait before them,
+    the recorded cost that labour does not explain; where each figure came from."""
     from abc_costing.formats.model_text import Commented, OneLine
     from abc_costing.problems import Problem
 
     method = "end − start" if has_start else "since the previous completion"
     activities: dict[str, Any] = {}
-    for activity, n, cases, timed, mean, sd, lo, mid, hi, _ in observed.stats:
+    for activity, n, cases, timed, mean, sd, lo, mid, hi, _, wait, recorded in observed.stats:
         aid = activity_id[activity]
         seen = observed.performers.get(activity, [])
-        who = ", ".join(f"{r} {c}" for r, c in seen[:5]) + (" ..." if len(seen) > 5 else "")
+        who = ", ".join(f"{r} {c}" for r, c, _ in seen[:5]) + (" ..." if len(seen) > 5 else "")
         notes = [f"{n} executions in {cases} cases" + (f"; done by {who}" if who else "")]
         duration: Any
         if timed:
@@ -409,9 +472,53 @@ def _activities(observed: _Observed, *, has_start: bool, activity_id: dict[str, 
             duration = PLACEHOLDER
             problems.append(Problem("no duration could be measured from the log",
                                     element=aid, severity="warning"))
-        activities[aid] = {"name": activity, "labor": Commented(
-            OneLine({role_of[activity]: duration}), above=tuple(notes))}
+        mix = role_mix[activity]
+        if len(mix) > 1:
+            notes.append("labour split by the roles' shares of the measured minutes: "
+                         + ", ".join(f"{role} {share:.1%}" for role, share in mix))
+        labor = {role: _scaled(duration, share) for role, share in mix}
+        entry: dict[str, Any] = {"name": activity, "labor": Commented(OneLine(labor),
+                                                                      above=tuple(notes))}
+        if wait is not None and _n(wait) > 0:
+            entry["wait"] = Commented(_n(wait), "mean minutes from the case's previous "
+                                      "completion to this start (0 when it opens the case)")
+        if recorded is not None:
+            entry.update(_other_cost(recorded / n, labor, rate_of))
+        activities[aid] = entry
     return activities
+
+
+def _other_cost(recorded_per_execution: float, labor: dict[str, Any],
+                rate_of: dict[str, float | None]) -> dict[str, Any]:
+    """``other_cost``: the recorded cost per execution that the model's labour does not
+    explain (fees, materials), so that the model costs what the log recorded; nothing
+    (a comment on the labour) while a rate or a duration is a placeholder, or when
+    labour already costs more than was recorded."""
+    from abc_costing.formats.model_text import Commented
+
+    labour_cost = 0.0
+    for role, minutes in labor.items():
+        mean, rate = _mean_of(minutes), rate_of[role]
+        if mean is None or rate is None:
+            return {"other_cost": Commented(0.0, (
+                f"recorded {_n(recorded_per_execution)} per execution on average; once the "
+                "rates are filled in, other_cost is that minus labour"))}
+        labour_cost += mean * rate
+    unexplained = recorded_per_execution - labour_cost
+    if unexplained < 0:
+        return {"other_cost": Commented(0.0, (
+            f"recorded {_n(recorded_per_execution)} per execution on average, less than "
+            f"labour {_n(labour_cost)}: nothing left for other costs"))}
+    return {"other_cost": Commented(_n(unexplained), (
+        f"recorded cost not explained by labour: {_n(recorded_per_execution)} recorded per "
+        f"execution on average − {_n(labour_cost)} labour (fees, materials, ...)"))}
+
+
+def _mean_of(minutes: Any) -> float | None:
+    if isinstance(minutes, dict):
+        (_, params), = minutes.items()
+        return float(params["mean"])
+    return None if minutes == PLACEHOLDER else float(minutes)
 
 
 def _routing(observed: _Observed, activity_id: dict[str, str], ids: UniqueIds
@@ -501,7 +608,12 @@ def _header(log: EventLog, observed: _Observed) -> list[str]:
                                    "(includes waiting)."),
         "  Written as lognormal(mean, sd) of the observed minutes: the exact engine",
         "  costs the mean, which this keeps as observed.",
-        "Labour: all minutes of an activity are booked to its most frequent resource.",
+        "Labour: an activity's minutes go to the resources that did it, each its share",
+        "  of the measured minutes, so the model costs what the log's events cost.",
+        *(["Wait: mean minutes from the case's previous completion to the start."]
+          if log.has_start else []),
+        *(["Recorded cost: what labour does not explain, per execution, is other_cost."]
+          if log.has_cost else []),
         *(f"Parallel: {', '.join(members)} were done in any order, each once per case "
           "with nothing between: a parallel split and join." for members in observed.blocks),
         "=" * 76,
@@ -538,9 +650,9 @@ def discover_model(
     ids.taken.update(("start", "end"))
     activity_id = {row[0]: ids.new(_id_for(row[0])) for row in observed.stats}
     problems: list[Problem] = []
-    resources, role_of = _roles(observed, rates)
+    resources, role_mix, rate_of = _roles(observed, rates)
     activities = _activities(observed, has_start=log.has_start, activity_id=activity_id,
-                             role_of=role_of, problems=problems)
+                             role_mix=role_mix, rate_of=rate_of, problems=problems)
     gateways, flows = _routing(observed, activity_id, ids)
     document = {
         "format": "abc-costing/1",
@@ -576,8 +688,10 @@ class TraceVariant:
       mean_labor_minutes: Σ measured minutes of the events, per case (events whose
         minutes cannot be measured count 0).
       cost_per_case: mean of labour minutes × the rate of the resource that did
-        each event; None unless every event's resource has a rate.
+        each event (the modelled cost); None unless every event's resource has a rate.
       fits_design: whether the designed model allows this path; None without one.
+      recorded_cost_per_case: mean of the costs the log recorded for the case's
+        events (an event without one counts 0); None when the log records none.
     """
 
     activities: tuple[str, ...]
@@ -587,16 +701,31 @@ class TraceVariant:
     mean_labor_minutes: float
     cost_per_case: float | None
     fits_design: bool | None
+    recorded_cost_per_case: float | None = None
 
     @property
     def total_cost(self) -> float | None:
         """case_count × cost_per_case."""
         return None if self.cost_per_case is None else self.case_count * self.cost_per_case
 
+    @property
+    def unexplained_cost_per_case(self) -> float | None:
+        """Recorded minus modelled cost per case: what minutes × rates do not explain
+        (fees, materials, ...); None unless both are known.
+
+        >>> TraceVariant(("a",), 2, 1.0, 40.0, 40.0, 1100.0, None, 10500.0
+        ...              ).unexplained_cost_per_case
+        9400.0
+        """
+        if self.recorded_cost_per_case is None or self.cost_per_case is None:
+            return None
+        return self.recorded_cost_per_case - self.cost_per_case
+
     def as_dict(self) -> dict[str, object]:
         """Plain data for JSON."""
         return {**asdict(self), "activities": list(self.activities),
-                "total_cost": self.total_cost}
+                "total_cost": self.total_cost,
+                "unexplained_cost_per_case": self.unexplained_cost_per_case}
 
 
 def trace_variants(log: EventLog, *, rates: ProcessModel | RateTable | None = None
@@ -633,18 +762,22 @@ def trace_variants(log: EventLog, *, rates: ProcessModel | RateTable | None = No
         pl.col("activity").alias("trace"),
         ((_micros("end_ts").max() - _micros(_BEGAN).min()) / _MINUTE_US).alias("cycle"),
         minutes.sum().alias("labor"),
-        (minutes * rate).sum().alias("cost"),
-        rate.is_not_null().all().alias("priced"))
+        (minutes * rate).sum().alias("modelled"),
+        rate.is_not_null().all().alias("priced"),
+        (pl.col("cost").sum() if log.has_cost else pl.lit(None, dtype=pl.Float64))
+        .alias("recorded"))
     rows = per_case.group_by("trace").agg(
         pl.len(), pl.col("cycle").mean(), pl.col("labor").mean(),
-        pl.when(pl.col("priced").all()).then(pl.col("cost").mean())).collect().rows()
+        pl.when(pl.col("priced").all()).then(pl.col("modelled").mean()),
+        pl.col("recorded").mean()).collect().rows()
     total = sum(r[1] for r in rows)
     variants = [
         TraceVariant(activities=tuple(trace), case_count=int(n), share=n / total,
                      mean_cycle_time_minutes=float(cycle), mean_labor_minutes=float(labor),
                      cost_per_case=None if cost is None else float(cost),
-                     fits_design=None if design is None else fits_model(trace, design))
-        for trace, n, cycle, labor, cost in rows
+                     fits_design=None if design is None else fits_model(trace, design),
+                     recorded_cost_per_case=None if recorded is None else float(recorded))
+        for trace, n, cycle, labor, cost, recorded in rows
     ]
     variants.sort(key=lambda v: (v.total_cost is None, -(v.total_cost or 0.0),
                                  -v.case_count, v.activities))

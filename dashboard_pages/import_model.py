@@ -34,7 +34,7 @@ if kind == "BPMN file":
     upload = st.file_uploader("BPMN file", key="import_file", type=["bpmn", "xml"])
 else:
     upload = st.file_uploader("Event log file", key="import_log",
-                              type=["csv", "tsv", "parquet", "xes"])
+                              type=["csv", "tsv", "parquet", "xes", "gz"])
 if upload is None:
     st.info("Choose a file to import.")
     st.stop()
@@ -92,7 +92,8 @@ else:
                "Russian); change any that is wrong.")
     chosen = {}
     fields = (("case", "Case id"), ("activity", "Activity"), ("start", "Start time"),
-              ("end", "End time"), ("resource", "Resource"))
+              ("end", "End time"), ("resource", "Resource"), ("lifecycle", "Transition"),
+              ("cost", "Recorded cost"))
     columns_row = st.columns(len(fields))
     for (field, label), column in zip(fields, columns_row, strict=True):
         options = [_NONE, *preview.columns]

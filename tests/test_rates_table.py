@@ -108,9 +108,10 @@ def test_mined_model_priced_by_a_table_costs_the_hand_figure():
     assert problems == []
     assert "rate from the rates table" in text
     model, _ = parse_model_text(text)
-    # Приём 15 min × 10 = 150; Проверка 6/5 × 40 × 50 = 2400; Одобрение 4/5 × 7.5 × 100
-    # = 600; Отказ 1/5 × 20 × 100 = 400; total 3550 (probabilities rounded to 4 decimals).
-    assert cost_model(model).cost_per_instance == pytest.approx(3550.0, rel=1e-4)
+    # Приём 15 min × 10 = 150; Проверка 6/5 × (35 min × 50 (Петров's 7/8 of its minutes)
+    # + 5 × 100 (Сидоров's 1/8)) = 2700; Одобрение 4/5 × 7.5 × 100 = 600; Отказ 1/5 × 20
+    # × 100 = 400; total 3850 (probabilities rounded to 4 decimals).
+    assert cost_model(model).cost_per_instance == pytest.approx(3850.0, rel=1e-4)
 
 
 def test_cli_takes_a_table_or_reports_it(tmp_path, capsys):

@@ -57,8 +57,10 @@ no column 'Исполнитель' (given for resource); the log has: Case, Acti
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import xml.etree.ElementTree as ElementTree
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -68,8 +70,10 @@ from typing import Any, BinaryIO
 
 import polars as pl
 
+from abc_costing.formats.lifecycle import pair_transitions
+from abc_costing.formats.typed_numbers import parse_typed_number
 from abc_costing.memory import cyclic_gc_paused
-from abc_costing.problems import AbcCostingError, cut, quoted
+from abc_costing.problems import AbcCostingError, Problem, cut, quoted
 
 __all__ = [
     "COLUMN_NAMES",
@@ -102,12 +106,18 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
             "время окончания", "дата завершения"),
     "resource": ("resource", "org:resource", "user",
                  "исполнитель", "ответственный", "сотрудник", "ресурс"),
+    "lifecycle": ("lifecycle:transition", "lifecycle", "transition", "lifecycle_transition",
+                  "жизненный цикл", "переход", "тип события"),
+    "instance": ("concept:instance", "instance", "activity_instance", "instance_id",
+                 "экземпляр"),
+    "cost": ("cost", "cost:total", "amount", "стоимость", "затраты"),
 }
 #: The fields of an event log, in the order they are asked for.
 LOG_FIELDS = tuple(COLUMN_NAMES)
 _FIELD_WORDS = {"case": "case id", "activity": "activity", "start": "start time",
-                "end": "end time", "resource": "resource"}
-_TEXT_FIELDS = ("case", "activity", "resource")
+                "end": "end time", "resource": "resource", "lifecycle": "lifecycle transition",
+                "instance": "activity instance", "cost": "recorded cost"}
+_TEXT_FIELDS = ("case", "activity", "resource", "lifecycle", "instance")
 
 #: Log files (CSV, Parquet) larger than this are refused unread: about 20 million
 #: events of a CSV export.
@@ -128,8 +138,19 @@ MAX_XES_DEPTH = 64
 #: Attributes (nested ones included) of one event.
 MAX_XES_ELEMENTS_PER_EVENT = 10_000
 
-_XES_KEYS = {"concept:name": "activity", "time:timestamp": "timestamp",
-             "org:resource": "resource", "lifecycle:transition": "transition"}
+#: Event attributes read from an XES file, by key, and the field each gives; the others are
+#: skipped. A start time written as an attribute is read under the start column's names.
+_XES_KEYS = {"concept:name": "activity", "time:timestamp": "end", "org:resource": "resource",
+             "lifecycle:transition": "lifecycle", "concept:instance": "instance",
+             "cost:total": "cost",
+             **{key: "start" for key in ("time:start", *COLUMN_NAMES["start"])}}
+_XES_FIELDS = tuple(dict.fromkeys(_XES_KEYS.values()))
+#: XES elements that hold other attributes, never a value of their own.
+_XES_COLLECTIONS = ("list", "container", "values")
+#: An ``.xes.gz`` may unpack to at most this many times its size (XES compresses about
+#: 10–50 times; a gzip bomb about 1,000 times), but always to this many bytes.
+MAX_XES_GZ_RATIO = 200
+MAX_XES_GZ_FLOOR_BYTES = 16 * 1024 * 1024
 
 #: Timestamp layouts tried, most specific first (chrono syntax: %.f is an optional
 #: fraction, %#z an offset such as +03:00 or Z). Offsets are converted to UTC.
@@ -175,8 +196,13 @@ class EventLog:
       source: the file it was read from.
       has_start: True when events carry a start time (durations from start/end).
       has_resource: True when events name who did them.
-      event_count: number of events.
+      event_count: number of events (executions: a start and a complete row of one
+        activity instance are one event).
       case_count: number of distinct cases.
+      has_cost: True when events carry the cost the log recorded (column ``cost``).
+      problems: warnings about rows read but not used (a complete without its
+        start, an unknown lifecycle transition, ...): see
+        :mod:`abc_costing.formats.lifecycle`.
     """
 
     events: pl.DataFrame
@@ -185,6 +211,8 @@ class EventLog:
     has_resource: bool
     event_count: int
     case_count: int
+    has_cost: bool = False
+    problems: tuple[Problem, ...] = ()
 
 
 def read_event_log(
@@ -195,13 +223,21 @@ def read_event_log(
     start: str | None = None,
     end: str | None = None,
     resource: str | None = None,
+    lifecycle: str | None = None,
+    instance: str | None = None,
+    cost: str | None = None,
     max_xes_bytes: int = MAX_XES_BYTES,
     source_name: str | None = None,
 ) -> EventLog:
-    """Read a CSV, Parquet or XES event log (chosen by the file's extension).
+    """Read a CSV, Parquet or XES (``.xes``, ``.xes.gz``) event log, by the file's extension.
 
-    ``case``, ``activity``, ``start``, ``end`` and ``resource`` name columns
-    explicitly; left out, the usual names are looked for. A log needs a case,
+    ``case``, ``activity``, ``start``, ``end``, ``resource``, ``lifecycle``
+    (the transition: start, complete, ...), ``instance`` (the activity
+    instance) and ``cost`` (the cost the log recorded) name columns
+    explicitly; left out, the usual names are looked for. With a lifecycle
+    column, the start and complete rows of one activity instance become one
+    event (see :mod:`abc_costing.formats.lifecycle`); rows that cannot be
+    paired are skipped and listed in :attr:`EventLog.problems`. A log needs a case,
     an activity and at least one timestamp; with only a start column, that
     time is used as the completion time. Raises :class:`LogError` for a
     missing file or column, an unparseable timestamp, an end before its start
@@ -213,9 +249,10 @@ def read_event_log(
     source = source_name or str(path)
     if not path.is_file():
         raise LogError("file not found" if not path.exists() else "is not a file", source=source)
-    suffix = path.suffix.lower()
+    suffix = ".xes" if path.name.lower().endswith(".xes.gz") else path.suffix.lower()
     explicit = {"case": case, "activity": activity, "start": start, "end": end,
-                "resource": resource}
+                "resource": resource, "lifecycle": lifecycle, "instance": instance,
+                "cost": cost}
     row_numbers = None  # the data row of each event, when the reader knows it better
     sample: dict[str, list[str | None]] | None = None  # first texts of the time columns
     pieces = None  # the file in blocks, when it is read that way
@@ -251,7 +288,8 @@ def read_event_log(
         else:
             raise LogError(f"unknown log format {suffix or '(no extension)'!r}; "
                            "use .csv, .parquet or .xes", source=source)
-        events = _load(raw, columns, row_numbers, sample, source=source, pieces=pieces)
+        events, problems = _load(raw, columns, row_numbers, sample, source=source,
+                                 pieces=pieces)
     except LogError:
         raise
     except pl.exceptions.PolarsError as error:
@@ -262,10 +300,13 @@ def read_event_log(
                        source=source) from None
     if events.height == 0:
         raise LogError("the log has no events", source=source)
-    return EventLog(events=events, source=source,
-                    has_start=columns["start"] is not None,
+    has_start = columns["start"] is not None or (
+        columns["lifecycle"] is not None and events["start_ts"].is_not_null().any())
+    return EventLog(events=events, source=source, has_start=has_start,
                     has_resource=columns["resource"] is not None,
-                    event_count=events.height, case_count=events["case_id"].n_unique())
+                    event_count=events.height, case_count=events["case_id"].n_unique(),
+                    has_cost=columns["cost"] is not None,
+                    problems=tuple(p.located(file=source) for p in problems))
 
 
 def _polars_problem(error: Exception) -> str:
@@ -367,6 +408,7 @@ def _csv_pieces(path: Path, *, skip: int, names: list[str], separator: str,
 _TEXT_TYPES = (pl.String, pl.Categorical, pl.Enum, pl.Null, pl.Int8, pl.Int16, pl.Int32,
                pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 _TIME_TYPES = (pl.String, pl.Categorical, pl.Enum, pl.Null, pl.Datetime, pl.Date)
+_COST_TYPES = (*_TEXT_TYPES, pl.Float32, pl.Float64, pl.Decimal)
 
 
 def _check_parquet(raw: pl.LazyFrame, schema: pl.Schema, columns: dict[str, str | None],
@@ -382,8 +424,10 @@ def _check_parquet(raw: pl.LazyFrame, schema: pl.Schema, columns: dict[str, str 
             continue
         dtype = schema[name]
         is_time = field in ("start", "end")
-        if not isinstance(dtype, _TIME_TYPES if is_time else _TEXT_TYPES):
-            wanted = "a date and time, or text" if is_time else "text or a whole number"
+        allowed = _TIME_TYPES if is_time else _COST_TYPES if field == "cost" else _TEXT_TYPES
+        if not isinstance(dtype, allowed):
+            wanted = ("a date and time, or text" if is_time else "a number, or text"
+                      if field == "cost" else "text or a whole number")
             raise LogError(f"column {quoted(name)} (the {_FIELD_WORDS[field]}) holds {dtype} "
                            f"values; it must hold {wanted}", source=source)
 
@@ -417,9 +461,10 @@ def _map_columns(
 def guess_columns(found: list[str]) -> dict[str, str | None]:
     """Each field's column among ``found`` by its usual name (None where there is none).
 
-    >>> guess_columns(["Сделка", "Этап", "Дата начала", "Дата окончания", "Ответственный"])
+    >>> guess_columns(["Сделка", "Этап", "Дата начала", "Дата окончания", "Ответственный",
+    ...                "Стоимость"])
     {'case': 'Сделка', 'activity': 'Этап', 'start': 'Дата начала', 'end': 'Дата окончания', \
-'resource': 'Ответственный'}
+'resource': 'Ответственный', 'lifecycle': None, 'instance': None, 'cost': 'Стоимость'}
     """
     by_lower = {name.strip().lower(): name for name in reversed(found)}  # first one wins
     return {field: next((by_lower[n] for n in usual if n in by_lower), None)
@@ -433,7 +478,7 @@ def log_columns(path: str | Path, *, source_name: str | None = None) -> list[str
     """
     path = Path(path)
     source = source_name or str(path)
-    suffix = path.suffix.lower()
+    suffix = ".xes" if path.name.lower().endswith(".xes.gz") else path.suffix.lower()
     try:
         if suffix in (".csv", ".txt", ".tsv"):
             return _csv_header(path, source=source, tab=suffix == ".tsv")[0]
@@ -443,8 +488,8 @@ def log_columns(path: str | Path, *, source_name: str | None = None) -> list[str
         raise LogError(_polars_problem(error), source=source) from None
     except OSError as error:
         raise LogError(f"cannot read the file: {error.strerror or error}", source=source) from None
-    if suffix == ".xes":
-        return list(_XES_KEYS)
+    if suffix == ".xes":  # the standard's keys (a start time is also read under other keys)
+        return [key for key in _XES_KEYS if ":" in key and key != "time:start"]
     raise LogError(f"unknown log format {suffix or '(no extension)'!r}; "
                    "use .csv, .parquet or .xes", source=source)
 
@@ -522,10 +567,15 @@ def _typed(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str |
                               thorough=thorough)
     numbered = raw.with_row_index("row_no", offset=first_row) if row_numbers is None else \
         raw.with_columns(pl.col(row_numbers).cast(pl.UInt32).alias("row_no"))
+    cost = columns["cost"]
+    recorded = [] if cost is None else [
+        (pl.col(cost).cast(pl.Float64) if schema[cost].is_numeric() else
+         _clean_text(pl.col(cost).cast(pl.String))).alias("cost")]
     return numbered.select(
         "row_no", text("case").alias("case_id"), text("activity").alias("activity"),
         start.alias("start_ts"), end.alias("end_ts"), text("resource").alias("resource"),
-        start_raw.alias("start_raw"), end_raw.alias("end_raw"))
+        *(text(f).alias(f) for f in ("lifecycle", "instance") if columns[f] is not None),
+        *recorded, start_raw.alias("start_raw"), end_raw.alias("end_raw"))
 
 
 #: The checks in the order they are reported: (condition, message, value shown).
@@ -550,8 +600,10 @@ _EVENT_COLUMNS = ["row_no", "case_id", "activity", "start_ts", "end_ts", "resour
 
 def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | None,
           sample: dict[str, list[str | None]] | None, *, source: str,
-          pieces: Callable[[], Iterator[pl.LazyFrame]] | None = None) -> pl.DataFrame:
-    """Type, check and order the events; the first failing check raises :class:`LogError`.
+          pieces: Callable[[], Iterator[pl.LazyFrame]] | None = None
+          ) -> tuple[pl.DataFrame, list[Problem]]:
+    """Type, check, pair and order the events; the first failing check raises
+    :class:`LogError`; what pairing skipped is returned as warnings.
 
     The fast path reads the times in the layout of the first rows (``sample``,
     else the first rows of ``raw``) and keeps the text columns as they are.
@@ -560,8 +612,12 @@ def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | 
     layout tried), and what still fails is reported. Most logs are exported
     case by case in time order: those are only checked, not sorted. With
     ``pieces`` (the same rows as ``raw``, in blocks) the fast path reads block
-    by block.
+    by block. Recorded costs written as text are read by the typed-number rule
+    (:mod:`abc_costing.formats.typed_numbers`); rows of lifecycle transitions
+    become one event per execution (:func:`~abc_costing.formats.lifecycle.pair_transitions`),
+    whatever the file's format.
     """
+    extra = [f for f in ("lifecycle", "instance", "cost") if columns[f] is not None]
     if sample is None:
         schema = raw.collect_schema()
         wanted = {f: n for f in ("start", "end") if (n := columns[f]) is not None
@@ -573,7 +629,7 @@ def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | 
     def fast(frame: pl.LazyFrame, first_row: int) -> pl.DataFrame:
         return (_typed(frame, columns, row_numbers, formats, thorough=False,
                        first_row=first_row)
-                .select(*_EVENT_COLUMNS, _ANY_FAILS.alias("failed")).collect())
+                .select(*_EVENT_COLUMNS, *extra, _ANY_FAILS.alias("failed")).collect())
 
     parts, rows = [], 0
     for piece in pieces() if pieces is not None else [raw]:
@@ -583,9 +639,33 @@ def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | 
     if events["failed"].any() or _has_blank_edges(events):
         events = _typed(raw, columns, row_numbers, formats, thorough=True).collect()
         _raise_first_failure(events, source=source)
-    events = events.select(_EVENT_COLUMNS)
+    events = events.select(*_EVENT_COLUMNS, *extra)
     _check_text_lengths(events, source=source)
-    return events if _in_case_order(events) else events.sort(_ORDER)
+    if "cost" in extra and events.schema["cost"] == pl.String:
+        events = _read_costs(events, source=source)
+    problems: list[Problem] = []
+    if "lifecycle" in extra:
+        events, problems = pair_transitions(events)
+    elif "instance" in extra:  # an instance id only tells rows of one execution apart
+        events = events.drop("instance")
+    return (events if _in_case_order(events) else events.sort(_ORDER)), problems
+
+
+def _read_costs(events: pl.DataFrame, *, source: str) -> pl.DataFrame:
+    """The recorded costs written as text, as numbers by the typed-number rule (each
+    distinct text read once); an unreadable one raises :class:`LogError` at its first row.
+    An empty cell is no recorded cost (null)."""
+    texts = events["cost"].drop_nulls().unique().to_list()
+    numbers: dict[str, float] = {}
+    for text in texts:
+        try:
+            numbers[text] = parse_typed_number(text)
+        except ValueError as error:
+            row = events.filter(pl.col("cost") == text)["row_no"].min()
+            raise LogError(f"cannot read the recorded cost: {error}", source=source,
+                           row=int(row)) from None  # type: ignore[arg-type]
+    return events.with_columns(pl.col("cost").replace_strict(
+        numbers, default=None, return_dtype=pl.Float64))
 
 
 def _check_text_lengths(events: pl.DataFrame, *, source: str) -> None:
@@ -662,8 +742,10 @@ class _GuardedStream(io.RawIOBase):
     before the parser sees them.
     """
 
-    def __init__(self, stream: BinaryIO, *, max_bytes: int, source: str):
+    def __init__(self, stream: BinaryIO | gzip.GzipFile, *, max_bytes: int, source: str,
+                 too_big: str = "the file is larger than the limit of"):
         self._stream, self._max_bytes, self._source = stream, max_bytes, source
+        self._too_big = too_big
         self._read, self._tail = 0, b""
         self._lines = 1  # the line the next byte is on
         self._run, self._run_line = 0, 1  # bytes since the last "<", and its line
@@ -682,8 +764,7 @@ class _GuardedStream(io.RawIOBase):
             raise LogError("XES files must be UTF-8", source=self._source)
         self._read += len(data)
         if self._read > self._max_bytes:
-            raise LogError(f"the file is larger than the limit of {self._max_bytes:,} bytes",
-                           source=self._source)
+            raise LogError(f"{self._too_big} {self._max_bytes:,} bytes", source=self._source)
         window = self._tail + data
         if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
             raise LogError("XES with a document type declaration (DOCTYPE/ENTITY) is refused: "
@@ -746,31 +827,65 @@ def _xml_events(stream: _GuardedStream) -> Iterator[Any]:
     yield from parser.read_events()
 
 
-def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
-    """The events of an XES file as text columns: row_no, case, activity, start_timestamp
-    (when the file has start events), end_timestamp, resource (when any is named).
+def _xes_value(element: ElementTree.Element, field: str, *, source: str, row: int
+               ) -> str | float | None:
+    """An event attribute's value as the event table wants it: a recorded cost as a number
+    (``float``/``int`` attributes are machine numbers; a ``string`` follows the typed-number
+    rule), anything else as its text."""
+    value = element.get("value")
+    if field != "cost" or value is None:
+        return value
+    try:
+        if _local(element.tag) in ("float", "int"):
+            number = float(value)
+            if number != number or number in (float("inf"), float("-inf")):
+                raise ValueError(f"{quoted(value)} is not a finite number")
+            return number
+        return parse_typed_number(value)
+    except ValueError as error:
+        raise LogError(f"cannot read the recorded cost {quoted(value)}: {error}",
+                       source=source, row=row) from None
 
-    Each element is detached from its parent once read, so memory holds one event,
-    not the file; nesting and the elements of one event are capped (see the
-    ``MAX_XES_*`` limits).
-    """
+
+def _xes_stream(path: Path, *, source: str, max_bytes: int
+                ) -> tuple[BinaryIO | gzip.GzipFile, int, str]:
+    """The file's bytes as XML (an ``.xes.gz`` unpacked as it is read), the most XML
+    bytes it may hold, and how to say so."""
     size = path.stat().st_size
     if size > max_bytes:
         raise LogError(f"the file is {size:,} bytes, larger than the limit of {max_bytes:,}",
                        source=source)
-    columns: dict[str, list] = {
-        "row_no": [], "case_id": [], "activity": [], "timestamp": [], "resource": [],
-        "transition": []}
+    if not path.name.lower().endswith(".gz"):
+        return path.open("rb"), max_bytes, "the file is larger than the limit of"
+    limit = min(max_bytes, max(MAX_XES_GZ_FLOOR_BYTES, MAX_XES_GZ_RATIO * size))
+    return gzip.GzipFile(path, "rb"), limit, "the file unpacks to more than"
+
+
+def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
+    """The events of an XES file, one row per ``<event>``: ``row_no``, ``case`` (the
+    trace's ``concept:name``) and one column per field of :data:`_XES_KEYS` that any
+    event carries (``activity``, ``end``, ``start``, ``resource``, ``lifecycle``,
+    ``instance``, ``cost``), as text (the cost as a number).
+
+    Each element is detached from its parent once read, so memory holds one event,
+    not the file; nesting and the elements of one event are capped (see the
+    ``MAX_XES_*`` limits). Only an attribute directly inside an ``<event>`` (or,
+    for the case id, a ``<string>`` directly inside a ``<trace>``) is read: a
+    list, a container or a nested attribute never is.
+    """
+    columns: dict[str, list] = {"row_no": [], "case": [],
+                                **{field: [] for field in dict.fromkeys(_XES_KEYS.values())}}
     case_id: str | None = None
-    event: dict[str, str] | None = None
+    event: dict[str, str | float | None] | None = None
     depth = 0  # nesting below an <event> (nested attributes of attributes are skipped)
     inside_event = 0  # elements read inside the current <event>
     count = 0
     open_elements: list[ElementTree.Element] = []
+    opened, max_read, too_big = _xes_stream(path, source=source, max_bytes=max_bytes)
     # The collector paused: each event's elements are garbage at once, and with it
     # running, every collection walked the events' columns again (a third of the time).
-    with path.open("rb") as raw, cyclic_gc_paused():
-        stream = _GuardedStream(raw, max_bytes=max_bytes, source=source)
+    with opened as raw, cyclic_gc_paused():
+        stream = _GuardedStream(raw, max_bytes=max_read, source=source, too_big=too_big)
         try:
             for kind, element in _xml_events(stream):
                 tag = _local(element.tag)
@@ -798,17 +913,19 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
                     continue
                 if event is not None and depth:  # stays in its event until the event ends
                     depth -= 1
-                    key = _XES_KEYS.get(element.get("key", ""))
-                    if depth == 0 and key is not None:
-                        event[key] = element.get("value", "")
+                    field = _XES_KEYS.get(element.get("key", ""))
+                    if depth == 0 and field is not None and tag not in _XES_COLLECTIONS \
+                            and field not in event:  # the first one wins, as for columns
+                        event[field] = _xes_value(element, field, source=source,
+                                                  row=count + 1)
                     continue
                 open_elements.pop()
                 if event is not None:  # the event itself
                     count += 1
                     columns["row_no"].append(count)
-                    columns["case_id"].append(case_id)
-                    for key in ("activity", "timestamp", "resource", "transition"):
-                        columns[key].append(event.get(key))
+                    columns["case"].append(case_id)
+                    for field in _XES_FIELDS:
+                        columns[field].append(event.get(field))
                     event = None
                 elif tag == "string" and element.get("key") == "concept:name" \
                         and case_id is None and open_elements \
@@ -818,31 +935,17 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
                     del open_elements[-1][-1]  # element that has just ended is the last)
         except ElementTree.ParseError as error:
             raise LogError(f"malformed XML: {cut(str(error), 200)}", source=source) from None
-        except (LookupError, ValueError) as error:  # an encoding Python cannot read
-            raise LogError(f"cannot read the XML: {cut(str(error), 200)}; save the log as UTF-8",
+        except (LookupError, ValueError, EOFError, gzip.BadGzipFile, zlib.error) as error:
+            # an encoding Python cannot read, or a broken .gz
+            raise LogError(f"cannot read the XML: {cut(str(error), 200)}; save the log as UTF-8"
+                           + (" (gzip)" if too_big.startswith("the file unpacks") else ""),
                            source=source) from None
     if count == 0:
         raise LogError("the log has no events", source=source)
-    frame = pl.DataFrame(columns, schema={name: pl.UInt32 if name == "row_no" else pl.String
-                                          for name in columns})
-    # A start and a complete event of one activity in one case are paired in order:
-    # the n-th start with the n-th complete.
-    phase = pl.col("transition").fill_null("complete").str.to_lowercase()
-    tagged = (frame.lazy().with_columns(phase.alias("phase"))
-              .filter(pl.col("phase").is_in(["start", "complete"]))
-              .with_columns(pl.int_range(pl.len()).over("case_id", "activity", "phase")
-                            .alias("nth")))
-    starts = tagged.filter(pl.col("phase") == "start").select(
-        "case_id", "activity", "nth", pl.col("timestamp").alias("start_timestamp"),
-        pl.col("resource").alias("start_resource"))
-    paired = (tagged.filter(pl.col("phase") == "complete")
-              .join(starts, on=["case_id", "activity", "nth"], how="left", nulls_equal=True)
-              .sort("row_no")
-              .select("row_no", pl.col("case_id").alias("case"), "activity",
-                      "start_timestamp", pl.col("timestamp").alias("end_timestamp"),
-                      pl.coalesce("resource", "start_resource").alias("resource"))
-              .collect())
-    kept = [name for name in paired.columns
-            if name not in ("start_timestamp", "resource") or paired[name].null_count()
-            < paired.height]
-    return paired.select(kept)
+    schema = {name: pl.UInt32 if name == "row_no" else pl.Float64 if name == "cost"
+              else pl.String for name in columns}
+    frame = pl.DataFrame(columns, schema=schema)
+    kept = [name for name in frame.columns
+            if name in ("row_no", "case", "activity", "end")
+            or frame[name].null_count() < frame.height]
+    return frame.select(kept)

@@ -610,18 +610,46 @@ VARIANT_COLUMNS = (
     Column("cost_per_case", "Per case", "money"),
     Column("total_cost", "Total", "money"),
     Column("fits_design", "Fits design"),
+    Column("recorded_cost_per_case", "Recorded per case", "money"),
+    Column("unexplained_cost_per_case", "Recorded − modelled", "money"),
 )
+
+#: Said under the variants of a log that records costs.
+RECORDED_COST_NOTE = (
+    "Per case is modelled: measured minutes × rates. Recorded per case is the mean of the "
+    "costs the log itself recorded; it includes what minutes × rates do not (fees, "
+    "materials, outside services), so Recorded − modelled is that unexplained part. A model "
+    "mined from this log carries it per execution as each activity's other_cost.")
 
 
 def variants_view(variants: Sequence[TraceVariant], *, currency: str,
                   title: str = "Trace variants (costliest first)") -> TableView:
-    """Trace variants of an event log, in the order given, ranked from 1."""
+    """Trace variants of an event log, in the order given, ranked from 1.
+
+    The recorded cost (when the log has one; otherwise its two columns are left
+    out) stands beside the modelled cost, with their difference and a note
+    saying what it is.
+
+    >>> from abc_costing.mining import TraceVariant
+    >>> v = TraceVariant(("Регистрация", "Проверка"), 2, 1.0, 85.0, 35.0, 1100.0, None,
+    ...                  10500.0)
+    >>> row = variants_view([v], currency="RUB").rows[0]
+    >>> [row.value(key) for key in ("cost_per_case", "recorded_cost_per_case",
+    ...                                 "unexplained_cost_per_case")]
+    [1100.0, 10500.0, 9400.0]
+    """
+    # The recorded-cost columns only for a log that records costs: elsewhere they are empty.
+    recorded = any(v.recorded_cost_per_case is not None for v in variants)
+    columns = VARIANT_COLUMNS if recorded else VARIANT_COLUMNS[:-2]
     rows: list[tuple[RowKind, list[Any]]] = [
         ("item", [rank, " → ".join(v.activities), v.case_count, v.share,
                   v.mean_cycle_time_minutes, v.mean_labor_minutes, v.cost_per_case,
-                  v.total_cost, v.fits_design])
+                  v.total_cost, v.fits_design,
+                  *([v.recorded_cost_per_case, v.unexplained_cost_per_case] if recorded
+                    else [])])
         for rank, v in enumerate(variants, 1)]
-    return _view("variants", title, VARIANT_COLUMNS, rows, currency=currency)
+    return _view("variants", title, columns, rows, currency=currency,
+                 note=RECORDED_COST_NOTE if recorded else None)
 
 
 SIMULATION_COLUMNS = (

@@ -72,7 +72,7 @@ __all__ = [
 #: Prosimos parameter files larger than this are refused unread.
 MAX_PARAMS_BYTES = 5 * 1024 * 1024
 #: Event log files by extension; the extension decides how a file is read.
-LOG_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".xes")
+LOG_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".xes", ".xes.gz")
 #: ``--rates`` files read as a rates table; a ``.yaml`` is read as a model.
 RATES_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 
@@ -365,6 +365,10 @@ class LogColumns:
 
     Attributes:
       case, activity, start, end, resource: column names as in the file.
+      lifecycle: the transition of each row (start, complete, ...): rows of one
+        activity instance are paired into one execution.
+      instance: the activity instance a row belongs to (pairs rows exactly).
+      cost: the cost the log recorded for each event.
     """
 
     case: str | None = None
@@ -372,6 +376,9 @@ class LogColumns:
     start: str | None = None
     end: str | None = None
     resource: str | None = None
+    lifecycle: str | None = None
+    instance: str | None = None
+    cost: str | None = None
 
 
 @dataclass(frozen=True)
@@ -403,6 +410,8 @@ def process_slug_for(source_name: str) -> str:
 
 
 def _log_suffix(source_name: str) -> str | None:
+    if source_name.lower().endswith(".xes.gz"):
+        return ".xes.gz"
     suffix = Path(source_name).suffix.lower()
     return suffix if suffix in LOG_SUFFIXES else None
 
@@ -451,6 +460,8 @@ class LogVariants:
       design_cost_per_instance: the designed model's exact cost (None without one).
       case_count, event_count: the log's size.
       problems: why the log cannot be read, when it cannot.
+      warnings: rows read but not used (a complete without its start, ...).
+      has_recorded_cost: whether the log records a cost per event.
     """
 
     variants: tuple[TraceVariant, ...]
@@ -459,6 +470,8 @@ class LogVariants:
     case_count: int | None
     event_count: int | None
     problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...] = ()
+    has_recorded_cost: bool = False
 
 
 def _read_log(data: bytes | Path, *, source_name: str, columns: LogColumns
@@ -473,7 +486,9 @@ def _read_log(data: bytes | Path, *, source_name: str, columns: LogColumns
         with _upload(data, suffix) as path:
             return read_event_log(path, source_name=source_name, case=columns.case,
                                   activity=columns.activity, start=columns.start,
-                                  end=columns.end, resource=columns.resource), ()
+                                  end=columns.end, resource=columns.resource,
+                                  lifecycle=columns.lifecycle, instance=columns.instance,
+                                  cost=columns.cost), ()
     except LogError as error:
         return None, (_log_problem(error, source_name),)
 
@@ -495,7 +510,8 @@ def event_log_variants(data: bytes | Path, *, source_name: str,
     if log is None:
         return LogVariants((), None, None, None, None, problems)
     variants, share, design = _variants(log, rates)
-    return LogVariants(variants, share, design, log.case_count, log.event_count, ())
+    return LogVariants(variants, share, design, log.case_count, log.event_count, (),
+                       log.problems, log.has_cost)
 
 
 def import_event_log(
@@ -520,6 +536,7 @@ def import_event_log(
         return ImportedModel(source_name, "", None, None, None, problems)
     text, found = discover_model(log, process=process, variant=variant, rates=rates)
     variants, share, _ = _variants(log, rates)
+    found = [*log.problems, *found]
     return _imported(source_name, text, [p.located(file=source_name) for p in found], library,
                      variants=variants, conformance=share, case_count=log.case_count,
                      event_count=log.event_count)
