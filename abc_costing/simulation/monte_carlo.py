@@ -77,6 +77,7 @@ __all__ = [
     "Statistics",
     "SimulationResult",
     "simulate",
+    "constant_minutes",
     "sample_durations",
 ]
 
@@ -200,8 +201,17 @@ def _lognormal_shape(mean: float, sd: float) -> tuple[float, float]:
     return math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
 
 
-def _constant(duration: Duration) -> float | None:
-    """The duration's value when it cannot vary, else None."""
+def constant_minutes(duration: Duration) -> float | None:
+    """The duration's value when it cannot vary, else None.
+
+    A lognormal is written by its mean and standard deviation, so
+    ``{lognormal: {mean: 24, sd: 24}}`` varies although its two numbers are equal.
+
+    >>> constant_minutes(Duration.model_validate({"uniform": [5, 5]}))
+    5.0
+    >>> constant_minutes(Duration.model_validate({"lognormal": {"mean": 24, "sd": 24}})) is None
+    True
+    """
     p = duration.parameters
     distribution = duration.distribution
     match distribution:
@@ -278,7 +288,7 @@ def _prepare(durations: list[Duration]) -> tuple[np.ndarray, np.ndarray]:
             case "lognormal":
                 codes[i], params[i, :2] = _LOGNORMAL, _lognormal_shape(*p)
             case "fixed":
-                raise AssertionError("a fixed duration is constant: _constant takes it")
+                raise AssertionError("a fixed duration is constant: constant_minutes takes it")
             case _:
                 assert_never(distribution)
     # One contiguous array per parameter: gathers of 1-D columns are the fast kind.
@@ -293,7 +303,7 @@ def sample_durations(duration: Duration, *, size: int, rng: np.random.Generator)
     >>> bool(abs(draws.mean() - d.mean_minutes) < 0.2), bool(draws.min() >= 10)
     (True, True)
     """
-    constant = _constant(duration)
+    constant = constant_minutes(duration)
     if constant is not None:
         return np.full(size, constant)
     codes, params = _prepare([duration])
@@ -400,7 +410,7 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
         for duration, money_per_minute in (
             *((d, rate[r]) for r, d in activity.labor.items()), (activity.wait, 0.0)
         ):
-            constant = _constant(duration)
+            constant = constant_minutes(duration)
             if constant is None:
                 varying.append((duration, money_per_minute))
             else:

@@ -103,6 +103,7 @@ from abc_costing.model import (
     ProcessModel,
     routing_graph,
 )
+from abc_costing.simulation.monte_carlo import constant_minutes, sample_durations
 from abc_costing.validation import require_valid
 
 __all__ = [
@@ -236,41 +237,16 @@ class QueueResult:
 # --- random draws -----------------------------------------------------------------
 
 
-def _block_sampler(duration: Duration, rng: np.random.Generator) -> Callable[[], float]:
-    """A function returning one draw of ``duration`` per call (minutes, ≥ 0)."""
-    p = duration.parameters
-    kind = duration.distribution
-    if kind in ("fixed", "lognormal") and (len(p) == 1 or p[0] == 0 or p[1] == 0):
-        fixed = p[0]
-        return lambda: fixed
-    if p[0] == p[-1]:  # a range of width 0
-        return lambda: p[0]
-    block: Callable[[], np.ndarray]
-    match kind:
-        case "triangular":
-            def block() -> np.ndarray:
-                return rng.triangular(p[0], p[1], p[2], _BLOCK)
-        case "uniform":
-            def block() -> np.ndarray:
-                return rng.uniform(p[0], p[1], _BLOCK)
-        case "pert":
-            low, mode, high = p
-            a = 1.0 + 4.0 * (mode - low) / (high - low)
-            b = 1.0 + 4.0 * (high - mode) / (high - low)
+def _sampler(duration: Duration, rng: np.random.Generator) -> Callable[[], float]:
+    """A function returning one draw of ``duration`` per call (minutes, ≥ 0).
 
-            def block() -> np.ndarray:
-                return low + (high - low) * rng.beta(a, b, _BLOCK)
-        case "lognormal":  # written by its mean and standard deviation
-            sigma2 = math.log1p((p[1] / p[0]) ** 2)
-            mu = math.log(p[0]) - sigma2 / 2.0
-
-            def block() -> np.ndarray:
-                return rng.lognormal(mu, math.sqrt(sigma2), _BLOCK)
-        case "fixed":
-            raise AssertionError("a fixed duration is constant: returned above")
-        case _:
-            assert_never(kind)
-    return _stream(block)
+    The draws are the Monte Carlo simulation's own (:func:`sample_durations`),
+    taken a block at a time; only a duration that cannot vary is a constant.
+    """
+    constant = constant_minutes(duration)
+    if constant is not None:
+        return lambda: constant
+    return _stream(lambda: sample_durations(duration, size=_BLOCK, rng=rng))
 
 
 def _stream(block: Callable[[], np.ndarray]) -> Callable[[], float]:
@@ -405,11 +381,11 @@ class _Simulation:
             self.work[activity_id] = _Work(
                 index=index,
                 pools=tuple(pool_index[r] for r, _ in labor),
-                minutes=tuple(_block_sampler(d, rng) for _, d in labor),
+                minutes=tuple(_sampler(d, rng) for _, d in labor),
                 rates=tuple(model.resources[r].unit_costs.rate_per_minute for r, _ in labor),
                 fixed_cost=uses + activity.other_cost,
                 wait=(None if activity.wait.mean_minutes == 0
-                      else _block_sampler(activity.wait, rng)),
+                      else _sampler(activity.wait, rng)),
                 onwards=self.successors[activity_id][0],
             )
         n_act = len(model.activities)
