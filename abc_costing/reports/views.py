@@ -614,8 +614,11 @@ def simulation_view(result: SimulationResult, *, exact_cost_per_instance: float 
             ("Cycle time, min", result.cycle_time_minutes, None)):
         rows.append(("item", [measure, stats.mean, stats.ci95[0], stats.ci95[1], stats.sd,
                               stats.p5, stats.p50, stats.p90, stats.p95, stats.max, exact]))
-    return _view("simulation", f"Monte Carlo: {result.runs:,} instances of {result.variant}"
-                 .replace(",", " "), SIMULATION_COLUMNS, rows, currency=result.currency)
+    title = f"Monte Carlo: {result.runs:,} instances of {result.variant}".replace(",", " ")
+    if result.truncated:
+        title += f" ({result.truncated:,} truncated: lower bounds)".replace(",", " ")
+    return _view("simulation", title, SIMULATION_COLUMNS, rows, currency=result.currency,
+                 note=result.truncation_note)
 
 
 SENSITIVITY_COLUMNS = (

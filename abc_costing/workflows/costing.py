@@ -196,7 +196,9 @@ class Simulated:
     Attributes:
       result: the simulated statistics (None when the run could not be made).
       exact_cost_per_instance: the exact engine's figure the mean converges to.
-      problems: why the run could not be made, when it could not.
+      problems: why the run could not be made, when it could not; a warning
+        when instances were cut off in a loop almost never left (the figures
+        are then lower bounds).
     """
 
     result: SimulationResult | None
@@ -220,6 +222,10 @@ def simulate_model(model: ProcessModel, *, runs: int, seed: int | None) -> Simul
         exact = cost_model(model).cost_per_instance
     except (SimulationError, ModelError, RoutingError) as error:
         return Simulated(None, None, _problems_of(error))
+    note = result.truncation_note
+    if note is not None:  # a loop almost never left: the figures stand, as lower bounds
+        element = next(iter(result.truncated_loops)).split(", ")[0]
+        return Simulated(result, exact, (Problem(note, element=element, severity="warning"),))
     return Simulated(result, exact, ())
 
 
