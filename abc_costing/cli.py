@@ -195,7 +195,15 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--queue", action="store_true",
                           help="discrete-event simulation with queues for busy people")
     simulate.add_argument("--days", type=float, default=60.0, metavar="D",
-                          help="with --queue: working days to simulate (default 60)")
+                          help="with --queue: working days measured per replication "
+                               "(default 60)")
+    simulate.add_argument("--warmup-days", type=float, metavar="D",
+                          help="with --queue: days simulated before measuring (default: "
+                               "from the model, twice an instance's work and waits plus the "
+                               "time the busiest queue takes to settle)")
+    simulate.add_argument("--replications", type=int, metavar="R",
+                          help="with --queue: independent runs behind the 95%% confidence "
+                               "intervals (default 10)")
     simulate.set_defaults(run=_run_simulate)
 
     mine = _command(commands, "mine", "discover a costable model from an event log (CSV, "
@@ -584,7 +592,9 @@ def _run_simulate(args: argparse.Namespace, out: Console, err: Console) -> int:
 def _simulate_queues(model: Any, args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.workflows import simulate_model_queues
 
-    simulated = simulate_model_queues(model, days=args.days, seed=args.seed)
+    simulated = simulate_model_queues(model, days=args.days, seed=args.seed,
+                                      warmup_days=args.warmup_days,
+                                      replications=args.replications)
     _report_problems([p.located(file=str(args.model)) for p in simulated.problems], err)
     result = simulated.result
     if result is None:
@@ -593,13 +603,18 @@ def _simulate_queues(model: Any, args: argparse.Namespace, out: Console, err: Co
         _print_json({"seed": args.seed, **result.as_dict()}, out)
         return EXIT_OK
     _say(out, _heading(model.title, model.process, model.variant), style="bold")
-    _say(out, f"Queues: {args.days:g} working days of {result.hours_per_day:g} h, "
-              f"{result.arrivals_per_day:.1f} arrivals a day ({result.arrivals}), "
+    _say(out, f"Queues: {result.replications} × {args.days:g} working days of "
+              f"{result.hours_per_day:g} h, {result.days_per_month:g} a month "
+              f"({result.calendar_basis}); warm-up {result.warmup_basis}")
+    _say(out, f"{result.arrivals_per_day:.1f} arrivals a day ({result.arrivals}), "
               f"{result.completed:,} instances completed, {result.unfinished:,} unfinished; "
               f"work in progress {result.work_in_progress:.1f}")
+    interval = result.cycle_time_mean_ci95
     _say(out, "Cycle time with queues, min: " + ", ".join(
         f"{key} {value:,.1f}".replace(",", " ")
-        for key, value in result.cycle_time_minutes.items()))
+        for key, value in result.cycle_time_minutes.items())
+        + (f" (mean 95% CI {interval[0]:,.1f} – {interval[1]:,.1f})".replace(",", " ")
+           if interval else ""))
     _say(out, f"Cost per instance (waiting is not priced): "
               f"{_money(result.cost_per_instance_mean, model.currency)}")
     _print_view(queue_resources_view(result), out)

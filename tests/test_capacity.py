@@ -146,6 +146,60 @@ def test_variants_and_skipped_processes():
     assert report.counted == (("a", "better"),)
 
 
+def test_a_process_without_the_variant_counts_its_as_is():
+    # capacity --variant better: process a has "better" (30 min), process c has only
+    # as_is (45 min), process d has neither (only "worse"). c used to be dropped,
+    # so the lawyer read 300 min; its as_is counts:
+    #   a/better 120/12 × 30 = 300 min, c/as_is 240/12 × 45 = 900 min → 1200 min
+    #   utilisation 1200 / (110 h × 60 = 6600) = 0.1818
+    a_as_is = process("a", "volume_per_year: 120\nresources:\n" + LAWYER
+                      + "activities:\n  work: {labor: {lawyer: 60}}\n")
+    a_better = process("a", "volume_per_year: 120\nresources:\n" + LAWYER
+                       + "activities:\n  work: {labor: {lawyer: 30}}\n", variant="better")
+    c_as_is = process("c", "volume_per_year: 240\nresources:\n" + LAWYER
+                      + "activities:\n  work: {labor: {lawyer: 45}}\n")
+    d_worse = process("d", "volume_per_year: 240\nresources:\n" + LAWYER
+                      + "activities:\n  work: {labor: {lawyer: 90}}\n", variant="worse")
+    report = capacity_report([("a.yaml", a_as_is), ("a_better.yaml", a_better),
+                              ("c.yaml", c_as_is), ("d.yaml", d_worse)], variant="better")
+    assert report.counted == (("a", "better"), ("c", "as_is"))
+    assert report.as_is_instead == ("c",)
+    pool = report.pool("lawyer")
+    assert pool.minutes_per_month == pytest.approx(1200)
+    assert pool.utilization == pytest.approx(1200 / 6600)
+    assert [(u.process, u.variant, u.minutes_per_month) for u in pool.uses] == [
+        ("a", "better", 300), ("c", "as_is", 900)]
+    assert [(s.process, s.reason) for s in report.skipped] == [
+        ("d", "no variant 'better' nor 'as_is'")]
+    (said,) = report.problems
+    assert said.severity == "warning" and said.file == "c.yaml"
+    assert said.message == "process 'c' has no variant 'better'; its 'as_is' is counted instead"
+    assert report.as_dict()["as_is_instead"] == ["c"]
+    # A mapping falls back the same way for a process it names without that variant.
+    mapped = capacity_report([a_as_is, c_as_is], variant={"c": "better"})
+    assert mapped.counted == (("a", "as_is"), ("c", "as_is")) and mapped.as_is_instead == ("c",)
+
+
+def test_cli_capacity_variant_lists_the_as_is_used(tmp_path, capsys):
+    for process_name, variant, minutes in (("a", "as_is", 60), ("a", "better", 30),
+                                           ("c", "as_is", 45)):
+        folder = tmp_path / process_name
+        folder.mkdir(exist_ok=True)
+        (folder / f"{variant}.yaml").write_text(f"""format: abc-costing/1
+process: {process_name}
+variant: {variant}
+volume_per_year: 120
+resources:
+{LAWYER}activities:
+  work: {{labor: {{lawyer: {minutes}}}}}
+""" + FLOW, encoding="utf-8")
+    assert main(["capacity", str(tmp_path), "--variant", "better"]) == 0
+    captured = capsys.readouterr()
+    assert "Processes counted: a/better, c/as_is" in captured.out
+    assert "as_is for c, which have no better" in captured.out.replace("\n", "")
+    assert "process 'c' has no variant 'better'" in captured.err
+
+
 def test_one_pool_defined_differently_is_a_warning():
     a = process("a", "volume_per_year: 120\nresources:\n" + LAWYER
                 + "activities:\n  work: {labor: {lawyer: 60}}\n")

@@ -258,15 +258,57 @@ def test_invalid_model_is_refused():
         simulate(broken, runs=10, rng=1)
 
 
-def test_loop_almost_never_left_stops_with_a_clear_error(monkeypatch):
-    import abc_costing.simulation.monte_carlo as mc
+STICKY = model_of(
+    # a: 1 clerk minute = 10 per execution; x leaves the loop with probability 1e-4.
+    {"a": {"labor": {"clerk": 1}}}, {"m": {"kind": "exclusive"}, "x": {"kind": "exclusive"}},
+    [["s", "m"], ["m", "a"], ["a", "x"], ["x", "e", 0.0001], ["x", "m", 0.9999]])
 
-    monkeypatch.setattr(mc, "MAX_STEPS", 50)
-    sticky = model_of({"a": {}}, {"m": {"kind": "exclusive"}, "x": {"kind": "exclusive"}},
-                      [["s", "m"], ["m", "a"], ["a", "x"], ["x", "e", 0.000001],
-                       ["x", "m", 0.999999]])
-    with pytest.raises(SimulationError, match="still walking after 50 steps"):
-        simulate(sticky, runs=100, rng=1)
+
+def test_a_loop_almost_never_left_is_cut_off_and_reported():
+    # One step per pass of the loop, so an instance is cut after K = 10,000 runs
+    # of a. With N ~ geometric(p = 1e-4) passes:
+    #   P(cut) = P(N ≥ K) = 0.9999^9999 = 0.36790
+    #   E[min(N, K)] = (1 − 0.9999^K) / p = (1 − 0.367861) / 1e-4 = 6321.4 passes
+    # so the mean cost is 10 × 6321.4 = 63 214, below the exact 10 / p = 100 000.
+    from abc_costing.simulation.monte_carlo import MAX_STEPS
+
+    assert MAX_STEPS == 10_000
+    runs, p = 4_000, 1e-4
+    result = simulate(STICKY, runs=runs, rng=3)
+    cut_share = (1 - p) ** (MAX_STEPS - 1)
+    assert cut_share == pytest.approx(0.36790, abs=1e-5)
+    sd = math.sqrt(runs * cut_share * (1 - cut_share))  # binomial: 30.5 instances
+    assert abs(result.truncated - runs * cut_share) <= SE_TOLERANCE * sd
+    assert result.truncated_loops == {"a, m, x": result.truncated}  # file order: activities, gateways
+    assert result.end_frequencies["e"] == pytest.approx(1 - result.truncated / runs)
+    passes = (1 - (1 - p) ** MAX_STEPS) / p
+    assert passes == pytest.approx(6321.4, abs=0.1)
+    cost = result.cost_per_instance
+    assert abs(cost.mean - 10 * passes) <= SE_TOLERANCE * cost.sd / math.sqrt(runs)
+    assert cost.max == pytest.approx(10 * MAX_STEPS)  # no instance counts beyond the cut
+    assert result.cycle_time_minutes.max == pytest.approx(MAX_STEPS)
+    assert cost.mean < cost_model(STICKY).cost_per_instance == pytest.approx(100_000)
+    note = result.truncation_note
+    assert note is not None and f"{result.truncated:,} of 4,000 instances" in note
+    assert "loop a, m, x" in note and "lower bounds" in note
+
+
+def test_a_cut_off_run_is_a_warning_in_the_workflow_and_the_table(capsys, tmp_path):
+    import abc_costing.simulation.monte_carlo as mc
+    from abc_costing.reports.views import simulation_view
+    from abc_costing.workflows import simulate_model
+
+    mc_steps = mc.MAX_STEPS
+    try:
+        mc.MAX_STEPS = 50  # a short cap: the same path, a fraction of the time
+        simulated = simulate_model(STICKY, runs=200, seed=1)
+    finally:
+        mc.MAX_STEPS = mc_steps
+    assert simulated.result is not None and simulated.result.truncated > 190  # 0.9999^49
+    (problem,) = simulated.problems
+    assert problem.severity == "warning" and "cut off after 50 steps" in problem.message
+    view = simulation_view(simulated.result)
+    assert "truncated" in view.title and view.note == simulated.result.truncation_note
 
 
 def test_cli_simulate_table_and_json(capsys):

@@ -9,47 +9,134 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from abc_costing.engine import cost_model
+from abc_costing.engine import capacity_report, cost_model
 from abc_costing.formats import load_model
 from abc_costing.model import LaborResource, ProcessModel
 from abc_costing.problems import ModelError
-from abc_costing.simulation.queueing import simulate_queues
+from abc_costing.simulation.queueing import simulate_queues, t975
 from abc_costing.synthetic import Choice, Loop, Parallel, Sequence, Task, compile_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 MINUTES_PER_YEAR = 12 * 21 * 8 * 60  # the default calendar: 120,960 working minutes
 
 
-def one_clerk(*, rho: float, service: object, mean_minutes: float) -> ProcessModel:
-    """One activity, one clerk, Poisson arrivals at utilization ``rho``."""
-    volume = rho / mean_minutes * MINUTES_PER_YEAR
+CLERK_CALENDAR = {"hours_per_day": 8, "days_per_month": 21}  # the simulated clock: 8 h × 21
+
+
+def one_clerk(*, rho: float, service: object, mean_minutes: float,
+              headcount: float = 1) -> ProcessModel:
+    """One activity, ``headcount`` clerks working 8 h × 21 days, Poisson arrivals at load ``rho``."""
+    volume = rho * headcount / mean_minutes * MINUTES_PER_YEAR
     return ProcessModel.model_validate({
         "format": "abc-costing/1", "process": "mg1", "variant": "v", "volume_per_year": volume,
-        "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600}},
+        "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600, "headcount": headcount,
+                                **CLERK_CALENDAR}},
         "activities": {"check": {"labor": {"clerk": service}}},
         "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
         "flows": [["s", "check"], ["check", "e"]]})
 
 
-def test_mean_wait_matches_pollaczek_khinchine():
-    # M/G/1 with S ~ uniform(10, 50): E[S] = 30, E[S²] = 40²/12 + 30² = 1033.33;
-    # λ = 0.6 / 30 = 0.02 per minute, so ρ = 0.6 and
-    # Wq = λ E[S²] / (2 (1 - ρ)) = 0.02 × 1033.33 / 0.8 = 25.83 minutes.
-    # Tolerance: over 20 seeds of 1,000 days the mean wait had a standard deviation
-    # of 4.4% of Wq; 2,000 days halve the variance, so ±12% is about 4 standard deviations.
-    model = one_clerk(rho=0.6, service={"uniform": [10, 50]}, mean_minutes=30)
-    result = simulate_queues(model, days=2000, rng=np.random.default_rng(7), warmup_days=5)
-    wq = 0.02 * (40**2 / 12 + 30**2) / (2 * (1 - 0.6))
-    assert result.activity("check").mean_queue_minutes == pytest.approx(wq, rel=0.12)
+def pollaczek_khinchine(*, rho: float, mean: float, second_moment: float) -> float:
+    """M/G/1 mean wait in queue: Wq = λ E[S²] / (2 (1 − ρ)), λ = ρ / E[S]."""
+    return rho / mean * second_moment / (2 * (1 - rho))
+
+
+# Every distribution kind of records.Duration with its first two moments by hand.
+# fixed 24:                  E[S] = 24, E[S²] = 576;                  ρ 0.8: Wq = 48
+# uniform [10, 50]:          E[S] = 30, Var = 40²/12 = 133.33,        ρ 0.6: Wq = 25.83
+# triangular [10, 20, 60]:   E[S] = 30, Var = (a²+b²+c²−ab−ac−bc)/18
+#                            = (100+400+3600−200−600−1200)/18 = 116.67,  ρ 0.7: Wq = 39.54
+# pert [10, 20, 60]:         E[S] = (10+80+60)/6 = 25, α = 1 + 4·10/50 = 1.8,
+#                            β = 1 + 4·40/50 = 4.2, Var = 50²αβ/((α+β)²(α+β+1))
+#                            = 2500·7.56/(36·7) = 75,                  ρ 0.7: Wq = 32.67
+# lognormal mean 24 sd 24:   E[S²] = 24² + 24² = 1152 (cs² = 1),      ρ 0.8: Wq = 96
+#                            (the issue's case: simulated as a constant it waited 48)
+# lognormal mean 30 sd 15:   E[S²] = 900 + 225 = 1125,                ρ 0.7: Wq = 43.75
+KINDS = [
+    ("fixed", 24, 0.8, 24, 576),
+    ("uniform", {"uniform": [10, 50]}, 0.6, 30, 30**2 + 40**2 / 12),
+    ("triangular", {"triangular": [10, 20, 60]}, 0.7, 30, 30**2 + 2100 / 18),
+    ("pert", {"pert": [10, 20, 60]}, 0.7, 25, 25**2 + 75),
+    ("lognormal cs2=1", {"lognormal": {"mean": 24, "sd": 24}}, 0.8, 24, 2 * 24**2),
+    ("lognormal cs2=0.25", {"lognormal": {"mean": 30, "sd": 15}}, 0.7, 30, 30**2 + 15**2),
+]
+
+
+@pytest.mark.parametrize(("kind", "service", "rho", "mean", "second_moment"), KINDS,
+                         ids=[k[0] for k in KINDS])
+def test_every_distribution_kind_waits_as_pollaczek_khinchine_says(
+        kind, service, rho, mean, second_moment):
+    # M/G/1: the formula lies inside the 95 % interval the simulation reports
+    # (20 replications of 300 measured days, seed 7), and the interval is tight
+    # enough to mean something: within ±15 % of the formula.
+    model = one_clerk(rho=rho, service=service, mean_minutes=mean)
+    result = simulate_queues(model, days=300, replications=20, rng=np.random.default_rng(7))
+    wq = pollaczek_khinchine(rho=rho, mean=mean, second_moment=second_moment)
+    check = result.activity("check")
+    low, high = check.mean_queue_minutes_ci95
+    assert low <= wq <= high, (kind, wq, low, high)
+    assert high - low < 0.3 * wq
     clerk = result.resource("clerk")
-    assert clerk.offered_load == pytest.approx(0.6)
-    assert clerk.utilization == pytest.approx(0.6, abs=0.025)  # sd 0.005 over seeds
-    assert not clerk.overloaded
-    # The cycle time is the wait plus the service: W = Wq + E[S].
-    assert result.cycle_time_minutes["mean"] == pytest.approx(wq + 30, rel=0.06)
-    # Little's law: WIP = λ W, with λ in instances per working minute.
-    assert result.work_in_progress == pytest.approx(0.02 * result.cycle_time_minutes["mean"],
-                                                    rel=0.05)
+    assert clerk.offered_load == pytest.approx(rho)
+    low, high = clerk.utilization_ci95
+    assert low <= rho <= high
+    if kind == "lognormal cs2=1":  # drawn as if fixed it waited Wq = 48: far outside
+        assert check.mean_queue_minutes_ci95[0] > 48
+
+
+def erlang_c_wait(*, servers: int, offered: float, mean: float) -> float:
+    """M/M/c mean wait in queue: P(wait) · E[S] / (c − a), a = λ E[S] (Erlang C)."""
+    top = offered**servers / math.factorial(servers) * servers / (servers - offered)
+    waits = top / (sum(offered**k / math.factorial(k) for k in range(servers)) + top)
+    return waits * mean / (servers - offered)
+
+
+def test_three_servers_wait_as_erlang_c_says(monkeypatch):
+    # The model has no exponential kind, so the clerk's service is drawn
+    # exponential here (mean 30) in place of the lognormal written in the file;
+    # the queue mechanics (three servers, one FCFS line) are the code's own.
+    # a = λ E[S] = 2.4 at ρ 0.8 per server:
+    #   a³/3! · 3/(3 − a) = 2.304 · 5 = 11.52; Σ_{k<3} a^k/k! = 1 + 2.4 + 2.88 = 6.28
+    #   P(wait) = 11.52 / 17.8 = 0.6472;  Wq = 0.6472 · 30 / 0.6 = 32.36 minutes
+    from abc_costing.simulation import queueing
+
+    original = queueing._sampler
+
+    def exponential_for_the_clerk(duration, rng):
+        if duration.distribution == "lognormal":
+            return queueing._stream(lambda: rng.exponential(30.0, 512))
+        return original(duration, rng)
+
+    monkeypatch.setattr(queueing, "_sampler", exponential_for_the_clerk)
+    model = one_clerk(rho=0.8, service={"lognormal": {"mean": 30, "sd": 30}}, mean_minutes=30,
+                      headcount=3)
+    result = simulate_queues(model, days=120, replications=20, rng=np.random.default_rng(5))
+    wq = erlang_c_wait(servers=3, offered=2.4, mean=30)
+    assert wq == pytest.approx(32.36, abs=0.01)
+    low, high = result.activity("check").mean_queue_minutes_ci95
+    assert low <= wq <= high and high - low < 0.3 * wq
+    clerk = result.resource("clerk")
+    assert clerk.servers == 3 and clerk.available_share == 1.0
+    assert clerk.utilization_ci95[0] <= 0.8 <= clerk.utilization_ci95[1]
+
+
+def test_student_t_factor_matches_scipy():
+    from scipy.stats import t
+
+    for df in (1, 2, 9, 19, 30, 31, 50, 200, 10_000):
+        assert t975(df) == pytest.approx(t.ppf(0.975, df), abs=1e-6)
+
+
+def test_cycle_time_and_littles_law():
+    # M/G/1 with S ~ uniform(10, 50) at ρ = 0.6: Wq = 25.83 (above), W = Wq + E[S].
+    model = one_clerk(rho=0.6, service={"uniform": [10, 50]}, mean_minutes=30)
+    result = simulate_queues(model, days=300, replications=20, rng=np.random.default_rng(3))
+    wq = pollaczek_khinchine(rho=0.6, mean=30, second_moment=30**2 + 40**2 / 12)
+    low, high = result.cycle_time_mean_ci95
+    assert low <= wq + 30 <= high
+    # Little's law: WIP = λ W, with λ = 0.02 instances per working minute.
+    low, high = result.work_in_progress_ci95
+    assert low <= 0.02 * (wq + 30) <= high
     assert result.unfinished == 0 and result.completed == result.instances
 
 
@@ -69,7 +156,7 @@ def routed_model(volume: float = 1500) -> ProcessModel:
                      Choice(((0.6, Task("approve")), (0.4, Task("reject"))))))
     data = compile_tree(
         tree, process="routed", volume_per_year=volume,
-        resources={"clerk": {"kind": "labor", "rate_per_hour": 600},
+        resources={"clerk": {"kind": "labor", "rate_per_hour": 600, **CLERK_CALENDAR},
                    "lawyer": {"kind": "labor", "cost_per_month": 200000,
                               "capacity_hours_per_month": 125},
                    "courier": {"kind": "per_use", "cost_per_use": 500}},
@@ -131,7 +218,9 @@ def test_a_model_without_volume_is_refused(volume):
 def test_other_bad_arguments():
     model, rng = routed_model(), np.random.default_rng(0)
     with pytest.raises(ValueError, match="warmup_days must be"):
-        simulate_queues(model, days=1, rng=rng, warmup_days=1)
+        simulate_queues(model, days=1, rng=rng, warmup_days=-1)
+    with pytest.raises(ValueError, match="replications must be"):
+        simulate_queues(model, days=1, rng=rng, replications=0)
     with pytest.raises(ValueError, match="unknown arrivals 'weekly'"):
         simulate_queues(model, days=10, rng=rng, arrivals="weekly")
     with pytest.raises(TypeError, match="numpy.random.Generator"):
@@ -159,61 +248,151 @@ def test_overload_is_simulated_and_flagged():
 
 
 class StaffedLabor(LaborResource):
-    """A labour record with the calendar fields, whether or not the model has them yet.
+    """A labour record that also takes a capacity of 0, which the record itself
+    refuses, to check the simulation's own guard."""
 
-    Redefined here so that the tests also build a headcount of 0, which the
-    record itself refuses, to check the simulation's own guard.
-    """
-
-    headcount: float | None = None
-    hours_per_day: float | None = None
-    days_per_month: float | None = None
-    unproductive_share: float | None = None
+    capacity_hours_per_month: float | None = None
 
 
 def with_staff(model: ProcessModel, resource_id: str, **fields: float) -> ProcessModel:
     old = model.resources[resource_id]
-    staffed = StaffedLabor(**old.model_dump(exclude_none=True), **fields)
+    staffed = StaffedLabor(**(old.model_dump(exclude_unset=True) | fields))
     return model.model_copy(update={"resources": {**model.resources, resource_id: staffed}})
 
 
 def test_headcount_and_calendar_set_servers_and_available_time():
-    # Three clerks share the load of ρ = 1.8 for one: 0.6 each. Half of each
-    # clerk's day is unproductive, so 1.8 / (3 × 0.5) = 1.2 of what they can give.
-    model = one_clerk(rho=1.8, service={"uniform": [10, 50]}, mean_minutes=30)
-    three = with_staff(model, "clerk", headcount=3)
-    clerk = simulate_queues(three, days=300, rng=np.random.default_rng(5)).resource("clerk")
+    # Three clerks, 8 h × 21 days each, share a load of 0.6 each.
+    three = one_clerk(rho=0.6, service={"uniform": [10, 50]}, mean_minutes=30, headcount=3)
+    clerk = simulate_queues(three, days=100, rng=np.random.default_rng(5)).resource("clerk")
     assert clerk.servers == 3 and clerk.available_share == 1.0
     assert clerk.offered_load == pytest.approx(0.6) and not clerk.overloaded
-    assert clerk.utilization == pytest.approx(0.6, abs=0.03)
+    assert clerk.utilization_ci95[0] <= 0.6 <= clerk.utilization_ci95[1]
 
-    half = with_staff(model, "clerk", headcount=3, hours_per_day=8, days_per_month=21,
-                      unproductive_share=0.5)
-    clerk = simulate_queues(half, days=100, rng=np.random.default_rng(5)).resource("clerk")
+    # Half of each clerk's day is unproductive: capacity 3 × 8 × 21 × 0.5 = 252 h of
+    # the clock's 3 × 168 h, a share of 0.5; the load of 1.8 servers' work is
+    # 1.8 / (3 × 0.5) = 1.2 of it.
+    half = with_staff(three, "clerk", unproductive_share=0.5)
+    clerk = simulate_queues(half, days=50, rng=np.random.default_rng(5)).resource("clerk")
     assert clerk.available_share == pytest.approx(0.5)
     assert clerk.offered_load == pytest.approx(1.2) and clerk.overloaded
-    assert clerk.utilization == pytest.approx(0.5, abs=0.03)  # busy whenever present
+    assert clerk.utilization == pytest.approx(1.0, abs=0.03)  # busy whenever present
 
-    # A six-hour role in an eight-hour day, 2.5 people: 3 servers each present
-    # 2.5 / 3 × 6 / 8 = 0.625 of the day.
-    part = with_staff(model, "clerk", headcount=2.5, hours_per_day=6, days_per_month=21)
-    clerk = simulate_queues(part, days=50, rng=np.random.default_rng(5)).resource("clerk")
-    assert clerk.servers == 3
+    # A six-hour role, 2.5 people: 3 servers; on its own 6-hour clock each is
+    # present 2.5 / 3 of the day; on an 8-hour clock 2.5 / 3 × 6 / 8 = 0.625.
+    part = with_staff(three, "clerk", headcount=2.5, hours_per_day=6)
+    result = simulate_queues(part, days=20, rng=np.random.default_rng(5))
+    assert (result.hours_per_day, result.days_per_month) == (6, 21)
+    assert result.resource("clerk").servers == 3
+    assert result.resource("clerk").available_share == pytest.approx(2.5 / 3)
+    clerk = simulate_queues(part, days=20, rng=np.random.default_rng(5),
+                            hours_per_day=8).resource("clerk")
     assert clerk.available_share == pytest.approx(0.625)
 
 
 def test_a_needed_resource_without_capacity_is_refused():
-    model = with_staff(one_clerk(rho=0.5, service=20, mean_minutes=20), "clerk", headcount=0)
+    model = one_clerk(rho=0.5, service=20, mean_minutes=20)
+    clerk = StaffedLabor(kind="labor", rate_per_hour=600, capacity_hours_per_month=0.0)
+    model = model.model_copy(update={"resources": {"clerk": clerk}})
     with pytest.raises(ValueError, match="'clerk' has no capacity"):
         simulate_queues(model, days=10, rng=np.random.default_rng(0))
+
+
+def desk_and_clerk(*, desk: dict) -> ProcessModel:
+    """A 24/7 desk (one person, 24 h × 30.4 days = 729.6 h a month) half used, then
+    the ``desk`` pool of the caller's choice for the second step."""
+    return ProcessModel.model_validate({
+        "format": "abc-costing/1", "process": "desk", "variant": "as_is",
+        # 8755.2 a year = 729.6 a month; × 30 min = 21 888 min = 364.8 h: half of 729.6 h
+        "volume_per_year": 8755.2,
+        "resources": {
+            "desk": {"kind": "labor", "rate_per_hour": 600, "headcount": 1,
+                     "hours_per_day": 24, "days_per_month": 30.4},
+            "other": {"kind": "labor", "rate_per_hour": 600, **desk}},
+        "activities": {"take": {"labor": {"desk": {"uniform": [20, 40]}}},
+                       "file": {"labor": {"other": 6}}},
+        "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+        "flows": [["s", "take"], ["take", "file"], ["file", "e"]]})
+
+
+def test_a_24_7_pool_reads_the_same_in_capacity_and_in_queues():
+    # capacity: 364.8 h used of 729.6 h = 50 %. The queue simulation used to run an
+    # 8 h × 21 day clock, cramming 364.8 h into 168: "214 % OVERLOADED" (217 %).
+    # ``other`` works 8 h × 21 days: 729.6 × 6 min = 72.96 h of its 168 h = 43.4 %.
+    model = desk_and_clerk(desk={"headcount": 1, "hours_per_day": 8, "days_per_month": 21})
+    report = capacity_report([model])
+    assert report.pool("desk").utilization == pytest.approx(0.5)
+    assert report.pool("other").utilization == pytest.approx(72.96 / 168)
+    result = simulate_queues(model, days=60, rng=np.random.default_rng(4))
+    assert (result.hours_per_day, result.days_per_month) == (24, 30.4)
+    assert "desk" in result.calendar_basis
+    for pool_id in ("desk", "other"):
+        simulated, planned = result.resource(pool_id), report.pool(pool_id)
+        assert simulated.offered_load == pytest.approx(planned.utilization)
+        low, high = simulated.utilization_ci95
+        assert low <= planned.utilization <= high, pool_id
+    # ``other``'s one server is there 168 / 729.6 of the 24 h clock.
+    assert result.resource("other").available_share == pytest.approx(168 / 729.6)
+
+
+def test_a_pool_without_capacity_reads_the_same_in_capacity_and_in_queues():
+    # ``other`` has a rate and nothing else: capacity unknown in the capacity
+    # report, and so in the queue simulation (it used to be "OVERLOADED" there,
+    # simulated as one person on 8 h × 21 days); its work takes its 6 minutes
+    # with nobody waiting.
+    from abc_costing.reports.views import capacity_view, queue_resources_view
+
+    model = desk_and_clerk(desk={})
+    report = capacity_report([model])
+    assert not report.pool("other").capacity_known
+    result = simulate_queues(model, days=20, rng=np.random.default_rng(4))
+    other = result.resource("other")
+    assert other.servers is None and not other.queued
+    assert other.utilization is None and other.offered_load is None and not other.overloaded
+    assert other.basis.startswith("capacity unknown") and other.basis.endswith("not queued")
+    assert report.pool("other").basis in other.basis
+    assert result.activity("file").mean_queue_minutes == 0
+    # 729.6 a month × 6 min = 4377.6 busy minutes a month, 143.95 per 24 h day
+    assert other.busy_minutes / result.days == pytest.approx(4377.6 / 30.4, rel=0.05)
+    capacity_rows = {r.value("id"): r for r in capacity_view(report, variant="as_is").rows}
+    queue_rows = {r.value("id"): r for r in queue_resources_view(result).rows}
+    assert capacity_rows["other"].value("status") == "capacity unknown"
+    assert queue_rows["other"].value("status") == "capacity unknown: not queued"
+    assert queue_rows["desk"].value("status") == "ok"
+
+
+def test_default_warmup_reaches_the_pools_late_in_a_long_process():
+    # 10 a day; intake (clerk, 10 min), 2400 min of waiting, review (lawyer, 24 min).
+    # Both 8 h × 21 days, one person: lawyer ρ = 10 × 24 / 480 = 0.5, clerk 0.2083.
+    # The rule: 2 × (10 + 2400 + 24) = 4868 min, plus the lawyer's queue to settle,
+    # 24 / (1 − √0.5)² = 279.75 min (the clerk's, 10 / (1 − √0.2083)² = 33.8, is
+    # shorter): 5147.75 min = 10.7 days of 480 → 11 days.
+    model = ProcessModel.model_validate({
+        "format": "abc-costing/1", "process": "long", "variant": "v", "volume_per_year": 2520,
+        "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600, **CLERK_CALENDAR},
+                      "lawyer": {"kind": "labor", "rate_per_hour": 900, **CLERK_CALENDAR}},
+        "activities": {"intake": {"labor": {"clerk": 10}, "wait": 2400},
+                       "review": {"labor": {"lawyer": 24}}},
+        "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+        "flows": [["s", "intake"], ["intake", "review"], ["review", "e"]]})
+    result = simulate_queues(model, days=20, rng=np.random.default_rng(8))
+    assert result.warmup_days == 11
+    assert "2 × 2434 min" in result.warmup_basis and "lawyer" in result.warmup_basis
+    low, high = result.resource("lawyer").utilization_ci95
+    assert low <= 0.5 <= high
+    # The old fixed day of warm-up: the lawyer sees no work for the first 5 days
+    # (2410 min) after it, so over the 20 measured days he reads about
+    # 0.5 × (9600 − 2410 + 480) / 9600 ≈ 0.40, well below his load.
+    short = simulate_queues(model, days=20, rng=np.random.default_rng(8), warmup_days=1)
+    assert short.resource("lawyer").utilization_ci95[1] < 0.45
 
 
 def test_shipped_contract_approval_runs_with_sensible_figures():
     model = load_model(ROOT / "process_models/contract_approval/as_is.yaml")
     exact = cost_model(model)
-    result = simulate_queues(model, days=250, rng=np.random.default_rng(2026))
+    result = simulate_queues(model, days=100, replications=4, rng=np.random.default_rng(2026))
+    assert (result.hours_per_day, result.days_per_month) == (8, 21)  # no pool states one
     assert result.arrivals_per_day == pytest.approx(1200 / 252)
-    assert result.instances == pytest.approx(1200 / 252 * 249, rel=0.1)
+    assert result.instances == pytest.approx(1200 / 252 * 100 * 4, rel=0.1)
     assert result.completed + result.unfinished == result.instances
     cycle = result.cycle_time_minutes
     assert cycle["p50"] <= cycle["p90"] <= cycle["p95"]
@@ -221,25 +400,27 @@ def test_shipped_contract_approval_runs_with_sensible_figures():
     assert cycle["mean"] > 5 * 480
     assert result.work_in_progress > 0
     assert result.cost_per_instance_mean == pytest.approx(exact.cost_per_instance, rel=0.05)
+    report = capacity_report([model])
     for resource in result.resources:
-        assert 0 <= resource.utilization <= 1
-        assert resource.overloaded == (resource.offered_load >= 1)
-        # The load the engine implies: volume × minutes / (working minutes × people).
-        headcount = getattr(model.resources[resource.id], "headcount", None) or 1
-        assert resource.servers == math.ceil(headcount)
-        minutes = exact.resource(resource.id).minutes_per_instance
-        assert resource.offered_load == pytest.approx(
-            1200 * minutes / (MINUTES_PER_YEAR * headcount))
-    assert {r.id for r in result.resources} == {
-        "manager", "lawyer", "finance_controller", "director", "office_admin"}
-    # One manager drafts and reworks ≈ 1.09 of his working time: flagged, queues grow.
-    assert "manager" in result.overloaded
+        planned = report.pool(resource.id)
+        assert resource.basis.startswith(planned.basis)
+        if planned.capacity_known:
+            # Offered load = capacity's utilisation: 100 a month × minutes / capacity.
+            assert resource.offered_load == pytest.approx(planned.utilization)
+            assert resource.servers == math.ceil(planned.headcount or 1)
+            assert resource.overloaded == (resource.offered_load >= 1)
+        else:
+            assert resource.servers is None and resource.utilization is None
+    # The lawyers: 3 people, 360 h stated, on the clock's 3 × 168 h: share 360 / 504.
+    assert result.resource("lawyer").available_share == pytest.approx(360 / 504)
+    # manager and office_admin state a rate only: capacity unknown, not queued (the
+    # manager used to read "OVERLOADED 109 %" here, as one person on 8 h × 21 days).
+    assert {r.id for r in result.resources if not r.queued} == {"manager", "office_admin"}
+    assert result.overloaded == ()
     json.dumps(result.as_dict(), ensure_ascii=False)
 
 
 def test_the_model_records_own_calendar_fields():
-    if "headcount" not in LaborResource.model_fields:
-        pytest.skip("the model has no headcount field yet")
     # 2 clerks, 8 h × 21 days, a quarter unproductive: 0.75 of each day available.
     model = ProcessModel.model_validate({
         "format": "abc-costing/1", "process": "team", "variant": "v", "volume_per_year": 2 * 2419.2,
@@ -249,11 +430,13 @@ def test_the_model_records_own_calendar_fields():
         "activities": {"check": {"labor": {"clerk": {"uniform": [10, 50]}}}},
         "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
         "flows": [["s", "check"], ["check", "e"]]})
-    clerk = simulate_queues(model, days=200, rng=np.random.default_rng(9)).resource("clerk")
+    clerk = simulate_queues(model, days=100, rng=np.random.default_rng(9)).resource("clerk")
     assert clerk.servers == 2 and clerk.available_share == pytest.approx(0.75)
-    # λ × E[S] = 0.04 × 30 = 1.2 servers' work; 1.2 / (2 × 0.75) = 0.8 of what is available.
+    # λ × E[S] = 0.04 × 30 = 1.2 servers' work; 1.2 / (2 × 0.75) = 0.8 of what is available,
+    # which is also what capacity says: 403.2 a month × 30 min / (252 h × 60).
     assert clerk.offered_load == pytest.approx(0.8) and not clerk.overloaded
-    assert clerk.utilization == pytest.approx(0.6, abs=0.03)
+    assert capacity_report([model], variant="v").pool("clerk").utilization == pytest.approx(0.8)
+    assert clerk.utilization_ci95[0] <= 0.8 <= clerk.utilization_ci95[1]
 
 
 def test_cli_simulate_with_queues(capsys):

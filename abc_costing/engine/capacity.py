@@ -20,7 +20,10 @@ charge processes only for the minutes they use. A utilization above 1 is a
 shortage. A pool with a rate but no capacity shows its usage only.
 
 Which variant of each process counts: ``as_is`` (the current state) by
-default, or one name for all processes, or a mapping process -> variant.
+default, or one name for all processes, or a mapping process -> variant; a
+process without the variant asked for counts its ``as_is`` (and the report
+says so). Headcount and practical capacity follow one rule, :func:`staffing`,
+which the queueing simulation applies too.
 
 Examples
 --------
@@ -56,6 +59,8 @@ from abc_costing.problems import ModelError, Problem
 
 __all__ = [
     "DEFAULT_VARIANT",
+    "Staffing",
+    "staffing",
     "PoolUse",
     "PoolCapacity",
     "SkippedProcess",
@@ -67,6 +72,88 @@ __all__ = [
 DEFAULT_VARIANT = "as_is"
 
 MONTHS_PER_YEAR = 12
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """How many people a labour pool has and how much of their time it can give.
+
+    The one rule that :func:`capacity_report` and the queueing simulation
+    (:func:`abc_costing.simulation.queueing.simulate_queues`) both apply, so a
+    pool reads the same in both:
+
+    * the practical capacity is the record's ``capacity_hours_per_month``:
+      stated, or derived from its calendar (headcount × hours_per_day ×
+      days_per_month × (1 − unproductive_share)); without either it is
+      **unknown**: a headcount alone says how many people, not for how long;
+    * the headcount is the stated one, or 1 when not stated;
+    * nothing is assumed: no default working day, no default headcount for a
+      pool whose capacity is unknown.
+
+    Attributes:
+      headcount: people in the pool (1 when not stated).
+      headcount_stated: whether the record states it.
+      hours_per_day, days_per_month: the pool's own calendar (None when not stated).
+      capacity_minutes_per_month: practical minutes per month of the whole
+        pool (None: capacity unknown).
+      basis: the rule applied to this pool, in words (shown in the reports).
+
+    >>> from abc_costing.model import LaborResource
+    >>> team = LaborResource.model_validate({"kind": "labor", "cost_per_month": 300000,
+    ...     "headcount": 2, "hours_per_day": 8, "days_per_month": 20,
+    ...     "unproductive_share": 0.25})
+    >>> staffing(team).capacity_minutes_per_month  # 2 × 8 × 20 × 0.75 h × 60
+    14400.0
+    >>> staffing(team).basis
+    '2 people × 8 h × 20 days × (1 − 0.25) = 240 h a month'
+    >>> staffing(LaborResource(kind="labor", rate_per_hour=600)).basis
+    'capacity unknown: no capacity_hours_per_month nor working calendar'
+    """
+
+    headcount: float
+    headcount_stated: bool
+    hours_per_day: float | None
+    days_per_month: float | None
+    capacity_minutes_per_month: float | None
+    basis: str
+
+    @property
+    def known(self) -> bool:
+        """Whether the pool's practical capacity is known."""
+        return self.capacity_minutes_per_month is not None
+
+
+def staffing(resource: LaborResource) -> Staffing:
+    """The headcount and practical capacity of one labour pool (see :class:`Staffing`).
+
+    >>> from abc_costing.model import LaborResource
+    >>> lawyers = LaborResource.model_validate({"kind": "labor", "cost_per_month": 585900,
+    ...     "headcount": 3, "capacity_hours_per_month": 360})
+    >>> s = staffing(lawyers)
+    >>> s.headcount, s.capacity_minutes_per_month, s.basis
+    (3.0, 21600.0, 'capacity stated: 360 h a month, 3 people')
+    """
+    headcount = 1.0 if resource.headcount is None else float(resource.headcount)
+    people = (f"{headcount:g} people" if resource.headcount is not None
+              else "1 person (headcount not stated)")
+    hours = resource.capacity_hours_per_month
+    if hours is None:
+        basis = "capacity unknown: no capacity_hours_per_month nor working calendar"
+    elif resource.hours_per_day is not None and resource.days_per_month is not None:
+        unproductive = resource.unproductive_share or 0.0
+        basis = (f"{people} × {resource.hours_per_day:g} h × {resource.days_per_month:g} days"
+                 + (f" × (1 − {unproductive:g})" if unproductive else "")
+                 + f" = {hours:g} h a month")
+    else:
+        basis = f"capacity stated: {hours:g} h a month, {people}"
+    return Staffing(
+        headcount=headcount,
+        headcount_stated=resource.headcount is not None,
+        hours_per_day=resource.hours_per_day,
+        days_per_month=resource.days_per_month,
+        capacity_minutes_per_month=None if hours is None else hours * 60.0,
+        basis=basis,
+    )
 
 
 @dataclass(frozen=True)
@@ -107,6 +194,8 @@ class PoolCapacity:
       hours_per_person_per_month: practical hours of one person (None: unknown).
       fte_needed: hours used / hours per person (None when unknown).
       uses: one :class:`PoolUse` per process variant using the pool.
+      basis: how the capacity was found, in words (:func:`staffing`'s rule,
+        which the queueing simulation applies too).
     """
 
     id: str
@@ -126,6 +215,7 @@ class PoolCapacity:
     hours_per_person_per_month: float | None
     fte_needed: float | None
     uses: tuple[PoolUse, ...]
+    basis: str
 
     @property
     def capacity_known(self) -> bool:
@@ -158,14 +248,18 @@ class CapacityReport:
       counted: (process, variant) of every model counted.
       skipped: processes left out (no volume, no such variant, cannot be costed).
       problems: why a counted file could not be costed (errors, with the file),
-        and warnings, e.g. one pool defined differently in two files; a pool
-        whose load overflows is left out and named here.
+        and warnings, e.g. one pool defined differently in two files, or a
+        process counted at ``as_is`` because it has no variant asked for; a
+        pool whose load overflows is left out and named here.
+      as_is_instead: processes counted at ``as_is`` because they have no
+        variant asked for (``counted`` says which variant each process used).
     """
 
     pools: tuple[PoolCapacity, ...]
     counted: tuple[tuple[str, str], ...]
     skipped: tuple[SkippedProcess, ...]
     problems: tuple[Problem, ...]
+    as_is_instead: tuple[str, ...] = ()
 
     def pool(self, pool_id: str) -> PoolCapacity:
         """One pool, by resource id."""
@@ -186,6 +280,7 @@ class CapacityReport:
                       for pool in self.pools],
             "counted": [{"process": p, "variant": v} for p, v in self.counted],
             "skipped": [asdict(s) for s in self.skipped],
+            "as_is_instead": list(self.as_is_instead),
             "problems": [{"element": p.element, "file": p.file, "severity": p.severity,
                           "message": p.message} for p in self.problems],
         }
@@ -210,8 +305,9 @@ def capacity_report(
         The variant counted for every process (default ``as_is``), or a mapping
         process -> variant; processes missing from the mapping count ``as_is``.
 
-    A process without the wanted variant, or whose variant has no
-    ``volume_per_year``, is listed in ``skipped``. So is one whose variant
+    A process without the wanted variant counts its ``as_is`` instead (named in
+    ``as_is_instead`` and in a warning); one with neither, or whose variant has
+    no ``volume_per_year``, is listed in ``skipped``. So is one whose variant
     cannot be costed (an invalid model, figures that overflow); its reasons are
     added to ``problems`` with the file, and every other process still counts.
     When two counted files define the same pool differently, the first
@@ -224,10 +320,16 @@ def capacity_report(
             return variant
         return variant.get(process, DEFAULT_VARIANT)
 
+    # A process without the wanted variant counts its current state (as_is):
+    # the library's load is every process's, whichever variant a few of them plan.
+    present = {(m.process, m.variant) for _, m in entries}
+    counted_variant = {
+        process: (wanted(process) if (process, wanted(process)) in present else DEFAULT_VARIANT)
+        for process in dict.fromkeys(m.process for _, m in entries)}
     chosen: dict[str, tuple[str | None, ProcessModel]] = {}
     problems: list[Problem] = []
     for path, model in entries:
-        if model.variant != wanted(model.process):
+        if model.variant != counted_variant[model.process]:
             continue
         if model.process in chosen:
             first = chosen[model.process][0]
@@ -239,10 +341,17 @@ def capacity_report(
         chosen[model.process] = (path, model)
 
     skipped: list[SkippedProcess] = []
-    for process in dict.fromkeys(m.process for _, m in entries):
+    as_is_instead: list[str] = []
+    for process, counted_as in counted_variant.items():
         if process not in chosen:
-            skipped.append(SkippedProcess(process, None,
-                                          f"no variant {wanted(process)!r}"))
+            skipped.append(SkippedProcess(process, None, f"no variant {wanted(process)!r}" + (
+                f" nor {DEFAULT_VARIANT!r}" if wanted(process) != DEFAULT_VARIANT else "")))
+        elif counted_as != wanted(process):
+            as_is_instead.append(process)
+            problems.append(Problem(
+                f"process {process!r} has no variant {wanted(process)!r}; its "
+                f"{DEFAULT_VARIANT!r} is counted instead", element=process,
+                file=chosen[process][0], severity="warning"))
 
     definitions: dict[str, tuple[str | None, ProcessModel, LaborResource]] = {}
     uses: dict[str, list[PoolUse]] = {}
@@ -280,7 +389,8 @@ def capacity_report(
                 element=resource_id, file=path))
     pools.sort(key=lambda p: (not p.shortage, p.utilization is None,
                               -(p.utilization or 0.0), p.id))
-    return CapacityReport(tuple(pools), tuple(counted), tuple(skipped), tuple(problems))
+    return CapacityReport(tuple(pools), tuple(counted), tuple(skipped), tuple(problems),
+                          tuple(p for p in as_is_instead if (p, DEFAULT_VARIANT) in counted))
 
 
 def _pools_used(model: ProcessModel
@@ -351,8 +461,8 @@ def _pool(resource_id: str, currency: str, resource: LaborResource,
           uses: tuple[PoolUse, ...]) -> PoolCapacity:
     minutes = sum(use.minutes_per_month for use in uses)
     hours = minutes / 60.0
-    capacity = (None if resource.capacity_hours_per_month is None
-                else resource.capacity_hours_per_month * 60.0)
+    staffed = staffing(resource)
+    capacity = staffed.capacity_minutes_per_month
     utilization = None if capacity is None else minutes / capacity
     pool_cost = resource.pool_cost_per_month
     unused = None
@@ -378,4 +488,5 @@ def _pool(resource_id: str, currency: str, resource: LaborResource,
         hours_per_person_per_month=per_person,
         fte_needed=None if not per_person else hours / per_person,
         uses=uses,
+        basis=staffed.basis,
     )

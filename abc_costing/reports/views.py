@@ -573,6 +573,7 @@ CAPACITY_COLUMNS = (
     Column("fte_needed", "FTE needed", "people"),
     Column("unused_capacity_cost_per_month", "Unused capacity per month", "money"),
     Column("status", "Status"),
+    Column("basis", "Capacity basis", brief=False),
     Column("currency", "Currency", brief=False),
 )
 
@@ -584,15 +585,22 @@ def _capacity_status(pool: Any) -> str:
 
 
 def capacity_view(report: CapacityReport, *, variant: str) -> TableView:
-    """Each labour pool's monthly load against its practical capacity."""
+    """Each labour pool's monthly load against its practical capacity.
+
+    The title names ``variant`` and, when some processes have none, that they
+    count their ``as_is`` (``report.as_is_instead``).
+    """
     rows: list[tuple[RowKind, list[Any]]] = [
         ("item", [p.id, p.name, p.headcount, p.hours_per_month,
                   None if p.capacity_minutes_per_month is None
                   else p.capacity_minutes_per_month / 60,
                   p.utilization, p.fte_needed, p.unused_capacity_cost_per_month,
-                  _capacity_status(p), p.currency])
+                  _capacity_status(p), p.basis, p.currency])
         for p in report.pools]
-    return _view("capacity", f"Labour pools per month (variant {variant})", CAPACITY_COLUMNS,
+    title = f"Labour pools per month (variant {variant}"
+    if report.as_is_instead:
+        title += f"; as_is for {', '.join(report.as_is_instead)}, which have no {variant}"
+    return _view("capacity", title + ")", CAPACITY_COLUMNS,
                  rows, currency=None, note="Unused capacity cost is reported apart and is "
                  "not loaded onto processes.")
 
@@ -677,8 +685,11 @@ def simulation_view(result: SimulationResult, *, exact_cost_per_instance: float 
             ("Cycle time, min", result.cycle_time_minutes, None)):
         rows.append(("item", [measure, stats.mean, stats.ci95[0], stats.ci95[1], stats.sd,
                               stats.p5, stats.p50, stats.p90, stats.p95, stats.max, exact]))
-    return _view("simulation", f"Monte Carlo: {result.runs:,} instances of {result.variant}"
-                 .replace(",", " "), SIMULATION_COLUMNS, rows, currency=result.currency)
+    title = f"Monte Carlo: {result.runs:,} instances of {result.variant}".replace(",", " ")
+    if result.truncated:
+        title += f" ({result.truncated:,} truncated: lower bounds)".replace(",", " ")
+    return _view("simulation", title, SIMULATION_COLUMNS, rows, currency=result.currency,
+                 note=result.truncation_note)
 
 
 SENSITIVITY_COLUMNS = (
@@ -708,35 +719,61 @@ def sensitivity_view(items: Sequence[SensitivityItem], *, currency: str) -> Tabl
 QUEUE_RESOURCE_COLUMNS = (
     Column("id", "Resource"),
     Column("servers", "Servers", "people"),
+    Column("available_share", "Present, share of the day", "share", brief=False),
     Column("utilization", "Utilisation", "share"),
+    Column("utilization_ci95_low", "95% CI low", "share"),
+    Column("utilization_ci95_high", "95% CI high", "share"),
     Column("offered_load", "Offered load", "share"),
     Column("status", "Status"),
+    Column("basis", "Capacity basis", brief=False),
 )
 
 
+def _queue_status(resource: Any) -> str:
+    if not resource.queued:
+        return "capacity unknown: not queued"
+    return "OVERLOADED" if resource.overloaded else "ok"
+
+
 def queue_resources_view(result: QueueResult) -> TableView:
-    """Utilisation of each labour pool in a queueing simulation."""
-    rows: list[tuple[RowKind, list[Any]]] = [
-        ("item", [r.id, r.servers, r.utilization, r.offered_load,
-                  "OVERLOADED" if r.overloaded else "ok"]) for r in result.resources]
-    return _view("queue_resources", "Resources", QUEUE_RESOURCE_COLUMNS, rows, currency=None)
+    """Utilisation of each labour pool in a queueing simulation.
+
+    Utilisation is of the pool's practical capacity, as in :func:`capacity_view`
+    (both follow :func:`abc_costing.engine.capacity.staffing`); a pool whose
+    capacity is unknown is not queued and has none.
+    """
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for r in result.resources:
+        low, high = r.utilization_ci95 or (None, None)
+        rows.append(("item", [r.id, r.servers, r.available_share, r.utilization, low, high,
+                              r.offered_load, _queue_status(r), r.basis]))
+    return _view("queue_resources", "Resources", QUEUE_RESOURCE_COLUMNS, rows, currency=None,
+                 note=f"Simulated calendar {result.hours_per_day:g} h × "
+                 f"{result.days_per_month:g} days a month ({result.calendar_basis}). "
+                 "Utilisation is of each pool's practical capacity, as in capacity.")
 
 
 QUEUE_ACTIVITY_COLUMNS = (
     Column("id", "Activity"),
     Column("executions", "Executions", "count"),
     Column("mean_queue_minutes", "Mean queue, min", "minutes"),
+    Column("mean_queue_ci95_low", "95% CI low", "minutes"),
+    Column("mean_queue_ci95_high", "95% CI high", "minutes"),
     Column("max_queue_minutes", "Max queue, min", "minutes"),
 )
 
 
 def queue_activities_view(result: QueueResult) -> TableView:
     """Waiting in queues per activity in a queueing simulation."""
-    rows: list[tuple[RowKind, list[Any]]] = [
-        ("item", [a.id, a.executions, a.mean_queue_minutes, a.max_queue_minutes])
-        for a in result.activities]
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for a in result.activities:
+        low, high = a.mean_queue_minutes_ci95 or (None, None)
+        rows.append(("item", [a.id, a.executions, a.mean_queue_minutes, low, high,
+                              a.max_queue_minutes]))
     return _view("queue_activities", "Waiting per activity", QUEUE_ACTIVITY_COLUMNS, rows,
-                 currency=None)
+                 currency=None, note=f"{result.replications} replication(s) of "
+                 f"{result.days:g} measured days after a warm-up of {result.warmup_basis}; "
+                 "intervals from the replications' spread.")
 
 
 CHANGE_LOG_COLUMNS = (

@@ -58,7 +58,7 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, assert_never
 
 import networkx as nx
@@ -77,6 +77,7 @@ __all__ = [
     "Statistics",
     "SimulationResult",
     "simulate",
+    "constant_minutes",
     "sample_durations",
 ]
 
@@ -164,7 +165,13 @@ class SimulationResult:
       seed: the integer seed, when the random source was given as one.
       cost_per_instance: :class:`Statistics` of money per instance.
       cycle_time_minutes: :class:`Statistics` of elapsed minutes from start to end.
-      end_frequencies: end event id -> share of instances finishing there.
+      end_frequencies: end event id -> share of instances finishing there
+        (they sum to 1 − truncated / runs).
+      truncated: instances cut off after ``MAX_STEPS`` steps in a loop almost
+        never left; they count in the figures with what they spent up to the
+        cut, so the means are lower bounds (0: every instance ended).
+      truncated_loops: the loop each cut-off instance was in (its node ids,
+        comma-separated, in file order) -> instances.
     """
 
     process: str
@@ -175,6 +182,8 @@ class SimulationResult:
     cost_per_instance: Statistics
     cycle_time_minutes: Statistics
     end_frequencies: dict[str, float]
+    truncated: int = 0
+    truncated_loops: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The ``simulate --json`` document (numbers unrounded)."""
@@ -182,7 +191,30 @@ class SimulationResult:
                 "process": self.process, "variant": self.variant, "currency": self.currency,
                 "cost_per_instance": self.cost_per_instance.as_dict(),
                 "cycle_time_minutes": self.cycle_time_minutes.as_dict(),
-                "end_frequencies": dict(self.end_frequencies)}
+                "end_frequencies": dict(self.end_frequencies),
+                "truncated": self.truncated, "truncated_loops": dict(self.truncated_loops)}
+
+    @property
+    def truncation_note(self) -> str | None:
+        """The truncation in words, or None when every instance ended.
+
+        >>> import dataclasses
+        >>> s = Statistics.of(np.array([1.0, 2.0]))
+        >>> result = SimulationResult("p", "v", "RUB", 2, 1, s, s, {"e": 0.5}, truncated=1,
+        ...                           truncated_loops={"check, redo": 1})
+        >>> result.truncation_note
+        '1 of 2 instances cut off after 10,000 steps in the loop check, redo (its exits \
+are almost never taken): they count with what they spent until then, so the means and \
+percentiles are lower bounds'
+        """
+        if not self.truncated:
+            return None
+        loops = "; ".join(f"the loop {loop}" + (f" ({n:,})" if len(self.truncated_loops) > 1
+                                               else "")
+                          for loop, n in self.truncated_loops.items())
+        return (f"{self.truncated:,} of {self.runs:,} instances cut off after {MAX_STEPS:,} "
+                f"steps in {loops} (its exits are almost never taken): they count with what "
+                "they spent until then, so the means and percentiles are lower bounds")
 
 
 # --- sampling ----------------------------------------------------------------------
@@ -200,8 +232,17 @@ def _lognormal_shape(mean: float, sd: float) -> tuple[float, float]:
     return math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
 
 
-def _constant(duration: Duration) -> float | None:
-    """The duration's value when it cannot vary, else None."""
+def constant_minutes(duration: Duration) -> float | None:
+    """The duration's value when it cannot vary, else None.
+
+    A lognormal is written by its mean and standard deviation, so
+    ``{lognormal: {mean: 24, sd: 24}}`` varies although its two numbers are equal.
+
+    >>> constant_minutes(Duration.model_validate({"uniform": [5, 5]}))
+    5.0
+    >>> constant_minutes(Duration.model_validate({"lognormal": {"mean": 24, "sd": 24}})) is None
+    True
+    """
     p = duration.parameters
     distribution = duration.distribution
     match distribution:
@@ -278,7 +319,7 @@ def _prepare(durations: list[Duration]) -> tuple[np.ndarray, np.ndarray]:
             case "lognormal":
                 codes[i], params[i, :2] = _LOGNORMAL, _lognormal_shape(*p)
             case "fixed":
-                raise AssertionError("a fixed duration is constant: _constant takes it")
+                raise AssertionError("a fixed duration is constant: constant_minutes takes it")
             case _:
                 assert_never(distribution)
     # One contiguous array per parameter: gathers of 1-D columns are the fast kind.
@@ -293,7 +334,7 @@ def sample_durations(duration: Duration, *, size: int, rng: np.random.Generator)
     >>> bool(abs(draws.mean() - d.mean_minutes) < 0.2), bool(draws.min() >= 10)
     (True, True)
     """
-    constant = _constant(duration)
+    constant = constant_minutes(duration)
     if constant is not None:
         return np.full(size, constant)
     codes, params = _prepare([duration])
@@ -400,7 +441,7 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
         for duration, money_per_minute in (
             *((d, rate[r]) for r, d in activity.labor.items()), (activity.wait, 0.0)
         ):
-            constant = _constant(duration)
+            constant = constant_minutes(duration)
             if constant is None:
                 varying.append((duration, money_per_minute))
             else:
@@ -485,8 +526,15 @@ class _Frames:
 
 
 def _walk(machine: _Machine, runs: int, rng: np.random.Generator
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cost, cycle minutes and end rank of ``runs`` instances walked together."""
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cost, cycle minutes and end rank of ``runs`` instances walked together, and
+    where the tokens still walking after ``MAX_STEPS`` steps were cut off.
+
+    A cut-off instance keeps the cost and elapsed minutes of its first
+    ``MAX_STEPS`` steps and the end rank -1; the last array holds, per
+    instance cut off, the node one of its tokens had reached (empty when every
+    instance ended).
+    """
     m = machine
     cost = np.zeros(runs)
     cycle = np.zeros(runs)
@@ -499,7 +547,7 @@ def _walk(machine: _Machine, runs: int, rng: np.random.Generator
     frame = np.full(runs, -1, dtype=np.int64)
     for _step in range(MAX_STEPS):
         if inst.size == 0:
-            return cost, cycle, end
+            return cost, cycle, end, inst
         # Run every token's chain: its constant part, then one draw per varying duration.
         spent = m.fixed_cost[node]  # a copy: fancy indexing
         clock += m.fixed_minutes[node]
@@ -583,9 +631,11 @@ def _walk(machine: _Machine, runs: int, rng: np.random.Generator
             continue
         inst, node = np.concatenate(new_inst), np.concatenate(new_node)
         clock, frame = np.concatenate(new_clock), np.concatenate(new_frame)
-    raise SimulationError(
-        f"{inst.size} token(s) still walking after {MAX_STEPS:,} steps: a loop is almost "
-        "never left (check the probabilities of its exits)")
+    # A loop almost never left: the instances still walking keep what they spent
+    # so far (the latest branch's clock as their elapsed time) and are reported.
+    np.maximum.at(cycle, inst, clock)
+    _, first = np.unique(inst, return_index=True)
+    return cost, cycle, end, node[first]
 
 
 def simulate(model: ProcessModel, *, runs: int,
@@ -621,6 +671,7 @@ def simulate(model: ProcessModel, *, runs: int,
     cost = np.empty(runs)
     cycle = np.empty(runs)
     end = np.empty(runs, dtype=np.int64)
+    cut_nodes: list[np.ndarray] = []
     # Each chunk draws from its own child generator, so a seed gives the same
     # numbers however many threads walk the chunks; numpy releases the GIL in
     # its array work, so two cores walk two chunks at once.
@@ -630,8 +681,9 @@ def simulate(model: ProcessModel, *, runs: int,
     def walk_chunk(chunk: int) -> None:
         begin = begins[chunk]
         stop = min(begin + CHUNK_RUNS, runs)
-        cost[begin:stop], cycle[begin:stop], end[begin:stop] = _walk(
+        cost[begin:stop], cycle[begin:stop], end[begin:stop], cut = _walk(
             machine, stop - begin, children[chunk])
+        cut_nodes.append(cut)
 
     workers = min(len(begins), os.cpu_count() or 1)
     if workers == 1:
@@ -640,10 +692,31 @@ def simulate(model: ProcessModel, *, runs: int,
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(walk_chunk, range(len(begins))))
-    frequencies = np.bincount(end, minlength=len(machine.end_ids)) / runs
+    frequencies = np.bincount(end[end >= 0], minlength=len(machine.end_ids)) / runs
     return SimulationResult(
         process=model.process, variant=model.variant, currency=model.currency,
         runs=runs, seed=seed,
         cost_per_instance=Statistics.of(cost),
         cycle_time_minutes=Statistics.of(cycle),
-        end_frequencies=dict(zip(machine.end_ids, frequencies.tolist(), strict=True)))
+        end_frequencies=dict(zip(machine.end_ids, frequencies.tolist(), strict=True)),
+        truncated=int(np.count_nonzero(end < 0)),
+        truncated_loops=_loops_of(model, np.concatenate(cut_nodes)))
+
+
+def _loops_of(model: ProcessModel, nodes: np.ndarray) -> dict[str, int]:
+    """Cut-off instances per loop: the routing's cycle (strongly connected part)
+    holding the node each had reached, named by its node ids in file order."""
+    if not nodes.size:
+        return {}
+    node_ids = list(model.node_kinds)
+    graph = routing_graph(model)
+    loop_of: dict[str, str] = {}
+    for part in nx.strongly_connected_components(graph):
+        name = ", ".join(n for n in node_ids if n in part)
+        for n in part:
+            loop_of[n] = name
+    counts: dict[str, int] = {}
+    for index, n in zip(*np.unique(nodes, return_counts=True), strict=True):
+        name = loop_of[node_ids[int(index)]]
+        counts[name] = counts.get(name, 0) + int(n)
+    return counts

@@ -17,40 +17,55 @@ Assumptions (each one a choice; change them here, not in callers):
   the last one ended, so queues carry over night and weekend. ``wait``
   minutes (the client thinking it over, delivery) elapse on the same clock,
   i.e. in working minutes. Cycle times are therefore working minutes too.
+  The clock's calendar is taken from the model
+  (:func:`simulated_calendar`): the longest ``hours_per_day`` and
+  ``days_per_month`` its labour pools state, 8 h × 21 days when none does, so
+  a 24/7 pool is simulated on a 24/7 clock.
 * **Arrivals.** ``volume_per_year`` is spread evenly over ``12 ×
-  days_per_month`` working days a year: the rate is ``volume_per_year /
-  (12 × days_per_month)`` instances per working day. ``arrivals="poisson"``
-  draws exponential gaps (a Poisson stream); ``"regular"`` spaces arrivals
-  exactly ``1 / rate`` apart.
+  days_per_month`` working days a year of that calendar: the rate is
+  ``volume_per_year / (12 × days_per_month)`` instances per working day.
+  ``arrivals="poisson"`` draws exponential gaps (a Poisson stream);
+  ``"regular"`` spaces arrivals exactly ``1 / rate`` apart.
 * **Routing.** Exclusive splits pick a flow by its probability; loops are
   followed as often as the draws say; a parallel split starts one
   token per branch and continues at its join (the split's immediate
   post-dominator) once all branches have arrived there.
-* **Resources.** A labour pool has ``headcount`` servers (the record's
-  ``headcount``; 1 when it has none). A fractional headcount (2.5) gets
-  ``ceil`` servers, each available ``headcount / servers`` of the day. A pool
-  is also away for part of each day when its own calendar is shorter than the
-  simulated day or it has an ``unproductive_share``: each server takes one
-  daily absence of ``(1 - available_share) × day`` minutes, where
-  ``available_share = min(1, hours_per_day_r / hours_per_day) ×
-  min(1, days_per_month_r / days_per_month) × (1 - unproductive_share) ×
-  headcount / servers``. Absences go ahead of the queue but never interrupt a
-  task (the person finishes it first). Capacity is not derived from
-  ``capacity_hours_per_month``: that figure prices an hour, it does not say how
-  many people there are.
+* **Resources: one rule with ``capacity``.** Headcount and practical capacity
+  come from :func:`abc_costing.engine.capacity.staffing`, the function the
+  capacity report uses: the capacity is ``capacity_hours_per_month`` (stated
+  or from the pool's calendar), the headcount the stated one or 1. A pool has
+  ``ceil(headcount)`` servers, each available a share of the clock such that
+  ``servers × share × clock minutes per month`` is its practical capacity:
+  its simulated utilisation is therefore the figure ``capacity`` reports, and
+  its offered load is exactly that report's utilisation. (When the capacity
+  exceeds what the servers can give within the clock's month, more servers
+  are simulated, said so in the pool's ``basis``.) A share below 1 is one
+  daily absence per server of ``(1 - share) × day`` minutes, staggered across
+  servers; absences go ahead of the queue but never interrupt a task (the
+  person finishes it first). **A pool whose capacity is unknown** (a rate and
+  no capacity nor calendar: "capacity unknown" in ``capacity``) is not queued:
+  its work takes its time with nobody waiting for it, and no utilisation is
+  reported, said so in its ``basis``; nothing is invented for it.
 * **Activities.** An activity requests all of its labour resources at once
   (each queue is FCFS; requests made at the same moment never deadlock) and
   starts when it holds all of them. Each resource is then held for its own
   sampled minutes and released; the activity lasts as long as the longest.
   Then its ``wait`` elapses with no resource held. A resource reserved while
-  the activity waits for its other resources is not counted busy.
-* **Warm-up and end.** Instances arriving in the first ``warmup_days`` are
-  simulated but not reported: the system starts empty. Arrivals stop at
-  ``days``; the simulation runs on until every reported instance has finished
-  (so long instances are not censored out of the cycle time and cost), for at
-  most another ``days``; instances still running then are counted as
-  ``unfinished``. Utilization and work in progress are measured over the
-  window from ``warmup_days`` to ``days`` only.
+  the activity waits for its other resources is not counted busy. Durations
+  are drawn from their distributions exactly as the Monte Carlo simulation
+  draws them (:func:`~abc_costing.simulation.monte_carlo.sample_durations`).
+* **Warm-up, replications and end.** Each of ``replications`` independent
+  runs starts empty, simulates ``warmup_days`` whose arrivals are not
+  reported, then ``days`` measured days; arrivals stop there and the run goes
+  on until every reported instance has finished (so long instances are not
+  censored out of the cycle time and cost), for at most as long again;
+  instances still running then are counted as ``unfinished``. Utilisation and
+  work in progress are measured over the ``days`` only. The default warm-up
+  follows :func:`default_warmup_days`: twice an instance's work and waits laid
+  end to end plus the time the busiest queue takes to settle. Means are
+  averaged over the replications, and their 95 % confidence intervals come
+  from the replications' spread (Student's t with replications − 1 degrees
+  of freedom).
 * **Cost.** An instance costs what its executed activities cost with the
   sampled minutes (minutes × rate + uses × cost per use + other cost); waiting
   in a queue is not priced, so the mean converges to
@@ -63,19 +78,21 @@ Examples
 >>> model = ProcessModel.model_validate({
 ...     "format": "abc-costing/1", "process": "p", "variant": "v",
 ...     "volume_per_year": 2520,                  # 10 a day over 12 × 21 days
-...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600}},
+...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600,
+...                             "hours_per_day": 8, "days_per_month": 21}},
 ...     "activities": {"check": {"labor": {"clerk": 24}}},
 ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
 ...     "flows": [["s", "check"], ["check", "e"]]})
->>> result = simulate_queues(model, days=200, rng=np.random.default_rng(1))
->>> result.arrivals_per_day
-10.0
+>>> result = simulate_queues(model, days=40, rng=np.random.default_rng(1))
+>>> result.arrivals_per_day, result.replications
+(10.0, 10)
 >>> result.cost_per_instance_mean                 # 24 min × 600 / 60, queues cost nothing
 240.0
 >>> clerk = result.resource("clerk")
 >>> round(clerk.offered_load, 3), clerk.overloaded  # 10 × 24 / 480 minutes a day
 (0.5, False)
->>> 0.45 < clerk.utilization < 0.55
+>>> low, high = clerk.utilization_ci95
+>>> bool(low < 0.5 < high)
 True
 """
 
@@ -95,6 +112,7 @@ import networkx as nx
 import numpy as np
 
 from abc_costing.engine import cost_model
+from abc_costing.engine.capacity import staffing
 from abc_costing.model import (
     Duration,
     LaborResource,
@@ -103,10 +121,18 @@ from abc_costing.model import (
     ProcessModel,
     routing_graph,
 )
+from abc_costing.simulation.monte_carlo import constant_minutes, sample_durations
 from abc_costing.validation import require_valid
 
 __all__ = [
     "ARRIVALS",
+    "DEFAULT_DAYS_PER_MONTH",
+    "DEFAULT_HOURS_PER_DAY",
+    "DEFAULT_REPLICATIONS",
+    "MAX_REPLICATIONS",
+    "default_warmup_days",
+    "simulated_calendar",
+    "t975",
     "ActivityQueue",
     "ResourceQueue",
     "QueueResult",
@@ -115,6 +141,13 @@ __all__ = [
 
 #: Arrival streams :func:`simulate_queues` knows.
 ARRIVALS = ("poisson", "regular")
+
+#: The working calendar of the simulated clock when no pool of the model states one.
+DEFAULT_HOURS_PER_DAY, DEFAULT_DAYS_PER_MONTH = 8.0, 21.0
+#: Independent replications when the caller does not say, and the most allowed.
+DEFAULT_REPLICATIONS, MAX_REPLICATIONS = 10, 1000
+# Servers of a pool that is not queued: more than requests can ever be open.
+_UNLIMITED = 2**62
 
 # Draws are taken from the generator in blocks: one numpy call per scalar
 # costs ~1 µs, a block of 512 about the same in total.
@@ -127,9 +160,12 @@ class ActivityQueue:
 
     Attributes:
       id, name: as in the model (``name`` falls back to ``id``).
-      executions: executions by the reported instances.
+      executions: executions by the reported instances, all replications.
       mean_queue_minutes: mean working minutes from asking for the resources
-        to holding all of them (0 for an activity with no labour).
+        to holding all of them (0 for an activity with no labour), averaged
+        over the replications.
+      mean_queue_minutes_ci95: its 95 % confidence interval from the spread of
+        the replications (None with one replication).
       max_queue_minutes: the longest such wait.
     """
 
@@ -137,6 +173,7 @@ class ActivityQueue:
     name: str
     executions: int
     mean_queue_minutes: float
+    mean_queue_minutes_ci95: tuple[float, float] | None
     max_queue_minutes: float
 
 
@@ -146,26 +183,40 @@ class ResourceQueue:
 
     Attributes:
       id, name: as in the model.
-      servers: people simulated (``ceil(headcount)``, 1 without a headcount).
-      available_share: share of each working day a server is available.
-      busy_minutes: minutes of work done in the measured window, all servers.
-      utilization: busy_minutes / (servers × window minutes).
-      utilization_of_available: utilization / available_share.
-      offered_load: the load the arrivals bring, analytically: arrivals per
-        minute × expected minutes per instance / (servers × available_share).
+      servers: people simulated (``ceil(headcount)``, headcount 1 when not
+        stated); None for a pool of unknown capacity, which is not queued.
+      available_share: share of the simulated clock a server is available, so
+        that servers × share × clock = the pool's practical capacity (None:
+        unknown).
+      busy_minutes: minutes of work done in the measured window, all servers
+        (mean over replications).
+      utilization: busy minutes / practical capacity in the window: the figure
+        ``capacity`` reports (None when the capacity is unknown).
+      utilization_ci95: its 95 % confidence interval (None with one
+        replication or an unknown capacity).
+      offered_load: the load the arrivals bring, analytically: monthly minutes
+        of work / practical capacity per month (None: unknown).
       overloaded: offered_load ≥ 1; the queue then has no steady state and grows
         with the simulated days.
+      basis: how servers and capacity were found, in words (the rule
+        :func:`~abc_costing.engine.capacity.staffing` states, shared with ``capacity``).
     """
 
     id: str
     name: str
-    servers: int
-    available_share: float
+    servers: int | None
+    available_share: float | None
     busy_minutes: float
-    utilization: float
-    utilization_of_available: float
-    offered_load: float
+    utilization: float | None
+    utilization_ci95: tuple[float, float] | None
+    offered_load: float | None
     overloaded: bool
+    basis: str
+
+    @property
+    def queued(self) -> bool:
+        """Whether the pool has a queue (its capacity is known)."""
+        return self.servers is not None
 
 
 @dataclass(frozen=True)
@@ -175,17 +226,24 @@ class QueueResult:
     Attributes:
       process, variant, currency: from the model.
       arrivals: ``poisson`` or ``regular``.
-      days, warmup_days: simulated working days and the unreported first ones.
+      days: working days measured in each replication.
+      warmup_days: days simulated before them, not reported.
+      warmup_basis: the rule that set the warm-up, in words ("as asked" when given).
+      replications: independent runs; means are averaged over them.
       hours_per_day, days_per_month: the simulated working calendar.
+      calendar_basis: why this calendar (:func:`simulated_calendar`).
       arrivals_per_day: volume_per_year / (12 × days_per_month).
-      instances: instances that arrived after the warm-up (the reported ones).
+      instances: instances that arrived after the warm-up (the reported ones),
+        all replications.
       completed: reported instances that finished.
       unfinished: reported instances still running when the simulation stopped.
       work_in_progress: time-average number of instances in the system
         (all of them, warm-up arrivals included) over the measured window.
+      work_in_progress_ci95: its 95 % interval (None with one replication).
       cycle_time_minutes: ``mean``, ``p50``, ``p90``, ``p95`` of working minutes
         from arrival to end, queues included, over completed instances
-        (``None`` when none completed).
+        (``None`` when none completed); the mean averages the replications'.
+      cycle_time_mean_ci95: the 95 % interval of the mean (None with one replication).
       cost_per_instance_mean: mean cost of the completed instances.
       activities: one :class:`ActivityQueue` per activity, in file order.
       resources: one :class:`ResourceQueue` per labour resource, in file order.
@@ -197,14 +255,19 @@ class QueueResult:
     arrivals: str
     days: float
     warmup_days: float
+    warmup_basis: str
+    replications: int
     hours_per_day: float
     days_per_month: float
+    calendar_basis: str
     arrivals_per_day: float
     instances: int
     completed: int
     unfinished: int
     work_in_progress: float
+    work_in_progress_ci95: tuple[float, float] | None
     cycle_time_minutes: dict[str, float | None]
+    cycle_time_mean_ci95: tuple[float, float] | None
     cost_per_instance_mean: float | None
     activities: tuple[ActivityQueue, ...]
     resources: tuple[ResourceQueue, ...]
@@ -236,41 +299,16 @@ class QueueResult:
 # --- random draws -----------------------------------------------------------------
 
 
-def _block_sampler(duration: Duration, rng: np.random.Generator) -> Callable[[], float]:
-    """A function returning one draw of ``duration`` per call (minutes, ≥ 0)."""
-    p = duration.parameters
-    kind = duration.distribution
-    if kind in ("fixed", "lognormal") and (len(p) == 1 or p[0] == 0 or p[1] == 0):
-        fixed = p[0]
-        return lambda: fixed
-    if p[0] == p[-1]:  # a range of width 0
-        return lambda: p[0]
-    block: Callable[[], np.ndarray]
-    match kind:
-        case "triangular":
-            def block() -> np.ndarray:
-                return rng.triangular(p[0], p[1], p[2], _BLOCK)
-        case "uniform":
-            def block() -> np.ndarray:
-                return rng.uniform(p[0], p[1], _BLOCK)
-        case "pert":
-            low, mode, high = p
-            a = 1.0 + 4.0 * (mode - low) / (high - low)
-            b = 1.0 + 4.0 * (high - mode) / (high - low)
+def _sampler(duration: Duration, rng: np.random.Generator) -> Callable[[], float]:
+    """A function returning one draw of ``duration`` per call (minutes, ≥ 0).
 
-            def block() -> np.ndarray:
-                return low + (high - low) * rng.beta(a, b, _BLOCK)
-        case "lognormal":  # written by its mean and standard deviation
-            sigma2 = math.log1p((p[1] / p[0]) ** 2)
-            mu = math.log(p[0]) - sigma2 / 2.0
-
-            def block() -> np.ndarray:
-                return rng.lognormal(mu, math.sqrt(sigma2), _BLOCK)
-        case "fixed":
-            raise AssertionError("a fixed duration is constant: returned above")
-        case _:
-            assert_never(kind)
-    return _stream(block)
+    The draws are the Monte Carlo simulation's own (:func:`sample_durations`),
+    taken a block at a time; only a duration that cannot vary is a constant.
+    """
+    constant = constant_minutes(duration)
+    if constant is not None:
+        return lambda: constant
+    return _stream(lambda: sample_durations(duration, size=_BLOCK, rng=rng))
 
 
 def _stream(block: Callable[[], np.ndarray]) -> Callable[[], float]:
@@ -375,7 +413,7 @@ class _Simulation:
     """
 
     def __init__(self, model: ProcessModel, *, rng: np.random.Generator, day_minutes: float,
-                 window: tuple[float, float], pools: list[tuple[str, int, float]]) -> None:
+                 window: tuple[float, float], pools: list[_PoolPlan]) -> None:
         self.now = 0.0
         self.heap: list[tuple[float, int, Callable[[Any], None], Any]] = []
         self.sequence = itertools.count()
@@ -394,8 +432,10 @@ class _Simulation:
         self.uniform = _stream(lambda: rng.random(_BLOCK))
         self.start = next(n for n, k in self.kinds.items() if k == "start")
 
-        pool_index = {resource_id: i for i, (resource_id, _, _) in enumerate(pools)}
-        self.pools = [_Pool(servers) for _, servers, _ in pools]
+        pool_index = {plan.id: i for i, plan in enumerate(pools)}
+        # A pool of unknown capacity is not queued: as many servers as requests.
+        self.pools = [_Pool(_UNLIMITED if plan.servers is None else plan.servers)
+                      for plan in pools]
         self.busy_minutes = [0.0] * len(pools)
         self.work: dict[str, _Work] = {}
         for index, (activity_id, activity) in enumerate(model.activities.items()):
@@ -405,11 +445,11 @@ class _Simulation:
             self.work[activity_id] = _Work(
                 index=index,
                 pools=tuple(pool_index[r] for r, _ in labor),
-                minutes=tuple(_block_sampler(d, rng) for _, d in labor),
+                minutes=tuple(_sampler(d, rng) for _, d in labor),
                 rates=tuple(model.resources[r].unit_costs.rate_per_minute for r, _ in labor),
                 fixed_cost=uses + activity.other_cost,
                 wait=(None if activity.wait.mean_minutes == 0
-                      else _block_sampler(activity.wait, rng)),
+                      else _sampler(activity.wait, rng)),
                 onwards=self.successors[activity_id][0],
             )
         n_act = len(model.activities)
@@ -423,8 +463,9 @@ class _Simulation:
         self.in_system = 0
         self.last_change = 0.0
         self.area = 0.0
-        for p, (_, servers, share) in enumerate(pools):
-            if share < 1.0:
+        for p, plan in enumerate(pools):
+            servers, share = plan.servers, plan.share
+            if servers is not None and share is not None and share < 1.0:
                 away = (1.0 - share) * day_minutes
                 for k in range(servers):
                     # Staggered, so that a pool is never all away at once.
@@ -611,7 +652,7 @@ class _Simulation:
             self.at(self.now + self.day_minutes, self._absence, argument)
 
 
-# --- the public function ------------------------------------------------------------
+# --- the calendar, the pools and the warm-up --------------------------------------------
 
 
 def _positive(value: float, what: str) -> float:
@@ -622,34 +663,153 @@ def _positive(value: float, what: str) -> float:
     return float(value)
 
 
-def _pools(model: ProcessModel, *, hours_per_day: float,
-           days_per_month: float) -> list[tuple[str, int, float]]:
-    """(resource id, servers, available share) of every labour resource."""
-    pools = []
+def _labor(model: ProcessModel) -> Iterator[tuple[str, LaborResource]]:
     for resource_id, resource in model.resources.items():
         match resource:
             case LaborResource():
-                pass
+                yield resource_id, resource
             case PerUseResource():
-                continue  # bought per use: nobody to queue for
+                pass  # bought per use: nobody to queue for
             case _:
                 assert_never(resource)
-        headcount = 1.0 if resource.headcount is None else float(resource.headcount)
-        own_hours, own_days = resource.hours_per_day, resource.days_per_month
-        unproductive = resource.unproductive_share or 0.0
-        servers = math.ceil(headcount)
-        share = (headcount / servers if servers else 0.0) * (1.0 - unproductive)
-        if own_hours is not None:
-            share *= min(1.0, own_hours / hours_per_day)
-        if own_days is not None:
-            share *= min(1.0, own_days / days_per_month)
+
+
+def simulated_calendar(model: ProcessModel) -> tuple[float, float, str]:
+    """The working calendar of the simulated clock: hours a day, days a month, why.
+
+    The longest ``hours_per_day`` and ``days_per_month`` that a labour pool of
+    the model states, so that every pool fits in the clock's day; 8 h and 21
+    days when no pool states a calendar. Arrivals are spread over this calendar.
+
+    >>> from abc_costing.model import ProcessModel
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "resources": {"desk": {"kind": "labor", "rate_per_hour": 600, "headcount": 1,
+    ...                            "hours_per_day": 24, "days_per_month": 30.4}},
+    ...     "activities": {"a": {"labor": {"desk": 10}}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "a"], ["a", "e"]]})
+    >>> simulated_calendar(model)
+    (24.0, 30.4, "the longest calendar of the model's pools (desk)")
+    """
+    calendars = [(r.hours_per_day, r.days_per_month, resource_id)
+                 for resource_id, r in _labor(model)
+                 if r.hours_per_day is not None and r.days_per_month is not None]
+    if not calendars:
+        return (DEFAULT_HOURS_PER_DAY, DEFAULT_DAYS_PER_MONTH,
+                f"{DEFAULT_HOURS_PER_DAY:g} h × {DEFAULT_DAYS_PER_MONTH:g} days: no pool of "
+                "the model states a calendar")
+    hours = max(h for h, _, _ in calendars)
+    days = max(d for _, d, _ in calendars)
+    owners = ", ".join(dict.fromkeys(r for h, d, r in calendars if h == hours or d == days))
+    return float(hours), float(days), f"the longest calendar of the model's pools ({owners})"
+
+
+@dataclass(frozen=True)
+class _PoolPlan:
+    """A labour pool as simulated: servers and their available share of the clock."""
+
+    id: str
+    servers: int | None  # None: capacity unknown, not queued
+    share: float | None
+    capacity_minutes_per_month: float | None
+    basis: str
+
+
+def _plan_pools(model: ProcessModel, *, clock_minutes_per_month: float) -> list[_PoolPlan]:
+    """Each labour pool's servers and share, by :func:`~abc_costing.engine.capacity.staffing`.
+
+    ``servers × share × clock minutes per month`` is the pool's practical
+    capacity, so its utilisation is the one ``capacity`` reports.
+    """
+    plans = []
+    for resource_id, resource in _labor(model):
+        staffed = staffing(resource)
+        capacity = staffed.capacity_minutes_per_month
+        if capacity is None:
+            plans.append(_PoolPlan(resource_id, None, None, None,
+                                   staffed.basis + "; not queued"))
+            continue
         used = any(resource_id in a.labor for a in model.activities.values())
-        if used and (servers == 0 or share <= 0.0):
-            raise ValueError(
-                f"resource {resource_id!r} has no capacity (headcount {headcount:g}, "
-                f"available share {share:g}) but activities need it; queues would never clear")
-        pools.append((resource_id, max(servers, 1), share))
-    return pools
+        if capacity <= 0.0 or staffed.headcount <= 0.0:
+            if used:
+                raise ValueError(
+                    f"resource {resource_id!r} has no capacity (headcount "
+                    f"{staffed.headcount:g}, {capacity / 60:g} h a month) but activities need "
+                    "it; queues would never clear")
+            plans.append(_PoolPlan(resource_id, None, None, capacity, staffed.basis))
+            continue
+        servers = math.ceil(staffed.headcount)
+        basis = staffed.basis
+        needed = math.ceil(capacity / clock_minutes_per_month - 1e-9)
+        if needed > servers:
+            # More hours than its people can give within the clock's month: the
+            # capacity is what the file states, so it is spread over more servers.
+            basis += (f"; more than {servers} people can work in the simulated month, "
+                      f"simulated as {needed} servers")
+            servers = needed
+        plans.append(_PoolPlan(resource_id, servers,
+                               capacity / (servers * clock_minutes_per_month), capacity, basis))
+    return plans
+
+
+def default_warmup_days(model: ProcessModel, *, day_minutes: float,
+                        clock_minutes_per_month: float, measured_days: float
+                        ) -> tuple[float, str]:
+    """Working days to simulate before measuring, and the rule, in words.
+
+    The rule: twice the instance's expected work and waits laid end to end
+    (Σ expected executions × (labour minutes + wait minutes): at least its mean
+    cycle time without queues, so that pools late in a long process are
+    reached), plus the relaxation time of the busiest queued pool below
+    overload, Morse's ``1 / (μ (1 − √ρ)²)`` for a queue at load ρ whose server
+    clears μ requests a minute; at least one day, whole days, at most the
+    measured days.
+
+    >>> from abc_costing.model import ProcessModel
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "volume_per_year": 2520,
+    ...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600,
+    ...                             "capacity_hours_per_month": 168}},
+    ...     "activities": {"check": {"labor": {"clerk": 24}, "wait": 960}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "check"], ["check", "e"]]})
+    >>> days, rule = default_warmup_days(model, day_minutes=480,
+    ...                                  clock_minutes_per_month=480 * 21, measured_days=60)
+    >>> days  # 2 × (24 + 960) + 24 / (1 − √0.5)² = 1968 + 279.8 min → 5 days of 480
+    5.0
+    """
+    exact = cost_model(model)
+    laid_end_to_end = sum(a.expected_executions * (a.labor_minutes_per_execution
+                                                   + a.wait_minutes_per_execution)
+                          for a in exact.activities)
+    volume = model.volume_per_year or 0.0
+    requests = {r: 0.0 for r in model.resources}
+    for activity, figures in zip(model.activities.values(), exact.activities, strict=True):
+        for r in activity.labor:
+            requests[r] += figures.expected_executions
+    relaxation, busiest = 0.0, ""
+    for plan in _plan_pools(model, clock_minutes_per_month=clock_minutes_per_month):
+        minutes = exact.resource(plan.id).minutes_per_instance
+        if plan.servers is None or plan.share is None or not requests[plan.id] or not minutes:
+            continue
+        load = volume / 12.0 * minutes / (plan.servers * plan.share * clock_minutes_per_month)
+        # One server's clearing rate on the clock: it is there ``share`` of the time.
+        per_request = minutes / requests[plan.id] / plan.share
+        if 0.0 < load < 1.0 and per_request / (1.0 - math.sqrt(load)) ** 2 > relaxation:
+            relaxation, busiest = per_request / (1.0 - math.sqrt(load)) ** 2, plan.id
+    minutes = max(day_minutes, 2.0 * laid_end_to_end + relaxation)
+    days = float(min(math.ceil(minutes / day_minutes - 1e-9), math.ceil(measured_days)))
+    rule = (f"{days:g} days: 2 × {laid_end_to_end:.0f} min of work and waits per instance"
+            + (f" + {relaxation:.0f} min for the queue of {busiest} to settle"
+               if busiest else "")
+            + (", capped at the measured days" if days < minutes / day_minutes - 1e-9 else "")
+            + (", at least a day" if minutes == day_minutes else ""))
+    return days, rule
+
+
+# --- the public function ------------------------------------------------------------
 
 
 def simulate_queues(
@@ -658,28 +818,35 @@ def simulate_queues(
     days: float,
     rng: np.random.Generator,
     arrivals: str = "poisson",
-    warmup_days: float = 1.0,
-    hours_per_day: float = 8.0,
-    days_per_month: float = 21.0,
+    warmup_days: float | None = None,
+    replications: int = DEFAULT_REPLICATIONS,
+    hours_per_day: float | None = None,
+    days_per_month: float | None = None,
 ) -> QueueResult:
-    """Simulate ``days`` working days of ``model`` with queues; see the module docstring.
+    """Simulate ``replications`` runs of ``days`` measured working days; see the module docstring.
 
     Parameters
     ----------
     model : a valid process model with ``volume_per_year``.
-    days : working days to simulate (arrivals stop after them).
+    days : working days measured in each replication, after its warm-up
+        (arrivals stop after them).
     rng : the only source of randomness; the same seed gives the same result.
+        Each replication draws from its own child generator (``rng.spawn``).
     arrivals : ``"poisson"`` (exponential gaps) or ``"regular"`` (even gaps).
-    warmup_days : first days whose arrivals are simulated but not reported.
+    warmup_days : days simulated before the measured ones in each replication,
+        their arrivals not reported; None: :func:`default_warmup_days`.
+    replications : independent runs; means are averaged over them and their
+        95 % confidence intervals come from their spread (Student's t); 1: no
+        intervals.
     hours_per_day, days_per_month : the working calendar of the simulated
-        clock and of the arrivals (a 24/7 process: 24 and 365 / 12).
+        clock and of the arrivals; None: :func:`simulated_calendar`.
 
     Raises
     ------
     ValueError
-        For ``days ≤ 0``, a warm-up not shorter than ``days``, an unknown
-        ``arrivals``, a model without ``volume_per_year`` (or with 0), or a
-        needed resource with no capacity.
+        For ``days ≤ 0``, a negative warm-up, fewer than 1 replication, an
+        unknown ``arrivals``, a model without ``volume_per_year`` (or with 0),
+        or a needed resource with no capacity.
     ModelError
         For an invalid model (:class:`~abc_costing.problems.ModelError`,
         naming every problem).
@@ -698,14 +865,14 @@ def simulate_queues(
     ValueError: model p/v has no volume_per_year; queues need an arrival rate
     """
     days = _positive(days, "days")
-    hours_per_day = _positive(hours_per_day, "hours_per_day")
-    days_per_month = _positive(days_per_month, "days_per_month")
-    if hours_per_day > 24:
-        raise ValueError(f"hours_per_day must be at most 24, got {hours_per_day!r}")
-    if isinstance(warmup_days, bool) or not isinstance(warmup_days, int | float) \
-            or not 0 <= warmup_days < days:
-        raise ValueError(f"warmup_days must be at least 0 and less than days ({days:g}), "
-                         f"got {warmup_days!r}")
+    if warmup_days is not None and (isinstance(warmup_days, bool)
+                                    or not isinstance(warmup_days, int | float)
+                                    or not 0 <= warmup_days < math.inf):
+        raise ValueError(f"warmup_days must be a number of days, at least 0, got {warmup_days!r}")
+    if isinstance(replications, bool) or not isinstance(replications, int) \
+            or not 1 <= replications <= MAX_REPLICATIONS:
+        raise ValueError(f"replications must be a whole number from 1 to {MAX_REPLICATIONS}, "
+                         f"got {replications!r}")
     if arrivals not in ARRIVALS:
         raise ValueError(f"unknown arrivals {arrivals!r}; use one of {', '.join(ARRIVALS)}")
     if not isinstance(rng, np.random.Generator):
@@ -714,14 +881,57 @@ def simulate_queues(
     if not model.volume_per_year:
         raise ValueError(f"model {name} has no volume_per_year; queues need an arrival rate")
     require_valid(model)
+    own_hours, own_days, calendar_basis = simulated_calendar(model)
+    if hours_per_day is not None or days_per_month is not None:
+        calendar_basis = "as asked"
+    hours_per_day = _positive(own_hours if hours_per_day is None else hours_per_day,
+                              "hours_per_day")
+    days_per_month = _positive(own_days if days_per_month is None else days_per_month,
+                               "days_per_month")
+    if hours_per_day > 24:
+        raise ValueError(f"hours_per_day must be at most 24, got {hours_per_day!r}")
 
     day_minutes = hours_per_day * 60.0
+    month_minutes = day_minutes * days_per_month
     arrivals_per_day = model.volume_per_year / (12.0 * days_per_month)
     rate_per_minute = arrivals_per_day / day_minutes
-    pools = _pools(model, hours_per_day=hours_per_day, days_per_month=days_per_month)
-    window = (float(warmup_days) * day_minutes, days * day_minutes)
-    sim = _Simulation(model, rng=rng, day_minutes=day_minutes, window=window, pools=pools)
+    pools = _plan_pools(model, clock_minutes_per_month=month_minutes)
+    if warmup_days is None:
+        warmup_days, warmup_basis = default_warmup_days(
+            model, day_minutes=day_minutes, clock_minutes_per_month=month_minutes,
+            measured_days=days)
+    else:
+        warmup_days, warmup_basis = float(warmup_days), "as asked"
+    window = (warmup_days * day_minutes, (warmup_days + days) * day_minutes)
+    runs = [_replicate(model, rng=child, arrivals=arrivals, rate_per_minute=rate_per_minute,
+                       day_minutes=day_minutes, window=window, pools=pools)
+            for child in rng.spawn(replications)]
+    return _summarise(model, runs, pools=pools, settings=_Settings(
+        arrivals=arrivals, days=days, warmup_days=warmup_days, warmup_basis=warmup_basis,
+        hours_per_day=hours_per_day, days_per_month=days_per_month,
+        calendar_basis=calendar_basis, arrivals_per_day=arrivals_per_day,
+        rate_per_minute=rate_per_minute, window_minutes=window[1] - window[0]))
 
+
+@dataclass(frozen=True)
+class _Settings:
+    arrivals: str
+    days: float
+    warmup_days: float
+    warmup_basis: str
+    hours_per_day: float
+    days_per_month: float
+    calendar_basis: str
+    arrivals_per_day: float
+    rate_per_minute: float
+    window_minutes: float
+
+
+def _replicate(model: ProcessModel, *, rng: np.random.Generator, arrivals: str,
+               rate_per_minute: float, day_minutes: float, window: tuple[float, float],
+               pools: list[_PoolPlan]) -> _Simulation:
+    """One replication, run to its end; the simulation holds its tallies."""
+    sim = _Simulation(model, rng=rng, day_minutes=day_minutes, window=window, pools=pools)
     if arrivals == "poisson":
         gap = _stream(lambda: rng.exponential(1.0 / rate_per_minute, _BLOCK))
     else:
@@ -740,59 +950,118 @@ def simulate_queues(
     finally:
         if collecting:
             gc.enable()
+    return sim
 
+
+# Student's t 0.975 quantiles for 1 to 30 degrees of freedom (SciPy's ``t.ppf``,
+# six decimals); SciPy itself takes two seconds to import, longer than most runs.
+_T975 = (12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004,
+         2.262157, 2.228139, 2.200985, 2.178813, 2.160369, 2.144787, 2.13145, 2.119905,
+         2.109816, 2.100922, 2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899,
+         2.059539, 2.055529, 2.051831, 2.048407, 2.04523, 2.042272)
+_Z975 = 1.959963984540054
+
+
+def t975(degrees_of_freedom: int) -> float:
+    """Student's t quantile 0.975: the factor of a two-sided 95 % interval.
+
+    A table up to 30 degrees of freedom, then the Cornish–Fisher expansion in
+    1/ν (Abramowitz & Stegun 26.7.5), within 1e-7 of the exact value.
+
+    >>> t975(9), round(t975(1000), 4)
+    (2.262157, 1.9623)
+    """
+    if degrees_of_freedom <= len(_T975):
+        return _T975[degrees_of_freedom - 1]
+    z, n = _Z975, float(degrees_of_freedom)
+    return (z + (z**3 + z) / 4 / n + (5 * z**5 + 16 * z**3 + 3 * z) / 96 / n**2
+            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384 / n**3
+            + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160 / n**4)
+
+
+def _mean_and_ci(values: list[float]) -> tuple[float, tuple[float, float] | None]:
+    """The mean of per-replication figures and its 95 % interval (Student's t)."""
+    mean = float(np.mean(values))
+    if len(values) < 2:
+        return mean, None
+    half = t975(len(values) - 1) * float(np.std(values, ddof=1)) / math.sqrt(len(values))
+    return mean, (mean - half, mean + half)
+
+
+def _summarise(model: ProcessModel, runs: list[_Simulation], *, pools: list[_PoolPlan],
+               settings: _Settings) -> QueueResult:
     exact = cost_model(model)
-    window_minutes = window[1] - window[0]
+    window = settings.window_minutes
     resources = []
-    for p, (resource_id, servers, share) in enumerate(pools):
-        busy = sim.busy_minutes[p]
-        utilization = busy / (servers * window_minutes)
-        offered = (rate_per_minute * exact.resource(resource_id).minutes_per_instance
-                   / (servers * share))
+    for p, plan in enumerate(pools):
+        busy = [run.busy_minutes[p] for run in runs]
+        utilization: float | None = None
+        interval: tuple[float, float] | None = None
+        offered: float | None = None
+        if plan.servers is not None and plan.share is not None:
+            available = plan.servers * plan.share * window
+            utilization, interval = _mean_and_ci([b / available for b in busy])
+            offered = (settings.rate_per_minute * exact.resource(plan.id).minutes_per_instance
+                       / (plan.servers * plan.share))
         resources.append(ResourceQueue(
-            id=resource_id,
-            name=model.resources[resource_id].name or resource_id,
-            servers=servers,
-            available_share=share,
-            busy_minutes=busy,
+            id=plan.id,
+            name=model.resources[plan.id].name or plan.id,
+            servers=plan.servers,
+            available_share=plan.share,
+            busy_minutes=float(np.mean(busy)),
             utilization=utilization,
-            utilization_of_available=utilization / share,
+            utilization_ci95=interval,
             offered_load=offered,
-            overloaded=offered >= 1.0,
+            overloaded=offered is not None and offered >= 1.0,
+            basis=plan.basis,
         ))
-    activities = tuple(
-        ActivityQueue(
+    activities = []
+    for i, (activity_id, activity) in enumerate(model.activities.items()):
+        executions = [run.executions[i] for run in runs]
+        mean_queue, queue_interval = _mean_and_ci(
+            [run.queue_total[i] / run.executions[i] for run in runs if run.executions[i]]
+            or [0.0])
+        activities.append(ActivityQueue(
             id=activity_id,
             name=activity.name or activity_id,
-            executions=sim.executions[i],
-            mean_queue_minutes=sim.queue_total[i] / sim.executions[i] if sim.executions[i] else 0.0,
-            max_queue_minutes=sim.queue_max[i],
-        )
-        for i, (activity_id, activity) in enumerate(model.activities.items())
-    )
-    cycle = np.asarray(sim.cycle_minutes)
+            executions=sum(executions),
+            mean_queue_minutes=mean_queue,
+            mean_queue_minutes_ci95=queue_interval,
+            max_queue_minutes=max(run.queue_max[i] for run in runs),
+        ))
+    cycle = np.concatenate([np.asarray(run.cycle_minutes) for run in runs])
+    cycle_interval = None
     if cycle.size:
         p50, p90, p95 = np.percentile(cycle, [50, 90, 95])
+        mean_cycle, cycle_interval = _mean_and_ci(
+            [float(np.mean(run.cycle_minutes)) for run in runs if run.cycle_minutes])
         cycle_time: dict[str, float | None] = {
-            "mean": float(cycle.mean()), "p50": float(p50), "p90": float(p90), "p95": float(p95)}
+            "mean": mean_cycle, "p50": float(p50), "p90": float(p90), "p95": float(p95)}
     else:
         cycle_time = dict.fromkeys(("mean", "p50", "p90", "p95"))
+    work_in_progress, wip_interval = _mean_and_ci([run.area / window for run in runs])
+    costs = [c for run in runs for c in run.costs]
     return QueueResult(
         process=model.process,
         variant=model.variant,
         currency=model.currency,
-        arrivals=arrivals,
-        days=days,
-        warmup_days=float(warmup_days),
-        hours_per_day=hours_per_day,
-        days_per_month=days_per_month,
-        arrivals_per_day=arrivals_per_day,
-        instances=sim.reported,
-        completed=len(sim.cycle_minutes),
-        unfinished=sim.pending,
-        work_in_progress=sim.area / window_minutes,
+        arrivals=settings.arrivals,
+        days=settings.days,
+        warmup_days=settings.warmup_days,
+        warmup_basis=settings.warmup_basis,
+        replications=len(runs),
+        hours_per_day=settings.hours_per_day,
+        days_per_month=settings.days_per_month,
+        calendar_basis=settings.calendar_basis,
+        arrivals_per_day=settings.arrivals_per_day,
+        instances=sum(run.reported for run in runs),
+        completed=int(cycle.size),
+        unfinished=sum(run.pending for run in runs),
+        work_in_progress=work_in_progress,
+        work_in_progress_ci95=wip_interval,
         cycle_time_minutes=cycle_time,
-        cost_per_instance_mean=float(np.mean(sim.costs)) if sim.costs else None,
-        activities=activities,
+        cycle_time_mean_ci95=cycle_interval,
+        cost_per_instance_mean=float(np.mean(costs)) if costs else None,
+        activities=tuple(activities),
         resources=tuple(resources),
     )

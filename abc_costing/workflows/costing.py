@@ -139,8 +139,10 @@ def capacity_of_library(library: Library, *, variant: str = "as_is"
                         ) -> tuple[CapacityReport, tuple[Problem, ...]]:
     """The load of every labour pool of the library at planned volumes, per month.
 
-    The problems are the library's (files left out) and the report's own
-    (a pool defined differently in two files).
+    A process without ``variant`` counts its ``as_is`` (``report.as_is_instead``
+    and a warning say which). The problems are the library's (files left out)
+    and the report's own (a pool defined differently in two files, a process
+    counted at ``as_is``).
     """
     report = capacity_report(list(library.models), variant=variant)
     return report, library.problems + tuple(report.problems)
@@ -194,7 +196,9 @@ class Simulated:
     Attributes:
       result: the simulated statistics (None when the run could not be made).
       exact_cost_per_instance: the exact engine's figure the mean converges to.
-      problems: why the run could not be made, when it could not.
+      problems: why the run could not be made, when it could not; a warning
+        when instances were cut off in a loop almost never left (the figures
+        are then lower bounds).
     """
 
     result: SimulationResult | None
@@ -218,6 +222,10 @@ def simulate_model(model: ProcessModel, *, runs: int, seed: int | None) -> Simul
         exact = cost_model(model).cost_per_instance
     except (SimulationError, ModelError, RoutingError) as error:
         return Simulated(None, None, _problems_of(error))
+    note = result.truncation_note
+    if note is not None:  # a loop almost never left: the figures stand, as lower bounds
+        element = next(iter(result.truncated_loops)).split(", ")[0]
+        return Simulated(result, exact, (Problem(note, element=element, severity="warning"),))
     return Simulated(result, exact, ())
 
 
@@ -236,16 +244,23 @@ class QueueSimulated:
     problems: tuple[Problem, ...]
 
 
-def simulate_model_queues(model: ProcessModel, *, days: float, seed: int | None
+def simulate_model_queues(model: ProcessModel, *, days: float, seed: int | None,
+                          warmup_days: float | None = None, replications: int | None = None
                           ) -> QueueSimulated:
-    """Simulate ``days`` working days of ``model`` with a queue for each busy pool."""
+    """Simulate ``days`` measured working days of ``model`` with a queue for each staffed pool.
+
+    ``warmup_days`` None: the rule derived from the model
+    (:func:`abc_costing.simulation.queueing.default_warmup_days`); ``replications``
+    None: :data:`~abc_costing.simulation.queueing.DEFAULT_REPLICATIONS`.
+    """
     import numpy as np
 
-    from abc_costing.simulation.queueing import simulate_queues
+    from abc_costing.simulation.queueing import DEFAULT_REPLICATIONS, simulate_queues
 
     try:
-        result = simulate_queues(model, days=days, rng=np.random.default_rng(seed))
+        result = simulate_queues(
+            model, days=days, rng=np.random.default_rng(seed), warmup_days=warmup_days,
+            replications=DEFAULT_REPLICATIONS if replications is None else replications)
     except (ValueError, ModelError) as error:
         return QueueSimulated(None, seed, _problems_of(error))
     return QueueSimulated(result, seed, ())
-
