@@ -249,3 +249,77 @@ def test_xes_gz_reads_as_the_xes_and_a_bomb_is_refused(tmp_path):
     broken.write_bytes(gzip.compress(plain.read_bytes())[:200])
     with pytest.raises(LogError, match="cannot read the XML"):
         read_event_log(broken)
+
+
+# --- found on public logs (bench/bench_public_logs.py) -----------------------------------------
+
+
+def test_an_int_trace_name_is_the_case_id_and_slashed_dates_are_read(tmp_path):
+    # PM4Py's converted examples write <int key="concept:name"> and "2019/11/03 01:11:19.000";
+    # both made the whole log unreadable ("the case id is empty", "cannot read the time").
+    path = tmp_path / "orders.xes"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><log>'
+        '<trace><int key="concept:name" value="3"/>'
+        '<event><string key="concept:name" value="create"/>'
+        '<string key="time:timestamp" value="2019/11/03 01:11:19.000"/></event>'
+        '<event><string key="concept:name" value="pay"/>'
+        '<string key="time:timestamp" value="2019/11/03 01:41:19.000"/></event></trace>'
+        '<trace><id key="concept:name" value="a-7"/>'
+        '<event><string key="concept:name" value="create"/>'
+        '<string key="time:timestamp" value="2019/11/04 10:00"/></event></trace></log>',
+        encoding="utf-8")
+    log = read_event_log(path)
+    assert [(c, a, e) for c, a, _, e, _ in _rows(log)] == [
+        ("3", "create", datetime(2019, 11, 3, 1, 11, 19)),
+        ("3", "pay", datetime(2019, 11, 3, 1, 41, 19)),
+        ("a-7", "create", datetime(2019, 11, 4, 10, 0))]
+
+
+def test_a_status_column_is_not_read_as_transitions(tmp_path):
+    # BPIC 2013 writes an incident's status under lifecycle:transition ("Awaiting Assignment",
+    # "In Progress", "Assigned", "Closed"): none starts or completes work, so every row used to
+    # be skipped or dropped and the log refused as having no events. Each row is one event.
+    log = read_event_log(_csv(tmp_path, """\
+case_id,activity,lifecycle:transition,timestamp
+1,Queued,Awaiting Assignment,2024-03-01 09:00:00
+1,Accepted,In Progress,2024-03-01 09:30:00
+1,Accepted,Assigned,2024-03-01 10:00:00
+1,Completed,Closed,2024-03-01 12:00:00
+"""))
+    assert [a for _, a, *_ in _rows(log)] == ["Queued", "Accepted", "Accepted", "Completed"]
+    [warning] = [p for p in log.problems if "not read as transitions" in p.message]
+    assert "'awaiting assignment'" in warning.message and warning.severity == "warning"
+
+
+def test_a_log_with_one_time_per_event_says_labour_is_an_upper_bound(tmp_path):
+    # Completions only: "labour" 9:00→9:20→11:30 is 20 + 130 min, the waiting included.
+    log = read_event_log(_csv(tmp_path, """\
+case_id,activity,timestamp
+1,Register,2024-03-01 09:00:00
+1,Check,2024-03-01 09:20:00
+1,Approve,2024-03-01 11:30:00
+"""))
+    [variant] = trace_variants(log)
+    assert variant.mean_labor_minutes == 20 + 130
+    assert any("no start times" in p.message and "upper bounds" in p.message
+               for p in log.problems)
+    timed = read_event_log(CASES / "lifecycle_rows.csv")
+    assert not any("no start times" in p.message for p in timed.problems)
+
+
+def test_an_xes_without_any_time_or_case_name_says_so_for_the_whole_log(tmp_path):
+    # PM4Py's synthetic logs carry no time:timestamp; the refusal used to read
+    # "row 1: the end time is empty", as if one row were at fault.
+    untimed = tmp_path / "untimed.xes"
+    untimed.write_text('<log><trace><string key="concept:name" value="1"/><event>'
+                       '<string key="concept:name" value="a"/></event></trace></log>',
+                       encoding="utf-8")
+    with pytest.raises(LogError, match=r"no event has a time \(time:timestamp\)"):
+        read_event_log(untimed)
+    unnamed = tmp_path / "unnamed.xes"
+    unnamed.write_text('<log><trace><event><string key="concept:name" value="a"/>'
+                       '<date key="time:timestamp" value="2024-03-01T09:00:00"/></event>'
+                       '</trace></log>', encoding="utf-8")
+    with pytest.raises(LogError, match=r"no trace has a case id"):
+        read_event_log(unnamed)

@@ -145,6 +145,9 @@ _XES_KEYS = {"concept:name": "activity", "time:timestamp": "end", "org:resource"
              "cost:total": "cost",
              **{key: "start" for key in ("time:start", *COLUMN_NAMES["start"])}}
 _XES_FIELDS = tuple(dict.fromkeys(_XES_KEYS.values()))
+#: Types a trace's ``concept:name`` is written with: a string by the standard, an int
+#: by converters from CSV (PM4Py's own examples), an id by some engines.
+_XES_CASE_ID_TYPES = ("string", "int", "id")
 #: XES elements that hold other attributes, never a value of their own.
 _XES_COLLECTIONS = ("list", "container", "values")
 #: An ``.xes.gz`` may unpack to at most this many times its size (XES compresses about
@@ -160,6 +163,8 @@ _TIME_FORMATS = (
     "%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z",
     "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d",
     "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y",
+    # year first with slashes (CSV-to-XES converters, some CRMs): never day or month first
+    "%Y/%m/%d %H:%M:%S%.f", "%Y/%m/%d %H:%M", "%Y/%m/%d",
 )
 _SAMPLE_ROWS = 1000
 _CSV_SEPARATORS = (",", ";", "\t", "|")
@@ -302,6 +307,14 @@ def read_event_log(
         raise LogError("the log has no events", source=source)
     has_start = columns["start"] is not None or (
         columns["lifecycle"] is not None and events["start_ts"].is_not_null().any())
+    if not has_start:
+        # Labour needs a start: with completions only, the minutes of an event are the
+        # time since the case's previous one, and that includes every wait before it.
+        problems = [*problems, Problem(
+            "the log has one time per event (no start times): labour cannot be measured, so "
+            "each event's minutes are the time since the case's previous event, waiting "
+            "included; labour and cost are upper bounds (a start column, or start/complete "
+            "lifecycle rows, give the real figures)", severity="warning")]
     return EventLog(events=events, source=source, has_start=has_start,
                     has_resource=columns["resource"] is not None,
                     event_count=events.height, case_count=events["case_id"].n_unique(),
@@ -927,7 +940,7 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
                     for field in _XES_FIELDS:
                         columns[field].append(event.get(field))
                     event = None
-                elif tag == "string" and element.get("key") == "concept:name" \
+                elif tag in _XES_CASE_ID_TYPES and element.get("key") == "concept:name" \
                         and case_id is None and open_elements \
                         and _local(open_elements[-1].tag) == "trace":
                     case_id = element.get("value")
@@ -945,6 +958,13 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
     schema = {name: pl.UInt32 if name == "row_no" else pl.Float64 if name == "cost"
               else pl.String for name in columns}
     frame = pl.DataFrame(columns, schema=schema)
+    # Whole-log omissions (synthetic logs with no times, traces with no names) are said
+    # as such, not as the first row that lacks them.
+    if frame["end"].null_count() == frame.height:
+        raise LogError("no event has a time (time:timestamp): the paths are there, but a "
+                       "cost needs each event's time", source=source)
+    if frame["case"].null_count() == frame.height:
+        raise LogError("no trace has a case id (its own concept:name)", source=source)
     kept = [name for name in frame.columns
             if name in ("row_no", "case", "activity", "end")
             or frame[name].null_count() < frame.height]

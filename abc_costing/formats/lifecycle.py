@@ -36,7 +36,9 @@ suspend never resumed) are reported as warnings and skipped: one lost row does
 not make the log unreadable. An activity that is never started anywhere in
 the log is logged by its completions only: those are executions without a
 start time, not unmatched rows. A transition not in the table is reported and
-its rows skipped.
+its rows skipped; when no value of the column starts, completes or aborts
+work, the column is not the lifecycle model (BPIC 2013 writes an incident's status there), and
+each row is read as one completed event, with a warning.
 
 Recorded costs of the start and the complete row of an instance are added;
 costs on rows that are dropped are reported (their total), never silently lost.
@@ -181,7 +183,18 @@ def pair_transitions(rows: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
         # "" for no instance id: a null would never match in the as-of join of pauses.
         (pl.col("instance").cast(pl.String).fill_null("") if "instance" in rows.columns
          else pl.lit("")).alias("instance"))
-    problems = _unknown_words(rows)
+    if rows.height and not rows["phase"].is_in(["start", "complete", "abort"]).any():
+        # Not the lifecycle model at all (BPIC 2013 writes an incident's status here:
+        # "Accepted", "Queued", "Completed"…): each row is one event, as without the column.
+        words = rows["word"].unique(maintain_order=True).head(4).to_list()
+        problems = [Problem(
+            f"lifecycle column: none of its values ({', '.join(repr(cut(w)) for w in words)}"
+            f"{', …' if rows['word'].n_unique() > 4 else ''}) starts or completes work "
+            "(start, complete, abort…), so it is not read as transitions: each row is "
+            "one event, completed at its time", severity="warning")]
+        rows = rows.with_columns(pl.lit("complete").alias("phase"))
+    else:
+        problems = _unknown_words(rows)
     started = rows.filter(pl.col("phase") == "start")["activity"].unique().implode()
     atomic = rows.filter((pl.col("phase").is_in(["complete", "abort"]))
                          & ~pl.col("activity").is_in(started))
