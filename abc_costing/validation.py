@@ -24,7 +24,7 @@ x: probabilities of the flows leaving exclusive split 'x' sum to 0.9, not 1
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import assert_never
 
 import networkx as nx
@@ -122,6 +122,8 @@ def check_resource_references(model: ProcessModel, graph: nx.DiGraph) -> list[Pr
                             path=path,
                         )
                     )
+        if activity.one_of:
+            problems += _alternatives_problems(activity_id, activity.labor, activity.one_of)
     used = {r for a in model.activities.values() for r in (*a.labor, *a.uses)}
     for resource_id in model.resources:
         if resource_id not in used:
@@ -133,6 +135,33 @@ def check_resource_references(model: ProcessModel, graph: nx.DiGraph) -> list[Pr
                     severity="warning",
                 )
             )
+    return problems
+
+
+def _alternatives_problems(activity_id: str, labor: Mapping[str, object],
+                           one_of: Mapping[str, float]) -> list[Problem]:
+    """``one_of`` shares every labour resource of the activity, and only those, summing to 1."""
+    path = ("activities", activity_id, "one_of")
+    problems = []
+    strangers = [r for r in one_of if r not in labor]
+    if strangers:
+        problems.append(Problem(f"one_of names {_listed(map(repr, strangers))}, which do no "
+                                "labor in this activity; list the alternatives under labor too",
+                                element=activity_id, path=path))
+    missing = [r for r in labor if r not in one_of]
+    if missing:
+        problems.append(Problem(f"one_of leaves out {_listed(map(repr, missing))}: with one_of, "
+                                "every labor resource is one of the alternatives and needs its "
+                                "share",
+                                element=activity_id, path=path))
+    if any(share == 0 for share in one_of.values()):
+        zero = [r for r, share in one_of.items() if share == 0]
+        problems.append(Problem(f"one_of gives {_listed(map(repr, zero))} a share of 0; leave "
+                                "it out of labor instead", element=activity_id, path=path))
+    total = sum(one_of.values())
+    if abs(total - 1.0) > PROBABILITY_TOLERANCE:
+        problems.append(Problem(f"one_of shares sum to {total:g}, not 1",
+                                element=activity_id, path=path))
     return problems
 
 

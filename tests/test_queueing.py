@@ -120,6 +120,64 @@ def test_three_servers_wait_as_erlang_c_says(monkeypatch):
     assert clerk.utilization_ci95[0] <= 0.8 <= clerk.utilization_ci95[1]
 
 
+def three_alternatives(*, one_of: bool) -> ProcessModel:
+    """Three single-person pools (a, b, c), 8 h × 21 days; ``check`` takes 30 min of one of
+    them (labor 10 each = 1/3 × 30), at offered load a = λ E[S] = 2.4 (ρ 0.8 per person)."""
+    volume = 2.4 / 30 * MINUTES_PER_YEAR
+    person = {"kind": "labor", "rate_per_hour": 600, "headcount": 1, **CLERK_CALENDAR}
+    check = {"labor": {r: {"lognormal": {"mean": 10, "sd": 10}} for r in "abc"}}
+    if one_of:
+        check["one_of"] = {r: 1 / 3 for r in "abc"}
+    return ProcessModel.model_validate({
+        "format": "abc-costing/1", "process": "pool", "variant": "v", "volume_per_year": volume,
+        "resources": {r: dict(person) for r in "abc"}, "activities": {"check": check},
+        "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+        "flows": [["s", "check"], ["check", "e"]]})
+
+
+def test_a_task_any_one_of_three_people_can_do_queues_as_erlang_c(monkeypatch):
+    # Each execution is done by ONE of a, b, c (one_of), the first free one: an M/M/3 line,
+    # the same Wq = 32.36 min as three clerks in one pool (test above). The issue's fault:
+    # without one_of each execution held all three people at once, for 10 min each.
+    from abc_costing.simulation import queueing
+
+    original = queueing._sampler
+
+    def exponential_for_the_person(duration, rng):
+        if duration.distribution == "lognormal":  # one person's own minutes: 10 / (1/3)
+            assert duration.mean_minutes == pytest.approx(30)
+            return queueing._stream(lambda: rng.exponential(30.0, 512))
+        return original(duration, rng)
+
+    monkeypatch.setattr(queueing, "_sampler", exponential_for_the_person)
+    model = three_alternatives(one_of=True)
+    # The exact cost is the same either way: 3 × 10 min × 10 per minute = 300.
+    assert cost_model(model).cost_per_instance == pytest.approx(300)
+    assert cost_model(three_alternatives(one_of=False)).cost_per_instance == pytest.approx(300)
+    result = simulate_queues(model, days=120, replications=20, rng=np.random.default_rng(5))
+    wq = erlang_c_wait(servers=3, offered=2.4, mean=30)
+    low, high = result.activity("check").mean_queue_minutes_ci95
+    assert low <= wq <= high and high - low < 0.3 * wq
+    for person in "abc":  # by symmetry each person carries 0.8 of their time
+        u_low, u_high = result.resource(person).utilization_ci95
+        assert u_low <= 0.8 <= u_high
+    # 38.4 cases a day × 120 days × 20 runs ≈ 92 000 cases; sd of one case's cost 300
+    # (exponential): standard error ≈ 1, so 2 % is over 6 standard errors.
+    assert result.cost_per_instance_mean == pytest.approx(300, rel=0.02)
+
+
+def test_one_of_must_share_every_labor_resource_summing_to_one():
+    from abc_costing.validation import validate_model
+
+    model = three_alternatives(one_of=True)
+    broken = model.model_dump()
+    broken["activities"]["check"]["one_of"] = {"a": 0.5, "b": 0.25, "z": 0.25}
+    messages = [p.message for p in validate_model(ProcessModel.model_validate(broken))
+                if p.severity == "error"]
+    assert any("one_of names 'z', which do no labor" in m for m in messages), messages
+    assert any("one_of leaves out 'c'" in m for m in messages), messages
+
+
 def test_student_t_factor_matches_scipy():
     from scipy.stats import t
 

@@ -90,6 +90,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from abc_costing.formats.model_text import Commented, OneLine, yaml_text
 from abc_costing.formats.simulation_parameters import (
     PLACEHOLDER,
+    QBP_NS,
     SimulationParameters,
     SimulationResource,
     read_prosimos,
@@ -638,14 +639,26 @@ def _read_lanes(process: Element, graph: _Graph) -> dict[str, tuple[str, str | N
     return lanes
 
 
-def _repeat_loops(graph: _Graph, problems: list[Problem], source: str | None) -> None:
+def _repeat_loops(graph: _Graph, problems: list[Problem], source: str | None, *,
+                  simulator: str | None = None) -> None:
     """Run each multi-instance or loop element as often as the file says, through a loop
     back: with probability (N-1)/N the element runs again, so it runs N times on average,
     the count the exact engine takes. When the file gives no count the probabilities are
-    placeholders to fill in, never a silent single run."""
+    placeholders to fill in, never a silent single run; except when the file's figures
+    are a ``simulator``'s parameters (Prosimos, BIMP): those simulators ignore a loop
+    marker and run the element once, and the parameters were fitted that way (Simod
+    marks a task that repeats in the log as a loop and fits its duration to all its
+    runs), so the model runs it once too, and says so."""
     for node_id, repeat in graph.repeats.items():
         node = graph.nodes.get(node_id)
         if node is None or repeat.times == 1:
+            continue
+        if repeat.times is None and simulator is not None \
+                and repeat.what.startswith("a loop"):
+            problems.append(Problem(
+                f"{node.tag} {quoted(node_id)} is {repeat.what} with no count: costed once, "
+                f"as {simulator} runs it with these parameters (add a loop back with its "
+                "probability if it repeats)", element=node_id, file=source, severity="warning"))
             continue
         last = graph.exits.get(node_id, node_id)
         again, more, done = f"{node_id}#again", f"{node_id}#repeat", f"{node_id}#done"
@@ -682,9 +695,10 @@ def _repeat_loops(graph: _Graph, problems: list[Problem], source: str | None) ->
             "one run after another)", element=node_id, file=source, severity="warning"))
 
 
-def _flatten(graph: _Graph, problems: list[Problem], source: str | None) -> None:
+def _flatten(graph: _Graph, problems: list[Problem], source: str | None, *,
+             simulator: str | None = None) -> None:
     """Resolve subprocess exits, add the loops of repeated elements and remove
-    pass-through nodes."""
+    pass-through nodes (``simulator``: see :func:`_repeat_loops`)."""
     for edge in graph.edges:
         if edge.flow_id is not None:  # drawn flows leave a subprocess from its exit
             edge.source = graph.exits.get(edge.source, edge.source)
@@ -697,7 +711,7 @@ def _flatten(graph: _Graph, problems: list[Problem], source: str | None) -> None
                     "supported element of this process", element=edge.flow_id, file=source))
                 graph.edges.remove(edge)
                 break
-    _repeat_loops(graph, problems, source)
+    _repeat_loops(graph, problems, source, simulator=simulator)
     changed = True
     while changed:
         changed = False
@@ -894,7 +908,9 @@ def _pool_text(root: Element, pool: BpmnPool, element: Element, *, source: str,
     try:
         _read_container(element, graph, problems, source, subprocess=None, depth=0)
         lanes = _read_lanes(element, graph)
-        _flatten(graph, problems, source)
+        _flatten(graph, problems, source, simulator="Prosimos" if params
+                 else "BIMP" if next(root.iter(f"{{{QBP_NS}}}processSimulationInfo"), None)
+                 is not None else None)
     except _Refused as refused:
         return "", refused.problems, None
     for flow in root.iter(f"{{{BPMN_NS}}}messageFlow"):
@@ -1024,6 +1040,12 @@ class _Writer:
                           self.ids[node.bpmn_id])
             entry["labor"] = Commented(_one_line(labor), _FILL_IN if placeholder
                                        else params.origin + ", minutes")
+            if len(labor) > 1:
+                # The simulator gives each execution to ONE of the task's resources: say so,
+                # so that a queue simulation does not hold them all at once.
+                entry["one_of"] = Commented(_one_line({r: 1 / len(labor) for r in labor}),
+                                            "any one of them does each execution, an equal "
+                                            "share each; labor is each one's share of minutes")
             if node.bpmn_id in params.fixed_cost:
                 fixed = params.fixed_cost[node.bpmn_id]
                 entry["other_cost"] = Commented(_tidy(fixed), _FILL_IN if fixed == PLACEHOLDER
@@ -1109,7 +1131,8 @@ class _Writer:
             comment = None
             if self.graph.nodes[edge.source].kind == "exclusive" and outgoing[edge.source] > 1:
                 probability, comment = self._probability(edge)
-                if probability == PLACEHOLDER:
+                # A loop the importer made has said its own "?" already, once for both flows.
+                if probability == PLACEHOLDER and not edge.source.endswith("#repeat"):
                     self.warn(f"no probability in the file for the flow {ends[0]} → {ends[1]}: "
                               'a placeholder "?", fill it in', ends[0])
                 ends.append(_tidy(probability))

@@ -452,6 +452,19 @@ class Activity(_Record):
       other_cost: money per execution not tied to a resource (materials, fees).
       wait: elapsed minutes with no labour (waiting for the client); no cost.
       value: ``value_adding``, ``business`` or ``waste``.
+      one_of: when given, the labour resources are alternatives: each execution is
+        done by ONE of them, resource r in ``one_of[r]`` of the executions (shares
+        summing to 1, naming every labour resource). ``labor[r]`` stays what r
+        spends per execution on average (its share × its own minutes), so costs
+        read as without it; the queue simulation gives each execution to one free
+        resource among them, for ``labor[r] / one_of[r]`` minutes. Empty: every
+        labour resource works on every execution (a review by a lawyer and a
+        manager together).
+
+    >>> review = Activity.model_validate({"labor": {"anna": 10, "boris": 30},
+    ...                                   "one_of": {"anna": 0.5, "boris": 0.5}})
+    >>> review.labor["anna"].mean_minutes / review.one_of["anna"]  # Anna's own minutes
+    20.0
     """
 
     name: Text | None = None
@@ -460,6 +473,7 @@ class Activity(_Record):
     other_cost: Money = 0.0
     wait: Duration = ZERO_MINUTES
     value: Literal["value_adding", "business", "waste"] = "business"
+    one_of: dict[Id, Probability] = Field(default_factory=dict)
 
 
 class Gateway(_Record):

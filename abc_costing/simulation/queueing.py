@@ -353,6 +353,8 @@ class _Work:
     fixed_cost: float
     wait: Callable[[], float] | None
     onwards: str
+    #: Cumulative shares of the alternatives (``one_of``), or None when all work together.
+    shares: tuple[float, ...] | None = None
 
 
 class _Pool:
@@ -396,12 +398,14 @@ class _Block:
 class _Request:
     """An activity execution asking for its resources."""
 
-    __slots__ = ("token", "activity", "minutes", "asked", "missing")
+    __slots__ = ("token", "activity", "minutes", "asked", "missing", "chosen")
 
     def __init__(self, token: _Token, activity: str, minutes: list[float], asked: float,
                  missing: int) -> None:
         self.token, self.activity, self.minutes = token, activity, minutes
         self.asked, self.missing = asked, missing
+        #: For alternatives: the index (in the work's pools) of the one who took it.
+        self.chosen: int | None = None
 
 
 class _Simulation:
@@ -442,10 +446,15 @@ class _Simulation:
             labor = list(activity.labor.items())
             uses = sum(count * model.resources[r].unit_costs.cost_per_use
                        for r, count in activity.uses.items())
+            one_of = activity.one_of
             self.work[activity_id] = _Work(
                 index=index,
                 pools=tuple(pool_index[r] for r, _ in labor),
-                minutes=tuple(_sampler(d, rng) for _, d in labor),
+                # An alternative works its own minutes: labor holds its share of them.
+                minutes=tuple(_sampler(_scaled(d, 1.0 / one_of[r]) if one_of else d, rng)
+                              for r, d in labor),
+                shares=(tuple(np.cumsum([one_of[r] for r, _ in labor]).tolist())
+                        if one_of and len(labor) > 1 else None),
                 rates=tuple(model.resources[r].unit_costs.rate_per_minute for r, _ in labor),
                 fixed_cost=uses + activity.other_cost,
                 wait=(None if activity.wait.mean_minutes == 0
@@ -555,6 +564,9 @@ class _Simulation:
     # -- activities and pools
     def _ask(self, token: _Token, activity_id: str) -> None:
         work = self.work[activity_id]
+        if work.shares is not None:
+            self._ask_one_of(token, activity_id, work)
+            return
         if len(work.pools) == 1:  # the common case, without lists or sorting
             own_minutes = work.minutes[0]()
             token.case.cost += work.fixed_cost + own_minutes * work.rates[0]
@@ -580,6 +592,37 @@ class _Simulation:
         if request.missing == 0:
             self._begin(request)
 
+    def _ask_one_of(self, token: _Token, activity_id: str, work: _Work) -> None:
+        """Alternatives: a free one takes it (by the shares among the free), else the first
+        of them to be freed; the request waits in each of their lines until then."""
+        request = _Request(token, activity_id, [], self.now, 1)
+        free = [k for k, p in enumerate(work.pools) if self.pools[p].free]
+        if free:
+            shares = work.shares
+            assert shares is not None
+            weights = [shares[k] - (shares[k - 1] if k else 0.0) for k in free]
+            pick = self.uniform() * sum(weights)
+            chosen = free[-1]
+            for k, weight in zip(free, weights, strict=True):
+                if pick < weight:
+                    chosen = k
+                    break
+                pick -= weight
+            self.pools[work.pools[chosen]].free -= 1
+            self._take(request, chosen)
+            return
+        for p in work.pools:
+            self.pools[p].waiting.append(request)
+
+    def _take(self, request: _Request, chosen: int) -> None:
+        """Alternative ``chosen`` (holding a server already) does the execution."""
+        work = self.work[request.activity]
+        request.chosen, request.missing = chosen, 0
+        minutes = work.minutes[chosen]()
+        request.minutes = [minutes]
+        request.token.case.cost += work.fixed_cost + minutes * work.rates[chosen]
+        self._begin(request)
+
     def _begin(self, request: _Request) -> None:
         now, work = self.now, self.work[request.activity]
         queued = now - request.asked
@@ -592,7 +635,9 @@ class _Simulation:
         if not work.pools:
             self._after_work(request)
             return
-        if len(work.pools) == 1:
+        if request.chosen is not None:
+            held = [(request.minutes[0], work.pools[request.chosen])]
+        elif len(work.pools) == 1:
             held = [(request.minutes[0], work.pools[0])]
         else:
             held = sorted(zip(request.minutes, work.pools, strict=True))
@@ -631,12 +676,18 @@ class _Simulation:
         pool = self.pools[p]
         if pool.absences:
             self.at(self.now + pool.absences.popleft(), self._release, p)
-        elif pool.waiting:
-            request = pool.waiting.popleft()
-            request.missing -= 1
-            if request.missing == 0:
-                self._begin(request)
         else:
+            while pool.waiting:
+                request = pool.waiting.popleft()
+                if request.chosen is not None:  # alternatives: another one took it already
+                    continue
+                if self.work[request.activity].shares is not None:
+                    self._take(request, self.work[request.activity].pools.index(p))
+                    return
+                request.missing -= 1
+                if request.missing == 0:
+                    self._begin(request)
+                return
             pool.free += 1
 
     def _absence(self, argument: tuple[int, float]) -> None:
@@ -650,6 +701,12 @@ class _Simulation:
             pool.absences.append(away)
         if self.now + self.day_minutes < self.horizon:
             self.at(self.now + self.day_minutes, self._absence, argument)
+
+
+def _scaled(duration: Duration, factor: float) -> Duration:
+    """``duration`` × ``factor``: every parameter of each kind scales with its minutes."""
+    return Duration(distribution=duration.distribution,
+                    parameters=tuple(v * factor for v in duration.parameters))
 
 
 # --- the calendar, the pools and the warm-up --------------------------------------------
@@ -701,8 +758,9 @@ def simulated_calendar(model: ProcessModel) -> tuple[float, float, str]:
                 "the model states a calendar")
     hours = max(h for h, _, _ in calendars)
     days = max(d for _, d, _ in calendars)
-    owners = ", ".join(dict.fromkeys(r for h, d, r in calendars if h == hours or d == days))
-    return float(hours), float(days), f"the longest calendar of the model's pools ({owners})"
+    owners = list(dict.fromkeys(r for h, d, r in calendars if h == hours or d == days))
+    named = ", ".join(owners[:4]) + (f" and {len(owners) - 4} more" if len(owners) > 4 else "")
+    return float(hours), float(days), f"the longest calendar of the model's pools ({named})"
 
 
 @dataclass(frozen=True)
