@@ -865,11 +865,12 @@ def _prosimos_tasks(params: Mapping[str, Any], result: SimulationParameters,
         for resource, dist in candidates:
             fit = _prosimos_entry_fit(dist, legacy=legacy)
             what = (f"Prosimos distribution {quoted(dist.get('distribution_name'))} of task "
-                    f"{quoted(task)} for resource {quoted(resource)}")
+                    f"{quoted(task)}")
             if isinstance(fit, _NoDraw):
-                warn(f"{what}: {fit.reason}; its minutes are a placeholder", task)
+                warn(f"{what} (resource {quoted(resource)}): {fit.reason}; its minutes are a "
+                     "placeholder", task)
             elif fit is None:
-                warn(f"{what} cannot be read (parameters "
+                warn(f"{what} cannot be read (resource {quoted(resource)}, parameters "
                      f"{quoted(dist.get('distribution_params'))}); its minutes are a "
                      "placeholder", task)
             duration = PLACEHOLDER if fit is None or isinstance(fit, _NoDraw) else (
