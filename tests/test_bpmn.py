@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
 import pytest
+import scipy.stats as st
 from defusedxml.ElementTree import fromstring
 
 from abc_costing.cli import main
@@ -118,10 +120,22 @@ def test_prosimos_parameters_give_the_hand_computed_cost():
     assert model is not None, found
     assert (model.process, model.variant) == ("loans", "prosimos")
     assert model.resources["senior_officer"].rate_per_hour == 90
+    # Durations are drawn within their [min, max] (Prosimos draws again outside):
+    # check normal(900 s, sd 120) on [300, 1800] s, officer A lognormal(mean 2400 s,
+    # variance 360 000) on [600, 7200] s: ln X ~ N(μ, s), s² = ln(1 + 360000 / 2400²),
+    # μ = ln 2400 − s²/2, mean 2400·(Φ(b − s) − Φ(a − s)) / (Φ(b) − Φ(a)), a and b the
+    # bounds' standard scores; both within 0.001 s of 900 and 2400.
+    check = st.truncnorm((300 - 900) / 120, (1800 - 900) / 120, loc=900, scale=120).mean()
+    s2 = math.log1p(360000 / 2400**2)
+    mu, s = math.log(2400) - s2 / 2, math.sqrt(s2)
+    a, b = (math.log(600) - mu) / s, (math.log(7200) - mu) / s
+    assess = 2400 * (st.norm.cdf(b - s) - st.norm.cdf(a - s)) / (st.norm.cdf(b) - st.norm.cdf(a))
     # check runs 1 / (1 − 0.25) = 4/3 times: 15 min × 0.5 €/min × 4/3 = 10;
     # request 1/3 × 10 × 0.5 = 5/3; assess once, shared equally by the two officers:
     # 20 min × 1.5 + 30 min (half of uniform 40–80) × 1.0 = 60.
-    assert cost_model(model).cost_per_instance == pytest.approx(10 + 5 / 3 + 60)
+    assert cost_model(model).cost_per_instance == pytest.approx(
+        check / 60 * 0.5 * 4 / 3 + 5 / 3 + assess / 60 / 2 * 1.5 + 30)
+    assert cost_model(model).cost_per_instance == pytest.approx(10 + 5 / 3 + 60, abs=1e-3)
 
 
 def test_an_unreadable_prosimos_distribution_is_a_placeholder():
@@ -325,7 +339,14 @@ def test_import_with_prosimos_parameters_exits_0(tmp_path):
     output = tmp_path / "loan.yaml"
     assert main(["import-bpmn", str(DATA / "prosimos_loan.bpmn"), "--params",
                  str(DATA / "prosimos_loan.json"), "-o", str(output)]) == 0
-    assert cost_model(load_model(output)).cost_per_instance == pytest.approx(10 + 5 / 3 + 60)
+    # the command writes what the library reads (the figure is worked out in
+    # test_prosimos_parameters_give_the_hand_computed_cost)
+    text, _ = bpmn_to_model_text(read("prosimos_loan.bpmn"), source="prosimos_loan.bpmn",
+                                 params=json.loads(read("prosimos_loan.json")))
+    model, _ = parse_model_text(text)
+    assert model is not None
+    assert cost_model(load_model(output)).cost_per_instance == pytest.approx(
+        cost_model(model).cost_per_instance)
 
 
 def test_export_then_import_on_the_command_line(tmp_path, capsys):

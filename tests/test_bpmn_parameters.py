@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import scipy.stats as st
 from defusedxml.ElementTree import fromstring
@@ -16,6 +17,7 @@ from abc_costing.formats.simulation_parameters import (
     QBP_NS,
     prosimos_duration,
     qbp_duration_seconds,
+    read_prosimos,
     weekly_hours,
 )
 
@@ -188,13 +190,9 @@ def test_legacy_prosimos_distributions_have_scipys_mean(name, params, dist):
 
 
 PIX_CASES = [
-    # current-layout (pix_framework) parameters and the mean in seconds Prosimos draws
+    # current-layout (pix_framework) parameters without bounds, and their mean in seconds
     ("fix", value(600), 600),
-    ("expon", value(205.5, 0, 900), 205.5),  # mean, min, max
-    ("norm", value(330, 297.4, 0, 840), 330),  # mean, sd, min, max
-    ("lognorm", value(225.7, 101110.2, 0, 840), 225.7),  # mean, variance, min, max
-    ("gamma", value(600, 90000, 0, 3600), 600),
-    ("uniform", value(0, 1560), 780),  # min, max
+    ("uniform", value(0, 1560), 780),  # min, max: the distribution itself
 ]
 
 
@@ -206,17 +204,144 @@ def test_current_prosimos_distributions_have_pix_framework_means(name, params, m
     assert mean_minutes(duration) == pytest.approx(mean_seconds / 60)
 
 
-def test_pix_lognormal_keeps_the_variance_the_file_gives():
-    # pix draws lognorm(sigma, scale=exp(mu)) fitted to mean 600 s and variance 360 000 s²
-    mean, variance = 600.0, 360000.0
+def pix_lognorm(mean: float, variance: float):
+    """The lognormal pix_framework fits to a mean and a variance (loc 0)."""
     phi = math.sqrt(variance + mean**2)
-    dist = st.lognorm(math.sqrt(math.log(phi**2 / mean**2)), scale=math.exp(
-        math.log(mean**2 / phi)))
-    assert (dist.mean(), dist.var()) == pytest.approx((mean, variance))
-    duration = prosimos_duration({"distribution_name": "lognorm",
-                                  "distribution_params": value(600, 360000, 0, 3600)},
+    return st.lognorm(math.sqrt(math.log(phi**2 / mean**2)), scale=mean**2 / phi)
+
+
+def kept_draws(dist, low: float, high: float, *, size: int, seed: int) -> np.ndarray:
+    """Draws as Prosimos keeps them: outside [min, max] or below 0, drawn again."""
+    draws = dist.rvs(size=size, random_state=np.random.default_rng(seed))
+    return draws[(draws >= max(low, 0)) & (draws <= high)]
+
+
+BOUNDED_CASES = [
+    # layout, name, parameters, the distribution Prosimos draws from, its [min, max]
+    ("pix", "expon", value(205.5, 0, 900), st.expon(scale=205.5), 0, 900),
+    ("pix", "expon", value(9900, 6180, 19380), st.expon(loc=6180, scale=9900 - 6180),
+     6180, 19380),  # min + expon(mean − min), from purchasing_example
+    ("pix", "norm", value(330, 297.4, 0, 840), st.norm(330, 297.4), 0, 840),
+    ("pix", "norm", value(-100, 300, -500, 900), st.norm(-100, 300), -500, 900),  # < 0 redrawn
+    ("pix", "lognorm", value(225.7, 101110.2, 0, 840), pix_lognorm(225.7, 101110.2), 0, 840),
+    ("pix", "gamma", value(600, 90000, 0, 1500), st.gamma(4, scale=150), 0, 1500),
+    ("legacy", "expon", [60, 1800, 0, 3600], st.expon(loc=60, scale=1800), 0, 3600),
+    ("legacy", "norm", [300, 200, 100, 600], st.norm(300, 200), 100, 600),
+    ("legacy", "lognorm", [0.5, 30, 600, 100, 1200], st.lognorm(0.5, loc=30, scale=600),
+     100, 1200),
+    ("legacy", "gamma", [2.0, 60, 300, 200, 900], st.gamma(2.0, loc=60, scale=300), 200, 900),
+    ("legacy", "triang", [0.25, 60, 240, 100, 250], st.triang(0.25, loc=60, scale=240),
+     100, 250),
+    ("legacy", "exponnorm", [0.98, 5173.6, 120.0, 5000, 5400],
+     st.exponnorm(0.98, loc=5173.6, scale=120.0), 5000, 5400),
+]
+
+
+@pytest.mark.parametrize(("layout", "name", "params", "dist", "low", "high"), BOUNDED_CASES,
+                         ids=[f"{c[0]}-{c[1]}{i}" for i, c in enumerate(BOUNDED_CASES)])
+def test_a_bounded_distribution_has_the_mean_of_the_draws_prosimos_keeps(
+        layout, name, params, dist, low, high):
+    # Both Prosimos versions draw again until a value is within [min, max] and not below 0:
+    # the durations follow the distribution conditional on that interval. Before, the
+    # bounds were ignored (e.g. pix expon [205.5, 0, 900]: 205.5 s instead of 196.0 s).
+    duration = prosimos_duration({"distribution_name": name, "distribution_params": params},
+                                 legacy=layout == "legacy")
+    kept = kept_draws(dist, low, high, size=400_000, seed=11)
+    standard_error = kept.std() / math.sqrt(len(kept))
+    assert abs(mean_minutes(duration) * 60 - kept.mean()) < 4 * standard_error
+    if isinstance(duration, dict) and "lognormal" in duration:  # sd within 2 %
+        assert duration["lognormal"]["sd"] * 60 == pytest.approx(kept.std(), rel=0.02)
+    assert dist.mean() != pytest.approx(kept.mean(), rel=1e-3)  # the bounds do matter here
+
+
+def test_bounded_normal_and_exponential_means_in_closed_form():
+    # normal(μ 330, σ 297.4) on [0, 840]: μ + σ·(φ(α) − φ(β)) / (Φ(β) − Φ(α)),
+    # α = (0 − 330) / 297.4, β = (840 − 330) / 297.4
+    alpha, beta = -330 / 297.4, 510 / 297.4
+    normal_mean = 330 + 297.4 * (st.norm.pdf(alpha) - st.norm.pdf(beta)) / (
+        st.norm.cdf(beta) - st.norm.cdf(alpha))
+    duration = prosimos_duration({"distribution_name": "norm",
+                                  "distribution_params": value(330, 297.4, 0, 840)},
                                  legacy=False)
-    assert duration == {"lognormal": {"mean": 10.0, "sd": pytest.approx(dist.std() / 60)}}
+    assert mean_minutes(duration) == pytest.approx(normal_mean / 60)  # 374.74 s, not 330
+    # exponential(θ 205.5) on [0, b = 900]: θ − b·e^(−b/θ) / (1 − e^(−b/θ)) = 196.0 s
+    theta, b = 205.5, 900
+    expon_mean = theta - b * math.exp(-b / theta) / (1 - math.exp(-b / theta))
+    duration = prosimos_duration({"distribution_name": "expon",
+                                  "distribution_params": value(theta, 0, b)}, legacy=False)
+    assert mean_minutes(duration) == pytest.approx(expon_mean / 60)
+
+
+def test_bounds_that_cut_nothing_change_nothing():
+    # a uniform 240..840 and a triangular 60..300 inside bounds [0, 1000] / [0, 300]:
+    # the same exact forms as without bounds
+    for name, bare, bounds in (("uniform", [240, 600], [0, 1000]),
+                               ("triang", [0.25, 60, 240], [0, 300])):
+        assert prosimos_duration({"distribution_name": name,
+                                  "distribution_params": bare + bounds}, legacy=True) == (
+            prosimos_duration({"distribution_name": name, "distribution_params": bare},
+                              legacy=True))
+    assert prosimos_duration({"distribution_name": "uniform",
+                              "distribution_params": [240, 600]}, legacy=True) == {
+        "uniform": [4, 14]}  # loc 240 s, scale 600 s: 4..14 min
+    # a uniform cut by its bounds is the narrower uniform: 240..840 within [300, 700]
+    assert prosimos_duration({"distribution_name": "uniform",
+                              "distribution_params": [240, 600, 300, 700]}, legacy=True) == {
+        "uniform": [5, pytest.approx(700 / 60)]}
+
+
+def test_bounds_with_min_equal_to_max_give_that_value():
+    # the conditional distribution shrinks to the point; pix falls back to it as well
+    for layout, name, params, seconds in (("pix", "norm", value(300, 60, 250, 250), 250),
+                                          ("legacy", "lognorm", [0.5, 0, 600, 450, 450], 450),
+                                          ("pix", "expon", value(600, 450, 450), 450)):
+        assert prosimos_duration({"distribution_name": name, "distribution_params": params},
+                                 legacy=layout == "legacy") == pytest.approx(seconds / 60)
+
+
+def test_after_a_hundred_misses_pix_uses_its_fallback():
+    # pix_framework draws at most 100 times for one value, then takes the mean if it is
+    # within [min, max], else the midpoint. normal(1000, 100) on [1250, 1300] keeps
+    # p = Φ(3) − Φ(2.5) = 0.49 % of draws, so (1 − p)^100 = 61 % of values are the
+    # midpoint 1275 s. Emulated here draw by draw.
+    dist, low, high, tries = st.norm(1000, 100), 1250, 1300, 100
+    draws = dist.rvs(size=(40_000, tries), random_state=np.random.default_rng(5))
+    inside = (draws >= low) & (draws <= high)
+    first = inside.argmax(axis=1)
+    values = np.where(inside.any(axis=1), draws[np.arange(len(draws)), first], 1275.0)
+    standard_error = values.std() / math.sqrt(len(values))
+    p = st.norm.cdf(3) - st.norm.cdf(2.5)
+    assert (1 - p) ** 100 == pytest.approx(0.614, abs=1e-3)
+    entry = {"distribution_name": "norm", "distribution_params": value(1000, 100, low, high)}
+    assert abs(mean_minutes(prosimos_duration(entry, legacy=False)) * 60
+               - values.mean()) < 4 * standard_error
+    # Prosimos 1.x (legacy files) draws until it hits: the plain conditional mean
+    conditional = st.truncnorm(2.5, 3, loc=1000, scale=100).mean()
+    entry = {"distribution_name": "norm", "distribution_params": [1000, 100, low, high]}
+    assert mean_minutes(prosimos_duration(entry, legacy=True)) == pytest.approx(
+        conditional / 60)
+
+
+def test_bounds_holding_none_of_the_distribution_are_a_warning_naming_the_task():
+    # gamma from loc 60 s cannot fall within [0, 50]; normal(300, 60) never reaches
+    # [100 000, 200 000] s in floating point; max below min holds nothing at all
+    for params, reason in (([2.0, 60, 300, 0, 50], "[0, 50] s hold none"),
+                           ([300, 60, 100_000, 200_000], "[100000, 200000] s hold none"),
+                           ([300, 60, 900, 100], "[900, 100] s hold none")):
+        name = "gamma" if len(params) == 5 else "norm"
+        text, problems = bpmn_to_model_text(PURCHASE_BPMN, source="x.bpmn", params={
+            "resource_profiles": {"clerks": {"name": "Clerks", "resource_list": [
+                {"id": "clerk", "name": "Clerk", "cost_per_hour": 30, "amount": 1}]}},
+            "task_resource_distribution": {"t_order": {"clerk": {
+                "distribution_name": name, "distribution_params": params}}}})
+        assert 'labor: {clerk: "?"}' in text and "nan" not in text.lower()
+        assert any(p.element == "t_order" and reason in p.message
+                   and "Prosimos 1.x would draw forever" in p.message for p in problems)
+    found: list = []
+    read_prosimos({"arrival_time_distribution": {"distribution_name": "expon",
+                   "distribution_params": value(600, 900, 300)}}, found, "p.json")
+    assert any("arrival distribution 'expon': its bounds [900, 300] s hold none" in p.message
+               and "fallback 600 s" in p.message for p in found)
 
 
 PURCHASE_BPMN = f"""<definitions xmlns="{BPMN_NS}"><process id="p">
@@ -281,19 +406,31 @@ PURCHASE_JSON = {
 def test_an_optimos_scenario_gets_its_cost_volume_and_calendars():
     model, problems = imported(PURCHASE_BPMN, PURCHASE_JSON)
     assert [p for p in problems if p.severity == "error"] == []
+    # Durations as Prosimos draws them, within their [min, max]:
+    # Kim expon(θ 600) on [0, 3600]: θ − b·e^(−b/θ) / (1 − e^(−b/θ)) = 591.05 s (not 600);
+    # Lea normal(1200, 300) on [0, 3600]: μ + σ·(φ(α) − φ(β)) / (Φ(β) − Φ(α)) = 1200.04 s
+    kim_seconds = 600 - 3600 * math.exp(-6) / (1 - math.exp(-6))
+    alpha, beta = (0 - 1200) / 300, (3600 - 1200) / 300
+    lea_seconds = 1200 + 300 * (st.norm.pdf(alpha) - st.norm.pdf(beta)) / (
+        st.norm.cdf(beta) - st.norm.cdf(alpha))
     # Create order is done by Kim OR Lea, one of them per execution, each half of the
-    # orders: 0.5 × 10 min × 20/60 + 0.5 × 20 min × 40/60 = 1.6667 + 6.6667 = 8.3333;
-    # Approve by one of the two Max: 10 min (uniform 5–15) × 60/60 = 10, plus the
-    # managers' fixed cost 4 per execution: total 8.3333 + 10 + 4 = 22.3333
-    assert cost_model(model).cost_per_instance == pytest.approx(0.5 * 10 * 20 / 60
-                                                                + 0.5 * 20 * 40 / 60 + 10 + 4)
+    # orders at 20 and 40 an hour; Approve by one of the two Max: 10 min (uniform 5–15,
+    # no bounds of its own) × 60/60 = 10, plus the managers' fixed cost 4 per execution
+    assert cost_model(model).cost_per_instance == pytest.approx(
+        0.5 * kim_seconds / 3600 * 20 + 0.5 * lea_seconds / 3600 * 40 + 10 + 4)
     order = model.activities["create_order"]
     assert {r: d.mean_minutes for r, d in order.labor.items()} == pytest.approx(
-        {"kim": 5.0, "lea": 10.0})
+        {"kim": 0.5 * kim_seconds / 60, "lea": 0.5 * lea_seconds / 60})
     assert model.activities["approve_order"].other_cost == 4
-    # arrivals: pix lognorm mean 7200 s during Monday 24 h + Tuesday 12 h = 36 h a week:
-    # 36 × 3600 / 7200 × 52 = 936 a year (before: no volume, so simulate --queue refused)
-    assert model.volume_per_year == pytest.approx(936)
+    # arrivals: pix lognorm(mean 7200 s, variance 2e7) on [0, 86 400 s]: ln X ~ N(μ, s),
+    # s² = ln(1 + 2e7 / 7200²), μ = ln 7200 − s²/2; mean within the bounds
+    # 7200·Φ((ln 86400 − μ − s²)/s) / Φ((ln 86400 − μ)/s); during Monday 24 h + Tuesday
+    # 12 h = 36 h a week: 36 × 3600 / mean × 52 a year (before: no volume at all, then 936)
+    s2 = math.log1p(2.0e7 / 7200**2)
+    mu, s = math.log(7200) - s2 / 2, math.sqrt(s2)
+    arrival_seconds = 7200 * st.norm.cdf((math.log(86400) - mu - s2) / s) / st.norm.cdf(
+        (math.log(86400) - mu) / s)
+    assert model.volume_per_year == pytest.approx(36 * 3600 / arrival_seconds * 52)
     kim, lea, boss = (model.resources[r] for r in ("kim", "lea", "max"))
     # Kim: Monday 8 h + Wednesday 2 h = 10 h over 2 days: 5 h a day, 2 × 52 / 12 days
     assert (kim.hours_per_day, kim.days_per_month) == pytest.approx((5, 2 * 52 / 12))

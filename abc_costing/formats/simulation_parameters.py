@@ -38,8 +38,21 @@ min, max]``, ``uniform [min, max]``; scipy ``expon``/``uniform [loc, scale,
 (min, max)]``, ``lognorm [s, loc, scale, (min, max)]`` (mean ``loc + scale ·
 exp(s²/2)``), ``gamma [a, loc, scale, ...]`` (mean ``loc + a · scale``),
 ``triang [c, loc, scale, ...]``, ``exponnorm [K, loc, scale, ...]`` (mean
-``loc + K · scale``). Truncation bounds (min, max) are not kept: the mean is
-the distribution's own.
+``loc + K · scale``).
+
+Bounds ``(min, max)``, where a distribution has them, are kept as Prosimos
+keeps them: both versions draw again until a value is within [min, max] and
+not below 0 (rejection, not clipping), so the durations follow the
+distribution conditional on [max(min, 0), max]: its mean and variance are
+those of the truncated distribution (closed forms for norm, expon, gamma and
+lognorm; quadrature for triang and exponnorm; a cut uniform stays a narrower
+uniform). pix_framework gives up after 100 misses and uses a fallback (the
+mean when within the bounds, else their midpoint); that value is mixed in with
+its probability ``(1 − p)^100``, p the mass within the bounds. Bounds that cut
+nothing change nothing; min = max gives that value; bounds holding none of the
+distribution are a warning and a placeholder. Distributions without bounds
+(``fix``, pix ``uniform``, scipy forms without the last two numbers) keep
+their own mean.
 
 Examples
 --------
@@ -270,52 +283,217 @@ def _qbp_children(element: Element, local: str) -> list[Element]:
     return [c for c in element if c.tag == f"{{{QBP_NS}}}{local}"]
 
 
-def _scipy_fit(name: str, p: list[float]) -> _Fit | None:
+def _scipy_read(name: str, p: list[float]) -> tuple[_Fit | None, _Draw | None] | None:
     """scipy's (shapes..., loc, scale[, min, max]) as Prosimos 1.x draws them."""
     shapes = {"expon": 0, "norm": 0, "uniform": 0, "lognorm": 1, "gamma": 1, "triang": 1,
               "exponnorm": 1}[name]
     if len(p) not in (shapes + 2, shapes + 4):
         return None
     loc, scale = p[shapes], p[shapes + 1]
+    draw = (_Draw(name, tuple(p[:shapes]), loc, scale, p[-2], p[-1], fallback=None)
+            if len(p) == shapes + 4 else None)
+    fit: _Fit | None
     match name:
         case "expon":
-            return _moments(loc + scale, scale**2)
+            fit = _moments(loc + scale, scale**2)
         case "norm":
-            return _moments(loc, scale**2)
+            fit = _moments(loc, scale**2)
         case "uniform":
-            return _uniform(loc, loc + scale)
+            fit = _uniform(loc, loc + scale)
         case "lognorm":  # scipy: loc + scale · exp(s²/2)
             s = p[0]
-            return _moments(loc + scale * math.exp(s**2 / 2),
-                            scale**2 * math.exp(s**2) * (math.exp(s**2) - 1))
+            fit = _moments(loc + scale * math.exp(s**2 / 2),
+                           scale**2 * math.exp(s**2) * (math.exp(s**2) - 1))
         case "gamma":
-            return _moments(loc + p[0] * scale, p[0] * scale**2)
+            fit = _moments(loc + p[0] * scale, p[0] * scale**2)
         case "triang":
-            return None if p[0] > 1 else _triangular(loc, loc + p[0] * scale, loc + scale)
+            fit = None if p[0] > 1 else _triangular(loc, loc + p[0] * scale, loc + scale)
         case "exponnorm":
-            return _moments(loc + p[0] * scale, scale**2 * (1 + p[0] ** 2))
-    return None
-
-
-def _prosimos_fit(name: str, p: list[float], *, legacy: bool) -> _Fit | None:
-    match name:
-        case "fix":
-            return _fixed(p[0])
-        case "default":  # Prosimos 1.x: uniform between the two values
-            return _uniform(p[0], p[1]) if len(p) >= 2 else None
-        case "norm":
-            return _moments(p[0], p[1] ** 2) if len(p) in (2, 4) else None
-        case "expon" if len(p) == 3:  # pix: mean, min, max; drawn as min + expon(mean − min)
-            scale = p[0] - p[1] if p[0] >= p[1] else p[0]
-            return _moments(p[1] + scale, scale**2)
-        case "uniform" if len(p) == 2 and not legacy and p[0] <= p[1]:  # pix: min, max
-            return _uniform(p[0], p[1])
-        case "lognorm" | "gamma" if len(p) == 4 and not legacy:  # pix: mean, variance
-            return _moments(p[0], p[1])
-        case "expon" | "uniform" | "lognorm" | "gamma" | "triang" | "exponnorm":
-            return _scipy_fit(name, p)
+            fit = _moments(loc + p[0] * scale, scale**2 * (1 + p[0] ** 2))
         case _:
             return None
+    return fit, draw
+
+
+def _pix_read(name: str, p: list[float], *, legacy: bool
+              ) -> tuple[_Fit | None, _Draw | None] | None:
+    """pix_framework's parameters (also ``fix``, ``default`` and ``norm`` of Prosimos 1.x)."""
+    # After 100 misses pix draws this value; Prosimos 1.x (legacy files) redraws forever.
+    def fallback(mean: float | None, low: float, high: float) -> float | None:
+        return None if legacy else _pix_fallback(mean, low, high)
+
+    match name:
+        case "fix":
+            return _fixed(p[0]), None
+        case "default":  # Prosimos 1.x: uniform between the two values
+            return (_uniform(p[0], p[1]), None) if len(p) >= 2 else None
+        case "norm" if len(p) in (2, 4):
+            draw = (_Draw("norm", (), p[0], abs(p[1]), p[2], p[3], fallback(p[0], p[2], p[3]))
+                    if len(p) == 4 else None)
+            # with bounds, the mean may be below 0: only the part from 0 up is drawn
+            return ((p[0], p[1] ** 2, None), draw) if draw else (_moments(p[0], p[1] ** 2), None)
+        case "expon" if len(p) == 3:  # pix: mean, min, max; drawn as min + expon(mean − min)
+            scale = p[0] - p[1] if p[0] >= p[1] else p[0]
+            return (_moments(p[1] + scale, scale**2),
+                    _Draw("expon", (), p[1], scale, p[1], p[2], fallback(p[0], p[1], p[2])))
+        case "uniform" if len(p) == 2 and not legacy and p[0] <= p[1]:  # pix: min, max
+            return _uniform(p[0], p[1]), None
+        case "lognorm" | "gamma" if len(p) == 4 and not legacy:  # pix: mean, variance
+            mean, variance = p[0], p[1]
+            if mean <= 0 or variance <= 0:  # no shape to draw from: the mean itself
+                return _moments(mean, variance), None
+            if name == "lognorm":  # pix fits lognorm(sigma, scale=exp(mu)) to the moments
+                sigma = math.sqrt(math.log1p(variance / mean**2))
+                shapes, scale = (sigma,), mean / math.sqrt(1 + variance / mean**2)
+            else:  # gamma(a = mean² / variance, scale = variance / mean)
+                shapes, scale = (mean**2 / variance,), variance / mean
+            return (_moments(mean, variance),
+                    _Draw(name, shapes, 0.0, scale, p[2], p[3], fallback(mean, p[2], p[3])))
+        case "expon" | "uniform" | "lognorm" | "gamma" | "triang" | "exponnorm":
+            return _scipy_read(name, p)
+        case _:
+            return None
+
+
+def _prosimos_fit(name: str, p: list[float], *, legacy: bool) -> _Fit | _NoDraw | None:
+    read = _pix_read(name, p, legacy=legacy)
+    if read is None:
+        return None
+    fit, draw = read
+    if draw is None:
+        return fit
+    return _bounded(fit, draw)
+
+
+# --- Prosimos: bounds ---------------------------------------------------------------------
+
+#: pix_framework's ``DurationDistribution.generate_sample`` tries this many draws for one
+#: value before it gives up and uses its fallback value.
+_PIX_DRAWS = 100
+
+
+@dataclass(frozen=True)
+class _Draw:
+    """How Prosimos draws one distribution that has bounds.
+
+    Attributes:
+      scipy_name, shapes, loc, scale: the distribution, as ``scipy.stats`` names it.
+      low, high: the file's min and max (seconds); a draw outside them, or below 0, is
+        drawn again (both Prosimos versions).
+      fallback: the value pix_framework uses after ``_PIX_DRAWS`` misses; None for
+        Prosimos 1.x (legacy files), which draws until it hits.
+    """
+
+    scipy_name: str
+    shapes: tuple[float, ...]
+    loc: float
+    scale: float
+    low: float
+    high: float
+    fallback: float | None
+
+
+@dataclass(frozen=True)
+class _NoDraw:
+    """Bounds that leave nothing to draw; ``reason`` ends the warning."""
+
+    reason: str
+
+
+def _pix_fallback(mean: float | None, low: float, high: float) -> float:
+    """pix_framework's value after too many misses: the mean when within [min, max], else
+    the midpoint, never below 0."""
+    value = mean if mean is not None and mean >= 0 else None
+    if value is None or not low <= value <= high:
+        value = low + (high - low) / 2
+    return max(value, 0.0)
+
+
+def _bounded(fit: _Fit | None, draw: _Draw) -> _Fit | _NoDraw | None:
+    """``fit`` as Prosimos draws it: again and again until within [max(min, 0), max].
+
+    The draws that are kept follow the distribution conditional on that interval (its
+    mean and variance are those of the truncated distribution, not of the clipped one);
+    pix_framework's fallback after ``_PIX_DRAWS`` misses is mixed in with its probability.
+    """
+    low, high = max(draw.low, 0.0), draw.high
+    if high < low:
+        return _no_draw(draw)
+    if high == low:  # the conditional distribution's limit, and pix's fallback
+        return _fixed(low)
+    if fit is not None and fit[1] == 0:  # a point mass (sd 0, scale 0)
+        return fit if low <= fit[0] <= high else _no_draw(draw)
+    from scipy import stats  # here, not at the top: importing the formats stays quick
+
+    dist = getattr(stats, draw.scipy_name)(*draw.shapes, loc=draw.loc, scale=draw.scale)
+    if not math.isfinite(float(dist.mean())):  # parameters scipy (and Prosimos) refuse
+        return None
+    first, last = (float(x) for x in dist.support())
+    if low <= first and high >= last:  # the bounds cut nothing off
+        return fit
+    low, high = max(low, first), min(high, last)
+    mass = _between(dist, low, high) if low < high else 0.0
+    if not mass > 0:
+        return _no_draw(draw)
+    if fit is not None and fit[2] is not None and fit[2][0] == "uniform" and (
+            draw.fallback is None):
+        return _uniform(low, high)  # a uniform cut is a narrower uniform
+    mean, variance = _truncated_moments(dist, draw, low, high, mass)
+    if draw.fallback is not None:
+        missed = math.exp(_PIX_DRAWS * math.log1p(-mass)) if mass < 1 else 0.0
+        second = (1 - missed) * (variance + mean**2) + missed * draw.fallback**2
+        mean = (1 - missed) * mean + missed * draw.fallback
+        variance = max(second - mean**2, 0.0)
+    return _moments(mean, variance)
+
+
+def _no_draw(draw: _Draw) -> _NoDraw:
+    then = ("Prosimos 1.x would draw forever" if draw.fallback is None else
+            f"Prosimos would use its fallback {_short(draw.fallback)} s every time")
+    return _NoDraw(f"its bounds [{_short(draw.low)}, {_short(draw.high)}] s hold none of "
+                   f"the distribution ({then})")
+
+
+def _between(dist: Any, low: float, high: float) -> float:
+    """P(low < X < high), from the tail that keeps its digits."""
+    if low > float(dist.median()):
+        return float(dist.sf(low) - dist.sf(high))
+    return float(dist.cdf(high) - dist.cdf(low))
+
+
+def _truncated_moments(dist: Any, draw: _Draw, low: float, high: float,
+                       mass: float) -> tuple[float, float]:
+    """Mean and variance of ``dist`` conditional on [low, high] (which holds ``mass``)."""
+    from scipy import stats
+
+    loc, scale = draw.loc, draw.scale
+    match draw.scipy_name:
+        case "norm":
+            sd = abs(scale)
+            cut = stats.truncnorm((low - loc) / sd, (high - loc) / sd, loc=loc, scale=sd)
+            mean, variance = (float(v) for v in cut.stats("mv"))
+            return mean, variance
+        case "expon" | "gamma":
+            # E[Y^k; l < Y < u] of Y ~ Gamma(a, θ) is θ^k·a·…·(a+k−1)·P_{Gamma(a+k)}(l < Y/θ < u)
+            a = draw.shapes[0] if draw.shapes else 1.0  # expon is gamma with a = 1
+            u_low, u_high = (low - loc) / scale, (high - loc) / scale
+            m1 = a * _between(stats.gamma(a + 1), u_low, u_high) / mass
+            m2 = a * (a + 1) * _between(stats.gamma(a + 2), u_low, u_high) / mass
+            return loc + scale * m1, scale**2 * max(m2 - m1**2, 0.0)
+        case "lognorm":
+            # ln Y ~ N(μ, s): E[Y^k; l < Y < u] = exp(kμ + k²s²/2)·P_{N(μ + ks², s)}(ln l, ln u)
+            s, mu = draw.shapes[0], math.log(scale)
+            z_low = math.log(low - loc) if low > loc else -math.inf
+            z_high = math.log(high - loc)
+            m1, m2 = (math.exp(k * mu + k * k * s * s / 2)
+                      * _between(stats.norm(mu + k * s * s, s), z_low, z_high) / mass
+                      for k in (1, 2))
+            return loc + m1, max(m2 - m1**2, 0.0)
+        case _:  # triang, exponnorm, uniform: by quadrature
+            mean = float(dist.expect(lambda x: x, lb=low, ub=high, conditional=True))
+            variance = float(dist.expect(lambda x: (x - mean) ** 2, lb=low, ub=high,
+                                         conditional=True))
+            return mean, variance
 
 
 def _params(raw: Any) -> list[float] | None:
@@ -337,24 +515,26 @@ def _params(raw: Any) -> list[float] | None:
 
 
 def prosimos_duration(entry: Mapping[str, Any], *, legacy: bool) -> Any | None:
-    """A Prosimos distribution (seconds) as a duration in minutes; None if unreadable.
+    """A Prosimos distribution (seconds) as a duration in minutes, as Prosimos draws it
+    (within its bounds); None if unreadable or if its bounds hold none of it.
 
     ``legacy`` says the file uses the dictionary layout (Prosimos 1.x, scipy
     conventions throughout); see the module's notes for the rules.
 
-    >>> prosimos_duration({"distribution_name": "lognorm",
-    ...     "distribution_params": [{"value": 600}, {"value": 360000}, {"value": 0},
-    ...                             {"value": 3600}]}, legacy=False)
-    {'lognormal': {'mean': 10.0, 'sd': 10.0}}
+    >>> expon = prosimos_duration({"distribution_name": "expon",  # mean, min, max
+    ...     "distribution_params": [{"value": 600}, {"value": 0}, {"value": 3600}]},
+    ...     legacy=False)
+    >>> round(expon["lognormal"]["mean"] * 60, 2)  # seconds: drawn again above 3600 s
+    591.05
     >>> prosimos_duration({"distribution_name": "weibull_min",
     ...                    "distribution_params": [1.5, 0, 600]}, legacy=True) is None
     True
     """
     fit = _prosimos_entry_fit(entry, legacy=legacy)
-    return None if fit is None else _fit_to_minutes(fit)
+    return None if fit is None or isinstance(fit, _NoDraw) else _fit_to_minutes(fit)
 
 
-def _prosimos_entry_fit(entry: Mapping[str, Any], *, legacy: bool) -> _Fit | None:
+def _prosimos_entry_fit(entry: Mapping[str, Any], *, legacy: bool) -> _Fit | _NoDraw | None:
     name = entry.get("distribution_name")
     p = _params(entry.get("distribution_params"))
     if not isinstance(name, str) or p is None:
@@ -606,9 +786,11 @@ def read_prosimos(params: Mapping[str, Any], problems: list[Problem],
     arrival = params.get("arrival_time_distribution")
     if isinstance(arrival, dict):
         fit = _prosimos_entry_fit(arrival, legacy=legacy)
-        if fit is None or fit[0] <= 0:
-            warn(f"Prosimos arrival distribution {quoted(arrival.get('distribution_name'))} "
-                 "cannot be read; volume_per_year is left out")
+        what = f"Prosimos arrival distribution {quoted(arrival.get('distribution_name'))}"
+        if isinstance(fit, _NoDraw):
+            warn(f"{what}: {fit.reason}; volume_per_year is left out")
+        elif fit is None or fit[0] <= 0:
+            warn(f"{what} cannot be read; volume_per_year is left out")
         else:
             periods = _periods(params.get("arrival_time_calendar"))
             week = weekly_hours(periods) if periods else None
@@ -681,13 +863,18 @@ def _prosimos_tasks(params: Mapping[str, Any], result: SimulationParameters,
             candidates = []
         durations: list[tuple[str, Any]] = []
         for resource, dist in candidates:
-            duration = prosimos_duration(dist, legacy=legacy)
-            if duration is None:
-                warn(f"Prosimos distribution {quoted(dist.get('distribution_name'))} of task "
-                     f"{quoted(task)} cannot be read (parameters "
+            fit = _prosimos_entry_fit(dist, legacy=legacy)
+            what = (f"Prosimos distribution {quoted(dist.get('distribution_name'))} of task "
+                    f"{quoted(task)}")
+            if isinstance(fit, _NoDraw):
+                warn(f"{what} (resource {quoted(resource)}): {fit.reason}; its minutes are a "
+                     "placeholder", task)
+            elif fit is None:
+                warn(f"{what} cannot be read (resource {quoted(resource)}, parameters "
                      f"{quoted(dist.get('distribution_params'))}); its minutes are a "
                      "placeholder", task)
-                duration = PLACEHOLDER
+            duration = PLACEHOLDER if fit is None or isinstance(fit, _NoDraw) else (
+                _fit_to_minutes(fit))
             durations.append((resource, duration))
         if not durations:
             continue
