@@ -16,6 +16,7 @@ from abc_costing.engine import cost_model
 from abc_costing.formats import bpmn as bpmn_module
 from abc_costing.formats import load_model, parse_model_text
 from abc_costing.formats.bpmn import BPMN_NS, bpmn_to_model_text, model_to_bpmn
+from abc_costing.model import ProcessModel
 from abc_costing.reports.figures import process_flow_layout
 from tests.conftest import LIBRARY
 
@@ -162,6 +163,26 @@ def test_export_then_import_gives_the_same_costs(path):
     assert back is not None, [str(p) for p in found]
     assert cost_model(back).cost_per_instance == pytest.approx(
         cost_model(model).cost_per_instance, rel=1e-12)
+    assert back == model
+
+
+def test_alternatives_survive_export_and_import():
+    # Anna or Boris does each review (one_of); labor holds each one's share of minutes:
+    # cost 0.5 × 20 min × 10 + 0.5 × 60 min × 5 = 100 + 150 = 250 per instance.
+    model = ProcessModel.model_validate({
+        "format": "abc-costing/1", "process": "review", "variant": "as_is", "title": "Review",
+        "resources": {"anna": {"kind": "labor", "rate_per_hour": 600},
+                      "boris": {"kind": "labor", "rate_per_hour": 300}},
+        "activities": {"check": {"labor": {"anna": 10, "boris": 30},
+                                 "one_of": {"anna": 0.5, "boris": 0.5}}},
+        "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+        "flows": [["s", "check"], ["check", "e"]]})
+    assert cost_model(model).cost_per_instance == pytest.approx(250)
+    text, problems = bpmn_to_model_text(model_to_bpmn(model, layout=process_flow_layout(model)),
+                                        source="export.bpmn")
+    assert errors(problems) == []
+    back, _ = parse_model_text(text)
+    assert back is not None and back.activities["check"].one_of == {"anna": 0.5, "boris": 0.5}
     assert back == model
 
 

@@ -1095,6 +1095,11 @@ class _Writer:
                 for e in _children(abc, "uses", ABC_NAMESPACE)}
         if labor:
             entry["labor"] = _one_line(labor)
+        shares = {e.get("resource") or "?": _float(e.get("one_of_share"))
+                  for e in _children(abc, "labor", ABC_NAMESPACE) if e.get("one_of_share")}
+        if shares:  # alternatives (one_of); an unreadable share is a "?" the check names
+            entry["one_of"] = _one_line({r: PLACEHOLDER if v is None else v
+                                         for r, v in shares.items()})
         if uses:
             entry["uses"] = _one_line(uses)
         other = _float(abc.get("other_cost"))
@@ -1363,7 +1368,10 @@ def _activity_extension(model: ProcessModel, node: str) -> list[str]:
         attrs += f" other_cost={_attr(repr(activity.other_cost))}"
     lines = ["      <bpmn:extensionElements>", f"        <abc:activity{attrs}>"]
     for rid, duration in activity.labor.items():
-        lines.append("  " + _duration_element("labor", duration, f" resource={_attr(rid)}"))
+        share = (f" one_of_share={_attr(repr(activity.one_of[rid]))}"
+                 if rid in activity.one_of else "")
+        lines.append("  " + _duration_element("labor", duration,
+                                              f" resource={_attr(rid)}{share}"))
     for rid, units in activity.uses.items():
         lines.append(f"          <abc:uses resource={_attr(rid)} units={_attr(repr(units))}/>")
     if activity.wait.mean_minutes or activity.wait.distribution != "fixed":
