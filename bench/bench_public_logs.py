@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
         found = wf.event_log_variants(path, source_name=path.name)
         seconds = time.perf_counter() - started
         errors = [p for p in found.problems if p.severity == "error"]
-        warnings = [p for p in found.problems if p.severity != "error"]
+        warnings = [*found.warnings, *(p for p in found.problems if p.severity != "error")]
         if errors or found.case_count is None:
             tally["refused"] += 1
             first = str(errors[0] if errors else found.problems[0]).replace("\n", " ")
@@ -63,7 +63,8 @@ def main(argv: list[str]) -> int:
               f"{len(found.variants):,} variants"
               + ("" if labour is None else f", labour {labour:,.1f} min/case")
               + (", recorded cost" if has_cost else "")
-              + (f", {len(warnings)} warnings ({str(warnings[0])[:100]})" if warnings else "")
+              + (f"; {len(warnings)} warning(s): {str(warnings[0].message)[:90]}" if warnings
+                 else "")
               + f"  ({seconds:.2f} s)")
     print(f"\n{tally['read']} read, {tally['refused']} refused, of {sum(tally.values())} files")
     return 0
