@@ -511,3 +511,32 @@ def test_cli_simulate_with_queues(capsys):
     assert {r["id"] for r in document["resources"]} >= {"manager", "lawyer"}
     assert main(["simulate", str(model), "--queue", "--days", "0"]) == 1
     assert "days" in capsys.readouterr().err
+
+
+def test_alternatives_taken_unlike_their_shares_are_said_beside_the_cost():
+    # Anna needs 10 min, Boris 100 (labor 5 and 50 at shares 0.5): with Boris busy ten times
+    # as long, whoever is free is mostly Anna, and the simulated cost per instance is not the
+    # exact 550 = (5 + 50) × 10. That must come with its reason, never alone.
+    from abc_costing.workflows import simulate_model_queues
+
+    model = ProcessModel.model_validate({
+        "format": "abc-costing/1", "process": "oneof", "variant": "v", "volume_per_year": 2520,
+        "resources": {r: {"kind": "labor", "rate_per_hour": 600, **CLERK_CALENDAR}
+                      for r in ("anna", "boris")},
+        "activities": {"check": {"labor": {"anna": 5, "boris": 50},
+                                 "one_of": {"anna": 0.5, "boris": 0.5}}},
+        "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+        "flows": [["s", "check"], ["check", "e"]]})
+    assert cost_model(model).cost_per_instance == pytest.approx(550)
+    simulated = simulate_model_queues(model, days=60, seed=1, replications=3)
+    taken = simulated.result.one_of_simulated["check"]
+    assert sum(taken.values()) == pytest.approx(1) and taken["anna"] > 0.6
+    # The simulated cost is what the simulated shares give: Σ share × own minutes × 10.
+    by_shares = (taken["anna"] * 10 + taken["boris"] * 100) * 10
+    assert simulated.result.cost_per_instance_mean == pytest.approx(by_shares, rel=0.05)
+    [note] = simulated.problems
+    assert note.element == "check" and note.severity == "warning"
+    assert "one_of states anna 50%, boris 50%" in note.message
+    # Three alike people take a third each: nothing to say.
+    even = simulate_model_queues(three_alternatives(one_of=True), days=30, seed=2, replications=2)
+    assert even.problems == ()

@@ -750,7 +750,9 @@ def queue_resources_view(result: QueueResult) -> TableView:
     return _view("queue_resources", "Resources", QUEUE_RESOURCE_COLUMNS, rows, currency=None,
                  note=f"Simulated calendar {result.hours_per_day:g} h × "
                  f"{result.days_per_month:g} days a month ({result.calendar_basis}). "
-                 "Utilisation is of each pool's practical capacity, as in capacity.")
+                 "Utilisation is of each pool's practical capacity, as in capacity. Only "
+                 "this process's work is simulated: capacity adds the work other processes "
+                 "put on a shared pool.")
 
 
 QUEUE_ACTIVITY_COLUMNS = (

@@ -105,7 +105,7 @@ import itertools
 import math
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, assert_never
 
 import networkx as nx
@@ -271,6 +271,9 @@ class QueueResult:
     cost_per_instance_mean: float | None
     activities: tuple[ActivityQueue, ...]
     resources: tuple[ResourceQueue, ...]
+    #: For each activity with alternatives (``one_of``): resource -> share of the reported
+    #: executions the simulation gave it (whoever was free), to set beside the stated shares.
+    one_of_simulated: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def activity(self, activity_id: str) -> ActivityQueue:
         """The queue figures of one activity, by id."""
@@ -462,6 +465,9 @@ class _Simulation:
                 onwards=self.successors[activity_id][0],
             )
         n_act = len(model.activities)
+        #: Executions each alternative took, per activity with one_of (reported cases).
+        self.taken = {a: [0] * len(w.pools) for a, w in self.work.items()
+                      if w.shares is not None}
         self.executions = [0] * n_act
         self.queue_total = [0.0] * n_act
         self.queue_max = [0.0] * n_act
@@ -618,6 +624,8 @@ class _Simulation:
         """Alternative ``chosen`` (holding a server already) does the execution."""
         work = self.work[request.activity]
         request.chosen, request.missing = chosen, 0
+        if request.token.case.reported:
+            self.taken[request.activity][chosen] += 1
         minutes = work.minutes[chosen]()
         request.minutes = [minutes]
         request.token.case.cost += work.fixed_cost + minutes * work.rates[chosen]
@@ -1099,6 +1107,13 @@ def _summarise(model: ProcessModel, runs: list[_Simulation], *, pools: list[_Poo
         cycle_time = dict.fromkeys(("mean", "p50", "p90", "p95"))
     work_in_progress, wip_interval = _mean_and_ci([run.area / window for run in runs])
     costs = [c for run in runs for c in run.costs]
+    one_of_simulated = {}
+    for activity_id, counts in runs[0].taken.items():
+        totals = [sum(run.taken[activity_id][k] for run in runs) for k in range(len(counts))]
+        if sum(totals):
+            one_of_simulated[activity_id] = {
+                r: n / sum(totals)
+                for r, n in zip(model.activities[activity_id].labor, totals, strict=True)}
     return QueueResult(
         process=model.process,
         variant=model.variant,
@@ -1122,4 +1137,5 @@ def _summarise(model: ProcessModel, runs: list[_Simulation], *, pools: list[_Poo
         cost_per_instance_mean=float(np.mean(costs)) if costs else None,
         activities=tuple(activities),
         resources=tuple(resources),
+        one_of_simulated=one_of_simulated,
     )

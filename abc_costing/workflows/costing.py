@@ -34,6 +34,7 @@ from abc_costing.engine import (
 from abc_costing.formats import read_model
 from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem
+from abc_costing.reports.views import format_share
 from abc_costing.workflows.library import Library
 
 if TYPE_CHECKING:  # loaded only when asked for: sensitivity and simulation load SciPy
@@ -263,4 +264,28 @@ def simulate_model_queues(model: ProcessModel, *, days: float, seed: int | None,
             replications=DEFAULT_REPLICATIONS if replications is None else replications)
     except (ValueError, ModelError) as error:
         return QueueSimulated(None, seed, _problems_of(error))
-    return QueueSimulated(result, seed, ())
+    return QueueSimulated(result, seed, _queue_notes(model, result))
+
+
+#: Points by which a simulated share of alternatives may differ from the stated one unremarked.
+_SHARE_TOLERANCE = 0.02
+
+
+def _queue_notes(model: ProcessModel, result: QueueResult) -> tuple[Problem, ...]:
+    """What a reader must know to set the queue figures beside the exact ones."""
+    notes = []
+    for activity_id, simulated in result.one_of_simulated.items():
+        stated = model.activities[activity_id].one_of
+        if all(abs(simulated[r] - stated[r]) <= _SHARE_TOLERANCE for r in stated):
+            continue
+
+        def shares(values: dict[str, float]) -> str:
+            return ", ".join(f"{r} {format_share(v, 0)}" for r, v in values.items())
+
+        notes.append(Problem(
+            f"the simulation gave each execution to whichever alternative was free: "
+            f"{shares(simulated)} (one_of states {shares(stated)}); so its cost per instance "
+            "and the pools' utilisation differ from the exact cost and the offered load, "
+            "which take the stated shares. Set one_of to the simulated shares to cost that "
+            "allocation", element=activity_id, severity="warning"))
+    return tuple(notes)
