@@ -182,3 +182,71 @@ def test_waits_are_never_negative_when_work_overlaps(tmp_path):
     # B starts while A runs: 0, not −30. C waits from the latest completion, A's 10:00
     # (not B's 09:40): 20 minutes.
     assert [a.wait.mean_minutes for a in model.activities.values()] == [0.0, 0.0, 20.0]
+
+
+# --- recorded costs as other tools write them (new-user trial) -----------------------------
+
+COST_ROWS = """\
+1,Регистрация,2024-01-01 09:00,2024-01-01 09:10,clerk,500{extra}
+1,Проверка,2024-01-01 10:00,2024-01-01 10:30,lawyer,12000{extra}
+2,Регистрация,2024-01-02 09:00,2024-01-02 09:10,clerk,500{extra}
+2,Проверка,2024-01-02 10:00,2024-01-02 10:20,lawyer,8000{extra}
+"""
+HEADER = "case_id,activity,start_timestamp,end_timestamp,resource,"
+
+
+def _variants_of(path: Path):
+    from abc_costing import workflows as wf
+
+    rates, _ = wf.read_rates(COST_RATES, source_name=COST_RATES.name)
+    return wf.event_log_variants(path, source_name=path.name, rates=rates)
+
+
+@pytest.mark.parametrize("cost_header", ["cost", "Costs", '"Стоимость, руб."', '"Cost (RUB)"'])
+def test_a_cost_column_is_found_by_its_usual_names_with_units(tmp_path, cost_header):
+    # PM4Py's running example calls it "Costs"; 1C and Bitrix24 write "Стоимость, руб.".
+    found = _variants_of(_csv(tmp_path, HEADER + cost_header + "\n" + COST_ROWS.format(extra="")))
+    (variant,) = found.variants
+    assert found.has_recorded_cost and variant.recorded_cost_per_case == 10500.0  # as above
+
+
+@pytest.mark.parametrize(("header", "extra"), [
+    ("cost,currency", ",USD"),            # a currency column
+    ('"Стоимость, EUR"', ""),             # the currency in the cost column's name
+])
+def test_a_recorded_cost_in_another_currency_is_left_out_and_said(tmp_path, header, extra):
+    # The rates are roubles: 5 USD is not 5 RUB. Before, it stood as "Recorded per case, RUB".
+    found = _variants_of(_csv(tmp_path, HEADER + header + "\n" + COST_ROWS.format(extra=extra)))
+    (variant,) = found.variants
+    assert not found.has_recorded_cost and variant.recorded_cost_per_case is None
+    assert variant.cost_per_case == 1100.0  # the modelled cost stands: (1300 + 900) / 2
+    [warning] = [w for w in found.warnings if "recorded cost is in" in w.message]
+    assert "the rates in RUB: it is left out" in warning.message
+
+
+def test_xes_cost_currency_and_a_traces_own_total_are_said(tmp_path):
+    def event(name: str, ts: str, cost: str) -> str:
+        return (f'<event><string key="concept:name" value="{name}"/>'
+                f'<date key="time:timestamp" value="{ts}"/>'
+                f'<float key="cost:total" value="{cost}"/>'
+                '<string key="cost:currency" value="EUR"/></event>')
+
+    path = tmp_path / "eur.xes"
+    path.write_text('<log><trace><string key="concept:name" value="1"/>'
+                    '<float key="cost:total" value="99"/>'
+                    + event("A", "2024-01-01T09:00:00", "10") + event("B", "2024-01-01T09:30:00",
+                                                                      "20")
+                    + "</trace></log>", encoding="utf-8")
+    log = read_event_log(path)
+    assert log.cost_currencies == ("EUR",) and log.has_cost
+    assert any("1 trace(s) carry a cost:total of their own" in p.message for p in log.problems)
+
+
+def test_a_negative_recorded_cost_is_kept_and_said(tmp_path):
+    text = HEADER + "cost\n" + COST_ROWS.format(extra="").replace(",8000", ",-750.25")
+    log = read_event_log(_csv(tmp_path, text))
+    [warning] = [p for p in log.problems if "negative" in p.message]
+    assert warning.message.startswith("row 4: a recorded cost is negative (-750.25)")
+    # Recorded per case: (500 + 12000 + 500 − 750.25) / 2 = 6124.875
+    (variant,) = trace_variants(log, rates=read_rates_table(COST_RATES))
+    assert variant.recorded_cost_per_case == pytest.approx(6124.875)

@@ -59,6 +59,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import xml.etree.ElementTree as ElementTree
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -110,8 +111,13 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
                   "жизненный цикл", "переход", "тип события"),
     "instance": ("concept:instance", "instance", "activity_instance", "instance_id",
                  "экземпляр"),
-    "cost": ("cost", "cost:total", "amount", "стоимость", "затраты"),
+    "cost": ("cost", "cost:total", "costs", "cost_total", "amount", "стоимость", "затраты"),
 }
+#: A column holding each recorded cost's currency (read when a cost column is).
+CURRENCY_COLUMN_NAMES = ("currency", "cost:currency", "валюта")
+#: Words for the rouble in a header ("Стоимость, руб.") and other currency signs.
+_CURRENCY_WORDS = {"руб": "RUB", "рублей": "RUB", "рубли": "RUB", "₽": "RUB", "rur": "RUB",
+                   "$": "USD", "€": "EUR"}
 #: The fields of an event log, in the order they are asked for.
 LOG_FIELDS = tuple(COLUMN_NAMES)
 _FIELD_WORDS = {"case": "case id", "activity": "activity", "start": "start time",
@@ -142,7 +148,7 @@ MAX_XES_ELEMENTS_PER_EVENT = 10_000
 #: skipped. A start time written as an attribute is read under the start column's names.
 _XES_KEYS = {"concept:name": "activity", "time:timestamp": "end", "org:resource": "resource",
              "lifecycle:transition": "lifecycle", "concept:instance": "instance",
-             "cost:total": "cost",
+             "cost:total": "cost", "cost:currency": "currency",
              **{key: "start" for key in ("time:start", *COLUMN_NAMES["start"])}}
 _XES_FIELDS = tuple(dict.fromkeys(_XES_KEYS.values()))
 #: Types a trace's ``concept:name`` is written with: a string by the standard, an int
@@ -205,6 +211,9 @@ class EventLog:
         activity instance are one event).
       case_count: number of distinct cases.
       has_cost: True when events carry the cost the log recorded (column ``cost``).
+      cost_currencies: the currencies the log says its recorded costs are in (a currency
+        column, XES ``cost:currency``, or the cost column's name: ``Стоимость, руб.``);
+        empty when it does not say.
       problems: warnings about rows read but not used (a complete without its
         start, an unknown lifecycle transition, ...): see
         :mod:`abc_costing.formats.lifecycle`.
@@ -218,6 +227,7 @@ class EventLog:
     case_count: int
     has_cost: bool = False
     problems: tuple[Problem, ...] = ()
+    cost_currencies: tuple[str, ...] = ()
 
 
 def read_event_log(
@@ -315,11 +325,50 @@ def read_event_log(
             "each event's minutes are the time since the case's previous event, waiting "
             "included; labour and cost are upper bounds (a start column, or start/complete "
             "lifecycle rows, give the real figures)", severity="warning")]
+    currencies: tuple[str, ...] = ()
+    if suffix == ".xes" and "traces_with_cost" in raw.collect_schema().names():
+        traces = raw.select(pl.first("traces_with_cost")).collect().item()
+        problems = [*problems, Problem(
+            f"{traces:,} trace(s) carry a cost:total of their own: a recorded cost is read per "
+            "event (cost:total inside each <event>), so the traces' totals are not read"
+            + ("" if columns["cost"] is not None else "; no recorded cost is shown"),
+            severity="warning")]
+    if columns["cost"] is not None:
+        currencies = _cost_currencies(raw, columns["cost"])
+        negative = events.filter(pl.col("cost") < 0).sort("row_no")
+        if negative.height:
+            first_row, first_cost = negative.row(0, named=True)["row_no"], negative["cost"][0]
+            problems = [*problems, Problem(
+                f"row {first_row}: a recorded cost is negative "
+                f"({first_cost:g}); {negative.height:,} such event(s) are kept as "
+                "written (a refund or a correction lowers the recorded cost)",
+                severity="warning")]
     return EventLog(events=events, source=source, has_start=has_start,
                     has_resource=columns["resource"] is not None,
                     event_count=events.height, case_count=events["case_id"].n_unique(),
                     has_cost=columns["cost"] is not None,
-                    problems=tuple(p.located(file=source) for p in problems))
+                    problems=tuple(p.located(file=source) for p in problems),
+                    cost_currencies=currencies)
+
+
+#: Currencies read from a log's currency column: at most this many distinct values.
+_MAX_CURRENCIES = 20
+
+
+def _cost_currencies(raw: pl.LazyFrame, cost_column: str) -> tuple[str, ...]:
+    """The currencies the log states for its recorded costs (see :class:`EventLog`)."""
+    codes = {code} if (code := header_currency(cost_column)) else set()
+    names = raw.collect_schema().names()
+    by_lower = {n.strip().lower(): n for n in reversed(names)}
+    column = next((by_lower[n] for n in CURRENCY_COLUMN_NAMES if n in by_lower), None)
+    if column is not None:
+        values = (raw.select(pl.col(column).cast(pl.String).str.strip_chars())
+                  .unique().head(_MAX_CURRENCIES).collect().to_series().drop_nulls().to_list())
+        for value in values:
+            if value:
+                word = value.lower().strip(" .")
+                codes.add(_CURRENCY_WORDS.get(word, value.upper()))
+    return tuple(sorted(codes))
 
 
 def _polars_problem(error: Exception) -> str:
@@ -480,8 +529,28 @@ def guess_columns(found: list[str]) -> dict[str, str | None]:
 'resource': 'Ответственный', 'lifecycle': None, 'instance': None, 'cost': 'Стоимость'}
     """
     by_lower = {name.strip().lower(): name for name in reversed(found)}  # first one wins
+    # "Стоимость, руб.", "Cost (EUR)": the name without its unit, when the name alone is not there
+    for name in reversed(found):
+        bare = re.sub(r"\s*[,(\[].*$", "", name.strip().lower())
+        if bare and bare != name.strip().lower():
+            by_lower.setdefault(bare, name)
     return {field: next((by_lower[n] for n in usual if n in by_lower), None)
             for field, usual in COLUMN_NAMES.items()}
+
+
+def header_currency(name: str) -> str | None:
+    """The currency a column's name states, if any: ``Стоимость, руб.`` → RUB.
+
+    >>> header_currency("Стоимость, руб."), header_currency("cost (EUR)"), header_currency("cost")
+    ('RUB', 'EUR', None)
+    """
+    unit = re.sub(r"^[^,(\[]*", "", name.strip()).strip(" ,()[].").lower()
+    if not unit:
+        return None
+    for word, code in _CURRENCY_WORDS.items():
+        if word in unit:
+            return code
+    return unit.upper() if re.fullmatch(r"[a-z]{3}", unit) else None
 
 
 def log_columns(path: str | Path, *, source_name: str | None = None) -> list[str]:
@@ -889,6 +958,7 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
     columns: dict[str, list] = {"row_no": [], "case": [],
                                 **{field: [] for field in dict.fromkeys(_XES_KEYS.values())}}
     case_id: str | None = None
+    traces_with_cost = 0  # traces carrying a cost:total of their own (not read: see below)
     event: dict[str, str | float | None] | None = None
     depth = 0  # nesting below an <event> (nested attributes of attributes are skipped)
     inside_event = 0  # elements read inside the current <event>
@@ -944,6 +1014,9 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
                         and case_id is None and open_elements \
                         and _local(open_elements[-1].tag) == "trace":
                     case_id = element.get("value")
+                elif element.get("key") == "cost:total" and open_elements \
+                        and _local(open_elements[-1].tag) == "trace":
+                    traces_with_cost += 1
                 if open_elements:  # read: detach it, so that memory stays flat (an
                     del open_elements[-1][-1]  # element that has just ended is the last)
         except ElementTree.ParseError as error:
@@ -965,7 +1038,10 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
                        "cost needs each event's time", source=source)
     if frame["case"].null_count() == frame.height:
         raise LogError("no trace has a case id (its own concept:name)", source=source)
+    if traces_with_cost:
+        # Said through a column: the reader turns it into a warning beside the others.
+        frame = frame.with_columns(pl.lit(traces_with_cost, pl.UInt32).alias("traces_with_cost"))
     kept = [name for name in frame.columns
-            if name in ("row_no", "case", "activity", "end")
+            if name in ("row_no", "case", "activity", "end", "traces_with_cost")
             or frame[name].null_count() < frame.height]
     return frame.select(kept)

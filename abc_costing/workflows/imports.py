@@ -509,9 +509,25 @@ def event_log_variants(data: bytes | Path, *, source_name: str,
     log, problems = _read_log(data, source_name=source_name, columns=columns)
     if log is None:
         return LogVariants((), None, None, None, None, problems)
+    log = _recorded_in_rates_currency(log, rates)
     variants, share, design = _variants(log, rates)
     return LogVariants(variants, share, design, log.case_count, log.event_count, (),
                        log.problems, log.has_cost)
+
+
+def _recorded_in_rates_currency(log: EventLog, rates: Rates | None) -> EventLog:
+    """The log as priced: a recorded cost in another currency than the rates' (or in several)
+    is left out, with a warning, rather than set beside minutes × rates as if it were theirs."""
+    shown = rates.currency if rates is not None else "RUB"
+    if not log.has_cost or not log.cost_currencies or log.cost_currencies == (shown,):
+        return log
+    said = ", ".join(log.cost_currencies)
+    warning = Problem(
+        f"the recorded cost is in {said}, the rates in {shown}: it is left out (neither shown "
+        f"beside the modelled cost nor carried into the model); convert it to {shown} first",
+        severity="warning")
+    return replace(log, events=log.events.drop("cost"), has_cost=False,
+                   problems=(*log.problems, warning.located(file=log.source)))
 
 
 def import_event_log(
@@ -534,6 +550,7 @@ def import_event_log(
     log, problems = _read_log(data, source_name=source_name, columns=columns)
     if log is None:
         return ImportedModel(source_name, "", None, None, None, problems)
+    log = _recorded_in_rates_currency(log, rates)
     text, found = discover_model(log, process=process, variant=variant, rates=rates)
     variants, share, _ = _variants(log, rates)
     found = [*log.problems, *found]
