@@ -1633,7 +1633,7 @@ class _Writer:
         if edge.complement is not None:  # an optional branch not taken: 1 - taken
             taken, origin = self._known_probability(edge.complement)
             if taken is not None and taken <= 1:
-                return 1 - taken, f"1 - {_tidy(taken)}" + (f", {origin}" if origin else "")
+                return round(1 - taken, 12), f"1 - {_tidy(taken)}" + (f", {origin}" if origin else "")
             return PLACEHOLDER, edge.comment
         known, origin = self._known_probability(edge.flow_id)
         if known is not None:
