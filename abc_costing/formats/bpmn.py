@@ -709,13 +709,16 @@ class _Branch:
     dangling: list[str] = field(default_factory=list)
 
 
-def _walk_branches(split: str, links: _Links, stop: Any, budget: list[int]
-                   ) -> list[_Branch] | None:
+def _walk_branches(split: str, links: _Links, stop: Any, budget: list[int],
+                   closed: Mapping[str, str] | None = None) -> list[_Branch] | None:
     """Walk all branches of ``split`` at once, breadth first, up to the nodes ``stop``
     accepts. None when two branches meet anywhere else, a branch loops back to the split,
     a node of a branch is entered from outside it, or ``budget[0]`` steps run out (a
     block that meets early is left early: the walk is bounded by the block, not the rest
-    of the process)."""
+    of the process). ``closed`` maps the splits of blocks already closed to their joins:
+    the walk steps over such a block, so nested blocks are walked once each."""
+    closed = closed or {}
+    joins = set(closed.values())
     first = links.outs.get(split, [])
     branches = [_Branch() for _ in first]
     label: dict[str, int] = {}
@@ -739,6 +742,8 @@ def _walk_branches(split: str, links: _Links, stop: Any, budget: list[int]
         i = label[node]
         nexts = links.outs.get(node, [])
         exit_id = links.graph.exits.get(node)
+        if node in closed:  # an inner block already closed: on from its join
+            nexts, exit_id = [], closed[node]
         if not nexts and exit_id is None:
             branches[i].dangling.append(node)
         targets = [(e, e.target) for e in nexts] + ([(None, exit_id)] if exit_id else [])
@@ -753,7 +758,8 @@ def _walk_branches(split: str, links: _Links, stop: Any, budget: list[int]
                 label[target] = i
                 queue.append(target)
     for node, i in label.items():
-        if any(e.source != split and label.get(e.source) != i for e in links.ins.get(node, ())):
+        if node not in joins and any(e.source != split and label.get(e.source) != i
+                                     for e in links.ins.get(node, ())):
             return None
     return branches
 
@@ -1073,15 +1079,19 @@ def _close_parallel_splits(links: _Links) -> None:
     distance = links.distances()
     splits.sort(key=lambda n: -distance.get(n, -1))
     budget = [20 * (len(scope.own) + len(scope.members)) + 1000]
+    closed: dict[str, str] = {}
+    ends, gone = set(scope.ends), set()
     for split in splits:
-        ends = set(scope.ends)
-        branches = _walk_branches(split, links, ends.__contains__, budget)
+        branches = _walk_branches(split, links, ends.__contains__, budget, closed)
         if branches is None or not all(b.stops or b.dangling for b in branches):
             continue
         join = links.node(f"{split}#join", "parallel",
                           f"the branches of {split!r} end apart in the BPMN: the instance "
                           "ends when all have")
-        links.edge(join, links.end(f"{split}#end", f"after the branches of {split!r}"))
+        end = links.end(f"{split}#end", f"after the branches of {split!r}")
+        ends.add(end)
+        links.edge(join, end)
+        closed[split] = join
         touched = set()
         for i, branch in enumerate(branches):
             into = join
@@ -1097,8 +1107,11 @@ def _close_parallel_splits(links: _Links) -> None:
         for end in touched:
             if not links.ins.get(end) and not links.outs.get(end):
                 del graph.nodes[end]
-                scope.ends.remove(end)
-                scope.members.remove(end)
+                ends.discard(end)
+                gone.add(end)
+    if gone:
+        scope.ends[:] = [n for n in scope.ends if n not in gone]
+        scope.members[:] = [n for n in scope.members if n not in gone]
 
 
 def _end_scope(links: _Links, explicit_ends: bool) -> None:
@@ -1214,14 +1227,22 @@ def _flatten(graph: _Graph, problems: list[Problem], source: str | None) -> None
                 graph.edges.remove(edge)
                 break
     _repeat_loops(graph, problems, source)
+    # Flows by source and target, kept up to date: looking them up in the list of all
+    # flows for each pass node made this quadratic (6 s for 1,000 boundary events).
+    outs_of: dict[str, list[_Edge]] = {}
+    ins_of: dict[str, list[_Edge]] = {}
+    for edge in graph.edges:
+        outs_of.setdefault(edge.source, []).append(edge)
+        ins_of.setdefault(edge.target, []).append(edge)
+    removed: set[int] = set()
     changed = True
     while changed:
         changed = False
         for node_id, node in list(graph.nodes.items()):
             if node.kind != "pass":
                 continue
-            ins = [e for e in graph.edges if e.target == node_id]
-            outs = [e for e in graph.edges if e.source == node_id]
+            ins = ins_of.get(node_id, [])
+            outs = outs_of.get(node_id, [])
             if len(outs) > 1:
                 node.kind = "parallel"
                 node.note = "several flows leave here in the BPMN: an implicit parallel split"
@@ -1229,16 +1250,26 @@ def _flatten(graph: _Graph, problems: list[Problem], source: str | None) -> None
             if not outs:
                 node.kind = "exclusive"  # dangling; the validator names it
                 continue
-            target_kind = graph.nodes[outs[0].target].kind
-            if len(ins) > 1 and target_kind == "parallel":
+            (out,) = outs
+            target = out.target
+            if target == node_id:  # a flow from a pass node to itself: left for the validator
+                node.kind = "exclusive"
+                continue
+            if len(ins) > 1 and graph.nodes[target].kind == "parallel":
                 node.kind = "exclusive"
                 node.note = "an implicit merge in the BPMN"
                 continue
-            graph.edges = [e for e in graph.edges if node_id not in (e.source, e.target)]
-            graph.edges.extend(_Edge(e.source, outs[0].target, e.flow_id, e.conditional,
-                                     e.probability, e.comment, e.complement) for e in ins)
+            # The flows into the node go on to its target; the flow out of it goes.
+            removed.add(id(out))
+            ins_of[target].remove(out)
+            for edge in ins:
+                edge.target = target
+                ins_of[target].append(edge)
+            ins_of.pop(node_id, None)
+            outs_of.pop(node_id, None)
             del graph.nodes[node_id]
             changed = True
+    graph.edges = [e for e in graph.edges if id(e) not in removed]
     # Two flows between the same two nodes (an exclusive choice whose branches both end,
     # two empty parallel branches): the second passes through a gateway of its own, so each
     # keeps its probability or its token.
