@@ -10,9 +10,11 @@ What the importer reads
 * every task type (``task``, ``userTask``, ``serviceTask``, ``manualTask``,
   ``scriptTask``, ``businessRuleTask``, ``sendTask``, ``receiveTask``) and
   ``callActivity``: activities;
-* ``exclusiveGateway`` and ``parallelGateway``; one ``startEvent``, one or more
-  ``endEvent``; ``sequenceFlow``;
-* intermediate events (timer, message...): zero-cost activities, so the
+* ``exclusiveGateway``, ``parallelGateway``, ``eventBasedGateway`` and
+  ``inclusiveGateway``; ``startEvent`` (several: a choice), ``endEvent``,
+  ``boundaryEvent``; ``sequenceFlow``;
+* intermediate events: a timer catch event waits its ``timeDuration``, a message
+  catch event is a wait (below), others are zero-cost activities, so the
   routing around them stays as drawn;
 * ``subProcess``, ``transaction`` and ``adHocSubProcess``: flattened; its inner
   start takes the subprocess's incoming flows, its inner end(s) lead to its
@@ -38,12 +40,22 @@ normal (mean m, sd s) and gamma (mean m, variance v) become
 ``lognormal {mean: m, sd: s or sqrt(v)}``; exponential (mean m) becomes
 ``lognormal {mean: m, sd: m}``; truncation bounds are not kept.
 
+Routing BPMN leaves implicit is made explicit with gateways (see
+:func:`_complete_scope` and the README): several flows leaving a task (a
+parallel split, or an exclusive choice when they have conditions); parallel
+branches ending at separate end events (joined before one end); boundary
+events (interrupting: a choice after the task; non-interrupting: an optional
+branch beside the flow); event-based gateways (a choice; timers wait their
+``timeDuration``); inclusive gateways (a parallel split of optional branches,
+exact in expectation); several start events (a choice); event subprocesses
+(an optional branch beside the main flow).
+
 What is not in the file is never defaulted: a missing rate, duration or
 branch probability is written as ``"?"`` with a ``# not in the file: fill in``
 comment; ``abc-costing validate`` then reports it as "must be a number", and
 the importer returns it as a warning. What cannot be expressed in the format
-(inclusive, event-based and complex gateways, boundary events, event
-subprocesses, several start events) is an error naming the element.
+(complex gateways, inclusive gateways that do not open and close one block) is
+an error naming the element.
 
 The XML is parsed with defusedxml with DTDs refused (so no entities, external
 or nested), after a size check; the number of elements, their nesting and the
