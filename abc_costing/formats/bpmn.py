@@ -758,12 +758,14 @@ def _walk_branches(split: str, links: _Links, stop: Any, budget: list[int],
             nexts, exit_id = [], closed[node]
         if not nexts and exit_id is None:
             branches[i].dangling.append(node)
-        targets = [(e, e.target) for e in nexts] + ([(None, exit_id)] if exit_id else [])
-        for edge, target in targets:
+        targets: list[tuple[_Edge | None, str]] = [(e, e.target) for e in nexts]
+        if exit_id:
+            targets.append((None, exit_id))
+        for flow, target in targets:
             if target not in nodes:
                 return None
-            if edge is not None and stop(target):
-                branches[i].stops.append(edge)
+            if flow is not None and stop(target):
+                branches[i].stops.append(flow)
             elif target == split or label.get(target, i) != i:
                 return None
             elif target not in label:
@@ -1676,7 +1678,8 @@ class _Writer:
         if edge.complement is not None:  # an optional branch not taken: 1 - taken
             taken, origin = self._known_probability(edge.complement)
             if taken is not None and taken <= 1:
-                return round(1 - taken, 12), f"1 - {_tidy(taken)}" + (f", {origin}" if origin else "")
+                note = f"1 - {_tidy(taken)}" + (f", {origin}" if origin else "")
+                return round(1 - taken, 12), note
             return PLACEHOLDER, edge.comment
         known, origin = self._known_probability(edge.flow_id)
         if known is not None:
