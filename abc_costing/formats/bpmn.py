@@ -10,9 +10,11 @@ What the importer reads
 * every task type (``task``, ``userTask``, ``serviceTask``, ``manualTask``,
   ``scriptTask``, ``businessRuleTask``, ``sendTask``, ``receiveTask``) and
   ``callActivity``: activities;
-* ``exclusiveGateway`` and ``parallelGateway``; one ``startEvent``, one or more
-  ``endEvent``; ``sequenceFlow``;
-* intermediate events (timer, message...): zero-cost activities, so the
+* ``exclusiveGateway``, ``parallelGateway``, ``eventBasedGateway`` and
+  ``inclusiveGateway``; ``startEvent`` (several: a choice), ``endEvent``,
+  ``boundaryEvent``; ``sequenceFlow``;
+* intermediate events: a timer catch event waits its ``timeDuration``, a message
+  catch event is a wait (below), others are zero-cost activities, so the
   routing around them stays as drawn;
 * ``subProcess``, ``transaction`` and ``adHocSubProcess``: flattened; its inner
   start takes the subprocess's incoming flows, its inner end(s) lead to its
@@ -38,12 +40,22 @@ normal (mean m, sd s) and gamma (mean m, variance v) become
 ``lognormal {mean: m, sd: s or sqrt(v)}``; exponential (mean m) becomes
 ``lognormal {mean: m, sd: m}``; truncation bounds are not kept.
 
+Routing BPMN leaves implicit is made explicit with gateways (see
+:func:`_complete_scope` and the README): several flows leaving a task (a
+parallel split, or an exclusive choice when they have conditions); parallel
+branches ending at separate end events (joined before one end); boundary
+events (interrupting: a choice after the task; non-interrupting: an optional
+branch beside the flow); event-based gateways (a choice; timers wait their
+``timeDuration``); inclusive gateways (a parallel split of optional branches,
+exact in expectation); several start events (a choice); event subprocesses
+(an optional branch beside the main flow).
+
 What is not in the file is never defaulted: a missing rate, duration or
 branch probability is written as ``"?"`` with a ``# not in the file: fill in``
 comment; ``abc-costing validate`` then reports it as "must be a number", and
 the importer returns it as a warning. What cannot be expressed in the format
-(inclusive, event-based and complex gateways, boundary events, event
-subprocesses, several start events) is an error naming the element.
+(complex gateways, inclusive gateways that do not open and close one block) is
+an error naming the element.
 
 The XML is parsed with defusedxml with DTDs refused (so no entities, external
 or nested), after a size check; the number of elements, their nesting and the
@@ -77,6 +89,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,18 +156,10 @@ _TASKS = frozenset({
 })
 _SUBPROCESSES = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 _INTERMEDIATE = frozenset({"intermediateCatchEvent", "intermediateThrowEvent"})
-_UNSUPPORTED = {
-    "inclusiveGateway": "inclusive gateway",
-    "eventBasedGateway": "event-based gateway",
-    "complexGateway": "complex gateway",
-    "boundaryEvent": "boundary event",
-}
-_ADVICE = {
-    "inclusiveGateway": "model it as an exclusive or parallel gateway",
-    "eventBasedGateway": "model it as an exclusive gateway with branch probabilities",
-    "complexGateway": "model it as an exclusive or parallel gateway",
-    "boundaryEvent": "model the exception path with an exclusive gateway after the task",
-}
+_GATEWAYS = {"exclusiveGateway": "exclusive", "parallelGateway": "parallel",
+             "eventBasedGateway": "exclusive", "inclusiveGateway": "inclusive"}
+_UNSUPPORTED = {"complexGateway": "complex gateway"}
+_ADVICE = {"complexGateway": "model it as an exclusive or parallel gateway"}
 # Elements with no bearing on routing or cost.
 _IGNORED = frozenset({
     "laneSet", "dataObject", "dataObjectReference", "dataStoreReference", "textAnnotation",
@@ -208,6 +213,7 @@ class _Node:
     abc: Element | None = None
     abc_id: str | None = None
     waits_for: str | None = None  # a message's sender ("" unknown): a wait, not work
+    wait: tuple[float | str, str] | None = None  # a timer's minutes (or "?") and why
 
 
 @dataclass
@@ -219,6 +225,8 @@ class _Edge:
     # Routing the importer adds (a multi-instance loop): its probability, or why it is "?".
     probability: float | None = None
     comment: str | None = None
+    # An optional branch's "not taken" flow: 1 - the probability of this flow id.
+    complement: str | None = None
 
 
 @dataclass(frozen=True)
@@ -446,21 +454,84 @@ def _is_message_catch(child: Element, tag: str) -> bool:
         tag == "intermediateCatchEvent" and bool(_children(child, "messageEventDefinition")))
 
 
+def _event_kind(element: Element) -> str:
+    """``timer``, ``message``, ``error``...: what triggers an event ("" for none)."""
+    for child in element:
+        local = _local(child.tag)
+        if local.endswith("EventDefinition"):
+            return local[: -len("EventDefinition")]
+    return ""
+
+
+_ISO_DURATION = re.compile(
+    r"P(?:(?P<W>\d+(?:[.,]\d+)?)W)?(?:(?P<D>\d+(?:[.,]\d+)?)D)?"
+    r"(?:T(?:(?P<H>\d+(?:[.,]\d+)?)H)?(?:(?P<M>\d+(?:[.,]\d+)?)M)?(?:(?P<S>\d+(?:[.,]\d+)?)S)?)?")
+_MINUTES_PER = {"W": 7 * 24 * 60, "D": 24 * 60, "H": 60, "M": 1, "S": 1 / 60}
+
+
+def iso_duration_minutes(text: str) -> float | None:
+    """Minutes of an ISO 8601 duration without years or months (their length varies).
+
+    >>> iso_duration_minutes("PT2H"), iso_duration_minutes("P7D"), iso_duration_minutes("PT1M30S")
+    (120.0, 10080.0, 1.5)
+    >>> iso_duration_minutes("P1M") is None, iso_duration_minutes("${delay}") is None
+    (True, True)
+    """
+    found = _ISO_DURATION.fullmatch(text.strip()[:100])
+    if found is None or not any(found.groupdict().values()) or text.strip().endswith("T"):
+        return None
+    return sum(float(value.replace(",", ".")) * _MINUTES_PER[unit]
+               for unit, value in found.groupdict().items() if value)
+
+
+def _timer_wait(element: Element) -> tuple[float | str, str]:
+    """The wait of an intermediate timer catch event: its ``timeDuration`` in minutes,
+    else a placeholder, and the comment saying which."""
+    definition = next(iter(_children(element, "timerEventDefinition")), None)
+    duration = (next(iter(_children(definition, "timeDuration")), None)
+                if definition is not None else None)
+    text = re.sub(r"\s+", "", duration.text or "") if duration is not None else ""
+    minutes = iso_duration_minutes(text) if text else None
+    if minutes is not None and minutes <= 1e7:
+        return minutes, f"timer timeDuration {cut(text, 40)} in the BPMN, calendar minutes"
+    if text:
+        return PLACEHOLDER, (f"timer timeDuration {quoted(cut(text, 40))} is not a duration "
+                             "in days, hours, minutes or seconds: minutes waiting, fill in")
+    told = ("a date or cycle (timeDate/timeCycle)" if definition is not None and len(definition)
+            else "no timeDuration")
+    return PLACEHOLDER, f"timer with {told} in the BPMN: minutes waiting, fill in"
+
+
+@dataclass
+class _Scope:
+    """One process or expanded subprocess while it is read: its own nodes and flows, and
+    what BPMN leaves implicit in it, which :func:`_complete_scope` makes explicit."""
+
+    subprocess: str | None  # None for the process itself
+    members: list[str] = field(default_factory=list)
+    own: list[_Edge] = field(default_factory=list)
+    starts: list[str] = field(default_factory=list)
+    ends: list[str] = field(default_factory=list)
+    boundaries: list[tuple[str, Element]] = field(default_factory=list)
+    event_subprocesses: list[tuple[str, bool]] = field(default_factory=list)
+    defaults: dict[str, str] = field(default_factory=dict)  # node -> its default flow
+    entry: str | None = None  # the node an instance of the scope begins at
+    parallel_start: bool = False  # its first nodes start together (no start event)
+
+
 def _read_container(container: Element, graph: _Graph, problems: list[Problem],
                     source: str | None, *, subprocess: str | None, depth: int) -> None:
     """Read the flow nodes and sequence flows of a process or an expanded subprocess.
 
     A subprocess's inner start (or, when it has none, every node no flow
     enters: BPMN's implicit start) takes the subprocess's incoming flows; its
-    inner ends (or the nodes no flow leaves) lead to its exit.
+    inner ends (or the nodes no flow leaves) lead to its exit. The routing BPMN
+    leaves implicit is then made explicit (:func:`_complete_scope`).
     """
     if depth > _MAX_NESTING:
         raise _Refused([Problem(f"subprocesses are nested more than {_MAX_NESTING} deep",
                                 element=subprocess, file=source)])
-    inner_starts: list[str] = []
-    inner_ends: list[str] = []
-    members: list[str] = []  # this container's own flow nodes
-    own: list[_Edge] = []  # and its own sequence flows
+    scope = _Scope(subprocess)
     for child in container:
         if _namespace(child.tag) != BPMN_NS:
             continue
@@ -474,8 +545,8 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
                                         "targetRef", element=bpmn_id, file=source))
                 continue
             conditional = bool(_children(child, "conditionExpression"))
-            own.append(_Edge(source_ref, target_ref, bpmn_id, conditional))
-            graph.edges.append(own[-1])
+            scope.own.append(_Edge(source_ref, target_ref, bpmn_id, conditional))
+            graph.edges.append(scope.own[-1])
             abc = _abc_child(child, "flow")
             if abc is not None and bpmn_id:
                 graph.flow_abc[bpmn_id] = abc
@@ -488,49 +559,64 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
             problems.append(Problem(f"{_UNSUPPORTED[tag]} {quoted(bpmn_id)} is not supported: "
                                     f"{_ADVICE[tag]}", element=bpmn_id, file=source))
             continue
+        if child.get("isForCompensation") == "true":
+            problems.append(Problem(
+                f"{tag} {quoted(bpmn_id)} is a compensation handler: it runs only when a later "
+                "step undoes the work it is attached to, which the file gives no share for; "
+                "left out (add it as a branch with its probability if it costs much)",
+                element=bpmn_id, file=source, severity="warning"))
+            continue
         if subprocess is not None:
             graph.parent[bpmn_id] = subprocess
-        members.append(bpmn_id)
+        scope.members.append(bpmn_id)
+        if child.get("default"):
+            scope.defaults[bpmn_id] = child.get("default") or ""
         abc_id = child.get(f"{{{ABC_NAMESPACE}}}id")
         repeat = _repeat(child)
         if repeat is not None and tag in _TASKS | _SUBPROCESSES:
             graph.repeats[bpmn_id] = repeat
-        if tag in _TASKS or (tag in _SUBPROCESSES and not _has_content(child)
-                             and child.get("triggeredByEvent") != "true"):
+        if tag in _SUBPROCESSES and child.get("triggeredByEvent") == "true":
+            interrupting = any(s.get("isInterrupting") != "false"
+                               for s in _children(child, "startEvent"))
+            scope.event_subprocesses.append((bpmn_id, interrupting))
+        if tag in _TASKS or (tag in _SUBPROCESSES and not _has_content(child)):
             # A collapsed subprocess (drawn without its content) is one task.
             waits = graph.senders.get(bpmn_id, "") if _is_message_catch(child, tag) else None
             graph.nodes[bpmn_id] = _Node(bpmn_id, "activity", name, tag, waits_for=waits,
                                          abc=_abc_child(child, "activity"), abc_id=abc_id)
-        elif tag in ("exclusiveGateway", "parallelGateway"):
-            kind = "exclusive" if tag == "exclusiveGateway" else "parallel"
-            graph.nodes[bpmn_id] = _Node(bpmn_id, kind, name, tag, abc_id=abc_id)
+        elif tag in _GATEWAYS:
+            kind = _GATEWAYS[tag]
+            note = None
+            if tag == "eventBasedGateway":
+                note = "event-based gateway in the BPMN: whichever event comes first"
+                problems.append(Problem(
+                    f"event-based gateway {quoted(bpmn_id)}: an exclusive choice of whichever "
+                    'event comes first; the share of each branch is a placeholder "?", fill it '
+                    "in", element=bpmn_id, file=source, severity="warning"))
+            graph.nodes[bpmn_id] = _Node(bpmn_id, kind, name, tag, abc_id=abc_id, note=note)
         elif tag == "startEvent":
-            if subprocess is None:
-                graph.nodes[bpmn_id] = _Node(bpmn_id, "start", name, tag, abc_id=abc_id)
-            else:
-                graph.nodes[bpmn_id] = _Node(bpmn_id, "pass", name, tag)
-                inner_starts.append(bpmn_id)
+            scope.starts.append(bpmn_id)
+            graph.nodes[bpmn_id] = (_Node(bpmn_id, "start", name, tag, abc_id=abc_id)
+                                    if subprocess is None else _Node(bpmn_id, "pass", name, tag))
         elif tag == "endEvent":
-            if subprocess is None:
-                graph.nodes[bpmn_id] = _Node(bpmn_id, "end", name, tag, abc_id=abc_id)
-            else:
-                graph.nodes[bpmn_id] = _Node(bpmn_id, "pass", name, tag)
-                inner_ends.append(bpmn_id)
+            scope.ends.append(bpmn_id)
+            graph.nodes[bpmn_id] = (_Node(bpmn_id, "end", name, tag, abc_id=abc_id)
+                                    if subprocess is None else _Node(bpmn_id, "pass", name, tag))
+        elif tag == "boundaryEvent":
+            graph.nodes[bpmn_id] = _Node(bpmn_id, "pass", name, tag)
+            scope.boundaries.append((bpmn_id, child))
         elif tag in _INTERMEDIATE:
             if _is_message_catch(child, tag):
                 graph.nodes[bpmn_id] = _Node(bpmn_id, "activity", name, tag, abc_id=abc_id,
                                              waits_for=graph.senders.get(bpmn_id, ""))
+            elif tag == "intermediateCatchEvent" and _event_kind(child) == "timer":
+                graph.nodes[bpmn_id] = _Node(bpmn_id, "activity", name, tag, abc_id=abc_id,
+                                             wait=_timer_wait(child))
             else:
                 graph.nodes[bpmn_id] = _Node(
                     bpmn_id, "activity", name, tag, abc_id=abc_id,
                     note=f"{tag} in the BPMN: a zero-cost activity")
         elif tag in _SUBPROCESSES:
-            if child.get("triggeredByEvent") == "true":
-                members.pop()
-                problems.append(Problem(
-                    f"event subprocess {quoted(bpmn_id)} is not supported: model its path with an "
-                    "exclusive gateway", element=bpmn_id, file=source))
-                continue
             exit_id = f"{bpmn_id}#exit"
             graph.nodes[bpmn_id] = _Node(bpmn_id, "pass", name, tag)
             graph.nodes[exit_id] = _Node(exit_id, "pass", name, tag)
@@ -546,79 +632,536 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
             _read_container(child, graph, problems, source, subprocess=bpmn_id,
                             depth=depth + 1)
         else:
-            members.pop()
+            scope.members.pop()
             problems.append(Problem(f"<{tag}> {quoted(bpmn_id)} is not supported and was left out",
                                     element=bpmn_id, file=source, severity="warning"))
-    if subprocess is None:
-        _implicit_process_ends(graph, members, own)
+    _complete_scope(graph, scope, problems, source)
+
+
+class _Links:
+    """The flows of one scope by source and by target, kept up to date as routing is added."""
+
+    def __init__(self, graph: _Graph, scope: _Scope):
+        self.graph, self.scope = graph, scope
+        self.outs: dict[str, list[_Edge]] = {}
+        self.ins: dict[str, list[_Edge]] = {}
+        for edge in scope.own:
+            self.outs.setdefault(edge.source, []).append(edge)
+            self.ins.setdefault(edge.target, []).append(edge)
+
+    def successors(self, node: str) -> list[str]:
+        """Where a token goes from ``node`` (a subprocess: on from its exit)."""
+        found = [e.target for e in self.outs.get(node, ())]
+        exit_id = self.graph.exits.get(node)
+        return found + [exit_id] if exit_id is not None else found
+
+    def node(self, wanted: str, kind: str, note: str | None = None, tag: str = "") -> str:
+        node_id = wanted
+        while node_id in self.graph.nodes:
+            node_id += "'"
+        self.graph.nodes[node_id] = _Node(node_id, kind, None, tag, note=note)
+        if self.scope.subprocess is not None:
+            self.graph.parent[node_id] = self.scope.subprocess
+        self.scope.members.append(node_id)
+        return node_id
+
+    def end(self, wanted: str, note: str) -> str:
+        """A new end event of the scope (inside a subprocess: a node leading to its exit)."""
+        kind = "end" if self.scope.subprocess is None else "pass"
+        node_id = self.node(wanted, kind, note, tag="endEvent")
+        self.scope.ends.append(node_id)
+        return node_id
+
+    def edge(self, source: str, target: str, *, flow_id: str | None = None,
+             comment: str | None = None, complement: str | None = None) -> _Edge:
+        edge = _Edge(source, target, flow_id, comment=comment, complement=complement)
+        self.scope.own.append(edge)
+        self.graph.edges.append(edge)
+        self.outs.setdefault(source, []).append(edge)
+        self.ins.setdefault(target, []).append(edge)
+        return edge
+
+    def move_source(self, edge: _Edge, source: str) -> None:
+        self.outs[edge.source].remove(edge)
+        edge.source = source
+        self.outs.setdefault(source, []).append(edge)
+
+    def move_target(self, edge: _Edge, target: str) -> None:
+        self.ins[edge.target].remove(edge)
+        edge.target = target
+        self.ins.setdefault(target, []).append(edge)
+
+    def insert_after(self, node: str, wanted: str, kind: str, note: str | None) -> str:
+        """A new node that takes over the flows leaving ``node``, entered from it."""
+        after = self.node(wanted, kind, note)
+        for edge in list(self.outs.get(node, ())):
+            self.move_source(edge, after)
+        self.edge(node, after)
+        return after
+
+    def distances(self) -> dict[str, int]:
+        """Flows from the scope's entry to each node (breadth first)."""
+        entry = self.scope.entry
+        if entry is None:
+            return {}
+        seen, queue = {entry: 0}, deque([entry])
+        while queue:
+            node = queue.popleft()
+            for nxt in self.successors(node):
+                if nxt not in seen:
+                    seen[nxt] = seen[node] + 1
+                    queue.append(nxt)
+        return seen
+
+
+@dataclass
+class _Branch:
+    """Where one branch of a split stops: flows into stopping nodes, nodes no flow leaves."""
+
+    stops: list[_Edge] = field(default_factory=list)
+    dangling: list[str] = field(default_factory=list)
+
+
+def _walk_branches(split: str, links: _Links, stop: Any, budget: list[int],
+                   closed: Mapping[str, str] | None = None) -> list[_Branch] | None:
+    """Walk all branches of ``split`` at once, breadth first, up to the nodes ``stop``
+    accepts. None when two branches meet anywhere else, a branch loops back to the split,
+    a node of a branch is entered from outside it, or ``budget[0]`` steps run out (a
+    block that meets early is left early: the walk is bounded by the block, not the rest
+    of the process). ``closed`` maps the splits of blocks already closed to their joins:
+    the walk steps over such a block, so nested blocks are walked once each."""
+    closed = closed or {}
+    joins = set(closed.values())
+    first = links.outs.get(split, [])
+    branches = [_Branch() for _ in first]
+    label: dict[str, int] = {}
+    queue: deque[str] = deque()
+    nodes = links.graph.nodes
+    for i, edge in enumerate(first):
+        if edge.target not in nodes:  # a flow to an element left out: named later
+            return None
+        if stop(edge.target):
+            branches[i].stops.append(edge)
+        elif edge.target == split or label.get(edge.target, i) != i:
+            return None
+        elif edge.target not in label:
+            label[edge.target] = i
+            queue.append(edge.target)
+    while queue:
+        budget[0] -= 1
+        if budget[0] <= 0:
+            return None
+        node = queue.popleft()
+        i = label[node]
+        nexts = links.outs.get(node, [])
+        exit_id = links.graph.exits.get(node)
+        if node in closed:  # an inner block already closed: on from its join
+            nexts, exit_id = [], closed[node]
+        if not nexts and exit_id is None:
+            branches[i].dangling.append(node)
+        targets: list[tuple[_Edge | None, str]] = [(e, e.target) for e in nexts]
+        if exit_id:
+            targets.append((None, exit_id))
+        for flow, target in targets:
+            if target not in nodes:
+                return None
+            if flow is not None and stop(target):
+                branches[i].stops.append(flow)
+            elif target == split or label.get(target, i) != i:
+                return None
+            elif target not in label:
+                label[target] = i
+                queue.append(target)
+    for node, i in label.items():
+        if node not in joins and any(e.source != split and label.get(e.source) != i
+                                     for e in links.ins.get(node, ())):
+            return None
+    return branches
+
+
+def _complete_scope(graph: _Graph, scope: _Scope, problems: list[Problem],
+                    source: str | None) -> None:
+    """Make explicit the routing BPMN leaves implicit in one process or subprocess, then
+    connect its ends (see the module docstring for each construction)."""
+    for edge in scope.own:  # drawn flows leave a subprocess from its exit
+        edge.source = graph.exits.get(edge.source, edge.source)
+    explicit_ends = bool(scope.ends)
+    links = _Links(graph, scope)
+    _split_after_nodes(links, problems, source)
+    _boundary_events(links, problems, source)
+    if not _begin_scope(links, problems, source):
         return
-    implicit_start = not inner_starts
-    if implicit_start:
-        # BPMN's implicit start: every node no sequence flow enters starts, all at once.
-        entered = {e.target for e in own}
-        inner_starts = [n for n in members if n not in entered]
-        if not inner_starts:
-            problems.append(Problem(
-                f"subprocess {quoted(subprocess)} has no start event and every node in it has an "
-                "incoming flow: where it starts is not in the file", element=subprocess,
-                file=source))
-            return
-    elif len(inner_starts) > 1:
+    _event_subprocess_branches(links, problems, source)
+    _inclusive_blocks(links, problems, source)
+    _close_parallel_splits(links)
+    _end_scope(links, explicit_ends)
+
+
+def _owner(graph: _Graph, node_id: str) -> str:
+    """The BPMN element a node stands for (a subprocess for its exit)."""
+    if node_id.endswith("#exit") and graph.exits.get(node_id[:-5]) == node_id:
+        return node_id[:-5]
+    return node_id
+
+
+def _split_after_nodes(links: _Links, problems: list[Problem], source: str | None) -> None:
+    """Several flows leaving a task, event or subprocess: BPMN's implicit split, parallel
+    when no flow has a condition, else an exclusive choice (the default flow one of its
+    branches). A parallel or inclusive gateway that both joins and splits: a join, then
+    a split."""
+    graph = links.graph
+    for node_id, edges in list(links.outs.items()):
+        node = graph.nodes.get(node_id)
+        if node is None or len(edges) < 2 or node.kind == "exclusive":
+            continue
+        if node.kind in ("parallel", "inclusive"):
+            if len(links.ins.get(node_id, ())) > 1:
+                links.insert_after(node_id, f"{node_id}#split", node.kind,
+                                   f"{node.tag} {node_id!r} joins and splits: the split")
+            continue
+        owner = _owner(graph, node_id)
+        what = f"{node.tag} {quoted(owner)}"
+        default = links.scope.defaults.get(owner)
+        if not any(e.conditional or (default and e.flow_id == default) for e in edges):
+            links.insert_after(node_id, f"{owner}#split", "parallel",
+                               f"{len(edges)} flows leave {owner!r} in the BPMN: a parallel split")
+            continue
+        links.insert_after(node_id, f"{owner}#choice", "exclusive",
+                           f"conditional flows leave {owner!r} in the BPMN: an exclusive choice")
+        always = [e.flow_id or "" for e in edges if not e.conditional and e.flow_id != default]
+        also = (f"; flow(s) {', '.join(map(quoted, always[:3]))} without a condition, which "
+                "BPMN takes every time, are taken here as one of the alternatives"
+                if always else "")
         problems.append(Problem(
-            f"subprocess {quoted(subprocess)} has {len(inner_starts)} start events "
-            f"({', '.join(map(repr, inner_starts))}); which one starts an instance is not in "
-            "the file: keep one", element=subprocess, file=source))
+            f"conditional sequence flows leave {what}: an exclusive choice among its "
+            f"{len(edges)} flows, the probability of each a placeholder \"?\", fill it in"
+            + also, element=owner, file=source, severity="warning"))
+
+
+def _boundary_events(links: _Links, problems: list[Problem], source: str | None) -> None:
+    """Boundary events as routing after the element they are attached to.
+
+    Interrupting: an exclusive choice after it, between completing and each event's
+    path. Non-interrupting: a parallel split after it, one branch per event that runs
+    the event's path or nothing. A compensation boundary event is left out with its
+    handler (compensation runs only when a later step undoes the work)."""
+    graph, scope = links.graph, links.scope
+    members = set(scope.members)
+    hosts: dict[str, list[tuple[str, bool, str]]] = {}
+    for bid, element in scope.boundaries:
+        host = element.get("attachedToRef") or ""
+        kind = _event_kind(element) or "untyped"
+        if kind == "compensate":
+            problems.append(Problem(
+                f"compensation boundary event {quoted(bid)} on {quoted(host)}: compensation runs "
+                "only when a later step undoes that work, which the file gives no share for; "
+                "left out with its handler", element=bid, file=source, severity="warning"))
+            if not links.outs.get(bid) and not links.ins.get(bid):
+                del graph.nodes[bid]
+                scope.members.remove(bid)
+            continue
+        if host not in members or graph.nodes[host].kind not in ("activity", "pass"):
+            problems.append(Problem(
+                f"boundary event {quoted(bid)} is attached to {quoted(host)}, which is not a "
+                "task or subprocess beside it", element=bid, file=source))
+            continue
+        hosts.setdefault(host, []).append((bid, element.get("cancelActivity") != "false", kind))
+    for host, events in hosts.items():
+        _route_boundaries(links, host, events, problems, source)
+
+
+def _only_flow(edges: list[_Edge] | None) -> str | None:
+    return edges[0].flow_id if edges is not None and len(edges) == 1 else None
+
+
+def _route_boundaries(links: _Links, host: str, events: list[tuple[str, bool, str]],
+                      problems: list[Problem], source: str | None) -> None:
+    graph, scope = links.graph, links.scope
+    last = graph.exits.get(host, host)
+    what = f"{graph.nodes[host].tag} {quoted(host)}"
+    for bid, _, _ in events:
+        if not links.outs.get(bid):  # the event's path ends at once
+            if scope.subprocess is None:
+                graph.nodes[bid].kind = "end"
+            scope.ends.append(bid)
+    normal = list(links.outs.get(last, ()))
+    head = last
+    others = [(b, k) for b, interrupting, k in events if not interrupting]
+    stopping = [(b, k) for b, interrupting, k in events if interrupting]
+    if others:
+        head = links.insert_after(last, f"{host}#during", "parallel",
+                                  f"non-interrupting boundary events of {host!r}: their paths "
+                                  "run beside the flow after it")
+        normal = list(links.outs.get(head, ()))
+    if stopping:
+        choice = links.node(f"{host}#outcome", "exclusive",
+                            f"{host!r} completes, or a boundary event interrupts it")
+        for edge in normal:
+            links.move_source(edge, choice)
+            edge.comment = edge.comment or f"{host} completes: probability, fill in"
+        links.edge(head, choice)
+        if not normal:
+            links.edge(choice, links.end(f"{host}#done", f"{host!r} completed"),
+                       comment=f"{host} completes: probability, fill in")
+        for bid, kind in stopping:
+            links.edge(choice, bid, flow_id=_only_flow(links.outs.get(bid)),
+                       comment=f"{kind} boundary event {bid} interrupts {host}: probability, "
+                               "fill in")
+        spent = ("everything in the subprocess is counted either way, an upper bound when an "
+                 "event interrupts it early" if host in graph.exits else
+                 "its time is counted either way, an upper bound when an event interrupts it "
+                 "early")
+        problems.append(Problem(
+            f"boundary event(s) {', '.join(quoted(b) for b, _ in stopping[:3])} interrupt "
+            f"{what}: an exclusive choice after it between completing and each event's path, "
+            f'the probability of each a placeholder "?", fill it in; {spent}',
+            element=host, file=source, severity="warning"))
+    elif others and not normal:
+        links.edge(head, links.end(f"{host}#done", f"{host!r} completed"))
+    for bid, kind in others:
+        fires = links.node(f"{bid}#fires", "exclusive",
+                           f"does {kind} boundary event {bid!r} happen while {host!r} runs?")
+        links.edge(head, fires)
+        fire = links.edge(fires, bid, flow_id=_only_flow(links.outs.get(bid)),
+                          comment=f"{kind} boundary event {bid} happens: probability, fill in")
+        links.edge(fires, links.end(f"{bid}#quiet", f"{bid!r} did not happen"),
+                   complement=fire.flow_id, comment="1 − the probability above, fill in")
+        problems.append(Problem(
+            f"non-interrupting {kind} boundary event {quoted(bid)} on {what}: its path runs "
+            "beside the flow after it, at most once, with a probability that is a placeholder "
+            '"?", fill it in', element=bid, file=source, severity="warning"))
+
+
+def _begin_scope(links: _Links, problems: list[Problem], source: str | None) -> bool:
+    """Give the scope one entry: several start events become an exclusive choice with
+    ``"?"`` shares; none, the nodes no flow enters, started together. False when where
+    a subprocess starts is not in the file (a problem says so)."""
+    graph, scope = links.graph, links.scope
+    top = scope.subprocess is None
+    starts = list(scope.starts)
+    implicit = not starts
+    if implicit:
+        entered = {e.target for e in scope.own}
+        events = {sub for sub, _ in scope.event_subprocesses}
+        starts = [n for n in scope.members if n not in entered and n not in events
+                  and graph.nodes[n].kind != "end"]
+        if not starts:
+            if not top:
+                problems.append(Problem(
+                    f"subprocess {quoted(scope.subprocess)} has no start event and every node "
+                    "in it has an incoming flow: where it starts is not in the file",
+                    element=scope.subprocess, file=source))
+                return False
+            return True  # the validator says the process has no start
+    if top and len(starts) == 1 and not implicit:
+        scope.entry = starts[0]
+        return True
+    if top:
+        note = ("no start event in the BPMN: implicit start" if implicit else
+                f"the BPMN's {len(starts)} start events: one of them begins each instance")
+        scope.entry = links.node("#start", "start", note, tag="startEvent")
+    else:
+        scope.entry = scope.subprocess
+    entry = scope.entry
+    assert entry is not None
+    if len(starts) == 1:
+        links.edge(entry, starts[0])
+    elif implicit:
+        scope.parallel_start = True
+        begin = links.node(f"{entry}#begin", "parallel",
+                           "the nodes no flow enters start together (BPMN's implicit start)")
+        links.edge(entry, begin)
+        for node in starts:
+            links.edge(begin, node)
+    else:
+        where = "the process" if top else f"subprocess {quoted(scope.subprocess)}"
+        choice = links.node(f"{entry}#choose", "exclusive", "which start event begins it")
+        links.edge(entry, choice)
+        for node in starts:
+            if top:
+                graph.nodes[node].kind = "pass"
+            links.edge(choice, node, comment=f"share begun by start event {node}, fill in")
+        problems.append(Problem(
+            f"{where} has {len(starts)} start events "
+            f"({', '.join(map(quoted, starts[:5]))}): an exclusive choice at one new start, "
+            'the share of each a placeholder "?", fill it in', element=scope.subprocess,
+            file=source, severity="warning"))
+    return True
+
+
+def _event_subprocess_branches(links: _Links, problems: list[Problem],
+                               source: str | None) -> None:
+    """Each event subprocess: an optional branch beside the main flow, taken with
+    probability ``"?"`` (exact for a non-interrupting one, an upper bound for an
+    interrupting one: the main flow is counted whole)."""
+    scope = links.scope
+    if not scope.event_subprocesses or scope.entry is None:
         return
-    graph.edges.extend(_Edge(subprocess, start, None) for start in inner_starts)
-    exit_id = graph.exits[subprocess]
-    if not inner_ends:
-        left = {graph.exits.get(e.source, e.source) for e in own}
-        inner_ends = [graph.exits.get(n, n) for n in members
-                      if graph.exits.get(n, n) not in left]
-    if len(inner_ends) > 1:
-        # Branches started together (an implicit start) all finish before the subprocess
-        # does; alternative end events merge.
-        parallel = implicit_start and len(inner_starts) > 1
+    fork = links.insert_after(scope.entry, f"{scope.entry}#events", "parallel",
+                              "event subprocesses may run beside the main flow")
+    for sub, interrupting in scope.event_subprocesses:
+        fires = links.node(f"{sub}#fires", "exclusive", f"does event subprocess {sub!r} run?")
+        links.edge(fork, fires)
+        links.edge(fires, sub, comment=f"event subprocess {sub} runs: probability, fill in")
+        links.edge(fires, links.end(f"{sub}#quiet", f"{sub!r} did not run"),
+                   comment="1 − the probability above, fill in")
+        how = ("interrupting: costed beside the whole main flow, an upper bound (when it "
+               "interrupts, the rest of the main flow is not done)" if interrupting else
+               "non-interrupting: its expected cost is exact")
+        problems.append(Problem(
+            f"event subprocess {quoted(sub)} runs beside the main flow, at most once, with a "
+            f'probability that is a placeholder "?", fill it in; {how}', element=sub,
+            file=source, severity="warning"))
+
+
+def _inclusive_blocks(links: _Links, problems: list[Problem], source: str | None) -> None:
+    """Each inclusive (OR) split with its inclusive join: a parallel split whose every
+    branch is an exclusive choice, taken (p) or skipped (1 − p), and a parallel join;
+    the expected cost is then Σ p·C, exact. Inner blocks first."""
+    graph, scope = links.graph, links.scope
+    splits = [n for n in scope.members if graph.nodes[n].kind == "inclusive"
+              and len(links.outs.get(n, ())) > 1]
+    distance = links.distances()
+    splits.sort(key=lambda n: -distance.get(n, -1))
+    budget = [20 * (len(scope.own) + len(scope.members)) + 1000]
+    ends = set(scope.ends)
+
+    def stop(node: str) -> bool:
+        return node in ends or (graph.nodes[node].kind == "inclusive"
+                                and len(links.ins.get(node, ())) > 1)
+
+    for split in splits:
+        branches = _walk_branches(split, links, stop, budget)
+        joins = {e.target for b in branches or () for e in b.stops}
+        if (branches is None or len(joins) != 1 or any(b.dangling for b in branches)
+                or not all(b.stops for b in branches) or joins & ends):
+            problems.append(Problem(
+                f"inclusive gateway {quoted(split)}: its branches do not all meet again at one "
+                "inclusive gateway (they end apart, loop back, or meet elsewhere first); the "
+                "costing format cannot take each branch on its own there: model it as "
+                "exclusive or parallel gateways", element=split, file=source))
+            continue
+        (join,) = joins
+        graph.nodes[split].kind = graph.nodes[join].kind = "parallel"
+        graph.nodes[split].note = f"inclusive gateway {split!r}: each branch on its own"
+        graph.nodes[join].note = f"inclusive gateway {join!r}: joins the branches of {split!r}"
+        for i, (first, branch) in enumerate(zip(list(links.outs[split]), branches,
+                                                strict=True)):
+            if first.target == join:  # an empty branch costs nothing taken or not
+                links.outs[split].remove(first)
+                links.ins[join].remove(first)
+                scope.own.remove(first)
+                graph.edges.remove(first)
+                continue
+            take = links.node(f"{split}#take{i + 1}", "exclusive",
+                              f"branch {i + 1} of inclusive gateway {split!r}: taken?")
+            merge = links.node(f"{split}#merge{i + 1}", "exclusive",
+                               f"branch {i + 1} of {split!r} done or skipped")
+            links.move_source(first, take)
+            first.comment = first.comment or f"branch taken (inclusive {split}): fill in"
+            links.edge(split, take)
+            links.edge(take, merge, complement=first.flow_id,
+                       comment="branch skipped: 1 − the probability above, fill in")
+            for edge in branch.stops:
+                links.move_target(edge, merge)
+            links.edge(merge, join)
+        problems.append(Problem(
+            f"inclusive gateway {quoted(split)}: each branch is taken on its own, with a "
+            'probability that is a placeholder "?" (fill it in), and joined at '
+            f"{quoted(join)}; the expected cost (the sum of probability × branch cost) is "
+            "exact", element=split, file=source, severity="warning"))
+    for node in scope.members:
+        if graph.nodes[node].kind == "inclusive":
+            if len(links.ins.get(node, ())) > 1:
+                problems.append(Problem(
+                    f"inclusive gateway {quoted(node)} joins branches that no inclusive "
+                    "gateway opened: model it as an exclusive or parallel gateway",
+                    element=node, file=source))
+            elif len(links.outs.get(node, ())) <= 1:
+                graph.nodes[node].kind = "exclusive"  # one way in, one out: passes through
+
+
+def _close_parallel_splits(links: _Links) -> None:
+    """A parallel split whose branches never meet again, each ending at end events (or
+    at nodes no flow leaves): the ends of each branch merge, and a parallel join waits
+    for every branch before one end (a BPMN instance ends when all its tokens have).
+    Inner splits first; the walks are bounded by a budget linear in the scope."""
+    graph, scope = links.graph, links.scope
+    splits = [n for n in scope.members if graph.nodes[n].kind == "parallel"
+              and len(links.outs.get(n, ())) > 1]
+    if not splits:
+        return
+    distance = links.distances()
+    splits.sort(key=lambda n: -distance.get(n, -1))
+    budget = [20 * (len(scope.own) + len(scope.members)) + 1000]
+    closed: dict[str, str] = {}
+    ends, gone = set(scope.ends), set()
+    for split in splits:
+        branches = _walk_branches(split, links, ends.__contains__, budget, closed)
+        if branches is None or not all(b.stops or b.dangling for b in branches):
+            continue
+        join = links.node(f"{split}#join", "parallel",
+                          f"the branches of {split!r} end apart in the BPMN: the instance "
+                          "ends when all have")
+        end = links.end(f"{split}#end", f"after the branches of {split!r}")
+        ends.add(end)
+        links.edge(join, end)
+        closed[split] = join
+        touched = set()
+        for i, branch in enumerate(branches):
+            into = join
+            if len(branch.stops) + len(branch.dangling) > 1:
+                into = links.node(f"{split}#branch{i + 1}", "exclusive",
+                                  f"the ends of branch {i + 1} of {split!r} merge")
+                links.edge(into, join)
+            for edge in branch.stops:
+                touched.add(edge.target)
+                links.move_target(edge, into)
+            for node in branch.dangling:
+                links.edge(graph.exits.get(node, node), into)
+        for end in touched:
+            if not links.ins.get(end) and not links.outs.get(end):
+                del graph.nodes[end]
+                ends.discard(end)
+                gone.add(end)
+    if gone:
+        scope.ends[:] = [n for n in scope.ends if n not in gone]
+        scope.members[:] = [n for n in scope.members if n not in gone]
+
+
+def _end_scope(links: _Links, explicit_ends: bool) -> None:
+    """Connect the scope's ends: a subprocess's to its exit (several merge there, or join
+    when its nodes started together); a process without end events ends at the nodes no
+    flow leaves."""
+    graph, scope = links.graph, links.scope
+    left = set(links.outs)
+    dangling = [graph.exits.get(n, n) for n in scope.members
+                if graph.exits.get(n, n) not in left and n not in scope.ends
+                and graph.nodes[n].kind != "end"]
+    if scope.subprocess is None:
+        if explicit_ends or not dangling:
+            return
+        end = links.node("#end", "end", "no end event in the BPMN: implicit end", tag="endEvent")
+        join = end
+        if len(dangling) > 1:
+            parallel = scope.parallel_start
+            join = links.node("#join", "parallel" if parallel else "exclusive",
+                              "the paths that end without an end event "
+                              + ("join" if parallel else "merge") + " here")
+            links.edge(join, end)
+        for node in dangling:
+            links.edge(node, join)
+        return
+    inner = list(scope.ends) + ([] if explicit_ends else dangling)
+    exit_id = graph.exits[scope.subprocess]
+    if len(inner) > 1:
+        parallel = scope.parallel_start and not explicit_ends
         graph.nodes[exit_id].kind = "parallel" if parallel else "exclusive"
-        graph.nodes[exit_id].note = (f"the {len(inner_ends)} ends of subprocess "
-                                     f"{quoted(subprocess)} " + ("join" if parallel else
-                                                                 "merge") + " here")
-    for end in inner_ends:
+        graph.nodes[exit_id].note = (f"the {len(inner)} ends of subprocess "
+                                     f"{quoted(scope.subprocess)} "
+                                     + ("join" if parallel else "merge") + " here")
+    for end in inner:
         graph.edges.append(_Edge(end, exit_id, None))
-
-
-def _implicit_process_ends(graph: _Graph, members: list[str], own: list[_Edge]) -> None:
-    """A process without start (end) events starts at the nodes no flow enters (ends at
-    those no flow leaves), as BPMN allows: give it the start (end) event a model needs."""
-    kinds = {n: graph.nodes[n].kind for n in members}
-    starts = [n for n in members if kinds[n] == "start"]
-    ends = [n for n in members if kinds[n] == "end"]
-    if not starts:
-        entered = {e.target for e in own}
-        first = [n for n in members if n not in entered]
-        if first:
-            graph.nodes["#start"] = _Node("#start", "start", None, "startEvent",
-                                          note="no start event in the BPMN: implicit start")
-            # Through a pass node: several nodes starting together become a parallel split.
-            graph.nodes["#begin"] = _Node("#begin", "pass", None, "")
-            graph.edges.append(_Edge("#start", "#begin", None))
-            graph.edges.extend(_Edge("#begin", n, None) for n in first)
-    if not ends:
-        left = {graph.exits.get(e.source, e.source) for e in own}
-        last = [graph.exits.get(n, n) for n in members if graph.exits.get(n, n) not in left]
-        if last:
-            graph.nodes["#end"] = _Node("#end", "end", None, "endEvent",
-                                        note="no end event in the BPMN: implicit end")
-            join = "#end"
-            if len(last) > 1:
-                parallel = not starts and len(first) > 1
-                join = "#join"
-                graph.nodes[join] = _Node(
-                    join, "parallel" if parallel else "exclusive", None, "",
-                    note="the paths that end without an end event " +
-                         ("join" if parallel else "merge") + " here")
-                graph.edges.append(_Edge(join, "#end", None))
-            graph.edges.extend(_Edge(n, join, None) for n in last)
 
 
 def _read_lanes(process: Element, graph: _Graph) -> dict[str, tuple[str, str | None]]:
@@ -712,14 +1255,22 @@ def _flatten(graph: _Graph, problems: list[Problem], source: str | None, *,
                 graph.edges.remove(edge)
                 break
     _repeat_loops(graph, problems, source, simulator=simulator)
+    # Flows by source and target, kept up to date: looking them up in the list of all
+    # flows for each pass node made this quadratic (6 s for 1,000 boundary events).
+    outs_of: dict[str, list[_Edge]] = {}
+    ins_of: dict[str, list[_Edge]] = {}
+    for edge in graph.edges:
+        outs_of.setdefault(edge.source, []).append(edge)
+        ins_of.setdefault(edge.target, []).append(edge)
+    removed: set[int] = set()
     changed = True
     while changed:
         changed = False
         for node_id, node in list(graph.nodes.items()):
             if node.kind != "pass":
                 continue
-            ins = [e for e in graph.edges if e.target == node_id]
-            outs = [e for e in graph.edges if e.source == node_id]
+            ins = ins_of.get(node_id, [])
+            outs = outs_of.get(node_id, [])
             if len(outs) > 1:
                 node.kind = "parallel"
                 node.note = "several flows leave here in the BPMN: an implicit parallel split"
@@ -727,16 +1278,40 @@ def _flatten(graph: _Graph, problems: list[Problem], source: str | None, *,
             if not outs:
                 node.kind = "exclusive"  # dangling; the validator names it
                 continue
-            target_kind = graph.nodes[outs[0].target].kind
-            if len(ins) > 1 and target_kind == "parallel":
+            (out,) = outs
+            target = out.target
+            if target == node_id:  # a flow from a pass node to itself: left for the validator
+                node.kind = "exclusive"
+                continue
+            if len(ins) > 1 and graph.nodes[target].kind == "parallel":
                 node.kind = "exclusive"
                 node.note = "an implicit merge in the BPMN"
                 continue
-            graph.edges = [e for e in graph.edges if node_id not in (e.source, e.target)]
-            graph.edges.extend(_Edge(e.source, outs[0].target, e.flow_id, e.conditional,
-                                     e.probability, e.comment) for e in ins)
+            # The flows into the node go on to its target; the flow out of it goes.
+            removed.add(id(out))
+            ins_of[target].remove(out)
+            for edge in ins:
+                edge.target = target
+                ins_of[target].append(edge)
+            ins_of.pop(node_id, None)
+            outs_of.pop(node_id, None)
             del graph.nodes[node_id]
             changed = True
+    graph.edges = [e for e in graph.edges if id(e) not in removed]
+    # Two flows between the same two nodes (an exclusive choice whose branches both end,
+    # two empty parallel branches): the second passes through a gateway of its own, so each
+    # keeps its probability or its token.
+    seen: set[tuple[str, str]] = set()
+    for edge in list(graph.edges):
+        if (edge.source, edge.target) in seen:
+            via = f"{edge.source}#via"
+            while via in graph.nodes:
+                via += "'"
+            graph.nodes[via] = _Node(via, "exclusive", None, "",
+                                     note="a second flow between the same two elements")
+            graph.edges.append(_Edge(via, edge.target, None))
+            edge.target = via
+        seen.add((edge.source, edge.target))
 
 
 # --- the model text ---------------------------------------------------------------------
@@ -915,7 +1490,8 @@ def _pool_text(root: Element, pool: BpmnPool, element: Element, *, source: str,
         return "", refused.problems, None
     for flow in root.iter(f"{{{BPMN_NS}}}messageFlow"):
         target = graph.nodes.get(flow.get("targetRef") or "")
-        if target is not None and target.waits_for is None and target.kind != "start":
+        if (target is not None and target.waits_for is None and target.kind != "start"
+                and target.tag != "startEvent"):
             problems.append(Problem(
                 f"message flow {quoted(flow.get('id'))} is ignored: {target.tag} "
                 f"{quoted(target.bpmn_id)} is not a receive task or a message catch event, so "
@@ -926,13 +1502,6 @@ def _pool_text(root: Element, pool: BpmnPool, element: Element, *, source: str,
         ids = ", ".join(repr(n.bpmn_id) for n in starts)
         problems.append(Problem(f"the process has {len(starts)} start events ({ids}); "
                                 "abc-costing needs exactly one", file=source))
-    for edge in graph.edges:
-        source_node = graph.nodes[edge.source]
-        if edge.conditional and source_node.kind == "activity":
-            problems.append(Problem(
-                f"conditional sequence flow {quoted(edge.flow_id)} leaving {source_node.tag} "
-                f"{quoted(source_node.bpmn_id)} is not supported: route through an exclusive "
-                "gateway", element=edge.flow_id, file=source))
     if any(p.severity == "error" for p in problems):
         return "", problems, None
 
@@ -1027,6 +1596,12 @@ class _Writer:
             entry["name"] = node.name
         if node.abc is not None:
             return entry | self._abc_activity(node.abc)
+        if node.wait is not None:  # a timer: elapsed time, no work
+            minutes, why = node.wait
+            if minutes == PLACEHOLDER:
+                self.warn(f"timer {node.tag} {quoted(node.bpmn_id)} gives no duration: its wait "
+                          'is a placeholder "?", fill in the minutes', self.ids[node.bpmn_id])
+            return entry | {"wait": Commented(_tidy(minutes), why)}
         if node.note:
             return entry | {"labor": Commented(OneLine({}), node.note)}
         for params in reversed(self.parameters):  # Prosimos JSON wins over embedded QBP
@@ -1114,15 +1689,28 @@ class _Writer:
 
     # flows
 
-    def _probability(self, edge: _Edge) -> tuple[Any, str | None]:
-        if edge.probability is not None:  # routing the importer made (a repeat's loop)
-            return edge.probability, edge.comment
-        abc = self.graph.flow_abc.get(edge.flow_id or "")
+    def _known_probability(self, flow_id: str | None) -> tuple[float | None, str | None]:
+        """A flow's probability as the file gives it (our export's, then the parameters')."""
+        abc = self.graph.flow_abc.get(flow_id or "")
         if abc is not None and _float(abc.get("probability")) is not None:
             return _float(abc.get("probability")), None
         for params in reversed(self.parameters):
-            if edge.flow_id in params.probabilities:
-                return params.probabilities[edge.flow_id], params.origin
+            if flow_id in params.probabilities:
+                return params.probabilities[flow_id or ""], params.origin
+        return None, None
+
+    def _probability(self, edge: _Edge) -> tuple[Any, str | None]:
+        if edge.probability is not None:  # routing the importer made (a repeat's loop)
+            return edge.probability, edge.comment
+        if edge.complement is not None:  # an optional branch not taken: 1 - taken
+            taken, origin = self._known_probability(edge.complement)
+            if taken is not None and taken <= 1:
+                note = f"1 - {_tidy(taken)}" + (f", {origin}" if origin else "")
+                return round(1 - taken, 12), note
+            return PLACEHOLDER, edge.comment
+        known, origin = self._known_probability(edge.flow_id)
+        if known is not None:
+            return known, origin
         return PLACEHOLDER, (edge.comment
                              or "not in the file: probability of this branch, fill in")
 
