@@ -483,3 +483,18 @@ def test_malformed_flows(flows, words):
     error = only_error(GOOD.replace("flows: [[s, a], [a, e]]", f"flows: {flows}"))
     assert error.element == "flows[1]" and error.line == 10
     assert error.message == words
+
+
+def test_a_resource_named_by_an_activity_that_did_not_read_is_not_called_unused():
+    # An imported model with labour minutes still "?": the activity fails to read, and the
+    # checks on the rest used to add "performer: resource is not used by any activity".
+    body = """\
+resources: {performer: {kind: labor, rate_per_hour: 600}}
+activities: {a: {labor: {performer: "?"}}}
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, a], [a, e]]
+"""
+    model, problems = problems_of(body)
+    assert model is None
+    assert [p.element for p in problems] == ["a"]
+    assert "must be a number (got '?')" in problems[0].message

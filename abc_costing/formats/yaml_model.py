@@ -483,6 +483,7 @@ def _check_what_is_left(data: dict[str, Any], err: ValidationError) -> list[Prob
     repaired = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
     routing_known = True
     dropped: set[str] = set()
+    referenced: set[str] = set()  # resources named by activities that did not read
     broken_flows: set[int] = set()
     for error in err.errors(include_url=False):
         loc = error["loc"]
@@ -494,6 +495,11 @@ def _check_what_is_left(data: dict[str, Any], err: ValidationError) -> list[Prob
             kind = original.get("kind") if isinstance(original, dict) else None
             if head == "activities":
                 repaired[head][element_id] = {}
+                # The stand-in does no work: its resources are used all the same.
+                for section in ("labor", "uses"):
+                    named = original.get(section) if isinstance(original, dict) else None
+                    if isinstance(named, dict):
+                        referenced.update(str(r) for r in named)
             elif head == "resources" and kind in RESOURCE_STAND_INS:
                 repaired[head][element_id] = {"kind": kind, **RESOURCE_STAND_INS[kind]}
             else:
@@ -516,7 +522,9 @@ def _check_what_is_left(data: dict[str, Any], err: ValidationError) -> list[Prob
         # Flow indexes shifted when broken flows were dropped; map them back.
         kept = [i for i in range(len(data["flows"])) if i not in broken_flows]
         problems = [_renumber_flow(p, kept) for p in problems]
-    return [p for p in problems if not any(repr(d) in p.message for d in dropped)]
+    return [p for p in problems if not any(repr(d) in p.message for d in dropped)
+            and not (p.path[:1] == ("resources",) and p.element in referenced
+                     and p.message == "resource is not used by any activity")]
 
 
 def _renumber_flow(problem: Problem, kept: list[int]) -> Problem:
