@@ -118,7 +118,9 @@ def test_prosimos_parameters_give_the_hand_computed_cost():
     assert errors(problems) == []
     messages = [p.message for p in problems]
     assert "Prosimos parameters: unknown key 'simulation_horizon' ignored" in messages
-    assert any("can be done by 2 resources" in m for m in messages)
+    # one warning for every task several resources can do, not one per task
+    [shared] = [m for m in messages if "can each be done by any one of several" in m]
+    assert shared.startswith("1 task(s)") and "(2)" in shared and "one_of" in shared
     model, found = parse_model_text(text)
     assert model is not None, found
     assert (model.process, model.variant) == ("loans", "prosimos")

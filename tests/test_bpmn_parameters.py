@@ -503,3 +503,18 @@ def test_an_exported_volume_wins_over_the_simulators():
         'bpmn:1" volume_per_year="500"/>', 1)
     model, _ = imported(text.encode())
     assert model.volume_per_year == 500
+
+
+def test_a_loop_marker_with_no_count_runs_once_as_the_simulator_runs_it():
+    # Simod marks a task that repeats in the log as a loop and fits its duration to every
+    # run; BIMP and Prosimos ignore the marker. With their parameters the task runs once:
+    # FIXED 600 s = 10 min × 1 EUR/min + 2.5 fixed = 12.5, and one warning says so.
+    # Without parameters the count stays a "?" to fill in (tests/test_bpmn_structure.py).
+    data = qbp_file('<qbp:durationDistribution type="FIXED" mean="600" arg1="0" arg2="0"/>')
+    looped = data.replace(b'<task id="t"/>',
+                          b'<task id="t" name="Check"><standardLoopCharacteristics/></task>')
+    model, problems = imported(looped)
+    assert cost_model(model).cost_per_instance == pytest.approx(10 * 1 + 2.5)
+    [said] = [p for p in problems if "loop marker" in p.message]
+    assert said.message.startswith("1 task(s) carry a loop marker") and "'Check'" in said.message
+    assert "as BIMP runs them" in said.message

@@ -1192,16 +1192,14 @@ def _repeat_loops(graph: _Graph, problems: list[Problem], source: str | None, *,
     marker and run the element once, and the parameters were fitted that way (Simod
     marks a task that repeats in the log as a loop and fits its duration to all its
     runs), so the model runs it once too, and says so."""
+    once: list[str] = []  # loops a simulator runs once: said together after the loop
     for node_id, repeat in graph.repeats.items():
         node = graph.nodes.get(node_id)
         if node is None or repeat.times == 1:
             continue
         if repeat.times is None and simulator is not None \
                 and repeat.what.startswith("a loop"):
-            problems.append(Problem(
-                f"{node.tag} {quoted(node_id)} is {repeat.what} with no count: costed once, "
-                f"as {simulator} runs it with these parameters (add a loop back with its "
-                "probability if it repeats)", element=node_id, file=source, severity="warning"))
+            once.append(quoted(node.name or node_id))
             continue
         last = graph.exits.get(node_id, node_id)
         again, more, done = f"{node_id}#again", f"{node_id}#repeat", f"{node_id}#done"
@@ -1236,6 +1234,13 @@ def _repeat_loops(graph: _Graph, problems: list[Problem], source: str | None, *,
             f"{what}: costed {n} times, through a loop back taken with probability {n - 1}/{n} "
             f"(the expected count {n} is exact; a simulation draws the count around {n}, "
             "one run after another)", element=node_id, file=source, severity="warning"))
+    if once:
+        listed = ", ".join(once[:8]) + (f", … ({len(once)} in all)" if len(once) > 8 else "")
+        problems.append(Problem(
+            f"{len(once)} task(s) carry a loop marker (standardLoopCharacteristics) with no "
+            f"count: {listed}; each is costed once, as {simulator} runs them with these "
+            "parameters (add a loop back with its probability where one repeats)",
+            file=source, severity="warning"))
 
 
 def _flatten(graph: _Graph, problems: list[Problem], source: str | None, *,

@@ -853,6 +853,21 @@ def _prosimos_resources(params: Mapping[str, Any], result: SimulationParameters,
 
 def _prosimos_tasks(params: Mapping[str, Any], result: SimulationParameters,
                     fixed_by_resource: Mapping[str, Any], *, legacy: bool, warn: Any) -> None:
+    shared: list[str] = []  # tasks several resources can do: said once, not once per task
+    _read_prosimos_tasks(params, result, fixed_by_resource, legacy=legacy, warn=warn,
+                         shared=shared)
+    if shared:
+        listed = ", ".join(shared[:8]) + (f", … ({len(shared)} in all)" if len(shared) > 8
+                                          else "")
+        warn(f"{len(shared)} task(s) can each be done by any one of several resources "
+             f"(how many in brackets: {listed}); each resource is assumed to do an equal share "
+             "of a task's executions, written as one_of: change the shares if you know them",
+             None)
+
+
+def _read_prosimos_tasks(params: Mapping[str, Any], result: SimulationParameters,
+                         fixed_by_resource: Mapping[str, Any], *, legacy: bool, warn: Any,
+                         shared: list[str]) -> None:
     for task, entry in _items(params.get("task_resource_distribution"), "task_id"):
         if isinstance(entry, dict) and "resources" in entry:
             candidates = [(str(r.get("resource_id")), r) for r in entry["resources"]
@@ -879,9 +894,7 @@ def _prosimos_tasks(params: Mapping[str, Any], result: SimulationParameters,
         if not durations:
             continue
         if len(durations) > 1:
-            warn(f"task {quoted(task)} can be done by {len(durations)} resources (any one of "
-                 "them per execution); each is assumed to do an equal share of the executions",
-                 task)
+            shared.append(f"{quoted(task)} ({len(durations)})")
         result.durations[task] = [(r, _scaled(d, 1 / len(durations))) for r, d in durations]
         fixed = [fixed_by_resource.get(r) for r, _ in durations]
         if PLACEHOLDER in fixed:
