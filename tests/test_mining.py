@@ -132,11 +132,12 @@ def test_discovered_probabilities_are_the_observed_shares(log, rates):
     flows = {(f.source, f.target): f.probability for f in model.flows}
     # Проверка ran 6 times: followed by Одобрение 4, Отказ 1, itself 1 (rework).
     after = "after_проверка_договора"
-    assert flows[(after, "одобрение")] == pytest.approx(4 / 6, abs=1e-4)
-    assert flows[(after, "отказ")] == pytest.approx(1 / 6, abs=1e-4)
-    assert flows[(after, "rework_проверка_договора")] == pytest.approx(1 / 6, abs=1e-4)
-    # Exactly 1 in the decimals written (0.6666 + 0.1667 + 0.1667), not just within tolerance.
-    assert sum(round(p * 10_000) for (s, _), p in flows.items() if s == after) == 10_000
+    assert flows[(after, "одобрение")] == pytest.approx(4 / 6, abs=1e-10)
+    assert flows[(after, "отказ")] == pytest.approx(1 / 6, abs=1e-10)
+    assert flows[(after, "rework_проверка_договора")] == pytest.approx(1 / 6, abs=1e-10)
+    # Exactly 1 in the 10 decimals written (0.6666666666 + 0.1666666667 + 0.1666666667),
+    # not just within tolerance.
+    assert sum(round(p * 10**10) for (s, _), p in flows.items() if s == after) == 10**10
     # The rework loop re-enters through the merge gateway, never activity → itself.
     assert ("rework_проверка_договора", "проверка_договора") in flows
     assert ("приём_заявки", "rework_проверка_договора") in flows
