@@ -97,14 +97,15 @@ __all__ = [
 #: Russian names are those of 1C, Bitrix24 and amoCRM exports.
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "case": ("case_id", "case", "caseid", "case:concept:name", "case id",
-             "номер случая", "случай", "кейс", "id сделки", "сделка", "id заявки", "заявка"),
+             "номер случая", "случай", "кейс", "id сделки", "сделка", "номер сделки",
+             "id заявки", "заявка", "номер заявки"),
     "activity": ("activity", "concept:name", "task", "activity_name",
                  "действие", "активность", "операция", "этап", "стадия", "задача"),
     "start": ("start", "start_timestamp", "start_time", "starttime",
               "начало", "дата начала", "время начала"),
     "end": ("end", "end_timestamp", "timestamp", "time:timestamp", "complete_timestamp",
             "end_time", "endtime", "окончание", "конец", "завершение", "дата окончания",
-            "время окончания", "дата завершения"),
+            "время окончания", "дата завершения", "время", "дата и время"),
     "resource": ("resource", "org:resource", "user",
                  "исполнитель", "ответственный", "сотрудник", "ресурс"),
     "lifecycle": ("lifecycle:transition", "lifecycle", "transition", "lifecycle_transition",
