@@ -1789,8 +1789,9 @@ class _Writer:
                      "flows": flows}
         return yaml_text(document, header=[
             f"Imported from {self.source} by abc-costing import-bpmn.",
-            'Values written "?" were not in the file: fill them in, then check with',
-            f"  abc-costing validate {self.process}/{self.variant}.yaml",
+            'Values written "?" were not in the file: fill them in, then check this file with',
+            "  abc-costing validate FILE (in a library it is saved as "
+            f"{self.process}/{self.variant}.yaml)",
         ])
 
 
