@@ -10,7 +10,7 @@ Cited data shipped with the package (``data/*.toml``) and pure functions over it
 1.302
 """
 
-from abc_costing.payroll.calendar import (
+from abc_costing.payroll.production_calendar import (
     CalendarError,
     WorkingMonth,
     month_hours,

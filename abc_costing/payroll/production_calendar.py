@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-import calendar as _weekdays
+import calendar
 import datetime as dt
 import math
 import tomllib
@@ -132,7 +132,7 @@ def month_hours(year: int, month: int, *, hours_per_week: float = 40.0) -> Worki
                             f"the calendar ships the years {years}")
     rules = _rules(year)
     working_days = shortened = 0
-    for day_number in range(1, _weekdays.monthrange(year, month)[1] + 1):
+    for day_number in range(1, calendar.monthrange(year, month)[1] + 1):
         day = dt.date(year, month, day_number)
         weekend = day.weekday() >= _WORKING_DAYS_PER_WEEK
         if day in rules.days_off or (weekend and day not in rules.working_weekend_days):
