@@ -10,15 +10,6 @@ Cited data shipped with the package (``data/*.toml``) and pure functions over it
 1.302
 """
 
-from abc_costing.payroll.production_calendar import (
-    CalendarError,
-    WorkingMonth,
-    month_hours,
-    practical_hours,
-    practical_hours_per_year,
-    shipped_years,
-    year_months,
-)
 from abc_costing.payroll.contributions import (
     ContributionRules,
     LoadedCost,
@@ -27,6 +18,15 @@ from abc_costing.payroll.contributions import (
     contribution_rules,
     loaded_cost_per_year,
     rate_per_hour,
+)
+from abc_costing.payroll.production_calendar import (
+    CalendarError,
+    WorkingMonth,
+    month_hours,
+    practical_hours,
+    practical_hours_per_year,
+    shipped_years,
+    year_months,
 )
 
 __all__ = ["CalendarError", "ContributionRules", "LoadedCost", "PayrollError", "Regime",
