@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from abc_costing.compare import BRIDGE_ORDER, compare_models, cost_bridge
 from abc_costing.model import ProcessModel
+from abc_costing.reports.views import bridge_view
 from tests.conftest import parse
 from tests.strategies import generated_models
 
@@ -163,6 +164,28 @@ def test_cost_bridge_alone_equals_the_comparison_bridge():
     assert bridge == {e.effect: e.change_per_instance
                       for e in compare_models(base, cand).bridge if e.effect != "volume"}
     assert bridge["unit_time"] == pytest.approx(-10 * 10 / 0.7)  # 10 min × 10 ₽/min, 1/0.7 times
+
+
+def test_the_bridge_view_rows_and_total():
+    # the mixed case of above, 550 / 0.7 → 780 / 0.9 per instance, 3 000 → 2 000 a year
+    candidate = variant(name="mixed", rate_per_hour=720, minutes=20, trips=2,
+                        cost_per_trip=250, other_cost=40, rework=0.1, volume=2000)
+    comparison = compare_models(variant(), candidate)
+    view = bridge_view(comparison)
+    assert [(row.kind, row.value("effect")) for row in view.rows] == [
+        ("item", "rate"), ("item", "unit_time"), ("item", "routing"), ("item", "fees"),
+        ("other", "volume"), ("total", "(total)")]
+    rate = view.rows[0]
+    assert rate.value("share") == pytest.approx((110 / 0.7) / (550 / 0.7))  # 110 of 550 ₽
+    assert view.rows[4].value("share") is None
+    total = view.rows[-1]
+    assert total.value("change_per_instance") == pytest.approx(780 / 0.9 - 550 / 0.7)
+    assert total.value("change_per_year") == pytest.approx(780 / 0.9 * 2000 - 550 / 0.7 * 3000)
+    assert total.value("share") == pytest.approx(-comparison.saving_share)
+    # rows reconcile to the total, per instance and per year
+    for key in ("change_per_instance", "change_per_year"):
+        assert sum(row.value(key) for row in view.rows[:-1]) == pytest.approx(total.value(key))
+    assert view.currency == "RUB" and "never a saving" in (view.note or "")
 
 
 # --- properties -------------------------------------------------------------------
