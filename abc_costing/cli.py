@@ -36,6 +36,7 @@ from abc_costing.reports.views import (
     TableView,
     activities_view,
     activity_changes_view,
+    bridge_view,
     capacity_view,
     change_log_view,
     format_money,
@@ -466,6 +467,8 @@ def _print_comparison(comparison: Any, out: Console) -> None:
               f"({format_share(comparison.saving_share)})")
     if comparison.saving_per_year is not None:
         _say(out, f"Saving per year:     {_money(comparison.saving_per_year, cur)}")
+    if comparison.bridge:
+        _print_view(bridge_view(comparison), out)
     for view in (activity_changes_view(comparison), resource_changes_view(comparison),
                  value_changes_view(comparison)):
         _print_view(view, out)

@@ -6,6 +6,33 @@ instance, executions or definition differ) or ``unchanged``. Deltas are
 candidate minus baseline; savings are baseline minus candidate, so a cheaper
 candidate saves a positive amount.
 
+The saving per year is counted at ONE volume, the baseline's: (baseline minus
+candidate cost per instance) × baseline ``volume_per_year``. When the two
+files state different volumes, the change in cost per year that the volume
+alone brings is shown apart (the ``volume`` effect of the bridge, with a
+warning): doing fewer instances is never a saving of the process.
+
+The cost bridge splits the change in cost per instance (candidate minus
+baseline) into effects that add up to it, by sequential substitution in this
+order (:data:`BRIDGE_ORDER`); each effect is the cost of a hybrid model after
+the substitution minus the one before it, so interaction terms fall to the
+later effect:
+
+1. ``rate``: each resource's price (rate per minute, cost per use) from the
+   candidate, for resources both files define;
+2. ``unit_time``: each shared activity's labour minutes per execution from
+   the candidate;
+3. ``routing``: each activity's expected executions per instance from the
+   candidate (routing, rework, activities added or removed);
+4. ``fees``: each shared activity's units used per execution and other cost
+   per execution from the candidate;
+5. ``volume``: per year only, candidate cost per instance × (candidate volume
+   − baseline volume); 0 per instance.
+
+The hybrids are costed analytically from the engine's expected executions
+(cost = Σ executions × (Σ minutes × rate + Σ units × cost per use + other)),
+the same sum the engine makes.
+
 Examples
 --------
 >>> from abc_costing.model import ProcessModel
@@ -22,6 +49,8 @@ Examples
 (450.0, 4500.0)
 >>> comparison.activities[0].status
 'changed'
+>>> [(e.effect, e.change_per_instance) for e in comparison.bridge]  # only unit time
+[('rate', 0.0), ('unit_time', -450.0), ('routing', 0.0), ('fees', 0.0), ('volume', 0.0)]
 """
 
 from __future__ import annotations
@@ -31,7 +60,7 @@ from dataclasses import asdict, dataclass
 
 from abc_costing.engine import CostResult, cost_model
 from abc_costing.engine.costing import TOO_LARGE
-from abc_costing.model import VALUE_CLASSES, ProcessModel
+from abc_costing.model import VALUE_CLASSES, Activity, ProcessModel, UnitCosts
 from abc_costing.problems import AbcCostingError, ModelError, Problem
 
 __all__ = [
@@ -39,11 +68,28 @@ __all__ = [
     "ResourceChange",
     "ValueClassChange",
     "OtherCostChange",
+    "BridgeEffect",
+    "BRIDGE_ORDER",
+    "BRIDGE_LABELS",
     "Comparison",
     "CompareError",
     "compare_models",
     "compare_results",
+    "cost_bridge",
 ]
+
+#: The order of the sequential substitution of the cost bridge (see the module
+#: docstring); the split of interaction terms depends on it.
+BRIDGE_ORDER = ("rate", "unit_time", "routing", "fees")
+
+#: What each effect of the bridge means, for readers.
+BRIDGE_LABELS = {
+    "rate": "rates and prices per use",
+    "unit_time": "labour minutes per execution",
+    "routing": "routing and rework (executions per instance)",
+    "fees": "units used and other costs per execution",
+    "volume": "volume per year (not a saving)",
+}
 
 # Relative tolerance below which two costs are the same figure (float noise
 # from a different solve order, not a change anyone could act on).
@@ -126,20 +172,47 @@ class OtherCostChange:
 
 
 @dataclass(frozen=True)
+class BridgeEffect:
+    """One effect of the cost bridge (see the module docstring for the order).
+
+    Attributes:
+      effect: ``rate``, ``unit_time``, ``routing``, ``fees`` or ``volume``.
+      label: what it means, for readers.
+      change_per_instance: its part of the change in cost per instance,
+        candidate minus baseline (negative: cheaper); 0 for ``volume``.
+      change_per_year: its part of the change in cost per year (the four
+        process effects at the baseline's volume, the volume effect at the
+        candidate's cost); None unless both variants state a volume.
+    """
+
+    effect: str
+    label: str
+    change_per_instance: float
+    change_per_year: float | None
+
+
+@dataclass(frozen=True)
 class Comparison:
     """A baseline and a candidate variant side by side.
 
     Attributes:
       baseline, candidate: the two costings.
       saving_per_instance: baseline minus candidate cost per instance.
-      saving_per_year: baseline minus candidate cost per year (None unless both
-        have a volume).
+      saving_per_year: saving_per_instance × the baseline's volume per year
+        (None unless both have a volume): a different volume is not a saving;
+        see the ``volume`` effect of ``bridge``.
       saving_share: saving_per_instance / baseline cost per instance.
       activities: per-activity changes, baseline order then added ones.
       resources: per-resource changes, same ordering.
       other_cost_change: the costs tied to no resource, so that the resource
         deltas plus this one add up to minus the saving.
       by_value: per value class changes.
+      bridge: the change in cost split into effects (:data:`BRIDGE_ORDER`, then
+        ``volume``); the first four add up to minus saving_per_instance (and
+        minus saving_per_year), all five to the change in cost per year.
+        Empty when only the costings were compared (:func:`compare_results`
+        without the models).
+      problems: warnings about the comparison (volumes that differ).
     """
 
     baseline: CostResult
@@ -151,6 +224,8 @@ class Comparison:
     resources: tuple[ResourceChange, ...]
     other_cost_change: OtherCostChange
     by_value: tuple[ValueClassChange, ...]
+    bridge: tuple[BridgeEffect, ...] = ()
+    problems: tuple[Problem, ...] = ()
 
     def as_dict(self) -> dict:
         """A JSON-ready dict (numbers unrounded): the ``compare --json`` document."""
@@ -187,7 +262,11 @@ def compare_models(baseline: ProcessModel, candidate: ProcessModel) -> Compariso
         if activity_id in baseline.activities
         and _cost_definition(activity) != _cost_definition(baseline.activities[activity_id])
     }
-    return compare_results(cost_model(baseline), cost_model(candidate), redefined=redefined)
+    base_result, cand_result = cost_model(baseline), cost_model(candidate)
+    changes = cost_bridge(baseline, candidate, baseline_result=base_result,
+                          candidate_result=cand_result)
+    return compare_results(base_result, cand_result, redefined=redefined,
+                           bridge_per_instance=changes)
 
 
 def _cost_definition(activity) -> tuple:
@@ -212,11 +291,14 @@ def compare_results(
     candidate: CostResult,
     *,
     redefined: frozenset[str] | set[str] = frozenset(),
+    bridge_per_instance: dict[str, float] | None = None,
 ) -> Comparison:
     """Compare two costings of one process (see :func:`compare_models`).
 
     ``redefined`` names activities whose definition differs even if their
-    figures agree.
+    figures agree. ``bridge_per_instance`` is :func:`cost_bridge` of the two
+    models; without it the comparison has no bridge (the costings alone do
+    not say which resource each activity's minutes go to).
     """
     _check_comparable(baseline, candidate)
     base_acts = {a.id: a for a in baseline.activities}
@@ -282,17 +364,19 @@ def compare_results(
     )
 
     saving = baseline.cost_per_instance - candidate.cost_per_instance
-    per_year = (
-        None
-        if baseline.cost_per_year is None or candidate.cost_per_year is None
-        else baseline.cost_per_year - candidate.cost_per_year
-    )
+    base_volume, cand_volume = baseline.volume_per_year, candidate.volume_per_year
+    both_volumes = base_volume is not None and cand_volume is not None
+    # At the baseline's volume: the candidate's volume is a forecast of demand,
+    # not something the process change brings.
+    per_year = saving * base_volume if both_volumes and base_volume is not None else None
+    bridge, problems = _bridge_rows(baseline, candidate, bridge_per_instance)
     share = saving / baseline.cost_per_instance if baseline.cost_per_instance else 0.0
     _refuse_overflow(candidate.variant, {
         "saving per instance": saving, "saving per year": per_year or 0.0,
         "saving share": share,
         **{f"change of activity {a.id!r}": a.delta for a in activities},
         **{f"change of resource {r.id!r}": r.delta for r in resources},
+        **{f"{e.effect} effect": e.change_per_year or 0.0 for e in bridge},
     })
     return Comparison(
         baseline=baseline,
@@ -308,4 +392,106 @@ def compare_results(
             delta=candidate.other_cost_per_instance - baseline.other_cost_per_instance,
         ),
         by_value=by_value,
+        bridge=bridge,
+        problems=problems,
     )
+
+
+def _bridge_rows(baseline: CostResult, candidate: CostResult,
+                 per_instance: dict[str, float] | None
+                 ) -> tuple[tuple[BridgeEffect, ...], tuple[Problem, ...]]:
+    """The bridge's effects per instance and per year, and the volume warning."""
+    base_volume, cand_volume = baseline.volume_per_year, candidate.volume_per_year
+    problems: tuple[Problem, ...] = ()
+    volume_per_year = None
+    if base_volume is not None and cand_volume is not None:
+        volume_per_year = candidate.cost_per_instance * (cand_volume - base_volume)
+        if cand_volume != base_volume:
+            problems = (Problem(
+                f"the variants state different volumes ({base_volume:g} instances per year in "
+                f"{baseline.variant!r}, {cand_volume:g} in {candidate.variant!r}); the saving "
+                f"per year is counted at the baseline's {base_volume:g}, and the "
+                f"{volume_per_year:+,.2f} {candidate.currency} per year the volume alone brings "
+                "is shown apart as the volume effect, not as a saving",
+                element="volume_per_year", severity="warning"),)
+    if per_instance is None:
+        return (), problems
+    effects = [BridgeEffect(effect, BRIDGE_LABELS[effect], per_instance[effect],
+                            None if volume_per_year is None or base_volume is None
+                            else per_instance[effect] * base_volume)
+               for effect in BRIDGE_ORDER]
+    effects.append(BridgeEffect("volume", BRIDGE_LABELS["volume"], 0.0, volume_per_year))
+    return tuple(effects), problems
+
+
+def cost_bridge(baseline: ProcessModel, candidate: ProcessModel, *,
+                baseline_result: CostResult | None = None,
+                candidate_result: CostResult | None = None) -> dict[str, float]:
+    """The change in cost per instance, candidate minus baseline, split by effect.
+
+    Sequential substitution in :data:`BRIDGE_ORDER` (rate, unit time, routing,
+    fees; see the module docstring): each effect is the cost of the hybrid
+    after taking that part from the candidate minus the hybrid before. The
+    effects add up to the candidate's cost minus the baseline's (to float
+    precision). An activity in one file only keeps its own definition
+    throughout, so adding or removing it is a routing effect (its executions
+    go from 0, or to 0); a resource in one file only keeps its own price.
+    ``baseline_result``/``candidate_result`` are the models' costings when
+    already made.
+
+    >>> from abc_costing.model import ProcessModel
+    >>> def variant(rate_per_hour, minutes):
+    ...     return ProcessModel.model_validate({
+    ...         "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...         "resources": {"clerk": {"kind": "labor", "rate_per_hour": rate_per_hour}},
+    ...         "activities": {"a": {"labor": {"clerk": minutes}}},
+    ...         "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...         "flows": [["s", "a"], ["a", "e"]]})
+    >>> bridge = cost_bridge(variant(600, 60), variant(1200, 30))
+    >>> bridge["rate"], bridge["unit_time"]  # 60 min × (20 − 10) ₽/min; 20 ₽ × (30 − 60) min
+    (600.0, -600.0)
+    """
+    base_result = baseline_result or cost_model(baseline)
+    cand_result = candidate_result or cost_model(candidate)
+    stages = [
+        # (prices from the candidate, minutes, executions, units and other cost)
+        (False, False, False, False),
+        (True, False, False, False),
+        (True, True, False, False),
+        (True, True, True, False),
+        (True, True, True, True),
+    ]
+    costs = [_hybrid_cost(baseline, candidate, base_result, cand_result, *stage)
+             for stage in stages]
+    return {effect: costs[i + 1] - costs[i] for i, effect in enumerate(BRIDGE_ORDER)}
+
+
+def _hybrid_cost(baseline: ProcessModel, candidate: ProcessModel,
+                 base_result: CostResult, cand_result: CostResult,
+                 new_prices: bool, new_minutes: bool, new_executions: bool, new_fees: bool
+                 ) -> float:
+    """Cost per instance of one hybrid of the bridge (each part from either file)."""
+
+    def price(resource_id: str) -> UnitCosts:
+        first, second = (candidate, baseline) if new_prices else (baseline, candidate)
+        resource = first.resources.get(resource_id) or second.resources[resource_id]
+        return resource.unit_costs
+
+    def definition(activity_id: str, new: bool) -> Activity:
+        if new and activity_id in candidate.activities or activity_id not in baseline.activities:
+            return candidate.activities[activity_id]
+        return baseline.activities[activity_id]
+
+    executions = (cand_result if new_executions else base_result).expected_executions
+    terms = []
+    for activity_id in {**baseline.activities, **candidate.activities}:
+        times = executions.get(activity_id, 0.0)
+        if times == 0.0:
+            continue
+        timed, priced = definition(activity_id, new_minutes), definition(activity_id, new_fees)
+        per_execution = [duration.mean_minutes * price(r).rate_per_minute
+                         for r, duration in timed.labor.items()]
+        per_execution += [count * price(r).cost_per_use for r, count in priced.uses.items()]
+        per_execution.append(priced.other_cost)
+        terms.append(times * math.fsum(per_execution))
+    return math.fsum(terms)

@@ -8,8 +8,20 @@ from abc_costing.reports.figures import (
     cost_waterfall_figure,
     process_flow_figure,
 )
-from abc_costing.reports.views import activity_changes_view, format_number, format_share
-from dashboard_pages.state import comparison, library, money, pick_process_variants, show_view
+from abc_costing.reports.views import (
+    activity_changes_view,
+    bridge_view,
+    format_number,
+    format_share,
+)
+from dashboard_pages.state import (
+    comparison,
+    library,
+    money,
+    pick_process_variants,
+    show_problems,
+    show_view,
+)
 
 st.title("Compare variants")
 lib = library()
@@ -36,7 +48,9 @@ kpis[0].metric("Cost per instance", money(cand.cost_per_instance, currency),
 kpis[1].metric("Cost per year", money(cand.cost_per_year, currency),
                delta=None if result.saving_per_year is None
                else money(-result.saving_per_year, currency),
-               delta_color="inverse")
+               delta_color="inverse",
+               help="The change is counted at the baseline's volume; a different volume is "
+                    "shown apart in the cost bridge, never as a saving.")
 labor_delta = cand.labor_minutes_per_instance - base.labor_minutes_per_instance
 kpis[2].metric("Labour per instance",
                f"{format_number(cand.labor_minutes_per_instance, 1)} min",
@@ -52,6 +66,7 @@ if result.saving_per_instance > 0:
 elif result.saving_per_instance < 0:
     st.warning(f"{candidate} costs {money(-result.saving_per_instance, currency)} more per "
                "instance than the baseline.")
+show_problems(result.problems, title="The variants state different volumes")
 
 # One under the other: side by side, labels of a dozen layers collide.
 st.subheader("The two flows")
@@ -70,3 +85,6 @@ charts[1].plotly_chart(cost_by_value_figure(result), width="stretch", key="by_va
 
 st.subheader("Activity changes")
 show_view(activity_changes_view(result), key="activity_changes", brief=False)
+
+st.subheader("Cost bridge: rates, minutes, routing, fees and volume")
+show_view(bridge_view(result), key="bridge")

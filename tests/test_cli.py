@@ -96,8 +96,36 @@ def test_compare_json_and_savings(capsys, write_model):
     a = doc["activities"][0]
     assert (a["baseline_cost_per_instance"], a["candidate_cost_per_instance"], a["delta"]) == (
         pytest.approx(300), pytest.approx(150), pytest.approx(-150))
+    # the bridge: a's 15 minutes fewer are unit time (−15 × 10 = −150 ₽), b's
+    # 0.25 executions gone are routing (−0.25 × 120 = −30 ₽)
+    bridge = {e["effect"]: e["change_per_instance"] for e in doc["bridge"]}
+    assert bridge == {"rate": 0.0, "unit_time": pytest.approx(-150),
+                      "routing": pytest.approx(-30), "fees": 0.0, "volume": 0.0}
     code, out, _ = run(capsys, "compare", baseline, candidate)
     assert code == 0 and "Saving per year:     18 000.00 RUB" in out
+    # the bridge table comes after the saving lines, before the activities
+    assert out.index("Saving per year") < out.index("Cost bridge") < out.index(
+        "Changes by activity")
+    assert "-15 000.00" in out and "-3 000.00" in out  # −150 and −30 ₽ × 100 a year
+
+
+def test_compare_a_volume_change_is_no_saving_and_shows_in_the_bridge(capsys, write_model):
+    # same process, 100 → 60 instances a year: the old "saving per year" was
+    # 330 × (100 − 60) = 13 200 ₽; now 0, and −13 200 ₽ a year is the volume effect
+    baseline = write_model(MODEL, "as_is.yaml", variant="as_is")
+    fewer = write_model(MODEL.replace("volume_per_year: 100", "volume_per_year: 60"),
+                        "fewer.yaml", variant="fewer")
+    code, out, err = run(capsys, "compare", baseline, fewer, "--json")
+    assert code == 0 and "different volumes" in err and "not as a saving" in err
+    doc = json.loads(out)
+    assert (doc["saving_per_instance"], doc["saving_per_year"]) == (0.0, 0.0)
+    bridge = {e["effect"]: (e["change_per_instance"], e["change_per_year"])
+              for e in doc["bridge"]}
+    assert bridge == {"rate": (0.0, 0.0), "unit_time": (0.0, 0.0), "routing": (0.0, 0.0),
+                      "fees": (0.0, 0.0), "volume": (0.0, pytest.approx(-330 * 40))}
+    code, out, _ = run(capsys, "compare", baseline, fewer)
+    assert code == 0 and "Saving per year:     0.00 RUB" in out
+    assert "Cost bridge: as_is → fewer" in out and "-13 200.00" in out
 
 
 def test_compare_refuses_different_processes_and_currencies(capsys, write_model):

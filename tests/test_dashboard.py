@@ -108,6 +108,11 @@ def test_compare_kpis_equal_the_engine(library):
     total = changes[changes["Activity"] == "(total)"].iloc[0]
     assert (total["Baseline, RUB"], total["Candidate, RUB"], total["Change, RUB"]) == (
         pytest.approx(830), pytest.approx(330), pytest.approx(-500))
+    # the bridge: edo sends no courier (1 → 0 uses × 500 ₽, once per invoice): all fees
+    bridge = at.dataframe[1].value
+    rows = dict(zip(bridge["Effect"], bridge["Change per instance, RUB"], strict=True))
+    assert rows == {"rate": 0, "unit_time": 0, "routing": 0, "fees": pytest.approx(-500),
+                    "volume": 0, "(total)": pytest.approx(-500)}
 
 
 def test_compare_switching_the_candidate(library):
@@ -121,6 +126,20 @@ def test_compare_switching_the_candidate(library):
     shown = {m.label: (m.value, m.delta) for m in at.metric}
     assert shown["Cost per instance"] == (rub(830 + 300), rub(300))  # 30 more minutes × 10 ₽
     assert any("costs 300.00 RUB more" in w.value for w in at.warning)
+
+
+def test_compare_a_busier_year_is_no_saving_and_is_said(library):
+    (library / "invoices" / "busy.yaml").write_text(
+        AS_IS.replace("variant: as_is", "variant: busy").replace(
+            "volume_per_year: 1000", "volume_per_year: 2000"), encoding="utf-8")
+    at = run(app(), "compare")
+    at.selectbox(key="compare_candidate_invoices").set_value("busy").run()
+    assert any("different volumes" in t.value and "not as a saving" in t.value for t in at.text)
+    bridge = at.dataframe[1].value
+    per_year = dict(zip(bridge["Effect"], bridge["Change per year, RUB"], strict=True))
+    # 830 ₽ × (2 000 − 1 000) more a year, all volume; the process itself is unchanged
+    assert per_year == {"rate": 0, "unit_time": 0, "routing": 0, "fees": 0,
+                        "volume": pytest.approx(830_000), "(total)": pytest.approx(830_000)}
 
 
 EDITOR = "edit_activities::invoices/as_is.yaml::0"

@@ -768,7 +768,8 @@ class _Writer:
              "" if comparison.candidate.cost_per_year is None
              else comparison.candidate.cost_per_year, _MONEY),
             ("saving_per_year",
-             f"=IF({both},{at('baseline_cost_per_year')}-{at('candidate_cost_per_year')},\"\")",
+             # at the baseline's volume: a different volume is not a saving
+             f"=IF({both},{at('saving_per_instance')}*{at('baseline_volume_per_year')},\"\")",
              "" if comparison.saving_per_year is None else comparison.saving_per_year, _MONEY),
         ]
         for key, formula, value, fmt in figures:

@@ -127,7 +127,7 @@ def compare_files(baseline_path: str | Path, candidate_path: str | Path) -> Comp
         comparison = compare_models(baseline, candidate)
     except (CompareError, ModelError, RoutingError) as error:
         return Compared(baseline, candidate, None, problems + _problems_of(error))
-    return Compared(baseline, candidate, comparison, problems)
+    return Compared(baseline, candidate, comparison, problems + comparison.problems)
 
 
 def compare_variants(library: Library, process: str, baseline: str, candidate: str

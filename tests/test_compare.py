@@ -1,0 +1,239 @@
+"""The cost bridge of a comparison: rate, unit time, routing, fees and volume.
+
+Every model here is one activity ``a`` (a clerk's minutes, courier trips and
+an other cost per execution) redone with probability r, so it runs
+1 / (1 − r) times per instance and the instance costs C / (1 − r), C being
+the cost of one execution. The bridge substitutes in the order rate, unit
+time, routing, fees (``BRIDGE_ORDER``); each expected figure below is worked
+out by hand in that order.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from abc_costing.compare import BRIDGE_ORDER, compare_models, cost_bridge
+from abc_costing.model import ProcessModel
+from abc_costing.reports.views import bridge_view
+from tests.conftest import parse
+from tests.strategies import generated_models
+
+REL = 1e-9
+
+
+def variant(*, name: str = "v", rate_per_hour: float = 600, minutes: float = 30,
+            trips: float = 1, cost_per_trip: float = 200, other_cost: float = 50,
+            rework: float = 0.3, volume: float | None = 3000, extra: str = "") -> ProcessModel:
+    """Activity a: clerk minutes + courier trips + other cost, redone with probability rework."""
+    volume_line = "" if volume is None else f"volume_per_year: {volume}\n"
+    return parse(volume_line + f"""\
+resources:
+  clerk: {{kind: labor, rate_per_hour: {rate_per_hour}}}
+  courier: {{kind: per_use, cost_per_use: {cost_per_trip}}}
+activities:
+  a: {{labor: {{clerk: {minutes}}}, uses: {{courier: {trips}}}, other_cost: {other_cost}}}
+{extra}events: {{s: {{kind: start}}, e: {{kind: end}}}}
+gateways: {{x: {{kind: exclusive}}}}
+flows: [[s, a], [a, x], [x, e, {1 - rework}], [x, a, {rework}]]
+""", variant=name)
+
+
+def effects(comparison) -> dict[str, float]:
+    return {e.effect: e.change_per_instance for e in comparison.bridge}
+
+
+def per_year(comparison) -> dict[str, float | None]:
+    return {e.effect: e.change_per_year for e in comparison.bridge}
+
+
+def test_a_rate_only_change_is_all_rate_effect():
+    # clerk 600 → 720 ₽/h (10 → 12 ₽/min), courier 200 → 250 ₽ per trip:
+    # one execution costs 2 × 30 + 50 × 1 = 110 ₽ more, run 1 / 0.7 times
+    comparison = compare_models(variant(), variant(name="dearer", rate_per_hour=720,
+                                                   cost_per_trip=250))
+    rate = 110 / 0.7
+    assert effects(comparison) == {"rate": pytest.approx(rate), "unit_time": 0.0,
+                                   "routing": 0.0, "fees": 0.0, "volume": 0.0}
+    assert comparison.saving_per_instance == pytest.approx(-rate)
+    assert per_year(comparison)["rate"] == pytest.approx(rate * 3000)
+    assert comparison.saving_per_year == pytest.approx(-rate * 3000)
+    assert comparison.problems == ()
+
+
+def test_a_volume_only_change_saves_nothing_and_shows_the_volume_apart():
+    # same process, 3 000 → 2 000 instances a year: the instance costs
+    # (30 × 10 + 200 + 50) / 0.7 = 550 / 0.7 ₽ in both; the old figure was
+    # 550 / 0.7 × (3 000 − 2 000) ≈ 785 714 ₽ "saved" per year
+    comparison = compare_models(variant(), variant(name="fewer", volume=2000))
+    assert comparison.saving_per_instance == 0.0
+    assert comparison.saving_per_year == 0.0
+    assert effects(comparison) == dict.fromkeys([*BRIDGE_ORDER, "volume"], 0.0)
+    volume = per_year(comparison)["volume"]
+    assert volume == pytest.approx(550 / 0.7 * (2000 - 3000))
+    # the whole change in cost per year is the volume effect
+    assert volume == pytest.approx(comparison.candidate.cost_per_year
+                                   - comparison.baseline.cost_per_year)
+    [warning] = comparison.problems
+    assert warning.severity == "warning" and warning.element == "volume_per_year"
+    assert "3000" in warning.message and "2000" in warning.message
+    assert "not as a saving" in warning.message
+
+
+def test_a_rework_only_change_is_all_routing_effect():
+    # rework 30 % → 10 %: C / (1 − r) with C = 550 ₽, so 550 / 0.9 − 550 / 0.7
+    comparison = compare_models(variant(), variant(name="lean", rework=0.1))
+    routing = 550 / 0.9 - 550 / 0.7
+    assert effects(comparison) == {"rate": 0.0, "unit_time": 0.0,
+                                   "routing": pytest.approx(routing), "fees": 0.0,
+                                   "volume": 0.0}
+    assert comparison.saving_per_instance == pytest.approx(-routing)
+    assert comparison.saving_per_year == pytest.approx(-routing * 3000)
+
+
+def test_a_mixed_change_splits_in_the_stated_order():
+    # baseline: 10 ₽/min × 30 min + 1 trip × 200 + 50 = 550 per execution, r = 0.3
+    # candidate: 12 ₽/min × 20 min + 2 trips × 250 + 40 = 780 per execution, r = 0.1
+    candidate = variant(name="mixed", rate_per_hour=720, minutes=20, trips=2,
+                        cost_per_trip=250, other_cost=40, rework=0.1, volume=2000)
+    comparison = compare_models(variant(), candidate)
+    rate = (30 * 12 + 250 + 50 - 550) / 0.7         # 660 / 0.7 − 550 / 0.7
+    unit_time = (20 * 12 + 250 + 50 - 660) / 0.7    # 540 / 0.7 − 660 / 0.7
+    routing = 540 / 0.9 - 540 / 0.7
+    fees = (20 * 12 + 2 * 250 + 40 - 540) / 0.9     # 780 / 0.9 − 540 / 0.9
+    got = effects(comparison)
+    assert got == {"rate": pytest.approx(rate), "unit_time": pytest.approx(unit_time),
+                   "routing": pytest.approx(routing), "fees": pytest.approx(fees),
+                   "volume": 0.0}
+    total = 780 / 0.9 - 550 / 0.7
+    assert rate + unit_time + routing + fees == pytest.approx(total)
+    assert comparison.saving_per_instance == pytest.approx(-total)
+    # per year: the four effects at the baseline's 3 000, the volume effect at
+    # the candidate's cost: 780 / 0.9 × (2 000 − 3 000)
+    years = per_year(comparison)
+    assert [years[e] for e in BRIDGE_ORDER] == pytest.approx(
+        [3000 * x for x in (rate, unit_time, routing, fees)])
+    assert years["volume"] == pytest.approx(780 / 0.9 * -1000)
+    assert comparison.saving_per_year == pytest.approx(-total * 3000)
+    assert sum(years.values()) == pytest.approx(780 / 0.9 * 2000 - 550 / 0.7 * 3000)
+
+
+def test_an_added_activity_is_a_routing_effect_and_a_new_resource_keeps_its_price():
+    # the candidate adds c after the loop, run once per instance by a new
+    # resource (a lawyer, 1 200 ₽/h = 20 ₽/min, 6 min): 120 ₽ per instance, all
+    # routing (its executions go 0 → 1); a still runs 1 / 0.7 times
+    candidate = parse("""\
+volume_per_year: 3000
+resources:
+  clerk: {kind: labor, rate_per_hour: 600}
+  courier: {kind: per_use, cost_per_use: 200}
+  lawyer: {kind: labor, rate_per_hour: 1200}
+activities:
+  a: {labor: {clerk: 30}, uses: {courier: 1}, other_cost: 50}
+  c: {labor: {lawyer: 6}}
+events: {s: {kind: start}, e: {kind: end}}
+gateways: {x: {kind: exclusive}}
+flows: [[s, a], [a, x], [x, c, 0.7], [x, a, 0.3], [c, e]]
+""", variant="checked")
+    comparison = compare_models(variant(), candidate)
+    assert effects(comparison) == {"rate": 0.0, "unit_time": 0.0,
+                                   "routing": pytest.approx(120), "fees": 0.0, "volume": 0.0}
+    # and back: removing it is routing too, with the opposite sign
+    assert effects(compare_models(candidate, variant()))["routing"] == pytest.approx(-120)
+
+
+def test_a_model_compared_with_itself_has_every_effect_zero():
+    model = variant()
+    comparison = compare_models(model, model)
+    assert [(e.effect, e.change_per_instance, e.change_per_year)
+            for e in comparison.bridge] == [(e, 0.0, 0.0) for e in (*BRIDGE_ORDER, "volume")]
+    assert comparison.problems == ()
+
+
+def test_without_volumes_the_bridge_has_no_year_figures():
+    comparison = compare_models(variant(volume=None), variant(name="lean", rework=0.1,
+                                                              volume=None))
+    assert all(e.change_per_year is None for e in comparison.bridge)
+    assert comparison.saving_per_year is None and comparison.problems == ()
+
+
+def test_cost_bridge_alone_equals_the_comparison_bridge():
+    base, cand = variant(), variant(name="lean", minutes=20, rework=0.1)
+    bridge = cost_bridge(base, cand)
+    assert bridge == {e.effect: e.change_per_instance
+                      for e in compare_models(base, cand).bridge if e.effect != "volume"}
+    assert bridge["unit_time"] == pytest.approx(-10 * 10 / 0.7)  # 10 min × 10 ₽/min, 1/0.7 times
+
+
+def test_the_bridge_view_rows_and_total():
+    # the mixed case of above, 550 / 0.7 → 780 / 0.9 per instance, 3 000 → 2 000 a year
+    candidate = variant(name="mixed", rate_per_hour=720, minutes=20, trips=2,
+                        cost_per_trip=250, other_cost=40, rework=0.1, volume=2000)
+    comparison = compare_models(variant(), candidate)
+    view = bridge_view(comparison)
+    assert [(row.kind, row.value("effect")) for row in view.rows] == [
+        ("item", "rate"), ("item", "unit_time"), ("item", "routing"), ("item", "fees"),
+        ("other", "volume"), ("total", "(total)")]
+    rate = view.rows[0]
+    assert rate.value("share") == pytest.approx((110 / 0.7) / (550 / 0.7))  # 110 of 550 ₽
+    assert view.rows[4].value("share") is None
+    total = view.rows[-1]
+    assert total.value("change_per_instance") == pytest.approx(780 / 0.9 - 550 / 0.7)
+    assert total.value("change_per_year") == pytest.approx(780 / 0.9 * 2000 - 550 / 0.7 * 3000)
+    assert total.value("share") == pytest.approx(-comparison.saving_share)
+    # rows reconcile to the total, per instance and per year
+    for key in ("change_per_instance", "change_per_year"):
+        assert sum(row.value(key) for row in view.rows[:-1]) == pytest.approx(total.value(key))
+    assert view.currency == "RUB" and "never a saving" in (view.note or "")
+
+
+# --- properties -------------------------------------------------------------------
+
+
+@st.composite
+def model_pairs(draw: st.DrawFn) -> tuple[ProcessModel, ProcessModel]:
+    """Two generated models of one process: different trees, rates, times and volumes."""
+    first, second = draw(generated_models()), draw(generated_models())
+    candidate = {**second.data, "variant": "candidate"}
+    return ProcessModel.model_validate(first.data), ProcessModel.model_validate(candidate)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model_pairs())
+def test_the_effects_add_up_to_the_change_in_cost(pair):
+    baseline, candidate = pair
+    comparison = compare_models(baseline, candidate)
+    base, cand = comparison.baseline, comparison.candidate
+    scale = max(base.cost_per_instance, cand.cost_per_instance, 1.0)
+    process_effects = [e.change_per_instance for e in comparison.bridge[:4]]
+    assert sum(process_effects) == pytest.approx(-comparison.saving_per_instance,
+                                                 abs=REL * scale)
+    assert comparison.bridge[4].change_per_instance == 0.0
+    if base.cost_per_year is not None and cand.cost_per_year is not None:
+        year_scale = scale * max(base.volume_per_year or 0, cand.volume_per_year or 0, 1.0)
+        years = [e.change_per_year for e in comparison.bridge]
+        assert sum(years) == pytest.approx(cand.cost_per_year - base.cost_per_year,
+                                           abs=REL * year_scale)
+        assert sum(years[:4]) == pytest.approx(-comparison.saving_per_year,
+                                               abs=REL * year_scale)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(generated_models(), st.integers(1, 300).map(lambda percent: percent / 100))
+def test_scaling_every_price_is_all_rate_effect(generated, k):
+    # every rate and price per use × k, nothing else: the rate effect is
+    # (k − 1) × the labour-and-uses cost, every other effect exactly 0
+    scaled = {**generated.data, "variant": "scaled", "resources": {
+        resource_id: {key: value * k if key in ("rate_per_hour", "cost_per_month",
+                                                "cost_per_use") else value
+                      for key, value in resource.items()}
+        for resource_id, resource in generated.data["resources"].items()}}
+    baseline = ProcessModel.model_validate(generated.data)
+    comparison = compare_models(baseline, ProcessModel.model_validate(scaled))
+    base = comparison.baseline
+    priced = base.cost_per_instance - base.other_cost_per_instance
+    got = effects(comparison)
+    assert got["rate"] == pytest.approx((k - 1) * priced,
+                                        abs=REL * max(base.cost_per_instance * k, 1.0))
+    assert (got["unit_time"], got["routing"], got["fees"], got["volume"]) == (0.0,) * 4
