@@ -40,7 +40,9 @@ class PortfolioRow:
       cost_per_instance, cost_per_year, labor_minutes_per_instance: from the engine.
       waste_share: share of the cost spent on activities marked ``waste``.
       saving_per_instance_vs_as_is, saving_per_year_vs_as_is: against the
-        process's ``as_is`` variant (None without one, or without volumes).
+        process's ``as_is`` variant (None without one, or without volumes); the
+        saving per year is counted at the as-is volume, so a different planned
+        volume is never a saving.
       is_best: the cheapest variant per instance of its process.
     """
 
@@ -126,9 +128,11 @@ def build_portfolio(models: list[tuple[Path, ProcessModel]]) -> Portfolio:
         found = baselines.get(model.process)
         base = found if found is not None and found.currency == result.currency else None
         per_year = None
-        if base is not None and base.cost_per_year is not None \
+        if base is not None and base.volume_per_year is not None \
                 and result.cost_per_year is not None:
-            per_year = base.cost_per_year - result.cost_per_year
+            # At the as-is volume: a variant planned for fewer instances saves nothing by it
+            # (compare's rule: a volume effect is never a saving).
+            per_year = (base.cost_per_instance - result.cost_per_instance) * base.volume_per_year
         is_best = (model.process not in best_taken
                    and result.cost_per_instance == cheapest[model.process])
         if is_best:

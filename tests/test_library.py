@@ -85,3 +85,21 @@ def test_portfolio_of_the_shipped_library():
         assert best.cost_per_instance == min(r.cost_per_instance for r in rows)
         assert best.saving_per_year_vs_as_is == pytest.approx(
             rows[0].cost_per_year - best.cost_per_year)
+
+
+def test_a_variant_planned_for_fewer_instances_saves_nothing_by_it(write_model):
+    # as_is: 3 000 a year at 10 min × 10 ₽ = 100 ₽; "smaller": the same work planned for 2 000.
+    # Its cost per year is 100 000 lower, but that is volume, not a saving: 0 × 3 000 = 0.
+    body = """\
+resources: {clerk: {kind: labor, rate_per_hour: 600}}
+activities: {a: {labor: {clerk: 10}}}
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, a], [a, e]]
+"""
+    paths = [write_model("volume_per_year: 3000\n" + body, "as_is.yaml", variant="as_is"),
+             write_model("volume_per_year: 2000\n" + body, "smaller.yaml", variant="smaller")]
+    as_is = read_model(paths[0])[0]
+    rows = {r.variant: r for r in build_portfolio(
+        [(path, read_model(path)[0]) for path in paths]).rows}
+    assert rows["smaller"].cost_per_year == pytest.approx(as_is.volume_per_year * 100 - 100_000)
+    assert rows["smaller"].saving_per_year_vs_as_is == 0
