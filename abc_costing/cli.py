@@ -169,6 +169,9 @@ def _parser() -> argparse.ArgumentParser:
                           metavar="LIBRARY", help=f"default: {DEFAULT_LIBRARY}/")
     capacity.add_argument("--variant", default="as_is", metavar="NAME",
                           help="the variant counted for every process (default: as_is)")
+    capacity.add_argument("--month", metavar="YYYY-MM",
+                          help="capacity in that month of the production calendar (January "
+                               "2026 has 120 working hours against an average 164.3)")
     capacity.add_argument("--json", action="store_true", help="the report as JSON")
     capacity.set_defaults(run=_run_capacity)
 
@@ -516,8 +519,10 @@ def _run_capacity(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.workflows import capacity_of_library, open_library
 
     library = open_library(args.library)
-    report, problems = capacity_of_library(library, variant=args.variant)
+    report, problems = capacity_of_library(library, variant=args.variant, month=args.month)
     _report_problems(problems, err)
+    if report is None:
+        return EXIT_PROBLEMS
     if args.json:
         _print_json(report.as_dict(), out)
         return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK

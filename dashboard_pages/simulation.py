@@ -63,13 +63,14 @@ st.caption("The exact mean comes from the costing engine; the simulated mean con
            "block; queues for busy people are not included here.")
 
 st.subheader("Capacity at planned volumes (as is)")
-capacity, problems = wf.capacity_of_library(lib)
+capacity, problems = wf.capacity_of_library(lib)  # an average month: always a report
 show_problems([p for p in problems if p not in lib.problems], expanded=False)
-if any(p.utilization is not None for p in capacity.pools):
-    st.plotly_chart(capacity_figure(capacity), width="stretch", key="sim_capacity")
-show_view(capacity_view(capacity, variant="as_is"), key="sim_capacity_table")
-for skipped in capacity.skipped:
-    st.text(f"Not counted: {skipped.process}: {skipped.reason}")
+if capacity is not None:
+    if any(p.utilization is not None for p in capacity.pools):
+        st.plotly_chart(capacity_figure(capacity), width="stretch", key="sim_capacity")
+    show_view(capacity_view(capacity, variant="as_is"), key="sim_capacity_table")
+    for skipped in capacity.skipped:
+        st.text(f"Not counted: {skipped.process}: {skipped.reason}")
 
 st.subheader(f"Sensitivity of {candidate}: ±10% on each input")
 model = lib.model(process, candidate)

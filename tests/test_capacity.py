@@ -284,3 +284,35 @@ activities:
     assert "SHORTAGE" in capsys.readouterr().out
     (tmp_path / "busy" / "broken.yaml").write_text("format: abc-costing/1\n", encoding="utf-8")
     assert main(["capacity", str(tmp_path)]) == 1
+
+
+# --- a month of the production calendar (issue 12, first step) ------------------------------
+
+
+def test_the_shipped_lawyers_in_january_2026_are_short_by_one():
+    # The lawyers state 360 practical hours for an average month (3 × 120) and are loaded
+    # 346.6 h a month (96.3 %, "ok"). January 2026 has 120 working hours against the 2026
+    # average of 1972 / 12 = 164.33: capacity 360 × 120 / 164.33 = 262.88 h, so
+    # 346.6 / 262.88 ≈ 131.9 %, and 3.96 FTE are needed: one lawyer short.
+    from abc_costing.formats import load_library
+
+    models, _ = load_library(LIBRARY)
+    average = capacity_report(models).pool("lawyer")
+    january = capacity_report(models, month=(2026, 1))
+    lawyer = january.pool("lawyer")
+    assert lawyer.capacity_minutes_per_month / 60 == pytest.approx(360 * 120 / (1972 / 12))
+    assert lawyer.minutes_per_month == pytest.approx(average.minutes_per_month)
+    assert lawyer.utilization == pytest.approx(average.utilization * (1972 / 12) / 120)
+    assert 1.31 < lawyer.utilization < 1.33 and lawyer.shortage
+    assert 3.9 < lawyer.fte_needed < 4.0
+    assert january.month == "2026-01" and "120 / 164.3 h" in lawyer.basis
+
+
+def test_a_month_outside_the_calendar_or_badly_written_is_a_clear_problem(capsys):
+    from abc_costing.cli import main
+
+    assert main(["capacity", str(LIBRARY), "--month", "2027-01"]) == 1
+    assert "no production calendar for 2027-01: the calendar ships the years 2025, 2026" \
+        in capsys.readouterr().err
+    assert main(["capacity", str(LIBRARY), "--month", "2026/01"]) == 1
+    assert "write it as YYYY-MM" in capsys.readouterr().err

@@ -260,6 +260,9 @@ class CapacityReport:
     skipped: tuple[SkippedProcess, ...]
     problems: tuple[Problem, ...]
     as_is_instead: tuple[str, ...] = ()
+    #: ``YYYY-MM`` when capacity is that month's (production calendar), and the rule used.
+    month: str | None = None
+    month_rule: str = ""
 
     def pool(self, pool_id: str) -> PoolCapacity:
         """One pool, by resource id."""
@@ -289,10 +292,32 @@ class CapacityReport:
 ModelEntry = ProcessModel | tuple[Path | str, ProcessModel]
 
 
+def month_factor(year: int, month: int) -> tuple[float, str]:
+    """The month's working hours over the year's average month, and that rule in words.
+
+    A pool's stated practical capacity is that of an average month; a month of
+    the production calendar scales it by its working hours (January 2026: 120 h
+    against the 2026 average of 164.3 h). Raises
+    :class:`~abc_costing.payroll.CalendarError` for a month the calendar does not ship.
+
+    >>> factor, rule = month_factor(2026, 1)
+    >>> round(factor, 4), rule.split(":")[0]
+    (0.7302, 'capacity × 120 / 164.3 h')
+    """
+    from abc_costing.payroll import month_hours, year_months
+
+    hours = month_hours(year, month).working_hours
+    average = sum(m.working_hours for m in year_months(year)) / MONTHS_PER_YEAR
+    return hours / average, (f"capacity × {hours:g} / {average:.1f} h: the working hours of "
+                             f"{year}-{month:02d} against the average month of {year} "
+                             "(production calendar)")
+
+
 def capacity_report(
     models: Sequence[ModelEntry],
     *,
     variant: str | Mapping[str, str] = DEFAULT_VARIANT,
+    month: tuple[int, int] | None = None,
 ) -> CapacityReport:
     """Load every labour pool of ``models`` at their volumes (see the module docstring).
 
@@ -312,7 +337,12 @@ def capacity_report(
     added to ``problems`` with the file, and every other process still counts.
     When two counted files define the same pool differently, the first
     definition (in the order given) is used and a warning names both.
+
+    ``month`` (year, month): the pools' capacity in that month of the production
+    calendar (:func:`month_factor`), against the same average monthly load; None:
+    an average month.
     """
+    factor, rule = (1.0, "") if month is None else month_factor(*month)
     entries = [(None, m) if isinstance(m, ProcessModel) else (str(m[0]), m[1]) for m in models]
 
     def wanted(process: str) -> str:
@@ -379,7 +409,8 @@ def capacity_report(
 
     pools = []
     for resource_id, (path, model, resource) in definitions.items():
-        pool = _pool(resource_id, model.currency, resource, tuple(uses[resource_id]))
+        pool = _pool(resource_id, model.currency, resource, tuple(uses[resource_id]),
+                     month_factor=factor, month_rule=rule)
         if all(math.isfinite(figure) for figure in _figures(pool)):
             pools.append(pool)
         else:
@@ -390,7 +421,8 @@ def capacity_report(
     pools.sort(key=lambda p: (not p.shortage, p.utilization is None,
                               -(p.utilization or 0.0), p.id))
     return CapacityReport(tuple(pools), tuple(counted), tuple(skipped), tuple(problems),
-                          tuple(p for p in as_is_instead if (p, DEFAULT_VARIANT) in counted))
+                          tuple(p for p in as_is_instead if (p, DEFAULT_VARIANT) in counted),
+                          None if month is None else f"{month[0]}-{month[1]:02d}", rule)
 
 
 def _pools_used(model: ProcessModel
@@ -458,17 +490,22 @@ def _disagreement(resource_id, first, other) -> list[Problem]:
 
 
 def _pool(resource_id: str, currency: str, resource: LaborResource,
-          uses: tuple[PoolUse, ...]) -> PoolCapacity:
+          uses: tuple[PoolUse, ...], *, month_factor: float = 1.0,
+          month_rule: str = "") -> PoolCapacity:
     minutes = sum(use.minutes_per_month for use in uses)
     hours = minutes / 60.0
     staffed = staffing(resource)
     capacity = staffed.capacity_minutes_per_month
+    if capacity is not None:
+        capacity *= month_factor
     utilization = None if capacity is None else minutes / capacity
     pool_cost = resource.pool_cost_per_month
     unused = None
     if utilization is not None and pool_cost is not None:
         unused = (1.0 - utilization) * pool_cost if utilization < 1.0 else 0.0
     per_person = resource.hours_per_person_per_month
+    if per_person is not None:
+        per_person *= month_factor
     return PoolCapacity(
         id=resource_id,
         name=resource.name or resource_id,
@@ -488,5 +525,6 @@ def _pool(resource_id: str, currency: str, resource: LaborResource,
         hours_per_person_per_month=per_person,
         fte_needed=None if not per_person else hours / per_person,
         uses=uses,
-        basis=staffed.basis,
+        basis=staffed.basis + (f"; {month_rule}" if month_rule and capacity is not None
+                               else ""),
     )

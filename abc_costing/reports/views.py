@@ -656,12 +656,15 @@ def capacity_view(report: CapacityReport, *, variant: str) -> TableView:
                   p.utilization, p.fte_needed, p.unused_capacity_cost_per_month,
                   _capacity_status(p), p.basis, p.currency])
         for p in report.pools]
-    title = f"Labour pools per month (variant {variant}"
+    when = "per month" if report.month is None else f"in {report.month}"
+    title = f"Labour pools {when} (variant {variant}"
     if report.as_is_instead:
         title += f"; as_is for {', '.join(report.as_is_instead)}, which have no {variant}"
-    return _view("capacity", title + ")", CAPACITY_COLUMNS,
-                 rows, currency=None, note="Unused capacity cost is reported apart and is "
-                 "not loaded onto processes.")
+    note = "Unused capacity cost is reported apart and is not loaded onto processes."
+    if report.month is not None:
+        note = (f"Capacity in {report.month}: {report.month_rule}; the load is the average "
+                "month's (volume per year / 12). " + note)
+    return _view("capacity", title + ")", CAPACITY_COLUMNS, rows, currency=None, note=note)
 
 
 # --- logs, simulation, sensitivity ---------------------------------------------------------

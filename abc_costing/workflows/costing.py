@@ -136,16 +136,34 @@ def compare_variants(library: Library, process: str, baseline: str, candidate: s
     return compare_models(library.model(process, baseline), library.model(process, candidate))
 
 
-def capacity_of_library(library: Library, *, variant: str = "as_is"
-                        ) -> tuple[CapacityReport, tuple[Problem, ...]]:
+def capacity_of_library(library: Library, *, variant: str = "as_is",
+                        month: str | None = None
+                        ) -> tuple[CapacityReport | None, tuple[Problem, ...]]:
     """The load of every labour pool of the library at planned volumes, per month.
 
     A process without ``variant`` counts its ``as_is`` (``report.as_is_instead``
-    and a warning say which). The problems are the library's (files left out)
+    and a warning say which). ``month`` (``YYYY-MM``): capacity in that month of
+    the production calendar; a month it does not ship, or not written as
+    ``YYYY-MM``, is a problem and no report. The problems are the library's (files left out)
     and the report's own (a pool defined differently in two files, a process
     counted at ``as_is``).
     """
-    report = capacity_report(list(library.models), variant=variant)
+    when: tuple[int, int] | None = None
+    if month is not None:
+        import re
+
+        from abc_costing.payroll import CalendarError, month_hours
+
+        found = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
+        if found is None:
+            return None, (Problem(f"month {month!r}: write it as YYYY-MM, e.g. 2026-01",
+                                  element="month"),)
+        when = int(found[1]), int(found[2])
+        try:
+            month_hours(*when)
+        except CalendarError as error:
+            return None, (Problem(str(error), element="month"),)
+    report = capacity_report(list(library.models), variant=variant, month=when)
     return report, library.problems + tuple(report.problems)
 
 
