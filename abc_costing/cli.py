@@ -49,6 +49,7 @@ from abc_costing.reports.views import (
     resources_view,
     sensitivity_view,
     simulation_view,
+    staffing_view,
     value_changes_view,
     value_classes_view,
     variants_view,
@@ -172,6 +173,9 @@ def _parser() -> argparse.ArgumentParser:
     capacity.add_argument("--month", metavar="YYYY-MM",
                           help="capacity in that month of the production calendar (January "
                                "2026 has 120 working hours against an average 164.3)")
+    capacity.add_argument("--year", type=int, metavar="YYYY",
+                          help="heads needed per pool in each month of the year (production "
+                               "calendar), instead of one month")
     capacity.add_argument("--json", action="store_true", help="the report as JSON")
     capacity.set_defaults(run=_run_capacity)
 
@@ -519,6 +523,8 @@ def _run_capacity(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.workflows import capacity_of_library, open_library
 
     library = open_library(args.library)
+    if args.year is not None:
+        return _capacity_year(library, args, out, err)
     report, problems = capacity_of_library(library, variant=args.variant, month=args.month)
     _report_problems(problems, err)
     if report is None:
@@ -535,6 +541,24 @@ def _run_capacity(args: argparse.Namespace, out: Console, err: Console) -> int:
     if report.shortages:
         _say(out, f"{len(report.shortages)} pool(s) over practical capacity: "
                   + ", ".join(p.id for p in report.shortages), style="bold red")
+    return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
+
+
+def _capacity_year(library: Any, args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.workflows import capacity_by_month
+
+    if args.month is not None:
+        _say(err, "give --month or --year, not both", style="red")
+        return EXIT_USAGE
+    reports, problems = capacity_by_month(library, year=args.year, variant=args.variant)
+    _report_problems(problems, err)
+    if not reports:
+        return EXIT_PROBLEMS
+    view = staffing_view(reports, year=args.year, variant=args.variant)
+    if args.json:
+        _print_json({"year": args.year, "variant": args.variant, "pools": view.records()}, out)
+    else:
+        _print_view(view, out)
     return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
 
 

@@ -316,3 +316,28 @@ def test_a_month_outside_the_calendar_or_badly_written_is_a_clear_problem(capsys
         in capsys.readouterr().err
     assert main(["capacity", str(LIBRARY), "--month", "2026/01"]) == 1
     assert "write it as YYYY-MM" in capsys.readouterr().err
+
+
+def test_heads_needed_by_month_over_a_year(capsys):
+    # FTE needed in a month = hours used / (practical hours per person × month hours / average
+    # month). The lawyers need 346.6 h a month with 120 practical h per person in an average
+    # month; they are short in every month with fewer working hours than 164.33 × 346.6 / 360
+    # = 158.2 h: January (120), February (152) and May (151) of 2026.
+    import json
+
+    from abc_costing.cli import main
+    from abc_costing.payroll import year_months
+
+    assert main(["capacity", str(LIBRARY), "--year", "2026", "--json"]) == 0
+    lawyer = next(p for p in json.loads(capsys.readouterr().out)["pools"] if p["id"] == "lawyer")
+    months = year_months(2026)
+    average = sum(m.working_hours for m in months) / 12
+    used_hours = lawyer["fte_01"] * 120 * months[0].working_hours / average
+    assert used_hours == pytest.approx(346.6, abs=0.05)
+    for k, month in enumerate(months, 1):
+        assert lawyer[f"fte_{k:02d}"] == pytest.approx(
+            used_hours / (120 * month.working_hours / average))
+    short = [k for k, m in enumerate(months, 1) if m.working_hours < average * used_hours / 360]
+    assert short == [1, 2, 5] and lawyer["months_short"] == 3
+    assert lawyer["fte_max"] == pytest.approx(lawyer["fte_01"])
+    assert main(["capacity", str(LIBRARY), "--year", "2026", "--month", "2026-01"]) == 2

@@ -71,6 +71,7 @@ __all__ = [
     "rounded_for_display",
     "sensitivity_view",
     "simulation_view",
+    "staffing_view",
     "value_changes_view",
     "value_classes_view",
     "variants_view",
@@ -665,6 +666,38 @@ def capacity_view(report: CapacityReport, *, variant: str) -> TableView:
         note = (f"Capacity in {report.month}: {report.month_rule}; the load is the average "
                 "month's (volume per year / 12). " + note)
     return _view("capacity", title + ")", CAPACITY_COLUMNS, rows, currency=None, note=note)
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def staffing_view(reports: Sequence[CapacityReport], *, year: int, variant: str) -> TableView:
+    """Heads needed per pool in each month of ``year`` (штатная численность by month).
+
+    ``reports`` are the twelve monthly capacity reports, January first. A pool
+    whose capacity is unknown has no figures; "Months short" counts the months
+    its load exceeds that month's practical capacity.
+    """
+    if len(reports) != 12:
+        raise ValueError(f"staffing_view needs 12 monthly reports, got {len(reports)}")
+    columns = (Column("id", "Pool"), Column("headcount", "Headcount", "people"),
+               *(Column(f"fte_{m:02d}", _MONTHS[m - 1], "people") for m in range(1, 13)),
+               Column("fte_max", "Most needed", "people"),
+               Column("months_short", "Months short", "count"),
+               Column("name", "Name", brief=False))
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for pool in reports[0].pools:
+        monthly = [report.pool(pool.id) for report in reports]
+        needed = [p.fte_needed for p in monthly]
+        known = [n for n in needed if n is not None]
+        rows.append(("item", [pool.id, pool.headcount, *needed,
+                              max(known) if known else None,
+                              sum(p.shortage for p in monthly) if known else None,
+                              pool.name]))
+    return _view("staffing", f"Heads needed by month, {year} (variant {variant})", columns,
+                 rows, currency=None,
+                 note=f"Each month's practical capacity from the production calendar of {year} "
+                 "(the stated capacity is an average month's); the load is the average month's.")
 
 
 # --- logs, simulation, sensitivity ---------------------------------------------------------

@@ -167,6 +167,22 @@ def capacity_of_library(library: Library, *, variant: str = "as_is",
     return report, library.problems + tuple(report.problems)
 
 
+def capacity_by_month(library: Library, *, year: int, variant: str = "as_is"
+                      ) -> tuple[tuple[CapacityReport, ...], tuple[Problem, ...]]:
+    """The twelve monthly capacity reports of ``year`` (see :func:`capacity_of_library`).
+
+    A year the production calendar does not ship is a problem and no reports.
+    """
+    reports = []
+    for month in range(1, 13):
+        report, problems = capacity_of_library(library, variant=variant,
+                                               month=f"{year:04d}-{month:02d}")
+        if report is None:
+            return (), problems
+        reports.append(report)
+    return tuple(reports), problems
+
+
 @dataclass(frozen=True)
 class Sensitivity:
     """Which inputs move the cost per instance most.
