@@ -45,6 +45,7 @@ from abc_costing.reports.views import (
     portfolio_view,
     queue_activities_view,
     queue_resources_view,
+    release_view,
     resource_changes_view,
     resources_view,
     sensitivity_view,
@@ -176,6 +177,10 @@ def _parser() -> argparse.ArgumentParser:
     capacity.add_argument("--year", type=int, metavar="YYYY",
                           help="heads needed per pool in each month of the year (production "
                                "calendar), instead of one month")
+    capacity.add_argument("--plan", metavar="VARIANT",
+                          help="the saving per year of moving every process from as_is to "
+                               "VARIANT ('best': each one's cheapest), split into cash (whole "
+                               "people released, and what is not labour) and freed capacity")
     capacity.add_argument("--json", action="store_true", help="the report as JSON")
     capacity.set_defaults(run=_run_capacity)
 
@@ -523,6 +528,8 @@ def _run_capacity(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.workflows import capacity_of_library, open_library
 
     library = open_library(args.library)
+    if args.plan is not None:
+        return _capacity_plan(library, args, out, err)
     if args.year is not None:
         return _capacity_year(library, args, out, err)
     report, problems = capacity_of_library(library, variant=args.variant, month=args.month)
@@ -541,6 +548,29 @@ def _run_capacity(args: argparse.Namespace, out: Console, err: Console) -> int:
     if report.shortages:
         _say(out, f"{len(report.shortages)} pool(s) over practical capacity: "
                   + ", ".join(p.id for p in report.shortages), style="bold red")
+    return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
+
+
+def _capacity_plan(library: Any, args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.workflows import released_by_plan
+
+    if args.month is not None or args.year is not None:
+        _say(err, "give --plan alone, without --month or --year", style="red")
+        return EXIT_USAGE
+    found, problems = released_by_plan(library, plan=args.plan)
+    _report_problems(problems, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    view = release_view(found.pools, currency=found.currency,
+                        non_labour_per_year=found.non_labour_per_year, plan=args.plan)
+    if args.json:
+        _print_json({"plan": found.plan, "saving_per_year": found.saving_per_year,
+                     "cash_per_year": found.cash_per_year, "pools": view.records()}, out)
+        return EXIT_OK
+    _say(out, "Plan: " + ", ".join(f"{p}/{v}" for p, v in found.plan.items()))
+    _print_view(view, out)
+    _say(out, f"Saving per year: {_money(found.saving_per_year, found.currency)}, of which "
+              f"cash {_money(found.cash_per_year, found.currency)}")
     return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
 
 

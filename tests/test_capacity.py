@@ -341,3 +341,57 @@ def test_heads_needed_by_month_over_a_year(capsys):
     assert short == [1, 2, 5] and lawyer["months_short"] == 3
     assert lawyer["fte_max"] == pytest.approx(lawyer["fte_01"])
     assert main(["capacity", str(LIBRARY), "--year", "2026", "--month", "2026-01"]) == 2
+
+
+# --- cash and freed capacity of a plan (issue 12, step) -------------------------------------
+
+
+def test_a_pool_of_three_dropping_to_one_point_two_fte_releases_one_person(tmp_path, capsys):
+    # Clerks: 3 people, 300 000 ₽ a month (100 000 each), 360 practical h (120 each): rate
+    # 300 000 / 360 h = 833.33 ₽/h. 1 200 instances a year = 100 a month.
+    # as_is: 180 min each → 300 h a month = 2.5 FTE → 3 heads needed.
+    # robot: 86.4 min each → 144 h = 1.2 FTE → 2 heads: 1 person released,
+    # cash 100 000 × 12 = 1 200 000. Saving on paper (156 h × 833.33 × 12) = 1 560 000;
+    # freed capacity (hours that stay paid) 1 560 000 − 1 200 000 = 360 000.
+    import json
+
+    from abc_costing.cli import main
+
+    for variant, minutes in (("as_is", 180), ("robot", 86.4)):
+        folder = tmp_path / "lib" / "claims"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{variant}.yaml").write_text(model_text(f"""\
+volume_per_year: 1200
+resources:
+  clerk: {{kind: labor, cost_per_month: 300000, headcount: 3, capacity_hours_per_month: 360}}
+activities: {{check: {{labor: {{clerk: {minutes}}}}}}}
+events: {{s: {{kind: start}}, e: {{kind: end}}}}
+flows: [[s, check], [check, e]]
+""", variant=variant).replace("process: test", "process: claims"), encoding="utf-8")
+    assert main(["capacity", str(tmp_path / "lib"), "--plan", "best", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    [clerk] = [p for p in found["pools"] if p["id"] == "clerk"]
+    assert (clerk["fte_before"], clerk["fte_after"]) == (pytest.approx(2.5), pytest.approx(1.2))
+    assert clerk["heads_released"] == 1 and clerk["cash_per_year"] == pytest.approx(1_200_000)
+    assert clerk["labour_saving_per_year"] == pytest.approx(1_560_000)
+    assert clerk["freed_capacity_per_year"] == pytest.approx(360_000)
+    assert found["saving_per_year"] == pytest.approx(1_560_000)
+    assert found["cash_per_year"] == pytest.approx(1_200_000)  # nothing but labour here
+
+
+def test_the_shipped_library_moved_to_its_best_variants():
+    # The issue's figures: 19.1 M a year on paper, about 12.7 M of it whole people:
+    # lawyers 2 × 2 343 600 + sales managers 1 × 1 874 880 + AP accountants 3 × 1 484 280
+    # + buyers 1 × 1 718 640 = 12 733 560 (cost per person a year = pool cost / headcount × 12).
+    from abc_costing import workflows as wf
+
+    found, problems = wf.released_by_plan(wf.open_library(LIBRARY), plan="best")
+    assert problems == () and found is not None
+    assert found.saving_per_year == pytest.approx(19_123_756.76, abs=0.01)
+    heads = {p.id: p.heads_released for p in found.pools if p.heads_released}
+    assert heads == {"lawyer": 2, "sales_manager": 1, "ap_accountant": 3, "buyer": 1}
+    whole_people = sum(p.cash_per_year for p in found.pools)
+    assert whole_people == pytest.approx(2 * 2_343_600 + 1_874_880 + 3 * 1_484_280 + 1_718_640)
+    # The split adds up: cash + freed capacity = the saving on paper.
+    assert found.cash_per_year + sum(p.freed_capacity_per_year for p in found.pools) \
+        == pytest.approx(found.saving_per_year)

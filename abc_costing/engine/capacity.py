@@ -65,7 +65,9 @@ __all__ = [
     "PoolCapacity",
     "SkippedProcess",
     "CapacityReport",
+    "PoolRelease",
     "capacity_report",
+    "released_heads",
 ]
 
 #: The variant that stands for the current state of a process.
@@ -528,3 +530,74 @@ def _pool(resource_id: str, currency: str, resource: LaborResource,
         basis=staffed.basis + (f"; {month_rule}" if month_rule and capacity is not None
                                else ""),
     )
+
+
+@dataclass(frozen=True)
+class PoolRelease:
+    """What a plan frees in one labour pool, per year: cash (whole people) or capacity.
+
+    Attributes:
+      id, name, currency: the pool.
+      headcount: people in the pool (None when not stated: nobody can be released).
+      fte_before, fte_after: people's worth of work before and after the plan.
+      heads_released: whole people the plan lets go: the heads needed before
+        (at most the headcount) minus those still needed after, both rounded up.
+      cash_per_year: heads_released × the pool's cost per person × 12.
+      labour_saving_per_year: the pool's used cost before minus after, × 12 (the
+        "paper" saving: minutes × rate).
+      freed_capacity_per_year: labour_saving_per_year − cash_per_year: hours
+        that stay paid (negative when the people released also took idle
+        capacity with them).
+    """
+
+    id: str
+    name: str
+    currency: str
+    headcount: float | None
+    fte_before: float | None
+    fte_after: float | None
+    heads_released: int
+    cash_per_year: float
+    labour_saving_per_year: float
+    freed_capacity_per_year: float
+
+
+def released_heads(before: CapacityReport, after: CapacityReport) -> tuple[PoolRelease, ...]:
+    """Each pool of ``before``: the whole people ``after`` no longer needs, and the rest.
+
+    A pool can release people only when it states its headcount and its
+    capacity (so that a person's practical hours are known); its released
+    heads are ⌈FTE before⌉ (at most the headcount) − ⌈FTE after⌉. A pool the
+    plan no longer uses needs 0 heads after.
+
+    >>> from abc_costing.model import LaborResource
+    >>> def report(minutes):
+    ...     pool = LaborResource.model_validate({"kind": "labor", "cost_per_month": 300000,
+    ...         "headcount": 3, "capacity_hours_per_month": 360})
+    ...     use = PoolUse("p", "v", minutes, minutes)
+    ...     return CapacityReport((_pool("clerk", "RUB", pool, (use,)),), (("p", "v"),), (), ())
+    >>> [r] = released_heads(report(0.8 * 360 * 60), report(0.4 * 360 * 60))
+    >>> r.fte_before, r.fte_after, r.heads_released, r.cash_per_year  # 2.4 → 1.2: 3 − 2
+    (2.4, 1.2, 1, 1200000.0)
+    """
+    later = {pool.id: pool for pool in after.pools}
+    released = []
+    for pool in before.pools:
+        now = later.get(pool.id)
+        labour = (pool.used_cost_per_month - (now.used_cost_per_month if now else 0.0)) \
+            * MONTHS_PER_YEAR
+        fte_after = (now.fte_needed if now is not None else 0.0)
+        heads = 0
+        cash = 0.0
+        if pool.headcount is not None and pool.fte_needed is not None \
+                and fte_after is not None and pool.pool_cost_per_month is not None:
+            needed_before = min(math.ceil(pool.headcount - 1e-9),
+                                math.ceil(pool.fte_needed - 1e-9))
+            heads = max(0, needed_before - math.ceil(fte_after - 1e-9))
+            cash = heads * pool.pool_cost_per_month / pool.headcount * MONTHS_PER_YEAR
+        released.append(PoolRelease(
+            id=pool.id, name=pool.name, currency=pool.currency, headcount=pool.headcount,
+            fte_before=pool.fte_needed, fte_after=fte_after, heads_released=heads,
+            cash_per_year=cash, labour_saving_per_year=labour,
+            freed_capacity_per_year=labour - cash))
+    return tuple(released)

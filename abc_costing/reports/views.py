@@ -67,6 +67,7 @@ __all__ = [
     "queue_activities_view",
     "queue_resources_view",
     "resource_changes_view",
+    "release_view",
     "resources_view",
     "rounded_for_display",
     "sensitivity_view",
@@ -666,6 +667,46 @@ def capacity_view(report: CapacityReport, *, variant: str) -> TableView:
         note = (f"Capacity in {report.month}: {report.month_rule}; the load is the average "
                 "month's (volume per year / 12). " + note)
     return _view("capacity", title + ")", CAPACITY_COLUMNS, rows, currency=None, note=note)
+
+
+RELEASE_COLUMNS = (
+    Column("id", "Pool"),
+    Column("headcount", "Headcount", "people"),
+    Column("fte_before", "FTE before", "people"),
+    Column("fte_after", "FTE after", "people"),
+    Column("heads_released", "Heads released", "count"),
+    Column("cash_per_year", "Cash per year", "money"),
+    Column("freed_capacity_per_year", "Freed capacity per year", "money"),
+    Column("labour_saving_per_year", "Saving per year (minutes × rate)", "money"),
+    Column("name", "Name", brief=False),
+)
+
+
+def release_view(releases: Sequence[Any], *, currency: str, non_labour_per_year: float,
+                 plan: str) -> TableView:
+    """A plan's saving per year split into cash and freed capacity, pool by pool.
+
+    Cash is whole people released (pools that state their headcount) plus every
+    saving that is not labour (per-use resources, other costs); freed capacity
+    is the labour saving that stays paid. The total row's saving is the plan's
+    saving per year at the as-is volumes.
+    """
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [r.id, r.headcount, r.fte_before, r.fte_after, r.heads_released,
+                  r.cash_per_year, r.freed_capacity_per_year, r.labour_saving_per_year, r.name])
+        for r in releases if r.labour_saving_per_year or r.heads_released]
+    rows.append(("other", ["(not labour)", None, None, None, None, non_labour_per_year, 0.0,
+                           non_labour_per_year, "per-use resources and other costs"]))
+    items = [values for _, values in rows]
+    rows.append(("total", ["(total)", None, None, None, sum(v[4] or 0 for v in items),
+                           sum(v[5] for v in items), sum(v[6] for v in items),
+                           sum(v[7] for v in items), None]))
+    return _view("release", f"Cash and freed capacity of the plan ({plan}), per year",
+                 RELEASE_COLUMNS, rows, currency=currency,
+                 note="Cash: whole people a pool no longer needs (⌈FTE before⌉, at most its "
+                 "headcount, minus ⌈FTE after⌉) × its cost per person, plus savings that are not "
+                 "labour. Freed capacity: the rest of the labour saving, hours that stay paid "
+                 "(negative when the people released took idle capacity with them).")
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

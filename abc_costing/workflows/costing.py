@@ -31,6 +31,7 @@ from abc_costing.engine import (
     capacity_report,
     cost_model,
 )
+from abc_costing.engine.capacity import PoolRelease, released_heads
 from abc_costing.formats import read_model
 from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem
@@ -181,6 +182,56 @@ def capacity_by_month(library: Library, *, year: int, variant: str = "as_is"
             return (), problems
         reports.append(report)
     return tuple(reports), problems
+
+
+@dataclass(frozen=True)
+class PlanRelease:
+    """What moving the library to a plan frees, per year (see :func:`released_by_plan`).
+
+    Attributes:
+      plan: process -> the variant it moves to.
+      pools: each pool's cash (whole people) and freed capacity.
+      saving_per_year: the plan's saving per year at the as-is volumes ("on paper").
+      non_labour_per_year: the part of it that is not labour (cash as well).
+      currency: of every figure.
+    """
+
+    plan: dict[str, str]
+    pools: tuple[PoolRelease, ...]
+    saving_per_year: float
+    non_labour_per_year: float
+    currency: str
+
+    @property
+    def cash_per_year(self) -> float:
+        """Whole people released plus the saving that is not labour."""
+        return sum(p.cash_per_year for p in self.pools) + self.non_labour_per_year
+
+
+def released_by_plan(library: Library, *, plan: str = "best"
+                     ) -> tuple[PlanRelease | None, tuple[Problem, ...]]:
+    """Cash and freed capacity of moving every process from ``as_is`` to ``plan``.
+
+    ``plan`` is ``best`` (each process's cheapest variant per instance) or a
+    variant name (processes without it stay as they are).
+    """
+    portfolio = library.portfolio
+    rows = {(r.process, r.variant): r for r in portfolio.rows}
+    chosen = {p: (portfolio.best_variant(p).variant if plan == "best"
+                  else plan if (p, plan) in rows else "as_is")
+              for p in portfolio.processes()}
+    currencies = {r.currency for r in portfolio.rows}
+    if len(currencies) > 1:
+        return None, (Problem(f"the library mixes currencies ({', '.join(sorted(currencies))}): "
+                              "its savings cannot be added up", element="plan"),)
+    before = capacity_report(list(library.models))
+    after = capacity_report(list(library.models), variant=chosen)
+    pools = released_heads(before, after)
+    saving = sum(rows[(p, v)].saving_per_year_vs_as_is or 0.0 for p, v in chosen.items()
+                 if (p, v) in rows)
+    labour = sum(p.labour_saving_per_year for p in pools)
+    return PlanRelease(chosen, pools, saving, saving - labour,
+                       currencies.pop() if currencies else "RUB"), library.problems
 
 
 @dataclass(frozen=True)
