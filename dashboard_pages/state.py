@@ -185,7 +185,7 @@ def money(amount: float | None, currency: str) -> str:
 
 
 def _money_format(currency: str | None) -> str:
-    return f"%,.{2 if currency is None else currency_digits(currency)}f"
+    return f"%,.{currency_digits(currency)}f"
 
 
 #: Decimals each unit's column format below shows ("percent" shows 12.34%: four of a share).
@@ -209,7 +209,7 @@ def _display_cell(value: Any, unit: str, currency: str | None) -> Any:
         return value
     digits = _DISPLAY_DIGITS.get(unit)
     if unit == "money":
-        digits = 2 if currency is None else currency_digits(currency)
+        digits = currency_digits(currency)
     return value if digits is None else float(rounded_for_display(value, digits))
 
 

@@ -125,7 +125,7 @@ def view_csv(view: TableView) -> bytes:
     header = [*view.keys, *(f"{key}_rounded" for key in money), "row_kind"]
     rows = []
     for row in view.rows:
-        digits = currency_digits(view.currency_of(row) or "XXX")
+        digits = currency_digits(view.currency_of(row))
         rounded = [None if row.value(key) is None
                    else float(rounded_for_display(row.value(key), digits)) for key in money]
         rows.append([*row.values, *rounded, row.kind])

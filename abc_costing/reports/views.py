@@ -203,8 +203,19 @@ def _view(name: str, title: str, columns: Sequence[Column],
 # --- formatting ----------------------------------------------------------------------------
 
 
-def currency_digits(currency: str) -> int:
-    """Digits after the decimal mark of ``currency``'s minor unit (RUB 2, JPY 0)."""
+#: Digits of an amount whose currency is not known (a table mixing none): babel's own
+#: default for a code it does not list.
+UNKNOWN_CURRENCY_DIGITS = 2
+
+
+def currency_digits(currency: str | None) -> int:
+    """Digits after the decimal mark of ``currency``'s minor unit (RUB 2, JPY 0).
+
+    >>> currency_digits("RUB"), currency_digits("JPY"), currency_digits(None)
+    (2, 0, 2)
+    """
+    if currency is None:
+        return UNKNOWN_CURRENCY_DIGITS
     return int(get_currency_precision(currency))
 
 
@@ -242,7 +253,7 @@ def format_number(value: float, digits: int) -> str:
     return f"{rounded_for_display(value, digits):,.{digits}f}".replace(",", " ")
 
 
-def format_money(amount: float, currency: str) -> str:
+def format_money(amount: float, currency: str | None) -> str:
     """Round to the currency's minor unit (half away from zero) and group thousands with spaces.
 
     >>> format_money(1234567.891, "RUB"), format_money(1234567.891, "JPY")
@@ -286,7 +297,7 @@ def format_value(value: Any, unit: Unit, currency: str | None = None) -> str:
     if isinstance(value, float) and math.isinf(value):
         return "∞" if value > 0 else "-∞"
     if unit == "money":
-        return format_money(float(value), currency or "XXX")
+        return format_money(float(value), currency)
     if unit == "share":
         return format_share(float(value), _DIGITS["share"])
     return format_number(float(value), _DIGITS[unit])
