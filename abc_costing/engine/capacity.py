@@ -67,6 +67,7 @@ __all__ = [
     "CapacityReport",
     "PoolRelease",
     "capacity_report",
+    "capacity_reports",
     "released_heads",
 ]
 
@@ -321,7 +322,18 @@ def capacity_report(
     variant: str | Mapping[str, str] = DEFAULT_VARIANT,
     month: tuple[int, int] | None = None,
 ) -> CapacityReport:
-    """Load every labour pool of ``models`` at their volumes (see the module docstring).
+    """Load every labour pool of ``models`` at their volumes (see :func:`capacity_reports`)."""
+    return capacity_reports(models, variant=variant, months=[month])[0]
+
+
+def capacity_reports(
+    models: Sequence[ModelEntry],
+    *,
+    variant: str | Mapping[str, str] = DEFAULT_VARIANT,
+    months: Sequence[tuple[int, int] | None] = (None,),
+) -> tuple[CapacityReport, ...]:
+    """Load every labour pool of ``models`` at their volumes (see the module docstring),
+    one report per month of ``months``; each model is costed once for all of them.
 
     Parameters
     ----------
@@ -340,11 +352,10 @@ def capacity_report(
     When two counted files define the same pool differently, the first
     definition (in the order given) is used and a warning names both.
 
-    ``month`` (year, month): the pools' capacity in that month of the production
+    A month (year, month): the pools' capacity in that month of the production
     calendar (:func:`month_factor`), against the same average monthly load; None:
     an average month.
     """
-    factor, rule = (1.0, "") if month is None else month_factor(*month)
     entries = [(None, m) if isinstance(m, ProcessModel) else (str(m[0]), m[1]) for m in models]
 
     def wanted(process: str) -> str:
@@ -409,22 +420,27 @@ def capacity_report(
                                               (path, model, resource)))
             uses.setdefault(resource_id, []).append(use)
 
-    pools = []
-    for resource_id, (path, model, resource) in definitions.items():
-        pool = _pool(resource_id, model.currency, resource, tuple(uses[resource_id]),
-                     month_factor=factor, month_rule=rule)
-        if all(math.isfinite(figure) for figure in _figures(pool)):
-            pools.append(pool)
-        else:
-            problems.append(Problem(
-                f"the load on pool {resource_id!r} overflows: the processes using it come to "
-                f"a figure {TOO_LARGE}; check their volumes and minutes for a typo",
-                element=resource_id, file=path))
-    pools.sort(key=lambda p: (not p.shortage, p.utilization is None,
-                              -(p.utilization or 0.0), p.id))
-    return CapacityReport(tuple(pools), tuple(counted), tuple(skipped), tuple(problems),
-                          tuple(p for p in as_is_instead if (p, DEFAULT_VARIANT) in counted),
-                          None if month is None else f"{month[0]}-{month[1]:02d}", rule)
+    reports = []
+    for month in months:
+        factor, rule = (1.0, "") if month is None else month_factor(*month)
+        pools, overflows = [], []
+        for resource_id, (path, model, resource) in definitions.items():
+            pool = _pool(resource_id, model.currency, resource, tuple(uses[resource_id]),
+                         month_factor=factor, month_rule=rule)
+            if all(math.isfinite(figure) for figure in _figures(pool)):
+                pools.append(pool)
+            else:
+                overflows.append(Problem(
+                    f"the load on pool {resource_id!r} overflows: the processes using it come "
+                    f"to a figure {TOO_LARGE}; check their volumes and minutes for a typo",
+                    element=resource_id, file=path))
+        pools.sort(key=lambda p: (not p.shortage, p.utilization is None,
+                                  -(p.utilization or 0.0), p.id))
+        reports.append(CapacityReport(
+            tuple(pools), tuple(counted), tuple(skipped), tuple(problems + overflows),
+            tuple(p for p in as_is_instead if (p, DEFAULT_VARIANT) in counted),
+            None if month is None else f"{month[0]}-{month[1]:02d}", rule))
+    return tuple(reports)
 
 
 def _pools_used(model: ProcessModel

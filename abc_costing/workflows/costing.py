@@ -19,6 +19,7 @@ candidate is 'zhkh_leads'"
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +32,7 @@ from abc_costing.engine import (
     capacity_report,
     cost_model,
 )
-from abc_costing.engine.capacity import PoolRelease, released_heads
+from abc_costing.engine.capacity import PoolRelease, capacity_reports, released_heads
 from abc_costing.formats import read_model
 from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem
@@ -145,27 +146,33 @@ def capacity_of_library(library: Library, *, variant: str = "as_is",
     A process without ``variant`` counts its ``as_is`` (``report.as_is_instead``
     and a warning say which). ``month`` (``YYYY-MM``): capacity in that month of
     the production calendar; a month it does not ship, or not written as
-    ``YYYY-MM``, is a problem and no report. The problems are the library's (files left out)
-    and the report's own (a pool defined differently in two files, a process
-    counted at ``as_is``).
+    ``YYYY-MM``, is a problem and no report. The problems are the library's
+    (files left out) and the report's own (a pool defined differently in two
+    files, a process counted at ``as_is``).
     """
     when: tuple[int, int] | None = None
     if month is not None:
-        import re
-
-        from abc_costing.payroll import CalendarError, month_hours
-
         found = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
         if found is None:
             return None, (Problem(f"month {month!r}: write it as YYYY-MM, e.g. 2026-01",
                                   element="month"),)
         when = int(found[1]), int(found[2])
-        try:
-            month_hours(*when)
-        except CalendarError as error:
-            return None, (Problem(str(error), element="month"),)
+        problem = _outside_calendar(*when)
+        if problem is not None:
+            return None, (problem,)
     report = capacity_report(list(library.models), variant=variant, month=when)
     return report, library.problems + tuple(report.problems)
+
+
+def _outside_calendar(year: int, month: int) -> Problem | None:
+    """The problem with a month the production calendar does not ship, if it does not."""
+    from abc_costing.payroll import CalendarError, month_hours
+
+    try:
+        month_hours(year, month)
+    except CalendarError as error:
+        return Problem(str(error), element="month")
+    return None
 
 
 def capacity_by_month(library: Library, *, year: int, variant: str = "as_is"
@@ -174,14 +181,12 @@ def capacity_by_month(library: Library, *, year: int, variant: str = "as_is"
 
     A year the production calendar does not ship is a problem and no reports.
     """
-    reports = []
-    for month in range(1, 13):
-        report, problems = capacity_of_library(library, variant=variant,
-                                               month=f"{year:04d}-{month:02d}")
-        if report is None:
-            return (), problems
-        reports.append(report)
-    return tuple(reports), problems
+    problem = _outside_calendar(year, 1)
+    if problem is not None:
+        return (), (problem,)
+    reports = capacity_reports(list(library.models), variant=variant,
+                               months=[(year, month) for month in range(1, 13)])
+    return reports, library.problems + tuple(reports[0].problems)
 
 
 @dataclass(frozen=True)
@@ -363,14 +368,15 @@ def _queue_notes(model: ProcessModel, result: QueueResult) -> tuple[Problem, ...
         stated = model.activities[activity_id].one_of
         if all(abs(simulated[r] - stated[r]) <= _SHARE_TOLERANCE for r in stated):
             continue
-
-        def shares(values: dict[str, float]) -> str:
-            return ", ".join(f"{r} {format_share(v, 0)}" for r, v in values.items())
-
         notes.append(Problem(
             f"the simulation gave each execution to whichever alternative was free: "
-            f"{shares(simulated)} (one_of states {shares(stated)}); so its cost per instance "
+            f"{_shares(simulated)} (one_of states {_shares(stated)}); so its cost per instance "
             "and the pools' utilisation differ from the exact cost and the offered load, "
             "which take the stated shares. Set one_of to the simulated shares to cost that "
             "allocation", element=activity_id, severity="warning"))
     return tuple(notes)
+
+
+def _shares(values: dict[str, float]) -> str:
+    """``anna 74%, boris 26%``."""
+    return ", ".join(f"{r} {format_share(v, 0)}" for r, v in values.items())
