@@ -14,11 +14,12 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["AbcCostingError", "Problem", "ModelError", "QUOTED_CHARS", "cut", "has_errors",
-           "quoted"]
+           "listed", "quoted"]
 
 Severity = Literal["error", "warning"]
 
@@ -80,6 +81,20 @@ def cut(text: str, limit: int = QUOTED_CHARS) -> str:
     ('согласование', 'ЖЖЖЖЖ…')
     """
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def listed(names: Iterable[str], *, limit: int = 8) -> str:
+    """The first ``limit`` names joined by commas, then how many in all: a message
+    about a model with 50,000 resources must not list them all.
+
+    >>> listed(["a", "b"]), listed(f"r{i}" for i in range(50_000))
+    ('a, b', 'r0, r1, r2, r3, r4, r5, r6, r7, … (50,000 in all)')
+    """
+    shown, count = [], 0
+    for count, name in enumerate(names, 1):
+        if count <= limit:
+            shown.append(name)
+    return ", ".join(shown) + (f", … ({count:,} in all)" if count > limit else "")
 
 
 def quoted(value: object, *, limit: int = QUOTED_CHARS) -> str:

@@ -24,13 +24,13 @@ x: probabilities of the flows leaving exclusive split 'x' sum to 0.9, not 1
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import assert_never
 
 import networkx as nx
 
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel, routing_graph
-from abc_costing.problems import ModelError, Problem, has_errors
+from abc_costing.problems import ModelError, Problem, has_errors, listed
 
 __all__ = ["validate_model", "require_valid", "CHECKS", "PROBABILITY_TOLERANCE"]
 
@@ -50,20 +50,6 @@ def _node_path(model: ProcessModel, node_id: str) -> tuple[str, ...]:
 
 def _node_problem(model: ProcessModel, node_id: str, message: str, **kw: object) -> Problem:
     return Problem(message, element=node_id, path=_node_path(model, node_id), **kw)  # type: ignore[arg-type]
-
-
-def _listed(ids: Iterable[str], *, limit: int = 8) -> str:
-    """The first ``limit`` ids joined by commas, then how many in all: a message
-    about a model with 50,000 resources must not list them all.
-
-    >>> _listed(["a", "b"]), _listed(f"r{i}" for i in range(50_000))
-    ('a, b', 'r0, r1, r2, r3, r4, r5, r6, r7, … (50,000 in all)')
-    """
-    shown, count = [], 0
-    for count, name in enumerate(ids, 1):
-        if count <= limit:
-            shown.append(name)
-    return ", ".join(shown) + (f", … ({count:,} in all)" if count > limit else "")
 
 
 def _describe(kind: str) -> str:
@@ -105,7 +91,7 @@ def check_resource_references(model: ProcessModel, graph: nx.DiGraph) -> list[Pr
                 path = ("activities", activity_id, field, resource_id)
                 resource = model.resources.get(resource_id)
                 if resource is None:
-                    known = _listed(sorted(model.resources)) or "none defined"
+                    known = listed(sorted(model.resources)) or "none defined"
                     problems.append(
                         Problem(
                             f"{field} names unknown resource {resource_id!r} (known: {known})",
@@ -145,18 +131,18 @@ def _alternatives_problems(activity_id: str, labor: Mapping[str, object],
     problems = []
     strangers = [r for r in one_of if r not in labor]
     if strangers:
-        problems.append(Problem(f"one_of names {_listed(map(repr, strangers))}, which do no "
+        problems.append(Problem(f"one_of names {listed(map(repr, strangers))}, which do no "
                                 "labor in this activity; list the alternatives under labor too",
                                 element=activity_id, path=path))
     missing = [r for r in labor if r not in one_of]
     if missing:
-        problems.append(Problem(f"one_of leaves out {_listed(map(repr, missing))}: with one_of, "
+        problems.append(Problem(f"one_of leaves out {listed(map(repr, missing))}: with one_of, "
                                 "every labor resource is one of the alternatives and needs its "
                                 "share",
                                 element=activity_id, path=path))
     if any(share == 0 for share in one_of.values()):
         zero = [r for r, share in one_of.items() if share == 0]
-        problems.append(Problem(f"one_of gives {_listed(map(repr, zero))} a share of 0; leave "
+        problems.append(Problem(f"one_of gives {listed(map(repr, zero))} a share of 0; leave "
                                 "it out of labor instead", element=activity_id, path=path))
     total = sum(one_of.values())
     if abs(total - 1.0) > PROBABILITY_TOLERANCE:
@@ -534,13 +520,13 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
                 problems.append(_node_problem(
                     model, node,
                     f"{node!r} sits inside the parallel block {split!r} … {join!r} but is "
-                    f"also entered from outside it (from {_listed(outsiders)})"))
+                    f"also entered from outside it (from {listed(outsiders)})"))
         outsiders = [p for p in graph.predecessors(join) if not inside(p)]
         if outsiders:
             problems.append(_node_problem(
                 model, join,
                 f"parallel join {join!r} is fed from outside its split {split!r} "
-                f"(from {_listed(outsiders)}) and would wait forever for a token"))
+                f"(from {listed(outsiders)}) and would wait forever for a token"))
         elif graph.in_degree(join) != graph.out_degree(split):
             problems.append(_node_problem(
                 model, join,
@@ -560,7 +546,7 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
         elif len(owners) > 1:
             problems.append(_node_problem(
                 model, join,
-                f"parallel join {join!r} closes several splits ({_listed(owners)}); "
+                f"parallel join {join!r} closes several splits ({listed(owners)}); "
                 "give each split its own join"))
     return problems
 
@@ -603,11 +589,11 @@ def _exits_from_parallel_branches(model: ProcessModel, graph: nx.DiGraph, split:
             frontier.append(target)
     if not exits:
         return None
-    listed = _listed(f"{u} → {v}" for u, v in sorted(exits))
+    flows = listed(f"{u} → {v}" for u, v in sorted(exits))
     return own_join, _node_problem(
         model, exits[0][0],
         f"a branch of parallel split {split!r} can leave the block before its join "
-        f"{own_join!r} (by {listed}); the join would wait forever for that branch. Take the "
+        f"{own_join!r} (by {flows}); the join would wait forever for that branch. Take the "
         f"exit after {own_join!r}, or bring the exit back into the branch before the join")
 
 

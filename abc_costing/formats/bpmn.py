@@ -113,7 +113,7 @@ from abc_costing.formats.simulation_parameters import finite_non_negative as _fl
 from abc_costing.model import ProcessModel
 from abc_costing.model.ids import UniqueIds
 from abc_costing.model.records import Duration
-from abc_costing.problems import Problem, cut, quoted
+from abc_costing.problems import Problem, cut, listed, quoted
 
 __all__ = [
     "MAX_BPMN_BYTES",
@@ -1235,10 +1235,9 @@ def _repeat_loops(graph: _Graph, problems: list[Problem], source: str | None, *,
             f"(the expected count {n} is exact; a simulation draws the count around {n}, "
             "one run after another)", element=node_id, file=source, severity="warning"))
     if once:
-        listed = ", ".join(once[:8]) + (f", … ({len(once)} in all)" if len(once) > 8 else "")
         problems.append(Problem(
             f"{len(once)} task(s) carry a loop marker (standardLoopCharacteristics) with no "
-            f"count: {listed}; each is costed once, as {simulator} runs them with these "
+            f"count: {listed(once)}; each is costed once, as {simulator} runs them with these "
             "parameters (add a loop back with its probability where one repeats)",
             file=source, severity="warning"))
 

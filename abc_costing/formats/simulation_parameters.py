@@ -72,7 +72,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from abc_costing.problems import Problem, quoted
+from abc_costing.problems import Problem, listed, quoted
 
 __all__ = [
     "QBP_NS",
@@ -857,11 +857,10 @@ def _prosimos_tasks(params: Mapping[str, Any], result: SimulationParameters,
     _read_prosimos_tasks(params, result, fixed_by_resource, legacy=legacy, warn=warn,
                          shared=shared)
     if shared:
-        listed = ", ".join(shared[:8]) + (f", … ({len(shared)} in all)" if len(shared) > 8
-                                          else "")
         warn(f"{len(shared)} task(s) can each be done by any one of several resources "
-             f"(how many in brackets: {listed}); each resource is assumed to do an equal share "
-             "of a task's executions, written as one_of: change the shares if you know them",
+             f"(how many in brackets: {listed(shared)}); each resource is assumed to do an "
+             "equal share of a task's executions, written as one_of: change the shares if you "
+             "know them",
              None)
 
 
