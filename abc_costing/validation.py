@@ -92,9 +92,12 @@ def check_resource_references(model: ProcessModel, graph: nx.DiGraph) -> list[Pr
                 resource = model.resources.get(resource_id)
                 if resource is None:
                     known = listed(sorted(model.resources)) or "none defined"
+                    where = (f"neither a pool of {model.catalogue.file} nor a resource of "
+                             "this file" if model.catalogue else "not defined under resources:")
                     problems.append(
                         Problem(
-                            f"{field} names unknown resource {resource_id!r} (known: {known})",
+                            f"{field} names unknown resource {resource_id!r}: {where} "
+                            f"(known: {known})",
                             element=activity_id,
                             path=path,
                         )

@@ -12,6 +12,17 @@ from abc_costing.model import ProcessModel
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "process_models"
+#: The shipped library's resource catalogue, for tests that read a shipped model's text.
+CATALOGUE_FILE = LIBRARY / "resources.yaml"
+
+
+def shipped_catalogue():
+    """The shipped catalogue as the reader loads it (read afresh: tests may change files)."""
+    from abc_costing.formats.catalogue import read_catalogue
+
+    loaded, problems = read_catalogue(CATALOGUE_FILE, name="resources.yaml")
+    assert loaded is not None and problems == [], problems
+    return loaded
 
 HEADER = """\
 format: abc-costing/1

@@ -259,12 +259,13 @@ def test_log_verify_names_a_hand_edit_and_log_accept_records_it(capsys, tmp_path
     monkeypatch.setenv("ABC_COSTING_LOG_KEY", "")
     library = tmp_path / "models"
     shutil.copytree(ROOT / "process_models" / "zhkh_leads", library / "zhkh_leads")
+    shutil.copy(ROOT / "process_models" / "resources.yaml", library)
     opened = wf.open_library(library)
     loaded = wf.load_for_editing(opened, "zhkh_leads", "as_is")
-    resources = loaded.tables.resources.copy()
-    resources.loc["telephony", "cost_per_use"] = "2,5"
+    activities = loaded.tables.activities.copy()
+    activities.loc["call", "other_cost"] = "2,5"
     analyst = wf.user_from_identity("ana@example.com", role_table={"analyst": ["*"]})
-    assert wf.save_edits(loaded, wf.preview_edits(loaded, resources=resources),
+    assert wf.save_edits(loaded, wf.preview_edits(loaded, activities=activities),
                          user=analyst, library=opened).saved is not None
     code, out, err = run(capsys, "log", "verify", "--library", library)
     assert code == 0 and "every model file matches it" in out, err

@@ -22,6 +22,7 @@ from abc_costing.reports.exports import costing_csv
 from abc_costing.reports.tables import format_money
 from abc_costing.store.change_log import ChangeLog
 from abc_costing.store.edits import model_tables
+from tests.conftest import shipped_catalogue
 from tests.e2e_support import (
     chromium,
     keep_local,
@@ -174,7 +175,8 @@ def test_compare_edit_save_and_audit_in_a_real_browser(tmp_path):
         # 1 200 ₽/h (20 ₽/min) is 233.33 ₽ less, and draft runs once per instance.
         edited_text = original_text.replace(OLD_LINE, NEW_LINE)
         assert edited_text.count(NEW_LINE) == 1
-        edited_model, problems = parse_model_text(edited_text, source="edited")
+        edited_model, problems = parse_model_text(edited_text, source="edited",
+                                                  catalogue=shipped_catalogue())
         assert edited_model is not None, problems
         edited_cost = cost_model(edited_model).cost_per_instance
         assert edited_cost == pytest.approx(saved_cost - (430 / 6 - 60) * 20)

@@ -141,7 +141,7 @@ def test_a_list_of_50_000_names_is_cut_in_a_message():
     model, problems = parse_model_text(text)
     errors = [p for p in problems if p.severity == "error"]
     assert len(errors) == 1 and errors[0].line == 50_008  # 7 lines, 50 000 resources, check
-    assert errors[0].message == ("labor names unknown resource 'nobody' (known: clerk, r0, r1, "
+    assert errors[0].message == ("labor names unknown resource 'nobody': not defined under resources: (known: clerk, r0, r1, "
                                  "r10, r100, r1000, r10000, r10001, … (50,001 in all))")
 
 

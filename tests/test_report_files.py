@@ -37,6 +37,7 @@ NEW_YEAR = datetime(2026, 1, 1, tzinfo=UTC)
 def library(tmp_path):
     copy = tmp_path / "process_models"
     shutil.copytree(LIBRARY / "contract_approval", copy / "contract_approval")
+    shutil.copy(LIBRARY / "resources.yaml", copy)
     return copy
 
 
@@ -59,7 +60,8 @@ def test_json_report_carries_the_engine_result_and_provenance(library):
     digests = {i["role"]: i["sha256"] for i in provenance["inputs"]}
     assert digests == {
         "model": hashlib.sha256(ESIGN.read_bytes()).hexdigest(),
-        "baseline": hashlib.sha256(AS_IS.read_bytes()).hexdigest()}
+        "baseline": hashlib.sha256(AS_IS.read_bytes()).hexdigest(),
+        "catalogue": hashlib.sha256((LIBRARY / "resources.yaml").read_bytes()).hexdigest()}
 
 
 def test_csv_zip_has_one_table_per_file_with_bom_and_the_figures(library):
@@ -138,7 +140,7 @@ def test_provenance_names_the_latest_change_log_hash(library, tmp_path):
     [recorded] = log.entries()
     inputs = inputs_for(library, log=log)
     heads = {i.role: i.change_log_head for i in inputs.provenance.inputs}
-    assert heads == {"model": recorded.hash, "baseline": None}
+    assert heads == {"model": recorded.hash, "baseline": None, "catalogue": None}
     assert [c.seq for c in inputs.changes] == [1]
 
 
@@ -147,17 +149,30 @@ def test_verify_says_when_a_model_changed_after_the_report(library, tmp_path):
     check = verify_report(report, library_dir=library)
     assert check.ok and check.findings[-1].endswith("all equal the report")
     model = library / "contract_approval" / "template_esign.yaml"
-    model.write_text(model.read_text("utf-8").replace("rate_per_hour: 1200",
-                                                      "rate_per_hour: 1300"), "utf-8")
+    model.write_text(model.read_text("utf-8").replace("[15, 25, 60]", "[15, 30, 60]"), "utf-8")
     check = verify_report(report, library_dir=library)
     assert not check.ok and "CHANGED since the report" in check.findings[0]
+
+
+def test_verify_says_when_the_catalogue_changed_after_the_report(library, tmp_path):
+    # A rate lives in the catalogue: changing it changes the report's figures, so the
+    # report records the catalogue's digest and verify finds the change.
+    report = write_report(inputs_for(library), "json", tmp_path / "report.json")
+    catalogue = library / "resources.yaml"
+    catalogue.write_text(catalogue.read_text("utf-8").replace("rate_per_hour: 1200",
+                                                              "rate_per_hour: 1300"), "utf-8")
+    check = verify_report(report, library_dir=library)
+    assert not check.ok
+    assert any(f.startswith("catalogue resources.yaml: CHANGED since the report")
+               for f in check.findings), check.findings
 
 
 def test_a_report_names_its_inputs_relative_to_the_library_never_by_server_path(library):
     inputs = inputs_for(library).provenance.inputs
     assert [(i.role, i.path, i.change_log_file) for i in inputs] == [
         ("model", "contract_approval/template_esign.yaml", "contract_approval/template_esign.yaml"),
-        ("baseline", "contract_approval/as_is.yaml", "contract_approval/as_is.yaml")]
+        ("baseline", "contract_approval/as_is.yaml", "contract_approval/as_is.yaml"),
+        ("catalogue", "resources.yaml", None)]
     assert str(library.parent) not in report_json(inputs_for(library)).decode("utf-8")
 
 
@@ -171,6 +186,7 @@ def test_an_auditor_verifies_with_identical_files_in_another_folder(library, tmp
     else:  # the two model files dropped beside the report, under other names
         audit.mkdir()
         shutil.copy(library / "contract_approval" / "template_esign.yaml", audit / "a.yaml")
+        shutil.copy(library / "resources.yaml", audit)
         shutil.copy(library / "contract_approval" / "as_is.yaml", audit / "b.yaml")
     copied = shutil.copy(report, audit / "report.json")
     shutil.rmtree(library)  # the server's files are gone: only the auditor's copies count
@@ -356,6 +372,8 @@ def test_unwritable_output_and_currency_mismatch(library, tmp_path):
         write_report(inputs_for(library), "json", "/proc/abc-costing-report.json")
     euro = tmp_path / "contract_approval" / "euro.yaml"
     euro.parent.mkdir()
+    (tmp_path / "resources.yaml").write_text((LIBRARY / "resources.yaml").read_text(
+        "utf-8").replace("currency: RUB", "currency: EUR"), "utf-8")
     euro.write_text((LIBRARY / "contract_approval" / "as_is.yaml").read_text("utf-8").replace(
         "currency: RUB", "currency: EUR").replace("variant: as_is", "variant: euro"), "utf-8")
     with pytest.raises(CompareError, match="different currencies"):

@@ -26,7 +26,7 @@ from abc_costing.reports import views
 from abc_costing.reports.provenance import build_report_inputs
 from abc_costing.reports.workbook import MATRIX_NODE_LIMIT, workbook_bytes
 from abc_costing.store.change_log import ChangeEntry, ChangeLog
-from tests.conftest import LIBRARY, model_text
+from tests.conftest import LIBRARY, model_text, shipped_catalogue
 from tests.libreoffice import recalculate, soffice
 
 CONTRACT = LIBRARY / "contract_approval" / "as_is.yaml"
@@ -371,7 +371,7 @@ def test_a_changed_probability_moves_the_executions(recalculated):
     text = CONTRACT.read_text(encoding="utf-8")
     text = text.replace("[approved, print_sign, 0.7]", "[approved, print_sign, 0.5]")
     text = text.replace("[approved, rework_merge, 0.3]", "[approved, rework_merge, 0.5]")
-    model, problems = parse_model_text(text, source="edited.yaml")
+    model, problems = parse_model_text(text, source="edited.yaml", catalogue=shipped_catalogue())
     assert model is not None, problems
     expected = cost_model(model)
     assert_costs_equal_engine(book, expected)

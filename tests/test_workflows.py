@@ -22,6 +22,7 @@ def library(tmp_path, monkeypatch):
     monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
     copy = tmp_path / "process_models"
     shutil.copytree(LIBRARY / "contract_approval", copy / "contract_approval")
+    shutil.copy(LIBRARY / "resources.yaml", copy)
     return wf.open_library(copy)
 
 
@@ -159,9 +160,9 @@ def test_an_executive_cannot_save_an_import(library):
 
 def test_save_as_a_new_variant_needs_its_own_title(library):
     loaded = wf.load_for_editing(library, "contract_approval", "as_is")
-    resources = loaded.tables.resources.copy()
-    resources.loc["courier", "cost_per_use"] = "0"
-    preview = wf.preview_edits(loaded, resources=resources)
+    activities = loaded.tables.activities.copy()
+    activities.loc["send_originals", "other_cost"] = "100"
+    preview = wf.preview_edits(loaded, activities=activities)
     same = wf.save_as_variant(loaded, preview, variant="no_courier", title=loaded.model.title,
                               user=ANALYST, library=library)
     assert same.saved is None and "needs its own title" in same.problems[0].message
@@ -174,7 +175,7 @@ def test_save_as_a_new_variant_needs_its_own_title(library):
     assert saved.label == "contract_approval/no_courier.yaml"
     model = load_model(library.directory / "contract_approval" / "no_courier.yaml")
     assert model.title == "Согласование без курьера"  # spaces tidied, not kept double
-    assert model.resources["courier"].cost_per_use == 0
+    assert model.activities["send_originals"].other_cost == 100
 
 
 # --- the library never falls over one bad file -------------------------------------------
@@ -193,9 +194,9 @@ def test_problems_of_the_library_name_files_relative_to_it(library):
 
 def test_a_report_carries_the_log_head_and_verification_notices_a_lost_log(library, tmp_path):
     loaded = wf.load_for_editing(library, "contract_approval", "as_is")
-    resources = loaded.tables.resources.copy()
-    resources.loc["courier", "cost_per_use"] = "700"
-    saved = wf.save_edits(loaded, wf.preview_edits(loaded, resources=resources), user=ANALYST,
+    activities = loaded.tables.activities.copy()
+    activities.loc["send_originals", "other_cost"] = "100"
+    saved = wf.save_edits(loaded, wf.preview_edits(loaded, activities=activities), user=ANALYST,
                           library=library)
     assert saved.saved is not None
     auditor = wf.user_from_identity("audit@example.com", role_table={"auditor": ["*"]})
@@ -212,9 +213,9 @@ def test_a_report_carries_the_log_head_and_verification_notices_a_lost_log(libra
     # a later save leaves the recorded head in the log: still verified
     again = wf.load_for_editing(wf.open_library(library.directory), "contract_approval",
                                 "value_tiers")
-    resources = again.tables.resources.copy()
-    resources.loc["courier", "cost_per_use"] = "650"
-    assert wf.save_edits(again, wf.preview_edits(again, resources=resources), user=ANALYST,
+    activities = again.tables.activities.copy()
+    activities.loc["send_originals", "other_cost"] = "50"
+    assert wf.save_edits(again, wf.preview_edits(again, activities=activities), user=ANALYST,
                          library=library).saved is not None
     check = wf.verify_report_file(report, library_dir=library.directory).check
     assert check.ok and check.findings[-1].startswith("change log: the recorded entry")

@@ -33,13 +33,21 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
 
+from abc_costing.formats.catalogue import (
+    CATALOGUE_NAME,
+    LoadedCatalogue,
+    catalogue_beside,
+    catalogue_path_for,
+    read_catalogue,
+    resolve_resources,
+)
 from abc_costing.memory import cyclic_gc_paused
-from abc_costing.model import FORMAT, ProcessModel
+from abc_costing.model import CATALOGUE_FORMAT, FORMAT, ProcessModel
 from abc_costing.problems import ModelError, Problem, cut, has_errors, quoted
 from abc_costing.validation import validate_model
 
@@ -86,26 +94,30 @@ _TOP_LEVEL_DEFAULTS: dict[str, Any] = {
 
 
 def parse_model_text(
-    text: str, *, source: str | None = None
+    text: str, *, source: str | None = None, catalogue: LoadedCatalogue | None = None
 ) -> tuple[ProcessModel | None, list[Problem]]:
     """Parse and validate the text of a model file.
 
     Returns ``(model, problems)``: ``model`` is ``None`` when any problem is an
     error; warnings come back with a usable model. ``source`` names the file in
-    the problems.
+    the problems. ``catalogue`` is the library's resource catalogue the file's
+    pools come from (see :mod:`abc_costing.formats.catalogue`); without one the
+    file defines its own resources.
     """
     try:
         with cyclic_gc_paused():
             data, problems = _parse_yaml(text)
-            model, problems = _build_and_check(data) if data is not None else (None, problems)
-        problems = _with_lines(problems, text, file=source)
+            model, problems = (_build_and_check(data, catalogue) if data is not None
+                               else (None, problems))
+        problems = with_lines(problems, text, file=source)
     except Exception as error:  # one odd file must never take down a library or a page
-        model, problems = None, [_unexpected(error).located(file=source)]
+        model, problems = None, [unexpected_problem(error).located(file=source)]
     return (None if has_errors(problems) else model), problems
 
 
 def model_from_data(
-    data: dict[str, Any], *, source: str | None = None
+    data: dict[str, Any], *, source: str | None = None,
+    catalogue: LoadedCatalogue | None = None,
 ) -> tuple[ProcessModel | None, list[Problem]]:
     """Validate already-parsed file data (as :func:`parse_yaml_data` returns it).
 
@@ -114,14 +126,14 @@ def model_from_data(
     """
     try:
         with cyclic_gc_paused():
-            model, problems = _build_and_check(data)
+            model, problems = _build_and_check(data, catalogue)
     except Exception as error:  # see parse_model_text
-        model, problems = None, [_unexpected(error)]
+        model, problems = None, [unexpected_problem(error)]
     problems = [p.located(file=source) for p in problems]
     return (None if has_errors(problems) else model), problems
 
 
-def _unexpected(error: Exception) -> Problem:
+def unexpected_problem(error: Exception) -> Problem:
     """A problem for an exception no check foresaw: named, never a traceback."""
     return Problem(f"the file could not be read: {type(error).__name__}: {cut(str(error), 200)} "
                    "(a fault in abc-costing: please report it with the file)")
@@ -131,27 +143,38 @@ def parse_yaml_data(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The plain data of a model file's text (dicts, lists, numbers, strings), or problems."""
     try:
         data, problems = _parse_yaml(text)
-        return data, _with_lines(problems, text)
+        return data, with_lines(problems, text)
     except Exception as error:  # see parse_model_text
-        return None, [_unexpected(error)]
+        return None, [unexpected_problem(error)]
 
 
-def read_model(path: str | Path) -> tuple[ProcessModel | None, list[Problem]]:
+def read_model(path: str | Path, *, catalogue: LoadedCatalogue | None | Literal["beside"]
+               = "beside") -> tuple[ProcessModel | None, list[Problem]]:
     """Read and validate a model file; like :func:`parse_model_text` but from disk.
 
     A missing, unreadable, oversized or non-UTF-8 file is reported as a
     problem, and so is anything unexpected while reading it: one file never
-    raises.
+    raises. The file's pools come from the catalogue beside it
+    (:func:`abc_costing.formats.catalogue.catalogue_path_for`) unless another
+    ``catalogue`` (or ``None``: the file's own resources only) is given; a
+    catalogue with errors makes the model unusable, and its problems come back too.
     """
     path = Path(path)
     source = str(path)
     try:
-        return _read_model(path, source)
+        problems: list[Problem] = []
+        if catalogue == "beside":
+            catalogue, problems = catalogue_beside(path)
+        model, found = _read_model(path, source, catalogue)
+        if has_errors(problems):
+            return None, problems + found
+        return model, problems + found
     except Exception as error:  # see parse_model_text
-        return None, [_unexpected(error).located(file=source)]
+        return None, [unexpected_problem(error).located(file=source)]
 
 
-def _read_model(path: Path, source: str) -> tuple[ProcessModel | None, list[Problem]]:
+def _read_model(path: Path, source: str, catalogue: LoadedCatalogue | None
+                ) -> tuple[ProcessModel | None, list[Problem]]:
     try:
         if path.is_dir():
             return None, [Problem("is a folder, not a model file", file=source)]
@@ -169,7 +192,7 @@ def _read_model(path: Path, source: str) -> tuple[ProcessModel | None, list[Prob
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         return None, [Problem("file is not UTF-8 text (save it as UTF-8)", file=source, line=line)]
-    return parse_model_text(text, source=source)
+    return parse_model_text(text, source=source, catalogue=catalogue)
 
 
 def load_model(path: str | Path) -> ProcessModel:
@@ -185,13 +208,17 @@ def load_model(path: str | Path) -> ProcessModel:
 
 
 def model_files(directory: str | Path) -> list[Path]:
-    """The model files under ``directory`` (``*.yaml`` and ``*.yml``, recursively), sorted."""
+    """The model files under ``directory`` (``*.yaml`` and ``*.yml``, recursively), sorted.
+
+    A resource catalogue (``resources.yaml``) is not a model and is left out.
+    """
     directory = Path(directory)
     files = [p for pattern in ("*.yaml", "*.yml") for p in directory.rglob(pattern)]
     # Skip hidden files and folders (editor backups, .git) below the folder itself.
     return sorted(
         p for p in files
         if not any(part.startswith(".") for part in p.relative_to(directory).parts)
+        and p.name != CATALOGUE_NAME
     )
 
 
@@ -215,11 +242,18 @@ def load_library(
     except OSError as err:  # a folder that cannot be listed (permissions, a link loop)
         return [], [Problem(f"cannot list the folder: {err.strerror or err}",
                             file=str(directory))]
+    catalogues: dict[Path, tuple[LoadedCatalogue | None, bool]] = {}
     with cyclic_gc_paused():
         for path in paths:
-            model, found = read_model(path)
+            where = catalogue_path_for(path)
+            if where is not None and where not in catalogues:
+                catalogue, found = read_catalogue(where)
+                problems.extend(found)  # reported once, not once per model
+                catalogues[where] = catalogue, has_errors(found)
+            catalogue, broken = catalogues[where] if where is not None else (None, False)
+            model, found = read_model(path, catalogue=catalogue)
             problems.extend(found)
-            if model is not None:
+            if model is not None and not broken:
                 loaded.append((path, model))
     if not loaded and not problems:
         problems.append(Problem("no model files (*.yaml) in this folder", file=str(directory)))
@@ -316,7 +350,7 @@ def _not_plain_data(data: dict[str, Any]) -> list[Problem]:
     a ``!!set``. Each names the element and carries a path to its line.
 
     A key is addressed by its position in its mapping (an int) in the path, which
-    :func:`_line_index` records for every key.
+    :func:`line_index` records for every key.
 
     >>> for problem in _not_plain_data({"activities": {12: {}}, "x": {"y": {1, 2}}}):
     ...     print(problem)
@@ -450,14 +484,21 @@ def _find_duplicate_key(text: str) -> tuple[str, int, int] | None:
 # --- records and checks --------------------------------------------------------
 
 
-def _build_and_check(data: dict[str, Any]) -> tuple[ProcessModel | None, list[Problem]]:
+def _build_and_check(data: dict[str, Any], catalogue: LoadedCatalogue | None
+                     ) -> tuple[ProcessModel | None, list[Problem]]:
     if "format" not in data:
         return None, [Problem(f"missing 'format: {FORMAT}' (the first line of every model)",
+                              element="format", path=("format",))]
+    if data["format"] == CATALOGUE_FORMAT:
+        return None, [Problem(f"this is a resource catalogue ({CATALOGUE_NAME}), not a "
+                              "process model; keep it in the library folder, where the "
+                              "models beside it take their pools from it",
                               element="format", path=("format",))]
     if data["format"] != FORMAT:
         return None, [Problem(f"unknown format {quoted(data['format'])}; this version of "
                               f"abc-costing reads {FORMAT}", element="format",
                               path=("format",))]
+    data, use, resolving = resolve_resources(data, catalogue)
     try:
         model = ProcessModel.model_validate(data)
     except ValidationError as err:
@@ -468,9 +509,11 @@ def _build_and_check(data: dict[str, Any]) -> tuple[ProcessModel | None, list[Pr
             odd = _not_plain_data(data)
             if odd:
                 return None, odd
-        problems = [_field_problem(e, data) for e in errors]
-        return None, problems + _check_what_is_left(data, err)
-    return model, validate_model(model)
+        problems = [field_problem(e, data) for e in errors]
+        return None, resolving + problems + _check_what_is_left(data, err)
+    if use is not None:
+        model.resolved_with(use)
+    return model, resolving + validate_model(model)
 
 
 def _check_what_is_left(data: dict[str, Any], err: ValidationError) -> list[Problem]:
@@ -537,7 +580,7 @@ def _renumber_flow(problem: Problem, kept: list[int]) -> Problem:
 
 _FLOW_PARTS = {0: "from", 1: "to", 2: "probability", "source": "from", "target": "to"}
 
-def _field_problem(error: Mapping[str, Any], data: dict[str, Any]) -> Problem:
+def field_problem(error: Mapping[str, Any], data: dict[str, Any]) -> Problem:
     loc = error["loc"]
     path: list[str | int] = []
     node: Any = data
@@ -553,7 +596,7 @@ def _field_problem(error: Mapping[str, Any], data: dict[str, Any]) -> Problem:
         path.append(part)
     head = path[0] if path else None
     element: str | None
-    if head in _ELEMENT_SECTIONS and len(path) >= 2:
+    if head in (*_ELEMENT_SECTIONS, "pools", "overrides") and len(path) >= 2:
         element, field_path = cut(str(path[1])), path[2:]
     elif head == "flows" and len(path) >= 2:
         # A flow is written as a list; name its part by the field, not the index.
@@ -626,11 +669,11 @@ def _say_got(message: str) -> str:
 # --- lines -----------------------------------------------------------------------
 
 
-def _with_lines(problems: list[Problem], text: str, *, file: str | None = None
+def with_lines(problems: list[Problem], text: str, *, file: str | None = None
                 ) -> list[Problem]:
     """The problems with their lines (found from their paths) and ``file`` filled in."""
     wanted = [p.path for p in problems if p.line is None and p.path]
-    lines = _line_index(text, wanted) if wanted else {}
+    lines = line_index(text, wanted) if wanted else {}
     located = []
     for problem in problems:
         line = None
@@ -642,7 +685,7 @@ def _with_lines(problems: list[Problem], text: str, *, file: str | None = None
     return located
 
 
-def _line_index(text: str, wanted: Iterable[tuple[str | int, ...]]
+def line_index(text: str, wanted: Iterable[tuple[str | int, ...]]
                 ) -> dict[tuple[str | int, ...], int]:
     """The 1-based line of each path in ``wanted`` and of each of their prefixes.
 
@@ -653,7 +696,7 @@ def _line_index(text: str, wanted: Iterable[tuple[str | int, ...]]
     of the document that lead to a wanted path, so the time is linear in the
     text and small per event.
 
-    >>> _line_index("a:\\n  b: 1\\n? [x]\\n: 2\\n", [("a", "b"), (1,)])
+    >>> line_index("a:\\n  b: 1\\n? [x]\\n: 2\\n", [("a", "b"), (1,)])
     {('a',): 1, ('a', 'b'): 2, (1,): 3}
     """
     tree: dict[Any, Any] = {}  # the wanted paths as a trie

@@ -2,9 +2,11 @@
 
 from abc_costing.model.graph import routing_graph
 from abc_costing.model.records import (
+    CATALOGUE_FORMAT,
     FORMAT,
     VALUE_CLASSES,
     Activity,
+    CatalogueUse,
     DistributionName,
     Duration,
     Event,
@@ -18,15 +20,19 @@ from abc_costing.model.records import (
     ProcessModel,
     RateTable,
     Resource,
+    ResourceCatalogue,
     ResourceKind,
     ResourceRecord,
     UnitCosts,
+    with_catalogue_year,
 )
 
 __all__ = [
+    "CATALOGUE_FORMAT",
     "FORMAT",
     "VALUE_CLASSES",
     "Activity",
+    "CatalogueUse",
     "DistributionName",
     "Duration",
     "Event",
@@ -40,8 +46,10 @@ __all__ = [
     "ProcessModel",
     "RateTable",
     "Resource",
+    "ResourceCatalogue",
     "ResourceKind",
     "ResourceRecord",
     "UnitCosts",
     "routing_graph",
+    "with_catalogue_year",
 ]

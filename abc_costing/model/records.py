@@ -33,11 +33,18 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     TypeAdapter,
     model_serializer,
     model_validator,
 )
 
+from abc_costing.payroll import (
+    CalendarError,
+    PayrollError,
+    loaded_cost_per_year,
+    practical_hours_per_year,
+)
 from abc_costing.problems import quoted
 
 __all__ = [
@@ -59,6 +66,9 @@ __all__ = [
     "Flow",
     "ProcessModel",
     "RateTable",
+    "CATALOGUE_FORMAT",
+    "CatalogueUse",
+    "ResourceCatalogue",
     "VALUE_CLASSES",
     "MAX_MONEY",
     "MAX_MINUTES",
@@ -72,6 +82,8 @@ __all__ = [
 ]
 
 FORMAT = "abc-costing/1"
+#: The format of a library's resource catalogue (``resources.yaml``).
+CATALOGUE_FORMAT = "abc-costing-resources/1"
 VALUE_CLASSES = ("value_adding", "business", "waste")
 
 # The closed sets of kinds. Code that branches on one matches it exhaustively
@@ -251,9 +263,19 @@ ZERO_MINUTES = Duration.model_validate(0)
 HoursPerDay = Annotated[float, Field(gt=0, le=24, strict=True, allow_inf_nan=False)]
 DaysPerMonth = Annotated[float, Field(gt=0, le=31, strict=True, allow_inf_nan=False)]
 UnproductiveShare = Annotated[float, Field(ge=0, lt=1, strict=True, allow_inf_nan=False)]
+ProductiveShare = Annotated[float, Field(gt=0, le=1, strict=True, allow_inf_nan=False)]
+#: A year of the payroll rules and the production calendar (which years are shipped is
+#: checked against the data, with a message naming them).
+Year = Annotated[int, Field(ge=1900, le=2100, strict=True)]
+#: Class of professional risk for травматизм (1 to 32, Приказ Минтруда № 625н).
+InjuryClass = Annotated[int, Field(ge=1, le=32, strict=True)]
+#: Months in a year: a payroll cost per year is spread evenly over them.
+MONTHS_PER_YEAR = 12
 
 #: Hours by which a stated capacity may differ from the calendar's (float noise only).
 CAPACITY_TOLERANCE_HOURS = 0.01
+#: Money by which a stated cost may differ from the payroll's (a kopeck).
+MONEY_TOLERANCE = 0.01
 
 
 class UnitCosts(NamedTuple):
@@ -302,6 +324,19 @@ class LaborResource(_Record):
       days_per_month: working days per month (0 < d ≤ 31).
       unproductive_share: share of working time not available for process
         work: meetings, training, breaks (0 ≤ u < 1; default 0).
+      salary_per_month: оклад of one person, before contributions; with it the
+        pool's ``cost_per_month`` is derived from payroll: headcount × (salary +
+        bonus) loaded with the contributions of ``year`` (страховые взносы and
+        травматизм, :func:`abc_costing.payroll.loaded_cost_per_year`) / 12.
+      bonus_per_month: премия of one person per month, on average (default 0).
+      contributions: ``general`` (30 % up to the single base, 15.1 % above) or
+        ``sme`` (the reduced rates of small and medium businesses).
+      injury_class: class of professional risk for травматизм (default 1).
+      productive_share: share of the production calendar's working hours that the
+        pool spends on process work (0 < s ≤ 1); with it the practical capacity is
+        derived: headcount × the average month of ``year`` × productive_share.
+      year: the year of the payroll rules and the production calendar used by
+        ``salary_per_month`` and ``productive_share``.
 
     >>> team = LaborResource.model_validate({
     ...     "kind": "labor", "cost_per_month": 480000, "headcount": 3,
@@ -310,6 +345,16 @@ class LaborResource(_Record):
     360.0
     >>> team.hours_per_person_per_month, team.rate_per_minute  # 480 000 / (360 × 60)
     (120.0, 22.22222222222222)
+
+    From payroll and the production calendar of 2026 (1 972 hours, 164.33 a month):
+
+    >>> lawyers = LaborResource.model_validate({
+    ...     "kind": "labor", "headcount": 3, "salary_per_month": 150000, "year": 2026,
+    ...     "productive_share": 0.75})
+    >>> lawyers.cost_per_month  # 3 × 150 000 × (1 + 0.30 + 0.002)
+    585900.0
+    >>> lawyers.capacity_hours_per_month  # 3 × 1 972 / 12 × 0.75
+    369.75
     """
 
     kind: Literal["labor"]
@@ -321,9 +366,17 @@ class LaborResource(_Record):
     hours_per_day: HoursPerDay | None = None
     days_per_month: DaysPerMonth | None = None
     unproductive_share: UnproductiveShare | None = None
+    salary_per_month: Money | None = None
+    bonus_per_month: Money | None = None
+    contributions: Literal["general", "sme"] | None = None
+    injury_class: InjuryClass | None = None
+    productive_share: ProductiveShare | None = None
+    year: Year | None = None
 
     @model_validator(mode="after")
     def _one_way_to_a_rate(self) -> LaborResource:
+        self._derive_from_payroll()
+        self._derive_from_production_calendar()
         has_calendar = self.hours_per_day is not None or self.days_per_month is not None
         if has_calendar and (self.hours_per_day is None or self.days_per_month is None):
             raise ValueError("a working calendar needs both hours_per_day and days_per_month")
@@ -365,6 +418,74 @@ class LaborResource(_Record):
                     f"cost_per_month / capacity_hours_per_month gives a rate of "
                     f"{rate_per_hour:g} per hour, above the limit of {MAX_MONEY:g}")
         return self
+
+    def _derive_from_payroll(self) -> None:
+        if self.salary_per_month is None:
+            given = [f for f in ("bonus_per_month", "contributions", "injury_class")
+                     if getattr(self, f) is not None]
+            if given:
+                raise ValueError(f"{given[0]} needs salary_per_month (the payroll it loads)")
+            return
+        if self.rate_per_hour is not None:
+            raise ValueError("give either rate_per_hour or salary_per_month, not both")
+        if self.year is None:
+            raise ValueError("salary_per_month needs the year whose contribution rules apply "
+                             "(year: 2026, or year at the top of the catalogue)")
+        derived = (self.headcount or 1.0) * self.loaded_cost_per_person_per_year / MONTHS_PER_YEAR
+        stated = self.cost_per_month
+        if stated is not None and abs(stated - derived) > MONEY_TOLERANCE:
+            raise ValueError(
+                f"cost_per_month {stated:g} disagrees with the payroll (headcount × loaded "
+                f"salary and bonus / 12 = {derived:.2f}); give one or the other")
+        if stated is None:
+            # Derived once, like the calendar's capacity below: one field for every reader.
+            object.__setattr__(self, "cost_per_month", derived)
+
+    @property
+    def loaded_cost_per_person_per_year(self) -> float:
+        """Pay plus contributions of one person over ``year``; 0 without a salary.
+
+        >>> LaborResource.model_validate({"kind": "labor", "salary_per_month": 100000,
+        ...     "year": 2026, "capacity_hours_per_month": 120,
+        ...     }).loaded_cost_per_person_per_year  # 1 200 000 × 1.302
+        1562400.0
+        """
+        if self.salary_per_month is None or self.year is None:
+            return 0.0
+        try:
+            return loaded_cost_per_year(
+                self.salary_per_month, self.bonus_per_month or 0.0, year=self.year,
+                regime=self.contributions or "general",
+                injury_class=self.injury_class or 1).total_cost_per_year
+        except PayrollError as err:
+            raise ValueError(str(err)) from None
+
+    def _derive_from_production_calendar(self) -> None:
+        if self.productive_share is None:
+            if self.year is not None and self.salary_per_month is None:
+                raise ValueError("year is used only with salary_per_month or productive_share")
+            return
+        if self.hours_per_day is not None or self.days_per_month is not None:
+            raise ValueError("give productive_share (the production calendar) or "
+                             "hours_per_day and days_per_month, not both")
+        if self.year is None:
+            raise ValueError("productive_share needs the year of the production calendar "
+                             "(year: 2026, or year at the top of the catalogue)")
+        try:
+            hours_per_year = practical_hours_per_year(
+                headcount=self.headcount or 1.0, productive_share=self.productive_share,
+                year=self.year)
+        except CalendarError as err:
+            raise ValueError(str(err)) from None
+        derived = hours_per_year / MONTHS_PER_YEAR
+        stated = self.capacity_hours_per_month
+        if stated is not None and abs(stated - derived) > CAPACITY_TOLERANCE_HOURS:
+            raise ValueError(
+                f"capacity_hours_per_month {stated:g} disagrees with the production calendar "
+                f"(headcount × the average month of {self.year} × productive_share = "
+                f"{derived:g}); give one or the other")
+        if stated is None:
+            object.__setattr__(self, "capacity_hours_per_month", derived)
 
     def _calendar_hours(self) -> float:
         per_person = self.hours_per_person_per_month
@@ -522,6 +643,74 @@ class Flow(NamedTuple):
     probability: Probability | None = None
 
 
+class CatalogueUse(_Record):
+    """Which of a model's resources came from its library's catalogue, and how.
+
+    Set by the reader that resolved the model against ``resources.yaml``; a model
+    with its own resources only has none.
+
+    Attributes:
+      file: the catalogue, as named in messages (``resources.yaml``).
+      sha256: SHA-256 of the catalogue's bytes, for the provenance of reports.
+      pools: ids of the resources taken from the catalogue.
+      overridden: pool id -> the fields this model overrides (``overrides:``).
+    """
+
+    file: str
+    sha256: str
+    pools: tuple[str, ...] = ()
+    overridden: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class ResourceCatalogue(_Record):
+    """A library's resource pools, each defined once (``resources.yaml``).
+
+    Process files name its pools by id in ``labor`` and ``uses``; a variant may
+    change a value only explicitly, under ``overrides:``. ``year`` is the year of
+    the payroll rules and the production calendar for every pool that derives its
+    cost from a salary or its capacity from a productive share and names no year.
+
+    Attributes:
+      format: always ``abc-costing-resources/1``.
+      title: human title (optional).
+      currency: ISO 4217 code of every amount.
+      year: default year of the payroll pools.
+      pools: pool id -> resource.
+
+    >>> catalogue = ResourceCatalogue.model_validate({
+    ...     "format": "abc-costing-resources/1", "year": 2026, "pools": {
+    ...         "lawyer": {"kind": "labor", "headcount": 3, "salary_per_month": 150000,
+    ...                    "capacity_hours_per_month": 360}}})
+    >>> catalogue.pools["lawyer"].rate_per_minute * 60  # 3 × 150 000 × 1.302 / 360
+    1627.5
+    """
+
+    format: Literal["abc-costing-resources/1"]
+    title: Text | None = None
+    currency: Currency = "RUB"
+    year: Year | None = None
+    pools: dict[Id, _AnyResource] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _year_for_pools(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("year") is None:
+            return data
+        pools = data.get("pools")
+        if not isinstance(pools, dict):
+            return data
+        return {**data, "pools": {pool_id: with_catalogue_year(pool, data["year"])
+                                  for pool_id, pool in pools.items()}}
+
+
+def with_catalogue_year(pool: Any, year: Any) -> Any:
+    """A pool's data with the catalogue's ``year`` when it needs one and names none."""
+    if (isinstance(pool, dict) and "year" not in pool
+            and ("salary_per_month" in pool or "productive_share" in pool)):
+        return {**pool, "year": year}
+    return pool
+
+
 class ProcessModel(_Record):
     """One variant of one process, as written in an ``abc-costing/1`` file.
 
@@ -537,6 +726,9 @@ class ProcessModel(_Record):
       gateways: gateway id -> gateway.
       events: event id -> event.
       flows: the sequence flows, in file order.
+      overrides: pool id -> the values this variant changes from the library's
+        catalogue (``{rate_per_hour: 1500}``), as written; the resolved pool is
+        in ``resources``.
     """
 
     format: Literal["abc-costing/1"]
@@ -550,6 +742,33 @@ class ProcessModel(_Record):
     gateways: dict[Id, Gateway] = Field(default_factory=dict)
     events: dict[Id, Event] = Field(default_factory=dict)
     flows: list[Flow] = Field(default_factory=list)
+    overrides: dict[Id, dict[str, Any]] = Field(default_factory=dict)
+    _catalogue: CatalogueUse | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        # Two reads of one model are equal whether or not a catalogue supplied its
+        # pools: the private note of where they came from is provenance, not content.
+        if not isinstance(other, ProcessModel):
+            return NotImplemented
+        return type(self) is type(other) and all(
+            getattr(self, name) == getattr(other, name) for name in type(self).model_fields)
+
+    __hash__ = _Record.__hash__
+
+    @property
+    def catalogue(self) -> CatalogueUse | None:
+        """Which resources came from the library's catalogue (None: all its own)."""
+        return self._catalogue
+
+    def resolved_with(self, catalogue: CatalogueUse) -> Self:
+        """This model, marked as resolved against ``catalogue`` (by the reader that did it)."""
+        self._catalogue = catalogue
+        return self
+
+    def own_resources(self) -> dict[str, ResourceRecord]:
+        """The resources defined in this model's own file (not taken from a catalogue)."""
+        taken = set(self._catalogue.pools) if self._catalogue else set()
+        return {rid: r for rid, r in self.resources.items() if rid not in taken}
 
     @cached_property
     def node_kinds(self) -> dict[str, NodeKind]:

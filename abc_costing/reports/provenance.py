@@ -32,6 +32,7 @@ from abc_costing import __version__
 from abc_costing.compare import Comparison, compare_models
 from abc_costing.engine import CostResult, cost_model
 from abc_costing.formats import read_model
+from abc_costing.formats.catalogue import catalogue_path_for
 from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem
 from abc_costing.store.change_log import ChangeLog, LogHead, RecordedChange
@@ -45,7 +46,8 @@ class InputFile:
     """One model file a report was computed from.
 
     Attributes:
-      role: ``model`` (the variant reported) or ``baseline`` (compared against).
+      role: ``model`` (the variant reported), ``baseline`` (compared against) or
+        ``catalogue`` (the library's resource catalogue their pools come from).
       path: the file relative to the library folder (``contract_approval/as_is.yaml``);
         never a server path. ``report --verify`` finds it again there, or by its digest.
       sha256: digest of the file's bytes when the report was made.
@@ -170,6 +172,13 @@ def build_report_inputs(
                                 process=held.process, variant=held.variant,
                                 change_log_file=name if in_library else None,
                                 change_log_head=entries[-1].hash if entries else None))
+    catalogue_file = catalogue_path_for(paths[0][1])
+    if catalogue_file is not None and any(
+            m is not None and m.catalogue is not None for m in (model, baseline)):
+        # The pools' rates are inputs as much as the model files are.
+        inputs.append(InputFile(role="catalogue", path=library_label(catalogue_file, library),
+                                sha256=file_sha256(catalogue_file), process="", variant="",
+                                change_log_file=None, change_log_head=None))
     provenance = Provenance(tool="abc-costing", version=__version__,
                             generated_at=report_time(now), user=user, inputs=tuple(inputs),
                             change_log_head=log_head)

@@ -235,7 +235,8 @@ def model_tables(model: ProcessModel) -> ModelTables:
             row[USES_PREFIX + r] = number_cell(activity.uses.get(r))
         activity_rows.append(row)
     resource_rows = []
-    for resource_id, resource in model.resources.items():
+    # Pools of the library's catalogue are edited once, there, for every variant.
+    for resource_id, resource in model.own_resources().items():
         row = {"id": resource_id, "name": resource.name or "", "kind": resource.kind}
         for field in RESOURCE_NUMBERS:
             value = getattr(resource, field, None)

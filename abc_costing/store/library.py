@@ -40,9 +40,11 @@ never by their path on the server.
 
 Examples
 --------
->>> import tempfile, pathlib
+>>> import tempfile, pathlib, shutil
 >>> from abc_costing.access import local_user
 >>> root = pathlib.Path(tempfile.mkdtemp())
+>>> (root / "models").mkdir()
+>>> _ = shutil.copy("process_models/resources.yaml", root / "models")  # the pools' catalogue
 >>> library = ModelLibrary(root / "models", change_log=root / "log.sqlite")
 >>> text = pathlib.Path("process_models/contract_approval/as_is.yaml").read_text("utf-8")
 >>> saved = library.write_model("contract_approval/as_is.yaml", text, user=local_user("ivan"),
@@ -74,7 +76,8 @@ from typing import Any, Literal
 
 from abc_costing.access import User, require
 from abc_costing.formats import model_files, parse_model_text
-from abc_costing.problems import AbcCostingError, ModelError, Problem
+from abc_costing.formats.catalogue import catalogue_beside
+from abc_costing.problems import AbcCostingError, ModelError, Problem, has_errors
 from abc_costing.store.change_log import (
     ChangeEntry,
     ChangeLog,
@@ -709,7 +712,10 @@ class ModelLibrary:
         changes = list(changes)
         if not changes:
             raise ValueError("a save must record at least one change")
-        model, problems = parse_model_text(text, source=name)
+        catalogue, problems = catalogue_beside(path, library_dir=self.directory)
+        if has_errors(problems):
+            raise ModelError(problems)
+        model, problems = parse_model_text(text, source=name, catalogue=catalogue)
         if model is None:
             raise ModelError(problems)
         data = text.encode("utf-8")

@@ -16,8 +16,9 @@ a change log.
 
 Examples
 --------
->>> import tempfile, pathlib
+>>> import tempfile, pathlib, shutil
 >>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = shutil.copy("process_models/resources.yaml", folder)  # the pools' catalogue
 >>> path = folder / "as_is.yaml"
 >>> text = pathlib.Path("process_models/contract_approval/as_is.yaml").read_text("utf-8")
 >>> digest = save_model_text(path, text, expected_sha256=None, create=True)
@@ -44,7 +45,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from abc_costing.formats import parse_model_text
-from abc_costing.problems import AbcCostingError, ModelError, Problem
+from abc_costing.formats.catalogue import catalogue_beside
+from abc_costing.problems import AbcCostingError, ModelError, Problem, has_errors
 
 __all__ = [
     "ModelExistsError",
@@ -280,7 +282,10 @@ def save_model_text(
     """
     path = Path(path)
     label = str(path) if name is None else name
-    model, problems = parse_model_text(text, source=label)
+    catalogue, problems = catalogue_beside(path)
+    if has_errors(problems):
+        raise ModelError(problems)
+    model, problems = parse_model_text(text, source=label, catalogue=catalogue)
     if model is None:
         raise ModelError(problems)
     if not path.parent.is_dir():

@@ -16,14 +16,15 @@ Examples
 >>> from abc_costing.store.model_files import file_sha256
 >>> root = pathlib.Path(tempfile.mkdtemp())
 >>> _ = shutil.copytree("process_models/contract_approval", root / "models" / "contract_approval")
+>>> _ = shutil.copy("process_models/resources.yaml", root / "models")
 >>> library = ModelLibrary(root / "models", change_log=root / "log.sqlite")
 >>> path = root / "models" / "contract_approval" / "as_is.yaml"
 >>> text = path.read_text("utf-8")
->>> edit = Edit(("resources", "manager", "rate_per_hour"), "manager", "rate_per_hour", 1200, 1300)
+>>> edit = Edit(("activities", "draft", "other_cost"), "draft", "other_cost", 0, 150)
 >>> saved = save_model_edits(path, loaded_text=text, loaded_sha256=file_sha256(path),
 ...                          edits=[edit], user=local_user("ivan"), library=library)
 >>> [(e.file, e.element, e.field, e.old_value, e.new_value) for e in saved.changes]
-[('contract_approval/as_is.yaml', 'manager', 'rate_per_hour', '1200', '1300')]
+[('contract_approval/as_is.yaml', 'draft', 'other_cost', '0', '150')]
 """
 
 from __future__ import annotations

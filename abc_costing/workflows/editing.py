@@ -15,13 +15,14 @@ Examples
 >>> from abc_costing.workflows.library import open_library
 >>> folder = Path(tempfile.mkdtemp()) / "process_models"
 >>> _ = shutil.copytree("process_models/zhkh_leads", folder / "zhkh_leads")
+>>> _ = shutil.copy("process_models/resources.yaml", folder)  # the pools' catalogue
 >>> library = open_library(folder)
 >>> loaded = load_for_editing(library, "zhkh_leads", "as_is")
->>> resources = loaded.tables.resources.copy()
->>> resources.loc["telephony", "cost_per_use"] = "2,5"   # a Russian decimal comma
->>> preview = preview_edits(loaded, resources=resources)
+>>> activities = loaded.tables.activities.copy()
+>>> activities.loc["call", "other_cost"] = "2,5"   # a Russian decimal comma
+>>> preview = preview_edits(loaded, activities=activities)
 >>> [(e.element, e.field, e.new) for e in preview.edits], preview.problems
-([('telephony', 'cost_per_use', 2.5)], ())
+([('call', 'other_cost', 2.5)], ())
 >>> outcome = save_edits(loaded, preview, user=local_user("ivan"), library=library,
 ...                      reason="новая ставка")
 >>> outcome.label, outcome.problems, len(outcome.saved.changes)
@@ -39,6 +40,12 @@ import pandas as pd
 from abc_costing.access import AccessDenied, User, require
 from abc_costing.engine import CostResult, RoutingError, cost_model
 from abc_costing.formats import model_from_data, parse_model_text, parse_yaml_data
+from abc_costing.formats.catalogue import (
+    CATALOGUE_NAME,
+    LoadedCatalogue,
+    catalogue_beside,
+    read_catalogue,
+)
 from abc_costing.model import ProcessModel
 from abc_costing.problems import AbcCostingError, ModelError, Problem, cut, has_errors
 from abc_costing.store import (
@@ -58,6 +65,7 @@ from abc_costing.store.edits import (
     diff_tables,
     model_tables,
 )
+from abc_costing.store.catalogue_adoption import adopt_catalogue
 from abc_costing.store.saving import save_as_new_variant, save_model_edits
 from abc_costing.workflows.library import Library
 
@@ -94,6 +102,7 @@ class LoadedForEditing:
       model, result, tables: the model, its costing and its editable tables
         (None when the file no longer reads as a valid model).
       problems: why it does not, when it does not.
+      catalogue: the library's resource catalogue the model's pools come from.
     """
 
     process: str
@@ -106,6 +115,7 @@ class LoadedForEditing:
     result: CostResult | None
     tables: ModelTables | None
     problems: tuple[Problem, ...]
+    catalogue: LoadedCatalogue | None = None
 
     @property
     def changed_on_disk(self) -> bool:
@@ -122,12 +132,16 @@ def load_for_editing(library: Library, process: str, variant: str) -> LoadedForE
     label = library.label(path)
     data = path.read_bytes()
     text = data.decode("utf-8-sig", errors="replace")
-    model, problems = parse_model_text(text, source=label)
+    catalogue, problems = catalogue_beside(path, library_dir=library.directory)
+    model = None
+    if not has_errors(problems):
+        model, found = parse_model_text(text, source=label, catalogue=catalogue)
+        problems += found
     result = tables = None
     if model is not None:
         result, tables = cost_model(model), model_tables(model)
     return LoadedForEditing(process, variant, label, path, text, hashlib.sha256(data).hexdigest(),
-                            model, result, tables, tuple(problems))
+                            model, result, tables, tuple(problems), catalogue)
 
 
 @dataclass(frozen=True)
@@ -175,7 +189,8 @@ def preview_edits(
     if edits and not problems:
         data, _ = parse_yaml_data(loaded.text)
         assert data is not None  # the text was read as a valid model when loaded
-        model, found = model_from_data(apply_edits_to_data(data, edits), source=loaded.label)
+        model, found = model_from_data(apply_edits_to_data(data, edits), source=loaded.label,
+                                       catalogue=loaded.catalogue)
         problems += [p for p in found if p.severity == "error"]
         if model is not None:
             try:
@@ -208,7 +223,8 @@ class SaveOutcome:
     Attributes:
       saved: what was written and logged (None when nothing was).
       label: the file written (or that would have been), relative to the library.
-      problems: why nothing was written, when nothing was.
+      problems: why nothing was written, when nothing was; warnings of a save that
+        was made (an imported pool that differs from the library's catalogue).
       conflict: set when the file changed on disk since it was loaded.
     """
 
@@ -310,6 +326,11 @@ def save_as_variant(loaded: LoadedForEditing, preview: EditPreview, *, variant: 
     return SaveOutcome(saved, library.label(saved.path))
 
 
+def _library_catalogue(library: Library) -> tuple[LoadedCatalogue | None, list[Problem]]:
+    path = library.directory / CATALOGUE_NAME
+    return read_catalogue(path, name=CATALOGUE_NAME) if path.is_file() else (None, [])
+
+
 def save_imported_model(text: str, *, source_name: str, user: User, library: Library
                         ) -> SaveOutcome:
     """Save an imported model into the library as a new file, logged like any save.
@@ -321,7 +342,18 @@ def save_imported_model(text: str, *, source_name: str, user: User, library: Lib
         require(user, "edit")
     except AccessDenied as error:
         return _refused(None, str(error))
-    model, problems = parse_model_text(text, source=source_name)
+    # Checked against the library's catalogue, as the saved file will be read; the
+    # pools it already defines are taken from it (a difference stays as an override).
+    catalogue, problems = _library_catalogue(library)
+    model = None
+    if catalogue is not None and not has_errors(problems):
+        adopted = adopt_catalogue(text, catalogue, file=source_name)
+        text = adopted.text
+        problems += [Problem(str(d), element=d.pool, file=source_name, severity="warning")
+                     for d in adopted.differences]
+    if not has_errors(problems):
+        model, found = parse_model_text(text, source=source_name, catalogue=catalogue)
+        problems += found
     if model is None:
         return SaveOutcome(None, None, tuple(problems))
     label = f"{model.process}/{model.variant}.yaml"
@@ -334,4 +366,4 @@ def save_imported_model(text: str, *, source_name: str, user: User, library: Lib
             changes=[Change.whole_file(f"imported from {source_name}")])
     except _STORE_ERRORS as error:
         return _failed(label, error)
-    return SaveOutcome(saved, label)
+    return SaveOutcome(saved, label, tuple(p for p in problems if p.severity == "warning"))

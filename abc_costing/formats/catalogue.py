@@ -1,0 +1,345 @@
+"""A library's resource catalogue (``resources.yaml``) and models resolved against it.
+
+Each shared pool is defined once, in the catalogue beside the process folders;
+process files name pools by id in ``labor`` and ``uses`` and change a value
+only explicitly, under ``overrides:``. A model file with its own ``resources:``
+and no catalogue around it is its own catalogue, as before.
+
+Resolution happens on the file's data before its records are built, so the
+engine, the simulation and the reports see one ``resources`` mapping whatever
+its origin; :attr:`ProcessModel.catalogue` says which pools came from where.
+
+Examples
+--------
+>>> loaded, problems = parse_catalogue_text('''
+... format: abc-costing-resources/1
+... year: 2026
+... pools:
+...   lawyer: {kind: labor, headcount: 3, salary_per_month: 150000,
+...            capacity_hours_per_month: 360}
+... ''', name="resources.yaml")
+>>> loaded.catalogue.pools["lawyer"].cost_per_month  # 3 × 150 000 × 1.302
+585900.0
+>>> data = {"activities": {"review": {"labor": {"lawyer": 30}}},
+...         "overrides": {"lawyer": {"capacity_hours_per_month": 300}}}
+>>> resolved, use, found = resolve_resources(data, loaded)
+>>> round(resolved["resources"]["lawyer"].rate_per_minute * 60, 2)  # 585 900 / 300
+1953.0
+>>> use.pools, use.overridden, found
+(('lawyer',), {'lawyer': ('capacity_hours_per_month',)}, [])
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from abc_costing.model import (
+    CATALOGUE_FORMAT,
+    CatalogueUse,
+    Resource,
+    ResourceCatalogue,
+    ResourceRecord,
+    with_catalogue_year,
+)
+from abc_costing.problems import Problem, listed, quoted
+
+__all__ = [
+    "CATALOGUE_NAME",
+    "LoadedCatalogue",
+    "catalogue_beside",
+    "catalogue_path_for",
+    "parse_catalogue_text",
+    "read_catalogue",
+    "resolve_resources",
+]
+
+#: The catalogue's file name, in the library folder.
+CATALOGUE_NAME = "resources.yaml"
+
+# The ways to give one quantity: an override that gives one way replaces the
+# catalogue's way rather than clashing with it ("give either ... not both").
+_COST_WAYS = (("rate_per_hour",), ("cost_per_month",),
+              ("salary_per_month", "bonus_per_month", "contributions", "injury_class"))
+_CAPACITY_WAYS = (("capacity_hours_per_month",),
+                  ("hours_per_day", "days_per_month", "unproductive_share"),
+                  ("productive_share",))
+
+
+@dataclass(frozen=True)
+class LoadedCatalogue:
+    """A catalogue as read: the pools that read cleanly, and where each was written.
+
+    Attributes:
+      catalogue: the valid pools (a broken pool is left out and named in ``broken``).
+      file: the catalogue as named in messages.
+      sha256: SHA-256 of the file's bytes.
+      broken: ids of pools with errors (reported by :func:`read_catalogue`).
+      lines: pool id -> the line it is defined on.
+      written: pool id -> the pool's data as written (what ``overrides`` change).
+    """
+
+    catalogue: ResourceCatalogue
+    file: str
+    sha256: str
+    broken: frozenset[str] = frozenset()
+    lines: Mapping[str, int] = field(default_factory=dict)
+    written: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def pool_ids(self) -> frozenset[str]:
+        """Every pool id the catalogue defines, valid or not."""
+        return frozenset(self.catalogue.pools) | self.broken
+
+
+def catalogue_path_for(model_path: str | Path) -> Path | None:
+    """The catalogue a model file uses: ``resources.yaml`` in its folder or the one above.
+
+    A library keeps its catalogue at the top (``process_models/resources.yaml``)
+    and each process in a folder below it.
+
+    >>> catalogue_path_for("process_models/contract_approval/as_is.yaml")
+    PosixPath('process_models/resources.yaml')
+    """
+    folder = Path(model_path).parent
+    for candidate in (folder / CATALOGUE_NAME, folder.parent / CATALOGUE_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_catalogue(path: str | Path, *, name: str | None = None
+                   ) -> tuple[LoadedCatalogue | None, list[Problem]]:
+    """Read and check a catalogue file; problems name ``name`` (default: the path)."""
+    from abc_costing.formats.yaml_model import MAX_FILE_BYTES, unexpected_problem
+
+    path = Path(path)
+    source = name or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [Problem(f"file is {size:,} bytes; a catalogue is limited to "
+                                  f"{MAX_FILE_BYTES:,} bytes", file=source)]
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, [Problem("file not found", file=source)]
+    except OSError as err:
+        return None, [Problem(f"cannot read file: {err.strerror or err}", file=source)]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        return None, [Problem("file is not UTF-8 text (save it as UTF-8)", file=source, line=line)]
+    try:
+        return parse_catalogue_text(text, name=source, sha256=hashlib.sha256(raw).hexdigest())
+    except Exception as error:  # one odd file must never take down a library or a page
+        return None, [unexpected_problem(error).located(file=source)]
+
+
+def catalogue_beside(model_path: str | Path, *, library_dir: str | Path | None = None
+                     ) -> tuple[LoadedCatalogue | None, list[Problem]]:
+    """The catalogue a model file uses, read, or ``(None, [])`` when it has none.
+
+    With ``library_dir``, messages name the catalogue relative to it
+    (``resources.yaml``), never by its path on the server.
+    """
+    path = catalogue_path_for(model_path)
+    if path is None:
+        return None, []
+    name = str(path)
+    if library_dir is not None:
+        try:
+            name = path.resolve().relative_to(Path(library_dir).resolve()).as_posix()
+        except ValueError:
+            name = path.name
+    return read_catalogue(path, name=name)
+
+
+def parse_catalogue_text(text: str, *, name: str = CATALOGUE_NAME, sha256: str | None = None
+                         ) -> tuple[LoadedCatalogue | None, list[Problem]]:
+    """Parse a catalogue's text: the valid pools, and a problem for each broken one."""
+    from abc_costing.formats.yaml_model import field_problem, parse_yaml_data, with_lines
+
+    digest = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
+    data, problems = parse_yaml_data(text)
+    if data is None:
+        return None, [p.located(file=name) for p in problems]
+    if data.get("format") != CATALOGUE_FORMAT:
+        got = f"; got {quoted(data['format'])}" if "format" in data else ""
+        return None, with_lines([Problem(f"a resource catalogue starts with "
+                                         f"'format: {CATALOGUE_FORMAT}'{got}",
+                                         element="format", path=("format",))], text, file=name)
+    pools = data.get("pools")
+    broken: set[str] = set()
+    found: list[Problem] = []
+    if isinstance(pools, dict):
+        for pool_id, pool in pools.items():
+            try:
+                Resource.validate_python(with_catalogue_year(pool, data.get("year")))
+            except ValidationError as err:
+                broken.add(str(pool_id))
+                found += [_pool_problem(field_problem(e, {"pools": {pool_id: pool}}), pool_id)
+                          for e in err.errors(include_url=False)]
+    valid = {**data, "pools": {k: v for k, v in pools.items() if str(k) not in broken}
+             } if isinstance(pools, dict) else data
+    try:
+        catalogue = ResourceCatalogue.model_validate(valid)
+    except ValidationError as err:
+        found += [field_problem(e, data) for e in err.errors(include_url=False)]
+        return None, with_lines(found, text, file=name)
+    lines = _pool_lines(text, list(catalogue.pools) + sorted(broken))
+    written = {str(pool_id): dict(pool) for pool_id, pool in pools.items()
+               if isinstance(pool, dict)} if isinstance(pools, dict) else {}
+    loaded = LoadedCatalogue(catalogue=catalogue, file=name, sha256=digest,
+                             broken=frozenset(broken), lines=lines, written=written)
+    return loaded, with_lines(found, text, file=name)
+
+
+def _pool_problem(problem: Problem, pool_id: Any) -> Problem:
+    """A pool's field problem names the pool (the reader names the section's element)."""
+    return Problem(problem.message, element=str(pool_id), path=problem.path,
+                   severity=problem.severity)
+
+
+def _pool_lines(text: str, pool_ids: list[str]) -> dict[str, int]:
+    from abc_costing.formats.yaml_model import line_index
+
+    index = line_index(text, [("pools", pool_id) for pool_id in pool_ids])
+    return {pool_id: index[("pools", pool_id)] for pool_id in pool_ids
+            if ("pools", pool_id) in index}
+
+
+def _referenced(activities: Any) -> list[str]:
+    """Resource ids named by the activities, in order of first mention."""
+    named: dict[str, None] = {}
+    if isinstance(activities, dict):
+        for activity in activities.values():
+            if isinstance(activity, dict):
+                for section in ("labor", "uses", "one_of"):
+                    if isinstance(activity.get(section), dict):
+                        named.update(dict.fromkeys(str(r) for r in activity[section]))
+    return list(named)
+
+
+def _first_user(activities: dict[str, Any], resource_id: str) -> tuple[str, str]:
+    """The first activity naming ``resource_id``, and the section that names it."""
+    for activity_id, activity in activities.items():
+        for section in ("labor", "uses", "one_of"):
+            if resource_id in (activity.get(section) or {}):
+                return str(activity_id), section
+    raise AssertionError(f"{resource_id!r} was found among the activities")
+
+
+def _overridden(written: Mapping[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
+    """The catalogue's pool with ``change`` applied; a new way to give a quantity
+    (a rate instead of a monthly cost) replaces the old way."""
+    merged = dict(written)
+    for ways in (_COST_WAYS, _CAPACITY_WAYS):
+        for way in ways:
+            if any(key in change for key in way):
+                for other in ways:
+                    if other is not way:
+                        for key in other:
+                            merged.pop(key, None)
+    merged.update(change)
+    return merged
+
+
+def resolve_resources(data: dict[str, Any], loaded: LoadedCatalogue | None
+                      ) -> tuple[dict[str, Any], CatalogueUse | None, list[Problem]]:
+    """A model file's data with the catalogue's pools it names put in ``resources``.
+
+    Returns the data to build the model from, which pools were taken (and
+    overridden), and the problems: a pool defined both here and in the
+    catalogue, an override of no pool, an override that breaks the pool, a
+    currency other than the catalogue's.
+    """
+    overrides = data.get("overrides") or {}
+    own = data.get("resources") or {}
+    if loaded is None:
+        if overrides:
+            return data, None, [Problem(
+                f"overrides: change pools of the library's catalogue ({CATALOGUE_NAME} in the "
+                "library folder), and this file has none; define the resources under "
+                "resources: instead", element="overrides", path=("overrides",))]
+        return data, None, []
+    if not isinstance(own, dict) or not isinstance(overrides, dict):
+        return data, None, []  # the records report the malformed section
+    problems: list[Problem] = []
+    pools, file = loaded.catalogue.pools, loaded.file
+    for resource_id in own:
+        if resource_id in loaded.pool_ids():
+            where = f"{file}, line {loaded.lines[resource_id]}" if (
+                resource_id in loaded.lines) else file
+            problems.append(Problem(
+                f"pool {quoted(resource_id)} is defined twice: in the catalogue ({where}) and "
+                "here; delete it here, or write only what this variant changes under "
+                "overrides:", element=str(resource_id), path=("resources", resource_id)))
+    named = _referenced(data.get("activities"))
+    # A pool defined twice is taken from the catalogue: one error, not one per use.
+    taken = [rid for rid in named if rid in pools]
+    resources: dict[str, Any] = {rid: r for rid, r in own.items() if rid not in loaded.pool_ids()}
+    for rid in named:
+        if rid in loaded.broken:
+            activity_id, section = _first_user(data["activities"], rid)
+            problems.append(Problem(
+                f"{section} names pool {quoted(rid)} of {file}, which has errors (see {file})",
+                element=activity_id, path=("activities", activity_id, section, rid)))
+            resources[rid] = _stand_in(loaded, rid)
+    for rid, change in overrides.items():
+        path = ("overrides", rid)
+        if rid not in loaded.pool_ids():
+            known = listed(sorted(pools)) or "none"
+            problems.append(Problem(f"overrides names {quoted(rid)}, which is not a pool of "
+                                    f"{file} (pools: {known})", element=str(rid), path=path))
+        elif rid not in named:
+            problems.append(Problem("overridden pool is not used by any activity",
+                                    element=str(rid), path=path, severity="warning"))
+        elif isinstance(change, dict) and "kind" in change:
+            problems.append(Problem("a pool's kind cannot be overridden; define another pool",
+                                    element=str(rid), path=(*path, "kind")))
+    overridden: dict[str, tuple[str, ...]] = {}
+    for rid in taken:
+        change = overrides.get(rid)
+        if not isinstance(change, dict) or not change or "kind" in change:
+            resources[rid] = pools[rid]
+            continue
+        try:
+            merged = _overridden(loaded.written.get(rid, {}), change)
+            resources[rid] = Resource.validate_python(
+                with_catalogue_year(merged, loaded.catalogue.year))
+            overridden[rid] = tuple(str(key) for key in change)
+        except ValidationError as err:
+            from abc_costing.formats.yaml_model import field_problem
+
+            for error in err.errors(include_url=False):
+                problem = field_problem(error, {"overrides": {rid: merged}})
+                problems.append(Problem(f"with this override, {problem.message}",
+                                        element=str(rid), path=path))
+            resources[rid] = _stand_in(loaded, rid)
+    currency = data.get("currency", "RUB")
+    if taken and currency != loaded.catalogue.currency:
+        problems.append(Problem(
+            f"the model is in {quoted(currency)} but its pools come from {file}, which is in "
+            f"{loaded.catalogue.currency}; give both in one currency",
+            element="currency", path=("currency",)))
+    use = CatalogueUse(file=file, sha256=loaded.sha256, pools=tuple(taken),
+                       overridden=overridden)
+    resolved = {**data, "resources": resources}
+    return resolved, use, problems
+
+
+def _stand_in(loaded: LoadedCatalogue, pool_id: str) -> ResourceRecord:
+    """A free pool of the written kind, so the model's other checks still run."""
+    from abc_costing.formats.yaml_model import RESOURCE_STAND_INS
+
+    kind = loaded.written.get(pool_id, {}).get("kind", "labor")
+    stand_in: ResourceRecord = Resource.validate_python(
+        {"kind": kind if kind in RESOURCE_STAND_INS else "labor",
+         **RESOURCE_STAND_INS.get(kind, RESOURCE_STAND_INS["labor"])})
+    return stand_in
+

@@ -1,0 +1,180 @@
+"""Moving resources out of model files into the library's catalogue, and saying what differed.
+
+Two user actions need it: saving an imported model into a library that has a
+catalogue (its resources repeat pools the catalogue already defines), and
+``abc-costing migrate`` (a library of self-contained files gets one catalogue).
+Either way a pool defined in a file is replaced by a reference to the catalogue;
+where the file's pool means something else (another rate, capacity, headcount
+or name), the file keeps exactly that difference under ``overrides:``, so its
+figures do not change, and the difference is reported.
+
+Examples
+--------
+>>> from abc_costing.formats.catalogue import parse_catalogue_text
+>>> loaded, _ = parse_catalogue_text('''
+... format: abc-costing-resources/1
+... pools: {clerk: {kind: labor, rate_per_hour: 600}}
+... ''')
+>>> text = '''format: abc-costing/1
+... process: p
+... variant: v
+... resources:
+...   clerk: {kind: labor, rate_per_hour: 660}   # the clerk of this branch
+... activities: {a: {labor: {clerk: 10}}}
+... '''
+>>> adopted = adopt_catalogue(text, loaded, file="p/v.yaml")
+>>> print(adopted.text)
+format: abc-costing/1
+process: p
+variant: v
+activities: {a: {labor: {clerk: 10}}}
+overrides: {clerk: {rate_per_hour: 660}}
+<BLANKLINE>
+>>> print(*adopted.differences)
+p/v.yaml: clerk: cost differs from the catalogue (file: rate_per_hour 660; catalogue: rate_per_hour 600); kept as an override
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from abc_costing.formats import parse_yaml_data
+from abc_costing.formats.catalogue import LoadedCatalogue
+from abc_costing.model import LaborResource, PerUseResource, Resource, ResourceRecord
+from abc_costing.store.edits import Edit, apply_edits
+
+__all__ = ["Adoption", "Difference", "adopt_catalogue", "pool_aspects"]
+
+#: The written fields that make up each aspect of a pool.
+_ASPECT_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("name",),
+    "cost": ("rate_per_hour", "cost_per_month", "salary_per_month", "bonus_per_month",
+             "contributions", "injury_class", "cost_per_use", "year"),
+    "capacity": ("capacity_hours_per_month", "hours_per_day", "days_per_month",
+                 "unproductive_share", "productive_share"),
+    "headcount": ("headcount",),
+}
+_MONEY_ASPECTS = ("cost", "capacity", "headcount")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One aspect of a pool on which a file and the catalogue (or two files) disagree.
+
+    Attributes:
+      file: the file whose value differs.
+      pool: the pool id.
+      aspect: ``name``, ``cost``, ``capacity``, ``headcount`` or ``kind``.
+      file_value, catalogue_value: the written fields of that aspect, as text.
+      kept: what became of the file's value (``kept as an override``, ...).
+    """
+
+    file: str
+    pool: str
+    aspect: str
+    file_value: str
+    catalogue_value: str
+    kept: str
+
+    def __str__(self) -> str:
+        return (f"{self.file}: {self.pool}: {self.aspect} differs from the catalogue "
+                f"(file: {self.file_value}; catalogue: {self.catalogue_value}); {self.kept}")
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """A model file's text rewritten to take its pools from the catalogue.
+
+    Attributes:
+      text: the new text (comments and order kept; see ``apply_edits``).
+      moved: ids of the pools now taken from the catalogue.
+      differences: where the file's pool meant something else (kept as overrides).
+    """
+
+    text: str
+    moved: tuple[str, ...]
+    differences: tuple[Difference, ...]
+
+
+def pool_aspects(resource: ResourceRecord) -> dict[str, Any]:
+    """What a pool means, aspect by aspect, whichever way its figures are written.
+
+    >>> a = Resource.validate_python({"kind": "labor", "cost_per_month": 585900,
+    ...                               "capacity_hours_per_month": 360, "headcount": 3})
+    >>> b = Resource.validate_python({"kind": "labor", "salary_per_month": 150000, "year": 2026,
+    ...                               "capacity_hours_per_month": 360, "headcount": 3})
+    >>> pool_aspects(a) == pool_aspects(b)
+    True
+    """
+    match resource:
+        case LaborResource():
+            return {"kind": "labor", "name": resource.name,
+                    "cost": round(resource.rate_per_minute, 9),
+                    "capacity": resource.capacity_hours_per_month,
+                    "headcount": resource.headcount}
+        case PerUseResource():
+            return {"kind": "per_use", "name": resource.name,
+                    "cost": resource.cost_per_use, "capacity": None, "headcount": None}
+
+
+def _written(pool: Mapping[str, Any], aspect: str) -> str:
+    fields = [f"{key} {pool[key]:g}" if isinstance(pool[key], int | float)
+              and not isinstance(pool[key], bool) else f"{key} {pool[key]}"
+              for key in _ASPECT_FIELDS[aspect] if key in pool]
+    return ", ".join(fields) or "not given"
+
+
+def adopt_catalogue(text: str, loaded: LoadedCatalogue, *, file: str) -> Adoption:
+    """``text`` with every resource the catalogue defines taken from the catalogue.
+
+    Resources the catalogue does not define stay in the file. A pool of
+    another kind in the file is left where it is (the reader then reports it
+    as defined twice: it needs a new id, which only its author can choose).
+    """
+    data, _ = parse_yaml_data(text)
+    if not isinstance(data, dict) or not isinstance(data.get("resources"), dict):
+        return Adoption(text, (), ())
+    own: dict[str, Any] = data["resources"]
+    overrides = data.get("overrides") if isinstance(data.get("overrides"), dict) else {}
+    edits: list[Edit] = []
+    moved: list[str] = []
+    differences: list[Difference] = []
+    for pool_id, written in own.items():
+        catalogue_pool = loaded.catalogue.pools.get(pool_id)
+        if catalogue_pool is None or not isinstance(written, dict):
+            continue
+        try:
+            resource = Resource.validate_python(written)
+        except ValidationError:
+            continue  # a broken pool stays where its author can see the error
+        mine, theirs = pool_aspects(resource), pool_aspects(catalogue_pool)
+        catalogue_written = loaded.written.get(pool_id, {})
+        if mine["kind"] != theirs["kind"]:
+            differences.append(Difference(file, pool_id, "kind", mine["kind"], theirs["kind"],
+                                          "left in the file: give it another id"))
+            continue
+        moved.append(pool_id)
+        edits.append(Edit(("resources", pool_id), pool_id, "(pool)", written, None))
+        differing = [aspect for aspect in ("name", "cost", "capacity", "headcount")
+                     if mine[aspect] != theirs[aspect]
+                     and not (aspect == "name" and mine[aspect] is None)]
+        differences += [Difference(file, pool_id, aspect, _written(written, aspect),
+                                   _written(catalogue_written, aspect), "kept as an override")
+                         for aspect in differing]
+        # A rate from a monthly cost depends on the capacity and the headcount too, so
+        # any money difference keeps the file's whole money definition.
+        kept = [*(["name"] if "name" in differing else []),
+                *(_MONEY_ASPECTS if set(differing) & set(_MONEY_ASPECTS) else [])]
+        for key in (k for aspect in kept for k in _ASPECT_FIELDS[aspect]):
+            if key in written and key not in (overrides.get(pool_id) or {}):
+                edits.append(Edit(("overrides", pool_id, key), pool_id, key, None,
+                                  written[key]))
+    if not moved:
+        return Adoption(text, (), tuple(differences))
+    if len(moved) == len(own):
+        edits.append(Edit(("resources",), "resources", "(section)", own, None))
+    return Adoption(apply_edits(text, edits), tuple(moved), tuple(differences))
