@@ -309,36 +309,33 @@ def test_typed_numbers_and_save_as_new_variant_in_a_real_browser(tmp_path):
         original_text = as_is_path.read_text("utf-8")
         as_is = load_model(as_is_path)
         tables = model_tables(as_is)
-        # by hand: the manager's rate 1 200 -> 1 500.50 ₽/h moves every manager minute
-        manager_minutes = cost_model(as_is).resource("manager").minutes_per_instance
-        typed_cost = cost_model(as_is).cost_per_instance + manager_minutes * (1500.5 - 1200) / 60
-        rated, _ = parse_model_text(original_text.replace("rate_per_hour: 1200",
-                                                          "rate_per_hour: 1500.5"))
-        assert cost_model(rated).cost_per_instance == pytest.approx(typed_cost)
+        # by hand: the draft's other cost 0 -> 1 500.50 ₽, and the draft runs once per
+        # instance (the rates live in the library's catalogue, edited on their own page)
+        assert cost_model(as_is).activity("draft").expected_executions == 1
+        typed_cost = cost_model(as_is).cost_per_instance + 1500.5
+        row = list(tables.activities.index).index("draft")
+        column = 1 + list(tables.activities.columns).index("other_cost")
 
         page, refused = open_dashboard(browser, dashboard.url, locale="en-US")
         go_to(page, "Edit", "Edit a process variant")
         cost_metric = metric(page, "Cost per instance").get_by_test_id("stMetricValue")
         expect(cost_metric).to_have_text(money(cost_model(as_is).cost_per_instance))
-        page.get_by_role("tab", name="Resources").click()
         grid = visible_grid(page)
-        expect(grid.locator("#glide-cell-0-0")).to_have_text("manager")
-        row = list(tables.resources.index).index("manager")
-        column = 1 + list(tables.resources.columns).index("rate_per_hour")
+        expect(grid.locator("#glide-cell-0-0")).to_have_text("draft")
 
         # an English browser would read a number column's "1 500,50" as 150050
-        edit_cell(page, grid, row=row, column=column, old="1200", new="1 500,50")
+        edit_cell(page, grid, row=row, column=column, old="0", new="1 500,50")
         expect(cost_metric).to_have_text(money(typed_cost))
-        # a negative rate is refused, naming the element, never turned positive
+        # a negative amount is refused, naming the element, never turned positive
         edit_cell(page, grid, row=row, column=column, old="1 500,50", new="-1400")
         expect(page.get_by_test_id("stText").filter(
-            has_text="manager: rate_per_hour: must not be negative (got -1400)")).to_be_visible()
+            has_text="draft: other_cost: must not be negative (got -1400)")).to_be_visible()
         expect(page.locator(".st-key-edit_save button")).to_be_disabled()
         edit_cell(page, grid, row=row, column=column, old="-1400", new="1500.50")
         expect(cost_metric).to_have_text(money(typed_cost))
 
-        for label, value in (("New variant (a short name)", "rate_1500"),
-                             ("Title of the new variant", "Согласование: ставка 1 500,50")):
+        for label, value in (("New variant (a short name)", "draft_fee"),
+                             ("Title of the new variant", "Согласование: сбор 1 500,50")):
             settled(page)
             page.get_by_label(label).fill(value)
             page.get_by_label(label).press("Enter")  # a text input commits on Enter
@@ -347,13 +344,13 @@ def test_typed_numbers_and_save_as_new_variant_in_a_real_browser(tmp_path):
         expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(
             "you are editing it now")
         expect(page.get_by_role("combobox", name="Process and variant")).to_have_value(
-            f"{as_is.title} — rate_1500")
+            f"{as_is.title} — draft_fee")
         expect(cost_metric).to_have_text(money(typed_cost))
         expect(metric(page, "Changed values").get_by_test_id("stMetricValue")).to_have_text("0")
         expect(page.locator(".st-key-edit_save button")).to_be_disabled()
-        saved = load_model(dashboard.library / PROCESS / "rate_1500.yaml")
-        assert saved.resources["manager"].rate_per_hour == 1500.5
-        assert saved.title == "Согласование: ставка 1 500,50"
+        saved = load_model(dashboard.library / PROCESS / "draft_fee.yaml")
+        assert saved.activities["draft"].other_cost == 1500.5
+        assert saved.title == "Согласование: сбор 1 500,50"
         assert as_is_path.read_text("utf-8") == original_text  # nothing landed on as_is
         picker = page.get_by_role("combobox", name="Process and variant")
         picker.click()
@@ -368,12 +365,11 @@ def test_typed_numbers_and_save_as_new_variant_in_a_real_browser(tmp_path):
         # a Russian browser: "1.500,50" (German grouping) is refused, not read as 1.5005
         page, _ = open_dashboard(browser, dashboard.url, locale="ru-RU")
         go_to(page, "Edit", "Edit a process variant")
-        page.get_by_role("tab", name="Resources").click()
         grid = visible_grid(page)
-        expect(grid.locator("#glide-cell-0-0")).to_have_text("manager")
-        edit_cell(page, grid, row=row, column=column, old="1200", new="1.500,50")
+        expect(grid.locator("#glide-cell-0-0")).to_have_text("draft")
+        edit_cell(page, grid, row=row, column=column, old="0", new="1.500,50")
         expect(page.get_by_test_id("stText").filter(
-            has_text="manager: rate_per_hour: '1.500,50' mixes ',' and '.'")).to_be_visible()
+            has_text="draft: other_cost: '1.500,50' mixes ',' and '.'")).to_be_visible()
         expect(metric(page, "Cost per instance").get_by_test_id("stMetricValue")).to_have_text(
             money(cost_model(as_is).cost_per_instance))
 

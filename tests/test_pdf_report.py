@@ -114,7 +114,7 @@ def test_comparison_headline_shows_both_variants_and_the_saving(tmp_path):
             in text)
     assert "charts unavailable" not in text
     assert _pages(path) >= 3
-    assert len(re.findall(r"SHA-256 [0-9a-f]{64}", text)) == 2  # model and baseline
+    assert len(re.findall(r"SHA-256 [0-9a-f]{64}", text)) == 3  # model, baseline, catalogue
 
 
 HOSTILE_MODEL = """\

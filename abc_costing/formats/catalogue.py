@@ -182,8 +182,9 @@ def parse_catalogue_text(text: str, *, name: str = CATALOGUE_NAME, sha256: str |
                 Resource.validate_python(with_catalogue_year(pool, data.get("year")))
             except ValidationError as err:
                 broken.add(str(pool_id))
-                found += [_pool_problem(field_problem(e, {"pools": {pool_id: pool}}), pool_id)
-                          for e in err.errors(include_url=False)]
+                found += [_pool_problem(field_problem(
+                    {**e, "loc": ("pools", pool_id, *e["loc"])}, {"pools": {pool_id: pool}}),
+                    pool_id) for e in err.errors(include_url=False)]
     valid = {**data, "pools": {k: v for k, v in pools.items() if str(k) not in broken}
              } if isinstance(pools, dict) else data
     try:
@@ -317,7 +318,8 @@ def resolve_resources(data: dict[str, Any], loaded: LoadedCatalogue | None
             from abc_costing.formats.yaml_model import field_problem
 
             for error in err.errors(include_url=False):
-                problem = field_problem(error, {"overrides": {rid: merged}})
+                problem = field_problem({**error, "loc": ("overrides", rid, *error["loc"])},
+                                        {"overrides": {rid: merged}})
                 problems.append(Problem(f"with this override, {problem.message}",
                                         element=str(rid), path=path))
             resources[rid] = _stand_in(loaded, rid)

@@ -30,8 +30,9 @@ variant: v
 activities: {a: {labor: {clerk: 10}}}
 overrides: {clerk: {rate_per_hour: 660}}
 <BLANKLINE>
->>> print(*adopted.differences)
-p/v.yaml: clerk: cost differs from the catalogue (file: rate_per_hour 660; catalogue: rate_per_hour 600); kept as an override
+>>> print(*adopted.differences)  # doctest: +NORMALIZE_WHITESPACE
+p/v.yaml: clerk: cost differs from the catalogue (file: rate_per_hour 660;
+    catalogue: rate_per_hour 600); kept as an override
 """
 
 from __future__ import annotations
@@ -139,7 +140,8 @@ def adopt_catalogue(text: str, loaded: LoadedCatalogue, *, file: str) -> Adoptio
     if not isinstance(data, dict) or not isinstance(data.get("resources"), dict):
         return Adoption(text, (), ())
     own: dict[str, Any] = data["resources"]
-    overrides = data.get("overrides") if isinstance(data.get("overrides"), dict) else {}
+    overrides: dict[str, Any] = (data["overrides"] if isinstance(data.get("overrides"), dict)
+                                 else {})
     edits: list[Edit] = []
     moved: list[str] = []
     differences: list[Difference] = []

@@ -56,6 +56,7 @@ from abc_costing.store import (
     StaleFileError,
     file_sha256,
 )
+from abc_costing.store.catalogue_adoption import adopt_catalogue
 from abc_costing.store.edits import (
     LABOR_PREFIX,
     USES_PREFIX,
@@ -65,7 +66,6 @@ from abc_costing.store.edits import (
     diff_tables,
     model_tables,
 )
-from abc_costing.store.catalogue_adoption import adopt_catalogue
 from abc_costing.store.saving import save_as_new_variant, save_model_edits
 from abc_costing.workflows.library import Library
 
