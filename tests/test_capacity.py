@@ -311,11 +311,25 @@ def test_the_shipped_lawyers_in_january_2026_are_short_by_one():
 def test_a_month_outside_the_calendar_or_badly_written_is_a_clear_problem(capsys):
     from abc_costing.cli import main
 
-    assert main(["capacity", str(LIBRARY), "--month", "2027-01"]) == 1
-    assert "no production calendar for 2027-01: the calendar ships the years 2025, 2026" \
+    assert main(["capacity", str(LIBRARY), "--month", "2028-01"]) == 1
+    assert "no production calendar for 2028-01: the calendar ships the years 2025, 2026, 2027" \
         in capsys.readouterr().err
     assert main(["capacity", str(LIBRARY), "--month", "2026/01"]) == 1
     assert "write it as YYYY-MM" in capsys.readouterr().err
+
+
+def test_a_provisional_year_is_costed_and_says_it_is_provisional(capsys):
+    # January 2027 has 120 working hours like January 2026 (by the law alone); the lawyers'
+    # capacity is 360 × 120 / (1 987 / 12) = 260.9 h, and the output warns that 2027 waits
+    # for its decree.
+    from abc_costing.cli import main
+
+    assert main(["capacity", str(LIBRARY), "--month", "2027-01", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "2027 is provisional" in captured.err
+    pools = {p["id"]: p for p in json.loads(captured.out)["pools"]}
+    assert pools["lawyer"]["capacity_minutes_per_month"] == pytest.approx(
+        360 * 60 * 120 / (1987 / 12))
 
 
 def test_heads_needed_by_month_over_a_year(capsys):

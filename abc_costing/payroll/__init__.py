@@ -25,11 +25,13 @@ from abc_costing.payroll.production_calendar import (
     month_hours,
     practical_hours,
     practical_hours_per_year,
+    provisional_note,
     shipped_years,
     year_months,
 )
 
 __all__ = ["CalendarError", "ContributionRules", "LoadedCost", "PayrollError", "Regime",
            "WorkingMonth", "contribution_rules", "loaded_cost_per_year", "month_hours",
-           "practical_hours", "practical_hours_per_year", "rate_per_hour", "shipped_years",
+           "practical_hours", "practical_hours_per_year", "provisional_note", "rate_per_hour",
+           "shipped_years",
            "year_months"]

@@ -29,7 +29,7 @@ from importlib import resources
 from abc_costing.problems import AbcCostingError
 
 __all__ = ["CalendarError", "WorkingMonth", "month_hours", "practical_hours",
-           "practical_hours_per_year", "shipped_years", "year_months"]
+           "practical_hours_per_year", "provisional_note", "shipped_years", "year_months"]
 
 #: The statutory maximum (Трудовой кодекс РФ, ст. 91); a shorter week scales the day.
 MAX_HOURS_PER_WEEK = 40.0
@@ -43,7 +43,7 @@ class CalendarError(AbcCostingError, ValueError):
     ...     month_hours(2031, 2)
     ... except CalendarError as err:
     ...     print(err)
-    no production calendar for 2031-02: the calendar ships the years 2025, 2026
+    no production calendar for 2031-02: the calendar ships the years 2025, 2026, 2027
     """
 
 
@@ -74,6 +74,7 @@ class _YearRules:
     days_off: frozenset[dt.date]
     working_weekend_days: frozenset[dt.date]
     shortened_days: frozenset[dt.date]
+    provisional: str | None = None
 
 
 def _calendar_files() -> dict[int, str]:
@@ -87,7 +88,7 @@ def shipped_years() -> tuple[int, ...]:
     """The years the shipped production calendar covers, in order.
 
     >>> shipped_years()
-    (2025, 2026)
+    (2025, 2026, 2027)
     """
     return tuple(sorted(_calendar_files()))
 
@@ -102,7 +103,22 @@ def _rules(year: int) -> _YearRules:
         days_off=frozenset(raw["holidays"]) | frozenset(raw["moved_days_off"]),
         working_weekend_days=frozenset(raw["working_weekend_days"]),
         shortened_days=frozenset(raw["shortened_days"]),
+        provisional=raw.get("provisional") or None,
     )
+
+
+def provisional_note(year: int) -> str | None:
+    """Why a shipped year's calendar is provisional (its decree is not shipped), or None.
+
+    Every figure computed with such a year must say so; the month totals follow the law
+    (ТК РФ ст. 112 and 95) and may move when the decree is shipped.
+
+    >>> provisional_note(2026) is None, provisional_note(2027)[:24]
+    (True, '2027 is provisional: the')
+    """
+    if year not in _calendar_files():
+        return None
+    return _rules(year).provisional
 
 
 def _check_week(hours_per_week: float) -> None:

@@ -151,6 +151,7 @@ def capacity_of_library(library: Library, *, variant: str = "as_is",
     files, a process counted at ``as_is``).
     """
     when: tuple[int, int] | None = None
+    notes: tuple[Problem, ...] = ()
     if month is not None:
         found = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
         if found is None:
@@ -158,21 +159,24 @@ def capacity_of_library(library: Library, *, variant: str = "as_is",
                                   element="month"),)
         when = int(found[1]), int(found[2])
         problem = _outside_calendar(*when)
-        if problem is not None:
+        if problem is not None and problem.severity == "error":
             return None, (problem,)
+        notes = (problem,) if problem is not None else ()
     report = capacity_report(list(library.models), variant=variant, month=when)
-    return report, library.problems + tuple(report.problems)
+    return report, library.problems + tuple(report.problems) + notes
 
 
 def _outside_calendar(year: int, month: int) -> Problem | None:
-    """The problem with a month the production calendar does not ship, if it does not."""
-    from abc_costing.payroll import CalendarError, month_hours
+    """The problem with a month the production calendar does not ship, if it does not;
+    a warning when the year's calendar is provisional (its decree not shipped)."""
+    from abc_costing.payroll import CalendarError, month_hours, provisional_note
 
     try:
         month_hours(year, month)
     except CalendarError as error:
         return Problem(str(error), element="month")
-    return None
+    note = provisional_note(year)
+    return Problem(note, element="month", severity="warning") if note else None
 
 
 def capacity_by_month(library: Library, *, year: int, variant: str = "as_is"
@@ -182,11 +186,12 @@ def capacity_by_month(library: Library, *, year: int, variant: str = "as_is"
     A year the production calendar does not ship is a problem and no reports.
     """
     problem = _outside_calendar(year, 1)
-    if problem is not None:
+    if problem is not None and problem.severity == "error":
         return (), (problem,)
     reports = capacity_reports(list(library.models), variant=variant,
                                months=[(year, month) for month in range(1, 13)])
-    return reports, library.problems + tuple(reports[0].problems)
+    notes = (problem,) if problem is not None else ()
+    return reports, library.problems + tuple(reports[0].problems) + notes
 
 
 @dataclass(frozen=True)
