@@ -149,6 +149,8 @@ if st.button("Save as a new variant", type="primary", key="import_save"):
     outcome = wf.save_imported_model(edited, source_name=upload.name, user=user, library=lib)
     if outcome.saved is not None:
         st.success(f"Saved {outcome.label} and logged it in the change log.")
+        if outcome.problems:  # its pools now come from the library's catalogue: what differed
+            show_problems(outcome.problems)
     else:
         st.error("Not saved:")
         show_problems(outcome.problems)

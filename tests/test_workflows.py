@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from abc_costing import workflows as wf
+from abc_costing.engine import cost_model
 from abc_costing.formats import load_model
 from abc_costing.formats.bpmn import model_to_bpmn
 from abc_costing.store.change_log import ChangeLog, default_change_log_path
@@ -51,6 +52,26 @@ def test_the_same_model_under_another_variant_name_is_flagged_as_a_duplicate(lib
     warnings = [p.message for p in imported.problems if p.severity == "warning"]
     assert any(m.startswith("the same process as contract_approval/as_is.yaml") and
                "capacity would count its work twice" in m for m in warnings)
+
+
+def test_an_import_saved_into_a_library_takes_its_pools_from_the_catalogue(library):
+    # The exported model carries every pool it uses; saved into the library, the pools the
+    # catalogue defines are taken from it (none differ here), so the file defines none twice
+    # and costs what the original costs.
+    as_is = library.model("contract_approval", "as_is")
+    exported = model_to_bpmn(as_is)
+    imported = wf.import_bpmn(exported, source_name="copy.bpmn", variant="copy",
+                              library=library)
+    saved = wf.save_imported_model(imported.text, source_name="copy.bpmn", user=ANALYST,
+                                   library=library)
+    assert saved.saved is not None, saved.problems
+    path = library.directory / "contract_approval" / "copy.yaml"
+    text = path.read_text("utf-8")
+    assert "\nresources:" not in text and "overrides:" not in text
+    copy = wf.open_library(library.directory).model("contract_approval", "copy")
+    assert copy.catalogue is not None and set(copy.catalogue.pools) == set(as_is.resources)
+    assert cost_model(copy).cost_per_instance == pytest.approx(
+        cost_model(as_is).cost_per_instance)
 
 
 def test_prosimos_parameters_that_are_a_json_array_are_a_problem_not_a_crash():
