@@ -125,6 +125,34 @@ def _library(folder_path: Path) -> None:
         model_text().replace("  ship:", "  ? [ship, twice]\n  :"), encoding="utf-8")
 
 
+CATALOGUE_MODEL = MODEL.replace("""resources:
+  clerk: {{kind: labor, rate_per_hour: 1200}}
+""", "").format(title='"Hostile"', minutes="15")
+
+
+def _with_catalogue(catalogue: str, model: str = CATALOGUE_MODEL) -> Callable[[Path], None]:
+    """A model file with a hostile ``resources.yaml`` beside it (the reader finds it)."""
+    def write(path: Path) -> None:
+        (path.parent / "resources.yaml").write_text(catalogue, encoding="utf-8")
+        path.write_text(model, encoding="utf-8")
+    return write
+
+
+def _catalogue(pools: str) -> str:
+    return f"format: abc-costing-resources/1\nyear: 2026\npools:\n{pools}"
+
+
+def _catalogue_alias_bomb() -> str:
+    return _catalogue("  clerk: {kind: labor, rate_per_hour: 1200}\n") + _alias_bomb().split(
+        "flows:")[1].split("\n", 1)[1]
+
+
+def _many_pools(count: int) -> str:
+    pools = "".join(f"  p{i}: {{kind: labor, salary_per_month: {50_000 + i}, "
+                    f"productive_share: 0.8}}\n" for i in range(count))
+    return _catalogue("  clerk: {kind: labor, rate_per_hour: 1200}\n" + pools)
+
+
 def _everything_wrong(path: Path) -> None:
     import numpy as np
 
@@ -398,6 +426,22 @@ def cases() -> list[Case]:
              variants),
         Case("parquet: 8 GB of names compressed into 20 kB", "bomb.parquet",
              _parquet_bomb, "log", variants),
+        # --- a library's resource catalogue (resources.yaml beside the model) ---
+        Case("catalogue: alias bomb", "m.yaml", _with_catalogue(_catalogue_alias_bomb()),
+             "model", validate),
+        Case("catalogue: pool id of 2 MB", "m.yaml",
+             _with_catalogue(_catalogue(f"  ? {BIG_TEXT}\n  : {{kind: per_use, "
+                                        "cost_per_use: 1}\n")), "model", validate),
+        Case("catalogue: salary 1e308", "m.yaml",
+             _with_catalogue(_catalogue("  clerk: {kind: labor, salary_per_month: 1e308, "
+                                        "capacity_hours_per_month: 100}\n")), "model",
+             validate),
+        Case("catalogue: 20 000 payroll pools, the model uses one", "m.yaml",
+             _with_catalogue(_many_pools(20_000)), "model", cost, expect_refusal=False),
+        Case("model: an override named with 2 MB", "m.yaml",
+             _with_catalogue(_catalogue("  clerk: {kind: labor, rate_per_hour: 1200}\n"),
+                             CATALOGUE_MODEL + f"overrides: {{clerk: {{? {BIG_TEXT}\n : 1}}}}\n"),
+             "model", validate),
         # --- rates tables ---
         Case("rates csv: cell of 4 MB", "cell.csv",
              _text("resource;rate_per_hour\nИванова;" + "9" * (4 * MB) + "\n"), "rates",

@@ -176,17 +176,19 @@ def parse_catalogue_text(text: str, *, name: str = CATALOGUE_NAME, sha256: str |
     pools = data.get("pools")
     broken: set[str] = set()
     found: list[Problem] = []
+    records: dict[Any, ResourceRecord] = {}
     if isinstance(pools, dict):
         for pool_id, pool in pools.items():
             try:
-                Resource.validate_python(with_catalogue_year(pool, data.get("year")))
+                records[pool_id] = Resource.validate_python(
+                    with_catalogue_year(pool, data.get("year")))
             except ValidationError as err:
                 broken.add(str(pool_id))
                 found += [_pool_problem(field_problem(
                     {**e, "loc": ("pools", pool_id, *e["loc"])}, {"pools": {pool_id: pool}}),
                     pool_id) for e in err.errors(include_url=False)]
-    valid = {**data, "pools": {k: v for k, v in pools.items() if str(k) not in broken}
-             } if isinstance(pools, dict) else data
+    # Each pool is validated once, above; the catalogue takes the records as they are.
+    valid = {**data, "pools": records} if isinstance(pools, dict) else data
     try:
         catalogue = ResourceCatalogue.model_validate(valid)
     except ValidationError as err:

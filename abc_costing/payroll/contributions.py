@@ -153,6 +153,7 @@ def _sme_month(rules: ContributionRules, pay: float, base_left: float) -> float:
             + (pay - up_to_threshold) * rules.sme_rate_above_threshold)
 
 
+@cache  # pure; a catalogue asks it once per pool, often with the same pay
 def loaded_cost_per_year(salary_per_month: float, bonus_per_month: float = 0.0, *, year: int,
                          regime: Regime = "general", injury_class: int = 1) -> LoadedCost:
     """Pay, contributions and injury insurance of one employee over a year.

@@ -163,6 +163,9 @@ def month_hours(year: int, month: int, *, hours_per_week: float = 40.0) -> Worki
                         hours_per_week=hours_per_week)
 
 
+# Pure and asked once per pool of a catalogue: a catalogue of thousands of pools reads
+# the same year's calendar thousands of times.
+@cache
 def year_months(year: int, *, hours_per_week: float = 40.0) -> tuple[WorkingMonth, ...]:
     """The twelve months of a shipped year.
 
