@@ -55,7 +55,10 @@ def _payroll_model_text() -> str:
     # 2 heads × 1 972 h / 12 × 0.75 = 246.5 h per month, from the production calendar
     pools += ("  calendar: {kind: labor, headcount: 2, salary_per_month: 100000, year: 2026, "
               "productive_share: 0.75}\n")
-    ids = [*PAYROLL_POOLS, "calendar"]
+    # a working calendar: 3 × 8 h × 20 days × (1 − 0.25) = 360 h per month
+    pools += ("  team: {kind: labor, cost_per_month: 480000, headcount: 3, hours_per_day: 8, "
+              "days_per_month: 20, unproductive_share: 0.25}\n")
+    ids = [*PAYROLL_POOLS, "calendar", "team"]
     activities = "".join(f"  a_{pid}: {{labor: {{{pid}: 60}}}}\n" for pid in ids)
     chain = ["s", *(f"a_{pid}" for pid in ids), "e"]
     flows = "".join(f"  - [{a}, {b}]\n" for a, b in zip(chain, chain[1:], strict=False))
@@ -156,6 +159,25 @@ def test_a_model_without_a_catalogue_lists_its_own_pools(write_model):
     assert "its own resources (no catalogue)" in book["Catalogue"]["A2"].value
     assert _pool(book, "clerk", "defined in") == "the model file"
     assert named(book, "cost_per_instance") == pytest.approx(30 * 600 / 60)
+
+
+def test_cached_values_are_the_engines_without_a_spreadsheet(write_model):
+    """A viewer that cannot calculate shows the engine's figures in the payroll columns."""
+    path = write_model(_payroll_model_text(), raw=True)
+    book = load_workbook(io.BytesIO(workbook_bytes(inputs_for(path))), data_only=True)
+    # SME 330 000: 9 whole months of t = 40 639.50 fit in the base, then the 9 000 left
+    assert _pool(book, "sme_330k", "SME: of it within the base") == pytest.approx(
+        9 * 40_639.5 + 9_000)
+    assert _pool(book, "sme_330k", "Страховые взносы") == pytest.approx(
+        loaded_cost_per_year(330_000, year=2026, regime="sme").contributions_per_year)
+    assert _pool(book, "calendar", "Practical capacity") == pytest.approx(246.5)
+    assert _pool(book, "team", "Practical capacity") == pytest.approx(360)
+    assert _pool(book, "team", "Rate per hour") == pytest.approx(480_000 / 360)
+    formulas = load_workbook(io.BytesIO(workbook_bytes(inputs_for(path))))
+    row = next(c.row for c in formulas["Catalogue"]["A"] if c.value == "team")
+    assert _pool(formulas, "team", "Practical capacity") == f"=$F{row}*8*20*(1-0.25)"
+    assert _pool(formulas, "team", "Cost per month") == 480_000  # stated: an input
+    assert _pool(formulas, "general_100k", "SME: of it within the base") is None
 
 
 # -- the catalogue in the provenance of every format ---------------------------------------------
@@ -324,6 +346,9 @@ def test_the_crossings_by_hand(recalculated):
     # Capacity from the calendar: 2 × 1 972 / 12 × 0.75 = 246.5 h; cost 2 × 1 562 400 / 12
     assert _pool(book, "calendar", "Practical capacity") == pytest.approx(246.5)
     assert _pool(book, "calendar", "Rate per hour") == pytest.approx(2 * 1_562_400 / 12 / 246.5)
+    # The working calendar: 3 × 8 × 20 × 0.75 = 360 h; 480 000 / 360 per hour
+    assert _pool(book, "team", "Practical capacity") == pytest.approx(360)
+    assert _pool(book, "team", "Rate per hour") == pytest.approx(480_000 / 360)
 
 
 @pytest.mark.slow

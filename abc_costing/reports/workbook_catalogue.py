@@ -380,13 +380,22 @@ class CatalogueSheets:
                 contributions = general_contributions_formula(
                     pay_per_year=pay_year, base=base, within=within, above=above)
             case "sme":
-                pay, threshold = resource.salary_per_month + (resource.bonus_per_month or 0), (
-                    contribution_rules(resource.year).sme_threshold_per_month)
+                rules = contribution_rules(resource.year)
+                pay = resource.salary_per_month + (resource.bonus_per_month or 0.0)
+                twelve_t = _MONTHS * min(pay, rules.sme_threshold_per_month)
                 w.formula(ws, row, C_SME_PAY, f"=MIN({pay_month},{rule(_Y_SME_THRESHOLD)})",
-                          min(pay, threshold), _MONEY)
+                          twelve_t / _MONTHS, _MONEY)
+                # Cached: W solved from the engine's contributions,
+                # W × 30 % + (12 t − W) × 15.1 % + (ФОТ − 12 t) × 15 %.
+                within_base = ((cost.contributions_per_year
+                                - twelve_t * rules.general_rate_above_base
+                                - (cost.gross_pay_per_year - twelve_t)
+                                * rules.sme_rate_above_threshold)
+                               / (rules.general_rate_within_base
+                                  - rules.general_rate_above_base))
                 w.formula(ws, row, C_SME_WITHIN, "=" + sme_within_base_formula(
                     pay_per_month=pay_month, threshold_pay=at(C_SME_PAY), base=base),
-                          _sme_within_base(pay, threshold, resource.year), _MONEY)
+                          within_base, _MONEY)
                 contributions = (f"{at(C_SME_WITHIN)}*{within}"
                                  f"+({_MONTHS}*{at(C_SME_PAY)}-{at(C_SME_WITHIN)})*{above}"
                                  f"+({pay_year}-{_MONTHS}*{at(C_SME_PAY)})*{rule(_Y_SME_RATE)}")
@@ -407,9 +416,3 @@ class CatalogueSheets:
                 f"rules ({regime}, injury class {injury_class}) / 12")
 
 
-
-def _sme_within_base(pay_per_month: float, threshold: float, year: int) -> float:
-    """The cached value of :func:`sme_within_base_formula`, month by month."""
-    base = contribution_rules(year).single_base_per_year
-    part = min(pay_per_month, threshold)
-    return sum(min(part, max(0.0, base - month * pay_per_month)) for month in range(_MONTHS))
