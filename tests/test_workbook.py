@@ -125,8 +125,9 @@ def test_sheets_and_cached_values_equal_the_engine():
     """A viewer without a calculation engine shows the stored results: the engine's."""
     inputs = inputs_for(CONTRACT)
     book = load_workbook(io.BytesIO(workbook_bytes(inputs)), data_only=True)
-    assert book.sheetnames == ["Summary", "Activities", "Resources", "By value", "Flows",
-                               "Expected executions", "Change log", "Provenance"]
+    assert book.sheetnames == ["Summary", "Activities", "Resources", "Catalogue",
+                               "Payroll rules", "By value", "Flows", "Expected executions",
+                               "Change log", "Provenance"]
     assert_costs_equal_engine(book, inputs.result)
     assert book["Activities"]["B5"].value == "Подготовка проекта договора"
 
@@ -139,7 +140,8 @@ def test_cost_cells_are_formulas_referencing_the_inputs():
     assert draft["expected_executions"].value == "='Expected executions'!$E$5"
     assert book["Activities"]["E3"].value == "=Resources!$H$5"  # the manager's rate per minute
     lawyer = table(book["Resources"])["lawyer"]
-    assert lawyer["Rate per minute"].value == "=E6/(F6*60)"  # cost_per_month / (capacity × 60)
+    assert lawyer["rate_per_hour"].value == "=Catalogue!$U$6"  # linked to the catalogue
+    assert lawyer["Rate per minute"].value == "=D6/60"
     assert lawyer["minutes_per_instance"].value.startswith("=SUMPRODUCT(Activities!")
     # The executions are solved in the workbook: one array formula over every node.
     solve = book["Expected executions"]["E5"].value
@@ -269,7 +271,7 @@ def recalculated(tmp_path_factory):
         cases[name] = cases["contract"]
 
     def double_manager_rate(book):
-        cell = table(book["Resources"])["manager"]["rate_per_hour"]
+        cell = table(book["Catalogue"])["manager"]["rate_per_hour"]  # the input; Resources links
         cell.value = 2 * cell.value  # 1200 -> 2400 per hour
 
     def rework_half(book):

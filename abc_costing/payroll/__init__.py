@@ -16,6 +16,8 @@ from abc_costing.payroll.contributions import (
     PayrollError,
     Regime,
     contribution_rules,
+    contribution_years,
+    injury_rates,
     loaded_cost_per_year,
     rate_per_hour,
 )
@@ -31,7 +33,7 @@ from abc_costing.payroll.production_calendar import (
 )
 
 __all__ = ["CalendarError", "ContributionRules", "LoadedCost", "PayrollError", "Regime",
-           "WorkingMonth", "contribution_rules", "loaded_cost_per_year", "month_hours",
-           "practical_hours", "practical_hours_per_year", "provisional_note", "rate_per_hour",
-           "shipped_years",
+           "WorkingMonth", "contribution_rules", "contribution_years", "injury_rates",
+           "loaded_cost_per_year", "month_hours", "practical_hours", "practical_hours_per_year",
+           "provisional_note", "rate_per_hour", "shipped_years",
            "year_months"]

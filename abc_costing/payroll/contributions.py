@@ -26,7 +26,7 @@ from typing import Any, Literal, assert_never
 from abc_costing.problems import AbcCostingError
 
 __all__ = ["ContributionRules", "LoadedCost", "PayrollError", "Regime", "contribution_rules",
-           "loaded_cost_per_year", "rate_per_hour"]
+           "contribution_years", "injury_rates", "loaded_cost_per_year", "rate_per_hour"]
 
 Regime = Literal["general", "sme"]
 _MONTHS_PER_YEAR = 12
@@ -124,13 +124,34 @@ def contribution_rules(year: int) -> ContributionRules:
     )
 
 
-def _injury_rate(injury_class: int) -> float:
+def contribution_years() -> tuple[int, ...]:
+    """The years whose contribution rules are shipped, in order.
+
+    >>> contribution_years()
+    (2025, 2026)
+    """
+    return tuple(sorted(int(year) for year in _data()["years"]))
+
+
+def injury_rates() -> dict[int, float]:
+    """The shipped injury-insurance rate (травматизм) of each class of professional risk.
+
+    A fraction of pay with no base limit (179-ФЗ ст. 1).
+
+    >>> injury_rates()
+    {1: 0.002}
+    """
     rates = _data()["injury"]["rate_percent_by_class"]
-    if str(injury_class) not in rates:
-        shipped = ", ".join(sorted(rates, key=int))
+    return {int(c): float(rates[c]) / 100 for c in sorted(rates, key=int)}
+
+
+def _injury_rate(injury_class: int) -> float:
+    rates = injury_rates()
+    if injury_class not in rates:
+        shipped = ", ".join(map(str, rates))
         raise PayrollError(f"no injury-insurance rate for professional risk class "
                            f"{injury_class!r}: the rules ship the classes {shipped}")
-    return float(rates[str(injury_class)]) / 100
+    return rates[injury_class]
 
 
 def _check_amount(name: str, value: float) -> None:

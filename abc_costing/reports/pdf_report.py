@@ -927,7 +927,10 @@ def _provenance(inputs: ReportInputs) -> list[Flowable]:
     for item in prov.inputs:
         flowables += [
             Paragraph(_t(f"Input: {item.role}"), H2),
-            _facts([("File", item.path), ("Process / variant", f"{item.process} / {item.variant}"),
+            _facts([("File", item.path),
+                    ("Holds", "resource catalogue (справочник ресурсов): the pools' rates")
+                    if item.role == "catalogue" else
+                    ("Process / variant", f"{item.process} / {item.variant}"),
                     ("SHA-256", item.sha256),
                     ("Change-log file", item.change_log_file or "not in a library"),
                     ("Change-log head", item.change_log_head or "no entries")],

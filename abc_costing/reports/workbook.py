@@ -3,10 +3,15 @@
 :func:`workbook_bytes` writes one ``.xlsx`` (XlsxWriter, in memory) whose
 figures are derived *in the workbook* from the model's inputs:
 
-- **Resources** holds the rates (``rate_per_hour``, or ``cost_per_month`` and
-  ``capacity_hours_per_month``; ``cost_per_use``) and derives
-  ``rate_per_minute``, each resource's minutes or uses per instance (SUMPRODUCT
-  of the Activities columns with the expected executions) and its cost.
+- **Resources** links each resource's rate per hour, cost per month, capacity
+  and cost per use to the Catalogue and derives ``rate_per_minute``, each
+  resource's minutes or uses per instance (SUMPRODUCT of the Activities
+  columns with the expected executions) and its cost.
+- **Catalogue** (справочник ресурсов) and **Payroll rules** hold the money
+  inputs: each pool's headcount, оклад, премия, capacity or stated rate, and
+  the cited contribution rules and production calendar, with ФОТ, страховые
+  взносы, the loaded cost and the rate per hour as formulas over them (see
+  :mod:`abc_costing.reports.workbook_catalogue`).
 - **Activities** holds the mean labour minutes per labor resource, the uses per
   per_use resource and the other cost of one execution; a row above the header
   repeats each resource's rate (linked to Resources), so the cost of one
@@ -32,9 +37,10 @@ labels and currency), their rows in the views' order, the "other costs" row
 and the total row, whose figures are SUMs of the rows above. The workbook
 adds its inputs (minutes per resource, rates per month) and its own formulas.
 
-Input cells are blue on yellow; change one and every dependent figure moves
-once the workbook is recalculated (Excel does so on open; in LibreOffice,
-Data ▸ Calculate ▸ Recalculate Hard). Every formula carries the engine's
+Input cells are blue on yellow (a salary, a contribution rule, a rate, a
+minute, a probability); change one and every dependent figure moves once the
+workbook is recalculated (Excel does so on open; in LibreOffice, Data ▸
+Calculate ▸ Recalculate Hard). Every formula carries the engine's
 figure as its cached value, so viewers without a calculation engine show the
 right numbers too. Text from the model (names, ids, titles, change-log values)
 is always written as text, with Excel's quote prefix when it starts like a
@@ -50,8 +56,8 @@ Examples
 ...                              baseline_path=None, user="ivan", change_log=None)
 >>> book = load_workbook(io.BytesIO(workbook_bytes(inputs)))
 >>> book.sheetnames  # doctest: +NORMALIZE_WHITESPACE
-['Summary', 'Activities', 'Resources', 'By value', 'Flows', 'Expected executions',
- 'Change log', 'Provenance']
+['Summary', 'Activities', 'Resources', 'Catalogue', 'Payroll rules', 'By value', 'Flows',
+ 'Expected executions', 'Change log', 'Provenance']
 >>> book["Activities"]["B5"].value, book["Activities"]["Q5"].value
 ('Подготовка проекта договора', '=L5*P5')
 >>> cached = load_workbook(io.BytesIO(workbook_bytes(inputs)), data_only=True)
@@ -83,6 +89,15 @@ from abc_costing.reports.views import (
     change_log_view,
     resources_view,
     value_classes_view,
+)
+from abc_costing.reports.workbook_catalogue import (
+    C_CAPACITY,
+    C_COST_MONTH,
+    C_COST_USE,
+    C_RATE_HOUR,
+    CATALOGUE_SHEET,
+    RULES_SHEET,
+    CatalogueSheets,
 )
 
 __all__ = ["MATRIX_NODE_LIMIT", "workbook_bytes"]
@@ -142,8 +157,8 @@ _C_KEYS = {"id": _C_ID, "name": _C_NAME, "status": _C_STATUS,
 # The labour durations as written (the activities view's ``labor``) stand left of the minutes.
 _A_LABOR = 3
 
-_SHEETS = ("Summary", "Activities", "Resources", "By value", "Flows", "Expected executions",
-           "Comparison", "Change log", "Provenance")
+_SHEETS = ("Summary", "Activities", "Resources", CATALOGUE_SHEET, RULES_SHEET, "By value", "Flows",
+           "Expected executions", "Comparison", "Change log", "Provenance")
 
 
 def workbook_bytes(inputs: ReportInputs) -> bytes:
@@ -280,6 +295,7 @@ class _Writer:
         self.flow_row = [_FIRST + i for i in range(len(self.model.flows))]
         self.weights = self._weights()
         self.comparison_rows = self._comparison_rows()
+        self.catalogue = CatalogueSheets(self)
 
     # -- cells -------------------------------------------------------------------------------
 
@@ -406,6 +422,7 @@ class _Writer:
             "comments": f"{provenance.tool} {provenance.version}",
             "created": _parse_time(provenance.generated_at),
         })
+        self.catalogue.write()
         self.resources()
         self.activities()
         self.by_value()
@@ -423,13 +440,14 @@ class _Writer:
         self.header(ws, _HEADER, [
             *self.view_labels(view, _R_KEYS),
             (_R_COST_MONTH, self.money("Cost per month")),
-            (_R_CAPACITY, "Practical capacity, h per month"),
+            (_R_CAPACITY, "Practical capacity, h per month (практическая ёмкость)"),
             (_R_RATE_MINUTE, self.money("Rate per minute")),
         ], widths={_R_ID: 20, _R_NAME: 40, _R_KIND: 9, **dict.fromkeys(range(3, 12), 15)},
-            title="Resources: rates (inputs) and what one instance uses",
-            note="Blue-on-yellow cells are inputs. Rate per minute = rate per hour / 60, or "
-                 "cost per month / (practical capacity × 60); minutes and uses per "
-                 "instance = SUMPRODUCT of the Activities columns with expected executions.")
+            title="Resources: rates (from the Catalogue) and what one instance uses",
+            note="Rates, costs per month, capacities and costs per use link to the Catalogue "
+                 "sheet, where they are inputs or payroll formulas. Rate per minute = rate per "
+                 "hour / 60; minutes and uses per instance = SUMPRODUCT of the Activities "
+                 "columns with expected executions.")
         self.view_rows(ws, view, _R_KEYS)
         cols = self.cols
         executions = self.activities_range(cols.executions)
@@ -457,16 +475,21 @@ class _Writer:
 
     def _labor_cells(self, ws, row: int, resource_id: str, resource: LaborResource,
                      figures: ResourceCost, executions: str | None) -> str:
-        """The rate and minutes cells of a labour resource; returns its cost formula."""
-        self.number(ws, row, _R_RATE_HOUR, resource.rate_per_hour, _MONEY, **_INPUT)
-        self.number(ws, row, _R_COST_MONTH, resource.cost_per_month, _MONEY, **_INPUT)
-        self.number(ws, row, _R_CAPACITY, resource.capacity_hours_per_month, _MINUTES,
-                    **_INPUT)
-        if resource.rate_per_hour is not None:
-            rate = f"={_cell(row, _R_RATE_HOUR)}/60"
-        else:
-            rate = f"={_cell(row, _R_COST_MONTH)}/({_cell(row, _R_CAPACITY)}*60)"
-        self.formula(ws, row, _R_RATE_MINUTE, rate, figures.rate_per_minute, "#,##0.0000")
+        """The rate and minutes cells of a labour resource; returns its cost formula.
+
+        The rate, cost per month and capacity are links to the Catalogue sheet.
+        """
+        link = self.catalogue.cells.ref
+        self.formula(ws, row, _R_RATE_HOUR, f"={link(resource_id, C_RATE_HOUR)}",
+                     figures.rate_per_minute * 60, _MONEY)
+        if resource.cost_per_month is not None:
+            self.formula(ws, row, _R_COST_MONTH, f"={link(resource_id, C_COST_MONTH)}",
+                         resource.cost_per_month, _MONEY)
+        if resource.capacity_hours_per_month is not None:
+            self.formula(ws, row, _R_CAPACITY, f"={link(resource_id, C_CAPACITY)}",
+                         resource.capacity_hours_per_month, _MINUTES)
+        self.formula(ws, row, _R_RATE_MINUTE, f"={_cell(row, _R_RATE_HOUR)}/60",
+                     figures.rate_per_minute, "#,##0.0000")
         minutes = self.activities_range(self.cols.minutes[resource_id])
         self.formula(ws, row, _R_MINUTES,
                      f"=SUMPRODUCT({minutes},{executions})" if minutes else "=0",
@@ -476,7 +499,9 @@ class _Writer:
     def _per_use_cells(self, ws, row: int, resource_id: str, resource: PerUseResource,
                        figures: ResourceCost, executions: str | None) -> str:
         """The cost-per-use and uses cells of a per-use resource; returns its cost formula."""
-        self.number(ws, row, _R_COST_USE, resource.cost_per_use, _MONEY, **_INPUT)
+        self.formula(ws, row, _R_COST_USE,
+                     f"={self.catalogue.cells.ref(resource_id, C_COST_USE)}",
+                     resource.cost_per_use, _MONEY)
         uses = self.activities_range(self.cols.uses[resource_id])
         self.formula(ws, row, _R_USES,
                      f"=SUMPRODUCT({uses},{executions})" if uses else "=0",
@@ -941,7 +966,7 @@ def read_workbook_document(data: bytes) -> dict:
     header = next(i for i, row in enumerate(rows) if row[:3] == ["role", "path", "sha256"])
     names = rows[header]
     inputs = [dict(zip(names, row, strict=False)) for row in rows[header + 1:]
-              if row and row[0] in ("model", "baseline")]
+              if row and row[0] in ("model", "baseline", "catalogue")]
 
     def named(name: str) -> float | None:
         if name not in book.defined_names:
