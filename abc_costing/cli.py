@@ -1066,8 +1066,6 @@ def _run_migrate(args: argparse.Namespace, out: Console, err: Console) -> int:
     elif plan is not None:
         _print_view(migration_view(plan), out)
         _print_view(disagreements_view(plan), out)
-        for disagreement in plan.disagreements:
-            _say(out, str(disagreement))
         if migrated.written or migrated.catalogue_written:
             catalogue = f"{plan.catalogue_file} and " if migrated.catalogue_written else ""
             _say(out, f"Written: {catalogue}{len(migrated.written)} model files "

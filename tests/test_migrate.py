@@ -119,7 +119,7 @@ def test_a_dry_run_writes_nothing(three, tmp_path, monkeypatch, capsys):
     before = snapshot(tmp_path)
     assert main(["migrate", str(three)]) == 0
     out = capsys.readouterr().out
-    assert "p/slow.yaml" in out and "kept 600 RUB/h: given by 2 of 3 files" in out
+    assert "p/slow.yaml" in out and "given by 2 of 3 files" in out and "660 RUB/h" in out
     assert "Nothing written" in out
     assert snapshot(tmp_path) == before  # no catalogue, no log, no file changed
     assert main(["migrate", str(three), "--json"]) == 0
@@ -133,6 +133,7 @@ def test_a_second_run_has_nothing_to_move(three, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("ABC_COSTING_CHANGE_LOG", str(tmp_path / "log.sqlite"))
     assert main(["migrate", str(three), "--write"]) == 0
     assert "Written: resources.yaml and 3 model files" in capsys.readouterr().out
+    assert migrate_library(three, write=False, user=local_user("ivan")).problems == ()
     after_first = snapshot(tmp_path)
     assert main(["migrate", str(three), "--write"]) == 0
     assert "nothing to move (3 model files" in capsys.readouterr().out
@@ -288,3 +289,24 @@ def test_the_shipped_library_before_the_catalogue_moves_with_one_disagreement(tm
     # the payroll-free figures the files stated: lawyers 585 900 a month over 360 h
     lawyer = read_catalogue(library / "resources.yaml")[0].catalogue.pools["lawyer"]
     assert lawyer.rate_per_minute * 60 == pytest.approx(585_900 / 360)
+
+
+def test_a_capacity_a_file_left_out_comes_from_the_catalogue_with_a_warning(tmp_path):
+    # a and b: 600 an hour over 100 h a month; c states the rate only
+    library = tmp_path / "models"
+    for variant, capacity in (("a", ", capacity_hours_per_month: 100"),
+                              ("b", ", capacity_hours_per_month: 100"), ("c", "")):
+        path = write(library, variant)
+        edit = "rate_per_hour: 600}"
+        path.write_text(path.read_text("utf-8").replace(edit, f"rate_per_hour: 600{capacity}}}"),
+                        "utf-8")
+    plan, problems = plan_migration(library)
+    [disagreement] = plan.disagreements
+    assert (disagreement.aspect, disagreement.kept) == ("capacity", "100 h/month")
+    assert [str(p) for p in problems] == [
+        "p/c.yaml: clerk: warning: capacity was not given in this file and is 100 h/month from "
+        "resources.yaml after the move (an override cannot leave a value out); its cost per "
+        "instance is the same"]
+    assert problems[0].severity == "warning"
+    # the cost stays 30 min × 600 / 60 + 600 = 900 in each file
+    assert [m.cost_per_instance_after for m in plan.moves] == [900, 900, 900]

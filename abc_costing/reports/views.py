@@ -793,15 +793,16 @@ def disagreements_view(plan: MigrationPlan) -> TableView:
     """
     columns = (Column("pool", "Pool"), Column("aspect", "Aspect"), Column("value", "Value"),
                Column("file_count", "Files", "count"), Column("kept", "Kept"),
-               Column("reason", "Why kept"), Column("files", "Given by", brief=False),
-               Column("overridden", "Overrides in", brief=False))
+               Column("reason", "Why kept"), Column("overridden", "Overrides in"),
+               Column("files", "Given by", brief=False))
     rows: list[tuple[RowKind, list[Any]]] = []
     for d in plan.disagreements:
         for value in d.values:
             kept = value.value == d.kept
             rows.append(("item", [d.pool, d.aspect, value.value, len(value.files), kept,
-                                  d.reason if kept else "", ", ".join(value.files),
-                                  ", ".join(f for f in d.overridden if f in value.files)]))
+                                  d.reason if kept else "",
+                                  ", ".join(f for f in d.overridden if f in value.files),
+                                  ", ".join(value.files)]))
     return _view("disagreements", "Values the files disagreed on", columns, rows,
                  currency=None,
                  note=None if rows else "The files agreed on every pool.")

@@ -347,10 +347,10 @@ def _plan_new_catalogue(directory: Path, sources: list[_Source]
                                          "not read back (a fault in abc-costing: please report "
                                          "it)", file=CATALOGUE_NAME)]
     moves, problems = _moves(sources, loaded, None)
-    if problems:
+    if has_errors(problems):
         return None, problems
     return _plan(directory, text, currency, tuple(pools), moves,
-                 _with_overrides(disagreements, moves), len(sources)), []
+                 _with_overrides(disagreements, moves), len(sources)), problems
 
 
 def _kept_pool(pool_id: str, defined: list[tuple[str, dict[str, Any], ResourceRecord]],
@@ -498,7 +498,7 @@ def _plan_existing_catalogue(directory: Path, sources: list[_Source], loaded: Lo
     if problems:
         return None, problems
     moves, problems = _moves(carrying, loaded, loaded)
-    if problems:
+    if has_errors(problems):
         return None, problems
     disagreements = []
     for pool_id in (p for p in loaded.catalogue.pools
@@ -521,7 +521,7 @@ def _plan_existing_catalogue(directory: Path, sources: list[_Source], loaded: Lo
                 _shown(aspect, kept, kind, loaded.catalogue.currency),
                 f"the catalogue's value ({CATALOGUE_NAME} exists already)", ()))
     return _plan(directory, None, loaded.catalogue.currency, tuple(loaded.catalogue.pools),
-                 moves, _with_overrides(disagreements, moves), len(sources)), []
+                 moves, _with_overrides(disagreements, moves), len(sources)), problems
 
 
 # --- checking the rewritten files ---------------------------------------------------------
@@ -566,7 +566,31 @@ def _checked_move(source: _Source, adoption: Adoption, before: ProcessModel,
     overridden = tuple(dict.fromkeys(d.pool for d in adoption.differences))
     return FileMove(source.file, source.text,
                     hashlib.sha256(source.text.encode("utf-8")).hexdigest(), adoption.text,
-                    adoption.moved, overridden, cost_before, cost_after), []
+                    adoption.moved, overridden, cost_before, cost_after), _taken_over(
+                        source.file, adoption.moved, before, after)
+
+
+def _taken_over(file: str, moved: Sequence[str], before: ProcessModel, after: ProcessModel
+                ) -> list[Problem]:
+    """Warnings for what a file did not state and now takes from the catalogue.
+
+    An override can only restate a value, not leave one out: a file that gave a
+    rate and no capacity now has the catalogue's capacity (its cost is the same;
+    its capacity report is not).
+    """
+    warnings = []
+    for pool_id in moved:
+        was, now = pool_aspects(before.resources[pool_id]), pool_aspects(after.resources[pool_id])
+        for aspect in _MONEY_ASPECTS:
+            if was[aspect] != now[aspect]:
+                kind = was["kind"]
+                warnings.append(Problem(
+                    f"{aspect} was {_shown(aspect, was[aspect], kind, before.currency)} in this "
+                    f"file and is {_shown(aspect, now[aspect], kind, after.currency)} from "
+                    f"{CATALOGUE_NAME} after the move (an override cannot leave a value out); "
+                    "its cost per instance is the same", element=pool_id, file=file,
+                    severity="warning"))
+    return warnings
 
 
 def _with_overrides(disagreements: list[Disagreement], moves: list[FileMove]

@@ -47,7 +47,8 @@ class Migrated:
       written: the model files written (relative to the library), in order;
         empty for a dry run.
       catalogue_written: whether ``resources.yaml`` was written.
-      problems: why it was refused, or stopped part way.
+      problems: why it was refused or stopped part way; warnings of a plan
+        that went through (a value a file left out now comes from the catalogue).
     """
 
     plan: MigrationPlan | None
@@ -78,11 +79,12 @@ def migrate_library(directory: str | Path, *, write: bool, user: User,
                                 user=user, reason=reason)
     except MigrationStopped as stopped:
         return Migrated(plan, stopped.written, stopped.catalogue_written,
-                        (*_problems_of(stopped.cause), Problem(str(stopped))))
+                        (*problems, *_problems_of(stopped.cause), Problem(str(stopped))))
     except (AbcCostingError, OSError) as error:
-        return Migrated(plan, problems=(*_problems_of(error),
+        return Migrated(plan, problems=(*problems, *_problems_of(error),
                                         Problem("not migrated: nothing was written")))
-    return Migrated(plan, tuple(s.file for s in saved), plan.catalogue_text is not None)
+    return Migrated(plan, tuple(s.file for s in saved), plan.catalogue_text is not None,
+                    tuple(problems))
 
 
 def _problems_of(error: Exception) -> tuple[Problem, ...]:
