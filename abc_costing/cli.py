@@ -39,9 +39,11 @@ from abc_costing.reports.views import (
     bridge_view,
     capacity_view,
     change_log_view,
+    disagreements_view,
     format_money,
     format_number,
     format_share,
+    migration_view,
     portfolio_view,
     queue_activities_view,
     queue_resources_view,
@@ -283,6 +285,19 @@ def _parser() -> argparse.ArgumentParser:
     export_bpmn.add_argument("model", type=Path, metavar="MODEL")
     export_bpmn.add_argument("-o", "--output", type=Path, required=True, metavar="BPMN")
     export_bpmn.set_defaults(run=_run_export_bpmn)
+
+    migrate = _command(commands, "migrate", "move a library's pools to one resource "
+                       "catalogue (resources.yaml)",
+                       "Gather every pool the model files of LIBRARY define into "
+                       "LIBRARY/resources.yaml, each once, and make the files name them by id. "
+                       "Where files disagree, the value most files give is kept and the others "
+                       "keep theirs as overrides, so no file's cost changes. Without --write, "
+                       "show the plan and write nothing.")
+    migrate.add_argument("library", type=Path, metavar="LIBRARY")
+    migrate.add_argument("--write", action="store_true",
+                         help="write the catalogue and the files (each logged in the change log)")
+    migrate.add_argument("--json", action="store_true", help="the plan as JSON")
+    migrate.set_defaults(run=_run_migrate)
 
     log = _command(commands, "log", "the change log: verify, show, export as CSV",
                    "The library's change log: who changed which value of which model, "
@@ -1032,3 +1047,29 @@ def _run_log_reanchor(args: argparse.Namespace, out: Console, err: Console) -> i
         return EXIT_PROBLEMS
     _say(out, f"library anchored afresh at entry {verified.entries}")
     return EXIT_OK
+
+
+def _run_migrate(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.workflows import migrate_library
+
+    migrated = migrate_library(args.library, write=args.write, user=local_user())
+    _report_problems(migrated.problems, err)
+    plan = migrated.plan
+    if args.json:
+        _print_json({"plan": None if plan is None else plan.as_dict(),
+                     "written": list(migrated.written),
+                     "catalogue_written": migrated.catalogue_written,
+                     "problems": [str(p) for p in migrated.problems]}, out)
+    elif plan is not None and plan.nothing_to_move:
+        _say(out, f"{args.library}: nothing to move ({plan.files_read} model files; no file "
+                  f"defines a pool of its own that {plan.catalogue_file} could hold)")
+    elif plan is not None:
+        _print_view(migration_view(plan), out)
+        _print_view(disagreements_view(plan), out)
+        if migrated.written or migrated.catalogue_written:
+            catalogue = f"{plan.catalogue_file} and " if migrated.catalogue_written else ""
+            _say(out, f"Written: {catalogue}{len(migrated.written)} model files "
+                      "(each logged in the change log).", style="bold")
+        elif not args.write:
+            _say(out, "Nothing written: run again with --write to migrate.", style="bold")
+    return EXIT_PROBLEMS if has_errors(list(migrated.problems)) else EXIT_OK

@@ -57,6 +57,7 @@ __all__ = [
     "parse_catalogue_text",
     "read_catalogue",
     "resolve_resources",
+    "unreadable_catalogue",
 ]
 
 #: The catalogue's file name, in the library folder.
@@ -159,6 +160,21 @@ def catalogue_beside(model_path: str | Path, *, library_dir: str | Path | None =
     return read_catalogue(path, name=name)
 
 
+def unreadable_catalogue(catalogue_file: str, *, model_file: str) -> Problem:
+    """The one problem of a model whose catalogue cannot be read at all.
+
+    Read without its catalogue, the model would be told that each pool it
+    names is "not defined under resources:", which sends its author to the
+    wrong file; this names the right one instead.
+
+    >>> print(unreadable_catalogue("resources.yaml", model_file="p/v.yaml"))
+    p/v.yaml: not read: its pools come from resources.yaml, which cannot be read (see the \
+problems of resources.yaml)
+    """
+    return Problem(f"not read: its pools come from {catalogue_file}, which cannot be read "
+                   f"(see the problems of {catalogue_file})", file=model_file)
+
+
 def parse_catalogue_text(text: str, *, name: str = CATALOGUE_NAME, sha256: str | None = None
                          ) -> tuple[LoadedCatalogue | None, list[Problem]]:
     """Parse a catalogue's text: the valid pools, and a problem for each broken one."""
@@ -167,7 +183,7 @@ def parse_catalogue_text(text: str, *, name: str = CATALOGUE_NAME, sha256: str |
     digest = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
     data, problems = parse_yaml_data(text)
     if data is None:
-        return None, [p.located(file=name) for p in problems]
+        return None, [_of_a_catalogue(p).located(file=name) for p in problems]
     if data.get("format") != CATALOGUE_FORMAT:
         got = f"; got {quoted(data['format'])}" if "format" in data else ""
         return None, with_lines([Problem(f"a resource catalogue starts with "
@@ -200,6 +216,23 @@ def parse_catalogue_text(text: str, *, name: str = CATALOGUE_NAME, sha256: str |
     loaded = LoadedCatalogue(catalogue=catalogue, file=name, sha256=digest,
                              broken=frozenset(broken), lines=lines, written=written)
     return loaded, with_lines(found, text, file=name)
+
+
+def _of_a_catalogue(problem: Problem) -> Problem:
+    """A reader's problem about the whole document, said of a catalogue, not of a model.
+
+    The YAML reader words an empty or non-mapping document for model files
+    ("a model starts with 'format: abc-costing/1'"), which would tell the
+    author of ``resources.yaml`` to write the wrong format.
+    """
+    if problem.message.startswith("file is empty"):
+        return Problem(f"file is empty; a resource catalogue starts with "
+                       f"'format: {CATALOGUE_FORMAT}'")
+    if problem.message.startswith("a model file is a mapping"):
+        kind = problem.message.rsplit("not a ", 1)[-1]
+        return Problem(f"a resource catalogue is a mapping of fields (format, currency, year, "
+                       f"pools), not a {kind}")
+    return problem
 
 
 def _pool_problem(problem: Problem, pool_id: Any) -> Problem:

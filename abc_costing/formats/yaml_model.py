@@ -45,6 +45,7 @@ from abc_costing.formats.catalogue import (
     catalogue_path_for,
     read_catalogue,
     resolve_resources,
+    unreadable_catalogue,
 )
 from abc_costing.memory import cyclic_gc_paused
 from abc_costing.model import CATALOGUE_FORMAT, FORMAT, ProcessModel
@@ -165,6 +166,9 @@ def read_model(path: str | Path, *, catalogue: LoadedCatalogue | None | Literal[
         problems: list[Problem] = []
         if catalogue == "beside":
             catalogue, problems = catalogue_beside(path)
+            if catalogue is None and has_errors(problems):
+                return None, [*problems, unreadable_catalogue(
+                    str(catalogue_path_for(path)), model_file=source)]
         model, found = _read_model(path, source, catalogue)
         if has_errors(problems):
             return None, problems + found
@@ -251,6 +255,9 @@ def load_library(
                 problems.extend(found)  # reported once, not once per model
                 catalogues[where] = catalogue, has_errors(found)
             catalogue, broken = catalogues[where] if where is not None else (None, False)
+            if catalogue is None and broken:
+                problems.append(unreadable_catalogue(str(where), model_file=str(path)))
+                continue
             model, found = read_model(path, catalogue=catalogue)
             problems.extend(found)
             if model is not None and not broken:

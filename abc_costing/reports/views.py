@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # for annotations only: mining loads Polars, simulation and s
     from abc_costing.mining import TraceVariant
     from abc_costing.simulation import SimulationResult
     from abc_costing.simulation.queueing import QueueResult
+    from abc_costing.store.migration import MigrationPlan
 
 __all__ = [
     "Column",
@@ -58,11 +59,13 @@ __all__ = [
     "capacity_view",
     "change_log_view",
     "currency_digits",
+    "disagreements_view",
     "flows_view",
     "format_money",
     "format_number",
     "format_share",
     "format_value",
+    "migration_view",
     "portfolio_view",
     "queue_activities_view",
     "queue_resources_view",
@@ -750,6 +753,59 @@ def staffing_view(reports: Sequence[CapacityReport], *, year: int, variant: str)
                  rows, currency=None,
                  note=f"Each month's practical capacity from the production calendar of {year} "
                  "(the stated capacity is an average month's); the load is the average month's.")
+
+
+# --- migrating a library to one catalogue ---------------------------------------------------
+
+
+def migration_view(plan: MigrationPlan) -> TableView:
+    """The files ``migrate`` rewrites: the pools each now takes from the catalogue, its
+    overrides, and its cost per instance before and after (equal, or the plan is refused).
+
+    >>> from abc_costing.store.migration import plan_migration
+    >>> import pathlib, shutil, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "models"
+    >>> _ = shutil.copytree("tests/data/before_catalogue", folder)
+    >>> view = migration_view(plan_migration(folder)[0])
+    >>> [r.value("file") for r in view.rows if r.value("overridden")]
+    ['supplier_invoice/as_is.yaml', 'supplier_invoice/edi_automatch.yaml']
+    """
+    columns = (Column("file", "File"), Column("moved_count", "Pools moved", "count"),
+               Column("overridden", "Overrides kept"),
+               Column("cost_per_instance_before", "Per instance before", "money"),
+               Column("cost_per_instance_after", "Per instance after", "money"),
+               Column("moved", "Pools", brief=False))
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [m.file, len(m.moved), ", ".join(m.overridden), m.cost_per_instance_before,
+                  m.cost_per_instance_after, ", ".join(m.moved)]) for m in plan.moves]
+    new = "a new " if plan.catalogue_text is not None else ""
+    return _view("migration", f"Files taking their pools from {new}{plan.catalogue_file}",
+                 columns, rows, currency=plan.currency,
+                 note=f"{len(plan.pools)} pools in {plan.catalogue_file}; {len(plan.moves)} of "
+                 f"{plan.files_read} model files rewritten; each costs what it cost before.")
+
+
+def disagreements_view(plan: MigrationPlan) -> TableView:
+    """Every value of a pool the files disagreed on, one row per value, the kept one marked.
+
+    Cost is the rate (per hour of labour, per use), capacity the practical hours
+    per month: what the files mean, however each wrote it.
+    """
+    columns = (Column("pool", "Pool"), Column("aspect", "Aspect"), Column("value", "Value"),
+               Column("file_count", "Files", "count"), Column("kept", "Kept"),
+               Column("reason", "Why kept"), Column("overridden", "Overrides in"),
+               Column("files", "Given by", brief=False))
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for d in plan.disagreements:
+        for value in d.values:
+            kept = value.value == d.kept
+            rows.append(("item", [d.pool, d.aspect, value.value, len(value.files), kept,
+                                  d.reason if kept else "",
+                                  ", ".join(f for f in d.overridden if f in value.files),
+                                  ", ".join(value.files)]))
+    return _view("disagreements", "Values the files disagreed on", columns, rows,
+                 currency=None,
+                 note=None if rows else "The files agreed on every pool.")
 
 
 # --- logs, simulation, sensitivity ---------------------------------------------------------

@@ -110,6 +110,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         library_signature,
         open_library,
     )
+    from abc_costing.workflows.migration import Migrated, migrate_library
     from abc_costing.workflows.reporting import (
         REPORT_FORMATS,
         BuiltReport,
@@ -156,6 +157,8 @@ _FACADE = {
     "library_label": "abc_costing.workflows.library",
     "library_signature": "abc_costing.workflows.library",
     "load_for_editing": "abc_costing.workflows.editing",
+    "migrate_library": "abc_costing.workflows.migration",
+    "Migrated": "abc_costing.workflows.migration",
     "LABOR_PREFIX": "abc_costing.workflows.editing",
     "LoadedForEditing": "abc_costing.workflows.editing",
     "USES_PREFIX": "abc_costing.workflows.editing",
@@ -243,6 +246,8 @@ __all__ = [
     "library_label",
     "library_signature",
     "load_for_editing",
+    "migrate_library",
+    "Migrated",
     "LABOR_PREFIX",
     "LoadedForEditing",
     "USES_PREFIX",

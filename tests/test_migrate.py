@@ -1,0 +1,312 @@
+"""`abc-costing migrate`: a library of self-contained model files moved to one catalogue."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from abc_costing.access import local_user
+from abc_costing.cli import main
+from abc_costing.engine import cost_model
+from abc_costing.formats import load_library, read_model
+from abc_costing.formats.catalogue import read_catalogue
+from abc_costing.store import ChangeLog, ModelLibrary, StaleFileError
+from abc_costing.store.migration import plan_migration, write_migration
+from abc_costing.workflows import migrate_library
+from tests.conftest import ROOT
+
+BEFORE_CATALOGUE = ROOT / "tests" / "data" / "before_catalogue"
+
+MODEL = """\
+format: abc-costing/1
+process: p
+variant: {variant}
+currency: {currency}
+volume_per_year: 1000
+resources:
+  clerk: {{kind: labor, name: "Клерк", rate_per_hour: {rate}}}   # the clerk of this branch
+  courier: {{kind: {courier_kind}, {courier}}}
+activities:
+  check: {{labor: {{clerk: 30}}}}
+  send: {{uses: {{courier: 1}}}}
+events: {{s: {{kind: start}}, e: {{kind: end}}}}
+flows: [[s, check], [check, send], [send, e]]
+"""
+
+
+def write(library, variant, *, rate=600, currency="RUB", courier_kind="per_use",
+          courier="cost_per_use: 600"):
+    path = library / "p" / f"{variant}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(MODEL.format(variant=variant, rate=rate, currency=currency,
+                                 courier_kind=courier_kind, courier=courier), "utf-8")
+    return path
+
+
+def snapshot(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def three(tmp_path):
+    """p/as_is and p/fast agree on the clerk (600 an hour); p/slow pays 660."""
+    library = tmp_path / "models"
+    write(library, "as_is")
+    write(library, "fast")
+    write(library, "slow", rate=660)
+    return library
+
+
+def test_the_rate_most_files_give_is_kept_and_the_third_file_keeps_its_own(three, tmp_path):
+    plan, problems = plan_migration(three)
+    assert problems == []
+    assert plan.pools == ("clerk", "courier")
+    [disagreement] = plan.disagreements
+    assert (disagreement.pool, disagreement.aspect) == ("clerk", "cost")
+    assert disagreement.kept == "600 RUB/h" and disagreement.reason == "given by 2 of 3 files"
+    assert [(v.value, v.files) for v in disagreement.values] == [
+        ("600 RUB/h", ("p/as_is.yaml", "p/fast.yaml")), ("660 RUB/h", ("p/slow.yaml",))]
+    assert disagreement.overridden == ("p/slow.yaml",)
+    assert "p/slow.yaml" in str(disagreement) and "kept 600 RUB/h" in str(disagreement)
+    # by hand: 30 min of the clerk at 600/h = 300, the courier 600: 900 per instance;
+    # the slow variant's clerk at 660/h: 30 × 11 = 330, + 600 = 930
+    assert [(m.file, m.cost_per_instance_before, m.cost_per_instance_after)
+            for m in plan.moves] == [("p/as_is.yaml", 900, 900), ("p/fast.yaml", 900, 900),
+                                     ("p/slow.yaml", 930, 930)]
+    assert [m.overridden for m in plan.moves] == [(), (), ("clerk",)]
+
+    migrated = migrate_library(three, write=True, user=local_user("ivan"),
+                               change_log=tmp_path / "log.sqlite")
+    assert migrated.problems == () and migrated.catalogue_written
+    loaded, problems = read_catalogue(three / "resources.yaml")
+    assert problems == [] and loaded.catalogue.currency == "RUB"
+    assert loaded.catalogue.pools["clerk"].rate_per_minute == 10  # 600 / 60
+    assert loaded.catalogue.pools["clerk"].name == "Клерк"
+    assert loaded.catalogue.pools["courier"].cost_per_use == 600
+    models, problems = load_library(three)
+    assert problems == []
+    costs = {m.variant: cost_model(m).cost_per_instance for _, m in models}
+    assert costs == {"as_is": 900, "fast": 900, "slow": 930}
+    slow = (three / "p" / "slow.yaml").read_text("utf-8")
+    assert "resources:" not in slow and "overrides: {clerk: {rate_per_hour: 660}}" in slow
+    assert all(m.own_resources() == {} for _, m in models)
+    header = (three / "resources.yaml").read_text("utf-8")
+    assert header.startswith("# Resource catalogue of this library, made by `abc-costing "
+                             "migrate` from 3 model files.")
+    assert "#   clerk: cost: kept 600 RUB/h (given by 2 of 3 files)" in header
+
+
+def test_the_change_log_has_one_entry_per_rewritten_file(three, tmp_path):
+    log_path = tmp_path / "log.sqlite"
+    migrated = migrate_library(three, write=True, user=local_user("ivan"), change_log=log_path,
+                               reason="issue 12")
+    assert migrated.written == ("p/as_is.yaml", "p/fast.yaml", "p/slow.yaml")
+    entries = ChangeLog(log_path).entries()
+    assert [(e.file, e.user, e.reason) for e in entries] == [
+        ("p/as_is.yaml", "ivan", "issue 12"), ("p/fast.yaml", "ivan", "issue 12"),
+        ("p/slow.yaml", "ivan", "issue 12")]
+    assert entries[2].new_value == ("pools clerk, courier moved to resources.yaml; kept as "
+                                    "overrides: clerk")
+    check = ModelLibrary(three, change_log=log_path).verify()
+    assert check.ok, check.findings
+
+
+def test_a_dry_run_writes_nothing(three, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ABC_COSTING_CHANGE_LOG", str(tmp_path / "log.sqlite"))
+    before = snapshot(tmp_path)
+    assert main(["migrate", str(three)]) == 0
+    out = capsys.readouterr().out
+    assert "p/slow.yaml" in out and "given by 2 of 3 files" in out and "660 RUB/h" in out
+    assert "Nothing written" in out
+    assert snapshot(tmp_path) == before  # no catalogue, no log, no file changed
+    assert main(["migrate", str(three), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["written"] == [] and document["catalogue_written"] is False
+    assert document["plan"]["disagreements"][0]["overridden"] == ["p/slow.yaml"]
+    assert snapshot(tmp_path) == before
+
+
+def test_a_second_run_has_nothing_to_move(three, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ABC_COSTING_CHANGE_LOG", str(tmp_path / "log.sqlite"))
+    assert main(["migrate", str(three), "--write"]) == 0
+    assert "Written: resources.yaml and 3 model files" in capsys.readouterr().out
+    assert migrate_library(three, write=False, user=local_user("ivan")).problems == ()
+    after_first = snapshot(tmp_path)
+    assert main(["migrate", str(three), "--write"]) == 0
+    assert "nothing to move (3 model files" in capsys.readouterr().out
+    assert snapshot(tmp_path) == after_first  # same catalogue, files and log
+    plan, problems = plan_migration(three)
+    assert problems == [] and plan.nothing_to_move and plan.catalogue_text is None
+
+
+def test_a_tie_goes_to_the_first_file_in_sorted_order(tmp_path):
+    library = tmp_path / "models"
+    write(library, "b_second", rate=660)  # written first, sorted second
+    write(library, "a_first", rate=600)
+    plan, problems = plan_migration(library)
+    assert problems == []
+    [disagreement] = plan.disagreements
+    assert disagreement.kept == "600 RUB/h"
+    assert disagreement.reason == ("a tie (1 of 2 files each): the value of p/a_first.yaml, "
+                                   "the first file in sorted order")
+    assert disagreement.overridden == ("p/b_second.yaml",)
+    # each still costs what it did: 300 + 600 = 900 and 330 + 600 = 930
+    assert {m.file: m.cost_per_instance_after for m in plan.moves} == {
+        "p/a_first.yaml": 900, "p/b_second.yaml": 930}
+
+
+def test_a_capacity_kept_with_its_cost_definition_and_a_name_vote(tmp_path):
+    # a monthly cost over a capacity: 3 files; two give 165 000 over 110 h (1 500/h), one
+    # 165 000 over 100 h (1 650/h); one file calls the clerk otherwise
+    library = tmp_path / "models"
+    for variant, hours, name in (("a", 110, "Клерк"), ("b", 110, "Клерк"), ("c", 100, "Кассир")):
+        path = write(library, variant)
+        path.write_text(path.read_text("utf-8").replace(
+            '{kind: labor, name: "Клерк", rate_per_hour: 600}',
+            f'{{kind: labor, name: "{name}", cost_per_month: 165000, '
+            f'capacity_hours_per_month: {hours}}}'), "utf-8")
+    plan, problems = plan_migration(library)
+    assert problems == []
+    found = {(d.pool, d.aspect): d for d in plan.disagreements}
+    assert set(found) == {("clerk", "name"), ("clerk", "cost"), ("clerk", "capacity")}
+    assert found["clerk", "cost"].kept == "1500 RUB/h"  # 165 000 / 110
+    assert found["clerk", "capacity"].kept == "110 h/month"
+    assert found["clerk", "name"].kept == "'Клерк'"
+    assert found["clerk", "name"].overridden == ("p/c.yaml",)
+    # by hand: 30 min at 1 500/h = 750 + 600 = 1 350; at 165 000 / 100 = 1 650/h: 825 + 600
+    assert [m.cost_per_instance_after for m in plan.moves] == [1350, 1350, 1425]
+
+
+def test_pools_of_different_kinds_under_one_id_are_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ABC_COSTING_CHANGE_LOG", str(tmp_path / "log.sqlite"))
+    library = tmp_path / "models"
+    write(library, "as_is")
+    write(library, "own_courier", courier_kind="labor", courier="rate_per_hour: 500")
+    path = library / "p" / "own_courier.yaml"
+    path.write_text(path.read_text("utf-8").replace("uses: {courier: 1}",
+                                                    "labor: {courier: 6}"), "utf-8")
+    before = snapshot(tmp_path)
+    plan, problems = plan_migration(library)
+    assert plan is None
+    assert [p.message for p in problems] == [
+        "not migrated: pool 'courier' is of different kinds (per_use in p/as_is.yaml; labor "
+        "in p/own_courier.yaml); pools of different kinds cannot share one id in the "
+        "catalogue: rename one of them"]
+    assert main(["migrate", str(library), "--write"]) == 1
+    assert "pool 'courier' is of different kinds" in capsys.readouterr().err
+    assert snapshot(tmp_path) == before
+
+
+def test_files_in_different_currencies_are_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ABC_COSTING_CHANGE_LOG", str(tmp_path / "log.sqlite"))
+    library = tmp_path / "models"
+    write(library, "as_is")
+    write(library, "euro", currency="EUR", rate=10)
+    before = snapshot(tmp_path)
+    assert main(["migrate", str(library), "--write"]) == 1
+    err = capsys.readouterr().err
+    assert ("the files give their pools in different currencies (RUB in p/as_is.yaml; EUR in "
+            "p/euro.yaml)") in err
+    assert snapshot(tmp_path) == before
+
+
+def test_a_broken_file_is_named_and_nothing_is_written(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ABC_COSTING_CHANGE_LOG", str(tmp_path / "log.sqlite"))
+    library = tmp_path / "models"
+    write(library, "as_is")
+    path = write(library, "typo")
+    path.write_text(path.read_text("utf-8").replace("{clerk: 30}", "{clerc: 30}"), "utf-8")
+    before = snapshot(tmp_path)
+    assert main(["migrate", str(library), "--write"]) == 1
+    err = capsys.readouterr().err
+    assert "p/typo.yaml:10: check: labor names unknown resource 'clerc'" in err
+    assert ("p/typo.yaml: not migrated: this file has errors; fix them first (nothing was "
+            "written)") in err
+    assert "Traceback" not in err
+    assert snapshot(tmp_path) == before
+
+
+def test_a_file_changed_after_the_plan_stops_the_write_before_anything_is_written(
+        three, tmp_path):
+    plan, _ = plan_migration(three)
+    (three / "p" / "fast.yaml").write_text(MODEL.format(
+        variant="fast", rate=610, currency="RUB", courier_kind="per_use",
+        courier="cost_per_use: 600"), "utf-8")
+    before = snapshot(tmp_path)
+    with pytest.raises(StaleFileError, match="p/fast.yaml"):
+        write_migration(plan, ModelLibrary(three, change_log=tmp_path / "log.sqlite"),
+                        user=local_user("ivan"))
+    assert snapshot(tmp_path) == before
+
+
+def test_a_library_with_a_catalogue_moves_the_pools_files_still_carry(three, tmp_path):
+    log_path = tmp_path / "log.sqlite"
+    migrate_library(three, write=True, user=local_user("ivan"), change_log=log_path)
+    late = write(three, "late", rate=720)  # a self-contained file copied in afterwards
+    assert read_model(late)[0] is None  # its pools are now defined twice
+    plan, problems = plan_migration(three)
+    assert problems == [] and plan.catalogue_text is None
+    assert [m.file for m in plan.moves] == ["p/late.yaml"]
+    [disagreement] = plan.disagreements
+    assert disagreement.kept == "600 RUB/h"
+    assert disagreement.reason == "the catalogue's value (resources.yaml exists already)"
+    assert [(v.value, v.files) for v in disagreement.values] == [
+        ("600 RUB/h", ("resources.yaml",)), ("720 RUB/h", ("p/late.yaml",))]
+    # by hand: 30 min at 720/h = 360, + 600 = 960 per instance, before and after
+    assert plan.moves[0].cost_per_instance_after == 960
+    migrated = migrate_library(three, write=True, user=local_user("ivan"), change_log=log_path)
+    assert migrated.written == ("p/late.yaml",) and not migrated.catalogue_written
+    model, problems = read_model(late)
+    assert problems == [] and cost_model(model).cost_per_instance == 960
+
+
+def test_the_shipped_library_before_the_catalogue_moves_with_one_disagreement(tmp_path):
+    library = tmp_path / "process_models"
+    shutil.copytree(BEFORE_CATALOGUE, library)
+    costs_before = {}
+    for path in sorted(library.rglob("*.yaml")):
+        model, problems = read_model(path)
+        assert problems == [], problems
+        costs_before[path.relative_to(library).as_posix()] = cost_model(model).cost_per_instance
+    plan, problems = plan_migration(library)
+    assert problems == []
+    # the one disagreement: the cfo's name (2 files each; procurement sorts first)
+    assert [(d.pool, d.aspect, d.kept, d.overridden) for d in plan.disagreements] == [
+        ("cfo", "name", "'Финансовый директор (председатель закупочной комиссии)'",
+         ("supplier_invoice/as_is.yaml", "supplier_invoice/edi_automatch.yaml"))]
+    assert len(plan.pools) == 26 and len(plan.moves) == 9
+    migrated = migrate_library(library, write=True, user=local_user("ivan"),
+                               change_log=tmp_path / "log.sqlite")
+    assert migrated.problems == ()
+    models, problems = load_library(library)
+    assert problems == []
+    costs_after = {path.relative_to(library).as_posix(): cost_model(m).cost_per_instance
+                   for path, m in models}
+    assert costs_after == costs_before  # exactly, float for float
+    # the payroll-free figures the files stated: lawyers 585 900 a month over 360 h
+    lawyer = read_catalogue(library / "resources.yaml")[0].catalogue.pools["lawyer"]
+    assert lawyer.rate_per_minute * 60 == pytest.approx(585_900 / 360)
+
+
+def test_a_capacity_a_file_left_out_comes_from_the_catalogue_with_a_warning(tmp_path):
+    # a and b: 600 an hour over 100 h a month; c states the rate only
+    library = tmp_path / "models"
+    for variant, capacity in (("a", ", capacity_hours_per_month: 100"),
+                              ("b", ", capacity_hours_per_month: 100"), ("c", "")):
+        path = write(library, variant)
+        edit = "rate_per_hour: 600}"
+        path.write_text(path.read_text("utf-8").replace(edit, f"rate_per_hour: 600{capacity}}}"),
+                        "utf-8")
+    plan, problems = plan_migration(library)
+    [disagreement] = plan.disagreements
+    assert (disagreement.aspect, disagreement.kept) == ("capacity", "100 h/month")
+    assert [str(p) for p in problems] == [
+        "p/c.yaml: clerk: warning: capacity was not given in this file and is 100 h/month from "
+        "resources.yaml after the move (an override cannot leave a value out); its cost per "
+        "instance is the same"]
+    assert problems[0].severity == "warning"
+    # the cost stays 30 min × 600 / 60 + 600 = 900 in each file
+    assert [m.cost_per_instance_after for m in plan.moves] == [900, 900, 900]
