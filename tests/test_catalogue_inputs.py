@@ -126,12 +126,13 @@ def test_a_year_without_a_production_calendar_names_the_years_shipped(lib, capsy
     status, err = run(capsys, "cost", "lib/p/as_is.yaml")
     assert status == 1
     assert err[0] == ("lib/resources.yaml:5: lawyer: no production calendar for 2031-01: the "
-                      "calendar ships the years 2025, 2026")
+                      "calendar ships the years 2025, 2026, 2027")
 
 
 def test_a_month_outside_the_shipped_calendar(lib, capsys):
     assert run(capsys, "capacity", "lib", "--month", "2031-01") == (1, [
-        "month: no production calendar for 2031-01: the calendar ships the years 2025, 2026"])
+        "month: no production calendar for 2031-01: the calendar ships the years 2025, 2026, "
+        "2027"])
 
 
 def test_an_override_of_a_pool_the_catalogue_lacks(lib, capsys):
