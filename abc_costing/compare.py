@@ -56,9 +56,17 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 
 from abc_costing.engine import CostResult, cost_model
+from abc_costing.engine.capacity import (
+    CapacityReport,
+    ModelEntry,
+    PoolRelease,
+    capacity_report,
+    released_heads,
+)
 from abc_costing.engine.costing import TOO_LARGE
 from abc_costing.model import VALUE_CLASSES, Activity, ProcessModel, UnitCosts
 from abc_costing.problems import AbcCostingError, ModelError, Problem
@@ -69,6 +77,8 @@ __all__ = [
     "ValueClassChange",
     "OtherCostChange",
     "BridgeEffect",
+    "PriceEffect",
+    "SavingSplit",
     "BRIDGE_ORDER",
     "BRIDGE_LABELS",
     "Comparison",
@@ -76,6 +86,8 @@ __all__ = [
     "compare_models",
     "compare_results",
     "cost_bridge",
+    "saving_split",
+    "split_in_library",
 ]
 
 #: The order of the sequential substitution of the cost bridge (see the module
@@ -192,6 +204,32 @@ class BridgeEffect:
 
 
 @dataclass(frozen=True)
+class PriceEffect:
+    """One resource's part of the bridge's price effect, per instance.
+
+    The ``rate`` step of the bridge changes prices with the baseline's minutes,
+    units and executions, so it splits exactly by resource: the baseline's
+    minutes of the resource × the change of its rate per minute, plus its units
+    used × the change of its cost per use.
+
+    Attributes:
+      id, name: the resource (both variants define it).
+      kind: ``labor`` or ``per_use``.
+      rate_per_instance: its part of the ``rate`` effect (candidate − baseline).
+      baseline_overrides, candidate_overrides: the values each variant
+        overrides from the library's catalogue for it, as written (empty when
+        none): which override makes the effect.
+    """
+
+    id: str
+    name: str
+    kind: str
+    rate_per_instance: float
+    baseline_overrides: dict[str, object]
+    candidate_overrides: dict[str, object]
+
+
+@dataclass(frozen=True)
 class Comparison:
     """A baseline and a candidate variant side by side.
 
@@ -213,6 +251,9 @@ class Comparison:
         Empty when only the costings were compared (:func:`compare_results`
         without the models).
       problems: warnings about the comparison (volumes that differ).
+      price_effects: the ``rate`` effect resource by resource (every resource
+        both variants define), with the overrides that make it; empty without
+        a bridge.
     """
 
     baseline: CostResult
@@ -226,6 +267,7 @@ class Comparison:
     by_value: tuple[ValueClassChange, ...]
     bridge: tuple[BridgeEffect, ...] = ()
     problems: tuple[Problem, ...] = ()
+    price_effects: tuple[PriceEffect, ...] = ()
 
     def as_dict(self) -> dict:
         """A JSON-ready dict (numbers unrounded): the ``compare --json`` document."""
@@ -265,8 +307,39 @@ def compare_models(baseline: ProcessModel, candidate: ProcessModel) -> Compariso
     base_result, cand_result = cost_model(baseline), cost_model(candidate)
     changes = cost_bridge(baseline, candidate, baseline_result=base_result,
                           candidate_result=cand_result)
-    return compare_results(base_result, cand_result, redefined=redefined,
-                           bridge_per_instance=changes)
+    compared = compare_results(base_result, cand_result, redefined=redefined,
+                               bridge_per_instance=changes)
+    return replace(compared, price_effects=price_effects(baseline, candidate, base_result))
+
+
+def price_effects(baseline: ProcessModel, candidate: ProcessModel,
+                  baseline_result: CostResult) -> tuple[PriceEffect, ...]:
+    """The bridge's ``rate`` effect resource by resource (see :class:`PriceEffect`).
+
+    >>> from abc_costing.model import ProcessModel
+    >>> def variant(rate_per_hour):
+    ...     return ProcessModel.model_validate({
+    ...         "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...         "resources": {"clerk": {"kind": "labor", "rate_per_hour": rate_per_hour}},
+    ...         "activities": {"a": {"labor": {"clerk": 60}}},
+    ...         "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...         "flows": [["s", "a"], ["a", "e"]]})
+    >>> [clerk] = price_effects(variant(600), variant(900), cost_model(variant(600)))
+    >>> clerk.rate_per_instance  # 60 min × (15 − 10) ₽/min
+    300.0
+    """
+    effects = []
+    for cost in baseline_result.resources:
+        if cost.id not in candidate.resources:
+            continue  # a resource in one file only keeps its own price: no price effect
+        old, new = baseline.resources[cost.id].unit_costs, candidate.resources[cost.id].unit_costs
+        rate = (cost.minutes_per_instance * (new.rate_per_minute - old.rate_per_minute)
+                + cost.uses_per_instance * (new.cost_per_use - old.cost_per_use))
+        effects.append(PriceEffect(
+            id=cost.id, name=cost.name, kind=cost.kind, rate_per_instance=rate,
+            baseline_overrides=dict(baseline.overrides.get(cost.id, {})),
+            candidate_overrides=dict(candidate.overrides.get(cost.id, {}))))
+    return tuple(effects)
 
 
 def _cost_definition(activity) -> tuple:
@@ -495,3 +568,148 @@ def _hybrid_cost(baseline: ProcessModel, candidate: ProcessModel,
         per_execution.append(priced.other_cost)
         terms.append(times * math.fsum(per_execution))
     return math.fsum(terms)
+
+
+# --- what a saving is worth in money: cash, freed capacity, price ------------------------
+
+
+@dataclass(frozen=True)
+class SavingSplit:
+    """A comparison's saving per year split into what it is as money.
+
+    ``saving_per_year = cash_per_year + freed_capacity_per_year +
+    price_effect_per_year``, with
+
+    * **cash** (высвобождаемые деньги): whole people the labour pools that
+      state their headcount no longer need (:func:`~abc_costing.engine.capacity.released_heads`,
+      the rule of ``capacity --plan``), plus the saving that is not labour and
+      not price (units used, other costs);
+    * **freed capacity** (освобождённая мощность): the rest of the labour
+      saving: hours that stay paid;
+    * **price effects**: the bridge's price effects per year (rates, costs per
+      use): a difference of price, not of work, so neither cash nor capacity.
+
+    Attributes:
+      saving_per_year: the comparison's, at the baseline's volume.
+      currency: of every figure.
+      pools: each labour pool: FTE before and after (the load of every process
+        counted, see ``load``), heads released, cash, freed capacity, price
+        effect, labour saving.
+      non_labour_per_year: the saving that is neither labour nor price (cash).
+      non_labour_price_effect_per_year: the price effect of per-use resources.
+      load: whose load the pools carry, in words.
+    """
+
+    saving_per_year: float
+    currency: str
+    pools: tuple[PoolRelease, ...]
+    non_labour_per_year: float
+    non_labour_price_effect_per_year: float
+    load: str = ""
+
+    @property
+    def cash_per_year(self) -> float:
+        """Whole people released plus the saving that is neither labour nor price."""
+        return math.fsum([*(p.cash_per_year for p in self.pools), self.non_labour_per_year])
+
+    @property
+    def freed_capacity_per_year(self) -> float:
+        """Labour saved that stays paid (hours no one is released for)."""
+        return math.fsum(p.freed_capacity_per_year for p in self.pools)
+
+    @property
+    def price_effect_per_year(self) -> float:
+        """The saving that is a difference of price: minus the bridge's price effects per year."""
+        return math.fsum([*(p.price_effect_per_year for p in self.pools),
+                          self.non_labour_price_effect_per_year])
+
+    @property
+    def heads_released(self) -> int:
+        """Whole people released, all pools."""
+        return sum(p.heads_released for p in self.pools)
+
+    def as_dict(self) -> dict:
+        """A JSON-ready dict: the ``split`` of ``compare --json``."""
+        return asdict(self) | {
+            "cash_per_year": self.cash_per_year,
+            "freed_capacity_per_year": self.freed_capacity_per_year,
+            "price_effect_per_year": self.price_effect_per_year,
+            "heads_released": self.heads_released}
+
+
+def saving_split(comparison: Comparison, *, before: CapacityReport, after: CapacityReport,
+                 load: str = "") -> SavingSplit | None:
+    """Split ``comparison``'s saving per year into cash, freed capacity and price effects.
+
+    ``before`` and ``after`` are the capacity reports of the pools with the
+    baseline and with the candidate (at the baseline's volume; see
+    :func:`split_in_library`); they give each pool's FTE and so the heads
+    released. The money per pool is the comparison's own: its labour saving
+    (−Δ cost of the resource × the baseline's volume) and its price effect
+    (:class:`PriceEffect`), so that the split adds up to the saving exactly.
+    None when the comparison has no saving per year (a variant without volume).
+    """
+    volume = comparison.baseline.volume_per_year
+    if comparison.saving_per_year is None or volume is None:
+        return None
+    labour_kinds = {r.id for result in (comparison.baseline, comparison.candidate)
+                    for r in result.resources if r.kind == "labor"}
+    # 0.0 - x: a pool that saves nothing reads 0, never "-0"
+    labour = {r.id: 0.0 - r.delta * volume for r in comparison.resources
+              if r.id in labour_kinds}
+    prices = {e.id: 0.0 - e.rate_per_instance * volume for e in comparison.price_effects}
+    pools = released_heads(before, after, labour_saving_per_year=labour,
+                           price_effect_per_year={k: v for k, v in prices.items()
+                                                  if k in labour_kinds})
+    other_price = math.fsum(v for k, v in prices.items() if k not in labour_kinds)
+    non_labour = comparison.saving_per_year - math.fsum(p.labour_saving_per_year
+                                                        for p in pools)
+    return SavingSplit(saving_per_year=comparison.saving_per_year,
+                       currency=comparison.baseline.currency, pools=pools,
+                       non_labour_per_year=non_labour - other_price,
+                       non_labour_price_effect_per_year=other_price, load=load)
+
+
+def split_in_library(comparison: Comparison, baseline: ProcessModel, candidate: ProcessModel,
+                     *, library: Sequence[ModelEntry] = ()) -> SavingSplit | None:
+    """:func:`saving_split` with the pools loaded by every process of ``library``.
+
+    A pool is shared across processes (the lawyers of contracts and of
+    procurement are the same people), so whether a person can go depends on
+    the whole library's load: the other processes of ``library`` count their
+    ``as_is`` in both reports, the compared process its baseline, then its
+    candidate at the baseline's volume (a volume change is not a saving).
+    Without ``library`` the pools carry this process alone.
+
+    >>> import abc_costing as abc
+    >>> def claims(variant, minutes):
+    ...     return abc.ProcessModel.model_validate({
+    ...         "format": "abc-costing/1", "process": "claims", "variant": variant,
+    ...         "volume_per_year": 1200,
+    ...         "resources": {"clerk": {"kind": "labor", "cost_per_month": 300000,
+    ...                                 "headcount": 3, "capacity_hours_per_month": 360}},
+    ...         "activities": {"check": {"labor": {"clerk": minutes}}},
+    ...         "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...         "flows": [["s", "check"], ["check", "e"]]})
+    >>> before, after = claims("as_is", 180), claims("robot", 86.4)  # 2.5 FTE → 1.2 FTE
+    >>> split = split_in_library(compare_models(before, after), before, after)
+    >>> [round(x) for x in (split.saving_per_year, split.cash_per_year,
+    ...                     split.freed_capacity_per_year, split.price_effect_per_year)]
+    [1560000, 1200000, 360000, 0]
+    """
+    process = baseline.process
+    others = [entry for entry in library
+              if (entry if isinstance(entry, ProcessModel) else entry[1]).process != process]
+    volume = baseline.volume_per_year
+    if volume is None or comparison.saving_per_year is None:
+        return None
+    # The candidate's load at the baseline's volume, as the saving is counted; the
+    # volume is the baseline's, already checked, so the unvalidated copy is sound.
+    at_volume = candidate.model_copy(update={"volume_per_year": volume})
+    # The compared process first: its own definition of a pool is the one used.
+    before = capacity_report([baseline, *others], variant={process: baseline.variant})
+    after = capacity_report([at_volume, *others], variant={process: candidate.variant})
+    counted = len({m[0] for m in before.counted})
+    load = ("this process alone" if counted <= 1
+            else f"the load of {counted} processes ({process} and the others' as_is)")
+    return saving_split(comparison, before=before, after=after, load=load)

@@ -237,3 +237,206 @@ def test_scaling_every_price_is_all_rate_effect(generated, k):
     assert got["rate"] == pytest.approx((k - 1) * priced,
                                         abs=REL * max(base.cost_per_instance * k, 1.0))
     assert (got["unit_time"], got["routing"], got["fees"], got["volume"]) == (0.0,) * 4
+
+
+# --- cash, freed capacity and price effects of a saving (issue 12) --------------------------
+
+CLERKS = ("  clerk: {kind: labor, cost_per_month: 300000, headcount: 3, "
+          "capacity_hours_per_month: 360}\n")
+
+
+def claims(name: str, minutes: float, *, clerks: str = CLERKS, volume: float = 1200,
+           extra_resources: str = "", uses: str = "") -> ProcessModel:
+    """Clerks check each claim: 3 people, 300 000 ₽ a month, 360 practical h (120 each)."""
+    return parse(f"""\
+volume_per_year: {volume}
+resources:
+{clerks}{extra_resources}activities:
+  check: {{labor: {{clerk: {minutes}}}{uses}}}
+events: {{s: {{kind: start}}, e: {{kind: end}}}}
+flows: [[s, check], [check, e]]
+""", variant=name)
+
+
+def split_of(baseline: ProcessModel, candidate: ProcessModel, library=()):
+    from abc_costing.compare import split_in_library
+
+    split = split_in_library(compare_models(baseline, candidate), baseline, candidate,
+                             library=library)
+    assert split is not None
+    return split
+
+
+def test_the_issues_pool_of_three_dropping_to_one_point_two_fte():
+    # 1 200 claims a year = 100 a month. as_is: 180 min each → 300 h = 2.5 FTE (120 h each)
+    # → 3 heads needed. robot: 86.4 min → 144 h = 1.2 FTE → 2 heads: 1 person released,
+    # cash 100 000 × 12 = 1 200 000. On paper (300 − 144) h × 833.33 ₽/h × 12 = 1 560 000;
+    # freed capacity 1 560 000 − 1 200 000 = 360 000; no price changed: price effects 0.
+    split = split_of(claims("as_is", 180), claims("robot", 86.4))
+    [clerk] = split.pools
+    assert (clerk.fte_before, clerk.fte_after) == (pytest.approx(2.5), pytest.approx(1.2))
+    assert clerk.fte_change == pytest.approx(-1.3)
+    assert clerk.heads_released == 1 and clerk.cash_per_year == pytest.approx(1_200_000)
+    assert clerk.labour_saving_per_year == pytest.approx(1_560_000)
+    assert clerk.freed_capacity_per_year == pytest.approx(360_000)
+    assert split.saving_per_year == pytest.approx(1_560_000)
+    assert split.cash_per_year == pytest.approx(1_200_000)
+    assert split.freed_capacity_per_year == pytest.approx(360_000)
+    assert split.price_effect_per_year == 0.0
+    assert split.non_labour_per_year == pytest.approx(0, abs=1e-6)
+    assert split.load == "this process alone"
+
+
+def test_whether_a_person_can_go_depends_on_the_whole_librarys_load():
+    # Another process, letters, takes 108 h a month of the same clerks (0.9 FTE):
+    # before 300 + 108 = 408 h = 3.4 FTE → all 3 heads needed; after 144 + 108 = 252 h
+    # = 2.1 FTE → 3 heads still: nobody can go. The whole 1 560 000 stays paid.
+    letters = ProcessModel.model_validate(
+        claims("as_is", 108 * 60 / 100).model_dump() | {"process": "letters"})
+    base, cand = claims("as_is", 180), claims("robot", 86.4)
+    split = split_of(base, cand, library=[letters, base, cand])
+    [clerk] = split.pools
+    assert (clerk.fte_before, clerk.fte_after) == (pytest.approx(3.4), pytest.approx(2.1))
+    assert clerk.heads_released == 0 and split.cash_per_year == 0.0
+    assert split.freed_capacity_per_year == pytest.approx(1_560_000)
+    assert split.load == "the load of 2 processes (test and the others' as_is)"
+
+
+def test_a_rate_override_is_a_price_effect_neither_cash_nor_capacity():
+    # Same work, the clerks' pool 300 000 → 240 000 ₽ a month: 833.33 → 666.67 ₽/h on
+    # 300 h a month: (833.33 − 666.67) × 300 × 12 = 600 000 a year, all price.
+    split = split_of(claims("as_is", 180), claims("cheaper", 180, clerks=CLERKS.replace(
+        "300000", "240000")))
+    assert split.saving_per_year == pytest.approx(600_000)
+    assert split.price_effect_per_year == pytest.approx(600_000)
+    assert split.cash_per_year == 0.0
+    assert split.freed_capacity_per_year == pytest.approx(0, abs=1e-6)  # float noise only
+
+
+def test_non_labour_work_is_cash_and_its_price_is_a_price_effect():
+    # Couriers: 2 trips at 200 ₽ → 1 trip at 250 ₽ per claim, 1 200 claims a year.
+    # Price first (the bridge's order): 2 trips × (250 − 200) = 100 ₽ dearer per claim:
+    # −120 000 a year of price effect; then 1 trip fewer at 250 ₽ = 300 000 a year of cash.
+    courier = "  courier: {kind: per_use, cost_per_use: %s}\n"
+    split = split_of(claims("as_is", 180, extra_resources=courier % 200,
+                            uses=", uses: {courier: 2}"),
+                     claims("one_trip", 180, extra_resources=courier % 250,
+                            uses=", uses: {courier: 1}"))
+    assert split.saving_per_year == pytest.approx(1200 * (400 - 250))  # 180 000
+    assert split.non_labour_price_effect_per_year == pytest.approx(-120_000)
+    assert split.non_labour_per_year == pytest.approx(300_000)
+    assert split.cash_per_year == pytest.approx(300_000)
+    assert split.freed_capacity_per_year == pytest.approx(0, abs=1e-6)
+
+
+def test_a_smaller_candidate_volume_is_not_counted_as_released_people():
+    # The robot variant states 600 claims a year: the saving and the FTE after are counted
+    # at the baseline's 1 200 (1.2 FTE, not 0.6), so the split is the one of the issue.
+    split = split_of(claims("as_is", 180), claims("robot", 86.4, volume=600))
+    [clerk] = split.pools
+    assert clerk.fte_after == pytest.approx(1.2) and clerk.heads_released == 1
+    assert split.saving_per_year == pytest.approx(1_560_000)
+
+
+def test_the_split_view_rows_add_up_and_name_the_russian_terms():
+    from abc_costing.reports.views import saving_split_view
+
+    split = split_of(claims("as_is", 180), claims("robot", 86.4))
+    view = saving_split_view(split, baseline="as_is", candidate="robot")
+    assert [row.kind for row in view.rows] == ["item", "other", "total"]
+    for row in view.rows:  # cash + freed capacity + price effects = saving, in every row
+        assert row.value("cash_per_year") + row.value("freed_capacity_per_year") \
+            + row.value("price_effect_per_year") \
+            == pytest.approx(row.value("labour_saving_per_year"))
+    total = view.rows[-1]
+    assert total.value("labour_saving_per_year") == pytest.approx(1_560_000)
+    assert total.value("heads_released") == 1
+    assert "высвобождаемые деньги" in view.label("cash_per_year")
+    assert "освобождённая мощность" in view.label("freed_capacity_per_year")
+    assert "штатная численность" in view.label("headcount")
+    assert "cash + freed capacity + price effects = saving" in (view.note or "")
+
+
+def test_cli_compare_prints_and_writes_the_split(tmp_path, capsys):
+    import json
+
+    from abc_costing.cli import main
+    from tests.conftest import model_text
+
+    paths = []
+    for name, minutes in (("as_is", 180), ("robot", 86.4)):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(model_text(f"""\
+volume_per_year: 1200
+resources:
+{CLERKS}activities: {{check: {{labor: {{clerk: {minutes}}}}}}}
+events: {{s: {{kind: start}}, e: {{kind: end}}}}
+flows: [[s, check], [check, e]]
+""", variant=name), encoding="utf-8")
+        paths.append(str(path))
+    assert main(["compare", *paths, "--json"]) == 0
+    split = json.loads(capsys.readouterr().out)["split"]
+    assert split["cash_per_year"] == pytest.approx(1_200_000)
+    assert split["freed_capacity_per_year"] == pytest.approx(360_000)
+    assert split["price_effect_per_year"] == 0 and split["heads_released"] == 1
+    assert main(["compare", *paths]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Of the saving per year: cash 1 200 000.00 RUB, freed capacity 360 000.00 RUB" in out
+    assert "высвобождаемые" in out
+
+
+def test_the_shipped_esign_variant_releases_one_lawyer_of_the_library():
+    # contract_approval as_is → template_esign, the other three processes at as_is: the
+    # lawyers go from 2.89 to 1.73 FTE: ⌈2.89⌉ − ⌈1.73⌉ = 1 person, 585 900 / 3 × 12
+    # = 2 343 600 a year.
+    from abc_costing import workflows as wf
+    from tests.conftest import LIBRARY
+
+    compared = wf.compare_files(LIBRARY / "contract_approval" / "as_is.yaml",
+                                LIBRARY / "contract_approval" / "template_esign.yaml")
+    assert compared.problems == () and compared.split is not None
+    lawyer = next(p for p in compared.split.pools if p.id == "lawyer")
+    assert lawyer.heads_released == 1 and lawyer.cash_per_year == pytest.approx(2_343_600)
+    assert compared.split.load.startswith("the load of 4 processes")
+    split = compared.split
+    assert split.cash_per_year + split.freed_capacity_per_year + split.price_effect_per_year \
+        == pytest.approx(split.saving_per_year)
+
+
+@st.composite
+def staffed_pairs(draw: st.DrawFn) -> tuple[ProcessModel, ProcessModel]:
+    """Generated pairs whose time-driven pools state a headcount (so people can go)."""
+    baseline, candidate = draw(model_pairs())
+
+    def staffed(model: ProcessModel) -> ProcessModel:
+        data = model.model_dump(exclude_unset=True)
+        data["resources"] = {
+            rid: r | ({"headcount": draw(st.integers(1, 6))}
+                      if "capacity_hours_per_month" in r else {})
+            for rid, r in data["resources"].items()}
+        return ProcessModel.model_validate(data)
+
+    return staffed(baseline), staffed(candidate)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(staffed_pairs())
+def test_cash_freed_capacity_and_price_effects_add_up_to_the_saving(pair):
+    from abc_costing.compare import split_in_library
+
+    baseline, candidate = pair
+    comparison = compare_models(baseline, candidate)
+    split = split_in_library(comparison, baseline, candidate)
+    if comparison.saving_per_year is None:
+        assert split is None
+        return
+    assert split is not None
+    scale = max(comparison.baseline.cost_per_instance, comparison.candidate.cost_per_instance,
+                1.0) * max(baseline.volume_per_year or 0, 1.0)
+    assert split.cash_per_year + split.freed_capacity_per_year + split.price_effect_per_year \
+        == pytest.approx(split.saving_per_year, abs=1e-9 * scale)
+    # the price effects are the bridge's, per year, as a saving
+    bridge_price = sum(e.change_per_year or 0.0 for e in comparison.bridge
+                       if e.effect == "rate")
+    assert split.price_effect_per_year == pytest.approx(-bridge_price, abs=1e-9 * scale)
+    assert all(p.heads_released >= 0 and p.cash_per_year >= 0 for p in split.pools)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from babel.numbers import get_currency_precision
 
-from abc_costing.compare import Comparison
+from abc_costing.compare import Comparison, SavingSplit
 from abc_costing.engine import CostResult, ResourceCost
 from abc_costing.model import ProcessModel
 from abc_costing.portfolio import Portfolio
@@ -70,6 +70,7 @@ __all__ = [
     "release_view",
     "resources_view",
     "rounded_for_display",
+    "saving_split_view",
     "sensitivity_view",
     "simulation_view",
     "staffing_view",
@@ -682,42 +683,78 @@ def capacity_view(report: CapacityReport, *, variant: str) -> TableView:
 
 RELEASE_COLUMNS = (
     Column("id", "Pool"),
-    Column("headcount", "Headcount", "people"),
+    Column("headcount", "Headcount (штатная численность)", "people"),
     Column("fte_before", "FTE before", "people"),
     Column("fte_after", "FTE after", "people"),
+    Column("fte_change", "Δ FTE", "people"),
     Column("heads_released", "Heads released", "count"),
-    Column("cash_per_year", "Cash per year", "money"),
-    Column("freed_capacity_per_year", "Freed capacity per year", "money"),
+    Column("cash_per_year", "Cash per year (высвобождаемые деньги)", "money"),
+    Column("freed_capacity_per_year", "Freed capacity per year (освобождённая мощность)",
+           "money"),
+    Column("price_effect_per_year", "Price effects per year", "money"),
     Column("labour_saving_per_year", "Saving per year (minutes × rate)", "money"),
     Column("name", "Name", brief=False),
 )
 
+RELEASE_NOTE = ("Cash (высвобождаемые деньги): whole people a pool no longer needs (⌈FTE before⌉, "
+                "at most its headcount, minus ⌈FTE after⌉) × its cost per person, plus savings "
+                "that are not labour. Freed capacity (освобождённая мощность): the rest of the "
+                "labour saving, hours that stay paid (negative when the people released took idle "
+                "capacity with them). Price effects: rates and prices per use, a difference of "
+                "price, not of work. In every row cash + freed capacity + price effects = saving.")
+
 
 def release_view(releases: Sequence[Any], *, currency: str, non_labour_per_year: float,
-                 plan: str) -> TableView:
-    """A plan's saving per year split into cash and freed capacity, pool by pool.
+                 plan: str, non_labour_price_effect_per_year: float = 0.0,
+                 title: str | None = None, note: str = "") -> TableView:
+    """A saving per year split into cash, freed capacity and price effects, pool by pool.
 
     Cash is whole people released (pools that state their headcount) plus every
     saving that is not labour (per-use resources, other costs); freed capacity
-    is the labour saving that stays paid. The total row's saving is the plan's
-    saving per year at the as-is volumes.
+    is the labour saving that stays paid; price effects are what a difference
+    of price saves (0 for a plan). The total row's saving is the plan's (or the
+    comparison's) saving per year at the as-is (baseline) volumes. ``title``
+    replaces the plan's title; ``note`` is added to the view's note.
+
+    >>> from abc_costing.engine.capacity import PoolRelease
+    >>> clerk = PoolRelease("clerk", "Clerks", "RUB", 3, 2.5, 1.2, 1, 1_200_000, 1_560_000,
+    ...                     360_000)
+    >>> view = release_view([clerk], currency="RUB", non_labour_per_year=40_000, plan="best")
+    >>> total = view.rows[-1]
+    >>> total.value("cash_per_year"), total.value("labour_saving_per_year")  # 1 200 000 + 40 000
+    (1240000.0, 1600000.0)
+    >>> round(view.rows[0].value("fte_change"), 2)
+    -1.3
     """
     rows: list[tuple[RowKind, list[Any]]] = [
-        ("item", [r.id, r.headcount, r.fte_before, r.fte_after, r.heads_released,
-                  r.cash_per_year, r.freed_capacity_per_year, r.labour_saving_per_year, r.name])
+        ("item", [r.id, r.headcount, r.fte_before, r.fte_after, r.fte_change, r.heads_released,
+                  r.cash_per_year, r.freed_capacity_per_year, r.price_effect_per_year,
+                  r.labour_saving_per_year, r.name])
         for r in releases if r.labour_saving_per_year or r.heads_released]
-    rows.append(("other", ["(not labour)", None, None, None, None, non_labour_per_year, 0.0,
-                           non_labour_per_year, "per-use resources and other costs"]))
+    rows.append(("other", ["(not labour)", None, None, None, None, None, non_labour_per_year,
+                           0.0, non_labour_price_effect_per_year,
+                           non_labour_per_year + non_labour_price_effect_per_year,
+                           "per-use resources and other costs"]))
     items = [values for _, values in rows]
-    rows.append(("total", ["(total)", None, None, None, sum(v[4] or 0 for v in items),
-                           sum(v[5] for v in items), sum(v[6] for v in items),
-                           sum(v[7] for v in items), None]))
-    return _view("release", f"Cash and freed capacity of the plan ({plan}), per year",
+    rows.append(("total", ["(total)", None, None, None, None, sum(v[5] or 0 for v in items),
+                           *(math.fsum(v[k] for v in items) for k in (6, 7, 8, 9)), None]))
+    return _view("release", title or f"Cash and freed capacity of the plan ({plan}), per year",
                  RELEASE_COLUMNS, rows, currency=currency,
-                 note="Cash: whole people a pool no longer needs (⌈FTE before⌉, at most its "
-                 "headcount, minus ⌈FTE after⌉) × its cost per person, plus savings that are not "
-                 "labour. Freed capacity: the rest of the labour saving, hours that stay paid "
-                 "(negative when the people released took idle capacity with them).")
+                 note=RELEASE_NOTE + (f" {note}" if note else ""))
+
+
+def saving_split_view(split: SavingSplit, *, baseline: str, candidate: str) -> TableView:
+    """A comparison's saving per year as cash, freed capacity and price effects, by pool.
+
+    The rows of :func:`release_view` (one rule for a plan and a comparison);
+    the total row's cash + freed capacity + price effects is the comparison's
+    saving per year at the baseline's volume.
+    """
+    return release_view(
+        split.pools, currency=split.currency, non_labour_per_year=split.non_labour_per_year,
+        plan=candidate, non_labour_price_effect_per_year=split.non_labour_price_effect_per_year,
+        title=f"Cash, freed capacity and price effects: {baseline} → {candidate}, per year",
+        note=f"FTE before and after: {split.load}.")
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
