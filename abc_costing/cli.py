@@ -43,6 +43,7 @@ from abc_costing.reports.views import (
     format_number,
     format_share,
     portfolio_view,
+    price_effects_view,
     queue_activities_view,
     queue_resources_view,
     release_view,
@@ -488,6 +489,9 @@ def _print_comparison(comparison: Any, out: Console, *, split: Any = None) -> No
         _say(out, f"Saving per year:     {_money(comparison.saving_per_year, cur)}")
     if comparison.bridge:
         _print_view(bridge_view(comparison), out)
+    prices = price_effects_view(comparison)
+    if len(prices.rows) > 1:  # a resource whose price moved, or an override
+        _print_view(prices, out)
     if split is not None:
         _say(out, f"Of the saving per year: cash {_money(split.cash_per_year, cur)}, freed "
                   f"capacity {_money(split.freed_capacity_per_year, cur)}, price effects "

@@ -1,10 +1,10 @@
-"""The cost bridge of a comparison: rate, unit time, routing, fees and volume.
+"""The cost bridge of a comparison: rate, capacity, unit time, routing, fees and volume.
 
 Every model here is one activity ``a`` (a clerk's minutes, courier trips and
 an other cost per execution) redone with probability r, so it runs
 1 / (1 − r) times per instance and the instance costs C / (1 − r), C being
 the cost of one execution. The bridge substitutes in the order rate, unit
-time, routing, fees (``BRIDGE_ORDER``); each expected figure below is worked
+time, routing, fees (``BRIDGE_ORDER``; capacity only moves a time-driven pool); each expected figure below is worked
 out by hand in that order.
 """
 
@@ -54,8 +54,8 @@ def test_a_rate_only_change_is_all_rate_effect():
     comparison = compare_models(variant(), variant(name="dearer", rate_per_hour=720,
                                                    cost_per_trip=250))
     rate = 110 / 0.7
-    assert effects(comparison) == {"rate": pytest.approx(rate), "unit_time": 0.0,
-                                   "routing": 0.0, "fees": 0.0, "volume": 0.0}
+    assert effects(comparison) == {"rate": pytest.approx(rate), "capacity": 0.0,
+                                   "unit_time": 0.0, "routing": 0.0, "fees": 0.0, "volume": 0.0}
     assert comparison.saving_per_instance == pytest.approx(-rate)
     assert per_year(comparison)["rate"] == pytest.approx(rate * 3000)
     assert comparison.saving_per_year == pytest.approx(-rate * 3000)
@@ -85,7 +85,7 @@ def test_a_rework_only_change_is_all_routing_effect():
     # rework 30 % → 10 %: C / (1 − r) with C = 550 ₽, so 550 / 0.9 − 550 / 0.7
     comparison = compare_models(variant(), variant(name="lean", rework=0.1))
     routing = 550 / 0.9 - 550 / 0.7
-    assert effects(comparison) == {"rate": 0.0, "unit_time": 0.0,
+    assert effects(comparison) == {"rate": 0.0, "capacity": 0.0, "unit_time": 0.0,
                                    "routing": pytest.approx(routing), "fees": 0.0,
                                    "volume": 0.0}
     assert comparison.saving_per_instance == pytest.approx(-routing)
@@ -103,7 +103,8 @@ def test_a_mixed_change_splits_in_the_stated_order():
     routing = 540 / 0.9 - 540 / 0.7
     fees = (20 * 12 + 2 * 250 + 40 - 540) / 0.9     # 780 / 0.9 − 540 / 0.9
     got = effects(comparison)
-    assert got == {"rate": pytest.approx(rate), "unit_time": pytest.approx(unit_time),
+    assert got == {"rate": pytest.approx(rate), "capacity": 0.0,
+                   "unit_time": pytest.approx(unit_time),
                    "routing": pytest.approx(routing), "fees": pytest.approx(fees),
                    "volume": 0.0}
     total = 780 / 0.9 - 550 / 0.7
@@ -113,7 +114,7 @@ def test_a_mixed_change_splits_in_the_stated_order():
     # the candidate's cost: 780 / 0.9 × (2 000 − 3 000)
     years = per_year(comparison)
     assert [years[e] for e in BRIDGE_ORDER] == pytest.approx(
-        [3000 * x for x in (rate, unit_time, routing, fees)])
+        [3000 * x for x in (rate, 0.0, unit_time, routing, fees)])
     assert years["volume"] == pytest.approx(780 / 0.9 * -1000)
     assert comparison.saving_per_year == pytest.approx(-total * 3000)
     assert sum(years.values()) == pytest.approx(780 / 0.9 * 2000 - 550 / 0.7 * 3000)
@@ -137,7 +138,7 @@ gateways: {x: {kind: exclusive}}
 flows: [[s, a], [a, x], [x, c, 0.7], [x, a, 0.3], [c, e]]
 """, variant="checked")
     comparison = compare_models(variant(), candidate)
-    assert effects(comparison) == {"rate": 0.0, "unit_time": 0.0,
+    assert effects(comparison) == {"rate": 0.0, "capacity": 0.0, "unit_time": 0.0,
                                    "routing": pytest.approx(120), "fees": 0.0, "volume": 0.0}
     # and back: removing it is routing too, with the opposite sign
     assert effects(compare_models(candidate, variant()))["routing"] == pytest.approx(-120)
@@ -173,11 +174,11 @@ def test_the_bridge_view_rows_and_total():
     comparison = compare_models(variant(), candidate)
     view = bridge_view(comparison)
     assert [(row.kind, row.value("effect")) for row in view.rows] == [
-        ("item", "rate"), ("item", "unit_time"), ("item", "routing"), ("item", "fees"),
-        ("other", "volume"), ("total", "(total)")]
+        ("item", "rate"), ("item", "capacity"), ("item", "unit_time"), ("item", "routing"),
+        ("item", "fees"), ("other", "volume"), ("total", "(total)")]
     rate = view.rows[0]
     assert rate.value("share") == pytest.approx((110 / 0.7) / (550 / 0.7))  # 110 of 550 ₽
-    assert view.rows[4].value("share") is None
+    assert view.rows[5].value("share") is None
     total = view.rows[-1]
     assert total.value("change_per_instance") == pytest.approx(780 / 0.9 - 550 / 0.7)
     assert total.value("change_per_year") == pytest.approx(780 / 0.9 * 2000 - 550 / 0.7 * 3000)
@@ -206,16 +207,16 @@ def test_the_effects_add_up_to_the_change_in_cost(pair):
     comparison = compare_models(baseline, candidate)
     base, cand = comparison.baseline, comparison.candidate
     scale = max(base.cost_per_instance, cand.cost_per_instance, 1.0)
-    process_effects = [e.change_per_instance for e in comparison.bridge[:4]]
+    process_effects = [e.change_per_instance for e in comparison.bridge[:-1]]
     assert sum(process_effects) == pytest.approx(-comparison.saving_per_instance,
                                                  abs=REL * scale)
-    assert comparison.bridge[4].change_per_instance == 0.0
+    assert comparison.bridge[-1].change_per_instance == 0.0
     if base.cost_per_year is not None and cand.cost_per_year is not None:
         year_scale = scale * max(base.volume_per_year or 0, cand.volume_per_year or 0, 1.0)
         years = [e.change_per_year for e in comparison.bridge]
         assert sum(years) == pytest.approx(cand.cost_per_year - base.cost_per_year,
                                            abs=REL * year_scale)
-        assert sum(years[:4]) == pytest.approx(-comparison.saving_per_year,
+        assert sum(years[:-1]) == pytest.approx(-comparison.saving_per_year,
                                                abs=REL * year_scale)
 
 
@@ -236,7 +237,8 @@ def test_scaling_every_price_is_all_rate_effect(generated, k):
     got = effects(comparison)
     assert got["rate"] == pytest.approx((k - 1) * priced,
                                         abs=REL * max(base.cost_per_instance * k, 1.0))
-    assert (got["unit_time"], got["routing"], got["fees"], got["volume"]) == (0.0,) * 4
+    assert (got["capacity"], got["unit_time"], got["routing"], got["fees"],
+            got["volume"]) == (0.0,) * 5
 
 
 # --- cash, freed capacity and price effects of a saving (issue 12) --------------------------
@@ -437,6 +439,121 @@ def test_cash_freed_capacity_and_price_effects_add_up_to_the_saving(pair):
         == pytest.approx(split.saving_per_year, abs=1e-9 * scale)
     # the price effects are the bridge's, per year, as a saving
     bridge_price = sum(e.change_per_year or 0.0 for e in comparison.bridge
-                       if e.effect == "rate")
+                       if e.effect in ("rate", "capacity"))
     assert split.price_effect_per_year == pytest.approx(-bridge_price, abs=1e-9 * scale)
     assert all(p.heads_released >= 0 and p.cash_per_year >= 0 for p in split.pools)
+
+
+# --- the capacity effect: a rate that changes while what is paid does not (issue 12) ---------
+
+LAWYERS = """\
+format: abc-costing-resources/1
+currency: RUB
+year: 2026
+pools:
+  lawyer: {kind: labor, headcount: 3, salary_per_month: 150000, capacity_hours_per_month: 360}
+  clerk: {kind: labor, rate_per_hour: 600, capacity_hours_per_month: 160}
+"""
+
+
+def lawyer_library(tmp_path, **overrides: str):
+    """A catalogue (lawyers: 3 × 150 000 × 1.302 = 585 900 ₽ a month over 360 h), and a
+    contract review of 60 lawyer minutes and 30 clerk minutes, 1 000 a year, per variant."""
+    from abc_costing.formats import load_library
+
+    (tmp_path / "contract").mkdir()
+    (tmp_path / "resources.yaml").write_text(LAWYERS, "utf-8")
+    for name, extra in {"as_is": "", **overrides}.items():
+        (tmp_path / "contract" / f"{name}.yaml").write_text(f"""\
+format: abc-costing/1
+process: contract
+variant: {name}
+volume_per_year: 1000
+activities:
+  review: {{labor: {{lawyer: 60, clerk: 30}}}}
+events: {{s: {{kind: start}}, e: {{kind: end}}}}
+flows: [[s, review], [review, e]]
+{extra}""", "utf-8")
+    models, problems = load_library(tmp_path)
+    assert problems == [], problems
+    return {m.variant: m for _, m in models}
+
+
+def test_a_capacity_override_is_all_capacity_effect(tmp_path):
+    # 585 900 ₽ / 360 h = 1 627.5 ₽/h; the variant says the lawyers give 300 h: 585 900 / 300
+    # = 1 953 ₽/h. Same people, same pay: the rate step changes nothing (cost per month is
+    # the same), the capacity step the whole (1 953 − 1 627.5) × 1 h = 325.5 ₽ per review.
+    models = lawyer_library(tmp_path, tight="overrides:\n  lawyer: {capacity_hours_per_month: 300}\n")
+    base, tight = models["as_is"], models["tight"]
+    assert base.resources["lawyer"].rate_per_minute * 60 == pytest.approx(1627.5)
+    assert tight.resources["lawyer"].rate_per_minute * 60 == pytest.approx(1953)
+    comparison = compare_models(base, tight)
+    assert effects(comparison) == {"rate": 0.0, "capacity": pytest.approx(325.5),
+                                   "unit_time": 0.0, "routing": 0.0, "fees": 0.0, "volume": 0.0}
+    assert per_year(comparison)["capacity"] == pytest.approx(325_500)
+    lawyer = next(e for e in comparison.price_effects if e.id == "lawyer")
+    assert (lawyer.rate_per_instance, lawyer.capacity_per_instance) == (
+        0.0, pytest.approx(325.5))
+    assert lawyer.candidate_overrides == {"capacity_hours_per_month": 300}
+    assert lawyer.baseline_overrides == {}
+    # the saving (−325 500 a year) is all price: no cash, no capacity freed
+    from abc_costing.compare import split_in_library
+
+    split = split_in_library(comparison, base, tight)
+    assert split is not None and split.price_effect_per_year == pytest.approx(-325_500)
+    assert split.cash_per_year == 0.0
+    assert split.freed_capacity_per_year == pytest.approx(0, abs=1e-6)
+
+
+def test_pay_and_capacity_overridden_together_split_into_rate_then_capacity(tmp_path):
+    # cost per month 585 900 → 600 000 and capacity 360 → 300 h. Rate step at the old
+    # capacity: (600 000 − 585 900) / 360 = 39.1667 ₽/h more; capacity step:
+    # 600 000 / 300 − 600 000 / 360 = 2 000 − 1 666.67 = 333.33 ₽/h more; 1 h per review.
+    models = lawyer_library(tmp_path, both="overrides:\n  lawyer: {cost_per_month: 600000, "
+                                           "capacity_hours_per_month: 300}\n")
+    got = effects(compare_models(models["as_is"], models["both"]))
+    assert got["rate"] == pytest.approx(14_100 / 360)
+    assert got["capacity"] == pytest.approx(2000 - 600_000 / 360)
+    assert got["rate"] + got["capacity"] == pytest.approx(2000 - 1627.5)
+
+
+def test_the_capacity_of_a_pool_priced_by_the_hour_changes_no_rate(tmp_path):
+    # clerks are priced at 600 ₽/h; their capacity (160 → 100 h) plans staff, not prices
+    models = lawyer_library(tmp_path, few="overrides:\n  clerk: {capacity_hours_per_month: 100}\n")
+    comparison = compare_models(models["as_is"], models["few"])
+    assert set(effects(comparison).values()) == {0.0}
+
+
+def test_the_price_effects_view_names_the_override(tmp_path):
+    from abc_costing.reports.views import price_effects_view
+
+    models = lawyer_library(tmp_path, tight="overrides:\n  lawyer: {capacity_hours_per_month: 300}\n")
+    view = price_effects_view(compare_models(models["as_is"], models["tight"]))
+    [row] = [r for r in view.rows if r.kind == "item"]  # the clerks' price did not move
+    assert row.value("id") == "lawyer"
+    assert row.value("capacity_per_year") == pytest.approx(325_500)
+    assert row.value("overrides") == "candidate: capacity_hours_per_month 300"
+    total = view.rows[-1]
+    assert total.value("rate_per_year") + total.value("capacity_per_year") \
+        == pytest.approx(325_500)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(generated_models(), st.integers(1, 300).map(lambda percent: percent / 100))
+def test_scaling_every_capacity_is_all_capacity_effect(generated, k):
+    # every time-driven pool's capacity hours × k, nothing else: its rate ÷ k, so the
+    # capacity effect is (1/k − 1) × the time-driven pools' cost, every other effect 0
+    scaled = {**generated.data, "variant": "scaled", "resources": {
+        resource_id: {key: value * k if key == "capacity_hours_per_month" else value
+                      for key, value in resource.items()}
+        for resource_id, resource in generated.data["resources"].items()}}
+    baseline = ProcessModel.model_validate(generated.data)
+    comparison = compare_models(baseline, ProcessModel.model_validate(scaled))
+    base = comparison.baseline
+    time_driven = sum(r.cost_per_instance for r in base.resources
+                      if baseline.resources[r.id].kind == "labor"
+                      and baseline.resources[r.id].rate_per_hour is None)
+    got = effects(comparison)
+    assert got["capacity"] == pytest.approx((1 / k - 1) * time_driven,
+                                            abs=REL * max(base.cost_per_instance / k, 1.0))
+    assert (got["rate"], got["unit_time"], got["routing"], got["fees"]) == (0.0,) * 4

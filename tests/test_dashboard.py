@@ -111,7 +111,8 @@ def test_compare_kpis_equal_the_engine(library):
     # the bridge: edo sends no courier (1 → 0 uses × 500 ₽, once per invoice): all fees
     bridge = at.dataframe[1].value
     rows = dict(zip(bridge["Effect"], bridge["Change per instance, RUB"], strict=True))
-    assert rows == {"rate": 0, "unit_time": 0, "routing": 0, "fees": pytest.approx(-500),
+    assert rows == {"rate": 0, "capacity": 0, "unit_time": 0, "routing": 0,
+                    "fees": pytest.approx(-500),
                     "volume": 0, "(total)": pytest.approx(-500)}
 
 
@@ -138,7 +139,7 @@ def test_compare_a_busier_year_is_no_saving_and_is_said(library):
     bridge = at.dataframe[1].value
     per_year = dict(zip(bridge["Effect"], bridge["Change per year, RUB"], strict=True))
     # 830 ₽ × (2 000 − 1 000) more a year, all volume; the process itself is unchanged
-    assert per_year == {"rate": 0, "unit_time": 0, "routing": 0, "fees": 0,
+    assert per_year == {"rate": 0, "capacity": 0, "unit_time": 0, "routing": 0, "fees": 0,
                         "volume": pytest.approx(830_000), "(total)": pytest.approx(830_000)}
 
 

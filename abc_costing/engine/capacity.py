@@ -642,9 +642,12 @@ def released_heads(before: CapacityReport, after: CapacityReport, *,
         shown = was or now
         assert shown is not None
         price = prices.get(pool_id, 0.0)
+        work = labour - price
+        # Work that is all released people leaves float noise, not freed capacity.
+        freed = 0.0 if math.isclose(work, cash, rel_tol=1e-9, abs_tol=1e-9) else work - cash
         released.append(PoolRelease(
             id=pool_id, name=shown.name, currency=shown.currency, headcount=shown.headcount,
             fte_before=was.fte_needed if was is not None else 0.0, fte_after=fte_after,
             heads_released=heads, cash_per_year=cash, labour_saving_per_year=labour,
-            freed_capacity_per_year=labour - price - cash, price_effect_per_year=price))
+            freed_capacity_per_year=freed, price_effect_per_year=price))
     return tuple(released)

@@ -64,6 +64,7 @@ __all__ = [
     "format_share",
     "format_value",
     "portfolio_view",
+    "price_effects_view",
     "queue_activities_view",
     "queue_resources_view",
     "resource_changes_view",
@@ -552,9 +553,11 @@ BRIDGE_COLUMNS = (
 )
 
 BRIDGE_NOTE = ("Change in cost, candidate − baseline (negative: cheaper), by sequential "
-               "substitution in this order: rates, then minutes per execution, then routing, "
-               "then units and other costs; per year at the baseline's volume. The volume row "
-               "changes the cost per year only and is never a saving.")
+               "substitution in this order: prices, then the capacity hours of time-driven "
+               "pools (a rate that changes while what is paid does not), then minutes per "
+               "execution, then routing, then units and other costs; per year at the "
+               "baseline's volume. The volume row changes the cost per year only and is never "
+               "a saving.")
 
 
 def bridge_view(comparison: Comparison) -> TableView:
@@ -577,6 +580,7 @@ def bridge_view(comparison: Comparison) -> TableView:
     >>> for row in view.rows:  # 15 min × 10 ₽ less: a quarter of 600 ₽
     ...     print(row.value("effect"), row.value("change_per_instance"), row.value("share"))
     rate 0.0 0.0
+    capacity 0.0 0.0
     unit_time -150.0 -0.25
     routing 0.0 0.0
     fees 0.0 0.0
@@ -599,6 +603,61 @@ def bridge_view(comparison: Comparison) -> TableView:
                                per_year, 0.0 - comparison.saving_share]))
     return _view("bridge", f"Cost bridge: {base.variant} → {cand.variant}", BRIDGE_COLUMNS,
                  rows, currency=base.currency, note=BRIDGE_NOTE)
+
+
+PRICE_EFFECT_COLUMNS = (
+    Column("id", "Resource"),
+    Column("kind", "Kind"),
+    Column("rate_per_instance", "Rate effect per instance", "money"),
+    Column("capacity_per_instance", "Capacity effect per instance", "money"),
+    Column("rate_per_year", "Rate effect per year", "money"),
+    Column("capacity_per_year", "Capacity effect per year", "money"),
+    Column("overrides", "Overrides (catalogue values changed)"),
+    Column("name", "Name", brief=False),
+)
+
+
+def _overrides_text(effect: Any) -> str:
+    """``candidate: capacity_hours_per_month 300``: which variant overrides what."""
+    def written(values: dict) -> str:
+        return ", ".join(f"{k} {v:g}" if isinstance(v, int | float) and not isinstance(v, bool)
+                         else f"{k} {v}" for k, v in values.items())
+
+    return "; ".join(f"{role}: {written(values)}" for role, values in
+                     (("baseline", effect.baseline_overrides),
+                      ("candidate", effect.candidate_overrides)) if values)
+
+
+def price_effects_view(comparison: Comparison) -> TableView:
+    """The bridge's rate and capacity effects resource by resource, with the overrides
+    of the library's catalogue that make them (a resource whose price did not move and
+    that no variant overrides is left out). Per year at the baseline's volume.
+    """
+    volume = comparison.baseline.volume_per_year
+    per_year = comparison.saving_per_year is not None and volume is not None
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for e in comparison.price_effects:
+        if not (e.rate_per_instance or e.capacity_per_instance or e.baseline_overrides
+                or e.candidate_overrides):
+            continue
+        rows.append(("item", [
+            e.id, e.kind, e.rate_per_instance, e.capacity_per_instance,
+            e.rate_per_instance * volume if per_year and volume is not None else None,
+            e.capacity_per_instance * volume if per_year and volume is not None else None,
+            _overrides_text(e), e.name]))
+    items = [values for _, values in rows]
+
+    def total(k: int) -> float | None:
+        return None if not per_year and k >= 4 else math.fsum(v[k] or 0.0 for v in items)
+
+    rows.append(("total", ["(total)", None, total(2), total(3), total(4), total(5), "", None]))
+    base, cand = comparison.baseline, comparison.candidate
+    return _view("price_effects", f"Rate and capacity effects by resource: {base.variant} → "
+                 f"{cand.variant}", PRICE_EFFECT_COLUMNS, rows, currency=base.currency,
+                 note="Change in cost, candidate − baseline (negative: cheaper). Rate: cost "
+                 "per month, rate per hour, cost per use; capacity: the practical capacity "
+                 "hours (практическая ёмкость) of a time-driven pool, which change its rate "
+                 "but not what is paid.")
 
 
 # --- the library ---------------------------------------------------------------------------
@@ -700,8 +759,9 @@ RELEASE_NOTE = ("Cash (высвобождаемые деньги): whole people 
                 "at most its headcount, minus ⌈FTE after⌉) × its cost per person, plus savings "
                 "that are not labour. Freed capacity (освобождённая мощность): the rest of the "
                 "labour saving, hours that stay paid (negative when the people released took idle "
-                "capacity with them). Price effects: rates and prices per use, a difference of "
-                "price, not of work. In every row cash + freed capacity + price effects = saving.")
+                "capacity with them). Price effects: rates, prices per use and the capacity hours "
+                "of time-driven pools, a difference of price, not of work. In every row cash + "
+                "freed capacity + price effects = saving.")
 
 
 def release_view(releases: Sequence[Any], *, currency: str, non_labour_per_year: float,
