@@ -419,6 +419,46 @@ def test_simulation_page_shows_distributions_capacity_and_sensitivity(library):
     assert any("Base cost per instance 330.00 RUB" in c.value for c in at.caption)
 
 
+def test_simulation_page_picks_a_month_of_the_production_calendar(tmp_path, monkeypatch):
+    # Clerks: 360 practical h in an average month of 2026 (1 972 h / 12 = 164.33 h a person);
+    # January 2026 has 120 working hours: 360 × 120 / 164.33 = 262.88 h. The load is the
+    # average month's: 1 200 claims × 180 min / 12 / 60 = 300 h: 83.3 % on average, short in
+    # January (300 / 262.88 = 114.1 %).
+    folder = tmp_path / "process_models" / "claims"
+    folder.mkdir(parents=True)
+    (folder / "as_is.yaml").write_text("""\
+format: abc-costing/1
+process: claims
+variant: as_is
+volume_per_year: 1200
+resources:
+  clerk: {kind: labor, cost_per_month: 300000, headcount: 3, capacity_hours_per_month: 360}
+activities: {check: {labor: {clerk: 180}}}
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, check], [check, e]]
+""", encoding="utf-8")
+    monkeypatch.setenv("ABC_COSTING_LIBRARY", str(tmp_path / "process_models"))
+    monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
+    at = run(app(), "simulation")
+    picker = at.selectbox(key="sim_capacity_month")
+    assert picker.value is None and "2026-01" in picker.options  # the average month first
+
+    def clerk():
+        table = next(t.value for t in at.dataframe if "Pool" in t.value.columns)
+        return table[table["Pool"] == "clerk"].iloc[0]
+
+    capacity = "Capacity, h per month (практическая ёмкость)"
+    assert clerk()[capacity] == 360 and clerk()["Status"] == "ok"
+    assert clerk()["Utilisation"] == pytest.approx(300 / 360, abs=1e-4)
+    picker.set_value("2026-01").run()
+    january = 360 * 120 / (1972 / 12)
+    assert clerk()[capacity] == float(rounded_for_display(january, 1))  # 262.9
+    assert clerk()["Utilisation"] == pytest.approx(300 / january, abs=1e-4)
+    assert clerk()["Status"].startswith("SHORTAGE")
+    assert any("in 2026-01" in s.value for s in at.subheader) or any(
+        "2026-01" in c.value for c in at.caption)
+
+
 def test_simulation_is_reproducible_with_the_same_seed(library):
     first, second = run(app(), "simulation"), run(app(), "simulation")
     assert first.dataframe[0].value.equals(second.dataframe[0].value)

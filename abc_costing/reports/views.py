@@ -698,12 +698,13 @@ def portfolio_view(portfolio: Portfolio, *, path_label: Callable[[str], str] = s
 CAPACITY_COLUMNS = (
     Column("id", "Pool"),
     Column("name", "Name"),
-    Column("headcount", "Headcount", "people"),
+    Column("headcount", "Headcount (штатная численность)", "people"),
     Column("hours_per_month", "Used, h per month", "hours"),
-    Column("capacity_hours_per_month", "Capacity, h per month", "hours"),
+    Column("capacity_hours_per_month", "Capacity, h per month (практическая ёмкость)", "hours"),
     Column("utilization", "Utilisation", "share"),
     Column("fte_needed", "FTE needed", "people"),
-    Column("unused_capacity_cost_per_month", "Unused capacity per month", "money"),
+    Column("unused_capacity_cost_per_month",
+           "Unused capacity per month (неиспользуемая мощность)", "money"),
     Column("status", "Status"),
     Column("basis", "Capacity basis", brief=False),
     Column("currency", "Currency", brief=False),
@@ -829,7 +830,8 @@ def staffing_view(reports: Sequence[CapacityReport], *, year: int, variant: str)
     """
     if len(reports) != 12:
         raise ValueError(f"staffing_view needs 12 monthly reports, got {len(reports)}")
-    columns = (Column("id", "Pool"), Column("headcount", "Headcount", "people"),
+    columns = (Column("id", "Pool"), Column("headcount", "Headcount (штатная численность)",
+                                            "people"),
                *(Column(f"fte_{m:02d}", _MONTHS[m - 1], "people") for m in range(1, 13)),
                Column("fte_max", "Most needed", "people"),
                Column("months_short", "Months short", "count"),

@@ -57,6 +57,7 @@ __all__ = [
     "Sensitivity",
     "Simulated",
     "QueueSimulated",
+    "calendar_months",
     "capacity_of_library",
     "compare_files",
     "compare_variants",
@@ -205,6 +206,19 @@ def capacity_of_library(library: Library, *, variant: str = "as_is",
             return None, (problem,)
     report = capacity_report(list(library.models), variant=variant, month=when)
     return report, library.problems + tuple(report.problems)
+
+
+def calendar_months() -> tuple[str, ...]:
+    """Every month the shipped production calendar holds, ``YYYY-MM``, oldest first:
+    what a front end offers for ``capacity_of_library(month=...)``.
+
+    >>> months = calendar_months()
+    >>> "2026-01" in months, months == tuple(sorted(months))
+    (True, True)
+    """
+    from abc_costing.payroll import shipped_years
+
+    return tuple(f"{year}-{month:02d}" for year in shipped_years() for month in range(1, 13))
 
 
 def _outside_calendar(year: int, month: int) -> Problem | None:
