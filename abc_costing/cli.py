@@ -45,11 +45,13 @@ from abc_costing.reports.views import (
     format_share,
     migration_view,
     portfolio_view,
+    price_effects_view,
     queue_activities_view,
     queue_resources_view,
     release_view,
     resource_changes_view,
     resources_view,
+    saving_split_view,
     sensitivity_view,
     simulation_view,
     staffing_view,
@@ -130,6 +132,10 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("baseline", type=Path, metavar="BASELINE")
     compare.add_argument("candidate", type=Path, metavar="CANDIDATE")
     compare.add_argument("--json", action="store_true", help="the full comparison as JSON")
+    compare.add_argument("--library", type=Path, metavar="DIR",
+                         help="count the other processes of DIR in the pools' load when "
+                              "splitting the saving into cash and freed capacity (default: the "
+                              "library of BASELINE's resources.yaml, else the two files alone)")
     compare.set_defaults(run=_run_compare)
 
     portfolio = _command(commands, "portfolio", "every model of a library in one table",
@@ -472,18 +478,20 @@ def _print_cost(result: Any, out: Console) -> None:
 def _run_compare(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.workflows import compare_files
 
-    compared = compare_files(args.baseline, args.candidate)
+    compared = compare_files(args.baseline, args.candidate, library_dir=args.library)
     _report_problems(compared.problems, err)
     if compared.comparison is None:
         return EXIT_PROBLEMS
+    split = compared.split
     if args.json:
-        _print_json(compared.comparison.as_dict(), out)
+        _print_json(compared.comparison.as_dict()
+                    | {"split": None if split is None else split.as_dict()}, out)
     else:
-        _print_comparison(compared.comparison, out)
+        _print_comparison(compared.comparison, out, split=split)
     return EXIT_OK
 
 
-def _print_comparison(comparison: Any, out: Console) -> None:
+def _print_comparison(comparison: Any, out: Console, *, split: Any = None) -> None:
     base, cand = comparison.baseline, comparison.candidate
     cur = base.currency
     _say(out, f"{base.title or base.process} ({base.variant}) → "
@@ -496,6 +504,14 @@ def _print_comparison(comparison: Any, out: Console) -> None:
         _say(out, f"Saving per year:     {_money(comparison.saving_per_year, cur)}")
     if comparison.bridge:
         _print_view(bridge_view(comparison), out)
+    prices = price_effects_view(comparison)
+    if len(prices.rows) > 1:  # a resource whose price moved, or an override
+        _print_view(prices, out)
+    if split is not None:
+        _say(out, f"Of the saving per year: cash {_money(split.cash_per_year, cur)}, freed "
+                  f"capacity {_money(split.freed_capacity_per_year, cur)}, price effects "
+                  f"{_money(split.price_effect_per_year, cur)}")
+        _print_view(saving_split_view(split, baseline=base.variant, candidate=cand.variant), out)
     for view in (activity_changes_view(comparison), resource_changes_view(comparison),
                  value_changes_view(comparison)):
         _print_view(view, out)

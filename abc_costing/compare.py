@@ -18,15 +18,18 @@ order (:data:`BRIDGE_ORDER`); each effect is the cost of a hybrid model after
 the substitution minus the one before it, so interaction terms fall to the
 later effect:
 
-1. ``rate``: each resource's price (rate per minute, cost per use) from the
-   candidate, for resources both files define;
-2. ``unit_time``: each shared activity's labour minutes per execution from
+1. ``rate``: each resource's price from the candidate (cost per month, rate
+   per hour, cost per use), for resources both files define; a time-driven
+   pool (cost per month / capacity hours) keeps the baseline's capacity here;
+2. ``capacity``: each time-driven pool's practical capacity hours from the
+   candidate: the rate changes, what is paid does not (:func:`price_steps`);
+3. ``unit_time``: each shared activity's labour minutes per execution from
    the candidate;
-3. ``routing``: each activity's expected executions per instance from the
+4. ``routing``: each activity's expected executions per instance from the
    candidate (routing, rework, activities added or removed);
-4. ``fees``: each shared activity's units used per execution and other cost
+5. ``fees``: each shared activity's units used per execution and other cost
    per execution from the candidate;
-5. ``volume``: per year only, candidate cost per instance × (candidate volume
+6. ``volume``: per year only, candidate cost per instance × (candidate volume
    − baseline volume); 0 per instance.
 
 The hybrids are costed analytically from the engine's expected executions
@@ -50,17 +53,34 @@ Examples
 >>> comparison.activities[0].status
 'changed'
 >>> [(e.effect, e.change_per_instance) for e in comparison.bridge]  # only unit time
-[('rate', 0.0), ('unit_time', -450.0), ('routing', 0.0), ('fees', 0.0), ('volume', 0.0)]
+[('rate', 0.0), ('capacity', 0.0), ('unit_time', -450.0), ('routing', 0.0), ('fees', 0.0), \
+('volume', 0.0)]
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Literal, assert_never
 
 from abc_costing.engine import CostResult, cost_model
+from abc_costing.engine.capacity import (
+    CapacityReport,
+    ModelEntry,
+    PoolRelease,
+    capacity_report,
+    released_heads,
+)
 from abc_costing.engine.costing import TOO_LARGE
-from abc_costing.model import VALUE_CLASSES, Activity, ProcessModel, UnitCosts
+from abc_costing.model import (
+    VALUE_CLASSES,
+    Activity,
+    LaborResource,
+    PerUseResource,
+    ProcessModel,
+    UnitCosts,
+)
 from abc_costing.problems import AbcCostingError, ModelError, Problem
 
 __all__ = [
@@ -69,6 +89,8 @@ __all__ = [
     "ValueClassChange",
     "OtherCostChange",
     "BridgeEffect",
+    "PriceEffect",
+    "SavingSplit",
     "BRIDGE_ORDER",
     "BRIDGE_LABELS",
     "Comparison",
@@ -76,15 +98,20 @@ __all__ = [
     "compare_models",
     "compare_results",
     "cost_bridge",
+    "price_steps",
+    "price_effects",
+    "saving_split",
+    "split_in_library",
 ]
 
 #: The order of the sequential substitution of the cost bridge (see the module
 #: docstring); the split of interaction terms depends on it.
-BRIDGE_ORDER = ("rate", "unit_time", "routing", "fees")
+BRIDGE_ORDER = ("rate", "capacity", "unit_time", "routing", "fees")
 
 #: What each effect of the bridge means, for readers.
 BRIDGE_LABELS = {
-    "rate": "rates and prices per use",
+    "rate": "prices: cost per month, rate per hour, cost per use",
+    "capacity": "practical capacity of time-driven pools (практическая ёмкость)",
     "unit_time": "labour minutes per execution",
     "routing": "routing and rework (executions per instance)",
     "fees": "units used and other costs per execution",
@@ -176,11 +203,11 @@ class BridgeEffect:
     """One effect of the cost bridge (see the module docstring for the order).
 
     Attributes:
-      effect: ``rate``, ``unit_time``, ``routing``, ``fees`` or ``volume``.
+      effect: ``rate``, ``capacity``, ``unit_time``, ``routing``, ``fees`` or ``volume``.
       label: what it means, for readers.
       change_per_instance: its part of the change in cost per instance,
         candidate minus baseline (negative: cheaper); 0 for ``volume``.
-      change_per_year: its part of the change in cost per year (the four
+      change_per_year: its part of the change in cost per year (the five
         process effects at the baseline's volume, the volume effect at the
         candidate's cost); None unless both variants state a volume.
     """
@@ -189,6 +216,36 @@ class BridgeEffect:
     label: str
     change_per_instance: float
     change_per_year: float | None
+
+
+@dataclass(frozen=True)
+class PriceEffect:
+    """One resource's part of the bridge's price effects (rate, capacity), per instance.
+
+    The ``rate`` and ``capacity`` steps of the bridge change prices with the
+    baseline's minutes, units and executions, so they split exactly by
+    resource: the baseline's minutes of the resource × the change of its rate
+    per minute in that step, plus its units used × the change of its cost per
+    use (all in ``rate``).
+
+    Attributes:
+      id, name: the resource (both variants define it).
+      kind: ``labor`` or ``per_use``.
+      rate_per_instance: its part of the ``rate`` effect (candidate − baseline).
+      capacity_per_instance: its part of the ``capacity`` effect (0 unless a
+        time-driven pool whose capacity hours differ).
+      baseline_overrides, candidate_overrides: the values each variant
+        overrides from the library's catalogue for it, as written (empty when
+        none): which override makes the effect.
+    """
+
+    id: str
+    name: str
+    kind: str
+    rate_per_instance: float
+    capacity_per_instance: float
+    baseline_overrides: dict[str, object]
+    candidate_overrides: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -208,11 +265,14 @@ class Comparison:
         deltas plus this one add up to minus the saving.
       by_value: per value class changes.
       bridge: the change in cost split into effects (:data:`BRIDGE_ORDER`, then
-        ``volume``); the first four add up to minus saving_per_instance (and
+        ``volume``); the first five add up to minus saving_per_instance (and
         minus saving_per_year), all five to the change in cost per year.
         Empty when only the costings were compared (:func:`compare_results`
         without the models).
       problems: warnings about the comparison (volumes that differ).
+      price_effects: the ``rate`` and ``capacity`` effects resource by resource (every resource
+        both variants define), with the overrides that make it; empty without
+        a bridge.
     """
 
     baseline: CostResult
@@ -226,6 +286,7 @@ class Comparison:
     by_value: tuple[ValueClassChange, ...]
     bridge: tuple[BridgeEffect, ...] = ()
     problems: tuple[Problem, ...] = ()
+    price_effects: tuple[PriceEffect, ...] = ()
 
     def as_dict(self) -> dict:
         """A JSON-ready dict (numbers unrounded): the ``compare --json`` document."""
@@ -265,8 +326,42 @@ def compare_models(baseline: ProcessModel, candidate: ProcessModel) -> Compariso
     base_result, cand_result = cost_model(baseline), cost_model(candidate)
     changes = cost_bridge(baseline, candidate, baseline_result=base_result,
                           candidate_result=cand_result)
-    return compare_results(base_result, cand_result, redefined=redefined,
-                           bridge_per_instance=changes)
+    compared = compare_results(base_result, cand_result, redefined=redefined,
+                               bridge_per_instance=changes)
+    return replace(compared, price_effects=price_effects(baseline, candidate, base_result))
+
+
+def price_effects(baseline: ProcessModel, candidate: ProcessModel,
+                  baseline_result: CostResult) -> tuple[PriceEffect, ...]:
+    """The bridge's ``rate`` and ``capacity`` effects resource by resource (:class:`PriceEffect`).
+
+    >>> from abc_costing.model import ProcessModel
+    >>> def variant(rate_per_hour):
+    ...     return ProcessModel.model_validate({
+    ...         "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...         "resources": {"clerk": {"kind": "labor", "rate_per_hour": rate_per_hour}},
+    ...         "activities": {"a": {"labor": {"clerk": 60}}},
+    ...         "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...         "flows": [["s", "a"], ["a", "e"]]})
+    >>> [clerk] = price_effects(variant(600), variant(900), cost_model(variant(600)))
+    >>> clerk.rate_per_instance  # 60 min × (15 − 10) ₽/min
+    300.0
+    """
+    effects = []
+    for cost in baseline_result.resources:
+        if cost.id not in candidate.resources:
+            continue  # a resource in one file only keeps its own price: no price effect
+        old, priced, new = price_steps(baseline.resources[cost.id],
+                                       candidate.resources[cost.id])
+        rate = (cost.minutes_per_instance * (priced.rate_per_minute - old.rate_per_minute)
+                + cost.uses_per_instance * (new.cost_per_use - old.cost_per_use))
+        capacity = cost.minutes_per_instance * (new.rate_per_minute - priced.rate_per_minute)
+        effects.append(PriceEffect(
+            id=cost.id, name=cost.name, kind=cost.kind, rate_per_instance=rate,
+            capacity_per_instance=capacity,
+            baseline_overrides=dict(baseline.overrides.get(cost.id, {})),
+            candidate_overrides=dict(candidate.overrides.get(cost.id, {}))))
+    return tuple(effects)
 
 
 def _cost_definition(activity) -> tuple:
@@ -429,8 +524,8 @@ def cost_bridge(baseline: ProcessModel, candidate: ProcessModel, *,
                 candidate_result: CostResult | None = None) -> dict[str, float]:
     """The change in cost per instance, candidate minus baseline, split by effect.
 
-    Sequential substitution in :data:`BRIDGE_ORDER` (rate, unit time, routing,
-    fees; see the module docstring): each effect is the cost of the hybrid
+    Sequential substitution in :data:`BRIDGE_ORDER` (rate, capacity, unit time,
+    routing, fees; see the module docstring): each effect is the cost of the hybrid
     after taking that part from the candidate minus the hybrid before. The
     effects add up to the candidate's cost minus the baseline's (to float
     precision). An activity in one file only keeps its own definition
@@ -453,29 +548,76 @@ def cost_bridge(baseline: ProcessModel, candidate: ProcessModel, *,
     """
     base_result = baseline_result or cost_model(baseline)
     cand_result = candidate_result or cost_model(candidate)
-    stages = [
-        # (prices from the candidate, minutes, executions, units and other cost)
-        (False, False, False, False),
-        (True, False, False, False),
-        (True, True, False, False),
-        (True, True, True, False),
-        (True, True, True, True),
+    stages: list[tuple[_Prices, bool, bool, bool]] = [
+        # (prices, minutes, executions, units and other cost from the candidate)
+        ("baseline", False, False, False),
+        ("at_old_capacity", False, False, False),
+        ("candidate", False, False, False),
+        ("candidate", True, False, False),
+        ("candidate", True, True, False),
+        ("candidate", True, True, True),
     ]
     costs = [_hybrid_cost(baseline, candidate, base_result, cand_result, *stage)
              for stage in stages]
     return {effect: costs[i + 1] - costs[i] for i, effect in enumerate(BRIDGE_ORDER)}
 
 
+#: Which prices a hybrid of the bridge takes: the baseline's, the candidate's money at
+#: the baseline's capacity (after the ``rate`` step), or the candidate's.
+_Prices = Literal["baseline", "at_old_capacity", "candidate"]
+
+
+def _time_driven(resource: LaborResource | PerUseResource) -> bool:
+    """Whether the rate is the pool's cost per month over its capacity hours."""
+    match resource:
+        case LaborResource():
+            return resource.rate_per_hour is None
+        case PerUseResource():
+            return False
+        case _:
+            assert_never(resource)
+
+
+def price_steps(baseline: LaborResource | PerUseResource,
+                candidate: LaborResource | PerUseResource
+                ) -> tuple[UnitCosts, UnitCosts, UnitCosts]:
+    """A resource's prices before, after the ``rate`` step, and after the ``capacity`` step.
+
+    For a pool time-driven in both variants the ``rate`` step takes the
+    candidate's cost per month over the baseline's capacity hours, and the
+    ``capacity`` step the candidate's capacity: a change of capacity changes the
+    rate without changing what is paid. Any other resource takes the
+    candidate's price at the ``rate`` step, and the capacity step changes nothing.
+
+    >>> from abc_costing.model import LaborResource
+    >>> lawyers = LaborResource(kind="labor", cost_per_month=585900, headcount=3,
+    ...                         capacity_hours_per_month=360)
+    >>> fewer_hours = LaborResource(kind="labor", cost_per_month=585900, headcount=3,
+    ...                             capacity_hours_per_month=300)
+    >>> [round(p.rate_per_minute * 60, 1) for p in price_steps(lawyers, fewer_hours)]
+    [1627.5, 1627.5, 1953.0]
+    """
+    new = candidate.unit_costs
+    if not (isinstance(baseline, LaborResource) and isinstance(candidate, LaborResource)
+            and _time_driven(baseline) and _time_driven(candidate)):
+        return baseline.unit_costs, new, new
+    assert candidate.cost_per_month is not None and baseline.capacity_hours_per_month
+    at_old_capacity = candidate.cost_per_month / (baseline.capacity_hours_per_month * 60.0)
+    return baseline.unit_costs, UnitCosts(at_old_capacity, 0.0), new
+
+
 def _hybrid_cost(baseline: ProcessModel, candidate: ProcessModel,
                  base_result: CostResult, cand_result: CostResult,
-                 new_prices: bool, new_minutes: bool, new_executions: bool, new_fees: bool
+                 prices: _Prices, new_minutes: bool, new_executions: bool, new_fees: bool
                  ) -> float:
     """Cost per instance of one hybrid of the bridge (each part from either file)."""
 
     def price(resource_id: str) -> UnitCosts:
-        first, second = (candidate, baseline) if new_prices else (baseline, candidate)
-        resource = first.resources.get(resource_id) or second.resources[resource_id]
-        return resource.unit_costs
+        old, new = baseline.resources.get(resource_id), candidate.resources.get(resource_id)
+        if old is None or new is None:  # in one file only: its own price throughout
+            return (old or new).unit_costs  # type: ignore[union-attr]
+        steps = price_steps(old, new)
+        return steps[("baseline", "at_old_capacity", "candidate").index(prices)]
 
     def definition(activity_id: str, new: bool) -> Activity:
         if new and activity_id in candidate.activities or activity_id not in baseline.activities:
@@ -495,3 +637,153 @@ def _hybrid_cost(baseline: ProcessModel, candidate: ProcessModel,
         per_execution.append(priced.other_cost)
         terms.append(times * math.fsum(per_execution))
     return math.fsum(terms)
+
+
+# --- what a saving is worth in money: cash, freed capacity, price ------------------------
+
+
+@dataclass(frozen=True)
+class SavingSplit:
+    """A comparison's saving per year split into what it is as money.
+
+    ``saving_per_year = cash_per_year + freed_capacity_per_year +
+    price_effect_per_year``, with
+
+    * **cash** (высвобождаемые деньги): whole people the labour pools that
+      state their headcount no longer need (:func:`~abc_costing.engine.capacity.released_heads`,
+      the rule of ``capacity --plan``), plus the saving that is not labour and
+      not price (units used, other costs);
+    * **freed capacity** (освобождённая мощность): the rest of the labour
+      saving: hours that stay paid;
+    * **price effects**: the bridge's ``rate`` and ``capacity`` effects per year
+      (cost per month, rate per hour, cost per use, capacity hours of a
+      time-driven pool): a difference of price, not of work, so neither cash
+      nor capacity.
+
+    Attributes:
+      saving_per_year: the comparison's, at the baseline's volume.
+      currency: of every figure.
+      pools: each labour pool: FTE before and after (the load of every process
+        counted, see ``load``), heads released, cash, freed capacity, price
+        effect, labour saving.
+      non_labour_per_year: the saving that is neither labour nor price (cash).
+      non_labour_price_effect_per_year: the price effect of per-use resources.
+      load: whose load the pools carry, in words.
+    """
+
+    saving_per_year: float
+    currency: str
+    pools: tuple[PoolRelease, ...]
+    non_labour_per_year: float
+    non_labour_price_effect_per_year: float
+    load: str = ""
+
+    @property
+    def cash_per_year(self) -> float:
+        """Whole people released plus the saving that is neither labour nor price."""
+        return math.fsum([*(p.cash_per_year for p in self.pools), self.non_labour_per_year])
+
+    @property
+    def freed_capacity_per_year(self) -> float:
+        """Labour saved that stays paid (hours no one is released for)."""
+        return math.fsum(p.freed_capacity_per_year for p in self.pools)
+
+    @property
+    def price_effect_per_year(self) -> float:
+        """The saving that is a difference of price: minus the bridge's price effects per year."""
+        return math.fsum([*(p.price_effect_per_year for p in self.pools),
+                          self.non_labour_price_effect_per_year])
+
+    @property
+    def heads_released(self) -> int:
+        """Whole people released, all pools."""
+        return sum(p.heads_released for p in self.pools)
+
+    def as_dict(self) -> dict:
+        """A JSON-ready dict: the ``split`` of ``compare --json``."""
+        return asdict(self) | {
+            "cash_per_year": self.cash_per_year,
+            "freed_capacity_per_year": self.freed_capacity_per_year,
+            "price_effect_per_year": self.price_effect_per_year,
+            "heads_released": self.heads_released}
+
+
+def saving_split(comparison: Comparison, *, before: CapacityReport, after: CapacityReport,
+                 load: str = "") -> SavingSplit | None:
+    """Split ``comparison``'s saving per year into cash, freed capacity and price effects.
+
+    ``before`` and ``after`` are the capacity reports of the pools with the
+    baseline and with the candidate (at the baseline's volume; see
+    :func:`split_in_library`); they give each pool's FTE and so the heads
+    released. The money per pool is the comparison's own: its labour saving
+    (−Δ cost of the resource × the baseline's volume) and its price effect
+    (:class:`PriceEffect`), so that the split adds up to the saving exactly.
+    None when the comparison has no saving per year (a variant without volume).
+    """
+    volume = comparison.baseline.volume_per_year
+    if comparison.saving_per_year is None or volume is None:
+        return None
+    labour_kinds = {r.id for result in (comparison.baseline, comparison.candidate)
+                    for r in result.resources if r.kind == "labor"}
+    # 0.0 - x: a pool that saves nothing reads 0, never "-0"
+    labour = {r.id: 0.0 - r.delta * volume for r in comparison.resources
+              if r.id in labour_kinds}
+    prices = {e.id: 0.0 - (e.rate_per_instance + e.capacity_per_instance) * volume
+              for e in comparison.price_effects}
+    pools = released_heads(before, after, labour_saving_per_year=labour,
+                           price_effect_per_year={k: v for k, v in prices.items()
+                                                  if k in labour_kinds})
+    other_price = math.fsum(v for k, v in prices.items() if k not in labour_kinds)
+    labour_total = math.fsum(p.labour_saving_per_year for p in pools)
+    # A saving that is all labour leaves float noise, not a kopeck of non-labour cash.
+    non_labour = (0.0 if _same(comparison.saving_per_year, labour_total)
+                  else comparison.saving_per_year - labour_total)
+    return SavingSplit(saving_per_year=comparison.saving_per_year,
+                       currency=comparison.baseline.currency, pools=pools,
+                       non_labour_per_year=non_labour - other_price,
+                       non_labour_price_effect_per_year=other_price, load=load)
+
+
+def split_in_library(comparison: Comparison, baseline: ProcessModel, candidate: ProcessModel,
+                     *, library: Sequence[ModelEntry] = ()) -> SavingSplit | None:
+    """:func:`saving_split` with the pools loaded by every process of ``library``.
+
+    A pool is shared across processes (the lawyers of contracts and of
+    procurement are the same people), so whether a person can go depends on
+    the whole library's load: the other processes of ``library`` count their
+    ``as_is`` in both reports, the compared process its baseline, then its
+    candidate at the baseline's volume (a volume change is not a saving).
+    Without ``library`` the pools carry this process alone.
+
+    >>> import abc_costing as abc
+    >>> def claims(variant, minutes):
+    ...     return abc.ProcessModel.model_validate({
+    ...         "format": "abc-costing/1", "process": "claims", "variant": variant,
+    ...         "volume_per_year": 1200,
+    ...         "resources": {"clerk": {"kind": "labor", "cost_per_month": 300000,
+    ...                                 "headcount": 3, "capacity_hours_per_month": 360}},
+    ...         "activities": {"check": {"labor": {"clerk": minutes}}},
+    ...         "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...         "flows": [["s", "check"], ["check", "e"]]})
+    >>> before, after = claims("as_is", 180), claims("robot", 86.4)  # 2.5 FTE → 1.2 FTE
+    >>> split = split_in_library(compare_models(before, after), before, after)
+    >>> [round(x) for x in (split.saving_per_year, split.cash_per_year,
+    ...                     split.freed_capacity_per_year, split.price_effect_per_year)]
+    [1560000, 1200000, 360000, 0]
+    """
+    process = baseline.process
+    others = [entry for entry in library
+              if (entry if isinstance(entry, ProcessModel) else entry[1]).process != process]
+    volume = baseline.volume_per_year
+    if volume is None or comparison.saving_per_year is None:
+        return None
+    # The candidate's load at the baseline's volume, as the saving is counted; the
+    # volume is the baseline's, already checked, so the unvalidated copy is sound.
+    at_volume = candidate.model_copy(update={"volume_per_year": volume})
+    # The compared process first: its own definition of a pool is the one used.
+    before = capacity_report([baseline, *others], variant={process: baseline.variant})
+    after = capacity_report([at_volume, *others], variant={process: candidate.variant})
+    counted = len({m[0] for m in before.counted})
+    load = ("this process alone" if counted <= 1
+            else f"the load of {counted} processes ({process} and the others' as_is)")
+    return saving_split(comparison, before=before, after=after, load=load)

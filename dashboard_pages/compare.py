@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from abc_costing import workflows as wf
 from abc_costing.reports.figures import (
     cost_by_resource_figure,
     cost_by_value_figure,
@@ -13,10 +14,13 @@ from abc_costing.reports.views import (
     bridge_view,
     format_number,
     format_share,
+    price_effects_view,
+    saving_split_view,
 )
 from dashboard_pages.state import (
     comparison,
     library,
+    library_dir,
     money,
     pick_process_variants,
     show_problems,
@@ -86,5 +90,33 @@ charts[1].plotly_chart(cost_by_value_figure(result), width="stretch", key="by_va
 st.subheader("Activity changes")
 show_view(activity_changes_view(result), key="activity_changes", brief=False)
 
-st.subheader("Cost bridge: rates, minutes, routing, fees and volume")
+st.subheader("Cost bridge: rates, capacity, minutes, routing, fees and volume")
 show_view(bridge_view(result), key="bridge")
+
+prices = price_effects_view(result)
+if len(prices.rows) > 1:  # a resource whose price moved, or a catalogue value overridden
+    st.subheader("Rate and capacity effects by resource, and the overrides behind them")
+    show_view(prices, key="price_effects")
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _split(signature: tuple, process: str, baseline: str, candidate: str):
+    # the pools' load of the whole library, twice: cached like the comparison
+    return wf.saving_split_of(lib, comparison(process, baseline, candidate))
+
+
+split = _split(wf.library_signature(library_dir()), process, baseline, candidate)
+if split is not None:
+    st.subheader("The saving as money: cash, freed capacity, price effects")
+    parts = st.columns(3)
+    parts[0].metric("Cash per year (высвобождаемые деньги)", money(split.cash_per_year, currency),
+                    help="Whole people the pools that state their headcount no longer need, "
+                         "plus the saving that is not labour.")
+    parts[1].metric("Freed capacity per year (освобождённая мощность)",
+                    money(split.freed_capacity_per_year, currency),
+                    help="Labour saved that stays paid: hours no one is released for.")
+    parts[2].metric("Price effects per year", money(split.price_effect_per_year, currency),
+                    help="Rates, prices per use and capacity hours: a difference of price, "
+                         "not of work.")
+    show_view(saving_split_view(split, baseline=baseline, candidate=candidate),
+              key="saving_split")

@@ -63,7 +63,11 @@ st.caption("The exact mean comes from the costing engine; the simulated mean con
            "block; queues for busy people are not included here.")
 
 st.subheader("Capacity at planned volumes (as is)")
-capacity, problems = wf.capacity_of_library(lib)  # an average month: always a report
+# The production calendar's months (as `capacity --month`); the average month by default.
+month = st.selectbox("Month (production calendar)", [None, *wf.calendar_months()],
+                     key="sim_capacity_month",
+                     format_func=lambda m: "an average month" if m is None else m)
+capacity, problems = wf.capacity_of_library(lib, month=month)
 show_problems([p for p in problems if p not in lib.problems], expanded=False)
 if capacity is not None:
     if any(p.utilization is not None for p in capacity.pools):

@@ -409,3 +409,17 @@ def test_the_shipped_library_moved_to_its_best_variants():
     # The split adds up: cash + freed capacity = the saving on paper.
     assert found.cash_per_year + sum(p.freed_capacity_per_year for p in found.pools) \
         == pytest.approx(found.saving_per_year)
+
+
+def test_every_month_the_dashboard_offers_is_one_capacity_accepts():
+    # The Simulation page's month picker offers calendar_months(): 12 per shipped year of
+    # the production calendar, each one capacity_of_library (capacity --month) takes.
+    from abc_costing import workflows as wf
+    from abc_costing.payroll import shipped_years
+
+    months = wf.calendar_months()
+    assert len(months) == 12 * len(shipped_years()) and len(set(months)) == len(months)
+    library = wf.open_library(LIBRARY)
+    for month in (months[0], months[-1]):
+        report, _ = wf.capacity_of_library(library, month=month)
+        assert report is not None and report.month == month

@@ -99,7 +99,7 @@ def test_compare_json_and_savings(capsys, write_model):
     # the bridge: a's 15 minutes fewer are unit time (−15 × 10 = −150 ₽), b's
     # 0.25 executions gone are routing (−0.25 × 120 = −30 ₽)
     bridge = {e["effect"]: e["change_per_instance"] for e in doc["bridge"]}
-    assert bridge == {"rate": 0.0, "unit_time": pytest.approx(-150),
+    assert bridge == {"rate": 0.0, "capacity": 0.0, "unit_time": pytest.approx(-150),
                       "routing": pytest.approx(-30), "fees": 0.0, "volume": 0.0}
     code, out, _ = run(capsys, "compare", baseline, candidate)
     assert code == 0 and "Saving per year:     18 000.00 RUB" in out
@@ -121,7 +121,8 @@ def test_compare_a_volume_change_is_no_saving_and_shows_in_the_bridge(capsys, wr
     assert (doc["saving_per_instance"], doc["saving_per_year"]) == (0.0, 0.0)
     bridge = {e["effect"]: (e["change_per_instance"], e["change_per_year"])
               for e in doc["bridge"]}
-    assert bridge == {"rate": (0.0, 0.0), "unit_time": (0.0, 0.0), "routing": (0.0, 0.0),
+    assert bridge == {"rate": (0.0, 0.0), "capacity": (0.0, 0.0), "unit_time": (0.0, 0.0),
+                      "routing": (0.0, 0.0),
                       "fees": (0.0, 0.0), "volume": (0.0, pytest.approx(-330 * 40))}
     code, out, _ = run(capsys, "compare", baseline, fewer)
     assert code == 0 and "Saving per year:     0.00 RUB" in out

@@ -111,7 +111,8 @@ def test_compare_kpis_equal_the_engine(library):
     # the bridge: edo sends no courier (1 → 0 uses × 500 ₽, once per invoice): all fees
     bridge = at.dataframe[1].value
     rows = dict(zip(bridge["Effect"], bridge["Change per instance, RUB"], strict=True))
-    assert rows == {"rate": 0, "unit_time": 0, "routing": 0, "fees": pytest.approx(-500),
+    assert rows == {"rate": 0, "capacity": 0, "unit_time": 0, "routing": 0,
+                    "fees": pytest.approx(-500),
                     "volume": 0, "(total)": pytest.approx(-500)}
 
 
@@ -138,8 +139,83 @@ def test_compare_a_busier_year_is_no_saving_and_is_said(library):
     bridge = at.dataframe[1].value
     per_year = dict(zip(bridge["Effect"], bridge["Change per year, RUB"], strict=True))
     # 830 ₽ × (2 000 − 1 000) more a year, all volume; the process itself is unchanged
-    assert per_year == {"rate": 0, "unit_time": 0, "routing": 0, "fees": 0,
+    assert per_year == {"rate": 0, "capacity": 0, "unit_time": 0, "routing": 0, "fees": 0,
                         "volume": pytest.approx(830_000), "(total)": pytest.approx(830_000)}
+
+
+def test_compare_splits_the_saving_into_cash_freed_capacity_and_price(tmp_path, monkeypatch):
+    # The issue's case: clerks, 3 people at 300 000 ₽ a month (100 000 each), 360 practical
+    # h (120 each). 1 200 claims a year = 100 a month: as_is 180 min each → 300 h = 2.5 FTE;
+    # robot 86.4 min → 144 h = 1.2 FTE: ⌈2.5⌉ − ⌈1.2⌉ = 1 person, 100 000 × 12 = 1 200 000
+    # cash; on paper 156 h × 833.33 ₽ × 12 = 1 560 000; freed capacity 360 000; price 0.
+    folder = tmp_path / "process_models" / "claims"
+    folder.mkdir(parents=True)
+    for variant, minutes in (("as_is", 180), ("robot", 86.4)):
+        (folder / f"{variant}.yaml").write_text(f"""\
+format: abc-costing/1
+process: claims
+variant: {variant}
+volume_per_year: 1200
+resources:
+  clerk: {{kind: labor, cost_per_month: 300000, headcount: 3, capacity_hours_per_month: 360}}
+activities: {{check: {{labor: {{clerk: {minutes}}}}}}}
+events: {{s: {{kind: start}}, e: {{kind: end}}}}
+flows: [[s, check], [check, e]]
+""", encoding="utf-8")
+    monkeypatch.setenv("ABC_COSTING_LIBRARY", str(tmp_path / "process_models"))
+    monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
+    at = run(app(), "compare")
+    shown = metrics(at)
+    assert shown["Cost per year"] == rub(1200 * 86.4 * 300_000 / 360 / 60)  # 172 800 ₽ a month
+    assert shown["Cash per year (высвобождаемые деньги)"] == rub(1_200_000)
+    assert shown["Freed capacity per year (освобождённая мощность)"] == rub(360_000)
+    assert shown["Price effects per year"] == rub(0)
+    split = at.dataframe[-1].value
+    clerk = split[split["Pool"] == "clerk"].iloc[0]
+    assert (clerk["FTE before"], clerk["FTE after"], clerk["Δ FTE"]) == (2.5, 1.2, -1.3)
+    assert clerk["Heads released"] == 1
+    assert clerk["Headcount (штатная численность)"] == 3
+    total = split[split["Pool"] == "(total)"].iloc[0]
+    assert total["Saving per year (minutes × rate), RUB"] == pytest.approx(1_560_000)
+    assert any("cash + freed capacity + price effects = saving" in c.value for c in at.caption)
+
+
+def test_compare_shows_which_override_makes_a_capacity_effect(tmp_path, monkeypatch):
+    # A catalogue's lawyers: 585 900 ₽ a month over 360 h = 1 627.5 ₽/h; the variant "tight"
+    # overrides their capacity to 300 h: 1 953 ₽/h. One hour a contract, 1 000 a year:
+    # 325.5 ₽ dearer per contract, 325 500 a year, all capacity effect, all price.
+    library = tmp_path / "process_models"
+    (library / "contract").mkdir(parents=True)
+    (library / "resources.yaml").write_text("""\
+format: abc-costing-resources/1
+currency: RUB
+pools:
+  lawyer: {kind: labor, headcount: 3, cost_per_month: 585900, capacity_hours_per_month: 360}
+""", encoding="utf-8")
+    for variant, extra in (("as_is", ""), ("tight", "overrides: {lawyer: "
+                                                      "{capacity_hours_per_month: 300}}\n")):
+        (library / "contract" / f"{variant}.yaml").write_text(f"""\
+format: abc-costing/1
+process: contract
+variant: {variant}
+volume_per_year: 1000
+activities: {{review: {{labor: {{lawyer: 60}}}}}}
+events: {{s: {{kind: start}}, e: {{kind: end}}}}
+flows: [[s, review], [review, e]]
+{extra}""", encoding="utf-8")
+    monkeypatch.setenv("ABC_COSTING_LIBRARY", str(library))
+    monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
+    at = run(app(), "compare")
+    at.selectbox(key="compare_candidate_contract").set_value("tight").run()
+    bridge = at.dataframe[1].value
+    per_year = dict(zip(bridge["Effect"], bridge["Change per year, RUB"], strict=True))
+    assert per_year["capacity"] == pytest.approx(325_500) and per_year["rate"] == 0
+    prices = at.dataframe[2].value
+    lawyer = prices[prices["Resource"] == "lawyer"].iloc[0]
+    assert lawyer["Overrides (catalogue values changed)"] == \
+        "candidate: capacity_hours_per_month 300"
+    assert lawyer["Capacity effect per year, RUB"] == pytest.approx(325_500)
+    assert metrics(at)["Price effects per year"] == rub(-325_500)
 
 
 EDITOR = "edit_activities::invoices/as_is.yaml::0"
@@ -341,6 +417,46 @@ def test_simulation_page_shows_distributions_capacity_and_sensitivity(library):
     # shown to the column's one decimal, rounded half away from zero: 45.8
     assert clerk["Used, h per month"] == float(rounded_for_display(33 * 1000 / 12 / 60, 1))
     assert any("Base cost per instance 330.00 RUB" in c.value for c in at.caption)
+
+
+def test_simulation_page_picks_a_month_of_the_production_calendar(tmp_path, monkeypatch):
+    # Clerks: 360 practical h in an average month of 2026 (1 972 h / 12 = 164.33 h a person);
+    # January 2026 has 120 working hours: 360 × 120 / 164.33 = 262.88 h. The load is the
+    # average month's: 1 200 claims × 180 min / 12 / 60 = 300 h: 83.3 % on average, short in
+    # January (300 / 262.88 = 114.1 %).
+    folder = tmp_path / "process_models" / "claims"
+    folder.mkdir(parents=True)
+    (folder / "as_is.yaml").write_text("""\
+format: abc-costing/1
+process: claims
+variant: as_is
+volume_per_year: 1200
+resources:
+  clerk: {kind: labor, cost_per_month: 300000, headcount: 3, capacity_hours_per_month: 360}
+activities: {check: {labor: {clerk: 180}}}
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, check], [check, e]]
+""", encoding="utf-8")
+    monkeypatch.setenv("ABC_COSTING_LIBRARY", str(tmp_path / "process_models"))
+    monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
+    at = run(app(), "simulation")
+    picker = at.selectbox(key="sim_capacity_month")
+    assert picker.value is None and "2026-01" in picker.options  # the average month first
+
+    def clerk():
+        table = next(t.value for t in at.dataframe if "Pool" in t.value.columns)
+        return table[table["Pool"] == "clerk"].iloc[0]
+
+    capacity = "Capacity, h per month (практическая ёмкость)"
+    assert clerk()[capacity] == 360 and clerk()["Status"] == "ok"
+    assert clerk()["Utilisation"] == pytest.approx(300 / 360, abs=1e-4)
+    picker.set_value("2026-01").run()
+    january = 360 * 120 / (1972 / 12)
+    assert clerk()[capacity] == float(rounded_for_display(january, 1))  # 262.9
+    assert clerk()["Utilisation"] == pytest.approx(300 / january, abs=1e-4)
+    assert clerk()["Status"].startswith("SHORTAGE")
+    assert any("in 2026-01" in s.value for s in at.subheader) or any(
+        "2026-01" in c.value for c in at.caption)
 
 
 def test_simulation_is_reproducible_with_the_same_seed(library):

@@ -561,9 +561,12 @@ class PoolRelease:
       cash_per_year: heads_released × the pool's cost per person × 12.
       labour_saving_per_year: the pool's used cost before minus after, × 12 (the
         "paper" saving: minutes × rate).
-      freed_capacity_per_year: labour_saving_per_year − cash_per_year: hours
-        that stay paid (negative when the people released also took idle
-        capacity with them).
+      price_effect_per_year: the part of labour_saving_per_year that is a
+        difference of price (rate per hour, cost per month, capacity), not of
+        work: neither people released nor hours freed (0 for a plan).
+      freed_capacity_per_year: labour_saving_per_year − price_effect_per_year
+        − cash_per_year: hours that stay paid (negative when the people
+        released also took idle capacity with them).
     """
 
     id: str
@@ -576,15 +579,35 @@ class PoolRelease:
     cash_per_year: float
     labour_saving_per_year: float
     freed_capacity_per_year: float
+    price_effect_per_year: float = 0.0
+
+    @property
+    def fte_change(self) -> float | None:
+        """FTE after − FTE before (Δ FTE; negative: fewer people's worth of work)."""
+        if self.fte_before is None or self.fte_after is None:
+            return None
+        return self.fte_after - self.fte_before
 
 
-def released_heads(before: CapacityReport, after: CapacityReport) -> tuple[PoolRelease, ...]:
-    """Each pool of ``before``: the whole people ``after`` no longer needs, and the rest.
+def released_heads(before: CapacityReport, after: CapacityReport, *,
+                   labour_saving_per_year: Mapping[str, float] | None = None,
+                   price_effect_per_year: Mapping[str, float] | None = None,
+                   ) -> tuple[PoolRelease, ...]:
+    """Each pool of ``before`` (then any only ``after`` has): the whole people
+    ``after`` no longer needs, and the rest.
 
     A pool can release people only when it states its headcount and its
     capacity (so that a person's practical hours are known); its released
     heads are ⌈FTE before⌉ (at most the headcount) − ⌈FTE after⌉. A pool the
-    plan no longer uses needs 0 heads after.
+    plan no longer uses needs 0 heads after; a pool only ``after`` uses
+    releases nobody.
+
+    ``labour_saving_per_year`` (pool id -> money) replaces the reports' own
+    labour saving (used cost before − after): a comparison of one process
+    passes its exact figures, since the reports price every process's minutes
+    at one definition of the pool. Pools it does not name save nothing.
+    ``price_effect_per_year`` (pool id -> money) is the part of each pool's
+    saving that is price, not work; it is neither cash nor freed capacity.
 
     >>> from abc_costing.model import LaborResource
     >>> def report(minutes):
@@ -596,24 +619,35 @@ def released_heads(before: CapacityReport, after: CapacityReport) -> tuple[PoolR
     >>> r.fte_before, r.fte_after, r.heads_released, r.cash_per_year  # 2.4 → 1.2: 3 − 2
     (2.4, 1.2, 1, 1200000.0)
     """
+    earlier = {pool.id: pool for pool in before.pools}
     later = {pool.id: pool for pool in after.pools}
+    prices = price_effect_per_year or {}
     released = []
-    for pool in before.pools:
-        now = later.get(pool.id)
-        labour = (pool.used_cost_per_month - (now.used_cost_per_month if now else 0.0)) \
-            * MONTHS_PER_YEAR
+    for pool_id in [*earlier, *(p for p in later if p not in earlier)]:
+        was, now = earlier.get(pool_id), later.get(pool_id)
+        if labour_saving_per_year is not None:
+            labour = labour_saving_per_year.get(pool_id, 0.0)
+        else:
+            labour = ((was.used_cost_per_month if was else 0.0)
+                      - (now.used_cost_per_month if now else 0.0)) * MONTHS_PER_YEAR
         fte_after = (now.fte_needed if now is not None else 0.0)
         heads = 0
         cash = 0.0
-        if pool.headcount is not None and pool.fte_needed is not None \
-                and fte_after is not None and pool.pool_cost_per_month is not None:
-            needed_before = min(math.ceil(pool.headcount - 1e-9),
-                                math.ceil(pool.fte_needed - 1e-9))
+        if was is not None and was.headcount is not None and was.fte_needed is not None \
+                and fte_after is not None and was.pool_cost_per_month is not None:
+            needed_before = min(math.ceil(was.headcount - 1e-9),
+                                math.ceil(was.fte_needed - 1e-9))
             heads = max(0, needed_before - math.ceil(fte_after - 1e-9))
-            cash = heads * pool.pool_cost_per_month / pool.headcount * MONTHS_PER_YEAR
+            cash = heads * was.pool_cost_per_month / was.headcount * MONTHS_PER_YEAR
+        shown = was or now
+        assert shown is not None
+        price = prices.get(pool_id, 0.0)
+        work = labour - price
+        # Work that is all released people leaves float noise, not freed capacity.
+        freed = 0.0 if math.isclose(work, cash, rel_tol=1e-9, abs_tol=1e-9) else work - cash
         released.append(PoolRelease(
-            id=pool.id, name=pool.name, currency=pool.currency, headcount=pool.headcount,
-            fte_before=pool.fte_needed, fte_after=fte_after, heads_released=heads,
-            cash_per_year=cash, labour_saving_per_year=labour,
-            freed_capacity_per_year=labour - cash))
+            id=pool_id, name=shown.name, currency=shown.currency, headcount=shown.headcount,
+            fte_before=was.fte_needed if was is not None else 0.0, fte_after=fte_after,
+            heads_released=heads, cash_per_year=cash, labour_saving_per_year=labour,
+            freed_capacity_per_year=freed, price_effect_per_year=price))
     return tuple(released)

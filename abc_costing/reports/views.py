@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from babel.numbers import get_currency_precision
 
-from abc_costing.compare import Comparison
+from abc_costing.compare import Comparison, SavingSplit
 from abc_costing.engine import CostResult, ResourceCost
 from abc_costing.model import ProcessModel
 from abc_costing.portfolio import Portfolio
@@ -67,12 +67,14 @@ __all__ = [
     "format_value",
     "migration_view",
     "portfolio_view",
+    "price_effects_view",
     "queue_activities_view",
     "queue_resources_view",
     "resource_changes_view",
     "release_view",
     "resources_view",
     "rounded_for_display",
+    "saving_split_view",
     "sensitivity_view",
     "simulation_view",
     "staffing_view",
@@ -554,9 +556,11 @@ BRIDGE_COLUMNS = (
 )
 
 BRIDGE_NOTE = ("Change in cost, candidate − baseline (negative: cheaper), by sequential "
-               "substitution in this order: rates, then minutes per execution, then routing, "
-               "then units and other costs; per year at the baseline's volume. The volume row "
-               "changes the cost per year only and is never a saving.")
+               "substitution in this order: prices, then the capacity hours of time-driven "
+               "pools (a rate that changes while what is paid does not), then minutes per "
+               "execution, then routing, then units and other costs; per year at the "
+               "baseline's volume. The volume row changes the cost per year only and is never "
+               "a saving.")
 
 
 def bridge_view(comparison: Comparison) -> TableView:
@@ -579,6 +583,7 @@ def bridge_view(comparison: Comparison) -> TableView:
     >>> for row in view.rows:  # 15 min × 10 ₽ less: a quarter of 600 ₽
     ...     print(row.value("effect"), row.value("change_per_instance"), row.value("share"))
     rate 0.0 0.0
+    capacity 0.0 0.0
     unit_time -150.0 -0.25
     routing 0.0 0.0
     fees 0.0 0.0
@@ -601,6 +606,61 @@ def bridge_view(comparison: Comparison) -> TableView:
                                per_year, 0.0 - comparison.saving_share]))
     return _view("bridge", f"Cost bridge: {base.variant} → {cand.variant}", BRIDGE_COLUMNS,
                  rows, currency=base.currency, note=BRIDGE_NOTE)
+
+
+PRICE_EFFECT_COLUMNS = (
+    Column("id", "Resource"),
+    Column("kind", "Kind"),
+    Column("rate_per_instance", "Rate effect per instance", "money"),
+    Column("capacity_per_instance", "Capacity effect per instance", "money"),
+    Column("rate_per_year", "Rate effect per year", "money"),
+    Column("capacity_per_year", "Capacity effect per year", "money"),
+    Column("overrides", "Overrides (catalogue values changed)"),
+    Column("name", "Name", brief=False),
+)
+
+
+def _overrides_text(effect: Any) -> str:
+    """``candidate: capacity_hours_per_month 300``: which variant overrides what."""
+    def written(values: dict) -> str:
+        return ", ".join(f"{k} {v:g}" if isinstance(v, int | float) and not isinstance(v, bool)
+                         else f"{k} {v}" for k, v in values.items())
+
+    return "; ".join(f"{role}: {written(values)}" for role, values in
+                     (("baseline", effect.baseline_overrides),
+                      ("candidate", effect.candidate_overrides)) if values)
+
+
+def price_effects_view(comparison: Comparison) -> TableView:
+    """The bridge's rate and capacity effects resource by resource, with the overrides
+    of the library's catalogue that make them (a resource whose price did not move and
+    that no variant overrides is left out). Per year at the baseline's volume.
+    """
+    volume = comparison.baseline.volume_per_year
+    per_year = comparison.saving_per_year is not None and volume is not None
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for e in comparison.price_effects:
+        if not (e.rate_per_instance or e.capacity_per_instance or e.baseline_overrides
+                or e.candidate_overrides):
+            continue
+        rows.append(("item", [
+            e.id, e.kind, e.rate_per_instance, e.capacity_per_instance,
+            e.rate_per_instance * volume if per_year and volume is not None else None,
+            e.capacity_per_instance * volume if per_year and volume is not None else None,
+            _overrides_text(e), e.name]))
+    items = [values for _, values in rows]
+
+    def total(k: int) -> float | None:
+        return None if not per_year and k >= 4 else math.fsum(v[k] or 0.0 for v in items)
+
+    rows.append(("total", ["(total)", None, total(2), total(3), total(4), total(5), "", None]))
+    base, cand = comparison.baseline, comparison.candidate
+    return _view("price_effects", f"Rate and capacity effects by resource: {base.variant} → "
+                 f"{cand.variant}", PRICE_EFFECT_COLUMNS, rows, currency=base.currency,
+                 note="Change in cost, candidate − baseline (negative: cheaper). Rate: cost "
+                 "per month, rate per hour, cost per use; capacity: the practical capacity "
+                 "hours (практическая ёмкость) of a time-driven pool, which change its rate "
+                 "but not what is paid.")
 
 
 # --- the library ---------------------------------------------------------------------------
@@ -641,12 +701,13 @@ def portfolio_view(portfolio: Portfolio, *, path_label: Callable[[str], str] = s
 CAPACITY_COLUMNS = (
     Column("id", "Pool"),
     Column("name", "Name"),
-    Column("headcount", "Headcount", "people"),
+    Column("headcount", "Headcount (штатная численность)", "people"),
     Column("hours_per_month", "Used, h per month", "hours"),
-    Column("capacity_hours_per_month", "Capacity, h per month", "hours"),
+    Column("capacity_hours_per_month", "Capacity, h per month (практическая ёмкость)", "hours"),
     Column("utilization", "Utilisation", "share"),
     Column("fte_needed", "FTE needed", "people"),
-    Column("unused_capacity_cost_per_month", "Unused capacity per month", "money"),
+    Column("unused_capacity_cost_per_month",
+           "Unused capacity per month (неиспользуемая мощность)", "money"),
     Column("status", "Status"),
     Column("basis", "Capacity basis", brief=False),
     Column("currency", "Currency", brief=False),
@@ -685,42 +746,79 @@ def capacity_view(report: CapacityReport, *, variant: str) -> TableView:
 
 RELEASE_COLUMNS = (
     Column("id", "Pool"),
-    Column("headcount", "Headcount", "people"),
+    Column("headcount", "Headcount (штатная численность)", "people"),
     Column("fte_before", "FTE before", "people"),
     Column("fte_after", "FTE after", "people"),
+    Column("fte_change", "Δ FTE", "people"),
     Column("heads_released", "Heads released", "count"),
-    Column("cash_per_year", "Cash per year", "money"),
-    Column("freed_capacity_per_year", "Freed capacity per year", "money"),
+    Column("cash_per_year", "Cash per year (высвобождаемые деньги)", "money"),
+    Column("freed_capacity_per_year", "Freed capacity per year (освобождённая мощность)",
+           "money"),
+    Column("price_effect_per_year", "Price effects per year", "money"),
     Column("labour_saving_per_year", "Saving per year (minutes × rate)", "money"),
     Column("name", "Name", brief=False),
 )
 
+RELEASE_NOTE = ("Cash (высвобождаемые деньги): whole people a pool no longer needs (⌈FTE before⌉, "
+                "at most its headcount, minus ⌈FTE after⌉) × its cost per person, plus savings "
+                "that are not labour. Freed capacity (освобождённая мощность): the rest of the "
+                "labour saving, hours that stay paid (negative when the people released took idle "
+                "capacity with them). Price effects: rates, prices per use and the capacity hours "
+                "of time-driven pools, a difference of price, not of work. In every row cash + "
+                "freed capacity + price effects = saving.")
+
 
 def release_view(releases: Sequence[Any], *, currency: str, non_labour_per_year: float,
-                 plan: str) -> TableView:
-    """A plan's saving per year split into cash and freed capacity, pool by pool.
+                 plan: str, non_labour_price_effect_per_year: float = 0.0,
+                 title: str | None = None, note: str = "") -> TableView:
+    """A saving per year split into cash, freed capacity and price effects, pool by pool.
 
     Cash is whole people released (pools that state their headcount) plus every
     saving that is not labour (per-use resources, other costs); freed capacity
-    is the labour saving that stays paid. The total row's saving is the plan's
-    saving per year at the as-is volumes.
+    is the labour saving that stays paid; price effects are what a difference
+    of price saves (0 for a plan). The total row's saving is the plan's (or the
+    comparison's) saving per year at the as-is (baseline) volumes. ``title``
+    replaces the plan's title; ``note`` is added to the view's note.
+
+    >>> from abc_costing.engine.capacity import PoolRelease
+    >>> clerk = PoolRelease("clerk", "Clerks", "RUB", 3, 2.5, 1.2, 1, 1_200_000, 1_560_000,
+    ...                     360_000)
+    >>> view = release_view([clerk], currency="RUB", non_labour_per_year=40_000, plan="best")
+    >>> total = view.rows[-1]
+    >>> total.value("cash_per_year"), total.value("labour_saving_per_year")  # 1 200 000 + 40 000
+    (1240000.0, 1600000.0)
+    >>> round(view.rows[0].value("fte_change"), 2)
+    -1.3
     """
     rows: list[tuple[RowKind, list[Any]]] = [
-        ("item", [r.id, r.headcount, r.fte_before, r.fte_after, r.heads_released,
-                  r.cash_per_year, r.freed_capacity_per_year, r.labour_saving_per_year, r.name])
+        ("item", [r.id, r.headcount, r.fte_before, r.fte_after, r.fte_change, r.heads_released,
+                  r.cash_per_year, r.freed_capacity_per_year, r.price_effect_per_year,
+                  r.labour_saving_per_year, r.name])
         for r in releases if r.labour_saving_per_year or r.heads_released]
-    rows.append(("other", ["(not labour)", None, None, None, None, non_labour_per_year, 0.0,
-                           non_labour_per_year, "per-use resources and other costs"]))
+    rows.append(("other", ["(not labour)", None, None, None, None, None, non_labour_per_year,
+                           0.0, non_labour_price_effect_per_year,
+                           non_labour_per_year + non_labour_price_effect_per_year,
+                           "per-use resources and other costs"]))
     items = [values for _, values in rows]
-    rows.append(("total", ["(total)", None, None, None, sum(v[4] or 0 for v in items),
-                           sum(v[5] for v in items), sum(v[6] for v in items),
-                           sum(v[7] for v in items), None]))
-    return _view("release", f"Cash and freed capacity of the plan ({plan}), per year",
+    rows.append(("total", ["(total)", None, None, None, None, sum(v[5] or 0 for v in items),
+                           *(math.fsum(v[k] for v in items) for k in (6, 7, 8, 9)), None]))
+    return _view("release", title or f"Cash and freed capacity of the plan ({plan}), per year",
                  RELEASE_COLUMNS, rows, currency=currency,
-                 note="Cash: whole people a pool no longer needs (⌈FTE before⌉, at most its "
-                 "headcount, minus ⌈FTE after⌉) × its cost per person, plus savings that are not "
-                 "labour. Freed capacity: the rest of the labour saving, hours that stay paid "
-                 "(negative when the people released took idle capacity with them).")
+                 note=RELEASE_NOTE + (f" {note}" if note else ""))
+
+
+def saving_split_view(split: SavingSplit, *, baseline: str, candidate: str) -> TableView:
+    """A comparison's saving per year as cash, freed capacity and price effects, by pool.
+
+    The rows of :func:`release_view` (one rule for a plan and a comparison);
+    the total row's cash + freed capacity + price effects is the comparison's
+    saving per year at the baseline's volume.
+    """
+    return release_view(
+        split.pools, currency=split.currency, non_labour_per_year=split.non_labour_per_year,
+        plan=candidate, non_labour_price_effect_per_year=split.non_labour_price_effect_per_year,
+        title=f"Cash, freed capacity and price effects: {baseline} → {candidate}, per year",
+        note=f"FTE before and after: {split.load}.")
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -735,7 +833,8 @@ def staffing_view(reports: Sequence[CapacityReport], *, year: int, variant: str)
     """
     if len(reports) != 12:
         raise ValueError(f"staffing_view needs 12 monthly reports, got {len(reports)}")
-    columns = (Column("id", "Pool"), Column("headcount", "Headcount", "people"),
+    columns = (Column("id", "Pool"), Column("headcount", "Headcount (штатная численность)",
+                                            "people"),
                *(Column(f"fte_{m:02d}", _MONTHS[m - 1], "people") for m in range(1, 13)),
                Column("fte_max", "Most needed", "people"),
                Column("months_short", "Months short", "count"),

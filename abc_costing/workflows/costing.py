@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from abc_costing.compare import CompareError, Comparison, compare_models
+from abc_costing.compare import (
+    CompareError,
+    Comparison,
+    SavingSplit,
+    compare_models,
+    split_in_library,
+)
 from abc_costing.engine import (
     CapacityReport,
     CostResult,
@@ -33,7 +39,8 @@ from abc_costing.engine import (
     cost_model,
 )
 from abc_costing.engine.capacity import PoolRelease, capacity_reports, released_heads
-from abc_costing.formats import read_model
+from abc_costing.formats import load_library, read_model
+from abc_costing.formats.catalogue import catalogue_path_for
 from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem
 from abc_costing.reports.views import format_share
@@ -50,11 +57,13 @@ __all__ = [
     "Sensitivity",
     "Simulated",
     "QueueSimulated",
+    "calendar_months",
     "capacity_of_library",
     "compare_files",
     "compare_variants",
     "cost_file",
     "read_model_file",
+    "saving_split_of",
     "sensitivity_of",
     "simulate_model",
     "simulate_model_queues",
@@ -110,16 +119,26 @@ class Compared:
       baseline, candidate: the two models (None when a file has errors).
       comparison: the comparison (None when it could not be made).
       problems: what was wrong in either file, or why they cannot be compared.
+      split: the saving per year as cash, freed capacity and price effects
+        (None without a comparison or a volume).
     """
 
     baseline: ProcessModel | None
     candidate: ProcessModel | None
     comparison: Comparison | None
     problems: tuple[Problem, ...]
+    split: SavingSplit | None = None
 
 
-def compare_files(baseline_path: str | Path, candidate_path: str | Path) -> Compared:
-    """Read two model files and compare the candidate with the baseline."""
+def compare_files(baseline_path: str | Path, candidate_path: str | Path, *,
+                  library_dir: str | Path | None = None) -> Compared:
+    """Read two model files and compare the candidate with the baseline.
+
+    The saving's split into cash and freed capacity counts the load of the
+    other processes of ``library_dir`` on the shared pools; by default of the
+    library the baseline file belongs to (the folder of the ``resources.yaml``
+    catalogue it uses), else of the two files alone.
+    """
     baseline, baseline_problems = read_model_file(baseline_path)
     candidate, candidate_problems = read_model_file(candidate_path)
     problems = baseline_problems + candidate_problems
@@ -129,13 +148,38 @@ def compare_files(baseline_path: str | Path, candidate_path: str | Path) -> Comp
         comparison = compare_models(baseline, candidate)
     except (CompareError, ModelError, RoutingError) as error:
         return Compared(baseline, candidate, None, problems + _problems_of(error))
-    return Compared(baseline, candidate, comparison, problems + comparison.problems)
+    if library_dir is None:
+        catalogue = catalogue_path_for(baseline_path)
+        library_dir = None if catalogue is None else catalogue.parent
+    others: list[tuple[Path, ProcessModel]] = []
+    unread: tuple[Problem, ...] = ()
+    if library_dir is not None:
+        models, library_problems = load_library(library_dir)
+        others = list(models)
+        broken = sum(p.severity == "error" for p in library_problems)
+        if broken:
+            unread = (Problem(f"{broken} problem(s) in the library {library_dir} keep some "
+                              "files out: their load on the pools is not counted in the cash "
+                              "and freed capacity", element="library", severity="warning"),)
+    split = split_in_library(comparison, baseline, candidate, library=others)
+    return Compared(baseline, candidate, comparison, problems + comparison.problems + unread,
+                    split)
 
 
 def compare_variants(library: Library, process: str, baseline: str, candidate: str
                      ) -> Comparison:
     """Compare two variants of one process of an opened library (both already checked)."""
     return compare_models(library.model(process, baseline), library.model(process, candidate))
+
+
+def saving_split_of(library: Library, comparison: Comparison) -> SavingSplit | None:
+    """The saving per year of a comparison of two variants of ``library`` as cash,
+    freed capacity and price effects, the pools loaded by every process of the
+    library (:func:`~abc_costing.compare.split_in_library`); None without a volume."""
+    base, cand = comparison.baseline, comparison.candidate
+    return split_in_library(comparison, library.model(base.process, base.variant),
+                            library.model(cand.process, cand.variant),
+                            library=list(library.models))
 
 
 def capacity_of_library(library: Library, *, variant: str = "as_is",
@@ -164,6 +208,19 @@ def capacity_of_library(library: Library, *, variant: str = "as_is",
         notes = (problem,) if problem is not None else ()
     report = capacity_report(list(library.models), variant=variant, month=when)
     return report, library.problems + tuple(report.problems) + notes
+
+
+def calendar_months() -> tuple[str, ...]:
+    """Every month the shipped production calendar holds, ``YYYY-MM``, oldest first:
+    what a front end offers for ``capacity_of_library(month=...)``.
+
+    >>> months = calendar_months()
+    >>> "2026-01" in months, months == tuple(sorted(months))
+    (True, True)
+    """
+    from abc_costing.payroll import shipped_years
+
+    return tuple(f"{year}-{month:02d}" for year in shipped_years() for month in range(1, 13))
 
 
 def _outside_calendar(year: int, month: int) -> Problem | None:
