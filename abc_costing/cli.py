@@ -593,7 +593,8 @@ def _capacity_plan(library: Any, args: argparse.Namespace, out: Console, err: Co
     if found is None:
         return EXIT_PROBLEMS
     view = release_view(found.pools, currency=found.currency,
-                        non_labour_per_year=found.non_labour_per_year, plan=args.plan)
+                        non_labour_per_year=found.non_labour_per_year, plan=args.plan,
+                        non_labour_price_effect_per_year=found.non_labour_price_effect_per_year)
     if args.json:
         _print_json({"plan": found.plan, "saving_per_year": found.saving_per_year,
                      "cash_per_year": found.cash_per_year, "pools": view.records()}, out)

@@ -393,6 +393,45 @@ flows: [[s, check], [check, e]]
     assert found["cash_per_year"] == pytest.approx(1_200_000)  # nothing but labour here
 
 
+def test_a_plan_whose_variant_overrides_prices_counts_them_as_price_not_cash(tmp_path):
+    # A catalogue: clerks 3 × 100 000 a month on 360 h (833.33 ₽/h), a courier at 600 a trip.
+    # 1 200 claims a year, 180 clerk minutes and one trip each. The "cheap" variant does the
+    # same work but overrides the clerks' cost to 240 000 a month and the courier to 450.
+    # Saving per claim: 180 min × (300 000 − 240 000) / 360 / 60 = 500, plus 150 for the
+    # trip: 650 × 1 200 = 780 000 a year, all of it price: no person released, no hours
+    # freed, no non-labour cash: 600 000 of labour price and 180 000 of courier price.
+    from abc_costing import workflows as wf
+
+    library = tmp_path / "lib"
+    (library / "claims").mkdir(parents=True)
+    (library / "resources.yaml").write_text("""\
+format: abc-costing-resources/1
+pools:
+  clerk: {kind: labor, cost_per_month: 300000, headcount: 3, capacity_hours_per_month: 360}
+  courier: {kind: per_use, cost_per_use: 600}
+""", encoding="utf-8")
+    body = """\
+volume_per_year: 1200
+activities: {check: {labor: {clerk: 180}, uses: {courier: 1}}}
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, check], [check, e]]
+"""
+    for variant, extra in (("as_is", ""), ("cheap", "overrides: {clerk: {cost_per_month: "
+                                                     "240000}, courier: {cost_per_use: 450}}\n")):
+        (library / "claims" / f"{variant}.yaml").write_text(
+            model_text(body + extra, variant=variant).replace("process: test", "process: claims"),
+            encoding="utf-8")
+    found, problems = wf.released_by_plan(wf.open_library(library), plan="best")
+    assert problems == () and found.plan == {"claims": "cheap"}
+    assert found.saving_per_year == pytest.approx(780_000)
+    [clerk] = [p for p in found.pools if p.id == "clerk"]
+    assert clerk.heads_released == 0 and clerk.cash_per_year == 0
+    assert clerk.price_effect_per_year == pytest.approx(600_000)
+    assert clerk.freed_capacity_per_year == pytest.approx(0, abs=1e-6)
+    assert found.non_labour_price_effect_per_year == pytest.approx(180_000)
+    assert found.cash_per_year == pytest.approx(0, abs=1e-6)
+
+
 def test_the_shipped_library_moved_to_its_best_variants():
     # The issue's figures: 19.1 M a year on paper, about 12.7 M of it whole people:
     # lawyers 2 × 2 343 600 + sales managers 1 × 1 874 880 + AP accountants 3 × 1 484 280

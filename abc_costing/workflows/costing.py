@@ -259,8 +259,10 @@ class PlanRelease:
       plan: process -> the variant it moves to.
       pools: each pool's cash (whole people) and freed capacity.
       saving_per_year: the plan's saving per year at the as-is volumes ("on paper").
-      non_labour_per_year: the part of it that is not labour (cash as well).
+      non_labour_per_year: the part of it that is not labour and not a price (cash as well).
       currency: of every figure.
+      non_labour_price_effect_per_year: what differences of price (a variant's overrides
+        of a per-use pool) save outside labour; neither cash nor freed capacity.
     """
 
     plan: dict[str, str]
@@ -268,6 +270,7 @@ class PlanRelease:
     saving_per_year: float
     non_labour_per_year: float
     currency: str
+    non_labour_price_effect_per_year: float = 0.0
 
     @property
     def cash_per_year(self) -> float:
@@ -293,12 +296,42 @@ def released_by_plan(library: Library, *, plan: str = "best"
                               "its savings cannot be added up", element="plan"),)
     before = capacity_report(list(library.models))
     after = capacity_report(list(library.models), variant=chosen)
-    pools = released_heads(before, after)
+    labour_prices, other_price = _plan_price_effects(library, chosen)
+    pools = released_heads(before, after, price_effect_per_year=labour_prices)
     saving = sum(rows[(p, v)].saving_per_year_vs_as_is or 0.0 for p, v in chosen.items()
                  if (p, v) in rows)
     labour = sum(p.labour_saving_per_year for p in pools)
-    return PlanRelease(chosen, pools, saving, saving - labour,
-                       currencies.pop() if currencies else "RUB"), library.problems
+    return PlanRelease(chosen, pools, saving, saving - labour - other_price,
+                       currencies.pop() if currencies else "RUB",
+                       non_labour_price_effect_per_year=other_price), library.problems
+
+
+def _plan_price_effects(library: Library, chosen: dict[str, str]
+                        ) -> tuple[dict[str, float], float]:
+    """Per labour pool, and outside labour, what the plan's differences of price save a year.
+
+    The same rule as one comparison's split (:func:`abc_costing.compare.saving_split`):
+    a variant that overrides a pool's price saves money without saving work.
+    """
+    labour: dict[str, float] = {}
+    other = 0.0
+    for process, variant in chosen.items():
+        if variant == "as_is" or library.find(process, "as_is") is None:
+            continue
+        comparison = compare_models(library.model(process, "as_is"),
+                                    library.model(process, variant))
+        volume = comparison.baseline.volume_per_year
+        if volume is None:
+            continue
+        kinds = {r.id: r.kind for result in (comparison.baseline, comparison.candidate)
+                 for r in result.resources}
+        for effect in comparison.price_effects:
+            saved = 0.0 - (effect.rate_per_instance + effect.capacity_per_instance) * volume
+            if kinds.get(effect.id) == "labor":
+                labour[effect.id] = labour.get(effect.id, 0.0) + saved
+            else:
+                other += saved
+    return labour, other
 
 
 @dataclass(frozen=True)
