@@ -77,6 +77,10 @@ with tab_activities:
         tables.activities, key=f"edit_activities::{loaded.label}::{generation}",
         column_config=activity_config, num_rows="fixed", width="stretch")
 with tab_resources:
+    st.caption("Shared pools (the library's catalogue) are edited once, for every variant, on "
+               "the Resources page (Справочник ресурсов); here only this file's own resources.")
+    if not (shared := wf.variant_pools(loaded.model)).empty:
+        st.dataframe(shared, width="stretch", key=f"edit_shared_pools::{loaded.label}")
     edited_resources = st.data_editor(
         tables.resources, key=f"edit_resources::{loaded.label}::{generation}", num_rows="fixed",
         disabled=["kind"], width="stretch",

@@ -53,6 +53,7 @@ __all__ = [
     "EDITABLE_NUMBERS",
     "POOL_COLUMNS",
     "diff_pool_table",
+    "pool_cells",
     "pool_table",
 ]
 
@@ -85,7 +86,7 @@ def _money_cell(value: float | None) -> str:
     return "" if value is None else number_cell(round(value, 2))
 
 
-def _pool_cells(pool: ResourceRecord) -> dict[str, Any]:
+def pool_cells(pool: ResourceRecord) -> dict[str, Any]:
     """The number cells of one pool: what it states and what follows from it."""
     match pool:
         case LaborResource():
@@ -122,7 +123,7 @@ def pool_table(loaded: LoadedCatalogue, *,
     rows = []
     for pool_id, pool in loaded.catalogue.pools.items():
         rows.append({"id": pool_id, "name": pool.name or "", "kind": pool.kind,
-                     **_pool_cells(pool),
+                     **pool_cells(pool),
                      "used_by": ", ".join((used_by or {}).get(pool_id, ())),
                      "overridden_by": ", ".join((overridden_by or {}).get(pool_id, ()))})
     return pd.DataFrame(rows, columns=["id", *POOL_COLUMNS]).set_index("id")

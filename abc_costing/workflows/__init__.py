@@ -126,6 +126,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         load_resources,
         preview_resource_edits,
         save_resource_edits,
+        variant_pools,
     )
 
 _FACADE = {
@@ -215,6 +216,7 @@ _FACADE = {
     "load_resources": "abc_costing.workflows.resources",
     "preview_resource_edits": "abc_costing.workflows.resources",
     "save_resource_edits": "abc_costing.workflows.resources",
+    "variant_pools": "abc_costing.workflows.resources",
 }
 
 
@@ -308,4 +310,5 @@ __all__ = [
     "load_resources",
     "preview_resource_edits",
     "save_resource_edits",
+    "variant_pools",
 ]

@@ -52,7 +52,7 @@ from abc_costing.formats.catalogue import CATALOGUE_NAME, LoadedCatalogue, parse
 from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem, has_errors
 from abc_costing.store import Change, StaleFileError
-from abc_costing.store.catalogue_edits import diff_pool_table, pool_table
+from abc_costing.store.catalogue_edits import diff_pool_table, pool_cells, pool_table
 from abc_costing.store.edits import Edit, apply_edits
 
 # The outcome of a save is the Edit page's: one way to say what was saved or why not.
@@ -73,6 +73,7 @@ __all__ = [
     "load_resources",
     "preview_resource_edits",
     "save_resource_edits",
+    "variant_pools",
 ]
 
 
@@ -269,6 +270,31 @@ def _recost(variant: _Variant, catalogue: LoadedCatalogue, problems: list[Proble
         problems += (error.problems if isinstance(error, ModelError)
                      else [Problem(str(error), file=variant.label)])
         return None
+
+
+def variant_pools(model: ProcessModel) -> pd.DataFrame:
+    """The catalogue pools a variant takes, read-only, with the fields it overrides.
+
+    For the Edit page: these pools are edited on the Resources page, once for
+    every variant; ``overridden`` names what this variant changes under
+    ``overrides:`` (empty: the catalogue's pool as it is).
+
+    >>> from abc_costing.formats import load_model
+    >>> pools = variant_pools(load_model("process_models/contract_approval/as_is.yaml"))
+    >>> pools.loc["lawyer"].tolist()  # 585 900 / 360 h
+    ['Юрист', 'labor', '1627.5', '', '']
+    """
+    use = model.catalogue
+    rows = []
+    for pool_id in use.pools if use is not None else ():
+        cells = pool_cells(model.resources[pool_id])
+        rows.append({"id": pool_id, "name": model.resources[pool_id].name or "",
+                     "kind": model.resources[pool_id].kind,
+                     "rate_per_hour": cells["rate_per_hour"],
+                     "cost_per_use": cells["cost_per_use"],
+                     "overridden": ", ".join(use.overridden.get(pool_id, ()) if use else ())})
+    return pd.DataFrame(rows, columns=["id", "name", "kind", "rate_per_hour", "cost_per_use",
+                                       "overridden"]).set_index("id")
 
 
 def _changes(edits: Sequence[Edit]) -> list[Change]:
