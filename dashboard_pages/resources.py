@@ -6,13 +6,17 @@ discards pending edits. Every cell is read again on the server by the
 workflow; the browser's column limits are no defence.
 """
 
-import difflib
-
 import streamlit as st
 
 from abc_costing import workflows as wf
 from abc_costing.reports.views import recost_view
-from dashboard_pages.state import current_user, library, show_problems, show_view
+from dashboard_pages.state import (
+    current_user,
+    library,
+    show_conflict,
+    show_problems,
+    show_view,
+)
 
 st.title("Resources / Справочник ресурсов")
 user = current_user()
@@ -101,12 +105,7 @@ if st.button("Save the catalogue", type="primary", disabled=not preview.can_save
     st.error("Not saved:")
     show_problems(outcome.problems)
     if outcome.conflict is not None:
-        diff = difflib.unified_diff(outcome.conflict.loaded_text.splitlines(),
-                                    (outcome.conflict.current_text or "").splitlines(),
-                                    "as you loaded it", "on disk now", lineterm="")
-        st.code("\n".join(diff) or "(only whitespace differs)", language="diff")
-        st.button("Reload from disk (your unsaved edits are dropped)", on_click=discard,
-                  key="resources_reload_conflict")
+        show_conflict(outcome.conflict, on_reload=discard, key="resources_reload_conflict")
 
 notice = st.session_state.pop("resources_notice", None)
 if notice:

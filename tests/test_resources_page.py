@@ -104,3 +104,21 @@ def test_the_edit_page_lists_the_shared_pools_read_only(library):
     shared = at.dataframe[1].value  # activities editor, then the shared pools
     assert shared.loc["lawyer", "rate_per_hour"] == "1627.5"  # 585 900 / 360 h
     assert set(shared["overridden"]) == {""}
+
+
+def test_a_catalogue_saved_meanwhile_shows_the_difference_and_writes_nothing(library):
+    at = run(app(), "resources")
+    at = edit(at, {0: {"salary_per_month": "165000"}})
+    catalogue = library / "resources.yaml"
+    someone_else = catalogue.read_text("utf-8").replace("salary_per_month: 110000",
+                                                        "salary_per_month: 120000")
+    catalogue.write_text(someone_else, encoding="utf-8")
+    at.button(key="resources_save").click()
+    run(at)
+    assert any("Not saved" in e.value for e in at.error)
+    assert any("+    salary_per_month: 120000" in c.value for c in at.code)
+    assert catalogue.read_text("utf-8") == someone_else
+    at.button(key="resources_reload_conflict").click()
+    run(at)
+    assert at.data_editor[0].value.loc["buyer", "salary_per_month"] == "120000"
+    assert metrics(at)["Changed values"] == "0"

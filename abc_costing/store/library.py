@@ -70,7 +70,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -734,25 +734,8 @@ class ModelLibrary:
         model, problems = parse_model_text(text, source=name, catalogue=catalogue)
         if model is None:
             raise ModelError(problems)
-        data = text.encode("utf-8")
-        sha256 = hashlib.sha256(data).hexdigest()
-        entries = [ChangeEntry(user=user.id, file=name, element=c.element, field=c.field,
-                               old_value=c.old_value, new_value=c.new_value,
-                               reason=reason or None) for c in changes]
-        with self._locked():
-            self._recover()
-            log, anchor = self._writable_state()
-            check_regular_target(path, name=name)
-            current, current_text = current_state(path)
-            if expected_sha256 is None and current is not None:
-                raise ModelExistsError(name)
-            if expected_sha256 is not None and current != expected_sha256:
-                raise StaleFileError(path, expected_sha256, current, current_text, name=name)
-            saves = self._outside_change(log, anchor, name, current, user=user)
-            saves.append((entries, sha256))
-            recorded = self._commit(log, anchor, name, path, data, sha256, saves, now=now)
-        return SavedModel(path=path, file=name, sha256=sha256, text=text,
-                          changes=tuple(recorded))
+        return self._write_file(name, path, text, user=user, expected_sha256=expected_sha256,
+                                changes=changes, reason=reason, now=now)
 
     def write_catalogue(self, text: str, *, user: User, expected_sha256: str | None,
                         changes: Sequence[Change], reason: str | None = None,
@@ -797,6 +780,23 @@ class ModelLibrary:
         loaded, problems = parse_catalogue_text(text, name=name)
         if loaded is None or has_errors(problems):
             raise ModelError(problems)
+
+        def keeps_models_reading(current_text: str | None) -> None:
+            # Under the lock: a model saved meanwhile is checked as it is now.
+            broken = self.models_broken_by(loaded, current_text=current_text)
+            if broken:
+                raise CatalogueBreaksModelsError(broken)
+
+        return self._write_file(name, path, text, user=user, expected_sha256=expected_sha256,
+                                changes=changes, reason=reason, now=now,
+                                check=keeps_models_reading)
+
+    def _write_file(self, name: str, path: Path, text: str, *, user: User,
+                    expected_sha256: str | None, changes: Sequence[Change],
+                    reason: str | None, now: datetime | None,
+                    check: Callable[[str | None], None] | None = None) -> SavedModel:
+        """The write path both writers share: under the lock, the stale check, ``check``
+        of the text on disk now, then journal, file and log entries together."""
         data = text.encode("utf-8")
         sha256 = hashlib.sha256(data).hexdigest()
         entries = [ChangeEntry(user=user.id, file=name, element=c.element, field=c.field,
@@ -811,10 +811,8 @@ class ModelLibrary:
                 raise ModelExistsError(name)
             if expected_sha256 is not None and current != expected_sha256:
                 raise StaleFileError(path, expected_sha256, current, current_text, name=name)
-            # Under the lock: a model saved meanwhile is checked as it is now.
-            broken = self.models_broken_by(loaded, current_text=current_text)
-            if broken:
-                raise CatalogueBreaksModelsError(broken)
+            if check is not None:
+                check(current_text)
             saves = self._outside_change(log, anchor, name, current, user=user)
             saves.append((entries, sha256))
             recorded = self._commit(log, anchor, name, path, data, sha256, saves, now=now)
