@@ -28,6 +28,8 @@ if "edit" in user.rights:
                          url_path="edit"))
     pages.append(st.Page("dashboard_pages/import_model.py", title="Import",
                          icon=":material/upload_file:", url_path="import"))
+    pages.append(st.Page("dashboard_pages/resources.py", title="Resources",
+                         icon=":material/groups:", url_path="resources"))
 if "edit" in user.rights or "audit" in user.rights:
     pages.append(st.Page("dashboard_pages/changes.py", title="Changes",
                          icon=":material/history:", url_path="changes"))

@@ -7,12 +7,17 @@ edits pending on the original, so a later "Save" can never write them into
 a file nobody chose.
 """
 
-import difflib
-
 import streamlit as st
 
 from abc_costing import workflows as wf
-from dashboard_pages.state import current_user, library, money, pick_variant, show_problems
+from dashboard_pages.state import (
+    current_user,
+    library,
+    money,
+    pick_variant,
+    show_conflict,
+    show_problems,
+)
 
 st.title("Edit a process variant")
 user = current_user()
@@ -77,6 +82,10 @@ with tab_activities:
         tables.activities, key=f"edit_activities::{loaded.label}::{generation}",
         column_config=activity_config, num_rows="fixed", width="stretch")
 with tab_resources:
+    st.caption("Shared pools (the library's catalogue) are edited once, for every variant, on "
+               "the Resources page (Справочник ресурсов); here only this file's own resources.")
+    if not (shared := wf.variant_pools(loaded.model)).empty:
+        st.dataframe(shared, width="stretch", key=f"edit_shared_pools::{loaded.label}")
     edited_resources = st.data_editor(
         tables.resources, key=f"edit_resources::{loaded.label}::{generation}", num_rows="fixed",
         disabled=["kind"], width="stretch",
@@ -122,14 +131,9 @@ save_column, new_column = st.columns(2)
 def show_outcome(outcome: wf.SaveOutcome) -> None:
     st.error("Not saved:")
     show_problems(outcome.problems)
-    conflict = outcome.conflict
-    if conflict is not None:
-        diff = difflib.unified_diff(conflict.loaded_text.splitlines(),
-                                    (conflict.current_text or "").splitlines(),
-                                    "as you loaded it", "on disk now", lineterm="")
-        st.code("\n".join(diff) or "(only whitespace differs)", language="diff")
-        st.button("Reload from disk (your unsaved edits are dropped)", on_click=discard,
-                  args=(key,), key="reload_after_conflict")
+    if outcome.conflict is not None:
+        show_conflict(outcome.conflict, on_reload=discard, args=(key,),
+                      key="reload_after_conflict")
 
 
 with save_column:

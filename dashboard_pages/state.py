@@ -11,6 +11,7 @@ shown as text, never as Markdown: a name cannot become a link or an image.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import logging
 import math
@@ -177,6 +178,17 @@ def show_problems(problems: Sequence[wf.Problem], *, title: str | None = None,
                                                           else ""))
     with st.expander(heading, expanded=expanded):
         st.text("\n".join(str(p) for p in problems))
+
+
+def show_conflict(conflict: wf.SaveConflict, *, on_reload: Any, key: str,
+                  args: tuple = ()) -> None:
+    """What changed on disk since the user loaded the file, and a button to reload it."""
+    diff = difflib.unified_diff(conflict.loaded_text.splitlines(),
+                                (conflict.current_text or "").splitlines(),
+                                "as you loaded it", "on disk now", lineterm="")
+    st.code("\n".join(diff) or "(only whitespace differs)", language="diff")
+    st.button("Reload from disk (your unsaved edits are dropped)", on_click=on_reload,
+              args=args, key=key)
 
 
 def money(amount: float | None, currency: str) -> str:

@@ -698,6 +698,41 @@ def portfolio_view(portfolio: Portfolio, *, path_label: Callable[[str], str] = s
                  "per instance of its process; savings are against its as_is variant.")
 
 
+RECOST_COLUMNS = (
+    Column("variant", "Process / variant"),
+    Column("edited_pools", "Edited pools it uses"),
+    Column("cost_per_instance_before", "Per instance, before", "money"),
+    Column("cost_per_instance_after", "Per instance, after", "money"),
+    Column("change_per_instance", "Change per instance", "money"),
+    Column("cost_per_year_before", "Per year, before", "money"),
+    Column("cost_per_year_after", "Per year, after", "money"),
+    Column("change_per_year", "Change per year", "money"),
+    Column("file", "File", brief=False),
+)
+
+
+def recost_view(recosted: Sequence[Any], *, currency: str) -> TableView:
+    """Every variant costed with the catalogue as saved and as edited, largest change first.
+
+    ``recosted`` are :class:`~abc_costing.workflows.resources.VariantRecost`
+    records; the order is by the size of the change per year (per instance
+    for a variant without a volume), so what an edit moves most comes first.
+    """
+    def size(r: Any) -> tuple[float, float]:
+        per_year = r.change_per_year
+        return (-abs(per_year if per_year is not None else 0.0), -abs(r.change_per_instance))
+
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [f"{r.process}/{r.variant}", ", ".join(r.edited_pools) or "—",
+                  r.cost_per_instance_before, r.cost_per_instance_after, r.change_per_instance,
+                  r.cost_per_year_before, r.cost_per_year_after, r.change_per_year, r.label])
+        for r in sorted(recosted, key=size)]
+    # No total row: variants of one process are alternatives, never added up.
+    return _view("recost", "Every variant with the edited pools", RECOST_COLUMNS, rows,
+                 currency=currency, note="Before: the catalogue as saved; after: with your "
+                 "edits. A variant that uses no edited pool keeps its cost.")
+
+
 CAPACITY_COLUMNS = (
     Column("id", "Pool"),
     Column("name", "Name"),

@@ -2,7 +2,8 @@
 
 Every model file of a library is written through
 :meth:`ModelLibrary.write_model` (or :func:`~abc_costing.store.saving.save_model_edits`
-and :func:`~abc_costing.store.saving.save_as_new_variant` on top of it), which
+and :func:`~abc_costing.store.saving.save_as_new_variant` on top of it), and its
+resource catalogue through :meth:`ModelLibrary.write_catalogue`, which
 writes the file and its change-log entries together or not at all;
 :meth:`ModelLibrary.verify` checks the log, its anchor and every file. Every
 other file (reports, exports, BPMN, CSV) is written with :func:`write_atomic`,
@@ -20,6 +21,7 @@ from abc_costing.store.change_log import (
     default_change_log_path,
 )
 from abc_costing.store.library import (
+    CatalogueBreaksModelsError,
     Change,
     Finding,
     LibraryBusyError,
@@ -43,6 +45,7 @@ from abc_costing.store.model_files import (
 
 __all__ = [
     "DEFAULT_CHANGE_LOG",
+    "CatalogueBreaksModelsError",
     "ChainCheck",
     "Change",
     "ChangeEntry",

@@ -2,8 +2,10 @@
 
 Every write of a model file in a library (a saved edit, a new variant, an
 import, a mined or converted model written into the library, the overwrite
-of an existing model) goes through :meth:`ModelLibrary.write_model`. Under
-one lock that covers the library's files and its change log, it
+of an existing model) goes through :meth:`ModelLibrary.write_model`, and
+every write of the library's resource catalogue (``resources.yaml``) through
+:meth:`ModelLibrary.write_catalogue`. Under one lock that covers the
+library's files and its change log, it
 
 1. finishes or discards a save that a crash interrupted (see *Recovery*);
 2. checks that the log still matches the library's anchor (below) and
@@ -68,7 +70,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -76,7 +78,12 @@ from typing import Any, Literal
 
 from abc_costing.access import User, require
 from abc_costing.formats import model_files, parse_model_text
-from abc_costing.formats.catalogue import catalogue_beside
+from abc_costing.formats.catalogue import (
+    CATALOGUE_NAME,
+    LoadedCatalogue,
+    catalogue_beside,
+    parse_catalogue_text,
+)
 from abc_costing.problems import AbcCostingError, ModelError, Problem, has_errors
 from abc_costing.store.change_log import (
     ChangeEntry,
@@ -99,6 +106,7 @@ from abc_costing.store.model_files import (
 __all__ = [
     "ANCHOR_NAME",
     "KEY_ENV",
+    "CatalogueBreaksModelsError",
     "KEY_FILE_ENV",
     "Change",
     "Finding",
@@ -162,6 +170,14 @@ class LogTamperedError(ChangeLogError):
         super().__init__("the change log does not match the library, so nothing was saved: "
                          + "; ".join(str(f) for f in self.findings)
                          + " (an auditor should run `abc-costing log verify`)")
+
+
+class CatalogueBreaksModelsError(ModelError):
+    """A catalogue edit would leave models of the library unreadable; nothing was written.
+
+    ``problems`` name each model file that breaks and why (a pool it uses is
+    gone, its kind changed, an override no longer fits).
+    """
 
 
 class _LockUnavailable(ChangeLogError):
@@ -718,6 +734,69 @@ class ModelLibrary:
         model, problems = parse_model_text(text, source=name, catalogue=catalogue)
         if model is None:
             raise ModelError(problems)
+        return self._write_file(name, path, text, user=user, expected_sha256=expected_sha256,
+                                changes=changes, reason=reason, now=now)
+
+    def write_catalogue(self, text: str, *, user: User, expected_sha256: str | None,
+                        changes: Sequence[Change], reason: str | None = None,
+                        now: datetime | None = None) -> SavedModel:
+        """Write the library's resource catalogue (``resources.yaml``) and its change-log entries.
+
+        The same write path as :meth:`write_model` (lock, journal, pending
+        file, log entries, anchor; nothing half-written, also under
+        ``kill -9``), with the catalogue's own checks: the text must read as a
+        catalogue, and every model file of the library that takes its pools
+        from it and reads now must still read with the new text; each that
+        would not is named with what breaks (a pool it uses removed, a kind
+        changed, an override the new pool refuses). ``changes`` are usually
+        one per changed value: element = pool id, field, old, new.
+
+        Raises :class:`~abc_costing.access.AccessDenied`,
+        :class:`~abc_costing.problems.ModelError` (the text is not a valid
+        catalogue), :class:`CatalogueBreaksModelsError`, and otherwise as
+        :meth:`write_model`; in each case neither the file nor the log changed.
+
+        >>> import tempfile, pathlib, shutil
+        >>> from abc_costing.access import local_user
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = shutil.copytree("process_models", root / "models")
+        >>> library = ModelLibrary(root / "models", change_log=root / "log.sqlite")
+        >>> path = root / "models" / "resources.yaml"
+        >>> old = path.read_text("utf-8")
+        >>> text = old.replace("salary_per_month: 150000", "salary_per_month: 165000")
+        >>> saved = library.write_catalogue(
+        ...     text, user=local_user("ivan"), expected_sha256=file_sha256(path),
+        ...     changes=[Change("lawyer", "salary_per_month", "150000", "165000")])
+        >>> [(e.file, e.element, e.field, e.new_value) for e in saved.changes]
+        [('resources.yaml', 'lawyer', 'salary_per_month', '165000')]
+        >>> library.verify().ok
+        True
+        """
+        require(user, "edit")
+        name, path = CATALOGUE_NAME, self.directory / CATALOGUE_NAME
+        changes = list(changes)
+        if not changes:
+            raise ValueError("a save must record at least one change")
+        loaded, problems = parse_catalogue_text(text, name=name)
+        if loaded is None or has_errors(problems):
+            raise ModelError(problems)
+
+        def keeps_models_reading(current_text: str | None) -> None:
+            # Under the lock: a model saved meanwhile is checked as it is now.
+            broken = self.models_broken_by(loaded, current_text=current_text)
+            if broken:
+                raise CatalogueBreaksModelsError(broken)
+
+        return self._write_file(name, path, text, user=user, expected_sha256=expected_sha256,
+                                changes=changes, reason=reason, now=now,
+                                check=keeps_models_reading)
+
+    def _write_file(self, name: str, path: Path, text: str, *, user: User,
+                    expected_sha256: str | None, changes: Sequence[Change],
+                    reason: str | None, now: datetime | None,
+                    check: Callable[[str | None], None] | None = None) -> SavedModel:
+        """The write path both writers share: under the lock, the stale check, ``check``
+        of the text on disk now, then journal, file and log entries together."""
         data = text.encode("utf-8")
         sha256 = hashlib.sha256(data).hexdigest()
         entries = [ChangeEntry(user=user.id, file=name, element=c.element, field=c.field,
@@ -732,11 +811,62 @@ class ModelLibrary:
                 raise ModelExistsError(name)
             if expected_sha256 is not None and current != expected_sha256:
                 raise StaleFileError(path, expected_sha256, current, current_text, name=name)
+            if check is not None:
+                check(current_text)
             saves = self._outside_change(log, anchor, name, current, user=user)
             saves.append((entries, sha256))
             recorded = self._commit(log, anchor, name, path, data, sha256, saves, now=now)
         return SavedModel(path=path, file=name, sha256=sha256, text=text,
                           changes=tuple(recorded))
+
+    def catalogue_users(self) -> list[Path]:
+        """The model files that take their pools from the library's catalogue.
+
+        A model in the library folder or in a process folder below it, unless
+        that process folder keeps a catalogue of its own
+        (see :func:`~abc_costing.formats.catalogue.catalogue_path_for`).
+        """
+        users = []
+        for model_path in model_files(self.directory):
+            folder = model_path.parent
+            if folder == self.directory or (folder.parent == self.directory
+                                            and not (folder / CATALOGUE_NAME).is_file()):
+                users.append(model_path)
+        return users
+
+    def models_broken_by(self, catalogue: LoadedCatalogue, *, current_text: str | None
+                         ) -> list[Problem]:
+        """What ``catalogue`` would break: the errors of each model that reads with
+        ``current_text`` (the catalogue on disk; ``None``: none yet) but not with it.
+
+        A model already broken is left to its own messages: the catalogue is not
+        refused for a fault it did not cause.
+        """
+        before = (parse_catalogue_text(current_text, name=CATALOGUE_NAME)[0]
+                  if current_text is not None else None)
+        problems: list[Problem] = []
+        for model_path in self.catalogue_users():
+            label = model_path.relative_to(self.directory).as_posix()
+            try:
+                text = model_path.read_bytes().decode("utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                continue  # unreadable already; verify and the library list say so
+            model, _ = parse_model_text(text, source=label, catalogue=before)
+            if model is None:
+                continue
+            model, found = parse_model_text(text, source=label, catalogue=catalogue)
+            if model is None:
+                problems += [Problem(f"with the edited catalogue this model no longer reads: "
+                                     f"{p.message}", element=p.element, file=label, line=p.line)
+                             for p in found if p.severity == "error"]
+        return problems
+
+    def _tracked_files(self) -> list[Path]:
+        """The files the log and the anchor follow: every model file and each catalogue."""
+        catalogues = [p for p in self.directory.rglob(CATALOGUE_NAME)
+                      if p.is_file() and not any(
+                          part.startswith(".") for part in p.relative_to(self.directory).parts)]
+        return sorted([*model_files(self.directory), *catalogues])
 
     def record_outside_change(self, file: str | Path, *, user: User,
                               reason: str | None = None) -> SavedModel:
@@ -790,7 +920,7 @@ class ModelLibrary:
         library_id = anchor.library_id if anchor is not None else uuid.uuid4().hex
         files = self._expected_digests(log, anchor)
         if anchor is None:  # first anchoring: every model file as it is now
-            for model_path in model_files(self.directory):
+            for model_path in self._tracked_files():
                 rel = model_path.relative_to(self.directory).as_posix()
                 files.setdefault(rel, file_sha256(model_path))
         files[name] = sha256
@@ -929,7 +1059,7 @@ class ModelLibrary:
 
     def _file_findings(self, log: ChangeLog | None, anchor: _Anchor | None) -> list[Finding]:
         on_disk = {p.relative_to(self.directory).as_posix(): p
-                   for p in model_files(self.directory)} if self.directory.is_dir() else {}
+                   for p in self._tracked_files()} if self.directory.is_dir() else {}
         logged = {n: v for n, v in (log.last_file_digests() if log is not None else {}).items()
                   if not n.startswith("(")}
         anchored = anchor.files if anchor is not None else {}

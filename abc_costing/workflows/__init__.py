@@ -122,6 +122,15 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         verify_report_file,
         write_output,
     )
+    from abc_costing.workflows.resources import (
+        LoadedResources,
+        ResourcesPreview,
+        VariantRecost,
+        load_resources,
+        preview_resource_edits,
+        save_resource_edits,
+        variant_pools,
+    )
 
 _FACADE = {
     "AbcCostingError": "abc_costing.problems",
@@ -208,6 +217,13 @@ _FACADE = {
     "verify_change_log": "abc_costing.workflows.audit",
     "verify_report_file": "abc_costing.workflows.reporting",
     "write_output": "abc_costing.workflows.reporting",
+    "LoadedResources": "abc_costing.workflows.resources",
+    "ResourcesPreview": "abc_costing.workflows.resources",
+    "VariantRecost": "abc_costing.workflows.resources",
+    "load_resources": "abc_costing.workflows.resources",
+    "preview_resource_edits": "abc_costing.workflows.resources",
+    "save_resource_edits": "abc_costing.workflows.resources",
+    "variant_pools": "abc_costing.workflows.resources",
 }
 
 
@@ -299,4 +315,11 @@ __all__ = [
     "verify_change_log",
     "verify_report_file",
     "write_output",
+    "LoadedResources",
+    "ResourcesPreview",
+    "VariantRecost",
+    "load_resources",
+    "preview_resource_edits",
+    "save_resource_edits",
+    "variant_pools",
 ]

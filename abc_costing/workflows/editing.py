@@ -255,6 +255,15 @@ def _failed(label: str | None, error: Exception) -> SaveOutcome:
     return _refused(None, str(error))
 
 
+def stale_outcome(label: str, loaded_text: str, error: StaleFileError) -> SaveOutcome:
+    """A file saved (or deleted) by someone else since it was loaded: nothing was written."""
+    return SaveOutcome(None, label, (Problem(
+        "was changed by someone else since you loaded it; nothing was saved: reload it "
+        "and apply your edits again" if error.current_sha256 else
+        "was deleted since you loaded it; nothing was saved", file=label),),
+        SaveConflict(label, loaded_text, error.current_text))
+
+
 #: What a save may refuse with: every error is a reason, none a traceback.
 _STORE_ERRORS = (AbcCostingError, ValueError, OSError)
 
@@ -270,11 +279,7 @@ def save_edits(loaded: LoadedForEditing, preview: EditPreview, *, user: User,
                                  loaded_sha256=loaded.sha256, edits=preview.edits, user=user,
                                  library=model_library(library), reason=reason or None)
     except StaleFileError as error:
-        return SaveOutcome(None, loaded.label, (Problem(
-            "was changed by someone else since you loaded it; nothing was saved: reload it "
-            "and apply your edits again" if error.current_sha256 else
-            "was deleted since you loaded it; nothing was saved", file=loaded.label),),
-            SaveConflict(loaded.label, loaded.text, error.current_text))
+        return stale_outcome(loaded.label, loaded.text, error)
     except _STORE_ERRORS as error:
         return _failed(loaded.label, error)
     return SaveOutcome(saved, loaded.label)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from abc_costing.formats import load_library, model_files
+from abc_costing.formats.catalogue import CATALOGUE_NAME
 from abc_costing.model import ProcessModel
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio, build_portfolio
 from abc_costing.problems import Problem
@@ -110,13 +111,15 @@ def _shown(file: str, directory: Path) -> str:
 
 
 def library_signature(directory: str | Path) -> tuple[tuple[str, int, int], ...]:
-    """Every model file's name, modification time and size: changes when any file does.
+    """Every model file's and the catalogue's name, modification time and size.
 
     A front end caches the opened library under this signature, so a save by
-    anyone shows on the next look without clearing caches by hand.
+    anyone (a model, or a pool of ``resources.yaml`` every variant reads)
+    shows on the next look without clearing caches by hand.
     """
     signature = []
-    for path in model_files(directory):
+    catalogue = Path(directory) / CATALOGUE_NAME
+    for path in [*model_files(directory), *([catalogue] if catalogue.is_file() else [])]:
         try:
             info = path.stat()
         except OSError:  # removed between listing and looking

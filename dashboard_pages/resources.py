@@ -1,0 +1,112 @@
+"""Resources (Справочник ресурсов): edit a shared pool once, see every variant recost, save.
+
+The catalogue the analyst loaded is kept with a generation number: the
+editor's widget key carries it, so bumping it (after a save, or a reload)
+discards pending edits. Every cell is read again on the server by the
+workflow; the browser's column limits are no defence.
+"""
+
+import streamlit as st
+
+from abc_costing import workflows as wf
+from abc_costing.reports.views import recost_view
+from dashboard_pages.state import (
+    current_user,
+    library,
+    show_conflict,
+    show_problems,
+    show_view,
+)
+
+st.title("Resources / Справочник ресурсов")
+user = current_user()
+if not wf.can(user, "edit"):  # the page is not registered for them; refuse anyway
+    st.error("Editing the resource catalogue needs the analyst role.")
+    st.stop()
+lib = library()
+generation = st.session_state.setdefault("resources_generation", 0)
+if st.session_state.get("resources_loaded_generation") != generation:
+    st.session_state["resources_loaded"] = wf.load_resources(lib)
+    st.session_state["resources_loaded_generation"] = generation
+loaded: wf.LoadedResources = st.session_state["resources_loaded"]
+
+
+def discard() -> None:
+    """Forget the loaded catalogue and the edits pending on it."""
+    st.session_state["resources_generation"] = st.session_state["resources_generation"] + 1
+
+
+if loaded.catalogue is None or loaded.table is None:
+    st.error("The resource catalogue cannot be edited here:")
+    show_problems(loaded.problems)
+    st.button("Reload from disk", on_click=discard, key="resources_reload_invalid")
+    st.stop()
+
+st.text(f"File {loaded.label} · {len(loaded.table)} pools · {loaded.currency}")
+st.caption("Each pool once, for every process and variant. ФОТ с взносами = штатная "
+           "численность × (оклад + премия) × (1 + страховые взносы + травматизм); "
+           "практическая ёмкость: hours per month for process work; rate per hour = ФОТ / "
+           "ёмкость. Numbers as you write them: 1 500,50 or 1500.50. A blank cell removes "
+           "the value from the pool.")
+currency = loaded.currency
+text = st.column_config.TextColumn
+pools_config = {
+    "name": text("Name", max_chars=200, width="medium"),
+    "kind": text("Kind"),
+    "headcount": text("Штатная численность", max_chars=40),
+    "salary_per_month": text(f"Оклад per month, {currency}", max_chars=40),
+    "bonus_per_month": text(f"Премия per month, {currency}", max_chars=40),
+    "contributions": st.column_config.SelectboxColumn(
+        "Страховые взносы", options=["", "general", "sme"],
+        help="general: 30 % up to the single base, 15.1 % above; sme: reduced rates"),
+    "injury_class": text("Травматизм, класс", max_chars=10),
+    "loaded_cost_per_person_per_year": text(f"Cost per person per year, {currency}"),
+    "cost_per_month": text(f"ФОТ с взносами per month, {currency}", max_chars=40),
+    "capacity_hours_per_month": text("Практическая ёмкость, h per month", max_chars=40),
+    "rate_per_hour": text(f"Rate per hour, {currency}", max_chars=40),
+    "cost_per_use": text(f"Cost per use, {currency}", max_chars=40),
+    "used_by": text("Used by"),
+    "overridden_by": text("Overridden by (overrides:)"),
+}
+edited_pools = st.data_editor(
+    loaded.table, key=f"resources_pools::{generation}", num_rows="fixed", width="stretch",
+    column_config=pools_config,
+    disabled=["kind", "loaded_cost_per_person_per_year", "used_by", "overridden_by"])
+
+preview = wf.preview_resource_edits(loaded, pools=edited_pools)
+moved = [r for r in preview.recosted if r.change_per_instance != 0]
+kpis = st.columns(2)
+kpis[0].metric("Changed values", len(preview.edits))
+kpis[1].metric("Variants whose cost changes", f"{len(moved)} of {len(loaded.variants)}")
+
+if preview.problems:
+    st.error(f"{len(preview.problems)} problem(s): nothing can be saved until they are fixed.")
+    show_problems(preview.problems)
+if preview.edits:
+    with st.expander(f"{len(preview.edits)} change(s) to save", expanded=not preview.problems):
+        st.text("\n".join(f"{e.element} · {e.field}: {e.old_text or '(none)'} → "
+                          f"{e.new_text or '(removed)'}" for e in preview.edits))
+if preview.recosted:
+    show_view(recost_view(preview.recosted, currency=currency), key="resources_recost",
+              title=True)
+
+reason = st.text_input("Reason for the change (recorded in the change log)",
+                       key="resources_reason")
+# The disabled state is the browser's; a forged click is refused by the workflow too.
+if st.button("Save the catalogue", type="primary", disabled=not preview.can_save,
+             key="resources_save"):
+    outcome = wf.save_resource_edits(loaded, preview, user=user, library=lib, reason=reason)
+    if outcome.saved is not None:
+        discard()
+        st.session_state["resources_notice"] = (
+            f"Saved {outcome.label}: {len(outcome.saved.changes)} change(s) recorded; every "
+            "variant now uses the new pools.")
+        st.rerun()
+    st.error("Not saved:")
+    show_problems(outcome.problems)
+    if outcome.conflict is not None:
+        show_conflict(outcome.conflict, on_reload=discard, key="resources_reload_conflict")
+
+notice = st.session_state.pop("resources_notice", None)
+if notice:
+    st.success(notice)
