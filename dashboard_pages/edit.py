@@ -16,6 +16,7 @@ from dashboard_pages.state import (
     money,
     pick_variant,
     show_conflict,
+    show_pending_edits,
     show_problems,
 )
 
@@ -116,13 +117,7 @@ kpis[1].metric("Cost per year", money(shown.cost_per_year, currency),
                delta_color="inverse")
 kpis[2].metric("Changed values", len(preview.edits))
 
-if preview.problems:
-    st.error(f"{len(preview.problems)} problem(s): nothing can be saved until they are fixed.")
-    show_problems(preview.problems)
-if preview.edits:
-    with st.expander(f"{len(preview.edits)} change(s) to save", expanded=not preview.problems):
-        st.text("\n".join(f"{e.element} · {e.field}: {e.old_text or '(none)'} → "
-                          f"{e.new_text or '(removed)'}" for e in preview.edits))
+show_pending_edits(preview.edits, preview.problems)
 
 reason = st.text_input("Reason for the change (recorded in the change log)", key="edit_reason")
 save_column, new_column = st.columns(2)

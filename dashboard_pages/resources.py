@@ -14,6 +14,7 @@ from dashboard_pages.state import (
     current_user,
     library,
     show_conflict,
+    show_pending_edits,
     show_problems,
     show_view,
 )
@@ -79,13 +80,7 @@ kpis = st.columns(2)
 kpis[0].metric("Changed values", len(preview.edits))
 kpis[1].metric("Variants whose cost changes", f"{len(moved)} of {len(loaded.variants)}")
 
-if preview.problems:
-    st.error(f"{len(preview.problems)} problem(s): nothing can be saved until they are fixed.")
-    show_problems(preview.problems)
-if preview.edits:
-    with st.expander(f"{len(preview.edits)} change(s) to save", expanded=not preview.problems):
-        st.text("\n".join(f"{e.element} · {e.field}: {e.old_text or '(none)'} → "
-                          f"{e.new_text or '(removed)'}" for e in preview.edits))
+show_pending_edits(preview.edits, preview.problems)
 if preview.recosted:
     show_view(recost_view(preview.recosted, currency=currency), key="resources_recost",
               title=True)

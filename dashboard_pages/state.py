@@ -180,6 +180,17 @@ def show_problems(problems: Sequence[wf.Problem], *, title: str | None = None,
         st.text("\n".join(str(p) for p in problems))
 
 
+def show_pending_edits(edits: Sequence[Any], problems: Sequence[wf.Problem]) -> None:
+    """What an edit would change, and what stops it being saved (Edit and Resources pages)."""
+    if problems:
+        st.error(f"{len(problems)} problem(s): nothing can be saved until they are fixed.")
+        show_problems(problems)
+    if edits:
+        with st.expander(f"{len(edits)} change(s) to save", expanded=not problems):
+            st.text("\n".join(f"{e.element} · {e.field}: {e.old_text or '(none)'} → "
+                              f"{e.new_text or '(removed)'}" for e in edits))
+
+
 def show_conflict(conflict: wf.SaveConflict, *, on_reload: Any, key: str,
                   args: tuple = ()) -> None:
     """What changed on disk since the user loaded the file, and a button to reload it."""

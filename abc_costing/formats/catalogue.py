@@ -116,25 +116,13 @@ def catalogue_path_for(model_path: str | Path) -> Path | None:
 def read_catalogue(path: str | Path, *, name: str | None = None
                    ) -> tuple[LoadedCatalogue | None, list[Problem]]:
     """Read and check a catalogue file; problems name ``name`` (default: the path)."""
-    from abc_costing.formats.yaml_model import MAX_FILE_BYTES, unexpected_problem
+    from abc_costing.formats.yaml_model import read_text_file, unexpected_problem
 
     path = Path(path)
     source = name or str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [Problem(f"file is {size:,} bytes; a catalogue is limited to "
-                                  f"{MAX_FILE_BYTES:,} bytes", file=source)]
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, [Problem("file not found", file=source)]
-    except OSError as err:
-        return None, [Problem(f"cannot read file: {err.strerror or err}", file=source)]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        return None, [Problem("file is not UTF-8 text (save it as UTF-8)", file=source, line=line)]
+    text, raw, problems = read_text_file(path, source=source, what="catalogues")
+    if text is None:
+        return None, problems
     try:
         return parse_catalogue_text(text, name=source, sha256=hashlib.sha256(raw).hexdigest())
     except Exception as error:  # one odd file must never take down a library or a page

@@ -179,24 +179,37 @@ def read_model(path: str | Path, *, catalogue: LoadedCatalogue | None | Literal[
 
 def _read_model(path: Path, source: str, catalogue: LoadedCatalogue | None
                 ) -> tuple[ProcessModel | None, list[Problem]]:
+    text, _, problems = read_text_file(path, source=source, what="model files")
+    if text is None:
+        return None, problems
+    return parse_model_text(text, source=source, catalogue=catalogue)
+
+
+def read_text_file(path: Path, *, source: str, what: str
+                   ) -> tuple[str | None, bytes, list[Problem]]:
+    """A model or catalogue file's text and bytes, or the problem that stops reading it.
+
+    A folder, a missing or unreadable file, one above :data:`MAX_FILE_BYTES`
+    (``what`` names the kind of file in that message) or one that is not UTF-8.
+    """
     try:
         if path.is_dir():
-            return None, [Problem("is a folder, not a model file", file=source)]
+            return None, b"", [Problem("is a folder, not a file", file=source)]
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return None, [Problem(f"file is {size:,} bytes; model files are limited to "
-                                  f"{MAX_FILE_BYTES:,} bytes", file=source)]
+            return None, b"", [Problem(f"file is {size:,} bytes; {what} are limited to "
+                                       f"{MAX_FILE_BYTES:,} bytes", file=source)]
         raw = path.read_bytes()
     except FileNotFoundError:
-        return None, [Problem("file not found", file=source)]
+        return None, b"", [Problem("file not found", file=source)]
     except OSError as err:
-        return None, [Problem(f"cannot read file: {err.strerror or err}", file=source)]
+        return None, b"", [Problem(f"cannot read file: {err.strerror or err}", file=source)]
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), raw, []
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        return None, [Problem("file is not UTF-8 text (save it as UTF-8)", file=source, line=line)]
-    return parse_model_text(text, source=source, catalogue=catalogue)
+        return None, raw, [Problem("file is not UTF-8 text (save it as UTF-8)", file=source,
+                                   line=line)]
 
 
 def load_model(path: str | Path) -> ProcessModel:
