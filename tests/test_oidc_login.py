@@ -73,7 +73,8 @@ def signed_in_setup(tmp_path_factory):
 @pytest.mark.parametrize(
     ("user", "role", "pages"),
     [
-        (ANA, "analyst", ["Overview", "Compare", "Simulation", "Edit", "Import", "Changes"]),
+        (ANA, "analyst",
+         ["Overview", "Compare", "Simulation", "Edit", "Import", "Resources", "Changes"]),
         (BOSS, "executive", ["Overview", "Compare", "Simulation"]),
     ],
     ids=["analyst", "executive"],
@@ -104,7 +105,8 @@ def test_sign_in_through_the_provider_gives_the_role_and_its_pages(
     assert page.url.rstrip("/") == dashboard.url  # back from the provider, on the app
 
     expect(nav_titles(page)).to_have_text(pages)  # exactly these, in this order
-    for absent in {"Overview", "Compare", "Simulation", "Edit", "Import", "Changes", "Export"} - set(pages):
+    for absent in {"Overview", "Compare", "Simulation", "Edit", "Import", "Resources", "Changes",
+                   "Export"} - set(pages):
         expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name=absent)).to_have_count(0)
     expect(page.get_by_test_id("stMetric").filter(has_text="Processes / variants")
            .get_by_test_id("stMetricValue")).to_have_text("4 / 9")
