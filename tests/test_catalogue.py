@@ -169,9 +169,11 @@ def test_an_unknown_pool_names_the_model_line_and_the_catalogue(tmp_path):
     path.write_text(path.read_text("utf-8").replace("{lawyer: 60}", "{lawyr: 60}"), "utf-8")
     model, problems = read_model(path)
     assert model is None
+    # every pool of the catalogue is named (not only those the model took), and the nearest
     assert [str(p) for p in problems] == [
-        f"{path}:6: review: labor names unknown resource 'lawyr': neither a pool of "
-        f"{library / 'resources.yaml'} nor a resource of this file (known: courier, director)"]
+        f"{path}:6: review: labor names unknown pool 'lawyr': neither a pool of "
+        f"{library / 'resources.yaml'} nor a resource of this file; did you mean 'lawyer'? "
+        "(pools: analyst, courier, director, lawyer)"]
 
 
 def test_a_broken_pool_in_the_catalogue_is_named_once_with_its_line(tmp_path):
@@ -215,8 +217,16 @@ def test_a_year_outside_the_shipped_rules_is_named(tmp_path):
     catalogue.write_text(CATALOGUE.replace("year: 2026", "year: 2031"), "utf-8")
     _, problems = load_library(library)
     first = str(problems[0])
-    assert first.startswith(f"{catalogue}:")
-    assert "2031" in first and "2025" in first and "2026" in first
+    # once, at the year's line, naming the pools that need it; "2026" written as text too
+    assert first == (f"{catalogue}:3: year: no contribution rules for 2031: the rules ship the "
+                     "years 2025, 2026 (they load the salaries of analyst, director, lawyer); "
+                     "no production calendar for 2031: the calendar ships the years 2025, 2026, "
+                     "2027 (it gives the capacity of analyst)")
+    assert sum(p.severity == "error" and p.file == str(catalogue) for p in problems) == 1
+    catalogue.write_text(CATALOGUE.replace("year: 2026", 'year: "2026"'), "utf-8")
+    _, problems = load_library(library)
+    assert str(problems[0]) == (f"{catalogue}:3: year: must be a year, a whole number such as "
+                                "2026 (got '2026')")
 
 
 def test_the_shipped_library_has_one_catalogue_and_the_figures_it_had():
@@ -226,3 +236,38 @@ def test_the_shipped_library_has_one_catalogue_and_the_figures_it_had():
     # every payroll-derived pool gives exactly the monthly cost its file used to state
     lawyer = next(m for _, m in models if "lawyer" in m.resources).resources["lawyer"]
     assert lawyer.cost_per_month == 585_900 and lawyer.capacity_hours_per_month == 360
+
+
+def test_a_model_named_from_inside_its_process_folder_finds_the_catalogue(tmp_path,
+                                                                           monkeypatch):
+    # `cd process_models/contract_approval && abc-costing cost as_is.yaml`: the folder above
+    # "as_is.yaml" is "..", not "." (Path.parent of "." is "." again).
+    library = write_library(tmp_path, ("as_is", ""))
+    monkeypatch.chdir(library / "contract")
+    model, problems = read_model("as_is.yaml")
+    assert problems == [] and model.catalogue.file == "../resources.yaml"
+    (library / "resources.yaml").unlink()
+    model, problems = read_model("as_is.yaml")
+    assert model is None
+    assert str(problems[-1]) == ("as_is.yaml: warning: no resource catalogue was found for "
+                                 "its pools: looked for resources.yaml and ../resources.yaml")
+
+
+def test_a_broken_pool_stops_only_the_models_that_use_it(tmp_path):
+    library = write_library(tmp_path, ("as_is", ""))
+    (library / "couriers").mkdir()
+    (library / "couriers" / "only.yaml").write_text(MODEL.replace("contract", "couriers").format(
+        variant="only", extra="").replace("{{lawyer: 60}}", "{{}}").replace(
+        "review: {labor: {lawyer: 60}}", "review: {}"), "utf-8")
+    (library / "resources.yaml").write_text(CATALOGUE.replace("salary_per_month: 150000",
+                                                              "salary_per_month: -1"), "utf-8")
+    models, problems = load_library(library)
+    # the contract's review uses the lawyers: not loaded; the couriers' process does not
+    assert [m.process for _, m in models] == ["couriers"]
+    assert sum(p.severity == "error" and p.element == "lawyer" for p in problems) == 1
+    model, problems = read_model(library / "couriers" / "only.yaml")
+    assert model is not None
+    assert [p.severity for p in problems] == ["warning"]
+    assert problems[0].message.endswith("(a pool this model does not use)")
+    # 30 min of the director (382 889.25 / 130 h) + one courier trip of 600
+    assert cost_model(model).cost_per_instance == pytest.approx(0.5 * 382_889.25 / 130 + 600)

@@ -72,8 +72,9 @@ def test_the_library_as_written_costs(lib, capsys):
 def test_an_unknown_pool_names_the_model_line_element_and_the_catalogue(lib, capsys):
     edit(lib / "p" / "as_is.yaml", "{lawyer: 60}", "{lawyr: 60}")
     assert run(capsys, "cost", "lib/p/as_is.yaml") == (1, [
-        "lib/p/as_is.yaml:6: review: labor names unknown resource 'lawyr': neither a pool of "
-        "lib/resources.yaml nor a resource of this file (known: courier)"])
+        "lib/p/as_is.yaml:6: review: labor names unknown pool 'lawyr': neither a pool of "
+        "lib/resources.yaml nor a resource of this file; did you mean 'lawyer'? "
+        "(pools: courier, lawyer)"])
 
 
 def test_a_pool_defined_in_the_catalogue_and_again_in_the_model(lib, capsys):
@@ -113,8 +114,9 @@ def test_a_year_without_contribution_rules_names_the_years_shipped(lib, capsys):
     edit(lib / "resources.yaml", "year: 2026", "year: 2031")
     status, err = run(capsys, "cost", "lib/p/as_is.yaml")
     assert status == 1
-    assert err[0] == ("lib/resources.yaml:5: lawyer: no contribution rules for 2031: the rules "
-                      "ship the years 2025, 2026")
+    # said once, at the year (line 3), not once per pool that takes it
+    assert err[0] == ("lib/resources.yaml:3: year: no contribution rules for 2031: the rules "
+                      "ship the years 2025, 2026 (they load the salaries of lawyer)")
 
 
 def test_a_year_without_a_production_calendar_names_the_years_shipped(lib, capsys):
@@ -125,8 +127,9 @@ def test_a_year_without_a_production_calendar_names_the_years_shipped(lib, capsy
     edit(lib / "resources.yaml", "year: 2026", "year: 2031")
     status, err = run(capsys, "cost", "lib/p/as_is.yaml")
     assert status == 1
-    assert err[0] == ("lib/resources.yaml:5: lawyer: no production calendar for 2031-01: the "
-                      "calendar ships the years 2025, 2026, 2027")
+    assert err[0] == ("lib/resources.yaml:3: year: no production calendar for 2031: the "
+                      "calendar ships the years 2025, 2026, 2027 (it gives the capacity of "
+                      "lawyer)")
 
 
 def test_a_month_outside_the_shipped_calendar(lib, capsys):

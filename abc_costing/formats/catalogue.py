@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ __all__ = [
     "read_catalogue",
     "resolve_resources",
     "unreadable_catalogue",
+    "as_seen_by_a_model",
+    "no_catalogue_note",
 ]
 
 #: The catalogue's file name, in the library folder.
@@ -106,11 +109,44 @@ def catalogue_path_for(model_path: str | Path) -> Path | None:
     >>> catalogue_path_for("process_models/contract_approval/as_is.yaml")
     PosixPath('process_models/resources.yaml')
     """
-    folder = Path(model_path).parent
-    for candidate in (folder / CATALOGUE_NAME, folder.parent / CATALOGUE_NAME):
+    for candidate in _catalogue_candidates(model_path):
         if candidate.is_file():
             return candidate
     return None
+
+
+def _catalogue_candidates(model_path: str | Path) -> tuple[Path, Path]:
+    """``resources.yaml`` in the model's folder and in the one above, as the user named them.
+
+    The folder above a relative ``as_is.yaml`` is ``..``, not ``.`` (what
+    ``Path.parent`` gives): a user in a process folder types the file's name alone.
+    """
+    folder = Path(model_path).parent
+    above = folder / ".." if folder.name in ("", ".", "..") else folder.parent
+    return folder / CATALOGUE_NAME, above / CATALOGUE_NAME
+
+
+def no_catalogue_note(model_path: str | Path, *, model_file: str) -> Problem:
+    """Where a model's pools were looked for, when they were found nowhere.
+
+    >>> print(no_catalogue_note("as_is.yaml", model_file="as_is.yaml"))
+    as_is.yaml: warning: no resource catalogue was found for its pools: looked for \
+resources.yaml and ../resources.yaml
+    """
+    here, above = _catalogue_candidates(model_path)
+    return Problem(f"no resource catalogue was found for its pools: looked for {here} and "
+                   f"{above}", file=model_file, severity="warning")
+
+
+def as_seen_by_a_model(problems: list[Problem]) -> list[Problem]:
+    """A catalogue's problems for a model that reads without the pools they concern.
+
+    A broken pool stops only the models that use it (each says so); for the others
+    the catalogue's errors are warnings, so they still cost.
+    """
+    return [Problem(f"{p.message} (a pool this model does not use)", element=p.element,
+                    file=p.file, line=p.line, severity="warning", path=p.path)
+            if p.severity == "error" else p for p in problems]
 
 
 def read_catalogue(path: str | Path, *, name: str | None = None
@@ -181,8 +217,16 @@ def parse_catalogue_text(text: str, *, name: str = CATALOGUE_NAME, sha256: str |
     broken: set[str] = set()
     found: list[Problem] = []
     records: dict[Any, ResourceRecord] = {}
+    year_problem, needing = _year_problem(data.get("year"), pools)
+    if year_problem is not None:
+        # Said once, at the year; the pools that need it are left out without a word each.
+        found.append(year_problem)
+        broken |= needing
+        data = {k: v for k, v in data.items() if k != "year"}
     if isinstance(pools, dict):
         for pool_id, pool in pools.items():
+            if str(pool_id) in broken:
+                continue
             try:
                 records[pool_id] = Resource.validate_python(
                     with_catalogue_year(pool, data.get("year")))
@@ -204,6 +248,42 @@ def parse_catalogue_text(text: str, *, name: str = CATALOGUE_NAME, sha256: str |
     loaded = LoadedCatalogue(catalogue=catalogue, file=name, sha256=digest,
                              broken=frozenset(broken), lines=lines, written=written)
     return loaded, with_lines(found, text, file=name)
+
+
+def _year_problem(year: Any, pools: Any) -> tuple[Problem | None, set[str]]:
+    """The catalogue's ``year``, checked once: a number of a year whose rules are shipped.
+
+    Returns the problem (or None) and the pools that take the year from the catalogue
+    (a salary or a productive share, and no year of their own).
+    """
+    from abc_costing.payroll import contribution_years, shipped_years
+
+    def needs(field: str) -> set[str]:
+        return {str(pool_id) for pool_id, pool in pools.items()
+                if isinstance(pool, dict) and field in pool and "year" not in pool
+                } if isinstance(pools, dict) else set()
+
+    if year is None:
+        return None, set()
+    salaried, calendared = needs("salary_per_month"), needs("productive_share")
+    where = {"element": "year", "path": ("year",)}
+    if isinstance(year, bool) or not isinstance(year, int):
+        return Problem(f"must be a year, a whole number such as 2026 (got {quoted(year)})",
+                       **where), salaried | calendared
+    missing = []
+    if salaried and year not in contribution_years():
+        years = ", ".join(map(str, contribution_years()))
+        missing.append(f"no contribution rules for {year}: the rules ship the years {years} "
+                       f"(they load the salaries of {listed(sorted(salaried))})")
+    if calendared and year not in shipped_years():
+        years = ", ".join(map(str, shipped_years()))
+        missing.append(f"no production calendar for {year}: the calendar ships the years "
+                       f"{years} (it gives the capacity of {listed(sorted(calendared))})")
+    if not missing:
+        return None, set()
+    return Problem("; ".join(missing), **where), (
+        (salaried if year not in contribution_years() else set())
+        | (calendared if year not in shipped_years() else set()))
 
 
 def _of_a_catalogue(problem: Problem) -> Problem:
@@ -247,6 +327,40 @@ def _referenced(activities: Any) -> list[str]:
                     if isinstance(activity.get(section), dict):
                         named.update(dict.fromkeys(str(r) for r in activity[section]))
     return list(named)
+
+
+def _unknown_pools(activities: dict[str, Any], own: dict[str, Any], loaded: LoadedCatalogue,
+                   resources: dict[str, Any]) -> list[Problem]:
+    """A problem for each use of a pool neither the catalogue nor the file defines.
+
+    Named here, where every pool of the catalogue is known (the model keeps only
+    the pools it uses), with the nearest id when there is one; a stand-in of the
+    right kind then keeps the model's other checks from saying it again.
+    """
+    known = sorted(set(loaded.pool_ids()) | {str(r) for r in own})
+    problems = []
+    for activity_id, activity in activities.items():
+        if not isinstance(activity, dict):
+            continue
+        for section, kind in (("labor", "labor"), ("uses", "per_use")):
+            named = activity.get(section)
+            for rid in (named if isinstance(named, dict) else {}):
+                if rid in own or rid in loaded.pool_ids():
+                    continue
+                near = difflib.get_close_matches(str(rid), known, n=1, cutoff=0.7)
+                hint = f"; did you mean {quoted(near[0])}?" if near else ""
+                problems.append(Problem(
+                    f"{section} names unknown pool {quoted(rid)}: neither a pool of "
+                    f"{loaded.file} nor a resource of this file{hint} (pools: "
+                    f"{listed(known) or 'none'})", element=str(activity_id),
+                    path=("activities", activity_id, section, rid)))
+                resources.setdefault(rid, Resource.validate_python(
+                    {"kind": kind, **_STAND_INS[kind]}))
+    return problems
+
+
+#: A free resource of each kind, standing in for an unknown pool.
+_STAND_INS = {"labor": {"rate_per_hour": 0.0}, "per_use": {"cost_per_use": 0.0}}
 
 
 def _first_user(activities: dict[str, Any], resource_id: str) -> tuple[str, str]:
@@ -314,6 +428,7 @@ def resolve_resources(data: dict[str, Any], loaded: LoadedCatalogue | None
                 f"{section} names pool {quoted(rid)} of {file}, which has errors (see {file})",
                 element=activity_id, path=("activities", activity_id, section, rid)))
             resources[rid] = _stand_in(loaded, rid)
+    problems += _unknown_pools(data["activities"] if named else {}, own, loaded, resources)
     for rid, change in overrides.items():
         path = ("overrides", rid)
         if rid not in loaded.pool_ids():

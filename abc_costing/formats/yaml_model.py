@@ -41,8 +41,10 @@ from pydantic import ValidationError
 from abc_costing.formats.catalogue import (
     CATALOGUE_NAME,
     LoadedCatalogue,
+    as_seen_by_a_model,
     catalogue_beside,
     catalogue_path_for,
+    no_catalogue_note,
     read_catalogue,
     resolve_resources,
     unreadable_catalogue,
@@ -157,22 +159,28 @@ def read_model(path: str | Path, *, catalogue: LoadedCatalogue | None | Literal[
     problem, and so is anything unexpected while reading it: one file never
     raises. The file's pools come from the catalogue beside it
     (:func:`abc_costing.formats.catalogue.catalogue_path_for`) unless another
-    ``catalogue`` (or ``None``: the file's own resources only) is given; a
-    catalogue with errors makes the model unusable, and its problems come back too.
+    ``catalogue`` (or ``None``: the file's own resources only) is given. A
+    catalogue that cannot be read makes the model unusable; a broken pool stops
+    the model only when the model uses it (the catalogue's problems come back
+    too, as warnings when the model reads without them).
     """
     path = Path(path)
     source = str(path)
     try:
         problems: list[Problem] = []
+        looked_for_one = catalogue == "beside"
         if catalogue == "beside":
             catalogue, problems = catalogue_beside(path)
             if catalogue is None and has_errors(problems):
                 return None, [*problems, unreadable_catalogue(
                     str(catalogue_path_for(path)), model_file=source)]
         model, found = _read_model(path, source, catalogue)
-        if has_errors(problems):
-            return None, problems + found
-        return model, problems + found
+        if model is not None:
+            return model, as_seen_by_a_model(problems) + found
+        if looked_for_one and catalogue is None and any(
+                "not defined under resources:" in p.message for p in found):
+            found.append(no_catalogue_note(path, model_file=source))
+        return None, problems + found
     except Exception as error:  # see parse_model_text
         return None, [unexpected_problem(error).located(file=source)]
 
@@ -273,7 +281,7 @@ def load_library(
                 continue
             model, found = read_model(path, catalogue=catalogue)
             problems.extend(found)
-            if model is not None and not broken:
+            if model is not None:  # a broken pool stops only the models that use it
                 loaded.append((path, model))
     if not loaded and not problems:
         problems.append(Problem("no model files (*.yaml) in this folder", file=str(directory)))

@@ -729,11 +729,12 @@ class ModelLibrary:
         if not changes:
             raise ValueError("a save must record at least one change")
         catalogue, problems = catalogue_beside(path, library_dir=self.directory)
-        if has_errors(problems):
+        if catalogue is None and has_errors(problems):
             raise ModelError(problems)
-        model, problems = parse_model_text(text, source=name, catalogue=catalogue)
+        # A broken pool of the catalogue stops the save only when the model uses it.
+        model, found = parse_model_text(text, source=name, catalogue=catalogue)
         if model is None:
-            raise ModelError(problems)
+            raise ModelError(problems + found)
         return self._write_file(name, path, text, user=user, expected_sha256=expected_sha256,
                                 changes=changes, reason=reason, now=now)
 

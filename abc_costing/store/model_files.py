@@ -283,11 +283,12 @@ def save_model_text(
     path = Path(path)
     label = str(path) if name is None else name
     catalogue, problems = catalogue_beside(path)
-    if has_errors(problems):
+    if catalogue is None and has_errors(problems):
         raise ModelError(problems)
-    model, problems = parse_model_text(text, source=label, catalogue=catalogue)
+    # A broken pool of the catalogue stops the save only when the model uses it.
+    model, found = parse_model_text(text, source=label, catalogue=catalogue)
     if model is None:
-        raise ModelError(problems)
+        raise ModelError(problems + found)
     if not path.parent.is_dir():
         raise ModelError([Problem("folder does not exist", file=label)])
     data = text.encode("utf-8")

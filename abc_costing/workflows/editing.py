@@ -43,6 +43,7 @@ from abc_costing.formats import model_from_data, parse_model_text, parse_yaml_da
 from abc_costing.formats.catalogue import (
     CATALOGUE_NAME,
     LoadedCatalogue,
+    as_seen_by_a_model,
     catalogue_beside,
     read_catalogue,
 )
@@ -134,9 +135,10 @@ def load_for_editing(library: Library, process: str, variant: str) -> LoadedForE
     text = data.decode("utf-8-sig", errors="replace")
     catalogue, problems = catalogue_beside(path, library_dir=library.directory)
     model = None
-    if not has_errors(problems):
+    if catalogue is not None or not has_errors(problems):
         model, found = parse_model_text(text, source=label, catalogue=catalogue)
-        problems += found
+        # A broken pool stops only the models that use it.
+        problems = (as_seen_by_a_model(problems) if model is not None else problems) + found
     result = tables = None
     if model is not None:
         result, tables = cost_model(model), model_tables(model)
