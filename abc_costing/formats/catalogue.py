@@ -266,10 +266,9 @@ def _year_problem(year: Any, pools: Any) -> tuple[Problem | None, set[str]]:
     if year is None:
         return None, set()
     salaried, calendared = needs("salary_per_month"), needs("productive_share")
-    where = {"element": "year", "path": ("year",)}
     if isinstance(year, bool) or not isinstance(year, int):
         return Problem(f"must be a year, a whole number such as 2026 (got {quoted(year)})",
-                       **where), salaried | calendared
+                       element="year", path=("year",)), salaried | calendared
     missing = []
     if salaried and year not in contribution_years():
         years = ", ".join(map(str, contribution_years()))
@@ -281,7 +280,7 @@ def _year_problem(year: Any, pools: Any) -> tuple[Problem | None, set[str]]:
                        f"{years} (it gives the capacity of {listed(sorted(calendared))})")
     if not missing:
         return None, set()
-    return Problem("; ".join(missing), **where), (
+    return Problem("; ".join(missing), element="year", path=("year",)), (
         (salaried if year not in contribution_years() else set())
         | (calendared if year not in shipped_years() else set()))
 
