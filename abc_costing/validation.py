@@ -154,6 +154,40 @@ def _alternatives_problems(activity_id: str, labor: Mapping[str, object],
     return problems
 
 
+def check_hours_per_person(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """A pool's practical hours per person fit in a working month (a warning when not).
+
+    Practical capacity is what is left of the working time once meetings, training
+    and leave are taken out, so it cannot exceed the production calendar's average
+    month (164.3 h in 2026); more usually means a headcount changed without its
+    capacity (``overrides: {lawyer: {headcount: 2}}`` on a stated 360 h).
+    """
+    from abc_costing.payroll import provisional_note, shipped_years, year_months
+
+    problems = []
+    settled = [y for y in shipped_years() if provisional_note(y) is None]
+    for resource_id, resource in model.resources.items():
+        # A working calendar of its own (hours_per_day, days_per_month: an imported
+        # simulator's timetable) is the pool's own statement of its hours; not judged here.
+        if (not isinstance(resource, LaborResource) or resource.headcount is None
+                or resource.hours_per_day is not None):
+            continue
+        per_person = resource.hours_per_person_per_month
+        year = resource.year if resource.year in shipped_years() else max(settled, default=None)
+        if per_person is None or year is None:
+            continue
+        month = sum(m.working_hours for m in year_months(year)) / 12
+        if per_person > month + 0.05:
+            problems.append(Problem(
+                f"{per_person:.1f} practical hours a person a month (capacity "
+                f"{resource.capacity_hours_per_month:g} h / headcount {resource.headcount:g}) "
+                f"is more than the {month:.1f} working hours of an average month of {year}; "
+                "change the capacity with the headcount", element=resource_id,
+                path=("overrides" if resource_id in model.overrides else "resources",
+                      resource_id), severity="warning"))
+    return problems
+
+
 def check_finite_costs(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     """One execution of each activity costs a finite amount.
 
@@ -638,8 +672,8 @@ ROUTING_CHECKS: tuple[Check, ...] = (
     check_way_out,
     check_parallel_blocks,
 )
-CHECKS = (*REFERENCE_CHECKS, check_resource_references, check_finite_costs, *FLOW_CHECKS,
-          *ROUTING_CHECKS)
+CHECKS = (*REFERENCE_CHECKS, check_resource_references, check_hours_per_person,
+          check_finite_costs, *FLOW_CHECKS, *ROUTING_CHECKS)
 
 
 def validate_model(
@@ -661,6 +695,7 @@ def validate_model(
     problems = [p for check in REFERENCE_CHECKS for p in check(model, graph)]
     references_sound = not has_errors(problems)
     problems += check_resource_references(model, graph)
+    problems += check_hours_per_person(model, graph)
     problems += check_finite_costs(model, graph)
     if include_routing:
         problems += [p for check in FLOW_CHECKS for p in check(model, graph)]

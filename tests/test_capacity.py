@@ -450,6 +450,18 @@ def test_the_shipped_library_moved_to_its_best_variants():
         == pytest.approx(found.saving_per_year)
 
 
+def test_a_plan_named_after_no_variant_is_an_error_and_a_partial_plan_says_who_stays(capsys):
+    from abc_costing.cli import main
+
+    assert main(["capacity", str(LIBRARY), "--plan", "nosuch"]) == 1
+    err = capsys.readouterr().err
+    assert "no process has a variant 'nosuch': give best or one of" in err
+    assert "template_esign" in err
+    assert main(["capacity", str(LIBRARY), "--plan", "value_tiers"]) == 0
+    assert ("procurement, supplier_invoice, zhkh_leads have no variant 'value_tiers' and stay "
+            "as_is") in capsys.readouterr().err
+
+
 def test_every_month_the_dashboard_offers_is_one_capacity_accepts():
     # The Simulation page's month picker offers calendar_months(): 12 per shipped year of
     # the production calendar, each one capacity_of_library (capacity --month) takes.

@@ -271,3 +271,18 @@ def test_a_broken_pool_stops_only_the_models_that_use_it(tmp_path):
     assert problems[0].message.endswith("(a pool this model does not use)")
     # 30 min of the director (382 889.25 / 130 h) + one courier trip of 600
     assert cost_model(model).cost_per_instance == pytest.approx(0.5 * 382_889.25 / 130 + 600)
+
+
+def test_a_headcount_overridden_without_its_capacity_is_flagged(tmp_path):
+    # 360 h for 2 lawyers is 180 h a person a month, more than the 1 972 / 12 = 164.3 working
+    # hours of an average month of 2026: a warning at the override, the model still costs.
+    library = write_library(tmp_path, ("two", """\
+        overrides:
+          lawyer: {headcount: 2}
+        """))
+    model, problems = read_model(library / "contract" / "two.yaml")
+    assert model is not None
+    assert [(p.severity, p.element, p.line) for p in problems] == [("warning", "lawyer", 12)]
+    assert problems[0].message.startswith("180.0 practical hours a person a month (capacity "
+                                          "360 h / headcount 2) is more than the 164.3 working "
+                                          "hours of an average month of 2026")

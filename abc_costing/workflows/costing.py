@@ -287,6 +287,19 @@ def released_by_plan(library: Library, *, plan: str = "best"
     """
     portfolio = library.portfolio
     rows = {(r.process, r.variant): r for r in portfolio.rows}
+    notes: tuple[Problem, ...] = ()
+    if plan != "best":
+        having = [p for p in portfolio.processes() if (p, plan) in rows]
+        if not having:
+            variants = sorted({r.variant for r in portfolio.rows} - {"as_is"})
+            return None, library.problems + (Problem(
+                f"no process has a variant {plan!r}: give best or one of "
+                f"{', '.join(variants) or 'none'}", element="plan"),)
+        staying = [p for p in portfolio.processes() if p not in having]
+        if staying:
+            notes = (Problem(f"{', '.join(staying)} ha{'s' if len(staying) == 1 else 've'} no "
+                             f"variant {plan!r} and stay{'s' if len(staying) == 1 else ''} "
+                             "as_is", element="plan", severity="warning"),)
     chosen = {p: (portfolio.best_variant(p).variant if plan == "best"
                   else plan if (p, plan) in rows else "as_is")
               for p in portfolio.processes()}
@@ -303,7 +316,7 @@ def released_by_plan(library: Library, *, plan: str = "best"
     labour = sum(p.labour_saving_per_year for p in pools)
     return PlanRelease(chosen, pools, saving, saving - labour - other_price,
                        currencies.pop() if currencies else "RUB",
-                       non_labour_price_effect_per_year=other_price), library.problems
+                       non_labour_price_effect_per_year=other_price), library.problems + notes
 
 
 def _plan_price_effects(library: Library, chosen: dict[str, str]
