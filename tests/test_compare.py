@@ -396,7 +396,10 @@ def test_the_shipped_esign_variant_releases_one_lawyer_of_the_library():
 
     compared = wf.compare_files(LIBRARY / "contract_approval" / "as_is.yaml",
                                 LIBRARY / "contract_approval" / "template_esign.yaml")
-    assert compared.problems == () and compared.split is not None
+    # the one lawyer released leaves 2, short in January 2026 (120 h): 1.73 × 164.33 / 120
+    assert [p.element for p in compared.problems] == ["lawyer"]
+    assert "2026-01 (2.37) people needed" in compared.problems[0].message
+    assert compared.split is not None
     lawyer = next(p for p in compared.split.pools if p.id == "lawyer")
     assert lawyer.heads_released == 1 and lawyer.cash_per_year == pytest.approx(2_343_600)
     assert compared.split.load.startswith("the load of 4 processes")

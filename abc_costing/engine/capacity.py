@@ -58,6 +58,7 @@ from abc_costing.model import LaborResource, PerUseResource, ProcessModel
 from abc_costing.problems import ModelError, Problem
 
 __all__ = [
+    "months_short_after_release",
     "DEFAULT_VARIANT",
     "Staffing",
     "staffing",
@@ -587,6 +588,43 @@ class PoolRelease:
         if self.fte_before is None or self.fte_after is None:
             return None
         return self.fte_after - self.fte_before
+
+
+def months_short_after_release(pools: Sequence[PoolRelease], *, year: int
+                                ) -> list[Problem]:
+    """A warning for each pool whose people left after a release fall short in some month.
+
+    Heads are released on the load of an average month; the production calendar's
+    short months (January 2026: 120 working hours, not 164.3) need more people for
+    the same work: ``FTE after × average month hours / month hours``. Where that is
+    more than the people who stay, the release needs cover in those months
+    (overtime, temporary staff) or one head fewer released.
+
+    >>> lawyers = PoolRelease("lawyer", "Юрист", "RUB", 3, 2.89, 0.82, 2, 4_687_200, 0, 0)
+    >>> print(months_short_after_release([lawyers], year=2026)[0].message)  # 0.82 × 164.33 / 120
+    releasing 2 of 3 leaves 1, short in 1 month(s) of 2026 by the production calendar: \
+2026-01 (1.12) people needed; cover those months (overtime, temporary staff) or release one fewer
+    """
+    from abc_costing.payroll import year_months
+
+    months = year_months(year)
+    average = sum(m.working_hours for m in months) / MONTHS_PER_YEAR
+    problems = []
+    for pool in pools:
+        if not pool.heads_released or pool.headcount is None or pool.fte_after is None:
+            continue
+        staying = pool.headcount - pool.heads_released
+        need = {m.month: pool.fte_after * average / m.working_hours for m in months}
+        short = [m for m, n in need.items() if n > staying + 1e-9]
+        if not short:
+            continue
+        names = ", ".join(f"{year}-{m:02d} ({need[m]:.2f})" for m in short)
+        problems.append(Problem(
+            f"releasing {pool.heads_released} of {pool.headcount:g} leaves {staying:g}, short "
+            f"in {len(short)} month(s) of {year} by the production calendar: {names} people "
+            "needed; cover those months (overtime, temporary staff) or release one fewer",
+            element=pool.id, severity="warning"))
+    return problems
 
 
 def released_heads(before: CapacityReport, after: CapacityReport, *,

@@ -20,6 +20,7 @@ candidate is 'zhkh_leads'"
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,10 +39,15 @@ from abc_costing.engine import (
     capacity_report,
     cost_model,
 )
-from abc_costing.engine.capacity import PoolRelease, capacity_reports, released_heads
+from abc_costing.engine.capacity import (
+    PoolRelease,
+    capacity_reports,
+    months_short_after_release,
+    released_heads,
+)
 from abc_costing.formats import load_library, read_model
 from abc_costing.formats.catalogue import catalogue_path_for
-from abc_costing.model import ProcessModel
+from abc_costing.model import LaborResource, ProcessModel
 from abc_costing.problems import ModelError, Problem
 from abc_costing.reports.views import format_share
 from abc_costing.workflows.library import Library
@@ -162,8 +168,28 @@ def compare_files(baseline_path: str | Path, candidate_path: str | Path, *,
                               "files out: their load on the pools is not counted in the cash "
                               "and freed capacity", element="library", severity="warning"),)
     split = split_in_library(comparison, baseline, candidate, library=others)
-    return Compared(baseline, candidate, comparison, problems + comparison.problems + unread,
-                    split)
+    short = (tuple(months_short_after_release(
+        split.pools, year=calendar_year_of([baseline, *(m for _, m in others)])))
+        if split is not None else ())
+    return Compared(baseline, candidate, comparison,
+                    problems + comparison.problems + unread + short, split)
+
+
+def calendar_year_of(models: Sequence[ProcessModel]) -> int:
+    """The production calendar's year to check a release against, month by month.
+
+    The year of the pools' payroll (the catalogue's ``year``) when they give one,
+    else the latest year whose calendar is not provisional.
+
+    >>> calendar_year_of([])
+    2026
+    """
+    from abc_costing.payroll import provisional_note, shipped_years
+
+    years = {r.year for m in models for r in m.resources.values()
+             if isinstance(r, LaborResource) and r.year in shipped_years()}
+    return max(years) if years else max(y for y in shipped_years()
+                                         if provisional_note(y) is None)
 
 
 def compare_variants(library: Library, process: str, baseline: str, candidate: str
@@ -314,9 +340,12 @@ def released_by_plan(library: Library, *, plan: str = "best"
     saving = sum(rows[(p, v)].saving_per_year_vs_as_is or 0.0 for p, v in chosen.items()
                  if (p, v) in rows)
     labour = sum(p.labour_saving_per_year for p in pools)
+    short = tuple(months_short_after_release(
+        pools, year=calendar_year_of([m for _, m in library.models])))
     return PlanRelease(chosen, pools, saving, saving - labour - other_price,
                        currencies.pop() if currencies else "RUB",
-                       non_labour_price_effect_per_year=other_price), library.problems + notes
+                       non_labour_price_effect_per_year=other_price), (
+        library.problems + notes + short)
 
 
 def _plan_price_effects(library: Library, chosen: dict[str, str]
