@@ -568,7 +568,8 @@ def _run_capacity(args: argparse.Namespace, out: Console, err: Console) -> int:
     if report is None:
         return EXIT_PROBLEMS
     if args.json:
-        _print_json(report.as_dict(), out)
+        # warnings too: a provisional calendar month must not pass unnoticed in a pipeline
+        _print_json({**report.as_dict(), "warnings": _warnings(problems)}, out)
         return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
     _print_view(capacity_view(report, variant=args.variant), out)
     _say(out, "Processes counted: " + (", ".join(f"{p}/{v}" for p, v in report.counted)
@@ -580,6 +581,10 @@ def _run_capacity(args: argparse.Namespace, out: Console, err: Console) -> int:
         _say(out, f"{len(report.shortages)} pool(s) over practical capacity: "
                   + ", ".join(p.id for p in report.shortages), style="bold red")
     return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
+
+
+def _warnings(problems: Sequence[Any]) -> list[str]:
+    return [str(p) for p in problems if p.severity == "warning"]
 
 
 def _capacity_plan(library: Any, args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -597,7 +602,8 @@ def _capacity_plan(library: Any, args: argparse.Namespace, out: Console, err: Co
                         non_labour_price_effect_per_year=found.non_labour_price_effect_per_year)
     if args.json:
         _print_json({"plan": found.plan, "saving_per_year": found.saving_per_year,
-                     "cash_per_year": found.cash_per_year, "pools": view.records()}, out)
+                     "cash_per_year": found.cash_per_year, "pools": view.records(),
+                     "warnings": _warnings(problems)}, out)
         return EXIT_OK
     _say(out, "Plan: " + ", ".join(f"{p}/{v}" for p, v in found.plan.items()))
     _print_view(view, out)
@@ -618,7 +624,8 @@ def _capacity_year(library: Any, args: argparse.Namespace, out: Console, err: Co
         return EXIT_PROBLEMS
     view = staffing_view(reports, year=args.year, variant=args.variant)
     if args.json:
-        _print_json({"year": args.year, "variant": args.variant, "pools": view.records()}, out)
+        _print_json({"year": args.year, "variant": args.variant, "pools": view.records(),
+                     "warnings": _warnings(problems)}, out)
     else:
         _print_view(view, out)
     return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK

@@ -326,8 +326,10 @@ def test_a_provisional_year_is_costed_and_says_it_is_provisional(capsys):
 
     assert main(["capacity", str(LIBRARY), "--month", "2027-01", "--json"]) == 0
     captured = capsys.readouterr()
-    assert "2027 is provisional" in captured.err
-    pools = {p["id"]: p for p in json.loads(captured.out)["pools"]}
+    assert "calendar: warning: 2027 is provisional" in captured.err
+    document = json.loads(captured.out)
+    assert any("2027 is provisional" in w for w in document["warnings"])
+    pools = {p["id"]: p for p in document["pools"]}
     assert pools["lawyer"]["capacity_minutes_per_month"] == pytest.approx(
         360 * 60 * 120 / (1987 / 12))
 

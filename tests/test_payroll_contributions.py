@@ -123,7 +123,7 @@ def test_a_year_without_rules_names_the_years_shipped() -> None:
 
 
 def test_an_injury_class_without_a_cited_rate_is_refused() -> None:
-    with pytest.raises(PayrollError, match="professional risk class 7: the rules ship the classes 1"):
+    with pytest.raises(PayrollError, match="professional risk class 7: the rules ship class 1 only"):
         loaded_cost_per_year(100_000, year=2026, injury_class=7)
 
 

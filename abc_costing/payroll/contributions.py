@@ -149,8 +149,9 @@ def _injury_rate(injury_class: int) -> float:
     rates = injury_rates()
     if injury_class not in rates:
         shipped = ", ".join(map(str, rates))
+        which = f"class {shipped} only" if len(rates) == 1 else f"classes {shipped}"
         raise PayrollError(f"no injury-insurance rate for professional risk class "
-                           f"{injury_class!r}: the rules ship the classes {shipped}")
+                           f"{injury_class!r}: the rules ship {which}")
     return rates[injury_class]
 
 

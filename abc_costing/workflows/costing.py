@@ -259,7 +259,7 @@ def _outside_calendar(year: int, month: int) -> Problem | None:
     except CalendarError as error:
         return Problem(str(error), element="month")
     note = provisional_note(year)
-    return Problem(note, element="month", severity="warning") if note else None
+    return Problem(note, element="calendar", severity="warning") if note else None
 
 
 def capacity_by_month(library: Library, *, year: int, variant: str = "as_is"
