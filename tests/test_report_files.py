@@ -163,7 +163,7 @@ def test_verify_says_when_the_catalogue_changed_after_the_report(library, tmp_pa
                                                               "rate_per_hour: 1300"), "utf-8")
     check = verify_report(report, library_dir=library)
     assert not check.ok
-    assert any(f.startswith("catalogue resources.yaml: CHANGED since the report")
+    assert any(f.startswith("catalogue resources.yaml: changed since the report")
                for f in check.findings), check.findings
 
 

@@ -238,8 +238,15 @@ def test_verifying_a_workbook_checks_the_catalogue_too(tmp_path):
     assert "storekeeper:" in text and "storekeeper" not in inputs.model.resources
     (library / "resources.yaml").write_text(text + "\n# edited\n", encoding="utf-8")
     check = verify_report(report, library_dir=library)
-    assert not check.ok
-    assert any(f.startswith("catalogue resources.yaml: CHANGED") for f in check.findings)
+    # the workbook carries the catalogue's digest: the edit is found and said; it touches no
+    # pool of this report, so every recomputed figure still equals the workbook's
+    assert any(f.startswith("catalogue resources.yaml: changed since the report")
+               for f in check.findings), check.findings
+    assert check.ok and check.findings[-1].endswith("all equal the report")
+    (library / "resources.yaml").write_text(text.replace("rate_per_hour: 1200",
+                                                         "rate_per_hour: 1300"), "utf-8")
+    check = verify_report(report, library_dir=library)
+    assert not check.ok  # the manager's rate is this report's: its figures moved
 
 
 # -- recalculated by LibreOffice ---------------------------------------------------------------
