@@ -795,12 +795,13 @@ RELEASE_COLUMNS = (
 )
 
 RELEASE_NOTE = ("Cash (высвобождаемые деньги): whole people a pool no longer needs (⌈FTE before⌉, "
-                "at most its headcount, minus ⌈FTE after⌉) × its cost per person, plus savings "
-                "that are not labour. Freed capacity (освобождённая мощность): the rest of the "
-                "labour saving, hours that stay paid (negative when the people released took idle "
-                "capacity with them). Price effects: rates, prices per use and the capacity hours "
-                "of time-driven pools, a difference of price, not of work. In every row cash + "
-                "freed capacity + price effects = saving.")
+                "at most its headcount, minus ⌈FTE after⌉) × its cost per person, plus the "
+                "saving of work that is not labour (fewer uses, lower other costs). Freed "
+                "capacity (освобождённая мощность): the rest of the labour saving, hours that "
+                "stay paid (negative when the people released took idle capacity with them). "
+                "Price effects: rates, prices per use and the capacity hours of time-driven pools "
+                "(a cheaper tariff is money too, but it comes from the price, not from the "
+                "redesign). In every row cash + freed capacity + price effects = saving.")
 
 
 def release_view(releases: Sequence[Any], *, currency: str, non_labour_per_year: float,
