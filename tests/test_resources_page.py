@@ -31,8 +31,14 @@ def edit(at, rows: dict):
     return run(at)
 
 
+def table_with(at, column: str):
+    """The one table drawn on the page that has ``column`` (the editor, derived, recost)."""
+    [frame] = [d.value for d in at.dataframe if column in d.value.columns]
+    return frame
+
+
 def recost_rows(at) -> dict[str, dict]:
-    frame = at.dataframe[1].value  # [0] is the pools editor
+    frame = table_with(at, "Process / variant")
     return {row["Process / variant"]: row for row in frame.to_dict("records")}
 
 

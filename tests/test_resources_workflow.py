@@ -112,7 +112,7 @@ def test_a_pool_that_no_longer_reads_is_named_and_nothing_recosts(library):
     # The lawyer pool gives its cost by salary; a stated monthly cost that disagrees
     # with 3 × 150 000 × 1.302 = 585 900 is refused by the pool's own rule.
     preview = wf.preview_resource_edits(
-        loaded, pools=edited(loaded, "lawyer", "cost_per_month", "600000"))
+        loaded, pools=edited(loaded, "lawyer", "stated_cost_per_month", "600000"))
     assert not preview.can_save
     assert [p.element for p in preview.problems if p.severity == "error"] == ["lawyer"]
     assert "disagrees with the payroll" in preview.problems[0].message
