@@ -57,6 +57,7 @@ pools_config = {
         labels[key][0], help=labels[key][1], width="medium" if key == "name" else None,
         max_chars=None if key in loaded.read_only_columns else 200 if key == "name" else 40)
     for key in loaded.table.columns}
+pools_config["_index"] = st.column_config.TextColumn(labels["id"][0], help=labels["id"][1])
 edited_pools = st.data_editor(
     loaded.table, key=f"resources_pools::{generation}", num_rows="fixed", width="stretch",
     column_config=pools_config, disabled=list(loaded.read_only_columns))
