@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from abc_costing import workflows as wf
-from tests.conftest import LIBRARY
+from tests import test_resources_page
 from tests.test_dashboard import app, metrics, rub, run
 
-
-@pytest.fixture
-def library(tmp_path, monkeypatch):
-    shutil.copytree(LIBRARY, tmp_path / "process_models")
-    monkeypatch.setenv("ABC_COSTING_LIBRARY", str(tmp_path / "process_models"))
-    monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
-    return tmp_path / "process_models"
+library = test_resources_page.library  # the fixture: a copy of the shipped library, served
 
 
 #: Whole people the best variants release, × 12 × (оклад + премия) × 1.302 (below the base):
