@@ -38,6 +38,7 @@ from abc_costing.reports.views import (
     activity_changes_view,
     bridge_view,
     capacity_view,
+    catalogue_view,
     change_log_view,
     disagreements_view,
     format_money,
@@ -113,7 +114,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = _command(commands, "validate", "check model files; list every problem",
-                        "Read each MODEL and list every problem with its file, line and "
+                        "Read each MODEL (a process model, or the resource catalogue "
+                        "resources.yaml) and list every problem with its file, line and "
                         "element. Exit 1 when any is an error.")
     validate.add_argument("models", nargs="+", type=Path, metavar="MODEL")
     validate.add_argument("--json", action="store_true", help="problems as JSON")
@@ -292,6 +294,17 @@ def _parser() -> argparse.ArgumentParser:
     export_bpmn.add_argument("-o", "--output", type=Path, required=True, metavar="BPMN")
     export_bpmn.set_defaults(run=_run_export_bpmn)
 
+    resources = _command(commands, "resources", "the resource catalogue with each pool's "
+                         "derivation", "List the pools of LIBRARY/resources.yaml: headcount, "
+                         "оклад, премия, contributions, the cost of one person per year, "
+                         "страховые взносы, ФОТ с взносами per month, practical capacity, the "
+                         "rate per hour or cost per use, and the variants that use and "
+                         "override each.")
+    resources.add_argument("library", type=Path, nargs="?", default=DEFAULT_LIBRARY,
+                           metavar="LIBRARY", help=f"default: {DEFAULT_LIBRARY}/")
+    resources.add_argument("--json", action="store_true", help="the pools as JSON")
+    resources.set_defaults(run=_run_resources)
+
     migrate = _command(commands, "migrate", "move a library's pools to one resource "
                        "catalogue (resources.yaml)",
                        "Gather every pool the model files of LIBRARY define into "
@@ -429,16 +442,18 @@ def _heading(title: str | None, process: str, variant: str) -> str:
 
 
 def _run_validate(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from abc_costing.workflows import read_model_file
+    from abc_costing.workflows import check_file
 
     all_problems: list[Problem] = []
     for path in args.models:
-        model, problems = read_model_file(path)
-        all_problems.extend(problems)
-        if not args.json and model is not None:
-            count = len(problems)
+        checked = check_file(path)
+        all_problems.extend(checked.problems)
+        if not args.json and checked.valid:
+            count = len(checked.problems)
             warnings = f" ({count} warning{'s' if count > 1 else ''})" if count else ""
-            _say(out, f"{path}: valid{warnings}")
+            what = (f" resource catalogue, {checked.pools} pools"
+                    if checked.kind == "catalogue" else "")
+            _say(out, f"{path}: valid{what}{warnings}")
     if args.json:
         _print_json([{"file": p.file, "line": p.line, "element": p.element,
                       "severity": p.severity, "message": p.message} for p in all_problems], out)
@@ -610,6 +625,30 @@ def _capacity_plan(library: Any, args: argparse.Namespace, out: Console, err: Co
     _say(out, f"Saving per year: {_money(found.saving_per_year, found.currency)}, of which "
               f"cash {_money(found.cash_per_year, found.currency)}")
     return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
+
+
+def _run_resources(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.workflows import load_resources, open_library
+
+    library = open_library(args.library)
+    loaded = load_resources(library)
+    _report_problems(loaded.problems, err)
+    if loaded.catalogue is None:
+        return EXIT_PROBLEMS
+    view = catalogue_view(loaded.catalogue.catalogue.pools, currency=loaded.currency,
+                          used_by=loaded.used_by, overridden_by=loaded.overridden_by)
+    if args.json:
+        _print_json({"file": loaded.label, "currency": loaded.currency,
+                     "year": loaded.catalogue.catalogue.year,
+                     "pools": [{**{k: v for k, v in r.items() if k != "row_kind"},
+                                "used_by": list(loaded.used_by.get(r["id"], ())),
+                                "overridden_by": list(loaded.overridden_by.get(r["id"], ()))}
+                               for r in view.records()]}, out)
+    else:
+        _print_view(view, out, title=f"{view.title}: {loaded.label}, {loaded.currency}")
+        for row in view.rows:  # the one column too wide for the table
+            _say(out, f"{row.value('id')} is used by {row.value('used_by') or 'no variant'}")
+    return EXIT_PROBLEMS if has_errors(list(loaded.problems)) else EXIT_OK
 
 
 def _capacity_year(library: Any, args: argparse.Namespace, out: Console, err: Console) -> int:

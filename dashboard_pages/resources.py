@@ -9,7 +9,7 @@ workflow; the browser's column limits are no defence.
 import streamlit as st
 
 from abc_costing import workflows as wf
-from abc_costing.reports.views import recost_view
+from abc_costing.reports.views import catalogue_labels, pool_changes_view, recost_view
 from dashboard_pages.state import (
     current_user,
     library,
@@ -44,35 +44,23 @@ if loaded.catalogue is None or loaded.table is None:
     st.stop()
 
 st.text(f"File {loaded.label} · {len(loaded.table)} pools · {loaded.currency}")
-st.caption("Each pool once, for every process and variant. ФОТ с взносами = штатная "
-           "численность × (оклад + премия) × (1 + страховые взносы + травматизм); "
-           "практическая ёмкость: hours per month for process work; rate per hour = ФОТ / "
-           "ёмкость. Numbers as you write them: 1 500,50 or 1500.50. A blank cell removes "
-           "the value from the pool.")
+st.caption("Each pool once, for every process and variant. Edit the written figures; the "
+           "grey columns follow from them (ФОТ с взносами = штатная численность × (оклад + "
+           "премия) × (1 + страховые взносы + травматизм); ставка = ФОТ / практическая "
+           "ёмкость) and move in the preview below as you type. Hover a column's title for "
+           "its English name. Numbers as you write them: 1 500,50 or 1500.50. A blank cell "
+           "removes the value from the pool.")
 currency = loaded.currency
-text = st.column_config.TextColumn
+labels = catalogue_labels(currency)
 pools_config = {
-    "name": text("Name", max_chars=200, width="medium"),
-    "kind": text("Kind"),
-    "headcount": text("Штатная численность", max_chars=40),
-    "salary_per_month": text(f"Оклад per month, {currency}", max_chars=40),
-    "bonus_per_month": text(f"Премия per month, {currency}", max_chars=40),
-    "contributions": st.column_config.SelectboxColumn(
-        "Страховые взносы", options=["", "general", "sme"],
-        help="general: 30 % up to the single base, 15.1 % above; sme: reduced rates"),
-    "injury_class": text("Травматизм, класс", max_chars=10),
-    "loaded_cost_per_person_per_year": text(f"Cost per person per year, {currency}"),
-    "cost_per_month": text(f"ФОТ с взносами per month, {currency}", max_chars=40),
-    "capacity_hours_per_month": text("Практическая ёмкость, h per month", max_chars=40),
-    "rate_per_hour": text(f"Rate per hour, {currency}", max_chars=40),
-    "cost_per_use": text(f"Cost per use, {currency}", max_chars=40),
-    "used_by": text("Used by"),
-    "overridden_by": text("Overridden by (overrides:)"),
-}
+    key: st.column_config.TextColumn(
+        labels[key][0], help=labels[key][1], width="medium" if key == "name" else None,
+        max_chars=None if key in loaded.read_only_columns else 200 if key == "name" else 40)
+    for key in loaded.table.columns}
+pools_config["_index"] = st.column_config.TextColumn(labels["id"][0], help=labels["id"][1])
 edited_pools = st.data_editor(
     loaded.table, key=f"resources_pools::{generation}", num_rows="fixed", width="stretch",
-    column_config=pools_config,
-    disabled=["kind", "loaded_cost_per_person_per_year", "used_by", "overridden_by"])
+    column_config=pools_config, disabled=list(loaded.read_only_columns))
 
 preview = wf.preview_resource_edits(loaded, pools=edited_pools)
 moved = [r for r in preview.recosted if r.change_per_instance != 0]
@@ -81,6 +69,9 @@ kpis[0].metric("Changed values", len(preview.edits))
 kpis[1].metric("Variants whose cost changes", f"{len(moved)} of {len(loaded.variants)}")
 
 show_pending_edits(preview.edits, preview.problems)
+if preview.pools:
+    show_view(pool_changes_view(preview.pools, currency=currency), key="resources_derived",
+              title=True)
 if preview.recosted:
     show_view(recost_view(preview.recosted, currency=currency), key="resources_recost",
               title=True)

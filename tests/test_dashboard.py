@@ -79,6 +79,9 @@ def test_overview_shows_the_portfolio_figures(library):
         "Cost per year, as is": rub(830_000),
         "Saving per year, best variants": rub(500_000),
         "Processes / variants": "1 / 2",
+        # edo saves only the courier (not labour): all cash, no freed capacity
+        "of which cash (whole people + not labour)": rub(500_000),
+        "of which freed capacity": rub(0),
     }
     assert portfolio.best_variant("invoices").variant == "edo"
     table = at.dataframe[0].value

@@ -31,8 +31,14 @@ def edit(at, rows: dict):
     return run(at)
 
 
+def table_with(at, column: str):
+    """The one table drawn on the page that has ``column`` (the editor, derived, recost)."""
+    [frame] = [d.value for d in at.dataframe if column in d.value.columns]
+    return frame
+
+
 def recost_rows(at) -> dict[str, dict]:
-    frame = at.dataframe[1].value  # [0] is the pools editor
+    frame = table_with(at, "Process / variant")
     return {row["Process / variant"]: row for row in frame.to_dict("records")}
 
 
@@ -122,3 +128,48 @@ def test_a_catalogue_saved_meanwhile_shows_the_difference_and_writes_nothing(lib
     run(at)
     assert at.data_editor[0].value.loc["buyer", "salary_per_month"] == "120000"
     assert metrics(at)["Changed values"] == "0"
+
+
+DERIVED = ("loaded_cost_per_person_per_year", "contributions_per_person_per_year",
+           "cost_per_month", "capacity_hours_per_month", "rate_per_hour")
+
+
+def test_derived_columns_are_read_only_russian_labelled_and_move_in_the_preview(library):
+    import json
+    import re
+
+    at = run(app(), "resources")
+    columns = json.loads(at.data_editor[0].proto.columns)
+    for key in (*DERIVED, "kind", "used_by", "overridden_by"):
+        assert columns[key].get("disabled") is True, key
+    for key in ("salary_per_month", "headcount", "stated_rate_per_hour", "cost_per_use"):
+        assert not columns[key].get("disabled"), key
+    # One language per label: Russian, the English (and the field) in the help text.
+    for key, column in columns.items():
+        label = column["label"].removesuffix(", RUB").replace("(overrides:)", "")
+        assert not re.search("[A-Za-z]", label), (key, column["label"])
+        assert re.search("[A-Za-z]{4}", column["help"]), key
+    assert columns["contributions_per_person_per_year"]["label"] == (
+        "Страховые взносы на сотрудника в год, RUB")
+
+    table = at.data_editor[0].value
+    # Blank, never "None": a pool without payroll has no страховые взносы.
+    assert all(isinstance(c, str) and c != "None" for c in table.to_numpy().ravel())
+    assert table.loc["lawyer", "contributions_per_person_per_year"] == "540000"  # ×12×0.30
+    assert table.loc["manager", "contributions_per_person_per_year"] == ""
+    assert table.loc["courier", "contributions_per_person_per_year"] == ""
+
+    at = edit(at, {0: {"salary_per_month": "180000"}})  # lawyer
+    derived = table_with(at, "Состояние")
+    rows = {state: row for state, row in zip(derived["Состояние"],
+                                             derived.to_dict("records"), strict=True)}
+    # 3 × 150 000 × 1.302 = 585 900 → 3 × 180 000 × 1.302 = 703 080 a month;
+    # / 360 h: 1 627.50 → 1 953 an hour; взносы 12 × 180 000 × 0.30 = 648 000 a person
+    assert rows["как сохранено"]["ФОТ с взносами в месяц, RUB"] == 585_900
+    assert rows["с правками"]["ФОТ с взносами в месяц, RUB"] == 703_080
+    assert rows["изменение"]["ФОТ с взносами в месяц, RUB"] == 117_180
+    assert (rows["как сохранено"]["Ставка за час, RUB"],
+            rows["с правками"]["Ставка за час, RUB"]) == (1_627.5, 1_953)
+    assert rows["с правками"]["Страховые взносы на сотрудника в год, RUB"] == 648_000
+    assert set(derived["Пул"]) == {"lawyer"}
+    assert metrics(at)["Changed values"] == "1" and not at.error

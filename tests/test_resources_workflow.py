@@ -10,7 +10,7 @@ from abc_costing import workflows as wf
 from abc_costing.access import User
 from abc_costing.engine import cost_model
 from abc_costing.formats import load_model
-from abc_costing.reports.views import recost_view
+from abc_costing.reports.views import pool_changes_view, recost_view
 from tests.conftest import LIBRARY
 
 IVAN = wf.local_user("ivan")
@@ -112,7 +112,7 @@ def test_a_pool_that_no_longer_reads_is_named_and_nothing_recosts(library):
     # The lawyer pool gives its cost by salary; a stated monthly cost that disagrees
     # with 3 × 150 000 × 1.302 = 585 900 is refused by the pool's own rule.
     preview = wf.preview_resource_edits(
-        loaded, pools=edited(loaded, "lawyer", "cost_per_month", "600000"))
+        loaded, pools=edited(loaded, "lawyer", "stated_cost_per_month", "600000"))
     assert not preview.can_save
     assert [p.element for p in preview.problems if p.severity == "error"] == ["lawyer"]
     assert "disagrees with the payroll" in preview.problems[0].message
@@ -151,3 +151,65 @@ def test_a_reader_cannot_save_and_a_stale_catalogue_is_a_conflict(library):
     late = wf.save_resource_edits(loaded, preview, user=IVAN, library=library)
     assert late.saved is None and late.conflict is not None
     assert "salary_per_month: 120000" in (late.conflict.current_text or "")
+
+
+def test_the_derived_figures_of_an_edited_pool_are_recomputed_in_the_preview(library):
+    loaded = wf.load_resources(library)
+    preview = wf.preview_resource_edits(
+        loaded, pools=edited(loaded, "lawyer", "salary_per_month", "180 000"))
+    [(before, after)] = preview.pools
+    assert before.id == after.id == "lawyer"
+    # per person per year: 12 × 150 000 × 1.302 = 2 343 600 → 12 × 180 000 × 1.302 = 2 812 320
+    assert (before.loaded_cost_per_person_per_year,
+            after.loaded_cost_per_person_per_year) == pytest.approx((2_343_600, 2_812_320))
+    # страховые взносы, травматизм apart: 12 × 150 000 × 0.30 = 540 000 → 12 × 180 000 × 0.30
+    assert (before.contributions_per_person_per_year,
+            after.contributions_per_person_per_year) == pytest.approx((540_000, 648_000))
+    assert after.injury_insurance_per_person_per_year == pytest.approx(12 * 180_000 * 0.002)
+    # ФОТ с взносами: 3 × 180 000 × 1.302 = 703 080 a month; 703 080 / 360 h = 1 953 an hour
+    assert after.cost_per_month == pytest.approx(703_080)
+    assert after.rate_per_hour == pytest.approx(1_953)
+    assert (before.cost_per_month, before.rate_per_hour) == pytest.approx((585_900, 1_627.5))
+    assert after.capacity_hours_per_month == before.capacity_hours_per_month == 360
+
+    view = pool_changes_view(preview.pools, currency="RUB")
+    saved, edited_row, change = view.rows
+    assert [r.value("state") for r in view.rows] == ["как сохранено", "с правками", "изменение"]
+    assert edited_row.value("cost_per_month") == pytest.approx(703_080)
+    assert change.value("cost_per_month") == pytest.approx(703_080 - 585_900)  # 117 180
+    assert change.value("rate_per_hour") == pytest.approx(1_953 - 1_627.5)    # 325.5
+    assert change.value("contributions") is None  # text: no change to work out
+
+
+def test_a_derived_column_is_never_read_as_an_edit(library):
+    # The derived columns are read-only in the browser; a forged cell in one is ignored
+    # on the server, not taken for the pool's cost_per_month (which would disagree with
+    # 3 × 150 000 × 1.302 = 585 900 and block the save).
+    loaded = wf.load_resources(library)
+    for column in ("cost_per_month", "rate_per_hour", "capacity_hours_per_month",
+                   "loaded_cost_per_person_per_year", "contributions_per_person_per_year"):
+        preview = wf.preview_resource_edits(loaded, pools=edited(loaded, "lawyer", column, "1"))
+        assert (preview.edits, preview.problems, preview.pools) == ((), (), ()), column
+
+
+def test_a_stated_rate_is_edited_in_its_own_column_and_the_derived_rate_follows(library):
+    loaded = wf.load_resources(library)
+    manager = loaded.table.loc["manager"]
+    # written as a rate: no payroll, so no страховые взносы and no cost per person (blank)
+    assert (manager["stated_rate_per_hour"], manager["rate_per_hour"],
+            manager["contributions_per_person_per_year"],
+            manager["loaded_cost_per_person_per_year"], manager["salary_per_month"]) == (
+        "1200", "1200", "", "", "")
+    lawyer = loaded.table.loc["lawyer"]  # its monthly cost and rate are derived, not written
+    assert (lawyer["stated_cost_per_month"], lawyer["stated_rate_per_hour"],
+            lawyer["stated_capacity_hours_per_month"]) == ("", "", "360")
+    assert lawyer["contributions_per_person_per_year"] == "540000"  # 150 000 × 12 × 0.30
+    preview = wf.preview_resource_edits(
+        loaded, pools=edited(loaded, "manager", "stated_rate_per_hour", "1 300"))
+    [edit] = preview.edits
+    assert (edit.field, edit.old, edit.new) == ("rate_per_hour", 1200, 1300)
+    [(before, after)] = preview.pools
+    assert (before.rate_per_hour, after.rate_per_hour) == (1200, 1300)
+    assert after.contributions_per_person_per_year is None
+    # No cell of the table is None or NaN (the browser would print a grey "None").
+    assert all(isinstance(cell, str) for cell in loaded.table.to_numpy().ravel())

@@ -28,7 +28,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Literal, assert_never
@@ -37,8 +37,9 @@ from babel.numbers import get_currency_precision
 
 from abc_costing.compare import Comparison, SavingSplit
 from abc_costing.engine import CostResult, ResourceCost
-from abc_costing.model import ProcessModel
+from abc_costing.model import ProcessModel, ResourceRecord
 from abc_costing.portfolio import Portfolio
+from abc_costing.store.catalogue_edits import PoolFigures, pool_figures
 
 if TYPE_CHECKING:  # for annotations only: mining loads Polars, simulation and sensitivity SciPy
     from abc_costing.engine import CapacityReport, SensitivityItem
@@ -57,6 +58,8 @@ __all__ = [
     "activity_changes_view",
     "bridge_view",
     "capacity_view",
+    "catalogue_labels",
+    "catalogue_view",
     "change_log_view",
     "currency_digits",
     "disagreements_view",
@@ -66,6 +69,7 @@ __all__ = [
     "format_share",
     "format_value",
     "migration_view",
+    "pool_changes_view",
     "portfolio_view",
     "price_effects_view",
     "queue_activities_view",
@@ -731,6 +735,157 @@ def recost_view(recosted: Sequence[Any], *, currency: str) -> TableView:
     return _view("recost", "Every variant with the edited pools", RECOST_COLUMNS, rows,
                  currency=currency, note="Before: the catalogue as saved; after: with your "
                  "edits. A variant that uses no edited pool keeps its cost.")
+
+
+#: The resource catalogue, a pool a row: what each is written as, then what follows from it.
+#: Labels in Russian (the analyst's terms), the English and the field in CATALOGUE_HELP.
+CATALOGUE_COLUMNS = (
+    Column("id", "Пул"),
+    Column("name", "Название", brief=False),
+    Column("kind", "Вид"),
+    Column("headcount", "Штатная численность", "people"),
+    Column("salary_per_month", "Оклад в месяц", "money"),
+    Column("bonus_per_month", "Премия в месяц", "money"),
+    Column("contributions", "Тариф взносов"),
+    Column("injury_class", "Класс профриска", "count"),
+    Column("loaded_cost_per_person_per_year", "Стоимость сотрудника в год", "money"),
+    Column("contributions_per_person_per_year", "Страховые взносы на сотрудника в год",
+           "money"),
+    Column("injury_insurance_per_person_per_year", "Травматизм на сотрудника в год", "money",
+           brief=False),
+    Column("cost_per_month", "ФОТ с взносами в месяц", "money"),
+    Column("capacity_hours_per_month", "Практическая ёмкость, ч в месяц", "hours"),
+    Column("rate_per_hour", "Ставка за час", "money"),
+    Column("cost_per_use", "Цена за использование", "money"),
+    Column("used_by", "Используют варианты", brief=False),
+    Column("overridden_by", "Переопределяют (overrides:)"),
+)
+#: The Resources page's editable cells for a figure a pool may write or derive: as written.
+CATALOGUE_STATED_COLUMNS = (
+    Column("stated_cost_per_month", "ФОТ с взносами в месяц, задан", "money"),
+    Column("stated_capacity_hours_per_month", "Практическая ёмкость, ч в месяц, задана",
+           "hours"),
+    Column("stated_rate_per_hour", "Ставка за час, задана", "money"),
+)
+#: Each catalogue column in English, with the field of resources.yaml it shows.
+CATALOGUE_HELP = {
+    "id": "Pool id, as the model files name it",
+    "name": "Name (name)",
+    "kind": "labor: paid by time; per_use: paid per use (kind)",
+    "headcount": "Headcount, people in the pool (headcount; 1 when blank)",
+    "salary_per_month": "Salary of one person per month, before contributions "
+                        "(salary_per_month)",
+    "bonus_per_month": "Bonus of one person per month, on average (bonus_per_month)",
+    "contributions": "Contributions regime: general (30 % up to the single base, 15.1 % "
+                     "above) or sme (reduced rates); blank: general (contributions)",
+    "injury_class": "Class of professional risk for injury insurance, травматизм "
+                    "(injury_class; blank: class 1, 0.2 %)",
+    "loaded_cost_per_person_per_year": "Loaded cost of one person per year: 12 × (оклад + "
+                                       "премия) + страховые взносы + травматизм. Derived",
+    "contributions_per_person_per_year": "Social contributions of one person per year, "
+                                         "without injury insurance (травматизм is apart, in "
+                                         "the cost per person). Blank without an оклад. "
+                                         "Derived",
+    "injury_insurance_per_person_per_year": "Injury insurance (травматизм) of one person "
+                                            "per year. Derived",
+    "cost_per_month": "Cost of the whole pool per month: headcount × cost per person per "
+                      "year / 12, or as written, or rate × capacity. Derived",
+    "capacity_hours_per_month": "Practical capacity of the whole pool, hours per month for "
+                                "process work (as written or from the calendar). Derived",
+    "rate_per_hour": "Rate per hour the costing charges: cost per month / practical capacity, "
+                     "or as written. Derived",
+    "cost_per_use": "Price of one use of a per_use pool (cost_per_use)",
+    "used_by": "Variants that take this pool from the catalogue",
+    "overridden_by": "Variants that change a value of this pool under overrides:",
+    "stated_cost_per_month": "Cost of the whole pool per month as written (cost_per_month), "
+                             "for a pool costed without an оклад; blank: not written",
+    "stated_capacity_hours_per_month": "Practical capacity as written "
+                                       "(capacity_hours_per_month); blank: from the calendar",
+    "stated_rate_per_hour": "Rate per hour as written (rate_per_hour), for a role costed by "
+                            "a rate; blank: not written",
+}
+
+
+def catalogue_labels(currency: str) -> dict[str, tuple[str, str]]:
+    """Column key -> (label, help) of the catalogue's columns, for an editor of the pools.
+
+    >>> catalogue_labels("RUB")["salary_per_month"][0]
+    'Оклад в месяц, RUB'
+    """
+    view = _view("catalogue", "", (*CATALOGUE_COLUMNS, *CATALOGUE_STATED_COLUMNS), (),
+                 currency=currency)
+    return {c.key: (view.label(c.key), CATALOGUE_HELP[c.key]) for c in view.columns}
+
+
+def _figure_values(f: PoolFigures) -> list[Any]:
+    """A pool's number columns of :data:`CATALOGUE_COLUMNS`, headcount to cost per use."""
+    payroll = f.salary_per_month is not None
+    return [f.headcount, f.salary_per_month, f.bonus_per_month,
+            f.contributions or ("general" if payroll else None),
+            f.injury_class or (1 if payroll else None), f.loaded_cost_per_person_per_year,
+            f.contributions_per_person_per_year, f.injury_insurance_per_person_per_year,
+            f.cost_per_month, f.capacity_hours_per_month, f.rate_per_hour, f.cost_per_use]
+
+
+def catalogue_view(pools: Mapping[str, ResourceRecord], *, currency: str,
+                   used_by: Mapping[str, Sequence[str]] | None = None,
+                   overridden_by: Mapping[str, Sequence[str]] | None = None) -> TableView:
+    """The resource catalogue with each pool's derivation (``abc-costing resources``).
+
+    >>> from abc_costing.formats.catalogue import read_catalogue
+    >>> loaded, _ = read_catalogue("process_models/resources.yaml")
+    >>> view = catalogue_view(loaded.catalogue.pools, currency="RUB")
+    >>> lawyer = view.rows[0]
+    >>> lawyer.value("contributions_per_person_per_year")  # 150 000 × 12 × 0.30
+    540000.0
+    >>> lawyer.value("cost_per_month"), lawyer.value("rate_per_hour")  # 585 900 / 360 h
+    (585900.0, 1627.5)
+    """
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for pool_id, pool in pools.items():
+        f = pool_figures(pool_id, pool)
+        rows.append(("item", [pool_id, f.name, f.kind, *_figure_values(f),
+                              ", ".join((used_by or {}).get(pool_id, ())),
+                              ", ".join((overridden_by or {}).get(pool_id, ()))]))
+    return _view("catalogue", "Resource catalogue (справочник ресурсов)", CATALOGUE_COLUMNS,
+                 rows, currency=currency, note="Тариф взносов and класс профриска: as written, "
+                 "or the default (general, class 1) for a pool with an оклад. Страховые "
+                 "взносы without травматизм, which the cost per person includes.")
+
+
+POOL_CHANGE_COLUMNS = (
+    Column("id", "Пул"),
+    Column("state", "Состояние"),
+    *(c for c in CATALOGUE_COLUMNS[3:15] if c.brief),
+)
+
+
+def pool_changes_view(changes: Sequence[tuple[PoolFigures, PoolFigures]], *,
+                      currency: str) -> TableView:
+    """Edited pools' figures as saved, as edited, and the change (after − before).
+
+    ``changes`` are (before, after) :class:`~abc_costing.store.catalogue_edits.PoolFigures`
+    of one pool each; a figure a pool does not have is blank, and so is its change.
+    """
+    keys = [c.key for c in CATALOGUE_COLUMNS[3:15]]
+    shown = [k in {c.key for c in POOL_CHANGE_COLUMNS} for k in keys]
+
+    def brief(values: list[Any]) -> list[Any]:
+        return [v for v, keep in zip(values, shown, strict=True) if keep]
+
+    def change(a: Any, b: Any) -> Any:
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
+        return b - a if numbers else None
+
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for before, after in changes:
+        old, new = brief(_figure_values(before)), brief(_figure_values(after))
+        rows += [("item", [before.id, "как сохранено", *old]),
+                 ("item", [before.id, "с правками", *new]),
+                 ("item", [before.id, "изменение", *map(change, old, new)])]
+    return _view("pool_changes", "Edited pools: what follows from the edits",
+                 POOL_CHANGE_COLUMNS, rows, currency=currency, note="Derived figures as saved "
+                 "and with your edits, recomputed from the edited cells.")
 
 
 CAPACITY_COLUMNS = (

@@ -19,6 +19,7 @@ candidate is 'zhkh_leads'"
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -302,6 +303,21 @@ class PlanRelease:
     def cash_per_year(self) -> float:
         """Whole people released plus the saving that is not labour."""
         return sum(p.cash_per_year for p in self.pools) + self.non_labour_per_year
+
+    @property
+    def freed_capacity_per_year(self) -> float:
+        """The labour saving that stays paid: hours freed, not people released."""
+        return math.fsum(p.freed_capacity_per_year for p in self.pools)
+
+    @property
+    def price_effect_per_year(self) -> float:
+        """What differences of price save (labour and not): neither cash nor capacity.
+
+        ``cash_per_year + freed_capacity_per_year + price_effect_per_year`` is
+        ``saving_per_year``.
+        """
+        return (math.fsum(p.price_effect_per_year for p in self.pools)
+                + self.non_labour_price_effect_per_year)
 
 
 def released_by_plan(library: Library, *, plan: str = "best"

@@ -38,21 +38,34 @@ procurement/as_is, procurement/framework_template'
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from abc_costing.access import AccessDenied, User, require
 from abc_costing.engine import CostResult, RoutingError, cost_model
-from abc_costing.formats import model_from_data, parse_yaml_data
-from abc_costing.formats.catalogue import CATALOGUE_NAME, LoadedCatalogue, parse_catalogue_text
-from abc_costing.model import ProcessModel
+from abc_costing.formats import model_from_data, parse_yaml_data, read_model
+from abc_costing.formats.catalogue import (
+    CATALOGUE_NAME,
+    LoadedCatalogue,
+    parse_catalogue_text,
+    read_catalogue,
+)
+from abc_costing.formats.yaml_model import read_text_file
+from abc_costing.model import CATALOGUE_FORMAT, ProcessModel
 from abc_costing.problems import ModelError, Problem, has_errors
 from abc_costing.store import Change, StaleFileError
-from abc_costing.store.catalogue_edits import diff_pool_table, pool_cells, pool_table
+from abc_costing.store.catalogue_edits import (
+    DERIVED_COLUMNS,
+    PoolFigures,
+    diff_pool_table,
+    pool_cells,
+    pool_figures,
+    pool_table,
+)
 from abc_costing.store.edits import Edit, apply_edits
 
 # The outcome of a save is the Edit page's: one way to say what was saved or why not.
@@ -67,9 +80,11 @@ from abc_costing.workflows.editing import (
 from abc_costing.workflows.library import Library
 
 __all__ = [
+    "CheckedFile",
     "LoadedResources",
     "ResourcesPreview",
     "VariantRecost",
+    "check_file",
     "load_resources",
     "preview_resource_edits",
     "save_resource_edits",
@@ -103,6 +118,8 @@ class LoadedResources:
         with the variants that use and override each pool; None without a catalogue.
       problems: why the catalogue cannot be edited, when it cannot.
       currency: the catalogue's currency.
+      used_by, overridden_by: pool id -> the variants (``process/variant``) that take
+        it from the catalogue, and those that change it under ``overrides:``.
     """
 
     label: str
@@ -114,6 +131,13 @@ class LoadedResources:
     problems: tuple[Problem, ...]
     currency: str
     variants: tuple[_Variant, ...] = ()
+    used_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    overridden_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def read_only_columns(self) -> tuple[str, ...]:
+        """Columns of :attr:`table` shown, never edited: the kind and every derived figure."""
+        return ("kind", *DERIVED_COLUMNS)
 
 
 def _short(label: str) -> str:
@@ -157,7 +181,9 @@ def load_resources(library: Library) -> LoadedResources:
                                      row.cost_per_instance, row.cost_per_year))
     table = pool_table(catalogue, used_by=used_by, overridden_by=overridden_by)
     return LoadedResources(CATALOGUE_NAME, path, text, sha256, catalogue, table, tuple(problems),
-                           catalogue.catalogue.currency, tuple(variants))
+                           catalogue.catalogue.currency, tuple(variants),
+                           {k: tuple(v) for k, v in used_by.items()},
+                           {k: tuple(v) for k, v in overridden_by.items()})
 
 
 @dataclass(frozen=True)
@@ -206,6 +232,9 @@ class ResourcesPreview:
       catalogue: the edited catalogue as read (None without edits or when it does not read).
       recosted: every variant that reads the catalogue, before and after
         (empty without edits or with errors).
+      pools: each edited pool's figures (its derivation: cost per person, страховые
+        взносы, ФОТ с взносами, capacity, rate), as saved and as edited (empty
+        without edits or while the edited catalogue does not read).
     """
 
     edits: tuple[Edit, ...]
@@ -213,6 +242,7 @@ class ResourcesPreview:
     text: str | None
     catalogue: LoadedCatalogue | None
     recosted: tuple[VariantRecost, ...]
+    pools: tuple[tuple[PoolFigures, PoolFigures], ...] = ()
 
     @property
     def can_save(self) -> bool:
@@ -241,6 +271,9 @@ def preview_resource_edits(loaded: LoadedResources, *, pools: pd.DataFrame
     if catalogue is None or has_errors(found):
         return ResourcesPreview(tuple(edits), tuple(problems), text, None, ())
     edited_pools = {e.element for e in edits}
+    saved = loaded.catalogue.catalogue.pools
+    pools = tuple((pool_figures(p, saved[p]), pool_figures(p, catalogue.catalogue.pools[p]))
+                  for p in saved if p in edited_pools and p in catalogue.catalogue.pools)
     recosted = []
     for variant in loaded.variants:
         after = _recost(variant, catalogue, problems)
@@ -250,7 +283,8 @@ def preview_resource_edits(loaded: LoadedResources, *, pools: pd.DataFrame
             variant.process, variant.variant, variant.label,
             tuple(p for p in variant.pools if p in edited_pools), variant.cost_per_instance,
             after.cost_per_instance, variant.cost_per_year, after.cost_per_year))
-    return ResourcesPreview(tuple(edits), tuple(problems), text, catalogue, tuple(recosted))
+    return ResourcesPreview(tuple(edits), tuple(problems), text, catalogue, tuple(recosted),
+                            pools)
 
 
 def _recost(variant: _Variant, catalogue: LoadedCatalogue, problems: list[Problem]
@@ -324,3 +358,48 @@ def save_resource_edits(loaded: LoadedResources, preview: ResourcesPreview, *, u
     except _STORE_ERRORS as error:
         return _failed(loaded.label, error)
     return SaveOutcome(saved, loaded.label)
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file of the library checked by its own rules: a process model or the catalogue.
+
+    Attributes:
+      kind: ``model`` or ``catalogue`` (by the file's ``format:``).
+      valid: it reads with no errors (warnings may remain).
+      problems: every problem found, each with its file, line and element.
+      pools: the pools a valid catalogue defines (0 for a model).
+    """
+
+    kind: Literal["model", "catalogue"]
+    valid: bool
+    problems: tuple[Problem, ...]
+    pools: int = 0
+
+
+def _declares_catalogue(path: Path) -> bool:
+    """The file says ``format: abc-costing-resources/1`` (what it is, whatever its name)."""
+    text, _, problems = read_text_file(path, source=str(path), what="files")
+    if text is None:
+        return False  # the model reader reports why it cannot be read
+    data, _ = parse_yaml_data(text)
+    return isinstance(data, dict) and data.get("format") == CATALOGUE_FORMAT
+
+
+def check_file(path: str | Path) -> CheckedFile:
+    """Read and check a model file or a resource catalogue, whichever the file is.
+
+    >>> checked = check_file("process_models/resources.yaml")
+    >>> checked.kind, checked.valid, checked.pools, checked.problems
+    ('catalogue', True, 26, ())
+    >>> check_file("process_models/contract_approval/as_is.yaml").kind
+    'model'
+    """
+    path = Path(path)
+    if _declares_catalogue(path):
+        loaded, problems = read_catalogue(path)
+        valid = loaded is not None and not has_errors(problems)
+        return CheckedFile("catalogue", valid, tuple(problems),
+                           len(loaded.catalogue.pools) if loaded is not None and valid else 0)
+    model, found = read_model(path)
+    return CheckedFile("model", model is not None, tuple(found))
