@@ -27,9 +27,15 @@ figures are derived *in the workbook* from the model's inputs:
 - **By value** sums the Activities' cost per instance by value class (SUMIF).
 - **Summary** (cost per instance and per year, labour minutes, cost by value
   class, end-event probabilities, and with a baseline the savings),
-  **Comparison** (with a baseline: activity by activity; the baseline's
-  figures are the engine's values, the candidate's are linked), **Change log**
-  and **Provenance** (SHA-256 of every input file).
+  **Comparison** (with a baseline: activity by activity, both variants'
+  figures linked), **Baseline** (the baseline's activities priced from the
+  same Catalogue rows as the candidate's wherever a pool is shared, so a rate
+  edit moves both alike and the saving only by the difference of work; a
+  pool a variant overrides has a row per variant, an edit of one a price
+  effect), **Bridge**, **Saving split** (cash, freed capacity, price effects,
+  Δ FTE per pool; when the report's inputs carry the split, as the reporting
+  workflow's do) and **Price effects**, the views ``compare`` shows as
+  numbers, **Change log** and **Provenance** (SHA-256 of every input file).
 
 The Activities, Resources, By value, Comparison and Change log sheets are the
 views of :mod:`abc_costing.reports.views`: their columns (with the views'
@@ -174,8 +180,10 @@ _SHEETS = ("Summary", "Activities", "Resources", CATALOGUE_SHEET, RULES_SHEET, "
 def workbook_bytes(inputs: ReportInputs) -> bytes:
     """The audit workbook of ``inputs`` as ``.xlsx`` bytes (see the module docstring).
 
-    The sheets are Summary, Activities, Resources, Flows, Expected executions,
-    Comparison (only with a baseline), Change log and Provenance. The same
+    The sheets are Summary, Activities, Resources, Catalogue, Payroll rules, By
+    value, Flows, Expected executions, with a baseline Comparison, Baseline,
+    Bridge, Saving split (with ``inputs.split``) and Price effects, then Change
+    log and Provenance. The same
     inputs (including ``provenance.generated_at``) give the same bytes.
     """
     buffer = io.BytesIO()
@@ -776,14 +784,14 @@ class _Writer:
                         self.style(italic=True, align="right"))
         ref = self.catalogue.cells.ref
         for resource_id, col in columns.items():
-            figures = result.resource(resource_id)
+            prices = result.resource(resource_id)
             if resource_id in labor:
                 self.formula(ws, _ABOVE, col,
                              f"={ref(resource_id, C_RATE_HOUR, baseline=True)}/60",
-                             figures.rate_per_minute, "#,##0.0000")
+                             prices.rate_per_minute, "#,##0.0000")
             else:
                 self.formula(ws, _ABOVE, col, f"={ref(resource_id, C_COST_USE, baseline=True)}",
-                             figures.cost_per_use, _MONEY)
+                             prices.cost_per_use, _MONEY)
         self.baseline_row = _item_rows(view)
         for activity_id, row in self.baseline_row.items():
             activity, figures = baseline.activities[activity_id], result.activity(activity_id)
@@ -840,7 +848,7 @@ class _Writer:
         self.header(ws, _HEADER, self.view_labels(view, columns),
                     widths={col: 30 if view.column(key).unit == "text" else 16
                             for key, col in columns.items()},
-                    title=view.title, note=note + view.note)
+                    title=view.title, note=note + (view.note or ""))
         self.view_rows(ws, view, columns)
         for i, row in enumerate(view.rows):
             if row.kind == "total":
@@ -875,12 +883,12 @@ class _Writer:
         for change in comparison.activities:
             row = change_row[change.id]
             if change.id in self.baseline_row:
-                base, at = self.baseline_row[change.id], self.baseline_cols
+                base, base_cols = self.baseline_row[change.id], self.baseline_cols
                 self.formula(ws, row, _C_BASE_EXEC,
-                             f"={_ref('Baseline', base, at['expected_executions'])}",
+                             f"={_ref('Baseline', base, base_cols['expected_executions'])}",
                              change.baseline_expected_executions, _COUNT)
                 self.formula(ws, row, _C_BASE_COST,
-                             f"={_ref('Baseline', base, at['cost_per_instance'])}",
+                             f"={_ref('Baseline', base, base_cols['cost_per_instance'])}",
                              change.baseline_cost_per_instance, _MONEY)
             else:
                 self.number(ws, row, _C_BASE_EXEC, 0.0, _COUNT)
