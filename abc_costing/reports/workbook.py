@@ -882,27 +882,27 @@ class _Writer:
         change_row = _item_rows(view)
         for change in comparison.activities:
             row = change_row[change.id]
-            if change.id in self.baseline_row:
-                base, base_cols = self.baseline_row[change.id], self.baseline_cols
-                self.formula(ws, row, _C_BASE_EXEC,
-                             f"={_ref('Baseline', base, base_cols['expected_executions'])}",
-                             change.baseline_expected_executions, _COUNT)
-                self.formula(ws, row, _C_BASE_COST,
-                             f"={_ref('Baseline', base, base_cols['cost_per_instance'])}",
-                             change.baseline_cost_per_instance, _MONEY)
-            else:
-                self.number(ws, row, _C_BASE_EXEC, 0.0, _COUNT)
-                self.number(ws, row, _C_BASE_COST, 0.0, _MONEY)
-            if change.id in self.activity_row:
-                self.formula(ws, row, _C_CAND_EXEC,
-                             f"={self.activity_ref(change.id, cols.executions)}",
-                             change.candidate_expected_executions, _COUNT)
-                self.formula(ws, row, _C_CAND_COST,
-                             f"={self.activity_ref(change.id, cols.cost_per_instance)}",
-                             change.candidate_cost_per_instance, _MONEY)
-            else:
-                self.number(ws, row, _C_CAND_EXEC, 0.0, _COUNT)
-                self.number(ws, row, _C_CAND_COST, 0.0, _MONEY)
+            base, base_cols = self.baseline_row.get(change.id), self.baseline_cols
+            # (executions column, cost column, the engine's figures, the cells linked or None
+            # when the activity is not in that variant) of the baseline, then the candidate
+            sides = (
+                (_C_BASE_EXEC, _C_BASE_COST, change.baseline_expected_executions,
+                 change.baseline_cost_per_instance,
+                 None if base is None else
+                 (_ref("Baseline", base, base_cols["expected_executions"]),
+                  _ref("Baseline", base, base_cols["cost_per_instance"]))),
+                (_C_CAND_EXEC, _C_CAND_COST, change.candidate_expected_executions,
+                 change.candidate_cost_per_instance,
+                 None if change.id not in self.activity_row else
+                 (self.activity_ref(change.id, cols.executions),
+                  self.activity_ref(change.id, cols.cost_per_instance))))
+            for executions_col, cost_col, executions, cost, links in sides:
+                if links is None:
+                    self.number(ws, row, executions_col, 0.0, _COUNT)
+                    self.number(ws, row, cost_col, 0.0, _MONEY)
+                else:
+                    self.formula(ws, row, executions_col, f"={links[0]}", executions, _COUNT)
+                    self.formula(ws, row, cost_col, f"={links[1]}", cost, _MONEY)
             self.formula(ws, row, _C_DELTA,
                          f"={_cell(row, _C_CAND_COST)}-{_cell(row, _C_BASE_COST)}",
                          change.delta, _MONEY)
