@@ -87,7 +87,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from abc_costing.compare import Comparison
+from abc_costing.compare import Comparison, SavingSplit
 from abc_costing.engine import CostResult
 from abc_costing.model import Duration, LaborResource, PerUseResource, ProcessModel
 from abc_costing.reports.figures import (
@@ -112,11 +112,14 @@ from abc_costing.reports.views import (
     TableView,
     activities_view,
     activity_changes_view,
+    bridge_view,
     format_number,
     format_share,
     format_value,
+    price_effects_view,
     resource_changes_view,
     resources_view,
+    saving_split_view,
     value_changes_view,
     value_classes_view,
 )
@@ -403,7 +406,8 @@ def _headline_single(result: CostResult) -> list[Flowable]:
     return [Paragraph("Headline", H1), cards, Spacer(1, 4 * mm)]
 
 
-def _headline_comparison(comparison: Comparison) -> list[Flowable]:
+def _headline_comparison(comparison: Comparison, split: SavingSplit | None = None
+                         ) -> list[Flowable]:
     base, cand = comparison.baseline, comparison.candidate
     cur = base.currency
     saving = comparison.saving_per_instance
@@ -420,8 +424,15 @@ def _headline_comparison(comparison: Comparison) -> list[Flowable]:
         if per_year is not None:
             lines.append(f"and {format_amount(-per_year, cur)} more per year")
     # One line each, shrunk to fit: a wrapped line could split an amount.
-    banner = [_big_cell(line, width=FRAME_WIDTH + 16, size=15, colour=colour)
-              for line in lines]
+    banner: list[Flowable] = [_big_cell(line, width=FRAME_WIDTH + 16, size=15, colour=colour)
+                              for line in lines]
+    if split is not None:  # what the saving per year is as money (see Saving as money)
+        banner.append(Paragraph(_t(
+            f"Per year: cash {format_amount(split.cash_per_year, cur)} "
+            f"({split.heads_released} {'person' if split.heads_released == 1 else 'people'} "
+            "released and what is not labour), freed capacity "
+            f"{format_amount(split.freed_capacity_per_year, cur)}, price effects "
+            f"{format_amount(split.price_effect_per_year, cur)}"), NOTE))
 
     label_w = 26 * mm
     col_w = (FRAME_WIDTH - label_w) / 3
@@ -742,6 +753,38 @@ def _bridge_table(comparison: Comparison) -> list[Flowable]:
                          f"{comparison.candidate.variant}, cost per instance"), H2),
             _table(["Step", view.label("delta"), f"Running total, {cur}"], rows,
                    widths=[0.6, 0.2, 0.2], numeric=[1, 2], total=True)]
+
+
+BRIDGE_KEYS = ("effect", "label", "change_per_instance", "change_per_year", "share")
+BRIDGE_WIDTHS = (0.11, 0.41, 0.16, 0.18, 0.14)
+SPLIT_KEYS = ("id", "fte_before", "fte_after", "fte_change", "heads_released", "cash_per_year",
+              "freed_capacity_per_year", "price_effect_per_year", "labour_saving_per_year")
+SPLIT_WIDTHS = (0.15, 0.065, 0.065, 0.065, 0.09, 0.15, 0.15, 0.12, 0.145)
+PRICE_KEYS = ("id", "rate_per_instance", "capacity_per_instance", "rate_per_year",
+              "capacity_per_year", "overrides")
+PRICE_WIDTHS = (0.15, 0.13, 0.13, 0.15, 0.15, 0.29)
+
+
+def _saving_as_money(inputs: ReportInputs) -> list[Flowable]:
+    """The comparison's cost bridge, its saving as cash / freed capacity / price effects
+    (with Δ FTE per pool), and the price effects by resource: the views compare shows."""
+    comparison = inputs.comparison
+    assert comparison is not None
+    flowables: list[Flowable] = [CondPageBreak(60 * mm), Paragraph("Saving as money", H1)]
+    bridge = bridge_view(comparison)
+    if bridge.rows:
+        flowables += _view_table(bridge, BRIDGE_KEYS, widths=BRIDGE_WIDTHS)
+        flowables.append(Paragraph(_t(bridge.note or ""), SMALL))
+    if inputs.split is not None:
+        split = saving_split_view(inputs.split, baseline=comparison.baseline.variant,
+                                  candidate=comparison.candidate.variant)
+        flowables += _view_table(split, SPLIT_KEYS, widths=SPLIT_WIDTHS)
+        flowables.append(Paragraph(_t(split.note or ""), SMALL))
+    prices = price_effects_view(comparison)
+    if len(prices.rows) > 1:  # a resource whose price moved or that a variant overrides
+        flowables += _view_table(prices, PRICE_KEYS, widths=PRICE_WIDTHS)
+        flowables.append(Paragraph(_t(prices.note or ""), SMALL))
+    return flowables
 
 
 def _activity_table(result: CostResult) -> list[Flowable]:
@@ -1086,7 +1129,7 @@ def pdf_bytes(inputs: ReportInputs, *, charts: bool = True) -> bytes:
     story: list[Flowable] = [NextPageTemplate("portrait")]
     story += _title_block(inputs)
     if inputs.comparison is not None:
-        story += _headline_comparison(inputs.comparison)
+        story += _headline_comparison(inputs.comparison, inputs.split)
     else:
         story += _headline_single(inputs.result)
     story += _key_facts(inputs)
@@ -1094,6 +1137,7 @@ def pdf_bytes(inputs: ReportInputs, *, charts: bool = True) -> bytes:
     story += [CondPageBreak(80 * mm), Paragraph("Cost tables", H1)]
     if inputs.comparison is not None:
         story += _activity_changes(inputs.comparison)
+        story += _saving_as_money(inputs)
     story += _activity_table(inputs.result) + _resource_table(inputs.result)
     story += _assumptions(inputs.model, role="candidate" if inputs.baseline else None)
     if inputs.baseline is not None:

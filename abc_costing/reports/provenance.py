@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from abc_costing import __version__
-from abc_costing.compare import Comparison, compare_models
+from abc_costing.compare import Comparison, SavingSplit, compare_models
 from abc_costing.engine import CostResult, cost_model
 from abc_costing.formats import read_model
 from abc_costing.formats.catalogue import catalogue_path_for
@@ -102,6 +102,9 @@ class ReportInputs:
       baseline, baseline_result, comparison: the baseline when one was given.
       provenance: see :class:`Provenance`.
       changes: change-log entries of the input files (oldest first).
+      split: with a baseline, the saving per year as cash, freed capacity and price
+        effects (the pools loaded by the library, as ``compare`` counts them); set by
+        the reporting workflow, None without one or without a volume.
     """
 
     model: ProcessModel
@@ -111,6 +114,7 @@ class ReportInputs:
     comparison: Comparison | None
     provenance: Provenance
     changes: tuple[RecordedChange, ...]
+    split: SavingSplit | None = None
 
 
 def report_time(now: datetime | None = None) -> str:

@@ -27,9 +27,15 @@ figures are derived *in the workbook* from the model's inputs:
 - **By value** sums the Activities' cost per instance by value class (SUMIF).
 - **Summary** (cost per instance and per year, labour minutes, cost by value
   class, end-event probabilities, and with a baseline the savings),
-  **Comparison** (with a baseline: activity by activity; the baseline's
-  figures are the engine's values, the candidate's are linked), **Change log**
-  and **Provenance** (SHA-256 of every input file).
+  **Comparison** (with a baseline: activity by activity, both variants'
+  figures linked), **Baseline** (the baseline's activities priced from the
+  same Catalogue rows as the candidate's wherever a pool is shared, so a rate
+  edit moves both alike and the saving only by the difference of work; a
+  pool a variant overrides has a row per variant, an edit of one a price
+  effect), **Bridge**, **Saving split** (cash, freed capacity, price effects,
+  Δ FTE per pool; when the report's inputs carry the split, as the reporting
+  workflow's do) and **Price effects**, the views ``compare`` shows as
+  numbers, **Change log** and **Provenance** (SHA-256 of every input file).
 
 The Activities, Resources, By value, Comparison and Change log sheets are the
 views of :mod:`abc_costing.reports.views`: their columns (with the views'
@@ -86,8 +92,11 @@ from abc_costing.reports.views import (
     Unit,
     activities_view,
     activity_changes_view,
+    bridge_view,
     change_log_view,
+    price_effects_view,
     resources_view,
+    saving_split_view,
     value_classes_view,
 )
 from abc_costing.reports.workbook_catalogue import (
@@ -119,7 +128,9 @@ _INPUT = {"bg_color": "#FFF2CC", "font_color": "#1F4E79"}
 _ENGINE = {"font_color": "#7F7F7F"}
 #: The number format of each unit the workbook's views use.
 _FORMATS: dict[Unit, str] = {"money": _MONEY, "minutes": _MINUTES, "executions": _COUNT,
-                             "share": _SHARE, "count": "0"}
+                             "share": _SHARE, "count": "0", "people": "#,##0.00",
+                             "hours": "#,##0.0", "probability": _PROBABILITY,
+                             "number": "#,##0.00"}
 #: How each kind of row of a view looks.
 _KIND_STYLE: dict[RowKind, dict[str, object]] = {"item": {}, "other": {"italic": True},
                                                  "total": {"bold": True, "top": 1}}
@@ -156,16 +167,23 @@ _C_KEYS = {"id": _C_ID, "name": _C_NAME, "status": _C_STATUS,
            "candidate_cost_per_instance": _C_CAND_COST, "delta": _C_DELTA}
 # The labour durations as written (the activities view's ``labor``) stand left of the minutes.
 _A_LABOR = 3
+# Columns of the Baseline sheet; the baseline's minutes and uses per resource follow _B_FIRST.
+_B_ID, _B_NAME, _B_VALUE, _B_EXEC, _B_FIRST = range(5)
 
+#: The sheets of the comparison's money (each one view, figures computed by abc-costing).
+_BRIDGE, _SPLIT, _PRICES = "Bridge", "Saving split", "Price effects"
+_COMPARISON_SHEETS = ("Comparison", "Baseline", _BRIDGE, _SPLIT, _PRICES)
 _SHEETS = ("Summary", "Activities", "Resources", CATALOGUE_SHEET, RULES_SHEET, "By value", "Flows",
-           "Expected executions", "Comparison", "Change log", "Provenance")
+           "Expected executions", *_COMPARISON_SHEETS, "Change log", "Provenance")
 
 
 def workbook_bytes(inputs: ReportInputs) -> bytes:
     """The audit workbook of ``inputs`` as ``.xlsx`` bytes (see the module docstring).
 
-    The sheets are Summary, Activities, Resources, Flows, Expected executions,
-    Comparison (only with a baseline), Change log and Provenance. The same
+    The sheets are Summary, Activities, Resources, Catalogue, Payroll rules, By
+    value, Flows, Expected executions, with a baseline Comparison, Baseline,
+    Bridge, Saving split (with ``inputs.split``) and Price effects, then Change
+    log and Provenance. The same
     inputs (including ``provenance.generated_at``) give the same bytes.
     """
     buffer = io.BytesIO()
@@ -277,7 +295,8 @@ class _Writer:
         self.sheets = {
             name: book.add_worksheet(name)
             for name in _SHEETS
-            if name != "Comparison" or inputs.comparison is not None
+            if name not in _COMPARISON_SHEETS
+            or inputs.comparison is not None and (name != _SPLIT or inputs.split is not None)
         }
         self.cols = _ActivityColumns.of(self.model)
         # The tables' rows, labels and totals are the views'; their formulas are the workbook's.
@@ -296,6 +315,8 @@ class _Writer:
         self.weights = self._weights()
         self.comparison_rows = self._comparison_rows()
         self.catalogue = CatalogueSheets(self)
+        self.baseline_row: dict[str, int] = {}  # baseline activity -> its Baseline sheet row
+        self.baseline_cols: dict[str, int] = {}
 
     # -- cells -------------------------------------------------------------------------------
 
@@ -429,7 +450,9 @@ class _Writer:
         self.flows()
         self.executions()
         if self.inputs.comparison is not None:
+            self.baseline()
             self.comparison()
+            self.money_views()
         self.summary()
         self.change_log()
         self.provenance()
@@ -718,6 +741,125 @@ class _Writer:
         for node in self.node_ids[1:]:
             self.number(ws, self.node_row[node], _X_VALUE, engine[node], _COUNT)
 
+    def baseline(self) -> None:
+        """The baseline's activities priced from the Catalogue rows that price it.
+
+        Its executions are the engine's (the baseline file's routing is not an
+        input here); its minutes, uses and other costs are inputs; each rate
+        links to the Catalogue: a pool both variants share to the candidate's
+        row, so that a rate edit moves both alike (see
+        :func:`~abc_costing.reports.workbook_catalogue.shared_pools`).
+        """
+        baseline, result = self.inputs.baseline, self.inputs.baseline_result
+        assert baseline is not None and result is not None
+        ws = self.sheets["Baseline"]
+        view = activities_view(result, model=baseline)
+        resources = list(baseline.resources)  # labour then per-use, as the engine lists them
+        labor = [r for r in resources if isinstance(baseline.resources[r], LaborResource)]
+        per_use = [r for r in resources if isinstance(baseline.resources[r], PerUseResource)]
+        columns = {r: _B_FIRST + i for i, r in enumerate([*labor, *per_use])}
+        other = _B_FIRST + len(columns)
+        per_execution, per_instance = other + 1, other + 2
+        self.baseline_cols = {"expected_executions": _B_EXEC, "cost_per_instance": per_instance}
+        labels = [(_B_ID, view.label("id")), (_B_NAME, view.label("name")),
+                  (_B_VALUE, view.label("value")),
+                  (_B_EXEC, view.label("expected_executions")),
+                  *((c, f"{r}, {'min' if r in labor else 'uses'}") for r, c in columns.items()),
+                  (other, view.label("other_cost_per_execution")),
+                  (per_execution, view.label("cost_per_execution")),
+                  (per_instance, view.label("cost_per_instance"))]
+        self.header(ws, _HEADER, labels,
+                    widths={**{c: 14 for c, _ in labels}, _B_ID: 20, _B_NAME: 45},
+                    title=f"Baseline '{baseline.variant}': its activities priced from the "
+                          "Catalogue",
+                    note="Row 3: each resource's rate per minute or cost per use, linked to the "
+                         "Catalogue row that prices the baseline: the candidate's row for a pool "
+                         "both variants take unchanged (a rate edit moves both alike and is no "
+                         "saving), the baseline's own row for a pool a variant overrides (an "
+                         "edit of it is a price effect). Executions are the engine's from the "
+                         "baseline file (grey); cost per execution = SUMPRODUCT(rates, minutes "
+                         "and uses) + other cost; cost per instance = executions × that.")
+        ws.freeze_panes(_HEADER + 1, 2)
+        ws.write_string(_ABOVE, _B_EXEC, self.money("rate per minute / cost per use") + " →",
+                        self.style(italic=True, align="right"))
+        ref = self.catalogue.cells.ref
+        for resource_id, col in columns.items():
+            prices = result.resource(resource_id)
+            if resource_id in labor:
+                self.formula(ws, _ABOVE, col,
+                             f"={ref(resource_id, C_RATE_HOUR, baseline=True)}/60",
+                             prices.rate_per_minute, "#,##0.0000")
+            else:
+                self.formula(ws, _ABOVE, col, f"={ref(resource_id, C_COST_USE, baseline=True)}",
+                             prices.cost_per_use, _MONEY)
+        self.baseline_row = _item_rows(view)
+        for activity_id, row in self.baseline_row.items():
+            activity, figures = baseline.activities[activity_id], result.activity(activity_id)
+            self.text(ws, row, _B_ID, activity_id)
+            self.text(ws, row, _B_NAME, figures.name)
+            self.text(ws, row, _B_VALUE, figures.value)
+            self.number(ws, row, _B_EXEC, figures.expected_executions, _COUNT, **_ENGINE)
+            for resource_id, col in columns.items():
+                duration = activity.labor.get(resource_id)
+                amount = (duration.mean_minutes if duration else None) if resource_id in labor \
+                    else activity.uses.get(resource_id)
+                self.number(ws, row, col, amount, "#,##0.####", **_INPUT)
+            self.number(ws, row, other, activity.other_cost, _MONEY, **_INPUT)
+            priced = (f"SUMPRODUCT({_row_range(_ABOVE, _B_FIRST, other - 1, absolute=True)},"
+                      f"{_row_range(row, _B_FIRST, other - 1)})+" if columns else "")
+            self.formula(ws, row, per_execution, f"={priced}{_cell(row, other)}",
+                         figures.cost_per_execution, _MONEY)
+            self.formula(ws, row, per_instance,
+                         f"={_cell(row, _B_EXEC)}*{_cell(row, per_execution)}",
+                         figures.cost_per_instance, _MONEY)
+        total = _row_of(view, "total")
+        ws.write_string(total, _B_ID, "(total)", self.style(bold=True, top=1))
+        self.formula(ws, total, per_instance,
+                     f"=SUM({_col_range(None, per_instance, _FIRST, total - 1)})"
+                     if self.baseline_row else "=0", result.cost_per_instance, _MONEY,
+                     bold=True, top=1)
+
+    def money_views(self) -> None:
+        """The comparison's cost bridge, saving split and price effects: one view a sheet."""
+        comparison = self.inputs.comparison
+        assert comparison is not None
+        fixed = ("Figures computed by abc-costing from the files (see Provenance): they do not "
+                 "follow edits in this workbook; report again after changing a file. ")
+        self.view_sheet(_BRIDGE, bridge_view(comparison), fixed)
+        split = self.inputs.split
+        if split is not None:
+            view = saving_split_view(split, baseline=comparison.baseline.variant,
+                                     candidate=comparison.candidate.variant)
+            total = self.view_sheet(_SPLIT, view, fixed)
+            for key in ("cash_per_year", "freed_capacity_per_year", "price_effect_per_year"):
+                self.book.define_name(f"saving_{key}",
+                                      f"={_ref(_SPLIT, total, view.keys.index(key))}")
+        self.view_sheet(_PRICES, price_effects_view(comparison),
+                        fixed + "A price override of a variant (a row of its own on the "
+                                "Catalogue) shows here, not as a saving of work. ")
+
+    def view_sheet(self, name: str, view: TableView, note: str) -> int:
+        """Write ``view`` on sheet ``name``: its labels, text, numbers and SUM totals.
+
+        Returns the row of the view's total.
+        """
+        ws = self.sheets[name]
+        columns = {key: col for col, key in enumerate(view.keys)}
+        self.header(ws, _HEADER, self.view_labels(view, columns),
+                    widths={col: 30 if view.column(key).unit == "text" else 16
+                            for key, col in columns.items()},
+                    title=view.title, note=note + (view.note or ""))
+        self.view_rows(ws, view, columns)
+        for i, row in enumerate(view.rows):
+            if row.kind == "total":
+                continue
+            for key, col in columns.items():
+                unit, value = view.column(key).unit, row.value(key)
+                if unit != "text" and value is not None:
+                    self.number(ws, _FIRST + i, col, value, _FORMATS[unit],
+                                **_KIND_STYLE[row.kind])
+        return _FIRST + len(view.rows) - 1
+
     def comparison(self) -> None:
         comparison = self.inputs.comparison
         assert comparison is not None
@@ -728,9 +870,10 @@ class _Writer:
                     widths={_C_ID: 20, _C_NAME: 45, _C_STATUS: 11,
                             **dict.fromkeys(range(3, 8), 16)},
                     title=f"Comparison with the baseline variant '{baseline.variant}'",
-                    note="Baseline figures are values computed by abc-costing from the "
-                         "baseline file (see Provenance); candidate figures are linked to "
-                         "Activities and move with its inputs. Statuses are the engine's. "
+                    note="Baseline figures are linked to the Baseline sheet, candidate figures "
+                         "to Activities: both are priced from the Catalogue, so a rate a pool "
+                         "shares moves both, and the saving moves only by the difference of "
+                         "work (minutes × the change of rate). Statuses are the engine's. "
                          "Change = candidate - baseline; saving = baseline - candidate.")
         self.text(ws, _ABOVE, 0, f"baseline: {baseline.variant}; candidate: "
                                  f"{comparison.candidate.variant}")
@@ -739,18 +882,27 @@ class _Writer:
         change_row = _item_rows(view)
         for change in comparison.activities:
             row = change_row[change.id]
-            self.number(ws, row, _C_BASE_EXEC, change.baseline_expected_executions, _COUNT)
-            self.number(ws, row, _C_BASE_COST, change.baseline_cost_per_instance, _MONEY)
-            if change.id in self.activity_row:
-                self.formula(ws, row, _C_CAND_EXEC,
-                             f"={self.activity_ref(change.id, cols.executions)}",
-                             change.candidate_expected_executions, _COUNT)
-                self.formula(ws, row, _C_CAND_COST,
-                             f"={self.activity_ref(change.id, cols.cost_per_instance)}",
-                             change.candidate_cost_per_instance, _MONEY)
-            else:
-                self.number(ws, row, _C_CAND_EXEC, 0.0, _COUNT)
-                self.number(ws, row, _C_CAND_COST, 0.0, _MONEY)
+            base, base_cols = self.baseline_row.get(change.id), self.baseline_cols
+            # (executions column, cost column, the engine's figures, the cells linked or None
+            # when the activity is not in that variant) of the baseline, then the candidate
+            sides = (
+                (_C_BASE_EXEC, _C_BASE_COST, change.baseline_expected_executions,
+                 change.baseline_cost_per_instance,
+                 None if base is None else
+                 (_ref("Baseline", base, base_cols["expected_executions"]),
+                  _ref("Baseline", base, base_cols["cost_per_instance"]))),
+                (_C_CAND_EXEC, _C_CAND_COST, change.candidate_expected_executions,
+                 change.candidate_cost_per_instance,
+                 None if change.id not in self.activity_row else
+                 (self.activity_ref(change.id, cols.executions),
+                  self.activity_ref(change.id, cols.cost_per_instance))))
+            for executions_col, cost_col, executions, cost, links in sides:
+                if links is None:
+                    self.number(ws, row, executions_col, 0.0, _COUNT)
+                    self.number(ws, row, cost_col, 0.0, _MONEY)
+                else:
+                    self.formula(ws, row, executions_col, f"={links[0]}", executions, _COUNT)
+                    self.formula(ws, row, cost_col, f"={links[1]}", cost, _MONEY)
             self.formula(ws, row, _C_DELTA,
                          f"={_cell(row, _C_CAND_COST)}-{_cell(row, _C_BASE_COST)}",
                          change.delta, _MONEY)

@@ -34,6 +34,16 @@ Two sheets of :func:`abc_costing.reports.workbook.workbook_bytes`:
 The Resources sheet links its rate, cost per month, capacity and cost per use
 to these cells, so changing a salary moves every cost of the workbook.
 
+With a baseline, the baseline's activities (the Baseline sheet) are priced
+from the same rows: a pool both variants take unchanged (the same catalogue
+pool, or the same values written in both files, overridden by neither) has
+one row, so a salary edit moves baseline and candidate together and the
+saving moves only by the difference of their work. A pool the baseline
+defines otherwise (an override in either variant, or a pool only the
+baseline uses) gets a row of its own below the candidate's, under a heading:
+editing one variant's row is then a price effect (see
+:func:`shared_pools`).
+
 Examples
 --------
 >>> general_contributions_formula(pay_per_year="L5", base="B", within="W", above="A")
@@ -64,7 +74,7 @@ if TYPE_CHECKING:
     from abc_costing.reports.workbook import _Writer
 
 __all__ = ["CATALOGUE_SHEET", "RULES_SHEET", "CatalogueCells", "CatalogueSheets",
-           "general_contributions_formula", "sme_within_base_formula"]
+           "general_contributions_formula", "shared_pools", "sme_within_base_formula"]
 
 CATALOGUE_SHEET = "Catalogue"
 RULES_SHEET = "Payroll rules"
@@ -127,10 +137,42 @@ def sme_within_base_formula(*, pay_per_month: str, threshold_pay: str, base: str
             f"{n}*{threshold_pay}+IF({n}<12,MAX(0,{base}-{n}*{pay_per_month}),0))")
 
 
-def _rule_years(model: ProcessModel) -> tuple[int, ...]:
-    used = {r.year for r in model.resources.values()
+def _rule_years(*models: ProcessModel | None) -> tuple[int, ...]:
+    used = {r.year for model in models if model is not None for r in model.resources.values()
             if isinstance(r, LaborResource) and r.year is not None}
     return tuple(sorted(used | set(contribution_years()) | set(shipped_years())))
+
+
+def _overridden(model: ProcessModel, resource_id: str) -> bool:
+    use = model.catalogue
+    return use is not None and bool(use.overridden.get(resource_id))
+
+
+def shared_pools(baseline: ProcessModel, candidate: ProcessModel) -> frozenset[str]:
+    """The pools the baseline prices from the candidate's Catalogue rows.
+
+    A pool both define with the same values and neither overrides: the same
+    catalogue pool, or the same resource written in both files. An edit of
+    its row changes both variants' costs alike, so it is no saving. Any other
+    pool of the baseline (overridden by either variant, defined otherwise, or
+    only in the baseline) has a row of its own.
+
+    >>> from abc_costing.model import ProcessModel
+    >>> def variant(rate_per_hour):
+    ...     return ProcessModel.model_validate({
+    ...         "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...         "resources": {"clerk": {"kind": "labor", "rate_per_hour": rate_per_hour},
+    ...                       "robot": {"kind": "per_use", "cost_per_use": 2}},
+    ...         "activities": {"a": {"labor": {"clerk": 60}, "uses": {"robot": 1}}},
+    ...         "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...         "flows": [["s", "a"], ["a", "e"]]})
+    >>> sorted(shared_pools(variant(600), variant(900)))  # the clerk's rate differs
+    ['robot']
+    """
+    return frozenset(
+        rid for rid, resource in baseline.resources.items()
+        if rid in candidate.resources and resource == candidate.resources[rid]
+        and not _overridden(baseline, rid) and not _overridden(candidate, rid))
 
 
 @dataclass(frozen=True)
@@ -138,19 +180,36 @@ class CatalogueCells:
     """Where the Catalogue sheet puts each pool (0-based rows), for the sheets that link to it.
 
     Attributes:
-      rows: pool id -> its row on the Catalogue sheet.
+      rows: pool id -> its row on the Catalogue sheet (the reported model's pools).
+      baseline_rows: the baseline's pools that are not shared (see
+        :func:`shared_pools`) -> their own rows, below a heading after the others.
     """
 
     rows: dict[str, int]
+    baseline_rows: dict[str, int]
 
     @classmethod
-    def of(cls, model: ProcessModel) -> CatalogueCells:
-        return cls({rid: _FIRST + i for i, rid in enumerate(model.resources)})
+    def of(cls, model: ProcessModel, baseline: ProcessModel | None = None) -> CatalogueCells:
+        rows = {rid: _FIRST + i for i, rid in enumerate(model.resources)}
+        shared = shared_pools(baseline, model) if baseline is not None else frozenset()
+        own = [rid for rid in (baseline.resources if baseline is not None else ())
+               if rid not in shared]
+        # a blank row (the tables stop there) and a heading row, then the baseline's rows
+        first = _FIRST + len(rows) + 2
+        return cls(rows, {rid: first + i for i, rid in enumerate(own)})
 
-    def ref(self, resource_id: str, col: int) -> str:
-        """An absolute reference to one cell of a pool's row (``'Catalogue'!$S$5``)."""
-        return (f"{quote_sheetname(CATALOGUE_SHEET)}!"
-                f"{xl_rowcol_to_cell(self.rows[resource_id], col, True, True)}")
+    @property
+    def baseline_heading(self) -> int:
+        """The row of the heading over the baseline's own rows."""
+        return _FIRST + len(self.rows) + 1
+
+    def ref(self, resource_id: str, col: int, *, baseline: bool = False) -> str:
+        """An absolute reference to one cell of a pool's row (``'Catalogue'!$S$5``);
+        ``baseline``: the row that prices the baseline's use of the pool."""
+        row = (self.baseline_rows.get(resource_id, self.rows.get(resource_id)) if baseline
+               else self.rows[resource_id])
+        assert row is not None, resource_id
+        return f"{quote_sheetname(CATALOGUE_SHEET)}!{xl_rowcol_to_cell(row, col, True, True)}"
 
 
 class CatalogueSheets:
@@ -159,12 +218,13 @@ class CatalogueSheets:
     def __init__(self, writer: _Writer) -> None:
         self.w = writer
         self.model = writer.model
-        self.cells = CatalogueCells.of(writer.model)
-        self.years = _rule_years(writer.model)
+        self.baseline = writer.inputs.baseline if writer.inputs.comparison is not None else None
+        self.cells = CatalogueCells.of(writer.model, self.baseline)
+        self.years = _rule_years(writer.model, self.baseline)
         self.year_row = {year: _FIRST + i for i, year in enumerate(self.years)}
         self.injury_header = _FIRST + len(self.years) + 2
         self.injury_row = {c: self.injury_header + 1 + i for i, c in enumerate(injury_rates())}
-        use = writer.model.catalogue
+        use = writer.model.catalogue or (self.baseline.catalogue if self.baseline else None)
         recorded = next((item for item in writer.inputs.provenance.inputs
                          if item.role == "catalogue"), None)
         # The library-relative name the Provenance sheet records, never a server path.
@@ -254,6 +314,11 @@ class CatalogueSheets:
         use = self.model.catalogue
         origin = ("its own resources (no catalogue)" if use is None
                   else f"{self.catalogue_name} (sha256 {use.sha256})")
+        priced = ("" if self.baseline is None else
+                  " The baseline's activities are priced from the same rows, so an edit moves "
+                  "baseline and candidate together; a pool a variant overrides (or defines "
+                  "otherwise) has a row for each variant, and an edit of one is a price "
+                  "effect, not a saving of work.")
         w.header(ws, _HEADER, [
             (C_ID, "id"), (C_NAME, "name"), (C_KIND, "kind"), (C_SOURCE, "defined in"),
             (C_YEAR, "Year of the rules (год)"),
@@ -280,28 +345,48 @@ class CatalogueSheets:
             title="Resource catalogue (справочник ресурсов): pools, payroll and rates",
             note=f"The pools this model uses, from {origin}. Blue-on-yellow cells are inputs; "
                  "ФОТ, страховые взносы, травматизм, cost per month, capacity and rates are "
-                 "formulas over them and the Payroll rules; the Resources sheet links here.")
+                 "formulas over them and the Payroll rules; the Resources sheet links here."
+                 + priced)
         ws.freeze_panes(_HEADER + 1, 2)
         for resource_id, row in self.cells.rows.items():
-            resource = self.model.resources[resource_id]
-            w.text(ws, row, C_ID, resource_id)
-            w.text(ws, row, C_NAME, resource.name)
-            ws.write_string(row, C_KIND, resource.kind)
-            w.text(ws, row, C_SOURCE, self._defined_in(resource_id))
-            match resource:
-                case LaborResource():
-                    basis = self._labor_row(ws, row, resource_id, resource)
-                case PerUseResource():
-                    w.number(ws, row, C_COST_USE, resource.cost_per_use, _MONEY, **_INPUT)
-                    basis = "cost per use stated"
-                case _:
-                    assert_never(resource)
-            ws.write_string(row, C_BASIS, basis, w.style(**_HOW))
+            self._pool_row(ws, row, resource_id, self.model)
         if self.cells.rows:
             ws.autofilter(_HEADER, 0, _FIRST + len(self.cells.rows) - 1, C_BASIS)
+        if self.baseline is not None and self.cells.baseline_rows:
+            ws.write_string(self.cells.baseline_heading, C_ID,
+                            f"Pools of the baseline '{self.baseline.variant}' with rows of "
+                            "their own: an edit here moves the baseline alone. A pool a variant "
+                            "overrides (or defines otherwise) is priced by each variant's row, "
+                            "so a difference between the two rows is a price effect (see Price "
+                            "effects), not a saving of work; a pool the baseline alone uses is "
+                            "work the candidate no longer does.", w.style(bold=True))
+            for resource_id, row in self.cells.baseline_rows.items():
+                self._pool_row(ws, row, resource_id, self.baseline)
 
-    def _defined_in(self, resource_id: str) -> str:
-        use = self.model.catalogue
+    def _pool_row(self, ws, row: int, resource_id: str, model: ProcessModel) -> None:
+        """One pool's row: its id, where it is defined, its inputs and derived cells."""
+        w = self.w
+        resource = model.resources[resource_id]
+        w.text(ws, row, C_ID, resource_id)
+        w.text(ws, row, C_NAME, resource.name)
+        ws.write_string(row, C_KIND, resource.kind)
+        defined_in = self._defined_in(resource_id, model)
+        if model is not self.model:
+            only = "" if resource_id in self.model.resources else " only"
+            defined_in = f"baseline '{model.variant}'{only}: {defined_in}"
+        w.text(ws, row, C_SOURCE, defined_in)
+        match resource:
+            case LaborResource():
+                basis = self._labor_row(ws, row, resource_id, resource)
+            case PerUseResource():
+                w.number(ws, row, C_COST_USE, resource.cost_per_use, _MONEY, **_INPUT)
+                basis = "cost per use stated"
+            case _:
+                assert_never(resource)
+        ws.write_string(row, C_BASIS, basis, w.style(**_HOW))
+
+    def _defined_in(self, resource_id: str, model: ProcessModel) -> str:
+        use = model.catalogue
         if use is None or resource_id not in use.pools:
             return "the model file"
         overridden = use.overridden.get(resource_id)

@@ -69,6 +69,7 @@ __all__ = [
     "compare_files",
     "compare_variants",
     "cost_file",
+    "library_split",
     "read_model_file",
     "saving_split_of",
     "sensitivity_of",
@@ -155,6 +156,25 @@ def compare_files(baseline_path: str | Path, candidate_path: str | Path, *,
         comparison = compare_models(baseline, candidate)
     except (CompareError, ModelError, RoutingError) as error:
         return Compared(baseline, candidate, None, problems + _problems_of(error))
+    split, unread = library_split(comparison, baseline, candidate, baseline_path=baseline_path,
+                                  library_dir=library_dir)
+    return Compared(baseline, candidate, comparison, problems + comparison.problems + unread,
+                    split)
+
+
+def library_split(comparison: Comparison, baseline: ProcessModel, candidate: ProcessModel, *,
+                  baseline_path: str | Path, library_dir: str | Path | None = None
+                  ) -> tuple[SavingSplit | None, tuple[Problem, ...]]:
+    """The saving per year of ``comparison`` as cash, freed capacity and price effects,
+    the pools loaded by every process of ``library_dir`` (by default the library of the
+    ``resources.yaml`` the baseline file uses, else the two files alone).
+
+    The one rule of ``compare`` and of the reports (:func:`compare_files`,
+    :func:`~abc_costing.workflows.reporting.build_report`); the problems say when
+    files of the library were left out of the load, and name the months of the
+    production calendar in which the people who stay after a release are short.
+    None without a volume.
+    """
     if library_dir is None:
         catalogue = catalogue_path_for(baseline_path)
         library_dir = None if catalogue is None else catalogue.parent
@@ -172,8 +192,7 @@ def compare_files(baseline_path: str | Path, candidate_path: str | Path, *,
     short = (tuple(months_short_after_release(
         split.pools, year=calendar_year_of([baseline, *(m for _, m in others)])))
         if split is not None else ())
-    return Compared(baseline, candidate, comparison,
-                    problems + comparison.problems + unread + short, split)
+    return split, unread + short
 
 
 def calendar_year_of(models: Sequence[ProcessModel]) -> int:

@@ -18,7 +18,7 @@ or leave --format out"
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from abc_costing.access import AccessDenied, User, require
@@ -41,6 +41,7 @@ from abc_costing.store import (
     default_change_log_path,
     write_atomic,
 )
+from abc_costing.workflows.costing import library_split
 
 __all__ = [
     "REPORT_FORMATS",
@@ -151,6 +152,12 @@ def build_report(model_path: str | Path, *, baseline_path: str | Path | None,
     try:
         inputs = build_report_inputs(model_path, baseline_path=baseline_path, user=user.id,
                                      change_log=log, library_dir=library_dir, log_head=head)
+        if inputs.comparison is not None and inputs.baseline is not None:
+            assert baseline_path is not None
+            # The split compare shows, with the same library's load on the pools.
+            split, _ = library_split(inputs.comparison, inputs.baseline, inputs.model,
+                                     baseline_path=baseline_path)
+            inputs = replace(inputs, split=split)
         return BuiltReport(report_bytes(inputs, file_format), file_format, inputs, ())
     except ModelError as error:
         return BuiltReport(None, file_format, None, tuple(error.problems))
