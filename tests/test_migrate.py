@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +15,15 @@ from abc_costing.cli import main
 from abc_costing.engine import cost_model
 from abc_costing.formats import load_library, read_model
 from abc_costing.formats.catalogue import read_catalogue
-from abc_costing.store import ChangeLog, ModelLibrary, StaleFileError
+from abc_costing.store import (
+    CatalogueBreaksModelsError,
+    Change,
+    ChangeLog,
+    ChangeLogError,
+    ModelLibrary,
+    StaleFileError,
+    file_sha256,
+)
 from abc_costing.store.migration import plan_migration, write_migration
 from abc_costing.workflows import migrate_library
 from tests.conftest import ROOT
@@ -99,17 +110,22 @@ def test_the_rate_most_files_give_is_kept_and_the_third_file_keeps_its_own(three
     assert "#   clerk: cost: kept 600 RUB/h (given by 2 of 3 files)" in header
 
 
-def test_the_change_log_has_one_entry_per_rewritten_file(three, tmp_path):
+def test_the_change_log_has_one_entry_for_the_catalogue_and_each_rewritten_file(three, tmp_path):
     log_path = tmp_path / "log.sqlite"
     migrated = migrate_library(three, write=True, user=local_user("ivan"), change_log=log_path,
                                reason="issue 12")
     assert migrated.written == ("p/as_is.yaml", "p/fast.yaml", "p/slow.yaml")
     entries = ChangeLog(log_path).entries()
     assert [(e.file, e.user, e.reason) for e in entries] == [
-        ("p/as_is.yaml", "ivan", "issue 12"), ("p/fast.yaml", "ivan", "issue 12"),
-        ("p/slow.yaml", "ivan", "issue 12")]
-    assert entries[2].new_value == ("pools clerk, courier moved to resources.yaml; kept as "
+        ("resources.yaml", "ivan", "issue 12"), ("p/as_is.yaml", "ivan", "issue 12"),
+        ("p/fast.yaml", "ivan", "issue 12"), ("p/slow.yaml", "ivan", "issue 12")]
+    assert entries[0].new_value == "made by migrate from 3 model files: pools clerk, courier"
+    assert entries[3].new_value == ("pools clerk, courier moved to resources.yaml; kept as "
                                     "overrides: clerk")
+    # one save: the four entries carry one time, and each file's digest is its logged one
+    assert len({e.time for e in entries}) == 1
+    assert [e.file_sha256_after for e in entries] == [
+        file_sha256(three / e.file) for e in entries]
     check = ModelLibrary(three, change_log=log_path).verify()
     assert check.ok, check.findings
 
@@ -310,3 +326,119 @@ def test_a_capacity_a_file_left_out_comes_from_the_catalogue_with_a_warning(tmp_
     assert problems[0].severity == "warning"
     # the cost stays 30 min × 600 / 60 + 600 = 900 in each file
     assert [m.cost_per_instance_after for m in plan.moves] == [900, 900, 900]
+
+
+# --- finding 1: never half-migrated -----------------------------------------------------------
+
+
+def test_a_second_library_sharing_the_default_log_is_refused_before_anything_is_written(
+        tmp_path, monkeypatch, capsys):
+    # the review's case: /tmp/mig migrated, then /tmp/mig3 beside it; both default to the log
+    # /tmp/.abc-costing/change_log.sqlite, which serves the first library only
+    monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
+    first, second = tmp_path / "mig", tmp_path / "mig3"
+    for library in (first, second):
+        write(library, "as_is")
+        write(library, "slow", rate=660)
+    assert main(["migrate", str(first), "--write"]) == 0
+    assert "Written: resources.yaml and 2 model files" in capsys.readouterr().out
+    before = snapshot(tmp_path)  # the second library, the shared log and its lock
+
+    assert main(["migrate", str(second), "--write"]) == 1
+    captured = capsys.readouterr()
+    err = " ".join(captured.err.split())  # as one line, however the console wrapped it
+    assert ("the change log .abc-costing/change_log.sqlite serves another library (mig), and "
+            "one change log serves one library: this library has no anchor in it. Give this "
+            "library a log of its own: set ABC_COSTING_CHANGE_LOG to a new file, or move the "
+            "library into a folder of its own") in err
+    assert "not migrated: nothing was written" in err and "the anchor was deleted" not in err
+    # the output does not contradict itself: nothing is said to be rewritten or written
+    assert "2 of 2 model files to rewrite" in captured.out
+    assert "rewritten" not in captured.out and "Written:" not in captured.out
+    assert "Not migrated: see the problems above." in captured.out
+    assert snapshot(tmp_path) == before  # not one byte changed, the log neither
+    models, problems = load_library(second)
+    assert problems == [] and len(models) == 2
+
+    # doing what the message says: a log of its own, and the second library migrates
+    monkeypatch.setenv("ABC_COSTING_CHANGE_LOG", str(tmp_path / "mig3-log.sqlite"))
+    assert main(["migrate", str(second), "--write"]) == 0
+    assert "Written: resources.yaml and 2 model files" in capsys.readouterr().out
+    assert ModelLibrary(second).verify().ok
+    monkeypatch.delenv("ABC_COSTING_CHANGE_LOG")
+    assert ModelLibrary(first).verify().ok
+    # by hand: 30 min × 600/h + 600 = 900, 30 min × 660/h + 600 = 930 in each library
+    for library in (first, second):
+        models, problems = load_library(library)
+        assert problems == []
+        assert sorted(cost_model(m).cost_per_instance for _, m in models) == [900, 930]
+
+
+def test_the_catalogue_alone_would_break_the_files_written_together_it_does_not(three, tmp_path):
+    plan, _ = plan_migration(three)
+    library = ModelLibrary(three, change_log=tmp_path / "log.sqlite")
+    # written alone, the catalogue would make every file define its pools twice
+    with pytest.raises(CatalogueBreaksModelsError, match="defined twice|already defined"):
+        library.write_catalogue(plan.catalogue_text, user=local_user("ivan"),
+                                expected_sha256=None, changes=[Change.whole_file("new")])
+    assert not (three / "resources.yaml").exists()
+    saved = write_migration(plan, library, user=local_user("ivan"))
+    assert [s.file for s in saved] == ["resources.yaml", "p/as_is.yaml", "p/fast.yaml",
+                                       "p/slow.yaml"]
+    assert library.verify().ok
+
+
+def test_a_log_that_fails_leaves_the_library_as_it_was(three, tmp_path, monkeypatch):
+    plan, _ = plan_migration(three)
+    before = snapshot(three)
+
+    def failing(self, saves, **kwargs):
+        raise ChangeLogError("log.sqlite: change log database error: disk I/O error")
+
+    monkeypatch.setattr(ChangeLog, "append_saves", failing)
+    migrated = migrate_library(three, write=True, user=local_user("ivan"),
+                               change_log=tmp_path / "log.sqlite")
+    assert [p.message for p in migrated.problems] == [
+        "log.sqlite: change log database error: disk I/O error",
+        "not migrated: nothing was written"]
+    assert migrated.written == () and not migrated.catalogue_written
+    monkeypatch.undo()
+    assert snapshot(three) == before  # no catalogue, no pending file, every file as it was
+    assert plan_migration(three)[0] == plan
+
+
+def test_a_crash_after_the_log_committed_is_completed_by_running_migrate_again(
+        three, tmp_path, monkeypatch):
+    log_path = tmp_path / "log.sqlite"
+    real_replace = os.replace
+    renamed = []
+
+    def crash_after_the_catalogue(source, target):
+        # the catalogue goes into place, then the "machine stops": no other file is renamed,
+        # and the in-process recovery cannot rename them either
+        if str(source).endswith(".abc-pending") and renamed:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        if str(source).endswith(".abc-pending"):
+            renamed.append(Path(target).name)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", crash_after_the_catalogue)
+    migrated = migrate_library(three, write=True, user=local_user("ivan"), change_log=log_path)
+    assert renamed == ["resources.yaml"]
+    [problem] = migrated.problems
+    assert problem.message.startswith("resources.yaml, p/as_is.yaml, p/fast.yaml, p/slow.yaml: "
+                                      "the save was interrupted (Input/output error)")
+    assert problem.message.endswith("the migration was logged: run migrate --write again to "
+                                    "put the rest of its files in place")
+    assert migrated.written == ()
+    assert len(ChangeLog(log_path).entries()) == 4  # logged whole: the catalogue and 3 files
+    monkeypatch.undo()
+
+    again = migrate_library(three, write=True, user=local_user("ivan"), change_log=log_path)
+    assert again.problems == () and again.plan.nothing_to_move  # completed on opening
+    models, problems = load_library(three)
+    assert problems == []  # no pool "defined twice", none unknown
+    assert sorted(cost_model(m).cost_per_instance for _, m in models) == [900, 900, 930]
+    assert len(ChangeLog(log_path).entries()) == 4  # nothing logged twice
+    assert ModelLibrary(three, change_log=log_path).verify().ok
+    assert not [p for p in three.rglob("*") if p.name.endswith(".abc-pending")]

@@ -11,7 +11,8 @@ is reported, and the files that differ keep their own value under
 ``overrides:``, so no file's figures change. The plan is checked whole in
 memory: the new catalogue reads, and every rewritten file reads against it and
 costs what it cost before. :func:`write_migration` then writes the catalogue
-and the files, each model file through the library's logged write path.
+and the files as one save through the library's logged write path: all of
+them or none.
 
 A library that has a catalogue already is migrated only where files still
 carry pools the catalogue has; the catalogue's values are then the ones kept.
@@ -65,22 +66,22 @@ from abc_costing.formats.catalogue import (
 )
 from abc_costing.formats.model_text import Commented, yaml_text
 from abc_costing.model import CATALOGUE_FORMAT, ProcessModel, Resource, ResourceRecord
-from abc_costing.problems import AbcCostingError, ModelError, Problem, has_errors, listed, quoted
+from abc_costing.problems import ModelError, Problem, has_errors, listed, quoted
 from abc_costing.store.catalogue_adoption import Adoption, adopt_catalogue, pool_aspects
-from abc_costing.store.library import Change, ModelLibrary, SavedModel
-from abc_costing.store.model_files import (
-    ModelExistsError,
-    StaleFileError,
-    current_state,
-    write_atomic,
+from abc_costing.store.library import (
+    Change,
+    FileWrite,
+    LogTamperedError,
+    ModelLibrary,
+    SavedModel,
 )
+from abc_costing.store.model_files import StaleFileError, current_state
 
 __all__ = [
     "COST_REL_TOLERANCE",
     "Disagreement",
     "FileMove",
     "MigrationPlan",
-    "MigrationStopped",
     "PoolValue",
     "plan_migration",
     "write_migration",
@@ -619,65 +620,44 @@ def _plan(directory: Path, text: str | None, currency: str, pools: tuple[str, ..
 # --- writing ------------------------------------------------------------------------------
 
 
-class MigrationStopped(AbcCostingError):
-    """A write of a migration failed part way; what was written stays written.
-
-    Attributes:
-      written: the model files written before the failure (relative names).
-      catalogue_written: whether the catalogue was written.
-      cause: the error that stopped it (also ``__cause__``).
-    """
-
-    def __init__(self, written: Sequence[str], catalogue_written: bool, cause: Exception):
-        self.written = tuple(written)
-        self.catalogue_written = catalogue_written
-        self.cause = cause
-        done = ", ".join([*([CATALOGUE_NAME] if catalogue_written else []), *self.written])
-        super().__init__(f"the migration stopped part way ({cause}); written: {done or 'nothing'}"
-                         "; run migrate --write again to move the other files")
-
-
 def write_migration(plan: MigrationPlan, library: ModelLibrary, *, user: User,
                     reason: str | None = None) -> tuple[SavedModel, ...]:
-    """Write the plan's catalogue, then each rewritten model file with its change-log entry.
+    """Write the plan's catalogue and every rewritten model file as one logged save.
 
-    The catalogue is written first (atomically, under the library's lock, and
-    only if it is still missing), so every model file written after it reads
-    against it; each model file goes through :meth:`ModelLibrary.write_model`
-    (one entry per file) and is refused if it changed since the plan was made.
-    Raises the store's errors when nothing was written
-    (:class:`~abc_costing.store.model_files.StaleFileError`,
-    :class:`~abc_costing.store.model_files.ModelExistsError` when a catalogue
-    appeared meanwhile, ...), :class:`MigrationStopped` when a failure came
-    part way: running ``migrate`` again finishes the other files against the
-    catalogue written.
+    First, before anything is written, every write is checked to be accepted:
+    the change log and the library's anchor must be in a writable state
+    (:meth:`ModelLibrary.check_writable`; a log shared with another library
+    is refused here) and each file must be as the plan read it. Then
+    :meth:`ModelLibrary.write_files` writes the catalogue (new catalogue only)
+    and the files under one lock with one journal and one log transaction,
+    each with its own entries: all of them or none, also under ``kill -9``
+    (a crash after the log committed is completed when the library is next
+    opened, so ``migrate --write`` run again finds nothing left to move).
+
+    Raises, with nothing written, :class:`~abc_costing.store.LogTamperedError`
+    (the log cannot take this library's writes),
+    :class:`~abc_costing.store.model_files.StaleFileError`,
+    :class:`~abc_costing.store.model_files.ModelExistsError` (a catalogue
+    appeared meanwhile) and the other errors of
+    :meth:`ModelLibrary.write_files`; a :class:`~abc_costing.store.ModelWriteError`
+    saying the save "cannot be completed or undone yet" means it was logged
+    and is finished on the next opening of the library.
     """
+    findings = library.check_writable()
+    if findings:
+        raise LogTamperedError(findings)
     for move in plan.moves:  # every file as planned, before anything is written
         current, text = current_state(plan.directory / move.file)
         if current != move.old_sha256:
             raise StaleFileError(plan.directory / move.file, move.old_sha256, current, text,
                                  name=move.file)
+    writes = []
     if plan.catalogue_text is not None:
-        _write_catalogue(library, plan.directory / plan.catalogue_file, plan.catalogue_text)
-    saved: list[SavedModel] = []
+        writes.append(FileWrite(plan.catalogue_file, plan.catalogue_text, None, (
+            Change.whole_file(f"made by migrate from {plan.files_read} model files: pools "
+                              f"{', '.join(plan.pools)}"),)))
     for move in plan.moves:
         overrides = f"; kept as overrides: {', '.join(move.overridden)}" if move.overridden else ""
-        try:
-            saved.append(library.write_model(
-                move.file, move.new_text, user=user, expected_sha256=move.old_sha256,
-                changes=[Change.whole_file(f"pools {', '.join(move.moved)} moved to "
-                                           f"{plan.catalogue_file}{overrides}")],
-                reason=reason))
-        except (AbcCostingError, OSError) as error:
-            raise MigrationStopped([s.file for s in saved], plan.catalogue_text is not None,
-                                   error) from error
-    return tuple(saved)
-
-
-def _write_catalogue(library: ModelLibrary, path: Path, text: str) -> None:
-    # Under the library's own lock (the one every logged save takes), so no save reads
-    # the library half-way; the catalogue is not a model file, so it has no log entry.
-    with library._locked():
-        if path.exists():
-            raise ModelExistsError(path.name)
-        write_atomic(path, text.encode("utf-8"), name=path.name)
+        writes.append(FileWrite(move.file, move.new_text, move.old_sha256, (Change.whole_file(
+            f"pools {', '.join(move.moved)} moved to {plan.catalogue_file}{overrides}"),)))
+    return library.write_files(writes, user=user, reason=reason)
