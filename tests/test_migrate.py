@@ -13,8 +13,8 @@ import pytest
 from abc_costing.access import local_user
 from abc_costing.cli import main
 from abc_costing.engine import cost_model
-from abc_costing.formats import load_library, read_model
-from abc_costing.formats.catalogue import read_catalogue
+from abc_costing.formats import load_library, parse_model_text, read_model
+from abc_costing.formats.catalogue import parse_catalogue_text, read_catalogue
 from abc_costing.store import (
     CatalogueBreaksModelsError,
     Change,
@@ -24,6 +24,7 @@ from abc_costing.store import (
     StaleFileError,
     file_sha256,
 )
+from abc_costing.store.catalogue_adoption import adopt_catalogue
 from abc_costing.store.migration import plan_migration, write_migration
 from abc_costing.workflows import migrate_library
 from tests.conftest import ROOT
@@ -187,9 +188,12 @@ def test_a_capacity_kept_with_its_cost_definition_and_a_name_vote(tmp_path):
     plan, problems = plan_migration(library)
     assert problems == []
     found = {(d.pool, d.aspect): d for d in plan.disagreements}
-    assert set(found) == {("clerk", "name"), ("clerk", "cost"), ("clerk", "capacity")}
-    assert found["clerk", "cost"].kept == "1500 RUB/h"  # 165 000 / 110
+    # the cost per month is the same in every file: only the capacity differs (and the name)
+    assert set(found) == {("clerk", "name"), ("clerk", "capacity")}
     assert found["clerk", "capacity"].kept == "110 h/month"
+    assert [(v.value, v.files) for v in found["clerk", "capacity"].values] == [
+        ("110 h/month", ("p/a.yaml", "p/b.yaml")), ("100 h/month", ("p/c.yaml",))]
+    assert found["clerk", "capacity"].overridden == ("p/c.yaml",)
     assert found["clerk", "name"].kept == "'Клерк'"
     assert found["clerk", "name"].overridden == ("p/c.yaml",)
     # by hand: 30 min at 1 500/h = 750 + 600 = 1 350; at 165 000 / 100 = 1 650/h: 825 + 600
@@ -442,3 +446,126 @@ def test_a_crash_after_the_log_committed_is_completed_by_running_migrate_again(
     assert len(ChangeLog(log_path).entries()) == 4  # nothing logged twice
     assert ModelLibrary(three, change_log=log_path).verify().ok
     assert not [p for p in three.rglob("*") if p.name.endswith(".abc-pending")]
+
+
+# --- finding 11: the catalogue keeps its authors' comments; differences named by what differs --
+
+
+def test_the_catalogue_keeps_the_comments_of_the_file_each_pool_was_taken_from(tmp_path):
+    # p/a sorts first but pays 660; p/b and p/c give 600, so the clerk is taken from p/b
+    library = tmp_path / "models"
+    block = """  clerk:   # {eol}
+    kind: labor
+    name: "Клерк"
+    # {above}
+    rate_per_hour: {rate}   # {rate} ₽/ч
+"""
+    for variant, rate, eol, above in (("a", 660, "a's clerk", "надбавка филиала"),
+                                      ("b", 600, "b's clerk", "оклад 80 000 ₽ × 1,302 / 174 ч"),
+                                      ("c", 600, "c's clerk", "as in b")):
+        path = write(library, variant)
+        text = path.read_text("utf-8")
+        path.write_text(text.replace(
+            '  clerk: {kind: labor, name: "Клерк", rate_per_hour: 600}   # the clerk of this '
+            'branch\n', block.format(eol=eol, above=above, rate=rate)), "utf-8")
+    plan, problems = plan_migration(library)
+    assert problems == []
+    text = plan.catalogue_text
+    assert ("  # in 3 model files, as written in p/b.yaml\n"
+            "  clerk:  # b's clerk\n"
+            "    kind: labor\n"
+            "    name: Клерк\n"
+            "    # оклад 80 000 ₽ × 1,302 / 174 ч\n"
+            "    rate_per_hour: 600  # 600 ₽/ч\n") in text
+    assert "a's clerk" not in text and "надбавка" not in text and "as in b" not in text
+    # the flow-style courier of p/a (the first file; all agree) keeps no comment: it had none
+    assert "  # in 3 model files, as written in p/a.yaml\n  courier:\n" in text
+    loaded, problems = parse_catalogue_text(text, name="resources.yaml")
+    assert problems == [] and loaded.catalogue.pools["clerk"].rate_per_minute == 10  # 600 / 60
+
+
+def test_a_flow_style_pool_keeps_its_end_of_line_comment(three):
+    plan, _ = plan_migration(three)
+    # p/as_is.yaml: clerk: {kind: labor, name: "Клерк", rate_per_hour: 600}   # the clerk ...
+    assert ("  # in 3 model files, as written in p/as_is.yaml\n"
+            "  clerk:  # the clerk of this branch\n") in plan.catalogue_text
+
+
+def test_the_shipped_files_keep_their_comments_in_the_written_catalogue(tmp_path):
+    library = tmp_path / "process_models"
+    shutil.copytree(BEFORE_CATALOGUE, library)
+    migrated = migrate_library(library, write=True, user=local_user("ivan"),
+                               change_log=tmp_path / "log.sqlite")
+    assert migrated.problems == ()
+    text = (library / "resources.yaml").read_text("utf-8")
+    assert ("  # in 5 model files, as written in contract_approval/as_is.yaml\n"
+            "  lawyer:\n"
+            "    kind: labor\n"
+            "    name: Юрист\n"
+            "    # оклад 150 000 ₽ × 1,302 ≈ 195 300 ₽/мес; практическая ёмкость 120 ч/мес\n"
+            "    # (164 ч по норме минус совещания, судебная работа, обучение) → ≈ 1 628 ₽/ч\n"
+            "    # юридический отдел: 3 юриста; cost_per_month и ёмкость — на весь пул "
+            "(ставка та же)\n"
+            "    headcount: 3\n"
+            "    cost_per_month: 585900  # 3 × 195300\n"
+            "    capacity_hours_per_month: 360  # 3 × 120 ч\n") in text
+    assert "# курьерская доставка документов по Москве, тарифы Dostavista / Яндекс" in text
+    # every source comment line of contract_approval/as_is.yaml's pools is in the catalogue
+    source = (BEFORE_CATALOGUE / "contract_approval" / "as_is.yaml").read_text("utf-8")
+    pools_block = source.split("\nresources:\n", 1)[1].split("\nactivities:", 1)[0]
+    comments = [line.strip() for line in pools_block.splitlines()
+                if line.strip().startswith("#")]
+    assert len(comments) == 12  # manager 2, lawyer 3, finance_controller 2, director 2,
+    # office_admin 1, courier 2 lines
+    assert [c for c in comments if c not in text] == []
+    loaded, problems = read_catalogue(library / "resources.yaml")
+    assert problems == [] and len(loaded.catalogue.pools) == 26
+
+
+def test_a_capacity_only_difference_is_reported_as_capacity(tmp_path):
+    # the review's case: procurement/as_is.yaml gives its lawyers 300 h a month, with the
+    # same 585 900 a month; the other 4 files 360 h
+    library = tmp_path / "process_models"
+    shutil.copytree(BEFORE_CATALOGUE, library)
+    path = library / "procurement" / "as_is.yaml"
+    text = path.read_text("utf-8")
+    lawyer_line = "    capacity_hours_per_month: 360   # 3 × 120 ч\n"
+    assert text.count(lawyer_line) == 1
+    path.write_text(text.replace(lawyer_line, "    capacity_hours_per_month: 300\n"), "utf-8")
+    plan, problems = plan_migration(library)
+    assert problems == []
+    lawyer = [d for d in plan.disagreements if d.pool == "lawyer"]
+    assert [(d.aspect, d.kept, d.reason, d.overridden) for d in lawyer] == [
+        ("capacity", "360 h/month", "given by 4 of 5 files", ("procurement/as_is.yaml",))]
+    assert [(v.value, v.files) for v in lawyer[0].values] == [
+        ("360 h/month", ("contract_approval/as_is.yaml", "contract_approval/template_esign.yaml",
+                         "contract_approval/value_tiers.yaml",
+                         "procurement/framework_template.yaml")),
+        ("300 h/month", ("procurement/as_is.yaml",))]
+    # the file keeps its whole money definition (a rate comes from all three): by hand its
+    # lawyers cost 585 900 / 300 = 1 953 an hour, before and after
+    move = next(m for m in plan.moves if m.file == "procurement/as_is.yaml")
+    assert move.overridden == ("lawyer",)
+    assert ("lawyer: {cost_per_month: 585900, capacity_hours_per_month: 300, headcount: 3}"
+            in move.new_text)
+    assert move.cost_per_instance_after == move.cost_per_instance_before
+    after, _ = parse_model_text(move.new_text, source=move.file,
+                                catalogue=parse_catalogue_text(plan.catalogue_text)[0])
+    assert after.resources["lawyer"].rate_per_minute * 60 == pytest.approx(585_900 / 300)
+
+
+def test_adoption_labels_a_capacity_only_difference_as_capacity_and_keeps_the_money():
+    # the shipped catalogue: lawyers from the payroll, 3 × 150 000 × 1,302 = 585 900 a month
+    # over 360 h; the imported file says the same 585 900 over 300 h
+    loaded, _ = read_catalogue(ROOT / "process_models" / "resources.yaml")
+    text = MODEL.format(variant="v", rate=600, currency="RUB", courier_kind="per_use",
+                        courier="cost_per_use: 600").replace(
+        "  courier:", "  lawyer: {kind: labor, headcount: 3, cost_per_month: 585900, "
+                      "capacity_hours_per_month: 300}\n  courier:")
+    adopted = adopt_catalogue(text, loaded, file="p/v.yaml")
+    lawyer = [d for d in adopted.differences if d.pool == "lawyer"]
+    assert [(d.aspect, d.file_value, d.catalogue_value) for d in lawyer] == [
+        ("capacity", "capacity_hours_per_month 300", "capacity_hours_per_month 360")]
+    # a money difference keeps the file's whole money definition under overrides:
+    assert ("lawyer: {cost_per_month: 585900, capacity_hours_per_month: 300, headcount: 3}"
+            in adopted.text)

@@ -50,7 +50,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from pydantic import ValidationError
 
@@ -65,9 +65,16 @@ from abc_costing.formats.catalogue import (
     read_catalogue,
 )
 from abc_costing.formats.model_text import Commented, yaml_text
+from abc_costing.formats.roundtrip import entry_comments
 from abc_costing.model import CATALOGUE_FORMAT, ProcessModel, Resource, ResourceRecord
 from abc_costing.problems import ModelError, Problem, has_errors, listed, quoted
-from abc_costing.store.catalogue_adoption import Adoption, adopt_catalogue, pool_aspects
+from abc_costing.store.catalogue_adoption import (
+    Adoption,
+    CostBasis,
+    adopt_catalogue,
+    pool_aspects,
+    pools_aspects,
+)
 from abc_costing.store.library import (
     Change,
     FileWrite,
@@ -334,11 +341,11 @@ def _plan_new_catalogue(directory: Path, sources: list[_Source]
         return _plan(directory, None, currency, (), [], [], len(sources)), []
     pools: dict[str, Any] = {}
     disagreements: list[Disagreement] = []
+    texts = {s.file: s.text for s in sources}
     for pool_id, defined in by_pool.items():
-        pool, found = _kept_pool(pool_id, defined, currency)
-        count = len(defined)
-        pools[pool_id] = Commented(pool, above=(
-            f"in {count} model file{'s' if count > 1 else ''}, first {defined[0][0]}",))
+        pool, taken_from, found = _kept_pool(pool_id, defined, currency)
+        pools[pool_id] = _commented_pool(pool, taken_from, texts[taken_from], pool_id,
+                                         len(defined))
         disagreements += found
     text = yaml_text({"format": CATALOGUE_FORMAT, "currency": currency, "pools": pools},
                      header=_header(len(sources), disagreements))
@@ -354,10 +361,34 @@ def _plan_new_catalogue(directory: Path, sources: list[_Source]
                  _with_overrides(disagreements, moves), len(sources)), problems
 
 
+def _commented_pool(pool: dict[str, Any], taken_from: str, text: str, pool_id: str,
+                    count: int) -> Commented:
+    """The pool with the comments its author wrote in the file it was taken from.
+
+    Above it, a note of how many files defined it and which one it was taken
+    from, then the comments that were above it there; each field keeps the
+    comments above and beside it, unless its value came from another file
+    (a name the other files voted for).
+    """
+    comments = entry_comments(text, ("resources", pool_id))
+    written = dict(parse_yaml_data(text)[0]["resources"][pool_id])
+    fields: dict[str, Any] = {}
+    for key, value in pool.items():
+        mine = comments.inner.get(key)
+        fields[key] = (Commented(value, mine.end_of_line, mine.above)
+                       if mine is not None and (mine.above or mine.end_of_line)
+                       and written.get(key) == value else value)
+    note = (f"in {count} model files, as written in {taken_from}" if count > 1
+            else f"in 1 model file, {taken_from}")
+    return Commented(fields, comments.end_of_line, (note, *comments.above))
+
+
 def _kept_pool(pool_id: str, defined: list[tuple[str, dict[str, Any], ResourceRecord]],
-               currency: str) -> tuple[dict[str, Any], list[Disagreement]]:
-    """The pool the catalogue keeps, and where the files disagreed on it."""
-    aspects = [(file, pool_aspects(resource)) for file, _, resource in defined]
+               currency: str) -> tuple[dict[str, Any], str, list[Disagreement]]:
+    """The pool the catalogue keeps, the file it is taken from, and where the files
+    disagreed on it."""
+    aspects = list(zip([file for file, _, _ in defined],
+                       pools_aspects([resource for _, _, resource in defined]), strict=True))
     money = _vote([(f, tuple(a[k] for k in _MONEY_ASPECTS)) for f, a in aspects])
     named = [(f, a["name"]) for f, a in aspects if a["name"] is not None]
     names = _vote(named) if named else None
@@ -381,13 +412,13 @@ def _kept_pool(pool_id: str, defined: list[tuple[str, dict[str, Any], ResourceRe
             reason = mine.reason if mine.value == kept else (
                 f"{', '.join(_MONEY_ASPECTS)} are kept together, from one file's definition: "
                 f"{money.reason}")
-        kind = winner["kind"]
+        cost_per = aspects[0][1]["cost_per"]  # one footing for the pool's definitions
         found.append(Disagreement(
             pool_id, aspect,
-            tuple(PoolValue(_shown(aspect, value, kind, currency), tuple(files))
+            tuple(PoolValue(_shown(aspect, value, cost_per, currency), tuple(files))
                   for value, files in sorted(groups.items(), key=lambda g: -len(g[1]))),
-            _shown(aspect, kept, kind, currency), reason, ()))
-    return pool, found
+            _shown(aspect, kept, cost_per, currency), reason, ()))
+    return pool, money.first_file, found
 
 
 @dataclass(frozen=True)
@@ -424,15 +455,27 @@ def _vote(given: Sequence[tuple[str, Any]]) -> _Vote:
     return _Vote(value, files[0], reason)
 
 
-def _shown(aspect: str, value: Any, kind: str, currency: str) -> str:
-    """An aspect's value as a reader sees it (what it means, however it was written)."""
+def _shown(aspect: str, value: Any, cost_per: CostBasis, currency: str) -> str:
+    """An aspect's value as a reader sees it (what it means, however it was written).
+
+    A cost is shown per what it was compared on (see
+    :func:`~abc_costing.store.catalogue_adoption.pool_aspects`): a month of
+    the whole pool, an hour of work, or one use.
+    """
     if value is None:
         return "not given"
     if aspect == "name":
         return quoted(value)
     if aspect == "cost":
-        return (f"{value * 60:.10g} {currency}/h" if kind == "labor"
-                else f"{value:.10g} {currency} per use")
+        match cost_per:
+            case "month":
+                return f"{value:.10g} {currency}/month"
+            case "minute":
+                return f"{value * 60:.10g} {currency}/h"
+            case "use":
+                return f"{value:.10g} {currency} per use"
+            case _:
+                assert_never(cost_per)
     if aspect == "capacity":
         return f"{value:.10g} h/month"
     return f"{value:.10g}"
@@ -505,9 +548,11 @@ def _plan_existing_catalogue(directory: Path, sources: list[_Source], loaded: Lo
     for pool_id in (p for p in loaded.catalogue.pools
                     if any(p in s.pools for s in carrying)):
         theirs = loaded.catalogue.pools[pool_id]
-        kind = pool_aspects(theirs)["kind"]
-        given = [(CATALOGUE_NAME, pool_aspects(theirs))] + [
-            (s.file, pool_aspects(s.pools[pool_id][1])) for s in carrying if pool_id in s.pools]
+        files = [CATALOGUE_NAME, *(s.file for s in carrying if pool_id in s.pools)]
+        given = list(zip(files, pools_aspects(
+            [theirs, *(s.pools[pool_id][1] for s in carrying if pool_id in s.pools)]),
+            strict=True))
+        cost_per = given[0][1]["cost_per"]
         for aspect in _ASPECTS:
             # a file that names no pool name takes the catalogue's: no disagreement
             groups = _groups([(f, a[aspect]) for f, a in given if not (
@@ -517,9 +562,10 @@ def _plan_existing_catalogue(directory: Path, sources: list[_Source], loaded: Lo
             kept = given[0][1][aspect]
             disagreements.append(Disagreement(
                 pool_id, aspect,
-                tuple(PoolValue(_shown(aspect, v, kind, loaded.catalogue.currency), tuple(f))
+                tuple(PoolValue(_shown(aspect, v, cost_per, loaded.catalogue.currency),
+                                tuple(f))
                       for v, f in groups.items()),
-                _shown(aspect, kept, kind, loaded.catalogue.currency),
+                _shown(aspect, kept, cost_per, loaded.catalogue.currency),
                 f"the catalogue's value ({CATALOGUE_NAME} exists already)", ()))
     return _plan(directory, None, loaded.catalogue.currency, tuple(loaded.catalogue.pools),
                  moves, _with_overrides(disagreements, moves), len(sources)), problems
@@ -581,14 +627,14 @@ def _taken_over(file: str, moved: Sequence[str], before: ProcessModel, after: Pr
     """
     warnings = []
     for pool_id in moved:
-        was, now = pool_aspects(before.resources[pool_id]), pool_aspects(after.resources[pool_id])
+        was, now = pools_aspects([before.resources[pool_id], after.resources[pool_id]])
         for aspect in _MONEY_ASPECTS:
             if was[aspect] != now[aspect]:
-                kind = was["kind"]
+                cost_per = was["cost_per"]
                 warnings.append(Problem(
-                    f"{aspect} was {_shown(aspect, was[aspect], kind, before.currency)} in this "
-                    f"file and is {_shown(aspect, now[aspect], kind, after.currency)} from "
-                    f"{CATALOGUE_NAME} after the move (an override cannot leave a value out); "
+                    f"{aspect} was {_shown(aspect, was[aspect], cost_per, before.currency)} in "
+                    f"this file and is {_shown(aspect, now[aspect], cost_per, after.currency)} "
+                    f"from {CATALOGUE_NAME} after the move (an override cannot leave a value out); "
                     "its cost per instance is the same", element=pool_id, file=file,
                     severity="warning"))
     return warnings
