@@ -1091,5 +1091,6 @@ def _run_migrate(args: argparse.Namespace, out: Console, err: Console) -> int:
         elif not args.write:
             _say(out, "Nothing written: run again with --write to migrate.", style="bold")
         else:
-            _say(out, "Not migrated: see the problems above.", style="bold")
+            _say(out, "See the problems above: they say what was written, if anything.",
+                 style="bold")
     return EXIT_PROBLEMS if has_errors(list(migrated.problems)) else EXIT_OK

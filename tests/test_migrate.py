@@ -359,7 +359,7 @@ def test_a_second_library_sharing_the_default_log_is_refused_before_anything_is_
     # the output does not contradict itself: nothing is said to be rewritten or written
     assert "2 of 2 model files to rewrite" in captured.out
     assert "rewritten" not in captured.out and "Written:" not in captured.out
-    assert "Not migrated: see the problems above." in captured.out
+    assert "See the problems above" in captured.out
     assert snapshot(tmp_path) == before  # not one byte changed, the log neither
     models, problems = load_library(second)
     assert problems == [] and len(models) == 2
@@ -569,3 +569,48 @@ def test_adoption_labels_a_capacity_only_difference_as_capacity_and_keeps_the_mo
     # a money difference keeps the file's whole money definition under overrides:
     assert ("lawyer: {cost_per_month: 585900, capacity_hours_per_month: 300, headcount: 3}"
             in adopted.text)
+
+
+@pytest.mark.parametrize("killed", ["before_the_log_commits", "after_the_catalogue_is_renamed"])
+def test_a_migration_killed_part_way_is_undone_or_completed_by_running_migrate_again(
+        three, tmp_path, killed):
+    # A real process death (os._exit in a forked child: no handler, no recovery runs), at
+    # each side of the log's commit.
+    log_path = tmp_path / "log.sqlite"
+    before = snapshot(three)
+    pid = os.fork()
+    if pid == 0:  # the child: migrate, and die at the chosen instant
+        try:
+            if killed == "before_the_log_commits":
+                ChangeLog.append_saves = lambda *args, **kwargs: os._exit(9)  # type: ignore
+            else:
+                real = os.replace
+
+                def die_after_the_first(source, target):
+                    real(source, target)
+                    if str(source).endswith(".abc-pending"):
+                        os._exit(9)
+
+                os.replace = die_after_the_first
+            migrate_library(three, write=True, user=local_user("ivan"), change_log=log_path)
+        finally:
+            os._exit(1)  # not killed: the parent sees exit code 1
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 9
+    visible = {k: v for k, v in snapshot(three).items() if ".abc-pending" not in k}
+    if killed == "before_the_log_commits":
+        assert visible == before  # the files as they were; the new texts only pending
+        assert not log_path.exists() or ChangeLog(log_path).entries() == []
+    else:
+        assert "resources.yaml" in visible and len(ChangeLog(log_path).entries()) == 4
+        assert read_model(three / "p" / "as_is.yaml")[0] is None  # half-way: defined twice
+
+    again = migrate_library(three, write=True, user=local_user("ivan"), change_log=log_path)
+    assert [p for p in again.problems if p.severity == "error"] == []
+    models, problems = load_library(three)
+    assert problems == []  # no pool defined twice, none unknown
+    # by hand: 30 min × 600/h + 600 = 900 (twice); 30 min × 660/h + 600 = 930
+    assert sorted(cost_model(m).cost_per_instance for _, m in models) == [900, 900, 930]
+    assert len(ChangeLog(log_path).entries()) == 4  # the catalogue and 3 files, once each
+    assert ModelLibrary(three, change_log=log_path).verify().ok
+    assert not [p for p in three.rglob("*") if p.name.endswith(".abc-pending")]

@@ -344,7 +344,8 @@ def _plan_new_catalogue(directory: Path, sources: list[_Source]
     texts = {s.file: s.text for s in sources}
     for pool_id, defined in by_pool.items():
         pool, taken_from, found = _kept_pool(pool_id, defined, currency)
-        pools[pool_id] = _commented_pool(pool, taken_from, texts[taken_from], pool_id,
+        written = next(w for file, w, _ in defined if file == taken_from)
+        pools[pool_id] = _commented_pool(pool, written, taken_from, texts[taken_from], pool_id,
                                          len(defined))
         disagreements += found
     text = yaml_text({"format": CATALOGUE_FORMAT, "currency": currency, "pools": pools},
@@ -361,8 +362,8 @@ def _plan_new_catalogue(directory: Path, sources: list[_Source]
                  _with_overrides(disagreements, moves), len(sources)), problems
 
 
-def _commented_pool(pool: dict[str, Any], taken_from: str, text: str, pool_id: str,
-                    count: int) -> Commented:
+def _commented_pool(pool: dict[str, Any], written: dict[str, Any], taken_from: str, text: str,
+                    pool_id: str, count: int) -> Commented:
     """The pool with the comments its author wrote in the file it was taken from.
 
     Above it, a note of how many files defined it and which one it was taken
@@ -371,7 +372,6 @@ def _commented_pool(pool: dict[str, Any], taken_from: str, text: str, pool_id: s
     (a name the other files voted for).
     """
     comments = entry_comments(text, ("resources", pool_id))
-    written = dict(parse_yaml_data(text)[0]["resources"][pool_id])
     fields: dict[str, Any] = {}
     for key, value in pool.items():
         mine = comments.inner.get(key)
