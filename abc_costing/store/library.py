@@ -798,12 +798,7 @@ class ModelLibrary:
         changes = list(changes)
         if not changes:
             raise ValueError("a save must record at least one change")
-        catalogue, problems = catalogue_beside(path, library_dir=self.directory)
-        if has_errors(problems):
-            raise ModelError(problems)
-        model, problems = parse_model_text(text, source=name, catalogue=catalogue)
-        if model is None:
-            raise ModelError(problems)
+        self._check_model_after(name, path, text, None)
         return self._write_file(name, path, text, user=user, expected_sha256=expected_sha256,
                                 changes=changes, reason=reason, now=now)
 
@@ -847,9 +842,7 @@ class ModelLibrary:
         changes = list(changes)
         if not changes:
             raise ValueError("a save must record at least one change")
-        loaded, problems = parse_catalogue_text(text, name=name)
-        if loaded is None or has_errors(problems):
-            raise ModelError(problems)
+        loaded = self._checked_catalogue(text)
 
         def keeps_models_reading(current_text: str | None) -> None:
             # Under the lock: a model saved meanwhile is checked as it is now.
@@ -907,7 +900,8 @@ class ModelLibrary:
         if len(set(names)) != len(names):
             raise ValueError(f"a save names a file twice: {', '.join(names)}")
         texts = {name: w.text for (name, _), w in zip(located, writes, strict=True)}
-        new_catalogue = self._checked_catalogue(texts.get(CATALOGUE_NAME))
+        new_catalogue = (self._checked_catalogue(texts[CATALOGUE_NAME])
+                         if CATALOGUE_NAME in texts else None)
         for (name, path), write in zip(located, writes, strict=True):
             if name != CATALOGUE_NAME:
                 self._check_model_after(name, path, write.text, new_catalogue)
@@ -956,9 +950,7 @@ class ModelLibrary:
         return self._locate(write.file)
 
     @staticmethod
-    def _checked_catalogue(text: str | None) -> LoadedCatalogue | None:
-        if text is None:
-            return None
+    def _checked_catalogue(text: str) -> LoadedCatalogue:
         loaded, problems = parse_catalogue_text(text, name=CATALOGUE_NAME)
         if loaded is None or has_errors(problems):
             raise ModelError(problems)
