@@ -1127,12 +1127,16 @@ def _run_migrate(args: argparse.Namespace, out: Console, err: Console) -> int:
         _say(out, f"{args.library}: nothing to move ({plan.files_read} model files; no file "
                   f"defines a pool of its own that {plan.catalogue_file} could hold)")
     elif plan is not None:
-        _print_view(migration_view(plan), out)
+        written = bool(migrated.written or migrated.catalogue_written)
+        _print_view(migration_view(plan, written=written), out)
         _print_view(disagreements_view(plan), out)
-        if migrated.written or migrated.catalogue_written:
+        if written:
             catalogue = f"{plan.catalogue_file} and " if migrated.catalogue_written else ""
             _say(out, f"Written: {catalogue}{len(migrated.written)} model files "
-                      "(each logged in the change log).", style="bold")
+                      "(one save, each file logged in the change log).", style="bold")
         elif not args.write:
             _say(out, "Nothing written: run again with --write to migrate.", style="bold")
+        else:
+            _say(out, "See the problems above: they say what was written, if anything.",
+                 style="bold")
     return EXIT_PROBLEMS if has_errors(list(migrated.problems)) else EXIT_OK

@@ -27,14 +27,15 @@ from __future__ import annotations
 import difflib
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-__all__ = ["EditableModel", "KeyPath"]
+__all__ = ["EditableModel", "EntryComments", "KeyPath", "entry_comments"]
 
 KeyPath = Sequence[str | int]
 
@@ -120,6 +121,84 @@ class EditableModel:
         buffer = io.StringIO()
         self._yaml.dump(self._document, buffer)
         return _keep_original_spacing(self._original_text, buffer.getvalue())
+
+
+@dataclass(frozen=True)
+class EntryComments:
+    """The comments an author wrote at one entry of a mapping, and at each entry inside it.
+
+    Attributes:
+      above: the comment lines between the entry's key and the key (or list
+        item) before it, without ``#``, in order; blank lines left out.
+      end_of_line: the comment at the end of its key's line, or None.
+      inner: the same for each key of its value, when that is a mapping.
+    """
+
+    above: tuple[str, ...] = ()
+    end_of_line: str | None = None
+    inner: Mapping[str, EntryComments] = field(default_factory=dict)
+
+
+def entry_comments(text: str, path: KeyPath) -> EntryComments:
+    """The comments written at the mapping entry ``path`` of ``text`` and inside it.
+
+    A comment belongs to the key below it (or ends the key's own line), so
+    moving an entry elsewhere can take what its author wrote about it along.
+    An entry that is not there has no comments.
+
+    >>> text = '''resources:
+    ...   clerk: {kind: labor, rate_per_hour: 600}   # оклад 80 000 ₽
+    ...   lawyer:
+    ...     kind: labor
+    ...     # оклад 150 000 ₽ × 1,302
+    ...     # на весь пул
+    ...     cost_per_month: 585900   # 3 × 195300
+    ... '''
+    >>> entry_comments(text, ("resources", "clerk")).end_of_line
+    'оклад 80 000 ₽'
+    >>> lawyer = entry_comments(text, ("resources", "lawyer")).inner
+    >>> lawyer["cost_per_month"]
+    EntryComments(above=('оклад 150 000 ₽ × 1,302', 'на весь пул'), end_of_line='3 × 195300', \
+inner={})
+    """
+    document = YAML(typ="rt").load(text)
+    parent = document
+    for part in path[:-1]:
+        parent = parent.get(part) if isinstance(parent, CommentedMap) else None
+    if not isinstance(parent, CommentedMap) or path[-1] not in parent:
+        return EntryComments()
+    lines = text.splitlines()
+    starts = sorted(set(_line_starts(document)))
+    return _comments_at(parent, path[-1], lines, starts)
+
+
+def _line_starts(node: Any) -> Iterator[int]:
+    """The line of every key and list item in ``node`` (0-based)."""
+    if isinstance(node, CommentedMap):
+        for key, value in node.items():
+            yield node.lc.key(key)[0]
+            yield from _line_starts(value)
+    elif isinstance(node, CommentedSeq):
+        for index, value in enumerate(node):
+            yield node.lc.item(index)[0]
+            yield from _line_starts(value)
+
+
+def _comments_at(parent: CommentedMap, key: Any, lines: list[str], starts: list[int]
+                 ) -> EntryComments:
+    line = parent.lc.key(key)[0]
+    before = max((s for s in starts if s < line), default=-1)
+    above = tuple(stripped[1:].strip() for stripped in (x.strip() for x in lines[before + 1:line])
+                  if stripped.startswith("#"))
+    # ruamel keeps a key's end-of-line comment as the first line of the comment token
+    # that follows its value (later lines of that token are comments above the next key)
+    token = (parent.ca.items.get(key) or [None, None, None])[2]
+    first = token.value.split("\n", 1)[0].strip() if token is not None else ""
+    end_of_line = first[1:].strip() if first.startswith("#") else None
+    value = parent[key]
+    inner = ({str(k): _comments_at(value, k, lines, starts) for k in value}
+             if isinstance(value, CommentedMap) else {})
+    return EntryComments(above, end_of_line, inner)
 
 
 def _keep_original_spacing(original: str, dumped: str) -> str:

@@ -1048,9 +1048,12 @@ def staffing_view(reports: Sequence[CapacityReport], *, year: int, variant: str)
 # --- migrating a library to one catalogue ---------------------------------------------------
 
 
-def migration_view(plan: MigrationPlan) -> TableView:
+def migration_view(plan: MigrationPlan, *, written: bool = False) -> TableView:
     """The files ``migrate`` rewrites: the pools each now takes from the catalogue, its
     overrides, and its cost per instance before and after (equal, or the plan is refused).
+
+    ``written`` says whether the plan was written (the note says "rewritten"
+    only then; a plan shown or refused says "to rewrite").
 
     >>> from abc_costing.store.migration import plan_migration
     >>> import pathlib, shutil, tempfile
@@ -1072,7 +1075,8 @@ def migration_view(plan: MigrationPlan) -> TableView:
     return _view("migration", f"Files taking their pools from {new}{plan.catalogue_file}",
                  columns, rows, currency=plan.currency,
                  note=f"{len(plan.pools)} pools in {plan.catalogue_file}; {len(plan.moves)} of "
-                 f"{plan.files_read} model files rewritten; each costs what it cost before.")
+                 f"{plan.files_read} model files {'rewritten' if written else 'to rewrite'}; "
+                 "each costs what it cost before.")
 
 
 def disagreements_view(plan: MigrationPlan) -> TableView:

@@ -23,6 +23,7 @@ from abc_costing.store.change_log import (
 from abc_costing.store.library import (
     CatalogueBreaksModelsError,
     Change,
+    FileWrite,
     Finding,
     LibraryBusyError,
     LibraryCheck,
@@ -51,6 +52,7 @@ __all__ = [
     "ChangeEntry",
     "ChangeLog",
     "ChangeLogError",
+    "FileWrite",
     "Finding",
     "LibraryBusyError",
     "LibraryCheck",

@@ -37,9 +37,9 @@ p/v.yaml: clerk: cost differs from the catalogue (file: rate_per_hour 660;
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -48,7 +48,8 @@ from abc_costing.formats.catalogue import LoadedCatalogue
 from abc_costing.model import LaborResource, PerUseResource, Resource, ResourceRecord
 from abc_costing.store.edits import Edit, apply_edits
 
-__all__ = ["Adoption", "Difference", "adopt_catalogue", "pool_aspects"]
+__all__ = ["Adoption", "CostBasis", "Difference", "adopt_catalogue", "cost_basis", "pool_aspects",
+           "pools_aspects"]
 
 #: The written fields that make up each aspect of a pool.
 _ASPECT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -60,6 +61,8 @@ _ASPECT_FIELDS: dict[str, tuple[str, ...]] = {
     "headcount": ("headcount",),
 }
 _MONEY_ASPECTS = ("cost", "capacity", "headcount")
+#: What a pool's ``cost`` aspect is per: the whole pool's month, a minute of work, one use.
+CostBasis = Literal["month", "minute", "use"]
 
 
 @dataclass(frozen=True)
@@ -101,25 +104,65 @@ class Adoption:
     differences: tuple[Difference, ...]
 
 
-def pool_aspects(resource: ResourceRecord) -> dict[str, Any]:
+def pool_aspects(resource: ResourceRecord, *, cost_per: CostBasis | None = None
+                 ) -> dict[str, Any]:
     """What a pool means, aspect by aspect, whichever way its figures are written.
+
+    ``cost`` is what the pool's money is stated as, ``cost_per`` says per
+    what: ``month`` (the whole pool's cost per month, for a pool priced by
+    ``cost_per_month`` or a payroll over its capacity), ``minute`` (the rate,
+    for a pool priced per hour) or ``use``. So two definitions of a pool priced
+    per month that differ only in their capacity differ in ``capacity``, not
+    in ``cost`` (their rates differ only because the hours do). Definitions
+    compared with each other must be on one footing: pass the basis of
+    :func:`cost_basis` of them all (a pool priced per month compared with one
+    priced per hour is compared by its rate).
 
     >>> a = Resource.validate_python({"kind": "labor", "cost_per_month": 585900,
     ...                               "capacity_hours_per_month": 360, "headcount": 3})
     >>> b = Resource.validate_python({"kind": "labor", "salary_per_month": 150000, "year": 2026,
     ...                               "capacity_hours_per_month": 360, "headcount": 3})
-    >>> pool_aspects(a) == pool_aspects(b)
-    True
+    >>> pool_aspects(a) == pool_aspects(b), pool_aspects(a)["cost"]
+    (True, 585900.0)
+    >>> c = Resource.validate_python({"kind": "labor", "cost_per_month": 585900,
+    ...                               "capacity_hours_per_month": 300, "headcount": 3})
+    >>> [k for k in ("cost", "capacity") if pool_aspects(a)[k] != pool_aspects(c)[k]]
+    ['capacity']
+    >>> hourly = Resource.validate_python({"kind": "labor", "rate_per_hour": 1627.5})
+    >>> basis = cost_basis([a, hourly])  # one priced per hour: compared by the rate
+    >>> basis, pool_aspects(a, cost_per=basis)["cost"] * 60  # 585 900 / 360 h
+    ('minute', 1627.5)
     """
     match resource:
         case LaborResource():
-            return {"kind": "labor", "name": resource.name,
-                    "cost": round(resource.rate_per_minute, 9),
+            basis = cost_per or cost_basis([resource])
+            cost = (round(resource.rate_per_minute, 9) if basis == "minute"
+                    else round(float(resource.cost_per_month or 0.0), 6))
+            return {"kind": "labor", "name": resource.name, "cost": cost, "cost_per": basis,
                     "capacity": resource.capacity_hours_per_month,
                     "headcount": resource.headcount}
         case PerUseResource():
-            return {"kind": "per_use", "name": resource.name,
-                    "cost": resource.cost_per_use, "capacity": None, "headcount": None}
+            return {"kind": "per_use", "name": resource.name, "cost": resource.cost_per_use,
+                    "cost_per": "use", "capacity": None, "headcount": None}
+
+
+def cost_basis(resources: Sequence[ResourceRecord]) -> CostBasis:
+    """The footing on which definitions of one labour pool compare their cost.
+
+    ``month`` when every labour definition is priced per month (its cost per
+    month given, or derived from a payroll, and no ``rate_per_hour``), else
+    ``minute`` (the rate, the one figure every definition has).
+    """
+    labor = [r for r in resources if isinstance(r, LaborResource)]
+    if labor and all(r.rate_per_hour is None and r.cost_per_month is not None for r in labor):
+        return "month"
+    return "minute"
+
+
+def pools_aspects(resources: Sequence[ResourceRecord]) -> list[dict[str, Any]]:
+    """:func:`pool_aspects` of several definitions of one pool, on one footing."""
+    basis = cost_basis(resources)
+    return [pool_aspects(r, cost_per=basis) for r in resources]
 
 
 def _written(pool: Mapping[str, Any], aspect: str) -> str:
@@ -153,7 +196,7 @@ def adopt_catalogue(text: str, loaded: LoadedCatalogue, *, file: str) -> Adoptio
             resource = Resource.validate_python(written)
         except ValidationError:
             continue  # a broken pool stays where its author can see the error
-        mine, theirs = pool_aspects(resource), pool_aspects(catalogue_pool)
+        mine, theirs = pools_aspects([resource, catalogue_pool])
         catalogue_written = loaded.written.get(pool_id, {})
         if mine["kind"] != theirs["kind"]:
             differences.append(Difference(file, pool_id, "kind", mine["kind"], theirs["kind"],

@@ -70,7 +70,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -86,6 +86,8 @@ from abc_costing.formats.catalogue import (
 )
 from abc_costing.problems import AbcCostingError, ModelError, Problem, has_errors
 from abc_costing.store.change_log import (
+    CHANGE_LOG_ENV,
+    DEFAULT_CHANGE_LOG,
     ChangeEntry,
     ChangeLog,
     ChangeLogError,
@@ -109,6 +111,7 @@ __all__ = [
     "CatalogueBreaksModelsError",
     "KEY_FILE_ENV",
     "Change",
+    "FileWrite",
     "Finding",
     "LibraryBusyError",
     "LibraryCheck",
@@ -141,6 +144,7 @@ FindingKind = Literal[
     "rewritten",           # the log's entries are not the ones anchored
     "unanchored_entries",  # entries added around the write path
     "anchor_missing",      # the log says the library was anchored; no anchor file
+    "log_shared",          # the log serves another library; this one has no anchor in it
     "anchor_unreadable",   # the anchor file is not an anchor
     "signature",           # the anchor's signature is missing or wrong
     "not_anchored",        # (warning) a log from before anchoring; the next save anchors it
@@ -167,9 +171,12 @@ class LogTamperedError(ChangeLogError):
 
     def __init__(self, findings: Sequence[Finding]):
         self.findings = tuple(findings)
+        # a log shared with another library needs a log of this library's own (the
+        # finding says how), not an auditor
+        advice = ("" if all(f.kind == "log_shared" for f in self.findings)
+                  else " (an auditor should run `abc-costing log verify`)")
         super().__init__("the change log does not match the library, so nothing was saved: "
-                         + "; ".join(str(f) for f in self.findings)
-                         + " (an auditor should run `abc-costing log verify`)")
+                         + "; ".join(str(f) for f in self.findings) + advice)
 
 
 class CatalogueBreaksModelsError(ModelError):
@@ -193,7 +200,16 @@ class ModelWriteError(AbcCostingError, OSError):
 
     The message names the file relative to the library and says whether
     anything was saved.
+
+    Attributes:
+      interrupted: True when the save was logged but its files are not all in
+        place yet (it is completed on the next opening, save or verification
+        of the library); False when nothing was saved.
     """
+
+    def __init__(self, message: str, *, interrupted: bool = False) -> None:
+        super().__init__(message)
+        self.interrupted = interrupted
 
     def __str__(self) -> str:
         return str(self.args[0]) if len(self.args) == 1 else super().__str__()
@@ -222,6 +238,34 @@ class Change:
     def whole_file(cls, description: str, *, old_value: str | None = None) -> Change:
         """An event of the whole file: created, imported, replaced."""
         return cls("(file)", "(file)", old_value, description)
+
+
+@dataclass(frozen=True)
+class FileWrite:
+    """One file of a :meth:`ModelLibrary.write_files` write.
+
+    Attributes:
+      file: the model file's name relative to the library (``p/v.yaml``), or
+        ``resources.yaml`` for the library's catalogue.
+      text: its new text.
+      expected_sha256: its digest as the caller read it; ``None`` for a new file.
+      changes: what to log for it (at least one).
+    """
+
+    file: str
+    text: str
+    expected_sha256: str | None
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A file a commit replaces: its name, path, new bytes (None: logged only) and digest."""
+
+    name: str
+    path: Path
+    data: bytes | None
+    sha256: str | None
 
 
 @dataclass(frozen=True)
@@ -541,23 +585,25 @@ class ModelLibrary:
         if journal is None:
             return None
         library = Path(journal["library"])
-        name = journal["file"]
-        path = library / name
-        pending = _pending_path(path) if journal["pending"] else None
+        # A save of several files (a migration) lists them all; a save of one, just it.
+        targets = journal.get("files") or [
+            {"file": journal["file"], "sha256": journal["sha256"], "pending": journal["pending"]}]
+        name = ", ".join(t["file"] for t in targets)
         committed = self._committed(journal)
+        for target in targets:
+            path = library / target["file"]
+            pending = _pending_path(path) if target["pending"] else None
+            if pending is None or not pending.exists():
+                continue
+            if committed and file_sha256(pending) == target["sha256"]:
+                os.replace(pending, path)
+            else:  # not logged; or, after the log committed, cannot happen (flushed first)
+                pending.unlink()
+            fsync_folder(pending.parent)
         if committed:
-            if pending is not None and pending.exists():
-                if file_sha256(pending) == journal["sha256"]:
-                    os.replace(pending, path)
-                else:  # cannot happen: it was flushed before the log committed
-                    pending.unlink()
-                fsync_folder(pending.parent)
             self._move_anchor(journal, library)
             outcome = f"completed the interrupted save of {name} (it was logged)"
         else:
-            if pending is not None:
-                pending.unlink(missing_ok=True)
-                fsync_folder(pending.parent)
             outcome = f"discarded the interrupted save of {name} (it was not logged)"
         self._journal_path.unlink()
         fsync_folder(self._journal_path.parent)
@@ -616,6 +662,14 @@ class ModelLibrary:
                 return [Finding("no_log", "no change log yet: nothing has been saved through "
                                 "abc-costing in this library", severity="warning")]
             anchored = log.anchored_libraries()
+            sharing = self._libraries_anchored_in(set(anchored))
+            if sharing:
+                return [Finding("log_shared", f"the change log {self._log_name()} serves "
+                                f"another library ({', '.join(sharing)}), and one change log "
+                                f"serves one library: this library has no anchor in it. Give "
+                                f"this library a log of its own: set {CHANGE_LOG_ENV} to a new "
+                                f"file, or move the library into a folder of its own (its log is "
+                                f"then that folder's {DEFAULT_CHANGE_LOG})")]
             if anchored:
                 first = min(anchored.values())
                 return [Finding("anchor_missing", f"the library's anchor ({ANCHOR_NAME}) is "
@@ -659,6 +713,27 @@ class ModelLibrary:
                                     f"{anchor.log_entries})", seq=anchor.log_entries + 1))
         return findings
 
+    def _libraries_anchored_in(self, library_ids: set[str]) -> list[str]:
+        """The folders beside this library whose anchor follows this log (a shared log).
+
+        Beside it, because that is where two libraries share the default log
+        (``.abc-costing/`` in the folder that holds them both).
+        """
+        if not library_ids:
+            return []
+        found = []
+        with contextlib.suppress(OSError):
+            for folder in sorted(self.directory.parent.iterdir()):
+                if folder == self.directory or folder.name.startswith("."):
+                    continue
+                try:
+                    other = _Anchor.from_bytes((folder / ANCHOR_NAME).read_bytes())
+                except (OSError, UnicodeDecodeError, ValueError):
+                    continue
+                if other.library_id in library_ids:
+                    found.append(folder.name)
+        return found
+
     def _signature_findings(self, anchor: _Anchor) -> list[Finding]:
         if self._key is None:
             if anchor.signature is not None:
@@ -679,17 +754,12 @@ class ModelLibrary:
 
     def _writable_state(self) -> tuple[ChangeLog, _Anchor | None]:
         """The log to append to and the current anchor; refuse when they do not match."""
-        anchor, unreadable = self._read_anchor()
-        log_exists = self.change_log_path.exists()
-        if not log_exists and anchor is None and unreadable is None:
-            return self._log(create=True), None
-        log = self._log(create=True) if log_exists else None
-        findings = [f for f in self._anchor_findings(anchor, unreadable, log)
-                    if f.severity == "error" or (f.kind == "signature" and self._key is None)]
+        findings = self.check_writable()
         if findings:
             raise LogTamperedError(findings)
-        assert log is not None  # a missing log with an anchor is a finding above
-        return log, anchor
+        anchor, _ = self._read_anchor()
+        # a missing log with an anchor is a finding above: the log is created only when new
+        return self._log(create=True), anchor
 
     def _expected_digests(self, log: ChangeLog, anchor: _Anchor | None) -> dict[str, str]:
         """What each model file should hold: its last logged digest, else the anchor's."""
@@ -728,13 +798,7 @@ class ModelLibrary:
         changes = list(changes)
         if not changes:
             raise ValueError("a save must record at least one change")
-        catalogue, problems = catalogue_beside(path, library_dir=self.directory)
-        if catalogue is None and has_errors(problems):
-            raise ModelError(problems)
-        # A broken pool of the catalogue stops the save only when the model uses it.
-        model, found = parse_model_text(text, source=name, catalogue=catalogue)
-        if model is None:
-            raise ModelError(problems + found)
+        self._check_model_after(name, path, text, None)
         return self._write_file(name, path, text, user=user, expected_sha256=expected_sha256,
                                 changes=changes, reason=reason, now=now)
 
@@ -778,9 +842,7 @@ class ModelLibrary:
         changes = list(changes)
         if not changes:
             raise ValueError("a save must record at least one change")
-        loaded, problems = parse_catalogue_text(text, name=name)
-        if loaded is None or has_errors(problems):
-            raise ModelError(problems)
+        loaded = self._checked_catalogue(text)
 
         def keeps_models_reading(current_text: str | None) -> None:
             # Under the lock: a model saved meanwhile is checked as it is now.
@@ -791,6 +853,143 @@ class ModelLibrary:
         return self._write_file(name, path, text, user=user, expected_sha256=expected_sha256,
                                 changes=changes, reason=reason, now=now,
                                 check=keeps_models_reading)
+
+    def write_files(self, writes: Sequence[FileWrite], *, user: User,
+                    reason: str | None = None, now: datetime | None = None
+                    ) -> tuple[SavedModel, ...]:
+        """Write several files of the library as one save: all of them with their entries, or none.
+
+        For a change that only makes sense whole, such as moving the pools of
+        every model file to a new catalogue (``migrate``): the catalogue and the
+        files that name its pools are written together. Each file is checked
+        as :meth:`write_model` or :meth:`write_catalogue` check it, but against
+        the library as it is after the whole write (a model against the new
+        catalogue, the catalogue against the new model texts); then, under one
+        lock, every file is checked unchanged since the caller read it, one
+        journal names them all, their entries go to the log in one transaction
+        and the files are renamed into place. A crash before the log commits
+        leaves every file as it was; after, the next opening of the library
+        (or save, or verification) renames the rest into place.
+
+        Raises as :meth:`write_model` and :meth:`write_catalogue`, before
+        anything is written; ``ValueError`` when ``writes`` is empty, names a
+        file twice or a write has no changes.
+
+        >>> import tempfile, pathlib
+        >>> from abc_costing.access import local_user
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> (root / "models" / "p").mkdir(parents=True)
+        >>> library = ModelLibrary(root / "models", change_log=root / "log.sqlite")
+        >>> catalogue = ("format: abc-costing-resources/1\\n"
+        ...              "pools: {clerk: {kind: labor, rate_per_hour: 600}}\\n")
+        >>> model = ("format: abc-costing/1\\nprocess: p\\nvariant: v\\n"
+        ...          "activities: {a: {labor: {clerk: 30}}}\\n"
+        ...          "events: {s: {kind: start}, e: {kind: end}}\\nflows: [[s, a], [a, e]]\\n")
+        >>> saved = library.write_files(
+        ...     [FileWrite("resources.yaml", catalogue, None, (Change.whole_file("new"),)),
+        ...      FileWrite("p/v.yaml", model, None, (Change.whole_file("new"),))],
+        ...     user=local_user("ivan"))
+        >>> [(s.file, [e.seq for e in s.changes]) for s in saved], library.verify().ok
+        ([('resources.yaml', [1]), ('p/v.yaml', [2])], True)
+        """
+        require(user, "edit")
+        if not writes:
+            raise ValueError("a save must write at least one file")
+        located = [self._located_write(w) for w in writes]
+        names = [name for name, _ in located]
+        if len(set(names)) != len(names):
+            raise ValueError(f"a save names a file twice: {', '.join(names)}")
+        texts = {name: w.text for (name, _), w in zip(located, writes, strict=True)}
+        new_catalogue = (self._checked_catalogue(texts[CATALOGUE_NAME])
+                         if CATALOGUE_NAME in texts else None)
+        for (name, path), write in zip(located, writes, strict=True):
+            if name != CATALOGUE_NAME:
+                self._check_model_after(name, path, write.text, new_catalogue)
+        datas = [w.text.encode("utf-8") for w in writes]
+        targets = [_Target(name, path, data, hashlib.sha256(data).hexdigest())
+                   for (name, path), data in zip(located, datas, strict=True)]
+        with self._locked():
+            self._recover()
+            log, anchor = self._writable_state()
+            saves: list[tuple[list[ChangeEntry], str | None]] = []
+            currents = []
+            for target, write in zip(targets, writes, strict=True):
+                check_regular_target(target.path, name=target.name)
+                current, current_text = current_state(target.path)
+                if write.expected_sha256 is None and current is not None:
+                    raise ModelExistsError(target.name)
+                if write.expected_sha256 is not None and current != write.expected_sha256:
+                    raise StaleFileError(target.path, write.expected_sha256, current,
+                                         current_text, name=target.name)
+                currents.append((target, current, current_text))
+            if new_catalogue is not None:
+                on_disk = next(t for tgt, _, t in currents if tgt.name == CATALOGUE_NAME)
+                broken = self.models_broken_by(new_catalogue, current_text=on_disk,
+                                               replaced=texts)
+                if broken:
+                    raise CatalogueBreaksModelsError(broken)
+            for (target, current, _), write in zip(currents, writes, strict=True):
+                saves += self._outside_change(log, anchor, target.name, current, user=user)
+                saves.append(([ChangeEntry(user=user.id, file=target.name, element=c.element,
+                                           field=c.field, old_value=c.old_value,
+                                           new_value=c.new_value, reason=reason or None)
+                               for c in write.changes], target.sha256))
+            recorded = self._commit(log, anchor, targets, saves, now=now)
+        by_file: dict[str, list[RecordedChange]] = {}
+        for entry in recorded:
+            by_file.setdefault(entry.file, []).append(entry)
+        return tuple(SavedModel(path=t.path, file=t.name, sha256=t.sha256 or "", text=w.text,
+                                changes=tuple(by_file.get(t.name, ())))
+                     for t, w in zip(targets, writes, strict=True))
+
+    def _located_write(self, write: FileWrite) -> tuple[str, Path]:
+        if not write.changes:
+            raise ValueError("a save must record at least one change")
+        if write.file == CATALOGUE_NAME:
+            return CATALOGUE_NAME, self.directory / CATALOGUE_NAME
+        return self._locate(write.file)
+
+    @staticmethod
+    def _checked_catalogue(text: str) -> LoadedCatalogue:
+        loaded, problems = parse_catalogue_text(text, name=CATALOGUE_NAME)
+        if loaded is None or has_errors(problems):
+            raise ModelError(problems)
+        return loaded
+
+    def _check_model_after(self, name: str, path: Path, text: str,
+                           new_catalogue: LoadedCatalogue | None) -> None:
+        """Refuse a model text that would not read with the catalogue it has after the write."""
+        problems: list[Problem] = []
+        if new_catalogue is not None and self._takes_library_catalogue(path):
+            catalogue: LoadedCatalogue | None = new_catalogue
+        else:
+            catalogue, problems = catalogue_beside(path, library_dir=self.directory)
+            if catalogue is None and has_errors(problems):
+                raise ModelError(problems)
+        # A broken pool of the catalogue stops the save only when the model uses it.
+        model, found = parse_model_text(text, source=name, catalogue=catalogue)
+        if model is None:
+            raise ModelError(problems + found)
+
+    def check_writable(self) -> list[Finding]:
+        """Why a write to this library would be refused now (empty: it would be accepted).
+
+        The change log and the library's anchor must match (see
+        :meth:`verify`): a log that serves another library, a deleted anchor,
+        a log cut back or rewritten each refuse every write, so a caller that
+        writes several saves checks this first and writes none. Reads only.
+
+        >>> import tempfile, pathlib
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> ModelLibrary(root / "models", change_log=root / "log.sqlite").check_writable()
+        []
+        """
+        anchor, unreadable = self._read_anchor()
+        log = self._log(create=False) if self.change_log_path.exists() else None
+        if log is None and anchor is None and unreadable is None:
+            return []
+        return [f for f in self._anchor_findings(anchor, unreadable, log)
+                if f.severity == "error" or (f.kind == "signature" and self._key is None)]
 
     def _write_file(self, name: str, path: Path, text: str, *, user: User,
                     expected_sha256: str | None, changes: Sequence[Change],
@@ -816,7 +1015,8 @@ class ModelLibrary:
                 check(current_text)
             saves = self._outside_change(log, anchor, name, current, user=user)
             saves.append((entries, sha256))
-            recorded = self._commit(log, anchor, name, path, data, sha256, saves, now=now)
+            recorded = self._commit(log, anchor, [_Target(name, path, data, sha256)], saves,
+                                    now=now)
         return SavedModel(path=path, file=name, sha256=sha256, text=text,
                           changes=tuple(recorded))
 
@@ -827,22 +1027,25 @@ class ModelLibrary:
         that process folder keeps a catalogue of its own
         (see :func:`~abc_costing.formats.catalogue.catalogue_path_for`).
         """
-        users = []
-        for model_path in model_files(self.directory):
-            folder = model_path.parent
-            if folder == self.directory or (folder.parent == self.directory
-                                            and not (folder / CATALOGUE_NAME).is_file()):
-                users.append(model_path)
-        return users
+        return [p for p in model_files(self.directory) if self._takes_library_catalogue(p)]
 
-    def models_broken_by(self, catalogue: LoadedCatalogue, *, current_text: str | None
-                         ) -> list[Problem]:
+    def _takes_library_catalogue(self, model_path: Path) -> bool:
+        folder = model_path.parent
+        return folder == self.directory or (folder.parent == self.directory
+                                            and not (folder / CATALOGUE_NAME).is_file())
+
+    def models_broken_by(self, catalogue: LoadedCatalogue, *, current_text: str | None,
+                         replaced: Mapping[str, str] | None = None) -> list[Problem]:
         """What ``catalogue`` would break: the errors of each model that reads with
         ``current_text`` (the catalogue on disk; ``None``: none yet) but not with it.
 
-        A model already broken is left to its own messages: the catalogue is not
-        refused for a fault it did not cause.
+        ``replaced`` gives the new text of models written together with the
+        catalogue (by name, ``p/v.yaml``): such a model is checked as it will
+        be, its new text with the new catalogue. A model already broken is left
+        to its own messages: the catalogue is not refused for a fault it did
+        not cause.
         """
+        replaced = replaced or {}
         before = (parse_catalogue_text(current_text, name=CATALOGUE_NAME)[0]
                   if current_text is not None else None)
         problems: list[Problem] = []
@@ -855,7 +1058,8 @@ class ModelLibrary:
             model, _ = parse_model_text(text, source=label, catalogue=before)
             if model is None:
                 continue
-            model, found = parse_model_text(text, source=label, catalogue=catalogue)
+            model, found = parse_model_text(replaced.get(label, text), source=label,
+                                            catalogue=catalogue)
             if model is None:
                 problems += [Problem(f"with the edited catalogue this model no longer reads: "
                                      f"{p.message}", element=p.element, file=label, line=p.line)
@@ -890,7 +1094,8 @@ class ModelLibrary:
                                          always=anchor is None)
             if not saves:
                 raise ValueError(f"{name}: matches the change log; nothing to record")
-            recorded = self._commit(log, anchor, name, path, None, current, saves, now=None)
+            recorded = self._commit(log, anchor, [_Target(name, path, None, current)], saves,
+                                    now=None)
         return SavedModel(path=path, file=name, sha256=current, text=text or "",
                           changes=tuple(recorded))
 
@@ -912,11 +1117,15 @@ class ModelLibrary:
                             reason=reason or None)
         return [([entry], current)]
 
-    def _commit(self, log: ChangeLog, anchor: _Anchor | None, name: str, path: Path,
-                data: bytes | None, sha256: str,
+    def _commit(self, log: ChangeLog, anchor: _Anchor | None, targets: Sequence[_Target],
                 saves: list[tuple[list[ChangeEntry], str | None]], *,
                 now: datetime | None) -> list[RecordedChange]:
-        """Journal, pending file, log entries, rename, anchor: the write-ahead protocol."""
+        """Journal, pending files, log entries, renames, anchor: the write-ahead protocol.
+
+        Several targets are one save: one journal names them all, their entries
+        go to the log in one transaction, so a crash leaves all of them or none.
+        The last of ``saves`` must be the last target's (the journal's commit mark).
+        """
         base = log.head()
         library_id = anchor.library_id if anchor is not None else uuid.uuid4().hex
         files = self._expected_digests(log, anchor)
@@ -924,26 +1133,34 @@ class ModelLibrary:
             for model_path in self._tracked_files():
                 rel = model_path.relative_to(self.directory).as_posix()
                 files.setdefault(rel, file_sha256(model_path))
-        files[name] = sha256
+        for target in targets:
+            if target.sha256 is not None:
+                files[target.name] = target.sha256
+        last = targets[-1]
+        name = ", ".join(t.name for t in targets)
         journal = {"format": JOURNAL_FORMAT, "library": str(self.directory),
-                   "library_id": library_id, "file": name,
-                   "sha256": sha256, "pending": data is not None,
+                   "library_id": library_id, "file": last.name,
+                   "sha256": last.sha256, "pending": last.data is not None,
+                   "files": [{"file": t.name, "sha256": t.sha256, "pending": t.data is not None}
+                             for t in targets],
                    "base_entries": base.entries, "base_head": base.head_hash,
                    "entry_count": sum(len(entries) for entries, _ in saves),
                    "anchor_files": files}
-        pending = _pending_path(path)
         try:
             self._write_small_file(self._journal_path, _canonical(journal).encode("utf-8"))
-            if data is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                mode = os.lstat(path).st_mode & 0o777 if path.exists() else 0o644
-                write_durably(pending, data, mode=mode)
-                fsync_folder(path.parent)
+            for target in targets:
+                if target.data is not None:
+                    target.path.parent.mkdir(parents=True, exist_ok=True)
+                    mode = (os.lstat(target.path).st_mode & 0o777 if target.path.exists()
+                            else 0o644)
+                    write_durably(_pending_path(target.path), target.data, mode=mode)
+                    fsync_folder(target.path.parent)
             recorded = log.append_saves(saves, now=now, anchored_library=(
                 library_id if anchor is None else None))
-            if data is not None:
-                os.replace(pending, path)
-                fsync_folder(path.parent)
+            for target in targets:
+                if target.data is not None:
+                    os.replace(_pending_path(target.path), target.path)
+                    fsync_folder(target.path.parent)
             self._move_anchor(journal, self.directory)
             self._journal_path.unlink()
             fsync_folder(self._journal_path.parent)
@@ -955,7 +1172,7 @@ class ModelLibrary:
                 raise ModelWriteError(
                     f"{name}: the save was interrupted ({_reason(error)}) and cannot be "
                     f"completed or undone yet ({_reason(again)}); it is finished on the next "
-                    f"save or verification") from error
+                    f"save or verification", interrupted=True) from error
             if (outcome is not None and outcome.startswith("completed")
                     and isinstance(error, Exception)):
                 return log.entries()[base.entries:]  # the save went through after all

@@ -11,7 +11,8 @@ is reported, and the files that differ keep their own value under
 ``overrides:``, so no file's figures change. The plan is checked whole in
 memory: the new catalogue reads, and every rewritten file reads against it and
 costs what it cost before. :func:`write_migration` then writes the catalogue
-and the files, each model file through the library's logged write path.
+and the files as one save through the library's logged write path: all of
+them or none.
 
 A library that has a catalogue already is migrated only where files still
 carry pools the catalogue has; the catalogue's values are then the ones kept.
@@ -49,7 +50,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from pydantic import ValidationError
 
@@ -64,23 +65,30 @@ from abc_costing.formats.catalogue import (
     read_catalogue,
 )
 from abc_costing.formats.model_text import Commented, yaml_text
+from abc_costing.formats.roundtrip import entry_comments
 from abc_costing.model import CATALOGUE_FORMAT, ProcessModel, Resource, ResourceRecord
-from abc_costing.problems import AbcCostingError, ModelError, Problem, has_errors, listed, quoted
-from abc_costing.store.catalogue_adoption import Adoption, adopt_catalogue, pool_aspects
-from abc_costing.store.library import Change, ModelLibrary, SavedModel
-from abc_costing.store.model_files import (
-    ModelExistsError,
-    StaleFileError,
-    current_state,
-    write_atomic,
+from abc_costing.problems import ModelError, Problem, has_errors, listed, quoted
+from abc_costing.store.catalogue_adoption import (
+    Adoption,
+    CostBasis,
+    adopt_catalogue,
+    pool_aspects,
+    pools_aspects,
 )
+from abc_costing.store.library import (
+    Change,
+    FileWrite,
+    LogTamperedError,
+    ModelLibrary,
+    SavedModel,
+)
+from abc_costing.store.model_files import StaleFileError, current_state
 
 __all__ = [
     "COST_REL_TOLERANCE",
     "Disagreement",
     "FileMove",
     "MigrationPlan",
-    "MigrationStopped",
     "PoolValue",
     "plan_migration",
     "write_migration",
@@ -333,11 +341,12 @@ def _plan_new_catalogue(directory: Path, sources: list[_Source]
         return _plan(directory, None, currency, (), [], [], len(sources)), []
     pools: dict[str, Any] = {}
     disagreements: list[Disagreement] = []
+    texts = {s.file: s.text for s in sources}
     for pool_id, defined in by_pool.items():
-        pool, found = _kept_pool(pool_id, defined, currency)
-        count = len(defined)
-        pools[pool_id] = Commented(pool, above=(
-            f"in {count} model file{'s' if count > 1 else ''}, first {defined[0][0]}",))
+        pool, taken_from, found = _kept_pool(pool_id, defined, currency)
+        written = next(w for file, w, _ in defined if file == taken_from)
+        pools[pool_id] = _commented_pool(pool, written, taken_from, texts[taken_from], pool_id,
+                                         len(defined))
         disagreements += found
     text = yaml_text({"format": CATALOGUE_FORMAT, "currency": currency, "pools": pools},
                      header=_header(len(sources), disagreements))
@@ -353,10 +362,33 @@ def _plan_new_catalogue(directory: Path, sources: list[_Source]
                  _with_overrides(disagreements, moves), len(sources)), problems
 
 
+def _commented_pool(pool: dict[str, Any], written: dict[str, Any], taken_from: str, text: str,
+                    pool_id: str, count: int) -> Commented:
+    """The pool with the comments its author wrote in the file it was taken from.
+
+    Above it, a note of how many files defined it and which one it was taken
+    from, then the comments that were above it there; each field keeps the
+    comments above and beside it, unless its value came from another file
+    (a name the other files voted for).
+    """
+    comments = entry_comments(text, ("resources", pool_id))
+    fields: dict[str, Any] = {}
+    for key, value in pool.items():
+        mine = comments.inner.get(key)
+        fields[key] = (Commented(value, mine.end_of_line, mine.above)
+                       if mine is not None and (mine.above or mine.end_of_line)
+                       and written.get(key) == value else value)
+    note = (f"in {count} model files, as written in {taken_from}" if count > 1
+            else f"in 1 model file, {taken_from}")
+    return Commented(fields, comments.end_of_line, (note, *comments.above))
+
+
 def _kept_pool(pool_id: str, defined: list[tuple[str, dict[str, Any], ResourceRecord]],
-               currency: str) -> tuple[dict[str, Any], list[Disagreement]]:
-    """The pool the catalogue keeps, and where the files disagreed on it."""
-    aspects = [(file, pool_aspects(resource)) for file, _, resource in defined]
+               currency: str) -> tuple[dict[str, Any], str, list[Disagreement]]:
+    """The pool the catalogue keeps, the file it is taken from, and where the files
+    disagreed on it."""
+    aspects = list(zip([file for file, _, _ in defined],
+                       pools_aspects([resource for _, _, resource in defined]), strict=True))
     money = _vote([(f, tuple(a[k] for k in _MONEY_ASPECTS)) for f, a in aspects])
     named = [(f, a["name"]) for f, a in aspects if a["name"] is not None]
     names = _vote(named) if named else None
@@ -380,13 +412,13 @@ def _kept_pool(pool_id: str, defined: list[tuple[str, dict[str, Any], ResourceRe
             reason = mine.reason if mine.value == kept else (
                 f"{', '.join(_MONEY_ASPECTS)} are kept together, from one file's definition: "
                 f"{money.reason}")
-        kind = winner["kind"]
+        cost_per = aspects[0][1]["cost_per"]  # one footing for the pool's definitions
         found.append(Disagreement(
             pool_id, aspect,
-            tuple(PoolValue(_shown(aspect, value, kind, currency), tuple(files))
+            tuple(PoolValue(_shown(aspect, value, cost_per, currency), tuple(files))
                   for value, files in sorted(groups.items(), key=lambda g: -len(g[1]))),
-            _shown(aspect, kept, kind, currency), reason, ()))
-    return pool, found
+            _shown(aspect, kept, cost_per, currency), reason, ()))
+    return pool, money.first_file, found
 
 
 @dataclass(frozen=True)
@@ -423,15 +455,27 @@ def _vote(given: Sequence[tuple[str, Any]]) -> _Vote:
     return _Vote(value, files[0], reason)
 
 
-def _shown(aspect: str, value: Any, kind: str, currency: str) -> str:
-    """An aspect's value as a reader sees it (what it means, however it was written)."""
+def _shown(aspect: str, value: Any, cost_per: CostBasis, currency: str) -> str:
+    """An aspect's value as a reader sees it (what it means, however it was written).
+
+    A cost is shown per what it was compared on (see
+    :func:`~abc_costing.store.catalogue_adoption.pool_aspects`): a month of
+    the whole pool, an hour of work, or one use.
+    """
     if value is None:
         return "not given"
     if aspect == "name":
         return quoted(value)
     if aspect == "cost":
-        return (f"{value * 60:.10g} {currency}/h" if kind == "labor"
-                else f"{value:.10g} {currency} per use")
+        match cost_per:
+            case "month":
+                return f"{value:.10g} {currency}/month"
+            case "minute":
+                return f"{value * 60:.10g} {currency}/h"
+            case "use":
+                return f"{value:.10g} {currency} per use"
+            case _:
+                assert_never(cost_per)
     if aspect == "capacity":
         return f"{value:.10g} h/month"
     return f"{value:.10g}"
@@ -504,9 +548,11 @@ def _plan_existing_catalogue(directory: Path, sources: list[_Source], loaded: Lo
     for pool_id in (p for p in loaded.catalogue.pools
                     if any(p in s.pools for s in carrying)):
         theirs = loaded.catalogue.pools[pool_id]
-        kind = pool_aspects(theirs)["kind"]
-        given = [(CATALOGUE_NAME, pool_aspects(theirs))] + [
-            (s.file, pool_aspects(s.pools[pool_id][1])) for s in carrying if pool_id in s.pools]
+        files = [CATALOGUE_NAME, *(s.file for s in carrying if pool_id in s.pools)]
+        given = list(zip(files, pools_aspects(
+            [theirs, *(s.pools[pool_id][1] for s in carrying if pool_id in s.pools)]),
+            strict=True))
+        cost_per = given[0][1]["cost_per"]
         for aspect in _ASPECTS:
             # a file that names no pool name takes the catalogue's: no disagreement
             groups = _groups([(f, a[aspect]) for f, a in given if not (
@@ -516,9 +562,10 @@ def _plan_existing_catalogue(directory: Path, sources: list[_Source], loaded: Lo
             kept = given[0][1][aspect]
             disagreements.append(Disagreement(
                 pool_id, aspect,
-                tuple(PoolValue(_shown(aspect, v, kind, loaded.catalogue.currency), tuple(f))
+                tuple(PoolValue(_shown(aspect, v, cost_per, loaded.catalogue.currency),
+                                tuple(f))
                       for v, f in groups.items()),
-                _shown(aspect, kept, kind, loaded.catalogue.currency),
+                _shown(aspect, kept, cost_per, loaded.catalogue.currency),
                 f"the catalogue's value ({CATALOGUE_NAME} exists already)", ()))
     return _plan(directory, None, loaded.catalogue.currency, tuple(loaded.catalogue.pools),
                  moves, _with_overrides(disagreements, moves), len(sources)), problems
@@ -580,14 +627,14 @@ def _taken_over(file: str, moved: Sequence[str], before: ProcessModel, after: Pr
     """
     warnings = []
     for pool_id in moved:
-        was, now = pool_aspects(before.resources[pool_id]), pool_aspects(after.resources[pool_id])
+        was, now = pools_aspects([before.resources[pool_id], after.resources[pool_id]])
         for aspect in _MONEY_ASPECTS:
             if was[aspect] != now[aspect]:
-                kind = was["kind"]
+                cost_per = was["cost_per"]
                 warnings.append(Problem(
-                    f"{aspect} was {_shown(aspect, was[aspect], kind, before.currency)} in this "
-                    f"file and is {_shown(aspect, now[aspect], kind, after.currency)} from "
-                    f"{CATALOGUE_NAME} after the move (an override cannot leave a value out); "
+                    f"{aspect} was {_shown(aspect, was[aspect], cost_per, before.currency)} in "
+                    f"this file and is {_shown(aspect, now[aspect], cost_per, after.currency)} "
+                    f"from {CATALOGUE_NAME} after the move (an override cannot leave a value out); "
                     "its cost per instance is the same", element=pool_id, file=file,
                     severity="warning"))
     return warnings
@@ -619,65 +666,44 @@ def _plan(directory: Path, text: str | None, currency: str, pools: tuple[str, ..
 # --- writing ------------------------------------------------------------------------------
 
 
-class MigrationStopped(AbcCostingError):
-    """A write of a migration failed part way; what was written stays written.
-
-    Attributes:
-      written: the model files written before the failure (relative names).
-      catalogue_written: whether the catalogue was written.
-      cause: the error that stopped it (also ``__cause__``).
-    """
-
-    def __init__(self, written: Sequence[str], catalogue_written: bool, cause: Exception):
-        self.written = tuple(written)
-        self.catalogue_written = catalogue_written
-        self.cause = cause
-        done = ", ".join([*([CATALOGUE_NAME] if catalogue_written else []), *self.written])
-        super().__init__(f"the migration stopped part way ({cause}); written: {done or 'nothing'}"
-                         "; run migrate --write again to move the other files")
-
-
 def write_migration(plan: MigrationPlan, library: ModelLibrary, *, user: User,
                     reason: str | None = None) -> tuple[SavedModel, ...]:
-    """Write the plan's catalogue, then each rewritten model file with its change-log entry.
+    """Write the plan's catalogue and every rewritten model file as one logged save.
 
-    The catalogue is written first (atomically, under the library's lock, and
-    only if it is still missing), so every model file written after it reads
-    against it; each model file goes through :meth:`ModelLibrary.write_model`
-    (one entry per file) and is refused if it changed since the plan was made.
-    Raises the store's errors when nothing was written
-    (:class:`~abc_costing.store.model_files.StaleFileError`,
-    :class:`~abc_costing.store.model_files.ModelExistsError` when a catalogue
-    appeared meanwhile, ...), :class:`MigrationStopped` when a failure came
-    part way: running ``migrate`` again finishes the other files against the
-    catalogue written.
+    First, before anything is written, every write is checked to be accepted:
+    the change log and the library's anchor must be in a writable state
+    (:meth:`ModelLibrary.check_writable`; a log shared with another library
+    is refused here) and each file must be as the plan read it. Then
+    :meth:`ModelLibrary.write_files` writes the catalogue (new catalogue only)
+    and the files under one lock with one journal and one log transaction,
+    each with its own entries: all of them or none, also under ``kill -9``
+    (a crash after the log committed is completed when the library is next
+    opened, so ``migrate --write`` run again finds nothing left to move).
+
+    Raises, with nothing written, :class:`~abc_costing.store.LogTamperedError`
+    (the log cannot take this library's writes),
+    :class:`~abc_costing.store.model_files.StaleFileError`,
+    :class:`~abc_costing.store.model_files.ModelExistsError` (a catalogue
+    appeared meanwhile) and the other errors of
+    :meth:`ModelLibrary.write_files`; a :class:`~abc_costing.store.ModelWriteError`
+    saying the save "cannot be completed or undone yet" means it was logged
+    and is finished on the next opening of the library.
     """
+    findings = library.check_writable()
+    if findings:
+        raise LogTamperedError(findings)
     for move in plan.moves:  # every file as planned, before anything is written
         current, text = current_state(plan.directory / move.file)
         if current != move.old_sha256:
             raise StaleFileError(plan.directory / move.file, move.old_sha256, current, text,
                                  name=move.file)
+    writes = []
     if plan.catalogue_text is not None:
-        _write_catalogue(library, plan.directory / plan.catalogue_file, plan.catalogue_text)
-    saved: list[SavedModel] = []
+        writes.append(FileWrite(plan.catalogue_file, plan.catalogue_text, None, (
+            Change.whole_file(f"made by migrate from {plan.files_read} model files: pools "
+                              f"{', '.join(plan.pools)}"),)))
     for move in plan.moves:
         overrides = f"; kept as overrides: {', '.join(move.overridden)}" if move.overridden else ""
-        try:
-            saved.append(library.write_model(
-                move.file, move.new_text, user=user, expected_sha256=move.old_sha256,
-                changes=[Change.whole_file(f"pools {', '.join(move.moved)} moved to "
-                                           f"{plan.catalogue_file}{overrides}")],
-                reason=reason))
-        except (AbcCostingError, OSError) as error:
-            raise MigrationStopped([s.file for s in saved], plan.catalogue_text is not None,
-                                   error) from error
-    return tuple(saved)
-
-
-def _write_catalogue(library: ModelLibrary, path: Path, text: str) -> None:
-    # Under the library's own lock (the one every logged save takes), so no save reads
-    # the library half-way; the catalogue is not a model file, so it has no log entry.
-    with library._locked():
-        if path.exists():
-            raise ModelExistsError(path.name)
-        write_atomic(path, text.encode("utf-8"), name=path.name)
+        writes.append(FileWrite(move.file, move.new_text, move.old_sha256, (Change.whole_file(
+            f"pools {', '.join(move.moved)} moved to {plan.catalogue_file}{overrides}"),)))
+    return library.write_files(writes, user=user, reason=reason)

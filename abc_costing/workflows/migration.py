@@ -27,13 +27,8 @@ from pathlib import Path
 
 from abc_costing.access import AccessDenied, User, require
 from abc_costing.problems import AbcCostingError, ModelError, Problem
-from abc_costing.store import ModelLibrary
-from abc_costing.store.migration import (
-    MigrationPlan,
-    MigrationStopped,
-    plan_migration,
-    write_migration,
-)
+from abc_costing.store import LogTamperedError, ModelLibrary, ModelWriteError
+from abc_costing.store.migration import MigrationPlan, plan_migration, write_migration
 
 __all__ = ["Migrated", "migrate_library"]
 
@@ -45,10 +40,11 @@ class Migrated:
     Attributes:
       plan: the plan (None when the migration is refused: see ``problems``).
       written: the model files written (relative to the library), in order;
-        empty for a dry run.
+        empty for a dry run or a refusal (the catalogue and the files are one
+        save: all of them are written or none).
       catalogue_written: whether ``resources.yaml`` was written.
-      problems: why it was refused or stopped part way; warnings of a plan
-        that went through (a value a file left out now comes from the catalogue).
+      problems: why it was refused; warnings of a plan that went through (a
+        value a file left out now comes from the catalogue).
     """
 
     plan: MigrationPlan | None
@@ -64,27 +60,38 @@ def migrate_library(directory: str | Path, *, write: bool, user: User,
 
     ``change_log`` is the library's change log (default: the library's own,
     see :class:`~abc_costing.store.ModelLibrary`). Writing needs the ``edit``
-    right. A refusal or a write error comes back as problems, never raised.
+    right, and a change log that takes this library's writes (checked before
+    anything is written). A refusal or a write error comes back as problems,
+    never raised.
     """
+    library = None
     if write:
         try:
             require(user, "edit")
         except AccessDenied as error:
             return Migrated(None, problems=(Problem(str(error)),))
+        # Opening the library first completes a migration a crash interrupted after it was
+        # logged, so the plan sees the library as that save left it.
+        library = ModelLibrary(directory, change_log=change_log)
     plan, problems = plan_migration(directory)
-    if plan is None or not write or plan.nothing_to_move:
+    if plan is None or library is None or plan.nothing_to_move:
         return Migrated(plan, problems=tuple(problems))
     try:
-        saved = write_migration(plan, ModelLibrary(directory, change_log=change_log),
-                                user=user, reason=reason)
-    except MigrationStopped as stopped:
-        return Migrated(plan, stopped.written, stopped.catalogue_written,
-                        (*problems, *_problems_of(stopped.cause), Problem(str(stopped))))
+        saved = write_migration(plan, library, user=user, reason=reason)
+    except LogTamperedError as error:
+        return Migrated(plan, problems=(*problems, *(f.as_problem() for f in error.findings),
+                                        Problem("not migrated: nothing was written")))
+    except ModelWriteError as error:
+        if error.interrupted:
+            return Migrated(plan, problems=(*problems, Problem(
+                f"{error}; the migration was logged: run migrate --write again to put the "
+                "rest of its files in place")))
+        return Migrated(plan, problems=(*problems, Problem(str(error))))
     except (AbcCostingError, OSError) as error:
         return Migrated(plan, problems=(*problems, *_problems_of(error),
                                         Problem("not migrated: nothing was written")))
-    return Migrated(plan, tuple(s.file for s in saved), plan.catalogue_text is not None,
-                    tuple(problems))
+    return Migrated(plan, tuple(s.file for s in saved if s.file != plan.catalogue_file),
+                    plan.catalogue_text is not None, tuple(problems))
 
 
 def _problems_of(error: Exception) -> tuple[Problem, ...]:
