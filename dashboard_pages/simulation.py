@@ -68,7 +68,10 @@ month = st.selectbox("Month (production calendar)", [None, *wf.calendar_months()
                      key="sim_capacity_month",
                      format_func=lambda m: "an average month" if m is None else m)
 capacity, problems = wf.capacity_of_library(lib, month=month)
-show_problems([p for p in problems if p not in lib.problems], expanded=False)
+for calendar_note in (p for p in problems if p.element == "calendar"):
+    st.warning(calendar_note.message)  # a provisional year must not hide in a closed box
+show_problems([p for p in problems if p not in lib.problems and p.element != "calendar"],
+              expanded=False)
 if capacity is not None:
     if any(p.utilization is not None for p in capacity.pools):
         st.plotly_chart(capacity_figure(capacity), width="stretch", key="sim_capacity")

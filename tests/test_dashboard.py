@@ -460,6 +460,12 @@ flows: [[s, check], [check, e]]
     assert clerk()["Status"].startswith("SHORTAGE")
     assert any("in 2026-01" in s.value for s in at.subheader) or any(
         "2026-01" in c.value for c in at.caption)
+    assert not any("provisional" in w.value for w in at.warning)
+    # 2027 ships from the law alone: its months say so in plain sight, not in a closed box;
+    # January 2027 also has 120 h: 360 × 120 / (1 987 / 12)
+    picker.set_value("2027-01").run()
+    assert any("2027 is provisional" in w.value for w in at.warning)
+    assert clerk()[capacity] == float(rounded_for_display(360 * 120 / (1987 / 12), 1))
 
 
 def test_simulation_is_reproducible_with_the_same_seed(library):

@@ -969,8 +969,9 @@ class _Writer:
         self.header(ws, _HEADER, [(0, "item"), (1, "value"), (2, "how it is computed")],
                     widths={0: 44, 1: 22, 2: 80},
                     title="abc-costing: cost of one process instance and of one year",
-                    note="Blue-on-yellow cells are inputs (here, on Resources, Activities and "
-                         "Flows); every other figure is a formula and moves with them.")
+                    note="Blue-on-yellow cells are inputs (here, on Catalogue and Payroll rules "
+                         "for the pools' pay, rates and capacity, and on Activities and Flows); "
+                         "every other figure is a formula and moves with them.")
         volume = _cell(_S["volume_per_year"], 1)
         cost = _cell(_S["cost_per_instance"], 1)
         other = _ref("Resources", self.other_cost_row, _R_COST)
