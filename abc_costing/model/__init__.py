@@ -1,6 +1,16 @@
 """Records of a process model and the networkx view built from them; no I/O here."""
 
 from abc_costing.model.graph import routing_graph
+from abc_costing.model.ledger import (
+    WILDCARD,
+    AllocationBasis,
+    AllocationRule,
+    DriverQuantity,
+    LedgerLine,
+    ObjectInstances,
+    ObjectRevenue,
+    Scenario,
+)
 from abc_costing.model.records import (
     CATALOGUE_FORMAT,
     FORMAT,
@@ -31,7 +41,15 @@ __all__ = [
     "CATALOGUE_FORMAT",
     "FORMAT",
     "VALUE_CLASSES",
+    "WILDCARD",
     "Activity",
+    "AllocationBasis",
+    "AllocationRule",
+    "DriverQuantity",
+    "LedgerLine",
+    "ObjectInstances",
+    "ObjectRevenue",
+    "Scenario",
     "CatalogueUse",
     "DistributionName",
     "Duration",

@@ -1,0 +1,520 @@
+"""Activity-based costing as finance means it: ledger → pools → activities → cost objects.
+
+Four stages, each stage-balanced (input = assigned + idle + unassigned + over-driven):
+
+1. ``ledger``: every ledger line goes to the first rule that matches it; the rule
+   sends it to resource pools and support centres by its basis. Lines no rule
+   takes, and the part of a line a ``percent`` rule leaves, are unassigned; a
+   ``rate`` rule that asks for less than the line leaves the rest idle, one that
+   asks for more is over-driven (a negative figure, flagged).
+2. ``support``: support centres that serve each other (IT ↔ HR) are solved as one
+   linear system, the reciprocal method: with ``d`` the money a centre gets from
+   the ledger and ``S[i, j]`` the fraction centre ``i`` sends to centre ``j``,
+   the centres' totals ``s`` solve ``(I − Sᵀ) s = d``; each pool then gets
+   ``Pᵀ s``. A closed circle (centres that send all their money to each other)
+   has no solution and is a problem.
+3. ``pools``: a pool's money goes to the activities that use it at the period's
+   rate: expected executions (the exact engine's) × minutes (or uses) per
+   execution × rate × the instances of the process variant in the period. What
+   the activities do not use is idle; a pool they use beyond its money is
+   over-driven; a pool no activity uses is unassigned.
+4. ``activities``: an activity's cost goes to the cost objects by their
+   instances of its process variant, so a cost object's cost is Σ over its
+   processes of instances × the exact cost per instance of what it consumes.
+
+Money stays float64 inside; :meth:`StageBalance.kopecks` rounds the printed
+figures exactly (decimal, half up) so they add up to the printed input.
+
+Examples
+--------
+Oracle's stage-balancing example: 100 to assign, three receivers of 30.
+
+>>> from abc_costing.model import AllocationRule, DriverQuantity, LedgerLine
+>>> line = LedgerLine(period="2026-01", account="26", cost_centre="adm",
+...                   cost_item="rent", amount=100.0)
+>>> rule = AllocationRule(id="rent", to=("a", "b", "c"), basis="rate",
+...                       driver="m2", rate_per_unit=10.0)
+>>> m2 = [DriverQuantity(driver="m2", receiver=r, quantity=3.0) for r in "abc"]
+>>> result = allocate([line], [rule], drivers=m2, pools=("a", "b", "c"))
+>>> b = result.balance("ledger", "rent")
+>>> b.assigned, b.idle, b.unassigned, b.difference
+(90.0, 10.0, 0.0, 0.0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal, assert_never
+
+import numpy as np
+
+from abc_costing.engine.costing import cost_model
+from abc_costing.model import (
+    AllocationRule,
+    DriverQuantity,
+    LedgerLine,
+    ObjectInstances,
+    ObjectRevenue,
+    ProcessModel,
+)
+from abc_costing.problems import ModelError, Problem
+
+__all__ = ["AllocationResult", "ActivityAllocation", "ObjectCost", "Stage", "StageBalance",
+           "allocate"]
+
+Stage = Literal["ledger", "support", "pools", "activities"]
+
+#: Where the stage-1 lines that no rule takes are shown.
+NO_RULE = "(no rule)"
+#: A reciprocal system worse conditioned than this is treated as having no solution.
+_MAX_CONDITION = 1e12
+_KOPECK = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class StageBalance:
+    """The balance of one node (rule, support centre, pool, activity) at one stage.
+
+    Attributes:
+      stage: ``ledger``, ``support``, ``pools`` or ``activities``.
+      node: the rule id, support centre, pool, or ``process/variant/activity``.
+      input: money that came in.
+      assigned: money sent on to the next stage.
+      idle: capacity paid for and not used.
+      unassigned: money no rule or driver sends on.
+      over_driven: input − what the drivers asked for, when they asked for more
+        (negative; 0 otherwise).
+      difference: input − (assigned + idle + unassigned + over_driven); float noise.
+    """
+
+    stage: Stage
+    node: str
+    input: float
+    assigned: float
+    idle: float = 0.0
+    unassigned: float = 0.0
+    over_driven: float = 0.0
+
+    @property
+    def difference(self) -> float:
+        """What the parts miss of the input (0 up to float noise)."""
+        return self.input - math.fsum((self.assigned, self.idle, self.unassigned,
+                                       self.over_driven))
+
+    @property
+    def flagged(self) -> bool:
+        """Whether the drivers asked for more than the node had."""
+        return self.over_driven != 0.0
+
+    def kopecks(self) -> dict[str, Decimal]:
+        """The figures as printed: each rounded to the kopeck so the parts add up
+        exactly to the printed input.
+
+        Each float is read as its exact decimal value and rounded half up; the
+        rounding leftover (at most a kopeck per part) is put on the part whose
+        rounding moved it most (largest remainder), and the printed difference is
+        the float difference rounded. So a printed balance always reads
+        input = assigned + idle + unassigned + over-driven, difference 0.00,
+        unless the float difference itself reaches half a kopeck.
+
+        >>> StageBalance("ledger", "r", 0.03, 0.01, 0.01, 0.01).kopecks()["assigned"]
+        Decimal('0.01')
+        >>> b = StageBalance("ledger", "r", 1.0, 1 / 3, 1 / 3, 1 / 3).kopecks()
+        >>> b["assigned"] + b["idle"] + b["unassigned"], b["difference"]
+        (Decimal('1.00'), Decimal('0.00'))
+        """
+        names = ("assigned", "idle", "unassigned", "over_driven")
+        exact = {name: Decimal(getattr(self, name)) for name in names}
+        difference = Decimal(self.difference).quantize(_KOPECK, ROUND_HALF_UP)
+        printed_input = Decimal(self.input).quantize(_KOPECK, ROUND_HALF_UP)
+        rounded = {name: value.quantize(_KOPECK, ROUND_HALF_UP) for name, value in exact.items()}
+        leftover = printed_input - difference - sum(rounded.values(), Decimal(0))
+        step = _KOPECK if leftover > 0 else -_KOPECK
+        # Largest remainder: the part whose rounding took most in the leftover's direction.
+        order = sorted(names, key=lambda n: (exact[n] - rounded[n]) * step, reverse=True)
+        for name in order:
+            if leftover == 0:
+                break
+            rounded[name] += step
+            leftover -= step
+        return {"input": printed_input, **rounded, "difference": difference}
+
+
+@dataclass(frozen=True)
+class ActivityAllocation:
+    """What one activity of one process variant got from the pools.
+
+    Attributes:
+      process, variant, activity: the activity.
+      instances: the process variant's instances in the period (all cost objects).
+      cost: money from the pools.
+      cost_per_instance: cost / instances.
+      from_pools: pool -> money.
+    """
+
+    process: str
+    variant: str
+    activity: str
+    instances: float
+    cost: float
+    cost_per_instance: float
+    from_pools: dict[str, float]
+
+    @property
+    def node(self) -> str:
+        """``process/variant/activity``: the activity's name in the stage balance."""
+        return f"{self.process}/{self.variant}/{self.activity}"
+
+
+@dataclass(frozen=True)
+class ObjectCost:
+    """A cost object's cost, revenue and margin.
+
+    Attributes:
+      cost_object: the object.
+      cost: Σ over its process variants of instances × cost per instance.
+      by_process: ``process/variant`` -> its part of the cost.
+      revenue: from the revenue records (None: not given).
+      margin: revenue − cost (None without revenue).
+    """
+
+    cost_object: str
+    cost: float
+    by_process: dict[str, float]
+    revenue: float | None
+    margin: float | None
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    """A period allocated from the ledger to the cost objects.
+
+    Attributes:
+      ledger_total: Σ of the ledger lines.
+      balances: one :class:`StageBalance` per stage and node.
+      to_receivers: pool or support centre -> money from the ledger (stage 1).
+      support_totals: support centre -> its total in the reciprocal solution.
+      pool_totals: pool -> money (ledger and support centres).
+      activities: one :class:`ActivityAllocation` per activity used.
+      objects: one :class:`ObjectCost` per cost object.
+      problems: what kept part of the input out; with an error the figures are empty.
+    """
+
+    ledger_total: float
+    balances: tuple[StageBalance, ...]
+    to_receivers: dict[str, float]
+    support_totals: dict[str, float]
+    pool_totals: dict[str, float]
+    activities: tuple[ActivityAllocation, ...]
+    objects: tuple[ObjectCost, ...]
+    problems: tuple[Problem, ...] = field(default=())
+
+    def balance(self, stage: Stage, node: str) -> StageBalance:
+        """The balance of one node at one stage."""
+        for b in self.balances:
+            if b.stage == stage and b.node == node:
+                return b
+        raise KeyError((stage, node))
+
+    def stage_totals(self, stage: Stage) -> StageBalance:
+        """The sum of one stage's balances, as one balance (node ``total``)."""
+        rows = [b for b in self.balances if b.stage == stage]
+        return StageBalance(stage, "total", *(math.fsum(getattr(b, name) for b in rows)
+                                              for name in ("input", "assigned", "idle",
+                                                           "unassigned", "over_driven")))
+
+    def object(self, cost_object: str) -> ObjectCost:
+        """One cost object's cost and margin."""
+        for o in self.objects:
+            if o.cost_object == cost_object:
+                return o
+        raise KeyError(cost_object)
+
+
+_EMPTY = AllocationResult(0.0, (), {}, {}, {}, (), ())
+
+
+def allocate(
+    lines: Sequence[LedgerLine],
+    rules: Sequence[AllocationRule],
+    *,
+    drivers: Iterable[DriverQuantity] = (),
+    pools: Collection[str] = (),
+    support_centres: Collection[str] = (),
+    models: Sequence[ProcessModel] = (),
+    instances: Iterable[ObjectInstances] = (),
+    revenue: Iterable[ObjectRevenue] = (),
+    rates_per_unit: Mapping[str, float] | None = None,
+) -> AllocationResult:
+    """Allocate one period's ledger to pools, activities and cost objects (module docstring).
+
+    Parameters
+    ----------
+    lines:
+        The ledger lines of one period and scenario.
+    rules:
+        Ledger rules (tried in order) and support centres' rules (``from_centre``).
+    drivers:
+        Driver quantities per receiver; a receiver without one has 0.
+    pools:
+        Pools that are not resources of ``models`` (their money stays unassigned
+        at stage 3); every resource of ``models`` is a pool too.
+    support_centres:
+        Receivers whose money is spread further by their ``from_centre`` rules.
+    models:
+        Valid process models; their resources are the pools that feed activities.
+    instances:
+        Instances of each process variant per cost object in the period.
+    revenue:
+        Revenue per cost object; gives the margin.
+    rates_per_unit:
+        The period's rate per minute (labour) or per use of a pool, instead of the
+        model's (for example a month's :class:`~abc_costing.engine.PoolCapacity`
+        ``rate_per_minute``).
+
+    Returns an :class:`AllocationResult`; with an error among its problems its
+    figures are empty (nothing half-allocated).
+
+    >>> from abc_costing.model import LedgerLine, AllocationRule
+    >>> line = LedgerLine(period="2026-01", account="26", cost_centre="adm",
+    ...                   cost_item="rent", amount=100.0)
+    >>> r = allocate([line], [AllocationRule(id="x", to=("p",), basis="percent",
+    ...                                      shares={"p": 40.0})], pools=("p",))
+    >>> r.balance("ledger", "x").unassigned, r.pool_totals["p"]
+    (60.0, 40.0)
+    """
+    centres = list(dict.fromkeys(support_centres))
+    costed, problems = _costed_models(models)
+    pool_names = list(dict.fromkeys([*pools, *(r for m in models for r in m.resources)]))
+    quantities: dict[tuple[str, str], float] = {}
+    for q in drivers:
+        quantities[q.driver, q.receiver] = quantities.get((q.driver, q.receiver), 0.0) + q.quantity
+    problems += _receiver_problems(rules, set(pool_names), set(centres), quantities)
+    if any(p.severity == "error" for p in problems):
+        return _failed(problems)
+
+    ledger_rules = [r for r in rules if r.from_centre is None]
+    receivers = [*centres, *pool_names]
+    index = {name: i for i, name in enumerate(receivers)}
+    amounts = np.fromiter((line.amount for line in lines), float, len(lines))
+    rule_of_line = _first_rule(lines, ledger_rules)
+    rule_totals = np.bincount(rule_of_line + 1, weights=amounts, minlength=len(ledger_rules) + 1)
+    received = np.zeros(len(receivers))
+    balances = [StageBalance("ledger", NO_RULE, float(rule_totals[0]), 0.0,
+                             unassigned=float(rule_totals[0]))] if rule_totals[0] else []
+    for i, rule in enumerate(ledger_rules):
+        sent, balance = _spread(rule, float(rule_totals[i + 1]), quantities, index)
+        received += sent
+        balances.append(balance)
+    to_receivers = dict(zip(receivers, received.tolist(), strict=True))
+
+    support = _reciprocal(rules, centres, pool_names, received[:len(centres)], quantities)
+    if isinstance(support, Problem):
+        return _failed([support])
+    support_totals, from_centres, support_balances = support
+    pool_totals = received[len(centres):] + from_centres
+    balances += support_balances
+
+    instances_of: dict[tuple[str, str], dict[str, float]] = {}
+    for item in instances:
+        per_object = instances_of.setdefault((item.process, item.variant), {})
+        per_object[item.cost_object] = per_object.get(item.cost_object, 0.0) + item.instances
+    activities, pool_balances = _pools_to_activities(
+        costed, pool_names, pool_totals, instances_of, rates_per_unit or {})
+    balances += pool_balances
+    balances += [StageBalance("activities", a.node, a.cost, a.cost) for a in activities]
+    objects = _objects(activities, instances_of, revenue)
+    return AllocationResult(
+        float(math.fsum(amounts)), tuple(balances), to_receivers,
+        dict(zip(centres, support_totals.tolist(), strict=True)),
+        dict(zip(pool_names, pool_totals.tolist(), strict=True)),
+        tuple(activities), objects, tuple(problems))
+
+
+def _failed(problems: Sequence[Problem]) -> AllocationResult:
+    return AllocationResult(_EMPTY.ledger_total, (), {}, {}, {}, (), (), tuple(problems))
+
+
+def _costed_models(models: Sequence[ProcessModel]
+                   ) -> tuple[list[tuple[ProcessModel, dict[str, float]]], list[Problem]]:
+    """Each model with its expected executions per activity (the exact engine's)."""
+    costed, problems = [], []
+    for model in models:
+        try:
+            result = cost_model(model)
+        except ModelError as error:
+            problems += [p.located(file=None) for p in error.problems]
+            continue
+        costed.append((model, result.expected_executions))
+    return costed, problems
+
+
+def _receiver_problems(rules: Sequence[AllocationRule], pools: set[str], centres: set[str],
+                       quantities: Mapping[tuple[str, str], float]) -> list[Problem]:
+    """Unknown receivers and drivers whose quantities over a rule's receivers sum to 0."""
+    problems = []
+    for rule in rules:
+        unknown = [r for r in rule.to if r not in pools and r not in centres]
+        if unknown:
+            problems.append(Problem(f"rule sends money to {', '.join(map(repr, unknown))}, "
+                                    "neither a pool nor a support centre", element=rule.id))
+        if rule.from_centre is not None and rule.from_centre not in centres:
+            problems.append(Problem(f"rule spreads {rule.from_centre!r}, not a support centre",
+                                    element=rule.id))
+        if rule.driver is not None and rule.basis in ("driver", "rate") and not any(
+                quantities.get((rule.driver, r), 0.0) > 0 for r in rule.to):
+            problems.append(Problem(f"driver {rule.driver!r} sums to 0 over the rule's "
+                                    "receivers: nothing to allocate by", element=rule.id))
+    return problems
+
+
+def _first_rule(lines: Sequence[LedgerLine], rules: Sequence[AllocationRule]) -> np.ndarray:
+    """The index of the first rule taking each line (-1: none), vectorised over lines."""
+    columns = {}
+    codes: dict[str, dict[str, int]] = {}
+    for name in ("account", "cost_centre", "cost_item"):
+        code = codes.setdefault(name, {})
+        columns[name] = np.fromiter((code.setdefault(getattr(line, name), len(code))
+                                     for line in lines), np.int64, len(lines))
+    rule_of_line = np.full(len(lines), -1, dtype=np.int64)
+    for i, rule in enumerate(rules):
+        taken = rule_of_line == -1
+        for name in ("account", "cost_centre", "cost_item"):
+            wanted = getattr(rule, name)
+            if wanted != "*":
+                taken &= columns[name] == codes[name].get(wanted, -1)
+        rule_of_line[taken] = i
+    return rule_of_line
+
+
+def _fractions(rule: AllocationRule, quantities: Mapping[tuple[str, str], float]) -> np.ndarray:
+    """The fraction of the rule's money each receiver of ``rule.to`` gets (``rate``: none)."""
+    match rule.basis:
+        case "percent":
+            return np.array([rule.shares.get(r, 0.0) / 100 for r in rule.to])
+        case "driver":
+            q = np.array([quantities.get((rule.driver or "", r), 0.0) for r in rule.to])
+            return q / q.sum()
+        case "even":
+            return np.full(len(rule.to), 1 / len(rule.to))
+        case "rate":
+            raise ValueError("a rate rule sends fixed amounts, not fractions")
+        case _:
+            assert_never(rule.basis)
+
+
+def _spread(rule: AllocationRule, amount: float, quantities: Mapping[tuple[str, str], float],
+            index: Mapping[str, int]) -> tuple[np.ndarray, StageBalance]:
+    """What a ledger rule sends each receiver, and its stage-1 balance."""
+    sent = np.zeros(len(index))
+    where = [index[r] for r in rule.to]
+    if rule.basis == "rate":
+        asked = np.array([quantities.get((rule.driver or "", r), 0.0) for r in rule.to]) \
+            * (rule.rate_per_unit or 0.0)
+        sent[where] = asked
+        total = math.fsum(asked)
+        rest = amount - total
+        return sent, StageBalance("ledger", rule.id, amount, total,
+                                  idle=max(rest, 0.0), over_driven=min(rest, 0.0))
+    sent[where] = amount * _fractions(rule, quantities)
+    total = math.fsum(sent[where])
+    return sent, StageBalance("ledger", rule.id, amount, total, unassigned=amount - total)
+
+
+def _reciprocal(rules: Sequence[AllocationRule], centres: Sequence[str], pools: Sequence[str],
+                direct: np.ndarray, quantities: Mapping[tuple[str, str], float]
+                ) -> tuple[np.ndarray, np.ndarray, list[StageBalance]] | Problem:
+    """Solve the support centres together: ``(I − Sᵀ) s = d``, pools get ``Pᵀ s``."""
+    n = len(centres)
+    at = {name: i for i, name in enumerate([*centres, *pools])}
+    fractions = np.zeros((n, n + len(pools)))  # centre -> centres then pools
+    for rule in rules:
+        if rule.from_centre is None:
+            continue
+        fractions[at[rule.from_centre], [at[r] for r in rule.to]] += _fractions(rule, quantities)
+    to_centres, to_pools = fractions[:, :n], fractions[:, n:]
+    system = np.eye(n) - to_centres.T
+    if n and (np.linalg.cond(system) > _MAX_CONDITION):
+        circle = [c for c in centres if to_centres[at[c]].sum() > 0]
+        return Problem("support centres " + ", ".join(map(repr, circle)) + " send all their "
+                       "money to each other and none to a pool: the reciprocal system has no "
+                       "solution", element=circle[0] if circle else None)
+    totals = np.linalg.solve(system, direct) if n else np.zeros(0)
+    balances = []
+    for i, centre in enumerate(centres):
+        total = float(totals[i])
+        sent = total * fractions[i].sum()
+        balances.append(StageBalance("support", centre, total, sent, unassigned=total - sent))
+    return totals, to_pools.T @ totals, balances
+
+
+def _pools_to_activities(
+    costed: Sequence[tuple[ProcessModel, dict[str, float]]], pools: Sequence[str],
+    pool_totals: np.ndarray, instances_of: Mapping[tuple[str, str], Mapping[str, float]],
+    rates: Mapping[str, float],
+) -> tuple[list[ActivityAllocation], list[StageBalance]]:
+    """Each activity's use of each pool at the period's rate; the pools' balances."""
+    at = {name: i for i, name in enumerate(pools)}
+    rows: list[tuple[ProcessModel, str, float, np.ndarray]] = []
+    for model, executions in costed:
+        volume = math.fsum(instances_of.get((model.process, model.variant), {}).values())
+        if volume <= 0:
+            continue
+        for activity_id, activity in model.activities.items():
+            used = np.zeros(len(pools))
+            per_instance = executions.get(activity_id, 0.0) * volume
+            for resource_id, duration in activity.labor.items():
+                rate = rates.get(resource_id, model.resources[resource_id].unit_costs[0])
+                used[at[resource_id]] += per_instance * duration.mean_minutes * rate
+            for resource_id, units in activity.uses.items():
+                rate = rates.get(resource_id, model.resources[resource_id].unit_costs[1])
+                used[at[resource_id]] += per_instance * units * rate
+            rows.append((model, activity_id, volume, used))
+    demand = np.array([row[3] for row in rows]).reshape(len(rows), len(pools))
+    asked = demand.sum(axis=0)
+    balances = []
+    for p, pool in enumerate(pools):
+        total, used_money = float(pool_totals[p]), float(asked[p])
+        if used_money == 0:
+            balances.append(StageBalance("pools", pool, total, 0.0, unassigned=total))
+            continue
+        rest = total - used_money
+        balances.append(StageBalance("pools", pool, total, used_money, idle=max(rest, 0.0),
+                                     over_driven=min(rest, 0.0)))
+    activities = []
+    for (model, activity_id, volume, used), cost in zip(rows, demand.sum(axis=1), strict=True):
+        if cost == 0:
+            continue
+        activities.append(ActivityAllocation(
+            model.process, model.variant, activity_id, volume, float(cost), float(cost) / volume,
+            {pools[p]: float(used[p]) for p in np.flatnonzero(used)}))
+    return activities, balances
+
+
+def _objects(activities: Sequence[ActivityAllocation],
+             instances_of: Mapping[tuple[str, str], Mapping[str, float]],
+             revenue: Iterable[ObjectRevenue]) -> tuple[ObjectCost, ...]:
+    """Each cost object's instances × cost per instance of each process variant."""
+    per_instance: dict[tuple[str, str], float] = {}
+    for a in activities:
+        key = (a.process, a.variant)
+        per_instance[key] = per_instance.get(key, 0.0) + a.cost_per_instance
+    by_object: dict[str, dict[str, float]] = {}
+    for key, per_object in instances_of.items():
+        for cost_object, count in per_object.items():
+            by_object.setdefault(cost_object, {})[f"{key[0]}/{key[1]}"] = \
+                count * per_instance.get(key, 0.0)
+    revenues: dict[str, float] = {}
+    for r in revenue:
+        revenues[r.cost_object] = revenues.get(r.cost_object, 0.0) + r.amount
+    objects = []
+    for cost_object in dict.fromkeys([*by_object, *revenues]):
+        parts = by_object.get(cost_object, {})
+        cost = math.fsum(parts.values())
+        income = revenues.get(cost_object)
+        objects.append(ObjectCost(cost_object, cost, parts, income,
+                                  None if income is None else income - cost))
+    return tuple(objects)
