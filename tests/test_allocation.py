@@ -241,3 +241,10 @@ def test_circular_support_centres_with_no_solution_are_a_problem():
         "support centres 'it', 'hr' send all their money to each other and none to a pool: "
         "the reciprocal system has no solution"]
     assert result.pool_totals == {}
+
+
+def test_instances_of_a_process_without_a_model_are_a_warning():
+    result = allocate([], [], instances=[ObjectInstances(cost_object="A", process="ghost",
+                                                         instances=3)])
+    assert [(p.element, p.severity) for p in result.problems] == [("ghost/as_is", "warning")]
+    assert result.object("A").cost == 0  # 3 × a cost per instance nobody defines

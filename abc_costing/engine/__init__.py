@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from abc_costing.facades import lazy_names
 
 if TYPE_CHECKING:  # the real imports, for type checkers and readers
+    from abc_costing.engine.allocation import AllocationResult, StageBalance, allocate
     from abc_costing.engine.capacity import (
         CapacityReport,
         PoolCapacity,
@@ -26,6 +27,9 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from abc_costing.engine.sensitivity import SensitivityItem, sensitivity, tornado_data
 
 _FACADE = {
+    "AllocationResult": "abc_costing.engine.allocation",
+    "StageBalance": "abc_costing.engine.allocation",
+    "allocate": "abc_costing.engine.allocation",
     "ActivityCost": "abc_costing.engine.costing",
     "CapacityReport": "abc_costing.engine.capacity",
     "CostResult": "abc_costing.engine.costing",
@@ -49,6 +53,9 @@ __getattr__, __dir__ = lazy_names(__name__, _FACADE)
 
 __all__ = [
     "ActivityCost",
+    "AllocationResult",
+    "StageBalance",
+    "allocate",
     "CapacityReport",
     "CostResult",
     "ExpectedExecutions",

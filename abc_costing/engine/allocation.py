@@ -322,6 +322,11 @@ def allocate(
     for item in instances:
         per_object = instances_of.setdefault((item.process, item.variant), {})
         per_object[item.cost_object] = per_object.get(item.cost_object, 0.0) + item.instances
+    known = {(m.process, m.variant) for m in models}
+    problems += [Problem(f"cost objects have instances of {process}/{variant}, which no "
+                         "process model given defines: they get no cost from it",
+                         element=f"{process}/{variant}", severity="warning")
+                 for process, variant in instances_of if (process, variant) not in known]
     activities, pool_balances = _pools_to_activities(
         costed, pool_names, pool_totals, instances_of, rates_per_unit or {})
     balances += pool_balances
@@ -346,7 +351,9 @@ def _costed_models(models: Sequence[ProcessModel]
         try:
             result = cost_model(model)
         except ModelError as error:
-            problems += [p.located(file=None) for p in error.problems]
+            problems += [Problem(f"process variant cannot be costed: {p.message}",
+                                 element=f"{model.process}/{model.variant}")
+                         for p in error.problems]
             continue
         costed.append((model, result.expected_executions))
     return costed, problems
@@ -490,7 +497,7 @@ def _pools_to_activities(
             continue
         activities.append(ActivityAllocation(
             model.process, model.variant, activity_id, volume, float(cost), float(cost) / volume,
-            {pools[p]: float(used[p]) for p in np.flatnonzero(used)}))
+            {pools[p]: float(used[p]) for p in np.flatnonzero(used).tolist()}))
     return activities, balances
 
 
