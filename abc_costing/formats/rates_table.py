@@ -105,12 +105,21 @@ def read_rates_table(path: str | Path, *, source_name: str | None = None) -> Rat
                    "(a fault in abc-costing: please report it with the file)") from None
 
 
-def _csv_rows(path: Path, *, tab: bool, fail) -> list[tuple[int, list[object]]]:
+def _csv_rows(path: Path, *, tab: bool, fail, windows_1251: bool = False
+              ) -> list[tuple[int, list[object]]]:
+    """The rows of a CSV file with their line numbers; ``windows_1251``: text that is
+    not UTF-8 is read as Windows-1251 (1С's and Excel's "CSV" in Russian Windows)."""
+    data = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise fail("the file is not UTF-8 text (Excel often saves CSV as Windows-1251): "
-                   "save it as 'CSV UTF-8'") from None
+        if not windows_1251:
+            raise fail("the file is not UTF-8 text (Excel often saves CSV as Windows-1251): "
+                       "save it as 'CSV UTF-8'") from None
+        try:
+            text = data.decode("cp1251")
+        except UnicodeDecodeError:
+            raise fail("the file is neither UTF-8 nor Windows-1251 text") from None
     header = text.split("\n", 1)[0]
     separator = "\t" if tab else max((",", ";", "\t"), key=header.count)
     reader = csv.reader(io.StringIO(text), delimiter=separator)
@@ -123,7 +132,9 @@ def _csv_rows(path: Path, *, tab: bool, fail) -> list[tuple[int, list[object]]]:
     return rows
 
 
-def _xlsx_rows(path: Path, *, fail) -> list[tuple[int, list[object]]]:
+def _xlsx_rows(path: Path, *, fail, max_rows: int = MAX_RATES_ROWS,
+               max_unpacked_bytes: int = MAX_RATES_UNPACKED_BYTES,
+               kind: str = "a table of rates") -> list[tuple[int, list[object]]]:
     # openpyxl parses the sheet XML through defusedxml when it is installed (it is).
     from zipfile import BadZipFile, ZipFile
 
@@ -135,9 +146,9 @@ def _xlsx_rows(path: Path, *, fail) -> list[tuple[int, list[object]]]:
             unpacked = sum(part.file_size for part in archive.infolist())
     except (BadZipFile, OSError, ValueError) as error:
         raise fail(f"not a readable Excel workbook: {cut(str(error), 200)}") from None
-    if unpacked > MAX_RATES_UNPACKED_BYTES:
+    if unpacked > max_unpacked_bytes:
         raise fail(f"the workbook unpacks to {unpacked:,} bytes, more than the limit of "
-                   f"{MAX_RATES_UNPACKED_BYTES:,} (a zip bomb, or not a table of rates)")
+                   f"{max_unpacked_bytes:,} (a zip bomb, or not {kind})")
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
@@ -149,8 +160,8 @@ def _xlsx_rows(path: Path, *, fail) -> list[tuple[int, list[object]]]:
         sheet.reset_dimensions()
         rows = []
         for number, row in enumerate(sheet.iter_rows(values_only=True), 1):
-            if number > MAX_RATES_ROWS:
-                raise fail(f"the table has more than {MAX_RATES_ROWS:,} rows")
+            if number > max_rows:
+                raise fail(f"the table has more than {max_rows:,} rows")
             rows.append((number, list(row)))
         return rows
     finally:

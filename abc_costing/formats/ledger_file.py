@@ -1,0 +1,319 @@
+"""Reading a period's ledger and its driver quantities from CSV or Excel (issue 13).
+
+The ledger is an оборотно-сальдовая ведомость exported from 1С in long form:
+one row per turnover, with a period, an account (``20``, ``25``, ``26``, ``44``,
+``20.01``), a cost centre (подразделение), a cost item (статья затрат), an
+amount and, optionally, a scenario::
+
+    Период;Счёт;Подразделение;Статья затрат;Сумма;Сценарий
+    январь 2026;26;Администрация;Аренда;1 234,56;факт
+
+Driver quantities are one row per driver and receiver::
+
+    Драйвер;Получатель;Количество
+    м2;Продажи;120,5
+
+The files
+---------
+- CSV in UTF-8 (with or without a byte-order mark) or Windows-1251 (what 1С
+  and a Russian Excel save); the separator is the commonest of ``;``, ``,`` and
+  tab in the header. ``.tsv`` is tab-separated. ``.xlsx``: the first sheet, with
+  the values Excel saved for formulas; a workbook that unpacks to more than
+  :data:`MAX_LEDGER_UNPACKED_BYTES` is refused before it is read (a zip bomb).
+- Columns are found by their usual Russian or English names, compared
+  case-insensitively (:data:`LEDGER_COLUMNS`, :data:`DRIVER_COLUMNS`); a column
+  of another name is a warning and is ignored (a 1С export has balance columns).
+- Amounts and quantities: an Excel number as it is, text by the typed-number
+  rule (:mod:`abc_costing.formats.typed_numbers`): ``1 234,56`` with ordinary or
+  no-break spaces, ``1234.56``, a leading minus for a reversal (сторно).
+- Periods (:func:`parse_period`): ``2026-01``, ``01.2026``, ``январь 2026``
+  (any case, also ``января 2026``, ``янв 2026``, ``Январь 2026 г.``),
+  ``January 2026``, or a date (``2026-01-31``, ``31.01.2026``, an Excel date),
+  which stands for its month.
+- Scenarios: ``факт``/``план``/``прогноз`` or ``actual``/``plan``/``forecast``
+  (:data:`SCENARIO_WORDS`); no column or an empty cell is ``actual``.
+
+Rows and problems
+-----------------
+A row is numbered as the file shows it: in a CSV, the line of the file on which
+the row ends (the header is line 1, so the first data row is usually line 2);
+in a workbook, the sheet's row number. Blank rows are skipped but counted.
+Every problem names the file and that row; all of them are returned at once,
+and a broken row is left out without hiding the others. Nothing raises for a
+user's file: a file that cannot be read at all is one problem.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "osv.csv"
+>>> _ = path.write_text("Период;Счёт;Подразделение;Статья затрат;Сумма\\n"
+...                     "январь 2026;26;Администрация;Аренда;1 234,56\\n", encoding="cp1251")
+>>> lines, problems = read_ledger(path)
+>>> lines[0].period, lines[0].account, lines[0].amount, lines[0].row, problems
+('2026-01', '26', 1234.56, 2, [])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from abc_costing.formats.rates_table import _amount, _csv_rows, _text, _xlsx_rows
+from abc_costing.model import DriverQuantity, LedgerLine
+from abc_costing.problems import ModelError, Problem, cut, quoted
+
+__all__ = ["DRIVER_COLUMNS", "LEDGER_COLUMNS", "MAX_LEDGER_BYTES", "MAX_LEDGER_ROWS",
+           "MAX_LEDGER_UNPACKED_BYTES", "SCENARIO_WORDS", "parse_period", "read_drivers",
+           "read_ledger"]
+
+#: Ledger and driver files larger than this are refused unread (a month's ledger of
+#: 100,000 lines is about 10 MB).
+MAX_LEDGER_BYTES = 200 * 1024 * 1024
+#: What a workbook's parts add up to once unpacked, checked before any is read.
+MAX_LEDGER_UNPACKED_BYTES = 400 * 1024 * 1024
+#: Rows of one file, blank ones and the header included.
+MAX_LEDGER_ROWS = 2_000_000
+
+#: The usual names of each ledger column, compared case-insensitively; first match wins.
+LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "period": ("period", "month", "date", "период", "месяц", "дата"),
+    "account": ("account", "gl account", "счёт", "счет", "счёт затрат", "счет затрат",
+                "субсчёт", "субсчет"),
+    "cost_centre": ("cost centre", "cost center", "cost_centre", "cost_center", "department",
+                    "подразделение", "подразделения", "цфо", "центр затрат"),
+    "cost_item": ("cost item", "cost_item", "expense item", "статья затрат", "статьи затрат",
+                  "статья", "статья_затрат"),
+    "amount": ("amount", "debit turnover", "debit", "turnover", "сумма", "оборот дт",
+               "оборот по дебету", "обороты дт", "дебет", "оборот"),
+    "scenario": ("scenario", "version", "сценарий", "вид данных"),
+}
+#: The usual names of each driver column.
+DRIVER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "driver": ("driver", "basis", "драйвер", "база", "база распределения", "драйвер затрат"),
+    "receiver": ("receiver", "pool", "cost centre", "cost center", "department", "получатель",
+                 "пул", "подразделение"),
+    "quantity": ("quantity", "value", "amount", "количество", "значение", "кол-во"),
+}
+_REQUIRED_LEDGER = ("period", "account", "cost_centre", "cost_item", "amount")
+_REQUIRED_DRIVERS = ("driver", "receiver", "quantity")
+
+#: Words of a scenario cell, lower case, and the scenario they mean.
+SCENARIO_WORDS: dict[str, str] = {
+    "actual": "actual", "факт": "actual", "фактический": "actual", "fact": "actual",
+    "plan": "plan", "budget": "plan", "план": "plan", "бюджет": "plan",
+    "forecast": "forecast", "прогноз": "forecast",
+}
+
+# Month names by their first three letters: the Russian nominative (январь), genitive
+# (января) and abbreviations (янв) share them, as do the English names.
+_MONTHS = {stem: number for number, stems in enumerate(
+    (("янв", "jan"), ("фев", "feb"), ("мар", "mar"), ("апр", "apr"), ("мая", "май", "may"),
+     ("июн", "jun"), ("июл", "jul"), ("авг", "aug"), ("сен", "sep"), ("окт", "oct"),
+     ("ноя", "nov"), ("дек", "dec")), 1) for stem in stems}
+_YEAR_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_MONTH_YEAR = re.compile(r"(\d{1,2})\.(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
+_RU_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?: .*)?")
+_NAMED = re.compile(r"([^\W\d_]+)\.?\s+(\d{4})(?:\s*(?:г\.?|год|года))?")
+_PERIOD_FORMS = "2026-01, 01.2026, январь 2026 or a date"
+
+_Record = TypeVar("_Record", bound=BaseModel)
+
+
+def parse_period(value: object) -> str:
+    """The month ``YYYY-MM`` a period cell names; ValueError saying why not.
+
+    >>> [parse_period(v) for v in ("2026-01", "01.2026", "Январь 2026 г.", "15.03.2026",
+    ...                            dt.date(2026, 2, 28))]
+    ['2026-01', '2026-01', '2026-01', '2026-03', '2026-02']
+    """
+    if isinstance(value, dt.date):  # a datetime is a date too
+        return f"{value.year:04d}-{value.month:02d}"
+    text = _text(value).lower()
+    if not text:
+        raise ValueError(f"the period is empty; write it as {_PERIOD_FORMS}")
+    year = month = None
+    if match := _YEAR_MONTH.fullmatch(text) or _ISO_DATE.fullmatch(text):
+        year, month = int(match[1]), int(match[2])
+    elif match := _MONTH_YEAR.fullmatch(text):
+        year, month = int(match[2]), int(match[1])
+    elif match := _RU_DATE.fullmatch(text):
+        year, month = int(match[3]), int(match[2])
+    elif (match := _NAMED.fullmatch(text)) and match[1][:3] in _MONTHS:
+        year, month = int(match[2]), _MONTHS[match[1][:3]]
+    if year is None or month is None or not 1 <= month <= 12 or year < 1900:
+        raise ValueError(f"the period {quoted(_text(value))} is not a month: write it as "
+                         f"{_PERIOD_FORMS}")
+    return f"{year:04d}-{month:02d}"
+
+
+def _scenario(value: object) -> str:
+    text = _text(value).lower()
+    if not text:
+        return "actual"
+    if text not in SCENARIO_WORDS:
+        raise ValueError(f"the scenario {quoted(_text(value))} is not one of "
+                         "факт/план/прогноз or actual/plan/forecast")
+    return SCENARIO_WORDS[text]
+
+
+def read_ledger(path: str | Path, *, source_name: str | None = None
+                ) -> tuple[tuple[LedgerLine, ...], list[Problem]]:
+    """Read a ledger (module docstring) into lines and the problems of the file.
+
+    ``source_name`` names the file in problems (default: the path), e.g. an
+    upload's name rather than its temporary file. Each line keeps its file row
+    in :attr:`~abc_costing.model.LedgerLine.row`. Rows with an error are left
+    out; check :func:`~abc_costing.problems.has_errors` before allocating.
+
+    >>> read_ledger("no-such-file.csv")[1][0].message
+    'file not found'
+    """
+    def convert(cells: Mapping[str, object]) -> dict[str, object]:
+        return {"period": parse_period(cells["period"]),
+                "scenario": _scenario(cells.get("scenario")),
+                "account": _name(cells["account"], "account"),
+                "cost_centre": _name(cells["cost_centre"], "cost centre"),
+                "cost_item": _name(cells["cost_item"], "cost item"),
+                "amount": _number(cells["amount"], "amount")}
+
+    return _read(path, source_name=source_name, columns=LEDGER_COLUMNS,
+                 required=_REQUIRED_LEDGER, record=LedgerLine, convert=convert, with_row=True)
+
+
+def read_drivers(path: str | Path, *, source_name: str | None = None
+                 ) -> tuple[tuple[DriverQuantity, ...], list[Problem]]:
+    """Read driver quantities (driver, receiver, quantity), by the rules of :func:`read_ledger`.
+
+    A quantity must be a number, at least 0.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "drivers.csv"
+    >>> _ = path.write_text("driver,receiver,quantity\\nm2,sales,120.5\\n", encoding="utf-8")
+    >>> drivers, problems = read_drivers(path)
+    >>> (drivers[0].receiver, drivers[0].quantity), problems
+    (('sales', 120.5), [])
+    """
+    def convert(cells: Mapping[str, object]) -> dict[str, object]:
+        return {"driver": _name(cells["driver"], "driver"),
+                "receiver": _name(cells["receiver"], "receiver"),
+                "quantity": _number(cells["quantity"], "quantity")}
+
+    return _read(path, source_name=source_name, columns=DRIVER_COLUMNS,
+                 required=_REQUIRED_DRIVERS, record=DriverQuantity, convert=convert,
+                 with_row=False)
+
+
+def _name(value: object, what: str) -> str:
+    # An Excel number in an account column (26, or 20.01 read as a float) is the text it shows.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = _text(value)
+    if not text:
+        raise ValueError(f"the {what} is empty")
+    return text
+
+
+def _number(value: object, what: str) -> float:
+    if _text(value) == "":
+        raise ValueError(f"the {what} is missing (a formula Excel never saved a value for?)")
+    try:
+        return _amount(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"the {what} {quoted(_text(value))} is not a number: {error}") from None
+
+
+def _read(path: str | Path, *, source_name: str | None, columns: dict[str, tuple[str, ...]],
+          required: tuple[str, ...], record: type[_Record],
+          convert: Callable[[Mapping[str, object]], dict[str, object]], with_row: bool
+          ) -> tuple[tuple[_Record, ...], list[Problem]]:
+    path = Path(path)
+    source = source_name or str(path)
+
+    def fail(message: str) -> ModelError:
+        return ModelError([Problem(message, file=source)])
+
+    try:
+        rows = _rows(path, fail=fail)
+        return _records(rows, source=source, columns=columns, required=required,
+                        record=record, convert=convert, with_row=with_row)
+    except ModelError as error:
+        return (), error.problems
+    except Exception as error:  # whatever else a file can provoke: named, not a traceback
+        return (), [Problem(f"cannot read the file: {type(error).__name__}: "
+                            f"{cut(str(error), 200)} (a fault in abc-costing: please report "
+                            "it with the file)", file=source)]
+
+
+def _rows(path: Path, *, fail: Callable[[str], ModelError]) -> list[tuple[int, list[object]]]:
+    if not path.is_file():
+        raise fail("file not found" if not path.exists() else "is not a file")
+    size = path.stat().st_size
+    if size > MAX_LEDGER_BYTES:
+        raise fail(f"the file is {size:,} bytes; ledger and driver files are limited to "
+                   f"{MAX_LEDGER_BYTES:,} bytes")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        rows = _csv_rows(path, tab=suffix == ".tsv", fail=fail, windows_1251=True)
+    elif suffix == ".xlsx":
+        rows = _xlsx_rows(path, fail=fail, max_rows=MAX_LEDGER_ROWS,
+                          max_unpacked_bytes=MAX_LEDGER_UNPACKED_BYTES, kind="a ledger")
+    else:
+        raise fail(f"unknown file format {quoted(suffix or '(no extension)')}; "
+                   "use .csv, .tsv or .xlsx")
+    if len(rows) > MAX_LEDGER_ROWS:
+        raise fail(f"the file has more than {MAX_LEDGER_ROWS:,} rows")
+    return rows
+
+
+def _records(rows: list[tuple[int, list[object]]], *, source: str,
+             columns: dict[str, tuple[str, ...]], required: tuple[str, ...],
+             record: type[_Record], convert: Callable[[Mapping[str, object]], dict[str, object]],
+             with_row: bool) -> tuple[tuple[_Record, ...], list[Problem]]:
+    rows = [(line, row) for line, row in rows if any(_text(cell) for cell in row)]
+    if not rows:
+        return (), [Problem("the file is empty; it needs a header row with the columns "
+                            f"{', '.join(required)}", file=source)]
+    header_line, header = rows[0]
+    names = [_text(cell).lower().replace("ё", "е") for cell in header]
+    found: dict[str, int] = {}
+    for field, usual in columns.items():
+        index = next((names.index(n.replace("ё", "е")) for n in usual
+                      if n.replace("ё", "е") in names), None)
+        if index is not None and index not in found.values():
+            found[field] = index
+    problems: list[Problem] = [
+        Problem(f"unknown column {quoted(_text(header[index]))} is ignored; known columns: "
+                f"{', '.join(columns)}", element=cut(_text(header[index])), file=source,
+                line=header_line, severity="warning")
+        for index in range(len(header)) if names[index] and index not in found.values()]
+    missing = [field for field in required if field not in found]
+    if missing:
+        wanted = "; ".join(f"{field} (one of {', '.join(columns[field])})" for field in missing)
+        problems.append(Problem(f"missing column for {wanted}", file=source, line=header_line))
+        return (), problems
+    if len(rows) == 1:
+        problems.append(Problem("the file has a header but no rows", file=source,
+                                line=header_line))
+        return (), problems
+    records: list[_Record] = []
+    for line, row in rows[1:]:
+        cells = {field: row[index] if index < len(row) else None
+                 for field, index in found.items()}
+        try:
+            data = convert(cells)
+            if with_row:
+                data["row"] = line
+            records.append(record.model_validate(data))
+        except ValidationError as error:
+            problems.extend(Problem(e["msg"].removeprefix("Value error, "), file=source,
+                                    line=line, element=".".join(str(p) for p in e["loc"]))
+                            for e in error.errors())
+        except ValueError as error:
+            problems.append(Problem(str(error), file=source, line=line))
+    return tuple(records), problems
