@@ -1,0 +1,145 @@
+"""Reading a ledger and driver quantities from files (abc_costing.formats.ledger_file)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from abc_costing.engine.allocation import allocate
+from abc_costing.formats.ledger_file import parse_period, read_drivers, read_ledger
+from abc_costing.model import AllocationRule
+from abc_costing.problems import has_errors
+
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_windows_1251_csv_with_russian_headers_reads_exact_amounts(tmp_path: Path) -> None:
+    # No-break space (U+00A0) groups thousands in the second amount, as 1С writes it;
+    # Windows-1251 has it as byte 0xA0.
+    path = _write(tmp_path / "осв.csv",
+                  "Период;Счёт;Подразделение;Статья затрат;Оборот Дт;Сценарий\r\n"
+                  "январь 2026;26;Администрация;Аренда;1 234,56;факт\r\n"
+                  "01.2026;20.01;Цех\u00a01;Материалы;12\u00a0345\u00a0678,9;план\r\n"
+                  "2026-01;44;Продажи;Реклама;-100,5;\r\n", encoding="cp1251")
+    lines, problems = read_ledger(path)
+    assert problems == []
+    assert [(line.period, line.scenario, line.account, line.cost_centre, line.cost_item,
+             line.amount, line.row) for line in lines] == [
+        ("2026-01", "actual", "26", "Администрация", "Аренда", 1234.56, 2),
+        ("2026-01", "plan", "20.01", "Цех\u00a01", "Материалы", 12345678.9, 3),
+        ("2026-01", "actual", "44", "Продажи", "Реклама", -100.5, 4)]
+
+
+def test_utf8_bom_comma_separated_english_headers(tmp_path: Path) -> None:
+    path = _write(tmp_path / "gl.csv", "Period,Account,Cost centre,Cost item,Amount,Scenario\n"
+                  "2026-02-28,26,IT,Rent,1500.25,forecast\n", encoding="utf-8-sig")
+    lines, problems = read_ledger(path)
+    assert problems == []
+    assert (lines[0].period, lines[0].scenario, lines[0].amount) == ("2026-02", "forecast",
+                                                                      1500.25)
+
+
+def test_xlsx_numbers_dates_and_text_amounts(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Период", "Счет", "Подразделение", "Статья затрат", "Сумма"])
+    sheet.append([dt.datetime(2026, 3, 31), 26, "ИТ", "Связь", 2500.75])
+    sheet.append(["март 2026", 20.01, "Цех", "Материалы", "1 000,25"])
+    path = tmp_path / "osv.xlsx"
+    book.save(path)
+    lines, problems = read_ledger(path)
+    assert problems == []
+    # Excel numbers as they are; 26 written as a number is the account "26".
+    assert [(line.period, line.account, line.amount, line.row) for line in lines] == [
+        ("2026-03", "26", 2500.75, 2), ("2026-03", "20.01", 1000.25, 3)]
+
+
+def test_bad_rows_are_problems_with_file_and_row_and_do_not_hide_the_others(
+        tmp_path: Path) -> None:
+    path = _write(tmp_path / "bad.csv",
+                  "Период;Счёт;Подразделение;Статья затрат;Сумма;Комментарий\n"
+                  "2026-01;26;ИТ;Аренда;100;ok\n"          # line 2: read
+                  "2026-01;26;ИТ;Аренда;;no amount\n"       # line 3: amount missing
+                  "2026-01;26;ИТ;Аренда;abc;\n"             # line 4: amount abc
+                  "13.2026;26;ИТ;Аренда;5;\n"               # line 5: no month 13
+                  "\n"                                     # line 6: blank, counted
+                  "вчера;26;ИТ;Аренда;5;\n"                 # line 7: not a period
+                  "2026-01;44;HR;Связь;7,5;\n")             # line 8: read
+    lines, problems = read_ledger(path)
+    assert [(line.row, line.amount) for line in lines] == [(2, 100.0), (8, 7.5)]
+    assert {problem.file for problem in problems} == {str(path)}
+    assert [(problem.line, problem.severity) for problem in problems] == [
+        (1, "warning"), (3, "error"), (4, "error"), (5, "error"), (7, "error")]
+    assert "Комментарий" in problems[0].message
+    assert "amount is missing" in problems[1].message
+    assert "'abc' is not a number" in problems[2].message
+    assert "13.2026" in problems[3].message and "not a month" in problems[3].message
+    assert "вчера" in problems[4].message
+
+
+def test_missing_column_and_empty_file(tmp_path: Path) -> None:
+    path = _write(tmp_path / "no_amount.csv", "period;account;cost centre;cost item\n"
+                  "2026-01;26;IT;Rent\n")
+    lines, problems = read_ledger(path)
+    assert lines == ()
+    assert [(p.file, p.line) for p in problems] == [(str(path), 1)]
+    assert "missing column for amount" in problems[0].message
+
+    empty = _write(tmp_path / "empty.csv", "")
+    lines, problems = read_ledger(empty, source_name="upload.csv")
+    assert lines == () and len(problems) == 1
+    assert problems[0].file == "upload.csv" and "empty" in problems[0].message
+
+
+def test_hostile_file_with_a_2_mb_cell_is_refused_fast(tmp_path: Path) -> None:
+    path = _write(tmp_path / "hostile.csv", "period;account;cost centre;cost item;amount\n"
+                  "2026-01;26;IT;" + "x" * (2 << 20) + ";1\n")
+    started = time.perf_counter()
+    lines, problems = read_ledger(path)
+    elapsed_s = time.perf_counter() - started
+    assert lines == () and has_errors(problems)
+    assert problems[0].file == str(path) and "line 2" in problems[0].message
+    assert elapsed_s < 1.0
+
+
+def test_parse_period_forms() -> None:
+    assert [parse_period(v) for v in ("2026-1", "1.2026", "Января 2026", "дек 2025",
+                                      "February 2026", "31.12.2025", "2026-01-15 00:00:00")] \
+        == ["2026-01", "2026-01", "2026-01", "2025-12", "2026-02", "2025-12", "2026-01"]
+    for bad in ("2026-13", "foo 2026", "", "2026"):
+        with pytest.raises(ValueError):
+            parse_period(bad)
+
+
+def test_drivers_negative_and_text_quantities(tmp_path: Path) -> None:
+    path = _write(tmp_path / "drivers.csv", "Драйвер;Получатель;Количество\n"
+                  "м2;a;1 030,5\nм2;b;-3\nм2;c;много\n", encoding="cp1251")
+    drivers, problems = read_drivers(path)
+    assert [(d.driver, d.receiver, d.quantity) for d in drivers] == [("м2", "a", 1030.5)]
+    assert [p.line for p in problems] == [3, 4]
+    assert problems[0].element == "quantity"
+
+
+def test_oracle_example_end_to_end_from_csv(tmp_path: Path) -> None:
+    # Oracle's stage-balancing example: 100 to assign, three receivers of 30
+    # (3 m² each at 10 a m²): assigned 3 × 30 = 90, idle 100 − 90 = 10, unassigned 0.
+    ledger = _write(tmp_path / "ledger.csv", "Период;Счёт;Подразделение;Статья затрат;Сумма\n"
+                    "январь 2026;26;Администрация;Аренда;100,00\n", encoding="cp1251")
+    drivers = _write(tmp_path / "drivers.csv", "Драйвер;Получатель;Количество\n"
+                     "м2;a;3\nм2;b;3\nм2;c;3\n", encoding="cp1251")
+    lines, ledger_problems = read_ledger(ledger)
+    quantities, driver_problems = read_drivers(drivers)
+    assert ledger_problems == [] and driver_problems == []
+    rule = AllocationRule(id="rent", cost_item="Аренда", to=("a", "b", "c"), basis="rate",
+                          driver="м2", rate_per_unit=10.0)
+    result = allocate(lines, [rule], drivers=quantities, pools=("a", "b", "c"))
+    balance = result.balance("ledger", "rent")
+    assert (balance.input, balance.assigned, balance.idle, balance.unassigned,
+            balance.difference) == (100.0, 90.0, 10.0, 0.0, 0.0)
