@@ -143,3 +143,23 @@ def test_oracle_example_end_to_end_from_csv(tmp_path: Path) -> None:
     balance = result.balance("ledger", "rent")
     assert (balance.input, balance.assigned, balance.idle, balance.unassigned,
             balance.difference) == (100.0, 90.0, 10.0, 0.0, 0.0)
+
+
+def test_xlsx_with_a_2_mb_cell_is_a_row_problem_and_the_other_rows_are_read(
+        tmp_path: Path) -> None:
+    # A workbook keeps the 2 MB cell (Excel allows 32,767 characters; openpyxl more), so
+    # the row is refused by the 200-character limit on names, without quoting the cell.
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["period", "account", "cost centre", "cost item", "amount"])
+    sheet.append(["2026-01", "26", "IT", "x" * (2 << 20), 1])
+    sheet.append(["2026-01", "26", "IT", "Rent", 2])
+    path = tmp_path / "hostile.xlsx"
+    book.save(path)
+    started = time.perf_counter()
+    lines, problems = read_ledger(path)
+    elapsed_s = time.perf_counter() - started
+    assert [(line.row, line.amount) for line in lines] == [(3, 2.0)]
+    assert [(p.file, p.line, p.element) for p in problems] == [(str(path), 2, "cost_item")]
+    assert len(problems[0].message) < 200
+    assert elapsed_s < 2.0
