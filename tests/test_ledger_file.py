@@ -163,3 +163,12 @@ def test_xlsx_with_a_2_mb_cell_is_a_row_problem_and_the_other_rows_are_read(
     assert [(p.file, p.line, p.element) for p in problems] == [(str(path), 2, "cost_item")]
     assert len(problems[0].message) < 200
     assert elapsed_s < 2.0
+
+
+def test_a_row_with_two_faults_shows_both(tmp_path: Path) -> None:
+    path = _write(tmp_path / "two.csv", "period;account;cost centre;cost item;amount\n"
+                  "13.2026;26;;Rent;abc\n")
+    lines, problems = read_ledger(path)
+    assert lines == ()
+    assert [(p.line, p.element) for p in problems] == [
+        (2, "period"), (2, "cost_centre"), (2, "amount")]

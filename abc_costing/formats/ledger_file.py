@@ -123,6 +123,9 @@ _NAMED = re.compile(r"([^\W\d_]+)\.?\s+(\d{4})(?:\s*(?:г\.?|год|года))?"
 _PERIOD_FORMS = "2026-01, 01.2026, январь 2026 or a date"
 
 _Record = TypeVar("_Record", bound=BaseModel)
+#: Each column's reader: a cell (None when the row is short or the column absent) to a
+#: field's value, or ValueError saying what is wrong.
+_Converters = Mapping[str, Callable[[object], object]]
 
 
 def parse_period(value: object) -> str:
@@ -174,13 +177,12 @@ def read_ledger(path: str | Path, *, source_name: str | None = None
     >>> read_ledger("no-such-file.csv")[1][0].message
     'file not found'
     """
-    def convert(cells: Mapping[str, object]) -> dict[str, object]:
-        return {"period": parse_period(cells["period"]),
-                "scenario": _scenario(cells.get("scenario")),
-                "account": _name(cells["account"], "account"),
-                "cost_centre": _name(cells["cost_centre"], "cost centre"),
-                "cost_item": _name(cells["cost_item"], "cost item"),
-                "amount": _number(cells["amount"], "amount")}
+    convert: _Converters = {
+        "period": parse_period, "scenario": _scenario,
+        "account": lambda value: _name(value, "account"),
+        "cost_centre": lambda value: _name(value, "cost centre"),
+        "cost_item": lambda value: _name(value, "cost item"),
+        "amount": lambda value: _number(value, "amount")}
 
     return _read(path, source_name=source_name, columns=LEDGER_COLUMNS,
                  required=_REQUIRED_LEDGER, record=LedgerLine, convert=convert, with_row=True)
@@ -199,10 +201,10 @@ def read_drivers(path: str | Path, *, source_name: str | None = None
     >>> (drivers[0].receiver, drivers[0].quantity), problems
     (('sales', 120.5), [])
     """
-    def convert(cells: Mapping[str, object]) -> dict[str, object]:
-        return {"driver": _name(cells["driver"], "driver"),
-                "receiver": _name(cells["receiver"], "receiver"),
-                "quantity": _number(cells["quantity"], "quantity")}
+    convert: _Converters = {
+        "driver": lambda value: _name(value, "driver"),
+        "receiver": lambda value: _name(value, "receiver"),
+        "quantity": lambda value: _number(value, "quantity")}
 
     return _read(path, source_name=source_name, columns=DRIVER_COLUMNS,
                  required=_REQUIRED_DRIVERS, record=DriverQuantity, convert=convert,
@@ -230,7 +232,7 @@ def _number(value: object, what: str) -> float:
 
 def _read(path: str | Path, *, source_name: str | None, columns: dict[str, tuple[str, ...]],
           required: tuple[str, ...], record: type[_Record],
-          convert: Callable[[Mapping[str, object]], dict[str, object]], with_row: bool
+          convert: _Converters, with_row: bool
           ) -> tuple[tuple[_Record, ...], list[Problem]]:
     path = Path(path)
     source = source_name or str(path)
@@ -273,7 +275,7 @@ def _rows(path: Path, *, fail: Callable[[str], ModelError]) -> list[tuple[int, l
 
 def _records(rows: list[tuple[int, list[object]]], *, source: str,
              columns: dict[str, tuple[str, ...]], required: tuple[str, ...],
-             record: type[_Record], convert: Callable[[Mapping[str, object]], dict[str, object]],
+             record: type[_Record], convert: _Converters,
              with_row: bool) -> tuple[tuple[_Record, ...], list[Problem]]:
     rows = [(line, row) for line, row in rows if any(_text(cell) for cell in row)]
     if not rows:
@@ -303,17 +305,24 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
         return (), problems
     records: list[_Record] = []
     for line, row in rows[1:]:
-        cells = {field: row[index] if index < len(row) else None
-                 for field, index in found.items()}
+        # Every cell of the row is read, so a row with two faults shows both.
+        data: dict[str, object] = {"row": line} if with_row else {}
+        row_problems = []
+        for field, read in convert.items():
+            index = found.get(field)
+            try:
+                data[field] = read(row[index] if index is not None and index < len(row)
+                                   else None)
+            except ValueError as error:
+                row_problems.append(Problem(str(error), element=field, file=source,
+                                            line=line))
+        if row_problems:
+            problems.extend(row_problems)
+            continue
         try:
-            data = convert(cells)
-            if with_row:
-                data["row"] = line
             records.append(record.model_validate(data))
         except ValidationError as error:
             problems.extend(Problem(e["msg"].removeprefix("Value error, "), file=source,
                                     line=line, element=".".join(str(p) for p in e["loc"]))
                             for e in error.errors())
-        except ValueError as error:
-            problems.append(Problem(str(error), file=source, line=line))
     return tuple(records), problems
