@@ -513,7 +513,11 @@ def test_rates_tables_with_huge_or_overflowing_cells_are_refused(tmp_path, text,
 
 
 def test_a_rates_table_with_more_rows_than_the_limit_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr("abc_costing.formats.rates_table.MAX_RATES_ROWS", 3)
+    import dataclasses
+
+    from abc_costing.formats import rates_table
+    monkeypatch.setattr(rates_table, "RATES_TABLE",
+                        dataclasses.replace(rates_table.RATES_TABLE, max_rows=3))
     path = tmp_path / "rates.csv"
     path.write_text("resource;rate_per_hour\na;1\nb;2\nc;3\n", encoding="utf-8")  # 4 rows
     assert rates_error(path) == ": the table has more than 3 rows"

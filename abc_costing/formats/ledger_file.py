@@ -63,7 +63,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from abc_costing.formats.rates_table import _amount, _csv_rows, _text, _xlsx_rows
+from abc_costing.formats.rates_table import TableFile, _amount, _text, table_rows
 from abc_costing.model import DriverQuantity, LedgerLine
 from abc_costing.problems import ModelError, Problem, cut, quoted
 
@@ -78,6 +78,10 @@ MAX_LEDGER_BYTES = 200 * 1024 * 1024
 MAX_LEDGER_UNPACKED_BYTES = 400 * 1024 * 1024
 #: Rows of one file, blank ones and the header included.
 MAX_LEDGER_ROWS = 2_000_000
+LEDGER_FILE = TableFile(MAX_LEDGER_BYTES, MAX_LEDGER_ROWS, MAX_LEDGER_UNPACKED_BYTES,
+                        named="ledger and driver files", kind="a ledger",
+                        formats=".csv, .tsv or .xlsx", format_of="file format",
+                        rows_of="file", windows_1251=True)
 
 #: The usual names of each ledger column, compared case-insensitively; first match wins.
 LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -241,7 +245,7 @@ def _read(path: str | Path, *, source_name: str | None, columns: dict[str, tuple
         return ModelError([Problem(message, file=source)])
 
     try:
-        rows = _rows(path, fail=fail)
+        rows = table_rows(path, fail=fail, limits=LEDGER_FILE)
         return _records(rows, source=source, columns=columns, required=required,
                         record=record, convert=convert, with_row=with_row)
     except ModelError as error:
@@ -250,27 +254,6 @@ def _read(path: str | Path, *, source_name: str | None, columns: dict[str, tuple
         return (), [Problem(f"cannot read the file: {type(error).__name__}: "
                             f"{cut(str(error), 200)} (a fault in abc-costing: please report "
                             "it with the file)", file=source)]
-
-
-def _rows(path: Path, *, fail: Callable[[str], ModelError]) -> list[tuple[int, list[object]]]:
-    if not path.is_file():
-        raise fail("file not found" if not path.exists() else "is not a file")
-    size = path.stat().st_size
-    if size > MAX_LEDGER_BYTES:
-        raise fail(f"the file is {size:,} bytes; ledger and driver files are limited to "
-                   f"{MAX_LEDGER_BYTES:,} bytes")
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv", ".txt"):
-        rows = _csv_rows(path, tab=suffix == ".tsv", fail=fail, windows_1251=True)
-    elif suffix == ".xlsx":
-        rows = _xlsx_rows(path, fail=fail, max_rows=MAX_LEDGER_ROWS,
-                          max_unpacked_bytes=MAX_LEDGER_UNPACKED_BYTES, kind="a ledger")
-    else:
-        raise fail(f"unknown file format {quoted(suffix or '(no extension)')}; "
-                   "use .csv, .tsv or .xlsx")
-    if len(rows) > MAX_LEDGER_ROWS:
-        raise fail(f"the file has more than {MAX_LEDGER_ROWS:,} rows")
-    return rows
 
 
 def _records(rows: list[tuple[int, list[object]]], *, source: str,

@@ -32,6 +32,8 @@ import csv
 import io
 import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -80,29 +82,69 @@ def read_rates_table(path: str | Path, *, source_name: str | None = None) -> Rat
     def fail(message: str) -> ModelError:
         return ModelError([Problem(message, file=source)])
 
-    if not path.is_file():
-        raise fail("file not found" if not path.exists() else "is not a file")
-    size = path.stat().st_size
-    if size > MAX_RATES_BYTES:
-        raise fail(f"the file is {size:,} bytes; rates tables are limited to "
-                   f"{MAX_RATES_BYTES:,} bytes")
-    suffix = path.suffix.lower()
     try:
-        if suffix in (".csv", ".tsv", ".txt"):
-            rows = _csv_rows(path, tab=suffix == ".tsv", fail=fail)
-        elif suffix == ".xlsx":
-            rows = _xlsx_rows(path, fail=fail)
-        else:
-            raise fail(f"unknown rates table format {quoted(suffix or '(no extension)')}; "
-                       "use .csv or .xlsx (or a model .yaml)")
-        if len(rows) > MAX_RATES_ROWS:
-            raise fail(f"the table has more than {MAX_RATES_ROWS:,} rows")
-        return _table(rows, source=source, fail=fail)
+        return _table(table_rows(path, fail=fail, limits=RATES_TABLE), source=source, fail=fail)
     except ModelError:
         raise
     except Exception as error:  # whatever else a file can provoke: named, not a traceback
         raise fail(f"cannot read the table: {type(error).__name__}: {cut(str(error), 200)} "
                    "(a fault in abc-costing: please report it with the file)") from None
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """What a kind of table file may be, and how its messages name it.
+
+    Attributes:
+      max_bytes, max_rows, max_unpacked_bytes: the limits (an .xlsx unpacked).
+      named: the files in plural, as messages say it ("rates tables").
+      kind: one such table, for the zip-bomb message ("a table of rates").
+      formats: the extensions a user may give, as the unknown-format message says.
+      format_of: what the unknown-format message calls the format ("rates table format").
+      rows_of: what holds the rows ("table").
+      windows_1251: CSV that is not UTF-8 is read as Windows-1251 (1С's exports).
+    """
+
+    max_bytes: int
+    max_rows: int
+    max_unpacked_bytes: int
+    named: str
+    kind: str
+    formats: str
+    format_of: str
+    rows_of: str
+    windows_1251: bool = False
+
+
+RATES_TABLE = TableFile(MAX_RATES_BYTES, MAX_RATES_ROWS, MAX_RATES_UNPACKED_BYTES,
+                        named="rates tables", kind="a table of rates",
+                        formats=".csv or .xlsx (or a model .yaml)",
+                        format_of="rates table format", rows_of="table")
+
+
+def table_rows(path: Path, *, fail: Callable[[str], ModelError], limits: TableFile
+               ) -> list[tuple[int, list[object]]]:
+    """The rows of a ``.csv``/``.tsv``/``.txt`` or ``.xlsx`` table, each with its line or row
+    number, within ``limits``; anything else raises ``fail(message)``."""
+    if not path.is_file():
+        raise fail("file not found" if not path.exists() else "is not a file")
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise fail(f"the file is {size:,} bytes; {limits.named} are limited to "
+                   f"{limits.max_bytes:,} bytes")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        rows = _csv_rows(path, tab=suffix == ".tsv", fail=fail,
+                         windows_1251=limits.windows_1251)
+    elif suffix == ".xlsx":
+        rows = _xlsx_rows(path, fail=fail, max_rows=limits.max_rows,
+                          max_unpacked_bytes=limits.max_unpacked_bytes, kind=limits.kind)
+    else:
+        raise fail(f"unknown {limits.format_of} {quoted(suffix or '(no extension)')}; "
+                   f"use {limits.formats}")
+    if len(rows) > limits.max_rows:
+        raise fail(f"the {limits.rows_of} has more than {limits.max_rows:,} rows")
+    return rows
 
 
 def _csv_rows(path: Path, *, tab: bool, fail, windows_1251: bool = False
