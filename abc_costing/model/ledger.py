@@ -23,9 +23,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from abc_costing.model.records import MAX_MONEY
+from abc_costing.model.records import MAX_MONEY, _Record
 
 __all__ = [
     "WILDCARD",
@@ -52,10 +52,6 @@ _SignedMoney = Annotated[float, Field(ge=-MAX_MONEY, le=MAX_MONEY, allow_inf_nan
 _Quantity = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
 #: Percent of a line, with float noise of a spreadsheet's 33.333…% allowed above 100.
 _PERCENT_TOLERANCE = 1e-9
-
-
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class LedgerLine(_Record):
