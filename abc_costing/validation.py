@@ -162,10 +162,9 @@ def check_hours_per_person(model: ProcessModel, graph: nx.DiGraph) -> list[Probl
     month (164.3 h in 2026); more usually means a headcount changed without its
     capacity (``overrides: {lawyer: {headcount: 2}}`` on a stated 360 h).
     """
-    from abc_costing.payroll import provisional_note, shipped_years, year_months
+    from abc_costing.payroll import latest_settled_year, shipped_years, year_months
 
     problems = []
-    settled = [y for y in shipped_years() if provisional_note(y) is None]
     for resource_id, resource in model.resources.items():
         # A working calendar of its own (hours_per_day, days_per_month: an imported
         # simulator's timetable) is the pool's own statement of its hours; not judged here.
@@ -173,9 +172,9 @@ def check_hours_per_person(model: ProcessModel, graph: nx.DiGraph) -> list[Probl
                 or resource.hours_per_day is not None):
             continue
         per_person = resource.hours_per_person_per_month
-        year = resource.year if resource.year in shipped_years() else max(settled, default=None)
-        if per_person is None or year is None:
+        if per_person is None:
             continue
+        year = resource.year if resource.year in shipped_years() else latest_settled_year()
         month = sum(m.working_hours for m in year_months(year)) / 12
         if per_person > month + 0.05:
             problems.append(Problem(

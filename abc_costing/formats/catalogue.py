@@ -353,13 +353,9 @@ def _unknown_pools(activities: dict[str, Any], own: dict[str, Any], loaded: Load
                     f"{loaded.file} nor a resource of this file{hint} (pools: "
                     f"{listed(known) or 'none'})", element=str(activity_id),
                     path=("activities", activity_id, section, rid)))
-                resources.setdefault(rid, Resource.validate_python(
-                    {"kind": kind, **_STAND_INS[kind]}))
+                resources.setdefault(rid, _stand_in_of_kind(kind))
     return problems
 
-
-#: A free resource of each kind, standing in for an unknown pool.
-_STAND_INS = {"labor": {"rate_per_hour": 0.0}, "per_use": {"cost_per_use": 0.0}}
 
 
 def _first_user(activities: dict[str, Any], resource_id: str) -> tuple[str, str]:
@@ -474,11 +470,15 @@ def resolve_resources(data: dict[str, Any], loaded: LoadedCatalogue | None
 
 def _stand_in(loaded: LoadedCatalogue, pool_id: str) -> ResourceRecord:
     """A free pool of the written kind, so the model's other checks still run."""
+    return _stand_in_of_kind(str(loaded.written.get(pool_id, {}).get("kind", "labor")))
+
+
+def _stand_in_of_kind(kind: str) -> ResourceRecord:
+    """A free resource of ``kind`` (labour for a kind the reader does not know): the
+    reader's one set of stand-ins for an element that did not read."""
     from abc_costing.formats.yaml_model import RESOURCE_STAND_INS
 
-    kind = loaded.written.get(pool_id, {}).get("kind", "labor")
+    known = kind if kind in RESOURCE_STAND_INS else "labor"
     stand_in: ResourceRecord = Resource.validate_python(
-        {"kind": kind if kind in RESOURCE_STAND_INS else "labor",
-         **RESOURCE_STAND_INS.get(kind, RESOURCE_STAND_INS["labor"])})
+        {"kind": known, **RESOURCE_STAND_INS[known]})
     return stand_in
-

@@ -24,6 +24,7 @@ from abc_costing.payroll.contributions import (
 from abc_costing.payroll.production_calendar import (
     CalendarError,
     WorkingMonth,
+    latest_settled_year,
     month_hours,
     practical_hours,
     practical_hours_per_year,
@@ -34,6 +35,6 @@ from abc_costing.payroll.production_calendar import (
 
 __all__ = ["CalendarError", "ContributionRules", "LoadedCost", "PayrollError", "Regime",
            "WorkingMonth", "contribution_rules", "contribution_years", "injury_rates",
-           "loaded_cost_per_year", "month_hours", "practical_hours", "practical_hours_per_year",
-           "provisional_note", "rate_per_hour", "shipped_years",
+           "latest_settled_year", "loaded_cost_per_year", "month_hours", "practical_hours",
+           "practical_hours_per_year", "provisional_note", "rate_per_hour", "shipped_years",
            "year_months"]

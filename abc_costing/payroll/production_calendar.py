@@ -29,7 +29,8 @@ from importlib import resources
 from abc_costing.problems import AbcCostingError
 
 __all__ = ["CalendarError", "WorkingMonth", "month_hours", "practical_hours",
-           "practical_hours_per_year", "provisional_note", "shipped_years", "year_months"]
+           "latest_settled_year", "practical_hours_per_year", "provisional_note",
+           "shipped_years", "year_months"]
 
 #: The statutory maximum (Трудовой кодекс РФ, ст. 91); a shorter week scales the day.
 MAX_HOURS_PER_WEEK = 40.0
@@ -77,6 +78,7 @@ class _YearRules:
     provisional: str | None = None
 
 
+@cache  # the data ships inside the package: listed once, not at every model's validation
 def _calendar_files() -> dict[int, str]:
     data = resources.files("abc_costing.payroll").joinpath("data")
     names = (entry.name for entry in data.iterdir())
@@ -105,6 +107,15 @@ def _rules(year: int) -> _YearRules:
         shortened_days=frozenset(raw["shortened_days"]),
         provisional=raw.get("provisional") or None,
     )
+
+
+def latest_settled_year() -> int:
+    """The latest shipped year whose calendar is not provisional (its decree is shipped).
+
+    >>> latest_settled_year()
+    2026
+    """
+    return max(y for y in shipped_years() if provisional_note(y) is None)
 
 
 def provisional_note(year: int) -> str | None:

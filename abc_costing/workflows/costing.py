@@ -204,12 +204,11 @@ def calendar_year_of(models: Sequence[ProcessModel]) -> int:
     >>> calendar_year_of([])
     2026
     """
-    from abc_costing.payroll import provisional_note, shipped_years
+    from abc_costing.payroll import latest_settled_year, shipped_years
 
     years = {r.year for m in models for r in m.resources.values()
              if isinstance(r, LaborResource) and r.year in shipped_years()}
-    return max(years) if years else max(y for y in shipped_years()
-                                         if provisional_note(y) is None)
+    return max(years) if years else latest_settled_year()
 
 
 def compare_variants(library: Library, process: str, baseline: str, candidate: str
