@@ -6,7 +6,9 @@ Everything is generated with a fixed seed: 50 process models of 20 activities fr
 5 support centres serving each other and 10 pools each; 205 ledger rules, one per
 cost centre; 100,000 ledger lines over the 205 cost centres; 1,000 cost objects with
 5 processes each. Timed: :func:`~abc_costing.engine.allocation.allocate` (median of
-3 runs); building the records is timed apart (a reader will do that). Usage::
+3 runs); building the records is timed apart (a reader will do that); then
+:func:`~abc_costing.engine.allocation.trace` forward from every ledger line group and
+backward from one cost object (each the median of 3). Usage::
 
     .venv/bin/python bench/bench_allocation.py
 """
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 from machine_info import load_average, machine, verdict
 
-from abc_costing.engine.allocation import allocate
+from abc_costing.engine.allocation import Node, allocate, trace
 from abc_costing.model import (
     AllocationRule,
     LedgerLine,
@@ -95,6 +97,18 @@ def main() -> int:
     print(f"allocate: median {median:.3f} s of {[round(s, 3) for s in seconds]}; "
           f"{len(result.balances):,} balances, largest difference {worst:.2e}")
     print(verdict(median, TARGET_SECONDS))
+    ledger = [Node("ledger", name) for name in result.ledger_groups]
+    for label, start, direction in (
+            (f"forward from {len(ledger):,} line groups", ledger, "forward"),
+            (f"backward from {result.objects[0].cost_object}",
+             [Node("object", result.objects[0].cost_object)], "backward")):
+        times = []
+        for _ in range(3):
+            began = time.perf_counter()
+            trace(result, start, direction=direction)  # type: ignore[arg-type]
+            times.append(time.perf_counter() - began)
+        print(f"trace {label}: median {statistics.median(times):.3f} s "
+              f"({len(result.flows):,} flows)")
     return 0 if median < TARGET_SECONDS else 1
 
 

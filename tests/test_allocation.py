@@ -248,3 +248,108 @@ def test_instances_of_a_process_without_a_model_are_a_warning():
                                                          instances=3)])
     assert [(p.element, p.severity) for p in result.problems] == [("ghost/as_is", "warning")]
     assert result.object("A").cost == 0  # 3 × a cost per instance nobody defines
+
+
+def test_the_period_rate_is_the_pool_money_over_its_capacity():
+    # Lawyer pool 2000 + 1000 = 3000 for 150 minutes of capacity: 20 a minute. The
+    # 10 contracts use 10 × 12 = 120 minutes: 2400 assigned, (150 − 120) × 20 = 600 idle.
+    rules = [AllocationRule(id="office", cost_centre="office", to=("clerk", "lawyer"),
+                            basis="percent", shares={"clerk": 60.0, "lawyer": 40.0}),
+             AllocationRule(id="legal", cost_centre="legal", to=("lawyer",), basis="even")]
+    counts = [ObjectInstances(cost_object="A", process=CONTRACT.process, instances=10)]
+    result = allocate(LEDGER[:2], rules, models=[CONTRACT], instances=counts,
+                      capacities={"lawyer": 150.0})
+    assert result.pool_rates["lawyer"] == pytest.approx(3000 / 150)
+    assert result.rate_basis == {"lawyer": "capacity", "clerk": "model"}
+    lawyer = result.balance("pools", "lawyer")
+    assert (lawyer.assigned, lawyer.idle) == pytest.approx((2400, 600))
+    # 100 minutes of capacity: 30 a minute; the 120 minutes used ask 3600 of 3000:
+    # over-driven by 3000 − 3600 = −600, flagged.
+    short = allocate(LEDGER[:2], rules, models=[CONTRACT], instances=counts,
+                     capacities={"lawyer": 100.0}).balance("pools", "lawyer")
+    assert (short.assigned, short.over_driven, short.flagged) == (pytest.approx(3600),
+                                                                  pytest.approx(-600), True)
+    # A rate given for the period wins over the capacity.
+    given = allocate(LEDGER[:2], rules, models=[CONTRACT], instances=counts,
+                     capacities={"lawyer": 100.0}, rates_per_unit={"lawyer": 15.0})
+    assert given.rate_basis["lawyer"] == "given"
+    assert given.balance("pools", "lawyer").assigned == pytest.approx(120 * 15)
+
+
+def test_trace_backward_from_a_cost_object_by_hand():
+    from abc_costing.engine.allocation import Node, trace
+    result = two_stage(LEDGER)
+    back = trace(result, [Node("object", "A")], direction="backward")
+    # A: 6 × 300 of the clerk (all of it from office salary) + 6 × 240 = 1440 of the
+    # lawyer, whose 3000 came 2000 from office salary and 1000 from legal fees:
+    # office salary 1800 + 1440 × 2/3 = 2760, legal fees 1440 × 1/3 = 480.
+    assert dict(back.of_kind("ledger")) == pytest.approx(
+        {"26 / office / salary": 2760, "26 / legal / fees": 480})
+    assert back.total == pytest.approx(3240) == result.object("A").cost
+    assert dict(back.of_kind("activity"))[f"{CONTRACT.process}/as_is/sign"] == pytest.approx(1440)
+
+
+def test_trace_forward_from_a_ledger_line_by_hand():
+    from abc_costing.engine.allocation import Node, trace
+    result = two_stage(LEDGER)
+    fees = trace(result, [Node("ledger", "26 / legal / fees")])
+    # 1000 to the lawyer, who spends 2400 of 3000 on signing: 800 signed, 200 idle;
+    # the 800 split 6 : 4 between A and B.
+    assert dict(fees.of_kind("pool")) == pytest.approx({"lawyer": 1000})
+    assert dict(fees.of_kind("idle")) == pytest.approx({"lawyer": 200})
+    assert dict(fees.of_kind("object")) == pytest.approx({"A": 480, "B": 320})
+
+
+def test_trace_from_every_ledger_line_reaches_the_objects_and_sinks_in_full():
+    from abc_costing.engine.allocation import SINK_KINDS, Node, trace
+    rules = [
+        AllocationRule(id="it direct", cost_centre="IT", to=("it",), basis="even"),
+        AllocationRule(id="hr direct", cost_centre="HR", to=("hr",), basis="even"),
+        AllocationRule(id="office", cost_centre="office", to=("clerk", "lawyer"),
+                       basis="percent", shares={"clerk": 50.0, "lawyer": 40.0}),
+        AllocationRule(id="it out", from_centre="it", to=("hr", "clerk"), basis="percent",
+                       shares={"hr": 20.0, "clerk": 80.0}),
+        AllocationRule(id="hr out", from_centre="hr", to=("it", "lawyer"), basis="even"),
+    ]
+    result = allocate(
+        [line("26", "IT", "servers", 1000.0), line("26", "HR", "staff", 500.0),
+         line("26", "office", "salary", 4000.0), line("44", "x", "ads", 70.0)],
+        rules, support_centres=("it", "hr"), models=[CONTRACT],
+        instances=[ObjectInstances(cost_object="A", process=CONTRACT.process, instances=3),
+                   ObjectInstances(cost_object="B", process=CONTRACT.process, instances=1)])
+    ledger = [Node("ledger", name) for name in result.ledger_groups]
+    forward = trace(result, ledger)
+    stops = math.fsum(m for n, m in forward.amounts.items() if n.kind in SINK_KINDS)
+    assert forward.total == result.ledger_total == 5570
+    assert stops == pytest.approx(5570)
+    for cost_object in ("A", "B"):
+        assert dict(forward.of_kind("object"))[cost_object] == pytest.approx(
+            result.object(cost_object).cost)
+        back = trace(result, [Node("object", cost_object)], direction="backward")
+        assert math.fsum(m for _, m in back.of_kind("ledger")) == pytest.approx(
+            result.object(cost_object).cost)
+    # Linearity: the lines traced one by one add up to all of them traced together.
+    one_by_one = [trace(result, [node]) for node in ledger]
+    assert math.fsum(t.amounts.get(Node("object", "A"), 0.0) for t in one_by_one) == \
+        pytest.approx(dict(forward.of_kind("object"))["A"])
+
+
+def test_period_capacity_follows_the_production_calendar():
+    from abc_costing.engine.allocation import period_capacities
+    team = parse("""
+resources:
+  lawyer: {kind: labor, cost_per_month: 360000, capacity_hours_per_month: 360}
+  courier: {kind: per_use, cost_per_use: 600}
+activities:
+  sign: {labor: {lawyer: 12}, uses: {courier: 1}}
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, sign], [sign, e]]
+""")
+    # January 2026 has 120 working hours, the average month 1972 / 12 = 164.33 h:
+    # 360 h × 60 × 120 / 164.33 = 15 772.8 minutes. A per-use pool has no capacity.
+    capacities, rule, notes = period_capacities([team], "2026-01")
+    assert capacities == {"lawyer": pytest.approx(360 * 60 * 120 / (1972 / 12))}
+    assert notes == [] and "120" in rule
+    # A month with no shipped calendar keeps the average month, and says so.
+    capacities, _, notes = period_capacities([team], "2031-05")
+    assert capacities == {"lawyer": 360 * 60} and notes[0].severity == "warning"

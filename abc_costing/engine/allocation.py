@@ -44,15 +44,17 @@ Oracle's stage-balancing example: 100 to assign, three receivers of 30.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal, assert_never
+from typing import Literal, NamedTuple, assert_never
 
 import numpy as np
 
 from abc_costing.engine.costing import cost_model
 from abc_costing.model import (
+    WILDCARD,
     AllocationRule,
     DriverQuantity,
     LedgerLine,
@@ -62,10 +64,44 @@ from abc_costing.model import (
 )
 from abc_costing.problems import ModelError, Problem
 
-__all__ = ["AllocationResult", "ActivityAllocation", "ObjectCost", "Stage", "StageBalance",
-           "allocate"]
+__all__ = ["SINK_KINDS", "AllocationResult", "ActivityAllocation", "Flow", "Node", "NodeKind",
+           "ObjectCost", "PeriodInputs", "RateBasis", "Stage", "StageBalance", "Trace", "allocate",
+           "allocate_period", "ledger_node", "period_capacities", "trace"]
 
 Stage = Literal["ledger", "support", "pools", "activities"]
+#: How a pool's rate in the period was found (see :class:`AllocationResult`).
+RateBasis = Literal["capacity", "given", "model"]
+NodeKind = Literal["ledger", "rule", "centre", "pool", "activity", "process", "object",
+                   "idle", "unassigned", "over_driven"]
+#: The kinds of node money stops at: cost objects and the three sinks.
+SINK_KINDS: frozenset[NodeKind] = frozenset({"object", "idle", "unassigned", "over_driven"})
+
+
+class Node(NamedTuple):
+    """A place money passes: a ledger line group, a rule, a support centre, a pool,
+    an activity (``process/variant/activity``), a process variant
+    (``process/variant``), a cost object, or a sink; a sink
+    is named by the node whose money stops there (``Node("idle", "lawyer")``)."""
+
+    kind: NodeKind
+    name: str
+
+
+class Flow(NamedTuple):
+    """Money moving from one node to the next (negative to ``over_driven``)."""
+
+    source: Node
+    target: Node
+    amount: float
+
+
+def ledger_node(account: str, cost_centre: str, cost_item: str) -> str:
+    """The name of a ledger line group's node.
+
+    >>> ledger_node("26", "Юридический отдел", "Аренда")
+    '26 / Юридический отдел / Аренда'
+    """
+    return f"{account} / {cost_centre} / {cost_item}"
 
 #: Where the stage-1 lines that no rule takes are shown.
 NO_RULE = "(no rule)"
@@ -201,6 +237,12 @@ class AllocationResult:
       activities: one :class:`ActivityAllocation` per activity used.
       objects: one :class:`ObjectCost` per cost object.
       problems: what kept part of the input out; with an error the figures are empty.
+      pool_rates: pool -> the period's rate per minute (labour) or per use.
+      rate_basis: pool -> how that rate was found: ``capacity`` (pool money /
+        capacity), ``given`` (``rates_per_unit``) or ``model`` (the model's rate).
+      flows: every movement of money, line group to rule to receiver to activity
+        to cost object, and to the sinks (idle, unassigned, over-driven); what
+        :func:`trace` follows and a Sankey diagram draws.
     """
 
     ledger_total: float
@@ -211,6 +253,11 @@ class AllocationResult:
     activities: tuple[ActivityAllocation, ...]
     objects: tuple[ObjectCost, ...]
     problems: tuple[Problem, ...] = field(default=())
+    pool_rates: dict[str, float] = field(default_factory=dict)
+    rate_basis: dict[str, RateBasis] = field(default_factory=dict)
+    flows: tuple[Flow, ...] = ()
+    #: ledger node name -> (account, cost centre, cost item) of its lines.
+    ledger_groups: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
     def balance(self, stage: Stage, node: str) -> StageBalance:
         """The balance of one node at one stage."""
@@ -248,6 +295,7 @@ def allocate(
     instances: Iterable[ObjectInstances] = (),
     revenue: Iterable[ObjectRevenue] = (),
     rates_per_unit: Mapping[str, float] | None = None,
+    capacities: Mapping[str, float] | None = None,
 ) -> AllocationResult:
     """Allocate one period's ledger to pools, activities and cost objects (module docstring).
 
@@ -274,6 +322,11 @@ def allocate(
         The period's rate per minute (labour) or per use of a pool, instead of the
         model's (for example a month's :class:`~abc_costing.engine.PoolCapacity`
         ``rate_per_minute``).
+    capacities:
+        A pool's practical capacity in the period, in minutes (labour) or uses:
+        its rate is then its money / capacity (time-driven ABC), so what the
+        activities do not use of the capacity is idle money. ``rates_per_unit``
+        wins over it; a pool in neither is costed at its model's rate.
 
     Returns an :class:`AllocationResult`; with an error among its problems its
     figures are empty (nothing half-allocated).
@@ -299,24 +352,40 @@ def allocate(
     ledger_rules = [r for r in rules if r.from_centre is None]
     receivers = [*centres, *pool_names]
     index = {name: i for i, name in enumerate(receivers)}
+    receiver_nodes = [*(Node("centre", c) for c in centres), *(Node("pool", p) for p in pool_names)]
     amounts = np.fromiter((line.amount for line in lines), float, len(lines))
-    rule_of_line = _first_rule(lines, ledger_rules)
+    columns, codes = _line_codes(lines)
+    rule_of_line = _first_rule(columns, codes, len(lines), ledger_rules)
     rule_totals = np.bincount(rule_of_line + 1, weights=amounts, minlength=len(ledger_rules) + 1)
+    rule_nodes = [Node("rule", NO_RULE), *(Node("rule", r.id) for r in ledger_rules)]
+    flows, groups = _line_flows(columns, codes, amounts, rule_of_line, rule_nodes)
     received = np.zeros(len(receivers))
-    balances = [StageBalance("ledger", NO_RULE, float(rule_totals[0]), 0.0,
-                             unassigned=float(rule_totals[0]))] if rule_totals[0] else []
+    balances = []
+    if rule_totals[0]:
+        balances.append(StageBalance("ledger", NO_RULE, float(rule_totals[0]), 0.0,
+                                     unassigned=float(rule_totals[0])))
+        flows += _sink_flows(rule_nodes[0], balances[-1])
     for i, rule in enumerate(ledger_rules):
         sent, balance = _spread(rule, float(rule_totals[i + 1]), quantities, index)
         received += sent
         balances.append(balance)
+        flows += [Flow(rule_nodes[i + 1], receiver_nodes[r], float(sent[r]))
+                  for r in np.flatnonzero(sent).tolist()]
+        flows += _sink_flows(rule_nodes[i + 1], balance)
     to_receivers = dict(zip(receivers, received.tolist(), strict=True))
 
     support = _reciprocal(rules, centres, pool_names, received[:len(centres)], quantities)
     if isinstance(support, Problem):
         return _failed([support])
-    support_totals, from_centres, support_balances = support
+    support_totals, fractions, support_balances = support
+    from_centres = fractions[:, len(centres):].T @ support_totals
     pool_totals = received[len(centres):] + from_centres
     balances += support_balances
+    for i, balance in enumerate(support_balances):
+        sent = fractions[i] * support_totals[i]
+        flows += [Flow(receiver_nodes[i], receiver_nodes[r], float(sent[r]))
+                  for r in np.flatnonzero(sent).tolist()]
+        flows += _sink_flows(receiver_nodes[i], balance)
 
     instances_of: dict[tuple[str, str], dict[str, float]] = {}
     for item in instances:
@@ -327,16 +396,32 @@ def allocate(
                          "process model given defines: they get no cost from it",
                          element=f"{process}/{variant}", severity="warning")
                  for process, variant in instances_of if (process, variant) not in known]
-    activities, pool_balances = _pools_to_activities(
-        costed, pool_names, pool_totals, instances_of, rates_per_unit or {})
+    rates, rate_basis = _pool_rates(models, pool_names, pool_totals, capacities or {},
+                                    rates_per_unit or {})
+    activities, pool_balances, pool_flows = _pools_to_activities(
+        costed, pool_names, pool_totals, instances_of, rates, rate_basis)
     balances += pool_balances
+    flows += pool_flows
     balances += [StageBalance("activities", a.node, a.cost, a.cost) for a in activities]
     objects = _objects(activities, instances_of, revenue)
+    # Activities go to their process variant, which splits its cost over the cost
+    # objects by instances: one split per variant, not one per activity and object.
+    variant_cost: dict[tuple[str, str], float] = {}
+    for a in activities:
+        variant_cost[a.process, a.variant] = variant_cost.get((a.process, a.variant), 0.0) + a.cost
+        flows.append(Flow(Node("activity", a.node), Node("process", f"{a.process}/{a.variant}"),
+                          a.cost))
+    for (process, variant), cost in variant_cost.items():
+        per_object = instances_of[process, variant]
+        volume = math.fsum(per_object.values())
+        flows += [Flow(Node("process", f"{process}/{variant}"), Node("object", cost_object),
+                       cost * count / volume) for cost_object, count in per_object.items()
+                  if count > 0]
     return AllocationResult(
         float(math.fsum(amounts)), tuple(balances), to_receivers,
         dict(zip(centres, support_totals.tolist(), strict=True)),
         dict(zip(pool_names, pool_totals.tolist(), strict=True)),
-        tuple(activities), objects, tuple(problems))
+        tuple(activities), objects, tuple(problems), rates, rate_basis, tuple(flows), groups)
 
 
 def _failed(problems: Sequence[Problem]) -> AllocationResult:
@@ -378,23 +463,60 @@ def _receiver_problems(rules: Sequence[AllocationRule], pools: set[str], centres
     return problems
 
 
-def _first_rule(lines: Sequence[LedgerLine], rules: Sequence[AllocationRule]) -> np.ndarray:
-    """The index of the first rule taking each line (-1: none), vectorised over lines."""
-    columns = {}
+_LINE_FIELDS = ("account", "cost_centre", "cost_item")
+
+
+def _line_codes(lines: Sequence[LedgerLine]
+                ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, int]]]:
+    """Each line's account, cost centre and cost item as integer codes, and the codes."""
+    columns: dict[str, np.ndarray] = {}
     codes: dict[str, dict[str, int]] = {}
-    for name in ("account", "cost_centre", "cost_item"):
+    for name in _LINE_FIELDS:
         code = codes.setdefault(name, {})
-        columns[name] = np.fromiter((code.setdefault(getattr(line, name), len(code))
-                                     for line in lines), np.int64, len(lines))
-    rule_of_line = np.full(len(lines), -1, dtype=np.int64)
+        columns[name] = np.fromiter((code.setdefault(value, len(code)) for value in
+                                     map(operator.attrgetter(name), lines)),
+                                    np.int64, len(lines))
+    return columns, codes
+
+
+def _first_rule(columns: Mapping[str, np.ndarray], codes: Mapping[str, Mapping[str, int]],
+                count: int, rules: Sequence[AllocationRule]) -> np.ndarray:
+    """The index of the first rule taking each line (-1: none), vectorised over lines."""
+    rule_of_line = np.full(count, -1, dtype=np.int64)
     for i, rule in enumerate(rules):
         taken = rule_of_line == -1
-        for name in ("account", "cost_centre", "cost_item"):
+        for name in _LINE_FIELDS:
             wanted = getattr(rule, name)
-            if wanted != "*":
+            if wanted != WILDCARD:
                 taken &= columns[name] == codes[name].get(wanted, -1)
         rule_of_line[taken] = i
     return rule_of_line
+
+
+def _line_flows(columns: Mapping[str, np.ndarray], codes: Mapping[str, Mapping[str, int]],
+                amounts: np.ndarray, rule_of_line: np.ndarray, rule_nodes: Sequence[Node]
+                ) -> tuple[list[Flow], dict[str, tuple[str, str, str]]]:
+    """One flow per line group (account, cost centre, cost item) to the rule taking it,
+    and each group's node name with its key."""
+    if not len(amounts):
+        return [], {}
+    centres, items = len(codes["cost_centre"]), len(codes["cost_item"])
+    combined = (columns["account"] * centres + columns["cost_centre"]) * items \
+        + columns["cost_item"]
+    groups, first, group_of_line = np.unique(combined, return_index=True, return_inverse=True)
+    totals = np.bincount(group_of_line, weights=amounts, minlength=len(groups))
+    names = {name: list(codes[name]) for name in _LINE_FIELDS}  # code -> text
+    flows, keys = [], {}
+    for group, line, money in zip(groups.tolist(), first.tolist(), totals.tolist(),
+                                  strict=True):
+        account, rest = divmod(group, centres * items)
+        key = (names["account"][account], names["cost_centre"][rest // items],
+               names["cost_item"][rest % items])
+        keys[ledger_node(*key)] = key
+        if money != 0:
+            flows.append(Flow(Node("ledger", ledger_node(*key)),
+                              rule_nodes[int(rule_of_line[line]) + 1], money))
+    return flows, keys
 
 
 def _fractions(rule: AllocationRule, quantities: Mapping[tuple[str, str], float]) -> np.ndarray:
@@ -434,7 +556,11 @@ def _spread(rule: AllocationRule, amount: float, quantities: Mapping[tuple[str, 
 def _reciprocal(rules: Sequence[AllocationRule], centres: Sequence[str], pools: Sequence[str],
                 direct: np.ndarray, quantities: Mapping[tuple[str, str], float]
                 ) -> tuple[np.ndarray, np.ndarray, list[StageBalance]] | Problem:
-    """Solve the support centres together: ``(I − Sᵀ) s = d``, pools get ``Pᵀ s``."""
+    """Solve the support centres together: ``(I − Sᵀ) s = d``; pools get ``Pᵀ s``.
+
+    Returns the centres' totals ``s``, the fractions each centre sends (rows:
+    centres; columns: centres then pools) and the centres' balances.
+    """
     n = len(centres)
     at = {name: i for i, name in enumerate([*centres, *pools])}
     fractions = np.zeros((n, n + len(pools)))  # centre -> centres then pools
@@ -442,7 +568,7 @@ def _reciprocal(rules: Sequence[AllocationRule], centres: Sequence[str], pools: 
         if rule.from_centre is None:
             continue
         fractions[at[rule.from_centre], [at[r] for r in rule.to]] += _fractions(rule, quantities)
-    to_centres, to_pools = fractions[:, :n], fractions[:, n:]
+    to_centres = fractions[:, :n]
     system = np.eye(n) - to_centres.T
     if n and (np.linalg.cond(system) > _MAX_CONDITION):
         circle = [c for c in centres if to_centres[at[c]].sum() > 0]
@@ -455,50 +581,87 @@ def _reciprocal(rules: Sequence[AllocationRule], centres: Sequence[str], pools: 
         total = float(totals[i])
         sent = total * fractions[i].sum()
         balances.append(StageBalance("support", centre, total, sent, unassigned=total - sent))
-    return totals, to_pools.T @ totals, balances
+    return totals, fractions, balances
+
+
+def _pool_rates(models: Sequence[ProcessModel], pools: Sequence[str], pool_totals: np.ndarray,
+                capacities: Mapping[str, float], given: Mapping[str, float]
+                ) -> tuple[dict[str, float], dict[str, RateBasis]]:
+    """Each pool's rate in the period and where it came from (see :class:`AllocationResult`)."""
+    rates: dict[str, float] = {}
+    basis: dict[str, RateBasis] = {}
+    for p, pool in enumerate(pools):
+        if pool in given:
+            rates[pool], basis[pool] = given[pool], "given"
+        elif capacities.get(pool, 0.0) > 0:
+            rates[pool], basis[pool] = float(pool_totals[p]) / capacities[pool], "capacity"
+        else:
+            resource = next((m.resources[pool] for m in models if pool in m.resources), None)
+            if resource is not None:
+                per_minute, per_use = resource.unit_costs
+                rates[pool], basis[pool] = per_minute or per_use, "model"
+    return rates, basis
 
 
 def _pools_to_activities(
     costed: Sequence[tuple[ProcessModel, dict[str, float]]], pools: Sequence[str],
     pool_totals: np.ndarray, instances_of: Mapping[tuple[str, str], Mapping[str, float]],
-    rates: Mapping[str, float],
-) -> tuple[list[ActivityAllocation], list[StageBalance]]:
-    """Each activity's use of each pool at the period's rate; the pools' balances."""
+    rates: Mapping[str, float], basis: Mapping[str, RateBasis],
+) -> tuple[list[ActivityAllocation], list[StageBalance], list[Flow]]:
+    """Each activity's use of each pool at the period's rate; the pools' balances and flows."""
     at = {name: i for i, name in enumerate(pools)}
     rows: list[tuple[ProcessModel, str, float, np.ndarray]] = []
     for model, executions in costed:
         volume = math.fsum(instances_of.get((model.process, model.variant), {}).values())
         if volume <= 0:
             continue
+
+        def rate(resource_id: str, of_model: float) -> float:
+            # A pool costed from the model keeps each variant's own rate (its overrides).
+            return of_model if basis.get(resource_id, "model") == "model" else rates[resource_id]
+
         for activity_id, activity in model.activities.items():
             used = np.zeros(len(pools))
             per_instance = executions.get(activity_id, 0.0) * volume
             for resource_id, duration in activity.labor.items():
-                rate = rates.get(resource_id, model.resources[resource_id].unit_costs[0])
-                used[at[resource_id]] += per_instance * duration.mean_minutes * rate
+                used[at[resource_id]] += per_instance * duration.mean_minutes * rate(
+                    resource_id, model.resources[resource_id].unit_costs[0])
             for resource_id, units in activity.uses.items():
-                rate = rates.get(resource_id, model.resources[resource_id].unit_costs[1])
-                used[at[resource_id]] += per_instance * units * rate
+                used[at[resource_id]] += per_instance * units * rate(
+                    resource_id, model.resources[resource_id].unit_costs[1])
             rows.append((model, activity_id, volume, used))
     demand = np.array([row[3] for row in rows]).reshape(len(rows), len(pools))
     asked = demand.sum(axis=0)
-    balances = []
+    balances, flows = [], []
     for p, pool in enumerate(pools):
         total, used_money = float(pool_totals[p]), float(asked[p])
         if used_money == 0:
-            balances.append(StageBalance("pools", pool, total, 0.0, unassigned=total))
-            continue
-        rest = total - used_money
-        balances.append(StageBalance("pools", pool, total, used_money, idle=max(rest, 0.0),
-                                     over_driven=min(rest, 0.0)))
+            balance = StageBalance("pools", pool, total, 0.0, unassigned=total)
+        else:
+            rest = total - used_money
+            balance = StageBalance("pools", pool, total, used_money, idle=max(rest, 0.0),
+                                   over_driven=min(rest, 0.0))
+        balances.append(balance)
+        flows += _sink_flows(Node("pool", pool), balance)
     activities = []
     for (model, activity_id, volume, used), cost in zip(rows, demand.sum(axis=1), strict=True):
         if cost == 0:
             continue
-        activities.append(ActivityAllocation(
+        allocation = ActivityAllocation(
             model.process, model.variant, activity_id, volume, float(cost), float(cost) / volume,
-            {pools[p]: float(used[p]) for p in np.flatnonzero(used).tolist()}))
-    return activities, balances
+            {pools[p]: float(used[p]) for p in np.flatnonzero(used).tolist()})
+        activities.append(allocation)
+        flows += [Flow(Node("pool", pool), Node("activity", allocation.node), money)
+                  for pool, money in allocation.from_pools.items()]
+    return activities, balances, flows
+
+
+def _sink_flows(source: Node, balance: StageBalance) -> list[Flow]:
+    """The flows from ``source`` to its idle, unassigned and over-driven sinks."""
+    sinks: tuple[tuple[NodeKind, float], ...] = (
+        ("idle", balance.idle), ("unassigned", balance.unassigned),
+        ("over_driven", balance.over_driven))
+    return [Flow(source, Node(kind, source.name), money) for kind, money in sinks if money != 0]
 
 
 def _objects(activities: Sequence[ActivityAllocation],
@@ -525,3 +688,168 @@ def _objects(activities: Sequence[ActivityAllocation],
         objects.append(ObjectCost(cost_object, cost, parts, income,
                                   None if income is None else income - cost))
     return tuple(objects)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Money followed through an allocation from some nodes (forward) or to some (backward).
+
+    Attributes:
+      direction: ``forward``: where the money of ``start`` goes; ``backward``:
+        where the money that ends in ``start`` comes from.
+      start: the nodes followed.
+      amounts: forward: the money of ``start`` that reaches each node;
+        backward: the money of each node that ends in ``start``.
+      total: the money of ``start`` (forward: leaving it; backward: ending in it).
+    """
+
+    direction: Literal["forward", "backward"]
+    start: tuple[Node, ...]
+    amounts: dict[Node, float]
+    total: float
+
+    def of_kind(self, kind: NodeKind) -> list[tuple[str, float]]:
+        """The nodes of one kind with their money, largest first.
+
+        Support centres serving each other pass money back and forth, so a
+        centre's figure counts what passes it each time, as its stage balance does.
+        """
+        found = [(node.name, money) for node, money in self.amounts.items()
+                 if node.kind == kind and money != 0]
+        return sorted(found, key=lambda item: (-abs(item[1]), item[0]))
+
+
+def trace(result: AllocationResult, start: Iterable[Node], *,
+          direction: Literal["forward", "backward"] = "forward") -> Trace:
+    """Follow money through ``result`` from ``start`` (forward) or into it (backward).
+
+    Money is followed in proportion: a node passes on each part of what it gets
+    in the shares its flows have (a pool sends every rouble of its money to its
+    activities and idle alike). Forward from every ledger node, the money that
+    reaches the cost objects and the sinks is the ledger total; backward from a
+    cost object, the ledger nodes' amounts add up to its cost. Support centres
+    serving each other make the flows a cycle; both directions are one sparse
+    linear solve.
+
+    >>> from abc_costing.model import AllocationRule, LedgerLine
+    >>> rent = LedgerLine(period="2026-01", account="26", cost_centre="adm",
+    ...                   cost_item="rent", amount=100.0)
+    >>> r = allocate([rent], [AllocationRule(id="x", to=("p", "q"), basis="percent",
+    ...                                      shares={"p": 30.0, "q": 50.0})], pools=("p", "q"))
+    >>> t = trace(r, [Node("ledger", "26 / adm / rent")])
+    >>> t.of_kind("unassigned")
+    [('q', 50.0), ('p', 30.0), ('x', 20.0)]
+    """
+    from scipy.sparse import csc_matrix, identity
+    from scipy.sparse.linalg import spsolve
+
+    start = tuple(dict.fromkeys(start))
+    nodes = list(dict.fromkeys(n for f in result.flows for n in (f.source, f.target)))
+    at = {node: i for i, node in enumerate(nodes)}
+    unknown = [node for node in start if node not in at]
+    if unknown:
+        raise KeyError(f"no money passes {unknown[0].kind} {unknown[0].name!r}")
+    outflow = np.zeros(len(nodes))
+    sources = np.fromiter((at[f.source] for f in result.flows), np.int64, len(result.flows))
+    targets = np.fromiter((at[f.target] for f in result.flows), np.int64, len(result.flows))
+    money = np.fromiter((f.amount for f in result.flows), float, len(result.flows))
+    np.add.at(outflow, sources, money)
+    shares = np.divide(money, outflow[sources], out=np.zeros_like(money),
+                       where=outflow[sources] != 0)
+    fractions = csc_matrix((shares, (sources, targets)), shape=(len(nodes), len(nodes)))
+    chosen = np.zeros(len(nodes))
+    chosen[[at[node] for node in start]] = 1.0
+    eye = identity(len(nodes), format="csc")
+    if direction == "forward":
+        passing = np.atleast_1d(spsolve((eye - fractions.T).tocsc(), chosen * outflow))
+        total = float(math.fsum(outflow[chosen == 1]))
+    else:
+        inflow = np.zeros(len(nodes))
+        np.add.at(inflow, targets, money)
+        reaching = np.atleast_1d(spsolve((eye - fractions).tocsc(), chosen))
+        # A node's money: what leaves it, or for a sink (no outflow) what arrives.
+        passing = np.where(outflow != 0, outflow, inflow) * reaching
+        total = float(math.fsum(inflow[chosen == 1]))
+    return Trace(direction, start, {node: float(passing[i]) for i, node in enumerate(nodes)
+                                    if passing[i] != 0}, total)
+
+
+def period_capacities(models: Sequence[ProcessModel], period: str
+                      ) -> tuple[dict[str, float], str, list[Problem]]:
+    """The practical capacity, in minutes, of every labour pool of ``models`` that
+    states one, for the month ``period`` (``YYYY-MM``), the rule used, and notes.
+
+    A pool's stated capacity is that of an average month; the production calendar
+    scales it to the month's working hours
+    (:func:`~abc_costing.engine.capacity.month_factor`). A month the calendar does
+    not ship keeps the average month, with a warning. A pool defined differently
+    by two models takes the first one's capacity.
+
+    >>> from abc_costing.model import ProcessModel
+    >>> caps, rule, notes = period_capacities([], "2026-01")
+    >>> caps, rule.split(":")[0], notes
+    ({}, 'capacity × 120 / 164.3 h', [])
+    """
+    from abc_costing.engine.capacity import month_factor
+    from abc_costing.payroll import CalendarError
+
+    year, month = (int(part) for part in period.split("-"))
+    notes = []
+    try:
+        factor, rule = month_factor(year, month)
+    except CalendarError as error:
+        factor, rule = 1.0, "capacity of an average month (no production calendar for the month)"
+        notes.append(Problem(f"{error}: the pools' capacity is that of an average month",
+                             element=period, severity="warning"))
+    capacities: dict[str, float] = {}
+    for model in models:
+        for pool, resource in model.resources.items():
+            hours = getattr(resource, "capacity_hours_per_month", None)
+            if pool not in capacities and hours:
+                capacities[pool] = hours * 60.0 * factor
+    return capacities, rule, notes
+
+
+@dataclass(frozen=True)
+class PeriodInputs:
+    """Everything one period's allocation reads, as read from the files.
+
+    Attributes:
+      period, scenario: the month (``YYYY-MM``) and ``actual``/``plan``/``forecast``.
+      currency: ISO 4217 code of every amount.
+      lines: the ledger lines of the period and scenario.
+      rules: ledger rules then support centres' rules, in the file's order.
+      drivers: driver quantities that apply to the period.
+      support_centres: centre id -> display name.
+      pools: pool id -> display name (the models' resources and extra pools).
+      models: the process variants whose activities use the pools.
+      instances: cost objects' instances of each process variant.
+      revenue: cost objects' revenue.
+      capacities: pool -> practical capacity in the period (minutes), see
+        :func:`period_capacities`; its rule in words in ``capacity_rule``.
+      files: role (``ledger``, ``drivers``, ``volumes``, ``revenue``,
+        ``allocation``, ``catalogue``) -> (file name, sha256), for provenance.
+    """
+
+    period: str
+    scenario: str
+    currency: str
+    lines: tuple[LedgerLine, ...]
+    rules: tuple[AllocationRule, ...]
+    drivers: tuple[DriverQuantity, ...]
+    support_centres: dict[str, str]
+    pools: dict[str, str]
+    models: tuple[ProcessModel, ...]
+    instances: tuple[ObjectInstances, ...]
+    revenue: tuple[ObjectRevenue, ...]
+    capacities: dict[str, float]
+    capacity_rule: str = ""
+    files: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def allocate_period(inputs: PeriodInputs) -> AllocationResult:
+    """:func:`allocate` of one period's inputs, each pool at its period rate."""
+    return allocate(inputs.lines, inputs.rules, drivers=inputs.drivers, pools=tuple(inputs.pools),
+                    support_centres=tuple(inputs.support_centres), models=inputs.models,
+                    instances=inputs.instances, revenue=inputs.revenue,
+                    capacities=inputs.capacities)
