@@ -38,6 +38,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError
 
+from abc_costing.formats.allocation_file import ALLOCATION_FOLDER
 from abc_costing.formats.catalogue import (
     CATALOGUE_NAME,
     LoadedCatalogue,
@@ -235,7 +236,9 @@ def load_model(path: str | Path) -> ProcessModel:
 def model_files(directory: str | Path) -> list[Path]:
     """The model files under ``directory`` (``*.yaml`` and ``*.yml``, recursively), sorted.
 
-    A resource catalogue (``resources.yaml``) is not a model and is left out.
+    A resource catalogue (``resources.yaml``) is not a model and is left out, and
+    so is the library's ledger folder (``ledger/`` at the top: the allocation
+    file and the period's files, :mod:`abc_costing.formats.allocation_file`).
     """
     directory = Path(directory)
     files = [p for pattern in ("*.yaml", "*.yml") for p in directory.rglob(pattern)]
@@ -244,6 +247,7 @@ def model_files(directory: str | Path) -> list[Path]:
         p for p in files
         if not any(part.startswith(".") for part in p.relative_to(directory).parts)
         and p.name != CATALOGUE_NAME
+        and p.relative_to(directory).parts[0] != ALLOCATION_FOLDER
     )
 
 
