@@ -123,8 +123,11 @@ def parse_allocation_text(text: str, *, name: str = ALLOCATION_NAME
         across += _repeated_ids(raw_rules)
     across += _centres_that_are_pools(data)
     found = broken + across
+    # The rules as records (each checked once, above); a 'rules' that is not a list
+    # goes as written, for the records to say what it should be.
+    whole = {**data, "rules": rules} if isinstance(raw_rules, list) else data
     try:
-        setup = AllocationSetup.model_validate({**data, "rules": rules})
+        setup = AllocationSetup.model_validate(whole)
     except ValidationError as err:
         for error in err.errors(include_url=False):
             loc = error["loc"]
