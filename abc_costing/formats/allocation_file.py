@@ -100,16 +100,13 @@ def parse_allocation_text(text: str, *, name: str = ALLOCATION_NAME
     ...                       name="a.yaml")[1][0].message
     'rules: must list at least one rule'
     """
-    from abc_costing.formats.yaml_model import parse_yaml_data, with_lines
+    from abc_costing.formats.yaml_model import parse_library_file, with_lines
 
-    data, problems = parse_yaml_data(text)
+    data, problems = parse_library_file(text, name=name, format=ALLOCATION_FORMAT,
+                                        kind="an allocation file",
+                                        fields="format, ledger, drivers, rules, ...")
     if data is None:
-        return None, [_of_an_allocation_file(p).located(file=name) for p in problems]
-    if data.get("format") != ALLOCATION_FORMAT:
-        got = f"; got {quoted(data['format'])}" if "format" in data else ""
-        return None, with_lines([Problem(f"an allocation file starts with "
-                                         f"'format: {ALLOCATION_FORMAT}'{got}",
-                                         element="format", path=("format",))], text, file=name)
+        return None, problems
     raw_rules = data.get("rules")
     rules: list[AllocationRule] = []
     broken: list[Problem] = []  # of single rules
@@ -199,21 +196,6 @@ def _setup_problem(error: Any, data: dict[str, Any]) -> Problem:
     if error["loc"] == ("rules",) and error["type"] == "too_short":
         return Problem("rules: must list at least one rule", element="rules", path=("rules",))
     return field_problem(error, data)
-
-
-def _of_an_allocation_file(problem: Problem) -> Problem:
-    """A reader's problem about the whole document, said of an allocation file.
-
-    The YAML reader words an empty or non-mapping document for model files.
-    """
-    if problem.message.startswith("file is empty"):
-        return Problem(f"file is empty; an allocation file starts with "
-                       f"'format: {ALLOCATION_FORMAT}'")
-    if problem.message.startswith("a model file is a mapping"):
-        kind = problem.message.rsplit("not a ", 1)[-1]
-        return Problem(f"an allocation file is a mapping of fields (format, ledger, drivers, "
-                       f"rules, ...), not a {kind}")
-    return problem
 
 
 def ledger_code_problems(lines: Iterable[LedgerLine], setup: AllocationSetup, *, file: str
