@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from abc_costing.engine import cost_model
-from abc_costing.formats import load_model
+from abc_costing.formats import load_model, model_files
 from tests.conftest import LIBRARY
 
 GOLDEN = LIBRARY.parent / "tests" / "golden"
@@ -20,7 +20,7 @@ def golden_path(model_path):
 
 
 def main() -> None:
-    for path in sorted(LIBRARY.glob("*/*.yaml")):
+    for path in model_files(LIBRARY):
         target = golden_path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         document = cost_model(load_model(path)).as_dict()

@@ -14,14 +14,14 @@ from defusedxml.ElementTree import fromstring
 from abc_costing.cli import main
 from abc_costing.engine import cost_model
 from abc_costing.formats import bpmn as bpmn_module
-from abc_costing.formats import load_model, parse_model_text
+from abc_costing.formats import load_model, model_files, parse_model_text
 from abc_costing.formats.bpmn import BPMN_NS, bpmn_to_model_text, model_to_bpmn
 from abc_costing.model import ProcessModel
 from abc_costing.reports.figures import process_flow_layout
 from tests.conftest import LIBRARY
 
 DATA = Path(__file__).parent / "data" / "bpmn"
-SHIPPED = sorted(LIBRARY.glob("*/*.yaml"))
+SHIPPED = model_files(LIBRARY)
 BPMNDI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
 
 

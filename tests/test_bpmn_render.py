@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from abc_costing.formats import load_model
+from abc_costing.formats import load_model, model_files
 from abc_costing.formats.bpmn import model_to_bpmn
 from abc_costing.reports.figures import process_flow_layout
 from tests.e2e_support import ARTIFACTS, ROOT, chromium, keep_local, requires_chromium
 
 VIEWER = ROOT / "tests" / "bpmn_js" / "node_modules" / "bpmn-js" / "dist"
-SHIPPED = sorted((ROOT / "process_models").glob("*/*.yaml"))
+SHIPPED = model_files(ROOT / "process_models")
 
 pytestmark = [
     pytest.mark.e2e,

@@ -13,7 +13,7 @@ import pytest
 
 from abc_costing.compare import compare_models
 from abc_costing.engine import cost_model
-from abc_costing.formats import load_library, load_model
+from abc_costing.formats import load_library, load_model, model_files
 from abc_costing.model import routing_graph
 from abc_costing.portfolio import build_portfolio
 from abc_costing.reports import figures
@@ -30,7 +30,7 @@ from abc_costing.reports.tables import format_money
 from tests.conftest import LIBRARY, parse
 
 CONTRACT = LIBRARY / "contract_approval"
-SHIPPED = sorted(LIBRARY.glob("*/*.yaml"))
+SHIPPED = model_files(LIBRARY)
 
 # A rework loop behind a 70/30 review, a parallel block, Cyrillic names.
 # clerk 10 ₽/min, lawyer 50 ₽/min, courier 500 ₽ per use.

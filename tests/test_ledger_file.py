@@ -10,7 +10,13 @@ import pytest
 from openpyxl import Workbook
 
 from abc_costing.engine.allocation import allocate
-from abc_costing.formats.ledger_file import parse_period, read_drivers, read_ledger
+from abc_costing.formats.ledger_file import (
+    parse_period,
+    read_drivers,
+    read_ledger,
+    read_revenue,
+    read_volumes,
+)
 from abc_costing.model import AllocationRule
 from abc_costing.problems import has_errors
 
@@ -172,3 +178,74 @@ def test_a_row_with_two_faults_shows_both(tmp_path: Path) -> None:
     assert lines == ()
     assert [(p.line, p.element) for p in problems] == [
         (2, "period"), (2, "cost_centre"), (2, "amount")]
+
+
+def test_drivers_with_period_and_scenario_columns(tmp_path: Path) -> None:
+    path = _write(tmp_path / "drivers.csv", "Драйвер;Получатель;Количество;Период;Сценарий\n"
+                  "headcount;buyer;2;;\n"                  # line 2: every period and scenario
+                  "headcount;buyer;1,5;январь 2026;факт\n"  # line 3: January's actual only
+                  "headcount;legal;3;;план\n"               # line 4: every plan
+                  "headcount;it;4;13.2026;бюджетт\n",       # line 5: two faults
+                  encoding="cp1251")
+    drivers, problems = read_drivers(path)
+    assert [(d.receiver, d.quantity, d.period, d.scenario, d.row) for d in drivers] == [
+        ("buyer", 2.0, None, None, 2), ("buyer", 1.5, "2026-01", "actual", 3),
+        ("legal", 3.0, None, "plan", 4)]
+    assert [(p.line, p.element) for p in problems] == [(5, "period"), (5, "scenario")]
+
+
+def test_volumes_windows_1251_russian_headers(tmp_path: Path) -> None:
+    path = _write(tmp_path / "объёмы.csv",
+                  "Период;Сценарий;Сегмент;Процесс;Вариант;Объём\r\n"
+                  "январь 2026;факт;УК «Дом»;contract_approval;;1\u00a0234,5\r\n"
+                  "01.2026;план;УК «Дом»;contract_approval;template_esign;12\r\n"
+                  ";;Средний бизнес;zhkh_leads;;150\r\n", encoding="cp1251")
+    volumes, problems = read_volumes(path)
+    assert problems == []
+    # The no-break space groups thousands as 1С writes it; an empty variant is as_is, an
+    # empty period or scenario applies to every one.
+    assert [(v.period, v.scenario, v.cost_object, v.process, v.variant, v.instances, v.row)
+            for v in volumes] == [
+        ("2026-01", "actual", "УК «Дом»", "contract_approval", "as_is", 1234.5, 2),
+        ("2026-01", "plan", "УК «Дом»", "contract_approval", "template_esign", 12.0, 3),
+        (None, None, "Средний бизнес", "zhkh_leads", "as_is", 150.0, 4)]
+
+
+def test_volumes_english_headers_and_bad_rows(tmp_path: Path) -> None:
+    path = _write(tmp_path / "volumes.csv", "Cost object,Process,Variant,Instances\n"
+                  "Retail,procurement,,40\n"          # line 2: read
+                  ",procurement,,-3\n"                # line 3: no cost object, negative count
+                  "Retail,,fast,many\n")              # line 4: no process, count not a number
+    volumes, problems = read_volumes(path)
+    assert [(v.cost_object, v.instances) for v in volumes] == [("Retail", 40.0)]
+    # Each cell is read, so a row with two faults shows both; a negative count is the
+    # record's fault, said once the cells have read.
+    assert [(p.line, p.element) for p in problems] == [
+        (3, "cost_object"), (4, "process"), (4, "instances")]
+    assert "many" in problems[2].message
+    path = _write(tmp_path / "negative.csv", "segment;process;count\nRetail;p;-3\n")
+    volumes, problems = read_volumes(path)
+    assert volumes == () and [(p.line, p.element) for p in problems] == [(2, "instances")]
+    assert problems[0].message == "Input should be greater than or equal to 0"
+
+
+def test_revenue_russian_amounts_and_returns(tmp_path: Path) -> None:
+    path = _write(tmp_path / "выручка.csv", "Период;Сценарий;Клиент;Выручка;Комментарий\n"
+                  "январь 2026;факт;Крупные клиенты;18 400 000,00;\n"
+                  "январь 2026;факт;Крупные клиенты;-1 234,56;возврат\n"
+                  "январь 2026;прогнозз;Средний бизнес;1 000;\n", encoding="cp1251")
+    revenue, problems = read_revenue(path)
+    assert [(r.cost_object, r.amount, r.period, r.scenario, r.row) for r in revenue] == [
+        ("Крупные клиенты", 18_400_000.0, "2026-01", "actual", 2),
+        ("Крупные клиенты", -1234.56, "2026-01", "actual", 3)]
+    # The unknown column is a warning at the header; the misspelt scenario an error at its row.
+    assert [(p.line, p.severity, p.element) for p in problems] == [
+        (1, "warning", "Комментарий"), (4, "error", "scenario")]
+
+
+def test_revenue_missing_column(tmp_path: Path) -> None:
+    path = _write(tmp_path / "revenue.csv", "Сегмент;Маржа\nA;5\n")
+    revenue, problems = read_revenue(path)
+    assert revenue == ()
+    assert problems[-1].message.startswith("missing column for amount (one of revenue, amount, "
+                                           "выручка, сумма)")

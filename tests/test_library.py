@@ -9,12 +9,12 @@ import pytest
 
 from abc_costing.compare import compare_models
 from abc_costing.engine import cost_model
-from abc_costing.formats import load_library, read_model
+from abc_costing.formats import load_library, model_files, read_model
 from abc_costing.portfolio import build_portfolio
 from tests.conftest import LIBRARY
 from tests.regenerate_golden import golden_path
 
-SHIPPED = sorted(LIBRARY.glob("*/*.yaml"))
+SHIPPED = model_files(LIBRARY)
 PROCESSES = sorted({p.parent.name for p in SHIPPED})
 
 

@@ -7,11 +7,11 @@ import difflib
 import pytest
 
 from abc_costing.engine import cost_model
-from abc_costing.formats import parse_model_text
+from abc_costing.formats import model_files, parse_model_text
 from abc_costing.formats.roundtrip import EditableModel
 from tests.conftest import LIBRARY, model_text
 
-SHIPPED = sorted(LIBRARY.glob("*/*.yaml"))
+SHIPPED = model_files(LIBRARY)
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.stem}")

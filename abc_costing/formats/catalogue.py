@@ -202,17 +202,14 @@ problems of resources.yaml)
 def parse_catalogue_text(text: str, *, name: str = CATALOGUE_NAME, sha256: str | None = None
                          ) -> tuple[LoadedCatalogue | None, list[Problem]]:
     """Parse a catalogue's text: the valid pools, and a problem for each broken one."""
-    from abc_costing.formats.yaml_model import field_problem, parse_yaml_data, with_lines
+    from abc_costing.formats.yaml_model import field_problem, parse_library_file, with_lines
 
     digest = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
-    data, problems = parse_yaml_data(text)
+    data, problems = parse_library_file(text, name=name, format=CATALOGUE_FORMAT,
+                                        kind="a resource catalogue",
+                                        fields="format, currency, year, pools")
     if data is None:
-        return None, [_of_a_catalogue(p).located(file=name) for p in problems]
-    if data.get("format") != CATALOGUE_FORMAT:
-        got = f"; got {quoted(data['format'])}" if "format" in data else ""
-        return None, with_lines([Problem(f"a resource catalogue starts with "
-                                         f"'format: {CATALOGUE_FORMAT}'{got}",
-                                         element="format", path=("format",))], text, file=name)
+        return None, problems
     pools = data.get("pools")
     broken: set[str] = set()
     found: list[Problem] = []
@@ -283,23 +280,6 @@ def _year_problem(year: Any, pools: Any) -> tuple[Problem | None, set[str]]:
     return Problem("; ".join(missing), element="year", path=("year",)), (
         (salaried if year not in contribution_years() else set())
         | (calendared if year not in shipped_years() else set()))
-
-
-def _of_a_catalogue(problem: Problem) -> Problem:
-    """A reader's problem about the whole document, said of a catalogue, not of a model.
-
-    The YAML reader words an empty or non-mapping document for model files
-    ("a model starts with 'format: abc-costing/1'"), which would tell the
-    author of ``resources.yaml`` to write the wrong format.
-    """
-    if problem.message.startswith("file is empty"):
-        return Problem(f"file is empty; a resource catalogue starts with "
-                       f"'format: {CATALOGUE_FORMAT}'")
-    if problem.message.startswith("a model file is a mapping"):
-        kind = problem.message.rsplit("not a ", 1)[-1]
-        return Problem(f"a resource catalogue is a mapping of fields (format, currency, year, "
-                       f"pools), not a {kind}")
-    return problem
 
 
 def _pool_problem(problem: Problem, pool_id: Any) -> Problem:

@@ -8,10 +8,19 @@ amount and, optionally, a scenario::
     Период;Счёт;Подразделение;Статья затрат;Сумма;Сценарий
     январь 2026;26;Администрация;Аренда;1 234,56;факт
 
-Driver quantities are one row per driver and receiver::
+Driver quantities are one row per driver and receiver; volumes one row per cost
+object and process variant; revenue one row per cost object. Each may have a
+period and a scenario column: a row without them applies to every period
+(scenario), see :func:`abc_costing.model.for_period`::
 
     Драйвер;Получатель;Количество
     м2;Продажи;120,5
+
+    Период;Сценарий;Объект затрат;Процесс;Вариант;Количество
+    2026-01;факт;Крупные клиенты;contract_approval;;22
+
+    Период;Сценарий;Сегмент;Выручка
+    2026-01;факт;Крупные клиенты;18 400 000,00
 
 The files
 ---------
@@ -21,7 +30,8 @@ The files
   the values Excel saved for formulas; a workbook that unpacks to more than
   :data:`MAX_LEDGER_UNPACKED_BYTES` is refused before it is read (a zip bomb).
 - Columns are found by their usual Russian or English names, compared
-  case-insensitively (:data:`LEDGER_COLUMNS`, :data:`DRIVER_COLUMNS`); a column
+  case-insensitively (:data:`LEDGER_COLUMNS`, :data:`DRIVER_COLUMNS`,
+  :data:`VOLUME_COLUMNS`, :data:`REVENUE_COLUMNS`); a column
   of another name is a warning and is ignored (a 1С export has balance columns).
 - Amounts and quantities: an Excel number as it is, text by the typed-number
   rule (:mod:`abc_costing.formats.typed_numbers`): ``1 234,56`` with ordinary or
@@ -31,7 +41,9 @@ The files
   ``January 2026``, or a date (``2026-01-31``, ``31.01.2026``, an Excel date),
   which stands for its month.
 - Scenarios: ``факт``/``план``/``прогноз`` or ``actual``/``plan``/``forecast``
-  (:data:`SCENARIO_WORDS`); no column or an empty cell is ``actual``.
+  (:data:`SCENARIO_WORDS`); in a ledger no column or an empty cell is
+  ``actual``, in the other files it is every scenario.
+- A volume's variant: an empty cell or no column is ``as_is``.
 
 Rows and problems
 -----------------
@@ -64,12 +76,12 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from abc_costing.formats.rates_table import TableFile, _amount, _text, table_rows
-from abc_costing.model import DriverQuantity, LedgerLine
+from abc_costing.model import DriverQuantity, LedgerLine, ObjectInstances, ObjectRevenue
 from abc_costing.problems import ModelError, Problem, cut, quoted
 
 __all__ = ["DRIVER_COLUMNS", "LEDGER_COLUMNS", "MAX_LEDGER_BYTES", "MAX_LEDGER_ROWS",
-           "MAX_LEDGER_UNPACKED_BYTES", "SCENARIO_WORDS", "parse_period", "read_drivers",
-           "read_ledger"]
+           "MAX_LEDGER_UNPACKED_BYTES", "REVENUE_COLUMNS", "SCENARIO_WORDS", "VOLUME_COLUMNS",
+           "parse_period", "read_drivers", "read_ledger", "read_revenue", "read_volumes"]
 
 #: Ledger and driver files larger than this are refused unread (a month's ledger of
 #: 100,000 lines is about 10 MB).
@@ -96,15 +108,38 @@ LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
                "оборот по дебету", "обороты дт", "дебет", "оборот"),
     "scenario": ("scenario", "version", "сценарий", "вид данных"),
 }
+#: The period and scenario columns of the driver, volume and revenue files (optional there).
+_PERIOD_COLUMNS = {name: LEDGER_COLUMNS[name] for name in ("period", "scenario")}
 #: The usual names of each driver column.
 DRIVER_COLUMNS: dict[str, tuple[str, ...]] = {
     "driver": ("driver", "basis", "драйвер", "база", "база распределения", "драйвер затрат"),
     "receiver": ("receiver", "pool", "cost centre", "cost center", "department", "получатель",
                  "пул", "подразделение"),
     "quantity": ("quantity", "value", "amount", "количество", "значение", "кол-во"),
+    **_PERIOD_COLUMNS,
+}
+_COST_OBJECT_NAMES = ("cost object", "cost_object", "segment", "customer", "channel",
+                      "объект затрат", "сегмент", "клиент", "канал")
+#: The usual names of each column of the volumes: instances of a process variant per
+#: cost object.
+VOLUME_COLUMNS: dict[str, tuple[str, ...]] = {
+    "cost_object": _COST_OBJECT_NAMES,
+    "process": ("process", "процесс"),
+    "variant": ("variant", "вариант"),
+    "instances": ("instances", "volume", "count", "количество", "экземпляров", "объём",
+                  "кол-во"),
+    **_PERIOD_COLUMNS,
+}
+#: The usual names of each column of the revenue per cost object (account 90.01).
+REVENUE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "cost_object": _COST_OBJECT_NAMES,
+    "amount": ("revenue", "amount", "выручка", "сумма"),
+    **_PERIOD_COLUMNS,
 }
 _REQUIRED_LEDGER = ("period", "account", "cost_centre", "cost_item", "amount")
 _REQUIRED_DRIVERS = ("driver", "receiver", "quantity")
+_REQUIRED_VOLUMES = ("cost_object", "process", "instances")
+_REQUIRED_REVENUE = ("cost_object", "amount")
 
 #: Words of a scenario cell, lower case, and the scenario they mean.
 SCENARIO_WORDS: dict[str, str] = {
@@ -160,13 +195,27 @@ def parse_period(value: object) -> str:
 
 
 def _scenario(value: object) -> str:
+    return _optional_scenario(value) or "actual"
+
+
+def _optional_scenario(value: object) -> str | None:
+    """The scenario a cell names, None for an empty cell (every scenario)."""
     text = _text(value).lower()
     if not text:
-        return "actual"
+        return None
     if text not in SCENARIO_WORDS:
         raise ValueError(f"the scenario {quoted(_text(value))} is not one of "
                          "факт/план/прогноз or actual/plan/forecast")
     return SCENARIO_WORDS[text]
+
+
+def _optional_period(value: object) -> str | None:
+    """The month a cell names, None for an empty cell (every period)."""
+    return parse_period(value) if _text(value) else None
+
+
+#: The period and scenario of a row of the driver, volume and revenue files.
+_PERIOD_CONVERTERS: _Converters = {"period": _optional_period, "scenario": _optional_scenario}
 
 
 def read_ledger(path: str | Path, *, source_name: str | None = None
@@ -189,30 +238,83 @@ def read_ledger(path: str | Path, *, source_name: str | None = None
         "amount": lambda value: _number(value, "amount")}
 
     return _read(path, source_name=source_name, columns=LEDGER_COLUMNS,
-                 required=_REQUIRED_LEDGER, record=LedgerLine, convert=convert, with_row=True)
+                 required=_REQUIRED_LEDGER, record=LedgerLine, convert=convert)
 
 
 def read_drivers(path: str | Path, *, source_name: str | None = None
                  ) -> tuple[tuple[DriverQuantity, ...], list[Problem]]:
     """Read driver quantities (driver, receiver, quantity), by the rules of :func:`read_ledger`.
 
-    A quantity must be a number, at least 0.
+    A quantity must be a number, at least 0. Optional period and scenario
+    columns; an empty cell (or no column) applies the row to every period
+    (scenario).
 
     >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "drivers.csv"
     >>> _ = path.write_text("driver,receiver,quantity\\nm2,sales,120.5\\n", encoding="utf-8")
     >>> drivers, problems = read_drivers(path)
-    >>> (drivers[0].receiver, drivers[0].quantity), problems
-    (('sales', 120.5), [])
+    >>> (drivers[0].receiver, drivers[0].quantity, drivers[0].period, drivers[0].row), problems
+    (('sales', 120.5, None, 2), [])
     """
     convert: _Converters = {
         "driver": lambda value: _name(value, "driver"),
         "receiver": lambda value: _name(value, "receiver"),
-        "quantity": lambda value: _number(value, "quantity")}
+        "quantity": lambda value: _number(value, "quantity"),
+        **_PERIOD_CONVERTERS}
 
     return _read(path, source_name=source_name, columns=DRIVER_COLUMNS,
-                 required=_REQUIRED_DRIVERS, record=DriverQuantity, convert=convert,
-                 with_row=False)
+                 required=_REQUIRED_DRIVERS, record=DriverQuantity, convert=convert)
+
+
+def read_volumes(path: str | Path, *, source_name: str | None = None
+                 ) -> tuple[tuple[ObjectInstances, ...], list[Problem]]:
+    """Read the instances of each process variant per cost object (:data:`VOLUME_COLUMNS`).
+
+    By the rules of :func:`read_ledger`; an empty variant is ``as_is``; the
+    instances are a number, at least 0; optional period and scenario as in
+    :func:`read_drivers`.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "volumes.csv"
+    >>> _ = path.write_text("Период;Сценарий;Сегмент;Процесс;Вариант;Количество\\n"
+    ...                     "01.2026;факт;Крупные клиенты;contract_approval;;22\\n",
+    ...                     encoding="utf-8")
+    >>> volumes, problems = read_volumes(path)
+    >>> v = volumes[0]
+    >>> (v.period, v.scenario, v.cost_object, v.variant, v.instances), problems
+    (('2026-01', 'actual', 'Крупные клиенты', 'as_is', 22.0), [])
+    """
+    convert: _Converters = {
+        "cost_object": lambda value: _name(value, "cost object"),
+        "process": lambda value: _name(value, "process"),
+        "variant": lambda value: _text(value) or "as_is",
+        "instances": lambda value: _number(value, "instances"),
+        **_PERIOD_CONVERTERS}
+
+    return _read(path, source_name=source_name, columns=VOLUME_COLUMNS,
+                 required=_REQUIRED_VOLUMES, record=ObjectInstances, convert=convert)
+
+
+def read_revenue(path: str | Path, *, source_name: str | None = None
+                 ) -> tuple[tuple[ObjectRevenue, ...], list[Problem]]:
+    """Read the revenue per cost object (:data:`REVENUE_COLUMNS`), by the rules of
+    :func:`read_ledger`; an amount may be negative (returns); optional period and
+    scenario as in :func:`read_drivers`.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "revenue.csv"
+    >>> _ = path.write_text("Клиент;Выручка\\nУК «Дом»;1 234 567,89\\n", encoding="cp1251")
+    >>> revenue, problems = read_revenue(path)
+    >>> (revenue[0].cost_object, revenue[0].amount, revenue[0].scenario), problems
+    (('УК «Дом»', 1234567.89, None), [])
+    """
+    convert: _Converters = {
+        "cost_object": lambda value: _name(value, "cost object"),
+        "amount": lambda value: _number(value, "revenue"),
+        **_PERIOD_CONVERTERS}
+
+    return _read(path, source_name=source_name, columns=REVENUE_COLUMNS,
+                 required=_REQUIRED_REVENUE, record=ObjectRevenue, convert=convert)
 
 
 def _name(value: object, what: str) -> str:
@@ -235,8 +337,7 @@ def _number(value: object, what: str) -> float:
 
 
 def _read(path: str | Path, *, source_name: str | None, columns: dict[str, tuple[str, ...]],
-          required: tuple[str, ...], record: type[_Record],
-          convert: _Converters, with_row: bool
+          required: tuple[str, ...], record: type[_Record], convert: _Converters
           ) -> tuple[tuple[_Record, ...], list[Problem]]:
     path = Path(path)
     source = source_name or str(path)
@@ -247,7 +348,7 @@ def _read(path: str | Path, *, source_name: str | None, columns: dict[str, tuple
     try:
         rows = table_rows(path, fail=fail, limits=LEDGER_FILE)
         return _records(rows, source=source, columns=columns, required=required,
-                        record=record, convert=convert, with_row=with_row)
+                        record=record, convert=convert)
     except ModelError as error:
         return (), error.problems
     except Exception as error:  # whatever else a file can provoke: named, not a traceback
@@ -258,8 +359,8 @@ def _read(path: str | Path, *, source_name: str | None, columns: dict[str, tuple
 
 def _records(rows: list[tuple[int, list[object]]], *, source: str,
              columns: dict[str, tuple[str, ...]], required: tuple[str, ...],
-             record: type[_Record], convert: _Converters,
-             with_row: bool) -> tuple[tuple[_Record, ...], list[Problem]]:
+             record: type[_Record], convert: _Converters
+             ) -> tuple[tuple[_Record, ...], list[Problem]]:
     rows = [(line, row) for line, row in rows if any(_text(cell) for cell in row)]
     if not rows:
         return (), [Problem("the file is empty; it needs a header row with the columns "
@@ -289,7 +390,7 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
     records: list[_Record] = []
     for line, row in rows[1:]:
         # Every cell of the row is read, so a row with two faults shows both.
-        data: dict[str, object] = {"row": line} if with_row else {}
+        data: dict[str, object] = {"row": line}
         row_problems = []
         for field, read in convert.items():
             index = found.get(field)

@@ -38,6 +38,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError
 
+from abc_costing.formats.allocation_file import ALLOCATION_FOLDER
 from abc_costing.formats.catalogue import (
     CATALOGUE_NAME,
     LoadedCatalogue,
@@ -58,6 +59,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "parse_model_text",
     "parse_yaml_data",
+    "parse_library_file",
     "model_from_data",
     "read_model",
     "load_model",
@@ -151,6 +153,38 @@ def parse_yaml_data(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
         return None, [unexpected_problem(error)]
 
 
+def parse_library_file(text: str, *, name: str, format: str, kind: str, fields: str
+                       ) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The data of a library file that is not a model (a resource catalogue, an
+    allocation file), or the problems that stop reading it: the YAML's, or a
+    ``format`` other than ``format``. ``kind`` and ``fields`` word them for that
+    file ("a resource catalogue", "format, currency, year, pools"), where the
+    YAML reader words them for a model.
+
+    >>> parse_library_file("", name="a.yaml", format="x/1", kind="an x file",
+    ...                    fields="format")[1][0].message
+    "file is empty; an x file starts with 'format: x/1'"
+    """
+    data, problems = parse_yaml_data(text)
+    if data is None:
+        return None, [_of_a_library_file(p, format=format, kind=kind, fields=fields
+                                         ).located(file=name) for p in problems]
+    if data.get("format") != format:
+        got = f"; got {quoted(data['format'])}" if "format" in data else ""
+        return None, with_lines([Problem(f"{kind} starts with 'format: {format}'{got}",
+                                         element="format", path=("format",))], text, file=name)
+    return data, []
+
+
+def _of_a_library_file(problem: Problem, *, format: str, kind: str, fields: str) -> Problem:
+    if problem.message.startswith("file is empty"):
+        return Problem(f"file is empty; {kind} starts with 'format: {format}'")
+    if problem.message.startswith("a model file is a mapping"):
+        what = problem.message.rsplit("not a ", 1)[-1]
+        return Problem(f"{kind} is a mapping of fields ({fields}), not a {what}")
+    return problem
+
+
 def read_model(path: str | Path, *, catalogue: LoadedCatalogue | None | Literal["beside"]
                = "beside") -> tuple[ProcessModel | None, list[Problem]]:
     """Read and validate a model file; like :func:`parse_model_text` but from disk.
@@ -235,7 +269,9 @@ def load_model(path: str | Path) -> ProcessModel:
 def model_files(directory: str | Path) -> list[Path]:
     """The model files under ``directory`` (``*.yaml`` and ``*.yml``, recursively), sorted.
 
-    A resource catalogue (``resources.yaml``) is not a model and is left out.
+    A resource catalogue (``resources.yaml``) is not a model and is left out, and
+    so is the library's ledger folder (``ledger/`` at the top: the allocation
+    file and the period's files, :mod:`abc_costing.formats.allocation_file`).
     """
     directory = Path(directory)
     files = [p for pattern in ("*.yaml", "*.yml") for p in directory.rglob(pattern)]
@@ -244,6 +280,7 @@ def model_files(directory: str | Path) -> list[Path]:
         p for p in files
         if not any(part.startswith(".") for part in p.relative_to(directory).parts)
         and p.name != CATALOGUE_NAME
+        and p.relative_to(directory).parts[0] != ALLOCATION_FOLDER
     )
 
 

@@ -2,14 +2,17 @@
 
 from abc_costing.model.graph import routing_graph
 from abc_costing.model.ledger import (
+    ALLOCATION_FORMAT,
     WILDCARD,
     AllocationBasis,
     AllocationRule,
+    AllocationSetup,
     DriverQuantity,
     LedgerLine,
     ObjectInstances,
     ObjectRevenue,
     Scenario,
+    for_period,
 )
 from abc_costing.model.records import (
     CATALOGUE_FORMAT,
@@ -38,6 +41,7 @@ from abc_costing.model.records import (
 )
 
 __all__ = [
+    "ALLOCATION_FORMAT",
     "CATALOGUE_FORMAT",
     "FORMAT",
     "VALUE_CLASSES",
@@ -45,11 +49,13 @@ __all__ = [
     "Activity",
     "AllocationBasis",
     "AllocationRule",
+    "AllocationSetup",
     "DriverQuantity",
     "LedgerLine",
     "ObjectInstances",
     "ObjectRevenue",
     "Scenario",
+    "for_period",
     "CatalogueUse",
     "DistributionName",
     "Duration",

@@ -1,5 +1,6 @@
 """The records of a costing period: general-ledger lines, allocation rules, driver
-quantities, cost objects' instances and revenue (issue 13).
+quantities, cost objects' instances and revenue, and the allocation file that
+ties them together (issue 13).
 
 Field-level rules (signs, shares over 100 %, a basis without its driver) live
 here; rules that look across records (a driver whose quantities sum to 0, an
@@ -21,22 +22,30 @@ True
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Self
+from collections.abc import Callable, Hashable, Iterable
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Annotated, Any, Literal, Protocol, Self, TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from abc_costing.model.records import MAX_MONEY, _Record
+from abc_costing.model.records import MAX_MONEY, Currency, Text, _Record
 
 __all__ = [
+    "ALLOCATION_FORMAT",
     "WILDCARD",
     "AllocationBasis",
     "AllocationRule",
+    "AllocationSetup",
     "DriverQuantity",
     "LedgerLine",
     "ObjectInstances",
     "ObjectRevenue",
     "Scenario",
+    "for_period",
 ]
+
+#: The format of a library's allocation file (``ledger/allocation.yaml``).
+ALLOCATION_FORMAT = "abc-costing-allocation/1"
 
 #: The value of a rule's account, cost centre or cost item that matches any line.
 WILDCARD = "*"
@@ -47,6 +56,7 @@ Scenario = Literal["actual", "plan", "forecast"]
 AllocationBasis = Literal["percent", "driver", "even", "rate"]
 
 _Name = Annotated[str, Field(min_length=1, max_length=200)]
+_Period = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 #: Money in a ledger: either sign (a reversal is negative), finite, bounded.
 _SignedMoney = Annotated[float, Field(ge=-MAX_MONEY, le=MAX_MONEY, allow_inf_nan=False)]
 _Quantity = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
@@ -67,7 +77,7 @@ class LedgerLine(_Record):
       row: the row of the source file, for problems (None: not from a file).
     """
 
-    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    period: _Period
     scenario: Scenario = "actual"
     account: _Name
     cost_centre: _Name
@@ -86,7 +96,8 @@ class AllocationRule(_Record):
       from_centre: when given, the rule spreads this support centre's money
         (direct lines plus what other centres send it) instead of ledger lines;
         the three selectors must then be wildcards.
-      to: the receivers: resource pools or support centres.
+      to: the receivers: resource pools or support centres. A ``percent`` rule
+        may leave it out: the receivers are then the keys of ``shares``.
       basis: see :data:`AllocationBasis`.
       shares: for ``percent``: receiver -> percent of the line; at most 100 in
         all, the rest stays unassigned.
@@ -108,6 +119,16 @@ class AllocationRule(_Record):
     shares: dict[_Name, _Quantity] = Field(default_factory=dict)
     driver: _Name | None = None
     rate_per_unit: _Quantity | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _receivers_of_shares(cls, data: Any) -> Any:
+        # {legal: 70, tax: 30} says the receivers once; writing them again under
+        # 'to' would only be a second place to mistype them.
+        if (isinstance(data, dict) and data.get("basis") == "percent" and "to" not in data
+                and isinstance(data.get("shares"), dict)):
+            return {**data, "to": tuple(data["shares"])}
+        return data
 
     @model_validator(mode="after")
     def _basis_complete(self) -> Self:
@@ -158,11 +179,18 @@ class DriverQuantity(_Record):
       driver: the driver's name.
       receiver: a pool or support centre.
       quantity: at least 0.
+      period: the month it applies to, ``YYYY-MM`` (None: every period); see
+        :func:`for_period`.
+      scenario: the scenario it applies to (None: every scenario).
+      row: the row of the source file, for problems (None: not from a file).
     """
 
     driver: _Name
     receiver: _Name
     quantity: _Quantity
+    period: _Period | None = None
+    scenario: Scenario | None = None
+    row: int | None = None
 
 
 class ObjectInstances(_Record):
@@ -172,12 +200,16 @@ class ObjectInstances(_Record):
       cost_object: a product, customer segment, channel or contract type.
       process, variant: the process model.
       instances: at least 0.
+      period, scenario, row: as in :class:`DriverQuantity`.
     """
 
     cost_object: _Name
     process: _Name
     variant: _Name = "as_is"
     instances: _Quantity
+    period: _Period | None = None
+    scenario: Scenario | None = None
+    row: int | None = None
 
 
 class ObjectRevenue(_Record):
@@ -186,7 +218,125 @@ class ObjectRevenue(_Record):
     Attributes:
       cost_object: as in :class:`ObjectInstances`.
       amount: money; may be negative (returns).
+      period, scenario, row: as in :class:`DriverQuantity`.
     """
 
     cost_object: _Name
     amount: _SignedMoney
+    period: _Period | None = None
+    scenario: Scenario | None = None
+    row: int | None = None
+
+
+def _inside_its_folder(name: str) -> str:
+    # A file name of the allocation file is read relative to it, on a server too: an
+    # absolute path or '..' would let a library's file make the server read any file.
+    for path in (PurePosixPath(name), PureWindowsPath(name)):
+        if path.is_absolute() or path.drive or ".." in path.parts:
+            raise ValueError(f"{name!r} must name a file in the folder of the allocation "
+                             "file or below it (no absolute path, no '..')")
+    return name
+
+
+_FileName = Annotated[str, Field(min_length=1, max_length=500),
+                     AfterValidator(_inside_its_folder)]
+
+
+class AllocationSetup(_Record):
+    """A library's allocation file (``ledger/allocation.yaml``): the period's files,
+    the codes the ledger may use, the support centres, the extra pools and the rules.
+
+    Attributes:
+      format: always ``abc-costing-allocation/1``.
+      title: human title (optional).
+      currency: ISO 4217 code of every amount.
+      ledger, drivers, volumes, revenue: the period's files, relative to the
+        allocation file (each optional: a caller may name others).
+      accounts: the accounts a ledger line may be on (None: any).
+      cost_centres: the cost centres a ledger line may be of (None: any).
+      support_centres: id -> display name of the centres whose money is spread
+        further by ``from_centre`` rules (IT, HR).
+      pools: id -> display name of pools that are not in the resource catalogue
+        (their money stays unassigned unless an activity uses them).
+      rules: tried in order; the first that matches a ledger line takes it.
+
+    >>> setup = AllocationSetup.model_validate({
+    ...     "format": "abc-costing-allocation/1", "support_centres": {"it": "ИТ-отдел"},
+    ...     "rules": [{"id": "legal", "cost_centre": "Юридический отдел",
+    ...                "basis": "percent", "shares": {"lawyer": 100}},
+    ...               {"id": "it", "from_centre": "it", "to": ["lawyer"], "basis": "even"}]})
+    >>> setup.rules[0].to, setup.currency
+    (('lawyer',), 'RUB')
+    """
+
+    format: Literal["abc-costing-allocation/1"]
+    title: Text | None = None
+    currency: Currency = "RUB"
+    ledger: _FileName | None = None
+    drivers: _FileName | None = None
+    volumes: _FileName | None = None
+    revenue: _FileName | None = None
+    accounts: tuple[_Name, ...] | None = None
+    cost_centres: tuple[_Name, ...] | None = None
+    support_centres: dict[_Name, _Name] = Field(default_factory=dict)
+    pools: dict[_Name, _Name] = Field(default_factory=dict)
+    rules: tuple[AllocationRule, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.id in seen:
+                raise ValueError(f"rule id {rule.id!r} is used twice; each rule needs its "
+                                 "own id (the stage balance shows one row per rule)")
+            seen.add(rule.id)
+        both = sorted(set(self.support_centres) & set(self.pools))
+        if both:
+            raise ValueError(f"{', '.join(map(repr, both))} is both a support centre and a "
+                             "pool; a support centre's money is spread by its rules, a "
+                             "pool's goes to activities: give them different ids")
+        return self
+
+
+class _PeriodRecord(Protocol):
+    @property
+    def period(self) -> str | None: ...
+
+    @property
+    def scenario(self) -> Scenario | None: ...
+
+
+_R = TypeVar("_R", bound=_PeriodRecord)
+
+
+def for_period(records: Iterable[_R], *, period: str, scenario: Scenario,
+               key: Callable[[_R], Hashable]) -> list[_R]:
+    """The records that apply to one period and scenario, in their order.
+
+    A record without a period (scenario) applies to every period (scenario); one
+    with a period (scenario) only to its own. Of the records that apply, those of
+    one ``key(record)`` are kept only at their most specific level: period and
+    scenario, then period alone, then scenario alone, then neither. So a row for
+    January's plan replaces a general row of the same driver and receiver, and
+    several rows of one key at one level are all kept (the engine adds them up).
+
+    >>> heads = [DriverQuantity(driver="heads", receiver="it", quantity=3),
+    ...          DriverQuantity(driver="heads", receiver="it", quantity=4, period="2026-01",
+    ...                         scenario="plan"),
+    ...          DriverQuantity(driver="heads", receiver="hr", quantity=2, period="2026-02")]
+    >>> def by_receiver(q): return (q.driver, q.receiver)
+    >>> [(q.receiver, q.quantity) for q in for_period(heads, period="2026-01",
+    ...                                               scenario="plan", key=by_receiver)]
+    [('it', 4.0)]
+    >>> [(q.receiver, q.quantity) for q in for_period(heads, period="2026-01",
+    ...                                               scenario="actual", key=by_receiver)]
+    [('it', 3.0)]
+    """
+    applying = [(record, (record.period is not None, record.scenario is not None))
+                for record in records
+                if record.period in (None, period) and record.scenario in (None, scenario)]
+    level: dict[Hashable, tuple[bool, bool]] = {}
+    for record, specific in applying:
+        k = key(record)
+        level[k] = max(level.get(k, specific), specific)
+    return [record for record, specific in applying if level[key(record)] == specific]
