@@ -194,6 +194,35 @@ def _parser() -> argparse.ArgumentParser:
     capacity.add_argument("--json", action="store_true", help="the report as JSON")
     capacity.set_defaults(run=_run_capacity)
 
+    ledger_commands = (
+        ("balance", "a period's ledger allocated to pools, activities and cost objects: the "
+                    "stage balance",
+         "Allocate one period of the ledger (--period, --scenario) by the library's "
+         "ledger/allocation.yaml and print the stage balance: at every stage input = assigned "
+         "+ idle + unassigned + over-driven, the difference 0.00.", _run_balance),
+        ("trace", "follow the money of ledger lines forwards, or a cost object's cost backwards",
+         "Forwards from the ledger lines matching --account/--cost-centre/--cost-item (e.g. "
+         "where did 26 / Аренда go), or backwards with --object (what makes up its cost).",
+         _run_trace),
+        ("profitability", "cost to serve, revenue and margin of each cost object in a period",
+         "Each cost object's cost (its instances × the cost per instance of each process "
+         "variant in the period), revenue and margin.", _run_profitability),
+    )
+    for name, summary, description, run in ledger_commands:
+        command = _command(commands, name, summary, description)
+        _period_options(command)
+        if name == "trace":
+            command.add_argument("--account", metavar="ACCOUNT", help="e.g. 26")
+            command.add_argument("--cost-centre", metavar="NAME", help="e.g. Юридический отдел")
+            command.add_argument("--cost-item", metavar="NAME", help="e.g. Аренда офиса")
+            command.add_argument("--object", metavar="NAME",
+                                 help="trace this cost object's cost backwards instead")
+        if name == "balance":
+            command.add_argument("--nodes", action="store_true",
+                                 help="every rule, support centre, pool and activity too")
+        command.add_argument("--json", action="store_true", help="the result as JSON")
+        command.set_defaults(run=run)
+
     sensitivity = _command(commands, "sensitivity", "which inputs move the cost per instance "
                            "most (tornado chart data)",
                            "Move each input of MODEL by ±H and rank the inputs by how much the "
@@ -596,6 +625,131 @@ def _run_capacity(args: argparse.Namespace, out: Console, err: Console) -> int:
         _say(out, f"{len(report.shortages)} pool(s) over practical capacity: "
                   + ", ".join(p.id for p in report.shortages), style="bold red")
     return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
+
+
+def _period_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("library", nargs="?", type=Path, default=DEFAULT_LIBRARY,
+                        metavar="LIBRARY", help=f"default: {DEFAULT_LIBRARY}/")
+    parser.add_argument("--period", metavar="YYYY-MM",
+                        help="the month (2026-01, январь 2026; default: the ledger's latest "
+                             "month)")
+    parser.add_argument("--scenario", default="actual", metavar="NAME",
+                        help="actual, plan or forecast (факт, план, прогноз; default: actual)")
+    parser.add_argument("--allocation", type=Path, metavar="FILE",
+                        help="the rules file (default: LIBRARY/ledger/allocation.yaml)")
+    for role, what in (("ledger", "the ledger (оборотно-сальдовая ведомость), CSV or XLSX"),
+                       ("drivers", "driver quantities (headcount, m², devices)"),
+                       ("volumes", "instances of each process variant per cost object"),
+                       ("revenue", "revenue per cost object")):
+        parser.add_argument(f"--{role}", type=Path, metavar="FILE",
+                            help=f"{what} (default: the one the rules file names)")
+
+
+def _balanced_period(args: argparse.Namespace, err: Console) -> Any:
+    """The period the options name, allocated; problems printed."""
+    from abc_costing.workflows import open_library
+    from abc_costing.workflows.ledger import PeriodFiles, balance_period, ledger_periods
+
+    library = open_library(args.library)
+    files = PeriodFiles(allocation=args.allocation, ledger=args.ledger, drivers=args.drivers,
+                        volumes=args.volumes, revenue=args.revenue)
+    period = args.period
+    if period is None:
+        held, problems = ledger_periods(library, files)
+        if not held:
+            _report_problems(problems, err)
+            return None
+        period = held[0][0]
+    balance = balance_period(library, period=period, scenario=args.scenario, files=files)
+    _report_problems(balance.problems, err)
+    return balance
+
+
+def _balance_json(balance: Any) -> dict[str, Any]:
+    result, inputs = balance.result, balance.inputs
+    return {
+        "period": balance.period, "scenario": balance.scenario, "currency": inputs.currency,
+        "ledger_total": result.ledger_total,
+        "stages": {stage: {k: float(v) for k, v in result.stage_totals(stage).kopecks().items()}
+                   for stage in ("ledger", "support", "pools", "activities")},
+        "nodes": [{"stage": b.stage, "node": b.node,
+                   **{k: float(v) for k, v in b.kopecks().items()}} for b in result.balances],
+        "pool_rates": result.pool_rates, "rate_basis": result.rate_basis,
+        "files": {role: {"file": name, "sha256": sha} for role, (name, sha)
+                  in inputs.files.items()},
+        "warnings": _warnings(balance.problems),
+    }
+
+
+def _run_balance(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.reports.ledger_views import stage_balance_view, stage_summary_view
+
+    balance = _balanced_period(args, err)
+    if balance is None or not balance.ok:
+        return EXIT_PROBLEMS
+    result, inputs = balance.result, balance.inputs
+    if args.json:
+        _print_json(_balance_json(balance), out)
+        return EXIT_OK
+    title = f"Stage balance, {balance.period} ({balance.scenario})"
+    _print_view(stage_summary_view(result, currency=inputs.currency, title=title), out)
+    if args.nodes:
+        names = {**inputs.pools, **inputs.support_centres}
+        _print_view(stage_balance_view(result, currency=inputs.currency, names=names), out)
+    off = [b for b in result.balances if b.kopecks()["difference"] != 0]
+    flagged = [b for b in result.balances if b.flagged]
+    if off:
+        _say(out, "Differences: " + ", ".join(f"{b.stage} {b.node}" for b in off),
+             style="bold red")
+    if flagged:
+        _say(out, "Over-driven (drivers asked more than the money): "
+                  + ", ".join(f"{b.stage} {b.node}" for b in flagged), style="bold red")
+    return EXIT_OK
+
+
+def _run_trace(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.reports.ledger_views import trace_view
+    from abc_costing.workflows.ledger import trace_ledger, trace_object
+
+    backward = args.object is not None
+    if backward and any((args.account, args.cost_centre, args.cost_item)):
+        _say(err, "trace: give --object (backwards) or ledger codes (forwards), not both",
+             style="red")
+        return EXIT_USAGE
+    balance = _balanced_period(args, err)
+    if balance is None or not balance.ok:
+        return EXIT_PROBLEMS
+    try:
+        traced = (trace_object(balance, args.object) if backward else
+                  trace_ledger(balance, account=args.account, cost_centre=args.cost_centre,
+                               cost_item=args.cost_item))
+    except KeyError as error:
+        _say(err, str(error.args[0]), style="red")
+        return EXIT_PROBLEMS
+    names = {**balance.inputs.pools, **balance.inputs.support_centres}
+    view = trace_view(traced, currency=balance.inputs.currency, names=names)
+    if args.json:
+        _print_json({"period": balance.period, "scenario": balance.scenario,
+                     "direction": traced.direction, "total": traced.total,
+                     "rows": view.records()}, out)
+        return EXIT_OK
+    _print_view(view, out)
+    return EXIT_OK
+
+
+def _run_profitability(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.reports.ledger_views import profitability_view
+
+    balance = _balanced_period(args, err)
+    if balance is None or not balance.ok:
+        return EXIT_PROBLEMS
+    view = profitability_view(balance.result, currency=balance.inputs.currency)
+    if args.json:
+        _print_json({"period": balance.period, "scenario": balance.scenario,
+                     "rows": view.records()}, out)
+        return EXIT_OK
+    _print_view(view, out, title=f"{view.title}, {balance.period} ({balance.scenario})")
+    return EXIT_OK
 
 
 def _warnings(problems: Sequence[Any]) -> list[str]:

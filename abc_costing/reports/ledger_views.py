@@ -1,0 +1,178 @@
+"""The tables of a period allocated from the ledger: stage balance, trace, profitability.
+
+Defined once, like :mod:`abc_costing.reports.views` (whose :class:`TableView`
+they are): the CLI prints them, the dashboard draws them, the PDF sets them.
+Stage balance figures are the kopeck-rounded ones of
+:meth:`~abc_costing.engine.allocation.StageBalance.kopecks`, so every printed
+row reads input = assigned + idle + unassigned + over-driven exactly.
+
+Examples
+--------
+>>> from abc_costing.engine.allocation import allocate
+>>> from abc_costing.model import AllocationRule, LedgerLine
+>>> line = LedgerLine(period="2026-01", account="26", cost_centre="adm",
+...                   cost_item="rent", amount=100.0)
+>>> result = allocate([line], [AllocationRule(id="x", to=("p",), basis="percent",
+...                                           shares={"p": 40.0})], pools=("p",))
+>>> view = stage_summary_view(result, currency="RUB")
+>>> [(r.value("stage"), r.value("input"), r.value("unassigned")) for r in view.rows][:1]
+[('ledger', 100.0, 60.0)]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from abc_costing.engine.allocation import (
+    AllocationResult,
+    NodeKind,
+    Stage,
+    StageBalance,
+    Trace,
+)
+from abc_costing.reports.views import Column, RowKind, TableView, _view
+
+__all__ = ["NODE_KIND_LABELS", "STAGE_LABELS", "activity_allocation_view", "profitability_view",
+           "stage_balance_view", "stage_summary_view", "trace_view"]
+
+STAGE_LABELS: dict[Stage, str] = {
+    "ledger": "1. Ledger → pools and support centres",
+    "support": "2. Support centres → pools (reciprocal)",
+    "pools": "3. Pools → activities",
+    "activities": "4. Activities → cost objects",
+}
+NODE_KIND_LABELS: dict[NodeKind, str] = {
+    "ledger": "Ledger lines", "rule": "Rules", "centre": "Support centres", "pool": "Pools",
+    "activity": "Activities", "process": "Process variants", "object": "Cost objects",
+    "idle": "Idle (unused capacity)", "unassigned": "Unassigned", "over_driven": "Over-driven",
+}
+_PARTS = ("input", "assigned", "idle", "unassigned", "over_driven", "difference")
+_MONEY_COLUMNS = (
+    Column("input", "Input", "money"),
+    Column("assigned", "Assigned", "money"),
+    Column("idle", "Idle", "money"),
+    Column("unassigned", "Unassigned", "money"),
+    Column("over_driven", "Over-driven", "money"),
+    Column("difference", "Difference", "money"),
+)
+
+
+def _printed(balance: StageBalance) -> list[float]:
+    """The balance's figures as printed (kopeck-rounded, adding up exactly)."""
+    kopecks = balance.kopecks()
+    return [float(kopecks[part]) for part in _PARTS]
+
+
+def stage_summary_view(result: AllocationResult, *, currency: str,
+                       title: str = "Stage balance") -> TableView:
+    """One row per stage: its input and where it went, with the difference (0.00).
+
+    The first stage's input is the ledger total; each later stage's input is
+    what the stages before sent on.
+    """
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for stage, label in STAGE_LABELS.items():
+        if any(b.stage == stage for b in result.balances):
+            rows.append(("item", [stage, label, *_printed(result.stage_totals(stage))]))
+    note = (f"Ledger total {result.ledger_total:,.2f} {currency}. Every row: input = assigned + "
+            "idle + unassigned + over-driven; over-driven (negative) is what drivers asked "
+            "beyond the money and is flagged.").replace(",", " ")
+    return _view("stage_summary", title,
+                 (Column("stage", "Stage", brief=False), Column("label", "Stage"),
+                  *_MONEY_COLUMNS), rows, currency=currency, note=note)
+
+
+def stage_balance_view(result: AllocationResult, *, currency: str,
+                       names: Mapping[str, str] | None = None,
+                       stage: Stage | None = None) -> TableView:
+    """Every node's balance (rule, support centre, pool, activity), or one stage's."""
+    names = names or {}
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [b.stage, b.node, names.get(b.node, ""), *_printed(b),
+                  "over-driven" if b.flagged else ""])
+        for b in result.balances if stage is None or b.stage == stage]
+    if stage is not None and rows:
+        rows.append(("total", [stage, "total", "", *_printed(result.stage_totals(stage)), ""]))
+    title = "Stage balance by node" if stage is None else f"Stage balance: {STAGE_LABELS[stage]}"
+    return _view("stage_balance", title,
+                 (Column("stage", "Stage"), Column("node", "Node"), Column("name", "Name"),
+                  *_MONEY_COLUMNS, Column("flag", "Flag")), rows, currency=currency)
+
+
+def trace_view(traced: Trace, *, currency: str, names: Mapping[str, str] | None = None
+               ) -> TableView:
+    """The money followed, node by node, in the order money flows; shares of the total."""
+    names = names or {}
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for kind, label in NODE_KIND_LABELS.items():
+        for node, money in traced.of_kind(kind):
+            share = money / traced.total if traced.total else None
+            rows.append(("item", [kind, label, node, names.get(node, ""), money, share]))
+    start = ", ".join(node.name for node in traced.start[:3])
+    if len(traced.start) > 3:
+        start += f" and {len(traced.start) - 3} more"
+    if traced.direction == "forward":
+        title = f"Where the money of {start} goes"
+        note = ("Money is followed in proportion: each node passes on every part of what it "
+                "gets in the shares of its flows. Cost objects and the idle, unassigned and "
+                "over-driven rows add up to the lines' total.")
+    else:
+        title = f"Where the cost of {start} comes from"
+        note = ("Each node's part of the cost, followed back in proportion; the ledger "
+                "lines add up to the total. Support centres serving each other count the "
+                "money each time it passes them.")
+    return _view("trace", title, (
+        Column("kind", "Kind", brief=False), Column("kind_label", "Stage"),
+        Column("node", "Node"), Column("name", "Name"), Column("amount", "Amount", "money"),
+        Column("share", "Share of total", "share")), rows, currency=currency, note=note)
+
+
+def profitability_view(result: AllocationResult, *, currency: str) -> TableView:
+    """Each cost object's cost, revenue and margin; the cost to serve per process instance.
+
+    Sorted by margin (lowest first, so the objects that lose money lead), then
+    objects without revenue by cost.
+    """
+    ordered = sorted(result.objects, key=lambda o: (o.margin is None, o.margin or 0.0, -o.cost))
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for o in ordered:
+        processes = "; ".join(f"{key}: {money:,.2f}".replace(",", " ")
+                              for key, money in sorted(o.by_process.items(),
+                                                       key=lambda item: -item[1]))
+        rows.append(("item", [o.cost_object, o.cost, o.revenue, o.margin,
+                              None if not o.revenue or o.margin is None else o.margin / o.revenue,
+                              processes]))
+    revenues = [o.revenue for o in result.objects if o.revenue is not None]
+    with_revenue = [o for o in result.objects if o.revenue is not None]
+    total_cost = math.fsum(o.cost for o in result.objects)
+    total_revenue = math.fsum(revenues) if revenues else None
+    total_margin = (math.fsum(o.margin for o in with_revenue if o.margin is not None)
+                    if with_revenue else None)
+    rows.append(("total", ["Total", total_cost, total_revenue, total_margin,
+                           None if not total_revenue or total_margin is None
+                           else total_margin / total_revenue, ""]))
+    return _view("profitability", "Cost objects: cost to serve, revenue and margin", (
+        Column("cost_object", "Cost object"), Column("cost", "Cost to serve", "money"),
+        Column("revenue", "Revenue", "money"), Column("margin", "Margin", "money"),
+        Column("margin_share", "Margin, % of revenue", "share"),
+        Column("by_process", "By process variant")), rows, currency=currency,
+        note="Cost to serve: Σ over the object's process variants of its instances × the "
+             "variant's cost per instance in the period. Total margin counts only the objects "
+             "with revenue.")
+
+
+def activity_allocation_view(result: AllocationResult, *, currency: str) -> TableView:
+    """Each activity's cost in the period, per instance, and the pools it came from."""
+    rows: list[tuple[RowKind, list[Any]]] = [
+        ("item", [a.process, a.variant, a.activity, a.instances, a.cost, a.cost_per_instance,
+                  ", ".join(sorted(a.from_pools))])
+        for a in sorted(result.activities, key=lambda a: -a.cost)]
+    rows.append(("total", ["Total", "", "", None, math.fsum(a.cost for a in result.activities),
+                           None, ""]))
+    return _view("activity_allocation", "Activities in the period", (
+        Column("process", "Process"), Column("variant", "Variant"),
+        Column("activity", "Activity"), Column("instances", "Instances", "count"),
+        Column("cost", "Cost", "money"), Column("cost_per_instance", "Per instance", "money"),
+        Column("pools", "Pools")), rows, currency=currency)

@@ -1,0 +1,316 @@
+"""The books of a period allocated to activities and cost objects: stage balance, trace, margins.
+
+:func:`balance_period` reads a period's files (the library's
+``ledger/allocation.yaml`` and the ledger, driver, volume and revenue files it
+names, or others given), checks them against each other and against the
+library, and allocates the period (:func:`~abc_costing.engine.allocation.allocate`).
+:func:`trace_ledger` follows a ledger line group forwards, :func:`trace_object`
+a cost object's cost backwards; :func:`ledger_periods` lists the periods and
+scenarios a ledger holds. Every problem of every file comes back at once, with
+the file and row; a period with an error has no figures (nothing half-allocated).
+
+Examples
+--------
+>>> from abc_costing.workflows.library import open_library
+>>> library = open_library("process_models")
+>>> balance = balance_period(library, period="2026-01")
+>>> balance.ok, round(balance.result.ledger_total, 2) == round(sum(
+...     line.amount for line in balance.inputs.lines), 2)
+(True, True)
+>>> all(abs(b.difference) < 0.005 for b in balance.result.balances)
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from abc_costing.engine.allocation import (
+    AllocationResult,
+    Node,
+    PeriodInputs,
+    Trace,
+    allocate_period,
+    period_capacities,
+    trace,
+)
+from abc_costing.formats.allocation_file import (
+    ALLOCATION_NAME,
+    ledger_code_problems,
+    library_allocation,
+    read_allocation,
+)
+from abc_costing.formats.catalogue import CATALOGUE_NAME
+from abc_costing.formats.ledger_file import (
+    parse_period,
+    read_drivers,
+    read_ledger,
+    read_revenue,
+    read_volumes,
+)
+from abc_costing.model import ProcessModel
+from abc_costing.model.ledger import AllocationSetup, Scenario, for_period
+from abc_costing.problems import Problem, has_errors
+from abc_costing.workflows.library import Library
+
+__all__ = ["FileRole", "PeriodBalance", "PeriodFiles", "balance_period", "ledger_periods",
+           "trace_ledger", "trace_object"]
+
+FileRole = Literal["allocation", "ledger", "drivers", "volumes", "revenue"]
+
+
+@dataclass(frozen=True)
+class PeriodFiles:
+    """The files of a period: each given one replaces the one the allocation file names.
+
+    Attributes:
+      allocation, ledger, drivers, volumes, revenue: paths (None: the library's).
+      names: role -> the name problems and reports show (an upload's name rather
+        than its temporary file).
+    """
+
+    allocation: Path | None = None
+    ledger: Path | None = None
+    drivers: Path | None = None
+    volumes: Path | None = None
+    revenue: Path | None = None
+    names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PeriodBalance:
+    """One period allocated, or why not.
+
+    Attributes:
+      period, scenario: what was asked.
+      inputs: everything read (None when the files could not be read).
+      result: the allocation (None with an error among ``problems``).
+      problems: every problem of every file, and the allocation's.
+    """
+
+    period: str
+    scenario: str
+    inputs: PeriodInputs | None
+    result: AllocationResult | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the period was allocated (warnings allowed)."""
+        return self.result is not None and not has_errors(list(self.problems))
+
+
+def _name(files: PeriodFiles, role: FileRole, path: Path, library: Library) -> str:
+    if role in files.names:
+        return files.names[role]
+    return library.label(path)
+
+
+def _setup_files(library: Library, files: PeriodFiles
+                 ) -> tuple[AllocationSetup | None, dict[FileRole, Path], list[Problem]]:
+    """The allocation file's setup and the path of each period file, or problems."""
+    allocation = files.allocation or library_allocation(library.directory)
+    if allocation is None:
+        return None, {}, [Problem(
+            f"no allocation file: the library has no ledger/{ALLOCATION_NAME} (rules, "
+            "support centres and the period's files); give one with --allocation",
+            file=library.label(library.directory))]
+    name = _name(files, "allocation", allocation, library)
+    setup, problems = read_allocation(allocation, name=name)
+    if setup is None:
+        return None, {}, problems
+    paths: dict[FileRole, Path] = {"allocation": allocation}
+    for role in ("ledger", "drivers", "volumes", "revenue"):
+        given = getattr(files, role)
+        named = getattr(setup, role)
+        if given is not None:
+            paths[role] = Path(given)
+        elif named is not None:
+            paths[role] = allocation.parent / named
+    if "ledger" not in paths:
+        problems.append(Problem("no ledger: the allocation file names none; give one with "
+                                "--ledger", file=name))
+    return setup, paths, problems
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def ledger_periods(library: Library, files: PeriodFiles = PeriodFiles()
+                   ) -> tuple[list[tuple[str, Scenario]], list[Problem]]:
+    """The (period, scenario) pairs the period's ledger holds, newest first.
+
+    >>> from abc_costing.workflows.library import open_library
+    >>> ledger_periods(open_library("process_models"))[0][:2]
+    [('2026-01', 'actual'), ('2026-01', 'plan')]
+    """
+    setup, paths, problems = _setup_files(library, files)
+    if setup is None or "ledger" not in paths:
+        return [], problems
+    lines, found = read_ledger(paths["ledger"],
+                               source_name=_name(files, "ledger", paths["ledger"], library))
+    pairs = sorted({(line.period, line.scenario) for line in lines},
+                   key=lambda pair: (pair[0], pair[1] != "actual", pair[1]))
+    pairs.sort(key=lambda pair: pair[0], reverse=True)  # stable: actual first in a month
+    return pairs, problems + found
+
+
+def balance_period(library: Library, *, period: str, scenario: str = "actual",
+                   files: PeriodFiles = PeriodFiles()) -> PeriodBalance:
+    """Read one period's files and allocate it (module docstring).
+
+    ``period`` is a month in any form :func:`~abc_costing.formats.ledger_file.parse_period`
+    reads (``2026-01``, ``январь 2026``); ``scenario`` is ``actual``, ``plan`` or
+    ``forecast`` (or факт/план/прогноз).
+    """
+    from abc_costing.formats.ledger_file import SCENARIO_WORDS
+
+    try:
+        month = parse_period(period)
+    except ValueError as error:
+        return PeriodBalance(period, scenario, None, None, (Problem(str(error),
+                                                                     element="period"),))
+    word = SCENARIO_WORDS.get(scenario.strip().lower())
+    if word is None:
+        return PeriodBalance(month, scenario, None, None, (Problem(
+            f"the scenario {scenario!r} is not one of actual/plan/forecast "
+            "(факт/план/прогноз)", element="scenario"),))
+    wanted = cast(Scenario, word)
+    setup, paths, problems = _setup_files(library, files)
+    if setup is None or "ledger" not in paths:
+        return PeriodBalance(month, wanted, None, None, tuple(problems))
+
+    def name(role: FileRole) -> str:
+        return _name(files, role, paths[role], library)
+
+    all_lines, found = read_ledger(paths["ledger"], source_name=name("ledger"))
+    problems += found
+    lines = tuple(line for line in all_lines
+                  if line.period == month and line.scenario == wanted)
+    if all_lines and not lines:
+        held = sorted({f"{line.period} {line.scenario}" for line in all_lines})
+        problems.append(Problem(f"the ledger has no lines of {month} {wanted}; it holds "
+                                f"{', '.join(held[:12])}", file=name("ledger")))
+    problems += ledger_code_problems(lines, setup, file=name("ledger"))
+
+    def read(role: FileRole, reader: Callable[..., tuple[tuple[Any, ...], list[Problem]]]
+             ) -> tuple[Any, ...]:
+        if role not in paths:
+            return ()
+        rows, found = reader(paths[role], source_name=name(role))
+        problems.extend(found)
+        return rows
+
+    drivers = tuple(for_period(read("drivers", read_drivers), period=month, scenario=wanted,
+                               key=lambda q: (q.driver, q.receiver)))
+    instances = tuple(for_period(read("volumes", read_volumes), period=month, scenario=wanted,
+                                 key=lambda i: (i.cost_object, i.process, i.variant)))
+    revenue = tuple(for_period(read("revenue", read_revenue), period=month, scenario=wanted,
+                               key=lambda r: r.cost_object))
+
+    wanted_variants = {(i.process, i.variant) for i in instances}
+    models: list[ProcessModel] = []
+    for process, variant in sorted(wanted_variants):
+        found_model = library.find(process, variant)
+        if found_model is not None:
+            models.append(found_model[1])
+        elif any(p.file and p.file.startswith(f"{process}/") for p in library.problems):
+            problems.append(Problem(f"the volumes name {process}/{variant}, whose model file "
+                                    "cannot be read (see `abc-costing validate`)",
+                                    element=f"{process}/{variant}", file=name("volumes")))
+    pools = _pool_names(library, setup.pools)
+    capacities, capacity_rule, notes = period_capacities(models, month)
+    problems += notes
+    catalogue = library.directory / CATALOGUE_NAME
+    recorded: dict[str, tuple[str, str]] = {role: (name(role), _sha256(path))
+                                            for role, path in paths.items()}
+    if catalogue.is_file():
+        recorded["catalogue"] = (CATALOGUE_NAME, _sha256(catalogue))
+    inputs = PeriodInputs(
+        period=month, scenario=wanted, currency=setup.currency, lines=lines,
+        rules=setup.rules, drivers=drivers, support_centres=dict(setup.support_centres),
+        pools=pools, models=tuple(models), instances=instances, revenue=revenue,
+        capacities=capacities, capacity_rule=capacity_rule, files=recorded)
+    if has_errors(problems):
+        return PeriodBalance(month, wanted, inputs, None, tuple(problems))
+    result = allocate_period(inputs)
+    problems += [p.located(file=name("allocation")) if p.file is None and p.element and
+                 any(r.id == p.element for r in setup.rules) else p for p in result.problems]
+    return PeriodBalance(month, wanted, inputs, None if has_errors(problems) else result,
+                         tuple(problems))
+
+
+def _pool_names(library: Library, extra: dict[str, str]) -> dict[str, str]:
+    """Every pool the rules may name: the library's resources and the extra pools."""
+    names: dict[str, str] = {}
+    for _, model in library.models:
+        for pool, resource in model.resources.items():
+            names.setdefault(pool, resource.name or pool)
+    from abc_costing.formats.catalogue import read_catalogue
+
+    catalogue = library.directory / CATALOGUE_NAME
+    if catalogue.is_file():
+        loaded, _ = read_catalogue(catalogue, name=CATALOGUE_NAME)
+        if loaded is not None:
+            for pool, resource in loaded.catalogue.pools.items():
+                names.setdefault(pool, resource.name or pool)
+    for pool, title in extra.items():
+        names.setdefault(pool, title or pool)
+    return names
+
+
+def trace_ledger(balance: PeriodBalance, *, account: str | None = None,
+                 cost_centre: str | None = None, cost_item: str | None = None) -> Trace:
+    """Where the money of the ledger lines matching the given codes goes (any when None).
+
+    Raises KeyError naming the codes when no line of the period matches them.
+
+    >>> import math
+    >>> from abc_costing.workflows.library import open_library
+    >>> balance = balance_period(open_library("process_models"), period="2026-01")
+    >>> rent = trace_ledger(balance, account="26", cost_item="Аренда офиса")
+    >>> math.isclose(sum(m for n, m in rent.amounts.items() if n.kind in
+    ...              ("object", "idle", "unassigned", "over_driven")), rent.total)
+    True
+    """
+    result = _allocated(balance)
+    wanted = (account, cost_centre, cost_item)
+    start = [Node("ledger", name) for name, key in result.ledger_groups.items()
+             if all(w is None or w == value for w, value in zip(wanted, key, strict=True))]
+    if not start:
+        said = " / ".join(w or "*" for w in wanted)
+        raise KeyError(f"no ledger line of {balance.period} {balance.scenario} is {said}")
+    return trace(result, start)
+
+
+def trace_object(balance: PeriodBalance, cost_object: str) -> Trace:
+    """Where the cost of ``cost_object`` comes from, back to the ledger lines.
+
+    >>> import math
+    >>> from abc_costing.workflows.library import open_library
+    >>> balance = balance_period(open_library("process_models"), period="2026-01")
+    >>> first = balance.result.objects[0]
+    >>> back = trace_object(balance, first.cost_object)
+    >>> math.isclose(sum(m for _, m in back.of_kind("ledger")), first.cost)
+    True
+    """
+    result = _allocated(balance)
+    if not any(o.cost_object == cost_object for o in result.objects):
+        known = ", ".join(o.cost_object for o in result.objects)
+        raise KeyError(f"no cost object {cost_object!r} in {balance.period}; known: {known}")
+    return trace(result, [Node("object", cost_object)], direction="backward")
+
+
+def _allocated(balance: PeriodBalance) -> AllocationResult:
+    if balance.result is None:
+        raise ValueError("the period was not allocated: see its problems")
+    return balance.result
+

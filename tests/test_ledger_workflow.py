@@ -1,0 +1,184 @@
+"""A period of the shipped library allocated from its ledger, through the application layer
+and the CLI (issue 13): identities with the exact engine, trace, bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from abc_costing.cli import main
+from abc_costing.engine import cost_model
+from abc_costing.engine.allocation import SINK_KINDS, Node, trace
+from abc_costing.workflows.ledger import (
+    PeriodFiles,
+    balance_period,
+    ledger_periods,
+    trace_ledger,
+    trace_object,
+)
+from abc_costing.workflows.library import open_library
+from tests.conftest import ROOT
+
+LIBRARY = ROOT / "process_models"
+
+
+@pytest.fixture(scope="module")
+def january():
+    balance = balance_period(open_library(LIBRARY), period="январь 2026")
+    assert balance.ok, [str(p) for p in balance.problems]
+    return balance
+
+
+def run(capsys, *argv):
+    code = main(list(map(str, argv)))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_the_shipped_period_balances_to_the_kopeck(january):
+    result = january.result
+    assert january.period == "2026-01" and january.scenario == "actual"
+    assert all(b.kopecks()["difference"] == 0 for b in result.balances)
+    # Stage 1 takes the whole ledger: assigned + idle + unassigned of the rules = the total.
+    first = result.stage_totals("ledger")
+    assert first.input == pytest.approx(result.ledger_total)
+    assert result.ledger_total == pytest.approx(math.fsum(li.amount for li in january.inputs.lines))
+    # Nothing is lost between stages: the pools hold what stage 1 sends them directly
+    # plus what the centres send them; a centre's total s = its ledger money d + what
+    # other centres send it, so centres → pools = Σ s − Σ d − centre → centre − unassigned.
+    centres = january.inputs.support_centres
+    direct = math.fsum(result.to_receivers[c] for c in centres)
+    between = math.fsum(f.amount for f in result.flows
+                        if f.source.kind == "centre" and f.target.kind == "centre")
+    to_pools = (math.fsum(result.support_totals.values()) - between
+                - result.stage_totals("support").unassigned)
+    assert to_pools == pytest.approx(math.fsum(f.amount for f in result.flows
+                                               if f.source.kind == "centre"
+                                               and f.target.kind == "pool"))
+    assert math.fsum(result.pool_totals.values()) == pytest.approx(
+        first.assigned - direct + to_pools)
+
+
+def test_a_cost_object_is_its_instances_times_the_exact_engine_per_instance(january):
+    # Each process variant's cost per instance in the period is the exact engine's
+    # expected minutes (uses) of each pool × the pool's period rate; an object's cost is
+    # Σ over its variants of instances × that.
+    result, inputs = january.result, january.inputs
+    per_instance = {}
+    for model in inputs.models:
+        costed = cost_model(model)
+        per_instance[model.process, model.variant] = math.fsum(
+            r.minutes_per_instance * (result.pool_rates[r.id] if result.rate_basis[r.id] !=
+                                      "model" else r.rate_per_minute)
+            + r.uses_per_instance * (result.pool_rates[r.id] if result.rate_basis[r.id] !=
+                                     "model" else r.cost_per_use)
+            for r in costed.resources)
+    for cost_object in result.objects:
+        expected = math.fsum(i.instances * per_instance[i.process, i.variant]
+                             for i in inputs.instances if i.cost_object == cost_object.cost_object)
+        assert cost_object.cost == pytest.approx(expected, rel=1e-12)
+
+
+def test_trace_forward_and_backward_close_on_the_shipped_period(january):
+    result = january.result
+    everything = trace(result, [Node("ledger", n) for n in result.ledger_groups])
+    stops = math.fsum(m for n, m in everything.amounts.items() if n.kind in SINK_KINDS)
+    assert stops == pytest.approx(result.ledger_total)
+    for o in result.objects:
+        back = trace_object(january, o.cost_object)
+        assert math.fsum(m for _, m in back.of_kind("ledger")) == pytest.approx(o.cost)
+    rent = trace_ledger(january, cost_item="Аренда офиса")
+    assert rent.total == pytest.approx(math.fsum(
+        li.amount for li in january.inputs.lines if li.cost_item == "Аренда офиса"))
+    with pytest.raises(KeyError, match="Аренда яхты"):
+        trace_ledger(january, cost_item="Аренда яхты")
+
+
+def test_periods_and_scenarios_of_the_ledger():
+    library = open_library(LIBRARY)
+    periods, problems = ledger_periods(library)
+    assert periods == [("2026-01", "actual"), ("2026-01", "plan")] and problems == []
+    plan = balance_period(library, period="2026-01", scenario="план")
+    assert plan.ok and plan.scenario == "plan"
+    missing = balance_period(library, period="2026-02")
+    assert not missing.ok and "no lines of 2026-02 actual" in str(missing.problems)
+    assert "2026-01 plan" in str(missing.problems)
+    assert not balance_period(library, period="13.2026").ok
+    assert not balance_period(library, period="2026-01", scenario="мечта").ok
+
+
+def _library_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "process_models"
+    shutil.copytree(LIBRARY, folder)
+    return folder
+
+
+def test_unknown_accounts_and_cost_centres_name_their_rows(tmp_path):
+    folder = _library_copy(tmp_path)
+    osv = folder / "ledger" / "osv_2026.csv"
+    text = osv.read_text("utf-8-sig")
+    lines = text.splitlines()
+    # line 3 of the file: a new cost centre; line 4: account 91.02, neither listed
+    parts = lines[2].split(";")
+    lines[2] = ";".join([parts[0], parts[1], "Новый отдел", *parts[3:]])
+    parts = lines[3].split(";")
+    lines[3] = ";".join([parts[0], "91.02", *parts[2:]])
+    osv.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    balance = balance_period(open_library(folder), period="2026-01")
+    assert balance.result is None
+    said = {(p.line, p.severity) for p in balance.problems if p.file == "ledger/osv_2026.csv"}
+    assert (3, "error") in said and (4, "error") in said
+    messages = " ".join(p.message for p in balance.problems)
+    assert "Новый отдел" in messages and "91.02" in messages
+
+
+def test_a_windows_1251_upload_with_a_bad_amount_names_the_row(tmp_path):
+    upload = tmp_path / "tmp123.csv"
+    upload.write_bytes("Период;Счёт;Подразделение;Статья затрат;Сумма\n"
+                       "январь 2026;26;Юридический отдел;Оплата труда;450 000,00\n"
+                       "январь 2026;26;Бухгалтерия;Оплата труда;сто рублей\n".encode("cp1251"))
+    balance = balance_period(open_library(LIBRARY), period="2026-01",
+                             files=PeriodFiles(ledger=upload, names={"ledger": "осв.csv"}))
+    assert balance.result is None
+    [bad] = [p for p in balance.problems if p.severity == "error"]
+    assert (bad.file, bad.line, bad.element) == ("осв.csv", 3, "amount")
+
+
+def test_cli_balance_trace_profitability(capsys):
+    code, out, err = run(capsys, "balance", LIBRARY, "--period", "2026-01", "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert all(stage["difference"] == 0 for stage in document["stages"].values())
+    assert document["stages"]["ledger"]["input"] == pytest.approx(document["ledger_total"],
+                                                                  abs=0.005)
+    assert document["files"]["ledger"]["file"] == "ledger/osv_2026.csv"
+    assert len(document["files"]["ledger"]["sha256"]) == 64
+    code, out, _ = run(capsys, "balance", LIBRARY)
+    assert code == 0 and "Stage balance, 2026-01 (actual)" in out
+    code, out, _ = run(capsys, "trace", LIBRARY, "--cost-item", "Аренда офиса", "--json")
+    rows = json.loads(out)["rows"]
+    assert code == 0 and {r["kind"] for r in rows} >= {"pool", "activity", "object"}
+    code, out, _ = run(capsys, "trace", LIBRARY, "--object", "Крупные клиенты")
+    assert code == 0 and "Where the cost of Крупные клиенты comes from" in out
+    code, _, err = run(capsys, "trace", LIBRARY, "--object", "Марс")
+    assert code == 1 and "no cost object 'Марс'" in err
+    code, _, err = run(capsys, "trace", LIBRARY, "--object", "x", "--account", "26")
+    assert code == 2
+    code, out, _ = run(capsys, "profitability", LIBRARY, "--scenario", "план", "--json")
+    rows = json.loads(out)["rows"]
+    total = rows[-1]
+    assert code == 0 and total["row_kind"] == "total"
+    assert total["cost"] == pytest.approx(math.fsum(r["cost"] for r in rows[:-1]))
+
+
+def test_cli_bad_files_exit_non_zero_without_a_traceback(capsys, tmp_path):
+    code, _, err = run(capsys, "balance", LIBRARY, "--ledger", tmp_path / "nope.csv")
+    assert code == 1 and "file not found" in err and "Traceback" not in err
+    empty = tmp_path / "models"
+    empty.mkdir()
+    code, _, err = run(capsys, "balance", empty)
+    assert code == 1 and "no allocation file" in err
