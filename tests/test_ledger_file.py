@@ -249,3 +249,20 @@ def test_revenue_missing_column(tmp_path: Path) -> None:
     assert revenue == ()
     assert problems[-1].message.startswith("missing column for amount (one of revenue, amount, "
                                            "выручка, сумма)")
+
+
+def test_repeated_cells_and_batch_validation_keep_every_row_and_fault(tmp_path):
+    # The reader remembers each distinct cell and validates the rows in one call; a
+    # repeated bad cell is still a problem on every row that has it, in file order,
+    # and the good rows between them are kept.
+    path = tmp_path / "osv.csv"
+    rows = ["Период;Счёт;Подразделение;Статья затрат;Сумма"]
+    rows += [f"январь 2026;26;ЦФО {i % 3};Аренда;{i} 000,50" for i in range(1, 7)]
+    rows[2] = "тринадцатое 2026;26;ЦФО 2;Аренда;1,500"  # line 3: two faults
+    rows[5] = "тринадцатое 2026;26;ЦФО 2;Аренда;5 000,50"  # line 6: the same bad period
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    lines, problems = read_ledger(path)
+    assert [li.row for li in lines] == [2, 4, 5, 7]
+    assert [li.amount for li in lines] == [1000.5, 3000.5, 4000.5, 6000.5]
+    assert [(p.line, p.element) for p in problems] == [(3, "period"), (3, "amount"),
+                                                       (6, "period")]

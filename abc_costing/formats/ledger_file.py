@@ -71,9 +71,10 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from abc_costing.formats.rates_table import TableFile, _amount, _text, table_rows
 from abc_costing.model import DriverQuantity, LedgerLine, ObjectInstances, ObjectRevenue
@@ -336,6 +337,56 @@ def _number(value: object, what: str) -> float:
         raise ValueError(f"the {what} {quoted(_text(value))} is not a number: {error}") from None
 
 
+def _once(read: Callable[[object], object]) -> Callable[[object], object]:
+    """``read`` remembering its result for each distinct hashable cell (errors too)."""
+    seen: dict[object, tuple[bool, object]] = {}
+
+    def cached(value: object) -> object:
+        key = (type(value), value)
+        try:
+            ok, result = seen[key]
+        except KeyError:
+            try:
+                ok, result = True, read(value)
+            except ValueError as error:
+                ok, result = False, error
+            if len(seen) < _MAX_CACHED_CELLS:
+                seen[key] = ok, result
+        except TypeError:  # an unhashable cell: read it as it is
+            return read(value)
+        if not ok:
+            raise ValueError(*cast(ValueError, result).args)
+        return result
+
+    return cached
+
+
+#: Distinct cells remembered per column (a column of amounts would fill it uselessly).
+_MAX_CACHED_CELLS = 50_000
+
+
+def _validated(record: type[_Record], datas: list[dict[str, object]]
+               ) -> tuple[list[_Record], list[tuple[int, list[ErrorDetails]]]]:
+    """The records of ``datas`` validated in one call, and each invalid one's errors.
+
+    One pydantic call for the whole list is many times faster than one per row; a
+    list with an invalid row is validated again row by row, so the valid rows are
+    kept and each invalid one is named.
+    """
+    try:
+        return TypeAdapter(list[record]).validate_python(datas), []  # type: ignore[valid-type]
+    except ValidationError:
+        pass
+    records: list[_Record] = []
+    invalid: list[tuple[int, list[ErrorDetails]]] = []
+    for position, data in enumerate(datas):
+        try:
+            records.append(record.model_validate(data))
+        except ValidationError as error:
+            invalid.append((position, error.errors()))
+    return records, invalid
+
+
 def _read(path: str | Path, *, source_name: str | None, columns: dict[str, tuple[str, ...]],
           required: tuple[str, ...], record: type[_Record], convert: _Converters
           ) -> tuple[tuple[_Record, ...], list[Problem]]:
@@ -387,26 +438,42 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
         problems.append(Problem("the file has a header but no rows", file=source,
                                 line=header_line))
         return (), problems
-    records: list[_Record] = []
-    for line, row in rows[1:]:
-        # Every cell of the row is read, so a row with two faults shows both.
-        data: dict[str, object] = {"row": line}
-        row_problems = []
-        for field, read in convert.items():
-            index = found.get(field)
+    # A ledger repeats its periods, accounts, cost centres and items on every row: each
+    # column's reader sees each distinct cell once (amounts are mostly distinct; they
+    # are read by the typed-number rule's fast path).
+    body = rows[1:]
+    # Column by column: each column's reader runs over its cells in one tight loop.
+    values: dict[str, list[object]] = {}
+    faults: dict[int, list[Problem]] = {}
+    for field, read in convert.items():
+        cached, index = _once(read), found.get(field)
+        column: list[object] = []
+        for position, (line, row) in enumerate(body):
             try:
-                data[field] = read(row[index] if index is not None and index < len(row)
-                                   else None)
+                column.append(cached(row[index] if index is not None and index < len(row)
+                                     else None))
             except ValueError as error:
-                row_problems.append(Problem(str(error), element=field, file=source,
-                                            line=line))
-        if row_problems:
-            problems.extend(row_problems)
+                column.append(None)
+                faults.setdefault(position, []).append(
+                    Problem(str(error), element=field, file=source, line=line))
+        values[field] = column
+    fields = list(values)
+    datas: list[dict[str, object]] = []
+    lines: list[int] = []
+    # Every cell of a row is read, so a row with two faults shows both.
+    for position, ((line, _), cells) in enumerate(zip(body, zip(*values.values(), strict=True),
+                                                      strict=True)):
+        if position in faults:
+            problems.extend(faults[position])
             continue
-        try:
-            records.append(record.model_validate(data))
-        except ValidationError as error:
-            problems.extend(Problem(e["msg"].removeprefix("Value error, "), file=source,
-                                    line=line, element=".".join(str(p) for p in e["loc"]))
-                            for e in error.errors())
+        datas.append({"row": line, **dict(zip(fields, cells, strict=True))})
+        lines.append(line)
+    records, invalid = _validated(record, datas)
+    for position, errors in invalid:
+        problems.extend(Problem(e["msg"].removeprefix("Value error, "), file=source,
+                                line=lines[position],
+                                element=".".join(str(p) for p in e["loc"]))
+                        for e in errors)
+    # Rows in file order, whichever check found their fault (the header's come first).
+    problems.sort(key=lambda problem: problem.line or 0)
     return tuple(records), problems
