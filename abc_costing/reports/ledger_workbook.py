@@ -81,6 +81,7 @@ from abc_costing.engine.allocation import (
     AllocationResult,
     PeriodInputs,
     RateBasis,
+    Stage,
     StageBalance,
 )
 from abc_costing.model import (
@@ -139,7 +140,7 @@ _A_PROCESS, _A_VARIANT, _A_ACTIVITY, _A_NAME, _A_INSTANCES, _A_COST, _A_PER_INST
 _W_PROCESS, _W_VARIANT, _W_TITLE, _W_INSTANCES, _W_COST, _W_PER_INSTANCE = range(6)
 _O_OBJECT, _O_COST, _O_REVENUE, _O_MARGIN = range(4)
 _B_STAGE, _B_WHAT, _B_INPUT = range(3)
-_STAGE_ROWS = ("ledger", "support", "pools", "activities")
+_STAGE_ROWS: tuple[Stage, ...] = ("ledger", "support", "pools", "activities")
 
 _PART_LABELS = {"input": "Input", "assigned": "Assigned (to the next stage)",
                 "idle": "Idle (capacity not used)", "unassigned": "Unassigned",
@@ -589,21 +590,30 @@ class _LedgerBook(CellWriter):
                        rows: tuple[int, int]) -> str:
         """Write the basis cells of one receiver of a ledger rule; return its money formula."""
         receiver = rule.to[row - rows[0]]
+        if rule.basis != "rate":
+            fraction = self.fraction(ws, row, rule, receiver, rows, share_col=_T_SHARE,
+                                     quantity_col=_T_QUANTITY, receiver_col=_T_RECEIVER)
+            return f"={inp}*{fraction}"
+        self.quantity(ws, row, _T_QUANTITY, rule.driver or "", receiver, _T_RECEIVER)
+        self.number(ws, row, _T_RATE, rule.rate_per_unit, _RATE, **_INPUT)
+        return f"={_cell(row, _T_QUANTITY)}*{_cell(row, _T_RATE)}"
+
+    def fraction(self, ws, row: int, rule: AllocationRule, receiver: str, rows: tuple[int, int],
+                 *, share_col: int, quantity_col: int, receiver_col: int) -> str:
+        """Write a receiver's share (percent) or driver quantity; return the fraction of the
+        rule's money it gets, as a formula term (rules of every basis but ``rate``)."""
         match rule.basis:
             case "percent":
-                self.number(ws, row, _T_SHARE, rule.shares.get(receiver, 0.0), "0.####",
+                self.number(ws, row, share_col, rule.shares.get(receiver, 0.0), "0.####",
                             **_INPUT)
-                return f"={inp}*{_cell(row, _T_SHARE)}/100"
+                return f"{_cell(row, share_col)}/100"
             case "driver":
-                self.quantity(ws, row, _T_QUANTITY, rule.driver or "", receiver, _T_RECEIVER)
-                return (f"={inp}*{_cell(row, _T_QUANTITY)}/"
-                        f"SUM({_column(None, _T_QUANTITY, *rows)})")
+                self.quantity(ws, row, quantity_col, rule.driver or "", receiver, receiver_col)
+                return f"{_cell(row, quantity_col)}/SUM({_column(None, quantity_col, *rows)})"
             case "even":
-                return f"={inp}/{len(rule.to)}"
+                return f"1/{len(rule.to)}"
             case "rate":
-                self.quantity(ws, row, _T_QUANTITY, rule.driver or "", receiver, _T_RECEIVER)
-                self.number(ws, row, _T_RATE, rule.rate_per_unit, _RATE, **_INPUT)
-                return f"={_cell(row, _T_QUANTITY)}*{_cell(row, _T_RATE)}"
+                raise ValueError("a rate rule sends q × rate, not a fraction")
             case _:
                 assert_never(rule.basis)
 
@@ -643,30 +653,12 @@ class _LedgerBook(CellWriter):
                 self.text(ws, row, _K_TO, receiver)
                 ws.write_string(row, _K_KIND, self.kind(receiver))
                 ws.write_string(row, _K_BASIS, rule.basis)
-                self.formula(ws, row, _K_FRACTION, self.centre_fraction(ws, row, rule, receiver,
-                                                                       (first, last)),
-                             fraction, _FRACTION)
+                term = self.fraction(ws, row, rule, receiver, (first, last), share_col=_K_SHARE,
+                                     quantity_col=_K_QUANTITY, receiver_col=_K_TO)
+                self.formula(ws, row, _K_FRACTION, "=" + term, fraction, _FRACTION)
                 self.formula(ws, row, _K_MONEY, f"={_cell(row, _K_FRACTION)}*{total}",
                              fraction * self.result.support_totals[centre], _MONEY)
                 row += 1
-
-    def centre_fraction(self, ws, row: int, rule: AllocationRule, receiver: str,
-                        rows: tuple[int, int]) -> str:
-        """Write the basis cells of one receiver of a centre's rule; return its fraction."""
-        match rule.basis:
-            case "percent":
-                self.number(ws, row, _K_SHARE, rule.shares.get(receiver, 0.0), "0.####",
-                            **_INPUT)
-                return f"={_cell(row, _K_SHARE)}/100"
-            case "driver":
-                self.quantity(ws, row, _K_QUANTITY, rule.driver or "", receiver, _K_TO)
-                return f"={_cell(row, _K_QUANTITY)}/SUM({_column(None, _K_QUANTITY, *rows)})"
-            case "even":
-                return f"=1/{len(rule.to)}"
-            case "rate":
-                raise ValueError("a support centre is not spread by a rate")
-            case _:
-                assert_never(rule.basis)
 
     def centre_sheet(self) -> None:
         ws, table, n = self.sheets[_CENTRES], self.centre_rows, len(self.centres)
