@@ -294,7 +294,12 @@ class _LedgerBook(CellWriter):
         self.sheets = {name: book.add_worksheet(name) for name in LEDGER_SHEETS}
         self.ledger_rules = [r for r in inputs.rules if r.from_centre is None]
         self.centre_rules = [r for r in inputs.rules if r.from_centre is not None]
-        self.line_rules = [_rule_of(line, self.ledger_rules) for line in inputs.lines]
+        taken: dict[tuple[str, str, str], str] = {}  # the lines of one group share a rule
+        for x in inputs.lines:
+            key = (x.account, x.cost_centre, x.cost_item)
+            if key not in taken:
+                taken[key] = _rule_of(x, self.ledger_rules)
+        self.line_rules = [taken[x.account, x.cost_centre, x.cost_item] for x in inputs.lines]
         self.stage1 = ([NO_RULE] if NO_RULE in self.line_rules else []) + \
             [r.id for r in self.ledger_rules]
         self.quantities: dict[tuple[str, str], float] = {}
