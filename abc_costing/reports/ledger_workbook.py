@@ -296,9 +296,9 @@ class _LedgerBook(CellWriter):
         self.centre_rules = [r for r in inputs.rules if r.from_centre is not None]
         taken: dict[tuple[str, str, str], str] = {}  # the lines of one group share a rule
         for x in inputs.lines:
-            key = (x.account, x.cost_centre, x.cost_item)
-            if key not in taken:
-                taken[key] = _rule_of(x, self.ledger_rules)
+            group = (x.account, x.cost_centre, x.cost_item)
+            if group not in taken:
+                taken[group] = _rule_of(x, self.ledger_rules)
         self.line_rules = [taken[x.account, x.cost_centre, x.cost_item] for x in inputs.lines]
         self.stage1 = ([NO_RULE] if NO_RULE in self.line_rules else []) + \
             [r.id for r in self.ledger_rules]
