@@ -109,7 +109,7 @@ from abc_costing.reports.workbook_catalogue import (
     CatalogueSheets,
 )
 
-__all__ = ["MATRIX_NODE_LIMIT", "workbook_bytes"]
+__all__ = ["MATRIX_NODE_LIMIT", "CellWriter", "workbook_bytes"]
 
 #: Above this many nodes the expected executions are the engine's values, not
 #: MINVERSE/MMULT (a spreadsheet inverts a 200 × 200 matrix comfortably; a
@@ -282,43 +282,23 @@ class _ActivityColumns:
                    *range(start, start + 11))
 
 
-class _Writer:
-    """Writes one workbook; positions are fixed up front so sheets can refer to each other."""
+class CellWriter:
+    """Styled cells of one XlsxWriter workbook, shared by the workbooks of this package.
 
-    def __init__(self, book: xlsxwriter.Workbook, inputs: ReportInputs) -> None:
+    Formats are made once per set of properties; text from users is always a
+    string cell, quote-prefixed when it starts like a formula; every formula is
+    written with its cached value, so viewers without a calculation engine show it.
+
+    >>> import io
+    >>> book = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
+    >>> cells = CellWriter(book)
+    >>> cells.style(bold=True) is cells.style(bold=True)
+    True
+    """
+
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
         self.book = book
-        self.inputs = inputs
-        self.model = inputs.model
-        self.result = inputs.result
-        self.currency = inputs.model.currency
         self._styles: dict[tuple, object] = {}
-        self.sheets = {
-            name: book.add_worksheet(name)
-            for name in _SHEETS
-            if name not in _COMPARISON_SHEETS
-            or inputs.comparison is not None and (name != _SPLIT or inputs.split is not None)
-        }
-        self.cols = _ActivityColumns.of(self.model)
-        # The tables' rows, labels and totals are the views'; their formulas are the workbook's.
-        self.activity_view = activities_view(self.result, model=self.model)
-        self.resource_view = resources_view(self.result)
-        self.value_view = value_classes_view(self.result)
-        self.activity_row = _item_rows(self.activity_view)
-        self.activity_total_row = _row_of(self.activity_view, "total")
-        self.resource_row = _item_rows(self.resource_view)
-        self.other_cost_row = _row_of(self.resource_view, "other")
-        self.resource_total_row = _row_of(self.resource_view, "total")
-        self.value_row = _item_rows(self.value_view)
-        self.node_ids = tuple(self.model.node_kinds)
-        self.node_row = {n: _FIRST + i for i, n in enumerate(self.node_ids)}
-        self.flow_row = [_FIRST + i for i in range(len(self.model.flows))]
-        self.weights = self._weights()
-        self.comparison_rows = self._comparison_rows()
-        self.catalogue = CatalogueSheets(self)
-        self.baseline_row: dict[str, int] = {}  # baseline activity -> its Baseline sheet row
-        self.baseline_cols: dict[str, int] = {}
-
-    # -- cells -------------------------------------------------------------------------------
 
     def style(self, **props: object) -> object:
         key = tuple(sorted(props.items()))
@@ -358,6 +338,42 @@ class _Writer:
             ws.freeze_panes(row + 1, 0)
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
+
+
+class _Writer(CellWriter):
+    """Writes one workbook; positions are fixed up front so sheets can refer to each other."""
+
+    def __init__(self, book: xlsxwriter.Workbook, inputs: ReportInputs) -> None:
+        super().__init__(book)
+        self.inputs = inputs
+        self.model = inputs.model
+        self.result = inputs.result
+        self.currency = inputs.model.currency
+        self.sheets = {
+            name: book.add_worksheet(name)
+            for name in _SHEETS
+            if name not in _COMPARISON_SHEETS
+            or inputs.comparison is not None and (name != _SPLIT or inputs.split is not None)
+        }
+        self.cols = _ActivityColumns.of(self.model)
+        # The tables' rows, labels and totals are the views'; their formulas are the workbook's.
+        self.activity_view = activities_view(self.result, model=self.model)
+        self.resource_view = resources_view(self.result)
+        self.value_view = value_classes_view(self.result)
+        self.activity_row = _item_rows(self.activity_view)
+        self.activity_total_row = _row_of(self.activity_view, "total")
+        self.resource_row = _item_rows(self.resource_view)
+        self.other_cost_row = _row_of(self.resource_view, "other")
+        self.resource_total_row = _row_of(self.resource_view, "total")
+        self.value_row = _item_rows(self.value_view)
+        self.node_ids = tuple(self.model.node_kinds)
+        self.node_row = {n: _FIRST + i for i, n in enumerate(self.node_ids)}
+        self.flow_row = [_FIRST + i for i in range(len(self.model.flows))]
+        self.weights = self._weights()
+        self.comparison_rows = self._comparison_rows()
+        self.catalogue = CatalogueSheets(self)
+        self.baseline_row: dict[str, int] = {}  # baseline activity -> its Baseline sheet row
+        self.baseline_cols: dict[str, int] = {}
 
     def money(self, label: str) -> str:
         return f"{label}, {self.currency}"

@@ -1,0 +1,253 @@
+"""A period's allocation as a short PDF: stage balance, idle pools, activities, cost objects.
+
+:func:`ledger_pdf` summarises :func:`~abc_costing.engine.allocation.allocate_period`
+for a reader who will not open the workbook (A4, the report's DejaVu Sans, so
+Cyrillic prints anywhere; tables and footer as in
+:mod:`abc_costing.reports.pdf_report`):
+
+1. the period, scenario, currency, ledger total and the pools' capacity rule;
+2. the stage balance: per stage input, assigned, idle, unassigned, over-driven
+   and difference, printed to the kopeck so the parts add up to the input
+   (:meth:`~abc_costing.engine.allocation.StageBalance.kopecks`), and the whole
+   chain: ledger total = cost objects + what stops at any stage;
+3. the pools whose money the activities do not use in full (idle, unassigned,
+   over-driven), largest first, with their rate and how it was found;
+4. the activities that cost most, with instances and cost per instance;
+5. the cost objects with cost, revenue and margin;
+6. the warnings of the allocation and the input files with their SHA-256.
+
+Money is rounded only here (:func:`~abc_costing.reports.views.format_money`).
+The same inputs give the same bytes (reportlab's invariant mode, no date).
+
+Examples
+--------
+>>> from abc_costing.engine.allocation import PeriodInputs, allocate_period
+>>> empty = PeriodInputs("2026-01", "plan", "RUB", (), (), (), {}, {}, (), (), (), {})
+>>> pdf = ledger_pdf(empty, allocate_period(empty))
+>>> pdf.startswith(b"%PDF-"), pdf == ledger_pdf(empty, allocate_period(empty))
+(True, True)
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from decimal import Decimal
+from functools import partial
+
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    HRFlowable,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+)
+
+from abc_costing.engine.allocation import AllocationResult, PeriodInputs, Stage, StageBalance
+from abc_costing.reports.pdf_report import (
+    ACCENT,
+    BODY,
+    FOOTER_SPACE,
+    FRAME_WIDTH,
+    H1,
+    H2,
+    KICKER,
+    MARGIN,
+    PORTRAIT,
+    SMALL,
+    SUBTITLE,
+    _count,
+    _facts,
+    _FooterCanvas,
+    _named,
+    _register_fonts,
+    _t,
+    _table,
+    _title,
+)
+from abc_costing.reports.report_files import ReportError
+from abc_costing.reports.views import format_money, format_number, format_share
+
+__all__ = ["TOP_ACTIVITIES", "ledger_pdf"]
+
+#: The activities listed, dearest first; the rest are summed in one row.
+TOP_ACTIVITIES = 15
+_STAGES: tuple[tuple[Stage, str], ...] = (
+    ("ledger", "Ledger → pools and centres"),
+    ("support", "Support centres → pools"),
+    ("pools", "Pools → activities"),
+    ("activities", "Activities → cost objects"),
+)
+_PARTS = ("input", "assigned", "idle", "unassigned", "over_driven", "difference")
+
+
+def ledger_pdf(inputs: PeriodInputs, result: AllocationResult) -> bytes:
+    """The period's summary as PDF bytes (see the module docstring); never writes a file.
+
+    ``result`` is :func:`~abc_costing.engine.allocation.allocate_period` of
+    ``inputs``. Raises :class:`~abc_costing.reports.report_files.ReportError`
+    when the allocation failed (its problems hold an error).
+    """
+    errors = [p for p in result.problems if p.severity == "error"]
+    if errors:
+        raise ReportError(f"the allocation of {inputs.period} failed, nothing to report: "
+                          f"{errors[0].message}")
+    _register_fonts()
+    cur = inputs.currency
+    story: list[Flowable] = [
+        *_title_block(inputs, result),
+        *_stage_balance(result, cur),
+        *_pools(inputs, result, cur),
+        *_activities(inputs, result, cur),
+        *_objects(result, cur),
+        *_inputs_and_notes(inputs, result),
+    ]
+    buffer = io.BytesIO()
+    title = f"Stage balance {inputs.period} ({inputs.scenario})"
+    doc = BaseDocTemplate(
+        buffer, pagesize=PORTRAIT, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+        bottomMargin=FOOTER_SPACE, invariant=1, title=title,
+        subject="Activity-based costing from the general ledger", creator="abc-costing")
+    doc.addPageTemplates([PageTemplate(id="portrait", frames=[Frame(
+        MARGIN, FOOTER_SPACE, PORTRAIT[0] - 2 * MARGIN, PORTRAIT[1] - MARGIN - FOOTER_SPACE,
+        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)])])
+    doc.build(story, canvasmaker=partial(_FooterCanvas, footer=f"abc-costing · {title}"))
+    return buffer.getvalue()
+
+
+def _money(amount: float | Decimal, currency: str) -> str:
+    return format_money(float(amount), currency)
+
+
+def _title_block(inputs: PeriodInputs, result: AllocationResult) -> list[Flowable]:
+    cur = inputs.currency
+    return [
+        Paragraph("ACTIVITY-BASED COSTING FROM THE GENERAL LEDGER", KICKER),
+        _title(f"Stage balance {inputs.period}"),
+        Paragraph(_t(f"Scenario {inputs.scenario}"), SUBTITLE),
+        HRFlowable(width="100%", thickness=1.5, color=ACCENT, spaceBefore=8, spaceAfter=8),
+        _facts([
+            ("Period", inputs.period), ("Scenario", inputs.scenario), ("Currency", cur),
+            ("Ledger", f"{len(inputs.lines)} lines, {_money(result.ledger_total, cur)} {cur}"),
+            ("Pools' capacity", inputs.capacity_rule or "as given"),
+        ]),
+        Spacer(1, 4 * mm),
+    ]
+
+
+def _stage_balance(result: AllocationResult, cur: str) -> list[Flowable]:
+    rows = []
+    for stage, label in _STAGES:
+        printed = result.stage_totals(stage).kopecks()
+        rows.append([label, *(_money(printed[p], cur) for p in _PARTS)])
+    leaks = [result.stage_totals(s) for s in ("ledger", "support", "pools")]
+    stopped = math.fsum(b.idle + b.unassigned + b.over_driven for b in leaks)
+    objects = math.fsum(o.cost for o in result.objects)
+    chain = StageBalance("activities", "chain", result.ledger_total, objects,
+                         unassigned=stopped).kopecks()
+    return [
+        Paragraph(_t(f"Stage balance, {cur}"), H1),
+        _table(["Stage", "Input", "Assigned", "Idle", "Unassigned", "Over-driven",
+                "Difference"], rows, widths=[0.28, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12],
+               numeric=range(1, 7)),
+        Spacer(1, 2 * mm),
+        Paragraph(_t(
+            f"The whole chain: ledger total {_money(chain['input'], cur)} = cost objects "
+            f"{_money(chain['assigned'], cur)} + idle, unassigned and over-driven at any stage "
+            f"{_money(chain['unassigned'], cur)}; difference {_money(chain['difference'], cur)}."
+            " Support centres that serve each other are solved together (reciprocal method), "
+            "so their input counts what passes between them."), SMALL),
+    ]
+
+
+def _pools(inputs: PeriodInputs, result: AllocationResult, cur: str) -> list[Flowable]:
+    balances = [b for b in result.balances if b.stage == "pools"]
+    left = sorted((b for b in balances if b.idle or b.unassigned or b.over_driven),
+                  key=lambda b: (-abs(b.idle + b.unassigned + b.over_driven), b.node))
+    heading = Paragraph(_t(f"Pools with money not used in full, {cur}"), H2)
+    if not left:
+        return [heading, Paragraph("The activities use every pool's money in full.", BODY)]
+    rows = []
+    for b in left:
+        printed = b.kopecks()
+        basis = result.rate_basis.get(b.node)
+        rate = ("—" if basis is None else
+                f"{format_number(result.pool_rates[b.node], 4)} ({basis})")
+        rows.append([_named(inputs.pools.get(b.node), b.node), _money(printed["input"], cur),
+                     rate, _money(printed["assigned"], cur), _money(printed["idle"], cur),
+                     _money(printed["unassigned"], cur), _money(printed["over_driven"], cur)])
+    return [
+        heading,
+        _table(["Pool", "Money", "Rate per unit (from)", "Used", "Idle", "Unassigned",
+                "Over-driven"], rows, widths=[0.22, 0.13, 0.17, 0.12, 0.12, 0.12, 0.12],
+               numeric=range(1, 7)),
+        Paragraph(_t(f"{len(balances) - len(left)} other pools are used in full. Rate per "
+                     "minute (labour) or per use: capacity = money / the period's capacity, "
+                     "model = the process model's rate."), SMALL),
+    ]
+
+
+def _activities(inputs: PeriodInputs, result: AllocationResult, cur: str) -> list[Flowable]:
+    heading = Paragraph(_t(f"Activities that cost most, {cur}"), H2)
+    if not result.activities:
+        return [heading, Paragraph("No activity uses a pool in this period.", BODY)]
+    names = {(m.process, m.variant, a): activity.name or a for m in inputs.models
+             for a, activity in m.activities.items()}
+    total = math.fsum(a.cost for a in result.activities)
+    dearest = sorted(result.activities, key=lambda a: (-a.cost, a.node))
+    rows: list[list[str | tuple[str, ...]]] = [
+        [(names.get((a.process, a.variant, a.activity), a.activity),
+          f"{a.process} / {a.variant}"), _count(a.instances), _money(a.cost_per_instance, cur),
+         _money(a.cost, cur), format_share(a.cost / total if total else 0.0)]
+        for a in dearest[:TOP_ACTIVITIES]]
+    rest = dearest[TOP_ACTIVITIES:]
+    if rest:
+        cost = math.fsum(a.cost for a in rest)
+        rows.append([f"{len(rest)} other activities", "", "", _money(cost, cur),
+                     format_share(cost / total if total else 0.0)])
+    rows.append(["Total", "", "", _money(total, cur), format_share(1.0)])
+    return [heading, _table(["Activity (process / variant)", "Instances", "Per instance",
+                             "Cost", "Share"], rows, widths=[0.46, 0.12, 0.14, 0.16, 0.12],
+                            numeric=range(1, 5), total=True)]
+
+
+def _objects(result: AllocationResult, cur: str) -> list[Flowable]:
+    heading = Paragraph(_t(f"Cost objects: cost, revenue, margin, {cur}"), H2)
+    if not result.objects:
+        return [heading, Paragraph("No cost object has instances or revenue.", BODY)]
+
+    def optional(amount: float | None) -> str:
+        return "—" if amount is None else _money(amount, cur)
+
+    rows = [[o.cost_object, _money(o.cost, cur), optional(o.revenue), optional(o.margin),
+             "—" if o.margin is None or not o.revenue else format_share(o.margin / o.revenue)]
+            for o in sorted(result.objects, key=lambda o: (-o.cost, o.cost_object))]
+    with_revenue = [o for o in result.objects if o.revenue is not None]
+    rows.append(["Total", _money(math.fsum(o.cost for o in result.objects), cur),
+                 _money(math.fsum(o.revenue or 0.0 for o in with_revenue), cur),
+                 _money(math.fsum(o.margin or 0.0 for o in with_revenue), cur), ""])
+    return [heading, _table(["Cost object", "Cost", "Revenue", "Margin", "Margin, %"], rows,
+                            widths=[0.36, 0.16, 0.16, 0.16, 0.16], numeric=range(1, 5),
+                            total=True),
+            Paragraph("Cost = Σ over the object's process variants of instances × cost per "
+                      "instance; margin only where revenue is given.", SMALL)]
+
+
+def _inputs_and_notes(inputs: PeriodInputs, result: AllocationResult) -> list[Flowable]:
+    flowables: list[Flowable] = []
+    if result.problems:
+        flowables += [Paragraph("Warnings", H2)]
+        flowables += [Paragraph("• " + _t(f"{p.element}: {p.message}" if p.element
+                                          else p.message), BODY) for p in result.problems]
+    flowables.append(Paragraph("Input files", H2))
+    if inputs.files:
+        flowables.append(_table(["Role", "File", "SHA-256"],
+                                [[role, name, digest] for role, (name, digest)
+                                 in inputs.files.items()], widths=[0.12, 0.22, 0.66],
+                                width=FRAME_WIDTH))
+    else:
+        flowables.append(Paragraph("The inputs were not read from files.", BODY))
+    return flowables
