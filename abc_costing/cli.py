@@ -220,6 +220,9 @@ def _parser() -> argparse.ArgumentParser:
         if name == "balance":
             command.add_argument("--nodes", action="store_true",
                                  help="every rule, support centre, pool and activity too")
+            command.add_argument("-o", "--output", type=Path, metavar="PATH",
+                                 help="also write the period's report: .xlsx (every stage as "
+                                      "live formulas over the ledger and driver cells) or .pdf")
         command.add_argument("--json", action="store_true", help="the result as JSON")
         command.set_defaults(run=run)
 
@@ -684,10 +687,23 @@ def _balance_json(balance: Any) -> dict[str, Any]:
 def _run_balance(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.reports.ledger_views import stage_balance_view, stage_summary_view
 
+    output = args.output
+    if output is not None and output.suffix.lower().lstrip(".") not in ("xlsx", "pdf"):
+        _say(err, f"{output}: the report is .xlsx or .pdf", style="red")
+        return EXIT_USAGE
     balance = _balanced_period(args, err)
     if balance is None or not balance.ok:
         return EXIT_PROBLEMS
     result, inputs = balance.result, balance.inputs
+    if output is not None:
+        from abc_costing.workflows.ledger import period_report
+        from abc_costing.workflows.reporting import write_output
+
+        written = write_output(output, period_report(balance, output.suffix.lower()[1:]))
+        _report_problems(written, err)
+        if written:
+            return EXIT_PROBLEMS
+        _say(err, f"wrote {output}")
     if args.json:
         _print_json(_balance_json(balance), out)
         return EXIT_OK

@@ -182,3 +182,20 @@ def test_cli_bad_files_exit_non_zero_without_a_traceback(capsys, tmp_path):
     empty.mkdir()
     code, _, err = run(capsys, "balance", empty)
     assert code == 1 and "no allocation file" in err
+
+
+def test_cli_balance_writes_the_reports_whole(capsys, tmp_path):
+    from openpyxl import load_workbook
+
+    book = tmp_path / "январь.xlsx"
+    code, _, err = run(capsys, "balance", LIBRARY, "--period", "2026-01", "-o", book)
+    assert code == 0 and "wrote" in err
+    sheets = load_workbook(book).sheetnames
+    assert sheets[0] == "Stage balance" and "Ledger" in sheets
+    pdf = tmp_path / "январь.pdf"
+    code, _, _ = run(capsys, "balance", LIBRARY, "-o", pdf)
+    assert code == 0 and pdf.read_bytes().startswith(b"%PDF-")
+    code, _, err = run(capsys, "balance", LIBRARY, "-o", tmp_path / "x.docx")
+    assert code == 2 and ".xlsx or .pdf" in err and not (tmp_path / "x.docx").exists()
+    code, _, err = run(capsys, "balance", LIBRARY, "-o", tmp_path / "no" / "x.xlsx")
+    assert code == 1 and "does not exist" in err

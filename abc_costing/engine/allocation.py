@@ -161,6 +161,8 @@ class StageBalance:
         >>> b = StageBalance("ledger", "r", 1.0, 1 / 3, 1 / 3, 1 / 3).kopecks()
         >>> b["assigned"] + b["idle"] + b["unassigned"], b["difference"]
         (Decimal('1.00'), Decimal('0.00'))
+        >>> str(StageBalance("pools", "p", 1.0, 1.0 + 1e-12).kopecks()["difference"])
+        '0.00'
         """
         names = ("assigned", "idle", "unassigned", "over_driven")
         exact = {name: Decimal(getattr(self, name)) for name in names}
@@ -176,7 +178,9 @@ class StageBalance:
                 break
             rounded[name] += step
             leftover -= step
-        return {"input": printed_input, **rounded, "difference": difference}
+        printed = {"input": printed_input, **rounded, "difference": difference}
+        # A zero rounded from a tiny negative float prints "-0.00": show it as 0.00.
+        return {name: abs(value) if value == 0 else value for name, value in printed.items()}
 
 
 @dataclass(frozen=True)

@@ -57,8 +57,11 @@ from abc_costing.model.ledger import AllocationSetup, Scenario, for_period
 from abc_costing.problems import Problem, has_errors
 from abc_costing.workflows.library import Library
 
-__all__ = ["FileRole", "PeriodBalance", "PeriodFiles", "balance_period", "ledger_periods",
-           "trace_ledger", "trace_object"]
+__all__ = ["LEDGER_REPORT_FORMATS", "FileRole", "PeriodBalance", "PeriodFiles", "balance_period",
+           "ledger_periods", "period_report", "trace_ledger", "trace_object"]
+
+#: The formats of a period's report: the stage balance as live formulas, or a PDF summary.
+LEDGER_REPORT_FORMATS = ("xlsx", "pdf")
 
 FileRole = Literal["allocation", "ledger", "drivers", "volumes", "revenue"]
 
@@ -314,3 +317,28 @@ def _allocated(balance: PeriodBalance) -> AllocationResult:
         raise ValueError("the period was not allocated: see its problems")
     return balance.result
 
+
+
+def period_report(balance: PeriodBalance, file_format: str) -> bytes:
+    """The period's report: ``xlsx`` (every stage as live formulas over the ledger and
+    driver cells, so an auditor can change an amount and watch the stages rebalance)
+    or ``pdf`` (a summary). Raises ValueError for a period that was not allocated or
+    another format.
+
+    >>> from abc_costing.workflows.library import open_library
+    >>> balance = balance_period(open_library("process_models"), period="2026-01")
+    >>> period_report(balance, "pdf")[:5]
+    b'%PDF-'
+    """
+    result = _allocated(balance)
+    assert balance.inputs is not None  # an allocated period has its inputs
+    if file_format == "xlsx":
+        from abc_costing.reports.ledger_workbook import ledger_workbook
+
+        return ledger_workbook(balance.inputs, result)
+    if file_format == "pdf":
+        from abc_costing.reports.ledger_pdf import ledger_pdf
+
+        return ledger_pdf(balance.inputs, result)
+    raise ValueError(f"a period's report is {' or '.join(LEDGER_REPORT_FORMATS)}, "
+                     f"not {file_format!r}")
