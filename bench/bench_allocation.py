@@ -8,22 +8,29 @@ cost centre; 100,000 ledger lines over the 205 cost centres; 1,000 cost objects 
 5 processes each. Timed: :func:`~abc_costing.engine.allocation.allocate` (median of
 3 runs); building the records is timed apart (a reader will do that); then
 :func:`~abc_costing.engine.allocation.trace` forward from every ledger line group and
-backward from one cost object (each the median of 3). Usage::
+backward from one cost object (each the median of 3); and reading the same ledger
+back from a ``;``-separated CSV as 1С writes it (``1 234,56``), by
+:func:`~abc_costing.formats.ledger_file.read_ledger`, in CPU seconds so a loaded
+machine gives the same verdict. Usage::
 
     .venv/bin/python bench/bench_allocation.py
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from machine_info import load_average, machine, verdict
 
 from abc_costing.engine.allocation import Node, allocate, trace
+from abc_costing.formats.ledger_file import read_ledger
 from abc_costing.model import (
     AllocationRule,
     LedgerLine,
@@ -98,6 +105,20 @@ def main() -> int:
           f"{len(result.balances):,} balances, largest difference {worst:.2e}")
     print(verdict(median, TARGET_SECONDS))
     ledger = [Node("ledger", name) for name in result.ledger_groups]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "osv.csv"
+        path.write_text("Период;Счёт;Подразделение;Статья затрат;Сумма\n" + "".join(
+            f"январь 2026;{line.account};{line.cost_centre};{line.cost_item};"
+            + f"{line.amount:,.2f}".replace(",", " ").replace(".", ",") + "\n"
+            for line in lines), encoding="utf-8")
+        began = time.process_time()
+        read, problems = read_ledger(path)
+        cpu = time.process_time() - began
+        megabytes = path.stat().st_size / 1e6
+    assert not problems and len(read) == len(lines)
+    assert math.isclose(math.fsum(li.amount for li in read), math.fsum(li.amount for li in lines))
+    print(f"read_ledger of the same {len(read):,} lines from CSV: {cpu:.2f} s of CPU "
+          f"({megabytes:.1f} MB)")
     for label, start, direction in (
             (f"forward from {len(ledger):,} line groups", ledger, "forward"),
             (f"backward from {result.objects[0].cost_object}",

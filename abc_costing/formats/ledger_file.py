@@ -342,21 +342,23 @@ def _once(read: Callable[[object], object]) -> Callable[[object], object]:
     seen: dict[object, tuple[bool, object]] = {}
 
     def cached(value: object) -> object:
-        key = (type(value), value)
+        # Text (every CSV cell) is its own key; other cells keep their type apart
+        # (True is not the number 1 to a reader).
+        key = value if type(value) is str else (type(value), value)
         try:
-            ok, result = seen[key]
-        except KeyError:
-            try:
-                ok, result = True, read(value)
-            except ValueError as error:
-                ok, result = False, error
-            if len(seen) < _MAX_CACHED_CELLS:
-                seen[key] = ok, result
+            hit = seen.get(key)
         except TypeError:  # an unhashable cell: read it as it is
             return read(value)
-        if not ok:
-            raise ValueError(*cast(ValueError, result).args)
-        return result
+        if hit is None:
+            try:
+                hit = True, read(value)
+            except ValueError as error:
+                hit = False, error
+            if len(seen) < _MAX_CACHED_CELLS:
+                seen[key] = hit
+        if not hit[0]:
+            raise ValueError(*cast(ValueError, hit[1]).args)
+        return hit[1]
 
     return cached
 
@@ -412,7 +414,8 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
              columns: dict[str, tuple[str, ...]], required: tuple[str, ...],
              record: type[_Record], convert: _Converters
              ) -> tuple[tuple[_Record, ...], list[Problem]]:
-    rows = [(line, row) for line, row in rows if any(_text(cell) for cell in row)]
+    rows = [(line, row) for line, row in rows if any(
+        (cell.strip() if type(cell) is str else _text(cell)) for cell in row)]
     if not rows:
         return (), [Problem("the file is empty; it needs a header row with the columns "
                             f"{', '.join(required)}", file=source)]
@@ -447,11 +450,17 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
     faults: dict[int, list[Problem]] = {}
     for field, read in convert.items():
         cached, index = _once(read), found.get(field)
+        cells = ([None] * len(body) if index is None else
+                 [row[index] if index < len(row) else None for _, row in body])
+        try:
+            values[field] = list(map(cached, cells))  # a clean column: one pass
+            continue
+        except ValueError:
+            pass
         column: list[object] = []
-        for position, (line, row) in enumerate(body):
+        for position, ((line, _), cell) in enumerate(zip(body, cells, strict=True)):
             try:
-                column.append(cached(row[index] if index is not None and index < len(row)
-                                     else None))
+                column.append(cached(cell))
             except ValueError as error:
                 column.append(None)
                 faults.setdefault(position, []).append(
