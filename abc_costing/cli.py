@@ -710,8 +710,8 @@ def _run_balance(args: argparse.Namespace, out: Console, err: Console) -> int:
     title = f"Stage balance, {balance.period} ({balance.scenario})"
     _print_view(stage_summary_view(result, currency=inputs.currency, title=title), out)
     if args.nodes:
-        names = {**inputs.pools, **inputs.support_centres}
-        _print_view(stage_balance_view(result, currency=inputs.currency, names=names), out)
+        _print_view(stage_balance_view(result, currency=inputs.currency, names=balance.names),
+                    out)
     off = [b for b in result.balances if b.kopecks()["difference"] != 0]
     flagged = [b for b in result.balances if b.flagged]
     if off:
@@ -742,8 +742,7 @@ def _run_trace(args: argparse.Namespace, out: Console, err: Console) -> int:
     except KeyError as error:
         _say(err, str(error.args[0]), style="red")
         return EXIT_PROBLEMS
-    names = {**balance.inputs.pools, **balance.inputs.support_centres}
-    view = trace_view(traced, currency=balance.inputs.currency, names=names)
+    view = trace_view(traced, currency=balance.inputs.currency, names=balance.names)
     if args.json:
         _print_json({"period": balance.period, "scenario": balance.scenario,
                      "direction": traced.direction, "total": traced.total,

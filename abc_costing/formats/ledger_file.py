@@ -470,12 +470,12 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
     datas: list[dict[str, object]] = []
     lines: list[int] = []
     # Every cell of a row is read, so a row with two faults shows both.
-    for position, ((line, _), cells) in enumerate(zip(body, zip(*values.values(), strict=True),
-                                                      strict=True)):
+    for position, ((line, _), row_values) in enumerate(zip(
+            body, zip(*values.values(), strict=True), strict=True)):
         if position in faults:
             problems.extend(faults[position])
             continue
-        datas.append({"row": line, **dict(zip(fields, cells, strict=True))})
+        datas.append({"row": line, **dict(zip(fields, row_values, strict=True))})
         lines.append(line)
     records, invalid = _validated(record, datas)
     for position, errors in invalid:

@@ -106,6 +106,20 @@ class PeriodBalance:
         """Whether the period was allocated (warnings allowed)."""
         return self.result is not None and not has_errors(list(self.problems))
 
+    @property
+    def names(self) -> dict[str, str]:
+        """Display names of the nodes: pools, support centres, activities
+        (``process/variant/activity``) and process variants (``process/variant``)."""
+        if self.inputs is None:
+            return {}
+        names = {**self.inputs.pools, **self.inputs.support_centres}
+        for model in self.inputs.models:
+            names[f"{model.process}/{model.variant}"] = model.title or model.process
+            for activity_id, activity in model.activities.items():
+                names[f"{model.process}/{model.variant}/{activity_id}"] = \
+                    activity.name or activity_id
+        return names
+
 
 def _name(files: PeriodFiles, role: FileRole, path: Path, library: Library) -> str:
     if role in files.names:
