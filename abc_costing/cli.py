@@ -217,6 +217,10 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--cost-item", metavar="NAME", help="e.g. Аренда офиса")
             command.add_argument("--object", metavar="NAME",
                                  help="trace this cost object's cost backwards instead")
+        if name == "profitability":
+            command.add_argument("--against", metavar="SCENARIO",
+                                 help="compare with another scenario of the period (e.g. plan: "
+                                      "actual against budget)")
         if name == "balance":
             command.add_argument("--nodes", action="store_true",
                                  help="every rule, support centre, pool and activity too")
@@ -648,14 +652,28 @@ def _period_options(parser: argparse.ArgumentParser) -> None:
                             help=f"{what} (default: the one the rules file names)")
 
 
+def _balance_library(args: argparse.Namespace) -> Any:
+    """The library a ledger command works on (opened once per command)."""
+    from abc_costing.workflows import open_library
+
+    if getattr(args, "_library", None) is None:
+        args._library = open_library(args.library)
+    return args._library
+
+
+def _period_files(args: argparse.Namespace) -> Any:
+    from abc_costing.workflows.ledger import PeriodFiles
+
+    return PeriodFiles(allocation=args.allocation, ledger=args.ledger, drivers=args.drivers,
+                       volumes=args.volumes, revenue=args.revenue)
+
+
 def _balanced_period(args: argparse.Namespace, err: Console) -> Any:
     """The period the options name, allocated; problems printed."""
-    from abc_costing.workflows import open_library
-    from abc_costing.workflows.ledger import PeriodFiles, balance_period, ledger_periods
+    from abc_costing.workflows.ledger import balance_period, ledger_periods
 
-    library = open_library(args.library)
-    files = PeriodFiles(allocation=args.allocation, ledger=args.ledger, drivers=args.drivers,
-                        volumes=args.volumes, revenue=args.revenue)
+    library = _balance_library(args)
+    files = _period_files(args)
     period = args.period
     if period is None:
         held, problems = ledger_periods(library, files)
@@ -759,11 +777,24 @@ def _run_profitability(args: argparse.Namespace, out: Console, err: Console) -> 
     if balance is None or not balance.ok:
         return EXIT_PROBLEMS
     view = profitability_view(balance.result, currency=balance.inputs.currency)
+    if args.against is not None:
+        from abc_costing.reports.ledger_views import scenario_comparison_view
+        from abc_costing.workflows.ledger import balance_period
+
+        other = balance_period(_balance_library(args), period=balance.period,
+                               scenario=args.against, files=_period_files(args))
+        _report_problems(other.problems, err)
+        if other.result is None or not other.ok:
+            return EXIT_PROBLEMS
+        view = scenario_comparison_view(other.result, balance.result,
+                                        currency=balance.inputs.currency,
+                                        base_label=other.scenario, other_label=balance.scenario)
     if args.json:
         _print_json({"period": balance.period, "scenario": balance.scenario,
                      "rows": view.records()}, out)
         return EXIT_OK
-    _print_view(view, out, title=f"{view.title}, {balance.period} ({balance.scenario})")
+    _print_view(view, out, title=f"{view.title}, {balance.period}" + (
+        "" if args.against is not None else f" ({balance.scenario})"))
     return EXIT_OK
 
 

@@ -199,3 +199,59 @@ def test_cli_balance_writes_the_reports_whole(capsys, tmp_path):
     assert code == 2 and ".xlsx or .pdf" in err and not (tmp_path / "x.docx").exists()
     code, _, err = run(capsys, "balance", LIBRARY, "-o", tmp_path / "no" / "x.xlsx")
     assert code == 1 and "does not exist" in err
+
+
+def test_actual_against_plan_by_hand(capsys, january):
+    from abc_costing.reports.ledger_views import scenario_comparison_view
+
+    plan = balance_period(open_library(LIBRARY), period="2026-01", scenario="plan")
+    view = scenario_comparison_view(plan.result, january.result, currency="RUB")
+    rows = {r.value("label"): r for r in view.rows}
+    ledger = rows["Ledger total"]
+    assert ledger.value("difference") == pytest.approx(
+        january.result.ledger_total - plan.result.ledger_total)
+    big = rows["Крупные клиенты: margin"]
+    # margin difference = revenue difference − cost difference
+    assert big.value("difference") == pytest.approx(
+        rows["Крупные клиенты: revenue"].value("difference")
+        - rows["Крупные клиенты: cost"].value("difference"))
+    code, out, _ = run(capsys, "profitability", LIBRARY, "--against", "план", "--json")
+    assert code == 0
+    assert {r["label"] for r in json.loads(out)["rows"]} >= {"Ledger total",
+                                                             "Cost objects: cost"}
+
+
+def test_circular_centres_and_a_driver_summing_to_zero_in_the_files(tmp_path, capsys):
+    folder = _library_copy(tmp_path)
+    # Every worker's device count is 0: the IT rule has nothing to allocate by.
+    drivers = folder / "ledger" / "drivers.csv"
+    kept = [row for row in drivers.read_text("utf-8-sig").splitlines()
+            if "devices" not in row.split(";")[0]]
+    drivers.write_text("\n".join(kept) + "\n", encoding="utf-8-sig")
+    balance = balance_period(open_library(folder), period="2026-01")
+    assert balance.result is None
+    [zero] = [p for p in balance.problems if "sums to 0" in p.message]
+    assert zero.file == "ledger/allocation.yaml" and zero.element
+    report = tmp_path / "out.xlsx"
+    code, _, err = run(capsys, "balance", folder, "-o", report)
+    assert code == 1 and "sums to 0" in err and not report.exists()  # nothing half-written
+
+
+def test_support_centres_in_a_closed_circle_are_an_error(tmp_path, capsys):
+    # IT sends all its money to HR and HR all of its to IT: (I − Sᵀ) is singular.
+    folder = tmp_path / "period"
+    folder.mkdir()
+    (folder / "allocation.yaml").write_text("""\
+format: abc-costing-allocation/1
+ledger: osv.csv
+support_centres: {it: ИТ, hr: Персонал}
+rules:
+  - {id: it direct, cost_centre: ИТ, to: [it], basis: even}
+  - {id: it out, from_centre: it, shares: {hr: 100}, basis: percent}
+  - {id: hr out, from_centre: hr, shares: {it: 100}, basis: percent}
+""", encoding="utf-8")
+    (folder / "osv.csv").write_text("Период;Счёт;Подразделение;Статья затрат;Сумма\n"
+                                    "январь 2026;26;ИТ;Серверы;1 000,00\n", encoding="utf-8")
+    code, _, err = run(capsys, "balance", LIBRARY, "--allocation", folder / "allocation.yaml")
+    assert code == 1 and "send all their money to each other" in err
+    assert "Traceback" not in err

@@ -35,7 +35,7 @@ from abc_costing.engine.allocation import (
 from abc_costing.reports.views import Column, RowKind, TableView, _view
 
 __all__ = ["NODE_KIND_LABELS", "STAGE_LABELS", "activity_allocation_view", "profitability_view",
-           "stage_balance_view", "stage_summary_view", "trace_view"]
+           "scenario_comparison_view", "stage_balance_view", "stage_summary_view", "trace_view"]
 
 STAGE_LABELS: dict[Stage, str] = {
     "ledger": "1. Ledger → pools and support centres",
@@ -176,3 +176,40 @@ def activity_allocation_view(result: AllocationResult, *, currency: str) -> Tabl
         Column("activity", "Activity"), Column("instances", "Instances", "count"),
         Column("cost", "Cost", "money"), Column("cost_per_instance", "Per instance", "money"),
         Column("pools", "Pools")), rows, currency=currency)
+
+
+def scenario_comparison_view(base: AllocationResult, other: AllocationResult, *, currency: str,
+                             base_label: str = "plan", other_label: str = "actual"
+                             ) -> TableView:
+    """Two scenarios (or periods) of the books side by side: each cost object's cost,
+    revenue and margin, and the stages' idle and unassigned money, with the difference
+    ``other − base`` (actual − plan: positive cost is an overrun)."""
+    rows: list[tuple[RowKind, list[Any]]] = []
+
+    def row(kind: RowKind, what: str, label: str, first: float | None,
+            second: float | None) -> None:
+        difference = None if first is None or second is None else second - first
+        rows.append((kind, [what, label, first, second, difference]))
+
+    row("item", "ledger", "Ledger total", base.ledger_total, other.ledger_total)
+    for part, label in (("idle", "Idle (unused capacity) at the pools"),
+                        ("unassigned", "Unassigned at the pools")):
+        row("item", part, label, getattr(base.stage_totals("pools"), part),
+            getattr(other.stage_totals("pools"), part))
+    objects = list(dict.fromkeys([o.cost_object for o in base.objects]
+                                 + [o.cost_object for o in other.objects]))
+    found = {id(result): {o.cost_object: o for o in result.objects} for result in (base, other)}
+    for measure in ("cost", "revenue", "margin"):
+        for name in objects:
+            first, second = (found[id(r)].get(name) for r in (base, other))
+            values = [None if o is None else getattr(o, measure) for o in (first, second)]
+            if all(v is None for v in values):
+                continue
+            row("item", measure, f"{name}: {measure}", values[0], values[1])
+    row("total", "cost", "Cost objects: cost", math.fsum(o.cost for o in base.objects),
+        math.fsum(o.cost for o in other.objects))
+    return _view("scenario_comparison", f"{other_label} against {base_label}", (
+        Column("measure", "Measure", brief=False), Column("label", "What"),
+        Column("base", base_label, "money"), Column("other", other_label, "money"),
+        Column("difference", f"{other_label} − {base_label}", "money")), rows,
+        currency=currency)
