@@ -105,6 +105,15 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         process_slug_for,
         read_rates,
     )
+    from abc_costing.workflows.ledger import (
+        PeriodBalance,
+        PeriodFiles,
+        balance_period,
+        ledger_periods,
+        period_report,
+        trace_ledger,
+        trace_object,
+    )
     from abc_costing.workflows.library import (
         DEFAULT_LIBRARY,
         Library,
@@ -135,6 +144,13 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     )
 
 _FACADE = {
+    "PeriodBalance": "abc_costing.workflows.ledger",
+    "PeriodFiles": "abc_costing.workflows.ledger",
+    "balance_period": "abc_costing.workflows.ledger",
+    "ledger_periods": "abc_costing.workflows.ledger",
+    "period_report": "abc_costing.workflows.ledger",
+    "trace_ledger": "abc_costing.workflows.ledger",
+    "trace_object": "abc_costing.workflows.ledger",
     "AbcCostingError": "abc_costing.problems",
     "AccessDenied": "abc_costing.access",
     "build_report": "abc_costing.workflows.reporting",
@@ -235,6 +251,13 @@ __getattr__, __dir__ = lazy_names(__name__, _FACADE)
 
 
 __all__ = [
+    "PeriodBalance",
+    "PeriodFiles",
+    "balance_period",
+    "ledger_periods",
+    "period_report",
+    "trace_ledger",
+    "trace_object",
     "AbcCostingError",
     "AccessDenied",
     "build_report",
