@@ -638,8 +638,8 @@ def _period_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("library", nargs="?", type=Path, default=DEFAULT_LIBRARY,
                         metavar="LIBRARY", help=f"default: {DEFAULT_LIBRARY}/")
     parser.add_argument("--period", metavar="YYYY-MM",
-                        help="the month (2026-01, январь 2026; default: the ledger's latest "
-                             "month)")
+                        help="the month (2026-01, январь 2026) or quarter (2026-Q1, 1 квартал "
+                             "2026); default: the ledger's latest month")
     parser.add_argument("--scenario", default="actual", metavar="NAME",
                         help="actual, plan or forecast (факт, план, прогноз; default: actual)")
     parser.add_argument("--allocation", type=Path, metavar="FILE",

@@ -255,3 +255,23 @@ rules:
     code, _, err = run(capsys, "balance", LIBRARY, "--allocation", folder / "allocation.yaml")
     assert code == 1 and "send all their money to each other" in err
     assert "Traceback" not in err
+
+
+def test_a_quarter_adds_up_its_months(tmp_path, january):
+    folder = _library_copy(tmp_path)
+    # One general volume row (no period) is a monthly figure: a quarter counts it 3 times.
+    (folder / "ledger" / "volumes.csv").write_text(
+        "Объект затрат;Процесс;Количество\nКрупные клиенты;contract_approval;10\n",
+        encoding="utf-8")
+    quarter = balance_period(open_library(folder), period="1 квартал 2026")
+    assert quarter.ok, [str(p) for p in quarter.problems]
+    assert quarter.period == "2026-Q1"
+    # The shipped ledger holds only January: the quarter's lines are January's.
+    assert quarter.result.ledger_total == pytest.approx(january.result.ledger_total)
+    assert [i.instances for i in quarter.inputs.instances] == [10.0, 10.0, 10.0]
+    # Capacity: 360 h a month on average, × (120 + 152 + 168) working hours of
+    # January–March 2026 / 164.33 h of the average month (1 972 / 12), in minutes.
+    assert quarter.inputs.capacities["lawyer"] == pytest.approx(
+        360 * 60 * (120 + 152 + 168) / (1972 / 12))
+    assert all(b.kopecks()["difference"] == 0 for b in quarter.result.balances)
+    assert not balance_period(open_library(folder), period="5 квартал 2026").ok

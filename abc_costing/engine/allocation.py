@@ -819,7 +819,8 @@ class PeriodInputs:
     """Everything one period's allocation reads, as read from the files.
 
     Attributes:
-      period, scenario: the month (``YYYY-MM``) and ``actual``/``plan``/``forecast``.
+      period, scenario: the month (``YYYY-MM``) or quarter (``YYYY-Qn``) and
+        ``actual``/``plan``/``forecast``.
       currency: ISO 4217 code of every amount.
       lines: the ledger lines of the period and scenario.
       rules: ledger rules then support centres' rules, in the file's order.

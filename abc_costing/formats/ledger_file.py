@@ -82,7 +82,8 @@ from abc_costing.problems import ModelError, Problem, cut, quoted
 
 __all__ = ["DRIVER_COLUMNS", "LEDGER_COLUMNS", "MAX_LEDGER_BYTES", "MAX_LEDGER_ROWS",
            "MAX_LEDGER_UNPACKED_BYTES", "REVENUE_COLUMNS", "SCENARIO_WORDS", "VOLUME_COLUMNS",
-           "parse_period", "read_drivers", "read_ledger", "read_revenue", "read_volumes"]
+           "parse_period", "period_months", "read_drivers", "read_ledger", "read_revenue",
+           "read_volumes"]
 
 #: Ledger and driver files larger than this are refused unread (a month's ledger of
 #: 100,000 lines is about 10 MB).
@@ -193,6 +194,45 @@ def parse_period(value: object) -> str:
         raise ValueError(f"the period {quoted(_text(value))} is not a month: write it as "
                          f"{_PERIOD_FORMS}")
     return f"{year:04d}-{month:02d}"
+
+
+_QUARTER_FORMS = "2026-01, январь 2026, 2026-Q1, Q1 2026 or 1 квартал 2026"
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_QUARTER = (re.compile(r"(?P<year>\d{4})\s*-?\s*[qк](?P<q>[1-4])"),
+            re.compile(r"[qк](?P<q>[1-4])\s*[-.]?\s*(?P<year>\d{4})"),
+            re.compile(r"(?P<q>[1-4]|i{1,3}|iv)\s*(?:-?й\s*)?(?:квартал|кв\.?|quarter)\s*"
+                       r"(?P<year>\d{4})(?:\s*(?:г\.?|года?))?"))
+
+
+def period_months(value: object) -> tuple[str, tuple[str, ...]]:
+    """The period a user names (a month or a quarter): its label and its months.
+
+    A month is any form :func:`parse_period` reads; a quarter is written
+    ``2026-Q1``, ``Q1 2026``, ``1 квартал 2026``, ``I квартал 2026 г.`` or
+    ``1 кв. 2026``. ValueError saying which forms are read.
+
+    >>> period_months("январь 2026")
+    ('2026-01', ('2026-01',))
+    >>> period_months("1 квартал 2026")
+    ('2026-Q1', ('2026-01', '2026-02', '2026-03'))
+    >>> period_months("Q4 2025")[1][-1]
+    '2025-12'
+    """
+    text = _text(value).lower()
+    for pattern in _QUARTER:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            quarter = _ROMAN.get(match["q"]) or int(match["q"])
+            year = int(match["year"])
+            return (f"{year:04d}-Q{quarter}",
+                    tuple(f"{year:04d}-{month:02d}" for month in
+                          range(3 * quarter - 2, 3 * quarter + 1)))
+    try:
+        month = parse_period(value)
+    except ValueError:
+        raise ValueError(f"the period {quoted(_text(value))} is not a month or a quarter: "
+                         f"write it as {_QUARTER_FORMS}") from None
+    return month, (month,)
 
 
 def _scenario(value: object) -> str:

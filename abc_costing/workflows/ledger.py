@@ -46,7 +46,7 @@ from abc_costing.formats.allocation_file import (
 )
 from abc_costing.formats.catalogue import CATALOGUE_NAME
 from abc_costing.formats.ledger_file import (
-    parse_period,
+    period_months,
     read_drivers,
     read_ledger,
     read_revenue,
@@ -184,14 +184,17 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
                    files: PeriodFiles = PeriodFiles()) -> PeriodBalance:
     """Read one period's files and allocate it (module docstring).
 
-    ``period`` is a month in any form :func:`~abc_costing.formats.ledger_file.parse_period`
-    reads (``2026-01``, ``январь 2026``); ``scenario`` is ``actual``, ``plan`` or
-    ``forecast`` (or факт/план/прогноз).
+    ``period`` is a month (``2026-01``, ``январь 2026``) or a quarter (``2026-Q1``,
+    ``1 квартал 2026``): see :func:`~abc_costing.formats.ledger_file.period_months`.
+    A quarter takes the lines of its three months; the driver, volume and revenue
+    rows that apply to each month are added up (a row without a period counts once
+    a month) and the pools' capacity is the sum of the months'. ``scenario`` is
+    ``actual``, ``plan`` or ``forecast`` (or факт/план/прогноз).
     """
     from abc_costing.formats.ledger_file import SCENARIO_WORDS
 
     try:
-        month = parse_period(period)
+        month, months = period_months(period)
     except ValueError as error:
         return PeriodBalance(period, scenario, None, None, (Problem(str(error),
                                                                      element="period"),))
@@ -211,7 +214,7 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
     all_lines, found = read_ledger(paths["ledger"], source_name=name("ledger"))
     problems += found
     lines = tuple(line for line in all_lines
-                  if line.period == month and line.scenario == wanted)
+                  if line.period in months and line.scenario == wanted)
     if all_lines and not lines:
         held = sorted({f"{line.period} {line.scenario}" for line in all_lines})
         problems.append(Problem(f"the ledger has no lines of {month} {wanted}; it holds "
@@ -226,12 +229,14 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
         problems.extend(found)
         return rows
 
-    drivers = tuple(for_period(read("drivers", read_drivers), period=month, scenario=wanted,
-                               key=lambda q: (q.driver, q.receiver)))
-    instances = tuple(for_period(read("volumes", read_volumes), period=month, scenario=wanted,
-                                 key=lambda i: (i.cost_object, i.process, i.variant)))
-    revenue = tuple(for_period(read("revenue", read_revenue), period=month, scenario=wanted,
-                               key=lambda r: r.cost_object))
+    def in_period(rows: tuple[Any, ...], key: Callable[[Any], object]) -> tuple[Any, ...]:
+        return tuple(row for each in months
+                     for row in for_period(rows, period=each, scenario=wanted, key=key))
+
+    drivers = in_period(read("drivers", read_drivers), lambda q: (q.driver, q.receiver))
+    instances = in_period(read("volumes", read_volumes),
+                          lambda i: (i.cost_object, i.process, i.variant))
+    revenue = in_period(read("revenue", read_revenue), lambda r: r.cost_object)
 
     wanted_variants = {(i.process, i.variant) for i in instances}
     models: list[ProcessModel] = []
@@ -244,8 +249,15 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
                                     "cannot be read (see `abc-costing validate`)",
                                     element=f"{process}/{variant}", file=name("volumes")))
     pools = _pool_names(library, setup.pools)
-    capacities, capacity_rule, notes = period_capacities(models, month)
-    problems += notes
+    capacities: dict[str, float] = {}
+    rules_said = []
+    for each in months:
+        of_month, rule, notes = period_capacities(models, each)
+        problems += notes
+        rules_said.append(rule if len(months) == 1 else f"{each}: {rule}")
+        for pool, minutes in of_month.items():
+            capacities[pool] = capacities.get(pool, 0.0) + minutes
+    capacity_rule = "; ".join(rules_said)
     catalogue = library.directory / CATALOGUE_NAME
     recorded: dict[str, tuple[str, str]] = {role: (name(role), _sha256(path))
                                             for role, path in paths.items()}
