@@ -275,3 +275,18 @@ def test_a_quarter_adds_up_its_months(tmp_path, january):
         360 * 60 * (120 + 152 + 168) / (1972 / 12))
     assert all(b.kopecks()["difference"] == 0 for b in quarter.result.balances)
     assert not balance_period(open_library(folder), period="5 квартал 2026").ok
+
+
+def test_other_costs_outside_the_pools_are_named_not_hidden(january):
+    from abc_costing.engine import cost_model
+
+    # contract_approval/as_is prints 24 sheets for ≈ 40 ₽ on some paths: its other cost
+    # per instance × its instances in January is said, as a warning.
+    model = next(m for m in january.inputs.models
+                 if (m.process, m.variant) == ("contract_approval", "as_is"))
+    per_instance = cost_model(model).other_cost_per_instance
+    count = sum(i.instances for i in january.inputs.instances
+                if (i.process, i.variant) == ("contract_approval", "as_is"))
+    [note] = [p for p in january.problems if p.element == "contract_approval/as_is"]
+    assert note.severity == "warning"
+    assert f"{per_instance * count:,.2f}".replace(",", "\u00a0") in note.message

@@ -248,6 +248,7 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
             problems.append(Problem(f"the volumes name {process}/{variant}, whose model file "
                                     "cannot be read (see `abc-costing validate`)",
                                     element=f"{process}/{variant}", file=name("volumes")))
+    problems += _other_cost_notes(models, instances, setup.currency)
     pools = _pool_names(library, setup.pools)
     capacities: dict[str, float] = {}
     rules_said = []
@@ -275,6 +276,34 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
                  any(r.id == p.element for r in setup.rules) else p for p in result.problems]
     return PeriodBalance(month, wanted, inputs, None if has_errors(problems) else result,
                          tuple(problems))
+
+
+def _other_cost_notes(models: list[ProcessModel], instances: tuple[Any, ...],
+                      currency: str) -> list[Problem]:
+    """A warning per process variant whose activities have other costs (money per
+    execution tied to no pool): the allocation spends only the ledger's money, so
+    these stay out of the period's cost unless the ledger books them to a pool."""
+    from abc_costing.engine import RoutingError, cost_model
+    from abc_costing.problems import ModelError
+
+    notes = []
+    for model in models:
+        count = sum(i.instances for i in instances
+                    if (i.process, i.variant) == (model.process, model.variant))
+        try:
+            per_instance = cost_model(model).other_cost_per_instance
+        except (ModelError, RoutingError):
+            continue  # the allocation reports why the variant cannot be costed
+        if per_instance > 0 and count > 0:
+            each, total = (f"{money:,.2f}".replace(",", "\u00a0")
+                           for money in (per_instance, per_instance * count))
+            notes.append(Problem(
+                f"its activities have other costs of {each} {currency} per instance ({total} "
+                f"{currency} for {count:g} instances) that are tied to no pool: the period's "
+                "cost spends only the ledger's money, so they are left out; book them in the "
+                "ledger and route them to a pool to count them",
+                element=f"{model.process}/{model.variant}", severity="warning"))
+    return notes
 
 
 def _pool_names(library: Library, extra: dict[str, str]) -> dict[str, str]:
