@@ -79,17 +79,11 @@ def read_allocation(path: str | Path, *, name: str | None = None
     >>> setup.ledger, problems
     ('osv_2026.csv', [])
     """
-    from abc_costing.formats.yaml_model import read_text_file, unexpected_problem
+    from abc_costing.formats.yaml_model import read_library_file
 
-    path = Path(path)
-    source = name or str(path)
-    text, _, problems = read_text_file(path, source=source, what="allocation files")
-    if text is None:
-        return None, problems
-    try:
-        return parse_allocation_text(text, name=source)
-    except Exception as error:  # one odd file must never take down a page
-        return None, [unexpected_problem(error).located(file=source)]
+    return read_library_file(path, name=name, what="allocation files",
+                             parse=lambda text, source, _: parse_allocation_text(text,
+                                                                                 name=source))
 
 
 def parse_allocation_text(text: str, *, name: str = ALLOCATION_NAME

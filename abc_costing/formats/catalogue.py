@@ -152,17 +152,11 @@ def as_seen_by_a_model(problems: list[Problem]) -> list[Problem]:
 def read_catalogue(path: str | Path, *, name: str | None = None
                    ) -> tuple[LoadedCatalogue | None, list[Problem]]:
     """Read and check a catalogue file; problems name ``name`` (default: the path)."""
-    from abc_costing.formats.yaml_model import read_text_file, unexpected_problem
+    from abc_costing.formats.yaml_model import read_library_file
 
-    path = Path(path)
-    source = name or str(path)
-    text, raw, problems = read_text_file(path, source=source, what="catalogues")
-    if text is None:
-        return None, problems
-    try:
-        return parse_catalogue_text(text, name=source, sha256=hashlib.sha256(raw).hexdigest())
-    except Exception as error:  # one odd file must never take down a library or a page
-        return None, [unexpected_problem(error).located(file=source)]
+    return read_library_file(path, name=name, what="catalogues", parse=lambda text, source, raw:
+                             parse_catalogue_text(text, name=source,
+                                                  sha256=hashlib.sha256(raw).hexdigest()))
 
 
 def catalogue_beside(model_path: str | Path, *, library_dir: str | Path | None = None

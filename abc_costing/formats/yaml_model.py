@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import ValidationError
@@ -72,6 +72,7 @@ __all__ = [
 # thread, so the dashboard hit it. Importing it on a worker thread that lives
 # as long as the process avoids the fault (tests/test_yaml_threads.py).
 _YAML_RS_HOME = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yaml_rs-home")
+_Parsed = TypeVar("_Parsed")
 yaml_rs = _YAML_RS_HOME.submit(importlib.import_module, "yaml_rs").result()
 
 #: Model files larger than this are refused unread: about 13,000 activities, more than
@@ -225,6 +226,26 @@ def _read_model(path: Path, source: str, catalogue: LoadedCatalogue | None
     if text is None:
         return None, problems
     return parse_model_text(text, source=source, catalogue=catalogue)
+
+
+def read_library_file(path: str | Path, *, name: str | None, what: str,
+                      parse: Callable[[str, str, bytes], tuple[_Parsed | None, list[Problem]]]
+                      ) -> tuple[_Parsed | None, list[Problem]]:
+    """Read a library file that is not a model (a catalogue, an allocation file) and
+    ``parse(text, source, raw_bytes)`` it; problems name ``name`` (default: the path).
+
+    A missing, unreadable, oversized or non-UTF-8 file is one problem, and so is
+    anything unexpected while parsing: one odd file never takes down a page.
+    """
+    path = Path(path)
+    source = name or str(path)
+    text, raw, problems = read_text_file(path, source=source, what=what)
+    if text is None:
+        return None, problems
+    try:
+        return parse(text, source, raw)
+    except Exception as error:
+        return None, [unexpected_problem(error).located(file=source)]
 
 
 def read_text_file(path: Path, *, source: str, what: str

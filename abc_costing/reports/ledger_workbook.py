@@ -92,18 +92,16 @@ from abc_costing.model import (
     ProcessModel,
 )
 from abc_costing.reports.report_files import ReportError
-from abc_costing.reports.workbook import CellWriter
+
+# One look for every workbook: the audit workbook's table layout, money format and input cells.
+from abc_costing.reports.workbook import _FIRST, _HEADER, _INPUT, _MONEY, CellWriter
 
 __all__ = ["LEDGER_SHEETS", "ledger_workbook"]
 
-# Every table: title in row 1, a note in row 2, header in row 4, data from row 5.
-_HEADER, _FIRST = 3, 4
-_MONEY = "#,##0.00"
 _QUANTITY = "#,##0.###"
 _RATE = "#,##0.0000"
 _FRACTION = "0.0000%"
 _DIFF = "0.00;-0.00;0.00"
-_INPUT = {"bg_color": "#FFF2CC", "font_color": "#1F4E79"}
 _TOTAL = {"bold": True, "top": 1}
 _RED = {"bg_color": "#F4CCCC", "font_color": "#9C0006"}
 #: A difference this large (half a kopeck) prints as at least 0.01: flagged red.
