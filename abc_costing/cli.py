@@ -637,7 +637,7 @@ def _run_capacity(args: argparse.Namespace, out: Console, err: Console) -> int:
 def _period_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("library", nargs="?", type=Path, default=DEFAULT_LIBRARY,
                         metavar="LIBRARY", help=f"default: {DEFAULT_LIBRARY}/")
-    parser.add_argument("--period", metavar="YYYY-MM",
+    parser.add_argument("--period", metavar="PERIOD",
                         help="the month (2026-01, январь 2026) or quarter (2026-Q1, 1 квартал "
                              "2026); default: the ledger's latest month")
     parser.add_argument("--scenario", default="actual", metavar="NAME",
