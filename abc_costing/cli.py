@@ -730,6 +730,16 @@ def _run_balance(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.nodes:
         _print_view(stage_balance_view(result, currency=inputs.currency, names=balance.names),
                     out)
+    if not args.nodes:  # where the money that reached no cost object stays, largest first
+        names = balance.names
+        for part, label in (("unassigned", "Unassigned"), ("idle", "Idle")):
+            held = sorted(((getattr(b, part), b) for b in result.balances
+                           if getattr(b, part) >= 0.005), key=lambda item: -item[0])
+            if held:
+                shown = ", ".join(f"{names.get(b.node, b.node)} {_money(money, inputs.currency)}"
+                                  for money, b in held[:5])
+                more = f" and {len(held) - 5} more (--nodes)" if len(held) > 5 else ""
+                _say(out, f"{label}: {shown}{more}")
     off = [b for b in result.balances if b.kopecks()["difference"] != 0]
     flagged = [b for b in result.balances if b.flagged]
     if off:

@@ -353,3 +353,36 @@ flows: [[s, sign], [sign, e]]
     # A month with no shipped calendar keeps the average month, and says so.
     capacities, _, notes = period_capacities([team], "2031-05")
     assert capacities == {"lawyer": 360 * 60} and notes[0].severity == "warning"
+
+
+def test_an_account_takes_its_sub_accounts():
+    # 44 takes 44.01 and 44.02 (1С's sub-accounts), not 440; 44.02 alone takes only itself.
+    rules = [AllocationRule(id="44.02", account="44.02", to=("b",), basis="even"),
+             AllocationRule(id="44", account="44", to=("a",), basis="even")]
+    lines = [line("44.01", "x", "ads", 10.0), line("44.02", "x", "ads", 20.0),
+             line("44", "x", "ads", 40.0), line("440", "x", "ads", 80.0)]
+    result = allocate(lines, rules, pools=("a", "b"))
+    assert result.pool_totals == {"a": 10.0 + 40.0, "b": 20.0}
+    assert result.balance("ledger", "(no rule)").unassigned == 80.0
+    assert [next((r.id for r in rules if r.matches(li)), None) for li in lines] == \
+        ["44", "44.02", "44", None]
+
+
+codes = st.sampled_from(["20", "20.01", "26", "44", "44.01", "Аренда", "ФОТ", "*"])
+
+
+@given(st.lists(st.tuples(codes, codes, codes), min_size=1, max_size=6),
+       st.lists(st.tuples(codes.filter(lambda c: c != "*"), codes.filter(lambda c: c != "*"),
+                          codes.filter(lambda c: c != "*")), min_size=1, max_size=12))
+@settings(max_examples=60, deadline=None)
+def test_the_vectorised_first_rule_is_the_first_rule_that_matches(selectors, keys):
+    rules = [AllocationRule(id=f"r{i}", account=a, cost_centre=c, cost_item=t, to=("p",),
+                            basis="even") for i, (a, c, t) in enumerate(selectors)]
+    lines = [line(a, c, t, 1.0) for a, c, t in keys]
+    result = allocate(lines, rules, pools=("p",))
+    expected: dict[str, float] = {}
+    for li in lines:
+        first = next((r.id for r in rules if r.matches(li)), "(no rule)")
+        expected[first] = expected.get(first, 0.0) + 1.0
+    assert {b.node: b.input for b in result.balances if b.stage == "ledger" and b.input} == \
+        expected

@@ -266,3 +266,30 @@ def test_repeated_cells_and_batch_validation_keep_every_row_and_fault(tmp_path):
     assert [li.amount for li in lines] == [1000.5, 3000.5, 4000.5, 6000.5]
     assert [(p.line, p.element) for p in problems] == [(3, "period"), (3, "amount"),
                                                        (6, "period")]
+
+
+def test_a_1c_totals_row_is_skipped_and_excel_unicode_text_is_read(tmp_path):
+    # Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated; 1С's last row
+    # "Итого" (no account, no cost centre) is a total, not a turnover: skipped, said once.
+    path = tmp_path / "osv.txt"
+    path.write_text("Период\tСчёт\tПодразделение\tСтатья затрат\tСумма\n"
+                    "январь 2026\t44.01\tПродажи\tРеклама\t1 234,56\n"
+                    "январь 2026\t26\tАХО\tАренда\t100,00\n"
+                    "Итого\t\t\t\t1 334,56\n", encoding="utf-16")
+    lines, problems = read_ledger(path)
+    assert [(li.account, li.amount) for li in lines] == [("44.01", 1234.56), ("26", 100.0)]
+    [total] = problems
+    assert (total.line, total.severity) == (4, "warning") and "Итого" in total.message
+
+
+def test_a_sub_account_is_within_its_listed_account():
+    from abc_costing.formats.allocation_file import ledger_code_problems
+    from abc_costing.model import AllocationSetup, LedgerLine
+
+    setup = AllocationSetup.model_validate({
+        "format": "abc-costing-allocation/1", "accounts": ["26", "44"],
+        "rules": [{"id": "all", "to": ["p"], "basis": "even"}]})
+    lines = [LedgerLine(period="2026-01", account=a, cost_centre="x", cost_item="y",
+                        amount=1.0, row=i + 2) for i, a in enumerate(["44.01", "26", "440"])]
+    [unknown] = ledger_code_problems(lines, setup, file="osv.csv")
+    assert unknown.line == 4 and "'440'" in unknown.message

@@ -263,11 +263,22 @@ def test_a_quarter_adds_up_its_months(tmp_path, january):
     (folder / "ledger" / "volumes.csv").write_text(
         "Объект затрат;Процесс;Количество\nКрупные клиенты;contract_approval;10\n",
         encoding="utf-8")
+    osv = folder / "ledger" / "osv_2026.csv"
+    text = osv.read_text("utf-8-sig")
+    # The shipped ledger holds January only: a quarter missing two months is refused.
+    refused = balance_period(open_library(folder), period="1 квартал 2026")
+    assert refused.result is None
+    assert "no lines of 2026-02, 2026-03 actual" in str(refused.problems)
+    # January's actual lines booked again in February and March: the quarter's money is
+    # 3 × January's.
+    actual = [row for row in text.splitlines()[1:] if row.endswith(";факт")]
+    osv.write_text(text + "".join(row.replace("январь 2026", month) + "\n"
+                                  for month in ("февраль 2026", "март 2026") for row in actual),
+                   encoding="utf-8-sig")
     quarter = balance_period(open_library(folder), period="1 квартал 2026")
     assert quarter.ok, [str(p) for p in quarter.problems]
     assert quarter.period == "2026-Q1"
-    # The shipped ledger holds only January: the quarter's lines are January's.
-    assert quarter.result.ledger_total == pytest.approx(january.result.ledger_total)
+    assert quarter.result.ledger_total == pytest.approx(3 * january.result.ledger_total)
     assert [i.instances for i in quarter.inputs.instances] == [10.0, 10.0, 10.0]
     # Capacity: 360 h a month on average, × (120 + 152 + 168) working hours of
     # January–March 2026 / 164.33 h of the average month (1 972 / 12), in minutes.
@@ -290,3 +301,93 @@ def test_other_costs_outside_the_pools_are_named_not_hidden(january):
     [note] = [p for p in january.problems if p.element == "contract_approval/as_is"]
     assert note.severity == "warning"
     assert f"{per_instance * count:,.2f}".replace(",", "\u00a0") in note.message
+
+
+def test_inputs_that_would_lose_money_silently_are_named(tmp_path):
+    folder = _library_copy(tmp_path)
+    ledger = folder / "ledger"
+    # volumes: a process spelt wrong (row 9 of the file); revenue of a segment spelt wrong
+    volumes = ledger / "volumes.csv"
+    rows = volumes.read_text("utf-8-sig").splitlines()
+    rows.append("январь 2026;факт;Средний бизнес;zhkh_lead;;5")
+    volumes.write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+    typo_row = len(rows)
+    revenue = ledger / "revenue.csv"
+    revenue.write_text(revenue.read_text("utf-8-sig") + "январь 2026;факт;Крупные клиеты;1 000,00\n",
+                       encoding="utf-8-sig")
+    # drivers: the lawyer's floor area left out of the rent rule's driver
+    drivers = ledger / "drivers.csv"
+    drivers.write_text("\n".join(row for row in drivers.read_text("utf-8-sig").splitlines()
+                                 if not row.startswith("area_m2;lawyer;")) + "\n",
+                       encoding="utf-8-sig")
+    balance = balance_period(open_library(folder), period="2026-01")
+    assert balance.result is None  # the unknown process is an error: no figures
+    [unknown] = [p for p in balance.problems if p.element == "zhkh_lead/as_is"]
+    assert (unknown.file, unknown.line, unknown.severity) == ("ledger/volumes.csv", typo_row,
+                                                              "error")
+    assert "zhkh_leads/as_is" in unknown.message  # what the library has
+    [spelt] = [p for p in balance.problems if p.element == "Крупные клиеты"]
+    assert (spelt.file, spelt.severity) == ("ledger/revenue.csv", "warning") and spelt.line
+    # Without the typo the period allocates, and the missing floor area is a warning at
+    # the rent rule's line of allocation.yaml.
+    volumes.write_text("\n".join(rows[:-1]) + "\n", encoding="utf-8-sig")
+    balance = balance_period(open_library(folder), period="2026-01")
+    assert balance.ok
+    [area] = [p for p in balance.problems if p.element == "rent"]
+    assert area.file == "ledger/allocation.yaml" and area.line and "'lawyer'" in area.message
+
+
+def test_over_driven_pools_and_pools_without_money_are_warnings(tmp_path):
+    folder = _library_copy(tmp_path)
+    osv = folder / "ledger" / "osv_2026.csv"
+    # No courier line and no legal payroll in January's books: the processes' courier
+    # trips (600 each at the catalogue's price) ask money the pool never got, and the
+    # lawyers' pool gets only its share of rent, IT and HR.
+    osv.write_text("\n".join(
+        row for row in osv.read_text("utf-8-sig").splitlines()
+        if not (row.endswith(";факт") and ("Курьерские услуги" in row
+                                            or ";Юридический отдел;" in row))) + "\n",
+        encoding="utf-8-sig")
+    balance = balance_period(open_library(folder), period="2026-01")
+    assert balance.ok
+    courier = balance.result.balance("pools", "courier")
+    assert courier.input == 0 and courier.flagged
+    said = {p.message.split(":")[0]: p for p in balance.problems if p.element == "courier"}
+    # the pool is over-driven by all it passes on; the rule "courier" took no line
+    assert said[f"over-driven by {-courier.over_driven:,.2f}".replace(",", "\u00a0")
+                ].severity == "warning"
+    assert any("takes no ledger line" in p.message for p in said.values())
+    # Traced back, every cost object's cost is its ledger lines plus the over-driven
+    # money it took (not in the books), named as such.
+    taken = 0.0
+    for o in balance.result.objects:
+        back = trace_object(balance, o.cost_object)
+        ledger = math.fsum(m for _, m in back.of_kind("ledger"))
+        over_driven = math.fsum(m for _, m in back.of_kind("over_driven"))
+        assert ledger + over_driven == pytest.approx(o.cost)
+        assert ledger <= o.cost + 1e-6
+        taken += over_driven
+    # All of the courier's over-driven money ends in the cost objects (no idle there).
+    assert taken == pytest.approx(-courier.over_driven)
+    # Forward from the books: objects, idle and unassigned are exactly the ledger total.
+    forward = trace(balance.result, [Node("ledger", n) for n in balance.result.ledger_groups])
+    assert math.fsum(m for n, m in forward.amounts.items() if n.kind in SINK_KINDS) == \
+        pytest.approx(balance.result.ledger_total)
+
+
+def test_actual_against_plan_reconciles_the_ledger(january):
+    from abc_costing.reports.ledger_views import scenario_comparison_view
+
+    plan = balance_period(open_library(LIBRARY), period="2026-01", scenario="plan")
+    view = scenario_comparison_view(plan.result, january.result, currency="RUB")
+    items = {r.value("measure"): r.value("difference") for r in view.rows}
+    # Ledger Δ = Δ unassigned at stage 1 + Δ idle + Δ unassigned at the pools + Δ cost of
+    # the objects (+ Δ over-driven): 14 800 − 1 016 760.56 + 2 327.66 + 1 061 226.90
+    # = 61 594.00 on the shipped figures.
+    where = [v for k, v in items.items() if k in ("ledger_unassigned", "ledger_idle",
+                                                  "support_unassigned", "pools_idle",
+                                                  "pools_unassigned", "over_driven",
+                                                  "objects_cost")]
+    assert math.fsum(where) == pytest.approx(items["ledger"])
+    assert items["ledger"] == pytest.approx(9_436_887.33 - 9_375_293.33)
+    assert view.rows[-1].value("label") == "Margin of the objects with revenue"

@@ -64,31 +64,35 @@ from abc_costing.model import (
 )
 from abc_costing.problems import ModelError, Problem
 
-__all__ = ["SINK_KINDS", "AllocationResult", "ActivityAllocation", "Flow", "Node", "NodeKind",
-           "ObjectCost", "PeriodInputs", "RateBasis", "Stage", "StageBalance", "Trace", "allocate",
-           "allocate_period", "ledger_node", "period_capacities", "trace"]
+__all__ = ["SINK_KINDS", "SOURCE_KINDS", "AllocationResult", "ActivityAllocation", "Flow", "Node",
+           "NodeKind", "ObjectCost", "PeriodInputs", "RateBasis", "Stage", "StageBalance", "Trace",
+           "allocate", "allocate_period", "ledger_node", "period_capacities", "trace"]
 
 Stage = Literal["ledger", "support", "pools", "activities"]
 #: How a pool's rate in the period was found (see :class:`AllocationResult`).
 RateBasis = Literal["capacity", "given", "model"]
 NodeKind = Literal["ledger", "rule", "centre", "pool", "activity", "process", "object",
                    "idle", "unassigned", "over_driven"]
-#: The kinds of node money stops at: cost objects and the three sinks.
-SINK_KINDS: frozenset[NodeKind] = frozenset({"object", "idle", "unassigned", "over_driven"})
+#: The kinds of node money stops at: cost objects, idle and unassigned money.
+SINK_KINDS: frozenset[NodeKind] = frozenset({"object", "idle", "unassigned"})
+#: The kinds of node money starts at: the ledger, and over-driven money (what drivers
+#: asked of a node beyond its money: passed on, though it is not in the books).
+SOURCE_KINDS: frozenset[NodeKind] = frozenset({"ledger", "over_driven"})
 
 
 class Node(NamedTuple):
     """A place money passes: a ledger line group, a rule, a support centre, a pool,
     an activity (``process/variant/activity``), a process variant
-    (``process/variant``), a cost object, or a sink; a sink
-    is named by the node whose money stops there (``Node("idle", "lawyer")``)."""
+    (``process/variant``), a cost object, a sink (idle, unassigned) or the source of
+    over-driven money; a sink or that source is named by the node whose money
+    stops or starts there (``Node("idle", "lawyer")``, ``Node("over_driven", "courier")``)."""
 
     kind: NodeKind
     name: str
 
 
 class Flow(NamedTuple):
-    """Money moving from one node to the next (negative to ``over_driven``)."""
+    """Money moving from one node to the next (always ≥ 0 but for a reversal's)."""
 
     source: Node
     target: Node
@@ -377,6 +381,10 @@ def allocate(
                   for r in np.flatnonzero(sent).tolist()]
         flows += _sink_flows(rule_nodes[i + 1], balance)
     to_receivers = dict(zip(receivers, received.tolist(), strict=True))
+    taken = set(rule_of_line.tolist())
+    problems += [Problem("the rule takes no ledger line of the period (the rules above it "
+                         "take them, or none matches)", element=rule.id, severity="warning")
+                 for i, rule in enumerate(ledger_rules) if i not in taken]
 
     support = _reciprocal(rules, centres, pool_names, received[:len(centres)], quantities)
     if isinstance(support, Problem):
@@ -405,6 +413,17 @@ def allocate(
     activities, pool_balances, pool_flows = _pools_to_activities(
         costed, pool_names, pool_totals, instances_of, rates, rate_basis)
     balances += pool_balances
+    problems += [Problem("activities use this pool, but it gets no money in the period: its "
+                         "rate is 0, so the activities cost nothing of it (no ledger line or "
+                         "support centre reaches it?)", element=pool, severity="warning")
+                 for pool, money in zip(pool_names, pool_totals.tolist(), strict=True)
+                 if money == 0 and rate_basis.get(pool) == "capacity" and any(
+                     pool in activity.labor or pool in activity.uses
+                     for model, _ in costed for activity in model.activities.values())]
+    problems += [Problem(f"over-driven by {_grouped(-b.over_driven)}: its drivers ask more than "
+                         f"its {_grouped(b.input)}, so what it passes on includes money that is "
+                         "not in the books", element=b.node, severity="warning")
+                 for b in balances if b.flagged]
     flows += pool_flows
     balances += [StageBalance("activities", a.node, a.cost, a.cost) for a in activities]
     objects = _objects(activities, instances_of, revenue)
@@ -426,6 +445,11 @@ def allocate(
         dict(zip(centres, support_totals.tolist(), strict=True)),
         dict(zip(pool_names, pool_totals.tolist(), strict=True)),
         tuple(activities), objects, tuple(problems), rates, rate_basis, tuple(flows), groups)
+
+
+def _grouped(money: float) -> str:
+    """Money for a message: ``75 774.31`` (no-break spaces group thousands)."""
+    return f"{money:,.2f}".replace(",", "\u00a0")
 
 
 def _failed(problems: Sequence[Problem]) -> AllocationResult:
@@ -460,10 +484,21 @@ def _receiver_problems(rules: Sequence[AllocationRule], pools: set[str], centres
         if rule.from_centre is not None and rule.from_centre not in centres:
             problems.append(Problem(f"rule spreads {rule.from_centre!r}, not a support centre",
                                     element=rule.id))
-        if rule.driver is not None and rule.basis in ("driver", "rate") and not any(
-                quantities.get((rule.driver, r), 0.0) > 0 for r in rule.to):
-            problems.append(Problem(f"driver {rule.driver!r} sums to 0 over the rule's "
-                                    "receivers: nothing to allocate by", element=rule.id))
+        if rule.driver is not None and rule.basis in ("driver", "rate"):
+            without = [r for r in rule.to if quantities.get((rule.driver, r), 0.0) <= 0]
+            if len(without) == len(rule.to):
+                problems.append(Problem(f"driver {rule.driver!r} sums to 0 over the rule's "
+                                        "receivers: nothing to allocate by", element=rule.id))
+            elif without:
+                problems.append(Problem(
+                    f"no quantity of driver {rule.driver!r} for "
+                    f"{', '.join(map(repr, without))}: nothing from this rule goes there "
+                    "(a row missing from the drivers file?)", element=rule.id,
+                    severity="warning"))
+    spread = {rule.from_centre for rule in rules if rule.from_centre is not None}
+    problems += [Problem("support centre has no rule spreading its money (from_centre): all "
+                         "of it stays unassigned", element=centre, severity="warning")
+                 for centre in sorted(centres - spread)]
     return problems
 
 
@@ -491,7 +526,13 @@ def _first_rule(columns: Mapping[str, np.ndarray], codes: Mapping[str, Mapping[s
         taken = rule_of_line == -1
         for name in _LINE_FIELDS:
             wanted = getattr(rule, name)
-            if wanted != WILDCARD:
+            if wanted == WILDCARD:
+                continue
+            if name == "account":  # an account takes its sub-accounts: 44 takes 44.01
+                within = [code for text, code in codes[name].items()
+                          if text == wanted or text.startswith(wanted + ".")]
+                taken &= np.isin(columns[name], within)
+            else:
                 taken &= columns[name] == codes[name].get(wanted, -1)
         rule_of_line[taken] = i
     return rule_of_line
@@ -661,11 +702,16 @@ def _pools_to_activities(
 
 
 def _sink_flows(source: Node, balance: StageBalance) -> list[Flow]:
-    """The flows from ``source`` to its idle, unassigned and over-driven sinks."""
+    """The flows from ``source`` to its idle and unassigned sinks, and into it from
+    its over-driven source: what its drivers asked beyond its money comes from there,
+    so every share of what the node passes on is of money that exists (a trace back
+    from a cost object names the part that is not in the books)."""
     sinks: tuple[tuple[NodeKind, float], ...] = (
-        ("idle", balance.idle), ("unassigned", balance.unassigned),
-        ("over_driven", balance.over_driven))
-    return [Flow(source, Node(kind, source.name), money) for kind, money in sinks if money != 0]
+        ("idle", balance.idle), ("unassigned", balance.unassigned))
+    flows = [Flow(source, Node(kind, source.name), money) for kind, money in sinks if money != 0]
+    if balance.over_driven:
+        flows.append(Flow(Node("over_driven", source.name), source, -balance.over_driven))
+    return flows
 
 
 def _objects(activities: Sequence[ActivityAllocation],
@@ -731,9 +777,10 @@ def trace(result: AllocationResult, start: Iterable[Node], *,
     in the shares its flows have (a pool sends every rouble of its money to its
     activities and idle alike). Forward from every ledger node, the money that
     reaches the cost objects and the sinks is the ledger total; backward from a
-    cost object, the ledger nodes' amounts add up to its cost. Support centres
-    serving each other make the flows a cycle; both directions are one sparse
-    linear solve.
+    cost object, the ledger nodes' amounts and the over-driven money (asked by
+    drivers beyond a node's money: not in the books) add up to its cost. Start
+    forwards at sources (ledger or over-driven nodes). Support centres serving
+    each other make the flows a cycle; both directions are one sparse linear solve.
 
     >>> from abc_costing.model import AllocationRule, LedgerLine
     >>> rent = LedgerLine(period="2026-01", account="26", cost_centre="adm",

@@ -218,12 +218,22 @@ accounts: 26, 44)"]
     return sorted(problems, key=lambda p: (p.line or 0, p.element or ""))
 
 
+def account_within(account: str, accounts: Iterable[str]) -> bool:
+    """Whether ``account`` is one of ``accounts`` or a sub-account of one (1С writes
+    ``44.01`` and ``44.02`` under ``44``; ``20.01`` under ``20``).
+
+    >>> account_within("44.01", ["44"]), account_within("440", ["44"])
+    (True, False)
+    """
+    return any(account == parent or account.startswith(parent + ".") for parent in accounts)
+
+
 def _unknown_codes(lines: Sequence[LedgerLine], known: set[str], *, field: str, what: str,
                    file: str) -> list[Problem]:
     rows: dict[str, list[int | None]] = {}
     for line in lines:
         code = getattr(line, field)
-        if code not in known:
+        if code not in known and not (field == "account" and account_within(code, known)):
             rows.setdefault(code, []).append(line.row)
     ordered = sorted(known)
     problems = []
@@ -236,3 +246,30 @@ def _unknown_codes(lines: Sequence[LedgerLine], known: set[str], *, field: str, 
             f"({count}; {what}: {listed(ordered)}){hint}", element=field, file=file,
             line=found[0]))
     return problems
+
+
+def allocation_lines(path: str | Path) -> dict[str, int]:
+    """The line of each rule (by id) and support centre of an allocation file, for
+    problems found later (a driver that sums to 0); empty when it cannot be read.
+
+    >>> lines = allocation_lines("process_models/ledger/allocation.yaml")
+    >>> lines["rent"] < lines["it_costs"], "it" in lines
+    (True, True)
+    """
+    from abc_costing.formats.yaml_model import line_index, parse_yaml_data
+
+    try:
+        text = Path(path).read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    data, _ = parse_yaml_data(text)
+    if not isinstance(data, dict):
+        return {}
+    rules: list[Any] = data["rules"] if isinstance(data.get("rules"), list) else []
+    centres: dict[Any, Any] = (data["support_centres"]
+                               if isinstance(data.get("support_centres"), dict) else {})
+    wanted = {**{str(rule["id"]): ("rules", i) for i, rule in enumerate(rules)
+                 if isinstance(rule, dict) and "id" in rule},
+              **{str(centre): ("support_centres", centre) for centre in centres}}
+    found = line_index(text, list(wanted.values()))
+    return {name: found[where] for name, where in wanted.items() if where in found}

@@ -377,6 +377,11 @@ def _number(value: object, what: str) -> float:
         raise ValueError(f"the {what} {quoted(_text(value))} is not a number: {error}") from None
 
 
+#: A cell with one of these words marks a totals row of an export (lower case, no colon).
+_TOTAL_WORDS = frozenset({"итого", "всего", "итого по счету", "итого по счёту", "total",
+                          "totals", "grand total"})
+
+
 def _once(read: Callable[[object], object]) -> Callable[[object], object]:
     """``read`` remembering its result for each distinct hashable cell (errors too)."""
     seen: dict[object, tuple[bool, object]] = {}
@@ -484,7 +489,15 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
     # A ledger repeats its periods, accounts, cost centres and items on every row: each
     # column's reader sees each distinct cell once (amounts are mostly distinct; they
     # are read by the typed-number rule's fast path).
-    body = rows[1:]
+    body = []
+    for line, row in rows[1:]:
+        # 1С ends an оборотно-сальдовая ведомость with an "Итого" row: not a turnover.
+        if any(type(cell) is str and cell.strip().lower().rstrip(":") in _TOTAL_WORDS
+               for cell in row):
+            problems.append(Problem("a totals row (Итого) is not a turnover: skipped",
+                                    file=source, line=line, severity="warning"))
+            continue
+        body.append((line, row))
     # Column by column: each column's reader runs over its cells in one tight loop.
     values: dict[str, list[object]] = {}
     faults: dict[int, list[Problem]] = {}

@@ -153,7 +153,9 @@ def _csv_rows(path: Path, *, tab: bool, fail, windows_1251: bool = False
     not UTF-8 is read as Windows-1251 (1С's and Excel's "CSV" in Russian Windows)."""
     data = path.read_bytes()
     try:
-        text = data.decode("utf-8-sig")
+        # Excel's "Unicode text" is UTF-16 with a byte-order mark (and tab-separated).
+        text = (data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff")
+                else data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         if not windows_1251:
             raise fail("the file is not UTF-8 text (Excel often saves CSV as Windows-1251): "

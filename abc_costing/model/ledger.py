@@ -91,7 +91,8 @@ class AllocationRule(_Record):
 
     Attributes:
       id: the rule's name, shown in the stage balance.
-      account, cost_centre, cost_item: the lines the rule takes; ``*`` matches any.
+      account, cost_centre, cost_item: the lines the rule takes; ``*`` matches any;
+        an account also takes its sub-accounts (``44`` takes ``44.01``).
         Rules are tried in order and the first that matches a line takes it.
       from_centre: when given, the rule spreads this support centre's money
         (direct lines plus what other centres send it) instead of ledger lines;
@@ -166,10 +167,11 @@ class AllocationRule(_Record):
 
     def matches(self, line: LedgerLine) -> bool:
         """Whether this rule (a ledger rule, not a support centre's) takes ``line``."""
-        return self.from_centre is None and all(
+        return self.from_centre is None and (
+            self.account in (WILDCARD, line.account)
+            or line.account.startswith(self.account + ".")) and all(
             wanted in (WILDCARD, value) for wanted, value in (
-                (self.account, line.account), (self.cost_centre, line.cost_centre),
-                (self.cost_item, line.cost_item)))
+                (self.cost_centre, line.cost_centre), (self.cost_item, line.cost_item)))
 
 
 class DriverQuantity(_Record):

@@ -46,8 +46,10 @@ STAGE_LABELS: dict[Stage, str] = {
 NODE_KIND_LABELS: dict[NodeKind, str] = {
     "ledger": "Ledger lines", "rule": "Rules", "centre": "Support centres", "pool": "Pools",
     "activity": "Activities", "process": "Process variants", "object": "Cost objects",
-    "idle": "Idle (unused capacity)", "unassigned": "Unassigned", "over_driven": "Over-driven",
+    "idle": "Idle (unused capacity)", "unassigned": "Unassigned",
+    "over_driven": "Over-driven (not in the books)",
 }
+_HALF_KOPECK = 0.005
 _PARTS = ("input", "assigned", "idle", "unassigned", "over_driven", "difference")
 _MONEY_COLUMNS = (
     Column("input", "Input", "money"),
@@ -57,6 +59,10 @@ _MONEY_COLUMNS = (
     Column("over_driven", "Over-driven", "money"),
     Column("difference", "Difference", "money"),
 )
+
+
+def _money(amount: float) -> str:
+    return f"{amount:,.2f}".replace(",", "\u00a0")
 
 
 def _printed(balance: StageBalance) -> list[float]:
@@ -76,9 +82,10 @@ def stage_summary_view(result: AllocationResult, *, currency: str,
     for stage, label in STAGE_LABELS.items():
         if any(b.stage == stage for b in result.balances):
             rows.append(("item", [stage, label, *_printed(result.stage_totals(stage))]))
-    note = (f"Ledger total {result.ledger_total:,.2f} {currency}. Every row: input = assigned + "
-            "idle + unassigned + over-driven; over-driven (negative) is what drivers asked "
-            "beyond the money and is flagged.").replace(",", " ")
+    note = (f"Ledger total {_money(result.ledger_total)} {currency}. Every row: input = "
+            "assigned + idle + unassigned + over-driven. Idle: capacity paid for and not used "
+            "by the processes; unassigned: money no rule, centre or activity takes; "
+            "over-driven (negative): what drivers asked beyond the money, flagged.")
     return _view("stage_summary", title,
                  (Column("stage", "Stage", brief=False), Column("label", "Stage"),
                   *_MONEY_COLUMNS), rows, currency=currency, note=note)
@@ -92,7 +99,8 @@ def stage_balance_view(result: AllocationResult, *, currency: str,
     rows: list[tuple[RowKind, list[Any]]] = [
         ("item", [b.stage, b.node, names.get(b.node, ""), *_printed(b),
                   "over-driven" if b.flagged else ""])
-        for b in result.balances if stage is None or b.stage == stage]
+        for b in result.balances if (stage is None or b.stage == stage)
+        and any(value != 0 for value in _printed(b))]  # a pool no money reaches: no row
     if stage is not None and rows:
         rows.append(("total", [stage, "total", "", *_printed(result.stage_totals(stage)), ""]))
     title = "Stage balance by node" if stage is None else f"Stage balance: {STAGE_LABELS[stage]}"
@@ -108,6 +116,8 @@ def trace_view(traced: Trace, *, currency: str, names: Mapping[str, str] | None 
     rows: list[tuple[RowKind, list[Any]]] = []
     for kind, label in NODE_KIND_LABELS.items():
         for node, money in traced.of_kind(kind):
+            if abs(money) < _HALF_KOPECK:  # float noise of a proportional trace
+                continue
             share = money / traced.total if traced.total else None
             rows.append(("item", [kind, label, node, names.get(node, ""), money, share]))
     start = ", ".join(node.name for node in traced.start[:3])
@@ -121,8 +131,9 @@ def trace_view(traced: Trace, *, currency: str, names: Mapping[str, str] | None 
     else:
         title = f"Where the cost of {start} comes from"
         note = ("Each node's part of the cost, followed back in proportion; the ledger "
-                "lines add up to the total. Support centres serving each other count the "
-                "money each time it passes them.")
+                "lines and the over-driven money (what drivers asked beyond a node's money, "
+                "not in the books) add up to the total. Support centres serving each other "
+                "count the money each time it passes them.")
     return _view("trace", title, (
         Column("kind", "Kind", brief=False), Column("kind_label", "Stage"),
         Column("node", "Node"), Column("name", "Name"), Column("amount", "Amount", "money"),
@@ -153,6 +164,14 @@ def profitability_view(result: AllocationResult, *, currency: str) -> TableView:
     rows.append(("total", ["Total", total_cost, total_revenue, total_margin,
                            None if not total_revenue or total_margin is None
                            else total_margin / total_revenue, ""]))
+    idle = math.fsum(b.idle for b in result.balances)
+    unassigned = math.fsum(b.unassigned for b in result.balances)
+    over = math.fsum(b.over_driven for b in result.balances)
+    coverage = (f"The cost objects carry {_money(total_cost)} of the ledger's "
+                f"{_money(result.ledger_total)} {currency}; the rest is idle capacity "
+                f"({_money(idle)}) and money no rule or activity takes ({_money(unassigned)})"
+                + (f", less {_money(-over)} over-driven (asked beyond the books)" if over
+                   else "") + ": the margins are before these.")
     return _view("profitability", "Cost objects: cost to serve, revenue and margin", (
         Column("cost_object", "Cost object"), Column("cost", "Cost to serve", "money"),
         Column("revenue", "Revenue", "money"), Column("margin", "Margin", "money"),
@@ -160,7 +179,7 @@ def profitability_view(result: AllocationResult, *, currency: str) -> TableView:
         Column("by_process", "By process variant")), rows, currency=currency,
         note="Cost to serve: Σ over the object's process variants of its instances × the "
              "variant's cost per instance in the period. Total margin counts only the objects "
-             "with revenue.")
+             "with revenue. " + coverage)
 
 
 def activity_allocation_view(result: AllocationResult, *, currency: str) -> TableView:
@@ -181,9 +200,11 @@ def activity_allocation_view(result: AllocationResult, *, currency: str) -> Tabl
 def scenario_comparison_view(base: AllocationResult, other: AllocationResult, *, currency: str,
                              base_label: str = "plan", other_label: str = "actual"
                              ) -> TableView:
-    """Two scenarios (or periods) of the books side by side: each cost object's cost,
-    revenue and margin, and the stages' idle and unassigned money, with the difference
-    ``other − base`` (actual − plan: positive cost is an overrun)."""
+    """Two scenarios (or periods) of the books side by side, with the difference
+    ``other − base`` (actual − plan: positive cost is an overrun): where the ledger
+    went (idle and unassigned money at each stage, over-driven money and the cost
+    objects' cost, which add up to the ledger total, so their differences explain the
+    ledger's), then each cost object's cost, revenue and margin."""
     rows: list[tuple[RowKind, list[Any]]] = []
 
     def row(kind: RowKind, what: str, label: str, first: float | None,
@@ -192,22 +213,39 @@ def scenario_comparison_view(base: AllocationResult, other: AllocationResult, *,
         rows.append((kind, [what, label, first, second, difference]))
 
     row("item", "ledger", "Ledger total", base.ledger_total, other.ledger_total)
-    for part, label in (("idle", "Idle (unused capacity) at the pools"),
-                        ("unassigned", "Unassigned at the pools")):
-        row("item", part, label, getattr(base.stage_totals("pools"), part),
-            getattr(other.stage_totals("pools"), part))
+    # Where the ledger went, stage by stage: these rows and the cost objects' cost add
+    # up to the ledger total, so the differences explain the ledger's difference.
+    where: tuple[tuple[Stage, str, str], ...] = (
+            ("ledger", "unassigned", "Unassigned: lines no rule takes, shares under 100 %"),
+            ("ledger", "idle", "Idle at fixed-rate rules"),
+            ("support", "unassigned", "Unassigned at support centres"),
+            ("pools", "idle", "Idle (unused capacity) at the pools"),
+            ("pools", "unassigned", "Unassigned at the pools (no activity uses them)"))
+    for stage, part, label in where:
+        first, second = (getattr(r.stage_totals(stage), part) for r in (base, other))
+        if max(abs(first), abs(second)) >= _HALF_KOPECK:
+            row("item", f"{stage}_{part}", label, first, second)
+    first, second = (math.fsum(b.over_driven for b in r.balances) for r in (base, other))
+    if max(abs(first), abs(second)) >= _HALF_KOPECK:
+        row("item", "over_driven", "Over-driven (asked beyond the books)", first, second)
+    row("item", "objects_cost", "Cost objects: cost", math.fsum(o.cost for o in base.objects),
+        math.fsum(o.cost for o in other.objects))
     objects = list(dict.fromkeys([o.cost_object for o in base.objects]
                                  + [o.cost_object for o in other.objects]))
     found = {id(result): {o.cost_object: o for o in result.objects} for result in (base, other)}
     for measure in ("cost", "revenue", "margin"):
         for name in objects:
-            first, second = (found[id(r)].get(name) for r in (base, other))
-            values = [None if o is None else getattr(o, measure) for o in (first, second)]
+            first_object, second_object = (found[id(r)].get(name) for r in (base, other))
+            values = [None if o is None else getattr(o, measure)
+                      for o in (first_object, second_object)]
             if all(v is None for v in values):
                 continue
             row("item", measure, f"{name}: {measure}", values[0], values[1])
-    row("total", "cost", "Cost objects: cost", math.fsum(o.cost for o in base.objects),
-        math.fsum(o.cost for o in other.objects))
+    margins = [[o.margin for o in r.objects if o.margin is not None] for r in (base, other)]
+    if any(margins):
+        row("total", "margin", "Margin of the objects with revenue",
+            math.fsum(margins[0]) if margins[0] else None,
+            math.fsum(margins[1]) if margins[1] else None)
     return _view("scenario_comparison", f"{other_label} against {base_label}", (
         Column("measure", "Measure", brief=False), Column("label", "What"),
         Column("base", base_label, "money"), Column("other", other_label, "money"),

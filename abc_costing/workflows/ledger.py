@@ -40,6 +40,7 @@ from abc_costing.engine.allocation import (
 )
 from abc_costing.formats.allocation_file import (
     ALLOCATION_NAME,
+    allocation_lines,
     ledger_code_problems,
     library_allocation,
     read_allocation,
@@ -133,9 +134,9 @@ def _setup_files(library: Library, files: PeriodFiles
     allocation = files.allocation or library_allocation(library.directory)
     if allocation is None:
         return None, {}, [Problem(
-            f"no allocation file: the library has no ledger/{ALLOCATION_NAME} (rules, "
-            "support centres and the period's files); give one with --allocation",
-            file=library.label(library.directory))]
+            f"no allocation file: {library.directory / 'ledger' / ALLOCATION_NAME} does not "
+            "exist (it holds the rules, the support centres and the period's files); name the "
+            "library folder, or give the file with --allocation", file=str(library.directory))]
     name = _name(files, "allocation", allocation, library)
     setup, problems = read_allocation(allocation, name=name)
     if setup is None:
@@ -215,10 +216,17 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
     problems += found
     lines = tuple(line for line in all_lines
                   if line.period in months and line.scenario == wanted)
+    held = sorted({f"{line.period} {line.scenario}" for line in all_lines})
     if all_lines and not lines:
-        held = sorted({f"{line.period} {line.scenario}" for line in all_lines})
         problems.append(Problem(f"the ledger has no lines of {month} {wanted}; it holds "
                                 f"{', '.join(held[:12])}", file=name("ledger")))
+    elif lines and len(months) > 1:
+        missing = [each for each in months if f"{each} {wanted}" not in held]
+        if missing:
+            problems.append(Problem(
+                f"the ledger has no lines of {', '.join(missing)} {wanted}: a quarter needs "
+                "its three months (the money of the others would meet three months' capacity "
+                "and volumes); allocate the months one by one", file=name("ledger")))
     problems += ledger_code_problems(lines, setup, file=name("ledger"))
 
     def read(role: FileRole, reader: Callable[..., tuple[tuple[Any, ...], list[Problem]]]
@@ -238,16 +246,31 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
                           lambda i: (i.cost_object, i.process, i.variant))
     revenue = in_period(read("revenue", read_revenue), lambda r: r.cost_object)
 
-    wanted_variants = {(i.process, i.variant) for i in instances}
+    if not library.models:
+        problems.append(Problem("the library holds no readable process model (is it the right "
+                                "folder?)", file=str(library.directory)))
     models: list[ProcessModel] = []
-    for process, variant in sorted(wanted_variants):
+    for process, variant in sorted({(i.process, i.variant) for i in instances}):
         found_model = library.find(process, variant)
         if found_model is not None:
             models.append(found_model[1])
-        elif any(p.file and p.file.startswith(f"{process}/") for p in library.problems):
-            problems.append(Problem(f"the volumes name {process}/{variant}, whose model file "
-                                    "cannot be read (see `abc-costing validate`)",
-                                    element=f"{process}/{variant}", file=name("volumes")))
+            continue
+        # The volumes would send the cost objects' instances nowhere: their cost would
+        # silently fall, so a name the library does not know is an error at its row.
+        first = next(i for i in instances if (i.process, i.variant) == (process, variant))
+        unreadable = any(p.file and p.file.startswith(f"{process}/") for p in library.problems)
+        known = sorted({f"{m.process}/{m.variant}" for _, m in library.models})
+        problems.append(Problem(
+            f"{process}/{variant}: its model file cannot be read (see `abc-costing validate`)"
+            if unreadable else f"no process variant {process}/{variant} in the library; it "
+            f"has {', '.join(known[:20])}", element=f"{process}/{variant}",
+            file=name("volumes"), line=first.row))
+    with_instances = {i.cost_object for i in instances if i.instances > 0}
+    problems += [Problem(f"revenue of {r.cost_object!r}, which has no instances of any "
+                         "process in the volumes: its cost to serve is 0 (a name spelt "
+                         "differently?)", element=r.cost_object, file=name("revenue"),
+                         line=r.row, severity="warning")
+                 for r in revenue if r.cost_object not in with_instances]
     problems += _other_cost_notes(models, instances, setup.currency)
     pools = _pool_names(library, setup.pools)
     capacities: dict[str, float] = {}
@@ -272,8 +295,9 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
     if has_errors(problems):
         return PeriodBalance(month, wanted, inputs, None, tuple(problems))
     result = allocate_period(inputs)
-    problems += [p.located(file=name("allocation")) if p.file is None and p.element and
-                 any(r.id == p.element for r in setup.rules) else p for p in result.problems]
+    lines_of = allocation_lines(paths["allocation"])
+    problems += [p.located(file=name("allocation"), line=lines_of.get(p.element))
+                 if p.file is None and p.element in lines_of else p for p in result.problems]
     return PeriodBalance(month, wanted, inputs, None if has_errors(problems) else result,
                          tuple(problems))
 
@@ -298,10 +322,9 @@ def _other_cost_notes(models: list[ProcessModel], instances: tuple[Any, ...],
             each, total = (f"{money:,.2f}".replace(",", "\u00a0")
                            for money in (per_instance, per_instance * count))
             notes.append(Problem(
-                f"its activities have other costs of {each} {currency} per instance ({total} "
-                f"{currency} for {count:g} instances) that are tied to no pool: the period's "
-                "cost spends only the ledger's money, so they are left out; book them in the "
-                "ledger and route them to a pool to count them",
+                f"other costs tied to no pool, {each} {currency} per instance ({total} for "
+                f"{count:g} instances), are not in the period's cost: book them in the ledger "
+                "to a pool to count them",
                 element=f"{model.process}/{model.variant}", severity="warning"))
     return notes
 
