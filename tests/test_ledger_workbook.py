@@ -213,7 +213,9 @@ def assert_downstream(book, result: AllocationResult) -> None:
 
 def test_the_hand_worked_period_is_what_the_engine_allocates():
     result = allocate_period(INPUTS)
-    assert [p.severity for p in result.problems] == ["warning"]  # ghost/as_is has no model
+    # warnings: ghost/as_is has no model; the courier pool is over-driven
+    assert sorted((p.severity, p.element) for p in result.problems) == [
+        ("warning", "courier"), ("warning", "ghost/as_is")]
     assert result.support_totals == pytest.approx({"it": IT, "hr": HR})
     assert result.pool_totals["lawyer"] == pytest.approx(LAWYER)
     assert result.balance("pools", "lawyer").assigned == pytest.approx(LAWYER_USED)
