@@ -118,14 +118,14 @@ summary = stage_summary_view(result, currency=currency,
                              title=f"Stage balance, {period} ({scenario})")
 stages = {row.value("stage"): row for row in summary.rows}
 kpis = st.columns(4)
-kpis[0].metric("Ledger total", money(result.ledger_total, currency))
-kpis[1].metric("To cost objects", money(stages["activities"].value("assigned")
-                                        if "activities" in stages else 0.0, currency))
+kpis[0].metric(f"Ledger total, {currency}", format_money(result.ledger_total, currency))
+kpis[1].metric(f"To cost objects, {currency}", format_money(
+    stages["activities"].value("assigned") if "activities" in stages else 0.0, currency))
 # each stage's idle and unassigned money stops there: the stages' sum is the period's
-kpis[2].metric("Idle (unused capacity)",
-               money(sum(row.value("idle") for row in stages.values()), currency))
-kpis[3].metric("Unassigned",
-               money(sum(row.value("unassigned") for row in stages.values()), currency))
+kpis[2].metric(f"Idle (unused capacity), {currency}", format_money(
+    sum(row.value("idle") for row in stages.values()), currency))
+kpis[3].metric(f"Unassigned, {currency}", format_money(
+    sum(row.value("unassigned") for row in stages.values()), currency))
 
 
 # --- the stage balance --------------------------------------------------------------------
