@@ -65,7 +65,7 @@ __all__ = ["SankeyFlows", "ledger_sankey_figure", "margin_figure", "sankey_flows
 #: Pools drawn one by one; the rest (the smallest by money) are one "other pools" node.
 TOP_POOLS = 12
 #: Characters per line of a node's label (two lines; the hover shows it whole).
-LABEL_WIDTH = 34
+LABEL_WIDTH = 28
 #: Links smaller than half a kopeck are rounding noise of the reciprocal solve.
 _NOISE = 0.005
 OTHER_POOLS = "pool:(other)"
@@ -79,11 +79,12 @@ _COLOURS = {"account": "#52606d", "centre": "#8e6bb5", "pool": "#3366a8",
 
 
 #: The column of each kind of node, and where each column stands (0 left, 1 right);
-#: the gaps leave room for the labels, which plotly writes right of a node in the
-#: left half and left of it in the right half.
+#: the gaps leave room for the labels, which plotly writes right of a node, and
+#: left of a node of the last column (cost objects and sinks): the widest gap is
+#: there, for the process variants' labels and the objects'.
 _COLUMNS = {"account": 0, OVER_DRIVEN: 0, "centre": 1, "pool": 2, "process": 3, "object": 4,
             "idle": 4, "unassigned": 4}
-_COLUMN_X = (0.001, 0.2, 0.4, 0.6, 0.999)
+_COLUMN_X = (0.001, 0.17, 0.34, 0.56, 0.999)
 #: Pixels between two bars of a column: a two-line label, so labels never overlap.
 NODE_PAD_PX = 30
 _MARGIN_PX = dict(l=20, r=20, t=60, b=20)
