@@ -154,3 +154,29 @@ def test_an_uploaded_ledger_replaces_the_librarys(library):
     assert list(stages["Difference, RUB"]) == [0.0] * len(stages)
     files = table(at, "Role")
     assert dict(zip(files["Role"], files["File"], strict=True))["ledger"] == "osv.csv"
+
+
+def test_an_over_driven_pool_is_red_and_named(library):
+    shipped = run(app(), "ledger")
+    pools = table(shipped, "Flag", containing="pools")
+    used = pools.loc[pools["Node"] == "courier", "Assigned, RUB"].item()
+    # the courier's services of January cost 122 400 − 2 400 = 120 000; booked as 12 400
+    # instead, the pool has 10 000 for the uses its activities make at 600 a delivery
+    ledger = library / "ledger" / "osv_2026.csv"
+    ledger.write_text(ledger.read_text("utf-8-sig").replace(
+        "Курьерские услуги;122 400,00;факт", "Курьерские услуги;12 400,00;факт"), "utf-8")
+    at = run(app(), "ledger")
+    assert [e.value for e in at.error] == [
+        "3. Pools → activities: off balance or over-driven: courier"]
+    [styled] = [d for d in at.dataframe if "Flag" in d.value.columns
+                and (d.value["Stage"] == "pools").all()]
+    pools = styled.value
+    courier = pools.index[pools["Node"] == "courier"].item()
+    row = pools.loc[courier]
+    assert (row["Input, RUB"], row["Assigned, RUB"]) == (10_000.0, used)
+    assert row["Over-driven, RUB"] == pytest.approx(10_000.0 - used)
+    assert row["Difference, RUB"] == 0.0 and row["Flag"] == "over-driven"
+    # the red rows: the courier's and the stage's total, every cell of each
+    css = styled.proto.arrow_data.styler.styles
+    red = {int(cell.split("_row")[1].split("_")[0]) for cell in css.split("{")[0].split(",")}
+    assert "#c0392b" in css and red == {courier, len(pools) - 1}
