@@ -22,6 +22,8 @@ if "read" in user.rights:
                 url_path="compare"),
         st.Page("dashboard_pages/simulation.py", title="Simulation", icon=":material/query_stats:",
                 url_path="simulation"),
+        st.Page("dashboard_pages/ledger.py", title="Ledger", icon=":material/account_balance:",
+                url_path="ledger"),
     ]
 if "edit" in user.rights:
     pages.append(st.Page("dashboard_pages/edit.py", title="Edit", icon=":material/edit:",

@@ -34,8 +34,9 @@ from abc_costing.engine.allocation import (
 )
 from abc_costing.reports.views import Column, RowKind, TableView, _view
 
-__all__ = ["NODE_KIND_LABELS", "STAGE_LABELS", "activity_allocation_view", "profitability_view",
-           "scenario_comparison_view", "stage_balance_view", "stage_summary_view", "trace_view"]
+__all__ = ["NODE_KIND_LABELS", "STAGE_LABELS", "activity_allocation_view", "plan_actual_view",
+           "profitability_view", "scenario_comparison_view", "stage_balance_view",
+           "stage_summary_view", "trace_view"]
 
 STAGE_LABELS: dict[Stage, str] = {
     "ledger": "1. Ledger → pools and support centres",
@@ -251,3 +252,42 @@ def scenario_comparison_view(base: AllocationResult, other: AllocationResult, *,
         Column("base", base_label, "money"), Column("other", other_label, "money"),
         Column("difference", f"{other_label} − {base_label}", "money")), rows,
         currency=currency)
+
+
+def plan_actual_view(plan: AllocationResult, actual: AllocationResult, *,
+                     currency: str) -> TableView:
+    """Each cost object's cost to serve in the plan and in fact, and the difference.
+
+    Objects of either scenario, the actual's order first (an object only
+    planned shows no actual cost, and the other way round); the difference is
+    actual − plan, so an overrun is positive.
+
+    >>> from abc_costing.workflows.library import open_library
+    >>> from abc_costing.workflows.ledger import balance_period
+    >>> library = open_library("process_models")
+    >>> plan, actual = (balance_period(library, period="2026-01", scenario=s).result
+    ...                 for s in ("plan", "actual"))
+    >>> total = plan_actual_view(plan, actual, currency="RUB").rows[-1]
+    >>> round(total.value("difference"), 2) == round(
+    ...     sum(o.cost for o in actual.objects) - sum(o.cost for o in plan.objects), 2)
+    True
+    """
+    planned = {o.cost_object: o.cost for o in plan.objects}
+    actually = {o.cost_object: o.cost for o in actual.objects}
+    rows: list[tuple[RowKind, list[Any]]] = []
+    for name in dict.fromkeys([*actually, *planned]):
+        cost_plan, cost_actual = planned.get(name), actually.get(name)
+        difference = (None if cost_plan is None or cost_actual is None
+                      else cost_actual - cost_plan)
+        rows.append(("item", [name, cost_plan, cost_actual, difference,
+                              None if not cost_plan or difference is None
+                              else difference / cost_plan]))
+    total_plan, total_actual = math.fsum(planned.values()), math.fsum(actually.values())
+    rows.append(("total", ["Total", total_plan, total_actual, total_actual - total_plan,
+                           (total_actual - total_plan) / total_plan if total_plan else None]))
+    return _view("plan_actual", "Cost to serve: plan and actual", (
+        Column("cost_object", "Cost object"), Column("plan", "Plan", "money"),
+        Column("actual", "Actual", "money"), Column("difference", "Actual − plan", "money"),
+        Column("difference_share", "Difference, % of plan", "share")), rows,
+        currency=currency, note="Each object's cost to serve as each scenario's ledger, "
+                                "drivers and volumes allocate it.")

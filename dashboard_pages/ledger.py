@@ -1,0 +1,234 @@
+"""Ledger: a period's books allocated to pools, activities and cost objects, balanced at each stage.
+
+The period comes from the library's ledger folder (``ledger/allocation.yaml``
+and the files it names) or from uploaded files, which replace the library's
+ledger, drivers, volumes or revenue for this look only: they are written to a
+temporary folder the workflow reads, under the name the browser sent (which
+problems quote, with the row). Nothing here computes a figure: the workflow
+allocates, the views and figures say what to show.
+"""
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from abc_costing.reports.ledger_figures import TOP_POOLS, ledger_sankey_figure, margin_figure
+from abc_costing.reports.ledger_views import (
+    STAGE_LABELS,
+    plan_actual_view,
+    profitability_view,
+    stage_balance_view,
+    stage_summary_view,
+    trace_view,
+)
+from abc_costing.reports.views import TableView, format_money
+from abc_costing.workflows.ledger import (
+    PeriodBalance,
+    PeriodFiles,
+    balance_period,
+    ledger_periods,
+    trace_ledger,
+    trace_object,
+)
+from dashboard_pages.state import library, money, show_problems, show_view, view_frame
+
+#: Uploads larger than this are refused before they are read.
+MAX_UPLOAD_MB = 50
+LIBRARY_FILES, UPLOADED_FILES = "The library's period files", "Upload files"
+ANY = "(any)"
+UPLOADS = (("ledger", "Ledger (оборотно-сальдовая ведомость)"),
+           ("drivers", "Drivers (optional)"), ("volumes", "Volumes (optional)"),
+           ("revenue", "Revenue (optional)"))
+SCENARIO_NAMES = {"actual": "actual (факт)", "plan": "plan (план)",
+                  "forecast": "forecast (прогноз)"}
+OFF_BALANCE = "color: #c0392b; font-weight: 600; background-color: #fdecea"
+
+st.title("Ledger: from the books to cost objects")
+lib = library()
+source = st.radio("Period files", [LIBRARY_FILES, UPLOADED_FILES], horizontal=True,
+                  key="ledger_source")
+uploads: dict[str, Any] = {}
+if source == UPLOADED_FILES:
+    st.caption("CSV (UTF-8 or Windows-1251, ';' or ',') or XLSX, Russian or English headers, "
+               "amounts as 1 234,56. The rules and support centres are the library's "
+               "(ledger/allocation.yaml); a file you leave out is the library's. Up to "
+               f"{MAX_UPLOAD_MB} MB each.")
+    for (role, label), column in zip(UPLOADS, st.columns(len(UPLOADS)), strict=True):
+        uploads[role] = column.file_uploader(label, type=["csv", "xlsx"],
+                                             key=f"ledger_upload_{role}")
+    if uploads["ledger"] is None:
+        st.info("Choose a ledger file to allocate.")
+        st.stop()
+    too_big = [u.name for u in uploads.values()
+               if u is not None and u.size > MAX_UPLOAD_MB * 1024 * 1024]
+    if too_big:
+        st.error(f"Larger than {MAX_UPLOAD_MB} MB, not read: {', '.join(too_big)}")
+        st.stop()
+
+
+def period_files(folder: Path) -> PeriodFiles:
+    """The uploads written into ``folder`` (the workflow reads files), named as sent."""
+    paths: dict[str, Path] = {}
+    names: dict[str, str] = {}
+    for role, upload in uploads.items():
+        if upload is None:
+            continue
+        # the browser's name is only shown: the file on disk gets a name of ours
+        suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+        paths[role] = folder / f"{role}{suffix}"
+        paths[role].write_bytes(upload.getvalue())
+        names[role] = upload.name
+    return PeriodFiles(**paths, names=names)
+
+
+def scenario_label(pair: tuple[str, str]) -> str:
+    return f"{pair[0]} · {SCENARIO_NAMES.get(pair[1], pair[1])}"
+
+
+with tempfile.TemporaryDirectory(prefix="abc-costing-ledger-") as folder:
+    files = period_files(Path(folder))
+    held, problems = ledger_periods(lib, files)
+    if not held:
+        st.error("No period to allocate:")
+        show_problems(problems)
+        st.stop()
+    period, scenario = st.selectbox("Period and scenario", held, format_func=scenario_label,
+                                    key="ledger_period")
+    balance = balance_period(lib, period=period, scenario=scenario, files=files)
+    # the other of plan and actual of the same month, for the plan-vs-actual table
+    other_scenario = {"actual": "plan", "plan": "actual"}.get(scenario)
+    other: PeriodBalance | None = None
+    if (period, other_scenario) in held and other_scenario is not None:
+        other = balance_period(lib, period=period, scenario=other_scenario, files=files)
+
+show_problems(balance.problems, expanded=not balance.ok)
+if not balance.ok or balance.result is None or balance.inputs is None:
+    st.error(f"{period} ({scenario}) cannot be allocated: each problem above names its file "
+             "and row.")
+    st.stop()
+result, inputs = balance.result, balance.inputs
+currency = inputs.currency
+names = {**inputs.pools, **inputs.support_centres}
+
+
+summary = stage_summary_view(result, currency=currency,
+                             title=f"Stage balance, {period} ({scenario})")
+stages = {row.value("stage"): row for row in summary.rows}
+kpis = st.columns(4)
+kpis[0].metric(f"Ledger total, {currency}", format_money(result.ledger_total, currency))
+kpis[1].metric(f"To cost objects, {currency}", format_money(
+    stages["activities"].value("assigned") if "activities" in stages else 0.0, currency))
+# each stage's idle and unassigned money stops there: the stages' sum is the period's
+kpis[2].metric(f"Idle (unused capacity), {currency}", format_money(
+    sum(row.value("idle") for row in stages.values()), currency))
+kpis[3].metric(f"Unassigned, {currency}", format_money(
+    sum(row.value("unassigned") for row in stages.values()), currency))
+
+
+# --- the stage balance --------------------------------------------------------------------
+
+
+def off_balance(view: TableView) -> list[str]:
+    """The nodes (or stages) of a balance view whose difference is not 0.00 or that
+    drivers drove beyond their money."""
+    label = "node" if "node" in view.keys else "label"
+    return [str(row.value(label)) for row in view.rows if row.kind == "item" and (
+        row.value("difference") != 0 or row.value("over_driven") != 0)]
+
+
+def show_balance(view: TableView, *, key: str) -> None:
+    """A stage balance view, each row off balance or over-driven in red."""
+    frame = view_frame(view)
+    difference, over = view.label("difference"), view.label("over_driven")
+    money_labels = [view.label(c.key) for c in view.brief_columns() if c.unit == "money"]
+
+    def red(row: pd.Series) -> list[str]:
+        return [OFF_BALANCE if row[difference] != 0 or row[over] != 0 else ""] * len(row)
+
+    styled = frame.style.apply(red, axis=1).format(
+        {label: (lambda v: format_money(v, currency)) for label in money_labels}, na_rep="—")
+    st.dataframe(styled, hide_index=True, width="stretch", key=key)
+
+
+st.subheader("Stage balance")
+show_balance(summary, key="ledger_stages")
+st.caption(summary.note or "")
+for stage, stage_label in STAGE_LABELS.items():
+    nodes = stage_balance_view(result, currency=currency, names=names, stage=stage)
+    if not nodes.rows:
+        continue
+    off = off_balance(nodes)
+    if off:
+        st.error(f"{stage_label}: off balance or over-driven: {', '.join(off)}")
+    with st.expander(f"{stage_label}: {len(nodes.rows) - 1} node(s)", expanded=bool(off)):
+        show_balance(nodes, key=f"ledger_nodes_{stage}")
+
+# --- the flow -----------------------------------------------------------------------------
+
+st.subheader("Where the money goes")
+top_pools = int(st.number_input("Pools shown one by one (the rest are one \"other pools\" node)",
+                                min_value=1, max_value=200, value=TOP_POOLS, step=1,
+                                key="ledger_top_pools"))
+st.plotly_chart(ledger_sankey_figure(result, inputs, top_pools=top_pools), width="stretch",
+                key="ledger_sankey")
+st.caption("Rules and activities are passed through; support centres show the money each got "
+           "from the ledger, followed through the reciprocal solution to the pools. Hover a "
+           "link or node for its money.")
+
+# --- drill --------------------------------------------------------------------------------
+
+st.subheader("Drill: from a ledger line to cost objects")
+groups = sorted(set(result.ledger_groups.values()))
+left, middle, right = st.columns(3)
+account = left.selectbox("Account", [ANY, *sorted({g[0] for g in groups})],
+                         key="ledger_drill_account")
+groups = [g for g in groups if account in (ANY, g[0])]
+centre = middle.selectbox("Cost centre", [ANY, *sorted({g[1] for g in groups})],
+                          key=f"ledger_drill_centre::{account}")
+groups = [g for g in groups if centre in (ANY, g[1])]
+item = right.selectbox("Cost item", [ANY, *sorted({g[2] for g in groups})],
+                       key=f"ledger_drill_item::{account}::{centre}")
+forward = trace_ledger(balance, account=None if account == ANY else account,
+                       cost_centre=None if centre == ANY else centre,
+                       cost_item=None if item == ANY else item)
+show_view(trace_view(forward, currency=currency, names=names), key="ledger_trace_forward",
+          title=True)
+
+st.subheader("Drill: what makes up a cost object's cost")
+cost_object = st.selectbox("Cost object", [o.cost_object for o in result.objects],
+                           key="ledger_drill_object")
+if cost_object is not None:
+    backward = trace_object(balance, cost_object)
+    st.metric(f"Cost to serve: {cost_object}", money(backward.total, currency))
+    show_view(trace_view(backward, currency=currency, names=names),
+              key="ledger_trace_backward", title=True)
+
+# --- profitability ------------------------------------------------------------------------
+
+st.subheader("Profitability of the cost objects")
+if result.objects:
+    st.plotly_chart(margin_figure(result, currency=currency), width="stretch",
+                    key="ledger_margin")
+show_view(profitability_view(result, currency=currency), key="ledger_profitability")
+if other is not None:
+    if other.ok and other.result is not None:
+        plan, actual = ((other.result, result) if scenario == "actual"
+                        else (result, other.result))
+        show_view(plan_actual_view(plan, actual, currency=currency),
+                  key="ledger_plan_actual", title=True)
+    else:
+        st.warning(f"{period} ({other_scenario}) cannot be allocated, so there is no "
+                   "plan-vs-actual table:")
+        show_problems(other.problems, expanded=False)
+
+# --- inputs -------------------------------------------------------------------------------
+
+st.subheader("Input files")
+st.dataframe(pd.DataFrame([{"Role": role, "File": name, "SHA-256": sha}
+                           for role, (name, sha) in inputs.files.items()]),
+             hide_index=True, width="stretch", key="ledger_files")
+if inputs.capacity_rule:
+    st.caption(inputs.capacity_rule)
