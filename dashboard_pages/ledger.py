@@ -20,6 +20,7 @@ from abc_costing.reports.ledger_views import (
     STAGE_LABELS,
     plan_actual_view,
     profitability_view,
+    scenario_comparison_view,
     stage_balance_view,
     stage_summary_view,
     trace_view,
@@ -30,6 +31,7 @@ from abc_costing.workflows.ledger import (
     PeriodFiles,
     balance_period,
     ledger_periods,
+    period_report,
     trace_ledger,
     trace_object,
 )
@@ -111,7 +113,7 @@ if not balance.ok or balance.result is None or balance.inputs is None:
     st.stop()
 result, inputs = balance.result, balance.inputs
 currency = inputs.currency
-names = {**inputs.pools, **inputs.support_centres}
+names = balance.names
 
 
 summary = stage_summary_view(result, currency=currency,
@@ -219,6 +221,9 @@ if other is not None:
                         else (result, other.result))
         show_view(plan_actual_view(plan, actual, currency=currency),
                   key="ledger_plan_actual", title=True)
+        with st.expander("Where the ledger's difference went (actual against plan)"):
+            show_view(scenario_comparison_view(plan, actual, currency=currency),
+                      key="ledger_reconciliation")
     else:
         st.warning(f"{period} ({other_scenario}) cannot be allocated, so there is no "
                    "plan-vs-actual table:")
@@ -232,3 +237,17 @@ st.dataframe(pd.DataFrame([{"Role": role, "File": name, "SHA-256": sha}
              hide_index=True, width="stretch", key="ledger_files")
 if inputs.capacity_rule:
     st.caption(inputs.capacity_rule)
+
+st.subheader("Reports")
+st.write("Excel: the ledger, drivers and volumes as input cells and every stage as live "
+         "formulas over them (change an amount and every stage rebalances; a difference turns "
+         "red), with the files' SHA-256. PDF: the summary.")
+stem = f"ledger__{period}__{scenario}"
+columns = st.columns(2)
+columns[0].download_button(
+    "Stage balance as Excel", data=lambda: period_report(balance, "xlsx"),
+    file_name=f"{stem}.xlsx", key="ledger_xlsx", on_click="ignore",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+columns[1].download_button(
+    "Summary as PDF", data=lambda: period_report(balance, "pdf"), file_name=f"{stem}.pdf",
+    mime="application/pdf", key="ledger_pdf", on_click="ignore")

@@ -180,3 +180,15 @@ def test_an_over_driven_pool_is_red_and_named(library):
     css = styled.proto.arrow_data.styler.styles
     red = {int(cell.split("_row")[1].split("_")[0]) for cell in css.split("{")[0].split(",")}
     assert "#c0392b" in css and red == {courier, len(pools) - 1}
+
+
+def test_the_reports_are_offered_and_the_reconciliation_closes(library):
+    at = run(app(), "ledger")
+    assert [b.label for b in at.get("download_button")] == ["Stage balance as Excel",
+                                                           "Summary as PDF"]
+    reconciliation = table(at, "What", containing="Ledger total")
+    rows = dict(zip(reconciliation["What"], reconciliation["actual − plan, RUB"], strict=False))
+    # the ledger's difference is explained by where it went (see scenario_comparison_view)
+    parts = [v for k, v in rows.items() if k.startswith(("Unassigned", "Idle", "Over-driven"))
+             or k == "Cost objects: cost"]
+    assert sum(parts) == pytest.approx(rows["Ledger total"], abs=0.05)
