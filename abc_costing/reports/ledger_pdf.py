@@ -47,6 +47,7 @@ from reportlab.platypus import (
 )
 
 from abc_costing.engine.allocation import AllocationResult, PeriodInputs, Stage, StageBalance
+from abc_costing.model import LaborResource
 from abc_costing.reports.pdf_report import (
     ACCENT,
     BODY,
@@ -69,7 +70,7 @@ from abc_costing.reports.pdf_report import (
     _title,
 )
 from abc_costing.reports.report_files import ReportError
-from abc_costing.reports.views import format_money, format_number, format_share
+from abc_costing.reports.views import format_money, format_share
 
 __all__ = ["TOP_ACTIVITIES", "ledger_pdf"]
 
@@ -119,7 +120,8 @@ def ledger_pdf(inputs: PeriodInputs, result: AllocationResult) -> bytes:
 
 
 def _money(amount: float | Decimal, currency: str) -> str:
-    return format_money(float(amount), currency)
+    # A figure never breaks across lines in a narrow column: no-break group spaces.
+    return format_money(float(amount), currency).replace(" ", "\u00a0")
 
 
 def _title_block(inputs: PeriodInputs, result: AllocationResult) -> list[Flowable]:
@@ -174,18 +176,20 @@ def _pools(inputs: PeriodInputs, result: AllocationResult, cur: str) -> list[Flo
     for b in left:
         printed = b.kopecks()
         basis = result.rate_basis.get(b.node)
+        labour = any(isinstance(m.resources.get(b.node), LaborResource) for m in inputs.models)
         rate = ("—" if basis is None else
-                f"{format_number(result.pool_rates[b.node], 4)} ({basis})")
+                f"{_money(result.pool_rates[b.node] * (60 if labour else 1), cur)} "
+                f"{'an hour' if labour else 'a use'} ({basis})")
         rows.append([_named(inputs.pools.get(b.node), b.node), _money(printed["input"], cur),
                      rate, _money(printed["assigned"], cur), _money(printed["idle"], cur),
                      _money(printed["unassigned"], cur), _money(printed["over_driven"], cur)])
     return [
         heading,
-        _table(["Pool", "Money", "Rate per unit (from)", "Used", "Idle", "Unassigned",
+        _table(["Pool", "Money", "Rate (from)", "Used", "Idle", "Unassigned",
                 "Over-driven"], rows, widths=[0.22, 0.13, 0.17, 0.12, 0.12, 0.12, 0.12],
                numeric=range(1, 7)),
-        Paragraph(_t(f"{len(balances) - len(left)} other pools are used in full. Rate per "
-                     "minute (labour) or per use: capacity = money / the period's capacity, "
+        Paragraph(_t(f"{len(balances) - len(left)} other pools are used in full. Rate an "
+                     "hour (labour) or a use: capacity = money / the period's capacity, "
                      "model = the process model's rate."), SMALL),
     ]
 
