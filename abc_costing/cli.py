@@ -733,8 +733,8 @@ def _run_balance(args: argparse.Namespace, out: Console, err: Console) -> int:
     if not args.nodes:  # where the money that reached no cost object stays, largest first
         names = balance.names
         for part, label in (("unassigned", "Unassigned"), ("idle", "Idle")):
-            held = sorted(((getattr(b, part), b) for b in result.balances
-                           if getattr(b, part) >= 0.005), key=lambda item: -item[0])
+            held = sorted(((float(b.kopecks()[part]), b) for b in result.balances
+                           if b.kopecks()[part] > 0), key=lambda item: -item[0])
             if held:
                 shown = ", ".join(f"{names.get(b.node, b.node)} {_money(money, inputs.currency)}"
                                   for money, b in held[:5])

@@ -54,12 +54,13 @@ source = st.radio("Period files", [LIBRARY_FILES, UPLOADED_FILES], horizontal=Tr
                   key="ledger_source")
 uploads: dict[str, Any] = {}
 if source == UPLOADED_FILES:
-    st.caption("CSV (UTF-8 or Windows-1251, ';' or ',') or XLSX, Russian or English headers, "
+    st.caption("CSV (UTF-8 or Windows-1251, ';' or ','), Excel's Unicode text (.txt, UTF-16, "
+               "tab) or XLSX, Russian or English headers, "
                "amounts as 1 234,56. The rules and support centres are the library's "
                "(ledger/allocation.yaml); a file you leave out is the library's. Up to "
                f"{MAX_UPLOAD_MB} MB each.")
     for (role, label), column in zip(UPLOADS, st.columns(len(UPLOADS)), strict=True):
-        uploads[role] = column.file_uploader(label, type=["csv", "xlsx"],
+        uploads[role] = column.file_uploader(label, type=["csv", "tsv", "txt", "xlsx"],
                                              key=f"ledger_upload_{role}")
     if uploads["ledger"] is None:
         st.info("Choose a ledger file to allocate.")
@@ -79,7 +80,9 @@ def period_files(folder: Path) -> PeriodFiles:
         if upload is None:
             continue
         # the browser's name is only shown: the file on disk gets a name of ours
-        suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+        # the reader goes by the extension: .tsv is tab-separated, the rest is found out
+        suffix = next((ext for ext in (".xlsx", ".tsv", ".txt")
+                       if upload.name.lower().endswith(ext)), ".csv")
         paths[role] = folder / f"{role}{suffix}"
         paths[role].write_bytes(upload.getvalue())
         names[role] = upload.name
@@ -119,7 +122,8 @@ names = balance.names
 summary = stage_summary_view(result, currency=currency,
                              title=f"Stage balance, {period} ({scenario})")
 stages = {row.value("stage"): row for row in summary.rows}
-kpis = st.columns(4)
+over_driven = sum(row.value("over_driven") for row in stages.values())
+kpis = st.columns(5 if over_driven else 4)
 kpis[0].metric(f"Ledger total, {currency}", format_money(result.ledger_total, currency))
 kpis[1].metric(f"To cost objects, {currency}", format_money(
     stages["activities"].value("assigned") if "activities" in stages else 0.0, currency))
@@ -128,6 +132,9 @@ kpis[2].metric(f"Idle (unused capacity), {currency}", format_money(
     sum(row.value("idle") for row in stages.values()), currency))
 kpis[3].metric(f"Unassigned, {currency}", format_money(
     sum(row.value("unassigned") for row in stages.values()), currency))
+if over_driven:  # the figures above then add up to the ledger total less this
+    kpis[4].metric(f"Over-driven (not in the books), {currency}",
+                   format_money(over_driven, currency))
 
 
 # --- the stage balance --------------------------------------------------------------------

@@ -280,6 +280,14 @@ def test_a_1c_totals_row_is_skipped_and_excel_unicode_text_is_read(tmp_path):
     assert [(li.account, li.amount) for li in lines] == [("44.01", 1234.56), ("26", 100.0)]
     [total] = problems
     assert (total.line, total.severity) == (4, "warning") and "Итого" in total.message
+    # 1 234,56 + 100,00 = 1 334,56: the totals row agrees with the lines
+    assert "1\u00a0334.56 is the lines' sum" in total.message
+    # a totals row that does not agree says so (a line lost on the way?)
+    path.write_text(path.read_text("utf-16").replace("Итого\t\t\t\t1 334,56",
+                                                     "Итого\t\t\t\t1 434,56"),
+                    encoding="utf-16")
+    [total] = read_ledger(path)[1]
+    assert "1\u00a0434.56 is not the lines' sum 1\u00a0334.56" in total.message
 
 
 def test_a_sub_account_is_within_its_listed_account():

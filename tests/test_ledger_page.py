@@ -180,6 +180,9 @@ def test_an_over_driven_pool_is_red_and_named(library):
     css = styled.proto.arrow_data.styler.styles
     red = {int(cell.split("_row")[1].split("_")[0]) for cell in css.split("{")[0].split(",")}
     assert "#c0392b" in css and red == {courier, len(pools) - 1}
+    # the headline: to cost objects + idle + unassigned + over-driven = the ledger total
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Over-driven (not in the books), RUB"] == format_money(10_000.0 - used, "RUB")
 
 
 def test_the_reports_are_offered_and_the_reconciliation_closes(library):

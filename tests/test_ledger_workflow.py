@@ -328,6 +328,7 @@ def test_inputs_that_would_lose_money_silently_are_named(tmp_path):
     assert "zhkh_leads/as_is" in unknown.message  # what the library has
     [spelt] = [p for p in balance.problems if p.element == "Крупные клиеты"]
     assert (spelt.file, spelt.severity) == ("ledger/revenue.csv", "warning") and spelt.line
+    assert "did you mean 'Крупные клиенты'?" in spelt.message
     # Without the typo the period allocates, and the missing floor area is a warning at
     # the rent rule's line of allocation.yaml.
     volumes.write_text("\n".join(rows[:-1]) + "\n", encoding="utf-8-sig")
@@ -391,3 +392,26 @@ def test_actual_against_plan_reconciles_the_ledger(january):
     assert math.fsum(where) == pytest.approx(items["ledger"])
     assert items["ledger"] == pytest.approx(9_436_887.33 - 9_375_293.33)
     assert view.rows[-1].value("label") == "Margin of the objects with revenue"
+
+
+def test_trace_of_an_account_takes_its_sub_accounts(tmp_path, january):
+    folder = _library_copy(tmp_path)
+    osv = folder / "ledger" / "osv_2026.csv"
+    # one line of account 44 moved to the sub-account 44.01: the rules and the trace of
+    # --account 44 still take it, so the trace's total is unchanged.
+    text = osv.read_text("utf-8-sig")
+    first_44 = next(row for row in text.splitlines() if ";44;" in row and row.endswith("факт"))
+    osv.write_text(text.replace(first_44, first_44.replace(";44;", ";44.01;")),
+                   encoding="utf-8-sig")
+    moved = balance_period(open_library(folder), period="2026-01")
+    assert moved.ok
+    assert trace_ledger(moved, account="44").total == pytest.approx(
+        trace_ledger(january, account="44").total)
+    assert trace_ledger(moved, account="44.01").total == pytest.approx(
+        _amount_of(first_44))
+
+
+def _amount_of(row: str) -> float:
+    from abc_costing.formats.typed_numbers import parse_typed_number
+
+    return parse_typed_number(row.split(";")[4])

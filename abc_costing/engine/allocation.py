@@ -420,10 +420,13 @@ def allocate(
                  if money == 0 and rate_basis.get(pool) == "capacity" and any(
                      pool in activity.labor or pool in activity.uses
                      for model, _ in costed for activity in model.activities.values())]
-    problems += [Problem(f"over-driven by {_grouped(-b.over_driven)}: its drivers ask more than "
-                         f"its {_grouped(b.input)}, so what it passes on includes money that is "
-                         "not in the books", element=b.node, severity="warning")
-                 for b in balances if b.flagged]
+    problems += [Problem(
+        f"over-driven by {_grouped(-b.over_driven)}: "
+        + (f"its drivers ask more than its {_grouped(b.input)}" if b.input else
+           "it gets no money in the period (no ledger line or support centre reaches it?), "
+           "yet its activities use it at the catalogue's price")
+        + ", so what it passes on includes money that is not in the books",
+        element=b.node, severity="warning") for b in balances if b.flagged]
     flows += pool_flows
     balances += [StageBalance("activities", a.node, a.cost, a.cost) for a in activities]
     objects = _objects(activities, instances_of, revenue)

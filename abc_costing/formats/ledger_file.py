@@ -68,8 +68,9 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar, cast
 
@@ -374,7 +375,30 @@ def _number(value: object, what: str) -> float:
     try:
         return _amount(value)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"the {what} {quoted(_text(value))} is not a number: {error}") from None
+        # The number rule's message names the text already ("'58O' is not a number: ...").
+        raise ValueError(f"the {what} {error}") from None
+
+
+def _totals_rows(totals: list[tuple[int, list[object]]], records: Sequence[BaseModel],
+                 amount_column: int | None, *, source: str) -> list[Problem]:
+    """A warning per totals row skipped, saying whether its amount is the lines' sum."""
+    problems = []
+    for line, row in totals:
+        said = "a totals row (Итого) is not a turnover: skipped"
+        cell = row[amount_column] if amount_column is not None and amount_column < len(row) \
+            else None
+        try:
+            stated = _amount(cell) if _text(cell) else None
+        except (TypeError, ValueError):
+            stated = None
+        if stated is not None and records and hasattr(records[0], "amount"):
+            total = math.fsum(getattr(r, "amount") for r in records)  # noqa: B009
+            shown, added = (f"{x:,.2f}".replace(",", "\u00a0") for x in (stated, total))
+            said += (f"; its amount {shown} is the lines' sum" if abs(stated - total) < 0.005
+                     else f"; its amount {shown} is not the lines' sum {added} (a line lost, "
+                          "or the export cut?)")
+        problems.append(Problem(said, file=source, line=line, severity="warning"))
+    return problems
 
 
 #: A cell with one of these words marks a totals row of an export (lower case, no colon).
@@ -490,12 +514,12 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
     # column's reader sees each distinct cell once (amounts are mostly distinct; they
     # are read by the typed-number rule's fast path).
     body = []
+    totals: list[tuple[int, list[object]]] = []
     for line, row in rows[1:]:
         # 1С ends an оборотно-сальдовая ведомость with an "Итого" row: not a turnover.
         if any(type(cell) is str and cell.strip().lower().rstrip(":") in _TOTAL_WORDS
                for cell in row):
-            problems.append(Problem("a totals row (Итого) is not a turnover: skipped",
-                                    file=source, line=line, severity="warning"))
+            totals.append((line, row))
             continue
         body.append((line, row))
     # Column by column: each column's reader runs over its cells in one tight loop.
@@ -536,6 +560,7 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
                                 line=lines[position],
                                 element=".".join(str(p) for p in e["loc"]))
                         for e in errors)
+    problems += _totals_rows(totals, records, found.get("amount"), source=source)
     # Rows in file order, whichever check found their fault (the header's come first).
     problems.sort(key=lambda problem: problem.line or 0)
     return tuple(records), problems

@@ -40,6 +40,7 @@ from abc_costing.engine.allocation import (
 )
 from abc_costing.formats.allocation_file import (
     ALLOCATION_NAME,
+    account_within,
     allocation_lines,
     ledger_code_problems,
     library_allocation,
@@ -265,11 +266,8 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
             if unreadable else f"no process variant {process}/{variant} in the library; it "
             f"has {', '.join(known[:20])}", element=f"{process}/{variant}",
             file=name("volumes"), line=first.row))
-    with_instances = {i.cost_object for i in instances if i.instances > 0}
-    problems += [Problem(f"revenue of {r.cost_object!r}, which has no instances of any "
-                         "process in the volumes: its cost to serve is 0 (a name spelt "
-                         "differently?)", element=r.cost_object, file=name("revenue"),
-                         line=r.row, severity="warning")
+    with_instances = sorted({i.cost_object for i in instances if i.instances > 0})
+    problems += [_revenue_without_instances(r, with_instances, file=name("revenue"))
                  for r in revenue if r.cost_object not in with_instances]
     problems += _other_cost_notes(models, instances, setup.currency)
     pools = _pool_names(library, setup.pools)
@@ -300,6 +298,22 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
                  if p.file is None and p.element in lines_of else p for p in result.problems]
     return PeriodBalance(month, wanted, inputs, None if has_errors(problems) else result,
                          tuple(problems))
+
+
+def _revenue_without_instances(revenue: Any, objects: list[str], *, file: str) -> Problem:
+    """A warning for revenue of a cost object no volume names, with the likely object."""
+    import difflib
+
+    def plain(text: str) -> str:
+        return " ".join(text.split()).casefold()
+
+    same = [o for o in objects if plain(o) == plain(revenue.cost_object)]
+    near = same or difflib.get_close_matches(revenue.cost_object, objects, n=1, cutoff=0.75)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    return Problem(f"revenue of {revenue.cost_object!r}, which has no instances of any process "
+                   f"in the volumes: its cost to serve is 0 and its margin all of its "
+                   f"revenue{hint}", element=revenue.cost_object, file=file, line=revenue.row,
+                   severity="warning")
 
 
 def _other_cost_notes(models: list[ProcessModel], instances: tuple[Any, ...],
@@ -364,8 +378,11 @@ def trace_ledger(balance: PeriodBalance, *, account: str | None = None,
     """
     result = _allocated(balance)
     wanted = (account, cost_centre, cost_item)
+    # An account takes its sub-accounts, as in the rules: 44 takes 44.01.
     start = [Node("ledger", name) for name, key in result.ledger_groups.items()
-             if all(w is None or w == value for w, value in zip(wanted, key, strict=True))]
+             if (account is None or account_within(key[0], [account]))
+             and all(w is None or w == value for w, value in zip(wanted[1:], key[1:],
+                                                                 strict=True))]
     if not start:
         said = " / ".join(w or "*" for w in wanted)
         raise KeyError(f"no ledger line of {balance.period} {balance.scenario} is {said}")
