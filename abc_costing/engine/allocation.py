@@ -53,6 +53,7 @@ from typing import Literal, NamedTuple, assert_never
 import numpy as np
 
 from abc_costing.engine.costing import cost_model
+from abc_costing.memory import cyclic_gc_paused
 from abc_costing.model import (
     WILDCARD,
     AllocationRule,
@@ -347,6 +348,19 @@ def allocate(
     >>> r.balance("ledger", "x").unassigned, r.pool_totals["p"]
     (60.0, 40.0)
     """
+    # Many small objects and no cycles: the cyclic collector would only walk them again.
+    with cyclic_gc_paused():
+        return _allocate(lines, rules, drivers=drivers, pools=pools,
+                         support_centres=support_centres, models=models, instances=instances,
+                         revenue=revenue, rates_per_unit=rates_per_unit, capacities=capacities)
+
+
+def _allocate(lines: Sequence[LedgerLine], rules: Sequence[AllocationRule], *,
+              drivers: Iterable[DriverQuantity], pools: Collection[str],
+              support_centres: Collection[str], models: Sequence[ProcessModel],
+              instances: Iterable[ObjectInstances], revenue: Iterable[ObjectRevenue],
+              rates_per_unit: Mapping[str, float] | None,
+              capacities: Mapping[str, float] | None) -> AllocationResult:
     centres = list(dict.fromkeys(support_centres))
     costed, problems = _costed_models(models)
     pool_names = list(dict.fromkeys([*pools, *(r for m in models for r in m.resources)]))
