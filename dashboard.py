@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard_pages.state import (
     current_user,
     forbidden_page_notice,
+    language_picker,
     sign_out_button,
     view_as_picker,
 )
@@ -56,6 +57,7 @@ if not pages:
 with st.sidebar:
     st.text(f"Signed in as {user} · {', '.join(sorted(user.roles))}")
     sign_out_button(user)
+language_picker()
 if user.authenticated_by == "local":
     view_as_picker()
 

@@ -24,7 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from abc_costing import workflows as wf
-from abc_costing.access import RIGHTS, ROLES
+from abc_costing.i18n import Language
 from abc_costing.reports.views import (
     TableView,
     currency_digits,
@@ -138,24 +138,43 @@ def _viewed_as(user: wf.User) -> wf.User:
 
     # The choice survives a reload or a typed URL through ?view_as=executive.
     choice = st.session_state.get("view_as", st.query_params.get("view_as", EVERY_ROLE))
-    if choice not in ROLES:
+    if choice not in wf.ROLES:
         return user
     return replace(user, roles=frozenset({choice}))
 
 
 def view_as_picker() -> None:
     """The sidebar's "View as" choice (drawn once a run, by the router)."""
-    options = [EVERY_ROLE, *ROLES]
-    if "view_as" not in st.session_state and st.query_params.get("view_as") in ROLES:
+    options = [EVERY_ROLE, *wf.ROLES]
+    if "view_as" not in st.session_state and st.query_params.get("view_as") in wf.ROLES:
         st.session_state["view_as"] = st.query_params["view_as"]
     choice = st.sidebar.selectbox(
         "View as", options, key="view_as",
         help="See the dashboard as one role sees it (no sign-in is configured, so you "
              "hold every role; this only narrows what you see)")
-    if choice in ROLES:
+    if choice in wf.ROLES:
         st.query_params["view_as"] = choice
     elif "view_as" in st.query_params:
         del st.query_params["view_as"]
+
+
+#: The sidebar's languages, as each reader names their own.
+LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
+
+
+def language() -> Language:
+    """The reader's language: their choice in the sidebar, else their browser's when it is
+    one abc-costing speaks, else the server's default (``$ABC_COSTING_LANG``, locale)."""
+    chosen = wf.language_of(st.session_state.get("language"))
+    return chosen or wf.language_of(st.context.locale) or wf.default_language()
+
+
+def language_picker() -> None:
+    """The sidebar's language choice (drawn once a run, by the router)."""
+    if "language" not in st.session_state:
+        st.session_state["language"] = language()
+    st.sidebar.radio("Язык / Language", list(LANGUAGE_NAMES), key="language",
+                     format_func=LANGUAGE_NAMES.__getitem__, horizontal=True)
 
 
 #: Every page: its url path, title and the right it needs (dashboard.py registers them).
@@ -188,7 +207,7 @@ def forbidden_page_notice(user: wf.User, registered: set[str]) -> None:
     if asked is None or asked in registered or asked not in PAGE_RIGHTS:
         return
     title, right = PAGE_RIGHTS[asked]
-    holders = [role for role, rights in RIGHTS.items()
+    holders = [role for role, rights in wf.RIGHTS.items()
                if any(r in rights for r in right.split(" or "))]
     st.warning(f"The {title} page is for {' and '.join(holders)}s; you are "
                f"{'viewing as' if user.authenticated_by == 'local' else 'signed in as'} "
@@ -310,7 +329,8 @@ def _display_cell(value: Any, unit: str, currency: str | None) -> Any:
 
 
 def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
-    """A view's rows under its reader's labels (total rows included)."""
+    """A view's rows under its reader's labels (total rows included), in their language."""
+    view = view.in_language(language())
     columns = view.brief_columns() if brief else view.columns
     # An empty text cell reads "—", as in the CLI and the PDF, never "None".
     cells = [[_display_cell(row.value(c.key), c.unit, view.currency_of(row)) for c in columns]
@@ -320,6 +340,7 @@ def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
 
 def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = False) -> None:
     """Draw a view with ``st.dataframe``: labels, units and formats from the view."""
+    view = view.in_language(language())
     columns = view.brief_columns() if brief else view.columns
     config: dict[str, Any] = {}
     for column in columns:
