@@ -45,7 +45,6 @@ from reportlab.lib import colors
 from reportlab.pdfbase import pdfmetrics
 
 from abc_costing.problems import AbcCostingError
-from abc_costing.reports.figures import FONT as FIGURE_FONT
 from abc_costing.reports.figures import GRID, INK, MUTED
 from abc_costing.reports.views import format_number
 
@@ -288,9 +287,10 @@ def _bar_chart(figure: go.Figure, *, width: float, height: float, fonts: _Fonts)
     layout = figure.layout
     traces = list(figure.data)
     connectors: list[float] = []
+    legend: list[tuple[str, colors.Color]] = []
     if traces[0].type == "waterfall":
         categories, bars, connectors = _waterfall_bars(traces[0])
-        slots, lying, legend = 1, False, []
+        slots, lying = 1, False
         gap = 0.3
     else:
         categories, bars, slots, lying, legend = _bar_traces(figure)
@@ -298,7 +298,7 @@ def _bar_chart(figure: go.Figure, *, width: float, height: float, fonts: _Fonts)
     group = Group()
     _title(group, figure, width=width, height=height, fonts=fonts)
     ink, muted, grid = colors.HexColor(INK), colors.HexColor(MUTED), colors.HexColor(GRID)
-    base_size = float(FIGURE_FONT["size"])
+    base_size = float(layout.font.size or 12)
     label_size = base_size if lying else 10.0
     value_axis = layout.xaxis if lying else layout.yaxis
     category_axis = layout.yaxis if lying else layout.xaxis
