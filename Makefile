@@ -70,6 +70,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_simulation.py
 	$(VENV)/bin/python bench/bench_hostile.py
 	$(VENV)/bin/python bench/bench_allocation.py
+	$(VENV)/bin/python bench/bench_pdf.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .hypothesis

@@ -8,13 +8,14 @@ into a few A4 pages, built with reportlab in the bundled DejaVu Sans font (in
    compared with, the date, who prepared it) and the headline: the cost per
    instance and per year or, with a baseline, both variants side by side and
    the saving per instance, per year and in per cent;
-2. charts, the figures of :mod:`abc_costing.reports.figures` rendered to PNG
-   by kaleido through Chromium: the waterfall from baseline to candidate and
+2. charts, the figures of :mod:`abc_costing.reports.figures` drawn as vector
+   graphics by reportlab (:mod:`abc_costing.reports.pdf_charts`; no browser,
+   a few milliseconds each): the waterfall from baseline to candidate and
    the cost by resource and by value class (or, without a baseline, the cost
-   by activity), then the process graph on a landscape page. Without a
-   browser the report is still made: the same figures are drawn as tables,
-   under the note "charts unavailable: <reason>". ``charts=False`` skips
-   the browser and draws the tables;
+   by activity), then the process graph on a landscape page. A figure the
+   drawing code cannot draw leaves the report with the same figures as
+   tables, under the note "charts unavailable: <reason>". ``charts=False``
+   draws the tables;
 3. the cost by activity and by resource, and the assumptions: resources and
    their rates (time-driven ones with cost and capacity), the minutes of each
    activity with their distributions (``triangular 30 45 90``), waits, other
@@ -30,7 +31,7 @@ this edge.
 Text from models and the user's name is escaped, so a name such as
 ``<b>x</b>`` prints as written. reportlab runs in invariant mode and the PDF's
 dates are the report's ``generated_at``, so the same inputs give the same
-bytes (chart images come from Chromium and are only as stable as it is).
+bytes, charts included.
 
 Examples
 --------
@@ -46,7 +47,6 @@ Examples
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import json
@@ -62,7 +62,8 @@ from typing import Any, assert_never
 from xml.sax.saxutils import escape
 
 import plotly.graph_objects as go
-from PIL import Image as PILImage
+from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
@@ -77,7 +78,6 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     HRFlowable,
-    Image,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
@@ -105,6 +105,7 @@ from abc_costing.reports.figures import (
     process_flow_figure,
     process_flow_layout,
 )
+from abc_costing.reports.pdf_charts import ChartError, figure_drawing
 from abc_costing.reports.provenance import ReportInputs
 from abc_costing.reports.tables import format_amount, format_money, format_signed_amount
 from abc_costing.reports.views import (
@@ -143,12 +144,10 @@ FRAME_HEIGHT = PORTRAIT[1] - MARGIN - FOOTER_SPACE
 LANDSCAPE_HEIGHT = LANDSCAPE[1] - MARGIN - FOOTER_SPACE
 
 CHART_WIDTH_PX = 860          # portrait charts: 174 mm wide, so 12 px text prints at ~6.5 pt
-CHART_SCALE = 2               # PNG pixels per CSS pixel: sharp when printed
 FLOW_PX_PER_LAYER = 75        # the process graph: width grows with its length, within
 FLOW_WIDTH_PX = (800, 1250)   # these bounds (a landscape page is 261 mm wide)
 FLOW_MAX_ACTIVITIES = 80      # beyond this a drawn graph is unreadable: omitted, said so
 SHRINK_LIMIT = 0.8            # a chart may shrink this far to fit the rest of a page
-RENDER_TIMEOUT_S = 120        # the whole chart rendering, Chromium start included
 
 TITLE_CHARS = 400             # a longer title is cut on page 1 (shown whole under assumptions)
 TABLE_ROWS = 40               # activity tables show the dearest this many, the rest merged
@@ -564,100 +563,50 @@ def _chart_specs(inputs: ReportInputs) -> tuple[list[_Chart], list[str]]:
     return charts, notes
 
 
-def _short_reason(error: BaseException) -> str:
-    message = (str(error).strip().splitlines() or [""])[0]
-    if ". " in message:
-        message = message.split(". ")[0]
-    message = message[:200]
-    return f"{type(error).__name__}: {message}" if message else type(error).__name__
-
-
-def _render(charts: Sequence[_Chart]) -> list[bytes] | str:
-    """PNG bytes of each chart, or why they could not be rendered.
-
-    Uses kaleido's sync server when the caller started one
-    (``kaleido.start_sync_server()``, as the dashboard may); otherwise one
-    Chromium for all the charts, in a thread of its own so that a caller
-    running an event loop (a notebook) is not disturbed.
-    """
-    if not charts:
-        return []
+def _drawings(charts: Sequence[_Chart]) -> list[Drawing] | str:
+    """Each chart drawn as vector graphics (see :mod:`~abc_costing.reports.pdf_charts`),
+    or why they could not be drawn."""
     try:
-        import kaleido
-    except ImportError as error:
-        return _short_reason(error)
-
-    def opts(chart: _Chart) -> dict:
-        return dict(format="png", width=chart.width_px, height=chart.height_px,
-                    scale=CHART_SCALE)
-
-    server = getattr(kaleido, "_global_server", None)
-    if server is not None and server.is_running():
-        try:
-            return [kaleido.calc_fig_sync(c.figure, opts=opts(c)) for c in charts]
-        except Exception as error:  # noqa: BLE001 - any failure means "no charts"
-            return _short_reason(error)
-
-    async def render_all() -> list[bytes]:
-        async with kaleido.Kaleido(n=1, timeout=60, mathjax=False) as renderer:
-            return [await renderer.calc_fig(c.figure, opts=opts(c)) for c in charts]
-
-    outcome: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            outcome["images"] = asyncio.run(render_all())
-        except BaseException as error:  # noqa: BLE001 - reported as the reason
-            outcome["error"] = error
-
-    thread = threading.Thread(target=run, name="pdf-report-charts", daemon=True)
-    thread.start()
-    thread.join(RENDER_TIMEOUT_S)
-    if thread.is_alive():
-        return f"rendering took longer than {RENDER_TIMEOUT_S} s"
-    if "error" in outcome:
-        return _short_reason(outcome["error"])  # type: ignore[arg-type]
-    images = outcome.get("images")
-    if not isinstance(images, list) or len(images) != len(charts):
-        return "the renderer returned no images"
-    return images
+        return [figure_drawing(c.figure, width_px=c.width_px, height_px=c.height_px,
+                               font=FONT, bold_font=FONT_BOLD) for c in charts]
+    except ChartError as error:
+        return f"{type(error).__name__}: {error}"
 
 
-def _opaque_png(png: bytes) -> bytes:
-    """``png`` flattened onto white: no soft mask for viewers to blend (and a smaller PDF)."""
-    with PILImage.open(io.BytesIO(png)) as picture:
-        if picture.mode == "RGB":
-            return png
-        rgba = picture.convert("RGBA")
-    flat = PILImage.new("RGB", rgba.size, "white")
-    flat.paste(rgba, mask=rgba.getchannel("A"))
-    out = io.BytesIO()
-    flat.save(out, format="PNG", compress_level=1)
-    return out.getvalue()
+class _ChartFlowable(Flowable):
+    """A chart scaled to ``width`` × ``height``; it shrinks (down to ``SHRINK_LIMIT`` of
+    its size) to finish a page rather than leave it half empty."""
 
-
-class _ChartImage(Image):
-    """A chart that shrinks (down to ``SHRINK_LIMIT`` of its size) to finish a page
-    rather than leave it half empty."""
+    def __init__(self, drawing: Drawing, *, width: float, height: float) -> None:
+        super().__init__()
+        self.drawing = drawing
+        self.full_size = (width, height)
+        self.drawWidth, self.drawHeight = width, height
+        self.hAlign = "CENTER"
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
-        width, height = self._full_size
+        width, height = self.full_size
         scale = 1.0
         if height > availHeight >= SHRINK_LIMIT * height:
             scale = availHeight / height
         self.drawWidth, self.drawHeight = width * scale, height * scale
         return self.drawWidth, self.drawHeight
 
+    def draw(self) -> None:
+        self.canv.saveState()
+        self.canv.scale(self.drawWidth / self.drawing.width,
+                        self.drawHeight / self.drawing.height)
+        renderPDF.draw(self.drawing, self.canv, 0, 0)
+        self.canv.restoreState()
 
-def _image(png: bytes, chart: _Chart, *, width: float, height: float) -> Image:
+
+def _chart_flowable(drawing: Drawing, chart: _Chart, *, width: float,
+                    height: float) -> _ChartFlowable:
     aspect = chart.height_px / chart.width_px
     w, h = width, width * aspect
     if h > height:
         w, h = height / aspect, height
-    image = _ChartImage(io.BytesIO(_opaque_png(png)), width=w, height=h)
-    image._full_size = (w, h)
-    image.hAlign = "CENTER"
-    return image
+    return _ChartFlowable(drawing, width=w, height=h)
 
 
 # --- Tables of the views --------------------------------------------------------------------
@@ -833,9 +782,9 @@ def _charts_section(inputs: ReportInputs, *, charts: bool) -> list[Flowable]:
         return [Spacer(1, 6 * mm), CondPageBreak(60 * mm), Paragraph("Figures", H1),
                 *_chart_tables(inputs)]
     specs, notes = _chart_specs(inputs)
-    images = _render(specs)
-    if isinstance(images, str):
-        note = (f"charts unavailable: {images}. The figures the charts would show are "
+    drawings = _drawings(specs)
+    if isinstance(drawings, str):
+        note = (f"charts unavailable: {drawings}. The figures the charts would show are "
                 "given as tables below.")
         return [Spacer(1, 6 * mm), CondPageBreak(60 * mm), Paragraph("Figures", H1),
                 Paragraph(_t(note), NOTE),
@@ -844,17 +793,17 @@ def _charts_section(inputs: ReportInputs, *, charts: bool) -> list[Flowable]:
 
     flowables: list[Flowable] = [Spacer(1, 6 * mm)]
     flowables += [Paragraph(_t(n), SMALL) for n in notes]
-    portrait = [(c, png) for c, png in zip(specs, images, strict=True) if not c.wide]
-    wide = [(c, png) for c, png in zip(specs, images, strict=True) if c.wide]
-    for chart, png in portrait:
-        flowables += [_image(png, chart, width=FRAME_WIDTH, height=FRAME_HEIGHT - 12 * mm),
-                      Spacer(1, 5 * mm)]
+    portrait = [(c, d) for c, d in zip(specs, drawings, strict=True) if not c.wide]
+    wide = [(c, d) for c, d in zip(specs, drawings, strict=True) if c.wide]
+    for chart, drawing in portrait:
+        flowables += [_chart_flowable(drawing, chart, width=FRAME_WIDTH,
+                                      height=FRAME_HEIGHT - 12 * mm), Spacer(1, 5 * mm)]
     if wide:
         flowables += [NextPageTemplate("landscape"), PageBreak(),
                       Paragraph("Process flow", H1)]
-        for chart, png in wide:
-            flowables += [_image(png, chart, width=LANDSCAPE_WIDTH,
-                                 height=LANDSCAPE_HEIGHT - 14 * mm), Spacer(1, 4 * mm)]
+        for chart, drawing in wide:
+            flowables += [_chart_flowable(drawing, chart, width=LANDSCAPE_WIDTH,
+                                          height=LANDSCAPE_HEIGHT - 14 * mm), Spacer(1, 4 * mm)]
         flowables += [NextPageTemplate("portrait"), PageBreak()]
     return flowables
 
@@ -1109,10 +1058,10 @@ def _document(buffer: io.BytesIO, inputs: ReportInputs) -> BaseDocTemplate:
 def pdf_bytes(inputs: ReportInputs, *, charts: bool = True) -> bytes:
     """The report on ``inputs`` as a PDF (see the module docstring for its pages).
 
-    ``charts=True`` renders the charts with kaleido and Chromium (a few
-    seconds); when that fails for any reason the report is made without them,
-    with a note saying why and the same figures as tables. ``charts=False``
-    draws the tables without trying. Never writes a file.
+    ``charts=True`` draws the charts as vector graphics (no browser); when a
+    figure cannot be drawn the report is made without them, with a note
+    saying why and the same figures as tables. ``charts=False`` draws the
+    tables. Never writes a file.
 
     Examples
     --------
