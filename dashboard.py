@@ -7,7 +7,13 @@ the save and export functions check the role again themselves.
 
 import streamlit as st
 
-from dashboard_pages.state import current_user, sign_out_button
+from dashboard_pages.state import (
+    current_user,
+    forbidden_page_notice,
+    language_picker,
+    sign_out_button,
+    view_as_picker,
+)
 
 st.set_page_config(page_title="abc-costing", page_icon="💳", layout="wide")
 
@@ -51,5 +57,9 @@ if not pages:
 with st.sidebar:
     st.text(f"Signed in as {user} · {', '.join(sorted(user.roles))}")
     sign_out_button(user)
+language_picker()
+if user.authenticated_by == "local":
+    view_as_picker()
 
+forbidden_page_notice(user, {page.url_path for page in pages})
 st.navigation(pages).run()

@@ -32,6 +32,7 @@ from rich.table import Table
 from rich.text import Text
 
 from abc_costing import __version__
+from abc_costing.i18n import LANGUAGE_ENV, LANGUAGES, Language, default_language
 from abc_costing.reports.views import (
     TableView,
     activities_view,
@@ -71,11 +72,15 @@ from abc_costing.workflows import (
 __all__ = ["main"]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+#: The language of the tables' headers (``--lang``), set once per command.
+_LANGUAGE: Language = "en"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    global _LANGUAGE
+    _LANGUAGE = args.lang or default_language()
     out = _console(sys.stdout)
     err = _console(sys.stderr)
     try:
@@ -111,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Activity-based costing of process models (abc-costing/1 YAML files). "
                     "MODEL is a model file, LIBRARY a folder of them, LOG an event log.")
     parser.add_argument("--version", action="version", version=f"abc-costing {__version__}")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None,
+                        help="the language of the tables' headers: en or ru (default: "
+                             f"${LANGUAGE_ENV}, else the system locale's, else en)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = _command(commands, "validate", "check model files; list every problem",
@@ -444,6 +452,7 @@ def _print_json(document: Any, out: Console) -> None:
 
 def _print_view(view: TableView, out: Console, *, title: str | None = None) -> None:
     """A view's brief columns as a table that fits the terminal (the rest are in reports)."""
+    view = view.in_language(_LANGUAGE)
     table = Table(title=_visible(title or view.title), title_justify="left")
     rows = view.text_rows()
     for i, column in enumerate(view.brief_columns()):

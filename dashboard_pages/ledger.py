@@ -35,7 +35,14 @@ from abc_costing.workflows.ledger import (
     trace_ledger,
     trace_object,
 )
-from dashboard_pages.state import library, money, show_problems, show_view, view_frame
+from dashboard_pages.state import (
+    language,
+    library,
+    money,
+    show_problems,
+    show_view,
+    view_frame,
+)
 
 #: Uploads larger than this are refused before they are read.
 MAX_UPLOAD_MB = 50
@@ -151,6 +158,7 @@ def off_balance(view: TableView) -> list[str]:
 def show_balance(view: TableView, *, key: str) -> None:
     """A stage balance view, each row off balance or over-driven in red."""
     frame = view_frame(view)
+    view = view.in_language(language())
     difference, over = view.label("difference"), view.label("over_driven")
     money_labels = [view.label(c.key) for c in view.brief_columns() if c.unit == "money"]
 

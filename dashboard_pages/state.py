@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from abc_costing import workflows as wf
+from abc_costing.i18n import Language
 from abc_costing.reports.views import (
     TableView,
     currency_digits,
@@ -97,7 +98,7 @@ def current_user() -> wf.User:
     if not _auth_configured():
         address = st.get_option("server.address")
         if _local_only(address):
-            return wf.local_user()
+            return _viewed_as(wf.local_user())
         roles = _anonymous_roles()
         _announce_exposure(address or "", roles)
         if not roles:
@@ -120,6 +121,97 @@ def current_user() -> wf.User:
     role_table = {role: list(members) for role, members in st.secrets.get("roles", {}).items()}
     return wf.user_from_identity(email, name=str(st.user.get("name") or email),
                                  role_table=role_table)
+
+
+#: The "View as" choice that keeps every role of the machine's user.
+EVERY_ROLE = "every role (you)"
+
+
+def _viewed_as(user: wf.User) -> wf.User:
+    """The machine's single user, as one role when they chose so (:func:`view_as_picker`).
+
+    Without sign-in the local user holds every role; an analyst preparing a
+    demonstration wants to see what an executive or an auditor sees. The
+    choice only narrows the roles: the change log still records the same login.
+    """
+    from dataclasses import replace
+
+    # The choice survives a reload or a typed URL through ?view_as=executive.
+    choice = st.session_state.get("view_as", st.query_params.get("view_as", EVERY_ROLE))
+    if choice not in wf.ROLES:
+        return user
+    return replace(user, roles=frozenset({choice}))
+
+
+def view_as_picker() -> None:
+    """The sidebar's "View as" choice (drawn once a run, by the router)."""
+    options = [EVERY_ROLE, *wf.ROLES]
+    if "view_as" not in st.session_state and st.query_params.get("view_as") in wf.ROLES:
+        st.session_state["view_as"] = st.query_params["view_as"]
+    choice = st.sidebar.selectbox(
+        "View as", options, key="view_as",
+        help="See the dashboard as one role sees it (no sign-in is configured, so you "
+             "hold every role; this only narrows what you see)")
+    if choice in wf.ROLES:
+        st.query_params["view_as"] = choice
+    elif "view_as" in st.query_params:
+        del st.query_params["view_as"]
+
+
+#: The sidebar's languages, as each reader names their own.
+LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
+
+
+def language() -> Language:
+    """The reader's language: their choice in the sidebar, else their browser's when it is
+    one abc-costing speaks, else the server's default (``$ABC_COSTING_LANG``, locale)."""
+    chosen = wf.language_of(st.session_state.get("language"))
+    return chosen or wf.language_of(st.context.locale) or wf.default_language()
+
+
+def language_picker() -> None:
+    """The sidebar's language choice (drawn once a run, by the router)."""
+    if "language" not in st.session_state:
+        st.session_state["language"] = language()
+    st.sidebar.radio("Язык / Language", list(LANGUAGE_NAMES), key="language",
+                     format_func=LANGUAGE_NAMES.__getitem__, horizontal=True)
+
+
+#: Every page: its url path, title and the right it needs (dashboard.py registers them).
+PAGE_RIGHTS: dict[str, tuple[str, str]] = {
+    "overview": ("Overview", "read"), "compare": ("Compare", "read"),
+    "simulation": ("Simulation", "read"), "ledger": ("Ledger", "read"),
+    "edit": ("Edit", "edit"), "import": ("Import", "edit"),
+    "resources": ("Resources", "edit"), "changes": ("Changes", "edit or audit"),
+    "export": ("Export", "audit"),
+}
+
+
+def requested_page() -> str | None:
+    """The page path the browser asked for (``/edit`` → ``edit``), or None.
+
+    Streamlit runs the default page for a path no registered page has; this
+    lets the router say why instead of silently showing Overview. It reads the
+    script-run context's intended page (no public API gives it).
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    manager = getattr(get_script_run_ctx(), "pages_manager", None)
+    name = getattr(manager, "intended_page_name", None)
+    return str(name).strip("/") or None if name else None
+
+
+def forbidden_page_notice(user: wf.User, registered: set[str]) -> None:
+    """A warning when the browser asked for a page the user's roles do not give."""
+    asked = requested_page()
+    if asked is None or asked in registered or asked not in PAGE_RIGHTS:
+        return
+    title, right = PAGE_RIGHTS[asked]
+    holders = [role for role, rights in wf.RIGHTS.items()
+               if any(r in rights for r in right.split(" or "))]
+    st.warning(f"The {title} page is for {' and '.join(holders)}s; you are "
+               f"{'viewing as' if user.authenticated_by == 'local' else 'signed in as'} "
+               f"{', '.join(sorted(user.roles))}. Showing what you may see instead.")
 
 
 def sign_out_button(user: wf.User) -> None:
@@ -237,7 +329,8 @@ def _display_cell(value: Any, unit: str, currency: str | None) -> Any:
 
 
 def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
-    """A view's rows under its reader's labels (total rows included)."""
+    """A view's rows under its reader's labels (total rows included), in their language."""
+    view = view.in_language(language())
     columns = view.brief_columns() if brief else view.columns
     # An empty text cell reads "—", as in the CLI and the PDF, never "None".
     cells = [[_display_cell(row.value(c.key), c.unit, view.currency_of(row)) for c in columns]
@@ -247,6 +340,7 @@ def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
 
 def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = False) -> None:
     """Draw a view with ``st.dataframe``: labels, units and formats from the view."""
+    view = view.in_language(language())
     columns = view.brief_columns() if brief else view.columns
     config: dict[str, Any] = {}
     for column in columns:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from abc_costing.formats import parse_model_text
+from abc_costing.i18n import LANGUAGE_ENV
 from abc_costing.model import ProcessModel
+
+# The tests read English texts; a machine whose locale is Russian would otherwise
+# print Russian headers (tests of the Russian texts choose them explicitly).
+os.environ[LANGUAGE_ENV] = "en"
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "process_models"

@@ -701,3 +701,22 @@ def test_import_page_lets_the_user_choose_the_pool_of_a_file_with_several(librar
     at.selectbox(key="import_pool").set_value("'Bank' (bank)")
     run(at)
     assert "process: bank" in at.text_area[0].value
+
+
+def test_view_as_one_role_without_sign_in(library):
+    # No sign-in configured: the machine's user holds every role and may narrow it.
+    at = run(app())
+    assert at.sidebar.selectbox(key="view_as").value == "every role (you)"
+    at.switch_page("dashboard_pages/edit.py").run()
+    assert not at.exception
+    at.sidebar.selectbox(key="view_as").set_value("executive").run()
+    assert at.sidebar.text[0].value.endswith("· executive")
+    for page in ("overview", "compare", "simulation", "ledger"):
+        at.switch_page(f"dashboard_pages/{page}.py").run()
+        assert not at.exception
+    for page in ("edit", "import_model", "resources", "changes", "export"):
+        with pytest.raises(ValueError, match="Could not find"):
+            at.switch_page(f"dashboard_pages/{page}.py").run()
+    at.sidebar.selectbox(key="view_as").set_value("auditor").run()
+    at.switch_page("dashboard_pages/export.py").run()
+    assert not at.exception

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Literal, assert_never
 
@@ -37,6 +37,7 @@ from babel.numbers import get_currency_precision
 
 from abc_costing.compare import Comparison, SavingSplit
 from abc_costing.engine import CostResult, ResourceCost
+from abc_costing.i18n import Language, translate
 from abc_costing.model import ProcessModel, ResourceRecord
 from abc_costing.portfolio import Portfolio
 from abc_costing.store.catalogue_edits import PoolFigures, pool_figures
@@ -150,6 +151,8 @@ class TableView:
       currency: the ISO code of every money column; ``None`` when each row
         names its own currency in a ``currency`` column (the portfolio).
       note: a line to print under the table, if any.
+      language: the reader's language of the column labels (``en``, ``ru``): see
+        :mod:`abc_costing.i18n`; the keys, the CSV headers, stay English.
     """
 
     name: str
@@ -158,6 +161,7 @@ class TableView:
     rows: tuple[Row, ...]
     currency: str | None = None
     note: str | None = None
+    language: Language = "en"
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -169,11 +173,23 @@ class TableView:
         return self.columns[self.keys.index(key)]
 
     def label(self, key: str) -> str:
-        """The reader's label of column ``key``: ``Per instance, RUB`` for money."""
+        """The reader's label of column ``key``: ``Per instance, RUB`` for money, in
+        the view's language (``На экземпляр, RUB``)."""
         column = self.column(key)
+        text = translate(column.label, self.language)
         if column.unit == "money" and self.currency:
-            return f"{column.label}, {self.currency}"
-        return column.label
+            return f"{text}, {self.currency}"
+        return text
+
+    def in_language(self, language: Language) -> TableView:
+        """The same view for a reader of ``language``.
+
+        >>> view = _view("v", "t", [Column("cost", "Cost per instance", "money")], [],
+        ...              currency="RUB")
+        >>> view.in_language("ru").label("cost")
+        'Стоимость экземпляра, RUB'
+        """
+        return replace(self, language=language)
 
     def brief_columns(self) -> tuple[Column, ...]:
         """The columns narrow renderers show."""

@@ -24,6 +24,8 @@ from abc_costing.facades import lazy_names
 
 if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from abc_costing.access import (
+        RIGHTS,
+        ROLES,
         AccessDenied,
         User,
         can,
@@ -31,6 +33,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         require,
         user_from_identity,
     )
+    from abc_costing.i18n import default_language, language_of
     from abc_costing.problems import (
         AbcCostingError,
         ModelError,
@@ -144,6 +147,10 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     )
 
 _FACADE = {
+    "default_language": "abc_costing.i18n",
+    "language_of": "abc_costing.i18n",
+    "RIGHTS": "abc_costing.access",
+    "ROLES": "abc_costing.access",
     "PeriodBalance": "abc_costing.workflows.ledger",
     "PeriodFiles": "abc_costing.workflows.ledger",
     "balance_period": "abc_costing.workflows.ledger",
@@ -251,6 +258,10 @@ __getattr__, __dir__ = lazy_names(__name__, _FACADE)
 
 
 __all__ = [
+    "default_language",
+    "language_of",
+    "RIGHTS",
+    "ROLES",
     "PeriodBalance",
     "PeriodFiles",
     "balance_period",
