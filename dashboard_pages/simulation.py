@@ -22,6 +22,7 @@ from abc_costing.reports.views import (
     simulation_view,
 )
 from dashboard_pages.state import (
+    language,
     library,
     library_dir,
     money,
@@ -193,7 +194,10 @@ if made_with == queue_inputs and queued:
     about += [("Queues: measured days", str(queue_days)),
               ("Queues: warm-up days", "from the model" if warmup is None else str(int(warmup))),
               ("Queues: replications", str(replications))]
+reader = language()  # the column labels in the reader's language, as on the page
 st.download_button(
-    "Simulation and capacity as Excel", data=lambda: results_workbook(sheets, about=about),
+    "Simulation and capacity as Excel",
+    data=lambda: results_workbook({name: view.in_language(reader)
+                                   for name, view in sheets.items()}, about=about),
     file_name=f"{process}__simulation.xlsx", key="sim_xlsx", on_click="ignore",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -181,6 +181,12 @@ def test_results_workbook_numbers_formats_and_text():
     # 3 600 min a month = 60 h of 120 h
     assert cells["Used, h per month"].value == pytest.approx(60)
     assert cells["Utilisation"].value == pytest.approx(0.5)
+    # a Russian reader's workbook: the same cells under the view's Russian labels
+    russian = capacity_view(capacity, variant="as_is").in_language("ru")
+    labels = [c.value for c in load_workbook(io.BytesIO(results_workbook(
+        {"Capacity": russian})))["Capacity"][4]]
+    assert labels == [russian.label(key) for key in russian.keys]
+    assert "Загрузка" in labels  # Utilisation
     named = dict(zip(header, book["Capacity (2)"][5], strict=True))
     assert named["Name"].value == "Бухгалтер" and not named["Name"].quotePrefix
 
