@@ -1,15 +1,28 @@
-"""Simulation: the spread behind the averages, the load on each role, what moves the cost."""
+"""Simulation: the spread behind the averages, the load on each role, queues, what moves the cost.
+
+Every result on the page is also in one Excel download at its end.
+"""
 
 import streamlit as st
 
 from abc_costing import workflows as wf
+from abc_costing.reports.results_workbook import results_workbook
 from abc_costing.reports.simulation_figures import (
     capacity_figure,
     distribution_figure,
+    queue_utilization_figure,
     tornado_figure,
 )
-from abc_costing.reports.views import capacity_view, simulation_view
+from abc_costing.reports.views import (
+    TableView,
+    capacity_view,
+    queue_activities_view,
+    queue_resources_view,
+    sensitivity_view,
+    simulation_view,
+)
 from dashboard_pages.state import (
+    language,
     library,
     library_dir,
     money,
@@ -55,9 +68,11 @@ charts[0].plotly_chart(distribution_figure([(v, r) for v, r, _ in results],
 charts[1].plotly_chart(distribution_figure([(v, r) for v, r, _ in results],
                                            measure="cycle_time_minutes"),
                        width="stretch", key="sim_cycle_histogram")
+# Every table of the page, for the download at its end: sheet name -> view.
+sheets: dict[str, TableView] = {}
 for variant, result, exact in results:
-    show_view(simulation_view(result, exact_cost_per_instance=exact),
-              key=f"sim_percentiles_{variant}", title=True)
+    sheets[f"Monte Carlo {variant}"] = simulation_view(result, exact_cost_per_instance=exact)
+    show_view(sheets[f"Monte Carlo {variant}"], key=f"sim_percentiles_{variant}", title=True)
 st.caption("The exact mean comes from the costing engine; the simulated mean converges to it. "
            "Cycle time is elapsed minutes: labour plus waits, the longest branch of a parallel "
            "block; queues for busy people are not included here.")
@@ -75,17 +90,114 @@ show_problems([p for p in problems if p not in lib.problems and p.element != "ca
 if capacity is not None:
     if any(p.utilization is not None for p in capacity.pools):
         st.plotly_chart(capacity_figure(capacity), width="stretch", key="sim_capacity")
-    show_view(capacity_view(capacity, variant="as_is"), key="sim_capacity_table")
+    sheets["Capacity"] = capacity_view(capacity, variant="as_is")
+    show_view(sheets["Capacity"], key="sim_capacity_table")
     for skipped in capacity.skipped:
         st.text(f"Not counted: {skipped.process}: {skipped.reason}")
+
+st.subheader("Queues: waiting for busy people")
+st.caption("A discrete-event simulation of working days: instances arrive at random at the "
+           "model's volume_per_year, and each labour pool serves them one person at a time, "
+           "first come first served, within its practical capacity. It shows how long work "
+           "waits for each role and how busy the role is; a pool whose capacity is unknown is "
+           "not queued. It takes a few seconds a variant, so it runs only when asked.")
+#: The most working days (warm-up and measured days × replications) the page simulates per
+#: variant: ten times the defaults' 1 200 at most (supplier_invoice, the largest shipped model,
+#: takes about 6 s for them), so a run stays within about a minute a variant.
+MAX_QUEUE_DAYS = 12_000
+with st.form("sim_queue_form", border=False):
+    days_column, warmup_column, replications_column = st.columns(3)
+    queue_days = int(days_column.number_input(
+        "Working days measured", min_value=1, max_value=MAX_QUEUE_DAYS, value=60, step=1,
+        key="sim_queue_days"))
+    warmup = warmup_column.number_input(
+        "Warm-up days (empty: from the model)", min_value=0, max_value=MAX_QUEUE_DAYS,
+        value=None, step=1, key="sim_queue_warmup",
+        help="Days simulated before measuring, so queues start full as in a running office. "
+             "Empty: twice an instance's work and waits plus the time the busiest queue takes "
+             "to settle, at most the measured days.")
+    replications = int(replications_column.number_input(
+        "Replications (independent runs behind the 95% intervals)", min_value=1,
+        max_value=MAX_QUEUE_DAYS, value=10, step=1, key="sim_queue_replications"))
+    asked = st.form_submit_button("Simulate queues", key="sim_queue_run")
+# Results belong to the inputs they were made with: a changed input hides them until asked.
+queue_inputs = (signature, process, tuple(chosen), queue_days,
+                None if warmup is None else int(warmup), replications, seed)
+# The default warm-up is at most the measured days: count it as that many.
+days_to_simulate = (queue_days + (queue_days if warmup is None else int(warmup))) * replications
+if asked:
+    if days_to_simulate > MAX_QUEUE_DAYS:
+        total, most = (f"{n:,}".replace(",", " ") for n in (days_to_simulate, MAX_QUEUE_DAYS))
+        st.error(f"({queue_days} measured + {'up to ' if warmup is None else ''}"
+                 f"{queue_days if warmup is None else int(warmup)} warm-up days) × "
+                 f"{replications} replications = {total} working days to simulate a variant; "
+                 f"the page simulates at most {most}. Measure fewer days, shorten the warm-up "
+                 "or run fewer replications (abc-costing simulate --queue has no such limit).")
+        st.session_state.pop("sim_queue_results", None)
+    else:
+        with st.spinner("Simulating queues…", show_time=True):
+            st.session_state["sim_queue_results"] = (queue_inputs, [
+                (variant, wf.simulate_model_queues(
+                    lib.model(process, variant), days=queue_days, seed=seed,
+                    warmup_days=queue_inputs[4], replications=replications))
+                for variant in chosen])
+made_with, queued = st.session_state.get("sim_queue_results", (None, []))
+if made_with != queue_inputs:
+    if not asked:
+        st.info("Press Simulate queues to run the simulation with these inputs.")
+else:
+    for variant, simulated in queued:
+        show_problems(simulated.problems,
+                      title=f"Queues in {variant}: {len(simulated.problems)} problem(s)")
+    simulated_queues = [(v, q.result) for v, q in queued if q.result is not None]
+    if any(r.utilization is not None for _, q in simulated_queues for r in q.resources):
+        st.plotly_chart(queue_utilization_figure(simulated_queues), width="stretch",
+                        key="sim_queue_chart")
+    for variant, queue in simulated_queues:
+        st.markdown(f"**Queues in {variant}**")
+        cycle = ", ".join(f"{key} " + ("—" if value is None else f"{value:,.1f}".replace(",", " "))
+                          for key, value in queue.cycle_time_minutes.items())
+        completed, unfinished = (f"{n:,}".replace(",", " ")
+                                 for n in (queue.completed, queue.unfinished))
+        st.text(f"{queue.arrivals_per_day:.1f} arrivals a working day ({queue.arrivals}); "
+                f"{completed} instances completed, {unfinished} unfinished; "
+                f"work in progress {queue.work_in_progress:.1f}\n"
+                f"Cycle time with queues, min: {cycle}\n"
+                "Cost per instance (waiting is not priced): "
+                + money(queue.cost_per_instance_mean, queue.currency))
+        sheets[f"Queues {variant}"] = queue_resources_view(queue)
+        sheets[f"Waiting {variant}"] = queue_activities_view(queue)
+        show_view(sheets[f"Queues {variant}"], key=f"sim_queue_resources_{variant}", title=True)
+        show_view(sheets[f"Waiting {variant}"], key=f"sim_queue_activities_{variant}",
+                  title=True)
 
 st.subheader(f"Sensitivity of {candidate}: ±10% on each input")
 model = lib.model(process, candidate)
 outcome = wf.sensitivity_of(model)
 show_problems(outcome.problems)
 if outcome.items:
+    sheets[f"Sensitivity {candidate}"] = sensitivity_view(outcome.items,
+                                                         currency=model.currency)
     st.plotly_chart(tornado_figure(list(outcome.items), currency=model.currency, top=15),
                     width="stretch", key="sim_tornado")
     st.caption(f"Base cost per instance {money(outcome.cost_per_instance, model.currency)}. "
                "Probabilities move with the other branches of their split rescaled so they "
                "still sum to 1.")
+
+st.subheader("Download")
+st.write("Every table of this page in one Excel workbook, a sheet each, numbers unrounded with "
+         "their number formats (queues only when simulated with the inputs shown).")
+about = [("Process", f"{lib.process_title(process)} ({process})"),
+         ("Variants", ", ".join(chosen)), ("Monte Carlo instances", str(runs)),
+         ("Seed", str(seed)), ("Capacity month", month or "an average month")]
+if made_with == queue_inputs and queued:
+    about += [("Queues: measured days", str(queue_days)),
+              ("Queues: warm-up days", "from the model" if warmup is None else str(int(warmup))),
+              ("Queues: replications", str(replications))]
+reader = language()  # the column labels in the reader's language, as on the page
+st.download_button(
+    "Simulation and capacity as Excel",
+    data=lambda: results_workbook({name: view.in_language(reader)
+                                   for name, view in sheets.items()}, about=about),
+    file_name=f"{process}__simulation.xlsx", key="sim_xlsx", on_click="ignore",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,4 +1,4 @@
-"""Figures of the spread behind the averages: distributions, capacity, sensitivity.
+"""Figures of the spread behind the averages: distributions, capacity, queues, sensitivity.
 
 Pure functions returning plotly figures, used by the dashboard's Simulation
 page; colours and money formatting follow :mod:`abc_costing.reports.figures`.
@@ -29,11 +29,14 @@ from abc_costing.reports.figures import (
     FONT,
     GRID,
     LEGEND_BELOW,
+    TOTAL_COLOUR,
 )
 from abc_costing.reports.tables import format_amount
 from abc_costing.simulation.monte_carlo import SimulationResult
+from abc_costing.simulation.queueing import QueueResult
 
-__all__ = ["distribution_figure", "capacity_figure", "tornado_figure"]
+__all__ = ["distribution_figure", "capacity_figure", "queue_utilization_figure",
+           "tornado_figure"]
 
 _MEASURES = {
     "cost_per_instance": "Cost per instance",
@@ -101,6 +104,57 @@ def capacity_figure(report: CapacityReport) -> go.Figure:
                       yaxis=dict(autorange="reversed"), showlegend=False)
     return _layout(fig, title="Capacity: load per role at planned volumes",
                    height=max(260, 110 + 34 * len(pools)))
+
+
+def queue_utilization_figure(results: Sequence[tuple[str, QueueResult]]) -> go.Figure:
+    """Simulated utilisation of each queued pool, one bar per variant, with its 95% interval.
+
+    A diamond marks the offered load (the load the arrivals bring, worked out
+    without simulating); the bar converges to it as the simulated days grow,
+    unless the pool is overloaded (offered load ≥ 100%, a red bar), whose queue
+    only grows. Pools of unknown capacity are not queued and not drawn.
+
+    >>> import numpy as np
+    >>> from abc_costing import load_model
+    >>> from abc_costing.simulation.queueing import simulate_queues
+    >>> model = load_model("process_models/procurement/as_is.yaml")
+    >>> result = simulate_queues(model, days=5, rng=np.random.default_rng(1), replications=2)
+    >>> fig = queue_utilization_figure([("as_is", result)])
+    >>> [trace.type for trace in fig.data]
+    ['bar', 'scatter']
+    """
+    fig = go.Figure()
+    pools = 0
+    for (label, result), colour in zip(results, _SERIES_COLOURS * len(results), strict=False):
+        queued = [r for r in result.resources if r.utilization is not None]
+        pools = max(pools, len(queued))
+        values = [r.utilization * 100 for r in queued]  # type: ignore[operator]
+        intervals = [r.utilization_ci95 for r in queued]
+        fig.add_trace(go.Bar(
+            x=values, y=[r.name for r in queued], orientation="h", name=label,
+            marker_color=[COST_UP_COLOUR if r.overloaded else colour for r in queued],
+            error_x=dict(type="data", symmetric=False,
+                         array=[0 if i is None else i[1] * 100 - v
+                                for i, v in zip(intervals, values, strict=True)],
+                         arrayminus=[0 if i is None else v - i[0] * 100
+                                     for i, v in zip(intervals, values, strict=True)]),
+            text=[f"{v:.0f}%" for v in values], textposition="inside",
+            hovertext=[f"{label}: {r.name}: {v:.1f}% simulated"
+                       + ("" if i is None else f" (95% CI {i[0]:.1%} – {i[1]:.1%})")
+                       + ("" if r.offered_load is None else f"; offered {r.offered_load:.1%}")
+                       for r, v, i in zip(queued, values, intervals, strict=True)],
+            hoverinfo="text"))
+        fig.add_trace(go.Scatter(
+            x=[(r.offered_load or 0) * 100 for r in queued], y=[r.name for r in queued],
+            mode="markers", name=f"{label}: offered load",
+            marker=dict(symbol="diamond", size=10, color=TOTAL_COLOUR),
+            hoverinfo="skip"))
+    fig.add_vline(x=100, line_dash="dash", line_color=COST_UP_COLOUR)
+    fig.update_layout(barmode="group",
+                      xaxis=dict(title="utilisation of practical capacity, %", rangemode="tozero"),
+                      yaxis=dict(autorange="reversed"))
+    return _layout(fig, title="Queues: simulated utilisation per role (95% interval)",
+                   height=max(280, 140 + 30 * pools * max(len(results), 1)))
 
 
 def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,

@@ -339,6 +339,59 @@ class CellWriter:
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
 
+    @staticmethod
+    def view_labels(view: TableView, columns: dict[str, int]) -> list[tuple[int, str]]:
+        """The header of the view's columns placed at ``columns``: the view's labels."""
+        if set(columns) != set(view.keys):  # the workbook shows every column of a view
+            raise AssertionError(f"{view.name}: columns {sorted(set(columns) ^ set(view.keys))}"
+                                 " are placed but not in the view, or the other way round")
+        return [(col, view.label(key)) for key, col in columns.items()]
+
+    def view_rows(self, ws, view: TableView, columns: dict[str, int]) -> None:
+        """The rows of ``view`` from row _FIRST: their text, and the total row's sums.
+
+        Text cells are the view's, styled by the row's kind; each figure the
+        view's total row holds is a SUM of the rows above (the items and the
+        "other" rows), cached with the view's total. The figures of the other
+        rows are the sheet's own formulas, written by its method.
+        """
+        for i, row in enumerate(view.rows):
+            style = _KIND_STYLE[row.kind]
+            for key, col in columns.items():
+                column, value = view.column(key), row.value(key)
+                if value is None:
+                    continue
+                if column.unit == "text":
+                    self.text(ws, _FIRST + i, col, str(value), **style)
+                elif row.kind == "total":
+                    above = (f"=SUM({_col_range(None, col, _FIRST, _FIRST + i - 1)})"
+                             if i else "=0")
+                    self.formula(ws, _FIRST + i, col, above, value, _FORMATS[column.unit],
+                                 **style)
+
+    def view_table(self, ws, view: TableView, note: str) -> int:
+        """Write ``view`` on ``ws``: its labels, text, numbers and SUM totals.
+
+        Every column of the view, one row per row; the note under the title is
+        ``note`` followed by the view's own. Returns the row of the view's last
+        row (its total, when it has one).
+        """
+        columns = {key: col for col, key in enumerate(view.keys)}
+        self.header(ws, _HEADER, self.view_labels(view, columns),
+                    widths={col: 30 if view.column(key).unit == "text" else 16
+                            for key, col in columns.items()},
+                    title=view.title, note=note + (view.note or ""))
+        self.view_rows(ws, view, columns)
+        for i, row in enumerate(view.rows):
+            if row.kind == "total":
+                continue
+            for key, col in columns.items():
+                unit, value = view.column(key).unit, row.value(key)
+                if unit != "text" and value is not None:
+                    self.number(ws, _FIRST + i, col, value, _FORMATS[unit],
+                                **_KIND_STYLE[row.kind])
+        return _FIRST + len(view.rows) - 1
+
 
 class _Writer(CellWriter):
     """Writes one workbook; positions are fixed up front so sheets can refer to each other."""
@@ -377,36 +430,6 @@ class _Writer(CellWriter):
 
     def money(self, label: str) -> str:
         return f"{label}, {self.currency}"
-
-    @staticmethod
-    def view_labels(view: TableView, columns: dict[str, int]) -> list[tuple[int, str]]:
-        """The header of the view's columns placed at ``columns``: the view's labels."""
-        if set(columns) != set(view.keys):  # the workbook shows every column of a view
-            raise AssertionError(f"{view.name}: columns {sorted(set(columns) ^ set(view.keys))}"
-                                 " are placed but not in the view, or the other way round")
-        return [(col, view.label(key)) for key, col in columns.items()]
-
-    def view_rows(self, ws, view: TableView, columns: dict[str, int]) -> None:
-        """The rows of ``view`` from row _FIRST: their text, and the total row's sums.
-
-        Text cells are the view's, styled by the row's kind; each figure the
-        view's total row holds is a SUM of the rows above (the items and the
-        "other" rows), cached with the view's total. The figures of the other
-        rows are the sheet's own formulas, written by its method.
-        """
-        for i, row in enumerate(view.rows):
-            style = _KIND_STYLE[row.kind]
-            for key, col in columns.items():
-                column, value = view.column(key), row.value(key)
-                if value is None:
-                    continue
-                if column.unit == "text":
-                    self.text(ws, _FIRST + i, col, str(value), **style)
-                elif row.kind == "total":
-                    above = (f"=SUM({_col_range(None, col, _FIRST, _FIRST + i - 1)})"
-                             if i else "=0")
-                    self.formula(ws, _FIRST + i, col, above, value, _FORMATS[column.unit],
-                                 **style)
 
     # -- layout helpers ----------------------------------------------------------------------
 
@@ -855,26 +878,8 @@ class _Writer(CellWriter):
                                 "Catalogue) shows here, not as a saving of work. ")
 
     def view_sheet(self, name: str, view: TableView, note: str) -> int:
-        """Write ``view`` on sheet ``name``: its labels, text, numbers and SUM totals.
-
-        Returns the row of the view's total.
-        """
-        ws = self.sheets[name]
-        columns = {key: col for col, key in enumerate(view.keys)}
-        self.header(ws, _HEADER, self.view_labels(view, columns),
-                    widths={col: 30 if view.column(key).unit == "text" else 16
-                            for key, col in columns.items()},
-                    title=view.title, note=note + (view.note or ""))
-        self.view_rows(ws, view, columns)
-        for i, row in enumerate(view.rows):
-            if row.kind == "total":
-                continue
-            for key, col in columns.items():
-                unit, value = view.column(key).unit, row.value(key)
-                if unit != "text" and value is not None:
-                    self.number(ws, _FIRST + i, col, value, _FORMATS[unit],
-                                **_KIND_STYLE[row.kind])
-        return _FIRST + len(view.rows) - 1
+        """Write ``view`` on sheet ``name`` (:meth:`CellWriter.view_table`); its total's row."""
+        return self.view_table(self.sheets[name], view, note)
 
     def comparison(self) -> None:
         comparison = self.inputs.comparison
