@@ -202,3 +202,12 @@ def test_the_overview_opens_on_the_ranking(library):
     assert list(at.dataframe[1].value["Variant"]) == ["as_is", "edo", "slow", "as_is",
                                                       "robot", "draft"]
     assert at.get("plotly_chart")
+
+
+def test_a_variant_that_only_costs_more_is_not_marked():
+    view = saving_ranking_view(build_portfolio(
+        [("a.yaml", _model(INVOICES)), ("s.yaml", _model(INVOICES_SLOW))]))
+    [row] = rows_of(view)
+    # (830 − 1 130) × 1 000: a loss is ranked, never called the biggest saving
+    assert (row["variant"], row["mark"]) == ("slow", "")
+    assert row["saving_per_year"] == pytest.approx(-300_000)

@@ -796,11 +796,12 @@ def saving_reason(comparison: Comparison, *, activities: int = REASON_ACTIVITIES
     return "; ".join(parts) if parts else "no change in cost"
 
 
-def _ranking_key(values: Sequence[Any], mixed: bool) -> tuple:
-    per_year, per_instance = values[3], values[4]
-    return (values[10] if mixed else "",  # amounts in two currencies are not ranked together
+def _ranking_key(item: Mapping[str, Any], *, mixed: bool) -> tuple:
+    """Largest saving a year first, then per instance; no saving last."""
+    per_year, per_instance = item["saving_per_year"], item["saving_per_instance"]
+    return (item["currency"] if mixed else "",  # two currencies are not ranked together
             per_year is None, -(per_year or 0.0), per_instance is None, -(per_instance or 0.0),
-            values[9], values[2])
+            item["process"], item["variant"])
 
 
 def saving_ranking_view(
@@ -835,7 +836,7 @@ def saving_ranking_view(
     comparisons = dict(comparisons or {})
     splits = splits or {}
     results = portfolio.results
-    items: list[list[Any]] = []
+    items: list[dict[str, Any]] = []
     for row in portfolio.rows:
         if row.variant == BASELINE_VARIANT:
             continue
@@ -846,20 +847,25 @@ def saving_ranking_view(
                 results[(row.process, BASELINE_VARIANT)], results[key])
             reason = saving_reason(comparison)
         split = splits.get(key)
-        items.append([
-            "", row.title or process_title(row.process), row.variant, row.saving_per_year_vs_as_is,
-            row.saving_per_instance_vs_as_is, None if split is None else split.cash_per_year,
-            reason, None if split is None else split.freed_capacity_per_year,
-            None if split is None else split.price_effect_per_year, row.process, row.currency])
-    currencies = {values[10] for values in items}
-    items.sort(key=lambda values: _ranking_key(values, len(currencies) > 1))
-    marked: set[str] = set()
-    for values in items:
-        if values[10] not in marked and values[3] is not None and values[3] > 0:
-            values[0] = BIGGEST_SAVING
-        marked.add(values[10])
+        items.append({
+            "mark": "", "title": row.title or process_title(row.process),
+            "variant": row.variant, "saving_per_year": row.saving_per_year_vs_as_is,
+            "saving_per_instance": row.saving_per_instance_vs_as_is,
+            "cash_per_year": None if split is None else split.cash_per_year,
+            "reason": reason,
+            "freed_capacity_per_year": None if split is None else split.freed_capacity_per_year,
+            "price_effect_per_year": None if split is None else split.price_effect_per_year,
+            "process": row.process, "currency": row.currency})
+    currencies = {item["currency"] for item in items}
+    items.sort(key=lambda item: _ranking_key(item, mixed=len(currencies) > 1))
+    seen: set[str] = set()
+    for item in items:  # the first of each currency, if it saves at all
+        if item["currency"] not in seen and (item["saving_per_year"] or 0.0) > 0:
+            item["mark"] = BIGGEST_SAVING
+        seen.add(item["currency"])
+    keys = [c.key for c in SAVING_RANKING_COLUMNS]
     return _view("saving_ranking", "Which redesign saves most a year, and why",
-                 SAVING_RANKING_COLUMNS, [("item", values) for values in items],
+                 SAVING_RANKING_COLUMNS, [("item", [item[k] for k in keys]) for item in items],
                  currency=currencies.pop() if len(currencies) == 1 else None,
                  note=SAVING_RANKING_NOTE)
 
