@@ -97,6 +97,7 @@ def test_overview_opens_on_the_saving_ranking_at_1366(tmp_path):
         assert box["x"] + box["width"] <= WIDTH
         page.wait_for_timeout(500)  # the canvas settles its layout
         page.screenshot(path=str(ARTIFACTS / "overview-1366.png"))
+        screenshot(page, "overview-1366")  # the whole page, before any cell is selected
 
         # the saving columns are drawn inside the viewport, unscrolled, left to right
         scroller = grid.locator(".dvn-scroller").first
@@ -112,6 +113,4 @@ def test_overview_opens_on_the_saving_ranking_at_1366(tmp_path):
         overlay = page.get_by_test_id("portal").locator(".gdg-clip-region textarea")
         expect(overlay).to_have_value(str(top.value("title")))
         page.keyboard.press("Escape")
-
-        screenshot(page, "overview-1366")
         assert refused == [], "the dashboard must need no outside service"
