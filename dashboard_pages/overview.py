@@ -1,10 +1,16 @@
-"""Overview: every process and variant, what each costs, and what the best redesign saves."""
+"""Overview: which redesign saves most a year and why, then every process and variant.
+
+The page opens on the executive's answer, the ranking of the candidate
+variants by their saving a year; the portfolio's totals, table and chart follow.
+"""
+
+from typing import Any
 
 import streamlit as st
 
 from abc_costing import workflows as wf
 from abc_costing.reports.figures import portfolio_cost_figure
-from abc_costing.reports.views import portfolio_view
+from abc_costing.reports.views import BIGGEST_SAVING, portfolio_view
 from dashboard_pages.state import library, money, show_problems, show_view
 
 st.title("Process portfolio")
@@ -16,6 +22,48 @@ if not portfolio.rows:
     st.warning("No valid process models in the library.")
     st.stop()
 
+#: Pixels per column of the ranking: at 1366 px (906 px beside the sidebar) the mark, the
+#: names and the three sums fit without scrolling; the reason takes the rest and scrolls.
+RANKING_LAYOUT: dict[str, dict[str, Any]] = {
+    "mark": {"width": 105},
+    "title": {"width": 170, "help": "The variant's title in its file. Cut to fit: select the "
+              "cell and press Enter (or double-click it) to read it whole."},
+    "variant": {"width": 135},
+    "saving_per_year": {"width": 125, "help": "Saving a year: the as_is cost a year minus "
+                        "this variant's, both at the as_is volume."},
+    "saving_per_instance": {"width": 165, "help": "Saving per instance: the as_is cost per "
+                            "instance minus this variant's."},
+    "cash_per_year": {"width": 115, "help": "Cash a year: of the saving a year, whole people "
+                      "released and savings that are not labour (высвобождаемые деньги); "
+                      "the rest is capacity that stays paid. Each variant alone against "
+                      "as_is."},
+    "reason": {"width": 560, "help": "Why: the two activities and the resource whose cost "
+               "per instance changes most, with that change per instance."},
+}
+
+ranking = wf.saving_ranking(lib)
+top = ranking.rows[0] if ranking.rows else None
+if top is not None and top.value("mark") == BIGGEST_SAVING:
+    currency_of_top = ranking.currency_of(top) or "RUB"
+    with st.container(border=True, key="biggest_saving"):
+        st.badge(BIGGEST_SAVING, icon=":material/savings:", color="green")
+        # Names come from the model files: plain text, never Markdown.
+        st.text(f"{top.value('title')} ({top.value('variant')}): "
+                f"{money(top.value('saving_per_year'), currency_of_top)} a year, "
+                f"{money(top.value('saving_per_instance'), currency_of_top)} per instance"
+                + ("" if top.value("cash_per_year") is None else
+                   f"; of which cash {money(top.value('cash_per_year'), currency_of_top)}"
+                   " a year"))
+        st.text(f"Why: {top.value('reason')}")
+if ranking.rows:
+    st.subheader(ranking.title)
+    # Sums in two currencies: each row says its own, beside the names.
+    layout = (RANKING_LAYOUT if ranking.currency is not None else
+              {k: v for k, v in RANKING_LAYOUT.items() if k != "reason"}
+              | {"currency": {"width": 80}, "reason": RANKING_LAYOUT["reason"]})
+    show_view(ranking, key="saving_ranking", layout=layout)
+
+st.subheader("The portfolio")
 currencies = sorted({row.currency for row in portfolio.rows})
 baselines = [r for r in portfolio.rows if r.variant == "as_is"]
 best = [portfolio.best_variant(p) for p in portfolio.processes()]

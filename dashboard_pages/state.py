@@ -16,7 +16,7 @@ import ipaddress
 import logging
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -338,10 +338,19 @@ def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
     return pd.DataFrame(cells, columns=[view.label(c.key) for c in columns])
 
 
-def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = False) -> None:
-    """Draw a view with ``st.dataframe``: labels, units and formats from the view."""
+def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = False,
+              layout: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """Draw a view with ``st.dataframe``: labels, units and formats from the view, the
+    labels in the reader's language.
+
+    ``layout`` (by column key) adds to a column's ``column_config`` (``width``,
+    ``help``, ``pinned``); when given, its keys are also the columns shown, in
+    its order.
+    """
     view = view.in_language(language())
     columns = view.brief_columns() if brief else view.columns
+    if layout is not None:
+        columns = tuple(view.column(k) for k in layout)
     config: dict[str, Any] = {}
     for column in columns:
         label = view.label(column.key)
@@ -359,10 +368,12 @@ def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = Fa
             config[label] = st.column_config.NumberColumn(format="%,.2f")
         else:
             config[label] = st.column_config.TextColumn()
+        config[label] = {**config[label], **(layout or {}).get(column.key, {})}
     if title:
         st.subheader(view.title)
-    st.dataframe(view_frame(view, brief=brief), hide_index=True, width="stretch", key=key,
-                 column_config=config)
+    frame = (view_frame(view, brief=brief) if layout is None
+             else view_frame(view, brief=False)[list(config)])
+    st.dataframe(frame, hide_index=True, width="stretch", key=key, column_config=config)
     if view.note:
         st.caption(view.note)
 

@@ -35,11 +35,11 @@ from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from babel.numbers import get_currency_precision
 
-from abc_costing.compare import Comparison, SavingSplit
+from abc_costing.compare import Comparison, SavingSplit, compare_results
 from abc_costing.engine import CostResult, ResourceCost
 from abc_costing.i18n import Language, translate
 from abc_costing.model import ProcessModel, ResourceRecord
-from abc_costing.portfolio import Portfolio
+from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.store.catalogue_edits import PoolFigures, pool_figures
 
 if TYPE_CHECKING:  # for annotations only: mining loads Polars, simulation and sensitivity SciPy
@@ -79,6 +79,7 @@ __all__ = [
     "release_view",
     "resources_view",
     "rounded_for_display",
+    "saving_ranking_view",
     "saving_split_view",
     "sensitivity_view",
     "simulation_view",
@@ -716,6 +717,173 @@ def portfolio_view(portfolio: Portfolio, *, path_label: Callable[[str], str] = s
     return _view("portfolio", "Portfolio: every process variant", PORTFOLIO_COLUMNS, rows,
                  currency=None, note="Cheapest per instance: the variant that costs least "
                  "per instance of its process; savings are against its as_is variant.")
+
+
+#: The mark of the variant that saves most a year (of its currency).
+BIGGEST_SAVING = "Biggest saving"
+
+SAVING_RANKING_COLUMNS = (
+    Column("mark", "Mark"),
+    Column("title", "Process"),
+    Column("variant", "Variant"),
+    Column("saving_per_year", "Saving a year", "money"),
+    Column("saving_per_instance", "Saving per instance", "money"),
+    Column("cash_per_year", "Cash a year", "money"),
+    Column("reason", "Why (change per instance)"),
+    Column("freed_capacity_per_year", "Freed capacity a year", "money", brief=False),
+    Column("price_effect_per_year", "Price effects a year", "money", brief=False),
+    Column("process", "Process id", brief=False),
+    Column("currency", "Currency", brief=False),
+)
+
+SAVING_RANKING_NOTE = (
+    "Every variant against its process's as_is, the largest saving a year first (at the "
+    "as_is volume). Cash: whole people released and savings that are not labour; the rest "
+    "of a labour saving is capacity that stays paid. Why: the activities and the resource "
+    "whose cost per instance changes most, with that change.")
+
+#: How many activities and resources the reason of a ranked variant names.
+REASON_ACTIVITIES, REASON_RESOURCES = 2, 1
+
+
+def _signed_money(amount: float, currency: str) -> str:
+    """``+120.00`` / ``-2 559.93``: a change with its sign always written."""
+    text = format_money(amount, currency)
+    return text if text.startswith("-") or rounded_for_display(amount, currency_digits(
+        currency)).is_zero() else f"+{text}"
+
+
+def _activity_driver(change: Any, currency: str) -> str:
+    amount = _signed_money(change.delta, currency)
+    if change.status in ("added", "removed"):
+        return f"{change.name}: {change.status} ({amount})"
+    before, after = change.baseline_expected_executions, change.candidate_expected_executions
+    if not math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-9):
+        # how often it runs per instance changed: routing or rework, the usual lever
+        return f"{change.name} ×{format_number(before, 2)} → ×{format_number(after, 2)} ({amount})"
+    return f"{change.name} ({amount})"
+
+
+def _resource_driver(change: Any, currency: str) -> str:
+    amount = _signed_money(change.delta, currency)
+    minutes = change.candidate_minutes_per_instance - change.baseline_minutes_per_instance
+    if rounded_for_display(minutes, _DIGITS["minutes"]).is_zero():
+        return f"{change.name} ({amount})"
+    sign = "+" if minutes > 0 else ""
+    return f"{change.name} {sign}{format_number(minutes, _DIGITS['minutes'])} min ({amount})"
+
+
+def _drivers(changes: Sequence[Any], *, saving: float, count: int) -> list[Any]:
+    """The ``count`` changes that move the cost most in the direction of ``saving``."""
+    direction = -1.0 if saving >= 0 else 1.0  # a saving is driven by falling costs
+    moving = [c for c in changes if c.delta * direction > 0
+              and not math.isclose(c.delta, 0.0, abs_tol=1e-9)]
+    return sorted(moving, key=lambda c: c.delta * direction, reverse=True)[:count]
+
+
+def saving_reason(comparison: Comparison, *, activities: int = REASON_ACTIVITIES,
+                  resources: int = REASON_RESOURCES) -> str:
+    """Why a candidate saves (or costs more), in one line: the ``activities``
+    activities and the ``resources`` resources whose cost per instance falls
+    most (rises most, for a candidate that costs more), each with that change.
+
+    >>> from abc_costing import compare_models
+    >>> from abc_costing.model import ProcessModel
+    >>> def variant(name, check, fix_share):
+    ...     return ProcessModel.model_validate({
+    ...         "format": "abc-costing/1", "process": "p", "variant": name,
+    ...         "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600}},
+    ...         "activities": {"check": {"name": "Check", "labor": {"clerk": check}},
+    ...                        "fix": {"name": "Fix", "labor": {"clerk": 30}}},
+    ...         "gateways": {"g": {"kind": "exclusive"}},
+    ...         "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...         "flows": [["s", "check"], ["check", "g"], ["g", "fix", fix_share],
+    ...                   ["g", "e", 1 - fix_share], ["fix", "e"]]})
+    >>> # check 60 → 45 min: −150 ₽; fix runs 0.5 → 0.1 times: −0.4 × 300 = −120 ₽
+    >>> saving_reason(compare_models(variant("as_is", 60, 0.5), variant("v", 45, 0.1)))
+    'Check (-150.00); Fix ×0.50 → ×0.10 (-120.00); clerk -27.0 min (-270.00)'
+    """
+    currency = comparison.baseline.currency
+    saving = comparison.saving_per_instance
+    parts = [_activity_driver(c, currency)
+             for c in _drivers(comparison.activities, saving=saving, count=activities)]
+    parts += [_resource_driver(c, currency)
+              for c in _drivers(comparison.resources, saving=saving, count=resources)]
+    return "; ".join(parts) if parts else "no change in cost"
+
+
+def _ranking_key(item: Mapping[str, Any], *, mixed: bool) -> tuple:
+    """Largest saving a year first, then per instance; no saving last."""
+    per_year, per_instance = item["saving_per_year"], item["saving_per_instance"]
+    return (item["currency"] if mixed else "",  # two currencies are not ranked together
+            per_year is None, -(per_year or 0.0), per_instance is None, -(per_instance or 0.0),
+            item["process"], item["variant"])
+
+
+def saving_ranking_view(
+    portfolio: Portfolio,
+    *,
+    comparisons: Mapping[tuple[str, str], Comparison] | None = None,
+    splits: Mapping[tuple[str, str], SavingSplit | None] | None = None,
+    process_title: Callable[[str], str] = str,
+) -> TableView:
+    """Every candidate variant (not ``as_is``), the largest saving a year first.
+
+    The executive's answer: which redesign saves most a year, how much of it
+    is cash, and why. Each row's saving is the portfolio's (against its
+    process's ``as_is``, at the as-is volume); the reason names the
+    activities and the resource whose cost changes most
+    (:func:`saving_reason`); the first row of each currency whose saving a
+    year is positive is marked ``Biggest saving``. ``comparisons`` (by
+    ``(process, variant)``) default to the portfolio's own costings compared
+    (:func:`~abc_costing.compare.compare_results`: the same activity and
+    resource changes as ``compare``); ``splits`` give the cash part (empty
+    without them). A variant whose process has no ``as_is`` (or one in another
+    currency) has no saving and comes last. The process is shown by the
+    variant's own title (which names the redesign), else by
+    ``process_title(slug)``.
+
+    >>> from abc_costing.formats import load_library
+    >>> from abc_costing.portfolio import build_portfolio
+    >>> view = saving_ranking_view(build_portfolio(load_library("process_models")[0]))
+    >>> [(row.value("mark"), row.value("variant")) for row in view.rows][:2]
+    [('Biggest saving', 'edi_automatch'), ('', 'template_esign')]
+    """
+    comparisons = dict(comparisons or {})
+    splits = splits or {}
+    results = portfolio.results
+    items: list[dict[str, Any]] = []
+    for row in portfolio.rows:
+        if row.variant == BASELINE_VARIANT:
+            continue
+        key = (row.process, row.variant)
+        reason = f"no {BASELINE_VARIANT} variant in {row.currency} to compare with"
+        if row.saving_per_instance_vs_as_is is not None:
+            comparison = comparisons.get(key) or compare_results(
+                results[(row.process, BASELINE_VARIANT)], results[key])
+            reason = saving_reason(comparison)
+        split = splits.get(key)
+        items.append({
+            "mark": "", "title": row.title or process_title(row.process),
+            "variant": row.variant, "saving_per_year": row.saving_per_year_vs_as_is,
+            "saving_per_instance": row.saving_per_instance_vs_as_is,
+            "cash_per_year": None if split is None else split.cash_per_year,
+            "reason": reason,
+            "freed_capacity_per_year": None if split is None else split.freed_capacity_per_year,
+            "price_effect_per_year": None if split is None else split.price_effect_per_year,
+            "process": row.process, "currency": row.currency})
+    currencies = {item["currency"] for item in items}
+    items.sort(key=lambda item: _ranking_key(item, mixed=len(currencies) > 1))
+    seen: set[str] = set()
+    for item in items:  # the first of each currency, if it saves at all
+        if item["currency"] not in seen and (item["saving_per_year"] or 0.0) > 0:
+            item["mark"] = BIGGEST_SAVING
+        seen.add(item["currency"])
+    keys = [c.key for c in SAVING_RANKING_COLUMNS]
+    return _view("saving_ranking", "Which redesign saves most a year, and why",
+                 SAVING_RANKING_COLUMNS, [("item", [item[k] for k in keys]) for item in items],
+                 currency=currencies.pop() if len(currencies) == 1 else None,
+                 note=SAVING_RANKING_NOTE)
 
 
 RECOST_COLUMNS = (

@@ -49,8 +49,9 @@ from abc_costing.engine.capacity import (
 from abc_costing.formats import load_library, read_model
 from abc_costing.formats.catalogue import catalogue_path_for
 from abc_costing.model import LaborResource, ProcessModel
+from abc_costing.portfolio import BASELINE_VARIANT
 from abc_costing.problems import ModelError, Problem
-from abc_costing.reports.views import format_share
+from abc_costing.reports.views import TableView, format_share, saving_ranking_view
 from abc_costing.workflows.library import Library
 
 if TYPE_CHECKING:  # loaded only when asked for: sensitivity and simulation load SciPy
@@ -225,6 +226,29 @@ def saving_split_of(library: Library, comparison: Comparison) -> SavingSplit | N
     return split_in_library(comparison, library.model(base.process, base.variant),
                             library.model(cand.process, cand.variant),
                             library=list(library.models))
+
+
+def saving_ranking(library: Library) -> TableView:
+    """Every candidate variant of ``library`` ranked by its saving a year, with the cash
+    part of each (:func:`saving_split_of`) and why it saves: the Overview's answer
+    (:func:`~abc_costing.reports.views.saving_ranking_view`).
+
+    >>> from abc_costing.workflows.library import open_library
+    >>> ranking = saving_ranking(open_library("process_models"))
+    >>> top = ranking.rows[0]
+    >>> top.value("mark"), top.value("variant"), top.value("cash_per_year") > 0
+    ('Biggest saving', 'edi_automatch', True)
+    """
+    portfolio = library.portfolio
+    comparisons = {(row.process, row.variant): compare_variants(library, row.process,
+                                                                BASELINE_VARIANT, row.variant)
+                   for row in portfolio.rows
+                   if row.variant != BASELINE_VARIANT
+                   and row.saving_per_instance_vs_as_is is not None}
+    return saving_ranking_view(
+        portfolio, comparisons=comparisons,
+        splits={key: saving_split_of(library, c) for key, c in comparisons.items()},
+        process_title=library.process_title)
 
 
 def capacity_of_library(library: Library, *, variant: str = "as_is",
