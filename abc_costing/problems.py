@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["AbcCostingError", "Problem", "ModelError", "QUOTED_CHARS", "cut", "has_errors",
-           "listed", "quoted"]
+__all__ = ["AbcCostingError", "Problem", "ModelError", "QUOTED_CHARS", "cut", "grouped_money",
+           "has_errors", "listed", "quoted"]
 
 Severity = Literal["error", "warning"]
 
@@ -95,6 +95,16 @@ def listed(names: Iterable[str], *, limit: int = 8) -> str:
         if count <= limit:
             shown.append(name)
     return ", ".join(shown) + (f", … ({count:,} in all)" if count > limit else "")
+
+
+def grouped_money(amount: float) -> str:
+    """Money for a message: two decimals, thousands grouped by no-break spaces (a
+    message may wrap, a figure never).
+
+    >>> grouped_money(75774.314)
+    '75\u00a0774.31'
+    """
+    return f"{amount:,.2f}".replace(",", "\u00a0")
 
 
 def quoted(value: object, *, limit: int = QUOTED_CHARS) -> str:

@@ -63,7 +63,7 @@ from abc_costing.model import (
     ObjectRevenue,
     ProcessModel,
 )
-from abc_costing.problems import ModelError, Problem
+from abc_costing.problems import ModelError, Problem, grouped_money
 
 __all__ = ["SINK_KINDS", "SOURCE_KINDS", "AllocationResult", "ActivityAllocation", "Flow", "Node",
            "NodeKind", "ObjectCost", "PeriodInputs", "RateBasis", "Stage", "StageBalance", "Trace",
@@ -435,8 +435,8 @@ def _allocate(lines: Sequence[LedgerLine], rules: Sequence[AllocationRule], *,
                      pool in activity.labor or pool in activity.uses
                      for model, _ in costed for activity in model.activities.values())]
     problems += [Problem(
-        f"over-driven by {_grouped(-b.over_driven)}: "
-        + (f"its drivers ask more than its {_grouped(b.input)}" if b.input else
+        f"over-driven by {grouped_money(-b.over_driven)}: "
+        + (f"its drivers ask more than its {grouped_money(b.input)}" if b.input else
            "it gets no money in the period (no ledger line or support centre reaches it?), "
            "yet its activities use it at the catalogue's price")
         + ", so what it passes on includes money that is not in the books",
@@ -462,11 +462,6 @@ def _allocate(lines: Sequence[LedgerLine], rules: Sequence[AllocationRule], *,
         dict(zip(centres, support_totals.tolist(), strict=True)),
         dict(zip(pool_names, pool_totals.tolist(), strict=True)),
         tuple(activities), objects, tuple(problems), rates, rate_basis, tuple(flows), groups)
-
-
-def _grouped(money: float) -> str:
-    """Money for a message: ``75 774.31`` (no-break spaces group thousands)."""
-    return f"{money:,.2f}".replace(",", "\u00a0")
 
 
 def _failed(problems: Sequence[Problem]) -> AllocationResult:

@@ -80,7 +80,7 @@ from pydantic_core import ErrorDetails
 from abc_costing.formats.rates_table import TableFile, _amount, _text, table_rows
 from abc_costing.memory import cyclic_gc_paused
 from abc_costing.model import DriverQuantity, LedgerLine, ObjectInstances, ObjectRevenue
-from abc_costing.problems import ModelError, Problem, cut, quoted
+from abc_costing.problems import ModelError, Problem, cut, grouped_money, quoted
 
 __all__ = ["DRIVER_COLUMNS", "LEDGER_COLUMNS", "MAX_LEDGER_BYTES", "MAX_LEDGER_ROWS",
            "MAX_LEDGER_UNPACKED_BYTES", "REVENUE_COLUMNS", "SCENARIO_WORDS", "VOLUME_COLUMNS",
@@ -403,7 +403,7 @@ def _totals_rows(totals: list[tuple[int, list[object]]], records: Sequence[BaseM
             stated = None
         if stated is not None and records and hasattr(records[0], "amount"):
             total = math.fsum(getattr(r, "amount") for r in records)  # noqa: B009
-            shown, added = (f"{x:,.2f}".replace(",", "\u00a0") for x in (stated, total))
+            shown, added = grouped_money(stated), grouped_money(total)
             said += (f"; its amount {shown} is the lines' sum" if abs(stated - total) < 0.005
                      else f"; its amount {shown} is not the lines' sum {added} (a line lost, "
                           "or the export cut?)")

@@ -32,6 +32,7 @@ from abc_costing.engine.allocation import (
     StageBalance,
     Trace,
 )
+from abc_costing.problems import grouped_money
 from abc_costing.reports.views import Column, RowKind, TableView, _view
 
 __all__ = ["NODE_KIND_LABELS", "STAGE_LABELS", "activity_allocation_view", "plan_actual_view",
@@ -62,10 +63,6 @@ _MONEY_COLUMNS = (
 )
 
 
-def _money(amount: float) -> str:
-    return f"{amount:,.2f}".replace(",", "\u00a0")
-
-
 def _printed(balance: StageBalance) -> list[float]:
     """The balance's figures as printed (kopeck-rounded, adding up exactly)."""
     kopecks = balance.kopecks()
@@ -83,7 +80,7 @@ def stage_summary_view(result: AllocationResult, *, currency: str,
     for stage, label in STAGE_LABELS.items():
         if any(b.stage == stage for b in result.balances):
             rows.append(("item", [stage, label, *_printed(result.stage_totals(stage))]))
-    note = (f"Ledger total {_money(result.ledger_total)} {currency}. Every row: input = "
+    note = (f"Ledger total {grouped_money(result.ledger_total)} {currency}. Every row: input = "
             "assigned + idle + unassigned + over-driven. Idle: capacity paid for and not used "
             "by the processes; unassigned: money no rule, centre or activity takes; "
             "over-driven (negative): what drivers asked beyond the money, flagged.")
@@ -168,10 +165,11 @@ def profitability_view(result: AllocationResult, *, currency: str) -> TableView:
     idle = math.fsum(b.idle for b in result.balances)
     unassigned = math.fsum(b.unassigned for b in result.balances)
     over = math.fsum(b.over_driven for b in result.balances)
-    coverage = (f"The cost objects carry {_money(total_cost)} of the ledger's "
-                f"{_money(result.ledger_total)} {currency}; the rest is idle capacity "
-                f"({_money(idle)}) and money no rule or activity takes ({_money(unassigned)})"
-                + (f", less {_money(-over)} over-driven (asked beyond the books)" if over
+    coverage = (f"The cost objects carry {grouped_money(total_cost)} of the ledger's "
+                f"{grouped_money(result.ledger_total)} {currency}; the rest is idle capacity "
+                f"({grouped_money(idle)}) and money no rule or activity takes "
+                f"({grouped_money(unassigned)})"
+                + (f", less {grouped_money(-over)} over-driven (asked beyond the books)" if over
                    else "") + ": the margins are before these.")
     return _view("profitability", "Cost objects: cost to serve, revenue and margin", (
         Column("cost_object", "Cost object"), Column("cost", "Cost to serve", "money"),

@@ -56,7 +56,7 @@ from abc_costing.formats.ledger_file import (
 )
 from abc_costing.model import ProcessModel
 from abc_costing.model.ledger import AllocationSetup, Scenario, for_period
-from abc_costing.problems import Problem, has_errors
+from abc_costing.problems import Problem, grouped_money, has_errors
 from abc_costing.workflows.library import Library
 
 __all__ = ["LEDGER_REPORT_FORMATS", "FileRole", "PeriodBalance", "PeriodFiles", "balance_period",
@@ -333,8 +333,7 @@ def _other_cost_notes(models: list[ProcessModel], instances: tuple[Any, ...],
         except (ModelError, RoutingError):
             continue  # the allocation reports why the variant cannot be costed
         if per_instance > 0 and count > 0:
-            each, total = (f"{money:,.2f}".replace(",", "\u00a0")
-                           for money in (per_instance, per_instance * count))
+            each, total = grouped_money(per_instance), grouped_money(per_instance * count)
             notes.append(Problem(
                 f"other costs tied to no pool, {each} {currency} per instance ({total} for "
                 f"{count:g} instances), are not in the period's cost: book them in the ledger "
