@@ -1,9 +1,18 @@
 """The reader's language: English or Russian texts from translation catalogues.
 
-The English text is the message id; each other language has a gettext
-catalogue in ``abc_costing/locale/<language>.po``, read with Babel (no compiled
-``.mo`` to keep in step). A text without a translation stays English, and a test
-fails when one of the texts the reports show has none.
+The English text is the message id; each other language has gettext catalogues
+in ``abc_costing/locale/<language>/*.po`` (one file per part of the product:
+tables, dashboard, reports, problems, CLI), read with Babel (no compiled ``.mo``
+to keep in step). A text without a translation stays English, and a test fails
+when a text marked for translation has none.
+
+Texts are marked two ways, both found by Babel's extractor:
+
+- ``N_("Cost of {variant}", variant=name)`` where the text is made (a problem, a
+  title): it is English now and remembers its template and values, so a reader
+  of another language gets it with :func:`translate` later;
+- ``_ = translator(language)`` then ``_("Overview")`` where the reader is known
+  (a dashboard page, the CLI).
 
 The language is chosen per reader: ``--lang`` in the CLI, the sidebar in the
 dashboard. Without a choice it is ``$ABC_COSTING_LANG``, else the system locale's
@@ -21,19 +30,21 @@ from __future__ import annotations
 
 import locale
 import os
+import string
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["LANGUAGES", "LANGUAGE_ENV", "Language", "catalogue", "default_language",
-           "language_of", "translate"]
+__all__ = ["LANGUAGES", "LANGUAGE_ENV", "Language", "Message", "N_", "catalogue",
+           "default_language", "language_of", "placeholders", "translate", "translator"]
 
 Language = Literal["en", "ru"]
 #: The languages a reader may choose; English is the texts as written.
 LANGUAGES: tuple[Language, ...] = ("en", "ru")
 #: The environment variable naming the default language.
 LANGUAGE_ENV = "ABC_COSTING_LANG"
-_LOCALE_DIR = Path(__file__).with_name("locale")
+LOCALE_DIR = Path(__file__).with_name("locale")
 
 
 def language_of(tag: str | None) -> Language | None:
@@ -63,19 +74,102 @@ def default_language() -> Language:
 
 @cache
 def catalogue(language: Language) -> dict[str, str]:
-    """English text -> the language's text, from its ``.po`` file (empty for English)."""
+    """English text -> the language's text, from its ``.po`` files (empty for English).
+
+    Two files giving one text different translations is a mistake in the
+    catalogues, found here rather than shown as whichever file was read last.
+    """
     if language == "en":
         return {}
     from babel.messages.pofile import read_po
 
-    with (_LOCALE_DIR / f"{language}.po").open("rb") as po:
-        read = read_po(po, locale=language, domain="abc_costing")
-    return {str(message.id): str(message.string) for message in read
-            if message.id and message.string and not message.fuzzy}
+    texts: dict[str, str] = {}
+    where: dict[str, str] = {}
+    for path in sorted((LOCALE_DIR / language).glob("*.po")):
+        with path.open("rb") as po:
+            read = read_po(po, locale=language, domain="abc_costing")
+        for message in read:
+            if not (message.id and message.string and not message.fuzzy):
+                continue
+            english, said = str(message.id), str(message.string)
+            if texts.get(english, said) != said:
+                raise ValueError(f"{path.name} and {where[english]} translate {english!r} "
+                                 f"differently: {said!r} and {texts[english]!r}")
+            texts[english], where[english] = said, path.name
+    return texts
+
+
+class Message(str):
+    """An English text that remembers its template and values (see :func:`N_`).
+
+    It is a ``str`` (the English text), so code that prints, compares or stores
+    messages is unchanged; :func:`translate` says it again in another language.
+
+    >>> m = N_("{count} rows read", count=3)
+    >>> m, m.template, m.values
+    ('3 rows read', '{count} rows read', {'count': 3})
+    """
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, values: dict[str, Any]) -> Message:
+        made = super().__new__(cls, template.format(**values) if values else template)
+        made.template, made.values = template, values
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled to the simulation's workers
+        return (Message, (self.template, self.values))
+
+
+def N_(template: str, **values: Any) -> Message:  # noqa: N802 - gettext's marker name
+    """Mark ``template`` for translation; fill its ``{placeholders}`` from ``values``.
+
+    The placeholders are the text's grammar, not Python: the translation may put
+    them in another order, and a value that is itself a :class:`Message` is
+    translated with it.
+
+    >>> N_("Probabilities of {gateway} sum to {total}", gateway="approved", total="0.9")
+    'Probabilities of approved sum to 0.9'
+    """
+    return Message(template, values)
 
 
 def translate(text: str, language: Language) -> str:
-    """``text`` in ``language`` (the English text when the catalogue has none)."""
+    """``text`` in ``language`` (the English text when the catalogue has none).
+
+    >>> translate(N_("Unknown id {id}", id="x"), "en")
+    'Unknown id x'
+    """
     if language == "en":
-        return text
+        return str(text)
+    if isinstance(text, Message):
+        template = catalogue(language).get(text.template, text.template)
+        if not text.values:
+            return template
+        return template.format(**{name: translate(value, language) if isinstance(value, Message)
+                                  else value for name, value in text.values.items()})
     return catalogue(language).get(text, text)
+
+
+def translator(language: Language) -> Callable[..., str]:
+    """``_`` for one reader: ``_(text, **values)`` is ``text`` in ``language``.
+
+    >>> _ = translator("ru")
+    >>> _("Utilisation")
+    'Загрузка'
+    """
+
+    def _(text: str, **values: Any) -> str:
+        return translate(Message(text, values), language)
+
+    return _
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a text fills in (a translation must fill the same ones).
+
+    >>> sorted(placeholders("{a} of {b:,.2f} {{not}}"))
+    ['a', 'b']
+    """
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}

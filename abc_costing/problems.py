@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from abc_costing.i18n import Language, translate, translator
+
 __all__ = ["AbcCostingError", "Problem", "ModelError", "QUOTED_CHARS", "cut", "grouped_money",
            "has_errors", "listed", "quoted"]
 
@@ -47,15 +49,24 @@ class Problem:
     path: tuple[str | int, ...] = ()
 
     def __str__(self) -> str:
+        return self.text("en")
+
+    def text(self, language: Language) -> str:
+        """The problem as one line in ``language``: file, line, element, message.
+
+        >>> Problem("no exit", element="rework", line=4, severity="warning").text("ru")
+        'строка 4: rework: предупреждение: no exit'
+        """
+        _ = translator(language)
         where = self.file or ""
         if self.line is not None:
-            where = f"{where}:{self.line}" if where else f"line {self.line}"
+            where = f"{where}:{self.line}" if where else _("line {line}", line=self.line)
         parts = [where] if where else []
         if self.element:
             parts.append(self.element)
         if self.severity == "warning":
-            parts.append("warning")
-        parts.append(self.message)
+            parts.append(_("warning"))
+        parts.append(translate(self.message, language))
         return ": ".join(parts)
 
     def located(self, *, file: str | None = None, line: int | None = None) -> Problem:

@@ -1,5 +1,6 @@
-"""The reader's language (issue 14, first part): translation catalogues read with Babel,
-every table header translated, the CLI's --lang and the dashboard's switch."""
+"""The reader's language (issue 14): translation catalogues read with Babel, every table
+header and every text marked with ``_``/``N_`` translated, the CLI's --lang and the
+dashboard's switch."""
 
 from __future__ import annotations
 
@@ -9,11 +10,25 @@ from pathlib import Path
 import pytest
 
 from abc_costing.cli import main
-from abc_costing.i18n import LANGUAGES, catalogue, default_language, language_of, translate
+from abc_costing.i18n import (
+    LANGUAGES,
+    N_,
+    Message,
+    catalogue,
+    default_language,
+    language_of,
+    placeholders,
+    translate,
+    translator,
+)
 from abc_costing.reports import views
 from tests.conftest import ROOT
 
 REPORTS = ROOT / "abc_costing" / "reports"
+#: Where texts are marked for translation: the package, the pages and the app.
+MARKED = [*sorted((ROOT / "abc_costing").rglob("*.py")),
+          *sorted((ROOT / "dashboard_pages").glob("*.py")), ROOT / "dashboard.py"]
+MARKERS = {"_", "N_"}
 
 
 def column_labels() -> dict[str, str]:
@@ -31,19 +46,65 @@ def column_labels() -> dict[str, str]:
     return found
 
 
+def marked_texts() -> tuple[dict[str, str], list[str]]:
+    """Every text passed to ``_`` or ``N_`` (with where it is), and the calls whose
+    text is not a constant (an f-string or a variable cannot be looked up)."""
+    found: dict[str, str] = {}
+    not_constant: list[str] = []
+    for path in MARKED:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in MARKERS):
+                continue
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found.setdefault(first.value, where)
+            else:
+                not_constant.append(where)
+    return found, not_constant
+
+
+def test_every_marked_text_is_a_constant_with_a_russian_text():
+    texts, not_constant = marked_texts()
+    assert not not_constant, ("_()/N_() needs a constant text with {placeholders}, not an "
+                              f"f-string or a variable: {not_constant}")
+    ru = catalogue("ru")
+    missing = sorted(f"{text!r} ({where})" for text, where in texts.items() if text not in ru)
+    assert not missing, "no Russian text in abc_costing/locale/ru/*.po for: " + ", ".join(missing)
+
+
+def test_translations_fill_the_same_placeholders():
+    wrong = sorted(f"{english!r} -> {russian!r}" for english, russian in catalogue("ru").items()
+                   if placeholders(english) != placeholders(russian))
+    assert not wrong, wrong
+
+
+def test_a_message_is_said_again_in_the_readers_language():
+    said = N_("{line_text}: {inner}", line_text=N_("line {line}", line=4),
+              inner=N_("warning"))
+    assert isinstance(said, Message) and said == "line 4: warning"
+    # the template and the nested message are both looked up: "строка 4", "предупреждение"
+    assert translate(said, "ru") == "строка 4: предупреждение"
+    assert translator("ru")("line {line}", line=12) == "строка 12"
+    import pickle
+
+    again = pickle.loads(pickle.dumps(said))
+    assert isinstance(again, Message) and translate(again, "ru") == "строка 4: предупреждение"
+
+
 def test_every_table_header_has_a_russian_text():
     labels = column_labels()
     assert len(labels) > 100  # the scan finds the views' columns
     missing = sorted(f"{label!r} ({where})" for label, where in labels.items()
                      if label not in catalogue("ru"))
-    assert not missing, "no Russian text in abc_costing/locale/ru.po for: " + ", ".join(missing)
+    assert not missing, "no Russian text in abc_costing/locale/ru/*.po for: " + ", ".join(missing)
 
 
 def test_the_catalogue_has_no_empty_or_stale_entry():
-    labels = column_labels()
+    shown = set(column_labels()) | set(marked_texts()[0])
     ru = catalogue("ru")
     assert all(text.strip() for text in ru.values())
-    stale = sorted(set(ru) - set(labels))
+    stale = sorted(set(ru) - shown)
     assert not stale, f"texts no report shows any more: {stale}"
 
 
