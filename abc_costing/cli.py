@@ -32,6 +32,7 @@ from rich.table import Table
 from rich.text import Text
 
 from abc_costing import __version__
+from abc_costing.durations import duration
 from abc_costing.i18n import LANGUAGE_ENV, LANGUAGES, Language, default_language
 from abc_costing.reports.views import (
     TableView,
@@ -528,7 +529,7 @@ def _print_cost(result: Any, out: Console) -> None:
     if result.cost_per_year is not None:
         _say(out, f"Cost per year:     {_money(result.cost_per_year, cur)} "
                   f"({_count(result.volume_per_year)} instances)")
-    _say(out, f"Labour per instance: {format_number(result.labor_minutes_per_instance, 1)} min")
+    _say(out, f"Labour per instance: {duration(result.labor_minutes_per_instance, _LANGUAGE)}")
     for view in (activities_view(result), resources_view(result), value_classes_view(result)):
         _print_view(view, out)
     ends = ", ".join(f"{e}: {format_share(p)}" for e, p in result.end_probabilities.items())
@@ -969,11 +970,15 @@ def _simulate_queues(model: Any, args: argparse.Namespace, out: Console, err: Co
               f"{result.completed:,} instances completed, {result.unfinished:,} unfinished; "
               f"work in progress {result.work_in_progress:.1f}")
     interval = result.cycle_time_mean_ci95
-    _say(out, "Cycle time with queues, min: " + ", ".join(
-        f"{key} {value:,.1f}".replace(",", " ")
-        for key, value in result.cycle_time_minutes.items())
-        + (f" (mean 95% CI {interval[0]:,.1f} – {interval[1]:,.1f})".replace(",", " ")
-           if interval else ""))
+
+    def working(minutes: float | None) -> str:  # the simulated clock counts working time
+        return "—" if minutes is None else duration(minutes, _LANGUAGE,
+                                                     hours_per_day=result.hours_per_day)
+
+    _say(out, f"Cycle time with queues, working days of {result.hours_per_day:g} h: " + ", ".join(
+        f"{key} {working(value)}" for key, value in result.cycle_time_minutes.items())
+        + (f" (mean 95% CI {working(interval[0])} – {working(interval[1])})" if interval
+           else ""))
     _say(out, f"Cost per instance (waiting is not priced): "
               f"{_money(result.cost_per_instance_mean, model.currency)}")
     _print_view(queue_resources_view(result), out)

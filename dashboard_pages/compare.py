@@ -3,6 +3,7 @@
 import streamlit as st
 
 from abc_costing import workflows as wf
+from abc_costing.durations import duration
 from abc_costing.reports.figures import (
     cost_by_resource_figure,
     cost_by_value_figure,
@@ -19,6 +20,7 @@ from abc_costing.reports.views import (
 )
 from dashboard_pages.state import (
     comparison,
+    language,
     library,
     library_dir,
     money,
@@ -56,9 +58,10 @@ kpis[1].metric("Cost per year", money(cand.cost_per_year, currency),
                help="The change is counted at the baseline's volume; a different volume is "
                     "shown apart in the cost bridge, never as a saving.")
 labor_delta = cand.labor_minutes_per_instance - base.labor_minutes_per_instance
-kpis[2].metric("Labour per instance",
-               f"{format_number(cand.labor_minutes_per_instance, 1)} min",
-               delta=f"{signed(labor_delta, 1)} min", delta_color="inverse")
+labor_change = duration(labor_delta, language())
+kpis[2].metric("Labour per instance", duration(cand.labor_minutes_per_instance, language()),
+               delta=labor_change if labor_delta <= 0 or labor_change.startswith("0")
+               else "+" + labor_change, delta_color="inverse")
 kpis[3].metric("Share of waste", format_share(waste_share(cand)),
                delta=f"{signed((waste_share(cand) - waste_share(base)) * 100, 1)} pp",
                delta_color="inverse")

@@ -6,6 +6,7 @@ Every result on the page is also in one Excel download at its end.
 import streamlit as st
 
 from abc_costing import workflows as wf
+from abc_costing.durations import duration
 from abc_costing.reports.results_workbook import results_workbook
 from abc_costing.reports.simulation_figures import (
     capacity_figure,
@@ -66,7 +67,7 @@ charts[0].plotly_chart(distribution_figure([(v, r) for v, r, _ in results],
                                            measure="cost_per_instance"),
                        width="stretch", key="sim_cost_histogram")
 charts[1].plotly_chart(distribution_figure([(v, r) for v, r, _ in results],
-                                           measure="cycle_time_minutes"),
+                                           measure="cycle_time_minutes", language=language()),
                        width="stretch", key="sim_cycle_histogram")
 # Every table of the page, for the download at its end: sheet name -> view.
 sheets: dict[str, TableView] = {}
@@ -74,7 +75,7 @@ for variant, result, exact in results:
     sheets[f"Monte Carlo {variant}"] = simulation_view(result, exact_cost_per_instance=exact)
     show_view(sheets[f"Monte Carlo {variant}"], key=f"sim_percentiles_{variant}", title=True)
 st.caption("The exact mean comes from the costing engine; the simulated mean converges to it. "
-           "Cycle time is elapsed minutes: labour plus waits, the longest branch of a parallel "
+           "Cycle time is working time: labour plus waits, the longest branch of a parallel "
            "block; queues for busy people are not included here.")
 
 st.subheader("Capacity at planned volumes (as is)")
@@ -155,14 +156,16 @@ else:
                         key="sim_queue_chart")
     for variant, queue in simulated_queues:
         st.markdown(f"**Queues in {variant}**")
-        cycle = ", ".join(f"{key} " + ("—" if value is None else f"{value:,.1f}".replace(",", " "))
-                          for key, value in queue.cycle_time_minutes.items())
+        # The simulated clock counts working time: its times in its own working days.
+        cycle = ", ".join(f"{key} " + ("—" if value is None else duration(
+            value, language(), hours_per_day=queue.hours_per_day))
+            for key, value in queue.cycle_time_minutes.items())
         completed, unfinished = (f"{n:,}".replace(",", " ")
                                  for n in (queue.completed, queue.unfinished))
         st.text(f"{queue.arrivals_per_day:.1f} arrivals a working day ({queue.arrivals}); "
                 f"{completed} instances completed, {unfinished} unfinished; "
                 f"work in progress {queue.work_in_progress:.1f}\n"
-                f"Cycle time with queues, min: {cycle}\n"
+                f"Cycle time with queues, working days of {queue.hours_per_day:g} h: {cycle}\n"
                 "Cost per instance (waiting is not priced): "
                 + money(queue.cost_per_instance_mean, queue.currency))
         sheets[f"Queues {variant}"] = queue_resources_view(queue)

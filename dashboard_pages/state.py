@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from abc_costing import workflows as wf
+from abc_costing.durations import DEFAULT_HOURS_PER_DAY, duration
 from abc_costing.i18n import Language
 from abc_costing.reports.views import (
     TableView,
@@ -304,12 +305,19 @@ def _money_format(currency: str | None) -> str:
 
 
 #: Decimals each unit's column format below shows ("percent" shows 12.34%: four of a share).
-_DISPLAY_DIGITS = {"share": 4, "minutes": 1, "hours": 1, "executions": 3, "probability": 3,
+_DISPLAY_DIGITS = {"share": 4, "hours": 1, "executions": 3, "probability": 3,
                    "count": 0, "people": 2, "number": 2}
 
 
-def _display_cell(value: Any, unit: str, currency: str | None) -> Any:
+def _display_cell(value: Any, unit: str, currency: str | None, *, language: Language = "en",
+                  hours_per_day: float = DEFAULT_HOURS_PER_DAY) -> Any:
     """A cell as the browser should show it.
+
+    A time (``minutes``) is text as a reader says it, ``1 дн. 3 ч 20 мин``
+    (:func:`abc_costing.durations.duration`), as in the CLI and the PDF: the
+    tables that have times are short and come sorted by cost or saving, so
+    reading "27 days" beats sorting "13 327"; the CSV and the workbook keep
+    the minutes as numbers.
 
     Numbers are rounded here, half away from zero (``rounded_for_display``),
     to the digits the column's format shows: the browser's own formatter
@@ -322,6 +330,8 @@ def _display_cell(value: Any, unit: str, currency: str | None) -> Any:
         return value
     if not math.isfinite(value):
         return value
+    if unit == "minutes":
+        return duration(float(value), language, hours_per_day=hours_per_day)
     digits = _DISPLAY_DIGITS.get(unit)
     if unit == "money":
         digits = currency_digits(currency)
@@ -333,8 +343,9 @@ def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
     view = view.in_language(language())
     columns = view.brief_columns() if brief else view.columns
     # An empty text cell reads "—", as in the CLI and the PDF, never "None".
-    cells = [[_display_cell(row.value(c.key), c.unit, view.currency_of(row)) for c in columns]
-             for row in view.rows]
+    cells = [[_display_cell(row.value(c.key), c.unit, view.currency_of(row),
+                            language=view.language, hours_per_day=view.hours_per_day)
+              for c in columns] for row in view.rows]
     return pd.DataFrame(cells, columns=[view.label(c.key) for c in columns])
 
 
@@ -358,7 +369,7 @@ def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = Fa
             config[label] = st.column_config.NumberColumn(format=_money_format(view.currency))
         elif column.unit == "share":
             config[label] = st.column_config.NumberColumn(format="percent")
-        elif column.unit in ("minutes", "hours"):
+        elif column.unit == "hours":
             config[label] = st.column_config.NumberColumn(format="%,.1f")
         elif column.unit in ("executions", "probability"):
             config[label] = st.column_config.NumberColumn(format="%.3f")

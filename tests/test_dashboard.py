@@ -100,7 +100,7 @@ def test_compare_kpis_equal_the_engine(library):
                                           rub(-comparison.saving_per_instance))
     assert shown["Cost per instance"] == (rub(330), rub(-500))
     assert shown["Cost per year"] == (rub(330_000), rub(-500_000))
-    assert shown["Labour per instance"][0] == "33.0 min"  # 30 + 0.25 × 12
+    assert shown["Labour per instance"][0] == "33 min"  # 30 + 0.25 × 12: under an hour
     assert shown["Share of waste"][0] == f"{30 / 330:.1%}"
     charts = at.get("plotly_chart")
     assert len(charts) == 5  # two flows, waterfall, by resource, by value

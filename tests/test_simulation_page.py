@@ -87,8 +87,10 @@ def test_queues_run_on_the_shipped_library_only_when_asked(tmp_path, monkeypatch
                                                                 abs=5e-5)
     assert as_is.loc["manager", "Status"] == "capacity unknown: not queued"
     activities = waiting[0].set_index("Activity")
-    assert activities.loc["draft", "Mean queue, min"] == 0  # the manager has no queue
-    assert activities.loc["legal_review", "Mean queue, min"] > 0
+    # times are shown as a reader says them, never "minutes, min"
+    assert not any(label.endswith(", min") for label in activities.columns)
+    assert activities.loc["draft", "Mean queue"] == "0 min"  # the manager has no queue
+    assert activities.loc["legal_review", "Mean queue"] != "0 min"
 
 
 def test_a_single_clerk_at_half_load_by_hand(tmp_path, monkeypatch):

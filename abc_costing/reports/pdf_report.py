@@ -641,8 +641,9 @@ def _view_table(view: TableView, keys: Sequence[str], *, widths: Sequence[float]
     """The view's title over the columns ``keys`` of ``rows`` (by default every row)."""
     rows = view.rows if rows is None else rows
     columns = [view.column(key) for key in keys]
-    cells = [[format_value(row.value(c.key), c.unit, view.currency_of(row)) for c in columns]
-             for row in rows]
+    cells = [[format_value(row.value(c.key), c.unit, view.currency_of(row),
+                           language=view.language, hours_per_day=view.hours_per_day)
+              for c in columns] for row in rows]
     return [Paragraph(_t(view.title), H2),
             _table([view.label(key) for key in keys], cells, widths=widths,
                    numeric=[i for i, c in enumerate(columns) if c.unit != "text"],

@@ -36,8 +36,9 @@ from typing import TYPE_CHECKING, Any, Literal, assert_never
 from babel.numbers import get_currency_precision
 
 from abc_costing.compare import Comparison, SavingSplit, compare_results
+from abc_costing.durations import DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, duration
 from abc_costing.engine import CostResult, ResourceCost
-from abc_costing.i18n import Language, translate
+from abc_costing.i18n import N_, Language, translate
 from abc_costing.model import ProcessModel, ResourceRecord
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.store.catalogue_edits import PoolFigures, pool_figures
@@ -72,6 +73,7 @@ __all__ = [
     "migration_view",
     "pool_changes_view",
     "portfolio_view",
+    "process_hours_per_day",
     "price_effects_view",
     "queue_activities_view",
     "queue_resources_view",
@@ -154,6 +156,9 @@ class TableView:
       note: a line to print under the table, if any.
       language: the reader's language of the column labels (``en``, ``ru``): see
         :mod:`abc_costing.i18n`; the keys, the CSV headers, stay English.
+      hours_per_day: the day in which the text renderers say the ``minutes``
+        columns (:func:`abc_costing.durations.duration`): the process's working
+        day for a model's times, 24 h for an event log's elapsed ones.
     """
 
     name: str
@@ -163,6 +168,7 @@ class TableView:
     currency: str | None = None
     note: str | None = None
     language: Language = "en"
+    hours_per_day: float = DEFAULT_HOURS_PER_DAY
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -192,6 +198,19 @@ class TableView:
         """
         return replace(self, language=language)
 
+    def number_label(self, key: str) -> str:
+        """The label of column ``key`` over bare numbers (a workbook's cells): a
+        ``minutes`` column says its unit there, as its text cells say it elsewhere.
+
+        >>> view = _view("v", "t", [Column("wait", "Wait per execution", "minutes")], [],
+        ...              currency=None)
+        >>> view.number_label("wait"), view.in_language("ru").number_label("wait")
+        ('Wait per execution, min', 'Ожидание на выполнение, мин')
+        """
+        if self.column(key).unit != "minutes":
+            return self.label(key)
+        return translate(N_("{label}, min", label=self.label(key)), self.language)
+
     def brief_columns(self) -> tuple[Column, ...]:
         """The columns narrow renderers show."""
         return tuple(c for c in self.columns if c.brief)
@@ -205,7 +224,9 @@ class TableView:
     def text_rows(self, *, brief: bool = True) -> list[tuple[RowKind, list[str]]]:
         """Each row as display text (see :func:`format_value`), with its kind."""
         columns = self.brief_columns() if brief else self.columns
-        return [(row.kind, [format_value(row.value(c.key), c.unit, self.currency_of(row))
+        return [(row.kind, [format_value(row.value(c.key), c.unit, self.currency_of(row),
+                                         language=self.language,
+                                         hours_per_day=self.hours_per_day)
                             for c in columns]) for row in self.rows]
 
     def records(self) -> list[dict[str, Any]]:
@@ -216,14 +237,15 @@ class TableView:
 
 def _view(name: str, title: str, columns: Sequence[Column],
           rows: Iterable[tuple[RowKind, Sequence[Any]]], *, currency: str | None,
-          note: str | None = None) -> TableView:
+          note: str | None = None, hours_per_day: float = DEFAULT_HOURS_PER_DAY) -> TableView:
     keys = tuple(c.key for c in columns)
     built = []
     for kind, values in rows:
         if len(values) != len(keys):
             raise ValueError(f"{name}: a row has {len(values)} values for {len(keys)} columns")
         built.append(Row(tuple(values), kind, keys))
-    return TableView(name, title, tuple(columns), tuple(built), currency, note)
+    return TableView(name, title, tuple(columns), tuple(built), currency, note,
+                     hours_per_day=hours_per_day)
 
 
 # --- formatting ----------------------------------------------------------------------------
@@ -301,8 +323,13 @@ def format_share(fraction: float, digits: int = 1) -> str:
     return f"{rounded_for_display(fraction * 100, digits):.{digits}f}%"
 
 
-def format_value(value: Any, unit: Unit, currency: str | None = None) -> str:
+def format_value(value: Any, unit: Unit, currency: str | None = None, *,
+                 language: Language = "en",
+                 hours_per_day: float = DEFAULT_HOURS_PER_DAY) -> str:
     """A cell as text: the one rule the text renderers (terminal, PDF) share.
+
+    Minutes are said as a reader says a time (:func:`abc_costing.durations.duration`):
+    in ``language``, in days of ``hours_per_day`` hours, hours and minutes.
 
     ``None`` is an em dash; an infinite amount is ``∞``; text is shown as is
     (renderers that interpret markup must escape it themselves).
@@ -313,6 +340,9 @@ def format_value(value: Any, unit: Unit, currency: str | None = None) -> str:
     ('1.333', '—')
     >>> format_value(True, "text"), format_value(float("inf"), "money", "RUB")
     ('yes', '∞')
+    >>> format_value(560, "minutes"), format_value(560, "minutes", language="ru",
+    ...                                            hours_per_day=24)  # 480 + 80; 9 h 20 min
+    ('1 day 1 hr 20 min', '9 ч 20 мин')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -326,6 +356,8 @@ def format_value(value: Any, unit: Unit, currency: str | None = None) -> str:
         return format_money(float(value), currency)
     if unit == "share":
         return format_share(float(value), _DIGITS["share"])
+    if unit == "minutes":
+        return duration(float(value), language, hours_per_day=hours_per_day)
     return format_number(float(value), _DIGITS[unit])
 
 
@@ -336,20 +368,41 @@ def _share(amount: float, total: float) -> float:
     return amount / total if total > 0 else 0.0
 
 
+def process_hours_per_day(model: ProcessModel) -> float:
+    """The working day in which a model's times are said: its process's calendar.
+
+    A process file states no calendar of its own; its labour pools do
+    (``hours_per_day``). The queue simulation already makes one clock of them
+    (:func:`~abc_costing.simulation.queueing.simulated_calendar`: the longest
+    working day of the pools, 8 h when none states one), and its cycle times
+    are working minutes on that clock; saying every time of the model in
+    days of that same clock keeps one calendar rather than a second field
+    that could disagree with it.
+
+    >>> from abc_costing import load_model
+    >>> process_hours_per_day(load_model("process_models/contract_approval/as_is.yaml"))
+    8.0
+    """
+    # Imported here: the simulation package loads SciPy, which the CLI's views do without.
+    from abc_costing.simulation.queueing import simulated_calendar
+
+    return simulated_calendar(model)[0]
+
+
 ACTIVITY_COLUMNS = (
     Column("id", "Activity"),
     Column("name", "Name"),
     Column("value", "Value class"),
     Column("expected_executions", "Executions per instance", "executions"),
-    Column("labor_minutes_per_execution", "Labour per execution, min", "minutes", brief=False),
+    Column("labor_minutes_per_execution", "Labour per execution", "minutes", brief=False),
     Column("labor_cost_per_execution", "Labour per execution", "money", brief=False),
     Column("resource_use_cost_per_execution", "Resource uses per execution", "money",
            brief=False),
     Column("other_cost_per_execution", "Other costs per execution", "money", brief=False),
     Column("cost_per_execution", "Per execution", "money"),
     Column("cost_per_instance", "Per instance", "money"),
-    Column("labor_minutes_per_instance", "Labour per instance, min", "minutes", brief=False),
-    Column("wait_minutes_per_execution", "Wait per execution, min", "minutes", brief=False),
+    Column("labor_minutes_per_instance", "Labour per instance", "minutes", brief=False),
+    Column("wait_minutes_per_execution", "Wait per execution", "minutes", brief=False),
     Column("share", "Share", "share"),
 )
 
@@ -385,7 +438,9 @@ def activities_view(result: CostResult, *, model: ProcessModel | None = None) ->
                            result.labor_minutes_per_instance, None,
                            1.0 if total > 0 else 0.0]))
     columns: tuple[Column, ...] = ACTIVITY_COLUMNS
+    hours_per_day = DEFAULT_HOURS_PER_DAY
     if model is not None:
+        hours_per_day = process_hours_per_day(model)
         # Imported here: the store's table code loads pandas, which the CLI's views do without.
         from abc_costing.store.edits import duration_text
 
@@ -396,7 +451,7 @@ def activities_view(result: CostResult, *, model: ProcessModel | None = None) ->
                        duration_text(activity.wait)]
         rows[-1][1].extend([None, None])
     return _view("activities", f"Cost by activity: {result.variant}", columns, rows,
-                 currency=result.currency)
+                 currency=result.currency, hours_per_day=hours_per_day)
 
 
 RESOURCE_COLUMNS = (
@@ -405,7 +460,7 @@ RESOURCE_COLUMNS = (
     Column("kind", "Kind"),
     Column("rate_per_hour", "Rate per hour", "money", brief=False),
     Column("cost_per_use", "Per use", "money", brief=False),
-    Column("minutes_per_instance", "Minutes per instance", "minutes"),
+    Column("minutes_per_instance", "Labour time per instance", "minutes"),
     Column("uses_per_instance", "Uses per instance", "executions"),
     Column("cost_per_instance", "Per instance", "money"),
     Column("share", "Share", "share"),
@@ -522,8 +577,8 @@ def activity_changes_view(comparison: Comparison) -> TableView:
 RESOURCE_CHANGE_COLUMNS = (
     Column("id", "Resource"),
     Column("name", "Name"),
-    Column("baseline_minutes_per_instance", "Baseline, min", "minutes"),
-    Column("candidate_minutes_per_instance", "Candidate, min", "minutes"),
+    Column("baseline_minutes_per_instance", "Baseline time", "minutes"),
+    Column("candidate_minutes_per_instance", "Candidate time", "minutes"),
     Column("baseline_cost_per_instance", "Baseline", "money"),
     Column("candidate_cost_per_instance", "Candidate", "money"),
     Column("delta", "Change", "money"),
@@ -1294,8 +1349,8 @@ VARIANT_COLUMNS = (
     Column("path", "Path"),
     Column("case_count", "Cases", "count"),
     Column("share", "Share", "share"),
-    Column("mean_cycle_time_minutes", "Cycle, min", "minutes"),
-    Column("mean_labor_minutes", "Labour, min", "minutes"),
+    Column("mean_cycle_time_minutes", "Cycle time", "minutes"),
+    Column("mean_labor_minutes", "Labour time", "minutes"),
     Column("cost_per_case", "Per case", "money"),
     Column("total_cost", "Total", "money"),
     Column("fits_design", "Fits design"),
@@ -1337,8 +1392,11 @@ def variants_view(variants: Sequence[TraceVariant], *, currency: str,
                   *([v.recorded_cost_per_case, v.unexplained_cost_per_case] if recorded
                     else [])])
         for rank, v in enumerate(variants, 1)]
+    # A log's cycle time runs from timestamp to timestamp: elapsed calendar time, nights and
+    # weekends included, so its days are 24 h (a model's times are working time instead).
     return _view("variants", title, columns, rows, currency=currency,
-                 note=RECORDED_COST_NOTE if recorded else None)
+                 note=RECORDED_COST_NOTE if recorded else None,
+                 hours_per_day=HOURS_PER_CALENDAR_DAY)
 
 
 SIMULATION_COLUMNS = (
@@ -1358,14 +1416,32 @@ SIMULATION_COLUMNS = (
 
 def simulation_view(result: SimulationResult, *, exact_cost_per_instance: float | None = None
                     ) -> TableView:
-    """Percentiles of cost and cycle time per instance (money rows in the model's currency)."""
+    """Percentiles of cost and cycle time per instance (money rows in the model's currency).
+
+    The cycle time is in working hours: its row shares the table's number columns with
+    the cost, so it is one sortable number in a unit a reader thinks in, not minutes
+    (the result's ``as_dict`` keeps the minutes).
+
+    >>> import numpy as np
+    >>> from abc_costing import load_model
+    >>> from abc_costing.simulation import simulate
+    >>> result = simulate(load_model("process_models/contract_approval/as_is.yaml"), runs=500,
+    ...                   rng=np.random.default_rng(1))
+    >>> cycle = simulation_view(result).rows[1]
+    >>> cycle.value("measure"), cycle.value("mean") == result.cycle_time_minutes.mean / 60
+    ('Cycle time, working hours', True)
+    """
     rows: list[tuple[RowKind, list[Any]]] = []
-    for measure, stats, exact in (
-            (f"Cost per instance, {result.currency}", result.cost_per_instance,
-             exact_cost_per_instance),
-            ("Cycle time, min", result.cycle_time_minutes, None)):
-        rows.append(("item", [measure, stats.mean, stats.ci95[0], stats.ci95[1], stats.sd,
-                              stats.p5, stats.p50, stats.p90, stats.p95, stats.max, exact]))
+    cycle_hours = tuple(v / 60 for v in (
+        result.cycle_time_minutes.mean, *result.cycle_time_minutes.ci95,
+        result.cycle_time_minutes.sd, result.cycle_time_minutes.p5,
+        result.cycle_time_minutes.p50, result.cycle_time_minutes.p90,
+        result.cycle_time_minutes.p95, result.cycle_time_minutes.max))
+    cost = result.cost_per_instance
+    rows.append(("item", [f"Cost per instance, {result.currency}", cost.mean, cost.ci95[0],
+                          cost.ci95[1], cost.sd, cost.p5, cost.p50, cost.p90, cost.p95, cost.max,
+                          exact_cost_per_instance]))
+    rows.append(("item", ["Cycle time, working hours", *cycle_hours, None]))
     title = f"Monte Carlo: {result.runs:,} instances of {result.variant}".replace(",", " ")
     if result.truncated:
         title += f" ({result.truncated:,} truncated: lower bounds)".replace(",", " ")
@@ -1439,10 +1515,10 @@ def queue_resources_view(result: QueueResult) -> TableView:
 QUEUE_ACTIVITY_COLUMNS = (
     Column("id", "Activity"),
     Column("executions", "Executions", "count"),
-    Column("mean_queue_minutes", "Mean queue, min", "minutes"),
+    Column("mean_queue_minutes", "Mean queue", "minutes"),
     Column("mean_queue_ci95_low", "95% CI low", "minutes"),
     Column("mean_queue_ci95_high", "95% CI high", "minutes"),
-    Column("max_queue_minutes", "Max queue, min", "minutes"),
+    Column("max_queue_minutes", "Longest queue", "minutes"),
 )
 
 
@@ -1453,8 +1529,10 @@ def queue_activities_view(result: QueueResult) -> TableView:
         low, high = a.mean_queue_minutes_ci95 or (None, None)
         rows.append(("item", [a.id, a.executions, a.mean_queue_minutes, low, high,
                               a.max_queue_minutes]))
+    # Waits are measured on the simulated clock of working minutes: said in its working days.
     return _view("queue_activities", "Waiting per activity", QUEUE_ACTIVITY_COLUMNS, rows,
-                 currency=None, note=f"{result.replications} replication(s) of "
+                 currency=None, hours_per_day=result.hours_per_day,
+                 note=f"{result.replications} replication(s) of "
                  f"{result.days:g} measured days after a warm-up of {result.warmup_basis}; "
                  "intervals from the replications' spread.")
 

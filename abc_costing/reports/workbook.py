@@ -345,7 +345,8 @@ class CellWriter:
         if set(columns) != set(view.keys):  # the workbook shows every column of a view
             raise AssertionError(f"{view.name}: columns {sorted(set(columns) ^ set(view.keys))}"
                                  " are placed but not in the view, or the other way round")
-        return [(col, view.label(key)) for key, col in columns.items()]
+        # Cells stay numbers of minutes (live formulas): the header says the unit.
+        return [(col, view.number_label(key)) for key, col in columns.items()]
 
     def view_rows(self, ws, view: TableView, columns: dict[str, int]) -> None:
         """The rows of ``view`` from row _FIRST: their text, and the total row's sums.
