@@ -226,6 +226,15 @@ def _parser() -> argparse.ArgumentParser:
     portfolio.add_argument("--json", action="store_true", help=_("the table as JSON"))
     portfolio.set_defaults(run=_run_portfolio)
 
+    ranking = _command(commands, "ranking", _("the redesigns ranked by their saving per year"),
+                       _("Every candidate variant of LIBRARY against its process's as_is, the "
+                         "biggest saving per year first, with its cash part and why it saves."))
+    ranking.add_argument("library", nargs="?", type=Path, default=DEFAULT_LIBRARY,
+                         metavar="LIBRARY", help=_("default: {DEFAULT_LIBRARY}/",
+                                                   DEFAULT_LIBRARY=DEFAULT_LIBRARY))
+    ranking.add_argument("--json", action="store_true", help=_("the table as JSON"))
+    ranking.set_defaults(run=_run_ranking)
+
     tour = _command(commands, "tour", _("a walk through the shipped process library"),
                     _("The portfolio, where the money of one process goes, and what its best "
                        "redesign saves."))
@@ -694,6 +703,19 @@ def _run_portfolio(args: argparse.Namespace, out: Console, err: Console) -> int:
         _print_json(library.portfolio.as_dict(), out)
     else:
         _print_view(portfolio_view(library.portfolio, path_label=library.label), out)
+    return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
+
+
+def _run_ranking(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.workflows import open_library, saving_ranking
+
+    library = open_library(args.library)
+    _report_problems(library.problems, err)
+    ranking = saving_ranking(library)
+    if args.json:
+        _print_json(ranking.records(), out)
+    else:
+        _print_view(ranking, out)
     return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
 
 
