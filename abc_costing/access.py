@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from abc_costing.i18n import N_
 from abc_costing.problems import AbcCostingError
 
 __all__ = [
@@ -93,7 +94,8 @@ def require(user: User, right: Right) -> None:
     """Raise :class:`AccessDenied` unless ``user`` holds ``right``."""
     if not can(user, right):
         needed = " or ".join(role for role, rights in RIGHTS.items() if right in rights)
-        raise AccessDenied(f"{user} may not {right}: needs the role {needed}")
+        raise AccessDenied(N_("{user} may not {right}: needs the role {needed}", user=user,
+                                right=right, needed=needed))
 
 
 def local_user(login: str | None = None) -> User:

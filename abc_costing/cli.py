@@ -33,7 +33,15 @@ from rich.text import Text
 
 from abc_costing import __version__
 from abc_costing.durations import duration
-from abc_costing.i18n import LANGUAGE_ENV, LANGUAGES, Language, default_language
+from abc_costing.i18n import (
+    LANGUAGE_ENV,
+    LANGUAGES,
+    Language,
+    Message,
+    default_language,
+    language_of,
+    translate,
+)
 from abc_costing.reports.views import (
     TableView,
     activities_view,
@@ -76,11 +84,23 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 #: The language of the tables' headers (``--lang``), set once per command.
 _LANGUAGE: Language = "en"
 
+
+def _(text: str, **values: Any) -> str:
+    """``text`` (a constant English text with ``{placeholders}``) in the reader's language.
+
+    >>> _("wrote {path}", path="out.pdf")
+    'wrote out.pdf'
+    """
+    return translate(Message(text, values), _LANGUAGE)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    global _LANGUAGE
+    # The language first: the help texts are written when the parser is built.
+    _LANGUAGE = _language_asked(argv) or default_language()
     parser = _parser()
     args = parser.parse_args(argv)
-    global _LANGUAGE
     _LANGUAGE = args.lang or default_language()
     out = _console(sys.stdout)
     err = _console(sys.stderr)
@@ -90,6 +110,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+
+
+def _language_asked(argv: Sequence[str] | None) -> Language | None:
+    """The ``--lang`` of the command line, before it is parsed (None when not given or
+    not a language: the parser then says what is wrong).
+
+    >>> _language_asked(["--lang", "ru", "cost", "m.yaml"]), _language_asked(["--lang=de"])
+    ('ru', None)
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    for i, word in enumerate(words):
+        if word == "--":
+            break
+        if word == "--lang" and i + 1 < len(words):
+            return language_of(words[i + 1]) if words[i + 1] in LANGUAGES else None
+        if word.startswith("--lang="):
+            given = word.removeprefix("--lang=")
+            return language_of(given) if given in LANGUAGES else None
+    return None
 
 
 def _console(stream: Any) -> Console:
@@ -102,105 +141,150 @@ def _console(stream: Any) -> Console:
 # --- the parser -----------------------------------------------------------------------------
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own "usage:" in the reader's language (argparse asks gettext's
+    'argparse' domain, which has no Russian here)."""
+
+    def add_usage(self, usage: str | None, actions: Any, groups: Any,
+                  prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser whose own words (usage, section titles, -h) are in the reader's language.
+
+    argparse's error texts ("the following arguments are required", "invalid
+    choice") stay English: they come from inside argparse, with no hook short of
+    replacing its gettext function for the whole process.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help=_("show this help message and exit"))
+
+
 def _command(commands: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
     return commands.add_parser(name, help=summary, description=description)
 
 
 def _library_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--library", type=Path, default=DEFAULT_LIBRARY, metavar="LIBRARY",
-                        help=f"the model library folder (default: {DEFAULT_LIBRARY}/)")
+                        help=_("the model library folder (default: {DEFAULT_LIBRARY}/)",
+                                DEFAULT_LIBRARY=DEFAULT_LIBRARY))
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="abc-costing",
-        description="Activity-based costing of process models (abc-costing/1 YAML files). "
-                    "MODEL is a model file, LIBRARY a folder of them, LOG an event log.")
+        description=_("Activity-based costing of process models (abc-costing/1 YAML files). "
+                       "MODEL is a model file, LIBRARY a folder of them, LOG an event log."))
     parser.add_argument("--version", action="version", version=f"abc-costing {__version__}")
     parser.add_argument("--lang", choices=LANGUAGES, default=None,
-                        help="the language of the tables' headers: en or ru (default: "
-                             f"${LANGUAGE_ENV}, else the system locale's, else en)")
+                        help=_("the language of the tables' headers: en or ru (default: "
+                                "${LANGUAGE_ENV}, else the system locale's, else en)",
+                                LANGUAGE_ENV=LANGUAGE_ENV))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    validate = _command(commands, "validate", "check model files; list every problem",
-                        "Read each MODEL (a process model, or the resource catalogue "
-                        "resources.yaml) and list every problem with its file, line and "
-                        "element. Exit 1 when any is an error.")
+    validate = _command(commands, "validate", _("check model files; list every problem"),
+                        _("Read each MODEL (a process model, or the resource catalogue "
+                           "resources.yaml) and list every problem with its file, line and "
+                           "element. Exit 1 when any is an error."))
     validate.add_argument("models", nargs="+", type=Path, metavar="MODEL")
-    validate.add_argument("--json", action="store_true", help="problems as JSON")
+    validate.add_argument("--json", action="store_true", help=_("problems as JSON"))
     validate.set_defaults(run=_run_validate)
 
-    cost = _command(commands, "cost", "exact cost of one instance and one year",
-                    "The exact expected cost of one instance of MODEL, per year at its "
-                    "volume, by activity, resource and value class.")
+    cost = _command(commands, "cost", _("exact cost of one instance and one year"),
+                    _("The exact expected cost of one instance of MODEL, per year at its "
+                       "volume, by activity, resource and value class."))
     cost.add_argument("model", type=Path, metavar="MODEL")
-    cost.add_argument("--json", action="store_true", help="the full result as JSON")
+    cost.add_argument("--json", action="store_true", help=_("the full result as JSON"))
     cost.set_defaults(run=_run_cost)
 
-    compare = _command(commands, "compare", "what a candidate variant saves",
-                       "What the CANDIDATE variant of a process saves against its BASELINE "
-                       "(both model files), by activity, resource and value class.")
+    compare = _command(commands, "compare", _("what a candidate variant saves"),
+                       _("What the CANDIDATE variant of a process saves against its BASELINE "
+                          "(both model files), by activity, resource and value class."))
     compare.add_argument("baseline", type=Path, metavar="BASELINE")
     compare.add_argument("candidate", type=Path, metavar="CANDIDATE")
-    compare.add_argument("--json", action="store_true", help="the full comparison as JSON")
+    compare.add_argument("--json", action="store_true", help=_("the full comparison as JSON"))
     compare.add_argument("--library", type=Path, metavar="DIR",
-                         help="count the other processes of DIR in the pools' load when "
-                              "splitting the saving into cash and freed capacity (default: the "
-                              "library of BASELINE's resources.yaml, else the two files alone)")
+                         help=_("count the other processes of DIR in the pools' load when "
+                                 "splitting the saving into cash and freed capacity (default: "
+                                 "the library of BASELINE's resources.yaml, else the two files "
+                                 "alone)"))
     compare.set_defaults(run=_run_compare)
 
-    portfolio = _command(commands, "portfolio", "every model of a library in one table",
-                         "Every process variant of LIBRARY costed, with what each saves "
-                         "against its process's as_is variant.")
+    portfolio = _command(commands, "portfolio", _("every model of a library in one table"),
+                         _("Every process variant of LIBRARY costed, with what each saves "
+                            "against its process's as_is variant."))
     portfolio.add_argument("library", nargs="?", type=Path, default=DEFAULT_LIBRARY,
-                           metavar="LIBRARY", help=f"default: {DEFAULT_LIBRARY}/")
-    portfolio.add_argument("--json", action="store_true", help="the table as JSON")
+                           metavar="LIBRARY", help=_("default: {DEFAULT_LIBRARY}/",
+                                                      DEFAULT_LIBRARY=DEFAULT_LIBRARY))
+    portfolio.add_argument("--json", action="store_true", help=_("the table as JSON"))
     portfolio.set_defaults(run=_run_portfolio)
 
-    tour = _command(commands, "tour", "a walk through the shipped process library",
-                    "The portfolio, where the money of one process goes, and what its best "
-                    "redesign saves.")
+    ranking = _command(commands, "ranking", _("the redesigns ranked by their saving per year"),
+                       _("Every candidate variant of LIBRARY against its process's as_is, the "
+                         "biggest saving per year first, with its cash part and why it saves."))
+    ranking.add_argument("library", nargs="?", type=Path, default=DEFAULT_LIBRARY,
+                         metavar="LIBRARY", help=_("default: {DEFAULT_LIBRARY}/",
+                                                   DEFAULT_LIBRARY=DEFAULT_LIBRARY))
+    ranking.add_argument("--json", action="store_true", help=_("the table as JSON"))
+    ranking.set_defaults(run=_run_ranking)
+
+    tour = _command(commands, "tour", _("a walk through the shipped process library"),
+                    _("The portfolio, where the money of one process goes, and what its best "
+                       "redesign saves."))
     tour.add_argument("library", nargs="?", type=Path, default=DEFAULT_LIBRARY,
-                      metavar="LIBRARY", help=f"default: {DEFAULT_LIBRARY}/")
+                      metavar="LIBRARY", help=_("default: {DEFAULT_LIBRARY}/",
+                                                 DEFAULT_LIBRARY=DEFAULT_LIBRARY))
     tour.set_defaults(run=_run_tour)
 
-    report = _command(commands, "report", "an auditor's report (xlsx with live formulas, pdf, "
-                      "csv zip, json)",
-                      "Write a report of MODEL (compared with --baseline) to -o PATH, in the "
-                      "format its name says (.xlsx, .pdf, .zip of CSV tables, .json), or "
-                      "check with --verify that a report still matches its model files, "
-                      "found in --library or beside the report.")
+    report = _command(commands, "report", _("an auditor's report (xlsx with live formulas, "
+                                             "pdf, csv zip, json)"),
+                      _("Write a report of MODEL (compared with --baseline) to -o PATH, in "
+                         "the format its name says (.xlsx, .pdf, .zip of CSV tables, .json), "
+                         "or check with --verify that a report still matches its model files, "
+                         "found in --library or beside the report."))
     report.add_argument("model", type=Path, nargs="?", metavar="MODEL")
     report.add_argument("--baseline", type=Path, metavar="MODEL",
-                        help="compare MODEL with this variant of the same process")
+                        help=_("compare MODEL with this variant of the same process"))
     report.add_argument("--format", choices=("xlsx", "pdf", "csv", "json"), dest="file_format",
-                        help="the format (default: from the -o file's extension)")
+                        help=_("the format (default: from the -o file's extension)"))
     report.add_argument("-o", "--output", type=Path, metavar="PATH")
-    report.add_argument("--user", help="who the report is for the record (default: your login)")
+    report.add_argument("--user", help=_("who the report is for the record (default: your "
+                                          "login)"))
     report.add_argument("--verify", type=Path, metavar="REPORT",
-                        help="recompute REPORT from its model files and say whether it matches")
+                        help=_("recompute REPORT from its model files and say whether it "
+                                "matches"))
     _library_option(report)
     report.set_defaults(run=_run_report)
 
-    capacity = _command(commands, "capacity", "load on shared labour pools against their "
-                        "practical capacity, per month",
-                        "Minutes each labour pool of LIBRARY works per month at the planned "
-                        "volumes, against its practical capacity.")
+    capacity = _command(commands, "capacity", _("load on shared labour pools against their "
+                                                 "practical capacity, per month"),
+                        _("Minutes each labour pool of LIBRARY works per month at the planned "
+                           "volumes, against its practical capacity."))
     capacity.add_argument("library", nargs="?", type=Path, default=DEFAULT_LIBRARY,
-                          metavar="LIBRARY", help=f"default: {DEFAULT_LIBRARY}/")
+                          metavar="LIBRARY", help=_("default: {DEFAULT_LIBRARY}/",
+                                                     DEFAULT_LIBRARY=DEFAULT_LIBRARY))
     capacity.add_argument("--variant", default="as_is", metavar="NAME",
-                          help="the variant counted for every process (default: as_is)")
+                          help=_("the variant counted for every process (default: as_is)"))
     capacity.add_argument("--month", metavar="YYYY-MM",
-                          help="capacity in that month of the production calendar (January "
-                               "2026 has 120 working hours against an average 164.3)")
+                          help=_("capacity in that month of the production calendar (January "
+                                  "2026 has 120 working hours against an average 164.3)"))
     capacity.add_argument("--year", type=int, metavar="YYYY",
-                          help="heads needed per pool in each month of the year (production "
-                               "calendar), instead of one month")
+                          help=_("heads needed per pool in each month of the year (production "
+                                  "calendar), instead of one month"))
     capacity.add_argument("--plan", metavar="VARIANT",
-                          help="the saving per year of moving every process from as_is to "
-                               "VARIANT ('best': each one's cheapest), split into cash (whole "
-                               "people released, and what is not labour) and freed capacity")
-    capacity.add_argument("--json", action="store_true", help="the report as JSON")
+                          help=_("the saving per year of moving every process from as_is to "
+                                  "VARIANT ('best': each one's cheapest), split into cash "
+                                  "(whole people released, and what is not labour) and freed "
+                                  "capacity"))
+    capacity.add_argument("--json", action="store_true", help=_("the report as JSON"))
     capacity.set_defaults(run=_run_capacity)
 
     ledger_commands = (
@@ -221,185 +305,206 @@ def _parser() -> argparse.ArgumentParser:
         command = _command(commands, name, summary, description)
         _period_options(command)
         if name == "trace":
-            command.add_argument("--account", metavar="ACCOUNT", help="e.g. 26")
-            command.add_argument("--cost-centre", metavar="NAME", help="e.g. Юридический отдел")
-            command.add_argument("--cost-item", metavar="NAME", help="e.g. Аренда офиса")
+            command.add_argument("--account", metavar="ACCOUNT", help=_("e.g. 26"))
+            command.add_argument("--cost-centre", metavar="NAME", help=_("e.g. Юридический "
+                                                                          "отдел"))
+            command.add_argument("--cost-item", metavar="NAME", help=_("e.g. Аренда офиса"))
             command.add_argument("--object", metavar="NAME",
-                                 help="trace this cost object's cost backwards instead")
+                                 help=_("trace this cost object's cost backwards instead"))
         if name == "profitability":
             command.add_argument("--against", metavar="SCENARIO",
-                                 help="compare with another scenario of the period (e.g. plan: "
-                                      "actual against budget)")
+                                 help=_("compare with another scenario of the period (e.g. "
+                                         "plan: actual against budget)"))
         if name == "balance":
             command.add_argument("--nodes", action="store_true",
-                                 help="every rule, support centre, pool and activity too")
+                                 help=_("every rule, support centre, pool and activity too"))
             command.add_argument("-o", "--output", type=Path, metavar="PATH",
-                                 help="also write the period's report: .xlsx (every stage as "
-                                      "live formulas over the ledger and driver cells) or .pdf")
-        command.add_argument("--json", action="store_true", help="the result as JSON")
+                                 help=_("also write the period's report: .xlsx (every stage "
+                                         "as live formulas over the ledger and driver cells) "
+                                         "or .pdf"))
+        command.add_argument("--json", action="store_true", help=_("the result as JSON"))
         command.set_defaults(run=run)
 
-    sensitivity = _command(commands, "sensitivity", "which inputs move the cost per instance "
-                           "most (tornado chart data)",
-                           "Move each input of MODEL by ±H and rank the inputs by how much the "
-                           "exact cost per instance moves.")
+    sensitivity = _command(commands, "sensitivity", _("which inputs move the cost per "
+                                                       "instance most (tornado chart data)"),
+                           _("Move each input of MODEL by ±H and rank the inputs by how much "
+                              "the exact cost per instance moves."))
     sensitivity.add_argument("model", type=Path, metavar="MODEL")
     sensitivity.add_argument("--change", type=float, default=0.1, metavar="H",
-                             help="relative change of each input, 0 < H < 1 (default 0.1: ±10%%)")
-    sensitivity.add_argument("--top", type=int, metavar="N", help="only the N largest impacts")
-    sensitivity.add_argument("--json", action="store_true", help="the ranked items as JSON")
+                             help=_("relative change of each input, 0 < H < 1 (default 0.1: "
+                                     "±10%%)"))
+    sensitivity.add_argument("--top", type=int, metavar="N", help=_("only the N largest "
+                                                                     "impacts"))
+    sensitivity.add_argument("--json", action="store_true", help=_("the ranked items as JSON"))
     sensitivity.set_defaults(run=_run_sensitivity)
 
-    simulate = _command(commands, "simulate", "Monte Carlo: the spread of cost per instance "
-                        "and of cycle time",
-                        "Simulate instances of MODEL (durations, branches, loops drawn at "
-                        "random), or with --queue, working days with queues for busy people.")
+    simulate = _command(commands, "simulate", _("Monte Carlo: the spread of cost per instance "
+                                                 "and of cycle time"),
+                        _("Simulate instances of MODEL (durations, branches, loops drawn at "
+                           "random), or with --queue, working days with queues for busy people."))
     simulate.add_argument("model", type=Path, metavar="MODEL")
     simulate.add_argument("--runs", type=int, default=100_000, metavar="N",
-                          help="instances to simulate (default 100000)")
+                          help=_("instances to simulate (default 100000)"))
     simulate.add_argument("--seed", type=int, metavar="S",
-                          help="seed of the random source; the same seed gives the same numbers")
-    simulate.add_argument("--json", action="store_true", help="the statistics as JSON")
+                          help=_("seed of the random source; the same seed gives the same "
+                                  "numbers"))
+    simulate.add_argument("--json", action="store_true", help=_("the statistics as JSON"))
     simulate.add_argument("--queue", action="store_true",
-                          help="discrete-event simulation with queues for busy people")
+                          help=_("discrete-event simulation with queues for busy people"))
     simulate.add_argument("--days", type=float, default=60.0, metavar="D",
-                          help="with --queue: working days measured per replication "
-                               "(default 60)")
+                          help=_("with --queue: working days measured per replication "
+                                  "(default 60)"))
     simulate.add_argument("--warmup-days", type=float, metavar="D",
-                          help="with --queue: days simulated before measuring (default: "
-                               "from the model, twice an instance's work and waits plus the "
-                               "time the busiest queue takes to settle)")
+                          help=_("with --queue: days simulated before measuring (default: "
+                                  "from the model, twice an instance's work and waits plus the "
+                                  "time the busiest queue takes to settle)"))
     simulate.add_argument("--replications", type=int, metavar="R",
-                          help="with --queue: independent runs behind the 95%% confidence "
-                               "intervals (default 10)")
+                          help=_("with --queue: independent runs behind the 95%% confidence "
+                                  "intervals (default 10)"))
     simulate.set_defaults(run=_run_simulate)
 
-    mine = _command(commands, "mine", "discover a costable model from an event log (CSV, "
-                    "Parquet, XES)",
-                    "Discover a model from LOG: its routing, branch probabilities, rework "
-                    "loops, parallel blocks and durations. Written to -o; a file inside the "
-                    "library is saved as <process>/<variant>.yaml and logged in the change "
-                    "log, never over an existing variant.")
+    mine = _command(commands, "mine", _("discover a costable model from an event log (CSV, "
+                                         "Parquet, XES)"),
+                    _("Discover a model from LOG: its routing, branch probabilities, rework "
+                       "loops, parallel blocks and durations. Written to -o; a file inside the "
+                       "library is saved as <process>/<variant>.yaml and logged in the change "
+                       "log, never over an existing variant."))
     _add_log_arguments(mine)
     mine.add_argument("--rates", type=Path, metavar="MODEL_OR_TABLE",
-                      help="price labour by the resources of this model (.yaml) or rates "
-                           "table (.csv/.xlsx: resource, rate_per_hour[, currency])")
-    mine.add_argument("--process", metavar="SLUG", help="the model's process (default: mined, "
-                      "or the folder of -o inside the library)")
-    mine.add_argument("--variant", metavar="SLUG", help="the variant (default: as_is, or the "
-                      "file name of -o inside the library)")
+                      help=_("price labour by the resources of this model (.yaml) or rates "
+                              "table (.csv/.xlsx: resource, rate_per_hour[, currency])"))
+    mine.add_argument("--process", metavar="SLUG", help=_("the model's process (default: "
+                                                           "mined, or the folder of -o inside "
+                                                           "the library)"))
+    mine.add_argument("--variant", metavar="SLUG", help=_("the variant (default: as_is, or "
+                                                           "the file name of -o inside the "
+                                                           "library)"))
     mine.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL")
     _library_option(mine)
     mine.set_defaults(run=_run_mine)
 
-    variants = _command(commands, "variants", "trace variants of an event log: cases, cycle "
-                        "time, cost per case, fit with the designed model",
-                        "Each distinct path through LOG with its cases, share, cycle time, "
-                        "labour and cost per case, costliest first.")
+    variants = _command(commands, "variants", _("trace variants of an event log: cases, cycle "
+                                                 "time, cost per case, fit with the designed "
+                                                 "model"),
+                        _("Each distinct path through LOG with its cases, share, cycle time, "
+                           "labour and cost per case, costliest first."))
     _add_log_arguments(variants)
     variants.add_argument("--rates", type=Path, metavar="MODEL_OR_TABLE",
-                          help="price labour by this model's resources and replay the "
-                               "variants on its flow, or price by a rates table "
-                               "(.csv/.xlsx)")
+                          help=_("price labour by this model's resources and replay the "
+                                  "variants on its flow, or price by a rates table (.csv/.xlsx)"))
     variants.add_argument("--top", type=int, default=10, metavar="N",
-                          help="show the N costliest variants (default 10; 0 for all)")
-    variants.add_argument("--json", action="store_true", help="every variant as JSON")
+                          help=_("show the N costliest variants (default 10; 0 for all)"))
+    variants.add_argument("--json", action="store_true", help=_("every variant as JSON"))
     variants.set_defaults(run=_run_variants)
 
-    import_bpmn = _command(commands, "import-bpmn", "a model from a BPMN 2.0 file (lanes, "
-                           "subprocesses, BIMP/QBP or Prosimos parameters)",
-                           "Convert BPMN into a model; what the file does not carry becomes "
-                           "a \"?\" to fill in. A file this tool exported comes back as the "
-                           "same process. Written to -o; inside the library it is saved as "
-                           "<process>/<variant>.yaml and logged, never over an existing "
-                           "variant.")
+    import_bpmn = _command(commands, "import-bpmn", _("a model from a BPMN 2.0 file (lanes, "
+                                                       "subprocesses, BIMP/QBP or Prosimos "
+                                                       "parameters)"),
+                           _("Convert BPMN into a model; what the file does not carry becomes "
+                              "a \"?\" to fill in. A file this tool exported comes back as the "
+                              "same process. Written to -o; inside the library it is saved as "
+                              "<process>/<variant>.yaml and logged, never over an existing "
+                              "variant."))
     import_bpmn.add_argument("bpmn", type=Path, metavar="BPMN")
     import_bpmn.add_argument("--params", type=Path, metavar="FILE.json",
-                             help="Prosimos simulation parameters (rates, durations, "
-                             "branching probabilities)")
+                             help=_("Prosimos simulation parameters (rates, durations, "
+                                     "branching probabilities)"))
     import_bpmn.add_argument("--process", metavar="SLUG",
-                             help="the model's process (default: from the BPMN file)")
-    import_bpmn.add_argument("--variant", metavar="SLUG", help="the variant (default: the one "
-                             "the file carries, else as_is)")
+                             help=_("the model's process (default: from the BPMN file)"))
+    import_bpmn.add_argument("--variant", metavar="SLUG", help=_("the variant (default: the "
+                                                                  "one the file carries, else "
+                                                                  "as_is)"))
     import_bpmn.add_argument("--pool", metavar="POOL",
-                             help="the pool to import when several have content (its name "
-                             "or id)")
+                             help=_("the pool to import when several have content (its name "
+                                     "or id)"))
     import_bpmn.add_argument("--all-pools", action="store_true",
-                             help="import every pool with content as a process of its own; "
-                             "-o is then a folder, each written as <process>/<variant>.yaml")
+                             help=_("import every pool with content as a process of its own; "
+                                     "-o is then a folder, each written as "
+                                     "<process>/<variant>.yaml"))
     import_bpmn.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL")
     _library_option(import_bpmn)
     import_bpmn.set_defaults(run=_run_import_bpmn)
 
-    export_bpmn = _command(commands, "export-bpmn", "a model as BPMN 2.0 with a laid-out "
-                           "diagram (opens in bpmn.io and Camunda Modeler)",
-                           "Write MODEL as BPMN 2.0 with lanes, shapes and edges; costs "
-                           "travel in abc: extensions, so the file imports back unchanged.")
+    export_bpmn = _command(commands, "export-bpmn", _("a model as BPMN 2.0 with a laid-out "
+                                                       "diagram (opens in bpmn.io and Camunda "
+                                                       "Modeler)"),
+                           _("Write MODEL as BPMN 2.0 with lanes, shapes and edges; costs "
+                              "travel in abc: extensions, so the file imports back unchanged."))
     export_bpmn.add_argument("model", type=Path, metavar="MODEL")
     export_bpmn.add_argument("-o", "--output", type=Path, required=True, metavar="BPMN")
     export_bpmn.set_defaults(run=_run_export_bpmn)
 
-    resources = _command(commands, "resources", "the resource catalogue with each pool's "
-                         "derivation", "List the pools of LIBRARY/resources.yaml: headcount, "
-                         "оклад, премия, contributions, the cost of one person per year, "
-                         "страховые взносы, ФОТ с взносами per month, practical capacity, the "
-                         "rate per hour or cost per use, and the variants that use and "
-                         "override each.")
+    resources = _command(commands, "resources", _("the resource catalogue with each pool's "
+                                                   "derivation"),
+                         _("List the pools of LIBRARY/resources.yaml: "
+                                          "headcount, оклад, премия, contributions, the cost "
+                                          "of one person per year, страховые взносы, ФОТ с "
+                                          "взносами per month, practical capacity, the rate "
+                                          "per hour or cost per use, and the variants that use "
+                                          "and override each."))
     resources.add_argument("library", type=Path, nargs="?", default=DEFAULT_LIBRARY,
-                           metavar="LIBRARY", help=f"default: {DEFAULT_LIBRARY}/")
-    resources.add_argument("--json", action="store_true", help="the pools as JSON")
+                           metavar="LIBRARY", help=_("default: {DEFAULT_LIBRARY}/",
+                                                      DEFAULT_LIBRARY=DEFAULT_LIBRARY))
+    resources.add_argument("--json", action="store_true", help=_("the pools as JSON"))
     resources.set_defaults(run=_run_resources)
 
-    migrate = _command(commands, "migrate", "move a library's pools to one resource "
-                       "catalogue (resources.yaml)",
-                       "Gather every pool the model files of LIBRARY define into "
-                       "LIBRARY/resources.yaml, each once, and make the files name them by id. "
-                       "Where files disagree, the value most files give is kept and the others "
-                       "keep theirs as overrides, so no file's cost changes. Without --write, "
-                       "show the plan and write nothing.")
+    migrate = _command(commands, "migrate", _("move a library's pools to one resource "
+                                               "catalogue (resources.yaml)"),
+                       _("Gather every pool the model files of LIBRARY define into "
+                          "LIBRARY/resources.yaml, each once, and make the files name them by "
+                          "id. Where files disagree, the value most files give is kept and the "
+                          "others keep theirs as overrides, so no file's cost changes. Without "
+                          "--write, show the plan and write nothing."))
     migrate.add_argument("library", type=Path, metavar="LIBRARY")
     migrate.add_argument("--write", action="store_true",
-                         help="write the catalogue and the files (each logged in the change log)")
-    migrate.add_argument("--json", action="store_true", help="the plan as JSON")
+                         help=_("write the catalogue and the files (each logged in the change "
+                                 "log)"))
+    migrate.add_argument("--json", action="store_true", help=_("the plan as JSON"))
     migrate.set_defaults(run=_run_migrate)
 
-    log = _command(commands, "log", "the change log: verify, show, export as CSV",
-                   "The library's change log: who changed which value of which model, "
-                   "when, from what to what, in a hash chain.")
+    log = _command(commands, "log", _("the change log: verify, show, export as CSV"),
+                   _("The library's change log: who changed which value of which model, when, "
+                      "from what to what, in a hash chain."))
     log_actions = log.add_subparsers(dest="log_action", required=True, metavar="ACTION")
     db_help = ("the change log database (default: $ABC_COSTING_CHANGE_LOG, else "
                ".abc-costing/change_log.sqlite beside the library)")
-    log_verify = _command(log_actions, "verify", "check that no entry was edited, deleted or "
-                          "reordered", "Walk the hash chain of the change log and check "
-                          "every entry, link and the head.")
-    log_show = _command(log_actions, "show", "list the entries, oldest first",
-                        "List the change log's entries, oldest first.")
-    log_show.add_argument("--file", metavar="F", help="only the changes of this model file "
-                          "(as logged, e.g. contract_approval/as_is.yaml)")
-    log_show.add_argument("--json", action="store_true", help="the entries as JSON")
-    log_export = _command(log_actions, "export", "write the entries to a CSV file (UTF-8 "
-                          "with BOM, opens in Excel)", "Write the change log's entries to a "
-                          "CSV file Excel opens and cannot run formulas from.")
-    log_export.add_argument("--file", metavar="F", help="only the changes of this model file")
+    log_verify = _command(log_actions, "verify", _("check that no entry was edited, deleted "
+                                                    "or reordered"),
+                          _("Walk the hash chain of the change log and check "
+                                          "every entry, link and the head."))
+    log_show = _command(log_actions, "show", _("list the entries, oldest first"),
+                        _("List the change log's entries, oldest first."))
+    log_show.add_argument("--file", metavar="F", help=_("only the changes of this model file "
+                                                         "(as logged, e.g. "
+                                                         "contract_approval/as_is.yaml)"))
+    log_show.add_argument("--json", action="store_true", help=_("the entries as JSON"))
+    log_export = _command(log_actions, "export", _("write the entries to a CSV file (UTF-8 "
+                                                    "with BOM, opens in Excel)"),
+                          _("Write the change log's entries to a "
+                                                          "CSV file Excel opens and cannot run "
+                                                          "formulas from."))
+    log_export.add_argument("--file", metavar="F", help=_("only the changes of this model file"))
     log_export.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.csv")
-    log_accept = _command(log_actions, "accept", "log a model file changed by hand",
-                          "Record a model file's current state as a change made outside "
-                          "abc-costing, with who and why, so verification stops reporting it.")
+    log_accept = _command(log_actions, "accept", _("log a model file changed by hand"),
+                          _("Record a model file's current state as a change made outside "
+                             "abc-costing, with who and why, so verification stops reporting "
+                             "it."))
     log_accept.add_argument("model", type=Path, metavar="MODEL")
-    log_accept.add_argument("--reason", required=True, help="why it was changed by hand")
-    log_reanchor = _command(log_actions, "reanchor", "start the library's anchor afresh "
-                            "(an auditor's act)",
-                            "After a lost log or anchor, or a new signing key: anchor the "
-                            "library to its log as it is now, recording who, why and what did "
-                            "not match.")
-    log_reanchor.add_argument("--reason", required=True, help="why, for the record")
+    log_accept.add_argument("--reason", required=True, help=_("why it was changed by hand"))
+    log_reanchor = _command(log_actions, "reanchor", _("start the library's anchor afresh (an "
+                                                        "auditor's act)"),
+                            _("After a lost log or anchor, or a new signing key: anchor the "
+                               "library to its log as it is now, recording who, why and what "
+                               "did not match."))
+    log_reanchor.add_argument("--reason", required=True, help=_("why, for the record"))
     for action, run in ((log_verify, _run_log_verify), (log_show, _run_log_show),
                         (log_export, _run_log_export), (log_accept, _run_log_accept),
                         (log_reanchor, _run_log_reanchor)):
         action.add_argument("--db", type=Path, metavar="PATH", help=db_help)
         action.add_argument("--library", type=Path, metavar="LIBRARY",
-                            help=f"the library the log records (default: {DEFAULT_LIBRARY}/; "
-                                 "with --db alone, only the log's own chain is checked)")
+                            help=_("the library the log records (default: {DEFAULT_LIBRARY}/; "
+                                    "with --db alone, only the log's own chain is checked)",
+                                    DEFAULT_LIBRARY=DEFAULT_LIBRARY))
         action.set_defaults(run=run)
     return parser
 
@@ -408,14 +513,16 @@ def _add_log_arguments(parser: argparse.ArgumentParser) -> None:
     """The event log and its column names (recognised by their usual names when left out)."""
     parser.add_argument("log_file", type=Path, metavar="LOG")
     for field in ("case", "activity", "start", "end", "resource"):
-        parser.add_argument(f"--{field}", metavar="COLUMN", help=f"the {field} column")
-    parser.add_argument("--lifecycle", metavar="COLUMN", help="the lifecycle transition "
-                        "column (start, complete, ...): a start and a complete row are one "
-                        "execution")
+        parser.add_argument(f"--{field}", metavar="COLUMN", help=_("the {field} column",
+                                                                    field=field))
+    parser.add_argument("--lifecycle", metavar="COLUMN", help=_("the lifecycle transition "
+                                                                 "column (start, complete, "
+                                                                 "...): a start and a complete "
+                                                                 "row are one execution"))
     parser.add_argument("--instance", metavar="COLUMN",
-                        help="the activity instance column (pairs start and complete rows)")
+                        help=_("the activity instance column (pairs start and complete rows)"))
     parser.add_argument("--cost", metavar="COLUMN",
-                        help="the column of the cost the log recorded per event")
+                        help=_("the column of the cost the log recorded per event"))
 
 
 # --- printing --------------------------------------------------------------------------------
@@ -442,7 +549,8 @@ def _say(console: Console, text: str, *, style: str | None = None) -> None:
 
 def _report_problems(problems: Sequence[Problem], err: Console) -> None:
     for problem in problems:
-        _say(err, str(problem), style="yellow" if problem.severity == "warning" else "red")
+        _say(err, problem.text(_LANGUAGE),
+             style="yellow" if problem.severity == "warning" else "red")
 
 
 def _print_json(document: Any, out: Console) -> None:
@@ -469,7 +577,7 @@ def _print_view(view: TableView, out: Console, *, title: str | None = None) -> N
                       style="bold" if kind == "total" else None)
     out.print(table)
     if view.note:
-        _say(out, view.note)
+        _say(out, translate(view.note, _LANGUAGE))
 
 
 def _money(amount: float | None, currency: str) -> str:
@@ -481,7 +589,7 @@ def _count(value: float) -> str:
 
 
 def _heading(title: str | None, process: str, variant: str) -> str:
-    return f"{title or process} — {process}/{variant}"
+    return f"{title or process} — {process}/{variant}"  # names and ids: the same in any language
 
 
 # --- reading and costing --------------------------------------------------------------------
@@ -499,7 +607,7 @@ def _run_validate(args: argparse.Namespace, out: Console, err: Console) -> int:
             warnings = f" ({count} warning{'s' if count > 1 else ''})" if count else ""
             what = (f" resource catalogue, {checked.pools} pools"
                     if checked.kind == "catalogue" else "")
-            _say(out, f"{path}: valid{what}{warnings}")
+            _say(out, _("{path}: valid{what}{warnings}", path=path, what=what, warnings=warnings))
     if args.json:
         _print_json([{"file": p.file, "line": p.line, "element": p.element,
                       "severity": p.severity, "message": p.message} for p in all_problems], out)
@@ -525,15 +633,18 @@ def _run_cost(args: argparse.Namespace, out: Console, err: Console) -> int:
 def _print_cost(result: Any, out: Console) -> None:
     cur = result.currency
     _say(out, _heading(result.title, result.process, result.variant), style="bold")
-    _say(out, f"Cost per instance: {_money(result.cost_per_instance, cur)}")
+    _say(out, _("Cost per instance: {cost_per_instance}",
+                 cost_per_instance=_money(result.cost_per_instance, cur)))
     if result.cost_per_year is not None:
-        _say(out, f"Cost per year:     {_money(result.cost_per_year, cur)} "
-                  f"({_count(result.volume_per_year)} instances)")
-    _say(out, f"Labour per instance: {duration(result.labor_minutes_per_instance, _LANGUAGE)}")
+        _say(out, _("Cost per year:     {cost_per_year} ({count} instances)",
+                     cost_per_year=_money(result.cost_per_year, cur),
+                     count=_count(result.volume_per_year)))
+    _say(out, _("Labour per instance: {labour_time}",
+                 labour_time=duration(result.labor_minutes_per_instance, _LANGUAGE)))
     for view in (activities_view(result), resources_view(result), value_classes_view(result)):
         _print_view(view, out)
     ends = ", ".join(f"{e}: {format_share(p)}" for e, p in result.end_probabilities.items())
-    _say(out, f"Ends: {ends}")
+    _say(out, _("Ends: {ends}", ends=ends))
 
 
 def _run_compare(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -555,23 +666,29 @@ def _run_compare(args: argparse.Namespace, out: Console, err: Console) -> int:
 def _print_comparison(comparison: Any, out: Console, *, split: Any = None) -> None:
     base, cand = comparison.baseline, comparison.candidate
     cur = base.currency
-    _say(out, f"{base.title or base.process} ({base.variant}) → "
-              f"{cand.title or cand.process} ({cand.variant})", style="bold")
-    _say(out, f"Cost per instance: {format_money(base.cost_per_instance, cur)} → "
-              f"{_money(cand.cost_per_instance, cur)}")
-    _say(out, f"Saving per instance: {_money(comparison.saving_per_instance, cur)} "
-              f"({format_share(comparison.saving_share)})")
+    _say(out, _("{value} ({variant}) → {value_2} ({variant_2})",
+                 value=base.title or base.process, variant=base.variant,
+                 value_2=cand.title or cand.process, variant_2=cand.variant), style="bold")
+    _say(out, _("Cost per instance: {cost_per_instance} → {cost_per_instance_2}",
+                 cost_per_instance=format_money(base.cost_per_instance, cur),
+                 cost_per_instance_2=_money(cand.cost_per_instance, cur)))
+    _say(out, _("Saving per instance: {saving_per_instance} ({format_share})",
+                 saving_per_instance=_money(comparison.saving_per_instance, cur),
+                 format_share=format_share(comparison.saving_share)))
     if comparison.saving_per_year is not None:
-        _say(out, f"Saving per year:     {_money(comparison.saving_per_year, cur)}")
+        _say(out, _("Saving per year:     {saving_per_year}",
+                     saving_per_year=_money(comparison.saving_per_year, cur)))
     if comparison.bridge:
         _print_view(bridge_view(comparison), out)
     prices = price_effects_view(comparison)
     if len(prices.rows) > 1:  # a resource whose price moved, or an override
         _print_view(prices, out)
     if split is not None:
-        _say(out, f"Of the saving per year: cash {_money(split.cash_per_year, cur)}, freed "
-                  f"capacity {_money(split.freed_capacity_per_year, cur)}, price effects "
-                  f"{_money(split.price_effect_per_year, cur)}")
+        _say(out, _("Of the saving per year: cash {cash_per_year}, freed capacity "
+                     "{freed_capacity_per_year}, price effects {price_effect_per_year}",
+                     cash_per_year=_money(split.cash_per_year, cur),
+                     freed_capacity_per_year=_money(split.freed_capacity_per_year, cur),
+                     price_effect_per_year=_money(split.price_effect_per_year, cur)))
         _print_view(saving_split_view(split, baseline=base.variant, candidate=cand.variant), out)
     for view in (activity_changes_view(comparison), resource_changes_view(comparison),
                  value_changes_view(comparison)):
@@ -590,6 +707,19 @@ def _run_portfolio(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
 
 
+def _run_ranking(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.workflows import open_library, saving_ranking
+
+    library = open_library(args.library)
+    _report_problems(library.problems, err)
+    ranking = saving_ranking(library)
+    if args.json:
+        _print_json(ranking.records(), out)
+    else:
+        _print_view(ranking, out)
+    return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
+
+
 def _run_tour(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.workflows import compare_variants, open_library
 
@@ -598,21 +728,22 @@ def _run_tour(args: argparse.Namespace, out: Console, err: Console) -> int:
     portfolio = library.portfolio
     if not portfolio.rows:
         return EXIT_PROBLEMS
-    out.rule("1. The portfolio: every process variant in the library")
+    out.rule(_("1. The portfolio: every process variant in the library"))
     _print_view(portfolio_view(portfolio, path_label=library.label), out)
     first = portfolio.processes()[0]
     best = portfolio.best_variant(first).variant
     base = "as_is" if "as_is" in library.variants(first) else best
     base_path = library.path_of(first, base)
-    out.rule(f"2. Where the money goes: abc-costing cost {_visible(base_path)}")
+    out.rule(_("2. Where the money goes: abc-costing cost {base_path}",
+                base_path=_visible(base_path)))
     _print_cost(portfolio.results[(first, base)], out)
     if best != base:
         best_path = library.path_of(first, best)
-        out.rule(f"3. What the redesign saves: abc-costing compare {_visible(base_path)} "
-                 f"{_visible(best_path)}")
+        out.rule(_("3. What the redesign saves: abc-costing compare {base_path} {best_path}",
+                    base_path=_visible(base_path), best_path=_visible(best_path)))
         _print_comparison(compare_variants(library, first, base, best), out)
-    _say(out, "\nNext: abc-costing cost MODEL --json, abc-costing compare BASELINE CANDIDATE, "
-              "abc-costing validate MODEL (see README.md).")
+    _say(out, _("\nNext: abc-costing cost MODEL --json, abc-costing compare BASELINE "
+                 "CANDIDATE, abc-costing validate MODEL (see README.md)."))
     return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
 
 
@@ -646,20 +777,22 @@ def _run_capacity(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _period_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("library", nargs="?", type=Path, default=DEFAULT_LIBRARY,
-                        metavar="LIBRARY", help=f"default: {DEFAULT_LIBRARY}/")
+                        metavar="LIBRARY", help=_("default: {DEFAULT_LIBRARY}/",
+                                                   DEFAULT_LIBRARY=DEFAULT_LIBRARY))
     parser.add_argument("--period", metavar="PERIOD",
-                        help="the month (2026-01, январь 2026) or quarter (2026-Q1, 1 квартал "
-                             "2026); default: the ledger's latest month")
+                        help=_("the month (2026-01, январь 2026) or quarter (2026-Q1, 1 "
+                                "квартал 2026); default: the ledger's latest month"))
     parser.add_argument("--scenario", default="actual", metavar="NAME",
-                        help="actual, plan or forecast (факт, план, прогноз; default: actual)")
+                        help=_("actual, plan or forecast (факт, план, прогноз; default: "
+                                "actual)"))
     parser.add_argument("--allocation", type=Path, metavar="FILE",
-                        help="the rules file (default: LIBRARY/ledger/allocation.yaml)")
+                        help=_("the rules file (default: LIBRARY/ledger/allocation.yaml)"))
     for role, what in (("ledger", "the ledger (оборотно-сальдовая ведомость), CSV or XLSX"),
                        ("drivers", "driver quantities (headcount, m², devices)"),
                        ("volumes", "instances of each process variant per cost object"),
                        ("revenue", "revenue per cost object")):
         parser.add_argument(f"--{role}", type=Path, metavar="FILE",
-                            help=f"{what} (default: the one the rules file names)")
+                            help=_("{what} (default: the one the rules file names)", what=what))
 
 
 def _balance_library(args: argparse.Namespace) -> Any:
@@ -717,7 +850,7 @@ def _run_balance(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     output = args.output
     if output is not None and output.suffix.lower().lstrip(".") not in ("xlsx", "pdf"):
-        _say(err, f"{output}: the report is .xlsx or .pdf", style="red")
+        _say(err, _("{output}: the report is .xlsx or .pdf", output=output), style="red")
         return EXIT_USAGE
     balance = _balanced_period(args, err)
     if balance is None or not balance.ok:
@@ -731,7 +864,7 @@ def _run_balance(args: argparse.Namespace, out: Console, err: Console) -> int:
         _report_problems(written, err)
         if written:
             return EXIT_PROBLEMS
-        _say(err, f"wrote {output}")
+        _say(err, _("wrote {output}", output=output))
     if args.json:
         _print_json(_balance_json(balance), out)
         return EXIT_OK
@@ -749,7 +882,7 @@ def _run_balance(args: argparse.Namespace, out: Console, err: Console) -> int:
                 shown = ", ".join(f"{names.get(b.node, b.node)} {_money(money, inputs.currency)}"
                                   for money, b in held[:5])
                 more = f" and {len(held) - 5} more (--nodes)" if len(held) > 5 else ""
-                _say(out, f"{label}: {shown}{more}")
+                _say(out, _("{label}: {shown}{more}", label=label, shown=shown, more=more))
     off = [b for b in result.balances if b.kopecks()["difference"] != 0]
     flagged = [b for b in result.balances if b.flagged]
     if off:
@@ -767,7 +900,7 @@ def _run_trace(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     backward = args.object is not None
     if backward and any((args.account, args.cost_centre, args.cost_item)):
-        _say(err, "trace: give --object (backwards) or ledger codes (forwards), not both",
+        _say(err, _("trace: give --object (backwards) or ledger codes (forwards), not both"),
              style="red")
         return EXIT_USAGE
     balance = _balanced_period(args, err)
@@ -826,7 +959,7 @@ def _capacity_plan(library: Any, args: argparse.Namespace, out: Console, err: Co
     from abc_costing.workflows import released_by_plan
 
     if args.month is not None or args.year is not None:
-        _say(err, "give --plan alone, without --month or --year", style="red")
+        _say(err, _("give --plan alone, without --month or --year"), style="red")
         return EXIT_USAGE
     found, problems = released_by_plan(library, plan=args.plan)
     _report_problems(problems, err)
@@ -842,8 +975,9 @@ def _capacity_plan(library: Any, args: argparse.Namespace, out: Console, err: Co
         return EXIT_OK
     _say(out, "Plan: " + ", ".join(f"{p}/{v}" for p, v in found.plan.items()))
     _print_view(view, out)
-    _say(out, f"Saving per year: {_money(found.saving_per_year, found.currency)}, of which "
-              f"cash {_money(found.cash_per_year, found.currency)}")
+    _say(out, _("Saving per year: {saving_per_year}, of which cash {cash_per_year}",
+                 saving_per_year=_money(found.saving_per_year, found.currency),
+                 cash_per_year=_money(found.cash_per_year, found.currency)))
     return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
 
 
@@ -867,7 +1001,8 @@ def _run_resources(args: argparse.Namespace, out: Console, err: Console) -> int:
     else:
         _print_view(view, out, title=f"{view.title}: {loaded.label}, {loaded.currency}")
         for row in view.rows:  # the one column too wide for the table
-            _say(out, f"{row.value('id')} is used by {row.value('used_by') or 'no variant'}")
+            _say(out, _("{value} is used by {value_2}", value=row.value('id'),
+                         value_2=row.value('used_by') or 'no variant'))
     return EXIT_PROBLEMS if has_errors(list(loaded.problems)) else EXIT_OK
 
 
@@ -875,7 +1010,7 @@ def _capacity_year(library: Any, args: argparse.Namespace, out: Console, err: Co
     from abc_costing.workflows import capacity_by_month
 
     if args.month is not None:
-        _say(err, "give --month or --year, not both", style="red")
+        _say(err, _("give --month or --year, not both"), style="red")
         return EXIT_USAGE
     reports, problems = capacity_by_month(library, year=args.year, variant=args.variant)
     _report_problems(problems, err)
@@ -894,11 +1029,12 @@ def _run_sensitivity(args: argparse.Namespace, out: Console, err: Console) -> in
     from abc_costing.workflows import read_model_file, sensitivity_of
 
     if not 0 < args.change < 1:
-        _say(err, f"--change must be between 0 and 1 (0.1 for ±10%), got {args.change:g}",
+        _say(err, _("--change must be between 0 and 1 (0.1 for ±10%), got {change:g}",
+                     change=args.change),
              style="red")
         return EXIT_USAGE
     if args.top is not None and args.top < 1:
-        _say(err, f"--top must be at least 1, got {args.top}", style="red")
+        _say(err, _("--top must be at least 1, got {top}", top=args.top), style="red")
         return EXIT_USAGE
     model, problems = read_model_file(args.model)
     _report_problems(problems, err)
@@ -914,8 +1050,9 @@ def _run_sensitivity(args: argparse.Namespace, out: Console, err: Console) -> in
                      "items": [item.as_dict() for item in outcome.items]}, out)
         return EXIT_OK
     _say(out, _heading(model.title, model.process, model.variant), style="bold")
-    _say(out, f"Cost per instance: {_money(outcome.cost_per_instance, model.currency)}; each "
-              f"input moved by ±{args.change * 100:g}%")
+    _say(out, _("Cost per instance: {cost_per_instance}; each input moved by ±{value:g}%",
+                 cost_per_instance=_money(outcome.cost_per_instance, model.currency),
+                 value=args.change * 100))
     _print_view(sensitivity_view(outcome.items, currency=model.currency), out)
     return EXIT_OK
 
@@ -940,12 +1077,12 @@ def _run_simulate(args: argparse.Namespace, out: Console, err: Console) -> int:
         _print_json(result.as_dict(), out)
         return EXIT_OK
     _say(out, _heading(model.title, model.process, model.variant), style="bold")
-    _say(out, f"Monte Carlo: {result.runs:,} instances, seed "
-              f"{'none (fresh entropy)' if result.seed is None else result.seed}")
+    _say(out, _("Monte Carlo: {runs:,} instances, seed {value}", runs=result.runs,
+                 value='none (fresh entropy)' if result.seed is None else result.seed))
     _print_view(simulation_view(result,
                                 exact_cost_per_instance=simulated.exact_cost_per_instance), out)
     ends = ", ".join(f"{e}: {format_share(p)}" for e, p in result.end_frequencies.items())
-    _say(out, f"Ends: {ends}")
+    _say(out, _("Ends: {ends}", ends=ends))
     return EXIT_OK
 
 
@@ -963,24 +1100,33 @@ def _simulate_queues(model: Any, args: argparse.Namespace, out: Console, err: Co
         _print_json({"seed": args.seed, **result.as_dict()}, out)
         return EXIT_OK
     _say(out, _heading(model.title, model.process, model.variant), style="bold")
-    _say(out, f"Queues: {result.replications} × {args.days:g} working days of "
-              f"{result.hours_per_day:g} h, {result.days_per_month:g} a month "
-              f"({result.calendar_basis}); warm-up {result.warmup_basis}")
-    _say(out, f"{result.arrivals_per_day:.1f} arrivals a day ({result.arrivals}), "
-              f"{result.completed:,} instances completed, {result.unfinished:,} unfinished; "
-              f"work in progress {result.work_in_progress:.1f}")
+    _say(out, _("Queues: {replications} × {days:g} working days of {hours_per_day:g} h, "
+                 "{days_per_month:g} a month ({calendar_basis}); warm-up {warmup_basis}",
+                 replications=result.replications, days=args.days,
+                 hours_per_day=result.hours_per_day, days_per_month=result.days_per_month,
+                 calendar_basis=result.calendar_basis, warmup_basis=result.warmup_basis))
+    _say(out, _("{arrivals_per_day:.1f} arrivals a day ({arrivals}), {completed:,} instances "
+                 "completed, {unfinished:,} unfinished; work in progress {work_in_progress:.1f}",
+                 arrivals_per_day=result.arrivals_per_day, arrivals=result.arrivals,
+                 completed=result.completed, unfinished=result.unfinished,
+                 work_in_progress=result.work_in_progress))
     interval = result.cycle_time_mean_ci95
 
     def working(minutes: float | None) -> str:  # the simulated clock counts working time
         return "—" if minutes is None else duration(minutes, _LANGUAGE,
                                                      hours_per_day=result.hours_per_day)
 
-    _say(out, f"Cycle time with queues, working days of {result.hours_per_day:g} h: " + ", ".join(
-        f"{key} {working(value)}" for key, value in result.cycle_time_minutes.items())
-        + (f" (mean 95% CI {working(interval[0])} – {working(interval[1])})" if interval
-           else ""))
-    _say(out, f"Cost per instance (waiting is not priced): "
-              f"{_money(result.cost_per_instance_mean, model.currency)}")
+    measures = ", ".join(f"{key} {working(value)}"
+                         for key, value in result.cycle_time_minutes.items())
+    if interval:
+        _say(out, _("Cycle time with queues, working days of {hours:g} h: {measures} "
+                    "(mean 95% CI {low} – {high})", hours=result.hours_per_day,
+                    measures=measures, low=working(interval[0]), high=working(interval[1])))
+    else:
+        _say(out, _("Cycle time with queues, working days of {hours:g} h: {measures}",
+                    hours=result.hours_per_day, measures=measures))
+    _say(out, _("Cost per instance (waiting is not priced): {cost_per_instance_mean}",
+                 cost_per_instance_mean=_money(result.cost_per_instance_mean, model.currency)))
     _print_view(queue_resources_view(result), out)
     _print_view(queue_activities_view(result), out)
     return EXIT_OK
@@ -995,7 +1141,8 @@ def _bad_slug_option(args: argparse.Namespace, err: Console) -> bool:
         slug = getattr(args, option)
         if slug is not None and (not slug or slug[0] == "-" or not all(
                 c.isalnum() or c in "_-" for c in slug)):
-            _say(err, f"--{option} {slug!r}: use letters, digits, _ and -", style="red")
+            _say(err, _("--{option} {slug!r}: use letters, digits, _ and -", option=option,
+                         slug=slug), style="red")
             return True
     return False
 
@@ -1019,7 +1166,7 @@ def _columns(args: argparse.Namespace) -> LogColumns:
 def _log_problems(problems: Sequence[Problem], err: Console) -> None:
     _report_problems(problems, err)
     if any("missing column" in p.message for p in problems):
-        _say(err, "name the columns with --case, --activity, --start, --end and --resource",
+        _say(err, _("name the columns with --case, --activity, --start, --end and --resource"),
              style="red")
 
 
@@ -1036,14 +1183,15 @@ def _slugs_from_output(args: argparse.Namespace, err: Console) -> bool:
     output: Path = args.output.resolve()
     relative = output.relative_to(args.library.resolve())
     if len(relative.parts) != 2 or output.suffix != ".yaml":
-        _say(err, f"{args.output}: inside the library a model is saved as "
-                  "<process>/<variant>.yaml", style="red")
+        _say(err, _("{output}: inside the library a model is saved as <process>/<variant>.yaml",
+                     output=args.output), style="red")
         return False
     for option, slug in (("process", relative.parts[0]), ("variant", output.stem)):
         given = getattr(args, option)
         if given is not None and given != slug:
-            _say(err, f"--{option} {given} disagrees with -o {args.output} (which names "
-                      f"{option} {slug}): give one or the other", style="red")
+            _say(err, _("--{option} {given} disagrees with -o {output} (which names {option} "
+                         "{slug}): give one or the other", option=option, given=given,
+                         output=args.output, slug=slug), style="red")
             return False
         setattr(args, option, slug)
     return not _bad_slug_option(args, err)
@@ -1065,20 +1213,21 @@ def _write_model(text: str, args: argparse.Namespace, out: Console, err: Console
                                       library=library)
         _report_problems(outcome.problems, err)
         if outcome.saved is None:
-            _say(err, f"nothing written to {args.output}", style="red")
+            _say(err, _("nothing written to {output}", output=args.output), style="red")
             return EXIT_PROBLEMS
-        _say(out, f"wrote {args.output} into the library and logged it in the change log")
+        _say(out, _("wrote {output} into the library and logged it in the change log",
+                     output=args.output))
         return EXIT_OK
     problems = write_output(args.output, text.encode("utf-8"))
     _report_problems(problems, err)
     if problems:
         return EXIT_PROBLEMS
-    _say(out, f"wrote {args.output}")
-    _, _, _, remaining = check_model_text(text, source_name=str(args.output))
+    _say(out, _("wrote {output}", output=args.output))
+    *_read, remaining = check_model_text(text, source_name=str(args.output))
     if has_errors(list(remaining)):
         _report_problems([p for p in remaining if p.severity == "error"], err)
-        _say(out, f'fill in the placeholders ("?") and fix what is listed above, then run '
-                  f"abc-costing validate {args.output}")
+        _say(out, _("fill in the placeholders (\"?\") and fix what is listed above, then run "
+                     "abc-costing validate {output}", output=args.output))
         return EXIT_PROBLEMS
     return EXIT_OK
 
@@ -1101,7 +1250,8 @@ def _run_mine(args: argparse.Namespace, out: Console, err: Console) -> int:
         return EXIT_PROBLEMS
     _report_problems([p for p in imported.problems if p.severity == "warning"], err)
     status = _write_model(imported.text, args, out, err, source_name=str(args.log_file))
-    _say(out, f"discovered from {imported.case_count} cases, {imported.event_count} events")
+    _say(out, _("discovered from {case_count} cases, {event_count} events",
+                 case_count=imported.case_count, event_count=imported.event_count))
     return status
 
 
@@ -1109,7 +1259,7 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.workflows import event_log_variants
 
     if args.top < 0:
-        _say(err, "--top must be 0 (all) or more", style="red")
+        _say(err, _("--top must be 0 (all) or more"), style="red")
         return EXIT_USAGE
     ok, rates = _rates(args, err)
     if not ok:
@@ -1134,11 +1284,13 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
                 title=f"Trace variants of {args.log_file} ({found.case_count} cases, "
                       f"{len(variants)} variants; costliest first)")
     if len(shown) < len(variants):
-        _say(out, f"… {len(variants) - len(shown)} more variants (--top 0 shows all)")
+        _say(out, _("… {value} more variants (--top 0 shows all)",
+                     value=len(variants) - len(shown)))
     if found.conformance is not None and found.design_cost_per_instance is not None:
-        _say(out, f"Conformance: {format_share(found.conformance)} of cases follow a path the "
-                  f"designed model {args.rates} allows; its cost per instance is "
-                  f"{_money(found.design_cost_per_instance, cur)}")
+        _say(out, _("Conformance: {format_share} of cases follow a path the designed model "
+                     "{rates} allows; its cost per instance is {design_cost_per_instance}",
+                     format_share=format_share(found.conformance), rates=args.rates,
+                     design_cost_per_instance=_money(found.design_cost_per_instance, cur)))
     return EXIT_OK
 
 
@@ -1157,9 +1309,9 @@ def _run_import_bpmn(args: argparse.Namespace, out: Console, err: Console) -> in
     if not imported.text:
         _report_problems(imported.problems, err)
         if any("pools with processes" in p.message for p in imported.problems):
-            _say(err, "name the pool with --pool, or import each with --all-pools -o FOLDER",
+            _say(err, _("name the pool with --pool, or import each with --all-pools -o FOLDER"),
                  style="red")
-        _say(err, f"nothing written to {args.output}", style="red")
+        _say(err, _("nothing written to {output}", output=args.output), style="red")
         return EXIT_PROBLEMS
     _report_problems([p for p in imported.problems if p.severity == "warning"], err)
     return _write_model(imported.text, args, out, err, source_name=str(args.bpmn))
@@ -1170,8 +1322,8 @@ def _run_import_bpmn_pools(args: argparse.Namespace, out: Console, err: Console)
     from abc_costing.workflows import import_bpmn_pools
 
     if args.pool is not None or args.process is not None:
-        _say(err, "--all-pools names each process after its pool: leave out --pool and "
-                  "--process", style="red")
+        _say(err, _("--all-pools names each process after its pool: leave out --pool and "
+                     "--process"), style="red")
         return EXIT_USAGE
     folder: Path = args.output
     status = EXIT_OK
@@ -1181,10 +1333,10 @@ def _run_import_bpmn_pools(args: argparse.Namespace, out: Console, err: Console)
         pool = imported.pool.label if imported.pool is not None else str(args.bpmn)
         if not imported.text or imported.target is None:
             _report_problems(imported.problems, err)
-            _say(err, f"pool {pool}: nothing written", style="red")
+            _say(err, _("pool {pool}: nothing written", pool=pool), style="red")
             status = EXIT_PROBLEMS
             continue
-        _say(out, f"pool {pool}:")
+        _say(out, _("pool {pool}:", pool=pool))
         _report_problems([p for p in imported.problems if p.severity == "warning"], err)
         args.output = folder / imported.target
         if not args.output.parent.is_dir() and not _in_library(args.output, args.library):
@@ -1201,7 +1353,8 @@ def _run_export_bpmn(args: argparse.Namespace, out: Console, err: Console) -> in
     _report_problems(problems, err)
     if model is None:
         return EXIT_PROBLEMS
-    _say(out, f"wrote {args.output}: {len(model.node_kinds)} nodes, {len(model.flows)} flows")
+    _say(out, _("wrote {output}: {count} nodes, {count_2} flows", output=args.output,
+                 count=len(model.node_kinds), count_2=len(model.flows)))
     return EXIT_OK
 
 
@@ -1229,12 +1382,13 @@ def _run_report(args: argparse.Namespace, out: Console, err: Console) -> int:
                    "NO LONGER MATCHES its model files" if check.inputs_found else
                    "cannot be checked: its model files were not found (name their folder "
                    "with --library)")
-        _say(stream, f"{args.verify}: the report {verdict}")
+        _say(stream, _("{verify}: the report {verdict}", verify=args.verify, verdict=verdict))
         return EXIT_OK if check.ok else EXIT_PROBLEMS
     missing = [flag for flag, value in (("MODEL", args.model), ("-o PATH", args.output))
                if value is None]
     if missing:
-        _say(err, f"report needs {', '.join(missing)} (or --verify REPORT)", style="red")
+        _say(err, _("report needs {missing} (or --verify REPORT)", missing=", ".join(missing)),
+             style="red")
         return EXIT_USAGE
     file_format, problems = report_format_for(args.output, args.file_format)
     if file_format is None:
@@ -1277,11 +1431,12 @@ def _run_log_verify(args: argparse.Namespace, out: Console, err: Console) -> int
     if not verified.ok:
         return EXIT_PROBLEMS
     if verified.entries is None:
-        _say(out, "no change log yet: no model file was changed through abc-costing")
+        _say(out, _("no change log yet: no model file was changed through abc-costing"))
     else:
         head = f"head {verified.head_hash[:12]}" if verified.head_hash else "empty"
         what = "" if library is None else ", every model file matches it"
-        _say(out, f"change log OK: {_entries_text(verified.entries)}, {head}{what}")
+        _say(out, _("change log OK: {entries_text}, {head}{what}",
+                     entries_text=_entries_text(verified.entries), head=head, what=what))
     return EXIT_OK
 
 
@@ -1308,7 +1463,8 @@ def _run_log_export(args: argparse.Namespace, out: Console, err: Console) -> int
     _report_problems(exported.problems, err)
     if exported.problems:
         return EXIT_PROBLEMS
-    _say(out, f"exported {_entries_text(len(exported.entries))} to {args.output}")
+    _say(out, _("exported {entries_text} to {output}",
+                 entries_text=_entries_text(len(exported.entries)), output=args.output))
     return EXIT_OK
 
 
@@ -1320,7 +1476,8 @@ def _run_log_accept(args: argparse.Namespace, out: Console, err: Console) -> int
     _report_problems(problems, err)
     if entry is None:
         return EXIT_PROBLEMS
-    _say(out, f"logged {entry.file} as changed outside abc-costing (entry {entry.seq})")
+    _say(out, _("logged {file} as changed outside abc-costing (entry {seq})", file=entry.file,
+                 seq=entry.seq))
     return EXIT_OK
 
 
@@ -1332,7 +1489,7 @@ def _run_log_reanchor(args: argparse.Namespace, out: Console, err: Console) -> i
     _report_problems(verified.problems, err)
     if not verified.ok:
         return EXIT_PROBLEMS
-    _say(out, f"library anchored afresh at entry {verified.entries}")
+    _say(out, _("library anchored afresh at entry {entries}", entries=verified.entries))
     return EXIT_OK
 
 
@@ -1348,19 +1505,23 @@ def _run_migrate(args: argparse.Namespace, out: Console, err: Console) -> int:
                      "catalogue_written": migrated.catalogue_written,
                      "problems": [str(p) for p in migrated.problems]}, out)
     elif plan is not None and plan.nothing_to_move:
-        _say(out, f"{args.library}: nothing to move ({plan.files_read} model files; no file "
-                  f"defines a pool of its own that {plan.catalogue_file} could hold)")
+        _say(out, _("{library}: nothing to move ({files_read} model files; no file defines a "
+                     "pool of its own that {catalogue_file} could hold)", library=args.library,
+                     files_read=plan.files_read, catalogue_file=plan.catalogue_file))
     elif plan is not None:
         written = bool(migrated.written or migrated.catalogue_written)
         _print_view(migration_view(plan, written=written), out)
         _print_view(disagreements_view(plan), out)
         if written:
-            catalogue = f"{plan.catalogue_file} and " if migrated.catalogue_written else ""
-            _say(out, f"Written: {catalogue}{len(migrated.written)} model files "
-                      "(one save, each file logged in the change log).", style="bold")
+            count = len(migrated.written)
+            _say(out, _("Written: {catalogue} and {count} model files (one save, each file "
+                        "logged in the change log).", catalogue=plan.catalogue_file, count=count)
+                 if migrated.catalogue_written else
+                 _("Written: {count} model files (one save, each file logged in the change "
+                   "log).", count=count), style="bold")
         elif not args.write:
-            _say(out, "Nothing written: run again with --write to migrate.", style="bold")
+            _say(out, _("Nothing written: run again with --write to migrate."), style="bold")
         else:
-            _say(out, "See the problems above: they say what was written, if anything.",
+            _say(out, _("See the problems above: they say what was written, if anything."),
                  style="bold")
     return EXIT_PROBLEMS if has_errors(list(migrated.problems)) else EXIT_OK

@@ -73,6 +73,7 @@ from abc_costing.engine.capacity import (
     released_heads,
 )
 from abc_costing.engine.costing import TOO_LARGE
+from abc_costing.i18n import N_
 from abc_costing.model import (
     VALUE_CLASSES,
     Activity,
@@ -296,8 +297,9 @@ class Comparison:
 def _refuse_overflow(candidate: str, figures: dict[str, float]) -> None:
     """Raise :class:`ModelError` naming each figure of the comparison that is
     not finite (a saving share over a baseline that costs next to nothing)."""
-    problems = [Problem(f"{what} overflows: it comes to a figure {TOO_LARGE}; check the "
-                        "amounts of both variants for a typo", element=candidate)
+    problems = [Problem(N_("{what} overflows: it comes to a figure {too_large}; check the "
+                           "amounts of both variants for a typo", what=what, too_large=TOO_LARGE),
+                        element=candidate)
                 for what, value in figures.items() if not math.isfinite(value)]
     if problems:
         raise ModelError(problems)
@@ -371,13 +373,15 @@ def _cost_definition(activity) -> tuple:
 def _check_comparable(baseline: ProcessModel | CostResult, candidate: ProcessModel | CostResult):
     if baseline.process != candidate.process:
         raise CompareError(
-            f"cannot compare variants of different processes: baseline is "
-            f"{baseline.process!r}, candidate is {candidate.process!r}"
+            N_("cannot compare variants of different processes: baseline is {process!r}, "
+               "candidate is {process_2!r}", process=baseline.process,
+               process_2=candidate.process)
         )
     if baseline.currency != candidate.currency:
         raise CompareError(
-            f"cannot compare amounts in different currencies: baseline is in "
-            f"{baseline.currency}, candidate in {candidate.currency}"
+            N_("cannot compare amounts in different currencies: baseline is in {currency}, "
+               "candidate in {currency_2}", currency=baseline.currency,
+               currency_2=candidate.currency)
         )
 
 
@@ -503,11 +507,13 @@ def _bridge_rows(baseline: CostResult, candidate: CostResult,
         volume_per_year = candidate.cost_per_instance * (cand_volume - base_volume)
         if cand_volume != base_volume:
             problems = (Problem(
-                f"the variants state different volumes ({base_volume:g} instances per year in "
-                f"{baseline.variant!r}, {cand_volume:g} in {candidate.variant!r}); the saving "
-                f"per year is counted at the baseline's {base_volume:g}, and the "
-                f"{volume_per_year:+,.2f} {candidate.currency} per year the volume alone brings "
-                "is shown apart as the volume effect, not as a saving",
+                N_("the variants state different volumes ({base_volume:g} instances per year "
+                   "in {variant!r}, {cand_volume:g} in {variant_2!r}); the saving per year is "
+                   "counted at the baseline's {base_volume:g}, and the {volume_per_year:+,.2f} "
+                   "{currency} per year the volume alone brings is shown apart as the volume "
+                   "effect, not as a saving", base_volume=base_volume, variant=baseline.variant,
+                   cand_volume=cand_volume, variant_2=candidate.variant,
+                   volume_per_year=volume_per_year, currency=candidate.currency),
                 element="volume_per_year", severity="warning"),)
     if per_instance is None:
         return (), problems

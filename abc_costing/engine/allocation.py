@@ -53,6 +53,7 @@ from typing import Literal, NamedTuple, assert_never
 import numpy as np
 
 from abc_costing.engine.costing import cost_model
+from abc_costing.i18n import N_
 from abc_costing.memory import cyclic_gc_paused
 from abc_costing.model import (
     WILDCARD,
@@ -396,8 +397,8 @@ def _allocate(lines: Sequence[LedgerLine], rules: Sequence[AllocationRule], *,
         flows += _sink_flows(rule_nodes[i + 1], balance)
     to_receivers = dict(zip(receivers, received.tolist(), strict=True))
     taken = set(rule_of_line.tolist())
-    problems += [Problem("the rule takes no ledger line of the period (the rules above it "
-                         "take them, or none matches)", element=rule.id, severity="warning")
+    problems += [Problem(N_("the rule takes no ledger line of the period (the rules above it "
+                            "take them, or none matches)"), element=rule.id, severity="warning")
                  for i, rule in enumerate(ledger_rules) if i not in taken]
 
     support = _reciprocal(rules, centres, pool_names, received[:len(centres)], quantities)
@@ -418,8 +419,9 @@ def _allocate(lines: Sequence[LedgerLine], rules: Sequence[AllocationRule], *,
         per_object = instances_of.setdefault((item.process, item.variant), {})
         per_object[item.cost_object] = per_object.get(item.cost_object, 0.0) + item.instances
     known = {(m.process, m.variant) for m in models}
-    problems += [Problem(f"cost objects have instances of {process}/{variant}, which no "
-                         "process model given defines: they get no cost from it",
+    problems += [Problem(N_("cost objects have instances of {process}/{variant}, which no "
+                            "process model given defines: they get no cost from it",
+                            process=process, variant=variant),
                          element=f"{process}/{variant}", severity="warning")
                  for process, variant in instances_of if (process, variant) not in known]
     rates, rate_basis = _pool_rates(models, pool_names, pool_totals, capacities or {},
@@ -427,9 +429,9 @@ def _allocate(lines: Sequence[LedgerLine], rules: Sequence[AllocationRule], *,
     activities, pool_balances, pool_flows = _pools_to_activities(
         costed, pool_names, pool_totals, instances_of, rates, rate_basis)
     balances += pool_balances
-    problems += [Problem("activities use this pool, but it gets no money in the period: its "
-                         "rate is 0, so the activities cost nothing of it (no ledger line or "
-                         "support centre reaches it?)", element=pool, severity="warning")
+    problems += [Problem(N_("activities use this pool, but it gets no money in the period: its "
+                            "rate is 0, so the activities cost nothing of it (no ledger line "
+                            "or support centre reaches it?)"), element=pool, severity="warning")
                  for pool, money in zip(pool_names, pool_totals.tolist(), strict=True)
                  if money == 0 and rate_basis.get(pool) == "capacity" and any(
                      pool in activity.labor or pool in activity.uses
@@ -476,7 +478,8 @@ def _costed_models(models: Sequence[ProcessModel]
         try:
             result = cost_model(model)
         except ModelError as error:
-            problems += [Problem(f"process variant cannot be costed: {p.message}",
+            problems += [Problem(N_("process variant cannot be costed: {message}",
+                                    message=p.message),
                                  element=f"{model.process}/{model.variant}")
                          for p in error.problems]
             continue
@@ -491,25 +494,28 @@ def _receiver_problems(rules: Sequence[AllocationRule], pools: set[str], centres
     for rule in rules:
         unknown = [r for r in rule.to if r not in pools and r not in centres]
         if unknown:
-            problems.append(Problem(f"rule sends money to {', '.join(map(repr, unknown))}, "
-                                    "neither a pool nor a support centre", element=rule.id))
+            problems.append(Problem(N_("rule sends money to {map}, neither a pool nor a "
+                                       "support centre", map=', '.join(map(repr, unknown))),
+                                    element=rule.id))
         if rule.from_centre is not None and rule.from_centre not in centres:
-            problems.append(Problem(f"rule spreads {rule.from_centre!r}, not a support centre",
+            problems.append(Problem(N_("rule spreads {from_centre!r}, not a support centre",
+                                       from_centre=rule.from_centre),
                                     element=rule.id))
         if rule.driver is not None and rule.basis in ("driver", "rate"):
             without = [r for r in rule.to if quantities.get((rule.driver, r), 0.0) <= 0]
             if len(without) == len(rule.to):
-                problems.append(Problem(f"driver {rule.driver!r} sums to 0 over the rule's "
-                                        "receivers: nothing to allocate by", element=rule.id))
+                problems.append(Problem(N_("driver {driver!r} sums to 0 over the rule's "
+                                           "receivers: nothing to allocate by",
+                                           driver=rule.driver), element=rule.id))
             elif without:
                 problems.append(Problem(
-                    f"no quantity of driver {rule.driver!r} for "
-                    f"{', '.join(map(repr, without))}: nothing from this rule goes there "
-                    "(a row missing from the drivers file?)", element=rule.id,
+                    N_("no quantity of driver {driver!r} for {map}: nothing from this rule "
+                       "goes there (a row missing from the drivers file?)", driver=rule.driver,
+                       map=', '.join(map(repr, without))), element=rule.id,
                     severity="warning"))
     spread = {rule.from_centre for rule in rules if rule.from_centre is not None}
-    problems += [Problem("support centre has no rule spreading its money (from_centre): all "
-                         "of it stays unassigned", element=centre, severity="warning")
+    problems += [Problem(N_("support centre has no rule spreading its money (from_centre): all "
+                            "of it stays unassigned"), element=centre, severity="warning")
                  for centre in sorted(centres - spread)]
     return problems
 
@@ -862,7 +868,8 @@ def period_capacities(models: Sequence[ProcessModel], period: str
         factor, rule = month_factor(year, month)
     except CalendarError as error:
         factor, rule = 1.0, "capacity of an average month (no production calendar for the month)"
-        notes.append(Problem(f"{error}: the pools' capacity is that of an average month",
+        notes.append(Problem(N_("{error}: the pools' capacity is that of an average month",
+                                error=error),
                              element=period, severity="warning"))
     capacities: dict[str, float] = {}
     for model in models:

@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import assert_never
 
 from abc_costing.engine.costing import TOO_LARGE, cost_model
+from abc_costing.i18n import N_
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel
 from abc_costing.problems import ModelError, Problem
 
@@ -378,8 +379,9 @@ def capacity_reports(
         if model.process in chosen:
             first = chosen[model.process][0]
             problems.append(Problem(
-                f"variant {model.variant!r} of process {model.process!r} is defined twice; "
-                f"counted once, from {first or 'the first model'}",
+                N_("variant {variant!r} of process {process!r} is defined twice; counted once, "
+                   "from {first}", variant=model.variant, process=model.process,
+                   first=first or N_("the first model")),
                 element=model.process, file=path, severity="warning"))
             continue
         chosen[model.process] = (path, model)
@@ -393,8 +395,9 @@ def capacity_reports(
         elif counted_as != wanted(process):
             as_is_instead.append(process)
             problems.append(Problem(
-                f"process {process!r} has no variant {wanted(process)!r}; its "
-                f"{DEFAULT_VARIANT!r} is counted instead", element=process,
+                N_("process {process!r} has no variant {wanted!r}; its {default!r} is "
+                   "counted instead", process=process, wanted=wanted(process),
+                   default=DEFAULT_VARIANT), element=process,
                 file=chosen[process][0], severity="warning"))
 
     definitions: dict[str, tuple[str | None, ProcessModel, LaborResource]] = {}
@@ -432,8 +435,9 @@ def capacity_reports(
                 pools.append(pool)
             else:
                 overflows.append(Problem(
-                    f"the load on pool {resource_id!r} overflows: the processes using it come "
-                    f"to a figure {TOO_LARGE}; check their volumes and minutes for a typo",
+                    N_("the load on pool {resource_id!r} overflows: the processes using it "
+                       "come to a figure {too_large}; check their volumes and minutes for a "
+                       "typo", resource_id=resource_id, too_large=TOO_LARGE),
                     element=resource_id, file=path))
         pools.sort(key=lambda p: (not p.shortage, p.utilization is None,
                                   -(p.utilization or 0.0), p.id))
@@ -461,9 +465,10 @@ def _pools_used(model: ProcessModel
                 minutes = result.resource(resource_id).minutes_per_instance
                 if not math.isfinite(per_month * minutes):
                     return {}, [Problem(
-                        f"minutes per month of pool {resource_id!r} overflow: volume_per_year "
-                        f"/ 12 × minutes per instance comes to a figure {TOO_LARGE}; check "
-                        "volume_per_year for a typo",
+                        N_("minutes per month of pool {resource_id!r} overflow: "
+                           "volume_per_year / 12 × minutes per instance comes to a figure "
+                           "{too_large}; check volume_per_year for a typo",
+                           resource_id=resource_id, too_large=TOO_LARGE),
                         element=resource_id, path=("resources", resource_id))]
                 used[resource_id] = (resource, PoolUse(model.process, model.variant, minutes,
                                                        per_month * minutes))
@@ -503,8 +508,10 @@ def _disagreement(resource_id, first, other) -> list[Problem]:
     if not differences:
         return []
     return [Problem(
-        f"pool {resource_id!r} is defined differently in {_where(first_path, first_model)} and "
-        f"{_where(path, model)} ({'; '.join(differences)}); the first definition is used",
+        N_("pool {resource_id!r} is defined differently in {where} and {where_2} "
+           "({differences}); the first definition is used", resource_id=resource_id,
+           where=_where(first_path, first_model), where_2=_where(path, model),
+           differences='; '.join(differences)),
         element=resource_id, file=path, severity="warning")]
 
 
@@ -620,9 +627,11 @@ def months_short_after_release(pools: Sequence[PoolRelease], *, year: int
             continue
         names = ", ".join(f"{year}-{m:02d} ({need[m]:.2f})" for m in short)
         problems.append(Problem(
-            f"releasing {pool.heads_released} of {pool.headcount:g} leaves {staying:g}, short "
-            f"in {len(short)} month(s) of {year} by the production calendar: {names} people "
-            "needed; cover those months (overtime, temporary staff) or release one fewer",
+            N_("releasing {heads_released} of {headcount:g} leaves {staying:g}, short in "
+               "{count} month(s) of {year} by the production calendar: {names} people needed; "
+               "cover those months (overtime, temporary staff) or release one fewer",
+               heads_released=pool.heads_released, headcount=pool.headcount, staying=staying,
+               count=len(short), year=year, names=names),
             element=pool.id, severity="warning"))
     return problems
 

@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from abc_costing.engine.executions import expected_executions
+from abc_costing.i18n import N_
 from abc_costing.model import VALUE_CLASSES, ProcessModel, ResourceKind
 from abc_costing.problems import ModelError, Problem
 
@@ -289,7 +290,7 @@ def cost_model(model: ProcessModel) -> CostResult:
 
 #: How a figure that overflows float64 is described in a problem (shared by
 #: every engine function that refuses one).
-TOO_LARGE = "beyond the largest number a computer can hold (about 1.8e308)"
+TOO_LARGE = N_("beyond the largest number a computer can hold (about 1.8e308)")
 
 
 def _overflows(model: ProcessModel, per_activity: dict[str, np.ndarray],
@@ -307,16 +308,18 @@ def _overflows(model: ProcessModel, per_activity: dict[str, np.ndarray],
                          if not math.isfinite(values[i])), None)
             if what is not None:
                 problems.append(Problem(
-                    f"{what} overflows: this {noun}'s amounts come to a figure {TOO_LARGE}; "
-                    "check them for a typo", element=element, path=(section, element)))
+                    N_("{what} overflows: this {noun}'s amounts come to a figure {too_large}; "
+                       "check them for a typo", what=what, noun=noun, too_large=TOO_LARGE),
+                    element=element, path=(section, element)))
     if problems:
         return problems
     if not math.isfinite(totals["cost_per_year"]) and math.isfinite(totals["cost_per_instance"]):
-        return [Problem(f"cost per year overflows: cost per instance × volume_per_year is "
-                        f"{TOO_LARGE}; check volume_per_year for a typo",
+        return [Problem(N_("cost per year overflows: cost per instance × volume_per_year is "
+                           "{too_large}; check volume_per_year for a typo", too_large=TOO_LARGE),
                         element="volume_per_year", path=("volume_per_year",))]
     what = next(name.replace("_", " ") for name, value in totals.items()
                 if not math.isfinite(value))
-    return [Problem(f"{what} overflows: the activities' figures, each finite, add up to a "
-                    f"figure {TOO_LARGE}; check the largest amounts for a typo",
+    return [Problem(N_("{what} overflows: the activities' figures, each finite, add up to a "
+                       "figure {too_large}; check the largest amounts for a typo", what=what,
+                       too_large=TOO_LARGE),
                     element="activities", path=("activities",))]

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abc_costing.i18n import N_
 from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem
 from abc_costing.validation import require_valid
@@ -95,7 +96,7 @@ def _solve_dense(n: int, targets: np.ndarray, sources: np.ndarray, weights: np.n
         try:
             executions = np.linalg.solve(system, rhs)
         except np.linalg.LinAlgError as err:  # exactly singular
-            raise RoutingError(f"routing equations are singular: {err}") from err
+            raise RoutingError(N_("routing equations are singular: {err}", err=err)) from err
         return executions, float(np.abs(system @ executions - rhs).max(initial=0.0))
 
 
@@ -111,7 +112,7 @@ def _solve_sparse(n: int, targets: np.ndarray, sources: np.ndarray, weights: np.
         try:
             executions = spla.spsolve(system, rhs)
         except (RuntimeError, spla.MatrixRankWarning) as err:  # exactly singular
-            raise RoutingError(f"routing equations are singular: {err}") from err
+            raise RoutingError(N_("routing equations are singular: {err}", err=err)) from err
         executions = np.atleast_1d(np.asarray(executions, dtype=float))
         return executions, float(np.abs(system @ executions - rhs).max(initial=0.0))
 
@@ -150,7 +151,7 @@ def expected_executions(model: ProcessModel) -> ExpectedExecutions:
     solve = _solve_dense if n <= DENSE_NODES else _solve_sparse
     executions, residual = solve(n, targets, sources, weights, rhs)
     if not np.all(np.isfinite(executions)) or residual > 1e-6 or executions.min(initial=0) < -1e-9:
-        raise RoutingError("routing equations have no finite non-negative solution")
+        raise RoutingError(N_("routing equations have no finite non-negative solution"))
     executions = np.clip(executions, 0.0, None)
 
     by_node = dict(zip(node_ids, executions.tolist(), strict=True))

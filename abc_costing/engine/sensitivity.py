@@ -58,6 +58,7 @@ import scipy.sparse.linalg as spla
 
 from abc_costing.engine.costing import TOO_LARGE, CostResult, cost_model
 from abc_costing.engine.executions import RoutingError
+from abc_costing.i18n import N_
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel
 from abc_costing.problems import ModelError, Problem
 
@@ -182,8 +183,9 @@ def sensitivity(model: ProcessModel, *, relative_change: float = 0.10) -> list[S
 
 
 def _overflow(element: str, field: str, h: float) -> Problem:
-    return Problem(f"the cost with {field} moved by ±{h:.0%} overflows: it comes to a figure "
-                   f"{TOO_LARGE}; check the amounts for a typo", element=element)
+    return Problem(N_("the cost with {field} moved by ±{h:.0%} overflows: it comes to a figure "
+                      "{too_large}; check the amounts for a typo", field=field, h=h,
+                      too_large=TOO_LARGE), element=element)
 
 
 def tornado_data(items: list[SensitivityItem], *, top: int | None = None) -> dict[str, list]:
@@ -242,7 +244,7 @@ def _probability_items(model: ProcessModel, result: CostResult, h: float,
     try:
         lu = spla.splu(system)
     except RuntimeError as err:  # exactly singular; cost_model would have said so first
-        raise RoutingError(f"routing equations are singular: {err}") from err
+        raise RoutingError(N_("routing equations are singular: {err}", err=err)) from err
     x = np.array([result.expected_executions[v] for v in node_ids])
     node_cost = np.zeros(n)
     for activity in result.activities:

@@ -64,6 +64,7 @@ from typing import Any, assert_never
 import networkx as nx
 import numpy as np
 
+from abc_costing.i18n import N_
 from abc_costing.model import Duration, ProcessModel, routing_graph
 from abc_costing.problems import AbcCostingError
 from abc_costing.validation import require_valid
@@ -477,7 +478,8 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
                     comp_rate.append(money_per_minute)
             w, seen = int(next_node[w]), seen + 1
             if seen > n:  # the validator rules this out: a cycle with no exit
-                raise SimulationError(f"{node_ids[i]!r} starts a loop with no way out")
+                raise SimulationError(N_("{node_ids!r} starts a loop with no way out",
+                                         node_ids=node_ids[i]))
         chain_end[i] = w
         comp_count[i] = len(components) - comp_start[i]
     comp_code, comp_params = _prepare(components)
@@ -658,7 +660,8 @@ def simulate(model: ProcessModel, *, runs: int,
     if isinstance(runs, bool) or not isinstance(runs, int | np.integer) \
             or not 1 <= runs <= MAX_RUNS:
         raise SimulationError(
-            f"runs must be a whole number from 1 to {MAX_RUNS:,}, got {runs!r}")
+            N_("runs must be a whole number from 1 to {max_runs:,}, got {runs!r}",
+               max_runs=MAX_RUNS, runs=runs))
     seed: int | None = None
     if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
         seed, rng = int(rng), np.random.default_rng(int(rng))

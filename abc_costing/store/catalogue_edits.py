@@ -43,6 +43,7 @@ from typing import Any, assert_never
 import pandas as pd
 
 from abc_costing.formats.catalogue import LoadedCatalogue
+from abc_costing.i18n import N_
 from abc_costing.model import LaborResource, PerUseResource, ResourceRecord
 from abc_costing.payroll import loaded_cost_per_year
 from abc_costing.problems import Problem, cut
@@ -258,8 +259,8 @@ def _cell_edit(pool_id: str, column: str, cell: Any, written: Mapping[str, Any],
     path = ("pools", pool_id, column)
     old = written.get(column)
     if column == "kind":
-        problems.append(Problem("a pool's kind cannot be changed here: the variants use it "
-                                "by minutes or by units; define another pool", element=pool_id))
+        problems.append(Problem(N_("a pool's kind cannot be changed here: the variants use it "
+                                   "by minutes or by units; define another pool"), element=pool_id))
         return None
     if column == "name":
         new_name = _text(cell) or None
@@ -267,21 +268,23 @@ def _cell_edit(pool_id: str, column: str, cell: Any, written: Mapping[str, Any],
     if column == "contributions":
         regime = _text(cell).lower() or None
         if regime is not None and regime not in CONTRIBUTION_REGIMES:
-            problems.append(Problem(f"contributions: must be general or sme (got "
-                                    f"{cut(str(cell))})", element=pool_id))
+            problems.append(Problem(N_("contributions: must be general or sme (got {cell})",
+                                       cell=cut(str(cell))), element=pool_id))
             return None
         return None if regime == old else Edit(path, pool_id, "contributions", old, regime)
     if column not in EDITABLE_NUMBERS:
         return None
     if column not in _FIELDS_OF_KIND.get(kind, ()):
-        problems.append(Problem(f"{column} does not apply to a {kind} pool", element=pool_id))
+        problems.append(Problem(N_("{column} does not apply to a {kind} pool", column=column,
+                                   kind=kind), element=pool_id))
         return None
     number = _cell_number(cell, element=pool_id, field=column, problems=problems)
     if number is None and not _missing(cell):
         return None  # unreadable: the problem is recorded
     if number is None and old is None:
-        problems.append(Problem(f"{column} is worked out from "
-                                f"{_DERIVED_FROM.get(column, 'the other fields')} here; change "
-                                f"those instead", element=pool_id))
+        problems.append(Problem(N_("{column} is worked out from {get} here; change those "
+                                   "instead", column=column,
+                                   get=_DERIVED_FROM.get(column, 'the other fields')),
+                                element=pool_id))
         return None
     return Edit(path, pool_id, column, old, number)

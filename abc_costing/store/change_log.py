@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from abc_costing.formats.csv_files import csv_bytes
+from abc_costing.i18n import N_
 from abc_costing.problems import AbcCostingError
 
 __all__ = [
@@ -361,15 +362,17 @@ class ChangeLog:
         self.name = str(self.path) if name is None else name
         self.busy_timeout_s = busy_timeout_s
         if self.path.is_dir():
-            raise ChangeLogError(f"{self.name}: is a folder, not a change log database")
+            raise ChangeLogError(N_("{name}: is a folder, not a change log database",
+                                    name=self.name))
         if not self.path.exists():
             if not create:
-                raise ChangeLogError(f"{self.name}: no change log here (file not found)")
+                raise ChangeLogError(N_("{name}: no change log here (file not found)",
+                                        name=self.name))
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
-                raise ChangeLogError(f"{self.name}: cannot create its folder: "
-                                     f"{error.strerror or error}") from error
+                raise ChangeLogError(N_("{name}: cannot create its folder: {reason}",
+                                        name=self.name, reason=error.strerror or error)) from error
             self._create_whole()
         self._open_schema(create=create)
 
@@ -391,8 +394,8 @@ class ChangeLog:
             except FileExistsError:
                 pass
             except OSError as error:
-                raise ChangeLogError(f"{self.name}: cannot create the change log: "
-                                     f"{error.strerror or error}") from error
+                raise ChangeLogError(N_("{name}: cannot create the change log: {reason}",
+                                        name=self.name, reason=error.strerror or error)) from error
         finally:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 with contextlib.suppress(FileNotFoundError):
@@ -427,24 +430,28 @@ class ChangeLog:
     def _error(self, error: sqlite3.Error) -> ChangeLogError:
         text = str(error)
         if "file is not a database" in text:
-            return ChangeLogError(f"{self.name}: not a SQLite database, so not a change log")
+            return ChangeLogError(N_("{name}: not a SQLite database, so not a change log",
+                                     name=self.name))
         if "unable to open" in text:
-            return ChangeLogError(f"{self.name}: cannot open the change log ({text})")
+            return ChangeLogError(N_("{name}: cannot open the change log ({text})",
+                                     name=self.name, text=text))
         if "locked" in text or "busy" in text:
-            return ChangeLogError(f"{self.name}: the change log is busy (another writer kept "
-                                  f"it locked); try again")
-        return ChangeLogError(f"{self.name}: change log database error: {text}")
+            return ChangeLogError(N_("{name}: the change log is busy (another writer kept it "
+                                     "locked); try again", name=self.name))
+        return ChangeLogError(N_("{name}: change log database error: {text}", name=self.name,
+                                 text=text))
 
     def _open_schema(self, *, create: bool) -> None:
         with self._connect(create=create) as db:
             tables = self._tables(db)
             if "change_log" not in tables and "change_log_head" not in tables:
                 if not create:
-                    raise ChangeLogError(f"{self.name}: not a change log (no change_log table)")
+                    raise ChangeLogError(N_("{name}: not a change log (no change_log table)",
+                                            name=self.name))
                 if tables:
                     raise ChangeLogError(
-                        f"{self.name}: a SQLite database of something else, not a change log "
-                        f"(tables: {', '.join(sorted(tables))})")
+                        N_("{name}: a SQLite database of something else, not a change log "
+                           "(tables: {names})", name=self.name, names=', '.join(sorted(tables))))
                 db.execute("PRAGMA journal_mode=WAL")  # persistent; outside a transaction
                 # One transaction (in the script: executescript commits first);
                 # IF NOT EXISTS because a racing opener may have won.
@@ -465,16 +472,19 @@ class ChangeLog:
     def _check_schema(self, db: sqlite3.Connection, tables: set[str]) -> None:
         for table, expected in (("change_log", COLUMNS), ("change_log_head", _HEAD_COLUMNS)):
             if table not in tables:
-                raise ChangeLogError(f"{self.name}: not a change log (table {table} is missing)")
+                raise ChangeLogError(N_("{name}: not a change log (table {table} is missing)",
+                                        name=self.name, table=table))
             columns = tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})"))
             if columns != expected:
                 raise ChangeLogError(
-                    f"{self.name}: not a change log of this version (table {table} has "
-                    f"columns {', '.join(columns)}; expected {', '.join(expected)})")
+                    N_("{name}: not a change log of this version (table {table} has columns "
+                       "{columns}; expected {expected})", name=self.name, table=table,
+                       columns=', '.join(columns), expected=', '.join(expected)))
         row = db.execute("SELECT format FROM change_log_head WHERE id = 1").fetchone()
         if row is not None and row[0] != FORMAT:
-            raise ChangeLogError(f"{self.name}: change log format {row[0]!r} is not "
-                                 f"supported (expected {FORMAT!r})")
+            raise ChangeLogError(N_("{name}: change log format {row!r} is not supported "
+                                    "(expected {expected!r})", name=self.name, row=row[0],
+                                    expected=FORMAT))
 
     # --- writing -----------------------------------------------------------------
 
@@ -536,8 +546,8 @@ class ChangeLog:
             db.execute("BEGIN IMMEDIATE")  # the write lock first: appends never fork the chain
             head = db.execute("SELECT entries, hash FROM change_log_head WHERE id = 1").fetchone()
             if head is None:
-                raise ChangeLogError(f"{self.name}: the change log's head record is missing; "
-                                     f"run `abc-costing log verify`")
+                raise ChangeLogError(N_("{name}: the change log's head record is missing; run "
+                                        "`abc-costing log verify`", name=self.name))
             count, prev_hash = head
             if time_text is None:
                 time_text = _utc_text(datetime.now(UTC))

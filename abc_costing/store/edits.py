@@ -40,6 +40,7 @@ import pandas as pd
 
 from abc_costing.formats.roundtrip import EditableModel
 from abc_costing.formats.typed_numbers import parse_typed_number
+from abc_costing.i18n import N_
 from abc_costing.model import (
     VALUE_CLASSES,
     Duration,
@@ -289,7 +290,8 @@ def _cell_number(value: Any, *, element: str, field: str, problems: list[Problem
     if _missing(value):
         return None
     if isinstance(value, bool):
-        problems.append(Problem(f"{field}: must be a number (got {value!r})", element=element))
+        problems.append(Problem(N_("{field}: must be a number (got {value!r})", field=field,
+                                   value=value), element=element))
         return None
     try:
         number = (parse_typed_number(value) if isinstance(value, str) else float(value))
@@ -299,11 +301,13 @@ def _cell_number(value: Any, *, element: str, field: str, problems: list[Problem
                                 element=element))
         return None
     if not math.isfinite(number):
-        problems.append(Problem(f"{field}: must be a finite number (got {value!r})",
+        problems.append(Problem(N_("{field}: must be a finite number (got {value!r})",
+                                   field=field, value=value),
                                 element=element))
         return None
     if number < 0:
-        problems.append(Problem(f"{field}: must not be negative (got {cut(str(value))})",
+        problems.append(Problem(N_("{field}: must not be negative (got {value})", field=field,
+                                   value=cut(str(value))),
                                 element=element))
         return None
     return _whole_number(number)
@@ -322,11 +326,11 @@ def _rows_must_match(original: pd.DataFrame, edited: pd.DataFrame, what: str) ->
     added = [i for i in edited.index if i not in original.index]
     removed = [i for i in original.index if i not in edited.index]
     for i in added:
-        problems.append(Problem(f"rows cannot be added to the {what} table here; "
-                                "edit the model file to add elements", element=str(i)))
+        problems.append(Problem(N_("rows cannot be added to the {what} table here; edit the "
+                                   "model file to add elements", what=what), element=str(i)))
     for i in removed:
-        problems.append(Problem(f"rows cannot be removed from the {what} table here; "
-                                "edit the model file to remove elements", element=str(i)))
+        problems.append(Problem(N_("rows cannot be removed from the {what} table here; edit "
+                                   "the model file to remove elements", what=what), element=str(i)))
     return problems
 
 
@@ -388,8 +392,9 @@ def _activity_edits(model, activity_id, row, edits, problems) -> None:
         edits.append(Edit((*base, "name"), activity_id, "name", activity.name, name or None))
     value = row.get("value")
     if value not in VALUE_CLASSES:
-        problems.append(Problem(f"value: must be one of {', '.join(VALUE_CLASSES)} "
-                                f"(got {value!r})", element=activity_id))
+        problems.append(Problem(N_("value: must be one of {classes} (got {value!r})",
+                                   classes=', '.join(VALUE_CLASSES), value=value),
+                                element=activity_id))
     elif value != activity.value:
         edits.append(Edit((*base, "value"), activity_id, "value", activity.value, value))
     other = _cell_number(row.get("other_cost"), element=activity_id, field="other_cost",
@@ -425,7 +430,8 @@ def _duration_edit(cell, before: Duration | None, path, element, field, edits, p
         try:
             new_form = parse_duration_text(str(cell))
         except ValueError as err:
-            problems.append(Problem(f"{field}: {_first_reason(err)}", element=element))
+            problems.append(Problem(N_("{field}: {first_reason}", field=field,
+                                       first_reason=_first_reason(err)), element=element))
             return
     old_form = None if before is None else before.model_dump()
     if new_form is None or old_form is None:
@@ -451,7 +457,7 @@ def _resource_edits(model, resource_id, row, edits, problems) -> None:
     if name != (resource.name or ""):
         edits.append(Edit((*base, "name"), resource_id, "name", resource.name, name or None))
     if str(row.get("kind")) != resource.kind:
-        problems.append(Problem("kind cannot be changed here; edit the model file",
+        problems.append(Problem(N_("kind cannot be changed here; edit the model file"),
                                 element=resource_id))
     fields = _editable_fields(resource)
     for field in RESOURCE_NUMBERS:
@@ -460,7 +466,8 @@ def _resource_edits(model, resource_id, row, edits, problems) -> None:
         before = getattr(resource, field, None)
         if field not in fields:
             if number is not None:
-                problems.append(Problem(f"{field} does not apply to a {resource.kind} resource",
+                problems.append(Problem(N_("{field} does not apply to a {kind} resource",
+                                           field=field, kind=resource.kind),
                                         element=resource_id))
             continue
         if not _same(number, before):
@@ -471,8 +478,8 @@ def _flow_edits(model, index, row, edits, problems) -> None:
     flow = model.flows[index]
     element = f"flows[{index}]"
     if str(row.get("from")) != flow.source or str(row.get("to")) != flow.target:
-        problems.append(Problem("the ends of a flow cannot be changed here; edit the model "
-                                "file", element=element))
+        problems.append(Problem(N_("the ends of a flow cannot be changed here; edit the model "
+                                   "file"), element=element))
     probability = _cell_number(row.get("probability"), element=element, field="probability",
                                problems=problems)
     if not _same(probability, flow.probability):

@@ -84,6 +84,7 @@ from abc_costing.formats.catalogue import (
     catalogue_beside,
     parse_catalogue_text,
 )
+from abc_costing.i18n import N_, Message
 from abc_costing.problems import AbcCostingError, ModelError, Problem, has_errors
 from abc_costing.store.change_log import (
     CHANGE_LOG_ENV,
@@ -173,10 +174,12 @@ class LogTamperedError(ChangeLogError):
         self.findings = tuple(findings)
         # a log shared with another library needs a log of this library's own (the
         # finding says how), not an auditor
-        advice = ("" if all(f.kind == "log_shared" for f in self.findings)
-                  else " (an auditor should run `abc-costing log verify`)")
-        super().__init__("the change log does not match the library, so nothing was saved: "
-                         + "; ".join(str(f) for f in self.findings) + advice)
+        found = "; ".join(str(f) for f in self.findings)
+        super().__init__(
+            N_("the change log does not match the library, so nothing was saved: {found}",
+               found=found) if all(f.kind == "log_shared" for f in self.findings) else
+            N_("the change log does not match the library, so nothing was saved: {found} (an "
+               "auditor should run `abc-costing log verify`)", found=found))
 
 
 class CatalogueBreaksModelsError(ModelError):
@@ -354,10 +357,12 @@ def signing_key_from_environment() -> bytes | None:
     try:
         key = Path(path).expanduser().read_bytes().strip()
     except OSError as error:
-        raise ChangeLogError(f"the signing key file named by {KEY_FILE_ENV} cannot be read: "
-                             f"{error.strerror or error}") from error
+        raise ChangeLogError(N_("the signing key file named by {variable} cannot be read: "
+                                "{reason}", variable=KEY_FILE_ENV,
+                                reason=error.strerror or error)) from error
     if not key:
-        raise ChangeLogError(f"the signing key file named by {KEY_FILE_ENV} is empty")
+        raise ChangeLogError(N_("the signing key file named by {variable} is empty",
+                                variable=KEY_FILE_ENV))
     return key
 
 
@@ -496,10 +501,10 @@ class ModelLibrary:
         return "/".join(parts)
 
     @staticmethod
-    def _not_a_model(given: str) -> str:
+    def _not_a_model(given: str) -> Message:
         name = Path(given).name if Path(given).is_absolute() else given
-        return (f"{name}: not a model file of the library (a file name like "
-                f"process/variant.yaml inside it)")
+        return N_("{name}: not a model file of the library (a file name like "
+                  "process/variant.yaml inside it)", name=name)
 
     def contains(self, path: str | Path) -> bool:
         """Whether ``path`` (on disk) is a model file of this library.
@@ -523,7 +528,7 @@ class ModelLibrary:
         while not parent.exists() and parent != self.directory:
             parent = parent.parent
         if parent.exists() and not parent.resolve().is_relative_to(self.directory):
-            raise NotInLibraryError(f"{name}: its folder leads out of the library")
+            raise NotInLibraryError(N_("{name}: its folder leads out of the library", name=name))
         return name, path
 
     # --- the lock and the journal -------------------------------------------------------
@@ -547,8 +552,9 @@ class ModelLibrary:
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
                         raise LibraryBusyError(
-                            f"the library is busy: another save kept it locked for "
-                            f"{self.lock_timeout_s:g} s; nothing was saved, try again") from None
+                            N_("the library is busy: another save kept it locked for "
+                               "{lock_timeout_s:g} s; nothing was saved, try again",
+                               lock_timeout_s=self.lock_timeout_s)) from None
                     time.sleep(pause)
                     pause = min(pause * 2, 0.05)
             yield
@@ -573,8 +579,9 @@ class ModelLibrary:
                 raise ValueError("not a journal")
             return journal
         except (UnicodeDecodeError, ValueError) as error:
-            raise ChangeLogError(f"the journal of an interrupted save is unreadable ({error}); "
-                                 f"an administrator must look at it before saving") from error
+            raise ChangeLogError(N_("the journal of an interrupted save is unreadable "
+                                    "({error}); an administrator must look at it before saving",
+                                    error=error)) from error
 
     def _recover(self) -> str | None:
         """Finish or discard an interrupted save; say which (``None``: nothing to do)."""
@@ -1061,8 +1068,9 @@ class ModelLibrary:
             model, found = parse_model_text(replaced.get(label, text), source=label,
                                             catalogue=catalogue)
             if model is None:
-                problems += [Problem(f"with the edited catalogue this model no longer reads: "
-                                     f"{p.message}", element=p.element, file=label, line=p.line)
+                problems += [Problem(N_("with the edited catalogue this model no longer reads: "
+                                        "{message}", message=p.message),
+                                     element=p.element, file=label, line=p.line)
                              for p in found if p.severity == "error"]
         return problems
 
@@ -1170,15 +1178,17 @@ class ModelLibrary:
                 outcome = self._recover()
             except OSError as again:
                 raise ModelWriteError(
-                    f"{name}: the save was interrupted ({_reason(error)}) and cannot be "
-                    f"completed or undone yet ({_reason(again)}); it is finished on the next "
-                    f"save or verification", interrupted=True) from error
+                    N_("{name}: the save was interrupted ({reason}) and cannot be completed or "
+                       "undone yet ({reason_2}); it is finished on the next save or "
+                       "verification", name=name, reason=_reason(error), reason_2=_reason(again)),
+                    interrupted=True) from error
             if (outcome is not None and outcome.startswith("completed")
                     and isinstance(error, Exception)):
                 return log.entries()[base.entries:]  # the save went through after all
             if isinstance(error, OSError) and not isinstance(error, AbcCostingError):
-                raise ModelWriteError(f"{name}: not saved ({_reason(error)}); the file and the "
-                                      f"change log are unchanged") from error
+                raise ModelWriteError(N_("{name}: not saved ({reason}); the file and the "
+                                         "change log are unchanged", name=name,
+                                         reason=_reason(error))) from error
             raise
         return recorded
 

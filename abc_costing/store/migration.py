@@ -66,6 +66,7 @@ from abc_costing.formats.catalogue import (
 )
 from abc_costing.formats.model_text import Commented, yaml_text
 from abc_costing.formats.roundtrip import entry_comments
+from abc_costing.i18n import N_
 from abc_costing.model import CATALOGUE_FORMAT, ProcessModel, Resource, ResourceRecord
 from abc_costing.problems import ModelError, Problem, has_errors, listed, quoted
 from abc_costing.store.catalogue_adoption import (
@@ -245,14 +246,15 @@ def plan_migration(directory: str | Path) -> tuple[MigrationPlan | None, list[Pr
     """
     directory = Path(directory)
     if not directory.is_dir():
-        return None, [Problem("folder not found", file=str(directory))]
+        return None, [Problem(N_("folder not found"), file=str(directory))]
     target = directory / CATALOGUE_NAME
     existing: LoadedCatalogue | None = None
     if target.exists():
         existing, problems = read_catalogue(target, name=CATALOGUE_NAME)
         if existing is None or has_errors(problems):
-            return None, [*problems, Problem(f"not migrated: {CATALOGUE_NAME} has errors; "
-                                             "fix it first", file=CATALOGUE_NAME)]
+            return None, [*problems, Problem(N_("not migrated: {catalogue} has errors; "
+                                                "fix it first", catalogue=CATALOGUE_NAME),
+                                             file=CATALOGUE_NAME)]
     sources, problems = _read_sources(directory, existing)
     if has_errors(problems):
         return None, problems
@@ -270,9 +272,10 @@ def _read_sources(directory: Path, existing: LoadedCatalogue | None
         name = path.relative_to(directory).as_posix()
         if catalogue_path_for(path) not in (None, directory / CATALOGUE_NAME) or (
                 len(path.relative_to(directory).parts) > 2):
-            problems.append(Problem(f"not migrated: this file would not see {CATALOGUE_NAME} "
-                                    "(a model file sits in the library folder or one folder "
-                                    "below it, with no catalogue of its own)", file=name))
+            problems.append(Problem(N_("not migrated: this file would not see {catalogue} "
+                                       "(a model file sits in the library folder or one folder "
+                                       "below it, with no catalogue of its own)",
+                                       catalogue=CATALOGUE_NAME), file=name))
             continue
         text, found = _read_text(path, name)
         data, parse_problems = parse_yaml_data(text) if text is not None else (None, [])
@@ -297,7 +300,7 @@ def _read_sources(directory: Path, existing: LoadedCatalogue | None
 
 
 def _refusal(name: str) -> Problem:
-    return Problem("not migrated: this file has errors; fix them first (nothing was written)",
+    return Problem(N_("not migrated: this file has errors; fix them first (nothing was written)"),
                    file=name)
 
 
@@ -305,14 +308,16 @@ def _read_text(path: Path, name: str) -> tuple[str | None, list[Problem]]:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        return None, [Problem(f"cannot read file: {err.strerror or err}", file=name)]
+        return None, [Problem(N_("cannot read file: {reason}", reason=err.strerror or err),
+                              file=name)]
     if len(raw) > MAX_FILE_BYTES:
-        return None, [Problem(f"file is {len(raw):,} bytes; a model is limited to "
-                              f"{MAX_FILE_BYTES:,} bytes", file=name)]
+        return None, [Problem(N_("file is {count:,} bytes; a model is limited to "
+                                 "{limit:,} bytes", count=len(raw),
+                                 limit=MAX_FILE_BYTES), file=name)]
     try:
         return raw.decode("utf-8"), []
     except UnicodeDecodeError:
-        return None, [Problem("file is not UTF-8 text (save it as UTF-8)", file=name)]
+        return None, [Problem(N_("file is not UTF-8 text (save it as UTF-8)"), file=name)]
 
 
 def _without(loaded: LoadedCatalogue | None, pool_ids: set[str]) -> LoadedCatalogue | None:
@@ -352,9 +357,9 @@ def _plan_new_catalogue(directory: Path, sources: list[_Source]
                      header=_header(len(sources), disagreements))
     loaded, problems = parse_catalogue_text(text, name=CATALOGUE_NAME)
     if loaded is None or has_errors(problems):  # a fault here, not in the user's files
-        return None, [*problems, Problem("not migrated: the catalogue made from the files does "
-                                         "not read back (a fault in abc-costing: please report "
-                                         "it)", file=CATALOGUE_NAME)]
+        return None, [*problems, Problem(N_("not migrated: the catalogue made from the files "
+                                            "does not read back (a fault in abc-costing: "
+                                            "please report it)"), file=CATALOGUE_NAME)]
     moves, problems = _moves(sources, loaded, None)
     if has_errors(problems):
         return None, problems
@@ -489,8 +494,9 @@ def _kind_clashes(by_pool: dict[str, list[tuple[str, dict[str, Any], ResourceRec
         if len(kinds) > 1:
             given = "; ".join(f"{kind} in {listed(files)}" for kind, files in kinds.items())
             problems.append(Problem(
-                f"not migrated: pool {quoted(pool_id)} is of different kinds ({given}); pools "
-                "of different kinds cannot share one id in the catalogue: rename one of them",
+                N_("not migrated: pool {pool_id} is of different kinds ({given}); pools of "
+                   "different kinds cannot share one id in the catalogue: rename one of them",
+                   pool_id=quoted(pool_id), given=given),
                 element=pool_id))
     return problems
 
@@ -505,8 +511,9 @@ def _currency_clashes(sources: list[_Source]) -> list[Problem]:
         return []
     given = "; ".join(f"{currency} in {listed(files)}"
                       for currency, files in currencies.items())
-    return [Problem(f"not migrated: the files give their pools in different currencies "
-                    f"({given}); one catalogue holds one currency", element="currency")]
+    return [Problem(N_("not migrated: the files give their pools in different currencies "
+                       "({given}); one catalogue holds one currency", given=given),
+                    element="currency")]
 
 
 def _header(count: int, disagreements: list[Disagreement]) -> list[str]:
@@ -535,9 +542,12 @@ def _plan_existing_catalogue(directory: Path, sources: list[_Source], loaded: Lo
             mine, theirs = source.pools[pool_id][1], loaded.catalogue.pools[pool_id]
             if pool_aspects(mine)["kind"] != pool_aspects(theirs)["kind"]:
                 problems.append(Problem(
-                    f"not migrated: pool {quoted(pool_id)} is {pool_aspects(mine)['kind']} here "
-                    f"and {pool_aspects(theirs)['kind']} in {CATALOGUE_NAME}; pools of different "
-                    "kinds cannot share one id: rename it here", element=pool_id,
+                    N_("not migrated: pool {pool_id} is {pool_aspects} here and "
+                       "{pool_aspects_2} in {catalogue}; pools of different kinds cannot "
+                       "share one id: rename it here", pool_id=quoted(pool_id),
+                       pool_aspects=pool_aspects(mine)['kind'],
+                       pool_aspects_2=pool_aspects(theirs)['kind'], catalogue=CATALOGUE_NAME),
+                    element=pool_id,
                     file=source.file))
     if problems:
         return None, problems
@@ -587,9 +597,9 @@ def _moves(sources: list[_Source], loaded: LoadedCatalogue, existing: LoadedCata
         adoption = adopt_catalogue(source.text, loaded, file=source.file)
         after, found = parse_model_text(adoption.text, source=source.file, catalogue=loaded)
         if before is None or after is None:
-            problems += [*found, Problem("not migrated: the file does not read after the move "
-                                         "(a fault in abc-costing: please report it with the "
-                                         "file)", file=source.file)]
+            problems += [*found, Problem(N_("not migrated: the file does not read after the "
+                                            "move (a fault in abc-costing: please report it "
+                                            "with the file)"), file=source.file)]
             continue
         move, found = _checked_move(source, adoption, before, after)
         problems += found
@@ -607,9 +617,10 @@ def _checked_move(source: _Source, adoption: Adoption, before: ProcessModel,
         return None, [*(p.located(file=source.file) for p in error.problems),
                       _refusal(source.file)]
     if not math.isclose(cost_before, cost_after, rel_tol=COST_REL_TOLERANCE):
-        return None, [Problem(f"not migrated: the file would cost {cost_after!r} per instance "
-                              f"after the move instead of {cost_before!r} (a fault in "
-                              "abc-costing: please report it with the file)", file=source.file)]
+        return None, [Problem(N_("not migrated: the file would cost {cost_after!r} per "
+                                 "instance after the move instead of {cost_before!r} (a fault "
+                                 "in abc-costing: please report it with the file)",
+                                 cost_after=cost_after, cost_before=cost_before), file=source.file)]
     overridden = tuple(dict.fromkeys(d.pool for d in adoption.differences))
     return FileMove(source.file, source.text,
                     hashlib.sha256(source.text.encode("utf-8")).hexdigest(), adoption.text,
@@ -632,10 +643,12 @@ def _taken_over(file: str, moved: Sequence[str], before: ProcessModel, after: Pr
             if was[aspect] != now[aspect]:
                 cost_per = was["cost_per"]
                 warnings.append(Problem(
-                    f"{aspect} was {_shown(aspect, was[aspect], cost_per, before.currency)} in "
-                    f"this file and is {_shown(aspect, now[aspect], cost_per, after.currency)} "
-                    f"from {CATALOGUE_NAME} after the move (an override cannot leave a value out); "
-                    "its cost per instance is the same", element=pool_id, file=file,
+                    N_("{aspect} was {shown} in this file and is {shown_2} from "
+                       "{catalogue} after the move (an override cannot leave a value "
+                       "out); its cost per instance is the same", aspect=aspect,
+                       shown=_shown(aspect, was[aspect], cost_per, before.currency),
+                       shown_2=_shown(aspect, now[aspect], cost_per, after.currency),
+                       catalogue=CATALOGUE_NAME), element=pool_id, file=file,
                     severity="warning"))
     return warnings
 

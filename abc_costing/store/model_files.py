@@ -46,6 +46,7 @@ from pathlib import Path
 
 from abc_costing.formats import parse_model_text
 from abc_costing.formats.catalogue import catalogue_beside
+from abc_costing.i18n import N_
 from abc_costing.problems import AbcCostingError, ModelError, Problem, has_errors
 
 __all__ = [
@@ -81,9 +82,11 @@ class StaleFileError(AbcCostingError, RuntimeError):
         self.expected_sha256 = expected_sha256
         self.current_sha256 = current_sha256
         self.current_text = current_text
-        what = "was deleted" if current_sha256 is None else "was changed by someone else"
-        super().__init__(f"{self.name}: {what} since it was loaded; reload and apply your "
-                         f"edits again")
+        super().__init__(
+            N_("{name}: was deleted since it was loaded; reload and apply your edits again",
+               name=self.name) if current_sha256 is None else
+            N_("{name}: was changed by someone else since it was loaded; reload and apply "
+               "your edits again", name=self.name))
 
 
 class ModelExistsError(AbcCostingError, FileExistsError):
@@ -95,7 +98,7 @@ class ModelExistsError(AbcCostingError, FileExistsError):
 
     def __init__(self, name: str):
         self.name = name
-        super().__init__(f"{name}: a file with this name already exists")
+        super().__init__(N_("{name}: a file with this name already exists", name=name))
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -120,8 +123,8 @@ another name)'
     def __init__(self, name: str, what: str):
         self.name = name
         self.what = what
-        reason = (f"is {what}; files are written only as regular files, so it was left as "
-                  f"it is (choose another name)")
+        reason = N_("is {what}; files are written only as regular files, so it was left as "
+                    "it is (choose another name)", what=what)
         super().__init__(errno.EEXIST, reason)
 
     def __str__(self) -> str:
@@ -290,7 +293,7 @@ def save_model_text(
     if model is None:
         raise ModelError(problems + found)
     if not path.parent.is_dir():
-        raise ModelError([Problem("folder does not exist", file=label)])
+        raise ModelError([Problem(N_("folder does not exist"), file=label)])
     data = text.encode("utf-8")
     with _folder_lock(path.parent):
         check_regular_target(path, name=label)

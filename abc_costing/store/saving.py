@@ -36,6 +36,7 @@ from typing import Any
 
 from abc_costing.access import User, require
 from abc_costing.formats import parse_yaml_data
+from abc_costing.i18n import N_
 from abc_costing.problems import AbcCostingError
 from abc_costing.store.change_log import ChangeLog
 from abc_costing.store.edits import Edit, apply_edits
@@ -56,9 +57,9 @@ class EditNotWrittenError(AbcCostingError, ValueError):
 
     def __init__(self, name: str, edit: Edit):
         self.edit = edit
-        super().__init__(f"{name}: {edit.element}: the new {edit.field} "
-                         f"({edit.new_text!r}) could not be written into the file; nothing was "
-                         f"saved")
+        super().__init__(N_("{name}: {element}: the new {field} ({text!r}) could not be "
+                            "written into the file; nothing was saved", name=name,
+                            element=edit.element, field=edit.field, text=edit.new_text))
 
 
 def _changes(edits: Sequence[Edit]) -> list[Change]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from abc_costing.access import AccessDenied, User, require
+from abc_costing.i18n import N_
 from abc_costing.problems import AbcCostingError, Problem
 from abc_costing.store import (
     ChangeLog,
@@ -30,6 +31,7 @@ from abc_costing.store import (
     RecordedChange,
     default_change_log_path,
 )
+from abc_costing.workflows.library import error_message
 from abc_costing.workflows.reporting import write_output
 
 __all__ = ["LogEntries", "LogVerified", "accept_outside_change", "change_log_csv",
@@ -92,8 +94,8 @@ def verify_change_log(library_dir: str | Path | None, *, db: str | Path | None =
         if log is None:
             return LogVerified(False, None, None, problems)
         chain = log.verify()
-        failed = () if chain.ok else (Problem(f"change log FAILED verification: "
-                                              f"{chain.message}", file=label or str(db)),)
+        failed = () if chain.ok else (Problem(N_("change log FAILED verification: {message}",
+                                                 message=chain.message), file=label or str(db)),)
         return LogVerified(chain.ok, chain.entries, chain.head_hash, failed)
     path = change_log_path(library_dir, db)
     try:
@@ -151,7 +153,7 @@ def change_log_csv(path: str | Path, *, user: User, file: str | None = None,
     try:
         require(user, "audit")
     except AccessDenied as error:
-        return None, (Problem(str(error)),)
+        return None, (Problem(error_message(error)),)
     log, problems = _open(Path(path), label)
     if log is None:
         return None, problems
@@ -175,7 +177,7 @@ def accept_outside_change(library_dir: str | Path, model_file: str | Path, *, us
                                      if Path(model_file).exists() else model_file)
         saved = library.record_outside_change(name, user=user, reason=reason or None)
     except (AbcCostingError, ValueError) as error:
-        return None, (Problem(str(error)),)
+        return None, (Problem(error_message(error)),)
     return saved.changes[-1], ()
 
 
@@ -190,7 +192,7 @@ def reanchor_library(library_dir: str | Path, *, user: User, reason: str,
     try:
         check = library.reanchor(user=user, reason=reason)
     except (AbcCostingError, ValueError) as error:
-        return LogVerified(False, None, None, (Problem(str(error)),))
+        return LogVerified(False, None, None, (Problem(error_message(error)),))
     head = check.head
     return LogVerified(check.ok, None if head is None else head.entries,
                        None if head is None else head.head_hash,

@@ -48,11 +48,12 @@ from abc_costing.engine.capacity import (
 )
 from abc_costing.formats import load_library, read_model
 from abc_costing.formats.catalogue import catalogue_path_for
+from abc_costing.i18n import N_
 from abc_costing.model import LaborResource, ProcessModel
 from abc_costing.portfolio import BASELINE_VARIANT
 from abc_costing.problems import ModelError, Problem
 from abc_costing.reports.views import TableView, format_share, saving_ranking_view
-from abc_costing.workflows.library import Library
+from abc_costing.workflows.library import Library, error_message
 
 if TYPE_CHECKING:  # loaded only when asked for: sensitivity and simulation load SciPy
     from abc_costing.engine import SensitivityItem
@@ -85,7 +86,7 @@ MAX_SIMULATED_RUNS = 10_000_000
 def _problems_of(error: Exception, *, file: str | None = None) -> tuple[Problem, ...]:
     if isinstance(error, ModelError):
         return tuple(p.located(file=file) for p in error.problems)
-    return (Problem(str(error), file=file),)
+    return (Problem(error_message(error), file=file),)
 
 
 def read_model_file(path: str | Path) -> tuple[ProcessModel | None, tuple[Problem, ...]]:
@@ -186,9 +187,10 @@ def library_split(comparison: Comparison, baseline: ProcessModel, candidate: Pro
         others = list(models)
         broken = sum(p.severity == "error" for p in library_problems)
         if broken:
-            unread = (Problem(f"{broken} problem(s) in the library {library_dir} keep some "
-                              "files out: their load on the pools is not counted in the cash "
-                              "and freed capacity", element="library", severity="warning"),)
+            unread = (Problem(N_("{broken} problem(s) in the library {library_dir} keep some "
+                                 "files out: their load on the pools is not counted in the "
+                                 "cash and freed capacity", broken=broken,
+                                 library_dir=library_dir), element="library", severity="warning"),)
     split = split_in_library(comparison, baseline, candidate, library=others)
     short = (tuple(months_short_after_release(
         split.pools, year=calendar_year_of([baseline, *(m for _, m in others)])))
@@ -268,7 +270,8 @@ def capacity_of_library(library: Library, *, variant: str = "as_is",
     if month is not None:
         found = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
         if found is None:
-            return None, (Problem(f"month {month!r}: write it as YYYY-MM, e.g. 2026-01",
+            return None, (Problem(N_("month {month!r}: write it as YYYY-MM, e.g. 2026-01",
+                                     month=month),
                                   element="month"),)
         when = int(found[1]), int(found[2])
         problem = _outside_calendar(*when)
@@ -300,7 +303,7 @@ def _outside_calendar(year: int, month: int) -> Problem | None:
     try:
         month_hours(year, month)
     except CalendarError as error:
-        return Problem(str(error), element="month")
+        return Problem(error_message(error), element="month")
     note = provisional_note(year)
     return Problem(note, element="calendar", severity="warning") if note else None
 
@@ -377,20 +380,25 @@ def released_by_plan(library: Library, *, plan: str = "best"
         if not having:
             variants = sorted({r.variant for r in portfolio.rows} - {"as_is"})
             return None, library.problems + (Problem(
-                f"no process has a variant {plan!r}: give best or one of "
-                f"{', '.join(variants) or 'none'}", element="plan"),)
+                N_("no process has a variant {plan!r}: give best or one of {variants}",
+                   plan=plan, variants=", ".join(variants))
+                if variants else N_("no process has a variant {plan!r}: give best", plan=plan),
+                element="plan"),)
         staying = [p for p in portfolio.processes() if p not in having]
         if staying:
-            notes = (Problem(f"{', '.join(staying)} ha{'s' if len(staying) == 1 else 've'} no "
-                             f"variant {plan!r} and stay{'s' if len(staying) == 1 else ''} "
-                             "as_is", element="plan", severity="warning"),)
+            notes = (Problem(N_("{process} has no variant {plan!r} and stays as_is",
+                                process=staying[0], plan=plan) if len(staying) == 1 else
+                             N_("{processes} have no variant {plan!r} and stay as_is",
+                                processes=", ".join(staying), plan=plan),
+                             element="plan", severity="warning"),)
     chosen = {p: (portfolio.best_variant(p).variant if plan == "best"
                   else plan if (p, plan) in rows else "as_is")
               for p in portfolio.processes()}
     currencies = {r.currency for r in portfolio.rows}
     if len(currencies) > 1:
-        return None, (Problem(f"the library mixes currencies ({', '.join(sorted(currencies))}): "
-                              "its savings cannot be added up", element="plan"),)
+        return None, (Problem(N_("the library mixes currencies ({currencies}): its savings "
+                                 "cannot be added up", currencies=", ".join(sorted(currencies))),
+                              element="plan"),)
     before = capacity_report(list(library.models))
     after = capacity_report(list(library.models), variant=chosen)
     labour_prices, other_price = _plan_price_effects(library, chosen)
@@ -459,10 +467,11 @@ def sensitivity_of(model: ProcessModel, *, relative_change: float = 0.1,
     """
     problems = []
     if isinstance(relative_change, bool) or not 0 < relative_change < 1:
-        problems.append(Problem(f"the change must be between 0 and 1 (0.1 for ±10%), got "
-                                f"{relative_change:g}", element="change"))
+        problems.append(Problem(N_("the change must be between 0 and 1 (0.1 for ±10%), got "
+                                   "{relative_change:g}", relative_change=relative_change),
+                                element="change"))
     if top is not None and top < 1:
-        problems.append(Problem(f"top must be at least 1, got {top}", element="top"))
+        problems.append(Problem(N_("top must be at least 1, got {top}", top=top), element="top"))
     if problems:
         return Sensitivity((), None, relative_change, tuple(problems))
     from abc_costing.engine.sensitivity import sensitivity
@@ -500,7 +509,8 @@ def simulate_model(model: ProcessModel, *, runs: int, seed: int | None) -> Simul
 
     if isinstance(runs, bool) or not 1 <= runs <= MAX_SIMULATED_RUNS:
         return Simulated(None, None, (Problem(
-            f"the number of runs must be from 1 to {MAX_SIMULATED_RUNS:,}, got {runs:,}",
+            N_("the number of runs must be from 1 to {max_runs:,}, got {runs:,}",
+               max_runs=MAX_SIMULATED_RUNS, runs=runs),
             element="runs"),))
     try:
         result = simulate(model, runs=runs,
@@ -564,11 +574,12 @@ def _queue_notes(model: ProcessModel, result: QueueResult) -> tuple[Problem, ...
         if all(abs(simulated[r] - stated[r]) <= _SHARE_TOLERANCE for r in stated):
             continue
         notes.append(Problem(
-            f"the simulation gave each execution to whichever alternative was free: "
-            f"{_shares(simulated)} (one_of states {_shares(stated)}); so its cost per instance "
-            "and the pools' utilisation differ from the exact cost and the offered load, "
-            "which take the stated shares. Set one_of to the simulated shares to cost that "
-            "allocation", element=activity_id, severity="warning"))
+            N_("the simulation gave each execution to whichever alternative was free: {shares} "
+               "(one_of states {shares_2}); so its cost per instance and the pools' "
+               "utilisation differ from the exact cost and the offered load, which take the "
+               "stated shares. Set one_of to the simulated shares to cost that allocation",
+               shares=_shares(simulated), shares_2=_shares(stated)),
+            element=activity_id, severity="warning"))
     return tuple(notes)
 
 

@@ -47,6 +47,7 @@ from abc_costing.formats.catalogue import (
     catalogue_beside,
     read_catalogue,
 )
+from abc_costing.i18n import N_
 from abc_costing.model import ProcessModel
 from abc_costing.problems import AbcCostingError, ModelError, Problem, cut, has_errors
 from abc_costing.store import (
@@ -68,7 +69,7 @@ from abc_costing.store.edits import (
     model_tables,
 )
 from abc_costing.store.saving import save_as_new_variant, save_model_edits
-from abc_costing.workflows.library import Library
+from abc_costing.workflows.library import Library, error_message
 
 __all__ = [
     "LABOR_PREFIX",
@@ -199,7 +200,7 @@ def preview_edits(
                 edited = cost_model(model)
             except (ModelError, RoutingError) as error:
                 problems += (error.problems if isinstance(error, ModelError)
-                             else [Problem(str(error), file=loaded.label)])
+                             else [Problem(error_message(error), file=loaded.label)])
     return EditPreview(tuple(edits), tuple(problems), loaded.result, edited)
 
 
@@ -246,15 +247,16 @@ def _failed(label: str | None, error: Exception) -> SaveOutcome:
         return SaveOutcome(None, label, tuple(error.problems))
     if isinstance(error, LogTamperedError):
         return SaveOutcome(None, label, (
-            Problem("nothing was saved: the change log does not match the library; an "
-                    "auditor should check it (abc-costing log verify)", file=label),
+            Problem(N_("nothing was saved: the change log does not match the library; an "
+                       "auditor should check it (abc-costing log verify)"), file=label),
             *(finding.as_problem() for finding in error.findings)))
     if isinstance(error, FileExistsError):
-        return _refused(label, "a file with this name already exists in the library; "
-                               "choose another variant name")
+        return _refused(label, N_("a file with this name already exists in the library; "
+                                  "choose another variant name"))
     if isinstance(error, OSError) and not isinstance(error, AbcCostingError):
-        return _refused(label, f"cannot write the file: {error.strerror or error}")
-    return _refused(None, str(error))
+        return _refused(label, N_("cannot write the file: {reason}",
+                                  reason=error.strerror or error))
+    return _refused(None, error_message(error))
 
 
 def stale_outcome(label: str, loaded_text: str, error: StaleFileError) -> SaveOutcome:
@@ -313,15 +315,16 @@ def save_as_variant(loaded: LoadedForEditing, preview: EditPreview, *, variant: 
     if slug_problem := _slug_problem(variant):
         problems.append(Problem(slug_problem, element="variant"))
     elif library.find(loaded.process, variant) is not None:
-        problems.append(Problem(f"{loaded.process}/{variant} already exists; choose another "
-                                "name", element="variant"))
+        problems.append(Problem(N_("{process}/{variant} already exists; choose another name",
+                                   process=loaded.process, variant=variant), element="variant"))
     if not title:
-        problems.append(Problem("give the new variant its own title", element="title"))
+        problems.append(Problem(N_("give the new variant its own title"), element="title"))
     elif loaded.model is not None and title == (loaded.model.title or ""):
-        problems.append(Problem(f"the new variant needs its own title, not the one of "
-                                f"{loaded.variant} ({cut(title)!r})", element="title"))
+        problems.append(Problem(N_("the new variant needs its own title, not the one of "
+                                   "{variant} ({title!r})", variant=loaded.variant,
+                                   title=cut(title)), element="title"))
     if has_errors(list(preview.problems)):
-        problems.append(Problem("fix the problems of the edits first"))
+        problems.append(Problem(N_("fix the problems of the edits first")))
     if problems:
         return SaveOutcome(None, None if _slug_problem(variant) else label, tuple(problems))
     try:
@@ -348,7 +351,7 @@ def save_imported_model(text: str, *, source_name: str, user: User, library: Lib
     try:
         require(user, "edit")
     except AccessDenied as error:
-        return _refused(None, str(error))
+        return _refused(None, error_message(error))
     # Checked against the library's catalogue, as the saved file will be read; the
     # pools it already defines are taken from it (a difference stays as an override).
     catalogue, problems = _library_catalogue(library)

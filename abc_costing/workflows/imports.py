@@ -37,9 +37,10 @@ from typing import TYPE_CHECKING
 
 from abc_costing.engine import CostResult, RoutingError, cost_model
 from abc_costing.formats import parse_model_text
+from abc_costing.i18n import N_
 from abc_costing.model import ProcessModel, RateTable
 from abc_costing.problems import ModelError, Problem, has_errors
-from abc_costing.workflows.library import Library
+from abc_costing.workflows.library import Library, error_message
 
 if TYPE_CHECKING:  # mining loads Polars: only the log commands need it
     from abc_costing.formats.bpmn import BpmnPool
@@ -119,22 +120,25 @@ def _library_clashes(model: ProcessModel, library: Library) -> list[Problem]:
     existing = library.find(model.process, model.variant)
     if existing is not None:
         problems.append(Problem(
-            f"{model.process}/{model.variant} is already in the library "
-            f"({library.label(existing[0])}); give the model another variant "
-            "(its `variant:` field) to save it beside that one", element="variant"))
+            N_("{process}/{variant} is already in the library ({label}); give the model "
+               "another variant (its `variant:` field) to save it beside that one",
+               process=model.process, variant=model.variant, label=library.label(existing[0])),
+            element="variant"))
     same = _definition(model)
     for path, other in library.models:
         if (other.process, other.variant) == (model.process, model.variant):
             continue
         if _definition(other) == same:
             problems.append(Problem(
-                f"the same process as {library.label(path)} (identical tasks, rates and "
-                f"flows): saved as {model.process}/{model.variant}, capacity would count "
-                "its work twice", element="process", severity="warning"))
+                N_("the same process as {label} (identical tasks, rates and flows): saved as "
+                   "{process}/{variant}, capacity would count its work twice",
+                   label=library.label(path), process=model.process, variant=model.variant),
+                element="process", severity="warning"))
         elif (model.title and other.title == model.title and other.process != model.process):
             problems.append(Problem(
-                f"has the title of process {other.process!r} ({library.label(path)}); if it "
-                f"is a variant of that process, set `process: {other.process}`",
+                N_("has the title of process {process!r} ({label}); if it is a variant of that "
+                   "process, set `process: {process}`", process=other.process,
+                   label=library.label(path)),
                 element="process", severity="warning"))
     return _unique(problems)
 
@@ -175,7 +179,7 @@ def check_model_text(text: str, *, source_name: str, library: Library | None = N
     try:
         result = cost_model(model)
     except (ModelError, RoutingError) as error:
-        found = error.problems if isinstance(error, ModelError) else [Problem(str(error))]
+        found = error.problems if isinstance(error, ModelError) else [Problem(error_message(error))]
         return model, None, target, tuple(problems + found)
     return model, result, target, tuple(problems)
 
@@ -202,15 +206,16 @@ def _prosimos_params(data: bytes, name: str) -> tuple[dict | None, list[Problem]
     try:
         params = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        return None, [Problem("not UTF-8 text (save it as UTF-8)", file=name)]
+        return None, [Problem(N_("not UTF-8 text (save it as UTF-8)"), file=name)]
     except (json.JSONDecodeError, RecursionError) as error:
         detail = (f"line {error.lineno}: {error.msg}" if isinstance(error, json.JSONDecodeError)
                   else "nested too deeply")
-        return None, [Problem(f"not a JSON file ({detail})", file=name)]
+        return None, [Problem(N_("not a JSON file ({detail})", detail=detail), file=name)]
     if not isinstance(params, dict):
         kind = {list: "a list", str: "a string", type(None): "null"}.get(type(params),
                                                                         "a number")
-        return None, [Problem(f"Prosimos parameters are a JSON object ({{...}}), not {kind}",
+        return None, [Problem(N_("Prosimos parameters are a JSON object ({{...}}), not {kind}",
+                                 kind=kind),
                               file=name)]
     return params, []
 
@@ -224,13 +229,16 @@ def _read_limited(source: bytes | Path, *, limit: int, name: str
         try:
             size = source.stat().st_size
             if size > limit:
-                return None, (Problem(f"the file is {size:,} bytes; the limit is {limit:,} bytes",
+                return None, (Problem(N_("the file is {size:,} bytes; the limit is {limit:,} "
+                                         "bytes", size=size, limit=limit),
                                       file=name),)
             data = source.read_bytes()
         except OSError as error:
-            return None, (Problem(f"cannot read: {error.strerror or error}", file=name),)
+            return None, (Problem(N_("cannot read: {reason}", reason=error.strerror or error),
+                                  file=name),)
     if len(data) > limit:
-        return None, (Problem(f"the file is {len(data):,} bytes; the limit is {limit:,} bytes",
+        return None, (Problem(N_("the file is {count:,} bytes; the limit is {limit:,} bytes",
+                                 count=len(data), limit=limit),
                               file=name),)
     return data, ()
 
@@ -441,7 +449,8 @@ def preview_event_log(data: bytes | Path, *, source_name: str) -> LogPreview:
     suffix = _log_suffix(source_name)
     if suffix is None:
         return LogPreview((), LogColumns(), (Problem(
-            f"unknown log format; use {', '.join(LOG_SUFFIXES)}", file=source_name),))
+            N_("unknown log format; use {formats}", formats=', '.join(LOG_SUFFIXES)),
+            file=source_name),))
     try:
         with _upload(data, suffix) as path:
             columns = log_columns(path, source_name=source_name)
@@ -480,7 +489,8 @@ def _read_log(data: bytes | Path, *, source_name: str, columns: LogColumns
 
     suffix = _log_suffix(source_name)
     if suffix is None:
-        return None, (Problem(f"unknown log format; use {', '.join(LOG_SUFFIXES)}",
+        return None, (Problem(N_("unknown log format; use {formats}",
+                                 formats=', '.join(LOG_SUFFIXES)),
                               file=source_name),)
     try:
         with _upload(data, suffix) as path:
@@ -523,8 +533,9 @@ def _recorded_in_rates_currency(log: EventLog, rates: Rates | None) -> EventLog:
         return log
     said = ", ".join(log.cost_currencies)
     warning = Problem(
-        f"the recorded cost is in {said}, the rates in {shown}: it is left out (neither shown "
-        f"beside the modelled cost nor carried into the model); convert it to {shown} first",
+        N_("the recorded cost is in {said}, the rates in {shown}: it is left out (neither "
+           "shown beside the modelled cost nor carried into the model); convert it to {shown} "
+           "first", said=said, shown=shown),
         severity="warning")
     return replace(log, events=log.events.drop("cost"), has_cost=False,
                    problems=(*log.problems, warning.located(file=log.source)))
@@ -578,8 +589,9 @@ def read_rates(data: bytes | Path, *, source_name: str
         with _upload(data, suffix) as path:
             model, problems = parse_model_file(path, source_name=source_name)
         return model, problems
-    return None, (Problem(f"rates come from a rates table ({', '.join(RATES_TABLE_SUFFIXES)}) "
-                          "or a model (.yaml)", file=source_name),)
+    return None, (Problem(N_("rates come from a rates table ({formats}) or a "
+                             "model (.yaml)",
+                             formats=', '.join(RATES_TABLE_SUFFIXES)), file=source_name),)
 
 
 def parse_model_file(path: Path, *, source_name: str

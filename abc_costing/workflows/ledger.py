@@ -54,10 +54,11 @@ from abc_costing.formats.ledger_file import (
     read_revenue,
     read_volumes,
 )
+from abc_costing.i18n import N_
 from abc_costing.model import ProcessModel
 from abc_costing.model.ledger import AllocationSetup, Scenario, for_period
 from abc_costing.problems import Problem, grouped_money, has_errors
-from abc_costing.workflows.library import Library
+from abc_costing.workflows.library import Library, error_message
 
 __all__ = ["LEDGER_REPORT_FORMATS", "FileRole", "PeriodBalance", "PeriodFiles", "balance_period",
            "ledger_periods", "period_report", "trace_ledger", "trace_object"]
@@ -135,9 +136,10 @@ def _setup_files(library: Library, files: PeriodFiles
     allocation = files.allocation or library_allocation(library.directory)
     if allocation is None:
         return None, {}, [Problem(
-            f"no allocation file: {library.directory / 'ledger' / ALLOCATION_NAME} does not "
-            "exist (it holds the rules, the support centres and the period's files); name the "
-            "library folder, or give the file with --allocation", file=str(library.directory))]
+            N_("no allocation file: {path} does not exist (it holds the rules, the support "
+               "centres and the period's files); name the library folder, or give the file "
+               "with --allocation", 
+               path=library.directory / "ledger" / ALLOCATION_NAME), file=str(library.directory))]
     name = _name(files, "allocation", allocation, library)
     setup, problems = read_allocation(allocation, name=name)
     if setup is None:
@@ -151,8 +153,8 @@ def _setup_files(library: Library, files: PeriodFiles
         elif named is not None:
             paths[role] = allocation.parent / named
     if "ledger" not in paths:
-        problems.append(Problem("no ledger: the allocation file names none; give one with "
-                                "--ledger", file=name))
+        problems.append(Problem(N_("no ledger: the allocation file names none; give one with "
+                                   "--ledger"), file=name))
     return setup, paths, problems
 
 
@@ -198,13 +200,13 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
     try:
         month, months = period_months(period)
     except ValueError as error:
-        return PeriodBalance(period, scenario, None, None, (Problem(str(error),
+        return PeriodBalance(period, scenario, None, None, (Problem(error_message(error),
                                                                      element="period"),))
     word = SCENARIO_WORDS.get(scenario.strip().lower())
     if word is None:
         return PeriodBalance(month, scenario, None, None, (Problem(
-            f"the scenario {scenario!r} is not one of actual/plan/forecast "
-            "(факт/план/прогноз)", element="scenario"),))
+            N_("the scenario {scenario!r} is not one of actual/plan/forecast "
+               "(факт/план/прогноз)", scenario=scenario), element="scenario"),))
     wanted = cast(Scenario, word)
     setup, paths, problems = _setup_files(library, files)
     if setup is None or "ledger" not in paths:
@@ -219,15 +221,17 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
                   if line.period in months and line.scenario == wanted)
     held = sorted({f"{line.period} {line.scenario}" for line in all_lines})
     if all_lines and not lines:
-        problems.append(Problem(f"the ledger has no lines of {month} {wanted}; it holds "
-                                f"{', '.join(held[:12])}", file=name("ledger")))
+        problems.append(Problem(N_("the ledger has no lines of {month} {wanted}; it holds "
+                                   "{held}", month=month, wanted=wanted,
+                                   held=', '.join(held[:12])), file=name("ledger")))
     elif lines and len(months) > 1:
         missing = [each for each in months if f"{each} {wanted}" not in held]
         if missing:
             problems.append(Problem(
-                f"the ledger has no lines of {', '.join(missing)} {wanted}: a quarter needs "
-                "its three months (the money of the others would meet three months' capacity "
-                "and volumes); allocate the months one by one", file=name("ledger")))
+                N_("the ledger has no lines of {missing} {wanted}: a quarter needs its three "
+                   "months (the money of the others would meet three months' capacity and "
+                   "volumes); allocate the months one by one", missing=', '.join(missing),
+                   wanted=wanted), file=name("ledger")))
     problems += ledger_code_problems(lines, setup, file=name("ledger"))
 
     def read(role: FileRole, reader: Callable[..., tuple[tuple[Any, ...], list[Problem]]]
@@ -248,8 +252,8 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
     revenue = in_period(read("revenue", read_revenue), lambda r: r.cost_object)
 
     if not library.models:
-        problems.append(Problem("the library holds no readable process model (is it the right "
-                                "folder?)", file=str(library.directory)))
+        problems.append(Problem(N_("the library holds no readable process model (is it the "
+                                   "right folder?)"), file=str(library.directory)))
     models: list[ProcessModel] = []
     for process, variant in sorted({(i.process, i.variant) for i in instances}):
         found_model = library.find(process, variant)
@@ -309,10 +313,14 @@ def _revenue_without_instances(revenue: Any, objects: list[str], *, file: str) -
 
     same = [o for o in objects if plain(o) == plain(revenue.cost_object)]
     near = same or difflib.get_close_matches(revenue.cost_object, objects, n=1, cutoff=0.75)
-    hint = f"; did you mean {near[0]!r}?" if near else ""
-    return Problem(f"revenue of {revenue.cost_object!r}, which has no instances of any process "
-                   f"in the volumes: its cost to serve is 0 and its margin all of its "
-                   f"revenue{hint}", element=revenue.cost_object, file=file, line=revenue.row,
+    message = N_("revenue of {cost_object!r}, which has no instances of any process in the "
+                 "volumes: its cost to serve is 0 and its margin all of its revenue",
+                 cost_object=revenue.cost_object)
+    if near:
+        message = N_("revenue of {cost_object!r}, which has no instances of any process in the "
+                     "volumes: its cost to serve is 0 and its margin all of its revenue; did "
+                     "you mean {near!r}?", cost_object=revenue.cost_object, near=near[0])
+    return Problem(message, element=revenue.cost_object, file=file, line=revenue.row,
                    severity="warning")
 
 
@@ -335,9 +343,10 @@ def _other_cost_notes(models: list[ProcessModel], instances: tuple[Any, ...],
         if per_instance > 0 and count > 0:
             each, total = grouped_money(per_instance), grouped_money(per_instance * count)
             notes.append(Problem(
-                f"other costs tied to no pool, {each} {currency} per instance ({total} for "
-                f"{count:g} instances), are not in the period's cost: book them in the ledger "
-                "to a pool to count them",
+                N_("other costs tied to no pool, {each} {currency} per instance ({total} for "
+                   "{count:g} instances), are not in the period's cost: book them in the "
+                   "ledger to a pool to count them", each=each, currency=currency, total=total,
+                   count=count),
                 element=f"{model.process}/{model.variant}", severity="warning"))
     return notes
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from abc_costing.formats import load_library, model_files
 from abc_costing.formats.catalogue import CATALOGUE_NAME
+from abc_costing.i18n import Message
 from abc_costing.model import ProcessModel
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio, build_portfolio
 from abc_costing.problems import Problem
@@ -90,6 +91,20 @@ class Library:
         rows = sorted(self.portfolio.variants(process),
                       key=lambda row: row.variant != BASELINE_VARIANT)
         return next((row.title for row in rows if row.title), process)
+
+
+def error_message(error: BaseException) -> str:
+    """What ``error`` says, keeping its :class:`~abc_costing.i18n.Message` (so a reader of
+    another language gets it translated); ``str(error)`` would keep only the English.
+
+    >>> from abc_costing.i18n import N_, translate
+    >>> translate(error_message(ValueError(N_("warning"))), "ru")
+    'предупреждение'
+    >>> error_message(KeyError("x")), error_message(OSError(2, "No such file"))
+    ("'x'", '[Errno 2] No such file')
+    """
+    first = error.args[0] if len(error.args) == 1 else None
+    return first if isinstance(first, Message) else str(error)
 
 
 def open_library(directory: str | Path = DEFAULT_LIBRARY) -> Library:

@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from abc_costing.access import AccessDenied, User, require
+from abc_costing.i18n import N_
 from abc_costing.problems import AbcCostingError, ModelError, Problem
 from abc_costing.store import LogTamperedError, ModelLibrary, ModelWriteError
 from abc_costing.store.migration import MigrationPlan, plan_migration, write_migration
+from abc_costing.workflows.library import error_message
 
 __all__ = ["Migrated", "migrate_library"]
 
@@ -69,7 +71,7 @@ def migrate_library(directory: str | Path, *, write: bool, user: User,
         try:
             require(user, "edit")
         except AccessDenied as error:
-            return Migrated(None, problems=(Problem(str(error)),))
+            return Migrated(None, problems=(Problem(error_message(error)),))
         # Opening the library first completes a migration a crash interrupted after it was
         # logged, so the plan sees the library as that save left it.
         library = ModelLibrary(directory, change_log=change_log)
@@ -80,16 +82,16 @@ def migrate_library(directory: str | Path, *, write: bool, user: User,
         saved = write_migration(plan, library, user=user, reason=reason)
     except LogTamperedError as error:
         return Migrated(plan, problems=(*problems, *(f.as_problem() for f in error.findings),
-                                        Problem("not migrated: nothing was written")))
+                                        Problem(N_("not migrated: nothing was written"))))
     except ModelWriteError as error:
         if error.interrupted:
             return Migrated(plan, problems=(*problems, Problem(
-                f"{error}; the migration was logged: run migrate --write again to put the "
-                "rest of its files in place")))
-        return Migrated(plan, problems=(*problems, Problem(str(error))))
+                N_("{error}; the migration was logged: run migrate --write again to put the "
+                   "rest of its files in place", error=error))))
+        return Migrated(plan, problems=(*problems, Problem(error_message(error))))
     except (AbcCostingError, OSError) as error:
         return Migrated(plan, problems=(*problems, *_problems_of(error),
-                                        Problem("not migrated: nothing was written")))
+                                        Problem(N_("not migrated: nothing was written"))))
     return Migrated(plan, tuple(s.file for s in saved if s.file != plan.catalogue_file),
                     plan.catalogue_text is not None, tuple(problems))
 
@@ -97,4 +99,4 @@ def migrate_library(directory: str | Path, *, write: bool, user: User,
 def _problems_of(error: Exception) -> tuple[Problem, ...]:
     if isinstance(error, ModelError):
         return tuple(error.problems)
-    return (Problem(str(error)),)
+    return (Problem(error_message(error)),)

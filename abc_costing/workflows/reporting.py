@@ -23,6 +23,7 @@ from pathlib import Path
 
 from abc_costing.access import AccessDenied, User, require
 from abc_costing.compare import CompareError
+from abc_costing.i18n import N_
 from abc_costing.problems import ModelError, Problem
 from abc_costing.reports.provenance import ReportInputs, build_report_inputs
 from abc_costing.reports.report_files import (
@@ -42,6 +43,7 @@ from abc_costing.store import (
     write_atomic,
 )
 from abc_costing.workflows.costing import library_split
+from abc_costing.workflows.library import error_message
 
 __all__ = [
     "REPORT_FORMATS",
@@ -71,17 +73,21 @@ def report_format_for(output: str | Path, file_format: str | None
     if file_format is None:
         if by_suffix is None:
             known = ", ".join(REPORT_FORMATS.values())
-            return None, (Problem(f"cannot tell the report format from {Path(output).name!r}: "
-                                  f"name it {known}, or give --format", element="format"),)
+            return None, (Problem(N_("cannot tell the report format from {name!r}: name it "
+                                     "{known}, or give --format", name=Path(output).name,
+                                     known=known), element="format"),)
         return by_suffix, ()
     if file_format not in REPORT_FORMATS:
-        return None, (Problem(f"unknown report format {file_format!r}; use one of "
-                              f"{', '.join(REPORT_FORMATS)}", element="format"),)
+        return None, (Problem(N_("unknown report format {file_format!r}; use one of "
+                                 "{formats}", file_format=file_format,
+                                 formats=', '.join(REPORT_FORMATS)), element="format"),)
     if by_suffix != file_format:
         named = f"named {suffix}" if suffix else "without an extension"
-        return None, (Problem(f"--format {file_format} writes {_FORMAT_NAMES[file_format]}, "
-                              f"but {Path(output).name!r} is {named}: name it "
-                              f"{REPORT_FORMATS[file_format]} or leave --format out",
+        return None, (Problem(N_("--format {file_format} writes {writes}, but {name!r} "
+                                 "is {named}: name it {formats} or leave --format out",
+                                 file_format=file_format, writes=_FORMAT_NAMES[file_format],
+                                 name=Path(output).name, named=named,
+                                 formats=REPORT_FORMATS[file_format]),
                               element="format"),)
     return file_format, ()
 
@@ -96,7 +102,8 @@ def write_output(path: str | Path, data: bytes) -> tuple[Problem, ...]:
     try:
         check_regular_target(path)
         if not path.parent.is_dir():
-            return (Problem(f"folder {path.parent} does not exist", file=str(path)),)
+            return (Problem(N_("folder {parent} does not exist", parent=path.parent),
+                            file=str(path)),)
         write_atomic(path, data)
     except OSError as error:  # UnsafeTargetError too: its strerror says what the target is
         return (Problem(f"cannot write: {error.strerror or error}"
@@ -132,7 +139,7 @@ def _change_log(library_dir: Path
         return (ChangeLog(path, create=False), ModelLibrary(library_dir, change_log=path).head(),
                 ())
     except ChangeLogError as error:
-        return None, None, (Problem(str(error), element="change log"),)
+        return None, None, (Problem(error_message(error), element="change log"),)
 
 
 def build_report(model_path: str | Path, *, baseline_path: str | Path | None,
@@ -145,7 +152,7 @@ def build_report(model_path: str | Path, *, baseline_path: str | Path | None,
     try:
         require(user, "audit")
     except AccessDenied as error:
-        return BuiltReport(None, file_format, None, (Problem(str(error)),))
+        return BuiltReport(None, file_format, None, (Problem(error_message(error)),))
     log, head, problems = _change_log(library_dir)
     if problems:
         return BuiltReport(None, file_format, None, problems)
@@ -162,7 +169,7 @@ def build_report(model_path: str | Path, *, baseline_path: str | Path | None,
     except ModelError as error:
         return BuiltReport(None, file_format, None, tuple(error.problems))
     except (CompareError, ReportError) as error:
-        return BuiltReport(None, file_format, None, (Problem(str(error)),))
+        return BuiltReport(None, file_format, None, (Problem(error_message(error)),))
 
 
 @dataclass(frozen=True)
@@ -194,6 +201,6 @@ def verify_report_file(path: str | Path, *, library_dir: str | Path) -> Verified
         return VerifiedReport(verify_report(path, library_dir=library_dir,
                                             head_check=head_check), ())
     except ReportError as error:
-        return VerifiedReport(None, (Problem(str(error)),))
+        return VerifiedReport(None, (Problem(error_message(error)),))
     except ModelError as error:
         return VerifiedReport(None, tuple(error.problems))

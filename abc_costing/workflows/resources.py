@@ -55,6 +55,7 @@ from abc_costing.formats.catalogue import (
     read_catalogue,
 )
 from abc_costing.formats.yaml_model import read_text_file
+from abc_costing.i18n import N_
 from abc_costing.model import CATALOGUE_FORMAT, ProcessModel
 from abc_costing.problems import ModelError, Problem, has_errors
 from abc_costing.store import Change, StaleFileError
@@ -77,7 +78,7 @@ from abc_costing.workflows.editing import (
     model_library,
     stale_outcome,
 )
-from abc_costing.workflows.library import Library
+from abc_costing.workflows.library import Library, error_message
 
 __all__ = [
     "CheckedFile",
@@ -152,8 +153,9 @@ def load_resources(library: Library) -> LoadedResources:
         raw = path.read_bytes()
     except FileNotFoundError:
         return LoadedResources(CATALOGUE_NAME, path, "", None, None, None, (Problem(
-            f"the library has no resource catalogue ({CATALOGUE_NAME}): each model file "
-            "defines its own resources, edited on the Edit page", file=CATALOGUE_NAME),), "RUB")
+            N_("the library has no resource catalogue ({catalogue}): each model file "
+               "defines its own resources, edited on the Edit page",
+               catalogue=CATALOGUE_NAME), file=CATALOGUE_NAME),), "RUB")
     text = raw.decode("utf-8-sig", errors="replace")
     sha256 = hashlib.sha256(raw).hexdigest()
     catalogue, problems = parse_catalogue_text(text, name=CATALOGUE_NAME, sha256=sha256)
@@ -294,15 +296,16 @@ def _recost(variant: _Variant, catalogue: LoadedCatalogue, problems: list[Proble
     model, found = model_from_data(variant.data, source=variant.label, catalogue=catalogue)
     errors = [p for p in found if p.severity == "error"]
     if model is None or errors:
-        problems += [Problem(f"with the edited catalogue this variant no longer reads: "
-                             f"{p.message}", element=p.element, file=variant.label)
+        problems += [Problem(N_("with the edited catalogue this variant no longer reads: "
+                                "{message}", message=p.message),
+                             element=p.element, file=variant.label)
                      for p in errors]
         return None
     try:
         return cost_model(model)
     except (ModelError, RoutingError) as error:
         problems += (error.problems if isinstance(error, ModelError)
-                     else [Problem(str(error), file=variant.label)])
+                     else [Problem(error_message(error), file=variant.label)])
         return None
 
 
@@ -345,7 +348,7 @@ def save_resource_edits(loaded: LoadedResources, preview: ResourcesPreview, *, u
     try:
         require(user, "edit")
     except AccessDenied as error:
-        return _refused(loaded.label, str(error))
+        return _refused(loaded.label, error_message(error))
     if not preview.can_save or preview.text is None:
         return _refused(loaded.label, "fix the problems first" if preview.problems
                         else "there are no changes to save")

@@ -1,0 +1,101 @@
+"""The CLI in the reader's language (issue 14): ``--lang ru`` prints every line, heading,
+problem and help text in Russian; English output stays as it was."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from abc_costing.cli import main
+from tests.conftest import ROOT
+
+LIBRARY = ROOT / "process_models"
+AS_IS = LIBRARY / "contract_approval" / "as_is.yaml"
+ESIGN = LIBRARY / "contract_approval" / "template_esign.yaml"
+
+
+def run(capsys, *argv: object) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def line_with(text: str, prefix: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(prefix))
+
+
+def test_cost_in_russian_says_the_same_figures(capsys):
+    code, en, _ = run(capsys, "--lang", "en", "cost", AS_IS)
+    assert code == 0
+    code, ru, _ = run(capsys, "--lang", "ru", "cost", AS_IS)
+    assert code == 0
+    # the same figure after the translated label
+    assert line_with(en, "Cost per instance:") == "Cost per instance: 10 368.69 RUB"
+    assert line_with(ru, "Стоимость экземпляра:") == "Стоимость экземпляра: 10 368.69 RUB"
+    assert "Стоимость в год:     12 442 423.28 RUB (экземпляров: 1 200)" in ru
+    assert round(12_442_423.28 / 1_200, 2) == 10_368.69  # the year is the unrounded cost × 1 200
+    assert "Трудозатраты на экземпляр: 5 ч 56 мин" in ru  # 356 min = 5 × 60 + 56
+    assert "Cost per instance" not in ru and "Labour per instance" not in ru
+
+
+def test_compare_in_russian_and_its_warning_names_the_element(capsys):
+    code, ru, err = run(capsys, "--lang", "ru", "compare", AS_IS, ESIGN)
+    assert code == 0
+    # 10 368.69 - 4 863.09 = 5 505.60 per instance, 5 505.60 / 10 368.69 = 53.1%
+    assert "Стоимость экземпляра: 10 368.69 → 4 863.09 RUB" in ru
+    assert "Экономия на экземпляр: 5 505.60 RUB (53.1%)" in ru
+    # the pool's warning keeps its element (the pool id) and says "предупреждение"
+    assert err.startswith("lawyer: предупреждение: после высвобождения 1 из 3 остаётся 2")
+    code, en, err_en = run(capsys, "--lang", "en", "compare", AS_IS, ESIGN)
+    assert "Saving per instance: 5 505.60 RUB (53.1%)" in en
+    assert err_en.startswith("lawyer: warning: releasing 1 of 3 leaves 2, short in 1 month(s)")
+
+
+def test_a_failing_import_names_the_file_in_russian(capsys, tmp_path):
+    log = tmp_path / "log.docx"
+    log.write_text("x", encoding="utf-8")
+    code, _, err = run(capsys, "--lang", "ru", "mine", log, "-o", tmp_path / "m.yaml")
+    assert code == 1
+    assert err.strip().replace("\n", "") == (
+        f"{log}: неизвестный формат журнала; используйте .csv, .tsv, .txt, .parquet, .pq, "
+        ".xes, .xes.gz")
+    code, _, err = run(capsys, "--lang", "en", "mine", log, "-o", tmp_path / "m.yaml")
+    assert err.strip().replace("\n", "").startswith(f"{log}: unknown log format; use .csv")
+
+
+def test_a_bad_option_is_refused_in_russian_with_its_element(capsys):
+    code, _, err = run(capsys, "--lang", "ru", "capacity", LIBRARY, "--month", "jan")
+    assert code == 1
+    assert err.strip() == "month: месяц 'jan': укажите его как ГГГГ-ММ, например 2026-01"
+    code, _, err = run(capsys, "--lang", "ru", "sensitivity", AS_IS, "--change", "2")
+    assert code == 2 and err.strip() == "--change должен быть между 0 и 1 (0.1 для ±10%), получено 2"
+
+
+def test_help_is_in_russian_and_argparse_words_too(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--lang", "ru", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("использование: abc-costing")
+    assert "позиционные аргументы:" in out and "параметры:" in out
+    assert "показать эту справку и выйти" in out
+    assert "точная стоимость одного экземпляра и года" in out
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: abc-costing") and "options:" in out
+    assert "exact cost of one instance and one year" in out
+
+
+def test_ranking_lists_the_biggest_saving_per_year_first(capsys):
+    code, out, _ = run(capsys, "ranking", LIBRARY, "--json")
+    assert code == 0
+    rows = json.loads(out)
+    savings = [row["saving_per_year"] for row in rows]
+    assert savings == sorted(savings, reverse=True) and len(rows) >= 3
+    # as the Overview: the top row is marked, and is the portfolio's largest saving a year
+    assert rows[0]["mark"] == "Biggest saving" and rows[0]["variant"] == "edi_automatch"
+    assert all(row["variant"] != "as_is" for row in rows)
+    code, ru, _ = run(capsys, "--lang", "ru", "ranking", LIBRARY)
+    assert code == 0 and "Экономия в год, RUB" in ru and "edi_automatch" in ru
