@@ -700,7 +700,8 @@ def _merged(view: TableView, rows: Sequence[Row], *, label: str, sums: Sequence[
 
 
 def _other_activities(count: int, language: Language) -> str:
-    return translator(language)("other activities ({count})", count=count)
+    _ = translator(language)
+    return _("other activities ({count})", count=count)
 
 
 def _folded(view: TableView, *, by: str, sums: Sequence[str]) -> tuple[Row, ...]:
@@ -1054,8 +1055,8 @@ class _FooterCanvas(Canvas):
     def _draw_footer(self, number: int, total: int) -> None:
         width = self._pagesize[0]
         y = FOOTER_SPACE - 7 * mm
-        page = translator(self._language)("Page {number} of {total}", number=number,
-                                          total=total)
+        _ = translator(self._language)
+        page = _("Page {number} of {total}", number=number, total=total)
         self.saveState()
         self.setStrokeColor(RULE)
         self.setLineWidth(0.6)
@@ -1079,7 +1080,8 @@ def _clip(text: str, width: float, size: float) -> str:
 def _footer(inputs: ReportInputs, language: Language) -> str:
     variant = inputs.model.variant
     if inputs.baseline is not None:
-        variant = translator(language)("{candidate} vs {baseline}", candidate=variant,
+        _ = translator(language)
+        variant = _("{candidate} vs {baseline}", candidate=variant,
                                        baseline=inputs.baseline.variant)
     return f"{_title_of(inputs.model)} · {variant}"
 
@@ -1117,12 +1119,13 @@ def _document(buffer: io.BytesIO, inputs: ReportInputs, language: Language) -> B
                      size[1] - MARGIN - FOOTER_SPACE, id=frame_id, leftPadding=0,
                      rightPadding=0, topPadding=0, bottomPadding=0)
 
+    _ = translator(language)
     prov = inputs.provenance
     doc = BaseDocTemplate(
         buffer, pagesize=PORTRAIT, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
         bottomMargin=FOOTER_SPACE, invariant=1,
         title=f"{_title_of(inputs.model)}: {_variant_line(inputs, language)}",
-        author=prov.user, subject=translator(language)("Activity-based costing report"),
+        author=prov.user, subject=_("Activity-based costing report"),
         creator=f"{prov.tool} {prov.version}", keywords=_verification_keywords(inputs),
     )
     doc.addPageTemplates([
