@@ -122,3 +122,18 @@ def test_csv_headers_stay_machine_names_and_columns_csv_gives_both_labels():
         keys = archive.read(name).decode("utf-8-sig").splitlines()[0].strip('"').split('","')
         listed = {key for file, key in by_key if file == name}
         assert listed == {k for k in keys if k != "row_kind" and not k.endswith("_rounded")}
+
+
+@needs_poppler
+def test_the_russian_ledger_pdf_reads_back_in_russian(tmp_path):
+    """The shipped library's period: a pool without a rate basis prints "—" in both
+    languages; the stage-balance headings and the footer are Russian."""
+    from abc_costing.workflows.ledger import balance_period, period_report
+    from abc_costing.workflows.library import open_library
+
+    balance = balance_period(open_library("process_models"), period="2026-01")
+    text = _text(_write(tmp_path, period_report(balance, "pdf", language="ru")))
+    for russian in ("ФУНКЦИОНАЛЬНО-СТОИМОСТНОЙ УЧЁТ ПО ДАННЫМ ГЛАВНОЙ КНИГИ",
+                    "Баланс этапов, RUB", "ОСВ → пулы и центры", "Страница 1 из"):
+        assert russian in text, russian
+    assert "Stage balance" not in text and "Page 1 of" not in text

@@ -194,11 +194,13 @@ def _pools(inputs: PeriodInputs, result: AllocationResult, cur: str, language: L
         printed = b.kopecks()
         basis = result.rate_basis.get(b.node)
         labour = any(isinstance(m.resources.get(b.node), LaborResource) for m in inputs.models)
-        amount = _money(result.pool_rates[b.node] * (60 if labour else 1), cur)
-        # the basis is the allocation's machine word (capacity, model), explained below
-        rate = ("—" if basis is None else
-                _("{amount} an hour ({basis})", amount=amount, basis=basis) if labour else
-                _("{amount} a use ({basis})", amount=amount, basis=basis))
+        # the basis is the allocation's machine word (capacity, model), explained below;
+        # a pool without one (a support centre's share) has no rate
+        rate = "—"
+        if basis is not None:
+            amount = _money(result.pool_rates[b.node] * (60 if labour else 1), cur)
+            rate = (_("{amount} an hour ({basis})", amount=amount, basis=basis) if labour
+                    else _("{amount} a use ({basis})", amount=amount, basis=basis))
         rows.append([_named(inputs.pools.get(b.node), b.node), _money(printed["input"], cur),
                      rate, _money(printed["assigned"], cur), _money(printed["idle"], cur),
                      _money(printed["unassigned"], cur), _money(printed["over_driven"], cur)])

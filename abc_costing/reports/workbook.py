@@ -84,7 +84,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cel
 
 from abc_costing.engine import ResourceCost
 from abc_costing.formats.csv_files import FORMULA_STARTS
-from abc_costing.i18n import N_, Language, Message, translate, translator
+from abc_costing.i18n import LANGUAGES, N_, Language, Message, translate, translator
 from abc_costing.model import VALUE_CLASSES, LaborResource, PerUseResource, ProcessModel
 from abc_costing.reports.provenance import ReportInputs
 from abc_costing.reports.views import (
@@ -1176,9 +1176,12 @@ def read_workbook_document(data: bytes) -> dict:
     import openpyxl  # only verification reads workbooks
 
     book = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
-    if "Provenance" not in book.sheetnames:
+    # the sheet's name is the reader's language; its keys (tool, role, ...) are machine names
+    found = [name for name in (sheet_title("Provenance", language) for language in LANGUAGES)
+             if name in book.sheetnames]
+    if not found:
         raise ValueError("no Provenance sheet")
-    sheet = book["Provenance"]
+    sheet = book[found[0]]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     fields = {row[0]: row[1] for row in rows if row and row[0] in
               ("tool", "version", "generated_at", "user")}
