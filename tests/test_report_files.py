@@ -69,7 +69,7 @@ def test_csv_zip_has_one_table_per_file_with_bom_and_the_figures(library):
     assert archive.namelist() == ["summary.csv", "activities.csv", "resources.csv",
                                   "by_value.csv", "flows.csv", "comparison.csv",
                                   "resource_changes.csv", "value_changes.csv",
-                                  "change_log.csv", "provenance.csv", "report.json"]
+                                  "change_log.csv", "provenance.csv", "columns.csv", "report.json"]
     data = archive.read("activities.csv")
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
