@@ -860,7 +860,8 @@ def _run_balance(args: argparse.Namespace, out: Console, err: Console) -> int:
         from abc_costing.workflows.ledger import period_report
         from abc_costing.workflows.reporting import write_output
 
-        written = write_output(output, period_report(balance, output.suffix.lower()[1:]))
+        written = write_output(output, period_report(balance, output.suffix.lower()[1:],
+                                                     language=_LANGUAGE))
         _report_problems(written, err)
         if written:
             return EXIT_PROBLEMS
@@ -1396,7 +1397,7 @@ def _run_report(args: argparse.Namespace, out: Console, err: Console) -> int:
         return EXIT_USAGE
     user = local_user(args.user) if args.user else local_user()
     built = build_report(args.model, baseline_path=args.baseline, file_format=file_format,
-                         user=user, library_dir=args.library)
+                         user=user, library_dir=args.library, language=_LANGUAGE)
     _report_problems(built.problems, err)
     if built.data is None or built.inputs is None:
         return EXIT_PROBLEMS

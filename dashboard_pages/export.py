@@ -11,7 +11,13 @@ from abc_costing.reports.exports import (
     costing_csv,
     costing_json,
 )
-from dashboard_pages.state import comparison, current_user, library, pick_process_variants
+from dashboard_pages.state import (
+    comparison,
+    current_user,
+    language,
+    library,
+    pick_process_variants,
+)
 
 st.title("Export")
 user = current_user()
@@ -62,7 +68,8 @@ stem = f"{process}__{candidate}" + ("" if baseline_path is None else f"__vs__{ba
 
 def report(file_format: str) -> bytes:
     built = wf.build_report(candidate_path, baseline_path=baseline_path,
-                            file_format=file_format, user=user, library_dir=lib.directory)
+                            file_format=file_format, user=user, library_dir=lib.directory,
+                            language=language())
     if built.data is None:  # the download carries the reason instead of a report
         return "\n".join(str(p) for p in built.problems).encode("utf-8")
     return built.data

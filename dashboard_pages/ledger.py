@@ -260,9 +260,10 @@ st.write("Excel: the ledger, drivers and volumes as input cells and every stage 
 stem = f"ledger__{period}__{scenario}"
 columns = st.columns(2)
 columns[0].download_button(
-    "Stage balance as Excel", data=lambda: period_report(balance, "xlsx"),
+    "Stage balance as Excel", data=lambda: period_report(balance, "xlsx", language=language()),
     file_name=f"{stem}.xlsx", key="ledger_xlsx", on_click="ignore",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 columns[1].download_button(
-    "Summary as PDF", data=lambda: period_report(balance, "pdf"), file_name=f"{stem}.pdf",
+    "Summary as PDF", data=lambda: period_report(balance, "pdf", language=language()),
+    file_name=f"{stem}.pdf",
     mime="application/pdf", key="ledger_pdf", on_click="ignore")

@@ -252,7 +252,7 @@ def test_a_figure_that_cannot_be_drawn_leaves_tables_and_says_why(tmp_path, monk
     import plotly.graph_objects as go
 
     pie = pdf_report._Chart(go.Figure(go.Pie(values=[1, 2])), 860, 400)
-    monkeypatch.setattr(pdf_report, "_chart_specs", lambda inputs: ([pie], []))
+    monkeypatch.setattr(pdf_report, "_chart_specs", lambda inputs, language: ([pie], []))
     path = _write(tmp_path, pdf_bytes(_inputs(ESIGN, AS_IS), charts=True))
     text = _text(path)
     assert "charts unavailable: ChartError: cannot draw a figure of pie traces" in text

@@ -69,7 +69,7 @@ def test_csv_zip_has_one_table_per_file_with_bom_and_the_figures(library):
     assert archive.namelist() == ["summary.csv", "activities.csv", "resources.csv",
                                   "by_value.csv", "flows.csv", "comparison.csv",
                                   "resource_changes.csv", "value_changes.csv",
-                                  "change_log.csv", "provenance.csv", "report.json"]
+                                  "change_log.csv", "provenance.csv", "columns.csv", "report.json"]
     data = archive.read("activities.csv")
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
@@ -378,3 +378,13 @@ def test_unwritable_output_and_currency_mismatch(library, tmp_path):
         "currency: RUB", "currency: EUR").replace("variant: as_is", "variant: euro"), "utf-8")
     with pytest.raises(CompareError, match="different currencies"):
         build_report_inputs(euro, baseline_path=AS_IS, user="u", change_log=None)
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "pdf"])
+def test_a_russian_report_verifies_like_an_english_one(library, tmp_path, file_format):
+    """The Russian workbook's provenance sheet is «Происхождение данных»: verify finds it
+    (the old reader looked only for "Provenance" and refused the report)."""
+    report = write_report(inputs_for(library), file_format, tmp_path / f"report.{file_format}",
+                          language="ru")
+    check = verify_report(report, library_dir=library)
+    assert check.ok and check.findings[-1].endswith("all equal the report")

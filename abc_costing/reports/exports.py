@@ -26,6 +26,7 @@ from pathlib import Path
 from abc_costing.access import User, require
 from abc_costing.compare import Comparison
 from abc_costing.engine import CostResult
+from abc_costing.i18n import Language
 from abc_costing.reports.provenance import build_report_inputs
 from abc_costing.reports.report_files import report_bytes, view_csv
 from abc_costing.reports.views import activities_view, activity_changes_view
@@ -69,9 +70,11 @@ def report_file(
     user: User,
     change_log: ChangeLog | None,
     library_dir: Path,
+    language: Language = "en",
 ) -> bytes:
-    """An auditor's report (``xlsx``, ``pdf``, ``csv`` zip or ``json``) with provenance."""
+    """An auditor's report (``xlsx``, ``pdf``, ``csv`` zip or ``json``) with provenance;
+    the PDF and the workbook in ``language``."""
     require(user, "audit")
     inputs = build_report_inputs(model_path, baseline_path=baseline_path, user=user.id,
                                  change_log=change_log, library_dir=library_dir)
-    return report_bytes(inputs, file_format)
+    return report_bytes(inputs, file_format, language=language)

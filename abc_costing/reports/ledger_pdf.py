@@ -47,6 +47,7 @@ from reportlab.platypus import (
 )
 
 from abc_costing.engine.allocation import AllocationResult, PeriodInputs, Stage, StageBalance
+from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.model import LaborResource
 from abc_costing.reports.pdf_report import (
     ACCENT,
@@ -77,21 +78,24 @@ __all__ = ["TOP_ACTIVITIES", "ledger_pdf"]
 #: The activities listed, dearest first; the rest are summed in one row.
 TOP_ACTIVITIES = 15
 _STAGES: tuple[tuple[Stage, str], ...] = (
-    ("ledger", "Ledger → pools and centres"),
-    ("support", "Support centres → pools"),
-    ("pools", "Pools → activities"),
-    ("activities", "Activities → cost objects"),
+    ("ledger", N_("Ledger → pools and centres")),
+    ("support", N_("Support centres → pools")),
+    ("pools", N_("Pools → activities")),
+    ("activities", N_("Activities → cost objects")),
 )
 _PARTS = ("input", "assigned", "idle", "unassigned", "over_driven", "difference")
 
 
-def ledger_pdf(inputs: PeriodInputs, result: AllocationResult) -> bytes:
+def ledger_pdf(inputs: PeriodInputs, result: AllocationResult, *,
+               language: Language = "en") -> bytes:
     """The period's summary as PDF bytes (see the module docstring); never writes a file.
 
     ``result`` is :func:`~abc_costing.engine.allocation.allocate_period` of
     ``inputs``. Raises :class:`~abc_costing.reports.report_files.ReportError`
-    when the allocation failed (its problems hold an error).
+    when the allocation failed (its problems hold an error). Headings, labels,
+    notes and the footer are in ``language``.
     """
+    _ = translator(language)
     errors = [p for p in result.problems if p.severity == "error"]
     if errors:
         raise ReportError(f"the allocation of {inputs.period} failed, nothing to report: "
@@ -99,23 +103,25 @@ def ledger_pdf(inputs: PeriodInputs, result: AllocationResult) -> bytes:
     _register_fonts()
     cur = inputs.currency
     story: list[Flowable] = [
-        *_title_block(inputs, result),
-        *_stage_balance(result, cur),
-        *_pools(inputs, result, cur),
-        *_activities(inputs, result, cur),
-        *_objects(result, cur),
-        *_inputs_and_notes(inputs, result),
+        *_title_block(inputs, result, language),
+        *_stage_balance(result, cur, language),
+        *_pools(inputs, result, cur, language),
+        *_activities(inputs, result, cur, language),
+        *_objects(result, cur, language),
+        *_inputs_and_notes(inputs, result, language),
     ]
     buffer = io.BytesIO()
-    title = f"Stage balance {inputs.period} ({inputs.scenario})"
+    title = _("Stage balance {period} ({scenario})", period=inputs.period,
+              scenario=inputs.scenario)
     doc = BaseDocTemplate(
         buffer, pagesize=PORTRAIT, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
         bottomMargin=FOOTER_SPACE, invariant=1, title=title,
-        subject="Activity-based costing from the general ledger", creator="abc-costing")
+        subject=_("Activity-based costing from the general ledger"), creator="abc-costing")
     doc.addPageTemplates([PageTemplate(id="portrait", frames=[Frame(
         MARGIN, FOOTER_SPACE, PORTRAIT[0] - 2 * MARGIN, PORTRAIT[1] - MARGIN - FOOTER_SPACE,
         leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)])])
-    doc.build(story, canvasmaker=partial(_FooterCanvas, footer=f"abc-costing · {title}"))
+    doc.build(story, canvasmaker=partial(_FooterCanvas, footer=f"abc-costing · {title}",
+                                         language=language))
     return buffer.getvalue()
 
 
@@ -124,80 +130,97 @@ def _money(amount: float | Decimal, currency: str) -> str:
     return format_money(float(amount), currency).replace(" ", "\u00a0")
 
 
-def _title_block(inputs: PeriodInputs, result: AllocationResult) -> list[Flowable]:
+def _title_block(inputs: PeriodInputs, result: AllocationResult, language: Language
+                 ) -> list[Flowable]:
+    _ = translator(language)
     cur = inputs.currency
     return [
-        Paragraph("ACTIVITY-BASED COSTING FROM THE GENERAL LEDGER", KICKER),
-        _title(f"Stage balance {inputs.period}"),
-        Paragraph(_t(f"Scenario {inputs.scenario}"), SUBTITLE),
+        Paragraph(_t(_("ACTIVITY-BASED COSTING FROM THE GENERAL LEDGER")), KICKER),
+        _title(_("Stage balance {period}", period=inputs.period)),
+        Paragraph(_t(_("Scenario {scenario}", scenario=inputs.scenario)), SUBTITLE),
         HRFlowable(width="100%", thickness=1.5, color=ACCENT, spaceBefore=8, spaceAfter=8),
         _facts([
-            ("Period", inputs.period), ("Scenario", inputs.scenario), ("Currency", cur),
-            ("Ledger", f"{len(inputs.lines)} lines, {_money(result.ledger_total, cur)} {cur}"),
-            ("Pools' capacity", inputs.capacity_rule or "as given"),
+            (_("Period"), inputs.period), (_("Scenario"), inputs.scenario),
+            (_("Currency"), cur),
+            (_("Ledger"), _("{count} lines, {amount} {currency}", count=len(inputs.lines),
+                            amount=_money(result.ledger_total, cur), currency=cur)),
+            (_("Pools' capacity"), inputs.capacity_rule or _("as given")),
         ]),
         Spacer(1, 4 * mm),
     ]
 
 
-def _stage_balance(result: AllocationResult, cur: str) -> list[Flowable]:
+def _stage_balance(result: AllocationResult, cur: str, language: Language) -> list[Flowable]:
+    _ = translator(language)
     rows = []
     for stage, label in _STAGES:
         printed = result.stage_totals(stage).kopecks()
-        rows.append([label, *(_money(printed[p], cur) for p in _PARTS)])
+        rows.append([translate(label, language), *(_money(printed[p], cur) for p in _PARTS)])
     leaks = [result.stage_totals(s) for s in ("ledger", "support", "pools")]
     stopped = math.fsum(b.idle + b.unassigned + b.over_driven for b in leaks)
     objects = math.fsum(o.cost for o in result.objects)
     chain = StageBalance("activities", "chain", result.ledger_total, objects,
                          unassigned=stopped).kopecks()
     return [
-        Paragraph(_t(f"Stage balance, {cur}"), H1),
-        _table(["Stage", "Input", "Assigned", "Idle", "Unassigned", "Over-driven",
-                "Difference"], rows, widths=[0.28, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12],
+        Paragraph(_t(_("Stage balance, {currency}", currency=cur)), H1),
+        _table([_("Stage"), _("Input"), _("Assigned"), _("Idle"), _("Unassigned"),
+                _("Over-driven"), _("Difference")], rows,
+               widths=[0.28, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12],
                numeric=range(1, 7)),
         Spacer(1, 2 * mm),
-        Paragraph(_t(
-            f"The whole chain: ledger total {_money(chain['input'], cur)} = cost objects "
-            f"{_money(chain['assigned'], cur)} + idle, unassigned and over-driven at any stage "
-            f"{_money(chain['unassigned'], cur)}; difference {_money(chain['difference'], cur)}."
-            " Support centres that serve each other are solved together (reciprocal method), "
-            "so their input counts what passes between them."), SMALL),
+        Paragraph(_t(_(
+            "The whole chain: ledger total {ledger} = cost objects {objects} + idle, "
+            "unassigned and over-driven at any stage {stopped}; difference {difference}. "
+            "Support centres that serve each other are solved together (reciprocal method), "
+            "so their input counts what passes between them.",
+            ledger=_money(chain["input"], cur), objects=_money(chain["assigned"], cur),
+            stopped=_money(chain["unassigned"], cur),
+            difference=_money(chain["difference"], cur))), SMALL),
     ]
 
 
-def _pools(inputs: PeriodInputs, result: AllocationResult, cur: str) -> list[Flowable]:
+def _pools(inputs: PeriodInputs, result: AllocationResult, cur: str, language: Language
+           ) -> list[Flowable]:
+    _ = translator(language)
     balances = [b for b in result.balances if b.stage == "pools"]
     left = sorted((b for b in balances if b.idle or b.unassigned or b.over_driven),
                   key=lambda b: (-abs(b.idle + b.unassigned + b.over_driven), b.node))
-    heading = Paragraph(_t(f"Pools with money not used in full, {cur}"), H2)
+    heading = Paragraph(_t(_("Pools with money not used in full, {currency}", currency=cur)), H2)
     if not left:
-        return [heading, Paragraph("The activities use every pool's money in full.", BODY)]
+        return [heading, Paragraph(_t(_("The activities use every pool's money in full.")),
+                                   BODY)]
     rows = []
     for b in left:
         printed = b.kopecks()
         basis = result.rate_basis.get(b.node)
         labour = any(isinstance(m.resources.get(b.node), LaborResource) for m in inputs.models)
-        rate = ("—" if basis is None else
-                f"{_money(result.pool_rates[b.node] * (60 if labour else 1), cur)} "
-                f"{'an hour' if labour else 'a use'} ({basis})")
+        # the basis is the allocation's machine word (capacity, model), explained below;
+        # a pool without one (a support centre's share) has no rate
+        rate = "—"
+        if basis is not None:
+            amount = _money(result.pool_rates[b.node] * (60 if labour else 1), cur)
+            rate = (_("{amount} an hour ({basis})", amount=amount, basis=basis) if labour
+                    else _("{amount} a use ({basis})", amount=amount, basis=basis))
         rows.append([_named(inputs.pools.get(b.node), b.node), _money(printed["input"], cur),
                      rate, _money(printed["assigned"], cur), _money(printed["idle"], cur),
                      _money(printed["unassigned"], cur), _money(printed["over_driven"], cur)])
     return [
         heading,
-        _table(["Pool", "Money", "Rate (from)", "Used", "Idle", "Unassigned",
-                "Over-driven"], rows, widths=[0.22, 0.13, 0.17, 0.12, 0.12, 0.12, 0.12],
+        _table([_("Pool"), _("Money"), _("Rate (from)"), _("Used"), _("Idle"), _("Unassigned"),
+                _("Over-driven")], rows, widths=[0.22, 0.13, 0.17, 0.12, 0.12, 0.12, 0.12],
                numeric=range(1, 7)),
-        Paragraph(_t(f"{len(balances) - len(left)} other pools are used in full. Rate an "
-                     "hour (labour) or a use: capacity = money / the period's capacity, "
-                     "model = the process model's rate."), SMALL),
+        Paragraph(_t(_("{count} other pools are used in full. Rate an hour (labour) or a use: "
+                       "capacity = money / the period's capacity, model = the process "
+                       "model's rate.", count=len(balances) - len(left))), SMALL),
     ]
 
 
-def _activities(inputs: PeriodInputs, result: AllocationResult, cur: str) -> list[Flowable]:
-    heading = Paragraph(_t(f"Activities that cost most, {cur}"), H2)
+def _activities(inputs: PeriodInputs, result: AllocationResult, cur: str, language: Language
+                ) -> list[Flowable]:
+    _ = translator(language)
+    heading = Paragraph(_t(_("Activities that cost most, {currency}", currency=cur)), H2)
     if not result.activities:
-        return [heading, Paragraph("No activity uses a pool in this period.", BODY)]
+        return [heading, Paragraph(_t(_("No activity uses a pool in this period.")), BODY)]
     names = {(m.process, m.variant, a): activity.name or a for m in inputs.models
              for a, activity in m.activities.items()}
     total = math.fsum(a.cost for a in result.activities)
@@ -210,18 +233,21 @@ def _activities(inputs: PeriodInputs, result: AllocationResult, cur: str) -> lis
     rest = dearest[TOP_ACTIVITIES:]
     if rest:
         cost = math.fsum(a.cost for a in rest)
-        rows.append([f"{len(rest)} other activities", "", "", _money(cost, cur),
+        rows.append([_("{count} other activities", count=len(rest)), "", "", _money(cost, cur),
                      format_share(cost / total if total else 0.0)])
-    rows.append(["Total", "", "", _money(total, cur), format_share(1.0)])
-    return [heading, _table(["Activity (process / variant)", "Instances", "Per instance",
-                             "Cost", "Share"], rows, widths=[0.46, 0.12, 0.14, 0.16, 0.12],
+    rows.append([_("Total"), "", "", _money(total, cur), format_share(1.0)])
+    return [heading, _table([_("Activity (process / variant)"), _("Instances"),
+                             _("Per instance"), _("Cost"), _("Share")], rows,
+                            widths=[0.46, 0.12, 0.14, 0.16, 0.12],
                             numeric=range(1, 5), total=True)]
 
 
-def _objects(result: AllocationResult, cur: str) -> list[Flowable]:
-    heading = Paragraph(_t(f"Cost objects: cost, revenue, margin, {cur}"), H2)
+def _objects(result: AllocationResult, cur: str, language: Language) -> list[Flowable]:
+    _ = translator(language)
+    heading = Paragraph(_t(_("Cost objects: cost, revenue, margin, {currency}", currency=cur)),
+                        H2)
     if not result.objects:
-        return [heading, Paragraph("No cost object has instances or revenue.", BODY)]
+        return [heading, Paragraph(_t(_("No cost object has instances or revenue.")), BODY)]
 
     def optional(amount: float | None) -> str:
         return "—" if amount is None else _money(amount, cur)
@@ -230,28 +256,33 @@ def _objects(result: AllocationResult, cur: str) -> list[Flowable]:
              "—" if o.margin is None or not o.revenue else format_share(o.margin / o.revenue)]
             for o in sorted(result.objects, key=lambda o: (-o.cost, o.cost_object))]
     with_revenue = [o for o in result.objects if o.revenue is not None]
-    rows.append(["Total", _money(math.fsum(o.cost for o in result.objects), cur),
+    rows.append([_("Total"), _money(math.fsum(o.cost for o in result.objects), cur),
                  _money(math.fsum(o.revenue or 0.0 for o in with_revenue), cur),
                  _money(math.fsum(o.margin or 0.0 for o in with_revenue), cur), ""])
-    return [heading, _table(["Cost object", "Cost", "Revenue", "Margin", "Margin, %"], rows,
+    return [heading, _table([_("Cost object"), _("Cost"), _("Revenue"), _("Margin"),
+                             _("Margin, %")], rows,
                             widths=[0.36, 0.16, 0.16, 0.16, 0.16], numeric=range(1, 5),
                             total=True),
-            Paragraph("Cost = Σ over the object's process variants of instances × cost per "
-                      "instance; margin only where revenue is given.", SMALL)]
+            Paragraph(_t(_("Cost = Σ over the object's process variants of instances × cost per "
+                           "instance; margin only where revenue is given.")), SMALL)]
 
 
-def _inputs_and_notes(inputs: PeriodInputs, result: AllocationResult) -> list[Flowable]:
+def _inputs_and_notes(inputs: PeriodInputs, result: AllocationResult, language: Language
+                      ) -> list[Flowable]:
+    _ = translator(language)
     flowables: list[Flowable] = []
     if result.problems:
-        flowables += [Paragraph("Warnings", H2)]
-        flowables += [Paragraph("• " + _t(f"{p.element}: {p.message}" if p.element
-                                          else p.message), BODY) for p in result.problems]
-    flowables.append(Paragraph("Input files", H2))
+        flowables += [Paragraph(_t(_("Warnings")), H2)]
+        flowables += [Paragraph("• " + _t(f"{p.element}: {translate(p.message, language)}"
+                                          if p.element else translate(p.message, language)),
+                                BODY) for p in result.problems]
+    flowables.append(Paragraph(_t(_("Input files")), H2))
     if inputs.files:
-        flowables.append(_table(["Role", "File", "SHA-256"],
+        # the role is the input's machine name (ledger, drivers, ...), as in the workbook
+        flowables.append(_table([_("Role"), _("File"), "SHA-256"],
                                 [[role, name, digest] for role, (name, digest)
                                  in inputs.files.items()], widths=[0.12, 0.22, 0.66],
                                 width=FRAME_WIDTH))
     else:
-        flowables.append(Paragraph("The inputs were not read from files.", BODY))
+        flowables.append(Paragraph(_t(_("The inputs were not read from files.")), BODY))
     return flowables

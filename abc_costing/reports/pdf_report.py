@@ -89,6 +89,7 @@ from reportlab.platypus import (
 
 from abc_costing.compare import Comparison, SavingSplit
 from abc_costing.engine import CostResult
+from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.model import Duration, LaborResource, PerUseResource, ProcessModel
 from abc_costing.reports.figures import (
     CANDIDATE_COLOUR,
@@ -226,15 +227,19 @@ def _minutes(value: float) -> str:
     return format_number(value, 1).removesuffix(".0")
 
 
-def _duration(duration: Duration) -> str:
-    """``45``, ``triangular 30 45 90``, ``lognormal mean 1440 sd 900``."""
+def _duration(duration: Duration, language: Language) -> str:
+    """``45``, ``triangular 30 45 90``, ``lognormal mean 1440 sd 900``.
+
+    The distribution's name is the model file's keyword, kept as written.
+    """
+    _ = translator(language)
     p = duration.parameters
     distribution = duration.distribution
     match distribution:
         case "fixed":
             return _number(p[0])
         case "lognormal":
-            return f"lognormal mean {_number(p[0])} sd {_number(p[1])}"
+            return _("lognormal mean {mean} sd {sd}", mean=_number(p[0]), sd=_number(p[1]))
         case "triangular" | "pert" | "uniform":
             return " ".join([distribution, *map(_number, p)])
         case _:
@@ -266,6 +271,20 @@ def _pdf_date(generated_at: str) -> str | None:
 def _named(name: str | None, element_id: str) -> str:
     """``Юрист (lawyer)``: a name with its id, or the id alone when it has no name."""
     return element_id if not name or name == element_id else f"{name} ({element_id})"
+
+
+#: What the comparison calls an activity's change (``Comparison`` keeps the English word).
+STATUS_TEXTS = {"added": N_("added"), "removed": N_("removed"), "changed": N_("changed"),
+                "unchanged": N_("unchanged")}
+
+
+def _status(status: str, language: Language) -> str:
+    return translate(STATUS_TEXTS.get(status, status), language)
+
+
+def _value_label(value_class: str, language: Language) -> str:
+    """A value class as the views name it, in ``language`` where their catalogue says it."""
+    return translate(VALUE_LABELS.get(value_class, value_class), language)
 
 
 def _title_of(model: ProcessModel) -> str:
@@ -339,28 +358,34 @@ def _facts(rows: Sequence[tuple[str, str]], *, label_width: float = 32 * mm,
 # --- Page 1: title and headline ---------------------------------------------------------------
 
 
-def _variant_line(inputs: ReportInputs) -> str:
+def _variant_line(inputs: ReportInputs, language: Language) -> str:
+    _ = translator(language)
     if inputs.baseline is not None:
-        return (f"Variant {inputs.model.variant}, compared with the baseline "
-                f"{inputs.baseline.variant}")
-    return f"Variant {inputs.model.variant}"
+        return _("Variant {variant}, compared with the baseline {baseline}",
+                 variant=inputs.model.variant, baseline=inputs.baseline.variant)
+    return _("Variant {variant}", variant=inputs.model.variant)
 
 
-def _title_block(inputs: ReportInputs) -> list[Flowable]:
+def _volume(volume_per_year: float | None, language: Language) -> str:
+    _ = translator(language)
+    return (_("not given") if volume_per_year is None
+            else _("{count} instances per year", count=_count(volume_per_year)))
+
+
+def _title_block(inputs: ReportInputs, language: Language) -> list[Flowable]:
+    _ = translator(language)
     model, result, prov = inputs.model, inputs.result, inputs.provenance
-    volume = ("not given" if result.volume_per_year is None
-              else f"{_count(result.volume_per_year)} instances per year")
     return [
-        Paragraph("ACTIVITY-BASED COSTING REPORT", KICKER),
+        Paragraph(_t(_("ACTIVITY-BASED COSTING REPORT")), KICKER),
         _title(_title_of(model)),
-        Paragraph(_t(_variant_line(inputs)), SUBTITLE),
-        Paragraph(_t(f"Process {model.process}"), LABEL),
+        Paragraph(_t(_variant_line(inputs, language)), SUBTITLE),
+        Paragraph(_t(_("Process {process}", process=model.process)), LABEL),
         HRFlowable(width="100%", thickness=1.5, color=ACCENT, spaceBefore=8, spaceAfter=8),
         _facts([
-            ("Date", _when(prov.generated_at)),
-            ("Prepared by", prov.user),
-            ("Volume", volume),
-            ("Currency", result.currency),
+            (_("Date"), _when(prov.generated_at)),
+            (_("Prepared by"), prov.user),
+            (_("Volume"), _volume(result.volume_per_year, language)),
+            (_("Currency"), result.currency),
         ]),
         Spacer(1, 8 * mm),
     ]
@@ -383,17 +408,20 @@ def _big_cell(text: str, *, width: float, size: float, colour=INK_C) -> Paragrap
                                       leading=fitted * 1.25, textColor=colour))
 
 
-def _per_year(amount: float | None, currency: str) -> str:
-    return "no volume per year" if amount is None else format_amount(amount, currency)
+def _per_year(amount: float | None, currency: str, language: Language) -> str:
+    _ = translator(language)
+    return _("no volume per year") if amount is None else format_amount(amount, currency)
 
 
-def _headline_single(result: CostResult) -> list[Flowable]:
+def _headline_single(result: CostResult, language: Language) -> list[Flowable]:
+    _ = translator(language)
     cur = result.currency
     half = FRAME_WIDTH / 2
     cards = Table(
-        [[Paragraph("Cost per instance", LABEL), Paragraph("Cost per year", LABEL)],
+        [[Paragraph(_t(_("Cost per instance")), LABEL),
+          Paragraph(_t(_("Cost per year")), LABEL)],
          [_big_cell(format_amount(result.cost_per_instance, cur), width=half, size=24),
-          _big_cell(_per_year(result.cost_per_year, cur), width=half, size=24)]],
+          _big_cell(_per_year(result.cost_per_year, cur, language), width=half, size=24)]],
         colWidths=[half, half], hAlign="LEFT")
     cards.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, -1), PALE),
@@ -402,43 +430,47 @@ def _headline_single(result: CostResult) -> list[Flowable]:
         ("TOPPADDING", (0, 0), (-1, 0), 8),
         ("BOTTOMPADDING", (0, -1), (-1, -1), 10),
     ]))
-    return [Paragraph("Headline", H1), cards, Spacer(1, 4 * mm)]
+    return [Paragraph(_t(_("Headline")), H1), cards, Spacer(1, 4 * mm)]
 
 
-def _headline_comparison(comparison: Comparison, split: SavingSplit | None = None
+def _headline_comparison(comparison: Comparison, split: SavingSplit | None, language: Language
                          ) -> list[Flowable]:
+    _ = translator(language)
     base, cand = comparison.baseline, comparison.candidate
     cur = base.currency
     saving = comparison.saving_per_instance
     colour = SAVING_C if saving >= 0 else EXTRA_C
     per_year = comparison.saving_per_year
     if saving >= 0:
-        lines = [f"{cand.variant} saves {format_amount(saving, cur)} per instance "
-                 f"({_share(comparison.saving_share)})"]
+        lines = [_("{variant} saves {amount} per instance ({share})", variant=cand.variant,
+                   amount=format_amount(saving, cur), share=_share(comparison.saving_share))]
         if per_year is not None:
-            lines.append(f"and {format_amount(per_year, cur)} per year")
+            lines.append(_("and {amount} per year", amount=format_amount(per_year, cur)))
     else:
-        lines = [f"{cand.variant} costs {format_amount(-saving, cur)} more per instance "
-                 f"({_share(-comparison.saving_share)})"]
+        lines = [_("{variant} costs {amount} more per instance ({share})", variant=cand.variant,
+                   amount=format_amount(-saving, cur), share=_share(-comparison.saving_share))]
         if per_year is not None:
-            lines.append(f"and {format_amount(-per_year, cur)} more per year")
+            lines.append(_("and {amount} more per year", amount=format_amount(-per_year, cur)))
     # One line each, shrunk to fit: a wrapped line could split an amount.
     banner: list[Flowable] = [_big_cell(line, width=FRAME_WIDTH + 16, size=15, colour=colour)
                               for line in lines]
     if split is not None:  # what the saving per year is as money (see Saving as money)
+        amounts = dict(cash=format_amount(split.cash_per_year, cur), heads=split.heads_released,
+                       freed=format_amount(split.freed_capacity_per_year, cur),
+                       prices=format_amount(split.price_effect_per_year, cur))
         banner.append(Paragraph(_t(
-            f"Per year: cash {format_amount(split.cash_per_year, cur)} "
-            f"({split.heads_released} {'person' if split.heads_released == 1 else 'people'} "
-            "released and what is not labour), freed capacity "
-            f"{format_amount(split.freed_capacity_per_year, cur)}, price effects "
-            f"{format_amount(split.price_effect_per_year, cur)}"), NOTE))
+            _("Per year: cash {cash} ({heads} person released and what is not labour), "
+              "freed capacity {freed}, price effects {prices}", **amounts)
+            if split.heads_released == 1 else
+            _("Per year: cash {cash} ({heads} people released and what is not labour), "
+              "freed capacity {freed}, price effects {prices}", **amounts)), NOTE))
 
     label_w = 26 * mm
     col_w = (FRAME_WIDTH - label_w) / 3
     head = [Paragraph("", LABEL),
-            Paragraph(_t(f"Baseline: {base.variant}"), LABEL),
-            Paragraph(_t(f"Candidate: {cand.variant}"), LABEL),
-            Paragraph("Saving", LABEL)]
+            Paragraph(_t(_("Baseline: {variant}", variant=base.variant)), LABEL),
+            Paragraph(_t(_("Candidate: {variant}", variant=cand.variant)), LABEL),
+            Paragraph(_t(_("Saving")), LABEL)]
 
     def row(label: str, values: Sequence[str], size: float) -> list:
         return [Paragraph(_t(label), LABEL),
@@ -448,13 +480,13 @@ def _headline_comparison(comparison: Comparison, split: SavingSplit | None = Non
 
     rows = [
         head,
-        row("Per instance", [format_amount(base.cost_per_instance, cur),
-                             format_amount(cand.cost_per_instance, cur),
-                             format_amount(saving, cur)], 15),
-        row("Per year", [_per_year(base.cost_per_year, cur),
-                         _per_year(cand.cost_per_year, cur),
-                         _per_year(per_year, cur)], 13),
-        row("Share of baseline", ["", "", _share(comparison.saving_share)], 13),
+        row(_("Per instance"), [format_amount(base.cost_per_instance, cur),
+                                format_amount(cand.cost_per_instance, cur),
+                                format_amount(saving, cur)], 15),
+        row(_("Per year"), [_per_year(base.cost_per_year, cur, language),
+                            _per_year(cand.cost_per_year, cur, language),
+                            _per_year(per_year, cur, language)], 13),
+        row(_("Share of baseline"), ["", "", _share(comparison.saving_share)], 13),
     ]
     table = Table(rows, colWidths=[label_w, col_w, col_w, col_w], hAlign="LEFT")
     table.setStyle(TableStyle([
@@ -467,35 +499,39 @@ def _headline_comparison(comparison: Comparison, split: SavingSplit | None = Non
         ("TOPPADDING", (0, 0), (-1, -1), 5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
     ]))
-    return [Paragraph("Headline", H1), *banner, Spacer(1, 3 * mm), table, Spacer(1, 4 * mm)]
+    return [Paragraph(_t(_("Headline")), H1), *banner, Spacer(1, 3 * mm), table,
+            Spacer(1, 4 * mm)]
 
 
-def _key_facts(inputs: ReportInputs) -> list[Flowable]:
+def _key_facts(inputs: ReportInputs, language: Language) -> list[Flowable]:
     """A few lines under the headline: where the money goes or what changes most."""
+    _ = translator(language)
     result, cur = inputs.result, inputs.result.currency
     items: list[str] = []
     comparison = inputs.comparison
     if comparison is not None:
-        heading = "What changes most (cost per instance)"
+        heading = _("What changes most (cost per instance)")
         changes = sorted((a for a in comparison.activities if abs(a.delta) > 1e-9),
                          key=lambda a: -abs(a.delta))
         for change in changes[:5]:
             delta = format_signed_amount(change.delta, cur)
-            items.append(f"{change.name}: {delta} {cur} ({change.status})")
+            items.append(f"{change.name}: {delta} {cur} ({_status(change.status, language)})")
         if not items:
-            items.append("No activity's cost changes.")
+            items.append(_("No activity's cost changes."))
     else:
-        heading = "Where the money goes (cost per instance)"
+        heading = _("Where the money goes (cost per instance)")
         for activity in sorted(result.activities, key=lambda a: -a.cost_per_instance)[:5]:
             items.append(f"{activity.name}: {format_amount(activity.cost_per_instance, cur)} "
                          f"({_share(activity.share)})")
-    split = ", ".join(f"{VALUE_LABELS.get(v, v)} {_share(c / result.cost_per_instance)}"
+    split = ", ".join(f"{_value_label(v, language)} {_share(c / result.cost_per_instance)}"
                       for v, c in result.by_value.items()) if result.cost_per_instance else ""
     flowables: list[Flowable] = [Paragraph(_t(heading), H2)]
     flowables += [Paragraph("• " + _t(item), BODY) for item in items]
-    extra = [f"Labour: {_minutes(result.labor_minutes_per_instance)} minutes per instance"]
+    extra = [_("Labour: {minutes} minutes per instance",
+               minutes=_minutes(result.labor_minutes_per_instance))]
     if split:
-        extra.append(f"by value class ({result.variant}): {split}")
+        extra.append(_("by value class ({variant}): {split}", variant=result.variant,
+                       split=split))
     flowables += [Spacer(1, 3 * mm), Paragraph(_t("; ".join(extra) + "."), SMALL)]
     return flowables
 
@@ -531,8 +567,10 @@ def _flow_chart(model: ProcessModel, result: CostResult, title: str) -> _Chart:
     return _Chart(figure, width, int(figure.layout.height or 500), wide=True)
 
 
-def _chart_specs(inputs: ReportInputs) -> tuple[list[_Chart], list[str]]:
+def _chart_specs(inputs: ReportInputs, language: Language = "en"
+                 ) -> tuple[list[_Chart], list[str]]:
     """The figures of the report, and notes on those left out."""
+    _ = translator(language)
     charts: list[_Chart] = []
     notes: list[str] = []
     comparison = inputs.comparison
@@ -546,17 +584,19 @@ def _chart_specs(inputs: ReportInputs) -> tuple[list[_Chart], list[str]]:
                    _portrait_chart(waterfall),
                    _portrait_chart(cost_by_resource_figure(comparison))]
     elif len(inputs.result.activities) > TABLE_ROWS:
-        notes.append(f"cost by activity chart omitted: {len(inputs.result.activities)} "
-                     "activities are too many for one page; see the table by activity")
+        notes.append(_("cost by activity chart omitted: {count} activities are too many for "
+                       "one page; see the table by activity",
+                       count=len(inputs.result.activities)))
     else:
         charts.append(_portrait_chart(cost_breakdown_figure(inputs.result)))
-    flows = [(inputs.model, inputs.result, "candidate" if comparison else None)]
+    flows = [(inputs.model, inputs.result, _("candidate") if comparison else None)]
     if inputs.baseline is not None and inputs.baseline_result is not None:
-        flows.append((inputs.baseline, inputs.baseline_result, "baseline"))
+        flows.append((inputs.baseline, inputs.baseline_result, _("baseline")))
     for model, result, role in flows:
         if len(model.activities) > FLOW_MAX_ACTIVITIES:
-            notes.append(f"process graph of {model.variant} omitted: "
-                         f"{len(model.activities)} activities are too many to draw legibly")
+            notes.append(_("process graph of {variant} omitted: {count} activities are too many "
+                           "to draw legibly", variant=model.variant,
+                           count=len(model.activities)))
             continue
         title = _title_of(model) + (f" ({role}: {model.variant})" if role else "")
         charts.append(_flow_chart(model, result, title))
@@ -638,13 +678,14 @@ VALUE_CHANGE_WIDTHS = (0.46, 0.18, 0.18, 0.18)
 
 def _view_table(view: TableView, keys: Sequence[str], *, widths: Sequence[float],
                 rows: Sequence[Row] | None = None) -> list[Flowable]:
-    """The view's title over the columns ``keys`` of ``rows`` (by default every row)."""
+    """The view's title over the columns ``keys`` of ``rows`` (by default every row),
+    in the view's language (see :meth:`TableView.in_language`)."""
     rows = view.rows if rows is None else rows
     columns = [view.column(key) for key in keys]
     cells = [[format_value(row.value(c.key), c.unit, view.currency_of(row),
                            language=view.language, hours_per_day=view.hours_per_day)
               for c in columns] for row in rows]
-    return [Paragraph(_t(view.title), H2),
+    return [Paragraph(_t(translate(view.title, view.language)), H2),
             _table([view.label(key) for key in keys], cells, widths=widths,
                    numeric=[i for i, c in enumerate(columns) if c.unit != "text"],
                    total=bool(rows) and rows[-1].kind == "total")]
@@ -657,6 +698,11 @@ def _merged(view: TableView, rows: Sequence[Row], *, label: str, sums: Sequence[
     for key in sums:
         values[view.keys.index(key)] = math.fsum(row.value(key) for row in rows)
     return Row(tuple(values), "other", view.keys)
+
+
+def _other_activities(count: int, language: Language) -> str:
+    _ = translator(language)
+    return _("other activities ({count})", count=count)
 
 
 def _folded(view: TableView, *, by: str, sums: Sequence[str]) -> tuple[Row, ...]:
@@ -673,13 +719,15 @@ def _folded(view: TableView, *, by: str, sums: Sequence[str]) -> tuple[Row, ...]
     keep = set(largest)
     merged = [row for i, row in enumerate(items) if i not in keep]
     return (*(row for i, row in enumerate(items) if i in keep),
-            _merged(view, merged, label=f"other activities ({len(merged)})", sums=sums),
+            _merged(view, merged, label=_other_activities(len(merged), view.language),
+                    sums=sums),
             *(row for row in view.rows if row.kind != "item"))
 
 
-def _bridge_table(comparison: Comparison) -> list[Flowable]:
+def _bridge_table(comparison: Comparison, language: Language) -> list[Flowable]:
     """The waterfall as a table: baseline, each activity's change (largest first), candidate."""
-    view = activity_changes_view(comparison)
+    _ = translator(language)
+    view = activity_changes_view(comparison).in_language(language)
     cur, total = view.currency, view.rows[-1]
     changes = sorted((row for row in view.rows
                       if row.kind == "item" and abs(row.value("delta")) > 1e-9),
@@ -687,21 +735,25 @@ def _bridge_table(comparison: Comparison) -> list[Flowable]:
     steps = changes[:TABLE_ROWS]
     if len(changes) > TABLE_ROWS:
         rest = changes[TABLE_ROWS:]
-        steps.append(_merged(view, rest, label=f"other activities ({len(rest)})",
+        steps.append(_merged(view, rest, label=_other_activities(len(rest), language),
                              sums=["delta"]))
     running = total.value("baseline_cost_per_instance")
-    rows = [[f"Baseline: {comparison.baseline.variant}", "", format_value(running, "money", cur)]]
+    rows = [[_("Baseline: {variant}", variant=comparison.baseline.variant), "",
+             format_value(running, "money", cur)]]
     for step in steps:
         running += step.value("delta")
         name = step.value("name")
-        rows.append([name if step.kind == "other" else f"{name} ({step.value('status')})",
+        rows.append([name if step.kind == "other"
+                     else f"{name} ({_status(step.value('status'), language)})",
                      format_value(step.value("delta"), "money", cur),
                      format_value(running, "money", cur)])
-    rows.append([f"Candidate: {comparison.candidate.variant}", "",
+    rows.append([_("Candidate: {variant}", variant=comparison.candidate.variant), "",
                  format_value(total.value("candidate_cost_per_instance"), "money", cur)])
-    return [Paragraph(_t(f"From {comparison.baseline.variant} to "
-                         f"{comparison.candidate.variant}, cost per instance"), H2),
-            _table(["Step", view.label("delta"), f"Running total, {cur}"], rows,
+    return [Paragraph(_t(_("From {baseline} to {candidate}, cost per instance",
+                           baseline=comparison.baseline.variant,
+                           candidate=comparison.candidate.variant)), H2),
+            _table([_("Step"), view.label("delta"),
+                    _("Running total, {currency}", currency=cur)], rows,
                    widths=[0.6, 0.2, 0.2], numeric=[1, 2], total=True)]
 
 
@@ -715,81 +767,87 @@ PRICE_KEYS = ("id", "rate_per_instance", "capacity_per_instance", "rate_per_year
 PRICE_WIDTHS = (0.15, 0.13, 0.13, 0.15, 0.15, 0.29)
 
 
-def _saving_as_money(inputs: ReportInputs) -> list[Flowable]:
+def _saving_as_money(inputs: ReportInputs, language: Language) -> list[Flowable]:
     """The comparison's cost bridge, its saving as cash / freed capacity / price effects
     (with Δ FTE per pool), and the price effects by resource: the views compare shows."""
     comparison = inputs.comparison
     assert comparison is not None
-    flowables: list[Flowable] = [CondPageBreak(60 * mm), Paragraph("Saving as money", H1)]
-    bridge = bridge_view(comparison)
+    _ = translator(language)
+    flowables: list[Flowable] = [CondPageBreak(60 * mm), Paragraph(_t(_("Saving as money")), H1)]
+    bridge = bridge_view(comparison).in_language(language)
     if bridge.rows:
         flowables += _view_table(bridge, BRIDGE_KEYS, widths=BRIDGE_WIDTHS)
-        flowables.append(Paragraph(_t(bridge.note or ""), SMALL))
+        flowables.append(Paragraph(_t(translate(bridge.note or "", language)), SMALL))
     if inputs.split is not None:
         split = saving_split_view(inputs.split, baseline=comparison.baseline.variant,
-                                  candidate=comparison.candidate.variant)
+                                  candidate=comparison.candidate.variant).in_language(language)
         flowables += _view_table(split, SPLIT_KEYS, widths=SPLIT_WIDTHS)
-        flowables.append(Paragraph(_t(split.note or ""), SMALL))
-    prices = price_effects_view(comparison)
+        flowables.append(Paragraph(_t(translate(split.note or "", language)), SMALL))
+    prices = price_effects_view(comparison).in_language(language)
     if len(prices.rows) > 1:  # a resource whose price moved or that a variant overrides
         flowables += _view_table(prices, PRICE_KEYS, widths=PRICE_WIDTHS)
-        flowables.append(Paragraph(_t(prices.note or ""), SMALL))
+        flowables.append(Paragraph(_t(translate(prices.note or "", language)), SMALL))
     return flowables
 
 
-def _activity_table(result: CostResult) -> list[Flowable]:
-    view = activities_view(result)
+def _activity_table(result: CostResult, language: Language = "en") -> list[Flowable]:
+    view = activities_view(result).in_language(language)
     return _view_table(view, ACTIVITY_KEYS, widths=ACTIVITY_WIDTHS,
                        rows=_folded(view, by="cost_per_instance",
                                     sums=["cost_per_instance", "share"]))
 
 
-def _activity_changes(comparison: Comparison) -> list[Flowable]:
-    view = activity_changes_view(comparison)
+def _activity_changes(comparison: Comparison, language: Language) -> list[Flowable]:
+    view = activity_changes_view(comparison).in_language(language)
     return _view_table(view, ACTIVITY_CHANGE_KEYS, widths=ACTIVITY_CHANGE_WIDTHS,
                        rows=_folded(view, by="delta", sums=[
                            "baseline_cost_per_instance", "candidate_cost_per_instance",
                            "delta"]))
 
 
-def _resource_table(result: CostResult) -> list[Flowable]:
-    return _view_table(resources_view(result), RESOURCE_KEYS, widths=RESOURCE_WIDTHS)
+def _resource_table(result: CostResult, language: Language) -> list[Flowable]:
+    return _view_table(resources_view(result).in_language(language), RESOURCE_KEYS,
+                       widths=RESOURCE_WIDTHS)
 
 
-def _resource_changes_table(comparison: Comparison) -> list[Flowable]:
-    return _view_table(resource_changes_view(comparison), RESOURCE_CHANGE_KEYS,
-                       widths=RESOURCE_CHANGE_WIDTHS)
+def _resource_changes_table(comparison: Comparison, language: Language) -> list[Flowable]:
+    return _view_table(resource_changes_view(comparison).in_language(language),
+                       RESOURCE_CHANGE_KEYS, widths=RESOURCE_CHANGE_WIDTHS)
 
 
-def _value_changes_table(comparison: Comparison) -> list[Flowable]:
-    return _view_table(value_changes_view(comparison), VALUE_CHANGE_KEYS,
+def _value_changes_table(comparison: Comparison, language: Language) -> list[Flowable]:
+    return _view_table(value_changes_view(comparison).in_language(language), VALUE_CHANGE_KEYS,
                        widths=VALUE_CHANGE_WIDTHS)
 
 
-def _value_table(result: CostResult) -> list[Flowable]:
-    return _view_table(value_classes_view(result), VALUE_KEYS, widths=VALUE_WIDTHS)
+def _value_table(result: CostResult, language: Language) -> list[Flowable]:
+    return _view_table(value_classes_view(result).in_language(language), VALUE_KEYS,
+                       widths=VALUE_WIDTHS)
 
 
-def _chart_tables(inputs: ReportInputs) -> list[Flowable]:
+def _chart_tables(inputs: ReportInputs, language: Language) -> list[Flowable]:
     if inputs.comparison is not None:
-        return (_bridge_table(inputs.comparison) + _resource_changes_table(inputs.comparison)
-                + _value_changes_table(inputs.comparison))
-    return _value_table(inputs.result)
+        return (_bridge_table(inputs.comparison, language)
+                + _resource_changes_table(inputs.comparison, language)
+                + _value_changes_table(inputs.comparison, language))
+    return _value_table(inputs.result, language)
 
 
-def _charts_section(inputs: ReportInputs, *, charts: bool) -> list[Flowable]:
+def _charts_section(inputs: ReportInputs, *, charts: bool, language: Language
+                    ) -> list[Flowable]:
     """Rendered charts (the process graph on landscape pages), or tables and a note."""
+    _ = translator(language)
     if not charts:
-        return [Spacer(1, 6 * mm), CondPageBreak(60 * mm), Paragraph("Figures", H1),
-                *_chart_tables(inputs)]
-    specs, notes = _chart_specs(inputs)
+        return [Spacer(1, 6 * mm), CondPageBreak(60 * mm), Paragraph(_t(_("Figures")), H1),
+                *_chart_tables(inputs, language)]
+    specs, notes = _chart_specs(inputs, language)
     drawings = _drawings(specs)
     if isinstance(drawings, str):
-        note = (f"charts unavailable: {drawings}. The figures the charts would show are "
-                "given as tables below.")
-        return [Spacer(1, 6 * mm), CondPageBreak(60 * mm), Paragraph("Figures", H1),
+        note = _("charts unavailable: {reason}. The figures the charts would show are given "
+                 "as tables below.", reason=drawings)
+        return [Spacer(1, 6 * mm), CondPageBreak(60 * mm), Paragraph(_t(_("Figures")), H1),
                 Paragraph(_t(note), NOTE),
-                *_chart_tables(inputs),
+                *_chart_tables(inputs, language),
                 *[Paragraph(_t(n), SMALL) for n in notes]]
 
     flowables: list[Flowable] = [Spacer(1, 6 * mm)]
@@ -801,7 +859,7 @@ def _charts_section(inputs: ReportInputs, *, charts: bool) -> list[Flowable]:
                                       height=FRAME_HEIGHT - 12 * mm), Spacer(1, 5 * mm)]
     if wide:
         flowables += [NextPageTemplate("landscape"), PageBreak(),
-                      Paragraph("Process flow", H1)]
+                      Paragraph(_t(_("Process flow")), H1)]
         for chart, drawing in wide:
             flowables += [_chart_flowable(drawing, chart, width=LANDSCAPE_WIDTH,
                                           height=LANDSCAPE_HEIGHT - 14 * mm), Spacer(1, 4 * mm)]
@@ -812,60 +870,68 @@ def _charts_section(inputs: ReportInputs, *, charts: bool) -> list[Flowable]:
 # --- Assumptions ----------------------------------------------------------------------------------
 
 
-def _labour_basis(resource: LaborResource, currency: str) -> str:
+def _labour_basis(resource: LaborResource, currency: str, language: Language) -> str:
+    _ = translator(language)
     if resource.rate_per_hour is not None:
-        return "rate per hour"
+        return _("rate per hour")
     assert resource.cost_per_month is not None
     assert resource.capacity_hours_per_month is not None
-    return (f"time-driven: {format_amount(resource.cost_per_month, currency)} per month "
-            f"/ {_number(resource.capacity_hours_per_month)} h practical capacity")
+    return _("time-driven: {cost} per month / {hours} h practical capacity",
+             cost=format_amount(resource.cost_per_month, currency),
+             hours=_number(resource.capacity_hours_per_month))
 
 
-def _resource_assumptions(model: ProcessModel) -> list[Flowable]:
+def _resource_assumptions(model: ProcessModel, language: Language) -> list[Flowable]:
+    _ = translator(language)
     cur = model.currency
     rows = []
     for resource_id, resource in model.resources.items():
         match resource:
             case LaborResource():
-                rows.append([_named(resource.name, resource_id), "labour",
-                             _labour_basis(resource, cur),
-                             f"{format_amount(resource.rate_per_minute * 60, cur)} per hour"])
+                rows.append([_named(resource.name, resource_id), _("labour"),
+                             _labour_basis(resource, cur, language),
+                             _("{amount} per hour",
+                               amount=format_amount(resource.rate_per_minute * 60, cur))])
             case PerUseResource():
-                rows.append([_named(resource.name, resource_id), "per use", "cost per use",
-                             f"{format_amount(resource.cost_per_use, cur)} per use"])
+                rows.append([_named(resource.name, resource_id), _("per use"),
+                             _("cost per use"),
+                             _("{amount} per use",
+                               amount=format_amount(resource.cost_per_use, cur))])
             case _:
                 assert_never(resource)
     if not rows:
-        return [Paragraph("Resources: none.", BODY)]
-    return [Paragraph("Resources", H2),
-            _table(["Resource", "Kind", "Basis", "Rate"], rows,
+        return [Paragraph(_t(_("Resources: none.")), BODY)]
+    return [Paragraph(_t(_("Resources")), H2),
+            _table([_("Resource"), _("Kind"), _("Basis"), _("Rate")], rows,
                    widths=[0.3, 0.1, 0.37, 0.23], numeric=[3])]
 
 
-def _activity_assumptions(model: ProcessModel) -> list[Flowable]:
+def _activity_assumptions(model: ProcessModel, language: Language) -> list[Flowable]:
+    _ = translator(language)
     cur = model.currency
     rows = []
     items = list(model.activities.items())
     for activity_id, activity in items[:ASSUMPTION_ROWS]:
         labour = tuple(
-            f"{_resource_name(model, r)}: {_duration(d)}"
-            + ("" if d.distribution == "fixed" else f" (mean {_minutes(d.mean_minutes)})")
+            f"{_resource_name(model, r)}: {_duration(d, language)}"
+            + ("" if d.distribution == "fixed"
+               else " " + _("(mean {minutes})", minutes=_minutes(d.mean_minutes)))
             for r, d in activity.labor.items()) or "—"
         uses = tuple(f"{_resource_name(model, r)}: {_number(n)}"
                      for r, n in activity.uses.items()) or "—"
-        wait = "—" if activity.wait.mean_minutes == 0 else _duration(activity.wait)
+        wait = "—" if activity.wait.mean_minutes == 0 else _duration(activity.wait, language)
         other = "—" if activity.other_cost == 0 else format_money(activity.other_cost, cur)
         rows.append([_named(activity.name, activity_id), labour, uses, wait,
-                     other, VALUE_LABELS.get(activity.value, activity.value)])
+                     other, _value_label(activity.value, language)])
     flowables: list[Flowable] = [
-        Paragraph("Activities (minutes per execution)", H2),
-        _table(["Activity", "Labour, minutes", "Uses", "Wait, minutes", f"Other, {cur}",
-                "Value class"], rows, widths=[0.22, 0.30, 0.16, 0.11, 0.08, 0.13],
-               numeric=[4]),
+        Paragraph(_t(_("Activities (minutes per execution)")), H2),
+        _table([_("Activity"), _("Labour, minutes"), _("Uses"), _("Wait, minutes"),
+                _("Other, {currency}", currency=cur), _("Value class")], rows,
+               widths=[0.22, 0.30, 0.16, 0.11, 0.08, 0.13], numeric=[4]),
     ]
     if len(items) > ASSUMPTION_ROWS:
-        flowables.append(Paragraph(_t(f"… and {len(items) - ASSUMPTION_ROWS} more activities:"
-                                      " see the Excel or CSV report."), SMALL))
+        flowables.append(Paragraph(_t(_("… and {count} more activities: see the Excel or CSV "
+                                        "report.", count=len(items) - ASSUMPTION_ROWS)), SMALL))
     return flowables
 
 
@@ -874,59 +940,67 @@ def _resource_name(model: ProcessModel, resource_id: str) -> str:
     return (resource.name if resource is not None and resource.name else resource_id)
 
 
-def _routing_assumptions(model: ProcessModel) -> list[Flowable]:
+def _routing_assumptions(model: ProcessModel, language: Language) -> list[Flowable]:
+    _ = translator(language)
     rows = [[_named(model.display_name(flow.source), flow.source),
              _named(model.display_name(flow.target), flow.target),
              f"{_number(round(flow.probability * 100, 4))}%"]
             for flow in model.flows if flow.probability is not None]
     if not rows:
-        return [Paragraph("Routing: no exclusive splits.", BODY)]
+        return [Paragraph(_t(_("Routing: no exclusive splits.")), BODY)]
     flowables: list[Flowable] = [
-        Paragraph("Routing probabilities of exclusive splits", H2),
-        _table(["Split", "Flow to", "Probability"], rows[:ASSUMPTION_ROWS],
+        Paragraph(_t(_("Routing probabilities of exclusive splits")), H2),
+        _table([_("Split"), _("Flow to"), _("Probability")], rows[:ASSUMPTION_ROWS],
                widths=[0.42, 0.43, 0.15], numeric=[2]),
     ]
     if len(rows) > ASSUMPTION_ROWS:
-        flowables.append(Paragraph(_t(f"… and {len(rows) - ASSUMPTION_ROWS} more flows: see "
-                                      "the Excel or CSV report."), SMALL))
+        flowables.append(Paragraph(_t(_("… and {count} more flows: see the Excel or CSV "
+                                        "report.", count=len(rows) - ASSUMPTION_ROWS)), SMALL))
     return flowables
 
 
-def _assumptions(model: ProcessModel, *, role: str | None) -> list[Flowable]:
-    heading = f"Assumptions: {model.variant}" + (f" ({role})" if role else "")
-    volume = ("not given" if model.volume_per_year is None
-              else f"{_count(model.volume_per_year)} instances per year")
+def _assumptions(model: ProcessModel, *, role: str | None, language: Language
+                 ) -> list[Flowable]:
+    """The model's inputs; ``role`` is the already translated ``candidate`` or ``baseline``."""
+    _ = translator(language)
+    heading = (_("Assumptions: {variant} ({role})", variant=model.variant, role=role) if role
+               else _("Assumptions: {variant}", variant=model.variant))
     return [CondPageBreak(60 * mm), Paragraph(_t(heading), H1),
-            _facts([("Process", _title_of(model)), ("Volume", volume),
-                    ("Currency", model.currency)]),
-            *_resource_assumptions(model), *_activity_assumptions(model),
-            *_routing_assumptions(model), Spacer(1, 4 * mm)]
+            _facts([(_("Process"), _title_of(model)),
+                    (_("Volume"), _volume(model.volume_per_year, language)),
+                    (_("Currency"), model.currency)]),
+            *_resource_assumptions(model, language), *_activity_assumptions(model, language),
+            *_routing_assumptions(model, language), Spacer(1, 4 * mm)]
 
 
 # --- Provenance --------------------------------------------------------------------------------
 
 
-def _provenance(inputs: ReportInputs) -> list[Flowable]:
+def _provenance(inputs: ReportInputs, language: Language) -> list[Flowable]:
+    _ = translator(language)
     prov = inputs.provenance
     mono = _style("digest", fontSize=7.5, leading=9.5)
+    head = prov.change_log_head
     flowables: list[Flowable] = [
-        CondPageBreak(80 * mm), Paragraph("Provenance", H1),
-        _facts([("Tool", f"{prov.tool} {prov.version}"), ("Generated at", prov.generated_at),
-                ("Prepared by", prov.user),
-                ("Change log", "none" if prov.change_log_head is None else
-                 f"{prov.change_log_head.entries} entries, head "
-                 f"{prov.change_log_head.head_hash or '—'}")]),
+        CondPageBreak(80 * mm), Paragraph(_t(_("Provenance")), H1),
+        _facts([(_("Tool"), f"{prov.tool} {prov.version}"),
+                (_("Generated at"), prov.generated_at),
+                (_("Prepared by"), prov.user),
+                (_("Change log"), _("none") if head is None else
+                 _("{entries} entries, head {hash}", entries=head.entries,
+                   hash=head.head_hash or "—"))]),
     ]
     for item in prov.inputs:
+        # the role is the report's machine name (model, baseline, catalogue), as in the JSON
         flowables += [
-            Paragraph(_t(f"Input: {item.role}"), H2),
-            _facts([("File", item.path),
-                    ("Holds", "resource catalogue (справочник ресурсов): the pools' rates")
+            Paragraph(_t(_("Input: {role}", role=item.role)), H2),
+            _facts([(_("File"), item.path),
+                    (_("Holds"), _("resource catalogue: the pools' rates"))
                     if item.role == "catalogue" else
-                    ("Process / variant", f"{item.process} / {item.variant}"),
+                    (_("Process / variant"), f"{item.process} / {item.variant}"),
                     ("SHA-256", item.sha256),
-                    ("Change-log file", item.change_log_file or "not in a library"),
-                    ("Change-log head", item.change_log_head or "no entries")],
+                    (_("Change-log file"), item.change_log_file or _("not in a library")),
+                    (_("Change-log head"), item.change_log_head or _("no entries"))],
                    style=mono),
         ]
     changes = inputs.changes
@@ -937,16 +1011,17 @@ def _provenance(inputs: ReportInputs) -> list[Flowable]:
                  f"{c.new_value if c.new_value is not None else '—'}", c.reason or ""]
                 for c in reversed(latest)]
         flowables += [
-            Paragraph(_t(f"Latest changes ({len(latest)} of {len(changes)}, newest first)"), H2),
-            _table(["Time (UTC)", "User", "File", "Element.field", "Old → new", "Reason"], rows,
-                   widths=[0.15, 0.13, 0.18, 0.18, 0.2, 0.16]),
+            Paragraph(_t(_("Latest changes ({shown} of {count}, newest first)",
+                           shown=len(latest), count=len(changes))), H2),
+            _table([_("Time (UTC)"), _("User"), _("File"), _("Element.field"), _("Old → new"),
+                    _("Reason")], rows, widths=[0.15, 0.13, 0.18, 0.18, 0.2, 0.16]),
         ]
     else:
-        flowables.append(Paragraph("No change-log entries for these files.", SMALL))
-    flowables += [Spacer(1, 4 * mm), Paragraph(
+        flowables.append(Paragraph(_t(_("No change-log entries for these files.")), SMALL))
+    flowables += [Spacer(1, 4 * mm), Paragraph(_t(_(
         "Every figure is computed exactly from the input files listed above (expected "
         "executions through routing probabilities, mean minutes × rates); the SHA-256 "
-        "digests identify those files.", SMALL)]
+        "digests identify those files.")), SMALL)]
     return flowables
 
 
@@ -957,9 +1032,11 @@ class _FooterCanvas(Canvas):
     """A canvas that holds every page back until the last, so each footer can say
     "Page N of M"; it also dates the PDF with the report's time."""
 
-    def __init__(self, *args, footer: str = "", pdf_date: str | None = None, **kwargs):
+    def __init__(self, *args, footer: str = "", pdf_date: str | None = None,
+                 language: Language = "en", **kwargs):
         super().__init__(*args, **kwargs)
         self._footer_text = footer
+        self._language = language
         self._held_pages: list[dict] = []
         if pdf_date is not None:
             self.setDateFormatter(lambda *_: pdf_date)
@@ -979,7 +1056,8 @@ class _FooterCanvas(Canvas):
     def _draw_footer(self, number: int, total: int) -> None:
         width = self._pagesize[0]
         y = FOOTER_SPACE - 7 * mm
-        page = f"Page {number} of {total}"
+        _ = translator(self._language)
+        page = _("Page {number} of {total}", number=number, total=total)
         self.saveState()
         self.setStrokeColor(RULE)
         self.setLineWidth(0.6)
@@ -1000,10 +1078,12 @@ def _clip(text: str, width: float, size: float) -> str:
     return text.rstrip() + "…"
 
 
-def _footer(inputs: ReportInputs) -> str:
+def _footer(inputs: ReportInputs, language: Language) -> str:
     variant = inputs.model.variant
     if inputs.baseline is not None:
-        variant += f" vs {inputs.baseline.variant}"
+        _ = translator(language)
+        variant = _("{candidate} vs {baseline}", candidate=variant,
+                                       baseline=inputs.baseline.variant)
     return f"{_title_of(inputs.model)} · {variant}"
 
 
@@ -1034,18 +1114,19 @@ def read_pdf_document(data: bytes) -> dict:
     return json.loads(base64.b64decode(found.group(1)))
 
 
-def _document(buffer: io.BytesIO, inputs: ReportInputs) -> BaseDocTemplate:
+def _document(buffer: io.BytesIO, inputs: ReportInputs, language: Language) -> BaseDocTemplate:
     def frame(size: tuple[float, float], frame_id: str) -> Frame:
         return Frame(MARGIN, FOOTER_SPACE, size[0] - 2 * MARGIN,
                      size[1] - MARGIN - FOOTER_SPACE, id=frame_id, leftPadding=0,
                      rightPadding=0, topPadding=0, bottomPadding=0)
 
+    _ = translator(language)
     prov = inputs.provenance
     doc = BaseDocTemplate(
         buffer, pagesize=PORTRAIT, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
         bottomMargin=FOOTER_SPACE, invariant=1,
-        title=f"{_title_of(inputs.model)}: {_variant_line(inputs)}",
-        author=prov.user, subject="Activity-based costing report",
+        title=f"{_title_of(inputs.model)}: {_variant_line(inputs, language)}",
+        author=prov.user, subject=_("Activity-based costing report"),
         creator=f"{prov.tool} {prov.version}", keywords=_verification_keywords(inputs),
     )
     doc.addPageTemplates([
@@ -1056,13 +1137,15 @@ def _document(buffer: io.BytesIO, inputs: ReportInputs) -> BaseDocTemplate:
     return doc
 
 
-def pdf_bytes(inputs: ReportInputs, *, charts: bool = True) -> bytes:
+def pdf_bytes(inputs: ReportInputs, *, charts: bool = True, language: Language = "en") -> bytes:
     """The report on ``inputs`` as a PDF (see the module docstring for its pages).
 
     ``charts=True`` draws the charts as vector graphics (no browser); when a
     figure cannot be drawn the report is made without them, with a note
     saying why and the same figures as tables. ``charts=False`` draws the
-    tables. Never writes a file.
+    tables. Every heading, label, note and footer is in ``language``; the
+    tables' headers are the views' (:meth:`TableView.in_language`). Never
+    writes a file.
 
     Examples
     --------
@@ -1077,26 +1160,29 @@ def pdf_bytes(inputs: ReportInputs, *, charts: bool = True) -> bytes:
     """
     _register_fonts()
     story: list[Flowable] = [NextPageTemplate("portrait")]
-    story += _title_block(inputs)
+    _ = translator(language)
+    story += _title_block(inputs, language)
     if inputs.comparison is not None:
-        story += _headline_comparison(inputs.comparison, inputs.split)
+        story += _headline_comparison(inputs.comparison, inputs.split, language)
     else:
-        story += _headline_single(inputs.result)
-    story += _key_facts(inputs)
-    story += _charts_section(inputs, charts=charts)
-    story += [CondPageBreak(80 * mm), Paragraph("Cost tables", H1)]
+        story += _headline_single(inputs.result, language)
+    story += _key_facts(inputs, language)
+    story += _charts_section(inputs, charts=charts, language=language)
+    story += [CondPageBreak(80 * mm), Paragraph(_t(_("Cost tables")), H1)]
     if inputs.comparison is not None:
-        story += _activity_changes(inputs.comparison)
-        story += _saving_as_money(inputs)
-    story += _activity_table(inputs.result) + _resource_table(inputs.result)
-    story += _assumptions(inputs.model, role="candidate" if inputs.baseline else None)
+        story += _activity_changes(inputs.comparison, language)
+        story += _saving_as_money(inputs, language)
+    story += _activity_table(inputs.result, language) + _resource_table(inputs.result, language)
+    story += _assumptions(inputs.model, role=_("candidate") if inputs.baseline else None,
+                          language=language)
     if inputs.baseline is not None:
-        story += _assumptions(inputs.baseline, role="baseline")
-    story += _provenance(inputs)
+        story += _assumptions(inputs.baseline, role=_("baseline"), language=language)
+    story += _provenance(inputs, language)
 
     buffer = io.BytesIO()
-    doc = _document(buffer, inputs)
-    doc.build(story, canvasmaker=partial(_FooterCanvas, footer=_footer(inputs),
-                                         pdf_date=_pdf_date(inputs.provenance.generated_at)))
+    doc = _document(buffer, inputs, language)
+    doc.build(story, canvasmaker=partial(_FooterCanvas, footer=_footer(inputs, language),
+                                         pdf_date=_pdf_date(inputs.provenance.generated_at),
+                                         language=language))
     return buffer.getvalue()
 

@@ -36,11 +36,13 @@ import math
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from abc_costing.formats import model_files
 from abc_costing.formats.csv_files import csv_bytes
+from abc_costing.i18n import Language
 from abc_costing.problems import AbcCostingError
 from abc_costing.reports.provenance import ReportInputs
 from abc_costing.reports.views import (
@@ -66,6 +68,7 @@ __all__ = [
     "report_csv_zip",
     "report_views",
     "view_csv",
+    "columns_csv",
     "report_bytes",
     "write_report",
     "ReportCheck",
@@ -186,10 +189,32 @@ def report_views(inputs: ReportInputs) -> list[TableView]:
     return views
 
 
+def columns_csv(views: list[TableView]) -> bytes:
+    """What each column of the CSV files means: ``file, key, unit, label_en, label_ru``.
+
+    A CSV file's header is the columns' machine names (``cost_per_instance``),
+    stable across languages and versions so scripts can rely on them; this
+    file gives each its label as the tables print it, in English and Russian.
+    A money column's ``<key>_rounded`` copy and ``row_kind`` (item, other,
+    total) are not listed: they mean the same in every file.
+
+    >>> from abc_costing import cost_model, load_model
+    >>> view = value_classes_view(cost_model(load_model("process_models/zhkh_leads/as_is.yaml")))
+    >>> columns_csv([view]).decode("utf-8-sig").splitlines()[3].split('","')[1:]
+    ['cost_per_instance', 'money', 'Per instance, RUB', 'На экземпляр, RUB"']
+    """
+    rows = [[f"{view.name}.csv", column.key, column.unit,
+             *(view.in_language(language).label(column.key) for language in ("en", "ru"))]
+            for view in views for column in view.columns]
+    return csv_bytes(["file", "key", "unit", "label_en", "label_ru"], rows)
+
+
 def _csv_files(inputs: ReportInputs) -> dict[str, bytes]:
     files = {"summary.csv": csv_bytes(["field", "value"], _summary(inputs))}
-    files.update((f"{view.name}.csv", view_csv(view)) for view in report_views(inputs))
+    views = report_views(inputs)
+    files.update((f"{view.name}.csv", view_csv(view)) for view in views)
     files["provenance.csv"] = csv_bytes(["field", "value"], _provenance(inputs))
+    files["columns.csv"] = columns_csv(views)
     return files
 
 
@@ -203,7 +228,9 @@ def report_csv_zip(inputs: ReportInputs) -> bytes:
     return buffer.getvalue()
 
 
-def _writer(file_format: str) -> Callable[[ReportInputs], bytes]:
+def _writer(file_format: str, language: Language) -> Callable[[ReportInputs], bytes]:
+    # JSON and CSV are for programs: machine names, the same in every language
+    # (columns.csv in the CSV zip gives each column's English and Russian label).
     if file_format == "json":
         return report_json
     if file_format == "csv":
@@ -211,27 +238,29 @@ def _writer(file_format: str) -> Callable[[ReportInputs], bytes]:
     if file_format == "xlsx":
         from abc_costing.reports.workbook import workbook_bytes
 
-        return workbook_bytes
+        return partial(workbook_bytes, language=language)
     if file_format == "pdf":
         from abc_costing.reports.pdf_report import pdf_bytes
 
-        return pdf_bytes
+        return partial(pdf_bytes, language=language)
     raise ReportError(f"unknown report format {file_format!r}; use one of {', '.join(FORMATS)}")
 
 
-def report_bytes(inputs: ReportInputs, file_format: str) -> bytes:
-    """The report in ``file_format`` (``xlsx``, ``pdf``, ``csv`` or ``json``)."""
-    return _writer(file_format)(inputs)
+def report_bytes(inputs: ReportInputs, file_format: str, *, language: Language = "en") -> bytes:
+    """The report in ``file_format`` (``xlsx``, ``pdf``, ``csv`` or ``json``), the PDF and
+    the workbook in ``language``."""
+    return _writer(file_format, language)(inputs)
 
 
-def write_report(inputs: ReportInputs, file_format: str, path: str | Path) -> Path:
+def write_report(inputs: ReportInputs, file_format: str, path: str | Path, *,
+                 language: Language = "en") -> Path:
     """Build the report and write it to ``path`` all at once (never a partial file).
 
     Raises :class:`ReportError` when the folder does not exist or cannot be
     written; the report is built before anything touches the disk.
     """
     path = Path(path)
-    data = report_bytes(inputs, file_format)
+    data = report_bytes(inputs, file_format, language=language)
     if not path.parent.is_dir():
         raise ReportError(f"{path}: folder {path.parent} does not exist")
     if path.is_dir():

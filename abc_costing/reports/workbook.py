@@ -84,6 +84,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cel
 
 from abc_costing.engine import ResourceCost
 from abc_costing.formats.csv_files import FORMULA_STARTS
+from abc_costing.i18n import LANGUAGES, N_, Language, Message, translate, translator
 from abc_costing.model import VALUE_CLASSES, LaborResource, PerUseResource, ProcessModel
 from abc_costing.reports.provenance import ReportInputs
 from abc_costing.reports.views import (
@@ -109,7 +110,7 @@ from abc_costing.reports.workbook_catalogue import (
     CatalogueSheets,
 )
 
-__all__ = ["MATRIX_NODE_LIMIT", "CellWriter", "workbook_bytes"]
+__all__ = ["MATRIX_NODE_LIMIT", "SHEET_TITLES", "CellWriter", "sheet_title", "workbook_bytes"]
 
 #: Above this many nodes the expected executions are the engine's values, not
 #: MINVERSE/MMULT (a spreadsheet inverts a 200 × 200 matrix comfortably; a
@@ -175,9 +176,28 @@ _BRIDGE, _SPLIT, _PRICES = "Bridge", "Saving split", "Price effects"
 _COMPARISON_SHEETS = ("Comparison", "Baseline", _BRIDGE, _SPLIT, _PRICES)
 _SHEETS = ("Summary", "Activities", "Resources", CATALOGUE_SHEET, RULES_SHEET, "By value", "Flows",
            "Expected executions", *_COMPARISON_SHEETS, "Change log", "Provenance")
+#: Each sheet's name for readers (the English name is its key in the code). Every name
+#: fits Excel's 31 characters and avoids []:*?/\ in every language.
+SHEET_TITLES: dict[str, Message] = {
+    "Summary": N_("Summary"), "Activities": N_("Activities"), "Resources": N_("Resources"),
+    CATALOGUE_SHEET: N_("Catalogue"), RULES_SHEET: N_("Payroll rules"),
+    "By value": N_("By value"), "Flows": N_("Flows"),
+    "Expected executions": N_("Expected executions"), "Comparison": N_("Comparison"),
+    "Baseline": N_("Baseline"), _BRIDGE: N_("Bridge"), _SPLIT: N_("Saving split"),
+    _PRICES: N_("Price effects"), "Change log": N_("Change log"),
+    "Provenance": N_("Provenance")}
 
 
-def workbook_bytes(inputs: ReportInputs) -> bytes:
+def sheet_title(sheet: str, language: Language) -> str:
+    """The name a reader of ``language`` sees for the sheet keyed ``sheet``.
+
+    >>> sheet_title("Activities", "en"), sheet_title("Activities", "ru")
+    ('Activities', 'Действия')
+    """
+    return translate(SHEET_TITLES[sheet], language)
+
+
+def workbook_bytes(inputs: ReportInputs, *, language: Language = "en") -> bytes:
     """The audit workbook of ``inputs`` as ``.xlsx`` bytes (see the module docstring).
 
     The sheets are Summary, Activities, Resources, Catalogue, Payroll rules, By
@@ -185,11 +205,14 @@ def workbook_bytes(inputs: ReportInputs) -> bytes:
     Bridge, Saving split (with ``inputs.split``) and Price effects, then Change
     log and Provenance. The same
     inputs (including ``provenance.generated_at``) give the same bytes.
+    Sheet names, titles, notes and labels are in ``language`` (sheet names
+    quoted in formulas, so ``='Действия'!$Q$12`` works as ``=Activities!$Q$12``);
+    the named cells (``cost_per_instance``, ...) keep their names.
     """
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                         "strings_to_urls": False, "strings_to_numbers": False})
-    _Writer(book, inputs).write()
+    _Writer(book, inputs, language).write()
     book.close()
     return buffer.getvalue()
 
@@ -381,7 +404,8 @@ class CellWriter:
         self.header(ws, _HEADER, self.view_labels(view, columns),
                     widths={col: 30 if view.column(key).unit == "text" else 16
                             for key, col in columns.items()},
-                    title=view.title, note=note + (view.note or ""))
+                    title=translate(view.title, view.language),
+                    note=note + translate(view.note or "", view.language))
         self.view_rows(ws, view, columns)
         for i, row in enumerate(view.rows):
             if row.kind == "total":
@@ -397,23 +421,27 @@ class CellWriter:
 class _Writer(CellWriter):
     """Writes one workbook; positions are fixed up front so sheets can refer to each other."""
 
-    def __init__(self, book: xlsxwriter.Workbook, inputs: ReportInputs) -> None:
+    def __init__(self, book: xlsxwriter.Workbook, inputs: ReportInputs,
+                 language: Language = "en") -> None:
         super().__init__(book)
         self.inputs = inputs
+        self.language = language
+        self._ = translator(language)
+        self.sheet_name = {key: sheet_title(key, language) for key in _SHEETS}
         self.model = inputs.model
         self.result = inputs.result
         self.currency = inputs.model.currency
         self.sheets = {
-            name: book.add_worksheet(name)
+            name: book.add_worksheet(self.sheet_name[name])
             for name in _SHEETS
             if name not in _COMPARISON_SHEETS
             or inputs.comparison is not None and (name != _SPLIT or inputs.split is not None)
         }
         self.cols = _ActivityColumns.of(self.model)
         # The tables' rows, labels and totals are the views'; their formulas are the workbook's.
-        self.activity_view = activities_view(self.result, model=self.model)
-        self.resource_view = resources_view(self.result)
-        self.value_view = value_classes_view(self.result)
+        self.activity_view = activities_view(self.result, model=self.model).in_language(language)
+        self.resource_view = resources_view(self.result).in_language(language)
+        self.value_view = value_classes_view(self.result).in_language(language)
         self.activity_row = _item_rows(self.activity_view)
         self.activity_total_row = _row_of(self.activity_view, "total")
         self.resource_row = _item_rows(self.resource_view)
@@ -431,6 +459,10 @@ class _Writer(CellWriter):
 
     def money(self, label: str) -> str:
         return f"{label}, {self.currency}"
+
+    def ref(self, sheet: str, row: int, col: int) -> str:
+        """An absolute reference to a cell of the sheet keyed ``sheet`` (by its shown name)."""
+        return _ref(self.sheet_name[sheet], row, col)
 
     # -- layout helpers ----------------------------------------------------------------------
 
@@ -461,16 +493,17 @@ class _Writer(CellWriter):
         return rows
 
     def activity_ref(self, activity_id: str, col: int) -> str:
-        return _ref("Activities", self.activity_row[activity_id], col)
+        return self.ref("Activities", self.activity_row[activity_id], col)
 
     @property
     def total_ref(self) -> str:
-        return _ref("Activities", self.activity_total_row, self.cols.cost_per_instance)
+        return self.ref("Activities", self.activity_total_row, self.cols.cost_per_instance)
 
     def activities_range(self, col: int) -> str | None:
         if not self.model.activities:
             return None
-        return _col_range("Activities", col, _FIRST, self.activity_total_row - 1)
+        return _col_range(self.sheet_name["Activities"], col, _FIRST,
+                          self.activity_total_row - 1)
 
     # -- sheets ------------------------------------------------------------------------------
 
@@ -498,19 +531,20 @@ class _Writer(CellWriter):
         self.provenance()
 
     def resources(self) -> None:
+        _ = self._
         ws = self.sheets["Resources"]
         view = self.resource_view
         self.header(ws, _HEADER, [
             *self.view_labels(view, _R_KEYS),
-            (_R_COST_MONTH, self.money("Cost per month")),
-            (_R_CAPACITY, "Practical capacity, h per month (практическая ёмкость)"),
-            (_R_RATE_MINUTE, self.money("Rate per minute")),
+            (_R_COST_MONTH, self.money(_("Cost per month"))),
+            (_R_CAPACITY, _("Practical capacity, h per month (практическая ёмкость)")),
+            (_R_RATE_MINUTE, self.money(_("Rate per minute"))),
         ], widths={_R_ID: 20, _R_NAME: 40, _R_KIND: 9, **dict.fromkeys(range(3, 12), 15)},
-            title="Resources: rates (from the Catalogue) and what one instance uses",
-            note="Rates, costs per month, capacities and costs per use link to the Catalogue "
-                 "sheet, where they are inputs or payroll formulas. Rate per minute = rate per "
-                 "hour / 60; minutes and uses per instance = SUMPRODUCT of the Activities "
-                 "columns with expected executions.")
+            title=_("Resources: rates (from the Catalogue) and what one instance uses"),
+            note=_("Rates, costs per month, capacities and costs per use link to the Catalogue "
+                   "sheet, where they are inputs or payroll formulas. Rate per minute = rate per "
+                   "hour / 60; minutes and uses per instance = SUMPRODUCT of the Activities "
+                   "columns with expected executions."))
         self.view_rows(ws, view, _R_KEYS)
         cols = self.cols
         executions = self.activities_range(cols.executions)
@@ -576,30 +610,31 @@ class _Writer(CellWriter):
         self.formula(ws, row, col, f"=IF({total}=0,0,{amount}/{total})", value, _SHARE, **props)
 
     def activities(self) -> None:
+        _ = self._
         ws = self.sheets["Activities"]
         cols, view = self.cols, self.activity_view
         labels = self.view_labels(view, cols.view_keys)
-        labels += [(c, f"{r}, min") for r, c in cols.minutes.items()]
-        labels += [(c, f"{r}, uses") for r, c in cols.uses.items()]
+        labels += [(c, _("{resource}, min", resource=r)) for r, c in cols.minutes.items()]
+        labels += [(c, _("{resource}, uses", resource=r)) for r, c in cols.uses.items()]
         self.header(ws, _HEADER, labels,
-                    widths={**{c: 14 for c, _ in labels},
+                    widths={**{c: 14 for c, _label in labels},
                             0: 20, 1: 45, 2: 13, _A_LABOR: 34, cols.wait: 28},
-                    title="Activities: cost of one execution and of one process instance",
-                    note="Minutes are the means of the durations as written (the exact engine "
-                         "uses means). Row 3 repeats each resource's rate from Resources; cost "
-                         "per execution = SUMPRODUCT(rates, minutes) + SUMPRODUCT(costs per "
-                         "use, uses) + other cost; cost per instance = executions × that.")
+                    title=_("Activities: cost of one execution and of one process instance"),
+                    note=_("Minutes are the means of the durations as written (the exact engine "
+                           "uses means). Row 3 repeats each resource's rate from Resources; cost "
+                           "per execution = SUMPRODUCT(rates, minutes) + SUMPRODUCT(costs per "
+                           "use, uses) + other cost; cost per instance = executions × that."))
         ws.freeze_panes(_HEADER + 1, 2)
 
-        ws.write_string(_ABOVE, _A_LABOR, self.money("rate per minute / cost per use") + " →",
+        ws.write_string(_ABOVE, _A_LABOR, self.money(_("rate per minute / cost per use")) + " →",
                         self.style(italic=True, align="right"))
         for resource_id, col in cols.minutes.items():
             row = self.resource_row[resource_id]
-            self.formula(ws, _ABOVE, col, f"={_ref('Resources', row, _R_RATE_MINUTE)}",
+            self.formula(ws, _ABOVE, col, f"={self.ref('Resources', row, _R_RATE_MINUTE)}",
                          self.result.resource(resource_id).rate_per_minute, "#,##0.0000")
         for resource_id, col in cols.uses.items():
             row = self.resource_row[resource_id]
-            self.formula(ws, _ABOVE, col, f"={_ref('Resources', row, _R_COST_USE)}",
+            self.formula(ws, _ABOVE, col, f"={self.ref('Resources', row, _R_COST_USE)}",
                          self.result.resource(resource_id).cost_per_use, _MONEY)
 
         self.view_rows(ws, view, cols.view_keys)
@@ -617,7 +652,8 @@ class _Writer(CellWriter):
                             **_INPUT)
             self.number(ws, row, cols.other, activity.other_cost, _MONEY, **_INPUT)
             self.formula(ws, row, cols.executions,
-                         f"={_ref('Expected executions', self.node_row[activity_id], _X_VALUE)}",
+                         "=" + self.ref("Expected executions", self.node_row[activity_id],
+                                        _X_VALUE),
                          figures.expected_executions, _COUNT)
             if labor_cols:
                 minutes = _row_range(row, labor_cols[0], labor_cols[-1])
@@ -652,13 +688,14 @@ class _Writer(CellWriter):
         ws.autofilter(_HEADER, 0, max(self.activity_total_row - 1, _HEADER), cols.wait)
 
     def by_value(self) -> None:
+        _ = self._
         ws = self.sheets["By value"]
         view = self.value_view
         self.header(ws, _HEADER, self.view_labels(view, _V_KEYS),
                     widths={_V_VALUE: 16, _V_LABEL: 24, _V_COST: 18, _V_SHARE: 12},
-                    title="Cost of one process instance by value class",
-                    note="Cost per instance = SUMIF of the Activities' cost per instance over "
-                         "their value class; share = that / the Activities total.")
+                    title=_("Cost of one process instance by value class"),
+                    note=_("Cost per instance = SUMIF of the Activities' cost per instance over "
+                           "their value class; share = that / the Activities total."))
         self.view_rows(ws, view, _V_KEYS)
         classes = self.activities_range(2)
         costs = self.activities_range(self.cols.cost_per_instance)
@@ -670,19 +707,22 @@ class _Writer(CellWriter):
                        view.rows[row - _FIRST].value("share"))
 
     def flows(self) -> None:
+        _ = self._
         ws = self.sheets["Flows"]
         self.header(ws, _HEADER, [
-            (_F_SEQ, "#"), (_F_FROM, "from"), (_F_FROM_KIND, "from_kind"), (_F_TO, "to"),
-            (_F_TO_KIND, "to_kind"), (_F_PROBABILITY, "probability"),
-            (_F_DIVISOR, "parallel_join_in_degree"), (_F_WEIGHT, "weight"),
-            (_F_SPLIT, "exclusive split"), (_F_SPLIT_SUM, "sum of its probabilities"),
+            (_F_SEQ, "#"), (_F_FROM, _("from")), (_F_FROM_KIND, _("from_kind")),
+            (_F_TO, _("to")), (_F_TO_KIND, _("to_kind")), (_F_PROBABILITY, _("probability")),
+            (_F_DIVISOR, _("parallel_join_in_degree")), (_F_WEIGHT, _("weight")),
+            (_F_SPLIT, _("exclusive split")), (_F_SPLIT_SUM, _("sum of its probabilities")),
         ], widths={_F_SEQ: 5, _F_FROM: 22, _F_FROM_KIND: 10, _F_TO: 22, _F_TO_KIND: 10,
                    _F_PROBABILITY: 12, _F_DIVISOR: 12, _F_WEIGHT: 12, _F_SPLIT: 22,
                    _F_SPLIT_SUM: 14},
-            title="Flows: routing probabilities (inputs) and the weights of the routing equations",
-            note="weight = probability (1 when the flow leaves no exclusive split) / the number "
-                 "of flows entering a parallel join (1 elsewhere). Change a probability together "
-                 "with its complement: the probabilities leaving a split must sum to 1.")
+            title=_("Flows: routing probabilities (inputs) and the weights of the routing "
+                    "equations"),
+            note=_("weight = probability (1 when the flow leaves no exclusive split) / the "
+                   "number of flows entering a parallel join (1 elsewhere). Change a probability "
+                   "together with its complement: the probabilities leaving a split must sum to "
+                   "1."))
         kinds = self.model.node_kinds
         splits: dict[str, list[int]] = defaultdict(list)
         for i, flow in enumerate(self.model.flows):
@@ -712,27 +752,29 @@ class _Writer(CellWriter):
             ws.autofilter(_HEADER, 0, self.flow_row[-1], _F_WEIGHT)
 
     def executions(self) -> None:
+        _ = self._
         ws = self.sheets["Expected executions"]
         n = len(self.node_ids)
         live = n <= MATRIX_NODE_LIMIT
         if live:
-            note = ("x = MMULT(MINVERSE(A), e_start), A = I - Wᵀ (row v, column u: [v = u] minus "
-                    "the weights of the flows u → v, linked to Flows). Change a probability on "
-                    "Flows and every figure follows.")
+            note = _("x = MMULT(MINVERSE(A), e_start), A = I - Wᵀ (row v, column u: [v = u] "
+                     "minus the weights of the flows u → v, linked to Flows). Change a "
+                     "probability on Flows and every figure follows.")
         else:
-            note = (f"This model has {n} nodes (more than {MATRIX_NODE_LIMIT}): the expected "
-                    "executions are the engine's values, not formulas; change probabilities in "
-                    "the model file and report again.")
-        labels = [(_X_ID, "node"), (_X_KIND, "kind"), (_X_NAME, "name"), (_X_START, "e_start"),
-                  (_X_VALUE, "expected_executions"), (_X_ENGINE, "engine (abc-costing)"),
-                  (_X_DIFF, "difference")]
+            note = _("This model has {count} nodes (more than {limit}): the expected executions "
+                     "are the engine's values, not formulas; change probabilities in the model "
+                     "file and report again.", count=n, limit=MATRIX_NODE_LIMIT)
+        labels = [(_X_ID, _("node")), (_X_KIND, _("kind")), (_X_NAME, _("name")),
+                  (_X_START, "e_start"), (_X_VALUE, _("expected_executions")),
+                  (_X_ENGINE, _("engine (abc-costing)")), (_X_DIFF, _("difference"))]
         if live:
             labels += [(_X_MATRIX + j, node) for j, node in enumerate(self.node_ids)]
             ws.write_string(_ABOVE, _X_MATRIX, "A = I - Wᵀ", self.style(bold=True))
         self.header(ws, _HEADER, labels,
                     widths={_X_ID: 20, _X_KIND: 10, _X_NAME: 40, _X_START: 8, _X_VALUE: 16,
                             _X_ENGINE: 16, _X_DIFF: 11},
-                    title="Expected executions of every node per process instance", note=note)
+                    title=_("Expected executions of every node per process instance"),
+                    note=note)
         if live and n:
             ws.set_column(_X_MATRIX, _X_MATRIX + n - 1, 9)
         ws.freeze_panes(_HEADER + 1, 1)
@@ -766,7 +808,7 @@ class _Writer(CellWriter):
                 if not flows:
                     self.number(ws, row, _X_MATRIX + j, diagonal, "0.####", **grey)
                     continue
-                terms = "".join(f"-{_ref('Flows', self.flow_row[i], _F_WEIGHT)}" for i in flows)
+                terms = "".join(f"-{self.ref('Flows', self.flow_row[i], _F_WEIGHT)}" for i in flows)
                 value = diagonal - sum(self.weights[i][0] for i in flows)
                 self.formula(ws, row, _X_MATRIX + j, f"={'1' if diagonal else ''}{terms}",
                              value, "0.####")
@@ -790,10 +832,11 @@ class _Writer(CellWriter):
         row, so that a rate edit moves both alike (see
         :func:`~abc_costing.reports.workbook_catalogue.shared_pools`).
         """
+        _ = self._
         baseline, result = self.inputs.baseline, self.inputs.baseline_result
         assert baseline is not None and result is not None
         ws = self.sheets["Baseline"]
-        view = activities_view(result, model=baseline)
+        view = activities_view(result, model=baseline).in_language(self.language)
         resources = list(baseline.resources)  # labour then per-use, as the engine lists them
         labor = [r for r in resources if isinstance(baseline.resources[r], LaborResource)]
         per_use = [r for r in resources if isinstance(baseline.resources[r], PerUseResource)]
@@ -804,23 +847,25 @@ class _Writer(CellWriter):
         labels = [(_B_ID, view.label("id")), (_B_NAME, view.label("name")),
                   (_B_VALUE, view.label("value")),
                   (_B_EXEC, view.label("expected_executions")),
-                  *((c, f"{r}, {'min' if r in labor else 'uses'}") for r, c in columns.items()),
+                  *((c, _("{resource}, min", resource=r) if r in labor
+                     else _("{resource}, uses", resource=r)) for r, c in columns.items()),
                   (other, view.label("other_cost_per_execution")),
                   (per_execution, view.label("cost_per_execution")),
                   (per_instance, view.label("cost_per_instance"))]
         self.header(ws, _HEADER, labels,
                     widths={**{c: 14 for c, _ in labels}, _B_ID: 20, _B_NAME: 45},
-                    title=f"Baseline '{baseline.variant}': its activities priced from the "
-                          "Catalogue",
-                    note="Row 3: each resource's rate per minute or cost per use, linked to the "
-                         "Catalogue row that prices the baseline: the candidate's row for a pool "
-                         "both variants take unchanged (a rate edit moves both alike and is no "
-                         "saving), the baseline's own row for a pool a variant overrides (an "
-                         "edit of it is a price effect). Executions are the engine's from the "
-                         "baseline file (grey); cost per execution = SUMPRODUCT(rates, minutes "
-                         "and uses) + other cost; cost per instance = executions × that.")
+                    title=_("Baseline '{variant}': its activities priced from the Catalogue",
+                            variant=baseline.variant),
+                    note=_("Row 3: each resource's rate per minute or cost per use, linked to the "
+                           "Catalogue row that prices the baseline: the candidate's row for a "
+                           "pool both variants take unchanged (a rate edit moves both alike and "
+                           "is no saving), the baseline's own row for a pool a variant overrides "
+                           "(an edit of it is a price effect). Executions are the engine's from "
+                           "the baseline file (grey); cost per execution = SUMPRODUCT(rates, "
+                           "minutes and uses) + other cost; cost per instance = executions × "
+                           "that."))
         ws.freeze_panes(_HEADER + 1, 2)
-        ws.write_string(_ABOVE, _B_EXEC, self.money("rate per minute / cost per use") + " →",
+        ws.write_string(_ABOVE, _B_EXEC, self.money(_("rate per minute / cost per use")) + " →",
                         self.style(italic=True, align="right"))
         ref = self.catalogue.cells.ref
         for resource_id, col in columns.items():
@@ -863,42 +908,47 @@ class _Writer(CellWriter):
         """The comparison's cost bridge, saving split and price effects: one view a sheet."""
         comparison = self.inputs.comparison
         assert comparison is not None
-        fixed = ("Figures computed by abc-costing from the files (see Provenance): they do not "
-                 "follow edits in this workbook; report again after changing a file. ")
-        self.view_sheet(_BRIDGE, bridge_view(comparison), fixed)
+        _ = self._
+        fixed = _("Figures computed by abc-costing from the files (see Provenance): they do not "
+                  "follow edits in this workbook; report again after changing a file.") + " "
+        self.view_sheet(_BRIDGE, bridge_view(comparison).in_language(self.language), fixed)
         split = self.inputs.split
         if split is not None:
             view = saving_split_view(split, baseline=comparison.baseline.variant,
-                                     candidate=comparison.candidate.variant)
+                                     candidate=comparison.candidate.variant,
+                                     ).in_language(self.language)
             total = self.view_sheet(_SPLIT, view, fixed)
             for key in ("cash_per_year", "freed_capacity_per_year", "price_effect_per_year"):
                 self.book.define_name(f"saving_{key}",
-                                      f"={_ref(_SPLIT, total, view.keys.index(key))}")
-        self.view_sheet(_PRICES, price_effects_view(comparison),
-                        fixed + "A price override of a variant (a row of its own on the "
-                                "Catalogue) shows here, not as a saving of work. ")
+                                      f"={self.ref(_SPLIT, total, view.keys.index(key))}")
+        self.view_sheet(_PRICES, price_effects_view(comparison).in_language(self.language),
+                        fixed + _("A price override of a variant (a row of its own on the "
+                                  "Catalogue) shows here, not as a saving of work.") + " ")
 
     def view_sheet(self, name: str, view: TableView, note: str) -> int:
         """Write ``view`` on sheet ``name`` (:meth:`CellWriter.view_table`); its total's row."""
         return self.view_table(self.sheets[name], view, note)
 
     def comparison(self) -> None:
+        _ = self._
         comparison = self.inputs.comparison
         assert comparison is not None
         ws = self.sheets["Comparison"]
         baseline = comparison.baseline
-        view = activity_changes_view(comparison)
+        view = activity_changes_view(comparison).in_language(self.language)
         self.header(ws, _HEADER, self.view_labels(view, _C_KEYS),
                     widths={_C_ID: 20, _C_NAME: 45, _C_STATUS: 11,
                             **dict.fromkeys(range(3, 8), 16)},
-                    title=f"Comparison with the baseline variant '{baseline.variant}'",
-                    note="Baseline figures are linked to the Baseline sheet, candidate figures "
-                         "to Activities: both are priced from the Catalogue, so a rate a pool "
-                         "shares moves both, and the saving moves only by the difference of "
-                         "work (minutes × the change of rate). Statuses are the engine's. "
-                         "Change = candidate - baseline; saving = baseline - candidate.")
-        self.text(ws, _ABOVE, 0, f"baseline: {baseline.variant}; candidate: "
-                                 f"{comparison.candidate.variant}")
+                    title=_("Comparison with the baseline variant '{variant}'",
+                            variant=baseline.variant),
+                    note=_("Baseline figures are linked to the Baseline sheet, candidate figures "
+                           "to Activities: both are priced from the Catalogue, so a rate a pool "
+                           "shares moves both, and the saving moves only by the difference of "
+                           "work (minutes × the change of rate). Statuses are the engine's. "
+                           "Change = candidate - baseline; saving = baseline - candidate."))
+        self.text(ws, _ABOVE, 0, _("baseline: {baseline}; candidate: {candidate}",
+                                   baseline=baseline.variant,
+                                   candidate=comparison.candidate.variant))
         self.view_rows(ws, view, _C_KEYS)
         cols = self.cols
         change_row = _item_rows(view)
@@ -911,8 +961,8 @@ class _Writer(CellWriter):
                 (_C_BASE_EXEC, _C_BASE_COST, change.baseline_expected_executions,
                  change.baseline_cost_per_instance,
                  None if base is None else
-                 (_ref("Baseline", base, base_cols["expected_executions"]),
-                  _ref("Baseline", base, base_cols["cost_per_instance"]))),
+                 (self.ref("Baseline", base, base_cols["expected_executions"]),
+                  self.ref("Baseline", base, base_cols["cost_per_instance"]))),
                 (_C_CAND_EXEC, _C_CAND_COST, change.candidate_expected_executions,
                  change.candidate_cost_per_instance,
                  None if change.id not in self.activity_row else
@@ -940,7 +990,7 @@ class _Writer(CellWriter):
         base_year = baseline.cost_per_year
         both = (f"AND(ISNUMBER({at('baseline_volume_per_year')}),"
                 f"ISNUMBER({at('candidate_volume_per_year')}))")
-        summary_volume = _ref("Summary", _S["volume_per_year"], 1)
+        summary_volume = self.ref("Summary", _S["volume_per_year"], 1)
         figures: list[tuple[str, str | None, float | str | None, str]] = [
             ("baseline_cost_per_instance", f"={_cell(total, _C_BASE_COST)}",
              baseline.cost_per_instance, _MONEY),
@@ -983,7 +1033,7 @@ class _Writer(CellWriter):
                              bold=key.startswith("saving"))
             if key in ("baseline_cost_per_instance", "baseline_cost_per_year",
                        "saving_per_instance", "saving_per_year"):
-                self.book.define_name(key, f"={_ref('Comparison', row, _C_DELTA)}")
+                self.book.define_name(key, f"={self.ref('Comparison', row, _C_DELTA)}")
 
     def summary(self) -> None:
         ws = self.sheets["Summary"]
@@ -996,8 +1046,8 @@ class _Writer(CellWriter):
                          "every other figure is a formula and moves with them.")
         volume = _cell(_S["volume_per_year"], 1)
         cost = _cell(_S["cost_per_instance"], 1)
-        other = _ref("Resources", self.other_cost_row, _R_COST)
-        resources_total = _ref("Resources", self.resource_total_row, _R_COST)
+        other = self.ref("Resources", self.other_cost_row, _R_COST)
+        resources_total = self.ref("Resources", self.resource_total_row, _R_COST)
         cols = self.cols
         # (key, a text or number, or (formula, cached value, number format), how it is computed)
         rows: list[tuple[str, str | float | None | tuple[str, float | str, str], str]] = [
@@ -1014,14 +1064,15 @@ class _Writer(CellWriter):
               "" if result.cost_per_year is None else result.cost_per_year, _MONEY),
              "cost_per_instance × volume_per_year"),
             ("labor_minutes_per_instance",
-             (f"={_ref('Activities', self.activity_total_row, cols.labor_minutes_per_instance)}",
+             ("=" + self.ref("Activities", self.activity_total_row,
+                             cols.labor_minutes_per_instance),
               result.labor_minutes_per_instance, _MINUTES), "the Activities total"),
             ("other_cost_per_instance", (f"={other}", result.other_cost_per_instance, _MONEY),
              "Resources: other costs"),
         ]
         for value_class in VALUE_CLASSES:
             rows.append((f"cost_per_instance: {value_class}",
-                         (f"={_ref('By value', self.value_row[value_class], _V_COST)}",
+                         (f"={self.ref('By value', self.value_row[value_class], _V_COST)}",
                           result.by_value[value_class], _MONEY), "the By value sheet"))
         rows.append(("reconciliation: resources + other - activities",
                      (f"={resources_total}-{self.total_ref}", 0.0, _MONEY), "0 when reconciled"))
@@ -1040,14 +1091,14 @@ class _Writer(CellWriter):
                 self.text(ws, row, 1, None if value is None else str(value))
         for key in ("volume_per_year", "cost_per_instance", "cost_per_year",
                     "labor_minutes_per_instance"):
-            self.book.define_name(key, f"={_ref('Summary', _S[key], 1)}")
+            self.book.define_name(key, f"={self.ref('Summary', _S[key], 1)}")
 
         row = _FIRST + len(_S_ROWS)
         ws.write_string(row, 0, "End events: probability of finishing there", self.style(bold=True))
         for end, probability in result.end_probabilities.items():
             row += 1
             self.text(ws, row, 0, self.model.display_name(end))
-            ref = _ref("Expected executions", self.node_row[end], _X_VALUE)
+            ref = self.ref("Expected executions", self.node_row[end], _X_VALUE)
             self.formula(ws, row, 1, f"={ref}", probability, _PROBABILITY)
             self.text(ws, row, 2, end, font_color="#595959")
 
@@ -1060,7 +1111,7 @@ class _Writer(CellWriter):
         for key in ("baseline_cost_per_instance", "baseline_cost_per_year", "saving_per_instance",
                     "saving_per_year", "saving_share"):
             row += 1
-            ref = _ref("Comparison", self.comparison_rows[key], _C_DELTA)
+            ref = self.ref("Comparison", self.comparison_rows[key], _C_DELTA)
             figure: float | None = (
                 getattr(comparison.baseline, key.removeprefix("baseline_"))
                 if key.startswith("baseline_") else getattr(comparison, key))
@@ -1072,7 +1123,7 @@ class _Writer(CellWriter):
 
     def change_log(self) -> None:
         ws = self.sheets["Change log"]
-        view = change_log_view(self.inputs.changes)
+        view = change_log_view(self.inputs.changes).in_language(self.language)
         columns = {key: col for col, key in enumerate(view.keys)}
         self.header(ws, _HEADER, self.view_labels(view, columns),
                     widths={**dict.fromkeys(range(len(columns)), 20),
@@ -1126,9 +1177,12 @@ def read_workbook_document(data: bytes) -> dict:
     import openpyxl  # only verification reads workbooks
 
     book = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
-    if "Provenance" not in book.sheetnames:
+    # the sheet's name is the reader's language; its keys (tool, role, ...) are machine names
+    found = [name for name in (sheet_title("Provenance", language) for language in LANGUAGES)
+             if name in book.sheetnames]
+    if not found:
         raise ValueError("no Provenance sheet")
-    sheet = book["Provenance"]
+    sheet = book[found[0]]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     fields = {row[0]: row[1] for row in rows if row and row[0] in
               ("tool", "version", "generated_at", "user")}

@@ -187,16 +187,18 @@ class CatalogueCells:
 
     rows: dict[str, int]
     baseline_rows: dict[str, int]
+    sheet: str = CATALOGUE_SHEET  # its name in the reader's language
 
     @classmethod
-    def of(cls, model: ProcessModel, baseline: ProcessModel | None = None) -> CatalogueCells:
+    def of(cls, model: ProcessModel, baseline: ProcessModel | None = None, *,
+           sheet: str = CATALOGUE_SHEET) -> CatalogueCells:
         rows = {rid: _FIRST + i for i, rid in enumerate(model.resources)}
         shared = shared_pools(baseline, model) if baseline is not None else frozenset()
         own = [rid for rid in (baseline.resources if baseline is not None else ())
                if rid not in shared]
         # a blank row (the tables stop there) and a heading row, then the baseline's rows
         first = _FIRST + len(rows) + 2
-        return cls(rows, {rid: first + i for i, rid in enumerate(own)})
+        return cls(rows, {rid: first + i for i, rid in enumerate(own)}, sheet)
 
     @property
     def baseline_heading(self) -> int:
@@ -209,7 +211,7 @@ class CatalogueCells:
         row = (self.baseline_rows.get(resource_id, self.rows.get(resource_id)) if baseline
                else self.rows[resource_id])
         assert row is not None, resource_id
-        return f"{quote_sheetname(CATALOGUE_SHEET)}!{xl_rowcol_to_cell(row, col, True, True)}"
+        return f"{quote_sheetname(self.sheet)}!{xl_rowcol_to_cell(row, col, True, True)}"
 
 
 class CatalogueSheets:
@@ -219,7 +221,8 @@ class CatalogueSheets:
         self.w = writer
         self.model = writer.model
         self.baseline = writer.inputs.baseline if writer.inputs.comparison is not None else None
-        self.cells = CatalogueCells.of(writer.model, self.baseline)
+        self.cells = CatalogueCells.of(writer.model, self.baseline,
+                                       sheet=writer.sheet_name[CATALOGUE_SHEET])
         self.years = _rule_years(writer.model, self.baseline)
         self.year_row = {year: _FIRST + i for i, year in enumerate(self.years)}
         self.injury_header = _FIRST + len(self.years) + 2
@@ -288,7 +291,7 @@ class CatalogueSheets:
                             w.style(**_HOW))
         first, last = _FIRST + 1, _FIRST + len(self.years)
         for col, name in _RULE_NAMES.items():
-            w.book.define_name(name, f"={quote_sheetname(RULES_SHEET)}!"
+            w.book.define_name(name, f"={quote_sheetname(w.sheet_name[RULES_SHEET])}!"
                                      f"${_col(col)}${first}:${_col(col)}${last}")
 
         top = self.injury_header
@@ -303,7 +306,7 @@ class CatalogueSheets:
                                             "[injury]: 179-ФЗ ст. 1", w.style(**_HOW))
         rows = sorted(self.injury_row.values())
         for col, name in ((_I_CLASS, "injury_class"), (_I_RATE, "injury_rate")):
-            w.book.define_name(name, f"={quote_sheetname(RULES_SHEET)}!"
+            w.book.define_name(name, f"={quote_sheetname(w.sheet_name[RULES_SHEET])}!"
                                      f"${_col(col)}${rows[0] + 1}:${_col(col)}${rows[-1] + 1}")
 
     # -- Catalogue ---------------------------------------------------------------------------

@@ -54,7 +54,7 @@ from abc_costing.formats.ledger_file import (
     read_revenue,
     read_volumes,
 )
-from abc_costing.i18n import N_
+from abc_costing.i18n import N_, Language
 from abc_costing.model import ProcessModel
 from abc_costing.model.ledger import AllocationSetup, Scenario, for_period
 from abc_costing.problems import Problem, grouped_money, has_errors
@@ -422,11 +422,12 @@ def _allocated(balance: PeriodBalance) -> AllocationResult:
 
 
 
-def period_report(balance: PeriodBalance, file_format: str) -> bytes:
+def period_report(balance: PeriodBalance, file_format: str, *,
+                  language: Language = "en") -> bytes:
     """The period's report: ``xlsx`` (every stage as live formulas over the ledger and
     driver cells, so an auditor can change an amount and watch the stages rebalance)
     or ``pdf`` (a summary). Raises ValueError for a period that was not allocated or
-    another format.
+    another format. The PDF is in ``language`` (the workbook is English for now).
 
     >>> from abc_costing.workflows.library import open_library
     >>> balance = balance_period(open_library("process_models"), period="2026-01")
@@ -442,6 +443,6 @@ def period_report(balance: PeriodBalance, file_format: str) -> bytes:
     if file_format == "pdf":
         from abc_costing.reports.ledger_pdf import ledger_pdf
 
-        return ledger_pdf(balance.inputs, result)
+        return ledger_pdf(balance.inputs, result, language=language)
     raise ValueError(f"a period's report is {' or '.join(LEDGER_REPORT_FORMATS)}, "
                      f"not {file_format!r}")

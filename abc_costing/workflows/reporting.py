@@ -23,7 +23,7 @@ from pathlib import Path
 
 from abc_costing.access import AccessDenied, User, require
 from abc_costing.compare import CompareError
-from abc_costing.i18n import N_
+from abc_costing.i18n import N_, Language
 from abc_costing.problems import ModelError, Problem
 from abc_costing.reports.provenance import ReportInputs, build_report_inputs
 from abc_costing.reports.report_files import (
@@ -143,8 +143,11 @@ def _change_log(library_dir: Path
 
 
 def build_report(model_path: str | Path, *, baseline_path: str | Path | None,
-                 file_format: str, user: User, library_dir: str | Path) -> BuiltReport:
+                 file_format: str, user: User, library_dir: str | Path,
+                 language: Language = "en") -> BuiltReport:
     """An auditor's report of ``model_path`` (compared with ``baseline_path``), in memory.
+
+    The PDF and the workbook are in ``language``; JSON and CSV keep machine names.
 
     Auditing is a right: a user without it gets a problem, not a report.
     """
@@ -165,7 +168,8 @@ def build_report(model_path: str | Path, *, baseline_path: str | Path | None,
             split, _ = library_split(inputs.comparison, inputs.baseline, inputs.model,
                                      baseline_path=baseline_path)
             inputs = replace(inputs, split=split)
-        return BuiltReport(report_bytes(inputs, file_format), file_format, inputs, ())
+        return BuiltReport(report_bytes(inputs, file_format, language=language), file_format,
+                           inputs, ())
     except ModelError as error:
         return BuiltReport(None, file_format, None, tuple(error.problems))
     except (CompareError, ReportError) as error:
