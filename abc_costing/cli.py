@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from abc_costing import __version__
+from abc_costing import __version__, numbers
 from abc_costing.i18n import LANGUAGE_ENV, LANGUAGES, Language, default_language
 from abc_costing.reports.views import (
     TableView,
@@ -472,11 +472,15 @@ def _print_view(view: TableView, out: Console, *, title: str | None = None) -> N
 
 
 def _money(amount: float | None, currency: str) -> str:
-    return "—" if amount is None else f"{format_money(amount, currency)} {currency}"
+    return "—" if amount is None else numbers.money(amount, currency, _LANGUAGE)
 
 
 def _count(value: float) -> str:
-    return format_number(value, 0)
+    return format_number(value, 0, _LANGUAGE)
+
+
+def _share(fraction: float) -> str:
+    return format_share(fraction, language=_LANGUAGE)
 
 
 def _heading(title: str | None, process: str, variant: str) -> str:
@@ -528,10 +532,11 @@ def _print_cost(result: Any, out: Console) -> None:
     if result.cost_per_year is not None:
         _say(out, f"Cost per year:     {_money(result.cost_per_year, cur)} "
                   f"({_count(result.volume_per_year)} instances)")
-    _say(out, f"Labour per instance: {format_number(result.labor_minutes_per_instance, 1)} min")
+    labour = format_number(result.labor_minutes_per_instance, 1, _LANGUAGE)
+    _say(out, f"Labour per instance: {labour} min")
     for view in (activities_view(result), resources_view(result), value_classes_view(result)):
         _print_view(view, out)
-    ends = ", ".join(f"{e}: {format_share(p)}" for e, p in result.end_probabilities.items())
+    ends = ", ".join(f"{e}: {_share(p)}" for e, p in result.end_probabilities.items())
     _say(out, f"Ends: {ends}")
 
 
@@ -556,10 +561,10 @@ def _print_comparison(comparison: Any, out: Console, *, split: Any = None) -> No
     cur = base.currency
     _say(out, f"{base.title or base.process} ({base.variant}) → "
               f"{cand.title or cand.process} ({cand.variant})", style="bold")
-    _say(out, f"Cost per instance: {format_money(base.cost_per_instance, cur)} → "
+    _say(out, f"Cost per instance: {format_money(base.cost_per_instance, cur, _LANGUAGE)} → "
               f"{_money(cand.cost_per_instance, cur)}")
     _say(out, f"Saving per instance: {_money(comparison.saving_per_instance, cur)} "
-              f"({format_share(comparison.saving_share)})")
+              f"({_share(comparison.saving_share)})")
     if comparison.saving_per_year is not None:
         _say(out, f"Saving per year:     {_money(comparison.saving_per_year, cur)}")
     if comparison.bridge:
@@ -943,7 +948,7 @@ def _run_simulate(args: argparse.Namespace, out: Console, err: Console) -> int:
               f"{'none (fresh entropy)' if result.seed is None else result.seed}")
     _print_view(simulation_view(result,
                                 exact_cost_per_instance=simulated.exact_cost_per_instance), out)
-    ends = ", ".join(f"{e}: {format_share(p)}" for e, p in result.end_frequencies.items())
+    ends = ", ".join(f"{e}: {_share(p)}" for e, p in result.end_frequencies.items())
     _say(out, f"Ends: {ends}")
     return EXIT_OK
 
@@ -1131,7 +1136,7 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
     if len(shown) < len(variants):
         _say(out, f"… {len(variants) - len(shown)} more variants (--top 0 shows all)")
     if found.conformance is not None and found.design_cost_per_instance is not None:
-        _say(out, f"Conformance: {format_share(found.conformance)} of cases follow a path the "
+        _say(out, f"Conformance: {_share(found.conformance)} of cases follow a path the "
                   f"designed model {args.rates} allows; its cost per instance is "
                   f"{_money(found.design_cost_per_instance, cur)}")
     return EXIT_OK

@@ -25,10 +25,12 @@ import streamlit as st
 
 from abc_costing import workflows as wf
 from abc_costing.i18n import Language
+from abc_costing.reports.tables import format_amount
 from abc_costing.reports.views import (
     TableView,
+    Unit,
     currency_digits,
-    format_money,
+    format_value,
     rounded_for_display,
 )
 
@@ -295,16 +297,13 @@ def show_conflict(conflict: wf.SaveConflict, *, on_reload: Any, key: str,
 
 
 def money(amount: float | None, currency: str) -> str:
-    """Money for display: rounded to the currency's minor unit, thin spaces, code."""
-    return "—" if amount is None else f"{format_money(amount, currency)} {currency}"
+    """Money for display in the reader's language: ``10 368,69 ₽`` / ``10 368.69 RUB``."""
+    return "—" if amount is None else format_amount(amount, currency, language())
 
 
-def _money_format(currency: str | None) -> str:
-    return f"%,.{currency_digits(currency)}f"
-
-
-#: Decimals each unit's column format below shows ("percent" shows 12.34%: four of a share).
-_DISPLAY_DIGITS = {"share": 4, "minutes": 1, "hours": 1, "executions": 3, "probability": 3,
+#: Decimals each unit's cell text shows (format_value: a share as 12.3%, three of a share),
+#: so the value under the text is the figure the text shows, never rounded twice.
+_DISPLAY_DIGITS = {"share": 3, "minutes": 1, "hours": 1, "executions": 3, "probability": 3,
                    "count": 0, "people": 2, "number": 2}
 
 
@@ -326,6 +325,12 @@ def _display_cell(value: Any, unit: str, currency: str | None) -> Any:
     if unit == "money":
         digits = currency_digits(currency)
     return value if digits is None else float(rounded_for_display(value, digits))
+
+
+def _cell_text(unit: Unit, currency: str | None, language: Language) -> Any:
+    """The text of a number cell of ``unit``, as :func:`format_value` writes it for the
+    CLI and the PDF (``1 500,50`` in Russian)."""
+    return lambda value: format_value(value, unit, currency, language)
 
 
 def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
@@ -352,28 +357,24 @@ def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = Fa
     if layout is not None:
         columns = tuple(view.column(k) for k in layout)
     config: dict[str, Any] = {}
+    texts: dict[str, Any] = {}
     for column in columns:
         label = view.label(column.key)
-        if column.unit == "money":
-            config[label] = st.column_config.NumberColumn(format=_money_format(view.currency))
-        elif column.unit == "share":
-            config[label] = st.column_config.NumberColumn(format="percent")
-        elif column.unit in ("minutes", "hours"):
-            config[label] = st.column_config.NumberColumn(format="%,.1f")
-        elif column.unit in ("executions", "probability"):
-            config[label] = st.column_config.NumberColumn(format="%.3f")
-        elif column.unit == "count":
-            config[label] = st.column_config.NumberColumn(format="%d")
-        elif column.unit in ("people", "number"):
-            config[label] = st.column_config.NumberColumn(format="%,.2f")
-        else:
+        if column.unit == "text":
             config[label] = st.column_config.TextColumn()
+        else:
+            # The cell stays a number (it sorts as one); the Styler's text is what the
+            # reader sees, from the one formatter of the CLI and the PDF: a printf
+            # format cannot write 10 368,69 in Russian.
+            config[label] = st.column_config.Column()
+            texts[label] = _cell_text(column.unit, view.currency, view.language)
         config[label] = {**config[label], **(layout or {}).get(column.key, {})}
     if title:
         st.subheader(view.title)
     frame = (view_frame(view, brief=brief) if layout is None
              else view_frame(view, brief=False)[list(config)])
-    st.dataframe(frame, hide_index=True, width="stretch", key=key, column_config=config)
+    styled = frame.style.format(texts, na_rep="—")
+    st.dataframe(styled, hide_index=True, width="stretch", key=key, column_config=config)
     if view.note:
         st.caption(view.note)
 
