@@ -89,6 +89,7 @@ from reportlab.platypus import (
 
 from abc_costing.compare import Comparison, SavingSplit
 from abc_costing.engine import CostResult
+from abc_costing.i18n import Language
 from abc_costing.model import Duration, LaborResource, PerUseResource, ProcessModel
 from abc_costing.reports.figures import (
     CANDIDATE_COLOUR,
@@ -383,17 +384,17 @@ def _big_cell(text: str, *, width: float, size: float, colour=INK_C) -> Paragrap
                                       leading=fitted * 1.25, textColor=colour))
 
 
-def _per_year(amount: float | None, currency: str) -> str:
-    return "no volume per year" if amount is None else format_amount(amount, currency)
+def _per_year(amount: float | None, currency: str, language: Language = "en") -> str:
+    return "no volume per year" if amount is None else format_amount(amount, currency, language)
 
 
-def _headline_single(result: CostResult) -> list[Flowable]:
+def _headline_single(result: CostResult, *, language: Language = "en") -> list[Flowable]:
     cur = result.currency
     half = FRAME_WIDTH / 2
     cards = Table(
         [[Paragraph("Cost per instance", LABEL), Paragraph("Cost per year", LABEL)],
-         [_big_cell(format_amount(result.cost_per_instance, cur), width=half, size=24),
-          _big_cell(_per_year(result.cost_per_year, cur), width=half, size=24)]],
+         [_big_cell(format_amount(result.cost_per_instance, cur, language), width=half, size=24),
+          _big_cell(_per_year(result.cost_per_year, cur, language), width=half, size=24)]],
         colWidths=[half, half], hAlign="LEFT")
     cards.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, -1), PALE),
@@ -405,33 +406,33 @@ def _headline_single(result: CostResult) -> list[Flowable]:
     return [Paragraph("Headline", H1), cards, Spacer(1, 4 * mm)]
 
 
-def _headline_comparison(comparison: Comparison, split: SavingSplit | None = None
-                         ) -> list[Flowable]:
+def _headline_comparison(comparison: Comparison, split: SavingSplit | None = None, *,
+                         language: Language = "en") -> list[Flowable]:
     base, cand = comparison.baseline, comparison.candidate
     cur = base.currency
     saving = comparison.saving_per_instance
     colour = SAVING_C if saving >= 0 else EXTRA_C
     per_year = comparison.saving_per_year
     if saving >= 0:
-        lines = [f"{cand.variant} saves {format_amount(saving, cur)} per instance "
+        lines = [f"{cand.variant} saves {format_amount(saving, cur, language)} per instance "
                  f"({_share(comparison.saving_share)})"]
         if per_year is not None:
-            lines.append(f"and {format_amount(per_year, cur)} per year")
+            lines.append(f"and {format_amount(per_year, cur, language)} per year")
     else:
-        lines = [f"{cand.variant} costs {format_amount(-saving, cur)} more per instance "
+        lines = [f"{cand.variant} costs {format_amount(-saving, cur, language)} more per instance "
                  f"({_share(-comparison.saving_share)})"]
         if per_year is not None:
-            lines.append(f"and {format_amount(-per_year, cur)} more per year")
+            lines.append(f"and {format_amount(-per_year, cur, language)} more per year")
     # One line each, shrunk to fit: a wrapped line could split an amount.
     banner: list[Flowable] = [_big_cell(line, width=FRAME_WIDTH + 16, size=15, colour=colour)
                               for line in lines]
     if split is not None:  # what the saving per year is as money (see Saving as money)
         banner.append(Paragraph(_t(
-            f"Per year: cash {format_amount(split.cash_per_year, cur)} "
+            f"Per year: cash {format_amount(split.cash_per_year, cur, language)} "
             f"({split.heads_released} {'person' if split.heads_released == 1 else 'people'} "
             "released and what is not labour), freed capacity "
-            f"{format_amount(split.freed_capacity_per_year, cur)}, price effects "
-            f"{format_amount(split.price_effect_per_year, cur)}"), NOTE))
+            f"{format_amount(split.freed_capacity_per_year, cur, language)}, price effects "
+            f"{format_amount(split.price_effect_per_year, cur, language)}"), NOTE))
 
     label_w = 26 * mm
     col_w = (FRAME_WIDTH - label_w) / 3
@@ -448,9 +449,9 @@ def _headline_comparison(comparison: Comparison, split: SavingSplit | None = Non
 
     rows = [
         head,
-        row("Per instance", [format_amount(base.cost_per_instance, cur),
-                             format_amount(cand.cost_per_instance, cur),
-                             format_amount(saving, cur)], 15),
+        row("Per instance", [format_amount(base.cost_per_instance, cur, language),
+                             format_amount(cand.cost_per_instance, cur, language),
+                             format_amount(saving, cur, language)], 15),
         row("Per year", [_per_year(base.cost_per_year, cur),
                          _per_year(cand.cost_per_year, cur),
                          _per_year(per_year, cur)], 13),
@@ -641,8 +642,8 @@ def _view_table(view: TableView, keys: Sequence[str], *, widths: Sequence[float]
     """The view's title over the columns ``keys`` of ``rows`` (by default every row)."""
     rows = view.rows if rows is None else rows
     columns = [view.column(key) for key in keys]
-    cells = [[format_value(row.value(c.key), c.unit, view.currency_of(row)) for c in columns]
-             for row in rows]
+    cells = [[format_value(row.value(c.key), c.unit, view.currency_of(row), view.language)
+              for c in columns] for row in rows]
     return [Paragraph(_t(view.title), H2),
             _table([view.label(key) for key in keys], cells, widths=widths,
                    numeric=[i for i, c in enumerate(columns) if c.unit != "text"],
@@ -1055,13 +1056,14 @@ def _document(buffer: io.BytesIO, inputs: ReportInputs) -> BaseDocTemplate:
     return doc
 
 
-def pdf_bytes(inputs: ReportInputs, *, charts: bool = True) -> bytes:
+def pdf_bytes(inputs: ReportInputs, *, charts: bool = True, language: Language = "en") -> bytes:
     """The report on ``inputs`` as a PDF (see the module docstring for its pages).
 
     ``charts=True`` draws the charts as vector graphics (no browser); when a
     figure cannot be drawn the report is made without them, with a note
     saying why and the same figures as tables. ``charts=False`` draws the
-    tables. Never writes a file.
+    tables. Never writes a file. ``language`` is the reader's: the headline's money in
+    their form (``10 368,69 ₽``).
 
     Examples
     --------
@@ -1078,9 +1080,9 @@ def pdf_bytes(inputs: ReportInputs, *, charts: bool = True) -> bytes:
     story: list[Flowable] = [NextPageTemplate("portrait")]
     story += _title_block(inputs)
     if inputs.comparison is not None:
-        story += _headline_comparison(inputs.comparison, inputs.split)
+        story += _headline_comparison(inputs.comparison, inputs.split, language=language)
     else:
-        story += _headline_single(inputs.result)
+        story += _headline_single(inputs.result, language=language)
     story += _key_facts(inputs)
     story += _charts_section(inputs, charts=charts)
     story += [CondPageBreak(80 * mm), Paragraph("Cost tables", H1)]
