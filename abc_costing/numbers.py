@@ -117,7 +117,7 @@ def number(value: float, digits: int, language: Language = "en") -> str:
                           decimal_quantization=False)
     point, group = _MARKS[language]
     # en's "," and "." are placeholders here: swapped for the language's marks in one pass
-    return text.translate(str.maketrans({",": group, ".": point}))
+    return text.translate(str.maketrans(",.", group + point))
 
 
 def amount(value: float, currency: str | None, language: Language = "en") -> str:

@@ -30,6 +30,7 @@ from abc_costing.reports.views import (
     TableView,
     Unit,
     currency_digits,
+    format_share,
     format_value,
     rounded_for_display,
 )
@@ -301,9 +302,9 @@ def money(amount: float | None, currency: str) -> str:
     return "—" if amount is None else format_amount(amount, currency, language())
 
 
-#: Decimals each unit's cell text shows (format_value: a share as 12.3%, three of a share),
-#: so the value under the text is the figure the text shows, never rounded twice.
-_DISPLAY_DIGITS = {"share": 3, "minutes": 1, "hours": 1, "executions": 3, "probability": 3,
+#: Decimals each unit's cell text shows (a share as 12.34%: four of a share), so the value
+#: under the text is the figure the text shows.
+_DISPLAY_DIGITS = {"share": 4, "minutes": 1, "hours": 1, "executions": 3, "probability": 3,
                    "count": 0, "people": 2, "number": 2}
 
 
@@ -329,7 +330,10 @@ def _display_cell(value: Any, unit: str, currency: str | None) -> Any:
 
 def _cell_text(unit: Unit, currency: str | None, language: Language) -> Any:
     """The text of a number cell of ``unit``, as :func:`format_value` writes it for the
-    CLI and the PDF (``1 500,50`` in Russian)."""
+    CLI and the PDF (``1 500,50`` in Russian); a share to two decimals of a per cent, as
+    the dashboard has always shown utilisation (``58,79 %``)."""
+    if unit == "share":
+        return lambda value: format_share(value, _DISPLAY_DIGITS["share"] - 2, language)
     return lambda value: format_value(value, unit, currency, language)
 
 
