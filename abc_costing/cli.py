@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from abc_costing import __version__
+from abc_costing import __version__, numbers
 from abc_costing.durations import duration
 from abc_costing.i18n import (
     LANGUAGE_ENV,
@@ -581,11 +581,15 @@ def _print_view(view: TableView, out: Console, *, title: str | None = None) -> N
 
 
 def _money(amount: float | None, currency: str) -> str:
-    return "—" if amount is None else f"{format_money(amount, currency)} {currency}"
+    return "—" if amount is None else numbers.money(amount, currency, _LANGUAGE)
 
 
 def _count(value: float) -> str:
-    return format_number(value, 0)
+    return format_number(value, 0, _LANGUAGE)
+
+
+def _share(fraction: float) -> str:
+    return format_share(fraction, language=_LANGUAGE)
 
 
 def _heading(title: str | None, process: str, variant: str) -> str:
@@ -643,7 +647,7 @@ def _print_cost(result: Any, out: Console) -> None:
                  labour_time=duration(result.labor_minutes_per_instance, _LANGUAGE)))
     for view in (activities_view(result), resources_view(result), value_classes_view(result)):
         _print_view(view, out)
-    ends = ", ".join(f"{e}: {format_share(p)}" for e, p in result.end_probabilities.items())
+    ends = ", ".join(f"{e}: {_share(p)}" for e, p in result.end_probabilities.items())
     _say(out, _("Ends: {ends}", ends=ends))
 
 
@@ -670,11 +674,11 @@ def _print_comparison(comparison: Any, out: Console, *, split: Any = None) -> No
                  value=base.title or base.process, variant=base.variant,
                  value_2=cand.title or cand.process, variant_2=cand.variant), style="bold")
     _say(out, _("Cost per instance: {cost_per_instance} → {cost_per_instance_2}",
-                 cost_per_instance=format_money(base.cost_per_instance, cur),
+                 cost_per_instance=format_money(base.cost_per_instance, cur, _LANGUAGE),
                  cost_per_instance_2=_money(cand.cost_per_instance, cur)))
     _say(out, _("Saving per instance: {saving_per_instance} ({format_share})",
                  saving_per_instance=_money(comparison.saving_per_instance, cur),
-                 format_share=format_share(comparison.saving_share)))
+                 format_share=_share(comparison.saving_share)))
     if comparison.saving_per_year is not None:
         _say(out, _("Saving per year:     {saving_per_year}",
                      saving_per_year=_money(comparison.saving_per_year, cur)))
@@ -1082,7 +1086,7 @@ def _run_simulate(args: argparse.Namespace, out: Console, err: Console) -> int:
                  value='none (fresh entropy)' if result.seed is None else result.seed))
     _print_view(simulation_view(result,
                                 exact_cost_per_instance=simulated.exact_cost_per_instance), out)
-    ends = ", ".join(f"{e}: {format_share(p)}" for e, p in result.end_frequencies.items())
+    ends = ", ".join(f"{e}: {_share(p)}" for e, p in result.end_frequencies.items())
     _say(out, _("Ends: {ends}", ends=ends))
     return EXIT_OK
 
@@ -1290,7 +1294,7 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
     if found.conformance is not None and found.design_cost_per_instance is not None:
         _say(out, _("Conformance: {format_share} of cases follow a path the designed model "
                      "{rates} allows; its cost per instance is {design_cost_per_instance}",
-                     format_share=format_share(found.conformance), rates=args.rates,
+                     format_share=_share(found.conformance), rates=args.rates,
                      design_cost_per_instance=_money(found.design_cost_per_instance, cur)))
     return EXIT_OK
 

@@ -24,12 +24,15 @@ import pandas as pd
 import streamlit as st
 
 from abc_costing import workflows as wf
-from abc_costing.durations import DEFAULT_HOURS_PER_DAY, duration
+from abc_costing.durations import DEFAULT_HOURS_PER_DAY
 from abc_costing.i18n import Language
+from abc_costing.reports.tables import format_amount
 from abc_costing.reports.views import (
     TableView,
+    Unit,
     currency_digits,
-    format_money,
+    format_share,
+    format_value,
     rounded_for_display,
 )
 
@@ -296,28 +299,18 @@ def show_conflict(conflict: wf.SaveConflict, *, on_reload: Any, key: str,
 
 
 def money(amount: float | None, currency: str) -> str:
-    """Money for display: rounded to the currency's minor unit, thin spaces, code."""
-    return "—" if amount is None else f"{format_money(amount, currency)} {currency}"
+    """Money for display in the reader's language: ``10 368,69 ₽`` / ``10 368.69 RUB``."""
+    return "—" if amount is None else format_amount(amount, currency, language())
 
 
-def _money_format(currency: str | None) -> str:
-    return f"%,.{currency_digits(currency)}f"
-
-
-#: Decimals each unit's column format below shows ("percent" shows 12.34%: four of a share).
-_DISPLAY_DIGITS = {"share": 4, "hours": 1, "executions": 3, "probability": 3,
+#: Decimals each unit's cell text shows (a share as 12.34%: four of a share), so the value
+#: under the text is the figure the text shows.
+_DISPLAY_DIGITS = {"share": 4, "minutes": 1, "hours": 1, "executions": 3, "probability": 3,
                    "count": 0, "people": 2, "number": 2}
 
 
-def _display_cell(value: Any, unit: str, currency: str | None, *, language: Language = "en",
-                  hours_per_day: float = DEFAULT_HOURS_PER_DAY) -> Any:
+def _display_cell(value: Any, unit: str, currency: str | None) -> Any:
     """A cell as the browser should show it.
-
-    A time (``minutes``) is text as a reader says it, ``1 дн. 3 ч 20 мин``
-    (:func:`abc_costing.durations.duration`), as in the CLI and the PDF: the
-    tables that have times are short and come sorted by cost or saving, so
-    reading "27 days" beats sorting "13 327"; the CSV and the workbook keep
-    the minutes as numbers.
 
     Numbers are rounded here, half away from zero (``rounded_for_display``),
     to the digits the column's format shows: the browser's own formatter
@@ -330,12 +323,23 @@ def _display_cell(value: Any, unit: str, currency: str | None, *, language: Lang
         return value
     if not math.isfinite(value):
         return value
-    if unit == "minutes":
-        return duration(float(value), language, hours_per_day=hours_per_day)
     digits = _DISPLAY_DIGITS.get(unit)
     if unit == "money":
         digits = currency_digits(currency)
     return value if digits is None else float(rounded_for_display(value, digits))
+
+
+def _cell_text(unit: Unit, currency: str | None, language: Language,
+               hours_per_day: float = DEFAULT_HOURS_PER_DAY) -> Any:
+    """The text of a number cell of ``unit``, as :func:`format_value` writes it for the
+    CLI and the PDF (``1 500,50`` in Russian, a time as ``1 дн. 3 ч 20 мин`` on the
+    view's working day); a share to two decimals of a per cent, as the dashboard has
+    always shown utilisation (``58,79 %``). The cell under the text stays a number,
+    so a column of times sorts by time."""
+    if unit == "share":
+        return lambda value: format_share(value, _DISPLAY_DIGITS["share"] - 2, language)
+    return lambda value: format_value(value, unit, currency, language,
+                                      hours_per_day=hours_per_day)
 
 
 def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
@@ -343,9 +347,8 @@ def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
     view = view.in_language(language())
     columns = view.brief_columns() if brief else view.columns
     # An empty text cell reads "—", as in the CLI and the PDF, never "None".
-    cells = [[_display_cell(row.value(c.key), c.unit, view.currency_of(row),
-                            language=view.language, hours_per_day=view.hours_per_day)
-              for c in columns] for row in view.rows]
+    cells = [[_display_cell(row.value(c.key), c.unit, view.currency_of(row)) for c in columns]
+             for row in view.rows]
     return pd.DataFrame(cells, columns=[view.label(c.key) for c in columns])
 
 
@@ -363,28 +366,25 @@ def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = Fa
     if layout is not None:
         columns = tuple(view.column(k) for k in layout)
     config: dict[str, Any] = {}
+    texts: dict[str, Any] = {}
     for column in columns:
         label = view.label(column.key)
-        if column.unit == "money":
-            config[label] = st.column_config.NumberColumn(format=_money_format(view.currency))
-        elif column.unit == "share":
-            config[label] = st.column_config.NumberColumn(format="percent")
-        elif column.unit == "hours":
-            config[label] = st.column_config.NumberColumn(format="%,.1f")
-        elif column.unit in ("executions", "probability"):
-            config[label] = st.column_config.NumberColumn(format="%.3f")
-        elif column.unit == "count":
-            config[label] = st.column_config.NumberColumn(format="%d")
-        elif column.unit in ("people", "number"):
-            config[label] = st.column_config.NumberColumn(format="%,.2f")
-        else:
+        if column.unit == "text":
             config[label] = st.column_config.TextColumn()
+        else:
+            # The cell stays a number (it sorts as one); the Styler's text is what the
+            # reader sees, from the one formatter of the CLI and the PDF: a printf
+            # format cannot write 10 368,69 in Russian.
+            config[label] = st.column_config.Column()
+            texts[label] = _cell_text(column.unit, view.currency, view.language,
+                                      view.hours_per_day)
         config[label] = {**config[label], **(layout or {}).get(column.key, {})}
     if title:
         st.subheader(view.title)
     frame = (view_frame(view, brief=brief) if layout is None
              else view_frame(view, brief=False)[list(config)])
-    st.dataframe(frame, hide_index=True, width="stretch", key=key, column_config=config)
+    styled = frame.style.format(texts, na_rep="—")
+    st.dataframe(styled, hide_index=True, width="stretch", key=key, column_config=config)
     if view.note:
         st.caption(view.note)
 

@@ -32,8 +32,9 @@ def test_cost_in_russian_says_the_same_figures(capsys):
     assert code == 0
     # the same figure after the translated label
     assert line_with(en, "Cost per instance:") == "Cost per instance: 10 368.69 RUB"
-    assert line_with(ru, "Стоимость экземпляра:") == "Стоимость экземпляра: 10 368.69 RUB"
-    assert "Стоимость в год:     12 442 423.28 RUB (экземпляров: 1 200)" in ru
+    # Russian figures: narrow no-break spaces between thousands, a decimal comma, ₽
+    assert line_with(ru, "Стоимость экземпляра:") == "Стоимость экземпляра: 10\u202f368,69\u00a0₽"
+    assert "Стоимость в год:     12\u202f442\u202f423,28\u00a0₽ (экземпляров: 1\u202f200)" in ru
     assert round(12_442_423.28 / 1_200, 2) == 10_368.69  # the year is the unrounded cost × 1 200
     assert "Трудозатраты на экземпляр: 5 ч 56 мин" in ru  # 356 min = 5 × 60 + 56
     assert "Cost per instance" not in ru and "Labour per instance" not in ru
@@ -43,8 +44,8 @@ def test_compare_in_russian_and_its_warning_names_the_element(capsys):
     code, ru, err = run(capsys, "--lang", "ru", "compare", AS_IS, ESIGN)
     assert code == 0
     # 10 368.69 - 4 863.09 = 5 505.60 per instance, 5 505.60 / 10 368.69 = 53.1%
-    assert "Стоимость экземпляра: 10 368.69 → 4 863.09 RUB" in ru
-    assert "Экономия на экземпляр: 5 505.60 RUB (53.1%)" in ru
+    assert "Стоимость экземпляра: 10\u202f368,69 → 4\u202f863,09\u00a0₽" in ru
+    assert "Экономия на экземпляр: 5\u202f505,60\u00a0₽ (53,1\u00a0%)" in ru
     # the pool's warning keeps its element (the pool id) and says "предупреждение"
     assert err.startswith("lawyer: предупреждение: после высвобождения 1 из 3 остаётся 2")
     code, en, err_en = run(capsys, "--lang", "en", "compare", AS_IS, ESIGN)

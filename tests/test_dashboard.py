@@ -53,6 +53,14 @@ def library(tmp_path, monkeypatch):
     return tmp_path / "process_models"
 
 
+def shown_texts(element) -> list[str]:
+    """The texts a browser shows in a st.dataframe's cells (the Styler's display values)."""
+    import pyarrow as pa
+
+    shown = pa.ipc.open_stream(element.proto.arrow_data.styler.display_values).read_pandas()
+    return [str(v) for v in shown.to_numpy().ravel() if v is not None]
+
+
 def app(page: str | None = None, **secrets) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     for key, value in secrets.items():

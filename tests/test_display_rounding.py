@@ -130,6 +130,7 @@ def test_workbook_as_libreoffice_shows_it_agrees(tmp_path):
         sheet = first_sheet_as_shown(book, tmp_path / f"out{index}")
         cost_row = next(line for line in csv.reader(io.StringIO(sheet))
                         if line and line[0] == "cost_per_instance, RUB")
-        # LibreOffice groups thousands with a comma in the en-US locale it runs in.
-        assert cost_row[1].replace(",", " ") == shown
+        # LibreOffice groups thousands with a comma in the en-US locale it runs in; the
+        # cell's number format writes the currency after it, as the CLI does.
+        assert cost_row[1].replace(",", " ") == f"{shown} RUB"
         assert format_money(float(written), "RUB") == shown

@@ -41,6 +41,7 @@ import plotly.graph_objects as go
 from abc_costing.compare import Comparison
 from abc_costing.engine import CostResult
 from abc_costing.model import VALUE_CLASSES, NodeKind, ProcessModel, routing_graph
+from abc_costing.numbers import plotly_separators
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.reports.tables import format_amount, format_money, format_signed_amount
 from abc_costing.reports.views import VALUE_CLASS_LABELS
@@ -63,7 +64,7 @@ BACKGROUND = "white"
 GRID = "#e6e9ef"
 INK = "#1f2933"            # outlines, arrows, end events
 MUTED = "#7b8794"          # edge lines, probabilities, secondary text
-MONEY_SEPARATORS = ". "    # decimal point, thousands space: as format_money writes money
+MONEY_SEPARATORS = plotly_separators("en")  # as format_money writes money (". ")
 MONEY_TICKS = ",.0f"       # axis ticks in whole money units, thousands grouped
 
 VALUE_COLOURS = {"value_adding": "#2e9e5b", "business": "#5b7fa6", "waste": "#d9534f"}

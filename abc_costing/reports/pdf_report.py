@@ -208,8 +208,8 @@ def _t(value: object) -> str:
     return escape(str(value))
 
 
-def _share(fraction: float) -> str:
-    return format_share(fraction)
+def _share(fraction: float, language: Language) -> str:
+    return format_share(fraction, language=language)
 
 
 def _number(value: float) -> str:
@@ -410,7 +410,7 @@ def _big_cell(text: str, *, width: float, size: float, colour=INK_C) -> Paragrap
 
 def _per_year(amount: float | None, currency: str, language: Language) -> str:
     _ = translator(language)
-    return _("no volume per year") if amount is None else format_amount(amount, currency)
+    return _("no volume per year") if amount is None else format_amount(amount, currency, language)
 
 
 def _headline_single(result: CostResult, language: Language) -> list[Flowable]:
@@ -420,7 +420,7 @@ def _headline_single(result: CostResult, language: Language) -> list[Flowable]:
     cards = Table(
         [[Paragraph(_t(_("Cost per instance")), LABEL),
           Paragraph(_t(_("Cost per year")), LABEL)],
-         [_big_cell(format_amount(result.cost_per_instance, cur), width=half, size=24),
+         [_big_cell(format_amount(result.cost_per_instance, cur, language), width=half, size=24),
           _big_cell(_per_year(result.cost_per_year, cur, language), width=half, size=24)]],
         colWidths=[half, half], hAlign="LEFT")
     cards.setStyle(TableStyle([
@@ -443,21 +443,25 @@ def _headline_comparison(comparison: Comparison, split: SavingSplit | None, lang
     per_year = comparison.saving_per_year
     if saving >= 0:
         lines = [_("{variant} saves {amount} per instance ({share})", variant=cand.variant,
-                   amount=format_amount(saving, cur), share=_share(comparison.saving_share))]
+                   amount=format_amount(saving, cur, language),
+                   share=_share(comparison.saving_share, language))]
         if per_year is not None:
-            lines.append(_("and {amount} per year", amount=format_amount(per_year, cur)))
+            lines.append(_("and {amount} per year", amount=format_amount(per_year, cur, language)))
     else:
         lines = [_("{variant} costs {amount} more per instance ({share})", variant=cand.variant,
-                   amount=format_amount(-saving, cur), share=_share(-comparison.saving_share))]
+                   amount=format_amount(-saving, cur, language),
+                   share=_share(-comparison.saving_share, language))]
         if per_year is not None:
-            lines.append(_("and {amount} more per year", amount=format_amount(-per_year, cur)))
+            lines.append(_("and {amount} more per year",
+                           amount=format_amount(-per_year, cur, language)))
     # One line each, shrunk to fit: a wrapped line could split an amount.
     banner: list[Flowable] = [_big_cell(line, width=FRAME_WIDTH + 16, size=15, colour=colour)
                               for line in lines]
     if split is not None:  # what the saving per year is as money (see Saving as money)
-        amounts = dict(cash=format_amount(split.cash_per_year, cur), heads=split.heads_released,
-                       freed=format_amount(split.freed_capacity_per_year, cur),
-                       prices=format_amount(split.price_effect_per_year, cur))
+        amounts = dict(cash=format_amount(split.cash_per_year, cur, language),
+                       heads=split.heads_released,
+                       freed=format_amount(split.freed_capacity_per_year, cur, language),
+                       prices=format_amount(split.price_effect_per_year, cur, language))
         banner.append(Paragraph(_t(
             _("Per year: cash {cash} ({heads} person released and what is not labour), "
               "freed capacity {freed}, price effects {prices}", **amounts)
@@ -480,13 +484,13 @@ def _headline_comparison(comparison: Comparison, split: SavingSplit | None, lang
 
     rows = [
         head,
-        row(_("Per instance"), [format_amount(base.cost_per_instance, cur),
-                                format_amount(cand.cost_per_instance, cur),
-                                format_amount(saving, cur)], 15),
+        row(_("Per instance"), [format_amount(base.cost_per_instance, cur, language),
+                                format_amount(cand.cost_per_instance, cur, language),
+                                format_amount(saving, cur, language)], 15),
         row(_("Per year"), [_per_year(base.cost_per_year, cur, language),
                             _per_year(cand.cost_per_year, cur, language),
                             _per_year(per_year, cur, language)], 13),
-        row(_("Share of baseline"), ["", "", _share(comparison.saving_share)], 13),
+        row(_("Share of baseline"), ["", "", _share(comparison.saving_share, language)], 13),
     ]
     table = Table(rows, colWidths=[label_w, col_w, col_w, col_w], hAlign="LEFT")
     table.setStyle(TableStyle([
@@ -521,10 +525,11 @@ def _key_facts(inputs: ReportInputs, language: Language) -> list[Flowable]:
     else:
         heading = _("Where the money goes (cost per instance)")
         for activity in sorted(result.activities, key=lambda a: -a.cost_per_instance)[:5]:
-            items.append(f"{activity.name}: {format_amount(activity.cost_per_instance, cur)} "
-                         f"({_share(activity.share)})")
-    split = ", ".join(f"{_value_label(v, language)} {_share(c / result.cost_per_instance)}"
-                      for v, c in result.by_value.items()) if result.cost_per_instance else ""
+            amount = format_amount(activity.cost_per_instance, cur, language)
+            items.append(f"{activity.name}: {amount} ({_share(activity.share, language)})")
+    split = ", ".join(
+        f"{_value_label(v, language)} {_share(c / result.cost_per_instance, language)}"
+        for v, c in result.by_value.items()) if result.cost_per_instance else ""
     flowables: list[Flowable] = [Paragraph(_t(heading), H2)]
     flowables += [Paragraph("• " + _t(item), BODY) for item in items]
     extra = [_("Labour: {minutes} minutes per instance",
@@ -877,7 +882,7 @@ def _labour_basis(resource: LaborResource, currency: str, language: Language) ->
     assert resource.cost_per_month is not None
     assert resource.capacity_hours_per_month is not None
     return _("time-driven: {cost} per month / {hours} h practical capacity",
-             cost=format_amount(resource.cost_per_month, currency),
+             cost=format_amount(resource.cost_per_month, currency, language),
              hours=_number(resource.capacity_hours_per_month))
 
 
@@ -891,12 +896,12 @@ def _resource_assumptions(model: ProcessModel, language: Language) -> list[Flowa
                 rows.append([_named(resource.name, resource_id), _("labour"),
                              _labour_basis(resource, cur, language),
                              _("{amount} per hour",
-                               amount=format_amount(resource.rate_per_minute * 60, cur))])
+                               amount=format_amount(resource.rate_per_minute * 60, cur, language))])
             case PerUseResource():
                 rows.append([_named(resource.name, resource_id), _("per use"),
                              _("cost per use"),
                              _("{amount} per use",
-                               amount=format_amount(resource.cost_per_use, cur))])
+                               amount=format_amount(resource.cost_per_use, cur, language))])
             case _:
                 assert_never(resource)
     if not rows:
@@ -1145,7 +1150,7 @@ def pdf_bytes(inputs: ReportInputs, *, charts: bool = True, language: Language =
     saying why and the same figures as tables. ``charts=False`` draws the
     tables. Every heading, label, note and footer is in ``language``; the
     tables' headers are the views' (:meth:`TableView.in_language`). Never
-    writes a file.
+    writes a file; the money is in the reader's form (``10 368,69 ₽``).
 
     Examples
     --------

@@ -23,8 +23,10 @@ from collections.abc import Collection
 
 import pandas as pd
 
+from abc_costing import numbers
 from abc_costing.compare import Comparison
 from abc_costing.engine import CostResult
+from abc_costing.i18n import Language
 from abc_costing.portfolio import Portfolio
 from abc_costing.reports.views import (
     RowKind,
@@ -54,19 +56,19 @@ __all__ = [
 ]
 
 
-def format_amount(amount: float, currency: str) -> str:
-    """Money with its currency code: ``10 368.69 RUB``."""
-    return f"{format_money(amount, currency)} {currency}"
+def format_amount(amount: float, currency: str, language: Language = "en") -> str:
+    """Money with its currency: ``10 368.69 RUB``, ``10 368,69 ₽`` in Russian
+    (:func:`abc_costing.numbers.money`)."""
+    return numbers.money(amount, currency, language)
 
 
-def format_signed_amount(amount: float, currency: str) -> str:
+def format_signed_amount(amount: float, currency: str, language: Language = "en") -> str:
     """Money with an explicit sign, for deltas: ``+150.00`` / ``-1 319.22`` / ``0.00``.
 
     >>> format_signed_amount(150, "RUB"), format_signed_amount(-0.001, "RUB")
     ('+150.00', '0.00')
     """
-    text = format_money(amount, currency)
-    return text if text.startswith("-") or set(text) <= set("0. ") else "+" + text
+    return numbers.signed_amount(amount, currency, language)
 
 
 def view_frame(view: TableView, *, kinds: Collection[RowKind] = ("item", "other"),

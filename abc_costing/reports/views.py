@@ -30,16 +30,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Literal, assert_never
 
-from babel.numbers import get_currency_precision
-
+from abc_costing import numbers
 from abc_costing.compare import Comparison, SavingSplit, compare_results
 from abc_costing.durations import DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, duration
 from abc_costing.engine import CostResult, ResourceCost
 from abc_costing.i18n import N_, Language, translate
 from abc_costing.model import ProcessModel, ResourceRecord
+from abc_costing.numbers import currency_digits, rounded_for_display
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.store.catalogue_edits import PoolFigures, pool_figures
 
@@ -251,58 +250,19 @@ def _view(name: str, title: str, columns: Sequence[Column],
 # --- formatting ----------------------------------------------------------------------------
 
 
-#: Digits of an amount whose currency is not known (a table mixing none): babel's own
-#: default for a code it does not list.
-UNKNOWN_CURRENCY_DIGITS = 2
-
-
-def currency_digits(currency: str | None) -> int:
-    """Digits after the decimal mark of ``currency``'s minor unit (RUB 2, JPY 0).
-
-    >>> currency_digits("RUB"), currency_digits("JPY"), currency_digits(None)
-    (2, 0, 2)
-    """
-    if currency is None:
-        return UNKNOWN_CURRENCY_DIGITS
-    return int(get_currency_precision(currency))
-
-
-def rounded_for_display(value: float, digits: int) -> Decimal:
-    """``value`` rounded to ``digits`` decimals the accountants' way: half away from zero.
-
-    This is what Excel's and LibreOffice's ``ROUND`` do, so a figure reads the
-    same in the workbook as in the terminal, the PDF, the CSV and the
-    dashboard. Like them it rounds the number as written with 15 significant
-    digits, not its binary approximation: 2.675 is stored as 2.67499999…,
-    yet every spreadsheet (and an accountant) rounds it to 2.68. Python's
-    ``round`` and ``format`` round half to even on the binary value instead
-    (100.125 → 100.12, 2.675 → 2.67), which is why they are never used for
-    display. Only text shown to people is rounded; every figure stays exact
-    in the results.
-
-    >>> rounded_for_display(100.125, 2), round(100.125, 2)
-    (Decimal('100.13'), 100.12)
-    >>> rounded_for_display(2.675, 2), rounded_for_display(-100.125, 2)
-    (Decimal('2.68'), Decimal('-100.13'))
-    >>> rounded_for_display(0.5, 0), rounded_for_display(-0.001, 2)
-    (Decimal('1'), Decimal('0.00'))
-    """
-    written = Decimal(format(value, ".15g"))
-    rounded = written.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    return rounded.copy_abs() if rounded.is_zero() else rounded  # never "-0.00"
-
-
-def format_number(value: float, digits: int) -> str:
-    """``value`` with ``digits`` decimals, rounded half away from zero, thousands spaced.
+def format_number(value: float, digits: int, language: Language = "en") -> str:
+    """``value`` with ``digits`` decimals, rounded half away from zero, thousands grouped in
+    the reader's language (:func:`abc_costing.numbers.number`).
 
     >>> format_number(1234567.125, 2), format_number(29.25, 1), format_number(-0.04, 1)
     ('1 234 567.13', '29.3', '0.0')
     """
-    return f"{rounded_for_display(value, digits):,.{digits}f}".replace(",", " ")
+    return numbers.number(value, digits, language)
 
 
-def format_money(amount: float, currency: str | None) -> str:
-    """Round to the currency's minor unit (half away from zero) and group thousands with spaces.
+def format_money(amount: float, currency: str | None, language: Language = "en") -> str:
+    """Round to the currency's minor unit (half away from zero) and group thousands; no
+    currency (a table's header names it): :func:`abc_costing.numbers.amount`.
 
     >>> format_money(1234567.891, "RUB"), format_money(1234567.891, "JPY")
     ('1 234 567.89', '1 234 568')
@@ -310,21 +270,23 @@ def format_money(amount: float, currency: str | None) -> str:
     '0.00'
     >>> format_money(100.125, "RUB")  # half a kopeck: as Excel's ROUND, not 100.12
     '100.13'
+    >>> format_money(100.125, "RUB", "ru")
+    '100,13'
     """
-    return format_number(amount, currency_digits(currency))
+    return numbers.amount(amount, currency, language)
 
 
-def format_share(fraction: float, digits: int = 1) -> str:
+def format_share(fraction: float, digits: int = 1, language: Language = "en") -> str:
     """A fraction as a percentage with ``digits`` decimals, rounded half away from zero.
 
     >>> format_share(0.25), format_share(0.00125, 2), format_share(0.3333, 0)
     ('25.0%', '0.13%', '33%')
     """
-    return f"{rounded_for_display(fraction * 100, digits):.{digits}f}%"
+    return numbers.percent(fraction, language, digits)
 
 
-def format_value(value: Any, unit: Unit, currency: str | None = None, *,
-                 language: Language = "en",
+def format_value(value: Any, unit: Unit, currency: str | None = None,
+                 language: Language = "en", *,
                  hours_per_day: float = DEFAULT_HOURS_PER_DAY) -> str:
     """A cell as text: the one rule the text renderers (terminal, PDF) share.
 
@@ -343,6 +305,8 @@ def format_value(value: Any, unit: Unit, currency: str | None = None, *,
     >>> format_value(560, "minutes"), format_value(560, "minutes", language="ru",
     ...                                            hours_per_day=24)  # 480 + 80; 9 h 20 min
     ('1 day 1 hr 20 min', '9 ч 20 мин')
+    >>> format_value(1500.5, "money", "RUB", "ru") == "1\u202f500,50"
+    True
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -353,12 +317,12 @@ def format_value(value: Any, unit: Unit, currency: str | None = None, *,
     if isinstance(value, float) and math.isinf(value):
         return "∞" if value > 0 else "-∞"
     if unit == "money":
-        return format_money(float(value), currency)
+        return format_money(float(value), currency, language)
     if unit == "share":
-        return format_share(float(value), _DIGITS["share"])
+        return format_share(float(value), _DIGITS["share"], language)
     if unit == "minutes":
         return duration(float(value), language, hours_per_day=hours_per_day)
-    return format_number(float(value), _DIGITS[unit])
+    return format_number(float(value), _DIGITS[unit], language)
 
 
 # --- one variant ---------------------------------------------------------------------------

@@ -86,8 +86,10 @@ from abc_costing.engine import ResourceCost
 from abc_costing.formats.csv_files import FORMULA_STARTS
 from abc_costing.i18n import LANGUAGES, N_, Language, Message, translate, translator
 from abc_costing.model import VALUE_CLASSES, LaborResource, PerUseResource, ProcessModel
+from abc_costing.numbers import excel_money_format
 from abc_costing.reports.provenance import ReportInputs
 from abc_costing.reports.views import (
+    Row,
     RowKind,
     TableView,
     Unit,
@@ -120,7 +122,9 @@ MATRIX_NODE_LIMIT = 200
 # Every table: title in row 1, a note in row 2, header in row 4, data from row 5.
 _TITLE, _NOTE, _ABOVE, _HEADER, _FIRST = 0, 1, 2, 3, 4
 
-_MONEY = "#,##0.00"
+#: Money in the writer's currency: :meth:`CellWriter.style` makes it the currency's Excel
+#: format (its digits and sign, ``#,##0.00\\ "₽"``; see abc_costing.numbers.excel_money_format).
+_MONEY = "money"
 _MINUTES = "#,##0.00"
 _COUNT = "#,##0.000000"
 _PROBABILITY = "0.0000"
@@ -305,6 +309,13 @@ class _ActivityColumns:
                    *range(start, start + 11))
 
 
+def _view_format(view: TableView, row: Row, unit: Unit) -> str:
+    """The number format of a view's cell: money in its row's currency, in the view's language."""
+    if unit == "money":
+        return excel_money_format(view.currency_of(row), view.language)
+    return _FORMATS[unit]
+
+
 class CellWriter:
     """Styled cells of one XlsxWriter workbook, shared by the workbooks of this package.
 
@@ -319,11 +330,17 @@ class CellWriter:
     True
     """
 
+    #: The currency of ``_MONEY`` cells (None: digits only) and the reader's language.
+    currency: str | None = None
+    language: Language = "en"
+
     def __init__(self, book: xlsxwriter.Workbook) -> None:
         self.book = book
         self._styles: dict[tuple, object] = {}
 
     def style(self, **props: object) -> object:
+        if props.get("num_format") == _MONEY:
+            props["num_format"] = excel_money_format(self.currency, self.language)
         key = tuple(sorted(props.items()))
         if key not in self._styles:
             self._styles[key] = self.book.add_format(dict(props))
@@ -390,8 +407,8 @@ class CellWriter:
                 elif row.kind == "total":
                     above = (f"=SUM({_col_range(None, col, _FIRST, _FIRST + i - 1)})"
                              if i else "=0")
-                    self.formula(ws, _FIRST + i, col, above, value, _FORMATS[column.unit],
-                                 **style)
+                    self.formula(ws, _FIRST + i, col, above, value,
+                                 _view_format(view, row, column.unit), **style)
 
     def view_table(self, ws, view: TableView, note: str) -> int:
         """Write ``view`` on ``ws``: its labels, text, numbers and SUM totals.
@@ -413,7 +430,7 @@ class CellWriter:
             for key, col in columns.items():
                 unit, value = view.column(key).unit, row.value(key)
                 if unit != "text" and value is not None:
-                    self.number(ws, _FIRST + i, col, value, _FORMATS[unit],
+                    self.number(ws, _FIRST + i, col, value, _view_format(view, row, unit),
                                 **_KIND_STYLE[row.kind])
         return _FIRST + len(view.rows) - 1
 

@@ -1,0 +1,218 @@
+"""Numbers and money as a reader of each language reads them: one formatter for every output.
+
+The terminal, the PDF, the dashboard's tables and metrics, the charts' axes and
+tooltips and the workbook's number formats all take their figures from here,
+so a page never shows ``9 436 887.33`` next to ``1,177,600.00`` and ``1200``.
+
+Russian (``ru``) follows the Russian typographic and accounting convention, as
+the CLDR data of Babel (:mod:`babel.numbers`) gives it, with one adjustment:
+
+- thousands are grouped by a *narrow* no-break space (U+202F, ``10 368,69``;
+  CLDR says U+00A0), as issue 14 asks and as Russian typesetting prefers;
+- the decimal mark is a comma;
+- the currency follows the amount after a no-break space (U+00A0): the sign
+  ``₽`` for roubles, the ISO code for any other currency (``10 368,69 USD``),
+  since ``$`` alone does not say whose dollar;
+- a percentage has a no-break space before ``%`` (``25,0 %``), as CLDR's ``ru``.
+
+English (``en``) keeps the form every English output has printed so far and that
+the golden outputs and tests hold: thousands grouped by a space, a decimal point,
+the ISO code after the amount (``10 368.69 RUB``, ``25.0%``). Babel's ``en_US``
+form (``RUB10,368.69``) reads a Russian group separator as a decimal mark's
+neighbour and is ambiguous to half the readers; the SI/ISO 80000 space is not.
+
+Rounding is the accountants' (half away from zero, as Excel's ``ROUND``) in
+:func:`rounded_for_display`, to the currency's minor unit
+(:func:`currency_digits`: 2 for RUB, USD, EUR, KZT; 0 for JPY). Figures stay exact
+in every result; only the text shown is rounded.
+
+Examples
+--------
+>>> money(10368.691, "RUB", "ru") == "10\\u202f368,69\\u00a0₽"
+True
+>>> money(10368.691, "RUB", "en")
+'10 368.69 RUB'
+>>> money(1234567.5, "JPY", "ru") == "1\\u202f234\\u202f568\\u00a0JPY"
+True
+>>> percent(0.25, "ru") == "25,0\\u00a0%", percent(0.25, "en")
+(True, '25.0%')
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_decimal, get_currency_precision
+
+from abc_costing.i18n import Language
+
+__all__ = ["UNKNOWN_CURRENCY_DIGITS", "amount", "currency_digits", "currency_sign",
+           "excel_money_format", "money", "number", "percent", "plotly_separators",
+           "rounded_for_display", "signed_amount"]
+
+#: Digits of an amount whose currency is not known (a table mixing none): Babel's own
+#: default for a code it does not list.
+UNKNOWN_CURRENCY_DIGITS = 2
+
+NARROW_NBSP = "\u202f"  # Russian thousands: a figure never breaks, and stays compact
+NBSP = "\u00a0"         # between a figure and its currency or per cent sign
+
+#: (decimal mark, thousands separator) of each language.
+_MARKS: dict[Language, tuple[str, str]] = {"en": (".", " "), "ru": (",", NARROW_NBSP)}
+#: The signs a Russian reader knows without a code; any other currency shows its ISO code.
+_RUSSIAN_SIGNS = {"RUB": "₽"}
+
+
+def currency_digits(currency: str | None) -> int:
+    """Digits after the decimal mark of ``currency``'s minor unit (RUB 2, JPY 0).
+
+    >>> currency_digits("RUB"), currency_digits("JPY"), currency_digits(None)
+    (2, 0, 2)
+    """
+    if currency is None:
+        return UNKNOWN_CURRENCY_DIGITS
+    return int(get_currency_precision(currency))
+
+
+def rounded_for_display(value: float, digits: int) -> Decimal:
+    """``value`` rounded to ``digits`` decimals the accountants' way: half away from zero.
+
+    This is what Excel's and LibreOffice's ``ROUND`` do, so a figure reads the
+    same in the workbook as in the terminal, the PDF, the CSV and the
+    dashboard. Like them it rounds the number as written with 15 significant
+    digits, not its binary approximation: 2.675 is stored as 2.67499999…,
+    yet every spreadsheet (and an accountant) rounds it to 2.68. Python's
+    ``round`` and ``format`` round half to even on the binary value instead
+    (100.125 → 100.12, 2.675 → 2.67), which is why they are never used for
+    display. Only text shown to people is rounded; every figure stays exact
+    in the results.
+
+    >>> rounded_for_display(100.125, 2), round(100.125, 2)
+    (Decimal('100.13'), 100.12)
+    >>> rounded_for_display(2.675, 2), rounded_for_display(-100.125, 2)
+    (Decimal('2.68'), Decimal('-100.13'))
+    >>> rounded_for_display(0.5, 0), rounded_for_display(-0.001, 2)
+    (Decimal('1'), Decimal('0.00'))
+    """
+    written = Decimal(format(value, ".15g"))
+    rounded = written.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return rounded.copy_abs() if rounded.is_zero() else rounded  # never "-0.00"
+
+
+def number(value: float, digits: int, language: Language = "en") -> str:
+    """``value`` with ``digits`` decimals, rounded half away from zero, thousands grouped.
+
+    Babel writes the figure in the language's pattern (already rounded here, so its
+    own half-even rounding never applies); the separators are then the ones above.
+
+    >>> number(1234567.125, 2), number(29.25, 1), number(-0.04, 1)
+    ('1 234 567.13', '29.3', '0.0')
+    >>> number(1234567.125, 2, "ru") == "1\\u202f234\\u202f567,13"
+    True
+    >>> number(-1200, 0, "ru") == "-1\\u202f200"
+    True
+    """
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    text = format_decimal(rounded_for_display(value, digits), format=pattern, locale="en",
+                          decimal_quantization=False)
+    point, group = _MARKS[language]
+    # en's "," and "." are placeholders here: swapped for the language's marks in one pass
+    return text.translate(str.maketrans(",.", group + point))
+
+
+def amount(value: float, currency: str | None, language: Language = "en") -> str:
+    """Money without its currency (a table cell under a header that names it): the
+    currency's minor unit, half away from zero.
+
+    >>> amount(1234567.891, "RUB"), amount(1234567.891, "JPY"), amount(-0.001, "RUB")
+    ('1 234 567.89', '1 234 568', '0.00')
+    >>> amount(100.125, "RUB")  # half a kopeck: as Excel's ROUND, not 100.12
+    '100.13'
+    >>> amount(10368.691, "RUB", "ru") == "10\\u202f368,69"
+    True
+    """
+    return number(value, currency_digits(currency), language)
+
+
+def currency_sign(currency: str, language: Language = "en") -> str:
+    """How ``currency`` is written after an amount: ``₽`` for roubles in Russian, the ISO
+    code otherwise.
+
+    >>> currency_sign("RUB", "ru"), currency_sign("USD", "ru"), currency_sign("RUB", "en")
+    ('₽', 'USD', 'RUB')
+    """
+    if language == "ru":
+        return _RUSSIAN_SIGNS.get(currency, currency)
+    return currency
+
+
+def money(value: float, currency: str, language: Language = "en") -> str:
+    """Money with its currency: ``10 368,69 ₽`` in Russian, ``10 368.69 RUB`` in English.
+
+    >>> money(10368.691, "USD", "ru") == "10\\u202f368,69\\u00a0USD"
+    True
+    >>> money(-2559.925, "EUR", "ru") == "-2\\u202f559,93\\u00a0EUR"
+    True
+    >>> money(1500000, "KZT", "en"), money(1234.5, "JPY", "en")
+    ('1 500 000.00 KZT', '1 235 JPY')
+    """
+    sign = currency_sign(currency, language)
+    return f"{amount(value, currency, language)}{NBSP if language == 'ru' else ' '}{sign}"
+
+
+def signed_amount(value: float, currency: str | None, language: Language = "en") -> str:
+    """Money without its currency with the sign always written, for changes: ``+150.00``,
+    ``-1 319.22``, ``0.00`` for a change that rounds to nothing.
+
+    >>> signed_amount(150, "RUB"), signed_amount(-0.001, "RUB"), signed_amount(-1319.22, "RUB")
+    ('+150.00', '0.00', '-1 319.22')
+    >>> signed_amount(150, "RUB", "ru")
+    '+150,00'
+    """
+    text = amount(value, currency, language)
+    if text.startswith("-") or rounded_for_display(value, currency_digits(currency)).is_zero():
+        return text
+    return f"+{text}"
+
+
+def percent(share: float, language: Language = "en", digits: int = 1) -> str:
+    """A fraction as a percentage with ``digits`` decimals, rounded half away from zero.
+
+    >>> percent(0.25), percent(0.00125, digits=2), percent(0.3333, digits=0)
+    ('25.0%', '0.13%', '33%')
+    >>> percent(0.125, "ru") == "12,5\\u00a0%"
+    True
+    """
+    figure = number(share * 100, digits, language)
+    return f"{figure}{NBSP}%" if language == "ru" else f"{figure}%"
+
+
+def plotly_separators(language: Language = "en") -> str:
+    """Plotly's ``layout.separators`` (decimal mark, then thousands) for ``language``: axis
+    ticks and tooltips read as :func:`number` writes.
+
+    >>> plotly_separators("en"), plotly_separators("ru") == ",\\u202f"
+    ('. ', True)
+    """
+    point, group = _MARKS[language]
+    return point + group
+
+
+def excel_money_format(currency: str | None, language: Language = "en") -> str:
+    """An Excel number format for money in ``currency``: the currency's digits and its sign.
+
+    The cell stays a number; Excel draws the thousands and decimal marks by the
+    reader's own settings (``#,##0.00`` is the format code's notation, not the
+    display), so only the digits and the sign are the writer's choice. Without a
+    currency (a column mixing several), digits only.
+
+    >>> excel_money_format("RUB", "ru"), excel_money_format("RUB", "en")
+    ('#,##0.00\\\\ "₽"', '#,##0.00\\\\ "RUB"')
+    >>> excel_money_format("JPY", "ru"), excel_money_format(None)
+    ('#,##0\\\\ "JPY"', '#,##0.00')
+    """
+    digits = currency_digits(currency)
+    body = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    if currency is None:
+        return body
+    return f'{body}\\ "{currency_sign(currency, language)}"'
