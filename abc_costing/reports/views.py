@@ -910,7 +910,7 @@ def saving_ranking_view(
         if row.variant == BASELINE_VARIANT:
             continue
         key = (row.process, row.variant)
-        reason = N_("no {baseline} variant in {currency} to compare with",
+        reason: str = N_("no {baseline} variant in {currency} to compare with",
                     baseline=BASELINE_VARIANT, currency=row.currency)
         if row.saving_per_instance_vs_as_is is not None:
             comparison = comparisons.get(key) or compare_results(
