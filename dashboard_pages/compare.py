@@ -80,15 +80,19 @@ st.subheader("The two flows")
 for role, variant, costing in (("Baseline", baseline, base), ("Candidate", candidate, cand)):
     st.plotly_chart(
         process_flow_figure(lib.model(process, variant), costing,
-                            title=f"{role}: {variant} — colour = cost per instance"),
+                            title=f"{role}: {variant} — colour = cost per instance",
+                            language=language()),
         width="stretch", key=f"flow_{role}")
 
 st.subheader("From baseline to candidate, by activity")
-st.plotly_chart(cost_waterfall_figure(result), width="stretch", key="waterfall")
+st.plotly_chart(cost_waterfall_figure(result, language=language()), width="stretch",
+                key="waterfall")
 
 charts = st.columns(2)
-charts[0].plotly_chart(cost_by_resource_figure(result), width="stretch", key="by_resource")
-charts[1].plotly_chart(cost_by_value_figure(result), width="stretch", key="by_value")
+charts[0].plotly_chart(cost_by_resource_figure(result, language=language()), width="stretch",
+                       key="by_resource")
+charts[1].plotly_chart(cost_by_value_figure(result, language=language()), width="stretch",
+                       key="by_value")
 
 st.subheader("Activity changes")
 show_view(activity_changes_view(result), key="activity_changes", brief=False)

@@ -13,7 +13,14 @@ import streamlit as st
 from abc_costing import workflows as wf
 from abc_costing.reports.figures import process_flow_figure
 from abc_costing.reports.views import variants_view
-from dashboard_pages.state import current_user, library, money, show_problems, show_view
+from dashboard_pages.state import (
+    current_user,
+    language,
+    library,
+    money,
+    show_problems,
+    show_view,
+)
 
 #: Uploads larger than this are refused before they are read.
 MAX_UPLOAD_MB = 50
@@ -128,7 +135,8 @@ if problems:
     show_problems(problems)
 if model is not None and result is not None:
     st.metric("Cost per instance", money(result.cost_per_instance, model.currency))
-    st.plotly_chart(process_flow_figure(model, result), width="stretch", key="import_flow")
+    st.plotly_chart(process_flow_figure(model, result, language=language()), width="stretch",
+                    key="import_flow")
 
 if imported.variants:
     st.subheader("Trace variants")

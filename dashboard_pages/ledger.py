@@ -189,7 +189,8 @@ st.subheader("Where the money goes")
 top_pools = int(st.number_input("Pools shown one by one (the rest are one \"other pools\" node)",
                                 min_value=1, max_value=200, value=TOP_POOLS, step=1,
                                 key="ledger_top_pools"))
-st.plotly_chart(ledger_sankey_figure(result, inputs, top_pools=top_pools), width="stretch",
+st.plotly_chart(ledger_sankey_figure(result, inputs, top_pools=top_pools,
+                                     language=language()), width="stretch",
                 key="ledger_sankey")
 st.caption("Rules and activities are passed through; support centres show the money each got "
            "from the ledger, followed through the reciprocal solution to the pools. Hover a "
@@ -227,7 +228,7 @@ if cost_object is not None:
 
 st.subheader("Profitability of the cost objects")
 if result.objects:
-    st.plotly_chart(margin_figure(result, currency=currency), width="stretch",
+    st.plotly_chart(margin_figure(result, currency=currency, language=language()), width="stretch",
                     key="ledger_margin")
 show_view(profitability_view(result, currency=currency), key="ledger_profitability")
 if other is not None:

@@ -11,7 +11,7 @@ import streamlit as st
 from abc_costing import workflows as wf
 from abc_costing.reports.figures import portfolio_cost_figure
 from abc_costing.reports.views import BIGGEST_SAVING, portfolio_view
-from dashboard_pages.state import library, money, show_problems, show_view
+from dashboard_pages.state import language, library, money, show_problems, show_view
 
 st.title("Process portfolio")
 lib = library()
@@ -97,4 +97,5 @@ if len(currencies) == 1:
 show_view(portfolio_view(portfolio, path_label=lib.label), key="portfolio_table")
 
 st.subheader("Where the money goes")
-st.plotly_chart(portfolio_cost_figure(portfolio), width="stretch", key="portfolio_chart")
+st.plotly_chart(portfolio_cost_figure(portfolio, language=language()), width="stretch",
+                key="portfolio_chart")

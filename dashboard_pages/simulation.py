@@ -64,7 +64,7 @@ if not results:
 
 charts = st.columns(2)
 charts[0].plotly_chart(distribution_figure([(v, r) for v, r, _ in results],
-                                           measure="cost_per_instance"),
+                                           measure="cost_per_instance", language=language()),
                        width="stretch", key="sim_cost_histogram")
 charts[1].plotly_chart(distribution_figure([(v, r) for v, r, _ in results],
                                            measure="cycle_time_minutes", language=language()),
@@ -90,7 +90,8 @@ show_problems([p for p in problems if p not in lib.problems and p.element != "ca
               expanded=False)
 if capacity is not None:
     if any(p.utilization is not None for p in capacity.pools):
-        st.plotly_chart(capacity_figure(capacity), width="stretch", key="sim_capacity")
+        st.plotly_chart(capacity_figure(capacity, language=language()), width="stretch",
+                        key="sim_capacity")
     sheets["Capacity"] = capacity_view(capacity, variant="as_is")
     show_view(sheets["Capacity"], key="sim_capacity_table")
     for skipped in capacity.skipped:
@@ -152,8 +153,8 @@ else:
                       title=f"Queues in {variant}: {len(simulated.problems)} problem(s)")
     simulated_queues = [(v, q.result) for v, q in queued if q.result is not None]
     if any(r.utilization is not None for _, q in simulated_queues for r in q.resources):
-        st.plotly_chart(queue_utilization_figure(simulated_queues), width="stretch",
-                        key="sim_queue_chart")
+        st.plotly_chart(queue_utilization_figure(simulated_queues, language=language()),
+                        width="stretch", key="sim_queue_chart")
     for variant, queue in simulated_queues:
         st.markdown(f"**Queues in {variant}**")
         # The simulated clock counts working time: its times in its own working days.
@@ -181,7 +182,8 @@ show_problems(outcome.problems)
 if outcome.items:
     sheets[f"Sensitivity {candidate}"] = sensitivity_view(outcome.items,
                                                          currency=model.currency)
-    st.plotly_chart(tornado_figure(list(outcome.items), currency=model.currency, top=15),
+    st.plotly_chart(tornado_figure(list(outcome.items), currency=model.currency, top=15,
+                                   language=language()),
                     width="stretch", key="sim_tornado")
     st.caption(f"Base cost per instance {money(outcome.cost_per_instance, model.currency)}. "
                "Probabilities move with the other branches of their split rescaled so they "

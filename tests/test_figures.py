@@ -496,3 +496,110 @@ def test_every_figure_serialises_and_keeps_cyrillic(contract_comparison):
         assert any(expected[name] in s for s in strings_in(document)), name
         # The JSON rebuilds the same figure.
         assert json.loads(go.Figure(document).to_json()) == document, name
+
+
+# --- the reader's language and readability at 1366 px (issue 14) ----------------------------
+
+LONG_NAME = "Согласование договора с юридическим отделом и службой безопасности"
+#: An estimate of a label's box, independent of the figures' own: a character is 0.6 em
+#: wide in a sans-serif UI font, a line 1.2 em high.
+CHAR_EM, LINE_EM = 0.6, 1.2
+
+
+def long_named_variants(count: int) -> tuple[str, str]:
+    """Two variants of ``count`` activities with long Russian names, each costing
+    i ₽ more in the baseline (minutes × 1 ₽/min): every activity is a step."""
+    def variant(extra: int) -> str:
+        rows = "\n".join(f"  t{i}: {{name: '{LONG_NAME} № {i}', labor: {{clerk: {i + extra * i}}}}}"
+                         for i in range(1, count + 1))
+        flows = "".join(f", [t{i}, t{i + 1}]" for i in range(1, count))
+        return f"""
+resources: {{clerk: {{kind: labor, rate_per_hour: 60}}}}
+activities:
+{rows}
+events: {{s: {{kind: start}}, e: {{kind: end}}}}
+flows: [[s, t1]{flows}, [t{count}, e]]
+"""
+    return variant(1), variant(0)
+
+
+def waterfall_label_boxes(fig: go.Figure, *, width_px: int) -> list[tuple[float, float]]:
+    """Each category label's (width across the axis, height) in pixels, rotated as drawn."""
+    font_px = fig.layout.xaxis.tickfont.size
+    boxes = []
+    for label in fig.data[0].x:
+        lines = label.split("<br>")
+        along = max(len(line) for line in lines) * CHAR_EM * font_px  # the text's length
+        across = len(lines) * LINE_EM * font_px                      # its lines stacked
+        upright = abs(fig.layout.xaxis.tickangle or 0) == 90
+        boxes.append((across, along) if upright else (along, across))
+    return boxes
+
+
+@pytest.mark.parametrize("count", [4, 8, 14])
+def test_waterfall_labels_never_overlap_at_1366_px(count: int):
+    base, cand = long_named_variants(count)
+    comparison = compare_models(parse(base, variant="as_is"), parse(cand, variant="lean"))
+    width_px = figures.PLOT_WIDTH_PX  # 1366 px less the sidebar
+    fig = cost_waterfall_figure(comparison, language="ru", width_px=width_px)
+    (bars,) = fig.data
+    steps = min(count, figures.WATERFALL_BARS) + (count > figures.WATERFALL_BARS + 1)
+    assert len(bars.x) == steps + 2
+    # Each label is centred in a slot of the plot's width (less the value axis) / bars.
+    slot_px = (width_px - figures.WATERFALL_AXIS_PX) / len(bars.x)
+    boxes = waterfall_label_boxes(fig, width_px=width_px)
+    assert all(across <= slot_px for across, _ in boxes), (slot_px, boxes)
+    # Upright labels need their length below the plot: the margin keeps it.
+    if fig.layout.xaxis.tickangle:
+        assert max(along for _, along in boxes) <= fig.layout.margin.b
+    # A label is its name wrapped on words, or its beginning cut with "…"; the hover
+    # keeps the name whole and the ids stay.
+    names = {f"{LONG_NAME} № {i}" for i in range(1, count + 1)}
+    for label in bars.x[1:1 + min(count, 12)]:
+        said = label.replace("<br>", " ")
+        assert said in names or (said.endswith("…")
+                                 and any(n.startswith(said[:-1]) for n in names)), label
+    assert any(label.endswith("…") for label in bars.x[1:-1]) == (fig.layout.xaxis.tickangle == 0)
+    assert all(LONG_NAME in hover for hover in bars.hovertext[1:1 + min(count, 12)])
+    assert list(bars.customdata[1:4]) == [f"t{count}", f"t{count - 1}", f"t{count - 2}"]
+    # Texts stay SVG text: words split on spaces, never a picture.
+    assert all(isinstance(label, str) for label in bars.x)
+
+
+def test_waterfall_lays_few_labels_flat_and_many_upright():
+    few = figures._fit_ticks(6, width_px=1000)
+    # 0.9 × (1000 − 80) / 6 = 138 px a slot; 138 / (0.65 × 10 px) = 21 characters ≥ 20
+    assert (few.chars, few.angle) == (20, 0)
+    many = figures._fit_ticks(15, width_px=1000)
+    # 55.2 px a slot: 8 characters would break Russian words; upright, 55.2 / 12.5 px = 4
+    # lines fit, at most 3 are used
+    assert (many.angle, many.lines) == (-90, 3)
+
+
+def test_charts_speak_russian_and_english_stays(contract_comparison):
+    comparison = contract_comparison
+    ru = cost_waterfall_figure(comparison, language="ru")
+    en = cost_waterfall_figure(comparison)
+    assert ru.layout.yaxis.title.text == "Стоимость экземпляра, RUB"
+    assert en.layout.yaxis.title.text == "Cost per instance, RUB"
+    saving = format_money(comparison.saving_per_instance, "RUB")
+    assert ru.layout.title.text == f"value_tiers против as_is: экономия {saving} RUB на экземпляр"
+    assert en.layout.title.text == f"value_tiers vs as_is: saves {saving} RUB per instance"
+    assert ru.data[0].x[0] == "Базовый вариант<br>as_is"
+    assert "базовый вариант:" in ru.data[0].hovertext[1]
+    resources = cost_by_resource_figure(comparison, language="ru")
+    assert [t.name for t in resources.data] == ["Базовый вариант: as_is",
+                                               "Сравниваемый вариант: value_tiers"]
+    values = cost_by_value_figure(comparison, language="ru")
+    assert list(values.data[0].x) == ["создающие ценность", "обязательные (для бизнеса)",
+                                      "потери"]
+    model = load_model(CONTRACT / "as_is.yaml")
+    flow = process_flow_figure(model, cost_model(model), language="ru")
+    assert flow.layout.title.subtitle.text.endswith(" в год")
+    activity = next(t for t in flow.data if t.meta and t.meta.get("kind") == "activity")
+    assert "класс ценности:" in activity.hovertext[0] and "Действие · id" in activity.hovertext[0]
+    breakdown = cost_breakdown_figure(cost_model(model), language="ru")
+    assert breakdown.layout.title.text.endswith(": стоимость экземпляра по действиям")
+    models, _ = load_library(LIBRARY)
+    portfolio = portfolio_cost_figure(build_portfolio(models), language="ru")
+    assert portfolio.layout.title.text == "Куда уходят деньги: стоимость процессов в год"

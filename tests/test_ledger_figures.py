@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+from dataclasses import replace
 
 import pytest
 
 from abc_costing.engine.allocation import AllocationResult, PeriodInputs, allocate
 from abc_costing.model import AllocationRule, DriverQuantity, LedgerLine
-from abc_costing.reports.figures import COST_DOWN_COLOUR, COST_UP_COLOUR
+from abc_costing.reports.figures import COST_DOWN_COLOUR, COST_UP_COLOUR, PLOT_WIDTH_PX
 from abc_costing.reports.ledger_figures import (
     OTHER_POOLS,
     ledger_sankey_figure,
@@ -161,3 +163,72 @@ def test_margin_bars_are_the_objects_cost_and_margin_coloured_by_sign():
     assert margin.x[0] == pytest.approx(5000.0 - a.cost) and margin.x[1] is None
     assert margin.marker.color[0] == (COST_UP_COLOUR if a.margin < 0 else COST_DOWN_COLOUR)
     assert margin.text[1] == "no revenue"
+
+
+# --- readability at 1366 px and the reader's language (issue 14) -------------------------
+
+LONG_POOL = "Юридический отдел и служба безопасности по согласованию договоров"
+LONG_CENTRE = "Информационные технологии и обслуживание рабочих мест"
+
+
+def label_boxes(figure) -> list[tuple[str, float, float, float, float]]:
+    """Each node label's box (id, left, right, top, bottom) in pixels of the plot area,
+    estimated from its text (0.6 em a character, 1.2 em a line) and plotly's placement:
+    right of the bar, left of it in the last column, centred on the bar's height."""
+    sankey = figure.data[0]
+    width_px = PLOT_WIDTH_PX - figure.layout.margin.l - figure.layout.margin.r
+    height_px = figure.layout.height - figure.layout.margin.t - figure.layout.margin.b
+    font_px = sankey.textfont.size
+    last = max(sankey.node.x)
+    half_bar = sankey.node.thickness / 2
+    boxes = []
+    for node, label, x, y in zip(sankey.node.customdata, sankey.node.label, sankey.node.x,
+                                 sankey.node.y, strict=True):
+        lines = label.split("<br>")
+        wide = max(len(line) for line in lines) * 0.6 * font_px
+        high = len(lines) * 1.2 * font_px
+        centre_x, centre_y = x * width_px, y * height_px
+        left = (centre_x - half_bar - 2 - wide if x == last else centre_x + half_bar + 2)
+        boxes.append((node, left, left + wide, centre_y - high / 2, centre_y + high / 2))
+    return boxes
+
+
+def test_sankey_labels_never_overlap_at_1366_px(shipped):
+    result, inputs = shipped
+    # Long Russian names of every pool, as a 1C chart of accounts has them.
+    long_names = replace(inputs, pools={pool: f"{LONG_POOL} ({pool})" for pool in inputs.pools},
+                         support_centres={centre: f"{LONG_CENTRE} ({centre})"
+                                          for centre in inputs.support_centres})
+    figure = ledger_sankey_figure(result, long_names, language="ru")
+    sankey = figure.data[0]
+    boxes = label_boxes(figure)
+    width_px = PLOT_WIDTH_PX - figure.layout.margin.l - figure.layout.margin.r
+    bars = {x * width_px for x in sankey.node.x}
+    for (a, left, right, top, bottom), (b, left2, right2, top2, bottom2) in \
+            itertools.combinations(boxes, 2):
+        apart = right <= left2 or right2 <= left or bottom <= top2 or bottom2 <= top
+        assert apart, (a, b)
+    half_bar = sankey.node.thickness / 2
+    for node, left, right, _, _ in boxes:
+        assert 0 <= left and right <= width_px, node  # inside the plot
+        # no label runs into another column's bars
+        assert not any(left < bar + half_bar and bar - half_bar < right for bar in bars), node
+    # The pools' labels are cut, the hover names them whole.
+    pools = [k for k, key in enumerate(sankey.node.customdata) if key.startswith("pool:")
+             and key != OTHER_POOLS]
+    assert all(sankey.node.label[k].endswith("…") for k in pools)
+    assert all(LONG_POOL in sankey.node.hovertemplate[k] for k in pools)
+    assert any(key.startswith("centre:") for key in sankey.node.customdata)
+
+
+def test_sankey_and_margins_in_russian(shipped):
+    result, inputs = shipped
+    figure = ledger_sankey_figure(result, inputs, language="ru")
+    assert figure.layout.title.text == (f"Куда уходят деньги за {inputs.period} "
+                                        f"({inputs.scenario}), RUB")
+    labels = dict(zip(figure.data[0].node.customdata, figure.data[0].node.label, strict=True))
+    assert labels["idle"] == "Простой (неиспользуемая<br>мощность)"
+    assert ledger_sankey_figure(result, inputs).data[0].node.label[
+        list(figure.data[0].node.customdata).index("idle")] == "Idle (unused capacity)"
+    margins = margin_figure(result, currency="RUB", language="ru")
+    assert [t.name for t in margins.data] == ["Стоимость обслуживания", "Маржа"]

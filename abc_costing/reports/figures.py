@@ -39,7 +39,8 @@ import networkx as nx
 import plotly.graph_objects as go
 
 from abc_costing.compare import Comparison
-from abc_costing.engine import CostResult
+from abc_costing.engine import ActivityCost, CostResult
+from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.model import VALUE_CLASSES, NodeKind, ProcessModel, routing_graph
 from abc_costing.numbers import plotly_separators
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
@@ -93,8 +94,8 @@ NODE_SYMBOL: dict[NodeKind, str] = {"activity": "square", "exclusive": "diamond"
 GATEWAY_MARK: dict[str, str] = {"exclusive": "×", "parallel": "+"}
 NODE_KINDS: tuple[NodeKind, ...] = ("activity", "exclusive", "parallel", "start", "end")
 KIND_LABELS: dict[NodeKind, str] = {
-    "activity": "Activity", "exclusive": "Exclusive gateway", "parallel": "Parallel gateway",
-    "start": "Start event", "end": "End event"}
+    "activity": N_("Activity"), "exclusive": N_("Exclusive gateway"),
+    "parallel": N_("Parallel gateway"), "start": N_("Start event"), "end": N_("End event")}
 
 LABEL_WIDTH = 16       # characters per line of a node label: three lines of 16 fit
 LABEL_LINES = 3        # between two layers where one line of 24 would collide
@@ -416,31 +417,42 @@ def _tail_on_curve(points: list[tuple[float, float]], *, length: float = 0.5):
 
 
 def _node_hover(model: ProcessModel, node: str, kind: NodeKind, result: CostResult | None,
-                activity_costs: dict) -> str:
+                activity_costs: dict, language: Language) -> str:
+    _ = translator(language)
     name = model.display_name(node)
-    lines = [f"<b>{_text(name)}</b>", f"{KIND_LABELS[kind]} · id {_text(node)}"]
+    lines = [f"<b>{_text(name)}</b>",
+             _("{kind} · id {id}", kind=translate(KIND_LABELS[kind], language), id=_text(node))]
     match kind:
         case "activity":
-            lines.append(f"value class: {VALUE_LABELS[model.activities[node].value]}")
+            lines.append(_("value class: {value}", value=translate(
+                VALUE_LABELS[model.activities[node].value], language)))
             if result is not None:
                 cost = activity_costs[node]
                 cur = result.currency
-                lines += [f"expected executions: {cost.expected_executions:.3f}",
-                          f"cost per execution: {format_amount(cost.cost_per_execution, cur)}",
-                          f"cost per instance: {format_amount(cost.cost_per_instance, cur)}"]
+                lines += _activity_figures(cost, cur, language)
         case "end":
             if result is not None:
                 probability = result.end_probabilities.get(node, 0.0)
-                lines.append(f"instances ending here: {_percent(probability)}")
+                lines.append(_("instances ending here: {share}", share=_percent(probability)))
         case "exclusive" | "parallel":
             if result is not None:
                 passes = result.expected_executions.get(node, 0.0)
-                lines.append(f"expected passes: {passes:.3f}")
+                lines.append(_("expected passes: {passes}", passes=f"{passes:.3f}"))
         case "start":
             pass  # every instance starts here once: nothing to add
         case _:
             assert_never(kind)
     return "<br>".join(lines)
+
+
+def _activity_figures(cost: ActivityCost, currency: str, language: Language) -> list[str]:
+    """An activity's executions and costs, a hover line each (the flow and the breakdown)."""
+    _ = translator(language)
+    return [_("expected executions: {count}", count=f"{cost.expected_executions:.3f}"),
+            _("cost per execution: {amount}",
+              amount=format_amount(cost.cost_per_execution, currency)),
+            _("cost per instance: {amount}",
+              amount=format_amount(cost.cost_per_instance, currency))]
 
 
 _BELOW, _ABOVE = "bottom center", "top center"
@@ -482,7 +494,7 @@ def _label_sides(xy: dict, kinds: dict[str, str]) -> dict[str, str]:
 
 def _node_trace(model: ProcessModel, kind: NodeKind, nodes: list[str], xy: dict,
                 result: CostResult | None, activity_costs: dict,
-                label_sides: dict[str, str]) -> go.Scatter:
+                label_sides: dict[str, str], language: Language) -> go.Scatter:
     size = NODE_SIZE[kind]
     marker = dict(symbol=NODE_SYMBOL[kind], size=size, line=dict(color=INK, width=1.2))
     text = [_wrap(model.display_name(n)) for n in nodes]
@@ -497,7 +509,8 @@ def _node_trace(model: ProcessModel, kind: NodeKind, nodes: list[str], xy: dict,
                     color=costs, colorscale=COST_SCALE, cmin=0.0,
                     cmax=max(max(costs, default=0.0), 1e-9), showscale=True,
                     # Under the drawing, not beside it: the flow needs the width more.
-                    colorbar=dict(title=dict(text=f"Cost per instance, {result.currency}",
+                    colorbar=dict(title=dict(text=translate(N_(
+                        "Cost per instance, {currency}", currency=result.currency), language),
                                              side="top"), orientation="h", x=0.5, xanchor="center",
                                   y=0, yanchor="top", len=0.5, thickness=12, outlinewidth=0,
                                   tickformat=MONEY_TICKS),
@@ -517,13 +530,15 @@ def _node_trace(model: ProcessModel, kind: NodeKind, nodes: list[str], xy: dict,
         textfont=dict(size=16 if kind in GATEWAY_MARK else 10,
                       color=INK if kind in GATEWAY_MARK else FONT["color"]),
         customdata=nodes, hoverinfo="text", cliponaxis=False,
-        hovertext=[_node_hover(model, n, kind, result, activity_costs) for n in nodes],
-        name=KIND_LABELS[kind], showlegend=False, meta={"role": "nodes", "kind": kind},
+        hovertext=[_node_hover(model, n, kind, result, activity_costs, language)
+                   for n in nodes],
+        name=translate(KIND_LABELS[kind], language), showlegend=False,
+        meta={"role": "nodes", "kind": kind},
     )
 
 
 def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *,
-                        title: str | None = None) -> go.Figure:
+                        title: str | None = None, language: Language = "en") -> go.Figure:
     """The process drawn left to right (see :func:`process_flow_layout`).
 
     Activities are squares labelled with their names, coloured by cost per
@@ -531,7 +546,8 @@ def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *
     otherwise; exclusive gateways are diamonds marked "×", parallel ones "+";
     the start event is a green circle, end events thick dark ones. Flows are
     arrows labelled with their probability; flows closing a loop (rework) are
-    dashed arcs outside the drawing. Hovering a node shows its figures.
+    dashed arcs outside the drawing. Hovering a node shows its figures. Texts
+    in ``language``.
 
     Examples
     --------
@@ -597,7 +613,7 @@ def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *
         nodes = [n for n in graph.nodes if kinds[n] == kind]
         if nodes:
             fig.add_trace(_node_trace(model, kind, nodes, xy, result, activity_costs,
-                                      label_sides))
+                                      label_sides, language))
 
     node_ys = [y for _, y in xy.values()] or [0.0]
     # Names need room under (and sometimes over) the nodes; arcs only their line.
@@ -609,10 +625,7 @@ def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *
     _base_layout(fig, title=heading, height=int((155 if result is not None else 90)
                                                  + ROW_PX * (y_high - y_low)))
     if result is not None:
-        subtitle = f"{format_amount(result.cost_per_instance, result.currency)} per instance"
-        if result.cost_per_year is not None:
-            subtitle += f" · {format_amount(result.cost_per_year, result.currency)} per year"
-        fig.update_layout(title_subtitle_text=subtitle)
+        fig.update_layout(title_subtitle_text=_per_instance_and_year(result, language))
     hidden = dict(visible=False, showgrid=False, zeroline=False, fixedrange=False)
     fig.update_layout(
         annotations=annotations, showlegend=False, hovermode="closest",
@@ -624,6 +637,16 @@ def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *
     return fig
 
 
+def _per_instance_and_year(result: CostResult, language: Language) -> str:
+    """``10 368.69 RUB per instance · 12 442 423.28 RUB per year`` (the year when known)."""
+    _ = translator(language)
+    per_instance = format_amount(result.cost_per_instance, result.currency)
+    if result.cost_per_year is None:
+        return _("{amount} per instance", amount=per_instance)
+    return _("{amount} per instance · {per_year} per year", amount=per_instance,
+             per_year=format_amount(result.cost_per_year, result.currency))
+
+
 # --- Comparisons ---------------------------------------------------------------------------
 
 
@@ -631,7 +654,65 @@ def _is_zero(amount: float, scale: float) -> bool:
     return math.isclose(amount, 0.0, abs_tol=1e-9 * max(1.0, abs(scale)))
 
 
-def cost_waterfall_figure(comparison: Comparison) -> go.Figure:
+#: The plot's width at 1366 px less the dashboard's sidebar: what labels are fitted to.
+PLOT_WIDTH_PX = 1000
+#: Width of a character in ems, for fitting labels: generous for Cyrillic in the UI font.
+CHAR_EM = 0.65
+LINE_EM = 1.25         # a line of text, in ems
+WATERFALL_TICK_PX = 10  # the waterfall's category labels
+WATERFALL_AXIS_PX = 80  # the value axis' ticks and title, left of the bars
+WATERFALL_LINE_CHARS = 20  # a level label's line at most (a long name wraps on words)
+WATERFALL_MIN_CHARS = 12   # fewer per line (many bars): the labels turn upright
+WATERFALL_UPRIGHT_CHARS = 26  # a line of an upright label
+
+
+@dataclass(frozen=True)
+class _TickFit:
+    """How a chart's category labels fit their slots (see :func:`_fit_ticks`).
+
+    Attributes:
+      chars: characters per line of a label.
+      lines: most lines of a label.
+      angle: 0 for labels lying under their bars, -90 for upright ones.
+      bottom_px: the room under the plot the labels need.
+    """
+
+    chars: int
+    lines: int
+    angle: int
+    bottom_px: int
+
+
+def _fit_ticks(count: int, *, width_px: int, font_px: int = WATERFALL_TICK_PX) -> _TickFit:
+    """How ``count`` category labels fit under a plot ``width_px`` wide without touching.
+
+    Each label has a slot of the plot's width over ``count`` (90% of it, a gap
+    between neighbours). A label lies under its bar when a line of
+    :data:`WATERFALL_MIN_CHARS` fits the slot; otherwise it stands upright and
+    its lines, side by side, must fit the slot instead.
+
+    >>> _fit_ticks(5, width_px=1000)
+    _TickFit(chars=20, lines=3, angle=0, bottom_px=90)
+    >>> _fit_ticks(15, width_px=1000)
+    _TickFit(chars=26, lines=3, angle=-90, bottom_px=189)
+    """
+    slot_px = 0.9 * (width_px - WATERFALL_AXIS_PX) / max(count, 1)
+    char_px, line_px = CHAR_EM * font_px, LINE_EM * font_px
+    chars = int(slot_px // char_px)
+    if chars >= WATERFALL_MIN_CHARS:
+        return _TickFit(min(chars, WATERFALL_LINE_CHARS), 3, 0, 90)
+    lines = max(1, min(3, int(slot_px // line_px)))
+    return _TickFit(WATERFALL_UPRIGHT_CHARS, lines, -90,
+                    int(WATERFALL_UPRIGHT_CHARS * char_px) + 20)
+
+
+#: How a comparison names the status of an activity (the compare module's words).
+STATUS_LABELS = {"added": N_("added"), "removed": N_("removed"), "changed": N_("changed"),
+                 "unchanged": N_("unchanged")}
+
+
+def cost_waterfall_figure(comparison: Comparison, *, language: Language = "en",
+                          width_px: int = PLOT_WIDTH_PX) -> go.Figure:
     """From the baseline's cost per instance to the candidate's, activity by activity.
 
     The first bar is the baseline total, then one step per activity whose cost
@@ -641,6 +722,11 @@ def cost_waterfall_figure(comparison: Comparison) -> go.Figure:
     the steps add up to the difference exactly; other costs get no step of
     their own here (see :func:`cost_by_resource_figure`). Bars carry the
     activity ids as ``customdata``.
+
+    Labels never touch at a plot ``width_px`` wide (1366 px less the
+    sidebar): a long name wraps on words and is cut with "…" (the hover
+    keeps it whole), and when the bars are too many for lying labels the
+    labels stand upright (:func:`_fit_ticks`). Texts in ``language``.
 
     Examples
     --------
@@ -654,7 +740,10 @@ def cost_waterfall_figure(comparison: Comparison) -> go.Figure:
     True
     >>> bars.y[-1] == comparison.candidate.cost_per_instance
     True
+    >>> cost_waterfall_figure(comparison, language="ru").layout.yaxis.title.text
+    'Стоимость экземпляра, RUB'
     """
+    _ = translator(language)
     base, cand = comparison.baseline, comparison.candidate
     cur = base.currency
     scale = max(abs(base.cost_per_instance), abs(cand.cost_per_instance))
@@ -664,71 +753,89 @@ def cost_waterfall_figure(comparison: Comparison) -> go.Figure:
     if len(merged) == 1:  # one merged bar would hide a name for nothing
         shown, merged = changed, []
     names = _unique_labels([a.name for a in shown], [a.id for a in shown])
+    fit = _fit_ticks(len(shown) + bool(merged) + 2, width_px=width_px)
 
-    x = [f"Baseline<br>{_text(base.variant)}"]
+    def label(text: str) -> str:
+        return _wrap(text, fit.chars, fit.lines)
+
+    x = [label(_("Baseline {variant}", variant=base.variant))]
     y = [base.cost_per_instance]
     measure = ["absolute"]
     ids = ["(baseline)"]
     text = [format_money(base.cost_per_instance, cur)]
-    hover = [f"<b>Baseline {_text(base.variant)}</b><br>"
-             f"cost per instance: {format_amount(base.cost_per_instance, cur)}"]
+    hover = [f"<b>{_text(_('Baseline {variant}', variant=base.variant))}</b><br>"
+             + _("cost per instance: {amount}",
+                 amount=format_amount(base.cost_per_instance, cur))]
     for change, name in zip(shown, names, strict=True):
-        x.append(_wrap(name, 20, 3))
+        x.append(label(name))
         y.append(change.delta)
         measure.append("relative")
         ids.append(change.id)
         text.append(format_signed_amount(change.delta, cur))
+        status = translate(STATUS_LABELS.get(change.status, change.status), language)
         hover.append(
-            f"<b>{_text(change.name)}</b> ({_text(change.id)}, {change.status})<br>"
-            f"baseline: {format_amount(change.baseline_cost_per_instance, cur)}<br>"
-            f"candidate: {format_amount(change.candidate_cost_per_instance, cur)}<br>"
-            f"change: {format_signed_amount(change.delta, cur)} {cur}"
-        )
+            f"<b>{_text(change.name)}</b> ({_text(change.id)}, {status})<br>"
+            + _("baseline: {amount}", amount=format_amount(change.baseline_cost_per_instance,
+                                                             cur)) + "<br>"
+            + _("candidate: {amount}", amount=format_amount(change.candidate_cost_per_instance,
+                                                              cur)) + "<br>"
+            + _("change: {amount} {currency}", amount=format_signed_amount(change.delta, cur),
+                currency=cur))
     if merged:
         delta = sum(a.delta for a in merged)
-        x.append(f"other activities<br>({len(merged)})")
+        x.append(label(_("other activities ({count})", count=len(merged))))
         y.append(delta)
         measure.append("relative")
         ids.append("(other activities)")
         text.append(format_signed_amount(delta, cur))
-        hover.append(f"<b>{len(merged)} other activities</b><br>"
+        hover.append(f"<b>{_('{count} other activities', count=len(merged))}</b><br>"
                      + "<br>".join(f"{_text(a.name)}: {format_signed_amount(a.delta, cur)}"
                                    for a in merged[:15])
-                     + ("<br>…" if len(merged) > 15 else "")
-                     + f"<br>together: {format_signed_amount(delta, cur)} {cur}")
-    x.append(f"Candidate<br>{_text(cand.variant)}")
+                     + ("<br>…" if len(merged) > 15 else "") + "<br>"
+                     + _("together: {amount} {currency}",
+                         amount=format_signed_amount(delta, cur), currency=cur))
+    x.append(label(_("Candidate {variant}", variant=cand.variant)))
     # Plotly sums a "total" bar itself; the value given is the candidate's own
     # total, which the steps reconcile to.
     y.append(cand.cost_per_instance)
     measure.append("total")
     ids.append("(candidate)")
     text.append(format_money(cand.cost_per_instance, cur))
-    hover.append(f"<b>Candidate {_text(cand.variant)}</b><br>"
-                 f"cost per instance: {format_amount(cand.cost_per_instance, cur)}")
+    hover.append(f"<b>{_text(_('Candidate {variant}', variant=cand.variant))}</b><br>"
+                 + _("cost per instance: {amount}",
+                     amount=format_amount(cand.cost_per_instance, cur)))
 
     fig = go.Figure(go.Waterfall(
         x=x, y=y, measure=measure, customdata=ids, text=text, textposition="outside",
-        textfont=dict(size=10), hovertext=hover, hoverinfo="text", cliponaxis=False,
-        connector=dict(line=dict(color=GRID, width=1)),
+        textfont=dict(size=10 if fit.angle == 0 else 9), hovertext=hover, hoverinfo="text",
+        cliponaxis=False, connector=dict(line=dict(color=GRID, width=1)),
         increasing=dict(marker=dict(color=COST_UP_COLOUR)),
         decreasing=dict(marker=dict(color=COST_DOWN_COLOUR)),
         totals=dict(marker=dict(color=TOTAL_COLOUR)),
-        name="cost per instance", showlegend=False,
+        name=_("cost per instance"), showlegend=False,
     ))
     saving = comparison.saving_per_instance
-    verb = "saves" if saving >= 0 else "costs more by"
-    _base_layout(fig, title=f"{cand.variant} vs {base.variant}: {verb} "
-                            f"{format_amount(abs(saving), cur)} per instance", height=480)
+    amount = format_amount(abs(saving), cur)
+    title = (_("{candidate} vs {baseline}: saves {amount} per instance", candidate=cand.variant,
+               baseline=base.variant, amount=amount) if saving >= 0
+             else _("{candidate} vs {baseline}: costs more by {amount} per instance",
+                    candidate=cand.variant, baseline=base.variant, amount=amount))
+    _base_layout(fig, title=title, height=480 + fit.bottom_px - 90)
     subtitle = base.title or base.process
     if comparison.saving_per_year is not None:
         per_year = comparison.saving_per_year
-        subtitle += (f" · {'saving' if per_year >= 0 else 'extra cost'} per year: "
-                     f"{format_amount(abs(per_year), cur)}")
+        year_amount = format_amount(abs(per_year), cur)
+        subtitle = (_("{title} · saving per year: {amount}", title=subtitle, amount=year_amount)
+                    if per_year >= 0 else
+                    _("{title} · extra cost per year: {amount}", title=subtitle,
+                      amount=year_amount))
     fig.update_layout(title_subtitle_text=_text(subtitle))
     fig.update_layout(
-        yaxis=dict(title=dict(text=f"Cost per instance, {cur}"), gridcolor=GRID,
-                   rangemode="tozero", tickformat=MONEY_TICKS),
-        xaxis=dict(tickangle=0, tickfont=dict(size=10)), margin=dict(b=90),
+        yaxis=dict(title=dict(text=_("Cost per instance, {currency}", currency=cur)),
+                   gridcolor=GRID, rangemode="tozero", tickformat=MONEY_TICKS),
+        xaxis=dict(tickangle=fit.angle, tickfont=dict(size=WATERFALL_TICK_PX),
+                   automargin=True),
+        margin=dict(b=fit.bottom_px),
     )
     return fig
 
@@ -737,12 +844,13 @@ def _bar_height(rows: int, *, per_row: int = BAR_ROW_PX, floor: int = 300) -> in
     return max(floor, 130 + per_row * rows)
 
 
-def cost_by_resource_figure(comparison: Comparison) -> go.Figure:
+def cost_by_resource_figure(comparison: Comparison, *, language: Language = "en"
+                            ) -> go.Figure:
     """Cost per instance of each resource in both variants, as grouped horizontal bars.
 
     One row per resource of either variant (first resource on top), plus an
     "other costs" row when either variant has costs tied to no resource, so each
-    variant's bars add up to its total.
+    variant's bars add up to its total. Texts in ``language``.
 
     Examples
     --------
@@ -757,6 +865,7 @@ def cost_by_resource_figure(comparison: Comparison) -> go.Figure:
     >>> abs(sum(fig.data[0].x) - comparison.baseline.cost_per_instance) < 1e-6
     True
     """
+    _ = translator(language)
     base, cand = comparison.baseline, comparison.candidate
     cur = base.currency
     changes = list(comparison.resources)
@@ -769,14 +878,16 @@ def cost_by_resource_figure(comparison: Comparison) -> go.Figure:
     if not (_is_zero(other.baseline_cost_per_instance, scale)
             and _is_zero(other.candidate_cost_per_instance, scale)):
         ids.append("(other costs)")
-        labels.append("other costs")
+        labels.append(_("other costs"))
         base_x.append(other.baseline_cost_per_instance)
         cand_x.append(other.candidate_cost_per_instance)
     labels = [_wrap(label, 30, 2) for label in labels]
 
     fig = go.Figure()
-    for name, values, colour in ((f"Baseline: {base.variant}", base_x, BASELINE_COLOUR),
-                                 (f"Candidate: {cand.variant}", cand_x, CANDIDATE_COLOUR)):
+    for name, values, colour in ((_("Baseline: {variant}", variant=base.variant), base_x,
+                                  BASELINE_COLOUR),
+                                 (_("Candidate: {variant}", variant=cand.variant), cand_x,
+                                  CANDIDATE_COLOUR)):
         fig.add_trace(go.Bar(
             x=values, y=labels, orientation="h", name=_text(name), marker_color=colour,
             customdata=ids, hoverinfo="text",
@@ -785,12 +896,13 @@ def cost_by_resource_figure(comparison: Comparison) -> go.Figure:
             text=[format_money(v, cur) for v in values], textposition="auto",
             textfont=dict(size=10),
         ))
-    _base_layout(fig, title=f"Cost per instance by resource, {cur}",
+    _base_layout(fig, title=_("Cost per instance by resource, {currency}", currency=cur),
                  height=_bar_height(2 * len(labels), per_row=22))
     fig.update_layout(title_subtitle_text=_text(base.title or base.process))
     fig.update_layout(
         barmode="group", bargap=0.25,
-        xaxis=dict(title=dict(text=f"Cost per instance, {cur}"), gridcolor=GRID,
+        xaxis=dict(title=dict(text=_("Cost per instance, {currency}", currency=cur)),
+                   gridcolor=GRID,
                    rangemode="tozero", tickformat=MONEY_TICKS),
         yaxis=dict(autorange="reversed"),
         legend=LEGEND_BELOW,
@@ -803,11 +915,11 @@ def _with_alpha(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def cost_by_value_figure(comparison: Comparison) -> go.Figure:
+def cost_by_value_figure(comparison: Comparison, *, language: Language = "en") -> go.Figure:
     """Cost per instance by value class (value adding, business, waste), both variants.
 
     Bars are grouped by class and coloured by class; the baseline's are pale
-    and hatched, the candidate's solid.
+    and hatched, the candidate's solid. Texts in ``language``.
 
     Examples
     --------
@@ -824,15 +936,16 @@ def cost_by_value_figure(comparison: Comparison) -> go.Figure:
     cur = base.currency
     changes = {c.value: c for c in comparison.by_value}
     classes = [v for v in VALUE_CLASSES if v in changes]
-    labels = [VALUE_LABELS[v] for v in classes]
+    _ = translator(language)
+    labels = [translate(VALUE_LABELS[v], language) for v in classes]
     fig = go.Figure()
     for name, values, marker in (
-        (f"Baseline: {base.variant}",
+        (_("Baseline: {variant}", variant=base.variant),
          [changes[v].baseline_cost_per_instance for v in classes],
          dict(color=[_with_alpha(VALUE_COLOURS[v], 0.45) for v in classes],
               pattern=dict(shape="/", fgcolor="white", size=6),
               line=dict(color=[VALUE_COLOURS[v] for v in classes], width=1.5))),
-        (f"Candidate: {cand.variant}",
+        (_("Candidate: {variant}", variant=cand.variant),
          [changes[v].candidate_cost_per_instance for v in classes],
          dict(color=[VALUE_COLOURS[v] for v in classes],
               line=dict(color=[VALUE_COLOURS[v] for v in classes], width=1.5))),
@@ -844,11 +957,13 @@ def cost_by_value_figure(comparison: Comparison) -> go.Figure:
             hovertext=[f"<b>{label}</b><br>{_text(name)}: {format_amount(v, cur)}"
                        for label, v in zip(labels, values, strict=True)],
         ))
-    _base_layout(fig, title=f"Cost per instance by value class, {cur}", height=420)
+    _base_layout(fig, title=_("Cost per instance by value class, {currency}", currency=cur),
+                 height=420)
     fig.update_layout(title_subtitle_text=_text(base.title or base.process))
     fig.update_layout(
         barmode="group", bargap=0.3, bargroupgap=0.08,
-        yaxis=dict(title=dict(text=f"Cost per instance, {cur}"), gridcolor=GRID,
+        yaxis=dict(title=dict(text=_("Cost per instance, {currency}", currency=cur)),
+                   gridcolor=GRID,
                    rangemode="tozero", tickformat=MONEY_TICKS),
         legend=LEGEND_BELOW,
     )
@@ -858,13 +973,13 @@ def cost_by_value_figure(comparison: Comparison) -> go.Figure:
 # --- Portfolio and one variant ------------------------------------------------------------
 
 
-def portfolio_cost_figure(portfolio: Portfolio) -> go.Figure:
+def portfolio_cost_figure(portfolio: Portfolio, *, language: Language = "en") -> go.Figure:
     """Where the money goes across processes: cost per year of each process's
     ``as_is`` variant (else its first), stacked by value class, dearest on top.
 
     Processes without a volume per year have no yearly cost and are listed in
     a note under the chart. When processes are costed in different currencies
-    each row names its currency and the axis none.
+    each row names its currency and the axis none. Texts in ``language``.
 
     Examples
     --------
@@ -877,6 +992,7 @@ def portfolio_cost_figure(portfolio: Portfolio) -> go.Figure:
     >>> sorted(fig.data[0].customdata) == sorted(portfolio.processes())
     True
     """
+    _ = translator(language)
     chosen: list[CostResult] = []
     for process in portfolio.processes():
         rows = portfolio.variants(process)
@@ -896,21 +1012,24 @@ def portfolio_cost_figure(portfolio: Portfolio) -> go.Figure:
     fig = go.Figure()
     for value in VALUE_CLASSES:
         per_year = [r.by_value[value] * (r.volume_per_year or 0.0) for r in with_volume]
+        value_label = translate(VALUE_LABELS[value], language)
         fig.add_trace(go.Bar(
-            x=per_year, y=labels, orientation="h", name=VALUE_LABELS[value],
+            x=per_year, y=labels, orientation="h", name=value_label,
             marker_color=VALUE_COLOURS[value], customdata=[r.process for r in with_volume],
             hoverinfo="text",
             hovertext=[
                 f"<b>{_text(r.title or r.process)}</b> ({_text(r.variant)})<br>"
-                f"{VALUE_LABELS[value]}: {format_amount(v, r.currency)} per year"
-                f" ({v / r.cost_per_year:.0%})<br>"
-                f"total: {format_amount(r.cost_per_year, r.currency)} per year"
+                + _("{value}: {amount} per year ({share})", value=value_label,
+                    amount=format_amount(v, r.currency), share=f"{v / r.cost_per_year:.0%}")
+                + "<br>" + _("total: {amount} per year",
+                             amount=format_amount(r.cost_per_year, r.currency))
                 if r.cost_per_year else f"<b>{_text(r.title or r.process)}</b>"
                 for r, v in zip(with_volume, per_year, strict=True)
             ],
         ))
-    axis = "Cost per year" + (f", {one_currency}" if one_currency else "")
-    _base_layout(fig, title="Where the money goes: cost per year by process",
+    axis = (_("Cost per year, {currency}", currency=one_currency) if one_currency
+            else _("Cost per year"))
+    _base_layout(fig, title=_("Where the money goes: cost per year by process"),
                  height=_bar_height(len(labels), per_row=48))
     fig.update_layout(
         barmode="stack", bargap=0.35,
@@ -922,17 +1041,18 @@ def portfolio_cost_figure(portfolio: Portfolio) -> go.Figure:
     )
     if without_volume:
         fig.add_annotation(
-            text="No volume per year, not shown: "
-                 + ", ".join(_text(r.title or r.process) for r in without_volume),
+            text=_("No volume per year, not shown: {processes}", processes=", ".join(
+                _text(r.title or r.process) for r in without_volume)),
             xref="paper", yref="paper", x=0, y=0, yshift=-45, showarrow=False,
             xanchor="left", font=dict(size=10, color=MUTED))
         fig.update_layout(margin=dict(b=70))
     return fig
 
 
-def cost_breakdown_figure(result: CostResult) -> go.Figure:
+def cost_breakdown_figure(result: CostResult, *, language: Language = "en") -> go.Figure:
     """One variant's cost per instance by activity: horizontal bars, dearest on
-    top, coloured by value class (one trace per class, for the legend).
+    top, coloured by value class (one trace per class, for the legend). Texts in
+    ``language``.
 
     Examples
     --------
@@ -942,6 +1062,7 @@ def cost_breakdown_figure(result: CostResult) -> go.Figure:
     >>> abs(sum(x for t in fig.data for x in t.x) - result.cost_per_instance) < 1e-6
     True
     """
+    _ = translator(language)
     cur = result.currency
     activities = sorted(result.activities, key=lambda a: -a.cost_per_instance)
     labels = _unique_labels([a.name for a in activities], [a.id for a in activities])
@@ -954,29 +1075,31 @@ def cost_breakdown_figure(result: CostResult) -> go.Figure:
             continue
         fig.add_trace(go.Bar(
             x=[a.cost_per_instance for a in members], y=[label_of[a.id] for a in members],
-            orientation="h", name=VALUE_LABELS[value], marker_color=VALUE_COLOURS[value],
+            orientation="h", name=translate(VALUE_LABELS[value], language),
+            marker_color=VALUE_COLOURS[value],
             customdata=[a.id for a in members],
             text=[format_money(a.cost_per_instance, cur) for a in members],
             textposition="auto", textfont=dict(size=10), hoverinfo="text",
             hovertext=[
-                f"<b>{_text(a.name)}</b> ({_text(a.id)})<br>"
-                f"value class: {VALUE_LABELS[a.value]}<br>"
-                f"expected executions: {a.expected_executions:.3f}<br>"
-                f"cost per execution: {format_amount(a.cost_per_execution, cur)}<br>"
-                f"cost per instance: {format_amount(a.cost_per_instance, cur)} ({a.share:.1%})"
+                "<br>".join([f"<b>{_text(a.name)}</b> ({_text(a.id)})",
+                             _("value class: {value}",
+                               value=translate(VALUE_LABELS[a.value], language)),
+                             *_activity_figures(a, cur, language)]) + f" ({a.share:.1%})"
                 for a in members
             ],
         ))
     heading = result.title or f"{result.process} / {result.variant}"
-    _base_layout(fig, title=f"{heading}: cost per instance by activity",
+    _base_layout(fig, title=_("{heading}: cost per instance by activity", heading=heading),
                  height=_bar_height(len(activities)))
     fig.update_layout(
         barmode="relative", bargap=0.3,
-        xaxis=dict(title=dict(text=f"Cost per instance, {cur}"), gridcolor=GRID,
+        xaxis=dict(title=dict(text=_("Cost per instance, {currency}", currency=cur)),
+                   gridcolor=GRID,
                    rangemode="tozero", tickformat=MONEY_TICKS),
         yaxis=dict(categoryorder="array", categoryarray=labels, autorange="reversed"),
         legend=LEGEND_BELOW,
-        title_subtitle_text=f"{format_amount(result.cost_per_instance, cur)} per instance",
+        title_subtitle_text=_("{amount} per instance",
+                              amount=format_amount(result.cost_per_instance, cur)),
         margin=dict(t=90),
     )
     return fig

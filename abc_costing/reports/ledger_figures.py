@@ -43,9 +43,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from abc_costing.engine.allocation import AllocationResult, Flow, Node, PeriodInputs
+from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.reports.figures import (
     BACKGROUND,
     BASELINE_COLOUR,
+    CHAR_EM,
     COST_DOWN_COLOUR,
     COST_UP_COLOUR,
     FONT,
@@ -54,24 +56,33 @@ from abc_costing.reports.figures import (
     MONEY_SEPARATORS,
     MONEY_TICKS,
     MUTED,
+    PLOT_WIDTH_PX,
     _text,
     _with_alpha,
     _wrap,
 )
 from abc_costing.reports.tables import format_amount
 
-__all__ = ["SankeyFlows", "ledger_sankey_figure", "margin_figure", "sankey_flows"]
+__all__ = ["SankeyFlows", "label_widths", "ledger_sankey_figure", "margin_figure",
+           "sankey_flows"]
 
 #: Pools drawn one by one; the rest (the smallest by money) are one "other pools" node.
 TOP_POOLS = 12
-#: Characters per line of a node's label (two lines; the hover shows it whole).
+#: Most characters per line of a node's label (two lines; the hover shows it whole);
+#: fewer where the gap to the next column is narrower (see :func:`label_widths`).
 LABEL_WIDTH = 28
+LABEL_LINES = 2
+#: The nodes' labels, in pixels: two lines of them fit the gap between two bars.
+LABEL_FONT_PX = 11
+NODE_THICKNESS_PX = 16
+#: Between a bar and its label (plotly leaves a few pixels; a little more is kept).
+LABEL_GAP_PX = 8
 #: Links smaller than half a kopeck are rounding noise of the reciprocal solve.
 _NOISE = 0.005
 OTHER_POOLS = "pool:(other)"
 OVER_DRIVEN = "over_driven"
-_SINK_LABELS = {"idle": "Idle (unused capacity)", "unassigned": "Unassigned",
-                OVER_DRIVEN: "Over-driven (beyond the money)"}
+_SINK_LABELS = {"idle": N_("Idle (unused capacity)"), "unassigned": N_("Unassigned"),
+                OVER_DRIVEN: N_("Over-driven (beyond the money)")}
 #: Node colour by column: the money's source, where it waits, where it is used, who pays.
 _COLOURS = {"account": "#52606d", "centre": "#8e6bb5", "pool": "#3366a8",
             "process": "#e08a2e", "object": "#2e9e5b", "idle": "#b8c0cc",
@@ -181,14 +192,14 @@ def _variant_labels(inputs: PeriodInputs) -> dict[str, str]:
 
 
 def sankey_flows(result: AllocationResult, inputs: PeriodInputs, *,
-                 top_pools: int = TOP_POOLS) -> SankeyFlows:
+                 top_pools: int = TOP_POOLS, language: Language = "en") -> SankeyFlows:
     """The money between accounts, centres, pools, process variants, cost objects and sinks.
 
     Pools beyond the ``top_pools`` largest (by the money they got) are one
     "other pools" node. Every rouble of the ledger leaves an account node (and
     the over-driven source adds what drivers asked beyond the money), so the
     money into cost objects, idle and unassigned is the ledger total plus the
-    over-driven money.
+    over-driven money. Labels of accounts, "other pools" and sinks in ``language``.
 
     >>> from abc_costing.workflows.library import open_library
     >>> from abc_costing.workflows.ledger import balance_period
@@ -219,20 +230,22 @@ def sankey_flows(result: AllocationResult, inputs: PeriodInputs, *,
             case _:
                 return f"{node.kind}:{node.name}"
 
+    _ = translator(language)
+
     def label(node_key: str) -> str:
-        kind, _, name = node_key.partition(":")
+        kind, _sep, name = node_key.partition(":")
         match kind:
             case "account":
-                return f"Account {name}"
+                return _("Account {account}", account=name)
             case "centre":
                 return inputs.support_centres.get(name) or name
             case "pool":
-                return (f"Other pools ({grouped})" if node_key == OTHER_POOLS
+                return (_("Other pools ({count})", count=grouped) if node_key == OTHER_POOLS
                         else inputs.pools.get(name) or name)
             case "process":
                 return variants.get(name, name)
             case _:
-                return _SINK_LABELS.get(kind, name)
+                return translate(_SINK_LABELS[kind], language) if kind in _SINK_LABELS else name
 
     links: dict[tuple[str, str], float] = defaultdict(float)
     for (source, target), money in edges.items():
@@ -316,13 +329,37 @@ def _positions(flows: SankeyFlows, *, height_px: int) -> tuple[list[float], list
     return [xy[n][0] for n in flows.labels], [xy[n][1] for n in flows.labels]
 
 
+def label_widths(*, width_px: int = PLOT_WIDTH_PX,
+                 font_px: int = LABEL_FONT_PX) -> tuple[int, ...]:
+    """Characters per line a label of each column may take at a plot ``width_px`` wide.
+
+    Plotly writes a node's label right of its bar, and left of a bar of the
+    last column: a label may fill the gap to the next column's bars, and the
+    process variants' labels and the cost objects' share the last gap half and
+    half, so that no two labels (nor a label and a bar) ever meet.
+
+    >>> label_widths(width_px=1000)
+    (18, 18, 25, 26, 26)
+    """
+    plot_px = width_px - _MARGIN_PX["l"] - _MARGIN_PX["r"]
+    gaps = [(right - left) * plot_px - NODE_THICKNESS_PX
+            for left, right in zip(_COLUMN_X, _COLUMN_X[1:], strict=False)]
+    rooms = [*gaps[:-1], gaps[-1] / 2, gaps[-1] / 2]
+    return tuple(min(LABEL_WIDTH, int((room - 2 * LABEL_GAP_PX) // (CHAR_EM * font_px)))
+                 for room in rooms)
+
+
 def ledger_sankey_figure(result: AllocationResult, inputs: PeriodInputs, *,
-                         top_pools: int = TOP_POOLS) -> go.Figure:
+                         top_pools: int = TOP_POOLS, language: Language = "en",
+                         width_px: int = PLOT_WIDTH_PX) -> go.Figure:
     """The period's money as a Sankey diagram (see :func:`sankey_flows` and the module).
 
     The links carry the money of :func:`sankey_flows` in its order; links
     with ``customdata`` None after them are invisible spacers (see
-    :func:`_spacers`) of no money to speak of.
+    :func:`_spacers`) of no money to speak of. Labels are wrapped on words
+    and cut with "…" to fit their column at a plot ``width_px`` wide
+    (:func:`label_widths`); the hover names each node in full. Texts in
+    ``language``.
 
     >>> from abc_costing.workflows.library import open_library
     >>> from abc_costing.workflows.ledger import balance_period
@@ -331,7 +368,8 @@ def ledger_sankey_figure(result: AllocationResult, inputs: PeriodInputs, *,
     >>> "idle" in list(fig.data[0].node.customdata)
     True
     """
-    flows = sankey_flows(result, inputs, top_pools=top_pools)
+    _ = translator(language)
+    flows = sankey_flows(result, inputs, top_pools=top_pools, language=language)
     ids = list(flows.labels)
     at = {node: i for i, node in enumerate(ids)}
     currency = inputs.currency
@@ -355,29 +393,35 @@ def ledger_sankey_figure(result: AllocationResult, inputs: PeriodInputs, *,
     rows = max(Counter(_column(n) for n in ids).values(), default=1)
     plot_px = max(400, (NODE_PAD_PX + 26) * rows)  # the gap and a bar of some 26 px a row
     x, y = _positions(flows, height_px=plot_px)
+    widths = label_widths(width_px=width_px)
     fig = go.Figure(go.Sankey(
         arrangement="snap", valueformat=",.2f", valuesuffix=f" {currency}",
-        node=dict(label=[_wrap(flows.labels[n], LABEL_WIDTH, 2) for n in ids], customdata=ids,
-                  color=colours, x=x, y=y, pad=NODE_PAD_PX, thickness=16,
-                  line=dict(color="white", width=0.5),
-                  hovertemplate=f"%{{label}}<br>%{{value:,.2f}} {currency}<extra></extra>"),
+        textfont=dict(size=LABEL_FONT_PX),
+        node=dict(label=[_wrap(flows.labels[n], widths[_column(n)], LABEL_LINES) for n in ids],
+                  customdata=ids, color=colours, x=x, y=y, pad=NODE_PAD_PX,
+                  thickness=NODE_THICKNESS_PX, line=dict(color="white", width=0.5),
+                  # the whole name, however the label was cut ("%" would start a field)
+                  hovertemplate=[f"{_text(flows.labels[n]).replace('%', '%%')}<br>"
+                                 f"%{{value:,.2f}} {currency}<extra></extra>" for n in ids]),
         link=dict(source=sources, target=targets, value=values, color=link_colours,
                   customdata=hover, hovertemplate="%{customdata}<extra></extra>"),
     ))
     fig.update_layout(
-        title=dict(text=f"Where the money of {inputs.period} ({inputs.scenario}) goes, "
-                        f"{currency}", x=0.01, xanchor="left"),
+        title=dict(text=_("Where the money of {period} ({scenario}) goes, {currency}",
+                          period=inputs.period, scenario=inputs.scenario, currency=currency),
+                   x=0.01, xanchor="left"),
         font=FONT, paper_bgcolor=BACKGROUND, margin=_MARGIN_PX,
         height=plot_px + _MARGIN_PX["t"] + _MARGIN_PX["b"], separators=MONEY_SEPARATORS)
     return fig
 
 
-def margin_figure(result: AllocationResult, *, currency: str) -> go.Figure:
+def margin_figure(result: AllocationResult, *, currency: str, language: Language = "en"
+                  ) -> go.Figure:
     """Each cost object's cost to serve and margin (revenue − cost), as grouped bars.
 
     Objects in the profitability table's order (lowest margin first, then
     those without revenue); a negative margin is red. ``customdata`` holds the
-    cost objects.
+    cost objects. Texts in ``language``.
 
     >>> from abc_costing.workflows.library import open_library
     >>> from abc_costing.workflows.ledger import balance_period
@@ -386,24 +430,27 @@ def margin_figure(result: AllocationResult, *, currency: str) -> go.Figure:
     >>> [t.name for t in fig.data]
     ['Cost to serve', 'Margin']
     """
+    _ = translator(language)
     ordered = sorted(result.objects, key=lambda o: (o.margin is None, o.margin or 0.0, -o.cost))
     names = [o.cost_object for o in ordered]
     shown = [_text(name) for name in names]  # a name is text, never markup
     fig = go.Figure()
     fig.add_trace(go.Bar(
-        y=shown, x=[o.cost for o in ordered], orientation="h", name="Cost to serve",
+        y=shown, x=[o.cost for o in ordered], orientation="h", name=_("Cost to serve"),
         marker_color=BASELINE_COLOUR, customdata=names,
         text=[format_amount(o.cost, currency) for o in ordered], textposition="auto",
-        hovertemplate="%{y}<br>cost to serve %{text}<extra></extra>"))
+        hovertemplate="%{y}<br>" + _("cost to serve {amount}", amount="%{text}")
+        + "<extra></extra>"))
     margins = [o.margin for o in ordered]
     fig.add_trace(go.Bar(
-        y=shown, x=margins, orientation="h", name="Margin", customdata=names,
+        y=shown, x=margins, orientation="h", name=_("Margin"), customdata=names,
         marker_color=[COST_UP_COLOUR if (m or 0) < 0 else COST_DOWN_COLOUR for m in margins],
-        text=["no revenue" if m is None else format_amount(m, currency) for m in margins],
-        textposition="auto", hovertemplate="%{y}<br>margin %{text}<extra></extra>"))
+        text=[_("no revenue") if m is None else format_amount(m, currency) for m in margins],
+        textposition="auto",
+        hovertemplate="%{y}<br>" + _("margin {amount}", amount="%{text}") + "<extra></extra>"))
     fig.update_layout(
-        title=dict(text=f"Cost objects: cost to serve and margin, {currency}", x=0.01,
-                   xanchor="left"),
+        title=dict(text=_("Cost objects: cost to serve and margin, {currency}",
+                          currency=currency), x=0.01, xanchor="left"),
         font=FONT, paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND, barmode="group",
         height=max(300, 130 + 56 * len(names)), legend=LEGEND_BELOW,
         margin=dict(l=20, r=20, t=60, b=60), separators=MONEY_SEPARATORS,

@@ -32,24 +32,25 @@ from abc_costing.engine.allocation import (
     StageBalance,
     Trace,
 )
+from abc_costing.i18n import N_
 from abc_costing.problems import grouped_money
-from abc_costing.reports.views import Column, RowKind, TableView, _view
+from abc_costing.reports.views import TOTAL_NAME, Column, RowKind, TableView, _view
 
 __all__ = ["NODE_KIND_LABELS", "STAGE_LABELS", "activity_allocation_view", "plan_actual_view",
            "profitability_view", "scenario_comparison_view", "stage_balance_view",
            "stage_summary_view", "trace_view"]
 
 STAGE_LABELS: dict[Stage, str] = {
-    "ledger": "1. Ledger → pools and support centres",
-    "support": "2. Support centres → pools (reciprocal)",
-    "pools": "3. Pools → activities",
-    "activities": "4. Activities → cost objects",
+    "ledger": N_("1. Ledger → pools and support centres"),
+    "support": N_("2. Support centres → pools (reciprocal)"),
+    "pools": N_("3. Pools → activities"),
+    "activities": N_("4. Activities → cost objects"),
 }
 NODE_KIND_LABELS: dict[NodeKind, str] = {
-    "ledger": "Ledger lines", "rule": "Rules", "centre": "Support centres", "pool": "Pools",
-    "activity": "Activities", "process": "Process variants", "object": "Cost objects",
-    "idle": "Idle (unused capacity)", "unassigned": "Unassigned",
-    "over_driven": "Over-driven (not in the books)",
+    "ledger": N_("Ledger lines"), "rule": N_("Rules"), "centre": N_("Support centres"),
+    "pool": N_("Pools"), "activity": N_("Activities"), "process": N_("Process variants"),
+    "object": N_("Cost objects"), "idle": N_("Idle (unused capacity)"),
+    "unassigned": N_("Unassigned"), "over_driven": N_("Over-driven (not in the books)"),
 }
 _HALF_KOPECK = 0.005
 _PARTS = ("input", "assigned", "idle", "unassigned", "over_driven", "difference")
@@ -70,7 +71,7 @@ def _printed(balance: StageBalance) -> list[float]:
 
 
 def stage_summary_view(result: AllocationResult, *, currency: str,
-                       title: str = "Stage balance") -> TableView:
+                       title: str = N_("Stage balance")) -> TableView:
     """One row per stage: its input and where it went, with the difference (0.00).
 
     The first stage's input is the ledger total; each later stage's input is
@@ -80,10 +81,11 @@ def stage_summary_view(result: AllocationResult, *, currency: str,
     for stage, label in STAGE_LABELS.items():
         if any(b.stage == stage for b in result.balances):
             rows.append(("item", [stage, label, *_printed(result.stage_totals(stage))]))
-    note = (f"Ledger total {grouped_money(result.ledger_total)} {currency}. Every row: input = "
-            "assigned + idle + unassigned + over-driven. Idle: capacity paid for and not used "
-            "by the processes; unassigned: money no rule, centre or activity takes; "
-            "over-driven (negative): what drivers asked beyond the money, flagged.")
+    note = N_("Ledger total {total} {currency}. Every row: input = assigned + idle + "
+              "unassigned + over-driven. Idle: capacity paid for and not used by the "
+              "processes; unassigned: money no rule, centre or activity takes; over-driven "
+              "(negative): what drivers asked beyond the money, flagged.",
+              total=grouped_money(result.ledger_total), currency=currency)
     return _view("stage_summary", title,
                  (Column("stage", "Stage", brief=False), Column("label", "Stage"),
                   *_MONEY_COLUMNS), rows, currency=currency, note=note)
@@ -96,12 +98,14 @@ def stage_balance_view(result: AllocationResult, *, currency: str,
     names = names or {}
     rows: list[tuple[RowKind, list[Any]]] = [
         ("item", [b.stage, b.node, names.get(b.node, ""), *_printed(b),
-                  "over-driven" if b.flagged else ""])
+                  N_("over-driven") if b.flagged else ""])
         for b in result.balances if (stage is None or b.stage == stage)
         and any(value != 0 for value in _printed(b))]  # a pool no money reaches: no row
     if stage is not None and rows:
-        rows.append(("total", [stage, "total", "", *_printed(result.stage_totals(stage)), ""]))
-    title = "Stage balance by node" if stage is None else f"Stage balance: {STAGE_LABELS[stage]}"
+        rows.append(("total", [stage, TOTAL_NAME, "", *_printed(result.stage_totals(stage)),
+                               ""]))
+    title = (N_("Stage balance by node") if stage is None
+             else N_("Stage balance: {stage}", stage=STAGE_LABELS[stage]))
     return _view("stage_balance", title,
                  (Column("stage", "Stage"), Column("node", "Node"), Column("name", "Name"),
                   *_MONEY_COLUMNS, Column("flag", "Flag")), rows, currency=currency)
@@ -118,17 +122,17 @@ def trace_view(traced: Trace, *, currency: str, names: Mapping[str, str] | None 
                 continue
             share = money / traced.total if traced.total else None
             rows.append(("item", [kind, label, node, names.get(node, ""), money, share]))
-    start = ", ".join(node.name for node in traced.start[:3])
+    start: str = ", ".join(node.name for node in traced.start[:3])
     if len(traced.start) > 3:
-        start += f" and {len(traced.start) - 3} more"
+        start = N_("{names} and {count} more", names=start, count=len(traced.start) - 3)
     if traced.direction == "forward":
-        title = f"Where the money of {start} goes"
-        note = ("Money is followed in proportion: each node passes on every part of what it "
+        title = N_("Where the money of {start} goes", start=start)
+        note = N_("Money is followed in proportion: each node passes on every part of what it "
                 "gets in the shares of its flows. Cost objects and the idle, unassigned and "
                 "over-driven rows add up to the lines' total.")
     else:
-        title = f"Where the cost of {start} comes from"
-        note = ("Each node's part of the cost, followed back in proportion; the ledger "
+        title = N_("Where the cost of {start} comes from", start=start)
+        note = N_("Each node's part of the cost, followed back in proportion; the ledger "
                 "lines and the over-driven money (what drivers asked beyond a node's money, "
                 "not in the books) add up to the total. Support centres serving each other "
                 "count the money each time it passes them.")
@@ -165,20 +169,26 @@ def profitability_view(result: AllocationResult, *, currency: str) -> TableView:
     idle = math.fsum(b.idle for b in result.balances)
     unassigned = math.fsum(b.unassigned for b in result.balances)
     over = math.fsum(b.over_driven for b in result.balances)
-    coverage = (f"The cost objects carry {grouped_money(total_cost)} of the ledger's "
-                f"{grouped_money(result.ledger_total)} {currency}; the rest is idle capacity "
-                f"({grouped_money(idle)}) and money no rule or activity takes "
-                f"({grouped_money(unassigned)})"
-                + (f", less {grouped_money(-over)} over-driven (asked beyond the books)" if over
-                   else "") + ": the margins are before these.")
-    return _view("profitability", "Cost objects: cost to serve, revenue and margin", (
+    money = dict(carried=grouped_money(total_cost), total=grouped_money(result.ledger_total),
+                 currency=currency, idle=grouped_money(idle),
+                 unassigned=grouped_money(unassigned))
+    note = (N_("Cost to serve: Σ over the object's process variants of its instances × the "
+               "variant's cost per instance in the period. Total margin counts only the "
+               "objects with revenue. The cost objects carry {carried} of the ledger's {total} "
+               "{currency}; the rest is idle capacity ({idle}) and money no rule or activity "
+               "takes ({unassigned}), less {over} over-driven (asked beyond the books): the "
+               "margins are before these.", over=grouped_money(-over), **money) if over
+            else N_("Cost to serve: Σ over the object's process variants of its instances × "
+                    "the variant's cost per instance in the period. Total margin counts only "
+                    "the objects with revenue. The cost objects carry {carried} of the "
+                    "ledger's {total} {currency}; the rest is idle capacity ({idle}) and money "
+                    "no rule or activity takes ({unassigned}): the margins are before these.",
+                    **money))
+    return _view("profitability", N_("Cost objects: cost to serve, revenue and margin"), (
         Column("cost_object", "Cost object"), Column("cost", "Cost to serve", "money"),
         Column("revenue", "Revenue", "money"), Column("margin", "Margin", "money"),
         Column("margin_share", "Margin, % of revenue", "share"),
-        Column("by_process", "By process variant")), rows, currency=currency,
-        note="Cost to serve: Σ over the object's process variants of its instances × the "
-             "variant's cost per instance in the period. Total margin counts only the objects "
-             "with revenue. " + coverage)
+        Column("by_process", "By process variant")), rows, currency=currency, note=note)
 
 
 def activity_allocation_view(result: AllocationResult, *, currency: str) -> TableView:
@@ -189,7 +199,7 @@ def activity_allocation_view(result: AllocationResult, *, currency: str) -> Tabl
         for a in sorted(result.activities, key=lambda a: -a.cost)]
     rows.append(("total", ["Total", "", "", None, math.fsum(a.cost for a in result.activities),
                            None, ""]))
-    return _view("activity_allocation", "Activities in the period", (
+    return _view("activity_allocation", N_("Activities in the period"), (
         Column("process", "Process"), Column("variant", "Variant"),
         Column("activity", "Activity"), Column("instances", "Instances", "count"),
         Column("cost", "Cost", "money"), Column("cost_per_instance", "Per instance", "money"),
@@ -245,7 +255,8 @@ def scenario_comparison_view(base: AllocationResult, other: AllocationResult, *,
         row("total", "margin", "Margin of the objects with revenue",
             math.fsum(margins[0]) if margins[0] else None,
             math.fsum(margins[1]) if margins[1] else None)
-    return _view("scenario_comparison", f"{other_label} against {base_label}", (
+    return _view("scenario_comparison", N_("{other} against {base}", other=other_label,
+                                           base=base_label), (
         Column("measure", "Measure", brief=False), Column("label", "What"),
         Column("base", base_label, "money"), Column("other", other_label, "money"),
         Column("difference", f"{other_label} − {base_label}", "money")), rows,
@@ -283,9 +294,9 @@ def plan_actual_view(plan: AllocationResult, actual: AllocationResult, *,
     total_plan, total_actual = math.fsum(planned.values()), math.fsum(actually.values())
     rows.append(("total", ["Total", total_plan, total_actual, total_actual - total_plan,
                            (total_actual - total_plan) / total_plan if total_plan else None]))
-    return _view("plan_actual", "Cost to serve: plan and actual", (
+    return _view("plan_actual", N_("Cost to serve: plan and actual"), (
         Column("cost_object", "Cost object"), Column("plan", "Plan", "money"),
         Column("actual", "Actual", "money"), Column("difference", "Actual − plan", "money"),
         Column("difference_share", "Difference, % of plan", "share")), rows,
-        currency=currency, note="Each object's cost to serve as each scenario's ledger, "
-                                "drivers and volumes allocate it.")
+        currency=currency, note=N_("Each object's cost to serve as each scenario's ledger, "
+                                   "drivers and volumes allocate it."))

@@ -22,7 +22,8 @@ import plotly.graph_objects as go
 from abc_costing.durations import DEFAULT_HOURS_PER_DAY, duration
 from abc_costing.engine.capacity import CapacityReport
 from abc_costing.engine.sensitivity import SensitivityItem, tornado_data
-from abc_costing.i18n import Language
+from abc_costing.i18n import N_, Language, translate, translator
+from abc_costing.numbers import number
 from abc_costing.reports.figures import (
     BASELINE_COLOUR,
     CANDIDATE_COLOUR,
@@ -41,8 +42,8 @@ __all__ = ["distribution_figure", "capacity_figure", "queue_utilization_figure",
            "tornado_figure"]
 
 _MEASURES = {
-    "cost_per_instance": "Cost per instance",
-    "cycle_time_minutes": "Cycle time",
+    "cost_per_instance": N_("Cost per instance"),
+    "cycle_time_minutes": N_("Cycle time"),
 }
 _SERIES_COLOURS = (BASELINE_COLOUR, CANDIDATE_COLOUR)
 #: Cycle times all under this many minutes are drawn in minutes, longer ones in hours.
@@ -68,7 +69,7 @@ def _time_scale(results: Sequence[tuple[str, SimulationResult]]) -> tuple[float,
     """
     longest = max((r.cycle_time_minutes.histogram_edges[-1] for _, r in results
                    if r.cycle_time_minutes.histogram_edges), default=0.0)
-    return (1.0, "min") if longest < _SHORT_MINUTES else (60.0, "working hours")
+    return (1.0, N_("min")) if longest < _SHORT_MINUTES else (60.0, N_("working hours"))
 
 
 def distribution_figure(
@@ -79,10 +80,10 @@ def distribution_figure(
 
     ``measure`` is ``cost_per_instance`` or ``cycle_time_minutes``; each
     series is drawn from the result's own histogram, as a share of its runs so
-    that variants with different run counts compare. Cycle times are on an
-    axis of working hours (minutes when every run is under two hours); the
-    legend says each mean and p90 as a time (:func:`abc_costing.durations.duration`,
-    in ``language``, days of ``hours_per_day``).
+    that variants with different run counts compare; texts in ``language``. Cycle
+    times are on an axis of working hours (minutes when every run is under two
+    hours); the legend says each mean and p90 as a time
+    (:func:`abc_costing.durations.duration`, in ``language``, days of ``hours_per_day``).
 
     >>> import numpy as np
     >>> from abc_costing import load_model
@@ -95,6 +96,8 @@ def distribution_figure(
     """
     if measure not in _MEASURES:
         raise ValueError(f"measure must be one of {', '.join(_MEASURES)}")
+    _ = translator(language)
+    measure_name = translate(_MEASURES[measure], language)
     fig = go.Figure()
     unit = ""
     per_unit = 1.0
@@ -108,25 +111,32 @@ def distribution_figure(
         total = sum(statistics.histogram_counts) or 1
         if measure == "cost_per_instance":
             unit = result.currency
-            name = (f"{label} (mean {statistics.mean:,.0f} {unit}, p90 {statistics.p90:,.0f})"
-                    .replace(",", " "))
+            name = _("{label} (mean {mean} {unit}, p90 {p90})", label=label,
+                     mean=number(statistics.mean, 0, language), unit=unit,
+                     p90=number(statistics.p90, 0, language))
         else:
             mean, p90 = (duration(m, language, hours_per_day=hours_per_day)
                          for m in (statistics.mean, statistics.p90))
-            name = f"{label} (mean {mean}, p90 {p90})"
+            name = _("{label} (mean {mean}, p90 {p90})", label=label, mean=mean, p90=p90)
         fig.add_trace(go.Bar(
             x=centres, y=[c / total for c in statistics.histogram_counts], width=widths,
             name=name, marker_color=colour, opacity=0.6,
-            hovertemplate="%{x:,.1f}: %{y:.1%} of instances<extra>" + label + "</extra>"))
-    fig.update_layout(barmode="overlay", yaxis=dict(tickformat=".0%", title="share of instances"),
-                      xaxis=dict(title=f"{_MEASURES[measure]}, {unit}" if unit else
-                                 _MEASURES[measure], tickformat=",.0f"),
+            hovertemplate=_("{value}: {share} of instances", value="%{x:,.1f}",
+                            share="%{y:.1%}") + "<extra>" + label + "</extra>"))
+    fig.update_layout(barmode="overlay",
+                      yaxis=dict(tickformat=".0%", title=_("share of instances")),
+                      xaxis=dict(title=_("{measure}, {unit}", measure=measure_name,
+                                         unit=translate(unit, language))
+                                 if unit else measure_name, tickformat=",.0f"),
                       separators=". ")
-    return _layout(fig, title=f"{_MEASURES[measure]}: simulated distribution", height=380)
+    return _layout(fig, title=_("{measure}: simulated distribution", measure=measure_name),
+                   height=380)
 
 
-def capacity_figure(report: CapacityReport) -> go.Figure:
-    """Utilisation of each labour pool with a known capacity; over 100% in red."""
+def capacity_figure(report: CapacityReport, *, language: Language = "en") -> go.Figure:
+    """Utilisation of each labour pool with a known capacity; over 100% in red (texts in
+    ``language``)."""
+    _ = translator(language)
     pools = [p for p in report.pools if p.utilization is not None]
     pools.sort(key=lambda p: -(p.utilization or 0))
     values = [p.utilization * 100 for p in pools]  # type: ignore[operator]
@@ -134,23 +144,28 @@ def capacity_figure(report: CapacityReport) -> go.Figure:
         x=values, y=[p.name for p in pools], orientation="h",
         marker_color=[COST_UP_COLOUR if p.shortage else CANDIDATE_COLOUR for p in pools],
         text=[f"{v:.0f}%" for v in values], textposition="auto",
-        hovertext=[f"{p.name}: {p.hours_per_month:,.0f} h used per month".replace(",", " ")
-                   + (f"; FTE needed {p.fte_needed:.2f}" if p.fte_needed is not None else "")
+        hovertext=[_("{pool}: {hours} h used per month", pool=p.name,
+                     hours=f"{p.hours_per_month:,.0f}".replace(",", " "))
+                   + (_("; FTE needed {fte}", fte=f"{p.fte_needed:.2f}")
+                      if p.fte_needed is not None else "")
                    for p in pools], hoverinfo="text"))
     fig.add_vline(x=100, line_dash="dash", line_color=COST_UP_COLOUR)
-    fig.update_layout(xaxis=dict(title="utilisation of practical capacity, %", rangemode="tozero"),
+    fig.update_layout(xaxis=dict(title=_("utilisation of practical capacity, %"),
+                                 rangemode="tozero"),
                       yaxis=dict(autorange="reversed"), showlegend=False)
-    return _layout(fig, title="Capacity: load per role at planned volumes",
+    return _layout(fig, title=_("Capacity: load per role at planned volumes"),
                    height=max(260, 110 + 34 * len(pools)))
 
 
-def queue_utilization_figure(results: Sequence[tuple[str, QueueResult]]) -> go.Figure:
+def queue_utilization_figure(results: Sequence[tuple[str, QueueResult]], *,
+                             language: Language = "en") -> go.Figure:
     """Simulated utilisation of each queued pool, one bar per variant, with its 95% interval.
 
     A diamond marks the offered load (the load the arrivals bring, worked out
     without simulating); the bar converges to it as the simulated days grow,
     unless the pool is overloaded (offered load ≥ 100%, a red bar), whose queue
-    only grows. Pools of unknown capacity are not queued and not drawn.
+    only grows. Pools of unknown capacity are not queued and not drawn. Texts in
+    ``language``.
 
     >>> import numpy as np
     >>> from abc_costing import load_model
@@ -161,6 +176,7 @@ def queue_utilization_figure(results: Sequence[tuple[str, QueueResult]]) -> go.F
     >>> [trace.type for trace in fig.data]
     ['bar', 'scatter']
     """
+    _ = translator(language)
     fig = go.Figure()
     pools = 0
     for (label, result), colour in zip(results, _SERIES_COLOURS * len(results), strict=False):
@@ -177,35 +193,41 @@ def queue_utilization_figure(results: Sequence[tuple[str, QueueResult]]) -> go.F
                          arrayminus=[0 if i is None else v - i[0] * 100
                                      for i, v in zip(intervals, values, strict=True)]),
             text=[f"{v:.0f}%" for v in values], textposition="inside",
-            hovertext=[f"{label}: {r.name}: {v:.1f}% simulated"
-                       + ("" if i is None else f" (95% CI {i[0]:.1%} – {i[1]:.1%})")
-                       + ("" if r.offered_load is None else f"; offered {r.offered_load:.1%}")
+            hovertext=[_("{variant}: {pool}: {share} simulated", variant=label, pool=r.name,
+                         share=f"{v:.1f}%")
+                       + ("" if i is None else " " + _("(95% CI {low} – {high})",
+                                                       low=f"{i[0]:.1%}", high=f"{i[1]:.1%}"))
+                       + ("" if r.offered_load is None
+                          else _("; offered {share}", share=f"{r.offered_load:.1%}"))
                        for r, v, i in zip(queued, values, intervals, strict=True)],
             hoverinfo="text"))
         fig.add_trace(go.Scatter(
             x=[(r.offered_load or 0) * 100 for r in queued], y=[r.name for r in queued],
-            mode="markers", name=f"{label}: offered load",
+            mode="markers", name=_("{variant}: offered load", variant=label),
             marker=dict(symbol="diamond", size=10, color=TOTAL_COLOUR),
             hoverinfo="skip"))
     fig.add_vline(x=100, line_dash="dash", line_color=COST_UP_COLOUR)
     fig.update_layout(barmode="group",
-                      xaxis=dict(title="utilisation of practical capacity, %", rangemode="tozero"),
+                      xaxis=dict(title=_("utilisation of practical capacity, %"),
+                                 rangemode="tozero"),
                       yaxis=dict(autorange="reversed"))
-    return _layout(fig, title="Queues: simulated utilisation per role (95% interval)",
+    return _layout(fig, title=_("Queues: simulated utilisation per role (95% interval)"),
                    height=max(280, 140 + 30 * pools * max(len(results), 1)))
 
 
 def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
-                   top: int = 15) -> go.Figure:
+                   top: int = 15, language: Language = "en") -> go.Figure:
     """The inputs the cost per instance is most sensitive to, largest first.
 
     Two bars per input: the change in cost when the input is lowered and
-    when it is raised (by the relative change the items were computed with).
+    when it is raised (by the relative change the items were computed with). Texts in
+    ``language``.
     """
+    _ = translator(language)
     data = tornado_data(list(items), top=top)
     fig = go.Figure()
-    for key, name, colour in (("delta_low", "input lowered", COST_DOWN_COLOUR),
-                              ("delta_high", "input raised", COST_UP_COLOUR)):
+    for key, name, colour in (("delta_low", _("input lowered"), COST_DOWN_COLOUR),
+                              ("delta_high", _("input raised"), COST_UP_COLOUR)):
         fig.add_trace(go.Bar(
             x=data[key], y=data["label"], orientation="h", name=name, marker_color=colour,
             hovertext=[f"{label}: {format_amount(delta, currency)}"
@@ -213,8 +235,9 @@ def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
             hoverinfo="text"))
     base = data["base_cost"][0] if data["base_cost"] else 0.0
     fig.update_layout(barmode="overlay", yaxis=dict(autorange="reversed"),
-                      xaxis=dict(title=f"change in cost per instance, {currency} "
-                                       f"(base {format_amount(base, currency)})",
+                      xaxis=dict(title=_("change in cost per instance, {currency} (base "
+                                         "{amount})", currency=currency,
+                                         amount=format_amount(base, currency)),
                                  tickformat=",.0f"), separators=". ")
-    return _layout(fig, title="Sensitivity: what moves the cost most",
+    return _layout(fig, title=_("Sensitivity: what moves the cost most"),
                    height=max(300, 120 + 28 * len(data["label"])))

@@ -36,7 +36,7 @@ from abc_costing import numbers
 from abc_costing.compare import Comparison, SavingSplit, compare_results
 from abc_costing.durations import DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, duration
 from abc_costing.engine import CostResult, ResourceCost
-from abc_costing.i18n import N_, Language, translate
+from abc_costing.i18n import N_, Language, Message, translate
 from abc_costing.model import ProcessModel, ResourceRecord
 from abc_costing.numbers import currency_digits, rounded_for_display
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
@@ -97,8 +97,11 @@ Unit = Literal["text", "money", "minutes", "hours", "count", "executions", "shar
 #: (costs tied to no resource, activities folded away); ``total`` rows sum the rest.
 RowKind = Literal["item", "other", "total"]
 
-VALUE_CLASS_LABELS = {"value_adding": "value-adding", "business": "business (required)",
-                      "waste": "waste"}
+VALUE_CLASS_LABELS = {"value_adding": N_("value-adding"),
+                      "business": N_("business (required)"), "waste": N_("waste")}
+#: The name cell of a total row and of the costs tied to no resource.
+TOTAL_NAME = N_("total")
+OTHER_COSTS_NAME = N_("other costs (not tied to a resource)")
 _DIGITS: dict[str, int] = {"minutes": 1, "hours": 1, "count": 0, "executions": 3,
                            "share": 1, "probability": 3, "people": 2, "number": 2}
 
@@ -188,14 +191,25 @@ class TableView:
         return text
 
     def in_language(self, language: Language) -> TableView:
-        """The same view for a reader of ``language``.
+        """The same view for a reader of ``language``: its labels, title, note and the
+        cells that are marked texts (:func:`~abc_costing.i18n.N_`) in that language.
 
-        >>> view = _view("v", "t", [Column("cost", "Cost per instance", "money")], [],
-        ...              currency="RUB")
-        >>> view.in_language("ru").label("cost")
-        'Стоимость экземпляра, RUB'
+        Texts said again remember their English, so a view in Russian can be
+        had in English again; :meth:`records` keeps the English cells.
+
+        >>> view = _view("v", N_("Cost by activity: {variant}", variant="as_is"),
+        ...              [Column("cost", "Cost per instance", "money")], [], currency="RUB")
+        >>> ru = view.in_language("ru")
+        >>> ru.label("cost"), ru.title
+        ('Стоимость экземпляра, RUB', 'Стоимость по действиям: as_is')
+        >>> ru.in_language("en").title
+        'Cost by activity: as_is'
         """
-        return replace(self, language=language)
+        rows = tuple(replace(row, values=tuple(_said(v, language) for v in row.values))
+                     for row in self.rows)
+        return replace(self, language=language, title=_said(self.title, language),
+                       note=None if self.note is None else _said(self.note, language),
+                       rows=rows)
 
     def number_label(self, key: str) -> str:
         """The label of column ``key`` over bare numbers (a workbook's cells): a
@@ -229,9 +243,32 @@ class TableView:
                             for c in columns]) for row in self.rows]
 
     def records(self) -> list[dict[str, Any]]:
-        """Each row as ``{key: value}`` (unrounded), plus ``row_kind``."""
-        return [{"row_kind": row.kind, **dict(zip(self.keys, row.values, strict=True))}
+        """Each row as ``{key: value}`` (unrounded, texts in English), plus ``row_kind``."""
+        return [{"row_kind": row.kind,
+                 **dict(zip(self.keys, (_english(v) for v in row.values), strict=True))}
                 for row in self.rows]
+
+
+class _Said(str):
+    """A text said in a reader's language that remembers the text it was said from."""
+
+    source: str
+
+
+def _english(value: Any) -> Any:
+    """The text a cell, title or note was said from (itself when it was never said again)."""
+    return value.source if isinstance(value, _Said) else value
+
+
+def _said(value: Any, language: Language) -> Any:
+    """``value`` in ``language`` when it is a marked text (a title, a note, a reason);
+    any other value (a number, an id, a name from the model) as it is."""
+    source = _english(value)
+    if not isinstance(source, Message) or language == "en":
+        return source
+    said = _Said(translate(source, language))
+    said.source = source
+    return said
 
 
 def _view(name: str, title: str, columns: Sequence[Column],
@@ -398,7 +435,8 @@ def activities_view(result: CostResult, *, model: ProcessModel | None = None) ->
                   a.other_cost_per_execution, a.cost_per_execution, a.cost_per_instance,
                   a.labor_minutes_per_instance, a.wait_minutes_per_execution, a.share])
         for a in result.activities]
-    rows.append(("total", ["(total)", "total", None, None, None, None, None, None, None, total,
+    rows.append(("total", ["(total)", TOTAL_NAME, None, None, None, None, None, None, None,
+                           total,
                            result.labor_minutes_per_instance, None,
                            1.0 if total > 0 else 0.0]))
     columns: tuple[Column, ...] = ACTIVITY_COLUMNS
@@ -414,8 +452,8 @@ def activities_view(result: CostResult, *, model: ProcessModel | None = None) ->
             values += ["; ".join(f"{r}: {duration_text(d)}" for r, d in activity.labor.items()),
                        duration_text(activity.wait)]
         rows[-1][1].extend([None, None])
-    return _view("activities", f"Cost by activity: {result.variant}", columns, rows,
-                 currency=result.currency, hours_per_day=hours_per_day)
+    return _view("activities", N_("Cost by activity: {variant}", variant=result.variant),
+                 columns, rows, currency=result.currency, hours_per_day=hours_per_day)
 
 
 RESOURCE_COLUMNS = (
@@ -453,14 +491,14 @@ def resources_view(result: CostResult) -> TableView:
         ("item", [r.id, r.name, r.kind, *_unit_prices(r), r.minutes_per_instance,
                   r.uses_per_instance, r.cost_per_instance, r.share])
         for r in result.resources]
-    rows.append(("other", ["(other costs)", "other costs (not tied to a resource)", "other",
+    rows.append(("other", ["(other costs)", OTHER_COSTS_NAME, "other",
                            None, None, None, None, result.other_cost_per_instance,
                            _share(result.other_cost_per_instance, total)]))
-    rows.append(("total", ["(total)", "total", None, None, None,
+    rows.append(("total", ["(total)", TOTAL_NAME, None, None, None,
                            result.labor_minutes_per_instance, None, total,
                            1.0 if total > 0 else 0.0]))
-    return _view("resources", f"Cost by resource: {result.variant}", RESOURCE_COLUMNS, rows,
-                 currency=result.currency)
+    return _view("resources", N_("Cost by resource: {variant}", variant=result.variant),
+                 RESOURCE_COLUMNS, rows, currency=result.currency)
 
 
 VALUE_COLUMNS = (
@@ -477,9 +515,9 @@ def value_classes_view(result: CostResult) -> TableView:
     rows: list[tuple[RowKind, list[Any]]] = [
         ("item", [value, VALUE_CLASS_LABELS.get(value, value), cost, _share(cost, total)])
         for value, cost in result.by_value.items()]
-    rows.append(("total", ["(total)", "total", total, 1.0 if total > 0 else 0.0]))
-    return _view("by_value", f"Cost by value class: {result.variant}", VALUE_COLUMNS, rows,
-                 currency=result.currency)
+    rows.append(("total", ["(total)", TOTAL_NAME, total, 1.0 if total > 0 else 0.0]))
+    return _view("by_value", N_("Cost by value class: {variant}", variant=result.variant),
+                 VALUE_COLUMNS, rows, currency=result.currency)
 
 
 FLOW_COLUMNS = (
@@ -504,7 +542,7 @@ def flows_view(model: ProcessModel, result: CostResult | None = None) -> TableVi
         taken = None if runs is None else runs * (1.0 if flow.probability is None
                                                   else flow.probability)
         rows.append(("item", [index, flow.source, flow.target, flow.probability, taken]))
-    return _view("flows", f"Flows: {model.variant}", FLOW_COLUMNS, rows,
+    return _view("flows", N_("Flows: {variant}", variant=model.variant), FLOW_COLUMNS, rows,
                  currency=model.currency)
 
 
@@ -532,9 +570,10 @@ def activity_changes_view(comparison: Comparison) -> TableView:
                   a.candidate_expected_executions, a.baseline_cost_per_instance,
                   a.candidate_cost_per_instance, a.delta])
         for a in comparison.activities]
-    rows.append(("total", ["(total)", "total", None, None, None, base.cost_per_instance,
+    rows.append(("total", ["(total)", TOTAL_NAME, None, None, None, base.cost_per_instance,
                            cand.cost_per_instance, -comparison.saving_per_instance]))
-    return _view("comparison", f"Changes by activity: {base.variant} → {cand.variant}",
+    return _view("comparison", N_("Changes by activity: {baseline} → {candidate}",
+                                  baseline=base.variant, candidate=cand.variant),
                  ACTIVITY_CHANGE_COLUMNS, rows, currency=base.currency)
 
 
@@ -557,13 +596,14 @@ def resource_changes_view(comparison: Comparison) -> TableView:
                   r.candidate_minutes_per_instance, r.baseline_cost_per_instance,
                   r.candidate_cost_per_instance, r.delta])
         for r in comparison.resources]
-    rows.append(("other", ["(other costs)", "other costs (not tied to a resource)", None, None,
+    rows.append(("other", ["(other costs)", OTHER_COSTS_NAME, None, None,
                            other.baseline_cost_per_instance, other.candidate_cost_per_instance,
                            other.delta]))
-    rows.append(("total", ["(total)", "total", base.labor_minutes_per_instance,
+    rows.append(("total", ["(total)", TOTAL_NAME, base.labor_minutes_per_instance,
                            cand.labor_minutes_per_instance, base.cost_per_instance,
                            cand.cost_per_instance, -comparison.saving_per_instance]))
-    return _view("resource_changes", f"Changes by resource: {base.variant} → {cand.variant}",
+    return _view("resource_changes", N_("Changes by resource: {baseline} → {candidate}",
+                                        baseline=base.variant, candidate=cand.variant),
                  RESOURCE_CHANGE_COLUMNS, rows, currency=base.currency)
 
 
@@ -583,7 +623,8 @@ def value_changes_view(comparison: Comparison) -> TableView:
                   v.delta]) for v in comparison.by_value]
     rows.append(("total", ["(total)", base.cost_per_instance, cand.cost_per_instance,
                            -comparison.saving_per_instance]))
-    return _view("value_changes", f"Changes by value class: {base.variant} → {cand.variant}",
+    return _view("value_changes", N_("Changes by value class: {baseline} → {candidate}",
+                                     baseline=base.variant, candidate=cand.variant),
                  VALUE_CHANGE_COLUMNS, rows, currency=base.currency)
 
 
@@ -595,7 +636,7 @@ BRIDGE_COLUMNS = (
     Column("share", "Share of baseline cost", "share"),
 )
 
-BRIDGE_NOTE = ("Change in cost, candidate − baseline (negative: cheaper), by sequential "
+BRIDGE_NOTE = N_("Change in cost, candidate − baseline (negative: cheaper), by sequential "
                "substitution in this order: prices, then the capacity hours of time-driven "
                "pools (a rate that changes while what is paid does not), then minutes per "
                "execution, then routing, then units and other costs; per year at the "
@@ -642,9 +683,10 @@ def bridge_view(comparison: Comparison) -> TableView:
         per_year = (None if base.cost_per_year is None or cand.cost_per_year is None
                     else cand.cost_per_year - base.cost_per_year)
         # 0.0 - x, not -x: a zero change reads 0, never "-0"
-        rows.append(("total", ["(total)", "total", 0.0 - comparison.saving_per_instance,
+        rows.append(("total", ["(total)", TOTAL_NAME, 0.0 - comparison.saving_per_instance,
                                per_year, 0.0 - comparison.saving_share]))
-    return _view("bridge", f"Cost bridge: {base.variant} → {cand.variant}", BRIDGE_COLUMNS,
+    return _view("bridge", N_("Cost bridge: {baseline} → {candidate}", baseline=base.variant,
+                              candidate=cand.variant), BRIDGE_COLUMNS,
                  rows, currency=base.currency, note=BRIDGE_NOTE)
 
 
@@ -695,12 +737,14 @@ def price_effects_view(comparison: Comparison) -> TableView:
 
     rows.append(("total", ["(total)", None, total(2), total(3), total(4), total(5), "", None]))
     base, cand = comparison.baseline, comparison.candidate
-    return _view("price_effects", f"Rate and capacity effects by resource: {base.variant} → "
-                 f"{cand.variant}", PRICE_EFFECT_COLUMNS, rows, currency=base.currency,
-                 note="Change in cost, candidate − baseline (negative: cheaper). Rate: cost "
+    return _view("price_effects", N_("Rate and capacity effects by resource: {baseline} → "
+                                     "{candidate}", baseline=base.variant,
+                                     candidate=cand.variant),
+                 PRICE_EFFECT_COLUMNS, rows, currency=base.currency,
+                 note=N_("Change in cost, candidate − baseline (negative: cheaper). Rate: cost "
                  "per month, rate per hour, cost per use; capacity: the practical capacity "
                  "hours (практическая ёмкость) of a time-driven pool, which change its rate "
-                 "but not what is paid.")
+                 "but not what is paid."))
 
 
 # --- the library ---------------------------------------------------------------------------
@@ -733,13 +777,13 @@ def portfolio_view(portfolio: Portfolio, *, path_label: Callable[[str], str] = s
                   r.cost_per_year, r.saving_per_year_vs_as_is, r.waste_share, r.is_best,
                   r.currency, path_label(r.path)])
         for r in portfolio.rows]
-    return _view("portfolio", "Portfolio: every process variant", PORTFOLIO_COLUMNS, rows,
-                 currency=None, note="Cheapest per instance: the variant that costs least "
-                 "per instance of its process; savings are against its as_is variant.")
+    return _view("portfolio", N_("Portfolio: every process variant"), PORTFOLIO_COLUMNS,
+                 rows, currency=None, note=N_("Cheapest per instance: the variant that costs "
+                 "least per instance of its process; savings are against its as_is variant."))
 
 
 #: The mark of the variant that saves most a year (of its currency).
-BIGGEST_SAVING = "Biggest saving"
+BIGGEST_SAVING = N_("Biggest saving")
 
 SAVING_RANKING_COLUMNS = (
     Column("mark", "Mark"),
@@ -755,7 +799,7 @@ SAVING_RANKING_COLUMNS = (
     Column("currency", "Currency", brief=False),
 )
 
-SAVING_RANKING_NOTE = (
+SAVING_RANKING_NOTE = N_(
     "Every variant against its process's as_is, the largest saving a year first (at the "
     "as_is volume). Cash: whole people released and savings that are not labour; the rest "
     "of a labour saving is capacity that stays paid. Why: the activities and the resource "
@@ -774,8 +818,10 @@ def _signed_money(amount: float, currency: str) -> str:
 
 def _activity_driver(change: Any, currency: str) -> str:
     amount = _signed_money(change.delta, currency)
-    if change.status in ("added", "removed"):
-        return f"{change.name}: {change.status} ({amount})"
+    if change.status == "added":
+        return N_("{name}: added ({amount})", name=change.name, amount=amount)
+    if change.status == "removed":
+        return N_("{name}: removed ({amount})", name=change.name, amount=amount)
     before, after = change.baseline_expected_executions, change.candidate_expected_executions
     if not math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-9):
         # how often it runs per instance changed: routing or rework, the usual lever
@@ -789,7 +835,8 @@ def _resource_driver(change: Any, currency: str) -> str:
     if rounded_for_display(minutes, _DIGITS["minutes"]).is_zero():
         return f"{change.name} ({amount})"
     sign = "+" if minutes > 0 else ""
-    return f"{change.name} {sign}{format_number(minutes, _DIGITS['minutes'])} min ({amount})"
+    return N_("{name} {minutes} min ({amount})", name=change.name,
+              minutes=f"{sign}{format_number(minutes, _DIGITS['minutes'])}", amount=amount)
 
 
 def _drivers(changes: Sequence[Any], *, saving: float, count: int) -> list[Any]:
@@ -828,7 +875,12 @@ def saving_reason(comparison: Comparison, *, activities: int = REASON_ACTIVITIES
              for c in _drivers(comparison.activities, saving=saving, count=activities)]
     parts += [_resource_driver(c, currency)
               for c in _drivers(comparison.resources, saving=saving, count=resources)]
-    return "; ".join(parts) if parts else "no change in cost"
+    if not parts:
+        return N_("no change in cost")
+    reason = parts[0]
+    for part in parts[1:]:  # a list, said in each language with its own separator
+        reason = N_("{reason}; {part}", reason=reason, part=part)
+    return reason
 
 
 def _ranking_key(item: Mapping[str, Any], *, mixed: bool) -> tuple:
@@ -876,7 +928,8 @@ def saving_ranking_view(
         if row.variant == BASELINE_VARIANT:
             continue
         key = (row.process, row.variant)
-        reason = f"no {BASELINE_VARIANT} variant in {row.currency} to compare with"
+        reason: str = N_("no {baseline} variant in {currency} to compare with",
+                    baseline=BASELINE_VARIANT, currency=row.currency)
         if row.saving_per_instance_vs_as_is is not None:
             comparison = comparisons.get(key) or compare_results(
                 results[(row.process, BASELINE_VARIANT)], results[key])
@@ -899,7 +952,7 @@ def saving_ranking_view(
             item["mark"] = BIGGEST_SAVING
         seen.add(item["currency"])
     keys = [c.key for c in SAVING_RANKING_COLUMNS]
-    return _view("saving_ranking", "Which redesign saves most a year, and why",
+    return _view("saving_ranking", N_("Which redesign saves most a year, and why"),
                  SAVING_RANKING_COLUMNS, [("item", [item[k] for k in keys]) for item in items],
                  currency=currencies.pop() if len(currencies) == 1 else None,
                  note=SAVING_RANKING_NOTE)
@@ -935,9 +988,9 @@ def recost_view(recosted: Sequence[Any], *, currency: str) -> TableView:
                   r.cost_per_year_before, r.cost_per_year_after, r.change_per_year, r.label])
         for r in sorted(recosted, key=size)]
     # No total row: variants of one process are alternatives, never added up.
-    return _view("recost", "Every variant with the edited pools", RECOST_COLUMNS, rows,
-                 currency=currency, note="Before: the catalogue as saved; after: with your "
-                 "edits. A variant that uses no edited pool keeps its cost.")
+    return _view("recost", N_("Every variant with the edited pools"), RECOST_COLUMNS, rows,
+                 currency=currency, note=N_("Before: the catalogue as saved; after: with your "
+                 "edits. A variant that uses no edited pool keeps its cost."))
 
 
 #: The resource catalogue, a pool a row: what each is written as, then what follows from it.
@@ -1050,10 +1103,11 @@ def catalogue_view(pools: Mapping[str, ResourceRecord], *, currency: str,
         rows.append(("item", [pool_id, f.name, f.kind, *_figure_values(f),
                               ", ".join((used_by or {}).get(pool_id, ())),
                               ", ".join((overridden_by or {}).get(pool_id, ()))]))
-    return _view("catalogue", "Resource catalogue (справочник ресурсов)", CATALOGUE_COLUMNS,
-                 rows, currency=currency, note="Тариф взносов and класс профриска: as written, "
-                 "or the default (general, class 1) for a pool with an оклад. Страховые "
-                 "взносы without травматизм, which the cost per person includes.")
+    return _view("catalogue", N_("Resource catalogue (справочник ресурсов)"),
+                 CATALOGUE_COLUMNS, rows, currency=currency,
+                 note=N_("Тариф взносов and класс профриска: as written, or the default "
+                         "(general, class 1) for a pool with an оклад. Страховые взносы "
+                         "without травматизм, which the cost per person includes."))
 
 
 POOL_CHANGE_COLUMNS = (
@@ -1086,9 +1140,9 @@ def pool_changes_view(changes: Sequence[tuple[PoolFigures, PoolFigures]], *,
         rows += [("item", [before.id, "как сохранено", *old]),
                  ("item", [before.id, "с правками", *new]),
                  ("item", [before.id, "изменение", *map(change, old, new)])]
-    return _view("pool_changes", "Edited pools: what follows from the edits",
-                 POOL_CHANGE_COLUMNS, rows, currency=currency, note="Derived figures as saved "
-                 "and with your edits, recomputed from the edited cells.")
+    return _view("pool_changes", N_("Edited pools: what follows from the edits"),
+                 POOL_CHANGE_COLUMNS, rows, currency=currency, note=N_("Derived figures as "
+                 "saved and with your edits, recomputed from the edited cells."))
 
 
 CAPACITY_COLUMNS = (
@@ -1109,8 +1163,9 @@ CAPACITY_COLUMNS = (
 
 def _capacity_status(pool: Any) -> str:
     if pool.shortage:
-        return f"SHORTAGE: {format_number(pool.shortage_minutes_per_month / 60, 1)} h over"
-    return "capacity unknown" if pool.capacity_minutes_per_month is None else "ok"
+        return N_("SHORTAGE: {hours} h over",
+                  hours=format_number(pool.shortage_minutes_per_month / 60, 1))
+    return N_("capacity unknown") if pool.capacity_minutes_per_month is None else N_("ok")
 
 
 def capacity_view(report: CapacityReport, *, variant: str) -> TableView:
@@ -1126,15 +1181,34 @@ def capacity_view(report: CapacityReport, *, variant: str) -> TableView:
                   p.utilization, p.fte_needed, p.unused_capacity_cost_per_month,
                   _capacity_status(p), p.basis, p.currency])
         for p in report.pools]
-    when = "per month" if report.month is None else f"in {report.month}"
-    title = f"Labour pools {when} (variant {variant}"
-    if report.as_is_instead:
-        title += f"; as_is for {', '.join(report.as_is_instead)}, which have no {variant}"
-    note = "Unused capacity cost is reported apart and is not loaded onto processes."
-    if report.month is not None:
-        note = (f"Capacity in {report.month}: {report.month_rule}; the load is the average "
-                "month's (volume per year / 12). " + note)
-    return _view("capacity", title + ")", CAPACITY_COLUMNS, rows, currency=None, note=note)
+    return _view("capacity", _capacity_title(report, variant=variant), CAPACITY_COLUMNS, rows,
+                 currency=None, note=_capacity_note(report))
+
+
+def _capacity_title(report: CapacityReport, *, variant: str) -> str:
+    """Which variant and month the capacity view is of, each wording whole."""
+    month, others = report.month, ", ".join(report.as_is_instead)
+    match (month is None, bool(report.as_is_instead)):
+        case (True, False):
+            return N_("Labour pools per month (variant {variant})", variant=variant)
+        case (False, False):
+            return N_("Labour pools in {month} (variant {variant})", month=month,
+                      variant=variant)
+        case (True, True):
+            return N_("Labour pools per month (variant {variant}; as_is for {processes}, "
+                      "which have no {variant})", variant=variant, processes=others)
+        case _:
+            return N_("Labour pools in {month} (variant {variant}; as_is for {processes}, "
+                      "which have no {variant})", month=month, variant=variant,
+                      processes=others)
+
+
+def _capacity_note(report: CapacityReport) -> str:
+    if report.month is None:
+        return N_("Unused capacity cost is reported apart and is not loaded onto processes.")
+    return N_("Capacity in {month}: {rule}; the load is the average month's (volume per "
+              "year / 12). Unused capacity cost is reported apart and is not loaded onto "
+              "processes.", month=report.month, rule=report.month_rule)
 
 
 RELEASE_COLUMNS = (
@@ -1152,7 +1226,8 @@ RELEASE_COLUMNS = (
     Column("name", "Name", brief=False),
 )
 
-RELEASE_NOTE = ("Cash (высвобождаемые деньги): whole people a pool no longer needs (⌈FTE before⌉, "
+RELEASE_NOTE = N_(
+                "Cash (высвобождаемые деньги): whole people a pool no longer needs (⌈FTE before⌉, "
                 "at most its headcount, minus ⌈FTE after⌉) × its cost per person, plus the "
                 "saving of work that is not labour (fewer uses, lower other costs). Freed "
                 "capacity (освобождённая мощность): the rest of the labour saving, hours that "
@@ -1192,13 +1267,15 @@ def release_view(releases: Sequence[Any], *, currency: str, non_labour_per_year:
     rows.append(("other", ["(not labour)", None, None, None, None, None, non_labour_per_year,
                            0.0, non_labour_price_effect_per_year,
                            non_labour_per_year + non_labour_price_effect_per_year,
-                           "per-use resources and other costs"]))
+                           N_("per-use resources and other costs")]))
     items = [values for _, values in rows]
     rows.append(("total", ["(total)", None, None, None, None, sum(v[5] or 0 for v in items),
                            *(math.fsum(v[k] for v in items) for k in (6, 7, 8, 9)), None]))
-    return _view("release", title or f"Cash and freed capacity of the plan ({plan}), per year",
+    return _view("release", title or N_("Cash and freed capacity of the plan ({plan}), per year",
+                                        plan=plan),
                  RELEASE_COLUMNS, rows, currency=currency,
-                 note=RELEASE_NOTE + (f" {note}" if note else ""))
+                 note=N_("{release_note} {more}", release_note=RELEASE_NOTE, more=note)
+                 if note else RELEASE_NOTE)
 
 
 def saving_split_view(split: SavingSplit, *, baseline: str, candidate: str) -> TableView:
@@ -1211,8 +1288,9 @@ def saving_split_view(split: SavingSplit, *, baseline: str, candidate: str) -> T
     return release_view(
         split.pools, currency=split.currency, non_labour_per_year=split.non_labour_per_year,
         plan=candidate, non_labour_price_effect_per_year=split.non_labour_price_effect_per_year,
-        title=f"Cash, freed capacity and price effects: {baseline} → {candidate}, per year",
-        note=f"FTE before and after: {split.load}.")
+        title=N_("Cash, freed capacity and price effects: {baseline} → {candidate}, per year",
+                 baseline=baseline, candidate=candidate),
+        note=N_("FTE before and after: {load}.", load=split.load))
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -1242,10 +1320,12 @@ def staffing_view(reports: Sequence[CapacityReport], *, year: int, variant: str)
                               max(known) if known else None,
                               sum(p.shortage for p in monthly) if known else None,
                               pool.name]))
-    return _view("staffing", f"Heads needed by month, {year} (variant {variant})", columns,
+    return _view("staffing", N_("Heads needed by month, {year} (variant {variant})",
+                                year=year, variant=variant), columns,
                  rows, currency=None,
-                 note=f"Each month's practical capacity from the production calendar of {year} "
-                 "(the stated capacity is an average month's); the load is the average month's.")
+                 note=N_("Each month's practical capacity from the production calendar of "
+                         "{year} (the stated capacity is an average month's); the load is the "
+                         "average month's.", year=year))
 
 
 # --- migrating a library to one catalogue ---------------------------------------------------
@@ -1274,12 +1354,16 @@ def migration_view(plan: MigrationPlan, *, written: bool = False) -> TableView:
     rows: list[tuple[RowKind, list[Any]]] = [
         ("item", [m.file, len(m.moved), ", ".join(m.overridden), m.cost_per_instance_before,
                   m.cost_per_instance_after, ", ".join(m.moved)]) for m in plan.moves]
-    new = "a new " if plan.catalogue_text is not None else ""
-    return _view("migration", f"Files taking their pools from {new}{plan.catalogue_file}",
-                 columns, rows, currency=plan.currency,
-                 note=f"{len(plan.pools)} pools in {plan.catalogue_file}; {len(plan.moves)} of "
-                 f"{plan.files_read} model files {'rewritten' if written else 'to rewrite'}; "
-                 "each costs what it cost before.")
+    file = plan.catalogue_file
+    title = (N_("Files taking their pools from a new {file}", file=file)
+             if plan.catalogue_text is not None
+             else N_("Files taking their pools from {file}", file=file))
+    counts = dict(pools=len(plan.pools), file=file, moved=len(plan.moves), read=plan.files_read)
+    note = (N_("{pools} pools in {file}; {moved} of {read} model files rewritten; each costs "
+               "what it cost before.", **counts) if written
+            else N_("{pools} pools in {file}; {moved} of {read} model files to rewrite; each "
+                    "costs what it cost before.", **counts))
+    return _view("migration", title, columns, rows, currency=plan.currency, note=note)
 
 
 def disagreements_view(plan: MigrationPlan) -> TableView:
@@ -1300,9 +1384,9 @@ def disagreements_view(plan: MigrationPlan) -> TableView:
                                   d.reason if kept else "",
                                   ", ".join(f for f in d.overridden if f in value.files),
                                   ", ".join(value.files)]))
-    return _view("disagreements", "Values the files disagreed on", columns, rows,
+    return _view("disagreements", N_("Values the files disagreed on"), columns, rows,
                  currency=None,
-                 note=None if rows else "The files agreed on every pool.")
+                 note=None if rows else N_("The files agreed on every pool."))
 
 
 # --- logs, simulation, sensitivity ---------------------------------------------------------
@@ -1323,7 +1407,7 @@ VARIANT_COLUMNS = (
 )
 
 #: Said under the variants of a log that records costs.
-RECORDED_COST_NOTE = (
+RECORDED_COST_NOTE = N_(
     "Per case is modelled: measured minutes × rates. Recorded per case is the mean of the "
     "costs the log itself recorded; it includes what minutes × rates do not (fees, "
     "materials, outside services), so Recorded − modelled is that unexplained part. A model "
@@ -1331,7 +1415,7 @@ RECORDED_COST_NOTE = (
 
 
 def variants_view(variants: Sequence[TraceVariant], *, currency: str,
-                  title: str = "Trace variants (costliest first)") -> TableView:
+                  title: str = N_("Trace variants (costliest first)")) -> TableView:
     """Trace variants of an event log, in the order given, ranked from 1.
 
     The recorded cost (when the log has one; otherwise its two columns are left
@@ -1402,13 +1486,16 @@ def simulation_view(result: SimulationResult, *, exact_cost_per_instance: float 
         result.cycle_time_minutes.p50, result.cycle_time_minutes.p90,
         result.cycle_time_minutes.p95, result.cycle_time_minutes.max))
     cost = result.cost_per_instance
-    rows.append(("item", [f"Cost per instance, {result.currency}", cost.mean, cost.ci95[0],
-                          cost.ci95[1], cost.sd, cost.p5, cost.p50, cost.p90, cost.p95, cost.max,
-                          exact_cost_per_instance]))
-    rows.append(("item", ["Cycle time, working hours", *cycle_hours, None]))
-    title = f"Monte Carlo: {result.runs:,} instances of {result.variant}".replace(",", " ")
+    rows.append(("item", [N_("Cost per instance, {currency}", currency=result.currency),
+                          cost.mean, cost.ci95[0], cost.ci95[1], cost.sd, cost.p5, cost.p50,
+                          cost.p90, cost.p95, cost.max, exact_cost_per_instance]))
+    rows.append(("item", [N_("Cycle time, working hours"), *cycle_hours, None]))
+    runs = f"{result.runs:,}".replace(",", " ")
+    title = N_("Monte Carlo: {runs} instances of {variant}", runs=runs, variant=result.variant)
     if result.truncated:
-        title += f" ({result.truncated:,} truncated: lower bounds)".replace(",", " ")
+        title = N_("Monte Carlo: {runs} instances of {variant} ({truncated} truncated: lower "
+                   "bounds)", runs=runs, variant=result.variant,
+                   truncated=f"{result.truncated:,}".replace(",", " "))
     return _view("simulation", title, SIMULATION_COLUMNS, rows, currency=result.currency,
                  note=result.truncation_note)
 
@@ -1433,8 +1520,8 @@ def sensitivity_view(items: Sequence[SensitivityItem], *, currency: str) -> Tabl
         ("item", [rank, i.kind, i.element, i.field, i.base_value, i.low_value, i.cost_low,
                   i.high_value, i.cost_high, i.impact])
         for rank, i in enumerate(items, 1)]
-    return _view("sensitivity", "Sensitivity, largest impact first", SENSITIVITY_COLUMNS, rows,
-                 currency=currency)
+    return _view("sensitivity", N_("Sensitivity, largest impact first"), SENSITIVITY_COLUMNS,
+                 rows, currency=currency)
 
 
 QUEUE_RESOURCE_COLUMNS = (
@@ -1452,8 +1539,8 @@ QUEUE_RESOURCE_COLUMNS = (
 
 def _queue_status(resource: Any) -> str:
     if not resource.queued:
-        return "capacity unknown: not queued"
-    return "OVERLOADED" if resource.overloaded else "ok"
+        return N_("capacity unknown: not queued")
+    return N_("OVERLOADED") if resource.overloaded else N_("ok")
 
 
 def queue_resources_view(result: QueueResult) -> TableView:
@@ -1468,12 +1555,13 @@ def queue_resources_view(result: QueueResult) -> TableView:
         low, high = r.utilization_ci95 or (None, None)
         rows.append(("item", [r.id, r.servers, r.available_share, r.utilization, low, high,
                               r.offered_load, _queue_status(r), r.basis]))
-    return _view("queue_resources", "Resources", QUEUE_RESOURCE_COLUMNS, rows, currency=None,
-                 note=f"Simulated calendar {result.hours_per_day:g} h × "
-                 f"{result.days_per_month:g} days a month ({result.calendar_basis}). "
-                 "Utilisation is of each pool's practical capacity, as in capacity. Only "
-                 "this process's work is simulated: capacity adds the work other processes "
-                 "put on a shared pool.")
+    return _view("queue_resources", N_("Resources"), QUEUE_RESOURCE_COLUMNS, rows,
+                 currency=None,
+                 note=N_("Simulated calendar {hours:g} h × {days:g} days a month ({basis}). "
+                         "Utilisation is of each pool's practical capacity, as in capacity. "
+                         "Only this process's work is simulated: capacity adds the work other "
+                         "processes put on a shared pool.", hours=result.hours_per_day,
+                         days=result.days_per_month, basis=result.calendar_basis))
 
 
 QUEUE_ACTIVITY_COLUMNS = (
@@ -1494,11 +1582,12 @@ def queue_activities_view(result: QueueResult) -> TableView:
         rows.append(("item", [a.id, a.executions, a.mean_queue_minutes, low, high,
                               a.max_queue_minutes]))
     # Waits are measured on the simulated clock of working minutes: said in its working days.
-    return _view("queue_activities", "Waiting per activity", QUEUE_ACTIVITY_COLUMNS, rows,
+    return _view("queue_activities", N_("Waiting per activity"), QUEUE_ACTIVITY_COLUMNS, rows,
                  currency=None, hours_per_day=result.hours_per_day,
-                 note=f"{result.replications} replication(s) of "
-                 f"{result.days:g} measured days after a warm-up of {result.warmup_basis}; "
-                 "intervals from the replications' spread.")
+                 note=N_("{replications} replication(s) of {days:g} measured days after a "
+                         "warm-up of {warmup}; intervals from the replications' spread.",
+                         replications=result.replications, days=result.days,
+                         warmup=result.warmup_basis))
 
 
 CHANGE_LOG_COLUMNS = (
@@ -1523,4 +1612,4 @@ def change_log_view(entries: Sequence[Any]) -> TableView:
     rows: list[tuple[RowKind, list[Any]]] = [
         ("item", [e.hash[:12] if c.key == "hash_prefix" else getattr(e, c.key)
                   for c in CHANGE_LOG_COLUMNS]) for e in entries]
-    return _view("change_log", "Change log", CHANGE_LOG_COLUMNS, rows, currency=None)
+    return _view("change_log", N_("Change log"), CHANGE_LOG_COLUMNS, rows, currency=None)

@@ -1,0 +1,120 @@
+"""The tables' titles, notes and row texts in the reader's language (issue 14): marked
+with ``N_`` where a view is made, said again by ``TableView.in_language``."""
+
+from __future__ import annotations
+
+import pytest
+
+from abc_costing.compare import compare_models
+from abc_costing.engine import cost_model
+from abc_costing.formats import load_library
+from abc_costing.i18n import Message, translate
+from abc_costing.model import ProcessModel
+from abc_costing.portfolio import build_portfolio
+from abc_costing.reports.ledger_views import stage_summary_view
+from abc_costing.reports.views import (
+    BIGGEST_SAVING,
+    activities_view,
+    bridge_view,
+    capacity_view,
+    resources_view,
+    saving_ranking_view,
+    saving_reason,
+)
+from abc_costing.workflows.ledger import balance_period
+from abc_costing.workflows.library import open_library
+from tests.conftest import LIBRARY
+
+CONTRACT = LIBRARY / "contract_approval"
+
+
+def variant(name: str, check_minutes: int, fix_share: float) -> ProcessModel:
+    """clerk at 600 ₽/h = 10 ₽/min; "Проверка" runs once, "Доработка" (30 min) by a share."""
+    return ProcessModel.model_validate({
+        "format": "abc-costing/1", "process": "p", "variant": name,
+        "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600, "name": "Клерк"}},
+        "activities": {"check": {"name": "Проверка", "labor": {"clerk": check_minutes}},
+                       "fix": {"name": "Доработка", "labor": {"clerk": 30}}},
+        "gateways": {"g": {"kind": "exclusive"}},
+        "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+        "flows": [["s", "check"], ["check", "g"], ["g", "fix", fix_share],
+                  ["g", "e", 1 - fix_share], ["fix", "e"]]})
+
+
+def test_titles_and_total_rows_in_russian_and_english_unchanged():
+    result = cost_model(variant("as_is", 60, 0.5))
+    view = activities_view(result)
+    assert view.title == "Cost by activity: as_is"
+    ru = view.in_language("ru")
+    assert ru.title == "Стоимость по действиям: as_is"
+    assert ru.rows[-1].value("name") == "итого" and view.rows[-1].value("name") == "total"
+    # the CSV's records keep the English, and English can be had again
+    assert ru.records() == view.records()
+    assert ru.in_language("en").title == view.title
+    assert ru.in_language("en").rows[-1].value("name") == "total"
+    resources = resources_view(result).in_language("ru")
+    assert resources.title == "Стоимость по ресурсам: as_is"
+    assert resources.rows[-2].value("name") == "прочие затраты (не привязаны к ресурсу)"
+
+
+def test_the_reason_line_and_the_mark_in_russian():
+    comparison = compare_models(variant("as_is", 60, 0.5), variant("v", 45, 0.1))
+    reason = saving_reason(comparison)
+    # Проверка 60 → 45 min: −15 × 10 = −150 ₽; Доработка 0.5 → 0.1 runs: −0.4 × 300 = −120 ₽;
+    # clerk −15 − 0.4 × 30 = −27 min, −270 ₽
+    assert reason == ("Проверка (-150.00); Доработка ×0.50 → ×0.10 (-120.00); "
+                      "Клерк -27.0 min (-270.00)")
+    assert isinstance(reason, Message)
+    assert translate(reason, "ru") == ("Проверка (-150.00); Доработка ×0.50 → ×0.10 (-120.00); "
+                                       "Клерк -27.0 мин (-270.00)")
+    models, _ = load_library(LIBRARY)
+    view = saving_ranking_view(build_portfolio(models))
+    ru = view.in_language("ru")
+    assert view.title == "Which redesign saves most a year, and why"
+    assert ru.title == "Какое изменение процесса даёт наибольшую экономию в год и почему"
+    assert view.rows[0].value("mark") == BIGGEST_SAVING == "Biggest saving"
+    assert ru.rows[0].value("mark") == "Наибольшая экономия"
+    assert ru.note.startswith("Каждый вариант против варианта as_is")
+    # the numbers are the same cells
+    assert ru.rows[0].value("saving_per_year") == view.rows[0].value("saving_per_year")
+
+
+def test_notes_built_from_values_in_russian():
+    from abc_costing.formats import load_model
+
+    comparison = compare_models(load_model(CONTRACT / "as_is.yaml"),
+                                load_model(CONTRACT / "value_tiers.yaml"))
+    bridge = bridge_view(comparison).in_language("ru")
+    assert bridge.title == "Мост затрат: as_is → value_tiers"
+    assert bridge.note.startswith("Изменение стоимости, сравниваемый вариант − базовый")
+    balance = balance_period(open_library(LIBRARY), period="2026-01")
+    summary = stage_summary_view(balance.result, currency="RUB")
+    assert summary.title == "Stage balance"
+    said = summary.in_language("ru")
+    assert said.title == "Баланс по этапам"
+    assert said.note.startswith("Итого по ОСВ: ") and " RUB. В каждой строке" in said.note
+    assert said.rows[0].value("label") == "1. ОСВ → пулы и вспомогательные подразделения"
+
+
+@pytest.mark.parametrize("month", [None, (2026, 3)])
+def test_capacity_titles_are_whole_sentences(month):
+    from abc_costing.engine.capacity import capacity_report
+
+    models, _ = load_library(LIBRARY)
+    report = capacity_report([m for _, m in models], variant="as_is", month=month)
+    view = capacity_view(report, variant="as_is")
+    ru = view.in_language("ru")
+    if month is None:
+        assert view.title == "Labour pools per month (variant as_is)"
+        assert ru.title == "Пулы труда в месяц (вариант as_is)"
+        assert ru.note == ("Стоимость неиспользуемой мощности показана отдельно и на процессы "
+                           "не распределяется.")
+    else:
+        assert view.title == f"Labour pools in {report.month} (variant as_is)"
+        assert ru.title == f"Пулы труда в {report.month} (вариант as_is)"
+        assert ru.note.startswith(f"Ёмкость в {report.month}: ")
+    said = {"ok": "в норме", "capacity unknown": "ёмкость неизвестна"}
+    for english, russian in zip(view.rows, ru.rows, strict=True):
+        status = english.value("status")
+        assert russian.value("status") == said.get(status) or (
+            status.startswith("SHORTAGE: ") and russian.value("status").startswith("НЕХВАТКА: "))
