@@ -951,7 +951,8 @@ def _run_profitability(args: argparse.Namespace, out: Console, err: Console) -> 
         _print_json({"period": balance.period, "scenario": balance.scenario,
                      "rows": view.records()}, out)
         return EXIT_OK
-    _print_view(view, out, title=f"{view.title}, {balance.period}" + (
+    title = translate(view.title, _LANGUAGE)
+    _print_view(view, out, title=f"{title}, {balance.period}" + (
         "" if args.against is not None else f" ({balance.scenario})"))
     return EXIT_OK
 
@@ -1004,7 +1005,8 @@ def _run_resources(args: argparse.Namespace, out: Console, err: Console) -> int:
                                 "overridden_by": list(loaded.overridden_by.get(r["id"], ()))}
                                for r in view.records()]}, out)
     else:
-        _print_view(view, out, title=f"{view.title}: {loaded.label}, {loaded.currency}")
+        _print_view(view, out, title=f"{translate(view.title, _LANGUAGE)}: {loaded.label}, "
+                                     f"{loaded.currency}")
         for row in view.rows:  # the one column too wide for the table
             _say(out, _("{value} is used by {value_2}", value=row.value('id'),
                          value_2=row.value('used_by') or 'no variant'))

@@ -65,7 +65,6 @@ BACKGROUND = "white"
 GRID = "#e6e9ef"
 INK = "#1f2933"            # outlines, arrows, end events
 MUTED = "#7b8794"          # edge lines, probabilities, secondary text
-MONEY_SEPARATORS = plotly_separators("en")  # as format_money writes money (". ")
 MONEY_TICKS = ",.0f"       # axis ticks in whole money units, thousands grouped
 
 VALUE_COLOURS = {"value_adding": "#2e9e5b", "business": "#5b7fa6", "waste": "#d9534f"}
@@ -138,12 +137,13 @@ def _unique_labels(names: Sequence[str], ids: Sequence[str]) -> list[str]:
                                                                                  strict=True)]
 
 
-def _base_layout(fig: go.Figure, *, title: str, height: int) -> None:
+def _base_layout(fig: go.Figure, *, title: str, height: int, language: Language) -> None:
     fig.update_layout(
         title=dict(text=_text(title), x=0.01, xanchor="left"),
         font=FONT, paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND, height=height,
         margin=dict(l=20, r=20, t=70, b=40), hoverlabel=dict(align="left"),
-        separators=MONEY_SEPARATORS,
+        # axis ticks and hover figures written as the reader writes numbers
+        separators=plotly_separators(language),
     )
 
 
@@ -623,7 +623,7 @@ def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *
     all_xs = [x for x, _ in xy.values()] or [0.0]
     heading = title or model.title or f"{model.process} / {model.variant}"
     _base_layout(fig, title=heading, height=int((155 if result is not None else 90)
-                                                 + ROW_PX * (y_high - y_low)))
+                                                 + ROW_PX * (y_high - y_low)), language=language)
     if result is not None:
         fig.update_layout(title_subtitle_text=_per_instance_and_year(result, language))
     hidden = dict(visible=False, showgrid=False, zeroline=False, fixedrange=False)
@@ -820,7 +820,7 @@ def cost_waterfall_figure(comparison: Comparison, *, language: Language = "en",
                baseline=base.variant, amount=amount) if saving >= 0
              else _("{candidate} vs {baseline}: costs more by {amount} per instance",
                     candidate=cand.variant, baseline=base.variant, amount=amount))
-    _base_layout(fig, title=title, height=480 + fit.bottom_px - 90)
+    _base_layout(fig, title=title, height=480 + fit.bottom_px - 90, language=language)
     subtitle = base.title or base.process
     if comparison.saving_per_year is not None:
         per_year = comparison.saving_per_year
@@ -897,7 +897,7 @@ def cost_by_resource_figure(comparison: Comparison, *, language: Language = "en"
             textfont=dict(size=10),
         ))
     _base_layout(fig, title=_("Cost per instance by resource, {currency}", currency=cur),
-                 height=_bar_height(2 * len(labels), per_row=22))
+                 height=_bar_height(2 * len(labels), per_row=22), language=language)
     fig.update_layout(title_subtitle_text=_text(base.title or base.process))
     fig.update_layout(
         barmode="group", bargap=0.25,
@@ -958,7 +958,7 @@ def cost_by_value_figure(comparison: Comparison, *, language: Language = "en") -
                        for label, v in zip(labels, values, strict=True)],
         ))
     _base_layout(fig, title=_("Cost per instance by value class, {currency}", currency=cur),
-                 height=420)
+                 height=420, language=language)
     fig.update_layout(title_subtitle_text=_text(base.title or base.process))
     fig.update_layout(
         barmode="group", bargap=0.3, bargroupgap=0.08,
@@ -1030,7 +1030,7 @@ def portfolio_cost_figure(portfolio: Portfolio, *, language: Language = "en") ->
     axis = (_("Cost per year, {currency}", currency=one_currency) if one_currency
             else _("Cost per year"))
     _base_layout(fig, title=_("Where the money goes: cost per year by process"),
-                 height=_bar_height(len(labels), per_row=48))
+                 height=_bar_height(len(labels), per_row=48), language=language)
     fig.update_layout(
         barmode="stack", bargap=0.35,
         xaxis=dict(title=dict(text=axis), gridcolor=GRID, rangemode="tozero",
@@ -1090,7 +1090,7 @@ def cost_breakdown_figure(result: CostResult, *, language: Language = "en") -> g
         ))
     heading = result.title or f"{result.process} / {result.variant}"
     _base_layout(fig, title=_("{heading}: cost per instance by activity", heading=heading),
-                 height=_bar_height(len(activities)))
+                 height=_bar_height(len(activities)), language=language)
     fig.update_layout(
         barmode="relative", bargap=0.3,
         xaxis=dict(title=dict(text=_("Cost per instance, {currency}", currency=cur)),

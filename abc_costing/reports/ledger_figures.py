@@ -44,6 +44,7 @@ import plotly.graph_objects as go
 
 from abc_costing.engine.allocation import AllocationResult, Flow, Node, PeriodInputs
 from abc_costing.i18n import N_, Language, translate, translator
+from abc_costing.numbers import plotly_separators
 from abc_costing.reports.figures import (
     BACKGROUND,
     BASELINE_COLOUR,
@@ -53,7 +54,6 @@ from abc_costing.reports.figures import (
     FONT,
     GRID,
     LEGEND_BELOW,
-    MONEY_SEPARATORS,
     MONEY_TICKS,
     MUTED,
     PLOT_WIDTH_PX,
@@ -411,7 +411,7 @@ def ledger_sankey_figure(result: AllocationResult, inputs: PeriodInputs, *,
                           period=inputs.period, scenario=inputs.scenario, currency=currency),
                    x=0.01, xanchor="left"),
         font=FONT, paper_bgcolor=BACKGROUND, margin=_MARGIN_PX,
-        height=plot_px + _MARGIN_PX["t"] + _MARGIN_PX["b"], separators=MONEY_SEPARATORS)
+        height=plot_px + _MARGIN_PX["t"] + _MARGIN_PX["b"], separators=plotly_separators(language))
     return fig
 
 
@@ -453,7 +453,7 @@ def margin_figure(result: AllocationResult, *, currency: str, language: Language
                           currency=currency), x=0.01, xanchor="left"),
         font=FONT, paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND, barmode="group",
         height=max(300, 130 + 56 * len(names)), legend=LEGEND_BELOW,
-        margin=dict(l=20, r=20, t=60, b=60), separators=MONEY_SEPARATORS,
+        margin=dict(l=20, r=20, t=60, b=60), separators=plotly_separators(language),
         xaxis=dict(gridcolor=GRID, tickformat=MONEY_TICKS, title=dict(text=currency)),
         yaxis=dict(autorange="reversed"))
     return fig

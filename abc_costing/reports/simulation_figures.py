@@ -23,7 +23,7 @@ from abc_costing.durations import DEFAULT_HOURS_PER_DAY, duration
 from abc_costing.engine.capacity import CapacityReport
 from abc_costing.engine.sensitivity import SensitivityItem, tornado_data
 from abc_costing.i18n import N_, Language, translate, translator
-from abc_costing.numbers import number
+from abc_costing.numbers import number, plotly_separators
 from abc_costing.reports.figures import (
     BASELINE_COLOUR,
     CANDIDATE_COLOUR,
@@ -128,7 +128,7 @@ def distribution_figure(
                       xaxis=dict(title=_("{measure}, {unit}", measure=measure_name,
                                          unit=translate(unit, language))
                                  if unit else measure_name, tickformat=",.0f"),
-                      separators=". ")
+                      separators=plotly_separators(language))
     return _layout(fig, title=_("{measure}: simulated distribution", measure=measure_name),
                    height=380)
 
@@ -238,6 +238,6 @@ def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
                       xaxis=dict(title=_("change in cost per instance, {currency} (base "
                                          "{amount})", currency=currency,
                                          amount=format_amount(base, currency)),
-                                 tickformat=",.0f"), separators=". ")
+                                 tickformat=",.0f"), separators=plotly_separators(language))
     return _layout(fig, title=_("Sensitivity: what moves the cost most"),
                    height=max(300, 120 + 28 * len(data["label"])))
