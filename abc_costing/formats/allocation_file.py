@@ -45,6 +45,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from abc_costing.i18n import N_
 from abc_costing.model import ALLOCATION_FORMAT, AllocationRule, AllocationSetup, LedgerLine
 from abc_costing.problems import Problem, cut, listed, quoted
 
@@ -81,7 +82,7 @@ def read_allocation(path: str | Path, *, name: str | None = None
     """
     from abc_costing.formats.yaml_model import read_library_file
 
-    return read_library_file(path, name=name, what="allocation files",
+    return read_library_file(path, name=name, what=N_("allocation files"),
                              parse=lambda text, source, _: parse_allocation_text(text,
                                                                                  name=source))
 
@@ -97,7 +98,7 @@ def parse_allocation_text(text: str, *, name: str = ALLOCATION_NAME
     from abc_costing.formats.yaml_model import parse_library_file, with_lines
 
     data, problems = parse_library_file(text, name=name, format=ALLOCATION_FORMAT,
-                                        kind="an allocation file",
+                                        kind=N_("an allocation file"),
                                         fields="format, ledger, drivers, rules, ...")
     if data is None:
         return None, problems

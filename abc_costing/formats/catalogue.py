@@ -40,6 +40,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from abc_costing.i18n import N_
 from abc_costing.model import (
     CATALOGUE_FORMAT,
     CatalogueUse,
@@ -154,7 +155,7 @@ def read_catalogue(path: str | Path, *, name: str | None = None
     """Read and check a catalogue file; problems name ``name`` (default: the path)."""
     from abc_costing.formats.yaml_model import read_library_file
 
-    return read_library_file(path, name=name, what="catalogues", parse=lambda text, source, raw:
+    return read_library_file(path, name=name, what=N_("catalogues"), parse=lambda text, source, raw:
                              parse_catalogue_text(text, name=source,
                                                   sha256=hashlib.sha256(raw).hexdigest()))
 
@@ -200,7 +201,7 @@ def parse_catalogue_text(text: str, *, name: str = CATALOGUE_NAME, sha256: str |
 
     digest = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
     data, problems = parse_library_file(text, name=name, format=CATALOGUE_FORMAT,
-                                        kind="a resource catalogue",
+                                        kind=N_("a resource catalogue"),
                                         fields="format, currency, year, pools")
     if data is None:
         return None, problems
