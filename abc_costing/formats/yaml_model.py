@@ -66,6 +66,7 @@ __all__ = [
     "load_model",
     "load_library",
     "model_files",
+    "said_by_pydantic",
 ]
 
 # yaml_rs 0.1.6 crashes the process (SIGSEGV) on any call made after the
@@ -728,7 +729,7 @@ def _field_message(error: Mapping[str, Any], data: dict[str, Any]) -> Message:
     Pydantic's own English (``msg``) is used only for an error type this reader
     does not know; each known type is said by its ``ctx``.
     """
-    kind, msg = error["type"], error["msg"]
+    kind = error["type"]
     given: Any = error.get("input")
     ctx: Any = error.get("ctx", {})
 
@@ -739,11 +740,9 @@ def _field_message(error: Mapping[str, Any], data: dict[str, Any]) -> Message:
             error["loc"][-1], int)):
         return N_("a flow is [from, to] or [from, to, probability], got {value}", value=shown())
     if kind == "value_error":
-        raised = ctx.get("error")
-        said = raised.args[0] if isinstance(raised, ValueError) and raised.args else None
-        if isinstance(said, Message):
-            return _said_got(said)
-        return N_("{message}", message=_say_got(msg.removeprefix("Value error, ")))
+        said = said_by_pydantic(error)
+        return _said_got(said) if said.template != "{message}" else \
+            N_("{message}", message=_say_got(said))
     if kind == "extra_forbidden":
         return N_("unknown field {value} (misspelt? see the format in the README)",
                   value=quoted(error["loc"][-1]))
@@ -777,18 +776,56 @@ def _field_message(error: Mapping[str, Any], data: dict[str, Any]) -> Message:
         return N_("must be a finite number (got {value})", value=shown())
     if kind == "string_pattern_mismatch":
         return N_("{value} is not a slug: use letters, digits, '_' and '-' only", value=shown())
-    said = _PYDANTIC_SAYS.get(kind)
-    if said is not None and (kind != "literal_error" or "expected" in ctx):
-        said = Message(said.template, {name: ctx.get(name) for name in said.values})
+    said = said_by_pydantic(error)
     if isinstance(given, dict | list):
-        return said or N_("{message}", message=msg)
-    return N_("{message} (got {value})", message=said or msg, value=shown())
+        return said
+    return N_("{message} (got {value})", message=said, value=shown())
 
 
-#: Pydantic's words for the error types a model file meets, as our texts (the same
+def said_by_pydantic(error: Mapping[str, Any]) -> Message:
+    """Pydantic's message for one of its errors (``msg``), as a text of ours.
+
+    The records' own ``ValueError`` texts come back as they were raised (without
+    pydantic's "Value error, "); a type this module knows is said again from its
+    ``ctx`` (identical English); any other type keeps pydantic's English words.
+
+    >>> said_by_pydantic({"type": "greater_than_equal", "msg": "Input should be greater "
+    ...                   "than or equal to 0", "ctx": {"ge": 0}})
+    'Input should be greater than or equal to 0'
+    """
+    kind, msg, ctx = error["type"], error["msg"], error.get("ctx") or {}
+    if kind == "value_error":
+        raised = ctx.get("error")
+        said = raised.args[0] if isinstance(raised, ValueError) and raised.args else None
+        if isinstance(said, Message):
+            return said
+        return N_("{message}", message=msg.removeprefix("Value error, "))
+    known = _PYDANTIC_SAYS.get(kind)
+    if known is not None:
+        again = Message(known.template, {name: ctx.get(name) for name in known.values})
+        if again == msg:  # said the same way, or pydantic changed its words: keep its own
+            return again
+    return N_("{message}", message=msg)
+
+
+#: Pydantic's words for the error types a user's file meets, as our texts (the same
 #: English, so nothing changes for an English reader); a placeholder is a ``ctx`` key.
 _PYDANTIC_SAYS: dict[str, Message] = {
+    "missing": N_("Field required"),
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}", ge=0),
+    "greater_than": N_("Input should be greater than {gt}", gt=0),
+    "less_than_equal": N_("Input should be less than or equal to {le}", le=0),
+    "less_than": N_("Input should be less than {lt}", lt=0),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "float_type": N_("Input should be a valid number"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_type": N_("Input should be a valid integer"),
+    "finite_number": N_("Input should be a finite number"),
     "string_type": N_("Input should be a valid string"),
+    "string_too_long": N_("String should have at most {max_length} characters", max_length=0),
+    "string_too_short": N_("String should have at least {min_length} character",
+                           min_length=0),
     "literal_error": N_("Input should be {expected}", expected=""),
     "bool_type": N_("Input should be a valid boolean"),
     "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
