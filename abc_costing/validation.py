@@ -29,8 +29,8 @@ from typing import assert_never
 
 import networkx as nx
 
-from abc_costing.model import LaborResource, PerUseResource, ProcessModel, routing_graph
 from abc_costing.i18n import N_, Message
+from abc_costing.model import LaborResource, PerUseResource, ProcessModel, routing_graph
 from abc_costing.problems import ModelError, Problem, has_errors, listed
 
 __all__ = ["validate_model", "require_valid", "CHECKS", "PROBABILITY_TOLERANCE"]

@@ -802,7 +802,12 @@ def said_by_pydantic(error: Mapping[str, Any]) -> Message:
         return N_("{message}", message=msg.removeprefix("Value error, "))
     known = _PYDANTIC_SAYS.get(kind)
     if known is not None:
-        again = Message(known.template, {name: ctx.get(name) for name in known.values})
+        values = {name: ctx.get(name) for name in known.values}
+        expected = values.get("expected")
+        if isinstance(expected, str) and " or " in expected:  # "'start' or 'end'"
+            first, _, last = expected.rpartition(" or ")
+            values["expected"] = N_("{first} or {last}", first=first, last=last)
+        again = Message(known.template, values)
         if again == msg:  # said the same way, or pydantic changed its words: keep its own
             return again
     return N_("{message}", message=msg)
