@@ -175,3 +175,17 @@ def test_counts_in_quoted_and_listed_are_grouped_the_readers_way():
     again = pickle.loads(pickle.dumps(Problem(long)))
     assert translate(again.message, "ru").endswith(f"(100{NBSP}000 символов)")
     assert type(pickle.loads(pickle.dumps(Count(7)))) is Count
+
+
+def test_a_records_bound_in_a_drivers_file_is_said_in_russian(tmp_path: Path):
+    from abc_costing.formats.ledger_file import read_drivers
+
+    path = tmp_path / "drivers.csv"
+    path.write_text("driver;receiver;quantity\narea_m2;lawyer;-5\narea_m2;clerk;10\n",
+                    encoding="utf-8")
+    records, problems = read_drivers(path, source_name="drivers.csv")
+    assert [r.receiver for r in records] == ["clerk"]  # the row of -5 m² is refused
+    # pydantic's bound (ge=0.0) said from its ctx; its English exactly as pydantic says it
+    assert [str(p) for p in problems] == [
+        "drivers.csv:2: quantity: Input should be greater than or equal to 0"]
+    assert [p.text("ru") for p in problems] == ["drivers.csv:2: quantity: должно быть не меньше 0"]

@@ -802,7 +802,9 @@ def said_by_pydantic(error: Mapping[str, Any]) -> Message:
         return N_("{message}", message=msg.removeprefix("Value error, "))
     known = _PYDANTIC_SAYS.get(kind)
     if known is not None:
-        values = {name: ctx.get(name) for name in known.values}
+        # pydantic writes a whole float bound as an integer ("to 0", not "to 0.0")
+        values = {name: int(value) if isinstance(value, float) and value.is_integer()
+                  else value for name in known.values for value in [ctx.get(name)]}
         expected = values.get("expected")
         if isinstance(expected, str) and " or " in expected:  # "'start' or 'end'"
             first, _, last = expected.rpartition(" or ")
