@@ -55,7 +55,7 @@ def test_a_bad_model_in_russian_names_file_line_and_element(tmp_path: Path):
     # Negative minutes (line 8), an unknown resource (line 10), probabilities of 'ok'
     # 0.7 + 0.2 = 0.9 (line 12, where the gateway is defined).
     assert [p.text("ru") for p in problems] == [
-        f"{where}:8: check: labor.clerk: длительность: не может быть отрицательным "
+        f"{where}:8: check: labor.clerk: длительность: значение не может быть отрицательным "
         "(получено -5)",
         f"{where}:10: approve: в labor указан неизвестный ресурс 'lawyer': не задан в разделе "
         "resources: (известные: clerk)",
@@ -100,7 +100,7 @@ def test_pydantic_errors_are_said_in_russian_by_their_type():
     # literal_error: pydantic's "'start' or 'end'" with the "or" said in Russian
     assert said["end"] == ("m.yaml:17: end: kind: допустимые значения: 'start' или 'end' "
                            "(получено 'finish')")
-    assert said["flows[3]"] == ("m.yaml:22: flows[3]: probability: должно быть не больше 1 "
+    assert said["flows[3]"] == ("m.yaml:22: flows[3]: probability: значение должно быть не больше 1 "
                                 "(получено 2)")
     assert {p.element: str(p) for p in problems}["end"] == (
         "m.yaml:17: end: kind: Input should be 'start' or 'end' (got 'finish')")
