@@ -77,7 +77,13 @@ from typing import TypeVar, cast
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from abc_costing.formats.rates_table import TableFile, _amount, _text, table_rows
+from abc_costing.formats.rates_table import (
+    TableFile,
+    _amount,
+    _text,
+    missing_columns,
+    table_rows,
+)
 from abc_costing.formats.yaml_model import said_by_pydantic
 from abc_costing.i18n import N_, Message
 from abc_costing.memory import cyclic_gc_paused
@@ -524,12 +530,8 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
         for index in range(len(header)) if names[index] and index not in found.values()]
     missing = [field for field in required if field not in found]
     if missing:
-        said = N_("missing column for {field} (one of {names})", field=missing[0],
-                  names=", ".join(columns[missing[0]]))
-        for field in missing[1:]:  # each column said whole, so a translation can reorder
-            said = N_("{message}; {field} (one of {names})", message=said, field=field,
-                      names=", ".join(columns[field]))
-        problems.append(Problem(said, file=source, line=header_line))
+        problems.append(Problem(missing_columns(missing, columns), file=source,
+                                line=header_line))
         return (), problems
     if len(rows) == 1:
         problems.append(Problem(N_("the file has a header but no rows"), file=source,

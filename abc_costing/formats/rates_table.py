@@ -32,7 +32,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +47,7 @@ from abc_costing.model.records import MAX_MONEY
 from abc_costing.problems import Count, ModelError, Problem, cut, quoted
 
 __all__ = ["MAX_RATES_BYTES", "MAX_RATES_ROWS", "MAX_RATES_UNPACKED_BYTES", "RATE_COLUMNS",
-           "read_rates_table"]
+           "missing_columns", "read_rates_table"]
 
 #: Rates tables larger than this are refused (a table of rates is small; this stops a bomb).
 MAX_RATES_BYTES = 5 * 1024 * 1024
@@ -223,6 +223,21 @@ def _xlsx_rows(path: Path, *, fail, max_rows: int = MAX_RATES_ROWS,
         book.close()
 
 
+def missing_columns(missing: list[str], usual: Mapping[str, tuple[str, ...]]) -> Message:
+    """What a table lacks: each missing field with the names its column may have.
+
+    >>> missing_columns(["resource", "rate"], {"resource": ("resource", "ресурс"),
+    ...                                        "rate": ("rate",)})
+    'missing column for resource (one of resource, ресурс); rate (one of rate)'
+    """
+    said = N_("missing column for {field} (one of {names})", field=missing[0],
+              names=", ".join(usual[missing[0]]))
+    for field in missing[1:]:  # each column said whole, so a translation can reorder
+        said = N_("{message}; {field} (one of {names})", message=said, field=field,
+                  names=", ".join(usual[field]))
+    return said
+
+
 def _amount(value: object) -> float:
     """A number from a cell: an Excel number as it is, text by the typed-number rule.
 
@@ -258,11 +273,7 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
         for field, usual in RATE_COLUMNS.items()}
     missing = [field for field in ("resource", "rate_per_hour") if columns[field] is None]
     if missing:
-        said = N_("missing column for {field} (one of {names})", field=missing[0],
-                  names=", ".join(RATE_COLUMNS[missing[0]]))
-        for field in missing[1:]:  # each column said whole, so a translation can reorder
-            said = N_("{message}; {field} (one of {names})", message=said, field=field,
-                      names=", ".join(RATE_COLUMNS[field]))
+        said = missing_columns(missing, RATE_COLUMNS)
         shown = ", ".join(cut(_text(cell)) for cell in header[:20])
         if len(header) > 20:
             shown = N_("{names}, … ({count:,} columns)", names=shown, count=Count(len(header)))
