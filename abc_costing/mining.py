@@ -452,6 +452,7 @@ def _activities(observed: _Observed, *, has_start: bool, activity_id: dict[str, 
     """The activities: name, labour minutes of their resources, the wait before them,
     the recorded cost that labour does not explain; where each figure came from."""
     from abc_costing.formats.model_text import Commented, OneLine
+    from abc_costing.i18n import N_
     from abc_costing.problems import Problem
 
     method = "end − start" if has_start else "since the previous completion"
@@ -473,7 +474,7 @@ def _activities(observed: _Observed, *, has_start: bool, activity_id: dict[str, 
             notes.append("no duration observed (the log has one timestamp and this "
                          "activity only opens cases): fill in")
             duration = PLACEHOLDER
-            problems.append(Problem("no duration could be measured from the log",
+            problems.append(Problem(N_("no duration could be measured from the log"),
                                     element=aid, severity="warning"))
         mix = role_mix[activity]
         if len(mix) > 1:

@@ -18,10 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from abc_costing.i18n import Language, translate, translator
+from abc_costing.i18n import N_, Language, translate, translator
 
-__all__ = ["AbcCostingError", "Problem", "ModelError", "QUOTED_CHARS", "cut", "grouped_money",
-           "has_errors", "listed", "quoted"]
+__all__ = ["AbcCostingError", "Count", "Problem", "ModelError", "QUOTED_CHARS", "cut",
+           "grouped_money", "has_errors", "listed", "quoted"]
 
 Severity = Literal["error", "warning"]
 
@@ -94,6 +94,26 @@ def cut(text: str, limit: int = QUOTED_CHARS) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+class Count(int):
+    """A count a message shows with its thousands grouped, in the reader's way.
+
+    The English texts write ``{count:,}`` (``50,000``); the Russian ones ``{count:_}``,
+    which a ``Count`` shows with no-break spaces (``50 000``: a comma is the decimal
+    mark in Russian, and a number never wraps).
+
+    >>> f"{Count(50_000):,} | {Count(50_000):_} | {Count(7)}"
+    '50,000 | 50\u00a0000 | 7'
+    """
+
+    def __format__(self, spec: str) -> str:
+        if spec == "_":
+            return f"{int(self):_}".replace("_", "\u00a0")
+        return format(int(self), spec)
+
+    def __reduce__(self) -> tuple[object, ...]:  # a plain int's would make it an int again
+        return (Count, (int(self),))
+
+
 def listed(names: Iterable[str], *, limit: int = 8) -> str:
     """The first ``limit`` names joined by commas, then how many in all: a message
     about a model with 50,000 resources must not list them all.
@@ -105,7 +125,9 @@ def listed(names: Iterable[str], *, limit: int = 8) -> str:
     for count, name in enumerate(names, 1):
         if count <= limit:
             shown.append(name)
-    return ", ".join(shown) + (f", … ({count:,} in all)" if count > limit else "")
+    if count <= limit:
+        return ", ".join(shown)
+    return N_("{names}, … ({count:,} in all)", names=", ".join(shown), count=Count(count))
 
 
 def grouped_money(amount: float) -> str:
@@ -144,7 +166,8 @@ def _quoted(value: object, limit: int, *, depth: int) -> str:
         if len(value) <= limit:
             return repr(value)
         shown = repr(value[:limit])
-        return f"{shown[:-1]}…{shown[-1]} ({len(value):,} characters)"
+        return N_("{text} ({count:,} characters)", text=f"{shown[:-1]}…{shown[-1]}",
+                  count=Count(len(value)))
     if isinstance(value, bool) or value is None or isinstance(value, float):
         return repr(value)
     if isinstance(value, int):
@@ -154,8 +177,9 @@ def _quoted(value: object, limit: int, *, depth: int) -> str:
         # digits: from its bits, then one power of ten to settle the last one.
         digits = int(value.bit_length() * math.log10(2)) + 1
         if value.bit_length() > 400_000:  # past 120,000 digits the power costs too
-            return f"an integer of about {digits:,} digits"
-        return f"an integer of {digits - (abs(value) < 10 ** (digits - 1)):,} digits"
+            return N_("an integer of about {count:,} digits", count=Count(digits))
+        return N_("an integer of {count:,} digits",
+                  count=Count(digits - (abs(value) < 10 ** (digits - 1))))
     items: list[str]
     if isinstance(value, dict):
         pairs = list(zip(range(_ITEMS), value.items(), strict=False))
@@ -168,11 +192,12 @@ def _quoted(value: object, limit: int, *, depth: int) -> str:
         opening, closing = ("[", "]") if isinstance(value, list) else \
             ("(", ")") if isinstance(value, tuple) else ("{", "}")
     else:
-        return f"a {type(value).__name__}"
+        return N_("a {type}", type=type(value).__name__)
     count = len(value)
     if len(items) == count:
         return opening + ", ".join(items) + closing
-    return opening + ", ".join([*items, "…"]) + closing + f" ({count:,} items)"
+    return N_("{items} ({count:,} items)", items=opening + ", ".join([*items, "…"]) + closing,
+              count=Count(count))
 
 
 def has_errors(problems: list[Problem]) -> bool:

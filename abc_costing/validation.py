@@ -29,6 +29,7 @@ from typing import assert_never
 
 import networkx as nx
 
+from abc_costing.i18n import N_, Message
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel, routing_graph
 from abc_costing.problems import ModelError, Problem, has_errors, listed
 
@@ -52,14 +53,18 @@ def _node_problem(model: ProcessModel, node_id: str, message: str, **kw: object)
     return Problem(message, element=node_id, path=_node_path(model, node_id), **kw)  # type: ignore[arg-type]
 
 
-def _describe(kind: str) -> str:
+def _describe(kind: str) -> Message:
     return {
-        "activity": "activity",
-        "exclusive": "exclusive gateway",
-        "parallel": "parallel gateway",
-        "start": "start event",
-        "end": "end event",
+        "activity": N_("activity"),
+        "exclusive": N_("exclusive gateway"),
+        "parallel": N_("parallel gateway"),
+        "start": N_("start event"),
+        "end": N_("end event"),
     }[kind]
+
+
+_SECTION_NAMES = {"activities": N_("activities"), "gateways": N_("gateways"),
+                  "events": N_("events")}
 
 
 def check_unique_ids(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
@@ -71,8 +76,10 @@ def check_unique_ids(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
             if node_id in seen:
                 problems.append(
                     Problem(
-                        f"id {node_id!r} is used in both {seen[node_id]} and {section}; "
-                        "ids must be unique across activities, gateways and events",
+                        N_("id {id} is used in both {first} and {second}; "
+                           "ids must be unique across activities, gateways and events",
+                           id=repr(node_id), first=_SECTION_NAMES[seen[node_id]],
+                           second=_SECTION_NAMES[section]),
                         element=node_id,
                         path=(section, node_id),
                     )
@@ -91,13 +98,15 @@ def check_resource_references(model: ProcessModel, graph: nx.DiGraph) -> list[Pr
                 path = ("activities", activity_id, field, resource_id)
                 resource = model.resources.get(resource_id)
                 if resource is None:
-                    known = listed(sorted(model.resources)) or "none defined"
-                    where = (f"neither a pool of {model.catalogue.file} nor a resource of "
-                             "this file" if model.catalogue else "not defined under resources:")
+                    known = listed(sorted(model.resources)) or N_("none defined")
+                    where = (N_("neither a pool of {catalogue} nor a resource of this file",
+                                catalogue=model.catalogue.file) if model.catalogue
+                             else N_("not defined under resources:"))
                     problems.append(
                         Problem(
-                            f"{field} names unknown resource {resource_id!r}: {where} "
-                            f"(known: {known})",
+                            N_("{field} names unknown resource {resource}: {where} "
+                               "(known: {known})", field=field, resource=repr(resource_id),
+                               where=where, known=known),
                             element=activity_id,
                             path=path,
                         )
@@ -105,8 +114,9 @@ def check_resource_references(model: ProcessModel, graph: nx.DiGraph) -> list[Pr
                 elif resource.kind != wanted:
                     problems.append(
                         Problem(
-                            f"{field} names {resource_id!r}, a {resource.kind} resource; "
-                            f"{field} takes {wanted} resources only",
+                            N_("{field} names {resource}, a {kind} resource; "
+                               "{field} takes {wanted} resources only", field=field,
+                               resource=repr(resource_id), kind=resource.kind, wanted=wanted),
                             element=activity_id,
                             path=path,
                         )
@@ -118,7 +128,7 @@ def check_resource_references(model: ProcessModel, graph: nx.DiGraph) -> list[Pr
         if resource_id not in used:
             problems.append(
                 Problem(
-                    "resource is not used by any activity",
+                    N_("resource is not used by any activity"),
                     element=resource_id,
                     path=("resources", resource_id),
                     severity="warning",
@@ -134,22 +144,24 @@ def _alternatives_problems(activity_id: str, labor: Mapping[str, object],
     problems = []
     strangers = [r for r in one_of if r not in labor]
     if strangers:
-        problems.append(Problem(f"one_of names {listed(map(repr, strangers))}, which do no "
-                                "labor in this activity; list the alternatives under labor too",
+        problems.append(Problem(N_("one_of names {names}, which do no labor in this "
+                                   "activity; list the alternatives under labor too",
+                                   names=listed(map(repr, strangers))),
                                 element=activity_id, path=path))
     missing = [r for r in labor if r not in one_of]
     if missing:
-        problems.append(Problem(f"one_of leaves out {listed(map(repr, missing))}: with one_of, "
-                                "every labor resource is one of the alternatives and needs its "
-                                "share",
+        problems.append(Problem(N_("one_of leaves out {names}: with one_of, every labor "
+                                   "resource is one of the alternatives and needs its share",
+                                   names=listed(map(repr, missing))),
                                 element=activity_id, path=path))
     if any(share == 0 for share in one_of.values()):
         zero = [r for r, share in one_of.items() if share == 0]
-        problems.append(Problem(f"one_of gives {listed(map(repr, zero))} a share of 0; leave "
-                                "it out of labor instead", element=activity_id, path=path))
+        problems.append(Problem(N_("one_of gives {names} a share of 0; leave it out of labor "
+                                   "instead", names=listed(map(repr, zero))),
+                                element=activity_id, path=path))
     total = sum(one_of.values())
     if abs(total - 1.0) > PROBABILITY_TOLERANCE:
-        problems.append(Problem(f"one_of shares sum to {total:g}, not 1",
+        problems.append(Problem(N_("one_of shares sum to {total:g}, not 1", total=total),
                                 element=activity_id, path=path))
     return problems
 
@@ -178,10 +190,12 @@ def check_hours_per_person(model: ProcessModel, graph: nx.DiGraph) -> list[Probl
         month = sum(m.working_hours for m in year_months(year)) / 12
         if per_person > month + 0.05:
             problems.append(Problem(
-                f"{per_person:.1f} practical hours a person a month (capacity "
-                f"{resource.capacity_hours_per_month:g} h / headcount {resource.headcount:g}) "
-                f"is more than the {month:.1f} working hours of an average month of {year}; "
-                "change the capacity with the headcount", element=resource_id,
+                N_("{per_person:.1f} practical hours a person a month (capacity "
+                   "{capacity:g} h / headcount {headcount:g}) is more than the {month:.1f} "
+                   "working hours of an average month of {year}; change the capacity with "
+                   "the headcount", per_person=per_person,
+                   capacity=resource.capacity_hours_per_month, headcount=resource.headcount,
+                   month=month, year=year), element=resource_id,
                 path=("overrides" if resource_id in model.overrides else "resources",
                       resource_id), severity="warning"))
     return problems
@@ -213,8 +227,9 @@ def check_finite_costs(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
         cost_per_execution = sum(labor) + sum(uses) + activity.other_cost
         if not math.isfinite(cost_per_execution):
             problems.append(Problem(
-                f"one execution costs {cost_per_execution!r}: minutes × rates, units × costs "
-                "per use and other_cost must add up to a finite amount; check their size",
+                N_("one execution costs {cost}: minutes × rates, units × costs per use and "
+                   "other_cost must add up to a finite amount; check their size",
+                   cost=repr(cost_per_execution)),
                 element=activity_id, path=("activities", activity_id)))
     return problems
 
@@ -226,35 +241,42 @@ def check_flow_references(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
     for index, flow in enumerate(model.flows):
         element, path = f"flows[{index}]", ("flows", index)
         arrow = f"{flow.source} → {flow.target}"
-        for end, word in ((flow.source, "leaves"), (flow.target, "enters")):
+        for end, unknown in ((flow.source, N_("flow {arrow} leaves unknown element {end}",
+                                              arrow=arrow, end=repr(flow.source))),
+                             (flow.target, N_("flow {arrow} enters unknown element {end}",
+                                              arrow=arrow, end=repr(flow.target)))):
             if end not in model.node_kinds:
                 problems.append(
-                    Problem(f"flow {arrow} {word} unknown element {end!r}",
+                    Problem(unknown,
                             element=element, path=path)
                 )
         if flow.source == flow.target:
-            problems.append(Problem(f"flow {arrow} {_self_loop_cause(model, flow.source)}",
+            problems.append(Problem(_self_loop_cause(model, flow.source, arrow),
                                     element=element, path=path))
         if (flow.source, flow.target) in seen:
-            problems.append(Problem(f"flow {arrow} is listed twice", element=element, path=path))
+            problems.append(Problem(N_("flow {arrow} is listed twice", arrow=arrow),
+                                    element=element, path=path))
         seen.add((flow.source, flow.target))
     return problems
 
 
-def _self_loop_cause(model: ProcessModel, node: str) -> str:
-    """Why a flow from ``node`` back to itself is wrong, by the kind of ``node``."""
+def _self_loop_cause(model: ProcessModel, node: str, arrow: str) -> Message:
+    """Why the flow ``arrow`` from ``node`` back to itself is wrong, by the kind of ``node``."""
     match model.node_kinds.get(node):
         case "exclusive" | "parallel":
             # A gateway routing to itself repeats no work: the "rework" redoes nothing,
             # and an exclusive one only delays the exit it already has.
-            return (f"loops on itself: gateway {node!r} would send instances back to itself "
-                    "without redoing any activity; send the rework flow back to the "
-                    "activity to be redone (through an exclusive merge gateway before it)")
+            return N_("flow {arrow} loops on itself: gateway {node} would send instances back "
+                      "to itself without redoing any activity; send the rework flow back to "
+                      "the activity to be redone (through an exclusive merge gateway before "
+                      "it)", arrow=arrow, node=repr(node))
         case "start" | "end":
-            return f"loops on itself: event {node!r} cannot be entered again"
+            return N_("flow {arrow} loops on itself: event {node} cannot be entered again",
+                      arrow=arrow, node=repr(node))
         case _:
-            return ("loops on itself; route rework through an exclusive gateway "
-                    f"(a split after {node!r} whose rework flow goes to a merge before it)")
+            return N_("flow {arrow} loops on itself; route rework through an exclusive gateway "
+                      "(a split after {node} whose rework flow goes to a merge before it)",
+                      arrow=arrow, node=repr(node))
 
 
 def check_events(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
@@ -263,15 +285,17 @@ def check_events(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     ends = [n for n, e in model.events.items() if e.kind == "end"]
     problems = []
     if not starts:
-        problems.append(Problem("there is no start event; add one under events with kind: start",
+        problems.append(Problem(N_("there is no start event; add one under events with "
+                                   "kind: start"),
                                 element="events", path=("events",)))
     for extra in starts[1:]:
         problems.append(
-            Problem(f"a second start event (the first is {starts[0]!r}); a model has exactly one",
+            Problem(N_("a second start event (the first is {first}); a model has exactly one",
+                       first=repr(starts[0])),
                     element=extra, path=("events", extra))
         )
     if not ends:
-        problems.append(Problem("there is no end event; add one under events with kind: end",
+        problems.append(Problem(N_("there is no end event; add one under events with kind: end"),
                                 element="events", path=("events",)))
     return problems
 
@@ -283,40 +307,44 @@ def check_degrees(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
         n_in, n_out = graph.in_degree(node_id), graph.out_degree(node_id)
         what = _describe(kind)
         if n_in == 0 and n_out == 0:
-            problems.append(_node_problem(model, node_id, f"{what} has no flows"))
+            problems.append(_node_problem(model, node_id, N_("{what} has no flows", what=what)))
             continue
         match kind:
             case "start":
                 if n_in:
                     problems.append(_node_problem(model, node_id,
-                                                  "the start event has incoming flows"))
+                                                  N_("the start event has incoming flows")))
                 if n_out != 1:
                     problems.append(_node_problem(
                         model, node_id,
-                        f"the start event needs exactly one outgoing flow, has {n_out}"))
+                        N_("the start event needs exactly one outgoing flow, has {count}",
+                           count=n_out)))
             case "end":
                 if n_out:
                     problems.append(_node_problem(model, node_id,
-                                                  "an end event has outgoing flows"))
+                                                  N_("an end event has outgoing flows")))
             case "activity" | "exclusive" | "parallel":
                 if n_in == 0:
-                    problems.append(_node_problem(model, node_id, f"{what} has no incoming flow"))
+                    problems.append(_node_problem(model, node_id,
+                                                  N_("{what} has no incoming flow", what=what)))
                 if n_out == 0:
                     problems.append(_node_problem(
                         model, node_id,
-                        f"{what} has no outgoing flow; connect it to an end event"))
+                        N_("{what} has no outgoing flow; connect it to an end event",
+                           what=what)))
             case _:
                 assert_never(kind)
         if kind == "activity" and n_out > 1:
             problems.append(_node_problem(
                 model, node_id,
-                f"activity has {n_out} outgoing flows; split them with an exclusive "
-                "or parallel gateway"))
+                N_("activity has {count} outgoing flows; split them with an exclusive "
+                   "or parallel gateway", count=n_out)))
         if kind == "parallel" and n_in > 1 and n_out > 1:
             problems.append(_node_problem(
                 model, node_id,
-                f"parallel gateway both merges ({n_in} in) and splits ({n_out} out) and "
-                "would deadlock; use one gateway to join and another to split"))
+                N_("parallel gateway both merges ({count_in} in) and splits ({count_out} out) "
+                   "and would deadlock; use one gateway to join and another to split",
+                   count_in=n_in, count_out=n_out)))
     return problems
 
 
@@ -334,25 +362,26 @@ def check_probabilities(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]
                 if p is not None:
                     flow = model.flows[index]
                     problems.append(Problem(
-                        f"flow {flow.source} → {flow.target} has a probability, but "
-                        f"{source!r} is not an exclusive split; probabilities go only on "
-                        "the flows leaving an exclusive gateway with two or more exits",
+                        N_("flow {source} → {target} has a probability, but {node} is not "
+                           "an exclusive split; probabilities go only on the flows leaving an "
+                           "exclusive gateway with two or more exits", source=flow.source,
+                           target=flow.target, node=repr(source)),
                         element=f"flows[{index}]", path=("flows", index)))
             continue
         missing = [i for i, p in outgoing if p is None]
         for index in missing:
             flow = model.flows[index]
             problems.append(Problem(
-                f"flow {flow.source} → {flow.target} leaves exclusive split {source!r} "
-                "but has no probability",
+                N_("flow {source} → {target} leaves exclusive split {node} but has no "
+                   "probability", source=flow.source, target=flow.target, node=repr(source)),
                 element=f"flows[{index}]", path=("flows", index)))
         if not missing:
             total = sum(p for _, p in outgoing if p is not None)
             if abs(total - 1.0) > PROBABILITY_TOLERANCE:
                 problems.append(_node_problem(
                     model, source,
-                    f"probabilities of the flows leaving exclusive split {source!r} "
-                    f"sum to {total:.6g}, not 1"))
+                    N_("probabilities of the flows leaving exclusive split {node} "
+                       "sum to {total:.6g}, not 1", node=repr(source), total=total)))
     return problems
 
 
@@ -363,7 +392,8 @@ def check_reachable_from_start(model: ProcessModel, graph: nx.DiGraph) -> list[P
         return []
     reached = nx.descendants(graph, starts[0]) | {starts[0]}
     return [
-        _node_problem(model, n, f"{_describe(k)} cannot be reached from the start event")
+        _node_problem(model, n, N_("{what} cannot be reached from the start event",
+                                   what=_describe(k)))
         for n, k in model.node_kinds.items()
         # no incoming flow at all is reported by check_degrees
         if n not in reached and graph.in_degree(n) > 0
@@ -416,16 +446,17 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
             continue  # a dead end: check_degrees says "has no outgoing flow"
         if len(members) > 1:
             shown = ", ".join(members[:8]) + (" ..." if len(members) > 8 else "")
-            message = f"loop with no way out: {shown} can never reach an end event"
+            message = N_("loop with no way out: {nodes} can never reach an end event",
+                         nodes=shown)
         else:
-            message = (f"{_describe(graph.nodes[first]['kind'])} can never reach an end event; "
-                       "connect it to an end event")
+            message = N_("{what} can never reach an end event; connect it to an end event",
+                         what=_describe(graph.nodes[first]['kind']))
         inside = set(members)
         if any(0.0 < (flow["probability"] or 0.0) < PROBABILITY_TOLERANCE
                for member in members for target, flow in graph[member].items()
                if target not in inside):
-            message += (f" (its exits have probabilities below {PROBABILITY_TOLERANCE:g}, "
-                        "which count as 0)")
+            message = N_("{message} (its exits have probabilities below {tolerance:g}, "
+                         "which count as 0)", message=message, tolerance=PROBABILITY_TOLERANCE)
         problems.append(_node_problem(model, first, message))
     return problems
 
@@ -515,11 +546,14 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
                 closed_by.setdefault(own_join, []).append(split)
                 problems.append(problem)
                 continue
-            where = "never meet again" if join == sink else f"first meet at {join!r}"
             problems.append(_node_problem(
                 model, split,
-                f"parallel split {split!r} is not closed by a parallel join: its branches "
-                f"{where}; close them with a parallel gateway that joins all of them"))
+                N_("parallel split {split} is not closed by a parallel join: its branches "
+                   "never meet again; close them with a parallel gateway that joins all of "
+                   "them", split=repr(split)) if join == sink else
+                N_("parallel split {split} is not closed by a parallel join: its branches "
+                   "first meet at {join}; close them with a parallel gateway that joins all "
+                   "of them", split=repr(split), join=repr(join))))
             continue
         closed_by.setdefault(join, []).append(split)
         # The block's own nodes: inner splits and joins count, the nodes of the
@@ -542,9 +576,9 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
         if split in block:
             problems.append(_node_problem(
                 model, split,
-                f"a branch of parallel split {split!r} loops back to it before the join "
-                f"{join!r}; a rework loop must stay inside one branch or re-enter before "
-                "the split through an exclusive merge"))
+                N_("a branch of parallel split {split} loops back to it before the join "
+                   "{join}; a rework loop must stay inside one branch or re-enter before "
+                   "the split through an exclusive merge", split=repr(split), join=repr(join))))
             continue
 
         def inside(node: str, block: set[str] = block, split: str = split) -> bool:
@@ -555,19 +589,22 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
             if outsiders:
                 problems.append(_node_problem(
                     model, node,
-                    f"{node!r} sits inside the parallel block {split!r} … {join!r} but is "
-                    f"also entered from outside it (from {listed(outsiders)})"))
+                    N_("{node} sits inside the parallel block {split} … {join} but is "
+                       "also entered from outside it (from {outsiders})", node=repr(node),
+                       split=repr(split), join=repr(join), outsiders=listed(outsiders))))
         outsiders = [p for p in graph.predecessors(join) if not inside(p)]
         if outsiders:
             problems.append(_node_problem(
                 model, join,
-                f"parallel join {join!r} is fed from outside its split {split!r} "
-                f"(from {listed(outsiders)}) and would wait forever for a token"))
+                N_("parallel join {join} is fed from outside its split {split} "
+                   "(from {outsiders}) and would wait forever for a token", join=repr(join),
+                   split=repr(split), outsiders=listed(outsiders))))
         elif graph.in_degree(join) != graph.out_degree(split):
             problems.append(_node_problem(
                 model, join,
-                f"parallel join {join!r} waits for {graph.in_degree(join)} branches but "
-                f"split {split!r} starts {graph.out_degree(split)}"))
+                N_("parallel join {join} waits for {waits} branches but split {split} "
+                   "starts {starts}", join=repr(join), waits=graph.in_degree(join),
+                   split=repr(split), starts=graph.out_degree(split))))
         join_of[split] = join
         for node in block:
             outer[node] = split
@@ -577,13 +614,14 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
         if not owners:
             problems.append(_node_problem(
                 model, join,
-                f"parallel join {join!r} does not close any parallel split; to merge "
-                "alternatives (such as a rework loop) use an exclusive gateway"))
+                N_("parallel join {join} does not close any parallel split; to merge "
+                   "alternatives (such as a rework loop) use an exclusive gateway",
+                   join=repr(join))))
         elif len(owners) > 1:
             problems.append(_node_problem(
                 model, join,
-                f"parallel join {join!r} closes several splits ({listed(owners)}); "
-                "give each split its own join"))
+                N_("parallel join {join} closes several splits ({splits}); "
+                   "give each split its own join", join=repr(join), splits=listed(owners))))
     return problems
 
 
@@ -628,9 +666,10 @@ def _exits_from_parallel_branches(model: ProcessModel, graph: nx.DiGraph, split:
     flows = listed(f"{u} → {v}" for u, v in sorted(exits))
     return own_join, _node_problem(
         model, exits[0][0],
-        f"a branch of parallel split {split!r} can leave the block before its join "
-        f"{own_join!r} (by {flows}); the join would wait forever for that branch. Take the "
-        f"exit after {own_join!r}, or bring the exit back into the branch before the join")
+        N_("a branch of parallel split {split} can leave the block before its join "
+           "{join} (by {flows}); the join would wait forever for that branch. Take the "
+           "exit after {join}, or bring the exit back into the branch before the join",
+           split=repr(split), join=repr(own_join), flows=flows))
 
 
 def _tree_depths(parent: dict) -> dict:

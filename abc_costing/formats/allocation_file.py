@@ -45,8 +45,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from abc_costing.i18n import N_, Message
 from abc_costing.model import ALLOCATION_FORMAT, AllocationRule, AllocationSetup, LedgerLine
-from abc_costing.problems import Problem, cut, listed, quoted
+from abc_costing.problems import Count, Problem, cut, listed, quoted
 
 __all__ = ["ALLOCATION_FOLDER", "ALLOCATION_NAME", "ledger_code_problems", "library_allocation",
            "parse_allocation_text", "read_allocation"]
@@ -81,7 +82,7 @@ def read_allocation(path: str | Path, *, name: str | None = None
     """
     from abc_costing.formats.yaml_model import read_library_file
 
-    return read_library_file(path, name=name, what="allocation files",
+    return read_library_file(path, name=name, what=N_("allocation files"),
                              parse=lambda text, source, _: parse_allocation_text(text,
                                                                                  name=source))
 
@@ -97,7 +98,7 @@ def parse_allocation_text(text: str, *, name: str = ALLOCATION_NAME
     from abc_costing.formats.yaml_model import parse_library_file, with_lines
 
     data, problems = parse_library_file(text, name=name, format=ALLOCATION_FORMAT,
-                                        kind="an allocation file",
+                                        kind=N_("an allocation file"),
                                         fields="format, ledger, drivers, rules, ...")
     if data is None:
         return None, problems
@@ -140,8 +141,9 @@ def _rule(index: int, rule: Any) -> tuple[AllocationRule | None, list[Problem]]:
     rule_id = rule.get("id") if isinstance(rule, dict) else None
     element = cut(rule_id) if isinstance(rule_id, str) and rule_id else f"rules[{index}]"
     if not isinstance(rule, dict):
-        return None, [Problem(f"a rule is a mapping (id, cost_centre, to, basis, ...), got "
-                              f"{quoted(rule)}", element=element, path=("rules", index))]
+        return None, [Problem(N_("a rule is a mapping (id, cost_centre, to, basis, ...), got "
+                                 "{value}", value=quoted(rule)), element=element,
+                              path=("rules", index))]
     try:
         return AllocationRule.model_validate(rule), []
     except ValidationError as err:
@@ -149,7 +151,8 @@ def _rule(index: int, rule: Any) -> tuple[AllocationRule | None, list[Problem]]:
         for error in err.errors(include_url=False):
             # Read as if the rule were the document: its field names the problem.
             said = field_problem(error, rule)
-            message = f"{said.element}: {said.message}" if said.element else said.message
+            message = N_("{field}: {message}", field=said.element, message=said.message) \
+                if said.element else said.message
             problems.append(Problem(message, element=element,
                                     path=("rules", index, *said.path)))
         return None, problems
@@ -165,8 +168,9 @@ def _repeated_ids(rules: Sequence[Any]) -> list[Problem]:
             continue
         if rule_id in first:
             problems.append(Problem(
-                f"rule id {quoted(rule_id)} is used twice (first by rules[{first[rule_id]}]); "
-                "each rule needs its own id: the stage balance shows one row per rule",
+                N_("rule id {rule} is used twice (first by rules[{first}]); each rule needs "
+                   "its own id: the stage balance shows one row per rule", rule=quoted(rule_id),
+                   first=first[rule_id]),
                 element=cut(rule_id), path=("rules", index, "id")))
         else:
             first[rule_id] = index
@@ -177,9 +181,10 @@ def _centres_that_are_pools(data: dict[str, Any]) -> list[Problem]:
     centres, pools = data.get("support_centres"), data.get("pools")
     if not isinstance(centres, dict) or not isinstance(pools, dict):
         return []
-    return [Problem(f"{quoted(key)} is both a support centre and a pool; a support centre's "
-                    "money is spread by its rules, a pool's goes to activities: give them "
-                    "different ids", element=cut(str(key)), path=("pools", key))
+    return [Problem(N_("{names} is both a support centre and a pool; a support centre's "
+                       "money is spread by its rules, a pool's goes to activities: give them "
+                       "different ids", names=quoted(key)), element=cut(str(key)),
+                    path=("pools", key))
             for key in pools if key in centres]
 
 
@@ -188,7 +193,8 @@ def _setup_problem(error: Any, data: dict[str, Any]) -> Problem:
     from abc_costing.formats.yaml_model import field_problem
 
     if error["loc"] == ("rules",) and error["type"] == "too_short":
-        return Problem("rules: must list at least one rule", element="rules", path=("rules",))
+        return Problem(N_("rules: must list at least one rule"), element="rules",
+                       path=("rules",))
     return field_problem(error, data)
 
 
@@ -211,8 +217,8 @@ accounts: 26, 44)"]
     """
     lines = list(lines)
     problems = []
-    for field, known, what in (("account", setup.accounts, "accounts"),
-                               ("cost_centre", setup.cost_centres, "cost centres")):
+    for field, known, what in (("account", setup.accounts, N_("accounts")),
+                               ("cost_centre", setup.cost_centres, N_("cost centres"))):
         if known is not None:
             problems += _unknown_codes(lines, set(known), field=field, what=what, file=file)
     return sorted(problems, key=lambda p: (p.line or 0, p.element or ""))
@@ -228,8 +234,8 @@ def account_within(account: str, accounts: Iterable[str]) -> bool:
     return any(account == parent or account.startswith(parent + ".") for parent in accounts)
 
 
-def _unknown_codes(lines: Sequence[LedgerLine], known: set[str], *, field: str, what: str,
-                   file: str) -> list[Problem]:
+def _unknown_codes(lines: Sequence[LedgerLine], known: set[str], *, field: str,
+                   what: Message, file: str) -> list[Problem]:
     rows: dict[str, list[int | None]] = {}
     for line in lines:
         code = getattr(line, field)
@@ -239,12 +245,16 @@ def _unknown_codes(lines: Sequence[LedgerLine], known: set[str], *, field: str, 
     problems = []
     for code, found in rows.items():
         near = difflib.get_close_matches(code, ordered, n=1, cutoff=0.7)
-        hint = f"; did you mean {quoted(near[0])}?" if near else ""
-        count = f"{len(found):,} row{'s' if len(found) != 1 else ''}"
+        count = (N_("{count:,} row", count=Count(1)) if len(found) == 1
+                 else N_("{count:,} rows", count=Count(len(found))))
+        name = N_("account") if field == "account" else N_("cost centre")
         problems.append(Problem(
-            f"{field.replace('_', ' ')} {quoted(code)} is not listed in the allocation file "
-            f"({count}; {what}: {listed(ordered)}){hint}", element=field, file=file,
-            line=found[0]))
+            N_("{field} {code} is not listed in the allocation file ({count}; {what}: "
+               "{known}); did you mean {near}?", field=name, code=quoted(code), count=count,
+               what=what, known=listed(ordered), near=quoted(near[0])) if near else
+            N_("{field} {code} is not listed in the allocation file ({count}; {what}: "
+               "{known})", field=name, code=quoted(code), count=count, what=what,
+               known=listed(ordered)), element=field, file=file, line=found[0]))
     return problems
 
 

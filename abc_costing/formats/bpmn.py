@@ -110,10 +110,11 @@ from abc_costing.formats.simulation_parameters import (
     read_qbp,
 )
 from abc_costing.formats.simulation_parameters import finite_non_negative as _float
+from abc_costing.i18n import N_, Message
 from abc_costing.model import ProcessModel
 from abc_costing.model.ids import UniqueIds
 from abc_costing.model.records import Duration
-from abc_costing.problems import Problem, cut, listed, quoted
+from abc_costing.problems import Count, Problem, cut, listed, quoted
 
 __all__ = [
     "MAX_BPMN_BYTES",
@@ -158,8 +159,8 @@ _SUBPROCESSES = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 _INTERMEDIATE = frozenset({"intermediateCatchEvent", "intermediateThrowEvent"})
 _GATEWAYS = {"exclusiveGateway": "exclusive", "parallelGateway": "parallel",
              "eventBasedGateway": "exclusive", "inclusiveGateway": "inclusive"}
-_UNSUPPORTED = {"complexGateway": "complex gateway"}
-_ADVICE = {"complexGateway": "model it as an exclusive or parallel gateway"}
+_UNSUPPORTED = {"complexGateway": N_("complex gateway {id} is not supported: model it as an "
+                                      "exclusive or parallel gateway")}
 # Elements with no bearing on routing or cost.
 _IGNORED = frozenset({
     "laneSet", "dataObject", "dataObjectReference", "dataStoreReference", "textAnnotation",
@@ -265,21 +266,23 @@ class _LimitedTree(TreeBuilder):
         self.count += 1
         self.depth += 1
         if self.count > MAX_BPMN_ELEMENTS:
-            raise self.refuse(f"the file has more than {MAX_BPMN_ELEMENTS:,} XML elements; "
-                              "refused as too large")
+            raise self.refuse(N_("the file has more than {limit:,} XML elements; refused as "
+                                 "too large", limit=Count(MAX_BPMN_ELEMENTS)))
         if self.depth > MAX_BPMN_DEPTH:
-            raise self.refuse(f"XML elements are nested more than {MAX_BPMN_DEPTH} deep "
-                              f"(at <{cut(_local(tag))}>); refused")
+            raise self.refuse(N_("XML elements are nested more than {limit} deep (at <{tag}>); "
+                                 "refused", limit=MAX_BPMN_DEPTH, tag=cut(_local(tag))))
         if len(tag) > MAX_BPMN_ATTRIBUTE_CHARS:
-            raise self.refuse(f"an element name (with its namespace) is {len(tag):,} "
-                              f"characters long; the limit is {MAX_BPMN_ATTRIBUTE_CHARS:,}")
+            raise self.refuse(N_("an element name (with its namespace) is {length:,} "
+                                 "characters long; the limit is {limit:,}",
+                                 length=Count(len(tag)), limit=Count(MAX_BPMN_ATTRIBUTE_CHARS)))
         for name, value in attrs.items():
             if len(value) > MAX_BPMN_ATTRIBUTE_CHARS:
                 element = attrs.get("id") if name != "id" else None
                 raise self.refuse(
-                    f"attribute {quoted(_local(name))} of <{_local(tag)}> is {len(value):,} "
-                    f"characters long; attributes are limited to "
-                    f"{MAX_BPMN_ATTRIBUTE_CHARS:,}", element=element)
+                    N_("attribute {name} of <{tag}> is {length:,} characters long; attributes "
+                       "are limited to {limit:,}", name=quoted(_local(name)), tag=_local(tag),
+                       length=Count(len(value)), limit=Count(MAX_BPMN_ATTRIBUTE_CHARS)),
+                    element=element)
         return super().start(tag, attrs)
 
     def end(self, tag: str) -> Element:
@@ -291,7 +294,7 @@ def _parse_xml(data: bytes, source: str | None) -> Element:
     """The root of a BPMN file's XML, parsed within the limits; :class:`_Refused` otherwise."""
     parser: Any = None
 
-    def refuse(message: str, line: int | None = None, element: str | None = None
+    def refuse(message: Message, line: int | None = None, element: str | None = None
                ) -> _Refused:
         expat = getattr(parser, "parser", None)  # gone once the parser is closed
         if line is None and expat is not None:
@@ -300,8 +303,9 @@ def _parse_xml(data: bytes, source: str | None) -> Element:
                                  element=None if element is None else cut(element))])
 
     if len(data) > MAX_BPMN_BYTES:
-        raise refuse(f"file is {len(data):,} bytes; BPMN files are limited to "
-                     f"{MAX_BPMN_BYTES:,} bytes")
+        raise refuse(N_("file is {size:,} bytes; {what} are limited to {limit:,} bytes",
+                        size=Count(len(data)), what=N_("BPMN files"),
+                        limit=Count(MAX_BPMN_BYTES)))
     try:
         parser = DefusedXMLParser(target=_LimitedTree(refuse), forbid_dtd=True)
         parser.feed(data)
@@ -309,19 +313,22 @@ def _parse_xml(data: bytes, source: str | None) -> Element:
     except _Refused:
         raise
     except DefusedXmlException:
-        raise refuse("BPMN files need no DTD; refused for safety (the file declares a DTD "
-                     "or entities)") from None
+        raise refuse(N_("BPMN files need no DTD; refused for safety (the file declares a DTD "
+                        "or entities)")) from None
     except ParseError as err:
         line = err.position[0] if getattr(err, "position", None) else None
-        raise refuse(f"not well-formed XML: {cut(str(err), 200)}", line) from None
+        # The parser's own words stay as a quoted value inside the reader's sentence.
+        raise refuse(N_("not well-formed XML: {reason}", reason=cut(str(err), 200)),
+                     line) from None
     except LookupError as err:  # the XML declaration names an encoding Python lacks
-        raise refuse(f"the XML declaration names an unknown encoding ({cut(str(err), 200)}); "
-                     "save the file as UTF-8", line=1) from None
+        raise refuse(N_("the XML declaration names an unknown encoding ({reason}); save the "
+                        "file as UTF-8", reason=cut(str(err), 200)), line=1) from None
     except Exception as err:  # whatever else the parser meets: a problem, not a traceback
-        raise refuse(f"cannot read the XML: {type(err).__name__}: {cut(str(err), 200)}") from None
+        raise refuse(N_("cannot read the XML: {error}: {reason}", error=type(err).__name__,
+                        reason=cut(str(err), 200))) from None
     if _local(root.tag) != "definitions" or _namespace(root.tag) != BPMN_NS:
-        raise refuse(f"not a BPMN 2.0 file: the root element is "
-                     f"<{cut(_local(root.tag))}>, not <definitions> in {BPMN_NS}",
+        raise refuse(N_("not a BPMN 2.0 file: the root element is <{tag}>, not <definitions> "
+                        "in {namespace}", tag=cut(_local(root.tag)), namespace=BPMN_NS),
                      line=None)
     return root
 
@@ -391,22 +398,25 @@ def _choose_pool(root: Element, source: str | None, pool: str | None
     """The pool named ``pool`` (its id, its process's id or its name), or the only one."""
     pools = _pools(root)
     if not pools:
-        raise _Refused([Problem("the file has no process with tasks or events", file=source)])
+        raise _Refused([Problem(N_("the file has no process with tasks or events"),
+                                file=source)])
     names = ", ".join(repr(p.name or p.id) for p, _ in pools)
     if pool is None:
         if len(pools) > 1:
             raise _Refused([Problem(
-                f"the file has {len(pools)} pools with processes ({names}); choose one pool, "
-                "or import each pool as a process of its own", file=source)])
+                N_("the file has {count} pools with processes ({names}); choose one pool, "
+                   "or import each pool as a process of its own", count=len(pools),
+                   names=names), file=source)])
         return pools[0]
     found = [(p, e) for p, e in pools if pool in (p.id, p.process_id, p.name)]
     if not found:
-        raise _Refused([Problem(f"the file has no pool {quoted(pool)}; its pools: {names}",
-                                file=source)])
+        raise _Refused([Problem(N_("the file has no pool {pool}; its pools: {names}",
+                                   pool=quoted(pool), names=names), file=source)])
     if len(found) > 1:
         ids = ", ".join(p.id for p, _ in found)
-        raise _Refused([Problem(f"{len(found)} pools are named {quoted(pool)}: choose one by "
-                                f"its id ({ids})", file=source)])
+        raise _Refused([Problem(N_("{count} pools are named {pool}: choose one by its id "
+                                   "({ids})", count=len(found), pool=quoted(pool), ids=ids),
+                                file=source)])
     return found[0]
 
 
@@ -428,7 +438,7 @@ def _message_senders(root: Element, pools: list[tuple[BpmnPool, Element]],
     for flow in root.iter(f"{{{BPMN_NS}}}messageFlow"):
         target, origin = flow.get("targetRef") or "", flow.get("sourceRef") or ""
         if target in inside and origin not in inside:
-            senders[target] = owner.get(origin, "another pool")
+            senders[target] = owner.get(origin, N_("another pool"))
     return senders
 
 
@@ -436,16 +446,19 @@ def _repeat(element: Element) -> _Repeat | None:
     """How often a task or subprocess with loop or multi-instance markers runs."""
     multi = next(iter(_children(element, "multiInstanceLoopCharacteristics")), None)
     if multi is not None:
-        order = "sequential" if multi.get("isSequential") == "true" else "parallel"
+        order = N_("sequential") if multi.get("isSequential") == "true" else N_("parallel")
         cardinality = next(iter(_children(multi, "loopCardinality")), None)
         text = re.sub(r"\s+", " ", cardinality.text or "").strip() if cardinality is not None \
             else ""
         if re.fullmatch(r"\d{1,6}", text) and int(text) >= 1:
-            return _Repeat(int(text), f"multi-instance ({order}, loopCardinality {text})")
-        told = f"loopCardinality {quoted(cut(text, 80))}" if text else "no loopCardinality"
-        return _Repeat(None, f"multi-instance ({order}, {told})")
+            return _Repeat(int(text), N_("multi-instance ({order}, loopCardinality {count})",
+                                         order=order, count=text))
+        if text:
+            return _Repeat(None, N_("multi-instance ({order}, loopCardinality {value})",
+                                    order=order, value=quoted(cut(text, 80))))
+        return _Repeat(None, N_("multi-instance ({order}, no loopCardinality)", order=order))
     if _children(element, "standardLoopCharacteristics"):
-        return _Repeat(None, "a loop (standardLoopCharacteristics)")
+        return _Repeat(None, N_("a loop (standardLoopCharacteristics)"))
     return None
 
 
@@ -529,7 +542,8 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
     leaves implicit is then made explicit (:func:`_complete_scope`).
     """
     if depth > _MAX_NESTING:
-        raise _Refused([Problem(f"subprocesses are nested more than {_MAX_NESTING} deep",
+        raise _Refused([Problem(N_("subprocesses are nested more than {limit} deep",
+                                   limit=_MAX_NESTING),
                                 element=subprocess, file=source)])
     scope = _Scope(subprocess)
     for child in container:
@@ -541,8 +555,8 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
         if tag == "sequenceFlow":
             source_ref, target_ref = child.get("sourceRef"), child.get("targetRef")
             if not source_ref or not target_ref:
-                problems.append(Problem(f"sequence flow {quoted(bpmn_id)} has no sourceRef or "
-                                        "targetRef", element=bpmn_id, file=source))
+                problems.append(Problem(N_("sequence flow {id} has no sourceRef or targetRef",
+                                           id=quoted(bpmn_id)), element=bpmn_id, file=source))
                 continue
             conditional = bool(_children(child, "conditionExpression"))
             scope.own.append(_Edge(source_ref, target_ref, bpmn_id, conditional))
@@ -552,18 +566,19 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
                 graph.flow_abc[bpmn_id] = abc
             continue
         if not bpmn_id:
-            problems.append(Problem(f"a <{tag}> has no id", file=source))
+            problems.append(Problem(N_("a <{tag}> has no id", tag=tag), file=source))
             continue
         name = _clean_name(child.get("name"))
         if tag in _UNSUPPORTED:
-            problems.append(Problem(f"{_UNSUPPORTED[tag]} {quoted(bpmn_id)} is not supported: "
-                                    f"{_ADVICE[tag]}", element=bpmn_id, file=source))
+            said = Message(_UNSUPPORTED[tag].template, {"id": quoted(bpmn_id)})
+            problems.append(Problem(said, element=bpmn_id, file=source))
             continue
         if child.get("isForCompensation") == "true":
             problems.append(Problem(
-                f"{tag} {quoted(bpmn_id)} is a compensation handler: it runs only when a later "
-                "step undoes the work it is attached to, which the file gives no share for; "
-                "left out (add it as a branch with its probability if it costs much)",
+                N_("{tag} {id} is a compensation handler: it runs only when a later step "
+                   "undoes the work it is attached to, which the file gives no share for; "
+                   "left out (add it as a branch with its probability if it costs much)",
+                   tag=tag, id=quoted(bpmn_id)),
                 element=bpmn_id, file=source, severity="warning"))
             continue
         if subprocess is not None:
@@ -590,9 +605,9 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
             if tag == "eventBasedGateway":
                 note = "event-based gateway in the BPMN: whichever event comes first"
                 problems.append(Problem(
-                    f"event-based gateway {quoted(bpmn_id)}: an exclusive choice of whichever "
-                    'event comes first; the share of each branch is a placeholder "?", fill it '
-                    "in", element=bpmn_id, file=source, severity="warning"))
+                    N_("event-based gateway {id}: an exclusive choice of whichever event comes "
+                       'first; the share of each branch is a placeholder "?", fill it in',
+                       id=quoted(bpmn_id)), element=bpmn_id, file=source, severity="warning"))
             graph.nodes[bpmn_id] = _Node(bpmn_id, kind, name, tag, abc_id=abc_id, note=note)
         elif tag == "startEvent":
             scope.starts.append(bpmn_id)
@@ -625,15 +640,17 @@ def _read_container(container: Element, graph: _Graph, problems: list[Problem],
                 graph.parent[exit_id] = subprocess
             if tag == "adHocSubProcess":
                 problems.append(Problem(
-                    f"ad-hoc subprocess {quoted(bpmn_id)}: the file does not say which of its "
-                    "tasks are done, in what order or how often; each is costed as done once, "
-                    "those no flow links all started together", element=bpmn_id, file=source,
+                    N_("ad-hoc subprocess {id}: the file does not say which of its tasks are "
+                       "done, in what order or how often; each is costed as done once, those "
+                       "no flow links all started together", id=quoted(bpmn_id)),
+                    element=bpmn_id, file=source,
                     severity="warning"))
             _read_container(child, graph, problems, source, subprocess=bpmn_id,
                             depth=depth + 1)
         else:
             scope.members.pop()
-            problems.append(Problem(f"<{tag}> {quoted(bpmn_id)} is not supported and was left out",
+            problems.append(Problem(N_("<{tag}> {id} is not supported and was left out",
+                                       tag=tag, id=quoted(bpmn_id)),
                                     element=bpmn_id, file=source, severity="warning"))
     _complete_scope(graph, scope, problems, source)
 
@@ -829,13 +846,14 @@ def _split_after_nodes(links: _Links, problems: list[Problem], source: str | Non
         links.insert_after(node_id, f"{owner}#choice", "exclusive",
                            f"conditional flows leave {owner!r} in the BPMN: an exclusive choice")
         always = [e.flow_id or "" for e in edges if not e.conditional and e.flow_id != default]
-        also = (f"; flow(s) {', '.join(map(quoted, always[:3]))} without a condition, which "
-                "BPMN takes every time, are taken here as one of the alternatives"
-                if always else "")
-        problems.append(Problem(
-            f"conditional sequence flows leave {what}: an exclusive choice among its "
-            f"{len(edges)} flows, the probability of each a placeholder \"?\", fill it in"
-            + also, element=owner, file=source, severity="warning"))
+        message = N_("conditional sequence flows leave {what}: an exclusive choice among its "
+                     "{count} flows, the probability of each a placeholder \"?\", fill it in",
+                     what=what, count=len(edges))
+        if always:
+            message = N_("{message}; flow(s) {flows} without a condition, which BPMN takes "
+                         "every time, are taken here as one of the alternatives",
+                         message=message, flows=", ".join(map(quoted, always[:3])))
+        problems.append(Problem(message, element=owner, file=source, severity="warning"))
 
 
 def _boundary_events(links: _Links, problems: list[Problem], source: str | None) -> None:
@@ -853,17 +871,19 @@ def _boundary_events(links: _Links, problems: list[Problem], source: str | None)
         kind = _event_kind(element) or "untyped"
         if kind == "compensate":
             problems.append(Problem(
-                f"compensation boundary event {quoted(bid)} on {quoted(host)}: compensation runs "
-                "only when a later step undoes that work, which the file gives no share for; "
-                "left out with its handler", element=bid, file=source, severity="warning"))
+                N_("compensation boundary event {id} on {host}: compensation runs only when a "
+                   "later step undoes that work, which the file gives no share for; left out "
+                   "with its handler", id=quoted(bid), host=quoted(host)),
+                element=bid, file=source, severity="warning"))
             if not links.outs.get(bid) and not links.ins.get(bid):
                 del graph.nodes[bid]
                 scope.members.remove(bid)
             continue
         if host not in members or graph.nodes[host].kind not in ("activity", "pass"):
             problems.append(Problem(
-                f"boundary event {quoted(bid)} is attached to {quoted(host)}, which is not a "
-                "task or subprocess beside it", element=bid, file=source))
+                N_("boundary event {id} is attached to {host}, which is not a task or "
+                   "subprocess beside it", id=quoted(bid), host=quoted(host)),
+                element=bid, file=source))
             continue
         hosts.setdefault(host, []).append((bid, element.get("cancelActivity") != "false", kind))
     for host, events in hosts.items():
@@ -907,14 +927,15 @@ def _route_boundaries(links: _Links, host: str, events: list[tuple[str, bool, st
             links.edge(choice, bid, flow_id=_only_flow(links.outs.get(bid)),
                        comment=f"{kind} boundary event {bid} interrupts {host}: probability, "
                                "fill in")
-        spent = ("everything in the subprocess is counted either way, an upper bound when an "
-                 "event interrupts it early" if host in graph.exits else
-                 "its time is counted either way, an upper bound when an event interrupts it "
-                 "early")
+        spent = (N_("everything in the subprocess is counted either way, an upper bound when "
+                    "an event interrupts it early") if host in graph.exits else
+                 N_("its time is counted either way, an upper bound when an event interrupts "
+                    "it early"))
         problems.append(Problem(
-            f"boundary event(s) {', '.join(quoted(b) for b, _ in stopping[:3])} interrupt "
-            f"{what}: an exclusive choice after it between completing and each event's path, "
-            f'the probability of each a placeholder "?", fill it in; {spent}',
+            N_("boundary event(s) {ids} interrupt {what}: an exclusive choice after it between "
+               'completing and each event\'s path, the probability of each a placeholder "?", '
+               "fill it in; {spent}", ids=", ".join(quoted(b) for b, _ in stopping[:3]),
+               what=what, spent=spent),
             element=host, file=source, severity="warning"))
     elif others and not normal:
         links.edge(head, links.end(f"{host}#done", f"{host!r} completed"))
@@ -927,9 +948,10 @@ def _route_boundaries(links: _Links, host: str, events: list[tuple[str, bool, st
         links.edge(fires, links.end(f"{bid}#quiet", f"{bid!r} did not happen"),
                    complement=fire.flow_id, comment="1 − the probability above, fill in")
         problems.append(Problem(
-            f"non-interrupting {kind} boundary event {quoted(bid)} on {what}: its path runs "
-            "beside the flow after it, at most once, with a probability that is a placeholder "
-            '"?", fill it in', element=bid, file=source, severity="warning"))
+            N_("non-interrupting {kind} boundary event {id} on {what}: its path runs beside "
+               'the flow after it, at most once, with a probability that is a placeholder "?", '
+               "fill it in", kind=kind, id=quoted(bid), what=what),
+            element=bid, file=source, severity="warning"))
 
 
 def _begin_scope(links: _Links, problems: list[Problem], source: str | None) -> bool:
@@ -948,8 +970,9 @@ def _begin_scope(links: _Links, problems: list[Problem], source: str | None) -> 
         if not starts:
             if not top:
                 problems.append(Problem(
-                    f"subprocess {quoted(scope.subprocess)} has no start event and every node "
-                    "in it has an incoming flow: where it starts is not in the file",
+                    N_("subprocess {id} has no start event and every node in it has an "
+                       "incoming flow: where it starts is not in the file",
+                       id=quoted(scope.subprocess)),
                     element=scope.subprocess, file=source))
                 return False
             return True  # the validator says the process has no start
@@ -974,7 +997,8 @@ def _begin_scope(links: _Links, problems: list[Problem], source: str | None) -> 
         for node in starts:
             links.edge(begin, node)
     else:
-        where = "the process" if top else f"subprocess {quoted(scope.subprocess)}"
+        where = N_("the process") if top else N_("subprocess {id}",
+                                                  id=quoted(scope.subprocess))
         choice = links.node(f"{entry}#choose", "exclusive", "which start event begins it")
         links.edge(entry, choice)
         for node in starts:
@@ -982,9 +1006,10 @@ def _begin_scope(links: _Links, problems: list[Problem], source: str | None) -> 
                 graph.nodes[node].kind = "pass"
             links.edge(choice, node, comment=f"share begun by start event {node}, fill in")
         problems.append(Problem(
-            f"{where} has {len(starts)} start events "
-            f"({', '.join(map(quoted, starts[:5]))}): an exclusive choice at one new start, "
-            'the share of each a placeholder "?", fill it in', element=scope.subprocess,
+            N_("{where} has {count} start events ({ids}): an exclusive choice at one new "
+               'start, the share of each a placeholder "?", fill it in', where=where,
+               count=len(starts), ids=", ".join(map(quoted, starts[:5]))),
+            element=scope.subprocess,
             file=source, severity="warning"))
     return True
 
@@ -1005,12 +1030,13 @@ def _event_subprocess_branches(links: _Links, problems: list[Problem],
         links.edge(fires, sub, comment=f"event subprocess {sub} runs: probability, fill in")
         links.edge(fires, links.end(f"{sub}#quiet", f"{sub!r} did not run"),
                    comment="1 − the probability above, fill in")
-        how = ("interrupting: costed beside the whole main flow, an upper bound (when it "
-               "interrupts, the rest of the main flow is not done)" if interrupting else
-               "non-interrupting: its expected cost is exact")
+        how = (N_("interrupting: costed beside the whole main flow, an upper bound (when it "
+                  "interrupts, the rest of the main flow is not done)") if interrupting else
+               N_("non-interrupting: its expected cost is exact"))
         problems.append(Problem(
-            f"event subprocess {quoted(sub)} runs beside the main flow, at most once, with a "
-            f'probability that is a placeholder "?", fill it in; {how}', element=sub,
+            N_("event subprocess {id} runs beside the main flow, at most once, with a "
+               'probability that is a placeholder "?", fill it in; {how}', id=quoted(sub),
+               how=how), element=sub,
             file=source, severity="warning"))
 
 
@@ -1036,10 +1062,11 @@ def _inclusive_blocks(links: _Links, problems: list[Problem], source: str | None
         if (branches is None or len(joins) != 1 or any(b.dangling for b in branches)
                 or not all(b.stops for b in branches) or joins & ends):
             problems.append(Problem(
-                f"inclusive gateway {quoted(split)}: its branches do not all meet again at one "
-                "inclusive gateway (they end apart, loop back, or meet elsewhere first); the "
-                "costing format cannot take each branch on its own there: model it as "
-                "exclusive or parallel gateways", element=split, file=source))
+                N_("inclusive gateway {id}: its branches do not all meet again at one "
+                   "inclusive gateway (they end apart, loop back, or meet elsewhere first); the "
+                   "costing format cannot take each branch on its own there: model it as "
+                   "exclusive or parallel gateways", id=quoted(split)),
+                element=split, file=source))
             continue
         (join,) = joins
         graph.nodes[split].kind = graph.nodes[join].kind = "parallel"
@@ -1066,16 +1093,16 @@ def _inclusive_blocks(links: _Links, problems: list[Problem], source: str | None
                 links.move_target(edge, merge)
             links.edge(merge, join)
         problems.append(Problem(
-            f"inclusive gateway {quoted(split)}: each branch is taken on its own, with a "
-            'probability that is a placeholder "?" (fill it in), and joined at '
-            f"{quoted(join)}; the expected cost (the sum of probability × branch cost) is "
-            "exact", element=split, file=source, severity="warning"))
+            N_("inclusive gateway {id}: each branch is taken on its own, with a probability "
+               'that is a placeholder "?" (fill it in), and joined at {join}; the expected '
+               "cost (the sum of probability × branch cost) is exact", id=quoted(split),
+               join=quoted(join)), element=split, file=source, severity="warning"))
     for node in scope.members:
         if graph.nodes[node].kind == "inclusive":
             if len(links.ins.get(node, ())) > 1:
                 problems.append(Problem(
-                    f"inclusive gateway {quoted(node)} joins branches that no inclusive "
-                    "gateway opened: model it as an exclusive or parallel gateway",
+                    N_("inclusive gateway {id} joins branches that no inclusive gateway "
+                       "opened: model it as an exclusive or parallel gateway", id=quoted(node)),
                     element=node, file=source))
             elif len(links.outs.get(node, ())) <= 1:
                 graph.nodes[node].kind = "exclusive"  # one way in, one out: passes through
@@ -1209,7 +1236,8 @@ def _repeat_loops(graph: _Graph, problems: list[Problem], source: str | None, *,
             edge.target = again
         for edge in outs:
             edge.source = done
-        what = f"{node.tag} {quoted(node_id)} is {repeat.what}"
+        what = N_("{tag} {id} is {repeat}", tag=node.tag, id=quoted(node_id),
+                  repeat=repeat.what)
         graph.nodes[again] = _Node(again, "exclusive", None, "",
                                    note=f"{node_id}: {repeat.what}; each run starts here")
         graph.nodes[more] = _Node(more, "exclusive", None, "",
@@ -1221,8 +1249,9 @@ def _repeat_loops(graph: _Graph, problems: list[Problem], source: str | None, *,
             graph.edges += [_Edge(more, again, None, comment=why),
                             _Edge(more, done, None, comment="1/N for N runs, fill in")]
             problems.append(Problem(
-                f"{what}: how many times it runs is not in the file, so the probability of "
-                'running again is a placeholder "?", fill it in ((N-1)/N for N runs)',
+                N_("{what}: how many times it runs is not in the file, so the probability of "
+                   'running again is a placeholder "?", fill it in ((N-1)/N for N runs)',
+                   what=what),
                 element=node_id, file=source, severity="warning"))
             continue
         n = repeat.times
@@ -1231,14 +1260,16 @@ def _repeat_loops(graph: _Graph, problems: list[Problem], source: str | None, *,
                   comment=f"{repeat.what}: runs {n} times on average, ({n}-1)/{n}"),
             _Edge(more, done, None, probability=1 / n, comment=f"1/{n}")]
         problems.append(Problem(
-            f"{what}: costed {n} times, through a loop back taken with probability {n - 1}/{n} "
-            f"(the expected count {n} is exact; a simulation draws the count around {n}, "
-            "one run after another)", element=node_id, file=source, severity="warning"))
+            N_("{what}: costed {n} times, through a loop back taken with probability "
+               "{again}/{n} (the expected count {n} is exact; a simulation draws the count "
+               "around {n}, one run after another)", what=what, n=n, again=n - 1),
+            element=node_id, file=source, severity="warning"))
     if once:
         problems.append(Problem(
-            f"{len(once)} task(s) carry a loop marker (standardLoopCharacteristics) with no "
-            f"count: {listed(once)}; each is costed once, as {simulator} runs them with these "
-            "parameters (add a loop back with its probability where one repeats)",
+            N_("{count} task(s) carry a loop marker (standardLoopCharacteristics) with no "
+               "count: {ids}; each is costed once, as {simulator} runs them with these "
+               "parameters (add a loop back with its probability where one repeats)",
+               count=len(once), ids=listed(once), simulator=simulator),
             file=source, severity="warning"))
 
 
@@ -1254,8 +1285,9 @@ def _flatten(graph: _Graph, problems: list[Problem], source: str | None, *,
         for end in (edge.source, edge.target):
             if end not in known:
                 problems.append(Problem(
-                    f"sequence flow {quoted(edge.flow_id)} refers to {quoted(end)}, which is not a "
-                    "supported element of this process", element=edge.flow_id, file=source))
+                    N_("sequence flow {id} refers to {end}, which is not a supported element "
+                       "of this process", id=quoted(edge.flow_id), end=quoted(end)),
+                    element=edge.flow_id, file=source))
                 graph.edges.remove(edge)
                 break
     _repeat_loops(graph, problems, source, simulator=simulator)
@@ -1444,7 +1476,7 @@ def bpmn_to_model_texts(
         return [], refused.problems
     pools = _pools(root)
     if not pools:
-        return [], [Problem("the file has no process with tasks or events", file=source)]
+        return [], [Problem(N_("the file has no process with tasks or events"), file=source)]
     slugs = UniqueIds()
     texts = []
     for pool, element in pools:
@@ -1497,15 +1529,17 @@ def _pool_text(root: Element, pool: BpmnPool, element: Element, *, source: str,
         if (target is not None and target.waits_for is None and target.kind != "start"
                 and target.tag != "startEvent"):
             problems.append(Problem(
-                f"message flow {quoted(flow.get('id'))} is ignored: {target.tag} "
-                f"{quoted(target.bpmn_id)} is not a receive task or a message catch event, so "
-                "no wait for the message is in the model", element=flow.get("id"),
+                N_("message flow {id} is ignored: {tag} {target} is not a receive task or a "
+                   "message catch event, so no wait for the message is in the model",
+                   id=quoted(flow.get("id")), tag=target.tag, target=quoted(target.bpmn_id)),
+                element=flow.get("id"),
                 file=source, severity="warning"))
     starts = [n for n in graph.nodes.values() if n.kind == "start"]
     if len(starts) > 1:
         ids = ", ".join(repr(n.bpmn_id) for n in starts)
-        problems.append(Problem(f"the process has {len(starts)} start events ({ids}); "
-                                "abc-costing needs exactly one", file=source))
+        problems.append(Problem(N_("the process has {count} start events ({ids}); "
+                                   "abc-costing needs exactly one", count=len(starts), ids=ids),
+                                file=source))
     if any(p.severity == "error" for p in problems):
         return "", problems, None
 
@@ -1543,7 +1577,7 @@ class _Writer:
                                      else _slug(node.bpmn_id))
             self.ids[node.bpmn_id] = self.node_ids.new(wanted)
 
-    def warn(self, message: str, element: str | None) -> None:
+    def warn(self, message: Message, element: str | None) -> None:
         self.problems.append(Problem(message, element=element, file=self.source,
                                      severity="warning"))
 
@@ -1573,7 +1607,8 @@ class _Writer:
             entry["name"] = name
         if rate is None:
             entry["rate_per_hour"] = Commented(PLACEHOLDER, _FILL_IN)
-            self.warn('no rate in the file: rate_per_hour is a placeholder "?", fill it in', rid)
+            self.warn(N_('no rate in the file: rate_per_hour is a placeholder "?", fill it in'),
+                      rid)
         else:
             entry["rate_per_hour"] = Commented(_tidy(rate), origin)
         if info is not None and info.headcount is not None:
@@ -1603,8 +1638,9 @@ class _Writer:
         if node.wait is not None:  # a timer: elapsed time, no work
             minutes, why = node.wait
             if minutes == PLACEHOLDER:
-                self.warn(f"timer {node.tag} {quoted(node.bpmn_id)} gives no duration: its wait "
-                          'is a placeholder "?", fill in the minutes', self.ids[node.bpmn_id])
+                self.warn(N_('timer {tag} {id} gives no duration: its wait is a placeholder '
+                             '"?", fill in the minutes', tag=node.tag, id=quoted(node.bpmn_id)),
+                          self.ids[node.bpmn_id])
             return entry | {"wait": Commented(_tidy(minutes), why)}
         if node.note:
             return entry | {"labor": Commented(OneLine({}), node.note)}
@@ -1615,7 +1651,8 @@ class _Writer:
             labor = {self._parameter_resource(params, r): d for r, d in durations}
             placeholder = any(d == PLACEHOLDER for d in labor.values())
             if placeholder:
-                self.warn('a duration could not be read: labor minutes are a placeholder "?"',
+                self.warn(N_('a duration could not be read: labor minutes are a placeholder '
+                             '"?"'),
                           self.ids[node.bpmn_id])
             entry["labor"] = Commented(_one_line(labor), _FILL_IN if placeholder
                                        else params.origin + ", minutes")
@@ -1632,8 +1669,12 @@ class _Writer:
             return entry
         if node.waits_for is not None:  # waiting for a message is elapsed time, not work
             sender = f" from {node.waits_for}" if node.waits_for else ""
-            self.warn(f"{node.tag} {quoted(node.bpmn_id)} waits for a message{sender}: its wait "
-                      'is a placeholder "?", fill in the minutes', self.ids[node.bpmn_id])
+            self.warn(N_('{tag} {id} waits for a message from {sender}: its wait is a '
+                         'placeholder "?", fill in the minutes', tag=node.tag,
+                         id=quoted(node.bpmn_id), sender=node.waits_for) if node.waits_for
+                      else N_('{tag} {id} waits for a message: its wait is a placeholder "?", '
+                              'fill in the minutes', tag=node.tag, id=quoted(node.bpmn_id)),
+                      self.ids[node.bpmn_id])
             return entry | {"wait": Commented(PLACEHOLDER, "not in the file: minutes waiting "
                                               f"for the message{sender}, fill in")}
         if node.lane is not None:
@@ -1644,7 +1685,8 @@ class _Writer:
         else:
             rid = self._resource("performer", "performer", None, None, "",
                                  note="the BPMN gives these tasks no lane")
-        self.warn('no duration in the file: labor minutes are a placeholder "?", fill them in',
+        self.warn(N_('no duration in the file: labor minutes are a placeholder "?", fill them '
+                     'in'),
                   self.ids[node.bpmn_id])
         entry["labor"] = Commented(OneLine({rid: PLACEHOLDER}),
                                    "not in the file: minutes per execution, fill in")
@@ -1730,8 +1772,9 @@ class _Writer:
                 probability, comment = self._probability(edge)
                 # A loop the importer made has said its own "?" already, once for both flows.
                 if probability == PLACEHOLDER and not edge.source.endswith("#repeat"):
-                    self.warn(f"no probability in the file for the flow {ends[0]} → {ends[1]}: "
-                              'a placeholder "?", fill it in', ends[0])
+                    self.warn(N_('no probability in the file for the flow {source} → {target}: '
+                                 'a placeholder "?", fill it in', source=ends[0],
+                                 target=ends[1]), ends[0])
                 ends.append(_tidy(probability))
             flows.append(Commented(ends, comment))
         return flows

@@ -40,6 +40,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from abc_costing.i18n import N_, Message
 from abc_costing.model import (
     CATALOGUE_FORMAT,
     CatalogueUse,
@@ -134,8 +135,8 @@ def no_catalogue_note(model_path: str | Path, *, model_file: str) -> Problem:
 resources.yaml and ../resources.yaml
     """
     here, above = _catalogue_candidates(model_path)
-    return Problem(f"no resource catalogue was found for its pools: looked for {here} and "
-                   f"{above}", file=model_file, severity="warning")
+    return Problem(N_("no resource catalogue was found for its pools: looked for {here} and "
+                      "{above}", here=here, above=above), file=model_file, severity="warning")
 
 
 def as_seen_by_a_model(problems: list[Problem]) -> list[Problem]:
@@ -144,7 +145,8 @@ def as_seen_by_a_model(problems: list[Problem]) -> list[Problem]:
     A broken pool stops only the models that use it (each says so); for the others
     the catalogue's errors are warnings, so they still cost.
     """
-    return [Problem(f"{p.message} (a pool this model does not use)", element=p.element,
+    return [Problem(N_("{message} (a pool this model does not use)", message=p.message),
+                    element=p.element,
                     file=p.file, line=p.line, severity="warning", path=p.path)
             if p.severity == "error" else p for p in problems]
 
@@ -154,7 +156,7 @@ def read_catalogue(path: str | Path, *, name: str | None = None
     """Read and check a catalogue file; problems name ``name`` (default: the path)."""
     from abc_costing.formats.yaml_model import read_library_file
 
-    return read_library_file(path, name=name, what="catalogues", parse=lambda text, source, raw:
+    return read_library_file(path, name=name, what=N_("catalogues"), parse=lambda text, source, raw:
                              parse_catalogue_text(text, name=source,
                                                   sha256=hashlib.sha256(raw).hexdigest()))
 
@@ -189,8 +191,8 @@ def unreadable_catalogue(catalogue_file: str, *, model_file: str) -> Problem:
     p/v.yaml: not read: its pools come from resources.yaml, which cannot be read (see the \
 problems of resources.yaml)
     """
-    return Problem(f"not read: its pools come from {catalogue_file}, which cannot be read "
-                   f"(see the problems of {catalogue_file})", file=model_file)
+    return Problem(N_("not read: its pools come from {file}, which cannot be read (see the "
+                      "problems of {file})", file=catalogue_file), file=model_file)
 
 
 def parse_catalogue_text(text: str, *, name: str = CATALOGUE_NAME, sha256: str | None = None
@@ -200,7 +202,7 @@ def parse_catalogue_text(text: str, *, name: str = CATALOGUE_NAME, sha256: str |
 
     digest = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
     data, problems = parse_library_file(text, name=name, format=CATALOGUE_FORMAT,
-                                        kind="a resource catalogue",
+                                        kind=N_("a resource catalogue"),
                                         fields="format, currency, year, pools")
     if data is None:
         return None, problems
@@ -258,20 +260,25 @@ def _year_problem(year: Any, pools: Any) -> tuple[Problem | None, set[str]]:
         return None, set()
     salaried, calendared = needs("salary_per_month"), needs("productive_share")
     if isinstance(year, bool) or not isinstance(year, int):
-        return Problem(f"must be a year, a whole number such as 2026 (got {quoted(year)})",
+        return Problem(N_("must be a year, a whole number such as 2026 (got {value})",
+                          value=quoted(year)),
                        element="year", path=("year",)), salaried | calendared
-    missing = []
+    missing: Message | None = None
     if salaried and year not in contribution_years():
-        years = ", ".join(map(str, contribution_years()))
-        missing.append(f"no contribution rules for {year}: the rules ship the years {years} "
-                       f"(they load the salaries of {listed(sorted(salaried))})")
+        missing = N_("no contribution rules for {year}: the rules ship the years {years} "
+                     "(they load the salaries of {pools})", year=year,
+                     years=", ".join(map(str, contribution_years())),
+                     pools=listed(sorted(salaried)))
     if calendared and year not in shipped_years():
-        years = ", ".join(map(str, shipped_years()))
-        missing.append(f"no production calendar for {year}: the calendar ships the years "
-                       f"{years} (it gives the capacity of {listed(sorted(calendared))})")
-    if not missing:
+        calendar = N_("no production calendar for {year}: the calendar ships the years "
+                      "{years} (it gives the capacity of {pools})", year=year,
+                      years=", ".join(map(str, shipped_years())),
+                      pools=listed(sorted(calendared)))
+        missing = calendar if missing is None else N_("{first}; {second}", first=missing,
+                                                      second=calendar)
+    if missing is None:
         return None, set()
-    return Problem("; ".join(missing), element="year", path=("year",)), (
+    return Problem(missing, element="year", path=("year",)), (
         (salaried if year not in contribution_years() else set())
         | (calendared if year not in shipped_years() else set()))
 
@@ -321,11 +328,16 @@ def _unknown_pools(activities: dict[str, Any], own: dict[str, Any], loaded: Load
                 if rid in own or rid in loaded.pool_ids():
                     continue
                 near = difflib.get_close_matches(str(rid), known, n=1, cutoff=0.7)
-                hint = f"; did you mean {quoted(near[0])}?" if near else ""
+                pools = listed(known) or N_("none")
                 problems.append(Problem(
-                    f"{section} names unknown pool {quoted(rid)}: neither a pool of "
-                    f"{loaded.file} nor a resource of this file{hint} (pools: "
-                    f"{listed(known) or 'none'})", element=str(activity_id),
+                    N_("{section} names unknown pool {pool}: neither a pool of {file} nor a "
+                       "resource of this file; did you mean {near}? (pools: {pools})",
+                       section=section, pool=quoted(rid), file=loaded.file,
+                       near=quoted(near[0]), pools=pools) if near else
+                    N_("{section} names unknown pool {pool}: neither a pool of {file} nor a "
+                       "resource of this file (pools: {pools})", section=section,
+                       pool=quoted(rid), file=loaded.file, pools=pools),
+                    element=str(activity_id),
                     path=("activities", activity_id, section, rid)))
                 resources.setdefault(rid, _stand_in_of_kind(kind))
     return problems
@@ -370,9 +382,10 @@ def resolve_resources(data: dict[str, Any], loaded: LoadedCatalogue | None
     if loaded is None:
         if overrides:
             return data, None, [Problem(
-                f"overrides: change pools of the library's catalogue ({CATALOGUE_NAME} in the "
-                "library folder), and this file has none; define the resources under "
-                "resources: instead", element="overrides", path=("overrides",))]
+                N_("overrides: change pools of the library's catalogue ({name} in the "
+                   "library folder), and this file has none; define the resources under "
+                   "resources: instead", name=CATALOGUE_NAME),
+                element="overrides", path=("overrides",))]
         return data, None, []
     if not isinstance(own, dict) or not isinstance(overrides, dict):
         return data, None, []  # the records report the malformed section
@@ -380,12 +393,13 @@ def resolve_resources(data: dict[str, Any], loaded: LoadedCatalogue | None
     pools, file = loaded.catalogue.pools, loaded.file
     for resource_id in own:
         if resource_id in loaded.pool_ids():
-            where = f"{file}, line {loaded.lines[resource_id]}" if (
+            where = N_("{file}, line {line}", file=file, line=loaded.lines[resource_id]) if (
                 resource_id in loaded.lines) else file
             problems.append(Problem(
-                f"pool {quoted(resource_id)} is defined twice: in the catalogue ({where}) and "
-                "here; delete it here, or write only what this variant changes under "
-                "overrides:", element=str(resource_id), path=("resources", resource_id)))
+                N_("pool {pool} is defined twice: in the catalogue ({where}) and here; delete "
+                   "it here, or write only what this variant changes under overrides:",
+                   pool=quoted(resource_id), where=where),
+                element=str(resource_id), path=("resources", resource_id)))
     named = _referenced(data.get("activities"))
     # A pool defined twice is taken from the catalogue: one error, not one per use.
     taken = [rid for rid in named if rid in pools]
@@ -394,21 +408,24 @@ def resolve_resources(data: dict[str, Any], loaded: LoadedCatalogue | None
         if rid in loaded.broken:
             activity_id, section = _first_user(data["activities"], rid)
             problems.append(Problem(
-                f"{section} names pool {quoted(rid)} of {file}, which has errors (see {file})",
+                N_("{section} names pool {pool} of {file}, which has errors (see {file})",
+                   section=section, pool=quoted(rid), file=file),
                 element=activity_id, path=("activities", activity_id, section, rid)))
             resources[rid] = _stand_in(loaded, rid)
     problems += _unknown_pools(data["activities"] if named else {}, own, loaded, resources)
     for rid, change in overrides.items():
         path = ("overrides", rid)
         if rid not in loaded.pool_ids():
-            known = listed(sorted(pools)) or "none"
-            problems.append(Problem(f"overrides names {quoted(rid)}, which is not a pool of "
-                                    f"{file} (pools: {known})", element=str(rid), path=path))
+            known = listed(sorted(pools)) or N_("none")
+            problems.append(Problem(N_("overrides names {pool}, which is not a pool of {file} "
+                                       "(pools: {pools})", pool=quoted(rid), file=file,
+                                       pools=known), element=str(rid), path=path))
         elif rid not in named:
-            problems.append(Problem("overridden pool is not used by any activity",
+            problems.append(Problem(N_("overridden pool is not used by any activity"),
                                     element=str(rid), path=path, severity="warning"))
         elif isinstance(change, dict) and "kind" in change:
-            problems.append(Problem("a pool's kind cannot be overridden; define another pool",
+            problems.append(Problem(N_("a pool's kind cannot be overridden; define another "
+                                       "pool"),
                                     element=str(rid), path=(*path, "kind")))
     overridden: dict[str, tuple[str, ...]] = {}
     for rid in taken:
@@ -427,14 +444,16 @@ def resolve_resources(data: dict[str, Any], loaded: LoadedCatalogue | None
             for error in err.errors(include_url=False):
                 problem = field_problem({**error, "loc": ("overrides", rid, *error["loc"])},
                                         {"overrides": {rid: merged}})
-                problems.append(Problem(f"with this override, {problem.message}",
+                problems.append(Problem(N_("with this override, {message}",
+                                           message=problem.message),
                                         element=str(rid), path=path))
             resources[rid] = _stand_in(loaded, rid)
     currency = data.get("currency", "RUB")
     if taken and currency != loaded.catalogue.currency:
         problems.append(Problem(
-            f"the model is in {quoted(currency)} but its pools come from {file}, which is in "
-            f"{loaded.catalogue.currency}; give both in one currency",
+            N_("the model is in {currency} but its pools come from {file}, which is in "
+               "{catalogue_currency}; give both in one currency", currency=quoted(currency),
+               file=file, catalogue_currency=loaded.catalogue.currency),
             element="currency", path=("currency",)))
     use = CatalogueUse(file=file, sha256=loaded.sha256, pools=tuple(taken),
                        overridden=overridden)

@@ -73,8 +73,9 @@ import polars as pl
 
 from abc_costing.formats.lifecycle import pair_transitions
 from abc_costing.formats.typed_numbers import parse_typed_number
+from abc_costing.i18n import N_, Message
 from abc_costing.memory import cyclic_gc_paused
-from abc_costing.problems import AbcCostingError, Problem, cut, quoted
+from abc_costing.problems import AbcCostingError, Count, Problem, cut, quoted
 
 __all__ = [
     "COLUMN_NAMES",
@@ -121,9 +122,10 @@ _CURRENCY_WORDS = {"руб": "RUB", "рублей": "RUB", "рубли": "RUB", 
                    "$": "USD", "€": "EUR"}
 #: The fields of an event log, in the order they are asked for.
 LOG_FIELDS = tuple(COLUMN_NAMES)
-_FIELD_WORDS = {"case": "case id", "activity": "activity", "start": "start time",
-                "end": "end time", "resource": "resource", "lifecycle": "lifecycle transition",
-                "instance": "activity instance", "cost": "recorded cost"}
+_FIELD_WORDS = {"case": N_("case id"), "activity": N_("activity"), "start": N_("start time"),
+                "end": N_("end time"), "resource": N_("resource"),
+                "lifecycle": N_("lifecycle transition"), "instance": N_("activity instance"),
+                "cost": N_("recorded cost")}
 _TEXT_FIELDS = ("case", "activity", "resource", "lifecycle", "instance")
 
 #: Log files (CSV, Parquet) larger than this are refused unread: about 20 million
@@ -264,7 +266,8 @@ def read_event_log(
     path = Path(path)
     source = source_name or str(path)
     if not path.is_file():
-        raise LogError("file not found" if not path.exists() else "is not a file", source=source)
+        raise LogError(N_("file not found") if not path.exists() else N_("is not a file"),
+                       source=source)
     suffix = ".xes" if path.name.lower().endswith(".xes.gz") else path.suffix.lower()
     explicit = {"case": case, "activity": activity, "start": start, "end": end,
                 "resource": resource, "lifecycle": lifecycle, "instance": instance,
@@ -274,8 +277,8 @@ def read_event_log(
     pieces = None  # the file in blocks, when it is read that way
     size = path.stat().st_size
     if suffix != ".xes" and size > MAX_LOG_BYTES:
-        raise LogError(f"the file is {size:,} bytes, larger than the limit of "
-                       f"{MAX_LOG_BYTES:,}", source=source)
+        raise LogError(N_("the file is {size:,} bytes, larger than the limit of {limit:,}",
+                          size=Count(size), limit=Count(MAX_LOG_BYTES)), source=source)
     try:
         if suffix in (".csv", ".txt", ".tsv"):
             names, separator, first_rows, header_bytes = _csv_header(
@@ -302,8 +305,7 @@ def read_event_log(
                                    source=source)  # XES keys are fixed by the standard
             raw, row_numbers = frame.lazy(), "row_no"
         else:
-            raise LogError(f"unknown log format {suffix or '(no extension)'!r}; "
-                           "use .csv, .parquet or .xes", source=source)
+            raise LogError(_unknown_format(suffix), source=source)
         events, problems = _load(raw, columns, row_numbers, sample, source=source,
                                  pieces=pieces)
     except LogError:
@@ -311,28 +313,31 @@ def read_event_log(
     except pl.exceptions.PolarsError as error:
         raise LogError(_polars_problem(error), source=source) from None
     except Exception as error:  # whatever else a file can provoke: named, not a traceback
-        raise LogError(f"cannot read the file: {type(error).__name__}: {cut(str(error), 200)} "
-                       "(a fault in abc-costing: please report it with the file)",
-                       source=source) from None
+        raise LogError(N_("cannot read the file: {error}: {said} (a fault in abc-costing: "
+                          "please report it with the file)", error=type(error).__name__,
+                          said=cut(str(error), 200)), source=source) from None
     if events.height == 0:
-        raise LogError("the log has no events", source=source)
+        raise LogError(N_("the log has no events"), source=source)
     has_start = columns["start"] is not None or (
         columns["lifecycle"] is not None and events["start_ts"].is_not_null().any())
     if not has_start:
         # Labour needs a start: with completions only, the minutes of an event are the
         # time since the case's previous one, and that includes every wait before it.
         problems = [*problems, Problem(
-            "the log has one time per event (no start times): labour cannot be measured, so "
-            "each event's minutes are the time since the case's previous event, waiting "
-            "included; labour and cost are upper bounds (a start column, or start/complete "
-            "lifecycle rows, give the real figures)", severity="warning")]
+            N_("the log has one time per event (no start times): labour cannot be measured, "
+               "so each event's minutes are the time since the case's previous event, waiting "
+               "included; labour and cost are upper bounds (a start column, or start/complete "
+               "lifecycle rows, give the real figures)"), severity="warning")]
     currencies: tuple[str, ...] = ()
     if suffix == ".xes" and "traces_with_cost" in raw.collect_schema().names():
         traces = raw.select(pl.first("traces_with_cost")).collect().item()
         problems = [*problems, Problem(
-            f"{traces:,} trace(s) carry a cost:total of their own: a recorded cost is read per "
-            "event (cost:total inside each <event>), so the traces' totals are not read"
-            + ("" if columns["cost"] is not None else "; no recorded cost is shown"),
+            N_("{count:,} trace(s) carry a cost:total of their own: a recorded cost is read "
+               "per event (cost:total inside each <event>), so the traces' totals are not read",
+               count=Count(traces)) if columns["cost"] is not None else
+            N_("{count:,} trace(s) carry a cost:total of their own: a recorded cost is read "
+               "per event (cost:total inside each <event>), so the traces' totals are not "
+               "read; no recorded cost is shown", count=Count(traces)),
             severity="warning")]
     if columns["cost"] is not None:
         currencies = _cost_currencies(raw, columns["cost"])
@@ -340,9 +345,9 @@ def read_event_log(
         if negative.height:
             first_row, first_cost = negative.row(0, named=True)["row_no"], negative["cost"][0]
             problems = [*problems, Problem(
-                f"row {first_row}: a recorded cost is negative "
-                f"({first_cost:g}); {negative.height:,} such event(s) are kept as "
-                "written (a refund or a correction lowers the recorded cost)",
+                N_("row {row}: a recorded cost is negative ({cost:g}); {count:,} such "
+                   "event(s) are kept as written (a refund or a correction lowers the recorded "
+                   "cost)", row=first_row, cost=first_cost, count=Count(negative.height)),
                 severity="warning")]
     return EventLog(events=events, source=source, has_start=has_start,
                     has_resource=columns["resource"] is not None,
@@ -372,13 +377,18 @@ def _cost_currencies(raw: pl.LazyFrame, cost_column: str) -> tuple[str, ...]:
     return tuple(sorted(codes))
 
 
-def _polars_problem(error: Exception) -> str:
+def _polars_problem(error: Exception) -> Message:
     text = str(error).strip()
     if "utf-8" in text.lower() or "utf8" in text.lower():
-        return ("the file is not UTF-8 text (Excel and 1C often save CSV as Windows-1251): "
-                "save it as 'CSV UTF-8'")
+        return N_("the file is not UTF-8 text (Excel and 1C often save CSV as Windows-1251): "
+                  "save it as 'CSV UTF-8'")
     first = text.splitlines()[0] if text else type(error).__name__
-    return f"cannot read the file: {first}"
+    return N_("cannot read the file: {reason}", reason=first)
+
+
+def _unknown_format(suffix: str) -> Message:
+    return N_("unknown log format {suffix}; use .csv, .parquet or .xes",
+              suffix=repr(suffix) if suffix else N_("'(no extension)'"))
 
 
 def _csv_header(path: Path, *, source: str, tab: bool
@@ -388,8 +398,8 @@ def _csv_header(path: Path, *, source: str, tab: bool
     with path.open("rb") as stream:
         head = stream.read(64 * 1024)
     if len(head) == 64 * 1024 and b"\n" not in head:
-        raise LogError("the header row is longer than 65,536 bytes; a log's header names a "
-                       "few columns", source=source)
+        raise LogError(N_("the header row is longer than 65,536 bytes; a log's header names "
+                          "a few columns"), source=source)
     complete = head if len(head) < 64 * 1024 else head[: head.rfind(b"\n") + 1]
     try:
         text = complete.decode("utf-8-sig")
@@ -397,7 +407,7 @@ def _csv_header(path: Path, *, source: str, tab: bool
         raise LogError(_polars_problem(ValueError("utf-8")), source=source) from None
     header = text.split("\n", 1)[0].rstrip("\r")
     if not header.strip():
-        raise LogError("the log has no header row (and no events)", source=source)
+        raise LogError(N_("the log has no header row (and no events)"), source=source)
     separator = "\t" if tab else max(_CSV_SEPARATORS, key=header.count)
     rows = list(csv.reader(io.StringIO(text), delimiter=separator))
     return rows[0], separator, rows[1:_SAMPLE_ROWS + 1], _record_end(head, first=True)
@@ -480,8 +490,8 @@ def _check_parquet(raw: pl.LazyFrame, schema: pl.Schema, columns: dict[str, str 
     whose type cannot hold what it is used for (a list as an activity, bytes as a time)."""
     rows = raw.select(pl.len()).collect().item()
     if rows > MAX_LOG_EVENTS:
-        raise LogError(f"the log has {rows:,} rows, more than the limit of "
-                       f"{MAX_LOG_EVENTS:,}", source=source)
+        raise LogError(N_("the log has {rows:,} rows, more than the limit of {limit:,}",
+                          rows=Count(rows), limit=Count(MAX_LOG_EVENTS)), source=source)
     for field, name in columns.items():
         if name is None:
             continue
@@ -489,34 +499,43 @@ def _check_parquet(raw: pl.LazyFrame, schema: pl.Schema, columns: dict[str, str 
         is_time = field in ("start", "end")
         allowed = _TIME_TYPES if is_time else _COST_TYPES if field == "cost" else _TEXT_TYPES
         if not isinstance(dtype, allowed):
-            wanted = ("a date and time, or text" if is_time else "a number, or text"
-                      if field == "cost" else "text or a whole number")
-            raise LogError(f"column {quoted(name)} (the {_FIELD_WORDS[field]}) holds {dtype} "
-                           f"values; it must hold {wanted}", source=source)
+            wanted = (N_("a date and time, or text") if is_time else N_("a number, or text")
+                      if field == "cost" else N_("text or a whole number"))
+            raise LogError(N_("column {name} (the {field}) holds {dtype} values; it must hold "
+                              "{wanted}", name=quoted(name), field=_FIELD_WORDS[field],
+                              dtype=str(dtype), wanted=wanted), source=source)
 
 
 def _map_columns(
     found: list[str], explicit: dict[str, str | None], *, source: str
 ) -> dict[str, str | None]:
     by_lower = {name.strip().lower(): name for name in reversed(found)}
-    shown = ", ".join(cut(name) for name in found[:20]) + (
-        f", … ({len(found):,} columns)" if len(found) > 20 else "")
+    shown = ", ".join(cut(name) for name in found[:20])
+    if len(found) > 20:
+        shown = N_("{names}, … ({count:,} columns)", names=shown, count=Count(len(found)))
     columns = guess_columns(found)
     for field, given in explicit.items():
         if given is not None:
             if given not in found and given.lower() not in by_lower:
-                raise LogError(f"no column {quoted(given)} (given for {field}); the log has: "
-                               f"{shown}", source=source, columns=tuple(found))
+                raise LogError(N_("no column {name} (given for {field}); the log has: {names}",
+                                  name=quoted(given), field=field, names=shown),
+                               source=source, columns=tuple(found))
             columns[field] = given if given in found else by_lower[given.lower()]
     if columns["end"] is None and columns["start"] is not None:
         columns["end"], columns["start"] = columns["start"], None
     missing = [f for f in ("case", "activity", "end") if columns[f] is None]
     if missing:
-        wanted = "; ".join(
-            f"{_FIELD_WORDS[f]} (one of {', '.join(COLUMN_NAMES[f])}"
-            + (f" or {', '.join(COLUMN_NAMES['start'])}" if f == "end" else "") + ")"
-            for f in missing)
-        raise LogError(f"missing column for {wanted}; the log has: {shown}", source=source,
+        said: Message | None = None
+        for f in missing:  # each column said whole, so a translation can reorder
+            names = (N_("{first} or {last}", first=", ".join(COLUMN_NAMES[f]),
+                        last=", ".join(COLUMN_NAMES["start"])) if f == "end"
+                     else ", ".join(COLUMN_NAMES[f]))
+            said = (N_("missing column for {field} (one of {names})", field=_FIELD_WORDS[f],
+                       names=names) if said is None else
+                    N_("{message}; {field} (one of {names})", message=said,
+                       field=_FIELD_WORDS[f], names=names))
+        raise LogError(N_("{message}; the log has: {names}", message=said, names=shown),
+                       source=source,
                        missing_fields=tuple(missing), columns=tuple(found))
     return columns
 
@@ -570,11 +589,11 @@ def log_columns(path: str | Path, *, source_name: str | None = None) -> list[str
     except pl.exceptions.PolarsError as error:
         raise LogError(_polars_problem(error), source=source) from None
     except OSError as error:
-        raise LogError(f"cannot read the file: {error.strerror or error}", source=source) from None
+        raise LogError(N_("cannot read the file: {reason}", reason=error.strerror or str(error)),
+                       source=source) from None
     if suffix == ".xes":  # the standard's keys (a start time is also read under other keys)
         return [key for key in _XES_KEYS if ":" in key and key != "time:start"]
-    raise LogError(f"unknown log format {suffix or '(no extension)'!r}; "
-                   "use .csv, .parquet or .xes", source=source)
+    raise LogError(_unknown_format(suffix), source=source)
 
 
 # --- typing and checking -----------------------------------------------------------------
@@ -662,16 +681,18 @@ def _typed(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str |
 
 
 #: The checks in the order they are reported: (condition, message, value shown).
-_CHECKS: tuple[tuple[pl.Expr, str, str | None], ...] = (
-    (pl.col("case_id").is_null(), "the case id is empty", None),
-    (pl.col("activity").is_null(), "the activity is empty", None),
-    (pl.col("end_raw").is_null(), f"the {_FIELD_WORDS['end']} is empty", None),
-    (pl.col("end_ts").is_null(), "cannot read the time {} (write it as 2024-03-01 10:15:00)",
-     "end_raw"),
+#: Each row check: the rows it fails, what it says (``{value}``: the cell it names).
+_CHECKS: tuple[tuple[pl.Expr, Message, str | None], ...] = (
+    (pl.col("case_id").is_null(), N_("the case id is empty"), None),
+    (pl.col("activity").is_null(), N_("the activity is empty"), None),
+    (pl.col("end_raw").is_null(), N_("the end time is empty"), None),
+    (pl.col("end_ts").is_null(), N_("cannot read the time {value} (write it as 2024-03-01 "
+                                    "10:15:00)", value=""), "end_raw"),
     (pl.col("start_raw").is_not_null() & pl.col("start_ts").is_null(),
-     "cannot read the start time {} (write it as 2024-03-01 10:15:00)", "start_raw"),
-    (pl.col("end_ts") < pl.col("start_ts"), "the end time {} is before the start time",
-     "end_raw"),
+     N_("cannot read the start time {value} (write it as 2024-03-01 10:15:00)", value=""),
+     "start_raw"),
+    (pl.col("end_ts") < pl.col("start_ts"), N_("the end time {value} is before the start time",
+                                               value=""), "end_raw"),
 )
 _ANY_FAILS = pl.any_horizontal([condition.fill_null(False) for condition, _, _ in _CHECKS])
 #: Cases in the order they first appear in the file, then each case's events in time order.
@@ -745,7 +766,9 @@ def _read_costs(events: pl.DataFrame, *, source: str) -> pl.DataFrame:
             numbers[text] = parse_typed_number(text)
         except ValueError as error:
             row = events.filter(pl.col("cost") == text)["row_no"].min()
-            raise LogError(f"cannot read the recorded cost: {error}", source=source,
+            raise LogError(N_("cannot read the recorded cost: {reason}",
+                              reason=error.args[0] if error.args else str(error)),
+                           source=source,
                            row=int(row)) from None  # type: ignore[arg-type]
     return events.with_columns(pl.col("cost").replace_strict(
         numbers, default=None, return_dtype=pl.Float64))
@@ -755,8 +778,8 @@ def _check_text_lengths(events: pl.DataFrame, *, source: str) -> None:
     """Refuse a case id, activity or resource longer than :data:`MAX_LOG_TEXT_CHARS`,
     naming its first row. Only the distinct values are measured (by their codes), so
     a text repeated on every row is measured once, never copied per row."""
-    for name, word in (("case_id", "case id"), ("activity", "activity"),
-                       ("resource", "resource")):
+    for name, word in (("case_id", _FIELD_WORDS["case"]), ("activity", _FIELD_WORDS["activity"]),
+                       ("resource", _FIELD_WORDS["resource"])):
         column = events[name]
         firsts = column.to_physical().arg_unique()  # first row of each distinct value
         values = column.gather(firsts).cast(pl.String)
@@ -765,8 +788,10 @@ def _check_text_lengths(events: pl.DataFrame, *, source: str) -> None:
             continue
         rows = events["row_no"].gather(firsts.gather(too_long))
         first = int(rows.arg_min())  # type: ignore[arg-type]
-        raise LogError(f"the {word} {quoted(values[int(too_long[first])])} is longer than "
-                       f"{MAX_LOG_TEXT_CHARS:,} characters; a name that long is no name",
+        raise LogError(N_("the {field} {value} is longer than {limit:,} characters; a name "
+                          "that long is no name", field=word,
+                          value=quoted(values[int(too_long[first])]),
+                          limit=Count(MAX_LOG_TEXT_CHARS)),
                        source=source, row=int(rows[first]))
 
 
@@ -803,7 +828,8 @@ def _raise_first_failure(events: pl.DataFrame, *, source: str) -> None:
     for (_, message, value), row in zip(_CHECKS, firsts, strict=True):
         if row is not None:
             shown = None if value is None else events.filter(pl.col("row_no") == row)[value][0]
-            raise LogError(message.format(quoted(shown)), source=source, row=int(row))
+            raise LogError(Message(message.template, {"value": quoted(shown)})
+                           if message.values else message, source=source, row=int(row))
 
 
 # --- XES ---------------------------------------------------------------------------
@@ -844,14 +870,18 @@ class _GuardedStream(io.RawIOBase):
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         data = self._stream.read(len(buffer))
         if self._read == 0 and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise LogError("XES files must be UTF-8", source=self._source)
+            raise LogError(N_("XES files must be UTF-8"), source=self._source)
         self._read += len(data)
         if self._read > self._max_bytes:
-            raise LogError(f"{self._too_big} {self._max_bytes:,} bytes", source=self._source)
+            raise LogError(N_("the file unpacks to more than {limit:,} bytes",
+                              limit=Count(self._max_bytes))
+                           if self._too_big.startswith("the file unpacks") else
+                           N_("the file is larger than the limit of {limit:,} bytes",
+                              limit=Count(self._max_bytes)), source=self._source)
         window = self._tail + data
         if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
-            raise LogError("XES with a document type declaration (DOCTYPE/ENTITY) is refused: "
-                           "it can hide entity bombs or fetch external files",
+            raise LogError(N_("XES with a document type declaration (DOCTYPE/ENTITY) is "
+                              "refused: it can hide entity bombs or fetch external files"),
                            source=self._source)
         self._tail = window[-8:]
         self._count_run(data)
@@ -880,9 +910,10 @@ class _GuardedStream(io.RawIOBase):
     def _check(self, run: int) -> None:
         if run > MAX_XES_TAG_BYTES:
             raise LogError(
-                f"line {self._run_line}: a tag (or the text after it) is longer than "
-                f"{MAX_XES_TAG_BYTES:,} bytes; no name, time or attribute of an event is that "
-                "long, so the file is refused", source=self._source)
+                N_("line {line}: a tag (or the text after it) is longer than {limit:,} bytes; "
+                   "no name, time or attribute of an event is that long, so the file is "
+                   "refused", line=self._run_line, limit=Count(MAX_XES_TAG_BYTES)),
+                source=self._source)
 
 
 def _local(tag: str) -> str:
@@ -922,11 +953,12 @@ def _xes_value(element: ElementTree.Element, field: str, *, source: str, row: in
         if _local(element.tag) in ("float", "int"):
             number = float(value)
             if number != number or number in (float("inf"), float("-inf")):
-                raise ValueError(f"{quoted(value)} is not a finite number")
+                raise ValueError(N_("{value} is not a finite number", value=quoted(value)))
             return number
         return parse_typed_number(value)
     except ValueError as error:
-        raise LogError(f"cannot read the recorded cost {quoted(value)}: {error}",
+        raise LogError(N_("cannot read the recorded cost {value}: {reason}", value=quoted(value),
+                          reason=error.args[0] if error.args else str(error)),
                        source=source, row=row) from None
 
 
@@ -936,8 +968,8 @@ def _xes_stream(path: Path, *, source: str, max_bytes: int
     bytes it may hold, and how to say so."""
     size = path.stat().st_size
     if size > max_bytes:
-        raise LogError(f"the file is {size:,} bytes, larger than the limit of {max_bytes:,}",
-                       source=source)
+        raise LogError(N_("the file is {size:,} bytes, larger than the limit of {limit:,}",
+                          size=Count(size), limit=Count(max_bytes)), source=source)
     if not path.name.lower().endswith(".gz"):
         return path.open("rb"), max_bytes, "the file is larger than the limit of"
     limit = min(max_bytes, max(MAX_XES_GZ_FLOOR_BYTES, MAX_XES_GZ_RATIO * size))
@@ -978,18 +1010,20 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
                         depth += 1
                         inside_event += 1
                         if inside_event > MAX_XES_ELEMENTS_PER_EVENT:
-                            raise LogError(f"an event has more than "
-                                           f"{MAX_XES_ELEMENTS_PER_EVENT:,} attributes",
+                            raise LogError(N_("an event has more than {limit:,} attributes",
+                                              limit=Count(MAX_XES_ELEMENTS_PER_EVENT)),
                                            source=source, row=count + 1)
                         if len(open_elements) + depth > MAX_XES_DEPTH:
-                            raise LogError(f"elements are nested more than {MAX_XES_DEPTH} "
-                                           f"deep (at <{tag[:60]}>)", source=source,
+                            raise LogError(N_("elements are nested more than {limit} deep "
+                                              "(at <{tag}>)", limit=MAX_XES_DEPTH,
+                                              tag=tag[:60]), source=source,
                                            row=count + 1)
                         continue
                     open_elements.append(element)
                     if len(open_elements) > MAX_XES_DEPTH:
-                        raise LogError(f"elements are nested more than {MAX_XES_DEPTH} deep "
-                                       f"(at <{tag[:60]}>)", source=source, row=count + 1)
+                        raise LogError(N_("elements are nested more than {limit} deep "
+                                          "(at <{tag}>)", limit=MAX_XES_DEPTH, tag=tag[:60]),
+                                       source=source, row=count + 1)
                     if tag == "event":
                         event, depth, inside_event = {}, 0, 0
                     elif tag == "trace":
@@ -1021,24 +1055,27 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
                 if open_elements:  # read: detach it, so that memory stays flat (an
                     del open_elements[-1][-1]  # element that has just ended is the last)
         except ElementTree.ParseError as error:
-            raise LogError(f"malformed XML: {cut(str(error), 200)}", source=source) from None
+            raise LogError(N_("malformed XML: {reason}", reason=cut(str(error), 200)),
+                           source=source) from None
         except (LookupError, ValueError, EOFError, gzip.BadGzipFile, zlib.error) as error:
             # an encoding Python cannot read, or a broken .gz
-            raise LogError(f"cannot read the XML: {cut(str(error), 200)}; save the log as UTF-8"
-                           + (" (gzip)" if too_big.startswith("the file unpacks") else ""),
-                           source=source) from None
+            raise LogError(N_("cannot read the XML: {reason}; save the log as UTF-8 (gzip)",
+                              reason=cut(str(error), 200))
+                           if too_big.startswith("the file unpacks") else
+                           N_("cannot read the XML: {reason}; save the log as UTF-8",
+                              reason=cut(str(error), 200)), source=source) from None
     if count == 0:
-        raise LogError("the log has no events", source=source)
+        raise LogError(N_("the log has no events"), source=source)
     schema = {name: pl.UInt32 if name == "row_no" else pl.Float64 if name == "cost"
               else pl.String for name in columns}
     frame = pl.DataFrame(columns, schema=schema)
     # Whole-log omissions (synthetic logs with no times, traces with no names) are said
     # as such, not as the first row that lacks them.
     if frame["end"].null_count() == frame.height:
-        raise LogError("no event has a time (time:timestamp): the paths are there, but a "
-                       "cost needs each event's time", source=source)
+        raise LogError(N_("no event has a time (time:timestamp): the paths are there, but a "
+                          "cost needs each event's time"), source=source)
     if frame["case"].null_count() == frame.height:
-        raise LogError("no trace has a case id (its own concept:name)", source=source)
+        raise LogError(N_("no trace has a case id (its own concept:name)"), source=source)
     if traces_with_cost:
         # Said through a column: the reader turns it into a warning beside the others.
         frame = frame.with_columns(pl.lit(traces_with_cost, pl.UInt32).alias("traces_with_cost"))

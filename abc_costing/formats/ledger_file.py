@@ -77,7 +77,15 @@ from typing import TypeVar, cast
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from abc_costing.formats.rates_table import TableFile, _amount, _text, table_rows
+from abc_costing.formats.rates_table import (
+    TableFile,
+    _amount,
+    _text,
+    missing_columns,
+    table_rows,
+)
+from abc_costing.formats.yaml_model import said_by_pydantic
+from abc_costing.i18n import N_, Message
 from abc_costing.memory import cyclic_gc_paused
 from abc_costing.model import DriverQuantity, LedgerLine, ObjectInstances, ObjectRevenue
 from abc_costing.problems import ModelError, Problem, cut, grouped_money, quoted
@@ -95,8 +103,8 @@ MAX_LEDGER_UNPACKED_BYTES = 400 * 1024 * 1024
 #: Rows of one file, blank ones and the header included.
 MAX_LEDGER_ROWS = 2_000_000
 LEDGER_FILE = TableFile(MAX_LEDGER_BYTES, MAX_LEDGER_ROWS, MAX_LEDGER_UNPACKED_BYTES,
-                        named="ledger and driver files", kind="a ledger",
-                        formats=".csv, .tsv or .xlsx", format_of="file format",
+                        named=N_("ledger and driver files"), kind=N_("a ledger"),
+                        formats=N_(".csv, .tsv or .xlsx"), format_of=N_("file format"),
                         rows_of="file", windows_1251=True)
 
 #: The usual names of each ledger column, compared case-insensitively; first match wins.
@@ -163,7 +171,7 @@ _MONTH_YEAR = re.compile(r"(\d{1,2})\.(\d{4})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
 _RU_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?: .*)?")
 _NAMED = re.compile(r"([^\W\d_]+)\.?\s+(\d{4})(?:\s*(?:г\.?|год|года))?")
-_PERIOD_FORMS = "2026-01, 01.2026, январь 2026 or a date"
+_PERIOD_FORMS = N_("2026-01, 01.2026, январь 2026 or a date")
 
 _Record = TypeVar("_Record", bound=BaseModel)
 #: Each column's reader: a cell (None when the row is short or the column absent) to a
@@ -182,7 +190,7 @@ def parse_period(value: object) -> str:
         return f"{value.year:04d}-{value.month:02d}"
     text = _text(value).lower()
     if not text:
-        raise ValueError(f"the period is empty; write it as {_PERIOD_FORMS}")
+        raise ValueError(N_("the period is empty; write it as {forms}", forms=_PERIOD_FORMS))
     year = month = None
     if match := _YEAR_MONTH.fullmatch(text) or _ISO_DATE.fullmatch(text):
         year, month = int(match[1]), int(match[2])
@@ -193,12 +201,12 @@ def parse_period(value: object) -> str:
     elif (match := _NAMED.fullmatch(text)) and match[1][:3] in _MONTHS:
         year, month = int(match[2]), _MONTHS[match[1][:3]]
     if year is None or month is None or not 1 <= month <= 12 or year < 1900:
-        raise ValueError(f"the period {quoted(_text(value))} is not a month: write it as "
-                         f"{_PERIOD_FORMS}")
+        raise ValueError(N_("the period {value} is not a month: write it as {forms}",
+                            value=quoted(_text(value)), forms=_PERIOD_FORMS))
     return f"{year:04d}-{month:02d}"
 
 
-_QUARTER_FORMS = "2026-01, январь 2026, 2026-Q1, Q1 2026 or 1 квартал 2026"
+_QUARTER_FORMS = N_("2026-01, январь 2026, 2026-Q1, Q1 2026 or 1 квартал 2026")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _QUARTER = (re.compile(r"(?P<year>\d{4})\s*-?\s*[qк](?P<q>[1-4])"),
             re.compile(r"[qк](?P<q>[1-4])\s*[-.]?\s*(?P<year>\d{4})"),
@@ -232,8 +240,9 @@ def period_months(value: object) -> tuple[str, tuple[str, ...]]:
     try:
         month = parse_period(value)
     except ValueError:
-        raise ValueError(f"the period {quoted(_text(value))} is not a month or a quarter: "
-                         f"write it as {_QUARTER_FORMS}") from None
+        raise ValueError(N_("the period {value} is not a month or a quarter: write it as "
+                            "{forms}", value=quoted(_text(value)), forms=_QUARTER_FORMS)
+                         ) from None
     return month, (month,)
 
 
@@ -247,8 +256,8 @@ def _optional_scenario(value: object) -> str | None:
     if not text:
         return None
     if text not in SCENARIO_WORDS:
-        raise ValueError(f"the scenario {quoted(_text(value))} is not one of "
-                         "факт/план/прогноз or actual/plan/forecast")
+        raise ValueError(N_("the scenario {value} is not one of факт/план/прогноз or "
+                            "actual/plan/forecast", value=quoted(_text(value))))
     return SCENARIO_WORDS[text]
 
 
@@ -275,10 +284,10 @@ def read_ledger(path: str | Path, *, source_name: str | None = None
     """
     convert: _Converters = {
         "period": parse_period, "scenario": _scenario,
-        "account": lambda value: _name(value, "account"),
-        "cost_centre": lambda value: _name(value, "cost centre"),
-        "cost_item": lambda value: _name(value, "cost item"),
-        "amount": lambda value: _number(value, "amount")}
+        "account": lambda value: _name(value, N_("account")),
+        "cost_centre": lambda value: _name(value, N_("cost centre")),
+        "cost_item": lambda value: _name(value, N_("cost item")),
+        "amount": lambda value: _number(value, N_("amount"))}
 
     return _read(path, source_name=source_name, columns=LEDGER_COLUMNS,
                  required=_REQUIRED_LEDGER, record=LedgerLine, convert=convert)
@@ -300,9 +309,9 @@ def read_drivers(path: str | Path, *, source_name: str | None = None
     (('sales', 120.5, None, 2), [])
     """
     convert: _Converters = {
-        "driver": lambda value: _name(value, "driver"),
-        "receiver": lambda value: _name(value, "receiver"),
-        "quantity": lambda value: _number(value, "quantity"),
+        "driver": lambda value: _name(value, N_("driver")),
+        "receiver": lambda value: _name(value, N_("receiver")),
+        "quantity": lambda value: _number(value, N_("quantity")),
         **_PERIOD_CONVERTERS}
 
     return _read(path, source_name=source_name, columns=DRIVER_COLUMNS,
@@ -328,10 +337,10 @@ def read_volumes(path: str | Path, *, source_name: str | None = None
     (('2026-01', 'actual', 'Крупные клиенты', 'as_is', 22.0), [])
     """
     convert: _Converters = {
-        "cost_object": lambda value: _name(value, "cost object"),
-        "process": lambda value: _name(value, "process"),
+        "cost_object": lambda value: _name(value, N_("cost object")),
+        "process": lambda value: _name(value, N_("process")),
         "variant": lambda value: _text(value) or "as_is",
-        "instances": lambda value: _number(value, "instances"),
+        "instances": lambda value: _number(value, N_("instances")),
         **_PERIOD_CONVERTERS}
 
     return _read(path, source_name=source_name, columns=VOLUME_COLUMNS,
@@ -352,32 +361,39 @@ def read_revenue(path: str | Path, *, source_name: str | None = None
     (('УК «Дом»', 1234567.89, None), [])
     """
     convert: _Converters = {
-        "cost_object": lambda value: _name(value, "cost object"),
-        "amount": lambda value: _number(value, "revenue"),
+        "cost_object": lambda value: _name(value, N_("cost object")),
+        "amount": lambda value: _number(value, N_("revenue")),
         **_PERIOD_CONVERTERS}
 
     return _read(path, source_name=source_name, columns=REVENUE_COLUMNS,
                  required=_REQUIRED_REVENUE, record=ObjectRevenue, convert=convert)
 
 
-def _name(value: object, what: str) -> str:
+def _name(value: object, what: Message) -> str:
     # An Excel number in an account column (26, or 20.01 read as a float) is the text it shows.
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = _text(value)
     if not text:
-        raise ValueError(f"the {what} is empty")
+        raise ValueError(N_("the {what} is empty", what=what))
     return text
 
 
-def _number(value: object, what: str) -> float:
+def _number(value: object, what: Message) -> float:
     if _text(value) == "":
-        raise ValueError(f"the {what} is missing (a formula Excel never saved a value for?)")
+        raise ValueError(N_("the {what} is missing (a formula Excel never saved a value for?)",
+                            what=what))
     try:
         return _amount(value)
     except (TypeError, ValueError) as error:
         # The number rule's message names the text already ("'58O' is not a number: ...").
-        raise ValueError(f"the {what} {error}") from None
+        raise ValueError(N_("the {what} {error}", what=what, error=_said(error))) from None
+
+
+def _said(error: Exception) -> str:
+    """What ``error`` says, still a Message (translated later) when it was raised with one."""
+    return error.args[0] if len(error.args) == 1 and isinstance(error.args[0], str) \
+        else str(error)
 
 
 #: A cell with one of these words marks a totals row of an export (lower case, no colon).
@@ -394,7 +410,7 @@ def _totals_rows(totals: list[tuple[int, list[object]]], records: Sequence[BaseM
     """A warning per totals row skipped, saying whether its amount is the lines' sum."""
     problems = []
     for line, row in totals:
-        said = "a totals row (Итого) is not a turnover: skipped"
+        said = N_("a totals row (Итого) is not a turnover: skipped")
         cell = row[amount_column] if amount_column is not None and amount_column < len(row) \
             else None
         try:
@@ -404,9 +420,11 @@ def _totals_rows(totals: list[tuple[int, list[object]]], records: Sequence[BaseM
         if stated is not None and records and hasattr(records[0], "amount"):
             total = math.fsum(getattr(r, "amount") for r in records)  # noqa: B009
             shown, added = grouped_money(stated), grouped_money(total)
-            said += (f"; its amount {shown} is the lines' sum" if abs(stated - total) < 0.005
-                     else f"; its amount {shown} is not the lines' sum {added} (a line lost, "
-                          "or the export cut?)")
+            said = (N_("a totals row (Итого) is not a turnover: skipped; its amount {amount} is "
+                       "the lines' sum", amount=shown) if abs(stated - total) < 0.005
+                    else N_("a totals row (Итого) is not a turnover: skipped; its amount {amount} "
+                            "is not the lines' sum {total} (a line lost, or the export cut?)",
+                            amount=shown, total=added))
         problems.append(Problem(said, file=source, line=line, severity="warning"))
     return problems
 
@@ -469,7 +487,7 @@ def _read(path: str | Path, *, source_name: str | None, columns: dict[str, tuple
     path = Path(path)
     source = source_name or str(path)
 
-    def fail(message: str) -> ModelError:
+    def fail(message: Message) -> ModelError:
         return ModelError([Problem(message, file=source)])
 
     try:
@@ -482,9 +500,9 @@ def _read(path: str | Path, *, source_name: str | None, columns: dict[str, tuple
     except ModelError as error:
         return (), error.problems
     except Exception as error:  # whatever else a file can provoke: named, not a traceback
-        return (), [Problem(f"cannot read the file: {type(error).__name__}: "
-                            f"{cut(str(error), 200)} (a fault in abc-costing: please report "
-                            "it with the file)", file=source)]
+        return (), [Problem(N_("cannot read the file: {error}: {said} (a fault in abc-costing: "
+                               "please report it with the file)", error=type(error).__name__,
+                               said=cut(str(error), 200)), file=source)]
 
 
 def _records(rows: list[tuple[int, list[object]]], *, source: str,
@@ -494,8 +512,8 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
     rows = [(line, row) for line, row in rows if any(
         (cell.strip() if type(cell) is str else _text(cell)) for cell in row)]
     if not rows:
-        return (), [Problem("the file is empty; it needs a header row with the columns "
-                            f"{', '.join(required)}", file=source)]
+        return (), [Problem(N_("the file is empty; it needs a header row with the columns "
+                               "{columns}", columns=", ".join(required)), file=source)]
     header_line, header = rows[0]
     names = [_text(cell).lower().replace("ё", "е") for cell in header]
     found: dict[str, int] = {}
@@ -505,17 +523,18 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
         if index is not None and index not in found.values():
             found[field] = index
     problems: list[Problem] = [
-        Problem(f"unknown column {quoted(_text(header[index]))} is ignored; known columns: "
-                f"{', '.join(columns)}", element=cut(_text(header[index])), file=source,
+        Problem(N_("unknown column {name} is ignored; known columns: {columns}",
+                   name=quoted(_text(header[index])), columns=", ".join(columns)),
+                element=cut(_text(header[index])), file=source,
                 line=header_line, severity="warning")
         for index in range(len(header)) if names[index] and index not in found.values()]
     missing = [field for field in required if field not in found]
     if missing:
-        wanted = "; ".join(f"{field} (one of {', '.join(columns[field])})" for field in missing)
-        problems.append(Problem(f"missing column for {wanted}", file=source, line=header_line))
+        problems.append(Problem(missing_columns(missing, columns), file=source,
+                                line=header_line))
         return (), problems
     if len(rows) == 1:
-        problems.append(Problem("the file has a header but no rows", file=source,
+        problems.append(Problem(N_("the file has a header but no rows"), file=source,
                                 line=header_line))
         return (), problems
     # A ledger repeats its periods, accounts, cost centres and items on every row: each
@@ -549,7 +568,7 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
             except ValueError as error:
                 column.append(None)
                 faults.setdefault(position, []).append(
-                    Problem(str(error), element=field, file=source, line=line))
+                    Problem(_said(error), element=field, file=source, line=line))
         values[field] = column
     fields = list(values)
     datas: list[dict[str, object]] = []
@@ -564,7 +583,7 @@ def _records(rows: list[tuple[int, list[object]]], *, source: str,
         lines.append(line)
     records, invalid = _validated(record, datas)
     for position, errors in invalid:
-        problems.extend(Problem(e["msg"].removeprefix("Value error, "), file=source,
+        problems.extend(Problem(said_by_pydantic(e), file=source,
                                 line=lines[position],
                                 element=".".join(str(p) for p in e["loc"]))
                         for e in errors)

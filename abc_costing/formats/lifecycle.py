@@ -67,7 +67,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from abc_costing.problems import Problem, cut
+from abc_costing.i18n import N_
+from abc_costing.problems import Count, Problem, cut
 
 __all__ = ["PHASES", "pair_transitions"]
 
@@ -187,11 +188,12 @@ def pair_transitions(rows: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
         # Not the lifecycle model at all (BPIC 2013 writes an incident's status here:
         # "Accepted", "Queued", "Completed"…): each row is one event, as without the column.
         words = rows["word"].unique(maintain_order=True).head(4).to_list()
+        shown = ", ".join(repr(cut(w)) for w in words) + (
+            ", …" if rows["word"].n_unique() > 4 else "")
         problems = [Problem(
-            f"lifecycle column: none of its values ({', '.join(repr(cut(w)) for w in words)}"
-            f"{', …' if rows['word'].n_unique() > 4 else ''}) starts or completes work "
-            "(start, complete, abort…), so it is not read as transitions: each row is "
-            "one event, completed at its time", severity="warning")]
+            N_("lifecycle column: none of its values ({values}) starts or completes work "
+               "(start, complete, abort…), so it is not read as transitions: each row is "
+               "one event, completed at its time", values=shown), severity="warning")]
         rows = rows.with_columns(pl.lit("complete").alias("phase"))
     else:
         problems = _unknown_words(rows)
@@ -224,9 +226,10 @@ def _unknown_words(rows: pl.DataFrame) -> list[Problem]:
     unknown = (rows.filter(pl.col("phase") == "?").group_by("word")
                .agg(pl.len().alias("n"), pl.col("row_no").min().alias("first"))
                .sort("first").rows())
-    return [Problem(f"row {first}: lifecycle transition {cut(word)!r} is not one this tool "
-                    f"knows (start, complete, suspend, resume, ate_abort, schedule, assign, …): "
-                    f"its {n:,} row(s) are skipped", severity="warning")
+    return [Problem(N_("row {row}: lifecycle transition {word} is not one this tool knows "
+                       "(start, complete, suspend, resume, ate_abort, schedule, assign, …): "
+                       "its {count:,} row(s) are skipped", row=first, word=repr(cut(word)),
+                       count=Count(n)), severity="warning")
             for word, n, first in unknown]
 
 
@@ -234,17 +237,19 @@ def _unmatched_report(unmatched: pl.DataFrame, *, started_count: int) -> list[Pr
     """One warning per kind of row without a partner: how many, in how many cases, first row."""
     if unmatched.height == 0:
         return []
-    words = {"start": "a start without its complete", "complete": "a complete without its start",
-             "suspend": "a suspend never resumed", "resume": "a resume without a suspend"}
+    words = {"start": N_("a start without its complete"),
+             "complete": N_("a complete without its start"),
+             "suspend": N_("a suspend never resumed"), "resume": N_("a resume without a suspend")}
     problems = []
     for phase, n, cases, first in (unmatched.group_by("phase")
                                    .agg(pl.len(), pl.col("case_id").n_unique(),
                                         pl.col("row_no").min())
                                    .sort("row_no").rows()):
         problems.append(Problem(
-            f"row {first}: {words.get(phase, phase)} (the same activity in the same case); "
-            f"{n:,} such row(s) in {cases:,} case(s) are skipped: their minutes are not "
-            "labour and their case's path lacks them", severity="warning"))
+            N_("row {row}: {what} (the same activity in the same case); {count:,} such "
+               "row(s) in {cases:,} case(s) are skipped: their minutes are not labour and "
+               "their case's path lacks them", row=first, what=words.get(phase, phase),
+               count=Count(n), cases=Count(cases)), severity="warning"))
     return problems
 
 
@@ -254,6 +259,7 @@ def _lost_costs(rows: pl.DataFrame, executions: pl.DataFrame) -> list[Problem]:
     lost = written - kept
     if abs(lost) <= 1e-9 * max(1.0, abs(written)):
         return []
-    return [Problem(f"recorded cost {lost:,.2f} is on rows that are not executions (schedule, "
-                    "assign, suspend, resume, or rows without a partner) and is not counted",
+    return [Problem(N_("recorded cost {lost:,.2f} is on rows that are not executions "
+                       "(schedule, assign, suspend, resume, or rows without a partner) and is "
+                       "not counted", lost=lost),
                     severity="warning")]

@@ -32,20 +32,22 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from abc_costing.formats.typed_numbers import parse_typed_number
+from abc_costing.formats.yaml_model import said_by_pydantic
+from abc_costing.i18n import N_, Message
 from abc_costing.model import RateTable
 from abc_costing.model.ids import UniqueIds
 from abc_costing.model.records import MAX_MONEY
-from abc_costing.problems import ModelError, Problem, cut, quoted
+from abc_costing.problems import Count, ModelError, Problem, cut, quoted
 
 __all__ = ["MAX_RATES_BYTES", "MAX_RATES_ROWS", "MAX_RATES_UNPACKED_BYTES", "RATE_COLUMNS",
-           "read_rates_table"]
+           "missing_columns", "read_rates_table"]
 
 #: Rates tables larger than this are refused (a table of rates is small; this stops a bomb).
 MAX_RATES_BYTES = 5 * 1024 * 1024
@@ -79,7 +81,7 @@ def read_rates_table(path: str | Path, *, source_name: str | None = None) -> Rat
     path = Path(path)
     source = source_name or str(path)
 
-    def fail(message: str) -> ModelError:
+    def fail(message: Message) -> ModelError:
         return ModelError([Problem(message, file=source)])
 
     try:
@@ -87,8 +89,9 @@ def read_rates_table(path: str | Path, *, source_name: str | None = None) -> Rat
     except ModelError:
         raise
     except Exception as error:  # whatever else a file can provoke: named, not a traceback
-        raise fail(f"cannot read the table: {type(error).__name__}: {cut(str(error), 200)} "
-                   "(a fault in abc-costing: please report it with the file)") from None
+        raise fail(N_("cannot read the table: {error}: {said} (a fault in abc-costing: please "
+                      "report it with the file)", error=type(error).__name__,
+                      said=cut(str(error), 200))) from None
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ class TableFile:
       kind: one such table, for the zip-bomb message ("a table of rates").
       formats: the extensions a user may give, as the unknown-format message says.
       format_of: what the unknown-format message calls the format ("rates table format").
-      rows_of: what holds the rows ("table").
+      rows_of: what holds the rows: "table" or "file".
       windows_1251: CSV that is not UTF-8 is read as Windows-1251 (1С's exports).
     """
 
@@ -117,21 +120,21 @@ class TableFile:
 
 
 RATES_TABLE = TableFile(MAX_RATES_BYTES, MAX_RATES_ROWS, MAX_RATES_UNPACKED_BYTES,
-                        named="rates tables", kind="a table of rates",
-                        formats=".csv or .xlsx (or a model .yaml)",
-                        format_of="rates table format", rows_of="table")
+                        named=N_("rates tables"), kind=N_("a table of rates"),
+                        formats=N_(".csv or .xlsx (or a model .yaml)"),
+                        format_of=N_("rates table format"), rows_of="table")
 
 
-def table_rows(path: Path, *, fail: Callable[[str], ModelError], limits: TableFile
+def table_rows(path: Path, *, fail: Callable[[Message], ModelError], limits: TableFile
                ) -> list[tuple[int, list[object]]]:
     """The rows of a ``.csv``/``.tsv``/``.txt`` or ``.xlsx`` table, each with its line or row
     number, within ``limits``; anything else raises ``fail(message)``."""
     if not path.is_file():
-        raise fail("file not found" if not path.exists() else "is not a file")
+        raise fail(N_("file not found") if not path.exists() else N_("is not a file"))
     size = path.stat().st_size
     if size > limits.max_bytes:
-        raise fail(f"the file is {size:,} bytes; {limits.named} are limited to "
-                   f"{limits.max_bytes:,} bytes")
+        raise fail(N_("the file is {size:,} bytes; {what} are limited to {limit:,} bytes",
+                      size=Count(size), what=limits.named, limit=Count(limits.max_bytes)))
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv", ".txt"):
         rows = _csv_rows(path, tab=suffix == ".tsv", fail=fail,
@@ -140,10 +143,13 @@ def table_rows(path: Path, *, fail: Callable[[str], ModelError], limits: TableFi
         rows = _xlsx_rows(path, fail=fail, max_rows=limits.max_rows,
                           max_unpacked_bytes=limits.max_unpacked_bytes, kind=limits.kind)
     else:
-        raise fail(f"unknown {limits.format_of} {quoted(suffix or '(no extension)')}; "
-                   f"use {limits.formats}")
+        raise fail(N_("unknown {what} {suffix}; use {formats}", what=limits.format_of,
+                      suffix=quoted(suffix) if suffix else N_("'(no extension)'"),
+                      formats=limits.formats))
     if len(rows) > limits.max_rows:
-        raise fail(f"the {limits.rows_of} has more than {limits.max_rows:,} rows")
+        raise fail(N_("the file has more than {limit:,} rows", limit=Count(limits.max_rows))
+                   if limits.rows_of == "file" else
+                   N_("the table has more than {limit:,} rows", limit=Count(limits.max_rows)))
     return rows
 
 
@@ -158,12 +164,12 @@ def _csv_rows(path: Path, *, tab: bool, fail, windows_1251: bool = False
                 else data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         if not windows_1251:
-            raise fail("the file is not UTF-8 text (Excel often saves CSV as Windows-1251): "
-                       "save it as 'CSV UTF-8'") from None
+            raise fail(N_("the file is not UTF-8 text (Excel often saves CSV as "
+                          "Windows-1251): save it as 'CSV UTF-8'")) from None
         try:
             text = data.decode("cp1251")
         except UnicodeDecodeError:
-            raise fail("the file is neither UTF-8 nor Windows-1251 text") from None
+            raise fail(N_("the file is neither UTF-8 nor Windows-1251 text")) from None
     header = text.split("\n", 1)[0]
     separator = "\t" if tab else max((",", ";", "\t"), key=header.count)
     reader = csv.reader(io.StringIO(text), delimiter=separator)
@@ -172,13 +178,14 @@ def _csv_rows(path: Path, *, tab: bool, fail, windows_1251: bool = False
         for row in reader:
             rows.append((reader.line_num, list(row)))
     except csv.Error as error:
-        raise fail(f"line {reader.line_num}: not valid CSV: {error}") from None
+        raise fail(N_("line {line}: not valid CSV: {reason}", line=reader.line_num,
+                      reason=str(error))) from None
     return rows
 
 
 def _xlsx_rows(path: Path, *, fail, max_rows: int = MAX_RATES_ROWS,
                max_unpacked_bytes: int = MAX_RATES_UNPACKED_BYTES,
-               kind: str = "a table of rates") -> list[tuple[int, list[object]]]:
+               kind: str = N_("a table of rates")) -> list[tuple[int, list[object]]]:
     # openpyxl parses the sheet XML through defusedxml when it is installed (it is).
     from zipfile import BadZipFile, ZipFile
 
@@ -189,14 +196,17 @@ def _xlsx_rows(path: Path, *, fail, max_rows: int = MAX_RATES_ROWS,
         with ZipFile(path) as archive:
             unpacked = sum(part.file_size for part in archive.infolist())
     except (BadZipFile, OSError, ValueError) as error:
-        raise fail(f"not a readable Excel workbook: {cut(str(error), 200)}") from None
+        raise fail(N_("not a readable Excel workbook: {reason}", reason=cut(str(error), 200))
+                   ) from None
     if unpacked > max_unpacked_bytes:
-        raise fail(f"the workbook unpacks to {unpacked:,} bytes, more than the limit of "
-                   f"{max_unpacked_bytes:,} (a zip bomb, or not {kind})")
+        raise fail(N_("the workbook unpacks to {size:,} bytes, more than the limit of "
+                      "{limit:,} (a zip bomb, or not {kind})", size=Count(unpacked),
+                      limit=Count(max_unpacked_bytes), kind=kind))
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
-        raise fail(f"not a readable Excel workbook: {cut(str(error), 200)}") from None
+        raise fail(N_("not a readable Excel workbook: {reason}", reason=cut(str(error), 200))
+                   ) from None
     try:
         sheet = book.worksheets[0]
         # The sheet's stated size is not trusted: a sheet that says A1:XFD1048576
@@ -205,11 +215,27 @@ def _xlsx_rows(path: Path, *, fail, max_rows: int = MAX_RATES_ROWS,
         rows = []
         for number, row in enumerate(sheet.iter_rows(values_only=True), 1):
             if number > max_rows:
-                raise fail(f"the table has more than {max_rows:,} rows")
+                raise fail(N_("the table has more than {limit:,} rows",
+                              limit=Count(max_rows)))
             rows.append((number, list(row)))
         return rows
     finally:
         book.close()
+
+
+def missing_columns(missing: list[str], usual: Mapping[str, tuple[str, ...]]) -> Message:
+    """What a table lacks: each missing field with the names its column may have.
+
+    >>> missing_columns(["resource", "rate"], {"resource": ("resource", "ресурс"),
+    ...                                        "rate": ("rate",)})
+    'missing column for resource (one of resource, ресурс); rate (one of rate)'
+    """
+    said = N_("missing column for {field} (one of {names})", field=missing[0],
+              names=", ".join(usual[missing[0]]))
+    for field in missing[1:]:  # each column said whole, so a translation can reorder
+        said = N_("{message}; {field} (one of {names})", message=said, field=field,
+                  names=", ".join(usual[field]))
+    return said
 
 
 def _amount(value: object) -> float:
@@ -220,10 +246,10 @@ def _amount(value: object) -> float:
     :func:`~abc_costing.formats.typed_numbers.parse_typed_number`.
     """
     if isinstance(value, bool):
-        raise ValueError("must be a number")
+        raise ValueError(N_("must be a number"))
     number = float(value) if isinstance(value, int | float) else parse_typed_number(str(value))
     if not math.isfinite(number):
-        raise ValueError("must be a finite number")
+        raise ValueError(N_("must be a finite number"))
     return number
 
 
@@ -238,8 +264,8 @@ def _text(value: object) -> str:
 def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTable:
     rows = [(line, row) for line, row in rows if any(_text(cell) for cell in row)]
     if not rows:
-        raise fail("the table is empty; it needs a header row with resource and rate_per_hour "
-                   "columns")
+        raise fail(N_("the table is empty; it needs a header row with resource and "
+                      "rate_per_hour columns"))
     header_line, header = rows[0]
     names = [_text(cell).lower() for cell in header]
     columns: dict[str, int | None] = {
@@ -247,14 +273,14 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
         for field, usual in RATE_COLUMNS.items()}
     missing = [field for field in ("resource", "rate_per_hour") if columns[field] is None]
     if missing:
-        wanted = "; ".join(f"{field} (one of {', '.join(RATE_COLUMNS[field])})"
-                           for field in missing)
-        shown = ", ".join(cut(_text(cell)) for cell in header[:20]) + (
-            f", … ({len(header):,} columns)" if len(header) > 20 else "")
-        raise ModelError([Problem(f"missing column for {wanted}; the header has: {shown}",
-                                  file=source, line=header_line)])
+        said = missing_columns(missing, RATE_COLUMNS)
+        shown = ", ".join(cut(_text(cell)) for cell in header[:20])
+        if len(header) > 20:
+            shown = N_("{names}, … ({count:,} columns)", names=shown, count=Count(len(header)))
+        raise ModelError([Problem(N_("{message}; the header has: {names}", message=said,
+                                     names=shown), file=source, line=header_line)])
     if len(rows) == 1:
-        raise fail("the table has a header but no rates")
+        raise fail(N_("the table has a header but no rates"))
 
     def cell(row: list[object], field: str) -> object:
         index = columns[field]
@@ -268,17 +294,19 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
     for line, row in rows[1:]:
         name = _text(cell(row, "resource"))
         if not name:
-            problems.append(Problem("the resource name is empty", file=source, line=line))
+            problems.append(Problem(N_("the resource name is empty"), file=source, line=line))
             continue
         if len(name) > _MAX_NAME_CHARS:
-            problems.append(Problem(f"the resource name is {len(name):,} characters long; "
-                                    f"names are at most {_MAX_NAME_CHARS:,}",
+            problems.append(Problem(N_("the resource name is {length:,} characters long; "
+                                       "names are at most {limit:,}", length=Count(len(name)),
+                                       limit=Count(_MAX_NAME_CHARS)),
                                     element=cut(name), file=source, line=line))
             continue
         key = name.lower()
         if key in first_line:
-            problems.append(Problem(f"{quoted(name)} is written twice (first on line "
-                                    f"{first_line[key]}); keep one rate per resource",
+            problems.append(Problem(N_("{name} is written twice (first on line {first_line}); "
+                                       "keep one rate per resource", name=quoted(name),
+                                       first_line=first_line[key]),
                                     element=cut(name), file=source, line=line))
             continue
         first_line[key] = line
@@ -286,18 +314,22 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
         try:
             rate = _amount(raw_rate)
         except (TypeError, ValueError) as error:
-            reason = ("is empty (a formula Excel never saved a value for?)"
-                      if _text(raw_rate) == "" else str(error))
-            problems.append(Problem(f"rate_per_hour {reason}", element=cut(name), file=source,
-                                    line=line))
+            reason = (N_("is empty (a formula Excel never saved a value for?)")
+                      if _text(raw_rate) == "" else
+                      error.args[0] if len(error.args) == 1 and isinstance(error.args[0], str)
+                      else str(error))
+            problems.append(Problem(N_("rate_per_hour {reason}", reason=reason),
+                                    element=cut(name), file=source, line=line))
             continue
         if rate < 0:
-            problems.append(Problem(f"rate_per_hour must not be negative, got {rate:g}",
+            problems.append(Problem(N_("rate_per_hour must not be negative, got {rate:g}",
+                                       rate=rate),
                                     element=cut(name), file=source, line=line))
             continue
         if rate > MAX_MONEY:
-            problems.append(Problem(f"rate_per_hour must be at most {MAX_MONEY:g}, got "
-                                    f"{rate:g}", element=cut(name), file=source,
+            problems.append(Problem(N_("rate_per_hour must be at most {limit:g}, got {rate:g}",
+                                       limit=MAX_MONEY, rate=rate), element=cut(name),
+                                    file=source,
                                     line=line))
             continue
         currency = _text(cell(row, "currency")).upper()
@@ -306,15 +338,18 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
         slug = re.sub(r"\W+", "_", key).strip("_") or "resource"
         resources[ids.new(slug)] = {"kind": "labor", "name": name, "rate_per_hour": rate}
     if len(currencies) > 1:
-        listed = ", ".join(f"{cut(code)} (line {line})" for code, line in
-                           list(currencies.items())[:10])
-        problems.append(Problem(f"one table, one currency: found {listed}", file=source))
+        found = list(currencies.items())[:10]
+        listed = N_("{code} (line {line})", code=cut(found[0][0]), line=found[0][1])
+        for code, line in found[1:]:  # a Message each, so "line" is said in the reader's words
+            listed = N_("{codes}, {code} (line {line})", codes=listed, code=cut(code), line=line)
+        problems.append(Problem(N_("one table, one currency: found {codes}", codes=listed),
+                                file=source))
     if problems:
         raise ModelError(problems)
     try:
         return RateTable.model_validate({"currency": next(iter(currencies), "RUB"),
                                          "resources": resources, "source": source})
     except ValidationError as error:
-        raise ModelError([Problem(e["msg"].removeprefix("Value error, "), file=source,
+        raise ModelError([Problem(said_by_pydantic(e), file=source,
                                   element=".".join(str(p) for p in e["loc"]))
                           for e in error.errors()]) from None

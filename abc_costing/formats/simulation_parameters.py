@@ -72,6 +72,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from abc_costing.i18n import N_, Message
 from abc_costing.problems import Problem, listed, quoted
 
 __all__ = [
@@ -448,10 +449,11 @@ def _bounded(fit: _Fit | None, draw: _Draw) -> _Fit | _NoDraw | None:
 
 
 def _no_draw(draw: _Draw) -> _NoDraw:
-    then = ("Prosimos 1.x would draw forever" if draw.fallback is None else
-            f"Prosimos would use its fallback {_short(draw.fallback)} s every time")
-    return _NoDraw(f"its bounds [{_short(draw.low)}, {_short(draw.high)}] s hold none of "
-                   f"the distribution ({then})")
+    then = (N_("Prosimos 1.x would draw forever") if draw.fallback is None else
+            N_("Prosimos would use its fallback {seconds} s every time",
+               seconds=_short(draw.fallback)))
+    return _NoDraw(N_("its bounds [{low}, {high}] s hold none of the distribution ({then})",
+                      low=_short(draw.low), high=_short(draw.high), then=then))
 
 
 def _between(dist: Any, low: float, high: float) -> float:
@@ -658,7 +660,7 @@ def read_qbp(root: Element, problems: list[Problem], source: str | None
         return None
     params = SimulationParameters("from BIMP/QBP simulation info", currency=info.get("currency"))
 
-    def warn(message: str, element: str | None) -> None:
+    def warn(message: Message, element: str | None) -> None:
         problems.append(Problem(message, element=element, file=source, severity="warning"))
 
     calendars: dict[str, tuple[float, float, str] | None] = {}
@@ -672,8 +674,8 @@ def read_qbp(root: Element, problems: list[Problem], source: str | None
                        for r in _qbp_children(rules, "rule")]
             week = weekly_hours(periods)
             if week is None:
-                warn(f"timetable {quoted(tid)} has a rule whose day or time cannot be read; "
-                     "it is not used", tid)
+                warn(N_("timetable {id} has a rule whose day or time cannot be read; it is "
+                        "not used", id=quoted(tid)), tid)
                 continue
             weekly[tid] = week[0]
             calendars[tid] = _calendar(timetable.get("name") or tid, periods)
@@ -703,8 +705,8 @@ def read_qbp(root: Element, problems: list[Problem], source: str | None
     if arrival is not None:
         fit = _qbp_fit(arrival)
         if fit is None or fit[0] <= 0:
-            warn(f"arrival rate distribution {quoted(arrival.get('type'))} cannot be read; "
-                 "volume_per_year is left out", None)
+            warn(N_("arrival rate distribution {type} cannot be read; volume_per_year is left "
+                    "out", type=quoted(arrival.get("type"))), None)
         elif arrival_calendar is not None:
             _volume(params, fit, weekly[arrival_calendar], f"timetable {arrival_calendar!r}",
                     (arrival.get("type") or "").lower())
@@ -721,9 +723,10 @@ def _qbp_element(element: Element, params: SimulationParameters, warn: Any) -> N
     dist = next(iter(_qbp_children(element, "durationDistribution")), None)
     fit = _qbp_fit(dist) if dist is not None else None
     if dist is not None and fit is None:
-        warn(f"duration distribution {quoted(dist.get('type'))} of task {quoted(task)} "
-             f"cannot be read (mean={dist.get('mean')!r}, arg1={dist.get('arg1')!r}, "
-             f"arg2={dist.get('arg2')!r}); its minutes are a placeholder", task)
+        warn(N_("duration distribution {type} of task {task} cannot be read (mean={mean}, "
+                "arg1={arg1}, arg2={arg2}); its minutes are a placeholder",
+                type=quoted(dist.get("type")), task=quoted(task), mean=repr(dist.get("mean")),
+                arg1=repr(dist.get("arg1")), arg2=repr(dist.get("arg2"))), task)
     duration = PLACEHOLDER if fit is None else _fit_to_minutes(fit)
     if ids:
         params.durations[task] = [(r, _scaled(duration, 1 / len(ids))) for r in ids]
@@ -769,15 +772,15 @@ def read_prosimos(params: Mapping[str, Any], problems: list[Problem],
     """
     result = SimulationParameters("from Prosimos parameters")
 
-    def warn(message: str, element: str | None = None) -> None:
+    def warn(message: Message, element: str | None = None) -> None:
         problems.append(Problem(message, element=element, file=source, severity="warning"))
 
     for key in params:
         if key not in _PROSIMOS_KEYS:
-            warn(f"Prosimos parameters: unknown key {quoted(key)} ignored")
+            warn(N_("Prosimos parameters: unknown key {key} ignored", key=quoted(key)))
     if params.get("branch_rules"):
-        warn("Prosimos parameters: branch_rules (conditions) are not used; branching "
-             "probabilities are")
+        warn(N_("Prosimos parameters: branch_rules (conditions) are not used; branching "
+                "probabilities are"))
     legacy = isinstance(params.get("task_resource_distribution"), dict)
     calendars = _prosimos_calendars(params, warn)
     fixed_by_resource = _prosimos_resources(params, result, calendars, warn)
@@ -786,19 +789,21 @@ def read_prosimos(params: Mapping[str, Any], problems: list[Problem],
     arrival = params.get("arrival_time_distribution")
     if isinstance(arrival, dict):
         fit = _prosimos_entry_fit(arrival, legacy=legacy)
-        what = f"Prosimos arrival distribution {quoted(arrival.get('distribution_name'))}"
+        name = quoted(arrival.get("distribution_name"))
         if isinstance(fit, _NoDraw):
-            warn(f"{what}: {fit.reason}; volume_per_year is left out")
+            warn(N_("Prosimos arrival distribution {name}: {reason}; volume_per_year is left "
+                    "out", name=name, reason=fit.reason))
         elif fit is None or fit[0] <= 0:
-            warn(f"{what} cannot be read; volume_per_year is left out")
+            warn(N_("Prosimos arrival distribution {name} cannot be read; volume_per_year is "
+                    "left out", name=name))
         else:
             periods = _periods(params.get("arrival_time_calendar"))
             week = weekly_hours(periods) if periods else None
             hours, what = ((week[0], "arrival_time_calendar") if week is not None
                            else (168.0, "no arrival calendar: around the clock"))
             if periods and week is None:
-                warn("Prosimos arrival_time_calendar cannot be read; arrivals are taken "
-                     "around the clock")
+                warn(N_("Prosimos arrival_time_calendar cannot be read; arrivals are taken "
+                        "around the clock"))
             _volume(result, fit, hours, what, str(arrival.get("distribution_name")))
     return result
 
@@ -811,8 +816,8 @@ def _prosimos_calendars(params: Mapping[str, Any], warn: Any
         periods = _periods(entry.get("time_periods") if isinstance(entry, dict) else entry)
         calendar = _calendar(cid, periods) if periods else None
         if calendar is None:
-            warn(f"Prosimos calendar {quoted(cid)} cannot be read or is never open; "
-                 "its resources get no working calendar", cid)
+            warn(N_("Prosimos calendar {id} cannot be read or is never open; its resources "
+                    "get no working calendar", id=quoted(cid)), cid)
         calendars[cid] = calendar
     return calendars
 
@@ -830,8 +835,9 @@ def _prosimos_resources(params: Mapping[str, Any], result: SimulationParameters,
         if fixed_text is not None:
             fixed = finite_non_negative(fixed_text)
             if fixed is None:
-                warn(f"fixed_cost_fn {quoted(fixed_text)} of resource profile {quoted(pool_id)} "
-                     "is not a number; the other_cost of its tasks is a placeholder", pool_id)
+                warn(N_("fixed_cost_fn {value} of resource profile {id} is not a number; the "
+                        "other_cost of its tasks is a placeholder", value=quoted(fixed_text),
+                        id=quoted(pool_id)), pool_id)
                 fixed = PLACEHOLDER
         for member in pool.get("resource_list") or []:
             if not isinstance(member, dict) or member.get("id") is None:
@@ -857,11 +863,10 @@ def _prosimos_tasks(params: Mapping[str, Any], result: SimulationParameters,
     _read_prosimos_tasks(params, result, fixed_by_resource, legacy=legacy, warn=warn,
                          shared=shared)
     if shared:
-        warn(f"{len(shared)} task(s) can each be done by any one of several resources "
-             f"(how many in brackets: {listed(shared)}); each resource is assumed to do an "
-             "equal share of a task's executions, written as one_of: change the shares if you "
-             "know them",
-             None)
+        warn(N_("{count} task(s) can each be done by any one of several resources (how many "
+                "in brackets: {tasks}); each resource is assumed to do an equal share of a "
+                "task's executions, written as one_of: change the shares if you know them",
+                count=len(shared), tasks=listed(shared)), None)
 
 
 def _read_prosimos_tasks(params: Mapping[str, Any], result: SimulationParameters,
@@ -878,15 +883,16 @@ def _read_prosimos_tasks(params: Mapping[str, Any], result: SimulationParameters
         durations: list[tuple[str, Any]] = []
         for resource, dist in candidates:
             fit = _prosimos_entry_fit(dist, legacy=legacy)
-            what = (f"Prosimos distribution {quoted(dist.get('distribution_name'))} of task "
-                    f"{quoted(task)}")
+            name, of_task = quoted(dist.get("distribution_name")), quoted(task)
             if isinstance(fit, _NoDraw):
-                warn(f"{what} (resource {quoted(resource)}): {fit.reason}; its minutes are a "
-                     "placeholder", task)
+                warn(N_("Prosimos distribution {name} of task {task} (resource {resource}): "
+                        "{reason}; its minutes are a placeholder", name=name, task=of_task,
+                        resource=quoted(resource), reason=fit.reason), task)
             elif fit is None:
-                warn(f"{what} cannot be read (resource {quoted(resource)}, parameters "
-                     f"{quoted(dist.get('distribution_params'))}); its minutes are a "
-                     "placeholder", task)
+                warn(N_("Prosimos distribution {name} of task {task} cannot be read (resource "
+                        "{resource}, parameters {parameters}); its minutes are a placeholder",
+                        name=name, task=of_task, resource=quoted(resource),
+                        parameters=quoted(dist.get("distribution_params"))), task)
             duration = PLACEHOLDER if fit is None or isinstance(fit, _NoDraw) else (
                 _fit_to_minutes(fit))
             durations.append((resource, duration))
@@ -916,7 +922,7 @@ def _prosimos_branches(params: Mapping[str, Any], result: SimulationParameters,
         for flow, value in pairs:
             p = finite_non_negative(value)
             if p is None:
-                warn(f"branching probability of flow {quoted(flow)} at gateway "
-                     f"{quoted(gateway)} is not a number", gateway)
+                warn(N_("branching probability of flow {flow} at gateway {gateway} is not a "
+                        "number", flow=quoted(flow), gateway=quoted(gateway)), gateway)
             else:
                 result.probabilities[flow] = p

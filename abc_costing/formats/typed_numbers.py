@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 
+from abc_costing.i18n import N_
 from abc_costing.problems import quoted
 
 __all__ = ["MAX_TYPED_LENGTH", "parse_typed_number"]
@@ -72,37 +73,40 @@ def parse_typed_number(text: str) -> float:
             return -number if minus else number
     shown = quoted(raw, limit=MAX_TYPED_LENGTH)
     if len(raw) > MAX_TYPED_LENGTH:
-        raise ValueError(f"{shown} is too long for a number "
-                         f"(at most {MAX_TYPED_LENGTH} characters)")
+        raise ValueError(N_("{value} is too long for a number (at most {limit} characters)",
+                            value=shown, limit=MAX_TYPED_LENGTH))
     body = raw.strip(_SPACES + "\t")
     if not body:
-        raise ValueError("is empty; write a number such as 1500,50")
+        raise ValueError(N_("is empty; write a number such as 1500,50"))
     sign = 1.0
     if body[0] in _SIGNS:
         sign, body = _SIGNS[body[0]], body[1:].lstrip(_SPACES)
     marks = [mark for mark in ",." if mark in body]
     if len(marks) == 2:
-        raise ValueError(f"{shown} mixes ',' and '.': write 1 500,50 or 1500.50")
+        raise ValueError(N_("{value} mixes ',' and '.': write 1 500,50 or 1500.50", value=shown))
     whole, fraction = body, None
     if marks:
         mark = marks[0]
         if body.count(mark) > 1:
-            raise ValueError(f"{shown} uses {mark!r} more than once: group thousands "
-                             f"with spaces (1 500 000) and write one decimal mark")
+            raise ValueError(N_("{value} uses {mark} more than once: group thousands with "
+                                "spaces (1 500 000) and write one decimal mark", value=shown,
+                                mark=repr(mark)))
         whole, fraction = body.split(mark)
         if not _FRACTION.fullmatch(fraction):
-            raise ValueError(f"{shown} is not a number: digits must follow {mark!r}")
+            raise ValueError(N_("{value} is not a number: digits must follow {mark}",
+                                value=shown, mark=repr(mark)))
         grouped = any(space in whole for space in _SPACES)
         if (len(fraction) == 3 and not grouped and _PLAIN.fullmatch(whole)
                 and len(whole) <= 3 and int(whole) != 0):
             short = f"{float(f'{whole}.{fraction}'):g}".replace(".", mark)
-            raise ValueError(f"{shown} is ambiguous: {float(f'{whole}.{fraction}'):g} "
-                             f"or {whole}{fraction}? Write {whole}{fraction} or {short} "
-                             "(spaces group thousands)")
+            raise ValueError(N_("{value} is ambiguous: {small} or {large}? Write {large} or "
+                                "{short} (spaces group thousands)", value=shown,
+                                small=f"{float(f'{whole}.{fraction}'):g}",
+                                large=f"{whole}{fraction}", short=short))
     if whole == "" and fraction is not None:
         whole = "0"  # ",5" is 0,5
     if not (_PLAIN.fullmatch(whole) or _GROUPED.fullmatch(whole)):
-        raise ValueError(f"{shown} is not a number: use digits, one ',' or '.' for "
-                         "decimals and spaces between thousands (1 500,50)")
+        raise ValueError(N_("{value} is not a number: use digits, one ',' or '.' for "
+                            "decimals and spaces between thousands (1 500,50)", value=shown))
     digits = "".join(ch for ch in whole if ch not in _SPACES)
     return sign * float(f"{digits}.{fraction}" if fraction is not None else digits)

@@ -50,9 +50,10 @@ from abc_costing.formats.catalogue import (
     resolve_resources,
     unreadable_catalogue,
 )
+from abc_costing.i18n import N_, Message
 from abc_costing.memory import cyclic_gc_paused
 from abc_costing.model import CATALOGUE_FORMAT, FORMAT, ProcessModel
-from abc_costing.problems import ModelError, Problem, cut, has_errors, quoted
+from abc_costing.problems import Count, ModelError, Problem, cut, has_errors, quoted
 from abc_costing.validation import validate_model
 
 __all__ = [
@@ -65,6 +66,7 @@ __all__ = [
     "load_model",
     "load_library",
     "model_files",
+    "said_by_pydantic",
 ]
 
 # yaml_rs 0.1.6 crashes the process (SIGSEGV) on any call made after the
@@ -141,8 +143,9 @@ def model_from_data(
 
 def unexpected_problem(error: Exception) -> Problem:
     """A problem for an exception no check foresaw: named, never a traceback."""
-    return Problem(f"the file could not be read: {type(error).__name__}: {cut(str(error), 200)} "
-                   "(a fault in abc-costing: please report it with the file)")
+    return Problem(N_("the file could not be read: {error}: {said} (a fault in abc-costing: "
+                      "please report it with the file)", error=type(error).__name__,
+                      said=cut(str(error), 200)))
 
 
 def parse_yaml_data(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -154,7 +157,7 @@ def parse_yaml_data(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
         return None, [unexpected_problem(error)]
 
 
-def parse_library_file(text: str, *, name: str, format: str, kind: str, fields: str
+def parse_library_file(text: str, *, name: str, format: str, kind: Message, fields: str
                        ) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The data of a library file that is not a model (a resource catalogue, an
     allocation file), or the problems that stop reading it: the YAML's, or a
@@ -162,7 +165,7 @@ def parse_library_file(text: str, *, name: str, format: str, kind: str, fields: 
     file ("a resource catalogue", "format, currency, year, pools"), where the
     YAML reader words them for a model.
 
-    >>> parse_library_file("", name="a.yaml", format="x/1", kind="an x file",
+    >>> parse_library_file("", name="a.yaml", format="x/1", kind=N_("an x file"),
     ...                    fields="format")[1][0].message
     "file is empty; an x file starts with 'format: x/1'"
     """
@@ -171,18 +174,23 @@ def parse_library_file(text: str, *, name: str, format: str, kind: str, fields: 
         return None, [_of_a_library_file(p, format=format, kind=kind, fields=fields
                                          ).located(file=name) for p in problems]
     if data.get("format") != format:
-        got = f"; got {quoted(data['format'])}" if "format" in data else ""
-        return None, with_lines([Problem(f"{kind} starts with 'format: {format}'{got}",
-                                         element="format", path=("format",))], text, file=name)
+        message = (N_("{kind} starts with 'format: {format}'; got {value}", kind=kind,
+                      format=format, value=quoted(data["format"])) if "format" in data
+                   else N_("{kind} starts with 'format: {format}'", kind=kind, format=format))
+        return None, with_lines([Problem(message, element="format", path=("format",))], text,
+                                file=name)
     return data, []
 
 
-def _of_a_library_file(problem: Problem, *, format: str, kind: str, fields: str) -> Problem:
+def _of_a_library_file(problem: Problem, *, format: str, kind: Message, fields: str
+                       ) -> Problem:
     if problem.message.startswith("file is empty"):
-        return Problem(f"file is empty; {kind} starts with 'format: {format}'")
+        return Problem(N_("file is empty; {kind} starts with 'format: {format}'", kind=kind,
+                          format=format))
     if problem.message.startswith("a model file is a mapping"):
         what = problem.message.rsplit("not a ", 1)[-1]
-        return Problem(f"{kind} is a mapping of fields ({fields}), not a {what}")
+        return Problem(N_("{kind} is a mapping of fields ({fields}), not a {type}", kind=kind,
+                          fields=fields, type=what))
     return problem
 
 
@@ -222,13 +230,13 @@ def read_model(path: str | Path, *, catalogue: LoadedCatalogue | None | Literal[
 
 def _read_model(path: Path, source: str, catalogue: LoadedCatalogue | None
                 ) -> tuple[ProcessModel | None, list[Problem]]:
-    text, _, problems = read_text_file(path, source=source, what="model files")
+    text, _, problems = read_text_file(path, source=source, what=N_("model files"))
     if text is None:
         return None, problems
     return parse_model_text(text, source=source, catalogue=catalogue)
 
 
-def read_library_file(path: str | Path, *, name: str | None, what: str,
+def read_library_file(path: str | Path, *, name: str | None, what: Message,
                       parse: Callable[[str, str, bytes], tuple[_Parsed | None, list[Problem]]]
                       ) -> tuple[_Parsed | None, list[Problem]]:
     """Read a library file that is not a model (a catalogue, an allocation file) and
@@ -257,21 +265,23 @@ def read_text_file(path: Path, *, source: str, what: str
     """
     try:
         if path.is_dir():
-            return None, b"", [Problem("is a folder, not a file", file=source)]
+            return None, b"", [Problem(N_("is a folder, not a file"), file=source)]
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return None, b"", [Problem(f"file is {size:,} bytes; {what} are limited to "
-                                       f"{MAX_FILE_BYTES:,} bytes", file=source)]
+            return None, b"", [Problem(N_("file is {size:,} bytes; {what} are limited to "
+                                          "{limit:,} bytes", size=Count(size), what=what,
+                                          limit=Count(MAX_FILE_BYTES)), file=source)]
         raw = path.read_bytes()
     except FileNotFoundError:
-        return None, b"", [Problem("file not found", file=source)]
+        return None, b"", [Problem(N_("file not found"), file=source)]
     except OSError as err:
-        return None, b"", [Problem(f"cannot read file: {err.strerror or err}", file=source)]
+        return None, b"", [Problem(N_("cannot read file: {reason}", reason=err.strerror or err),
+                                   file=source)]
     try:
         return raw.decode("utf-8-sig"), raw, []
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        return None, raw, [Problem("file is not UTF-8 text (save it as UTF-8)", file=source,
+        return None, raw, [Problem(N_("file is not UTF-8 text (save it as UTF-8)"), file=source,
                                    line=line)]
 
 
@@ -317,13 +327,13 @@ def load_library(
     """
     directory = Path(directory)
     if not directory.is_dir():
-        return [], [Problem("folder not found", file=str(directory))]
+        return [], [Problem(N_("folder not found"), file=str(directory))]
     loaded: list[tuple[Path, ProcessModel]] = []
     problems: list[Problem] = []
     try:
         paths = model_files(directory)
     except OSError as err:  # a folder that cannot be listed (permissions, a link loop)
-        return [], [Problem(f"cannot list the folder: {err.strerror or err}",
+        return [], [Problem(N_("cannot list the folder: {reason}", reason=err.strerror or err),
                             file=str(directory))]
     catalogues: dict[Path, tuple[LoadedCatalogue | None, bool]] = {}
     with cyclic_gc_paused():
@@ -342,7 +352,8 @@ def load_library(
             if model is not None:  # a broken pool stops only the models that use it
                 loaded.append((path, model))
     if not loaded and not problems:
-        problems.append(Problem("no model files (*.yaml) in this folder", file=str(directory)))
+        problems.append(Problem(N_("no model files (*.yaml) in this folder"),
+                                file=str(directory)))
     return loaded, problems
 
 
@@ -363,12 +374,12 @@ def _parse_yaml(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     except yaml_rs.YAMLDecodeError as err:
         return None, [_syntax_problem(text, err)]
     except (RecursionError, MemoryError):
-        return None, [Problem("YAML is nested too deeply or too large to read")]
+        return None, [Problem(N_("YAML is nested too deeply or too large to read"))]
     if data is None:
-        return None, [Problem("file is empty; a model starts with 'format: abc-costing/1'")]
+        return None, [Problem(N_("file is empty; a model starts with 'format: abc-costing/1'"))]
     if not isinstance(data, dict):
-        return None, [Problem("a model file is a mapping of fields (format, process, variant, "
-                              f"...), not a {type(data).__name__}")]
+        return None, [Problem(N_("a model file is a mapping of fields (format, process, "
+                                 "variant, ...), not a {type}", type=type(data).__name__))]
     return data, []
 
 
@@ -376,8 +387,8 @@ def _parse_yaml(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
 # controls but tab, line feed, carriage return and NEL). yaml_rs stops reading at a NUL
 # byte without a word, so a model cut short there would pass as valid: refused first.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
-_CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL", "\x08": "backspace",
-                  "\x0c": "form feed", "\x0b": "vertical tab"}
+_CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL", "\x08": N_("backspace"),
+                  "\x0c": N_("form feed"), "\x0b": N_("vertical tab")}
 
 
 def _control_character(text: str) -> Problem | None:
@@ -393,10 +404,12 @@ is plain text: remove it (everything after it would be lost)
     start = found.start()
     line_start = text.rfind("\n", 0, start) + 1
     char = found.group()
-    name = f"U+{ord(char):04X}" + (f" {_CONTROL_NAMES[char]}" if char in _CONTROL_NAMES else "")
-    return Problem(f"the file contains a control character ({name}) at column "
-                   f"{start - line_start + 1}; a model file is plain text: remove it "
-                   "(everything after it would be lost)",
+    code = f"U+{ord(char):04X}"
+    name = N_("{code} {name}", code=code, name=_CONTROL_NAMES[char]) \
+        if char in _CONTROL_NAMES else code
+    return Problem(N_("the file contains a control character ({name}) at column {column}; "
+                      "a model file is plain text: remove it (everything after it would be "
+                      "lost)", name=name, column=start - line_start + 1),
                    line=text.count("\n", 0, start) + 1)
 
 
@@ -423,8 +436,9 @@ def _long_number(text: str) -> Problem | None:
     run = _DIGIT_RUN.match(text, start)
     assert run is not None
     column = start - text.rfind("\n", 0, start)
-    return Problem(f"a number of {run.end() - start:,} digits at column {column}; no amount "
-                   "needs that many", line=text.count("\n", 0, start) + 1)
+    return Problem(N_("a number of {count:,} digits at column {column}; no amount needs that "
+                      "many", count=Count(run.end() - start), column=column),
+                   line=text.count("\n", 0, start) + 1)
 
 
 _PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -457,11 +471,11 @@ def _not_plain_data(data: dict[str, Any]) -> list[Problem]:
             stack.extend(((*path, index), item) for index, item in enumerate(node)
                          if item.__class__ not in _PLAIN_SCALARS)
         else:
-            what = "a set (!!set)" if isinstance(node, set | frozenset) else \
-                f"a {type(node).__name__}"
-            problems.append(Problem(
-                f"{_where(path)}{what} is not allowed here; write a number, a text, a list "
-                "[...] or a mapping {...}", element=_element_of(path), path=path))
+            what = N_("a set (!!set)") if isinstance(node, set | frozenset) else \
+                N_("a {type}", type=type(node).__name__)
+            problems.append(Problem(_at(path, N_(
+                "{what} is not allowed here; write a number, a text, a list [...] or a "
+                "mapping {{...}}", what=what)), element=_element_of(path), path=path))
     problems.reverse()  # the stack walked the document backwards
     return problems
 
@@ -475,29 +489,37 @@ def _points_to_odd_data(error: Mapping[str, Any]) -> bool:
 
 
 def _key_problem(path: tuple[str | int, ...], position: int, key: Any) -> Problem:
-    if isinstance(key, tuple | frozenset):
-        what = "a list" if isinstance(key, tuple) else "a mapping"
-        message = (f"a key is {what} ({quoted(list(key) if isinstance(key, tuple) else dict(key))}"
-                   "); keys are text: a '? ' before a key is YAML's complex key, not a name")
-    elif isinstance(key, bool) or key is None:
-        read_as = "null" if key is None else "a yes/no value"
-        message = f"the key {quoted(key)} is read as {read_as}, not text; write it in quotes"
+    message: Message
+    if isinstance(key, tuple):
+        message = N_("a key is a list ({value}); keys are text: a '? ' before a key is YAML's "
+                     "complex key, not a name", value=quoted(list(key)))
+    elif isinstance(key, frozenset):
+        message = N_("a key is a mapping ({value}); keys are text: a '? ' before a key is "
+                     "YAML's complex key, not a name", value=quoted(dict(key)))
+    elif key is None:
+        message = N_("the key {value} is read as null, not text; write it in quotes",
+                     value=quoted(key))
+    elif isinstance(key, bool):
+        message = N_("the key {value} is read as a yes/no value, not text; write it in quotes",
+                     value=quoted(key))
     elif isinstance(key, int | float):
-        message = f"the key {quoted(key)} is a number, not text; write it in quotes ('{key}')"
+        message = N_("the key {value} is a number, not text; write it in quotes ('{key}')",
+                     value=quoted(key), key=key)
     else:
-        message = f"a key is a {type(key).__name__}, not text"
+        message = N_("a key is a {type}, not text", type=type(key).__name__)
     in_section = len(path) == 1 and path[0] in _ELEMENT_SECTIONS
     element = _element_of(path) if not in_section else \
         (str(key) if isinstance(key, int | float) and not isinstance(key, bool) else path[0])
-    return Problem(f"{_where(path)}{message}", element=str(element) if element else None,
+    return Problem(_at(path, message), element=str(element) if element else None,
                    path=(*path, position))
 
 
-def _where(path: tuple[str | int, ...]) -> str:
-    """'activities.check.labor: ' for a path below an element, '' at the top."""
+def _at(path: tuple[str | int, ...], message: Message) -> Message:
+    """``message`` after the field it is about below its element ('labor: ...'), if any."""
     inner = [str(p) for p in path[2:]] if path[:1] and path[0] in _ELEMENT_SECTIONS \
         else [str(p) for p in path[1:]]
-    return ".".join(cut(p) for p in inner) + ": " if inner else ""
+    return N_("{field}: {message}", field=".".join(cut(p) for p in inner),
+              message=message) if inner else message
 
 
 def _element_of(path: tuple[str | int, ...]) -> str | None:
@@ -517,18 +539,20 @@ def _syntax_problem(text: str, err: Exception) -> Problem:
         duplicate = _find_duplicate_key(text)
         if duplicate is not None:
             key, line, first_line = duplicate
-            return Problem(f"duplicate key {quoted(key)} (first defined on line "
-                           f"{first_line}); YAML would silently keep only the last one",
-                           line=line)
+            return Problem(N_("duplicate key {key} (first defined on line {first_line}); YAML "
+                              "would silently keep only the last one", key=quoted(key),
+                              first_line=first_line), line=line)
     # yaml_rs says "YAML parse error at line 3, column 2", then may quote the line
     # (which can be huge), then the reason on the last line.
     found = re.search(r"at line (\d+), column (\d+)", first)
     reason = cut(rest.rpartition("\n")[2] if rest else first)
     if found is not None:
         reason = re.sub(r"\s*at line \d+, column \d+", "", reason) or "cannot be read"
-        return Problem(f"YAML syntax error: {reason} (column {found.group(2)})",
-                       line=int(found.group(1)))
-    return Problem(f"YAML error: {cut(first)}")
+        # The parser's reason stays in its words (it names YAML's own terms), quoted
+        # in a sentence of the reader's language.
+        return Problem(N_("YAML syntax error: {reason} (column {column})", reason=reason,
+                          column=int(found.group(2))), line=int(found.group(1)))
+    return Problem(N_("YAML error: {reason}", reason=cut(first)))
 
 
 _COLLECTION_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
@@ -573,17 +597,17 @@ def _find_duplicate_key(text: str) -> tuple[str, int, int] | None:
 def _build_and_check(data: dict[str, Any], catalogue: LoadedCatalogue | None
                      ) -> tuple[ProcessModel | None, list[Problem]]:
     if "format" not in data:
-        return None, [Problem(f"missing 'format: {FORMAT}' (the first line of every model)",
-                              element="format", path=("format",))]
+        return None, [Problem(N_("missing 'format: {format}' (the first line of every model)",
+                                 format=FORMAT), element="format", path=("format",))]
     if data["format"] == CATALOGUE_FORMAT:
-        return None, [Problem(f"this is a resource catalogue ({CATALOGUE_NAME}), not a "
-                              "process model; keep it in the library folder, where the "
-                              "models beside it take their pools from it",
+        return None, [Problem(N_("this is a resource catalogue ({name}), not a process model; "
+                                 "keep it in the library folder, where the models beside it "
+                                 "take their pools from it", name=CATALOGUE_NAME),
                               element="format", path=("format",))]
     if data["format"] != FORMAT:
-        return None, [Problem(f"unknown format {quoted(data['format'])}; this version of "
-                              f"abc-costing reads {FORMAT}", element="format",
-                              path=("format",))]
+        return None, [Problem(N_("unknown format {value}; this version of abc-costing reads "
+                                 "{format}", value=quoted(data["format"]), format=FORMAT),
+                              element="format", path=("format",))]
     data, use, resolving = resolve_resources(data, catalogue)
     try:
         model = ProcessModel.model_validate(data)
@@ -694,13 +718,18 @@ def field_problem(error: Mapping[str, Any], data: dict[str, Any]) -> Problem:
     field = ".".join(cut(str(p)) for p in field_path)
     whole_flow = head == "flows" and message.startswith("a flow is")
     if field and error["type"] not in ("extra_forbidden",) and not whole_flow:
-        message = f"{field}: {message}"
+        message = N_("{field}: {message}", field=field, message=message)
     line_path = tuple(path)
     return Problem(message, element=element, path=line_path)
 
 
-def _field_message(error: Mapping[str, Any], data: dict[str, Any]) -> str:
-    kind, msg = error["type"], error["msg"]
+def _field_message(error: Mapping[str, Any], data: dict[str, Any]) -> Message:
+    """What a records error says, as a whole sentence in the reader's language.
+
+    Pydantic's own English (``msg``) is used only for an error type this reader
+    does not know; each known type is said by its ``ctx``.
+    """
+    kind = error["type"]
     given: Any = error.get("input")
     ctx: Any = error.get("ctx", {})
 
@@ -709,43 +738,120 @@ def _field_message(error: Mapping[str, Any], data: dict[str, Any]) -> str:
 
     if kind in ("too_long", "named_tuple_type") or (kind == "missing" and isinstance(
             error["loc"][-1], int)):
-        return f"a flow is [from, to] or [from, to, probability], got {shown()}"
+        return N_("a flow is [from, to] or [from, to, probability], got {value}", value=shown())
     if kind == "value_error":
-        return _say_got(msg.removeprefix("Value error, "))
+        said = said_by_pydantic(error)
+        return _said_got(said) if said.template != "{message}" else \
+            N_("{message}", message=_say_got(said))
     if kind == "extra_forbidden":
-        return (f"unknown field {quoted(error['loc'][-1])} (misspelt? see the format in the "
-                "README)")
+        return N_("unknown field {value} (misspelt? see the format in the README)",
+                  value=quoted(error["loc"][-1]))
     if kind == "missing":
-        return f"required field {quoted(error['loc'][-1])} is missing"
+        return N_("required field {value} is missing", value=quoted(error["loc"][-1]))
     if kind == "union_tag_not_found":
-        return "kind is missing; use labor or per_use"
+        return N_("kind is missing; use labor or per_use")
     if kind == "union_tag_invalid":
-        return f"kind {quoted(given.get('kind'))} is unknown; use labor or per_use"
+        return N_("kind {value} is unknown; use labor or per_use", value=quoted(given.get("kind")))
     if kind == "string_type" and error["loc"][:1] == ("flows",):
-        return f"flow ends must be element ids (got {shown()})"
+        return N_("flow ends must be element ids (got {value})", value=shown())
     if kind == "string_too_long":
-        what = "the id" if error["loc"][-1:] == ("[key]",) else "the text"
-        return (f"{what} is {len(given):,} characters long; at most "
-                f"{ctx['max_length']:,} are allowed")
+        if error["loc"][-1:] == ("[key]",):
+            return N_("the id is {length:,} characters long; at most {limit:,} are allowed",
+                      length=Count(len(given)), limit=Count(ctx["max_length"]))
+        return N_("the text is {length:,} characters long; at most {limit:,} are allowed",
+                  length=Count(len(given)), limit=Count(ctx["max_length"]))
     if kind == "greater_than_equal":
         bound = ctx.get("ge")
-        return (f"must not be negative (got {shown()})" if bound == 0
-                else f"must be at least {bound:g} (got {shown()})")
+        return (N_("must not be negative (got {value})", value=shown()) if bound == 0
+                else N_("must be at least {bound:g} (got {value})", bound=bound, value=shown()))
     if kind == "greater_than" and ctx.get("gt") == 0:
-        return f"must be positive (got {shown()})"
+        return N_("must be positive (got {value})", value=shown())
     if kind == "less_than_equal":
-        return f"must be at most {ctx['le']:g} (got {shown()})"
+        return N_("must be at most {bound:g} (got {value})", bound=ctx["le"], value=shown())
     if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
         if isinstance(given, int) and not isinstance(given, bool):
-            return f"is too large (got {shown()})"  # no float holds it
-        return f"must be a number (got {shown()})"
+            return N_("is too large (got {value})", value=shown())  # no float holds it
+        return N_("must be a number (got {value})", value=shown())
     if kind == "finite_number":
-        return f"must be a finite number (got {shown()})"
+        return N_("must be a finite number (got {value})", value=shown())
     if kind == "string_pattern_mismatch":
-        return f"{shown()} is not a slug: use letters, digits, '_' and '-' only"
+        return N_("{value} is not a slug: use letters, digits, '_' and '-' only", value=shown())
+    said = said_by_pydantic(error)
     if isinstance(given, dict | list):
-        return msg
-    return f"{msg} (got {shown()})"
+        return said
+    return N_("{message} (got {value})", message=said, value=shown())
+
+
+def said_by_pydantic(error: Mapping[str, Any]) -> Message:
+    """Pydantic's message for one of its errors (``msg``), as a text of ours.
+
+    The records' own ``ValueError`` texts come back as they were raised (without
+    pydantic's "Value error, "); a type this module knows is said again from its
+    ``ctx`` (identical English); any other type keeps pydantic's English words.
+
+    >>> said_by_pydantic({"type": "greater_than_equal", "msg": "Input should be greater "
+    ...                   "than or equal to 0", "ctx": {"ge": 0}})
+    'Input should be greater than or equal to 0'
+    """
+    kind, msg, ctx = error["type"], error["msg"], error.get("ctx") or {}
+    if kind == "value_error":
+        raised = ctx.get("error")
+        said = raised.args[0] if isinstance(raised, ValueError) and raised.args else None
+        if isinstance(said, Message):
+            return said
+        return N_("{message}", message=msg.removeprefix("Value error, "))
+    known = _PYDANTIC_SAYS.get(kind)
+    if known is not None:
+        # pydantic writes a whole float bound as an integer ("to 0", not "to 0.0")
+        values = {name: int(value) if isinstance(value, float) and value.is_integer()
+                  else value for name in known.values for value in [ctx.get(name)]}
+        expected = values.get("expected")
+        if isinstance(expected, str) and " or " in expected:  # "'start' or 'end'"
+            first, _, last = expected.rpartition(" or ")
+            values["expected"] = N_("{first} or {last}", first=first, last=last)
+        again = Message(known.template, values)
+        if again == msg:  # said the same way, or pydantic changed its words: keep its own
+            return again
+    return N_("{message}", message=msg)
+
+
+#: Pydantic's words for the error types a user's file meets, as our texts (the same
+#: English, so nothing changes for an English reader); a placeholder is a ``ctx`` key.
+_PYDANTIC_SAYS: dict[str, Message] = {
+    "missing": N_("Field required"),
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}", ge=0),
+    "greater_than": N_("Input should be greater than {gt}", gt=0),
+    "less_than_equal": N_("Input should be less than or equal to {le}", le=0),
+    "less_than": N_("Input should be less than {lt}", lt=0),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "float_type": N_("Input should be a valid number"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_type": N_("Input should be a valid integer"),
+    "finite_number": N_("Input should be a finite number"),
+    "string_type": N_("Input should be a valid string"),
+    "string_too_long": N_("String should have at most {max_length} characters", max_length=0),
+    "string_too_short": N_("String should have at least {min_length} character",
+                           min_length=0),
+    "literal_error": N_("Input should be {expected}", expected=""),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "list_type": N_("Input should be a valid list"),
+    "tuple_type": N_("Input should be a valid tuple"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}",
+                     class_name=""),
+    "model_attributes_type": N_("Input should be a valid dictionary or object to extract "
+                                "fields from"),
+}
+
+
+def _said_got(message: Message) -> Message:
+    """A records' message ending in ", got X" said with the value in brackets."""
+    if message.template == "{message}, got {value}":
+        return N_("{message} (got {value})", **message.values)
+    return message
 
 
 def _say_got(message: str) -> str:

@@ -28,6 +28,7 @@ from typing import Annotated, Any, Literal, Protocol, Self, TypeVar
 
 from pydantic import AfterValidator, Field, model_validator
 
+from abc_costing.i18n import N_
 from abc_costing.model.records import MAX_MONEY, Currency, Text, _Record
 
 __all__ = [
@@ -134,25 +135,27 @@ class AllocationRule(_Record):
     @model_validator(mode="after")
     def _basis_complete(self) -> Self:
         if len(set(self.to)) != len(self.to):
-            raise ValueError(f"rule {self.id!r} names a receiver twice in 'to'")
+            raise ValueError(N_("rule {rule} names a receiver twice in 'to'", rule=repr(self.id)))
         if self.from_centre is not None and {self.account, self.cost_centre,
                                              self.cost_item} != {WILDCARD}:
-            raise ValueError(f"rule {self.id!r} spreads support centre {self.from_centre!r}: "
-                             "it takes no ledger lines, so account, cost_centre and cost_item "
-                             "must be '*'")
+            raise ValueError(N_("rule {rule} spreads support centre {centre}: it takes no "
+                                "ledger lines, so account, cost_centre and cost_item must be "
+                                "'*'", rule=repr(self.id), centre=repr(self.from_centre)))
         match self.basis:
             case "percent":
                 self._check_shares()
             case "driver":
                 if self.driver is None:
-                    raise ValueError(f"rule {self.id!r}: basis 'driver' needs a driver name")
+                    raise ValueError(N_("rule {rule}: basis 'driver' needs a driver name",
+                                        rule=repr(self.id)))
             case "rate":
                 if self.driver is None or self.rate_per_unit is None:
-                    raise ValueError(f"rule {self.id!r}: basis 'rate' needs a driver and "
-                                     "rate_per_unit")
+                    raise ValueError(N_("rule {rule}: basis 'rate' needs a driver and "
+                                        "rate_per_unit", rule=repr(self.id)))
                 if self.from_centre is not None:
-                    raise ValueError(f"rule {self.id!r}: a support centre is spread by "
-                                     "percent, driver or even, not by a fixed rate")
+                    raise ValueError(N_("rule {rule}: a support centre is spread by "
+                                        "percent, driver or even, not by a fixed rate",
+                                        rule=repr(self.id)))
             case "even":
                 pass
         return self
@@ -160,10 +163,12 @@ class AllocationRule(_Record):
     def _check_shares(self) -> None:
         unknown = sorted(set(self.shares) - set(self.to))
         if unknown:
-            raise ValueError(f"rule {self.id!r}: shares name {unknown}, not among 'to'")
+            raise ValueError(N_("rule {rule}: shares name {names}, not among 'to'",
+                                rule=repr(self.id), names=unknown))
         total = math.fsum(self.shares.values())
         if total > 100 + _PERCENT_TOLERANCE:
-            raise ValueError(f"rule {self.id!r} sends {total:g} % of a line; at most 100 %")
+            raise ValueError(N_("rule {rule} sends {total:g} % of a line; at most 100 %",
+                                rule=repr(self.id), total=total))
 
     def matches(self, line: LedgerLine) -> bool:
         """Whether this rule (a ledger rule, not a support centre's) takes ``line``."""
@@ -235,8 +240,8 @@ def _inside_its_folder(name: str) -> str:
     # absolute path or '..' would let a library's file make the server read any file.
     for path in (PurePosixPath(name), PureWindowsPath(name)):
         if path.is_absolute() or path.drive or ".." in path.parts:
-            raise ValueError(f"{name!r} must name a file in the folder of the allocation "
-                             "file or below it (no absolute path, no '..')")
+            raise ValueError(N_("{name} must name a file in the folder of the allocation "
+                                "file or below it (no absolute path, no '..')", name=repr(name)))
     return name
 
 
@@ -289,14 +294,16 @@ class AllocationSetup(_Record):
         seen: set[str] = set()
         for rule in self.rules:
             if rule.id in seen:
-                raise ValueError(f"rule id {rule.id!r} is used twice; each rule needs its "
-                                 "own id (the stage balance shows one row per rule)")
+                raise ValueError(N_("rule id {rule} is used twice; each rule needs its own id "
+                                    "(the stage balance shows one row per rule)",
+                                    rule=repr(rule.id)))
             seen.add(rule.id)
         both = sorted(set(self.support_centres) & set(self.pools))
         if both:
-            raise ValueError(f"{', '.join(map(repr, both))} is both a support centre and a "
-                             "pool; a support centre's money is spread by its rules, a "
-                             "pool's goes to activities: give them different ids")
+            raise ValueError(N_("{names} is both a support centre and a pool; a support "
+                                "centre's money is spread by its rules, a pool's goes to "
+                                "activities: give them different ids",
+                                names=", ".join(map(repr, both))))
         return self
 
 

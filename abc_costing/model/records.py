@@ -39,6 +39,7 @@ from pydantic import (
     model_validator,
 )
 
+from abc_costing.i18n import N_, Message
 from abc_costing.payroll import (
     CalendarError,
     PayrollError,
@@ -140,7 +141,8 @@ _CURRENCIES = frozenset(list_currencies())
 
 def _iso_currency(code: str) -> str:
     if code not in _CURRENCIES:
-        raise ValueError(f"{quoted(code)} is not an ISO 4217 currency code (e.g. RUB, EUR, USD)")
+        raise ValueError(N_("{value} is not an ISO 4217 currency code (e.g. RUB, EUR, USD)",
+                            value=quoted(code)))
     return code
 
 
@@ -151,19 +153,24 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _number(value: Any, what: str) -> float:
+def _got(message: Message, value: object) -> Message:
+    """``message``, then the value given: the reader brackets it ("(got 5)")."""
+    return N_("{message}, got {value}", message=message, value=quoted(value))
+
+
+def _number(value: Any, what: Message) -> float:
     """Minutes as a float: a number from 0 to :data:`MAX_MINUTES`."""
     # bool is an int in Python; "true" minutes is a typo, not 1 minute.
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{what} must be a number, got {quoted(value)}")
+        raise ValueError(_got(N_("{what} must be a number", what=what), value))
     # Compared before float(): a 5,000-digit integer has no float.
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{what} must be a finite number, got {quoted(value)}")
+        raise ValueError(_got(N_("{what} must be a finite number", what=what), value))
     if value < 0:
-        raise ValueError(f"{what} must not be negative, got {quoted(value)}")
+        raise ValueError(_got(N_("{what} must not be negative", what=what), value))
     if value > MAX_MINUTES:
-        raise ValueError(f"{what} must be at most {MAX_MINUTES:g} minutes (about 19 years), "
-                         f"got {quoted(value)}")
+        raise ValueError(_got(N_("{what} must be at most {limit:g} minutes (about 19 years)",
+                                 what=what, limit=MAX_MINUTES), value))
     return float(value)
 
 
@@ -197,33 +204,36 @@ class Duration(_Record):
         if isinstance(data, dict) and set(data) == {"distribution", "parameters"}:
             return data
         if not isinstance(data, dict):
-            return {"distribution": "fixed", "parameters": (_number(data, "duration"),)}
+            return {"distribution": "fixed", "parameters": (_number(data, N_("duration")),)}
         if len(data) != 1:
             raise ValueError(
-                "a duration is a number or one of {triangular: [min, mode, max]}, "
-                "{pert: [min, mode, max]}, {uniform: [min, max]}, "
-                f"{{lognormal: {{mean: m, sd: s}}}}; got {quoted(data)}"
+                N_("a duration is a number or one of {{triangular: [min, mode, max]}}, "
+                   "{{pert: [min, mode, max]}}, {{uniform: [min, max]}}, "
+                   "{{lognormal: {{mean: m, sd: s}}}}; got {value}", value=quoted(data))
             )
         (name, args), = data.items()
         if name == "lognormal":
             if not isinstance(args, dict) or set(args) != {"mean", "sd"}:
-                raise ValueError(f"lognormal needs {{mean: m, sd: s}}, got {quoted(args)}")
-            mean, sd = _number(args["mean"], "lognormal mean"), _number(args["sd"], "lognormal sd")
+                raise ValueError(_got(N_("lognormal needs {{mean: m, sd: s}}"), args))
+            mean = _number(args["mean"], N_("lognormal mean"))
+            sd = _number(args["sd"], N_("lognormal sd"))
             if mean == 0 and sd > 0:
-                raise ValueError("lognormal mean must be positive when sd is positive")
+                raise ValueError(N_("lognormal mean must be positive when sd is positive"))
             return {"distribution": "lognormal", "parameters": (mean, sd)}
         if name not in _DISTRIBUTION_ARITY:
             raise ValueError(
-                f"unknown distribution {quoted(name)}; use triangular, pert, uniform or lognormal"
+                N_("unknown distribution {value}; use triangular, pert, uniform or lognormal",
+                   value=quoted(name))
             )
         arity = _DISTRIBUTION_ARITY[name]
         if not isinstance(args, list | tuple) or len(args) != arity:
             shape = "[min, mode, max]" if arity == 3 else "[min, max]"
-            raise ValueError(f"{name} needs {shape}, got {quoted(args)}")
-        values = tuple(_number(v, f"{name} parameter") for v in args)
+            raise ValueError(_got(N_("{name} needs {shape}", name=name, shape=shape), args))
+        values = tuple(_number(v, N_("{name} parameter", name=name)) for v in args)
         if list(values) != sorted(values):
             shape = "min <= mode <= max" if arity == 3 else "min <= max"
-            raise ValueError(f"{name} needs {shape}, got {list(values)!r}")
+            raise ValueError(_got(N_("{name} needs {shape}", name=name, shape=shape),
+                                  list(values)))
         return {"distribution": name, "parameters": values}
 
     @property
@@ -379,44 +389,46 @@ class LaborResource(_Record):
         self._derive_from_production_calendar()
         has_calendar = self.hours_per_day is not None or self.days_per_month is not None
         if has_calendar and (self.hours_per_day is None or self.days_per_month is None):
-            raise ValueError("a working calendar needs both hours_per_day and days_per_month")
+            raise ValueError(N_("a working calendar needs both hours_per_day and "
+                                "days_per_month"))
         if self.unproductive_share is not None and not has_calendar:
-            raise ValueError("unproductive_share needs a working calendar "
-                             "(hours_per_day and days_per_month)")
+            raise ValueError(N_("unproductive_share needs a working calendar "
+                                "(hours_per_day and days_per_month)"))
         if has_calendar:
             derived = self._calendar_hours()
             stated = self.capacity_hours_per_month
             if stated is not None and abs(stated - derived) > CAPACITY_TOLERANCE_HOURS:
                 raise ValueError(
-                    f"capacity_hours_per_month {stated:g} disagrees with the working calendar "
-                    f"(headcount × hours_per_day × days_per_month × (1 − unproductive_share) "
-                    f"= {derived:g}); give one or the other"
+                    N_("capacity_hours_per_month {stated:g} disagrees with the working calendar "
+                       "(headcount × hours_per_day × days_per_month × (1 − unproductive_share) "
+                       "= {derived:g}); give one or the other", stated=stated, derived=derived)
                 )
             if not MIN_CAPACITY_HOURS_PER_MONTH <= derived <= MAX_CAPACITY_HOURS_PER_MONTH:
                 raise ValueError(
-                    f"the working calendar gives {derived:g} practical hours per month; it "
-                    f"must be from {MIN_CAPACITY_HOURS_PER_MONTH:g} to "
-                    f"{MAX_CAPACITY_HOURS_PER_MONTH:g}")
+                    N_("the working calendar gives {derived:g} practical hours per month; it "
+                       "must be from {low:g} to {high:g}", derived=derived,
+                       low=MIN_CAPACITY_HOURS_PER_MONTH, high=MAX_CAPACITY_HOURS_PER_MONTH))
             if stated is None:
                 # Derived once here so reports and the engine read a single field;
                 # not "set" by the user, so exclude_unset dumps leave the file as written.
                 object.__setattr__(self, "capacity_hours_per_month", derived)
         if self.rate_per_hour is not None and self.cost_per_month is not None:
             raise ValueError(
-                "give either rate_per_hour or cost_per_month with "
-                "capacity_hours_per_month, not both"
+                N_("give either rate_per_hour or cost_per_month with "
+                   "capacity_hours_per_month, not both")
             )
         if self.rate_per_hour is None:
             if self.cost_per_month is None or self.capacity_hours_per_month is None:
                 raise ValueError(
-                    "a labor resource needs rate_per_hour, or cost_per_month together "
-                    "with capacity_hours_per_month (or a working calendar)"
+                    N_("a labor resource needs rate_per_hour, or cost_per_month together "
+                       "with capacity_hours_per_month (or a working calendar)")
                 )
             rate_per_hour = self.cost_per_month / self.capacity_hours_per_month
             if rate_per_hour > MAX_MONEY:
                 raise ValueError(
-                    f"cost_per_month / capacity_hours_per_month gives a rate of "
-                    f"{rate_per_hour:g} per hour, above the limit of {MAX_MONEY:g}")
+                    N_("cost_per_month / capacity_hours_per_month gives a rate of "
+                       "{rate:g} per hour, above the limit of {limit:g}", rate=rate_per_hour,
+                       limit=MAX_MONEY))
         return self
 
     def _derive_from_payroll(self) -> None:
@@ -424,19 +436,21 @@ class LaborResource(_Record):
             given = [f for f in ("bonus_per_month", "contributions", "injury_class")
                      if getattr(self, f) is not None]
             if given:
-                raise ValueError(f"{given[0]} needs salary_per_month (the payroll it loads)")
+                raise ValueError(N_("{field} needs salary_per_month (the payroll it loads)",
+                                    field=given[0]))
             return
         if self.rate_per_hour is not None:
-            raise ValueError("give either rate_per_hour or salary_per_month, not both")
+            raise ValueError(N_("give either rate_per_hour or salary_per_month, not both"))
         if self.year is None:
-            raise ValueError("salary_per_month needs the year whose contribution rules apply "
-                             "(year: 2026, or year at the top of the catalogue)")
+            raise ValueError(N_("salary_per_month needs the year whose contribution rules "
+                                "apply (year: 2026, or year at the top of the catalogue)"))
         derived = (self.headcount or 1.0) * self.loaded_cost_per_person_per_year / MONTHS_PER_YEAR
         stated = self.cost_per_month
         if stated is not None and abs(stated - derived) > MONEY_TOLERANCE:
             raise ValueError(
-                f"cost_per_month {stated:g} disagrees with the payroll (headcount × loaded "
-                f"salary and bonus / 12 = {derived:.2f}); give one or the other")
+                N_("cost_per_month {stated:g} disagrees with the payroll (headcount × loaded "
+                   "salary and bonus / 12 = {derived:.2f}); give one or the other",
+                   stated=stated, derived=derived))
         if stated is None:
             # Derived once, like the calendar's capacity below: one field for every reader.
             object.__setattr__(self, "cost_per_month", derived)
@@ -463,14 +477,15 @@ class LaborResource(_Record):
     def _derive_from_production_calendar(self) -> None:
         if self.productive_share is None:
             if self.year is not None and self.salary_per_month is None:
-                raise ValueError("year is used only with salary_per_month or productive_share")
+                raise ValueError(N_("year is used only with salary_per_month or "
+                                    "productive_share"))
             return
         if self.hours_per_day is not None or self.days_per_month is not None:
-            raise ValueError("give productive_share (the production calendar) or "
-                             "hours_per_day and days_per_month, not both")
+            raise ValueError(N_("give productive_share (the production calendar) or "
+                                "hours_per_day and days_per_month, not both"))
         if self.year is None:
-            raise ValueError("productive_share needs the year of the production calendar "
-                             "(year: 2026, or year at the top of the catalogue)")
+            raise ValueError(N_("productive_share needs the year of the production calendar "
+                                "(year: 2026, or year at the top of the catalogue)"))
         try:
             hours_per_year = practical_hours_per_year(
                 headcount=self.headcount or 1.0, productive_share=self.productive_share,
@@ -481,9 +496,10 @@ class LaborResource(_Record):
         stated = self.capacity_hours_per_month
         if stated is not None and abs(stated - derived) > CAPACITY_TOLERANCE_HOURS:
             raise ValueError(
-                f"capacity_hours_per_month {stated:g} disagrees with the production calendar "
-                f"(headcount × the average month of {self.year} × productive_share = "
-                f"{derived:g}); give one or the other")
+                N_("capacity_hours_per_month {stated:g} disagrees with the production calendar "
+                   "(headcount × the average month of {year} × productive_share = "
+                   "{derived:g}); give one or the other", stated=stated, year=self.year,
+                   derived=derived))
         if stated is None:
             object.__setattr__(self, "capacity_hours_per_month", derived)
 

@@ -437,9 +437,12 @@ def _upload(data: bytes | Path, suffix: str) -> Iterator[Path]:
 
 
 def _log_problem(error: Exception, source_name: str) -> Problem:
+    from abc_costing.i18n import N_  # here, not at the top: one line changed for issue 14
+
     message = getattr(error, "message", str(error))
     row = getattr(error, "row", None)
-    return Problem(message if row is None else f"row {row}: {message}", file=source_name)
+    return Problem(message if row is None else N_("row {row}: {message}", row=row,
+                                                  message=message), file=source_name)
 
 
 def preview_event_log(data: bytes | Path, *, source_name: str) -> LogPreview:
