@@ -173,10 +173,11 @@ def view_as_picker() -> None:
     options = [EVERY_ROLE, *wf.ROLES]
     if "view_as" not in st.session_state and st.query_params.get("view_as") in wf.ROLES:
         st.session_state["view_as"] = st.query_params["view_as"]
-    _ = translator(language())
+    reader = language()  # bound now: Streamlit may call format_func after the run
+    _ = translator(reader)
     choice = st.sidebar.selectbox(
         _("View as"), options, key="view_as",
-        format_func=lambda role: role_name(role, language()),
+        format_func=lambda role: role_name(role, reader),
         help=_("See the dashboard as one role sees it (no sign-in is configured, so you "
                "hold every role; this only narrows what you see)"))
     if choice in wf.ROLES:
