@@ -96,7 +96,7 @@ if kind == BPMN:
     if params is not None:
         inputs.append(hashlib.sha256(params).hexdigest())
     # A file with several pools: one is imported at a time, each a process of its own.
-    pools, _ = wf.bpmn_file_pools(data, source_name=upload.name)
+    pools, _pool_problems = wf.bpmn_file_pools(data, source_name=upload.name)
     pool = None
     if len(pools) > 1:
         labels = {p.label: p.id for p in pools}

@@ -230,3 +230,18 @@ def test_problems_are_shown_in_the_readers_language(library):
     assert heading and heading[0].startswith("⚠ Замечаний в файлах библиотеки: ")
     shown = "\n".join(t.value for t in at.text)
     assert "broken/as_is.yaml" in shown  # the file is still named, in any language
+
+
+def test_a_bpmn_file_with_two_pools_imports_in_russian(library):
+    # the page once bound ``_`` to the pools' problems and failed here, in any language
+    from tests.test_bpmn_structure import TWO_POOLS
+
+    at = in_language("import_model", "ru")
+    at.file_uploader(key="import_file").set_value(("shop.bpmn", TWO_POOLS, "text/xml")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    pool = at.selectbox(key="import_pool")
+    assert pool.proto.label == ("Пул (каждый пул — отдельный процесс; импортируйте их по "
+                                "очереди)")
+    pool.set_value("'Bank' (bank)").run()
+    assert "process: bank" in at.text_area[0].value
+    assert at.text_area[0].proto.label == "Модель (YAML abc-costing/1)"
