@@ -7,10 +7,14 @@ the save and export functions check the role again themselves.
 
 import streamlit as st
 
+from abc_costing.i18n import translator
 from dashboard_pages.state import (
     current_user,
     forbidden_page_notice,
+    language,
     language_picker,
+    page_title,
+    role_names,
     sign_out_button,
     view_as_picker,
 )
@@ -18,44 +22,45 @@ from dashboard_pages.state import (
 st.set_page_config(page_title="abc-costing", page_icon="💳", layout="wide")
 
 user = current_user()  # stops the script with a log-in screen when needed
+_ = translator(language())
+
+
+def page(file: str, url_path: str, icon: str, *, default: bool = False) -> st.Page:
+    """A page under its title in the reader's language; its URL path is the same in every
+    language (bookmarks and tests use it)."""
+    return st.Page(f"dashboard_pages/{file}", title=page_title(url_path), icon=icon,
+                   url_path=url_path, default=default)
+
 
 pages = []
 if "read" in user.rights:
     pages += [
-        st.Page("dashboard_pages/overview.py", title="Overview", icon=":material/dashboard:",
-                url_path="overview", default=True),
-        st.Page("dashboard_pages/compare.py", title="Compare", icon=":material/compare_arrows:",
-                url_path="compare"),
-        st.Page("dashboard_pages/simulation.py", title="Simulation", icon=":material/query_stats:",
-                url_path="simulation"),
-        st.Page("dashboard_pages/ledger.py", title="Ledger", icon=":material/account_balance:",
-                url_path="ledger"),
+        page("overview.py", "overview", ":material/dashboard:", default=True),
+        page("compare.py", "compare", ":material/compare_arrows:"),
+        page("simulation.py", "simulation", ":material/query_stats:"),
+        page("ledger.py", "ledger", ":material/account_balance:"),
     ]
 if "edit" in user.rights:
-    pages.append(st.Page("dashboard_pages/edit.py", title="Edit", icon=":material/edit:",
-                         url_path="edit"))
-    pages.append(st.Page("dashboard_pages/import_model.py", title="Import",
-                         icon=":material/upload_file:", url_path="import"))
-    pages.append(st.Page("dashboard_pages/resources.py", title="Resources",
-                         icon=":material/groups:", url_path="resources"))
+    pages += [page("edit.py", "edit", ":material/edit:"),
+              page("import_model.py", "import", ":material/upload_file:"),
+              page("resources.py", "resources", ":material/groups:")]
 if "edit" in user.rights or "audit" in user.rights:
-    pages.append(st.Page("dashboard_pages/changes.py", title="Changes",
-                         icon=":material/history:", url_path="changes"))
+    pages.append(page("changes.py", "changes", ":material/history:"))
 if "audit" in user.rights:
-    pages.append(st.Page("dashboard_pages/export.py", title="Export",
-                         icon=":material/download:", url_path="export"))
+    pages.append(page("export.py", "export", ":material/download:"))
 
 if not pages:
-    st.title("abc-costing")
+    st.title("abc-costing")  # the product's name, in every language
     # The name comes from the identity provider: shown as text, never as Markdown.
-    st.error("You are signed in but hold no role. Ask an administrator to add you to the "
-             "[roles] table of .streamlit/secrets.toml.")
-    st.text(f"Signed in as {user}")
+    st.error(_("You are signed in but hold no role. Ask an administrator to add you to the "
+               "[roles] table of .streamlit/secrets.toml."))
+    st.text(_("Signed in as {user}", user=str(user)))
     sign_out_button(user)
     st.stop()
 
 with st.sidebar:
-    st.text(f"Signed in as {user} · {', '.join(sorted(user.roles))}")
+    st.text(_("Signed in as {user} · {roles}", user=str(user),
+              roles=role_names(user.roles, language())))
     sign_out_button(user)
 language_picker()
 if user.authenticated_by == "local":

@@ -10,8 +10,10 @@ a file nobody chose.
 import streamlit as st
 
 from abc_costing import workflows as wf
+from abc_costing.i18n import translator
 from dashboard_pages.state import (
     current_user,
+    language,
     library,
     money,
     pick_variant,
@@ -20,11 +22,12 @@ from dashboard_pages.state import (
     show_problems,
 )
 
-st.title("Edit a process variant")
+_ = translator(language())
+st.title(_("Edit a process variant"))
 user = current_user()
 lib = library()
 if not lib.models:
-    st.warning("No valid process models to edit.")
+    st.warning(_("No valid process models to edit."))
     show_problems(lib.problems)
     st.stop()
 
@@ -51,40 +54,43 @@ def discard(which: str) -> None:
 
 
 if loaded.model is None or loaded.tables is None:
-    st.error("The file no longer reads as a valid model:")
+    st.error(_("The file no longer reads as a valid model:"))
     show_problems(loaded.problems)
-    st.button("Reload from disk", on_click=discard, args=(key,), key="reload_invalid")
+    st.button(_("Reload from disk"), on_click=discard, args=(key,), key="reload_invalid")
     st.stop()
 
-st.text(f"File {loaded.label}")
-st.caption("Numbers as you write them: 1 500,50 or 1500.50 (a comma or a point for decimals, "
-           "spaces between thousands) · durations in minutes: 45, triangular 30 45 90, "
-           "pert 10 20 60, uniform 10 20, lognormal 42 12 (mean, sd)")
+st.text(_("File {file}", file=loaded.label))
+st.caption(_("Numbers as you write them: 1 500,50 or 1500.50 (a comma or a point for decimals, "
+             "spaces between thousands) · durations in minutes: 45, triangular 30 45 90, "
+             "pert 10 20 60, uniform 10 20, lognormal 42 12 (mean, sd)"))
 tables = loaded.tables
 # Every number is a text cell read on the server by one rule, whatever the browser's
 # language: a number column would be parsed by the browser's locale first.
 number = st.column_config.TextColumn(max_chars=40)
-tab_activities, tab_resources, tab_flows = st.tabs(["Activities", "Resources", "Flows"])
+tab_activities, tab_resources, tab_flows = st.tabs([_("Activities"), _("Resources"),
+                                                   _("Flows")])
 with tab_activities:
+    # The cells' values (value_adding, business, waste) are the file's words: kept as written.
     activity_config = {
-        "name": st.column_config.TextColumn("name", max_chars=1000, width="medium"),
+        "name": st.column_config.TextColumn(_("name"), max_chars=1000, width="medium"),
         "value": st.column_config.SelectboxColumn(
-            "value", options=["value_adding", "business", "waste"], required=True),
-        "other_cost": st.column_config.TextColumn("other cost", max_chars=40),
-        "wait": st.column_config.TextColumn("wait, min", max_chars=200),
+            _("value"), options=["value_adding", "business", "waste"], required=True),
+        "other_cost": st.column_config.TextColumn(_("other cost"), max_chars=40),
+        "wait": st.column_config.TextColumn(_("wait, min"), max_chars=200),
     }
     for column in tables.activities.columns:
         if column.startswith(wf.LABOR_PREFIX):
-            activity_config[column] = st.column_config.TextColumn(column + ", min",
-                                                                  max_chars=200)
+            activity_config[column] = st.column_config.TextColumn(
+                _("{column}, min", column=column), max_chars=200)
         elif column.startswith(wf.USES_PREFIX):
             activity_config[column] = number
     edited_activities = st.data_editor(
         tables.activities, key=f"edit_activities::{loaded.label}::{generation}",
         column_config=activity_config, num_rows="fixed", width="stretch")
 with tab_resources:
-    st.caption("Shared pools (the library's catalogue) are edited once, for every variant, on "
-               "the Resources page (Справочник ресурсов); here only this file's own resources.")
+    st.caption(_("Shared pools (the library's catalogue) are edited once, for every variant, "
+                 "on the Resources page (Справочник ресурсов); here only this file's own "
+                 "resources."))
     if not (shared := wf.variant_pools(loaded.model)).empty:
         st.dataframe(shared, width="stretch", key=f"edit_shared_pools::{loaded.label}")
     edited_resources = st.data_editor(
@@ -108,23 +114,23 @@ per_year_delta = (None if edited_cost is None or edited_cost.cost_per_year is No
                   or saved_cost.cost_per_year is None
                   else edited_cost.cost_per_year - saved_cost.cost_per_year)
 kpis = st.columns(3)
-kpis[0].metric("Cost per instance", money(shown.cost_per_instance, currency),
+kpis[0].metric(_("Cost per instance"), money(shown.cost_per_instance, currency),
                delta=None if edited_cost is None else
                money(edited_cost.cost_per_instance - saved_cost.cost_per_instance, currency),
                delta_color="inverse")
-kpis[1].metric("Cost per year", money(shown.cost_per_year, currency),
+kpis[1].metric(_("Cost per year"), money(shown.cost_per_year, currency),
                delta=None if per_year_delta is None else money(per_year_delta, currency),
                delta_color="inverse")
-kpis[2].metric("Changed values", len(preview.edits))
+kpis[2].metric(_("Changed values"), len(preview.edits))
 
 show_pending_edits(preview.edits, preview.problems)
 
-reason = st.text_input("Reason for the change (recorded in the change log)", key="edit_reason")
+reason = st.text_input(_("Reason for the change (recorded in the change log)"), key="edit_reason")
 save_column, new_column = st.columns(2)
 
 
 def show_outcome(outcome: wf.SaveOutcome) -> None:
-    st.error("Not saved:")
+    st.error(_("Not saved:"))
     show_problems(outcome.problems)
     if outcome.conflict is not None:
         show_conflict(outcome.conflict, on_reload=discard, args=(key,),
@@ -133,20 +139,21 @@ def show_outcome(outcome: wf.SaveOutcome) -> None:
 
 with save_column:
     # The disabled state is the browser's; a forged click is refused by the workflow too.
-    if st.button("Save", type="primary", disabled=not preview.can_save, key="edit_save"):
+    if st.button(_("Save"), type="primary", disabled=not preview.can_save, key="edit_save"):
         outcome = wf.save_edits(loaded, preview, user=user, library=lib, reason=reason)
         if outcome.saved is not None:
             discard(key)
-            st.session_state["edit_notice"] = (
-                f"Saved {outcome.label}: {len(outcome.saved.changes)} change(s) recorded.")
+            st.session_state["edit_notice"] = _(
+                "Saved {file}: {count} change(s) recorded.", file=outcome.label,
+                count=len(outcome.saved.changes))
             st.rerun()
         show_outcome(outcome)
 with new_column:
-    new_variant = st.text_input("New variant (a short name)", key="edit_new_variant",
-                                placeholder="e.g. e_signature")
-    new_title = st.text_input("Title of the new variant", key="edit_new_title",
-                              placeholder="e.g. Согласование с электронной подписью")
-    if st.button("Save as new variant", disabled=bool(preview.problems) or not new_variant
+    new_variant = st.text_input(_("New variant (a short name)"), key="edit_new_variant",
+                                placeholder=_("e.g. e_signature"))
+    new_title = st.text_input(_("Title of the new variant"), key="edit_new_title",
+                              placeholder=_("e.g. Согласование с электронной подписью"))
+    if st.button(_("Save as new variant"), disabled=bool(preview.problems) or not new_variant
                  or not new_title.strip(), key="edit_save_as"):
         outcome = wf.save_as_variant(loaded, preview, variant=new_variant, title=new_title,
                                      user=user, library=lib, reason=reason)
@@ -155,9 +162,9 @@ with new_column:
             # open the new one, so nothing pending can be saved where nobody chose.
             discard(key)
             st.session_state["edit_after_save"] = (process, new_variant.strip())
-            st.session_state["edit_notice"] = (
-                f"Saved the new variant {outcome.label} ({len(outcome.saved.changes)} "
-                "change(s) recorded); you are editing it now.")
+            st.session_state["edit_notice"] = _(
+                "Saved the new variant {file} ({count} change(s) recorded); you are editing it "
+                "now.", file=outcome.label, count=len(outcome.saved.changes))
             st.rerun()
         show_outcome(outcome)
 
@@ -165,6 +172,6 @@ notice = st.session_state.pop("edit_notice", None)
 if notice:
     st.success(notice)
 if loaded.changed_on_disk:
-    st.warning("This file was changed on disk since you loaded it; saving will show the "
-               "difference.")
-    st.button("Reload from disk", on_click=discard, args=(key,), key="reload_notice")
+    st.warning(_("This file was changed on disk since you loaded it; saving will show the "
+                 "difference."))
+    st.button(_("Reload from disk"), on_click=discard, args=(key,), key="reload_notice")

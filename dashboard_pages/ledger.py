@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from abc_costing.i18n import N_, translate, translator
 from abc_costing.reports.ledger_figures import TOP_POOLS, ledger_sankey_figure, margin_figure
 from abc_costing.reports.ledger_views import (
     STAGE_LABELS,
@@ -46,36 +47,49 @@ from dashboard_pages.state import (
 
 #: Uploads larger than this are refused before they are read.
 MAX_UPLOAD_MB = 50
+#: The choices' values (kept in the session, compared below); the reader sees ``SHOWN``'s.
 LIBRARY_FILES, UPLOADED_FILES = "The library's period files", "Upload files"
 ANY = "(any)"
-UPLOADS = (("ledger", "Ledger (оборотно-сальдовая ведомость)"),
-           ("drivers", "Drivers (optional)"), ("volumes", "Volumes (optional)"),
-           ("revenue", "Revenue (optional)"))
-SCENARIO_NAMES = {"actual": "actual (факт)", "plan": "plan (план)",
-                  "forecast": "forecast (прогноз)"}
+SHOWN = {LIBRARY_FILES: N_("The library's period files"), UPLOADED_FILES: N_("Upload files"),
+         ANY: N_("(any)")}
+UPLOADS = (("ledger", N_("Ledger (оборотно-сальдовая ведомость)")),
+           ("drivers", N_("Drivers (optional)")), ("volumes", N_("Volumes (optional)")),
+           ("revenue", N_("Revenue (optional)")))
+SCENARIO_NAMES = {"actual": N_("actual (факт)"), "plan": N_("plan (план)"),
+                  "forecast": N_("forecast (прогноз)")}
 OFF_BALANCE = "color: #c0392b; font-weight: 600; background-color: #fdecea"
 
-st.title("Ledger: from the books to cost objects")
+reader = language()
+_ = translator(reader)
+
+
+def shown(value: str) -> str:
+    """A choice as the reader sees it (an account or a centre of the books as it is)."""
+    return translate(SHOWN[value], reader) if value in SHOWN else value
+
+
+st.title(_("Ledger: from the books to cost objects"))
 lib = library()
-source = st.radio("Period files", [LIBRARY_FILES, UPLOADED_FILES], horizontal=True,
-                  key="ledger_source")
+source = st.radio(_("Period files"), [LIBRARY_FILES, UPLOADED_FILES], horizontal=True,
+                  key="ledger_source", format_func=shown)
 uploads: dict[str, Any] = {}
 if source == UPLOADED_FILES:
-    st.caption("CSV (UTF-8 or Windows-1251, ';' or ','), Excel's Unicode text (.txt, UTF-16, "
-               "tab) or XLSX, Russian or English headers, "
-               "amounts as 1 234,56. The rules and support centres are the library's "
-               "(ledger/allocation.yaml); a file you leave out is the library's. Up to "
-               f"{MAX_UPLOAD_MB} MB each.")
+    st.caption(_("CSV (UTF-8 or Windows-1251, ';' or ','), Excel's Unicode text (.txt, UTF-16, "
+                 "tab) or XLSX, Russian or English headers, amounts as 1 234,56. The rules and "
+                 "support centres are the library's (ledger/allocation.yaml); a file you leave "
+                 "out is the library's. Up to {limit} MB each.", limit=MAX_UPLOAD_MB))
     for (role, label), column in zip(UPLOADS, st.columns(len(UPLOADS)), strict=True):
-        uploads[role] = column.file_uploader(label, type=["csv", "tsv", "txt", "xlsx"],
+        uploads[role] = column.file_uploader(translate(label, reader),
+                                             type=["csv", "tsv", "txt", "xlsx"],
                                              key=f"ledger_upload_{role}")
     if uploads["ledger"] is None:
-        st.info("Choose a ledger file to allocate.")
+        st.info(_("Choose a ledger file to allocate."))
         st.stop()
     too_big = [u.name for u in uploads.values()
                if u is not None and u.size > MAX_UPLOAD_MB * 1024 * 1024]
     if too_big:
-        st.error(f"Larger than {MAX_UPLOAD_MB} MB, not read: {', '.join(too_big)}")
+        st.error(_("Larger than {limit} MB, not read: {files}", limit=MAX_UPLOAD_MB,
+                   files=", ".join(too_big)))
         st.stop()
 
 
@@ -97,17 +111,18 @@ def period_files(folder: Path) -> PeriodFiles:
 
 
 def scenario_label(pair: tuple[str, str]) -> str:
-    return f"{pair[0]} · {SCENARIO_NAMES.get(pair[1], pair[1])}"
+    scenario = SCENARIO_NAMES.get(pair[1])
+    return f"{pair[0]} · {pair[1] if scenario is None else translate(scenario, reader)}"
 
 
 with tempfile.TemporaryDirectory(prefix="abc-costing-ledger-") as folder:
     files = period_files(Path(folder))
     held, problems = ledger_periods(lib, files)
     if not held:
-        st.error("No period to allocate:")
+        st.error(_("No period to allocate:"))
         show_problems(problems)
         st.stop()
-    period, scenario = st.selectbox("Period and scenario", held, format_func=scenario_label,
+    period, scenario = st.selectbox(_("Period and scenario"), held, format_func=scenario_label,
                                     key="ledger_period")
     balance = balance_period(lib, period=period, scenario=scenario, files=files)
     # the other of plan and actual of the same month, for the plan-vs-actual table
@@ -118,8 +133,8 @@ with tempfile.TemporaryDirectory(prefix="abc-costing-ledger-") as folder:
 
 show_problems(balance.problems, expanded=not balance.ok)
 if not balance.ok or balance.result is None or balance.inputs is None:
-    st.error(f"{period} ({scenario}) cannot be allocated: each problem above names its file "
-             "and row.")
+    st.error(_("{period} ({scenario}) cannot be allocated: each problem above names its file "
+               "and row.", period=period, scenario=scenario))
     st.stop()
 result, inputs = balance.result, balance.inputs
 currency = inputs.currency
@@ -127,20 +142,22 @@ names = balance.names
 
 
 summary = stage_summary_view(result, currency=currency,
-                             title=f"Stage balance, {period} ({scenario})")
+                             title=_("Stage balance, {period} ({scenario})", period=period,
+                                     scenario=scenario))
 stages = {row.value("stage"): row for row in summary.rows}
 over_driven = sum(row.value("over_driven") for row in stages.values())
 kpis = st.columns(5 if over_driven else 4)
-kpis[0].metric(f"Ledger total, {currency}", format_money(result.ledger_total, currency))
-kpis[1].metric(f"To cost objects, {currency}", format_money(
+kpis[0].metric(_("Ledger total, {currency}", currency=currency),
+               format_money(result.ledger_total, currency))
+kpis[1].metric(_("To cost objects, {currency}", currency=currency), format_money(
     stages["activities"].value("assigned") if "activities" in stages else 0.0, currency))
 # each stage's idle and unassigned money stops there: the stages' sum is the period's
-kpis[2].metric(f"Idle (unused capacity), {currency}", format_money(
+kpis[2].metric(_("Idle (unused capacity), {currency}", currency=currency), format_money(
     sum(row.value("idle") for row in stages.values()), currency))
-kpis[3].metric(f"Unassigned, {currency}", format_money(
+kpis[3].metric(_("Unassigned, {currency}", currency=currency), format_money(
     sum(row.value("unassigned") for row in stages.values()), currency))
 if over_driven:  # the figures above then add up to the ledger total less this
-    kpis[4].metric(f"Over-driven (not in the books), {currency}",
+    kpis[4].metric(_("Over-driven (not in the books), {currency}", currency=currency),
                    format_money(over_driven, currency))
 
 
@@ -170,7 +187,7 @@ def show_balance(view: TableView, *, key: str) -> None:
     st.dataframe(styled, hide_index=True, width="stretch", key=key)
 
 
-st.subheader("Stage balance")
+st.subheader(_("Stage balance"))
 show_balance(summary, key="ledger_stages")
 st.caption(summary.note or "")
 for stage, stage_label in STAGE_LABELS.items():
@@ -178,55 +195,60 @@ for stage, stage_label in STAGE_LABELS.items():
     if not nodes.rows:
         continue
     off = off_balance(nodes)
+    stage_label = translate(stage_label, reader)
     if off:
-        st.error(f"{stage_label}: off balance or over-driven: {', '.join(off)}")
-    with st.expander(f"{stage_label}: {len(nodes.rows) - 1} node(s)", expanded=bool(off)):
+        st.error(_("{stage}: off balance or over-driven: {nodes}", stage=stage_label,
+                   nodes=", ".join(off)))
+    with st.expander(_("{stage}: {count} node(s)", stage=stage_label, count=len(nodes.rows) - 1),
+                     expanded=bool(off)):
         show_balance(nodes, key=f"ledger_nodes_{stage}")
 
 # --- the flow -----------------------------------------------------------------------------
 
-st.subheader("Where the money goes")
-top_pools = int(st.number_input("Pools shown one by one (the rest are one \"other pools\" node)",
+st.subheader(_("Where the money goes"))
+top_pools = int(st.number_input(_("Pools shown one by one (the rest are one \"other pools\" "
+                                  "node)"),
                                 min_value=1, max_value=200, value=TOP_POOLS, step=1,
                                 key="ledger_top_pools"))
 st.plotly_chart(ledger_sankey_figure(result, inputs, top_pools=top_pools,
                                      language=language()), width="stretch",
                 key="ledger_sankey")
-st.caption("Rules and activities are passed through; support centres show the money each got "
-           "from the ledger, followed through the reciprocal solution to the pools. Hover a "
-           "link or node for its money.")
+st.caption(_("Rules and activities are passed through; support centres show the money each "
+             "got from the ledger, followed through the reciprocal solution to the pools. Hover "
+             "a link or node for its money."))
 
 # --- drill --------------------------------------------------------------------------------
 
-st.subheader("Drill: from a ledger line to cost objects")
+st.subheader(_("Drill: from a ledger line to cost objects"))
 groups = sorted(set(result.ledger_groups.values()))
 left, middle, right = st.columns(3)
-account = left.selectbox("Account", [ANY, *sorted({g[0] for g in groups})],
-                         key="ledger_drill_account")
+account = left.selectbox(_("Account"), [ANY, *sorted({g[0] for g in groups})],
+                         key="ledger_drill_account", format_func=shown)
 groups = [g for g in groups if account in (ANY, g[0])]
-centre = middle.selectbox("Cost centre", [ANY, *sorted({g[1] for g in groups})],
-                          key=f"ledger_drill_centre::{account}")
+centre = middle.selectbox(_("Cost centre"), [ANY, *sorted({g[1] for g in groups})],
+                          key=f"ledger_drill_centre::{account}", format_func=shown)
 groups = [g for g in groups if centre in (ANY, g[1])]
-item = right.selectbox("Cost item", [ANY, *sorted({g[2] for g in groups})],
-                       key=f"ledger_drill_item::{account}::{centre}")
+item = right.selectbox(_("Cost item"), [ANY, *sorted({g[2] for g in groups})],
+                       key=f"ledger_drill_item::{account}::{centre}", format_func=shown)
 forward = trace_ledger(balance, account=None if account == ANY else account,
                        cost_centre=None if centre == ANY else centre,
                        cost_item=None if item == ANY else item)
 show_view(trace_view(forward, currency=currency, names=names), key="ledger_trace_forward",
           title=True)
 
-st.subheader("Drill: what makes up a cost object's cost")
-cost_object = st.selectbox("Cost object", [o.cost_object for o in result.objects],
+st.subheader(_("Drill: what makes up a cost object's cost"))
+cost_object = st.selectbox(_("Cost object"), [o.cost_object for o in result.objects],
                            key="ledger_drill_object")
 if cost_object is not None:
     backward = trace_object(balance, cost_object)
-    st.metric(f"Cost to serve: {cost_object}", money(backward.total, currency))
+    st.metric(_("Cost to serve: {cost_object}", cost_object=cost_object),
+              money(backward.total, currency))
     show_view(trace_view(backward, currency=currency, names=names),
               key="ledger_trace_backward", title=True)
 
 # --- profitability ------------------------------------------------------------------------
 
-st.subheader("Profitability of the cost objects")
+st.subheader(_("Profitability of the cost objects"))
 if result.objects:
     st.plotly_chart(margin_figure(result, currency=currency, language=language()), width="stretch",
                     key="ledger_margin")
@@ -237,34 +259,35 @@ if other is not None:
                         else (result, other.result))
         show_view(plan_actual_view(plan, actual, currency=currency),
                   key="ledger_plan_actual", title=True)
-        with st.expander("Where the ledger's difference went (actual against plan)"):
+        with st.expander(_("Where the ledger's difference went (actual against plan)")):
             show_view(scenario_comparison_view(plan, actual, currency=currency),
                       key="ledger_reconciliation")
     else:
-        st.warning(f"{period} ({other_scenario}) cannot be allocated, so there is no "
-                   "plan-vs-actual table:")
+        st.warning(_("{period} ({scenario}) cannot be allocated, so there is no "
+                     "plan-vs-actual table:", period=period, scenario=other_scenario))
         show_problems(other.problems, expanded=False)
 
 # --- inputs -------------------------------------------------------------------------------
 
-st.subheader("Input files")
-st.dataframe(pd.DataFrame([{"Role": role, "File": name, "SHA-256": sha}
+st.subheader(_("Input files"))
+st.dataframe(pd.DataFrame([{_("Role"): role, _("File"): name, "SHA-256": sha}
                            for role, (name, sha) in inputs.files.items()]),
              hide_index=True, width="stretch", key="ledger_files")
 if inputs.capacity_rule:
-    st.caption(inputs.capacity_rule)
+    st.caption(translate(inputs.capacity_rule, reader))
 
-st.subheader("Reports")
-st.write("Excel: the ledger, drivers and volumes as input cells and every stage as live "
-         "formulas over them (change an amount and every stage rebalances; a difference turns "
-         "red), with the files' SHA-256. PDF: the summary.")
+st.subheader(_("Reports"))
+st.write(_("Excel: the ledger, drivers and volumes as input cells and every stage as live "
+           "formulas over them (change an amount and every stage rebalances; a difference "
+           "turns red), with the files' SHA-256. PDF: the summary."))
 stem = f"ledger__{period}__{scenario}"
 columns = st.columns(2)
 columns[0].download_button(
-    "Stage balance as Excel", data=lambda: period_report(balance, "xlsx", language=language()),
+    _("Stage balance as Excel"),
+    data=lambda: period_report(balance, "xlsx", language=language()),
     file_name=f"{stem}.xlsx", key="ledger_xlsx", on_click="ignore",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 columns[1].download_button(
-    "Summary as PDF", data=lambda: period_report(balance, "pdf", language=language()),
+    _("Summary as PDF"), data=lambda: period_report(balance, "pdf", language=language()),
     file_name=f"{stem}.pdf",
     mime="application/pdf", key="ledger_pdf", on_click="ignore")

@@ -9,36 +9,41 @@ from typing import Any
 import streamlit as st
 
 from abc_costing import workflows as wf
+from abc_costing.i18n import translate, translator
 from abc_costing.reports.figures import portfolio_cost_figure
 from abc_costing.reports.views import BIGGEST_SAVING, portfolio_view
 from dashboard_pages.state import language, library, money, show_problems, show_view
 
-st.title("Process portfolio")
+reader = language()
+_ = translator(reader)
+st.title(_("Process portfolio"))
 lib = library()
-show_problems(lib.problems, title=f"⚠ {len(lib.problems)} problem(s) in the library files",
-              expanded=False)
+show_problems(lib.problems, title=_("⚠ {count} problem(s) in the library files",
+                                    count=len(lib.problems)), expanded=False)
 portfolio = lib.portfolio
 if not portfolio.rows:
-    st.warning("No valid process models in the library.")
+    st.warning(_("No valid process models in the library."))
     st.stop()
 
 #: Pixels per column of the ranking: at 1366 px (906 px beside the sidebar) the mark, the
 #: names and the three sums fit without scrolling; the reason takes the rest and scrolls.
 RANKING_LAYOUT: dict[str, dict[str, Any]] = {
     "mark": {"width": 105},
-    "title": {"width": 170, "help": "The variant's title in its file. Cut to fit: select the "
-              "cell and press Enter (or double-click it) to read it whole."},
+    "title": {"width": 170, "help": _("The variant's title in its file. Cut to fit: select the "
+                                      "cell and press Enter (or double-click it) to read it "
+                                      "whole.")},
     "variant": {"width": 135},
-    "saving_per_year": {"width": 125, "help": "Saving a year: the as_is cost a year minus "
-                        "this variant's, both at the as_is volume."},
-    "saving_per_instance": {"width": 165, "help": "Saving per instance: the as_is cost per "
-                            "instance minus this variant's."},
-    "cash_per_year": {"width": 115, "help": "Cash a year: of the saving a year, whole people "
-                      "released and savings that are not labour (высвобождаемые деньги); "
-                      "the rest is capacity that stays paid. Each variant alone against "
-                      "as_is."},
-    "reason": {"width": 560, "help": "Why: the two activities and the resource whose cost "
-               "per instance changes most, with that change per instance."},
+    "saving_per_year": {"width": 125, "help": _("Saving a year: the as_is cost a year minus "
+                                                "this variant's, both at the as_is volume.")},
+    "saving_per_instance": {"width": 165, "help": _("Saving per instance: the as_is cost per "
+                                                    "instance minus this variant's.")},
+    "cash_per_year": {"width": 115, "help": _("Cash a year: of the saving a year, whole people "
+                                              "released and savings that are not labour; "
+                                              "the rest is capacity that stays paid. Each "
+                                              "variant alone against as_is.")},
+    "reason": {"width": 560, "help": _("Why: the two activities and the resource whose cost "
+                                       "per instance changes most, with that change per "
+                                       "instance.")},
 }
 
 ranking = wf.saving_ranking(lib)
@@ -46,56 +51,61 @@ top = ranking.rows[0] if ranking.rows else None
 if top is not None and top.value("mark") == BIGGEST_SAVING:
     currency_of_top = ranking.currency_of(top) or "RUB"
     with st.container(border=True, key="biggest_saving"):
-        st.badge(BIGGEST_SAVING, icon=":material/savings:", color="green")
+        st.badge(translate(BIGGEST_SAVING, reader), icon=":material/savings:", color="green")
         # Names come from the model files: plain text, never Markdown.
-        st.text(f"{top.value('title')} ({top.value('variant')}): "
-                f"{money(top.value('saving_per_year'), currency_of_top)} a year, "
-                f"{money(top.value('saving_per_instance'), currency_of_top)} per instance"
-                + ("" if top.value("cash_per_year") is None else
-                   f"; of which cash {money(top.value('cash_per_year'), currency_of_top)}"
-                   " a year"))
-        st.text(f"Why: {top.value('reason')}")
+        sums = {"title": top.value("title"), "variant": top.value("variant"),
+                "per_year": money(top.value("saving_per_year"), currency_of_top),
+                "per_instance": money(top.value("saving_per_instance"), currency_of_top)}
+        if top.value("cash_per_year") is None:
+            st.text(_("{title} ({variant}): {per_year} a year, {per_instance} per instance",
+                      **sums))
+        else:
+            st.text(_("{title} ({variant}): {per_year} a year, {per_instance} per instance; "
+                      "of which cash {cash} a year",
+                      cash=money(top.value("cash_per_year"), currency_of_top), **sums))
+        st.text(_("Why: {reason}", reason=translate(top.value("reason"), reader)))
 if ranking.rows:
-    st.subheader(ranking.title)
+    st.subheader(translate(ranking.title, reader))
     # Sums in two currencies: each row says its own, beside the names.
     layout = (RANKING_LAYOUT if ranking.currency is not None else
               {k: v for k, v in RANKING_LAYOUT.items() if k != "reason"}
               | {"currency": {"width": 80}, "reason": RANKING_LAYOUT["reason"]})
     show_view(ranking, key="saving_ranking", layout=layout)
 
-st.subheader("The portfolio")
+st.subheader(_("The portfolio"))
 currencies = sorted({row.currency for row in portfolio.rows})
 baselines = [r for r in portfolio.rows if r.variant == "as_is"]
 best = [portfolio.best_variant(p) for p in portfolio.processes()]
 if len(currencies) == 1:
     currency = currencies[0]
     columns = st.columns([2, 2, 1])
-    columns[0].metric("Cost per year, as is",
+    columns[0].metric(_("Cost per year, as is"),
                       money(sum(r.cost_per_year or 0 for r in baselines), currency))
-    columns[1].metric("Saving per year, best variants",
+    columns[1].metric(_("Saving per year, best variants"),
                       money(sum(r.saving_per_year_vs_as_is or 0 for r in best), currency))
-    columns[2].metric("Processes / variants", f"{len(portfolio.processes())} / "
-                                               f"{len(portfolio.rows)}")
+    columns[2].metric(_("Processes / variants"), f"{len(portfolio.processes())} / "
+                                                  f"{len(portfolio.rows)}")
     # The saving above is "on paper" (minutes × rate); what of it is money is the plan's split.
-    release, _ = wf.released_by_plan(lib, plan="best")
+    release, _problems = wf.released_by_plan(lib, plan="best")
     if release is not None:
         split = st.columns([2, 2, 1])
-        split[0].metric("of which cash (whole people + not labour)",
+        split[0].metric(_("of which cash (whole people + not labour)"),
                         money(release.cash_per_year, currency),
-                        help="Высвобождаемые деньги: whole people a pool no longer needs × "
-                             "their cost, plus savings that are not labour. Pool by pool: "
-                             "`abc-costing capacity --plan best`.")
-        split[1].metric("of which freed capacity", money(release.freed_capacity_per_year,
-                                                         currency),
-                        help="Освобождённая мощность: labour hours saved that stay paid "
-                             "until the work is reused or the headcount changes.")
+                        help=_("Cash: whole people a pool no longer needs × their cost, plus "
+                               "savings that are not labour. Pool by pool: "
+                               "`abc-costing capacity --plan best`."))
+        split[1].metric(_("of which freed capacity"), money(release.freed_capacity_per_year,
+                                                            currency),
+                        help=_("Freed capacity: labour hours saved that stay paid until the "
+                               "work is reused or the headcount changes."))
         if release.price_effect_per_year:
-            split[2].metric("of which price effects",
+            split[2].metric(_("of which price effects"),
                             money(release.price_effect_per_year, currency),
-                            help="Differences of price (a variant's overrides), not of work.")
+                            help=_("Differences of price (a variant's overrides), not of "
+                                   "work."))
 
 show_view(portfolio_view(portfolio, path_label=lib.label), key="portfolio_table")
 
-st.subheader("Where the money goes")
+st.subheader(_("Where the money goes"))
 st.plotly_chart(portfolio_cost_figure(portfolio, language=language()), width="stretch",
                 key="portfolio_chart")

@@ -9,9 +9,11 @@ workflow; the browser's column limits are no defence.
 import streamlit as st
 
 from abc_costing import workflows as wf
+from abc_costing.i18n import translator
 from abc_costing.reports.views import catalogue_labels, pool_changes_view, recost_view
 from dashboard_pages.state import (
     current_user,
+    language,
     library,
     show_conflict,
     show_pending_edits,
@@ -19,10 +21,11 @@ from dashboard_pages.state import (
     show_view,
 )
 
-st.title("Resources / Справочник ресурсов")
+_ = translator(language())
+st.title(_("Resources / Справочник ресурсов"))
 user = current_user()
 if not wf.can(user, "edit"):  # the page is not registered for them; refuse anyway
-    st.error("Editing the resource catalogue needs the analyst role.")
+    st.error(_("Editing the resource catalogue needs the analyst role."))
     st.stop()
 lib = library()
 generation = st.session_state.setdefault("resources_generation", 0)
@@ -38,18 +41,19 @@ def discard() -> None:
 
 
 if loaded.catalogue is None or loaded.table is None:
-    st.error("The resource catalogue cannot be edited here:")
+    st.error(_("The resource catalogue cannot be edited here:"))
     show_problems(loaded.problems)
-    st.button("Reload from disk", on_click=discard, key="resources_reload_invalid")
+    st.button(_("Reload from disk"), on_click=discard, key="resources_reload_invalid")
     st.stop()
 
-st.text(f"File {loaded.label} · {len(loaded.table)} pools · {loaded.currency}")
-st.caption("Each pool once, for every process and variant. Edit the written figures; the "
-           "grey columns follow from them (ФОТ с взносами = штатная численность × (оклад + "
-           "премия) × (1 + страховые взносы + травматизм); ставка = ФОТ / практическая "
-           "ёмкость) and move in the preview below as you type. Hover a column's title for "
-           "its English name. Numbers as you write them: 1 500,50 or 1500.50. A blank cell "
-           "removes the value from the pool.")
+st.text(_("File {file} · {count} pools · {currency}", file=loaded.label,
+          count=len(loaded.table), currency=loaded.currency))
+st.caption(_("Each pool once, for every process and variant. Edit the written figures; the "
+             "grey columns follow from them (ФОТ с взносами = штатная численность × (оклад + "
+             "премия) × (1 + страховые взносы + травматизм); ставка = ФОТ / практическая "
+             "ёмкость) and move in the preview below as you type. Hover a column's title for "
+             "its English name. Numbers as you write them: 1 500,50 or 1500.50. A blank cell "
+             "removes the value from the pool."))
 currency = loaded.currency
 labels = catalogue_labels(currency)
 pools_config = {
@@ -65,8 +69,9 @@ edited_pools = st.data_editor(
 preview = wf.preview_resource_edits(loaded, pools=edited_pools)
 moved = [r for r in preview.recosted if r.change_per_instance != 0]
 kpis = st.columns(2)
-kpis[0].metric("Changed values", len(preview.edits))
-kpis[1].metric("Variants whose cost changes", f"{len(moved)} of {len(loaded.variants)}")
+kpis[0].metric(_("Changed values"), len(preview.edits))
+kpis[1].metric(_("Variants whose cost changes"),
+               _("{moved} of {all}", moved=len(moved), all=len(loaded.variants)))
 
 show_pending_edits(preview.edits, preview.problems)
 if preview.pools:
@@ -76,19 +81,19 @@ if preview.recosted:
     show_view(recost_view(preview.recosted, currency=currency), key="resources_recost",
               title=True)
 
-reason = st.text_input("Reason for the change (recorded in the change log)",
+reason = st.text_input(_("Reason for the change (recorded in the change log)"),
                        key="resources_reason")
 # The disabled state is the browser's; a forged click is refused by the workflow too.
-if st.button("Save the catalogue", type="primary", disabled=not preview.can_save,
+if st.button(_("Save the catalogue"), type="primary", disabled=not preview.can_save,
              key="resources_save"):
     outcome = wf.save_resource_edits(loaded, preview, user=user, library=lib, reason=reason)
     if outcome.saved is not None:
         discard()
-        st.session_state["resources_notice"] = (
-            f"Saved {outcome.label}: {len(outcome.saved.changes)} change(s) recorded; every "
-            "variant now uses the new pools.")
+        st.session_state["resources_notice"] = _(
+            "Saved {file}: {count} change(s) recorded; every variant now uses the new pools.",
+            file=outcome.label, count=len(outcome.saved.changes))
         st.rerun()
-    st.error("Not saved:")
+    st.error(_("Not saved:"))
     show_problems(outcome.problems)
     if outcome.conflict is not None:
         show_conflict(outcome.conflict, on_reload=discard, key="resources_reload_conflict")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from abc_costing import workflows as wf
 from abc_costing.durations import duration
+from abc_costing.i18n import translate, translator
 from abc_costing.reports.results_workbook import results_workbook
 from abc_costing.reports.simulation_figures import (
     capacity_figure,
@@ -32,14 +33,16 @@ from dashboard_pages.state import (
     show_view,
 )
 
-st.title("Simulation, capacity and sensitivity")
+reader = language()  # the texts and the download's column labels, as on the page
+_ = translator(reader)
+st.title(_("Simulation, capacity and sensitivity"))
 lib = library()
 process, baseline, candidate = pick_process_variants(lib, key="sim")
 runs_column, seed_column = st.columns(2)
-runs = runs_column.select_slider("Instances to simulate", key="sim_runs",
+runs = runs_column.select_slider(_("Instances to simulate"), key="sim_runs",
                                  options=[10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000],
                                  value=50_000)
-seed = int(seed_column.number_input("Seed (same seed, same numbers)", min_value=0,
+seed = int(seed_column.number_input(_("Seed (same seed, same numbers)"), min_value=0,
                                     max_value=2**31 - 1, value=42, step=1, key="sim_seed"))
 
 
@@ -53,7 +56,8 @@ signature = wf.library_signature(library_dir())
 chosen = list(dict.fromkeys([baseline, candidate]))
 results: list[tuple[str, wf.SimulationResult, float | None]] = []
 # A spinner with elapsed time: a million instances take a few seconds.
-with st.spinner(f"Simulating {runs:,} instances…".replace(",", " "), show_time=True):
+with st.spinner(_("Simulating {count} instances…", count=f"{runs:,}".replace(",", " ")),
+                show_time=True):
     for variant in chosen:
         simulated = _simulated(signature, process, variant, runs, seed)
         show_problems(simulated.problems)
@@ -72,37 +76,40 @@ charts[1].plotly_chart(distribution_figure([(v, r) for v, r, _ in results],
 # Every table of the page, for the download at its end: sheet name -> view.
 sheets: dict[str, TableView] = {}
 for variant, result, exact in results:
-    sheets[f"Monte Carlo {variant}"] = simulation_view(result, exact_cost_per_instance=exact)
-    show_view(sheets[f"Monte Carlo {variant}"], key=f"sim_percentiles_{variant}", title=True)
-st.caption("The exact mean comes from the costing engine; the simulated mean converges to it. "
-           "Cycle time is working time: labour plus waits, the longest branch of a parallel "
-           "block; queues for busy people are not included here.")
+    sheet = _("Monte Carlo {variant}", variant=variant)
+    sheets[sheet] = simulation_view(result, exact_cost_per_instance=exact)
+    show_view(sheets[sheet], key=f"sim_percentiles_{variant}", title=True)
+st.caption(_("The exact mean comes from the costing engine; the simulated mean converges to "
+             "it. Cycle time is working time: labour plus waits, the longest branch of a "
+             "parallel block; queues for busy people are not included here."))
 
-st.subheader("Capacity at planned volumes (as is)")
+st.subheader(_("Capacity at planned volumes (as is)"))
 # The production calendar's months (as `capacity --month`); the average month by default.
-month = st.selectbox("Month (production calendar)", [None, *wf.calendar_months()],
+month = st.selectbox(_("Month (production calendar)"), [None, *wf.calendar_months()],
                      key="sim_capacity_month",
-                     format_func=lambda m: "an average month" if m is None else m)
+                     format_func=lambda m: _("an average month") if m is None else m)
 capacity, problems = wf.capacity_of_library(lib, month=month)
 for calendar_note in (p for p in problems if p.element == "calendar"):
-    st.warning(calendar_note.message)  # a provisional year must not hide in a closed box
+    # a provisional year must not hide in a closed box
+    st.warning(translate(calendar_note.message, reader))
 show_problems([p for p in problems if p not in lib.problems and p.element != "calendar"],
               expanded=False)
 if capacity is not None:
     if any(p.utilization is not None for p in capacity.pools):
         st.plotly_chart(capacity_figure(capacity, language=language()), width="stretch",
                         key="sim_capacity")
-    sheets["Capacity"] = capacity_view(capacity, variant="as_is")
-    show_view(sheets["Capacity"], key="sim_capacity_table")
+    sheets[_("Capacity")] = capacity_view(capacity, variant="as_is")
+    show_view(sheets[_("Capacity")], key="sim_capacity_table")
     for skipped in capacity.skipped:
-        st.text(f"Not counted: {skipped.process}: {skipped.reason}")
+        st.text(_("Not counted: {process}: {reason}", process=skipped.process,
+                  reason=translate(skipped.reason, reader)))
 
-st.subheader("Queues: waiting for busy people")
-st.caption("A discrete-event simulation of working days: instances arrive at random at the "
-           "model's volume_per_year, and each labour pool serves them one person at a time, "
-           "first come first served, within its practical capacity. It shows how long work "
-           "waits for each role and how busy the role is; a pool whose capacity is unknown is "
-           "not queued. It takes a few seconds a variant, so it runs only when asked.")
+st.subheader(_("Queues: waiting for busy people"))
+st.caption(_("A discrete-event simulation of working days: instances arrive at random at the "
+             "model's volume_per_year, and each labour pool serves them one person at a time, "
+             "first come first served, within its practical capacity. It shows how long work "
+             "waits for each role and how busy the role is; a pool whose capacity is unknown "
+             "is not queued. It takes a few seconds a variant, so it runs only when asked."))
 #: The most working days (warm-up and measured days × replications) the page simulates per
 #: variant: ten times the defaults' 1 200 at most (supplier_invoice, the largest shipped model,
 #: takes about 6 s for them), so a run stays within about a minute a variant.
@@ -110,18 +117,18 @@ MAX_QUEUE_DAYS = 12_000
 with st.form("sim_queue_form", border=False):
     days_column, warmup_column, replications_column = st.columns(3)
     queue_days = int(days_column.number_input(
-        "Working days measured", min_value=1, max_value=MAX_QUEUE_DAYS, value=60, step=1,
+        _("Working days measured"), min_value=1, max_value=MAX_QUEUE_DAYS, value=60, step=1,
         key="sim_queue_days"))
     warmup = warmup_column.number_input(
-        "Warm-up days (empty: from the model)", min_value=0, max_value=MAX_QUEUE_DAYS,
+        _("Warm-up days (empty: from the model)"), min_value=0, max_value=MAX_QUEUE_DAYS,
         value=None, step=1, key="sim_queue_warmup",
-        help="Days simulated before measuring, so queues start full as in a running office. "
-             "Empty: twice an instance's work and waits plus the time the busiest queue takes "
-             "to settle, at most the measured days.")
+        help=_("Days simulated before measuring, so queues start full as in a running office. "
+               "Empty: twice an instance's work and waits plus the time the busiest queue "
+               "takes to settle, at most the measured days."))
     replications = int(replications_column.number_input(
-        "Replications (independent runs behind the 95% intervals)", min_value=1,
+        _("Replications (independent runs behind the 95% intervals)"), min_value=1,
         max_value=MAX_QUEUE_DAYS, value=10, step=1, key="sim_queue_replications"))
-    asked = st.form_submit_button("Simulate queues", key="sim_queue_run")
+    asked = st.form_submit_button(_("Simulate queues"), key="sim_queue_run")
 # Results belong to the inputs they were made with: a changed input hides them until asked.
 queue_inputs = (signature, process, tuple(chosen), queue_days,
                 None if warmup is None else int(warmup), replications, seed)
@@ -130,14 +137,23 @@ days_to_simulate = (queue_days + (queue_days if warmup is None else int(warmup))
 if asked:
     if days_to_simulate > MAX_QUEUE_DAYS:
         total, most = (f"{n:,}".replace(",", " ") for n in (days_to_simulate, MAX_QUEUE_DAYS))
-        st.error(f"({queue_days} measured + {'up to ' if warmup is None else ''}"
-                 f"{queue_days if warmup is None else int(warmup)} warm-up days) × "
-                 f"{replications} replications = {total} working days to simulate a variant; "
-                 f"the page simulates at most {most}. Measure fewer days, shorten the warm-up "
-                 "or run fewer replications (abc-costing simulate --queue has no such limit).")
+        days = {"measured": queue_days, "replications": replications, "total": total,
+                "most": most}
+        if warmup is None:
+            st.error(_("({measured} measured + up to {warmup} warm-up days) × {replications} "
+                       "replications = {total} working days to simulate a variant; the page "
+                       "simulates at most {most}. Measure fewer days, shorten the warm-up or "
+                       "run fewer replications (abc-costing simulate --queue has no such "
+                       "limit).", warmup=queue_days, **days))
+        else:
+            st.error(_("({measured} measured + {warmup} warm-up days) × {replications} "
+                       "replications = {total} working days to simulate a variant; the page "
+                       "simulates at most {most}. Measure fewer days, shorten the warm-up or "
+                       "run fewer replications (abc-costing simulate --queue has no such "
+                       "limit).", warmup=int(warmup), **days))
         st.session_state.pop("sim_queue_results", None)
     else:
-        with st.spinner("Simulating queues…", show_time=True):
+        with st.spinner(_("Simulating queues…"), show_time=True):
             st.session_state["sim_queue_results"] = (queue_inputs, [
                 (variant, wf.simulate_model_queues(
                     lib.model(process, variant), days=queue_days, seed=seed,
@@ -146,62 +162,67 @@ if asked:
 made_with, queued = st.session_state.get("sim_queue_results", (None, []))
 if made_with != queue_inputs:
     if not asked:
-        st.info("Press Simulate queues to run the simulation with these inputs.")
+        st.info(_("Press Simulate queues to run the simulation with these inputs."))
 else:
     for variant, simulated in queued:
         show_problems(simulated.problems,
-                      title=f"Queues in {variant}: {len(simulated.problems)} problem(s)")
+                      title=_("Queues in {variant}: {count} problem(s)", variant=variant,
+                              count=len(simulated.problems)))
     simulated_queues = [(v, q.result) for v, q in queued if q.result is not None]
     if any(r.utilization is not None for _, q in simulated_queues for r in q.resources):
         st.plotly_chart(queue_utilization_figure(simulated_queues, language=language()),
                         width="stretch", key="sim_queue_chart")
     for variant, queue in simulated_queues:
-        st.markdown(f"**Queues in {variant}**")
+        # The variant is a file's name: bold through a widget, never through Markdown.
+        st.markdown(f"**{_('Queues in {variant}', variant=variant)}**")
         # The simulated clock counts working time: its times in its own working days.
         cycle = ", ".join(f"{key} " + ("—" if value is None else duration(
             value, language(), hours_per_day=queue.hours_per_day))
             for key, value in queue.cycle_time_minutes.items())
         completed, unfinished = (f"{n:,}".replace(",", " ")
                                  for n in (queue.completed, queue.unfinished))
-        st.text(f"{queue.arrivals_per_day:.1f} arrivals a working day ({queue.arrivals}); "
-                f"{completed} instances completed, {unfinished} unfinished; "
-                f"work in progress {queue.work_in_progress:.1f}\n"
-                f"Cycle time with queues, working days of {queue.hours_per_day:g} h: {cycle}\n"
-                "Cost per instance (waiting is not priced): "
-                + money(queue.cost_per_instance_mean, queue.currency))
-        sheets[f"Queues {variant}"] = queue_resources_view(queue)
-        sheets[f"Waiting {variant}"] = queue_activities_view(queue)
-        show_view(sheets[f"Queues {variant}"], key=f"sim_queue_resources_{variant}", title=True)
-        show_view(sheets[f"Waiting {variant}"], key=f"sim_queue_activities_{variant}",
-                  title=True)
+        st.text(_("{per_day} arrivals a working day ({arrivals}); {completed} instances "
+                  "completed, {unfinished} unfinished; work in progress {in_progress}\n"
+                  "Cycle time with queues, working days of {hours:g} h: {cycle}\n"
+                  "Cost per instance (waiting is not priced): {cost}",
+                  per_day=f"{queue.arrivals_per_day:.1f}", arrivals=queue.arrivals,
+                  completed=completed, unfinished=unfinished,
+                  in_progress=f"{queue.work_in_progress:.1f}", hours=queue.hours_per_day,
+                  cycle=cycle, cost=money(queue.cost_per_instance_mean, queue.currency)))
+        queues, waiting = (_("Queues {variant}", variant=variant),
+                           _("Waiting {variant}", variant=variant))
+        sheets[queues] = queue_resources_view(queue)
+        sheets[waiting] = queue_activities_view(queue)
+        show_view(sheets[queues], key=f"sim_queue_resources_{variant}", title=True)
+        show_view(sheets[waiting], key=f"sim_queue_activities_{variant}", title=True)
 
-st.subheader(f"Sensitivity of {candidate}: ±10% on each input")
+st.subheader(_("Sensitivity of {variant}: ±10% on each input", variant=candidate))
 model = lib.model(process, candidate)
 outcome = wf.sensitivity_of(model)
 show_problems(outcome.problems)
 if outcome.items:
-    sheets[f"Sensitivity {candidate}"] = sensitivity_view(outcome.items,
-                                                         currency=model.currency)
+    sheets[_("Sensitivity {variant}", variant=candidate)] = sensitivity_view(
+        outcome.items, currency=model.currency)
     st.plotly_chart(tornado_figure(list(outcome.items), currency=model.currency, top=15,
                                    language=language()),
                     width="stretch", key="sim_tornado")
-    st.caption(f"Base cost per instance {money(outcome.cost_per_instance, model.currency)}. "
-               "Probabilities move with the other branches of their split rescaled so they "
-               "still sum to 1.")
+    st.caption(_("Base cost per instance {cost}. Probabilities move with the other branches of "
+                 "their split rescaled so they still sum to 1.",
+                 cost=money(outcome.cost_per_instance, model.currency)))
 
-st.subheader("Download")
-st.write("Every table of this page in one Excel workbook, a sheet each, numbers unrounded with "
-         "their number formats (queues only when simulated with the inputs shown).")
-about = [("Process", f"{lib.process_title(process)} ({process})"),
-         ("Variants", ", ".join(chosen)), ("Monte Carlo instances", str(runs)),
-         ("Seed", str(seed)), ("Capacity month", month or "an average month")]
+st.subheader(_("Download"))
+st.write(_("Every table of this page in one Excel workbook, a sheet each, numbers unrounded "
+           "with their number formats (queues only when simulated with the inputs shown)."))
+about = [(_("Process"), f"{lib.process_title(process)} ({process})"),
+         (_("Variants"), ", ".join(chosen)), (_("Monte Carlo instances"), str(runs)),
+         (_("Seed"), str(seed)), (_("Capacity month"), month or _("an average month"))]
 if made_with == queue_inputs and queued:
-    about += [("Queues: measured days", str(queue_days)),
-              ("Queues: warm-up days", "from the model" if warmup is None else str(int(warmup))),
-              ("Queues: replications", str(replications))]
-reader = language()  # the column labels in the reader's language, as on the page
+    about += [(_("Queues: measured days"), str(queue_days)),
+              (_("Queues: warm-up days"),
+               _("from the model") if warmup is None else str(int(warmup))),
+              (_("Queues: replications"), str(replications))]
 st.download_button(
-    "Simulation and capacity as Excel",
+    _("Simulation and capacity as Excel"),
     data=lambda: results_workbook({name: view.in_language(reader)
                                    for name, view in sheets.items()}, about=about),
     file_name=f"{process}__simulation.xlsx", key="sim_xlsx", on_click="ignore",

@@ -16,7 +16,7 @@ import ipaddress
 import logging
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ import streamlit as st
 
 from abc_costing import workflows as wf
 from abc_costing.durations import DEFAULT_HOURS_PER_DAY
-from abc_costing.i18n import Language
+from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.reports.tables import format_amount
 from abc_costing.reports.views import (
     TableView,
@@ -105,21 +105,24 @@ def current_user() -> wf.User:
             return _viewed_as(wf.local_user())
         roles = _anonymous_roles()
         _announce_exposure(address or "", roles)
+        _ = translator(language())
         if not roles:
-            st.title("abc-costing")
-            st.error("This dashboard is reachable from other machines and no sign-in is "
-                     "configured, so it shows nothing. The operator can configure sign-in "
-                     "([auth] in .streamlit/secrets.toml), serve on 127.0.0.1 only, or set "
-                     f"{ANONYMOUS_ROLES_ENV} to the roles visitors may have without signing in.")
+            st.title("abc-costing")  # the product's name, in every language
+            st.error(_("This dashboard is reachable from other machines and no sign-in is "
+                       "configured, so it shows nothing. The operator can configure sign-in "
+                       "([auth] in .streamlit/secrets.toml), serve on 127.0.0.1 only, or set "
+                       "{variable} to the roles visitors may have without signing in.",
+                       variable=ANONYMOUS_ROLES_ENV))
             st.stop()
-        st.sidebar.warning("Open to anyone who can reach this server, without sign-in, as: "
-                           + ", ".join(sorted(roles)))
+        st.sidebar.warning(_("Open to anyone who can reach this server, without sign-in, as: "
+                             "{roles}", roles=role_names(roles, language())))
         return wf.User(id="anonymous", name="anonymous visitor", roles=roles,
                        authenticated_by="anonymous")
     if not st.user.is_logged_in:
-        st.title("abc-costing")
-        st.write("Sign in with your organisation's account to see the process costs.")
-        st.button("Sign in", type="primary", on_click=st.login, key="sign_in")
+        _ = translator(language())
+        st.title("abc-costing")  # the product's name, in every language
+        st.write(_("Sign in with your organisation's account to see the process costs."))
+        st.button(_("Sign in"), type="primary", on_click=st.login, key="sign_in")
         st.stop()
     email = str(st.user.get("email") or st.user.get("sub") or "")
     role_table = {role: list(members) for role, members in st.secrets.get("roles", {}).items()}
@@ -127,8 +130,30 @@ def current_user() -> wf.User:
                                  role_table=role_table)
 
 
-#: The "View as" choice that keeps every role of the machine's user.
+#: The "View as" choice that keeps every role of the machine's user (a value kept in the
+#: session and the URL: shown in the reader's language by :func:`role_name`).
 EVERY_ROLE = "every role (you)"
+#: The roles as readers call them (the values stay the machine names of secrets.toml).
+ROLE_NAMES = {EVERY_ROLE: N_("every role (you)"), "executive": N_("executive"),
+              "analyst": N_("analyst"), "auditor": N_("auditor")}
+
+
+def role_name(role: str, language: Language) -> str:
+    """A role as a reader of ``language`` calls it (an unknown role as it is named).
+
+    >>> role_name("analyst", "ru"), role_name("analyst", "en"), role_name("cfo", "ru")
+    ('аналитик', 'analyst', 'cfo')
+    """
+    return translate(ROLE_NAMES.get(role, role), language)
+
+
+def role_names(roles: Iterable[str], language: Language) -> str:
+    """Roles, sorted by their machine names, as a reader of ``language`` calls them.
+
+    >>> role_names({"auditor", "analyst"}, "ru")
+    'аналитик, аудитор'
+    """
+    return ", ".join(role_name(role, language) for role in sorted(roles))
 
 
 def _viewed_as(user: wf.User) -> wf.User:
@@ -152,10 +177,13 @@ def view_as_picker() -> None:
     options = [EVERY_ROLE, *wf.ROLES]
     if "view_as" not in st.session_state and st.query_params.get("view_as") in wf.ROLES:
         st.session_state["view_as"] = st.query_params["view_as"]
+    reader = language()  # bound now: Streamlit may call format_func after the run
+    _ = translator(reader)
     choice = st.sidebar.selectbox(
-        "View as", options, key="view_as",
-        help="See the dashboard as one role sees it (no sign-in is configured, so you "
-             "hold every role; this only narrows what you see)")
+        _("View as"), options, key="view_as",
+        format_func=lambda role: role_name(role, reader),
+        help=_("See the dashboard as one role sees it (no sign-in is configured, so you "
+               "hold every role; this only narrows what you see)"))
     if choice in wf.ROLES:
         st.query_params["view_as"] = choice
     elif "view_as" in st.query_params:
@@ -183,12 +211,17 @@ def language_picker() -> None:
 
 #: Every page: its url path, title and the right it needs (dashboard.py registers them).
 PAGE_RIGHTS: dict[str, tuple[str, str]] = {
-    "overview": ("Overview", "read"), "compare": ("Compare", "read"),
-    "simulation": ("Simulation", "read"), "ledger": ("Ledger", "read"),
-    "edit": ("Edit", "edit"), "import": ("Import", "edit"),
-    "resources": ("Resources", "edit"), "changes": ("Changes", "edit or audit"),
-    "export": ("Export", "audit"),
+    "overview": (N_("Overview"), "read"), "compare": (N_("Compare"), "read"),
+    "simulation": (N_("Simulation"), "read"), "ledger": (N_("Ledger"), "read"),
+    "edit": (N_("Edit"), "edit"), "import": (N_("Import"), "edit"),
+    "resources": (N_("Resources"), "edit"), "changes": (N_("Changes"), "edit or audit"),
+    "export": (N_("Export"), "audit"),
 }
+
+
+def page_title(url_path: str) -> str:
+    """A page's navigation title in the reader's language (the URL path stays as is)."""
+    return translate(PAGE_RIGHTS[url_path][0], language())
 
 
 def requested_page() -> str | None:
@@ -210,24 +243,34 @@ def forbidden_page_notice(user: wf.User, registered: set[str]) -> None:
     asked = requested_page()
     if asked is None or asked in registered or asked not in PAGE_RIGHTS:
         return
+    reader = language()
+    _ = translator(reader)
     title, right = PAGE_RIGHTS[asked]
     holders = [role for role, rights in wf.RIGHTS.items()
                if any(r in rights for r in right.split(" or "))]
-    st.warning(f"The {title} page is for {' and '.join(holders)}s; you are "
-               f"{'viewing as' if user.authenticated_by == 'local' else 'signed in as'} "
-               f"{', '.join(sorted(user.roles))}. Showing what you may see instead.")
+    values = {"page": translate(title, reader), "roles": role_names(user.roles, reader),
+              # "analysts", "executives and auditors": the English plural is the role's name + s
+              "holders": " and ".join(f"{role}s" for role in holders) if reader == "en"
+              else ", ".join(role_name(role, reader) for role in holders)}
+    if user.authenticated_by == "local":
+        st.warning(_("The {page} page is for {holders}; you are viewing as {roles}. Showing "
+                     "what you may see instead.", **values))
+    else:
+        st.warning(_("The {page} page is for {holders}; you are signed in as {roles}. Showing "
+                     "what you may see instead.", **values))
 
 
 def sign_out_button(user: wf.User) -> None:
     """A sign-out button for users who signed in through the identity provider."""
     if user.authenticated_by == "oidc":
-        st.button("Sign out", on_click=st.logout, key="sign_out")
+        _ = translator(language())
+        st.button(_("Sign out"), on_click=st.logout, key="sign_out")
 
 
 # --- the library --------------------------------------------------------------------
 
 
-@st.cache_resource(max_entries=4, show_spinner="Costing the process library…")
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _load(directory: str, signature: tuple) -> wf.Library:
     return wf.open_library(directory)
 
@@ -235,7 +278,11 @@ def _load(directory: str, signature: tuple) -> wf.Library:
 def library() -> wf.Library:
     """The library as it is on disk now (cached until a file changes)."""
     directory = library_dir()
-    return _load(str(directory), wf.library_signature(directory))
+    # The spinner here, not on the cache: the cache's text is fixed when the module loads,
+    # before anyone's language is known.
+    _ = translator(language())
+    with st.spinner(_("Costing the process library…")):
+        return _load(str(directory), wf.library_signature(directory))
 
 
 @st.cache_resource(max_entries=64)
@@ -269,32 +316,48 @@ def show_problems(problems: Sequence[wf.Problem], *, title: str | None = None,
     """Problems as plain text (never Markdown), each naming its file, line and element."""
     if not problems:
         return
+    reader = language()
+    _ = translator(reader)
     errors = sum(p.severity == "error" for p in problems)
-    heading = title or (f"{len(problems)} problem(s)" + (f", {errors} error(s)" if errors
-                                                          else ""))
+    heading = title or (_("{count} problem(s), {errors} error(s)", count=len(problems),
+                          errors=errors) if errors
+                        else _("{count} problem(s)", count=len(problems)))
     with st.expander(heading, expanded=expanded):
-        st.text("\n".join(str(p) for p in problems))
+        st.text(problems_text(problems, reader))
+
+
+def problems_text(problems: Iterable[wf.Problem], language: Language) -> str:
+    """Problems one a line in ``language`` (the pages' downloads carry them when they fail).
+
+    >>> problems_text([wf.Problem("no exit", element="fix", line=4)], "ru")
+    'строка 4: fix: no exit'
+    """
+    return "\n".join(p.text(language) for p in problems)
 
 
 def show_pending_edits(edits: Sequence[Any], problems: Sequence[wf.Problem]) -> None:
     """What an edit would change, and what stops it being saved (Edit and Resources pages)."""
+    _ = translator(language())
     if problems:
-        st.error(f"{len(problems)} problem(s): nothing can be saved until they are fixed.")
+        st.error(_("{count} problem(s): nothing can be saved until they are fixed.",
+                   count=len(problems)))
         show_problems(problems)
     if edits:
-        with st.expander(f"{len(edits)} change(s) to save", expanded=not problems):
-            st.text("\n".join(f"{e.element} · {e.field}: {e.old_text or '(none)'} → "
-                              f"{e.new_text or '(removed)'}" for e in edits))
+        with st.expander(_("{count} change(s) to save", count=len(edits)),
+                         expanded=not problems):
+            st.text("\n".join(f"{e.element} · {e.field}: {e.old_text or _('(none)')} → "
+                              f"{e.new_text or _('(removed)')}" for e in edits))
 
 
 def show_conflict(conflict: wf.SaveConflict, *, on_reload: Any, key: str,
                   args: tuple = ()) -> None:
     """What changed on disk since the user loaded the file, and a button to reload it."""
+    _ = translator(language())
     diff = difflib.unified_diff(conflict.loaded_text.splitlines(),
                                 (conflict.current_text or "").splitlines(),
-                                "as you loaded it", "on disk now", lineterm="")
-    st.code("\n".join(diff) or "(only whitespace differs)", language="diff")
-    st.button("Reload from disk (your unsaved edits are dropped)", on_click=on_reload,
+                                _("as you loaded it"), _("on disk now"), lineterm="")
+    st.code("\n".join(diff) or _("(only whitespace differs)"), language="diff")
+    st.button(_("Reload from disk (your unsaved edits are dropped)"), on_click=on_reload,
               args=args, key=key)
 
 
@@ -392,10 +455,10 @@ def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = Fa
 # --- pickers --------------------------------------------------------------------------
 
 
-def pick_variant(lib: wf.Library, *, key: str, label: str = "Process and variant"
-                 ) -> tuple[str, str]:
+def pick_variant(lib: wf.Library, *, key: str) -> tuple[str, str]:
     """A select box of every (process, variant) of the library."""
-    return st.selectbox(label, lib.variant_options(), key=key,
+    _ = translator(language())
+    return st.selectbox(_("Process and variant"), lib.variant_options(), key=key,
                         format_func=lambda pv: f"{lib.process_title(pv[0])} — {pv[1]}")
 
 
@@ -406,19 +469,20 @@ def pick_process_variants(lib: wf.Library, *, key: str,
     Defaults: the ``as_is`` baseline and the cheapest variant as the candidate.
     ``distinct=True`` leaves the baseline out of the candidate's options.
     """
+    _ = translator(language())
     portfolio = lib.portfolio
     if not portfolio.rows:
-        st.warning("No valid process models in the library.")
+        st.warning(_("No valid process models in the library."))
         show_problems(lib.problems)
         st.stop()
     left, middle, right = st.columns(3)
-    process = left.selectbox("Process", portfolio.processes(), key=f"{key}_process",
+    process = left.selectbox(_("Process"), portfolio.processes(), key=f"{key}_process",
                              format_func=lib.process_title)
     variants = lib.variants(process)
-    baseline = middle.selectbox("Baseline", variants, key=f"{key}_baseline_{process}",
+    baseline = middle.selectbox(_("Baseline"), variants, key=f"{key}_baseline_{process}",
                                 index=variants.index("as_is") if "as_is" in variants else 0)
     options = ([v for v in variants if v != baseline] or [baseline]) if distinct else variants
     best = portfolio.best_variant(process).variant
-    candidate = right.selectbox("Candidate", options, key=f"{key}_candidate_{process}",
+    candidate = right.selectbox(_("Candidate"), options, key=f"{key}_candidate_{process}",
                                 index=options.index(best) if best in options else 0)
     return process, baseline, candidate
