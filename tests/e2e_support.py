@@ -115,8 +115,11 @@ def running_dashboard(
     secrets: str = "",
     env: Mapping[str, str] | None = None,
     port: int | None = None,
+    script: str | Path = "dashboard.py",
 ) -> Iterator[Dashboard]:
     """``streamlit run dashboard.py`` on a copy of ``process_models/`` in ``tmp_path``.
+
+    ``script`` runs another Streamlit app the same way (a benchmark's empty page).
 
     ``secrets`` is the text of the only secrets file the server reads (empty:
     no ``[auth]``, the single local user), so a developer's own
@@ -143,7 +146,7 @@ def running_dashboard(
         **(env or {}),
     }
     command = [
-        sys.executable, "-m", "streamlit", "run", "dashboard.py",
+        sys.executable, "-m", "streamlit", "run", str(script),
         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
         f"--secrets.files={secrets_file}",
