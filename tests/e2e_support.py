@@ -265,6 +265,15 @@ _SETTLED_JS = """runs => {
 }"""
 
 
+_UNSETTLED_JS = """() => ({
+  url: location.href, runs: window.__abcScriptRuns,
+  state: document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state'),
+  stale: document.querySelectorAll('[data-stale=true]').length,
+  skeletons: document.querySelectorAll('[data-testid=stSkeleton]').length,
+  undrawnCharts: [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+    .filter(chart => !chart.querySelector('.js-plotly-plot .main-svg')).length})"""
+
+
 def script_runs(page) -> int:
     """How many script runs the page has started so far (needs ``COUNT_SCRIPT_RUNS_JS``)."""
     return int(page.evaluate("() => window.__abcScriptRuns"))
@@ -275,7 +284,11 @@ def wait_until_settled(page, runs_before: int, *, timeout_ms: float = 60_000) ->
 
     Take ``runs_before = script_runs(page)`` before the click that reruns the script.
     """
-    page.wait_for_function(_SETTLED_JS, arg=runs_before, timeout=timeout_ms)
+    try:
+        page.wait_for_function(_SETTLED_JS, arg=runs_before, timeout=timeout_ms)
+    except Exception as error:  # say which condition never came
+        error.add_note("page state: " + str(page.evaluate(_UNSETTLED_JS)))
+        raise
     page.wait_for_timeout(300)  # plotly lays out its labels after the first paint
 
 
