@@ -1,0 +1,199 @@
+"""Every page of the dashboard, in English and in Russian, at 1366×768 in a real Chromium.
+
+One server on a copy of the shipped library and one headless Chromium serve
+the whole file; each language is its own browser session (its own Streamlit
+session state): English as the server's default (``ABC_COSTING_LANG=en``),
+Russian chosen the way a reader chooses it, with the sidebar's «Русский».
+Each page is opened from the sidebar, at the width of the common office
+laptop, and once its script run has finished and its charts are drawn:
+
+* no Streamlit exception box is on it;
+* it says the texts ``EXPECTED`` lists for it in that language;
+* no two texts of one plotly chart (tick labels, bar labels, annotations,
+  legend, Sankey node labels) overlap by more than a pixel;
+* the whole page is kept as ``<artifacts>/e2e-page-<page>-<language>.png``
+  (``$ABC_COSTING_ARTIFACTS``, default ``test-artifacts/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dashboard_pages.state import LANGUAGE_NAMES, PAGE_RIGHTS
+from tests.e2e_support import (
+    COUNT_SCRIPT_RUNS_JS,
+    ChartText,
+    Dashboard,
+    chart_texts,
+    chromium,
+    keep_local,
+    overlapping_texts,
+    requires_chromium,
+    running_dashboard,
+    screenshot,
+    script_runs,
+    wait_until_settled,
+)
+
+pytest.importorskip("playwright")
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
+
+pytestmark = [pytest.mark.e2e, requires_chromium]
+
+WIDTH, HEIGHT = 1366, 768
+TIMEOUT_MS = 90_000  # the first run of Compare costs and compares two variants: ~20 s on a busy box
+
+#: What each page must say, by language. The Russian of the pages' own texts is being
+#: written (issue 14); what is Russian on them today is the tables' headers. Add a text
+#: here when its page speaks it. Every text is looked for in the page's main area,
+#: the grids' header rows included (their accessible table holds them; the grid is a canvas).
+EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
+    "overview": {
+        "en": ("Process portfolio", "Saving a year, RUB", "Where the money goes"),
+        "ru": ("Отметка", "Экономия в год, RUB"),
+    },
+    "compare": {
+        "en": ("Compare variants", "Activity changes", "Executions, baseline"),
+        "ru": ("Действие", "Выполнения, базовый вариант"),
+    },
+    "simulation": {
+        "en": ("Simulation, capacity and sensitivity", "Measure", "95% CI low"),
+        "ru": ("Показатель", "95% ДИ, нижняя граница", "Практическая ёмкость, ч в месяц"),
+    },
+    "ledger": {
+        "en": ("Ledger: from the books to cost objects", "Stage balance", "Input, RUB"),
+        "ru": ("Этап", "Поступило, RUB", "Простой (неиспользуемая мощность), RUB"),
+    },
+    "edit": {"en": ("Edit a process variant", "Cost per instance"), "ru": ()},
+    "import": {"en": ("Import a model", "Choose a file to import."), "ru": ()},
+    # the catalogue's headers are Russian in both languages (its file is written in Russian)
+    "resources": {"en": ("Save the catalogue", "Штатная численность"),
+                  "ru": ("Пул", "Штатная численность")},
+    "changes": {"en": ("Change log", "Download the log as CSV"), "ru": ()},
+    "export": {"en": ("Export", "PDF report", "All tables (CSV zip)"), "ru": ()},
+}
+#: How many plotly charts each page draws on the shipped library, at least.
+CHARTS = {"overview": 1, "compare": 5, "simulation": 4, "ledger": 2}
+
+#: Chart texts that overlap on main today; the figures are being fixed (issue 14). A case
+#: listed here that stops overlapping passes (xfail is not strict); then remove it.
+KNOWN_OVERLAPS: dict[str, str] = {
+    "compare": "at 1366 px the waterfall's two-line activity names (~115 px) stand 55 px apart "
+               "and run into each other and into 'Baseline'/'Candidate'; in the two flows the "
+               "branch shares (70%, 80%, 10%) sit on the node labels, and end-event labels "
+               "run into each other ('Договор подписан обеими сторонами' / 'Клиент отказался')",
+}
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A page as the browser showed it: main text, exception boxes, chart texts, screenshot."""
+
+    text: str
+    exceptions: list[str]
+    charts: int
+    chart_texts: list[ChartText]
+    screenshot: Path
+    language_checked: bool
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[tuple[Dashboard, Browser]]:
+    with running_dashboard(tmp_path_factory.mktemp("pages")) as dashboard, \
+            chromium() as browser:
+        yield dashboard, browser
+
+
+_SESSIONS: dict[str, Page] = {}
+_VISITS: dict[tuple[str, str], Visit] = {}
+
+
+def session(site: tuple[Dashboard, Browser], language: str) -> Page:
+    """The browser session of one language, on the Overview (made once per module)."""
+    if language not in _SESSIONS:
+        dashboard, browser = site
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT},
+                                      locale="en-US")
+        context.add_init_script(COUNT_SCRIPT_RUNS_JS)
+        refused = keep_local(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(dashboard.url, wait_until="domcontentloaded")
+        wait_until_settled(page, 0, timeout_ms=TIMEOUT_MS)
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_role("radio", name="English")).to_be_checked()
+        if language != "en":  # the reader's choice, in the sidebar
+            runs = script_runs(page)
+            sidebar.get_by_text(LANGUAGE_NAMES[language], exact=True).click()
+            wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+        assert refused == [], "the dashboard must need no outside service"
+        _SESSIONS[language] = page
+    return _SESSIONS[language]
+
+
+def visit(site: tuple[Dashboard, Browser], name: str, language: str) -> Visit:
+    """Open page ``name`` from the sidebar in ``language``'s session (once; then remembered)."""
+    if (name, language) not in _VISITS:
+        page = session(site, language)
+        url = f"{site[0].url}/{'' if name == 'overview' else name}"  # Overview is the default
+        if page.url != url:
+            runs = script_runs(page)
+            page.get_by_test_id("stSidebarNav").get_by_role(
+                "link", name=PAGE_RIGHTS[name][0], exact=True).click()
+            wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+            expect(page).to_have_url(url)
+        main = page.get_by_test_id("stMain")
+        texts = chart_texts(page)  # at 1366×768, before the screenshot stretches the page
+        shot = screenshot(page, f"page-{name}-{language}")
+        # the text after the shot: a grid draws its header row only once it has been on
+        # screen, and the shot has had the whole page on screen
+        _VISITS[name, language] = Visit(
+            text=main.evaluate("m => m.textContent"),
+            exceptions=main.get_by_test_id("stException").all_inner_texts(),
+            charts=main.get_by_test_id("stPlotlyChart").count(),
+            chart_texts=texts,
+            screenshot=shot,
+            language_checked=page.get_by_test_id("stSidebar").get_by_role(
+                "radio", name=LANGUAGE_NAMES[language]).is_checked())
+    return _VISITS[name, language]
+
+
+CASES = [pytest.param(name, language, id=f"{name}-{language}")
+         for name in EXPECTED for language in ("en", "ru")]
+
+
+def test_every_page_has_its_expected_texts_in_both_languages():
+    assert set(EXPECTED) == set(PAGE_RIGHTS), "a page was added or removed: list its texts"
+    assert all(set(texts) == set(LANGUAGE_NAMES) for texts in EXPECTED.values())
+
+
+@pytest.mark.parametrize(("name", "language"), CASES)
+def test_page_runs_and_speaks_the_language(site, name, language):
+    seen = visit(site, name, language)
+    assert seen.exceptions == [], f"{name} ({language}) raised:\n" + "\n".join(seen.exceptions)
+    assert seen.language_checked, f"the sidebar does not show {LANGUAGE_NAMES[language]}"
+    missing = [text for text in EXPECTED[name][language] if text not in seen.text]
+    assert missing == [], f"{name} ({language}) does not say {missing}"
+    assert seen.charts >= CHARTS.get(name, 0)
+    assert seen.screenshot.stat().st_size > 10_000  # a drawn page, not a blank one
+
+
+def _overlap_case(name: str, language: str):
+    reason = KNOWN_OVERLAPS.get(name)
+    marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
+    return pytest.param(name, language, id=f"{name}-{language}", marks=marks)
+
+
+@pytest.mark.parametrize(("name", "language"),
+                         [_overlap_case(name, language) for name in CHARTS
+                          for language in ("en", "ru")])
+def test_no_chart_text_overlaps_another_at_1366(site, name, language):
+    seen = visit(site, name, language)
+    assert seen.chart_texts, f"{name} drew no chart text"
+    overlaps = overlapping_texts(seen.chart_texts)
+    assert overlaps == [], f"{name} ({language}) at {WIDTH}×{HEIGHT}: " + "; ".join(
+        f"[{a.chart}] {a.text!r} {a.box()} overlaps {b.text!r} {b.box()}" for a, b in overlaps)
