@@ -25,9 +25,15 @@ user = current_user()  # stops the script with a log-in screen when needed
 _ = translator(language())
 
 
+#: The URL paths of the pages this user may open (the default page's own ``url_path``
+#: is empty in Streamlit, yet ``/overview`` must still count as one of them).
+registered: set[str] = set()
+
+
 def page(file: str, url_path: str, icon: str, *, default: bool = False) -> st.Page:
     """A page under its title in the reader's language; its URL path is the same in every
     language (bookmarks and tests use it)."""
+    registered.add(url_path)
     return st.Page(f"dashboard_pages/{file}", title=page_title(url_path), icon=icon,
                    url_path=url_path, default=default)
 
@@ -66,5 +72,5 @@ language_picker()
 if user.authenticated_by == "local":
     view_as_picker()
 
-forbidden_page_notice(user, {page.url_path for page in pages})
+forbidden_page_notice(user, registered)
 st.navigation(pages).run()

@@ -392,6 +392,10 @@ def _display_cell(value: Any, unit: str, currency: str | None) -> Any:
     return value if digits is None else float(rounded_for_display(value, digits))
 
 
+#: What an empty cell shows, as in the CLI and the PDF.
+_EMPTY = "—"
+
+
 def _cell_text(unit: Unit, currency: str | None, language: Language,
                hours_per_day: float = DEFAULT_HOURS_PER_DAY) -> Any:
     """The text of a number cell of ``unit``, as :func:`format_value` writes it for the
@@ -446,7 +450,13 @@ def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = Fa
         st.subheader(view.title)
     frame = (view_frame(view, brief=brief) if layout is None
              else view_frame(view, brief=False)[list(config)])
-    styled = frame.style.format(texts, na_rep="—")
+    for label in [label for label in texts if frame[label].isna().any()]:
+        # The grid draws an empty number cell as a grey "None" whatever the Styler says:
+        # a column with one becomes its texts ("—" for the empty cells), right-aligned.
+        text = texts.pop(label)
+        frame[label] = [_EMPTY if pd.isna(value) else text(value) for value in frame[label]]
+        config[label] = {**config[label], "alignment": "right"}
+    styled = frame.style.format(texts, na_rep=_EMPTY)
     st.dataframe(styled, hide_index=True, width="stretch", key=key, column_config=config)
     if view.note:
         st.caption(view.note)

@@ -728,3 +728,23 @@ def test_view_as_one_role_without_sign_in(library):
     at.sidebar.selectbox(key="view_as").set_value("auditor").run()
     at.switch_page("dashboard_pages/export.py").run()
     assert not at.exception
+
+
+def test_an_empty_number_cell_reads_a_dash_never_none(tmp_path, monkeypatch):
+    """The grid draws a null number as a grey "None" whatever the Styler says: the
+    cash table's pools without a headcount (and the not-labour row) must read "—"."""
+    import shutil
+
+    from tests.conftest import LIBRARY
+
+    shutil.copytree(LIBRARY, tmp_path / "process_models")
+    monkeypatch.setenv("ABC_COSTING_LIBRARY", str(tmp_path / "process_models"))
+    monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
+    at = run(app(), "compare")  # contract_approval: as_is against template_esign
+    cash = next(d.value for d in at.dataframe if "Heads released" in d.value.columns)
+    by_pool = cash.set_index("Pool")
+    headcount = "Headcount (штатная численность)"
+    assert by_pool.loc["lawyer", headcount] == "3.00"  # three lawyers, written as people
+    assert by_pool.loc["finance_controller", headcount] == "—"  # no headcount in its file
+    assert by_pool.loc["(not labour)", "FTE before"] == "—"
+    assert not any(str(v) in ("None", "nan") for v in cash.to_numpy().ravel())

@@ -375,8 +375,10 @@ def test_typed_numbers_and_save_as_new_variant_in_a_real_browser(tmp_path):
         # the file's element and field as written, whatever the language of the message
         expect(page.get_by_test_id("stText").filter(
             has_text="draft: other_cost: ").filter(has_text="'1.500,50'")).to_be_visible()
+        # 10 368.69 as a Russian reader writes it: narrow no-break spaces, a comma, ₽
+        assert round(cost_model(as_is).cost_per_instance, 2) == 10_368.69
         expect(metric(page, "Стоимость экземпляра").get_by_test_id("stMetricValue")
-               ).to_have_text(money(cost_model(as_is).cost_per_instance))
+               ).to_have_text("10\u202f368,69\u00a0₽")
 
 
 def test_imports_that_would_duplicate_or_need_named_columns_in_a_real_browser(tmp_path):

@@ -42,4 +42,11 @@ def test_view_as_an_executive_and_a_forbidden_page_says_so(tmp_path):
             "The Edit page is for analysts")
         expect(page.get_by_role("heading", name="Edit a process variant")).to_have_count(0)
         screenshot(page, "forbidden-page")
+
+        # The default page asked for by its own path is no forbidden page (its Streamlit
+        # url_path is empty): no warning, the Overview itself.
+        page.goto(f"{dashboard.url}/overview?view_as=executive", wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Process portfolio").first).to_be_visible(
+            timeout=60_000)
+        expect(page.get_by_test_id("stAlertContentWarning")).to_have_count(0)
         assert refused == [], "the dashboard must need no outside service"

@@ -564,8 +564,9 @@ def _portrait_chart(figure: go.Figure) -> _Chart:
     return _Chart(figure, CHART_WIDTH_PX, int(figure.layout.height or 450))
 
 
-def _flow_chart(model: ProcessModel, result: CostResult, title: str) -> _Chart:
-    figure = process_flow_figure(model, result, title=title)
+def _flow_chart(model: ProcessModel, result: CostResult, title: str,
+                language: Language) -> _Chart:
+    figure = process_flow_figure(model, result, title=title, language=language)
     layers = 1 + int(max((x for x, _ in process_flow_layout(model).values()), default=0))
     low, high = FLOW_WIDTH_PX
     width = min(high, max(low, 100 + FLOW_PX_PER_LAYER * layers))
@@ -580,20 +581,20 @@ def _chart_specs(inputs: ReportInputs, language: Language = "en"
     notes: list[str] = []
     comparison = inputs.comparison
     if comparison is not None:
-        waterfall = cost_waterfall_figure(comparison)
+        waterfall = cost_waterfall_figure(comparison, language=language)
         # Upright names under 14 bars of a 174 mm page collide: stand them up.
         waterfall.update_xaxes(tickangle=-90)
         waterfall.update_layout(height=max(int(waterfall.layout.height or 480), 640))
         # The value-class chart is the smallest: it usually fits under the headline.
-        charts += [_portrait_chart(cost_by_value_figure(comparison)),
+        charts += [_portrait_chart(cost_by_value_figure(comparison, language=language)),
                    _portrait_chart(waterfall),
-                   _portrait_chart(cost_by_resource_figure(comparison))]
+                   _portrait_chart(cost_by_resource_figure(comparison, language=language))]
     elif len(inputs.result.activities) > TABLE_ROWS:
         notes.append(_("cost by activity chart omitted: {count} activities are too many for "
                        "one page; see the table by activity",
                        count=len(inputs.result.activities)))
     else:
-        charts.append(_portrait_chart(cost_breakdown_figure(inputs.result)))
+        charts.append(_portrait_chart(cost_breakdown_figure(inputs.result, language=language)))
     flows = [(inputs.model, inputs.result, _("candidate") if comparison else None)]
     if inputs.baseline is not None and inputs.baseline_result is not None:
         flows.append((inputs.baseline, inputs.baseline_result, _("baseline")))
@@ -604,7 +605,7 @@ def _chart_specs(inputs: ReportInputs, language: Language = "en"
                            count=len(model.activities)))
             continue
         title = _title_of(model) + (f" ({role}: {model.variant})" if role else "")
-        charts.append(_flow_chart(model, result, title))
+        charts.append(_flow_chart(model, result, title, language))
     return charts, notes
 
 

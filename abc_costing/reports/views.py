@@ -99,6 +99,10 @@ RowKind = Literal["item", "other", "total"]
 
 VALUE_CLASS_LABELS = {"value_adding": N_("value-adding"),
                       "business": N_("business (required)"), "waste": N_("waste")}
+#: A value class as a cell of an activity's row: the model's own word, which the CSV and
+#: the workbook keep, said in the reader's language elsewhere.
+VALUE_CLASS_CELLS = {"value_adding": N_("value_adding"), "business": N_("business"),
+                     "waste": N_("waste")}
 #: The name cell of a total row and of the costs tied to no resource.
 TOTAL_NAME = N_("total")
 OTHER_COSTS_NAME = N_("other costs (not tied to a resource)")
@@ -430,9 +434,10 @@ def activities_view(result: CostResult, *, model: ProcessModel | None = None) ->
     """
     total = result.cost_per_instance
     rows: list[tuple[RowKind, list[Any]]] = [
-        ("item", [a.id, a.name, a.value, a.expected_executions, a.labor_minutes_per_execution,
-                  a.labor_cost_per_execution, a.resource_use_cost_per_execution,
-                  a.other_cost_per_execution, a.cost_per_execution, a.cost_per_instance,
+        ("item", [a.id, a.name, VALUE_CLASS_CELLS.get(a.value, a.value), a.expected_executions,
+                  a.labor_minutes_per_execution, a.labor_cost_per_execution,
+                  a.resource_use_cost_per_execution, a.other_cost_per_execution,
+                  a.cost_per_execution, a.cost_per_instance,
                   a.labor_minutes_per_instance, a.wait_minutes_per_execution, a.share])
         for a in result.activities]
     rows.append(("total", ["(total)", TOTAL_NAME, None, None, None, None, None, None, None,
@@ -619,8 +624,8 @@ def value_changes_view(comparison: Comparison) -> TableView:
     """Cost by value class in both variants, then the total change."""
     base, cand = comparison.baseline, comparison.candidate
     rows: list[tuple[RowKind, list[Any]]] = [
-        ("item", [v.value, v.baseline_cost_per_instance, v.candidate_cost_per_instance,
-                  v.delta]) for v in comparison.by_value]
+        ("item", [VALUE_CLASS_CELLS.get(v.value, v.value), v.baseline_cost_per_instance,
+                  v.candidate_cost_per_instance, v.delta]) for v in comparison.by_value]
     rows.append(("total", ["(total)", base.cost_per_instance, cand.cost_per_instance,
                            -comparison.saving_per_instance]))
     return _view("value_changes", N_("Changes by value class: {baseline} → {candidate}",
