@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from abc_costing.i18n import translate
 from dashboard_pages.state import LANGUAGE_NAMES, PAGE_RIGHTS
 from tests.e2e_support import (
     COUNT_SCRIPT_RUNS_JS,
@@ -81,12 +82,7 @@ CHARTS = {"overview": 1, "compare": 5, "simulation": 4, "ledger": 2}
 
 #: Chart texts that overlap on main today; the figures are being fixed (issue 14). A case
 #: listed here that stops overlapping passes (xfail is not strict); then remove it.
-KNOWN_OVERLAPS: dict[str, str] = {
-    "compare": "at 1366 px the waterfall's two-line activity names (~115 px) stand 55 px apart "
-               "and run into each other and into 'Baseline'/'Candidate'; in the two flows the "
-               "branch shares (70%, 80%, 10%) sit on the node labels, and end-event labels "
-               "run into each other ('Договор подписан обеими сторонами' / 'Клиент отказался')",
-}
+KNOWN_OVERLAPS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -143,7 +139,8 @@ def visit(site: tuple[Dashboard, Browser], name: str, language: str) -> Visit:
         if page.url != url:
             runs = script_runs(page)
             page.get_by_test_id("stSidebarNav").get_by_role(
-                "link", name=PAGE_RIGHTS[name][0], exact=True).click()
+                # the sidebar names the pages in the reader's language
+                "link", name=translate(PAGE_RIGHTS[name][0], language), exact=True).click()
             wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
             expect(page).to_have_url(url)
         main = page.get_by_test_id("stMain")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import textwrap
 from pathlib import Path
 
 import networkx as nx
@@ -501,9 +502,10 @@ def test_every_figure_serialises_and_keeps_cyrillic(contract_comparison):
 # --- the reader's language and readability at 1366 px (issue 14) ----------------------------
 
 LONG_NAME = "Согласование договора с юридическим отделом и службой безопасности"
-#: An estimate of a label's box, independent of the figures' own: a character is 0.6 em
-#: wide in a sans-serif UI font, a line 1.2 em high.
-CHAR_EM, LINE_EM = 0.6, 1.2
+#: An estimate of a label's box, independent of the figures' own, as Chromium drew the
+#: Compare page at 1366 px: a 10 px Russian name took 0.59–0.62 em a character, a line
+#: 1.2–1.23 em.
+CHAR_EM, LINE_EM = 0.62, 1.23
 
 
 def long_named_variants(count: int) -> tuple[str, str]:
@@ -567,13 +569,15 @@ def test_waterfall_labels_never_overlap_at_1366_px(count: int):
 
 
 def test_waterfall_lays_few_labels_flat_and_many_upright():
-    few = figures._fit_ticks(6, width_px=1000)
-    # 0.9 × (1000 − 80) / 6 = 138 px a slot; 138 / (0.65 × 10 px) = 21 characters ≥ 20
-    assert (few.chars, few.angle) == (20, 0)
-    many = figures._fit_ticks(15, width_px=1000)
-    # 55.2 px a slot: 8 characters would break Russian words; upright, 55.2 / 12.5 px = 4
-    # lines fit, at most 3 are used
+    few = figures._fit_ticks(6, width_px=906)
+    # 0.9 × (906 − 140) / 6 = 114.9 px a slot; 114.9 / (0.65 × 10 px) = 17 characters ≥ 12
+    assert (few.chars, few.angle) == (17, 0)
+    many = figures._fit_ticks(15, width_px=906)
+    # 45.96 px a slot: 7 characters would break Russian words; upright, 45.96 / 12.5 px
+    # = 3.7 lines fit, 3 are used. Chromium drew the Compare page's 15 bars on a 789 px
+    # plot: 52.6 px a bar, and 3 upright lines of 10 px text took 37 px of it.
     assert (many.angle, many.lines) == (-90, 3)
+    assert many.lines * 1.23 * figures.WATERFALL_TICK_PX < 789 / 15
 
 
 def test_charts_speak_russian_and_english_stays(contract_comparison):
@@ -603,3 +607,69 @@ def test_charts_speak_russian_and_english_stays(contract_comparison):
     models, _ = load_library(LIBRARY)
     portfolio = portfolio_cost_figure(build_portfolio(models), language="ru")
     assert portfolio.layout.title.text == "Куда уходят деньги: стоимость процессов в год"
+
+
+def flow_text_boxes(fig: go.Figure, *, width_px: int) -> list[tuple[str, tuple]]:
+    """Every name and probability of a flow figure as (text, (left, bottom, right, top))
+    in pixels (y up), worked out from the figure alone: its axes' ranges, its size and
+    margins, the markers' sizes and the texts' positions."""
+    (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    margin = fig.layout.margin
+    px_x = (width_px - margin.l - margin.r) / (x1 - x0)
+    px_y = (fig.layout.height - margin.t - margin.b) / (y1 - y0)
+
+    def size(text: str, font_px: float) -> tuple[float, float]:
+        lines = text.split("<br>")
+        return (max(len(line) for line in lines) * CHAR_EM * font_px,
+                len(lines) * LINE_EM * font_px)
+
+    boxes = []
+    for trace in node_traces(fig):
+        if trace.meta["kind"] in ("exclusive", "parallel"):
+            continue  # "×" and "+" sit inside their diamonds
+        for x, y, text, where in zip(trace.x, trace.y, trace.text, trace.textposition,
+                                     strict=True):
+            width, height = size(text, trace.textfont.size)
+            cx, cy = (x - x0) * px_x, (y - y0) * px_y
+            edge = trace.marker.size / 2  # plotly writes a name just past its marker
+            bottom = cy - edge - height if where == "bottom center" else cy + edge
+            boxes.append((text, (cx - width / 2, bottom, cx + width / 2, bottom + height)))
+    for note in fig.layout.annotations:
+        if note.text:
+            width, height = size(note.text, note.font.size)
+            cx, cy = (note.x - x0) * px_x, (note.y - y0) * px_y
+            boxes.append((note.text, (cx - width / 2, cy - height / 2,
+                                      cx + width / 2, cy + height / 2)))
+    return boxes
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_flow_texts_never_overlap_at_1366_px(path: Path):
+    # The Compare page draws each flow 906 px wide at 1366 px (measured in Chromium);
+    # the contract flows have 13 and 15 layers: 886 px / 13.6 = 65 px a layer, less
+    # than a name's 16 characters (≈ 99 px), so names of neighbouring layers must
+    # take turns under and over their nodes, and probabilities go between them.
+    model = load_model(path)
+    fig = process_flow_figure(model, cost_model(model), language="ru", width_px=906)
+    boxes = flow_text_boxes(fig, width_px=906)
+    clashes = [(a, b) for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2)
+               if min(box_a[2], box_b[2]) - max(box_a[0], box_b[0]) > 1
+               and min(box_a[3], box_b[3]) - max(box_a[1], box_b[1]) > 1]
+    assert clashes == []
+    # A name is whole, or its beginning cut with "…" (where three lines of 16 do not
+    # hold it, or where a crowded corner leaves it fewer lines); the hover keeps it whole.
+    activities = trace_of_kind(fig, "activity")
+    cut = []
+    for node, text, hover in zip(activities.customdata, activities.text,
+                                 activities.hovertext, strict=True):
+        whole = model.display_name(node)
+        said = text.replace("<br>", "").replace(" ", "")  # a line may end at a hyphen
+        if said != whole.replace(" ", ""):
+            assert said.endswith("…") and whole.replace(" ", "").startswith(said[:-1]), node
+            assert f"<b>{whole}</b>" in hover
+            if len(textwrap.wrap(whole, figures.LABEL_WIDTH)) <= figures.LABEL_LINES:
+                cut.append(node)
+    # The Compare page's default pair keeps every name that fits three lines whole.
+    if path.parent.name == "contract_approval" and path.stem in ("as_is", "template_esign"):
+        assert cut == []
+

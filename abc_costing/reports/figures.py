@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import textwrap
@@ -95,6 +96,15 @@ NODE_KINDS: tuple[NodeKind, ...] = ("activity", "exclusive", "parallel", "start"
 KIND_LABELS: dict[NodeKind, str] = {
     "activity": N_("Activity"), "exclusive": N_("Exclusive gateway"),
     "parallel": N_("Parallel gateway"), "start": N_("Start event"), "end": N_("End event")}
+
+#: A full-width chart's width on the dashboard at 1366 px, margins included: the
+#: window less the sidebar, the main area's padding and the scroll bar, as
+#: Chromium draws the Compare page (measured: 906 px). Labels are fitted to it.
+PLOT_WIDTH_PX = 906
+#: Width of a character in ems, for fitting labels: generous for Cyrillic in the UI font
+#: (Chromium draws 10 px Russian names at 0.59–0.62 em a character on average).
+CHAR_EM = 0.65
+LINE_EM = 1.25         # a line of text, in ems (drawn: 1.2–1.23)
 
 LABEL_WIDTH = 16       # characters per line of a node label: three lines of 16 fit
 LABEL_LINES = 3        # between two layers where one line of 24 would collide
@@ -457,48 +467,192 @@ def _activity_figures(cost: ActivityCost, currency: str, language: Language) -> 
 
 _BELOW, _ABOVE = "bottom center", "top center"
 
+#: Texts of the flow figure (node names, probabilities), in pixels.
+FLOW_FONT_PX = 10
+#: Between a marker and its name: plotly writes the name just past the marker's edge.
+LABEL_GAP_PX = 3
+#: A node name's ways of being written, best first: under or over its node, on up to
+#: :data:`LABEL_LINES` lines, then on fewer (cut with "…"; the hover keeps it whole).
+_LABEL_CHOICES = [(side, lines) for lines in range(LABEL_LINES, 0, -1)
+                  for side in (_BELOW, _ABOVE)]
+#: Where along a flow its probability may go, as fractions of a segment, best first.
+_EDGE_FRACTIONS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8)
 
-def _label_sides(xy: dict, kinds: dict[str, str]) -> dict[str, str]:
-    """Where each node's name goes: under it, unless it would run into the name
-    of a node one layer to the left or right at about the same height, or into
-    a name between it and its neighbour in the layer; then above it. When
-    neither side is free, the clashing name on the left moves above if it can."""
-    labelled = sorted((n for n, k in kinds.items() if k not in GATEWAY_MARK),
-                      key=lambda n: (xy[n][0], -xy[n][1]))
-    side: dict[str, str] = {}
-    by_layer: dict[float, list[str]] = {}
+_Box = tuple[float, float, float, float]   # left, bottom, right, top; pixels, y up
 
-    def neighbours_clashing(node: str, where: str) -> list[str]:
-        x, y = xy[node]
-        found = [m for dx in (-1, 1) for m in by_layer.get(x + dx, ())
-                 if m != node and side[m] == where and abs(xy[m][1] - y) < 0.75]
-        # Two names between vertically adjacent nodes of one layer do not fit.
-        facing, sign = (_BELOW, 1) if where == _ABOVE else (_ABOVE, -1)
-        found += [m for m in by_layer.get(x, ())
-                  if m != node and side[m] == facing and 0 < (xy[m][1] - y) * sign < 1.05]
-        return found
 
-    for node in labelled:
-        by_layer.setdefault(xy[node][0], []).append(node)
-        side[node] = _BELOW
-        if not neighbours_clashing(node, _BELOW):
+def _text_px(label: str, *, font_px: int = FLOW_FONT_PX, char_em: float | None = None,
+             ) -> tuple[float, float]:
+    """The width and height a ``<br>``-joined label takes, estimated (see :data:`CHAR_EM`)."""
+    lines = html.unescape(label).split("<br>")
+    return (max(len(line) for line in lines) * (char_em or CHAR_EM) * font_px,
+            len(lines) * LINE_EM * font_px)
+
+
+def _overlap_px2(box: _Box, others: Sequence[_Box]) -> float:
+    """The area ``box`` shares with ``others``, in square pixels."""
+    left, bottom, right, top = box
+    return math.fsum(max(0.0, min(right, r) - max(left, lt))
+                     * max(0.0, min(top, t) - max(bottom, b)) for lt, b, r, t in others)
+
+
+@dataclass(frozen=True)
+class _FlowLabels:
+    """Where the flow figure writes its texts (see :func:`_place_flow_labels`).
+
+    Attributes:
+      names: each labelled node -> (text position, its name wrapped).
+      probabilities: each labelled flow -> (x, y) of its probability, layout units.
+      boxes: every text's box and every marker's, pixels (y up): the y range.
+    """
+
+    names: dict[str, tuple[str, str]]
+    probabilities: dict[tuple[str, str], tuple[float, float]]
+    boxes: list[_Box]
+
+
+def _spread(choices: dict[Hashable, list[_Box]], fixed: Sequence[_Box], *,
+            start: dict[Hashable, int] | None = None, rounds: int = 12) -> dict[Hashable, int]:
+    """Which box of its ``choices`` each text takes, so that texts meet neither each
+    other nor ``fixed``, each as early in its list as it can.
+
+    Texts start at their first box (or at ``start``'s). In turn, in the order of
+    ``choices``, each takes its first box that meets nothing, else the box that
+    meets least; again until no text moves. Then a text still late in its list
+    looks at its earlier boxes: where each text in the way has another free box,
+    they all move (one text alone would never make room for another), and the
+    turns begin again. Every move lessens the overlap, or keeps
+    it and brings texts earlier in their lists, so this ends (``rounds`` bounds it).
+
+    >>> _spread({"a": [(0, 0, 10, 10), (20, 0, 30, 10)], "b": [(5, 0, 15, 10)]}, [])
+    {'a': 1, 'b': 0}
+
+    ``b`` below ``a`` leaves ``c`` only its last box, unless ``a`` goes right:
+
+    >>> _spread({"b": [(0, 0, 10, 10)], "a": [(0, 0, 10, 10), (20, 0, 30, 10)],
+    ...          "c": [(0, 0, 10, 10), (40, 0, 50, 10)]}, [], start={"a": 0, "c": 1})
+    {'b': 0, 'a': 1, 'c': 1}
+    """
+    chosen = {text: (start or {}).get(text, 0) for text in choices}
+
+    def overlap(text: Hashable, k: int) -> float:
+        others = [*fixed, *(choices[t][chosen[t]] for t in choices if t != text)]
+        area = _overlap_px2(choices[text][k], others)
+        # a corner of 2 × 2 pixels is no clash: the boxes are estimated generously
+        return area if area > 4.0 else 0.0
+
+    def cost(text: Hashable, k: int) -> tuple[float, int]:
+        return (overlap(text, k), k)
+
+    def sweep() -> bool:
+        moved = False
+        for text, boxes in choices.items():
+            best = min(range(len(boxes)), key=functools.partial(cost, text))
+            if cost(text, best) < cost(text, chosen[text]):
+                chosen[text], moved = best, True
+        return moved
+
+    def make_room() -> bool:
+        for text, boxes in choices.items():
+            for earlier in range(chosen[text]):
+                if _overlap_px2(boxes[earlier], fixed) > 4.0:
+                    continue
+                was = dict(chosen)
+                chosen[text] = earlier
+                later = 0   # how much later in their lists the texts in the way go
+                for other in [t for t in choices if t != text and _overlap_px2(
+                        boxes[earlier], [choices[t][chosen[t]]]) > 4.0]:
+                    free = next((k for k in range(len(choices[other]))
+                                 if k != was[other] and overlap(other, k) == 0.0), None)
+                    if free is None:
+                        break
+                    chosen[other], later = free, later + free - was[other]
+                else:
+                    if later < was[text] - earlier and overlap(text, earlier) == 0.0:
+                        return True
+                chosen.update(was)
+        return False
+
+    for _ in range(rounds):
+        while sweep():
+            pass
+        if not make_room():
+            break
+    return chosen
+
+
+def _place_flow_labels(model: ProcessModel, graph: nx.DiGraph, layout: _Layout,
+                       back_routes: dict, *, px_per_x: float, px_per_y: float) -> _FlowLabels:
+    """Names under or over their nodes and probabilities along their flows, so that no
+    two texts meet, nor a text a marker, at ``px_per_x`` × ``px_per_y`` pixels per
+    layout unit (see :func:`_spread`).
+
+    A name goes under its node, else over it, else on fewer lines (cut with "…", the
+    hover keeps it whole); a probability near the middle of its flow's first segment,
+    else further along (an arc's, a fifth of the way along the arc). Names are placed
+    first, among themselves; then the probabilities find the gaps between them, and
+    only a name in the way of a probability that finds none moves again.
+    """
+    kinds = {node: graph.nodes[node]["kind"] for node in graph.nodes}
+    at = {node: (x * px_per_x, y * px_per_y) for node, (x, y) in layout.xy.items()
+          if isinstance(node, str)}   # the real nodes, not the long edges' virtual ones
+    markers: list[_Box] = []
+    for node, (x, y) in at.items():
+        # a circle or a diamond leaves its box's corners free
+        half = NODE_SIZE[kinds[node]] / 2 * (1.0 if NODE_SYMBOL[kinds[node]] == "square"
+                                             else 0.8)
+        markers.append((x - half, y - half, x + half, y + half))
+    labelled = sorted((n for n in at if kinds[n] not in GATEWAY_MARK),
+                      key=lambda n: (at[n][0], -at[n][1]))
+    texts = {node: [_wrap(model.display_name(node), LABEL_WIDTH, lines)
+                    for _, lines in _LABEL_CHOICES] for node in labelled}
+
+    def name_box(node: str, side: str, text: str) -> _Box:
+        (x, y), (width, height) = at[node], _text_px(text)
+        edge = NODE_SIZE[kinds[node]] / 2 + LABEL_GAP_PX
+        bottom = y - edge - height if side == _BELOW else y + edge
+        return (x - width / 2, bottom, x + width / 2, bottom + height)
+
+    names: dict[Hashable, list[_Box]] = {
+        node: [name_box(node, side, texts[node][k])
+               for k, (side, _) in enumerate(_LABEL_CHOICES)] for node in labelled}
+    choices: dict[Hashable, list[_Box]] = {}
+    places: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for edge in (*layout.routes, *back_routes):
+        probability = graph.edges[edge]["probability"]
+        if probability is None:
             continue
-        if not neighbours_clashing(node, _ABOVE):
-            side[node] = _ABOVE
-            continue
-        for other in neighbours_clashing(node, _BELOW):
-            if xy[other][0] < xy[node][0] and not neighbours_clashing(other, _ABOVE):
-                side[other] = _ABOVE
-    return side
+        if edge in back_routes:
+            points = back_routes[edge]
+            fifth = len(points) // 5
+            places[edge] = [p for _, p in sorted(enumerate(points[1:-1], start=1),
+                                                 key=lambda k_p: abs(k_p[0] - fifth))]
+        else:
+            route = layout.routes[edge]
+            places[edge] = [(x0 + t * (x1 - x0), y0 + t * (y1 - y0))
+                            for (x0, y0), (x1, y1) in zip(route, route[1:], strict=False)
+                            for t in _EDGE_FRACTIONS]
+        # digits and "%" are wider than the average letter; 1 px of padding round
+        width, height = _text_px(_percent(probability), char_em=0.75)
+        choices[edge] = [(x * px_per_x - width / 2 - 1, y * px_per_y - height / 2 - 1,
+                          x * px_per_x + width / 2 + 1, y * px_per_y + height / 2 + 1)
+                         for x, y in places[edge]]
+    chosen = _spread({**choices, **names}, markers, start=_spread(names, markers))
+    choices.update(names)
+    return _FlowLabels(
+        names={node: (_LABEL_CHOICES[chosen[node]][0], texts[node][chosen[node]])
+               for node in labelled},
+        probabilities={edge: places[edge][chosen[edge]] for edge in places},
+        boxes=[*markers, *(choices[text][k] for text, k in chosen.items())])
 
 
 def _node_trace(model: ProcessModel, kind: NodeKind, nodes: list[str], xy: dict,
                 result: CostResult | None, activity_costs: dict,
-                label_sides: dict[str, str], language: Language) -> go.Scatter:
+                names: dict[str, tuple[str, str]], language: Language) -> go.Scatter:
     size = NODE_SIZE[kind]
     marker = dict(symbol=NODE_SYMBOL[kind], size=size, line=dict(color=INK, width=1.2))
-    text = [_wrap(model.display_name(n)) for n in nodes]
-    textposition: str | list[str] = [label_sides.get(n, "") for n in nodes]
+    text: list[str] = [names[n][1] if n in names else "" for n in nodes]
+    textposition: str | list[str] = [names[n][0] if n in names else "" for n in nodes]
     match kind:
         case "activity":
             if result is None:
@@ -527,7 +681,7 @@ def _node_trace(model: ProcessModel, kind: NodeKind, nodes: list[str], xy: dict,
     return go.Scatter(
         x=[xy[n][0] for n in nodes], y=[xy[n][1] for n in nodes],
         mode="markers+text", marker=marker, text=text, textposition=textposition,
-        textfont=dict(size=16 if kind in GATEWAY_MARK else 10,
+        textfont=dict(size=16 if kind in GATEWAY_MARK else FLOW_FONT_PX,
                       color=INK if kind in GATEWAY_MARK else FONT["color"]),
         customdata=nodes, hoverinfo="text", cliponaxis=False,
         hovertext=[_node_hover(model, n, kind, result, activity_costs, language)
@@ -538,7 +692,8 @@ def _node_trace(model: ProcessModel, kind: NodeKind, nodes: list[str], xy: dict,
 
 
 def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *,
-                        title: str | None = None, language: Language = "en") -> go.Figure:
+                        title: str | None = None, language: Language = "en",
+                        width_px: int = PLOT_WIDTH_PX) -> go.Figure:
     """The process drawn left to right (see :func:`process_flow_layout`).
 
     Activities are squares labelled with their names, coloured by cost per
@@ -593,34 +748,35 @@ def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *
     for (_, v), points in back_routes.items():
         annotations.append(_arrow(points[-1], _tail_on_curve(points), kind=kinds[v],
                                   tail_standoff=0))
-    for edge in (*layout.routes, *back_routes):
-        probability = graph.edges[edge]["probability"]
-        if probability is None:
-            continue
-        if edge in back_routes:
-            x, y = back_routes[edge][len(back_routes[edge]) // 5]
-        else:
-            (x0, y0), (x1, y1) = layout.routes[edge][:2]
-            x, y = x0 + 0.5 * (x1 - x0), y0 + 0.5 * (y1 - y0)
+    # The x axis spans the layers and 0.8 of a layer on each side (room for the
+    # first and last names); the y axis ROW_PX a unit (the height follows).
+    all_xs = [x for x, _ in xy.values()] or [0.0]
+    x_range = [min(all_xs) - 0.8, max(all_xs) + 0.8]
+    margin = dict(l=10, r=10, t=80 if result is not None else 60,
+                  b=75 if result is not None else 10)
+    labels = _place_flow_labels(
+        model, graph, layout, back_routes, px_per_y=ROW_PX,
+        px_per_x=(width_px - margin["l"] - margin["r"]) / (x_range[1] - x_range[0]))
+    for edge, (x, y) in labels.probabilities.items():
         annotations.append(dict(
-            x=x, y=y, xref="x", yref="y", text=_percent(probability), showarrow=False,
-            font=dict(size=10, color=MUTED), bgcolor="rgba(255,255,255,0.9)", borderpad=1,
+            x=x, y=y, xref="x", yref="y", text=_percent(graph.edges[edge]["probability"]),
+            showarrow=False, font=dict(size=FLOW_FONT_PX, color=MUTED),
+            bgcolor="rgba(255,255,255,0.9)", borderpad=1,
             name=f"probability {edge[0]} -> {edge[1]}",
         ))
 
-    label_sides = _label_sides(xy, kinds)
     for kind in NODE_KINDS:
         nodes = [n for n in graph.nodes if kinds[n] == kind]
         if nodes:
             fig.add_trace(_node_trace(model, kind, nodes, xy, result, activity_costs,
-                                      label_sides, language))
+                                      labels.names, language))
 
-    node_ys = [y for _, y in xy.values()] or [0.0]
-    # Names need room under (and sometimes over) the nodes; arcs only their line.
+    # Room for every text and marker, and the arcs' lines.
     curve_ys = [p[1] for points in back_routes.values() for p in points]
-    y_low = min([min(node_ys) - 0.65] + [y - 0.15 for y in curve_ys])
-    y_high = max([max(node_ys) + 0.5] + [y + 0.15 for y in curve_ys])
-    all_xs = [x for x, _ in xy.values()] or [0.0]
+    y_low = min([box[1] / ROW_PX - 0.05 for box in labels.boxes]
+                + [y - 0.15 for y in curve_ys], default=-0.5)
+    y_high = max([box[3] / ROW_PX + 0.05 for box in labels.boxes]
+                 + [y + 0.15 for y in curve_ys], default=0.5)
     heading = title or model.title or f"{model.process} / {model.variant}"
     _base_layout(fig, title=heading, height=int((155 if result is not None else 90)
                                                  + ROW_PX * (y_high - y_low)), language=language)
@@ -629,10 +785,8 @@ def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *
     hidden = dict(visible=False, showgrid=False, zeroline=False, fixedrange=False)
     fig.update_layout(
         annotations=annotations, showlegend=False, hovermode="closest",
-        xaxis=dict(hidden, range=[min(all_xs) - 0.8, max(all_xs) + 0.8]),
-        yaxis=dict(hidden, range=[y_low, y_high]),
-        margin=dict(l=10, r=10, t=80 if result is not None else 60,
-                    b=75 if result is not None else 10),
+        xaxis=dict(hidden, range=x_range), yaxis=dict(hidden, range=[y_low, y_high]),
+        margin=margin,
     )
     return fig
 
@@ -654,13 +808,11 @@ def _is_zero(amount: float, scale: float) -> bool:
     return math.isclose(amount, 0.0, abs_tol=1e-9 * max(1.0, abs(scale)))
 
 
-#: The plot's width at 1366 px less the dashboard's sidebar: what labels are fitted to.
-PLOT_WIDTH_PX = 1000
-#: Width of a character in ems, for fitting labels: generous for Cyrillic in the UI font.
-CHAR_EM = 0.65
-LINE_EM = 1.25         # a line of text, in ems
 WATERFALL_TICK_PX = 10  # the waterfall's category labels
-WATERFALL_AXIS_PX = 80  # the value axis' ticks and title, left of the bars
+#: Beside the bars: the value axis' ticks and title and the side margins. Chromium
+#: gives a 906 px waterfall with ticks up to "10 000" a 789 px plot (117 px beside
+#: it); ticks up to "1 000 000" take 21 px more.
+WATERFALL_AXIS_PX = 140
 WATERFALL_LINE_CHARS = 20  # a level label's line at most (a long name wraps on words)
 WATERFALL_MIN_CHARS = 12   # fewer per line (many bars): the labels turn upright
 WATERFALL_UPRIGHT_CHARS = 26  # a line of an upright label
@@ -691,9 +843,9 @@ def _fit_ticks(count: int, *, width_px: int, font_px: int = WATERFALL_TICK_PX) -
     :data:`WATERFALL_MIN_CHARS` fits the slot; otherwise it stands upright and
     its lines, side by side, must fit the slot instead.
 
-    >>> _fit_ticks(5, width_px=1000)
+    >>> _fit_ticks(5, width_px=906)
     _TickFit(chars=20, lines=3, angle=0, bottom_px=90)
-    >>> _fit_ticks(15, width_px=1000)
+    >>> _fit_ticks(15, width_px=906)
     _TickFit(chars=26, lines=3, angle=-90, bottom_px=189)
     """
     slot_px = 0.9 * (width_px - WATERFALL_AXIS_PX) / max(count, 1)
@@ -915,6 +1067,10 @@ def _with_alpha(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+#: A line of a value class under its bars (half the page wide at 1366 px).
+VALUE_TICK_CHARS = 14
+
+
 def cost_by_value_figure(comparison: Comparison, *, language: Language = "en") -> go.Figure:
     """Cost per instance by value class (value adding, business, waste), both variants.
 
@@ -961,6 +1117,10 @@ def cost_by_value_figure(comparison: Comparison, *, language: Language = "en") -
                  height=420, language=language)
     fig.update_layout(title_subtitle_text=_text(base.title or base.process))
     fig.update_layout(
+        # Half the page wide, a class has ~110 px: "обязательные (для бизнеса)" on one
+        # line would be turned by plotly and run into the legend; two lines lie flat.
+        xaxis=dict(tickangle=0, tickvals=labels,
+                   ticktext=[_wrap(label, VALUE_TICK_CHARS, 2) for label in labels]),
         barmode="group", bargap=0.3, bargroupgap=0.08,
         yaxis=dict(title=dict(text=_("Cost per instance, {currency}", currency=cur)),
                    gridcolor=GRID,
