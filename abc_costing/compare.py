@@ -111,12 +111,12 @@ BRIDGE_ORDER = ("rate", "capacity", "unit_time", "routing", "fees")
 
 #: What each effect of the bridge means, for readers.
 BRIDGE_LABELS = {
-    "rate": "prices: cost per month, rate per hour, cost per use",
-    "capacity": "practical capacity of time-driven pools (практическая ёмкость)",
-    "unit_time": "labour minutes per execution",
-    "routing": "routing and rework (executions per instance)",
-    "fees": "units used and other costs per execution",
-    "volume": "volume per year (not a saving)",
+    "rate": N_("prices: cost per month, rate per hour, cost per use"),
+    "capacity": N_("practical capacity of time-driven pools (практическая ёмкость)"),
+    "unit_time": N_("labour minutes per execution"),
+    "routing": N_("routing and rework (executions per instance)"),
+    "fees": N_("units used and other costs per execution"),
+    "volume": N_("volume per year (not a saving)"),
 }
 
 # Relative tolerance below which two costs are the same figure (float noise

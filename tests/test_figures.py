@@ -593,7 +593,7 @@ def test_charts_speak_russian_and_english_stays(contract_comparison):
     assert "базовый вариант:" in ru.data[0].hovertext[1]
     resources = cost_by_resource_figure(comparison, language="ru")
     assert [t.name for t in resources.data] == ["Базовый вариант: as_is",
-                                               "Сравниваемый вариант: value_tiers"]
+                                               "Новый вариант: value_tiers"]
     values = cost_by_value_figure(comparison, language="ru")
     assert list(values.data[0].x) == ["создающие ценность", "обязательные (для бизнеса)",
                                       "потери"]

@@ -86,7 +86,7 @@ def test_notes_built_from_values_in_russian():
                                 load_model(CONTRACT / "value_tiers.yaml"))
     bridge = bridge_view(comparison).in_language("ru")
     assert bridge.title == "Мост затрат: as_is → value_tiers"
-    assert bridge.note.startswith("Изменение стоимости, сравниваемый вариант − базовый")
+    assert bridge.note.startswith("Изменение стоимости, новый вариант − базовый")
     balance = balance_period(open_library(LIBRARY), period="2026-01")
     summary = stage_summary_view(balance.result, currency="RUB")
     assert summary.title == "Stage balance"

@@ -99,10 +99,22 @@ RowKind = Literal["item", "other", "total"]
 
 VALUE_CLASS_LABELS = {"value_adding": N_("value-adding"),
                       "business": N_("business (required)"), "waste": N_("waste")}
-#: A value class as a cell of an activity's row: the model's own word, which the CSV and
-#: the workbook keep, said in the reader's language elsewhere.
-VALUE_CLASS_CELLS = {"value_adding": N_("value_adding"), "business": N_("business"),
-                     "waste": N_("waste")}
+#: The model's and the engine's own words as table cells (a value class, an activity's
+#: status, a resource's kind, an effect of the cost bridge): the CSV and the workbook keep
+#: the word, a reader of another language reads it in theirs.
+CELL_WORDS = {
+    "value_adding": N_("value_adding"), "business": N_("business"), "waste": N_("waste"),
+    "added": N_("added"), "removed": N_("removed"), "changed": N_("changed"),
+    "unchanged": N_("unchanged"),
+    "labor": N_("labor"), "per_use": N_("per_use"),
+    "rate": N_("rate"), "capacity": N_("capacity"), "unit_time": N_("unit_time"),
+    "routing": N_("routing"), "fees": N_("fees"), "volume": N_("volume"),
+}
+
+
+def _word(value: Any) -> Any:
+    """A cell holding one of :data:`CELL_WORDS`, said again in the reader's language."""
+    return CELL_WORDS.get(value, value) if isinstance(value, str) else value
 #: The name cell of a total row and of the costs tied to no resource.
 TOTAL_NAME = N_("total")
 OTHER_COSTS_NAME = N_("other costs (not tied to a resource)")
@@ -434,7 +446,7 @@ def activities_view(result: CostResult, *, model: ProcessModel | None = None) ->
     """
     total = result.cost_per_instance
     rows: list[tuple[RowKind, list[Any]]] = [
-        ("item", [a.id, a.name, VALUE_CLASS_CELLS.get(a.value, a.value), a.expected_executions,
+        ("item", [a.id, a.name, _word(a.value), a.expected_executions,
                   a.labor_minutes_per_execution, a.labor_cost_per_execution,
                   a.resource_use_cost_per_execution, a.other_cost_per_execution,
                   a.cost_per_execution, a.cost_per_instance,
@@ -493,7 +505,7 @@ def resources_view(result: CostResult) -> TableView:
     """
     total = result.cost_per_instance
     rows: list[tuple[RowKind, list[Any]]] = [
-        ("item", [r.id, r.name, r.kind, *_unit_prices(r), r.minutes_per_instance,
+        ("item", [r.id, r.name, _word(r.kind), *_unit_prices(r), r.minutes_per_instance,
                   r.uses_per_instance, r.cost_per_instance, r.share])
         for r in result.resources]
     rows.append(("other", ["(other costs)", OTHER_COSTS_NAME, "other",
@@ -571,7 +583,7 @@ def activity_changes_view(comparison: Comparison) -> TableView:
     """Each activity of either variant, its status and change, then the total change."""
     base, cand = comparison.baseline, comparison.candidate
     rows: list[tuple[RowKind, list[Any]]] = [
-        ("item", [a.id, a.name, a.status, a.baseline_expected_executions,
+        ("item", [a.id, a.name, _word(a.status), a.baseline_expected_executions,
                   a.candidate_expected_executions, a.baseline_cost_per_instance,
                   a.candidate_cost_per_instance, a.delta])
         for a in comparison.activities]
@@ -624,7 +636,7 @@ def value_changes_view(comparison: Comparison) -> TableView:
     """Cost by value class in both variants, then the total change."""
     base, cand = comparison.baseline, comparison.candidate
     rows: list[tuple[RowKind, list[Any]]] = [
-        ("item", [VALUE_CLASS_CELLS.get(v.value, v.value), v.baseline_cost_per_instance,
+        ("item", [_word(v.value), v.baseline_cost_per_instance,
                   v.candidate_cost_per_instance, v.delta]) for v in comparison.by_value]
     rows.append(("total", ["(total)", base.cost_per_instance, cand.cost_per_instance,
                            -comparison.saving_per_instance]))
@@ -681,7 +693,7 @@ def bridge_view(comparison: Comparison) -> TableView:
     for effect in comparison.bridge:
         is_volume = effect.effect == "volume"
         rows.append(("other" if is_volume else "item", [
-            effect.effect, effect.label, effect.change_per_instance, effect.change_per_year,
+            _word(effect.effect), effect.label, effect.change_per_instance, effect.change_per_year,
             None if is_volume else _share(effect.change_per_instance,
                                           base.cost_per_instance)]))
     if rows:
@@ -731,7 +743,7 @@ def price_effects_view(comparison: Comparison) -> TableView:
                 or e.candidate_overrides):
             continue
         rows.append(("item", [
-            e.id, e.kind, e.rate_per_instance, e.capacity_per_instance,
+            e.id, _word(e.kind), e.rate_per_instance, e.capacity_per_instance,
             e.rate_per_instance * volume if per_year and volume is not None else None,
             e.capacity_per_instance * volume if per_year and volume is not None else None,
             _overrides_text(e), e.name]))
