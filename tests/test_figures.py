@@ -587,7 +587,10 @@ def test_charts_speak_russian_and_english_stays(contract_comparison):
     assert ru.layout.yaxis.title.text == "Стоимость экземпляра, RUB"
     assert en.layout.yaxis.title.text == "Cost per instance, RUB"
     saving = format_money(comparison.saving_per_instance, "RUB")
-    assert ru.layout.title.text == f"value_tiers против as_is: экономия {saving} RUB на экземпляр"
+    assert round(comparison.saving_per_instance, 2) == 2_485.21
+    # each language writes the amount its own way: 2 485,21 ₽ in Russian
+    assert ru.layout.title.text == ("value_tiers против as_is: экономия 2\u202f485,21\u00a0₽ "
+                                    "на экземпляр")
     assert en.layout.title.text == f"value_tiers vs as_is: saves {saving} RUB per instance"
     assert ru.data[0].x[0] == "Базовый вариант<br>as_is"
     assert "базовый вариант:" in ru.data[0].hovertext[1]

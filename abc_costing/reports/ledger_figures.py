@@ -382,7 +382,7 @@ def ledger_sankey_figure(result: AllocationResult, inputs: PeriodInputs, *,
         values.append(money)
         link_colours.append(_with_alpha(colours[at[source]], 0.35))
         hover.append(f"{_text(flows.labels[source])} → {_text(flows.labels[target])}<br>"
-                     f"{format_amount(money, currency)}")
+                     f"{format_amount(money, currency, language)}")
     invisible = 1e-9 * max(values, default=1.0)  # far below a pixel, still a link to plotly
     for source, target in _spacers(flows):
         sources.append(at[source])
@@ -438,14 +438,15 @@ def margin_figure(result: AllocationResult, *, currency: str, language: Language
     fig.add_trace(go.Bar(
         y=shown, x=[o.cost for o in ordered], orientation="h", name=_("Cost to serve"),
         marker_color=BASELINE_COLOUR, customdata=names,
-        text=[format_amount(o.cost, currency) for o in ordered], textposition="auto",
+        text=[format_amount(o.cost, currency, language) for o in ordered], textposition="auto",
         hovertemplate="%{y}<br>" + _("cost to serve {amount}", amount="%{text}")
         + "<extra></extra>"))
     margins = [o.margin for o in ordered]
     fig.add_trace(go.Bar(
         y=shown, x=margins, orientation="h", name=_("Margin"), customdata=names,
         marker_color=[COST_UP_COLOUR if (m or 0) < 0 else COST_DOWN_COLOUR for m in margins],
-        text=[_("no revenue") if m is None else format_amount(m, currency) for m in margins],
+        text=[_("no revenue") if m is None else format_amount(m, currency, language)
+              for m in margins],
         textposition="auto",
         hovertemplate="%{y}<br>" + _("margin {amount}", amount="%{text}") + "<extra></extra>"))
     fig.update_layout(
