@@ -92,7 +92,8 @@ with tab_resources:
                  "on the Resources page (Справочник ресурсов); here only this file's own "
                  "resources."))
     if not (shared := wf.variant_pools(loaded.model)).empty:
-        st.dataframe(shared, width="stretch", key=f"edit_shared_pools::{loaded.label}")
+        st.dataframe(shared, width="stretch", key=f"edit_shared_pools::{loaded.label}",
+                     placeholder="—")
     edited_resources = st.data_editor(
         tables.resources, key=f"edit_resources::{loaded.label}::{generation}", num_rows="fixed",
         disabled=["kind"], width="stretch",

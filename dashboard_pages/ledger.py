@@ -185,7 +185,7 @@ def show_balance(view: TableView, *, key: str) -> None:
     styled = frame.style.apply(red, axis=1).format(
         {label: (lambda v: format_money(v, currency, reader)) for label in money_labels},
         na_rep="—")
-    st.dataframe(styled, hide_index=True, width="stretch", key=key)
+    st.dataframe(styled, hide_index=True, width="stretch", key=key, placeholder="—")
 
 
 st.subheader(_("Stage balance"))

@@ -450,14 +450,10 @@ def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = Fa
         st.subheader(view.title)
     frame = (view_frame(view, brief=brief) if layout is None
              else view_frame(view, brief=False)[list(config)])
-    for label in [label for label in texts if frame[label].isna().any()]:
-        # The grid draws an empty number cell as a grey "None" whatever the Styler says:
-        # a column with one becomes its texts ("—" for the empty cells), right-aligned.
-        text = texts.pop(label)
-        frame[label] = [_EMPTY if pd.isna(value) else text(value) for value in frame[label]]
-        config[label] = {**config[label], "alignment": "right"}
     styled = frame.style.format(texts, na_rep=_EMPTY)
-    st.dataframe(styled, hide_index=True, width="stretch", key=key, column_config=config)
+    # The grid draws an empty cell as its placeholder whatever the Styler says.
+    st.dataframe(styled, hide_index=True, width="stretch", key=key, column_config=config,
+                 placeholder=_EMPTY)
     if view.note:
         st.caption(view.note)
 

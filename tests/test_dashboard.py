@@ -731,8 +731,8 @@ def test_view_as_one_role_without_sign_in(library):
 
 
 def test_an_empty_number_cell_reads_a_dash_never_none(tmp_path, monkeypatch):
-    """The grid draws a null number as a grey "None" whatever the Styler says: the
-    cash table's pools without a headcount (and the not-labour row) must read "—"."""
+    """The grid draws a missing number as its placeholder (a grey "None" by default,
+    whatever the Styler says): the cash table's pools without a headcount must read "—"."""
     import shutil
 
     from tests.conftest import LIBRARY
@@ -741,10 +741,11 @@ def test_an_empty_number_cell_reads_a_dash_never_none(tmp_path, monkeypatch):
     monkeypatch.setenv("ABC_COSTING_LIBRARY", str(tmp_path / "process_models"))
     monkeypatch.delenv("ABC_COSTING_CHANGE_LOG", raising=False)
     at = run(app(), "compare")  # contract_approval: as_is against template_esign
-    cash = next(d.value for d in at.dataframe if "Heads released" in d.value.columns)
-    by_pool = cash.set_index("Pool")
+    grids = [d for d in at.dataframe if "Heads released" in d.value.columns]
+    assert len(grids) == 1
+    cash = grids[0].value.set_index("Pool")
     headcount = "Headcount (штатная численность)"
-    assert by_pool.loc["lawyer", headcount] == "3.00"  # three lawyers, written as people
-    assert by_pool.loc["finance_controller", headcount] == "—"  # no headcount in its file
-    assert by_pool.loc["(not labour)", "FTE before"] == "—"
-    assert not any(str(v) in ("None", "nan") for v in cash.to_numpy().ravel())
+    assert cash.loc["lawyer", headcount] == 3  # three lawyers: a number, it sorts as one
+    assert cash[headcount].isna().any()  # finance_controller's file states no headcount
+    assert grids[0].proto.placeholder == "—"
+    assert all(d.proto.placeholder == "—" for d in at.dataframe)

@@ -45,16 +45,7 @@ def library_of(tmp_path, monkeypatch, models: dict[str, str]):
 
 
 def tables(at, first_column: str):
-    """The page's tables whose first column is ``first_column``, shares as numbers: a
-    column with an empty cell is drawn as its texts ("58.79%", "—")."""
-    found = [t.value.copy() for t in at.dataframe if t.value.columns[0] == first_column]
-    for frame in found:
-        for label in frame.columns:
-            texts = [v for v in frame[label] if isinstance(v, str) and v != "—"]
-            if texts and all(v.endswith("%") for v in texts):
-                frame[label] = [None if v == "—" else float(v.rstrip("%")) / 100
-                                for v in frame[label]]
-    return found
+    return [t.value for t in at.dataframe if t.value.columns[0] == first_column]
 
 
 def test_queues_run_on_the_shipped_library_only_when_asked(tmp_path, monkeypatch):
