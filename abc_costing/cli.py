@@ -1084,7 +1084,8 @@ def _run_simulate(args: argparse.Namespace, out: Console, err: Console) -> int:
         _print_json(result.as_dict(), out)
         return EXIT_OK
     _say(out, _heading(model.title, model.process, model.variant), style="bold")
-    _say(out, _("Monte Carlo: {runs:,} instances, seed {value}", runs=result.runs,
+    _say(out, _("Monte Carlo: {runs} instances, seed {value}",
+                 runs=numbers.number(result.runs, 0, _LANGUAGE),
                  value='none (fresh entropy)' if result.seed is None else result.seed))
     _print_view(simulation_view(result,
                                 exact_cost_per_instance=simulated.exact_cost_per_instance), out)
@@ -1112,11 +1113,13 @@ def _simulate_queues(model: Any, args: argparse.Namespace, out: Console, err: Co
                  replications=result.replications, days=args.days,
                  hours_per_day=result.hours_per_day, days_per_month=result.days_per_month,
                  calendar_basis=result.calendar_basis, warmup_basis=result.warmup_basis))
-    _say(out, _("{arrivals_per_day:.1f} arrivals a day ({arrivals}), {completed:,} instances "
-                 "completed, {unfinished:,} unfinished; work in progress {work_in_progress:.1f}",
-                 arrivals_per_day=result.arrivals_per_day, arrivals=result.arrivals,
-                 completed=result.completed, unfinished=result.unfinished,
-                 work_in_progress=result.work_in_progress))
+    figure = numbers.number  # the reader's marks: 1,234.5 in English, 1 234,5 in Russian
+    _say(out, _("{arrivals_per_day} arrivals a day ({arrivals}), {completed} instances "
+                 "completed, {unfinished} unfinished; work in progress {work_in_progress}",
+                 arrivals_per_day=figure(result.arrivals_per_day, 1, _LANGUAGE),
+                 arrivals=result.arrivals, completed=figure(result.completed, 0, _LANGUAGE),
+                 unfinished=figure(result.unfinished, 0, _LANGUAGE),
+                 work_in_progress=figure(result.work_in_progress, 1, _LANGUAGE)))
     interval = result.cycle_time_mean_ci95
 
     def working(minutes: float | None) -> str:  # the simulated clock counts working time

@@ -45,7 +45,7 @@ from abc_costing.model import VALUE_CLASSES, NodeKind, ProcessModel, routing_gra
 from abc_costing.numbers import plotly_separators
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.reports.tables import format_amount, format_money, format_signed_amount
-from abc_costing.reports.views import VALUE_CLASS_LABELS
+from abc_costing.reports.views import VALUE_CLASS_LABELS, format_share
 
 __all__ = [
     "process_flow_layout",
@@ -450,9 +450,9 @@ def _activity_figures(cost: ActivityCost, currency: str, language: Language) -> 
     _ = translator(language)
     return [_("expected executions: {count}", count=f"{cost.expected_executions:.3f}"),
             _("cost per execution: {amount}",
-              amount=format_amount(cost.cost_per_execution, currency)),
+              amount=format_amount(cost.cost_per_execution, currency, language)),
             _("cost per instance: {amount}",
-              amount=format_amount(cost.cost_per_instance, currency))]
+              amount=format_amount(cost.cost_per_instance, currency, language))]
 
 
 _BELOW, _ABOVE = "bottom center", "top center"
@@ -638,13 +638,13 @@ def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *
 
 
 def _per_instance_and_year(result: CostResult, language: Language) -> str:
-    """``10 368.69 RUB per instance · 12 442 423.28 RUB per year`` (the year when known)."""
+    """``RUB 10,368.69 per instance · RUB 12,442,423.28 per year`` (the year when known)."""
     _ = translator(language)
-    per_instance = format_amount(result.cost_per_instance, result.currency)
+    per_instance = format_amount(result.cost_per_instance, result.currency, language)
     if result.cost_per_year is None:
         return _("{amount} per instance", amount=per_instance)
     return _("{amount} per instance · {per_year} per year", amount=per_instance,
-             per_year=format_amount(result.cost_per_year, result.currency))
+             per_year=format_amount(result.cost_per_year, result.currency, language))
 
 
 # --- Comparisons ---------------------------------------------------------------------------
@@ -762,10 +762,10 @@ def cost_waterfall_figure(comparison: Comparison, *, language: Language = "en",
     y = [base.cost_per_instance]
     measure = ["absolute"]
     ids = ["(baseline)"]
-    text = [format_money(base.cost_per_instance, cur)]
+    text = [format_money(base.cost_per_instance, cur, language)]
     hover = [f"<b>{_text(_('Baseline {variant}', variant=base.variant))}</b><br>"
              + _("cost per instance: {amount}",
-                 amount=format_amount(base.cost_per_instance, cur))]
+                 amount=format_amount(base.cost_per_instance, cur, language))]
     for change, name in zip(shown, names, strict=True):
         x.append(label(name))
         y.append(change.delta)
@@ -776,9 +776,9 @@ def cost_waterfall_figure(comparison: Comparison, *, language: Language = "en",
         hover.append(
             f"<b>{_text(change.name)}</b> ({_text(change.id)}, {status})<br>"
             + _("baseline: {amount}", amount=format_amount(change.baseline_cost_per_instance,
-                                                             cur)) + "<br>"
+                                                             cur, language)) + "<br>"
             + _("candidate: {amount}", amount=format_amount(change.candidate_cost_per_instance,
-                                                              cur)) + "<br>"
+                                                              cur, language)) + "<br>"
             + _("change: {amount} {currency}", amount=format_signed_amount(change.delta, cur),
                 currency=cur))
     if merged:
@@ -800,10 +800,10 @@ def cost_waterfall_figure(comparison: Comparison, *, language: Language = "en",
     y.append(cand.cost_per_instance)
     measure.append("total")
     ids.append("(candidate)")
-    text.append(format_money(cand.cost_per_instance, cur))
+    text.append(format_money(cand.cost_per_instance, cur, language))
     hover.append(f"<b>{_text(_('Candidate {variant}', variant=cand.variant))}</b><br>"
                  + _("cost per instance: {amount}",
-                     amount=format_amount(cand.cost_per_instance, cur)))
+                     amount=format_amount(cand.cost_per_instance, cur, language)))
 
     fig = go.Figure(go.Waterfall(
         x=x, y=y, measure=measure, customdata=ids, text=text, textposition="outside",
@@ -815,7 +815,7 @@ def cost_waterfall_figure(comparison: Comparison, *, language: Language = "en",
         name=_("cost per instance"), showlegend=False,
     ))
     saving = comparison.saving_per_instance
-    amount = format_amount(abs(saving), cur)
+    amount = format_amount(abs(saving), cur, language)
     title = (_("{candidate} vs {baseline}: saves {amount} per instance", candidate=cand.variant,
                baseline=base.variant, amount=amount) if saving >= 0
              else _("{candidate} vs {baseline}: costs more by {amount} per instance",
@@ -824,7 +824,7 @@ def cost_waterfall_figure(comparison: Comparison, *, language: Language = "en",
     subtitle = base.title or base.process
     if comparison.saving_per_year is not None:
         per_year = comparison.saving_per_year
-        year_amount = format_amount(abs(per_year), cur)
+        year_amount = format_amount(abs(per_year), cur, language)
         subtitle = (_("{title} · saving per year: {amount}", title=subtitle, amount=year_amount)
                     if per_year >= 0 else
                     _("{title} · extra cost per year: {amount}", title=subtitle,
@@ -891,9 +891,9 @@ def cost_by_resource_figure(comparison: Comparison, *, language: Language = "en"
         fig.add_trace(go.Bar(
             x=values, y=labels, orientation="h", name=_text(name), marker_color=colour,
             customdata=ids, hoverinfo="text",
-            hovertext=[f"<b>{label}</b><br>{_text(name)}: {format_amount(v, cur)}"
+            hovertext=[f"<b>{label}</b><br>{_text(name)}: {format_amount(v, cur, language)}"
                        for label, v in zip(labels, values, strict=True)],
-            text=[format_money(v, cur) for v in values], textposition="auto",
+            text=[format_money(v, cur, language) for v in values], textposition="auto",
             textfont=dict(size=10),
         ))
     _base_layout(fig, title=_("Cost per instance by resource, {currency}", currency=cur),
@@ -952,9 +952,9 @@ def cost_by_value_figure(comparison: Comparison, *, language: Language = "en") -
     ):
         fig.add_trace(go.Bar(
             x=labels, y=values, name=_text(name), marker=marker, customdata=classes,
-            text=[format_money(v, cur) for v in values], textposition="outside",
+            text=[format_money(v, cur, language) for v in values], textposition="outside",
             textfont=dict(size=10), cliponaxis=False, hoverinfo="text",
-            hovertext=[f"<b>{label}</b><br>{_text(name)}: {format_amount(v, cur)}"
+            hovertext=[f"<b>{label}</b><br>{_text(name)}: {format_amount(v, cur, language)}"
                        for label, v in zip(labels, values, strict=True)],
         ))
     _base_layout(fig, title=_("Cost per instance by value class, {currency}", currency=cur),
@@ -1020,9 +1020,10 @@ def portfolio_cost_figure(portfolio: Portfolio, *, language: Language = "en") ->
             hovertext=[
                 f"<b>{_text(r.title or r.process)}</b> ({_text(r.variant)})<br>"
                 + _("{value}: {amount} per year ({share})", value=value_label,
-                    amount=format_amount(v, r.currency), share=f"{v / r.cost_per_year:.0%}")
+                    amount=format_amount(v, r.currency, language),
+                    share=format_share(v / r.cost_per_year, 0, language))
                 + "<br>" + _("total: {amount} per year",
-                             amount=format_amount(r.cost_per_year, r.currency))
+                             amount=format_amount(r.cost_per_year, r.currency, language))
                 if r.cost_per_year else f"<b>{_text(r.title or r.process)}</b>"
                 for r, v in zip(with_volume, per_year, strict=True)
             ],
@@ -1078,13 +1079,14 @@ def cost_breakdown_figure(result: CostResult, *, language: Language = "en") -> g
             orientation="h", name=translate(VALUE_LABELS[value], language),
             marker_color=VALUE_COLOURS[value],
             customdata=[a.id for a in members],
-            text=[format_money(a.cost_per_instance, cur) for a in members],
+            text=[format_money(a.cost_per_instance, cur, language) for a in members],
             textposition="auto", textfont=dict(size=10), hoverinfo="text",
             hovertext=[
                 "<br>".join([f"<b>{_text(a.name)}</b> ({_text(a.id)})",
                              _("value class: {value}",
                                value=translate(VALUE_LABELS[a.value], language)),
-                             *_activity_figures(a, cur, language)]) + f" ({a.share:.1%})"
+                             *_activity_figures(a, cur, language)])
+                + f" ({format_share(a.share, 1, language)})"
                 for a in members
             ],
         ))
@@ -1099,7 +1101,7 @@ def cost_breakdown_figure(result: CostResult, *, language: Language = "en") -> g
         yaxis=dict(categoryorder="array", categoryarray=labels, autorange="reversed"),
         legend=LEGEND_BELOW,
         title_subtitle_text=_("{amount} per instance",
-                              amount=format_amount(result.cost_per_instance, cur)),
+                              amount=format_amount(result.cost_per_instance, cur, language)),
         margin=dict(t=90),
     )
     return fig

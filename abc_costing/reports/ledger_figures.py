@@ -44,7 +44,7 @@ import plotly.graph_objects as go
 
 from abc_costing.engine.allocation import AllocationResult, Flow, Node, PeriodInputs
 from abc_costing.i18n import N_, Language, translate, translator
-from abc_costing.numbers import plotly_separators
+from abc_costing.numbers import plotly_separators, with_currency
 from abc_costing.reports.figures import (
     BACKGROUND,
     BASELINE_COLOUR,
@@ -382,7 +382,7 @@ def ledger_sankey_figure(result: AllocationResult, inputs: PeriodInputs, *,
         values.append(money)
         link_colours.append(_with_alpha(colours[at[source]], 0.35))
         hover.append(f"{_text(flows.labels[source])} → {_text(flows.labels[target])}<br>"
-                     f"{format_amount(money, currency)}")
+                     f"{format_amount(money, currency, language)}")
     invisible = 1e-9 * max(values, default=1.0)  # far below a pixel, still a link to plotly
     for source, target in _spacers(flows):
         sources.append(at[source])
@@ -402,7 +402,8 @@ def ledger_sankey_figure(result: AllocationResult, inputs: PeriodInputs, *,
                   thickness=NODE_THICKNESS_PX, line=dict(color="white", width=0.5),
                   # the whole name, however the label was cut ("%" would start a field)
                   hovertemplate=[f"{_text(flows.labels[n]).replace('%', '%%')}<br>"
-                                 f"%{{value:,.2f}} {currency}<extra></extra>" for n in ids]),
+                                 + with_currency("%{value:,.2f}", currency, language)
+                                 + "<extra></extra>" for n in ids]),
         link=dict(source=sources, target=targets, value=values, color=link_colours,
                   customdata=hover, hovertemplate="%{customdata}<extra></extra>"),
     ))
@@ -438,14 +439,15 @@ def margin_figure(result: AllocationResult, *, currency: str, language: Language
     fig.add_trace(go.Bar(
         y=shown, x=[o.cost for o in ordered], orientation="h", name=_("Cost to serve"),
         marker_color=BASELINE_COLOUR, customdata=names,
-        text=[format_amount(o.cost, currency) for o in ordered], textposition="auto",
+        text=[format_amount(o.cost, currency, language) for o in ordered], textposition="auto",
         hovertemplate="%{y}<br>" + _("cost to serve {amount}", amount="%{text}")
         + "<extra></extra>"))
     margins = [o.margin for o in ordered]
     fig.add_trace(go.Bar(
         y=shown, x=margins, orientation="h", name=_("Margin"), customdata=names,
         marker_color=[COST_UP_COLOUR if (m or 0) < 0 else COST_DOWN_COLOUR for m in margins],
-        text=[_("no revenue") if m is None else format_amount(m, currency) for m in margins],
+        text=[_("no revenue") if m is None else format_amount(m, currency, language)
+              for m in margins],
         textposition="auto",
         hovertemplate="%{y}<br>" + _("margin {amount}", amount="%{text}") + "<extra></extra>"))
     fig.update_layout(

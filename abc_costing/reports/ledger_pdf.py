@@ -125,9 +125,9 @@ def ledger_pdf(inputs: PeriodInputs, result: AllocationResult, *,
     return buffer.getvalue()
 
 
-def _money(amount: float | Decimal, currency: str) -> str:
-    # A figure never breaks across lines in a narrow column: no-break group spaces.
-    return format_money(float(amount), currency).replace(" ", "\u00a0")
+def _money(amount: float | Decimal, currency: str, language: Language) -> str:
+    # the reader's marks (numbers.py); its group spaces are already no-break
+    return format_money(float(amount), currency, language)
 
 
 def _title_block(inputs: PeriodInputs, result: AllocationResult, language: Language
@@ -143,7 +143,7 @@ def _title_block(inputs: PeriodInputs, result: AllocationResult, language: Langu
             (_("Period"), inputs.period), (_("Scenario"), inputs.scenario),
             (_("Currency"), cur),
             (_("Ledger"), _("{count} lines, {amount} {currency}", count=len(inputs.lines),
-                            amount=_money(result.ledger_total, cur), currency=cur)),
+                            amount=_money(result.ledger_total, cur, language), currency=cur)),
             (_("Pools' capacity"), inputs.capacity_rule or _("as given")),
         ]),
         Spacer(1, 4 * mm),
@@ -155,7 +155,8 @@ def _stage_balance(result: AllocationResult, cur: str, language: Language) -> li
     rows = []
     for stage, label in _STAGES:
         printed = result.stage_totals(stage).kopecks()
-        rows.append([translate(label, language), *(_money(printed[p], cur) for p in _PARTS)])
+        rows.append([translate(label, language),
+                     *(_money(printed[p], cur, language) for p in _PARTS)])
     leaks = [result.stage_totals(s) for s in ("ledger", "support", "pools")]
     stopped = math.fsum(b.idle + b.unassigned + b.over_driven for b in leaks)
     objects = math.fsum(o.cost for o in result.objects)
@@ -173,9 +174,10 @@ def _stage_balance(result: AllocationResult, cur: str, language: Language) -> li
             "unassigned and over-driven at any stage {stopped}; difference {difference}. "
             "Support centres that serve each other are solved together (reciprocal method), "
             "so their input counts what passes between them.",
-            ledger=_money(chain["input"], cur), objects=_money(chain["assigned"], cur),
-            stopped=_money(chain["unassigned"], cur),
-            difference=_money(chain["difference"], cur))), SMALL),
+            ledger=_money(chain["input"], cur, language),
+            objects=_money(chain["assigned"], cur, language),
+            stopped=_money(chain["unassigned"], cur, language),
+            difference=_money(chain["difference"], cur, language))), SMALL),
     ]
 
 
@@ -198,12 +200,13 @@ def _pools(inputs: PeriodInputs, result: AllocationResult, cur: str, language: L
         # a pool without one (a support centre's share) has no rate
         rate = "—"
         if basis is not None:
-            amount = _money(result.pool_rates[b.node] * (60 if labour else 1), cur)
+            amount = _money(result.pool_rates[b.node] * (60 if labour else 1), cur, language)
             rate = (_("{amount} an hour ({basis})", amount=amount, basis=basis) if labour
                     else _("{amount} a use ({basis})", amount=amount, basis=basis))
-        rows.append([_named(inputs.pools.get(b.node), b.node), _money(printed["input"], cur),
-                     rate, _money(printed["assigned"], cur), _money(printed["idle"], cur),
-                     _money(printed["unassigned"], cur), _money(printed["over_driven"], cur)])
+        rows.append([_named(inputs.pools.get(b.node), b.node),
+                     _money(printed["input"], cur, language), rate,
+                     *(_money(printed[part], cur, language)
+                       for part in ("assigned", "idle", "unassigned", "over_driven"))])
     return [
         heading,
         _table([_("Pool"), _("Money"), _("Rate (from)"), _("Used"), _("Idle"), _("Unassigned"),
@@ -227,15 +230,18 @@ def _activities(inputs: PeriodInputs, result: AllocationResult, cur: str, langua
     dearest = sorted(result.activities, key=lambda a: (-a.cost, a.node))
     rows: list[list[str | tuple[str, ...]]] = [
         [(names.get((a.process, a.variant, a.activity), a.activity),
-          f"{a.process} / {a.variant}"), _count(a.instances), _money(a.cost_per_instance, cur),
-         _money(a.cost, cur), format_share(a.cost / total if total else 0.0)]
+          f"{a.process} / {a.variant}"), _count(a.instances, language),
+         _money(a.cost_per_instance, cur, language), _money(a.cost, cur, language),
+         format_share(a.cost / total if total else 0.0, language=language)]
         for a in dearest[:TOP_ACTIVITIES]]
     rest = dearest[TOP_ACTIVITIES:]
     if rest:
         cost = math.fsum(a.cost for a in rest)
-        rows.append([_("{count} other activities", count=len(rest)), "", "", _money(cost, cur),
-                     format_share(cost / total if total else 0.0)])
-    rows.append([_("Total"), "", "", _money(total, cur), format_share(1.0)])
+        rows.append([_("{count} other activities", count=len(rest)), "", "",
+                     _money(cost, cur, language),
+                     format_share(cost / total if total else 0.0, language=language)])
+    rows.append([_("Total"), "", "", _money(total, cur, language),
+                 format_share(1.0, language=language)])
     return [heading, _table([_("Activity (process / variant)"), _("Instances"),
                              _("Per instance"), _("Cost"), _("Share")], rows,
                             widths=[0.46, 0.12, 0.14, 0.16, 0.12],
@@ -250,15 +256,16 @@ def _objects(result: AllocationResult, cur: str, language: Language) -> list[Flo
         return [heading, Paragraph(_t(_("No cost object has instances or revenue.")), BODY)]
 
     def optional(amount: float | None) -> str:
-        return "—" if amount is None else _money(amount, cur)
+        return "—" if amount is None else _money(amount, cur, language)
 
-    rows = [[o.cost_object, _money(o.cost, cur), optional(o.revenue), optional(o.margin),
-             "—" if o.margin is None or not o.revenue else format_share(o.margin / o.revenue)]
+    rows = [[o.cost_object, _money(o.cost, cur, language), optional(o.revenue), optional(o.margin),
+             "—" if o.margin is None or not o.revenue
+             else format_share(o.margin / o.revenue, language=language)]
             for o in sorted(result.objects, key=lambda o: (-o.cost, o.cost_object))]
     with_revenue = [o for o in result.objects if o.revenue is not None]
-    rows.append([_("Total"), _money(math.fsum(o.cost for o in result.objects), cur),
-                 _money(math.fsum(o.revenue or 0.0 for o in with_revenue), cur),
-                 _money(math.fsum(o.margin or 0.0 for o in with_revenue), cur), ""])
+    rows.append([_("Total"), _money(math.fsum(o.cost for o in result.objects), cur, language),
+                 _money(math.fsum(o.revenue or 0.0 for o in with_revenue), cur, language),
+                 _money(math.fsum(o.margin or 0.0 for o in with_revenue), cur, language), ""])
     return [heading, _table([_("Cost object"), _("Cost"), _("Revenue"), _("Margin"),
                              _("Margin, %")], rows,
                             widths=[0.36, 0.16, 0.16, 0.16, 0.16], numeric=range(1, 5),
