@@ -673,9 +673,15 @@ def _print_comparison(comparison: Any, out: Console, *, split: Any = None) -> No
     _say(out, _("{value} ({variant}) → {value_2} ({variant_2})",
                  value=base.title or base.process, variant=base.variant,
                  value_2=cand.title or cand.process, variant_2=cand.variant), style="bold")
+    # the currency once, on the side the language writes it: RUB 330.00 → 150.00 in English,
+    # 330,00 → 150,00 ₽ in Russian
+    before, after = (format_money(c.cost_per_instance, cur, _LANGUAGE) for c in (base, cand))
+    if numbers.currency_leads(_LANGUAGE):
+        before = _money(base.cost_per_instance, cur)
+    else:
+        after = _money(cand.cost_per_instance, cur)
     _say(out, _("Cost per instance: {cost_per_instance} → {cost_per_instance_2}",
-                 cost_per_instance=format_money(base.cost_per_instance, cur, _LANGUAGE),
-                 cost_per_instance_2=_money(cand.cost_per_instance, cur)))
+                 cost_per_instance=before, cost_per_instance_2=after))
     _say(out, _("Saving per instance: {saving_per_instance} ({format_share})",
                  saving_per_instance=_money(comparison.saving_per_instance, cur),
                  format_share=_share(comparison.saving_share)))

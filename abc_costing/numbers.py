@@ -52,9 +52,9 @@ from babel.numbers import format_decimal, get_currency_precision
 
 from abc_costing.i18n import Language
 
-__all__ = ["UNKNOWN_CURRENCY_DIGITS", "amount", "currency_digits", "currency_sign",
-           "excel_money_format", "money", "number", "percent", "plotly_separators",
-           "rounded_for_display", "signed_amount", "with_currency"]
+__all__ = ["UNKNOWN_CURRENCY_DIGITS", "amount", "currency_digits", "currency_leads",
+           "currency_sign", "excel_money_format", "money", "neutral_number", "number", "percent",
+           "plotly_separators", "rounded_for_display", "signed_amount", "with_currency"]
 
 #: Digits of an amount whose currency is not known (a table mixing none): Babel's own
 #: default for a code it does not list.
@@ -126,6 +126,32 @@ def number(value: float, digits: int, language: Language = "en") -> str:
     return text.translate(str.maketrans(",.", group + point))
 
 
+def neutral_number(value: float, digits: int, *, signed: bool = False) -> str:
+    """``value`` for a text made before its reader is known (a problem, a reason in a
+    table cell, saved with its English words and said again in Russian later): thousands
+    grouped by a no-break space, a decimal point, rounded half away from zero.
+
+    Neither reader misreads it: an English ``75,774.31`` is seventy-five *units* to a
+    Russian reader, whose decimal mark is the comma; a space groups in both (SI, ISO 80000).
+
+    >>> neutral_number(75774.314, 2) == "75\\u00a0774.31"
+    True
+    >>> neutral_number(-2559.925, 2) == "-2\\u00a0559.93", neutral_number(29.25, 1)
+    (True, '29.3')
+    >>> neutral_number(120, 2, signed=True), neutral_number(-0.001, 2, signed=True)
+    ('+120.00', '0.00')
+    """
+    text = number(value, digits, "en").replace(",", NBSP)
+    return _with_sign(text, value, digits) if signed else text
+
+
+def _with_sign(text: str, value: float, digits: int) -> str:
+    """``text`` (``value`` written to ``digits``) with a plus before a rise: a change."""
+    if text.startswith("-") or rounded_for_display(value, digits).is_zero():
+        return text
+    return f"+{text}"
+
+
 def amount(value: float, currency: str | None, language: Language = "en") -> str:
     """Money without its currency (a table cell under a header that names it): the
     currency's minor unit, half away from zero.
@@ -167,21 +193,32 @@ def money(value: float, currency: str, language: Language = "en") -> str:
     return with_currency(amount(value, currency, language), currency, language)
 
 
+def currency_leads(language: Language = "en") -> bool:
+    """Whether ``language`` writes the currency before the amount (``RUB 10,368.69``) rather
+    than after it (``10 368,69 ₽``): a range of two amounts names it once, on that side.
+
+    >>> currency_leads("en"), currency_leads("ru")
+    (True, False)
+    """
+    return language == "en"
+
+
 def with_currency(figure: str, currency: str, language: Language = "en") -> str:
     """``figure`` (already written) with ``currency`` where :func:`money` puts it: for a
     figure written elsewhere, as a chart's ``%{value:,.2f}`` that plotly fills in.
 
     >>> with_currency("%{value:,.2f}", "RUB", "ru") == "%{value:,.2f}\\u00a0₽"
     True
-    >>> with_currency("-1,319.22", "USD").replace("\\u00a0", " ")
-    '-USD 1,319.22'
+    >>> [with_currency(f, "USD").replace("\\u00a0", " ") for f in ("-1,319.22", "+150.00")]
+    ['-USD 1,319.22', '+USD 150.00']
     """
     sign = currency_sign(currency, language)
-    if language == "ru":
+    if not currency_leads(language):
         return f"{figure}{NBSP}{sign}"
-    # the minus leads the code, as Babel's en and Excel's "[$RUB] #,##0.00" put it
-    minus, digits = ("-", figure[1:]) if figure.startswith("-") else ("", figure)
-    return f"{minus}{sign}{NBSP}{digits}"
+    # the sign leads the code, as Babel's en and Excel's "[$RUB] #,##0.00" put a minus
+    sign_of_change, digits = ((figure[0], figure[1:]) if figure.startswith(("-", "+"))
+                              else ("", figure))
+    return f"{sign_of_change}{sign}{NBSP}{digits}"
 
 
 def signed_amount(value: float, currency: str | None, language: Language = "en") -> str:
@@ -193,10 +230,7 @@ def signed_amount(value: float, currency: str | None, language: Language = "en")
     >>> signed_amount(150, "RUB", "ru")
     '+150,00'
     """
-    text = amount(value, currency, language)
-    if text.startswith("-") or rounded_for_display(value, currency_digits(currency)).is_zero():
-        return text
-    return f"+{text}"
+    return _with_sign(amount(value, currency, language), value, currency_digits(currency))
 
 
 def percent(share: float, language: Language = "en", digits: int = 1) -> str:

@@ -148,17 +148,17 @@ stages = {row.value("stage"): row for row in summary.rows}
 over_driven = sum(row.value("over_driven") for row in stages.values())
 kpis = st.columns(5 if over_driven else 4)
 kpis[0].metric(_("Ledger total, {currency}", currency=currency),
-               format_money(result.ledger_total, currency))
+               format_money(result.ledger_total, currency, reader))
 kpis[1].metric(_("To cost objects, {currency}", currency=currency), format_money(
-    stages["activities"].value("assigned") if "activities" in stages else 0.0, currency))
+    stages["activities"].value("assigned") if "activities" in stages else 0.0, currency, reader))
 # each stage's idle and unassigned money stops there: the stages' sum is the period's
 kpis[2].metric(_("Idle (unused capacity), {currency}", currency=currency), format_money(
-    sum(row.value("idle") for row in stages.values()), currency))
+    sum(row.value("idle") for row in stages.values()), currency, reader))
 kpis[3].metric(_("Unassigned, {currency}", currency=currency), format_money(
-    sum(row.value("unassigned") for row in stages.values()), currency))
+    sum(row.value("unassigned") for row in stages.values()), currency, reader))
 if over_driven:  # the figures above then add up to the ledger total less this
     kpis[4].metric(_("Over-driven (not in the books), {currency}", currency=currency),
-                   format_money(over_driven, currency))
+                   format_money(over_driven, currency, reader))
 
 
 # --- the stage balance --------------------------------------------------------------------
@@ -183,7 +183,8 @@ def show_balance(view: TableView, *, key: str) -> None:
         return [OFF_BALANCE if row[difference] != 0 or row[over] != 0 else ""] * len(row)
 
     styled = frame.style.apply(red, axis=1).format(
-        {label: (lambda v: format_money(v, currency)) for label in money_labels}, na_rep="—")
+        {label: (lambda v: format_money(v, currency, reader)) for label in money_labels},
+        na_rep="—")
     st.dataframe(styled, hide_index=True, width="stretch", key=key)
 
 

@@ -137,21 +137,22 @@ queue_inputs = (signature, process, tuple(chosen), queue_days,
 days_to_simulate = (queue_days + (queue_days if warmup is None else int(warmup))) * replications
 if asked:
     if days_to_simulate > MAX_QUEUE_DAYS:
-        total, most = (format_number(n, 0, reader) for n in (days_to_simulate, MAX_QUEUE_DAYS))
-        days = {"measured": queue_days, "replications": replications, "total": total,
+        measured, total, most = (format_number(n, 0, reader)
+                                 for n in (queue_days, days_to_simulate, MAX_QUEUE_DAYS))
+        days = {"measured": measured, "replications": replications, "total": total,
                 "most": most}
         if warmup is None:
             st.error(_("({measured} measured + up to {warmup} warm-up days) × {replications} "
                        "replications = {total} working days to simulate a variant; the page "
                        "simulates at most {most}. Measure fewer days, shorten the warm-up or "
                        "run fewer replications (abc-costing simulate --queue has no such "
-                       "limit).", warmup=queue_days, **days))
+                       "limit).", warmup=measured, **days))
         else:
             st.error(_("({measured} measured + {warmup} warm-up days) × {replications} "
                        "replications = {total} working days to simulate a variant; the page "
                        "simulates at most {most}. Measure fewer days, shorten the warm-up or "
                        "run fewer replications (abc-costing simulate --queue has no such "
-                       "limit).", warmup=int(warmup), **days))
+                       "limit).", warmup=format_number(int(warmup), 0, reader), **days))
         st.session_state.pop("sim_queue_results", None)
     else:
         with st.spinner(_("Simulating queues…"), show_time=True):

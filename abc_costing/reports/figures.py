@@ -42,7 +42,7 @@ from abc_costing.compare import Comparison
 from abc_costing.engine import ActivityCost, CostResult
 from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.model import VALUE_CLASSES, NodeKind, ProcessModel, routing_graph
-from abc_costing.numbers import plotly_separators
+from abc_costing.numbers import plotly_separators, with_currency
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.reports.tables import format_amount, format_money, format_signed_amount
 from abc_costing.reports.views import VALUE_CLASS_LABELS, format_share
@@ -771,7 +771,7 @@ def cost_waterfall_figure(comparison: Comparison, *, language: Language = "en",
         y.append(change.delta)
         measure.append("relative")
         ids.append(change.id)
-        text.append(format_signed_amount(change.delta, cur))
+        text.append(format_signed_amount(change.delta, cur, language))
         status = translate(STATUS_LABELS.get(change.status, change.status), language)
         hover.append(
             f"<b>{_text(change.name)}</b> ({_text(change.id)}, {status})<br>"
@@ -779,21 +779,22 @@ def cost_waterfall_figure(comparison: Comparison, *, language: Language = "en",
                                                              cur, language)) + "<br>"
             + _("candidate: {amount}", amount=format_amount(change.candidate_cost_per_instance,
                                                               cur, language)) + "<br>"
-            + _("change: {amount} {currency}", amount=format_signed_amount(change.delta, cur),
-                currency=cur))
+            + _("change: {amount}", amount=with_currency(
+                format_signed_amount(change.delta, cur, language), cur, language)))
     if merged:
         delta = sum(a.delta for a in merged)
         x.append(label(_("other activities ({count})", count=len(merged))))
         y.append(delta)
         measure.append("relative")
         ids.append("(other activities)")
-        text.append(format_signed_amount(delta, cur))
+        text.append(format_signed_amount(delta, cur, language))
         hover.append(f"<b>{_('{count} other activities', count=len(merged))}</b><br>"
-                     + "<br>".join(f"{_text(a.name)}: {format_signed_amount(a.delta, cur)}"
+                     + "<br>".join(f"{_text(a.name)}: "
+                                   f"{format_signed_amount(a.delta, cur, language)}"
                                    for a in merged[:15])
                      + ("<br>…" if len(merged) > 15 else "") + "<br>"
-                     + _("together: {amount} {currency}",
-                         amount=format_signed_amount(delta, cur), currency=cur))
+                     + _("together: {amount}", amount=with_currency(
+                         format_signed_amount(delta, cur, language), cur, language)))
     x.append(label(_("Candidate {variant}", variant=cand.variant)))
     # Plotly sums a "total" bar itself; the value given is the candidate's own
     # total, which the steps reconcile to.

@@ -49,6 +49,7 @@ from reportlab.platypus import (
 from abc_costing.engine.allocation import AllocationResult, PeriodInputs, Stage, StageBalance
 from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.model import LaborResource
+from abc_costing.numbers import money
 from abc_costing.reports.pdf_report import (
     ACCENT,
     BODY,
@@ -142,8 +143,8 @@ def _title_block(inputs: PeriodInputs, result: AllocationResult, language: Langu
         _facts([
             (_("Period"), inputs.period), (_("Scenario"), inputs.scenario),
             (_("Currency"), cur),
-            (_("Ledger"), _("{count} lines, {amount} {currency}", count=len(inputs.lines),
-                            amount=_money(result.ledger_total, cur, language), currency=cur)),
+            (_("Ledger"), _("{count} lines, {amount}", count=len(inputs.lines),
+                            amount=money(result.ledger_total, cur, language))),
             (_("Pools' capacity"), inputs.capacity_rule or _("as given")),
         ]),
         Spacer(1, 4 * mm),

@@ -91,6 +91,7 @@ from abc_costing.compare import Comparison, SavingSplit
 from abc_costing.engine import CostResult
 from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.model import Duration, LaborResource, PerUseResource, ProcessModel
+from abc_costing.numbers import with_currency
 from abc_costing.reports.figures import (
     CANDIDATE_COLOUR,
     COST_DOWN_COLOUR,
@@ -521,8 +522,9 @@ def _key_facts(inputs: ReportInputs, language: Language) -> list[Flowable]:
         changes = sorted((a for a in comparison.activities if abs(a.delta) > 1e-9),
                          key=lambda a: -abs(a.delta))
         for change in changes[:5]:
-            delta = format_signed_amount(change.delta, cur)
-            items.append(f"{change.name}: {delta} {cur} ({_status(change.status, language)})")
+            delta = with_currency(format_signed_amount(change.delta, cur, language), cur,
+                                  language)
+            items.append(f"{change.name}: {delta} ({_status(change.status, language)})")
         if not items:
             items.append(_("No activity's cost changes."))
     else:

@@ -230,14 +230,14 @@ def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
                               ("delta_high", _("input raised"), COST_UP_COLOUR)):
         fig.add_trace(go.Bar(
             x=data[key], y=data["label"], orientation="h", name=name, marker_color=colour,
-            hovertext=[f"{label}: {format_amount(delta, currency)}"
+            hovertext=[f"{label}: {format_amount(delta, currency, language)}"
                        for label, delta in zip(data["label"], data[key], strict=True)],
             hoverinfo="text"))
     base = data["base_cost"][0] if data["base_cost"] else 0.0
     fig.update_layout(barmode="overlay", yaxis=dict(autorange="reversed"),
                       xaxis=dict(title=_("change in cost per instance, {currency} (base "
                                          "{amount})", currency=currency,
-                                         amount=format_amount(base, currency)),
+                                         amount=format_amount(base, currency, language)),
                                  tickformat=",.0f"), separators=plotly_separators(language))
     return _layout(fig, title=_("Sensitivity: what moves the cost most"),
                    height=max(300, 120 + 28 * len(data["label"])))

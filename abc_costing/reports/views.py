@@ -811,10 +811,9 @@ REASON_ACTIVITIES, REASON_RESOURCES = 2, 1
 
 
 def _signed_money(amount: float, currency: str) -> str:
-    """``+120.00`` / ``-2 559.93``: a change with its sign always written."""
-    text = format_money(amount, currency)
-    return text if text.startswith("-") or rounded_for_display(amount, currency_digits(
-        currency)).is_zero() else f"+{text}"
+    """``+120.00`` / ``-2 559.93``: a change with its sign always written, in the form of a
+    text made before its reader is known (a reason is English now, Russian later)."""
+    return numbers.neutral_number(amount, currency_digits(currency), signed=True)
 
 
 def _activity_driver(change: Any, currency: str) -> str:
@@ -826,7 +825,8 @@ def _activity_driver(change: Any, currency: str) -> str:
     before, after = change.baseline_expected_executions, change.candidate_expected_executions
     if not math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-9):
         # how often it runs per instance changed: routing or rework, the usual lever
-        return f"{change.name} ×{format_number(before, 2)} → ×{format_number(after, 2)} ({amount})"
+        return (f"{change.name} ×{numbers.neutral_number(before, 2)} → "
+                f"×{numbers.neutral_number(after, 2)} ({amount})")
     return f"{change.name} ({amount})"
 
 
@@ -837,7 +837,8 @@ def _resource_driver(change: Any, currency: str) -> str:
         return f"{change.name} ({amount})"
     sign = "+" if minutes > 0 else ""
     return N_("{name} {minutes} min ({amount})", name=change.name,
-              minutes=f"{sign}{format_number(minutes, _DIGITS['minutes'])}", amount=amount)
+              minutes=f"{sign}{numbers.neutral_number(minutes, _DIGITS['minutes'])}",
+              amount=amount)
 
 
 def _drivers(changes: Sequence[Any], *, saving: float, count: int) -> list[Any]:
@@ -1165,7 +1166,7 @@ CAPACITY_COLUMNS = (
 def _capacity_status(pool: Any) -> str:
     if pool.shortage:
         return N_("SHORTAGE: {hours} h over",
-                  hours=format_number(pool.shortage_minutes_per_month / 60, 1))
+                  hours=numbers.neutral_number(pool.shortage_minutes_per_month / 60, 1))
     return N_("capacity unknown") if pool.capacity_minutes_per_month is None else N_("ok")
 
 
