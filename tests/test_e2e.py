@@ -48,7 +48,10 @@ NEW_LINE = "labor: {manager: 60}"
 
 
 def money(amount: float, currency: str = "RUB") -> str:
-    return f"{format_money(amount, currency)} {currency}"
+    """Money in English: the code, a no-break space, the amount; a minus leads (-RUB 5,505.60)."""
+    shown = format_money(amount, currency)
+    minus, digits = ("-", shown[1:]) if shown.startswith("-") else ("", shown)
+    return f"{minus}{currency}\u00a0{digits}"
 
 
 def metric(page: Page, label: str) -> Locator:
