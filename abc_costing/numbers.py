@@ -27,6 +27,11 @@ too (``USD 10,368.69``, never ``$10,368.69``): an auditor must know whose dollar
 (US, Canadian, Australian, ...), and a report that mixes currencies must not show
 one of them by sign and another by code.
 
+A text made before its reader is known (a problem, the reason in a ranking's cell:
+English now, Russian later) cannot take either form; it writes its figures in
+:func:`neutral_number`'s form, which both read alike: ``2 559.93`` (a no-break space
+between thousands, a decimal point).
+
 Rounding is the accountants' (half away from zero, as Excel's ``ROUND``) in
 :func:`rounded_for_display`, to the currency's minor unit
 (:func:`currency_digits`: 2 for RUB, USD, EUR, KZT; 0 for JPY). Figures stay exact

@@ -59,3 +59,16 @@ def test_same_inputs_same_bytes_and_no_pdf_of_a_failed_allocation():
         id="typo", to=("nobody",), basis="even"),))
     with pytest.raises(ReportError, match="nothing to report"):
         ledger_pdf(broken, allocate_period(broken))
+
+
+@needs_poppler
+def test_the_russian_summary_writes_its_money_the_russian_way(tmp_path):
+    result = allocate_period(INPUTS)
+    text = text_of(ledger_pdf(INPUTS, result, language="ru"), tmp_path)
+    # the same stage-1 row as in English (521 234.56 in, 508 500 assigned, 2 000 idle,
+    # 10 734.56 unassigned, by hand above), in Russian figures (text_of collapses the
+    # narrow no-break spaces)
+    assert "521 234,56 508 500,00 2 000,00 10 734,56 0,00 0,00" in text
+    # the nine ledger lines summed above, and their total with the sign after it
+    assert "строк: 9, 521 234,56 ₽" in text
+    assert "521,234.56" not in text and "RUB 521" not in text

@@ -26,6 +26,7 @@ from abc_costing import numbers
 from abc_costing.cli import main
 from abc_costing.engine import capacity_report
 from abc_costing.model import ProcessModel
+from abc_costing.problems import grouped_money
 from abc_costing.reports.pdf_report import pdf_bytes
 from abc_costing.reports.provenance import build_report_inputs
 from abc_costing.reports.results_workbook import results_workbook
@@ -209,3 +210,14 @@ def test_english_excel_format_shows_the_code_first_in_a_spreadsheet(tmp_path):
     # the yen without decimals, 1 234.5 half away from zero: 1 235; 0.001 dollar: 0.00
     assert shown == ["RUB 10,368.69", "-RUB 1,319.22", "JPY 1,235", "USD 0.00"]
     assert shown == [numbers.money(v, c).replace(S, " ") for v, c in cells]
+
+
+def test_a_text_made_before_its_reader_is_known_writes_a_neutral_figure():
+    # both readers read 2 559.93 alike; "2,559.93" is two and a half thousandths to a
+    # Russian reader, "2 559,93" a list of two numbers to an English one
+    assert numbers.neutral_number(-2559.925, 2) == f"-2{S}559.93"  # half away from zero
+    assert numbers.neutral_number(1319.22, 2, signed=True) == f"+1{S}319.22"
+    # a problem's money: 100.125 is half a kopeck, which Excel's ROUND makes 100.13
+    # (Python's own format, half to even on the binary value, gave 100.12)
+    assert grouped_money(100.125) == "100.13"
+    assert grouped_money(1177600) == f"1{S}177{S}600.00"
