@@ -54,6 +54,11 @@ def money(amount: float, currency: str = "RUB") -> str:
     return f"{minus}{currency}\u00a0{digits}"
 
 
+def roubles(amount: float) -> str:
+    """Roubles in Russian: 10 368,69 ₽ (narrow no-break spaces, a decimal comma, the sign)."""
+    return f"{format_money(amount, 'RUB', 'ru')}\u00a0₽"
+
+
 def metric(page: Page, label: str) -> Locator:
     return page.get_by_test_id("stMetric").filter(has_text=label).first
 
@@ -379,7 +384,7 @@ def test_typed_numbers_and_save_as_new_variant_in_a_real_browser(tmp_path):
         expect(page.get_by_test_id("stText").filter(
             has_text="draft: other_cost: ").filter(has_text="'1.500,50'")).to_be_visible()
         expect(metric(page, "Стоимость экземпляра").get_by_test_id("stMetricValue")
-               ).to_have_text(money(cost_model(as_is).cost_per_instance))
+               ).to_have_text(roubles(cost_model(as_is).cost_per_instance))
 
 
 def test_imports_that_would_duplicate_or_need_named_columns_in_a_real_browser(tmp_path):
