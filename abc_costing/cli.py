@@ -673,9 +673,15 @@ def _print_comparison(comparison: Any, out: Console, *, split: Any = None) -> No
     _say(out, _("{value} ({variant}) → {value_2} ({variant_2})",
                  value=base.title or base.process, variant=base.variant,
                  value_2=cand.title or cand.process, variant_2=cand.variant), style="bold")
+    # the currency once, on the side the language writes it: RUB 330.00 → 150.00 in English,
+    # 330,00 → 150,00 ₽ in Russian
+    before, after = (format_money(c.cost_per_instance, cur, _LANGUAGE) for c in (base, cand))
+    if numbers.currency_leads(_LANGUAGE):
+        before = _money(base.cost_per_instance, cur)
+    else:
+        after = _money(cand.cost_per_instance, cur)
     _say(out, _("Cost per instance: {cost_per_instance} → {cost_per_instance_2}",
-                 cost_per_instance=format_money(base.cost_per_instance, cur, _LANGUAGE),
-                 cost_per_instance_2=_money(cand.cost_per_instance, cur)))
+                 cost_per_instance=before, cost_per_instance_2=after))
     _say(out, _("Saving per instance: {saving_per_instance} ({format_share})",
                  saving_per_instance=_money(comparison.saving_per_instance, cur),
                  format_share=_share(comparison.saving_share)))
@@ -1084,7 +1090,8 @@ def _run_simulate(args: argparse.Namespace, out: Console, err: Console) -> int:
         _print_json(result.as_dict(), out)
         return EXIT_OK
     _say(out, _heading(model.title, model.process, model.variant), style="bold")
-    _say(out, _("Monte Carlo: {runs:,} instances, seed {value}", runs=result.runs,
+    _say(out, _("Monte Carlo: {runs} instances, seed {value}",
+                 runs=numbers.number(result.runs, 0, _LANGUAGE),
                  value='none (fresh entropy)' if result.seed is None else result.seed))
     _print_view(simulation_view(result,
                                 exact_cost_per_instance=simulated.exact_cost_per_instance), out)
@@ -1112,11 +1119,13 @@ def _simulate_queues(model: Any, args: argparse.Namespace, out: Console, err: Co
                  replications=result.replications, days=args.days,
                  hours_per_day=result.hours_per_day, days_per_month=result.days_per_month,
                  calendar_basis=result.calendar_basis, warmup_basis=result.warmup_basis))
-    _say(out, _("{arrivals_per_day:.1f} arrivals a day ({arrivals}), {completed:,} instances "
-                 "completed, {unfinished:,} unfinished; work in progress {work_in_progress:.1f}",
-                 arrivals_per_day=result.arrivals_per_day, arrivals=result.arrivals,
-                 completed=result.completed, unfinished=result.unfinished,
-                 work_in_progress=result.work_in_progress))
+    figure = numbers.number  # the reader's marks: 1,234.5 in English, 1 234,5 in Russian
+    _say(out, _("{arrivals_per_day} arrivals a day ({arrivals}), {completed} instances "
+                 "completed, {unfinished} unfinished; work in progress {work_in_progress}",
+                 arrivals_per_day=figure(result.arrivals_per_day, 1, _LANGUAGE),
+                 arrivals=result.arrivals, completed=figure(result.completed, 0, _LANGUAGE),
+                 unfinished=figure(result.unfinished, 0, _LANGUAGE),
+                 work_in_progress=figure(result.work_in_progress, 1, _LANGUAGE)))
     interval = result.cycle_time_mean_ci95
 
     def working(minutes: float | None) -> str:  # the simulated clock counts working time

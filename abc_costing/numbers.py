@@ -15,11 +15,22 @@ the CLDR data of Babel (:mod:`babel.numbers`) gives it, with one adjustment:
   since ``$`` alone does not say whose dollar;
 - a percentage has a no-break space before ``%`` (``25,0 %``), as CLDR's ``ru``.
 
-English (``en``) keeps the form every English output has printed so far and that
-the golden outputs and tests hold: thousands grouped by a space, a decimal point,
-the ISO code after the amount (``10 368.69 RUB``, ``25.0%``). Babel's ``en_US``
-form (``RUB10,368.69``) reads a Russian group separator as a decimal mark's
-neighbour and is ambiguous to half the readers; the SI/ISO 80000 space is not.
+English (``en``) follows Babel's ``en`` (CLDR) form, as issue 14 asks: thousands
+grouped by a comma, a decimal point (``1,200``, ``12,442,423.28``, ``53.1%``), and the
+currency's ISO code *before* the amount, the way Babel's
+``format_currency(..., locale="en")`` writes a currency it has no sign for
+(``RUB10,368.69``), with one adjustment: a no-break space between the code and
+the figure (``RUB 10,368.69``), CLDR's own ``currencySpacing`` (Babel does not apply
+it), so the code is never broken off at a line end. A minus leads, as in Babel and in
+Excel: ``-RUB 2,559.93``. Every currency is written by its ISO code, USD and EUR
+too (``USD 10,368.69``, never ``$10,368.69``): an auditor must know whose dollar
+(US, Canadian, Australian, ...), and a report that mixes currencies must not show
+one of them by sign and another by code.
+
+A text made before its reader is known (a problem, the reason in a ranking's cell:
+English now, Russian later) cannot take either form; it writes its figures in
+:func:`neutral_number`'s form, which both read alike: ``2 559.93`` (a no-break space
+between thousands, a decimal point).
 
 Rounding is the accountants' (half away from zero, as Excel's ``ROUND``) in
 :func:`rounded_for_display`, to the currency's minor unit
@@ -30,8 +41,8 @@ Examples
 --------
 >>> money(10368.691, "RUB", "ru") == "10\\u202f368,69\\u00a0₽"
 True
->>> money(10368.691, "RUB", "en")
-'10 368.69 RUB'
+>>> money(10368.691, "RUB", "en") == "RUB\\u00a010,368.69"
+True
 >>> money(1234567.5, "JPY", "ru") == "1\\u202f234\\u202f568\\u00a0JPY"
 True
 >>> percent(0.25, "ru") == "25,0\\u00a0%", percent(0.25, "en")
@@ -46,9 +57,9 @@ from babel.numbers import format_decimal, get_currency_precision
 
 from abc_costing.i18n import Language
 
-__all__ = ["UNKNOWN_CURRENCY_DIGITS", "amount", "currency_digits", "currency_sign",
-           "excel_money_format", "money", "number", "percent", "plotly_separators",
-           "rounded_for_display", "signed_amount"]
+__all__ = ["UNKNOWN_CURRENCY_DIGITS", "amount", "currency_digits", "currency_leads",
+           "currency_sign", "excel_money_format", "money", "neutral_number", "number", "percent",
+           "plotly_separators", "rounded_for_display", "signed_amount", "with_currency"]
 
 #: Digits of an amount whose currency is not known (a table mixing none): Babel's own
 #: default for a code it does not list.
@@ -58,7 +69,7 @@ NARROW_NBSP = "\u202f"  # Russian thousands: a figure never breaks, and stays co
 NBSP = "\u00a0"         # between a figure and its currency or per cent sign
 
 #: (decimal mark, thousands separator) of each language.
-_MARKS: dict[Language, tuple[str, str]] = {"en": (".", " "), "ru": (",", NARROW_NBSP)}
+_MARKS: dict[Language, tuple[str, str]] = {"en": (".", ","), "ru": (",", NARROW_NBSP)}
 #: The signs a Russian reader knows without a code; any other currency shows its ISO code.
 _RUSSIAN_SIGNS = {"RUB": "₽"}
 
@@ -105,8 +116,8 @@ def number(value: float, digits: int, language: Language = "en") -> str:
     Babel writes the figure in the language's pattern (already rounded here, so its
     own half-even rounding never applies); the separators are then the ones above.
 
-    >>> number(1234567.125, 2), number(29.25, 1), number(-0.04, 1)
-    ('1 234 567.13', '29.3', '0.0')
+    >>> number(1234567.125, 2), number(29.25, 1), number(-0.04, 1), number(1200, 0)
+    ('1,234,567.13', '29.3', '0.0', '1,200')
     >>> number(1234567.125, 2, "ru") == "1\\u202f234\\u202f567,13"
     True
     >>> number(-1200, 0, "ru") == "-1\\u202f200"
@@ -120,12 +131,38 @@ def number(value: float, digits: int, language: Language = "en") -> str:
     return text.translate(str.maketrans(",.", group + point))
 
 
+def neutral_number(value: float, digits: int, *, signed: bool = False) -> str:
+    """``value`` for a text made before its reader is known (a problem, a reason in a
+    table cell, saved with its English words and said again in Russian later): thousands
+    grouped by a no-break space, a decimal point, rounded half away from zero.
+
+    Neither reader misreads it: an English ``75,774.31`` is seventy-five *units* to a
+    Russian reader, whose decimal mark is the comma; a space groups in both (SI, ISO 80000).
+
+    >>> neutral_number(75774.314, 2) == "75\\u00a0774.31"
+    True
+    >>> neutral_number(-2559.925, 2) == "-2\\u00a0559.93", neutral_number(29.25, 1)
+    (True, '29.3')
+    >>> neutral_number(120, 2, signed=True), neutral_number(-0.001, 2, signed=True)
+    ('+120.00', '0.00')
+    """
+    text = number(value, digits, "en").replace(",", NBSP)
+    return _with_sign(text, value, digits) if signed else text
+
+
+def _with_sign(text: str, value: float, digits: int) -> str:
+    """``text`` (``value`` written to ``digits``) with a plus before a rise: a change."""
+    if text.startswith("-") or rounded_for_display(value, digits).is_zero():
+        return text
+    return f"+{text}"
+
+
 def amount(value: float, currency: str | None, language: Language = "en") -> str:
     """Money without its currency (a table cell under a header that names it): the
     currency's minor unit, half away from zero.
 
     >>> amount(1234567.891, "RUB"), amount(1234567.891, "JPY"), amount(-0.001, "RUB")
-    ('1 234 567.89', '1 234 568', '0.00')
+    ('1,234,567.89', '1,234,568', '0.00')
     >>> amount(100.125, "RUB")  # half a kopeck: as Excel's ROUND, not 100.12
     '100.13'
     >>> amount(10368.691, "RUB", "ru") == "10\\u202f368,69"
@@ -135,8 +172,8 @@ def amount(value: float, currency: str | None, language: Language = "en") -> str
 
 
 def currency_sign(currency: str, language: Language = "en") -> str:
-    """How ``currency`` is written after an amount: ``₽`` for roubles in Russian, the ISO
-    code otherwise.
+    """How ``currency`` is written beside an amount: ``₽`` for roubles in Russian, the ISO
+    code otherwise (in English always the code: whose dollar, see the module's notes).
 
     >>> currency_sign("RUB", "ru"), currency_sign("USD", "ru"), currency_sign("RUB", "en")
     ('₽', 'USD', 'RUB')
@@ -147,32 +184,58 @@ def currency_sign(currency: str, language: Language = "en") -> str:
 
 
 def money(value: float, currency: str, language: Language = "en") -> str:
-    """Money with its currency: ``10 368,69 ₽`` in Russian, ``10 368.69 RUB`` in English.
+    """Money with its currency: ``10 368,69 ₽`` in Russian, ``RUB 10,368.69`` in English
+    (a no-break space after the code, or before the Russian sign).
 
     >>> money(10368.691, "USD", "ru") == "10\\u202f368,69\\u00a0USD"
     True
     >>> money(-2559.925, "EUR", "ru") == "-2\\u202f559,93\\u00a0EUR"
     True
-    >>> money(1500000, "KZT", "en"), money(1234.5, "JPY", "en")
-    ('1 500 000.00 KZT', '1 235 JPY')
+    >>> [m.replace("\\u00a0", " ") for m in (money(1500000, "KZT"), money(1234.5, "JPY"),
+    ...                                     money(-2559.925, "USD"))]
+    ['KZT 1,500,000.00', 'JPY 1,235', '-USD 2,559.93']
+    """
+    return with_currency(amount(value, currency, language), currency, language)
+
+
+def currency_leads(language: Language = "en") -> bool:
+    """Whether ``language`` writes the currency before the amount (``RUB 10,368.69``) rather
+    than after it (``10 368,69 ₽``): a range of two amounts names it once, on that side.
+
+    >>> currency_leads("en"), currency_leads("ru")
+    (True, False)
+    """
+    return language == "en"
+
+
+def with_currency(figure: str, currency: str, language: Language = "en") -> str:
+    """``figure`` (already written) with ``currency`` where :func:`money` puts it: for a
+    figure written elsewhere, as a chart's ``%{value:,.2f}`` that plotly fills in.
+
+    >>> with_currency("%{value:,.2f}", "RUB", "ru") == "%{value:,.2f}\\u00a0₽"
+    True
+    >>> [with_currency(f, "USD").replace("\\u00a0", " ") for f in ("-1,319.22", "+150.00")]
+    ['-USD 1,319.22', '+USD 150.00']
     """
     sign = currency_sign(currency, language)
-    return f"{amount(value, currency, language)}{NBSP if language == 'ru' else ' '}{sign}"
+    if not currency_leads(language):
+        return f"{figure}{NBSP}{sign}"
+    # the sign leads the code, as Babel's en and Excel's "[$RUB] #,##0.00" put a minus
+    sign_of_change, digits = ((figure[0], figure[1:]) if figure.startswith(("-", "+"))
+                              else ("", figure))
+    return f"{sign_of_change}{sign}{NBSP}{digits}"
 
 
 def signed_amount(value: float, currency: str | None, language: Language = "en") -> str:
     """Money without its currency with the sign always written, for changes: ``+150.00``,
-    ``-1 319.22``, ``0.00`` for a change that rounds to nothing.
+    ``-1,319.22``, ``0.00`` for a change that rounds to nothing.
 
     >>> signed_amount(150, "RUB"), signed_amount(-0.001, "RUB"), signed_amount(-1319.22, "RUB")
-    ('+150.00', '0.00', '-1 319.22')
+    ('+150.00', '0.00', '-1,319.22')
     >>> signed_amount(150, "RUB", "ru")
     '+150,00'
     """
-    text = amount(value, currency, language)
-    if text.startswith("-") or rounded_for_display(value, currency_digits(currency)).is_zero():
-        return text
-    return f"+{text}"
+    return _with_sign(amount(value, currency, language), value, currency_digits(currency))
 
 
 def percent(share: float, language: Language = "en", digits: int = 1) -> str:
@@ -192,27 +255,33 @@ def plotly_separators(language: Language = "en") -> str:
     ticks and tooltips read as :func:`number` writes.
 
     >>> plotly_separators("en"), plotly_separators("ru") == ",\\u202f"
-    ('. ', True)
+    ('.,', True)
     """
     point, group = _MARKS[language]
     return point + group
 
 
 def excel_money_format(currency: str | None, language: Language = "en") -> str:
-    """An Excel number format for money in ``currency``: the currency's digits and its sign.
+    """An Excel number format for money in ``currency``: the currency's digits and its sign,
+    where the language puts it (``10 368,69 ₽`` in Russian, ``RUB 10,368.69`` in English).
 
     The cell stays a number; Excel draws the thousands and decimal marks by the
     reader's own settings (``#,##0.00`` is the format code's notation, not the
-    display), so only the digits and the sign are the writer's choice. Without a
-    currency (a column mixing several), digits only.
+    display), so only the digits and the sign are the writer's choice. The English
+    code before the figure is a currency tag, ``[$RUB]``, which Excel and LibreOffice
+    both read as literal text and which keeps the minus before it (``-RUB 1,319.22``),
+    as :func:`money` writes it. Without a currency (a column mixing several), digits
+    only.
 
     >>> excel_money_format("RUB", "ru"), excel_money_format("RUB", "en")
-    ('#,##0.00\\\\ "₽"', '#,##0.00\\\\ "RUB"')
-    >>> excel_money_format("JPY", "ru"), excel_money_format(None)
-    ('#,##0\\\\ "JPY"', '#,##0.00')
+    ('#,##0.00\\\\ "₽"', '[$RUB] #,##0.00')
+    >>> excel_money_format("JPY", "ru"), excel_money_format("JPY"), excel_money_format(None)
+    ('#,##0\\\\ "JPY"', '[$JPY] #,##0', '#,##0.00')
     """
     digits = currency_digits(currency)
     body = "#,##0" + ("." + "0" * digits if digits > 0 else "")
     if currency is None:
         return body
-    return f'{body}\\ "{currency_sign(currency, language)}"'
+    if language == "ru":
+        return f'{body}\\ "{currency_sign(currency, language)}"'
+    return f"[${currency_sign(currency, language)}] {body}"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from abc_costing.i18n import N_, Language, translate, translator
+from abc_costing.numbers import neutral_number
 
 __all__ = ["AbcCostingError", "Count", "Problem", "ModelError", "QUOTED_CHARS", "cut",
            "grouped_money", "has_errors", "listed", "quoted"]
@@ -132,12 +133,14 @@ def listed(names: Iterable[str], *, limit: int = 8) -> str:
 
 def grouped_money(amount: float) -> str:
     """Money for a message: two decimals, thousands grouped by no-break spaces (a
-    message may wrap, a figure never).
+    message may wrap, a figure never), in the form both readers read alike
+    (:func:`abc_costing.numbers.neutral_number`): a message is made before its reader
+    is known.
 
-    >>> grouped_money(75774.314)
-    '75\u00a0774.31'
+    >>> grouped_money(75774.314), grouped_money(100.125)  # half away from zero, as Excel
+    ('75\u00a0774.31', '100.13')
     """
-    return f"{amount:,.2f}".replace(",", "\u00a0")
+    return neutral_number(amount, 2)
 
 
 def quoted(value: object, *, limit: int = QUOTED_CHARS) -> str:

@@ -45,7 +45,7 @@ def waste_share(costing) -> float:
 
 
 def signed(value: float, digits: int) -> str:
-    text = format_number(value, digits)
+    text = format_number(value, digits, language())
     return text if text.startswith("-") or value <= 0 else "+" + text
 
 
@@ -64,12 +64,12 @@ labor_change = duration(labor_delta, language())
 kpis[2].metric(_("Labour per instance"), duration(cand.labor_minutes_per_instance, language()),
                delta=labor_change if labor_delta <= 0 or labor_change.startswith("0")
                else "+" + labor_change, delta_color="inverse")
-kpis[3].metric(_("Share of waste"), format_share(waste_share(cand)),
+kpis[3].metric(_("Share of waste"), format_share(waste_share(cand), language=language()),
                delta=_("{points} pp",
                        points=signed((waste_share(cand) - waste_share(base)) * 100, 1)),
                delta_color="inverse")
 saving = {"variant": candidate, "per_instance": money(result.saving_per_instance, currency),
-          "share": format_share(result.saving_share, 0)}
+          "share": format_share(result.saving_share, 0, language())}
 if result.saving_per_instance > 0 and result.saving_per_year is None:
     st.success(_("{variant} saves {per_instance} per instance ({share}).", **saving))
 elif result.saving_per_instance > 0:

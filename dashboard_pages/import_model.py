@@ -13,7 +13,7 @@ import streamlit as st
 from abc_costing import workflows as wf
 from abc_costing.i18n import N_, translate, translator
 from abc_costing.reports.figures import process_flow_figure
-from abc_costing.reports.views import variants_view
+from abc_costing.reports.views import format_number, format_share, variants_view
 from dashboard_pages.state import (
     current_user,
     language,
@@ -63,7 +63,7 @@ if upload is None:
     st.stop()
 if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
     st.error(_("The file is {size} MB; the limit is {limit} MB.",
-               size=f"{upload.size / 1e6:.1f}", limit=MAX_UPLOAD_MB))
+               size=format_number(upload.size / 1e6, 1, language()), limit=MAX_UPLOAD_MB))
     st.stop()
 data = upload.getvalue()
 inputs = [hashlib.sha256(data).hexdigest(), kind]
@@ -163,7 +163,8 @@ if imported.variants:
     st.subheader(_("Trace variants"))
     if imported.conformance is not None:
         st.text(_("{share} of cases follow a path the designed model ({model}) allows.",
-                  share=f"{imported.conformance:.0%}", model=rates_name))
+                  share=format_share(imported.conformance, 0, language()),
+                  model=rates_name))
     show_view(variants_view(imported.variants,
                             currency=getattr(rates, "currency", "RUB")),
               key="import_variants")

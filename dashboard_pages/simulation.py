@@ -18,6 +18,7 @@ from abc_costing.reports.simulation_figures import (
 from abc_costing.reports.views import (
     TableView,
     capacity_view,
+    format_number,
     queue_activities_view,
     queue_resources_view,
     sensitivity_view,
@@ -56,7 +57,7 @@ signature = wf.library_signature(library_dir())
 chosen = list(dict.fromkeys([baseline, candidate]))
 results: list[tuple[str, wf.SimulationResult, float | None]] = []
 # A spinner with elapsed time: a million instances take a few seconds.
-with st.spinner(_("Simulating {count} instances…", count=f"{runs:,}".replace(",", " ")),
+with st.spinner(_("Simulating {count} instances…", count=format_number(runs, 0, reader)),
                 show_time=True):
     for variant in chosen:
         simulated = _simulated(signature, process, variant, runs, seed)
@@ -136,21 +137,22 @@ queue_inputs = (signature, process, tuple(chosen), queue_days,
 days_to_simulate = (queue_days + (queue_days if warmup is None else int(warmup))) * replications
 if asked:
     if days_to_simulate > MAX_QUEUE_DAYS:
-        total, most = (f"{n:,}".replace(",", " ") for n in (days_to_simulate, MAX_QUEUE_DAYS))
-        days = {"measured": queue_days, "replications": replications, "total": total,
+        measured, total, most = (format_number(n, 0, reader)
+                                 for n in (queue_days, days_to_simulate, MAX_QUEUE_DAYS))
+        days = {"measured": measured, "replications": replications, "total": total,
                 "most": most}
         if warmup is None:
             st.error(_("({measured} measured + up to {warmup} warm-up days) × {replications} "
                        "replications = {total} working days to simulate a variant; the page "
                        "simulates at most {most}. Measure fewer days, shorten the warm-up or "
                        "run fewer replications (abc-costing simulate --queue has no such "
-                       "limit).", warmup=queue_days, **days))
+                       "limit).", warmup=measured, **days))
         else:
             st.error(_("({measured} measured + {warmup} warm-up days) × {replications} "
                        "replications = {total} working days to simulate a variant; the page "
                        "simulates at most {most}. Measure fewer days, shorten the warm-up or "
                        "run fewer replications (abc-costing simulate --queue has no such "
-                       "limit).", warmup=int(warmup), **days))
+                       "limit).", warmup=format_number(int(warmup), 0, reader), **days))
         st.session_state.pop("sim_queue_results", None)
     else:
         with st.spinner(_("Simulating queues…"), show_time=True):
@@ -179,15 +181,16 @@ else:
         cycle = ", ".join(f"{key} " + ("—" if value is None else duration(
             value, language(), hours_per_day=queue.hours_per_day))
             for key, value in queue.cycle_time_minutes.items())
-        completed, unfinished = (f"{n:,}".replace(",", " ")
+        completed, unfinished = (format_number(n, 0, reader)
                                  for n in (queue.completed, queue.unfinished))
         st.text(_("{per_day} arrivals a working day ({arrivals}); {completed} instances "
                   "completed, {unfinished} unfinished; work in progress {in_progress}\n"
                   "Cycle time with queues, working days of {hours:g} h: {cycle}\n"
                   "Cost per instance (waiting is not priced): {cost}",
-                  per_day=f"{queue.arrivals_per_day:.1f}", arrivals=queue.arrivals,
+                  per_day=format_number(queue.arrivals_per_day, 1, reader), arrivals=queue.arrivals,
                   completed=completed, unfinished=unfinished,
-                  in_progress=f"{queue.work_in_progress:.1f}", hours=queue.hours_per_day,
+                  in_progress=format_number(queue.work_in_progress, 1, reader),
+                  hours=queue.hours_per_day,
                   cycle=cycle, cost=money(queue.cost_per_instance_mean, queue.currency)))
         queues, waiting = (_("Queues {variant}", variant=variant),
                            _("Waiting {variant}", variant=variant))

@@ -362,7 +362,7 @@ def show_conflict(conflict: wf.SaveConflict, *, on_reload: Any, key: str,
 
 
 def money(amount: float | None, currency: str) -> str:
-    """Money for display in the reader's language: ``10 368,69 ₽`` / ``10 368.69 RUB``."""
+    """Money for display in the reader's language: ``10 368,69 ₽`` / ``RUB 10,368.69``."""
     return "—" if amount is None else format_amount(amount, currency, language())
 
 

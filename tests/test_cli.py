@@ -25,6 +25,7 @@ flows: [[s, a], [a, x], [x, e, 0.75], [x, b, 0.25], [b, e]]
 """
 # a: 30 min × 10 ₽ = 300 ₽ once; b: 12 × 10 = 120 ₽ a quarter of the time -> 30 ₽
 COST_PER_INSTANCE = 300 + 0.25 * 120
+NBSP = "\u00a0"  # between the currency's code and its amount (RUB 330.00)
 
 
 def run(capsys, *argv):
@@ -72,8 +73,8 @@ def test_cost_json_has_the_documented_keys_and_figures(capsys, write_model):
 def test_cost_human_table_shows_cyrillic_names_and_money(capsys, write_model):
     code, out, _ = run(capsys, "cost", write_model(MODEL))
     assert code == 0
-    assert "Проверка счёта" in out and "Cost per instance: 330.00 RUB" in out
-    assert "Cost per year:     33 000.00 RUB" in out
+    assert "Проверка счёта" in out and f"Cost per instance: RUB{NBSP}330.00" in out
+    assert f"Cost per year:     RUB{NBSP}33,000.00" in out  # 330 × 100 a year
 
 
 def test_compare_json_and_savings(capsys, write_model):
@@ -102,11 +103,11 @@ def test_compare_json_and_savings(capsys, write_model):
     assert bridge == {"rate": 0.0, "capacity": 0.0, "unit_time": pytest.approx(-150),
                       "routing": pytest.approx(-30), "fees": 0.0, "volume": 0.0}
     code, out, _ = run(capsys, "compare", baseline, candidate)
-    assert code == 0 and "Saving per year:     18 000.00 RUB" in out
+    assert code == 0 and f"Saving per year:     RUB{NBSP}18,000.00" in out
     # the bridge table comes after the saving lines, before the activities
     assert out.index("Saving per year") < out.index("Cost bridge") < out.index(
         "Changes by activity")
-    assert "-15 000.00" in out and "-3 000.00" in out  # −150 and −30 ₽ × 100 a year
+    assert "-15,000.00" in out and "-3,000.00" in out  # −150 and −30 ₽ × 100 a year
 
 
 def test_compare_a_volume_change_is_no_saving_and_shows_in_the_bridge(capsys, write_model):
@@ -125,8 +126,8 @@ def test_compare_a_volume_change_is_no_saving_and_shows_in_the_bridge(capsys, wr
                       "routing": (0.0, 0.0),
                       "fees": (0.0, 0.0), "volume": (0.0, pytest.approx(-330 * 40))}
     code, out, _ = run(capsys, "compare", baseline, fewer)
-    assert code == 0 and "Saving per year:     0.00 RUB" in out
-    assert "Cost bridge: as_is → fewer" in out and "-13 200.00" in out
+    assert code == 0 and f"Saving per year:     RUB{NBSP}0.00" in out
+    assert "Cost bridge: as_is → fewer" in out and "-13,200.00" in out
 
 
 def test_compare_refuses_different_processes_and_currencies(capsys, write_model):

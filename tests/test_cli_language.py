@@ -31,7 +31,7 @@ def test_cost_in_russian_says_the_same_figures(capsys):
     code, ru, _ = run(capsys, "--lang", "ru", "cost", AS_IS)
     assert code == 0
     # the same figure after the translated label
-    assert line_with(en, "Cost per instance:") == "Cost per instance: 10 368.69 RUB"
+    assert line_with(en, "Cost per instance:") == "Cost per instance: RUB\u00a010,368.69"
     # Russian figures: narrow no-break spaces between thousands, a decimal comma, ₽
     assert line_with(ru, "Стоимость экземпляра:") == "Стоимость экземпляра: 10\u202f368,69\u00a0₽"
     assert "Стоимость в год:     12\u202f442\u202f423,28\u00a0₽ (экземпляров: 1\u202f200)" in ru
@@ -49,7 +49,9 @@ def test_compare_in_russian_and_its_warning_names_the_element(capsys):
     # the pool's warning keeps its element (the pool id) and says "предупреждение"
     assert err.startswith("lawyer: предупреждение: после высвобождения 1 из 3 остаётся 2")
     code, en, err_en = run(capsys, "--lang", "en", "compare", AS_IS, ESIGN)
-    assert "Saving per instance: 5 505.60 RUB (53.1%)" in en
+    assert "Saving per instance: RUB\u00a05,505.60 (53.1%)" in en
+    # the currency once, where English writes it: before the first amount
+    assert "Cost per instance: RUB\u00a010,368.69 → 4,863.09" in en
     assert err_en.startswith("lawyer: warning: releasing 1 of 3 leaves 2, short in 1 month(s)")
 
 

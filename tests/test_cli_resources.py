@@ -60,7 +60,7 @@ def test_resources_text_shows_the_figures_and_who_uses_each_pool(capsys, library
     assert code == 0
     assert "Resource catalogue (справочник ресурсов): resources.yaml, RUB" in out
     lawyer_line = next(line for line in out.splitlines() if line.startswith("│ lawyer "))
-    for figure in ("150 000.00", "2 343 600.00", "540 000.00", "585 900.00", "1 627.50"):
+    for figure in ("150,000.00", "2,343,600.00", "540,000.00", "585,900.00", "1,627.50"):
         assert figure in lawyer_line, figure
     assert f"lawyer is used by {', '.join(LAWYER_USERS)}" in out
 

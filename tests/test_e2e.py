@@ -48,7 +48,15 @@ NEW_LINE = "labor: {manager: 60}"
 
 
 def money(amount: float, currency: str = "RUB") -> str:
-    return f"{format_money(amount, currency)} {currency}"
+    """Money in English: the code, a no-break space, the amount; a minus leads (-RUB 5,505.60)."""
+    shown = format_money(amount, currency)
+    minus, digits = ("-", shown[1:]) if shown.startswith("-") else ("", shown)
+    return f"{minus}{currency}\u00a0{digits}"
+
+
+def roubles(amount: float) -> str:
+    """Roubles in Russian: 10 368,69 ₽ (narrow no-break spaces, a decimal comma, the sign)."""
+    return f"{format_money(amount, 'RUB', 'ru')}\u00a0₽"
 
 
 def metric(page: Page, label: str) -> Locator:

@@ -204,8 +204,8 @@ def test_activities_are_coloured_by_cost_per_instance():
     assert activities.marker.colorbar.title.text == "Cost per instance, RUB"
     hover = dict(zip(activities.customdata, activities.hovertext, strict=True))["legal"]
     assert "Юридическая проверка" in hover and "legal" in hover
-    assert f"{format_money(1500 / 0.7, 'RUB')} RUB" in hover  # cost per instance
-    assert "1 500.00 RUB" in hover  # cost per execution
+    assert f"RUB\u00a0{format_money(1500 / 0.7, 'RUB')}" in hover  # cost per instance
+    assert "RUB\u00a01,500.00" in hover  # cost per execution
     assert "1.429" in hover  # expected executions, 1 / 0.7
 
 
@@ -239,7 +239,7 @@ def test_flow_labels_and_title():
     assert fig.layout.title.text == "Как есть"
     # 5 × 60 + 1.43 × 1500 + ... : the subtitle is the engine's total, formatted.
     total = cost_model(model).cost_per_instance
-    assert fig.layout.title.subtitle.text.startswith(f"{format_money(total, 'RUB')} RUB")
+    assert fig.layout.title.subtitle.text.startswith(f"RUB\u00a0{format_money(total, 'RUB')}")
     activities = trace_of_kind(fig, "activity")
     labels = dict(zip(activities.customdata, activities.text, strict=True))
     assert labels["draft"] == "Подготовка<br>договора"
@@ -586,12 +586,15 @@ def test_charts_speak_russian_and_english_stays(contract_comparison):
     en = cost_waterfall_figure(comparison)
     assert ru.layout.yaxis.title.text == "Стоимость экземпляра, RUB"
     assert en.layout.yaxis.title.text == "Cost per instance, RUB"
-    saving = format_money(comparison.saving_per_instance, "RUB")
+    saving, saving_ru = (format_money(comparison.saving_per_instance, "RUB", language)
+                         for language in ("en", "ru"))
     assert round(comparison.saving_per_instance, 2) == 2_485.21
-    # each language writes the amount its own way: 2 485,21 ₽ in Russian
+    # each chart says money as its reader does: the same figure, 2,485.21 in English and
+    # 2 485,21 in Russian (narrow no-break space, decimal comma)
+    assert saving_ru == "2\u202f485,21"
     assert ru.layout.title.text == ("value_tiers против as_is: экономия 2\u202f485,21\u00a0₽ "
                                     "на экземпляр")
-    assert en.layout.title.text == f"value_tiers vs as_is: saves {saving} RUB per instance"
+    assert en.layout.title.text == f"value_tiers vs as_is: saves RUB\u00a0{saving} per instance"
     assert ru.data[0].x[0] == "Базовый вариант<br>as_is"
     assert "базовый вариант:" in ru.data[0].hovertext[1]
     resources = cost_by_resource_figure(comparison, language="ru")

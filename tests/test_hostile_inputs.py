@@ -292,7 +292,7 @@ def test_one_bad_file_leaves_the_dashboard_standing(tmp_path, monkeypatch):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
     shown = {m.label: m.value for m in at.metric}
-    assert shown["Cost per year, as is"] == f"{format_money(1_006_000, 'RUB')} RUB"
+    assert shown["Cost per year, as is"] == f"RUB\u00a0{format_money(1_006_000, 'RUB')}"
     assert [e.label for e in at.expander if "problem" in e.label] == [
         "⚠ 2 problem(s) in the library files"]
 

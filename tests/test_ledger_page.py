@@ -85,7 +85,7 @@ def test_a_cost_objects_ledger_lines_add_up_to_its_cost_to_serve(library, cost_o
     # each shown row is rounded to the kopeck: their sum is within half a kopeck a row
     assert math.fsum(ledger_rows) == pytest.approx(cost, abs=0.005 * len(ledger_rows))
     assert {m.label: m.value for m in at.metric}[f"Cost to serve: {cost_object}"] == \
-        f"{format_money(cost, 'RUB')} RUB"
+        f"RUB\u00a0{format_money(cost, 'RUB')}"
 
 
 def test_the_rent_line_goes_to_objects_idle_and_unassigned_in_full(library):

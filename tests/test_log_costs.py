@@ -117,7 +117,7 @@ def test_the_cli_shows_the_recorded_cost_and_its_note(capsys):
         10500.0, 9400.0)
     assert main(["variants", str(COST_LOG), "--rates", str(COST_RATES)]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    assert "10 500.00" in out and "9 400.00" in out and "Recorded per case" in out
+    assert "10,500.00" in out and "9,400.00" in out and "Recorded per case" in out
 
 
 # --- an activity done by several roles -----------------------------------------------------

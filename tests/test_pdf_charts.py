@@ -80,7 +80,7 @@ def test_waterfall_bars_are_in_the_ratio_of_the_costs_and_steps_close_the_gap():
     assert max(s.height for s in steps) == pytest.approx(abs(dearest.delta) * per_rub)
     texts = {s.text for s in shapes if isinstance(s, String)}
     assert format_money(comparison.baseline.cost_per_instance, "RUB") in texts
-    assert "-2 559.93" in texts
+    assert "-2,559.93" in texts
 
 
 def test_breakdown_bars_have_the_activities_costs_and_their_colours():

@@ -64,7 +64,9 @@ def _inputs(model=AS_IS, baseline=None, *, user="ivan", **kwargs):
 
 
 def _money(amount: float, currency: str = "RUB") -> str:
-    return f"{format_money(amount, currency)} {currency}"
+    """Money in English as _text reads it back: the code, a space (the no-break space
+    collapsed), the amount: RUB 10,368.69."""
+    return f"{currency} {format_money(amount, currency)}"
 
 
 @needs_poppler
@@ -74,8 +76,8 @@ def test_single_variant_headline_title_digest_and_page_numbers(tmp_path):
     text = _text(path)
     result = abc.cost_model(abc.load_model(AS_IS))
     # 10 368.69 RUB per instance; × 1 200 instances per year.
-    assert _money(result.cost_per_instance) == "10 368.69 RUB"
-    assert "10 368.69 RUB" in text
+    assert _money(result.cost_per_instance) == "RUB 10,368.69"
+    assert "RUB 10,368.69" in text
     assert _money(result.cost_per_year) in text
     assert "Согласование договора с клиентом (как есть)" in text
     assert "Variant as_is" in text
@@ -171,11 +173,11 @@ def test_user_text_is_printed_literally_and_assumptions_are_listed(tmp_path):
     assert "<i>why</i>" in text
     # One instance: check (45+30+90)/3 = 55 min × 1 €/min = 55 + 0.3 × fix
     # (20 min × 6000/(120×60) €/min = 16.67, 2 stamps × 2.5 = 5, other 7) = 55 + 8.6 = 63.60.
-    assert "63.60 EUR" in text
+    assert "EUR 63.60" in text
     assert "no volume per year" in text
     assert "triangular 30 45 90" in text             # the distribution as written
-    assert "time-driven: 6 000.00 EUR per month / 120 h" in text
-    assert "50.00 EUR per hour" in text               # 6000 / 120
+    assert "time-driven: EUR 6,000.00 per month / 120 h" in text
+    assert "EUR 50.00 per hour" in text               # 6000 / 120
     assert "70%" in text and "30%" in text            # routing of the exclusive split
     assert recorded[-1].hash in text                  # change-log head
     assert "Latest changes (1 of 1" in text
@@ -225,13 +227,13 @@ def test_charts_are_drawn_without_a_browser(tmp_path, monkeypatch):
     assert "charts unavailable" not in text
     comparison = inputs.comparison
     # The five figures' titles, as the figures write them (drawn as text, so searchable).
-    assert "template_esign vs as_is: saves 5 505.60 RUB per instance" in text
-    assert format_money(comparison.saving_per_instance, "RUB") == "5 505.60"
+    assert "template_esign vs as_is: saves RUB 5,505.60 per instance" in text
+    assert format_money(comparison.saving_per_instance, "RUB") == "5,505.60"
     assert "Cost per instance by resource, RUB" in text
     assert "Cost per instance by value class, RUB" in text
     assert "(candidate: template_esign)" in text and "(baseline: as_is)" in text
     # The waterfall's first bar is the baseline's total, its last the candidate's.
-    assert "10 368.69" in text and "4 863.09" in text
+    assert "10,368.69" in text and "4,863.09" in text
     if shutil.which("pdfimages"):
         assert _images(path) == 0  # vector, not pictures
     sizes = _run("pdfinfo", "-f", "1", "-l", str(_pages(path)), str(path))
@@ -242,7 +244,7 @@ def test_charts_are_drawn_without_a_browser(tmp_path, monkeypatch):
 
     single = _write(ARTIFACTS, pdf_bytes(_inputs(), charts=True), "pdf-report-as_is.pdf")
     single_text = _text(single)
-    assert "10 368.69 RUB" in single_text
+    assert "RUB 10,368.69" in single_text
     assert "cost per instance by activity" in single_text
     assert "Юридическая проверка" in single_text  # Cyrillic names drawn in the chart
 
@@ -281,7 +283,7 @@ def test_the_activity_table_is_the_activity_view():
     assert header == [view.label(key) for key in pdf_report.ACTIVITY_KEYS]
     assert header[4] == "Per instance, RUB"
     assert [row[0] for row in body] == [row.value("name") for row in view.rows]
-    assert body[-1][4] == format_value(result.cost_per_instance, "money", "RUB") == "10 368.69"
+    assert body[-1][4] == format_value(result.cost_per_instance, "money", "RUB") == "10,368.69"
 
 
 def test_a_long_activity_table_folds_into_a_row_that_sums_the_views_rows(monkeypatch):

@@ -42,7 +42,7 @@ def test_the_russian_pdf_reads_back_in_russian(tmp_path):
     english = _text(_write(tmp_path, pdf_bytes(inputs, charts=False), "en.pdf"))
     # (10 368.69 − 4 863.09 = 5 505.60), each language writing it its own way
     assert round(inputs.comparison.saving_per_instance, 2) == 5_505.60
-    assert "5 505.60" in english and "5 505,60" in text  # (_text collapses the spaces)
+    assert "RUB 5,505.60" in english and "5 505,60" in text  # (_text collapses the spaces)
 
 
 def test_report_bytes_passes_the_language_to_the_pdf_and_the_workbook():

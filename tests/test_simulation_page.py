@@ -109,7 +109,7 @@ def test_a_single_clerk_at_half_load_by_hand(tmp_path, monkeypatch):
     (check,) = [row for _, row in tables(at, "Activity")[0].iterrows()]
     # 10 replications × 120 days × 1 200 / (12 × 21) = 5 714 arrivals expected; Poisson: ± 3 %
     assert check["Executions"] == pytest.approx(10 * 120 * 1200 / 252, rel=0.03)
-    assert any("Cost per instance (waiting is not priced): 360.00 RUB" in t.value
+    assert any("Cost per instance (waiting is not priced): RUB\u00a0360.00" in t.value
                for t in at.text)  # 36 min × 600 / 60, queues cost nothing
 
 
@@ -140,8 +140,8 @@ def test_too_long_a_run_is_refused_with_the_limit(tmp_path, monkeypatch):
     at.button(key="sim_queue_run").click().run()
     # (1 000 measured + up to 1 000 warm-up) × 7 = 14 000 days > 12 000
     assert [e.value for e in at.error] == [
-        "(1000 measured + up to 1000 warm-up days) × 7 replications = 14 000 working days to "
-        "simulate a variant; the page simulates at most 12 000. Measure fewer days, shorten the "
+        "(1,000 measured + up to 1,000 warm-up days) × 7 replications = 14,000 working days to "
+        "simulate a variant; the page simulates at most 12,000. Measure fewer days, shorten the "
         "warm-up or run fewer replications (abc-costing simulate --queue has no such limit)."]
     assert not tables(at, "Resource")
 

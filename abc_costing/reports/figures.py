@@ -43,7 +43,7 @@ from abc_costing.compare import Comparison
 from abc_costing.engine import ActivityCost, CostResult
 from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.model import VALUE_CLASSES, NodeKind, ProcessModel, routing_graph
-from abc_costing.numbers import plotly_separators
+from abc_costing.numbers import plotly_separators, with_currency
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.reports.tables import format_amount, format_money, format_signed_amount
 from abc_costing.reports.views import VALUE_CLASS_LABELS, format_share
@@ -792,7 +792,7 @@ def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *
 
 
 def _per_instance_and_year(result: CostResult, language: Language) -> str:
-    """``10 368.69 RUB per instance · 12 442 423.28 RUB per year`` (the year when known)."""
+    """``RUB 10,368.69 per instance · RUB 12,442,423.28 per year`` (the year when known)."""
     _ = translator(language)
     per_instance = format_amount(result.cost_per_instance, result.currency, language)
     if result.cost_per_year is None:
@@ -923,29 +923,30 @@ def cost_waterfall_figure(comparison: Comparison, *, language: Language = "en",
         y.append(change.delta)
         measure.append("relative")
         ids.append(change.id)
-        text.append(format_signed_amount(change.delta, cur))
+        text.append(format_signed_amount(change.delta, cur, language))
         status = translate(STATUS_LABELS.get(change.status, change.status), language)
         hover.append(
             f"<b>{_text(change.name)}</b> ({_text(change.id)}, {status})<br>"
             + _("baseline: {amount}", amount=format_amount(change.baseline_cost_per_instance,
-                                                             cur)) + "<br>"
+                                                             cur, language)) + "<br>"
             + _("candidate: {amount}", amount=format_amount(change.candidate_cost_per_instance,
-                                                              cur)) + "<br>"
-            + _("change: {amount} {currency}", amount=format_signed_amount(change.delta, cur),
-                currency=cur))
+                                                              cur, language)) + "<br>"
+            + _("change: {amount}", amount=with_currency(
+                format_signed_amount(change.delta, cur, language), cur, language)))
     if merged:
         delta = sum(a.delta for a in merged)
         x.append(label(_("other activities ({count})", count=len(merged))))
         y.append(delta)
         measure.append("relative")
         ids.append("(other activities)")
-        text.append(format_signed_amount(delta, cur))
+        text.append(format_signed_amount(delta, cur, language))
         hover.append(f"<b>{_('{count} other activities', count=len(merged))}</b><br>"
-                     + "<br>".join(f"{_text(a.name)}: {format_signed_amount(a.delta, cur)}"
+                     + "<br>".join(f"{_text(a.name)}: "
+                                   f"{format_signed_amount(a.delta, cur, language)}"
                                    for a in merged[:15])
                      + ("<br>…" if len(merged) > 15 else "") + "<br>"
-                     + _("together: {amount} {currency}",
-                         amount=format_signed_amount(delta, cur), currency=cur))
+                     + _("together: {amount}", amount=with_currency(
+                         format_signed_amount(delta, cur, language), cur, language)))
     x.append(label(_("Candidate {variant}", variant=cand.variant)))
     # Plotly sums a "total" bar itself; the value given is the candidate's own
     # total, which the steps reconcile to.
@@ -1245,7 +1246,8 @@ def cost_breakdown_figure(result: CostResult, *, language: Language = "en") -> g
                 "<br>".join([f"<b>{_text(a.name)}</b> ({_text(a.id)})",
                              _("value class: {value}",
                                value=translate(VALUE_LABELS[a.value], language)),
-                             *_activity_figures(a, cur, language)]) + f" ({a.share:.1%})"
+                             *_activity_figures(a, cur, language)])
+                + f" ({format_share(a.share, 1, language)})"
                 for a in members
             ],
         ))

@@ -44,7 +44,7 @@ import plotly.graph_objects as go
 
 from abc_costing.engine.allocation import AllocationResult, Flow, Node, PeriodInputs
 from abc_costing.i18n import N_, Language, translate, translator
-from abc_costing.numbers import plotly_separators
+from abc_costing.numbers import plotly_separators, with_currency
 from abc_costing.reports.figures import (
     BACKGROUND,
     BASELINE_COLOUR,
@@ -402,7 +402,8 @@ def ledger_sankey_figure(result: AllocationResult, inputs: PeriodInputs, *,
                   thickness=NODE_THICKNESS_PX, line=dict(color="white", width=0.5),
                   # the whole name, however the label was cut ("%" would start a field)
                   hovertemplate=[f"{_text(flows.labels[n]).replace('%', '%%')}<br>"
-                                 f"%{{value:,.2f}} {currency}<extra></extra>" for n in ids]),
+                                 + with_currency("%{value:,.2f}", currency, language)
+                                 + "<extra></extra>" for n in ids]),
         link=dict(source=sources, target=targets, value=values, color=link_colours,
                   customdata=hover, hovertemplate="%{customdata}<extra></extra>"),
     ))

@@ -49,6 +49,7 @@ from reportlab.platypus import (
 from abc_costing.engine.allocation import AllocationResult, PeriodInputs, Stage, StageBalance
 from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.model import LaborResource
+from abc_costing.numbers import money
 from abc_costing.reports.pdf_report import (
     ACCENT,
     BODY,
@@ -126,8 +127,8 @@ def ledger_pdf(inputs: PeriodInputs, result: AllocationResult, *,
 
 
 def _money(amount: float | Decimal, currency: str, language: Language) -> str:
-    # A figure never breaks across lines in a narrow column: no-break group spaces.
-    return format_money(float(amount), currency, language).replace(" ", "\u00a0")
+    # the reader's marks (numbers.py); its group spaces are already no-break
+    return format_money(float(amount), currency, language)
 
 
 def _title_block(inputs: PeriodInputs, result: AllocationResult, language: Language
@@ -142,8 +143,8 @@ def _title_block(inputs: PeriodInputs, result: AllocationResult, language: Langu
         _facts([
             (_("Period"), inputs.period), (_("Scenario"), inputs.scenario),
             (_("Currency"), cur),
-            (_("Ledger"), _("{count} lines, {amount} {currency}", count=len(inputs.lines),
-                            amount=_money(result.ledger_total, cur, language), currency=cur)),
+            (_("Ledger"), _("{count} lines, {amount}", count=len(inputs.lines),
+                            amount=money(result.ledger_total, cur, language))),
             (_("Pools' capacity"), inputs.capacity_rule or _("as given")),
         ]),
         Spacer(1, 4 * mm),
@@ -230,7 +231,7 @@ def _activities(inputs: PeriodInputs, result: AllocationResult, cur: str, langua
     dearest = sorted(result.activities, key=lambda a: (-a.cost, a.node))
     rows: list[list[str | tuple[str, ...]]] = [
         [(names.get((a.process, a.variant, a.activity), a.activity),
-          f"{a.process} / {a.variant}"), _count(a.instances),
+          f"{a.process} / {a.variant}"), _count(a.instances, language),
          _money(a.cost_per_instance, cur, language), _money(a.cost, cur, language),
          format_share(a.cost / total if total else 0.0, language=language)]
         for a in dearest[:TOP_ACTIVITIES]]

@@ -151,7 +151,8 @@ def profitability_view(result: AllocationResult, *, currency: str) -> TableView:
     ordered = sorted(result.objects, key=lambda o: (o.margin is None, o.margin or 0.0, -o.cost))
     rows: list[tuple[RowKind, list[Any]]] = []
     for o in ordered:
-        processes = "; ".join(f"{key}: {money:,.2f}".replace(",", " ")
+        # a text cell, made before its reader is known: the neutral form of messages
+        processes = "; ".join(f"{key}: {grouped_money(money)}"
                               for key, money in sorted(o.by_process.items(),
                                                        key=lambda item: -item[1]))
         rows.append(("item", [o.cost_object, o.cost, o.revenue, o.margin,

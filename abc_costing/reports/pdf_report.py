@@ -91,6 +91,7 @@ from abc_costing.compare import Comparison, SavingSplit
 from abc_costing.engine import CostResult
 from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.model import Duration, LaborResource, PerUseResource, ProcessModel
+from abc_costing.numbers import with_currency
 from abc_costing.reports.figures import (
     CANDIDATE_COLOUR,
     COST_DOWN_COLOUR,
@@ -217,14 +218,17 @@ def _number(value: float) -> str:
     return f"{value:.10g}"
 
 
-def _count(value: float) -> str:
-    """A count for people: thousands grouped, at most three decimals."""
-    return format_number(value, 3).rstrip("0").rstrip(".")
+def _count(value: float, language: Language = "en") -> str:
+    """A count for people: thousands grouped, at most three decimals (``1,200``, ``0.85``;
+    ``1 200`` and ``0,85`` in Russian)."""
+    point = "," if language == "ru" else "."  # numbers.number always writes the three
+    return format_number(value, 3, language).rstrip("0").rstrip(point)
 
 
-def _minutes(value: float) -> str:
-    """Minutes for people: one decimal, thousands grouped (``1 440``, ``29.2``)."""
-    return format_number(value, 1).removesuffix(".0")
+def _minutes(value: float, language: Language = "en") -> str:
+    """Minutes for people: one decimal, thousands grouped (``1,440``, ``29.2``)."""
+    point = "," if language == "ru" else "."
+    return format_number(value, 1, language).removesuffix(point + "0")
 
 
 def _duration(duration: Duration, language: Language) -> str:
@@ -369,7 +373,7 @@ def _variant_line(inputs: ReportInputs, language: Language) -> str:
 def _volume(volume_per_year: float | None, language: Language) -> str:
     _ = translator(language)
     return (_("not given") if volume_per_year is None
-            else _("{count} instances per year", count=_count(volume_per_year)))
+            else _("{count} instances per year", count=_count(volume_per_year, language)))
 
 
 def _title_block(inputs: ReportInputs, language: Language) -> list[Flowable]:
@@ -518,8 +522,9 @@ def _key_facts(inputs: ReportInputs, language: Language) -> list[Flowable]:
         changes = sorted((a for a in comparison.activities if abs(a.delta) > 1e-9),
                          key=lambda a: -abs(a.delta))
         for change in changes[:5]:
-            delta = format_signed_amount(change.delta, cur)
-            items.append(f"{change.name}: {delta} {cur} ({_status(change.status, language)})")
+            delta = with_currency(format_signed_amount(change.delta, cur, language), cur,
+                                  language)
+            items.append(f"{change.name}: {delta} ({_status(change.status, language)})")
         if not items:
             items.append(_("No activity's cost changes."))
     else:
@@ -533,7 +538,7 @@ def _key_facts(inputs: ReportInputs, language: Language) -> list[Flowable]:
     flowables: list[Flowable] = [Paragraph(_t(heading), H2)]
     flowables += [Paragraph("• " + _t(item), BODY) for item in items]
     extra = [_("Labour: {minutes} minutes per instance",
-               minutes=_minutes(result.labor_minutes_per_instance))]
+               minutes=_minutes(result.labor_minutes_per_instance, language))]
     if split:
         extra.append(_("by value class ({variant}): {split}", variant=result.variant,
                        split=split))
@@ -921,12 +926,13 @@ def _activity_assumptions(model: ProcessModel, language: Language) -> list[Flowa
         labour = tuple(
             f"{_resource_name(model, r)}: {_duration(d, language)}"
             + ("" if d.distribution == "fixed"
-               else " " + _("(mean {minutes})", minutes=_minutes(d.mean_minutes)))
+               else " " + _("(mean {minutes})", minutes=_minutes(d.mean_minutes, language)))
             for r, d in activity.labor.items()) or "—"
         uses = tuple(f"{_resource_name(model, r)}: {_number(n)}"
                      for r, n in activity.uses.items()) or "—"
         wait = "—" if activity.wait.mean_minutes == 0 else _duration(activity.wait, language)
-        other = "—" if activity.other_cost == 0 else format_money(activity.other_cost, cur)
+        other = ("—" if activity.other_cost == 0
+                 else format_money(activity.other_cost, cur, language))
         rows.append([_named(activity.name, activity_id), labour, uses, wait,
                      other, _value_label(activity.value, language)])
     flowables: list[Flowable] = [

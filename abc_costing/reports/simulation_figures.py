@@ -23,7 +23,7 @@ from abc_costing.durations import DEFAULT_HOURS_PER_DAY, duration
 from abc_costing.engine.capacity import CapacityReport
 from abc_costing.engine.sensitivity import SensitivityItem, tornado_data
 from abc_costing.i18n import N_, Language, translate, translator
-from abc_costing.numbers import number, plotly_separators
+from abc_costing.numbers import number, percent, plotly_separators
 from abc_costing.reports.figures import (
     BASELINE_COLOUR,
     CANDIDATE_COLOUR,
@@ -143,9 +143,9 @@ def capacity_figure(report: CapacityReport, *, language: Language = "en") -> go.
     fig = go.Figure(go.Bar(
         x=values, y=[p.name for p in pools], orientation="h",
         marker_color=[COST_UP_COLOUR if p.shortage else CANDIDATE_COLOUR for p in pools],
-        text=[f"{v:.0f}%" for v in values], textposition="auto",
+        text=[percent(v / 100, language, 0) for v in values], textposition="auto",
         hovertext=[_("{pool}: {hours} h used per month", pool=p.name,
-                     hours=f"{p.hours_per_month:,.0f}".replace(",", " "))
+                     hours=number(p.hours_per_month, 0, language))
                    + (_("; FTE needed {fte}", fte=f"{p.fte_needed:.2f}")
                       if p.fte_needed is not None else "")
                    for p in pools], hoverinfo="text"))
@@ -192,7 +192,7 @@ def queue_utilization_figure(results: Sequence[tuple[str, QueueResult]], *,
                                 for i, v in zip(intervals, values, strict=True)],
                          arrayminus=[0 if i is None else v - i[0] * 100
                                      for i, v in zip(intervals, values, strict=True)]),
-            text=[f"{v:.0f}%" for v in values], textposition="inside",
+            text=[percent(v / 100, language, 0) for v in values], textposition="inside",
             hovertext=[_("{variant}: {pool}: {share} simulated", variant=label, pool=r.name,
                          share=f"{v:.1f}%")
                        + ("" if i is None else " " + _("(95% CI {low} – {high})",

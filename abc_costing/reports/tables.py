@@ -7,9 +7,9 @@ currency's minor unit happens only in :func:`format_money`, at the display edge.
 Examples
 --------
 >>> format_money(1234567.891, "RUB")
-'1 234 567.89'
->>> format_amount(10368.691, "RUB")
-'10 368.69 RUB'
+'1,234,567.89'
+>>> format_amount(10368.691, "RUB") == "RUB\\u00a010,368.69"
+True
 >>> from abc_costing import cost_model, load_model
 >>> result = cost_model(load_model("process_models/contract_approval/as_is.yaml"))
 >>> frame = resources_table(result)
@@ -57,13 +57,13 @@ __all__ = [
 
 
 def format_amount(amount: float, currency: str, language: Language = "en") -> str:
-    """Money with its currency: ``10 368.69 RUB``, ``10 368,69 ₽`` in Russian
+    """Money with its currency: ``RUB 10,368.69``, ``10 368,69 ₽`` in Russian
     (:func:`abc_costing.numbers.money`)."""
     return numbers.money(amount, currency, language)
 
 
 def format_signed_amount(amount: float, currency: str, language: Language = "en") -> str:
-    """Money with an explicit sign, for deltas: ``+150.00`` / ``-1 319.22`` / ``0.00``.
+    """Money with an explicit sign, for deltas: ``+150.00`` / ``-1,319.22`` / ``0.00``.
 
     >>> format_signed_amount(150, "RUB"), format_signed_amount(-0.001, "RUB")
     ('+150.00', '0.00')

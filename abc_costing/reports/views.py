@@ -40,6 +40,7 @@ from abc_costing.i18n import N_, Language, Message, translate
 from abc_costing.model import ProcessModel, ResourceRecord
 from abc_costing.numbers import currency_digits, rounded_for_display
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
+from abc_costing.problems import Count
 from abc_costing.store.catalogue_edits import PoolFigures, pool_figures
 
 if TYPE_CHECKING:  # for annotations only: mining loads Polars, simulation and sensitivity SciPy
@@ -308,7 +309,7 @@ def format_number(value: float, digits: int, language: Language = "en") -> str:
     the reader's language (:func:`abc_costing.numbers.number`).
 
     >>> format_number(1234567.125, 2), format_number(29.25, 1), format_number(-0.04, 1)
-    ('1 234 567.13', '29.3', '0.0')
+    ('1,234,567.13', '29.3', '0.0')
     """
     return numbers.number(value, digits, language)
 
@@ -318,7 +319,7 @@ def format_money(amount: float, currency: str | None, language: Language = "en")
     currency (a table's header names it): :func:`abc_costing.numbers.amount`.
 
     >>> format_money(1234567.891, "RUB"), format_money(1234567.891, "JPY")
-    ('1 234 567.89', '1 234 568')
+    ('1,234,567.89', '1,234,568')
     >>> format_money(-0.001, "RUB")  # no "-0.00" for an unchanged figure
     '0.00'
     >>> format_money(100.125, "RUB")  # half a kopeck: as Excel's ROUND, not 100.12
@@ -350,7 +351,7 @@ def format_value(value: Any, unit: Unit, currency: str | None = None,
     (renderers that interpret markup must escape it themselves).
 
     >>> format_value(1500.5, "money", "RUB"), format_value(0.25, "share")
-    ('1 500.50', '25.0%')
+    ('1,500.50', '25.0%')
     >>> format_value(1.3333333, "executions"), format_value(None, "money", "RUB")
     ('1.333', '—')
     >>> format_value(True, "text"), format_value(float("inf"), "money", "RUB")
@@ -827,10 +828,9 @@ REASON_ACTIVITIES, REASON_RESOURCES = 2, 1
 
 
 def _signed_money(amount: float, currency: str) -> str:
-    """``+120.00`` / ``-2 559.93``: a change with its sign always written."""
-    text = format_money(amount, currency)
-    return text if text.startswith("-") or rounded_for_display(amount, currency_digits(
-        currency)).is_zero() else f"+{text}"
+    """``+120.00`` / ``-2 559.93``: a change with its sign always written, in the form of a
+    text made before its reader is known (a reason is English now, Russian later)."""
+    return numbers.neutral_number(amount, currency_digits(currency), signed=True)
 
 
 def _activity_driver(change: Any, currency: str) -> str:
@@ -842,7 +842,8 @@ def _activity_driver(change: Any, currency: str) -> str:
     before, after = change.baseline_expected_executions, change.candidate_expected_executions
     if not math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-9):
         # how often it runs per instance changed: routing or rework, the usual lever
-        return f"{change.name} ×{format_number(before, 2)} → ×{format_number(after, 2)} ({amount})"
+        return (f"{change.name} ×{numbers.neutral_number(before, 2)} → "
+                f"×{numbers.neutral_number(after, 2)} ({amount})")
     return f"{change.name} ({amount})"
 
 
@@ -853,7 +854,8 @@ def _resource_driver(change: Any, currency: str) -> str:
         return f"{change.name} ({amount})"
     sign = "+" if minutes > 0 else ""
     return N_("{name} {minutes} min ({amount})", name=change.name,
-              minutes=f"{sign}{format_number(minutes, _DIGITS['minutes'])}", amount=amount)
+              minutes=f"{sign}{numbers.neutral_number(minutes, _DIGITS['minutes'])}",
+              amount=amount)
 
 
 def _drivers(changes: Sequence[Any], *, saving: float, count: int) -> list[Any]:
@@ -1181,7 +1183,7 @@ CAPACITY_COLUMNS = (
 def _capacity_status(pool: Any) -> str:
     if pool.shortage:
         return N_("SHORTAGE: {hours} h over",
-                  hours=format_number(pool.shortage_minutes_per_month / 60, 1))
+                  hours=numbers.neutral_number(pool.shortage_minutes_per_month / 60, 1))
     return N_("capacity unknown") if pool.capacity_minutes_per_month is None else N_("ok")
 
 
@@ -1507,12 +1509,15 @@ def simulation_view(result: SimulationResult, *, exact_cost_per_instance: float 
                           cost.mean, cost.ci95[0], cost.ci95[1], cost.sd, cost.p5, cost.p50,
                           cost.p90, cost.p95, cost.max, exact_cost_per_instance]))
     rows.append(("item", [N_("Cycle time, working hours"), *cycle_hours, None]))
-    runs = f"{result.runs:,}".replace(",", " ")
-    title = N_("Monte Carlo: {runs} instances of {variant}", runs=runs, variant=result.variant)
+    # counts in a title made before its reader is known: English groups them by a comma
+    # ({runs:,}), the Russian catalogue by no-break spaces ({runs:_}), as every count in a
+    # message (Count)
+    runs = Count(result.runs)
+    title = N_("Monte Carlo: {runs:,} instances of {variant}", runs=runs, variant=result.variant)
     if result.truncated:
-        title = N_("Monte Carlo: {runs} instances of {variant} ({truncated} truncated: lower "
-                   "bounds)", runs=runs, variant=result.variant,
-                   truncated=f"{result.truncated:,}".replace(",", " "))
+        title = N_("Monte Carlo: {runs:,} instances of {variant} ({truncated:,} truncated: "
+                   "lower bounds)", runs=runs, variant=result.variant,
+                   truncated=Count(result.truncated))
     return _view("simulation", title, SIMULATION_COLUMNS, rows, currency=result.currency,
                  note=result.truncation_note)
 
