@@ -203,3 +203,14 @@ def test_any_document_reads_back_as_exactly_its_data(document, header):
     expected = _plain(document)
     for data in _read_three_ways(text):
         assert data == expected
+
+
+def test_a_comment_on_a_list_opening_with_an_empty_mapping_keeps_the_list():
+    """Found by hypothesis: ruamel's emitter loses a line break in ``k:  # c`` / ``- {}`` /
+    ``- 0`` / ``- null`` (it wrote ``- 0   -`` then ``null``: a list of two, the second the
+    string "0   - null"). The comment goes above its key; the data reads back whole."""
+    document = {"": {"": Commented([Commented({}), Commented(0), Commented(None)], "0")}}
+    text = yaml_text(document)
+    assert text == '"":\n  # 0\n  "":\n    - {}\n    - 0\n    - null\n'
+    for data in _read_three_ways(text):
+        assert data == {"": {"": [{}, 0, None]}}

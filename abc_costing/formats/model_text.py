@@ -237,6 +237,16 @@ def _unwrap(item: Any) -> tuple[Any, str | None, tuple[str, ...]]:
     return item, None, ()
 
 
+def _loses_a_line_break(value: Any) -> bool:
+    """Whether ruamel's emitter may lose a line break in ``value`` if its key had an
+    end-of-line comment: a block list (``k:  # c`` then ``- {}``, ``- 0``, ``- 0`` comes
+    out as ``- 0 -`` / ``0``, another list). Such a comment goes on the line above its
+    key instead, as one on a list item that is itself a block mapping or list; model
+    files comment scalars, one-line values and mappings, which keep theirs at the end
+    of the line."""
+    return isinstance(value, CommentedSeq) and not value.fa.flow_style() and len(value) > 0
+
+
 def _node(value: Any, *, flow: bool, indent: int) -> Any:
     """``value`` as ruamel's commented containers, with the layout the wrappers ask for."""
     if isinstance(value, OneLine):
@@ -255,7 +265,10 @@ def _node(value: Any, *, flow: bool, indent: int) -> Any:
             for line in _comment_lines(above):
                 mapping.yaml_set_comment_before_after_key(key, before=line or "\n",
                                                           indent=indent)
-            if comment:
+            if comment and _loses_a_line_break(mapping[key]):
+                mapping.yaml_set_comment_before_after_key(key, before=comment_safe(comment),
+                                                          indent=indent)
+            elif comment:
                 _end_of_line(mapping, key, comment)
         if flow:
             mapping.fa.set_flow_style()
@@ -270,7 +283,11 @@ def _node(value: Any, *, flow: bool, indent: int) -> Any:
         sequence = CommentedSeq(_node(inner, flow=one_line, indent=indent + 2)
                                 for inner, _, _ in items)
         for index, (_, comment, _) in enumerate(items):
-            if comment:
+            if comment and isinstance(sequence[index], CommentedSeq | CommentedMap) \
+                    and not sequence[index].fa.flow_style() and len(sequence[index]) > 0:
+                sequence.yaml_set_comment_before_after_key(index, before=comment_safe(comment),
+                                                           indent=indent + 2)
+            elif comment:
                 _end_of_line(sequence, index, comment)
         if one_line:
             sequence.fa.set_flow_style()
