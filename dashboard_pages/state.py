@@ -194,19 +194,28 @@ def view_as_picker() -> None:
 LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
 
 
+#: The reader's language kept apart from the switch's own widget state, which Streamlit
+#: may drop between runs (a session then fell back to the server's language mid-edit).
+_CHOSEN_LANGUAGE = "chosen_language"
+
+
 def language() -> Language:
     """The reader's language: their choice in the sidebar, else their browser's when it is
     one abc-costing speaks, else the server's default (``$ABC_COSTING_LANG``, locale)."""
-    chosen = wf.language_of(st.session_state.get("language"))
+    chosen = (wf.language_of(st.session_state.get("language"))
+              or wf.language_of(st.session_state.get(_CHOSEN_LANGUAGE)))
     return chosen or wf.language_of(st.context.locale) or wf.default_language()
 
 
 def language_picker() -> None:
-    """The sidebar's language choice (drawn once a run, by the router)."""
-    if "language" not in st.session_state:
-        st.session_state["language"] = language()
-    st.sidebar.radio("Язык / Language", list(LANGUAGE_NAMES), key="language",
-                     format_func=LANGUAGE_NAMES.__getitem__, horizontal=True)
+    """The sidebar's language choice (drawn once a run, by the router).
+
+    Its default is the reader's language, never the first option: a switch whose state
+    Streamlit re-creates must not turn an English session Russian."""
+    options = list(LANGUAGE_NAMES)
+    st.session_state[_CHOSEN_LANGUAGE] = st.sidebar.radio(
+        "Язык / Language", options, index=options.index(language()), key="language",
+        format_func=LANGUAGE_NAMES.__getitem__, horizontal=True)
 
 
 #: Every page: its url path, title and the right it needs (dashboard.py registers them).

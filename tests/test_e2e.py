@@ -111,7 +111,15 @@ def edit_cell(page: Page, grid: Locator, *, row: int, column: int, old: str, new
     the overlay editor, whose content proves it is the right cell. Tab
     commits (Enter does not, in an editor opened from the keyboard).
     """
-    grid.click(position={"x": 10, "y": HEADER_PX + ROW_PX * row + ROW_PX // 2})
+    # The arrows must reach the grid: under load a click can land while the page redraws,
+    # and the arrows would then move the focused sidebar's language switch instead.
+    for _ in range(20):
+        grid.click(position={"x": 10, "y": HEADER_PX + ROW_PX * row + ROW_PX // 2})
+        if grid.evaluate("grid => grid.contains(document.activeElement)"):
+            break
+        page.wait_for_timeout(250)
+    else:
+        raise AssertionError("the grid never took the keyboard's focus")
     for _ in range(column):
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
