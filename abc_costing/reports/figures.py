@@ -46,7 +46,7 @@ from abc_costing.model import VALUE_CLASSES, NodeKind, ProcessModel, routing_gra
 from abc_costing.numbers import plotly_separators, with_currency
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.reports.tables import format_amount, format_money, format_signed_amount
-from abc_costing.reports.views import VALUE_CLASS_LABELS, format_share
+from abc_costing.reports.views import CELL_WORDS, VALUE_CLASS_LABELS, format_share
 
 __all__ = [
     "process_flow_layout",
@@ -858,11 +858,6 @@ def _fit_ticks(count: int, *, width_px: int, font_px: int = WATERFALL_TICK_PX) -
                     int(WATERFALL_UPRIGHT_CHARS * char_px) + 20)
 
 
-#: How a comparison names the status of an activity (the compare module's words).
-STATUS_LABELS = {"added": N_("added"), "removed": N_("removed"), "changed": N_("changed"),
-                 "unchanged": N_("unchanged")}
-
-
 def cost_waterfall_figure(comparison: Comparison, *, language: Language = "en",
                           width_px: int = PLOT_WIDTH_PX) -> go.Figure:
     """From the baseline's cost per instance to the candidate's, activity by activity.
@@ -924,7 +919,7 @@ def cost_waterfall_figure(comparison: Comparison, *, language: Language = "en",
         measure.append("relative")
         ids.append(change.id)
         text.append(format_signed_amount(change.delta, cur, language))
-        status = translate(STATUS_LABELS.get(change.status, change.status), language)
+        status = translate(CELL_WORDS.get(change.status, change.status), language)
         hover.append(
             f"<b>{_text(change.name)}</b> ({_text(change.id)}, {status})<br>"
             + _("baseline: {amount}", amount=format_amount(change.baseline_cost_per_instance,

@@ -89,7 +89,7 @@ from reportlab.platypus import (
 
 from abc_costing.compare import Comparison, SavingSplit
 from abc_costing.engine import CostResult
-from abc_costing.i18n import N_, Language, translate, translator
+from abc_costing.i18n import Language, translate, translator
 from abc_costing.model import Duration, LaborResource, PerUseResource, ProcessModel
 from abc_costing.numbers import with_currency
 from abc_costing.reports.figures import (
@@ -111,6 +111,7 @@ from abc_costing.reports.pdf_charts import ChartError, figure_drawing
 from abc_costing.reports.provenance import ReportInputs
 from abc_costing.reports.tables import format_amount, format_money, format_signed_amount
 from abc_costing.reports.views import (
+    CELL_WORDS,
     Row,
     TableView,
     activities_view,
@@ -277,13 +278,9 @@ def _named(name: str | None, element_id: str) -> str:
     return element_id if not name or name == element_id else f"{name} ({element_id})"
 
 
-#: What the comparison calls an activity's change (``Comparison`` keeps the English word).
-STATUS_TEXTS = {"added": N_("added"), "removed": N_("removed"), "changed": N_("changed"),
-                "unchanged": N_("unchanged")}
-
-
 def _status(status: str, language: Language) -> str:
-    return translate(STATUS_TEXTS.get(status, status), language)
+    """An activity's change as the comparison names it (``added``…), in ``language``."""
+    return translate(CELL_WORDS.get(status, status), language)
 
 
 def _value_label(value_class: str, language: Language) -> str:
