@@ -32,9 +32,10 @@ Examples
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from abc_costing.i18n import Language
+from abc_costing.numbers import rounded_for_display
 
 __all__ = ["DEFAULT_HOURS_PER_DAY", "HOURS_PER_CALENDAR_DAY", "duration"]
 
@@ -45,13 +46,6 @@ HOURS_PER_CALENDAR_DAY = 24.0
 _MINUTES_PER_HOUR = 60
 # A whole number with grouped thousands, and one with at most one decimal.
 _WHOLE, _TENTHS = "#,##0", "#,##0.#"
-
-
-def _half_up(minutes: float, step: str) -> Decimal:
-    # The accountants' rounding, half away from zero on the number as written with
-    # 15 digits: the rule of reports.views.rounded_for_display, which sits above
-    # this layer, so a time reads the same here as a minute figure in the workbook.
-    return Decimal(format(minutes, ".15g")).quantize(Decimal(step), rounding=ROUND_HALF_UP)
 
 
 def _unit(amount: Decimal | int, unit: str, language: Language, pattern: str) -> str:
@@ -87,12 +81,12 @@ def duration(minutes: float, language: Language = "en", *,
     if math.isinf(minutes):
         return "∞" if minutes > 0 else "-∞"
     sign = "-" if minutes < 0 else ""
-    tenths = _half_up(abs(minutes), "0.1")
+    tenths = rounded_for_display(abs(minutes), 1)
     if tenths < _MINUTES_PER_HOUR:
         if not tenths:
             return _unit(0, "minute", language, _WHOLE)  # never "-0 min"
         return sign + _unit(tenths, "minute", language, _TENTHS)
-    whole = int(_half_up(abs(minutes), "1"))
+    whole = int(rounded_for_display(abs(minutes), 0))
     day = max(1, round(hours_per_day * _MINUTES_PER_HOUR))
     days, rest = divmod(whole, day)
     hours, mins = divmod(rest, _MINUTES_PER_HOUR)
