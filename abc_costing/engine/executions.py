@@ -21,7 +21,7 @@ naming every problem, before any equation is set up.
 
 Examples
 --------
->>> from abc_costing.model import ProcessModel
+>>> from abc_costing.model import Flow, NodeKind, ProcessModel
 >>> model = ProcessModel.model_validate({
 ...     "format": "abc-costing/1", "process": "p", "variant": "v",
 ...     "activities": {"work": {}},
@@ -36,16 +36,17 @@ Examples
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from abc_costing.i18n import N_
-from abc_costing.model import ProcessModel
+from abc_costing.model import Flow, NodeKind, ProcessModel
 from abc_costing.problems import ModelError, Problem
 from abc_costing.validation import require_valid
 
-__all__ = ["ExpectedExecutions", "expected_executions", "RoutingError"]
+__all__ = ["ExpectedExecutions", "expected_executions", "routing_executions", "RoutingError"]
 
 
 class RoutingError(ModelError, ValueError):
@@ -117,28 +118,33 @@ def _solve_sparse(n: int, targets: np.ndarray, sources: np.ndarray, weights: np.
         return executions, float(np.abs(system @ executions - rhs).max(initial=0.0))
 
 
-def expected_executions(model: ProcessModel) -> ExpectedExecutions:
-    """Solve the routing equations of a valid ``model`` (see the module docstring).
+def routing_executions(kinds: Mapping[str, NodeKind], flows: Sequence[Flow]) -> np.ndarray:
+    """Expected executions per instance of every node of ``kinds`` (in its order), for a
+    routing already known to be valid: the solve of :func:`expected_executions` without
+    the validation, for callers that check a model once and then re-route it many times
+    (the advisor's candidate moves).
 
-    Raises :class:`~abc_costing.problems.ModelError` for an invalid model.
+    Raises :class:`RoutingError` when the equations have no finite non-negative solution.
+
+    >>> from abc_costing.model import Flow
+    >>> kinds = {"s": "start", "a": "activity", "g": "exclusive", "e": "end"}
+    >>> flows = [Flow("s", "a"), Flow("a", "g"), Flow("g", "a", 0.5), Flow("g", "e", 0.5)]
+    >>> routing_executions(kinds, flows).tolist()  # a is redone half the time: 1 / (1 - 0.5)
+    [1.0, 2.0, 2.0, 1.0]
     """
-    require_valid(model)
-    kinds = model.node_kinds
     node_ids = tuple(kinds)
     index = {node_id: i for i, node_id in enumerate(node_ids)}
     n = len(node_ids)
 
     out_degree = np.zeros(n, dtype=np.int64)
     in_degree = np.zeros(n, dtype=np.int64)
-    sources = np.fromiter((index[f.source] for f in model.flows), dtype=np.int64,
-                          count=len(model.flows))
-    targets = np.fromiter((index[f.target] for f in model.flows), dtype=np.int64,
-                          count=len(model.flows))
+    sources = np.fromiter((index[f.source] for f in flows), dtype=np.int64, count=len(flows))
+    targets = np.fromiter((index[f.target] for f in flows), dtype=np.int64, count=len(flows))
     np.add.at(out_degree, sources, 1)
     np.add.at(in_degree, targets, 1)
 
     weights = np.array(
-        [1.0 if f.probability is None else f.probability for f in model.flows], dtype=float
+        [1.0 if f.probability is None else f.probability for f in flows], dtype=float
     )
     is_parallel = np.array([kinds[i] == "parallel" for i in node_ids], dtype=bool)
     join = is_parallel & (in_degree > 1)
@@ -152,8 +158,18 @@ def expected_executions(model: ProcessModel) -> ExpectedExecutions:
     executions, residual = solve(n, targets, sources, weights, rhs)
     if not np.all(np.isfinite(executions)) or residual > 1e-6 or executions.min(initial=0) < -1e-9:
         raise RoutingError(N_("routing equations have no finite non-negative solution"))
-    executions = np.clip(executions, 0.0, None)
+    return np.clip(executions, 0.0, None)
 
+
+def expected_executions(model: ProcessModel) -> ExpectedExecutions:
+    """Solve the routing equations of a valid ``model`` (see the module docstring).
+
+    Raises :class:`~abc_costing.problems.ModelError` for an invalid model.
+    """
+    require_valid(model)
+    kinds = model.node_kinds
+    node_ids = tuple(kinds)
+    executions = routing_executions(kinds, model.flows)
     by_node = dict(zip(node_ids, executions.tolist(), strict=True))
     end_probabilities = {
         node_id: by_node[node_id] for node_id in node_ids if kinds[node_id] == "end"

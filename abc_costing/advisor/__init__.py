@@ -1,0 +1,34 @@
+"""The redesign advisor: every applicable move of a process, costed exactly and ranked.
+
+A layer above the engine, the comparison and capacity, below the portfolio and
+the reports: :mod:`~abc_costing.advisor.moves` (each move a pure function model ->
+model, with its description and assumptions), :mod:`~abc_costing.advisor.knockout`
+(chains of knock-out checks in their cheapest order),
+:mod:`~abc_costing.advisor.evaluation` (moved models costed in memory) and
+:mod:`~abc_costing.advisor.ranking` (guards, ranking, combined moves).
+"""
+
+from abc_costing.advisor.evaluation import CompiledModel, Evaluation
+from abc_costing.advisor.knockout import KnockoutChain, knockout_chains, knockout_moves
+from abc_costing.advisor.moves import (
+    AutomationOffer,
+    Move,
+    MoveKind,
+    automate,
+    eliminate,
+    merge,
+    reassign,
+)
+from abc_costing.advisor.ranking import (
+    Advice,
+    AdviceSettings,
+    RankedMove,
+    RejectedMove,
+    advise,
+    candidate_moves,
+)
+
+__all__ = ["Advice", "AdviceSettings", "AutomationOffer", "CompiledModel", "Evaluation",
+           "KnockoutChain", "Move", "MoveKind", "RankedMove", "RejectedMove", "advise",
+           "automate", "candidate_moves", "eliminate", "knockout_chains", "knockout_moves",
+           "merge", "reassign"]

@@ -1,0 +1,379 @@
+"""Redesign moves: each a pure function model -> moved model, said in words with its assumptions.
+
+A move never touches files: it builds the moved model with ``model_copy`` (the
+records it leaves alone are the same objects, which lets
+:class:`~abc_costing.advisor.evaluation.CompiledModel` cost it in microseconds)
+and returns a :class:`Move`: the moved model, what was done (``description``) and
+every assumption the saving rests on (``assumptions``), both marked for
+translation. The moved model is not validated here; the ranking
+(:mod:`abc_costing.advisor.ranking`) validates every candidate and rejects, with
+the reasons, one that breaks the model.
+
+The kinds of move (:data:`MoveKind`) follow the best practices of process
+redesign (Reijers & Limam Mansar): automate a task, eliminate a task, reorder
+knock-out checks (:mod:`abc_costing.advisor.knockout`), move a task to a cheaper
+pool, merge consecutive tasks of one role. A new kind (parallelise, triage) is a
+new function returning a :class:`Move` and a new word in :data:`MoveKind`.
+
+Examples
+--------
+>>> from abc_costing.model import ProcessModel
+>>> model = ProcessModel.model_validate({
+...     "format": "abc-costing/1", "process": "p", "variant": "v", "volume_per_year": 100,
+...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600}},
+...     "activities": {"enter": {"labor": {"clerk": 30}}, "file": {"labor": {"clerk": 6}}},
+...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+...     "flows": [["s", "enter"], ["enter", "file"], ["file", "e"]]})
+>>> move = eliminate(model, "file")
+>>> move.description, [tuple(f) for f in move.model.flows]
+('Eliminate file', [('s', 'enter', None), ('enter', 'e', None)])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from abc_costing.i18n import N_, Message
+from abc_costing.model import (
+    Activity,
+    Duration,
+    Flow,
+    Gateway,
+    LaborResource,
+    PerUseResource,
+    ProcessModel,
+)
+from abc_costing.numbers import neutral_number
+
+__all__ = ["MoveKind", "Move", "AutomationOffer", "automate", "eliminate", "reassign",
+           "merge", "cheaper_pools", "mergeable_pairs"]
+
+#: The closed set of kinds of move; the lead adds ``parallelise`` and ``triage``.
+MoveKind = Literal["automate", "eliminate", "reorder", "reassign", "merge"]
+
+
+@dataclass(frozen=True)
+class Move:
+    """One redesign move applied to a model.
+
+    Attributes:
+      kind: see :data:`MoveKind`.
+      elements: the ids of the activities the move is about.
+      model: the moved model (not validated: see the module docstring).
+      description: what was done, in words (marked for translation).
+      assumptions: what the saving rests on, each in words (marked for translation).
+    """
+
+    kind: MoveKind
+    elements: tuple[str, ...]
+    model: ProcessModel
+    description: Message
+    assumptions: tuple[Message, ...] = ()
+
+
+def _money(value: float) -> str:
+    return neutral_number(value, 2)
+
+
+def _name(model: ProcessModel, activity_id: str) -> str:
+    return model.display_name(activity_id)
+
+
+def _with_activities(model: ProcessModel, activities: dict[str, Activity],
+                     **update: object) -> ProcessModel:
+    return model.model_copy(update={"activities": activities, **update})
+
+
+@dataclass(frozen=True)
+class AutomationOffer:
+    """What a robot or service that takes over a task's labour costs.
+
+    Attributes:
+      cost_per_use: money per execution of the task.
+      licence_per_year: a fixed licence a year, spread over the executions a year.
+      error_rate: share of executions the robot gets wrong (0 ≤ e < 1).
+      errors_go_back: True: a wrong execution is redone by the robot (a rework
+        loop back to the task); False: a person fixes it by hand in a new task
+        (``fix_minutes`` of the task's own labour pools, split as before).
+      fix_minutes: minutes of a manual fix (default: the task's labour minutes).
+      name: the robot's display name.
+    """
+
+    cost_per_use: float
+    licence_per_year: float = 0.0
+    error_rate: float = 0.0
+    errors_go_back: bool = False
+    fix_minutes: float | None = None
+    name: str | None = None
+
+
+def automate(model: ProcessModel, activity_id: str, *, offer: AutomationOffer,
+             executions_per_instance: float = 1.0) -> Move:
+    """Replace ``activity_id``'s labour by a per-use robot priced by ``offer``.
+
+    The robot is a new ``per_use`` resource ``robot_<task>`` whose cost per use is
+    the offer's plus the licence spread over the uses a year: ``licence_per_year /
+    (volume_per_year × executions per instance after the move)``; with errors
+    redone by the robot the task runs ``1 / (1 − error_rate)`` times as often
+    (``executions_per_instance`` is the task's before the move). An error rate adds
+    an exclusive gateway after the task: back to the task, or to a manual fix task.
+
+    >>> from abc_costing.model import ProcessModel
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v", "volume_per_year": 1000,
+    ...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600}},
+    ...     "activities": {"enter": {"labor": {"clerk": 30}}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "enter"], ["enter", "e"]]})
+    >>> move = automate(model, "enter", offer=AutomationOffer(cost_per_use=20,
+    ...                                                      licence_per_year=50000))
+    >>> move.model.resources["robot_enter"].cost_per_use  # 20 + 50 000 / 1 000 uses
+    70.0
+    """
+    task = model.activities[activity_id]
+    volume = model.volume_per_year or 0.0
+    error = offer.error_rate
+    runs = executions_per_instance / (1.0 - error) if offer.errors_go_back \
+        else executions_per_instance
+    uses_per_year = volume * runs
+    licence_per_use = offer.licence_per_year / uses_per_year if uses_per_year > 0 else 0.0
+    robot_id = f"robot_{activity_id}"
+    robot = PerUseResource(kind="per_use", name=offer.name or f"Robot: {_name(model, activity_id)}",
+                           cost_per_use=offer.cost_per_use + licence_per_use)
+    automated = task.model_copy(update={"labor": {}, "one_of": {},
+                                        "uses": {**task.uses, robot_id: 1.0}})
+    activities = {**model.activities, activity_id: automated}
+    resources = {**model.resources, robot_id: robot}
+    flows = list(model.flows)
+    gateways = model.gateways
+    task_name = _name(model, activity_id)
+    assumptions = [N_("the robot costs {cost_per_use} per use", cost_per_use=_money(
+        offer.cost_per_use))]
+    if offer.licence_per_year:
+        assumptions.append(N_("a licence of {licence} a year is spread over {uses} uses a year "
+                              "({per_use} per use)", licence=_money(offer.licence_per_year),
+                              uses=neutral_number(uses_per_year, 0),
+                              per_use=_money(licence_per_use)))
+    if error > 0:
+        check_id, fix_id = f"{activity_id}_robot_ok", f"{activity_id}_manual_fix"
+        out = [f for f in flows if f.source == activity_id]
+        flows = [f for f in flows if f.source != activity_id]
+        gateways = {**gateways, check_id: Gateway(kind="exclusive",
+                                                  name=f"Robot right? ({task_name})")}
+        flows.append(Flow(activity_id, check_id))
+        after = out[0].target  # a valid model's activity has exactly one outgoing flow
+        if offer.errors_go_back:
+            flows += [Flow(check_id, after, 1.0 - error),
+                      Flow(check_id, activity_id, error)]
+            assumptions.append(N_("{share} of the robot's executions are wrong and done again",
+                                  share=neutral_number(error * 100, 1) + " %"))
+        else:
+            total = sum(d.mean_minutes for d in task.labor.values())
+            fix_total = total if offer.fix_minutes is None else offer.fix_minutes
+            scale = fix_total / total if total > 0 else 0.0
+            labor = {pool: Duration.model_validate(d.mean_minutes * scale)
+                     for pool, d in task.labor.items()}
+            activities[fix_id] = Activity(name=f"Manual fix: {task_name}", labor=labor,
+                                          value="waste")
+            flows += [Flow(check_id, after, 1.0 - error),
+                      Flow(check_id, fix_id, error), Flow(fix_id, after)]
+            assumptions.append(N_("{share} of the robot's executions are wrong and fixed by "
+                                  "hand in {minutes} min", share=neutral_number(error * 100, 1)
+                                  + " %", minutes=neutral_number(fix_total, 1)))
+    moved = _with_activities(model, activities, resources=resources, flows=flows,
+                             gateways=gateways)
+    return Move("automate", (activity_id,), moved,
+                N_("Automate {task}", task=task_name), tuple(assumptions))
+
+
+def eliminate(model: ProcessModel, activity_id: str, *, error_probability: float = 0.0,
+              loss: float = 0.0) -> Move:
+    """Stop doing ``activity_id``; what it caught becomes a risk cost.
+
+    Without a risk (probability × loss = 0) a task with one incoming and one
+    outgoing flow is taken out and its flows joined; otherwise it stays as a
+    step with no labour, no uses and ``error_probability × loss`` as its other
+    cost (what the errors it no longer catches cost, per execution), so every
+    other figure stays where it was. The decision after a check (a gateway) is
+    left as it is.
+
+    >>> from abc_costing.model import ProcessModel
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "resources": {"chief": {"kind": "labor", "rate_per_hour": 1200}},
+    ...     "activities": {"sign": {"labor": {"chief": 10}}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "sign"], ["sign", "e"]]})
+    >>> eliminate(model, "sign", error_probability=0.02, loss=5000).model.activities[
+    ...     "sign"].other_cost  # 2 % × 5 000
+    100.0
+    """
+    task = model.activities[activity_id]
+    risk = error_probability * loss
+    task_name = _name(model, activity_id)
+    into = [f for f in model.flows if f.target == activity_id]
+    out = [f for f in model.flows if f.source == activity_id]
+    if risk == 0 and len(into) == 1 and len(out) == 1:
+        activities = {k: v for k, v in model.activities.items() if k != activity_id}
+        flows = [Flow(f.source, out[0].target, f.probability) if f is into[0] else f
+                 for f in model.flows if f is not out[0]]
+        moved = _with_activities(model, activities, flows=flows)
+        assumptions = (N_("nothing {task} catches is lost: no risk cost is counted (give the "
+                          "probability of an error and its loss to count one)", task=task_name),)
+    else:
+        stub = task.model_copy(update={"labor": {}, "uses": {}, "one_of": {},
+                                       "other_cost": risk, "wait": Duration.model_validate(0)})
+        moved = _with_activities(model, {**model.activities, activity_id: stub})
+        assumptions = (N_("without {task}, errors it caught cost {probability} × {loss} = "
+                          "{risk} per execution", task=task_name,
+                          probability=neutral_number(error_probability, 3), loss=_money(loss),
+                          risk=_money(risk)),)
+    return Move("eliminate", (activity_id,), moved, N_("Eliminate {task}", task=task_name),
+                assumptions)
+
+
+def cheaper_pools(model: ProcessModel, activity_id: str) -> list[tuple[str, str]]:
+    """(from pool, to pool) pairs: each labour pool of the task and each labour pool of the
+    model with a lower rate per minute, cheapest first (same kind only: people for people).
+
+    >>> from abc_costing.model import ProcessModel
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "resources": {"lawyer": {"kind": "labor", "rate_per_hour": 1800},
+    ...                   "clerk": {"kind": "labor", "rate_per_hour": 600}},
+    ...     "activities": {"check": {"labor": {"lawyer": 10}}, "file": {"labor": {"clerk": 5}}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "check"], ["check", "file"], ["file", "e"]]})
+    >>> cheaper_pools(model, "check"), cheaper_pools(model, "file")
+    ([('lawyer', 'clerk')], [])
+    """
+    task = model.activities[activity_id]
+    if task.one_of:  # alternatives already share the work: a pool swap would break the shares
+        return []
+    people = {rid: r.rate_per_minute for rid, r in model.resources.items()
+              if isinstance(r, LaborResource)}
+    pairs = []
+    for pool in task.labor:
+        rate = people.get(pool)
+        if rate is None:
+            continue
+        cheaper = sorted((people[q], q) for q in people if q != pool and people[q] < rate)
+        pairs += [(pool, q) for _, q in cheaper]
+    return pairs
+
+
+def reassign(model: ProcessModel, activity_id: str, *, from_pool: str, to_pool: str) -> Move:
+    """Give ``from_pool``'s minutes of ``activity_id`` to ``to_pool`` (the same minutes).
+
+    >>> from abc_costing.model import ProcessModel
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "resources": {"lawyer": {"kind": "labor", "rate_per_hour": 1800},
+    ...                   "clerk": {"kind": "labor", "rate_per_hour": 600}},
+    ...     "activities": {"check": {"labor": {"lawyer": 10}}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "check"], ["check", "e"]]})
+    >>> reassign(model, "check", from_pool="lawyer", to_pool="clerk").model.activities[
+    ...     "check"].labor["clerk"].mean_minutes
+    10.0
+    """
+    task = model.activities[activity_id]
+    labor = dict(task.labor)
+    moving = labor.pop(from_pool)
+    if to_pool in labor:
+        moving = Duration.model_validate(labor[to_pool].mean_minutes + moving.mean_minutes)
+    labor[to_pool] = moving
+    moved = _with_activities(model, {**model.activities,
+                                     activity_id: task.model_copy(update={"labor": labor})})
+    to_name = model.resources[to_pool].name or to_pool
+    from_name = model.resources[from_pool].name or from_pool
+    task_name = _name(model, activity_id)
+    return Move("reassign", (activity_id,), moved,
+                N_("{task}: {to_pool} instead of {from_pool}", task=task_name,
+                   to_pool=to_name, from_pool=from_name),
+                (N_("{to_pool} can do {task} as well as {from_pool}, in the same time",
+                    to_pool=to_name, task=task_name, from_pool=from_name),))
+
+
+def mergeable_pairs(model: ProcessModel) -> list[tuple[str, str]]:
+    """(first, second): consecutive tasks done by the same labour pools, the first's only
+    flow going to the second and the second's only incoming flow coming from the first.
+
+    >>> from abc_costing.model import ProcessModel
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600}},
+    ...     "activities": {"a": {"labor": {"clerk": 10}}, "b": {"labor": {"clerk": 5}}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "a"], ["a", "b"], ["b", "e"]]})
+    >>> mergeable_pairs(model)
+    [('a', 'b')]
+    """
+    outgoing: dict[str, list[Flow]] = {}
+    incoming: dict[str, list[Flow]] = {}
+    for flow in model.flows:
+        outgoing.setdefault(flow.source, []).append(flow)
+        incoming.setdefault(flow.target, []).append(flow)
+    pairs = []
+    for first, task in model.activities.items():
+        out = outgoing.get(first, [])
+        if len(out) != 1 or out[0].target not in model.activities or out[0].target == first:
+            continue
+        second = out[0].target
+        other = model.activities[second]
+        if (len(incoming.get(second, [])) == 1 and task.labor and not task.one_of
+                and not other.one_of and set(task.labor) == set(other.labor)):
+            pairs.append((first, second))
+    return pairs
+
+
+def merge(model: ProcessModel, first: str, second: str, *,
+          setup_minutes_saved: float = 0.0) -> Move:
+    """Do ``second`` as part of ``first``: one task of the same pools, the wait between them
+    gone, ``setup_minutes_saved`` fewer minutes (taken from the pools in proportion to
+    their minutes). Durations become their means (the sum of two distributions is not one
+    of the file's forms).
+
+    >>> from abc_costing.model import ProcessModel
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600}},
+    ...     "activities": {"a": {"labor": {"clerk": 10}},
+    ...                    "b": {"labor": {"clerk": 5}, "wait": 60}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "a"], ["a", "b"], ["b", "e"]]})
+    >>> merged = merge(model, "a", "b", setup_minutes_saved=3).model.activities["a"]
+    >>> merged.labor["clerk"].mean_minutes, merged.wait.mean_minutes  # 10 + 5 − 3; b's wait goes
+    (12.0, 0.0)
+    """
+    a, b = model.activities[first], model.activities[second]
+    minutes = {pool: a.labor[pool].mean_minutes + b.labor[pool].mean_minutes for pool in a.labor}
+    total = sum(minutes.values())
+    saved = min(setup_minutes_saved, total)
+    labor = {pool: Duration.model_validate(m - saved * m / total if total > 0 else m)
+             for pool, m in minutes.items()}
+    uses = dict(a.uses)
+    for pool, units in b.uses.items():
+        uses[pool] = uses.get(pool, 0.0) + units
+    value = "value_adding" if "value_adding" in (a.value, b.value) else a.value
+    first_name, second_name = _name(model, first), _name(model, second)
+    merged = a.model_copy(update={"labor": labor, "uses": uses, "value": value,
+                                  "other_cost": a.other_cost + b.other_cost,
+                                  "name": f"{first_name} + {second_name}"})
+    activities = {k: (merged if k == first else v) for k, v in model.activities.items()
+                  if k != second}
+    out = [f for f in model.flows if f.source == second]
+    flows = [f for f in model.flows if f.source not in (first, second)]
+    flows += [Flow(first, f.target, f.probability) for f in out]
+    moved = _with_activities(model, activities, flows=flows)
+    assumptions = [N_("one person of the same role does both in one go; the wait of {wait} "
+                      "min before {second} goes", wait=neutral_number(b.wait.mean_minutes, 1),
+                      second=second_name)]
+    assumptions.append(
+        N_("{minutes} set-up minutes are saved", minutes=neutral_number(saved, 1)) if saved
+        else N_("no set-up minutes are saved (give them to count a saving of labour)"))
+    return Move("merge", (first, second), moved,
+                N_("Merge {first} and {second}", first=first_name, second=second_name),
+                tuple(assumptions))
+

@@ -1,0 +1,346 @@
+"""Every applicable move of a model, costed exactly, guarded, ranked and combined.
+
+:func:`advise` lists the candidate moves (:func:`candidate_moves`), costs each in
+memory (:class:`~abc_costing.advisor.evaluation.CompiledModel`), and keeps a move
+only when its model passes validation and no labour pool ends up loaded beyond
+its practical capacity by it (the load of the other processes counted, when
+given); a move that fails a guard is listed in ``rejected`` with the reason,
+never dropped. The rest are ranked by saving per instance. The first ``top`` of
+them also get their cash saving (whole people released and what is not labour),
+by the rule of the Overview's ranking
+(:func:`~abc_costing.compare.split_in_library`). Then moves are combined greedily:
+apply the best, list the moves of the new model, apply the best again, while the
+saving grows.
+
+Examples
+--------
+>>> from abc_costing.model import ProcessModel
+>>> model = ProcessModel.model_validate({
+...     "format": "abc-costing/1", "process": "p", "variant": "v", "volume_per_year": 100,
+...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600}},
+...     "activities": {"enter": {"labor": {"clerk": 30}},
+...                    "retype": {"labor": {"clerk": 6}, "value": "waste"}},
+...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+...     "flows": [["s", "enter"], ["enter", "retype"], ["retype", "e"]]})
+>>> advice = advise(model)
+>>> best = advice.ranked[0]
+>>> best.move.description, best.saving_per_instance, best.saving_per_year  # 6 min × 10 per min
+('Eliminate retype', 60.0, 6000.0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from abc_costing.advisor.evaluation import CompiledModel, Evaluation
+from abc_costing.advisor.knockout import knockout_moves
+from abc_costing.advisor.moves import (
+    AutomationOffer,
+    Move,
+    automate,
+    cheaper_pools,
+    eliminate,
+    merge,
+    mergeable_pairs,
+    reassign,
+)
+from abc_costing.compare import compare_models, split_in_library
+from abc_costing.engine.capacity import ModelEntry, staffing
+from abc_costing.engine.executions import RoutingError
+from abc_costing.i18n import N_, Message
+from abc_costing.model import LaborResource, ProcessModel
+from abc_costing.numbers import neutral_number
+from abc_costing.problems import ModelError
+from abc_costing.validation import validate_model
+
+__all__ = ["AdviceSettings", "RankedMove", "RejectedMove", "Advice", "candidate_moves",
+           "advise", "describe", "MONTHS_PER_YEAR"]
+
+MONTHS_PER_YEAR = 12
+#: A move must save more than this share of the cost per instance to count (float noise).
+RELATIVE_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class AdviceSettings:
+    """What the analyst tells the advisor beyond the model.
+
+    Attributes:
+      automation: activity id -> what a robot for it would cost (no automation
+        move is proposed without an offer: its price is not the advisor's to guess).
+      risks: activity id -> (probability of an error it catches, loss per error):
+        the risk cost of eliminating it. Tasks named here are candidates for
+        elimination; so is every task whose value is ``waste``.
+      can_do: labour pool -> the labour pools that may take over its tasks; None:
+        any cheaper labour pool of the model (each such move says so).
+      setup_minutes_saved: minutes saved by doing two consecutive tasks in one go.
+      max_steps: at most this many moves combined.
+    """
+
+    automation: Mapping[str, AutomationOffer] = field(default_factory=dict)
+    risks: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    can_do: Mapping[str, Sequence[str]] | None = None
+    setup_minutes_saved: float = 0.0
+    max_steps: int = 10
+
+
+@dataclass(frozen=True)
+class RankedMove:
+    """A move that passed the guards, with what it saves.
+
+    Attributes:
+      move: the move.
+      cost_per_instance: the moved model's.
+      saving_per_instance: the model's cost per instance minus the moved one's.
+      saving_per_year: × volume_per_year (None without a volume).
+      fte_change: labour pool -> Δ FTE (after − before) of this process's work,
+        for pools whose hours per person are known.
+      heads_released: whole people released (None when not worked out: beyond ``top``).
+      cash_per_year: heads released × cost per person + what is not labour
+        (None when not worked out).
+    """
+
+    move: Move
+    cost_per_instance: float
+    saving_per_instance: float
+    saving_per_year: float | None
+    fte_change: Mapping[str, float]
+    heads_released: int | None = None
+    cash_per_year: float | None = None
+
+
+@dataclass(frozen=True)
+class RejectedMove:
+    """A move a guard refused, and why.
+
+    Attributes:
+      move: the move.
+      reasons: why, in words (the validation's problems, or the pool overloaded).
+    """
+
+    move: Move
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What the advisor found for one model.
+
+    Attributes:
+      model: the model advised.
+      cost_per_instance: its cost per instance.
+      ranked: the moves that passed the guards, largest saving per instance first.
+      rejected: the moves a guard refused, with the reasons.
+      sequence: the moves combined greedily, each with its saving over the model
+        after the moves before it.
+      combined_model: the model after the whole sequence.
+    """
+
+    model: ProcessModel
+    cost_per_instance: float
+    ranked: tuple[RankedMove, ...]
+    rejected: tuple[RejectedMove, ...]
+    sequence: tuple[RankedMove, ...]
+    combined_model: ProcessModel
+
+    @property
+    def combined_saving_per_instance(self) -> float:
+        """What the whole sequence saves per instance."""
+        return math.fsum(step.saving_per_instance for step in self.sequence)
+
+    @property
+    def combined_saving_per_year(self) -> float | None:
+        """What the whole sequence saves a year (None without a volume)."""
+        volume = self.model.volume_per_year
+        return None if volume is None else self.combined_saving_per_instance * volume
+
+
+def candidate_moves(model: ProcessModel, *, settings: AdviceSettings = AdviceSettings(),
+                    executions: Mapping[str, float] | None = None) -> list[Move]:
+    """Every move the advisor tries on ``model`` (see :class:`AdviceSettings`).
+
+    ``executions`` (node id -> expected executions per instance) spread an
+    automation's licence over the uses a year; 1 per instance when not given.
+    """
+    executions = executions or {}
+    moves = [automate(model, activity_id, offer=offer,
+                      executions_per_instance=executions.get(activity_id, 1.0))
+             for activity_id, offer in settings.automation.items()
+             if activity_id in model.activities]
+    for activity_id, activity in model.activities.items():
+        if activity_id in settings.risks:
+            probability, loss = settings.risks[activity_id]
+            moves.append(eliminate(model, activity_id, error_probability=probability,
+                                   loss=loss))
+        elif activity.value == "waste":
+            moves.append(eliminate(model, activity_id))
+    moves += knockout_moves(model)
+    for activity_id in model.activities:
+        for from_pool, to_pool in cheaper_pools(model, activity_id):
+            if settings.can_do is None or to_pool in settings.can_do.get(from_pool, ()):
+                moves.append(reassign(model, activity_id, from_pool=from_pool, to_pool=to_pool))
+    moves += [merge(model, first, second, setup_minutes_saved=settings.setup_minutes_saved)
+              for first, second in mergeable_pairs(model)]
+    return moves
+
+
+def _overloads(before: Evaluation, after: Evaluation, moved: ProcessModel,
+               other_minutes_per_month: Mapping[str, float]) -> list[str]:
+    """Why ``moved`` overloads a labour pool: one reason per pool that ends up beyond its
+    practical capacity with more load than before."""
+    per_month = (moved.volume_per_year or 0.0) / MONTHS_PER_YEAR
+    reasons = []
+    for pool_id, resource in moved.resources.items():
+        if not isinstance(resource, LaborResource):
+            continue
+        capacity = staffing(resource).capacity_minutes_per_month
+        if capacity is None:
+            continue
+        other = other_minutes_per_month.get(pool_id, 0.0)
+        load = other + per_month * after.minutes_by_pool.get(pool_id, 0.0)
+        was = other + per_month * before.minutes_by_pool.get(pool_id, 0.0)
+        if load > capacity * (1 + RELATIVE_TOLERANCE) and load > was * (1 + RELATIVE_TOLERANCE):
+            reasons.append(N_("overloads {pool}: {load} h a month against a practical "
+                              "capacity of {capacity} h", pool=resource.name or pool_id,
+                              load=neutral_number(load / 60, 1),
+                              capacity=neutral_number(capacity / 60, 1)))
+    return reasons
+
+
+def _fte_change(before: Evaluation, after: Evaluation, model: ProcessModel) -> dict[str, float]:
+    per_month = (model.volume_per_year or 0.0) / MONTHS_PER_YEAR
+    changes = {}
+    for pool_id in dict.fromkeys([*before.minutes_by_pool, *after.minutes_by_pool]):
+        resource = model.resources.get(pool_id)
+        if not isinstance(resource, LaborResource):
+            continue
+        hours = resource.hours_per_person_per_month
+        if not hours:
+            continue
+        delta = (after.minutes_by_pool.get(pool_id, 0.0)
+                 - before.minutes_by_pool.get(pool_id, 0.0)) * per_month / 60.0
+        changes[pool_id] = 0.0 - (0.0 - delta / hours)  # never "-0"
+    return changes
+
+
+def _judged(compiled: CompiledModel, move: Move, *, validate: bool,
+            other_minutes_per_month: Mapping[str, float]) -> RankedMove | RejectedMove:
+    """The move costed and guarded: ranked, or rejected with its reasons."""
+    if validate:
+        errors = [str(p) for p in validate_model(move.model) if p.severity == "error"]
+        if errors:
+            return RejectedMove(move, tuple(errors))
+    try:
+        after = compiled.evaluate(move.model)
+    except RoutingError as error:
+        return RejectedMove(move, tuple(str(p) for p in error.problems))
+    before = compiled.base
+    overloads = _overloads(before, after, move.model, other_minutes_per_month)
+    if overloads:
+        return RejectedMove(move, tuple(overloads))
+    saving = before.cost_per_instance - after.cost_per_instance
+    volume = compiled.model.volume_per_year
+    return RankedMove(move, after.cost_per_instance, saving,
+                      None if volume is None else saving * volume,
+                      _fte_change(before, after, move.model))
+
+
+def _with_cash(ranked: RankedMove, base: ProcessModel,
+               library: Sequence[ModelEntry]) -> RankedMove:
+    """``ranked`` with its heads released and cash saving (the Overview's rule)."""
+    try:
+        split = split_in_library(compare_models(base, ranked.move.model), base,
+                                 ranked.move.model, library=library)
+    except ModelError:
+        return ranked
+    if split is None:
+        return ranked
+    return RankedMove(ranked.move, ranked.cost_per_instance, ranked.saving_per_instance,
+                      ranked.saving_per_year, ranked.fte_change, split.heads_released,
+                      split.cash_per_year)
+
+
+def _other_load(model: ProcessModel, library: Sequence[ModelEntry]) -> dict[str, float]:
+    """Minutes a month the other processes of ``library`` (their ``as_is``) ask of each pool."""
+    from abc_costing.engine.capacity import capacity_report
+
+    others = [entry for entry in library
+              if (entry if isinstance(entry, ProcessModel) else entry[1]).process != model.process]
+    if not others:
+        return {}
+    report = capacity_report(others)
+    return {pool.id: pool.minutes_per_month for pool in report.pools}
+
+
+def _saves(ranked: RankedMove | RejectedMove, cost: float) -> bool:
+    return isinstance(ranked, RankedMove) and \
+        ranked.saving_per_instance > RELATIVE_TOLERANCE * max(1.0, cost)
+
+
+def advise(model: ProcessModel, *, settings: AdviceSettings = AdviceSettings(),
+           library: Sequence[ModelEntry] = (), top: int | None = 10) -> Advice:
+    """Rank every move of a valid ``model`` and combine the best (see the module docstring).
+
+    ``library``: the other processes sharing the pools (models or ``(path, model)``
+    pairs): their load counts in the capacity guard and in the cash saving.
+    ``top``: how many of the ranked moves get their cash saving worked out (None: all).
+    Raises :class:`~abc_costing.problems.ModelError` for an invalid ``model``.
+    """
+    compiled = CompiledModel(model)
+    other = _other_load(model, library)
+    judged = [_judged(compiled, move, validate=True, other_minutes_per_month=other)
+              for move in candidate_moves(model, settings=settings,
+                                          executions=compiled.base.executions)]
+    ranked = sorted((j for j in judged if isinstance(j, RankedMove)),
+                    key=lambda r: -r.saving_per_instance)
+    shown = len(ranked) if top is None else top
+    ranked = [_with_cash(r, model, library) if i < shown else r for i, r in enumerate(ranked)]
+    rejected = tuple(j for j in judged if isinstance(j, RejectedMove))
+    sequence, current = _combined(compiled, settings=settings, other=other)
+    sequence = [_with_cash(step, before, library) for step, before in sequence]
+    return Advice(model, compiled.base.cost_per_instance, tuple(ranked), rejected,
+                  tuple(sequence), current)
+
+
+def _combined(compiled: CompiledModel, *, settings: AdviceSettings,
+              other: Mapping[str, float]
+              ) -> tuple[list[tuple[RankedMove, ProcessModel]], ProcessModel]:
+    """Apply the best move, re-rank the new model's moves, repeat while the saving grows.
+
+    Each step's candidates are costed first and validated best first, so only the
+    moves tried as the step's choice pay for a validation.
+    """
+    steps: list[tuple[RankedMove, ProcessModel]] = []
+    current = compiled.model
+    for _ in range(settings.max_steps):
+        cost = compiled.base.cost_per_instance
+        costed = [_judged(compiled, move, validate=False, other_minutes_per_month=other)
+                  for move in candidate_moves(current, settings=settings,
+                                              executions=compiled.base.executions)]
+        saving = sorted((r for r in costed if _saves(r, cost)),
+                        key=lambda r: -r.saving_per_instance)  # type: ignore[union-attr]
+        chosen = next((r for r in saving if not any(
+            p.severity == "error" for p in validate_model(r.move.model))), None)
+        if not isinstance(chosen, RankedMove):
+            break
+        steps.append((chosen, current))
+        current = chosen.move.model
+        compiled = CompiledModel(current)
+    return steps, current
+
+
+def describe(advice: Advice) -> Message:
+    """One line: what the combined moves save per instance.
+
+    >>> from abc_costing.model import ProcessModel
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "activities": {"a": {}}, "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "a"], ["a", "e"]]})
+    >>> describe(advise(model))
+    '0 moves combined save 0.00 per instance'
+    """
+    return N_("{count} moves combined save {saving} per instance", count=len(advice.sequence),
+              saving=neutral_number(advice.combined_saving_per_instance, 2))
