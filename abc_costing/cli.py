@@ -236,6 +236,20 @@ def _parser() -> argparse.ArgumentParser:
     ranking.add_argument("--json", action="store_true", help=_("the table as JSON"))
     ranking.set_defaults(run=_run_ranking)
 
+    advise = _command(commands, "advise", _("what to change in a process: moves ranked by "
+                                            "saving"),
+                      _("Every move the advisor can make on MODEL (eliminate a waste task, "
+                        "reorder knock-out checks, move a task to a cheaper pool, merge "
+                        "consecutive tasks of one role), costed exactly and ranked by saving, "
+                        "with the assumptions each rests on; moves that would overload a pool "
+                        "or break the model are listed as refused; then the best moves "
+                        "combined."))
+    advise.add_argument("model", type=Path, metavar="MODEL")
+    advise.add_argument("--top", type=int, default=10, metavar="N",
+                        help=_("show the N largest savings (default 10)"))
+    advise.add_argument("--json", action="store_true", help=_("the tables as JSON"))
+    advise.set_defaults(run=_run_advise)
+
     tour = _command(commands, "tour", _("a walk through the shipped process library"),
                     _("The portfolio, where the money of one process goes, and what its best "
                        "redesign saves."))
@@ -728,6 +742,30 @@ def _run_ranking(args: argparse.Namespace, out: Console, err: Console) -> int:
     else:
         _print_view(ranking, out)
     return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
+
+
+def _run_advise(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from abc_costing.reports.views import (
+        advice_sequence_view,
+        advice_view,
+        rejected_moves_view,
+    )
+    from abc_costing.workflows.advice import advise_file
+
+    top = max(0, args.top)
+    advised = advise_file(args.model, top=top)
+    _report_problems(advised.problems, err)
+    if advised.advice is None:
+        return EXIT_PROBLEMS
+    views = (advice_view(advised.advice, top=top), advice_sequence_view(advised.advice),
+             rejected_moves_view(advised.advice))
+    if args.json:
+        _print_json({view.name: view.records() for view in views}, out)
+    else:
+        for view in views:
+            if view.rows:
+                _print_view(view, out)
+    return EXIT_OK
 
 
 def _run_tour(args: argparse.Namespace, out: Console, err: Console) -> int:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from abc_costing import numbers
+from abc_costing.advisor import Advice, RankedMove
 from abc_costing.compare import Comparison, SavingSplit, compare_results
 from abc_costing.durations import DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, duration
 from abc_costing.engine import CostResult, ResourceCost
@@ -58,6 +59,9 @@ __all__ = [
     "Unit",
     "activities_view",
     "activity_changes_view",
+    "advice_sequence_view",
+    "advice_view",
+    "rejected_moves_view",
     "bridge_view",
     "capacity_view",
     "catalogue_labels",
@@ -1635,3 +1639,120 @@ def change_log_view(entries: Sequence[Any]) -> TableView:
         ("item", [e.hash[:12] if c.key == "hash_prefix" else getattr(e, c.key)
                   for c in CHANGE_LOG_COLUMNS]) for e in entries]
     return _view("change_log", N_("Change log"), CHANGE_LOG_COLUMNS, rows, currency=None)
+
+
+# --- the redesign advisor (issue 15) ---------------------------------------------------------
+
+ADVICE_COLUMNS = (
+    Column("rank", "No.", "count"),
+    Column("move", "Move"),
+    Column("saving_per_instance", "Saving per instance", "money"),
+    Column("saving_per_year", "Saving a year", "money"),
+    Column("fte_change", "Δ FTE by pool"),
+    Column("heads_released", "Heads released", "count"),
+    Column("cash_per_year", "Cash a year", "money"),
+    Column("assumptions", "Assumptions"),
+    Column("kind", "Kind", brief=False),
+    Column("elements", "Activities", brief=False),
+    Column("cost_per_instance", "Cost per instance after", "money", brief=False),
+)
+
+
+def _joined(texts: Sequence[str]) -> str:
+    """Texts as one cell, each said in the reader's language with its own separator."""
+    if not texts:
+        return ""
+    joined = texts[0]
+    for text in texts[1:]:
+        joined = N_("{reason}; {part}", reason=joined, part=text)
+    return joined
+
+
+def _fte_text(changes: Mapping[str, float]) -> str:
+    return ", ".join(f"{pool} {numbers.neutral_number(delta, 2, signed=True)}"
+                     for pool, delta in changes.items()
+                     if not rounded_for_display(delta, 2).is_zero())
+
+
+def _advice_row(rank: int | None, ranked: RankedMove) -> list[Any]:
+    move = ranked.move
+    return [rank, move.description, ranked.saving_per_instance, ranked.saving_per_year,
+            _fte_text(ranked.fte_change), ranked.heads_released, ranked.cash_per_year,
+            _joined(move.assumptions), move.kind, ", ".join(move.elements),
+            ranked.cost_per_instance]
+
+
+def advice_view(advice: Advice, *, top: int | None = None) -> TableView:
+    """The moves the advisor ranks for one process, largest saving per instance first (the
+    first ``top``), each with its saving a year, its change of FTE per pool, the heads it
+    releases and its cash a year (the Overview's rule), and every assumption it rests on.
+
+    >>> from abc_costing import load_model
+    >>> from abc_costing.advisor import advise
+    >>> view = advice_view(advise(load_model("tests/data/knockout_checks.yaml")), top=1)
+    >>> view.rows[0].value("move")
+    'Reorder checks: Documents → Credit score → Limits → KYC → Fraud screen → Collateral'
+    >>> round(view.rows[0].value("saving_per_year"))  # 134.184 per case × 10 000 cases
+    1341840
+    """
+    shown = advice.ranked if top is None else advice.ranked[:top]
+    model = advice.model
+    return _view("advice", N_("What to change in {process}: moves ranked by saving",
+                              process=model.title or model.process), ADVICE_COLUMNS,
+                 [("item", _advice_row(i, r)) for i, r in enumerate(shown, start=1)],
+                 currency=model.currency,
+                 note=N_("Cost per instance now {cost}; each move on its own. Cash: whole "
+                         "people released and savings that are not labour.",
+                         cost=numbers.neutral_number(advice.cost_per_instance, 2)))
+
+
+def advice_sequence_view(advice: Advice) -> TableView:
+    """The moves combined greedily (the best applied, the rest re-ranked, while the saving
+    grows), each with what it adds, then their total.
+
+    >>> from abc_costing import load_model
+    >>> from abc_costing.advisor import advise
+    >>> view = advice_sequence_view(advise(load_model("tests/data/knockout_checks.yaml")))
+    >>> [row.kind for row in view.rows]
+    ['item', 'total']
+    """
+    model = advice.model
+    rows: list[tuple[RowKind, Sequence[Any]]] = [
+        ("item", _advice_row(i, step)) for i, step in enumerate(advice.sequence, start=1)]
+    cash = [step.cash_per_year for step in advice.sequence]
+    heads = [step.heads_released for step in advice.sequence]
+    rows.append(("total", [None, TOTAL_NAME, advice.combined_saving_per_instance,
+                           advice.combined_saving_per_year, "",
+                           None if None in heads else sum(h or 0 for h in heads),
+                           None if None in cash else math.fsum(c or 0.0 for c in cash),
+                           "", "", "", advice.cost_per_instance
+                           - advice.combined_saving_per_instance]))
+    return _view("advice_sequence", N_("Moves combined: {process}",
+                                       process=model.title or model.process),
+                 ADVICE_COLUMNS, rows, currency=model.currency)
+
+
+REJECTED_MOVES_COLUMNS = (
+    Column("move", "Move"),
+    Column("reasons", "Why refused"),
+    Column("kind", "Kind", brief=False),
+    Column("elements", "Activities", brief=False),
+)
+
+
+def rejected_moves_view(advice: Advice) -> TableView:
+    """The moves a guard refused (a pool overloaded beyond its capacity, a model that
+    fails validation), each with the reasons: shown, never silently dropped.
+
+    >>> from abc_costing import load_model
+    >>> from abc_costing.advisor import advise
+    >>> rejected_moves_view(advise(load_model("tests/data/knockout_checks.yaml"))).rows
+    ()
+    """
+    model = advice.model
+    return _view("rejected_moves", N_("Moves refused: {process}",
+                                      process=model.title or model.process),
+                 REJECTED_MOVES_COLUMNS,
+                 [("item", [r.move.description, _joined(list(r.reasons)), r.move.kind,
+                            ", ".join(r.move.elements)]) for r in advice.rejected],
+                 currency=None)
