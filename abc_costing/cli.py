@@ -248,6 +248,9 @@ def _parser() -> argparse.ArgumentParser:
     advise.add_argument("--top", type=int, default=10, metavar="N",
                         help=_("show the N largest savings (default 10)"))
     advise.add_argument("--json", action="store_true", help=_("the tables as JSON"))
+    advise.add_argument("--can-do", action="append", default=[], metavar="POOL=OTHER[,OTHER]",
+                        help=_("labour pools OTHER may take over POOL's tasks: adds the moves "
+                               "of a task to a cheaper pool (repeatable)"))
     advise.set_defaults(run=_run_advise)
 
     tour = _command(commands, "tour", _("a walk through the shipped process library"),
@@ -753,7 +756,12 @@ def _run_advise(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.workflows.advice import advise_file
 
     top = max(0, args.top)
-    advised = advise_file(args.model, top=top)
+    can_do: dict[str, list[str]] = {}
+    for given in args.can_do:
+        pool, _sign, others = given.partition("=")
+        can_do.setdefault(pool.strip(), []).extend(
+            o.strip() for o in others.split(",") if o.strip())
+    advised = advise_file(args.model, top=top, can_do=can_do)
     _report_problems(advised.problems, err)
     if advised.advice is None:
         return EXIT_PROBLEMS

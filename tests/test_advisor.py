@@ -132,7 +132,7 @@ def test_capacity_guard_rejects_a_move_that_overloads_a_pool():
                        "file": {"labor": {"paralegal": 10}}},
         "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
         "flows": [["s", "review"], ["review", "file"], ["file", "e"]]})
-    advice = advise(model)
+    advice = advise(model, settings=AdviceSettings(can_do={"lawyer": ["paralegal"]}))
     [rejected] = advice.rejected
     assert rejected.move.kind == "reassign"
     assert rejected.reasons == ("overloads paralegal: 116.7 h a month against a practical "
@@ -190,11 +190,14 @@ def test_fast_evaluation_equals_cost_model_on_every_moved_model(seed, n_activiti
         offers[chosen[1]] = AutomationOffer(cost_per_use=3, error_rate=0.3,
                                             errors_go_back=True)
     risks = {chosen[-1]: (0.05, 2000.0)}
+    labour = [r for r in model.resources if r.startswith("r")]
+    can_do = {pool: labour for pool in labour}
     compiled = CompiledModel(model)
     moves = candidate_moves(model, settings=AdviceSettings(automation=offers, risks=risks,
+                                                           can_do=can_do,
                                                            setup_minutes_saved=1.5),
                             executions=compiled.base.executions)
-    assert moves
+    assert {"automate", "eliminate"} <= {m.kind for m in moves}
     for move in moves:
         if any(p.severity == "error" for p in validate_model(move.model)):
             continue

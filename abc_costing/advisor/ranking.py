@@ -73,15 +73,17 @@ class AdviceSettings:
       risks: activity id -> (probability of an error it catches, loss per error):
         the risk cost of eliminating it. Tasks named here are candidates for
         elimination; so is every task whose value is ``waste``.
-      can_do: labour pool -> the labour pools that may take over its tasks; None:
-        any cheaper labour pool of the model (each such move says so).
+      can_do: labour pool -> the cheaper labour pools that may take over its tasks
+        (each such move states it as an assumption); without it no task changes
+        pool: who is qualified to do what is the analyst's to say, and every cheaper
+        pool (an office manager doing the legal review) would top the ranking.
       setup_minutes_saved: minutes saved by doing two consecutive tasks in one go.
       max_steps: at most this many moves combined.
     """
 
     automation: Mapping[str, AutomationOffer] = field(default_factory=dict)
     risks: Mapping[str, tuple[float, float]] = field(default_factory=dict)
-    can_do: Mapping[str, Sequence[str]] | None = None
+    can_do: Mapping[str, Sequence[str]] = field(default_factory=dict)
     setup_minutes_saved: float = 0.0
     max_steps: int = 10
 
@@ -179,7 +181,7 @@ def candidate_moves(model: ProcessModel, *, settings: AdviceSettings = AdviceSet
     moves += knockout_moves(model)
     for activity_id in model.activities:
         for from_pool, to_pool in cheaper_pools(model, activity_id):
-            if settings.can_do is None or to_pool in settings.can_do.get(from_pool, ()):
+            if to_pool in settings.can_do.get(from_pool, ()):
                 moves.append(reassign(model, activity_id, from_pool=from_pool, to_pool=to_pool))
     moves += [merge(model, first, second, setup_minutes_saved=settings.setup_minutes_saved)
               for first, second in mergeable_pairs(model)]

@@ -9,12 +9,14 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from abc_costing.advisor import Advice, AdviceSettings, advise
 from abc_costing.formats import load_library
 from abc_costing.formats.catalogue import catalogue_path_for
+from abc_costing.i18n import N_
 from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem
 from abc_costing.workflows.costing import _problems_of, read_model_file
@@ -39,9 +41,15 @@ class Advised:
 
 
 def advise_file(path: str | Path, *, top: int | None = 10,
-                settings: AdviceSettings = AdviceSettings(),
+                can_do: Mapping[str, Sequence[str]] | None = None,
+                settings: AdviceSettings | None = None,
                 library_dir: str | Path | None = None) -> Advised:
     """Read one model file and rank every move the advisor can make on it.
+
+    ``can_do`` (labour pool -> the pools that may take over its tasks) adds the
+    moves of a task to a cheaper pool to ``settings`` (by default none: see
+    :class:`~abc_costing.advisor.AdviceSettings`). A pool it names that the model
+    does not have is a warning.
 
     The other processes of ``library_dir`` (by default the library of the
     ``resources.yaml`` the file uses, else none) load the shared pools in the
@@ -51,6 +59,15 @@ def advise_file(path: str | Path, *, top: int | None = 10,
     model, problems = read_model_file(path)
     if model is None:
         return Advised(None, None, problems)
+    settings = settings or AdviceSettings()
+    if can_do:
+        unknown = sorted({p for pool, others in can_do.items() for p in (pool, *others)}
+                         - set(model.resources))
+        if unknown:
+            problems += (Problem(N_("--can-do names pools {pools} that {process} does not use",
+                                    pools=", ".join(unknown), process=model.process),
+                                 element="can_do", severity="warning"),)
+        settings = replace(settings, can_do={**settings.can_do, **can_do})
     if library_dir is None:
         catalogue = catalogue_path_for(path)
         library_dir = None if catalogue is None else catalogue.parent
