@@ -239,8 +239,9 @@ def _parser() -> argparse.ArgumentParser:
     advise = _command(commands, "advise", _("what to change in a process: moves ranked by "
                                             "saving"),
                       _("Every move the advisor can make on MODEL (eliminate a waste task, "
-                        "reorder knock-out checks, move a task to a cheaper pool, merge "
-                        "consecutive tasks of one role), costed exactly and ranked by saving, "
+                        "reorder knock-out checks, merge "
+                        "consecutive tasks of one role; with --can-do, move a task to a cheaper "
+                        "pool), costed exactly and ranked by saving, "
                         "with the assumptions each rests on; moves that would overload a pool "
                         "or break the model are listed as refused; then the best moves "
                         "combined."))
