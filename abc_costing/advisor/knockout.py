@@ -30,12 +30,12 @@ Examples
 ...     "gateways": {"g1": {"kind": "exclusive"}, "g2": {"kind": "exclusive"}},
 ...     "events": {"s": {"kind": "start"}, "ok": {"kind": "end"}, "no": {"kind": "end"}},
 ...     "flows": [["s", "slow"], ["slow", "g1"], ["g1", "quick", 0.9], ["g1", "no", 0.1],
-...               ["quick", "g2"], ["g2", "ok", 0.5], ["g2", "no", 0.5]]})
+...               ["quick", "g2"], ["g2", "ok", 0.6], ["g2", "no", 0.4]]})
 >>> [chain] = knockout_chains(model)
 >>> [check.activity for check in chain.checks]
 ['slow', 'quick']
->>> order_cost(chain, (0, 1)), order_cost(chain, (1, 0))  # 30 + 0.9 × 5; 5 + 0.5 × 30
-(34.5, 20.0)
+>>> order_cost(chain, (0, 1)), order_cost(chain, (1, 0))  # 30 + 0.9 × 5; 5 + 0.6 × 30
+(34.5, 23.0)
 """
 
 from __future__ import annotations

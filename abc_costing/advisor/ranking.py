@@ -193,7 +193,7 @@ def _overloads(before: Evaluation, after: Evaluation, moved: ProcessModel,
     """Why ``moved`` overloads a labour pool: one reason per pool that ends up beyond its
     practical capacity with more load than before."""
     per_month = (moved.volume_per_year or 0.0) / MONTHS_PER_YEAR
-    reasons = []
+    reasons: list[str] = []
     for pool_id, resource in moved.resources.items():
         if not isinstance(resource, LaborResource):
             continue
@@ -231,13 +231,13 @@ def _judged(compiled: CompiledModel, move: Move, *, validate: bool,
             other_minutes_per_month: Mapping[str, float]) -> RankedMove | RejectedMove:
     """The move costed and guarded: ranked, or rejected with its reasons."""
     if validate:
-        errors = [str(p) for p in validate_model(move.model) if p.severity == "error"]
+        errors = [p.message for p in validate_model(move.model) if p.severity == "error"]
         if errors:
             return RejectedMove(move, tuple(errors))
     try:
         after = compiled.evaluate(move.model)
     except RoutingError as error:
-        return RejectedMove(move, tuple(str(p) for p in error.problems))
+        return RejectedMove(move, tuple(p.message for p in error.problems))
     before = compiled.base
     overloads = _overloads(before, after, move.model, other_minutes_per_month)
     if overloads:
@@ -300,10 +300,10 @@ def advise(model: ProcessModel, *, settings: AdviceSettings = AdviceSettings(),
     shown = len(ranked) if top is None else top
     ranked = [_with_cash(r, model, library) if i < shown else r for i, r in enumerate(ranked)]
     rejected = tuple(j for j in judged if isinstance(j, RejectedMove))
-    sequence, current = _combined(compiled, settings=settings, other=other)
-    sequence = [_with_cash(step, before, library) for step, before in sequence]
+    steps, current = _combined(compiled, settings=settings, other=other)
+    sequence = tuple(_with_cash(step, before, library) for step, before in steps)
     return Advice(model, compiled.base.cost_per_instance, tuple(ranked), rejected,
-                  tuple(sequence), current)
+                  sequence, current)
 
 
 def _combined(compiled: CompiledModel, *, settings: AdviceSettings,
