@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_costing.py
 	$(VENV)/bin/python bench/bench_dashboard.py
 	$(VENV)/bin/python bench/bench_simulation.py
+	$(VENV)/bin/python bench/bench_advisor.py
 	$(VENV)/bin/python bench/bench_hostile.py
 	$(VENV)/bin/python bench/bench_allocation.py
 	$(VENV)/bin/python bench/bench_pdf.py
