@@ -55,7 +55,8 @@ def main() -> None:
     compiled = CompiledModel(model)
     offers = {a: AutomationOffer(cost_per_use=10, licence_per_year=50_000, error_rate=0.05)
               for a in list(model.activities)[::5]}
-    settings = AdviceSettings(automation=offers)
+    labour = [r for r in model.resources if r.startswith("r")]  # synthetic's labour pools
+    settings = AdviceSettings(automation=offers, can_do={pool: labour for pool in labour})
     moves = candidate_moves(model, settings=settings, executions=compiled.base.executions)
     batch = [moves[i % len(moves)].model for i in range(EVALUATIONS)]
 
