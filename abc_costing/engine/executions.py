@@ -45,7 +45,8 @@ from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem
 from abc_costing.validation import require_valid
 
-__all__ = ["ExpectedExecutions", "expected_executions", "RoutingError"]
+__all__ = ["ExpectedExecutions", "expected_executions", "expected_executions_by_class",
+           "RoutingError"]
 
 
 class RoutingError(ModelError, ValueError):
@@ -120,9 +121,27 @@ def _solve_sparse(n: int, targets: np.ndarray, sources: np.ndarray, weights: np.
 def expected_executions(model: ProcessModel) -> ExpectedExecutions:
     """Solve the routing equations of a valid ``model`` (see the module docstring).
 
+    A model with case classes is solved once per class (its own probabilities at
+    every split) and the solutions are mixed by share: cost is linear in the
+    executions, so the mixture's cost is Σ share × the class's cost, exactly.
+
     Raises :class:`~abc_costing.problems.ModelError` for an invalid model.
+
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "case_classes": {"small": {"share": 0.6}, "large": {"share": 0.4}},
+    ...     "activities": {"work": {}},
+    ...     "gateways": {"merge": {"kind": "exclusive"}, "ok": {"kind": "exclusive"}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "merge"], ["merge", "work"], ["work", "ok"],
+    ...               ["ok", "e", {"small": 1, "large": 0.5}],
+    ...               ["ok", "merge", {"small": 0, "large": 0.5}]]})
+    >>> round(expected_executions(model).by_node["work"], 12)  # 0.6 × 1 + 0.4 × 1 / 0.5
+    1.4
     """
     require_valid(model)
+    if model.case_classes:
+        return _mixed(model)
     kinds = model.node_kinds
     node_ids = tuple(kinds)
     index = {node_id: i for i, node_id in enumerate(node_ids)}
@@ -137,6 +156,7 @@ def expected_executions(model: ProcessModel) -> ExpectedExecutions:
     np.add.at(out_degree, sources, 1)
     np.add.at(in_degree, targets, 1)
 
+    # A validated model without case classes has no probability by class.
     weights = np.array(
         [1.0 if f.probability is None else f.probability for f in model.flows], dtype=float
     )
@@ -158,4 +178,30 @@ def expected_executions(model: ProcessModel) -> ExpectedExecutions:
     end_probabilities = {
         node_id: by_node[node_id] for node_id in node_ids if kinds[node_id] == "end"
     }
+    return ExpectedExecutions(node_ids, executions, by_node, end_probabilities)
+
+
+def expected_executions_by_class(model: ProcessModel) -> dict[str, ExpectedExecutions]:
+    """Class id -> the expected executions of that case class's instances (the
+    routing solved with its probabilities); empty for a model without classes.
+
+    Raises :class:`~abc_costing.problems.ModelError` for an invalid model.
+    """
+    require_valid(model)
+    return {class_id: expected_executions(model.for_class(class_id))
+            for class_id in model.case_classes}
+
+
+def _mixed(model: ProcessModel) -> ExpectedExecutions:
+    """The executions of a model with case classes: each class's, weighted by its share."""
+    by_class = expected_executions_by_class(model)
+    node_ids = tuple(model.node_kinds)
+    executions = np.zeros(len(node_ids))
+    for class_id, routing in by_class.items():
+        # Each class's model has the same nodes in the same order (for_class keeps them).
+        executions += model.case_classes[class_id].share * routing.executions
+    by_node = dict(zip(node_ids, executions.tolist(), strict=True))
+    kinds = model.node_kinds
+    end_probabilities = {node_id: by_node[node_id] for node_id in node_ids
+                         if kinds[node_id] == "end"}
     return ExpectedExecutions(node_ids, executions, by_node, end_probabilities)
