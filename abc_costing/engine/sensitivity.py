@@ -269,18 +269,21 @@ def _probability_items(model: ProcessModel, result: CostResult, h: float,
     index = {node_id: i for i, node_id in enumerate(node_ids)}
     n = len(node_ids)
     flows = model.flows
+    # One number per flow: a model with case classes comes here one class at a time
+    # (ProcessModel.for_class), so no flow holds a mapping by class.
+    chances = [None if isinstance(f.probability, dict) else f.probability for f in flows]
     sources = np.array([index[f.source] for f in flows], dtype=np.int64)
     targets = np.array([index[f.target] for f in flows], dtype=np.int64)
     in_degree = np.bincount(targets, minlength=n)
     # The same routing matrix as the engine (abc_costing.engine.executions).
     join = np.array([kinds[v] == "parallel" for v in node_ids]) & (in_degree > 1)
     share = np.where(join, 1.0 / np.maximum(in_degree, 1), 1.0)
-    weights = np.array([1.0 if f.probability is None else f.probability for f in flows])
+    weights = np.array([1.0 if p is None else p for p in chances])
     weights = weights * share[targets]
 
     splits: dict[str, list[int]] = {}
     for k, flow in enumerate(flows):
-        if kinds[flow.source] == "exclusive" and flow.probability is not None:
+        if kinds[flow.source] == "exclusive" and chances[k] is not None:
             splits.setdefault(flow.source, []).append(k)
     splits = {u: ks for u, ks in splits.items() if len(ks) > 1}
     if not splits:
@@ -306,17 +309,17 @@ def _probability_items(model: ProcessModel, result: CostResult, h: float,
         z = lu.solve(e_u, trans="T")
         x_u = float(x[index[u]])
         for k in ks:
-            p = flows[k].probability
+            p = chances[k]
             assert p is not None
             others = [j for j in ks if j != k]
-            rest = sum(flows[j].probability or 0.0 for j in others)
+            rest = sum(chances[j] or 0.0 for j in others)
             ends = []
             for p_new in (min(max(p * (1 - h), 0.0), 1.0), min(max(p * (1 + h), 0.0), 1.0)):
                 delta = p_new - p
                 d = np.zeros(n)
                 d[targets[k]] += delta * share[targets[k]]
                 for j in others:
-                    q = flows[j].probability or 0.0
+                    q = chances[j] or 0.0
                     moved = delta * q / rest if rest > 0 else delta / len(others)
                     d[targets[j]] -= moved * share[targets[j]]
                 denominator = 1.0 - float(z @ d)

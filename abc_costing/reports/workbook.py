@@ -776,7 +776,8 @@ class _Writer(CellWriter):
         for offset, (split, rows) in enumerate(summed):
             row = _FIRST + offset
             self.text(ws, row, _F_SPLIT, split)
-            total = sum(self.model.flows[r - _FIRST].probability or 0.0 for r in rows)
+            total = sum(p for r in rows  # splits by case class are left out above
+                        if isinstance(p := self.model.flows[r - _FIRST].probability, float))
             self.formula(ws, row, _F_SPLIT_SUM,
                          "=" + "+".join(_cell(r, _F_PROBABILITY) for r in rows), total,
                          _PROBABILITY)
