@@ -296,3 +296,12 @@ def test_file_form_round_trips():
                                       "large": {"name": "Large", "share": 0.4}}
     assert expected_executions(model).by_node["work"] == pytest.approx(1.4, rel=1e-12)
     assert textwrap.dedent(LOOP).count("{small:") == 4
+
+
+def test_a_misspelt_probability_by_class_is_one_problem_on_its_line():
+    text = model_text(LOOP.replace("{small: 1, large: 0.5}", "{small: 1, large: half}"))
+    model, problems = parse_model_text(text, source="tiers.yaml")
+    assert model is None
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "half" in row)
+    assert [(p.element, p.line, p.message) for p in problems] == [
+        ("flows[3]", line, "probability: must be a number (got 'half')")]

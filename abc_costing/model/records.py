@@ -32,8 +32,10 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
+    Tag,
     TypeAdapter,
     model_serializer,
     model_validator,
@@ -643,6 +645,13 @@ class Event(_Record):
 
 #: A flow's probability for each case class: class id -> probability.
 ClassProbabilities = dict[Id, Probability]
+# One number, or a mapping by class: told apart by the value's shape, so that a
+# malformed value is reported once, against the form it was written in (a union
+# would also say "should be a valid dictionary" of every misspelt number).
+_FlowProbability = Annotated[
+    Annotated[Probability, Tag("number")] | Annotated[ClassProbabilities, Tag("by_class")],
+    Discriminator(lambda value: "by_class" if isinstance(value, dict) else "number"),
+]
 
 
 class Flow(NamedTuple):
@@ -667,7 +676,7 @@ class Flow(NamedTuple):
 
     source: Annotated[str, Field(strict=True, min_length=1, max_length=MAX_ID_CHARS)]
     target: Annotated[str, Field(strict=True, min_length=1, max_length=MAX_ID_CHARS)]
-    probability: Probability | ClassProbabilities | None = None
+    probability: _FlowProbability | None = None
 
     def for_class(self, class_id: str) -> float | None:
         """This flow's probability for instances of case class ``class_id``.
