@@ -305,3 +305,20 @@ def test_a_misspelt_probability_by_class_is_one_problem_on_its_line():
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "half" in row)
     assert [(p.element, p.line, p.message) for p in problems] == [
         ("flows[3]", line, "probability: must be a number (got 'half')")]
+
+
+def test_the_queue_simulation_routes_each_case_by_its_class():
+    """Only large cases (40 %) are checked, once each: about 0.4 checks per case; the
+    classless mean-probability model would give the same 0.4 but work 1.25 rounds, not 1.4."""
+    import numpy as np
+
+    from abc_costing.simulation.queueing import simulate_queues
+
+    model = parse("volume_per_year: 20000\n" + LOOP)
+    result = simulate_queues(model, days=250, rng=np.random.default_rng(5), replications=2)
+    counts = {a.id: a.executions for a in result.activities}
+    cases = result.instances
+    # ~40 000 cases: a standard error of √(0.4 × 0.6 / 40 000) ≈ 0.0025; the margin also
+    # covers cases cut at the window's edges. 1.25 rounds (the mean model) is far outside.
+    assert counts["check"] / cases == pytest.approx(0.4, abs=0.04)
+    assert counts["work"] / cases == pytest.approx(1.4, abs=0.06)
