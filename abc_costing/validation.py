@@ -348,19 +348,62 @@ def check_degrees(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     return problems
 
 
+def check_case_classes(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """Case classes' shares sum to 1; a flow's probabilities by class name known classes.
+
+    That every class has its probability at every exclusive split, summing to 1,
+    is :func:`check_probabilities`'s rule, class by class.
+
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "case_classes": {"small": {"share": 0.6}, "large": {"share": 0.3}},
+    ...     "flows": [["x", "e", {"small": 1, "huge": 1}]]})
+    >>> for problem in check_case_classes(model, routing_graph(model)):
+    ...     print(problem)
+    case_classes: the shares of the case classes sum to 0.9, not 1
+    flows[0]: flow x → e names unknown case class 'huge' (the classes are small, large)
+    """
+    problems = []
+    classes = model.case_classes
+    if classes:
+        total = sum(case_class.share for case_class in classes.values())
+        if abs(total - 1.0) > PROBABILITY_TOLERANCE:
+            problems.append(Problem(
+                N_("the shares of the case classes sum to {total:.6g}, not 1", total=total),
+                element="case_classes", path=("case_classes",)))
+    for index, flow in enumerate(model.flows):
+        if not isinstance(flow.probability, dict):
+            continue
+        where = {"element": f"flows[{index}]", "path": ("flows", index)}
+        if not classes:
+            problems.append(Problem(
+                N_("flow {source} → {target} has a probability by case class, but the model "
+                   "declares no case_classes; add them (id: {{name, share}}) or give one "
+                   "number", source=flow.source, target=flow.target), **where))  # type: ignore[arg-type]
+            continue
+        unknown = [class_id for class_id in flow.probability if class_id not in classes]
+        if unknown:
+            problems.append(Problem(
+                N_("flow {source} → {target} names unknown case class {unknown} (the classes "
+                   "are {known})", source=flow.source, target=flow.target,
+                   unknown=listed(map(repr, unknown)), known=listed(classes)), **where))  # type: ignore[arg-type]
+    return problems
+
+
 def check_probabilities(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
-    """Probabilities sit exactly on the flows leaving exclusive splits, summing to 1."""
+    """Probabilities sit exactly on the flows leaving exclusive splits, summing to 1
+    (for each case class, when the model has them)."""
     problems = []
     kinds = model.node_kinds
-    leaving: dict[str, list[tuple[int, float | None]]] = {}
+    leaving: dict[str, list[int]] = {}
     for index, flow in enumerate(model.flows):
-        leaving.setdefault(flow.source, []).append((index, flow.probability))
+        leaving.setdefault(flow.source, []).append(index)
     for source, outgoing in leaving.items():
         is_split = kinds.get(source) == "exclusive" and len(outgoing) > 1
         if not is_split:
-            for index, p in outgoing:
-                if p is not None:
-                    flow = model.flows[index]
+            for index in outgoing:
+                flow = model.flows[index]
+                if flow.probability is not None:
                     problems.append(Problem(
                         N_("flow {source} → {target} has a probability, but {node} is not "
                            "an exclusive split; probabilities go only on the flows leaving an "
@@ -368,20 +411,49 @@ def check_probabilities(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]
                            target=flow.target, node=repr(source)),
                         element=f"flows[{index}]", path=("flows", index)))
             continue
-        missing = [i for i, p in outgoing if p is None]
-        for index in missing:
-            flow = model.flows[index]
-            problems.append(Problem(
-                N_("flow {source} → {target} leaves exclusive split {node} but has no "
-                   "probability", source=flow.source, target=flow.target, node=repr(source)),
-                element=f"flows[{index}]", path=("flows", index)))
-        if not missing:
-            total = sum(p for _, p in outgoing if p is not None)
-            if abs(total - 1.0) > PROBABILITY_TOLERANCE:
-                problems.append(_node_problem(
-                    model, source,
-                    N_("probabilities of the flows leaving exclusive split {node} "
-                       "sum to {total:.6g}, not 1", node=repr(source), total=total)))
+        if not model.case_classes:
+            problems += _split_problems(model, source, outgoing, None)
+            continue
+        for class_id in model.case_classes:
+            problems += _split_problems(model, source, outgoing, class_id)
+    return problems
+
+
+def _split_problems(model: ProcessModel, source: str, outgoing: list[int],
+                    class_id: str | None) -> list[Problem]:
+    """The probabilities of one exclusive split, for one case class (None: no classes)."""
+    problems = []
+    resolved = []
+    for index in outgoing:
+        flow = model.flows[index]
+        if class_id is None:
+            if isinstance(flow.probability, dict):
+                return []  # check_case_classes says the model has no classes
+            resolved.append((index, flow.probability))
+        else:
+            resolved.append((index, flow.for_class(class_id)))
+    missing = [i for i, p in resolved if p is None]
+    for index in missing:
+        flow = model.flows[index]
+        problems.append(Problem(
+            N_("flow {source} → {target} leaves exclusive split {node} but has no "
+               "probability", source=flow.source, target=flow.target, node=repr(source))
+            if class_id is None else
+            N_("flow {source} → {target} leaves exclusive split {node} but has no "
+               "probability for case class {case_class}", source=flow.source,
+               target=flow.target, node=repr(source), case_class=repr(class_id)),
+            element=f"flows[{index}]", path=("flows", index)))
+    if not missing:
+        total = sum(p for _, p in resolved if p is not None)
+        if abs(total - 1.0) > PROBABILITY_TOLERANCE:
+            problems.append(_node_problem(
+                model, source,
+                N_("probabilities of the flows leaving exclusive split {node} "
+                   "sum to {total:.6g}, not 1", node=repr(source), total=total)
+                if class_id is None else
+                N_("probabilities of the flows leaving exclusive split {node} "
+                   "sum to {total:.6g} for case class {case_class}, not 1", node=repr(source),
+                   total=total, case_class=repr(class_id))))
     return problems
 
 
@@ -401,7 +473,8 @@ def check_reachable_from_start(model: ProcessModel, graph: nx.DiGraph) -> list[P
 
 
 def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
-    """From every node an end event can be reached along flows that may be taken.
+    """From every node an end event can be reached along flows that may be taken
+    (by the instances of every case class, when the model has them).
 
     A flow with probability 0 is never taken, so a loop whose only exit has
     probability 0 is a loop with no way out. So is one whose exits have
@@ -409,6 +482,27 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     them from 0 (an exit of 1e-300 beside a loop-back of 1.0 sums to exactly 1),
     and the engine could not solve such a loop.
     """
+    if model.case_classes:
+        return _way_out_by_class(model)
+    return _way_out(model, graph)
+
+
+def _way_out_by_class(model: ProcessModel) -> list[Problem]:
+    """:func:`check_way_out` of each case class's routing; a problem every class has
+    is said once, as for a model without classes."""
+    classes_of: dict[Problem, list[str]] = {}
+    for class_id in model.case_classes:
+        routing = model.for_class(class_id)
+        for problem in _way_out(routing, routing_graph(routing)):
+            classes_of.setdefault(problem, []).append(class_id)
+    return [problem if len(classes) == len(model.case_classes) else
+            Problem(N_("for case class {case_class}: {message}",
+                       case_class=listed(map(repr, classes)), message=problem.message),
+                    element=problem.element, path=problem.path, severity=problem.severity)
+            for problem, classes in classes_of.items()]
+
+
+def _way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     ends = [n for n, e in model.events.items() if e.kind == "end"]
     if not ends:
         return []
@@ -452,7 +546,7 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
             message = N_("{what} can never reach an end event; connect it to an end event",
                          what=_describe(graph.nodes[first]['kind']))
         inside = set(members)
-        if any(0.0 < (flow["probability"] or 0.0) < PROBABILITY_TOLERANCE
+        if any(0.0 < _largest(flow["probability"]) < PROBABILITY_TOLERANCE
                for member in members for target, flow in graph[member].items()
                if target not in inside):
             message = N_("{message} (its exits have probabilities below {tolerance:g}, "
@@ -461,9 +555,17 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     return problems
 
 
-def _may_be_taken(probability: float | None) -> bool:
-    """Whether a flow is ever taken: it has no probability, or one the sum rule can see."""
-    return probability is None or probability >= PROBABILITY_TOLERANCE
+def _may_be_taken(probability: float | Mapping[str, float] | None) -> bool:
+    """Whether a flow is ever taken: it has no probability, or one the sum rule can see
+    (for some class: a model whose flows name classes it lacks is reported elsewhere)."""
+    return probability is None or _largest(probability) >= PROBABILITY_TOLERANCE
+
+
+def _largest(probability: float | Mapping[str, float] | None) -> float:
+    """The probability, or the largest of a flow's probabilities by class (0 for none)."""
+    if isinstance(probability, Mapping):
+        return max(probability.values(), default=0.0)
+    return probability or 0.0
 
 
 def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
@@ -702,6 +804,7 @@ REFERENCE_CHECKS: tuple[Check, ...] = (
 #: Checks of each node's flows on their own.
 FLOW_CHECKS: tuple[Check, ...] = (
     check_degrees,
+    check_case_classes,
     check_probabilities,
 )
 #: Checks of where instances can go.

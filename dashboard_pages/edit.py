@@ -100,6 +100,9 @@ with tab_resources:
         column_config={"rate_per_hour": number, "cost_per_month": number,
                        "capacity_hours_per_month": number, "cost_per_use": number})
 with tab_flows:
+    if loaded.model.case_classes:
+        st.caption(_("A probability by case class (small: 1; large: 0.5) is shown here and "
+                     "changed only in the model file."))
     edited_flows = st.data_editor(
         tables.flows, key=f"edit_flows::{loaded.label}::{generation}", num_rows="fixed",
         disabled=["from", "to"], width="stretch", column_config={"probability": number})

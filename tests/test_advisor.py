@@ -237,3 +237,24 @@ def test_cli_advise_can_do_adds_cheaper_pool_moves(capsys):
     captured = capsys.readouterr()
     assert "nobody" in captured.err  # a pool the model does not have: a warning
     assert all(row["kind"] != "reassign" for row in json.loads(captured.out)["advice"])
+
+
+def test_fast_evaluation_mixes_case_classes_like_cost_model():
+    # value_tiers routes each value tier its own way (case classes): the advisor's
+    # in-memory figures must mix the classes' routings by share exactly as the engine does.
+    model = load_model(Path("process_models/contract_approval/value_tiers.yaml"))
+    assert model.case_classes
+    compiled = CompiledModel(model)
+    assert math.isclose(compiled.base.cost_per_instance, cost_model(model).cost_per_instance,
+                        rel_tol=1e-12)
+    offers = {activity_id: AutomationOffer(cost_per_use=50, error_rate=0.2)
+              for activity_id in list(model.activities)[:3]}
+    moves = candidate_moves(model, settings=AdviceSettings(automation=offers),
+                            executions=compiled.base.executions)
+    assert moves
+    for move in moves:
+        if any(p.severity == "error" for p in validate_model(move.model)):
+            continue
+        assert math.isclose(compiled.evaluate(move.model).cost_per_instance,
+                            cost_model(move.model).cost_per_instance, rel_tol=1e-9), \
+            move.description

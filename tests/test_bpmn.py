@@ -22,6 +22,10 @@ from tests.conftest import LIBRARY
 
 DATA = Path(__file__).parent / "data" / "bpmn"
 SHIPPED = model_files(LIBRARY)
+#: Shipped models BPMN can carry: a model with case classes is refused by the export
+#: (tests/test_case_classes.py), not written with a mean that would misprice it.
+EXPORTABLE = [path for path in SHIPPED
+              if "case_classes:" not in path.read_text(encoding="utf-8")]
 BPMNDI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
 
 
@@ -157,7 +161,7 @@ def test_an_unreadable_prosimos_distribution_is_a_placeholder():
 # --- export and round trip ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", EXPORTABLE, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_export_then_import_gives_the_same_costs(path):
     model = load_model(path)
     xml = model_to_bpmn(model, layout=process_flow_layout(model))
@@ -190,7 +194,7 @@ def test_alternatives_survive_export_and_import():
     assert back == model
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", EXPORTABLE, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_the_export_draws_every_node_and_flow(path):
     model = load_model(path)
     root = fromstring(model_to_bpmn(model, layout=process_flow_layout(model)),

@@ -148,20 +148,41 @@ flows: [[s, merge], [merge, work], [work, ok], [ok, e, 0.05], [ok, merge, 0.95]]
     assert rework.as_dict()["cost_high"] is None
 
 
+def _cost_at_high(model: ProcessModel, found) -> float:
+    """The cost of ``model`` (no case classes) with ``found``'s flow at its high value and
+    the split's other flows scaled to make up the rest."""
+    flows = model.flows
+    split = [k for k, f in enumerate(flows) if f.source == found.element]
+    rest = sum(flows[k].probability for k in split if k != found.flow_index)
+    high = found.high_value
+    others = len(split) - 1  # all at 0 (a class that always takes one way): shared equally
+    changed = {k: (high if k == found.flow_index
+                   else flows[k].probability * (1 - high) / rest if rest
+                   else (1 - high) / others) for k in split}
+    return resolve(model, changed)
+
+
 def test_parallel_blocks_and_finite_differences_on_the_shipped_models():
     for _, model in load_library(LIBRARY)[0]:
         items = sensitivity(model)
         base = cost_model(model).cost_per_instance
         for found in (i for i in items if i.kind == "probability"):
-            flows = model.flows
-            split = [k for k, f in enumerate(flows) if f.source == found.element]
-            p, rest = flows[found.flow_index].probability, None
-            rest = sum(flows[k].probability for k in split if k != found.flow_index)
-            high = found.high_value
-            changed = {k: (high if k == found.flow_index
-                           else flows[k].probability * (1 - high) / rest) for k in split}
-            assert found.cost_high == pytest.approx(resolve(model, changed), rel=1e-9), found
-            assert found.base_value == p
+            if not model.case_classes:
+                assert found.cost_high == pytest.approx(_cost_at_high(model, found),
+                                                        rel=1e-9), found
+                assert found.base_value == model.flows[found.flow_index].probability
+                continue
+            # With case classes: a probability of one class moves that class's share of
+            # the cost, one that holds for every class moves each class's share.
+            own = found.field.partition(" (class ")[2].rstrip(")")
+            classes = [own] if own else list(model.case_classes)
+            high = base
+            for class_id in classes:
+                routing = model.for_class(class_id)
+                share = model.case_classes[class_id].share
+                high += share * (_cost_at_high(routing, found)
+                                 - cost_model(routing).cost_per_instance)
+            assert found.cost_high == pytest.approx(high, rel=1e-9), found
         assert all(i.base_cost == pytest.approx(base) for i in items)
 
 

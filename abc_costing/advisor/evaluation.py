@@ -39,7 +39,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from abc_costing.engine.executions import routing_executions
+import numpy as np
+
+from abc_costing.engine.executions import mixed_routing_executions
 from abc_costing.model import Activity, ProcessModel, ResourceRecord, UnitCosts
 from abc_costing.validation import require_valid
 
@@ -97,6 +99,12 @@ def _prices(resources: Mapping[str, ResourceRecord]) -> dict[str, UnitCosts]:
     return {resource_id: resource.unit_costs for resource_id, resource in resources.items()}
 
 
+def _routing(model: ProcessModel) -> np.ndarray:
+    """Expected executions of every node, in ``node_kinds`` order, mixed over case classes."""
+    shares = {class_id: case.share for class_id, case in model.case_classes.items()}
+    return mixed_routing_executions(model.node_kinds, model.flows, shares)
+
+
 class CompiledModel:
     """A valid model compiled for fast evaluation of its moved copies (see the module
     docstring). Raises :class:`~abc_costing.problems.ModelError` for an invalid model.
@@ -113,7 +121,7 @@ class CompiledModel:
         self._figures = {activity_id: activity_figures(activity, self._prices)
                          for activity_id, activity in model.activities.items()}
         self._executions = dict(zip(model.node_kinds,
-                                    routing_executions(model.node_kinds, model.flows).tolist(),
+                                    _routing(model).tolist(),
                                     strict=True))
         self.base = self.evaluate(model)
 
@@ -126,12 +134,12 @@ class CompiledModel:
         base = self.model
         same_prices = moved.resources is base.resources
         prices = self._prices if same_prices else _prices(moved.resources)
-        if moved.flows is base.flows and moved.node_kinds == base.node_kinds:
+        if (moved.flows is base.flows and moved.node_kinds == base.node_kinds
+                and moved.case_classes == base.case_classes):
             executions = self._executions
         else:
             kinds = moved.node_kinds
-            executions = dict(zip(kinds, routing_executions(kinds, moved.flows).tolist(),
-                                  strict=True))
+            executions = dict(zip(kinds, _routing(moved).tolist(), strict=True))
         terms: list[float] = []
         minutes: dict[str, float] = {}
         for activity_id, activity in moved.activities.items():

@@ -124,10 +124,17 @@ def _check_at(model: ProcessModel, activity_id: str, outgoing: Mapping[str, list
             or len(outgoing.get(gateway, [])) != 2:
         return None
     ways = outgoing[gateway]
+    probability: dict[int, float] = {}
+    for i in ways:
+        written = flows[i].probability
+        if isinstance(written, dict):
+            # A check whose pass rate depends on the case class has no one place in an
+            # order that suits every class: not reordered (the classes' orders could be).
+            return None
+        probability[i] = written or 0.0
     ending = {i: _ends(model, flows[i].target, outgoing, incoming, prices) for i in ways}
     rejects = [i for i in ways if ending[i] is not None]
     if len(rejects) == 2:  # both end: the way out is the less likely one
-        probability = {i: flows[i].probability or 0.0 for i in ways}
         if probability[ways[0]] == probability[ways[1]]:
             return None
         rejects = [min(ways, key=probability.__getitem__)]
@@ -135,7 +142,7 @@ def _check_at(model: ProcessModel, activity_id: str, outgoing: Mapping[str, list
         return None
     reject = rejects[0]
     on = next(i for i in ways if i != reject)
-    return Check(activity_id, gateway, on, flows[on].probability or 0.0,
+    return Check(activity_id, gateway, on, probability[on],
                  activity_figures(model.activities[activity_id], prices).cost_per_execution,
                  ending[reject] or 0.0)
 

@@ -18,11 +18,19 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         SkippedProcess,
         capacity_report,
     )
-    from abc_costing.engine.costing import ActivityCost, CostResult, ResourceCost, cost_model
+    from abc_costing.engine.costing import (
+        ActivityCost,
+        ClassCost,
+        CostResult,
+        ResourceCost,
+        cost_by_class,
+        cost_model,
+    )
     from abc_costing.engine.executions import (
         ExpectedExecutions,
         RoutingError,
         expected_executions,
+        expected_executions_by_class,
     )
     from abc_costing.engine.sensitivity import SensitivityItem, sensitivity, tornado_data
 
@@ -32,6 +40,7 @@ _FACADE = {
     "allocate": "abc_costing.engine.allocation",
     "ActivityCost": "abc_costing.engine.costing",
     "CapacityReport": "abc_costing.engine.capacity",
+    "ClassCost": "abc_costing.engine.costing",
     "CostResult": "abc_costing.engine.costing",
     "ExpectedExecutions": "abc_costing.engine.executions",
     "PoolCapacity": "abc_costing.engine.capacity",
@@ -41,8 +50,10 @@ _FACADE = {
     "SensitivityItem": "abc_costing.engine.sensitivity",
     "SkippedProcess": "abc_costing.engine.capacity",
     "capacity_report": "abc_costing.engine.capacity",
+    "cost_by_class": "abc_costing.engine.costing",
     "cost_model": "abc_costing.engine.costing",
     "expected_executions": "abc_costing.engine.executions",
+    "expected_executions_by_class": "abc_costing.engine.executions",
     "sensitivity": "abc_costing.engine.sensitivity",
     "tornado_data": "abc_costing.engine.sensitivity",
 }
@@ -57,6 +68,7 @@ __all__ = [
     "StageBalance",
     "allocate",
     "CapacityReport",
+    "ClassCost",
     "CostResult",
     "ExpectedExecutions",
     "PoolCapacity",
@@ -66,8 +78,10 @@ __all__ = [
     "SensitivityItem",
     "SkippedProcess",
     "capacity_report",
+    "cost_by_class",
     "cost_model",
     "expected_executions",
+    "expected_executions_by_class",
     "sensitivity",
     "tornado_data",
 ]

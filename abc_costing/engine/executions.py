@@ -46,7 +46,8 @@ from abc_costing.model import Flow, NodeKind, ProcessModel
 from abc_costing.problems import ModelError, Problem
 from abc_costing.validation import require_valid
 
-__all__ = ["ExpectedExecutions", "expected_executions", "routing_executions", "RoutingError"]
+__all__ = ["ExpectedExecutions", "expected_executions", "expected_executions_by_class",
+           "routing_executions", "mixed_routing_executions", "RoutingError"]
 
 
 class RoutingError(ModelError, ValueError):
@@ -164,9 +165,27 @@ def routing_executions(kinds: Mapping[str, NodeKind], flows: Sequence[Flow]) -> 
 def expected_executions(model: ProcessModel) -> ExpectedExecutions:
     """Solve the routing equations of a valid ``model`` (see the module docstring).
 
+    A model with case classes is solved once per class (its own probabilities at
+    every split) and the solutions are mixed by share: cost is linear in the
+    executions, so the mixture's cost is Σ share × the class's cost, exactly.
+
     Raises :class:`~abc_costing.problems.ModelError` for an invalid model.
+
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "case_classes": {"small": {"share": 0.6}, "large": {"share": 0.4}},
+    ...     "activities": {"work": {}},
+    ...     "gateways": {"merge": {"kind": "exclusive"}, "ok": {"kind": "exclusive"}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "merge"], ["merge", "work"], ["work", "ok"],
+    ...               ["ok", "e", {"small": 1, "large": 0.5}],
+    ...               ["ok", "merge", {"small": 0, "large": 0.5}]]})
+    >>> round(expected_executions(model).by_node["work"], 12)  # 0.6 × 1 + 0.4 × 1 / 0.5
+    1.4
     """
     require_valid(model)
+    if model.case_classes:
+        return _mixed(model)
     kinds = model.node_kinds
     node_ids = tuple(kinds)
     executions = routing_executions(kinds, model.flows)
@@ -175,3 +194,51 @@ def expected_executions(model: ProcessModel) -> ExpectedExecutions:
         node_id: by_node[node_id] for node_id in node_ids if kinds[node_id] == "end"
     }
     return ExpectedExecutions(node_ids, executions, by_node, end_probabilities)
+
+
+def expected_executions_by_class(model: ProcessModel) -> dict[str, ExpectedExecutions]:
+    """Class id -> the expected executions of that case class's instances (the
+    routing solved with its probabilities); empty for a model without classes.
+
+    Raises :class:`~abc_costing.problems.ModelError` for an invalid model.
+    """
+    require_valid(model)
+    return {class_id: expected_executions(model.for_class(class_id))
+            for class_id in model.case_classes}
+
+
+def _mixed(model: ProcessModel) -> ExpectedExecutions:
+    """The executions of a model with case classes: each class's, weighted by its share."""
+    by_class = expected_executions_by_class(model)
+    node_ids = tuple(model.node_kinds)
+    executions = np.zeros(len(node_ids))
+    for class_id, routing in by_class.items():
+        # Each class's model has the same nodes in the same order (for_class keeps them).
+        executions += model.case_classes[class_id].share * routing.executions
+    by_node = dict(zip(node_ids, executions.tolist(), strict=True))
+    kinds = model.node_kinds
+    end_probabilities = {node_id: by_node[node_id] for node_id in node_ids
+                         if kinds[node_id] == "end"}
+    return ExpectedExecutions(node_ids, executions, by_node, end_probabilities)
+
+
+def mixed_routing_executions(kinds: Mapping[str, NodeKind], flows: Sequence[Flow],
+                             shares: Mapping[str, float]) -> np.ndarray:
+    """:func:`routing_executions` for a routing with case classes (``shares``: class id ->
+    share; empty for none): each class's solve, mixed by share, without validation.
+
+    >>> from abc_costing.model import Flow
+    >>> kinds = {"s": "start", "a": "activity", "g": "exclusive", "e": "end"}
+    >>> flows = [Flow("s", "a"), Flow("a", "g"), Flow("g", "a", {"k": 0.5, "m": 0.0}),
+    ...          Flow("g", "e", {"k": 0.5, "m": 1.0})]
+    >>> mixed_routing_executions(kinds, flows, {"k": 0.4, "m": 0.6}).tolist()  # 0.4×2 + 0.6×1
+    [1.0, 1.4, 1.4, 1.0]
+    """
+    if not shares:
+        return routing_executions(kinds, flows)
+    executions = np.zeros(len(kinds))
+    for class_id, share in shares.items():
+        class_flows = [Flow(flow.source, flow.target, flow.for_class(class_id))
+                       if isinstance(flow.probability, dict) else flow for flow in flows]
+        executions += share * routing_executions(kinds, class_flows)
+    return executions

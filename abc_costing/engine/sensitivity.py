@@ -22,7 +22,11 @@ with all others held, and the exact cost per instance is computed at both ends.
   ``A = I − Wᵀ``, and the new cost follows exactly from the Sherman–Morrison
   formula: ``C' = C + (yᵀd) x_u / (1 − z_uᵀ d)`` with ``y = A⁻ᵀ c`` and
   ``z_u = A⁻ᵀ e_u`` (one sparse solve per split). A loop whose exit
-  probability reaches 0 never ends: its cost is infinite.
+  probability reaches 0 never ends: its cost is infinite. In a model with case
+  classes this is done for each class's routing: a probability that holds for
+  every class moves every class's cost, ``C' = Σ share_k C'_k``; one class's
+  probability (``probability to <target> (class <id>)``) moves only that class's
+  part, ``C' = C + share_k (C'_k − C_k)``.
 
 Examples
 --------
@@ -48,6 +52,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass
 from typing import assert_never
@@ -173,7 +178,10 @@ def sensitivity(model: ProcessModel, *, relative_change: float = 0.10) -> list[S
         linear("other_cost", activity_id, "other_cost", activity.other_cost,
                executions * activity.other_cost)
 
-    items.extend(_probability_items(model, result, h, overflows))
+    if model.case_classes:
+        items.extend(_class_probability_items(model, h, overflows))
+    else:
+        items.extend(_probability_items(model, result, h, overflows))
     if overflows:
         raise ModelError(overflows)
     order = {kind: i for i, kind in enumerate(KINDS)}
@@ -213,6 +221,45 @@ def tornado_data(items: list[SensitivityItem], *, top: int | None = None) -> dic
     }
 
 
+def _class_probability_items(model: ProcessModel, h: float,
+                             overflows: list[Problem]) -> list[SensitivityItem]:
+    """The probability items of a model with case classes, from each class's routing
+    (see the module docstring); the cost is linear in the classes' costs."""
+    base = 0.0
+    shared: dict[int, list[tuple[float, SensitivityItem]]] = {}
+    own: list[tuple[float, str, SensitivityItem]] = []
+    for class_id, case_class in model.case_classes.items():
+        routing = model.for_class(class_id)
+        result = cost_model(routing)
+        base += case_class.share * result.cost_per_instance
+        for item in _probability_items(routing, result, h, overflows):
+            assert item.flow_index is not None
+            if isinstance(model.flows[item.flow_index].probability, dict):
+                own.append((case_class.share, class_id, item))
+            else:
+                shared.setdefault(item.flow_index, []).append((case_class.share, item))
+    items = []
+    for parts in shared.values():
+        first = parts[0][1]
+        cost_low = sum(_weighted(share, item.cost_low) for share, item in parts)
+        cost_high = sum(_weighted(share, item.cost_high) for share, item in parts)
+        items.append(dataclasses.replace(
+            first, base_cost=base, cost_low=cost_low, cost_high=cost_high,
+            impact=max(abs(cost_low - base), abs(cost_high - base))))
+    for share, class_id, item in own:
+        cost_low = base + _weighted(share, item.cost_low - item.base_cost)
+        cost_high = base + _weighted(share, item.cost_high - item.base_cost)
+        items.append(dataclasses.replace(
+            item, field=f"{item.field} (class {class_id})", base_cost=base, cost_low=cost_low,
+            cost_high=cost_high, impact=max(abs(cost_low - base), abs(cost_high - base))))
+    return items
+
+
+def _weighted(share: float, cost: float) -> float:
+    """share × cost, where a class with no instances adds nothing (not 0 × inf = nan)."""
+    return share * cost if share else 0.0
+
+
 def _probability_items(model: ProcessModel, result: CostResult, h: float,
                        overflows: list[Problem]) -> list[SensitivityItem]:
     """The items of every probability out of an exclusive split; an end whose
@@ -222,18 +269,21 @@ def _probability_items(model: ProcessModel, result: CostResult, h: float,
     index = {node_id: i for i, node_id in enumerate(node_ids)}
     n = len(node_ids)
     flows = model.flows
+    # One number per flow: a model with case classes comes here one class at a time
+    # (ProcessModel.for_class), so no flow holds a mapping by class.
+    chances = [None if isinstance(f.probability, dict) else f.probability for f in flows]
     sources = np.array([index[f.source] for f in flows], dtype=np.int64)
     targets = np.array([index[f.target] for f in flows], dtype=np.int64)
     in_degree = np.bincount(targets, minlength=n)
     # The same routing matrix as the engine (abc_costing.engine.executions).
     join = np.array([kinds[v] == "parallel" for v in node_ids]) & (in_degree > 1)
     share = np.where(join, 1.0 / np.maximum(in_degree, 1), 1.0)
-    weights = np.array([1.0 if f.probability is None else f.probability for f in flows])
+    weights = np.array([1.0 if p is None else p for p in chances])
     weights = weights * share[targets]
 
     splits: dict[str, list[int]] = {}
     for k, flow in enumerate(flows):
-        if kinds[flow.source] == "exclusive" and flow.probability is not None:
+        if kinds[flow.source] == "exclusive" and chances[k] is not None:
             splits.setdefault(flow.source, []).append(k)
     splits = {u: ks for u, ks in splits.items() if len(ks) > 1}
     if not splits:
@@ -259,17 +309,17 @@ def _probability_items(model: ProcessModel, result: CostResult, h: float,
         z = lu.solve(e_u, trans="T")
         x_u = float(x[index[u]])
         for k in ks:
-            p = flows[k].probability
+            p = chances[k]
             assert p is not None
             others = [j for j in ks if j != k]
-            rest = sum(flows[j].probability or 0.0 for j in others)
+            rest = sum(chances[j] or 0.0 for j in others)
             ends = []
             for p_new in (min(max(p * (1 - h), 0.0), 1.0), min(max(p * (1 + h), 0.0), 1.0)):
                 delta = p_new - p
                 d = np.zeros(n)
                 d[targets[k]] += delta * share[targets[k]]
                 for j in others:
-                    q = flows[j].probability or 0.0
+                    q = chances[j] or 0.0
                     moved = delta * q / rest if rest > 0 else delta / len(others)
                     d[targets[j]] -= moved * share[targets[j]]
                 denominator = 1.0 - float(z @ d)

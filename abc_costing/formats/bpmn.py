@@ -114,7 +114,7 @@ from abc_costing.i18n import N_, Message
 from abc_costing.model import ProcessModel
 from abc_costing.model.ids import UniqueIds
 from abc_costing.model.records import Duration
-from abc_costing.problems import Count, Problem, cut, listed, quoted
+from abc_costing.problems import Count, ModelError, Problem, cut, listed, quoted
 
 __all__ = [
     "MAX_BPMN_BYTES",
@@ -1908,6 +1908,13 @@ def model_to_bpmn(
     >>> parse_model_text(text)[0] == model
     True
     """
+    if model.case_classes:
+        # BPMN has no place for a probability per class, and a mean over the
+        # classes would cost a loop wrongly once read back: nothing is written.
+        raise ModelError([Problem(
+            N_("BPMN export cannot carry case classes yet (a flow's probability by class "
+               "has no BPMN form); the model file is the only complete record"),
+            element="case_classes", path=("case_classes",))])
     xy = dict(layout) if layout is not None else _simple_layout(model)
     kinds = model.node_kinds
     missing = [n for n in kinds if n not in xy]

@@ -32,8 +32,10 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
+    Tag,
     TypeAdapter,
     model_serializer,
     model_validator,
@@ -65,6 +67,8 @@ __all__ = [
     "Gateway",
     "Event",
     "Flow",
+    "CaseClass",
+    "ClassProbabilities",
     "ProcessModel",
     "RateTable",
     "CATALOGUE_FORMAT",
@@ -639,6 +643,17 @@ class Event(_Record):
     name: Text | None = None
 
 
+#: A flow's probability for each case class: class id -> probability.
+ClassProbabilities = dict[Id, Probability]
+# One number, or a mapping by class: told apart by the value's shape, so that a
+# malformed value is reported once, against the form it was written in (a union
+# would also say "should be a valid dictionary" of every misspelt number).
+_FlowProbability = Annotated[
+    Annotated[Probability, Tag("number")] | Annotated[ClassProbabilities, Tag("by_class")],
+    Discriminator(lambda value: "by_class" if isinstance(value, dict) else "number"),
+]
+
+
 class Flow(NamedTuple):
     """A sequence flow ``[source, target]`` or ``[source, target, probability]``.
 
@@ -648,15 +663,48 @@ class Flow(NamedTuple):
     Attributes:
       source: id of the node the flow leaves.
       target: id of the node the flow enters.
-      probability: share of instances taking this flow out of an exclusive split.
+      probability: share of instances taking this flow out of an exclusive split:
+        one number for every instance, or, in a model with ``case_classes``, a
+        mapping class id -> the share of that class's instances
+        (``{small: 0, medium: 1, large: 1}``).
 
     >>> TypeAdapter(Flow).validate_python(["approved", "sign", 0.7]).probability
     0.7
+    >>> TypeAdapter(Flow).validate_python(["tier", "finance", {"small": 0, "large": 1}])[2]
+    {'small': 0.0, 'large': 1.0}
     """
 
     source: Annotated[str, Field(strict=True, min_length=1, max_length=MAX_ID_CHARS)]
     target: Annotated[str, Field(strict=True, min_length=1, max_length=MAX_ID_CHARS)]
-    probability: Probability | None = None
+    probability: _FlowProbability | None = None
+
+    def for_class(self, class_id: str) -> float | None:
+        """This flow's probability for instances of case class ``class_id``.
+
+        A plain number holds for every class; a mapping that leaves the class
+        out gives None (the validator reports it).
+
+        >>> Flow("tier", "finance", {"small": 0.0, "large": 1.0}).for_class("large")
+        1.0
+        >>> Flow("ok", "e", 0.75).for_class("large")
+        0.75
+        """
+        if isinstance(self.probability, dict):
+            return self.probability.get(class_id)
+        return self.probability
+
+
+class CaseClass(_Record):
+    """A class of process instances routed alike (contracts by value tier).
+
+    Attributes:
+      name: display name (optional).
+      share: the share of all instances in this class; the shares of a model's
+        classes sum to 1.
+    """
+
+    name: Text | None = None
+    share: Probability
 
 
 class CatalogueUse(_Record):
@@ -745,6 +793,9 @@ class ProcessModel(_Record):
       overrides: pool id -> the values this variant changes from the library's
         catalogue (``{rate_per_hour: 1500}``), as written; the resolved pool is
         in ``resources``.
+      case_classes: class id -> :class:`CaseClass`, when instances of different
+        classes are routed differently (a flow's probability may then be a
+        mapping by class); empty: every instance is routed alike.
     """
 
     format: Literal["abc-costing/1"]
@@ -759,6 +810,7 @@ class ProcessModel(_Record):
     events: dict[Id, Event] = Field(default_factory=dict)
     flows: list[Flow] = Field(default_factory=list)
     overrides: dict[Id, dict[str, Any]] = Field(default_factory=dict)
+    case_classes: dict[Id, CaseClass] = Field(default_factory=dict)
     _catalogue: CatalogueUse | None = PrivateAttr(default=None)
 
     def __eq__(self, other: object) -> bool:
@@ -816,6 +868,33 @@ class ProcessModel(_Record):
             fields = type(self).model_fields
             for derived in [key for key in copied.__dict__ if key not in fields]:
                 del copied.__dict__[derived]
+        return copied
+
+    def for_class(self, class_id: str) -> Self:
+        """This model as the instances of case class ``class_id`` see it: every
+        flow's probability for that class, and no case classes.
+
+        Exact costing solves the routing of each class this way and mixes the
+        results by share. The copy keeps the catalogue note and is validated
+        again on first use (its routing may differ: a loop one class never leaves).
+
+        >>> model = ProcessModel.model_validate({
+        ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+        ...     "case_classes": {"small": {"share": 0.6}, "large": {"share": 0.4}},
+        ...     "gateways": {"x": {"kind": "exclusive"}},
+        ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+        ...     "flows": [["s", "x"], ["x", "e", {"small": 1, "large": 0.5}],
+        ...               ["x", "s", {"small": 0, "large": 0.5}]]})
+        >>> [flow.probability for flow in model.for_class("large").flows]
+        [None, 0.5, 0.5]
+        """
+        # The probabilities are the validated values of this model, one picked per
+        # flow; model_copy skips re-checking them and drops the derived kinds and
+        # verdict (ProcessModel.model_copy), so the class's routing is checked anew.
+        flows = [Flow(flow.source, flow.target, flow.for_class(class_id))
+                 if isinstance(flow.probability, dict) else flow for flow in self.flows]
+        copied = self.model_copy(update={"flows": flows, "case_classes": {}})
+        copied._catalogue = self._catalogue
         return copied
 
     def display_name(self, node_id: str) -> str:

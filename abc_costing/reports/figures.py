@@ -32,7 +32,7 @@ import functools
 import html
 import math
 import textwrap
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import assert_never
 
@@ -122,6 +122,18 @@ _DUMMY = "dummy"       # tag of the virtual nodes that route long edges between 
 
 def _percent(probability: float) -> str:
     return f"{round(probability * 100, 1):g}%"
+
+
+def _flow_label(probability: float | Mapping[str, float]) -> str:
+    """A flow's probability as its arrow shows it; one by case class as ``small 0% ·
+    large 100%``, every class's figure (never a mean, which no instance follows).
+
+    >>> _flow_label(0.25), _flow_label({"small": 0.0, "large": 1.0})
+    ('25%', 'small 0% · large 100%')
+    """
+    if isinstance(probability, Mapping):
+        return " · ".join(f"{class_id} {_percent(p)}" for class_id, p in probability.items())
+    return _percent(probability)
 
 
 def _text(value: str) -> str:
@@ -633,7 +645,7 @@ def _place_flow_labels(model: ProcessModel, graph: nx.DiGraph, layout: _Layout,
                             for (x0, y0), (x1, y1) in zip(route, route[1:], strict=False)
                             for t in _EDGE_FRACTIONS]
         # digits and "%" are wider than the average letter; 1 px of padding round
-        width, height = _text_px(_percent(probability), char_em=0.75)
+        width, height = _text_px(_flow_label(probability), char_em=0.75)
         choices[edge] = [(x * px_per_x - width / 2 - 1, y * px_per_y - height / 2 - 1,
                           x * px_per_x + width / 2 + 1, y * px_per_y + height / 2 + 1)
                          for x, y in places[edge]]
@@ -759,7 +771,7 @@ def process_flow_figure(model: ProcessModel, result: CostResult | None = None, *
         px_per_x=(width_px - margin["l"] - margin["r"]) / (x_range[1] - x_range[0]))
     for edge, (x, y) in labels.probabilities.items():
         annotations.append(dict(
-            x=x, y=y, xref="x", yref="y", text=_percent(graph.edges[edge]["probability"]),
+            x=x, y=y, xref="x", yref="y", text=_flow_label(graph.edges[edge]["probability"]),
             showarrow=False, font=dict(size=FLOW_FONT_PX, color=MUTED),
             bgcolor="rgba(255,255,255,0.9)", borderpad=1,
             name=f"probability {edge[0]} -> {edge[1]}",

@@ -949,11 +949,19 @@ def _resource_name(model: ProcessModel, resource_id: str) -> str:
     return (resource.name if resource is not None and resource.name else resource_id)
 
 
+def _routing_percent(probability: float | dict[str, float]) -> str:
+    """A flow's probability in percent; by case class, each class's (``small: 0%; large: 100%``)."""
+    if isinstance(probability, dict):
+        return "; ".join(f"{class_id}: {_routing_percent(p)}"
+                         for class_id, p in probability.items())
+    return f"{_number(round(probability * 100, 4))}%"
+
+
 def _routing_assumptions(model: ProcessModel, language: Language) -> list[Flowable]:
     _ = translator(language)
     rows = [[_named(model.display_name(flow.source), flow.source),
              _named(model.display_name(flow.target), flow.target),
-             f"{_number(round(flow.probability * 100, 4))}%"]
+             _routing_percent(flow.probability)]
             for flow in model.flows if flow.probability is not None]
     if not rows:
         return [Paragraph(_t(_("Routing: no exclusive splits.")), BODY)]

@@ -36,7 +36,12 @@ from abc_costing import numbers
 from abc_costing.advisor import Advice, RankedMove
 from abc_costing.compare import Comparison, SavingSplit, compare_results
 from abc_costing.durations import DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, duration
-from abc_costing.engine import CostResult, ResourceCost
+from abc_costing.engine import (
+    CostResult,
+    ExpectedExecutions,
+    ResourceCost,
+    expected_executions_by_class,
+)
 from abc_costing.i18n import N_, Language, Message, translate
 from abc_costing.model import ProcessModel, ResourceRecord
 from abc_costing.numbers import currency_digits, rounded_for_display
@@ -555,17 +560,34 @@ def flows_view(model: ProcessModel, result: CostResult | None = None) -> TableVi
     """The sequence flows in file order; with ``result``, how often each is taken.
 
     A flow out of an exclusive split is taken probability × executions of its
-    source; any other flow as often as its source runs.
+    source; any other flow as often as its source runs. A flow whose probability
+    depends on the case class shows none (the note says why) and is taken
+    Σ share × the class's executions of its source × the class's probability.
     """
     executions = result.expected_executions if result is not None else {}
+    by_class = _class_executions(model) if result is not None else {}
     rows: list[tuple[RowKind, list[Any]]] = []
+    by_class_flows = []
     for index, flow in enumerate(model.flows):
         runs = executions.get(flow.source)
-        taken = None if runs is None else runs * (1.0 if flow.probability is None
-                                                  else flow.probability)
-        rows.append(("item", [index, flow.source, flow.target, flow.probability, taken]))
+        probability = flow.probability
+        if isinstance(probability, dict):
+            by_class_flows.append(f"{flow.source} → {flow.target}")
+            taken = (sum(model.case_classes[c].share * by_class[c].by_node[flow.source]
+                         * probability[c] for c in by_class) if by_class else None)
+            rows.append(("item", [index, flow.source, flow.target, None, taken]))
+            continue
+        taken = None if runs is None else runs * (1.0 if probability is None else probability)
+        rows.append(("item", [index, flow.source, flow.target, probability, taken]))
+    note = (N_("{flows}: the probability depends on the case class; each class's is in the "
+               "model file", flows=", ".join(by_class_flows)) if by_class_flows else None)
     return _view("flows", N_("Flows: {variant}", variant=model.variant), FLOW_COLUMNS, rows,
-                 currency=model.currency)
+                 currency=model.currency, note=note)
+
+
+def _class_executions(model: ProcessModel) -> dict[str, ExpectedExecutions]:
+    """Each case class's expected executions (empty for a model without classes)."""
+    return expected_executions_by_class(model) if model.case_classes else {}
 
 
 # --- two variants --------------------------------------------------------------------------

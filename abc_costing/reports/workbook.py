@@ -74,6 +74,7 @@ True
 from __future__ import annotations
 
 import io
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -493,7 +494,11 @@ class _Writer(CellWriter):
         for flow in self.model.flows:
             divisor = in_degree[flow.target] if kinds.get(flow.target) == "parallel" else 1
             divisor = max(divisor, 1)
-            probability = 1.0 if flow.probability is None else flow.probability
+            probability = flow.probability
+            if isinstance(probability, dict):  # by case class: no one weight (see flows)
+                weights.append((math.nan, divisor))
+                continue
+            probability = 1.0 if probability is None else probability
             weights.append((probability / divisor, divisor))
         return weights
 
@@ -742,6 +747,7 @@ class _Writer(CellWriter):
                    "1."))
         kinds = self.model.node_kinds
         splits: dict[str, list[int]] = defaultdict(list)
+        by_class: set[str] = set()  # splits with a probability by case class: no one sum
         for i, flow in enumerate(self.model.flows):
             row = self.flow_row[i]
             weight, divisor = self.weights[i]
@@ -750,18 +756,28 @@ class _Writer(CellWriter):
             ws.write_string(row, _F_FROM_KIND, kinds.get(flow.source, "?"))
             self.text(ws, row, _F_TO, flow.target)
             ws.write_string(row, _F_TO_KIND, kinds.get(flow.target, "?"))
-            self.number(ws, row, _F_PROBABILITY, flow.probability, _PROBABILITY, **_INPUT)
             ws.write_number(row, _F_DIVISOR, divisor)
+            if isinstance(flow.probability, dict):
+                # Each class's probability, as text: the weight differs by class, so
+                # the executions are the engine's (see executions) and no weight is shown.
+                ws.write_string(row, _F_PROBABILITY, "; ".join(
+                    f"{class_id}: {p:g}" for class_id, p in flow.probability.items()))
+                ws.write_string(row, _F_WEIGHT, _("by case class"))
+                by_class.add(flow.source)
+                continue
+            self.number(ws, row, _F_PROBABILITY, flow.probability, _PROBABILITY, **_INPUT)
             probability = _cell(row, _F_PROBABILITY)
             self.formula(ws, row, _F_WEIGHT,
                          f"=IF(ISNUMBER({probability}),{probability},1)/{_cell(row, _F_DIVISOR)}",
                          weight, _PROBABILITY)
             if flow.probability is not None:
                 splits[flow.source].append(row)
-        for offset, (split, rows) in enumerate(splits.items()):
+        summed = [(split, rows) for split, rows in splits.items() if split not in by_class]
+        for offset, (split, rows) in enumerate(summed):
             row = _FIRST + offset
             self.text(ws, row, _F_SPLIT, split)
-            total = sum(self.model.flows[r - _FIRST].probability or 0.0 for r in rows)
+            total = sum(p for r in rows  # splits by case class are left out above
+                        if isinstance(p := self.model.flows[r - _FIRST].probability, float))
             self.formula(ws, row, _F_SPLIT_SUM,
                          "=" + "+".join(_cell(r, _F_PROBABILITY) for r in rows), total,
                          _PROBABILITY)
@@ -772,8 +788,13 @@ class _Writer(CellWriter):
         _ = self._
         ws = self.sheets["Expected executions"]
         n = len(self.node_ids)
-        live = n <= MATRIX_NODE_LIMIT
-        if live:
+        live = n <= MATRIX_NODE_LIMIT and not self.model.case_classes
+        if self.model.case_classes:
+            note = _("This model has case classes: the expected executions are the engine's "
+                     "values (each class's routing solved with its own probabilities, mixed by "
+                     "the classes' shares), not formulas; change probabilities in the model "
+                     "file and report again.")
+        elif live:
             note = _("x = MMULT(MINVERSE(A), e_start), A = I - Wᵀ (row v, column u: [v = u] "
                      "minus the weights of the flows u → v, linked to Flows). Change a "
                      "probability on Flows and every figure follows.")

@@ -12,7 +12,9 @@ engine (:mod:`abc_costing.engine.executions`) reasons about it, but sampled:
 * its elapsed time is the sum of its labour minutes (the roles work one after
   another) plus its ``wait``; a wait adds elapsed time and no cost;
 * an exclusive split picks one flow by its probability, so a rework loop runs
-  a geometric number of times;
+  a geometric number of times; in a model with case classes each instance is
+  first given a class (drawn by the classes' shares) and every split uses that
+  class's probabilities;
 * a parallel split starts every branch; the block costs the sum of its
   branches and its join fires when the last branch arrives, at the latest
   arrival time (the longest branch).
@@ -355,7 +357,9 @@ class _Machine:
     choice_target: np.ndarray  # flat: the target of each flow out of a choice
     choice_rank: np.ndarray   # node -> rank among exclusive splits
     choice_first: np.ndarray  # node -> index of its first flow in choice_*
-    choice_bound: np.ndarray  # flat: cumulative probability within the choice (last: 2)
+    choice_bound: np.ndarray  # class × flat: cumulative probability within the choice
+    #                           (last: 2); one row when the model has no case classes
+    class_shares: np.ndarray  # the case classes' shares (empty: no classes)
     choice_width: int         # the most flows out of one exclusive split
     split_start: np.ndarray   # node -> offset of its branches in split_target
     split_count: np.ndarray   # node -> branches of a parallel split
@@ -382,10 +386,13 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
     node_ids = list(kinds)
     index = {n: i for i, n in enumerate(node_ids)}
     n = len(node_ids)
-    succ: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    classes: list[str | None] = [*model.case_classes] or [None]
+    succ: list[list[tuple[int, np.ndarray]]] = [[] for _ in range(n)]
     for flow in model.flows:
-        succ[index[flow.source]].append(
-            (index[flow.target], 1.0 if flow.probability is None else flow.probability))
+        # One probability per case class (None: the model has none); 1 off a choice.
+        chances = [flow.for_class(c) if c is not None else flow.probability for c in classes]
+        succ[index[flow.source]].append((index[flow.target], np.array(
+            [1.0 if p is None else p for p in chances], dtype=float)))
 
     code = np.full(n, _PASS, dtype=np.int8)
     next_node = np.full(n, -1, dtype=np.int64)
@@ -394,7 +401,7 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
     split_count = np.zeros(n, dtype=np.int64)
     end_rank = np.full(n, -1, dtype=np.int64)
     choice_first = np.full(n, -1, dtype=np.int64)
-    bound: list[float] = []
+    bound: list[np.ndarray] = []
     targets: list[int] = []
     last: list[int] = []
     split_target: list[int] = []
@@ -407,14 +414,15 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
                 end_ids.append(node_id)
             case "exclusive" if len(out) > 1:
                 code[i], choice_rank[i] = _CHOICE, len(last)
-                total = sum(p for _, p in out)  # within the validator's tolerance of 1
-                running = 0.0
+                # Per class, within the validator's tolerance of 1.
+                total = np.sum([p for _, p in out], axis=0)
+                running = np.zeros(len(classes))
                 choice_first[i] = len(bound)
                 for target, p in out:
-                    running += p / total
-                    bound.append(min(running, 1.0))
+                    running = running + p / total
+                    bound.append(np.minimum(running, 1.0))
                     targets.append(target)
-                bound[-1] = 2.0
+                bound[-1] = np.full(len(classes), 2.0)
                 last.append(len(bound) - 1)
             case "parallel" if len(out) > 1:
                 code[i], split_start[i], split_count[i] = _SPLIT, len(split_target), len(out)
@@ -492,7 +500,9 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
                     sort_dtype=np.int16 if n < 2**15 else np.int32,
         code=code, next_node=next_node,
         choice_target=np.array(targets, dtype=np.int64), choice_rank=choice_rank,
-        choice_first=choice_first, choice_bound=np.array(bound),
+        choice_first=choice_first,
+        choice_bound=np.array(bound).reshape(-1, len(classes)).T.copy(),
+        class_shares=np.array([c.share for c in model.case_classes.values()], dtype=float),
         choice_width=max((len(succ[i]) for i in range(n) if code[i] == _CHOICE), default=1),
         split_start=split_start, split_count=split_count,
         split_target=np.array(split_target, dtype=np.int64),
@@ -547,6 +557,10 @@ def _walk(machine: _Machine, runs: int, rng: np.random.Generator
     node = np.full(runs, m.start, dtype=np.int64)
     clock = np.zeros(runs)
     frame = np.full(runs, -1, dtype=np.int64)
+    # Each instance's case class, drawn once; no draw without classes (so a
+    # seed gives the numbers it gave before classes existed).
+    klass = (rng.choice(m.class_shares.size, size=runs, p=m.class_shares / m.class_shares.sum())
+             if m.class_shares.size else np.zeros(runs, dtype=np.int64))
     for _step in range(MAX_STEPS):
         if inst.size == 0:
             return cost, cycle, end, inst
@@ -582,8 +596,9 @@ def _walk(machine: _Machine, runs: int, rng: np.random.Generator
             # of each choice has a bound of 2, so a token never walks past it.
             u = rng.random(at.size)
             flat = m.choice_first[node[at]]
+            row = klass[inst[at]]
             for _ in range(m.choice_width - 1):
-                flat += m.choice_bound[flat] <= u
+                flat += m.choice_bound[row, flat] <= u
             new_inst.append(inst[at])
             new_node.append(m.choice_target[flat])
             new_clock.append(clock[at])

@@ -26,7 +26,9 @@ Assumptions (each one a choice; change them here, not in callers):
   ``volume_per_year / (12 × days_per_month)`` instances per working day.
   ``arrivals="poisson"`` draws exponential gaps (a Poisson stream);
   ``"regular"`` spaces arrivals exactly ``1 / rate`` apart.
-* **Routing.** Exclusive splits pick a flow by its probability; loops are
+* **Routing.** Exclusive splits pick a flow by its probability (in a model with
+  case classes, by the probability of the case's class, drawn by the classes'
+  shares as the case arrives); loops are
   followed as often as the draws say; a parallel split starts one
   token per branch and continues at its join (the split's immediate
   post-dominator) once all branches have arrived there.
@@ -374,10 +376,12 @@ class _Pool:
 class _Case:
     """One process instance."""
 
-    __slots__ = ("arrived", "reported", "cost")
+    __slots__ = ("arrived", "reported", "cost", "klass")
 
-    def __init__(self, arrived: float, reported: bool) -> None:
+    def __init__(self, arrived: float, reported: bool, klass: int = 0) -> None:
         self.arrived, self.reported, self.cost = arrived, reported, 0.0
+        #: Index of the case's case class (0 when the model has none).
+        self.klass = klass
 
 
 class _Token:
@@ -431,11 +435,22 @@ class _Simulation:
         self.kinds = model.node_kinds
         self.successors = {n: list(graph.successors(n)) for n in graph}
         self.joins = _parallel_joins(graph, self.kinds)
-        self.choices: dict[str, tuple[list[str], list[float]]] = {}
+        # Per case class (one list when the model has none), the cumulative
+        # probabilities of each exclusive split's flows.
+        classes: list[str | None] = [*model.case_classes] or [None]
+        self.choices: dict[str, tuple[list[str], list[list[float]]]] = {}
         for node, targets in self.successors.items():
             if self.kinds[node] == "exclusive" and len(targets) > 1:
-                cumulative = np.cumsum([graph.edges[node, t]["probability"] for t in targets])
-                self.choices[node] = (targets, (cumulative / cumulative[-1]).tolist())
+                flows = [model.flows[graph.edges[node, t]["index"]] for t in targets]
+                by_class = []
+                for class_id in classes:
+                    cumulative = np.cumsum([
+                        flow.probability if class_id is None else flow.for_class(class_id)
+                        for flow in flows])
+                    by_class.append((cumulative / cumulative[-1]).tolist())
+                self.choices[node] = (targets, by_class)
+        shares = np.cumsum([c.share for c in model.case_classes.values()])
+        self.class_bounds = (shares / shares[-1]).tolist() if shares.size else []
         self.uniform = _stream(lambda: rng.random(_BLOCK))
         self.start = next(n for n, k in self.kinds.items() if k == "start")
 
@@ -523,7 +538,12 @@ class _Simulation:
             self.reported += 1
             self.pending += 1
         self.count(+1)
-        self.advance(_Token(_Case(now, reported), None, None), self.successors[self.start][0])
+        # A case's class is drawn as it arrives; no draw without classes (so a seed
+        # gives the numbers it gave before classes existed).
+        klass = (min(bisect.bisect_right(self.class_bounds, self.uniform()),
+                     len(self.class_bounds) - 1) if self.class_bounds else 0)
+        self.advance(_Token(_Case(now, reported, klass), None, None),
+                     self.successors[self.start][0])
 
     def advance(self, token: _Token, node: str) -> None:
         """Route ``token`` from ``node`` until it needs time, ends or reaches its join."""
@@ -552,8 +572,8 @@ class _Simulation:
                         self.advance(_Token(token.case, join, block), branch)
                     return
                 case "exclusive" if node in choices:
-                    targets, cumulative = choices[node]
-                    pick = bisect.bisect_right(cumulative, self.uniform())
+                    targets, by_class = choices[node]
+                    pick = bisect.bisect_right(by_class[token.case.klass], self.uniform())
                     node = targets[min(pick, len(targets) - 1)]
                 case "start" | "exclusive" | "parallel":  # one way on: a merge, a join
                     node = successors[node][0]

@@ -245,7 +245,7 @@ def model_tables(model: ProcessModel) -> ModelTables:
         resource_rows.append(row)
     flow_rows = [
         {"index": i, "from": f.source, "to": f.target,
-         "probability": number_cell(f.probability)}
+         "probability": _probability_cell(f.probability)}
         for i, f in enumerate(model.flows)
     ]
     activity_columns = ["id", "name", "value", "other_cost", "wait",
@@ -277,6 +277,18 @@ def number_cell(value: float | None) -> str:
     ('600', '0.3', '')
     """
     return "" if value is None else _number_text(value)
+
+
+def _probability_cell(probability: float | dict[str, float] | None) -> str:
+    """A flow's probability as the Edit page shows it; one by case class as
+    ``small: 0; large: 1`` (shown, not edited here).
+
+    >>> _probability_cell(0.25), _probability_cell({"small": 0.0, "large": 1.0})
+    ('0.25', 'small: 0; large: 1')
+    """
+    if isinstance(probability, dict):
+        return "; ".join(f"{class_id}: {number_cell(p)}" for class_id, p in probability.items())
+    return number_cell(probability)
 
 
 def _cell_number(value: Any, *, element: str, field: str, problems: list[Problem]) -> Any:
@@ -480,6 +492,12 @@ def _flow_edits(model, index, row, edits, problems) -> None:
     if str(row.get("from")) != flow.source or str(row.get("to")) != flow.target:
         problems.append(Problem(N_("the ends of a flow cannot be changed here; edit the model "
                                    "file"), element=element))
+    if isinstance(flow.probability, dict):
+        if str(row.get("probability") or "").strip() != _probability_cell(flow.probability):
+            problems.append(Problem(N_("the probabilities of a flow by case class cannot be "
+                                       "changed here yet; edit the model file"),
+                                    element=element))
+        return
     probability = _cell_number(row.get("probability"), element=element, field="probability",
                                problems=problems)
     if not _same(probability, flow.probability):

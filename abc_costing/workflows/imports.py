@@ -360,7 +360,11 @@ def export_bpmn(model_path: str | Path, output: str | Path) -> tuple[ProcessMode
     model, problems = parse_model_file(Path(model_path), source_name=str(model_path))
     if model is None:
         return None, problems
-    written = write_output(output, model_to_bpmn(model, layout=process_flow_layout(model)))
+    try:
+        bpmn = model_to_bpmn(model, layout=process_flow_layout(model))
+    except ModelError as refused:  # case classes: BPMN has no form for them
+        return None, problems + tuple(refused.problems)
+    written = write_output(output, bpmn)
     return (None if written else model), problems + written
 
 
