@@ -19,6 +19,11 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         capacity_report,
     )
     from abc_costing.engine.costing import ActivityCost, CostResult, ResourceCost, cost_model
+    from abc_costing.engine.cycle_time import (
+        CycleTime,
+        activity_elapsed_minutes,
+        expected_cycle_time,
+    )
     from abc_costing.engine.executions import (
         ExpectedExecutions,
         RoutingError,
@@ -33,6 +38,9 @@ _FACADE = {
     "ActivityCost": "abc_costing.engine.costing",
     "CapacityReport": "abc_costing.engine.capacity",
     "CostResult": "abc_costing.engine.costing",
+    "CycleTime": "abc_costing.engine.cycle_time",
+    "activity_elapsed_minutes": "abc_costing.engine.cycle_time",
+    "expected_cycle_time": "abc_costing.engine.cycle_time",
     "ExpectedExecutions": "abc_costing.engine.executions",
     "PoolCapacity": "abc_costing.engine.capacity",
     "PoolUse": "abc_costing.engine.capacity",
@@ -58,6 +66,7 @@ __all__ = [
     "allocate",
     "CapacityReport",
     "CostResult",
+    "CycleTime",
     "ExpectedExecutions",
     "PoolCapacity",
     "PoolUse",
@@ -66,7 +75,9 @@ __all__ = [
     "SensitivityItem",
     "SkippedProcess",
     "capacity_report",
+    "activity_elapsed_minutes",
     "cost_model",
+    "expected_cycle_time",
     "expected_executions",
     "sensitivity",
     "tornado_data",
