@@ -245,3 +245,16 @@ def test_parallelising_a_shipped_run_keeps_its_cost():
     paid = 0.8 / (1 - 0.17)
     saved = expected_cycle_time(model).minutes - expected_cycle_time(after).minutes
     assert saved == pytest.approx(3.0 * paid, rel=1e-9)
+
+
+def test_needs_survive_an_export_to_bpmn_and_back():
+    from abc_costing.formats.bpmn import bpmn_to_model_text, model_to_bpmn
+
+    model = load_model(LIBRARY / "contract_approval" / "as_is.yaml")
+    text, problems = bpmn_to_model_text(model_to_bpmn(model), source="contract.bpmn")
+    assert text, problems
+    assert "needs: [legal_review, finance_review]" in text
+    back, _ = parse_model_text(text, source="contract.yaml")
+    assert back is not None
+    assert {a: x.needs for a, x in back.activities.items()} == {
+        a: x.needs for a, x in model.activities.items()}
