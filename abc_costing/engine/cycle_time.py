@@ -149,36 +149,58 @@ def _random(duration: Duration) -> bool:
             assert_never(distribution)
 
 
-def _blocks(model: ProcessModel, graph: nx.DiGraph) -> dict[str, tuple[str, frozenset[str]]]:
-    """Parallel split -> (its join, the nodes strictly between them), inner blocks first.
+def _joins(model: ProcessModel, graph: nx.DiGraph) -> dict[str, str]:
+    """Parallel split -> its join, inner blocks first.
 
     The join is the split's immediate post-dominator, as validation has
-    checked; a block's nodes are those reached from the split before its join.
+    checked. A block's join post-dominates the join of every block inside it,
+    so sorting by the join's depth in the post-dominator tree (deepest first)
+    puts inner blocks first.
     """
     kinds = model.node_kinds
     splits = [n for n, k in kinds.items() if k == "parallel" and graph.out_degree(n) > 1]
     if not splits:
         return {}
     ends = [n for n, k in kinds.items() if k == "end"]
-    reverse = nx.DiGraph()
-    reverse.add_nodes_from(graph)
-    reverse.add_edges_from((v, u) for u, v in graph.edges)
-    sink = ("__sink__",)
-    reverse.add_edges_from((sink, end) for end in ends)
-    post_dominator = nx.immediate_dominators(reverse, sink)
-    blocks: dict[str, tuple[str, frozenset[str]]] = {}
-    for split in splits:
-        join = post_dominator[split]
-        inside: set[str] = set()
-        frontier = list(graph.successors(split))
-        while frontier:
-            node = frontier.pop()
-            if node != join and node not in inside:
-                inside.add(node)
-                frontier.extend(graph.successors(node))
-        blocks[split] = (join, frozenset(inside))
-    # An inner block's nodes are a strict part of the nodes of any block around it.
-    return dict(sorted(blocks.items(), key=lambda item: len(item[1][1])))
+    if len(ends) == 1:  # the end dominates every path back: a read-only reversed view
+        post_dominator = nx.immediate_dominators(graph.reverse(copy=False), ends[0])
+    else:
+        reverse = nx.DiGraph()
+        reverse.add_edges_from((v, u) for u, v in graph.edges)
+        sink = ("__sink__",)
+        reverse.add_edges_from((sink, end) for end in ends)
+        post_dominator = nx.immediate_dominators(reverse, sink)
+    depth: dict[object, int] = {}
+
+    def depth_of(node: object) -> int:
+        chain = []
+        while node not in depth:
+            up = post_dominator.get(node, node)
+            if up == node:  # the root (networkx 3.6 leaves it out, older ones map it to itself)
+                depth[node] = 0
+                break
+            chain.append(node)
+            node = up
+        for link in reversed(chain):  # from the known end down: no recursion
+            depth[link] = depth[post_dominator[link]] + 1
+        return depth[node] if not chain else depth[chain[0]]
+
+    return {split: post_dominator[split]
+            for split in sorted(splits, key=lambda split: -depth_of(post_dominator[split]))}
+
+
+def _reached(firsts: Iterable[str], *, stop: str | None,
+             steps: dict[str, list[tuple[str, float]]]) -> list[str]:
+    """The nodes reached from ``firsts`` along ``steps`` before ``stop``, in order found."""
+    found: dict[str, None] = {}
+    frontier = [node for node in firsts if node != stop]
+    while frontier:
+        node = frontier.pop()
+        if node in found:
+            continue
+        found[node] = None
+        frontier.extend(m for m, _ in steps[node] if m != stop and m not in found)
+    return list(found)
 
 
 def _minutes_to(target: str | None, nodes: Iterable[str], *,
@@ -218,28 +240,31 @@ def expected_cycle_time(model: ProcessModel) -> CycleTime:
     require_valid(model)
     graph = routing_graph(model)
     kinds = model.node_kinds
+    start = next(n for n, k in kinds.items() if k == "start")
     elapsed = {a: activity_elapsed_minutes(activity) for a, activity in model.activities.items()}
     own_minutes = {node: elapsed.get(node, 0.0) for node in kinds}
     steps = {node: [(m, 1.0 if data["probability"] is None else data["probability"])
                     for m, data in graph[node].items()] for node in kinds}
-    blocks = _blocks(model, graph)
-    for split, (join, _) in blocks.items():
+    joins = _joins(model, graph)
+    branch_firsts = {split: list(graph.successors(split)) for split in joins}
+    for split, join in joins.items():
         steps[split] = [(join, 1.0)]  # the block as one step; its own minutes come below
     branch_minutes: dict[str, tuple[float, ...]] = {}
-    lower_bound = []
-    for split, (join, inside) in blocks.items():
-        to_join = _minutes_to(join, inside, steps=steps, own_minutes=own_minutes)
-        branches = tuple(0.0 if first == join else to_join[first]
-                         for first in graph.successors(split))
+    lower_bound: set[str] = set()
+    for split, join in joins.items():  # inner blocks first: they are one step here
+        firsts = branch_firsts[split]
+        nodes = _reached(firsts, stop=join, steps=steps)
+        to_join = _minutes_to(join, nodes, steps=steps, own_minutes=own_minutes)
+        branches = tuple(to_join.get(first, 0.0) for first in firsts)
         branch_minutes[split] = branches
         own_minutes[split] = max(branches)
-        if len(branches) > 1 and any(
-                kinds[node] == "exclusive" and graph.out_degree(node) > 1
-                or kinds[node] == "activity" and _varies(model.activities[node])
-                for node in inside):
-            lower_bound.append(split)
-    start = next(n for n, k in kinds.items() if k == "start")
-    to_end = _minutes_to(None, kinds, steps=steps, own_minutes=own_minutes)
+        if any(node in lower_bound
+               or kinds[node] == "exclusive" and len(steps[node]) > 1
+               or kinds[node] == "activity" and _varies(model.activities[node])
+               for node in nodes):
+            lower_bound.add(split)
+    to_end = _minutes_to(None, _reached([start], stop=None, steps=steps), steps=steps,
+                         own_minutes=own_minutes)
     return CycleTime(minutes=to_end[start], elapsed_minutes=elapsed,
                      branch_minutes=branch_minutes,
-                     lower_bound_blocks=tuple(s for s in blocks if s in lower_bound))
+                     lower_bound_blocks=tuple(s for s in joins if s in lower_bound))
