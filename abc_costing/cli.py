@@ -645,11 +645,25 @@ def _run_cost(args: argparse.Namespace, out: Console, err: Console) -> int:
     _report_problems(costed.problems, err)
     if costed.result is None:
         return EXIT_PROBLEMS
+    cycle = costed.cycle_time
     if args.json:
-        _print_json(costed.result.as_dict(), out)
+        _print_json(costed.result.as_dict()
+                    | {"cycle_time": None if cycle is None else cycle.as_dict()}, out)
     else:
         _print_cost(costed.result, out)
+        if cycle is not None:
+            _print_cycle_time(cycle, out)
     return EXIT_OK
+
+
+def _print_cycle_time(cycle: Any, out: Console) -> None:
+    minutes = duration(cycle.minutes, _LANGUAGE)
+    if cycle.exact:
+        _say(out, _("Expected cycle time: {cycle_time}", cycle_time=minutes))
+    else:
+        _say(out, _("Expected cycle time: at least {cycle_time} (parallel blocks {blocks} "
+                     "count their longest expected branch)", cycle_time=minutes,
+                     blocks=", ".join(cycle.lower_bound_blocks)))
 
 
 def _print_cost(result: Any, out: Console) -> None:

@@ -33,7 +33,8 @@ from abc_costing.i18n import N_, Message
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel, routing_graph
 from abc_costing.problems import ModelError, Problem, has_errors, listed
 
-__all__ = ["validate_model", "require_valid", "CHECKS", "PROBABILITY_TOLERANCE"]
+__all__ = ["validate_model", "require_valid", "must_run_before", "CHECKS",
+           "PROBABILITY_TOLERANCE"]
 
 # Probabilities written with 2-3 decimals (0.333, 0.333, 0.334) must pass;
 # a real slip (0.7 + 0.2) must not.
@@ -163,6 +164,138 @@ def _alternatives_problems(activity_id: str, labor: Mapping[str, object],
     if abs(total - 1.0) > PROBABILITY_TOLERANCE:
         problems.append(Problem(N_("one_of shares sum to {total:g}, not 1", total=total),
                                 element=activity_id, path=path))
+    return problems
+
+
+def check_needs(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """``needs`` names other activities of the model, and never leads round in a circle.
+
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "activities": {"enter": {"needs": ["match"]}, "match": {"needs": ["enter"]}}})
+    >>> for problem in check_needs(model, routing_graph(model)):
+    ...     print(problem)
+    enter: needs go round in a circle: enter, match; each of these waits for another
+    """
+    problems = []
+    needs = nx.DiGraph()
+    for activity_id, activity in model.activities.items():
+        for index, needed in enumerate(activity.needs):
+            path = ("activities", activity_id, "needs", index)
+            if needed == activity_id:
+                problems.append(Problem(N_("an activity cannot need itself"),
+                                        element=activity_id, path=path))
+            elif needed not in model.activities:
+                kind = model.node_kinds.get(needed)
+                problems.append(Problem(
+                    N_("needs names unknown activity {needed} (known: {known})",
+                       needed=repr(needed), known=listed(model.activities))
+                    if kind is None else
+                    N_("needs names {needed}, a {what}; needs lists activities only",
+                       needed=repr(needed), what=_describe(kind)),
+                    element=activity_id, path=path))
+            else:
+                needs.add_edge(activity_id, needed)
+    order = {activity_id: i for i, activity_id in enumerate(model.activities)}
+    for component in nx.strongly_connected_components(needs):
+        if len(component) > 1:
+            members = sorted(component, key=order.__getitem__)
+            problems.append(Problem(
+                N_("needs go round in a circle: {members}; each of these waits for another",
+                   members=listed(members)),
+                element=members[0], path=("activities", members[0], "needs")))
+    return problems
+
+
+def must_run_before(model: ProcessModel, graph: nx.DiGraph) -> dict[str, frozenset[str]]:
+    """Node id -> the nodes that have run before it on every way through the flows.
+
+    The dominators of the routing with tokens: a node that merges alternatives
+    (an exclusive gateway, an activity with several incoming flows) has run
+    after what every way into it has run; a parallel join after what any of its
+    branches has run, since it waits for all of them. Nodes the start does not
+    reach are left out.
+
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "activities": {"a": {}, "b": {}, "c": {}},
+    ...     "gateways": {"split": {"kind": "parallel"}, "join": {"kind": "parallel"}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "split"], ["split", "a"], ["split", "b"], ["a", "join"],
+    ...               ["b", "join"], ["join", "c"], ["c", "e"]]})
+    >>> sorted(must_run_before(model, routing_graph(model))["c"])
+    ['a', 'b', 'join', 's', 'split']
+    """
+    starts = [n for n, e in model.events.items() if e.kind == "start"]
+    if len(starts) != 1:
+        return {}
+    reached = [starts[0], *(n for n in nx.dfs_preorder_nodes(graph, starts[0])
+                            if n != starts[0])]
+    bit = {node: 1 << i for i, node in enumerate(reached)}
+    everything = (1 << len(reached)) - 1
+    # Sets as bit masks, iterated to the fixed point from "everything" (the
+    # classic dominator data flow): a loop settles in a few passes.
+    before = {node: everything for node in reached}
+    before[starts[0]] = 0
+    kinds = model.node_kinds
+    changed = True
+    while changed:
+        changed = False
+        for node in reached[1:]:
+            into = [before[p] | bit[p] for p in graph.predecessors(node) if p in bit]
+            if kinds.get(node) == "parallel" and len(into) > 1:
+                mask = 0
+                for each in into:
+                    mask |= each
+            else:
+                mask = everything
+                for each in into:
+                    mask &= each
+            if mask != before[node]:
+                before[node], changed = mask, True
+    return {node: frozenset(other for other in reached if mask & bit[other])
+            for node, mask in before.items()}
+
+
+def check_needs_order(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+    """What an activity needs has run before it on every way through the flows.
+
+    A need the flows contradict (the needed task comes later, beside it on a
+    parallel branch, or only on some of the ways in) would make the
+    parallelise move and the reader trust an order the process does not keep.
+    """
+    pairs = [(activity_id, index, needed)
+             for activity_id, activity in model.activities.items()
+             for index, needed in enumerate(activity.needs)
+             if needed in model.activities and needed != activity_id]
+    if not pairs:
+        return []
+    # A circle of needs is reported by check_needs; one of its needs is always
+    # against the flows, and saying so again would only echo it.
+    circle = nx.DiGraph((activity_id, needed) for activity_id, _, needed in pairs)
+    in_circle = {node for component in nx.strongly_connected_components(circle)
+                 if len(component) > 1 for node in component}
+    pairs = [pair for pair in pairs if pair[0] not in in_circle]
+    before = must_run_before(model, graph)
+    problems = []
+    for activity_id, index, needed in pairs:
+        if activity_id not in before or needed in before[activity_id]:
+            continue
+        if nx.has_path(graph, activity_id, needed) and not nx.has_path(graph, needed,
+                                                                         activity_id):
+            message = N_("{activity} needs {needed}, but {needed} comes after it in the "
+                         "flows; move {needed} before {activity} or drop the need",
+                         activity=repr(activity_id), needed=repr(needed))
+        elif not nx.has_path(graph, needed, activity_id):
+            message = N_("{activity} needs {needed}, but {needed} runs beside it (on a "
+                         "parallel branch or another path), never before it",
+                         activity=repr(activity_id), needed=repr(needed))
+        else:
+            message = N_("{activity} needs {needed}, but some ways through the flows reach "
+                         "{activity} without passing {needed}",
+                         activity=repr(activity_id), needed=repr(needed))
+        problems.append(Problem(message, element=activity_id,
+                                path=("activities", activity_id, "needs", index)))
     return problems
 
 
@@ -812,8 +945,9 @@ ROUTING_CHECKS: tuple[Check, ...] = (
     check_reachable_from_start,
     check_way_out,
     check_parallel_blocks,
+    check_needs_order,
 )
-CHECKS = (*REFERENCE_CHECKS, check_resource_references, check_hours_per_person,
+CHECKS = (*REFERENCE_CHECKS, check_resource_references, check_needs, check_hours_per_person,
           check_finite_costs, *FLOW_CHECKS, *ROUTING_CHECKS)
 
 
@@ -836,6 +970,7 @@ def validate_model(
     problems = [p for check in REFERENCE_CHECKS for p in check(model, graph)]
     references_sound = not has_errors(problems)
     problems += check_resource_references(model, graph)
+    problems += check_needs(model, graph)
     problems += check_hours_per_person(model, graph)
     problems += check_finite_costs(model, graph)
     if include_routing:

@@ -26,6 +26,11 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         cost_by_class,
         cost_model,
     )
+    from abc_costing.engine.cycle_time import (
+        CycleTime,
+        activity_elapsed_minutes,
+        expected_cycle_time,
+    )
     from abc_costing.engine.executions import (
         ExpectedExecutions,
         RoutingError,
@@ -42,6 +47,9 @@ _FACADE = {
     "CapacityReport": "abc_costing.engine.capacity",
     "ClassCost": "abc_costing.engine.costing",
     "CostResult": "abc_costing.engine.costing",
+    "CycleTime": "abc_costing.engine.cycle_time",
+    "activity_elapsed_minutes": "abc_costing.engine.cycle_time",
+    "expected_cycle_time": "abc_costing.engine.cycle_time",
     "ExpectedExecutions": "abc_costing.engine.executions",
     "PoolCapacity": "abc_costing.engine.capacity",
     "PoolUse": "abc_costing.engine.capacity",
@@ -70,6 +78,7 @@ __all__ = [
     "CapacityReport",
     "ClassCost",
     "CostResult",
+    "CycleTime",
     "ExpectedExecutions",
     "PoolCapacity",
     "PoolUse",
@@ -79,7 +88,9 @@ __all__ = [
     "SkippedProcess",
     "capacity_report",
     "cost_by_class",
+    "activity_elapsed_minutes",
     "cost_model",
+    "expected_cycle_time",
     "expected_executions",
     "expected_executions_by_class",
     "sensitivity",

@@ -1729,6 +1729,9 @@ class _Writer:
         wait = next(iter(_children(abc, "wait", ABC_NAMESPACE)), None)
         if wait is not None:
             entry["wait"] = _one_line(duration(wait))
+        needs = [e.get("activity") or "?" for e in _children(abc, "needs", ABC_NAMESPACE)]
+        if needs:  # what the task waits for, as our own export wrote it
+            entry["needs"] = needs
         if abc.get("value"):
             entry["value"] = abc.get("value")
         return entry
@@ -2019,6 +2022,8 @@ def _activity_extension(model: ProcessModel, node: str) -> list[str]:
         lines.append(f"          <abc:uses resource={_attr(rid)} units={_attr(repr(units))}/>")
     if activity.wait.mean_minutes or activity.wait.distribution != "fixed":
         lines.append("  " + _duration_element("wait", activity.wait))
+    for needed in activity.needs:
+        lines.append(f"          <abc:needs activity={_attr(needed)}/>")
     return lines + ["        </abc:activity>", "      </bpmn:extensionElements>"]
 
 

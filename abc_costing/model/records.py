@@ -601,6 +601,10 @@ class Activity(_Record):
         resource among them, for ``labor[r] / one_of[r]`` minutes. Empty: every
         labour resource works on every execution (a review by a lawyer and a
         manager together).
+      needs: ids of the activities whose output this one must wait for ("the
+        invoice must be entered before it is matched"): each must have run before
+        this one on every way through the flows. Empty: it needs nothing stated,
+        so it could run beside its neighbours (the parallelise move reads this).
 
     >>> review = Activity.model_validate({"labor": {"anna": 10, "boris": 30},
     ...                                   "one_of": {"anna": 0.5, "boris": 0.5}})
@@ -615,6 +619,7 @@ class Activity(_Record):
     wait: Duration = ZERO_MINUTES
     value: Literal["value_adding", "business", "waste"] = "business"
     one_of: dict[Id, Probability] = Field(default_factory=dict)
+    needs: list[Id] = Field(default_factory=list)
 
 
 class Gateway(_Record):

@@ -36,9 +36,11 @@ from abc_costing.compare import (
 from abc_costing.engine import (
     CapacityReport,
     CostResult,
+    CycleTime,
     RoutingError,
     capacity_report,
     cost_model,
+    expected_cycle_time,
 )
 from abc_costing.engine.capacity import (
     PoolRelease,
@@ -103,20 +105,22 @@ class Costed:
       model: the model (None when the file has errors).
       result: its costing (None when it could not be costed).
       problems: errors and warnings found, each naming file, line and element.
+      cycle_time: its expected cycle time (None when it could not be costed).
     """
 
     model: ProcessModel | None
     result: CostResult | None
     problems: tuple[Problem, ...]
+    cycle_time: CycleTime | None = None
 
 
 def cost_file(path: str | Path) -> Costed:
-    """Read, check and cost one model file."""
+    """Read, check and cost one model file, with its expected cycle time."""
     model, problems = read_model_file(path)
     if model is None:
         return Costed(None, None, problems)
     try:
-        return Costed(model, cost_model(model), problems)
+        return Costed(model, cost_model(model), problems, expected_cycle_time(model))
     except (ModelError, RoutingError) as error:
         return Costed(model, None, problems + _problems_of(error, file=str(path)))
 
