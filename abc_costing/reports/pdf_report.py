@@ -388,10 +388,11 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str | tuple[str, ...]]
     bold under a rule. The header repeats on every page the table spans.
     """
     right = set(numeric)
-    cells = [[(text, FONT_BOLD if total and k == len(rows) - 1 else FONT)
-              for k, row in enumerate(rows)
-              for text in (row[i] if isinstance(row[i], tuple) else (row[i],))]
-             for i in range(len(header))]
+    cells: list[list[tuple[str, str]]] = [[] for _ in header]
+    for k, row in enumerate(rows):
+        font = FONT_BOLD if total and k == len(rows) - 1 else FONT
+        for column, value in zip(cells, row, strict=True):
+            column += [(text, font) for text in (value if isinstance(value, tuple) else (value,))]
     points, size = _column_widths(header, cells, fractions=widths, width=width)
     head = _style(f"head{size}", fontName=FONT_BOLD, fontSize=size or HEAD_SIZES[-1],
                   leading=round((size or HEAD_SIZES[-1]) * 1.23, 2),
