@@ -23,7 +23,8 @@ import json
 import os
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from abc_costing.durations import duration
 from abc_costing.i18n import (
     LANGUAGE_ENV,
     LANGUAGES,
+    N_,
     Language,
     Message,
     default_language,
@@ -99,8 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     global _LANGUAGE
     # The language first: the help texts are written when the parser is built.
     _LANGUAGE = _language_asked(argv) or default_language()
-    parser = _parser()
-    args = parser.parse_args(argv)
+    with _argparse_in_language():  # a usage mistake is refused in the reader's words
+        parser = _parser()
+        args = parser.parse_args(argv)
     _LANGUAGE = args.lang or default_language()
     out = _console(sys.stdout)
     err = _console(sys.stderr)
@@ -141,31 +144,65 @@ def _console(stream: Any) -> Console:
 # --- the parser -----------------------------------------------------------------------------
 
 
-class _HelpFormatter(argparse.HelpFormatter):
-    """argparse's own "usage:" in the reader's language (argparse asks gettext's
-    'argparse' domain, which has no Russian here)."""
+#: argparse's own texts a reader meets (its gettext message ids, Python 3.11-3.13): the
+#: help's words and every usage mistake's. Each has its Russian in locale/ru/cli.po.
+_ARGPARSE_TEXTS = frozenset({
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("unrecognized arguments: %s"),
+    N_("the following arguments are required: %s"),
+    N_("one of the arguments %s is required"),
+    N_("not allowed with argument %s"),
+    N_("ignored explicit argument %r"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("expected %s argument"),
+    N_("expected %s arguments"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("unexpected option string: %s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+})
 
-    def add_usage(self, usage: str | None, actions: Any, groups: Any,
-                  prefix: str | None = None) -> None:
-        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
 
+@contextmanager
+def _argparse_in_language() -> Iterator[None]:
+    """argparse's own words (usage, section titles, every error) in the reader's language
+    while the parser is built and parses.
 
-class _Parser(argparse.ArgumentParser):
-    """A parser whose own words (usage, section titles, -h) are in the reader's language.
+    argparse says them through the module globals ``argparse._`` and
+    ``argparse.ngettext`` (gettext's functions, whose 'argparse' domain has no
+    Russian here); they are ours for the duration and put back afterwards, so
+    nothing else in the process (pytest's own parser) changes language. A text
+    argparse adds in a later Python stays English rather than wrong.
 
-    argparse's error texts ("the following arguments are required", "invalid
-    choice") stay English: they come from inside argparse, with no hook short of
-    replacing its gettext function for the whole process.
+    >>> with _argparse_in_language():
+    ...     argparse._("expected one argument")
+    'expected one argument'
     """
+    names = vars(argparse)  # its globals: ``argparse._`` is private to typing and linters
+    english_gettext: Callable[[str], str] = names["_"]
+    english_ngettext: Callable[[str, str, int], str] = names["ngettext"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        kwargs["add_help"] = False
-        super().__init__(*args, **kwargs)
-        self._positionals.title = _("positional arguments")
-        self._optionals.title = _("options")
-        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
-                          help=_("show this help message and exit"))
+    def gettext(text: str) -> str:
+        return translate(text, _LANGUAGE) if text in _ARGPARSE_TEXTS else english_gettext(text)
+
+    def ngettext(singular: str, plural: str, count: int) -> str:
+        english = singular if count == 1 else plural
+        return gettext(english) if english in _ARGPARSE_TEXTS else english_ngettext(
+            singular, plural, count)
+
+    names.update(_=gettext, ngettext=ngettext)
+    try:
+        yield
+    finally:
+        names.update(_=english_gettext, ngettext=english_ngettext)
 
 
 def _command(commands: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
@@ -179,11 +216,12 @@ def _library_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = argparse.ArgumentParser(
         prog="abc-costing",
         description=_("Activity-based costing of process models (abc-costing/1 YAML files). "
                        "MODEL is a model file, LIBRARY a folder of them, LOG an event log."))
-    parser.add_argument("--version", action="version", version=f"abc-costing {__version__}")
+    parser.add_argument("--version", action="version", version=f"abc-costing {__version__}",
+                        help=_("show program's version number and exit"))
     parser.add_argument("--lang", choices=LANGUAGES, default=None,
                         help=_("the language of the tables' headers: en or ru (default: "
                                 "${LANGUAGE_ENV}, else the system locale's, else en)",

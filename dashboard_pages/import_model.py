@@ -9,6 +9,7 @@ columns, the rates), so rates uploaded after the log do reach the model.
 import hashlib
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from abc_costing import workflows as wf
 from abc_costing.i18n import N_, translate, translator
@@ -35,6 +36,23 @@ reader = language()
 _ = translator(reader)
 
 
+def uploader(label: str, types: list[str], key: str) -> UploadedFile | None:
+    """``st.file_uploader`` under a caption, in the reader's words, of what its box says.
+
+    Streamlit 1.67 writes the box ("Drag and drop file here", "Limit 50MB per file",
+    "Browse files") in English with no option to change it (streamlit/streamlit#13500
+    asks for one; the pull request #10042 that added one was closed unmerged), and a
+    CSS swap of its text would break with its next markup. So a Russian reader gets the
+    box's message above it: what to do, the formats and the limit (the server's
+    ``maxUploadSize`` in ``.streamlit/config.toml``). English readers have the box's own.
+    """
+    if reader != "en":
+        st.caption(_("Drag the file onto the box below or choose it with “Browse files”. "
+                     "Formats: {types}; up to {limit} MB.",
+                     types=", ".join(f".{t}" for t in types), limit=MAX_UPLOAD_MB))
+    return st.file_uploader(label, type=types, key=key)
+
+
 def shown(value: str) -> str:
     """A choice as the reader sees it (a column's or a file's name as it is, never looked
     up: a log's column "Activity" is that column's name)."""
@@ -54,10 +72,10 @@ st.caption(_("A BPMN 2.0 file (Camunda Modeler, bpmn.io, Bizagi, Signavio; optio
 kind = st.radio(_("Source"), [BPMN, LOG], horizontal=True, key="import_kind", format_func=shown)
 # One uploader per kind: a BPMN file never stays behind as the "log" and vice versa.
 if kind == BPMN:
-    upload = st.file_uploader(_("BPMN file"), key="import_file", type=["bpmn", "xml"])
+    upload = uploader(_("BPMN file"), ["bpmn", "xml"], key="import_file")
 else:
-    upload = st.file_uploader(_("Event log file"), key="import_log",
-                              type=["csv", "tsv", "parquet", "xes", "gz"])
+    upload = uploader(_("Event log file"), ["csv", "tsv", "parquet", "xes", "gz"],
+                      key="import_log")
 if upload is None:
     st.info(_("Choose a file to import."))
     st.stop()
@@ -74,9 +92,9 @@ def read_rates() -> tuple[wf.Rates | None, str | None]:
     labels = {lib.label(path): model for path, model in lib.models}
     choice = st.selectbox(_("Rates and designed flow from"), [_NONE, *labels],
                           key="import_rates", format_func=shown)
-    table = st.file_uploader(_("…or a rates table (CSV or Excel: resource, rate_per_hour, "
-                               "optional currency); it prices the log instead, without a "
-                               "designed flow"), type=["csv", "xlsx"], key="import_rates_table")
+    table = uploader(_("…or a rates table (CSV or Excel: resource, rate_per_hour, "
+                       "optional currency); it prices the log instead, without a "
+                       "designed flow"), ["csv", "xlsx"], key="import_rates_table")
     if table is not None:
         rates, problems = wf.read_rates(table.getvalue(), source_name=table.name)
         if rates is None:
@@ -90,8 +108,8 @@ def read_rates() -> tuple[wf.Rates | None, str | None]:
 
 
 if kind == BPMN:
-    params_upload = st.file_uploader(_("Prosimos parameters (JSON, optional)"), type=["json"],
-                                     key="import_params")
+    params_upload = uploader(_("Prosimos parameters (JSON, optional)"), ["json"],
+                             key="import_params")
     params = None if params_upload is None else params_upload.getvalue()
     if params is not None:
         inputs.append(hashlib.sha256(params).hexdigest())

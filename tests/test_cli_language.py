@@ -102,3 +102,66 @@ def test_ranking_lists_the_biggest_saving_per_year_first(capsys):
     assert all(row["variant"] != "as_is" for row in rows)
     code, ru, _ = run(capsys, "--lang", "ru", "ranking", LIBRARY)
     assert code == 0 and "Экономия в год, RUB" in ru and "edi_automatch" in ru
+
+
+def refused(capsys, *argv: object) -> list[str]:
+    """The lines a usage mistake prints to standard error (argparse exits 2, no traceback)."""
+    with pytest.raises(SystemExit) as exited:
+        main([str(a) for a in argv])
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    return captured.err.splitlines()
+
+
+def test_argparse_refuses_a_usage_mistake_in_russian(capsys):
+    # a missing positional: the usage line, then the program, "ошибка", what is missing
+    assert refused(capsys, "--lang", "ru", "cost") == [
+        "использование: abc-costing cost [-h] [--json] MODEL",
+        "abc-costing cost: ошибка: не указаны обязательные аргументы: MODEL"]
+    assert refused(capsys, "--lang", "ru", "cost", AS_IS, "extra")[-1] == (
+        "abc-costing: ошибка: неизвестные аргументы: extra")
+    assert refused(capsys, "--lang", "ru", "cost", AS_IS, "--json=yes")[-1] == (
+        "abc-costing cost: ошибка: аргумент --json: параметр не принимает значения, "
+        "а указано 'yes'")
+    assert refused(capsys, "--lang", "ru", "capacity", "--year", "next")[-1] == (
+        "abc-costing capacity: ошибка: аргумент --year: недопустимое значение 'next' "
+        "(ожидается int)")
+    assert refused(capsys, "--lang", "ru", "report", AS_IS, "--format", "docx")[-1] == (
+        "abc-costing report: ошибка: аргумент --format: недопустимое значение 'docx' "
+        "(допустимые: 'xlsx', 'pdf', 'csv', 'json')")
+    # --lang ru given first, then a --lang without its value
+    assert refused(capsys, "--lang", "ru", "--lang")[-1] == (
+        "abc-costing: ошибка: аргумент --lang: ожидается одно значение")
+    # a misspelt command: the whole Russian sentence, with the commands to choose from
+    last = refused(capsys, "--lang", "ru", "costt")[-1]
+    assert last.startswith("abc-costing: ошибка: аргумент COMMAND: недопустимое значение "
+                           "'costt' (допустимые: 'validate', 'cost', 'compare', ")
+    assert not any(word in last for word in ("error", "invalid", "choose"))
+
+
+def test_argparse_refuses_a_usage_mistake_in_english_as_before(capsys):
+    assert refused(capsys, "--lang", "en", "cost") == [
+        "usage: abc-costing cost [-h] [--json] MODEL",
+        "abc-costing cost: error: the following arguments are required: MODEL"]
+    assert refused(capsys, "--lang", "en", "cost", AS_IS, "extra")[-1] == (
+        "abc-costing: error: unrecognized arguments: extra")
+    assert refused(capsys, "--lang", "en", "report", AS_IS, "--format", "docx")[-1] == (
+        "abc-costing report: error: argument --format: invalid choice: 'docx' "
+        "(choose from 'xlsx', 'pdf', 'csv', 'json')")
+    assert refused(capsys, "--lang", "en", "--lang")[-1] == (
+        "abc-costing: error: argument --lang: expected one argument")
+
+
+def test_argparse_speaks_english_again_after_a_russian_command(capsys):
+    """The translation is argparse's for the command only: another parser in the same
+    process (pytest's own, a library's) keeps English afterwards."""
+    import argparse
+
+    refused(capsys, "--lang", "ru", "cost")
+    other = argparse.ArgumentParser(prog="other", exit_on_error=False)
+    other.add_argument("n", type=int)
+    with pytest.raises(argparse.ArgumentError) as wrong:
+        other.parse_args(["x"])
+    assert str(wrong.value) == "argument n: invalid int value: 'x'"
+    assert other.format_usage() == "usage: other [-h] n\n"

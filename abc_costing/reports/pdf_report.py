@@ -183,9 +183,6 @@ BODY = _style("body")
 SMALL = _style("small", fontSize=7.5, leading=9.5, textColor=MUTED_C)
 CELL = _style("cell", fontSize=7.5, leading=9.2)
 CELL_RIGHT = _style("cell_right", fontSize=7.5, leading=9.2, alignment=TA_RIGHT)
-HEAD = _style("head", fontName=FONT_BOLD, fontSize=7.5, leading=9.2)
-HEAD_RIGHT = _style("head_right", fontName=FONT_BOLD, fontSize=7.5, leading=9.2,
-                    alignment=TA_RIGHT)
 LABEL = _style("label", fontSize=8.5, leading=11, textColor=MUTED_C)
 NOTE = _style("note", fontSize=8.5, leading=11, backColor=NOTE_FILL, borderPadding=5,
               spaceBefore=4, spaceAfter=10)
@@ -302,17 +299,106 @@ def _fit(text: str, *, font: str, size: float, width: float, smallest: float = 8
 # --- Tables ---------------------------------------------------------------------------------
 
 
+#: A table header's font sizes, tried largest first until every header word fits its
+#: column whole (a header wraps at spaces only, onto as many lines as it needs).
+HEAD_SIZES = (7.5, 7.0, 6.5, 6.0)
+CELL_PADDING = 6.0  # a cell's left and right padding together (the tables' style below)
+#: Where reportlab's paragraphs may break a line: any space but the no-break one.
+_BREAKS = re.compile(r"[^\S\xa0]+")
+
+
+def _widest_word(texts: Sequence[str], font: str, size: float) -> float:
+    """The width (points) of the widest word of ``texts``: what a column needs so that
+    none of them is broken inside a word."""
+    return max((pdfmetrics.stringWidth(word, font, size)
+                for text in texts for word in _BREAKS.split(text) if word), default=0.0)
+
+
+def _unbroken(text: str, font: str) -> float:
+    """The width (points, 7.5 pt, padded) ``text`` needs in a cell to break inside no
+    word, and inside no figure: a number broken at its thousands is misread."""
+    if any(c.isalpha() for c in text):
+        return _widest_word([text], font, 7.5) + CELL_PADDING
+    # reportlab breaks a line at a narrow no-break space too, and sets the words apart
+    # by a plain space: a figure is as wide as its words and those spaces
+    words = [word for word in _BREAKS.split(text) if word]
+    return (math.fsum(pdfmetrics.stringWidth(word, font, 7.5) for word in words)
+            + pdfmetrics.stringWidth(" ", font, 7.5) * (len(words) - 1) + CELL_PADDING)
+
+
+def _column_widths(header: Sequence[str], cells: Sequence[Sequence[tuple[str, str]]], *,
+                   fractions: Sequence[float], width: float) -> tuple[list[float], float | None]:
+    """Column widths (points) and the header's font size at which every header word
+    fits its column whole; ``None`` for the size when no size can (then the widths are
+    ``fractions`` of ``width`` and reportlab breaks the words it must).
+
+    ``cells`` are each column's texts with their fonts. Each column gets at least its
+    widest header word (Russian headers have long words: Использований,
+    Распределено); then, cheapest first while they fit, columns get what their cells
+    need to break inside no word or figure (:func:`_unbroken`). The largest header
+    font at which every cell fits too is chosen, else the largest at which the
+    headers do. The rest of the width follows ``fractions``, taken from the columns
+    that have more than they need.
+
+    Below, 20 % of 200 points is too narrow for «распределено» (62.6 points in bold
+    7.5 pt, + 6 of padding = 68.6): the name column gives up 68.6 − 40 = 28.6.
+
+    >>> widths, size = _column_widths(["Name", "Не распределено"], [[], []],
+    ...                               fractions=[0.8, 0.2], width=200)
+    >>> [round(w, 1) for w in widths], size
+    ([131.4, 68.6], 7.5)
+    """
+    _register_fonts()  # measured in the report's fonts
+    wanted = [f * width for f in fractions]
+    body = [max((_unbroken(text, font) for text, font in column), default=0.0)
+            for column in cells]
+
+    def needs(size: float) -> list[float] | None:
+        need = [_widest_word([h], FONT_BOLD, size) + CELL_PADDING for h in header]
+        if sum(need) > width:
+            return None
+        for i in sorted(range(len(need)), key=lambda i: body[i] - need[i]):
+            more = max(0.0, body[i] - need[i])
+            if sum(need) + more <= width:
+                need[i] += more
+        return need
+
+    fitting = [(size, need) for size in HEAD_SIZES if (need := needs(size)) is not None]
+    if not fitting:
+        return wanted, None
+    size, need = next(((size, need) for size, need in fitting
+                       if all(n >= b for n, b in zip(need, body, strict=True))), fitting[0])
+    widths = [max(w, n) for w, n in zip(wanted, need, strict=True)]
+    excess = sum(widths) - width
+    if excess > 0:  # taken from the columns above their need, in proportion
+        slack = [w - n for w, n in zip(widths, need, strict=True)]
+        widths = [w - excess * s / sum(slack) for w, s in zip(widths, slack, strict=True)]
+    return widths, size
+
+
 def _table(header: Sequence[str], rows: Sequence[Sequence[str | tuple[str, ...]]], *,
            widths: Sequence[float], numeric: Sequence[int] = (), total: bool = False,
            width: float = FRAME_WIDTH) -> Table:
-    """A striped table of plain text (escaped here); ``widths`` are fractions of ``width``.
+    """A striped table of plain text (escaped here); ``widths`` are fractions of ``width``
+    that each column gets unless its header words or figures need more (see
+    :func:`_column_widths`: a header wraps at spaces, never inside a word).
 
     A cell given as a tuple of texts shows one per line.
     Columns in ``numeric`` are right-aligned; with ``total`` the last row is
     bold under a rule. The header repeats on every page the table spans.
     """
     right = set(numeric)
-    data = [[Paragraph(_t(h), HEAD_RIGHT if i in right else HEAD)
+    cells: list[list[tuple[str, str]]] = [[] for _ in header]
+    for k, row in enumerate(rows):
+        font = FONT_BOLD if total and k == len(rows) - 1 else FONT
+        for column, value in zip(cells, row, strict=True):
+            column += [(text, font) for text in (value if isinstance(value, tuple) else (value,))]
+    points, size = _column_widths(header, cells, fractions=widths, width=width)
+    head = _style(f"head{size}", fontName=FONT_BOLD, fontSize=size or HEAD_SIZES[-1],
+                  leading=round((size or HEAD_SIZES[-1]) * 1.23, 2),
+                  splitLongWords=0 if size else 1)
+    head_right = ParagraphStyle(f"head_right{size}", parent=head, alignment=TA_RIGHT)
+    data = [[Paragraph(_t(h), head_right if i in right else head)
              for i, h in enumerate(header)]]
     for k, row in enumerate(rows):
         is_total = total and k == len(rows) - 1
@@ -335,8 +421,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str | tuple[str, ...]]
             style.append(("BACKGROUND", (0, k), (-1, k), PALE))
     if total and rows:
         style.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, INK_C))
-    table = Table(data, colWidths=[f * width for f in widths], repeatRows=1,
-                  hAlign="LEFT")
+    table = Table(data, colWidths=points, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle(style))
     return table
 
