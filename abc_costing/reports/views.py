@@ -76,6 +76,7 @@ __all__ = [
     "process_hours_per_day",
     "price_effects_view",
     "queue_activities_view",
+    "queue_counts_text",
     "queue_resources_view",
     "resource_changes_view",
     "release_view",
@@ -1607,9 +1608,49 @@ def queue_activities_view(result: QueueResult) -> TableView:
     return _view("queue_activities", N_("Waiting per activity"), QUEUE_ACTIVITY_COLUMNS, rows,
                  currency=None, hours_per_day=result.hours_per_day,
                  note=N_("{replications} replication(s) of {days:g} measured days after a "
-                         "warm-up of {warmup}; intervals from the replications' spread.",
-                         replications=result.replications, days=result.days,
+                         "warm-up of {warmup}; intervals from the replications' spread "
+                         "(Student's t), a lower bound below 0 raised to 0: a wait is never "
+                         "negative.", replications=result.replications, days=result.days,
                          warmup=result.warmup_basis))
+
+
+def queue_counts_text(result: QueueResult, *, language: Language = "en") -> str:
+    """What a queueing simulation counted, each figure saying what it is: the
+    instances of all replications (arrived, finished, still open after the
+    drain), then per replication the work in progress (a time-average), Little's
+    law's λ × W beside it, and the instances open when the measured days end.
+
+    >>> import numpy as np
+    >>> from abc_costing.model import ProcessModel
+    >>> from abc_costing.simulation.queueing import simulate_queues
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v", "volume_per_year": 2520,
+    ...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600}},
+    ...     "activities": {"check": {"labor": {"clerk": 24}}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "check"], ["check", "e"]]})
+    >>> text = queue_counts_text(simulate_queues(model, days=5, replications=2,
+    ...                                          rng=np.random.default_rng(1)))
+    >>> text.split(". ")[0]
+    '10.0 arrivals a working day (poisson)'
+    """
+    figure = numbers.number
+    little = result.littles_law_work_in_progress
+    return translate(N_(
+        "{arrivals_per_day} arrivals a working day ({arrivals}). In all {replications} "
+        "replication(s): {instances} instances arrived in the measured days, {completed} of "
+        "them finished (some after arrivals stopped), {unfinished} still open when the run "
+        "stopped. Per replication: work in progress {work_in_progress} instances on average "
+        "over the measured days (Little's law: arrivals a working day × mean cycle time in "
+        "working days = {littles_law}), {at_end} in progress when the measured days ended.",
+        arrivals_per_day=figure(result.arrivals_per_day, 1, language),
+        arrivals=result.arrivals, replications=result.replications,
+        instances=figure(result.instances, 0, language),
+        completed=figure(result.completed, 0, language),
+        unfinished=figure(result.unfinished, 0, language),
+        work_in_progress=figure(result.work_in_progress, 1, language),
+        littles_law="—" if little is None else figure(little, 1, language),
+        at_end=figure(result.in_progress_at_end, 1, language)), language)
 
 
 CHANGE_LOG_COLUMNS = (
