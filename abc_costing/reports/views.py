@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, assert_never
+from typing import TYPE_CHECKING, Any, Literal, Protocol, assert_never
 
 from abc_costing import numbers
 from abc_costing.compare import Comparison, SavingSplit, compare_results
@@ -824,6 +824,15 @@ SAVING_RANKING_NOTE = N_(
     "of a labour saving is capacity that stays paid. Why: the activities and the resource "
     "whose cost per instance changes most, with that change.")
 
+SAVING_RANKING_TOGETHER_NOTE = N_(
+    "Every variant against its process's as_is, the largest saving a year first (at the "
+    "as_is volume). Cash: whole people released and savings that are not labour; the rest "
+    "of a labour saving is capacity that stays paid. A row's cash is its variant alone; "
+    "the total's is the best variant of each process applied together, people counted per "
+    "pool (two redesigns that each free 0.6 of a person release nobody alone, one "
+    "together). Why: the activities and the resource whose cost per instance changes most, "
+    "with that change.")
+
 #: How many activities and resources the reason of a ranked variant names.
 REASON_ACTIVITIES, REASON_RESOURCES = 2, 1
 
@@ -911,12 +920,33 @@ def _ranking_key(item: Mapping[str, Any], *, mixed: bool) -> tuple:
             item["process"], item["variant"])
 
 
+class CombinedRelease(Protocol):
+    """What a plan of several redesigns frees together (``workflows.PlanRelease``):
+    whole people counted per pool over all the changes at once."""
+
+    @property
+    def saving_per_year(self) -> float: ...
+    @property
+    def cash_per_year(self) -> float: ...
+    @property
+    def freed_capacity_per_year(self) -> float: ...
+    @property
+    def price_effect_per_year(self) -> float: ...
+
+
+#: The total row of the ranking: the best variant of every process, applied together.
+TOGETHER_TITLE = N_("Best variant of each process, together")
+TOGETHER_REASON = N_("whole people counted per pool over all the changes together, not "
+                     "added up row by row")
+
+
 def saving_ranking_view(
     portfolio: Portfolio,
     *,
     comparisons: Mapping[tuple[str, str], Comparison] | None = None,
     splits: Mapping[tuple[str, str], SavingSplit | None] | None = None,
     process_title: Callable[[str], str] = str,
+    together: CombinedRelease | None = None,
 ) -> TableView:
     """Every candidate variant (not ``as_is``), the largest saving a year first.
 
@@ -933,6 +963,12 @@ def saving_ranking_view(
     currency) has no saving and comes last. The process is shown by the
     variant's own title (which names the redesign), else by
     ``process_title(slug)``.
+
+    ``together`` (one currency only) adds the total row: the best variant of
+    each process applied at once. Its cash is not the sum of the rows' (each
+    row's is that variant alone against ``as_is``): heads are whole per pool, so
+    two redesigns that each free 0.6 of a lawyer release nobody alone and one
+    lawyer together.
 
     >>> from abc_costing.formats import load_library
     >>> from abc_costing.portfolio import build_portfolio
@@ -972,10 +1008,20 @@ def saving_ranking_view(
             item["mark"] = BIGGEST_SAVING
         seen.add(item["currency"])
     keys = [c.key for c in SAVING_RANKING_COLUMNS]
+    rows: list[tuple[RowKind, list[Any]]] = [("item", [item[k] for k in keys])
+                                             for item in items]
+    currency = currencies.pop() if len(currencies) == 1 else None
+    if together is not None and currency is not None:
+        total = {"mark": "", "title": TOGETHER_TITLE, "variant": "",
+                 "saving_per_year": together.saving_per_year, "saving_per_instance": None,
+                 "cash_per_year": together.cash_per_year, "reason": TOGETHER_REASON,
+                 "freed_capacity_per_year": together.freed_capacity_per_year,
+                 "price_effect_per_year": together.price_effect_per_year, "process": "",
+                 "currency": currency}
+        rows.append(("total", [total[k] for k in keys]))
     return _view("saving_ranking", N_("Which redesign saves most a year, and why"),
-                 SAVING_RANKING_COLUMNS, [("item", [item[k] for k in keys]) for item in items],
-                 currency=currencies.pop() if len(currencies) == 1 else None,
-                 note=SAVING_RANKING_NOTE)
+                 SAVING_RANKING_COLUMNS, rows, currency=currency,
+                 note=SAVING_RANKING_NOTE if together is None else SAVING_RANKING_TOGETHER_NOTE)
 
 
 RECOST_COLUMNS = (
