@@ -175,7 +175,7 @@ def profitability_view(result: AllocationResult, *, currency: str) -> TableView:
                 "variant's cost per instance in the period. The total margin is the total "
                 "revenue − the cost of every cost object: an object without revenue adds its "
                 "cost and no revenue.")]
-    if totals.without_revenue and totals.revenue:
+    if totals.without_revenue and totals.revenue and totals.margin_with_revenue is not None:
         notes.append(N_("The objects with revenue alone: cost {cost}, revenue {revenue}, "
                         "margin {margin} {currency}; {count} without revenue cost {other}.",
                         cost=grouped_money(totals.cost_with_revenue),
