@@ -350,7 +350,8 @@ def plan_actual_view(plan: AllocationResult, actual: AllocationResult, *,
                               None if not cost_plan or difference is None
                               else difference / cost_plan]))
     total_plan, total_actual = math.fsum(planned.values()), math.fsum(actually.values())
-    rows.append(("total", ["Total", total_plan, total_actual, total_actual - total_plan,
+    rows.append(("total", [N_("Total, all cost objects"), total_plan, total_actual,
+                           total_actual - total_plan,
                            (total_actual - total_plan) / total_plan if total_plan else None]))
     return _view("plan_actual", N_("Cost to serve: plan and actual"), (
         Column("cost_object", "Cost object"), Column("plan", "Plan", "money"),
