@@ -60,6 +60,7 @@ from abc_costing.reports.views import (
     portfolio_view,
     price_effects_view,
     queue_activities_view,
+    queue_counts_text,
     queue_resources_view,
     release_view,
     resource_changes_view,
@@ -1218,13 +1219,7 @@ def _simulate_queues(model: Any, args: argparse.Namespace, out: Console, err: Co
                  replications=result.replications, days=args.days,
                  hours_per_day=result.hours_per_day, days_per_month=result.days_per_month,
                  calendar_basis=result.calendar_basis, warmup_basis=result.warmup_basis))
-    figure = numbers.number  # the reader's marks: 1,234.5 in English, 1 234,5 in Russian
-    _say(out, _("{arrivals_per_day} arrivals a day ({arrivals}), {completed} instances "
-                 "completed, {unfinished} unfinished; work in progress {work_in_progress}",
-                 arrivals_per_day=figure(result.arrivals_per_day, 1, _LANGUAGE),
-                 arrivals=result.arrivals, completed=figure(result.completed, 0, _LANGUAGE),
-                 unfinished=figure(result.unfinished, 0, _LANGUAGE),
-                 work_in_progress=figure(result.work_in_progress, 1, _LANGUAGE)))
+    _say(out, queue_counts_text(result, language=_LANGUAGE))
     interval = result.cycle_time_mean_ci95
 
     def working(minutes: float | None) -> str:  # the simulated clock counts working time

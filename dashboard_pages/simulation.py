@@ -20,6 +20,7 @@ from abc_costing.reports.views import (
     capacity_view,
     format_number,
     queue_activities_view,
+    queue_counts_text,
     queue_resources_view,
     sensitivity_view,
     simulation_view,
@@ -181,16 +182,10 @@ else:
         cycle = ", ".join(f"{key} " + ("—" if value is None else duration(
             value, language(), hours_per_day=queue.hours_per_day))
             for key, value in queue.cycle_time_minutes.items())
-        completed, unfinished = (format_number(n, 0, reader)
-                                 for n in (queue.completed, queue.unfinished))
-        st.text(_("{per_day} arrivals a working day ({arrivals}); {completed} instances "
-                  "completed, {unfinished} unfinished; work in progress {in_progress}\n"
+        st.text(_("{counts}\n"
                   "Cycle time with queues, working days of {hours:g} h: {cycle}\n"
                   "Cost per instance (waiting is not priced): {cost}",
-                  per_day=format_number(queue.arrivals_per_day, 1, reader), arrivals=queue.arrivals,
-                  completed=completed, unfinished=unfinished,
-                  in_progress=format_number(queue.work_in_progress, 1, reader),
-                  hours=queue.hours_per_day,
+                  counts=queue_counts_text(queue, language=reader), hours=queue.hours_per_day,
                   cycle=cycle, cost=money(queue.cost_per_instance_mean, queue.currency)))
         queues, waiting = (_("Queues {variant}", variant=variant),
                            _("Waiting {variant}", variant=variant))

@@ -540,3 +540,92 @@ def test_alternatives_taken_unlike_their_shares_are_said_beside_the_cost():
     # Three alike people take a third each: nothing to say.
     even = simulate_model_queues(three_alternatives(one_of=True), days=30, seed=2, replications=2)
     assert even.problems == ()
+
+
+# -- what the counts mean, and intervals that respect a wait's sign (issue 14, auditor) ------
+
+# M/M/1-like: Poisson arrivals, service with E[S] = 24 and sd 24 (cs² = 1, as the
+# exponential's; the mean wait depends on no more than the first two moments), ρ = 0.5:
+#   Wq = ρ E[S] / (1 − ρ) = 0.5 × 24 / 0.5 = 24 minutes (Pollaczek–Khinchine with
+#   E[S²] = 2 × 24² = 1152: λ E[S²] / (2 (1 − ρ)) = (0.5 / 24) × 1152 / 1 = 24),
+#   W = Wq + E[S] = 48 minutes, λ = 0.5 / 24 a minute,
+#   L = λ W = 1.0 instance in the process (M/M/1: ρ / (1 − ρ) = 1).
+MM1 = {"lognormal": {"mean": 24, "sd": 24}}
+
+
+def test_a_long_mm1_run_brackets_the_formulas_and_littles_law():
+    model = one_clerk(rho=0.5, service=MM1, mean_minutes=24)
+    result = simulate_queues(model, days=300, replications=20, rng=np.random.default_rng(11))
+    assert pollaczek_khinchine(rho=0.5, mean=24, second_moment=2 * 24**2) == 24
+    low, high = result.activity("check").mean_queue_minutes_ci95
+    assert low <= 24 <= high and high - low < 0.3 * 24
+    low, high = result.cycle_time_mean_ci95
+    assert low <= 48 <= high
+    # Little's law, measured two ways: the time-average of instances in the process, and
+    # arrivals a minute × mean cycle time (λ = 0.5 / 24 a minute = 10 a day of 480 minutes).
+    assert result.arrivals_per_day == pytest.approx(10)
+    low, high = result.work_in_progress_ci95
+    assert low <= 1.0 <= high
+    assert result.littles_law_work_in_progress == pytest.approx(
+        10 / 480 * result.cycle_time_minutes["mean"])
+    assert result.littles_law_work_in_progress == pytest.approx(result.work_in_progress,
+                                                                rel=0.05)
+    # All 20 × 300 × 10 = 60 000 expected arrivals finish in the drain: none unfinished,
+    # while about L = 1 is in progress when each measured window ends (a snapshot of a
+    # count whose sd is √(ρ / (1 − ρ)²) = 1.41: the mean of 20 is within 1 ± 3 × 1.41 / √20).
+    assert result.instances == pytest.approx(60_000, rel=0.02)
+    assert result.unfinished == 0 and result.completed == result.instances
+    assert abs(result.in_progress_at_end - 1.0) < 3 * math.sqrt(2) / math.sqrt(20)
+
+
+def test_a_short_run_never_shows_a_negative_wait():
+    # Three replications of one day at ρ = 0.3: most instances never wait, a few do, so the
+    # replications' mean waits spread widely (seed 0: 4.42 minutes, t half-width 18.71).
+    model = one_clerk(rho=0.3, service=MM1, mean_minutes=24)
+    result = simulate_queues(model, days=1, replications=3, warmup_days=0,
+                             rng=np.random.default_rng(0))
+    check = result.activity("check")
+    low, high = check.mean_queue_minutes_ci95
+    # The plain t interval is symmetric about the mean: its lower bound, 2 × mean − high,
+    # was below 0; the lower bound reported is 0, the upper one the t interval's.
+    assert 2 * check.mean_queue_minutes - high < 0
+    assert low == 0.0 and high > check.mean_queue_minutes
+    for interval in (result.cycle_time_mean_ci95, result.work_in_progress_ci95):
+        assert interval[0] >= 0
+
+
+def test_the_interval_by_hand():
+    from abc_costing.simulation.queueing import mean_and_interval
+
+    # [0, 0, 0, 6]: mean 1.5, s = 3, t(3) = 3.182446: 1.5 ± 3.182446 × 3 / 2 = 1.5 ± 4.7737
+    mean, (low, high) = mean_and_interval([0.0, 0.0, 0.0, 6.0])
+    assert (mean, low, high) == pytest.approx((1.5, 1.5 - 4.773669, 1.5 + 4.773669))
+    mean, (low, high) = mean_and_interval([0.0, 0.0, 0.0, 6.0], non_negative=True)
+    assert (low, high) == pytest.approx((0.0, 1.5 + 4.773669))
+    # Far from 0 nothing is cut: [10, 12]: 11 ± 12.706205 × √2 / √2 = 11 ± 12.71 → 0 … 23.71
+    assert mean_and_interval([10.0, 12.0], non_negative=True)[1] == pytest.approx(
+        (0.0, 11 + 12.706205))
+    assert mean_and_interval([10.0, 10.2, 9.8], non_negative=True)[1] == pytest.approx(
+        (10 - 4.302653 * 0.2 / math.sqrt(3), 10 + 4.302653 * 0.2 / math.sqrt(3)))
+    assert mean_and_interval([5.0]) == (5.0, None)
+
+
+def test_the_counts_say_what_they_are(capsys):
+    from abc_costing.cli import main
+    from abc_costing.reports.views import queue_counts_text
+    from tests.conftest import LIBRARY
+
+    model = one_clerk(rho=0.5, service=MM1, mean_minutes=24)
+    result = simulate_queues(model, days=20, replications=2, rng=np.random.default_rng(4))
+    text = queue_counts_text(result)
+    assert text.startswith("10.0 arrivals a working day (poisson). In all 2 replication(s): "
+                           f"{result.instances:,} instances arrived in the measured days")
+    little = 10 / 480 * result.cycle_time_minutes["mean"]
+    assert f"mean cycle time in working days = {little:.1f})" in text
+    ru = queue_counts_text(result, language="ru")
+    assert "по закону Литтла" in ru and "в работе на конец измеряемых дней" in ru
+    path = LIBRARY / "contract_approval" / "as_is.yaml"
+    assert main(["--lang", "ru", "simulate", str(path), "--queue", "--days", "5",
+                 "--replications", "2", "--seed", "3"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Всего по повторам (2): за измеряемые дни поступило экземпляров:" in out

@@ -72,7 +72,9 @@ def library(tmp_path, monkeypatch):
 
 
 def rows_of(view) -> list[dict]:
-    return [dict(zip(view.keys, row.values, strict=True)) for row in view.rows]
+    """The ranked variants (the total row of the best variants together left out)."""
+    return [dict(zip(view.keys, row.values, strict=True)) for row in view.rows
+            if row.kind == "item"]
 
 
 def test_ranked_by_saving_a_year_not_per_instance_with_the_biggest_marked(library):
@@ -108,6 +110,13 @@ def test_ranked_by_saving_a_year_not_per_instance_with_the_biggest_marked(librar
     assert by_variant["robot"]["cash_per_year"] == 0
     assert by_variant["robot"]["freed_capacity_per_year"] == pytest.approx(1_500_000)
     assert by_variant["draft"]["cash_per_year"] is None
+    # The total: the best of each process together (robot, edo; the orphan's draft saves
+    # nothing): 1 500 000 + 500 000 = 2 000 000 a year, cash 0 + 500 000 (no clerk leaves).
+    total = wf.saving_ranking(lib).rows[-1]
+    assert total.kind == "total" and total.value("title") == "Best variant of each process, together"
+    assert total.value("saving_per_year") == pytest.approx(2_000_000)
+    assert total.value("cash_per_year") == pytest.approx(500_000)
+    assert total.value("freed_capacity_per_year") == pytest.approx(1_500_000)
 
 
 def test_the_shipped_library_ranked_by_hand():
@@ -189,14 +198,16 @@ def test_the_overview_opens_on_the_ranking(library):
     at = run(app())
     ranking = at.dataframe[0].value
     assert list(ranking.columns) == COLUMNS
-    assert list(ranking["Variant"]) == ["robot", "edo", "slow", "draft"]
-    assert list(ranking["Mark"]) == [BIGGEST_SAVING, "", "", ""]
+    # the four variants, then the total of the best ones together (its variant cell empty)
+    assert list(ranking["Variant"]) == ["robot", "edo", "slow", "draft", ""]
+    assert list(ranking["Mark"]) == [BIGGEST_SAVING, "", "", "", ""]
+    assert ranking["Saving a year, RUB"].iloc[4] == pytest.approx(2_000_000)
     assert list(ranking["Saving a year, RUB"])[:3] == pytest.approx(
         [1_500_000, 500_000, -300_000])
     assert math.isnan(ranking["Saving a year, RUB"].iloc[3])
     assert list(ranking["Cash a year, RUB"])[:2] == pytest.approx([0, 500_000])
     assert list(ranking["Process"]) == ["Лиды", "Счета поставщиков", "Счета поставщиков",
-                                        "Лиды"]
+                                        "Лиды", "Best variant of each process, together"]
     # the headline above it: the biggest saving, in words, and why
     texts = [t.value for t in at.text]
     assert ("Лиды (robot): RUB\u00a01,500,000.00 a year, RUB\u00a0150.00 per instance; "

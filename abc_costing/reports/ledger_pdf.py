@@ -50,6 +50,7 @@ from abc_costing.engine.allocation import AllocationResult, PeriodInputs, Stage,
 from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.model import LaborResource
 from abc_costing.numbers import money
+from abc_costing.reports.ledger_views import profitability_totals
 from abc_costing.reports.pdf_report import (
     ACCENT,
     BODY,
@@ -263,16 +264,20 @@ def _objects(result: AllocationResult, cur: str, language: Language) -> list[Flo
              "—" if o.margin is None or not o.revenue
              else format_share(o.margin / o.revenue, language=language)]
             for o in sorted(result.objects, key=lambda o: (-o.cost, o.cost_object))]
-    with_revenue = [o for o in result.objects if o.revenue is not None]
-    rows.append([_("Total"), _money(math.fsum(o.cost for o in result.objects), cur, language),
-                 _money(math.fsum(o.revenue or 0.0 for o in with_revenue), cur, language),
-                 _money(math.fsum(o.margin or 0.0 for o in with_revenue), cur, language), ""])
+    totals = profitability_totals(result.objects)
+    # The total row reads revenue − cost = margin, every object's cost in it.
+    rows.append([_("Total, all cost objects"), _money(totals.cost, cur, language),
+                 optional(totals.revenue), optional(totals.margin),
+                 "—" if totals.margin_share is None
+                 else format_share(totals.margin_share, language=language)])
     return [heading, _table([_("Cost object"), _("Cost"), _("Revenue"), _("Margin"),
                              _("Margin, %")], rows,
                             widths=[0.36, 0.16, 0.16, 0.16, 0.16], numeric=range(1, 5),
                             total=True),
             Paragraph(_t(_("Cost = Σ over the object's process variants of instances × cost per "
-                           "instance; margin only where revenue is given.")), SMALL)]
+                           "instance; an object's margin only where revenue is given. The total "
+                           "margin is the total revenue − the cost of every cost object.")),
+                      SMALL)]
 
 
 def _inputs_and_notes(inputs: PeriodInputs, result: AllocationResult, language: Language

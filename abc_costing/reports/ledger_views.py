@@ -22,12 +22,14 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from abc_costing.engine.allocation import (
     AllocationResult,
     NodeKind,
+    ObjectCost,
     Stage,
     StageBalance,
     Trace,
@@ -36,9 +38,9 @@ from abc_costing.i18n import N_
 from abc_costing.problems import grouped_money
 from abc_costing.reports.views import TOTAL_NAME, Column, RowKind, TableView, _view
 
-__all__ = ["NODE_KIND_LABELS", "STAGE_LABELS", "activity_allocation_view", "plan_actual_view",
-           "profitability_view", "scenario_comparison_view", "stage_balance_view",
-           "stage_summary_view", "trace_view"]
+__all__ = ["NODE_KIND_LABELS", "STAGE_LABELS", "ProfitabilityTotals", "activity_allocation_view",
+           "plan_actual_view", "profitability_totals", "profitability_view",
+           "scenario_comparison_view", "stage_balance_view", "stage_summary_view", "trace_view"]
 
 STAGE_LABELS: dict[Stage, str] = {
     "ledger": N_("1. Ledger → pools and support centres"),
@@ -158,38 +160,93 @@ def profitability_view(result: AllocationResult, *, currency: str) -> TableView:
         rows.append(("item", [o.cost_object, o.cost, o.revenue, o.margin,
                               None if not o.revenue or o.margin is None else o.margin / o.revenue,
                               processes]))
-    revenues = [o.revenue for o in result.objects if o.revenue is not None]
-    with_revenue = [o for o in result.objects if o.revenue is not None]
-    total_cost = math.fsum(o.cost for o in result.objects)
-    total_revenue = math.fsum(revenues) if revenues else None
-    total_margin = (math.fsum(o.margin for o in with_revenue if o.margin is not None)
-                    if with_revenue else None)
-    rows.append(("total", ["Total", total_cost, total_revenue, total_margin,
-                           None if not total_revenue or total_margin is None
-                           else total_margin / total_revenue, ""]))
+    totals = profitability_totals(result.objects)
+    # The total row reconciles across: its margin is its revenue − its cost, every cost
+    # object's cost in it (an object without revenue adds cost and no revenue).
+    rows.append(("total", [N_("Total, all cost objects"), totals.cost, totals.revenue,
+                           totals.margin, totals.margin_share, ""]))
     idle = math.fsum(b.idle for b in result.balances)
     unassigned = math.fsum(b.unassigned for b in result.balances)
     over = math.fsum(b.over_driven for b in result.balances)
-    money = dict(carried=grouped_money(total_cost), total=grouped_money(result.ledger_total),
+    money = dict(carried=grouped_money(totals.cost), total=grouped_money(result.ledger_total),
                  currency=currency, idle=grouped_money(idle),
                  unassigned=grouped_money(unassigned))
-    note = (N_("Cost to serve: Σ over the object's process variants of its instances × the "
-               "variant's cost per instance in the period. Total margin counts only the "
-               "objects with revenue. The cost objects carry {carried} of the ledger's {total} "
-               "{currency}; the rest is idle capacity ({idle}) and money no rule or activity "
-               "takes ({unassigned}), less {over} over-driven (asked beyond the books): the "
-               "margins are before these.", over=grouped_money(-over), **money) if over
-            else N_("Cost to serve: Σ over the object's process variants of its instances × "
-                    "the variant's cost per instance in the period. Total margin counts only "
-                    "the objects with revenue. The cost objects carry {carried} of the "
-                    "ledger's {total} {currency}; the rest is idle capacity ({idle}) and money "
-                    "no rule or activity takes ({unassigned}): the margins are before these.",
-                    **money))
+    notes = [N_("Cost to serve: Σ over the object's process variants of its instances × the "
+                "variant's cost per instance in the period. The total margin is the total "
+                "revenue − the cost of every cost object: an object without revenue adds its "
+                "cost and no revenue.")]
+    if totals.without_revenue and totals.revenue and totals.margin_with_revenue is not None:
+        notes.append(N_("The objects with revenue alone: cost {cost}, revenue {revenue}, "
+                        "margin {margin} {currency}; {count} without revenue cost {other}.",
+                        cost=grouped_money(totals.cost_with_revenue),
+                        revenue=grouped_money(totals.revenue),
+                        margin=grouped_money(totals.margin_with_revenue), currency=currency,
+                        count=totals.without_revenue,
+                        other=grouped_money(totals.cost - totals.cost_with_revenue)))
+    notes.append(N_("The cost objects carry {carried} of the ledger's {total} {currency}; the "
+                    "rest is idle capacity ({idle}) and money no rule or activity takes "
+                    "({unassigned}), less {over} over-driven (asked beyond the books): the "
+                    "margins are before these.", over=grouped_money(-over), **money) if over
+                 else N_("The cost objects carry {carried} of the ledger's {total} {currency}; "
+                         "the rest is idle capacity ({idle}) and money no rule or activity "
+                         "takes ({unassigned}): the margins are before these.", **money))
+    # Each sentence is said whole in the reader's language, then they are set side by side.
+    note = (N_("{cost_note} {objects_note} {ledger_note}", cost_note=notes[0],
+               objects_note=notes[1], ledger_note=notes[2]) if len(notes) == 3
+            else N_("{cost_note} {ledger_note}", cost_note=notes[0], ledger_note=notes[1]))
     return _view("profitability", N_("Cost objects: cost to serve, revenue and margin"), (
         Column("cost_object", "Cost object"), Column("cost", "Cost to serve", "money"),
         Column("revenue", "Revenue", "money"), Column("margin", "Margin", "money"),
         Column("margin_share", "Margin, % of revenue", "share"),
         Column("by_process", "By process variant")), rows, currency=currency, note=note)
+
+
+@dataclass(frozen=True)
+class ProfitabilityTotals:
+    """The cost objects of a period added up, for the total row of each report.
+
+    Attributes:
+      cost: every cost object's cost to serve.
+      revenue: the revenue of every object that has one (None when none has).
+      margin: revenue − cost over all objects: an object without revenue adds its
+        cost and no revenue, so the total row reads revenue − cost = margin (None
+        when no object has revenue: there is no margin to speak of).
+      margin_share: margin / revenue (None without revenue).
+      cost_with_revenue, margin_with_revenue: the objects with revenue alone.
+      without_revenue: how many objects have no revenue.
+    """
+
+    cost: float
+    revenue: float | None
+    margin: float | None
+    margin_share: float | None
+    cost_with_revenue: float
+    margin_with_revenue: float | None
+    without_revenue: int
+
+
+def profitability_totals(objects: Sequence[ObjectCost]) -> ProfitabilityTotals:
+    """The totals of the cost objects: margin = total revenue − total cost.
+
+    >>> from abc_costing.engine.allocation import ObjectCost
+    >>> t = profitability_totals([  # one sells 150 for a cost of 100, one costs 30, no revenue
+    ...     ObjectCost("a", 100.0, {}, 150.0, 50.0), ObjectCost("b", 30.0, {}, None, None)])
+    >>> t.cost, t.revenue, t.margin, round(t.margin_share, 4)  # 150 − (100 + 30) = 20
+    (130.0, 150.0, 20.0, 0.1333)
+    >>> t.margin_with_revenue, t.without_revenue
+    (50.0, 1)
+    """
+    selling = [o for o in objects if o.revenue is not None]
+    cost = math.fsum(o.cost for o in objects)
+    revenue = math.fsum(o.revenue for o in selling if o.revenue is not None) if selling else None
+    margin = None if revenue is None else revenue - cost
+    cost_with_revenue = math.fsum(o.cost for o in selling)
+    return ProfitabilityTotals(
+        cost=cost, revenue=revenue, margin=margin,
+        margin_share=None if not revenue or margin is None else margin / revenue,
+        cost_with_revenue=cost_with_revenue,
+        margin_with_revenue=None if revenue is None else revenue - cost_with_revenue,
+        without_revenue=len(objects) - len(selling))
 
 
 def activity_allocation_view(result: AllocationResult, *, currency: str) -> TableView:
@@ -293,7 +350,8 @@ def plan_actual_view(plan: AllocationResult, actual: AllocationResult, *,
                               None if not cost_plan or difference is None
                               else difference / cost_plan]))
     total_plan, total_actual = math.fsum(planned.values()), math.fsum(actually.values())
-    rows.append(("total", ["Total", total_plan, total_actual, total_actual - total_plan,
+    rows.append(("total", [N_("Total, all cost objects"), total_plan, total_actual,
+                           total_actual - total_plan,
                            (total_actual - total_plan) / total_plan if total_plan else None]))
     return _view("plan_actual", N_("Cost to serve: plan and actual"), (
         Column("cost_object", "Cost object"), Column("plan", "Plan", "money"),

@@ -91,6 +91,7 @@ from abc_costing.model import (
     PerUseResource,
     ProcessModel,
 )
+from abc_costing.reports.ledger_views import profitability_totals
 from abc_costing.reports.report_files import ReportError
 
 # One look for every workbook: the audit workbook's table layout, money format and input cells.
@@ -943,7 +944,8 @@ class _LedgerBook(CellWriter):
             widths={_O_OBJECT: 32, _O_COST: 16, _O_REVENUE: 16, _O_MARGIN: 16},
             title="Cost objects: cost = Σ instances × cost per instance, revenue, margin",
             note="Cost = the cost of the object's Volumes rows; revenue from the Revenue sheet; "
-                 "margin = revenue − cost (only where revenue is given).")
+                 "margin = revenue − cost (only where revenue is given); the total margin is "
+                 "the total revenue − the cost of every cost object.")
         for o, row in zip(self.result.objects, range(table.first, table.total), strict=True):
             key = _cell(row, _O_OBJECT)
             self.text(ws, row, _O_OBJECT, o.cost_object)
@@ -954,11 +956,15 @@ class _LedgerBook(CellWriter):
                     self.revenues, _R_AMOUNT, (_R_OBJECT, key)), o.revenue, _MONEY)
                 self.formula(ws, row, _O_MARGIN, f"={_cell(row, _O_REVENUE)}-{_cell(row, _O_COST)}",
                              o.margin, _MONEY)
-        objects = self.result.objects
-        self.totals(ws, table, [_O_COST, _O_REVENUE, _O_MARGIN], [
-            math.fsum(o.cost for o in objects),
-            math.fsum(o.revenue for o in objects if o.revenue is not None),
-            math.fsum(o.margin for o in objects if o.margin is not None)])
+        totals = profitability_totals(self.result.objects)
+        self.totals(ws, table, [_O_COST, _O_REVENUE], [totals.cost, totals.revenue or 0.0])
+        # The total margin is the total revenue − the total cost (an object without revenue
+        # adds its cost and no revenue), so the total row reads across.
+        self.formula(ws, table.total, _O_MARGIN,
+                     f"={_cell(table.total, _O_REVENUE)}-{_cell(table.total, _O_COST)}",
+                     totals.margin if totals.margin is not None else -totals.cost, _MONEY,
+                     **_TOTAL)
+        self.text(ws, table.total, _O_OBJECT, "Total, all cost objects", **_TOTAL)
 
     # -- the stage balance -------------------------------------------------------------------
 

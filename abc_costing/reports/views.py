@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, assert_never
+from typing import TYPE_CHECKING, Any, Literal, Protocol, assert_never
 
 from abc_costing import numbers
 from abc_costing.advisor import Advice, RankedMove
@@ -85,6 +85,7 @@ __all__ = [
     "process_hours_per_day",
     "price_effects_view",
     "queue_activities_view",
+    "queue_counts_text",
     "queue_resources_view",
     "resource_changes_view",
     "release_view",
@@ -849,6 +850,15 @@ SAVING_RANKING_NOTE = N_(
     "of a labour saving is capacity that stays paid. Why: the activities and the resource "
     "whose cost per instance changes most, with that change.")
 
+SAVING_RANKING_TOGETHER_NOTE = N_(
+    "Every variant against its process's as_is, the largest saving a year first (at the "
+    "as_is volume). Cash: whole people released and savings that are not labour; the rest "
+    "of a labour saving is capacity that stays paid. A row's cash is its variant alone; "
+    "the total's is the best variant of each process applied together, people counted per "
+    "pool (two redesigns that each free 0.6 of a person release nobody alone, one "
+    "together). Why: the activities and the resource whose cost per instance changes most, "
+    "with that change.")
+
 #: How many activities and resources the reason of a ranked variant names.
 REASON_ACTIVITIES, REASON_RESOURCES = 2, 1
 
@@ -936,12 +946,33 @@ def _ranking_key(item: Mapping[str, Any], *, mixed: bool) -> tuple:
             item["process"], item["variant"])
 
 
+class CombinedRelease(Protocol):
+    """What a plan of several redesigns frees together (``workflows.PlanRelease``):
+    whole people counted per pool over all the changes at once."""
+
+    @property
+    def saving_per_year(self) -> float: ...
+    @property
+    def cash_per_year(self) -> float: ...
+    @property
+    def freed_capacity_per_year(self) -> float: ...
+    @property
+    def price_effect_per_year(self) -> float: ...
+
+
+#: The total row of the ranking: the best variant of every process, applied together.
+TOGETHER_TITLE = N_("Best variant of each process, together")
+TOGETHER_REASON = N_("whole people counted per pool over all the changes together, not "
+                     "added up row by row")
+
+
 def saving_ranking_view(
     portfolio: Portfolio,
     *,
     comparisons: Mapping[tuple[str, str], Comparison] | None = None,
     splits: Mapping[tuple[str, str], SavingSplit | None] | None = None,
     process_title: Callable[[str], str] = str,
+    together: CombinedRelease | None = None,
 ) -> TableView:
     """Every candidate variant (not ``as_is``), the largest saving a year first.
 
@@ -958,6 +989,12 @@ def saving_ranking_view(
     currency) has no saving and comes last. The process is shown by the
     variant's own title (which names the redesign), else by
     ``process_title(slug)``.
+
+    ``together`` (one currency only) adds the total row: the best variant of
+    each process applied at once. Its cash is not the sum of the rows' (each
+    row's is that variant alone against ``as_is``): heads are whole per pool, so
+    two redesigns that each free 0.6 of a lawyer release nobody alone and one
+    lawyer together.
 
     >>> from abc_costing.formats import load_library
     >>> from abc_costing.portfolio import build_portfolio
@@ -997,10 +1034,20 @@ def saving_ranking_view(
             item["mark"] = BIGGEST_SAVING
         seen.add(item["currency"])
     keys = [c.key for c in SAVING_RANKING_COLUMNS]
+    rows: list[tuple[RowKind, list[Any]]] = [("item", [item[k] for k in keys])
+                                             for item in items]
+    currency = currencies.pop() if len(currencies) == 1 else None
+    if together is not None and currency is not None:
+        total = {"mark": "", "title": TOGETHER_TITLE, "variant": "",
+                 "saving_per_year": together.saving_per_year, "saving_per_instance": None,
+                 "cash_per_year": together.cash_per_year, "reason": TOGETHER_REASON,
+                 "freed_capacity_per_year": together.freed_capacity_per_year,
+                 "price_effect_per_year": together.price_effect_per_year, "process": "",
+                 "currency": currency}
+        rows.append(("total", [total[k] for k in keys]))
     return _view("saving_ranking", N_("Which redesign saves most a year, and why"),
-                 SAVING_RANKING_COLUMNS, [("item", [item[k] for k in keys]) for item in items],
-                 currency=currencies.pop() if len(currencies) == 1 else None,
-                 note=SAVING_RANKING_NOTE)
+                 SAVING_RANKING_COLUMNS, rows, currency=currency,
+                 note=SAVING_RANKING_NOTE if together is None else SAVING_RANKING_TOGETHER_NOTE)
 
 
 RECOST_COLUMNS = (
@@ -1633,9 +1680,49 @@ def queue_activities_view(result: QueueResult) -> TableView:
     return _view("queue_activities", N_("Waiting per activity"), QUEUE_ACTIVITY_COLUMNS, rows,
                  currency=None, hours_per_day=result.hours_per_day,
                  note=N_("{replications} replication(s) of {days:g} measured days after a "
-                         "warm-up of {warmup}; intervals from the replications' spread.",
-                         replications=result.replications, days=result.days,
+                         "warm-up of {warmup}; intervals from the replications' spread "
+                         "(Student's t), a lower bound below 0 raised to 0: a wait is never "
+                         "negative.", replications=result.replications, days=result.days,
                          warmup=result.warmup_basis))
+
+
+def queue_counts_text(result: QueueResult, *, language: Language = "en") -> str:
+    """What a queueing simulation counted, each figure saying what it is: the
+    instances of all replications (arrived, finished, still open after the
+    drain), then per replication the work in progress (a time-average), Little's
+    law's λ × W beside it, and the instances open when the measured days end.
+
+    >>> import numpy as np
+    >>> from abc_costing.model import ProcessModel
+    >>> from abc_costing.simulation.queueing import simulate_queues
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v", "volume_per_year": 2520,
+    ...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600}},
+    ...     "activities": {"check": {"labor": {"clerk": 24}}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "check"], ["check", "e"]]})
+    >>> text = queue_counts_text(simulate_queues(model, days=5, replications=2,
+    ...                                          rng=np.random.default_rng(1)))
+    >>> text.split(". ")[0]
+    '10.0 arrivals a working day (poisson)'
+    """
+    figure = numbers.number
+    little = result.littles_law_work_in_progress
+    return translate(N_(
+        "{arrivals_per_day} arrivals a working day ({arrivals}). In all {replications} "
+        "replication(s): {instances} instances arrived in the measured days, {completed} of "
+        "them finished (some after arrivals stopped), {unfinished} still open when the run "
+        "stopped. Per replication: work in progress {work_in_progress} instances on average "
+        "over the measured days (Little's law: arrivals a working day × mean cycle time in "
+        "working days = {littles_law}), {at_end} in progress when the measured days ended.",
+        arrivals_per_day=figure(result.arrivals_per_day, 1, language),
+        arrivals=result.arrivals, replications=result.replications,
+        instances=figure(result.instances, 0, language),
+        completed=figure(result.completed, 0, language),
+        unfinished=figure(result.unfinished, 0, language),
+        work_in_progress=figure(result.work_in_progress, 1, language),
+        littles_law="—" if little is None else figure(little, 1, language),
+        at_end=figure(result.in_progress_at_end, 1, language)), language)
 
 
 CHANGE_LOG_COLUMNS = (

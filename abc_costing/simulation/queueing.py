@@ -61,13 +61,20 @@ Assumptions (each one a choice; change them here, not in callers):
   reported, then ``days`` measured days; arrivals stop there and the run goes
   on until every reported instance has finished (so long instances are not
   censored out of the cycle time and cost), for at most as long again;
-  instances still running then are counted as ``unfinished``. Utilisation and
-  work in progress are measured over the ``days`` only. The default warm-up
+  instances still running then are counted as ``unfinished`` (so
+  ``unfinished`` is 0 whenever the drain finished them all: it is not the
+  work in progress). Utilisation and work in progress are measured over the
+  ``days`` only; work in progress is a time-average of the instances in the
+  process, ``in_progress_at_end`` the count when the measured days end, and
+  by Little's law the first is about arrivals a minute × mean cycle time
+  (:attr:`QueueResult.littles_law_work_in_progress`). The default warm-up
   follows :func:`default_warmup_days`: twice an instance's work and waits laid
   end to end plus the time the busiest queue takes to settle. Means are
   averaged over the replications, and their 95 % confidence intervals come
   from the replications' spread (Student's t with replications − 1 degrees
-  of freedom).
+  of freedom); for figures that cannot be negative (waiting, cycle time, work
+  in progress) a lower bound below 0 is raised to 0 (:func:`mean_and_interval`
+  says why).
 * **Cost.** An instance costs what its executed activities cost with the
   sampled minutes (minutes × rate + uses × cost per use + other cost); waiting
   in a queue is not priced, so the mean converges to
@@ -133,6 +140,7 @@ __all__ = [
     "DEFAULT_REPLICATIONS",
     "MAX_REPLICATIONS",
     "default_warmup_days",
+    "mean_and_interval",
     "simulated_calendar",
     "t975",
     "ActivityQueue",
@@ -237,11 +245,17 @@ class QueueResult:
       arrivals_per_day: volume_per_year / (12 × days_per_month).
       instances: instances that arrived after the warm-up (the reported ones),
         all replications.
-      completed: reported instances that finished.
-      unfinished: reported instances still running when the simulation stopped.
-      work_in_progress: time-average number of instances in the system
-        (all of them, warm-up arrivals included) over the measured window.
+      completed: reported instances that finished, all replications, some of
+        them after the measured days (arrivals stop, the run drains).
+      unfinished: reported instances still running when the run stopped after
+        its drain, all replications: 0 when the drain finished them all; not the
+        instances in progress (see ``in_progress_at_end``).
+      work_in_progress: time-average number of instances in the process
+        (all of them, warm-up arrivals included) over the measured window, per
+        replication (the mean of the replications').
       work_in_progress_ci95: its 95 % interval (None with one replication).
+      in_progress_at_end: instances in the process at the end of the measured
+        days (a snapshot, before the drain), the mean of the replications'.
       cycle_time_minutes: ``mean``, ``p50``, ``p90``, ``p95`` of working minutes
         from arrival to end, queues included, over completed instances
         (``None`` when none completed); the mean averages the replications'.
@@ -268,6 +282,7 @@ class QueueResult:
     unfinished: int
     work_in_progress: float
     work_in_progress_ci95: tuple[float, float] | None
+    in_progress_at_end: float
     cycle_time_minutes: dict[str, float | None]
     cycle_time_mean_ci95: tuple[float, float] | None
     cost_per_instance_mean: float | None
@@ -290,6 +305,24 @@ class QueueResult:
             if resource.id == resource_id:
                 return resource
         raise KeyError(resource_id)
+
+    @property
+    def littles_law_work_in_progress(self) -> float | None:
+        """Arrivals a working minute × the mean cycle time in working minutes:
+        Little's law's L = λW, which ``work_in_progress`` measures directly; the
+        two agree within the simulation's noise once the queues are settled
+        (None when no instance finished).
+
+        >>> from dataclasses import replace
+        >>> r = replace(_EMPTY, arrivals_per_day=9.6, hours_per_day=8,
+        ...             cycle_time_minutes={"mean": 100.0})
+        >>> r.littles_law_work_in_progress  # 9.6 / 480 a minute × 100 minutes
+        2.0
+        """
+        mean = self.cycle_time_minutes.get("mean")
+        if mean is None:
+            return None
+        return self.arrivals_per_day / (self.hours_per_day * 60.0) * mean
 
     @property
     def overloaded(self) -> tuple[str, ...]:
@@ -491,6 +524,7 @@ class _Simulation:
         self.reported = 0
         self.pending = 0
         self.in_system = 0
+        self.open_at_window_end = 0  # instances in the process when the window ends
         self.last_change = 0.0
         self.area = 0.0
         for p, plan in enumerate(pools):
@@ -1032,6 +1066,7 @@ def _replicate(model: ProcessModel, *, rng: np.random.Generator, arrivals: str,
         sim.run(window[1])
         sim.now = window[1]
         sim.count(0)  # close the work-in-progress integral at the end of the window
+        sim.open_at_window_end = sim.in_system
         sim.run(sim.horizon, while_pending=True)
     finally:
         if collecting:
@@ -1065,13 +1100,32 @@ def t975(degrees_of_freedom: int) -> float:
             + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160 / n**4)
 
 
-def _mean_and_ci(values: list[float]) -> tuple[float, tuple[float, float] | None]:
-    """The mean of per-replication figures and its 95 % interval (Student's t)."""
+def mean_and_interval(values: list[float], *, non_negative: bool = False
+                      ) -> tuple[float, tuple[float, float] | None]:
+    """The mean of per-replication figures and its 95 % interval (None for one figure).
+
+    Student's t on the replications' means: ``mean ± t · s / √n``. For a figure
+    that cannot be negative (a wait, a cycle time, instances in progress) a lower
+    bound below 0 is raised to 0: the true mean is ≥ 0, so the values cut off are
+    impossible ones and the interval keeps the t interval's coverage, with the
+    same upper bound. (A log-scale interval never goes below 0 either, but its
+    upper bound explodes exactly when short runs need it, when most replications
+    hardly wait: 24 times the mean in the example below; a bootstrap of 10
+    replications covers less than 95 % and would need random draws of its own.)
+
+    >>> mean, (low, high) = mean_and_interval([0.0, 0.0, 0.0, 6.0])  # t(3) = 3.182446
+    >>> mean, round(low, 2), round(high, 2)  # 1.5 ± 3.182446 × 3 / √4 = 1.5 ± 4.77
+    (1.5, -3.27, 6.27)
+    >>> mean, (low, high) = mean_and_interval([0.0, 0.0, 0.0, 6.0], non_negative=True)
+    >>> low, round(high, 2)
+    (0.0, 6.27)
+    """
     mean = float(np.mean(values))
     if len(values) < 2:
         return mean, None
     half = t975(len(values) - 1) * float(np.std(values, ddof=1)) / math.sqrt(len(values))
-    return mean, (mean - half, mean + half)
+    low = mean - half
+    return mean, (max(0.0, low) if non_negative else low, mean + half)
 
 
 def _summarise(model: ProcessModel, runs: list[_Simulation], *, pools: list[_PoolPlan],
@@ -1086,7 +1140,7 @@ def _summarise(model: ProcessModel, runs: list[_Simulation], *, pools: list[_Poo
         offered: float | None = None
         if plan.servers is not None and plan.share is not None:
             available = plan.servers * plan.share * window
-            utilization, interval = _mean_and_ci([b / available for b in busy])
+            utilization, interval = mean_and_interval([b / available for b in busy])
             offered = (settings.rate_per_minute * exact.resource(plan.id).minutes_per_instance
                        / (plan.servers * plan.share))
         resources.append(ResourceQueue(
@@ -1104,9 +1158,9 @@ def _summarise(model: ProcessModel, runs: list[_Simulation], *, pools: list[_Poo
     activities = []
     for i, (activity_id, activity) in enumerate(model.activities.items()):
         executions = [run.executions[i] for run in runs]
-        mean_queue, queue_interval = _mean_and_ci(
+        mean_queue, queue_interval = mean_and_interval(
             [run.queue_total[i] / run.executions[i] for run in runs if run.executions[i]]
-            or [0.0])
+            or [0.0], non_negative=True)
         activities.append(ActivityQueue(
             id=activity_id,
             name=activity.name or activity_id,
@@ -1119,13 +1173,15 @@ def _summarise(model: ProcessModel, runs: list[_Simulation], *, pools: list[_Poo
     cycle_interval = None
     if cycle.size:
         p50, p90, p95 = np.percentile(cycle, [50, 90, 95])
-        mean_cycle, cycle_interval = _mean_and_ci(
-            [float(np.mean(run.cycle_minutes)) for run in runs if run.cycle_minutes])
+        mean_cycle, cycle_interval = mean_and_interval(
+            [float(np.mean(run.cycle_minutes)) for run in runs if run.cycle_minutes],
+            non_negative=True)
         cycle_time: dict[str, float | None] = {
             "mean": mean_cycle, "p50": float(p50), "p90": float(p90), "p95": float(p95)}
     else:
         cycle_time = dict.fromkeys(("mean", "p50", "p90", "p95"))
-    work_in_progress, wip_interval = _mean_and_ci([run.area / window for run in runs])
+    work_in_progress, wip_interval = mean_and_interval([run.area / window for run in runs],
+                                                       non_negative=True)
     costs = [c for run in runs for c in run.costs]
     one_of_simulated = {}
     for activity_id, counts in runs[0].taken.items():
@@ -1152,6 +1208,7 @@ def _summarise(model: ProcessModel, runs: list[_Simulation], *, pools: list[_Poo
         unfinished=sum(run.pending for run in runs),
         work_in_progress=work_in_progress,
         work_in_progress_ci95=wip_interval,
+        in_progress_at_end=float(np.mean([run.open_at_window_end for run in runs])),
         cycle_time_minutes=cycle_time,
         cycle_time_mean_ci95=cycle_interval,
         cost_per_instance_mean=float(np.mean(costs)) if costs else None,
@@ -1159,3 +1216,13 @@ def _summarise(model: ProcessModel, runs: list[_Simulation], *, pools: list[_Poo
         resources=tuple(resources),
         one_of_simulated=one_of_simulated,
     )
+
+
+# An empty result for the examples of QueueResult's properties.
+_EMPTY = QueueResult(
+    process="p", variant="v", currency="RUB", arrivals="poisson", days=1.0, warmup_days=0.0,
+    warmup_basis="as asked", replications=1, hours_per_day=8.0, days_per_month=21.0,
+    calendar_basis="as asked", arrivals_per_day=0.0, instances=0, completed=0, unfinished=0,
+    work_in_progress=0.0, work_in_progress_ci95=None, in_progress_at_end=0.0,
+    cycle_time_minutes={}, cycle_time_mean_ci95=None, cost_per_instance_mean=None,
+    activities=(), resources=())

@@ -237,7 +237,9 @@ def saving_split_of(library: Library, comparison: Comparison) -> SavingSplit | N
 def saving_ranking(library: Library) -> TableView:
     """Every candidate variant of ``library`` ranked by its saving a year, with the cash
     part of each (:func:`saving_split_of`) and why it saves: the Overview's answer
-    (:func:`~abc_costing.reports.views.saving_ranking_view`).
+    (:func:`~abc_costing.reports.views.saving_ranking_view`). Its total row is the best
+    variant of each process applied together (:func:`released_by_plan`): cash counted
+    per pool over the combined change, not the sum of the rows'.
 
     >>> from abc_costing.workflows.library import open_library
     >>> ranking = saving_ranking(open_library("process_models"))
@@ -251,10 +253,13 @@ def saving_ranking(library: Library) -> TableView:
                    for row in portfolio.rows
                    if row.variant != BASELINE_VARIANT
                    and row.saving_per_instance_vs_as_is is not None}
+    # The total row: the best variants applied together, heads counted per pool over the
+    # combined change (a sum of the rows' cash would count each shared pool once per process).
+    together, _problems = released_by_plan(library, plan="best") if comparisons else (None, ())
     return saving_ranking_view(
         portfolio, comparisons=comparisons,
         splits={key: saving_split_of(library, c) for key, c in comparisons.items()},
-        process_title=library.process_title)
+        process_title=library.process_title, together=together)
 
 
 def capacity_of_library(library: Library, *, variant: str = "as_is",
@@ -395,16 +400,19 @@ def released_by_plan(library: Library, *, plan: str = "best"
                              N_("{processes} have no variant {plan!r} and stay as_is",
                                 processes=", ".join(staying), plan=plan),
                              element="plan", severity="warning"),)
+    # A process without an as_is has nothing to save against (its rows save None): it stays
+    # out of both loads, as it is out of the saving; counted in the load after the plan
+    # alone, its whole work read as a labour loss and its cost turned up as "cash".
     chosen = {p: (portfolio.best_variant(p).variant if plan == "best"
                   else plan if (p, plan) in rows else "as_is")
-              for p in portfolio.processes()}
+              for p in portfolio.processes() if (p, "as_is") in rows}
     currencies = {r.currency for r in portfolio.rows}
     if len(currencies) > 1:
         return None, (Problem(N_("the library mixes currencies ({currencies}): its savings "
                                  "cannot be added up", currencies=", ".join(sorted(currencies))),
                               element="plan"),)
     before = capacity_report(list(library.models))
-    after = capacity_report(list(library.models), variant=chosen)
+    after = capacity_report(_at_as_is_volume(library, chosen), variant=chosen)
     labour_prices, other_price = _plan_price_effects(library, chosen)
     pools = released_heads(before, after, price_effect_per_year=labour_prices)
     saving = sum(rows[(p, v)].saving_per_year_vs_as_is or 0.0 for p, v in chosen.items()
@@ -416,6 +424,20 @@ def released_by_plan(library: Library, *, plan: str = "best"
                        currencies.pop() if currencies else "RUB",
                        non_labour_price_effect_per_year=other_price), (
         library.problems + notes + short)
+
+
+def _at_as_is_volume(library: Library, chosen: dict[str, str]
+                     ) -> list[tuple[Path, ProcessModel]]:
+    """The library's models with each chosen variant at its as_is volume: the saving is
+    counted at the as_is volume (a volume change is never a saving), so is the load.
+
+    The volume is the as_is model's, already checked, so the unvalidated copy is sound.
+    """
+    volumes = {m.process: m.volume_per_year for _, m in library.models if m.variant == "as_is"}
+    return [(path, model.model_copy(update={"volume_per_year": volumes[model.process]})
+             if chosen.get(model.process) == model.variant != "as_is"
+             and volumes.get(model.process) is not None else model)
+            for path, model in library.models]
 
 
 def _plan_price_effects(library: Library, chosen: dict[str, str]
