@@ -158,12 +158,16 @@ _ALL_STAGES = {"idle": N_("Idle (capacity not used), all stages"),
                "unassigned": N_("Unassigned, all stages"),
                "over_driven": N_("Over-driven (drivers asked for more), all stages")}
 _CENTRE, _POOL = N_("support centre"), N_("pool")
-#: The words of the cells that name a kind (a stage, a rule's basis, a unit), by the engine's key.
+#: The words of the cells that name a kind (a stage, a rule's basis, a unit), by the engine's
+#: key. English shows the key itself; the message ids say what the word is, since one English
+#: word means several things ("rate" is a basis here, a cause of a price effect elsewhere).
 _WORDS: dict[str, Message] = {
-    "ledger": N_("ledger"), "support": N_("support"), "pools": N_("pools"),
-    "activities": N_("activities"), "percent": N_("percent"), "driver": N_("driver"),
-    "even": N_("even"), "rate": N_("rate"), "capacity": N_("capacity"), "given": N_("given"),
-    "model": N_("model"), "min": N_("min"), "uses": N_("uses"), NO_RULE: N_("(no rule)")}
+    "ledger": N_("stage: ledger"), "support": N_("stage: support"),
+    "pools": N_("stage: pools"), "activities": N_("stage: activities"),
+    "percent": N_("basis: percent"), "driver": N_("basis: driver"), "even": N_("basis: even"),
+    "rate": N_("basis: rate"), "capacity": N_("rate from: capacity"),
+    "given": N_("rate from: given"), "model": N_("rate from: model"), "min": N_("unit: min"),
+    "uses": N_("unit: uses"), NO_RULE: N_("(no rule)")}
 
 
 def ledger_workbook(inputs: PeriodInputs, result: AllocationResult, *,
@@ -377,7 +381,9 @@ class _LedgerBook(CellWriter):
 
     def word(self, key: str) -> str:
         """The reader's word for an engine's key (a stage, a basis, a unit, ``(no rule)``)."""
-        return translate(_WORDS[key], self.language) if key in _WORDS else key
+        if self.language == "en" or key not in _WORDS:
+            return key
+        return translate(_WORDS[key], self.language)
 
     def ref(self, sheet: str, row: int, col: int) -> str:
         """An absolute reference to a cell of the sheet keyed ``sheet`` (by its shown name)."""
