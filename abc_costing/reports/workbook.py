@@ -582,10 +582,10 @@ class _Writer(CellWriter):
     # -- sheets ------------------------------------------------------------------------------
 
     def write(self) -> None:
-        provenance = self.inputs.provenance
+        provenance, _ = self.inputs.provenance, self._
         self.book.set_properties({
             "title": f"abc-costing: {self.model.process} / {self.model.variant}",
-            "subject": self._("Activity-based costing audit workbook"),
+            "subject": _("Activity-based costing audit workbook"),
             "author": provenance.user,
             "comments": f"{provenance.tool} {provenance.version}",
             "created": _parse_time(provenance.generated_at),
@@ -1210,17 +1210,17 @@ class _Writer(CellWriter):
         ws.activate()
 
     def change_log(self) -> None:
-        ws = self.sheets["Change log"]
+        ws, _ = self.sheets["Change log"], self._
         view = change_log_view(self.inputs.changes).in_language(self.language)
         columns = {key: col for col, key in enumerate(view.keys)}
         self.header(ws, _HEADER, self.view_labels(view, columns),
                     widths={**dict.fromkeys(range(len(columns)), 20),
                             0: 6, 1: 28, 2: 24, 3: 30, 6: 24, 7: 24, 8: 30},
-                    title=self._("Change log of the input files (oldest first)"),
-                    note=self._("Each entry's hash is SHA-256 of the previous hash and the entry; "
-                                "`abc-costing log verify` checks the chain."))
+                    title=_("Change log of the input files (oldest first)"),
+                    note=_("Each entry's hash is SHA-256 of the previous hash and the entry; "
+                           "`abc-costing log verify` checks the chain."))
         if not view.rows:
-            ws.write_string(_FIRST, 0, self._("No change-log entries for these files."),
+            ws.write_string(_FIRST, 0, _("No change-log entries for these files."),
                             self.style(italic=True))
             return
         self.view_rows(ws, view, columns)

@@ -313,7 +313,7 @@ class CatalogueSheets:
                                               file="abc_costing/payroll/data/contributions.toml"),
                             w.style(**_HOW))
         rows = sorted(self.injury_row.values())
-        for col, name in ((_I_CLASS, _("injury_class")), (_I_RATE, _("injury_rate"))):
+        for col, name in ((_I_CLASS, "injury_class"), (_I_RATE, "injury_rate")):
             w.book.define_name(name, f"={quote_sheetname(w.sheet_name[RULES_SHEET])}!"
                                      f"${_col(col)}${rows[0] + 1}:${_col(col)}${rows[-1] + 1}")
 
@@ -400,12 +400,12 @@ class CatalogueSheets:
         ws.write_string(row, C_BASIS, basis, w.style(**_HOW))
 
     def _defined_in(self, resource_id: str, model: ProcessModel) -> str:
-        use = model.catalogue
+        use, _ = model.catalogue, self.w._
         if use is None or resource_id not in use.pools:
-            return self.w._("the model file")
+            return _("the model file")
         overridden = use.overridden.get(resource_id)
-        return (self.w._("{catalogue}, overridden here: {fields}", catalogue=self.catalogue_name,
-                         fields=", ".join(overridden)) if overridden
+        return (_("{catalogue}, overridden here: {fields}", catalogue=self.catalogue_name,
+                  fields=", ".join(overridden)) if overridden
                 else str(self.catalogue_name))
 
     def _labor_row(self, ws, row: int, resource_id: str, resource: LaborResource) -> str:
@@ -516,7 +516,8 @@ class CatalogueSheets:
         assert resource.cost_per_month is not None
         w.formula(ws, row, C_COST_MONTH, f"={at(C_HEADCOUNT)}*{at(C_LOADED)}/{_MONTHS}",
                   resource.cost_per_month, _MONEY)
-        return w._("cost per month = headcount × (оклад + премия) loaded by the {year} rules "
+        _ = w._
+        return _("cost per month = headcount × (оклад + премия) loaded by the {year} rules "
                    "({regime}, injury class {injury_class}) / 12", year=resource.year,
                    regime=w.key(regime),
                    injury_class=injury_class)
