@@ -92,7 +92,6 @@ from abc_costing.model import (
     PerUseResource,
     ProcessModel,
 )
-from abc_costing.numbers import currency_sign
 from abc_costing.reports.report_files import ReportError
 
 # One look for every workbook: the audit workbook's table layout, money format and input cells.
@@ -168,6 +167,11 @@ _WORDS: dict[str, Message] = {
     "rate": N_("basis: rate"), "capacity": N_("rate from: capacity"),
     "given": N_("rate from: given"), "model": N_("rate from: model"), "min": N_("unit: min"),
     "uses": N_("unit: uses"), NO_RULE: N_("(no rule)")}
+#: The reader's words for the roles of the period's input files.
+_ROLES: dict[str, Message] = {
+    "allocation": N_("allocation rules"), "ledger": N_("ledger (ОСВ)"),
+    "drivers": N_("driver quantities"), "volumes": N_("volumes"), "revenue": N_("revenue"),
+    "catalogue": N_("resource catalogue")}
 
 
 def ledger_workbook(inputs: PeriodInputs, result: AllocationResult, *,
@@ -377,7 +381,7 @@ class _LedgerBook(CellWriter):
     # -- cells -------------------------------------------------------------------------------
 
     def money(self, label: str) -> str:
-        return f"{label}, {currency_sign(self.currency, self.language)}"
+        return f"{label}, {self.currency}"  # the ISO code, as the views' labels say it
 
     def word(self, key: str) -> str:
         """The reader's word for an engine's key (a stage, a basis, a unit, ``(no rule)``)."""
@@ -1050,7 +1054,7 @@ class _LedgerBook(CellWriter):
                     widths={_B_STAGE: 30, _B_WHAT: 40, **dict.fromkeys(range(2, 8), 17)},
                     title=_("Stage balance {period} ({scenario}), {currency}",
                             period=inputs.period, scenario=inputs.scenario,
-                            currency=currency_sign(self.currency, self.language)),
+                            currency=self.currency),
                     note=_("Each stage: input = assigned + idle + unassigned + over-driven; the "
                            "figures link to the stage sheets, which are formulas over the "
                            "Ledger, Drivers, Volumes and Revenue sheets. A difference of half a "
@@ -1124,7 +1128,9 @@ class _LedgerBook(CellWriter):
         inputs = self.inputs
         facts = [(_("Period"), inputs.period), (_("Scenario"), inputs.scenario),
                  (_("Currency"), inputs.currency),
-                 (_("Capacity of the pools"), inputs.capacity_rule or _("as given"))]
+                 (_("Capacity of the pools"),
+                  translate(inputs.capacity_rule, self.language) if inputs.capacity_rule
+                  else _("as given"))]
         ws.write_string(row, _B_STAGE, _("Period"), self.style(bold=True))
         for k, (label, value) in enumerate(facts, start=1):
             ws.write_string(row + k, _B_STAGE, label)
@@ -1134,6 +1140,7 @@ class _LedgerBook(CellWriter):
         for col, label in enumerate((_("Input file (role)"), _("File"), "SHA-256")):
             ws.write_string(row, col, label, bold)
         for k, (role, (name, sha256)) in enumerate(inputs.files.items(), start=1):
-            self.text(ws, row + k, 0, role)
+            self.text(ws, row + k, 0, role if self.language == "en" or role not in _ROLES
+                      else translate(_ROLES[role], self.language))
             self.text(ws, row + k, 1, name)
             self.text(ws, row + k, 2, sha256)

@@ -86,7 +86,7 @@ from abc_costing.engine import ResourceCost
 from abc_costing.formats.csv_files import FORMULA_STARTS
 from abc_costing.i18n import LANGUAGES, N_, Language, Message, translate, translator
 from abc_costing.model import VALUE_CLASSES, LaborResource, PerUseResource, ProcessModel
-from abc_costing.numbers import currency_sign, excel_money_format
+from abc_costing.numbers import excel_money_format
 from abc_costing.reports.provenance import ReportInputs
 from abc_costing.reports.views import (
     Row,
@@ -528,7 +528,7 @@ class _Writer(CellWriter):
         self.baseline_cols: dict[str, int] = {}
 
     def money(self, label: str) -> str:
-        return f"{label}, {currency_sign(self.currency, self.language)}"
+        return f"{label}, {self.currency}"  # the ISO code, as the views' labels say it
 
     def key(self, key: str) -> str:
         """The reader's label of a machine name (:func:`key_label`)."""
