@@ -1276,10 +1276,11 @@ def read_workbook_document(data: bytes) -> dict:
     sheet = book[found[0]]
     # the first column's labels and roles, and the inputs' header, back to their machine
     # names, whichever language wrote them
-    rows = [[_key_of(value) if col == 0 else value for col, value in enumerate(row)]
-            for row in sheet.iter_rows(values_only=True)]
-    rows = [[_key_of(value) for value in row] if row[:3] == ["role", "path", "sha256"]
-            else row for row in rows]
+    rows = []
+    for values in sheet.iter_rows(values_only=True):
+        keys = [_key_of(value) for value in values]
+        rows.append(keys if keys[:3] == ["role", "path", "sha256"]
+                    else [keys[0], *values[1:]] if values else [])
     fields = {row[0]: row[1] for row in rows if row and row[0] in
               ("tool", "version", "generated_at", "user")}
     head_text = next((row[1] for row in rows if row and row[0] == "change_log_head"), None)
