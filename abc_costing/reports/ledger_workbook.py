@@ -917,7 +917,7 @@ class _LedgerBook(CellWriter):
             self.text(ws, row, _U_POOL, use.pool)
             ws.write_string(row, _U_UNIT, self.word(use.unit))
             self.number(ws, row, _U_PER_INSTANCE, use.per_instance, _RATE)
-            self.formula(ws, row, _U_INSTANCES, "=" + _ref(
+            self.formula(ws, row, _U_INSTANCES, "=" + self.ref(
                 _VARIANTS, self.row_of_variant[model.process, model.variant], _W_INSTANCES),
                 volume, _QUANTITY)
             self.formula(ws, row, _U_UNITS,
@@ -970,7 +970,7 @@ class _LedgerBook(CellWriter):
             self.text(ws, row, _A_VARIANT, model.variant)
             self.text(ws, row, _A_ACTIVITY, activity_id)
             self.text(ws, row, _A_NAME, model.activities[activity_id].name)
-            self.formula(ws, row, _A_INSTANCES, "=" + _ref(
+            self.formula(ws, row, _A_INSTANCES, "=" + self.ref(
                 _VARIANTS, self.row_of_variant[model.process, model.variant], _W_INSTANCES),
                 self.volume.get((model.process, model.variant), 0.0), _QUANTITY)
             self.formula(ws, row, _A_COST,
@@ -1076,8 +1076,8 @@ class _LedgerBook(CellWriter):
             ws.write_string(row, _B_WHAT, what)
             totals = result.stage_totals(stage)
             self.balance(ws, row, _B_INPUT, {
-                part: "=" + _ref(sheet, table.total, first + k) for k, part in enumerate(_PARTS)},
-                totals)
+                part: "=" + self.ref(sheet, table.total, first + k)
+                for k, part in enumerate(_PARTS)}, totals)
         self.flag_differences(ws, _FIRST, _FIRST + len(_STAGE_ROWS) - 1, diff)
         row = self.reconciliation(ws, _FIRST + len(_STAGE_ROWS) + 1)
         self.provenance(ws, row + 1)
