@@ -127,12 +127,12 @@ def model_words(*models, texts=()) -> set[str]:
     return found
 
 
-def leftover_english(book, allowed: set[str]) -> dict[str, str]:
-    """Latin words of the text cells not in ``allowed`` -> a cell showing one (formulas and
-    `commands` quoted in a note are skipped)."""
+def leftover_english(book, allowed: set[str], *, last_row: int | None = None) -> dict[str, str]:
+    """Latin words of the text cells (down to ``last_row``) not in ``allowed`` -> a cell
+    showing one (formulas and `commands` quoted in a note are skipped)."""
     left = {}
     for ws in book:
-        for row in ws.iter_rows():
+        for row in ws.iter_rows(max_row=last_row):
             for cell in row:
                 if not isinstance(cell.value, str) or cell.data_type == "f":
                     continue
