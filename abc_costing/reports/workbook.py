@@ -216,7 +216,7 @@ KEY_LABELS: dict[str, Message] = {
     "saving_per_year": N_("Saving per year"),
     "tool": N_("Tool"), "version": N_("Version"), "generated_at": N_("Generated at (UTC)"),
     "user": N_("User"), "change_log_head": N_("Head of the change log"),
-    "role": N_("Role"), "path": N_("File"), "sha256": "SHA-256",
+    "role": N_("Role"), "path": N_("File"), "sha256": N_("SHA-256"),
     "change_log_file": N_("Change-log file"), "model": N_("model (the reported variant)"),
     "baseline": N_("baseline"), "catalogue": N_("resource catalogue"),
     # node, resource and regime kinds
