@@ -222,6 +222,7 @@ if made_with == queue_inputs and queued:
 st.download_button(
     _("Simulation and capacity as Excel"),
     data=lambda: results_workbook({name: view.in_language(reader)
-                                   for name, view in sheets.items()}, about=about),
+                                   for name, view in sheets.items()}, about=about,
+                                  language=reader),
     file_name=f"{process}__simulation.xlsx", key="sim_xlsx", on_click="ignore",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -15,6 +15,7 @@ import time
 
 import pytest
 from openpyxl import load_workbook
+from xlsxwriter.utility import quote_sheetname
 
 from abc_costing.engine.allocation import (
     AllocationResult,
@@ -33,6 +34,7 @@ from abc_costing.reports.ledger_workbook import LEDGER_SHEETS, ledger_workbook
 from abc_costing.reports.report_files import ReportError
 from tests.conftest import parse
 from tests.libreoffice import recalculate, soffice
+from tests.test_workbook import leftover_english, model_words
 
 KOPECK = 0.005
 HOSTILE = '=HYPERLINK("http://x","click")'
@@ -267,6 +269,8 @@ def recalculated(tmp_path_factory):
     original = folder / "in" / "period.xlsx"
     original.parent.mkdir()
     original.write_bytes(ledger_workbook(INPUTS, allocate_period(INPUTS)))
+    russian = folder / "in" / "russian.xlsx"
+    russian.write_bytes(ledger_workbook(INPUTS, allocate_period(INPUTS), language="ru"))
     # An auditor doubles the IT servers line (source row 7, sheet row 10): 40 000 -> 80 000.
     edited = folder / "in" / "edited.xlsx"
     book = load_workbook(original)
@@ -275,9 +279,9 @@ def recalculated(tmp_path_factory):
     cell.value = 80_000
     book.save(edited)
     started = time.perf_counter()
-    outputs = recalculate([original, edited], folder / "out", timeout=180)
-    print(f"LibreOffice recalculated 2 ledger workbooks in {time.perf_counter() - started:.1f} s")
-    cases = {"original": INPUTS, "edited": edit_ledger(INPUTS, 7, 80_000.0)}
+    outputs = recalculate([original, edited, russian], folder / "out", timeout=180)
+    print(f"LibreOffice recalculated 3 ledger workbooks in {time.perf_counter() - started:.1f} s")
+    cases = {"original": INPUTS, "edited": edit_ledger(INPUTS, 7, 80_000.0), "russian": INPUTS}
     return {name: (inputs, load_workbook(path, data_only=True))
             for (name, inputs), path in zip(cases.items(), outputs, strict=True)}
 
@@ -322,3 +326,80 @@ def test_hostile_and_cyrillic_text_survive_libreoffice(recalculated):
     assert {"Юридический отдел", "Крупные клиенты", "Служба персонала", "Юристы",
             "Подготовка проекта договора", "Делопроизводитель"} <= texts
     assert rows(book["Stage 1"])["Юристы",]["Rule"] == "Юристы"
+
+
+# -- in Russian ---------------------------------------------------------------------------------
+
+
+def _input_words(inputs: PeriodInputs) -> set[str]:
+    """The Latin words the period's files give the workbook: ids, names, rules, files."""
+    texts = [inputs.period, inputs.scenario, inputs.currency, inputs.capacity_rule or "",
+             *(t for x in inputs.lines for t in (x.account, x.cost_centre, x.cost_item)),
+             *(t for r in inputs.rules for t in (r.id, r.driver or "", *r.to)),
+             *(t for q in inputs.drivers for t in (q.driver, q.receiver)),
+             *inputs.support_centres, *inputs.pools,
+             *(t for i in inputs.instances for t in (i.cost_object, i.process, i.variant)),
+             *(t for role, (name, sha256) in inputs.files.items() for t in (name, sha256))]
+    return model_words(*inputs.models, texts=texts)
+
+
+def test_the_russian_ledger_workbook_has_no_english_but_ids_and_file_names():
+    result = allocate_period(INPUTS)
+    book = load_workbook(io.BytesIO(ledger_workbook(INPUTS, result, language="ru")))
+    english = load_workbook(io.BytesIO(ledger_workbook(INPUTS, result)))
+    assert book.sheetnames[:3] == ["Баланс по этапам", "ОСВ", "Драйверы"]
+    assert len(book.sheetnames) == len(LEDGER_SHEETS)
+    assert leftover_english(book, _input_words(INPUTS)) == {}
+    stages = book["Баланс по этапам"]
+    assert [stages[f"A{row}"].value for row in range(5, 9)] == [
+        "ОСВ", "вспомогательные подразделения", "пулы", "действия"]
+    assert stages["C4"].value == "Поступило, RUB"
+    # the line no rule takes: the same words in the Ledger's rule column and on Stage 1, so
+    # Stage 1's EXACT lookup still finds its lines
+    assert book["ОСВ"]["G13"].value == "(без правила)"
+    assert rows(book["Этап 1"])["(без правила)",]["Правило"] == "(без правила)"
+    # every formula is the English one with the sheet names and kind words the reader's
+    names = dict(zip(english.sheetnames, book.sheetnames, strict=True))
+    words = {'"support centre"': '"вспомогательное подразделение"', '"pool"': '"пул"',
+             **{quote_sheetname(name) + "!": quote_sheetname(russian) + "!"
+                for name, russian in names.items()}}
+    for ws_en, ws_ru in zip(english, book, strict=True):
+        for row_en, row_ru in zip(ws_en.iter_rows(), ws_ru.iter_rows(), strict=True):
+            for en, ru in zip(row_en, row_ru, strict=True):
+                if en.data_type != "f":
+                    assert (en.data_type == "n") == (ru.data_type == "n"), en.coordinate
+                    continue
+                formula = str(getattr(en.value, "text", en.value))  # an array formula's text
+                for old, new in words.items():
+                    formula = formula.replace(old, new)
+                assert getattr(ru.value, "text", ru.value) == formula, (ws_ru.title,
+                                                                        ru.coordinate)
+
+
+def test_hostile_text_stays_quoted_text_in_the_russian_ledger_workbook():
+    book = load_workbook(io.BytesIO(ledger_workbook(INPUTS, allocate_period(INPUTS),
+                                                    language="ru")))
+    cell = book["ОСВ"]["E13"]
+    assert cell.value == HOSTILE and cell.data_type == "s" and cell.quotePrefix
+
+
+@pytest.mark.slow
+def test_libreoffice_recalculates_the_russian_workbook_to_the_english_figures(recalculated):
+    """Every number LibreOffice computes in the Russian workbook is the English one's, cell
+    by cell, sheet by sheet (the same layout under other names and words)."""
+    _, english = recalculated["original"]
+    _, russian = recalculated["russian"]
+    def numbers(book) -> list[tuple[int, str, float]]:
+        return [(i, cell.coordinate, cell.value) for i, ws in enumerate(book)
+                for row in ws.iter_rows() for cell in row
+                if isinstance(cell.value, (int, float))]
+
+    in_english, in_russian = numbers(english), numbers(russian)
+    # the same cells hold numbers (no figure became text or went missing), with equal values
+    assert [where for *where, _ in in_russian] == [where for *where, _ in in_english]
+    for (sheet, cell, en), (_, _, ru) in zip(in_english, in_russian, strict=True):
+        assert ru == pytest.approx(en, abs=1e-9), (russian.sheetnames[sheet], cell)
+    # and so the engine's, which the English workbook's are (see the tests above): the
+    # lawyer's pool as worked out by hand, in the Pools sheet's "assigned" column (K)
+    assert [row[10].value for row in russian["Пулы"].iter_rows(min_row=5)
+            if row[0].value == "lawyer"] == [pytest.approx(LAWYER_USED, abs=KOPECK)]

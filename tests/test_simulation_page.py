@@ -12,11 +12,13 @@ from openpyxl import load_workbook
 from abc_costing import workflows as wf
 from abc_costing.engine import capacity_report, cost_model
 from abc_costing.formats import parse_model_text
+from abc_costing.i18n import N_
 from abc_costing.reports.results_workbook import results_workbook, sheet_names
 from abc_costing.reports.views import capacity_view, queue_resources_view
 from abc_costing.simulation.queueing import simulate_queues
 from tests.conftest import LIBRARY
 from tests.test_dashboard import app, run, shown_texts
+from tests.test_workbook import leftover_english, model_words
 
 # One clerk with 120 practical hours a month; 1 200 checks a year of 36 minutes each:
 # 1 200 / 12 = 100 a month × 36 min = 3 600 min of 120 × 60 = 7 200: an offered load of 0.5.
@@ -194,6 +196,36 @@ def test_results_workbook_numbers_formats_and_text():
     assert "Загрузка" in labels  # Utilisation
     named = dict(zip(header, book["Capacity (2)"][5], strict=True))
     assert named["Name"].value == "Бухгалтер" and not named["Name"].quotePrefix
+
+
+def test_the_russian_results_workbook_has_no_english_but_ids():
+    """About in Russian (a label marked with N_ translated by the writer, one the page
+    translated kept), each view's Russian labels, numbers still number cells."""
+    model, _ = parse_model_text(CLERK, source="checks/as_is.yaml")
+    assert model is not None
+    sheets = {"Мощности": capacity_view(capacity_report([model]),
+                                        variant="as_is").in_language("ru")}
+    hostile = '=HYPERLINK("http://x","click")'  # a title typed by a user
+    about = [(N_("Seed"), "3"), ("Процесс", "Проверка документов (checks)"),
+             ("Название", hostile)]
+    data = results_workbook(sheets, about=about, language="ru")
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["О расчёте", "Мощности"]
+    assert [[c.value for c in row] for row in book["О расчёте"].iter_rows()] == [
+        ["Начальное число", "3"], ["Процесс", "Проверка документов (checks)"],
+        ["Название", hostile]]
+    assert book["О расчёте"]["B3"].data_type == "s" and book["О расчёте"]["B3"].quotePrefix
+    # the writer's texts: About, and each view's title, note and labels (rows 1-4); the
+    # capacity view's basis cells are the engine's sentences, the view's to translate
+    assert leftover_english(book, model_words(model, texts=[hostile]), last_row=4) == {}
+    header = [c.value for c in book["Мощности"][4]]
+    cells = dict(zip(header, book["Мощности"][5], strict=True))
+    # 3 600 min a month of 120 h = 7 200 min: half used, a number formatted as a percentage
+    assert cells["Загрузка"].data_type == "n" and cells["Загрузка"].value == pytest.approx(0.5)
+    assert cells["Загрузка"].number_format == "0.00%"
+    # English as before: the About sheet and the label as given
+    english = load_workbook(io.BytesIO(results_workbook(sheets, about=about)))
+    assert english.sheetnames[0] == "About" and english["About"]["A1"].value == "Seed"
 
 
 def test_sheet_names_are_what_excel_accepts():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import re
 import textwrap
 
 import pytest
@@ -22,9 +23,14 @@ from xlsxwriter.utility import xl_col_to_name
 
 from abc_costing.engine import cost_model
 from abc_costing.formats import parse_model_text
+from abc_costing.model import VALUE_CLASSES
 from abc_costing.reports import views
 from abc_costing.reports.provenance import build_report_inputs
-from abc_costing.reports.workbook import MATRIX_NODE_LIMIT, workbook_bytes
+from abc_costing.reports.workbook import (
+    MATRIX_NODE_LIMIT,
+    read_workbook_document,
+    workbook_bytes,
+)
 from abc_costing.store.change_log import ChangeEntry, ChangeLog
 from tests.conftest import LIBRARY, model_text, shipped_catalogue
 from tests.libreoffice import recalculate, soffice
@@ -90,6 +96,53 @@ def named(book, name: str):
     """The value of a workbook-level defined name (a single cell)."""
     ((sheet, coordinate),) = book.defined_names[name].destinations
     return book[sheet][coordinate.replace("$", "")].value
+
+
+# -- English left in a workbook written for a Russian reader -----------------------------------
+
+#: Words a Russian workbook may show in Latin letters whatever its data: the spreadsheet
+#: functions its notes quote, the checksum, UTC and the names of the tool and the systems
+#: a note names. Everything else Latin must come from the files: see ``model_words``.
+FORMULA_AND_NAMES = {"SUMPRODUCT", "SUMIF", "SUM", "MMULT", "MINVERSE", "e_start", "SHA-256",
+                     "sha256", "UTC", "abc-costing", "Linux", "Windows", "macOS"}
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9_./\-]*")
+#: A file name or path (``resources.yaml``, ``abc_costing/payroll/data/calendar_2026.toml``).
+_FILE = re.compile(r".*(/.*|\.[a-z]{2,4})$")
+
+
+def model_words(*models, texts=()) -> set[str]:
+    """The Latin words the files give a workbook: the models' ids, process and variant,
+    value classes, currency and durations as written, plus ``texts`` (file names, users,
+    hashes, the views' row keys)."""
+    found = set(FORMULA_AND_NAMES) | set(VALUE_CLASSES)
+    for model in models:
+        if model is None:
+            continue
+        written = views.activities_view(cost_model(model), model=model)
+        texts = (*texts, model.process, model.variant, model.currency, *model.node_kinds,
+                 *model.resources, *(str(r.values[0]) for r in written.rows),
+                 *(str(r.value(k) or "") for r in written.rows for k in ("labor", "wait")))
+    for text in texts:
+        found.update(_LATIN.findall(str(text)))
+    return found
+
+
+def leftover_english(book, allowed: set[str], *, last_row: int | None = None) -> dict[str, str]:
+    """Latin words of the text cells (down to ``last_row``) not in ``allowed`` -> a cell
+    showing one (formulas and `commands` quoted in a note are skipped)."""
+    left = {}
+    for ws in book:
+        for row in ws.iter_rows(max_row=last_row):
+            for cell in row:
+                if not isinstance(cell.value, str) or cell.data_type == "f":
+                    continue
+                text = re.sub(r"`[^`]*`", "", cell.value)
+                # a section of a cited file is part of the file's name: x.toml [years.2026]
+                text = re.sub(r"(\.toml) \[[\w.]+\]", r"\1", text)
+                for word in _LATIN.findall(text):
+                    if len(word) > 1 and word not in allowed and not _FILE.match(word):
+                        left.setdefault(word, f"{ws.title}!{cell.coordinate}: {cell.value!r}")
+    return left
 
 
 def assert_costs_equal_engine(book, result) -> None:
@@ -395,3 +448,59 @@ def test_hostile_text_survives_libreoffice(recalculated):
     assert activities["=1+2"]["name"].data_type == "s"
     texts = {c.value for ws in book for row in ws.iter_rows() for c in row}
     assert {"+SUM(1)", "@clerk, min", "-Клерк", "@старт"} <= texts and "click" not in texts
+
+
+# -- in Russian ---------------------------------------------------------------------------------
+
+
+def _provenance_words(inputs) -> list[str]:
+    provenance = inputs.provenance
+    return [provenance.user, provenance.version, provenance.generated_at,
+            *(t for item in provenance.inputs for t in (item.path, item.sha256, item.process,
+                                                         item.variant))]
+
+
+def test_the_russian_audit_workbook_has_no_english_but_ids_and_file_names():
+    inputs = inputs_for(CONTRACT_TIERS, CONTRACT)
+    book = load_workbook(io.BytesIO(workbook_bytes(inputs, language="ru")))
+    # the resources view's keys of its "other costs" row ("(other costs)", kind "other")
+    other = [t for r in views.resources_view(inputs.result).rows if r.kind != "item"
+             for t in (r.values[0], r.value("kind") or "")]
+    allowed = model_words(inputs.model, inputs.baseline,
+                          texts=[*_provenance_words(inputs), "resources.yaml", *other])
+    assert leftover_english(book, allowed) == {}
+    summary = {row[0].value: row[1] for row in book["Сводка"].iter_rows(min_row=5)
+               if row[0].value}
+    # the Summary's rows are Russian; its figures are the English workbook's formulas
+    english = load_workbook(io.BytesIO(workbook_bytes(inputs)))
+    assert english["Summary"]["A10"].value == "cost_per_instance, RUB"  # as before
+    assert book["Сводка"]["A10"].value == "Стоимость экземпляра, RUB"
+    assert summary["Стоимость экземпляра, RUB"].value == english["Summary"]["B10"].value.replace(
+        "Activities", "Действия")
+    assert "Стоимость в год, RUB" in summary and "Экономия в год, RUB" in summary
+    flows = book["Потоки"]
+    assert flows["C5"].value == "начальное событие"  # the kind of the first flow's source
+    catalogue = book["Справочник ресурсов"]
+    assert catalogue["A1"].value == "Справочник ресурсов: пулы, оплата труда и ставки"
+    assert book["Правила расчёта ФОТ"]["A4"].value == "Год"
+
+
+def test_report_verify_reads_the_russian_workbook_as_the_english_one():
+    inputs = inputs_for(CONTRACT_TIERS, CONTRACT)
+    russian = read_workbook_document(workbook_bytes(inputs, language="ru"))
+    english = read_workbook_document(workbook_bytes(inputs))
+    assert russian == english
+    roles = [item["role"] for item in russian["provenance"]["inputs"]]
+    assert roles == ["model", "baseline", "catalogue"]
+    assert russian["provenance"]["user"] == USER
+    assert russian["costing"]["cost_per_instance"] == pytest.approx(
+        inputs.result.cost_per_instance)
+
+
+def test_hostile_text_stays_quoted_text_in_russian(write_model):
+    book = load_workbook(io.BytesIO(workbook_bytes(inputs_for(write_model(HOSTILE)),
+                                                   language="ru")))
+    cells = [c for ws in book for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.split(", ")[0] in HOSTILE_TEXTS]
+    assert {c.value.split(", ")[0] for c in cells} == set(HOSTILE_TEXTS)
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)

@@ -84,6 +84,7 @@ from abc_costing.engine.allocation import (
     Stage,
     StageBalance,
 )
+from abc_costing.i18n import N_, Language, Message, translate, translator
 from abc_costing.model import (
     AllocationRule,
     LaborResource,
@@ -97,7 +98,7 @@ from abc_costing.reports.report_files import ReportError
 # One look for every workbook: the audit workbook's table layout, money format and input cells.
 from abc_costing.reports.workbook import _FIRST, _HEADER, _INPUT, _MONEY, CellWriter
 
-__all__ = ["LEDGER_SHEETS", "ledger_workbook"]
+__all__ = ["LEDGER_SHEETS", "LEDGER_SHEET_TITLES", "ledger_workbook"]
 
 _QUANTITY = "#,##0.###"
 _RATE = "#,##0.0000"
@@ -114,9 +115,17 @@ _STAGE1, _RECEIVERS, _CENTRE_RULES, _CENTRES = (
     "Stage 1", "Stage 1 receivers", "Centre rules", "Support centres")
 _POOLS, _USE, _ACTIVITIES, _VARIANTS, _OBJECTS = (
     "Pools", "Pool use", "Activities", "Process variants", "Cost objects")
-#: The sheets, in order.
+#: The sheets, in order (their keys in the code: the English names).
 LEDGER_SHEETS = (_BALANCE, _LEDGER, _DRIVERS, _VOLUMES, _REVENUE, _STAGE1, _RECEIVERS,
                  _CENTRE_RULES, _CENTRES, _POOLS, _USE, _ACTIVITIES, _VARIANTS, _OBJECTS)
+#: Each sheet's name for readers; every name fits Excel's 31 characters in every language.
+LEDGER_SHEET_TITLES: dict[str, Message] = {
+    _BALANCE: N_("Stage balance"), _LEDGER: N_("Ledger"), _DRIVERS: N_("Drivers"),
+    _VOLUMES: N_("Volumes"), _REVENUE: N_("Revenue"), _STAGE1: N_("Stage 1"),
+    _RECEIVERS: N_("Stage 1 receivers"), _CENTRE_RULES: N_("Centre rules"),
+    _CENTRES: N_("Support centres"), _POOLS: N_("Pools"), _USE: N_("Pool use"),
+    _ACTIVITIES: N_("Activities"), _VARIANTS: N_("Process variants"),
+    _OBJECTS: N_("Cost objects")}
 
 # Columns of each sheet.
 _L_PERIOD, _L_SCENARIO, _L_ACCOUNT, _L_CENTRE, _L_ITEM, _L_AMOUNT, _L_RULE, _L_ROW = range(8)
@@ -141,19 +150,42 @@ _O_OBJECT, _O_COST, _O_REVENUE, _O_MARGIN = range(4)
 _B_STAGE, _B_WHAT, _B_INPUT = range(3)
 _STAGE_ROWS: tuple[Stage, ...] = ("ledger", "support", "pools", "activities")
 
-_PART_LABELS = {"input": "Input", "assigned": "Assigned (to the next stage)",
-                "idle": "Idle (capacity not used)", "unassigned": "Unassigned",
-                "over_driven": "Over-driven (drivers asked for more)"}
-_CENTRE, _POOL = "support centre", "pool"
+_PART_LABELS = {"input": N_("Input"), "assigned": N_("Assigned (to the next stage)"),
+                "idle": N_("Idle (capacity not used)"), "unassigned": N_("Unassigned"),
+                "over_driven": N_("Over-driven (drivers asked for more)")}
+#: What the reconciliation calls each part that stops at a stage, summed over the stages.
+_ALL_STAGES = {"idle": N_("Idle (capacity not used), all stages"),
+               "unassigned": N_("Unassigned, all stages"),
+               "over_driven": N_("Over-driven (drivers asked for more), all stages")}
+_CENTRE, _POOL = N_("support centre"), N_("pool")
+#: The words of the cells that name a kind (a stage, a rule's basis, a unit), by the engine's
+#: key. English shows the key itself; the message ids say what the word is, since one English
+#: word means several things ("rate" is a basis here, a cause of a price effect elsewhere).
+_WORDS: dict[str, Message] = {
+    "ledger": N_("stage: ledger"), "support": N_("stage: support"),
+    "pools": N_("stage: pools"), "activities": N_("stage: activities"),
+    "percent": N_("basis: percent"), "driver": N_("basis: driver"), "even": N_("basis: even"),
+    "rate": N_("basis: rate"), "capacity": N_("rate from: capacity"),
+    "given": N_("rate from: given"), "model": N_("rate from: model"), "min": N_("unit: min"),
+    "uses": N_("unit: uses"), NO_RULE: N_("(no rule)")}
+#: The reader's words for the roles of the period's input files.
+_ROLES: dict[str, Message] = {
+    "allocation": N_("allocation rules"), "ledger": N_("ledger (ОСВ)"),
+    "drivers": N_("driver quantities"), "volumes": N_("volumes"), "revenue": N_("revenue"),
+    "catalogue": N_("resource catalogue")}
 
 
-def ledger_workbook(inputs: PeriodInputs, result: AllocationResult) -> bytes:
+def ledger_workbook(inputs: PeriodInputs, result: AllocationResult, *,
+                    language: Language = "en") -> bytes:
     """The period's stage balance as a live ``.xlsx`` (see the module docstring).
 
     ``result`` is :func:`~abc_costing.engine.allocation.allocate_period` of
     ``inputs``; its figures are the formulas' cached values. Raises
     :class:`~abc_costing.reports.report_files.ReportError` when the allocation
     failed (its problems hold an error), since there is then nothing to balance.
+    Sheet names, titles, notes, labels and the words of kinds (a stage, a basis, a
+    unit) are in ``language``; formulas quote the sheet names, and the lookups
+    that compare kinds compare the words written.
 
     >>> from abc_costing.engine.allocation import PeriodInputs, allocate_period
     >>> empty = PeriodInputs("2026-01", "plan", "RUB", (), (), (), {}, {}, (), (), (), {})
@@ -167,7 +199,7 @@ def ledger_workbook(inputs: PeriodInputs, result: AllocationResult) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                         "strings_to_urls": False, "strings_to_numbers": False})
-    _LedgerBook(book, inputs, result).write()
+    _LedgerBook(book, inputs, result, language).write()
     book.close()
     return buffer.getvalue()
 
@@ -287,10 +319,14 @@ class _LedgerBook(CellWriter):
     refer to each other."""
 
     def __init__(self, book: xlsxwriter.Workbook, inputs: PeriodInputs,
-                 result: AllocationResult) -> None:
+                 result: AllocationResult, language: Language = "en") -> None:
         super().__init__(book)
         self.inputs, self.result, self.currency = inputs, result, inputs.currency
-        self.sheets = {name: book.add_worksheet(name) for name in LEDGER_SHEETS}
+        self.language = language
+        self._ = translator(language)
+        self.sheet_name = {key: translate(LEDGER_SHEET_TITLES[key], language)
+                           for key in LEDGER_SHEETS}
+        self.sheets = {key: book.add_worksheet(self.sheet_name[key]) for key in LEDGER_SHEETS}
         self.ledger_rules = [r for r in inputs.rules if r.from_centre is None]
         self.centre_rules = [r for r in inputs.rules if r.from_centre is not None]
         taken: dict[tuple[str, str, str], str] = {}  # the lines of one group share a rule
@@ -316,7 +352,7 @@ class _LedgerBook(CellWriter):
         self.activities = list(dict.fromkeys((u.model, u.activity) for u in self.uses))
 
         def table(sheet: str, count: int) -> _Table:
-            return _Table(sheet, _FIRST, count)
+            return _Table(self.sheet_name[sheet], _FIRST, count)
 
         self.ledger = table(_LEDGER, len(inputs.lines))
         self.drivers = table(_DRIVERS, len(inputs.drivers))
@@ -346,7 +382,21 @@ class _LedgerBook(CellWriter):
     # -- cells -------------------------------------------------------------------------------
 
     def money(self, label: str) -> str:
-        return f"{label}, {self.currency}"
+        return f"{label}, {self.currency}"  # the ISO code, as the views' labels say it
+
+    def word(self, key: str) -> str:
+        """The reader's word for an engine's key (a stage, a basis, a unit, ``(no rule)``)."""
+        if self.language == "en" or key not in _WORDS:
+            return key
+        return translate(_WORDS[key], self.language)
+
+    def ref(self, sheet: str, row: int, col: int) -> str:
+        """An absolute reference to a cell of the sheet keyed ``sheet`` (by its shown name)."""
+        return _ref(self.sheet_name[sheet], row, col)
+
+    def column(self, sheet: str, col: int, first: int, last: int) -> str:
+        """A column range of the sheet keyed ``sheet`` (by its shown name)."""
+        return _column(self.sheet_name[sheet], col, first, last)
 
     def titled(self, ws, labels: list[tuple[int, str]], *, widths: dict[int, float], title: str,
                note: str) -> None:
@@ -354,8 +404,10 @@ class _LedgerBook(CellWriter):
 
     def balance_labels(self, first: int) -> list[tuple[int, str]]:
         """The header of the balance columns from ``first``: the five parts and the difference."""
-        labels = [(first + i, self.money(_PART_LABELS[part])) for i, part in enumerate(_PARTS)]
-        return [*labels, (first + len(_PARTS), self.money("Difference"))]
+        _ = self._
+        labels = [(first + i, self.money(translate(_PART_LABELS[part], self.language)))
+                  for i, part in enumerate(_PARTS)]
+        return [*labels, (first + len(_PARTS), self.money(_("Difference")))]
 
     def balance(self, ws, row: int, first: int, formulas: dict[str, str | float],
                 figures: StageBalance, **props: object) -> None:
@@ -374,7 +426,8 @@ class _LedgerBook(CellWriter):
     def totals(self, ws, table: _Table, cols: Sequence[int], values: Sequence[float], *,
                label_col: int = 0, diff_col: int | None = None) -> None:
         """The total row of ``table``: a SUM of each of ``cols``, cached with ``values``."""
-        self.text(ws, table.total, label_col, "Total", **_TOTAL)
+        _ = self._
+        self.text(ws, table.total, label_col, _("Total"), **_TOTAL)
         for col, value in zip(cols, values, strict=True):
             formula = f"=SUM({_column(None, col, table.first, table.last)})" if table.count \
                 else "=0"
@@ -396,12 +449,13 @@ class _LedgerBook(CellWriter):
     # -- the whole book ----------------------------------------------------------------------
 
     def write(self) -> None:
-        inputs = self.inputs
+        inputs, _ = self.inputs, self._
         self.book.set_properties({
-            "title": f"abc-costing: stage balance {inputs.period} ({inputs.scenario})",
-            "subject": "Activity-based costing from the general ledger: stage balance",
-            "comments": "Every stage is a formula over the Ledger, Drivers, Volumes and "
-                        "Revenue sheets.",
+            "title": "abc-costing: " + _("stage balance {period} ({scenario})",
+                                         period=inputs.period, scenario=inputs.scenario),
+            "subject": _("Activity-based costing from the general ledger: stage balance"),
+            "comments": _("Every stage is a formula over the Ledger, Drivers, Volumes and "
+                          "Revenue sheets."),
         })
         self.ledger_sheet()
         self.driver_sheet()
@@ -421,19 +475,22 @@ class _LedgerBook(CellWriter):
     # -- inputs ------------------------------------------------------------------------------
 
     def ledger_sheet(self) -> None:
+        _ = self._
         ws, table = self.sheets[_LEDGER], self.ledger
         self.titled(ws, [
-            (_L_PERIOD, "Period"), (_L_SCENARIO, "Scenario"), (_L_ACCOUNT, "Account (счёт)"),
-            (_L_CENTRE, "Cost centre (подразделение)"), (_L_ITEM, "Cost item (статья затрат)"),
-            (_L_AMOUNT, self.money("Amount (сумма)")),
-            (_L_RULE, "Rule taking the line (first that matches)"),
-            (_L_ROW, "Row of the source file")],
+            (_L_PERIOD, _("Period")), (_L_SCENARIO, _("Scenario")),
+            (_L_ACCOUNT, _("Account (счёт)")), (_L_CENTRE, _("Cost centre (подразделение)")),
+            (_L_ITEM, _("Cost item (статья затрат)")),
+            (_L_AMOUNT, self.money(_("Amount (сумма)"))),
+            (_L_RULE, _("Rule taking the line (first that matches)")),
+            (_L_ROW, _("Row of the source file"))],
             widths={_L_PERIOD: 9, _L_SCENARIO: 9, _L_ACCOUNT: 9, _L_CENTRE: 28, _L_ITEM: 32,
                     _L_AMOUNT: 16, _L_RULE: 22, _L_ROW: 10},
-            title=f"Ledger {self.inputs.period} ({self.inputs.scenario})",
-            note="Amounts are inputs: change one and every stage rebalances. The rule is the "
-                 "first rule of the allocation file whose account, cost centre and cost item "
-                 "match the line, as the engine decided it (a value).")
+            title=_("Ledger {period} ({scenario})", period=self.inputs.period,
+                    scenario=self.inputs.scenario),
+            note=_("Amounts are inputs: change one and every stage rebalances. The rule is the "
+                   "first rule of the allocation file whose account, cost centre and cost item "
+                   "match the line, as the engine decided it (a value)."))
         for i, (line, rule) in enumerate(zip(self.inputs.lines, self.line_rules, strict=True)):
             row = table.first + i
             self.text(ws, row, _L_PERIOD, line.period)
@@ -442,7 +499,7 @@ class _LedgerBook(CellWriter):
             self.text(ws, row, _L_CENTRE, line.cost_centre)
             self.text(ws, row, _L_ITEM, line.cost_item)
             self.number(ws, row, _L_AMOUNT, line.amount, _MONEY, **_INPUT)
-            self.text(ws, row, _L_RULE, rule)
+            self.text(ws, row, _L_RULE, self.word(rule) if rule == NO_RULE else rule)
             if line.row is not None:
                 ws.write_number(row, _L_ROW, line.row)
         self.totals(ws, table, [_L_AMOUNT], [self.result.ledger_total], label_col=_L_ITEM)
@@ -450,29 +507,32 @@ class _LedgerBook(CellWriter):
             ws.autofilter(_HEADER, 0, table.last, _L_ROW)
 
     def driver_sheet(self) -> None:
+        _ = self._
         ws, table = self.sheets[_DRIVERS], self.drivers
-        self.titled(ws, [(_D_DRIVER, "Driver"), (_D_RECEIVER, "Receiver (pool or support centre)"),
-                         (_D_QUANTITY, "Quantity")],
+        self.titled(ws, [(_D_DRIVER, _("Driver")),
+                         (_D_RECEIVER, _("Receiver (pool or support centre)")),
+                         (_D_QUANTITY, _("Quantity"))],
                     widths={_D_DRIVER: 20, _D_RECEIVER: 28, _D_QUANTITY: 14},
-                    title="Driver quantities",
-                    note="Inputs: headcount, m², devices … per receiver; a receiver listed "
-                         "twice for one driver has the sum.")
+                    title=_("Driver quantities"),
+                    note=_("Inputs: headcount, m², devices … per receiver; a receiver listed "
+                           "twice for one driver has the sum."))
         for i, q in enumerate(self.inputs.drivers):
             self.text(ws, table.first + i, _D_DRIVER, q.driver)
             self.text(ws, table.first + i, _D_RECEIVER, q.receiver)
             self.number(ws, table.first + i, _D_QUANTITY, q.quantity, _QUANTITY, **_INPUT)
 
     def volume_sheet(self) -> None:
+        _ = self._
         ws, table = self.sheets[_VOLUMES], self.volumes
         self.titled(ws, [
-            (_V_OBJECT, "Cost object"), (_V_PROCESS, "Process"), (_V_VARIANT, "Variant"),
-            (_V_INSTANCES, "Instances in the period"),
-            (_V_PER_INSTANCE, self.money("Cost per instance (Process variants)")),
-            (_V_COST, self.money("Cost = instances × cost per instance"))],
+            (_V_OBJECT, _("Cost object")), (_V_PROCESS, _("Process")), (_V_VARIANT, _("Variant")),
+            (_V_INSTANCES, _("Instances in the period")),
+            (_V_PER_INSTANCE, self.money(_("Cost per instance (Process variants)"))),
+            (_V_COST, self.money(_("Cost = instances × cost per instance")))],
             widths={_V_OBJECT: 30, _V_PROCESS: 20, _V_VARIANT: 18, _V_INSTANCES: 12,
                     _V_PER_INSTANCE: 16, _V_COST: 16},
-            title="Volumes: instances of each process variant per cost object",
-            note="Instances are inputs; a variant no process model defines costs nothing.")
+            title=_("Volumes: instances of each process variant per cost object"),
+            note=_("Instances are inputs; a variant no process model defines costs nothing."))
         variants = self.variant_rows
         for i, item in enumerate(self.inputs.instances):
             row = table.first + i
@@ -490,10 +550,12 @@ class _LedgerBook(CellWriter):
         self.totals(ws, table, [_V_COST], [math.fsum(o.cost for o in self.result.objects)])
 
     def revenue_sheet(self) -> None:
+        _ = self._
         ws, table = self.sheets[_REVENUE], self.revenues
-        self.titled(ws, [(_R_OBJECT, "Cost object"), (_R_AMOUNT, self.money("Revenue (90.01)"))],
-                    widths={_R_OBJECT: 30, _R_AMOUNT: 16}, title="Revenue per cost object",
-                    note="Inputs: revenue of the period (account 90.01).")
+        self.titled(ws, [(_R_OBJECT, _("Cost object")),
+                         (_R_AMOUNT, self.money(_("Revenue (90.01)")))],
+                    widths={_R_OBJECT: 30, _R_AMOUNT: 16}, title=_("Revenue per cost object"),
+                    note=_("Inputs: revenue of the period (account 90.01)."))
         for i, item in enumerate(self.inputs.revenue):
             self.text(ws, table.first + i, _R_OBJECT, item.cost_object)
             self.number(ws, table.first + i, _R_AMOUNT, item.amount, _MONEY, **_INPUT)
@@ -513,36 +575,37 @@ class _LedgerBook(CellWriter):
             return StageBalance("ledger", rule, 0.0, 0.0)
 
     def stage1_sheet(self) -> None:
+        _ = self._
         ws, table = self.sheets[_STAGE1], self.rules
         self.titled(ws, [
-            (_S_RULE, "Rule"), (_S_BASIS, "Basis"), (_S_DRIVER, "Driver"),
-            (_S_TAKES, "Takes the lines of (account / cost centre / cost item)"),
+            (_S_RULE, _("Rule")), (_S_BASIS, _("Basis")), (_S_DRIVER, _("Driver")),
+            (_S_TAKES, _("Takes the lines of (account / cost centre / cost item)")),
             *self.balance_labels(_S_INPUT)],
             widths={_S_RULE: 22, _S_BASIS: 9, _S_DRIVER: 14, _S_TAKES: 36,
                     **dict.fromkeys(range(_S_INPUT, _S_INPUT + 6), 16)},
-            title="Stage 1: ledger lines → pools and support centres, per rule",
-            note="Input = the Ledger's amounts of the rule; assigned = the rule's receivers on "
-                 "the Stage 1 receivers sheet. A percent rule leaves the rest unassigned; a rate "
-                 "rule leaves what its receivers do not ask for idle, and asks more than it has "
-                 "as over-driven (negative).")
+            title=_("Stage 1: ledger lines → pools and support centres, per rule"),
+            note=_("Input = the Ledger's amounts of the rule; assigned = the rule's receivers on "
+                   "the Stage 1 receivers sheet. A percent rule leaves the rest unassigned; a "
+                   "rate rule leaves what its receivers do not ask for idle, and asks more than "
+                   "it has as over-driven (negative)."))
         rules = {r.id: r for r in self.ledger_rules}
         money_rows = self.receiver_row_ranges()
         for rule_id, row in self.row_of_rule.items():
-            self.text(ws, row, _S_RULE, rule_id)
+            self.text(ws, row, _S_RULE, self.word(rule_id) if rule_id == NO_RULE else rule_id)
             inp = _cell(row, _S_INPUT)
             formulas: dict[str, str | float] = {"input": "=" + _exact_sum(
                 self.ledger, _L_AMOUNT, (_L_RULE, _cell(row, _S_RULE)))}
             rule = rules.get(rule_id)
             if rule is None:  # (no rule): lines no rule takes stay unassigned
-                self.text(ws, row, _S_TAKES, "lines no rule takes")
+                self.text(ws, row, _S_TAKES, _("lines no rule takes"))
                 formulas["unassigned"] = f"={inp}"
             else:
-                self.text(ws, row, _S_BASIS, rule.basis)
+                self.text(ws, row, _S_BASIS, self.word(rule.basis))
                 self.text(ws, row, _S_DRIVER, rule.driver)
                 self.text(ws, row, _S_TAKES, " / ".join(
                     (rule.account, rule.cost_centre, rule.cost_item)))
                 first, last = money_rows[rule_id]
-                formulas["assigned"] = f"=SUM({_column(_RECEIVERS, _T_MONEY, first, last)})"
+                formulas["assigned"] = f"=SUM({self.column(_RECEIVERS, _T_MONEY, first, last)})"
                 rest = f"{inp}-{_cell(row, _S_INPUT + 1)}"
                 if rule.basis == "rate":
                     formulas["idle"] = f"=MAX({rest},0)"
@@ -561,30 +624,34 @@ class _LedgerBook(CellWriter):
         return ranges
 
     def kind(self, receiver: str) -> str:
-        return _CENTRE if receiver in self.inputs.support_centres else _POOL
+        """The reader's word for what ``receiver`` is (the lookups of Support centres
+        compare these words)."""
+        return translate(_CENTRE if receiver in self.inputs.support_centres else _POOL,
+                         self.language)
 
     def receiver_sheet(self) -> None:
+        _ = self._
         ws = self.sheets[_RECEIVERS]
         self.titled(ws, [
-            (_T_RULE, "Rule"), (_T_RECEIVER, "Receiver"), (_T_KIND, "Receiver is a"),
-            (_T_BASIS, "Basis"), (_T_SHARE, "Share, %"),
-            (_T_QUANTITY, "Driver quantity (Σ on Drivers)"),
-            (_T_RATE, self.money("Rate per driver unit")), (_T_MONEY, self.money("Money"))],
+            (_T_RULE, _("Rule")), (_T_RECEIVER, _("Receiver")), (_T_KIND, _("Receiver is a")),
+            (_T_BASIS, _("Basis")), (_T_SHARE, _("Share, %")),
+            (_T_QUANTITY, _("Driver quantity (Σ on Drivers)")),
+            (_T_RATE, self.money(_("Rate per driver unit"))), (_T_MONEY, self.money(_("Money")))],
             widths={_T_RULE: 22, _T_RECEIVER: 24, _T_KIND: 14, _T_BASIS: 9,
                     **dict.fromkeys(range(_T_SHARE, _T_MONEY + 1), 16)},
-            title="Stage 1 receivers: what each rule sends each pool and support centre",
-            note="percent: input × share / 100; driver: input × q / Σ q of the rule's "
-                 "receivers; even: input / number of receivers; rate: q × rate. Shares and "
-                 "rates are inputs; q comes from the Drivers sheet.")
+            title=_("Stage 1 receivers: what each rule sends each pool and support centre"),
+            note=_("percent: input × share / 100; driver: input × q / Σ q of the rule's "
+                   "receivers; even: input / number of receivers; rate: q × rate. Shares and "
+                   "rates are inputs; q comes from the Drivers sheet."))
         row = self.receivers.first
         for rule in self.ledger_rules:
             first, last = row, row + len(rule.to) - 1
-            inp = _ref(_STAGE1, self.row_of_rule[rule.id], _S_INPUT)
+            inp = self.ref(_STAGE1, self.row_of_rule[rule.id], _S_INPUT)
             for receiver in rule.to:
                 self.text(ws, row, _T_RULE, rule.id)
                 self.text(ws, row, _T_RECEIVER, receiver)
                 ws.write_string(row, _T_KIND, self.kind(receiver))
-                ws.write_string(row, _T_BASIS, rule.basis)
+                ws.write_string(row, _T_BASIS, self.word(rule.basis))
                 money = self.receiver_money(ws, row, rule, inp, (first, last))
                 self.formula(ws, row, _T_MONEY, money,
                              self.flow_money.get((rule.id, receiver), 0.0), _MONEY)
@@ -633,30 +700,32 @@ class _LedgerBook(CellWriter):
     # -- stage 2: support centres, the reciprocal method ---------------------------------------
 
     def centre_rule_sheet(self) -> None:
+        _ = self._
         ws = self.sheets[_CENTRE_RULES]
         self.titled(ws, [
-            (_K_RULE, "Rule"), (_K_FROM, "From support centre"), (_K_TO, "To"),
-            (_K_KIND, "Receiver is a"), (_K_BASIS, "Basis"), (_K_SHARE, "Share, %"),
-            (_K_QUANTITY, "Driver quantity (Σ on Drivers)"),
-            (_K_FRACTION, "Fraction of the centre's money"), (_K_MONEY, self.money("Money"))],
+            (_K_RULE, _("Rule")), (_K_FROM, _("From support centre")), (_K_TO, _("To")),
+            (_K_KIND, _("Receiver is a")), (_K_BASIS, _("Basis")), (_K_SHARE, _("Share, %")),
+            (_K_QUANTITY, _("Driver quantity (Σ on Drivers)")),
+            (_K_FRACTION, _("Fraction of the centre's money")), (_K_MONEY, self.money(_("Money")))],
             widths={_K_RULE: 22, _K_FROM: 18, _K_TO: 22, _K_KIND: 14, _K_BASIS: 9,
                     **dict.fromkeys(range(_K_SHARE, _K_MONEY + 1), 16)},
-            title="Support centres' rules: the fraction of each centre's money each receiver gets",
-            note="percent: share / 100; driver: q / Σ q of the rule's receivers; even: 1 / "
-                 "number of receivers. Money = fraction × the centre's total (the reciprocal "
-                 "solution on the Support centres sheet).")
+            title=_("Support centres' rules: the fraction of each centre's money each receiver "
+                    "gets"),
+            note=_("percent: share / 100; driver: q / Σ q of the rule's receivers; even: 1 / "
+                   "number of receivers. Money = fraction × the centre's total (the reciprocal "
+                   "solution on the Support centres sheet)."))
         row = self.centre_sends.first
         for rule in self.centre_rules:
             centre = rule.from_centre or ""
             first, last = row, row + len(rule.to) - 1
-            total = _ref(_CENTRES, self.row_of_centre[centre], _C_INPUT)
+            total = self.ref(_CENTRES, self.row_of_centre[centre], _C_INPUT)
             for receiver, fraction in zip(rule.to, _fractions(rule, self.quantities),
                                           strict=True):
                 self.text(ws, row, _K_RULE, rule.id)
                 self.text(ws, row, _K_FROM, centre)
                 self.text(ws, row, _K_TO, receiver)
                 ws.write_string(row, _K_KIND, self.kind(receiver))
-                ws.write_string(row, _K_BASIS, rule.basis)
+                ws.write_string(row, _K_BASIS, self.word(rule.basis))
                 term = self.fraction(ws, row, rule, receiver, (first, last), share_col=_K_SHARE,
                                      quantity_col=_K_QUANTITY, receiver_col=_K_TO)
                 self.formula(ws, row, _K_FRACTION, "=" + term, fraction, _FRACTION)
@@ -665,26 +734,29 @@ class _LedgerBook(CellWriter):
                 row += 1
 
     def centre_sheet(self) -> None:
+        _ = self._
         ws, table, n = self.sheets[_CENTRES], self.centre_rows, len(self.centres)
         s_col, m_col = _C_MATRIX, _C_MATRIX + n + 1
         self.titled(ws, [
-            (_C_ID, "Support centre"), (_C_NAME, "Name"),
-            (_C_DIRECT, self.money("Direct d (Stage 1)")),
-            (_C_RECEIVED, self.money("From other centres")),
-            (_C_CHECK, self.money("Check: s − d − from centres")),
-            (_C_TO_CENTRES, self.money("To support centres")),
-            (_C_TO_POOLS, self.money("To pools")),
+            (_C_ID, _("Support centre")), (_C_NAME, _("Name")),
+            (_C_DIRECT, self.money(_("Direct d (Stage 1)"))),
+            (_C_RECEIVED, self.money(_("From other centres"))),
+            (_C_CHECK, self.money(_("Check: s − d − from centres"))),
+            (_C_TO_CENTRES, self.money(_("To support centres"))),
+            (_C_TO_POOLS, self.money(_("To pools"))),
             *self.balance_labels(_C_INPUT),
             *((s_col + j, c) for j, c in enumerate(self.centres)),
             *((m_col + j, c) for j, c in enumerate(self.centres))],
             widths={_C_ID: 16, _C_NAME: 24,
                     **dict.fromkeys(range(_C_DIRECT, _C_INPUT + len(_PARTS) + 1), 15)},
-            title="Support centres: reciprocal method, (I − Sᵀ) s = d",
-            note="s (the input column) = MMULT(MINVERSE(I − Sᵀ), d), an array formula; "
-                 "S[row, column] = the fraction the row's centre sends the column's centre "
-                 "(Centre rules). Assigned = what the centre sends on; the rest is unassigned.")
+            title=_("Support centres: reciprocal method, (I − Sᵀ) s = d"),
+            note=_("s (the input column) = MMULT(MINVERSE(I − Sᵀ), d), an array formula; "
+                   "S[row, column] = the fraction the row's centre sends the column's centre "
+                   "(Centre rules). Assigned = what the centre sends on; the rest is "
+                   "unassigned."))
         if n:
-            ws.write_string(_HEADER - 1, s_col, "S: fraction row → column", self.style(bold=True))
+            ws.write_string(_HEADER - 1, s_col, _("S: fraction row → column"),
+                            self.style(bold=True))
             ws.write_string(_HEADER - 1, m_col, "I − Sᵀ", self.style(bold=True))
         sends = self.centre_sends
         fractions = self.fraction_matrix()
@@ -709,7 +781,9 @@ class _LedgerBook(CellWriter):
                                       self.result.balance("support", centre).assigned
                                       - to_centres)):
                 self.formula(ws, row, col, "=" + _exact_sum(
-                    sends, _K_MONEY, (_K_FROM, key), (_K_KIND, f'"{kind}"')), value, _MONEY)
+                    sends, _K_MONEY, (_K_FROM, key),
+                    (_K_KIND, '"' + translate(kind, self.language).replace('"', '""') + '"')),
+                    value, _MONEY)
             self.balance(ws, row, _C_INPUT, {
                 "input": total,  # replaced by the array formula below
                 "assigned": f"={_cell(row, _C_TO_CENTRES)}+{_cell(row, _C_TO_POOLS)}",
@@ -755,29 +829,31 @@ class _LedgerBook(CellWriter):
                          for u in self.uses if u.pool == pool)
 
     def pool_sheet(self) -> None:
+        _ = self._
         ws, table = self.sheets[_POOLS], self.pool_rows
         result = self.result
         self.titled(ws, [
-            (_P_ID, "Pool"), (_P_NAME, "Name"), (_P_UNIT, "Unit"),
-            (_P_FROM_LEDGER, self.money("From the ledger (Stage 1)")),
-            (_P_FROM_CENTRES, self.money("From support centres")),
-            (_P_BASIS, "Rate from"), (_P_CAPACITY, "Capacity in the period, units"),
-            (_P_RATE, self.money("Rate per unit")), (_P_USED_UNITS, "Units the activities use"),
+            (_P_ID, _("Pool")), (_P_NAME, _("Name")), (_P_UNIT, _("Unit")),
+            (_P_FROM_LEDGER, self.money(_("From the ledger (Stage 1)"))),
+            (_P_FROM_CENTRES, self.money(_("From support centres"))),
+            (_P_BASIS, _("Rate from")), (_P_CAPACITY, _("Capacity in the period, units")),
+            (_P_RATE, self.money(_("Rate per unit"))),
+            (_P_USED_UNITS, _("Units the activities use")),
             *self.balance_labels(_P_INPUT)],
             widths={_P_ID: 18, _P_NAME: 26, _P_UNIT: 6,
                     **dict.fromkeys(range(_P_FROM_LEDGER, _P_INPUT + 6), 15)},
-            title="Pools: money, the period's rate, what the activities use, idle",
-            note="Input = from the ledger + from support centres. Rate: capacity pools money / "
-                 "capacity (minutes in the period: " + (self.inputs.capacity_rule or "as given")
-                 + "); other pools the model's rate (a value). Assigned = the money of the "
-                 "Pool use rows; the rest is idle, or over-driven when they use more; a pool no "
-                 "activity uses stays unassigned.")
+            title=_("Pools: money, the period's rate, what the activities use, idle"),
+            note=_("Input = from the ledger + from support centres. Rate: capacity pools money / "
+                   "capacity (minutes in the period: {capacity_rule}); other pools the model's "
+                   "rate (a value). Assigned = the money of the Pool use rows; the rest is idle, "
+                   "or over-driven when they use more; a pool no activity uses stays "
+                   "unassigned.", capacity_rule=self.inputs.capacity_rule or _("as given")))
         for pool, row in self.row_of_pool.items():
             key, inp, used = (_cell(row, _P_ID), _cell(row, _P_INPUT),
                               _cell(row, _P_INPUT + 1))
             self.text(ws, row, _P_ID, pool)
             self.text(ws, row, _P_NAME, self.inputs.pools.get(pool))
-            ws.write_string(row, _P_UNIT, _unit_of(self.inputs.models, pool))
+            ws.write_string(row, _P_UNIT, self.word(_unit_of(self.inputs.models, pool)))
             from_ledger = result.to_receivers.get(pool, 0.0)
             self.formula(ws, row, _P_FROM_LEDGER, "=" + _exact_sum(
                 self.receivers, _T_MONEY, (_T_RECEIVER, key)), from_ledger, _MONEY)
@@ -804,7 +880,7 @@ class _LedgerBook(CellWriter):
             self.number(ws, row, _P_CAPACITY, capacity, _QUANTITY, **_INPUT)
         if basis is None:  # a pool no model uses: no rate
             return
-        ws.write_string(row, _P_BASIS, basis)
+        ws.write_string(row, _P_BASIS, self.word(basis))
         rate = self.result.pool_rates[pool]
         match basis:
             case "capacity":
@@ -816,19 +892,22 @@ class _LedgerBook(CellWriter):
                 assert_never(basis)
 
     def use_sheet(self) -> None:
+        _ = self._
         ws = self.sheets[_USE]
         self.titled(ws, [
-            (_U_PROCESS, "Process"), (_U_VARIANT, "Variant"), (_U_ACTIVITY, "Activity"),
-            (_U_POOL, "Pool"), (_U_UNIT, "Unit"),
-            (_U_PER_INSTANCE, "Units per instance (expected executions × per execution)"),
-            (_U_INSTANCES, "Instances (Process variants)"), (_U_UNITS, "Units used"),
-            (_U_RATE, self.money("Rate per unit")), (_U_MONEY, self.money("Money"))],
+            (_U_PROCESS, _("Process")), (_U_VARIANT, _("Variant")), (_U_ACTIVITY, _("Activity")),
+            (_U_POOL, _("Pool")), (_U_UNIT, _("Unit")),
+            (_U_PER_INSTANCE, _("Units per instance (expected executions × per execution)")),
+            (_U_INSTANCES, _("Instances (Process variants)")), (_U_UNITS, _("Units used")),
+            (_U_RATE, self.money(_("Rate per unit"))), (_U_MONEY, self.money(_("Money")))],
             widths={_U_PROCESS: 18, _U_VARIANT: 16, _U_ACTIVITY: 22, _U_POOL: 18, _U_UNIT: 6,
                     **dict.fromkeys(range(_U_PER_INSTANCE, _U_MONEY + 1), 15)},
-            title="Pool use: each activity's minutes (or uses) of each pool at the period's rate",
-            note="Units per instance are the exact engine's expected executions × mean minutes "
-                 "(or uses) per execution (values); instances link to Process variants; the rate "
-                 "links to Pools for capacity pools, is the model's rate otherwise.")
+            title=_("Pool use: each activity's minutes (or uses) of each pool at the period's "
+                    "rate"),
+            note=_("Units per instance are the exact engine's expected executions × mean "
+                   "minutes (or uses) per execution (values); instances link to Process "
+                   "variants; the rate links to Pools for capacity pools, is the model's rate "
+                   "otherwise."))
         for i, use in enumerate(self.uses):
             row = self.use_rows.first + i
             model = use.model
@@ -837,9 +916,9 @@ class _LedgerBook(CellWriter):
             self.text(ws, row, _U_VARIANT, model.variant)
             self.text(ws, row, _U_ACTIVITY, use.activity)
             self.text(ws, row, _U_POOL, use.pool)
-            ws.write_string(row, _U_UNIT, use.unit)
+            ws.write_string(row, _U_UNIT, self.word(use.unit))
             self.number(ws, row, _U_PER_INSTANCE, use.per_instance, _RATE)
-            self.formula(ws, row, _U_INSTANCES, "=" + _ref(
+            self.formula(ws, row, _U_INSTANCES, "=" + self.ref(
                 _VARIANTS, self.row_of_variant[model.process, model.variant], _W_INSTANCES),
                 volume, _QUANTITY)
             self.formula(ws, row, _U_UNITS,
@@ -858,7 +937,8 @@ class _LedgerBook(CellWriter):
             case "capacity" | "given":
                 rate = self.result.pool_rates[use.pool]
                 self.formula(ws, row, _U_RATE,
-                             "=" + _ref(_POOLS, self.row_of_pool[use.pool], _P_RATE), rate, _RATE)
+                             "=" + self.ref(_POOLS, self.row_of_pool[use.pool], _P_RATE), rate,
+                             _RATE)
             case "model":  # each variant keeps its own rate (its overrides)
                 rate = use.model_rate
                 self.number(ws, row, _U_RATE, rate, _RATE)
@@ -869,17 +949,18 @@ class _LedgerBook(CellWriter):
     # -- stage 4: activities → cost objects ----------------------------------------------------
 
     def activity_sheet(self) -> None:
+        _ = self._
         ws, table = self.sheets[_ACTIVITIES], self.activity_rows
         self.titled(ws, [
-            (_A_PROCESS, "Process"), (_A_VARIANT, "Variant"), (_A_ACTIVITY, "Activity"),
-            (_A_NAME, "Name"), (_A_INSTANCES, "Instances (Process variants)"),
-            (_A_COST, self.money("Cost (Σ Pool use)")),
-            (_A_PER_INSTANCE, self.money("Cost per instance"))],
+            (_A_PROCESS, _("Process")), (_A_VARIANT, _("Variant")), (_A_ACTIVITY, _("Activity")),
+            (_A_NAME, _("Name")), (_A_INSTANCES, _("Instances (Process variants)")),
+            (_A_COST, self.money(_("Cost (Σ Pool use)"))),
+            (_A_PER_INSTANCE, self.money(_("Cost per instance")))],
             widths={_A_PROCESS: 18, _A_VARIANT: 16, _A_ACTIVITY: 22, _A_NAME: 36,
                     _A_INSTANCES: 12, _A_COST: 16, _A_PER_INSTANCE: 16},
-            title="Activities: what each activity got from the pools",
-            note="Cost = the money of the activity's Pool use rows; cost per instance = cost / "
-                 "the variant's instances.")
+            title=_("Activities: what each activity got from the pools"),
+            note=_("Cost = the money of the activity's Pool use rows; cost per instance = cost / "
+                   "the variant's instances."))
         engine = {(a.process, a.variant, a.activity): a for a in self.result.activities}
         use_row = self.use_rows.first
         for i, (model, activity_id) in enumerate(self.activities):
@@ -890,11 +971,11 @@ class _LedgerBook(CellWriter):
             self.text(ws, row, _A_VARIANT, model.variant)
             self.text(ws, row, _A_ACTIVITY, activity_id)
             self.text(ws, row, _A_NAME, model.activities[activity_id].name)
-            self.formula(ws, row, _A_INSTANCES, "=" + _ref(
+            self.formula(ws, row, _A_INSTANCES, "=" + self.ref(
                 _VARIANTS, self.row_of_variant[model.process, model.variant], _W_INSTANCES),
                 self.volume.get((model.process, model.variant), 0.0), _QUANTITY)
             self.formula(ws, row, _A_COST,
-                         f"=SUM({_column(_USE, _U_MONEY, use_row, use_row + count - 1)})",
+                         f"=SUM({self.column(_USE, _U_MONEY, use_row, use_row + count - 1)})",
                          found.cost if found else 0.0, _MONEY)
             self.formula(ws, row, _A_PER_INSTANCE,
                          f"=IF({_cell(row, _A_INSTANCES)}=0,0,"
@@ -905,16 +986,18 @@ class _LedgerBook(CellWriter):
                     label_col=_A_NAME)
 
     def variant_sheet(self) -> None:
+        _ = self._
         ws, table = self.sheets[_VARIANTS], self.variant_rows
         self.titled(ws, [
-            (_W_PROCESS, "Process"), (_W_VARIANT, "Variant"), (_W_TITLE, "Title"),
-            (_W_INSTANCES, "Instances (Σ Volumes)"), (_W_COST, self.money("Cost (Σ Activities)")),
-            (_W_PER_INSTANCE, self.money("Cost per instance"))],
+            (_W_PROCESS, _("Process")), (_W_VARIANT, _("Variant")), (_W_TITLE, _("Title")),
+            (_W_INSTANCES, _("Instances (Σ Volumes)")),
+            (_W_COST, self.money(_("Cost (Σ Activities)"))),
+            (_W_PER_INSTANCE, self.money(_("Cost per instance")))],
             widths={_W_PROCESS: 18, _W_VARIANT: 16, _W_TITLE: 40, _W_INSTANCES: 12,
                     _W_COST: 16, _W_PER_INSTANCE: 16},
-            title="Process variants: instances in the period and cost per instance",
-            note="Instances = the Volumes rows of the variant (all cost objects); cost per "
-                 "instance = cost / instances.")
+            title=_("Process variants: instances in the period and cost per instance"),
+            note=_("Instances = the Volumes rows of the variant (all cost objects); cost per "
+                   "instance = cost / instances."))
         activity_row = self.activity_rows.first
         for model, row in zip(self.inputs.models, range(table.first, table.total), strict=True):
             key = (model.process, model.variant)
@@ -927,8 +1010,8 @@ class _LedgerBook(CellWriter):
             self.formula(ws, row, _W_INSTANCES, "=" + _exact_sum(
                 self.volumes, _V_INSTANCES, (_V_PROCESS, _cell(row, _W_PROCESS)),
                 (_V_VARIANT, _cell(row, _W_VARIANT))), volume, _QUANTITY)
-            cost = (f"=SUM({_column(_ACTIVITIES, _A_COST, activity_row, activity_row + count - 1)})"
-                    if count else "=0")
+            costs = self.column(_ACTIVITIES, _A_COST, activity_row, activity_row + count - 1)
+            cost = f"=SUM({costs})" if count else "=0"
             self.formula(ws, row, _W_COST, cost, per_instance * volume, _MONEY)
             self.formula(ws, row, _W_PER_INSTANCE,
                          f"=IF({_cell(row, _W_INSTANCES)}=0,0,"
@@ -937,15 +1020,16 @@ class _LedgerBook(CellWriter):
             activity_row += count
 
     def object_sheet(self) -> None:
+        _ = self._
         ws, table = self.sheets[_OBJECTS], self.object_rows
         self.titled(ws, [
-            (_O_OBJECT, "Cost object"), (_O_COST, self.money("Cost (Σ Volumes)")),
-            (_O_REVENUE, self.money("Revenue")), (_O_MARGIN, self.money("Margin"))],
+            (_O_OBJECT, _("Cost object")), (_O_COST, self.money(_("Cost (Σ Volumes)"))),
+            (_O_REVENUE, self.money(_("Revenue"))), (_O_MARGIN, self.money(_("Margin")))],
             widths={_O_OBJECT: 32, _O_COST: 16, _O_REVENUE: 16, _O_MARGIN: 16},
-            title="Cost objects: cost = Σ instances × cost per instance, revenue, margin",
-            note="Cost = the cost of the object's Volumes rows; revenue from the Revenue sheet; "
-                 "margin = revenue − cost (only where revenue is given); the total margin is "
-                 "the total revenue − the cost of every cost object.")
+            title=_("Cost objects: cost = Σ instances × cost per instance, revenue, margin"),
+            note=_("Cost = the cost of the object's Volumes rows; revenue from the Revenue "
+                   "sheet; margin = revenue − cost (only where revenue is given); the total "
+                   "margin is the total revenue − the cost of every cost object."))
         for o, row in zip(self.result.objects, range(table.first, table.total), strict=True):
             key = _cell(row, _O_OBJECT)
             self.text(ws, row, _O_OBJECT, o.cost_object)
@@ -964,30 +1048,33 @@ class _LedgerBook(CellWriter):
                      f"={_cell(table.total, _O_REVENUE)}-{_cell(table.total, _O_COST)}",
                      totals.margin if totals.margin is not None else -totals.cost, _MONEY,
                      **_TOTAL)
-        self.text(ws, table.total, _O_OBJECT, "Total, all cost objects", **_TOTAL)
+        self.text(ws, table.total, _O_OBJECT, _("Total, all cost objects"), **_TOTAL)
 
     # -- the stage balance -------------------------------------------------------------------
 
     def balance_sheet(self) -> None:
+        _ = self._
         ws, inputs, result = self.sheets[_BALANCE], self.inputs, self.result
-        self.titled(ws, [(_B_STAGE, "Stage"), (_B_WHAT, "Nodes"),
+        self.titled(ws, [(_B_STAGE, _("Stage")), (_B_WHAT, _("Nodes")),
                          *self.balance_labels(_B_INPUT)],
                     widths={_B_STAGE: 30, _B_WHAT: 40, **dict.fromkeys(range(2, 8), 17)},
-                    title=f"Stage balance {inputs.period} ({inputs.scenario}), {self.currency}",
-                    note="Each stage: input = assigned + idle + unassigned + over-driven; the "
-                         "figures link to the stage sheets, which are formulas over the Ledger, "
-                         "Drivers, Volumes and Revenue sheets. A difference of half a kopeck or "
-                         "more is red.")
+                    title=_("Stage balance {period} ({scenario}), {currency}",
+                            period=inputs.period, scenario=inputs.scenario,
+                            currency=self.currency),
+                    note=_("Each stage: input = assigned + idle + unassigned + over-driven; the "
+                           "figures link to the stage sheets, which are formulas over the "
+                           "Ledger, Drivers, Volumes and Revenue sheets. A difference of half a "
+                           "kopeck or more is red."))
         diff = _B_INPUT + len(_PARTS)
         stages = {
-            "ledger": (_STAGE1, self.rules, _S_INPUT, "Ledger rules → pools, support centres"),
+            "ledger": (_STAGE1, self.rules, _S_INPUT, _("Ledger rules → pools, support centres")),
             "support": (_CENTRES, self.centre_rows, _C_INPUT,
-                        "Support centres → pools (reciprocal)"),
-            "pools": (_POOLS, self.pool_rows, _P_INPUT, "Pools → activities (period rate)"),
+                        _("Support centres → pools (reciprocal)")),
+            "pools": (_POOLS, self.pool_rows, _P_INPUT, _("Pools → activities (period rate)")),
         }
         for i, stage in enumerate(_STAGE_ROWS):
             row = _FIRST + i
-            ws.write_string(row, _B_STAGE, stage)
+            ws.write_string(row, _B_STAGE, self.word(stage))
             if stage == "activities":
                 self.activity_stage(ws, row)
                 continue
@@ -995,35 +1082,38 @@ class _LedgerBook(CellWriter):
             ws.write_string(row, _B_WHAT, what)
             totals = result.stage_totals(stage)
             self.balance(ws, row, _B_INPUT, {
-                part: "=" + _ref(sheet, table.total, first + k) for k, part in enumerate(_PARTS)},
-                totals)
+                part: "=" + self.ref(sheet, table.total, first + k)
+                for k, part in enumerate(_PARTS)}, totals)
         self.flag_differences(ws, _FIRST, _FIRST + len(_STAGE_ROWS) - 1, diff)
         row = self.reconciliation(ws, _FIRST + len(_STAGE_ROWS) + 1)
         self.provenance(ws, row + 1)
 
     def activity_stage(self, ws, row: int) -> None:
         """Activities → cost objects: the Activities' cost against the Cost objects' cost."""
-        ws.write_string(row, _B_WHAT, "Activities → cost objects (instances)")
+        _ = self._
+        ws.write_string(row, _B_WHAT, _("Activities → cost objects (instances)"))
         cost = math.fsum(a.cost for a in self.result.activities)
         self.balance(ws, row, _B_INPUT, {
-            "input": "=" + _ref(_ACTIVITIES, self.activity_rows.total, _A_COST),
-            "assigned": "=" + _ref(_OBJECTS, self.object_rows.total, _O_COST)},
+            "input": "=" + self.ref(_ACTIVITIES, self.activity_rows.total, _A_COST),
+            "assigned": "=" + self.ref(_OBJECTS, self.object_rows.total, _O_COST)},
             StageBalance("activities", "total", cost,
                          math.fsum(o.cost for o in self.result.objects)))
 
     def reconciliation(self, ws, row: int) -> int:
         """Ledger total = cost objects + what stops at any stage; returns the next free row."""
-        ws.write_string(row, _B_STAGE, "The whole chain", self.style(bold=True))
+        _ = self._
+        ws.write_string(row, _B_STAGE, _("The whole chain"), self.style(bold=True))
         stages = f"{_cell(_FIRST, 0)}:{_cell(_FIRST + len(_STAGE_ROWS) - 1, 0)}"
         sums = {part: f"=SUM({stages.replace('A', xl_col_to_name(_B_INPUT + k))})"
                 for k, part in enumerate(_PARTS) if part in ("idle", "unassigned", "over_driven")}
         totals = [self.result.stage_totals(s) for s in ("ledger", "support", "pools")]
         items = [
-            ("Ledger total (Σ Ledger amounts)", "=" + _ref(_LEDGER, self.ledger.total, _L_AMOUNT),
+            (_("Ledger total (Σ Ledger amounts)"),
+             "=" + self.ref(_LEDGER, self.ledger.total, _L_AMOUNT),
              self.result.ledger_total),
-            ("Cost objects (Σ cost)", "=" + _ref(_OBJECTS, self.object_rows.total, _O_COST),
+            (_("Cost objects (Σ cost)"), "=" + self.ref(_OBJECTS, self.object_rows.total, _O_COST),
              math.fsum(o.cost for o in self.result.objects)),
-            *((f"{_PART_LABELS[part]}, all stages", sums[part],
+            *((translate(_ALL_STAGES[part], self.language), sums[part],
                math.fsum(getattr(t, part) for t in totals))
               for part in ("idle", "unassigned", "over_driven")),
         ]
@@ -1031,8 +1121,8 @@ class _LedgerBook(CellWriter):
             ws.write_string(row + k, _B_STAGE, label)
             self.formula(ws, row + k, _B_INPUT, formula, value, _MONEY)
         last = row + len(items) + 1
-        ws.write_string(last, _B_STAGE, "Difference: ledger − objects − idle − unassigned − "
-                        "over-driven", self.style(bold=True))
+        ws.write_string(last, _B_STAGE, _("Difference: ledger − objects − idle − unassigned − "
+                                           "over-driven"), self.style(bold=True))
         cells = [_cell(row + k, _B_INPUT) for k in range(1, len(items) + 1)]
         self.formula(ws, last, _B_INPUT, f"={cells[0]}-SUM({cells[1]}:{cells[-1]})",
                      items[0][2] - math.fsum(v for _, _, v in items[1:]), _DIFF, bold=True)
@@ -1040,19 +1130,23 @@ class _LedgerBook(CellWriter):
         return last + 2
 
     def provenance(self, ws, row: int) -> None:
+        _ = self._
         inputs = self.inputs
-        facts = [("Period", inputs.period), ("Scenario", inputs.scenario),
-                 ("Currency", inputs.currency),
-                 ("Capacity of the pools", inputs.capacity_rule or "as given")]
-        ws.write_string(row, _B_STAGE, "Period", self.style(bold=True))
+        facts = [(_("Period"), inputs.period), (_("Scenario"), inputs.scenario),
+                 (_("Currency"), inputs.currency),
+                 (_("Capacity of the pools"),
+                  translate(inputs.capacity_rule, self.language) if inputs.capacity_rule
+                  else _("as given"))]
+        ws.write_string(row, _B_STAGE, _("Period"), self.style(bold=True))
         for k, (label, value) in enumerate(facts, start=1):
             ws.write_string(row + k, _B_STAGE, label)
             self.text(ws, row + k, _B_WHAT, value)
         row += len(facts) + 2
         bold = self.style(bold=True, bg_color="#D9E1F2", bottom=1)
-        for col, label in enumerate(("Input file (role)", "File", "SHA-256")):
+        for col, label in enumerate((_("Input file (role)"), _("File"), "SHA-256")):
             ws.write_string(row, col, label, bold)
         for k, (role, (name, sha256)) in enumerate(inputs.files.items(), start=1):
-            self.text(ws, row + k, 0, role)
+            self.text(ws, row + k, 0, role if self.language == "en" or role not in _ROLES
+                      else translate(_ROLES[role], self.language))
             self.text(ws, row + k, 1, name)
             self.text(ws, row + k, 2, sha256)

@@ -33,20 +33,32 @@ from collections.abc import Mapping, Sequence
 
 import xlsxwriter
 
+from abc_costing.i18n import N_, Language, Message, translate
 from abc_costing.reports.views import TableView
 from abc_costing.reports.workbook import CellWriter
 
-__all__ = ["ABOUT_SHEET", "SHEET_NAME_LENGTH", "results_workbook", "sheet_names"]
+__all__ = ["ABOUT_SHEET", "SHEET_NAME_LENGTH", "about_sheet", "results_workbook", "sheet_names"]
 
-#: The sheet that says what was run, first when asked for.
+#: The sheet that says what was run, first when asked for (its English name; see
+#: :func:`about_sheet` for the reader's).
 ABOUT_SHEET = "About"
+_ABOUT_TITLE = N_("About")
 #: Excel refuses longer sheet names.
 SHEET_NAME_LENGTH = 31
 # Characters Excel refuses in a sheet name; a leading or trailing apostrophe is refused too.
 _FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
 
-def sheet_names(wanted: Sequence[str]) -> list[str]:
+def about_sheet(language: Language = "en") -> str:
+    """The name of the About sheet for a reader of ``language``.
+
+    >>> about_sheet(), about_sheet("ru")
+    ('About', 'О расчёте')
+    """
+    return translate(_ABOUT_TITLE, language)
+
+
+def sheet_names(wanted: Sequence[str], *, language: Language = "en") -> list[str]:
     """Names Excel accepts for ``wanted``, in order: no ``[]:*?/\\``, ≤ 31 characters, distinct.
 
     Excel compares sheet names without case, so ``Queues`` and ``queues`` get
@@ -57,7 +69,7 @@ def sheet_names(wanted: Sequence[str]) -> list[str]:
     ['Monte Carlo as_is', 'monte carlo as_is (2)', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'Sheet',
      'About (2)']
     """
-    taken: set[str] = {ABOUT_SHEET.casefold()}
+    taken: set[str] = {about_sheet(language).casefold()}
     names = []
     for name in wanted:
         base = " ".join(name.translate(_FORBIDDEN).split()).strip("'").strip() or "Sheet"
@@ -72,12 +84,16 @@ def sheet_names(wanted: Sequence[str]) -> list[str]:
 
 
 def results_workbook(sheets: Mapping[str, TableView], *,
-                     about: Sequence[tuple[str, str]] = ()) -> bytes:
+                     about: Sequence[tuple[str, str]] = (), language: Language = "en") -> bytes:
     """An ``.xlsx`` with one sheet per view (see the module docstring), in the mapping's order.
 
     ``sheets`` maps a sheet name to its view (names are made acceptable by
     :func:`sheet_names`); ``about`` lines, when given, go first on an About
-    sheet as label and value text. Raises ValueError for no sheets at all.
+    sheet as label and value text. The About sheet's name and its labels are in
+    ``language`` (a label marked with ``N_`` is translated; one already in the
+    reader's language stays as it is); each view's texts are its own
+    (:meth:`~abc_costing.reports.views.TableView.in_language`). Raises ValueError
+    for no sheets at all.
     """
     if not sheets:
         raise ValueError("results_workbook needs at least one view")
@@ -88,14 +104,18 @@ def results_workbook(sheets: Mapping[str, TableView], *,
                                         "strings_to_urls": False, "strings_to_numbers": False,
                                         "nan_inf_to_errors": True})
     cells = CellWriter(book)
+    cells.language = language
     if about:
-        ws = book.add_worksheet(ABOUT_SHEET)
+        ws = book.add_worksheet(about_sheet(language))
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 70)
         for row, (label, value) in enumerate(about):
-            cells.text(ws, row, 0, label, bold=True)
-            cells.text(ws, row, 1, value)
-    for name, view in zip(sheet_names(list(sheets)), sheets.values(), strict=True):
+            cells.text(ws, row, 0, translate(label, language), bold=True)
+            # a value is the user's text (a title, a seed) unless marked for translation
+            cells.text(ws, row, 1, translate(value, language) if isinstance(value, Message)
+                       else value)
+    for name, view in zip(sheet_names(list(sheets), language=language), sheets.values(),
+                          strict=True):
         cells.view_table(book.add_worksheet(name), view, "")
     book.close()
     return buffer.getvalue()

@@ -113,7 +113,8 @@ from abc_costing.reports.workbook_catalogue import (
     CatalogueSheets,
 )
 
-__all__ = ["MATRIX_NODE_LIMIT", "SHEET_TITLES", "CellWriter", "sheet_title", "workbook_bytes"]
+__all__ = ["KEY_LABELS", "MATRIX_NODE_LIMIT", "SHEET_TITLES", "CellWriter", "key_label",
+           "sheet_title", "workbook_bytes"]
 
 #: Above this many nodes the expected executions are the engine's values, not
 #: MINVERSE/MMULT (a spreadsheet inverts a 200 × 200 matrix comfortably; a
@@ -191,6 +192,58 @@ SHEET_TITLES: dict[str, Message] = {
     "Baseline": N_("Baseline"), _BRIDGE: N_("Bridge"), _SPLIT: N_("Saving split"),
     _PRICES: N_("Price effects"), "Change log": N_("Change log"),
     "Provenance": N_("Provenance")}
+
+
+#: What a reader of another language sees for the machine names the English workbook shows
+#: as they are (the Summary's and Comparison's rows, the Provenance's fields and inputs): the
+#: English keeps the names an auditor's own formulas and ``report --verify`` know.
+KEY_LABELS: dict[str, Message] = {
+    "item": N_("Item"), "value": N_("Value (in the workbook)"),
+    "how it is computed": N_("How it is computed"), "process": N_("Process"),
+    "variant": N_("Variant"), "title": N_("Title"), "currency": N_("Currency"),
+    "volume_per_year": N_("Instances per year"), "cost_per_instance": N_("Cost per instance"),
+    "cost_per_year": N_("Cost per year"),
+    "labor_minutes_per_instance": N_("Labour minutes per instance"),
+    "other_cost_per_instance": N_("Other costs per instance"),
+    "reconciliation: resources + other - activities":
+        N_("Reconciliation: resources + other costs − activities"),
+    "baseline_cost_per_instance": N_("Cost per instance of the baseline"),
+    "candidate_cost_per_instance": N_("Cost per instance of the candidate"),
+    "saving_per_instance": N_("Saving per instance"), "saving_share": N_("Saving, share"),
+    "baseline_volume_per_year": N_("Instances per year of the baseline"),
+    "candidate_volume_per_year": N_("Instances per year of the candidate"),
+    "baseline_cost_per_year": N_("Cost per year of the baseline"),
+    "candidate_cost_per_year": N_("Cost per year of the candidate"),
+    "saving_per_year": N_("Saving per year"),
+    "tool": N_("Tool"), "version": N_("Version"), "generated_at": N_("Generated at (UTC)"),
+    "user": N_("User"), "change_log_head": N_("Head of the change log"),
+    "role": N_("Role"), "path": N_("File"), "sha256": N_("SHA-256"),
+    "change_log_file": N_("Change-log file"), "model": N_("model (the reported variant)"),
+    "baseline": N_("baseline"), "catalogue": N_("resource catalogue"),
+    # node, resource and regime kinds
+    "activity": N_("Activity"), "start": N_("start event"), "end": N_("end event"),
+    "exclusive": N_("exclusive gateway"), "parallel": N_("parallel gateway"),
+    "labor": N_("labor"), "per_use": N_("per_use"), "general": N_("general regime"),
+    "sme": N_("SME regime")}
+
+
+def key_label(key: str, language: Language) -> str:
+    """What a reader of ``language`` sees for a machine name: the name itself in English.
+
+    >>> key_label("cost_per_instance", "en"), key_label("cost_per_instance", "ru")
+    ('cost_per_instance', 'Стоимость экземпляра')
+    """
+    if language == "en" or key not in KEY_LABELS:
+        return key
+    return translate(KEY_LABELS[key], language)
+
+
+def _key_of(label: object) -> object:
+    """The machine name a label of any language stands for (what :func:`key_label` made)."""
+    for key in KEY_LABELS:
+        if any(label == key_label(key, language) for language in LANGUAGES):
+            return key
+    return label
 
 
 def sheet_title(sheet: str, language: Language) -> str:
@@ -476,7 +529,11 @@ class _Writer(CellWriter):
         self.baseline_cols: dict[str, int] = {}
 
     def money(self, label: str) -> str:
-        return f"{label}, {self.currency}"
+        return f"{label}, {self.currency}"  # the ISO code, as the views' labels say it
+
+    def key(self, key: str) -> str:
+        """The reader's label of a machine name (:func:`key_label`)."""
+        return key_label(key, self.language)
 
     def ref(self, sheet: str, row: int, col: int) -> str:
         """An absolute reference to a cell of the sheet keyed ``sheet`` (by its shown name)."""
@@ -530,10 +587,10 @@ class _Writer(CellWriter):
     # -- sheets ------------------------------------------------------------------------------
 
     def write(self) -> None:
-        provenance = self.inputs.provenance
+        provenance, _ = self.inputs.provenance, self._
         self.book.set_properties({
             "title": f"abc-costing: {self.model.process} / {self.model.variant}",
-            "subject": "Activity-based costing audit workbook",
+            "subject": _("Activity-based costing audit workbook"),
             "author": provenance.user,
             "comments": f"{provenance.tool} {provenance.version}",
             "created": _parse_time(provenance.generated_at),
@@ -753,9 +810,9 @@ class _Writer(CellWriter):
             weight, divisor = self.weights[i]
             ws.write_number(row, _F_SEQ, i + 1)
             self.text(ws, row, _F_FROM, flow.source)
-            ws.write_string(row, _F_FROM_KIND, kinds.get(flow.source, "?"))
+            ws.write_string(row, _F_FROM_KIND, self.key(kinds.get(flow.source, "?")))
             self.text(ws, row, _F_TO, flow.target)
-            ws.write_string(row, _F_TO_KIND, kinds.get(flow.target, "?"))
+            ws.write_string(row, _F_TO_KIND, self.key(kinds.get(flow.target, "?")))
             ws.write_number(row, _F_DIVISOR, divisor)
             if isinstance(flow.probability, dict):
                 # Each class's probability, as text: the weight differs by class, so
@@ -822,7 +879,7 @@ class _Writer(CellWriter):
         for node in self.node_ids:
             row = self.node_row[node]
             self.text(ws, row, _X_ID, node)
-            ws.write_string(row, _X_KIND, kinds[node])
+            ws.write_string(row, _X_KIND, self.key(kinds[node]))
             self.text(ws, row, _X_NAME, self.model.display_name(node))
             ws.write_number(row, _X_START, 1.0 if kinds[node] == "start" else 0.0)
             self.number(ws, row, _X_ENGINE, engine[node], _COUNT, **_ENGINE)
@@ -936,7 +993,8 @@ class _Writer(CellWriter):
                          f"={_cell(row, _B_EXEC)}*{_cell(row, per_execution)}",
                          figures.cost_per_instance, _MONEY)
         total = _row_of(view, "total")
-        ws.write_string(total, _B_ID, "(total)", self.style(bold=True, top=1))
+        ws.write_string(total, _B_ID, view.rows[total - _FIRST].values[0],
+                        self.style(bold=True, top=1))
         self.formula(ws, total, per_instance,
                      f"=SUM({_col_range(None, per_instance, _FIRST, total - 1)})"
                      if self.baseline_row else "=0", result.cost_per_instance, _MONEY,
@@ -1061,7 +1119,9 @@ class _Writer(CellWriter):
         ]
         for key, formula, value, fmt in figures:
             row = rows[key]
-            ws.write_string(row, _C_NAME, key, self.style(bold=key.startswith("saving")))
+            label = self.key(key) if fmt in (_SHARE, "#,##0.##") else self.money(self.key(key))
+            ws.write_string(row, _C_NAME, label if self.language != "en" else key,
+                            self.style(bold=key.startswith("saving")))
             if formula is None:  # the baseline's volume: a value from its file
                 assert not isinstance(value, str)
                 self.number(ws, row, _C_DELTA, value, fmt, **_ENGINE)
@@ -1076,12 +1136,14 @@ class _Writer(CellWriter):
     def summary(self) -> None:
         ws = self.sheets["Summary"]
         model, result = self.model, self.result
-        self.header(ws, _HEADER, [(0, "item"), (1, "value"), (2, "how it is computed")],
+        _ = self._
+        self.header(ws, _HEADER, [(0, self.key("item")), (1, self.key("value")),
+                                  (2, self.key("how it is computed"))],
                     widths={0: 44, 1: 22, 2: 80},
-                    title="abc-costing: cost of one process instance and of one year",
-                    note="Blue-on-yellow cells are inputs (here, on Catalogue and Payroll rules "
-                         "for the pools' pay, rates and capacity, and on Activities and Flows); "
-                         "every other figure is a formula and moves with them.")
+                    title="abc-costing: " + _("cost of one process instance and of one year"),
+                    note=_("Blue-on-yellow cells are inputs (here, on Catalogue and Payroll rules "
+                           "for the pools' pay, rates and capacity, and on Activities and Flows); "
+                           "every other figure is a formula and moves with them."))
         volume = _cell(_S["volume_per_year"], 1)
         cost = _cell(_S["cost_per_instance"], 1)
         other = self.ref("Resources", self.other_cost_row, _R_COST)
@@ -1092,32 +1154,40 @@ class _Writer(CellWriter):
             ("process", model.process, ""),
             ("variant", model.variant, ""),
             ("title", model.title, ""),
-            ("currency", model.currency, "every amount in the workbook"),
-            ("volume_per_year", model.volume_per_year, "input: instances per year"),
+            ("currency", model.currency, _("every amount in the workbook")),
+            ("volume_per_year", model.volume_per_year, _("input: instances per year")),
             ("cost_per_instance", (f"={self.total_ref}", result.cost_per_instance, _MONEY),
-             "the Activities total"),
+             _("the Activities total")),
             ("cost_per_year",
              (f"={cost}*{volume}" if model.volume_per_year is not None
               else f"=IF(ISNUMBER({volume}),{cost}*{volume},\"\")",
               "" if result.cost_per_year is None else result.cost_per_year, _MONEY),
-             "cost_per_instance × volume_per_year"),
+             _("cost per instance × instances per year")
+             if self.language != "en" else "cost_per_instance × volume_per_year"),
             ("labor_minutes_per_instance",
              ("=" + self.ref("Activities", self.activity_total_row,
                              cols.labor_minutes_per_instance),
-              result.labor_minutes_per_instance, _MINUTES), "the Activities total"),
+              result.labor_minutes_per_instance, _MINUTES), _("the Activities total")),
             ("other_cost_per_instance", (f"={other}", result.other_cost_per_instance, _MONEY),
-             "Resources: other costs"),
+             _("Resources: other costs")),
         ]
         for value_class in VALUE_CLASSES:
             rows.append((f"cost_per_instance: {value_class}",
                          (f"={self.ref('By value', self.value_row[value_class], _V_COST)}",
-                          result.by_value[value_class], _MONEY), "the By value sheet"))
+                          result.by_value[value_class], _MONEY), _("the By value sheet")))
         rows.append(("reconciliation: resources + other - activities",
-                     (f"={resources_total}-{self.total_ref}", 0.0, _MONEY), "0 when reconciled"))
+                     (f"={resources_total}-{self.total_ref}", 0.0, _MONEY),
+                     _("0 when reconciled")))
+        class_label = {str(row.values[0]): str(row.value("label")) for row in self.value_view.rows
+                       if row.kind == "item"}
         for key, value, how in rows:
             row = _S[key]
             is_money = isinstance(value, tuple) and key != "labor_minutes_per_instance"
-            ws.write_string(row, 0, self.money(key) if is_money else key)
+            label = self.key(key)
+            if key.startswith("cost_per_instance: ") and self.language != "en":
+                label = _("Cost per instance: {value_class}",
+                          value_class=class_label[key.removeprefix("cost_per_instance: ")])
+            ws.write_string(row, 0, self.money(label) if is_money else label)
             if how:
                 ws.write_string(row, 2, how, self.style(font_color="#595959"))
             if isinstance(value, tuple):
@@ -1132,7 +1202,8 @@ class _Writer(CellWriter):
             self.book.define_name(key, f"={self.ref('Summary', _S[key], 1)}")
 
         row = _FIRST + len(_S_ROWS)
-        ws.write_string(row, 0, "End events: probability of finishing there", self.style(bold=True))
+        ws.write_string(row, 0, _("End events: probability of finishing there"),
+                        self.style(bold=True))
         for end, probability in result.end_probabilities.items():
             row += 1
             self.text(ws, row, 0, self.model.display_name(end))
@@ -1144,7 +1215,7 @@ class _Writer(CellWriter):
         if comparison is None:
             return
         row += 2
-        ws.write_string(row, 0, "Against the baseline (see Comparison)", self.style(bold=True))
+        ws.write_string(row, 0, _("Against the baseline (see Comparison)"), self.style(bold=True))
         self.text(ws, row, 1, comparison.baseline.variant)
         for key in ("baseline_cost_per_instance", "baseline_cost_per_year", "saving_per_instance",
                     "saving_per_year", "saving_share"):
@@ -1154,23 +1225,23 @@ class _Writer(CellWriter):
                 getattr(comparison.baseline, key.removeprefix("baseline_"))
                 if key.startswith("baseline_") else getattr(comparison, key))
             fmt = _SHARE if key == "saving_share" else _MONEY
-            ws.write_string(row, 0, key if fmt == _SHARE else self.money(key))
+            ws.write_string(row, 0, self.key(key) if fmt == _SHARE else self.money(self.key(key)))
             self.formula(ws, row, 1, f"={ref}", "" if figure is None else figure, fmt,
                          bold=key.startswith("saving"))
         ws.activate()
 
     def change_log(self) -> None:
-        ws = self.sheets["Change log"]
+        ws, _ = self.sheets["Change log"], self._
         view = change_log_view(self.inputs.changes).in_language(self.language)
         columns = {key: col for col, key in enumerate(view.keys)}
         self.header(ws, _HEADER, self.view_labels(view, columns),
                     widths={**dict.fromkeys(range(len(columns)), 20),
                             0: 6, 1: 28, 2: 24, 3: 30, 6: 24, 7: 24, 8: 30},
-                    title="Change log of the input files (oldest first)",
-                    note="Each entry's hash is SHA-256 of the previous hash and the entry; "
-                         "`abc-costing log verify` checks the chain.")
+                    title=_("Change log of the input files (oldest first)"),
+                    note=_("Each entry's hash is SHA-256 of the previous hash and the entry; "
+                           "`abc-costing log verify` checks the chain."))
         if not view.rows:
-            ws.write_string(_FIRST, 0, "No change-log entries for these files.",
+            ws.write_string(_FIRST, 0, _("No change-log entries for these files."),
                             self.style(italic=True))
             return
         self.view_rows(ws, view, columns)
@@ -1184,11 +1255,13 @@ class _Writer(CellWriter):
         columns = ("role", "path", "sha256", "process", "variant", "change_log_file",
                    "change_log_head")
         first_input = _FIRST + 7
-        self.header(ws, first_input - 1, list(enumerate(columns)),
+        _ = self._
+        self.header(ws, first_input - 1,
+                    [(col, self.key(name)) for col, name in enumerate(columns)],
                     widths={0: 16, 1: 50, 2: 68, 3: 22, 4: 18, 5: 36, 6: 68},
-                    title="Provenance: what this workbook was computed from", freeze=False,
-                    note="Check an input file: `sha256sum PATH` (Linux), "
-                         "`Get-FileHash PATH` (Windows), `shasum -a 256 PATH` (macOS).")
+                    title=_("Provenance: what this workbook was computed from"), freeze=False,
+                    note=_("Check an input file: `sha256sum PATH` (Linux), "
+                           "`Get-FileHash PATH` (Windows), `shasum -a 256 PATH` (macOS)."))
         head = provenance.change_log_head
         for i, (key, value) in enumerate((("tool", provenance.tool),
                                           ("version", provenance.version),
@@ -1197,12 +1270,13 @@ class _Writer(CellWriter):
                                           ("change_log_head", None if head is None else
                                            f"{head.entries} {head.head_hash or ''} "
                                            f"{head.signature or ''}".strip()))):
-            ws.write_string(_FIRST - 1 + i, 0, key, self.style(bold=True))
+            ws.write_string(_FIRST - 1 + i, 0, self.key(key), self.style(bold=True))
             self.text(ws, _FIRST - 1 + i, 1, value)
         for i, item in enumerate(provenance.inputs):
             row = first_input + i
             for col, name in enumerate(columns):
-                self.text(ws, row, col, getattr(item, name))
+                value = getattr(item, name)
+                self.text(ws, row, col, self.key(value) if name == "role" else value)
 
 
 def read_workbook_document(data: bytes) -> dict:
@@ -1221,7 +1295,13 @@ def read_workbook_document(data: bytes) -> dict:
     if not found:
         raise ValueError("no Provenance sheet")
     sheet = book[found[0]]
-    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    # the first column's labels and roles, and the inputs' header, back to their machine
+    # names, whichever language wrote them
+    rows = []
+    for values in sheet.iter_rows(values_only=True):
+        keys = [_key_of(value) for value in values]
+        rows.append(keys if keys[:3] == ["role", "path", "sha256"]
+                    else [keys[0], *values[1:]] if values else [])
     fields = {row[0]: row[1] for row in rows if row and row[0] in
               ("tool", "version", "generated_at", "user")}
     head_text = next((row[1] for row in rows if row and row[0] == "change_log_head"), None)

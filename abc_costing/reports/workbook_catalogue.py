@@ -241,24 +241,24 @@ class CatalogueSheets:
     # -- Payroll rules -----------------------------------------------------------------------
 
     def rules(self) -> None:
-        w = self.w
+        w, _ = self.w, self.w._
         ws = w.sheets[RULES_SHEET]
         w.header(ws, _HEADER, [
-            (_Y_YEAR, "Year (год)"),
-            (_Y_BASE, w.money("Single base per year (единая предельная база)")),
-            (_Y_WITHIN, "Rate within the base (тариф в пределах базы)"),
-            (_Y_ABOVE, "Rate above the base (тариф сверх базы)"),
-            (_Y_MROT, w.money("МРОТ per month")),
-            (_Y_SME_MROT, "SME threshold, МРОТ (порог МСП)"),
-            (_Y_SME_THRESHOLD, w.money("SME threshold per month")),
-            (_Y_SME_RATE, "SME rate above the threshold (тариф МСП)"),
-            (_Y_HOURS, "Production calendar, h per year, 40-h week (производственный "
-                       "календарь)"),
-            (_Y_SOURCE, "Source"),
+            (_Y_YEAR, _("Year (год)")),
+            (_Y_BASE, w.money(_("Single base per year (единая предельная база)"))),
+            (_Y_WITHIN, _("Rate within the base (тариф в пределах базы)")),
+            (_Y_ABOVE, _("Rate above the base (тариф сверх базы)")),
+            (_Y_MROT, w.money(_("МРОТ per month"))),
+            (_Y_SME_MROT, _("SME threshold, МРОТ (порог МСП)")),
+            (_Y_SME_THRESHOLD, w.money(_("SME threshold per month"))),
+            (_Y_SME_RATE, _("SME rate above the threshold (тариф МСП)")),
+            (_Y_HOURS, _("Production calendar, h per year, 40-h week (производственный "
+                         "календарь)")),
+            (_Y_SOURCE, _("Source")),
         ], widths={_Y_YEAR: 8, **dict.fromkeys(range(1, 9), 16), _Y_SOURCE: 70},
-            title="Payroll rules: страховые взносы and the production calendar, per year",
-            note="Blue-on-yellow cells are the shipped, cited rules (inputs); the Catalogue's "
-                 "ФОТ, страховые взносы, травматизм and capacity are formulas over them.")
+            title=_("Payroll rules: страховые взносы and the production calendar, per year"),
+            note=_("Blue-on-yellow cells are the shipped, cited rules (inputs); the Catalogue's "
+                   "ФОТ, страховые взносы, травматизм and capacity are formulas over them."))
         for year, row in self.year_row.items():
             ws.write_number(row, _Y_YEAR, year, w.style(**_INPUT))
             sources = []
@@ -267,8 +267,9 @@ class CatalogueSheets:
             except PayrollError:
                 rules = None
             if rules is not None:
-                sources.append(f"abc_costing/payroll/data/contributions.toml [years.{year}]: "
-                               "НК РФ ст. 425, 427 (sources cited there)")
+                sources.append(_("{file} [years.{year}]: НК РФ ст. 425, 427 (sources cited "
+                                 "there)", file="abc_costing/payroll/data/contributions.toml",
+                                 year=year))
                 w.number(ws, row, _Y_BASE, rules.single_base_per_year, _MONEY, **_INPUT)
                 w.number(ws, row, _Y_WITHIN, rules.general_rate_within_base, _RATE, **_INPUT)
                 w.number(ws, row, _Y_ABOVE, rules.general_rate_above_base, _RATE, **_INPUT)
@@ -280,14 +281,19 @@ class CatalogueSheets:
                           rules.sme_threshold_per_month, _MONEY)
                 w.number(ws, row, _Y_SME_RATE, rules.sme_rate_above_threshold, _RATE, **_INPUT)
             if year in shipped_years():
-                sources.append(f"abc_costing/payroll/data/calendar_{year}.toml: ТК РФ ст. 95, "
-                               "112 and the government's decree on moved days off"
+                calendar = f"abc_costing/payroll/data/calendar_{year}.toml"
+                # the calendar file's note is English data: other readers get its gist
+                note = provisional_note(year) if w.language == "en" else _(
+                    "{year} is provisional: the decree moving its days off is not shipped yet",
+                    year=year)
+                sources.append(_("{file}: ТК РФ ст. 95, 112 and the government's decree on "
+                                 "moved days off", file=calendar)
                                if provisional_note(year) is None else
-                               f"abc_costing/payroll/data/calendar_{year}.toml: ТК РФ ст. 95 "
-                               f"and 112 only; {provisional_note(year)}")
+                               _("{file}: ТК РФ ст. 95 and 112 only; {note}", file=calendar,
+                                 note=note))
                 w.number(ws, row, _Y_HOURS, sum(m.working_hours for m in year_months(year)),
                          "#,##0.##", **_INPUT)
-            ws.write_string(row, _Y_SOURCE, "; ".join(sources) or "no shipped rules",
+            ws.write_string(row, _Y_SOURCE, "; ".join(sources) or _("no shipped rules"),
                             w.style(**_HOW))
         first, last = _FIRST + 1, _FIRST + len(self.years)
         for col, name in _RULE_NAMES.items():
@@ -295,15 +301,17 @@ class CatalogueSheets:
                                      f"${_col(col)}${first}:${_col(col)}${last}")
 
         top = self.injury_header
-        for col, label in ((_I_CLASS, "Injury class (класс профессионального риска)"),
-                           (_I_RATE, "Травматизм rate, share of pay"), (_I_SOURCE, "Source")):
+        for col, label in ((_I_CLASS, _("Injury class (класс профессионального риска)")),
+                           (_I_RATE, _("Травматизм rate, share of pay")),
+                           (_I_SOURCE, _("Source"))):
             ws.write_string(top, col, label, w.style(bold=True, bg_color="#D9E1F2",
                                                      text_wrap=True, bottom=1))
         for injury_class, row in self.injury_row.items():
             ws.write_number(row, _I_CLASS, injury_class, w.style(**_INPUT))
             w.number(ws, row, _I_RATE, injury_rates()[injury_class], _RATE, **_INPUT)
-            ws.write_string(row, _I_SOURCE, "abc_costing/payroll/data/contributions.toml "
-                                            "[injury]: 179-ФЗ ст. 1", w.style(**_HOW))
+            ws.write_string(row, _I_SOURCE, _("{file} [injury]: 179-ФЗ ст. 1",
+                                              file="abc_costing/payroll/data/contributions.toml"),
+                            w.style(**_HOW))
         rows = sorted(self.injury_row.values())
         for col, name in ((_I_CLASS, "injury_class"), (_I_RATE, "injury_rate")):
             w.book.define_name(name, f"={quote_sheetname(w.sheet_name[RULES_SHEET])}!"
@@ -312,44 +320,44 @@ class CatalogueSheets:
     # -- Catalogue ---------------------------------------------------------------------------
 
     def catalogue(self) -> None:
-        w = self.w
+        w, _ = self.w, self.w._
         ws = w.sheets[CATALOGUE_SHEET]
         use = self.model.catalogue
-        origin = ("its own resources (no catalogue)" if use is None
+        origin = (_("its own resources (no catalogue)") if use is None
                   else f"{self.catalogue_name} (sha256 {use.sha256})")
         priced = ("" if self.baseline is None else
-                  " The baseline's activities are priced from the same rows, so an edit moves "
-                  "baseline and candidate together; a pool a variant overrides (or defines "
-                  "otherwise) has a row for each variant, and an edit of one is a price "
-                  "effect, not a saving of work.")
+                  " " + _("The baseline's activities are priced from the same rows, so an edit "
+                          "moves baseline and candidate together; a pool a variant overrides (or "
+                          "defines otherwise) has a row for each variant, and an edit of one is "
+                          "a price effect, not a saving of work."))
         w.header(ws, _HEADER, [
-            (C_ID, "id"), (C_NAME, "name"), (C_KIND, "kind"), (C_SOURCE, "defined in"),
-            (C_YEAR, "Year of the rules (год)"),
-            (C_HEADCOUNT, "Headcount (штатная численность)"),
-            (C_SALARY, w.money("Salary per month (оклад)")),
-            (C_BONUS, w.money("Bonus per month (премия)")),
-            (C_REGIME, "Contributions regime (general / sme)"),
-            (C_INJURY, "Injury class (класс риска)"),
-            (C_RULES_ROW, "Row of the year in Payroll rules"),
-            (C_PAY_YEAR, w.money("ФОТ per person per year")),
-            (C_SME_PAY, w.money("SME: pay up to 1.5 МРОТ per month")),
-            (C_SME_WITHIN, w.money("SME: of it within the base per year")),
-            (C_CONTRIBUTIONS, w.money("Страховые взносы per person per year")),
-            (C_INJURY_COST, w.money("Травматизм per person per year")),
-            (C_LOADED, w.money("Loaded cost per person per year (ФОТ + взносы)")),
-            (C_SHARE, "Productive share of the calendar"),
-            (C_CAPACITY, "Practical capacity, h per month (практическая ёмкость)"),
-            (C_COST_MONTH, w.money("Cost per month of the pool")),
-            (C_RATE_HOUR, w.money("Rate per hour")),
-            (C_COST_USE, w.money("Cost per use")),
-            (C_BASIS, "how the rate is set"),
+            (C_ID, _("id")), (C_NAME, _("name")), (C_KIND, _("kind")), (C_SOURCE, _("defined in")),
+            (C_YEAR, _("Year of the rules (год)")),
+            (C_HEADCOUNT, _("Headcount (штатная численность)")),
+            (C_SALARY, w.money(_("Salary per month (оклад)"))),
+            (C_BONUS, w.money(_("Bonus per month (премия)"))),
+            (C_REGIME, _("Contributions regime (general / sme)")),
+            (C_INJURY, _("Injury class (класс риска)")),
+            (C_RULES_ROW, _("Row of the year in Payroll rules")),
+            (C_PAY_YEAR, w.money(_("ФОТ per person per year"))),
+            (C_SME_PAY, w.money(_("SME: pay up to 1.5 МРОТ per month"))),
+            (C_SME_WITHIN, w.money(_("SME: of it within the base per year"))),
+            (C_CONTRIBUTIONS, w.money(_("Страховые взносы per person per year"))),
+            (C_INJURY_COST, w.money(_("Травматизм per person per year"))),
+            (C_LOADED, w.money(_("Loaded cost per person per year (ФОТ + взносы)"))),
+            (C_SHARE, _("Productive share of the calendar")),
+            (C_CAPACITY, _("Practical capacity, h per month (практическая ёмкость)")),
+            (C_COST_MONTH, w.money(_("Cost per month of the pool"))),
+            (C_RATE_HOUR, w.money(_("Rate per hour"))),
+            (C_COST_USE, w.money(_("Cost per use"))),
+            (C_BASIS, _("how the rate is set")),
         ], widths={C_ID: 20, C_NAME: 30, C_KIND: 9, C_SOURCE: 28,
                    **dict.fromkeys(range(C_YEAR, C_BASIS), 15), C_BASIS: 60},
-            title="Resource catalogue (справочник ресурсов): pools, payroll and rates",
-            note=f"The pools this model uses, from {origin}. Blue-on-yellow cells are inputs; "
-                 "ФОТ, страховые взносы, травматизм, cost per month, capacity and rates are "
-                 "formulas over them and the Payroll rules; the Resources sheet links here."
-                 + priced)
+            title=_("Resource catalogue (справочник ресурсов): pools, payroll and rates"),
+            note=_("The pools this model uses, from {origin}. Blue-on-yellow cells are inputs; "
+                   "ФОТ, страховые взносы, травматизм, cost per month, capacity and rates are "
+                   "formulas over them and the Payroll rules; the Resources sheet links here.",
+                   origin=origin) + priced)
         ws.freeze_panes(_HEADER + 1, 2)
         for resource_id, row in self.cells.rows.items():
             self._pool_row(ws, row, resource_id, self.model)
@@ -357,48 +365,52 @@ class CatalogueSheets:
             ws.autofilter(_HEADER, 0, _FIRST + len(self.cells.rows) - 1, C_BASIS)
         if self.baseline is not None and self.cells.baseline_rows:
             ws.write_string(self.cells.baseline_heading, C_ID,
-                            f"Pools of the baseline '{self.baseline.variant}' with rows of "
-                            "their own: an edit here moves the baseline alone. A pool a variant "
-                            "overrides (or defines otherwise) is priced by each variant's row, "
-                            "so a difference between the two rows is a price effect (see Price "
-                            "effects), not a saving of work; a pool the baseline alone uses is "
-                            "work the candidate no longer does.", w.style(bold=True))
+                            _("Pools of the baseline '{variant}' with rows of their own: an edit "
+                              "here moves the baseline alone. A pool a variant overrides (or "
+                              "defines otherwise) is priced by each variant's row, so a "
+                              "difference between the two rows is a price effect (see Price "
+                              "effects), not a saving of work; a pool the baseline alone uses is "
+                              "work the candidate no longer does.",
+                              variant=self.baseline.variant), w.style(bold=True))
             for resource_id, row in self.cells.baseline_rows.items():
                 self._pool_row(ws, row, resource_id, self.baseline)
 
     def _pool_row(self, ws, row: int, resource_id: str, model: ProcessModel) -> None:
         """One pool's row: its id, where it is defined, its inputs and derived cells."""
-        w = self.w
+        w, _ = self.w, self.w._
         resource = model.resources[resource_id]
         w.text(ws, row, C_ID, resource_id)
         w.text(ws, row, C_NAME, resource.name)
-        ws.write_string(row, C_KIND, resource.kind)
+        ws.write_string(row, C_KIND, w.key(resource.kind))
         defined_in = self._defined_in(resource_id, model)
         if model is not self.model:
-            only = "" if resource_id in self.model.resources else " only"
-            defined_in = f"baseline '{model.variant}'{only}: {defined_in}"
+            defined_in = (_("baseline '{variant}': {defined_in}", variant=model.variant,
+                            defined_in=defined_in) if resource_id in self.model.resources
+                          else _("baseline '{variant}' only: {defined_in}",
+                                 variant=model.variant, defined_in=defined_in))
         w.text(ws, row, C_SOURCE, defined_in)
         match resource:
             case LaborResource():
                 basis = self._labor_row(ws, row, resource_id, resource)
             case PerUseResource():
                 w.number(ws, row, C_COST_USE, resource.cost_per_use, _MONEY, **_INPUT)
-                basis = "cost per use stated"
+                basis = _("cost per use stated")
             case _:
                 assert_never(resource)
         ws.write_string(row, C_BASIS, basis, w.style(**_HOW))
 
     def _defined_in(self, resource_id: str, model: ProcessModel) -> str:
-        use = model.catalogue
+        use, _ = model.catalogue, self.w._
         if use is None or resource_id not in use.pools:
-            return "the model file"
+            return _("the model file")
         overridden = use.overridden.get(resource_id)
-        return (f"{self.catalogue_name}, overridden here: {', '.join(overridden)}" if overridden
+        return (_("{catalogue}, overridden here: {fields}", catalogue=self.catalogue_name,
+                  fields=", ".join(overridden)) if overridden
                 else str(self.catalogue_name))
 
     def _labor_row(self, ws, row: int, resource_id: str, resource: LaborResource) -> str:
         """The inputs and formulas of a labour pool's row; returns how its rate is set."""
-        w = self.w
+        w, _ = self.w, self.w._
         n = row + 1
 
         def at(col: int) -> str:
@@ -424,26 +436,26 @@ class CatalogueSheets:
             w.number(ws, row, C_SHARE, resource.productive_share, "0.0##", **_INPUT)
             w.formula(ws, row, C_CAPACITY, f"={at(C_HEADCOUNT)}*{rule(_Y_HOURS)}/{_MONTHS}"
                                            f"*{at(C_SHARE)}", capacity or 0.0, "#,##0.00")
-            basis.append("capacity = headcount × calendar hours / 12 × productive share")
+            basis.append(_("capacity = headcount × calendar hours / 12 × productive share"))
         elif resource.hours_per_day is not None and resource.days_per_month is not None:
             # The working calendar as the file wrote it; headcount stays a live cell.
             w.formula(ws, row, C_CAPACITY,
                       f"={at(C_HEADCOUNT)}*{resource.hours_per_day:g}"
                       f"*{resource.days_per_month:g}*(1-{resource.unproductive_share or 0:g})",
                       capacity or 0.0, "#,##0.00")
-            basis.append("capacity = headcount × hours per day × days per month × "
-                         "(1 − unproductive share), as the file states them")
+            basis.append(_("capacity = headcount × hours per day × days per month × "
+                           "(1 − unproductive share), as the file states them"))
         elif capacity is not None:
             w.number(ws, row, C_CAPACITY, capacity, "#,##0.00", **_INPUT)
-            basis.append("capacity stated")
+            basis.append(_("capacity stated"))
         if resource.rate_per_hour is not None:
             w.number(ws, row, C_RATE_HOUR, resource.rate_per_hour, _MONEY, **_INPUT)
-            basis.insert(0, "rate per hour stated")
+            basis.insert(0, _("rate per hour stated"))
         else:
             assert resource.cost_per_month is not None and capacity is not None
             if not payroll:
                 w.number(ws, row, C_COST_MONTH, resource.cost_per_month, _MONEY, **_INPUT)
-                basis.insert(0, "cost per month stated")
+                basis.insert(0, _("cost per month stated"))
             w.formula(ws, row, C_RATE_HOUR, f"={at(C_COST_MONTH)}/{at(C_CAPACITY)}",
                       resource.cost_per_month / capacity, _MONEY, bold=True)
         return "; ".join(basis)
@@ -460,7 +472,7 @@ class CatalogueSheets:
         w.number(ws, row, C_SALARY, resource.salary_per_month, _MONEY, **_INPUT)
         w.number(ws, row, C_BONUS, resource.bonus_per_month or 0.0, _MONEY, **_INPUT)
         # Not an input: each regime has its own formula (change it in the catalogue file).
-        ws.write_string(row, C_REGIME, regime)
+        ws.write_string(row, C_REGIME, w.key(regime))
         ws.write_number(row, C_INJURY, injury_class, w.style(**_INPUT))
         pay_month = f"({at(C_SALARY)}+{at(C_BONUS)})"
         pay_year = at(C_PAY_YEAR)
@@ -504,7 +516,10 @@ class CatalogueSheets:
         assert resource.cost_per_month is not None
         w.formula(ws, row, C_COST_MONTH, f"={at(C_HEADCOUNT)}*{at(C_LOADED)}/{_MONTHS}",
                   resource.cost_per_month, _MONEY)
-        return (f"cost per month = headcount × (оклад + премия) loaded by the {resource.year} "
-                f"rules ({regime}, injury class {injury_class}) / 12")
+        _ = w._
+        return _("cost per month = headcount × (оклад + премия) loaded by the {year} rules "
+                   "({regime}, injury class {injury_class}) / 12", year=resource.year,
+                   regime=w.key(regime),
+                   injury_class=injury_class)
 
 

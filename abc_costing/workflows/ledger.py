@@ -427,7 +427,7 @@ def period_report(balance: PeriodBalance, file_format: str, *,
     """The period's report: ``xlsx`` (every stage as live formulas over the ledger and
     driver cells, so an auditor can change an amount and watch the stages rebalance)
     or ``pdf`` (a summary). Raises ValueError for a period that was not allocated or
-    another format. The PDF is in ``language`` (the workbook is English for now).
+    another format. Both are in ``language``.
 
     >>> from abc_costing.workflows.library import open_library
     >>> balance = balance_period(open_library("process_models"), period="2026-01")
@@ -439,7 +439,7 @@ def period_report(balance: PeriodBalance, file_format: str, *,
     if file_format == "xlsx":
         from abc_costing.reports.ledger_workbook import ledger_workbook
 
-        return ledger_workbook(balance.inputs, result)
+        return ledger_workbook(balance.inputs, result, language=language)
     if file_format == "pdf":
         from abc_costing.reports.ledger_pdf import ledger_pdf
 
