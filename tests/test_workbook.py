@@ -120,6 +120,7 @@ def model_words(*models, texts=()) -> set[str]:
             continue
         written = views.activities_view(cost_model(model), model=model)
         texts = (*texts, model.process, model.variant, model.currency, *model.node_kinds,
+                 *model.case_classes,
                  *model.resources, *(str(r.values[0]) for r in written.rows),
                  *(str(r.value(k) or "") for r in written.rows for k in ("labor", "wait")))
     for text in texts:
