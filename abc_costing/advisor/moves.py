@@ -106,7 +106,8 @@ class AutomationOffer:
         (``fix_minutes`` of the task's own labour pools, split as before).
       fix_minutes: minutes of a manual fix (default: the task's labour minutes).
       name: the robot's display name.
-      labor: minutes per execution people still do, by labour pool (none: all goes).
+      labor: minutes per execution people still do, by labour pool (none: all goes), as
+        a :class:`~abc_costing.model.Duration` or a number.
       uses: units per execution of per-use resources of the library (None: the task's
         own stay; given, they replace them; a resource the model lacks comes from
         ``resources``).
@@ -121,7 +122,7 @@ class AutomationOffer:
     errors_go_back: bool = False
     fix_minutes: float | None = None
     name: str | None = None
-    labor: Mapping[str, Duration] = field(default_factory=dict)
+    labor: Mapping[str, Duration | float] = field(default_factory=dict)
     uses: Mapping[str, float] | None = None
     other_cost: float | None = None
     removes: tuple[str, ...] = ()
@@ -183,7 +184,7 @@ def automate(model: ProcessModel, activity_id: str, *, offer: AutomationOffer,
         uses[robot_id] = 1.0
         assumptions.append(N_("the robot costs {cost_per_use} per use",
                               cost_per_use=_money(offer.cost_per_use)))
-    update: dict[str, object] = {"labor": dict(offer.labor), "one_of": {}, "uses": uses}
+    update: dict[str, object] = {"labor": _durations(offer.labor), "one_of": {}, "uses": uses}
     if offer.other_cost is not None:
         update["other_cost"] = offer.other_cost
     automated = task.model_copy(update=update)
@@ -235,10 +236,15 @@ def automate(model: ProcessModel, activity_id: str, *, offer: AutomationOffer,
                 tuple(assumptions))
 
 
+def _durations(labor: Mapping[str, Duration | float]) -> dict[str, Duration]:
+    return {pool: d if isinstance(d, Duration) else Duration.model_validate(d)
+            for pool, d in labor.items()}
+
+
 def _kept_work(model: ProcessModel, offer: AutomationOffer) -> list[Message]:
     """The offer's labour left to people and its uses of the library, said in words."""
     said: list[Message] = []
-    for pool, duration in offer.labor.items():
+    for pool, duration in _durations(offer.labor).items():
         resource = model.resources.get(pool)
         said.append(N_("{pool} still spends {minutes} min per execution",
                        pool=(resource.name if resource else None) or pool,
@@ -457,14 +463,14 @@ def merge(model: ProcessModel, first: str, second: str, *,
 def _matched_flows(model: ProcessModel, record: BranchRecord) -> dict[int, float] | None:
     """Flow index -> its new probability, or None when the record does not fit the gateway.
 
-    A target the gateway no longer has (a move took the task out and joined its
+    A target the model no longer has (a move took the task out and joined its
     flows) is matched with the one flow whose target the record does not name.
     """
     flows = [(i, f) for i, f in enumerate(model.flows) if f.source == record.gateway]
     named = dict(record.probabilities)
     matched = {i: named.pop(f.target) for i, f in flows if f.target in named}
     left = [i for i, _ in flows if i not in matched]
-    if len(named) == 1 and len(left) == 1:
+    if len(named) == 1 and len(left) == 1 and next(iter(named)) not in model.node_kinds:
         matched[left[0]] = next(iter(named.values()))
     elif named or left:
         return None
