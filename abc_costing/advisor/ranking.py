@@ -58,8 +58,8 @@ from abc_costing.numbers import neutral_number
 from abc_costing.problems import ModelError
 from abc_costing.validation import validate_model
 
-__all__ = ["settings_from_advice", "AdviceSettings", "RankedMove", "RejectedMove", "Advice", "candidate_moves",
-           "advise", "describe", "MONTHS_PER_YEAR"]
+__all__ = ["AdviceSettings", "RankedMove", "RejectedMove", "Advice", "candidate_moves",
+           "advise", "describe", "settings_from_advice", "MONTHS_PER_YEAR"]
 
 MONTHS_PER_YEAR = 12
 #: A move must save more than this share of the cost per instance to count (float noise).

@@ -145,27 +145,30 @@ def _against_model(advice: AdviceFile, model: ProcessModel,
         problems += _per_use(offer.uses or {}, resources, where=(*where, "uses"))
     labour = [rid for rid, r in model.resources.items() if isinstance(r, LaborResource)]
     for pool, others in advice.can_do.items():
+        if pool not in labour:
+            problems.append(_unknown(N_("labour pool"), pool, labour, element="can_do",
+                                     path=("can_do", pool)))
         problems += [_unknown(N_("labour pool"), p, labour, element="can_do",
-                              path=("can_do", pool) if p == pool else ("can_do", pool, i))
-                     for i, p in [(-1, pool), *enumerate(others)] if p not in labour]
+                              path=("can_do", pool, i))
+                     for i, p in enumerate(others) if p not in labour]
     for index, branch in enumerate(advice.branches):
         problems += _branch_problems(model, branch.gateway, branch.probabilities, index)
     for index, short in enumerate(advice.shortcuts):
-        where = ("shortcuts", index)
+        at: tuple[str | int, ...] = ("shortcuts", index)
         if short.start not in activities:
             problems.append(_unknown(N_("activity"), short.start, activities,
-                                     element=short.id, path=(*where, "start")))
+                                     element=short.id, path=(*at, "start")))
         if short.rejoin not in model.node_kinds:
             problems.append(_unknown(N_("node"), short.rejoin, model.node_kinds,
-                                     element=short.id, path=(*where, "rejoin")))
+                                     element=short.id, path=(*at, "rejoin")))
         if short.id in model.node_kinds:
             problems.append(Problem(N_("id {id} is already an element of the model",
                                        id=quoted(short.id)), element=short.id,
-                                    path=(*where, "id")))
+                                    path=(*at, "id")))
         for part, task in (("task", short.task), ("check", short.check)):
             if task is not None:
-                problems += _pools(task.labor, resources, where=(*where, part, "labor"))
-                problems += _per_use(task.uses, resources, where=(*where, part, "uses"))
+                problems += _pools(task.labor, resources, where=(*at, part, "labor"))
+                problems += _per_use(task.uses, resources, where=(*at, part, "uses"))
     return problems
 
 

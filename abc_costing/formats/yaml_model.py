@@ -38,8 +38,8 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import ValidationError
 
-from abc_costing.formats.allocation_file import ALLOCATION_FOLDER
 from abc_costing.formats.advice_file import ADVICE_NAME
+from abc_costing.formats.allocation_file import ALLOCATION_FOLDER
 from abc_costing.formats.catalogue import (
     CATALOGUE_NAME,
     LoadedCatalogue,

@@ -17,10 +17,9 @@ from abc_costing.advisor import Advice, AdviceSettings, advise, settings_from_ad
 from abc_costing.formats import load_library
 from abc_costing.formats.advice_file import advice_path_for, read_advice
 from abc_costing.formats.catalogue import catalogue_beside, catalogue_path_for
-from abc_costing.problems import has_errors
 from abc_costing.i18n import N_
 from abc_costing.model import ProcessModel
-from abc_costing.problems import ModelError, Problem
+from abc_costing.problems import ModelError, Problem, has_errors
 from abc_costing.workflows.costing import _problems_of, read_model_file
 
 __all__ = ["Advised", "advise_file"]
@@ -72,8 +71,8 @@ def advise_file(path: str | Path, *, top: int | None = 10,
     advice_path = (Path(advice) if advice is not None else advice_path_for(path)) \
         if use_advice else None
     if advice_path is not None:
-        catalogue, _ = catalogue_beside(path)
-        resources = {} if catalogue is None else dict(catalogue.catalogue.pools)
+        loaded, _ = catalogue_beside(path)
+        resources = {} if loaded is None else dict(loaded.catalogue.pools)
         known, found = read_advice(advice_path, model=model, library_resources=resources)
         problems += tuple(found)
         if known is None or has_errors(found):
@@ -96,7 +95,7 @@ def advise_file(path: str | Path, *, top: int | None = 10,
         models, _ = load_library(library_dir)
         library = list(models)
     try:
-        advice = advise(model, settings=settings, library=library, top=top)
+        ranked = advise(model, settings=settings, library=library, top=top)
     except ModelError as error:
         return Advised(model, None, problems + _problems_of(error, file=str(path)))
-    return Advised(model, advice, problems)
+    return Advised(model, ranked, problems)
