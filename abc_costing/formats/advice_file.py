@@ -77,7 +77,7 @@ def read_advice(path: str | Path, *, model: ProcessModel,
     >>> advice, problems = read_advice("process_models/zhkh_leads/advice.yaml", model=model,
     ...                                library_resources={})
     >>> problems[0].message  # the robots are the catalogue's, not the as_is model's
-    "automation: import_lead.uses: no per-use resource 'crm_robot' in the model or the library"
+    "import_lead.uses: no per-use resource 'crm_robot' in the model or the library"
     """
     from abc_costing.formats.yaml_model import read_library_file
 
