@@ -82,6 +82,27 @@ def test_shortcut_saving_by_hand():
     assert shortcut_move(move.model, record) is None
 
 
+def test_a_shortcut_into_an_exclusive_gateway_leaves_the_flows_a_rebranch_names():
+    # review (lawyer 60 min × 30 = 1 800), then half go to fix (clerk 20 min = 200); both
+    # ways meet at the exclusive gateway 'done'. Before: 1 800 + .5 × 200 = 1 900.
+    # Half take the quick review (10 min = 300) straight to 'done':
+    # .5 × 300 + .5 × (1 800 + .5 × 200) = 150 + 950 = 1 100. Then fix falls to 20 %:
+    # 150 + .5 × (1 800 + .2 × 200) = 1 070 (the flow ok → done is still named 'done').
+    model = _model({"review": {"labor": {"lawyer": 60}}, "fix": {"labor": {"clerk": 20}}},
+                   [["s", "review"], ["review", "ok"], ["ok", "done", 0.5], ["ok", "fix", 0.5],
+                    ["fix", "done"], ["done", "e"]],
+                   gateways={"ok": {"kind": "exclusive"}, "done": {"kind": "exclusive"}})
+    short = shortcut_move(model, ShortcutRecord.model_validate({
+        "id": "quick", "start": "review", "rejoin": "done", "share": 0.5, "cause": "c",
+        "task": {"name": "Quick", "labor": {"lawyer": 10}}}))
+    assert short is not None and _errors(short.model) == []
+    assert cost_model(short.model).cost_per_instance == pytest.approx(1100.0)
+    fewer = rebranch(short.model, BranchRecord(gateway="ok", cause="c",
+                                               probabilities={"done": 0.8, "fix": 0.2}))
+    assert fewer is not None and _errors(fewer.model) == []
+    assert cost_model(fewer.model).cost_per_instance == pytest.approx(1070.0)
+
+
 def test_automation_leaving_labour_using_a_library_resource_and_removing_tasks():
     # Before: prepare 20 min = 200; send 10 min + courier 600 = 700; receive the same 700:
     # 1 600. E-signature: prepare keeps 5 min (50) and one EDO document at 12 (a resource

@@ -548,8 +548,9 @@ def _long_way(model: ProcessModel, start: str, rejoin: str) -> set[str]:
 def shortcut(model: ProcessModel, record: ShortcutRecord, *,
              resources: Mapping[str, ResourceRecord] | None = None) -> Move | None:
     """Send ``record.share`` of the instances reaching ``record.start`` the short way:
-    through the new task straight to ``record.rejoin`` (the long way's flows into
-    ``rejoin`` meet the short way at a new exclusive gateway first). A ``check``
+    through the new task straight to ``record.rejoin`` (unless ``rejoin`` is an
+    exclusive gateway, the long way's flows into it meet the short way at a new
+    exclusive gateway first). A ``check``
     task, when given, is done on every instance before the choice. None when
     the model has the shortcut already or lacks its ends. ``resources``: the
     library's, for the new tasks' uses the model lacks.
@@ -578,23 +579,28 @@ def shortcut(model: ProcessModel, record: ShortcutRecord, *,
                                   f"{record.id}_check")
     long_way = _long_way(model, record.start, record.rejoin)
     before = check_id if record.check else gate_id
+    # An exclusive gateway merges the short way as it is (its flows keep their
+    # targets, which a later rebranch names); anything else gets a merge first.
+    joined = model.gateways.get(record.rejoin) is None or \
+        model.gateways[record.rejoin].kind != "exclusive"
     flows = []
     for flow in model.flows:
         if flow.target == record.start and flow.source not in long_way:
             flow = Flow(flow.source, before, flow.probability)
-        elif flow.target == record.rejoin and flow.source in long_way:
+        elif joined and flow.target == record.rejoin and flow.source in long_way:
             flow = Flow(flow.source, join_id, flow.probability)
         flows.append(flow)
     flows += [Flow(gate_id, record.id, record.share),
-              Flow(gate_id, record.start, 1.0 - record.share),
-              Flow(record.id, join_id), Flow(join_id, record.rejoin)]
+              Flow(gate_id, record.start, 1.0 - record.share)]
+    flows += [Flow(record.id, join_id), Flow(join_id, record.rejoin)] if joined else [
+        Flow(record.id, record.rejoin)]
     activities = {**model.activities, record.id: _activity_of(record.task)}
     if record.check:
         activities[check_id] = _activity_of(record.check)
         flows.append(Flow(check_id, gate_id))
-    gateways = {**model.gateways,
-                gate_id: Gateway(kind="exclusive", name=record.cause),
-                join_id: Gateway(kind="exclusive", name=record.task.name)}
+    gateways = {**model.gateways, gate_id: Gateway(kind="exclusive", name=record.cause)}
+    if joined:
+        gateways[join_id] = Gateway(kind="exclusive", name=record.task.name)
     used = {rid for task in (record.task, record.check) if task for rid in task.uses}
     library = resources or {}
     added = {rid: library[rid] for rid in used if rid not in model.resources and rid in library}
