@@ -291,6 +291,12 @@ def _parser() -> argparse.ArgumentParser:
     advise.add_argument("--can-do", action="append", default=[], metavar="POOL=OTHER[,OTHER]",
                         help=_("labour pools OTHER may take over POOL's tasks: adds the moves "
                                "of a task to a cheaper pool (repeatable)"))
+    chosen = advise.add_mutually_exclusive_group()
+    chosen.add_argument("--advice", type=Path, metavar="FILE",
+                        help=_("what the analyst knows (automation offers, risks, new branch "
+                               "shares, ...): default: advice.yaml beside MODEL"))
+    chosen.add_argument("--no-advice", action="store_true",
+                        help=_("ignore advice.yaml beside MODEL"))
     advise.set_defaults(run=_run_advise)
 
     tour = _command(commands, "tour", _("a walk through the shipped process library"),
@@ -815,7 +821,8 @@ def _run_advise(args: argparse.Namespace, out: Console, err: Console) -> int:
         pool, _sign, others = given.partition("=")
         can_do.setdefault(pool.strip(), []).extend(
             o.strip() for o in others.split(",") if o.strip())
-    advised = advise_file(args.model, top=top, can_do=can_do)
+    advised = advise_file(args.model, top=top, can_do=can_do, advice=args.advice,
+                          use_advice=not args.no_advice)
     _report_problems(advised.problems, err)
     if advised.advice is None:
         return EXIT_PROBLEMS

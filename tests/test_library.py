@@ -22,7 +22,7 @@ def test_the_library_has_four_processes_each_with_an_optimized_variant():
     assert {"contract_approval", "zhkh_leads", "supplier_invoice", "procurement"} <= set(
         PROCESSES)
     for process in PROCESSES:
-        variants = {p.stem for p in (LIBRARY / process).glob("*.yaml")}
+        variants = {p.stem for p in SHIPPED if p.parent.name == process}
         assert "as_is" in variants and len(variants) >= 2, process
 
 
@@ -63,7 +63,7 @@ def test_shipped_model_costs_what_its_golden_output_records(path):
 @pytest.mark.parametrize("process", PROCESSES)
 def test_every_optimized_variant_saves_against_as_is(process):
     baseline = read_model(LIBRARY / process / "as_is.yaml")[0]
-    for path in sorted((LIBRARY / process).glob("*.yaml")):
+    for path in [p for p in SHIPPED if p.parent.name == process]:  # not advice.yaml
         if path.stem == "as_is":
             continue
         comparison = compare_models(baseline, read_model(path)[0])

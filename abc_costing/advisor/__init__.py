@@ -18,6 +18,8 @@ from abc_costing.advisor.moves import (
     eliminate,
     merge,
     reassign,
+    rebranch,
+    shortcut,
 )
 from abc_costing.advisor.ranking import (
     Advice,
@@ -26,9 +28,10 @@ from abc_costing.advisor.ranking import (
     RejectedMove,
     advise,
     candidate_moves,
+    settings_from_advice,
 )
 
 __all__ = ["Advice", "AdviceSettings", "AutomationOffer", "CompiledModel", "Evaluation",
            "KnockoutChain", "Move", "MoveKind", "RankedMove", "RejectedMove", "advise",
            "automate", "candidate_moves", "eliminate", "knockout_chains", "knockout_moves",
-           "merge", "reassign"]
+           "merge", "reassign", "rebranch", "settings_from_advice", "shortcut"]

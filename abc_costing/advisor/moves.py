@@ -12,8 +12,12 @@ the reasons, one that breaks the model.
 The kinds of move (:data:`MoveKind`) follow the best practices of process
 redesign (Reijers & Limam Mansar): automate a task, eliminate a task, reorder
 knock-out checks (:mod:`abc_costing.advisor.knockout`), move a task to a cheaper
-pool, merge consecutive tasks of one role. A new kind (parallelise, triage) is a
-new function returning a :class:`Move` and a new word in :data:`MoveKind`.
+pool, merge consecutive tasks of one role; and the moves whose effect only the
+analyst can state (``advice.yaml``, :mod:`abc_costing.model.advice`): change a
+gateway's branch probabilities for a stated cause and cost (:func:`rebranch`),
+send a share of instances a shorter way through a new task (:func:`shortcut`).
+A new kind (parallelise, triage) is a new function returning a :class:`Move`
+and a new word in :data:`MoveKind`.
 
 Examples
 --------
@@ -31,7 +35,8 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from abc_costing.i18n import N_, Message
@@ -43,14 +48,17 @@ from abc_costing.model import (
     LaborResource,
     PerUseResource,
     ProcessModel,
+    ResourceRecord,
 )
+from abc_costing.model.advice import BranchRecord, ShortcutRecord, TaskRecord
 from abc_costing.numbers import neutral_number
 
 __all__ = ["MoveKind", "Move", "AutomationOffer", "automate", "eliminate", "reassign",
-           "merge", "cheaper_pools", "mergeable_pairs"]
+           "merge", "cheaper_pools", "mergeable_pairs", "rebranch", "shortcut"]
 
 #: The closed set of kinds of move; the lead adds ``parallelise`` and ``triage``.
-MoveKind = Literal["automate", "eliminate", "reorder", "reassign", "merge"]
+MoveKind = Literal["automate", "eliminate", "reorder", "reassign", "merge", "rebranch",
+                   "shortcut"]
 
 
 @dataclass(frozen=True)
@@ -98,26 +106,50 @@ class AutomationOffer:
         (``fix_minutes`` of the task's own labour pools, split as before).
       fix_minutes: minutes of a manual fix (default: the task's labour minutes).
       name: the robot's display name.
+      labor: minutes per execution people still do, by labour pool (none: all goes), as
+        a :class:`~abc_costing.model.Duration` or a number.
+      uses: units per execution of per-use resources of the library (None: the task's
+        own stay; given, they replace them; a resource the model lacks comes from
+        ``resources``).
+      other_cost: money per execution besides (None: the task's own stays).
+      removes: tasks it makes unnecessary (one flow in and one out each: taken out).
+      resources: the library's resources ``uses`` may name that the model lacks.
     """
 
-    cost_per_use: float
+    cost_per_use: float = 0.0
     licence_per_year: float = 0.0
     error_rate: float = 0.0
     errors_go_back: bool = False
     fix_minutes: float | None = None
     name: str | None = None
+    labor: Mapping[str, Duration | float] = field(default_factory=dict)
+    uses: Mapping[str, float] | None = None
+    other_cost: float | None = None
+    removes: tuple[str, ...] = ()
+    resources: Mapping[str, ResourceRecord] = field(default_factory=dict)
+
+    @property
+    def has_robot(self) -> bool:
+        """A new per-use resource is needed: a price per use or a licence, or nothing else
+        said (an offer with only a price of 0 is still a robot that does the work)."""
+        return bool(self.cost_per_use or self.licence_per_year) or not (
+            self.labor or self.uses is not None or self.other_cost is not None)
 
 
 def automate(model: ProcessModel, activity_id: str, *, offer: AutomationOffer,
              executions_per_instance: float = 1.0) -> Move:
-    """Replace ``activity_id``'s labour by a per-use robot priced by ``offer``.
+    """Give ``activity_id``'s work to a robot, service or tool priced by ``offer``.
 
-    The robot is a new ``per_use`` resource ``robot_<task>`` whose cost per use is
-    the offer's plus the licence spread over the uses a year: ``licence_per_year /
-    (volume_per_year × executions per instance after the move)``; with errors
-    redone by the robot the task runs ``1 / (1 − error_rate)`` times as often
-    (``executions_per_instance`` is the task's before the move). An error rate adds
-    an exclusive gateway after the task: back to the task, or to a manual fix task.
+    People keep ``offer.labor`` (none by default); the task uses ``offer.uses``
+    of the library's per-use resources instead of its own; and when the offer
+    has a price per use or a licence (or says nothing else), a new ``per_use``
+    resource ``robot_<task>`` whose cost per use is the offer's plus the licence
+    spread over the uses a year: ``licence_per_year / (volume_per_year ×
+    executions per instance after the move)``; with errors redone by the robot
+    the task runs ``1 / (1 − error_rate)`` times as often (``executions_per_instance``
+    is the task's before the move). An error rate adds an exclusive gateway
+    after the task: back to the task, or to a manual fix task. The tasks in
+    ``offer.removes`` are taken out, their flows joined.
 
     >>> from abc_costing.model import ProcessModel
     >>> model = ProcessModel.model_validate({
@@ -139,17 +171,27 @@ def automate(model: ProcessModel, activity_id: str, *, offer: AutomationOffer,
     uses_per_year = volume * runs
     licence_per_use = offer.licence_per_year / uses_per_year if uses_per_year > 0 else 0.0
     robot_id = f"robot_{activity_id}"
-    robot = PerUseResource(kind="per_use", name=offer.name or f"Robot: {_name(model, activity_id)}",
-                           cost_per_use=offer.cost_per_use + licence_per_use)
-    automated = task.model_copy(update={"labor": {}, "one_of": {},
-                                        "uses": {**task.uses, robot_id: 1.0}})
+    uses = dict(task.uses if offer.uses is None else offer.uses)
+    resources = {**model.resources,
+                 **{rid: offer.resources[rid] for rid in uses
+                    if rid not in model.resources and rid in offer.resources}}
+    task_name = _name(model, activity_id)
+    assumptions: list[Message] = []
+    if offer.has_robot:
+        resources[robot_id] = PerUseResource(
+            kind="per_use", name=offer.name or f"Robot: {task_name}",
+            cost_per_use=offer.cost_per_use + licence_per_use)
+        uses[robot_id] = 1.0
+        assumptions.append(N_("the robot costs {cost_per_use} per use",
+                              cost_per_use=_money(offer.cost_per_use)))
+    update: dict[str, object] = {"labor": _durations(offer.labor), "one_of": {}, "uses": uses}
+    if offer.other_cost is not None:
+        update["other_cost"] = offer.other_cost
+    automated = task.model_copy(update=update)
     activities = {**model.activities, activity_id: automated}
-    resources = {**model.resources, robot_id: robot}
     flows = list(model.flows)
     gateways = model.gateways
-    task_name = _name(model, activity_id)
-    assumptions = [N_("the robot costs {cost_per_use} per use", cost_per_use=_money(
-        offer.cost_per_use))]
+    assumptions += _kept_work(model, offer)
     if offer.licence_per_year:
         assumptions.append(N_("a licence of {licence} a year is spread over {uses} uses a year "
                               "({per_use} per use)", licence=_money(offer.licence_per_year),
@@ -183,8 +225,50 @@ def automate(model: ProcessModel, activity_id: str, *, offer: AutomationOffer,
                                   + " %", minutes=neutral_number(fix_total, 1)))
     moved = _with_activities(model, activities, resources=resources, flows=flows,
                              gateways=gateways)
-    return Move("automate", (activity_id,), moved,
-                N_("Automate {task}", task=task_name), tuple(assumptions))
+    for removed in offer.removes:
+        if removed in moved.activities:
+            assumptions.append(N_("{task} is no longer needed",
+                                  task=_name(model, removed)))
+            moved = _without(moved, removed)
+    description = N_("Automate {task}", task=task_name) if offer.name is None else \
+        N_("{task}: {tool}", task=task_name, tool=offer.name)
+    return Move("automate", (activity_id, *offer.removes), moved, description,
+                tuple(assumptions))
+
+
+def _durations(labor: Mapping[str, Duration | float]) -> dict[str, Duration]:
+    return {pool: d if isinstance(d, Duration) else Duration.model_validate(d)
+            for pool, d in labor.items()}
+
+
+def _kept_work(model: ProcessModel, offer: AutomationOffer) -> list[Message]:
+    """The offer's labour left to people and its uses of the library, said in words."""
+    said: list[Message] = []
+    for pool, duration in _durations(offer.labor).items():
+        resource = model.resources.get(pool)
+        said.append(N_("{pool} still spends {minutes} min per execution",
+                       pool=(resource.name if resource else None) or pool,
+                       minutes=neutral_number(duration.mean_minutes, 2)))
+    for rid, units in (offer.uses or {}).items():
+        resource = model.resources.get(rid) or offer.resources.get(rid)
+        said.append(N_("{units} × {resource} per execution", units=neutral_number(units, 2),
+                       resource=(resource.name if resource else None) or rid))
+    if offer.other_cost is not None:
+        said.append(N_("other cost {cost} per execution", cost=_money(offer.other_cost)))
+    return said
+
+
+def _without(model: ProcessModel, activity_id: str) -> ProcessModel:
+    """``model`` without an activity of one incoming and one outgoing flow, its flows joined
+    (the model unchanged when it has more: then it cannot just go)."""
+    into = [f for f in model.flows if f.target == activity_id]
+    out = [f for f in model.flows if f.source == activity_id]
+    if len(into) != 1 or len(out) != 1:
+        return model
+    activities = {k: v for k, v in model.activities.items() if k != activity_id}
+    flows = [Flow(f.source, out[0].target, f.probability) if f is into[0] else f
+             for f in model.flows if f is not out[0]]
+    return _with_activities(model, activities, flows=flows)
 
 
 def eliminate(model: ProcessModel, activity_id: str, *, error_probability: float = 0.0,
@@ -215,10 +299,7 @@ def eliminate(model: ProcessModel, activity_id: str, *, error_probability: float
     into = [f for f in model.flows if f.target == activity_id]
     out = [f for f in model.flows if f.source == activity_id]
     if risk == 0 and len(into) == 1 and len(out) == 1:
-        activities = {k: v for k, v in model.activities.items() if k != activity_id}
-        flows = [Flow(f.source, out[0].target, f.probability) if f is into[0] else f
-                 for f in model.flows if f is not out[0]]
-        moved = _with_activities(model, activities, flows=flows)
+        moved = _without(model, activity_id)
         assumptions = (N_("nothing {task} catches is lost: no risk cost is counted (give the "
                           "probability of an error and its loss to count one)", task=task_name),)
     else:
@@ -377,3 +458,164 @@ def merge(model: ProcessModel, first: str, second: str, *,
                 N_("Merge {first} and {second}", first=first_name, second=second_name),
                 tuple(assumptions))
 
+
+
+def _matched_flows(model: ProcessModel, record: BranchRecord) -> dict[int, float] | None:
+    """Flow index -> its new probability, or None when the record does not fit the gateway.
+
+    A target the model no longer has (a move took the task out and joined its
+    flows) is matched with the one flow whose target the record does not name.
+    """
+    flows = [(i, f) for i, f in enumerate(model.flows) if f.source == record.gateway]
+    named = dict(record.probabilities)
+    matched = {i: named.pop(f.target) for i, f in flows if f.target in named}
+    left = [i for i, _ in flows if i not in matched]
+    if len(named) == 1 and len(left) == 1 and next(iter(named)) not in model.node_kinds:
+        matched[left[0]] = next(iter(named.values()))
+    elif named or left:
+        return None
+    return matched
+
+
+def rebranch(model: ProcessModel, record: BranchRecord) -> Move | None:
+    """Give an exclusive gateway's flows the probabilities of ``record``, for its stated
+    cause; its cost per pass becomes a new step just before the gateway. None when
+    the gateway or its flows are no longer as the record names them.
+
+    >>> from abc_costing.model import ProcessModel
+    >>> from abc_costing.model.advice import BranchRecord
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600}},
+    ...     "activities": {"write": {"labor": {"clerk": 30}}, "fix": {"labor": {"clerk": 20}}},
+    ...     "gateways": {"ok": {"kind": "exclusive"}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "write"], ["write", "ok"], ["ok", "e", 0.7], ["ok", "fix", 0.3],
+    ...               ["fix", "ok"]]})
+    >>> move = rebranch(model, BranchRecord(gateway="ok", probabilities={"e": 0.9, "fix": 0.1},
+    ...                                     cause="a template", cost_per_pass=5))
+    >>> [tuple(f) for f in move.model.flows if f.source == "ok"]
+    [('ok', 'e', 0.9), ('ok', 'fix', 0.1)]
+    >>> move.model.activities["ok_cost"].other_cost
+    5.0
+    """
+    matched = _matched_flows(model, record) if record.gateway in model.gateways else None
+    if matched is None:
+        return None
+    flows = [Flow(f.source, f.target, matched[i]) if i in matched else f
+             for i, f in enumerate(model.flows)]
+    activities = model.activities
+    gateway_name = _name(model, record.gateway)
+    assumptions = [N_("{cause} changes the shares after {gateway}: {shares}",
+                      cause=record.cause, gateway=gateway_name,
+                      shares=", ".join(f"{_name(model, model.flows[i].target)} "
+                                       f"{neutral_number(p * 100, 1)} %"
+                                       for i, p in sorted(matched.items())))]
+    if record.cost_per_pass:
+        cost_id = f"{record.gateway}_cost"
+        activities = {**activities, cost_id: Activity(name=record.cause,
+                                                      other_cost=record.cost_per_pass)}
+        flows = [Flow(f.source, cost_id, f.probability) if f.target == record.gateway else f
+                 for f in flows] + [Flow(cost_id, record.gateway)]
+        assumptions.append(N_("it costs {cost} per pass", cost=_money(record.cost_per_pass)))
+    else:
+        assumptions.append(N_("it costs nothing per pass"))
+    moved = _with_activities(model, dict(activities), flows=flows)
+    return Move("rebranch", (record.gateway,), moved,
+                N_("{gateway}: new shares ({cause})", gateway=gateway_name, cause=record.cause),
+                tuple(assumptions))
+
+
+def _activity_of(record: TaskRecord) -> Activity:
+    return Activity(name=record.name, labor=dict(record.labor), uses=dict(record.uses),
+                    other_cost=record.other_cost, value=record.value)
+
+
+def _long_way(model: ProcessModel, start: str, rejoin: str) -> set[str]:
+    """The nodes reached from ``start`` before ``rejoin``."""
+    outgoing: dict[str, list[str]] = {}
+    for flow in model.flows:
+        outgoing.setdefault(flow.source, []).append(flow.target)
+    seen, todo = {start}, [start]
+    while todo:
+        for target in outgoing.get(todo.pop(), []):
+            if target != rejoin and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def shortcut(model: ProcessModel, record: ShortcutRecord, *,
+             resources: Mapping[str, ResourceRecord] | None = None) -> Move | None:
+    """Send ``record.share`` of the instances reaching ``record.start`` the short way:
+    through the new task straight to ``record.rejoin`` (unless ``rejoin`` is an
+    exclusive gateway, the long way's flows into it meet the short way at a new
+    exclusive gateway first). A ``check``
+    task, when given, is done on every instance before the choice. None when
+    the model has the shortcut already or lacks its ends. ``resources``: the
+    library's, for the new tasks' uses the model lacks.
+
+    >>> from abc_costing.model import ProcessModel
+    >>> from abc_costing.model.advice import ShortcutRecord
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "resources": {"lawyer": {"kind": "labor", "rate_per_hour": 1800}},
+    ...     "activities": {"review": {"labor": {"lawyer": 60}}},
+    ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+    ...     "flows": [["s", "review"], ["review", "e"]]})
+    >>> move = shortcut(model, ShortcutRecord.model_validate({
+    ...     "id": "quick", "start": "review", "rejoin": "e", "share": 0.75,
+    ...     "cause": "a standard text", "task": {"name": "Quick review",
+    ...                                          "labor": {"lawyer": 10}}}))
+    >>> sorted(tuple(f) for f in move.model.flows)  # doctest: +NORMALIZE_WHITESPACE
+    [('quick', 'quick_join', None), ('quick_gate', 'quick', 0.75),
+     ('quick_gate', 'review', 0.25), ('quick_join', 'e', None),
+     ('review', 'quick_join', None), ('s', 'quick_gate', None)]
+    """
+    if (record.id in model.activities or record.start not in model.activities
+            or record.rejoin not in model.node_kinds):
+        return None
+    gate_id, join_id, check_id = (f"{record.id}_gate", f"{record.id}_join",
+                                  f"{record.id}_check")
+    long_way = _long_way(model, record.start, record.rejoin)
+    before = check_id if record.check else gate_id
+    # An exclusive gateway merges the short way as it is (its flows keep their
+    # targets, which a later rebranch names); anything else gets a merge first.
+    joined = model.gateways.get(record.rejoin) is None or \
+        model.gateways[record.rejoin].kind != "exclusive"
+    flows = []
+    for flow in model.flows:
+        if flow.target == record.start and flow.source not in long_way:
+            flow = Flow(flow.source, before, flow.probability)
+        elif joined and flow.target == record.rejoin and flow.source in long_way:
+            flow = Flow(flow.source, join_id, flow.probability)
+        flows.append(flow)
+    flows += [Flow(gate_id, record.id, record.share),
+              Flow(gate_id, record.start, 1.0 - record.share)]
+    flows += [Flow(record.id, join_id), Flow(join_id, record.rejoin)] if joined else [
+        Flow(record.id, record.rejoin)]
+    activities = {**model.activities, record.id: _activity_of(record.task)}
+    if record.check:
+        activities[check_id] = _activity_of(record.check)
+        flows.append(Flow(check_id, gate_id))
+    gateways = {**model.gateways, gate_id: Gateway(kind="exclusive", name=record.cause)}
+    if joined:
+        gateways[join_id] = Gateway(kind="exclusive", name=record.task.name)
+    used = {rid for task in (record.task, record.check) if task for rid in task.uses}
+    library = resources or {}
+    added = {rid: library[rid] for rid in used if rid not in model.resources and rid in library}
+    moved = _with_activities(model, activities, flows=flows, gateways=gateways,
+                             resources={**model.resources, **added})
+    start_name = _name(model, record.start)
+    assumptions = [N_("{share} of the instances reaching {start} take the short way ({cause})",
+                      share=neutral_number(record.share * 100, 1) + " %", start=start_name,
+                      cause=record.cause),
+                   N_("the short way is {task}, then {rejoin}", task=record.task.name,
+                      rejoin=_name(model, record.rejoin))]
+    if record.check:
+        assumptions.append(N_("every instance first goes through {check}",
+                              check=record.check.name))
+    return Move("shortcut", (record.id, record.start), moved,
+                N_("{task} instead of {start} for {share}", task=record.task.name,
+                   start=start_name, share=neutral_number(record.share * 100, 1) + " %"),
+                tuple(assumptions))

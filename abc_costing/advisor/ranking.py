@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from abc_costing.advisor.evaluation import CompiledModel, Evaluation
 from abc_costing.advisor.knockout import knockout_moves
@@ -45,18 +45,21 @@ from abc_costing.advisor.moves import (
     merge,
     mergeable_pairs,
     reassign,
+    rebranch,
+    shortcut,
 )
 from abc_costing.compare import compare_models, split_in_library
 from abc_costing.engine.capacity import ModelEntry, staffing
 from abc_costing.engine.executions import RoutingError
 from abc_costing.i18n import N_, Message
-from abc_costing.model import LaborResource, ProcessModel
+from abc_costing.model import LaborResource, ProcessModel, ResourceRecord
+from abc_costing.model.advice import AdviceFile, BranchRecord, ShortcutRecord
 from abc_costing.numbers import neutral_number
 from abc_costing.problems import ModelError
 from abc_costing.validation import validate_model
 
 __all__ = ["AdviceSettings", "RankedMove", "RejectedMove", "Advice", "candidate_moves",
-           "advise", "describe", "MONTHS_PER_YEAR"]
+           "advise", "describe", "settings_from_advice", "MONTHS_PER_YEAR"]
 
 MONTHS_PER_YEAR = 12
 #: A move must save more than this share of the cost per instance to count (float noise).
@@ -79,13 +82,21 @@ class AdviceSettings:
         pool (an office manager doing the legal review) would top the ranking.
       setup_minutes_saved: minutes saved by doing two consecutive tasks in one go.
       max_steps: at most this many moves combined.
+      keep: activity id -> why it must not be eliminated (even when it is waste).
+      branches: new branch probabilities, each with its cause and cost (:func:`rebranch`).
+      shortcuts: shorter ways for a share of instances (:func:`shortcut`).
+      resources: the library's resources the moves may bring in (a robot's uses).
     """
 
     automation: Mapping[str, AutomationOffer] = field(default_factory=dict)
     risks: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     can_do: Mapping[str, Sequence[str]] = field(default_factory=dict)
     setup_minutes_saved: float = 0.0
-    max_steps: int = 10
+    max_steps: int = 20
+    keep: Mapping[str, str] = field(default_factory=dict)
+    branches: Sequence[BranchRecord] = ()
+    shortcuts: Sequence[ShortcutRecord] = ()
+    resources: Mapping[str, ResourceRecord] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -138,6 +149,10 @@ class Advice:
       sequence: the moves combined greedily, each with its saving over the model
         after the moves before it.
       combined_model: the model after the whole sequence.
+      combined: the whole sequence as one change of ``model`` into ``combined_model``:
+        its saving, Δ FTE, and heads and cash worked out once for the whole change
+        (whole people are released by the whole change, not step by step); None
+        without a sequence.
     """
 
     model: ProcessModel
@@ -146,10 +161,13 @@ class Advice:
     rejected: tuple[RejectedMove, ...]
     sequence: tuple[RankedMove, ...]
     combined_model: ProcessModel
+    combined: RankedMove | None = None
 
     @property
     def combined_saving_per_instance(self) -> float:
         """What the whole sequence saves per instance."""
+        if self.combined is not None:
+            return self.combined.saving_per_instance
         return math.fsum(step.saving_per_instance for step in self.sequence)
 
     @property
@@ -157,6 +175,36 @@ class Advice:
         """What the whole sequence saves a year (None without a volume)."""
         volume = self.model.volume_per_year
         return None if volume is None else self.combined_saving_per_instance * volume
+
+
+def settings_from_advice(advice: AdviceFile, *,
+                         resources: Mapping[str, ResourceRecord] | None = None
+                         ) -> AdviceSettings:
+    """The advisor's settings from a checked advice file (``advice.yaml``); ``resources``:
+    the library's, which the automation offers and shortcuts may bring in.
+
+    >>> from abc_costing.model.advice import AdviceFile
+    >>> settings = settings_from_advice(AdviceFile.model_validate({
+    ...     "format": "abc-costing-advice/1", "process": "p",
+    ...     "automation": {"enter": {"name": "OCR", "cost_per_use": 5, "errors": "back",
+    ...                              "error_rate": 0.1}},
+    ...     "risks": {"sign": {"probability": 0.02, "loss": 5000}}}))
+    >>> settings.automation["enter"].errors_go_back, settings.risks["sign"]
+    (True, (0.02, 5000.0))
+    """
+    automation = {activity_id: AutomationOffer(
+        cost_per_use=offer.cost_per_use, licence_per_year=offer.licence_per_year,
+        error_rate=offer.error_rate, errors_go_back=offer.errors == "back",
+        fix_minutes=offer.fix_minutes, name=offer.name, labor=dict(offer.labor),
+        uses=None if offer.uses is None else dict(offer.uses), other_cost=offer.other_cost,
+        removes=tuple(offer.removes)) for activity_id, offer in advice.automation.items()}
+    return AdviceSettings(
+        automation=automation,
+        risks={a: (r.probability, r.loss) for a, r in advice.risks.items()},
+        can_do={pool: tuple(others) for pool, others in advice.can_do.items()},
+        setup_minutes_saved=advice.setup_minutes_saved, keep=dict(advice.keep),
+        branches=tuple(advice.branches), shortcuts=tuple(advice.shortcuts),
+        resources=dict(resources or {}))
 
 
 def candidate_moves(model: ProcessModel, *, settings: AdviceSettings = AdviceSettings(),
@@ -167,7 +215,7 @@ def candidate_moves(model: ProcessModel, *, settings: AdviceSettings = AdviceSet
     automation's licence over the uses a year; 1 per instance when not given.
     """
     executions = executions or {}
-    moves = [automate(model, activity_id, offer=offer,
+    moves = [automate(model, activity_id, offer=_with_library(offer, settings.resources),
                       executions_per_instance=executions.get(activity_id, 1.0))
              for activity_id, offer in settings.automation.items()
              if activity_id in model.activities]
@@ -176,7 +224,7 @@ def candidate_moves(model: ProcessModel, *, settings: AdviceSettings = AdviceSet
             probability, loss = settings.risks[activity_id]
             moves.append(eliminate(model, activity_id, error_probability=probability,
                                    loss=loss))
-        elif activity.value == "waste":
+        elif activity.value == "waste" and activity_id not in settings.keep:
             moves.append(eliminate(model, activity_id))
     moves += knockout_moves(model)
     for activity_id in model.activities:
@@ -185,7 +233,16 @@ def candidate_moves(model: ProcessModel, *, settings: AdviceSettings = AdviceSet
                 moves.append(reassign(model, activity_id, from_pool=from_pool, to_pool=to_pool))
     moves += [merge(model, first, second, setup_minutes_saved=settings.setup_minutes_saved)
               for first, second in mergeable_pairs(model)]
+    found = [rebranch(model, record) for record in settings.branches]
+    found += [shortcut(model, record, resources=settings.resources)
+              for record in settings.shortcuts]
+    moves += [move for move in found if move is not None]
     return moves
+
+
+def _with_library(offer: AutomationOffer, resources: Mapping[str, ResourceRecord]
+                  ) -> AutomationOffer:
+    return replace(offer, resources={**resources, **offer.resources}) if resources else offer
 
 
 def _overloads(before: Evaluation, after: Evaluation, moved: ProcessModel,
@@ -303,7 +360,25 @@ def advise(model: ProcessModel, *, settings: AdviceSettings = AdviceSettings(),
     steps, current = _combined(compiled, settings=settings, other=other)
     sequence = tuple(_with_cash(step, before, library) for step, before in steps)
     return Advice(model, compiled.base.cost_per_instance, tuple(ranked), rejected,
-                  sequence, current)
+                  sequence, current, _whole_change(compiled, steps, current, library))
+
+
+def _whole_change(compiled: CompiledModel, steps: Sequence[tuple[RankedMove, ProcessModel]],
+                  combined: ProcessModel, library: Sequence[ModelEntry]) -> RankedMove | None:
+    """The sequence as one move of the base model, its heads and cash from one split."""
+    if not steps:
+        return None
+    whole = Move(steps[0][0].move.kind, tuple(dict.fromkeys(
+        e for step, _ in steps for e in step.move.elements)), combined,
+        N_("{count} moves combined", count=len(steps)),
+        tuple(a for step, _ in steps for a in step.move.assumptions))
+    after = compiled.evaluate(combined)
+    saving = compiled.base.cost_per_instance - after.cost_per_instance
+    volume = compiled.model.volume_per_year
+    ranked = RankedMove(whole, after.cost_per_instance, saving,
+                        None if volume is None else saving * volume,
+                        _fte_change(compiled.base, after, combined))
+    return _with_cash(ranked, compiled.model, library)
 
 
 def _combined(compiled: CompiledModel, *, settings: AdviceSettings,
@@ -316,11 +391,13 @@ def _combined(compiled: CompiledModel, *, settings: AdviceSettings,
     """
     steps: list[tuple[RankedMove, ProcessModel]] = []
     current = compiled.model
+    done: set[tuple[str, tuple[str, ...], str]] = set()  # a move is made once
     for _ in range(settings.max_steps):
         cost = compiled.base.cost_per_instance
         costed = [_judged(compiled, move, validate=False, other_minutes_per_month=other)
                   for move in candidate_moves(current, settings=settings,
-                                              executions=compiled.base.executions)]
+                                              executions=compiled.base.executions)
+                  if _key(move) not in done]
         saving = sorted((r for r in costed if _saves(r, cost)),
                         key=lambda r: -r.saving_per_instance)  # type: ignore[union-attr]
         chosen = next((r for r in saving if not any(
@@ -328,9 +405,14 @@ def _combined(compiled: CompiledModel, *, settings: AdviceSettings,
         if not isinstance(chosen, RankedMove):
             break
         steps.append((chosen, current))
+        done.add(_key(chosen.move))
         current = chosen.move.model
         compiled = CompiledModel(current)
     return steps, current
+
+
+def _key(move: Move) -> tuple[str, tuple[str, ...], str]:
+    return move.kind, move.elements, str(move.description)
 
 
 def describe(advice: Advice) -> Message:

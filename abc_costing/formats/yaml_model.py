@@ -38,6 +38,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import ValidationError
 
+from abc_costing.formats.advice_file import ADVICE_NAME
 from abc_costing.formats.allocation_file import ALLOCATION_FOLDER
 from abc_costing.formats.catalogue import (
     CATALOGUE_NAME,
@@ -300,7 +301,9 @@ def load_model(path: str | Path) -> ProcessModel:
 def model_files(directory: str | Path) -> list[Path]:
     """The model files under ``directory`` (``*.yaml`` and ``*.yml``, recursively), sorted.
 
-    A resource catalogue (``resources.yaml``) is not a model and is left out, and
+    A resource catalogue (``resources.yaml``) and a process's advice file
+    (``advice.yaml``, :mod:`abc_costing.formats.advice_file`) are not models and are
+    left out, and
     so is the library's ledger folder (``ledger/`` at the top: the allocation
     file and the period's files, :mod:`abc_costing.formats.allocation_file`).
     """
@@ -310,7 +313,7 @@ def model_files(directory: str | Path) -> list[Path]:
     return sorted(
         p for p in files
         if not any(part.startswith(".") for part in p.relative_to(directory).parts)
-        and p.name != CATALOGUE_NAME
+        and p.name not in (CATALOGUE_NAME, ADVICE_NAME)
         and p.relative_to(directory).parts[0] != ALLOCATION_FOLDER
     )
 

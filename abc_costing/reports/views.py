@@ -1828,17 +1828,20 @@ def advice_sequence_view(advice: Advice) -> TableView:
     model = advice.model
     rows: list[tuple[RowKind, Sequence[Any]]] = [
         ("item", _advice_row(i, step)) for i, step in enumerate(advice.sequence, start=1)]
-    cash = [step.cash_per_year for step in advice.sequence]
-    heads = [step.heads_released for step in advice.sequence]
+    whole = advice.combined
     rows.append(("total", [None, TOTAL_NAME, advice.combined_saving_per_instance,
-                           advice.combined_saving_per_year, "",
-                           None if None in heads else sum(h or 0 for h in heads),
-                           None if None in cash else math.fsum(c or 0.0 for c in cash),
+                           advice.combined_saving_per_year,
+                           "" if whole is None else _fte_text(whole.fte_change),
+                           None if whole is None else whole.heads_released,
+                           None if whole is None else whole.cash_per_year,
                            "", "", "", advice.cost_per_instance
                            - advice.combined_saving_per_instance]))
     return _view("advice_sequence", N_("Moves combined: {process}",
                                        process=model.title or model.process),
-                 ADVICE_COLUMNS, rows, currency=model.currency)
+                 ADVICE_COLUMNS, rows, currency=model.currency,
+                 note=N_("Each move's saving is over the model after the moves above it; the "
+                         "total's heads and cash are those of the whole change at once "
+                         "(people are released by the whole change, not step by step)."))
 
 
 REJECTED_MOVES_COLUMNS = (

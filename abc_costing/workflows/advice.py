@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from abc_costing.advisor import Advice, AdviceSettings, advise
+from abc_costing.advisor import Advice, AdviceSettings, advise, settings_from_advice
 from abc_costing.formats import load_library
-from abc_costing.formats.catalogue import catalogue_path_for
+from abc_costing.formats.advice_file import advice_path_for, read_advice
+from abc_costing.formats.catalogue import catalogue_beside, catalogue_path_for
 from abc_costing.i18n import N_
 from abc_costing.model import ProcessModel
-from abc_costing.problems import ModelError, Problem
+from abc_costing.problems import ModelError, Problem, has_errors
 from abc_costing.workflows.costing import _problems_of, read_model_file
 
 __all__ = ["Advised", "advise_file"]
@@ -43,8 +44,15 @@ class Advised:
 def advise_file(path: str | Path, *, top: int | None = 10,
                 can_do: Mapping[str, Sequence[str]] | None = None,
                 settings: AdviceSettings | None = None,
-                library_dir: str | Path | None = None) -> Advised:
+                library_dir: str | Path | None = None,
+                advice: str | Path | None = None, use_advice: bool = True) -> Advised:
     """Read one model file and rank every move the advisor can make on it.
+
+    What the analyst knows (automation offers, who may do what, risks, new branch
+    probabilities, shorter ways) comes from the advice file beside the model
+    (``advice.yaml``, :mod:`abc_costing.formats.advice_file`), or from ``advice``
+    when given; ``use_advice=False`` ignores it (``settings`` is used as given).
+    Its problems are the file's: with an error, nothing is advised.
 
     ``can_do`` (labour pool -> the pools that may take over its tasks) adds the
     moves of a task to a cheaper pool to ``settings`` (by default none: see
@@ -60,6 +68,17 @@ def advise_file(path: str | Path, *, top: int | None = 10,
     if model is None:
         return Advised(None, None, problems)
     settings = settings or AdviceSettings()
+    advice_path = (Path(advice) if advice is not None else advice_path_for(path)) \
+        if use_advice else None
+    if advice_path is not None:
+        loaded, _ = catalogue_beside(path)
+        resources = {} if loaded is None else dict(loaded.catalogue.pools)
+        known, found = read_advice(advice_path, model=model, library_resources=resources)
+        problems += tuple(found)
+        if known is None or has_errors(found):
+            return Advised(model, None, problems)
+        settings = replace(settings_from_advice(known, resources=resources),
+                           max_steps=settings.max_steps)
     if can_do:
         unknown = sorted({p for pool, others in can_do.items() for p in (pool, *others)}
                          - set(model.resources))
@@ -76,7 +95,7 @@ def advise_file(path: str | Path, *, top: int | None = 10,
         models, _ = load_library(library_dir)
         library = list(models)
     try:
-        advice = advise(model, settings=settings, library=library, top=top)
+        ranked = advise(model, settings=settings, library=library, top=top)
     except ModelError as error:
         return Advised(model, None, problems + _problems_of(error, file=str(path)))
-    return Advised(model, advice, problems)
+    return Advised(model, ranked, problems)
