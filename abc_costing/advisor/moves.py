@@ -35,7 +35,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -258,6 +258,30 @@ def _kept_work(model: ProcessModel, offer: AutomationOffer) -> list[Message]:
     return said
 
 
+def _needs_after_removal(activities: Mapping[str, Activity], gone: Mapping[str, Activity]
+                         ) -> dict[str, Activity]:
+    """``activities`` with every need of a task in ``gone`` (removed, or bypassed on some
+    ways) replaced by that task's own needs: what it needed still comes first on every way.
+
+    >>> tasks = {"b": Activity(needs=["a"]), "c": Activity(needs=["b"])}
+    >>> _needs_after_removal({"c": tasks["c"]}, {"b": tasks["b"]})["c"].needs
+    ['a']
+    """
+    def kept(needs: Iterable[str], seen: frozenset[str]) -> list[str]:
+        found: list[str] = []
+        for need in needs:
+            if need in gone and need not in seen:
+                found += kept(gone[need].needs, seen | {need})
+            elif need not in gone:
+                found.append(need)
+        return found
+
+    return {activity_id: (activity.model_copy(update={"needs": [
+                n for n in dict.fromkeys(kept(activity.needs, frozenset())) if n != activity_id]})
+            if any(need in gone for need in activity.needs) else activity)
+            for activity_id, activity in activities.items()}
+
+
 def _without(model: ProcessModel, activity_id: str) -> ProcessModel:
     """``model`` without an activity of one incoming and one outgoing flow, its flows joined
     (the model unchanged when it has more: then it cannot just go)."""
@@ -265,7 +289,9 @@ def _without(model: ProcessModel, activity_id: str) -> ProcessModel:
     out = [f for f in model.flows if f.source == activity_id]
     if len(into) != 1 or len(out) != 1:
         return model
-    activities = {k: v for k, v in model.activities.items() if k != activity_id}
+    activities = _needs_after_removal(
+        {k: v for k, v in model.activities.items() if k != activity_id},
+        {activity_id: model.activities[activity_id]})
     flows = [Flow(f.source, out[0].target, f.probability) if f is into[0] else f
              for f in model.flows if f is not out[0]]
     return _with_activities(model, activities, flows=flows)
@@ -439,11 +465,15 @@ def merge(model: ProcessModel, first: str, second: str, *,
         uses[pool] = uses.get(pool, 0.0) + units
     value = "value_adding" if "value_adding" in (a.value, b.value) else a.value
     first_name, second_name = _name(model, first), _name(model, second)
+    needs = [n for n in dict.fromkeys([*a.needs, *b.needs]) if n not in (first, second)]
     merged = a.model_copy(update={"labor": labor, "uses": uses, "value": value,
-                                  "other_cost": a.other_cost + b.other_cost,
+                                  "other_cost": a.other_cost + b.other_cost, "needs": needs,
                                   "name": f"{first_name} + {second_name}"})
-    activities = {k: (merged if k == first else v) for k, v in model.activities.items()
-                  if k != second}
+    # What needed the second task needs the merged one, which is done where the first was.
+    activities = {k: (merged if k == first else v.model_copy(update={"needs": list(
+                      dict.fromkeys(first if n == second else n for n in v.needs))})
+                      if second in v.needs else v)
+                  for k, v in model.activities.items() if k != second}
     out = [f for f in model.flows if f.source == second]
     flows = [f for f in model.flows if f.source not in (first, second)]
     flows += [Flow(first, f.target, f.probability) for f in out]
@@ -594,7 +624,13 @@ def shortcut(model: ProcessModel, record: ShortcutRecord, *,
               Flow(gate_id, record.start, 1.0 - record.share)]
     flows += [Flow(record.id, join_id), Flow(join_id, record.rejoin)] if joined else [
         Flow(record.id, record.rejoin)]
-    activities = {**model.activities, record.id: _activity_of(record.task)}
+    # The tasks after the rejoin that needed a task of the long way now also come after
+    # the short way, where it is not done: they need what it needed instead (stated below).
+    bypassed = {t: model.activities[t] for t in long_way if t in model.activities}
+    after = {k: v for k, v in model.activities.items() if k not in bypassed}
+    rewired = _needs_after_removal(after, bypassed)
+    served = [k for k in after if rewired[k] is not after[k]]
+    activities = {**model.activities, **rewired, record.id: _activity_of(record.task)}
     if record.check:
         activities[check_id] = _activity_of(record.check)
         flows.append(Flow(check_id, gate_id))
@@ -612,6 +648,10 @@ def shortcut(model: ProcessModel, record: ShortcutRecord, *,
                       cause=record.cause),
                    N_("the short way is {task}, then {rejoin}", task=record.task.name,
                       rejoin=_name(model, record.rejoin))]
+    if served:
+        assumptions.append(N_("{task} gives {tasks} what they needed from {start}",
+                              task=record.task.name, start=start_name,
+                              tasks=", ".join(_name(model, k) for k in served)))
     if record.check:
         assumptions.append(N_("every instance first goes through {check}",
                               check=record.check.name))
