@@ -150,10 +150,39 @@ def test_fixed_sequence_has_no_spread():
                       "b": {"labor": {"clerk": 5, "lawyer": 5}, "other_cost": 7}},
                      {}, [["s", "a"], ["a", "b"], ["b", "e"]])
     result = simulate(model, runs=500, rng=np.random.default_rng(0))
-    # cost: 10 × 10 + 5 × 10 + 5 × 20 + 7 = 257; time: 10 + 100 + 5 + 5 = 120
+    # cost: 10 × 10 + 5 × 10 + 5 × 20 + 7 = 257; time: 10 + 100 + max(5, 5) = 115 (b's
+    # clerk and lawyer work on it together)
     assert (result.cost_per_instance.mean, result.cost_per_instance.sd) == (257.0, 0.0)
     assert result.cost_per_instance.ci95 == (257.0, 257.0)
-    assert (result.cycle_time_minutes.p50, result.cycle_time_minutes.sd) == (120.0, 0.0)
+    assert (result.cycle_time_minutes.p50, result.cycle_time_minutes.sd) == (115.0, 0.0)
+
+
+def test_roles_of_one_task_work_together_and_each_is_paid():
+    # meet: clerk uniform 10–30 and lawyer 20 together, then a 30-minute wait.
+    # time = max(U, 20) + 30: P(U < 20) = 0.5 gives 20, else E[U | U > 20] = 25, so
+    # 0.5 × 20 + 0.5 × 25 + 30 = 52.5 on average, between 50 and 60;
+    # cost: both are paid: 20 min × 10 (clerk's mean) + 20 × 20 (lawyer) = 600.
+    model = model_of({"meet": {"labor": {"clerk": {"uniform": [10, 30]}, "lawyer": 20},
+                               "wait": 30}},
+                     {}, [["s", "meet"], ["meet", "e"]])
+    result = simulate(model, runs=RUNS, rng=np.random.default_rng(5))
+    cycle, cost = result.cycle_time_minutes, result.cost_per_instance
+    assert abs(cycle.mean - 52.5) < SE_TOLERANCE * cycle.sd / math.sqrt(RUNS)
+    assert cycle.p5 == 50.0 and 59.0 < cycle.max <= 60.0  # never 10 + 20 + 30 = 60 or more
+    assert abs(cost.mean - 600.0) < SE_TOLERANCE * cost.sd / math.sqrt(RUNS)
+    # Two varying roles: E[max of two uniforms on 0–60] = 60 × 2 / 3 = 40, not 30 + 30.
+    both = model_of({"meet": {"labor": {"clerk": {"uniform": [0, 60]},
+                                        "lawyer": {"uniform": [0, 60]}}}},
+                    {}, [["s", "meet"], ["meet", "e"]])
+    cycle = simulate(both, runs=RUNS, rng=np.random.default_rng(6)).cycle_time_minutes
+    assert abs(cycle.mean - 40.0) < SE_TOLERANCE * cycle.sd / math.sqrt(RUNS)
+    # Any one of them (one_of): labor holds each one's share of the minutes, so an
+    # execution takes 10 + 30 = 40 on average (the engine's rule), not max(10, 30).
+    either = model_of({"meet": {"labor": {"clerk": 10, "lawyer": 30},
+                                "one_of": {"clerk": 0.5, "lawyer": 0.5}}},
+                      {}, [["s", "meet"], ["meet", "e"]])
+    assert simulate(either, runs=100, rng=np.random.default_rng(7)).cycle_time_minutes.mean \
+        == 40.0
 
 
 def test_cycle_time_mean_of_a_rework_loop():

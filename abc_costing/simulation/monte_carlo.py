@@ -9,8 +9,11 @@ engine (:mod:`abc_costing.engine.executions`) reasons about it, but sampled:
 
       Σ labour minutes × rate per minute + Σ uses × cost per use + other cost;
 
-* its elapsed time is the sum of its labour minutes (the roles work one after
-  another) plus its ``wait``; a wait adds elapsed time and no cost;
+* its time is its labour plus its ``wait``: several labour roles work on it
+  together, so the labour takes the longest role's minutes (each role's
+  minutes are still paid); with ``one_of`` one of them does it, the sum of
+  the roles' shares. This is the rule of the engine's expected cycle time and
+  of the queue simulation. A wait adds elapsed time and no cost;
 * an exclusive split picks one flow by its probability, so a rework loop runs
   a geometric number of times; in a model with case classes each instance is
   first given a class (drawn by the classes' shares) and every split uses that
@@ -374,11 +377,24 @@ class _Machine:
     comp_code: np.ndarray     # component -> distribution code
     comp_params: np.ndarray   # component -> shape parameters
     comp_rate: np.ndarray     # component -> money per minute (0 for a wait)
-    chain_draws: tuple[tuple[tuple[int, tuple[float, ...], float], ...], ...]
+    # chain start -> its varying durations: (code, parameters, money per minute, mark of
+    # a role working together with others, see _together)
+    chain_draws: tuple[tuple[tuple[int, tuple[float, ...], float, _Together | None], ...], ...]
     sort_dtype: type          # the smallest int type holding a node index
     start: int
     end_ids: tuple[str, ...]
     end_rank: np.ndarray      # node -> rank among end events
+
+
+#: A varying labour role of an activity whose roles work together: whether it is the
+#: first and the last varying role of the activity, and the longest constant role's minutes.
+_Together = tuple[bool, bool, float]
+
+
+def _together(k: int, count: int, least: float) -> _Together:
+    """The mark of the ``k``-th of ``count`` varying roles working together, the longest
+    constant role taking ``least`` minutes."""
+    return (k == 0, k == count - 1, least)
 
 
 def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
@@ -441,21 +457,40 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
     per_use = {r: price.cost_per_use for r, price in prices.items()}
     # What one execution of each activity costs and takes: a constant part and
     # the durations that vary, each with the money one of its minutes costs.
+    # Several labour roles of one activity work together (its time is the longest
+    # role's), unless any one of them does it (``one_of``: the shares' sum, as the
+    # engine's expected cycle time and the queue simulation take it). The varying
+    # roles of a together activity carry a mark: their place in the group and the
+    # longest constant role's minutes, the least the activity can take.
     activity_fixed: dict[int, tuple[float, float]] = {}
-    activity_random: dict[int, list[tuple[Duration, float]]] = {}
+    activity_random: dict[int, list[tuple[Duration, float, _Together | None]]] = {}
     for activity_id, activity in model.activities.items():
         money = activity.other_cost + sum(units * per_use[r] for r, units in activity.uses.items())
         minutes = 0.0
-        varying = []
-        for duration, money_per_minute in (
-            *((d, rate[r]) for r, d in activity.labor.items()), (activity.wait, 0.0)
-        ):
+        together = len(activity.labor) > 1 and not activity.one_of
+        longest_constant = 0.0
+        roles: list[tuple[Duration, float]] = []
+        for r, duration in activity.labor.items():
             constant = constant_minutes(duration)
             if constant is None:
-                varying.append((duration, money_per_minute))
+                roles.append((duration, rate[r]))
+                continue
+            money += constant * rate[r]
+            if together:
+                longest_constant = max(longest_constant, constant)
             else:
-                money += constant * money_per_minute
                 minutes += constant
+        varying: list[tuple[Duration, float, _Together | None]] = [
+            (d, money_per_minute,
+             _together(k, len(roles), longest_constant) if together else None)
+            for k, (d, money_per_minute) in enumerate(roles)]
+        if together and not roles:
+            minutes += longest_constant
+        wait = constant_minutes(activity.wait)
+        if wait is None:
+            varying.append((activity.wait, 0.0, None))
+        else:
+            minutes += wait
         activity_fixed[index[activity_id]] = (money, minutes)
         activity_random[index[activity_id]] = varying
 
@@ -471,6 +506,7 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
     comp_count = np.zeros(n, dtype=np.int64)
     components: list[Duration] = []
     comp_rate: list[float] = []
+    comp_together: list[_Together | None] = []
     starts = {next(index[e] for e, ev in model.events.items() if ev.kind == "start"),
               *targets, *split_target, *next_node[code == _JOIN].tolist()}
     for i in sorted(starts):
@@ -481,9 +517,10 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
                 money, minutes = activity_fixed[w]
                 fixed_cost[i] += money
                 fixed_minutes[i] += minutes
-                for duration, money_per_minute in activity_random[w]:
+                for duration, money_per_minute, mark in activity_random[w]:
                     components.append(duration)
                     comp_rate.append(money_per_minute)
+                    comp_together.append(mark)
             w, seen = int(next_node[w]), seen + 1
             if seen > n:  # the validator rules this out: a cycle with no exit
                 raise SimulationError(N_("{node_ids!r} starts a loop with no way out",
@@ -493,7 +530,8 @@ def _compile(model: ProcessModel, graph: nx.DiGraph) -> _Machine:
     comp_code, comp_params = _prepare(components)
     start = next(index[e] for e, ev in model.events.items() if ev.kind == "start")
     chain_draws = tuple(
-        tuple((int(comp_code[c]), tuple(float(v) for v in comp_params[:, c]), comp_rate[c])
+        tuple((int(comp_code[c]), tuple(float(v) for v in comp_params[:, c]), comp_rate[c],
+               comp_together[c])
               for c in range(comp_start[i], comp_start[i] + comp_count[i]))
         for i in range(n))
     return _Machine(chain_end=chain_end, chain_draws=chain_draws,
@@ -578,10 +616,18 @@ def _walk(machine: _Machine, runs: int, rng: np.random.Generator
             minutes = np.zeros(order.size)
             for lo, hi in zip(np.r_[0, cut].tolist(), np.r_[cut, order.size].tolist(),
                               strict=True):
-                for draw_code, params, money_per_minute in m.chain_draws[int(grouped[lo])]:
+                longest = np.zeros(0)
+                for draw_code, params, money_per_minute, mark in m.chain_draws[int(grouped[lo])]:
                     x = _draw_scalar(draw_code, params, hi - lo, rng)
                     money[lo:hi] += x * money_per_minute
-                    minutes[lo:hi] += x
+                    if mark is None:
+                        minutes[lo:hi] += x
+                        continue
+                    # Roles working together: the activity takes the longest one's time.
+                    first, last, least = mark
+                    longest = np.maximum(x, least) if first else np.maximum(longest, x)
+                    if last:
+                        minutes[lo:hi] += longest
             spent[order] += money
             clock[order] += minutes
         np.add.at(cost, inst, spent)
