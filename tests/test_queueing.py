@@ -13,7 +13,7 @@ from abc_costing.engine import capacity_report, cost_model
 from abc_costing.formats import load_model
 from abc_costing.model import LaborResource, ProcessModel
 from abc_costing.problems import ModelError
-from abc_costing.simulation.queueing import simulate_queues, t975
+from abc_costing.simulation.queueing import WorkingWeek, simulate_queues, t975
 from abc_costing.synthetic import Choice, Loop, Parallel, Sequence, Task, compile_tree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -419,27 +419,30 @@ def test_a_pool_without_capacity_reads_the_same_in_capacity_and_in_queues():
 
 
 def test_default_warmup_reaches_the_pools_late_in_a_long_process():
-    # 10 a day; intake (clerk, 10 min), 2400 min of waiting, review (lawyer, 24 min).
+    # 10 a day; intake (clerk, 10 min), a week of waiting (10080 elapsed minutes: on the
+    # clock's 5-day week exactly 5 working days, whenever it starts), review (lawyer, 24 min).
     # Both 8 h × 21 days, one person: lawyer ρ = 10 × 24 / 480 = 0.5, clerk 0.2083.
-    # The rule: 2 × (10 + 2400 + 24) = 4868 min, plus the lawyer's queue to settle,
-    # 24 / (1 − √0.5)² = 279.75 min (the clerk's, 10 / (1 − √0.2083)² = 33.8, is
-    # shorter): 5147.75 min = 10.7 days of 480 → 11 days.
+    # The rule lays waits end to end as if every minute were a working one (so it errs
+    # long): 2 × (10 + 10080 + 24) = 20228 min, plus the lawyer's queue to settle,
+    # 24 / (1 − √0.5)² = 279.75 min: 20507.75 min = 42.7 days of 480, capped at the 20
+    # measured days.
     model = ProcessModel.model_validate({
         "format": "abc-costing/1", "process": "long", "variant": "v", "volume_per_year": 2520,
         "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600, **CLERK_CALENDAR},
                       "lawyer": {"kind": "labor", "rate_per_hour": 900, **CLERK_CALENDAR}},
-        "activities": {"intake": {"labor": {"clerk": 10}, "wait": 2400},
+        "activities": {"intake": {"labor": {"clerk": 10}, "wait": 10080},
                        "review": {"labor": {"lawyer": 24}}},
         "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
         "flows": [["s", "intake"], ["intake", "review"], ["review", "e"]]})
     result = simulate_queues(model, days=20, rng=np.random.default_rng(8))
-    assert result.warmup_days == 11
-    assert "2 × 2434 min" in result.warmup_basis and "lawyer" in result.warmup_basis
+    assert result.warmup_days == 20
+    assert "2 × 10114 min" in result.warmup_basis and "lawyer" in result.warmup_basis
+    assert "capped" in result.warmup_basis
     low, high = result.resource("lawyer").utilization_ci95
     assert low <= 0.5 <= high
-    # The old fixed day of warm-up: the lawyer sees no work for the first 5 days
-    # (2410 min) after it, so over the 20 measured days he reads about
-    # 0.5 × (9600 − 2410 + 480) / 9600 ≈ 0.40, well below his load.
+    # A day of warm-up: the lawyer sees no work until working minute 10 + 2400 (a week
+    # later), 1930 minutes into the measured days, so over them he reads about
+    # 0.5 × (9600 − 1930) / 9600 ≈ 0.40, well below his load.
     short = simulate_queues(model, days=20, rng=np.random.default_rng(8), warmup_days=1)
     assert short.resource("lawyer").utilization_ci95[1] < 0.45
 
@@ -629,3 +632,64 @@ def test_the_counts_say_what_they_are(capsys):
                  "--replications", "2", "--seed", "3"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "Всего по повторам (2): за измеряемые дни поступило экземпляров:" in out
+
+
+# -- elapsed and working cycle times (issue 14: times in the right days) ----------------------
+
+
+def test_working_and_clock_hours_between_friday_evening_and_monday_morning():
+    # A 9–18 Monday–Friday calendar: 9 h days, 22 days a month (22 × 12 / 52 = 5.1: five a
+    # week). Friday 17:00 to Monday 10:00: 1 working hour on Friday (17–18) and 1 on Monday
+    # (9–10) = 2 working hours; on the clock 7 h (Fri 17–24) + 48 h + 10 h = 65 hours.
+    week = WorkingWeek.of(9, 22)
+    assert (week.days_per_week, week.opens_minute) == (5, 540.0)
+    friday_5pm, monday_10am = 4 * 1440 + 17 * 60, 7 * 1440 + 10 * 60
+    arrived, finished = week.working_minutes(friday_5pm), week.working_minutes(monday_10am)
+    assert arrived == 4 * 540 + 8 * 60  # four whole days and Friday 9–17
+    assert finished - arrived == 2 * 60
+    assert week.clock_minutes(finished) - week.clock_minutes(arrived) == 65 * 60
+    # The same maps on arrays, and a closed hour adds no working time.
+    both = week.working_minutes(np.array([friday_5pm, monday_10am, 5 * 1440 + 12 * 60]))
+    assert both.tolist() == [arrived, finished, 5 * 540]  # Saturday noon: all of Friday
+
+
+def test_a_wait_is_elapsed_time_and_each_instance_has_both_cycle_times():
+    # One step: a wait of one calendar day (1440 elapsed minutes) and no labour, on the
+    # default 8 h × 21 days clock (five days a week, 9–17). An instance arriving Monday to
+    # Thursday at some hour goes on the next day at that hour: 480 working minutes. One
+    # arriving on Friday at 9 + x h finishes its wait on Saturday, and goes on at Monday's
+    # opening: 8 − x working hours. Arrivals are even over working time, so the mean is
+    # 4/5 × 480 + 1/5 × 240 = 432 working minutes; the elapsed time is 1440 for every one
+    # (the process ends when its wait does).
+    model = ProcessModel.model_validate({
+        "format": "abc-costing/1", "process": "p", "variant": "v", "volume_per_year": 25200,
+        "activities": {"think": {"wait": 1440}},
+        "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+        "flows": [["s", "think"], ["think", "e"]]})
+    result = simulate_queues(model, days=50, replications=2, warmup_days=5,
+                             rng=np.random.default_rng(4))
+    elapsed, working = result.cycle_time_elapsed_minutes, result.cycle_time_minutes
+    assert elapsed["p50"] == pytest.approx(1440) and elapsed["p95"] == pytest.approx(1440)
+    assert elapsed["mean"] == pytest.approx(1440)
+    assert working["p50"] == pytest.approx(480) and working["p95"] == pytest.approx(480)
+    assert working["mean"] == pytest.approx(432, rel=0.05)  # ≈ 5,000 instances
+    # Before, the wait ran on the working clock: 1440 working minutes, three 8 h days.
+    assert working["mean"] < 1440
+
+
+def test_on_a_round_the_clock_calendar_working_and_elapsed_times_are_one():
+    # A 24/7 desk: 24 h × 30.4 days (7 days a week, open from midnight), so every real
+    # minute is a working one and the two cycle times agree instance by instance.
+    model = ProcessModel.model_validate({
+        "format": "abc-costing/1", "process": "p", "variant": "v", "volume_per_year": 3650,
+        "resources": {"desk": {"kind": "labor", "rate_per_hour": 600, "headcount": 1,
+                               "hours_per_day": 24, "days_per_month": 30.4}},
+        "activities": {"a": {"labor": {"desk": {"uniform": [10, 50]}},
+                             "wait": {"uniform": [0, 3000]}}},
+        "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+        "flows": [["s", "a"], ["a", "e"]]})
+    result = simulate_queues(model, days=30, replications=2, rng=np.random.default_rng(1))
+    assert result.working_week == WorkingWeek(24.0, 7, 0.0)
+    for key in ("mean", "p50", "p90", "p95"):
+        assert result.cycle_time_elapsed_minutes[key] == pytest.approx(
+            result.cycle_time_minutes[key])

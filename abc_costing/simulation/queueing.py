@@ -12,12 +12,22 @@ Prosimos needs (``bench/bench_prosimos.py``).
 
 Assumptions (each one a choice; change them here, not in callers):
 
-* **One clock of working minutes.** The clock counts working time only: a
-  working day is ``hours_per_day × 60`` minutes and the next day starts where
-  the last one ended, so queues carry over night and weekend. ``wait``
-  minutes (the client thinking it over, delivery) elapse on the same clock,
-  i.e. in working minutes. Cycle times are therefore working minutes too.
-  The clock's calendar is taken from the model
+* **One clock of working minutes, laid on the real week.** The clock counts
+  working time only: a working day is ``hours_per_day × 60`` minutes and the
+  next day starts where the last one ended, so queues carry over night and
+  weekend, and people work only on it. The clock is laid on a real week
+  (:class:`WorkingWeek`: the first ``round(days_per_month × 12 / 52)`` days of
+  each week, open from 9:00, or earlier so that a day ends by midnight), so
+  every working minute is a real instant. Arrivals come in working time.
+  ``wait`` minutes (the client thinking it over, delivery) are **elapsed**
+  time, as the file format says: a wait runs on through nights and weekends
+  from the real instant it starts, and the instance goes on at the first
+  working minute after it ends (a day's wait from Friday 10:00 ends Saturday
+  10:00 and the work goes on Monday at opening). Each finished instance has two
+  cycle times: working minutes on the clock (``cycle_time_minutes``) and
+  elapsed minutes on the real calendar, nights and weekends included
+  (``cycle_time_elapsed_minutes``; a process that ends with a wait ends when
+  the wait does). The clock's calendar is taken from the model
   (:func:`simulated_calendar`): the longest ``hours_per_day`` and
   ``days_per_month`` its labour pools state, 8 h × 21 days when none does, so
   a 24/7 pool is simulated on a 24/7 clock.
@@ -143,6 +153,7 @@ __all__ = [
     "mean_and_interval",
     "simulated_calendar",
     "t975",
+    "WorkingWeek",
     "ActivityQueue",
     "ResourceQueue",
     "QueueResult",
@@ -257,8 +268,10 @@ class QueueResult:
       in_progress_at_end: instances in the process at the end of the measured
         days (a snapshot, before the drain), the mean of the replications'.
       cycle_time_minutes: ``mean``, ``p50``, ``p90``, ``p95`` of working minutes
-        from arrival to end, queues included, over completed instances
-        (``None`` when none completed); the mean averages the replications'.
+        of the clock's calendar from arrival to end, queues included, over completed
+        instances (``None`` when none completed); the mean averages the
+        replications'. ``cycle_time_elapsed_minutes`` holds the same instances'
+        elapsed (calendar) minutes, nights and weekends included.
       cycle_time_mean_ci95: the 95 % interval of the mean (None with one replication).
       cost_per_instance_mean: mean cost of the completed instances.
       activities: one :class:`ActivityQueue` per activity, in file order.
@@ -291,6 +304,14 @@ class QueueResult:
     #: For each activity with alternatives (``one_of``): resource -> share of the reported
     #: executions the simulation gave it (whoever was free), to set beside the stated shares.
     one_of_simulated: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: ``mean``, ``p50``, ``p90``, ``p95`` of elapsed (calendar) minutes from arrival to end,
+    #: nights and weekends included (:class:`WorkingWeek`), over completed instances.
+    cycle_time_elapsed_minutes: dict[str, float | None] = field(default_factory=dict)
+    #: The 95 % interval of that mean (None with one replication).
+    cycle_time_elapsed_mean_ci95: tuple[float, float] | None = None
+    #: The clock's week (:class:`WorkingWeek`): working days, and when a day opens.
+    days_per_week: int = 5
+    opens_minute: float = 540.0
 
     def activity(self, activity_id: str) -> ActivityQueue:
         """The queue figures of one activity, by id."""
@@ -323,6 +344,11 @@ class QueueResult:
         if mean is None:
             return None
         return self.arrivals_per_day / (self.hours_per_day * 60.0) * mean
+
+    @property
+    def working_week(self) -> WorkingWeek:
+        """The clock's calendar laid on the real week (see :class:`WorkingWeek`)."""
+        return WorkingWeek(self.hours_per_day, self.days_per_week, self.opens_minute)
 
     @property
     def overloaded(self) -> tuple[str, ...]:
@@ -409,10 +435,12 @@ class _Pool:
 class _Case:
     """One process instance."""
 
-    __slots__ = ("arrived", "reported", "cost", "klass")
+    __slots__ = ("arrived", "reported", "cost", "klass", "waited_until")
 
     def __init__(self, arrived: float, reported: bool, klass: int = 0) -> None:
         self.arrived, self.reported, self.cost = arrived, reported, 0.0
+        #: The real instant its latest wait ended (a wait may end while nobody works).
+        self.waited_until = 0.0
         #: Index of the case's case class (0 when the model has none).
         self.klass = klass
 
@@ -456,9 +484,11 @@ class _Simulation:
     processes and request objects; see the module docstring.
     """
 
-    def __init__(self, model: ProcessModel, *, rng: np.random.Generator, day_minutes: float,
+    def __init__(self, model: ProcessModel, *, rng: np.random.Generator, week: WorkingWeek,
                  window: tuple[float, float], pools: list[_PoolPlan]) -> None:
         self.now = 0.0
+        self.week = week
+        day_minutes = week.day_minutes
         self.heap: list[tuple[float, int, Callable[[Any], None], Any]] = []
         self.sequence = itertools.count()
         self.day_minutes = day_minutes
@@ -520,6 +550,7 @@ class _Simulation:
         self.queue_total = [0.0] * n_act
         self.queue_max = [0.0] * n_act
         self.cycle_minutes: list[float] = []
+        self.cycle_elapsed_minutes: list[float] = []
         self.costs: list[float] = []
         self.reported = 0
         self.pending = 0
@@ -618,6 +649,9 @@ class _Simulation:
         self.count(-1)
         if case.reported:
             self.cycle_minutes.append(self.now - case.arrived)
+            clock = self.week.clock_minutes
+            self.cycle_elapsed_minutes.append(
+                max(clock(self.now), case.waited_until) - clock(case.arrived))
             self.costs.append(case.cost)
             self.pending -= 1
 
@@ -727,9 +761,14 @@ class _Simulation:
         work = self.work[request.activity]
         if work.wait is None:
             self.advance(request.token, work.onwards)
-        else:
-            heapq.heappush(self.heap, (self.now + work.wait(), next(self.sequence),
-                                       self._onwards, request))
+            return
+        # A wait is elapsed time: it runs on through nights and weekends, and the
+        # instance goes on at the first working minute after it (see WorkingWeek).
+        week, case = self.week, request.token.case
+        until = week.clock_minutes(self.now) + work.wait()
+        case.waited_until = max(case.waited_until, until)
+        heapq.heappush(self.heap, (max(self.now, week.working_minutes(until)),
+                                   next(self.sequence), self._onwards, request))
 
     def _onwards(self, request: _Request) -> None:
         self.advance(request.token, self.work[request.activity].onwards)
@@ -772,6 +811,88 @@ def _scaled(duration: Duration, factor: float) -> Duration:
 
 
 # --- the calendar, the pools and the warm-up --------------------------------------------
+
+_MINUTES_PER_DAY, _MINUTES_PER_WEEK = 1440.0, 10080.0
+#: When a working day opens (minutes after midnight), unless it is too long to end by midnight.
+_OPENS_MINUTE = 9 * 60.0
+
+
+@dataclass(frozen=True)
+class WorkingWeek:
+    """The simulated clock's calendar laid on the real week: which real instant each
+    working minute is, and how many working minutes lie before a real instant.
+
+    The clock counts working minutes only; the week puts them on the calendar:
+    the first ``days_per_week`` days (Monday first) are open ``hours_per_day``
+    hours from ``opens_minute`` after midnight, the rest of the week is closed.
+    Minute 0 of the clock is Monday's opening of week 0; real instants count
+    minutes from that Monday's midnight. Both maps are closed forms (whole days
+    and weeks by division), scalar or on numpy arrays alike.
+
+    >>> week = WorkingWeek(hours_per_day=9, days_per_week=5, opens_minute=540)  # 9–18 Mon–Fri
+    >>> friday_5pm, monday_10am = 4 * 1440 + 17 * 60, 7 * 1440 + 10 * 60
+    >>> week.working_minutes(monday_10am) - week.working_minutes(friday_5pm)  # 1 h + 1 h
+    120.0
+    >>> week.clock_minutes(week.working_minutes(friday_5pm)) == friday_5pm
+    True
+    """
+
+    hours_per_day: float
+    days_per_week: int
+    opens_minute: float
+
+    @classmethod
+    def of(cls, hours_per_day: float, days_per_month: float) -> WorkingWeek:
+        """The week of a calendar of ``hours_per_day`` × ``days_per_month``: that many
+        days a week as a month's days make over a year's 52 weeks (21 a month: 21 × 12 / 52
+        = 4.8, five days), opening at 9:00 or so that the day ends by midnight.
+
+        >>> WorkingWeek.of(8, 21), WorkingWeek.of(24, 30.4).opens_minute
+        (WorkingWeek(hours_per_day=8.0, days_per_week=5, opens_minute=540.0), 0.0)
+        """
+        days = min(7, max(1, round(days_per_month * 12.0 / 52.0)))
+        day_minutes = float(hours_per_day) * 60.0
+        return cls(float(hours_per_day), days, min(_OPENS_MINUTE, _MINUTES_PER_DAY - day_minutes))
+
+    @property
+    def day_minutes(self) -> float:
+        """Working minutes in one working day."""
+        return self.hours_per_day * 60.0
+
+    def clock_minutes(self, working: Any) -> Any:
+        """The real instant (minutes from Monday 00:00 of week 0) of working minute
+        ``working``; a minute at the end of a day is that day's closing, not the next
+        opening."""
+        day = self.day_minutes
+        if isinstance(working, int | float):  # the simulation's one value: plain arithmetic
+            index = max(math.ceil(working / day) - 1, 0)
+            weeks, weekday = divmod(index, self.days_per_week)
+            return (weeks * _MINUTES_PER_WEEK + weekday * _MINUTES_PER_DAY + self.opens_minute
+                    + (working - index * day))
+        index = np.maximum(np.ceil(np.asarray(working, dtype=float) / day) - 1.0, 0.0)
+        weeks, weekday = np.divmod(index, self.days_per_week)
+        real = (weeks * _MINUTES_PER_WEEK + weekday * _MINUTES_PER_DAY + self.opens_minute
+                + (working - index * day))
+        return float(real) if np.ndim(real) == 0 else real
+
+    def working_minutes(self, clock: Any) -> Any:
+        """Working minutes of the calendar from Monday 00:00 of week 0 to the real
+        instant ``clock`` (a closed hour adds none)."""
+        day = self.day_minutes
+        if isinstance(clock, int | float):
+            weeks, rest = divmod(clock, _MINUTES_PER_WEEK)
+            weekday, time_of_day = divmod(rest, _MINUTES_PER_DAY)
+            within = (weekday * day + min(max(time_of_day - self.opens_minute, 0.0), day)
+                      if weekday < self.days_per_week else self.days_per_week * day)
+            return weeks * self.days_per_week * day + within
+        weeks, rest = np.divmod(np.asarray(clock, dtype=float), _MINUTES_PER_WEEK)
+        weekday, time_of_day = np.divmod(rest, _MINUTES_PER_DAY)
+        within = np.where(weekday < self.days_per_week,
+                          weekday * day + np.clip(time_of_day - self.opens_minute, 0.0, day),
+                          self.days_per_week * day)
+        working = weeks * self.days_per_week * day + within
+        return float(working) if np.ndim(working) == 0 else working
+
 
 
 def _positive(value: float, what: str) -> float:
@@ -1023,14 +1144,15 @@ def simulate_queues(
     else:
         warmup_days, warmup_basis = float(warmup_days), "as asked"
     window = (warmup_days * day_minutes, (warmup_days + days) * day_minutes)
+    week = WorkingWeek.of(hours_per_day, days_per_month)
     runs = [_replicate(model, rng=child, arrivals=arrivals, rate_per_minute=rate_per_minute,
-                       day_minutes=day_minutes, window=window, pools=pools)
+                       week=week, window=window, pools=pools)
             for child in rng.spawn(replications)]
     return _summarise(model, runs, pools=pools, settings=_Settings(
         arrivals=arrivals, days=days, warmup_days=warmup_days, warmup_basis=warmup_basis,
         hours_per_day=hours_per_day, days_per_month=days_per_month,
         calendar_basis=calendar_basis, arrivals_per_day=arrivals_per_day,
-        rate_per_minute=rate_per_minute, window_minutes=window[1] - window[0]))
+        rate_per_minute=rate_per_minute, window_minutes=window[1] - window[0], week=week))
 
 
 @dataclass(frozen=True)
@@ -1045,13 +1167,14 @@ class _Settings:
     arrivals_per_day: float
     rate_per_minute: float
     window_minutes: float
+    week: WorkingWeek
 
 
 def _replicate(model: ProcessModel, *, rng: np.random.Generator, arrivals: str,
-               rate_per_minute: float, day_minutes: float, window: tuple[float, float],
+               rate_per_minute: float, week: WorkingWeek, window: tuple[float, float],
                pools: list[_PoolPlan]) -> _Simulation:
     """One replication, run to its end; the simulation holds its tallies."""
-    sim = _Simulation(model, rng=rng, day_minutes=day_minutes, window=window, pools=pools)
+    sim = _Simulation(model, rng=rng, week=week, window=window, pools=pools)
     if arrivals == "poisson":
         gap = _stream(lambda: rng.exponential(1.0 / rate_per_minute, _BLOCK))
     else:
@@ -1128,6 +1251,19 @@ def mean_and_interval(values: list[float], *, non_negative: bool = False
     return mean, (max(0.0, low) if non_negative else low, mean + half)
 
 
+def _cycle_figures(per_run: list[list[float]]
+                   ) -> tuple[dict[str, float | None], tuple[float, float] | None]:
+    """Mean (of the replications' means, with its interval), p50, p90 and p95 of the
+    cycle times of every replication; all None when no instance finished."""
+    cycle = np.concatenate([np.asarray(times) for times in per_run])
+    if not cycle.size:
+        return dict.fromkeys(("mean", "p50", "p90", "p95")), None
+    p50, p90, p95 = np.percentile(cycle, [50, 90, 95])
+    mean, interval = mean_and_interval([float(np.mean(t)) for t in per_run if t],
+                                       non_negative=True)
+    return {"mean": mean, "p50": float(p50), "p90": float(p90), "p95": float(p95)}, interval
+
+
 def _summarise(model: ProcessModel, runs: list[_Simulation], *, pools: list[_PoolPlan],
                settings: _Settings) -> QueueResult:
     exact = cost_model(model)
@@ -1170,16 +1306,8 @@ def _summarise(model: ProcessModel, runs: list[_Simulation], *, pools: list[_Poo
             max_queue_minutes=max(run.queue_max[i] for run in runs),
         ))
     cycle = np.concatenate([np.asarray(run.cycle_minutes) for run in runs])
-    cycle_interval = None
-    if cycle.size:
-        p50, p90, p95 = np.percentile(cycle, [50, 90, 95])
-        mean_cycle, cycle_interval = mean_and_interval(
-            [float(np.mean(run.cycle_minutes)) for run in runs if run.cycle_minutes],
-            non_negative=True)
-        cycle_time: dict[str, float | None] = {
-            "mean": mean_cycle, "p50": float(p50), "p90": float(p90), "p95": float(p95)}
-    else:
-        cycle_time = dict.fromkeys(("mean", "p50", "p90", "p95"))
+    cycle_time, cycle_interval = _cycle_figures([run.cycle_minutes for run in runs])
+    cycle_elapsed, elapsed_interval = _cycle_figures([run.cycle_elapsed_minutes for run in runs])
     work_in_progress, wip_interval = mean_and_interval([run.area / window for run in runs],
                                                        non_negative=True)
     costs = [c for run in runs for c in run.costs]
@@ -1211,6 +1339,10 @@ def _summarise(model: ProcessModel, runs: list[_Simulation], *, pools: list[_Poo
         in_progress_at_end=float(np.mean([run.open_at_window_end for run in runs])),
         cycle_time_minutes=cycle_time,
         cycle_time_mean_ci95=cycle_interval,
+        cycle_time_elapsed_minutes=cycle_elapsed,
+        cycle_time_elapsed_mean_ci95=elapsed_interval,
+        days_per_week=settings.week.days_per_week,
+        opens_minute=settings.week.opens_minute,
         cost_per_instance_mean=float(np.mean(costs)) if costs else None,
         activities=tuple(activities),
         resources=tuple(resources),
