@@ -34,6 +34,7 @@ from rich.text import Text
 
 from abc_costing import __version__, numbers
 from abc_costing.durations import duration
+from abc_costing.durations import elapsed as elapsed_duration
 from abc_costing.i18n import (
     LANGUAGE_ENV,
     LANGUAGES,
@@ -1229,6 +1230,9 @@ def _simulate_queues(model: Any, args: argparse.Namespace, out: Console, err: Co
     _say(out, queue_counts_text(result, language=_LANGUAGE))
     interval = result.cycle_time_mean_ci95
 
+    def elapsed(minutes: float) -> str:  # the same instances on the real calendar
+        return elapsed_duration(minutes, _LANGUAGE)
+
     def working(minutes: float | None) -> str:  # the simulated clock counts working time
         return "—" if minutes is None else duration(minutes, _LANGUAGE,
                                                      hours_per_day=result.hours_per_day)
@@ -1242,6 +1246,11 @@ def _simulate_queues(model: Any, args: argparse.Namespace, out: Console, err: Co
     else:
         _say(out, _("Cycle time with queues, working days of {hours:g} h: {measures}",
                     hours=result.hours_per_day, measures=measures))
+    if result.cycle_time_elapsed_minutes.get("mean") is not None:
+        calendar = ", ".join(f"{key} {elapsed(value)}" for key, value
+                             in result.cycle_time_elapsed_minutes.items() if value is not None)
+        _say(out, _("Cycle time with queues, calendar days (nights and weekends included): "
+                    "{measures}", measures=calendar))
     _say(out, _("Cost per instance (waiting is not priced): {cost_per_instance_mean}",
                  cost_per_instance_mean=_money(result.cost_per_instance_mean, model.currency)))
     _print_view(queue_resources_view(result), out)

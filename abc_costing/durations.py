@@ -1,18 +1,29 @@
 """Times as a reader says them: working days, hours and minutes, never "13 327 min".
 
-Every duration in abc-costing is a number of **working minutes** (labour, waits,
-the queue simulation's clock, which counts working time only: see
-:mod:`abc_costing.simulation.queueing`). A reader thinks of a long one in
-working days of the process's calendar and of a short one in minutes, so
+Two kinds of minutes, never mixed up in what a reader sees:
+
+- **working time**: labour minutes (what a person spends on a task), and the
+  queue simulation's clock (:mod:`abc_costing.simulation.queueing`, which
+  counts working minutes only: people work only on it) with its
+  ``cycle_time_minutes``. Said by :func:`duration` in working days of the
+  process's calendar (``hours_per_day``: the queue simulation's calendar,
+  :func:`~abc_costing.simulation.queueing.simulated_calendar`, the longest
+  working day of the model's labour pools, else 8 h), so a 600-minute task is
+  "1 day 2 hr" on an 8 h day.
+- **elapsed (calendar) time**: ``wait`` (the file format: "elapsed minutes with
+  no labour": a client thinking it over, a delivery, run on through nights and
+  weekends), the queue simulation's ``cycle_time_elapsed_minutes`` (arrival to
+  end on the real calendar), the Monte Carlo and expected cycle times (waits
+  and the work's own minutes laid end to end, no nights or queues: the elapsed
+  time of an instance nobody keeps waiting overnight) and an event log's
+  timestamps. Said by :func:`elapsed` in days of 24 h; Russian writes such a
+  day «сут.» (сутки), the unit a Russian reader never takes for a working day
+  («дн.» next to working days would be read as either), English "days" under
+  a label that says "calendar".
+
 :func:`duration` says a time under an hour in minutes (one decimal, a robot's
 0.5 min stays visible) and a longer one split into days, hours and minutes,
-a day being ``hours_per_day`` long:
-
-- the queue simulation's calendar (:func:`~abc_costing.simulation.queueing.simulated_calendar`:
-  the longest working day of the model's labour pools, else 8 h) for a model's
-  times, so a cycle time is said on the very clock that measured it;
-- 24 h for times taken from an event log's timestamps, which are elapsed
-  calendar time (nights and weekends included).
+a day being ``hours_per_day`` long.
 
 Babel's ``format_timedelta`` does not fit: it rounds to a single unit
 ("2 weeks") and takes a day as 24 h. The split is made here; the unit words,
@@ -27,6 +38,8 @@ Examples
 '27 дн. 6 ч 7 мин'
 >>> duration(45.5, "ru"), duration(0.25, "en"), duration(120, "en")
 ('45,5 мин', '0.3 min', '2 hr')
+>>> elapsed(1440, "ru"), elapsed(3900, "ru"), elapsed(3900, "en")  # a wait of one day; 65 h
+('1 сут.', '2 сут. 17 ч', '2 days 17 hr')
 """
 
 from __future__ import annotations
@@ -35,9 +48,9 @@ import math
 from decimal import Decimal
 
 from abc_costing.i18n import Language
-from abc_costing.numbers import rounded_for_display
+from abc_costing.numbers import number, rounded_for_display
 
-__all__ = ["DEFAULT_HOURS_PER_DAY", "HOURS_PER_CALENDAR_DAY", "duration"]
+__all__ = ["DEFAULT_HOURS_PER_DAY", "HOURS_PER_CALENDAR_DAY", "duration", "elapsed"]
 
 #: The working day when the model states none: the queue simulation's default too.
 DEFAULT_HOURS_PER_DAY = 8.0
@@ -57,7 +70,8 @@ def _unit(amount: Decimal | int, unit: str, language: Language, pattern: str) ->
 
 def duration(minutes: float, language: Language = "en", *,
              hours_per_day: float = DEFAULT_HOURS_PER_DAY) -> str:
-    """``minutes`` of working time as days, hours and minutes in ``language``.
+    """``minutes`` of working time as days, hours and minutes in ``language``
+    (elapsed time: :func:`elapsed`).
 
     Under an hour: minutes with at most one decimal. From an hour: whole
     minutes (rounded half away from zero), split into days of
@@ -86,10 +100,34 @@ def duration(minutes: float, language: Language = "en", *,
         if not tenths:
             return _unit(0, "minute", language, _WHOLE)  # never "-0 min"
         return sign + _unit(tenths, "minute", language, _TENTHS)
+    return sign + _split(minutes, language, hours_per_day=hours_per_day)
+
+
+def _split(minutes: float, language: Language, *, hours_per_day: float,
+           calendar: bool = False) -> str:
+    """``|minutes|`` (at least an hour) as days, hours and minutes; ``calendar``: the
+    days are сутки in Russian."""
     whole = int(rounded_for_display(abs(minutes), 0))
     day = max(1, round(hours_per_day * _MINUTES_PER_HOUR))
     days, rest = divmod(whole, day)
     hours, mins = divmod(rest, _MINUTES_PER_HOUR)
     parts = [_unit(n, unit, language, _WHOLE)
              for n, unit in ((days, "day"), (hours, "hour"), (mins, "minute")) if n]
-    return sign + " ".join(parts)
+    if calendar and days and language == "ru":
+        # CLDR has no сутки; the short form does not decline (1, 2, 5 сут.).
+        parts[0] = f"{number(days, 0, language)} сут."
+    return " ".join(parts)
+
+
+def elapsed(minutes: float, language: Language = "en") -> str:
+    """``minutes`` of elapsed (calendar) time, nights and weekends included, in days of
+    24 hours: «сут.» in Russian (see the module docstring for which figures are elapsed).
+
+    >>> elapsed(10080, "ru"), elapsed(10080, "en"), elapsed(45, "ru"), elapsed(-1500, "ru")
+    ('7 сут.', '7 days', '45 мин', '-1 сут. 1 ч')
+    """
+    if math.isinf(minutes) or rounded_for_display(abs(minutes), 1) < _MINUTES_PER_HOUR:
+        return duration(minutes, language, hours_per_day=HOURS_PER_CALENDAR_DAY)
+    sign = "-" if minutes < 0 else ""
+    return sign + _split(minutes, language, hours_per_day=HOURS_PER_CALENDAR_DAY,
+                         calendar=True)

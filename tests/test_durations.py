@@ -79,10 +79,10 @@ def test_a_model_says_its_times_in_its_own_working_day():
     view = activities_view(cost_model(model), model=model)
     wait = [c.key for c in view.columns].index("wait_minutes_per_execution")
     (_, first), _total = view.text_rows(brief=False)
-    # 1 500 min on days of 12 h = 720: 2 days = 1 440, leaving 60 = 1 h (on 8 h days it
-    # would be 3 days 1 h)
-    assert first[wait] == "2 days 1 hr"
-    assert view.in_language("ru").text_rows(brief=False)[0][1][wait] == "2 дн. 1 ч"
+    # A wait is elapsed time: 1 500 min = one day of 24 h (1 440) and 60 min, whatever the
+    # working day (it was said as 2 working days of 12 h and 1 h: the wrong kind of day)
+    assert first[wait] == "1 day 1 hr"
+    assert view.in_language("ru").text_rows(brief=False)[0][1][wait] == "1 сут. 1 ч"
     assert view.rows[0].value("wait_minutes_per_execution") == 1500.0  # the CSV keeps minutes
     assert view.number_label("wait_minutes_per_execution") == "Wait per execution, min"
     assert not any(view.label(c.key).endswith(", min") for c in view.columns)
@@ -108,7 +108,13 @@ def test_the_cli_says_times_without_minutes_min(capsys, write_model):
     assert main(["--lang", "en", "simulate", str(path), "--queue", "--days", "5",
                  "--replications", "2", "--seed", "1"]) == 0
     out = capsys.readouterr().out
-    # every instance works 30 min and waits 1 500 (two clerks, one arrival a day: hardly a
-    # queue): about 1 530 working min = 2 days of 720 + 90 min, said on the 12 h day
-    assert "Cycle time with queues, working days of 12 h: mean 2 days 1 hr 3" in out
+    # every instance works 30 min and waits 1 500 elapsed minutes (two clerks, one arrival a
+    # day: hardly a queue). The clock's week: 9–21, Monday–Friday. Arriving Monday–Thursday
+    # at t, it goes on the next day at t + 1 h: 30 + 720 + 60 = 810 working minutes, 1 day
+    # 1 hr 30 min of 12 h (the median); on the calendar 30 + 1 500 = 1 530 minutes, 1 day
+    # 1 hr 30 min of 24 h. (Said before as 1 530 working minutes: 2 days of 12 h.)
+    assert "Cycle time with queues, working days of 12 h: mean " in out
+    assert "p50 1 day 1 hr 30 min" in out
+    assert ("Cycle time with queues, calendar days (nights and weekends included): mean "
+            in out)
     assert ", min" not in out

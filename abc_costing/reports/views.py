@@ -36,6 +36,7 @@ from abc_costing import numbers
 from abc_costing.advisor import Advice, RankedMove
 from abc_costing.compare import Comparison, SavingSplit, compare_results
 from abc_costing.durations import DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, duration
+from abc_costing.durations import elapsed as elapsed_duration
 from abc_costing.engine import (
     CostResult,
     ExpectedExecutions,
@@ -150,6 +151,9 @@ class Column:
     label: str
     unit: Unit = "text"
     brief: bool = True
+    #: Minutes of elapsed (calendar) time, said in days of 24 h (:func:`abc_costing.durations.elapsed`)
+    #: rather than in the view's working days.
+    elapsed: bool = False
 
 
 @dataclass(frozen=True)
@@ -266,7 +270,7 @@ class TableView:
         columns = self.brief_columns() if brief else self.columns
         return [(row.kind, [format_value(row.value(c.key), c.unit, self.currency_of(row),
                                          language=self.language,
-                                         hours_per_day=self.hours_per_day)
+                                         hours_per_day=self.hours_per_day, elapsed=c.elapsed)
                             for c in columns]) for row in self.rows]
 
     def records(self) -> list[dict[str, Any]]:
@@ -351,11 +355,12 @@ def format_share(fraction: float, digits: int = 1, language: Language = "en") ->
 
 def format_value(value: Any, unit: Unit, currency: str | None = None,
                  language: Language = "en", *,
-                 hours_per_day: float = DEFAULT_HOURS_PER_DAY) -> str:
+                 hours_per_day: float = DEFAULT_HOURS_PER_DAY, elapsed: bool = False) -> str:
     """A cell as text: the one rule the text renderers (terminal, PDF) share.
 
     Minutes are said as a reader says a time (:func:`abc_costing.durations.duration`):
-    in ``language``, in days of ``hours_per_day`` hours, hours and minutes.
+    in ``language``, in days of ``hours_per_day`` hours, hours and minutes; ``elapsed``
+    minutes (a wait) in days of 24 h (:func:`abc_costing.durations.elapsed`, «сут.»).
 
     ``None`` is an em dash; an infinite amount is ``∞``; text is shown as is
     (renderers that interpret markup must escape it themselves).
@@ -384,6 +389,8 @@ def format_value(value: Any, unit: Unit, currency: str | None = None,
         return format_money(float(value), currency, language)
     if unit == "share":
         return format_share(float(value), _DIGITS["share"], language)
+    if unit == "minutes" and elapsed:
+        return elapsed_duration(float(value), language)
     if unit == "minutes":
         return duration(float(value), language, hours_per_day=hours_per_day)
     return format_number(float(value), _DIGITS[unit], language)
@@ -430,7 +437,8 @@ ACTIVITY_COLUMNS = (
     Column("cost_per_execution", "Per execution", "money"),
     Column("cost_per_instance", "Per instance", "money"),
     Column("labor_minutes_per_instance", "Labour per instance", "minutes", brief=False),
-    Column("wait_minutes_per_execution", "Wait per execution", "minutes", brief=False),
+    Column("wait_minutes_per_execution", "Wait per execution", "minutes", brief=False,
+           elapsed=True),
     Column("share", "Share", "share"),
 )
 
