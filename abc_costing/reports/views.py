@@ -151,8 +151,8 @@ class Column:
     label: str
     unit: Unit = "text"
     brief: bool = True
-    #: Minutes of elapsed (calendar) time, said in days of 24 h (:func:`abc_costing.durations.elapsed`)
-    #: rather than in the view's working days.
+    #: Minutes of elapsed (calendar) time, said in days of 24 h
+    #: (:func:`abc_costing.durations.elapsed`) rather than in the view's working days.
     elapsed: bool = False
 
 

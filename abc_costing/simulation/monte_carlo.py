@@ -624,9 +624,9 @@ def _walk(machine: _Machine, runs: int, rng: np.random.Generator
                         minutes[lo:hi] += x
                         continue
                     # Roles working together: the activity takes the longest one's time.
-                    first, last, least = mark
-                    longest = np.maximum(x, least) if first else np.maximum(longest, x)
-                    if last:
+                    opens_group, closes_group, least = mark
+                    longest = np.maximum(x, least) if opens_group else np.maximum(longest, x)
+                    if closes_group:
                         minutes[lo:hi] += longest
             spent[order] += money
             clock[order] += minutes

@@ -865,10 +865,10 @@ class WorkingWeek:
         opening."""
         day = self.day_minutes
         if isinstance(working, int | float):  # the simulation's one value: plain arithmetic
-            index = max(math.ceil(working / day) - 1, 0)
-            weeks, weekday = divmod(index, self.days_per_week)
-            return (weeks * _MINUTES_PER_WEEK + weekday * _MINUTES_PER_DAY + self.opens_minute
-                    + (working - index * day))
+            day_index = max(math.ceil(working / day) - 1, 0)
+            week_index, day_of_week = divmod(day_index, self.days_per_week)
+            return (week_index * _MINUTES_PER_WEEK + day_of_week * _MINUTES_PER_DAY
+                    + self.opens_minute + (working - day_index * day))
         index = np.maximum(np.ceil(np.asarray(working, dtype=float) / day) - 1.0, 0.0)
         weeks, weekday = np.divmod(index, self.days_per_week)
         real = (weeks * _MINUTES_PER_WEEK + weekday * _MINUTES_PER_DAY + self.opens_minute
@@ -880,11 +880,11 @@ class WorkingWeek:
         instant ``clock`` (a closed hour adds none)."""
         day = self.day_minutes
         if isinstance(clock, int | float):
-            weeks, rest = divmod(clock, _MINUTES_PER_WEEK)
-            weekday, time_of_day = divmod(rest, _MINUTES_PER_DAY)
-            within = (weekday * day + min(max(time_of_day - self.opens_minute, 0.0), day)
-                      if weekday < self.days_per_week else self.days_per_week * day)
-            return weeks * self.days_per_week * day + within
+            week_index, into_week = divmod(clock, _MINUTES_PER_WEEK)
+            day_of_week, into_day = divmod(into_week, _MINUTES_PER_DAY)
+            done = (day_of_week * day + min(max(into_day - self.opens_minute, 0.0), day)
+                    if day_of_week < self.days_per_week else self.days_per_week * day)
+            return week_index * self.days_per_week * day + done
         weeks, rest = np.divmod(np.asarray(clock, dtype=float), _MINUTES_PER_WEEK)
         weekday, time_of_day = np.divmod(rest, _MINUTES_PER_DAY)
         within = np.where(weekday < self.days_per_week,
