@@ -126,8 +126,10 @@ def N_(template: str, **values: Any) -> Message:  # noqa: N802 - gettext's marke
     """Mark ``template`` for translation; fill its ``{placeholders}`` from ``values``.
 
     The placeholders are the text's grammar, not Python: the translation may put
-    them in another order, and a value that is itself a :class:`Message` is
-    translated with it.
+    them in another order, a value that is itself a :class:`Message` is
+    translated with it, and a value with an ``in_language(language)`` method (a
+    :class:`abc_costing.numbers.Figure`) is written in the reader's form (its
+    ``str`` is the English one).
 
     >>> N_("Probabilities of {gateway} sum to {total}", gateway="approved", total="0.9")
     'Probabilities of approved sum to 0.9'
@@ -147,9 +149,19 @@ def translate(text: str, language: Language) -> str:
         template = catalogue(language).get(text.template, text.template)
         if not text.values:
             return template
-        return template.format(**{name: translate(value, language) if isinstance(value, Message)
-                                  else value for name, value in text.values.items()})
+        return template.format(**{name: _said(value, language)
+                                  for name, value in text.values.items()})
     return catalogue(language).get(text, text)
+
+
+def _said(value: Any, language: Language) -> Any:
+    """A message's value as ``language`` says it: a message translated, a value that can
+    say itself in a language (a figure of :mod:`abc_costing.numbers`, a duration:
+    duck-typed, as they live above this module) in that form, anything else as is."""
+    if isinstance(value, Message):
+        return translate(value, language)
+    in_language = getattr(value, "in_language", None)
+    return in_language(language) if callable(in_language) else value
 
 
 def translator(language: Language) -> Callable[..., str]:

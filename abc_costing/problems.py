@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from abc_costing.i18n import N_, Language, translate, translator
-from abc_costing.numbers import neutral_number
+from abc_costing.numbers import Figure
 
 __all__ = ["AbcCostingError", "Count", "Problem", "ModelError", "QUOTED_CHARS", "cut",
            "grouped_money", "has_errors", "listed", "quoted"]
@@ -131,16 +131,17 @@ def listed(names: Iterable[str], *, limit: int = 8) -> str:
     return N_("{names}, … ({count:,} in all)", names=", ".join(shown), count=Count(count))
 
 
-def grouped_money(amount: float) -> str:
-    """Money for a message: two decimals, thousands grouped by no-break spaces (a
-    message may wrap, a figure never), in the form both readers read alike
-    (:func:`abc_costing.numbers.neutral_number`): a message is made before its reader
-    is known.
+def grouped_money(amount: float) -> Figure:
+    """Money for a message whose currency is not known or is named apart: two decimals,
+    said in the reader's form when the message is (a message is made before its reader
+    is known: :class:`abc_costing.numbers.Figure`).
 
-    >>> grouped_money(75774.314), grouped_money(100.125)  # half away from zero, as Excel
-    ('75\u00a0774.31', '100.13')
+    >>> str(grouped_money(75774.314)), str(grouped_money(100.125))  # half away from zero
+    ('75,774.31', '100.13')
+    >>> grouped_money(75774.314).in_language("ru") == "75\u202f774,31"
+    True
     """
-    return neutral_number(amount, 2)
+    return Figure(amount, 2)
 
 
 def quoted(value: object, *, limit: int = QUOTED_CHARS) -> str:

@@ -34,11 +34,12 @@ from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from abc_costing import numbers
 from abc_costing.compare import Comparison, SavingSplit, compare_results
-from abc_costing.durations import DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, duration
+from abc_costing.durations import (DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, Duration,
+                                   duration)
 from abc_costing.engine import CostResult, ResourceCost
 from abc_costing.i18n import N_, Language, Message, translate
 from abc_costing.model import ProcessModel, ResourceRecord
-from abc_costing.numbers import currency_digits, rounded_for_display
+from abc_costing.numbers import Figure, currency_digits, rounded_for_display
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.problems import Count
 from abc_costing.store.catalogue_edits import PoolFigures, pool_figures
@@ -827,13 +828,14 @@ SAVING_RANKING_NOTE = N_(
 REASON_ACTIVITIES, REASON_RESOURCES = 2, 1
 
 
-def _signed_money(amount: float, currency: str) -> str:
-    """``+120.00`` / ``-2 559.93``: a change with its sign always written, in the form of a
-    text made before its reader is known (a reason is English now, Russian later)."""
-    return numbers.neutral_number(amount, currency_digits(currency), signed=True)
+def _signed_money(amount: float, currency: str) -> Figure:
+    """``+120.00`` / ``-2,559.93``: a change with its sign always written, its currency
+    left to the column's header; in the reader's form when the reason is said (a reason
+    is made before its reader is known)."""
+    return Figure.money(amount, currency, signed=True, named=False)
 
 
-def _activity_driver(change: Any, currency: str) -> str:
+def _activity_driver(change: Any, currency: str) -> Message:
     amount = _signed_money(change.delta, currency)
     if change.status == "added":
         return N_("{name}: added ({amount})", name=change.name, amount=amount)
@@ -842,20 +844,18 @@ def _activity_driver(change: Any, currency: str) -> str:
     before, after = change.baseline_expected_executions, change.candidate_expected_executions
     if not math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-9):
         # how often it runs per instance changed: routing or rework, the usual lever
-        return (f"{change.name} ×{numbers.neutral_number(before, 2)} → "
-                f"×{numbers.neutral_number(after, 2)} ({amount})")
-    return f"{change.name} ({amount})"
+        return N_("{name} ×{before} → ×{after} ({amount})", name=change.name,
+                  before=Figure(before, 2), after=Figure(after, 2), amount=amount)
+    return N_("{name} ({amount})", name=change.name, amount=amount)
 
 
-def _resource_driver(change: Any, currency: str) -> str:
+def _resource_driver(change: Any, currency: str) -> Message:
     amount = _signed_money(change.delta, currency)
     minutes = change.candidate_minutes_per_instance - change.baseline_minutes_per_instance
     if rounded_for_display(minutes, _DIGITS["minutes"]).is_zero():
-        return f"{change.name} ({amount})"
-    sign = "+" if minutes > 0 else ""
-    return N_("{name} {minutes} min ({amount})", name=change.name,
-              minutes=f"{sign}{numbers.neutral_number(minutes, _DIGITS['minutes'])}",
-              amount=amount)
+        return N_("{name} ({amount})", name=change.name, amount=amount)
+    return N_("{name} {time} ({amount})", name=change.name,
+              time=Duration(minutes, signed=True), amount=amount)
 
 
 def _drivers(changes: Sequence[Any], *, saving: float, count: int) -> list[Any]:
@@ -1183,7 +1183,7 @@ CAPACITY_COLUMNS = (
 def _capacity_status(pool: Any) -> str:
     if pool.shortage:
         return N_("SHORTAGE: {hours} h over",
-                  hours=numbers.neutral_number(pool.shortage_minutes_per_month / 60, 1))
+                  hours=Figure(pool.shortage_minutes_per_month / 60, _DIGITS["hours"]))
     return N_("capacity unknown") if pool.capacity_minutes_per_month is None else N_("ok")
 
 
