@@ -886,7 +886,7 @@ def saving_reason(comparison: Comparison, *, activities: int = REASON_ACTIVITIES
     ...                   ["g", "e", 1 - fix_share], ["fix", "e"]]})
     >>> # check 60 → 45 min: −150 ₽; fix runs 0.5 → 0.1 times: −0.4 × 300 = −120 ₽
     >>> saving_reason(compare_models(variant("as_is", 60, 0.5), variant("v", 45, 0.1)))
-    'Check (-150.00); Fix ×0.50 → ×0.10 (-120.00); clerk -27.0 min (-270.00)'
+    'Check (-150.00); Fix ×0.50 → ×0.10 (-120.00); clerk -27 min (-270.00)'
     """
     currency = comparison.baseline.currency
     saving = comparison.saving_per_instance
