@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -225,13 +226,17 @@ def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
     """
     _ = translator(language)
     data = tornado_data(list(items), top=top)
+    names = _input_names(data["title"], data["label"], language)
     fig = go.Figure()
     for key, name, colour in (("delta_low", _("input lowered"), COST_DOWN_COLOUR),
                               ("delta_high", _("input raised"), COST_UP_COLOUR)):
         fig.add_trace(go.Bar(
-            x=data[key], y=data["label"], orientation="h", name=name, marker_color=colour,
-            hovertext=[f"{label}: {format_amount(delta, currency, language)}"
-                       for label, delta in zip(data["label"], data[key], strict=True)],
+            x=data[key], y=names, orientation="h", name=name, marker_color=colour,
+            # the path in the model file too: the analyst edits that field
+            hovertext=[_("{input}<br>{path}: {change}", input=shown, path=path,
+                         change=format_amount(delta, currency, language))
+                       for shown, path, delta in zip(names, data["label"], data[key],
+                                                     strict=True)],
             hoverinfo="text"))
     base = data["base_cost"][0] if data["base_cost"] else 0.0
     fig.update_layout(barmode="overlay", yaxis=dict(autorange="reversed"),
@@ -241,3 +246,18 @@ def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
                                  tickformat=",.0f"), separators=plotly_separators(language))
     return _layout(fig, title=_("Sensitivity: what moves the cost most"),
                    height=max(300, 120 + 28 * len(data["label"])))
+
+
+def _input_names(titles: Sequence[str], paths: Sequence[str], language: Language) -> list[str]:
+    """The inputs' names in ``language`` for a chart's axis, each once: a name two inputs
+    share (two activities of one name) gets its path, or plotly would draw both on one row.
+
+    >>> _input_names(["Check: other costs", "Check: other costs", "Fix: other costs"],
+    ...              ["a: other_cost", "b: other_cost", "fix: other_cost"], "en")[1:]
+    ['Check: other costs (b: other_cost)', 'Fix: other costs']
+    """
+    _ = translator(language)
+    names = [translate(title, language) for title in titles]
+    counts = Counter(names)
+    return [_("{input} ({path})", input=name, path=path) if counts[name] > 1 else name
+            for name, path in zip(names, paths, strict=True)]
