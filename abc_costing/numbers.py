@@ -52,6 +52,7 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -67,6 +68,8 @@ __all__ = ["UNKNOWN_CURRENCY_DIGITS", "Figure", "amount", "currency_digits", "cu
 #: default for a code it does not list.
 UNKNOWN_CURRENCY_DIGITS = 2
 
+#: Decimals a figure "as written" shows at most (as ``{:g}``'s six significant digits).
+_MOST_DIGITS = 6
 NARROW_NBSP = "\u202f"  # Russian thousands: a figure never breaks, and stays compact
 NBSP = "\u00a0"         # between a figure and its currency or per cent sign
 
@@ -180,6 +183,20 @@ class Figure:
         """
         return cls(value, currency_digits(currency), signed=signed,
                    currency=currency if named else None)
+
+    @classmethod
+    def as_written(cls, value: float) -> Figure:
+        """``value`` with the decimals it has (up to six, as ``{:g}`` shows them): a figure
+        the user wrote (a bound, a stated capacity, a calendar's hours).
+
+        >>> [str(Figure.as_written(v)) for v in (8.0, 30.4, 1200, 1 / 3)]
+        ['8', '30.4', '1,200', '0.333333']
+        >>> Figure.as_written(7.5).in_language("ru")
+        '7,5'
+        """
+        written = Decimal(format(value, ".6g")).normalize() if math.isfinite(value) else None
+        exponent = 0 if written is None else int(written.as_tuple().exponent)
+        return cls(value, min(max(0, -exponent), _MOST_DIGITS))
 
     def in_language(self, language: Language) -> str:
         """The figure as a reader of ``language`` reads it.

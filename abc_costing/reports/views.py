@@ -1579,11 +1579,13 @@ def queue_resources_view(result: QueueResult) -> TableView:
                               r.offered_load, _queue_status(r), r.basis]))
     return _view("queue_resources", N_("Resources"), QUEUE_RESOURCE_COLUMNS, rows,
                  currency=None,
-                 note=N_("Simulated calendar {hours:g} h × {days:g} days a month ({basis}). "
+                 note=N_("Simulated calendar {hours} h × {days} days a month ({basis}). "
                          "Utilisation is of each pool's practical capacity, as in capacity. "
                          "Only this process's work is simulated: capacity adds the work other "
-                         "processes put on a shared pool.", hours=result.hours_per_day,
-                         days=result.days_per_month, basis=result.calendar_basis))
+                         "processes put on a shared pool.",
+                         hours=Figure.as_written(result.hours_per_day),
+                         days=Figure.as_written(result.days_per_month),
+                         basis=result.calendar_basis))
 
 
 QUEUE_ACTIVITY_COLUMNS = (
@@ -1606,9 +1608,9 @@ def queue_activities_view(result: QueueResult) -> TableView:
     # Waits are measured on the simulated clock of working minutes: said in its working days.
     return _view("queue_activities", N_("Waiting per activity"), QUEUE_ACTIVITY_COLUMNS, rows,
                  currency=None, hours_per_day=result.hours_per_day,
-                 note=N_("{replications} replication(s) of {days:g} measured days after a "
+                 note=N_("{replications} replication(s) of {days} measured days after a "
                          "warm-up of {warmup}; intervals from the replications' spread.",
-                         replications=result.replications, days=result.days,
+                         replications=result.replications, days=Figure.as_written(result.days),
                          warmup=result.warmup_basis))
 
 
