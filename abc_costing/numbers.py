@@ -52,7 +52,6 @@ True
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -68,8 +67,6 @@ __all__ = ["UNKNOWN_CURRENCY_DIGITS", "Figure", "amount", "currency_digits", "cu
 #: default for a code it does not list.
 UNKNOWN_CURRENCY_DIGITS = 2
 
-#: Decimals a figure "as written" shows at most (as ``{:g}``'s six significant digits).
-_MOST_DIGITS = 6
 NARROW_NBSP = "\u202f"  # Russian thousands: a figure never breaks, and stays compact
 NBSP = "\u00a0"         # between a figure and its currency or per cent sign
 
@@ -148,7 +145,8 @@ class Figure:
 
     Attributes:
       value: the number, exact.
-      digits: decimals shown (rounded half away from zero, as Excel's ``ROUND``).
+      digits: decimals shown (rounded half away from zero, as Excel's ``ROUND``), or
+        ``None`` for the figure as written (:meth:`as_written`).
       signed: write a ``+`` before a rise (a change); ``0.00`` for none.
       currency: ISO code written beside the figure as :func:`money` writes it; ``None``
         for a figure whose currency the text (or its table's header) already names.
@@ -166,7 +164,7 @@ class Figure:
     """
 
     value: float
-    digits: int
+    digits: int | None
     signed: bool = False
     currency: str | None = None
 
@@ -186,17 +184,16 @@ class Figure:
 
     @classmethod
     def as_written(cls, value: float) -> Figure:
-        """``value`` with the decimals it has (up to six, as ``{:g}`` shows them): a figure
-        the user wrote (a bound, a stated capacity, a calendar's hours).
+        """``value`` as ``{:g}`` writes it (six significant digits, no grouping, an
+        exponent for a huge or tiny one), with the reader's decimal mark: a figure the
+        user wrote or a bound (a stated capacity, a calendar's hours, a limit).
 
-        >>> [str(Figure.as_written(v)) for v in (8.0, 30.4, 1200, 1 / 3)]
-        ['8', '30.4', '1,200', '0.333333']
-        >>> Figure.as_written(7.5).in_language("ru")
-        '7,5'
+        >>> [str(Figure.as_written(v)) for v in (8.0, 30.4, 1200, 1 / 3, 1e12)]
+        ['8', '30.4', '1200', '0.333333', '1e+12']
+        >>> Figure.as_written(7.5).in_language("ru"), Figure.as_written(2.5e-7).in_language("ru")
+        ('7,5', '2,5e-07')
         """
-        written = Decimal(format(value, ".6g")).normalize() if math.isfinite(value) else None
-        exponent = 0 if written is None else int(written.as_tuple().exponent)
-        return cls(value, min(max(0, -exponent), _MOST_DIGITS))
+        return cls(value, None)
 
     def in_language(self, language: Language) -> str:
         """The figure as a reader of ``language`` reads it.
@@ -204,9 +201,13 @@ class Figure:
         >>> Figure(75774.314, 2).in_language("en"), Figure(29.25, 1).in_language("ru")
         ('75,774.31', '29,3')
         """
-        text = number(self.value, self.digits, language)
-        if self.signed:
-            text = _with_sign(text, self.value, self.digits)
+        if self.digits is None:
+            text = format(self.value, "+g" if self.signed else "g")
+            text = text.replace(".", _MARKS[language][0])
+        else:
+            text = number(self.value, self.digits, language)
+            if self.signed:
+                text = _with_sign(text, self.value, self.digits)
         return text if self.currency is None else with_currency(text, self.currency, language)
 
     def __str__(self) -> str:

@@ -31,6 +31,7 @@ import networkx as nx
 
 from abc_costing.i18n import N_, Message
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel, routing_graph
+from abc_costing.numbers import Figure
 from abc_costing.problems import ModelError, Problem, has_errors, listed
 
 __all__ = ["validate_model", "require_valid", "CHECKS", "PROBABILITY_TOLERANCE"]
@@ -161,7 +162,8 @@ def _alternatives_problems(activity_id: str, labor: Mapping[str, object],
                                 element=activity_id, path=path))
     total = sum(one_of.values())
     if abs(total - 1.0) > PROBABILITY_TOLERANCE:
-        problems.append(Problem(N_("one_of shares sum to {total:g}, not 1", total=total),
+        problems.append(Problem(N_("one_of shares sum to {total}, not 1",
+                                   total=Figure.as_written(total)),
                                 element=activity_id, path=path))
     return problems
 
@@ -190,12 +192,13 @@ def check_hours_per_person(model: ProcessModel, graph: nx.DiGraph) -> list[Probl
         month = sum(m.working_hours for m in year_months(year)) / 12
         if per_person > month + 0.05:
             problems.append(Problem(
-                N_("{per_person:.1f} practical hours a person a month (capacity "
-                   "{capacity:g} h / headcount {headcount:g}) is more than the {month:.1f} "
+                N_("{per_person} practical hours a person a month (capacity "
+                   "{capacity} h / headcount {headcount}) is more than the {month} "
                    "working hours of an average month of {year}; change the capacity with "
-                   "the headcount", per_person=per_person,
-                   capacity=resource.capacity_hours_per_month, headcount=resource.headcount,
-                   month=month, year=year), element=resource_id,
+                   "the headcount", per_person=Figure(per_person, 1),
+                   capacity=Figure.as_written(resource.capacity_hours_per_month),
+                   headcount=Figure.as_written(resource.headcount),
+                   month=Figure(month, 1), year=year), element=resource_id,
                 path=("overrides" if resource_id in model.overrides else "resources",
                       resource_id), severity="warning"))
     return problems
@@ -381,7 +384,7 @@ def check_probabilities(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]
                 problems.append(_node_problem(
                     model, source,
                     N_("probabilities of the flows leaving exclusive split {node} "
-                       "sum to {total:.6g}, not 1", node=repr(source), total=total)))
+                       "sum to {total}, not 1", node=repr(source), total=Figure.as_written(total))))
     return problems
 
 
@@ -455,8 +458,9 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
         if any(0.0 < (flow["probability"] or 0.0) < PROBABILITY_TOLERANCE
                for member in members for target, flow in graph[member].items()
                if target not in inside):
-            message = N_("{message} (its exits have probabilities below {tolerance:g}, "
-                         "which count as 0)", message=message, tolerance=PROBABILITY_TOLERANCE)
+            message = N_("{message} (its exits have probabilities below {tolerance}, "
+                         "which count as 0)", message=message,
+                         tolerance=Figure.as_written(PROBABILITY_TOLERANCE))
         problems.append(_node_problem(model, first, message))
     return problems
 

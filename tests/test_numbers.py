@@ -25,8 +25,8 @@ import xlsxwriter
 import abc_costing as abc
 from abc_costing import numbers
 from abc_costing.cli import main
-from abc_costing.i18n import N_, translate
 from abc_costing.engine import capacity_report
+from abc_costing.i18n import N_, translate
 from abc_costing.model import ProcessModel
 from abc_costing.problems import grouped_money
 from abc_costing.reports.pdf_report import pdf_bytes
@@ -179,9 +179,11 @@ def test_cli_in_english_prints_money_the_english_way(capsys):
 def test_monte_carlo_title_groups_runs_in_the_readers_way():
     result = simulate(abc.load_model(AS_IS), runs=1200, rng=1)
     view = simulation_view(result)
-    # 1 200 runs: a comma in English, a no-break space in Russian (as every count in a message)
+    # 1 200 runs: a comma in English, a narrow no-break space in Russian, as numbers.number
+    # groups every Russian figure (a count in a message included)
     assert view.title.startswith("Monte Carlo: 1,200 instances of ")
-    assert view.in_language("ru").title.startswith(f"Монте-Карло: 1{S}200 экземпляров ")
+    assert view.in_language("ru").title.startswith("Монте-Карло: 1\u202f200 экземпляров ")
+    assert numbers.number(1200, 0, "ru") == "1\u202f200"
 
 
 def test_capacity_chart_hours_and_shares_in_the_readers_way():

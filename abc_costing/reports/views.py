@@ -34,8 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from abc_costing import numbers
 from abc_costing.compare import Comparison, SavingSplit, compare_results
-from abc_costing.durations import (DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, Duration,
-                                   duration)
+from abc_costing.durations import DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, Duration, duration
 from abc_costing.engine import CostResult, ResourceCost
 from abc_costing.i18n import N_, Language, Message, translate
 from abc_costing.model import ProcessModel, ResourceRecord

@@ -114,6 +114,7 @@ import numpy as np
 from abc_costing import durations
 from abc_costing.engine import cost_model
 from abc_costing.engine.capacity import staffing
+from abc_costing.i18n import N_
 from abc_costing.model import (
     Duration,
     LaborResource,
@@ -122,7 +123,6 @@ from abc_costing.model import (
     ProcessModel,
     routing_graph,
 )
-from abc_costing.i18n import N_
 from abc_costing.numbers import Figure
 from abc_costing.problems import listed
 from abc_costing.simulation.monte_carlo import constant_minutes, sample_durations
