@@ -186,7 +186,8 @@ def check_hours_per_person(model: ProcessModel, graph: nx.DiGraph) -> list[Probl
                 or resource.hours_per_day is not None):
             continue
         per_person = resource.hours_per_person_per_month
-        if per_person is None:
+        capacity = resource.capacity_hours_per_month
+        if per_person is None or capacity is None:  # a share per person needs a capacity
             continue
         year = resource.year if resource.year in shipped_years() else latest_settled_year()
         month = sum(m.working_hours for m in year_months(year)) / 12
@@ -196,7 +197,7 @@ def check_hours_per_person(model: ProcessModel, graph: nx.DiGraph) -> list[Probl
                    "{capacity} h / headcount {headcount}) is more than the {month} "
                    "working hours of an average month of {year}; change the capacity with "
                    "the headcount", per_person=Figure(per_person, 1),
-                   capacity=Figure.as_written(resource.capacity_hours_per_month),
+                   capacity=Figure.as_written(capacity),
                    headcount=Figure.as_written(resource.headcount),
                    month=Figure(month, 1), year=year), element=resource_id,
                 path=("overrides" if resource_id in model.overrides else "resources",

@@ -48,8 +48,9 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import assert_never
 
 import numpy as np
@@ -103,7 +104,7 @@ class SensitivityItem:
     cost_high: float
     impact: float
     flow_index: int | None = None
-    title: str = field(default="", compare=False)
+    title: str = dataclasses.field(default="", compare=False)
 
     @property
     def label(self) -> str:
