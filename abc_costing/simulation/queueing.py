@@ -881,7 +881,8 @@ def default_warmup_days(model: ProcessModel, *, day_minutes: float,
     work = durations.Duration(laid_end_to_end, hours_per_day=day_hours)
     rule = (N_("{days}: 2 × {work} of work and waits per instance, plus {settle} for "
                "the queue of {pool} to settle", days=said_days, work=work,
-               settle=durations.Duration(relaxation, hours_per_day=day_hours), pool=busiest)
+               settle=durations.Duration(relaxation, hours_per_day=day_hours),
+               pool=model.resources[busiest].name or busiest)
             if busiest else
             N_("{days}: 2 × {work} of work and waits per instance", days=said_days,
                work=work))
