@@ -136,6 +136,23 @@ def test_notes_built_from_values_in_russian():
     assert said.rows[0].value("label") == "1. ОСВ → пулы и вспомогательные подразделения"
 
 
+def test_a_cost_objects_processes_are_listed_with_figures_in_the_readers_form():
+    from abc_costing.reports.ledger_views import profitability_view
+
+    balance = balance_period(open_library(LIBRARY), period="2026-01")
+    view = profitability_view(balance.result, currency="RUB")
+    ru = view.in_language("ru")
+    item = next(o for o in balance.result.objects if len(o.by_process) > 1)
+    row = next(i for i, r in enumerate(view.rows) if r.values[0] == item.cost_object)
+    # each process variant with its money, the largest first, in each reader's form
+    ordered = sorted(item.by_process.items(), key=lambda kv: -kv[1])
+    assert view.rows[row].value("by_process") == "; ".join(
+        f"{key}: {money:,.2f}" for key, money in ordered)
+    assert ru.rows[row].value("by_process") == "; ".join(
+        f"{key}: " + f"{money:,.2f}".replace(",", "\u202f").replace(".", ",")
+        for key, money in ordered)
+
+
 @pytest.mark.parametrize("month", [None, (2026, 3)])
 def test_capacity_titles_are_whole_sentences(month):
     from abc_costing.engine.capacity import capacity_report

@@ -893,12 +893,18 @@ def saving_reason(comparison: Comparison, *, activities: int = REASON_ACTIVITIES
              for c in _drivers(comparison.activities, saving=saving, count=activities)]
     parts += [_resource_driver(c, currency)
               for c in _drivers(comparison.resources, saving=saving, count=resources)]
+    return _joined(parts) if parts else N_("no change in cost")
+
+
+def _joined(parts: Sequence[str]) -> str:
+    """``parts`` (texts made before their reader is known) as one list, separated by
+    semicolons; each part said in the reader's language with the list ("" for none)."""
     if not parts:
-        return N_("no change in cost")
-    reason = parts[0]
+        return ""
+    joined = parts[0]
     for part in parts[1:]:  # a list, said in each language with its own separator
-        reason = N_("{reason}; {part}", reason=reason, part=part)
-    return reason
+        joined = N_("{reason}; {part}", reason=joined, part=part)
+    return joined
 
 
 def _ranking_key(item: Mapping[str, Any], *, mixed: bool) -> tuple:
