@@ -15,7 +15,6 @@ Examples
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -34,6 +33,9 @@ from abc_costing.reports.figures import (
     GRID,
     LEGEND_BELOW,
     TOTAL_COLOUR,
+    _text,
+    _unique_labels,
+    _wrap,
 )
 from abc_costing.reports.tables import format_amount
 from abc_costing.simulation.monte_carlo import SimulationResult
@@ -216,6 +218,11 @@ def queue_utilization_figure(results: Sequence[tuple[str, QueueResult]], *,
                    height=max(280, 140 + 30 * pools * max(len(results), 1)))
 
 
+#: Characters of a line of an input's name on the tornado's axis (two lines at most, then
+#: "…"; the hover has it whole): the bars keep most of a 1366 px page.
+TORNADO_LABEL_CHARS = 40
+
+
 def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
                    top: int = 15, language: Language = "en") -> go.Figure:
     """The inputs the cost per instance is most sensitive to, largest first.
@@ -226,14 +233,17 @@ def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
     """
     _ = translator(language)
     data = tornado_data(list(items), top=top)
-    names = _input_names(data["title"], data["label"], language)
+    # the inputs in words (two of one name get their paths), wrapped on the axis at 1366 px
+    names = _unique_labels([translate(title, language) for title in data["title"]],
+                           data["label"])
+    ticks = [_wrap(name, TORNADO_LABEL_CHARS, 2) for name in names]
     fig = go.Figure()
     for key, name, colour in (("delta_low", _("input lowered"), COST_DOWN_COLOUR),
                               ("delta_high", _("input raised"), COST_UP_COLOUR)):
         fig.add_trace(go.Bar(
-            x=data[key], y=names, orientation="h", name=name, marker_color=colour,
-            # the path in the model file too: the analyst edits that field
-            hovertext=[_("{input}<br>{path}: {change}", input=shown, path=path,
+            x=data[key], y=ticks, orientation="h", name=name, marker_color=colour,
+            # the whole name, and the path in the model file: the analyst edits that field
+            hovertext=[_("{input}<br>{path}: {change}", input=_text(shown), path=_text(path),
                          change=format_amount(delta, currency, language))
                        for shown, path, delta in zip(names, data["label"], data[key],
                                                      strict=True)],
@@ -246,18 +256,3 @@ def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
                                  tickformat=",.0f"), separators=plotly_separators(language))
     return _layout(fig, title=_("Sensitivity: what moves the cost most"),
                    height=max(300, 120 + 28 * len(data["label"])))
-
-
-def _input_names(titles: Sequence[str], paths: Sequence[str], language: Language) -> list[str]:
-    """The inputs' names in ``language`` for a chart's axis, each once: a name two inputs
-    share (two activities of one name) gets its path, or plotly would draw both on one row.
-
-    >>> _input_names(["Check: other costs", "Check: other costs", "Fix: other costs"],
-    ...              ["a: other_cost", "b: other_cost", "fix: other_cost"], "en")[1:]
-    ['Check: other costs (b: other_cost)', 'Fix: other costs']
-    """
-    _ = translator(language)
-    names = [translate(title, language) for title in titles]
-    counts = Counter(names)
-    return [_("{input} ({path})", input=name, path=path) if counts[name] > 1 else name
-            for name, path in zip(names, paths, strict=True)]
