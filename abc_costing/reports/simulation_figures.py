@@ -255,4 +255,14 @@ def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
                                          amount=format_amount(base, currency, language)),
                                  tickformat=",.0f"), separators=plotly_separators(language))
     return _layout(fig, title=_("Sensitivity: what moves the cost most"),
-                   height=max(300, 120 + 28 * len(data["label"])))
+                   height=max(300, 120 + _row_px(ticks) * len(ticks)))
+
+
+def _row_px(ticks: Sequence[str]) -> int:
+    """A bar's height on the tornado: room for its label's lines, which must not touch.
+
+    >>> _row_px(["a", "b"]), _row_px(["a", "b<br>c"])
+    (28, 46)
+    """
+    lines = max((tick.count("<br>") + 1 for tick in ticks), default=1)
+    return 28 + 18 * (lines - 1)
