@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, assert_never
 from abc_costing import numbers
 from abc_costing.advisor import Advice, RankedMove
 from abc_costing.compare import Comparison, SavingSplit, compare_results
-from abc_costing.durations import DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, duration
+from abc_costing.durations import DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, Duration, duration
 from abc_costing.engine import (
     CostResult,
     ExpectedExecutions,
@@ -43,8 +43,9 @@ from abc_costing.engine import (
     expected_executions_by_class,
 )
 from abc_costing.i18n import N_, Language, Message, translate
+from abc_costing.i18n import joined as _joined
 from abc_costing.model import ProcessModel, ResourceRecord
-from abc_costing.numbers import currency_digits, rounded_for_display
+from abc_costing.numbers import Figure, currency_digits, rounded_for_display
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.problems import Count
 from abc_costing.store.catalogue_edits import PoolFigures, pool_figures
@@ -863,13 +864,14 @@ SAVING_RANKING_TOGETHER_NOTE = N_(
 REASON_ACTIVITIES, REASON_RESOURCES = 2, 1
 
 
-def _signed_money(amount: float, currency: str) -> str:
-    """``+120.00`` / ``-2 559.93``: a change with its sign always written, in the form of a
-    text made before its reader is known (a reason is English now, Russian later)."""
-    return numbers.neutral_number(amount, currency_digits(currency), signed=True)
+def _signed_money(amount: float, currency: str) -> Figure:
+    """``+120.00`` / ``-2,559.93``: a change with its sign always written, its currency
+    left to the column's header; in the reader's form when the reason is said (a reason
+    is made before its reader is known)."""
+    return Figure.money(amount, currency, signed=True, named=False)
 
 
-def _activity_driver(change: Any, currency: str) -> str:
+def _activity_driver(change: Any, currency: str) -> Message:
     amount = _signed_money(change.delta, currency)
     if change.status == "added":
         return N_("{name}: added ({amount})", name=change.name, amount=amount)
@@ -878,20 +880,18 @@ def _activity_driver(change: Any, currency: str) -> str:
     before, after = change.baseline_expected_executions, change.candidate_expected_executions
     if not math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-9):
         # how often it runs per instance changed: routing or rework, the usual lever
-        return (f"{change.name} ×{numbers.neutral_number(before, 2)} → "
-                f"×{numbers.neutral_number(after, 2)} ({amount})")
-    return f"{change.name} ({amount})"
+        return N_("{name} ×{before} → ×{after} ({amount})", name=change.name,
+                  before=Figure(before, 2), after=Figure(after, 2), amount=amount)
+    return N_("{name} ({amount})", name=change.name, amount=amount)
 
 
-def _resource_driver(change: Any, currency: str) -> str:
+def _resource_driver(change: Any, currency: str) -> Message:
     amount = _signed_money(change.delta, currency)
     minutes = change.candidate_minutes_per_instance - change.baseline_minutes_per_instance
     if rounded_for_display(minutes, _DIGITS["minutes"]).is_zero():
-        return f"{change.name} ({amount})"
-    sign = "+" if minutes > 0 else ""
-    return N_("{name} {minutes} min ({amount})", name=change.name,
-              minutes=f"{sign}{numbers.neutral_number(minutes, _DIGITS['minutes'])}",
-              amount=amount)
+        return N_("{name} ({amount})", name=change.name, amount=amount)
+    return N_("{name} {time} ({amount})", name=change.name,
+              time=Duration(minutes, signed=True), amount=amount)
 
 
 def _drivers(changes: Sequence[Any], *, saving: float, count: int) -> list[Any]:
@@ -922,7 +922,7 @@ def saving_reason(comparison: Comparison, *, activities: int = REASON_ACTIVITIES
     ...                   ["g", "e", 1 - fix_share], ["fix", "e"]]})
     >>> # check 60 → 45 min: −150 ₽; fix runs 0.5 → 0.1 times: −0.4 × 300 = −120 ₽
     >>> saving_reason(compare_models(variant("as_is", 60, 0.5), variant("v", 45, 0.1)))
-    'Check (-150.00); Fix ×0.50 → ×0.10 (-120.00); clerk -27.0 min (-270.00)'
+    'Check (-150.00); Fix ×0.50 → ×0.10 (-120.00); clerk -27 min (-270.00)'
     """
     currency = comparison.baseline.currency
     saving = comparison.saving_per_instance
@@ -930,12 +930,7 @@ def saving_reason(comparison: Comparison, *, activities: int = REASON_ACTIVITIES
              for c in _drivers(comparison.activities, saving=saving, count=activities)]
     parts += [_resource_driver(c, currency)
               for c in _drivers(comparison.resources, saving=saving, count=resources)]
-    if not parts:
-        return N_("no change in cost")
-    reason = parts[0]
-    for part in parts[1:]:  # a list, said in each language with its own separator
-        reason = N_("{reason}; {part}", reason=reason, part=part)
-    return reason
+    return _joined(parts) if parts else N_("no change in cost")
 
 
 def _ranking_key(item: Mapping[str, Any], *, mixed: bool) -> tuple:
@@ -1256,7 +1251,7 @@ CAPACITY_COLUMNS = (
 def _capacity_status(pool: Any) -> str:
     if pool.shortage:
         return N_("SHORTAGE: {hours} h over",
-                  hours=numbers.neutral_number(pool.shortage_minutes_per_month / 60, 1))
+                  hours=Figure(pool.shortage_minutes_per_month / 60, _DIGITS["hours"]))
     return N_("capacity unknown") if pool.capacity_minutes_per_month is None else N_("ok")
 
 
@@ -1652,11 +1647,13 @@ def queue_resources_view(result: QueueResult) -> TableView:
                               r.offered_load, _queue_status(r), r.basis]))
     return _view("queue_resources", N_("Resources"), QUEUE_RESOURCE_COLUMNS, rows,
                  currency=None,
-                 note=N_("Simulated calendar {hours:g} h × {days:g} days a month ({basis}). "
+                 note=N_("Simulated calendar {hours} h × {days} days a month ({basis}). "
                          "Utilisation is of each pool's practical capacity, as in capacity. "
                          "Only this process's work is simulated: capacity adds the work other "
-                         "processes put on a shared pool.", hours=result.hours_per_day,
-                         days=result.days_per_month, basis=result.calendar_basis))
+                         "processes put on a shared pool.",
+                         hours=Figure.as_written(result.hours_per_day),
+                         days=Figure.as_written(result.days_per_month),
+                         basis=result.calendar_basis))
 
 
 QUEUE_ACTIVITY_COLUMNS = (
@@ -1679,10 +1676,11 @@ def queue_activities_view(result: QueueResult) -> TableView:
     # Waits are measured on the simulated clock of working minutes: said in its working days.
     return _view("queue_activities", N_("Waiting per activity"), QUEUE_ACTIVITY_COLUMNS, rows,
                  currency=None, hours_per_day=result.hours_per_day,
-                 note=N_("{replications} replication(s) of {days:g} measured days after a "
+                 note=N_("{replications} replication(s) of {days} measured days after a "
                          "warm-up of {warmup}; intervals from the replications' spread "
                          "(Student's t), a lower bound below 0 raised to 0: a wait is never "
-                         "negative.", replications=result.replications, days=result.days,
+                         "negative.", replications=result.replications,
+                         days=Figure.as_written(result.days),
                          warmup=result.warmup_basis))
 
 
@@ -1767,20 +1765,10 @@ ADVICE_COLUMNS = (
 )
 
 
-def _joined(texts: Sequence[str]) -> str:
-    """Texts as one cell, each said in the reader's language with its own separator."""
-    if not texts:
-        return ""
-    joined = texts[0]
-    for text in texts[1:]:
-        joined = N_("{reason}; {part}", reason=joined, part=text)
-    return joined
-
-
 def _fte_text(changes: Mapping[str, float]) -> str:
-    return ", ".join(f"{pool} {numbers.neutral_number(delta, 2, signed=True)}"
-                     for pool, delta in changes.items()
-                     if not rounded_for_display(delta, 2).is_zero())
+    return _joined([N_("{pool} {change}", pool=pool, change=Figure(delta, 2, signed=True))
+                    for pool, delta in changes.items()
+                    if not rounded_for_display(delta, 2).is_zero()])
 
 
 def _advice_row(rank: int | None, ranked: RankedMove) -> list[Any]:
@@ -1812,7 +1800,7 @@ def advice_view(advice: Advice, *, top: int | None = None) -> TableView:
                  currency=model.currency,
                  note=N_("Cost per instance now {cost}; each move on its own. Cash: whole "
                          "people released and savings that are not labour.",
-                         cost=numbers.neutral_number(advice.cost_per_instance, 2)))
+                         cost=Figure.money(advice.cost_per_instance, model.currency)))
 
 
 def advice_sequence_view(advice: Advice) -> TableView:
