@@ -6,7 +6,7 @@ page; colours and money formatting follow :mod:`abc_costing.reports.figures`.
 Examples
 --------
 >>> import abc_costing as abc
->>> from abc_costing.engine.sensitivity import sensitivity
+>>> from abc_costing.engine.sensitivities import sensitivity
 >>> model = abc.load_model("process_models/contract_approval/as_is.yaml")
 >>> fig = tornado_figure(sensitivity(model), currency=model.currency, top=5)
 >>> len(fig.data), len(fig.data[0].y)
@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 
 from abc_costing.durations import DEFAULT_HOURS_PER_DAY, duration
 from abc_costing.engine.capacity import CapacityReport
-from abc_costing.engine.sensitivity import SensitivityItem, tornado_data
+from abc_costing.engine.sensitivities import SensitivityItem, tornado_data
 from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.numbers import number, percent, plotly_separators
 from abc_costing.reports.figures import (
