@@ -428,19 +428,96 @@ def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
     return pd.DataFrame(cells, columns=[view.label(c.key) for c in columns])
 
 
+# --- fitting a table to the main column -----------------------------------------------------
+
+#: The main column's width at 1366×768 beside the sidebar (Chromium draws 906 px; the grid's
+#: border takes two). A table laid out for it shows every column without a horizontal scroll.
+MAIN_WIDTH_PX = 900
+#: The width of a character of the grid's 14 px Source Sans, a little over what Chromium
+#: measures (6.0–7.0 px for digits, Latin and Cyrillic), so a number is never cut.
+_CHAR_PX = 7.2
+#: A cell's padding left and right, and the height of a wrapped line of text.
+_CELL_PADDING_PX = 18
+_LINE_PX = 20
+#: The grid wraps text only in rows taller than 4 rem (Streamlit's dataframe: 64 px).
+_WRAPPING_ROW_PX = 65
+#: A wrapping column is never narrower than this; a row never taller than this many lines.
+_MIN_TEXT_PX = 90
+_MAX_LINES = 6
+
+
+def _text_px(text: str) -> int:
+    # the grid draws no column narrower than 50 px
+    return max(50, math.ceil(len(text) * _CHAR_PX) + _CELL_PADDING_PX)
+
+
+def fitted_widths(columns: Sequence[tuple[str, Sequence[str]]], *,
+                  width_px: int = MAIN_WIDTH_PX) -> tuple[list[int], int | None]:
+    """Column widths (px) that fit ``width_px``, and the row height that lets text wrap.
+
+    ``columns`` are (header, cell texts). A column whose cells all have no
+    space (numbers, ids) keeps its widest cell whole; its header may be cut
+    (the page gives it as help). Columns of words wrap: they share what is left
+    so that the row needs the fewest lines, each at least ``_MIN_TEXT_PX`` wide.
+    The row height is None when every text fits on one line. When even the
+    narrowest layout is wider than ``width_px`` the widths say so (their sum).
+
+    Two ids of 10 characters (10 × 7.2 + 18 = 90 px) and a 100-character
+    sentence in 400 px: 720 + 18 = 738 px wanted, 220 px left, so the sentence
+    takes 720 / 202 → 4 lines, in ⌈720 / 4⌉ + 18 = 198 px; 4 lines × 20 px + 16.
+
+    >>> fitted_widths([("id", ["a" * 10]), ("id2", ["b" * 10]),
+    ...                ("why", ["word " * 20])], width_px=400)
+    ([90, 90, 198], 96)
+    >>> fitted_widths([("id", ["a1"]), ("name", ["a short name"])])
+    ([50, 105], None)
+    """
+    wanted = [max(_text_px(header), *(_text_px(t) for t in texts)) for header, texts in columns]
+    wraps = [any(" " in t for t in texts) for _, texts in columns]
+    # a column that cannot wrap needs its widest cell; its header may be cut
+    fixed = [max((_text_px(t) for t in texts), default=_MIN_TEXT_PX)
+             for _, texts in columns]
+    if sum(wanted) <= width_px:
+        return wanted, None
+    left = width_px - sum(f for f, w in zip(fixed, wraps, strict=True) if not w)
+    longest = [max((math.ceil(len(t) * _CHAR_PX) for t in texts), default=0)
+               for _, texts in columns]
+
+    # the grid breaks lines between words only: a column is as wide as its longest word
+    narrowest = [max(_MIN_TEXT_PX, *(_text_px(word) for t in texts for word in t.split()))
+                 for _, texts in columns]
+
+    def widths(lines: int) -> list[int]:
+        return [max(narrowest[i], math.ceil(longest[i] / lines) + _CELL_PADDING_PX)
+                if wraps[i] else fixed[i] for i in range(len(columns))]
+
+    lines = next((n for n in range(1, _MAX_LINES + 1)
+                  if sum(w for w, wrap in zip(widths(n), wraps, strict=True) if wrap) <= left),
+                 _MAX_LINES)
+    chosen = widths(lines)
+    if lines == 1:  # every text fits once the headers of numbers are cut
+        return chosen, None
+    return chosen, max(_WRAPPING_ROW_PX, lines * _LINE_PX + 16)
+
+
 def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = False,
-              layout: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+              layout: Mapping[str, Mapping[str, Any]] | None = None,
+              more: Sequence[str] = (), width_px: int = MAIN_WIDTH_PX) -> None:
     """Draw a view with ``st.dataframe``: labels, units and formats from the view, the
-    labels in the reader's language.
+    labels in the reader's language, every column within ``width_px`` (the main column
+    at 1366 px: :func:`fitted_widths`) so that none hides behind a sideways scroll.
 
     ``layout`` (by column key) adds to a column's ``column_config`` (``width``,
     ``help``, ``pinned``); when given, its keys are also the columns shown, in
-    its order.
+    its order. ``more`` names columns shown only when the reader turns on the
+    table's "More columns" switch (the table may then scroll sideways).
     """
     view = view.in_language(language())
     columns = view.brief_columns() if brief else view.columns
     if layout is not None:
         columns = tuple(view.column(k) for k in layout)
+    if more and not st.toggle(translator(view.language)("More columns"), key=f"{key}_more"):
+        columns = tuple(c for c in columns if c.key not in more)
     config: dict[str, Any] = {}
     texts: dict[str, Any] = {}
     for column in columns:
@@ -454,17 +531,30 @@ def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = Fa
             config[label] = st.column_config.Column()
             texts[label] = _cell_text(column.unit, view.currency, view.language,
                                       view.hours_per_day)
-        config[label] = {**config[label], **(layout or {}).get(column.key, {})}
     if title:
         st.subheader(view.title)
-    frame = (view_frame(view, brief=brief) if layout is None
-             else view_frame(view, brief=False)[list(config)])
+    frame = view_frame(view, brief=False)[list(config)]
+    widths, row_height = fitted_widths(
+        [(label, [_shown_text(v, texts.get(label)) for v in frame[label]]) for label in config],
+        width_px=width_px)
+    for column, label, width in zip(columns, list(config), widths, strict=True):
+        fitted = {"width": width}
+        if width < _text_px(label):  # a header cut to fit says itself whole on hover
+            fitted["help"] = label
+        config[label] = {**config[label], **fitted, **(layout or {}).get(column.key, {})}
     styled = frame.style.format(texts, na_rep=_EMPTY)
     # The grid draws an empty cell as its placeholder whatever the Styler says.
     st.dataframe(styled, hide_index=True, width="stretch", key=key, column_config=config,
-                 placeholder=_EMPTY)
+                 placeholder=_EMPTY, row_height=row_height)
     if view.note:
         st.caption(view.note)
+
+
+def _shown_text(value: Any, text: Any) -> str:
+    """What a cell shows: its formatter's text (a number column), else the value as text."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return _EMPTY
+    return str(text(value) if text is not None else value)
 
 
 # --- pickers --------------------------------------------------------------------------
