@@ -433,6 +433,8 @@ def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
 #: The main column's width at 1366×768 beside the sidebar (Chromium draws 906 px; the grid's
 #: border takes two). A table laid out for it shows every column without a horizontal scroll.
 MAIN_WIDTH_PX = 900
+#: The same inside an expander (its padding takes 17 px a side).
+EXPANDER_WIDTH_PX = MAIN_WIDTH_PX - 34
 #: The width of a character of the grid's 14 px Source Sans, a little over what Chromium
 #: measures (6.0–7.0 px for digits, Latin and Cyrillic), so a number is never cut.
 _CHAR_PX = 7.2
@@ -442,7 +444,10 @@ _LINE_PX = 20
 #: The grid wraps text only in rows taller than 4 rem (Streamlit's dataframe: 64 px).
 _WRAPPING_ROW_PX = 65
 #: A wrapping column is never narrower than this; a row never taller than this many lines.
-_MIN_TEXT_PX = 90
+_MIN_TEXT_PX = 80
+#: A word's width at the measured width of the grid's letters (6.0–7.0 px): a column as
+#: narrow as its longest word may clip a letter's edge, never hide a column.
+_WORD_CHAR_PX = 6.6
 _MAX_LINES = 6
 
 
@@ -471,12 +476,13 @@ def fitted_widths(columns: Sequence[tuple[str, Sequence[str]]], *,
     ([90, 90, 198], 96)
     >>> fitted_widths([("id", ["a1"]), ("name", ["a short name"])])
     ([50, 105], None)
+    >>> fitted_widths([("id", []), ("name", [" "])], width_px=60)  # no rows; a blank cell
+    ([50, 80], None)
     """
-    wanted = [max(_text_px(header), *(_text_px(t) for t in texts)) for header, texts in columns]
+    wanted = [max([_text_px(header), *(_text_px(t) for t in texts)]) for header, texts in columns]
     wraps = [any(" " in t for t in texts) for _, texts in columns]
     # a column that cannot wrap needs its widest cell; its header may be cut
-    fixed = [max((_text_px(t) for t in texts), default=_MIN_TEXT_PX)
-             for _, texts in columns]
+    fixed = [max([_text_px(""), *(_text_px(t) for t in texts)]) for _, texts in columns]
     if sum(wanted) <= width_px:
         return wanted, None
     left = width_px - sum(f for f, w in zip(fixed, wraps, strict=True) if not w)
@@ -484,7 +490,8 @@ def fitted_widths(columns: Sequence[tuple[str, Sequence[str]]], *,
                for _, texts in columns]
 
     # the grid breaks lines between words only: a column is as wide as its longest word
-    narrowest = [max(_MIN_TEXT_PX, *(_text_px(word) for t in texts for word in t.split()))
+    narrowest = [max([_MIN_TEXT_PX, *(math.ceil(len(word) * _WORD_CHAR_PX) + _CELL_PADDING_PX
+                                     for t in texts for word in t.split())])
                  for _, texts in columns]
 
     def widths(lines: int) -> list[int]:
@@ -495,9 +502,12 @@ def fitted_widths(columns: Sequence[tuple[str, Sequence[str]]], *,
                   if sum(w for w, wrap in zip(widths(n), wraps, strict=True) if wrap) <= left),
                  _MAX_LINES)
     chosen = widths(lines)
+    # the lines the widest text takes (fewer than tried when its column's least is wider)
+    lines = max([1, *(math.ceil(longest[i] / (chosen[i] - _CELL_PADDING_PX))
+                      for i in range(len(columns)) if wraps[i])])
     if lines == 1:  # every text fits once the headers of numbers are cut
         return chosen, None
-    return chosen, max(_WRAPPING_ROW_PX, lines * _LINE_PX + 16)
+    return chosen, max(_WRAPPING_ROW_PX, min(lines, _MAX_LINES) * _LINE_PX + 16)
 
 
 def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = False,
@@ -534,20 +544,64 @@ def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = Fa
     if title:
         st.subheader(view.title)
     frame = view_frame(view, brief=False)[list(config)]
-    widths, row_height = fitted_widths(
-        [(label, [_shown_text(v, texts.get(label)) for v in frame[label]]) for label in config],
-        width_px=width_px)
-    for column, label, width in zip(columns, list(config), widths, strict=True):
-        fitted = {"width": width}
-        if width < _text_px(label):  # a header cut to fit says itself whole on hover
-            fitted["help"] = label
-        config[label] = {**config[label], **fitted, **(layout or {}).get(column.key, {})}
+    fitted, row_height = fitted_columns(frame, texts, width_px=width_px)
+    for column in columns:
+        label = view.label(column.key)
+        config[label] = {**config[label], **fitted[label], **(layout or {}).get(column.key, {})}
     styled = frame.style.format(texts, na_rep=_EMPTY)
     # The grid draws an empty cell as its placeholder whatever the Styler says.
     st.dataframe(styled, hide_index=True, width="stretch", key=key, column_config=config,
                  placeholder=_EMPTY, row_height=row_height)
     if view.note:
         st.caption(view.note)
+
+
+def fitted_columns(frame: pd.DataFrame, texts: Mapping[str, Any], *,
+                   width_px: int = MAIN_WIDTH_PX) -> tuple[dict[str, dict[str, Any]], int | None]:
+    """Each column's ``column_config`` (``width``; ``help`` when its header is cut) and the
+    ``row_height`` that fit ``frame`` into ``width_px`` (:func:`fitted_widths`).
+
+    ``texts`` gives, by label, the formatter of the Styler for the number columns: the
+    widths are those of the texts the reader sees.
+    """
+    labels = [str(label) for label in frame.columns]
+    widths, row_height = fitted_widths(
+        [(label, [_shown_text(v, texts.get(label)) for v in frame[label]]) for label in labels],
+        width_px=width_px)
+    config: dict[str, dict[str, Any]] = {}
+    for label, width in zip(labels, widths, strict=True):
+        config[label] = {"width": width}
+        if width < _text_px(label):  # a header cut to fit says itself whole on hover
+            config[label]["help"] = label
+    return config, row_height
+
+
+def fitted_editor(frame: pd.DataFrame, column_config: Mapping[str, Any], *,
+                  shown: Sequence[str] | None = None,
+                  width_px: int = MAIN_WIDTH_PX) -> tuple[dict[str, Any], int | None]:
+    """An editor's ``column_config`` with widths that fit ``width_px``, and its row height.
+
+    ``frame`` is the editor's data, its index shown as the first column
+    (``_index``); ``shown`` the columns the editor shows (default: all). The
+    help a column already has is kept; a header cut to fit gets its label as help.
+    """
+    columns = list(frame.columns if shown is None else shown)
+    cells = {"_index": list(frame.index), **{name: list(frame[name]) for name in columns}}
+    config: dict[str, Any] = {}
+    headers = {}
+    for name in cells:
+        config[name] = {k: v for k, v in dict(column_config.get(name) or {}).items()
+                        if v is not None}
+        headers[name] = str(config[name].get("label") or
+                            (frame.index.name or "" if name == "_index" else name))
+    widths, row_height = fitted_widths(
+        [(headers[name], [_shown_text(v, None) for v in values])
+         for name, values in cells.items()], width_px=width_px)
+    for name, width in zip(cells, widths, strict=True):
+        if width < _text_px(headers[name]):  # a header cut to fit says itself whole on hover
+            config[name].setdefault("help", headers[name])
+        config[name]["width"] = width
+    return {**column_config, **config}, row_height
 
 
 def _shown_text(value: Any, text: Any) -> str:
