@@ -435,16 +435,16 @@ def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
 MAIN_WIDTH_PX = 900
 #: The same inside an expander (its padding takes 17 px a side).
 EXPANDER_WIDTH_PX = MAIN_WIDTH_PX - 34
-#: The width of a character of the grid's 14 px Source Sans, a little over what Chromium
-#: measures (6.0–7.0 px for digits, Latin and Cyrillic), so a number is never cut.
-_CHAR_PX = 7.2
+#: The width of a character of the grid's 14 px Source Sans: what Chromium measures for
+#: digits (6.96 px), the widest of digits, Latin and Cyrillic text (6.0–7.0 px).
+_CHAR_PX = 7.0
 #: A cell's padding left and right, and the height of a wrapped line of text.
 _CELL_PADDING_PX = 18
 _LINE_PX = 20
 #: The grid wraps text only in rows taller than 4 rem (Streamlit's dataframe: 64 px).
 _WRAPPING_ROW_PX = 65
 #: A wrapping column is never narrower than this; a row never taller than this many lines.
-_MIN_TEXT_PX = 80
+_MIN_TEXT_PX = 70
 #: A word's width at the measured width of the grid's letters (6.0–7.0 px): a column as
 #: narrow as its longest word may clip a letter's edge, never hide a column.
 _WORD_CHAR_PX = 6.6
@@ -467,17 +467,17 @@ def fitted_widths(columns: Sequence[tuple[str, Sequence[str]]], *,
     The row height is None when every text fits on one line. When even the
     narrowest layout is wider than ``width_px`` the widths say so (their sum).
 
-    Two ids of 10 characters (10 × 7.2 + 18 = 90 px) and a 100-character
-    sentence in 400 px: 720 + 18 = 738 px wanted, 220 px left, so the sentence
-    takes 720 / 202 → 4 lines, in ⌈720 / 4⌉ + 18 = 198 px; 4 lines × 20 px + 16.
+    Two ids of 10 characters (10 × 7 + 18 = 88 px) and a 100-character
+    sentence in 400 px: 700 + 18 = 718 px wanted, 224 px left, so the sentence
+    takes 700 / 206 → 4 lines, in ⌈700 / 4⌉ + 18 = 193 px; 4 lines × 20 px + 16.
 
     >>> fitted_widths([("id", ["a" * 10]), ("id2", ["b" * 10]),
     ...                ("why", ["word " * 20])], width_px=400)
-    ([90, 90, 198], 96)
+    ([88, 88, 193], 96)
     >>> fitted_widths([("id", ["a1"]), ("name", ["a short name"])])
-    ([50, 105], None)
+    ([50, 102], None)
     >>> fitted_widths([("id", []), ("name", [" "])], width_px=60)  # no rows; a blank cell
-    ([50, 80], None)
+    ([50, 70], None)
     """
     wanted = [max([_text_px(header), *(_text_px(t) for t in texts)]) for header, texts in columns]
     wraps = [any(" " in t for t in texts) for _, texts in columns]
