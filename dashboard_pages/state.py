@@ -166,24 +166,47 @@ def _viewed_as(user: wf.User) -> wf.User:
     from dataclasses import replace
 
     # The choice survives a reload or a typed URL through ?view_as=executive.
-    choice = st.session_state.get("view_as", st.query_params.get("view_as", EVERY_ROLE))
+    choice = st.session_state.get(VIEW_AS, st.query_params.get("view_as", EVERY_ROLE))
     if choice not in wf.ROLES:
         return user
     return replace(user, roles=frozenset({choice}))
 
 
+#: The session's "View as" choice, kept apart from the switch's widget (one per language).
+VIEW_AS = "view_as"
+
+
+def view_as_widget_key(reader: Language) -> str:
+    """The key of the "View as" switch drawn for a reader of ``reader``.
+
+    The key carries the language because a keyed select box keeps the text it shows when
+    only its ``format_func`` changes: after a switch to Russian the browser still showed
+    «every role (you)». A new widget per language is drawn in that language.
+    """
+    return f"{VIEW_AS}::{reader}"
+
+
+def _keep_view_as(widget_key: str) -> None:
+    # a callback runs before the script, so the router's user already has the new role
+    st.session_state[VIEW_AS] = st.session_state[widget_key]
+
+
 def view_as_picker() -> None:
     """The sidebar's "View as" choice (drawn once a run, by the router)."""
     options = [EVERY_ROLE, *wf.ROLES]
-    if "view_as" not in st.session_state and st.query_params.get("view_as") in wf.ROLES:
-        st.session_state["view_as"] = st.query_params["view_as"]
+    if VIEW_AS not in st.session_state and st.query_params.get("view_as") in wf.ROLES:
+        st.session_state[VIEW_AS] = st.query_params["view_as"]
     reader = language()  # bound now: Streamlit may call format_func after the run
     _ = translator(reader)
+    chosen = st.session_state.get(VIEW_AS, EVERY_ROLE)
+    key = view_as_widget_key(reader)
     choice = st.sidebar.selectbox(
-        _("View as"), options, key="view_as",
+        _("View as"), options, key=key, on_change=_keep_view_as, args=(key,),
+        index=options.index(chosen) if chosen in options else 0,
         format_func=lambda role: role_name(role, reader),
         help=_("See the dashboard as one role sees it (no sign-in is configured, so you "
                "hold every role; this only narrows what you see)"))
+    st.session_state[VIEW_AS] = choice
     if choice in wf.ROLES:
         st.query_params["view_as"] = choice
     elif "view_as" in st.query_params:
