@@ -580,7 +580,7 @@ def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = Fa
 
 
 def fitted_columns(frame: pd.DataFrame, texts: Mapping[str, Any], *,
-                   width_px: int = MAIN_WIDTH_PX) -> tuple[dict[str, dict[str, Any]], int | None]:
+                   width_px: int = MAIN_WIDTH_PX) -> tuple[dict[str, Any], int | None]:
     """Each column's ``column_config`` (``width``; ``help`` when its header is cut) and the
     ``row_height`` that fit ``frame`` into ``width_px`` (:func:`fitted_widths`).
 
@@ -591,7 +591,7 @@ def fitted_columns(frame: pd.DataFrame, texts: Mapping[str, Any], *,
     widths, row_height = fitted_widths(
         [(label, [_shown_text(v, texts.get(label)) for v in frame[label]]) for label in labels],
         width_px=width_px)
-    config: dict[str, dict[str, Any]] = {}
+    config: dict[str, Any] = {}
     for label, width in zip(labels, widths, strict=True):
         config[label] = {"width": width}
         if width < _text_px(label):  # a header cut to fit says itself whole on hover
