@@ -86,32 +86,29 @@ with tab_activities:
         elif column.startswith(wf.USES_PREFIX):
             activity_config[column] = number
     # Widths fitted to the main column (a tab is as wide): every resource's minutes on screen.
-    activity_config, row_height = fitted_editor(tables.activities, activity_config)
+    activity_config = fitted_editor(tables.activities, activity_config)
     edited_activities = st.data_editor(
         tables.activities, key=f"edit_activities::{loaded.label}::{generation}",
-        column_config=activity_config, num_rows="fixed", width="stretch",
-        row_height=row_height)
+        column_config=activity_config, num_rows="fixed", width="stretch")
 with tab_resources:
     st.caption(_("Shared pools (the library's catalogue) are edited once, for every variant, "
                  "on the Resources page (Справочник ресурсов); here only this file's own "
                  "resources."))
     if not (shared := wf.variant_pools(loaded.model)).empty:
-        shared_config, shared_height = fitted_editor(shared, {})
+        shared_config = fitted_editor(shared, {})
         st.dataframe(shared, width="stretch", key=f"edit_shared_pools::{loaded.label}",
-                     placeholder="—", column_config=shared_config, row_height=shared_height)
-    resource_config, row_height = fitted_editor(tables.resources, {
+                     placeholder="—", column_config=shared_config)
+    resource_config = fitted_editor(tables.resources, {
         "rate_per_hour": number, "cost_per_month": number, "capacity_hours_per_month": number,
         "cost_per_use": number})
     edited_resources = st.data_editor(
         tables.resources, key=f"edit_resources::{loaded.label}::{generation}", num_rows="fixed",
-        disabled=["kind"], width="stretch", column_config=resource_config,
-        row_height=row_height)
+        disabled=["kind"], width="stretch", column_config=resource_config)
 with tab_flows:
-    flow_config, row_height = fitted_editor(tables.flows, {"probability": number})
+    flow_config = fitted_editor(tables.flows, {"probability": number})
     edited_flows = st.data_editor(
         tables.flows, key=f"edit_flows::{loaded.label}::{generation}", num_rows="fixed",
-        disabled=["from", "to"], width="stretch", column_config=flow_config,
-        row_height=row_height)
+        disabled=["from", "to"], width="stretch", column_config=flow_config)
 
 # Everything the browser sent is read again on the server: its column limits are no defence.
 preview = wf.preview_edits(loaded, activities=edited_activities, resources=edited_resources,

@@ -72,11 +72,11 @@ pools_config["_index"] = st.column_config.TextColumn(labels["id"][0], help=label
 # columns keep their values and their edits (the editor's identity is its key and data).
 shown = (list(loaded.table.columns) if st.toggle(_("More columns"), key="resources_more")
          else [c for c in RESOURCE_COLUMNS if c in loaded.table.columns])
-pools_config, row_height = fitted_editor(loaded.table, pools_config, shown=shown)
+pools_config = fitted_editor(loaded.table, pools_config, shown=shown)
 edited_pools = st.data_editor(
     loaded.table, key=f"resources_pools::{generation}", num_rows="fixed", width="stretch",
     column_config=pools_config, disabled=list(loaded.read_only_columns),
-    column_order=shown, row_height=row_height)
+    column_order=shown)
 
 preview = wf.preview_resource_edits(loaded, pools=edited_pools)
 moved = [r for r in preview.recosted if r.change_per_instance != 0]

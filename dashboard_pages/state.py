@@ -601,12 +601,13 @@ def fitted_columns(frame: pd.DataFrame, texts: Mapping[str, Any], *,
 
 def fitted_editor(frame: pd.DataFrame, column_config: Mapping[str, Any], *,
                   shown: Sequence[str] | None = None,
-                  width_px: int = MAIN_WIDTH_PX) -> tuple[dict[str, Any], int | None]:
-    """An editor's ``column_config`` with widths that fit ``width_px``, and its row height.
+                  width_px: int = MAIN_WIDTH_PX) -> dict[str, Any]:
+    """An editor's ``column_config`` with widths that fit ``width_px``.
 
     ``frame`` is the editor's data, its index shown as the first column
     (``_index``); ``shown`` the columns the editor shows (default: all). The
     help a column already has is kept; a header cut to fit gets its label as help.
+    Rows stay one line (35 px) high: a cell cut to fit opens whole in the editor.
     """
     columns = list(frame.columns if shown is None else shown)
     cells = {"_index": list(frame.index), **{name: list(frame[name]) for name in columns}}
@@ -617,14 +618,14 @@ def fitted_editor(frame: pd.DataFrame, column_config: Mapping[str, Any], *,
                         if v is not None}
         headers[name] = str(config[name].get("label") or
                             (frame.index.name or "" if name == "_index" else name))
-    widths, row_height = fitted_widths(
+    widths, _row_height = fitted_widths(
         [(headers[name], [_shown_text(v, None) for v in values])
          for name, values in cells.items()], width_px=width_px)
     for name, width in zip(cells, widths, strict=True):
         if width < _text_px(headers[name]):  # a header cut to fit says itself whole on hover
             config[name].setdefault("help", headers[name])
         config[name]["width"] = width
-    return {**column_config, **config}, row_height
+    return {**column_config, **config}
 
 
 def _shown_text(value: Any, text: Any) -> str:
