@@ -23,7 +23,7 @@ from dashboard_pages.state import (
 )
 
 #: The catalogue's columns the editor shows by default (the rest behind "More columns").
-RESOURCE_COLUMNS = ("name", "headcount", "salary_per_month", "bonus_per_month",
+RESOURCE_COLUMNS = ("name", "kind", "headcount", "salary_per_month", "bonus_per_month",
                     "stated_capacity_hours_per_month", "cost_per_month", "rate_per_hour")
 
 _ = translator(language())
