@@ -770,8 +770,9 @@ def _run_advise(args: argparse.Namespace, out: Console, err: Console) -> int:
     _report_problems(advised.problems, err)
     if advised.advice is None:
         return EXIT_PROBLEMS
-    views = (advice_view(advised.advice, top=top), advice_sequence_view(advised.advice),
-             rejected_moves_view(advised.advice))
+    views: tuple[TableView, ...] = (advice_view(advised.advice, top=top),
+                                    advice_sequence_view(advised.advice),
+                                    rejected_moves_view(advised.advice))
     if args.show is not None:
         chosen, edits, problems = move_diff(args.model, advised.advice, args.show)
         _report_problems(problems, err)

@@ -76,6 +76,7 @@ if not options:
 
 
 def _option(number: int) -> str:
+    assert advice is not None  # the page stopped above otherwise
     chosen = wf.chosen_move(advice, number)
     said = "" if chosen is None else translate(chosen.description, reader)
     if number == wf.COMBINED:

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 
 from abc_costing import workflows as wf
 from abc_costing.access import User, local_user
