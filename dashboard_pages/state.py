@@ -245,6 +245,7 @@ def language_picker() -> None:
 PAGE_RIGHTS: dict[str, tuple[str, str]] = {
     "overview": (N_("Overview"), "read"), "compare": (N_("Compare"), "read"),
     "simulation": (N_("Simulation"), "read"), "ledger": (N_("Ledger"), "read"),
+    "advisor": (N_("Advisor"), "read"),
     "edit": (N_("Edit"), "edit"), "import": (N_("Import"), "edit"),
     "resources": (N_("Resources"), "edit"), "changes": (N_("Changes"), "edit or audit"),
     "export": (N_("Export"), "audit"),

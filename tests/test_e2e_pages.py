@@ -70,6 +70,8 @@ EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
         "en": ("Ledger: from the books to cost objects", "Stage balance", "Input, RUB"),
         "ru": ("Этап", "Поступило, RUB", "Простой (неиспользуемая мощность), RUB"),
     },
+    "advisor": {"en": ("Advisor: what to change", "Saving per instance, RUB", "What a move changes"),
+                "ru": ("Советник: что изменить", "Что меняет мера")},
     "edit": {"en": ("Edit a process variant", "Cost per instance"), "ru": ()},
     "import": {"en": ("Import a model", "Choose a file to import."), "ru": ()},
     # the catalogue's headers are Russian in both languages (its file is written in Russian)

@@ -49,6 +49,7 @@ from abc_costing.numbers import Figure, currency_digits, rounded_for_display
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.problems import Count
 from abc_costing.store.catalogue_edits import PoolFigures, pool_figures
+from abc_costing.store.edits import Edit
 
 if TYPE_CHECKING:  # for annotations only: mining loads Polars, simulation and sensitivity SciPy
     from abc_costing.engine import CapacityReport, SensitivityItem
@@ -67,6 +68,7 @@ __all__ = [
     "activity_changes_view",
     "advice_sequence_view",
     "advice_view",
+    "move_edits_view",
     "rejected_moves_view",
     "bridge_view",
     "capacity_view",
@@ -1855,4 +1857,40 @@ def rejected_moves_view(advice: Advice) -> TableView:
                  REJECTED_MOVES_COLUMNS,
                  [("item", [r.move.description, _joined(list(r.reasons)), r.move.kind,
                             ", ".join(r.move.elements)]) for r in advice.rejected],
+                 currency=None)
+
+
+MOVE_EDITS_COLUMNS = (
+    Column("element", "Element"),
+    Column("field", "Field"),
+    Column("old", "Before"),
+    Column("new", "After"),
+)
+
+
+def _edit_order(edit: Edit) -> tuple[int, int]:
+    """Flows in file order after the other edits (a flow's edits go from the list's end back
+    so that each is applied at its index in the file; a reader reads them top down)."""
+    if edit.path[0] == "flows" and len(edit.path) > 1 and isinstance(edit.path[1], int):
+        return 1, edit.path[1]
+    return 0, 0
+
+
+def move_edits_view(description: str, edits: Sequence[Edit]) -> TableView:
+    """A move's readable diff: each value it changes in the model file, before and after
+    (element ids and values as the file writes them; ``—`` where there is none).
+
+    >>> from abc_costing.store.edits import Edit
+    >>> view = move_edits_view("Eliminate retype", [
+    ...     Edit(("flows", 2), "flows[2]", "flow", ["retype", "e"], None),
+    ...     Edit(("flows", 1), "flows[1]", "flow", ["enter", "retype"], ["enter", "e"]),
+    ...     Edit(("activities", "retype"), "retype", "activity", {"value": "waste"}, None)])
+    >>> [(r.value("element"), r.value("old"), r.value("new")) for r in view.rows]
+    [('retype', '{value: waste}', None), ('flows[1]', '[enter, retype]', '[enter, e]'), \
+('flows[2]', '[retype, e]', None)]
+    """
+    ordered = sorted(edits, key=_edit_order)  # stable: the other edits keep their order
+    return _view("move_edits", N_("What it changes in the file: {move}", move=description),
+                 MOVE_EDITS_COLUMNS,
+                 [("item", [e.element, e.field, e.old_text, e.new_text]) for e in ordered],
                  currency=None)
