@@ -424,7 +424,8 @@ def describe(advice: Advice) -> Message:
     ...     "activities": {"a": {}}, "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
     ...     "flows": [["s", "a"], ["a", "e"]]})
     >>> describe(advise(model))
-    '0 moves combined save 0.00 per instance'
+    'Moves combined: 0; they save 0.00 per instance'
     """
-    return N_("{count} moves combined save {saving} per instance", count=len(advice.sequence),
+    return N_("Moves combined: {count}; they save {saving} per instance",
+              count=len(advice.sequence),
               saving=Figure(advice.combined_saving_per_instance, 2))

@@ -178,22 +178,30 @@ def _flow_edits(data: Any, old: Sequence[Flow], new: Sequence[Flow]) -> list[Edi
 
 
 def model_edits(data: Mapping[str, Any], base: ProcessModel,
-                changed: ProcessModel) -> list[Edit]:
+                changed: ProcessModel, *,
+                catalogue: Mapping[str, BaseModel] | None = None) -> list[Edit]:
     """The edits that turn the file ``data`` (read as ``base``) into one read as ``changed``.
 
     ``data`` is the file's parsed YAML: the old values are shown as written
     there. Pools of the library's catalogue are not the file's: a change to one
     raises :class:`UnsavableChangeError`; a new pool goes into the file's own
-    ``resources``. See the module docstring for the form of the edits.
+    ``resources``, unless it is the ``catalogue``'s pool of that id as it stands
+    there (the file's reader takes it from the catalogue as soon as a task uses
+    it; written in the file too, it would be defined twice). See the module
+    docstring for the form of the edits.
     """
     edits: list[Edit] = []
     shared = set(base.catalogue.pools) if base.catalogue else set()
+    from_catalogue = catalogue or {}
     for section in _SECTIONS:
         old_records: Mapping[str, BaseModel] = getattr(base, section)
         new_records: Mapping[str, BaseModel] = getattr(changed, section)
         for record_id in dict.fromkeys([*old_records, *new_records]):
             old, new = old_records.get(record_id), new_records.get(record_id)
             if old == new:
+                continue
+            if section == "resources" and old is None and \
+                    from_catalogue.get(record_id) == new:
                 continue
             if record_id in shared and section == "resources":
                 raise UnsavableChangeError(

@@ -191,8 +191,10 @@ def move_diff(path: str | Path, advice: Advice, number: int
     data, problems = parse_yaml_data(text)
     if data is None:
         return chosen, (), tuple(problems)
+    loaded_catalogue, _ = catalogue_beside(path)
+    pools = loaded_catalogue.catalogue.pools if loaded_catalogue is not None else {}
     try:
-        edits = model_edits(data, advice.model, chosen.model)
+        edits = model_edits(data, advice.model, chosen.model, catalogue=pools)
     except UnsavableChangeError as error:
         return chosen, (), (Problem(str(error), file=str(path)),)
     return chosen, tuple(edits), ()
