@@ -45,6 +45,7 @@ if "read" in user.rights:
         page("compare.py", "compare", ":material/compare_arrows:"),
         page("simulation.py", "simulation", ":material/query_stats:"),
         page("ledger.py", "ledger", ":material/account_balance:"),
+        page("advisor.py", "advisor", ":material/tips_and_updates:"),
     ]
 if "edit" in user.rights:
     pages += [page("edit.py", "edit", ":material/edit:"),

@@ -298,6 +298,9 @@ def _parser() -> argparse.ArgumentParser:
                                "shares, ...): default: advice.yaml beside MODEL"))
     chosen.add_argument("--no-advice", action="store_true",
                         help=_("ignore advice.yaml beside MODEL"))
+    advise.add_argument("--show", type=int, metavar="N",
+                        help=_("what move N changes in the file, value by value (0: the moves "
+                               "combined)"))
     advise.set_defaults(run=_run_advise)
 
     tour = _command(commands, "tour", _("a walk through the shipped process library"),
@@ -812,9 +815,10 @@ def _run_advise(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.reports.views import (
         advice_sequence_view,
         advice_view,
+        move_edits_view,
         rejected_moves_view,
     )
-    from abc_costing.workflows.advice import advise_file
+    from abc_costing.workflows.advice import advise_file, move_diff
 
     top = max(0, args.top)
     can_do: dict[str, list[str]] = {}
@@ -827,8 +831,15 @@ def _run_advise(args: argparse.Namespace, out: Console, err: Console) -> int:
     _report_problems(advised.problems, err)
     if advised.advice is None:
         return EXIT_PROBLEMS
-    views = (advice_view(advised.advice, top=top), advice_sequence_view(advised.advice),
-             rejected_moves_view(advised.advice))
+    views: tuple[TableView, ...] = (advice_view(advised.advice, top=top),
+                                    advice_sequence_view(advised.advice),
+                                    rejected_moves_view(advised.advice))
+    if args.show is not None:
+        chosen, edits, problems = move_diff(args.model, advised.advice, args.show)
+        _report_problems(problems, err)
+        if chosen is None or problems:
+            return EXIT_PROBLEMS
+        views = (move_edits_view(chosen.description, edits),)
     if args.json:
         _print_json({view.name: view.records() for view in views}, out)
     else:

@@ -45,12 +45,13 @@ Examples
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 
 from abc_costing.i18n import Language
 from abc_costing.numbers import number, rounded_for_display
 
-__all__ = ["DEFAULT_HOURS_PER_DAY", "HOURS_PER_CALENDAR_DAY", "duration", "elapsed"]
+__all__ = ["DEFAULT_HOURS_PER_DAY", "HOURS_PER_CALENDAR_DAY", "Duration", "duration", "elapsed"]
 
 #: The working day when the model states none: the queue simulation's default too.
 DEFAULT_HOURS_PER_DAY = 8.0
@@ -131,3 +132,45 @@ def elapsed(minutes: float, language: Language = "en") -> str:
     sign = "-" if minutes < 0 else ""
     return sign + _split(minutes, language, hours_per_day=HOURS_PER_CALENDAR_DAY,
                          calendar=True)
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A time inside a text made before its reader is known (a problem, a reason in a
+    table cell): written by :func:`duration` in the reader's language when the text is
+    said (:func:`abc_costing.i18n.translate` calls :meth:`in_language`); its ``str`` is
+    the English form, so the English text of a message reads it so.
+
+    Attributes:
+      minutes: working minutes, exact.
+      signed: write a ``+`` before a rise (a change in time).
+      hours_per_day: the working day the time is said in (see :func:`duration`).
+      elapsed: the minutes are elapsed (calendar) time, said by :func:`elapsed`.
+
+    >>> from abc_costing.i18n import N_, translate
+    >>> m = N_("{name} {time} ({amount})", name="Юрист", time=Duration(-83.3, signed=True),
+    ...        amount="-2 258,95")
+    >>> m, translate(m, "ru")
+    ('Юрист -1 hr 23 min (-2 258,95)', 'Юрист -1 ч 23 мин (-2 258,95)')
+    >>> str(Duration(24.75, signed=True)), str(Duration(0.01, signed=True))
+    ('+24.8 min', '0 min')
+    """
+
+    minutes: float
+    signed: bool = False
+    hours_per_day: float = DEFAULT_HOURS_PER_DAY
+    elapsed: bool = False
+
+    def in_language(self, language: Language) -> str:
+        """The time as a reader of ``language`` says it.
+
+        >>> Duration(13327, hours_per_day=8).in_language("ru")
+        '27 дн. 6 ч 7 мин'
+        """
+        text = (elapsed(self.minutes, language) if self.elapsed
+                else duration(self.minutes, language, hours_per_day=self.hours_per_day))
+        rises = self.minutes > 0 and not rounded_for_display(self.minutes, 1).is_zero()
+        return f"+{text}" if self.signed and rises else text
+
+    def __str__(self) -> str:
+        return self.in_language("en")

@@ -31,13 +31,14 @@ from __future__ import annotations
 import locale
 import os
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 __all__ = ["LANGUAGES", "LANGUAGE_ENV", "Language", "Message", "N_", "catalogue",
-           "default_language", "language_of", "placeholders", "translate", "translator"]
+           "default_language", "joined", "language_of", "placeholders", "translate",
+           "translator"]
 
 Language = Literal["en", "ru"]
 #: The languages a reader may choose; English is the texts as written.
@@ -126,13 +127,30 @@ def N_(template: str, **values: Any) -> Message:  # noqa: N802 - gettext's marke
     """Mark ``template`` for translation; fill its ``{placeholders}`` from ``values``.
 
     The placeholders are the text's grammar, not Python: the translation may put
-    them in another order, and a value that is itself a :class:`Message` is
-    translated with it.
+    them in another order, a value that is itself a :class:`Message` is
+    translated with it, and a value with an ``in_language(language)`` method (a
+    :class:`abc_costing.numbers.Figure`) is written in the reader's form (its
+    ``str`` is the English one).
 
     >>> N_("Probabilities of {gateway} sum to {total}", gateway="approved", total="0.9")
     'Probabilities of approved sum to 0.9'
     """
     return Message(template, values)
+
+
+def joined(parts: Sequence[str]) -> str:
+    """``parts`` (texts made before their reader is known) as one list separated by
+    semicolons, each said in the reader's language with the list ("" for none).
+
+    >>> str(joined([N_("Unknown id {id}", id="x"), "y"])), joined([])
+    ('Unknown id x; y', '')
+    """
+    if not parts:
+        return ""
+    together = parts[0]
+    for part in parts[1:]:  # a list, said in each language with its own separator
+        together = N_("{reason}; {part}", reason=together, part=part)
+    return together
 
 
 def translate(text: str, language: Language) -> str:
@@ -147,9 +165,19 @@ def translate(text: str, language: Language) -> str:
         template = catalogue(language).get(text.template, text.template)
         if not text.values:
             return template
-        return template.format(**{name: translate(value, language) if isinstance(value, Message)
-                                  else value for name, value in text.values.items()})
+        return template.format(**{name: _said(value, language)
+                                  for name, value in text.values.items()})
     return catalogue(language).get(text, text)
+
+
+def _said(value: Any, language: Language) -> Any:
+    """A message's value as ``language`` says it: a message translated, a value that can
+    say itself in a language (a figure of :mod:`abc_costing.numbers`, a duration:
+    duck-typed, as they live above this module) in that form, anything else as is."""
+    if isinstance(value, Message):
+        return translate(value, language)
+    in_language = getattr(value, "in_language", None)
+    return in_language(language) if callable(in_language) else value
 
 
 def translator(language: Language) -> Callable[..., str]:

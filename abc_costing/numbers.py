@@ -28,9 +28,10 @@ too (``USD 10,368.69``, never ``$10,368.69``): an auditor must know whose dollar
 one of them by sign and another by code.
 
 A text made before its reader is known (a problem, the reason in a ranking's cell:
-English now, Russian later) cannot take either form; it writes its figures in
-:func:`neutral_number`'s form, which both read alike: ``2 559.93`` (a no-break space
-between thousands, a decimal point).
+English now, Russian later) cannot take either form when it is made; it holds its
+figures as :class:`Figure` values, which :func:`abc_costing.i18n.translate` writes in
+the reader's form when it says the text (``2,559.93`` to an English reader,
+``2 559,93`` to a Russian one).
 
 Rounding is the accountants' (half away from zero, as Excel's ``ROUND``) in
 :func:`rounded_for_display`, to the currency's minor unit
@@ -51,14 +52,15 @@ True
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_decimal, get_currency_precision
 
 from abc_costing.i18n import Language
 
-__all__ = ["UNKNOWN_CURRENCY_DIGITS", "amount", "currency_digits", "currency_leads",
-           "currency_sign", "excel_money_format", "money", "neutral_number", "number", "percent",
+__all__ = ["UNKNOWN_CURRENCY_DIGITS", "Figure", "amount", "currency_digits", "currency_leads",
+           "currency_sign", "excel_money_format", "money", "number", "percent",
            "plotly_separators", "rounded_for_display", "signed_amount", "with_currency"]
 
 #: Digits of an amount whose currency is not known (a table mixing none): Babel's own
@@ -131,23 +133,85 @@ def number(value: float, digits: int, language: Language = "en") -> str:
     return text.translate(str.maketrans(",.", group + point))
 
 
-def neutral_number(value: float, digits: int, *, signed: bool = False) -> str:
-    """``value`` for a text made before its reader is known (a problem, a reason in a
-    table cell, saved with its English words and said again in Russian later): thousands
-    grouped by a no-break space, a decimal point, rounded half away from zero.
+@dataclass(frozen=True)
+class Figure:
+    """A number inside a text made before its reader is known (a problem, a reason in a
+    table cell): the text is English now and said again in Russian later, so the figure
+    keeps its value and is written in the reader's form only when the text is said.
 
-    Neither reader misreads it: an English ``75,774.31`` is seventy-five *units* to a
-    Russian reader, whose decimal mark is the comma; a space groups in both (SI, ISO 80000).
+    :func:`abc_costing.i18n.translate` calls :meth:`in_language` for each value of a
+    message that has one; ``str`` (and so the English text of the message) is the
+    English form. A frozen dataclass: messages holding figures pickle and compare.
 
-    >>> neutral_number(75774.314, 2) == "75\\u00a0774.31"
+    Attributes:
+      value: the number, exact.
+      digits: decimals shown (rounded half away from zero, as Excel's ``ROUND``), or
+        ``None`` for the figure as written (:meth:`as_written`).
+      signed: write a ``+`` before a rise (a change); ``0.00`` for none.
+      currency: ISO code written beside the figure as :func:`money` writes it; ``None``
+        for a figure whose currency the text (or its table's header) already names.
+
+    >>> from abc_costing.i18n import N_, translate
+    >>> m = N_("{name} ({amount})", name="Check", amount=Figure(-2559.925, 2))
+    >>> m, translate(m, "ru") == "Check (-2\\u202f559,93)"
+    ('Check (-2,559.93)', True)
+    >>> Figure(-1319.22, 2, signed=True).in_language("ru") == "-1\\u202f319,22"
     True
-    >>> neutral_number(-2559.925, 2) == "-2\\u00a0559.93", neutral_number(29.25, 1)
-    (True, '29.3')
-    >>> neutral_number(120, 2, signed=True), neutral_number(-0.001, 2, signed=True)
-    ('+120.00', '0.00')
+    >>> str(Figure(150, 2, signed=True)), str(Figure(0.004, 2, signed=True))
+    ('+150.00', '0.00')
+    >>> Figure(10368.691, 2, currency="RUB").in_language("ru") == "10\u202f368,69\u00a0₽"
+    True
     """
-    text = number(value, digits, "en").replace(",", NBSP)
-    return _with_sign(text, value, digits) if signed else text
+
+    value: float
+    digits: int | None
+    signed: bool = False
+    currency: str | None = None
+
+    @classmethod
+    def money(cls, value: float, currency: str, *, signed: bool = False,
+              named: bool = True) -> Figure:
+        """An amount of ``currency`` to its minor unit; with the currency written unless
+        ``named`` is false (a column whose header names it).
+
+        >>> str(Figure.money(1234.5, "JPY")).replace("\u00a0", " ")
+        'JPY 1,235'
+        >>> str(Figure.money(-0.5, "RUB", signed=True, named=False))
+        '-0.50'
+        """
+        return cls(value, currency_digits(currency), signed=signed,
+                   currency=currency if named else None)
+
+    @classmethod
+    def as_written(cls, value: float) -> Figure:
+        """``value`` as ``{:g}`` writes it (six significant digits, no grouping, an
+        exponent for a huge or tiny one), with the reader's decimal mark: a figure the
+        user wrote or a bound (a stated capacity, a calendar's hours, a limit).
+
+        >>> [str(Figure.as_written(v)) for v in (8.0, 30.4, 1200, 1 / 3, 1e12)]
+        ['8', '30.4', '1200', '0.333333', '1e+12']
+        >>> Figure.as_written(7.5).in_language("ru"), Figure.as_written(2.5e-7).in_language("ru")
+        ('7,5', '2,5e-07')
+        """
+        return cls(value, None)
+
+    def in_language(self, language: Language) -> str:
+        """The figure as a reader of ``language`` reads it.
+
+        >>> Figure(75774.314, 2).in_language("en"), Figure(29.25, 1).in_language("ru")
+        ('75,774.31', '29,3')
+        """
+        if self.digits is None:
+            text = format(self.value, "+g" if self.signed else "g")
+            text = text.replace(".", _MARKS[language][0])
+        else:
+            text = number(self.value, self.digits, language)
+            if self.signed:
+                text = _with_sign(text, self.value, self.digits)
+        return text if self.currency is None else with_currency(text, self.currency, language)
+
+    def __str__(self) -> str:
+        return self.in_language("en")
 
 
 def _with_sign(text: str, value: float, digits: int) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from abc_costing.i18n import N_, Language, translate, translator
-from abc_costing.numbers import neutral_number
+from abc_costing.numbers import Figure, number
 
 __all__ = ["AbcCostingError", "Count", "Problem", "ModelError", "QUOTED_CHARS", "cut",
            "grouped_money", "has_errors", "listed", "quoted"]
@@ -99,16 +99,17 @@ class Count(int):
     """A count a message shows with its thousands grouped, in the reader's way.
 
     The English texts write ``{count:,}`` (``50,000``); the Russian ones ``{count:_}``,
-    which a ``Count`` shows with no-break spaces (``50 000``: a comma is the decimal
-    mark in Russian, and a number never wraps).
+    which a ``Count`` shows as :func:`abc_costing.numbers.number` writes Russian figures,
+    grouped by narrow no-break spaces (``50 000``: a comma is the decimal mark in
+    Russian, and a number never wraps).
 
     >>> f"{Count(50_000):,} | {Count(50_000):_} | {Count(7)}"
-    '50,000 | 50\u00a0000 | 7'
+    '50,000 | 50\u202f000 | 7'
     """
 
     def __format__(self, spec: str) -> str:
         if spec == "_":
-            return f"{int(self):_}".replace("_", "\u00a0")
+            return number(int(self), 0, "ru")
         return format(int(self), spec)
 
     def __reduce__(self) -> tuple[object, ...]:  # a plain int's would make it an int again
@@ -131,16 +132,17 @@ def listed(names: Iterable[str], *, limit: int = 8) -> str:
     return N_("{names}, … ({count:,} in all)", names=", ".join(shown), count=Count(count))
 
 
-def grouped_money(amount: float) -> str:
-    """Money for a message: two decimals, thousands grouped by no-break spaces (a
-    message may wrap, a figure never), in the form both readers read alike
-    (:func:`abc_costing.numbers.neutral_number`): a message is made before its reader
-    is known.
+def grouped_money(amount: float) -> Figure:
+    """Money for a message whose currency is not known or is named apart: two decimals,
+    said in the reader's form when the message is (a message is made before its reader
+    is known: :class:`abc_costing.numbers.Figure`).
 
-    >>> grouped_money(75774.314), grouped_money(100.125)  # half away from zero, as Excel
-    ('75\u00a0774.31', '100.13')
+    >>> str(grouped_money(75774.314)), str(grouped_money(100.125))  # half away from zero
+    ('75,774.31', '100.13')
+    >>> grouped_money(75774.314).in_language("ru") == "75\u202f774,31"
+    True
     """
-    return neutral_number(amount, 2)
+    return Figure(amount, 2)
 
 
 def quoted(value: object, *, limit: int = QUOTED_CHARS) -> str:

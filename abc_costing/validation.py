@@ -31,6 +31,7 @@ import networkx as nx
 
 from abc_costing.i18n import N_, Message
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel, routing_graph
+from abc_costing.numbers import Figure
 from abc_costing.problems import ModelError, Problem, has_errors, listed
 
 __all__ = ["validate_model", "require_valid", "must_run_before", "CHECKS",
@@ -162,7 +163,8 @@ def _alternatives_problems(activity_id: str, labor: Mapping[str, object],
                                 element=activity_id, path=path))
     total = sum(one_of.values())
     if abs(total - 1.0) > PROBABILITY_TOLERANCE:
-        problems.append(Problem(N_("one_of shares sum to {total:g}, not 1", total=total),
+        problems.append(Problem(N_("one_of shares sum to {total}, not 1",
+                                   total=Figure.as_written(total)),
                                 element=activity_id, path=path))
     return problems
 
@@ -317,18 +319,20 @@ def check_hours_per_person(model: ProcessModel, graph: nx.DiGraph) -> list[Probl
                 or resource.hours_per_day is not None):
             continue
         per_person = resource.hours_per_person_per_month
-        if per_person is None:
+        capacity = resource.capacity_hours_per_month
+        if per_person is None or capacity is None:  # a share per person needs a capacity
             continue
         year = resource.year if resource.year in shipped_years() else latest_settled_year()
         month = sum(m.working_hours for m in year_months(year)) / 12
         if per_person > month + 0.05:
             problems.append(Problem(
-                N_("{per_person:.1f} practical hours a person a month (capacity "
-                   "{capacity:g} h / headcount {headcount:g}) is more than the {month:.1f} "
+                N_("{per_person} practical hours a person a month (capacity "
+                   "{capacity} h / headcount {headcount}) is more than the {month} "
                    "working hours of an average month of {year}; change the capacity with "
-                   "the headcount", per_person=per_person,
-                   capacity=resource.capacity_hours_per_month, headcount=resource.headcount,
-                   month=month, year=year), element=resource_id,
+                   "the headcount", per_person=Figure(per_person, 1),
+                   capacity=Figure.as_written(capacity),
+                   headcount=Figure.as_written(resource.headcount),
+                   month=Figure(month, 1), year=year), element=resource_id,
                 path=("overrides" if resource_id in model.overrides else "resources",
                       resource_id), severity="warning"))
     return problems
@@ -502,7 +506,8 @@ def check_case_classes(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
         total = sum(case_class.share for case_class in classes.values())
         if abs(total - 1.0) > PROBABILITY_TOLERANCE:
             problems.append(Problem(
-                N_("the shares of the case classes sum to {total:.6g}, not 1", total=total),
+                N_("the shares of the case classes sum to {total}, not 1",
+                   total=Figure.as_written(total)),
                 element="case_classes", path=("case_classes",)))
     for index, flow in enumerate(model.flows):
         if not isinstance(flow.probability, dict):
@@ -582,11 +587,11 @@ def _split_problems(model: ProcessModel, source: str, outgoing: list[int],
             problems.append(_node_problem(
                 model, source,
                 N_("probabilities of the flows leaving exclusive split {node} "
-                   "sum to {total:.6g}, not 1", node=repr(source), total=total)
+                   "sum to {total}, not 1", node=repr(source), total=Figure.as_written(total))
                 if class_id is None else
                 N_("probabilities of the flows leaving exclusive split {node} "
-                   "sum to {total:.6g} for case class {case_class}, not 1", node=repr(source),
-                   total=total, case_class=repr(class_id))))
+                   "sum to {total} for case class {case_class}, not 1", node=repr(source),
+                   total=Figure.as_written(total), case_class=repr(class_id))))
     return problems
 
 
@@ -682,8 +687,9 @@ def _way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
         if any(0.0 < _largest(flow["probability"]) < PROBABILITY_TOLERANCE
                for member in members for target, flow in graph[member].items()
                if target not in inside):
-            message = N_("{message} (its exits have probabilities below {tolerance:g}, "
-                         "which count as 0)", message=message, tolerance=PROBABILITY_TOLERANCE)
+            message = N_("{message} (its exits have probabilities below {tolerance}, "
+                         "which count as 0)", message=message,
+                         tolerance=Figure.as_written(PROBABILITY_TOLERANCE))
         problems.append(_node_problem(model, first, message))
     return problems
 

@@ -13,6 +13,7 @@ from abc_costing import workflows as wf
 from abc_costing.i18n import translator
 from dashboard_pages.state import (
     current_user,
+    fitted_editor,
     language,
     library,
     money,
@@ -84,6 +85,8 @@ with tab_activities:
                 _("{column}, min", column=column), max_chars=200)
         elif column.startswith(wf.USES_PREFIX):
             activity_config[column] = number
+    # Widths fitted to the main column (a tab is as wide): every resource's minutes on screen.
+    activity_config = fitted_editor(tables.activities, activity_config)
     edited_activities = st.data_editor(
         tables.activities, key=f"edit_activities::{loaded.label}::{generation}",
         column_config=activity_config, num_rows="fixed", width="stretch")
@@ -92,20 +95,23 @@ with tab_resources:
                  "on the Resources page (Справочник ресурсов); here only this file's own "
                  "resources."))
     if not (shared := wf.variant_pools(loaded.model)).empty:
+        shared_config = fitted_editor(shared, {})
         st.dataframe(shared, width="stretch", key=f"edit_shared_pools::{loaded.label}",
-                     placeholder="—")
+                     placeholder="—", column_config=shared_config)
+    resource_config = fitted_editor(tables.resources, {
+        "rate_per_hour": number, "cost_per_month": number, "capacity_hours_per_month": number,
+        "cost_per_use": number})
     edited_resources = st.data_editor(
         tables.resources, key=f"edit_resources::{loaded.label}::{generation}", num_rows="fixed",
-        disabled=["kind"], width="stretch",
-        column_config={"rate_per_hour": number, "cost_per_month": number,
-                       "capacity_hours_per_month": number, "cost_per_use": number})
+        disabled=["kind"], width="stretch", column_config=resource_config)
 with tab_flows:
     if loaded.model.case_classes:
         st.caption(_("A probability by case class (small: 1; large: 0.5) is shown here and "
                      "changed only in the model file."))
+    flow_config = fitted_editor(tables.flows, {"probability": number})
     edited_flows = st.data_editor(
         tables.flows, key=f"edit_flows::{loaded.label}::{generation}", num_rows="fixed",
-        disabled=["from", "to"], width="stretch", column_config={"probability": number})
+        disabled=["from", "to"], width="stretch", column_config=flow_config)
 
 # Everything the browser sent is read again on the server: its column limits are no defence.
 preview = wf.preview_edits(loaded, activities=edited_activities, resources=edited_resources,

@@ -37,6 +37,9 @@ from abc_costing.workflows.ledger import (
     trace_object,
 )
 from dashboard_pages.state import (
+    EXPANDER_WIDTH_PX,
+    MAIN_WIDTH_PX,
+    fitted_columns,
     language,
     library,
     money,
@@ -172,8 +175,9 @@ def off_balance(view: TableView) -> list[str]:
         row.value("difference") != 0 or row.value("over_driven") != 0)]
 
 
-def show_balance(view: TableView, *, key: str) -> None:
-    """A stage balance view, each row off balance or over-driven in red."""
+def show_balance(view: TableView, *, key: str, width_px: int = MAIN_WIDTH_PX) -> None:
+    """A stage balance view, each row off balance or over-driven in red, every column
+    within ``width_px`` (the control columns, difference and over-driven, last)."""
     frame = view_frame(view)
     view = view.in_language(language())
     difference, over = view.label("difference"), view.label("over_driven")
@@ -182,10 +186,11 @@ def show_balance(view: TableView, *, key: str) -> None:
     def red(row: pd.Series) -> list[str]:
         return [OFF_BALANCE if row[difference] != 0 or row[over] != 0 else ""] * len(row)
 
-    styled = frame.style.apply(red, axis=1).format(
-        {label: (lambda v: format_money(v, currency, reader)) for label in money_labels},
-        na_rep="—")
-    st.dataframe(styled, hide_index=True, width="stretch", key=key, placeholder="—")
+    texts = {label: (lambda v: format_money(v, currency, reader)) for label in money_labels}
+    config, row_height = fitted_columns(frame, texts, width_px=width_px)
+    styled = frame.style.apply(red, axis=1).format(texts, na_rep="—")
+    st.dataframe(styled, hide_index=True, width="stretch", key=key, placeholder="—",
+                 column_config=config, row_height=row_height)
 
 
 st.subheader(_("Stage balance"))
@@ -202,7 +207,7 @@ for stage, stage_label in STAGE_LABELS.items():
                    nodes=", ".join(off)))
     with st.expander(_("{stage}: {count} node(s)", stage=stage_label, count=len(nodes.rows) - 1),
                      expanded=bool(off)):
-        show_balance(nodes, key=f"ledger_nodes_{stage}")
+        show_balance(nodes, key=f"ledger_nodes_{stage}", width_px=EXPANDER_WIDTH_PX)
 
 # --- the flow -----------------------------------------------------------------------------
 

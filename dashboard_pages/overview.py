@@ -25,25 +25,26 @@ if not portfolio.rows:
     st.warning(_("No valid process models in the library."))
     st.stop()
 
-#: Pixels per column of the ranking: at 1366 px (906 px beside the sidebar) the mark, the
-#: names and the three sums fit without scrolling; the reason takes the rest and scrolls.
+#: The ranking's columns and their help. Their widths are fitted to the main column
+#: (show_view): at 1366 px (906 px beside the sidebar) the names and the reason wrap, so the
+#: sums and the reason are all on screen without a sideways scroll.
 RANKING_LAYOUT: dict[str, dict[str, Any]] = {
-    "mark": {"width": 105},
-    "title": {"width": 170, "help": _("The variant's title in its file. Cut to fit: select the "
-                                      "cell and press Enter (or double-click it) to read it "
-                                      "whole.")},
-    "variant": {"width": 135},
-    "saving_per_year": {"width": 125, "help": _("Saving a year: the as_is cost a year minus "
-                                                "this variant's, both at the as_is volume.")},
-    "saving_per_instance": {"width": 165, "help": _("Saving per instance: the as_is cost per "
-                                                    "instance minus this variant's.")},
-    "cash_per_year": {"width": 115, "help": _("Cash a year: of the saving a year, whole people "
-                                              "released and savings that are not labour; "
-                                              "the rest is capacity that stays paid. Each "
-                                              "variant alone against as_is.")},
-    "reason": {"width": 560, "help": _("Why: the two activities and the resource whose cost "
-                                       "per instance changes most, with that change per "
-                                       "instance.")},
+    "mark": {},
+    "title": {"help": _("The variant's title in its file. Cut to fit: select the "
+                        "cell and press Enter (or double-click it) to read it "
+                        "whole.")},
+    "variant": {},
+    "saving_per_year": {"help": _("Saving a year: the as_is cost a year minus "
+                                  "this variant's, both at the as_is volume.")},
+    "saving_per_instance": {"help": _("Saving per instance: the as_is cost per "
+                                      "instance minus this variant's.")},
+    "cash_per_year": {"help": _("Cash a year: of the saving a year, whole people "
+                                "released and savings that are not labour; "
+                                "the rest is capacity that stays paid. Each "
+                                "variant alone against as_is.")},
+    "reason": {"help": _("Why: the two activities and the resource whose cost "
+                         "per instance changes most, with that change per "
+                         "instance.")},
 }
 
 ranking = wf.saving_ranking(lib)
@@ -69,7 +70,7 @@ if ranking.rows:
     # Sums in two currencies: each row says its own, beside the names.
     layout = (RANKING_LAYOUT if ranking.currency is not None else
               {k: v for k, v in RANKING_LAYOUT.items() if k != "reason"}
-              | {"currency": {"width": 80}, "reason": RANKING_LAYOUT["reason"]})
+              | {"currency": {}, "reason": RANKING_LAYOUT["reason"]})
     show_view(ranking, key="saving_ranking", layout=layout)
 
 st.subheader(_("The portfolio"))
@@ -104,7 +105,9 @@ if len(currencies) == 1:
                             help=_("Differences of price (a variant's overrides), not of "
                                    "work."))
 
-show_view(portfolio_view(portfolio, path_label=lib.label), key="portfolio_table")
+# The variant's title names its process: the process id waits behind "More columns".
+show_view(portfolio_view(portfolio, path_label=lib.label), key="portfolio_table",
+          more=("process",))
 
 st.subheader(_("Where the money goes"))
 st.plotly_chart(portfolio_cost_figure(portfolio, language=language()), width="stretch",

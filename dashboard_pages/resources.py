@@ -13,6 +13,7 @@ from abc_costing.i18n import translator
 from abc_costing.reports.views import catalogue_labels, pool_changes_view, recost_view
 from dashboard_pages.state import (
     current_user,
+    fitted_editor,
     language,
     library,
     show_conflict,
@@ -20,6 +21,10 @@ from dashboard_pages.state import (
     show_problems,
     show_view,
 )
+
+#: The catalogue's columns the editor shows by default (the rest behind "More columns").
+RESOURCE_COLUMNS = ("name", "kind", "headcount", "salary_per_month", "bonus_per_month",
+                    "stated_capacity_hours_per_month", "cost_per_month", "rate_per_hour")
 
 _ = translator(language())
 st.title(_("Resources / Справочник ресурсов"))
@@ -62,9 +67,16 @@ pools_config = {
         max_chars=None if key in loaded.read_only_columns else 200 if key == "name" else 40)
     for key in loaded.table.columns}
 pools_config["_index"] = st.column_config.TextColumn(labels["id"][0], help=labels["id"][1])
+# Eighteen columns do not fit 1366 px: the written figures most pools have, and the cost
+# and the rate that follow from them, unless the analyst asks for every column. Hidden
+# columns keep their values and their edits (the editor's identity is its key and data).
+shown = (list(loaded.table.columns) if st.toggle(_("More columns"), key="resources_more")
+         else [c for c in RESOURCE_COLUMNS if c in loaded.table.columns])
+pools_config = fitted_editor(loaded.table, pools_config, shown=shown)
 edited_pools = st.data_editor(
     loaded.table, key=f"resources_pools::{generation}", num_rows="fixed", width="stretch",
-    column_config=pools_config, disabled=list(loaded.read_only_columns))
+    column_config=pools_config, disabled=list(loaded.read_only_columns),
+    column_order=shown)
 
 preview = wf.preview_resource_edits(loaded, pools=edited_pools)
 moved = [r for r in preview.recosted if r.change_per_instance != 0]

@@ -166,24 +166,47 @@ def _viewed_as(user: wf.User) -> wf.User:
     from dataclasses import replace
 
     # The choice survives a reload or a typed URL through ?view_as=executive.
-    choice = st.session_state.get("view_as", st.query_params.get("view_as", EVERY_ROLE))
+    choice = st.session_state.get(VIEW_AS, st.query_params.get("view_as", EVERY_ROLE))
     if choice not in wf.ROLES:
         return user
     return replace(user, roles=frozenset({choice}))
 
 
+#: The session's "View as" choice, kept apart from the switch's widget (one per language).
+VIEW_AS = "view_as"
+
+
+def view_as_widget_key(reader: Language) -> str:
+    """The key of the "View as" switch drawn for a reader of ``reader``.
+
+    The key carries the language because a keyed select box keeps the text it shows when
+    only its ``format_func`` changes: after a switch to Russian the browser still showed
+    «every role (you)». A new widget per language is drawn in that language.
+    """
+    return f"{VIEW_AS}::{reader}"
+
+
+def _keep_view_as(widget_key: str) -> None:
+    # a callback runs before the script, so the router's user already has the new role
+    st.session_state[VIEW_AS] = st.session_state[widget_key]
+
+
 def view_as_picker() -> None:
     """The sidebar's "View as" choice (drawn once a run, by the router)."""
     options = [EVERY_ROLE, *wf.ROLES]
-    if "view_as" not in st.session_state and st.query_params.get("view_as") in wf.ROLES:
-        st.session_state["view_as"] = st.query_params["view_as"]
+    if VIEW_AS not in st.session_state and st.query_params.get("view_as") in wf.ROLES:
+        st.session_state[VIEW_AS] = st.query_params["view_as"]
     reader = language()  # bound now: Streamlit may call format_func after the run
     _ = translator(reader)
+    chosen = st.session_state.get(VIEW_AS, EVERY_ROLE)
+    key = view_as_widget_key(reader)
     choice = st.sidebar.selectbox(
-        _("View as"), options, key="view_as",
+        _("View as"), options, key=key, on_change=_keep_view_as, args=(key,),
+        index=options.index(chosen) if chosen in options else 0,
         format_func=lambda role: role_name(role, reader),
         help=_("See the dashboard as one role sees it (no sign-in is configured, so you "
                "hold every role; this only narrows what you see)"))
+    st.session_state[VIEW_AS] = choice
     if choice in wf.ROLES:
         st.query_params["view_as"] = choice
     elif "view_as" in st.query_params:
@@ -222,6 +245,7 @@ def language_picker() -> None:
 PAGE_RIGHTS: dict[str, tuple[str, str]] = {
     "overview": (N_("Overview"), "read"), "compare": (N_("Compare"), "read"),
     "simulation": (N_("Simulation"), "read"), "ledger": (N_("Ledger"), "read"),
+    "advisor": (N_("Advisor"), "read"),
     "edit": (N_("Edit"), "edit"), "import": (N_("Import"), "edit"),
     "resources": (N_("Resources"), "edit"), "changes": (N_("Changes"), "edit or audit"),
     "export": (N_("Export"), "audit"),
@@ -428,19 +452,106 @@ def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
     return pd.DataFrame(cells, columns=[view.label(c.key) for c in columns])
 
 
+# --- fitting a table to the main column -----------------------------------------------------
+
+#: The main column's width at 1366×768 beside the sidebar (Chromium draws 906 px; the grid's
+#: border takes two). A table laid out for it shows every column without a horizontal scroll.
+MAIN_WIDTH_PX = 900
+#: The same inside an expander (its padding takes 17 px a side).
+EXPANDER_WIDTH_PX = MAIN_WIDTH_PX - 34
+#: The width of a character of the grid's 14 px Source Sans: what Chromium measures for
+#: digits (6.96 px), the widest of digits, Latin and Cyrillic text (6.0–7.0 px).
+_CHAR_PX = 7.0
+#: A cell's padding left and right, and the height of a wrapped line of text.
+_CELL_PADDING_PX = 18
+_LINE_PX = 20
+#: The grid wraps text only in rows taller than 4 rem (Streamlit's dataframe: 64 px).
+_WRAPPING_ROW_PX = 65
+#: A wrapping column is never narrower than this; a row never taller than this many lines.
+_MIN_TEXT_PX = 70
+#: A word's width at the measured width of the grid's letters (6.0–7.0 px): a column as
+#: narrow as its longest word may clip a letter's edge, never hide a column.
+_WORD_CHAR_PX = 6.6
+_MAX_LINES = 6
+
+
+def _text_px(text: str) -> int:
+    # the grid draws no column narrower than 50 px
+    return max(50, math.ceil(len(text) * _CHAR_PX) + _CELL_PADDING_PX)
+
+
+def fitted_widths(columns: Sequence[tuple[str, Sequence[str]]], *,
+                  width_px: int = MAIN_WIDTH_PX) -> tuple[list[int], int | None]:
+    """Column widths (px) that fit ``width_px``, and the row height that lets text wrap.
+
+    ``columns`` are (header, cell texts). A column whose cells all have no
+    space (numbers, ids) keeps its widest cell whole; its header may be cut
+    (the page gives it as help). Columns of words wrap: they share what is left
+    so that the row needs the fewest lines, each at least ``_MIN_TEXT_PX`` wide.
+    The row height is None when every text fits on one line. When even the
+    narrowest layout is wider than ``width_px`` the widths say so (their sum).
+
+    Two ids of 10 characters (10 × 7 + 18 = 88 px) and a 100-character
+    sentence in 400 px: 700 + 18 = 718 px wanted, 224 px left, so the sentence
+    takes 700 / 206 → 4 lines, in ⌈700 / 4⌉ + 18 = 193 px; 4 lines × 20 px + 16.
+
+    >>> fitted_widths([("id", ["a" * 10]), ("id2", ["b" * 10]),
+    ...                ("why", ["word " * 20])], width_px=400)
+    ([88, 88, 193], 96)
+    >>> fitted_widths([("id", ["a1"]), ("name", ["a short name"])])
+    ([50, 102], None)
+    >>> fitted_widths([("id", []), ("name", [" "])], width_px=60)  # no rows; a blank cell
+    ([50, 70], None)
+    """
+    wanted = [max([_text_px(header), *(_text_px(t) for t in texts)]) for header, texts in columns]
+    wraps = [any(" " in t for t in texts) for _, texts in columns]
+    # a column that cannot wrap needs its widest cell; its header may be cut
+    fixed = [max([_text_px(""), *(_text_px(t) for t in texts)]) for _, texts in columns]
+    if sum(wanted) <= width_px:
+        return wanted, None
+    left = width_px - sum(f for f, w in zip(fixed, wraps, strict=True) if not w)
+    longest = [max((math.ceil(len(t) * _CHAR_PX) for t in texts), default=0)
+               for _, texts in columns]
+
+    # the grid breaks lines between words only: a column is as wide as its longest word
+    narrowest = [max([_MIN_TEXT_PX, *(math.ceil(len(word) * _WORD_CHAR_PX) + _CELL_PADDING_PX
+                                     for t in texts for word in t.split())])
+                 for _, texts in columns]
+
+    def widths(lines: int) -> list[int]:
+        return [max(narrowest[i], math.ceil(longest[i] / lines) + _CELL_PADDING_PX)
+                if wraps[i] else fixed[i] for i in range(len(columns))]
+
+    lines = next((n for n in range(1, _MAX_LINES + 1)
+                  if sum(w for w, wrap in zip(widths(n), wraps, strict=True) if wrap) <= left),
+                 _MAX_LINES)
+    chosen = widths(lines)
+    # the lines the widest text takes (fewer than tried when its column's least is wider)
+    lines = max([1, *(math.ceil(longest[i] / (chosen[i] - _CELL_PADDING_PX))
+                      for i in range(len(columns)) if wraps[i])])
+    if lines == 1:  # every text fits once the headers of numbers are cut
+        return chosen, None
+    return chosen, max(_WRAPPING_ROW_PX, min(lines, _MAX_LINES) * _LINE_PX + 16)
+
+
 def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = False,
-              layout: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+              layout: Mapping[str, Mapping[str, Any]] | None = None,
+              more: Sequence[str] = (), width_px: int = MAIN_WIDTH_PX) -> None:
     """Draw a view with ``st.dataframe``: labels, units and formats from the view, the
-    labels in the reader's language.
+    labels in the reader's language, every column within ``width_px`` (the main column
+    at 1366 px: :func:`fitted_widths`) so that none hides behind a sideways scroll.
 
     ``layout`` (by column key) adds to a column's ``column_config`` (``width``,
     ``help``, ``pinned``); when given, its keys are also the columns shown, in
-    its order.
+    its order. ``more`` names columns shown only when the reader turns on the
+    table's "More columns" switch (the table may then scroll sideways).
     """
     view = view.in_language(language())
     columns = view.brief_columns() if brief else view.columns
     if layout is not None:
         columns = tuple(view.column(k) for k in layout)
+    if more and not st.toggle(translator(view.language)("More columns"), key=f"{key}_more"):
+        columns = tuple(c for c in columns if c.key not in more)
     config: dict[str, Any] = {}
     texts: dict[str, Any] = {}
     for column in columns:
@@ -454,17 +565,75 @@ def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = Fa
             config[label] = st.column_config.Column()
             texts[label] = _cell_text(column.unit, view.currency, view.language,
                                       view.hours_per_day)
-        config[label] = {**config[label], **(layout or {}).get(column.key, {})}
     if title:
         st.subheader(view.title)
-    frame = (view_frame(view, brief=brief) if layout is None
-             else view_frame(view, brief=False)[list(config)])
+    frame = view_frame(view, brief=False)[list(config)]
+    fitted, row_height = fitted_columns(frame, texts, width_px=width_px)
+    for column in columns:
+        label = view.label(column.key)
+        config[label] = {**config[label], **fitted[label], **(layout or {}).get(column.key, {})}
     styled = frame.style.format(texts, na_rep=_EMPTY)
     # The grid draws an empty cell as its placeholder whatever the Styler says.
     st.dataframe(styled, hide_index=True, width="stretch", key=key, column_config=config,
-                 placeholder=_EMPTY)
+                 placeholder=_EMPTY, row_height=row_height)
     if view.note:
         st.caption(view.note)
+
+
+def fitted_columns(frame: pd.DataFrame, texts: Mapping[str, Any], *,
+                   width_px: int = MAIN_WIDTH_PX) -> tuple[dict[str, Any], int | None]:
+    """Each column's ``column_config`` (``width``; ``help`` when its header is cut) and the
+    ``row_height`` that fit ``frame`` into ``width_px`` (:func:`fitted_widths`).
+
+    ``texts`` gives, by label, the formatter of the Styler for the number columns: the
+    widths are those of the texts the reader sees.
+    """
+    labels = [str(label) for label in frame.columns]
+    widths, row_height = fitted_widths(
+        [(label, [_shown_text(v, texts.get(label)) for v in frame[label]]) for label in labels],
+        width_px=width_px)
+    config: dict[str, Any] = {}
+    for label, width in zip(labels, widths, strict=True):
+        config[label] = {"width": width}
+        if width < _text_px(label):  # a header cut to fit says itself whole on hover
+            config[label]["help"] = label
+    return config, row_height
+
+
+def fitted_editor(frame: pd.DataFrame, column_config: Mapping[str, Any], *,
+                  shown: Sequence[str] | None = None,
+                  width_px: int = MAIN_WIDTH_PX) -> dict[str, Any]:
+    """An editor's ``column_config`` with widths that fit ``width_px``.
+
+    ``frame`` is the editor's data, its index shown as the first column
+    (``_index``); ``shown`` the columns the editor shows (default: all). The
+    help a column already has is kept; a header cut to fit gets its label as help.
+    Rows stay one line (35 px) high: a cell cut to fit opens whole in the editor.
+    """
+    columns = list(frame.columns if shown is None else shown)
+    cells = {"_index": list(frame.index), **{name: list(frame[name]) for name in columns}}
+    config: dict[str, Any] = {}
+    headers = {}
+    for name in cells:
+        config[name] = {k: v for k, v in dict(column_config.get(name) or {}).items()
+                        if v is not None}
+        headers[name] = str(config[name].get("label") or
+                            (frame.index.name or "" if name == "_index" else name))
+    widths, _row_height = fitted_widths(
+        [(headers[name], [_shown_text(v, None) for v in values])
+         for name, values in cells.items()], width_px=width_px)
+    for name, width in zip(cells, widths, strict=True):
+        if width < _text_px(headers[name]):  # a header cut to fit says itself whole on hover
+            config[name].setdefault("help", headers[name])
+        config[name]["width"] = width
+    return {**column_config, **config}
+
+
+def _shown_text(value: Any, text: Any) -> str:
+    """What a cell shows: its formatter's text (a number column), else the value as text."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return _EMPTY
+    return str(text(value) if text is not None else value)
 
 
 # --- pickers --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from abc_costing.portfolio import build_portfolio
 from abc_costing.reports.tables import format_money
 from abc_costing.reports.views import rounded_for_display
 from abc_costing.store.change_log import ChangeLog, default_change_log_path
+from dashboard_pages.state import view_as_widget_key
 from tests.conftest import ROOT
 
 AS_IS = """\
@@ -717,10 +718,10 @@ def test_import_page_lets_the_user_choose_the_pool_of_a_file_with_several(librar
 def test_view_as_one_role_without_sign_in(library):
     # No sign-in configured: the machine's user holds every role and may narrow it.
     at = run(app())
-    assert at.sidebar.selectbox(key="view_as").value == "every role (you)"
+    assert at.sidebar.selectbox(key=view_as_widget_key("en")).value == "every role (you)"
     at.switch_page("dashboard_pages/edit.py").run()
     assert not at.exception
-    at.sidebar.selectbox(key="view_as").set_value("executive").run()
+    at.sidebar.selectbox(key=view_as_widget_key("en")).set_value("executive").run()
     assert at.sidebar.text[0].value.endswith("· executive")
     for page in ("overview", "compare", "simulation", "ledger"):
         at.switch_page(f"dashboard_pages/{page}.py").run()
@@ -728,7 +729,7 @@ def test_view_as_one_role_without_sign_in(library):
     for page in ("edit", "import_model", "resources", "changes", "export"):
         with pytest.raises(ValueError, match="Could not find"):
             at.switch_page(f"dashboard_pages/{page}.py").run()
-    at.sidebar.selectbox(key="view_as").set_value("auditor").run()
+    at.sidebar.selectbox(key=view_as_widget_key("en")).set_value("auditor").run()
     at.switch_page("dashboard_pages/export.py").run()
     assert not at.exception
 

@@ -101,7 +101,7 @@ def test_page_titles_and_roles_in_russian_keep_their_machine_names():
     # the navigation's titles are translated; the URL paths (bookmarks, tests) are not
     assert {path: translate(title, "ru") for path, (title, _) in PAGE_RIGHTS.items()} == {
         "overview": "Обзор", "compare": "Сравнение", "simulation": "Моделирование",
-        "ledger": "ОСВ", "edit": "Редактирование", "import": "Импорт",
+        "ledger": "ОСВ", "advisor": "Советник", "edit": "Редактирование", "import": "Импорт",
         "resources": "Ресурсы", "changes": "Журнал изменений", "export": "Выгрузка"}
     # sorted by their ids (auditor, executive), whatever the reader calls them
     assert role_names({"executive", "auditor"}, "ru") == "аудитор, руководитель"
@@ -133,6 +133,9 @@ EXPECTED = {
                "radio": ("Period files", "Файлы периода"),
                "download_button": ("Stage balance as Excel", "Баланс по этапам в Excel"),
                "caption": ("Rules and activities are passed through", "Правила и действия")},
+    "advisor": {"title": ("Advisor: what to change", "Советник: что изменить"),
+                "button": ("Apply as new variant", "Применить как новый вариант"),
+                "subheader": ("What a move changes", "Что меняет мера")},
     "edit": {"title": ("Edit a process variant", "Редактирование варианта процесса"),
              "button": ("Save as new variant", "Сохранить как новый вариант"),
              "tab": ("Flows", "Потоки"),

@@ -11,6 +11,7 @@ laptop, and once its script run has finished and its charts are drawn:
 * it says the texts ``EXPECTED`` lists for it in that language;
 * no two texts of one plotly chart (tick labels, bar labels, annotations,
   legend, Sankey node labels) overlap by more than a pixel;
+* every column of its tables lies within the main column: no grid scrolls sideways;
 * the whole page is kept as ``<artifacts>/e2e-page-<page>-<language>.png``
   (``$ABC_COSTING_ARTIFACTS``, default ``test-artifacts/``).
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from abc_costing.i18n import translate
-from dashboard_pages.state import LANGUAGE_NAMES, PAGE_RIGHTS
+from dashboard_pages.state import EVERY_ROLE, LANGUAGE_NAMES, PAGE_RIGHTS, role_name
 from tests.e2e_support import (
     COUNT_SCRIPT_RUNS_JS,
     ChartText,
@@ -69,6 +70,8 @@ EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
         "en": ("Ledger: from the books to cost objects", "Stage balance", "Input, RUB"),
         "ru": ("Этап", "Поступило, RUB", "Простой (неиспользуемая мощность), RUB"),
     },
+    "advisor": {"en": ("Advisor: what to change", "Saving per instance, RUB", "What a move changes"),
+                "ru": ("Советник: что изменить", "Что меняет мера")},
     "edit": {"en": ("Edit a process variant", "Cost per instance"), "ru": ()},
     "import": {"en": ("Import a model", "Choose a file to import."), "ru": ()},
     # the catalogue's headers are Russian in both languages (its file is written in Russian)
@@ -95,6 +98,7 @@ class Visit:
     chart_texts: list[ChartText]
     screenshot: Path
     language_checked: bool
+    grids: list[dict]
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +135,25 @@ def session(site: tuple[Dashboard, Browser], language: str) -> Page:
     return _SESSIONS[language]
 
 
+#: Each grid the main column shows (one in a closed expander is not drawn): its Streamlit
+#: key, the width of its columns (the scroller's content) and of its window, and where its
+#: right edge is against the main column's. The glide grid draws columns on a canvas and
+#: scrolls them inside ``.dvn-scroller``: a column off to the right makes it wider inside.
+_GRIDS_JS = """() => {
+  const main = document.querySelector('[data-testid=stMainBlockContainer]')
+    .getBoundingClientRect();
+  return [...document.querySelectorAll('[data-testid=stMain] [data-testid=stDataFrame]')]
+    .filter(grid => grid.checkVisibility())
+    .map(grid => {
+      const keyed = grid.closest('[class*="st-key-"]');
+      const scroller = grid.querySelector('.dvn-scroller');
+      return {key: keyed ? [...keyed.classList].find(c => c.startsWith('st-key-')) : null,
+              columns: scroller.scrollWidth, window: scroller.clientWidth,
+              right: grid.getBoundingClientRect().right, main: main.right};
+    });
+}"""
+
+
 def visit(site: tuple[Dashboard, Browser], name: str, language: str) -> Visit:
     """Open page ``name`` from the sidebar in ``language``'s session (once; then remembered)."""
     if (name, language) not in _VISITS:
@@ -145,6 +168,7 @@ def visit(site: tuple[Dashboard, Browser], name: str, language: str) -> Visit:
             expect(page).to_have_url(url)
         main = page.get_by_test_id("stMain")
         texts = chart_texts(page)  # at 1366×768, before the screenshot stretches the page
+        grids = page.evaluate(_GRIDS_JS)
         shot = screenshot(page, f"page-{name}-{language}")
         # the text after the shot: a grid draws its header row only once it has been on
         # screen, and the shot has had the whole page on screen
@@ -155,7 +179,8 @@ def visit(site: tuple[Dashboard, Browser], name: str, language: str) -> Visit:
             chart_texts=texts,
             screenshot=shot,
             language_checked=page.get_by_test_id("stSidebar").get_by_role(
-                "radio", name=LANGUAGE_NAMES[language]).is_checked())
+                "radio", name=LANGUAGE_NAMES[language]).is_checked(),
+            grids=grids)
     return _VISITS[name, language]
 
 
@@ -194,3 +219,38 @@ def test_no_chart_text_overlaps_another_at_1366(site, name, language):
     overlaps = overlapping_texts(seen.chart_texts)
     assert overlaps == [], f"{name} ({language}) at {WIDTH}×{HEIGHT}: " + "; ".join(
         f"[{a.chart}] {a.text!r} {a.box()} overlaps {b.text!r} {b.box()}" for a, b in overlaps)
+
+
+#: The pages whose tables were wider than the main column at 1366 px (issue 14): the
+#: ranking's "why", the portfolio, the stage balance's control columns, the activity
+#: table's change, the catalogue and the Edit page's editors.
+FITTED_PAGES = ("overview", "ledger", "compare", "resources", "edit")
+
+
+@pytest.mark.parametrize(("name", "language"), [
+    pytest.param(name, language, id=f"{name}-{language}")
+    for name in FITTED_PAGES for language in ("en", "ru")])
+def test_every_column_of_every_table_is_on_screen_at_1366(site, name, language):
+    seen = visit(site, name, language)
+    assert seen.grids, f"{name} showed no table"
+    # a grid's columns are all on screen when its scroller's content is no wider than its
+    # window (a pixel of rounding aside), and the grid ends inside the main column
+    hidden = [grid for grid in seen.grids
+              if grid["columns"] > grid["window"] + 1 or grid["right"] > grid["main"] + 1]
+    assert hidden == [], f"{name} ({language}) at {WIDTH}×{HEIGHT}: columns behind a scroll: " \
+        + "; ".join(f"{g['key'] or 'a table'}: {g['columns']} px of columns in "
+                    f"{g['window']} px" for g in hidden)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_view_as_speaks_the_reader_s_language_after_the_switch(site, language):
+    """The switch is made in English first: a session switched to Russian must show its
+    "View as" choice in Russian (it showed «every role (you)»)."""
+    page = session(site, language)
+    # the select box shows its choice in its text or, as a combo box, in its input's value
+    shown = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").evaluate(
+        "box => box.textContent + ' | ' + [...box.querySelectorAll('input')]"
+        ".map(i => i.value).join(' ')")
+    assert role_name(EVERY_ROLE, language) in shown
+    if language == "ru":
+        assert "все роли (вы)" in shown and "every role" not in shown

@@ -281,13 +281,17 @@ def test_a_1c_totals_row_is_skipped_and_excel_unicode_text_is_read(tmp_path):
     [total] = problems
     assert (total.line, total.severity) == (4, "warning") and "Итого" in total.message
     # 1 234,56 + 100,00 = 1 334,56: the totals row agrees with the lines
-    assert "1\u00a0334.56 is the lines' sum" in total.message
+    assert "1,334.56 is the lines' sum" in total.message
+    # the Russian reader reads the same figure in the Russian form, file and line kept
+    assert total.text("ru").endswith(
+        "osv.txt:4: предупреждение: строка итогов («Итого») — не оборот: пропущена; её сумма "
+        "1\u202f334,56 равна сумме строк")
     # a totals row that does not agree says so (a line lost on the way?)
     path.write_text(path.read_text("utf-16").replace("Итого\t\t\t\t1 334,56",
                                                      "Итого\t\t\t\t1 434,56"),
                     encoding="utf-16")
     [total] = read_ledger(path)[1]
-    assert "1\u00a0434.56 is not the lines' sum 1\u00a0334.56" in total.message
+    assert "1,434.56 is not the lines' sum 1,334.56" in total.message
 
 
 def test_a_sub_account_is_within_its_listed_account():

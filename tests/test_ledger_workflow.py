@@ -300,7 +300,10 @@ def test_other_costs_outside_the_pools_are_named_not_hidden(january):
                 if (i.process, i.variant) == ("contract_approval", "as_is"))
     [note] = [p for p in january.problems if p.element == "contract_approval/as_is"]
     assert note.severity == "warning"
-    assert f"{per_instance * count:,.2f}".replace(",", "\u00a0") in note.message
+    assert f"{per_instance * count:,.2f}" in note.message  # the English form, in English
+    # and the Russian form in Russian: the decimal comma, thousands by narrow spaces
+    russian = f"{per_instance * count:,.2f}".replace(",", "\u202f").replace(".", ",")
+    assert russian in note.text("ru")
 
 
 def test_inputs_that_would_lose_money_silently_are_named(tmp_path):
@@ -355,8 +358,15 @@ def test_over_driven_pools_and_pools_without_money_are_warnings(tmp_path):
     assert courier.input == 0 and courier.flagged
     said = {p.message.split(":")[0]: p for p in balance.problems if p.element == "courier"}
     # the pool is over-driven by all it passes on; the rule "courier" took no line
-    assert said[f"over-driven by {-courier.over_driven:,.2f}".replace(",", "\u00a0")
-                ].severity == "warning"
+    over = said[f"over-driven by {-courier.over_driven:,.2f}"]
+    assert over.severity == "warning"
+    # said whole in Russian, the figure in the Russian form
+    figure = f"{-courier.over_driven:,.2f}".replace(",", "\u202f").replace(".", ",")
+    assert over.text("ru").endswith(
+        f"courier: предупреждение: распределено сверх средств на {figure}: за период на него "
+        "не поступило денег (ни одна строка ОСВ и ни один вспомогательный центр до него не "
+        "доходят?), но его действия используют его по цене каталога, поэтому в переданных "
+        "дальше суммах есть деньги, которых нет в учёте")
     assert any("takes no ledger line" in p.message for p in said.values())
     # Traced back, every cost object's cost is its ledger lines plus the over-driven
     # money it took (not in the books), named as such.

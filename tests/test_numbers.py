@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import pickle
 import re
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ import abc_costing as abc
 from abc_costing import numbers
 from abc_costing.cli import main
 from abc_costing.engine import capacity_report
+from abc_costing.i18n import N_, translate
 from abc_costing.model import ProcessModel
 from abc_costing.problems import grouped_money
 from abc_costing.reports.pdf_report import pdf_bytes
@@ -177,9 +179,11 @@ def test_cli_in_english_prints_money_the_english_way(capsys):
 def test_monte_carlo_title_groups_runs_in_the_readers_way():
     result = simulate(abc.load_model(AS_IS), runs=1200, rng=1)
     view = simulation_view(result)
-    # 1 200 runs: a comma in English, a no-break space in Russian (as every count in a message)
+    # 1 200 runs: a comma in English, a narrow no-break space in Russian, as numbers.number
+    # groups every Russian figure (a count in a message included)
     assert view.title.startswith("Monte Carlo: 1,200 instances of ")
-    assert view.in_language("ru").title.startswith(f"Монте-Карло: 1{S}200 экземпляров ")
+    assert view.in_language("ru").title.startswith("Монте-Карло: 1\u202f200 экземпляров ")
+    assert numbers.number(1200, 0, "ru") == "1\u202f200"
 
 
 def test_capacity_chart_hours_and_shares_in_the_readers_way():
@@ -212,12 +216,22 @@ def test_english_excel_format_shows_the_code_first_in_a_spreadsheet(tmp_path):
     assert shown == [numbers.money(v, c).replace(S, " ") for v, c in cells]
 
 
-def test_a_text_made_before_its_reader_is_known_writes_a_neutral_figure():
-    # both readers read 2 559.93 alike; "2,559.93" is two and a half thousandths to a
-    # Russian reader, "2 559,93" a list of two numbers to an English one
-    assert numbers.neutral_number(-2559.925, 2) == f"-2{S}559.93"  # half away from zero
-    assert numbers.neutral_number(1319.22, 2, signed=True) == f"+1{S}319.22"
+def test_a_text_made_before_its_reader_is_known_writes_its_figures_when_it_is_said():
+    # a problem is made in English and said in Russian later: its figures are values,
+    # written in each reader's form ("2,559.93" is two and a half thousandths to a
+    # Russian reader, "2 559,93" a list of two numbers to an English one)
+    figure = numbers.Figure(-2559.925, 2)  # half away from zero: .93
+    assert (str(figure), figure.in_language("ru")) == ("-2,559.93", "-2\u202f559,93")
+    assert str(numbers.Figure(1319.22, 2, signed=True)) == "+1,319.22"
+    assert numbers.Figure.money(-0.001, "RUB", signed=True).in_language("ru") == "0,00\u00a0₽"
+    message = N_("its amount {amount} is not the lines' sum {total}",
+                 amount=grouped_money(1177600), total=numbers.Figure.money(1234.5, "JPY"))
+    assert message == "its amount 1,177,600.00 is not the lines' sum JPY\u00a01,235"
+    assert translate(message, "ru") == ("its amount 1\u202f177\u202f600,00 is not the lines' "
+                                        "sum 1\u202f235\u00a0JPY")
     # a problem's money: 100.125 is half a kopeck, which Excel's ROUND makes 100.13
     # (Python's own format, half to even on the binary value, gave 100.12)
-    assert grouped_money(100.125) == "100.13"
-    assert grouped_money(1177600) == f"1{S}177{S}600.00"
+    assert str(grouped_money(100.125)) == "100.13"
+    # a message that goes to the simulation's workers keeps its figures and its equality
+    assert pickle.loads(pickle.dumps(message)) == message
+    assert translate(pickle.loads(pickle.dumps(message)), "ru") == translate(message, "ru")

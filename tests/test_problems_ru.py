@@ -15,6 +15,7 @@ from abc_costing.i18n import translate
 from abc_costing.problems import Count, Problem, listed, quoted
 
 NBSP = "\u00a0"
+NNBSP = "\u202f"  # the Russian thousands separator in a figure
 
 BAD_MODEL = """\
 format: abc-costing/1
@@ -60,7 +61,7 @@ def test_a_bad_model_in_russian_names_file_line_and_element(tmp_path: Path):
         f"{where}:10: approve: в labor указан неизвестный ресурс 'lawyer': не задан в разделе "
         "resources: (известные: clerk)",
         f"{where}:12: ok: сумма вероятностей потоков, выходящих из исключающего ветвления "
-        "'ok', равна 0.9, а не 1",
+        "'ok', равна 0,9, а не 1",  # the Russian decimal comma
     ]
     # The English is what it was before the translation.
     assert [str(p) for p in problems] == [
@@ -144,10 +145,10 @@ def test_a_bad_ledger_in_russian(tmp_path: Path):
         "osv.csv:3: period: период '13.2026' — не месяц: укажите его как 2026-01, 01.2026, "
         "январь 2026 или дата",
         "osv.csv:4: account: не заполнено: счёт",
-        "osv.csv:4: amount: сумма: '1,500' неоднозначно: 1.5 или 1500? Напишите 1500 или 1,5 "
+        "osv.csv:4: amount: сумма: '1,500' неоднозначно: 1,5 или 1500? Напишите 1500 или 1,5 "
         "(тысячи разделяются пробелами)",
         f"osv.csv:5: предупреждение: строка итогов («Итого») — не оборот: пропущена; её сумма "
-        f"1{NBSP}000.00 не равна сумме строк 1{NBSP}500.50 (потеряна строка или выгрузка "
+        f"1{NNBSP}000,00 не равна сумме строк 1{NNBSP}500,50 (потеряна строка или выгрузка "
         "обрезана?)"]
     assert [str(p) for p in problems][1:3] == [
         "osv.csv:3: period: the period '13.2026' is not a month: write it as 2026-01, 01.2026, "
@@ -163,17 +164,17 @@ def test_counts_in_quoted_and_listed_are_grouped_the_readers_way():
     # 100,000 characters: cut at 60, the length said with thousands grouped
     long = quoted("Ж" * 100_000)
     assert long == f"'{'Ж' * 60}…' (100,000 characters)"
-    assert translate(long, "ru") == f"'{'Ж' * 60}…' (100{NBSP}000 символов)"
+    assert translate(long, "ru") == f"'{'Ж' * 60}…' (100{NNBSP}000 символов)"
     names = listed(f"r{i}" for i in range(50_000))  # 8 shown, then how many in all
-    assert translate(names, "ru") == f"r0, r1, r2, r3, r4, r5, r6, r7, … (всего 50{NBSP}000)"
-    assert translate(quoted(10**5000), "ru") == f"целое число из 5{NBSP}001 цифр"
+    assert translate(names, "ru") == f"r0, r1, r2, r3, r4, r5, r6, r7, … (всего 50{NNBSP}000)"
+    assert translate(quoted(10**5000), "ru") == f"целое число из 5{NNBSP}001 цифр"
     assert translate(quoted(list(range(10))), "ru") == ("[0, 1, 2, 3, 4, 5, …] "
                                                          "(всего элементов: 10)")
     # A Count survives pickling (problems go to the simulation's workers)
     import pickle
 
     again = pickle.loads(pickle.dumps(Problem(long)))
-    assert translate(again.message, "ru").endswith(f"(100{NBSP}000 символов)")
+    assert translate(again.message, "ru").endswith(f"(100{NNBSP}000 символов)")
     assert type(pickle.loads(pickle.dumps(Count(7)))) is Count
 
 

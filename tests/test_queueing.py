@@ -11,8 +11,10 @@ import pytest
 
 from abc_costing.engine import capacity_report, cost_model
 from abc_costing.formats import load_model
+from abc_costing.i18n import translate
 from abc_costing.model import LaborResource, ProcessModel
 from abc_costing.problems import ModelError
+from abc_costing.reports.views import queue_activities_view, queue_resources_view
 from abc_costing.simulation.queueing import WorkingWeek, simulate_queues, t975
 from abc_costing.synthetic import Choice, Loop, Parallel, Sequence, Task, compile_tree
 
@@ -436,8 +438,20 @@ def test_default_warmup_reaches_the_pools_late_in_a_long_process():
         "flows": [["s", "intake"], ["intake", "review"], ["review", "e"]]})
     result = simulate_queues(model, days=20, rng=np.random.default_rng(8))
     assert result.warmup_days == 20
-    assert "2 × 10114 min" in result.warmup_basis and "lawyer" in result.warmup_basis
-    assert "capped" in result.warmup_basis
+    # said on the clock's 8 h day: 10114 min = 21 × 480 + 34; 279.75 min → 4 h 40 min
+    assert result.warmup_basis == ("20 days: 2 × 21 days 34 min of work and waits per "
+                                   "instance, plus 4 hr 40 min for the queue of lawyer to "
+                                   "settle, capped at the measured days")
+    assert translate(result.warmup_basis, "ru") == (
+        "20 дн.: 2 × 21 дн. 34 мин работы и ожиданий на экземпляр плюс 4 ч 40 мин на "
+        "установление очереди к ресурсу «lawyer», но не больше измеряемых дней")
+    # where it is shown: the table's note (10 replications, the default), in Russian
+    note = queue_activities_view(result).in_language("ru").note
+    assert note.startswith("Повторов: 10, по 20 измеряемых дн. после разогрева (20 дн.: 2 × "
+                           "21 дн. 34 мин работы и ожиданий на экземпляр")
+    calendar = queue_resources_view(result).in_language("ru").note
+    assert calendar.startswith("Моделируемый календарь: 8 ч × 21 дн. в месяц (самый длинный "
+                               "календарь среди пулов модели (clerk, lawyer)). ")
     low, high = result.resource("lawyer").utilization_ci95
     assert low <= 0.5 <= high
     # A day of warm-up: the lawyer sees no work until working minute 10 + 2400 (a week

@@ -15,6 +15,7 @@ from abc_costing import workflows as wf
 from abc_costing.compare import compare_models
 from abc_costing.engine import cost_model
 from abc_costing.formats import load_library, parse_model_text
+from abc_costing.i18n import translate
 from abc_costing.portfolio import build_portfolio
 from abc_costing.reports.views import (
     BIGGEST_SAVING,
@@ -96,11 +97,11 @@ def test_ranked_by_saving_a_year_not_per_instance_with_the_biggest_marked(librar
     assert [r["mark"] for r in rows] == [BIGGEST_SAVING, "", "", ""]
 
     # Why, per instance: the activities, then the resource, whose cost moves most
-    assert by_variant["robot"]["reason"] == "Ввод лида (-150.00); clerk -15.0 min (-150.00)"
+    assert by_variant["robot"]["reason"] == "Ввод лида (-150.00); clerk -15 min (-150.00)"
     assert by_variant["edo"]["reason"] == "Отправка оригинала (-500.00); courier (-500.00)"
     # costs more: what drives the rise is named, with its sign
     assert by_variant["slow"]["reason"] == (
-        "Проверка счёта (+300.00); clerk +30.0 min (+300.00)")
+        "Проверка счёта (+300.00); clerk +30 min (+300.00)")
     assert by_variant["draft"]["saving_per_year"] is None
     assert by_variant["draft"]["reason"] == "no as_is variant in RUB to compare with"
 
@@ -156,9 +157,8 @@ def test_the_shipped_library_ranked_by_hand():
         assert len(parts) == 3
         for part, change in zip(parts, [*falling, resource], strict=True):
             assert part.startswith(change.name) and change.delta < 0
-            # the English figure with its grouping commas as no-break spaces (a reason's form)
-            neutral = format_money(change.delta, "RUB").replace(",", "\u00a0")
-            assert part.endswith(f"({neutral})")
+            # the English figure in the English reason (said again in Russian's form later)
+            assert part.endswith(f"({format_money(change.delta, 'RUB')})")
         # cash + freed capacity + price effects add up to the saving (the split's identity)
         split = wf.saving_split_of(lib, comparison)
         assert split is not None and row["cash_per_year"] == split.cash_per_year
@@ -168,11 +168,14 @@ def test_the_shipped_library_ranked_by_hand():
     # by hand for e-signature: legal review runs 1.59 → 0.41 times a contract, the
     # couriers' originals are gone, the lawyer spends 127.0 − 43.7 = 83.3 min less
     esign = next(r for r in rows if r["variant"] == "template_esign")
-    # a reason is made before its reader is known: figures in the form both read alike,
-    # thousands by a no-break space and a decimal point
-    assert esign["reason"] == ("Юридическая проверка ×1.59 → ×0.41 (-2\u00a0559.93); "
+    # a reason is made before its reader is known: its figures are said in each reader's
+    # form (83.3 min = 1 h 23 min), in English here, in Russian on a Russian page
+    assert esign["reason"] == ("Юридическая проверка ×1.59 → ×0.41 (-2,559.93); "
                                "Подготовка проекта договора (-850.00); "
-                               "Юрист -83.3 min (-2\u00a0258.95)")
+                               "Юрист -1 hr 23 min (-2,258.95)")
+    assert translate(esign["reason"], "ru") == (
+        "Юридическая проверка ×1,59 → ×0,41 (-2\u202f559,93); "
+        "Подготовка проекта договора (-850,00); Юрист -1 ч 23 мин (-2\u202f258,95)")
 
 
 def _model(text: str):
@@ -212,7 +215,7 @@ def test_the_overview_opens_on_the_ranking(library):
     texts = [t.value for t in at.text]
     assert ("Лиды (robot): RUB\u00a01,500,000.00 a year, RUB\u00a0150.00 per instance; "
             "of which cash RUB\u00a00.00 a year") in texts
-    assert "Why: Ввод лида (-150.00); clerk -15.0 min (-150.00)" in texts
+    assert "Why: Ввод лида (-150.00); clerk -15 min (-150.00)" in texts
     # what Overview showed before stays below: the portfolio table, the totals, the chart
     assert list(at.dataframe[1].value["Variant"]) == ["as_is", "edo", "slow", "as_is",
                                                       "robot", "draft"]

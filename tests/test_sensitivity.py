@@ -103,6 +103,43 @@ def test_ranking_is_by_impact(items):
     assert chart["delta_high"][2] == pytest.approx(187.5)
 
 
+def test_the_chart_names_the_inputs_in_the_readers_words_and_keeps_the_path_on_hover():
+    from abc_costing.i18n import translate
+    from abc_costing.reports.simulation_figures import tornado_figure
+
+    named = parse(REWORK.replace("lawyer:  {kind", "lawyer:  {name: Юрист, kind")
+                  .replace("review: {labor", "review: {name: Юридическая проверка, labor")
+                  .replace("ok: {kind", "ok: {name: Замечаний нет?, kind"))
+    ranked = sensitivity(named)  # the order of test_ranking_is_by_impact
+    assert [translate(i.title, "ru") for i in ranked[:4]] == [
+        "Замечаний нет?: вероятность ветви «e»",
+        "Юрист: практическая ёмкость, ч в месяц",
+        "Юрист: затраты в месяц",
+        "Юридическая проверка: время ресурса «Юрист»"]
+    assert [str(i.title) for i in ranked[:4]] == [
+        "Замечаний нет?: probability of the branch to e",
+        "Юрист: practical capacity, h per month", "Юрист: cost per month",
+        "Юридическая проверка: time of Юрист"]
+    # the JSON keeps machine names only, and the path stays the label
+    assert "title" not in ranked[0].as_dict() and ranked[3].label == "review: labor.lawyer"
+    figure = tornado_figure(ranked, currency="RUB", top=4, language="ru")
+    lowered = figure.data[0]
+    # on the axis a name longer than 40 characters wraps on a word (43 characters here)
+    assert list(lowered.y) == ["Замечаний нет?: вероятность ветви «e»",
+                               "Юрист: практическая ёмкость, ч в месяц", "Юрист: затраты в месяц",
+                               "Юридическая проверка: время ресурса<br>«Юрист»"]
+    # the lawyer's 30 min × 1.25 × 50 ₽ = 1 875 ₽ per instance; −10 %: −187,50 ₽
+    assert lowered.hovertext[3] == ("Юридическая проверка: время ресурса «Юрист»<br>"
+                                    "review: labor.lawyer: -187,50\u00a0₽")
+    # the engine's other words: a rate, a use, other costs
+    words = {(i.element, i.field): translate(i.title, "ru") for i in ranked}
+    assert words[("clerk", "rate_per_hour")] == "clerk: ставка за час"
+    assert words[("review", "uses.courier")] == ("Юридическая проверка: число использований "
+                                                 "ресурса «courier»")
+    assert words[("courier", "cost_per_use")] == "courier: стоимость использования"
+    assert words[("review", "other_cost")] == "Юридическая проверка: прочие затраты"
+
+
 def resolve(model: ProcessModel, probabilities: dict[int, float]) -> float:
     data = model.model_dump()
     data["flows"] = [[f.source, f.target, probabilities.get(k, f.probability)]

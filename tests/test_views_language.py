@@ -3,6 +3,9 @@ with ``N_`` where a view is made, said again by ``TableView.in_language``."""
 
 from __future__ import annotations
 
+import pickle
+import re
+
 import pytest
 
 from abc_costing.compare import compare_models
@@ -63,10 +66,10 @@ def test_the_reason_line_and_the_mark_in_russian():
     # Проверка 60 → 45 min: −15 × 10 = −150 ₽; Доработка 0.5 → 0.1 runs: −0.4 × 300 = −120 ₽;
     # clerk −15 − 0.4 × 30 = −27 min, −270 ₽
     assert reason == ("Проверка (-150.00); Доработка ×0.50 → ×0.10 (-120.00); "
-                      "Клерк -27.0 min (-270.00)")
+                      "Клерк -27 min (-270.00)")
     assert isinstance(reason, Message)
-    assert translate(reason, "ru") == ("Проверка (-150.00); Доработка ×0.50 → ×0.10 (-120.00); "
-                                       "Клерк -27.0 мин (-270.00)")
+    assert translate(reason, "ru") == ("Проверка (-150,00); Доработка ×0,50 → ×0,10 (-120,00); "
+                                       "Клерк -27 мин (-270,00)")
     models, _ = load_library(LIBRARY)
     view = saving_ranking_view(build_portfolio(models))
     ru = view.in_language("ru")
@@ -77,6 +80,43 @@ def test_the_reason_line_and_the_mark_in_russian():
     assert ru.note.startswith("Каждый вариант против варианта as_is")
     # the numbers are the same cells
     assert ru.rows[0].value("saving_per_year") == view.rows[0].value("saving_per_year")
+
+
+def test_the_reasons_figures_are_written_as_each_reader_reads_them():
+    # Проверка 300 → 45 min at 600 ₽/h = 10 ₽/min: −255 × 10 = −2 550 ₽;
+    # Доработка (30 min = 300 ₽) runs 0.5 → 0.1 times: −0.4 × 300 = −120 ₽;
+    # the clerk: −255 − 0.4 × 30 = −267 min = 4 h 27 min, −2 670 ₽
+    reason = saving_reason(compare_models(variant("as_is", 300, 0.5), variant("v", 45, 0.1)))
+    n = "\u202f"  # the Russian thousands separator: a narrow no-break space
+    assert translate(reason, "ru") == (f"Проверка (-2{n}550,00); Доработка ×0,50 → ×0,10 "
+                                       f"(-120,00); Клерк -4 ч 27 мин (-2{n}670,00)")
+    # the English text is the message itself, in the English form
+    assert reason == translate(reason, "en") == (
+        "Проверка (-2,550.00); Доработка ×0.50 → ×0.10 (-120.00); "
+        "Клерк -4 hr 27 min (-2,670.00)")
+    # the reason goes to the simulation's workers and into caches: it pickles whole,
+    # compares as its English text, and is said in Russian after the trip too
+    back = pickle.loads(pickle.dumps(reason))
+    assert back == reason and isinstance(back, Message)
+    assert translate(back, "ru") == translate(reason, "ru")
+    # a rise is signed: the reverse comparison costs 2 550 ₽ more in Проверка
+    rise = saving_reason(compare_models(variant("as_is", 45, 0.1), variant("v", 300, 0.5)))
+    assert translate(rise, "ru").startswith(f"Проверка (+2{n}550,00); ")
+    assert translate(rise, "ru").endswith(f"Клерк +4 ч 27 мин (+2{n}670,00)")
+
+
+def test_the_ranking_says_its_reasons_in_the_readers_form():
+    models, _ = load_library(LIBRARY)
+    view = saving_ranking_view(build_portfolio(models))
+    english = " ".join(str(row.value("reason")) for row in view.rows)
+    russian = " ".join(str(row.value("reason")) for row in view.in_language("ru").rows)
+    # thousands: "2,559.93" to an English reader, "2 559,93" to a Russian one; never the
+    # other's decimal mark
+    assert re.search(r"\(-\d{1,3}(,\d{3})+\.\d\d\)", english)
+    assert re.search(r"\(-\d{1,3}(\u202f\d{3})+,\d\d\)", russian)
+    assert not re.search(r"\d\.\d", russian) and not re.search(r"\d,\d\d\)", english)
+    # times in hours and minutes, in the reader's words
+    assert re.search(r"-\d+ hr( \d+ min)? \(", english) and " мин (" in russian
 
 
 def test_notes_built_from_values_in_russian():
@@ -94,6 +134,23 @@ def test_notes_built_from_values_in_russian():
     assert said.title == "Баланс по этапам"
     assert said.note.startswith("Итого по ОСВ: ") and " RUB. В каждой строке" in said.note
     assert said.rows[0].value("label") == "1. ОСВ → пулы и вспомогательные подразделения"
+
+
+def test_a_cost_objects_processes_are_listed_with_figures_in_the_readers_form():
+    from abc_costing.reports.ledger_views import profitability_view
+
+    balance = balance_period(open_library(LIBRARY), period="2026-01")
+    view = profitability_view(balance.result, currency="RUB")
+    ru = view.in_language("ru")
+    item = next(o for o in balance.result.objects if len(o.by_process) > 1)
+    row = next(i for i, r in enumerate(view.rows) if r.values[0] == item.cost_object)
+    # each process variant with its money, the largest first, in each reader's form
+    ordered = sorted(item.by_process.items(), key=lambda kv: -kv[1])
+    assert view.rows[row].value("by_process") == "; ".join(
+        f"{key}: {money:,.2f}" for key, money in ordered)
+    assert ru.rows[row].value("by_process") == "; ".join(
+        f"{key}: " + f"{money:,.2f}".replace(",", "\u202f").replace(".", ",")
+        for key, money in ordered)
 
 
 @pytest.mark.parametrize("month", [None, (2026, 3)])

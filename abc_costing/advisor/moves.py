@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from abc_costing.i18n import N_, Message
+from abc_costing.i18n import N_, Message, joined
 from abc_costing.model import (
     Activity,
     Duration,
@@ -51,7 +51,7 @@ from abc_costing.model import (
     ResourceRecord,
 )
 from abc_costing.model.advice import BranchRecord, ShortcutRecord, TaskRecord
-from abc_costing.numbers import neutral_number
+from abc_costing.numbers import Figure
 
 __all__ = ["MoveKind", "Move", "AutomationOffer", "automate", "eliminate", "reassign",
            "merge", "cheaper_pools", "mergeable_pairs", "rebranch", "shortcut"]
@@ -80,8 +80,13 @@ class Move:
     assumptions: tuple[Message, ...] = ()
 
 
-def _money(value: float) -> str:
-    return neutral_number(value, 2)
+def _money(value: float) -> Figure:
+    return Figure(value, 2)
+
+
+def _share(fraction: float) -> Message:
+    """A share as a percentage, written in the reader's form."""
+    return N_("{percent} %", percent=Figure(fraction * 100, 1))
 
 
 def _name(model: ProcessModel, activity_id: str) -> str:
@@ -195,7 +200,7 @@ def automate(model: ProcessModel, activity_id: str, *, offer: AutomationOffer,
     if offer.licence_per_year:
         assumptions.append(N_("a licence of {licence} a year is spread over {uses} uses a year "
                               "({per_use} per use)", licence=_money(offer.licence_per_year),
-                              uses=neutral_number(uses_per_year, 0),
+                              uses=Figure(uses_per_year, 0),
                               per_use=_money(licence_per_use)))
     if error > 0:
         check_id, fix_id = f"{activity_id}_robot_ok", f"{activity_id}_manual_fix"
@@ -209,7 +214,7 @@ def automate(model: ProcessModel, activity_id: str, *, offer: AutomationOffer,
             flows += [Flow(check_id, after, 1.0 - error),
                       Flow(check_id, activity_id, error)]
             assumptions.append(N_("{share} of the robot's executions are wrong and done again",
-                                  share=neutral_number(error * 100, 1) + " %"))
+                                  share=_share(error)))
         else:
             total = sum(d.mean_minutes for d in task.labor.values())
             fix_total = total if offer.fix_minutes is None else offer.fix_minutes
@@ -221,8 +226,8 @@ def automate(model: ProcessModel, activity_id: str, *, offer: AutomationOffer,
             flows += [Flow(check_id, after, 1.0 - error),
                       Flow(check_id, fix_id, error), Flow(fix_id, after)]
             assumptions.append(N_("{share} of the robot's executions are wrong and fixed by "
-                                  "hand in {minutes} min", share=neutral_number(error * 100, 1)
-                                  + " %", minutes=neutral_number(fix_total, 1)))
+                                  "hand in {minutes} min", share=_share(error),
+                                  minutes=Figure(fix_total, 1)))
     moved = _with_activities(model, activities, resources=resources, flows=flows,
                              gateways=gateways)
     for removed in offer.removes:
@@ -248,10 +253,10 @@ def _kept_work(model: ProcessModel, offer: AutomationOffer) -> list[Message]:
         resource = model.resources.get(pool)
         said.append(N_("{pool} still spends {minutes} min per execution",
                        pool=(resource.name if resource else None) or pool,
-                       minutes=neutral_number(duration.mean_minutes, 2)))
+                       minutes=Figure(duration.mean_minutes, 2)))
     for rid, units in (offer.uses or {}).items():
         resource = model.resources.get(rid) or offer.resources.get(rid)
-        said.append(N_("{units} × {resource} per execution", units=neutral_number(units, 2),
+        said.append(N_("{units} × {resource} per execution", units=Figure(units, 2),
                        resource=(resource.name if resource else None) or rid))
     if offer.other_cost is not None:
         said.append(N_("other cost {cost} per execution", cost=_money(offer.other_cost)))
@@ -334,7 +339,7 @@ def eliminate(model: ProcessModel, activity_id: str, *, error_probability: float
         moved = _with_activities(model, {**model.activities, activity_id: stub})
         assumptions = (N_("without {task}, errors it caught cost {probability} × {loss} = "
                           "{risk} per execution", task=task_name,
-                          probability=neutral_number(error_probability, 3), loss=_money(loss),
+                          probability=Figure(error_probability, 3), loss=_money(loss),
                           risk=_money(risk)),)
     return Move("eliminate", (activity_id,), moved, N_("Eliminate {task}", task=task_name),
                 assumptions)
@@ -479,10 +484,10 @@ def merge(model: ProcessModel, first: str, second: str, *,
     flows += [Flow(first, f.target, f.probability) for f in out]
     moved = _with_activities(model, activities, flows=flows)
     assumptions = [N_("one person of the same role does both in one go; the wait of {wait} "
-                      "min before {second} goes", wait=neutral_number(b.wait.mean_minutes, 1),
+                      "min before {second} goes", wait=Figure(b.wait.mean_minutes, 1),
                       second=second_name)]
     assumptions.append(
-        N_("{minutes} set-up minutes are saved", minutes=neutral_number(saved, 1)) if saved
+        N_("{minutes} set-up minutes are saved", minutes=Figure(saved, 1)) if saved
         else N_("no set-up minutes are saved (give them to count a saving of labour)"))
     return Move("merge", (first, second), moved,
                 N_("Merge {first} and {second}", first=first_name, second=second_name),
@@ -538,9 +543,10 @@ def rebranch(model: ProcessModel, record: BranchRecord) -> Move | None:
     gateway_name = _name(model, record.gateway)
     assumptions = [N_("{cause} changes the shares after {gateway}: {shares}",
                       cause=record.cause, gateway=gateway_name,
-                      shares=", ".join(f"{_name(model, model.flows[i].target)} "
-                                       f"{neutral_number(p * 100, 1)} %"
-                                       for i, p in sorted(matched.items())))]
+                      shares=joined([N_("{target} {share}",
+                                        target=_name(model, model.flows[i].target),
+                                        share=_share(p))
+                                     for i, p in sorted(matched.items())]))]
     if record.cost_per_pass:
         cost_id = f"{record.gateway}_cost"
         activities = {**activities, cost_id: Activity(name=record.cause,
@@ -644,7 +650,7 @@ def shortcut(model: ProcessModel, record: ShortcutRecord, *,
                              resources={**model.resources, **added})
     start_name = _name(model, record.start)
     assumptions = [N_("{share} of the instances reaching {start} take the short way ({cause})",
-                      share=neutral_number(record.share * 100, 1) + " %", start=start_name,
+                      share=_share(record.share), start=start_name,
                       cause=record.cause),
                    N_("the short way is {task}, then {rejoin}", task=record.task.name,
                       rejoin=_name(model, record.rejoin))]
@@ -657,5 +663,5 @@ def shortcut(model: ProcessModel, record: ShortcutRecord, *,
                               check=record.check.name))
     return Move("shortcut", (record.id, record.start), moved,
                 N_("{task} instead of {start} for {share}", task=record.task.name,
-                   start=start_name, share=neutral_number(record.share * 100, 1) + " %"),
+                   start=start_name, share=_share(record.share)),
                 tuple(assumptions))

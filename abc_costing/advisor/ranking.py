@@ -54,7 +54,7 @@ from abc_costing.engine.executions import RoutingError
 from abc_costing.i18n import N_, Message
 from abc_costing.model import LaborResource, ProcessModel, ResourceRecord
 from abc_costing.model.advice import AdviceFile, BranchRecord, ShortcutRecord
-from abc_costing.numbers import neutral_number
+from abc_costing.numbers import Figure
 from abc_costing.problems import ModelError
 from abc_costing.validation import validate_model
 
@@ -263,8 +263,8 @@ def _overloads(before: Evaluation, after: Evaluation, moved: ProcessModel,
         if load > capacity * (1 + RELATIVE_TOLERANCE) and load > was * (1 + RELATIVE_TOLERANCE):
             reasons.append(N_("overloads {pool}: {load} h a month against a practical "
                               "capacity of {capacity} h", pool=resource.name or pool_id,
-                              load=neutral_number(load / 60, 1),
-                              capacity=neutral_number(capacity / 60, 1)))
+                              load=Figure(load / 60, 1),
+                              capacity=Figure(capacity / 60, 1)))
     return reasons
 
 
@@ -424,7 +424,8 @@ def describe(advice: Advice) -> Message:
     ...     "activities": {"a": {}}, "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
     ...     "flows": [["s", "a"], ["a", "e"]]})
     >>> describe(advise(model))
-    '0 moves combined save 0.00 per instance'
+    'Moves combined: 0; they save 0.00 per instance'
     """
-    return N_("{count} moves combined save {saving} per instance", count=len(advice.sequence),
-              saving=neutral_number(advice.combined_saving_per_instance, 2))
+    return N_("Moves combined: {count}; they save {saving} per instance",
+              count=len(advice.sequence),
+              saving=Figure(advice.combined_saving_per_instance, 2))

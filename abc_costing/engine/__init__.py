@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         expected_executions,
         expected_executions_by_class,
     )
-    from abc_costing.engine.sensitivity import SensitivityItem, sensitivity, tornado_data
+    from abc_costing.engine.sensitivities import SensitivityItem, sensitivity, tornado_data
 
 _FACADE = {
     "AllocationResult": "abc_costing.engine.allocation",
@@ -55,15 +55,15 @@ _FACADE = {
     "PoolUse": "abc_costing.engine.capacity",
     "ResourceCost": "abc_costing.engine.costing",
     "RoutingError": "abc_costing.engine.executions",
-    "SensitivityItem": "abc_costing.engine.sensitivity",
+    "SensitivityItem": "abc_costing.engine.sensitivities",
     "SkippedProcess": "abc_costing.engine.capacity",
     "capacity_report": "abc_costing.engine.capacity",
     "cost_by_class": "abc_costing.engine.costing",
     "cost_model": "abc_costing.engine.costing",
     "expected_executions": "abc_costing.engine.executions",
     "expected_executions_by_class": "abc_costing.engine.executions",
-    "sensitivity": "abc_costing.engine.sensitivity",
-    "tornado_data": "abc_costing.engine.sensitivity",
+    "sensitivity": "abc_costing.engine.sensitivities",
+    "tornado_data": "abc_costing.engine.sensitivities",
 }
 
 

@@ -436,13 +436,8 @@ def _allocate(lines: Sequence[LedgerLine], rules: Sequence[AllocationRule], *,
                  if money == 0 and rate_basis.get(pool) == "capacity" and any(
                      pool in activity.labor or pool in activity.uses
                      for model, _ in costed for activity in model.activities.values())]
-    problems += [Problem(
-        f"over-driven by {grouped_money(-b.over_driven)}: "
-        + (f"its drivers ask more than its {grouped_money(b.input)}" if b.input else
-           "it gets no money in the period (no ledger line or support centre reaches it?), "
-           "yet its activities use it at the catalogue's price")
-        + ", so what it passes on includes money that is not in the books",
-        element=b.node, severity="warning") for b in balances if b.flagged]
+    problems += [Problem(_over_driven(b), element=b.node, severity="warning")
+                 for b in balances if b.flagged]
     flows += pool_flows
     balances += [StageBalance("activities", a.node, a.cost, a.cost) for a in activities]
     objects = _objects(activities, instances_of, revenue)
@@ -464,6 +459,18 @@ def _allocate(lines: Sequence[LedgerLine], rules: Sequence[AllocationRule], *,
         dict(zip(centres, support_totals.tolist(), strict=True)),
         dict(zip(pool_names, pool_totals.tolist(), strict=True)),
         tuple(activities), objects, tuple(problems), rates, rate_basis, tuple(flows), groups)
+
+
+def _over_driven(balance: StageBalance) -> str:
+    """Why a node's drivers asked more money than it had: a warning, said whole."""
+    if balance.input:
+        return N_("over-driven by {over}: its drivers ask more than its {input}, so what it "
+                  "passes on includes money that is not in the books",
+                  over=grouped_money(-balance.over_driven), input=grouped_money(balance.input))
+    return N_("over-driven by {over}: it gets no money in the period (no ledger line or support "
+              "centre reaches it?), yet its activities use it at the catalogue's price, so what "
+              "it passes on includes money that is not in the books",
+              over=grouped_money(-balance.over_driven))
 
 
 def _failed(problems: Sequence[Problem]) -> AllocationResult:

@@ -75,6 +75,7 @@ from abc_costing.formats.lifecycle import pair_transitions
 from abc_costing.formats.typed_numbers import parse_typed_number
 from abc_costing.i18n import N_, Message
 from abc_costing.memory import cyclic_gc_paused
+from abc_costing.numbers import Figure
 from abc_costing.problems import AbcCostingError, Count, Problem, cut, quoted
 
 __all__ = [
@@ -345,9 +346,10 @@ def read_event_log(
         if negative.height:
             first_row, first_cost = negative.row(0, named=True)["row_no"], negative["cost"][0]
             problems = [*problems, Problem(
-                N_("row {row}: a recorded cost is negative ({cost:g}); {count:,} such "
+                N_("row {row}: a recorded cost is negative ({cost}); {count:,} such "
                    "event(s) are kept as written (a refund or a correction lowers the recorded "
-                   "cost)", row=first_row, cost=first_cost, count=Count(negative.height)),
+                   "cost)", row=first_row, cost=Figure.as_written(first_cost),
+                   count=Count(negative.height)),
                 severity="warning")]
     return EventLog(events=events, source=source, has_start=has_start,
                     has_resource=columns["resource"] is not None,

@@ -68,6 +68,7 @@ from __future__ import annotations
 import polars as pl
 
 from abc_costing.i18n import N_
+from abc_costing.numbers import Figure
 from abc_costing.problems import Count, Problem, cut
 
 __all__ = ["PHASES", "pair_transitions"]
@@ -259,7 +260,7 @@ def _lost_costs(rows: pl.DataFrame, executions: pl.DataFrame) -> list[Problem]:
     lost = written - kept
     if abs(lost) <= 1e-9 * max(1.0, abs(written)):
         return []
-    return [Problem(N_("recorded cost {lost:,.2f} is on rows that are not executions "
+    return [Problem(N_("recorded cost {lost} is on rows that are not executions "
                        "(schedule, assign, suspend, resume, or rows without a partner) and is "
-                       "not counted", lost=lost),
+                       "not counted", lost=Figure(lost, 2)),
                     severity="warning")]

@@ -44,6 +44,7 @@ from abc_costing.i18n import N_, Message
 from abc_costing.model import RateTable
 from abc_costing.model.ids import UniqueIds
 from abc_costing.model.records import MAX_MONEY
+from abc_costing.numbers import Figure
 from abc_costing.problems import Count, ModelError, Problem, cut, quoted
 
 __all__ = ["MAX_RATES_BYTES", "MAX_RATES_ROWS", "MAX_RATES_UNPACKED_BYTES", "RATE_COLUMNS",
@@ -322,13 +323,14 @@ def _table(rows: list[tuple[int, list[object]]], *, source: str, fail) -> RateTa
                                     element=cut(name), file=source, line=line))
             continue
         if rate < 0:
-            problems.append(Problem(N_("rate_per_hour must not be negative, got {rate:g}",
-                                       rate=rate),
+            problems.append(Problem(N_("rate_per_hour must not be negative, got {rate}",
+                                       rate=Figure.as_written(rate)),
                                     element=cut(name), file=source, line=line))
             continue
         if rate > MAX_MONEY:
-            problems.append(Problem(N_("rate_per_hour must be at most {limit:g}, got {rate:g}",
-                                       limit=MAX_MONEY, rate=rate), element=cut(name),
+            problems.append(Problem(N_("rate_per_hour must be at most {limit}, got {rate}",
+                                       limit=Figure.as_written(MAX_MONEY),
+                                       rate=Figure.as_written(rate)), element=cut(name),
                                     file=source,
                                     line=line))
             continue

@@ -73,6 +73,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from abc_costing.i18n import N_, Message
+from abc_costing.numbers import Figure
 from abc_costing.problems import Problem, listed, quoted
 
 __all__ = [
@@ -451,9 +452,10 @@ def _bounded(fit: _Fit | None, draw: _Draw) -> _Fit | _NoDraw | None:
 def _no_draw(draw: _Draw) -> _NoDraw:
     then = (N_("Prosimos 1.x would draw forever") if draw.fallback is None else
             N_("Prosimos would use its fallback {seconds} s every time",
-               seconds=_short(draw.fallback)))
+               seconds=Figure.as_written(draw.fallback)))
     return _NoDraw(N_("its bounds [{low}, {high}] s hold none of the distribution ({then})",
-                      low=_short(draw.low), high=_short(draw.high), then=then))
+                      low=Figure.as_written(draw.low), high=Figure.as_written(draw.high),
+                      then=then))
 
 
 def _between(dist: Any, low: float, high: float) -> float:

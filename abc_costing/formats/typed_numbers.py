@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 
 from abc_costing.i18n import N_
+from abc_costing.numbers import Figure
 from abc_costing.problems import quoted
 
 __all__ = ["MAX_TYPED_LENGTH", "parse_typed_number"]
@@ -101,7 +102,7 @@ def parse_typed_number(text: str) -> float:
             short = f"{float(f'{whole}.{fraction}'):g}".replace(".", mark)
             raise ValueError(N_("{value} is ambiguous: {small} or {large}? Write {large} or "
                                 "{short} (spaces group thousands)", value=shown,
-                                small=f"{float(f'{whole}.{fraction}'):g}",
+                                small=Figure.as_written(float(f"{whole}.{fraction}")),
                                 large=f"{whole}{fraction}", short=short))
     if whole == "" and fraction is not None:
         whole = "0"  # ",5" is 0,5

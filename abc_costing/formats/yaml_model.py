@@ -54,6 +54,7 @@ from abc_costing.formats.catalogue import (
 from abc_costing.i18n import N_, Message
 from abc_costing.memory import cyclic_gc_paused
 from abc_costing.model import CATALOGUE_FORMAT, FORMAT, ProcessModel
+from abc_costing.numbers import Figure
 from abc_costing.problems import Count, ModelError, Problem, cut, has_errors, quoted
 from abc_costing.validation import validate_model
 
@@ -766,11 +767,13 @@ def _field_message(error: Mapping[str, Any], data: dict[str, Any]) -> Message:
     if kind == "greater_than_equal":
         bound = ctx.get("ge")
         return (N_("must not be negative (got {value})", value=shown()) if bound == 0
-                else N_("must be at least {bound:g} (got {value})", bound=bound, value=shown()))
+                else N_("must be at least {bound} (got {value})", bound=Figure.as_written(bound),
+                        value=shown()))
     if kind == "greater_than" and ctx.get("gt") == 0:
         return N_("must be positive (got {value})", value=shown())
     if kind == "less_than_equal":
-        return N_("must be at most {bound:g} (got {value})", bound=ctx["le"], value=shown())
+        return N_("must be at most {bound} (got {value})", bound=Figure.as_written(ctx["le"]),
+                  value=shown())
     if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
         if isinstance(given, int) and not isinstance(given, bool):
             return N_("is too large (got {value})", value=shown())  # no float holds it

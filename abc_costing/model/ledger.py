@@ -30,6 +30,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from abc_costing.i18n import N_
 from abc_costing.model.records import MAX_MONEY, Currency, Text, _Record
+from abc_costing.numbers import Figure
 
 __all__ = [
     "ALLOCATION_FORMAT",
@@ -167,8 +168,8 @@ class AllocationRule(_Record):
                                 rule=repr(self.id), names=unknown))
         total = math.fsum(self.shares.values())
         if total > 100 + _PERCENT_TOLERANCE:
-            raise ValueError(N_("rule {rule} sends {total:g} % of a line; at most 100 %",
-                                rule=repr(self.id), total=total))
+            raise ValueError(N_("rule {rule} sends {total} % of a line; at most 100 %",
+                                rule=repr(self.id), total=Figure.as_written(total)))
 
     def matches(self, line: LedgerLine) -> bool:
         """Whether this rule (a ledger rule, not a support centre's) takes ``line``."""

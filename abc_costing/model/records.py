@@ -42,6 +42,7 @@ from pydantic import (
 )
 
 from abc_costing.i18n import N_, Message
+from abc_costing.numbers import Figure
 from abc_costing.payroll import (
     CalendarError,
     PayrollError,
@@ -173,8 +174,8 @@ def _number(value: Any, what: Message) -> float:
     if value < 0:
         raise ValueError(_got(N_("{what} must not be negative", what=what), value))
     if value > MAX_MINUTES:
-        raise ValueError(_got(N_("{what} must be at most {limit:g} minutes (about 19 years)",
-                                 what=what, limit=MAX_MINUTES), value))
+        raise ValueError(_got(N_("{what} must be at most {limit} minutes (about 19 years)",
+                                 what=what, limit=Figure.as_written(MAX_MINUTES)), value))
     return float(value)
 
 
@@ -403,15 +404,17 @@ class LaborResource(_Record):
             stated = self.capacity_hours_per_month
             if stated is not None and abs(stated - derived) > CAPACITY_TOLERANCE_HOURS:
                 raise ValueError(
-                    N_("capacity_hours_per_month {stated:g} disagrees with the working calendar "
+                    N_("capacity_hours_per_month {stated} disagrees with the working calendar "
                        "(headcount × hours_per_day × days_per_month × (1 − unproductive_share) "
-                       "= {derived:g}); give one or the other", stated=stated, derived=derived)
+                       "= {derived}); give one or the other", stated=Figure.as_written(stated),
+                       derived=Figure.as_written(derived))
                 )
             if not MIN_CAPACITY_HOURS_PER_MONTH <= derived <= MAX_CAPACITY_HOURS_PER_MONTH:
                 raise ValueError(
-                    N_("the working calendar gives {derived:g} practical hours per month; it "
-                       "must be from {low:g} to {high:g}", derived=derived,
-                       low=MIN_CAPACITY_HOURS_PER_MONTH, high=MAX_CAPACITY_HOURS_PER_MONTH))
+                    N_("the working calendar gives {derived} practical hours per month; it "
+                       "must be from {low} to {high}", derived=Figure.as_written(derived),
+                       low=Figure.as_written(MIN_CAPACITY_HOURS_PER_MONTH),
+                       high=Figure.as_written(MAX_CAPACITY_HOURS_PER_MONTH)))
             if stated is None:
                 # Derived once here so reports and the engine read a single field;
                 # not "set" by the user, so exclude_unset dumps leave the file as written.
@@ -431,8 +434,9 @@ class LaborResource(_Record):
             if rate_per_hour > MAX_MONEY:
                 raise ValueError(
                     N_("cost_per_month / capacity_hours_per_month gives a rate of "
-                       "{rate:g} per hour, above the limit of {limit:g}", rate=rate_per_hour,
-                       limit=MAX_MONEY))
+                       "{rate} per hour, above the limit of {limit}",
+                       rate=Figure.as_written(rate_per_hour),
+                       limit=Figure.as_written(MAX_MONEY)))
         return self
 
     def _derive_from_payroll(self) -> None:
@@ -452,9 +456,9 @@ class LaborResource(_Record):
         stated = self.cost_per_month
         if stated is not None and abs(stated - derived) > MONEY_TOLERANCE:
             raise ValueError(
-                N_("cost_per_month {stated:g} disagrees with the payroll (headcount × loaded "
-                   "salary and bonus / 12 = {derived:.2f}); give one or the other",
-                   stated=stated, derived=derived))
+                N_("cost_per_month {stated} disagrees with the payroll (headcount × loaded "
+                   "salary and bonus / 12 = {derived}); give one or the other",
+                   stated=Figure.as_written(stated), derived=Figure(derived, 2)))
         if stated is None:
             # Derived once, like the calendar's capacity below: one field for every reader.
             object.__setattr__(self, "cost_per_month", derived)
@@ -500,10 +504,11 @@ class LaborResource(_Record):
         stated = self.capacity_hours_per_month
         if stated is not None and abs(stated - derived) > CAPACITY_TOLERANCE_HOURS:
             raise ValueError(
-                N_("capacity_hours_per_month {stated:g} disagrees with the production calendar "
+                N_("capacity_hours_per_month {stated} disagrees with the production calendar "
                    "(headcount × the average month of {year} × productive_share = "
-                   "{derived:g}); give one or the other", stated=stated, year=self.year,
-                   derived=derived))
+                   "{derived}); give one or the other", stated=Figure.as_written(stated),
+                   year=self.year,
+                   derived=Figure.as_written(derived)))
         if stated is None:
             object.__setattr__(self, "capacity_hours_per_month", derived)
 

@@ -36,7 +36,7 @@ from abc_costing.engine.allocation import (
 )
 from abc_costing.i18n import N_
 from abc_costing.problems import grouped_money
-from abc_costing.reports.views import TOTAL_NAME, Column, RowKind, TableView, _view
+from abc_costing.reports.views import TOTAL_NAME, Column, RowKind, TableView, _joined, _view
 
 __all__ = ["NODE_KIND_LABELS", "STAGE_LABELS", "ProfitabilityTotals", "activity_allocation_view",
            "plan_actual_view", "profitability_totals", "profitability_view",
@@ -153,10 +153,10 @@ def profitability_view(result: AllocationResult, *, currency: str) -> TableView:
     ordered = sorted(result.objects, key=lambda o: (o.margin is None, o.margin or 0.0, -o.cost))
     rows: list[tuple[RowKind, list[Any]]] = []
     for o in ordered:
-        # a text cell, made before its reader is known: the neutral form of messages
-        processes = "; ".join(f"{key}: {grouped_money(money)}"
-                              for key, money in sorted(o.by_process.items(),
-                                                       key=lambda item: -item[1]))
+        # a text cell, made before its reader is known: its figures said in the reader's form
+        processes = _joined([N_("{process}: {amount}", process=key, amount=grouped_money(money))
+                             for key, money in sorted(o.by_process.items(),
+                                                      key=lambda item: -item[1])])
         rows.append(("item", [o.cost_object, o.cost, o.revenue, o.margin,
                               None if not o.revenue or o.margin is None else o.margin / o.revenue,
                               processes]))

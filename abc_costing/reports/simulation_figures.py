@@ -6,7 +6,7 @@ page; colours and money formatting follow :mod:`abc_costing.reports.figures`.
 Examples
 --------
 >>> import abc_costing as abc
->>> from abc_costing.engine.sensitivity import sensitivity
+>>> from abc_costing.engine.sensitivities import sensitivity
 >>> model = abc.load_model("process_models/contract_approval/as_is.yaml")
 >>> fig = tornado_figure(sensitivity(model), currency=model.currency, top=5)
 >>> len(fig.data), len(fig.data[0].y)
@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 
 from abc_costing.durations import DEFAULT_HOURS_PER_DAY, duration
 from abc_costing.engine.capacity import CapacityReport
-from abc_costing.engine.sensitivity import SensitivityItem, tornado_data
+from abc_costing.engine.sensitivities import SensitivityItem, tornado_data
 from abc_costing.i18n import N_, Language, translate, translator
 from abc_costing.numbers import number, percent, plotly_separators
 from abc_costing.reports.figures import (
@@ -33,6 +33,9 @@ from abc_costing.reports.figures import (
     GRID,
     LEGEND_BELOW,
     TOTAL_COLOUR,
+    _text,
+    _unique_labels,
+    _wrap,
 )
 from abc_costing.reports.tables import format_amount
 from abc_costing.simulation.monte_carlo import SimulationResult
@@ -215,6 +218,11 @@ def queue_utilization_figure(results: Sequence[tuple[str, QueueResult]], *,
                    height=max(280, 140 + 30 * pools * max(len(results), 1)))
 
 
+#: Characters of a line of an input's name on the tornado's axis (two lines at most, then
+#: "…"; the hover has it whole): the bars keep most of a 1366 px page.
+TORNADO_LABEL_CHARS = 40
+
+
 def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
                    top: int = 15, language: Language = "en") -> go.Figure:
     """The inputs the cost per instance is most sensitive to, largest first.
@@ -225,13 +233,20 @@ def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
     """
     _ = translator(language)
     data = tornado_data(list(items), top=top)
+    # the inputs in words (two of one name get their paths), wrapped on the axis at 1366 px
+    names = _unique_labels([translate(title, language) for title in data["title"]],
+                           data["label"])
+    ticks = [_wrap(name, TORNADO_LABEL_CHARS, 2) for name in names]
     fig = go.Figure()
     for key, name, colour in (("delta_low", _("input lowered"), COST_DOWN_COLOUR),
                               ("delta_high", _("input raised"), COST_UP_COLOUR)):
         fig.add_trace(go.Bar(
-            x=data[key], y=data["label"], orientation="h", name=name, marker_color=colour,
-            hovertext=[f"{label}: {format_amount(delta, currency, language)}"
-                       for label, delta in zip(data["label"], data[key], strict=True)],
+            x=data[key], y=ticks, orientation="h", name=name, marker_color=colour,
+            # the whole name, and the path in the model file: the analyst edits that field
+            hovertext=[_("{input}<br>{path}: {change}", input=_text(shown), path=_text(path),
+                         change=format_amount(delta, currency, language))
+                       for shown, path, delta in zip(names, data["label"], data[key],
+                                                     strict=True)],
             hoverinfo="text"))
     base = data["base_cost"][0] if data["base_cost"] else 0.0
     fig.update_layout(barmode="overlay", yaxis=dict(autorange="reversed"),
@@ -240,4 +255,14 @@ def tornado_figure(items: Sequence[SensitivityItem], *, currency: str,
                                          amount=format_amount(base, currency, language)),
                                  tickformat=",.0f"), separators=plotly_separators(language))
     return _layout(fig, title=_("Sensitivity: what moves the cost most"),
-                   height=max(300, 120 + 28 * len(data["label"])))
+                   height=max(300, 120 + _row_px(ticks) * len(ticks)))
+
+
+def _row_px(ticks: Sequence[str]) -> int:
+    """A bar's height on the tornado: room for its label's lines, which must not touch.
+
+    >>> _row_px(["a", "b"]), _row_px(["a", "b<br>c"])
+    (28, 46)
+    """
+    lines = max((tick.count("<br>") + 1 for tick in ticks), default=1)
+    return 28 + 18 * (lines - 1)

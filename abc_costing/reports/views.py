@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, assert_never
 from abc_costing import numbers
 from abc_costing.advisor import Advice, RankedMove
 from abc_costing.compare import Comparison, SavingSplit, compare_results
-from abc_costing.durations import DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, duration
+from abc_costing.durations import DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, Duration, duration
 from abc_costing.durations import elapsed as elapsed_duration
 from abc_costing.engine import (
     CostResult,
@@ -44,11 +44,13 @@ from abc_costing.engine import (
     expected_executions_by_class,
 )
 from abc_costing.i18n import N_, Language, Message, translate
+from abc_costing.i18n import joined as _joined
 from abc_costing.model import ProcessModel, ResourceRecord
-from abc_costing.numbers import currency_digits, rounded_for_display
+from abc_costing.numbers import Figure, currency_digits, rounded_for_display
 from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.problems import Count
 from abc_costing.store.catalogue_edits import PoolFigures, pool_figures
+from abc_costing.store.edits import Edit
 
 if TYPE_CHECKING:  # for annotations only: mining loads Polars, simulation and sensitivity SciPy
     from abc_costing.engine import CapacityReport, SensitivityItem
@@ -67,6 +69,7 @@ __all__ = [
     "activity_changes_view",
     "advice_sequence_view",
     "advice_view",
+    "move_edits_view",
     "rejected_moves_view",
     "bridge_view",
     "capacity_view",
@@ -871,13 +874,14 @@ SAVING_RANKING_TOGETHER_NOTE = N_(
 REASON_ACTIVITIES, REASON_RESOURCES = 2, 1
 
 
-def _signed_money(amount: float, currency: str) -> str:
-    """``+120.00`` / ``-2 559.93``: a change with its sign always written, in the form of a
-    text made before its reader is known (a reason is English now, Russian later)."""
-    return numbers.neutral_number(amount, currency_digits(currency), signed=True)
+def _signed_money(amount: float, currency: str) -> Figure:
+    """``+120.00`` / ``-2,559.93``: a change with its sign always written, its currency
+    left to the column's header; in the reader's form when the reason is said (a reason
+    is made before its reader is known)."""
+    return Figure.money(amount, currency, signed=True, named=False)
 
 
-def _activity_driver(change: Any, currency: str) -> str:
+def _activity_driver(change: Any, currency: str) -> Message:
     amount = _signed_money(change.delta, currency)
     if change.status == "added":
         return N_("{name}: added ({amount})", name=change.name, amount=amount)
@@ -886,20 +890,18 @@ def _activity_driver(change: Any, currency: str) -> str:
     before, after = change.baseline_expected_executions, change.candidate_expected_executions
     if not math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-9):
         # how often it runs per instance changed: routing or rework, the usual lever
-        return (f"{change.name} ×{numbers.neutral_number(before, 2)} → "
-                f"×{numbers.neutral_number(after, 2)} ({amount})")
-    return f"{change.name} ({amount})"
+        return N_("{name} ×{before} → ×{after} ({amount})", name=change.name,
+                  before=Figure(before, 2), after=Figure(after, 2), amount=amount)
+    return N_("{name} ({amount})", name=change.name, amount=amount)
 
 
-def _resource_driver(change: Any, currency: str) -> str:
+def _resource_driver(change: Any, currency: str) -> Message:
     amount = _signed_money(change.delta, currency)
     minutes = change.candidate_minutes_per_instance - change.baseline_minutes_per_instance
     if rounded_for_display(minutes, _DIGITS["minutes"]).is_zero():
-        return f"{change.name} ({amount})"
-    sign = "+" if minutes > 0 else ""
-    return N_("{name} {minutes} min ({amount})", name=change.name,
-              minutes=f"{sign}{numbers.neutral_number(minutes, _DIGITS['minutes'])}",
-              amount=amount)
+        return N_("{name} ({amount})", name=change.name, amount=amount)
+    return N_("{name} {time} ({amount})", name=change.name,
+              time=Duration(minutes, signed=True), amount=amount)
 
 
 def _drivers(changes: Sequence[Any], *, saving: float, count: int) -> list[Any]:
@@ -930,7 +932,7 @@ def saving_reason(comparison: Comparison, *, activities: int = REASON_ACTIVITIES
     ...                   ["g", "e", 1 - fix_share], ["fix", "e"]]})
     >>> # check 60 → 45 min: −150 ₽; fix runs 0.5 → 0.1 times: −0.4 × 300 = −120 ₽
     >>> saving_reason(compare_models(variant("as_is", 60, 0.5), variant("v", 45, 0.1)))
-    'Check (-150.00); Fix ×0.50 → ×0.10 (-120.00); clerk -27.0 min (-270.00)'
+    'Check (-150.00); Fix ×0.50 → ×0.10 (-120.00); clerk -27 min (-270.00)'
     """
     currency = comparison.baseline.currency
     saving = comparison.saving_per_instance
@@ -938,12 +940,7 @@ def saving_reason(comparison: Comparison, *, activities: int = REASON_ACTIVITIES
              for c in _drivers(comparison.activities, saving=saving, count=activities)]
     parts += [_resource_driver(c, currency)
               for c in _drivers(comparison.resources, saving=saving, count=resources)]
-    if not parts:
-        return N_("no change in cost")
-    reason = parts[0]
-    for part in parts[1:]:  # a list, said in each language with its own separator
-        reason = N_("{reason}; {part}", reason=reason, part=part)
-    return reason
+    return _joined(parts) if parts else N_("no change in cost")
 
 
 def _ranking_key(item: Mapping[str, Any], *, mixed: bool) -> tuple:
@@ -1264,7 +1261,7 @@ CAPACITY_COLUMNS = (
 def _capacity_status(pool: Any) -> str:
     if pool.shortage:
         return N_("SHORTAGE: {hours} h over",
-                  hours=numbers.neutral_number(pool.shortage_minutes_per_month / 60, 1))
+                  hours=Figure(pool.shortage_minutes_per_month / 60, _DIGITS["hours"]))
     return N_("capacity unknown") if pool.capacity_minutes_per_month is None else N_("ok")
 
 
@@ -1660,11 +1657,13 @@ def queue_resources_view(result: QueueResult) -> TableView:
                               r.offered_load, _queue_status(r), r.basis]))
     return _view("queue_resources", N_("Resources"), QUEUE_RESOURCE_COLUMNS, rows,
                  currency=None,
-                 note=N_("Simulated calendar {hours:g} h × {days:g} days a month ({basis}). "
+                 note=N_("Simulated calendar {hours} h × {days} days a month ({basis}). "
                          "Utilisation is of each pool's practical capacity, as in capacity. "
                          "Only this process's work is simulated: capacity adds the work other "
-                         "processes put on a shared pool.", hours=result.hours_per_day,
-                         days=result.days_per_month, basis=result.calendar_basis))
+                         "processes put on a shared pool.",
+                         hours=Figure.as_written(result.hours_per_day),
+                         days=Figure.as_written(result.days_per_month),
+                         basis=result.calendar_basis))
 
 
 QUEUE_ACTIVITY_COLUMNS = (
@@ -1687,10 +1686,11 @@ def queue_activities_view(result: QueueResult) -> TableView:
     # Waits are measured on the simulated clock of working minutes: said in its working days.
     return _view("queue_activities", N_("Waiting per activity"), QUEUE_ACTIVITY_COLUMNS, rows,
                  currency=None, hours_per_day=result.hours_per_day,
-                 note=N_("{replications} replication(s) of {days:g} measured days after a "
+                 note=N_("{replications} replication(s) of {days} measured days after a "
                          "warm-up of {warmup}; intervals from the replications' spread "
                          "(Student's t), a lower bound below 0 raised to 0: a wait is never "
-                         "negative.", replications=result.replications, days=result.days,
+                         "negative.", replications=result.replications,
+                         days=Figure.as_written(result.days),
                          warmup=result.warmup_basis))
 
 
@@ -1775,20 +1775,10 @@ ADVICE_COLUMNS = (
 )
 
 
-def _joined(texts: Sequence[str]) -> str:
-    """Texts as one cell, each said in the reader's language with its own separator."""
-    if not texts:
-        return ""
-    joined = texts[0]
-    for text in texts[1:]:
-        joined = N_("{reason}; {part}", reason=joined, part=text)
-    return joined
-
-
 def _fte_text(changes: Mapping[str, float]) -> str:
-    return ", ".join(f"{pool} {numbers.neutral_number(delta, 2, signed=True)}"
-                     for pool, delta in changes.items()
-                     if not rounded_for_display(delta, 2).is_zero())
+    return _joined([N_("{pool} {change}", pool=pool, change=Figure(delta, 2, signed=True))
+                    for pool, delta in changes.items()
+                    if not rounded_for_display(delta, 2).is_zero()])
 
 
 def _advice_row(rank: int | None, ranked: RankedMove) -> list[Any]:
@@ -1820,7 +1810,7 @@ def advice_view(advice: Advice, *, top: int | None = None) -> TableView:
                  currency=model.currency,
                  note=N_("Cost per instance now {cost}; each move on its own. Cash: whole "
                          "people released and savings that are not labour.",
-                         cost=numbers.neutral_number(advice.cost_per_instance, 2)))
+                         cost=Figure.money(advice.cost_per_instance, model.currency)))
 
 
 def advice_sequence_view(advice: Advice) -> TableView:
@@ -1875,4 +1865,40 @@ def rejected_moves_view(advice: Advice) -> TableView:
                  REJECTED_MOVES_COLUMNS,
                  [("item", [r.move.description, _joined(list(r.reasons)), r.move.kind,
                             ", ".join(r.move.elements)]) for r in advice.rejected],
+                 currency=None)
+
+
+MOVE_EDITS_COLUMNS = (
+    Column("element", "Element"),
+    Column("field", "Field"),
+    Column("old", "Before"),
+    Column("new", "After"),
+)
+
+
+def _edit_order(edit: Edit) -> tuple[int, int]:
+    """Flows in file order after the other edits (a flow's edits go from the list's end back
+    so that each is applied at its index in the file; a reader reads them top down)."""
+    if edit.path[0] == "flows" and len(edit.path) > 1 and isinstance(edit.path[1], int):
+        return 1, edit.path[1]
+    return 0, 0
+
+
+def move_edits_view(description: str, edits: Sequence[Edit]) -> TableView:
+    """A move's readable diff: each value it changes in the model file, before and after
+    (element ids and values as the file writes them; ``—`` where there is none).
+
+    >>> from abc_costing.store.edits import Edit
+    >>> view = move_edits_view("Eliminate retype", [
+    ...     Edit(("flows", 2), "flows[2]", "flow", ["retype", "e"], None),
+    ...     Edit(("flows", 1), "flows[1]", "flow", ["enter", "retype"], ["enter", "e"]),
+    ...     Edit(("activities", "retype"), "retype", "activity", {"value": "waste"}, None)])
+    >>> [(r.value("element"), r.value("old"), r.value("new")) for r in view.rows]
+    [('retype', '{value: waste}', None), ('flows[1]', '[enter, retype]', '[enter, e]'), \
+('flows[2]', '[retype, e]', None)]
+    """
+    ordered = sorted(edits, key=_edit_order)  # stable: the other edits keep their order
+    return _view("move_edits", N_("What it changes in the file: {move}", move=description),
+                 MOVE_EDITS_COLUMNS,
+                 [("item", [e.element, e.field, e.old_text, e.new_text]) for e in ordered],
                  currency=None)

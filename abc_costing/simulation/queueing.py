@@ -130,8 +130,10 @@ from typing import Any, assert_never
 import networkx as nx
 import numpy as np
 
+from abc_costing import durations
 from abc_costing.engine import cost_model
 from abc_costing.engine.capacity import staffing
+from abc_costing.i18n import N_
 from abc_costing.model import (
     Duration,
     LaborResource,
@@ -140,6 +142,8 @@ from abc_costing.model import (
     ProcessModel,
     routing_graph,
 )
+from abc_costing.numbers import Figure
+from abc_costing.problems import listed
 from abc_costing.simulation.monte_carlo import constant_minutes, sample_durations
 from abc_costing.validation import require_valid
 
@@ -165,6 +169,8 @@ ARRIVALS = ("poisson", "regular")
 
 #: The working calendar of the simulated clock when no pool of the model states one.
 DEFAULT_HOURS_PER_DAY, DEFAULT_DAYS_PER_MONTH = 8.0, 21.0
+#: The warm-up's or the calendar's basis when the caller gave it.
+AS_ASKED = N_("as asked")
 #: Independent replications when the caller does not say, and the most allowed.
 DEFAULT_REPLICATIONS, MAX_REPLICATIONS = 10, 1000
 # Servers of a pool that is not queued: more than requests can ever be open.
@@ -937,13 +943,15 @@ def simulated_calendar(model: ProcessModel) -> tuple[float, float, str]:
                  if r.hours_per_day is not None and r.days_per_month is not None]
     if not calendars:
         return (DEFAULT_HOURS_PER_DAY, DEFAULT_DAYS_PER_MONTH,
-                f"{DEFAULT_HOURS_PER_DAY:g} h × {DEFAULT_DAYS_PER_MONTH:g} days: no pool of "
-                "the model states a calendar")
+                N_("{hours} h × {days} days: no pool of the model states a calendar",
+                   hours=Figure.as_written(DEFAULT_HOURS_PER_DAY),
+                   days=Figure.as_written(DEFAULT_DAYS_PER_MONTH)))
     hours = max(h for h, _, _ in calendars)
     days = max(d for _, d, _ in calendars)
     owners = list(dict.fromkeys(r for h, d, r in calendars if h == hours or d == days))
-    named = ", ".join(owners[:4]) + (f" and {len(owners) - 4} more" if len(owners) > 4 else "")
-    return float(hours), float(days), f"the longest calendar of the model's pools ({named})"
+    return (float(hours), float(days),
+            N_("the longest calendar of the model's pools ({names})",
+               names=listed(owners, limit=4)))
 
 
 @dataclass(frozen=True)
@@ -1042,11 +1050,21 @@ def default_warmup_days(model: ProcessModel, *, day_minutes: float,
             relaxation, busiest = per_request / (1.0 - math.sqrt(load)) ** 2, plan.id
     minutes = max(day_minutes, 2.0 * laid_end_to_end + relaxation)
     days = float(min(math.ceil(minutes / day_minutes - 1e-9), math.ceil(measured_days)))
-    rule = (f"{days:g} days: 2 × {laid_end_to_end:.0f} min of work and waits per instance"
-            + (f" + {relaxation:.0f} min for the queue of {busiest} to settle"
-               if busiest else "")
-            + (", capped at the measured days" if days < minutes / day_minutes - 1e-9 else "")
-            + (", at least a day" if minutes == day_minutes else ""))
+    # said on the simulated clock's working day, in the reader's language
+    day_hours = day_minutes / 60.0
+    said_days = durations.Duration(days * day_minutes, hours_per_day=day_hours)
+    work = durations.Duration(laid_end_to_end, hours_per_day=day_hours)
+    rule = (N_("{days}: 2 × {work} of work and waits per instance, plus {settle} for "
+               "the queue of {pool} to settle", days=said_days, work=work,
+               settle=durations.Duration(relaxation, hours_per_day=day_hours),
+               pool=model.resources[busiest].name or busiest)
+            if busiest else
+            N_("{days}: 2 × {work} of work and waits per instance", days=said_days,
+               work=work))
+    if days < minutes / day_minutes - 1e-9:
+        rule = N_("{rule}, capped at the measured days", rule=rule)
+    elif minutes == day_minutes:
+        rule = N_("{rule}, at least a day", rule=rule)
     return days, rule
 
 
@@ -1124,7 +1142,7 @@ def simulate_queues(
     require_valid(model)
     own_hours, own_days, calendar_basis = simulated_calendar(model)
     if hours_per_day is not None or days_per_month is not None:
-        calendar_basis = "as asked"
+        calendar_basis = AS_ASKED
     hours_per_day = _positive(own_hours if hours_per_day is None else hours_per_day,
                               "hours_per_day")
     days_per_month = _positive(own_days if days_per_month is None else days_per_month,
@@ -1142,7 +1160,7 @@ def simulate_queues(
             model, day_minutes=day_minutes, clock_minutes_per_month=month_minutes,
             measured_days=days)
     else:
-        warmup_days, warmup_basis = float(warmup_days), "as asked"
+        warmup_days, warmup_basis = float(warmup_days), AS_ASKED
     window = (warmup_days * day_minutes, (warmup_days + days) * day_minutes)
     week = WorkingWeek.of(hours_per_day, days_per_month)
     runs = [_replicate(model, rng=child, arrivals=arrivals, rate_per_minute=rate_per_minute,

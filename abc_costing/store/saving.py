@@ -39,7 +39,7 @@ from abc_costing.formats import parse_yaml_data
 from abc_costing.i18n import N_
 from abc_costing.problems import AbcCostingError
 from abc_costing.store.change_log import ChangeLog
-from abc_costing.store.edits import Edit, apply_edits
+from abc_costing.store.edits import Edit, apply_edits, apply_edits_to_data
 from abc_costing.store.library import Change, ModelLibrary, SavedModel
 
 __all__ = ["EditNotWrittenError", "SavedModel", "save_model_edits", "save_as_new_variant"]
@@ -78,15 +78,19 @@ def _value_at(data: Any, path: Sequence[str | int]) -> Any:
     return node
 
 
-def _check_written(text: str, edits: Sequence[Edit], name: str) -> None:
-    """Refuse the save when an edit is not in ``text`` (so it is never logged without it)."""
+def _check_written(text: str, edits: Sequence[Edit], name: str, *, loaded_text: str) -> None:
+    """Refuse the save when an edit is not in ``text`` (so it is never logged without it).
+
+    Each edited place must hold what the edits, applied in order to the loaded
+    file's data, put there: an edit's own new value, unless a later edit
+    moved it (an item deleted before it in a list) or changed it again.
+    """
     data, _ = parse_yaml_data(text)
+    loaded, _ = parse_yaml_data(loaded_text)
+    expected = apply_edits_to_data(loaded or {}, edits)
     for edit in edits:
         found = _value_at(data, edit.path)
-        if edit.new is None:
-            if found is not _ABSENT:
-                raise EditNotWrittenError(name, edit)
-        elif found is _ABSENT or found != edit.new:
+        if found != _value_at(expected, edit.path):
             raise EditNotWrittenError(name, edit)
 
 
@@ -135,7 +139,7 @@ def save_model_edits(
                          file_label=file_label)
     name = store.relative_name(path.absolute())
     text = apply_edits(loaded_text, edits)
-    _check_written(text, edits, name)
+    _check_written(text, edits, name, loaded_text=loaded_text)
     return store.write_model(name, text, user=user, expected_sha256=loaded_sha256,
                              changes=_changes(edits), reason=reason)
 
@@ -182,7 +186,7 @@ def save_as_new_variant(
                           None if old_title is _ABSENT else old_title, title.strip()))
     rename = Edit(("variant",), "variant", "variant", None, variant)
     text = apply_edits(loaded_text, [*edits, rename])
-    _check_written(text, [*edits, rename], name)
+    _check_written(text, [*edits, rename], name, loaded_text=loaded_text)
     changes = [Change.whole_file(f"created from {source_name}"), *_changes(edits)]
     return store.write_model(name, text, user=user, expected_sha256=None, changes=changes,
                              reason=reason)

@@ -41,6 +41,15 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         has_errors,
     )
     from abc_costing.simulation import SimulationResult
+    from abc_costing.workflows.advice import (
+        COMBINED,
+        Advised,
+        ChosenMove,
+        advise_file,
+        apply_move_as_variant,
+        chosen_move,
+        move_diff,
+    )
     from abc_costing.workflows.audit import (
         LogEntries,
         LogVerified,
@@ -253,6 +262,13 @@ _FACADE = {
     "preview_resource_edits": "abc_costing.workflows.resources",
     "save_resource_edits": "abc_costing.workflows.resources",
     "variant_pools": "abc_costing.workflows.resources",
+    "COMBINED": "abc_costing.workflows.advice",
+    "Advised": "abc_costing.workflows.advice",
+    "ChosenMove": "abc_costing.workflows.advice",
+    "advise_file": "abc_costing.workflows.advice",
+    "apply_move_as_variant": "abc_costing.workflows.advice",
+    "chosen_move": "abc_costing.workflows.advice",
+    "move_diff": "abc_costing.workflows.advice",
 }
 
 
@@ -260,6 +276,13 @@ __getattr__, __dir__ = lazy_names(__name__, _FACADE)
 
 
 __all__ = [
+    "COMBINED",
+    "Advised",
+    "ChosenMove",
+    "advise_file",
+    "apply_move_as_variant",
+    "chosen_move",
+    "move_diff",
     "default_language",
     "language_of",
     "RIGHTS",

@@ -500,7 +500,7 @@ def sensitivity_of(model: ProcessModel, *, relative_change: float = 0.1,
         problems.append(Problem(N_("top must be at least 1, got {top}", top=top), element="top"))
     if problems:
         return Sensitivity((), None, relative_change, tuple(problems))
-    from abc_costing.engine.sensitivity import sensitivity
+    from abc_costing.engine.sensitivities import sensitivity
 
     try:
         items = sensitivity(model, relative_change=relative_change)

@@ -63,7 +63,7 @@ import scipy.sparse.linalg as spla
 
 from abc_costing.engine.costing import TOO_LARGE, CostResult, cost_model
 from abc_costing.engine.executions import RoutingError
-from abc_costing.i18n import N_
+from abc_costing.i18n import N_, Message
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel
 from abc_costing.problems import ModelError, Problem
 
@@ -92,6 +92,9 @@ class SensitivityItem:
       cost_low, cost_high: cost per instance with the input at ``low_value``
         and at ``high_value`` (``inf`` when a loop would never end).
       impact: max |cost − base_cost| over both ends.
+      title: the input in words, from the model's names (``Legal review: Lawyer's time``),
+        a message to say in the reader's language; ``label`` is the path, for analysts.
+        Not part of :meth:`as_dict` (the JSON keeps machine names) nor of equality.
     """
 
     kind: str
@@ -105,16 +108,17 @@ class SensitivityItem:
     cost_high: float
     impact: float
     flow_index: int | None = None
+    title: str = dataclasses.field(default="", compare=False)
 
     @property
     def label(self) -> str:
-        """``element: field``, for a chart axis."""
+        """``element: field``: the input's path in the model file, for analysts."""
         return f"{self.element}: {self.field}"
 
     def as_dict(self) -> dict:
-        """A JSON-ready dict (an infinite cost becomes None)."""
+        """A JSON-ready dict (an infinite cost becomes None), machine names only."""
         return {key: (None if isinstance(value, float) and math.isinf(value) else value)
-                for key, value in asdict(self).items()}
+                for key, value in asdict(self).items() if key != "title"}
 
 
 def sensitivity(model: ProcessModel, *, relative_change: float = 0.10) -> list[SensitivityItem]:
@@ -139,7 +143,8 @@ def sensitivity(model: ProcessModel, *, relative_change: float = 0.10) -> list[S
         if not all(map(math.isfinite, (low, high, cost_low, cost_high, impact))):
             overflows.append(_overflow(element, field, h))
         items.append(SensitivityItem(kind, element, field, value, low, high, base, cost_low,
-                                     cost_high, impact, flow_index))
+                                     cost_high, impact, flow_index,
+                                     title=_title(model, element, field)))
 
     def linear(kind, element, field, value, cost_part):
         # cost_part: the cost per instance proportional to this input.
@@ -190,6 +195,33 @@ def sensitivity(model: ProcessModel, *, relative_change: float = 0.10) -> list[S
     return items
 
 
+def _title(model: ProcessModel, element: str, field: str) -> Message:
+    """The input ``element: field`` in words, by the model's names: a chart's label."""
+    if element in model.resources:
+        resource = model.resources[element].name or element
+        match field:
+            case "rate_per_hour":
+                return N_("{resource}: rate per hour", resource=resource)
+            case "cost_per_month":
+                return N_("{resource}: cost per month", resource=resource)
+            case "capacity_hours_per_month":
+                return N_("{resource}: practical capacity, h per month", resource=resource)
+            case "cost_per_use":
+                return N_("{resource}: cost per use", resource=resource)
+    activity = model.display_name(element)
+    kind, _, resource_id = field.partition(".")
+    resource = (model.resources[resource_id].name or resource_id
+                if resource_id in model.resources else resource_id)
+    match kind:
+        case "labor":
+            return N_("{activity}: time of {resource}", activity=activity, resource=resource)
+        case "uses":
+            return N_("{activity}: uses of {resource}", activity=activity, resource=resource)
+        case "other_cost":
+            return N_("{activity}: other costs", activity=activity)
+    raise ValueError(f"no words for the input {element}: {field}")  # a new kind of input
+
+
 def _overflow(element: str, field: str, h: float) -> Problem:
     return Problem(N_("the cost with {field} moved by ±{h:.0%} overflows: it comes to a figure "
                       "{too_large}; check the amounts for a typo", field=field, h=h,
@@ -199,7 +231,8 @@ def _overflow(element: str, field: str, h: float) -> Problem:
 def tornado_data(items: list[SensitivityItem], *, top: int | None = None) -> dict[str, list]:
     """Columns for a tornado chart, largest impact first.
 
-    Keys: ``label``, ``kind``, ``low_value``, ``high_value``, ``cost_low``,
+    Keys: ``label`` (the input's path), ``title`` (the input in words, a message to
+    translate), ``kind``, ``low_value``, ``high_value``, ``cost_low``,
     ``cost_high``, ``delta_low``, ``delta_high`` (cost − base cost) and
     ``impact``; plus ``base_cost`` (one number per row, the same in each).
 
@@ -209,6 +242,7 @@ def tornado_data(items: list[SensitivityItem], *, top: int | None = None) -> dic
     ranked = sorted(items, key=lambda item: -item.impact)[:top]
     return {
         "label": [i.label for i in ranked],
+        "title": [i.title or i.label for i in ranked],
         "kind": [i.kind for i in ranked],
         "low_value": [i.low_value for i in ranked],
         "high_value": [i.high_value for i in ranked],
@@ -336,5 +370,8 @@ def _probability_items(model: ProcessModel, result: CostResult, h: float,
             impact = max(abs(cost_low - base), abs(cost_high - base))
             items.append(SensitivityItem(
                 "probability", u, f"probability to {flows[k].target}", p, low, high, base,
-                cost_low, cost_high, impact, flow_index=k))
+                cost_low, cost_high, impact, flow_index=k,
+                title=N_("{gateway}: probability of the branch to {target}",
+                         gateway=model.display_name(u),
+                         target=model.display_name(flows[k].target))))
     return items
