@@ -706,7 +706,8 @@ def _run_cost(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _print_cycle_time(cycle: Any, out: Console) -> None:
-    minutes = duration(cycle.minutes, _LANGUAGE)
+    # waits are elapsed time (nights included), so the sum is said in days of 24 h
+    minutes = elapsed_duration(cycle.minutes, _LANGUAGE)
     if cycle.exact:
         _say(out, _("Expected cycle time: {cycle_time}", cycle_time=minutes))
     else:

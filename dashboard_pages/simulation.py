@@ -6,7 +6,7 @@ Every result on the page is also in one Excel download at its end.
 import streamlit as st
 
 from abc_costing import workflows as wf
-from abc_costing.durations import duration
+from abc_costing.durations import duration, elapsed
 from abc_costing.i18n import translate, translator
 from abc_costing.reports.results_workbook import results_workbook
 from abc_costing.reports.simulation_figures import (
@@ -187,6 +187,11 @@ else:
                   "Cost per instance (waiting is not priced): {cost}",
                   counts=queue_counts_text(queue, language=reader), hours=queue.hours_per_day,
                   cycle=cycle, cost=money(queue.cost_per_instance_mean, queue.currency)))
+        if queue.cycle_time_elapsed_minutes.get("mean") is not None:
+            st.text(_("Cycle time with queues, calendar days (nights and weekends included): "
+                      "{measures}", measures=", ".join(
+                          f"{key} {elapsed(value, reader)}" for key, value
+                          in queue.cycle_time_elapsed_minutes.items() if value is not None)))
         queues, waiting = (_("Queues {variant}", variant=variant),
                            _("Waiting {variant}", variant=variant))
         sheets[queues] = queue_resources_view(queue)

@@ -430,7 +430,7 @@ _EMPTY = "—"
 
 
 def _cell_text(unit: Unit, currency: str | None, language: Language,
-               hours_per_day: float = DEFAULT_HOURS_PER_DAY) -> Any:
+               hours_per_day: float = DEFAULT_HOURS_PER_DAY, *, elapsed: bool = False) -> Any:
     """The text of a number cell of ``unit``, as :func:`format_value` writes it for the
     CLI and the PDF (``1 500,50`` in Russian, a time as ``1 дн. 3 ч 20 мин`` on the
     view's working day); a share to two decimals of a per cent, as the dashboard has
@@ -439,7 +439,7 @@ def _cell_text(unit: Unit, currency: str | None, language: Language,
     if unit == "share":
         return lambda value: format_share(value, _DISPLAY_DIGITS["share"] - 2, language)
     return lambda value: format_value(value, unit, currency, language,
-                                      hours_per_day=hours_per_day)
+                                      hours_per_day=hours_per_day, elapsed=elapsed)
 
 
 def view_frame(view: TableView, *, brief: bool = True) -> pd.DataFrame:
@@ -564,7 +564,7 @@ def show_view(view: TableView, *, key: str, brief: bool = True, title: bool = Fa
             # format cannot write 10 368,69 in Russian.
             config[label] = st.column_config.Column()
             texts[label] = _cell_text(column.unit, view.currency, view.language,
-                                      view.hours_per_day)
+                                      view.hours_per_day, elapsed=column.elapsed)
     if title:
         st.subheader(view.title)
     frame = view_frame(view, brief=False)[list(config)]

@@ -269,6 +269,21 @@ def test_cost_prints_the_expected_cycle_time(write_model, capsys):
     assert document["cycle_time"]["exact"] is True
 
 
+def test_cost_says_the_cycle_time_in_calendar_days(write_model, capsys):
+    # a 30-min task, then a day of waiting (1440 elapsed minutes, nights included), then
+    # 45 min: 1515 min = 1 day of 24 h, 1 h 15 min; never "3 days" of 8 working hours
+    path = write_model("""\
+    resources: {clerk: {kind: labor, rate_per_hour: 600}}
+    activities: {a: {labor: {clerk: 30}}, b: {labor: {clerk: 45}, wait: 1440}}
+    events: {s: {kind: start}, e: {kind: end}}
+    flows: [[s, a], [a, b], [b, e]]
+    """)
+    assert main(["cost", str(path)]) == 0
+    assert "Expected cycle time: 1 day 1 hr 15 min" in capsys.readouterr().out
+    assert main(["--lang", "ru", "cost", str(path)]) == 0
+    assert "Ожидаемая длительность цикла: 1 сут. 1 ч 15 мин" in capsys.readouterr().out
+
+
 def test_cost_says_at_least_when_a_block_is_a_bound(write_model, capsys):
     assert main(["--lang", "ru", "cost", str(write_model(CHOICE_IN_A_BRANCH))]) == 0
     assert ("Ожидаемая длительность цикла: не менее 30 мин (параллельные блоки split учтены "

@@ -344,7 +344,7 @@ def test_cli_simulate_table_and_json(capsys):
     path = "process_models/contract_approval/as_is.yaml"
     assert main(["simulate", path, "--runs", "2000", "--seed", "5"]) == 0
     table = capsys.readouterr().out
-    assert "2,000 instances, seed 5" in table and "Cycle time, working hours" in table
+    assert "2,000 instances, seed 5" in table and "Cycle time, hours" in table
     assert main(["simulate", path, "--runs", "2000", "--seed", "5", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["runs"] == 2000 and document["seed"] == 5

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from abc_costing.durations import DEFAULT_HOURS_PER_DAY, duration
+from abc_costing.durations import elapsed
 from abc_costing.engine.capacity import CapacityReport
 from abc_costing.engine.sensitivities import SensitivityItem, tornado_data
 from abc_costing.i18n import N_, Language, translate, translator
@@ -65,26 +65,25 @@ def _layout(fig: go.Figure, *, title: str, height: int) -> go.Figure:
 def _time_scale(results: Sequence[tuple[str, SimulationResult]]) -> tuple[float, str]:
     """Minutes per axis unit of the cycle-time axis, and its name.
 
-    Minutes only for short processes (every run under two hours); else
-    working hours, a number an axis can space evenly (working days of the
-    process's calendar would need the calendar of every variant, and hours
-    read well up to a few hundred).
+    Minutes only for short processes (every run under two hours); else hours
+    (of elapsed time: labour and waits laid end to end), a number an axis can
+    space evenly and that reads well up to a few hundred.
     """
     longest = max((r.cycle_time_minutes.histogram_edges[-1] for _, r in results
                    if r.cycle_time_minutes.histogram_edges), default=0.0)
-    return (1.0, N_("min")) if longest < _SHORT_MINUTES else (60.0, N_("working hours"))
+    return (1.0, N_("min")) if longest < _SHORT_MINUTES else (60.0, N_("hours"))
 
 
 def distribution_figure(
     results: Sequence[tuple[str, SimulationResult]], *, measure: str = "cost_per_instance",
-    language: Language = "en", hours_per_day: float = DEFAULT_HOURS_PER_DAY,
+    language: Language = "en",
 ) -> go.Figure:
     """Overlaid histograms (share of instances per bin) of several simulated variants.
 
     ``measure`` is ``cost_per_instance`` or ``cycle_time_minutes``; each
     series is drawn from the result's own histogram, as a share of its runs so
     that variants with different run counts compare; texts in ``language``. Cycle
-    times are on an axis of working hours (minutes when every run is under two
+    times are on an axis of hours (minutes when every run is under two
     hours); the legend says each mean and p90 as a time
     (:func:`abc_costing.durations.duration`, in ``language``, days of ``hours_per_day``).
 
@@ -95,7 +94,7 @@ def distribution_figure(
     ...                   rng=np.random.default_rng(1))
     >>> fig = distribution_figure([("as_is", result)], measure="cycle_time_minutes")
     >>> fig.layout.xaxis.title.text
-    'Cycle time, working hours'
+    'Cycle time, hours'
     """
     if measure not in _MEASURES:
         raise ValueError(f"measure must be one of {', '.join(_MEASURES)}")
@@ -118,8 +117,8 @@ def distribution_figure(
                      mean=number(statistics.mean, 0, language), unit=unit,
                      p90=number(statistics.p90, 0, language))
         else:
-            mean, p90 = (duration(m, language, hours_per_day=hours_per_day)
-                         for m in (statistics.mean, statistics.p90))
+            # labour and waits laid end to end, waits on the clock: elapsed time
+            mean, p90 = (elapsed(m, language) for m in (statistics.mean, statistics.p90))
             name = _("{label} (mean {mean}, p90 {p90})", label=label, mean=mean, p90=p90)
         fig.add_trace(go.Bar(
             x=centres, y=[c / total for c in statistics.histogram_counts], width=widths,

@@ -1563,9 +1563,10 @@ def simulation_view(result: SimulationResult, *, exact_cost_per_instance: float 
                     ) -> TableView:
     """Percentiles of cost and cycle time per instance (money rows in the model's currency).
 
-    The cycle time is in working hours: its row shares the table's number columns with
-    the cost, so it is one sortable number in a unit a reader thinks in, not minutes
-    (the result's ``as_dict`` keeps the minutes).
+    The cycle time is in hours of elapsed time (labour and waits laid end to end, the
+    waits on the clock): its row shares the table's number columns with the cost, so it
+    is one sortable number in a unit a reader thinks in, not minutes (the result's
+    ``as_dict`` keeps the minutes).
 
     >>> import numpy as np
     >>> from abc_costing import load_model
@@ -1574,7 +1575,7 @@ def simulation_view(result: SimulationResult, *, exact_cost_per_instance: float 
     ...                   rng=np.random.default_rng(1))
     >>> cycle = simulation_view(result).rows[1]
     >>> cycle.value("measure"), cycle.value("mean") == result.cycle_time_minutes.mean / 60
-    ('Cycle time, working hours', True)
+    ('Cycle time, hours', True)
     """
     rows: list[tuple[RowKind, list[Any]]] = []
     cycle_hours = tuple(v / 60 for v in (
@@ -1586,7 +1587,7 @@ def simulation_view(result: SimulationResult, *, exact_cost_per_instance: float 
     rows.append(("item", [N_("Cost per instance, {currency}", currency=result.currency),
                           cost.mean, cost.ci95[0], cost.ci95[1], cost.sd, cost.p5, cost.p50,
                           cost.p90, cost.p95, cost.max, exact_cost_per_instance]))
-    rows.append(("item", [N_("Cycle time, working hours"), *cycle_hours, None]))
+    rows.append(("item", [N_("Cycle time, hours"), *cycle_hours, None]))
     # counts in a title made before its reader is known: English groups them by a comma
     # ({runs:,}), the Russian catalogue by no-break spaces ({runs:_}), as every count in a
     # message (Count)
