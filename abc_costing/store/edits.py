@@ -31,7 +31,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, assert_never
@@ -503,6 +503,27 @@ def _flow_edits(model, index, row, edits, problems) -> None:
     if not _same(probability, flow.probability):
         edits.append(Edit(("flows", index, 2), element, "probability", flow.probability,
                           probability))
+
+
+#: What :func:`value_at` returns for a path the data does not have (None is a value there).
+ABSENT = object()
+
+
+def value_at(data: Any, path: Sequence[str | int]) -> Any:
+    """The value at key path ``path`` of parsed file data, or :data:`ABSENT`.
+
+    >>> value_at({"flows": [["s", "a", 0.5]]}, ("flows", 0, 2)), value_at({}, ("x",)) is ABSENT
+    (0.5, True)
+    """
+    node = data
+    for part in path:
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return ABSENT
+    return node
 
 
 def apply_edits_to_data(data: dict[str, Any], edits: Sequence[Edit]) -> dict[str, Any]:

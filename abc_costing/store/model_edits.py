@@ -60,7 +60,7 @@ from pydantic import BaseModel
 
 from abc_costing.model import Flow, ProcessModel
 from abc_costing.problems import AbcCostingError
-from abc_costing.store.edits import Edit
+from abc_costing.store.edits import ABSENT, Edit, value_at
 
 __all__ = ["model_edits", "UnsavableChangeError"]
 
@@ -69,7 +69,6 @@ _SECTIONS = {"resources": "resource", "activities": "activity", "gateways": "gat
              "events": "event", "case_classes": "case class"}
 #: A record's fields that map keys to values: their keys are edited one by one.
 _MAPPING_FIELDS = ("labor", "uses", "one_of")
-_ABSENT = object()
 
 
 class UnsavableChangeError(AbcCostingError, ValueError):
@@ -77,22 +76,10 @@ class UnsavableChangeError(AbcCostingError, ValueError):
     library's catalogue changed: that is the catalogue's to change, for every variant)."""
 
 
-def _at(data: Any, path: Sequence[str | int]) -> Any:
-    node = data
-    for part in path:
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
-            return _ABSENT
-    return node
-
-
 def _old(data: Any, path: Sequence[str | int], fallback: Any) -> Any:
     """The value at ``path`` as written in the file; ``fallback`` when it is not written."""
-    found = _at(data, path)
-    return fallback if found is _ABSENT else found
+    found = value_at(data, path)
+    return fallback if found is ABSENT else found
 
 
 def _file_form(record: BaseModel) -> dict[str, Any]:
@@ -116,7 +103,7 @@ def _record_edits(data: Any, section: str, record_id: str, old: BaseModel | None
         if field in _MAPPING_FIELDS:
             was, now = old_form[field], new_form[field]
             for key in dict.fromkeys([*was, *now]):
-                if was.get(key, _ABSENT) != now.get(key, _ABSENT):
+                if was.get(key, ABSENT) != now.get(key, ABSENT):
                     edits.append(Edit((*path, field, key), record_id, f"{field}.{key}",
                                       _old(data, (*path, field, key), was.get(key)),
                                       now.get(key)))

@@ -32,20 +32,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from abc_costing.access import User, require
 from abc_costing.formats import parse_yaml_data
 from abc_costing.i18n import N_
 from abc_costing.problems import AbcCostingError
 from abc_costing.store.change_log import ChangeLog
-from abc_costing.store.edits import Edit, apply_edits, apply_edits_to_data
+from abc_costing.store.edits import ABSENT, Edit, apply_edits, apply_edits_to_data, value_at
 from abc_costing.store.library import Change, ModelLibrary, SavedModel
 
 __all__ = ["EditNotWrittenError", "SavedModel", "save_model_edits", "save_as_new_variant"]
 
 _SLUG = re.compile(r"^\w[\w-]*$")
-_ABSENT = object()
 
 
 class EditNotWrittenError(AbcCostingError, ValueError):
@@ -66,18 +64,6 @@ def _changes(edits: Sequence[Edit]) -> list[Change]:
     return [Change(e.element, e.field, e.old_text, e.new_text) for e in edits]
 
 
-def _value_at(data: Any, path: Sequence[str | int]) -> Any:
-    node = data
-    for part in path:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
-            return _ABSENT
-    return node
-
-
 def _check_written(text: str, edits: Sequence[Edit], name: str, *, loaded_text: str) -> None:
     """Refuse the save when an edit is not in ``text`` (so it is never logged without it).
 
@@ -89,8 +75,8 @@ def _check_written(text: str, edits: Sequence[Edit], name: str, *, loaded_text: 
     loaded, _ = parse_yaml_data(loaded_text)
     expected = apply_edits_to_data(loaded or {}, edits)
     for edit in edits:
-        found = _value_at(data, edit.path)
-        if found != _value_at(expected, edit.path):
+        found = value_at(data, edit.path)
+        if found != value_at(expected, edit.path):
             raise EditNotWrittenError(name, edit)
 
 
@@ -178,12 +164,12 @@ def save_as_new_variant(
     name = str(PurePosixPath(source_name).with_name(f"{variant}.yaml"))
     edits = list(edits)
     if title is not None:
-        old_title = _value_at(parse_yaml_data(loaded_text)[0], ("title",))
+        old_title = value_at(parse_yaml_data(loaded_text)[0], ("title",))
         if title.strip() == old_title:
             raise ValueError(f"the new variant needs its own title, not the original's "
                              f"({old_title!r})")
         edits.append(Edit(("title",), "title", "title",
-                          None if old_title is _ABSENT else old_title, title.strip()))
+                          None if old_title is ABSENT else old_title, title.strip()))
     rename = Edit(("variant",), "variant", "variant", None, variant)
     text = apply_edits(loaded_text, [*edits, rename])
     _check_written(text, [*edits, rename], name, loaded_text=loaded_text)
