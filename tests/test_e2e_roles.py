@@ -28,12 +28,12 @@ def test_view_as_an_executive_and_a_forbidden_page_says_so(tmp_path):
     with running_dashboard(tmp_path) as dashboard, chromium() as browser:
         page, refused = open_dashboard(browser, dashboard.url)
         expect(nav_titles(page)).to_have_text(
-            ["Overview", "Compare", "Simulation", "Ledger", "Edit", "Import", "Resources",
-             "Changes", "Export"])
+            ["Overview", "Compare", "Simulation", "Ledger", "Advisor", "Edit", "Import",
+             "Resources", "Changes", "Export"])
         picker = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")
         picker.click()
         page.get_by_role("option", name="executive").click()
-        expect(nav_titles(page)).to_have_text(["Overview", "Compare", "Simulation", "Ledger"])
+        expect(nav_titles(page)).to_have_text(["Overview", "Compare", "Simulation", "Ledger", "Advisor"])
 
         # The URL of a page the role may not use (the choice kept in the URL through a
         # reload): the default page, and why.

@@ -74,9 +74,9 @@ def signed_in_setup(tmp_path_factory):
     ("user", "role", "pages"),
     [
         (ANA, "analyst",
-         ["Overview", "Compare", "Simulation", "Ledger", "Edit", "Import", "Resources",
-          "Changes"]),
-        (BOSS, "executive", ["Overview", "Compare", "Simulation", "Ledger"]),
+         ["Overview", "Compare", "Simulation", "Ledger", "Advisor", "Edit", "Import",
+          "Resources", "Changes"]),
+        (BOSS, "executive", ["Overview", "Compare", "Simulation", "Ledger", "Advisor"]),
     ],
     ids=["analyst", "executive"],
 )
@@ -106,7 +106,7 @@ def test_sign_in_through_the_provider_gives_the_role_and_its_pages(
     assert page.url.rstrip("/") == dashboard.url  # back from the provider, on the app
 
     expect(nav_titles(page)).to_have_text(pages)  # exactly these, in this order
-    for absent in {"Overview", "Compare", "Simulation", "Ledger", "Edit", "Import", "Resources",
+    for absent in {"Overview", "Compare", "Simulation", "Ledger", "Advisor", "Edit", "Import", "Resources",
                    "Changes", "Export"} - set(pages):
         expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name=absent)).to_have_count(0)
     expect(page.get_by_test_id("stMetric").filter(has_text="Processes / variants")
@@ -142,6 +142,6 @@ def test_a_page_outside_the_role_cannot_be_reached_by_url(signed_in_setup):
     page.goto(f"{dashboard.url}/edit", wait_until="domcontentloaded")  # the cookie persists
     expect(page.get_by_role("heading", name="Process portfolio")).to_be_visible()
     expect(page.get_by_role("heading", name="Edit a process variant")).to_have_count(0)
-    expect(nav_titles(page)).to_have_text(["Overview", "Compare", "Simulation", "Ledger"])
+    expect(nav_titles(page)).to_have_text(["Overview", "Compare", "Simulation", "Ledger", "Advisor"])
     assert refused == []
     context.close()
