@@ -399,8 +399,10 @@ def capacity_reports(
     as_is_instead: list[str] = []
     for process, counted_as in counted_variant.items():
         if process not in chosen:
-            skipped.append(SkippedProcess(process, None, f"no variant {wanted(process)!r}" + (
-                f" nor {DEFAULT_VARIANT!r}" if wanted(process) != DEFAULT_VARIANT else "")))
+            skipped.append(SkippedProcess(process, None, (
+                N_("no variant {wanted!r} nor {default!r}", wanted=wanted(process),
+                   default=DEFAULT_VARIANT) if wanted(process) != DEFAULT_VARIANT
+                else N_("no variant {wanted!r}", wanted=wanted(process)))))
         elif counted_as != wanted(process):
             as_is_instead.append(process)
             problems.append(Problem(
@@ -415,14 +417,15 @@ def capacity_reports(
     for path, model in chosen.values():
         if model.volume_per_year is None:
             skipped.append(SkippedProcess(model.process, model.variant,
-                                          "no volume_per_year"))
+                                          N_("no volume_per_year")))
             continue
         pools_used, refused = _pools_used(model)
         if refused:
             # One model that cannot be costed is named, and the others still count.
             problems.extend(p.located(file=path) for p in refused)
             skipped.append(SkippedProcess(model.process, model.variant,
-                                          f"cannot be costed: {refused[0].message}"))
+                                          N_("cannot be costed: {reason}",
+                                             reason=refused[0].message)))
             continue
         counted.append((model.process, model.variant))
         for resource_id, (resource, use) in pools_used.items():
