@@ -1108,7 +1108,7 @@ def _capacity_plan(library: Any, args: argparse.Namespace, out: Console, err: Co
                      "cash_per_year": found.cash_per_year, "pools": view.records(),
                      "warnings": _warnings(problems)}, out)
         return EXIT_OK
-    _say(out, "Plan: " + ", ".join(f"{p}/{v}" for p, v in found.plan.items()))
+    _say(out, _("Plan: {variants}", variants=", ".join(f"{p}/{v}" for p, v in found.plan.items())))
     _print_view(view, out)
     _say(out, _("Saving per year: {saving_per_year}, of which cash {cash_per_year}",
                  saving_per_year=_money(found.saving_per_year, found.currency),

@@ -793,6 +793,7 @@ def split_in_library(comparison: Comparison, baseline: ProcessModel, candidate: 
     before = capacity_report([baseline, *others], variant={process: baseline.variant})
     after = capacity_report([at_volume, *others], variant={process: candidate.variant})
     counted = len({m[0] for m in before.counted})
-    load = ("this process alone" if counted <= 1
-            else f"the load of {counted} processes ({process} and the others' as_is)")
+    load = (N_("this process alone") if counted <= 1
+            else N_("the load of {count} processes ({process} and the others' as_is)",
+                    count=counted, process=process))
     return saving_split(comparison, before=before, after=after, load=load)
