@@ -45,6 +45,7 @@ from abc_costing.i18n import (
     language_of,
     translate,
 )
+from abc_costing.numbers import Figure
 from abc_costing.reports.views import (
     TableView,
     activities_view,
@@ -894,14 +895,16 @@ def _run_capacity(args: argparse.Namespace, out: Console, err: Console) -> int:
         _print_json({**report.as_dict(), "warnings": _warnings(problems)}, out)
         return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
     _print_view(capacity_view(report, variant=args.variant), out)
-    _say(out, "Processes counted: " + (", ".join(f"{p}/{v}" for p, v in report.counted)
-                                       or "none"))
+    _say(out, _("Processes counted: {names}",
+                names=", ".join(f"{p}/{v}" for p, v in report.counted) or _("none")))
     for skipped in report.skipped:
-        _say(out, f"Skipped {skipped.process}"
-                  + (f"/{skipped.variant}" if skipped.variant else "") + f": {skipped.reason}")
+        _say(out, _("Skipped {name}: {reason}",
+                    name=skipped.process + (f"/{skipped.variant}" if skipped.variant else ""),
+                    reason=translate(skipped.reason, _LANGUAGE)))
     if report.shortages:
-        _say(out, f"{len(report.shortages)} pool(s) over practical capacity: "
-                  + ", ".join(p.id for p in report.shortages), style="bold red")
+        _say(out, _("{count} pool(s) over practical capacity: {names}",
+                    count=len(report.shortages),
+                    names=", ".join(p.id for p in report.shortages)), style="bold red")
     return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK
 
 
@@ -999,29 +1002,31 @@ def _run_balance(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.json:
         _print_json(_balance_json(balance), out)
         return EXIT_OK
-    title = f"Stage balance, {balance.period} ({balance.scenario})"
+    title = _("Stage balance, {period} ({scenario})", period=balance.period,
+              scenario=balance.scenario)
     _print_view(stage_summary_view(result, currency=inputs.currency, title=title), out)
     if args.nodes:
         _print_view(stage_balance_view(result, currency=inputs.currency, names=balance.names),
                     out)
     if not args.nodes:  # where the money that reached no cost object stays, largest first
         names = balance.names
-        for part, label in (("unassigned", "Unassigned"), ("idle", "Idle")):
+        for part, label in (("unassigned", _("Unassigned")), ("idle", _("Idle"))):
             held = sorted(((float(b.kopecks()[part]), b) for b in result.balances
                            if b.kopecks()[part] > 0), key=lambda item: -item[0])
             if held:
                 shown = ", ".join(f"{names.get(b.node, b.node)} {_money(money, inputs.currency)}"
                                   for money, b in held[:5])
-                more = f" and {len(held) - 5} more (--nodes)" if len(held) > 5 else ""
+                more = (_(" and {count} more (--nodes)", count=len(held) - 5)
+                        if len(held) > 5 else "")
                 _say(out, _("{label}: {shown}{more}", label=label, shown=shown, more=more))
     off = [b for b in result.balances if b.kopecks()["difference"] != 0]
     flagged = [b for b in result.balances if b.flagged]
     if off:
-        _say(out, "Differences: " + ", ".join(f"{b.stage} {b.node}" for b in off),
+        _say(out, _("Differences: {nodes}", nodes=", ".join(f"{b.stage} {b.node}" for b in off)),
              style="bold red")
     if flagged:
-        _say(out, "Over-driven (drivers asked more than the money): "
-                  + ", ".join(f"{b.stage} {b.node}" for b in flagged), style="bold red")
+        _say(out, _("Over-driven (drivers asked more than the money): {nodes}",
+                    nodes=", ".join(f"{b.stage} {b.node}" for b in flagged)), style="bold red")
     return EXIT_OK
 
 
@@ -1105,7 +1110,7 @@ def _capacity_plan(library: Any, args: argparse.Namespace, out: Console, err: Co
                      "cash_per_year": found.cash_per_year, "pools": view.records(),
                      "warnings": _warnings(problems)}, out)
         return EXIT_OK
-    _say(out, "Plan: " + ", ".join(f"{p}/{v}" for p, v in found.plan.items()))
+    _say(out, _("Plan: {variants}", variants=", ".join(f"{p}/{v}" for p, v in found.plan.items())))
     _print_view(view, out)
     _say(out, _("Saving per year: {saving_per_year}, of which cash {cash_per_year}",
                  saving_per_year=_money(found.saving_per_year, found.currency),
@@ -1162,8 +1167,8 @@ def _run_sensitivity(args: argparse.Namespace, out: Console, err: Console) -> in
     from abc_costing.workflows import read_model_file, sensitivity_of
 
     if not 0 < args.change < 1:
-        _say(err, _("--change must be between 0 and 1 (0.1 for ±10%), got {change:g}",
-                     change=args.change),
+        _say(err, _("--change must be between 0 and 1 (0.1 for ±10%), got {change}",
+                     change=Figure.as_written(args.change)),
              style="red")
         return EXIT_USAGE
     if args.top is not None and args.top < 1:
@@ -1183,9 +1188,9 @@ def _run_sensitivity(args: argparse.Namespace, out: Console, err: Console) -> in
                      "items": [item.as_dict() for item in outcome.items]}, out)
         return EXIT_OK
     _say(out, _heading(model.title, model.process, model.variant), style="bold")
-    _say(out, _("Cost per instance: {cost_per_instance}; each input moved by ±{value:g}%",
+    _say(out, _("Cost per instance: {cost_per_instance}; each input moved by ±{value}%",
                  cost_per_instance=_money(outcome.cost_per_instance, model.currency),
-                 value=args.change * 100))
+                 value=Figure.as_written(args.change * 100)))
     _print_view(sensitivity_view(outcome.items, currency=model.currency), out)
     return EXIT_OK
 
@@ -1234,10 +1239,11 @@ def _simulate_queues(model: Any, args: argparse.Namespace, out: Console, err: Co
         _print_json({"seed": args.seed, **result.as_dict()}, out)
         return EXIT_OK
     _say(out, _heading(model.title, model.process, model.variant), style="bold")
-    _say(out, _("Queues: {replications} × {days:g} working days of {hours_per_day:g} h, "
-                 "{days_per_month:g} a month ({calendar_basis}); warm-up {warmup_basis}",
-                 replications=result.replications, days=args.days,
-                 hours_per_day=result.hours_per_day, days_per_month=result.days_per_month,
+    _say(out, _("Queues: {replications} × {days} working days of {hours_per_day} h, "
+                 "{days_per_month} a month ({calendar_basis}); warm-up {warmup_basis}",
+                 replications=result.replications, days=Figure.as_written(args.days),
+                 hours_per_day=Figure.as_written(result.hours_per_day),
+                 days_per_month=Figure.as_written(result.days_per_month),
                  calendar_basis=result.calendar_basis, warmup_basis=result.warmup_basis))
     _say(out, queue_counts_text(result, language=_LANGUAGE))
     interval = result.cycle_time_mean_ci95
@@ -1249,18 +1255,21 @@ def _simulate_queues(model: Any, args: argparse.Namespace, out: Console, err: Co
         return "—" if minutes is None else duration(minutes, _LANGUAGE,
                                                      hours_per_day=result.hours_per_day)
 
-    measures = ", ".join(f"{key} {working(value)}"
+    # "mean" is a word; p50, p90, p95 are the percentiles' notation in any language
+    measures = ", ".join(f"{_('mean') if key == 'mean' else key} {working(value)}"
                          for key, value in result.cycle_time_minutes.items())
+    hours = Figure.as_written(result.hours_per_day)
     if interval:
-        _say(out, _("Cycle time with queues, working days of {hours:g} h: {measures} "
-                    "(mean 95% CI {low} – {high})", hours=result.hours_per_day,
+        _say(out, _("Cycle time with queues, working days of {hours} h: {measures} "
+                    "(mean 95% CI {low} – {high})", hours=hours,
                     measures=measures, low=working(interval[0]), high=working(interval[1])))
     else:
-        _say(out, _("Cycle time with queues, working days of {hours:g} h: {measures}",
-                    hours=result.hours_per_day, measures=measures))
+        _say(out, _("Cycle time with queues, working days of {hours} h: {measures}",
+                    hours=hours, measures=measures))
     if result.cycle_time_elapsed_minutes.get("mean") is not None:
-        calendar = ", ".join(f"{key} {elapsed(value)}" for key, value
-                             in result.cycle_time_elapsed_minutes.items() if value is not None)
+        calendar = ", ".join(f"{_('mean') if key == 'mean' else key} {elapsed(value)}"
+                             for key, value in result.cycle_time_elapsed_minutes.items()
+                             if value is not None)
         _say(out, _("Cycle time with queues, calendar days (nights and weekends included): "
                     "{measures}", measures=calendar))
     _say(out, _("Cost per instance (waiting is not priced): {cost_per_instance_mean}",

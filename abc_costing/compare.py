@@ -82,6 +82,7 @@ from abc_costing.model import (
     ProcessModel,
     UnitCosts,
 )
+from abc_costing.numbers import Figure
 from abc_costing.problems import AbcCostingError, ModelError, Problem
 
 __all__ = [
@@ -507,13 +508,15 @@ def _bridge_rows(baseline: CostResult, candidate: CostResult,
         volume_per_year = candidate.cost_per_instance * (cand_volume - base_volume)
         if cand_volume != base_volume:
             problems = (Problem(
-                N_("the variants state different volumes ({base_volume:g} instances per year "
-                   "in {variant!r}, {cand_volume:g} in {variant_2!r}); the saving per year is "
-                   "counted at the baseline's {base_volume:g}, and the {volume_per_year:+,.2f} "
-                   "{currency} per year the volume alone brings is shown apart as the volume "
-                   "effect, not as a saving", base_volume=base_volume, variant=baseline.variant,
-                   cand_volume=cand_volume, variant_2=candidate.variant,
-                   volume_per_year=volume_per_year, currency=candidate.currency),
+                N_("the variants state different volumes ({base_volume} instances per year "
+                   "in {variant!r}, {cand_volume} in {variant_2!r}); the saving per year is "
+                   "counted at the baseline's {base_volume}, and the {volume_per_year} "
+                   "per year the volume alone brings is shown apart as the volume "
+                   "effect, not as a saving", base_volume=Figure.as_written(base_volume),
+                   variant=baseline.variant, cand_volume=Figure.as_written(cand_volume),
+                   variant_2=candidate.variant,
+                   volume_per_year=Figure.money(volume_per_year, candidate.currency,
+                                                signed=True)),
                 element="volume_per_year", severity="warning"),)
     if per_instance is None:
         return (), problems
@@ -790,6 +793,7 @@ def split_in_library(comparison: Comparison, baseline: ProcessModel, candidate: 
     before = capacity_report([baseline, *others], variant={process: baseline.variant})
     after = capacity_report([at_volume, *others], variant={process: candidate.variant})
     counted = len({m[0] for m in before.counted})
-    load = ("this process alone" if counted <= 1
-            else f"the load of {counted} processes ({process} and the others' as_is)")
+    load = (N_("this process alone") if counted <= 1
+            else N_("the load of {count} processes ({process} and the others' as_is)",
+                    count=counted, process=process))
     return saving_split(comparison, before=before, after=after, load=load)

@@ -8,6 +8,7 @@ import streamlit as st
 from abc_costing import workflows as wf
 from abc_costing.durations import duration, elapsed
 from abc_costing.i18n import translate, translator
+from abc_costing.numbers import Figure
 from abc_costing.reports.results_workbook import results_workbook
 from abc_costing.reports.simulation_figures import (
     capacity_figure,
@@ -183,9 +184,10 @@ else:
             value, language(), hours_per_day=queue.hours_per_day))
             for key, value in queue.cycle_time_minutes.items())
         st.text(_("{counts}\n"
-                  "Cycle time with queues, working days of {hours:g} h: {cycle}\n"
+                  "Cycle time with queues, working days of {hours} h: {cycle}\n"
                   "Cost per instance (waiting is not priced): {cost}",
-                  counts=queue_counts_text(queue, language=reader), hours=queue.hours_per_day,
+                  counts=queue_counts_text(queue, language=reader),
+                  hours=Figure.as_written(queue.hours_per_day),
                   cycle=cycle, cost=money(queue.cost_per_instance_mean, queue.currency)))
         if queue.cycle_time_elapsed_minutes.get("mean") is not None:
             st.text(_("Cycle time with queues, calendar days (nights and weekends included): "

@@ -54,8 +54,9 @@ from pathlib import Path
 from typing import assert_never
 
 from abc_costing.engine.costing import TOO_LARGE, cost_model
-from abc_costing.i18n import N_
+from abc_costing.i18n import N_, Message, joined
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel
+from abc_costing.numbers import Figure
 from abc_costing.problems import ModelError, Problem
 
 __all__ = [
@@ -139,18 +140,25 @@ def staffing(resource: LaborResource) -> Staffing:
     (3.0, 21600.0, 'capacity stated: 360 h a month, 3 people')
     """
     headcount = 1.0 if resource.headcount is None else float(resource.headcount)
-    people = (f"{headcount:g} people" if resource.headcount is not None
-              else "1 person (headcount not stated)")
+    # said in the reader's language later (a table of the CLI, a page, a workbook)
+    people = (N_("{count} people", count=Figure.as_written(headcount))
+              if resource.headcount is not None else N_("1 person (headcount not stated)"))
     hours = resource.capacity_hours_per_month
+    basis: Message
     if hours is None:
-        basis = "capacity unknown: no capacity_hours_per_month nor working calendar"
+        basis = N_("capacity unknown: no capacity_hours_per_month nor working calendar")
     elif resource.hours_per_day is not None and resource.days_per_month is not None:
+        figures = {"people": people, "hours_per_day": Figure.as_written(resource.hours_per_day),
+                   "days": Figure.as_written(resource.days_per_month),
+                   "hours": Figure.as_written(hours)}
         unproductive = resource.unproductive_share or 0.0
-        basis = (f"{people} × {resource.hours_per_day:g} h × {resource.days_per_month:g} days"
-                 + (f" × (1 − {unproductive:g})" if unproductive else "")
-                 + f" = {hours:g} h a month")
+        basis = (N_("{people} × {hours_per_day} h × {days} days × (1 − {unproductive}) = "
+                    "{hours} h a month", unproductive=Figure.as_written(unproductive), **figures)
+                 if unproductive else
+                 N_("{people} × {hours_per_day} h × {days} days = {hours} h a month", **figures))
     else:
-        basis = f"capacity stated: {hours:g} h a month, {people}"
+        basis = N_("capacity stated: {hours} h a month, {people}",
+                   hours=Figure.as_written(hours), people=people)
     return Staffing(
         headcount=headcount,
         headcount_stated=resource.headcount is not None,
@@ -313,9 +321,10 @@ def month_factor(year: int, month: int) -> tuple[float, str]:
 
     hours = month_hours(year, month).working_hours
     average = sum(m.working_hours for m in year_months(year)) / MONTHS_PER_YEAR
-    return hours / average, (f"capacity × {hours:g} / {average:.1f} h: the working hours of "
-                             f"{year}-{month:02d} against the average month of {year} "
-                             "(production calendar)")
+    return hours / average, N_("capacity × {hours} / {average} h: the working hours of {month} "
+                               "against the average month of {year} (production calendar)",
+                               hours=Figure.as_written(hours), average=Figure(average, 1),
+                               month=f"{year}-{month:02d}", year=year)
 
 
 def capacity_report(
@@ -390,8 +399,10 @@ def capacity_reports(
     as_is_instead: list[str] = []
     for process, counted_as in counted_variant.items():
         if process not in chosen:
-            skipped.append(SkippedProcess(process, None, f"no variant {wanted(process)!r}" + (
-                f" nor {DEFAULT_VARIANT!r}" if wanted(process) != DEFAULT_VARIANT else "")))
+            skipped.append(SkippedProcess(process, None, (
+                N_("no variant {wanted!r} nor {default!r}", wanted=wanted(process),
+                   default=DEFAULT_VARIANT) if wanted(process) != DEFAULT_VARIANT
+                else N_("no variant {wanted!r}", wanted=wanted(process)))))
         elif counted_as != wanted(process):
             as_is_instead.append(process)
             problems.append(Problem(
@@ -406,14 +417,15 @@ def capacity_reports(
     for path, model in chosen.values():
         if model.volume_per_year is None:
             skipped.append(SkippedProcess(model.process, model.variant,
-                                          "no volume_per_year"))
+                                          N_("no volume_per_year")))
             continue
         pools_used, refused = _pools_used(model)
         if refused:
             # One model that cannot be costed is named, and the others still count.
             problems.extend(p.located(file=path) for p in refused)
             skipped.append(SkippedProcess(model.process, model.variant,
-                                          f"cannot be costed: {refused[0].message}"))
+                                          N_("cannot be costed: {reason}",
+                                             reason=refused[0].message)))
             continue
         counted.append((model.process, model.variant))
         for resource_id, (resource, use) in pools_used.items():
@@ -551,8 +563,8 @@ def _pool(resource_id: str, currency: str, resource: LaborResource,
         hours_per_person_per_month=per_person,
         fte_needed=None if not per_person else hours / per_person,
         uses=uses,
-        basis=staffed.basis + (f"; {month_rule}" if month_rule and capacity is not None
-                               else ""),
+        basis=(joined([staffed.basis, month_rule]) if month_rule and capacity is not None
+               else staffed.basis),
     )
 
 
@@ -625,13 +637,14 @@ def months_short_after_release(pools: Sequence[PoolRelease], *, year: int
         short = [m for m, n in need.items() if n > staying + 1e-9]
         if not short:
             continue
-        names = ", ".join(f"{year}-{m:02d} ({need[m]:.2f})" for m in short)
+        names = joined([N_("{name} ({amount})", name=f"{year}-{m:02d}", amount=Figure(need[m], 2))
+                        for m in short])
         problems.append(Problem(
-            N_("releasing {heads_released} of {headcount:g} leaves {staying:g}, short in "
+            N_("releasing {heads_released} of {headcount} leaves {staying}, short in "
                "{count} month(s) of {year} by the production calendar: {names} people needed; "
                "cover those months (overtime, temporary staff) or release one fewer",
-               heads_released=pool.heads_released, headcount=pool.headcount, staying=staying,
-               count=len(short), year=year, names=names),
+               heads_released=pool.heads_released, headcount=Figure.as_written(pool.headcount),
+               staying=Figure.as_written(staying), count=len(short), year=year, names=names),
             element=pool.id, severity="warning"))
     return problems
 

@@ -65,6 +65,7 @@ from abc_costing.engine.costing import TOO_LARGE, CostResult, cost_model
 from abc_costing.engine.executions import RoutingError
 from abc_costing.i18n import N_, Message
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel
+from abc_costing.numbers import Figure
 from abc_costing.problems import ModelError, Problem
 
 __all__ = ["KINDS", "SensitivityItem", "sensitivity", "tornado_data"]
@@ -223,9 +224,9 @@ def _title(model: ProcessModel, element: str, field: str) -> Message:
 
 
 def _overflow(element: str, field: str, h: float) -> Problem:
-    return Problem(N_("the cost with {field} moved by ±{h:.0%} overflows: it comes to a figure "
-                      "{too_large}; check the amounts for a typo", field=field, h=h,
-                      too_large=TOO_LARGE), element=element)
+    return Problem(N_("the cost with {field} moved by ±{h}% overflows: it comes to a figure "
+                      "{too_large}; check the amounts for a typo", field=field,
+                      h=Figure(h * 100, 0), too_large=TOO_LARGE), element=element)
 
 
 def tornado_data(items: list[SensitivityItem], *, top: int | None = None) -> dict[str, list]:

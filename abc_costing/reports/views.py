@@ -1390,7 +1390,8 @@ def saving_split_view(split: SavingSplit, *, baseline: str, candidate: str) -> T
         note=N_("FTE before and after: {load}.", load=split.load))
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"),
+           N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"))
 
 
 def staffing_view(reports: Sequence[CapacityReport], *, year: int, variant: str) -> TableView:

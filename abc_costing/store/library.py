@@ -85,6 +85,7 @@ from abc_costing.formats.catalogue import (
     parse_catalogue_text,
 )
 from abc_costing.i18n import N_, Message
+from abc_costing.numbers import Figure
 from abc_costing.problems import AbcCostingError, ModelError, Problem, has_errors
 from abc_costing.store.change_log import (
     CHANGE_LOG_ENV,
@@ -553,8 +554,9 @@ class ModelLibrary:
                     if time.monotonic() >= deadline:
                         raise LibraryBusyError(
                             N_("the library is busy: another save kept it locked for "
-                               "{lock_timeout_s:g} s; nothing was saved, try again",
-                               lock_timeout_s=self.lock_timeout_s)) from None
+                               "{lock_timeout_s} s; nothing was saved, try again",
+                               lock_timeout_s=Figure.as_written(self.lock_timeout_s))
+                        ) from None
                     time.sleep(pause)
                     pause = min(pause * 2, 0.05)
             yield

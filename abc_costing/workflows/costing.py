@@ -52,6 +52,7 @@ from abc_costing.formats import load_library, read_model
 from abc_costing.formats.catalogue import catalogue_path_for
 from abc_costing.i18n import N_
 from abc_costing.model import LaborResource, ProcessModel
+from abc_costing.numbers import Figure
 from abc_costing.portfolio import BASELINE_VARIANT
 from abc_costing.problems import ModelError, Problem
 from abc_costing.reports.views import TableView, format_share, saving_ranking_view
@@ -494,7 +495,8 @@ def sensitivity_of(model: ProcessModel, *, relative_change: float = 0.1,
     problems = []
     if isinstance(relative_change, bool) or not 0 < relative_change < 1:
         problems.append(Problem(N_("the change must be between 0 and 1 (0.1 for ±10%), got "
-                                   "{relative_change:g}", relative_change=relative_change),
+                                   "{relative_change}",
+                                   relative_change=Figure.as_written(relative_change)),
                                 element="change"))
     if top is not None and top < 1:
         problems.append(Problem(N_("top must be at least 1, got {top}", top=top), element="top"))

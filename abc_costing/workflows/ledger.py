@@ -57,7 +57,8 @@ from abc_costing.formats.ledger_file import (
 from abc_costing.i18n import N_, Language
 from abc_costing.model import ProcessModel
 from abc_costing.model.ledger import AllocationSetup, Scenario, for_period
-from abc_costing.problems import Problem, grouped_money, has_errors
+from abc_costing.numbers import Figure
+from abc_costing.problems import Problem, has_errors
 from abc_costing.workflows.library import Library, error_message
 
 __all__ = ["LEDGER_REPORT_FORMATS", "FileRole", "PeriodBalance", "PeriodFiles", "balance_period",
@@ -341,12 +342,12 @@ def _other_cost_notes(models: list[ProcessModel], instances: tuple[Any, ...],
         except (ModelError, RoutingError):
             continue  # the allocation reports why the variant cannot be costed
         if per_instance > 0 and count > 0:
-            each, total = grouped_money(per_instance), grouped_money(per_instance * count)
             notes.append(Problem(
-                N_("other costs tied to no pool, {each} {currency} per instance ({total} for "
-                   "{count:g} instances), are not in the period's cost: book them in the "
-                   "ledger to a pool to count them", each=each, currency=currency, total=total,
-                   count=count),
+                N_("other costs tied to no pool, {each} per instance ({total} for "
+                   "{count} instances), are not in the period's cost: book them in the "
+                   "ledger to a pool to count them", each=Figure.money(per_instance, currency),
+                   total=Figure.money(per_instance * count, currency),
+                   count=Figure.as_written(count)),
                 element=f"{model.process}/{model.variant}", severity="warning"))
     return notes
 
