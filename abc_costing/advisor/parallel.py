@@ -91,8 +91,8 @@ def parallelise(model: ProcessModel, run: Sequence[str]) -> Move:
            "same time", tasks=names)]
     unstated = [task for task in run if not model.activities[task].needs]
     if unstated:
-        assumptions.append(N_("{tasks} state no needs: taken to need nothing from the tasks "
-                              "beside them", tasks=_names(model, unstated)))
+        assumptions.append(N_("no needs stated for {tasks}: taken to need nothing from the "
+                              "tasks beside them", tasks=_names(model, unstated)))
     shared = _shared_pools(model, run)
     for pool, tasks in shared.items():
         resource = model.resources.get(pool)
