@@ -43,6 +43,7 @@ from abc_costing.advisor.moves import Move
 from abc_costing.i18n import N_, Message
 from abc_costing.model import LaborResource, ProcessModel
 from abc_costing.model.needs import independent_runs, parallelised
+from abc_costing.numbers import Figure
 
 __all__ = ["parallelise", "parallelise_moves"]
 
@@ -105,7 +106,7 @@ def parallelise(model: ProcessModel, run: Sequence[str]) -> Move:
         else:
             assumptions.append(N_("different people of {pool} ({headcount} in all) do {tasks} "
                                   "at the same time", pool=pool_name, tasks=_names(model, tasks),
-                                  headcount=headcount))
+                                  headcount=Figure.as_written(headcount)))
     if not shared:
         assumptions.append(N_("different people do them: no two of them use the same pool"))
     return Move("parallelise", run, moved, N_("Run side by side: {tasks}", tasks=names),
