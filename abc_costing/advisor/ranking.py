@@ -36,8 +36,6 @@ from dataclasses import dataclass, field, replace
 
 from abc_costing.advisor.evaluation import CompiledModel, Evaluation
 from abc_costing.advisor.knockout import knockout_moves
-from abc_costing.advisor.parallel import parallelise_moves
-from abc_costing.advisor.triage import triage
 from abc_costing.advisor.moves import (
     AutomationOffer,
     Move,
@@ -50,6 +48,8 @@ from abc_costing.advisor.moves import (
     rebranch,
     shortcut,
 )
+from abc_costing.advisor.parallel import parallelise_moves
+from abc_costing.advisor.triage import triage
 from abc_costing.compare import compare_models, split_in_library
 from abc_costing.engine.capacity import ModelEntry, staffing
 from abc_costing.engine.cycle_time import CycleTime, expected_cycle_time
@@ -397,9 +397,10 @@ def advise(model: ProcessModel, *, settings: AdviceSettings = AdviceSettings(),
         sequence.append(timed)
         previous = timed.cycle_minutes
     whole = _whole_change(compiled, steps, current, library)
+    if whole is not None:
+        whole = _with_cycle(whole, before_minutes)
     return Advice(model, compiled.base.cost_per_instance, tuple(ranked), rejected,
-                  tuple(sequence), current, None if whole is None else _with_cycle(whole, before_minutes),
-                  cycle, tuple(faster), tuple(notes))
+                  tuple(sequence), current, whole, cycle, tuple(faster), tuple(notes))
 
 
 def _cycle_time(model: ProcessModel) -> CycleTime | None:
