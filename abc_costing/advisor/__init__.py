@@ -4,7 +4,7 @@ A layer above the engine, the comparison and capacity, below the portfolio and
 the reports: :mod:`~abc_costing.advisor.moves` (each move a pure function model ->
 model, with its description and assumptions), :mod:`~abc_costing.advisor.knockout`
 (chains of knock-out checks in their cheapest order), :mod:`~abc_costing.advisor.parallel`
-(tasks side by side, ranked by cycle time), :mod:`~abc_costing.advisor.triage` (classes
+(tasks side by side, ranked by cycle time), :mod:`~abc_costing.advisor.tiers` (classes
 of instances routed each their own way),
 :mod:`~abc_costing.advisor.evaluation` (moved models costed in memory) and
 :mod:`~abc_costing.advisor.ranking` (guards, ranking, combined moves).
@@ -33,7 +33,7 @@ from abc_costing.advisor.ranking import (
     candidate_moves,
     settings_from_advice,
 )
-from abc_costing.advisor.triage import triage
+from abc_costing.advisor.tiers import triage
 
 __all__ = ["Advice", "AdviceSettings", "AutomationOffer", "CompiledModel", "Evaluation",
            "KnockoutChain", "Move", "MoveKind", "RankedMove", "RejectedMove", "advise",

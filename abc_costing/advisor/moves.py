@@ -57,7 +57,7 @@ __all__ = ["MoveKind", "Move", "AutomationOffer", "automate", "eliminate", "reas
            "merge", "cheaper_pools", "mergeable_pairs", "rebranch", "shortcut"]
 
 #: The closed set of kinds of move (``parallelise``: :mod:`abc_costing.advisor.parallel`,
-#: ``triage``: :mod:`abc_costing.advisor.triage`).
+#: ``triage``: :mod:`abc_costing.advisor.tiers`).
 MoveKind = Literal["automate", "eliminate", "reorder", "reassign", "merge", "rebranch",
                    "shortcut", "parallelise", "triage"]
 

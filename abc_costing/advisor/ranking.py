@@ -49,7 +49,7 @@ from abc_costing.advisor.moves import (
     shortcut,
 )
 from abc_costing.advisor.parallel import parallelise_moves
-from abc_costing.advisor.triage import triage
+from abc_costing.advisor.tiers import triage
 from abc_costing.compare import compare_models, split_in_library
 from abc_costing.engine.capacity import ModelEntry, staffing
 from abc_costing.engine.cycle_time import CycleTime, expected_cycle_time
@@ -90,7 +90,7 @@ class AdviceSettings:
       shortcuts: shorter ways for a share of instances (:func:`shortcut`).
       resources: the library's resources the moves may bring in (a robot's uses).
       triage: ways to sort the instances into classes routed each their own way
-        (:func:`~abc_costing.advisor.triage.triage`).
+        (:func:`~abc_costing.advisor.tiers.triage`).
     """
 
     automation: Mapping[str, AutomationOffer] = field(default_factory=dict)
