@@ -817,6 +817,7 @@ def _run_advise(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.reports.views import (
         advice_sequence_view,
         advice_view,
+        faster_moves_view,
         move_edits_view,
         rejected_moves_view,
     )
@@ -835,19 +836,24 @@ def _run_advise(args: argparse.Namespace, out: Console, err: Console) -> int:
         return EXIT_PROBLEMS
     views: tuple[TableView, ...] = (advice_view(advised.advice, top=top),
                                     advice_sequence_view(advised.advice),
+                                    faster_moves_view(advised.advice),
                                     rejected_moves_view(advised.advice))
+    notes = list(advised.advice.notes)  # what was not proposed, and why
     if args.show is not None:
         chosen, edits, problems = move_diff(args.model, advised.advice, args.show)
         _report_problems(problems, err)
         if chosen is None or problems:
             return EXIT_PROBLEMS
-        views = (move_edits_view(chosen.description, edits),)
+        views, notes = (move_edits_view(chosen.description, edits),), []
     if args.json:
-        _print_json({view.name: view.records() for view in views}, out)
+        _print_json({**{view.name: view.records() for view in views},
+                     **({"notes": [str(note) for note in notes]} if notes else {})}, out)
     else:
         for view in views:
             if view.rows:
                 _print_view(view, out)
+        for note in notes:
+            _say(out, translate(note, _LANGUAGE))
     return EXIT_OK
 
 

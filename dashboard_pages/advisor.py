@@ -15,6 +15,7 @@ from abc_costing.i18n import translate, translator
 from abc_costing.reports.views import (
     advice_sequence_view,
     advice_view,
+    faster_moves_view,
     move_edits_view,
     rejected_moves_view,
 )
@@ -64,6 +65,10 @@ if advice.ranked:
     show_view(advice_view(advice), key="advisor_ranked", title=True)
 else:
     st.info(_("The advisor found no move that saves on this process."))
+if advice.faster:
+    show_view(faster_moves_view(advice), key="advisor_faster", title=True)
+for note in advice.notes:  # what was not proposed, and why
+    st.caption(translate(note, reader))
 with st.expander(_("Moves refused ({count})", count=len(advice.rejected))):
     if advice.rejected:
         show_view(rejected_moves_view(advice), key="advisor_rejected")

@@ -3,7 +3,9 @@
 A layer above the engine, the comparison and capacity, below the portfolio and
 the reports: :mod:`~abc_costing.advisor.moves` (each move a pure function model ->
 model, with its description and assumptions), :mod:`~abc_costing.advisor.knockout`
-(chains of knock-out checks in their cheapest order),
+(chains of knock-out checks in their cheapest order), :mod:`~abc_costing.advisor.parallel`
+(tasks side by side, ranked by cycle time), :mod:`~abc_costing.advisor.tiers` (classes
+of instances routed each their own way),
 :mod:`~abc_costing.advisor.evaluation` (moved models costed in memory) and
 :mod:`~abc_costing.advisor.ranking` (guards, ranking, combined moves).
 """
@@ -21,6 +23,7 @@ from abc_costing.advisor.moves import (
     rebranch,
     shortcut,
 )
+from abc_costing.advisor.parallel import parallelise, parallelise_moves
 from abc_costing.advisor.ranking import (
     Advice,
     AdviceSettings,
@@ -30,8 +33,10 @@ from abc_costing.advisor.ranking import (
     candidate_moves,
     settings_from_advice,
 )
+from abc_costing.advisor.tiers import triage
 
 __all__ = ["Advice", "AdviceSettings", "AutomationOffer", "CompiledModel", "Evaluation",
            "KnockoutChain", "Move", "MoveKind", "RankedMove", "RejectedMove", "advise",
            "automate", "candidate_moves", "eliminate", "knockout_chains", "knockout_moves",
-           "merge", "reassign", "rebranch", "settings_from_advice", "shortcut"]
+           "merge", "parallelise", "parallelise_moves", "reassign", "rebranch",
+           "settings_from_advice", "shortcut", "triage"]

@@ -56,9 +56,10 @@ from abc_costing.numbers import Figure
 __all__ = ["MoveKind", "Move", "AutomationOffer", "automate", "eliminate", "reassign",
            "merge", "cheaper_pools", "mergeable_pairs", "rebranch", "shortcut"]
 
-#: The closed set of kinds of move; the lead adds ``parallelise`` and ``triage``.
+#: The closed set of kinds of move (``parallelise``: :mod:`abc_costing.advisor.parallel`,
+#: ``triage``: :mod:`abc_costing.advisor.tiers`).
 MoveKind = Literal["automate", "eliminate", "reorder", "reassign", "merge", "rebranch",
-                   "shortcut"]
+                   "shortcut", "parallelise", "triage"]
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from pydantic import ValidationError
 
 from abc_costing.i18n import N_, Message
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel, ResourceRecord
-from abc_costing.model.advice import ADVICE_FORMAT, AdviceFile
+from abc_costing.model.advice import ADVICE_FORMAT, AdviceFile, TriageRecord
 from abc_costing.problems import Problem, quoted
 
 __all__ = ["ADVICE_NAME", "advice_path_for", "parse_advice_text", "read_advice"]
@@ -152,7 +152,10 @@ def _against_model(advice: AdviceFile, model: ProcessModel,
                               path=("can_do", pool, i))
                      for i, p in enumerate(others) if p not in labour]
     for index, branch in enumerate(advice.branches):
-        problems += _branch_problems(model, branch.gateway, branch.probabilities, index)
+        problems += _branch_problems(model, branch.gateway, branch.probabilities,
+                                     where=("branches", index))
+    for index, record in enumerate(advice.triage):
+        problems += _triage_problems(model, record, index)
     for index, short in enumerate(advice.shortcuts):
         at: tuple[str | int, ...] = ("shortcuts", index)
         if short.start not in activities:
@@ -188,26 +191,55 @@ def _per_use(uses: Mapping[str, float], resources: Mapping[str, ResourceRecord],
             for rid in uses if not isinstance(resources.get(rid), PerUseResource)]
 
 
-def _branch_problems(model: ProcessModel, gateway: str, probabilities: Mapping[str, float],
-                     index: int) -> list[Problem]:
-    where: tuple[str | int, ...] = ("branches", index)
+def _triage_problems(model: ProcessModel, record: TriageRecord, index: int) -> list[Problem]:
+    """A triage's classes: shares summing to 1, known activities to skip, and each
+    class's own shares at an exclusive gateway naming its every flow."""
+    at: tuple[str | int, ...] = ("triage", index)
+    problems: list[Problem] = []
+    if model.case_classes:
+        problems.append(Problem(N_("the model has case classes already ({classes}); a triage "
+                                   "sorts the instances of a model without them",
+                                   classes=", ".join(model.case_classes)),
+                                element=record.id, path=(*at, "id")))
+    total = sum(tier.share for tier in record.classes.values())
+    if abs(total - 1.0) > 1e-9:
+        problems.append(Problem(N_("the shares of the classes of {triage} add up to {total}, "
+                                   "not 1", triage=record.id, total=f"{total:g}"),
+                                element=record.id, path=(*at, "classes")))
+    for class_id, tier in record.classes.items():
+        where = (*at, "classes", class_id)
+        problems += [_unknown(N_("activity"), task, model.activities, element=record.id,
+                              path=(*where, "skips", i))
+                     for i, task in enumerate(tier.skips) if task not in model.activities]
+        for gateway, probabilities in tier.branches.items():
+            problems += _branch_problems(model, gateway, probabilities,
+                                         where=(*where, "branches"), key=gateway)
+    return problems
+
+
+def _branch_problems(model: ProcessModel, gateway: str, probabilities: Mapping[str, float], *,
+                     where: tuple[str | int, ...], key: str = "gateway") -> list[Problem]:
+    """An exclusive gateway's new probabilities: known flows, all of them, sum 1;
+    ``where`` is the record's path and ``key`` the field naming the gateway under it
+    (in a triage's class the gateway is the key of its probabilities)."""
+    probabilities_at = (*where, "probabilities") if key == "gateway" else (*where, gateway)
     if model.gateways.get(gateway) is None or model.gateways[gateway].kind != "exclusive":
         exclusive = [g for g, r in model.gateways.items() if r.kind == "exclusive"]
         return [_unknown(N_("exclusive gateway"), gateway, exclusive, element=gateway,
-                         path=(*where, "gateway"))]
+                         path=(*where, key))]
     targets = [f.target for f in model.flows if f.source == gateway]
     problems = [Problem(N_("{gateway} has no flow to {target}; its flows go to {targets}",
                            gateway=gateway, target=quoted(t), targets=", ".join(targets)),
-                        element=gateway, path=(*where, "probabilities", t))
+                        element=gateway, path=(*probabilities_at, t))
                 for t in probabilities if t not in targets]
     missing = [t for t in targets if t not in probabilities]
     if missing:
         problems.append(Problem(N_("give a probability to every flow of {gateway}; missing: "
                                    "{targets}", gateway=gateway, targets=", ".join(missing)),
-                                element=gateway, path=(*where, "probabilities")))
+                                element=gateway, path=probabilities_at))
     total = sum(probabilities.values())
     if abs(total - 1.0) > 1e-9:
         problems.append(Problem(N_("the probabilities after {gateway} add up to {total}, "
                                    "not 1", gateway=gateway, total=f"{total:g}"),
-                                element=gateway, path=(*where, "probabilities")))
+                                element=gateway, path=probabilities_at))
     return problems

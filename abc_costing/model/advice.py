@@ -36,7 +36,7 @@ from abc_costing.model.records import (
 )
 
 __all__ = ["ADVICE_FORMAT", "AdviceFile", "AutomationRecord", "BranchRecord", "RiskRecord",
-           "ShortcutRecord", "TaskRecord"]
+           "ShortcutRecord", "TaskRecord", "TierRecord", "TriageRecord"]
 
 #: The first line of an advice file.
 ADVICE_FORMAT = "abc-costing-advice/1"
@@ -143,6 +143,38 @@ class ShortcutRecord(_Record):
     check: TaskRecord | None = None
 
 
+class TierRecord(_Record):
+    """One class of instances of a triage: its share, the tasks it skips, its own shares.
+
+    Attributes:
+      name: display name ("До 500 000 ₽").
+      share: share of all instances in this class (the classes' shares sum to 1).
+      skips: activities the class's instances do not go through.
+      branches: exclusive gateway -> target node -> this class's probability (every
+        flow of the gateway, sum 1); a gateway not named keeps the model's shares.
+    """
+
+    name: Text | None = None
+    share: Share
+    skips: list[Id] = Field(default_factory=list)
+    branches: dict[Id, dict[Id, Probability]] = Field(default_factory=dict)
+
+
+class TriageRecord(_Record):
+    """Instances sorted into classes by an attribute known at the start (a contract's
+    value), each class routed its own way: the model becomes a model with case classes.
+
+    Attributes:
+      id: a short name of the triage (``value_tiers``).
+      cause: the rule that sorts them ("authority matrix by contract value").
+      classes: class id -> :class:`TierRecord`.
+    """
+
+    id: Slug
+    cause: Text
+    classes: dict[Id, TierRecord] = Field(min_length=2)
+
+
 class AdviceFile(_Record):
     """An ``advice.yaml`` file: what the analyst knows about one process.
 
@@ -156,6 +188,7 @@ class AdviceFile(_Record):
       setup_minutes_saved: minutes saved by doing two consecutive tasks in one go.
       branches: new branch probabilities, each with its cause and cost.
       shortcuts: shorter ways a share of instances may take.
+      triage: ways to sort instances into classes routed each their own way.
     """
 
     format: Literal["abc-costing-advice/1"]
@@ -167,3 +200,4 @@ class AdviceFile(_Record):
     setup_minutes_saved: Minutes = 0.0
     branches: list[BranchRecord] = Field(default_factory=list)
     shortcuts: list[ShortcutRecord] = Field(default_factory=list)
+    triage: list[TriageRecord] = Field(default_factory=list)

@@ -69,6 +69,7 @@ __all__ = [
     "activity_changes_view",
     "advice_sequence_view",
     "advice_view",
+    "faster_moves_view",
     "move_edits_view",
     "rejected_moves_view",
     "bridge_view",
@@ -1762,6 +1763,15 @@ def change_log_view(entries: Sequence[Any]) -> TableView:
 
 # --- the redesign advisor (issue 15) ---------------------------------------------------------
 
+#: A move's expected cycle time as numbers (JSON, CSV, Excel); the brief ``cycle_time``
+#: cell says them in words.
+CYCLE_TIME_COLUMNS = (
+    Column("cycle_time_change_minutes", "Change of expected cycle time", "minutes",
+           brief=False),
+    Column("cycle_minutes_after", "Expected cycle time after", "minutes", brief=False),
+    Column("cycle_time_exact", "Cycle time exact", brief=False),
+)
+
 ADVICE_COLUMNS = (
     Column("rank", "No.", "count"),
     Column("move", "Move"),
@@ -1770,10 +1780,12 @@ ADVICE_COLUMNS = (
     Column("fte_change", "Δ FTE by pool"),
     Column("heads_released", "Heads released", "count"),
     Column("cash_per_year", "Cash a year", "money"),
+    Column("cycle_time", "Δ cycle time"),
     Column("assumptions", "Assumptions"),
     Column("kind", "Kind", brief=False),
     Column("elements", "Activities", brief=False),
     Column("cost_per_instance", "Cost per instance after", "money", brief=False),
+    *CYCLE_TIME_COLUMNS,
 )
 
 
@@ -1783,12 +1795,41 @@ def _fte_text(changes: Mapping[str, float]) -> str:
                     if not rounded_for_display(delta, 2).is_zero()])
 
 
-def _advice_row(rank: int | None, ranked: RankedMove) -> list[Any]:
+def _cycle_text(ranked: RankedMove, hours_per_day: float) -> Message | None:
+    """The change of the expected cycle time and the time after, "at least" when the
+    time after is a lower bound (a parallel block whose branch times vary)."""
+    change, after = ranked.cycle_change_minutes, ranked.cycle_minutes
+    if change is None or after is None:
+        return None
+    said = {"change": Duration(change, signed=True, hours_per_day=hours_per_day),
+            "time": Duration(after, hours_per_day=hours_per_day)}
+    if ranked.cycle_exact:
+        return N_("{change} (to {time})", **said)
+    return N_("{change} (to at least {time})", **said)
+
+
+def _cycle_values(ranked: RankedMove | None) -> list[Any]:
+    if ranked is None:
+        return [None, None, None]
+    return [ranked.cycle_change_minutes, ranked.cycle_minutes, ranked.cycle_exact]
+
+
+def _advice_row(rank: int | None, ranked: RankedMove, hours_per_day: float) -> list[Any]:
     move = ranked.move
     return [rank, move.description, ranked.saving_per_instance, ranked.saving_per_year,
             _fte_text(ranked.fte_change), ranked.heads_released, ranked.cash_per_year,
-            _joined(move.assumptions), move.kind, ", ".join(move.elements),
-            ranked.cost_per_instance]
+            _cycle_text(ranked, hours_per_day), _joined(move.assumptions), move.kind,
+            ", ".join(move.elements), ranked.cost_per_instance, *_cycle_values(ranked)]
+
+
+def _cycle_note(advice: Advice, hours_per_day: float) -> Message:
+    """The model's expected cycle time, for a view's note."""
+    cycle = advice.cycle_time
+    if cycle is None:
+        return N_("The expected cycle time has no finite value")
+    time = Duration(cycle.minutes, hours_per_day=hours_per_day)
+    return N_("Expected cycle time now {time}", time=time) if cycle.exact else \
+        N_("Expected cycle time now at least {time}", time=time)
 
 
 def advice_view(advice: Advice, *, top: int | None = None) -> TableView:
@@ -1806,13 +1847,16 @@ def advice_view(advice: Advice, *, top: int | None = None) -> TableView:
     """
     shown = advice.ranked if top is None else advice.ranked[:top]
     model = advice.model
+    hours = process_hours_per_day(model)
     return _view("advice", N_("What to change in {process}: moves ranked by saving",
                               process=model.title or model.process), ADVICE_COLUMNS,
-                 [("item", _advice_row(i, r)) for i, r in enumerate(shown, start=1)],
-                 currency=model.currency,
-                 note=N_("Cost per instance now {cost}; each move on its own. Cash: whole "
-                         "people released and savings that are not labour.",
-                         cost=Figure.money(advice.cost_per_instance, model.currency)))
+                 [("item", _advice_row(i, r, hours)) for i, r in enumerate(shown, start=1)],
+                 currency=model.currency, hours_per_day=hours,
+                 note=N_("{note} {cycle}.", note=N_(
+                     "Cost per instance now {cost}; each move on its own. Cash: whole people "
+                     "released and savings that are not labour.",
+                     cost=Figure.money(advice.cost_per_instance, model.currency)),
+                     cycle=_cycle_note(advice, hours)))
 
 
 def advice_sequence_view(advice: Advice) -> TableView:
@@ -1826,22 +1870,63 @@ def advice_sequence_view(advice: Advice) -> TableView:
     ['item', 'total']
     """
     model = advice.model
+    hours = process_hours_per_day(model)
     rows: list[tuple[RowKind, Sequence[Any]]] = [
-        ("item", _advice_row(i, step)) for i, step in enumerate(advice.sequence, start=1)]
+        ("item", _advice_row(i, step, hours))
+        for i, step in enumerate(advice.sequence, start=1)]
     whole = advice.combined
     rows.append(("total", [None, TOTAL_NAME, advice.combined_saving_per_instance,
                            advice.combined_saving_per_year,
                            "" if whole is None else _fte_text(whole.fte_change),
                            None if whole is None else whole.heads_released,
                            None if whole is None else whole.cash_per_year,
+                           None if whole is None else _cycle_text(whole, hours),
                            "", "", "", advice.cost_per_instance
-                           - advice.combined_saving_per_instance]))
+                           - advice.combined_saving_per_instance, *_cycle_values(whole)]))
     return _view("advice_sequence", N_("Moves combined: {process}",
                                        process=model.title or model.process),
-                 ADVICE_COLUMNS, rows, currency=model.currency,
+                 ADVICE_COLUMNS, rows, currency=model.currency, hours_per_day=hours,
                  note=N_("Each move's saving is over the model after the moves above it; the "
                          "total's heads and cash are those of the whole change at once "
                          "(people are released by the whole change, not step by step)."))
+
+
+FASTER_MOVES_COLUMNS = (
+    Column("rank", "No.", "count"),
+    Column("move", "Move"),
+    Column("cycle_time", "Δ cycle time"),
+    Column("assumptions", "Assumptions"),
+    Column("kind", "Kind", brief=False),
+    Column("elements", "Activities", brief=False),
+    *CYCLE_TIME_COLUMNS,
+)
+
+
+def faster_moves_view(advice: Advice) -> TableView:
+    """The moves that leave the cost as it is and shorten the expected cycle time (tasks
+    run side by side), shortest cycle time first: kept apart from the money ranking.
+
+    >>> from abc_costing import load_model
+    >>> from abc_costing.advisor import advise
+    >>> view = faster_moves_view(advise(load_model(
+    ...     "process_models/supplier_invoice/as_is.yaml")))
+    >>> view.rows[0].value("elements"), round(view.rows[0].value("cycle_time_change_minutes"), 4)
+    ('close_posting, file_originals', -2.8916)
+    """
+    model = advice.model
+    hours = process_hours_per_day(model)
+    rows: list[tuple[RowKind, Sequence[Any]]] = [
+        ("item", [i, r.move.description, _cycle_text(r, hours), _joined(r.move.assumptions),
+                  r.move.kind, ", ".join(r.move.elements), *_cycle_values(r)])
+        for i, r in enumerate(advice.faster, start=1)]
+    return _view("faster_moves", N_("Faster, same cost: {process}",
+                                    process=model.title or model.process),
+                 FASTER_MOVES_COLUMNS, rows, currency=None, hours_per_day=hours,
+                 note=N_("Each move on its own; the cost per instance stays {cost}. {cycle}. "
+                         "\"At least\": a parallel block whose branch times vary takes at "
+                         "least its longest branch's expected time.",
+                         cost=Figure.money(advice.cost_per_instance, model.currency),
+                         cycle=_cycle_note(advice, hours)))
 
 
 REJECTED_MOVES_COLUMNS = (
