@@ -1767,8 +1767,9 @@ def change_log_view(entries: Sequence[Any]) -> TableView:
 #: cell says them in words.
 CYCLE_TIME_COLUMNS = (
     Column("cycle_time_change_minutes", "Change of expected cycle time", "minutes",
-           brief=False),
-    Column("cycle_minutes_after", "Expected cycle time after", "minutes", brief=False),
+           brief=False, elapsed=True),
+    Column("cycle_minutes_after", "Expected cycle time after", "minutes", brief=False,
+           elapsed=True),
     Column("cycle_time_exact", "Cycle time exact", brief=False),
 )
 
@@ -1795,14 +1796,15 @@ def _fte_text(changes: Mapping[str, float]) -> str:
                     if not rounded_for_display(delta, 2).is_zero()])
 
 
-def _cycle_text(ranked: RankedMove, hours_per_day: float) -> Message | None:
+def _cycle_text(ranked: RankedMove) -> Message | None:
     """The change of the expected cycle time and the time after, "at least" when the
-    time after is a lower bound (a parallel block whose branch times vary)."""
+    time after is a lower bound (a parallel block whose branch times vary); elapsed time
+    (the waits run on the clock), so in days of 24 h."""
     change, after = ranked.cycle_change_minutes, ranked.cycle_minutes
     if change is None or after is None:
         return None
-    said = {"change": Duration(change, signed=True, hours_per_day=hours_per_day),
-            "time": Duration(after, hours_per_day=hours_per_day)}
+    said = {"change": Duration(change, signed=True, elapsed=True),
+            "time": Duration(after, elapsed=True)}
     if ranked.cycle_exact:
         return N_("{change} (to {time})", **said)
     return N_("{change} (to at least {time})", **said)
@@ -1814,20 +1816,20 @@ def _cycle_values(ranked: RankedMove | None) -> list[Any]:
     return [ranked.cycle_change_minutes, ranked.cycle_minutes, ranked.cycle_exact]
 
 
-def _advice_row(rank: int | None, ranked: RankedMove, hours_per_day: float) -> list[Any]:
+def _advice_row(rank: int | None, ranked: RankedMove) -> list[Any]:
     move = ranked.move
     return [rank, move.description, ranked.saving_per_instance, ranked.saving_per_year,
             _fte_text(ranked.fte_change), ranked.heads_released, ranked.cash_per_year,
-            _cycle_text(ranked, hours_per_day), _joined(move.assumptions), move.kind,
+            _cycle_text(ranked), _joined(move.assumptions), move.kind,
             ", ".join(move.elements), ranked.cost_per_instance, *_cycle_values(ranked)]
 
 
-def _cycle_note(advice: Advice, hours_per_day: float) -> Message:
+def _cycle_note(advice: Advice) -> Message:
     """The model's expected cycle time, for a view's note."""
     cycle = advice.cycle_time
     if cycle is None:
         return N_("The expected cycle time has no finite value")
-    time = Duration(cycle.minutes, hours_per_day=hours_per_day)
+    time = Duration(cycle.minutes, elapsed=True)
     return N_("Expected cycle time now {time}", time=time) if cycle.exact else \
         N_("Expected cycle time now at least {time}", time=time)
 
@@ -1850,13 +1852,13 @@ def advice_view(advice: Advice, *, top: int | None = None) -> TableView:
     hours = process_hours_per_day(model)
     return _view("advice", N_("What to change in {process}: moves ranked by saving",
                               process=model.title or model.process), ADVICE_COLUMNS,
-                 [("item", _advice_row(i, r, hours)) for i, r in enumerate(shown, start=1)],
+                 [("item", _advice_row(i, r)) for i, r in enumerate(shown, start=1)],
                  currency=model.currency, hours_per_day=hours,
                  note=N_("{note} {cycle}.", note=N_(
                      "Cost per instance now {cost}; each move on its own. Cash: whole people "
                      "released and savings that are not labour.",
                      cost=Figure.money(advice.cost_per_instance, model.currency)),
-                     cycle=_cycle_note(advice, hours)))
+                     cycle=_cycle_note(advice)))
 
 
 def advice_sequence_view(advice: Advice) -> TableView:
@@ -1872,7 +1874,7 @@ def advice_sequence_view(advice: Advice) -> TableView:
     model = advice.model
     hours = process_hours_per_day(model)
     rows: list[tuple[RowKind, Sequence[Any]]] = [
-        ("item", _advice_row(i, step, hours))
+        ("item", _advice_row(i, step))
         for i, step in enumerate(advice.sequence, start=1)]
     whole = advice.combined
     rows.append(("total", [None, TOTAL_NAME, advice.combined_saving_per_instance,
@@ -1880,7 +1882,7 @@ def advice_sequence_view(advice: Advice) -> TableView:
                            "" if whole is None else _fte_text(whole.fte_change),
                            None if whole is None else whole.heads_released,
                            None if whole is None else whole.cash_per_year,
-                           None if whole is None else _cycle_text(whole, hours),
+                           None if whole is None else _cycle_text(whole),
                            "", "", "", advice.cost_per_instance
                            - advice.combined_saving_per_instance, *_cycle_values(whole)]))
     return _view("advice_sequence", N_("Moves combined: {process}",
@@ -1916,7 +1918,7 @@ def faster_moves_view(advice: Advice) -> TableView:
     model = advice.model
     hours = process_hours_per_day(model)
     rows: list[tuple[RowKind, Sequence[Any]]] = [
-        ("item", [i, r.move.description, _cycle_text(r, hours), _joined(r.move.assumptions),
+        ("item", [i, r.move.description, _cycle_text(r), _joined(r.move.assumptions),
                   r.move.kind, ", ".join(r.move.elements), *_cycle_values(r)])
         for i, r in enumerate(advice.faster, start=1)]
     return _view("faster_moves", N_("Faster, same cost: {process}",
@@ -1926,7 +1928,7 @@ def faster_moves_view(advice: Advice) -> TableView:
                          "\"At least\": a parallel block whose branch times vary takes at "
                          "least its longest branch's expected time.",
                          cost=Figure.money(advice.cost_per_instance, model.currency),
-                         cycle=_cycle_note(advice, hours)))
+                         cycle=_cycle_note(advice)))
 
 
 REJECTED_MOVES_COLUMNS = (
