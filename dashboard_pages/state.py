@@ -493,7 +493,8 @@ def fitted_widths(columns: Sequence[tuple[str, Sequence[str]]], *,
     (the page gives it as help). Columns of words wrap: they share what is left
     so that the row needs the fewest lines, each at least ``_MIN_TEXT_PX`` wide.
     The row height is None when every text fits on one line. When even the
-    narrowest layout is wider than ``width_px`` the widths say so (their sum).
+    narrowest layout is wider than ``width_px`` the widths say so (their sum). A row
+    shows at most ``_MAX_LINES`` lines: a text too long for them is cut to fit.
 
     Two ids of 10 characters (10 × 7 + 18 = 88 px) and a 100-character
     sentence in 400 px: 700 + 18 = 718 px wanted, 224 px left, so the sentence
@@ -504,6 +505,12 @@ def fitted_widths(columns: Sequence[tuple[str, Sequence[str]]], *,
     ([88, 88, 193], 96)
     >>> fitted_widths([("id", ["a1"]), ("name", ["a short name"])])
     ([50, 102], None)
+
+    A 500-character text would need ⌈3 500 / 6⌉ + 18 = 602 px on six lines, the most a
+    row shows: it gets the 300 − 88 = 212 px left and six lines (6 × 20 + 16 px), cut.
+
+    >>> fitted_widths([("id", ["a" * 10]), ("why", ["word " * 100])], width_px=300)
+    ([88, 212], 136)
     >>> fitted_widths([("id", []), ("name", [" "])], width_px=60)  # no rows; a blank cell
     ([50, 70], None)
     """
@@ -530,6 +537,17 @@ def fitted_widths(columns: Sequence[tuple[str, Sequence[str]]], *,
                   if sum(w for w, wrap in zip(widths(n), wraps, strict=True) if wrap) <= left),
                  _MAX_LINES)
     chosen = widths(lines)
+    wrapping = [i for i in range(len(columns)) if wraps[i]]
+    if sum(chosen[i] for i in wrapping) > left:
+        # Even six lines are too wide (an advisor's assumptions: 425 characters). The widest
+        # wrapping columns are narrowed to one width, the largest that fits, never below
+        # their least: shorter texts stay whole, the longest is cut (the reader opens it).
+        def capped(cap_px: int) -> list[int]:
+            return [min(chosen[i], max(narrowest[i], cap_px)) for i in wrapping]
+
+        cap = max((c for c in range(max(chosen) + 1) if sum(capped(c)) <= left), default=0)
+        for i, width in zip(wrapping, capped(cap), strict=True):
+            chosen[i] = width
     # the lines the widest text takes (fewer than tried when its column's least is wider)
     lines = max([1, *(math.ceil(longest[i] / (chosen[i] - _CELL_PADDING_PX))
                       for i in range(len(columns)) if wraps[i])])
