@@ -257,3 +257,79 @@ def test_view_as_speaks_the_reader_s_language_after_the_switch(site, language):
     assert role_name(EVERY_ROLE, language) in shown
     if language == "ru":
         assert "все роли (вы)" in shown and "every role" not in shown
+
+
+def fresh_session(site: tuple[Dashboard, Browser], path: str) -> Page:
+    """A browser session of its own (English) on page ``path``, settled."""
+    dashboard, browser = site
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="en-US")
+    context.add_init_script(COUNT_SCRIPT_RUNS_JS)
+    keep_local(context)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{dashboard.url}/{path}", wait_until="domcontentloaded")
+    wait_until_settled(page, 0, timeout_ms=TIMEOUT_MS)
+    return page
+
+
+def test_edit_keeps_an_edit_in_a_column_the_analyst_hides(site):
+    """Procurement has 11 resources (1 264 px of columns): the editor shows the most used
+    that fit; an edit in a column survives hiding and showing that column (Streamlit keeps
+    the editor's state only while the widget stays the same)."""
+    from abc_costing.formats import load_model
+    from abc_costing.store.edits import model_tables
+    from tests.test_e2e import edit_cell, grid_headers
+
+    page = fresh_session(site, "edit")
+    model = load_model(site[0].library / "procurement" / "as_is.yaml")
+    runs = script_runs(page)
+    page.get_by_test_id("stSelectbox").filter(has_text="Process and variant").click()
+    page.get_by_role("option", name=f"{model.title} — as_is", exact=True).click()
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    assert hidden_columns(page.evaluate(_GRIDS_JS)) == []
+    grid = page.get_by_test_id("stDataFrame").first
+    activities = model_tables(model).activities
+    # the buyer works in the most activities: their column is shown first of all
+    used = activities["labor: buyer"].map(lambda cell: cell != "")
+    assert used.sum() == max(activities[c].map(lambda cell: cell != "").sum()
+                             for c in activities.columns if c.startswith("labor: "))
+    headers = grid_headers(grid)
+    assert "labor: buyer, min" in headers and len(headers) < 1 + len(activities.columns)
+    row = int(used.to_numpy().argmax())
+    old = activities["labor: buyer"].iloc[row]
+    changed = metric_value(page, "Changed values")
+    cost = metric_value(page, "Cost per instance")
+    expect(changed).to_have_text("0")
+    runs = script_runs(page)
+    edit_cell(page, grid, row=row, column=headers.index("labor: buyer, min"), old=old,
+              new="999")
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    expect(changed).to_have_text("1")
+    edited_cost = cost.inner_text()
+    # hide the buyer's column: its chip's delete button in the multiselect
+    picker = page.get_by_test_id("stMultiSelect")
+    runs = script_runs(page)
+    picker.get_by_role("button", name="Remove buyer", exact=True).click()
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    assert "labor: buyer, min" not in grid_headers(grid)
+    expect(changed).to_have_text("1")
+    expect(cost).to_have_text(edited_cost)
+    # and show it again: the edited cell still holds the analyst's value
+    runs = script_runs(page)
+    picker.click()
+    page.get_by_role("option", name="buyer", exact=True).click()
+    page.keyboard.press("Escape")
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    headers = grid_headers(grid)
+    assert "labor: buyer, min" in headers
+    expect(grid.locator(f"#glide-cell-{headers.index('labor: buyer, min')}-{row}")
+           ).to_have_text("999")
+    expect(changed).to_have_text("1")
+    expect(cost).to_have_text(edited_cost)
+    screenshot(page, "edit-resource-columns")
+    page.context.close()
+
+
+def metric_value(page: Page, label: str):
+    return page.get_by_test_id("stMetric").filter(has_text=label).first.get_by_test_id(
+        "stMetricValue")
