@@ -115,24 +115,29 @@ _VISITS: dict[tuple[str, str], Visit] = {}
 def session(site: tuple[Dashboard, Browser], language: str) -> Page:
     """The browser session of one language, on the Overview (made once per module)."""
     if language not in _SESSIONS:
-        dashboard, browser = site
-        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT},
-                                      locale="en-US")
-        context.add_init_script(COUNT_SCRIPT_RUNS_JS)
-        refused = keep_local(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(dashboard.url, wait_until="domcontentloaded")
-        wait_until_settled(page, 0, timeout_ms=TIMEOUT_MS)
-        sidebar = page.get_by_test_id("stSidebar")
-        expect(sidebar.get_by_role("radio", name="English")).to_be_checked()
-        if language != "en":  # the reader's choice, in the sidebar
-            runs = script_runs(page)
-            sidebar.get_by_text(LANGUAGE_NAMES[language], exact=True).click()
-            wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
-        assert refused == [], "the dashboard must need no outside service"
-        _SESSIONS[language] = page
+        _SESSIONS[language] = new_session(site, language)
     return _SESSIONS[language]
+
+
+def new_session(site: tuple[Dashboard, Browser], language: str) -> Page:
+    """A browser session of its own in ``language``, on the Overview."""
+    dashboard, browser = site
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT},
+                                  locale="en-US")
+    context.add_init_script(COUNT_SCRIPT_RUNS_JS)
+    refused = keep_local(context)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(dashboard.url, wait_until="domcontentloaded")
+    wait_until_settled(page, 0, timeout_ms=TIMEOUT_MS)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_role("radio", name="English")).to_be_checked()
+    if language != "en":  # the reader's choice, in the sidebar
+        runs = script_runs(page)
+        sidebar.get_by_text(LANGUAGE_NAMES[language], exact=True).click()
+        wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    assert refused == [], "the dashboard must need no outside service"
+    return page
 
 
 #: Each grid the main column shows (one in a closed expander is not drawn): its Streamlit
@@ -154,18 +159,23 @@ _GRIDS_JS = """() => {
 }"""
 
 
+def open_page(page: Page, site_url: str, name: str, language: str) -> None:
+    """Open page ``name`` from the sidebar (as a reader does; a new URL is a new session)."""
+    url = f"{site_url}/{'' if name == 'overview' else name}"  # Overview is the default
+    if page.url != url:
+        runs = script_runs(page)
+        page.get_by_test_id("stSidebarNav").get_by_role(
+            # the sidebar names the pages in the reader's language
+            "link", name=translate(PAGE_RIGHTS[name][0], language), exact=True).click()
+        wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+        expect(page).to_have_url(url)
+
+
 def visit(site: tuple[Dashboard, Browser], name: str, language: str) -> Visit:
     """Open page ``name`` from the sidebar in ``language``'s session (once; then remembered)."""
     if (name, language) not in _VISITS:
         page = session(site, language)
-        url = f"{site[0].url}/{'' if name == 'overview' else name}"  # Overview is the default
-        if page.url != url:
-            runs = script_runs(page)
-            page.get_by_test_id("stSidebarNav").get_by_role(
-                # the sidebar names the pages in the reader's language
-                "link", name=translate(PAGE_RIGHTS[name][0], language), exact=True).click()
-            wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
-            expect(page).to_have_url(url)
+        open_page(page, site[0].url, name, language)
         main = page.get_by_test_id("stMain")
         texts = chart_texts(page)  # at 1366×768, before the screenshot stretches the page
         grids = page.evaluate(_GRIDS_JS)
@@ -259,19 +269,6 @@ def test_view_as_speaks_the_reader_s_language_after_the_switch(site, language):
         assert "все роли (вы)" in shown and "every role" not in shown
 
 
-def fresh_session(site: tuple[Dashboard, Browser], path: str) -> Page:
-    """A browser session of its own (English) on page ``path``, settled."""
-    dashboard, browser = site
-    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="en-US")
-    context.add_init_script(COUNT_SCRIPT_RUNS_JS)
-    keep_local(context)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{dashboard.url}/{path}", wait_until="domcontentloaded")
-    wait_until_settled(page, 0, timeout_ms=TIMEOUT_MS)
-    return page
-
-
 def test_edit_keeps_an_edit_in_a_column_the_analyst_hides(site):
     """Procurement has 11 resources (1 264 px of columns): the editor shows the most used
     that fit; an edit in a column survives hiding and showing that column (Streamlit keeps
@@ -280,7 +277,8 @@ def test_edit_keeps_an_edit_in_a_column_the_analyst_hides(site):
     from abc_costing.store.edits import model_tables
     from tests.test_e2e import edit_cell, grid_headers
 
-    page = fresh_session(site, "edit")
+    page = new_session(site, "en")
+    open_page(page, site[0].url, "edit", "en")
     model = load_model(site[0].library / "procurement" / "as_is.yaml")
     runs = script_runs(page)
     page.get_by_test_id("stSelectbox").filter(has_text="Process and variant").click()
@@ -333,3 +331,49 @@ def test_edit_keeps_an_edit_in_a_column_the_analyst_hides(site):
 def metric_value(page: Page, label: str):
     return page.get_by_test_id("stMetric").filter(has_text=label).first.get_by_test_id(
         "stMetricValue")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_import_page_s_tables_fit_at_1366(site, language):
+    """The Import page shows its table (the log's trace variants) once a log is read."""
+    from tests.e2e_support import ROOT
+
+    logs = ROOT / "tests" / "data" / "logs"
+    page = new_session(site, language)
+    open_page(page, site[0].url, "import", language)
+    runs = script_runs(page)
+    page.get_by_test_id("stMain").get_by_test_id("stRadio").get_by_text(
+        {"en": "Event log", "ru": "Журнал событий"}[language], exact=True).click()
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    runs = script_runs(page)
+    page.locator(".st-key-import_log input[type=file]").set_input_files(
+        str(logs / "contracts.csv"))
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    runs = script_runs(page)
+    page.locator(".st-key-import_rates_table input[type=file]").set_input_files(
+        str(logs / "rates.csv"))
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    grids = page.evaluate(_GRIDS_JS)
+    assert len(grids) == 1  # the trace variants
+    assert hidden_columns(grids) == []
+    screenshot(page, f"page-import-log-{language}")
+    page.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_simulation_page_s_queue_tables_fit_at_1366(site, language):
+    """The queue tables appear only when asked: a short run (5 days, 2 replications)."""
+    page = new_session(site, language)
+    open_page(page, site[0].url, "simulation", language)
+    page.locator(".st-key-sim_queue_days input").fill("5")
+    page.locator(".st-key-sim_queue_replications input").fill("2")
+    before = len(page.evaluate(_GRIDS_JS))
+    runs = script_runs(page)
+    page.locator(".st-key-sim_queue_run button").click()
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    grids = page.evaluate(_GRIDS_JS)
+    # resources and activities for each of the two variants compared
+    assert len(grids) == before + 4, grids
+    assert hidden_columns(grids) == []
+    screenshot(page, f"page-simulation-queues-{language}")
+    page.context.close()
