@@ -118,9 +118,10 @@ with tab_activities:
         elif column.startswith(wf.USES_PREFIX):
             activity_config[column] = number
             by_resource[column] = column.removeprefix(wf.USES_PREFIX)
-    shown = pick_resource_columns(tables.activities, activity_config, by_resource,
-                                  key=f"edit_shown::{loaded.label}")
-    columns = [c for c in tables.activities.columns if c not in by_resource or c in shown]
+    resources_shown = pick_resource_columns(tables.activities, activity_config, by_resource,
+                                            key=f"edit_shown::{loaded.label}")
+    columns = [c for c in tables.activities.columns
+               if c not in by_resource or c in resources_shown]
     # Widths fitted to the main column (a tab is as wide). The editor always gets the whole
     # table: column_order only hides columns, so the widget (its key and its data) stays the
     # same and an edit pending in a hidden column is kept and still saved.

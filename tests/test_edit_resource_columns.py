@@ -9,6 +9,8 @@ change of the shown columns must not drop them.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -30,7 +32,7 @@ def many_resources() -> str:
         lines.append(f"  a{j:02d}: {{labor: {{{labor}}}}}")
     lines.append("events: {s: {kind: start}, e: {kind: end}}")
     chain = ["s", *(f"a{j:02d}" for j in RESOURCES), "e"]
-    lines.append("flows: [" + ", ".join(f"[{a}, {b}]" for a, b in zip(chain, chain[1:])) + "]")
+    lines.append("flows: [" + ", ".join(f"[{a}, {b}]" for a, b in itertools.pairwise(chain)) + "]")
     return "\n".join(lines) + "\n"
 
 
