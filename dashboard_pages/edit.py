@@ -7,16 +7,21 @@ edits pending on the original, so a later "Save" can never write them into
 a file nobody chose.
 """
 
+import hashlib
+
+import pandas as pd
 import streamlit as st
 
 from abc_costing import workflows as wf
 from abc_costing.i18n import translator
 from dashboard_pages.state import (
+    columns_that_fit,
     current_user,
     fitted_editor,
     language,
     library,
     money,
+    most_used_first,
     pick_variant,
     show_conflict,
     show_pending_edits,
@@ -46,6 +51,31 @@ if key not in loaded_by:
     loaded_by[key] = wf.load_for_editing(lib, process, variant)
 loaded: wf.LoadedForEditing = loaded_by[key]
 generation = generations.get(key, 0)
+
+
+def pick_resource_columns(activities: pd.DataFrame, config: dict, by_resource: dict[str, str],
+                          *, key: str) -> list[str]:
+    """The resources whose columns the activities editor shows, as the analyst picks them.
+
+    One column per resource made the table scroll sideways for a model with many
+    resources (procurement: 1 264 px); by default it shows the resources the most
+    activities use, as many as fit the main column (:func:`columns_that_fit`).
+    """
+    ranked = most_used_first(activities, list(by_resource))
+    fitting = columns_that_fit(activities, config, optional=ranked,
+                               always=[c for c in activities.columns if c not in by_resource])
+    if len(ranked) == len(fitting):
+        return ranked
+    # keyed by the resources too: a resource added or removed on disk starts a new choice
+    options_key = f"{key}::{hashlib.sha256('|'.join(ranked).encode()).hexdigest()[:12]}"
+    shown = st.multiselect(
+        _("Resources shown in the table"), ranked, default=fitting, key=options_key,
+        format_func=by_resource.__getitem__,
+        help=_("By default the resources the most activities use, as many as fit the page. "
+               "An edit in a column you hide is kept and saved."))
+    st.caption(_("{shown} of {count} resources shown; edits in hidden columns are kept.",
+                 shown=len(shown), count=len(ranked)))
+    return shown
 
 
 def discard(which: str) -> None:
@@ -79,17 +109,27 @@ with tab_activities:
         "other_cost": st.column_config.TextColumn(_("other cost"), max_chars=40),
         "wait": st.column_config.TextColumn(_("wait, min"), max_chars=200),
     }
+    by_resource: dict[str, str] = {}  # a resource's column: its minutes or its uses
     for column in tables.activities.columns:
         if column.startswith(wf.LABOR_PREFIX):
             activity_config[column] = st.column_config.TextColumn(
                 _("{column}, min", column=column), max_chars=200)
+            by_resource[column] = column.removeprefix(wf.LABOR_PREFIX)
         elif column.startswith(wf.USES_PREFIX):
             activity_config[column] = number
-    # Widths fitted to the main column (a tab is as wide): every resource's minutes on screen.
-    activity_config = fitted_editor(tables.activities, activity_config)
+            by_resource[column] = column.removeprefix(wf.USES_PREFIX)
+    resources_shown = pick_resource_columns(tables.activities, activity_config, by_resource,
+                                            key=f"edit_shown::{loaded.label}")
+    columns = [c for c in tables.activities.columns
+               if c not in by_resource or c in resources_shown]
+    # Widths fitted to the main column (a tab is as wide). The editor always gets the whole
+    # table: column_order only hides columns, so the widget (its key and its data) stays the
+    # same and an edit pending in a hidden column is kept and still saved.
+    activity_config = fitted_editor(tables.activities, activity_config, shown=columns)
     edited_activities = st.data_editor(
         tables.activities, key=f"edit_activities::{loaded.label}::{generation}",
-        column_config=activity_config, num_rows="fixed", width="stretch")
+        column_config=activity_config, column_order=columns, num_rows="fixed",
+        width="stretch")
 with tab_resources:
     st.caption(_("Shared pools (the library's catalogue) are edited once, for every variant, "
                  "on the Resources page (Справочник ресурсов); here only this file's own "

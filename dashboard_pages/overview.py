@@ -30,9 +30,8 @@ if not portfolio.rows:
 #: sums and the reason are all on screen without a sideways scroll.
 RANKING_LAYOUT: dict[str, dict[str, Any]] = {
     "mark": {},
-    "title": {"help": _("The variant's title in its file. Cut to fit: select the "
-                        "cell and press Enter (or double-click it) to read it "
-                        "whole.")},
+    "title": {"help": _("The variant's title in its file, wrapped to the column's "
+                        "width.")},
     "variant": {},
     "saving_per_year": {"help": _("Saving a year: the as_is cost a year minus "
                                   "this variant's, both at the as_is volume.")},

@@ -415,7 +415,9 @@ def _display_cell(value: Any, unit: str, currency: str | None) -> Any:
     """
     if value is None:
         return "—" if unit == "text" else None
-    if unit == "text" or isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool):  # a mark, not Python's True/False: ✓ or blank
+        return _TRUE_MARK if value else ""
+    if unit == "text" or not isinstance(value, int | float):
         return value
     if not math.isfinite(value):
         return value
@@ -427,6 +429,8 @@ def _display_cell(value: Any, unit: str, currency: str | None) -> Any:
 
 #: What an empty cell shows, as in the CLI and the PDF.
 _EMPTY = "—"
+#: What a true yes/no cell shows (a false one is blank): the CSV and JSON keep the boolean.
+_TRUE_MARK = "✓"
 
 
 def _cell_text(unit: Unit, currency: str | None, language: Language,
@@ -489,7 +493,8 @@ def fitted_widths(columns: Sequence[tuple[str, Sequence[str]]], *,
     (the page gives it as help). Columns of words wrap: they share what is left
     so that the row needs the fewest lines, each at least ``_MIN_TEXT_PX`` wide.
     The row height is None when every text fits on one line. When even the
-    narrowest layout is wider than ``width_px`` the widths say so (their sum).
+    narrowest layout is wider than ``width_px`` the widths say so (their sum). A row
+    shows at most ``_MAX_LINES`` lines: a text too long for them is cut to fit.
 
     Two ids of 10 characters (10 × 7 + 18 = 88 px) and a 100-character
     sentence in 400 px: 700 + 18 = 718 px wanted, 224 px left, so the sentence
@@ -500,6 +505,12 @@ def fitted_widths(columns: Sequence[tuple[str, Sequence[str]]], *,
     ([88, 88, 193], 96)
     >>> fitted_widths([("id", ["a1"]), ("name", ["a short name"])])
     ([50, 102], None)
+
+    A 500-character text would need ⌈3 500 / 6⌉ + 18 = 602 px on six lines, the most a
+    row shows: it gets the 300 − 88 = 212 px left and six lines (6 × 20 + 16 px), cut.
+
+    >>> fitted_widths([("id", ["a" * 10]), ("why", ["word " * 100])], width_px=300)
+    ([88, 212], 136)
     >>> fitted_widths([("id", []), ("name", [" "])], width_px=60)  # no rows; a blank cell
     ([50, 70], None)
     """
@@ -526,6 +537,17 @@ def fitted_widths(columns: Sequence[tuple[str, Sequence[str]]], *,
                   if sum(w for w, wrap in zip(widths(n), wraps, strict=True) if wrap) <= left),
                  _MAX_LINES)
     chosen = widths(lines)
+    wrapping = [i for i in range(len(columns)) if wraps[i]]
+    if sum(chosen[i] for i in wrapping) > left:
+        # Even six lines are too wide (an advisor's assumptions: 425 characters). The widest
+        # wrapping columns are narrowed to one width, the largest that fits, never below
+        # their least: shorter texts stay whole, the longest is cut (the reader opens it).
+        def capped(cap_px: int) -> list[int]:
+            return [min(chosen[i], max(narrowest[i], cap_px)) for i in wrapping]
+
+        cap = max((c for c in range(max(chosen) + 1) if sum(capped(c)) <= left), default=0)
+        for i, width in zip(wrapping, capped(cap), strict=True):
+            chosen[i] = width
     # the lines the widest text takes (fewer than tried when its column's least is wider)
     lines = max([1, *(math.ceil(longest[i] / (chosen[i] - _CELL_PADDING_PX))
                       for i in range(len(columns)) if wraps[i])])
@@ -610,9 +632,23 @@ def fitted_editor(frame: pd.DataFrame, column_config: Mapping[str, Any], *,
     help a column already has is kept; a header cut to fit gets its label as help.
     Rows stay one line (35 px) high: a cell cut to fit opens whole in the editor.
     """
-    columns = list(frame.columns if shown is None else shown)
+    config, headers, widths = _editor_widths(
+        frame, column_config, list(frame.columns if shown is None else shown),
+        width_px=width_px)
+    for name, width in zip(config, widths, strict=True):
+        if width < _text_px(headers[name]):  # a header cut to fit says itself whole on hover
+            config[name].setdefault("help", headers[name])
+        config[name]["width"] = width
+    return {**column_config, **config}
+
+
+def _editor_widths(frame: pd.DataFrame, column_config: Mapping[str, Any],
+                   columns: Sequence[str], *, width_px: int
+                   ) -> tuple[dict[str, dict[str, Any]], dict[str, str], list[int]]:
+    """The editor's columns (its index first) with their own config, headers and fitted
+    widths (:func:`fitted_widths`; their sum is more than ``width_px`` when none fit)."""
     cells = {"_index": list(frame.index), **{name: list(frame[name]) for name in columns}}
-    config: dict[str, Any] = {}
+    config: dict[str, dict[str, Any]] = {}
     headers = {}
     for name in cells:
         config[name] = {k: v for k, v in dict(column_config.get(name) or {}).items()
@@ -622,11 +658,47 @@ def fitted_editor(frame: pd.DataFrame, column_config: Mapping[str, Any], *,
     widths, _row_height = fitted_widths(
         [(headers[name], [_shown_text(v, None) for v in values])
          for name, values in cells.items()], width_px=width_px)
-    for name, width in zip(cells, widths, strict=True):
-        if width < _text_px(headers[name]):  # a header cut to fit says itself whole on hover
-            config[name].setdefault("help", headers[name])
-        config[name]["width"] = width
-    return {**column_config, **config}
+    return config, headers, widths
+
+
+def most_used_first(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """``columns`` by how many of ``frame``'s rows fill them, most first (ties keep their
+    order): an activities table's resources by how many activities use them.
+
+    >>> frame = pd.DataFrame({"a": ["", "5", ""], "b": ["1", "2", None], "c": ["", "", "3"]})
+    >>> most_used_first(frame, ["a", "b", "c"])  # b: 2 rows; a and c: 1 each, in order
+    ['b', 'a', 'c']
+    """
+    def filled(name: str) -> int:
+        return sum(_shown_text(v, None).strip() not in ("", _EMPTY) for v in frame[name])
+
+    return sorted(columns, key=lambda name: -filled(name))
+
+
+def columns_that_fit(frame: pd.DataFrame, column_config: Mapping[str, Any], *,
+                     always: Sequence[str], optional: Sequence[str],
+                     width_px: int = MAIN_WIDTH_PX) -> list[str]:
+    """The most of ``optional``, taken in their order, that an editor of ``frame`` shows
+    beside its index and the ``always`` columns within ``width_px`` (as
+    :func:`fitted_editor` lays them out); none when even those alone are too wide.
+
+    Ids of 10 characters (88 px) and numbers of 3 (50 px each, the grid's least): the
+    index and two numbers take 188 px of 200, a third would need 238.
+
+    >>> frame = pd.DataFrame({"x": ["100"], "y": ["200"], "z": ["300"]},
+    ...                      index=pd.Index(["a" * 10], name="id"))
+    >>> columns_that_fit(frame, {}, always=["x"], optional=["y", "z"], width_px=200)
+    ['y']
+    >>> columns_that_fit(frame, {}, always=["x"], optional=["y", "z"], width_px=300)
+    ['y', 'z']
+    """
+    def fits(count: int) -> bool:
+        shown = [*always, *optional[:count]]
+        return sum(_editor_widths(frame, column_config, shown, width_px=width_px)[2]) \
+            <= width_px
+
+    count = next((n for n in range(len(optional), -1, -1) if fits(n)), 0)
+    return list(optional[:count])
 
 
 def _shown_text(value: Any, text: Any) -> str:

@@ -115,24 +115,29 @@ _VISITS: dict[tuple[str, str], Visit] = {}
 def session(site: tuple[Dashboard, Browser], language: str) -> Page:
     """The browser session of one language, on the Overview (made once per module)."""
     if language not in _SESSIONS:
-        dashboard, browser = site
-        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT},
-                                      locale="en-US")
-        context.add_init_script(COUNT_SCRIPT_RUNS_JS)
-        refused = keep_local(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(dashboard.url, wait_until="domcontentloaded")
-        wait_until_settled(page, 0, timeout_ms=TIMEOUT_MS)
-        sidebar = page.get_by_test_id("stSidebar")
-        expect(sidebar.get_by_role("radio", name="English")).to_be_checked()
-        if language != "en":  # the reader's choice, in the sidebar
-            runs = script_runs(page)
-            sidebar.get_by_text(LANGUAGE_NAMES[language], exact=True).click()
-            wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
-        assert refused == [], "the dashboard must need no outside service"
-        _SESSIONS[language] = page
+        _SESSIONS[language] = new_session(site, language)
     return _SESSIONS[language]
+
+
+def new_session(site: tuple[Dashboard, Browser], language: str) -> Page:
+    """A browser session of its own in ``language``, on the Overview."""
+    dashboard, browser = site
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT},
+                                  locale="en-US")
+    context.add_init_script(COUNT_SCRIPT_RUNS_JS)
+    refused = keep_local(context)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(dashboard.url, wait_until="domcontentloaded")
+    wait_until_settled(page, 0, timeout_ms=TIMEOUT_MS)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_role("radio", name="English")).to_be_checked()
+    if language != "en":  # the reader's choice, in the sidebar
+        runs = script_runs(page)
+        sidebar.get_by_text(LANGUAGE_NAMES[language], exact=True).click()
+        wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    assert refused == [], "the dashboard must need no outside service"
+    return page
 
 
 #: Each grid the main column shows (one in a closed expander is not drawn): its Streamlit
@@ -154,18 +159,23 @@ _GRIDS_JS = """() => {
 }"""
 
 
+def open_page(page: Page, site_url: str, name: str, language: str) -> None:
+    """Open page ``name`` from the sidebar (as a reader does; a new URL is a new session)."""
+    url = f"{site_url}/{'' if name == 'overview' else name}"  # Overview is the default
+    if page.url != url:
+        runs = script_runs(page)
+        page.get_by_test_id("stSidebarNav").get_by_role(
+            # the sidebar names the pages in the reader's language
+            "link", name=translate(PAGE_RIGHTS[name][0], language), exact=True).click()
+        wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+        expect(page).to_have_url(url)
+
+
 def visit(site: tuple[Dashboard, Browser], name: str, language: str) -> Visit:
     """Open page ``name`` from the sidebar in ``language``'s session (once; then remembered)."""
     if (name, language) not in _VISITS:
         page = session(site, language)
-        url = f"{site[0].url}/{'' if name == 'overview' else name}"  # Overview is the default
-        if page.url != url:
-            runs = script_runs(page)
-            page.get_by_test_id("stSidebarNav").get_by_role(
-                # the sidebar names the pages in the reader's language
-                "link", name=translate(PAGE_RIGHTS[name][0], language), exact=True).click()
-            wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
-            expect(page).to_have_url(url)
+        open_page(page, site[0].url, name, language)
         main = page.get_by_test_id("stMain")
         texts = chart_texts(page)  # at 1366×768, before the screenshot stretches the page
         grids = page.evaluate(_GRIDS_JS)
@@ -221,25 +231,28 @@ def test_no_chart_text_overlaps_another_at_1366(site, name, language):
         f"[{a.chart}] {a.text!r} {a.box()} overlaps {b.text!r} {b.box()}" for a, b in overlaps)
 
 
-#: The pages whose tables were wider than the main column at 1366 px (issue 14): the
-#: ranking's "why", the portfolio, the stage balance's control columns, the activity
-#: table's change, the catalogue and the Edit page's editors.
-FITTED_PAGES = ("overview", "ledger", "compare", "resources", "edit")
+#: The pages that show no table until the reader gives them something (a file to import).
+NO_TABLE_YET = ("import", "export")
 
 
-@pytest.mark.parametrize(("name", "language"), [
-    pytest.param(name, language, id=f"{name}-{language}")
-    for name in FITTED_PAGES for language in ("en", "ru")])
+def hidden_columns(grids: list[dict]) -> list[str]:
+    """The grids that hide columns behind a sideways scroll, each said as key: widths.
+
+    A grid's columns are all on screen when its scroller's content is no wider than its
+    window (a pixel of rounding aside), and the grid ends inside the main column.
+    """
+    return [f"{g['key'] or 'a table'}: {g['columns']} px of columns in {g['window']} px"
+            for g in grids
+            if g["columns"] > g["window"] + 1 or g["right"] > g["main"] + 1]
+
+
+@pytest.mark.parametrize(("name", "language"), CASES)
 def test_every_column_of_every_table_is_on_screen_at_1366(site, name, language):
     seen = visit(site, name, language)
-    assert seen.grids, f"{name} showed no table"
-    # a grid's columns are all on screen when its scroller's content is no wider than its
-    # window (a pixel of rounding aside), and the grid ends inside the main column
-    hidden = [grid for grid in seen.grids
-              if grid["columns"] > grid["window"] + 1 or grid["right"] > grid["main"] + 1]
+    assert bool(seen.grids) == (name not in NO_TABLE_YET), f"{name}: {seen.grids}"
+    hidden = hidden_columns(seen.grids)
     assert hidden == [], f"{name} ({language}) at {WIDTH}×{HEIGHT}: columns behind a scroll: " \
-        + "; ".join(f"{g['key'] or 'a table'}: {g['columns']} px of columns in "
-                    f"{g['window']} px" for g in hidden)
+        + "; ".join(hidden)
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -254,3 +267,113 @@ def test_view_as_speaks_the_reader_s_language_after_the_switch(site, language):
     assert role_name(EVERY_ROLE, language) in shown
     if language == "ru":
         assert "все роли (вы)" in shown and "every role" not in shown
+
+
+def test_edit_keeps_an_edit_in_a_column_the_analyst_hides(site):
+    """Procurement has 11 resources (1 264 px of columns): the editor shows the most used
+    that fit; an edit in a column survives hiding and showing that column (Streamlit keeps
+    the editor's state only while the widget stays the same)."""
+    from abc_costing.formats import load_model
+    from abc_costing.store.edits import model_tables
+    from tests.test_e2e import edit_cell, grid_headers
+
+    page = new_session(site, "en")
+    open_page(page, site[0].url, "edit", "en")
+    model = load_model(site[0].library / "procurement" / "as_is.yaml")
+    runs = script_runs(page)
+    page.get_by_test_id("stSelectbox").filter(has_text="Process and variant").click()
+    page.get_by_role("option", name=f"{model.title} — as_is", exact=True).click()
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    assert hidden_columns(page.evaluate(_GRIDS_JS)) == []
+    grid = page.get_by_test_id("stDataFrame").first
+    activities = model_tables(model).activities
+    # the buyer works in the most activities: their column is shown first of all
+    used = activities["labor: buyer"].map(lambda cell: cell != "")
+    assert used.sum() == max(activities[c].map(lambda cell: cell != "").sum()
+                             for c in activities.columns if c.startswith("labor: "))
+    headers = grid_headers(grid)
+    assert "labor: buyer, min" in headers and len(headers) < 1 + len(activities.columns)
+    row = int(used.to_numpy().argmax())
+    old = activities["labor: buyer"].iloc[row]
+    changed = metric_value(page, "Changed values")
+    cost = metric_value(page, "Cost per instance")
+    expect(changed).to_have_text("0")
+    runs = script_runs(page)
+    edit_cell(page, grid, row=row, column=headers.index("labor: buyer, min"), old=old,
+              new="999")
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    expect(changed).to_have_text("1")
+    edited_cost = cost.inner_text()
+    # hide the buyer's column: its chip's delete button in the multiselect
+    picker = page.get_by_test_id("stMultiSelect")
+    runs = script_runs(page)
+    picker.get_by_role("button", name="Remove buyer", exact=True).click()
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    assert "labor: buyer, min" not in grid_headers(grid)
+    expect(changed).to_have_text("1")
+    expect(cost).to_have_text(edited_cost)
+    # and show it again: the edited cell still holds the analyst's value
+    runs = script_runs(page)
+    picker.click()
+    page.get_by_role("option", name="buyer", exact=True).click()
+    page.keyboard.press("Escape")
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    headers = grid_headers(grid)
+    assert "labor: buyer, min" in headers
+    expect(grid.locator(f"#glide-cell-{headers.index('labor: buyer, min')}-{row}")
+           ).to_have_text("999")
+    expect(changed).to_have_text("1")
+    expect(cost).to_have_text(edited_cost)
+    screenshot(page, "edit-resource-columns")
+    page.context.close()
+
+
+def metric_value(page: Page, label: str):
+    return page.get_by_test_id("stMetric").filter(has_text=label).first.get_by_test_id(
+        "stMetricValue")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_import_page_s_tables_fit_at_1366(site, language):
+    """The Import page shows its table (the log's trace variants) once a log is read."""
+    from tests.e2e_support import ROOT
+
+    logs = ROOT / "tests" / "data" / "logs"
+    page = new_session(site, language)
+    open_page(page, site[0].url, "import", language)
+    runs = script_runs(page)
+    page.get_by_test_id("stMain").get_by_test_id("stRadio").get_by_text(
+        {"en": "Event log", "ru": "Журнал событий"}[language], exact=True).click()
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    runs = script_runs(page)
+    page.locator(".st-key-import_log input[type=file]").set_input_files(
+        str(logs / "contracts.csv"))
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    runs = script_runs(page)
+    page.locator(".st-key-import_rates_table input[type=file]").set_input_files(
+        str(logs / "rates.csv"))
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    grids = page.evaluate(_GRIDS_JS)
+    assert len(grids) == 1  # the trace variants
+    assert hidden_columns(grids) == []
+    screenshot(page, f"page-import-log-{language}")
+    page.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_simulation_page_s_queue_tables_fit_at_1366(site, language):
+    """The queue tables appear only when asked: a short run (5 days, 2 replications)."""
+    page = new_session(site, language)
+    open_page(page, site[0].url, "simulation", language)
+    page.locator(".st-key-sim_queue_days input").fill("5")
+    page.locator(".st-key-sim_queue_replications input").fill("2")
+    before = len(page.evaluate(_GRIDS_JS))
+    runs = script_runs(page)
+    page.locator(".st-key-sim_queue_run button").click()
+    wait_until_settled(page, runs, timeout_ms=TIMEOUT_MS)
+    grids = page.evaluate(_GRIDS_JS)
+    # resources and activities for each of the two variants compared
+    assert len(grids) == before + 4, grids
+    assert hidden_columns(grids) == []
+    screenshot(page, f"page-simulation-queues-{language}")
+    page.context.close()
