@@ -280,12 +280,15 @@ def _parser() -> argparse.ArgumentParser:
     advise = _command(commands, "advise", _("what to change in a process: moves ranked by "
                                             "saving"),
                       _("Every move the advisor can make on MODEL (eliminate a waste task, "
-                        "reorder knock-out checks, merge "
-                        "consecutive tasks of one role; with --can-do, move a task to a cheaper "
-                        "pool), costed exactly and ranked by saving, "
+                        "reorder knock-out checks, merge consecutive tasks of one role; from "
+                        "advice.yaml beside MODEL: automate a task, a shorter way for a share "
+                        "of instances, new branch shares, triage by case class; with --can-do, "
+                        "move a task to a cheaper pool), costed exactly and ranked by saving, "
                         "with the assumptions each rests on; moves that would overload a pool "
                         "or break the model are listed as refused; then the best moves "
-                        "combined."))
+                        "combined; tasks that can run side by side in a table of their own "
+                        "(same cost, shorter cycle). --show N prints what move N changes in "
+                        "the file."))
     advise.add_argument("model", type=Path, metavar="MODEL")
     advise.add_argument("--top", type=int, default=10, metavar="N",
                         help=_("show the N largest savings (default 10)"))
@@ -1020,8 +1023,8 @@ def _run_balance(args: argparse.Namespace, out: Console, err: Console) -> int:
             held = sorted(((float(b.kopecks()[part]), b) for b in result.balances
                            if b.kopecks()[part] > 0), key=lambda item: -item[0])
             if held:
-                shown = ", ".join(f"{names.get(b.node, b.node)} {_money(money, inputs.currency)}"
-                                  for money, b in held[:5])
+                shown = ", ".join(f"{translate(names.get(b.node, b.node), _LANGUAGE)} "
+                                  f"{_money(money, inputs.currency)}" for money, b in held[:5])
                 more = (_(" and {count} more (--nodes)", count=len(held) - 5)
                         if len(held) > 5 else "")
                 _say(out, _("{label}: {shown}{more}", label=label, shown=shown, more=more))
@@ -1557,9 +1560,10 @@ def _run_report(args: argparse.Namespace, out: Console, err: Console) -> int:
     _report_problems(written, err)
     if written:
         return EXIT_PROBLEMS
-    _say(out, f"wrote {args.output} ({file_format}; inputs: "
-              + ", ".join(f"{i.path} sha256 {i.sha256[:12]}"
-                          for i in built.inputs.provenance.inputs) + ")")
+    _say(out, _("wrote {output} ({file_format}; inputs: {inputs})", output=args.output,
+                file_format=file_format,
+                inputs=", ".join(f"{i.path} sha256 {i.sha256[:12]}"
+                                 for i in built.inputs.provenance.inputs)))
     return EXIT_OK
 
 

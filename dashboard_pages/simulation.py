@@ -83,8 +83,9 @@ for variant, result, exact in results:
     sheets[sheet] = simulation_view(result, exact_cost_per_instance=exact)
     show_view(sheets[sheet], key=f"sim_percentiles_{variant}", title=True)
 st.caption(_("The exact mean comes from the costing engine; the simulated mean converges to "
-             "it. Cycle time is working time: labour plus waits, the longest branch of a "
-             "parallel block; queues for busy people are not included here."))
+             "it. Cycle time is elapsed time, in days of 24 h: labour plus waits (which run "
+             "on the clock), the longest branch of a parallel block; queues for busy people "
+             "are not included here."))
 
 st.subheader(_("Capacity at planned volumes (as is)"))
 # The production calendar's months (as `capacity --month`); the average month by default.

@@ -193,6 +193,8 @@ def automate(model: ProcessModel, activity_id: str, *, offer: AutomationOffer,
     update: dict[str, object] = {"labor": _durations(offer.labor), "one_of": {}, "uses": uses}
     if offer.other_cost is not None:
         update["other_cost"] = offer.other_cost
+    if offer.name:  # the task is now what the offer does: a variant saved from it says so
+        update["name"] = offer.name
     automated = task.model_copy(update=update)
     activities = {**model.activities, activity_id: automated}
     flows = list(model.flows)

@@ -46,6 +46,7 @@ from pydantic import ValidationError
 from abc_costing.i18n import N_, Message
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel, ResourceRecord
 from abc_costing.model.advice import ADVICE_FORMAT, AdviceFile, TriageRecord
+from abc_costing.numbers import Figure
 from abc_costing.problems import Problem, quoted
 
 __all__ = ["ADVICE_NAME", "advice_path_for", "parse_advice_text", "read_advice"]
@@ -204,7 +205,7 @@ def _triage_problems(model: ProcessModel, record: TriageRecord, index: int) -> l
     total = sum(tier.share for tier in record.classes.values())
     if abs(total - 1.0) > 1e-9:
         problems.append(Problem(N_("the shares of the classes of {triage} add up to {total}, "
-                                   "not 1", triage=record.id, total=f"{total:g}"),
+                                   "not 1", triage=record.id, total=Figure.as_written(total)),
                                 element=record.id, path=(*at, "classes")))
     for class_id, tier in record.classes.items():
         where = (*at, "classes", class_id)
@@ -240,6 +241,6 @@ def _branch_problems(model: ProcessModel, gateway: str, probabilities: Mapping[s
     total = sum(probabilities.values())
     if abs(total - 1.0) > 1e-9:
         problems.append(Problem(N_("the probabilities after {gateway} add up to {total}, "
-                                   "not 1", gateway=gateway, total=f"{total:g}"),
+                                   "not 1", gateway=gateway, total=Figure.as_written(total)),
                                 element=gateway, path=probabilities_at))
     return problems

@@ -146,7 +146,8 @@ def _title_block(inputs: PeriodInputs, result: AllocationResult, language: Langu
             (_("Currency"), cur),
             (_("Ledger"), _("{count} lines, {amount}", count=len(inputs.lines),
                             amount=money(result.ledger_total, cur, language))),
-            (_("Pools' capacity"), inputs.capacity_rule or _("as given")),
+            (_("Pools' capacity"), translate(inputs.capacity_rule, language)
+             if inputs.capacity_rule else _("as given")),
         ]),
         Spacer(1, 4 * mm),
     ]

@@ -133,6 +133,10 @@ def _word(value: Any) -> Any:
     return CELL_WORDS.get(value, value) if isinstance(value, str) else value
 #: The name cell of a total row and of the costs tied to no resource.
 TOTAL_NAME = N_("total")
+#: The id cells of those rows: keys in CSV and JSON, words in the reader's language on screen.
+TOTAL_ID = N_("(total)")
+OTHER_COSTS_ID = N_("(other costs)")
+NOT_LABOUR_ID = N_("(not labour)")
 OTHER_COSTS_NAME = N_("other costs (not tied to a resource)")
 _DIGITS: dict[str, int] = {"minutes": 1, "hours": 1, "count": 0, "executions": 3,
                            "share": 1, "probability": 3, "people": 2, "number": 2}
@@ -475,7 +479,7 @@ def activities_view(result: CostResult, *, model: ProcessModel | None = None) ->
                   a.cost_per_execution, a.cost_per_instance,
                   a.labor_minutes_per_instance, a.wait_minutes_per_execution, a.share])
         for a in result.activities]
-    rows.append(("total", ["(total)", TOTAL_NAME, None, None, None, None, None, None, None,
+    rows.append(("total", [TOTAL_ID, TOTAL_NAME, None, None, None, None, None, None, None,
                            total,
                            result.labor_minutes_per_instance, None,
                            1.0 if total > 0 else 0.0]))
@@ -531,10 +535,10 @@ def resources_view(result: CostResult) -> TableView:
         ("item", [r.id, r.name, _word(r.kind), *_unit_prices(r), r.minutes_per_instance,
                   r.uses_per_instance, r.cost_per_instance, r.share])
         for r in result.resources]
-    rows.append(("other", ["(other costs)", OTHER_COSTS_NAME, "other",
+    rows.append(("other", [OTHER_COSTS_ID, OTHER_COSTS_NAME, "other",
                            None, None, None, None, result.other_cost_per_instance,
                            _share(result.other_cost_per_instance, total)]))
-    rows.append(("total", ["(total)", TOTAL_NAME, None, None, None,
+    rows.append(("total", [TOTAL_ID, TOTAL_NAME, None, None, None,
                            result.labor_minutes_per_instance, None, total,
                            1.0 if total > 0 else 0.0]))
     return _view("resources", N_("Cost by resource: {variant}", variant=result.variant),
@@ -555,7 +559,7 @@ def value_classes_view(result: CostResult) -> TableView:
     rows: list[tuple[RowKind, list[Any]]] = [
         ("item", [value, VALUE_CLASS_LABELS.get(value, value), cost, _share(cost, total)])
         for value, cost in result.by_value.items()]
-    rows.append(("total", ["(total)", TOTAL_NAME, total, 1.0 if total > 0 else 0.0]))
+    rows.append(("total", [TOTAL_ID, TOTAL_NAME, total, 1.0 if total > 0 else 0.0]))
     return _view("by_value", N_("Cost by value class: {variant}", variant=result.variant),
                  VALUE_COLUMNS, rows, currency=result.currency)
 
@@ -627,7 +631,7 @@ def activity_changes_view(comparison: Comparison) -> TableView:
                   a.candidate_expected_executions, a.baseline_cost_per_instance,
                   a.candidate_cost_per_instance, a.delta])
         for a in comparison.activities]
-    rows.append(("total", ["(total)", TOTAL_NAME, None, None, None, base.cost_per_instance,
+    rows.append(("total", [TOTAL_ID, TOTAL_NAME, None, None, None, base.cost_per_instance,
                            cand.cost_per_instance, -comparison.saving_per_instance]))
     return _view("comparison", N_("Changes by activity: {baseline} → {candidate}",
                                   baseline=base.variant, candidate=cand.variant),
@@ -653,10 +657,10 @@ def resource_changes_view(comparison: Comparison) -> TableView:
                   r.candidate_minutes_per_instance, r.baseline_cost_per_instance,
                   r.candidate_cost_per_instance, r.delta])
         for r in comparison.resources]
-    rows.append(("other", ["(other costs)", OTHER_COSTS_NAME, None, None,
+    rows.append(("other", [OTHER_COSTS_ID, OTHER_COSTS_NAME, None, None,
                            other.baseline_cost_per_instance, other.candidate_cost_per_instance,
                            other.delta]))
-    rows.append(("total", ["(total)", TOTAL_NAME, base.labor_minutes_per_instance,
+    rows.append(("total", [TOTAL_ID, TOTAL_NAME, base.labor_minutes_per_instance,
                            cand.labor_minutes_per_instance, base.cost_per_instance,
                            cand.cost_per_instance, -comparison.saving_per_instance]))
     return _view("resource_changes", N_("Changes by resource: {baseline} → {candidate}",
@@ -678,7 +682,7 @@ def value_changes_view(comparison: Comparison) -> TableView:
     rows: list[tuple[RowKind, list[Any]]] = [
         ("item", [_word(v.value), v.baseline_cost_per_instance,
                   v.candidate_cost_per_instance, v.delta]) for v in comparison.by_value]
-    rows.append(("total", ["(total)", base.cost_per_instance, cand.cost_per_instance,
+    rows.append(("total", [TOTAL_ID, base.cost_per_instance, cand.cost_per_instance,
                            -comparison.saving_per_instance]))
     return _view("value_changes", N_("Changes by value class: {baseline} → {candidate}",
                                      baseline=base.variant, candidate=cand.variant),
@@ -740,7 +744,7 @@ def bridge_view(comparison: Comparison) -> TableView:
         per_year = (None if base.cost_per_year is None or cand.cost_per_year is None
                     else cand.cost_per_year - base.cost_per_year)
         # 0.0 - x, not -x: a zero change reads 0, never "-0"
-        rows.append(("total", ["(total)", TOTAL_NAME, 0.0 - comparison.saving_per_instance,
+        rows.append(("total", [TOTAL_ID, TOTAL_NAME, 0.0 - comparison.saving_per_instance,
                                per_year, 0.0 - comparison.saving_share]))
     return _view("bridge", N_("Cost bridge: {baseline} → {candidate}", baseline=base.variant,
                               candidate=cand.variant), BRIDGE_COLUMNS,
@@ -792,7 +796,7 @@ def price_effects_view(comparison: Comparison) -> TableView:
     def total(k: int) -> float | None:
         return None if not per_year and k >= 4 else math.fsum(v[k] or 0.0 for v in items)
 
-    rows.append(("total", ["(total)", None, total(2), total(3), total(4), total(5), "", None]))
+    rows.append(("total", [TOTAL_ID, None, total(2), total(3), total(4), total(5), "", None]))
     base, cand = comparison.baseline, comparison.candidate
     return _view("price_effects", N_("Rate and capacity effects by resource: {baseline} → "
                                      "{candidate}", baseline=base.variant,
@@ -1362,12 +1366,12 @@ def release_view(releases: Sequence[Any], *, currency: str, non_labour_per_year:
                   r.cash_per_year, r.freed_capacity_per_year, r.price_effect_per_year,
                   r.labour_saving_per_year, r.name])
         for r in releases if r.labour_saving_per_year or r.heads_released]
-    rows.append(("other", ["(not labour)", None, None, None, None, None, non_labour_per_year,
+    rows.append(("other", [NOT_LABOUR_ID, None, None, None, None, None, non_labour_per_year,
                            0.0, non_labour_price_effect_per_year,
                            non_labour_per_year + non_labour_price_effect_per_year,
                            N_("per-use resources and other costs")]))
     items = [values for _, values in rows]
-    rows.append(("total", ["(total)", None, None, None, None, sum(v[5] or 0 for v in items),
+    rows.append(("total", [TOTAL_ID, None, None, None, None, sum(v[5] or 0 for v in items),
                            *(math.fsum(v[k] for v in items) for k in (6, 7, 8, 9)), None]))
     return _view("release", title or N_("Cash and freed capacity of the plan ({plan}), per year",
                                         plan=plan),
@@ -1607,7 +1611,7 @@ SENSITIVITY_COLUMNS = (
     Column("rank", "#", "count"),
     Column("kind", "Kind"),
     Column("element", "Element"),
-    Column("field", "Input"),
+    Column("field", "Parameter"),
     Column("base_value", "Value", "number"),
     Column("low_value", "Low", "number"),
     Column("cost_low", "Cost at low", "money"),
@@ -1856,7 +1860,10 @@ def advice_view(advice: Advice, *, top: int | None = None) -> TableView:
                  currency=model.currency, hours_per_day=hours,
                  note=N_("{note} {cycle}.", note=N_(
                      "Cost per instance now {cost}; each move on its own. Cash: whole people "
-                     "released and savings that are not labour.",
+                     "released and savings that are not labour; it can exceed the saving "
+                     "when a move adds work that stays with people who are kept (that work "
+                     "is paid from capacity already paid for), or be negative when a move "
+                     "adds a price per use and releases nobody.",
                      cost=Figure.money(advice.cost_per_instance, model.currency)),
                      cycle=_cycle_note(advice)))
 

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel
@@ -80,6 +81,21 @@ def _old(data: Any, path: Sequence[str | int], fallback: Any) -> Any:
     """The value at ``path`` as written in the file; ``fallback`` when it is not written."""
     found = value_at(data, path)
     return fallback if found is ABSENT else found
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with whole floats as integers, as people write them (``5``, not ``5.0``).
+
+    >>> _plain({"labor": {"director": 2.0, "clerk": 7.5}, "flow": ["a", "b", 1.0]})
+    {'labor': {'director': 2, 'clerk': 7.5}, 'flow': ['a', 'b', 1]}
+    """
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _file_form(record: BaseModel) -> dict[str, Any]:
@@ -205,4 +221,4 @@ def model_edits(data: Mapping[str, Any], base: ProcessModel,
                                   include={field})[field]))
     if base.flows != changed.flows:
         edits += _flow_edits(data, base.flows, changed.flows)
-    return edits
+    return [replace(edit, new=_plain(edit.new)) for edit in edits]

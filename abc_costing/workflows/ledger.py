@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from abc_costing.engine.allocation import (
+    NO_RULE,
     AllocationResult,
     Node,
     PeriodInputs,
@@ -54,7 +55,7 @@ from abc_costing.formats.ledger_file import (
     read_revenue,
     read_volumes,
 )
-from abc_costing.i18n import N_, Language
+from abc_costing.i18n import N_, Language, joined
 from abc_costing.model import ProcessModel
 from abc_costing.model.ledger import AllocationSetup, Scenario, for_period
 from abc_costing.numbers import Figure
@@ -116,7 +117,8 @@ class PeriodBalance:
         (``process/variant/activity``) and process variants (``process/variant``)."""
         if self.inputs is None:
             return {}
-        names = {**self.inputs.pools, **self.inputs.support_centres}
+        names: dict[str, str] = {**self.inputs.pools, **self.inputs.support_centres,
+                                 NO_RULE: N_("(no rule)")}
         for model in self.inputs.models:
             names[f"{model.process}/{model.variant}"] = model.title or model.process
             for activity_id, activity in model.activities.items():
@@ -281,10 +283,11 @@ def balance_period(library: Library, *, period: str, scenario: str = "actual",
     for each in months:
         of_month, rule, notes = period_capacities(models, each)
         problems += notes
-        rules_said.append(rule if len(months) == 1 else f"{each}: {rule}")
+        rules_said.append(rule if len(months) == 1 else N_("{month}: {rule}", month=each,
+                                                             rule=rule))
         for pool, minutes in of_month.items():
             capacities[pool] = capacities.get(pool, 0.0) + minutes
-    capacity_rule = "; ".join(rules_said)
+    capacity_rule = joined(rules_said)  # a message: each reader gets it in their language
     catalogue = library.directory / CATALOGUE_NAME
     recorded: dict[str, tuple[str, str]] = {role: (name(role), _sha256(path))
                                             for role, path in paths.items()}
