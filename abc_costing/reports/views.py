@@ -122,7 +122,7 @@ CELL_WORDS = {
     "value_adding": N_("value_adding"), "business": N_("business"), "waste": N_("waste"),
     "added": N_("added"), "removed": N_("removed"), "changed": N_("changed"),
     "unchanged": N_("unchanged"),
-    "labor": N_("labor"), "per_use": N_("per_use"),
+    "labor": N_("labor"), "per_use": N_("per_use"), "other": N_("other"),
     "rate": N_("rate"), "capacity": N_("capacity"), "unit_time": N_("unit_time"),
     "routing": N_("routing"), "fees": N_("fees"), "volume": N_("volume"),
 }
@@ -535,7 +535,7 @@ def resources_view(result: CostResult) -> TableView:
         ("item", [r.id, r.name, _word(r.kind), *_unit_prices(r), r.minutes_per_instance,
                   r.uses_per_instance, r.cost_per_instance, r.share])
         for r in result.resources]
-    rows.append(("other", [OTHER_COSTS_ID, OTHER_COSTS_NAME, "other",
+    rows.append(("other", [OTHER_COSTS_ID, OTHER_COSTS_NAME, _word("other"),
                            None, None, None, None, result.other_cost_per_instance,
                            _share(result.other_cost_per_instance, total)]))
     rows.append(("total", [TOTAL_ID, TOTAL_NAME, None, None, None,
