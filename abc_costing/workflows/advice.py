@@ -16,6 +16,8 @@ from pathlib import Path
 from abc_costing.access import AccessDenied, User, require
 from abc_costing.advisor import Advice, AdviceSettings, advise, settings_from_advice
 from abc_costing.advisor.ranking import describe
+from abc_costing.compare import compare_models, split_in_library
+from abc_costing.engine.capacity import months_short_after_release
 from abc_costing.formats import load_library, parse_yaml_data
 from abc_costing.formats.advice_file import advice_path_for, read_advice
 from abc_costing.formats.catalogue import catalogue_beside, catalogue_path_for
@@ -24,7 +26,7 @@ from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem, has_errors
 from abc_costing.store.edits import Edit
 from abc_costing.store.model_edits import UnsavableChangeError, model_edits
-from abc_costing.workflows.costing import _problems_of, read_model_file
+from abc_costing.workflows.costing import _problems_of, calendar_year_of, read_model_file
 from abc_costing.workflows.editing import (
     EditPreview,
     SaveOutcome,
@@ -110,7 +112,26 @@ def advise_file(path: str | Path, *, top: int | None = 10,
         ranked = advise(model, settings=settings, library=library, top=top)
     except ModelError as error:
         return Advised(model, None, problems + _problems_of(error, file=str(path)))
-    return Advised(model, ranked, problems)
+    return Advised(model, ranked, problems + _short_after_release(ranked, library))
+
+
+def _short_after_release(advice: Advice, library: Sequence[tuple[Path, ProcessModel]]
+                         ) -> tuple[Problem, ...]:
+    """The months of the production calendar in which the people the combined moves
+    release would be missed (as ``compare`` warns): a pool's average month may free a
+    person that a long month still needs."""
+    if not advice.sequence:
+        return ()
+    model, combined = advice.model, advice.combined_model
+    try:
+        split = split_in_library(compare_models(model, combined), model, combined,
+                                 library=library)
+    except ModelError:
+        return ()
+    if split is None:
+        return ()
+    return tuple(months_short_after_release(
+        split.pools, year=calendar_year_of([model, *(m for _, m in library)])))
 
 
 #: The number that chooses the moves combined (the ranked moves are numbered from 1).
