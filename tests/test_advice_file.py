@@ -235,7 +235,10 @@ def test_a_broken_advice_file_is_reported_like_a_model(tmp_path, capsys):
 def test_the_advisor_reaches_the_best_hand_made_variant_within_ten_percent(process):
     as_is = LIBRARY / process / "as_is.yaml"
     advised = advise_file(as_is)
-    assert advised.problems == () and advised.advice is not None
+    assert advised.advice is not None
+    # only the warnings of a release the long months of the calendar would miss
+    assert all(p.severity == "warning" and p.element in advised.advice.model.resources
+               and "month(s)" in p.message for p in advised.problems)
     advice = advised.advice
     best = compare_models(load_model(as_is), load_model(LIBRARY / process /
                                                          f"{BEST[process]}.yaml"))

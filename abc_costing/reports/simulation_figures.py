@@ -23,7 +23,7 @@ from abc_costing.durations import elapsed
 from abc_costing.engine.capacity import CapacityReport
 from abc_costing.engine.sensitivities import SensitivityItem, tornado_data
 from abc_costing.i18n import N_, Language, translate, translator
-from abc_costing.numbers import number, percent, plotly_separators
+from abc_costing.numbers import money, number, percent, plotly_separators
 from abc_costing.reports.figures import (
     BASELINE_COLOUR,
     CANDIDATE_COLOUR,
@@ -113,9 +113,8 @@ def distribution_figure(
         total = sum(statistics.histogram_counts) or 1
         if measure == "cost_per_instance":
             unit = result.currency
-            name = _("{label} (mean {mean} {unit}, p90 {p90})", label=label,
-                     mean=number(statistics.mean, 0, language), unit=unit,
-                     p90=number(statistics.p90, 0, language))
+            mean, p90 = (money(m, unit, language) for m in (statistics.mean, statistics.p90))
+            name = _("{label} (mean {mean}, p90 {p90})", label=label, mean=mean, p90=p90)
         else:
             # labour and waits laid end to end, waits on the clock: elapsed time
             mean, p90 = (elapsed(m, language) for m in (statistics.mean, statistics.p90))

@@ -1794,8 +1794,13 @@ ADVICE_COLUMNS = (
 )
 
 
-def _fte_text(changes: Mapping[str, float]) -> str:
-    return _joined([N_("{pool} {change}", pool=pool, change=Figure(delta, 2, signed=True))
+def _pool_names(model: ProcessModel) -> dict[str, str]:
+    return {pool_id: pool.name or pool_id for pool_id, pool in model.resources.items()}
+
+
+def _fte_text(changes: Mapping[str, float], names: Mapping[str, str]) -> str:
+    return _joined([N_("{pool} {change}", pool=names.get(pool, pool),
+                       change=Figure(delta, 2, signed=True))
                     for pool, delta in changes.items()
                     if not rounded_for_display(delta, 2).is_zero()])
 
@@ -1820,10 +1825,10 @@ def _cycle_values(ranked: RankedMove | None) -> list[Any]:
     return [ranked.cycle_change_minutes, ranked.cycle_minutes, ranked.cycle_exact]
 
 
-def _advice_row(rank: int | None, ranked: RankedMove) -> list[Any]:
+def _advice_row(rank: int | None, ranked: RankedMove, names: Mapping[str, str]) -> list[Any]:
     move = ranked.move
     return [rank, move.description, ranked.saving_per_instance, ranked.saving_per_year,
-            _fte_text(ranked.fte_change), ranked.heads_released, ranked.cash_per_year,
+            _fte_text(ranked.fte_change, names), ranked.heads_released, ranked.cash_per_year,
             _cycle_text(ranked), _joined(move.assumptions), move.kind,
             ", ".join(move.elements), ranked.cost_per_instance, *_cycle_values(ranked)]
 
@@ -1856,7 +1861,8 @@ def advice_view(advice: Advice, *, top: int | None = None) -> TableView:
     hours = process_hours_per_day(model)
     return _view("advice", N_("What to change in {process}: moves ranked by saving",
                               process=model.title or model.process), ADVICE_COLUMNS,
-                 [("item", _advice_row(i, r)) for i, r in enumerate(shown, start=1)],
+                 [("item", _advice_row(i, r, _pool_names(model)))
+                  for i, r in enumerate(shown, start=1)],
                  currency=model.currency, hours_per_day=hours,
                  note=N_("{note} {cycle}.", note=N_(
                      "Cost per instance now {cost}; each move on its own. Cash: whole people "
@@ -1881,12 +1887,13 @@ def advice_sequence_view(advice: Advice) -> TableView:
     model = advice.model
     hours = process_hours_per_day(model)
     rows: list[tuple[RowKind, Sequence[Any]]] = [
-        ("item", _advice_row(i, step))
+        ("item", _advice_row(i, step, _pool_names(model)))
         for i, step in enumerate(advice.sequence, start=1)]
     whole = advice.combined
     rows.append(("total", [None, TOTAL_NAME, advice.combined_saving_per_instance,
                            advice.combined_saving_per_year,
-                           "" if whole is None else _fte_text(whole.fte_change),
+                           "" if whole is None
+                           else _fte_text(whole.fte_change, _pool_names(model)),
                            None if whole is None else whole.heads_released,
                            None if whole is None else whole.cash_per_year,
                            None if whole is None else _cycle_text(whole),
