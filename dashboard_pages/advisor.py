@@ -75,7 +75,9 @@ with st.expander(_("Moves refused ({count})", count=len(advice.rejected))):
     else:
         st.text(_("No move was refused."))
 
-options = ([wf.COMBINED] if advice.sequence else []) + list(range(1, len(advice.ranked) + 1))
+# the ranked moves, then those that only shorten the cycle, as both tables number them
+options = ([wf.COMBINED] if advice.sequence else []) + list(
+    range(1, len(advice.ranked) + len(advice.faster) + 1))
 if not options:
     st.stop()
 

@@ -19,9 +19,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from abc_costing import workflows as wf
 from abc_costing.access import User, local_user
 from abc_costing.advisor import AdviceSettings, AutomationOffer, advise, candidate_moves
+from abc_costing.engine import cost_model
 from abc_costing.formats import parse_model_text, parse_yaml_data
 from abc_costing.formats.catalogue import catalogue_beside
 from abc_costing.model import ProcessModel
+from abc_costing.reports.views import faster_moves_view
 from abc_costing.store.edits import apply_edits
 from abc_costing.store.model_edits import model_edits
 from abc_costing.validation import validate_model
@@ -184,3 +186,32 @@ def test_applying_a_move_refuses_when_the_as_is_changed_since_the_advice(library
     outcome = wf.apply_move_as_variant(library, advice, 1, variant="advised",
                                        title="Лиды: меры советника", user=local_user("ivan"))
     assert outcome.saved is None and "changed since the advice" in outcome.problems[0].message
+
+
+def test_a_move_that_only_shortens_the_cycle_is_numbered_after_the_ranked_and_applies(tmp_path):
+    # supplier_invoice: posting and filing side by side ("Faster, same cost") is the move
+    # numbered right after the ranked ones, in its table as on the page and in --show N
+    folder = tmp_path / "process_models"
+    shutil.copytree(ROOT / "process_models" / "supplier_invoice", folder / "supplier_invoice")
+    shutil.copy(ROOT / "process_models" / "resources.yaml", folder)
+    library = wf.open_library(folder)
+    advice = wf.advise_file(library.path_of("supplier_invoice", "as_is")).advice
+    assert advice is not None and advice.faster
+    number = len(advice.ranked) + 1
+    assert faster_moves_view(advice).rows[0].value("rank") == number
+    chosen = wf.chosen_move(advice, number)
+    assert chosen is not None and chosen.model == advice.faster[0].move.model
+    assert wf.chosen_move(advice, number + len(advice.faster)) is None
+    outcome = wf.apply_move_as_variant(library, advice, number, variant="side_by_side",
+                                       title="Счета: разноска и архив параллельно",
+                                       user=local_user("ivan"))
+    assert outcome.problems == ()
+    saved = folder / "supplier_invoice" / "side_by_side.yaml"
+    catalogue, _ = catalogue_beside(saved)
+    back, problems = parse_model_text(saved.read_text("utf-8"), source="side_by_side.yaml",
+                                      catalogue=catalogue)
+    assert back is not None, problems
+    # the same cost, the block of the move in the file
+    assert cost_model(back).cost_per_instance == pytest.approx(
+        cost_model(advice.model).cost_per_instance, rel=1e-12)
+    assert any(g.kind == "parallel" for g in back.gateways.values())

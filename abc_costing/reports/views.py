@@ -1934,7 +1934,7 @@ def faster_moves_view(advice: Advice) -> TableView:
     rows: list[tuple[RowKind, Sequence[Any]]] = [
         ("item", [i, r.move.description, _cycle_text(r), _joined(r.move.assumptions),
                   r.move.kind, ", ".join(r.move.elements), *_cycle_values(r)])
-        for i, r in enumerate(advice.faster, start=1)]
+        for i, r in enumerate(advice.faster, start=len(advice.ranked) + 1)]
     return _view("faster_moves", N_("Faster, same cost: {process}",
                                     process=model.title or model.process),
                  FASTER_MOVES_COLUMNS, rows, currency=None, hours_per_day=hours,

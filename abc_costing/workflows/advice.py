@@ -165,7 +165,8 @@ class ChosenMove:
 
 
 def chosen_move(advice: Advice, number: int) -> ChosenMove | None:
-    """Move ``number`` of ``advice`` (its rank, from 1), or the moves combined for
+    """Move ``number`` of ``advice`` (its rank, from 1; the moves that only shorten the
+    cycle continue the numbering after the ranked ones), or the moves combined for
     :data:`COMBINED`; None when there is no such move.
 
     >>> from abc_costing import load_model
@@ -182,9 +183,11 @@ def chosen_move(advice: Advice, number: int) -> ChosenMove | None:
         assumptions = tuple(dict.fromkeys(a for step in advice.sequence
                                           for a in step.move.assumptions))
         return ChosenMove(COMBINED, describe(advice), assumptions, advice.combined_model)
-    if not 1 <= number <= len(advice.ranked):
+    # the moves that only shorten the cycle ("Faster, same cost") continue the numbering
+    moves = [r.move for r in (*advice.ranked, *advice.faster)]
+    if not 1 <= number <= len(moves):
         return None
-    move = advice.ranked[number - 1].move
+    move = moves[number - 1]
     return ChosenMove(number, move.description, move.assumptions, move.model)
 
 
