@@ -25,7 +25,10 @@ from abc_costing.reports.figures import process_flow_layout
 from tests.e2e_support import ARTIFACTS, ROOT, chromium, keep_local, requires_chromium
 
 VIEWER = ROOT / "tests" / "bpmn_js" / "node_modules" / "bpmn-js" / "dist"
-SHIPPED = model_files(ROOT / "process_models")
+#: The shipped models BPMN can carry: the export refuses a model with case classes
+#: (tests/test_case_classes.py) rather than write it with a mean that would misprice it.
+SHIPPED = [path for path in model_files(ROOT / "process_models")
+           if not load_model(path).case_classes]
 
 pytestmark = [
     pytest.mark.e2e,
