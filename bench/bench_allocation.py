@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from machine_info import load_average, machine, verdict
+from machine_info import answer_help, load_average, machine, verdict
 
 from abc_costing.engine.allocation import Node, allocate, trace
 from abc_costing.formats.ledger_file import read_ledger
@@ -85,6 +85,7 @@ def generate(rng: np.random.Generator):
 
 
 def main() -> int:
+    answer_help(__doc__, "bench_allocation.py")
     rng = np.random.default_rng(SEED)
     start = time.perf_counter()
     models, pools, centres, rules, lines, instances, revenue = generate(rng)

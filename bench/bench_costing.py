@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from machine_info import load_average, machine, verdict
+from machine_info import answer_help, load_average, machine, verdict
 
 from abc_costing.engine import cost_model
 from abc_costing.formats import load_library, read_model
@@ -146,6 +146,7 @@ def bench_portfolio(folder: Path, *, n_models: int, n_activities: int, repeats: 
 
 
 def main() -> int:
+    answer_help(__doc__, "bench_costing.py")
     print(machine())
     print(f"load average at start: {load_average()} (other jobs on this machine skew wall times)")
     with tempfile.TemporaryDirectory(prefix="abc-bench-") as tmp:

@@ -53,7 +53,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from machine_info import load_average, machine, verdict
+from machine_info import answer_help, load_average, machine, verdict
 
 _STARTED_WALL, _STARTED_CPU = time.perf_counter(), time.process_time()
 
@@ -439,6 +439,7 @@ def bench_edit(folder: Path, *, n_activities: int, n_edits: int, warmup: int,
 
 
 def main() -> int:
+    answer_help(__doc__, "bench_dashboard.py [--profile]")
     if sys.argv[1:2] == ["--compare-child"]:
         print(json.dumps(compare_child(sys.argv[2])))
         return 0

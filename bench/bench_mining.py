@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 import polars as pl
-from machine_info import peak_mib
+from machine_info import answer_help, peak_mib
 
 SIZES = (100_000, 1_000_000, 5_000_000)
 CSV_UP_TO = 1_000_000
@@ -124,6 +124,7 @@ def measure(path: Path, rates_path: Path) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> int:
+    answer_help(__doc__, "bench_mining.py [EVENTS ...]   (default: the sizes in SIZES)")
     if argv[:1] == ["--one"]:
         print(json.dumps(measure(Path(argv[1]), Path(argv[2]))))
         return 0

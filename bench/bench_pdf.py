@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine_info import load_average, machine, verdict  # noqa: E402
+from machine_info import answer_help, load_average, machine, verdict  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "process_models"
@@ -112,6 +112,7 @@ def _median(pairs: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def main() -> int:
+    answer_help(__doc__, "bench_pdf.py")
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child()
         return 0

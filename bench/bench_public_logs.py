@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from machine_info import load_average, machine
+from machine_info import answer_help, load_average, machine
 
 from abc_costing import workflows as wf
 
@@ -38,6 +38,7 @@ def _mean_labour(variants) -> float | None:
 
 
 def main(argv: list[str]) -> int:
+    answer_help(__doc__, "bench_public_logs.py FOLDER")
     if len(argv) != 1 or not Path(argv[0]).is_dir():
         print(__doc__)
         return 2

@@ -19,7 +19,7 @@ import sys
 import time
 
 import numpy as np
-from machine_info import load_average, machine
+from machine_info import answer_help, load_average, machine
 
 from abc_costing.model import ProcessModel
 from abc_costing.simulation.queueing import simulate_queues
@@ -57,6 +57,7 @@ def check(label: str, model: ProcessModel, formula: float, seed: int) -> bool:
 
 
 def main() -> int:
+    answer_help(__doc__, "bench_queues.py")
     print(machine())
     print(f"load average at start: {load_average()}")
     print(f"{REPLICATIONS} replications × {DAYS} measured days each")

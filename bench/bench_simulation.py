@@ -20,7 +20,7 @@ import sys
 import time
 
 import numpy as np
-from machine_info import load_average, machine, verdict
+from machine_info import answer_help, load_average, machine, verdict
 
 from abc_costing.engine import cost_model, expected_executions
 from abc_costing.model import ProcessModel
@@ -33,6 +33,7 @@ SEED = 20_240_601
 
 
 def main() -> int:
+    answer_help(__doc__, "bench_simulation.py")
     print(machine())
     print(f"load average at start: {load_average()} (other jobs on this machine skew wall times)")
     model = ProcessModel.model_validate(

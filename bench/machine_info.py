@@ -7,7 +7,15 @@ import platform
 import sys
 from pathlib import Path
 
-__all__ = ["machine", "load_average", "peak_mib", "verdict"]
+__all__ = ["answer_help", "machine", "load_average", "peak_mib", "verdict"]
+
+
+def answer_help(doc: str | None, usage: str) -> None:
+    """Print the benchmark's usage and what it measures, and exit 0, when the command line
+    asks for ``-h``/``--help``: a benchmark answers that instead of running for minutes."""
+    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
+        print(f"usage: {usage}\n\n{(doc or '').strip()}")
+        raise SystemExit(0)
 
 
 def machine() -> str:
