@@ -51,7 +51,7 @@ from abc_costing.advisor.moves import (
 from abc_costing.advisor.parallel import parallelise_moves
 from abc_costing.advisor.tiers import triage
 from abc_costing.compare import compare_models, split_in_library
-from abc_costing.engine.capacity import ModelEntry, staffing
+from abc_costing.engine.capacity import ModelEntry, PoolRelease, staffing
 from abc_costing.engine.cycle_time import CycleTime, expected_cycle_time
 from abc_costing.engine.executions import RoutingError
 from abc_costing.i18n import N_, Message
@@ -119,6 +119,8 @@ class RankedMove:
       heads_released: whole people released (None when not worked out: beyond ``top``).
       cash_per_year: heads released × cost per person + what is not labour
         (None when not worked out).
+      releases: each labour pool's FTE before and after and the heads it releases,
+        from the same split as ``heads_released`` (empty when not worked out).
       cycle_minutes: the moved model's expected cycle time
         (:func:`~abc_costing.engine.cycle_time.expected_cycle_time`; None when not
         worked out: only the moves shown get it).
@@ -135,6 +137,7 @@ class RankedMove:
     fte_change: Mapping[str, float]
     heads_released: int | None = None
     cash_per_year: float | None = None
+    releases: tuple[PoolRelease, ...] = ()
     cycle_minutes: float | None = None
     cycle_change_minutes: float | None = None
     cycle_exact: bool | None = None
@@ -340,9 +343,8 @@ def _with_cash(ranked: RankedMove, base: ProcessModel,
         return ranked
     if split is None:
         return ranked
-    return RankedMove(ranked.move, ranked.cost_per_instance, ranked.saving_per_instance,
-                      ranked.saving_per_year, ranked.fte_change, split.heads_released,
-                      split.cash_per_year)
+    return replace(ranked, heads_released=split.heads_released,
+                   cash_per_year=split.cash_per_year, releases=tuple(split.pools))
 
 
 def _other_load(model: ProcessModel, library: Sequence[ModelEntry]) -> dict[str, float]:

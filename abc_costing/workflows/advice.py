@@ -16,7 +16,6 @@ from pathlib import Path
 from abc_costing.access import AccessDenied, User, require
 from abc_costing.advisor import Advice, AdviceSettings, advise, settings_from_advice
 from abc_costing.advisor.ranking import describe
-from abc_costing.compare import compare_models, split_in_library
 from abc_costing.engine.capacity import months_short_after_release
 from abc_costing.formats import load_library, parse_yaml_data
 from abc_costing.formats.advice_file import advice_path_for, read_advice
@@ -120,18 +119,11 @@ def _short_after_release(advice: Advice, library: Sequence[tuple[Path, ProcessMo
     """The months of the production calendar in which the people the combined moves
     release would be missed (as ``compare`` warns): a pool's average month may free a
     person that a long month still needs."""
-    if not advice.sequence:
-        return ()
-    model, combined = advice.model, advice.combined_model
-    try:
-        split = split_in_library(compare_models(model, combined), model, combined,
-                                 library=library)
-    except ModelError:
-        return ()
-    if split is None:
+    if advice.combined is None or not advice.combined.releases:
         return ()
     return tuple(months_short_after_release(
-        split.pools, year=calendar_year_of([model, *(m for _, m in library)])))
+        advice.combined.releases,
+        year=calendar_year_of([advice.model, *(m for _, m in library)])))
 
 
 #: The number that chooses the moves combined (the ranked moves are numbered from 1).
