@@ -51,7 +51,7 @@ from abc_costing.advisor.moves import (
 from abc_costing.advisor.parallel import parallelise_moves
 from abc_costing.advisor.tiers import triage
 from abc_costing.compare import compare_models, split_in_library
-from abc_costing.engine.capacity import ModelEntry, PoolRelease, staffing
+from abc_costing.engine.capacity import ModelEntry, PoolRelease, capacity_report, staffing
 from abc_costing.engine.cycle_time import CycleTime, expected_cycle_time
 from abc_costing.engine.executions import RoutingError
 from abc_costing.i18n import N_, Message
@@ -307,7 +307,7 @@ def _fte_change(before: Evaluation, after: Evaluation, model: ProcessModel) -> d
             continue
         delta = (after.minutes_by_pool.get(pool_id, 0.0)
                  - before.minutes_by_pool.get(pool_id, 0.0)) * per_month / 60.0
-        changes[pool_id] = 0.0 - (0.0 - delta / hours)  # never "-0"
+        changes[pool_id] = delta / hours + 0.0  # + 0.0 turns a -0.0 into 0.0: never "-0"
     return changes
 
 
@@ -349,8 +349,6 @@ def _with_cash(ranked: RankedMove, base: ProcessModel,
 
 def _other_load(model: ProcessModel, library: Sequence[ModelEntry]) -> dict[str, float]:
     """Minutes a month the other processes of ``library`` (their ``as_is``) ask of each pool."""
-    from abc_costing.engine.capacity import capacity_report
-
     others = [entry for entry in library
               if (entry if isinstance(entry, ProcessModel) else entry[1]).process != model.process]
     if not others:
