@@ -466,6 +466,10 @@ def _parser() -> argparse.ArgumentParser:
     variants.add_argument("--top", type=int, default=10, metavar="N",
                           help=_("show the N costliest variants (default 10; 0 for all)"))
     variants.add_argument("--json", action="store_true", help=_("every variant as JSON"))
+    variants.add_argument("-o", "--output", type=Path, metavar="FILE.xes|FILE.parquet",
+                          help=_("also write the costs out: .xes (the cases with their costs "
+                                  "and variants, XES cost extension, for ProM or Apromore) "
+                                  "or .parquet (the variants table)"))
     variants.set_defaults(run=_run_variants)
 
     import_bpmn = _command(commands, "import-bpmn", _("a model from a BPMN 2.0 file (lanes, "
@@ -1420,8 +1424,21 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
     ok, rates = _rates(args, err)
     if not ok:
         return EXIT_PROBLEMS
-    found = event_log_variants(args.log_file, source_name=str(args.log_file),
-                               columns=_columns(args), rates=rates)
+    if args.output is not None:
+        from abc_costing.workflows import write_log_costs
+
+        written = write_log_costs(args.log_file, source_name=str(args.log_file),
+                                  output=args.output, columns=_columns(args), rates=rates)
+        if written.problems and not written.found.problems:
+            _report_problems(list(written.problems), err)
+            return EXIT_PROBLEMS
+        found = written.found
+        _report_problems(list(written.warnings), err)
+        if written.output is not None:  # on stderr under --json, which owns stdout
+            _say(err if args.json else out, _("wrote {output}", output=written.output))
+    else:
+        found = event_log_variants(args.log_file, source_name=str(args.log_file),
+                                   columns=_columns(args), rates=rates)
     if found.problems:
         _log_problems(found.problems, err)
         return EXIT_PROBLEMS

@@ -86,6 +86,7 @@ __all__ = [
     "TraceVariant",
     "discover_model",
     "trace_variants",
+    "priced_events",
     "conformance",
     "fits_model",
     "directly_follows",
@@ -746,21 +747,7 @@ def trace_variants(log: EventLog, *, rates: ProcessModel | RateTable | None = No
     from abc_costing.model import ProcessModel
 
     design = rates if isinstance(rates, ProcessModel) else None
-    priced: list[tuple[str, float]] = []
-    if rates is not None:
-        lookup = _rates_by_name(rates)
-        names = log.events.select(pl.col("resource").unique().drop_nulls().cast(pl.String)
-                                  ).to_series().to_list()
-        priced = [(name, matched[1].rate_per_minute) for name in names
-                  if (matched := _rate_for(name, lookup)) is not None]
-    steps = _steps(log)
-    if priced:
-        table = pl.LazyFrame({"resource": [n for n, _ in priced],
-                              "rate_per_minute": [r for _, r in priced]},
-                             schema={"resource": pl.Categorical, "rate_per_minute": pl.Float64})
-        steps = steps.join(table, on="resource", how="left", maintain_order="left")
-    else:
-        steps = steps.with_columns(pl.lit(None, dtype=pl.Float64).alias("rate_per_minute"))
+    steps = _priced_steps(log, rates)
     minutes, rate = pl.col("minutes").fill_null(0.0), pl.col("rate_per_minute")
     per_case = steps.group_by("case_id", maintain_order=True).agg(
         pl.col("activity").alias("trace"),
@@ -786,6 +773,43 @@ def trace_variants(log: EventLog, *, rates: ProcessModel | RateTable | None = No
     variants.sort(key=lambda v: (v.total_cost is None, -(v.total_cost or 0.0),
                                  -v.case_count, v.activities))
     return variants
+
+
+def _priced_steps(log: EventLog, rates: ProcessModel | RateTable | None) -> pl.LazyFrame:
+    """:func:`_steps` with each event's ``rate_per_minute``: the labour resource whose id
+    or name matches the event's resource (null when none does)."""
+    priced: list[tuple[str, float]] = []
+    if rates is not None:
+        lookup = _rates_by_name(rates)
+        names = log.events.select(pl.col("resource").unique().drop_nulls().cast(pl.String)
+                                  ).to_series().to_list()
+        priced = [(name, matched[1].rate_per_minute) for name in names
+                  if (matched := _rate_for(name, lookup)) is not None]
+    steps = _steps(log)
+    if not priced:
+        return steps.with_columns(pl.lit(None, dtype=pl.Float64).alias("rate_per_minute"))
+    table = pl.LazyFrame({"resource": [n for n, _ in priced],
+                          "rate_per_minute": [r for _, r in priced]},
+                         schema={"resource": pl.Categorical, "rate_per_minute": pl.Float64})
+    return steps.join(table, on="resource", how="left", maintain_order="left")
+
+
+def priced_events(log: EventLog, *, rates: ProcessModel | RateTable | None = None
+                  ) -> pl.DataFrame:
+    """Each event of ``log`` with its modelled labour cost, in the log's order.
+
+    Columns: the log's own (``case_id``, ``activity``, ``start_ts``, ``end_ts``,
+    ``resource``, ``cost`` when it records one, ...) plus ``labor_minutes`` (as
+    :func:`trace_variants` measures them; null where they cannot be) and
+    ``labor_cost``: minutes × the rate of the event's resource, null when the
+    resource has no rate. Summed over a case's events, ``labor_cost`` is the
+    case's modelled cost that :func:`trace_variants` averages.
+    """
+    return (_priced_steps(log, rates)
+            .with_columns(pl.col("minutes").alias("labor_minutes"),
+                          (pl.col("minutes").fill_null(0.0) * pl.col("rate_per_minute"))
+                          .alias("labor_cost"))
+            .select(*log.events.columns, "labor_minutes", "labor_cost").collect())
 
 
 def conformance(variants: Sequence[TraceVariant]) -> float | None:

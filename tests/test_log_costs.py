@@ -239,7 +239,11 @@ def test_xes_cost_currency_and_a_traces_own_total_are_said(tmp_path):
                     + "</trace></log>", encoding="utf-8")
     log = read_event_log(path)
     assert log.cost_currencies == ("EUR",) and log.has_cost
-    assert any("1 trace(s) carry a cost:total of their own" in p.message for p in log.problems)
+    # The events carry costs (10 + 20 = 30): they are used, and the trace's 99 is said, never
+    # added (before, the trace's total was only counted and never compared).
+    assert log.events["cost"].sum() == 30.0
+    assert any("case '1': the trace's own cost 99 (its cost:total, or its cost:drivers) differs "
+               "from the sum of its events' costs 30" in p.message for p in log.problems)
 
 
 def test_a_negative_recorded_cost_is_kept_and_said(tmp_path):

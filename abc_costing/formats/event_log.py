@@ -71,8 +71,10 @@ from typing import Any, BinaryIO
 
 import polars as pl
 
+from abc_costing.formats import xes_costs
 from abc_costing.formats.lifecycle import pair_transitions
 from abc_costing.formats.typed_numbers import parse_typed_number
+from abc_costing.formats.xes_costs import CostNotes, cost_number, settle, unreadable
 from abc_costing.i18n import N_, Message
 from abc_costing.memory import cyclic_gc_paused
 from abc_costing.numbers import Figure
@@ -114,7 +116,9 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
                   "жизненный цикл", "переход", "тип события"),
     "instance": ("concept:instance", "instance", "activity_instance", "instance_id",
                  "экземпляр"),
-    "cost": ("cost", "cost:total", "costs", "cost_total", "amount", "стоимость", "затраты"),
+    # Celonis and Disco export "Cost"/"Costs"; ProM's and PM4Py's CSV the XES key cost:total.
+    "cost": ("cost", "cost:total", "costs", "cost_total", "total cost", "total_cost", "amount",
+             "стоимость", "затраты", "себестоимость", "расходы", "сумма"),
 }
 #: A column holding each recorded cost's currency (read when a cost column is).
 CURRENCY_COLUMN_NAMES = ("currency", "cost:currency", "валюта")
@@ -276,6 +280,7 @@ def read_event_log(
     row_numbers = None  # the data row of each event, when the reader knows it better
     sample: dict[str, list[str | None]] | None = None  # first texts of the time columns
     pieces = None  # the file in blocks, when it is read that way
+    traces: _XesTraces | None = None  # what an XES log's traces say of their costs
     size = path.stat().st_size
     if suffix != ".xes" and size > MAX_LOG_BYTES:
         raise LogError(N_("the file is {size:,} bytes, larger than the limit of {limit:,}",
@@ -301,7 +306,7 @@ def read_event_log(
             columns = _map_columns(schema.names(), explicit, source=source)
             _check_parquet(raw, schema, columns, source=source)
         elif suffix == ".xes":
-            frame = _xes_frame(path, source=source, max_bytes=max_xes_bytes)
+            frame, traces = _xes_frame(path, source=source, max_bytes=max_xes_bytes)
             columns = _map_columns(frame.columns, {key: None for key in explicit},
                                    source=source)  # XES keys are fixed by the standard
             raw, row_numbers = frame.lazy(), "row_no"
@@ -309,6 +314,11 @@ def read_event_log(
             raise LogError(_unknown_format(suffix), source=source)
         events, problems = _load(raw, columns, row_numbers, sample, source=source,
                                  pieces=pieces)
+        if traces is not None:  # an XES log's own cost:total, and what its costs said
+            booked: list[Problem] = []
+            if "cost" in events.columns:
+                events, booked = xes_costs.apply_trace_costs(events, traces.costs)
+            problems = [*problems, *traces.notes.problems(), *booked]
     except LogError:
         raise
     except pl.exceptions.PolarsError as error:
@@ -330,18 +340,10 @@ def read_event_log(
                "included; labour and cost are upper bounds (a start column, or start/complete "
                "lifecycle rows, give the real figures)"), severity="warning")]
     currencies: tuple[str, ...] = ()
-    if suffix == ".xes" and "traces_with_cost" in raw.collect_schema().names():
-        traces = raw.select(pl.first("traces_with_cost")).collect().item()
-        problems = [*problems, Problem(
-            N_("{count:,} trace(s) carry a cost:total of their own: a recorded cost is read "
-               "per event (cost:total inside each <event>), so the traces' totals are not read",
-               count=Count(traces)) if columns["cost"] is not None else
-            N_("{count:,} trace(s) carry a cost:total of their own: a recorded cost is read "
-               "per event (cost:total inside each <event>), so the traces' totals are not "
-               "read; no recorded cost is shown", count=Count(traces)),
-            severity="warning")]
     if columns["cost"] is not None:
         currencies = _cost_currencies(raw, columns["cost"])
+        if traces is not None and traces.currencies:
+            currencies = tuple(sorted({*currencies, *traces.currencies}))
         negative = events.filter(pl.col("cost") < 0).sort("row_no")
         if negative.height:
             first_row, first_cost = negative.row(0, named=True)["row_no"], negative["cost"][0]
@@ -943,25 +945,19 @@ def _xml_events(stream: _GuardedStream) -> Iterator[Any]:
     yield from parser.read_events()
 
 
-def _xes_value(element: ElementTree.Element, field: str, *, source: str, row: int
-               ) -> str | float | None:
+def _xes_value(element: ElementTree.Element, field: str, *, event_number: int,
+               notes: CostNotes) -> str | float | None:
     """An event attribute's value as the event table wants it: a recorded cost as a number
-    (``float``/``int`` attributes are machine numbers; a ``string`` follows the typed-number
-    rule), anything else as its text."""
+    (see :func:`~abc_costing.formats.xes_costs.cost_number`; one that is not a number is
+    noted and left out), anything else as its text."""
     value = element.get("value")
     if field != "cost" or value is None:
         return value
     try:
-        if _local(element.tag) in ("float", "int"):
-            number = float(value)
-            if number != number or number in (float("inf"), float("-inf")):
-                raise ValueError(N_("{value} is not a finite number", value=quoted(value)))
-            return number
-        return parse_typed_number(value)
+        return cost_number(value, tag=_local(element.tag))
     except ValueError as error:
-        raise LogError(N_("cannot read the recorded cost {value}: {reason}", value=quoted(value),
-                          reason=error.args[0] if error.args else str(error)),
-                       source=source, row=row) from None
+        unreadable(notes, N_("event {number}", number=event_number), xes_costs.TOTAL, error)
+        return None
 
 
 def _xes_stream(path: Path, *, source: str, max_bytes: int
@@ -978,27 +974,66 @@ def _xes_stream(path: Path, *, source: str, max_bytes: int
     return gzip.GzipFile(path, "rb"), limit, "the file unpacks to more than"
 
 
-def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
+@dataclass
+class _XesTraces:
+    """What an XES file's ``<trace>`` elements say beside their events.
+
+    Attributes:
+      costs: ``case`` and ``cost``: each trace's own recorded cost (its ``cost:total``,
+        else its drivers' sum), for those that state one.
+      currencies: the currencies the traces state (``cost:currency``).
+      notes: cost values that could not be read or do not add up.
+    """
+
+    costs: pl.DataFrame
+    currencies: frozenset[str]
+    notes: CostNotes
+
+
+def _xes_frame(path: Path, *, source: str, max_bytes: int) -> tuple[pl.DataFrame, _XesTraces]:
     """The events of an XES file, one row per ``<event>``: ``row_no``, ``case`` (the
     trace's ``concept:name``) and one column per field of :data:`_XES_KEYS` that any
     event carries (``activity``, ``end``, ``start``, ``resource``, ``lifecycle``,
-    ``instance``, ``cost``), as text (the cost as a number).
+    ``instance``, ``cost``), as text (the cost as a number); and what the traces
+    say of their costs (see :mod:`abc_costing.formats.xes_costs`).
 
     Each element is detached from its parent once read, so memory holds one event,
     not the file; nesting and the elements of one event are capped (see the
     ``MAX_XES_*`` limits). Only an attribute directly inside an ``<event>`` (or,
-    for the case id, a ``<string>`` directly inside a ``<trace>``) is read: a
-    list, a container or a nested attribute never is.
+    for the case id, a ``<string>`` directly inside a ``<trace>``) is read, and the
+    ``cost:amount`` of each driver in a ``cost:drivers`` list of an event or a trace.
     """
     columns: dict[str, list] = {"row_no": [], "case": [],
                                 **{field: [] for field in dict.fromkeys(_XES_KEYS.values())}}
     case_id: str | None = None
-    traces_with_cost = 0  # traces carrying a cost:total of their own (not read: see below)
     event: dict[str, str | float | None] | None = None
     depth = 0  # nesting below an <event> (nested attributes of attributes are skipped)
     inside_event = 0  # elements read inside the current <event>
     count = 0
     open_elements: list[ElementTree.Element] = []
+    notes = CostNotes()
+    trace_no = 0
+    trace_total: float | None = None  # the current trace's own cost:total
+    trace_costs: dict[str, list] = {"case": [], "cost": []}
+    currencies: set[str] = set()
+    # The cost:drivers list being read: where it opened (the depth below the event, or
+    # the open elements of the trace), and the amounts read in it.
+    drivers_at: int | None = None
+    amounts: list[float] = []
+    trace_amounts: list[float] = []
+
+    def amount(element: ElementTree.Element, where: Message) -> float | None:
+        try:
+            return cost_number(element.get("value", ""), tag=_local(element.tag))
+        except ValueError as error:
+            unreadable(notes, where, xes_costs.AMOUNT, error)
+            return None
+
+    def where_trace() -> Message:
+        return N_("trace {number} (case {case})", number=trace_no,
+                  case=quoted(case_id)) if case_id is not None else \
+            N_("trace {number}", number=trace_no)
+
     opened, max_read, too_big = _xes_stream(path, source=source, max_bytes=max_bytes)
     # The collector paused: each event's elements are garbage at once, and with it
     # running, every collection walked the events' columns again (a third of the time).
@@ -1020,6 +1055,8 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
                                               "(at <{tag}>)", limit=MAX_XES_DEPTH,
                                               tag=tag[:60]), source=source,
                                            row=count + 1)
+                        if depth == 1 and element.get("key") == xes_costs.DRIVERS:
+                            drivers_at = depth
                         continue
                     open_elements.append(element)
                     if len(open_elements) > MAX_XES_DEPTH:
@@ -1027,33 +1064,65 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
                                           "(at <{tag}>)", limit=MAX_XES_DEPTH, tag=tag[:60]),
                                        source=source, row=count + 1)
                     if tag == "event":
-                        event, depth, inside_event = {}, 0, 0
+                        event, depth, inside_event, amounts = {}, 0, 0, []
                     elif tag == "trace":
-                        case_id = None
+                        case_id, trace_total, trace_amounts = None, None, []
+                        trace_no += 1
+                    elif element.get("key") == xes_costs.DRIVERS and len(open_elements) > 1 \
+                            and _local(open_elements[-2].tag) == "trace":
+                        drivers_at = len(open_elements)
                     continue
+                key = element.get("key", "")
                 if event is not None and depth:  # stays in its event until the event ends
                     depth -= 1
-                    field = _XES_KEYS.get(element.get("key", ""))
+                    if drivers_at is not None and depth >= drivers_at \
+                            and key == xes_costs.AMOUNT:
+                        if (number := amount(element, N_("event {number}",
+                                                         number=count + 1))) is not None:
+                            amounts.append(number)
+                    elif depth == 0 and key == xes_costs.DRIVERS:
+                        drivers_at = None
+                    field = _XES_KEYS.get(key)
                     if depth == 0 and field is not None and tag not in _XES_COLLECTIONS \
                             and field not in event:  # the first one wins, as for columns
-                        event[field] = _xes_value(element, field, source=source,
-                                                  row=count + 1)
+                        event[field] = _xes_value(element, field, notes=notes,
+                                                  event_number=count + 1)
                     continue
-                open_elements.pop()
                 if event is not None:  # the event itself
                     count += 1
+                    if amounts:  # the message made only when there is something to settle
+                        total = event.get("cost")
+                        event["cost"] = settle(total if isinstance(total, float) else None,
+                                               amounts, where=N_("event {number}", number=count),
+                                               notes=notes, kind="event")
                     columns["row_no"].append(count)
                     columns["case"].append(case_id)
                     for field in _XES_FIELDS:
                         columns[field].append(event.get(field))
                     event = None
-                elif tag in _XES_CASE_ID_TYPES and element.get("key") == "concept:name" \
-                        and case_id is None and open_elements \
-                        and _local(open_elements[-1].tag) == "trace":
-                    case_id = element.get("value")
-                elif element.get("key") == "cost:total" and open_elements \
-                        and _local(open_elements[-1].tag) == "trace":
-                    traces_with_cost += 1
+                elif tag == "trace":
+                    cost = settle(trace_total, trace_amounts, where=where_trace(), notes=notes,
+                                  kind="trace")
+                    if cost is not None:
+                        trace_costs["case"].append(case_id)
+                        trace_costs["cost"].append(cost)
+                elif drivers_at is not None and len(open_elements) > drivers_at:
+                    if key == xes_costs.AMOUNT and (number := amount(element,
+                                                                     where_trace())) is not None:
+                        trace_amounts.append(number)
+                elif drivers_at is not None and len(open_elements) == drivers_at:
+                    drivers_at = None
+                elif open_elements[-2:-1] and _local(open_elements[-2].tag) == "trace":
+                    if tag in _XES_CASE_ID_TYPES and key == "concept:name" and case_id is None:
+                        case_id = element.get("value")
+                    elif key == xes_costs.TOTAL and trace_total is None:
+                        try:
+                            trace_total = cost_number(element.get("value", ""), tag=tag)
+                        except ValueError as error:
+                            unreadable(notes, where_trace(), xes_costs.TOTAL, error)
+                    elif key == xes_costs.CURRENCY and element.get("value", "").strip():
+                        currencies.add(element.get("value", "").strip())
+                open_elements.pop()
                 if open_elements:  # read: detach it, so that memory stays flat (an
                     del open_elements[-1][-1]  # element that has just ended is the last)
         except ElementTree.ParseError as error:
@@ -1078,10 +1147,11 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> pl.DataFrame:
                           "cost needs each event's time"), source=source)
     if frame["case"].null_count() == frame.height:
         raise LogError(N_("no trace has a case id (its own concept:name)"), source=source)
-    if traces_with_cost:
-        # Said through a column: the reader turns it into a warning beside the others.
-        frame = frame.with_columns(pl.lit(traces_with_cost, pl.UInt32).alias("traces_with_cost"))
+    traces = _XesTraces(pl.DataFrame(trace_costs, schema={"case": pl.String,
+                                                          "cost": pl.Float64}),
+                        frozenset(currencies), notes)
     kept = [name for name in frame.columns
-            if name in ("row_no", "case", "activity", "end", "traces_with_cost")
-            or frame[name].null_count() < frame.height]
-    return frame.select(kept)
+            if name in ("row_no", "case", "activity", "end")
+            or frame[name].null_count() < frame.height
+            or (name == "cost" and traces.costs.height)]  # a trace's cost is booked on events
+    return frame.select(kept), traces

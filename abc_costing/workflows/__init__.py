@@ -134,6 +134,11 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         library_signature,
         open_library,
     )
+    from abc_costing.workflows.log_export import (
+        COST_OUTPUT_SUFFIXES,
+        LogCostsWritten,
+        write_log_costs,
+    )
     from abc_costing.workflows.migration import Migrated, migrate_library
     from abc_costing.workflows.reporting import (
         REPORT_FORMATS,
@@ -207,6 +212,9 @@ _FACADE = {
     "library_signature": "abc_costing.workflows.library",
     "load_for_editing": "abc_costing.workflows.editing",
     "migrate_library": "abc_costing.workflows.migration",
+    "COST_OUTPUT_SUFFIXES": "abc_costing.workflows.log_export",
+    "LogCostsWritten": "abc_costing.workflows.log_export",
+    "write_log_costs": "abc_costing.workflows.log_export",
     "Migrated": "abc_costing.workflows.migration",
     "LABOR_PREFIX": "abc_costing.workflows.editing",
     "LoadedForEditing": "abc_costing.workflows.editing",
@@ -388,4 +396,7 @@ __all__ = [
     "preview_resource_edits",
     "save_resource_edits",
     "variant_pools",
+    "COST_OUTPUT_SUFFIXES",
+    "LogCostsWritten",
+    "write_log_costs",
 ]
