@@ -118,7 +118,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
                  "экземпляр"),
     # Celonis and Disco export "Cost"/"Costs"; ProM's and PM4Py's CSV the XES key cost:total.
     "cost": ("cost", "cost:total", "costs", "cost_total", "total cost", "total_cost", "amount",
-             "стоимость", "затраты", "себестоимость", "расходы", "сумма"),
+             "стоимость", "затраты", "себестоимость", "расходы"),
 }
 #: A column holding each recorded cost's currency (read when a cost column is).
 CURRENCY_COLUMN_NAMES = ("currency", "cost:currency", "валюта")
