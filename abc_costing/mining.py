@@ -569,24 +569,21 @@ def _paths(variants: pl.DataFrame) -> pl.LazyFrame:
 def _medians(minute_counts: pl.DataFrame) -> dict[str, float]:
     """Each activity's median measured minutes from how often each value occurred, as
     Polars' ``median`` takes it (linear between the two middle values)."""
+    from bisect import bisect_right
+    from itertools import accumulate
+
     medians: dict[str, float] = {}
     ordered = minute_counts.sort("activity", "minutes")
     for (name,), group in ordered.group_by("activity", maintain_order=True):
-        values, counts = group["minutes"].to_list(), group["n"].to_list()
-        total = sum(counts)
-        middle = (total - 1) / 2
-        low_index, fraction = int(middle), middle - int(middle)
-
-        def at(index: int) -> float:
-            seen = 0
-            for value, count in zip(values, counts, strict=True):
-                seen += count
-                if index < seen:
-                    return float(value)
-            return float(values[-1])
-
-        low = at(low_index)
-        medians[str(name)] = low if fraction == 0 else low + (at(low_index + 1) - low) * 0.5
+        values = group["minutes"].to_list()
+        ends = list(accumulate(group["n"].to_list()))  # value i covers ranks [ends[i-1], ends[i])
+        middle = (ends[-1] - 1) / 2
+        low = float(values[bisect_right(ends, int(middle))])
+        if middle == int(middle):
+            medians[str(name)] = low
+        else:
+            medians[str(name)] = low + (float(values[bisect_right(ends, int(middle) + 1)])
+                                        - low) * 0.5
     return medians
 
 
