@@ -36,7 +36,8 @@ tour: $(STAMP)
 # The browser tests drive Debian's chromium (never a downloaded browser); report tests
 # recalculate workbooks in LibreOffice and read PDFs back with poppler.
 SYSTEM_TOOLS := /usr/bin/chromium:chromium /usr/bin/soffice:libreoffice-calc-nogui \
-                /usr/bin/pdftotext:poppler-utils /usr/bin/npm:npm
+                /usr/bin/pdftotext:poppler-utils /usr/bin/npm:npm \
+                /usr/bin/java:openjdk-17-jre-headless
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do \
 	  [ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \

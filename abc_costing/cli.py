@@ -452,6 +452,7 @@ def _parser() -> argparse.ArgumentParser:
                                                            "library)"))
     mine.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL")
     _library_option(mine)
+    _engine_options(mine)
     mine.set_defaults(run=_run_mine)
 
     variants = _command(commands, "variants", _("trace variants of an event log: cases, cycle "
@@ -470,6 +471,7 @@ def _parser() -> argparse.ArgumentParser:
                           help=_("also write the costs out: .xes (the cases with their costs "
                                   "and variants, XES cost extension, for ProM or Apromore) "
                                   "or .parquet (the variants table)"))
+    _engine_options(variants)
     variants.set_defaults(run=_run_variants)
 
     import_bpmn = _command(commands, "import-bpmn", _("a model from a BPMN 2.0 file (lanes, "
@@ -1392,6 +1394,17 @@ def _write_model(text: str, args: argparse.Namespace, out: Console, err: Console
     return EXIT_OK
 
 
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    """--engine and --spark-master of the commands that read a whole log."""
+    parser.add_argument("--engine", choices=("local", "spark"), default="local",
+                        help=_("local: Polars on this machine (default); spark: the log is "
+                                "split by case over a Spark cluster (needs abc-costing[spark] "
+                                "and a JDK 17)"))
+    parser.add_argument("--spark-master", metavar="URL",
+                        help=_("with --engine spark: the cluster, e.g. spark://host:7077 or "
+                                "yarn (default: $SPARK_MASTER, else local[*])"))
+
+
 def _run_mine(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.workflows import import_event_log
 
@@ -1404,7 +1417,8 @@ def _run_mine(args: argparse.Namespace, out: Console, err: Console) -> int:
         return EXIT_PROBLEMS
     imported = import_event_log(args.log_file, source_name=str(args.log_file),
                                 columns=_columns(args), rates=rates,
-                                process=args.process or "mined", variant=args.variant or "as_is")
+                                process=args.process or "mined", variant=args.variant or "as_is",
+                                engine=args.engine, spark_master=args.spark_master)
     if not imported.text:
         _log_problems(imported.problems, err)
         return EXIT_PROBLEMS
@@ -1428,7 +1442,8 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
         from abc_costing.workflows import write_log_costs
 
         written = write_log_costs(args.log_file, source_name=str(args.log_file),
-                                  output=args.output, columns=_columns(args), rates=rates)
+                                  output=args.output, columns=_columns(args), rates=rates,
+                                  engine=args.engine, spark_master=args.spark_master)
         if written.problems and not written.found.problems:
             _report_problems(list(written.problems), err)
             return EXIT_PROBLEMS
@@ -1438,7 +1453,8 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
             _say(err if args.json else out, _("wrote {output}", output=written.output))
     else:
         found = event_log_variants(args.log_file, source_name=str(args.log_file),
-                                   columns=_columns(args), rates=rates)
+                                   columns=_columns(args), rates=rates, engine=args.engine,
+                                   spark_master=args.spark_master)
     if found.problems:
         _log_problems(found.problems, err)
         return EXIT_PROBLEMS

@@ -83,6 +83,12 @@ if TYPE_CHECKING:  # imported where used: reading and mining a log needs only Po
 
 __all__ = [
     "PLACEHOLDER",
+    "LogFacts",
+    "LogPartial",
+    "log_partial",
+    "merge_partials",
+    "model_from_partial",
+    "variants_from_partial",
     "TraceVariant",
     "discover_model",
     "trace_variants",
@@ -117,11 +123,12 @@ def _micros(column: str | pl.Expr) -> pl.Expr:
 _BEGAN = pl.coalesce("start_ts", "end_ts")
 
 
-def _steps(log: EventLog) -> pl.LazyFrame:
+def _steps(events: pl.DataFrame) -> pl.LazyFrame:
     """Each event with its position in its case, its successor and its minutes.
 
     The log's rows are grouped by case and ordered by time, so the successor
-    is the next row when it belongs to the same case.
+    is the next row when it belongs to the same case. Every column is case-local:
+    it depends only on the rows of the event's own case.
     """
     case = pl.col("case_id").to_physical()
     same_previous = (case == case.shift(1)).fill_null(False)
@@ -131,13 +138,13 @@ def _steps(log: EventLog) -> pl.LazyFrame:
     minutes = pl.when(pl.col("start_ts").is_not_null()).then(
         _micros("end_ts") - _micros("start_ts")).otherwise(
         pl.when(same_previous).then(_micros("end_ts") - _micros(pl.col("end_ts").shift(1))))
-    paused = pl.col("pause_minutes") if "pause_minutes" in log.events.columns else pl.lit(0.0)
+    paused = pl.col("pause_minutes") if "pause_minutes" in events.columns else pl.lit(0.0)
     # The case's latest completion before this event: with parallel work the previous
     # row may still be running, so the running maximum, not the previous row's end.
     done_before = _micros("end_ts").cum_max().shift(1).over("case_id")
     waited = pl.when(~same_previous).then(0.0).otherwise(
         pl.max_horizontal(pl.lit(0), _micros("start_ts") - done_before) / _MINUTE_US)
-    return log.events.lazy().with_columns(
+    return events.lazy().with_columns(
         (index - first_of_case + 1).alias("pos"),
         pl.when(same_next).then(pl.col("activity").shift(-1)).alias("next_activity"),
         pl.when(same_next).then(_BEGAN.shift(-1)).alias("next_start"),
@@ -152,7 +159,7 @@ def directly_follows(log: EventLog) -> pl.DataFrame:
     end of the source to the start of the target, or to its end when the log
     has one timestamp). Sorted by count, largest first.
     """
-    return (_steps(log).filter(pl.col("next_activity").is_not_null())
+    return (_steps(log.events).filter(pl.col("next_activity").is_not_null())
             .group_by(pl.col("activity").alias("source"), pl.col("next_activity").alias("target"))
             .agg(pl.len().cast(pl.Int64).alias("count"),
                  ((_micros("next_start") - _micros("end_ts")) / _MINUTE_US).mean()
@@ -254,21 +261,26 @@ def _runs(steps: pl.LazyFrame, block_of: dict[str, str]) -> pl.LazyFrame:
                           new_case.alias("opens")))
 
 
-def _follows(steps: pl.LazyFrame, block_of: dict[str, str]) -> list[tuple[str, str | None, int]]:
-    """(node, next node or None for the end, count), by node, most frequent first."""
-    return (_runs(steps, block_of).group_by("node", "next_node").agg(pl.len().alias("n"))
+def _follows(paths: pl.LazyFrame, block_of: dict[str, str]) -> list[tuple[str, str | None, int]]:
+    """(node, next node or None for the end, count), by node, most frequent first.
+
+    ``paths`` has one row per step of each variant (see :func:`_paths`), weighted by
+    the variant's case count, so the counts are those of the log's cases.
+    """
+    return (_runs(paths, block_of).group_by("node", "next_node")
+            .agg(pl.col("cases").sum().alias("n"))
             .sort(["node", "n", "next_node"], descending=[False, True, False], nulls_last=True)
             .collect().rows())
 
 
-def _starts(steps: pl.LazyFrame, block_of: dict[str, str]) -> list[tuple[str, int]]:
+def _starts(paths: pl.LazyFrame, block_of: dict[str, str]) -> list[tuple[str, int]]:
     """(node, cases it opens), most frequent first."""
-    return (_runs(steps, block_of).filter(pl.col("opens")).group_by("node")
-            .agg(pl.len().alias("n")).sort(["n", "node"], descending=[True, False])
+    return (_runs(paths, block_of).filter(pl.col("opens")).group_by("node")
+            .agg(pl.col("cases").sum().alias("n")).sort(["n", "node"], descending=[True, False])
             .collect().rows())
 
 
-def _parallel_blocks(steps: pl.LazyFrame, follows: list[tuple[str, str | None, int]]
+def _parallel_blocks(paths: pl.LazyFrame, follows: list[tuple[str, str | None, int]]
                      ) -> list[list[str]]:
     """Sets of activities the log shows done in any order, as parallel blocks.
 
@@ -278,6 +290,9 @@ def _parallel_blocks(steps: pl.LazyFrame, follows: list[tuple[str, str | None, i
     and nothing else happens in between: that is what a parallel split and
     join with one activity per branch allows, and what the model must
     reproduce. Anything looser (optional branches, repeats) stays exclusive.
+
+    The test looks at whole cases, so it runs on the variants (``paths``, one
+    "case" per variant): a case passes exactly when its path does.
     """
     seen = {(a, b) for a, b, _ in follows if b is not None and a != b}
     concurrent = {frozenset((a, b)) for a, b in seen if (b, a) in seen}
@@ -293,7 +308,7 @@ def _parallel_blocks(steps: pl.LazyFrame, follows: list[tuple[str, str | None, i
                for i, a in enumerate(ordered) for b in ordered[i + 1:]):
             continue
         size = len(ordered)
-        fits = (steps.filter(pl.col("activity").cast(pl.String).is_in(ordered))
+        fits = (paths.filter(pl.col("activity").is_in(ordered))
                 .group_by("case_id")
                 .agg(pl.len().alias("n"), pl.col("activity").n_unique().alias("distinct"),
                      (pl.col("pos").max() - pl.col("pos").min() + 1).alias("span"))
@@ -333,38 +348,282 @@ class _Observed:
     span: tuple
 
 
-def _observe(log: EventLog) -> _Observed:
-    steps = _steps(log)
+# --- partials: what one bucket of cases shows, merged exactly ---------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class LogPartial:
+    """The aggregates of some of a log's cases, from which the variants and a mined
+    model are finished: :func:`log_partial` makes one, :func:`merge_partials` adds
+    several up exactly.
+
+    Every table is *case-local and additive*: a case's rows contribute only to
+    rows keyed by what that case shows, by sums, counts, minima and maxima, so
+    the partials of disjoint sets of whole cases merge into the partial of their
+    union (a case must never be split between partials). The local engine is
+    ``finish(merge([log_partial(whole log)]))``; the Spark engine
+    (:mod:`abc_costing.mining_spark`) makes one partial per bucket of cases.
+
+    Attributes:
+      variants: one row per path: ``trace`` (list of activity names), ``cases``,
+        and sums over its cases of ``cycle`` (minutes), ``labor`` (minutes),
+        ``modelled`` (minutes × rate), ``recorded`` (the log's costs; null without
+        a cost column), with ``priced`` (every event of every case had a rate).
+        The routing of a mined model (directly-follows counts, starts, parallel
+        blocks) is finished from these paths: each is a function of a case's path.
+      activities: None unless made ``for_model``; else per activity: ``n``
+        executions, ``cases`` (distinct cases, additive as cases are never split),
+        ``timed`` (measured executions), ``minutes`` (their sum), ``m2`` (Σ squared
+        deviations from this partial's mean, merged by Chan's rule for the sd),
+        ``lo``/``hi`` minutes, ``first_pos``, ``waits``/``wait_sum`` (timed waits),
+        ``recorded`` (Σ cost).
+      minute_counts: None unless ``for_model``; (``activity``, ``minutes``, ``n``):
+        how often each measured duration occurred, for the exact median.
+      performers: None unless ``for_model``; (``activity``, ``resource``, ``n``,
+        ``minutes``).
+      span: the first and the last timestamp (None, None for no events).
+      has_cost: whether the log records a cost per event.
+      any_start: whether any event has a start time.
+    """
+
+    variants: pl.DataFrame
+    activities: pl.DataFrame | None
+    minute_counts: pl.DataFrame | None
+    performers: pl.DataFrame | None
+    span: tuple[Any, Any]
+    has_cost: bool
+    any_start: bool
+
+    @property
+    def case_count(self) -> int:
+        """Cases in the partial."""
+        return int(self.variants["cases"].sum())
+
+    @property
+    def event_count(self) -> int:
+        """Events in the partial: each path's length times its cases."""
+        return int(self.variants.select(
+            (pl.col("trace").list.len().cast(pl.Int64) * pl.col("cases")).sum()).item())
+
+
+def _priced_table(events: pl.DataFrame, rates: ProcessModel | RateTable | None
+                  ) -> pl.LazyFrame | None:
+    """resource -> rate per minute for the log's resources that ``rates`` prices.
+
+    Matching is by each resource's own name, so a bucket of cases prices its
+    resources exactly as the whole log would.
+    """
+    if rates is None:
+        return None
+    lookup = _rates_by_name(rates)
+    names = events.select(pl.col("resource").unique().drop_nulls().cast(pl.String)
+                          ).to_series().to_list()
+    priced = [(name, matched[1].rate_per_minute) for name in names
+              if (matched := _rate_for(name, lookup)) is not None]
+    if not priced:
+        return None
+    return pl.LazyFrame({"resource": [n for n, _ in priced],
+                         "rate_per_minute": [r for _, r in priced]},
+                        schema={"resource": pl.Categorical, "rate_per_minute": pl.Float64})
+
+
+def _priced_steps(events: pl.DataFrame, rates: ProcessModel | RateTable | None
+                  ) -> pl.LazyFrame:
+    """:func:`_steps` with each event's ``rate_per_minute``: the labour resource whose id
+    or name matches the event's resource (null when none does)."""
+    steps = _steps(events)
+    table = _priced_table(events, rates)
+    if table is None:
+        return steps.with_columns(pl.lit(None, dtype=pl.Float64).alias("rate_per_minute"))
+    return steps.join(table, on="resource", how="left", maintain_order="left")
+
+
+def log_partial(events: pl.DataFrame, *, has_cost: bool,
+                rates: ProcessModel | RateTable | None = None,
+                for_model: bool = False) -> LogPartial:
+    """The partial of ``events`` (an :class:`EventLog`'s table: whole cases, each
+    case's rows together in time order); see :class:`LogPartial`.
+
+    ``rates`` prices the events for the variants' modelled cost; ``for_model``
+    adds the per-activity tables :func:`discover_model` needs.
+
+    >>> from datetime import datetime
+    >>> events = pl.DataFrame({
+    ...     "case_id": ["1", "1", "2"], "activity": ["a", "b", "a"],
+    ...     "start_ts": [None, None, None], "end_ts": [datetime(2024, 3, 1, 10),
+    ...     datetime(2024, 3, 1, 10, 30), datetime(2024, 3, 2, 9)],
+    ...     "resource": [None, None, None]},
+    ...     schema_overrides={"case_id": pl.Categorical, "activity": pl.Categorical,
+    ...                       "start_ts": pl.Datetime("us"), "resource": pl.Categorical})
+    >>> part = log_partial(events, has_cost=False)
+    >>> part.case_count, part.event_count
+    (2, 3)
+    >>> sorted(part.variants.select("trace", "cases", "cycle").rows())
+    [(['a'], 1, 0.0), (['a', 'b'], 1, 30.0)]
+    """
+    steps = _priced_steps(events, rates)
+    minutes, rate = pl.col("minutes").fill_null(0.0), pl.col("rate_per_minute")
+    recorded = pl.col("cost").sum() if has_cost else pl.lit(None, dtype=pl.Float64)
+    per_case = steps.group_by("case_id", maintain_order=True).agg(
+        pl.col("activity").alias("trace"),
+        ((_micros("end_ts").max() - _micros(_BEGAN).min()) / _MINUTE_US).alias("cycle"),
+        minutes.sum().alias("labor"),
+        (minutes * rate).sum().alias("modelled"),
+        rate.is_not_null().all().alias("priced"),
+        recorded.alias("recorded"))
+    variants = (per_case.group_by("trace")
+                .agg(pl.len().cast(pl.Int64).alias("cases"), pl.col("cycle").sum(),
+                     pl.col("labor").sum(), pl.col("modelled").sum(), pl.col("priced").all(),
+                     pl.col("recorded").sum() if has_cost
+                     else pl.lit(None, dtype=pl.Float64).alias("recorded"))
+                .with_columns(pl.col("trace").cast(pl.List(pl.String))).collect())
+    span = events.select(_BEGAN.min(), pl.col("end_ts").max()).row(0)
+    any_start = bool(events["start_ts"].is_not_null().any())
+    if not for_model:
+        return LogPartial(variants, None, None, None, span, has_cost, any_start)
     activity = pl.col("activity").cast(pl.String)
-    stats = (steps.group_by("activity")
-             .agg(pl.len().alias("n"), pl.col("case_id").n_unique().alias("cases"),
-                  pl.col("minutes").count().alias("timed"), pl.col("minutes").mean().alias("mean"),
-                  pl.col("minutes").std().alias("sd"), pl.col("minutes").min().alias("lo"),
-                  pl.col("minutes").median().alias("mid"), pl.col("minutes").max().alias("hi"),
-                  pl.col("pos").min().alias("first_pos"),
-                  pl.col("wait_minutes").mean().alias("wait"),
-                  (pl.col("cost").sum() if log.has_cost else pl.lit(None)).alias("recorded"))
-             .with_columns(activity)
-             .sort(["first_pos", "n", "activity"], descending=[False, True, False])
-             .collect().rows())
-    follows = _follows(steps, {})
-    blocks = _parallel_blocks(steps, follows)
+    timed = steps.filter(pl.col("minutes").is_not_null())
+    activities = (steps.group_by("activity")
+                  .agg(pl.len().cast(pl.Int64).alias("n"),
+                       pl.col("case_id").n_unique().cast(pl.Int64).alias("cases"),
+                       pl.col("minutes").count().cast(pl.Int64).alias("timed"),
+                       pl.col("minutes").sum().alias("minutes"),
+                       ((pl.col("minutes") - pl.col("minutes").mean()) ** 2).sum().alias("m2"),
+                       pl.col("minutes").min().alias("lo"), pl.col("minutes").max().alias("hi"),
+                       pl.col("pos").min().alias("first_pos"),
+                       pl.col("wait_minutes").count().cast(pl.Int64).alias("waits"),
+                       pl.col("wait_minutes").sum().alias("wait_sum"),
+                       (pl.col("cost").sum() if has_cost else pl.lit(None, dtype=pl.Float64))
+                       .alias("recorded"))
+                  .with_columns(activity).collect())
+    minute_counts = (timed.group_by("activity", "minutes")
+                     .agg(pl.len().cast(pl.Int64).alias("n"))
+                     .with_columns(activity).collect())
+    performers = (steps.filter(pl.col("resource").is_not_null())
+                  .group_by("activity", "resource")
+                  .agg(pl.len().cast(pl.Int64).alias("n"), pl.col("minutes").sum().alias("minutes"))
+                  .with_columns(activity, pl.col("resource").cast(pl.String)).collect())
+    return LogPartial(variants, activities, minute_counts, performers, span, has_cost,
+                      any_start)
+
+
+def _merged_span(spans: Sequence[tuple[Any, Any]]) -> tuple[Any, Any]:
+    firsts = [first for first, _ in spans if first is not None]
+    lasts = [last for _, last in spans if last is not None]
+    return (min(firsts) if firsts else None, max(lasts) if lasts else None)
+
+
+def merge_partials(parts: Sequence[LogPartial]) -> LogPartial:
+    """The partial of the union of ``parts`` (each of different, whole cases): sums,
+    counts, minima and maxima add up; the squared deviations by Chan's rule
+    (Σ m2ᵢ + Σ timedᵢ·(meanᵢ − mean)²), so the sd is exact, not a mean of sds.
+
+    >>> from datetime import datetime
+    >>> day = lambda h: datetime(2024, 3, 1, h)
+    >>> def log(case, ends):
+    ...     return pl.DataFrame({"case_id": [case] * len(ends), "activity": ["a"] * len(ends),
+    ...         "start_ts": [None] * len(ends), "end_ts": [day(h) for h in ends],
+    ...         "resource": [None] * len(ends)}, schema_overrides={"case_id": pl.Categorical,
+    ...         "activity": pl.Categorical, "start_ts": pl.Datetime("us"),
+    ...         "resource": pl.Categorical})
+    >>> both = merge_partials([log_partial(log("1", [9, 10]), has_cost=False),
+    ...                        log_partial(log("2", [9, 10]), has_cost=False)])
+    >>> both.variants.select("cases", "cycle").row(0)  # two cases of 60 minutes
+    (2, 120.0)
+    """
+    if not parts:
+        raise ValueError("merge_partials needs at least one partial")
+    variants = (pl.concat([p.variants for p in parts]).group_by("trace", maintain_order=True)
+                .agg(pl.col("cases").sum(), pl.col("cycle").sum(), pl.col("labor").sum(),
+                     pl.col("modelled").sum(), pl.col("priced").all(),
+                     pl.col("recorded").sum() if parts[0].has_cost
+                     else pl.col("recorded").first()))
+    span = _merged_span([p.span for p in parts])
+    has_cost, any_start = parts[0].has_cost, any(p.any_start for p in parts)
+    if any(p.activities is None for p in parts):
+        return LogPartial(variants, None, None, None, span, has_cost, any_start)
+    stacked = pl.concat([p.activities for p in parts if p.activities is not None])
+    mean_i = pl.col("minutes") / pl.col("timed")
+    mean = pl.col("minutes").sum() / pl.col("timed").sum()
+    activities = (stacked.group_by("activity", maintain_order=True).agg(
+        pl.col("n").sum(), pl.col("cases").sum(), pl.col("timed").sum(),
+        pl.col("minutes").sum(),
+        (pl.col("m2").sum() + (pl.col("timed") * (mean_i - mean) ** 2)
+         .filter(pl.col("timed") > 0).sum()).alias("m2"),
+        pl.col("lo").min(), pl.col("hi").max(), pl.col("first_pos").min(),
+        pl.col("waits").sum(), pl.col("wait_sum").sum(),
+        pl.col("recorded").sum() if has_cost else pl.col("recorded").first()))
+    minute_counts = (pl.concat([p.minute_counts for p in parts if p.minute_counts is not None])
+                     .group_by("activity", "minutes", maintain_order=True)
+                     .agg(pl.col("n").sum()))
+    performers = (pl.concat([p.performers for p in parts if p.performers is not None])
+                  .group_by("activity", "resource", maintain_order=True)
+                  .agg(pl.col("n").sum(), pl.col("minutes").sum()))
+    return LogPartial(variants, activities, minute_counts, performers, span, has_cost,
+                      any_start)
+
+
+def _paths(variants: pl.DataFrame) -> pl.LazyFrame:
+    """One row per step of each variant: ``case_id`` (the variant's index), ``activity``,
+    ``pos`` (1-based) and ``cases`` (its case count, the weight of each count)."""
+    return (variants.lazy().select(pl.int_range(pl.len(), dtype=pl.Int64).alias("case_id"),
+                                   pl.col("trace").alias("activity"), "cases")
+            .explode("activity")
+            .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("case_id")
+                          .alias("pos")))
+
+
+def _medians(minute_counts: pl.DataFrame) -> dict[str, float]:
+    """Each activity's median measured minutes from how often each value occurred, as
+    Polars' ``median`` takes it (linear between the two middle values)."""
+    from bisect import bisect_right
+    from itertools import accumulate
+
+    medians: dict[str, float] = {}
+    ordered = minute_counts.sort("activity", "minutes")
+    for (name,), group in ordered.group_by("activity", maintain_order=True):
+        values = group["minutes"].to_list()
+        ends = list(accumulate(group["n"].to_list()))  # value i covers ranks [ends[i-1], ends[i])
+        middle = (ends[-1] - 1) / 2
+        low = float(values[bisect_right(ends, int(middle))])
+        if middle == int(middle):
+            medians[str(name)] = low
+        else:
+            medians[str(name)] = low + (float(values[bisect_right(ends, int(middle) + 1)])
+                                        - low) * 0.5
+    return medians
+
+
+def _observe(part: LogPartial) -> _Observed:
+    """Finish the model's aggregates from a (merged) partial."""
+    if part.activities is None or part.minute_counts is None or part.performers is None:
+        raise ValueError("discovering a model needs a partial made with for_model=True")
+    medians = _medians(part.minute_counts)
+    ordered = part.activities.sort(["first_pos", "n", "activity"],
+                                   descending=[False, True, False])
+    stats: list[tuple] = []
+    for row in ordered.iter_rows(named=True):
+        timed = row["timed"]
+        mean = row["minutes"] / timed if timed else None
+        sd = (row["m2"] / (timed - 1)) ** 0.5 if timed > 1 else None
+        wait = row["wait_sum"] / row["waits"] if row["waits"] else None
+        stats.append((row["activity"], row["n"], row["cases"], timed, mean, sd,
+                      row["lo"], medians.get(row["activity"]), row["hi"], row["first_pos"],
+                      wait, row["recorded"] if part.has_cost else None))
+    paths = _paths(part.variants)
+    follows = _follows(paths, {})
+    blocks = _parallel_blocks(paths, follows)
     block_of = {member: f"{_BLOCK}{index}" for index, members in enumerate(blocks)
                 for member in members}
     if block_of:  # the blocks collapse into one step each: count what follows them
-        follows = _follows(steps, block_of)
-    by_resource = (steps.filter(pl.col("resource").is_not_null())
-                   .group_by("activity", "resource")
-                   .agg(pl.len().alias("n"), pl.col("minutes").sum().alias("minutes"))
-                   .with_columns(activity, pl.col("resource").cast(pl.String))
-                   .sort(["activity", "n", "resource"], descending=[False, True, False])
-                   .collect().rows())
+        follows = _follows(paths, block_of)
     performers: dict[str, list[tuple[str, int, float]]] = {}
-    for name, resource, count, minutes in by_resource:
+    for name, resource, count, minutes in (part.performers
+                                           .sort(["activity", "n", "resource"],
+                                                 descending=[False, True, False]).rows()):
         performers.setdefault(name, []).append((resource, count, minutes))
     return _Observed(stats=stats, follows=follows, blocks=blocks, block_of=block_of,
-                     starts=_starts(steps, block_of), performers=performers,
-                     span=log.events.select(_BEGAN.min(), pl.col("end_ts").max()).row(0))
+                     starts=_starts(paths, block_of), performers=performers, span=part.span)
 
 
 def _mix(performers: list[tuple[str, int, float]]) -> list[tuple[str, float]]:
@@ -598,17 +857,17 @@ def _routing(observed: _Observed, activity_id: dict[str, str], ids: UniqueIds
     return gateways, [*flows, *merges]
 
 
-def _header(log: EventLog, observed: _Observed) -> list[str]:
+def _header(facts: LogFacts, part: LogPartial, observed: _Observed) -> list[str]:
     """The comment block at the top of a mined model: the log and the method."""
     first, last = observed.span
     return [
         "=" * 76,
-        f"Discovered from the event log {Path(log.source).name} by `abc-costing mine`.",
-        f"{log.case_count} cases, {log.event_count} events, "
+        f"Discovered from the event log {Path(facts.source).name} by `abc-costing mine`.",
+        f"{part.case_count} cases, {part.event_count} events, "
         f"from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}.",
         "Probabilities: observed shares of what followed each activity (directly-",
         "  follows counts), rounded to 10 decimals; the largest takes the remainder.",
-        "Durations (minutes): " + ("end − start of each event." if log.has_start else
+        "Durations (minutes): " + ("end − start of each event." if facts.has_start else
                                    "time since the previous completion in the case "
                                    "(includes waiting)."),
         "  Written as lognormal(mean, sd) of the observed minutes: the exact engine",
@@ -616,9 +875,9 @@ def _header(log: EventLog, observed: _Observed) -> list[str]:
         "Labour: an activity's minutes go to the resources that did it, each its share",
         "  of the measured minutes, so the model costs what the log's events cost.",
         *(["Wait: mean minutes from the case's previous completion to the start."]
-          if log.has_start else []),
+          if facts.has_start else []),
         *(["Recorded cost: what labour does not explain, per execution, is other_cost."]
-          if log.has_cost else []),
+          if facts.has_cost else []),
         *(f"Parallel: {', '.join(members)} were done in any order, each once per case "
           "with nothing between: a parallel split and join." for members in observed.blocks),
         "=" * 76,
@@ -646,24 +905,68 @@ def discover_model(
     name can hold any text, line breaks and ``key: value`` included, and comes
     back from the model exactly as the log wrote it.
     """
+    return model_from_partial(
+        merge_partials([log_partial(log.events, has_cost=log.has_cost, for_model=True)]),
+        LogFacts(source=log.source, has_start=log.has_start, has_cost=log.has_cost),
+        process=process, variant=variant, rates=rates, title=title)
+
+
+@dataclass(frozen=True)
+class LogFacts:
+    """What a mined model says about its log besides the partial's aggregates.
+
+    Attributes:
+      source: the file the log was read from (its name goes in the title).
+      has_start: whether durations are end − start (else time since the previous event).
+      has_cost: whether the log records a cost per event.
+    """
+
+    source: str
+    has_start: bool
+    has_cost: bool
+
+
+def model_from_partial(
+    part: LogPartial,
+    facts: LogFacts,
+    *,
+    process: str = "mined",
+    variant: str = "as_is",
+    rates: ProcessModel | RateTable | None = None,
+    title: str | None = None,
+) -> tuple[str, list[Problem]]:
+    """Finish a mined model from a merged partial (made ``for_model``): what
+    :func:`discover_model` returns for the log the partial came from.
+
+    >>> import pathlib, tempfile
+    >>> from abc_costing.formats.event_log import read_event_log
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.csv"
+    >>> _ = path.write_text("case,activity,end\\n1,a,2024-03-01 10:00\\n"
+    ...                     "1,b,2024-03-01 10:30\\n", encoding="utf-8")
+    >>> log = read_event_log(path)
+    >>> part = log_partial(log.events, has_cost=False, for_model=True)
+    >>> facts = LogFacts(source=log.source, has_start=False, has_cost=False)
+    >>> model_from_partial(part, facts)[0] == discover_model(log)[0]
+    True
+    """
     from abc_costing.formats.model_text import Commented, OneLine, yaml_text
     from abc_costing.formats.yaml_model import parse_model_text
     from abc_costing.model.ids import UniqueIds
 
-    observed = _observe(log)
+    observed = _observe(part)
     ids = UniqueIds()
     ids.taken.update(("start", "end"))
     activity_id = {row[0]: ids.new(_id_for(row[0])) for row in observed.stats}
     problems: list[Problem] = []
     resources, role_mix, rate_of = _roles(observed, rates)
-    activities = _activities(observed, has_start=log.has_start, activity_id=activity_id,
+    activities = _activities(observed, has_start=facts.has_start, activity_id=activity_id,
                              role_mix=role_mix, rate_of=rate_of, problems=problems)
     gateways, flows = _routing(observed, activity_id, ids)
     document = {
         "format": "abc-costing/1",
         "process": process,
         "variant": variant,
-        "title": title or f"{process} (mined from {Path(log.source).name})",
+        "title": title or f"{process} (mined from {Path(facts.source).name})",
         "currency": rates.currency if rates is not None else "RUB",
         "resources": Commented(resources, above=("",)),
         "activities": Commented(activities, above=("",)),
@@ -673,7 +976,7 @@ def discover_model(
                             above=("",)),
         "flows": Commented(flows, above=("",)),
     }
-    text = yaml_text(document, header=_header(log, observed))
+    text = yaml_text(document, header=_header(facts, part, observed))
     _, found = parse_model_text(text)
     return text, [*found, *problems]
 
@@ -743,55 +1046,44 @@ def trace_variants(log: EventLog, *, rates: ProcessModel | RateTable | None = No
     follow, the most frequent first. A rates table prices the events but has
     no flow to replay them on: ``fits_design`` stays None.
     """
+    part = log_partial(log.events, has_cost=log.has_cost, rates=rates)
+    return variants_from_partial(merge_partials([part]), rates=rates)
+
+
+def variants_from_partial(part: LogPartial, *, rates: ProcessModel | RateTable | None = None
+                          ) -> list[TraceVariant]:
+    """Finish the trace variants from a merged partial: what :func:`trace_variants`
+    returns for the log the partial came from (made with the same ``rates``).
+
+    >>> from datetime import datetime
+    >>> events = pl.DataFrame({"case_id": ["1", "2"], "activity": ["a", "a"],
+    ...     "start_ts": [datetime(2024, 3, 1, 9), datetime(2024, 3, 1, 9)],
+    ...     "end_ts": [datetime(2024, 3, 1, 10), datetime(2024, 3, 1, 9, 30)],
+    ...     "resource": [None, None]}, schema_overrides={"case_id": pl.Categorical,
+    ...     "activity": pl.Categorical, "resource": pl.Categorical})
+    >>> [(v.case_count, v.mean_labor_minutes) for v in variants_from_partial(
+    ...     log_partial(events, has_cost=False))]  # (60 + 30) / 2
+    [(2, 45.0)]
+    """
     # A rates table prices the events; only a model also has a flow to replay them on.
     from abc_costing.model import ProcessModel
 
     design = rates if isinstance(rates, ProcessModel) else None
-    steps = _priced_steps(log, rates)
-    minutes, rate = pl.col("minutes").fill_null(0.0), pl.col("rate_per_minute")
-    per_case = steps.group_by("case_id", maintain_order=True).agg(
-        pl.col("activity").alias("trace"),
-        ((_micros("end_ts").max() - _micros(_BEGAN).min()) / _MINUTE_US).alias("cycle"),
-        minutes.sum().alias("labor"),
-        (minutes * rate).sum().alias("modelled"),
-        rate.is_not_null().all().alias("priced"),
-        (pl.col("cost").sum() if log.has_cost else pl.lit(None, dtype=pl.Float64))
-        .alias("recorded"))
-    rows = per_case.group_by("trace").agg(
-        pl.len(), pl.col("cycle").mean(), pl.col("labor").mean(),
-        pl.when(pl.col("priced").all()).then(pl.col("modelled").mean()),
-        pl.col("recorded").mean()).collect().rows()
+    rows = part.variants.select("trace", "cases", "cycle", "labor", "modelled", "priced",
+                                "recorded").rows()
     total = sum(r[1] for r in rows)
     variants = [
         TraceVariant(activities=tuple(trace), case_count=int(n), share=n / total,
-                     mean_cycle_time_minutes=float(cycle), mean_labor_minutes=float(labor),
-                     cost_per_case=None if cost is None else float(cost),
+                     mean_cycle_time_minutes=cycle / n, mean_labor_minutes=labor / n,
+                     cost_per_case=modelled / n if priced else None,
                      fits_design=None if design is None else fits_model(trace, design),
-                     recorded_cost_per_case=None if recorded is None else float(recorded))
-        for trace, n, cycle, labor, cost, recorded in rows
+                     recorded_cost_per_case=None if recorded is None or not part.has_cost
+                     else recorded / n)
+        for trace, n, cycle, labor, modelled, priced, recorded in rows
     ]
     variants.sort(key=lambda v: (v.total_cost is None, -(v.total_cost or 0.0),
                                  -v.case_count, v.activities))
     return variants
-
-
-def _priced_steps(log: EventLog, rates: ProcessModel | RateTable | None) -> pl.LazyFrame:
-    """:func:`_steps` with each event's ``rate_per_minute``: the labour resource whose id
-    or name matches the event's resource (null when none does)."""
-    priced: list[tuple[str, float]] = []
-    if rates is not None:
-        lookup = _rates_by_name(rates)
-        names = log.events.select(pl.col("resource").unique().drop_nulls().cast(pl.String)
-                                  ).to_series().to_list()
-        priced = [(name, matched[1].rate_per_minute) for name in names
-                  if (matched := _rate_for(name, lookup)) is not None]
-    steps = _steps(log)
-    if not priced:
-        return steps.with_columns(pl.lit(None, dtype=pl.Float64).alias("rate_per_minute"))
-    table = pl.LazyFrame({"resource": [n for n, _ in priced],
-                          "rate_per_minute": [r for _, r in priced]},
-                         schema={"resource": pl.Categorical, "rate_per_minute": pl.Float64})
-    return steps.join(table, on="resource", how="left", maintain_order="left")
 
 
 def priced_events(log: EventLog, *, rates: ProcessModel | RateTable | None = None
@@ -805,7 +1097,7 @@ def priced_events(log: EventLog, *, rates: ProcessModel | RateTable | None = Non
     resource has no rate. Summed over a case's events, ``labor_cost`` is the
     case's modelled cost that :func:`trace_variants` averages.
     """
-    return (_priced_steps(log, rates)
+    return (_priced_steps(log.events, rates)
             .with_columns(pl.col("minutes").alias("labor_minutes"),
                           (pl.col("minutes").fill_null(0.0) * pl.col("rate_per_minute"))
                           .alias("labor_cost"))

@@ -334,11 +334,7 @@ def read_event_log(
     if not has_start:
         # Labour needs a start: with completions only, the minutes of an event are the
         # time since the case's previous one, and that includes every wait before it.
-        problems = [*problems, Problem(
-            N_("the log has one time per event (no start times): labour cannot be measured, "
-               "so each event's minutes are the time since the case's previous event, waiting "
-               "included; labour and cost are upper bounds (a start column, or start/complete "
-               "lifecycle rows, give the real figures)"), severity="warning")]
+        problems = [*problems, no_start_warning()]
     currencies: tuple[str, ...] = ()
     if columns["cost"] is not None:
         currencies = _cost_currencies(raw, columns["cost"])
@@ -347,18 +343,32 @@ def read_event_log(
         negative = events.filter(pl.col("cost") < 0).sort("row_no")
         if negative.height:
             first_row, first_cost = negative.row(0, named=True)["row_no"], negative["cost"][0]
-            problems = [*problems, Problem(
-                N_("row {row}: a recorded cost is negative ({cost}); {count:,} such "
-                   "event(s) are kept as written (a refund or a correction lowers the recorded "
-                   "cost)", row=first_row, cost=Figure.as_written(first_cost),
-                   count=Count(negative.height)),
-                severity="warning")]
+            problems = [*problems, negative_cost_warning(first_row, first_cost,
+                                                         negative.height)]
     return EventLog(events=events, source=source, has_start=has_start,
                     has_resource=columns["resource"] is not None,
                     event_count=events.height, case_count=events["case_id"].n_unique(),
                     has_cost=columns["cost"] is not None,
                     problems=tuple(p.located(file=source) for p in problems),
                     cost_currencies=currencies)
+
+
+def no_start_warning() -> Problem:
+    """The warning on a log with one time per event (also said by the Spark engine)."""
+    return Problem(
+        N_("the log has one time per event (no start times): labour cannot be measured, "
+           "so each event's minutes are the time since the case's previous event, waiting "
+           "included; labour and cost are upper bounds (a start column, or start/complete "
+           "lifecycle rows, give the real figures)"), severity="warning")
+
+
+def negative_cost_warning(first_row: int, first_cost: float, count: int) -> Problem:
+    """The warning on negative recorded costs: the first one's row and value, how many."""
+    return Problem(
+        N_("row {row}: a recorded cost is negative ({cost}); {count:,} such "
+           "event(s) are kept as written (a refund or a correction lowers the recorded "
+           "cost)", row=first_row, cost=Figure.as_written(first_cost), count=Count(count)),
+        severity="warning")
 
 
 #: Currencies read from a log's currency column: at most this many distinct values.

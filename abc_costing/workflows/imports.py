@@ -33,7 +33,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from abc_costing.engine import CostResult, RoutingError, cost_model
 from abc_costing.formats import parse_model_text
@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # mining loads Polars: only the log commands need it
     from abc_costing.formats.bpmn import BpmnPool
     from abc_costing.formats.event_log import EventLog
     from abc_costing.mining import TraceVariant
+    from abc_costing.mining_spark import SparkLog
 
 __all__ = [
     "ImportedModel",
@@ -510,19 +511,71 @@ def _read_log(data: bytes | Path, *, source_name: str, columns: LogColumns
         return None, (_log_problem(error, source_name),)
 
 
-def _variants(log: EventLog, rates: Rates | None) -> tuple[tuple[TraceVariant, ...],
-                                                          float | None, float | None]:
+def _variants(log: EventLog | None, rates: Rates | None,
+              found: list[TraceVariant] | None = None
+              ) -> tuple[tuple[TraceVariant, ...], float | None, float | None]:
+    """The variants (``found``, else those of ``log``), their conformance, the design's cost."""
     from abc_costing.mining import conformance, trace_variants
 
-    variants = tuple(trace_variants(log, rates=rates))
+    if found is None:
+        assert log is not None
+        found = trace_variants(log, rates=rates)
+    variants = tuple(found)
     design = cost_model(rates).cost_per_instance if isinstance(rates, ProcessModel) else None
     return variants, conformance(variants), design
 
 
+#: Where a log is reduced: "local" (Polars here) or "spark" (a Spark cluster).
+Engine = Literal["local", "spark"]
+
+
+def _read_on_spark(data: bytes | Path, *, source_name: str, columns: LogColumns,
+                   rates: Rates | None, for_model: bool, spark_master: str | None
+                   ) -> tuple[SparkLog | None, tuple[Problem, ...]]:
+    """The log reduced by Spark to a merged partial, its recorded cost left out when it is
+    in another currency than the rates' (as :func:`_recorded_in_rates_currency` does)."""
+    from abc_costing.formats.event_log import LogError
+    from abc_costing.mining_spark import SparkUnavailable, read_partial
+
+    suffix = _log_suffix(source_name)
+    if suffix is None:
+        return None, (Problem(N_("unknown log format; use {formats}",
+                                 formats=', '.join(LOG_SUFFIXES)), file=source_name),)
+    try:
+        with _upload(data, suffix) as path:
+            read = read_partial(path, explicit=vars(columns), rates=rates,
+                                for_model=for_model, master=spark_master,
+                                source_name=source_name)
+    except (LogError, SparkUnavailable) as error:
+        return None, (_log_problem(error, source_name),)
+    warning = _currency_warning(read.facts.has_cost, read.cost_currencies, rates)
+    if warning is None:
+        return read, ()
+    return replace(read, partial=replace(read.partial, has_cost=False),
+                   facts=replace(read.facts, has_cost=False),
+                   problems=(*read.problems, warning.located(file=source_name))), ()
+
+
 def event_log_variants(data: bytes | Path, *, source_name: str,
-                       columns: LogColumns = LogColumns(), rates: Rates | None = None
+                       columns: LogColumns = LogColumns(), rates: Rates | None = None,
+                       engine: Engine = "local", spark_master: str | None = None
                        ) -> LogVariants:
-    """The trace variants of an event log, priced by ``rates`` and replayed on its flow."""
+    """The trace variants of an event log, priced by ``rates`` and replayed on its flow.
+
+    ``engine="spark"`` reduces the log on a Spark cluster (``spark_master``, default
+    ``$SPARK_MASTER`` or ``local[*]``): the same variants, for logs beyond one machine.
+    """
+    if engine == "spark":
+        from abc_costing.mining import variants_from_partial
+
+        read, failed = _read_on_spark(data, source_name=source_name, columns=columns,
+                                      rates=rates, for_model=False, spark_master=spark_master)
+        if read is None:
+            return LogVariants((), None, None, None, None, failed)
+        variants, share, design = _variants(
+            None, rates, variants_from_partial(read.partial, rates=rates))
+        return LogVariants(variants, share, design, read.partial.case_count,
+                           read.partial.event_count, (), read.problems, read.facts.has_cost)
     log, problems = _read_log(data, source_name=source_name, columns=columns)
     if log is None:
         return LogVariants((), None, None, None, None, problems)
@@ -535,17 +588,24 @@ def event_log_variants(data: bytes | Path, *, source_name: str,
 def _recorded_in_rates_currency(log: EventLog, rates: Rates | None) -> EventLog:
     """The log as priced: a recorded cost in another currency than the rates' (or in several)
     is left out, with a warning, rather than set beside minutes × rates as if it were theirs."""
-    shown = rates.currency if rates is not None else "RUB"
-    if not log.has_cost or not log.cost_currencies or log.cost_currencies == (shown,):
+    warning = _currency_warning(log.has_cost, log.cost_currencies, rates)
+    if warning is None:
         return log
-    said = ", ".join(log.cost_currencies)
-    warning = Problem(
-        N_("the recorded cost is in {said}, the rates in {shown}: it is left out (neither "
-           "shown beside the modelled cost nor carried into the model); convert it to {shown} "
-           "first", said=said, shown=shown),
-        severity="warning")
     return replace(log, events=log.events.drop("cost"), has_cost=False,
                    problems=(*log.problems, warning.located(file=log.source)))
+
+
+def _currency_warning(has_cost: bool, currencies: tuple[str, ...], rates: Rates | None
+                      ) -> Problem | None:
+    """Why a recorded cost is left out: it is in another currency than the rates'."""
+    shown = rates.currency if rates is not None else "RUB"
+    if not has_cost or not currencies or currencies == (shown,):
+        return None
+    return Problem(
+        N_("the recorded cost is in {said}, the rates in {shown}: it is left out (neither "
+           "shown beside the modelled cost nor carried into the model); convert it to {shown} "
+           "first", said=", ".join(currencies), shown=shown),
+        severity="warning")
 
 
 def import_event_log(
@@ -557,14 +617,34 @@ def import_event_log(
     process: str = "mined",
     variant: str = "as_is",
     library: Library | None = None,
+    engine: Engine = "local",
+    spark_master: str | None = None,
 ) -> ImportedModel:
     """Discover a costed model from an event log, with its trace variants.
 
     ``rates`` prices labour (a library model also gives the designed flow the
     variants are replayed on); without rates every rate is a ``"?"`` to fill in.
+    ``engine="spark"`` reduces the log on a Spark cluster, once for both the model
+    and the variants (see :func:`event_log_variants`).
     """
     from abc_costing.mining import discover_model
 
+    if engine == "spark":
+        from abc_costing.mining import model_from_partial, variants_from_partial
+
+        read, failed = _read_on_spark(data, source_name=source_name, columns=columns,
+                                      rates=rates, for_model=True, spark_master=spark_master)
+        if read is None:
+            return ImportedModel(source_name, "", None, None, None, failed)
+        text, mined = model_from_partial(read.partial, read.facts, process=process,
+                                         variant=variant, rates=rates)
+        variants, share, _ = _variants(None, rates,
+                                       variants_from_partial(read.partial, rates=rates))
+        return _imported(source_name, text,
+                         [p.located(file=source_name) for p in [*read.problems, *mined]],
+                         library, variants=variants, conformance=share,
+                         case_count=read.partial.case_count,
+                         event_count=read.partial.event_count)
     log, problems = _read_log(data, source_name=source_name, columns=columns)
     if log is None:
         return ImportedModel(source_name, "", None, None, None, problems)

@@ -27,12 +27,14 @@ from typing import TYPE_CHECKING
 from abc_costing.i18n import N_
 from abc_costing.problems import Count, Problem
 from abc_costing.workflows.imports import (
+    Engine,
     LogColumns,
     LogVariants,
     Rates,
     _read_log,
     _recorded_in_rates_currency,
     _variants,
+    event_log_variants,
 )
 
 if TYPE_CHECKING:
@@ -107,15 +109,18 @@ def _with_variants(log: EventLog, variants: tuple[TraceVariant, ...],
 
 
 def write_log_costs(data: bytes | Path, *, source_name: str, output: Path,
-                    columns: LogColumns | None = None, rates: Rates | None = None
+                    columns: LogColumns | None = None, rates: Rates | None = None,
+                    engine: Engine = "local", spark_master: str | None = None
                     ) -> LogCostsWritten:
     """Read a log, price its variants, and write them to ``output`` (``.xes``: the cases
     with their costs and variant ids; ``.parquet``: the variants table).
 
     The costs are in the rates' currency (RUB without rates); a recorded cost in
-    another currency is left out, as the variants table leaves it out.
+    another currency is left out, as the variants table leaves it out. With
+    ``engine="spark"`` only the variants table is written: an ``.xes`` output holds
+    every event, which a log beyond one machine does not fit on.
     """
-    from abc_costing.formats.xes_export import write_costed_xes, write_parquet_table
+    from abc_costing.formats.xes_export import write_costed_xes
     from abc_costing.store.model_files import check_regular_target
 
     suffix = output.suffix.lower()
@@ -125,6 +130,19 @@ def write_log_costs(data: bytes | Path, *, source_name: str, output: Path,
             "the variants are written as {formats}, not {suffix}",
             formats=", ".join(COST_OUTPUT_SUFFIXES), suffix=suffix or "''"),
             file=str(output)),))
+    currency = rates.currency if rates is not None else "RUB"
+    if engine == "spark":
+        if suffix == ".xes":
+            nothing = LogVariants((), None, None, None, None, ())
+            return LogCostsWritten(nothing, None, 0, (Problem(N_(
+                "the Spark engine writes the variants table (.parquet); writing every case "
+                "as .xes needs the local engine"), file=str(output)),))
+        found = event_log_variants(data, source_name=source_name,
+                                   columns=columns or LogColumns(), rates=rates,
+                                   engine=engine, spark_master=spark_master)
+        if found.problems:
+            return LogCostsWritten(found, None, 0, found.problems)
+        return _write_table(found, output, currency)
     log, problems = _read_log(data, source_name=source_name, columns=columns or LogColumns())
     if log is None:
         return LogCostsWritten(LogVariants((), None, None, None, None, problems), None, 0,
@@ -133,20 +151,36 @@ def write_log_costs(data: bytes | Path, *, source_name: str, output: Path,
     variants, share, design = _variants(log, rates)
     found = LogVariants(variants, share, design, log.case_count, log.event_count, (),
                         log.problems, log.has_cost)
-    currency = rates.currency if rates is not None else "RUB"
+    if suffix == ".parquet":
+        return _write_table(found, output, currency)
     try:
         check_regular_target(output, name=str(output))
-        if suffix == ".parquet":
-            write_parquet_table(output, variants_table(variants, currency=currency))
-            return LogCostsWritten(found, output, len(variants), ())
         written = write_costed_xes(output, _with_variants(log, variants, rates),
                                    currency=currency, log_name=Path(source_name).name)
-    except OSError as error:  # a folder that is not there, a link, a full disk: said
-        return LogCostsWritten(found, None, 0, (Problem(
-            N_("cannot write the file: {reason}", reason=error.strerror or str(error)),
-            file=str(output)),))
+    except OSError as error:
+        return _cannot_write(found, output, error)
     warnings = () if not written.replaced_characters else (Problem(N_(
         "{count:,} name(s) held characters XML cannot carry (control characters): they are "
         "written as U+FFFD (\ufffd)", count=Count(written.replaced_characters)),
         file=str(output), severity="warning"),)
     return LogCostsWritten(found, output, written.traces, (), warnings)
+
+
+def _cannot_write(found: LogVariants, output: Path, error: OSError) -> LogCostsWritten:
+    """A folder that is not there, a link, a full disk: said, with the file."""
+    return LogCostsWritten(found, None, 0, (Problem(
+        N_("cannot write the file: {reason}", reason=error.strerror or str(error)),
+        file=str(output)),))
+
+
+def _write_table(found: LogVariants, output: Path, currency: str) -> LogCostsWritten:
+    """The variants table written to ``output`` as Parquet."""
+    from abc_costing.formats.xes_export import write_parquet_table
+    from abc_costing.store.model_files import check_regular_target
+
+    try:
+        check_regular_target(output, name=str(output))
+        write_parquet_table(output, variants_table(found.variants, currency=currency))
+    except OSError as error:
+        return _cannot_write(found, output, error)
+    return LogCostsWritten(found, output, len(found.variants), ())
