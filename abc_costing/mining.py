@@ -743,9 +743,11 @@ def trace_variants(log: EventLog, *, rates: ProcessModel | RateTable | None = No
     no flow to replay them on: ``fits_design`` stays None.
     """
     # A rates table prices the events; only a model also has a flow to replay them on.
-    from abc_costing.model import ProcessModel
+    design = None
+    if rates is not None:  # without rates, the records (pydantic, networkx) stay unloaded
+        from abc_costing.model import ProcessModel
 
-    design = rates if isinstance(rates, ProcessModel) else None
+        design = rates if isinstance(rates, ProcessModel) else None
     priced: list[tuple[str, float]] = []
     if rates is not None:
         lookup = _rates_by_name(rates)
