@@ -41,20 +41,18 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from abc_costing.access import AccessDenied, User, require
 from abc_costing.engine import CostResult, RoutingError, cost_model
-from abc_costing.formats import model_from_data, parse_yaml_data, read_model
+from abc_costing.formats import model_from_data, parse_yaml_data
 from abc_costing.formats.catalogue import (
     CATALOGUE_NAME,
     LoadedCatalogue,
     parse_catalogue_text,
-    read_catalogue,
 )
-from abc_costing.formats.yaml_model import read_text_file
 from abc_costing.i18n import N_
-from abc_costing.model import CATALOGUE_FORMAT, ProcessModel
+from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem, has_errors
 from abc_costing.store import Change, StaleFileError
 from abc_costing.store.catalogue_edits import (
@@ -66,6 +64,7 @@ from abc_costing.store.catalogue_edits import (
     pool_table,
 )
 from abc_costing.store.edits import Edit, apply_edits
+from abc_costing.workflows.checking import CheckedFile, check_file
 
 # The outcome of a save is the Edit page's: one way to say what was saved or why not.
 from abc_costing.workflows.editing import (
@@ -364,48 +363,3 @@ def save_resource_edits(loaded: LoadedResources, preview: ResourcesPreview, *, u
     except _STORE_ERRORS as error:
         return _failed(loaded.label, error)
     return SaveOutcome(saved, loaded.label)
-
-
-@dataclass(frozen=True)
-class CheckedFile:
-    """A file of the library checked by its own rules: a process model or the catalogue.
-
-    Attributes:
-      kind: ``model`` or ``catalogue`` (by the file's ``format:``).
-      valid: it reads with no errors (warnings may remain).
-      problems: every problem found, each with its file, line and element.
-      pools: the pools a valid catalogue defines (0 for a model).
-    """
-
-    kind: Literal["model", "catalogue"]
-    valid: bool
-    problems: tuple[Problem, ...]
-    pools: int = 0
-
-
-def _declares_catalogue(path: Path) -> bool:
-    """The file says ``format: abc-costing-resources/1`` (what it is, whatever its name)."""
-    text, _, problems = read_text_file(path, source=str(path), what="files")
-    if text is None:
-        return False  # the model reader reports why it cannot be read
-    data, _ = parse_yaml_data(text)
-    return isinstance(data, dict) and data.get("format") == CATALOGUE_FORMAT
-
-
-def check_file(path: str | Path) -> CheckedFile:
-    """Read and check a model file or a resource catalogue, whichever the file is.
-
-    >>> checked = check_file("process_models/resources.yaml")
-    >>> checked.kind, checked.valid, checked.pools, checked.problems
-    ('catalogue', True, 26, ())
-    >>> check_file("process_models/contract_approval/as_is.yaml").kind
-    'model'
-    """
-    path = Path(path)
-    if _declares_catalogue(path):
-        loaded, problems = read_catalogue(path)
-        valid = loaded is not None and not has_errors(problems)
-        return CheckedFile("catalogue", valid, tuple(problems),
-                           len(loaded.catalogue.pools) if loaded is not None and valid else 0)
-    model, found = read_model(path)
-    return CheckedFile("model", model is not None, tuple(found))
