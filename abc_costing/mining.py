@@ -1066,9 +1066,11 @@ def variants_from_partial(part: LogPartial, *, rates: ProcessModel | RateTable |
     [(2, 45.0)]
     """
     # A rates table prices the events; only a model also has a flow to replay them on.
-    from abc_costing.model import ProcessModel
+    design = None
+    if rates is not None:  # without rates, the records (pydantic, networkx) stay unloaded
+        from abc_costing.model import ProcessModel
 
-    design = rates if isinstance(rates, ProcessModel) else None
+        design = rates if isinstance(rates, ProcessModel) else None
     rows = part.variants.select("trace", "cases", "cycle", "labor", "modelled", "priced",
                                 "recorded").rows()
     total = sum(r[1] for r in rows)

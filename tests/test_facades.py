@@ -13,7 +13,7 @@ import sys
 import pytest
 
 FACADES = ("abc_costing", "abc_costing.engine", "abc_costing.formats", "abc_costing.workflows",
-           "abc_costing.simulation", "abc_costing.model", "abc_costing.advisor")
+           "abc_costing.simulation", "abc_costing.model", "abc_costing.advisor", "abc_costing.store")
 
 
 @pytest.mark.parametrize("facade", FACADES)

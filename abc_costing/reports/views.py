@@ -33,30 +33,34 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, Protocol, assert_never
 
 from abc_costing import numbers
-from abc_costing.advisor import Advice, RankedMove
-from abc_costing.compare import Comparison, SavingSplit, compare_results
 from abc_costing.durations import DEFAULT_HOURS_PER_DAY, HOURS_PER_CALENDAR_DAY, Duration, duration
 from abc_costing.durations import elapsed as elapsed_duration
-from abc_costing.engine import (
-    CostResult,
-    ExpectedExecutions,
-    ResourceCost,
-    expected_executions_by_class,
-)
 from abc_costing.i18n import N_, Language, Message, translate
 from abc_costing.i18n import joined as _joined
-from abc_costing.model import ProcessModel, ResourceRecord
 from abc_costing.numbers import Figure, currency_digits, rounded_for_display
-from abc_costing.portfolio import BASELINE_VARIANT, Portfolio
 from abc_costing.problems import Count
-from abc_costing.store.catalogue_edits import PoolFigures, pool_figures
-from abc_costing.store.edits import Edit
 
-if TYPE_CHECKING:  # for annotations only: mining loads Polars, simulation and sensitivity SciPy
-    from abc_costing.engine import CapacityReport, SensitivityItem
+if TYPE_CHECKING:
+    # For annotations only: the records, the engine, the advisor and the catalogue's
+    # figures load pydantic, networkx and pandas, which `abc-costing --help` (and a
+    # command that prints no such table) must not pay for; the few functions that
+    # call into them import what they call.
+    from abc_costing.advisor import Advice, RankedMove
+    from abc_costing.compare import Comparison, SavingSplit
+    from abc_costing.engine import (
+        CapacityReport,
+        CostResult,
+        ExpectedExecutions,
+        ResourceCost,
+        SensitivityItem,
+    )
     from abc_costing.mining import TraceVariant
+    from abc_costing.model import ProcessModel, ResourceRecord
+    from abc_costing.portfolio import Portfolio
     from abc_costing.simulation import SimulationResult
     from abc_costing.simulation.queueing import QueueResult
+    from abc_costing.store.catalogue_edits import PoolFigures
+    from abc_costing.store.edits import Edit
     from abc_costing.store.migration import MigrationPlan
 
 __all__ = [
@@ -604,6 +608,8 @@ def flows_view(model: ProcessModel, result: CostResult | None = None) -> TableVi
 
 def _class_executions(model: ProcessModel) -> dict[str, ExpectedExecutions]:
     """Each case class's expected executions (empty for a model without classes)."""
+    from abc_costing.engine import expected_executions_by_class
+
     return expected_executions_by_class(model) if model.case_classes else {}
 
 
@@ -1012,6 +1018,9 @@ def saving_ranking_view(
     >>> [(row.value("mark"), row.value("variant")) for row in view.rows][:2]
     [('Biggest saving', 'edi_automatch'), ('', 'template_esign')]
     """
+    from abc_costing.compare import compare_results
+    from abc_costing.portfolio import BASELINE_VARIANT
+
     comparisons = dict(comparisons or {})
     splits = splits or {}
     results = portfolio.results
@@ -1199,6 +1208,8 @@ def catalogue_view(pools: Mapping[str, ResourceRecord], *, currency: str,
     >>> lawyer.value("cost_per_month"), lawyer.value("rate_per_hour")  # 585 900 / 360 h
     (585900.0, 1627.5)
     """
+    from abc_costing.store.catalogue_edits import pool_figures
+
     rows: list[tuple[RowKind, list[Any]]] = []
     for pool_id, pool in pools.items():
         f = pool_figures(pool_id, pool)

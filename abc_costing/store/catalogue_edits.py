@@ -38,9 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, assert_never
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, assert_never
 
 from abc_costing.formats.catalogue import LoadedCatalogue
 from abc_costing.i18n import N_
@@ -55,6 +53,9 @@ from abc_costing.store.edits import (
     _rows_must_match,
     number_cell,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd  # for annotations; pool_table imports it (~0.5 s of CPU)
 
 __all__ = [
     "CONTRIBUTION_REGIMES",
@@ -214,6 +215,8 @@ def pool_table(loaded: LoadedCatalogue, *,
     language); ``used_by`` / ``overridden_by`` name, per pool, the variants
     that take it and those that change it under ``overrides:``.
     """
+    import pandas as pd  # here: `validate` and `resources` read pool figures without a table
+
     rows = []
     for pool_id, pool in loaded.catalogue.pools.items():
         rows.append({"id": pool_id, "name": pool.name or "", "kind": pool.kind,

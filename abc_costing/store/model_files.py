@@ -44,8 +44,6 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from abc_costing.formats import parse_model_text
-from abc_costing.formats.catalogue import catalogue_beside
 from abc_costing.i18n import N_
 from abc_costing.problems import AbcCostingError, ModelError, Problem, has_errors
 
@@ -283,6 +281,11 @@ def save_model_text(
     (changed on disk), :class:`ModelExistsError` or
     :class:`UnsafeTargetError`; in each case nothing is written.
     """
+    # Here, not at the top: reading a model loads pydantic and networkx, which the
+    # module's light users (library_label, write_atomic: the CLI's start) never need.
+    from abc_costing.formats import parse_model_text
+    from abc_costing.formats.catalogue import catalogue_beside
+
     path = Path(path)
     label = str(path) if name is None else name
     catalogue, problems = catalogue_beside(path)

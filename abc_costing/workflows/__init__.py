@@ -61,6 +61,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         reanchor_library,
         verify_change_log,
     )
+    from abc_costing.workflows.checking import CheckedFile, check_file
     from abc_costing.workflows.costing import (
         Compared,
         Costed,
@@ -150,11 +151,9 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         write_output,
     )
     from abc_costing.workflows.resources import (
-        CheckedFile,
         LoadedResources,
         ResourcesPreview,
         VariantRecost,
-        check_file,
         load_resources,
         preview_resource_edits,
         save_resource_edits,
@@ -261,9 +260,9 @@ _FACADE = {
     "verify_change_log": "abc_costing.workflows.audit",
     "verify_report_file": "abc_costing.workflows.reporting",
     "write_output": "abc_costing.workflows.reporting",
-    "CheckedFile": "abc_costing.workflows.resources",
+    "CheckedFile": "abc_costing.workflows.checking",
     "LoadedResources": "abc_costing.workflows.resources",
-    "check_file": "abc_costing.workflows.resources",
+    "check_file": "abc_costing.workflows.checking",
     "ResourcesPreview": "abc_costing.workflows.resources",
     "VariantRecost": "abc_costing.workflows.resources",
     "load_resources": "abc_costing.workflows.resources",

@@ -33,20 +33,22 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias, Union
 
-from abc_costing.engine import CostResult, RoutingError, cost_model
-from abc_costing.formats import parse_model_text
 from abc_costing.i18n import N_
-from abc_costing.model import ProcessModel, RateTable
 from abc_costing.problems import ModelError, Problem, has_errors
 from abc_costing.workflows.library import Library, error_message
 
-if TYPE_CHECKING:  # mining loads Polars: only the log commands need it
+if TYPE_CHECKING:
+    # The records and the engine load pydantic, networkx and NumPy, which `variants`
+    # without `--rates` never needs; the functions that cost or read a model import them.
+    # Mining loads Polars: only the log commands need it.
+    from abc_costing.engine import CostResult
     from abc_costing.formats.bpmn import BpmnPool
     from abc_costing.formats.event_log import EventLog
     from abc_costing.mining import TraceVariant
     from abc_costing.mining_spark import SparkLog
+    from abc_costing.model import ProcessModel, RateTable
 
 __all__ = [
     "ImportedModel",
@@ -79,7 +81,8 @@ LOG_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".xes", ".xes.gz")
 RATES_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 
 #: Rates for a log: a library model (its rates and its designed flow) or a rates table.
-Rates = ProcessModel | RateTable
+#: Its members are named as text (forward references) so that the alias costs no import.
+Rates: TypeAlias = Union["ProcessModel", "RateTable"]  # noqa: UP007 (``|`` needs the classes)
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,9 @@ def check_model_text(text: str, *, source_name: str, library: Library | None = N
     when valid, where it would be saved, and every problem including clashes
     with ``library``.
     """
+    from abc_costing.engine import RoutingError, cost_model
+    from abc_costing.formats import parse_model_text
+
     model, problems = parse_model_text(text, source=source_name)
     if model is None:
         return None, None, None, tuple(problems)
@@ -521,7 +527,12 @@ def _variants(log: EventLog | None, rates: Rates | None,
         assert log is not None
         found = trace_variants(log, rates=rates)
     variants = tuple(found)
-    design = cost_model(rates).cost_per_instance if isinstance(rates, ProcessModel) else None
+    design = None
+    if rates is not None:  # without rates, no model records (pydantic) nor engine are loaded
+        from abc_costing.engine import cost_model
+        from abc_costing.model import ProcessModel
+
+        design = cost_model(rates).cost_per_instance if isinstance(rates, ProcessModel) else None
     return variants, conformance(variants), design
 
 

@@ -19,14 +19,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from abc_costing.formats import load_library, model_files
-from abc_costing.formats.catalogue import CATALOGUE_NAME
 from abc_costing.i18n import Message
-from abc_costing.model import ProcessModel
-from abc_costing.portfolio import BASELINE_VARIANT, Portfolio, build_portfolio
-from abc_costing.problems import Problem
 from abc_costing.store import library_label
+
+if TYPE_CHECKING:
+    # Annotations only: the records and the portfolio load pydantic, networkx and
+    # NumPy, and the CLI reads DEFAULT_LIBRARY from here to build its parser.
+    from abc_costing.model import ProcessModel
+    from abc_costing.portfolio import Portfolio
+    from abc_costing.problems import Problem
 
 __all__ = ["DEFAULT_LIBRARY", "Library", "library_label", "library_signature", "open_library"]
 
@@ -88,6 +91,8 @@ class Library:
 
     def process_title(self, process: str) -> str:
         """A process's human title: its ``as_is`` variant's, else any variant's, else its slug."""
+        from abc_costing.portfolio import BASELINE_VARIANT
+
         rows = sorted(self.portfolio.variants(process),
                       key=lambda row: row.variant != BASELINE_VARIANT)
         return next((row.title for row in rows if row.title), process)
@@ -109,6 +114,9 @@ def error_message(error: BaseException) -> str:
 
 def open_library(directory: str | Path = DEFAULT_LIBRARY) -> Library:
     """Read, check and cost every model file under ``directory`` (see the module docstring)."""
+    from abc_costing.formats import load_library
+    from abc_costing.portfolio import build_portfolio
+
     directory = Path(directory)
     models, problems = load_library(directory)
     portfolio = build_portfolio(models)
@@ -132,6 +140,9 @@ def library_signature(directory: str | Path) -> tuple[tuple[str, int, int], ...]
     anyone (a model, or a pool of ``resources.yaml`` every variant reads)
     shows on the next look without clearing caches by hand.
     """
+    from abc_costing.formats import model_files
+    from abc_costing.formats.catalogue import CATALOGUE_NAME
+
     signature = []
     catalogue = Path(directory) / CATALOGUE_NAME
     for path in [*model_files(directory), *([catalogue] if catalogue.is_file() else [])]:

@@ -41,22 +41,18 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from abc_costing.access import AccessDenied, User, require
 from abc_costing.engine import CostResult, RoutingError, cost_model
-from abc_costing.formats import model_from_data, parse_yaml_data, read_model
+from abc_costing.formats import model_from_data, parse_yaml_data
 from abc_costing.formats.catalogue import (
     CATALOGUE_NAME,
     LoadedCatalogue,
     parse_catalogue_text,
-    read_catalogue,
 )
-from abc_costing.formats.yaml_model import read_text_file
 from abc_costing.i18n import N_
-from abc_costing.model import CATALOGUE_FORMAT, ProcessModel
+from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem, has_errors
 from abc_costing.store import Change, StaleFileError
 from abc_costing.store.catalogue_edits import (
@@ -68,6 +64,7 @@ from abc_costing.store.catalogue_edits import (
     pool_table,
 )
 from abc_costing.store.edits import Edit, apply_edits
+from abc_costing.workflows.checking import CheckedFile, check_file
 
 # The outcome of a save is the Edit page's: one way to say what was saved or why not.
 from abc_costing.workflows.editing import (
@@ -79,6 +76,9 @@ from abc_costing.workflows.editing import (
     stale_outcome,
 )
 from abc_costing.workflows.library import Library, error_message
+
+if TYPE_CHECKING:
+    import pandas as pd  # for annotations (~0.5 s of CPU to import): variant_pools imports it
 
 __all__ = [
     "CheckedFile",
@@ -321,6 +321,8 @@ def variant_pools(model: ProcessModel) -> pd.DataFrame:
     >>> pools.loc["lawyer"].tolist()  # 585 900 / 360 h
     ['Юрист', 'labor', '1627.5', '', '']
     """
+    import pandas as pd  # here: `validate` reads a model with this module and needs no pandas
+
     use = model.catalogue
     rows = []
     for pool_id in use.pools if use is not None else ():
@@ -361,48 +363,3 @@ def save_resource_edits(loaded: LoadedResources, preview: ResourcesPreview, *, u
     except _STORE_ERRORS as error:
         return _failed(loaded.label, error)
     return SaveOutcome(saved, loaded.label)
-
-
-@dataclass(frozen=True)
-class CheckedFile:
-    """A file of the library checked by its own rules: a process model or the catalogue.
-
-    Attributes:
-      kind: ``model`` or ``catalogue`` (by the file's ``format:``).
-      valid: it reads with no errors (warnings may remain).
-      problems: every problem found, each with its file, line and element.
-      pools: the pools a valid catalogue defines (0 for a model).
-    """
-
-    kind: Literal["model", "catalogue"]
-    valid: bool
-    problems: tuple[Problem, ...]
-    pools: int = 0
-
-
-def _declares_catalogue(path: Path) -> bool:
-    """The file says ``format: abc-costing-resources/1`` (what it is, whatever its name)."""
-    text, _, problems = read_text_file(path, source=str(path), what="files")
-    if text is None:
-        return False  # the model reader reports why it cannot be read
-    data, _ = parse_yaml_data(text)
-    return isinstance(data, dict) and data.get("format") == CATALOGUE_FORMAT
-
-
-def check_file(path: str | Path) -> CheckedFile:
-    """Read and check a model file or a resource catalogue, whichever the file is.
-
-    >>> checked = check_file("process_models/resources.yaml")
-    >>> checked.kind, checked.valid, checked.pools, checked.problems
-    ('catalogue', True, 26, ())
-    >>> check_file("process_models/contract_approval/as_is.yaml").kind
-    'model'
-    """
-    path = Path(path)
-    if _declares_catalogue(path):
-        loaded, problems = read_catalogue(path)
-        valid = loaded is not None and not has_errors(problems)
-        return CheckedFile("catalogue", valid, tuple(problems),
-                           len(loaded.catalogue.pools) if loaded is not None and valid else 0)
-    model, found = read_model(path)
-    return CheckedFile("model", model is not None, tuple(found))
