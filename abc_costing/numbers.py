@@ -53,8 +53,8 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from babel.numbers import get_currency_precision
 
