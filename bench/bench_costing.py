@@ -121,15 +121,17 @@ def bench_large_model(folder: Path, *, n_activities: int, n_resources: int,
     return total < LARGE_TARGET_SECONDS
 
 
-def command_cpu_seconds(arguments: list[str], *, output: Path) -> float:
+def command_cpu_seconds(arguments: list[str], *, output: Path) -> tuple[float, str | None]:
     """CPU seconds (user + system) of one run of ``abc-costing ARGUMENTS`` as a process,
-    its output written to ``output`` (a file, as when piped: the table in full)."""
+    its output written to ``output`` (a file, as when piped: the table in full); and the
+    first line of what it said on standard error when it failed (else None)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with output.open("wb") as sink:
-        subprocess.run([sys.executable, "-m", "abc_costing", *arguments], stdout=sink,
-                       check=True)
+        run = subprocess.run([sys.executable, "-m", "abc_costing", *arguments], stdout=sink,
+                             stderr=subprocess.PIPE, text=True, check=False)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    failure = (run.stderr.strip().splitlines() or ["(no message)"])[0] if run.returncode else None
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), failure
 
 
 def bench_cost_command(folder: Path, *, n_activities: int, runs: int) -> bool:
@@ -137,12 +139,16 @@ def bench_cost_command(folder: Path, *, n_activities: int, runs: int) -> bool:
     path.write_text(random_model_text(np.random.default_rng(SEED), n_activities=n_activities,
                                       n_resources=20), encoding="utf-8")
     output = folder / "cost.txt"
-    seconds = sorted(command_cpu_seconds(["cost", str(path)], output=output)
-                     for _ in range(runs))
+    runs_seen = [command_cpu_seconds(["cost", str(path)], output=output) for _ in range(runs)]
+    seconds = sorted(cpu for cpu, _ in runs_seen)
     lines = output.read_text(encoding="utf-8").count("\n")
     median, target = statistics.median(seconds), COMMAND_TARGET_SECONDS[n_activities]
     print(f"\n(c) `abc-costing cost` as a process: {n_activities:,} activities, "
           f"{path.stat().st_size / 1e6:.1f} MB, {lines:,} lines printed")
+    failure = runs_seen[-1][1]
+    if failure is not None:  # e.g. a file above the reader's size limit
+        print(f"    FAIL: the command refused the model: {failure}")
+        return False
     print(f"    CPU, median of {runs}: {median:.2f} s (range {seconds[0]:.2f}-{seconds[-1]:.2f} s;"
           f" target < {target:g} s) {verdict(median, target)}")
     return median < target
