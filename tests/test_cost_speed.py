@@ -122,3 +122,43 @@ def test_number_writes_what_babel_wrote():
                 assert number(float(value), digits, language) == \
                     _babel_number(float(value), digits, language), (value, digits)
     assert number(1234567.125, 2, "ru") == "1\u202f234\u202f567,13"  # 567.125 -> .13
+
+
+def test_big_blocks_solved_sparse_give_the_dense_cycle_time(monkeypatch):
+    # a model above DENSE_NODES solves its blocks of more than BLOCK_DENSE_NODES nodes
+    # sparse; the same equations solved dense everywhere give the same minutes
+    import numpy as np
+
+    from abc_costing.engine import cycle_time
+    from abc_costing.formats.yaml_model import parse_model_text
+    from abc_costing.model import ProcessModel
+    from abc_costing.synthetic import random_model_text
+
+    text = random_model_text(np.random.default_rng(16), n_activities=400, n_resources=6)
+    model, problems = parse_model_text(text)
+    assert isinstance(model, ProcessModel), problems
+    assert len(model.node_kinds) > cycle_time.DENSE_NODES
+    mixed = cycle_time.expected_cycle_time(model)
+    monkeypatch.setattr(cycle_time, "BLOCK_DENSE_NODES", 10**9)
+    monkeypatch.setattr(cycle_time, "DENSE_NODES", 10**9)
+    dense = cycle_time.expected_cycle_time(model)
+    assert mixed.minutes == pytest.approx(dense.minutes, rel=1e-12)
+    assert mixed.branch_minutes.keys() == dense.branch_minutes.keys()
+    for split, branches in dense.branch_minutes.items():
+        assert mixed.branch_minutes[split] == pytest.approx(branches, rel=1e-12)
+    assert mixed.lower_bound_blocks == dense.lower_bound_blocks
+
+
+def test_one_blas_thread_unless_the_user_asks():
+    import os
+    import subprocess
+    import sys
+
+    ask = "import abc_costing, os; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    said = subprocess.run([sys.executable, "-c", ask], env=env, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    assert said == "1"
+    said = subprocess.run([sys.executable, "-c", ask], env=env | {"OPENBLAS_NUM_THREADS": "2"},
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert said == "2"

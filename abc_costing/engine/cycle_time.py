@@ -59,7 +59,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import assert_never
+from typing import assert_never, cast
 
 import networkx as nx
 import numpy as np
@@ -260,9 +260,9 @@ def expected_cycle_time(model: ProcessModel) -> CycleTime:
     # From the flows, in the graph's own order (a valid model's flows are its edges,
     # each once): networkx's adjacency views cost more than the solves in a big model.
     steps: dict[str, list[tuple[str, float]]] = {node: [] for node in kinds}
-    for flow in model.flows:
+    for flow in model.flows:  # one probability per flow: classes were split off above
         steps[flow.source].append(
-            (flow.target, 1.0 if flow.probability is None else flow.probability))
+            (flow.target, 1.0 if flow.probability is None else cast(float, flow.probability)))
     joins = _joins(model, graph)
     branch_firsts = {split: [m for m, _ in steps[split]] for split in joins}
     # a small model is solved dense throughout, without loading SciPy
