@@ -11,9 +11,19 @@ The public facade. Read a model, cost it, compare variants:
 
 __version__ = "0.1.0"
 
+import os
 from typing import TYPE_CHECKING
 
 from abc_costing.facades import lazy_names
+
+# One BLAS thread unless the user asks for more: every matrix here is small (a dense
+# routing solve has at most 400 nodes), and OpenBLAS's threads wait for work by
+# spinning, so on a busy 2-core machine a 150-node solve took 100 ms of CPU instead of
+# 1 ms (a 1,000-model portfolio 23 s instead of 2 s). Read by OpenBLAS when NumPy is
+# first imported, which is after this (the package imports NumPy only on use). Only
+# OpenBLAS's own setting (NumPy's and SciPy's wheels): OMP_NUM_THREADS would also size
+# Arrow's and Polars' pools, which do gain from both cores on a log.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from abc_costing.compare import CompareError, Comparison, compare_models, compare_results

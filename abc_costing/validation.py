@@ -55,14 +55,18 @@ def _node_problem(model: ProcessModel, node_id: str, message: str, **kw: object)
     return Problem(message, element=node_id, path=_node_path(model, node_id), **kw)  # type: ignore[arg-type]
 
 
+#: Each kind of node as a problem names it; made once (a check asks for every node's).
+_KIND_NAMES = {
+    "activity": N_("activity"),
+    "exclusive": N_("exclusive gateway"),
+    "parallel": N_("parallel gateway"),
+    "start": N_("start event"),
+    "end": N_("end event"),
+}
+
+
 def _describe(kind: str) -> Message:
-    return {
-        "activity": N_("activity"),
-        "exclusive": N_("exclusive gateway"),
-        "parallel": N_("parallel gateway"),
-        "start": N_("start event"),
-        "end": N_("end event"),
-    }[kind]
+    return _KIND_NAMES[kind]
 
 
 _SECTION_NAMES = {"activities": N_("activities"), "gateways": N_("gateways"),
@@ -378,15 +382,15 @@ def check_flow_references(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
     for index, flow in enumerate(model.flows):
         element, path = f"flows[{index}]", ("flows", index)
         arrow = f"{flow.source} → {flow.target}"
-        for end, unknown in ((flow.source, N_("flow {arrow} leaves unknown element {end}",
-                                              arrow=arrow, end=repr(flow.source))),
-                             (flow.target, N_("flow {arrow} enters unknown element {end}",
-                                              arrow=arrow, end=repr(flow.target)))):
-            if end not in model.node_kinds:
-                problems.append(
-                    Problem(unknown,
-                            element=element, path=path)
-                )
+        # the messages are made only for a flow that has the problem: most have none
+        if flow.source not in model.node_kinds:
+            problems.append(Problem(N_("flow {arrow} leaves unknown element {end}",
+                                       arrow=arrow, end=repr(flow.source)),
+                                    element=element, path=path))
+        if flow.target not in model.node_kinds:
+            problems.append(Problem(N_("flow {arrow} enters unknown element {end}",
+                                       arrow=arrow, end=repr(flow.target)),
+                                    element=element, path=path))
         if flow.source == flow.target:
             problems.append(Problem(_self_loop_cause(model, flow.source, arrow),
                                     element=element, path=path))

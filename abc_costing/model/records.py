@@ -180,6 +180,8 @@ def _number(value: Any, what: Message) -> float:
 
 
 _DISTRIBUTION_ARITY = {"triangular": 3, "pert": 3, "uniform": 2}
+#: What a problem calls a distribution's parameter; made once, not per number read.
+_PARAMETER_NAMES = {name: N_("{name} parameter", name=name) for name in _DISTRIBUTION_ARITY}
 
 
 class Duration(_Record):
@@ -234,7 +236,8 @@ class Duration(_Record):
         if not isinstance(args, list | tuple) or len(args) != arity:
             shape = "[min, mode, max]" if arity == 3 else "[min, max]"
             raise ValueError(_got(N_("{name} needs {shape}", name=name, shape=shape), args))
-        values = tuple(_number(v, N_("{name} parameter", name=name)) for v in args)
+        what = _PARAMETER_NAMES[name]
+        values = tuple(_number(v, what) for v in args)
         if list(values) != sorted(values):
             shape = "min <= mode <= max" if arity == 3 else "min <= max"
             raise ValueError(_got(N_("{name} needs {shape}", name=name, shape=shape),

@@ -1,0 +1,164 @@
+"""The `cost` command on big models: the same text, fast (issue 16, "speed targets").
+
+The plain table writer (:func:`abc_costing.cli._plain_table`) must print what rich
+prints, character for character, so the fast path is checked against rich itself on
+real views (English and Russian, names with markup-like brackets, wide characters).
+"""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from abc_costing import cli, cost_model, load_model
+from abc_costing.reports.views import activities_view, resources_view, value_classes_view
+
+MODEL = "process_models/contract_approval/as_is.yaml"
+
+
+def _rich_text(title, labels, figures, widest, rows, *, width):
+    """The table as cli drew it before: rich's own Table."""
+    out = Console(file=StringIO(), width=width, soft_wrap=False, highlight=False)
+    table = Table(title=title, title_justify="left")
+    for label, figure, least in zip(labels, figures, widest, strict=True):
+        table.add_column(label, overflow="fold", justify="right" if figure else "left",
+                         min_width=least)
+    for cells in rows:
+        table.add_row(*(Text(cell) for cell in cells))
+    out.print(table)
+    return out.file.getvalue()
+
+
+def _parts(view, language):
+    view = view.in_language(language)
+    columns = view.brief_columns()
+    rows = [cells for _, cells in view.text_rows()]
+    figures = [c.unit != "text" for c in columns]
+    widest = [max(len(r[i]) for r in rows) if f else None for i, f in enumerate(figures)]
+    return view.title, [view.label(c.key) for c in columns], figures, widest, rows
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("make_view", [activities_view, resources_view, value_classes_view])
+def test_plain_table_is_what_rich_prints(language, make_view):
+    view = make_view(cost_model(load_model(MODEL)))
+    title, labels, figures, widest, rows = _parts(view, language)
+    out = Console(file=StringIO(), width=200)
+    plain = cli._plain_table(out, title, labels, figures, widest, rows)
+    assert plain is not None
+    assert plain == _rich_text(title, labels, figures, widest, rows, width=200)
+
+
+def test_plain_table_matches_rich_on_awkward_cells():
+    # wide (CJK) characters take two cells, markup in a title is read as rich reads it,
+    # a bracket in a cell is text; the figure column is held at least `widest` wide
+    title = "Cost by [bold]activity[/bold]: 試験"
+    labels = ["Id", "Name", "Per instance, RUB"]
+    rows = [["a1", "試験 [x]", "1,500.50"], ["a2", "Ёлка", "7.00"]]
+    widest = [None, None, 12]
+    plain = cli._plain_table(Console(file=StringIO(), width=80), title, labels,
+                             [False, False, True], widest, rows)
+    assert plain == _rich_text(title, labels, [False, False, True], widest, rows, width=80)
+    assert plain.splitlines()[0].rstrip() == "Cost by activity: 試験"
+
+
+def test_plain_table_leaves_to_rich_what_needs_it():
+    rows = [["a1", "a long name"]]
+    args = ("T", ["Id", "Name"], [False, False], [None, None], rows)
+    # narrower than the table ((2 + 2) + (11 + 2) + 3 borders = 20 columns): rich wraps
+    assert cli._plain_table(Console(file=StringIO(), width=19), *args) is None
+    plain = cli._plain_table(Console(file=StringIO(), width=20), *args)
+    assert plain == _rich_text(*args, width=20)
+    # a terminal (colours, bold totals) and a cell rich would trim
+    assert cli._plain_table(Console(file=StringIO(), width=80, force_terminal=True),
+                            *args) is None
+    assert cli._plain_table(Console(file=StringIO(), width=80), "T", ["Id"], [True],
+                            [3], [["12 "]]) is None
+
+
+def test_visible_escapes_exactly_the_control_characters():
+    # the Cc category is U+0000-U+001F and U+007F-U+009F; bidi controls as well
+    import unicodedata
+
+    for code in range(0x0, 0x3000):
+        ch = chr(code)
+        escaped = unicodedata.category(ch) == "Cc" or ch in "\u061c\u200e\u200f\u202a\u202b" \
+            "\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        assert (cli._visible(ch) != ch) == escaped, hex(code)
+    assert cli._visible("a\x1b[31mb\u202e") == "a\\x1b[31mb\\u202e"
+
+
+def _babel_number(value, digits, language):
+    """numbers.number as it was written before: Babel's pattern on the rounded Decimal."""
+    from babel.numbers import format_decimal
+
+    from abc_costing.numbers import _MARKS, rounded_for_display
+
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    text = format_decimal(rounded_for_display(value, digits), format=pattern, locale="en",
+                          decimal_quantization=False)
+    point, group = _MARKS[language]
+    return text.translate(str.maketrans(",.", group + point))
+
+
+def test_number_writes_what_babel_wrote():
+    import numpy as np
+
+    from abc_costing.numbers import number
+
+    rng = np.random.default_rng(16)
+    # every magnitude from 1e-6 to 1e15, both signs, exact halves (2.675, 100.125) and
+    # values that round to zero (-0.004 -> "0.00", never "-0.00")
+    values = [*(rng.standard_normal(3000) * 10.0 ** rng.integers(-6, 16, 3000)),
+              0.0, -0.0, 0.5, 1.5, 2.5, -2.5, 2.675, 100.125, -100.125, 1234567.125,
+              999.995, 999999.5, -0.004, 0.004, 1e15, -1e15]
+    for value in values:
+        for digits in (0, 1, 2, 3):
+            for language in ("en", "ru"):
+                assert number(float(value), digits, language) == \
+                    _babel_number(float(value), digits, language), (value, digits)
+    assert number(1234567.125, 2, "ru") == "1\u202f234\u202f567,13"  # 567.125 -> .13
+
+
+def test_big_blocks_solved_sparse_give_the_dense_cycle_time(monkeypatch):
+    # a model above DENSE_NODES solves its blocks of more than BLOCK_DENSE_NODES nodes
+    # sparse; the same equations solved dense everywhere give the same minutes
+    import numpy as np
+
+    from abc_costing.engine import cycle_time
+    from abc_costing.formats.yaml_model import parse_model_text
+    from abc_costing.model import ProcessModel
+    from abc_costing.synthetic import random_model_text
+
+    text = random_model_text(np.random.default_rng(16), n_activities=400, n_resources=6)
+    model, problems = parse_model_text(text)
+    assert isinstance(model, ProcessModel), problems
+    assert len(model.node_kinds) > cycle_time.DENSE_NODES
+    mixed = cycle_time.expected_cycle_time(model)
+    monkeypatch.setattr(cycle_time, "BLOCK_DENSE_NODES", 10**9)
+    monkeypatch.setattr(cycle_time, "DENSE_NODES", 10**9)
+    dense = cycle_time.expected_cycle_time(model)
+    assert mixed.minutes == pytest.approx(dense.minutes, rel=1e-12)
+    assert mixed.branch_minutes.keys() == dense.branch_minutes.keys()
+    for split, branches in dense.branch_minutes.items():
+        assert mixed.branch_minutes[split] == pytest.approx(branches, rel=1e-12)
+    assert mixed.lower_bound_blocks == dense.lower_bound_blocks
+
+
+def test_one_blas_thread_unless_the_user_asks():
+    import os
+    import subprocess
+    import sys
+
+    ask = "import abc_costing, os; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    said = subprocess.run([sys.executable, "-c", ask], env=env, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    assert said == "1"
+    said = subprocess.run([sys.executable, "-c", ask], env=env | {"OPENBLAS_NUM_THREADS": "2"},
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert said == "2"
