@@ -762,6 +762,9 @@ def trace_variants(log: EventLog, *, rates: ProcessModel | RateTable | None = No
     else:
         steps = steps.with_columns(pl.lit(None, dtype=pl.Float64).alias("rate_per_minute"))
     minutes, rate = pl.col("minutes").fill_null(0.0), pl.col("rate_per_minute")
+    # Collected before the grouping by path: in one query the optimiser drops this
+    # grouping's order, and the cases (contiguous, in order) grouped unordered took
+    # twice the CPU (5M events: 1.4 s against 0.8 s for both groupings).
     per_case = steps.group_by("case_id", maintain_order=True).agg(
         pl.col("activity").alias("trace"),
         ((_micros("end_ts").max() - _micros(_BEGAN).min()) / _MINUTE_US).alias("cycle"),
@@ -769,11 +772,11 @@ def trace_variants(log: EventLog, *, rates: ProcessModel | RateTable | None = No
         (minutes * rate).sum().alias("modelled"),
         rate.is_not_null().all().alias("priced"),
         (pl.col("cost").sum() if log.has_cost else pl.lit(None, dtype=pl.Float64))
-        .alias("recorded"))
+        .alias("recorded")).collect()
     rows = per_case.group_by("trace").agg(
         pl.len(), pl.col("cycle").mean(), pl.col("labor").mean(),
         pl.when(pl.col("priced").all()).then(pl.col("modelled").mean()),
-        pl.col("recorded").mean()).collect().rows()
+        pl.col("recorded").mean()).rows()
     total = sum(r[1] for r in rows)
     variants = [
         TraceVariant(activities=tuple(trace), case_count=int(n), share=n / total,
