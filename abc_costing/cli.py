@@ -26,7 +26,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -82,6 +82,9 @@ from abc_costing.workflows import (
     has_errors,
     local_user,
 )
+
+if TYPE_CHECKING:  # types only: the workflows' modules are loaded by the commands using them
+    from abc_costing.workflows import LogVariants, Rates
 
 __all__ = ["main"]
 
@@ -453,6 +456,12 @@ def _parser() -> argparse.ArgumentParser:
     mine.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL")
     _library_option(mine)
     _engine_options(mine)
+    mine.add_argument("--variants", action="store_true",
+                      help=_("also print the trace variants, as the variants command does, "
+                              "from the same reading of the log"))
+    mine.add_argument("--top", type=int, default=10, metavar="N",
+                      help=_("with --variants: show the N costliest variants (default 10; 0 "
+                              "for all)"))
     mine.set_defaults(run=_run_mine)
 
     variants = _command(commands, "variants", _("trace variants of an event log: cases, cycle "
@@ -1475,19 +1484,20 @@ def _engine_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_mine(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from abc_costing.workflows import import_event_log
+    from abc_costing.workflows import mine_event_log
 
-    if _bad_slug_option(args, err):
+    if _bad_slug_option(args, err) or _bad_top(args, err):
         return EXIT_USAGE
     if _in_library(args.output, args.library) and not _slugs_from_output(args, err):
         return EXIT_USAGE
     ok, rates = _rates(args, err)
     if not ok:
         return EXIT_PROBLEMS
-    imported = import_event_log(args.log_file, source_name=str(args.log_file),
-                                columns=_columns(args), rates=rates,
-                                process=args.process or "mined", variant=args.variant or "as_is",
-                                engine=args.engine, spark_master=args.spark_master)
+    mined = mine_event_log(args.log_file, source_name=str(args.log_file),
+                           columns=_columns(args), rates=rates,
+                           process=args.process or "mined", variant=args.variant or "as_is",
+                           engine=args.engine, spark_master=args.spark_master)
+    imported = mined.model
     if not imported.text:
         _log_problems(imported.problems, err)
         return EXIT_PROBLEMS
@@ -1495,14 +1505,22 @@ def _run_mine(args: argparse.Namespace, out: Console, err: Console) -> int:
     status = _write_model(imported.text, args, out, err, source_name=str(args.log_file))
     _say(out, _("discovered from {case_count} cases, {event_count} events",
                  case_count=imported.case_count, event_count=imported.event_count))
+    if args.variants:  # the log's warnings were said above, with the model's
+        _print_variants(mined.variants, args, rates, out)
     return status
+
+
+def _bad_top(args: argparse.Namespace, err: Console) -> bool:
+    if args.top < 0:
+        _say(err, _("--top must be 0 (all) or more"), style="red")
+        return True
+    return False
 
 
 def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.workflows import event_log_variants
 
-    if args.top < 0:
-        _say(err, _("--top must be 0 (all) or more"), style="red")
+    if _bad_top(args, err):
         return EXIT_USAGE
     ok, rates = _rates(args, err)
     if not ok:
@@ -1535,6 +1553,13 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
                      "design_cost_per_instance": found.design_cost_per_instance,
                      "variants": [v.as_dict() for v in found.variants]}, out)
         return EXIT_OK
+    _print_variants(found, args, rates, out)
+    return EXIT_OK
+
+
+def _print_variants(found: LogVariants, args: argparse.Namespace, rates: Rates | None,
+                    out: Console) -> None:
+    """The variants table of ``variants`` (and ``mine --variants``), with the conformance."""
     cur = rates.currency if rates is not None else "RUB"
     variants = found.variants
     shown = variants[: args.top] if args.top else variants
@@ -1549,7 +1574,6 @@ def _run_variants(args: argparse.Namespace, out: Console, err: Console) -> int:
                      "{rates} allows; its cost per instance is {design_cost_per_instance}",
                      format_share=_share(found.conformance), rates=args.rates,
                      design_cost_per_instance=_money(found.design_cost_per_instance, cur)))
-    return EXIT_OK
 
 
 def _run_import_bpmn(args: argparse.Namespace, out: Console, err: Console) -> int:

@@ -470,13 +470,16 @@ def log_partial(events: pl.DataFrame, *, has_cost: bool,
         minutes.sum().alias("labor"),
         (minutes * rate).sum().alias("modelled"),
         rate.is_not_null().all().alias("priced"),
-        recorded.alias("recorded"))
+        recorded.alias("recorded")).collect()
+    # Collected before the grouping by path: in one query the optimiser drops the grouping
+    # by case's order, and the cases (contiguous, in order) grouped unordered took twice the
+    # CPU (5M events: 1.4 s against 0.8 s for both groupings).
     variants = (per_case.group_by("trace")
                 .agg(pl.len().cast(pl.Int64).alias("cases"), pl.col("cycle").sum(),
                      pl.col("labor").sum(), pl.col("modelled").sum(), pl.col("priced").all(),
                      pl.col("recorded").sum() if has_cost
                      else pl.lit(None, dtype=pl.Float64).alias("recorded"))
-                .with_columns(pl.col("trace").cast(pl.List(pl.String))).collect())
+                .with_columns(pl.col("trace").cast(pl.List(pl.String))))
     span = events.select(_BEGAN.min(), pl.col("end_ts").max()).row(0)
     any_start = bool(events["start_ts"].is_not_null().any())
     if not for_model:

@@ -177,7 +177,8 @@ def _bucket_task(columns: dict[str, str | None], sample: dict[str, list[str | No
                                           .cast(pl.Categorical)).sort(_ORDER)
                 problems: list[Problem] = []
             else:
-                events, problems = _load(raw.lazy(), columns, "row_no", sample, source=source)
+                events, problems, _ = _load(raw.lazy(), columns, "row_no", sample,
+                                            source=source)
             part = log_partial(events, has_cost=columns["cost"] is not None, rates=rates,
                                for_model=for_model)
             negative = None

@@ -242,6 +242,54 @@ def test_cli_variants_json_and_table(capsys):
     assert "2 more variants" in shown and INTAKE in shown
 
 
+def test_cli_mine_with_variants_prints_what_mine_and_variants_print(tmp_path, capsys):
+    # The combined command's output is the two commands' outputs one after the other,
+    # and the model it writes is the one mine writes.
+    alone, combined = tmp_path / "alone.yaml", tmp_path / "combined.yaml"
+    assert main(["mine", str(CSV), "--rates", str(RATES), "-o", str(alone)]) == 0
+    mined = capsys.readouterr()
+    assert main(["variants", str(CSV), "--rates", str(RATES), "--top", "2"]) == 0
+    listed = capsys.readouterr()
+    assert main(["mine", str(CSV), "--rates", str(RATES), "-o", str(combined), "--variants",
+                 "--top", "2"]) == 0
+    both = capsys.readouterr()
+    assert both.out == mined.out.replace(str(alone), str(combined)) + listed.out
+    assert both.err == mined.err
+    assert combined.read_text(encoding="utf-8") == alone.read_text(encoding="utf-8")
+    # 3 variants, 2 shown: the rest is said, and the conformance of the designed model
+    assert "1 more variants" in both.out and "Conformance: 80" in both.out
+
+
+def test_cli_mine_with_variants_reads_the_log_once(tmp_path, capsys, monkeypatch):
+    import abc_costing.formats.event_log as event_log
+
+    reads = []
+
+    def counted(*args, **kwargs):
+        reads.append(args[0])
+        return read_event_log(*args, **kwargs)
+
+    monkeypatch.setattr(event_log, "read_event_log", counted)
+    assert main(["mine", str(CSV), "--rates", str(RATES), "-o", str(tmp_path / "m.yaml"),
+                 "--variants"]) == 0
+    assert reads == [CSV]
+    assert main(["mine", str(CSV), "-o", str(tmp_path / "m.yaml"), "--variants",
+                 "--top", "-1"]) == 2  # a usage error, before the log is read
+    assert reads == [CSV]
+
+
+def test_mine_event_log_gives_what_import_and_variants_give(rates):
+    from abc_costing.workflows import event_log_variants, import_event_log, mine_event_log
+
+    both = mine_event_log(CSV, source_name="contracts.csv", rates=rates, process="contracts")
+    model = import_event_log(CSV, source_name="contracts.csv", rates=rates, process="contracts")
+    assert (both.model.text, both.model.problems, both.model.variants) == (
+        model.text, model.problems, model.variants)
+    assert both.variants == event_log_variants(CSV, source_name="contracts.csv", rates=rates)
+    assert [v.case_count for v in both.variants.variants] == [3, 1, 1]  # c1, c4, c5 alike
+    assert both.variants.conformance == pytest.approx(4 / 5)  # c2 reworks: not in the design
+
+
 # --- parallel blocks -------------------------------------------------------------------------
 
 

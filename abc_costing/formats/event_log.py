@@ -312,8 +312,8 @@ def read_event_log(
             raw, row_numbers = frame.lazy(), "row_no"
         else:
             raise LogError(_unknown_format(suffix), source=source)
-        events, problems = _load(raw, columns, row_numbers, sample, source=source,
-                                 pieces=pieces)
+        events, problems, case_count = _load(raw, columns, row_numbers, sample,
+                                             source=source, pieces=pieces)
         if traces is not None:  # an XES log's own cost:total, and what its costs said
             booked: list[Problem] = []
             if "cost" in events.columns:
@@ -347,7 +347,7 @@ def read_event_log(
                                                          negative.height)]
     return EventLog(events=events, source=source, has_start=has_start,
                     has_resource=columns["resource"] is not None,
-                    event_count=events.height, case_count=events["case_id"].n_unique(),
+                    event_count=events.height, case_count=case_count,
                     has_cost=columns["cost"] is not None,
                     problems=tuple(p.located(file=source) for p in problems),
                     cost_currencies=currencies)
@@ -708,7 +708,23 @@ _CHECKS: tuple[tuple[pl.Expr, Message, str | None], ...] = (
     (pl.col("end_ts") < pl.col("start_ts"), N_("the end time {value} is before the start time",
                                                value=""), "end_raw"),
 )
-_ANY_FAILS = pl.any_horizontal([condition.fill_null(False) for condition, _, _ in _CHECKS])
+
+
+def _fails_a_check(typed: pl.DataFrame) -> bool:
+    """Whether a row of the fast path's ``typed`` events (with ``start_raw``) fails one of
+    :data:`_CHECKS`.
+
+    The same checks without a column per check: a column's null count is kept with it
+    (free), and a time that cannot be read is null where its text is not. An empty or
+    unread end time is a null ``end_ts``; an unread start time makes ``start_ts``
+    have more nulls than ``start_raw``; only the order of start and end is compared.
+    """
+    start, end = typed["start_ts"], typed["end_ts"]
+    return bool(typed["case_id"].null_count() or typed["activity"].null_count()
+                or end.null_count() or start.null_count() != typed["start_raw"].null_count()
+                or (end < start).any())
+
+
 #: Cases in the order they first appear in the file, then each case's events in time order.
 _ORDER = [pl.col("row_no").min().over("case_id").alias("first_row"),
           pl.coalesce("start_ts", "end_ts").alias("began"), "end_ts",
@@ -719,9 +735,10 @@ _EVENT_COLUMNS = ["row_no", "case_id", "activity", "start_ts", "end_ts", "resour
 def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | None,
           sample: dict[str, list[str | None]] | None, *, source: str,
           pieces: Callable[[], Iterator[pl.LazyFrame]] | None = None
-          ) -> tuple[pl.DataFrame, list[Problem]]:
+          ) -> tuple[pl.DataFrame, list[Problem], int]:
     """Type, check, pair and order the events; the first failing check raises
-    :class:`LogError`; what pairing skipped is returned as warnings.
+    :class:`LogError`; what pairing skipped is returned as warnings, with the
+    number of cases.
 
     The fast path reads the times in the layout of the first rows (``sample``,
     else the first rows of ``raw``) and keeps the text columns as they are.
@@ -744,29 +761,37 @@ def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | 
         sample = {f: first[n].to_list() for f, n in wanted.items()} if first is not None else {}
     formats = {field: _detect_format(sample[field]) if field in sample else None
                for field in ("start", "end")}
-    def fast(frame: pl.LazyFrame, first_row: int) -> pl.DataFrame:
-        return (_typed(frame, columns, row_numbers, formats, thorough=False,
-                       first_row=first_row)
-                .select(*_EVENT_COLUMNS, *extra, _ANY_FAILS.alias("failed")).collect())
+    def fast(frame: pl.LazyFrame, first_row: int) -> tuple[pl.DataFrame, bool]:
+        typed = (_typed(frame, columns, row_numbers, formats, thorough=False,
+                        first_row=first_row)
+                 .select(*_EVENT_COLUMNS, *extra, "start_raw").collect())
+        return typed.drop("start_raw"), _fails_a_check(typed)
 
-    parts, rows = [], 0
+    parts, rows, failed = [], 0, False
     for piece in pieces() if pieces is not None else [raw]:
-        parts.append(fast(piece, rows + 1))
-        rows += parts[-1].height
-    events = pl.concat(parts, rechunk=False) if parts else fast(raw, 1)  # no rows: empty
-    if events["failed"].any() or _has_blank_edges(events):
+        part, fails = fast(piece, rows + 1)
+        parts.append(part)
+        failed |= fails
+        rows += part.height
+    events = pl.concat(parts, rechunk=False) if parts else fast(raw, 1)[0]  # no rows: empty
+    distinct = _distinct_texts(events)
+    if failed or _has_blank_edges(distinct):
         events = _typed(raw, columns, row_numbers, formats, thorough=True).collect()
         _raise_first_failure(events, source=source)
-    events = events.select(*_EVENT_COLUMNS, *extra)
-    _check_text_lengths(events, source=source)
+        events = events.select(*_EVENT_COLUMNS, *extra)
+        distinct = _distinct_texts(events)
+    _check_text_lengths(distinct, source=source)
+    case_count = distinct["case_id"][0].len()
     if "cost" in extra and events.schema["cost"] == pl.String:
         events = _read_costs(events, source=source)
     problems: list[Problem] = []
     if "lifecycle" in extra:
         events, problems = pair_transitions(events)
+        case_count = events["case_id"].n_unique()  # pairing may leave a case no event
     elif "instance" in extra:  # an instance id only tells rows of one execution apart
         events = events.drop("instance")
-    return (events if _in_case_order(events) else events.sort(_ORDER)), problems
+    in_order = _in_case_order(events, case_count=case_count)
+    return (events if in_order else events.sort(_ORDER)), problems, case_count
 
 
 def _read_costs(events: pl.DataFrame, *, source: str) -> pl.DataFrame:
@@ -788,28 +813,44 @@ def _read_costs(events: pl.DataFrame, *, source: str) -> pl.DataFrame:
         numbers, default=None, return_dtype=pl.Float64))
 
 
-def _check_text_lengths(events: pl.DataFrame, *, source: str) -> None:
-    """Refuse a case id, activity or resource longer than :data:`MAX_LOG_TEXT_CHARS`,
-    naming its first row. Only the distinct values are measured (by their codes), so
-    a text repeated on every row is measured once, never copied per row."""
-    for name, word in (("case_id", _FIELD_WORDS["case"]), ("activity", _FIELD_WORDS["activity"]),
-                       ("resource", _FIELD_WORDS["resource"])):
+#: The text columns checked for blanks and length, and the field each holds.
+_CHECKED_TEXTS = (("case_id", "case"), ("activity", "activity"), ("resource", "resource"))
+
+
+def _distinct_texts(events: pl.DataFrame) -> dict[str, tuple[pl.Series, pl.Series]]:
+    """Each checked text column's distinct values (as text) and the row number of each
+    one's first row.
+
+    Found once by their codes (hashing codes is the cheap way), so that the blank
+    and length checks measure a text repeated on every row once, never copied per
+    row; the case ids' count is the number of cases.
+    """
+    found = {}
+    for name, _ in _CHECKED_TEXTS:
         column = events[name]
         firsts = column.to_physical().arg_unique()  # first row of each distinct value
-        values = column.gather(firsts).cast(pl.String)
-        too_long = (values.str.len_chars() > MAX_LOG_TEXT_CHARS).arg_true()
-        if too_long.len() == 0:
+        found[name] = column.gather(firsts).cast(pl.String), events["row_no"].gather(firsts)
+    return found
+
+
+def _check_text_lengths(distinct: dict[str, tuple[pl.Series, pl.Series]], *,
+                        source: str) -> None:
+    """Refuse a case id, activity or resource longer than :data:`MAX_LOG_TEXT_CHARS`,
+    naming its first row (``distinct``: see :func:`_distinct_texts`)."""
+    for name, field in _CHECKED_TEXTS:
+        values, rows = distinct[name]
+        too_long = (values.str.len_chars() > MAX_LOG_TEXT_CHARS).fill_null(False)
+        if not too_long.any():
             continue
-        rows = events["row_no"].gather(firsts.gather(too_long))
-        first = int(rows.arg_min())  # type: ignore[arg-type]
+        first = int(rows.filter(too_long).arg_min())  # type: ignore[arg-type]
         raise LogError(N_("the {field} {value} is longer than {limit:,} characters; a name "
-                          "that long is no name", field=word,
-                          value=quoted(values[int(too_long[first])]),
+                          "that long is no name", field=_FIELD_WORDS[field],
+                          value=quoted(values.filter(too_long)[first]),
                           limit=Count(MAX_LOG_TEXT_CHARS)),
-                       source=source, row=int(rows[first]))
+                       source=source, row=int(rows.filter(too_long)[first]))
 
 
-def _in_case_order(events: pl.DataFrame) -> bool:
+def _in_case_order(events: pl.DataFrame, *, case_count: int) -> bool:
     """Whether each case's rows are contiguous and in time order (see the module docstring).
 
     Contiguous: the case changes between rows exactly once per case but the first.
@@ -819,20 +860,19 @@ def _in_case_order(events: pl.DataFrame) -> bool:
     changes = (case != case.shift(1)).fill_null(True)
     later = (began > began.shift(1)) | ((began == began.shift(1)) & (ended >= ended.shift(1)))
     contiguous, timely = events.select(
-        (changes.sum() == case.n_unique()).alias("contiguous"),
+        (changes.sum() == case_count).alias("contiguous"),
         (changes | later.fill_null(True)).all().alias("timely")).row(0)
     return bool(contiguous and timely)
 
 
-def _has_blank_edges(events: pl.DataFrame) -> bool:
-    """Whether a case id, activity or resource is empty or has blanks at either end."""
-    def blank(name: str) -> pl.Expr:
-        # One row per distinct value, found by its code: hashing codes is the cheap way.
-        column = pl.col(name)
-        values = column.gather(column.to_physical().arg_unique()).drop_nulls().cast(pl.String)
-        return ((values.str.strip_chars() != values) | (values == "")).any()
-
-    return any(events.select(blank(name) for name in ("case_id", "activity", "resource")).row(0))
+def _has_blank_edges(distinct: dict[str, tuple[pl.Series, pl.Series]]) -> bool:
+    """Whether a case id, activity or resource is empty or has blanks at either end
+    (``distinct``: see :func:`_distinct_texts`)."""
+    for values, _ in distinct.values():
+        values = values.drop_nulls()
+        if ((values.str.strip_chars() != values) | (values == "")).any():
+            return True
+    return False
 
 
 def _raise_first_failure(events: pl.DataFrame, *, source: str) -> None:

@@ -67,6 +67,8 @@ __all__ = [
     "import_bpmn",
     "import_bpmn_pools",
     "import_event_log",
+    "MinedLog",
+    "mine_event_log",
     "preview_event_log",
     "read_rates",
     "LOG_SUFFIXES",
@@ -638,6 +640,50 @@ def import_event_log(
     ``engine="spark"`` reduces the log on a Spark cluster, once for both the model
     and the variants (see :func:`event_log_variants`).
     """
+    return mine_event_log(data, source_name=source_name, columns=columns, rates=rates,
+                          process=process, variant=variant, library=library, engine=engine,
+                          spark_master=spark_master).model
+
+
+@dataclass(frozen=True)
+class MinedLog:
+    """What ``mine`` and ``variants`` give for one event log, read once.
+
+    Attributes:
+      model: the discovered model, as :func:`import_event_log` gives it.
+      variants: the trace variants, as :func:`event_log_variants` gives them.
+    """
+
+    model: ImportedModel
+    variants: LogVariants
+
+
+def mine_event_log(
+    data: bytes | Path,
+    *,
+    source_name: str,
+    columns: LogColumns = LogColumns(),
+    rates: Rates | None = None,
+    process: str = "mined",
+    variant: str = "as_is",
+    library: Library | None = None,
+    engine: Engine = "local",
+    spark_master: str | None = None,
+) -> MinedLog:
+    """Discover a model from an event log and list its trace variants, reading the log once.
+
+    The same results as :func:`import_event_log` and :func:`event_log_variants` with the
+    same arguments (a large log's reading is most of either's time). ``engine="spark"``
+    reduces the log on a Spark cluster, once for both (see :func:`event_log_variants`).
+
+    >>> import pathlib, tempfile
+    >>> log = pathlib.Path(tempfile.mkdtemp()) / "log.csv"
+    >>> _ = log.write_text("case,activity,start,end\\n1,a,2024-03-01 10:00,2024-03-01 10:30\\n"
+    ...                    "2,a,2024-03-01 11:00,2024-03-01 11:20\\n", encoding="utf-8")
+    >>> mined = mine_event_log(log, source_name="log.csv")
+    >>> mined.model.case_count, [(v.activities, v.case_count) for v in mined.variants.variants]
+    (2, [(('a',), 2)])
+    """
     from abc_costing.mining import discover_model
 
     if engine == "spark":
@@ -646,26 +692,33 @@ def import_event_log(
         read, failed = _read_on_spark(data, source_name=source_name, columns=columns,
                                       rates=rates, for_model=True, spark_master=spark_master)
         if read is None:
-            return ImportedModel(source_name, "", None, None, None, failed)
+            return MinedLog(ImportedModel(source_name, "", None, None, None, failed),
+                            LogVariants((), None, None, None, None, failed))
         text, mined = model_from_partial(read.partial, read.facts, process=process,
                                          variant=variant, rates=rates)
-        variants, share, _ = _variants(None, rates,
-                                       variants_from_partial(read.partial, rates=rates))
-        return _imported(source_name, text,
-                         [p.located(file=source_name) for p in [*read.problems, *mined]],
-                         library, variants=variants, conformance=share,
-                         case_count=read.partial.case_count,
-                         event_count=read.partial.event_count)
+        variants, share, design = _variants(None, rates,
+                                            variants_from_partial(read.partial, rates=rates))
+        model = _imported(source_name, text,
+                          [p.located(file=source_name) for p in [*read.problems, *mined]],
+                          library, variants=variants, conformance=share,
+                          case_count=read.partial.case_count,
+                          event_count=read.partial.event_count)
+        return MinedLog(model, LogVariants(variants, share, design, read.partial.case_count,
+                                           read.partial.event_count, (), read.problems,
+                                           read.facts.has_cost))
     log, problems = _read_log(data, source_name=source_name, columns=columns)
     if log is None:
-        return ImportedModel(source_name, "", None, None, None, problems)
+        return MinedLog(ImportedModel(source_name, "", None, None, None, problems),
+                        LogVariants((), None, None, None, None, problems))
     log = _recorded_in_rates_currency(log, rates)
     text, found = discover_model(log, process=process, variant=variant, rates=rates)
-    variants, share, _ = _variants(log, rates)
+    variants, share, design = _variants(log, rates)
     found = [*log.problems, *found]
-    return _imported(source_name, text, [p.located(file=source_name) for p in found], library,
-                     variants=variants, conformance=share, case_count=log.case_count,
-                     event_count=log.event_count)
+    model = _imported(source_name, text, [p.located(file=source_name) for p in found], library,
+                      variants=variants, conformance=share, case_count=log.case_count,
+                      event_count=log.event_count)
+    return MinedLog(model, LogVariants(variants, share, design, log.case_count, log.event_count,
+                                       (), log.problems, log.has_cost))
 
 
 # --- rates -----------------------------------------------------------------------------------
