@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from abc_costing.cli import main
 from abc_costing.engine import cost_model
-from abc_costing.formats import load_model, parse_model_text
+from abc_costing.formats import load_model, parse_model_text, parse_yaml_data
 from abc_costing.formats.event_log import LogError, read_event_log
 from abc_costing.mining import conformance, discover_model, fits_model, trace_variants
 
@@ -492,3 +492,18 @@ def test_any_names_round_trip_and_the_model_costs_what_the_log_cost(
     minutes = sum(10 * (step % len(activities) + 1) for trace in traces for step in trace)
     assert cost_model(model).cost_per_instance == pytest.approx(minutes * 10 / len(traces),
                                                                 rel=1e-3)
+
+
+@pytest.mark.parametrize("name", ["\ufffe", "\uffff", "a\ufffeb"])
+def test_a_resource_named_with_a_noncharacter_mines_into_a_readable_model(tmp_path, name):
+    """U+FFFE and U+FFFF are not allowed in a YAML file: the mined model escapes them
+    ("\\uFFFE") instead of writing a file its own reader refuses (found by hypothesis)."""
+    log = read_event_log(_write_log(tmp_path / "log.csv", [
+        ["c0", "draft", "2024-03-01 09:00", "2024-03-01 09:10", name]]))
+    text, problems = discover_model(log)
+    assert [p.message for p in problems] == ["rate_per_hour: must be a number (got '?')"]
+    _, reread = parse_model_text(text, source="mined.yaml")  # the placeholder only
+    assert [p.message for p in reread] == ["rate_per_hour: must be a number (got '?')"]
+    data, unreadable = parse_yaml_data(text)
+    assert unreadable == []
+    assert [r["name"] for r in data["resources"].values()] == [name]

@@ -104,8 +104,10 @@ _NOT_ASCII_PRINTABLE = re.compile(r"[^\x20-\x7e]")
 
 
 def _hidden(character: str) -> bool:
-    """A control, an invisible format character (bidi, zero-width) or a lone surrogate."""
-    return unicodedata.category(character) in ("Cc", "Cf", "Cs")
+    """A control, an invisible format character (bidi, zero-width), a lone surrogate, or
+    U+FFFE/U+FFFF (noncharacters, which YAML does not allow in a file)."""
+    return (unicodedata.category(character) in ("Cc", "Cf", "Cs")
+            or character in "\ufffe\uffff")
 
 
 def comment_safe(text: str, *, max_chars: int = COMMENT_MAX_CHARS) -> str:
@@ -115,8 +117,8 @@ def comment_safe(text: str, *, max_chars: int = COMMENT_MAX_CHARS) -> str:
     format characters (bidi overrides, zero-width marks) become ``?``; text
     longer than ``max_chars`` is cut, ending in ``…``.
 
-    >>> comment_safe("Иванова\\nother_cost: 1000000\\x00 \\u202eevil")
-    'Иванова other_cost: 1000000? ?evil'
+    >>> comment_safe("Иванова\\nother_cost: 1000000\\x00 \\u202eevil\\ufffe")
+    'Иванова other_cost: 1000000? ?evil?'
     >>> comment_safe("x" * 10, max_chars=5)
     'xxxx…'
     """
@@ -195,9 +197,11 @@ _Representer.add_representer(type(None), _Representer.represent_none)
 
 def _escaped_if_invisible(match: re.Match[str]) -> str:
     # Controls and line breaks the emitter has already escaped; format characters
-    # (bidi overrides, zero-width marks) it writes as they are.
+    # (bidi overrides, zero-width marks) it writes as they are, and the noncharacters
+    # U+FFFE and U+FFFF too, which YAML does not allow in a file: a resource of that name
+    # in a log made a mined model that its own reader refused.
     character = match[0]
-    if unicodedata.category(character) != "Cf":
+    if unicodedata.category(character) != "Cf" and character not in "\ufffe\uffff":
         return character
     code = ord(character)
     return f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"
