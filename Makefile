@@ -54,11 +54,16 @@ $(BPMN_JS): tests/bpmn_js/package-lock.json | system-deps
 	npm ci --prefix tests/bpmn_js --no-audit --no-fund --loglevel=error
 	touch $@
 
+# One pytest worker per core (pytest-xdist; at most 4: each browser test runs a dashboard
+# server and a Chromium), a test file per worker at a time: a module's shared server, browser
+# or workbook is built once and its tests keep their order. `make test PYTEST_PARALLEL=`
+# runs in one process; PYTEST_XDIST_AUTO_NUM_WORKERS=N sets the number of workers.
+PYTEST_PARALLEL ?= -n auto --maxprocesses=4 --dist loadfile
 test: $(STAMP) system-deps $(BPMN_JS)
 	$(VENV)/bin/ruff check abc_costing tests bench dashboard.py dashboard_pages
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check abc_costing tests bench dashboard.py dashboard_pages

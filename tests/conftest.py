@@ -15,6 +15,10 @@ from abc_costing.model import ProcessModel
 # The tests read English texts; a machine whose locale is Russian would otherwise
 # print Russian headers (tests of the Russian texts choose them explicitly).
 os.environ[LANGUAGE_ENV] = "en"
+# The CLI's tables are read as a pipe gets them (200 columns): a $COLUMNS would wrap them.
+# pytest-xdist's workers run with COLUMNS=80 and LINES=24 that the serial runner never has.
+for _size in ("COLUMNS", "LINES"):
+    os.environ.pop(_size, None)
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "process_models"
