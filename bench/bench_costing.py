@@ -80,13 +80,39 @@ def median_wall_and_cpu_seconds(
 
 
 
+def write_large_model(path: Path, *, n_activities: int, n_resources: int) -> Path:
+    """Write the generated model of ``n_activities`` activities (seed ``SEED``) to ``path``.
+
+    bench_commands.py times the ``cost`` command on the same files.
+    """
+    text = random_model_text(np.random.default_rng(SEED), n_activities=n_activities,
+                             n_resources=n_resources)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+PORTFOLIO_VARIANTS = ("as_is", "robots", "e_signature", "lean")
+
+
+def write_portfolio(folder: Path, *, n_models: int, n_activities: int) -> Path:
+    """Write ``n_models`` generated models as ``process_NNNN/<variant>.yaml`` into ``folder``
+    (seed ``SEED + 1``; four variants a process)."""
+    rng = np.random.default_rng(SEED + 1)
+    for number in range(n_models):
+        process = f"process_{number // len(PORTFOLIO_VARIANTS):04d}"
+        variant = PORTFOLIO_VARIANTS[number % len(PORTFOLIO_VARIANTS)]
+        text = random_model_text(rng, n_activities=n_activities, n_resources=6,
+                                 process=process, variant=variant)
+        (folder / process).mkdir(exist_ok=True)
+        (folder / process / f"{variant}.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
 def bench_large_model(folder: Path, *, n_activities: int, n_resources: int,
                       repeats: int) -> bool:
     started = time.perf_counter()
-    text = random_model_text(np.random.default_rng(SEED), n_activities=n_activities,
+    path = write_large_model(folder / "large.yaml", n_activities=n_activities,
                              n_resources=n_resources)
-    path = folder / "large.yaml"
-    path.write_text(text, encoding="utf-8")
     generated_seconds = time.perf_counter() - started
 
     def load_and_cost() -> float:
@@ -156,14 +182,7 @@ def bench_cost_command(folder: Path, *, n_activities: int, runs: int) -> bool:
 
 def bench_portfolio(folder: Path, *, n_models: int, n_activities: int, repeats: int) -> bool:
     started = time.perf_counter()
-    rng = np.random.default_rng(SEED + 1)
-    variants = ("as_is", "robots", "e_signature", "lean")
-    for number in range(n_models):
-        process, variant = f"process_{number // len(variants):04d}", variants[number % 4]
-        text = random_model_text(rng, n_activities=n_activities, n_resources=6,
-                                 process=process, variant=variant)
-        (folder / process).mkdir(exist_ok=True)
-        (folder / process / f"{variant}.yaml").write_text(text, encoding="utf-8")
+    write_portfolio(folder, n_models=n_models, n_activities=n_activities)
     generated_seconds = time.perf_counter() - started
 
     def load_and_build():
@@ -176,7 +195,7 @@ def bench_portfolio(folder: Path, *, n_models: int, n_activities: int, repeats: 
     build, _ = median_seconds(lambda: build_portfolio(models), repeats=1)
     size = sum(p.stat().st_size for p in folder.rglob("*.yaml"))
     print(f"\n(b) portfolio: {n_models:,} models of {n_activities} activities, "
-          f"{len(portfolio.processes())} processes × {len(variants)} variants, "
+          f"{len(portfolio.processes())} processes × {len(PORTFOLIO_VARIANTS)} variants, "
           f"{size / 1e6:.1f} MB (generated and written in {generated_seconds:.2f} s)")
     print(f"    load_library:    {load:.3f} s (one run)")
     print(f"    build_portfolio: {build:.3f} s (one run)")
