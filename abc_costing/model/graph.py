@@ -26,6 +26,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import networkx as nx
 
 from abc_costing.model.records import ProcessModel
@@ -80,7 +82,7 @@ def _built(model: ProcessModel) -> nx.DiGraph:
 
 
 def immediate_post_dominators(model: ProcessModel, graph: nx.DiGraph | None = None
-                              ) -> dict[object, object]:
+                              ) -> dict[Any, Any]:  # node ids, and SINK
     """Node -> its immediate post-dominator: the first node every way from it to an
     end must pass (the join of a parallel split), as networkx's
     ``immediate_dominators`` of the reversed ``graph`` (default: the model's
