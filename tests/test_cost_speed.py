@@ -273,3 +273,28 @@ def test_file_size_limit_takes_a_100k_activity_model(tmp_path):
     assert at_limit.stat().st_size == MAX_FILE_BYTES
     model, problems = read_model(at_limit)
     assert model is not None, problems[:1]
+
+
+def test_a_control_character_in_one_cell_is_escaped_in_the_table():
+    from abc_costing.model import ProcessModel
+    from abc_costing.reports.views import activities_view
+
+    model = ProcessModel.model_validate({
+        "format": "abc-costing/1", "process": "p", "variant": "v",
+        "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600}},
+        "activities": {"a": {"name": "plain", "labor": {"clerk": 6}},
+                       "b": {"name": "evil\x1b[2J", "labor": {"clerk": 6}}},
+        "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+        "flows": [["s", "a"], ["a", "b"], ["b", "e"]]})
+    out = Console(file=StringIO(), width=200)
+    cli._print_view(activities_view(cost_model(model)), out)
+    printed = out.file.getvalue()
+    assert "\x1b" not in printed and "evil\\x1b[2J" in printed and "plain" in printed
+
+
+def test_isspace_is_the_space_of_re():
+    # the plain table looks for a space at a text's ends with str.isspace, for rich's \s
+    import re
+
+    for code in range(0x3001):
+        assert bool(re.match(r"\s", chr(code))) == chr(code).isspace(), hex(code)
