@@ -31,6 +31,7 @@ import networkx as nx
 
 from abc_costing.i18n import N_, Message
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel, routing_graph
+from abc_costing.model.graph import SINK, immediate_post_dominators
 from abc_costing.numbers import Figure
 from abc_costing.problems import ModelError, Problem, has_errors, listed
 
@@ -727,23 +728,9 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
              and graph.out_degree(n) <= 1]
     if not splits and not joins:
         return []
-    ends = [n for n, k in kinds.items() if k == "end"]
-    sink = ("__sink__",)
-    if len(ends) == 1:
-        # With one end, the end itself dominates every path from the sink, so
-        # it can be the root: the same dominators of every other node, and a
-        # read-only reversed view instead of a copy of the graph.
-        post_dominator = nx.immediate_dominators(graph.reverse(copy=False), ends[0])
-    else:
-        # Dominators need the structure only; graph.reverse(copy=True) would
-        # also deep-copy every attribute.
-        reverse = nx.DiGraph()
-        reverse.add_nodes_from(graph)
-        reverse.add_edges_from((v, u) for u, v in graph.edges)
-        reverse.add_node(sink)
-        for end in ends:
-            reverse.add_edge(sink, end)
-        post_dominator = nx.immediate_dominators(reverse, sink)
+    sink = SINK
+    # found once per model: the cycle time needs the same tree
+    post_dominator = immediate_post_dominators(model, graph)
 
     # Inner blocks first (a nested block's join lies deeper in the post-dominator
     # tree than the join around it), and an outer block steps over each inner block

@@ -162,3 +162,139 @@ def test_one_blas_thread_unless_the_user_asks():
     said = subprocess.run([sys.executable, "-c", ask], env=env | {"OPENBLAS_NUM_THREADS": "2"},
                           capture_output=True, text=True, check=True).stdout.strip()
     assert said == "2"
+
+
+def _generated(n_activities, seed=16):
+    import numpy as np
+
+    from abc_costing.formats.yaml_model import parse_model_text
+    from abc_costing.synthetic import random_model_text
+
+    text = random_model_text(np.random.default_rng(seed), n_activities=n_activities,
+                             n_resources=6)
+    model, problems = parse_model_text(text)
+    assert model is not None, problems
+    return text, model
+
+
+def test_graph_and_post_dominators_are_found_once_per_model(monkeypatch):
+    import networkx as nx
+
+    from abc_costing.engine import expected_cycle_time
+    from abc_costing.model import graph as graph_module
+
+    calls = []
+    dominators = nx.immediate_dominators
+    monkeypatch.setattr(graph_module.nx, "immediate_dominators",
+                        lambda *a: calls.append(a) or dominators(*a))
+    _, model = _generated(200)  # read and validated: the dominators found once
+    assert len(calls) == 1
+    graph = graph_module.routing_graph(model)
+    assert graph is graph_module.routing_graph(model) and nx.is_frozen(graph)
+    with pytest.raises(nx.NetworkXError):  # shared, so nobody may change it
+        graph.add_edge("a", "b")
+    expected_cycle_time(model)  # its parallel joins from the same tree
+    assert len(calls) == 1
+    # a copy with other fields starts bare: its graph and tree are its own
+    copied = model.model_copy(update={"volume_per_year": 5})
+    assert graph_module.routing_graph(copied) is not graph
+    expected_cycle_time(copied)
+    assert len(calls) == 2
+
+
+def test_post_dominators_are_what_networkx_says_with_several_ends():
+    import networkx as nx
+
+    from abc_costing.model import ProcessModel
+    from abc_costing.model.graph import SINK, immediate_post_dominators, routing_graph
+
+    # s -> x; x -> a -> e1 (0.5) or x -> b -> e2 (0.5): only the sink after both ends
+    # post-dominates x; a's own end e1 post-dominates a
+    model = ProcessModel.model_validate({
+        "format": "abc-costing/1", "process": "p", "variant": "v",
+        "activities": {"a": {}, "b": {}}, "gateways": {"x": {"kind": "exclusive"}},
+        "events": {"s": {"kind": "start"}, "e1": {"kind": "end"}, "e2": {"kind": "end"}},
+        "flows": [["s", "x"], ["x", "a", 0.5], ["x", "b", 0.5], ["a", "e1"], ["b", "e2"]]})
+    found = immediate_post_dominators(model)
+    assert found["x"] == SINK and found["a"] == "e1" and found["b"] == "e2"
+    reverse = nx.DiGraph([(v, u) for u, v in routing_graph(model).edges])
+    reverse.add_edges_from([(SINK, "e1"), (SINK, "e2")])
+    assert found == nx.immediate_dominators(reverse, SINK)
+
+
+def test_cost_file_pauses_the_cyclic_collector(monkeypatch):
+    import gc
+
+    from abc_costing.workflows import costing
+
+    seen = []
+    real = costing.cost_model
+    monkeypatch.setattr(costing, "cost_model", lambda model: seen.append(gc.isenabled())
+                        or real(model))
+    assert gc.isenabled()
+    outcome = costing.cost_file(MODEL)
+    assert outcome.result is not None and seen == [False]
+    assert gc.isenabled()  # on again after
+
+
+def test_view_in_its_own_language_is_itself():
+    from abc_costing.reports.views import activities_view
+
+    view = activities_view(cost_model(load_model(MODEL)))
+    assert view.in_language("en") is view
+    ru = view.in_language("ru")
+    assert ru.in_language("ru") is ru
+    # going back gives the English cells and title again, as before
+    assert ru.in_language("en").text_rows() == view.text_rows()
+    assert ru.in_language("en").title == view.title
+
+
+def test_file_size_limit_takes_a_100k_activity_model(tmp_path):
+    import numpy as np
+
+    from abc_costing.formats.yaml_model import MAX_FILE_BYTES, read_model
+    from abc_costing.synthetic import random_model_text
+
+    # bench/bench_costing.py's model of 10,000 activities (1.56 MB); its 100,000 are
+    # fewer bytes an activity (13.8 MB) but ten times this must still fit, and the
+    # 20 MB title of bench/bench_hostile.py must not
+    bench = random_model_text(np.random.default_rng(20_240_601), n_activities=10_000,
+                              n_resources=20)
+    assert 10 * len(bench.encode()) < MAX_FILE_BYTES < 20 * 1024 * 1024
+    text, _ = _generated(50)
+    over = tmp_path / "over.yaml"
+    over.write_text(text + "#" * (MAX_FILE_BYTES - len(text.encode()) + 1), encoding="utf-8")
+    model, problems = read_model(over)
+    assert model is None
+    assert f"limited to {MAX_FILE_BYTES:,} bytes" in problems[0].message
+    at_limit = tmp_path / "at_limit.yaml"
+    at_limit.write_text(text + "#" * (MAX_FILE_BYTES - len(text.encode()) - 1) + "\n",
+                        encoding="utf-8")
+    assert at_limit.stat().st_size == MAX_FILE_BYTES
+    model, problems = read_model(at_limit)
+    assert model is not None, problems[:1]
+
+
+def test_a_control_character_in_one_cell_is_escaped_in_the_table():
+    from abc_costing.model import ProcessModel
+    from abc_costing.reports.views import activities_view
+
+    model = ProcessModel.model_validate({
+        "format": "abc-costing/1", "process": "p", "variant": "v",
+        "resources": {"clerk": {"kind": "labor", "rate_per_hour": 600}},
+        "activities": {"a": {"name": "plain", "labor": {"clerk": 6}},
+                       "b": {"name": "evil\x1b[2J", "labor": {"clerk": 6}}},
+        "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
+        "flows": [["s", "a"], ["a", "b"], ["b", "e"]]})
+    out = Console(file=StringIO(), width=200)
+    cli._print_view(activities_view(cost_model(model)), out)
+    printed = out.file.getvalue()
+    assert "\x1b" not in printed and "evil\\x1b[2J" in printed and "plain" in printed
+
+
+def test_isspace_is_the_space_of_re():
+    # the plain table looks for a space at a text's ends with str.isspace, for rich's \s
+    import re
+
+    for code in range(0x3001):
+        assert bool(re.match(r"\s", chr(code))) == chr(code).isspace(), hex(code)

@@ -178,17 +178,15 @@ def cost_model(model: ProcessModel) -> CostResult:
 
     # Dense activity × resource matrices: a model has tens of resources, and
     # 10,000 × 20 floats is 1.6 MB, so sparsity would buy nothing here.
-    minutes = np.zeros((n_act, n_res))
-    units = np.zeros((n_act, n_res))
-    other = np.zeros(n_act)
-    wait = np.zeros(n_act)
-    for a, activity in enumerate(model.activities.values()):
-        for resource_id, duration in activity.labor.items():
-            minutes[a, resource_index[resource_id]] += duration.mean_minutes
-        for resource_id, count in activity.uses.items():
-            units[a, resource_index[resource_id]] += count
-        other[a] = activity.other_cost
-        wait[a] = activity.wait.mean_minutes
+    listed = list(model.activities.values())
+    minutes = _filled((n_act, n_res), [(a, resource_index[r], duration.mean_minutes)
+                                       for a, activity in enumerate(listed)
+                                       for r, duration in activity.labor.items()])
+    units = _filled((n_act, n_res), [(a, resource_index[r], count)
+                                     for a, activity in enumerate(listed)
+                                     for r, count in activity.uses.items()])
+    other = np.fromiter((activity.other_cost for activity in listed), float, n_act)
+    wait = np.fromiter((activity.wait.mean_minutes for activity in listed), float, n_act)
 
     # Overflow is looked for below, figure by figure, and named; numpy's
     # warnings would only say the same thing without the element.
@@ -234,23 +232,30 @@ def cost_model(model: ProcessModel) -> CostResult:
     if not np.isfinite(every_figure).all():
         raise ModelError(_overflows(model, per_activity, per_resource, totals))
 
+    # Columns as lists of Python floats first (the same values float() gives): indexing
+    # numpy arrays one scalar at a time was most of the cost of 100,000 activities.
     activities = tuple(
         ActivityCost(
             id=activity_id,
             name=activity.name or activity_id,
             value=activity.value,
-            expected_executions=float(executions[a]),
-            labor_minutes_per_execution=float(labor_minutes[a]),
-            labor_cost_per_execution=float(labor_cost[a]),
-            resource_use_cost_per_execution=float(use_cost[a]),
-            other_cost_per_execution=float(other[a]),
-            cost_per_execution=float(cost_per_execution[a]),
-            cost_per_instance=float(cost_per_instance[a]),
-            labor_minutes_per_instance=float(executions[a] * labor_minutes[a]),
-            wait_minutes_per_execution=float(wait[a]),
-            share=share(float(cost_per_instance[a])),
+            expected_executions=runs,
+            labor_minutes_per_execution=labour,
+            labor_cost_per_execution=labour_cost,
+            resource_use_cost_per_execution=uses_cost,
+            other_cost_per_execution=other_cost,
+            cost_per_execution=per_execution,
+            cost_per_instance=per_instance,
+            labor_minutes_per_instance=labour_per_instance,
+            wait_minutes_per_execution=waits,
+            share=share(per_instance),
         )
-        for a, (activity_id, activity) in enumerate(model.activities.items())
+        for (activity_id, activity), runs, labour, labour_cost, uses_cost, other_cost,
+        per_execution, per_instance, labour_per_instance, waits in zip(
+            model.activities.items(), executions.tolist(), labor_minutes.tolist(),
+            labor_cost.tolist(), use_cost.tolist(), other.tolist(),
+            cost_per_execution.tolist(), cost_per_instance.tolist(),
+            per_activity["labour minutes per instance"].tolist(), wait.tolist(), strict=True)
     )
 
     resources = tuple(
@@ -288,6 +293,17 @@ def cost_model(model: ProcessModel) -> CostResult:
         end_probabilities=routing.end_probabilities,
         expected_executions=routing.by_node,
     )
+
+
+def _filled(shape: tuple[int, int], cells: list[tuple[int, int, float]]) -> np.ndarray:
+    """A matrix of zeros with ``(row, column, amount)`` set, in one assignment (not one
+    numpy item a time). An activity names each resource once (labor and uses are
+    mappings), so no cell is given twice."""
+    matrix = np.zeros(shape)
+    if cells:
+        rows, columns, amounts = zip(*cells, strict=True)
+        matrix[np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64)] = amounts
+    return matrix
 
 
 @dataclass(frozen=True)

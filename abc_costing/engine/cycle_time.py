@@ -72,6 +72,7 @@ from abc_costing.engine.executions import (
 )
 from abc_costing.i18n import N_
 from abc_costing.model import Activity, Duration, ProcessModel, routing_graph
+from abc_costing.model.graph import immediate_post_dominators
 from abc_costing.validation import require_valid
 
 __all__ = ["CycleTime", "activity_elapsed_minutes", "expected_cycle_time"]
@@ -162,15 +163,7 @@ def _joins(model: ProcessModel, graph: nx.DiGraph) -> dict[str, str]:
     splits = [n for n, k in kinds.items() if k == "parallel" and graph.out_degree(n) > 1]
     if not splits:
         return {}
-    ends = [n for n, k in kinds.items() if k == "end"]
-    if len(ends) == 1:  # the end dominates every path back: a read-only reversed view
-        post_dominator = nx.immediate_dominators(graph.reverse(copy=False), ends[0])
-    else:
-        reverse = nx.DiGraph()
-        reverse.add_edges_from((v, u) for u, v in graph.edges)
-        sink = ("__sink__",)
-        reverse.add_edges_from((sink, end) for end in ends)
-        post_dominator = nx.immediate_dominators(reverse, sink)
+    post_dominator = immediate_post_dominators(model, graph)  # as validation found it
     depth: dict[object, int] = {}
 
     def depth_of(node: object) -> int:
