@@ -635,9 +635,19 @@ def _say(console: Console, text: str, *, style: str | None = None) -> None:
 
 
 def _report_problems(problems: Sequence[Problem], err: Console) -> None:
+    # To a pipe or a file (no colour drawn) a line that fits is what rich would print,
+    # written straight: rich measures and wraps each line (0.45 ms a problem; a broken
+    # 100,000-activity model has as many problems as activities).
+    plain = err.color_system is None and not err.is_terminal and not err.record
+    from rich.cells import cell_len
+
     for problem in problems:
-        _say(err, problem.text(_LANGUAGE),
-             style="yellow" if problem.severity == "warning" else "red")
+        text = _visible(problem.text(_LANGUAGE))
+        if (plain and text and text == text.strip() and "\t" not in text
+                and not _LINE_BREAK.search(text) and cell_len(text) <= err.width):
+            err.file.write(text + "\n")
+        else:
+            err.print(Text(text, style="yellow" if problem.severity == "warning" else "red"))
 
 
 def _print_json(document: Any, out: Console) -> None:

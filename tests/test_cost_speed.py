@@ -298,3 +298,33 @@ def test_isspace_is_the_space_of_re():
 
     for code in range(0x3001):
         assert bool(re.match(r"\s", chr(code))) == chr(code).isspace(), hex(code)
+
+
+def test_problems_written_straight_to_a_pipe_read_as_rich_prints_them():
+    """A problem line that fits the console is written without rich; what reaches the
+    file is what rich printed before: long lines wrapped at 200 columns by rich, spaces
+    at the ends left to rich, Russian numbers with their spaces, wide characters."""
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from abc_costing import cli
+    from abc_costing.problems import Problem
+
+    problems = [
+        Problem("rate_per_hour: must be a number (got '?')", element="clerk", line=12),
+        Problem("стоимость 2\u00a0559,93 ₽ — отрицательная", severity="warning"),
+        Problem("word " * 60, element="long"),          # 300 columns: rich wraps it
+        Problem("a\tb", element="tab"), Problem("two\nlines"), Problem(" padded "),
+        Problem("wide 漢字 and bidi \u202e mark"),
+    ]
+    fast, slow = StringIO(), StringIO()
+    cli._report_problems(problems, Console(file=fast, width=200, soft_wrap=False,
+                                           highlight=False))
+    by_rich = Console(file=slow, width=200, soft_wrap=False, highlight=False)
+    for problem in problems:
+        by_rich.print(Text(cli._visible(problem.text(cli._LANGUAGE))))
+    assert fast.getvalue() == slow.getvalue()
+    # one line each, the 300-column one wrapped in two (tab and line break are escaped)
+    assert len(fast.getvalue().splitlines()) == 1 + 1 + 2 + 1 + 1 + 1 + 1
