@@ -15,6 +15,10 @@ Examples
 False
 >>> gc.isenabled()
 True
+>>> with cyclic_gc_paused():
+...     kept = [0]
+>>> any(o is kept for o in gc.get_objects(generation=2))  # already in the oldest generation
+True
 """
 
 from __future__ import annotations
@@ -30,7 +34,10 @@ __all__ = ["cyclic_gc_paused"]
 def cyclic_gc_paused() -> Iterator[None]:
     """Disable the cyclic collector inside the block; restore its previous state after.
 
-    Nested uses are safe: only the outermost one turns the collector back on.
+    Nested uses are safe: only the outermost one turns the collector back on,
+    after moving every tracked object to the oldest generation (see the module
+    docstring). A program that froze objects itself (``gc.freeze()``, before a
+    fork) keeps them frozen: then nothing is moved.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -38,4 +45,16 @@ def cyclic_gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            _to_oldest_generation()
             gc.enable()
+
+
+def _to_oldest_generation() -> None:
+    """Move every tracked object to the oldest generation, without walking them.
+
+    ``gc.unfreeze`` puts the frozen objects in the oldest generation: a freeze
+    then an unfreeze is that move, in constant time.
+    """
+    if gc.get_freeze_count() == 0:  # else unfreezing would thaw someone else's objects
+        gc.freeze()
+        gc.unfreeze()
