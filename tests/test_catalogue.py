@@ -286,3 +286,28 @@ def test_a_headcount_overridden_without_its_capacity_is_flagged(tmp_path):
     assert problems[0].message.startswith("180.0 practical hours a person a month (capacity "
                                           "360 h / headcount 2) is more than the 164.3 working "
                                           "hours of an average month of 2026")
+
+
+def test_the_library_looks_for_a_folders_catalogue_once_and_each_folder_gets_its_own(
+        tmp_path, monkeypatch):
+    from abc_costing.formats import yaml_model
+
+    library = write_library(tmp_path, ("as_is", ""), ("lean", ""))
+    # A second process folder with a catalogue of its own: a courier at 900, not 600.
+    (library / "delivery").mkdir()
+    (library / "delivery" / "resources.yaml").write_text(
+        CATALOGUE.replace("cost_per_use: 600", "cost_per_use: 900"), "utf-8")
+    for variant in ("as_is", "lean", "robots"):
+        (library / "delivery" / f"{variant}.yaml").write_text(
+            MODEL.format(variant=variant, extra="").replace("contract", "delivery"), "utf-8")
+    looked: list[str] = []
+    real = yaml_model.catalogue_path_for
+    monkeypatch.setattr(yaml_model, "catalogue_path_for",
+                        lambda path: looked.append(path.parent.name) or real(path))
+    models, problems = load_library(library)
+    assert problems == [] and len(models) == 5
+    assert sorted(looked) == ["contract", "delivery"]  # once a folder, not once a model
+    couriers = {(m.process, m.variant): m.resources["courier"].cost_per_use for _, m in models}
+    assert couriers == {("contract", "as_is"): 600, ("contract", "lean"): 600,
+                        ("delivery", "as_is"): 900, ("delivery", "lean"): 900,
+                        ("delivery", "robots"): 900}

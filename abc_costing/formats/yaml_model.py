@@ -343,9 +343,13 @@ def load_library(
         return [], [Problem(N_("cannot list the folder: {reason}", reason=err.strerror or err),
                             file=str(directory))]
     catalogues: dict[Path, tuple[LoadedCatalogue | None, bool]] = {}
+    # The models of a folder share its catalogue: looked for (two stat calls) once a folder.
+    catalogue_of_folder: dict[Path, Path | None] = {}
     with cyclic_gc_paused():
         for path in paths:
-            where = catalogue_path_for(path)
+            if path.parent not in catalogue_of_folder:
+                catalogue_of_folder[path.parent] = catalogue_path_for(path)
+            where = catalogue_of_folder[path.parent]
             if where is not None and where not in catalogues:
                 catalogue, found = read_catalogue(where)
                 problems.extend(found)  # reported once, not once per model
