@@ -26,13 +26,14 @@ from abc_costing.facades import lazy_names
 # Arrow's and Polars' pools, which do gain from both cores on a log.
 # NumPy imported before this package (a page that imports Streamlit or pandas first, a
 # notebook, a script) has started OpenBLAS with a thread per core already: it is told
-# at run time instead (a 1,000-model portfolio: 21 s of CPU with the threads, 2 s without).
+# at run time instead, through threadpoolctl (a 1,000-model portfolio: 21 s of CPU with
+# the threads, 2 s without).
 if "OPENBLAS_NUM_THREADS" not in os.environ:
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     if "numpy" in sys.modules or "scipy" in sys.modules:
-        from abc_costing.memory import one_thread_in_loaded_openblas
+        from threadpoolctl import threadpool_limits
 
-        one_thread_in_loaded_openblas()
+        threadpool_limits(limits=1, user_api="blas")  # kept: never used as a `with` block
 
 if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from abc_costing.compare import CompareError, Comparison, compare_models, compare_results

@@ -27,7 +27,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["cyclic_gc_paused", "one_thread_in_loaded_openblas"]
+__all__ = ["cyclic_gc_paused"]
 
 
 @contextmanager
@@ -58,41 +58,3 @@ def _to_oldest_generation() -> None:
     if gc.get_freeze_count() == 0:  # else unfreezing would thaw someone else's objects
         gc.freeze()
         gc.unfreeze()
-
-
-#: OpenBLAS's thread setter as NumPy's and SciPy's wheels name it (scipy-openblas
-#: prefixes and suffixes its symbols), and as a system OpenBLAS does.
-_OPENBLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-                     "openblas_set_num_threads64_", "openblas_set_num_threads")
-
-
-def one_thread_in_loaded_openblas() -> int:
-    """Tell every OpenBLAS already loaded in this process to use one thread; return how
-    many were told.
-
-    Spinning OpenBLAS threads cost far more CPU than they save on the small matrices
-    of a costing (see ``abc_costing/__init__.py``); ``OPENBLAS_NUM_THREADS`` is read
-    only when OpenBLAS loads, so a process that loaded NumPy before this package is
-    told here. The loaded libraries are found in ``/proc/self/maps`` (Linux); where
-    there is none, nothing is changed.
-    """
-    import ctypes
-
-    try:
-        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-            paths = {fields[5] for line in maps if "openblas" in line
-                     for fields in [line.split(maxsplit=5)] if len(fields) == 6}
-    except OSError:
-        return 0
-    told = 0
-    for path in sorted(paths):
-        try:
-            library = ctypes.CDLL(path.strip())
-        except OSError:
-            continue
-        setter = next((getattr(library, name) for name in _OPENBLAS_SETTERS
-                       if hasattr(library, name)), None)
-        if setter is not None:
-            setter(1)
-            told += 1
-    return told

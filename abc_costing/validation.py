@@ -963,7 +963,6 @@ def validate_model(
     :func:`require_valid` (which every engine entry point calls) does not
     check the same model again.
     """
-    built_here = graph is None
     graph = routing_graph(model) if graph is None else graph
     problems = [p for check in REFERENCE_CHECKS for p in check(model, graph)]
     references_sound = not has_errors(problems)
@@ -976,12 +975,6 @@ def validate_model(
         if references_sound:
             problems += [p for check in ROUTING_CHECKS for p in check(model, graph)]
         _remember_verdict(model, problems)
-    if built_here:
-        # networkx keeps a graph's views (graph.nodes, .adj, .in_degree) in the graph's
-        # own __dict__: a reference cycle, which left the ~220 objects of each model's
-        # graph to the cyclic collector (a library of 1,000 models kept 220,000 of them
-        # until a full collection). Nobody else holds this graph: freed now.
-        graph.__dict__.clear()
     return problems
 
 
