@@ -100,6 +100,16 @@ def catalogue(language: Language) -> dict[str, str]:
     return texts
 
 
+def _unescaped(template: str) -> str:
+    """A template with no values as it reads: its doubled braces single, as ``format``
+    writes them when there are values ("needs {{mean: m, sd: s}}" was shown as written).
+
+    >>> _unescaped("lognormal needs {{mean: m, sd: s}}")
+    'lognormal needs {mean: m, sd: s}'
+    """
+    return template.replace("{{", "{").replace("}}", "}")
+
+
 class Message(str):
     """An English text that remembers its template and values (see :func:`N_`).
 
@@ -115,7 +125,7 @@ class Message(str):
     values: dict[str, Any]
 
     def __new__(cls, template: str, values: dict[str, Any]) -> Message:
-        made = super().__new__(cls, template.format(**values) if values else template)
+        made = super().__new__(cls, template.format(**values) if values else _unescaped(template))
         made.template, made.values = template, values
         return made
 
@@ -164,7 +174,7 @@ def translate(text: str, language: Language) -> str:
     if isinstance(text, Message):
         template = catalogue(language).get(text.template, text.template)
         if not text.values:
-            return template
+            return _unescaped(template)
         return template.format(**{name: _said(value, language)
                                   for name, value in text.values.items()})
     return catalogue(language).get(text, text)

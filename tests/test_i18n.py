@@ -159,3 +159,20 @@ def test_the_dashboard_switches_the_tables_language(tmp_path: Path, monkeypatch)
     assert ["Этап", "Поступило, RUB", "Распределено, RUB", "Простой (неиспользуемая мощность), RUB",
             "Не распределено, RUB", "Сверх средств, RUB", "Расхождение, RUB"] in headers
     assert not at.exception
+
+
+def test_a_message_without_values_shows_its_braces_single_in_both_languages():
+    """"lognormal needs {{mean: m, sd: s}}" was shown with its braces doubled: a template
+    is only formatted when it has values, and this one has none."""
+    from abc_costing.formats import parse_model_text
+
+    text = ("format: abc-costing/1\nprocess: p\nvariant: v\n"
+            "resources: {clerk: {kind: labor, rate_per_hour: 60}}\n"
+            "activities: {a: {labor: {clerk: {lognormal: [1, 2]}}}}\n"
+            "events: {s: {kind: start}, e: {kind: end}}\nflows: [[s, a], [a, e]]\n")
+    _, problems = parse_model_text(text, source="m.yaml")
+    said = {language: [translate(p.message, language) for p in problems]
+            for language in ("en", "ru")}
+    assert any("lognormal needs {mean: m, sd: s}" in m for m in said["en"]), said
+    assert any("для lognormal нужно {mean: m, sd: s}" in m for m in said["ru"]), said
+    assert not any("{{" in m for m in said["en"] + said["ru"])

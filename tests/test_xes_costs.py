@@ -223,3 +223,20 @@ def test_the_cli_writes_the_variants_and_refuses_an_unknown_output(tmp_path, cap
     assert f"wrote {output}" in capsys.readouterr().out
     assert main(["variants", str(COST_LOG), "-o", str(tmp_path / "v.txt")]) == 1
     assert "the variants are written as .xes, .parquet, not .txt" in capsys.readouterr().err
+
+
+def test_a_log_with_no_cost_and_no_rates_writes_its_cases_without_costs(tmp_path):
+    """Nothing priced and nothing recorded: the cases and variants are written, with no
+    cost:total anywhere (this crashed in Polars, a literal null grouped by case)."""
+    log = tmp_path / "plain.csv"
+    log.write_text("case,activity,start,end\n"
+                   "1,a,2024-03-01 10:00,2024-03-01 10:30\n1,b,2024-03-01 11:00,2024-03-01 11:10\n"
+                   "2,a,2024-03-02 10:00,2024-03-02 10:20\n", encoding="utf-8")
+    output = tmp_path / "plain.xes"
+    written = wf.write_log_costs(log, source_name=log.name, output=output)
+    assert written.problems == () and written.traces == 2
+    assert "cost:total" not in output.read_text(encoding="utf-8")
+    back = trace_variants(read_event_log(output))
+    # minutes 30 + 10 = 40 for case 1 (a, b), 20 for case 2 (a): as from the CSV
+    assert sorted((v.activities, v.case_count, v.mean_labor_minutes) for v in back) == [
+        (("a",), 1, 20.0), (("a", "b"), 1, 40.0)]

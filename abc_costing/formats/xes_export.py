@@ -139,9 +139,10 @@ def _prepared(events: pl.DataFrame, *, costed: str | None) -> pl.DataFrame:
         total.alias("total"),
         # A case's modelled cost needs every event priced (as the variants' cost per case);
         # its recorded cost counts an event without one as 0 (as the variants' recorded).
-        pl.when((total.is_not_null().all() if costed == "labor_cost"
-                 else total.is_not_null().any()).over("case_id"))
-        .then(total.sum().over("case_id")).alias("trace_total"),
+        (pl.lit(None, pl.Float64) if costed is None  # nothing priced, nothing recorded
+         else pl.when((total.is_not_null().all() if costed == "labor_cost"
+                       else total.is_not_null().any()).over("case_id"))
+         .then(total.sum().over("case_id"))).alias("trace_total"),
         (pl.col("labor_cost") if costed == "labor_cost" else pl.lit(None, pl.Float64))
         .alias("labour"),
         (pl.col("cost") if costed == "labor_cost" and "cost" in events.columns

@@ -69,14 +69,15 @@ class LogCostsWritten:
 
 
 def variant_ids(variants: tuple[TraceVariant, ...]) -> dict[tuple[str, ...], str]:
-    """Each variant's id: ``V1`` for the first (the costliest), ``V2``, ... as listed."""
+    """Each variant's id: ``V1`` for the first, ``V2``, ... in the order listed (the
+    costliest by modelled cost first, then the most frequent)."""
     return {v.activities: f"V{number}" for number, v in enumerate(variants, 1)}
 
 
 def variants_table(variants: tuple[TraceVariant, ...], *, currency: str) -> pl.DataFrame:
     """The variants as a table for Parquet: id, activities (a list), cases, share, cycle
     time, labour, modelled and recorded cost per case, their difference, the total, the
-    fit with the design, and the currency; one row per variant, costliest first."""
+    fit with the design, and the currency; one row per variant, in the order listed."""
     import polars as pl
 
     ids = variant_ids(variants)
