@@ -29,6 +29,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,6 +79,10 @@ def spark_session(master: str | None = None, *, config: dict[str, str] | None = 
     ``local[*]``) with ``config`` (e.g. ``{"spark.executor.memory": "4g"}``); the builder
     also reads the usual ``SPARK_*``/``PYSPARK_*`` settings and ``spark-defaults.conf``.
     Raises :class:`SparkUnavailable` without pyspark or Java."""
+    # PySpark warns on import that pandas 3 is not fully supported; the engine moves Arrow
+    # batches (applyInArrow) and never goes through pandas, so the user is not told.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                            category=FutureWarning)
     try:
         from pyspark.sql import SparkSession
     except ImportError as error:
@@ -86,7 +91,9 @@ def spark_session(master: str | None = None, *, config: dict[str, str] | None = 
         raise SparkUnavailable("java not found")
     master = master or os.environ.get("SPARK_MASTER") or "local[*]"
     builder = (SparkSession.builder.appName("abc-costing").master(master)
-               .config("spark.sql.session.timeZone", "UTC"))
+               .config("spark.sql.session.timeZone", "UTC")
+               # no progress bars between the command's lines (a config may turn them on)
+               .config("spark.ui.showConsoleProgress", "false"))
     for key, value in (config or {}).items():
         builder = builder.config(key, value)
     if master.startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
