@@ -38,13 +38,17 @@ def test_a_cycle_dropped_inside_the_block_is_still_collected_by_a_full_collectio
 
 
 def test_objects_the_program_froze_stay_frozen():
+    """A program's frozen objects stay frozen (not in any generation) and ours are not
+    frozen with them. Counting the frozen objects is not the test: a frozen object freed
+    by reference counting leaves the count (seen in CI: 404 756 -> 404 754)."""
+    theirs = [[]]
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
-        assert frozen > 0
         with cyclic_gc_paused():
-            _ = [1]
-        assert gc.get_freeze_count() == frozen  # nothing thawed, nothing moved
+            ours = [[]]
+        tracked = gc.get_objects()
+        assert not any(o is theirs for o in tracked)  # still frozen, nothing thawed
+        assert any(o is ours for o in tracked)  # not moved into the frozen set
     finally:
         gc.unfreeze()
 
