@@ -634,11 +634,17 @@ def _say(console: Console, text: str, *, style: str | None = None) -> None:
     console.print(Text(_visible(text), style=style or ""))
 
 
+def _draws_plain(console: Console) -> bool:
+    """Whether ``console`` draws no colour or style (a pipe, a file, not recorded): then what
+    rich prints for a line that fits is the line itself, and can be written straight."""
+    return console.color_system is None and not console.is_terminal and not console.record
+
+
 def _report_problems(problems: Sequence[Problem], err: Console) -> None:
     # To a pipe or a file (no colour drawn) a line that fits is what rich would print,
     # written straight: rich measures and wraps each line (0.45 ms a problem; a broken
     # 100,000-activity model has as many problems as activities).
-    plain = err.color_system is None and not err.is_terminal and not err.record
+    plain = _draws_plain(err)
     from rich.cells import cell_len
 
     for problem in problems:
@@ -718,7 +724,7 @@ def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Seque
     │ total │ 12.00 │
     └───────┴───────┘
     """
-    if out.color_system is not None or out.is_terminal or out.record or out.options.ascii_only:
+    if not _draws_plain(out) or out.options.ascii_only:
         return None
     from rich.cells import cell_len
 
