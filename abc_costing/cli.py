@@ -1472,6 +1472,23 @@ def _slugs_from_output(args: argparse.Namespace, err: Console) -> bool:
     return not _bad_slug_option(args, err)
 
 
+#: What a model file is called: the readers take YAML by these suffixes only.
+_MODEL_SUFFIXES = (".yaml", ".yml")
+
+
+def _bad_model_output(output: Path, err: Console) -> bool:
+    """Report an -o that does not name a YAML file (a model written as YAML into z.xes is
+    neither a model the readers find nor the XES the name promises)."""
+    if output.suffix.lower() in _MODEL_SUFFIXES:
+        return False
+    _say(err, _("{output}: a model is written as YAML: name the file .yaml or .yml",
+                 output=output), style="red")
+    if output.suffix.lower() in (".xes", ".parquet", ".pq"):
+        _say(err, _("the cases with their costs as XES or Parquet: abc-costing variants LOG "
+                     "-o {output}", output=output), style="red")
+    return True
+
+
 def _write_model(text: str, args: argparse.Namespace, out: Console, err: Console, *,
                  source_name: str) -> int:
     """Write an imported or mined model: logged into the library, or to a file elsewhere."""
@@ -1521,7 +1538,8 @@ def _engine_options(parser: argparse.ArgumentParser) -> None:
 def _run_mine(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.workflows import mine_event_log
 
-    if _bad_slug_option(args, err) or _bad_top(args, err):
+    if (_bad_slug_option(args, err) or _bad_top(args, err)
+            or _bad_model_output(args.output, err)):
         return EXIT_USAGE
     if _in_library(args.output, args.library) and not _slugs_from_output(args, err):
         return EXIT_USAGE
@@ -1618,6 +1636,8 @@ def _run_import_bpmn(args: argparse.Namespace, out: Console, err: Console) -> in
         return EXIT_USAGE
     if args.all_pools:
         return _run_import_bpmn_pools(args, out, err)
+    if _bad_model_output(args.output, err):
+        return EXIT_USAGE
     if _in_library(args.output, args.library) and not _slugs_from_output(args, err):
         return EXIT_USAGE
     imported = import_bpmn(args.bpmn, source_name=str(args.bpmn), params=args.params,

@@ -252,6 +252,29 @@ def test_mine_into_the_library_is_logged_and_never_replaces_a_variant(capsys, tm
     assert code == 2 and "inside the library a model is saved as <process>/<variant>.yaml" in err
 
 
+@pytest.mark.parametrize("name", ["mined.xes", "mined.parquet", "mined.json", "mined"])
+def test_mine_and_import_refuse_a_model_file_not_named_yaml(capsys, tmp_path, name):
+    # A model written as YAML into mined.xes was neither the XES the name promised nor a
+    # file the readers take as a model: refused before the log is read, nothing written.
+    log, bpmn = ROOT / "tests/data/logs/contracts.csv", ROOT / "tests/data/bpmn/miwg/C.1.0.bpmn"
+    target = tmp_path / name
+    code, out, err = run(capsys, "mine", log, "-o", target)
+    assert code == 2 and f"{target}: a model is written as YAML" in err
+    assert ("abc-costing variants LOG -o" in err) == name.endswith((".xes", ".parquet"))
+    code, out, err = run(capsys, "import-bpmn", bpmn, "-o", target)
+    assert code == 2 and f"{target}: a model is written as YAML" in err
+    assert not target.exists() and out == ""
+
+
+def test_mine_takes_a_yml_model_file(capsys, tmp_path):
+    target = tmp_path / "mined.YML"
+    code, _, err = run(capsys, "mine", ROOT / "tests/data/logs/contracts.csv", "--rates",
+                       ROOT / "tests/data/logs/rates.csv", "-o", target)
+    assert code == 0, err
+    code, out, err = run(capsys, "validate", target)  # the readers take it as a model
+    assert code == 0 and f"{target}: valid" in out, err
+
+
 def test_log_verify_names_a_hand_edit_and_log_accept_records_it(capsys, tmp_path, monkeypatch):
     import shutil
 
