@@ -216,15 +216,19 @@ class Duration(_Record):
     @classmethod
     def _from_file_form(cls, data: Any) -> Any:
         # Runs once per duration of a file (about 140,000 in a 100,000-activity model),
-        # so the plain forms are told apart by their exact class first; anything else
-        # takes the general reading, _file_form, which words every problem.
-        # (Amounts up to MAX_MINUTES are exact as floats, so comparing them as written
-        # orders them as _file_form's floats do.)
+        # so the plain forms (a number; a distribution of plain numbers in order) are
+        # told apart by their exact class first; anything else takes the general
+        # reading, _file_form, which words every problem. (Amounts up to MAX_MINUTES
+        # are exact as floats: compared as written, they order as its floats do.)
         if _plain_minutes(data):
             return {"distribution": "fixed", "parameters": (float(data),)}
         if data.__class__ is dict and len(data) == 1:
             (name, args), = data.items()
-            if args.__class__ is list and len(args) == _DISTRIBUTION_ARITY.get(name):
+            if name == "lognormal" and args.__class__ is dict and len(args) == 2:
+                mean, sd = args.get("mean"), args.get("sd")
+                if _plain_minutes(mean) and _plain_minutes(sd) and (mean > 0 or sd == 0):
+                    return {"distribution": "lognormal", "parameters": (float(mean), float(sd))}
+            elif args.__class__ is list and len(args) == _DISTRIBUTION_ARITY.get(name):
                 if len(args) == 3:
                     low, mode, high = args
                     if _plain_minutes(low) and _plain_minutes(mode) and _plain_minutes(high) \
