@@ -59,9 +59,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import assert_never, cast
+from typing import TYPE_CHECKING, assert_never, cast
 
-import networkx as nx
 import numpy as np
 
 from abc_costing.engine.executions import (
@@ -74,6 +73,9 @@ from abc_costing.i18n import N_
 from abc_costing.model import Activity, Duration, ProcessModel, routing_graph
 from abc_costing.model.graph import immediate_post_dominators
 from abc_costing.validation import require_valid
+
+if TYPE_CHECKING:  # the graph comes built (and cached) from the model: no import needed
+    import networkx as nx
 
 __all__ = ["CycleTime", "activity_elapsed_minutes", "expected_cycle_time"]
 
