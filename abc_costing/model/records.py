@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Annotated, Any, Literal, NamedTuple, Self, assert_never
+from typing import Annotated, Any, Literal, NamedTuple, Self, TypeGuard, assert_never
 
 from babel.numbers import list_currencies
 from pydantic import (
@@ -185,7 +185,7 @@ _PARAMETER_NAMES = {name: N_("{name} parameter", name=name) for name in _DISTRIB
 _DURATION, _LOGNORMAL_MEAN, _LOGNORMAL_SD = N_("duration"), N_("lognormal mean"), N_("lognormal sd")
 
 
-def _plain_minutes(value: Any) -> bool:
+def _plain_minutes(value: Any) -> TypeGuard[int | float]:
     """Whether ``value`` is an int or float (not a bool) from 0 to :data:`MAX_MINUTES`."""
     kind = value.__class__
     return (kind is int or kind is float) and 0 <= value <= MAX_MINUTES  # nan is not
