@@ -195,7 +195,9 @@ def _reached(firsts: Iterable[str], *, stop: str | None,
         if node in found:
             continue
         found[node] = None
-        frontier.extend(m for m, _ in steps[node] if m != stop and m not in found)
+        for successor, _ in steps[node]:  # a loop, not a generator: once per flow
+            if successor != stop and successor not in found:
+                frontier.append(successor)
     return list(found)
 
 
@@ -216,16 +218,17 @@ def _minutes_to(target: str | None, nodes: Iterable[str], *,
     to a node outside ``nodes`` (an end event) counts 0 from there on.
     """
     node_ids = tuple(nodes)
-    index = {node: i for i, node in enumerate(node_ids)}
-    rows, columns, weights = [], [], []
-    for node in node_ids:
-        for successor, weight in steps[node]:
-            if successor != target and successor in index:
-                rows.append(index[node])
-                columns.append(index[successor])
-                weights.append(weight)
     n = len(node_ids)
-    rhs = np.array([own_minutes[node] for node in node_ids], dtype=float)
+    index = dict(zip(node_ids, range(n), strict=True))
+    rows, columns, weights = [], [], []
+    for row, node in enumerate(node_ids):
+        for successor, weight in steps[node]:
+            column = index.get(successor)
+            if column is not None and successor != target:
+                rows.append(row)
+                columns.append(column)
+                weights.append(weight)
+    rhs = np.fromiter(map(own_minutes.__getitem__, node_ids), dtype=float, count=n)
     solve = _solve_dense if n <= dense_nodes else _solve_sparse
     minutes, residual = solve(n, np.array(rows, dtype=np.int64),
                               np.array(columns, dtype=np.int64), np.array(weights), rhs)
