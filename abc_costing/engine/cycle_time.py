@@ -59,9 +59,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import assert_never, cast
+from typing import TYPE_CHECKING, assert_never, cast
 
-import networkx as nx
 import numpy as np
 
 from abc_costing.engine.executions import (
@@ -74,6 +73,9 @@ from abc_costing.i18n import N_
 from abc_costing.model import Activity, Duration, ProcessModel, routing_graph
 from abc_costing.model.graph import immediate_post_dominators
 from abc_costing.validation import require_valid
+
+if TYPE_CHECKING:  # the graph comes built (and cached) from the model: no import needed
+    import networkx as nx
 
 __all__ = ["CycleTime", "activity_elapsed_minutes", "expected_cycle_time"]
 
@@ -193,7 +195,9 @@ def _reached(firsts: Iterable[str], *, stop: str | None,
         if node in found:
             continue
         found[node] = None
-        frontier.extend(m for m, _ in steps[node] if m != stop and m not in found)
+        for successor, _ in steps[node]:  # a loop, not a generator: once per flow
+            if successor != stop and successor not in found:
+                frontier.append(successor)
     return list(found)
 
 
@@ -214,16 +218,17 @@ def _minutes_to(target: str | None, nodes: Iterable[str], *,
     to a node outside ``nodes`` (an end event) counts 0 from there on.
     """
     node_ids = tuple(nodes)
-    index = {node: i for i, node in enumerate(node_ids)}
-    rows, columns, weights = [], [], []
-    for node in node_ids:
-        for successor, weight in steps[node]:
-            if successor != target and successor in index:
-                rows.append(index[node])
-                columns.append(index[successor])
-                weights.append(weight)
     n = len(node_ids)
-    rhs = np.array([own_minutes[node] for node in node_ids], dtype=float)
+    index = dict(zip(node_ids, range(n), strict=True))
+    rows, columns, weights = [], [], []
+    for row, node in enumerate(node_ids):
+        for successor, weight in steps[node]:
+            column = index.get(successor)
+            if column is not None and successor != target:
+                rows.append(row)
+                columns.append(column)
+                weights.append(weight)
+    rhs = np.fromiter(map(own_minutes.__getitem__, node_ids), dtype=float, count=n)
     solve = _solve_dense if n <= dense_nodes else _solve_sparse
     minutes, residual = solve(n, np.array(rows, dtype=np.int64),
                               np.array(columns, dtype=np.int64), np.array(weights), rhs)
