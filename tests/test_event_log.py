@@ -208,6 +208,24 @@ def test_record_end_is_the_last_line_end_outside_quotes(pieces):
     assert _record_end(data, first=True) == (ends[0] if ends else 0)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", " d", None]), max_size=30))
+def test_first_rows_of_cases_are_those_of_hashing_every_row(cases):
+    """The cases' first rows (found from the changes of case when each case's rows are
+    contiguous) are those of hashing every row, whatever the order, with nulls too."""
+    from abc_costing.formats.event_log import _distinct_texts
+
+    events = pl.DataFrame({"row_no": range(1, len(cases) + 1), "case_id": cases,
+                           "activity": ["x"] * len(cases), "resource": [None] * len(cases)},
+                          schema={"row_no": pl.UInt32, "case_id": pl.Categorical,
+                                  "activity": pl.Categorical, "resource": pl.Categorical})
+    values, rows = _distinct_texts(events)["case_id"]
+    firsts = {}
+    for row, case in enumerate(cases, start=1):
+        firsts.setdefault(case, row)
+    assert list(zip(values.to_list(), rows.to_list(), strict=True)) == list(firsts.items())
+
+
 def test_reading_in_blocks_matches_reading_whole(tmp_path, monkeypatch):
     """Blocks are cut between records: never inside a quoted text, even one with line
     breaks and doubled quotes, nor one longer than a block; row numbers run on."""
