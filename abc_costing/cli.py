@@ -19,6 +19,8 @@ process_models/contract_approval/as_is.yaml: valid
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import json
 import os
 import re
@@ -105,6 +107,8 @@ def _(text: str, **values: Any) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     global _LANGUAGE
+    if argv is None:  # the program itself (not a caller in this process): see _freeze_at_exit
+        atexit.register(_freeze_at_exit)
     # The language first: the help texts are written when the parser is built.
     _LANGUAGE = _language_asked(argv) or default_language()
     with _argparse_in_language():  # a usage mistake is refused in the reader's words
@@ -119,6 +123,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+
+
+def _freeze_at_exit() -> None:
+    """Exclude every object left from the collections the interpreter runs as it exits.
+
+    They walk everything still alive (Polars' modules, rich, ...) while freeing nothing
+    the process's end would not: 0.1-0.2 s CPU of each command (``variants`` on 1M
+    events: about a tenth of it). Files are closed by the ``with`` blocks that wrote them.
+    """
+    gc.freeze()
 
 
 def _language_asked(argv: Sequence[str] | None) -> Language | None:

@@ -193,6 +193,39 @@ def test_mining_does_not_depend_on_the_row_order(tmp_path_factory, events, seed)
         sum(minutes for *_, minutes in events))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b",", b'"', b"\n"]), max_size=40))
+def test_record_end_is_the_last_line_end_outside_quotes(pieces):
+    """The last whole record ends after the last line end with an even number of quotes
+    before it (a quote inside a quoted field is doubled): checked line end by line end,
+    with and without quotes in the block (no quote takes a shortcut)."""
+    from abc_costing.formats.event_log import _record_end
+
+    data = b"".join(pieces)
+    ends = [i + 1 for i, byte in enumerate(data) if byte == ord("\n")
+            and data.count(b'"', 0, i) % 2 == 0]
+    assert _record_end(data) == (ends[-1] if ends else 0)
+    assert _record_end(data, first=True) == (ends[0] if ends else 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", " d", None]), max_size=30))
+def test_first_rows_of_cases_are_those_of_hashing_every_row(cases):
+    """The cases' first rows (found from the changes of case when each case's rows are
+    contiguous) are those of hashing every row, whatever the order, with nulls too."""
+    from abc_costing.formats.event_log import _distinct_texts
+
+    events = pl.DataFrame({"row_no": range(1, len(cases) + 1), "case_id": cases,
+                           "activity": ["x"] * len(cases), "resource": [None] * len(cases)},
+                          schema={"row_no": pl.UInt32, "case_id": pl.Categorical,
+                                  "activity": pl.Categorical, "resource": pl.Categorical})
+    values, rows = _distinct_texts(events)["case_id"]
+    firsts = {}
+    for row, case in enumerate(cases, start=1):
+        firsts.setdefault(case, row)
+    assert list(zip(values.to_list(), rows.to_list(), strict=True)) == list(firsts.items())
+
+
 def test_reading_in_blocks_matches_reading_whole(tmp_path, monkeypatch):
     """Blocks are cut between records: never inside a quoted text, even one with line
     breaks and doubled quotes, nor one longer than a block; row numbers run on."""

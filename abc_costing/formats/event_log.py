@@ -451,7 +451,9 @@ def _record_end(data: bytes, *, first: bool = False) -> int:
                 return cut
         return 0
     cut = data.rfind(b"\n") + 1
-    odd = data.count(b'"', 0, cut) % 2 if cut else 0
+    if data.find(b'"', 0, cut) < 0:  # no quote before it (most logs): a search for one
+        return cut  # byte runs at memchr's speed, a count of them ~3x slower (1M events: 30 ms)
+    odd = data.count(b'"', 0, cut) % 2
     while cut and odd:
         previous = data.rfind(b"\n", 0, cut - 1) + 1
         odd ^= data.count(b'"', previous, cut) % 2
@@ -828,9 +830,34 @@ def _distinct_texts(events: pl.DataFrame) -> dict[str, tuple[pl.Series, pl.Serie
     found = {}
     for name, _ in _CHECKED_TEXTS:
         column = events[name]
-        firsts = column.to_physical().arg_unique()  # first row of each distinct value
+        firsts = _case_firsts(column) if name == "case_id" else None
+        if firsts is None:
+            firsts = column.to_physical().arg_unique()  # first row of each distinct value
         found[name] = column.gather(firsts).cast(pl.String), events["row_no"].gather(firsts)
     return found
+
+
+def _case_firsts(column: pl.Series) -> pl.Series | None:
+    """The first row of each case, when each case's rows are contiguous (most logs are
+    exported case by case); else None.
+
+    Then the rows where the case changes are the first rows, and they are told contiguous
+    by their cases being distinct: hashing one row per case instead of every row (5M
+    events: 20 ms instead of 100). Null cases are each a change of their own, so any two
+    make the cases look repeated and the caller hashes every row.
+
+    >>> cases = pl.Series(["b", "b", "a", "c", "c"], dtype=pl.Categorical)
+    >>> _case_firsts(cases).to_list(), cases.to_physical().arg_unique().to_list()
+    ([0, 2, 3], [0, 2, 3])
+    >>> _case_firsts(pl.Series(["b", "a", "b"], dtype=pl.Categorical)) is None
+    True
+    """
+    codes = column.to_physical()
+    changes = (codes != codes.shift(1)).fill_null(True)
+    firsts = changes.arg_true()
+    if codes.gather(firsts).n_unique() != firsts.len():
+        return None
+    return firsts
 
 
 def _check_text_lengths(distinct: dict[str, tuple[pl.Series, pl.Series]], *,
