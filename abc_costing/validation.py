@@ -24,8 +24,9 @@ x: probabilities of the flows leaving exclusive split 'x' sum to 0.9, not 1
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, assert_never
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, assert_never
 
 from abc_costing.i18n import N_, Message
 from abc_costing.model import LaborResource, PerUseResource, ProcessModel
@@ -111,8 +112,14 @@ def check_unique_ids(model: ProcessModel, routing: RoutingStructure) -> list[Pro
 def check_resource_references(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """``labor`` names labor resources and ``uses`` names per_use resources."""
     problems = []
+    kind_of = {resource_id: resource.kind for resource_id, resource in model.resources.items()}
     for activity_id, activity in model.activities.items():
-        for field, wanted in (("labor", "labor"), ("uses", "per_use")):
+        if (all(kind_of.get(r) == "labor" for r in activity.labor)
+                and all(kind_of.get(r) == "per_use" for r in activity.uses)):
+            fields: tuple[tuple[str, str], ...] = ()  # the usual activity: nothing to say
+        else:
+            fields = (("labor", "labor"), ("uses", "per_use"))
+        for field, wanted in fields:
             for resource_id in getattr(activity, field):
                 path = ("activities", activity_id, field, resource_id)
                 resource = model.resources.get(resource_id)
@@ -382,13 +389,29 @@ def check_finite_costs(model: ProcessModel, routing: RoutingStructure) -> list[P
     []
     """
     problems = []
+    # Each resource's price found once, not once per activity using it (None: not
+    # a resource of that kind).
+    rates: dict[str, float | None] = {}
+    costs_per_use: dict[str, float | None] = {}
+    resources = model.resources
     for activity_id, activity in model.activities.items():
-        labor = [duration.mean_minutes * resource.rate_per_minute
-                 for resource_id, duration in activity.labor.items()
-                 if isinstance(resource := model.resources.get(resource_id), LaborResource)]
-        uses = [units * resource.cost_per_use for resource_id, units in activity.uses.items()
-                if isinstance(resource := model.resources.get(resource_id), PerUseResource)]
-        cost_per_execution = sum(labor) + sum(uses) + activity.other_cost
+        labor = 0.0
+        for resource_id, duration in activity.labor.items():
+            if resource_id not in rates:
+                resource = resources.get(resource_id)
+                rates[resource_id] = (resource.rate_per_minute
+                                      if isinstance(resource, LaborResource) else None)
+            if (rate := rates[resource_id]) is not None:
+                labor += duration.mean_minutes * rate
+        uses = 0.0
+        for resource_id, units in activity.uses.items():
+            if resource_id not in costs_per_use:
+                resource = resources.get(resource_id)
+                costs_per_use[resource_id] = (resource.cost_per_use
+                                              if isinstance(resource, PerUseResource) else None)
+            if (cost := costs_per_use[resource_id]) is not None:
+                uses += units * cost
+        cost_per_execution = labor + uses + activity.other_cost
         if not math.isfinite(cost_per_execution):
             problems.append(Problem(
                 N_("one execution costs {cost}: minutes × rates, units × costs per use and "
@@ -400,12 +423,16 @@ def check_finite_costs(model: ProcessModel, routing: RoutingStructure) -> list[P
 
 def check_flow_references(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """Every flow joins two known nodes, at most once, and not to itself."""
-    problems = []
+    problems: list[Problem] = []
+    kinds = model.node_kinds
     seen: set[tuple[str, str]] = set()
     for index, flow in enumerate(model.flows):
+        source, target = pair = flow[:2]
+        if source in kinds and target in kinds and source != target and pair not in seen:
+            seen.add(pair)
+            continue  # the usual flow: no message to make
         element, path = f"flows[{index}]", ("flows", index)
         arrow = f"{flow.source} → {flow.target}"
-        # the messages are made only for a flow that has the problem: most have none
         if flow.source not in model.node_kinds:
             problems.append(Problem(N_("flow {arrow} leaves unknown element {end}",
                                        arrow=arrow, end=repr(flow.source)),
@@ -568,11 +595,21 @@ def check_probabilities(model: ProcessModel, routing: RoutingStructure) -> list[
     (for each case class, when the model has them)."""
     problems = []
     kinds = model.node_kinds
+    flows = model.flows
+    # The flows that matter, by source: those leaving exclusive splits, and any other
+    # with a probability. Sources come in the order of their first flows.
+    counts = Counter(source for source, _, _ in flows)
+    splits = {source for source, count in counts.items()
+              if count > 1 and kinds.get(source) == "exclusive"}
     leaving: dict[str, list[int]] = {}
-    for index, flow in enumerate(model.flows):
-        leaving.setdefault(flow.source, []).append(index)
-    for source, outgoing in leaving.items():
-        is_split = kinds.get(source) == "exclusive" and len(outgoing) > 1
+    for index, (source, _, probability) in enumerate(flows):
+        if probability is not None or source in splits:
+            leaving.setdefault(source, []).append(index)
+    for source in counts:  # a Counter keeps the order in which keys came
+        outgoing = leaving.get(source)
+        if outgoing is None:
+            continue
+        is_split = source in splits
         if not is_split:
             for index in outgoing:
                 flow = model.flows[index]
@@ -766,7 +803,7 @@ def check_parallel_blocks(model: ProcessModel, routing: RoutingStructure) -> lis
     # already checked, from its split to its join: every node is walked by the
     # innermost block holding it only. Walking each block whole made this check
     # quadratic in the nesting (61 s for 2,000 nested blocks in a 287 kB file).
-    depth = _tree_depths(post_dominator)
+    depth = _tree_depths(post_dominator, [post_dominator.get(split) for split in splits])
     join_set = set(joins)  # `in joins` on the list was quadratic too
     order = sorted(splits, key=lambda split: -depth.get(post_dominator.get(split), 0))
     found: dict[str, list[Problem]] = {}
@@ -774,9 +811,7 @@ def check_parallel_blocks(model: ProcessModel, routing: RoutingStructure) -> lis
     closed_by: dict[str, list[str]] = {}
     join_of: dict[str, str] = {}  # split -> join, for the blocks checked so far
     outer: dict[str, str] = {}  # node -> the split of the block checked last around it
-    # A position lookup, not list(graph).index: that scans the whole graph per
-    # comparison, which made this check quadratic (3 s on 10,000 activities).
-    position = {node: i for i, node in enumerate(routing.nodes)}
+    position: dict[str, int] = {}  # node -> its place in the graph, made when needed
 
     def checked_block(node: str) -> str | None:
         """The split of the outermost block checked so far that holds ``node``."""
@@ -844,7 +879,14 @@ def check_parallel_blocks(model: ProcessModel, routing: RoutingStructure) -> lis
         def inside(node: str, block: set[str] = block, split: str = split) -> bool:
             return node == split or node in block or checked_block(node) in block
 
-        for node in sorted(block, key=position.__getitem__):
+        # Most nodes are entered from within: only those that are not are put in order.
+        entered = [node for node in block
+                   if not all(p in block or p == split for p in predecessors[node])]
+        if entered and not position:
+            # A position lookup, not list(graph).index: that scans the whole graph per
+            # comparison, which made this check quadratic (3 s on 10,000 activities).
+            position.update((node, i) for i, node in enumerate(routing.nodes))
+        for node in sorted(entered, key=position.__getitem__):
             outsiders = [p for p in predecessors[node] if not inside(p)]
             if outsiders:
                 problems.append(_node_problem(
@@ -933,11 +975,12 @@ def _exits_from_parallel_branches(model: ProcessModel, routing: RoutingStructure
            split=repr(split), join=repr(own_join), flows=flows))
 
 
-def _tree_depths(parent: dict) -> dict:
-    """Depth of each node in a tree given as node -> parent (the root is its own
-    parent, as networkx's immediate_dominators returns it), in linear time."""
+def _tree_depths(parent: dict, nodes: Iterable[Any]) -> dict:
+    """Depth of ``nodes`` (and of every node above them) in a tree given as
+    node -> parent (the root is its own parent, or has none), in time linear in
+    the nodes looked at."""
     depth: dict = {}
-    for node in parent:
+    for node in nodes:
         chain = []
         while node not in depth:
             up = parent.get(node)

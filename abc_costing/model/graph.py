@@ -109,20 +109,19 @@ class RoutingStructure:
         """The structure of ``edges`` (in order; those naming unknown nodes left out)
         between ``nodes`` (kind ``activity`` unless ``kinds`` says otherwise)."""
         ordered = tuple(dict.fromkeys(nodes))
+        pairs = list(edges)
+        known = set(ordered)
+        # A dict keeps a key where it was first put and the value put last: the
+        # edges in the order of their first flows, with the index of their last.
+        index = {pair: position for position, pair in enumerate(pairs)
+                 if pair[0] in known and pair[1] in known}
+        chances = [None] * len(pairs) if probabilities is None else list(probabilities)
+        probability = {pair: chances[position] for pair, position in index.items()}
         successors: dict[Any, list[Any]] = {node: [] for node in ordered}
         predecessors: dict[Any, list[Any]] = {node: [] for node in ordered}
-        probability: dict[tuple[Any, Any], Probability] = {}
-        index: dict[tuple[Any, Any], int] = {}
-        given = iter(probabilities) if probabilities is not None else None
-        for position, (source, target) in enumerate(edges):
-            chance = next(given) if given is not None else None
-            if source not in successors or target not in successors:
-                continue
-            key = (source, target)
-            if key not in index:
-                successors[source].append(target)
-                predecessors[target].append(source)
-            index[key], probability[key] = position, chance
+        for source, target in index:
+            successors[source].append(target)
+            predecessors[target].append(source)
         return cls(
             nodes=ordered,
             kinds=kinds if kinds is not None else dict.fromkeys(ordered, "activity"),
@@ -148,8 +147,8 @@ def routing_structure(model: ProcessModel) -> RoutingStructure:
         flows = model.flows
         structure = model.__dict__[_STRUCTURE] = RoutingStructure.of_edges(
             (*model.activities, *model.gateways, *model.events),
-            [(flow.source, flow.target) for flow in flows],
-            kinds=model.node_kinds, probabilities=[flow.probability for flow in flows])
+            [(source, target) for source, target, _ in flows],
+            kinds=model.node_kinds, probabilities=[flow[2] for flow in flows])
     return structure
 
 
@@ -323,8 +322,8 @@ def strongly_connected_components(successors: Mapping[Any, Iterable[Any]]
     """The strongly connected components, in networkx's order (Tarjan's algorithm with
     Nuutila's changes, walked in the order of ``successors``' keys and values).
 
-    >>> list(strongly_connected_components({"a": ["b"], "b": ["a", "c"], "c": []}))
-    [{'c'}, {'a', 'b'}]
+    >>> [sorted(c) for c in strongly_connected_components({"a": ["b"], "b": ["a", "c"], "c": []})]
+    [['c'], ['a', 'b']]
     """
     preorder: dict[Any, int] = {}
     lowlink: dict[Any, int] = {}
@@ -390,13 +389,18 @@ def immediate_dominators(successors: Mapping[Any, Iterable[Any]],
     number = {node: i for i, node in enumerate(postorder)}
     dominator = {root: root}
     ordered = postorder[-2::-1]  # reverse postorder, the root (last) left out
-    changed = True
+    changed, first_pass = True, True
     while changed:
-        changed = False
+        # In the first pass, a node whose predecessors all came before it in the
+        # order is settled from settled ones; when every node is, that pass is the
+        # answer, and the checking pass (half the time on a loop-free model) is saved.
+        changed, settled = False, first_pass
+        first_pass = False
         for node in ordered:
             new: Any = None
             for before in predecessors[node]:
                 if before not in dominator:
+                    settled = False
                     continue
                 if new is None:
                     new = before
@@ -409,6 +413,8 @@ def immediate_dominators(successors: Mapping[Any, Iterable[Any]],
             if dominator.get(node) != new:
                 dominator[node] = new
                 changed = True
+        if settled:
+            break
     del dominator[root]
     return dominator
 
