@@ -44,7 +44,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -363,7 +363,7 @@ def strongly_connected_components(successors: Mapping[Any, Iterable[Any]]
 
 
 def immediate_dominators(successors: Mapping[Any, Iterable[Any]],
-                         predecessors: Mapping[Any, Iterable[Any]], root: Any) -> dict[Any, Any]:
+                         predecessors: Mapping[Any, Sequence[Any]], root: Any) -> dict[Any, Any]:
     """Node -> its immediate dominator from ``root``, for every node reached but the root
     (as networkx 3.6's ``immediate_dominators``): Cooper, Harvey and Kennedy's
     iteration over the reverse postorder.
@@ -388,33 +388,48 @@ def immediate_dominators(successors: Mapping[Any, Iterable[Any]],
             postorder.append(node)
     number = {node: i for i, node in enumerate(postorder)}
     dominator = {root: root}
-    ordered = postorder[-2::-1]  # reverse postorder, the root (last) left out
-    changed, first_pass = True, True
+
+    def meet(node: Any) -> tuple[Any, bool]:
+        """The nearest common dominator of the node's predecessors found so far, and
+        whether all of them were."""
+        new: Any = None
+        complete = True
+        for before in predecessors[node]:
+            if before not in dominator:
+                complete = False
+                continue
+            if new is None:
+                new = before
+                continue
+            while new != before:  # the two fingers climb to their common dominator
+                while number[new] < number[before]:
+                    new = dominator[new]
+                while number[new] > number[before]:
+                    before = dominator[before]
+        return new, complete
+
+    # The first pass, in reverse postorder (the root, last, left out). A node with one
+    # predecessor is dominated by it (its parent in the search, so already passed)
+    # and never changes: later passes only revisit the nodes where ways merge. A
+    # node whose predecessors all came before it is settled from settled ones; when
+    # every node is (a model without loops), the first pass is the answer.
+    merging = []
+    changed = False
+    for node in postorder[-2::-1]:
+        before_all = predecessors[node]
+        if len(before_all) == 1:
+            dominator[node] = before_all[0]
+            continue
+        merging.append(node)
+        dominator[node], complete = meet(node)
+        changed = changed or not complete
     while changed:
-        # In the first pass, a node whose predecessors all came before it in the
-        # order is settled from settled ones; when every node is, that pass is the
-        # answer, and the checking pass (half the time on a loop-free model) is saved.
-        changed, settled = False, first_pass
-        first_pass = False
-        for node in ordered:
-            new: Any = None
-            for before in predecessors[node]:
-                if before not in dominator:
-                    settled = False
-                    continue
-                if new is None:
-                    new = before
-                    continue
-                while new != before:  # the two fingers climb to their common dominator
-                    while number[new] < number[before]:
-                        new = dominator[new]
-                    while number[new] > number[before]:
-                        before = dominator[before]
-            if dominator.get(node) != new:
+        changed = False
+        for node in merging:
+            new, _ = meet(node)
+            if dominator[node] != new:
                 dominator[node] = new
                 changed = True
-        if settled:
-            break
     del dominator[root]
     return dominator
 
