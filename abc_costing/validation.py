@@ -859,7 +859,7 @@ def check_parallel_blocks(model: ProcessModel, routing: RoutingStructure) -> lis
             node = frontier.pop()
             if node in block or node == join:
                 continue
-            inner = checked_block(node)
+            inner = checked_block(node) if node in outer else None
             if inner is not None:  # entered an inner block from its side: to its join
                 frontier.append(join_of[inner])
                 continue
@@ -908,8 +908,7 @@ def check_parallel_blocks(model: ProcessModel, routing: RoutingStructure) -> lis
                    "starts {starts}", join=repr(join), waits=len(predecessors[join]),
                    split=repr(split), starts=len(successors[split]))))
         join_of[split] = join
-        for node in block:
-            outer[node] = split
+        outer.update(dict.fromkeys(block, split))
     problems = [p for split in splits for p in found[split]]
     for join in joins:
         owners = closed_by.get(join, [])

@@ -218,11 +218,12 @@ def _built(model: ProcessModel, graph_type: type[nx.DiGraph]) -> nx.DiGraph:
     structure = routing_structure(model)
     graph = graph_type(process=model.process, variant=model.variant)
     # An id defined twice takes the name of its last definition, as node_kinds its kind.
-    elements = {**model.activities, **model.gateways, **model.events}
+    names: dict[str, str | None] = {node_id: element.name for section in (
+        model.activities, model.gateways, model.events) for node_id, element in section.items()}
     # One bulk add of each: add_node/add_edge per item was a third of the load time
     # of a small model.
     graph.add_nodes_from(
-        (node_id, {"kind": structure.kinds[node_id], "name": elements[node_id].name or node_id})
+        (node_id, {"kind": structure.kinds[node_id], "name": names[node_id] or node_id})
         for node_id in structure.nodes)
     # In the flows' order, as the structure has them: a flow listed twice is one edge
     # with its last probability and index, and every node's predecessors come in the
