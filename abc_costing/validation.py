@@ -112,10 +112,10 @@ def check_unique_ids(model: ProcessModel, routing: RoutingStructure) -> list[Pro
 def check_resource_references(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """``labor`` names labor resources and ``uses`` names per_use resources."""
     problems = []
-    kind_of = {resource_id: resource.kind for resource_id, resource in model.resources.items()}
+    labor_ids = {r for r, resource in model.resources.items() if resource.kind == "labor"}
+    per_use_ids = {r for r, resource in model.resources.items() if resource.kind == "per_use"}
     for activity_id, activity in model.activities.items():
-        if (all(kind_of.get(r) == "labor" for r in activity.labor)
-                and all(kind_of.get(r) == "per_use" for r in activity.uses)):
+        if activity.labor.keys() <= labor_ids and activity.uses.keys() <= per_use_ids:
             fields: tuple[tuple[str, str], ...] = ()  # the usual activity: nothing to say
         else:
             fields = (("labor", "labor"), ("uses", "per_use"))
@@ -718,15 +718,18 @@ def _way_out(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     ends = [n for n, e in model.events.items() if e.kind == "end"]
     if not ends:
         return []
-    # Walk back from the ends over the flows that may be taken.
+    # Walk back from the ends over the flows that may be taken (all but the few
+    # with a probability of about 0: most models have none).
     probability, successors = routing.probability, routing.successors
     predecessors = routing.predecessors
+    never = {pair for pair, chance in probability.items()
+             if chance is not None and not _may_be_taken(chance)}
     can_finish: set[str] = set(ends)
     frontier = list(ends)
     while frontier:
         node = frontier.pop()
         for source in predecessors[node]:
-            if source not in can_finish and _may_be_taken(probability[source, node]):
+            if source not in can_finish and not (never and (source, node) in never):
                 can_finish.add(source)
                 frontier.append(source)
     trapped = [n for n in routing.nodes
@@ -737,7 +740,7 @@ def _way_out(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     # not every node upstream of them: those are echoes of the same mistake.
     order = {n: i for i, n in enumerate(routing.nodes)}
     held = set(trapped)
-    stuck = {u: [v for v in successors[u] if v in held and _may_be_taken(probability[u, v])]
+    stuck = {u: [v for v in successors[u] if v in held and (u, v) not in never]
              for u in trapped}
     problems = []
     for component in strongly_connected_components(stuck):
@@ -1030,6 +1033,10 @@ def validate_model(
     reached" would only echo the same mistake. ``include_routing=False`` skips
     every check of the flows' shape (the reader uses it when some flows could
     not be read at all).
+
+    The checks walk ``graph``, by default the model's own
+    :func:`~abc_costing.model.graph.routing_structure`; a networkx graph (what
+    the checks took before) is read into a structure first.
 
     A full run also leaves its verdict on ``model`` itself, so that
     :func:`require_valid` (which every engine entry point calls) does not
