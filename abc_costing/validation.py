@@ -24,16 +24,29 @@ x: probabilities of the flows leaving exclusive split 'x' sum to 0.9, not 1
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from typing import assert_never
-
-import networkx as nx
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, assert_never
 
 from abc_costing.i18n import N_, Message
-from abc_costing.model import LaborResource, PerUseResource, ProcessModel, routing_graph
-from abc_costing.model.graph import SINK, immediate_post_dominators
+from abc_costing.model import LaborResource, PerUseResource, ProcessModel
+from abc_costing.model.graph import (
+    SINK,
+    RoutingStructure,
+    dfs_preorder,
+    has_path,
+    immediate_post_dominators,
+    reachable,
+    routing_structure,
+    shortest_path_lengths,
+    strongly_connected_components,
+    structure_for,
+)
 from abc_costing.numbers import Figure
 from abc_costing.problems import ModelError, Problem, has_errors, listed
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["validate_model", "require_valid", "must_run_before", "CHECKS",
            "PROBABILITY_TOLERANCE"]
@@ -74,7 +87,7 @@ _SECTION_NAMES = {"activities": N_("activities"), "gateways": N_("gateways"),
                   "events": N_("events")}
 
 
-def check_unique_ids(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def check_unique_ids(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """Ids are shared by activities, gateways and events: each may appear once."""
     problems = []
     seen: dict[str, str] = {}
@@ -96,11 +109,17 @@ def check_unique_ids(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     return problems
 
 
-def check_resource_references(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def check_resource_references(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """``labor`` names labor resources and ``uses`` names per_use resources."""
     problems = []
+    labor_ids = {r for r, resource in model.resources.items() if resource.kind == "labor"}
+    per_use_ids = {r for r, resource in model.resources.items() if resource.kind == "per_use"}
     for activity_id, activity in model.activities.items():
-        for field, wanted in (("labor", "labor"), ("uses", "per_use")):
+        if activity.labor.keys() <= labor_ids and activity.uses.keys() <= per_use_ids:
+            fields: tuple[tuple[str, str], ...] = ()  # the usual activity: nothing to say
+        else:
+            fields = (("labor", "labor"), ("uses", "per_use"))
+        for field, wanted in fields:
             for resource_id in getattr(activity, field):
                 path = ("activities", activity_id, field, resource_id)
                 resource = model.resources.get(resource_id)
@@ -174,18 +193,20 @@ def _alternatives_problems(activity_id: str, labor: Mapping[str, object],
     return problems
 
 
-def check_needs(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def check_needs(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """``needs`` names other activities of the model, and never leads round in a circle.
 
     >>> model = ProcessModel.model_validate({
     ...     "format": "abc-costing/1", "process": "p", "variant": "v",
     ...     "activities": {"enter": {"needs": ["match"]}, "match": {"needs": ["enter"]}}})
-    >>> for problem in check_needs(model, routing_graph(model)):
+    >>> for problem in check_needs(model, routing_structure(model)):
     ...     print(problem)
     enter: needs go round in a circle: enter, match; each of these waits for another
     """
     problems = []
-    needs = nx.DiGraph()
+    # Activity -> the activities it needs, nodes in the order a networkx graph built
+    # edge by edge would hold them: the circles are then listed in networkx's order.
+    needs: dict[str, dict[str, None]] = {}
     for activity_id, activity in model.activities.items():
         for index, needed in enumerate(activity.needs):
             path = ("activities", activity_id, "needs", index)
@@ -202,10 +223,12 @@ def check_needs(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
                        needed=repr(needed), what=_describe(kind)),
                     element=activity_id, path=path))
             else:
-                needs.add_edge(activity_id, needed)
-    order = {activity_id: i for i, activity_id in enumerate(model.activities)}
-    for component in nx.strongly_connected_components(needs):
+                needs.setdefault(activity_id, {})[needed] = None
+                needs.setdefault(needed, {})
+    order: dict[str, int] = {}  # activity -> its place in the file, made for a circle
+    for component in strongly_connected_components(needs):
         if len(component) > 1:
+            order = order or {activity_id: i for i, activity_id in enumerate(model.activities)}
             members = sorted(component, key=order.__getitem__)
             problems.append(Problem(
                 N_("needs go round in a circle: {members}; each of these waits for another",
@@ -214,7 +237,7 @@ def check_needs(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     return problems
 
 
-def must_run_before(model: ProcessModel, graph: nx.DiGraph) -> dict[str, frozenset[str]]:
+def must_run_before(model: ProcessModel, routing: RoutingStructure) -> dict[str, frozenset[str]]:
     """Node id -> the nodes that have run before it on every way through the flows.
 
     The dominators of the routing with tokens: a node that merges alternatives
@@ -230,14 +253,14 @@ def must_run_before(model: ProcessModel, graph: nx.DiGraph) -> dict[str, frozens
     ...     "events": {"s": {"kind": "start"}, "e": {"kind": "end"}},
     ...     "flows": [["s", "split"], ["split", "a"], ["split", "b"], ["a", "join"],
     ...               ["b", "join"], ["join", "c"], ["c", "e"]]})
-    >>> sorted(must_run_before(model, routing_graph(model))["c"])
+    >>> sorted(must_run_before(model, routing_structure(model))["c"])
     ['a', 'b', 'join', 's', 'split']
     """
+    routing = structure_for(model, routing)
     starts = [n for n, e in model.events.items() if e.kind == "start"]
     if len(starts) != 1:
         return {}
-    reached = [starts[0], *(n for n in nx.dfs_preorder_nodes(graph, starts[0])
-                            if n != starts[0])]
+    reached = dfs_preorder(routing.successors, starts[0])
     bit = {node: 1 << i for i, node in enumerate(reached)}
     everything = (1 << len(reached)) - 1
     # Sets as bit masks, iterated to the fixed point from "everything" (the
@@ -245,11 +268,12 @@ def must_run_before(model: ProcessModel, graph: nx.DiGraph) -> dict[str, frozens
     before = {node: everything for node in reached}
     before[starts[0]] = 0
     kinds = model.node_kinds
+    predecessors = routing.predecessors
     changed = True
     while changed:
         changed = False
         for node in reached[1:]:
-            into = [before[p] | bit[p] for p in graph.predecessors(node) if p in bit]
+            into = [before[p] | bit[p] for p in predecessors[node] if p in bit]
             if kinds.get(node) == "parallel" and len(into) > 1:
                 mask = 0
                 for each in into:
@@ -264,7 +288,7 @@ def must_run_before(model: ProcessModel, graph: nx.DiGraph) -> dict[str, frozens
             for node, mask in before.items()}
 
 
-def check_needs_order(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def check_needs_order(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """What an activity needs has run before it on every way through the flows.
 
     A need the flows contradict (the needed task comes later, beside it on a
@@ -279,21 +303,27 @@ def check_needs_order(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
         return []
     # A circle of needs is reported by check_needs; one of its needs is always
     # against the flows, and saying so again would only echo it.
-    circle = nx.DiGraph((activity_id, needed) for activity_id, _, needed in pairs)
-    in_circle = {node for component in nx.strongly_connected_components(circle)
+    circle: dict[str, dict[str, None]] = {}
+    for activity_id, _, needed in pairs:
+        circle.setdefault(activity_id, {})[needed] = None
+        circle.setdefault(needed, {})
+    in_circle = {node for component in strongly_connected_components(circle)
                  if len(component) > 1 for node in component}
     pairs = [pair for pair in pairs if pair[0] not in in_circle]
-    before = must_run_before(model, graph)
+    if not pairs:
+        return []
+    routing = structure_for(model, routing)
+    before = must_run_before(model, routing)
+    after = routing.successors
     problems = []
     for activity_id, index, needed in pairs:
         if activity_id not in before or needed in before[activity_id]:
             continue
-        if nx.has_path(graph, activity_id, needed) and not nx.has_path(graph, needed,
-                                                                         activity_id):
+        if has_path(after, activity_id, needed) and not has_path(after, needed, activity_id):
             message = N_("{activity} needs {needed}, but {needed} comes after it in the "
                          "flows; move {needed} before {activity} or drop the need",
                          activity=repr(activity_id), needed=repr(needed))
-        elif not nx.has_path(graph, needed, activity_id):
+        elif not has_path(after, needed, activity_id):
             message = N_("{activity} needs {needed}, but {needed} runs beside it (on a "
                          "parallel branch or another path), never before it",
                          activity=repr(activity_id), needed=repr(needed))
@@ -306,7 +336,7 @@ def check_needs_order(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     return problems
 
 
-def check_hours_per_person(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def check_hours_per_person(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """A pool's practical hours per person fit in a working month (a warning when not).
 
     Practical capacity is what is left of the working time once meetings, training
@@ -343,7 +373,7 @@ def check_hours_per_person(model: ProcessModel, graph: nx.DiGraph) -> list[Probl
     return problems
 
 
-def check_finite_costs(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def check_finite_costs(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """One execution of each activity costs a finite amount.
 
     The records bound every amount (money, minutes, units), so a model read
@@ -356,17 +386,33 @@ def check_finite_costs(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     ...     "format": "abc-costing/1", "process": "p", "variant": "v",
     ...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 1200}},
     ...     "activities": {"check": {"labor": {"clerk": 15}}}})
-    >>> check_finite_costs(model, routing_graph(model))  # 15 min × 20 per min = 300
+    >>> check_finite_costs(model, routing_structure(model))  # 15 min × 20 per min = 300
     []
     """
     problems = []
+    # Each resource's price found once, not once per activity using it (None: not
+    # a resource of that kind).
+    rates: dict[str, float | None] = {}
+    costs_per_use: dict[str, float | None] = {}
+    resources = model.resources
     for activity_id, activity in model.activities.items():
-        labor = [duration.mean_minutes * resource.rate_per_minute
-                 for resource_id, duration in activity.labor.items()
-                 if isinstance(resource := model.resources.get(resource_id), LaborResource)]
-        uses = [units * resource.cost_per_use for resource_id, units in activity.uses.items()
-                if isinstance(resource := model.resources.get(resource_id), PerUseResource)]
-        cost_per_execution = sum(labor) + sum(uses) + activity.other_cost
+        labor = 0.0
+        for resource_id, duration in activity.labor.items():
+            if resource_id not in rates:
+                resource = resources.get(resource_id)
+                rates[resource_id] = (resource.rate_per_minute
+                                      if isinstance(resource, LaborResource) else None)
+            if (rate := rates[resource_id]) is not None:
+                labor += duration.mean_minutes * rate
+        uses = 0.0
+        for resource_id, units in activity.uses.items():
+            if resource_id not in costs_per_use:
+                resource = resources.get(resource_id)
+                costs_per_use[resource_id] = (resource.cost_per_use
+                                              if isinstance(resource, PerUseResource) else None)
+            if (cost := costs_per_use[resource_id]) is not None:
+                uses += units * cost
+        cost_per_execution = labor + uses + activity.other_cost
         if not math.isfinite(cost_per_execution):
             problems.append(Problem(
                 N_("one execution costs {cost}: minutes × rates, units × costs per use and "
@@ -376,14 +422,18 @@ def check_finite_costs(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     return problems
 
 
-def check_flow_references(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def check_flow_references(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """Every flow joins two known nodes, at most once, and not to itself."""
-    problems = []
+    problems: list[Problem] = []
+    kinds = model.node_kinds
     seen: set[tuple[str, str]] = set()
     for index, flow in enumerate(model.flows):
+        source, target = pair = flow[:2]
+        if source in kinds and target in kinds and source != target and pair not in seen:
+            seen.add(pair)
+            continue  # the usual flow: no message to make
         element, path = f"flows[{index}]", ("flows", index)
         arrow = f"{flow.source} → {flow.target}"
-        # the messages are made only for a flow that has the problem: most have none
         if flow.source not in model.node_kinds:
             problems.append(Problem(N_("flow {arrow} leaves unknown element {end}",
                                        arrow=arrow, end=repr(flow.source)),
@@ -421,7 +471,7 @@ def _self_loop_cause(model: ProcessModel, node: str, arrow: str) -> Message:
                       arrow=arrow, node=repr(node))
 
 
-def check_events(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def check_events(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """Exactly one start event, at least one end event."""
     starts = [n for n, e in model.events.items() if e.kind == "start"]
     ends = [n for n, e in model.events.items() if e.kind == "end"]
@@ -442,11 +492,19 @@ def check_events(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     return problems
 
 
-def check_degrees(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+#: Kinds of node that are entered and left: one way out is right for each.
+_PASSING = frozenset(("activity", "exclusive", "parallel"))
+
+
+def check_degrees(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """Each kind of node has the flows its meaning needs."""
+    routing = structure_for(model, routing)
     problems = []
+    into, out_of = routing.predecessors, routing.successors
     for node_id, kind in model.node_kinds.items():
-        n_in, n_out = graph.in_degree(node_id), graph.out_degree(node_id)
+        n_in, n_out = len(into[node_id]), len(out_of[node_id])
+        if n_out == 1 and n_in and kind in _PASSING:
+            continue  # the usual node, entered and left by one flow: nothing to say
         what = _describe(kind)
         if n_in == 0 and n_out == 0:
             problems.append(_node_problem(model, node_id, N_("{what} has no flows", what=what)))
@@ -490,7 +548,7 @@ def check_degrees(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     return problems
 
 
-def check_case_classes(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def check_case_classes(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """Case classes' shares sum to 1; a flow's probabilities by class name known classes.
 
     That every class has its probability at every exclusive split, summing to 1,
@@ -500,7 +558,7 @@ def check_case_classes(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     ...     "format": "abc-costing/1", "process": "p", "variant": "v",
     ...     "case_classes": {"small": {"share": 0.6}, "large": {"share": 0.3}},
     ...     "flows": [["x", "e", {"small": 1, "huge": 1}]]})
-    >>> for problem in check_case_classes(model, routing_graph(model)):
+    >>> for problem in check_case_classes(model, routing_structure(model)):
     ...     print(problem)
     case_classes: the shares of the case classes sum to 0.9, not 1
     flows[0]: flow x → e names unknown case class 'huge' (the classes are small, large)
@@ -533,16 +591,26 @@ def check_case_classes(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     return problems
 
 
-def check_probabilities(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def check_probabilities(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """Probabilities sit exactly on the flows leaving exclusive splits, summing to 1
     (for each case class, when the model has them)."""
     problems = []
     kinds = model.node_kinds
+    flows = model.flows
+    # The flows that matter, by source: those leaving exclusive splits, and any other
+    # with a probability. Sources come in the order of their first flows.
+    counts = Counter(source for source, _, _ in flows)
+    splits = {source for source, count in counts.items()
+              if count > 1 and kinds.get(source) == "exclusive"}
     leaving: dict[str, list[int]] = {}
-    for index, flow in enumerate(model.flows):
-        leaving.setdefault(flow.source, []).append(index)
-    for source, outgoing in leaving.items():
-        is_split = kinds.get(source) == "exclusive" and len(outgoing) > 1
+    for index, (source, _, probability) in enumerate(flows):
+        if probability is not None or source in splits:
+            leaving.setdefault(source, []).append(index)
+    for source in counts:  # a Counter keeps the order in which keys came
+        outgoing = leaving.get(source)
+        if outgoing is None:
+            continue
+        is_split = source in splits
         if not is_split:
             for index in outgoing:
                 flow = model.flows[index]
@@ -600,22 +668,24 @@ def _split_problems(model: ProcessModel, source: str, outgoing: list[int],
     return problems
 
 
-def check_reachable_from_start(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def check_reachable_from_start(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """Every node can be reached from the start event."""
     starts = [n for n, e in model.events.items() if e.kind == "start"]
     if len(starts) != 1:
         return []
-    reached = nx.descendants(graph, starts[0]) | {starts[0]}
+    routing = structure_for(model, routing)
+    reached = reachable(routing.successors, starts[0])
+    into = routing.predecessors
     return [
         _node_problem(model, n, N_("{what} cannot be reached from the start event",
                                    what=_describe(k)))
         for n, k in model.node_kinds.items()
         # no incoming flow at all is reported by check_degrees
-        if n not in reached and graph.in_degree(n) > 0
+        if n not in reached and into[n]
     ]
 
 
-def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def check_way_out(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """From every node an end event can be reached along flows that may be taken
     (by the instances of every case class, when the model has them).
 
@@ -627,7 +697,7 @@ def check_way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
     """
     if model.case_classes:
         return _way_out_by_class(model)
-    return _way_out(model, graph)
+    return _way_out(model, structure_for(model, routing))
 
 
 def _way_out_by_class(model: ProcessModel) -> list[Problem]:
@@ -635,8 +705,8 @@ def _way_out_by_class(model: ProcessModel) -> list[Problem]:
     is said once, as for a model without classes."""
     classes_of: dict[Problem, list[str]] = {}
     for class_id in model.case_classes:
-        routing = model.for_class(class_id)
-        for problem in _way_out(routing, routing_graph(routing)):
+        routed = model.for_class(class_id)
+        for problem in _way_out(routed, routing_structure(routed)):
             classes_of.setdefault(problem, []).append(class_id)
     return [problem if len(classes) == len(model.case_classes) else
             Problem(N_("for case class {case_class}: {message}",
@@ -645,41 +715,41 @@ def _way_out_by_class(model: ProcessModel) -> list[Problem]:
             for problem, classes in classes_of.items()]
 
 
-def _way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def _way_out(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     ends = [n for n, e in model.events.items() if e.kind == "end"]
     if not ends:
         return []
-    # Walk back from the ends over the flows that may be taken. (The same as
-    # nx.ancestors on a filtered subgraph_view, which calls a Python filter per
-    # edge look-up and was a tenth of the load time of a 50-activity model.)
+    # Walk back from the ends over the flows that may be taken (all but the few
+    # with a probability of about 0: most models have none).
+    probability, successors = routing.probability, routing.successors
+    predecessors = routing.predecessors
+    never = {pair for pair, chance in probability.items()
+             if chance is not None and not _may_be_taken(chance)}
     can_finish: set[str] = set(ends)
     frontier = list(ends)
     while frontier:
         node = frontier.pop()
-        for source, flow in graph.pred[node].items():
-            if source not in can_finish and _may_be_taken(flow["probability"]):
+        for source in predecessors[node]:
+            if source not in can_finish and not (never and (source, node) in never):
                 can_finish.add(source)
                 frontier.append(source)
-    trapped = [n for n in graph if n not in can_finish and graph.degree(n) > 0]
+    trapped = [n for n in routing.nodes
+               if n not in can_finish and (predecessors[n] or successors[n])]
     if not trapped:
         return []
     # Report where instances get stuck (components with no taken way onward),
     # not every node upstream of them: those are echoes of the same mistake.
-    order = {n: i for i, n in enumerate(graph)}
-    stuck = nx.DiGraph()
-    stuck.add_nodes_from(trapped)
-    stuck.add_edges_from(
-        (u, v) for u, v, p in graph.subgraph(trapped).edges(data="probability")
-        if _may_be_taken(p)
-    )
-    condensed = nx.condensation(stuck)
+    order = {n: i for i, n in enumerate(routing.nodes)}
+    held = set(trapped)
+    stuck = {u: [v for v in successors[u] if v in held and (u, v) not in never]
+             for u in trapped}
     problems = []
-    for component_index in condensed:
-        if condensed.out_degree(component_index):
-            continue
-        members = sorted(condensed.nodes[component_index]["members"], key=order.__getitem__)
+    for component in strongly_connected_components(stuck):
+        if any(v not in component for u in component for v in stuck[u]):
+            continue  # a taken way onward, into another stuck component
+        members = sorted(component, key=order.__getitem__)
         first = members[0]
-        if len(members) == 1 and graph.out_degree(first) == 0:
+        if len(members) == 1 and not successors[first]:
             continue  # a dead end: check_degrees says "has no outgoing flow"
         if len(members) > 1:
             shown = ", ".join(members[:8]) + (" ..." if len(members) > 8 else "")
@@ -687,11 +757,10 @@ def _way_out(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
                          nodes=shown)
         else:
             message = N_("{what} can never reach an end event; connect it to an end event",
-                         what=_describe(graph.nodes[first]['kind']))
-        inside = set(members)
-        if any(0.0 < _largest(flow["probability"]) < PROBABILITY_TOLERANCE
-               for member in members for target, flow in graph[member].items()
-               if target not in inside):
+                         what=_describe(routing.kinds[first]))
+        if any(0.0 < _largest(probability[member, target]) < PROBABILITY_TOLERANCE
+               for member in members for target in successors[member]
+               if target not in component):
             message = N_("{message} (its exits have probabilities below {tolerance}, "
                          "which count as 0)", message=message,
                          tolerance=Figure.as_written(PROBABILITY_TOLERANCE))
@@ -712,7 +781,7 @@ def _largest(probability: float | Mapping[str, float] | None) -> float:
     return probability or 0.0
 
 
-def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Problem]:
+def check_parallel_blocks(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """Each parallel split is closed by its own parallel join.
 
     The join of a split is its immediate post-dominator: the first node every
@@ -721,34 +790,32 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
     for exactly as many branches as the split starts; otherwise tokens would
     multiply or the join would wait forever.
     """
+    routing = structure_for(model, routing)
     kinds = model.node_kinds
-    splits = [n for n, k in kinds.items() if k == "parallel" and graph.out_degree(n) > 1
-              and graph.in_degree(n) <= 1]
-    joins = [n for n, k in kinds.items() if k == "parallel" and graph.in_degree(n) > 1
-             and graph.out_degree(n) <= 1]
+    successors, predecessors = routing.successors, routing.predecessors
+    parallel = [n for n, k in kinds.items() if k == "parallel"]
+    splits = [n for n in parallel if len(successors[n]) > 1 and len(predecessors[n]) <= 1]
+    joins = [n for n in parallel if len(predecessors[n]) > 1 and len(successors[n]) <= 1]
     if not splits and not joins:
         return []
     sink = SINK
     # found once per model: the cycle time needs the same tree
-    post_dominator = immediate_post_dominators(model, graph)
+    post_dominator = immediate_post_dominators(model, routing)
 
     # Inner blocks first (a nested block's join lies deeper in the post-dominator
     # tree than the join around it), and an outer block steps over each inner block
     # already checked, from its split to its join: every node is walked by the
     # innermost block holding it only. Walking each block whole made this check
     # quadratic in the nesting (61 s for 2,000 nested blocks in a 287 kB file).
-    depth = _tree_depths(post_dominator)
+    depth = _tree_depths(post_dominator, [post_dominator.get(split) for split in splits])
     join_set = set(joins)  # `in joins` on the list was quadratic too
     order = sorted(splits, key=lambda split: -depth.get(post_dominator.get(split), 0))
     found: dict[str, list[Problem]] = {}
     unclosed = 0  # splits whose missing join was looked into
-    parallel = {n for n, k in kinds.items() if k == "parallel"}
     closed_by: dict[str, list[str]] = {}
     join_of: dict[str, str] = {}  # split -> join, for the blocks checked so far
     outer: dict[str, str] = {}  # node -> the split of the block checked last around it
-    # A position lookup, not list(graph).index: that scans the whole graph per
-    # comparison, which made this check quadratic (3 s on 10,000 activities).
-    position = {node: i for i, node in enumerate(graph)}
+    position: dict[str, int] = {}  # node -> its place in the graph, made when needed
 
     def checked_block(node: str) -> str | None:
         """The split of the outermost block checked so far that holds ``node``."""
@@ -772,7 +839,7 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
                 # Any free parallel gateway: the one meant to close this split may
                 # have been left with a single incoming branch by the early exit.
                 explained = _exits_from_parallel_branches(
-                    model, graph, split, parallel - {split} - set(join_of.values()))
+                    model, routing, split, set(parallel) - {split} - set(join_of.values()))
             if explained is not None:
                 own_join, problem = explained
                 closed_by.setdefault(own_join, []).append(split)
@@ -791,12 +858,12 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
         # The block's own nodes: inner splits and joins count, the nodes of the
         # inner blocks (checked already) are stepped over.
         block: set[str] = set()
-        frontier = list(graph.successors(split))
+        frontier = list(successors[split])
         while frontier:
             node = frontier.pop()
             if node in block or node == join:
                 continue
-            inner = checked_block(node)
+            inner = checked_block(node) if node in outer else None
             if inner is not None:  # entered an inner block from its side: to its join
                 frontier.append(join_of[inner])
                 continue
@@ -804,7 +871,7 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
             if node in join_of:
                 frontier.append(join_of[node])
             else:
-                frontier.extend(graph.successors(node))
+                frontier.extend(successors[node])
         if split in block:
             problems.append(_node_problem(
                 model, split,
@@ -816,30 +883,36 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
         def inside(node: str, block: set[str] = block, split: str = split) -> bool:
             return node == split or node in block or checked_block(node) in block
 
-        for node in sorted(block, key=position.__getitem__):
-            outsiders = [p for p in graph.predecessors(node) if not inside(p)]
+        # Most nodes are entered from within: only those that are not are put in order.
+        within = block | {split}
+        entered = [node for node in block if not within.issuperset(predecessors[node])]
+        if entered and not position:
+            # A position lookup, not list(graph).index: that scans the whole graph per
+            # comparison, which made this check quadratic (3 s on 10,000 activities).
+            position.update((node, i) for i, node in enumerate(routing.nodes))
+        for node in sorted(entered, key=position.__getitem__):
+            outsiders = [p for p in predecessors[node] if not inside(p)]
             if outsiders:
                 problems.append(_node_problem(
                     model, node,
                     N_("{node} sits inside the parallel block {split} … {join} but is "
                        "also entered from outside it (from {outsiders})", node=repr(node),
                        split=repr(split), join=repr(join), outsiders=listed(outsiders))))
-        outsiders = [p for p in graph.predecessors(join) if not inside(p)]
+        outsiders = [p for p in predecessors[join] if not inside(p)]
         if outsiders:
             problems.append(_node_problem(
                 model, join,
                 N_("parallel join {join} is fed from outside its split {split} "
                    "(from {outsiders}) and would wait forever for a token", join=repr(join),
                    split=repr(split), outsiders=listed(outsiders))))
-        elif graph.in_degree(join) != graph.out_degree(split):
+        elif len(predecessors[join]) != len(successors[split]):
             problems.append(_node_problem(
                 model, join,
                 N_("parallel join {join} waits for {waits} branches but split {split} "
-                   "starts {starts}", join=repr(join), waits=graph.in_degree(join),
-                   split=repr(split), starts=graph.out_degree(split))))
+                   "starts {starts}", join=repr(join), waits=len(predecessors[join]),
+                   split=repr(split), starts=len(successors[split]))))
         join_of[split] = join
-        for node in block:
-            outer[node] = split
+        outer.update(dict.fromkeys(block, split))
     problems = [p for split in splits for p in found[split]]
     for join in joins:
         owners = closed_by.get(join, [])
@@ -862,7 +935,7 @@ def check_parallel_blocks(model: ProcessModel, graph: nx.DiGraph) -> list[Proble
 _EXITS_EXPLAINED = 50
 
 
-def _exits_from_parallel_branches(model: ProcessModel, graph: nx.DiGraph, split: str,
+def _exits_from_parallel_branches(model: ProcessModel, routing: RoutingStructure, split: str,
                                   joins: set[str]) -> tuple[str, Problem] | None:
     """The join meant to close ``split``, and the flows by which a branch leaves early.
 
@@ -874,18 +947,19 @@ def _exits_from_parallel_branches(model: ProcessModel, graph: nx.DiGraph, split:
     nearest); None when there is none or no branch leaves (the branches
     really never meet).
     """
-    reach = [nx.single_source_shortest_path_length(graph, branch)
-             for branch in graph.successors(split)]
+    successors = routing.successors
+    reach = [shortest_path_lengths(successors, branch) for branch in successors[split]]
     reached = {j for r in reach for j in r if j in joins}
     if not reached:
         return None
     own_join = min(reached, key=lambda j: (-sum(j in r for r in reach),
-                                           min(r.get(j, len(graph)) for r in reach), j))
-    after_join = nx.descendants(graph, own_join)
+                                           min(r.get(j, len(routing.nodes)) for r in reach),
+                                           j))
+    after_join = reachable(successors, own_join)  # own_join itself is never looked up
     inside, frontier, exits = {split}, [split], []
     while frontier:
         node = frontier.pop()
-        for target in graph.successors(node):
+        for target in successors[node]:
             if target == own_join or target in inside:
                 continue
             if target in after_join or model.node_kinds.get(target) == "end":
@@ -904,11 +978,12 @@ def _exits_from_parallel_branches(model: ProcessModel, graph: nx.DiGraph, split:
            split=repr(split), join=repr(own_join), flows=flows))
 
 
-def _tree_depths(parent: dict) -> dict:
-    """Depth of each node in a tree given as node -> parent (the root is its own
-    parent, as networkx's immediate_dominators returns it), in linear time."""
+def _tree_depths(parent: dict, nodes: Iterable[Any]) -> dict:
+    """Depth of ``nodes`` (and of every node above them) in a tree given as
+    node -> parent (the root is its own parent, or has none), in time linear in
+    the nodes looked at."""
     depth: dict = {}
-    for node in parent:
+    for node in nodes:
         chain = []
         while node not in depth:
             up = parent.get(node)
@@ -923,7 +998,7 @@ def _tree_depths(parent: dict) -> dict:
     return depth
 
 
-Check = Callable[[ProcessModel, nx.DiGraph], list[Problem]]
+Check = Callable[[ProcessModel, RoutingStructure], list[Problem]]
 
 #: Checks of ids and references; the routing checks need these to pass.
 REFERENCE_CHECKS: tuple[Check, ...] = (
@@ -949,7 +1024,8 @@ CHECKS = (*REFERENCE_CHECKS, check_resource_references, check_needs, check_hours
 
 
 def validate_model(
-    model: ProcessModel, graph: nx.DiGraph | None = None, *, include_routing: bool = True
+    model: ProcessModel, graph: RoutingStructure | nx.DiGraph | None = None, *,
+    include_routing: bool = True
 ) -> list[Problem]:
     """Run every check on ``model`` and return all problems found (errors and warnings).
 
@@ -959,21 +1035,25 @@ def validate_model(
     every check of the flows' shape (the reader uses it when some flows could
     not be read at all).
 
+    The checks walk ``graph``, by default the model's own
+    :func:`~abc_costing.model.graph.routing_structure`; a networkx graph (what
+    the checks took before) is read into a structure first.
+
     A full run also leaves its verdict on ``model`` itself, so that
     :func:`require_valid` (which every engine entry point calls) does not
     check the same model again.
     """
-    graph = routing_graph(model) if graph is None else graph
-    problems = [p for check in REFERENCE_CHECKS for p in check(model, graph)]
+    routing = structure_for(model, graph)
+    problems = [p for check in REFERENCE_CHECKS for p in check(model, routing)]
     references_sound = not has_errors(problems)
-    problems += check_resource_references(model, graph)
-    problems += check_needs(model, graph)
-    problems += check_hours_per_person(model, graph)
-    problems += check_finite_costs(model, graph)
+    problems += check_resource_references(model, routing)
+    problems += check_needs(model, routing)
+    problems += check_hours_per_person(model, routing)
+    problems += check_finite_costs(model, routing)
     if include_routing:
-        problems += [p for check in FLOW_CHECKS for p in check(model, graph)]
+        problems += [p for check in FLOW_CHECKS for p in check(model, routing)]
         if references_sound:
-            problems += [p for check in ROUTING_CHECKS for p in check(model, graph)]
+            problems += [p for check in ROUTING_CHECKS for p in check(model, routing)]
         _remember_verdict(model, problems)
     return problems
 

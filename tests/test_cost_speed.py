@@ -184,8 +184,8 @@ def test_graph_and_post_dominators_are_found_once_per_model(monkeypatch):
     from abc_costing.model import graph as graph_module
 
     calls = []
-    dominators = nx.immediate_dominators
-    monkeypatch.setattr(graph_module.nx, "immediate_dominators",
+    dominators = graph_module.immediate_dominators
+    monkeypatch.setattr(graph_module, "immediate_dominators",
                         lambda *a: calls.append(a) or dominators(*a))
     _, model = _generated(200)  # read and validated: the dominators found once
     assert len(calls) == 1

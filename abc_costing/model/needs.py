@@ -34,10 +34,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import networkx as nx
-
 from abc_costing.i18n import N_
-from abc_costing.model.graph import routing_graph
+from abc_costing.model.graph import RoutingStructure, reachable, routing_structure
 from abc_costing.model.records import Flow, Gateway, ProcessModel
 from abc_costing.problems import AbcCostingError, listed
 
@@ -52,21 +50,22 @@ class ParallelisationError(AbcCostingError, ValueError):
     """
 
 
-def _sequences(model: ProcessModel, graph: nx.DiGraph) -> list[list[str]]:
+def _sequences(model: ProcessModel, routing: RoutingStructure) -> list[list[str]]:
     """The maximal chains of activities joined by single flows, in file order."""
     activities = model.activities
+    after, before = routing.successors, routing.predecessors
 
     def follower(node: str) -> str | None:
-        successors = list(graph.successors(node))
+        successors = after[node]
         if len(successors) == 1 and successors[0] in activities and successors[0] != node:
-            if graph.in_degree(successors[0]) == 1:
+            if len(before[successors[0]]) == 1:
                 return successors[0]
         return None
 
-    followed = {f for a in activities if a in graph and (f := follower(a)) is not None}
+    followed = {f for a in activities if a in after and (f := follower(a)) is not None}
     chains, seen = [], set()
     for first in activities:
-        if first in followed or first not in graph:
+        if first in followed or first not in after:
             continue
         chain: list[str] = []
         node: str | None = first
@@ -80,11 +79,12 @@ def _sequences(model: ProcessModel, graph: nx.DiGraph) -> list[list[str]]:
 
 def _needed_by(model: ProcessModel) -> dict[str, set[str]]:
     """Activity id -> every activity it needs, directly or through others' needs."""
-    needs = nx.DiGraph()
-    needs.add_nodes_from(model.activities)
-    needs.add_edges_from((a, b) for a, activity in model.activities.items()
-                         for b in activity.needs)
-    return {a: nx.descendants(needs, a) for a in model.activities}
+    needs: dict[str, list[str]] = {a: list(activity.needs)
+                                   for a, activity in model.activities.items()}
+    for activity in model.activities.values():
+        for b in activity.needs:
+            needs.setdefault(b, [])  # an unknown id (validation says so) needs nothing
+    return {a: reachable(needs, a) - {a} for a in model.activities}
 
 
 def independent_runs(model: ProcessModel) -> tuple[tuple[str, ...], ...]:
@@ -108,7 +108,7 @@ def independent_runs(model: ProcessModel) -> tuple[tuple[str, ...], ...]:
         return x not in needed[y] and y not in needed[x]
 
     runs = []
-    for chain in _sequences(model, routing_graph(model)):
+    for chain in _sequences(model, routing_structure(model)):
         last_end = 0
         for first in range(len(chain)):
             end = max(first + 1, last_end)  # the window from `first` reaches at least as far
