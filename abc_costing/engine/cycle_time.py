@@ -59,7 +59,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, assert_never, cast
+from typing import assert_never, cast
 
 import numpy as np
 
@@ -70,12 +70,13 @@ from abc_costing.engine.executions import (
     _solve_sparse,
 )
 from abc_costing.i18n import N_
-from abc_costing.model import Activity, Duration, ProcessModel, routing_graph
-from abc_costing.model.graph import immediate_post_dominators
+from abc_costing.model import Activity, Duration, ProcessModel
+from abc_costing.model.graph import (
+    RoutingStructure,
+    immediate_post_dominators,
+    routing_structure,
+)
 from abc_costing.validation import require_valid
-
-if TYPE_CHECKING:  # the graph comes built (and cached) from the model: no import needed
-    import networkx as nx
 
 __all__ = ["CycleTime", "activity_elapsed_minutes", "expected_cycle_time"]
 
@@ -153,7 +154,7 @@ def _random(duration: Duration) -> bool:
             assert_never(distribution)
 
 
-def _joins(model: ProcessModel, graph: nx.DiGraph) -> dict[str, str]:
+def _joins(model: ProcessModel, routing: RoutingStructure) -> dict[str, str]:
     """Parallel split -> its join, inner blocks first.
 
     The join is the split's immediate post-dominator, as validation has
@@ -162,10 +163,11 @@ def _joins(model: ProcessModel, graph: nx.DiGraph) -> dict[str, str]:
     puts inner blocks first.
     """
     kinds = model.node_kinds
-    splits = [n for n, k in kinds.items() if k == "parallel" and graph.out_degree(n) > 1]
+    successors = routing.successors
+    splits = [n for n, k in kinds.items() if k == "parallel" and len(successors[n]) > 1]
     if not splits:
         return {}
-    post_dominator = immediate_post_dominators(model, graph)  # as validation found it
+    post_dominator = immediate_post_dominators(model, routing)  # as validation found it
     depth: dict[object, int] = {}
 
     def depth_of(node: object) -> int:
@@ -250,18 +252,18 @@ def expected_cycle_time(model: ProcessModel) -> CycleTime:
     require_valid(model)
     if model.case_classes:
         return _mixed(model)
-    graph = routing_graph(model)
+    routing = routing_structure(model)
     kinds = model.node_kinds
     start = next(n for n, k in kinds.items() if k == "start")
     elapsed = {a: activity_elapsed_minutes(activity) for a, activity in model.activities.items()}
     own_minutes = {node: elapsed.get(node, 0.0) for node in kinds}
-    # From the flows, in the graph's own order (a valid model's flows are its edges,
-    # each once): networkx's adjacency views cost more than the solves in a big model.
+    # From the flows, in the file's order (a valid model's flows are its edges,
+    # each once): walking an adjacency view per node cost more than the solves in a big model.
     steps: dict[str, list[tuple[str, float]]] = {node: [] for node in kinds}
     for flow in model.flows:  # one probability per flow: classes were split off above
         steps[flow.source].append(
             (flow.target, 1.0 if flow.probability is None else cast(float, flow.probability)))
-    joins = _joins(model, graph)
+    joins = _joins(model, routing)
     branch_firsts = {split: [m for m, _ in steps[split]] for split in joins}
     # a small model is solved dense throughout, without loading SciPy
     dense_nodes = DENSE_NODES if len(kinds) <= DENSE_NODES else BLOCK_DENSE_NODES
