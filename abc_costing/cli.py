@@ -672,7 +672,7 @@ def _print_view(view: TableView, out: Console, *, title: str | None = None) -> N
     columns_text = view.text_columns()
     # One search of the whole table: a cell holds a control character only if the
     # table does (most never do; 700,000 searches of a 100,000-row table, one each).
-    if _CONTROLS.search("".join(["".join(cells) for cells in columns_text])):
+    if any(_CONTROLS.search("".join(cells)) for cells in columns_text):
         columns_text = [[_visible(cell) for cell in cells] for cells in columns_text]
     figures = [column.unit != "text" for column in columns]
     # A figure never breaks (its column is at least as wide as its widest cell);
@@ -751,14 +751,17 @@ def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Seque
     # there are more of them than the joins; then (none held) a space at a text's start
     # follows a break, and one at its end does in the text reversed
     joined = "\n" + "\n".join(texts) + "\n"
-    if (joined.count("\n") != len(texts) + 1 or _BREAK_NOT_NEWLINE.search(joined)
+    # (one search for a character that is not surely one cell wide, almost never found,
+    # also rules out the other breaks, none being such a character)
+    surely_single = not _NOT_SURELY_SINGLE.search(joined)
+    if (joined.count("\n") != len(texts) + 1
+            or (not surely_single and _BREAK_NOT_NEWLINE.search(joined))
             or _SPACE_AFTER_BREAK.search(joined) or _SPACE_AFTER_BREAK.search(joined[::-1])):
         return None
     columns = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in headers]
     # a column measured at once: when each of its characters is one cell wide (almost
     # always, and looked for in the whole table first), each text is as wide as it is
     # long; else each cell as rich measures it
-    surely_single = not _NOT_SURELY_SINGLE.search(joined)
     measures = [(None if surely_single or _single_cells(column)
                  else [cell_len(cell) for cell in column]) for column in columns]
     header_widths = [cell_len(label) for label in headers]

@@ -316,7 +316,7 @@ class TableView:
                                            elapsed=column.elapsed))
         return texts
 
-    def _money_by_row_currency(self, values: list[Any], column: Column) -> list[str]:
+    def _money_by_row_currency(self, values: Sequence[Any], column: Column) -> list[str]:
         """A money column's texts where each row names its currency (the portfolio)."""
         currencies = [self.currency_of(row) for row in self.rows]
         texts = [""] * len(values)
