@@ -701,6 +701,7 @@ def _print_view(view: TableView, out: Console, *, title: str | None = None) -> N
 #: space at either end (a right-aligned cell loses its trailing ones).
 #: (The space is looked for with str.isspace, the very set re's \s is.)
 _LINE_BREAK = re.compile(r"[\u2028\u2029\n\r]")
+#: The breaks other than "\n" (which the plain writer counts instead, joining texts by it).
 _BREAK_NOT_NEWLINE = re.compile(r"[\u2028\u2029\r]")
 #: A space (other than a line break) at the start of a text, in texts joined by "\n" (no
 #: text holding one): the search runs on to each "\n" at C speed (an alternation with
@@ -745,8 +746,6 @@ def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Seque
     title = out.render_str(title, highlight=False).plain if title else ""
     headers = [out.render_str(label, highlight=False).plain for label in labels]
     texts = [title, *headers, *chain.from_iterable(rows)]
-    # the line breaks looked for in all the texts at once, then (none being left to
-    # stand between two texts) the spaces at the ends of each, in one search too
     # the texts looked at all at once, joined by line breaks: a text holds one only if
     # there are more of them than the joins; then (none held) a space at a text's start
     # follows a break, and one at its end does in the text reversed
