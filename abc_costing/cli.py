@@ -27,6 +27,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -682,17 +683,19 @@ def _print_view(view: TableView, out: Console, *, title: str | None = None) -> N
     columns = view.brief_columns()
     heading = _visible(title or view.title)
     labels = [_visible(view.label(column.key)) for column in columns]
-    rows = view.text_rows()
+    columns_text = view.text_columns()
     # One search of the whole table: a cell holds a control character only if the
     # table does (most never do; 700,000 searches of a 100,000-row table, one each).
-    if _CONTROLS.search("".join(cell for _, cells in rows for cell in cells)):
-        rows = [(kind, [_visible(cell) for cell in cells]) for kind, cells in rows]
+    if any(_CONTROLS.search("".join(cells)) for cells in columns_text):
+        columns_text = [[_visible(cell) for cell in cells] for cells in columns_text]
     figures = [column.unit != "text" for column in columns]
     # A figure never breaks (its column is at least as wide as its widest cell);
     # headers and names wrap between words and fold only a word too long.
-    widest = [max((len(cells[i]) for _, cells in rows), default=0) if figure else None
-              for i, figure in enumerate(figures)]
-    plain = _plain_table(out, heading, labels, figures, widest, [cells for _, cells in rows])
+    widest = [max(map(len, cells), default=0) if figure else None
+              for cells, figure in zip(columns_text, figures, strict=True)]
+    cells_by_row = (list(zip(*columns_text, strict=True)) if columns_text
+                    else [()] * len(view.rows))
+    plain = _plain_table(out, heading, labels, figures, widest, cells_by_row)
     if plain is not None:
         out.file.write(plain)
     else:
@@ -700,9 +703,9 @@ def _print_view(view: TableView, out: Console, *, title: str | None = None) -> N
         for label, figure, least in zip(labels, figures, widest, strict=True):
             table.add_column(label, overflow="fold", justify="right" if figure else "left",
                              min_width=least)
-        for kind, cells in rows:
+        for row, cells in zip(view.rows, cells_by_row, strict=True):
             table.add_row(*(Text(cell) for cell in cells),
-                          style="bold" if kind == "total" else None)
+                          style="bold" if row.kind == "total" else None)
         out.print(table)
     if view.note:
         _say(out, translate(view.note, _LANGUAGE))
@@ -712,6 +715,18 @@ def _print_view(view: TableView, out: Console, *, title: str | None = None) -> N
 #: space at either end (a right-aligned cell loses its trailing ones).
 #: (The space is looked for with str.isspace, the very set re's \s is.)
 _LINE_BREAK = re.compile(r"[\u2028\u2029\n\r]")
+#: The breaks other than "\n" (which the plain writer counts instead, joining texts by it).
+_BREAK_NOT_NEWLINE = re.compile(r"[\u2028\u2029\r]")
+#: A space (other than a line break) at the start of a text, in texts joined by "\n" (no
+#: text holding one): the search runs on to each "\n" at C speed (an alternation with
+#: "^" and "$" looked at every character, 4 times slower than a look at each text).
+_SPACE_AFTER_BREAK = re.compile(r"\n[^\S\n]")
+#: Characters that rich measures one cell wide, each (tests/test_print_columns.py
+#: checks every one): printable ASCII and Latin, Greek and Cyrillic, and the marks and
+#: signs the figures hold. A column with none other is as wide as its longest text.
+#: (And the line break that joins texts.)
+_NOT_SURELY_SINGLE = re.compile("[^\n\x20-\x7e\xa0-\xac\xae-\u02ff\u0370-\u0482"
+                                "\u2014\u2192\u202f\u20bd\u221e]")
 
 
 def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Sequence[bool],
@@ -744,40 +759,71 @@ def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Seque
 
     title = out.render_str(title, highlight=False).plain if title else ""
     headers = [out.render_str(label, highlight=False).plain for label in labels]
-    texts = [title, *headers, *(cell for cells in rows for cell in cells)]
-    # the line breaks looked for in all the texts at once, the spaces at the ends of each
-    if _LINE_BREAK.search("".join(texts)) or any(
-            text[0].isspace() or text[-1].isspace() for text in texts if text):
+    texts = [title, *headers, *chain.from_iterable(rows)]
+    # the texts looked at all at once, joined by line breaks: a text holds one only if
+    # there are more of them than the joins; then (none held) a space at a text's start
+    # follows a break, and one at its end does in the text reversed
+    joined = "\n" + "\n".join(texts) + "\n"
+    # (one search for a character that is not surely one cell wide, almost never found,
+    # also rules out the other breaks, none being such a character)
+    surely_single = not _NOT_SURELY_SINGLE.search(joined)
+    if (joined.count("\n") != len(texts) + 1
+            or (not surely_single and _BREAK_NOT_NEWLINE.search(joined))
+            or _SPACE_AFTER_BREAK.search(joined) or _SPACE_AFTER_BREAK.search(joined[::-1])):
         return None
-    def cells_wide(text: str) -> int:
-        # printable ASCII is one cell a character: len, not rich's per-character look-up
-        return len(text) if text.isascii() and text.isprintable() else cell_len(text)
-
-    # each cell measured once (a 100,000-row table has 800,000 cells)
-    header_widths = [cells_wide(label) for label in headers]
-    row_widths = [[cells_wide(cell) for cell in cells] for cells in rows]
-    widths = [max(column) + 2 for column in zip(header_widths, *row_widths, strict=True)]
+    columns = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in headers]
+    # a column measured at once: when each of its characters is one cell wide (almost
+    # always, and looked for in the whole table first), each text is as wide as it is
+    # long; else each cell as rich measures it
+    measures = [(None if surely_single or _single_cells(column)
+                 else [cell_len(cell) for cell in column]) for column in columns]
+    header_widths = [cell_len(label) for label in headers]
+    widths = [max(header, max(map(len, column), default=0) if wide is None
+                  else max(wide, default=0)) + 2
+              for header, column, wide in zip(header_widths, columns, measures, strict=True)]
     widths = [width if least is None else max(width, least + 2)
               for width, least in zip(widths, widest, strict=True)]
     table_width = sum(widths) + len(widths) + 1
     if table_width > out.width or cell_len(title) > table_width:
         return None
 
-    def line(cells: Sequence[str], wide: Sequence[int], edge: str, between: str) -> str:
-        padded = (" " * (width - 2 - used) + cell if figure else cell + " " * (width - 2 - used)
-                  for cell, used, width, figure in zip(cells, wide, widths, figures,
-                                                       strict=True))
-        return edge + " " + f" {between} ".join(padded) + " " + edge
+    def padded(cells: Sequence[str], wide: Sequence[int] | None, width: int,
+               figure: bool) -> list[str]:
+        if wide is None:  # as wide as long: str's own padding, mapped in C
+            return list(map(str.rjust if figure else str.ljust, cells, repeat(width)))
+        return [" " * (width - used) + cell if figure else cell + " " * (width - used)
+                for cell, used in zip(cells, wide, strict=True)]
 
     def rule(left: str, fill: str, between: str, right: str) -> str:
         return left + between.join(fill * width for width in widths) + right
 
     lines = [title + " " * (table_width - cell_len(title))] if title else []
-    lines += [rule("┏", "━", "┳", "┓"), line(headers, header_widths, "┃", "┃"),
+    header_cells = [padded([label], [used], width - 2, figure)[0] for label, used, width, figure
+                    in zip(headers, header_widths, widths, figures, strict=True)]
+    lines += [rule("┏", "━", "┳", "┓"), "┃ " + " ┃ ".join(header_cells) + " ┃",
               rule("┡", "━", "╇", "┩")]
-    lines += [line(cells, wide, "│", "│") for cells, wide in zip(rows, row_widths, strict=True)]
+    body = [padded(column, wide, width - 2, figure) for column, wide, width, figure
+            in zip(columns, measures, widths, figures, strict=True)]
+    if rows:  # one join of the rows (joined themselves in C), not one concatenation a row
+        lines.append("│ " + " │\n│ ".join(map(" │ ".join, zip(*body, strict=True))) + " │")
     lines.append(rule("└", "─", "┴", "┘"))
     return "\n".join(lines) + "\n"
+
+
+def _single_cells(texts: Sequence[str]) -> bool:
+    """Whether every character of ``texts`` takes one terminal cell as rich measures it
+    (then rich's width of each text is its length): the distinct characters looked at once.
+
+    >>> _single_cells(["1\u202f500,50", "Задача"]), _single_cells(["試験"]), _single_cells([])
+    (True, False, True)
+    """
+    from rich.cells import cell_len
+
+    text = "".join(texts)
+    if not _NOT_SURELY_SINGLE.search(text):  # a look at each character, in C
+        return True
+    # a zero-width joiner or a variation selector alone measures 0, so it fails here too
+    return all(cell_len(character) == 1 for character in set(text))
 
 
 def _money(amount: float | None, currency: str) -> str:

@@ -47,6 +47,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from abc_costing.i18n import Language
 from abc_costing.numbers import number, rounded_for_display
@@ -63,8 +64,17 @@ _WHOLE, _TENTHS = "#,##0", "#,##0.#"
 
 
 def _unit(amount: Decimal | int, unit: str, language: Language, pattern: str) -> str:
+    # Written by its type and digits (Decimal("45.0") and 45 are equal, yet Babel may say
+    # them apart), so a cached text is the one Babel writes for this very amount.
+    return _unit_text(isinstance(amount, Decimal), str(amount), unit, language, pattern)
+
+
+@lru_cache(maxsize=4096)  # Babel parses the pattern and looks up the locale each call
+def _unit_text(decimal: bool, written: str, unit: str, language: Language,
+               pattern: str) -> str:
     from babel.units import format_unit  # Babel's CLDR data load on first use only
 
+    amount = Decimal(written) if decimal else int(written)
     return str(format_unit(amount, f"duration-{unit}", length="short", format=pattern,
                            locale=language))
 

@@ -52,6 +52,9 @@ True
 
 from __future__ import annotations
 
+import math
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -61,8 +64,9 @@ from babel.numbers import get_currency_precision
 from abc_costing.i18n import Language
 
 __all__ = ["UNKNOWN_CURRENCY_DIGITS", "Figure", "amount", "currency_digits", "currency_leads",
-           "currency_sign", "excel_money_format", "money", "number", "percent",
-           "plotly_separators", "rounded_for_display", "signed_amount", "with_currency"]
+           "currency_sign", "excel_money_format", "money", "number", "number_column", "percent",
+           "percent_column", "plotly_separators", "rounded_for_display", "signed_amount",
+           "with_currency"]
 
 #: Digits of an amount whose currency is not known (a table mixing none): Babel's own
 #: default for a code it does not list.
@@ -136,6 +140,80 @@ def number(value: float, digits: int, language: Language = "en") -> str:
     text = format(rounded_for_display(value, digits), f",.{digits}f")
     # en's "," and "." are placeholders here: swapped for the language's marks in one pass
     return text.translate(_MARK_TABLES[language])
+
+
+#: Where :func:`number_column` writes a figure straight from its float: while
+#: ``|value| * 10**digits`` stays under this, the figure as written with 15 significant
+#: digits lies within 5e-4 of the value in units of the last decimal shown (and the float
+#: product within 1.2e-4 of the exact one), so a figure more than :data:`_TIE_MARGIN`
+#: from a half rounds the same way from either: the float's own correctly rounded
+#: ``format`` is then :func:`rounded_for_display`'s text.
+_STRAIGHT_BELOW = 1e12
+_TIE_MARGIN = 1e-3
+#: From how many values numpy (when loaded) looks at a column, rather than a loop.
+_VECTOR_FROM = 64
+
+
+def number_column(values: Sequence[float], digits: int, language: Language = "en") -> list[str]:
+    """:func:`number` of each of ``values`` (finite floats), the same text, written at once.
+
+    A table's column has one rule for all its cells (digits, marks), so the rule is read
+    once; a figure far from a half (almost every one) is written by Python's ``format``
+    of the float itself, 8 times faster than the exact decimal rounding, which still
+    writes every figure within a hair of a half, and every huge one.
+
+    >>> number_column([1234567.125, -0.001, 2.675, 1e15 + 0.5], 2)  # 15 digits, as number
+    ['1,234,567.13', '0.00', '2.68', '1,000,000,000,000,000.00']
+    >>> number_column([1200.0, -7.25], 1, "ru") == ["1\u202f200,0", "-7,3"]
+    True
+    """
+    pattern = f",.{digits}f"
+    texts = [format(value, pattern) for value in values]
+    exact, zero = _not_straight(values, 10.0 ** digits)
+    for i in exact:
+        texts[i] = format(rounded_for_display(values[i], digits), pattern)
+    for i in zero:  # a minus before a figure that rounds to nothing: "0.00", not "-0.00"
+        texts[i] = texts[i].removeprefix("-")
+    if language == "en":  # en's marks are the placeholders themselves
+        return texts
+    # one translate of the whole column (no figure holds a line break) instead of one a cell
+    return "\n".join(texts).translate(_MARK_TABLES[language]).split("\n") if texts else []
+
+
+def _not_straight(values: Sequence[float], scale: float) -> tuple[list[int], list[int]]:
+    """Which of ``values`` (shown to ``1 / scale``) Python's ``format`` of the float does
+    not write as :func:`number` does: (those to round exactly, those it writes "-0.00").
+
+    With numpy already loaded (every costing command loads it), one look at the whole
+    column; else (loading numpy for a table would cost more than it saves) a loop.
+    """
+    numpy = sys.modules.get("numpy")
+    if numpy is None or len(values) < _VECTOR_FROM:
+        exact, zero = [], []
+        for i, value in enumerate(values):
+            shifted = abs(value) * scale
+            if not (shifted < _STRAIGHT_BELOW and abs(shifted % 1.0 - 0.5) > _TIE_MARGIN):
+                exact.append(i)
+            elif shifted < 0.5 and math.copysign(1.0, value) < 0:
+                zero.append(i)
+        return exact, zero
+    column = numpy.asarray(values, dtype=numpy.float64)
+    shifted = numpy.abs(column) * scale
+    straight = (shifted < _STRAIGHT_BELOW) & (numpy.abs(shifted % 1.0 - 0.5) > _TIE_MARGIN)
+    return (numpy.flatnonzero(~straight).tolist(),
+            numpy.flatnonzero(straight & (shifted < 0.5) & numpy.signbit(column)).tolist())
+
+
+def percent_column(shares: Sequence[float], language: Language = "en",
+                   digits: int = 1) -> list[str]:
+    """:func:`percent` of each of ``shares`` (finite floats), written at once.
+
+    >>> percent_column([0.25, 0.00125], digits=2)
+    ['25.00%', '0.13%']
+    """
+    suffix = f"{NBSP}%" if language == "ru" else "%"
+    return [figure + suffix for figure in number_column([s * 100 for s in shares], digits,
+                                                        language)]
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import compress, repeat
+from operator import is_, not_
 from typing import TYPE_CHECKING, Any, Literal, Protocol, assert_never
 
 from abc_costing import numbers
@@ -86,6 +88,7 @@ __all__ = [
     "flows_view",
     "format_money",
     "format_number",
+    "format_column",
     "format_share",
     "format_value",
     "migration_view",
@@ -250,11 +253,9 @@ class TableView:
         """
         if language == self.language:  # said in it already (100,000 rows took 1 s to redo)
             return self
-        rows = tuple(replace(row, values=tuple(_said(v, language) for v in row.values))
-                     for row in self.rows)
         return replace(self, language=language, title=_said(self.title, language),
                        note=None if self.note is None else _said(self.note, language),
-                       rows=rows)
+                       rows=_rows_said(self.rows, language))
 
     def number_label(self, key: str) -> str:
         """The label of column ``key`` over bare numbers (a workbook's cells): a
@@ -281,11 +282,50 @@ class TableView:
 
     def text_rows(self, *, brief: bool = True) -> list[tuple[RowKind, list[str]]]:
         """Each row as display text (see :func:`format_value`), with its kind."""
+        columns = self.text_columns(brief=brief)
+        cells_by_row = zip(*columns, strict=True) if columns else [()] * len(self.rows)
+        return [(row.kind, list(cells)) for row, cells in zip(self.rows, cells_by_row,
+                                                              strict=True)]
+
+    def text_columns(self, *, brief: bool = True) -> list[list[str]]:
+        """Each column's cells as display text, top to bottom: :meth:`text_rows` by column.
+
+        Written a column at a time (:func:`format_column`: the same text as
+        :func:`format_value` cell by cell, a 100,000-row table's 700,000 cells in a
+        fifth of the time); a view whose rows name their own currencies, a currency's
+        rows at a time.
+
+        >>> view = _view("v", "t", [Column("id", "Id"), Column("cost", "Cost", "money")],
+        ...              [("item", ["a", 1500.5]), ("total", ["(total)", None])],
+        ...              currency="JPY")
+        >>> view.text_columns()
+        [['a', '(total)'], ['1,501', '—']]
+        """
         columns = self.brief_columns() if brief else self.columns
-        return [(row.kind, [format_value(row.value(c.key), c.unit, self.currency_of(row),
-                                         language=self.language,
-                                         hours_per_day=self.hours_per_day, elapsed=c.elapsed)
-                            for c in columns]) for row in self.rows]
+        # the rows turned into columns once, in C
+        by_column = list(zip(*(row.values for row in self.rows), strict=True)) or [
+            () for _ in self.columns]
+        texts: list[list[str]] = []
+        for column in columns:
+            values = by_column[self.keys.index(column.key)]
+            if column.unit == "money" and self.currency is None and "currency" in self.keys:
+                texts.append(self._money_by_row_currency(values, column))
+            else:
+                texts.append(format_column(values, column.unit, self.currency,
+                                           self.language, hours_per_day=self.hours_per_day,
+                                           elapsed=column.elapsed))
+        return texts
+
+    def _money_by_row_currency(self, values: Sequence[Any], column: Column) -> list[str]:
+        """A money column's texts where each row names its currency (the portfolio)."""
+        currencies = [self.currency_of(row) for row in self.rows]
+        texts = [""] * len(values)
+        for currency in dict.fromkeys(currencies):
+            at = [i for i, c in enumerate(currencies) if c == currency]
+            for i, text in zip(at, format_column([values[i] for i in at], column.unit,
+                                                 currency, self.language), strict=True):
+                texts[i] = text
+        return texts
 
     def records(self) -> list[dict[str, Any]]:
         """Each row as ``{key: value}`` (unrounded, texts in English), plus ``row_kind``."""
@@ -314,6 +354,30 @@ def _said(value: Any, language: Language) -> Any:
     said = _Said(translate(source, language))
     said.source = source
     return said
+
+
+#: Cells that are never said again: only a marked text (a str of another type) is.
+_PLAIN_CELLS = frozenset({str, float, int, bool, type(None)})
+
+
+def _rows_said(rows: tuple[Row, ...], language: Language) -> tuple[Row, ...]:
+    """``rows`` with each cell :func:`_said` in ``language``, a column at a time: a column
+    of figures and names is kept as it is, and in a column of words each distinct word
+    is said once (100,000 activities name three value classes)."""
+    if not rows:
+        return rows
+    columns = list(zip(*(row.values for row in rows), strict=True))
+    for i, column in enumerate(columns):
+        if _PLAIN_CELLS.issuperset(map(type, column)):
+            continue
+        said: dict[int, Any] = {}  # by identity: the cells share their few word objects
+        for value in column:
+            if type(value) not in _PLAIN_CELLS and id(value) not in said:
+                said[id(value)] = _said(value, language)
+        columns[i] = tuple([value if type(value) in _PLAIN_CELLS else said[id(value)]
+                            for value in column])
+    return tuple(Row(values, row.kind, row.columns)
+                 for row, values in zip(rows, zip(*columns, strict=True), strict=True))
 
 
 def _view(name: str, title: str, columns: Sequence[Column],
@@ -408,6 +472,56 @@ def format_value(value: Any, unit: Unit, currency: str | None = None,
     if unit == "minutes":
         return duration(float(value), language, hours_per_day=hours_per_day)
     return format_number(float(value), _DIGITS[unit], language)
+
+
+def format_column(values: Sequence[Any], unit: Unit, currency: str | None = None,
+                  language: Language = "en", *,
+                  hours_per_day: float = DEFAULT_HOURS_PER_DAY, elapsed: bool = False
+                  ) -> list[str]:
+    """:func:`format_value` of each cell of a column, the same texts, written at once.
+
+    The column's finite floats are written together (:func:`abc_costing.numbers.number_column`:
+    its digits, marks and currency read once, not once a cell); every other cell (empty,
+    infinite, a count held as an int, a time, a text) as :func:`format_value` writes it.
+
+    >>> format_column([1500.5, None, float("inf"), 2], "money", "RUB")
+    ['1,500.50', '—', '∞', '2.00']
+    >>> format_column([0.25, float("nan")], "share", language="ru") == ["25,0\u00a0%", "—"]
+    True
+    """
+    if unit == "text":  # a str is itself (most cells: ids and names)
+        return [value if type(value) is str else str(value) if isinstance(value, str)
+                else format_value(value, unit) for value in values]
+    if unit == "minutes":
+        return [format_value(value, unit, currency, language, hours_per_day=hours_per_day,
+                             elapsed=elapsed) for value in values]
+    # type, not isinstance: a bool is an int and says yes or no; numpy's and other
+    # numbers keep format_value's own path. The floats are picked out in C (map,
+    # compress); a column of them whose sum is finite holds no infinity or NaN.
+    written_here = list(map(is_, map(type, values), repeat(float)))
+    figures = list(compress(values, written_here))
+    if not math.isfinite(sum(figures)):
+        written_here = [type(value) is float and math.isfinite(value) for value in values]
+        figures = list(compress(values, written_here))
+    if unit == "money":
+        texts = numbers.number_column(figures, currency_digits(currency), language)
+    elif unit == "share":
+        texts = numbers.percent_column(figures, language, _DIGITS["share"])
+    else:
+        texts = numbers.number_column(figures, _DIGITS[unit], language)
+    others = list(compress(range(len(values)), map(not_, written_here)))
+    if len(others) > _FEW_OTHERS:
+        written = iter(texts)
+        return [next(written) if here else format_value(value, unit, currency, language)
+                for value, here in zip(values, written_here, strict=True)]
+    for i in others:  # in order: each lands where it stood (a total row's empty cells)
+        texts.insert(i, format_value(values[i], unit, currency, language))
+    return texts
+
+
+#: Up to how many cells of a column that are not finite floats are put in their places
+#: one by one (each insertion moves the cells after it) rather than the column remade.
+_FEW_OTHERS = 16
 
 
 # --- one variant ---------------------------------------------------------------------------

@@ -1,0 +1,244 @@
+"""Tables written a column at a time say every cell as the cell-by-cell rules do (issue 16).
+
+:func:`abc_costing.numbers.number_column`, :func:`abc_costing.reports.views.format_column`,
+:meth:`TableView.text_columns` and the plain writer's column measures are checked
+against the per-cell functions they stand for (``number``, ``format_value``, rich
+itself) on generated values and on the shipped models' tables, in English and Russian.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from babel.units import format_unit
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from abc_costing import cli, cost_model, durations, load_model, numbers
+from abc_costing.i18n import N_
+from abc_costing.reports import views
+from abc_costing.reports.views import (
+    Column,
+    activities_view,
+    format_column,
+    format_value,
+    resources_view,
+    value_classes_view,
+)
+
+MODELS = ["process_models/contract_approval/as_is.yaml",
+          "process_models/procurement/as_is.yaml"]
+LANGUAGES = ["en", "ru"]
+
+# figures as tables hold them: any sign, zero, tiny, huge, and halves of the last digit
+# shown (x.xx5 written with 15 digits, which the float's own rounding may take the
+# other way), with NaN and infinities for format_column, which leaves them to format_value
+finite = st.one_of(
+    # (beyond 1e26 the 28-digit decimal rounding itself fails, in number as here)
+    st.floats(min_value=-1e20, max_value=1e20, allow_nan=False),
+    st.floats(min_value=-1e13, max_value=1e13, allow_nan=False),
+    st.floats(min_value=-1e-2, max_value=1e-2, allow_nan=False),
+    st.builds(lambda whole, digits: (whole + 0.5) / 10 ** digits,
+              st.integers(-10 ** 12, 10 ** 12), st.integers(0, 4)),
+    st.sampled_from([0.0, -0.0, 2.675, 100.125, -100.125, 0.005, -0.005, 0.0005, 1e12,
+                     999999999999.995, 5e-324]),
+)
+cells = st.one_of(finite, st.sampled_from([None, float("nan"), float("inf"), float("-inf"),
+                                           True, False, 7, -1200, 0]))
+
+
+@pytest.fixture(params=["loop", "numpy"])
+def path(request, monkeypatch):
+    """Both ways number_column finds its ties: a Python loop, numpy's look at the column."""
+    if request.param == "loop":
+        monkeypatch.setattr(numbers, "_VECTOR_FROM", sys.maxsize)
+    else:
+        assert "numpy" in sys.modules  # loaded by the package's costing, as in a command
+        monkeypatch.setattr(numbers, "_VECTOR_FROM", 0)
+    return request.param
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # a constant set
+@given(values=st.lists(finite, max_size=40), digits=st.integers(0, 4),
+       language=st.sampled_from(LANGUAGES))
+def test_number_column_is_number_of_each(path, values, digits, language):
+    assert numbers.number_column(values, digits, language) == [
+        numbers.number(v, digits, language) for v in values]
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # a constant set
+@given(values=st.lists(finite, max_size=40), language=st.sampled_from(LANGUAGES),
+       digits=st.integers(0, 2))
+def test_percent_column_is_percent_of_each(path, values, language, digits):
+    assert numbers.percent_column(values, language, digits) == [
+        numbers.percent(v, language, digits) for v in values]
+
+
+def test_number_column_rounds_halves_as_written():
+    # half away from zero on the figure as written with 15 digits (Excel's ROUND):
+    # 2.675 is stored 2.67499999…, written 2.675, rounded up to 2.68 (format: 2.67);
+    # 100.125 -> 100.13 (format, half to even: 100.12); -0.004 rounds to nothing: 0.00;
+    # 1234.5 to no decimals: 1,235 (format: 1,234)
+    assert numbers.number_column([2.675, 100.125, -100.125, -0.004], 2) == [
+        "2.68", "100.13", "-100.13", "0.00"]
+    assert numbers.number_column([1234.5, -0.4, 2.5], 0, "ru") == [
+        "1\u202f235", "0", "3"]
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # a constant set
+@given(values=st.lists(cells, max_size=30), language=st.sampled_from(LANGUAGES),
+       unit=st.sampled_from(["money", "share", "executions", "count", "probability",
+                             "people", "number", "text"]),
+       currency=st.sampled_from(["RUB", "USD", "JPY", None]))
+def test_format_column_is_format_value_of_each(path, values, language, unit, currency):
+    assert format_column(values, unit, currency, language) == [
+        format_value(v, unit, currency, language) for v in values]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_format_column_of_times_and_words(language):
+    minutes = [0.04, 45.5, 59.96, 600, 13327, -90, None, float("inf")]
+    for elapsed in (False, True):
+        assert format_column(minutes, "minutes", None, language, hours_per_day=7.5,
+                             elapsed=elapsed) == [
+            format_value(m, "minutes", None, language, hours_per_day=7.5, elapsed=elapsed)
+            for m in minutes]
+    words = ["a1", N_("waste"), None, True, 12.5]
+    assert format_column(words, "text", language=language) == ["a1", "waste", "—", "yes",
+                                                                "12.5"]
+
+
+def test_a_column_with_many_empty_cells_keeps_their_places():
+    # more cells that are not finite floats than are put in place one by one
+    values = [None, 1.5] * 20 + [float("inf")]
+    assert format_column(values, "money", "RUB") == ["—", "1.50"] * 20 + ["∞"]
+
+
+def _per_cell_rows(view):
+    """text_rows as it was written before: format_value of each cell, row by row."""
+    return [(row.kind, [format_value(row.value(c.key), c.unit, view.currency_of(row),
+                                     language=view.language, hours_per_day=view.hours_per_day,
+                                     elapsed=c.elapsed) for c in view.brief_columns()])
+            for row in view.rows]
+
+
+def _said_per_cell(view, language):
+    """in_language's rows as they were said before: each cell on its own."""
+    return [tuple(views._said(v, language) for v in row.values) for row in view.rows]
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_text_rows_of_shipped_tables_are_per_cell(model, language):
+    result = cost_model(load_model(model))
+    for make in (activities_view, resources_view, value_classes_view):
+        view = make(result)
+        said = view.in_language(language)
+        assert [row.values for row in said.rows] == _said_per_cell(view, language)
+        assert [type(v) for row in said.rows for v in row.values] == [
+            type(v) for row in _said_per_cell(view, language) for v in row]
+        assert said.text_rows() == _per_cell_rows(said)
+        assert said.text_rows(brief=False)[0][1][0] == said.rows[0].values[0]
+
+
+def test_a_view_whose_rows_name_their_currencies():
+    view = views._view("p", "t", [Column("currency", "Currency"),
+                                  Column("cost", "Cost", "money")],
+                       [("item", ["RUB", 1234.5]), ("item", ["JPY", 1234.5]),
+                        ("item", ["USD", -0.004])], currency=None)
+    # each row to its own currency's minor unit: kopecks, whole yen, cents
+    assert [cells for _, cells in view.text_rows()] == [
+        ["RUB", "1,234.50"], ["JPY", "1,235"], ["USD", "0.00"]]
+    assert view.text_rows() == _per_cell_rows(view)
+
+
+def _rich(view):
+    """The table as rich itself draws it from format_value's cells (the old path)."""
+    out = Console(file=StringIO(), width=200, soft_wrap=False, highlight=False)
+    columns = view.brief_columns()
+    rows = _per_cell_rows(view)
+    table = Table(title=view.title, title_justify="left")
+    for i, c in enumerate(columns):
+        figure = c.unit != "text"
+        widest = max((len(cells[i]) for _, cells in rows), default=0) if figure else None
+        table.add_column(view.label(c.key), overflow="fold",
+                         justify="right" if figure else "left", min_width=widest)
+    for _, cells in rows:
+        table.add_row(*(Text(cell) for cell in cells))
+    out.print(table)
+    return out.file.getvalue()
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_cost_tables_are_what_rich_draws_from_each_cell(model, language, monkeypatch):
+    monkeypatch.setattr(cli, "_LANGUAGE", language)
+    result = cost_model(load_model(model))
+    for make in (activities_view, resources_view, value_classes_view):
+        view = make(result)
+        out = cli._console(StringIO())
+        cli._print_view(view, out)
+        assert out.file.getvalue() == _rich(view.in_language(language))
+
+
+def test_plain_table_measures_a_wide_column_by_cell():
+    # a CJK name is two cells a character: the name column is measured cell by cell,
+    # the figures (one cell a character) by their length
+    rows = [["試験", "1\u202f500,50"], ["Ёлка", "7,00"]]
+    args = ("T", ["Name", "RUB"], [False, True], [None, 8], rows)
+    plain = cli._plain_table(Console(file=StringIO(), width=40), *args)
+    out = Console(file=StringIO(), width=40, soft_wrap=False, highlight=False)
+    table = Table(title="T", title_justify="left")
+    table.add_column("Name", overflow="fold")
+    table.add_column("RUB", overflow="fold", justify="right", min_width=8)
+    for cells in rows:
+        table.add_row(*(Text(cell) for cell in cells))
+    out.print(table)
+    assert plain == out.file.getvalue()
+    assert plain.splitlines()[4] == "│ 試験 │ 1\u202f500,50 │"  # 4 cells + 1, 8 + 1 wide
+
+
+@pytest.mark.parametrize("cell", ["a ", " a", "a\u2028b", "a\rb", "a\nb", "a\u00a0"])
+def test_plain_table_leaves_edge_spaces_and_breaks_to_rich(cell):
+    rows = [["x", "1"], [cell, "2"]]
+    assert cli._plain_table(Console(file=StringIO(), width=80), "T", ["Id", "N"],
+                            [False, True], [None, 1], rows) is None
+
+
+def test_surely_single_characters_are_one_cell_each():
+    # every character the plain writer takes as one cell wide without asking rich
+    surely = [chr(c) for c in range(0x10000)
+              if chr(c) != "\n" and not cli._NOT_SURELY_SINGLE.match(chr(c))]
+    assert len(surely) == (0x7e - 0x20 + 1) + (0xac - 0xa0 + 1) + (0x2ff - 0xae + 1) + (
+        0x482 - 0x370 + 1) + 5
+    assert all(cell_len(c) == 1 for c in surely)
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # a constant set
+@given(amount=st.one_of(st.integers(0, 10 ** 6),
+                        st.decimals(min_value=0, max_value=60, places=1)),
+       unit=st.sampled_from(["day", "hour", "minute"]), language=st.sampled_from(LANGUAGES),
+       pattern=st.sampled_from(["#,##0", "#,##0.#"]))
+def test_unit_text_is_babels(amount, unit, language, pattern):
+    assert durations._unit(amount, unit, language, pattern) == str(format_unit(
+        amount, f"duration-{unit}", length="short", format=pattern, locale=language))
+
+
+def test_unit_text_keeps_a_decimal_apart_from_an_equal_int():
+    # Decimal("1.0") == 1, but the cache keys on the written amount and its type
+    assert Decimal("1.0") == 1 and math.isclose(float(Decimal("1.0")), 1)
+    assert durations._unit(Decimal("1.0"), "minute", "en", "#,##0.#") == str(format_unit(
+        Decimal("1.0"), "duration-minute", length="short", format="#,##0.#", locale="en"))
+    assert durations._unit(1, "minute", "en", "#,##0") == "1 min"
