@@ -27,8 +27,11 @@ a day being ``hours_per_day`` long.
 
 Babel's ``format_timedelta`` does not fit: it rounds to a single unit
 ("2 weeks") and takes a day as 24 h. The split is made here; the unit words,
-their short forms and the numbers in the reader's language come from Babel's
-CLDR data (``format_unit``), so Russian reads ``27 дн. 6 ч 7 мин``.
+their short forms, their plural forms and the numbers' marks in the reader's
+language are CLDR's, as Babel's ``format_unit`` writes them, so Russian reads
+``27 дн. 6 ч 7 мин``. They are the handful in :data:`_UNIT_PATTERNS`, copied from
+Babel (tests/test_print_columns.py checks each one, and every text, against Babel):
+loading Babel's locale data for them cost each command 0.05-0.1 s of CPU.
 
 Examples
 --------
@@ -46,7 +49,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 
 from abc_costing.i18n import Language
@@ -59,24 +62,81 @@ DEFAULT_HOURS_PER_DAY = 8.0
 #: A day of elapsed calendar time (event logs' timestamps).
 HOURS_PER_CALENDAR_DAY = 24.0
 _MINUTES_PER_HOUR = 60
-# A whole number with grouped thousands, and one with at most one decimal.
+# A whole number with grouped thousands, and one with at most one decimal: CLDR number
+# patterns, and the decimals each keeps.
 _WHOLE, _TENTHS = "#,##0", "#,##0.#"
+_PLACES = {_WHOLE: 0, _TENTHS: 1}
+
+#: CLDR's short duration units (Babel's ``Locale._data["unit_patterns"]["duration-<unit>"]
+#: ["short"]``, Babel 2.19) by language, unit and plural category: every category the
+#: language has, so a category the rules below pick always has its text.
+_UNIT_PATTERNS: dict[Language, dict[str, dict[str, str]]] = {
+    "en": {"day": {"one": "{0} day", "other": "{0} days"},
+           "hour": {"one": "{0} hr", "other": "{0} hr"},
+           "minute": {"one": "{0} min", "other": "{0} min"}},
+    "ru": {"day": {"one": "{0} дн.", "few": "{0} дн.", "many": "{0} дн.", "other": "{0} дн."},
+           "hour": {"one": "{0} ч", "few": "{0} ч", "many": "{0} ч", "other": "{0} ч"},
+           "minute": {"one": "{0} мин", "few": "{0} мин", "many": "{0} мин",
+                      "other": "{0} мин"}},
+}
+#: ``str.translate`` tables from Python's "," and "." to CLDR's thousands separator and
+#: decimal mark (Russian groups by a no-break space, U+00A0, here as Babel writes it).
+_CLDR_MARKS: dict[Language, dict[int, str]] = {
+    "en": str.maketrans({}), "ru": str.maketrans({",": "\u00a0", ".": ","})}
+
+
+def _plural(amount: Decimal | int, language: Language) -> str:
+    """The CLDR plural category of ``amount`` (Babel's ``Locale.plural_form``): by its
+    integer digits ``i`` and its visible decimals ``v`` (``Decimal("1.0")`` has one, so
+    English says "1.0 days").
+
+    >>> _plural(1, "en"), _plural(Decimal("1.0"), "en"), _plural(22, "ru"), _plural(12, "ru")
+    ('one', 'other', 'few', 'many')
+    """
+    exponent = amount.as_tuple().exponent if isinstance(amount, Decimal) else 0
+    visible = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    whole = int(abs(amount))
+    if language == "en":  # one: i = 1 and v = 0
+        return "one" if whole == 1 and not visible else "other"
+    if visible:  # ru: every rule asks v = 0
+        return "other"
+    if whole % 10 == 1 and whole % 100 != 11:
+        return "one"
+    if 2 <= whole % 10 <= 4 and not 12 <= whole % 100 <= 14:
+        return "few"
+    return "many"  # i % 10 = 0 or 5..9, or i % 100 = 11..14: every other whole number
+
+
+def _figure(amount: Decimal | int, pattern: str, language: Language) -> str:
+    """``amount`` (not negative) in the CLDR ``pattern`` as Babel's ``format_decimal`` writes
+    it: rounded half to even to the pattern's decimals, a trailing zero decimal left out.
+
+    >>> _figure(Decimal("45.0"), _TENTHS, "ru"), _figure(1234, _WHOLE, "ru") == "1\u00a0234"
+    ('45', True)
+    """
+    places = _PLACES[pattern]
+    if isinstance(amount, Decimal):
+        text = format(amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN),
+                      ",f")
+        if places:
+            text = text.rstrip("0").rstrip(".")
+    else:
+        text = format(amount, ",")
+    return text.translate(_CLDR_MARKS[language])
 
 
 def _unit(amount: Decimal | int, unit: str, language: Language, pattern: str) -> str:
-    # Written by its type and digits (Decimal("45.0") and 45 are equal, yet Babel may say
-    # them apart), so a cached text is the one Babel writes for this very amount.
+    # Written by its type and digits (Decimal("45.0") and 45 are equal, yet their plural
+    # forms may differ), so a cached text is the one written for this very amount.
     return _unit_text(isinstance(amount, Decimal), str(amount), unit, language, pattern)
 
 
-@lru_cache(maxsize=4096)  # Babel parses the pattern and looks up the locale each call
+@lru_cache(maxsize=4096)  # a table's column says the same few times over and over
 def _unit_text(decimal: bool, written: str, unit: str, language: Language,
                pattern: str) -> str:
-    from babel.units import format_unit  # Babel's CLDR data load on first use only
-
     amount = Decimal(written) if decimal else int(written)
-    return str(format_unit(amount, f"duration-{unit}", length="short", format=pattern,
-                           locale=language))
+    return _UNIT_PATTERNS[language][unit][_plural(amount, language)].format(
+        _figure(amount, pattern, language))
 
 
 def duration(minutes: float, language: Language = "en", *,

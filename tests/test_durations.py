@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+from decimal import Decimal
 
-from abc_costing import cost_model
+import pytest
+from babel import Locale
+from babel.units import format_unit
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from abc_costing import cost_model, durations
 from abc_costing.cli import main
 from abc_costing.durations import duration
+from abc_costing.i18n import LANGUAGES
 from abc_costing.mining import TraceVariant
 from abc_costing.reports.views import activities_view, process_hours_per_day, variants_view
 from tests.conftest import parse
@@ -118,3 +125,65 @@ def test_the_cli_says_times_without_minutes_min(capsys, write_model):
     assert ("Cycle time with queues, calendar days (nights and weekends included): mean "
             in out)
     assert ", min" not in out
+
+
+# --- the unit words and figures are Babel's (CLDR), without loading Babel's locale data ---
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("unit", ["day", "hour", "minute"])
+def test_the_unit_table_is_babels_for_every_plural_form(language, unit):
+    # every plural category the language has, each with Babel's short pattern: no more, no
+    # fewer (en: one, other; ru: one, few, many, other), and Babel's "per" form left out
+    babel_forms = dict(Locale.parse(language)._data["unit_patterns"][f"duration-{unit}"]
+                       ["short"])
+    babel_forms.pop("per")
+    assert durations._UNIT_PATTERNS[language][unit] == babel_forms
+    assert set(babel_forms) == ({"one", "other"} if language == "en"
+                                else {"one", "few", "many", "other"})
+
+
+def test_plural_forms_by_hand():
+    # en: "one" only for 1 with no visible decimal; ru: 1, 21, 101 one; 2-4, 22-24 few;
+    # 0, 5-20, 25, 111-114 many; any visible decimal other
+    assert [durations._plural(n, "en") for n in (0, 1, 2, 11)] == ["other", "one", "other",
+                                                                   "other"]
+    assert durations._plural(Decimal("1.0"), "en") == "other"
+    assert [durations._plural(n, "ru") for n in (1, 21, 101, 2, 4, 22, 0, 5, 11, 12, 14, 20,
+                                                 25, 111, 112)] == [
+        "one", "one", "one", "few", "few", "few", "many", "many", "many", "many", "many",
+        "many", "many", "many", "many"]
+    assert durations._plural(Decimal("2.5"), "ru") == durations._plural(Decimal("1.0"),
+                                                                        "ru") == "other"
+    # Babel says "1.0 days" in English (the decimal shown makes it plural), and so do we
+    assert durations._unit(Decimal("1.0"), "day", "en", "#,##0.#") == "1 days"
+
+
+@settings(max_examples=300, deadline=None)
+@given(amount=st.one_of(st.integers(0, 10 ** 12),
+                        st.decimals(min_value=0, max_value=10 ** 7, places=0),
+                        st.decimals(min_value=0, max_value=10 ** 7, places=1),
+                        st.decimals(min_value=0, max_value=1000, places=2)),
+       language=st.sampled_from(LANGUAGES))
+def test_plural_is_babels(amount, language):
+    assert durations._plural(amount, language) == Locale.parse(language).plural_form(amount)
+
+
+@settings(max_examples=300, deadline=None)
+@given(amount=st.one_of(st.integers(0, 10 ** 12),
+                        st.decimals(min_value=0, max_value=10 ** 7, places=1),
+                        st.decimals(min_value=0, max_value=1000, places=2)),
+       unit=st.sampled_from(["day", "hour", "minute"]), language=st.sampled_from(LANGUAGES),
+       pattern=st.sampled_from(["#,##0", "#,##0.#"]))
+def test_unit_text_is_babels_format_unit(amount, unit, language, pattern):
+    # grouping (en ",", ru U+00A0 as CLDR says), the decimal mark, half-even rounding to the
+    # pattern's decimals, a trailing ".0" left out, and the plural of the amount itself
+    assert durations._unit(amount, unit, language, pattern) == str(format_unit(
+        amount, f"duration-{unit}", length="short", format=pattern, locale=language))
+
+
+def test_a_thousand_days_group_as_babel_does():
+    # 1 000 days of 8 h = 480 000 min; ru groups by a no-break space (CLDR's, not numbers'
+    # narrow one), en by a comma
+    assert duration(1000 * DAY_8_H, "ru") == "1\u00a0000 дн."
+    assert duration(1000 * DAY_8_H + 61, "en") == "1,000 days 1 hr 1 min"
