@@ -31,10 +31,6 @@ from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 from abc_costing import __version__, numbers
 from abc_costing.durations import duration
 from abc_costing.durations import elapsed as elapsed_duration
@@ -87,6 +83,8 @@ from abc_costing.workflows import (
 )
 
 if TYPE_CHECKING:  # types only: the workflows' modules are loaded by the commands using them
+    from rich.console import Console  # loaded when a command prints: not for --help
+
     from abc_costing.workflows import LogVariants, Rates
 
 __all__ = ["main"]
@@ -156,6 +154,10 @@ def _language_asked(argv: Sequence[str] | None) -> Language | None:
 
 
 def _console(stream: Any) -> Console:
+    # rich is loaded here, once a command is to print (0.04-0.05 s CPU): --help, --version
+    # and a usage mistake are said by argparse alone.
+    from rich.console import Console
+
     # A terminal (or $COLUMNS) sets the width; a pipe gets 200 columns so that
     # Cyrillic names are not wrapped mid-word in files.
     width = None if stream.isatty() or os.environ.get("COLUMNS", "").isdigit() else 200
@@ -646,6 +648,8 @@ def _visible(value: object) -> str:
 
 
 def _say(console: Console, text: str, *, style: str | None = None) -> None:
+    from rich.text import Text
+
     console.print(Text(_visible(text), style=style or ""))
 
 
@@ -661,6 +665,7 @@ def _report_problems(problems: Sequence[Problem], err: Console) -> None:
     # 100,000-activity model has as many problems as activities).
     plain = _draws_plain(err)
     from rich.cells import cell_len
+    from rich.text import Text
 
     for problem in problems:
         text = _visible(problem.text(_LANGUAGE))
@@ -699,6 +704,9 @@ def _print_view(view: TableView, out: Console, *, title: str | None = None) -> N
     if plain is not None:
         out.file.write(plain)
     else:
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(title=heading, title_justify="left")
         for label, figure, least in zip(labels, figures, widest, strict=True):
             table.add_column(label, overflow="fold", justify="right" if figure else "left",
@@ -742,6 +750,7 @@ def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Seque
     them (``render_str``); cells are plain text.
 
     >>> from io import StringIO
+    >>> from rich.console import Console
     >>> out = Console(file=StringIO(), width=40)
     >>> print(_plain_table(out, "Cost per instance", ["Name", "RUB"], [False, True], [None, 5],
     ...                    [["a", "1.50"], ["total", "12.00"]]), end="")

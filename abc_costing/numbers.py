@@ -59,8 +59,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-from babel.numbers import get_currency_precision
-
 from abc_costing.i18n import Language
 
 __all__ = ["UNKNOWN_CURRENCY_DIGITS", "Figure", "amount", "currency_digits", "currency_leads",
@@ -93,6 +91,9 @@ def currency_digits(currency: str | None) -> int:
     """
     if currency is None:
         return UNKNOWN_CURRENCY_DIGITS
+    # Babel loaded on the first currency, not with every command (--help writes none)
+    from babel.numbers import get_currency_precision
+
     return int(get_currency_precision(currency))
 
 
