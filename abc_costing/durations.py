@@ -95,7 +95,7 @@ def _plural(amount: Decimal | int, language: Language) -> str:
     """
     exponent = amount.as_tuple().exponent if isinstance(amount, Decimal) else 0
     visible = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    whole = int(abs(amount))
+    whole = int(amount.copy_abs()) if isinstance(amount, Decimal) else abs(amount)
     if language == "en":  # one: i = 1 and v = 0
         return "one" if whole == 1 and not visible else "other"
     if visible:  # ru: every rule asks v = 0
