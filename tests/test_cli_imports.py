@@ -122,3 +122,21 @@ def test_cost_prints_its_tables_without_the_exporters_or_the_advisor(tmp_path):
     assert "abc_costing.engine.costing" in loaded
     # the engine and the cycle time walk the model's own adjacency, as validation does
     assert _absent(loaded, (*EXPORTERS, "abc_costing.advisor", "networkx")) == []
+
+
+@pytest.mark.slow
+def test_a_portfolio_of_files_without_problems_never_loads_pyyaml(tmp_path):
+    # PyYAML only finds the lines of problems (yaml_rs reads the files): a library whose
+    # files have none never imports it. (A catalogue still does, to know its pools' lines.)
+    library = tmp_path / "library"
+    for process in ("p1", "p2"):
+        (library / process).mkdir(parents=True)
+        (library / process / "as_is.yaml").write_text(
+            "format: abc-costing/1\nprocess: " + process + "\nvariant: as_is\n"
+            "resources: {clerk: {kind: labor, rate_per_hour: 600}}\n"
+            "activities: {a: {labor: {clerk: 10}}}\n"
+            "events: {s: {kind: start}, e: {kind: end}}\nflows: [[s, a], [a, e]]\n", "utf-8")
+    status, loaded = _loaded(tmp_path, "portfolio", str(library))
+    assert status == 0
+    assert "yaml_rs" in loaded  # the probe sees the reader that read them
+    assert _absent(loaded, ("yaml",)) == []

@@ -103,3 +103,18 @@ flows: [[s, a], [a, e]]
         [(path, read_model(path)[0]) for path in paths]).rows}
     assert rows["smaller"].cost_per_year == pytest.approx(as_is.volume_per_year * 100 - 100_000)
     assert rows["smaller"].saving_per_year_vs_as_is == 0
+
+
+def test_model_files_lists_what_a_glob_per_ending_listed(tmp_path):
+    # model_files walks the tree once for both endings ("*.y*ml", then the suffix);
+    # the list must be the one two globs gave: only names ending in .yaml or .yml,
+    # whatever else a "*.y*ml" glob lets through.
+    names = ["a.yaml", "b.yml", "c.yaxml", "d.YAML", "e.yml.bak", "f.y.ml", "g.yaml.yml",
+             "p/as_is.yaml", "p/x.yamll", "p/.hidden.yaml", ".git/h.yaml", "p/q/lean.yml",
+             "p/resources.yaml", "p/advice.yaml", "ledger/allocation.yaml", "p/ledger/v.yaml"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("format: abc-costing/1\n", "utf-8")
+    expected = ["a.yaml", "b.yml", "g.yaml.yml", "p/as_is.yaml", "p/ledger/v.yaml",
+                "p/q/lean.yml"]
+    assert model_files(tmp_path) == sorted(tmp_path / name for name in expected)

@@ -29,13 +29,13 @@ Examples
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import yaml
 from pydantic import ValidationError
 
 from abc_costing.formats.advice_file import ADVICE_NAME
@@ -268,18 +268,23 @@ def read_text_file(path: Path, *, source: str, what: str
     A folder, a missing or unreadable file, one above :data:`MAX_FILE_BYTES`
     (``what`` names the kind of file in that message) or one that is not UTF-8.
     """
+    # One open and one fstat of the open file (a library reads a thousand files; the
+    # size is the file's own, not that of whatever the name points to a moment later).
     try:
-        if path.is_dir():
-            return None, b"", [Problem(N_("is a folder, not a file"), file=source)]
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, b"", [Problem(N_("file is {size:,} bytes; {what} are limited to "
-                                          "{limit:,} bytes", size=Count(size), what=what,
-                                          limit=Count(MAX_FILE_BYTES)), file=source)]
-        raw = path.read_bytes()
+        with open(path, "rb", buffering=0) as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                return None, b"", [Problem(N_("file is {size:,} bytes; {what} are limited to "
+                                              "{limit:,} bytes", size=Count(size), what=what,
+                                              limit=Count(MAX_FILE_BYTES)), file=source)]
+            raw = stream.read()
+    except IsADirectoryError:
+        return None, b"", [Problem(N_("is a folder, not a file"), file=source)]
     except FileNotFoundError:
         return None, b"", [Problem(N_("file not found"), file=source)]
     except OSError as err:
+        if path.is_dir():  # a folder this user may not open says what it is all the same
+            return None, b"", [Problem(N_("is a folder, not a file"), file=source)]
         return None, b"", [Problem(N_("cannot read file: {reason}", reason=err.strerror or err),
                                    file=source)]
     try:
@@ -312,13 +317,15 @@ def model_files(directory: str | Path) -> list[Path]:
     file and the period's files, :mod:`abc_costing.formats.allocation_file`).
     """
     directory = Path(directory)
-    files = [p for pattern in ("*.yaml", "*.yml") for p in directory.rglob(pattern)]
+    # One walk of the tree for both endings (a glob per ending walked it twice).
+    files = [p for p in directory.rglob("*.y*ml") if p.suffix in (".yaml", ".yml")]
     # Skip hidden files and folders (editor backups, .git) below the folder itself.
     return sorted(
         p for p in files
-        if not any(part.startswith(".") for part in p.relative_to(directory).parts)
+        for parts in [p.relative_to(directory).parts]
+        if not any(part.startswith(".") for part in parts)
         and p.name not in (CATALOGUE_NAME, ADVICE_NAME)
-        and p.relative_to(directory).parts[0] != ALLOCATION_FOLDER
+        and parts[0] != ALLOCATION_FOLDER
     )
 
 
@@ -566,24 +573,24 @@ def _syntax_problem(text: str, err: Exception) -> Problem:
     return Problem(N_("YAML error: {reason}", reason=cut(first)))
 
 
-_COLLECTION_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
-_COLLECTION_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-_NODE = (yaml.ScalarEvent, yaml.AliasEvent, *_COLLECTION_START)
-
-
 def _find_duplicate_key(text: str) -> tuple[str, int, int] | None:
     """(key, its line, the line of its first definition) of the first key written
     twice in one mapping, from PyYAML's parser events (no document is built)."""
+    import yaml  # only for a file with a problem (see line_index)
+
+    collection_start = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    collection_end = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    any_node = (yaml.ScalarEvent, yaml.AliasEvent, *collection_start)
     # One frame per open collection: [keys seen -> line (None for a sequence),
     # whether the next node in it is a key].
     frames: list[list[Any]] = []
     parser = yaml.CSafeLoader(text)
     try:
         while (event := parser.get_event()) is not None:
-            if isinstance(event, _COLLECTION_END):
+            if isinstance(event, collection_end):
                 frames.pop()
                 continue
-            if not isinstance(event, _NODE):
+            if not isinstance(event, any_node):
                 continue
             if frames and frames[-1][0] is not None:
                 seen, is_key = frames[-1]
@@ -593,7 +600,7 @@ def _find_duplicate_key(text: str) -> tuple[str, int, int] | None:
                     if event.value in seen:
                         return event.value, line, seen[event.value]
                     seen[event.value] = line
-            if isinstance(event, _COLLECTION_START):
+            if isinstance(event, collection_start):
                 frames.append([{} if isinstance(event, yaml.MappingStartEvent) else None, True])
     except yaml.YAMLError:
         pass
@@ -904,6 +911,10 @@ def line_index(text: str, wanted: Iterable[tuple[str | int, ...]]
     >>> line_index("a:\\n  b: 1\\n? [x]\\n: 2\\n", [("a", "b"), (1,)])
     {('a',): 1, ('a', 'b'): 2, (1,): 3}
     """
+    # Imported here: PyYAML is only needed once something is wrong, and importing it
+    # is a few hundredths of a second of every command that reads a valid model.
+    import yaml
+
     tree: dict[Any, Any] = {}  # the wanted paths as a trie
     for path in wanted:
         node = tree
