@@ -120,12 +120,12 @@ class RoutingStructure:
         # that validates does: the comprehension was a fifth of 100,000 activities'
         # structure.
         if known.issuperset(map(_FIRST, pairs)) and known.issuperset(map(_SECOND, pairs)):
-            index = dict(zip(pairs, range(len(pairs))))
+            index = dict(zip(pairs, range(len(pairs)), strict=True))
         else:
             index = {pair: position for position, pair in enumerate(pairs)
                      if pair[0] in known and pair[1] in known}
         chances = [None] * len(pairs) if probabilities is None else list(probabilities)
-        probability = dict(zip(index, map(chances.__getitem__, index.values())))
+        probability = dict(zip(index, map(chances.__getitem__, index.values()), strict=True))
         successors: dict[Any, list[Any]] = {node: [] for node in ordered}
         predecessors: dict[Any, list[Any]] = {node: [] for node in ordered}
         for source, target in index:
@@ -134,8 +134,9 @@ class RoutingStructure:
         return cls(
             nodes=ordered,
             kinds=kinds if kinds is not None else dict.fromkeys(ordered, "activity"),
-            successors=dict(zip(successors, map(tuple, successors.values()))),
-            predecessors=dict(zip(predecessors, map(tuple, predecessors.values()))),
+            successors=dict(zip(successors, map(tuple, successors.values()), strict=True)),
+            predecessors=dict(zip(predecessors, map(tuple, predecessors.values()),
+                                  strict=True)),
             probability=probability, index=index)
 
 
@@ -156,7 +157,7 @@ def routing_structure(model: ProcessModel) -> RoutingStructure:
         flows = model.flows
         structure = model.__dict__[_STRUCTURE] = RoutingStructure.of_edges(
             (*model.activities, *model.gateways, *model.events),
-            zip(map(_FIRST, flows), map(_SECOND, flows)),
+            zip(map(_FIRST, flows), map(_SECOND, flows), strict=True),
             kinds=model.node_kinds, probabilities=map(_THIRD, flows))
     return structure
 
