@@ -145,6 +145,36 @@ def test_the_structure_is_the_graph_s_adjacency():
     assert routing_graph(model).graph == {"process": "p", "variant": "v"}
 
 
+@SETTINGS
+@given(st.data())
+def test_the_structure_of_flows_naming_known_nodes_is_networkx_s(data):
+    # Flows that all name known nodes take the short way (dicts built in C); with one
+    # unknown name, the long way. Either way the structure is networkx's: an edge listed
+    # again keeps its first place and takes its last probability and index.
+    count = data.draw(st.integers(1, 8))
+    names = data.draw(st.permutations([f"n{i}" for i in range(count)]))
+    known_only = data.draw(st.booleans())
+    ends = st.sampled_from(names if known_only else [*names, "ghost"])
+    flows = data.draw(st.lists(st.tuples(ends, ends, st.sampled_from([None, 0.25, 0.5])),
+                               max_size=4 * count))
+    structure = RoutingStructure.of_edges(
+        names, [(source, target) for source, target, _ in flows],
+        probabilities=[chance for _, _, chance in flows])
+    graph = nx.DiGraph()
+    graph.add_nodes_from(names)
+    graph.add_edges_from((source, target, {"probability": chance, "index": index})
+                         for index, (source, target, chance) in enumerate(flows)
+                         if source in graph and target in graph)
+    expected = structure_of_graph(graph)
+    for field in ("nodes", "successors", "predecessors"):
+        assert getattr(structure, field) == getattr(expected, field), field
+    assert structure.probability == expected.probability
+    assert structure.index == expected.index
+    # each edge in the place of its first flow
+    assert list(structure.index) == list(structure.probability) == list(dict.fromkeys(
+        (source, target) for source, target, _ in flows if source in graph and target in graph))
+
+
 def test_the_structure_is_built_once_and_a_changed_copy_builds_its_own():
     model = ProcessModel.model_validate(MESSY)
     structure = routing_structure(model)

@@ -234,29 +234,17 @@ def cost_model(model: ProcessModel) -> CostResult:
 
     # Columns as lists of Python floats first (the same values float() gives): indexing
     # numpy arrays one scalar at a time was most of the cost of 100,000 activities.
-    activities = tuple(
-        ActivityCost(
-            id=activity_id,
-            name=activity.name or activity_id,
-            value=activity.value,
-            expected_executions=runs,
-            labor_minutes_per_execution=labour,
-            labor_cost_per_execution=labour_cost,
-            resource_use_cost_per_execution=uses_cost,
-            other_cost_per_execution=other_cost,
-            cost_per_execution=per_execution,
-            cost_per_instance=per_instance,
-            labor_minutes_per_instance=labour_per_instance,
-            wait_minutes_per_execution=waits,
-            share=share(per_instance),
-        )
-        for (activity_id, activity), runs, labour, labour_cost, uses_cost, other_cost,
-        per_execution, per_instance, labour_per_instance, waits in zip(
-            model.activities.items(), executions.tolist(), labor_minutes.tolist(),
-            labor_cost.tolist(), use_cost.tolist(), other.tolist(),
-            cost_per_execution.tolist(), cost_per_instance.tolist(),
-            per_activity["labour minutes per instance"].tolist(), wait.tolist(), strict=True)
-    )
+    # Positional, and each share divided in numpy (the same IEEE division as a Python
+    # float's): keywords and a call per activity were a third of building the rows.
+    shares = (cost_per_instance / total).tolist() if total > 0 else [0.0] * n_act
+    activities = tuple(map(
+        ActivityCost,
+        model.activities, [activity.name or activity_id
+                           for activity_id, activity in model.activities.items()],
+        [activity.value for activity in listed], executions.tolist(), labor_minutes.tolist(),
+        labor_cost.tolist(), use_cost.tolist(), other.tolist(), cost_per_execution.tolist(),
+        cost_per_instance.tolist(), per_activity["labour minutes per instance"].tolist(),
+        wait.tolist(), shares))
 
     resources = tuple(
         ResourceCost(

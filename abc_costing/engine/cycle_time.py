@@ -129,7 +129,11 @@ def activity_elapsed_minutes(activity: Activity) -> float:
     >>> activity_elapsed_minutes(either)  # 0.5 × 20 + 0.5 × 60
     40.0
     """
-    labour = [duration.mean_minutes for duration in activity.labor.values()]
+    labor = activity.labor
+    if len(labor) == 1 and not activity.one_of:  # most tasks: the longest of one is it
+        (duration,) = labor.values()
+        return activity.wait.mean_minutes + duration.mean_minutes
+    labour = [duration.mean_minutes for duration in labor.values()]
     together = sum(labour) if activity.one_of else max(labour, default=0.0)
     return activity.wait.mean_minutes + together
 

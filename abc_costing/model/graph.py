@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from abc_costing.model.records import ProcessModel
@@ -71,6 +72,8 @@ _POST_DOMINATORS = "_post_dominators"
 SINK = ("__sink__",)
 
 Probability = float | Mapping[str, float] | None
+
+_FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -113,10 +116,16 @@ class RoutingStructure:
         known = set(ordered)
         # A dict keeps a key where it was first put and the value put last: the
         # edges in the order of their first flows, with the index of their last.
-        index = {pair: position for position, pair in enumerate(pairs)
-                 if pair[0] in known and pair[1] in known}
+        # Built in C (dict of zip) when every flow names known nodes, as a model
+        # that validates does: the comprehension was a fifth of 100,000 activities'
+        # structure.
+        if known.issuperset(map(_FIRST, pairs)) and known.issuperset(map(_SECOND, pairs)):
+            index = dict(zip(pairs, range(len(pairs)), strict=True))
+        else:
+            index = {pair: position for position, pair in enumerate(pairs)
+                     if pair[0] in known and pair[1] in known}
         chances = [None] * len(pairs) if probabilities is None else list(probabilities)
-        probability = {pair: chances[position] for pair, position in index.items()}
+        probability = dict(zip(index, map(chances.__getitem__, index.values()), strict=True))
         successors: dict[Any, list[Any]] = {node: [] for node in ordered}
         predecessors: dict[Any, list[Any]] = {node: [] for node in ordered}
         for source, target in index:
@@ -125,8 +134,9 @@ class RoutingStructure:
         return cls(
             nodes=ordered,
             kinds=kinds if kinds is not None else dict.fromkeys(ordered, "activity"),
-            successors={node: tuple(after) for node, after in successors.items()},
-            predecessors={node: tuple(before) for node, before in predecessors.items()},
+            successors=dict(zip(successors, map(tuple, successors.values()), strict=True)),
+            predecessors=dict(zip(predecessors, map(tuple, predecessors.values()),
+                                  strict=True)),
             probability=probability, index=index)
 
 
@@ -147,8 +157,8 @@ def routing_structure(model: ProcessModel) -> RoutingStructure:
         flows = model.flows
         structure = model.__dict__[_STRUCTURE] = RoutingStructure.of_edges(
             (*model.activities, *model.gateways, *model.events),
-            [(source, target) for source, target, _ in flows],
-            kinds=model.node_kinds, probabilities=[flow[2] for flow in flows])
+            zip(map(_FIRST, flows), map(_SECOND, flows), strict=True),
+            kinds=model.node_kinds, probabilities=map(_THIRD, flows))
     return structure
 
 

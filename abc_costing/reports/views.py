@@ -31,7 +31,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import compress, repeat
-from operator import is_, not_
+from operator import attrgetter, is_, not_
 from typing import TYPE_CHECKING, Any, Literal, Protocol, assert_never
 
 from abc_costing import numbers
@@ -376,8 +376,12 @@ def _rows_said(rows: tuple[Row, ...], language: Language) -> tuple[Row, ...]:
                 said[id(value)] = _said(value, language)
         columns[i] = tuple([value if type(value) in _PLAIN_CELLS else said[id(value)]
                             for value in column])
-    return tuple(Row(values, row.kind, row.columns)
-                 for row, values in zip(rows, zip(*columns, strict=True), strict=True))
+    # Positional, mapped (not a generator of keyword calls): a Russian table of
+    # 100,000 activities is 100,000 new rows.
+    return tuple(map(Row, zip(*columns, strict=True), map(_KIND, rows), map(_COLUMNS, rows)))
+
+
+_KIND, _COLUMNS = attrgetter("kind"), attrgetter("columns")
 
 
 def _view(name: str, title: str, columns: Sequence[Column],
