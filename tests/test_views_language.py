@@ -23,6 +23,7 @@ from abc_costing.reports.views import (
     resources_view,
     saving_ranking_view,
     saving_reason,
+    value_classes_view,
 )
 from abc_costing.workflows.ledger import balance_period
 from abc_costing.workflows.library import open_library
@@ -58,6 +59,20 @@ def test_titles_and_total_rows_in_russian_and_english_unchanged():
     resources = resources_view(result).in_language("ru")
     assert resources.title == "Стоимость по ресурсам: as_is"
     assert resources.rows[-2].value("name") == "прочие затраты (не привязаны к ресурсу)"
+
+
+def test_the_value_classes_are_said_in_the_readers_words_and_kept_as_keys():
+    # Both activities cost at 10 ₽/min and are 'business' (the default class): 60 min
+    # once and 30 min half the time, 600 + 0.5 × 300 = 750 ₽, all of it in that class.
+    result = cost_model(variant("as_is", 60, 0.5))
+    view = value_classes_view(result)
+    ru = view.in_language("ru")
+    assert [row.value("value") for row in ru.rows] == ["создающее ценность", "обязательное",
+                                                       "потери", "(итого)"]
+    assert [row.value("value") for row in view.in_language("en").rows] == [
+        "value_adding", "business", "waste", "(total)"]
+    assert [r["cost_per_instance"] for r in ru.records()] == [0.0, 750.0, 0.0, 750.0]
+    assert ru.records() == view.records()  # the CSV keeps the class's key
 
 
 def test_the_reason_line_and_the_mark_in_russian():

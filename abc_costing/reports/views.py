@@ -681,7 +681,7 @@ def value_classes_view(result: CostResult) -> TableView:
     """Cost by value class (value-adding, business, waste), then the total."""
     total = result.cost_per_instance
     rows: list[tuple[RowKind, list[Any]]] = [
-        ("item", [value, VALUE_CLASS_LABELS.get(value, value), cost, _share(cost, total)])
+        ("item", [_word(value), VALUE_CLASS_LABELS.get(value, value), cost, _share(cost, total)])
         for value, cost in result.by_value.items()]
     rows.append(("total", [TOTAL_ID, TOTAL_NAME, total, 1.0 if total > 0 else 0.0]))
     return _view("by_value", N_("Cost by value class: {variant}", variant=result.variant),
