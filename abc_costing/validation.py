@@ -390,27 +390,22 @@ def check_finite_costs(model: ProcessModel, routing: RoutingStructure) -> list[P
     []
     """
     problems = []
-    # Each resource's price found once, not once per activity using it (None: not
-    # a resource of that kind).
-    rates: dict[str, float | None] = {}
-    costs_per_use: dict[str, float | None] = {}
-    resources = model.resources
+    # Each resource's price found once, not once per activity using it (a resource
+    # of the other kind, or an unknown one, has no price here: reported elsewhere).
+    rates = {resource_id: resource.rate_per_minute
+             for resource_id, resource in model.resources.items()
+             if isinstance(resource, LaborResource)}
+    costs_per_use = {resource_id: resource.cost_per_use
+                     for resource_id, resource in model.resources.items()
+                     if isinstance(resource, PerUseResource)}
     for activity_id, activity in model.activities.items():
         labor = 0.0
         for resource_id, duration in activity.labor.items():
-            if resource_id not in rates:
-                resource = resources.get(resource_id)
-                rates[resource_id] = (resource.rate_per_minute
-                                      if isinstance(resource, LaborResource) else None)
-            if (rate := rates[resource_id]) is not None:
+            if (rate := rates.get(resource_id)) is not None:
                 labor += duration.mean_minutes * rate
         uses = 0.0
         for resource_id, units in activity.uses.items():
-            if resource_id not in costs_per_use:
-                resource = resources.get(resource_id)
-                costs_per_use[resource_id] = (resource.cost_per_use
-                                              if isinstance(resource, PerUseResource) else None)
-            if (cost := costs_per_use[resource_id]) is not None:
+            if (cost := costs_per_use.get(resource_id)) is not None:
                 uses += units * cost
         cost_per_execution = labor + uses + activity.other_cost
         if not math.isfinite(cost_per_execution):

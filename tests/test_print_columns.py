@@ -225,17 +225,6 @@ def test_surely_single_characters_are_one_cell_each():
     assert all(cell_len(c) == 1 for c in surely)
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # a constant set
-@given(amount=st.one_of(st.integers(0, 10 ** 6),
-                        st.decimals(min_value=0, max_value=60, places=1)),
-       unit=st.sampled_from(["day", "hour", "minute"]), language=st.sampled_from(LANGUAGES),
-       pattern=st.sampled_from(["#,##0", "#,##0.#"]))
-def test_unit_text_is_babels(amount, unit, language, pattern):
-    assert durations._unit(amount, unit, language, pattern) == str(format_unit(
-        amount, f"duration-{unit}", length="short", format=pattern, locale=language))
-
-
 def test_unit_text_keeps_a_decimal_apart_from_an_equal_int():
     # Decimal("1.0") == 1, but the cache keys on the written amount and its type
     assert Decimal("1.0") == 1 and math.isclose(float(Decimal("1.0")), 1)
