@@ -518,7 +518,10 @@ class _Writer(CellWriter):
         self.resource_row = _item_rows(self.resource_view)
         self.other_cost_row = _row_of(self.resource_view, "other")
         self.resource_total_row = _row_of(self.resource_view, "total")
-        self.value_row = _item_rows(self.value_view)
+        # Keyed by the class's key, as the result's by_value is (the view before it is
+        # said again: the same rows in the same order); the sheet shows the reader's word.
+        self.value_keys = value_classes_view(self.result)
+        self.value_row = _item_rows(self.value_keys)
         self.node_ids = tuple(self.model.node_kinds)
         self.node_row = {n: _FIRST + i for i, n in enumerate(self.node_ids)}
         self.flow_row = [_FIRST + i for i in range(len(self.model.flows))]
@@ -1178,8 +1181,9 @@ class _Writer(CellWriter):
         rows.append(("reconciliation: resources + other - activities",
                      (f"={resources_total}-{self.total_ref}", 0.0, _MONEY),
                      _("0 when reconciled")))
-        class_label = {str(row.values[0]): str(row.value("label")) for row in self.value_view.rows
-                       if row.kind == "item"}
+        class_label = {str(keyed.values[0]): str(said.value("label"))
+                       for keyed, said in zip(self.value_keys.rows, self.value_view.rows,
+                                              strict=True) if keyed.kind == "item"}
         for key, value, how in rows:
             row = _S[key]
             is_money = isinstance(value, tuple) and key != "labor_minutes_per_instance"
