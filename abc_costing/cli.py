@@ -45,6 +45,7 @@ from abc_costing.i18n import (
     translate,
 )
 from abc_costing.numbers import Figure
+from abc_costing.problems import Count
 from abc_costing.reports.views import (
     TableView,
     activities_view,
@@ -470,7 +471,8 @@ def _parser() -> argparse.ArgumentParser:
     mine.add_argument("--variant", metavar="SLUG", help=_("the variant (default: as_is, or "
                                                            "the file name of -o inside the "
                                                            "library)"))
-    mine.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL")
+    mine.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL",
+                      help=_("the model file to write (.yaml or .yml)"))
     _library_option(mine)
     _engine_options(mine)
     mine.add_argument("--variants", action="store_true",
@@ -1545,16 +1547,17 @@ def _slugs_from_output(args: argparse.Namespace, err: Console) -> bool:
 _MODEL_SUFFIXES = (".yaml", ".yml")
 
 
-def _bad_model_output(output: Path, err: Console) -> bool:
+def _bad_model_output(output: Path, err: Console, *, log: Path | None = None) -> bool:
     """Report an -o that does not name a YAML file (a model written as YAML into z.xes is
-    neither a model the readers find nor the XES the name promises)."""
-    if output.suffix.lower() in _MODEL_SUFFIXES:
+    neither a model the readers find nor the XES the name promises; the library lists
+    .yaml and .yml, in lower case, as models). ``log``: the log a mined model comes from."""
+    if output.suffix in _MODEL_SUFFIXES:
         return False
     _say(err, _("{output}: a model is written as YAML: name the file .yaml or .yml",
                  output=output), style="red")
-    if output.suffix.lower() in (".xes", ".parquet", ".pq"):
-        _say(err, _("the cases with their costs as XES or Parquet: abc-costing variants LOG "
-                     "-o {output}", output=output), style="red")
+    if log is not None and output.suffix.lower() in (".xes", ".parquet", ".pq"):
+        _say(err, _("the cases with their costs as XES or Parquet: abc-costing variants {log} "
+                     "-o {output}", log=log, output=output), style="red")
     return True
 
 
@@ -1608,7 +1611,7 @@ def _run_mine(args: argparse.Namespace, out: Console, err: Console) -> int:
     from abc_costing.workflows import mine_event_log
 
     if (_bad_slug_option(args, err) or _bad_top(args, err)
-            or _bad_model_output(args.output, err)):
+            or _bad_model_output(args.output, err, log=args.log_file)):
         return EXIT_USAGE
     if _in_library(args.output, args.library) and not _slugs_from_output(args, err):
         return EXIT_USAGE
@@ -1686,8 +1689,10 @@ def _print_variants(found: LogVariants, args: argparse.Namespace, rates: Rates |
     variants = found.variants
     shown = variants[: args.top] if args.top else variants
     _print_view(variants_view(shown, currency=cur), out,
-                title=f"Trace variants of {args.log_file} ({found.case_count} cases, "
-                      f"{len(variants)} variants; costliest first)")
+                title=_("Trace variants of {log} (cases: {case_count:,}, variants: "
+                        "{variant_count:,}; costliest first)", log=args.log_file,
+                        case_count=Count(found.case_count or 0),
+                        variant_count=Count(len(variants))))
     if len(shown) < len(variants):
         _say(out, _("… {value} more variants (--top 0 shows all)",
                      value=len(variants) - len(shown)))

@@ -56,7 +56,7 @@ import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import cache
 
 from abc_costing.i18n import Language
@@ -116,10 +116,19 @@ def rounded_for_display(value: float, digits: int) -> Decimal:
     (Decimal('2.68'), Decimal('-100.13'))
     >>> rounded_for_display(0.5, 0), rounded_for_display(-0.001, 2)
     (Decimal('1'), Decimal('0.00'))
+    >>> rounded_for_display(1.7e29, 2)
+    Decimal('170000000000000000000000000000.00')
     """
     written = Decimal(format(value, ".15g"))
-    rounded = written.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    rounded = written.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP,
+                               context=_EVERY_DIGIT)
     return rounded.copy_abs() if rounded.is_zero() else rounded  # never "-0.00"
+
+
+#: Room for every digit of the largest float (1.8e308) and its decimals: the default
+#: context's 28 digits refused to show a cost per year above 1e26 (a valid model's
+#: volume × rate × minutes) and ended the command in a traceback.
+_EVERY_DIGIT = Context(prec=400)
 
 
 def number(value: float, digits: int, language: Language = "en") -> str:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -219,6 +220,22 @@ def test_every_command_has_a_description_and_models_are_called_model(capsys):
                                     "BPMN", "ACTION"}, (name, positionals)
 
 
+def test_a_cost_per_year_beyond_28_digits_is_shown_not_a_traceback(capsys, write_model):
+    # 10,000,000 min at 1e12 ₽/h: 1e7 × 1e12 / 60 = 1.6667e17 ₽ an instance; 1e12 instances
+    # a year: 1.6667e29 ₽, more digits than the default decimal context rounds.
+    huge = write_model(MODEL.replace("volume_per_year: 100", "volume_per_year: 1000000000000")
+                       .replace("rate_per_hour: 600", "rate_per_hour: 1000000000000")
+                       .replace("labor: {clerk: 30}", "labor: {clerk: 10000000}"))
+    code, out, err = run(capsys, "validate", huge)
+    assert code == 0, err
+    code, out, err = run(capsys, "--lang", "ru", "cost", huge)
+    assert code == 0 and "Traceback" not in err
+    # a: 1e7 min once; b: 12 min a quarter of the time, 3 min: (1e7 + 3) × 1e12 / 60 a year
+    # × 1e12 = 166,666,716,666,666,666,666,666,666,666.67 (shown to the kopeck, 15 digits
+    # exact: 1.66666716666667e29)
+    assert "166\u202f666\u202f716\u202f666\u202f667\u202f000" in out
+
+
 def test_tables_fit_a_narrow_terminal(capsys, write_model, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     code, out, _ = run(capsys, "cost", write_model(MODEL))
@@ -252,7 +269,8 @@ def test_mine_into_the_library_is_logged_and_never_replaces_a_variant(capsys, tm
     assert code == 2 and "inside the library a model is saved as <process>/<variant>.yaml" in err
 
 
-@pytest.mark.parametrize("name", ["mined.xes", "mined.parquet", "mined.json", "mined"])
+@pytest.mark.parametrize("name", ["mined.xes", "mined.parquet", "mined.json", "mined",
+                                  "mined.YAML"])  # the library lists .yaml/.yml models only
 def test_mine_and_import_refuse_a_model_file_not_named_yaml(capsys, tmp_path, name):
     # A model written as YAML into mined.xes was neither the XES the name promised nor a
     # file the readers take as a model: refused before the log is read, nothing written.
@@ -260,19 +278,39 @@ def test_mine_and_import_refuse_a_model_file_not_named_yaml(capsys, tmp_path, na
     target = tmp_path / name
     code, out, err = run(capsys, "mine", log, "-o", target)
     assert code == 2 and f"{target}: a model is written as YAML" in err
-    assert ("abc-costing variants LOG -o" in err) == name.endswith((".xes", ".parquet"))
+    hint = f"abc-costing variants {log} -o {target}"
+    assert (hint in " ".join(err.split())) == name.endswith((".xes", ".parquet"))
     code, out, err = run(capsys, "import-bpmn", bpmn, "-o", target)
     assert code == 2 and f"{target}: a model is written as YAML" in err
     assert not target.exists() and out == ""
 
 
 def test_mine_takes_a_yml_model_file(capsys, tmp_path):
-    target = tmp_path / "mined.YML"
+    target = tmp_path / "mined.yml"
     code, _, err = run(capsys, "mine", ROOT / "tests/data/logs/contracts.csv", "--rates",
                        ROOT / "tests/data/logs/rates.csv", "-o", target)
     assert code == 0, err
     code, out, err = run(capsys, "validate", target)  # the readers take it as a model
     assert code == 0 and f"{target}: valid" in out, err
+
+
+@pytest.mark.parametrize(("language", "title"), [
+    ("en", "(cases: 1,000, variants: 2; costliest first)"),
+    ("ru", "(случаев: 1\u202f000, вариантов: 2; сначала самые дорогие)")])
+def test_the_variants_title_counts_in_the_readers_words(capsys, tmp_path, monkeypatch,
+                                                      language, title):
+    # 1,000 cases: the even ones do a then b, the odd ones a alone: two paths
+    rows = ["case,activity,start,end"]
+    for case in range(1000):
+        rows.append(f"{case},a,2024-03-01 09:00,2024-03-01 09:10")
+        if case % 2 == 0:
+            rows.append(f"{case},b,2024-03-01 09:10,2024-03-01 09:30")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")  # the title on one line (rich wraps at U+202F)
+    Path("журнал.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "--lang", language, "variants", "журнал.csv")
+    assert code == 0
+    assert f"журнал.csv {title}" in out.splitlines()[0]
 
 
 def test_log_verify_names_a_hand_edit_and_log_accept_records_it(capsys, tmp_path, monkeypatch):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
-from abc_costing.formats import parse_model_text, read_model
+from abc_costing.formats import load_library, parse_model_text, read_model
 from abc_costing.problems import has_errors
 from tests.conftest import model_text
 
@@ -460,6 +463,26 @@ def test_missing_unreadable_huge_and_non_utf8_files(tmp_path, monkeypatch):
     assert model is None and "limited to 100 bytes" in problems[0].message
 
     assert "is a folder" in read_model(tmp_path)[1][0].message
+
+
+def test_a_named_pipe_or_a_device_is_refused_without_waiting(tmp_path):
+    # A pipe opened plainly waits for a writer for ever: validate and portfolio hung.
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)
+    for path in (pipe, Path("/dev/null")):
+        model, problems = read_model(path)
+        assert model is None and [p.message for p in problems] == [
+            "is not a regular file (a pipe or a device); model files are read from files on "
+            "disk"]
+    library = tmp_path / "library"
+    (library / "p").mkdir(parents=True)
+    os.mkfifo(library / "p" / "as_is.yaml")
+    (library / "p" / "lean.yaml").write_text(model_text(GOOD, variant="lean"),
+                                             encoding="utf-8")
+    models, problems = load_library(library)
+    assert [model.variant for _, model in models] == ["lean"]
+    assert [(Path(p.file).name, p.message[:24]) for p in problems] == [
+        ("as_is.yaml", "is not a regular file (a")]
 
 
 def test_utf8_bom_from_windows_editors_is_accepted(tmp_path):

@@ -31,6 +31,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -270,9 +271,17 @@ def read_text_file(path: Path, *, source: str, what: str
     """
     # One open and one fstat of the open file (a library reads a thousand files; the
     # size is the file's own, not that of whatever the name points to a moment later).
+    # Opened without waiting: a named pipe opened plainly waits for a writer for ever.
     try:
-        with open(path, "rb", buffering=0) as stream:
-            size = os.fstat(stream.fileno()).st_size
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb", buffering=0) as stream:
+            status = os.fstat(stream.fileno())
+            if stat.S_ISDIR(status.st_mode):
+                return None, b"", [Problem(N_("is a folder, not a file"), file=source)]
+            if not stat.S_ISREG(status.st_mode):
+                return None, b"", [Problem(N_("is not a regular file (a pipe or a device); "
+                                              "{what} are read from files on disk", what=what),
+                                           file=source)]
+            size = status.st_size
             if size > MAX_FILE_BYTES:
                 return None, b"", [Problem(N_("file is {size:,} bytes; {what} are limited to "
                                               "{limit:,} bytes", size=Count(size), what=what,
