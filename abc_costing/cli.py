@@ -987,7 +987,7 @@ def _run_portfolio(args: argparse.Namespace, out: Console, err: Console) -> int:
     library = open_library(args.library)
     _report_problems(library.problems, err)
     if args.json:
-        _print_json(library.portfolio.as_dict(), out)
+        _print_json(library.portfolio.as_dict(problems=library.problems), out)
     else:
         _print_view(portfolio_view(library.portfolio, path_label=library.label), out)
     return EXIT_PROBLEMS if has_errors(list(library.problems)) else EXIT_OK

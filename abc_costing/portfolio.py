@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -88,12 +89,14 @@ class Portfolio:
         """The cheapest variant per instance of ``process``."""
         return next(row for row in self.variants(process) if row.is_best)
 
-    def as_dict(self) -> dict:
-        """A JSON-ready dict: the ``portfolio --json`` document."""
+    def as_dict(self, problems: Sequence[Problem] | None = None) -> dict:
+        """A JSON-ready dict: the ``portfolio --json`` document. ``problems``: the ones to
+        list (default: this portfolio's own; a library passes those of every file it read,
+        so that a file that could not be read is in the document, not only on stderr)."""
         return {"rows": [asdict(row) for row in self.rows],
                 "problems": [{"element": p.element, "file": p.file, "line": p.line,
                               "severity": p.severity, "message": p.message}
-                             for p in self.problems]}
+                             for p in (self.problems if problems is None else problems)]}
 
 
 def build_portfolio(models: list[tuple[Path, ProcessModel]]) -> Portfolio:

@@ -149,7 +149,11 @@ def test_portfolio_of_a_folder_with_a_broken_file(capsys, tmp_path, write_model)
     (tmp_path / "broken.yaml").write_text("format: abc-costing/1\nprocess: [\n", "utf-8")
     code, out, err = run(capsys, "portfolio", tmp_path, "--json")
     assert code == 1 and "broken.yaml" in err  # the broken file is reported ...
-    rows = json.loads(out)["rows"]  # ... and the others still costed
+    document = json.loads(out)
+    # ... in the JSON document too (it listed only the costing's own problems: none) ...
+    assert [(p["file"], p["severity"]) for p in document["problems"]] == [("broken.yaml",
+                                                                          "error")]
+    rows = document["rows"]  # ... and the others still costed
     assert [(r["variant"], r["is_best"]) for r in rows] == [("as_is", False), ("lean", True)]
     assert rows[1]["saving_per_instance_vs_as_is"] == pytest.approx(100)  # 10 min × 10 ₽
     assert rows[1]["saving_per_year_vs_as_is"] == pytest.approx(100 * 100)
