@@ -30,7 +30,7 @@ Babel's ``format_timedelta`` does not fit: it rounds to a single unit
 their short forms, their plural forms and the numbers' marks in the reader's
 language are CLDR's, as Babel's ``format_unit`` writes them, so Russian reads
 ``27 дн. 6 ч 7 мин``. They are the handful in :data:`_UNIT_PATTERNS`, copied from
-Babel (tests/test_print_columns.py checks each one, and every text, against Babel):
+Babel (tests/test_durations.py checks each one, and every text, against Babel):
 loading Babel's locale data for them cost each command 0.05-0.1 s of CPU.
 
 Examples

@@ -221,9 +221,9 @@ def percent_column(shares: Sequence[float], language: Language = "en",
     >>> percent_column([0.25, 0.00125], digits=2)
     ['25.00%', '0.13%']
     """
-    suffix = f"{NBSP}%" if language == "ru" else "%"
-    return [figure + suffix for figure in number_column([s * 100 for s in shares], digits,
-                                                        language)]
+    sign = _percent_sign(language)
+    return [figure + sign for figure in number_column([s * 100 for s in shares], digits,
+                                                      language)]
 
 
 @dataclass(frozen=True)
@@ -403,8 +403,12 @@ def percent(share: float, language: Language = "en", digits: int = 1) -> str:
     >>> percent(0.125, "ru") == "12,5\\u00a0%"
     True
     """
-    figure = number(share * 100, digits, language)
-    return f"{figure}{NBSP}%" if language == "ru" else f"{figure}%"
+    return number(share * 100, digits, language) + _percent_sign(language)
+
+
+def _percent_sign(language: Language) -> str:
+    """What follows a percentage: Russian keeps it apart by a no-break space."""
+    return f"{NBSP}%" if language == "ru" else "%"
 
 
 def plotly_separators(language: Language = "en") -> str:
