@@ -26,6 +26,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from itertools import chain, compress, repeat
+from operator import attrgetter, eq, is_not, itemgetter, not_
 from typing import TYPE_CHECKING, Any, assert_never
 
 from abc_costing.i18n import N_, Message
@@ -89,6 +92,8 @@ _SECTION_NAMES = {"activities": N_("activities"), "gateways": N_("gateways"),
 
 def check_unique_ids(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """Ids are shared by activities, gateways and events: each may appear once."""
+    if len(model.node_kinds) == len(model.activities) + len(model.gateways) + len(model.events):
+        return []  # no id in two sections (node_kinds holds each id once)
     problems = []
     seen: dict[str, str] = {}
     for section in _SECTIONS:
@@ -111,9 +116,21 @@ def check_unique_ids(model: ProcessModel, routing: RoutingStructure) -> list[Pro
 
 def check_resource_references(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """``labor`` names labor resources and ``uses`` names per_use resources."""
-    problems = []
     labor_ids = {r for r, resource in model.resources.items() if resource.kind == "labor"}
     per_use_ids = {r for r, resource in model.resources.items() if resource.kind == "per_use"}
+    activities = model.activities.values()
+    # Every resource named anywhere, found in C: when each names a resource of its
+    # kind (as in every model that validates), the activity-by-activity look is needed
+    # only for those with one_of.
+    labor_used = set().union(*map(_LABOR, activities))
+    uses_used = set().union(*map(_USES, activities))
+    if labor_used <= labor_ids and uses_used <= per_use_ids:
+        problems = []
+        for activity_id in compress(model.activities, map(_ONE_OF, activities)):
+            activity = model.activities[activity_id]
+            problems += _alternatives_problems(activity_id, activity.labor, activity.one_of)
+        return problems + _unused_resources(model, labor_used | uses_used)
+    problems = []
     for activity_id, activity in model.activities.items():
         if activity.labor.keys() <= labor_ids and activity.uses.keys() <= per_use_ids:
             fields: tuple[tuple[str, str], ...] = ()  # the usual activity: nothing to say
@@ -149,18 +166,21 @@ def check_resource_references(model: ProcessModel, routing: RoutingStructure) ->
                     )
         if activity.one_of:
             problems += _alternatives_problems(activity_id, activity.labor, activity.one_of)
-    used = {r for a in model.activities.values() for r in (*a.labor, *a.uses)}
-    for resource_id in model.resources:
-        if resource_id not in used:
-            problems.append(
-                Problem(
-                    N_("resource is not used by any activity"),
-                    element=resource_id,
-                    path=("resources", resource_id),
-                    severity="warning",
-                )
-            )
-    return problems
+    return problems + _unused_resources(model, labor_used | uses_used)
+
+
+_FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
+_NOT = not_
+_GIVEN = partial(is_not, None)
+_LABOR, _USES, _ONE_OF, _NEEDS = (attrgetter(field) for field in ("labor", "uses", "one_of",
+                                                                   "needs"))
+
+
+def _unused_resources(model: ProcessModel, used: set[str]) -> list[Problem]:
+    """A warning for each resource of ``model`` not in ``used``, in the file's order."""
+    return [Problem(N_("resource is not used by any activity"), element=resource_id,
+                    path=("resources", resource_id), severity="warning")
+            for resource_id in model.resources if resource_id not in used]
 
 
 def _alternatives_problems(activity_id: str, labor: Mapping[str, object],
@@ -207,8 +227,9 @@ def check_needs(model: ProcessModel, routing: RoutingStructure) -> list[Problem]
     # Activity -> the activities it needs, nodes in the order a networkx graph built
     # edge by edge would hold them: the circles are then listed in networkx's order.
     needs: dict[str, dict[str, None]] = {}
-    for activity_id, activity in model.activities.items():
-        for index, needed in enumerate(activity.needs):
+    # Only the activities that need something (found in C): most need nothing.
+    for activity_id in compress(model.activities, map(_NEEDS, model.activities.values())):
+        for index, needed in enumerate(model.activities[activity_id].needs):
             path = ("activities", activity_id, "needs", index)
             if needed == activity_id:
                 problems.append(Problem(N_("an activity cannot need itself"),
@@ -296,8 +317,8 @@ def check_needs_order(model: ProcessModel, routing: RoutingStructure) -> list[Pr
     parallelise move and the reader trust an order the process does not keep.
     """
     pairs = [(activity_id, index, needed)
-             for activity_id, activity in model.activities.items()
-             for index, needed in enumerate(activity.needs)
+             for activity_id in compress(model.activities, map(_NEEDS, model.activities.values()))
+             for index, needed in enumerate(model.activities[activity_id].needs)
              if needed in model.activities and needed != activity_id]
     if not pairs:
         return []
@@ -389,6 +410,8 @@ def check_finite_costs(model: ProcessModel, routing: RoutingStructure) -> list[P
     >>> check_finite_costs(model, routing_structure(model))  # 15 min × 20 per min = 300
     []
     """
+    if _costs_surely_finite(model):
+        return []
     problems = []
     # Each resource's price found once, not once per activity using it (a resource
     # of the other kind, or an unknown one, has no price here: reported elsewhere).
@@ -417,12 +440,60 @@ def check_finite_costs(model: ProcessModel, routing: RoutingStructure) -> list[P
     return problems
 
 
+#: Below this bound an execution's cost is finite however its terms are added up.
+_SURELY_FINITE = 1e300
+
+
+def _costs_surely_finite(model: ProcessModel) -> bool:
+    """Whether no activity of ``model`` can cost ``inf`` or ``nan``, by a bound found in C.
+
+    An activity's cost is at most Σ|rate| × Σ|minutes| + Σ|cost per use| × Σ|units| +
+    Σ|other_cost| with every sum over the whole model (a duration's mean lies within
+    its parameters, so Σ|parameters| bounds it). A ``nan`` or ``inf`` anywhere makes
+    that bound ``nan`` or ``inf``, and then each activity is looked at
+    (:func:`check_finite_costs`). False is only "not sure".
+
+    >>> model = ProcessModel.model_validate({
+    ...     "format": "abc-costing/1", "process": "p", "variant": "v",
+    ...     "resources": {"clerk": {"kind": "labor", "rate_per_hour": 60}},
+    ...     "activities": {"check": {"labor": {"clerk": {"pert": [1, 2, 9]}}}}})
+    >>> _costs_surely_finite(model)
+    True
+    >>> _costs_surely_finite(model.model_copy(update={"activities": {
+    ...     "check": model.activities["check"].model_copy(update={"other_cost": math.inf})}}))
+    False
+    """
+    activities = model.activities.values()
+    try:
+        rates = sum(abs(resource.rate_per_minute) for resource in model.resources.values()
+                    if isinstance(resource, LaborResource))
+        costs_per_use = sum(abs(resource.cost_per_use) for resource in model.resources.values()
+                            if isinstance(resource, PerUseResource))
+        durations = chain.from_iterable(map(dict.values, map(_LABOR, activities)))
+        minutes = sum(map(abs, chain.from_iterable(map(_PARAMETERS, durations))))
+        units = sum(map(abs, chain.from_iterable(map(dict.values, map(_USES, activities)))))
+        other = sum(map(abs, map(_OTHER_COST, activities)))
+        bound = rates * minutes + costs_per_use * units + other
+        return bool(bound < _SURELY_FINITE)  # nan compares False
+    except (ArithmeticError, TypeError, AttributeError):  # odd values: let each be looked at
+        return False
+
+
+_PARAMETERS, _OTHER_COST = attrgetter("parameters"), attrgetter("other_cost")
+
+
 def check_flow_references(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     """Every flow joins two known nodes, at most once, and not to itself."""
-    problems: list[Problem] = []
     kinds = model.node_kinds
+    flows = model.flows
+    # The usual flows, screened in C: the model's own structure keeps one edge for each
+    # flow between known nodes, listed once; and no flow goes to itself.
+    if (len(routing_structure(model).index) == len(flows)
+            and not any(map(eq, map(_FIRST, flows), map(_SECOND, flows)))):
+        return []
+    problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
-    for index, flow in enumerate(model.flows):
+    for index, flow in enumerate(flows):
         source, target = pair = flow[:2]
         if source in kinds and target in kinds and source != target and pair not in seen:
             seen.add(pair)
@@ -496,8 +567,15 @@ def check_degrees(model: ProcessModel, routing: RoutingStructure) -> list[Proble
     routing = structure_for(model, routing)
     problems = []
     into, out_of = routing.predecessors, routing.successors
-    for node_id, kind in model.node_kinds.items():
-        n_in, n_out = len(into[node_id]), len(out_of[node_id])
+    kinds = model.node_kinds
+    if routing is routing_structure(model):
+        # The model's own structure holds the nodes in node_kinds' order: its degrees
+        # are read along, not looked up node by node.
+        degrees: Iterable[tuple[tuple[str, str], int, int]] = zip(
+            kinds.items(), map(len, into.values()), map(len, out_of.values()), strict=True)
+    else:
+        degrees = ((item, len(into[item[0]]), len(out_of[item[0]])) for item in kinds.items())
+    for (node_id, kind), n_in, n_out in degrees:
         if n_out == 1 and n_in and kind in _PASSING:
             continue  # the usual node, entered and left by one flow: nothing to say
         what = _describe(kind)
@@ -567,7 +645,10 @@ def check_case_classes(model: ProcessModel, routing: RoutingStructure) -> list[P
                 N_("the shares of the case classes sum to {total}, not 1",
                    total=Figure.as_written(total)),
                 element="case_classes", path=("case_classes",)))
-    for index, flow in enumerate(model.flows):
+    flows = model.flows
+    if not any(map(isinstance, map(_THIRD, flows), repeat(dict))):
+        return problems  # no flow with probabilities by class (found in C)
+    for index, flow in enumerate(flows):
         if not isinstance(flow.probability, dict):
             continue
         where = {"element": f"flows[{index}]", "path": ("flows", index)}
@@ -670,6 +751,8 @@ def check_reachable_from_start(model: ProcessModel, routing: RoutingStructure) -
         return []
     routing = structure_for(model, routing)
     reached = reachable(routing.successors, starts[0])
+    if reached.issuperset(model.node_kinds):
+        return []  # every node reached: nothing to look up
     into = routing.predecessors
     return [
         _node_problem(model, n, N_("{what} cannot be reached from the start event",
@@ -718,8 +801,15 @@ def _way_out(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
     # with a probability of about 0: most models have none).
     probability, successors = routing.probability, routing.successors
     predecessors = routing.predecessors
-    never = {pair for pair, chance in probability.items()
-             if chance is not None and not _may_be_taken(chance)}
+    # Screened in C first: when every probability is a number of at least the
+    # tolerance (no nan, no mapping by class), no flow is never taken.
+    chances = list(filter(_GIVEN, probability.values()))
+    if (set(map(type, chances)) <= {float} and min(chances, default=1.0) >= PROBABILITY_TOLERANCE
+            and not any(map(math.isnan, chances))):
+        never: set[tuple[Any, Any]] = set()
+    else:
+        never = {pair for pair, chance in probability.items()
+                 if chance is not None and not _may_be_taken(chance)}
     can_finish: set[str] = set(ends)
     frontier = list(ends)
     while frontier:
@@ -728,6 +818,8 @@ def _way_out(model: ProcessModel, routing: RoutingStructure) -> list[Problem]:
             if source not in can_finish and not (never and (source, node) in never):
                 can_finish.add(source)
                 frontier.append(source)
+    if can_finish.issuperset(routing.nodes):
+        return []  # every node can finish: nothing to look up
     trapped = [n for n in routing.nodes
                if n not in can_finish and (predecessors[n] or successors[n])]
     if not trapped:
@@ -788,7 +880,7 @@ def check_parallel_blocks(model: ProcessModel, routing: RoutingStructure) -> lis
     routing = structure_for(model, routing)
     kinds = model.node_kinds
     successors, predecessors = routing.successors, routing.predecessors
-    parallel = [n for n, k in kinds.items() if k == "parallel"]
+    parallel = list(compress(kinds, map("parallel".__eq__, kinds.values())))
     splits = [n for n in parallel if len(successors[n]) > 1 and len(predecessors[n]) <= 1]
     joins = [n for n in parallel if len(predecessors[n]) > 1 and len(successors[n]) <= 1]
     if not splits and not joins:
@@ -880,7 +972,8 @@ def check_parallel_blocks(model: ProcessModel, routing: RoutingStructure) -> lis
 
         # Most nodes are entered from within: only those that are not are put in order.
         within = block | {split}
-        entered = [node for node in block if not within.issuperset(predecessors[node])]
+        entered = list(compress(block, map(_NOT, map(within.issuperset,
+                                                      map(predecessors.__getitem__, block)))))
         if entered and not position:
             # A position lookup, not list(graph).index: that scans the whole graph per
             # comparison, which made this check quadratic (3 s on 10,000 activities).
@@ -907,7 +1000,7 @@ def check_parallel_blocks(model: ProcessModel, routing: RoutingStructure) -> lis
                    "starts {starts}", join=repr(join), waits=len(predecessors[join]),
                    split=repr(split), starts=len(successors[split]))))
         join_of[split] = join
-        outer.update(dict.fromkeys(block, split))
+        outer.update(zip(block, repeat(split)))
     problems = [p for split in splits for p in found[split]]
     for join in joins:
         owners = closed_by.get(join, [])

@@ -44,8 +44,10 @@ Examples
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -124,20 +126,45 @@ class RoutingStructure:
         else:
             index = {pair: position for position, pair in enumerate(pairs)
                      if pair[0] in known and pair[1] in known}
-        chances = [None] * len(pairs) if probabilities is None else list(probabilities)
-        probability = dict(zip(index, map(chances.__getitem__, index.values()), strict=True))
-        successors: dict[Any, list[Any]] = {node: [] for node in ordered}
-        predecessors: dict[Any, list[Any]] = {node: [] for node in ordered}
-        for source, target in index:
-            successors[source].append(target)
-            predecessors[target].append(source)
+        if probabilities is None:
+            probability: dict[tuple[Any, Any], Probability] = dict.fromkeys(index)
+        elif len(index) == len(pairs):  # each edge one flow, in order: read along
+            probability = dict(zip(index, probabilities, strict=True))
+        else:
+            chances = list(probabilities)
+            probability = dict(zip(index, map(chances.__getitem__, index.values()),
+                                   strict=True))
+        sources, targets = list(map(_FIRST, index)), list(map(_SECOND, index))
         return cls(
             nodes=ordered,
             kinds=kinds if kinds is not None else dict.fromkeys(ordered, "activity"),
-            successors=dict(zip(successors, map(tuple, successors.values()), strict=True)),
-            predecessors=dict(zip(predecessors, map(tuple, predecessors.values()),
-                                  strict=True)),
+            successors=_adjacency(ordered, sources, targets),
+            predecessors=_adjacency(ordered, targets, sources),
             probability=probability, index=index)
+
+
+def _adjacency(nodes: tuple[Any, ...], ends: list[Any], others: list[Any]
+               ) -> dict[Any, tuple[Any, ...]]:
+    """Node -> the ``others`` of the edges ``ends → others`` at it, in the edges' order
+    (every end one of ``nodes``; the nodes in their order).
+
+    Built in C for the usual node, with one edge: only the nodes with several are
+    grouped one edge at a time (a list per node took a third of the structure).
+
+    >>> _adjacency(("a", "b", "c"), ["a", "b", "a"], ["b", "c", "c"])
+    {'a': ('b', 'c'), 'b': ('c',), 'c': ()}
+    """
+    adjacency: dict[Any, tuple[Any, ...]] = dict.fromkeys(nodes, ())
+    adjacency.update(zip(ends, zip(others), strict=True))  # zip of one list: 1-tuples
+    counts = Counter(ends)
+    if len(counts) < len(ends):  # some node has several edges
+        several = {node for node, count in counts.items() if count > 1}
+        grouped: dict[Any, list[Any]] = {}
+        for end, other in compress(zip(ends, others, strict=True),
+                                   map(several.__contains__, ends)):
+            grouped.setdefault(end, []).append(other)
+        adjacency.update(zip(grouped, map(tuple, grouped.values()), strict=True))
+    return adjacency
 
 
 def routing_structure(model: ProcessModel) -> RoutingStructure:
