@@ -424,7 +424,7 @@ def immediate_dominators(successors: Mapping[Any, Iterable[Any]],
         else:
             stack.pop()
             postorder.append(node)
-    number = {node: i for i, node in enumerate(postorder)}
+    number = dict(zip(postorder, range(len(postorder)), strict=True))
     dominator = {root: root}
 
     def meet(node: Any) -> tuple[Any, bool]:
