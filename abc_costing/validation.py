@@ -32,7 +32,7 @@ from operator import attrgetter, eq, is_not, itemgetter, not_, or_
 from typing import TYPE_CHECKING, Any, assert_never
 
 from abc_costing.i18n import N_, Message
-from abc_costing.model import LaborResource, PerUseResource, ProcessModel
+from abc_costing.model import LaborResource, NodeKind, PerUseResource, ProcessModel
 from abc_costing.model.graph import (
     SINK,
     RoutingStructure,
@@ -577,7 +577,7 @@ def check_degrees(model: ProcessModel, routing: RoutingStructure) -> list[Proble
     if routing is routing_structure(model):
         # The model's own structure holds the nodes in node_kinds' order: its degrees
         # are read along, not looked up node by node.
-        degrees: Iterable[tuple[tuple[str, str], int, int]] = zip(
+        degrees: Iterable[tuple[tuple[str, NodeKind], int, int]] = zip(
             kinds.items(), map(len, into.values()), map(len, out_of.values()), strict=True)
     else:
         degrees = ((item, len(into[item[0]]), len(out_of[item[0]])) for item in kinds.items())
@@ -720,6 +720,11 @@ def check_probabilities(model: ProcessModel, routing: RoutingStructure) -> list[
 def _split_problems(model: ProcessModel, source: str, outgoing: list[int],
                     class_id: str | None) -> list[Problem]:
     """The probabilities of one exclusive split, for one case class (None: no classes)."""
+    if _SCREENS and class_id is None:  # the usual split: plain numbers that sum to 1
+        chances = [model.flows[index].probability for index in outgoing]
+        if (set(map(type, chances)) == {float}
+                and abs(sum(chances) - 1.0) <= PROBABILITY_TOLERANCE):  # type: ignore[arg-type]
+            return []
     problems = []
     resolved = []
     for index in outgoing:
@@ -815,7 +820,7 @@ def _way_out(model: ProcessModel, routing: RoutingStructure, *, screen: bool = F
     predecessors = routing.predecessors
     # Screened in C first: when every probability is a number of at least the
     # tolerance (no nan, no mapping by class), no flow is never taken.
-    chances = list(filter(_GIVEN, probability.values()))
+    chances: list[Any] = list(filter(_GIVEN, probability.values()))
     if (_SCREENS and set(map(type, chances)) <= {float}
             and min(chances, default=1.0) >= PROBABILITY_TOLERANCE
             and not any(map(math.isnan, chances))):

@@ -158,7 +158,7 @@ def _adjacency(nodes: tuple[Any, ...], ends: list[Any], others: list[Any]
     adjacency.update(zip(ends, zip(others), strict=True))  # zip of one list: 1-tuples
     counts = Counter(ends)
     if len(counts) < len(ends):  # some node has several edges
-        several = {node for node, count in counts.items() if count > 1}
+        several = set(compress(counts, map((1).__lt__, counts.values())))
         grouped: dict[Any, list[Any]] = {}
         for end, other in compress(zip(ends, others, strict=True),
                                    map(several.__contains__, ends)):
