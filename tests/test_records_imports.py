@@ -14,12 +14,14 @@ import subprocess
 import sys
 
 import pytest
-from babel.numbers import list_currencies
+from babel.numbers import get_currency_precision, list_currencies
 from pydantic import ConfigDict, ValidationError
 
+from abc_costing import numbers
 from abc_costing.model import records
 from abc_costing.model.advice import AdviceFile
 from abc_costing.model.ledger import AllocationRule, LedgerLine
+from abc_costing.numbers import COMMON_CURRENCY_DIGITS
 
 
 def _after(code: str) -> dict:
@@ -36,9 +38,13 @@ def test_the_records_import_neither_babel_nor_the_payroll():
     assert {"babel", "babel.numbers", "abc_costing.payroll"}.isdisjoint(found)
 
 
-def test_the_common_currencies_are_babels():
-    # the shortcut accepts nothing Babel would refuse
-    assert records._COMMON_CURRENCIES <= set(list_currencies())
+def test_the_common_currencies_are_babels_with_babels_digits():
+    # the shortcuts accept nothing Babel would refuse, and write what Babel's digits would
+    assert set(COMMON_CURRENCY_DIGITS) <= set(list_currencies())
+    for code, digits in COMMON_CURRENCY_DIGITS.items():
+        assert digits == get_currency_precision(code)
+    numbers.currency_digits.cache_clear()
+    assert numbers.currency_digits("JPY") == 0  # outside them: Babel's (yen: no minor unit)
 
 
 @pytest.mark.parametrize(("code", "valid"), [("RUB", True), ("JPY", True), ("XYZ", False),

@@ -41,7 +41,7 @@ from pydantic import (
 )
 
 from abc_costing.i18n import N_, Message
-from abc_costing.numbers import Figure
+from abc_costing.numbers import COMMON_CURRENCY_DIGITS, Figure
 from abc_costing.problems import quoted
 
 __all__ = [
@@ -134,10 +134,6 @@ Slug = Annotated[str, Field(pattern=r"^\w[\w-]*$", max_length=100)]
 Text = Annotated[str, Field(max_length=1000)]
 Id = Annotated[str, Field(max_length=MAX_ID_CHARS)]
 
-#: Currencies met in most files, checked without Babel (importing it and reading its
-#: list is 0.03-0.04 s of CPU, and ``validate`` needs nothing else of it); each is in
-#: Babel's list (tests/test_records_imports.py checks), which decides every other code.
-_COMMON_CURRENCIES = frozenset({"RUB", "USD", "EUR", "CNY", "KZT", "BYN", "GBP"})
 
 
 @cache
@@ -149,7 +145,9 @@ def _currencies() -> frozenset[str]:
 
 
 def _iso_currency(code: str) -> str:
-    if code not in _COMMON_CURRENCIES and code not in _currencies():
+    # the common few without Babel (importing it and reading its list is 0.03-0.04 s of
+    # CPU); each is in Babel's list (tests/test_records_imports.py checks)
+    if code not in COMMON_CURRENCY_DIGITS and code not in _currencies():
         raise ValueError(N_("{value} is not an ISO 4217 currency code (e.g. RUB, EUR, USD)",
                             value=quoted(code)))
     return code
