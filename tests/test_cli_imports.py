@@ -13,6 +13,7 @@ make a timed test flaky.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,8 +49,13 @@ def _loaded(tmp_path: Path, *command: str) -> tuple[int, set[str]]:
     """The exit status of ``abc-costing COMMAND`` and the top-level packages it imported
     (``abc_costing`` submodules by their full names)."""
     written = tmp_path / "modules.json"
+    # The environment as the tests see it, given explicitly: a library in this process
+    # (readline) may set COLUMNS=80 in the C environment a child would inherit, and at 80
+    # columns a long line is wrapped by rich, loaded then (tests/test_cli_pipe_console.py).
+    environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     done = subprocess.run([sys.executable, "-c", PROBE, str(written), *command], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, check=False)
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env=environment)
     assert written.is_file(), done.stderr
     found = json.loads(written.read_text(encoding="utf-8"))
     names = set(found["modules"])
