@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from abc_costing import __version__, numbers
 from abc_costing.durations import duration
@@ -155,14 +155,62 @@ def _language_asked(argv: Sequence[str] | None) -> Language | None:
 
 
 def _console(stream: Any) -> Console:
-    # rich is loaded here, once a command is to print (0.04-0.05 s CPU): --help, --version
+    # A terminal (or $COLUMNS) sets the width; a pipe gets 200 columns so that
+    # Cyrillic names are not wrapped mid-word in files.
+    columns = os.environ.get("COLUMNS", "")
+    width = None if stream.isatty() or columns.isdigit() else 200
+    if _rich_draws_plain_to(stream):
+        # rich's width there: $COLUMNS when it is a number (rich reads it then), else ours
+        return cast("Console", _PipeConsole(stream, int(columns) if width is None else width,
+                                            rich_width=width))
+    return _rich_console(stream, width)
+
+
+def _rich_console(stream: Any, width: int | None) -> Console:
+    # rich is loaded here, once a command is to print (0.04-0.07 s CPU): --help, --version
     # and a usage mistake are said by argparse alone.
     from rich.console import Console
 
-    # A terminal (or $COLUMNS) sets the width; a pipe gets 200 columns so that
-    # Cyrillic names are not wrapped mid-word in files.
-    width = None if stream.isatty() or os.environ.get("COLUMNS", "").isdigit() else 200
     return Console(file=stream, width=width, soft_wrap=False, highlight=False)
+
+
+def _rich_draws_plain_to(stream: Any) -> bool:
+    """Whether a rich console on ``stream`` would surely draw no colour or style: a pipe
+    or a file (not a terminal, nothing forcing one), outside Jupyter and Windows consoles,
+    writing UTF-8. rich's own rules (rich 14, ``Console.is_terminal``) decide otherwise."""
+    import builtins
+
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower()
+    return (sys.platform != "win32" and not stream.isatty()
+            and "FORCE_COLOR" not in os.environ and "TTY_COMPATIBLE" not in os.environ
+            and not hasattr(builtins, "get_ipython")  # Jupyter: rich draws HTML there
+            and not hasattr(stream, "rich_proxied_file")  # inside a rich live display
+            and encoding.replace("-", "").replace("_", "") in ("utf8", "utf8sig"))
+
+
+class _PipeConsole:
+    """The rich console of a pipe or a file, made only when something needs rich.
+
+    What rich prints there for a plain line that fits is the line itself, which
+    :func:`_say` and :func:`_report_problems` write straight; rich itself (0.04-0.07 s
+    of CPU to import) is loaded on the first use of anything else, with the arguments
+    :func:`_console` would have given it. ``validate`` of a valid file never loads it.
+    """
+
+    color_system = None
+    is_terminal = False
+    record = False
+
+    def __init__(self, stream: Any, width: int, *, rich_width: int | None) -> None:
+        self.file = stream
+        self.width = width  # rich's Console.width for the same stream and environment
+        self._rich_width = rich_width  # what _console gives rich
+        self._rich: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:  # only names not set above: rich's own
+        if self._rich is None:
+            self._rich = _rich_console(self.file, self._rich_width)
+        return getattr(self._rich, name)
 
 
 # --- the parser -----------------------------------------------------------------------------
@@ -650,9 +698,30 @@ def _visible(value: object) -> str:
 
 
 def _say(console: Console, text: str, *, style: str | None = None) -> None:
+    text = _visible(text)
+    if _draws_plain(console) and _fits_plain(text, console.width):
+        try:
+            console.file.write(text + "\n")
+        except UnicodeEncodeError:  # rich says it (with its advice on PYTHONIOENCODING)
+            pass
+        else:
+            console.file.flush()  # as rich does after each print (stderr's lines between)
+            return
     from rich.text import Text
 
-    console.print(Text(_visible(text), style=style or ""))
+    console.print(Text(text, style=style or ""))
+
+
+def _fits_plain(text: str, width: int) -> bool:
+    """Whether rich prints ``text`` (a ``Text``, on a console that draws no colour) as the
+    line itself: one line, no space at either end, no tab, within ``width`` cells."""
+    if not text or text != text.strip() or "\t" in text or _LINE_BREAK.search(text):
+        return False
+    if _NOT_SURELY_SINGLE.search(text) is None:  # one cell a character: no rich needed
+        return len(text) <= width
+    from rich.cells import cell_len
+
+    return cell_len(text) <= width
 
 
 def _draws_plain(console: Console) -> bool:
@@ -666,15 +735,13 @@ def _report_problems(problems: Sequence[Problem], err: Console) -> None:
     # written straight: rich measures and wraps each line (0.45 ms a problem; a broken
     # 100,000-activity model has as many problems as activities).
     plain = _draws_plain(err)
-    from rich.cells import cell_len
-    from rich.text import Text
-
     for problem in problems:
         text = _visible(problem.text(_LANGUAGE))
-        if (plain and text and text == text.strip() and "\t" not in text
-                and not _LINE_BREAK.search(text) and cell_len(text) <= err.width):
+        if plain and _fits_plain(text, err.width):
             err.file.write(text + "\n")
         else:
+            from rich.text import Text
+
             err.print(Text(text, style="yellow" if problem.severity == "warning" else "red"))
 
 
@@ -764,12 +831,11 @@ def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Seque
     │ total │ 12.00 │
     └───────┴───────┘
     """
-    if not _draws_plain(out) or out.options.ascii_only:
+    # (a pipe console writes UTF-8: rich's ascii_only is False there)
+    if not _draws_plain(out) or (not isinstance(out, _PipeConsole) and out.options.ascii_only):
         return None
-    from rich.cells import cell_len
-
-    title = out.render_str(title, highlight=False).plain if title else ""
-    headers = [out.render_str(label, highlight=False).plain for label in labels]
+    title = _as_rich_reads(out, title) if title else ""
+    headers = [_as_rich_reads(out, label) for label in labels]
     texts = [title, *headers, *chain.from_iterable(rows)]
     # the texts looked at all at once, joined by line breaks: a text holds one only if
     # there are more of them than the joins; then (none held) a space at a text's start
@@ -778,6 +844,10 @@ def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Seque
     # (one search for a character that is not surely one cell wide, almost never found,
     # also rules out the other breaks, none being such a character)
     surely_single = not _NOT_SURELY_SINGLE.search(joined)
+    if surely_single:  # each text as wide as it is long
+        cell_len: Callable[[str], int] = len
+    else:
+        from rich.cells import cell_len
     if (joined.count("\n") != len(texts) + 1
             or (not surely_single and _BREAK_NOT_NEWLINE.search(joined))
             or _SPACE_AFTER_BREAK.search(joined) or _SPACE_AFTER_BREAK.search(joined[::-1])):
@@ -819,6 +889,22 @@ def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Seque
         lines.append("│ " + " │\n│ ".join(map(" │ ".join, zip(*body, strict=True))) + " │")
     lines.append(rule("└", "─", "┴", "┘"))
     return "\n".join(lines) + "\n"
+
+
+def _as_rich_reads(out: Console, text: str) -> str:
+    """``text`` as rich reads it as markup (``render_str``), without rich when it cannot
+    hold markup: no ``[`` (a tag), fewer than two ``:`` (an emoji code is ``:name:``)
+    and no control character (rich's Text drops some).
+
+    >>> from io import StringIO
+    >>> from rich.console import Console
+    >>> out = Console(file=StringIO())
+    >>> _as_rich_reads(out, "Cost: RUB"), _as_rich_reads(out, "[bold]a[/] :thumbs_up:")
+    ('Cost: RUB', 'a 👍')
+    """
+    if "[" not in text and text.count(":") < 2 and _CONTROLS.search(text) is None:
+        return text
+    return out.render_str(text, highlight=False).plain
 
 
 def _single_cells(texts: Sequence[str]) -> bool:

@@ -192,3 +192,28 @@ def test_a_model_save_refuses_a_link_and_names_the_file_as_given(saved, tmp_path
         save_model_text(link, edited(saved, 20), expected_sha256=file_sha256(saved),
                         name="p/link.yaml")
     assert saved.read_bytes() == before and link.is_symlink()
+
+
+def test_a_label_inside_the_library_asks_the_file_system_nothing(tmp_path, monkeypatch):
+    # A path under the folder as named is labelled from the names alone: resolving both
+    # paths (every part stat-ed) ran for each of a portfolio's 1,000 rows before.
+    from pathlib import Path
+
+    from abc_costing.store import library_label
+
+    def refused(self):
+        raise AssertionError("resolve() called")
+
+    monkeypatch.setattr(Path, "resolve", refused)
+    assert library_label(tmp_path / "p" / "as_is.yaml", tmp_path) == "p/as_is.yaml"
+
+
+def test_a_label_through_a_link_to_the_library_is_still_relative(tmp_path):
+    # Only the resolved forms agree: the library named by a link, the file by its target.
+    from abc_costing.store import library_label
+
+    (tmp_path / "real" / "p").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    assert library_label(tmp_path / "real" / "p" / "as_is.yaml", tmp_path / "link") \
+        == "p/as_is.yaml"
+    assert library_label(tmp_path / "elsewhere.yaml", tmp_path / "link") == "elsewhere.yaml"

@@ -32,7 +32,7 @@ from abc_costing.model.records import (
     Slug,
     Text,
     Units,
-    _Record,
+    _DeferredRecord,
 )
 
 __all__ = ["ADVICE_FORMAT", "AdviceFile", "AutomationRecord", "BranchRecord", "RiskRecord",
@@ -46,7 +46,7 @@ Share = Annotated[float, Field(gt=0, le=1, strict=True, allow_inf_nan=False)]
 ErrorRate = Annotated[float, Field(ge=0, lt=1, strict=True, allow_inf_nan=False)]
 
 
-class AutomationRecord(_Record):
+class AutomationRecord(_DeferredRecord):
     """A robot, service or tool that takes over (part of) one activity's work.
 
     Attributes:
@@ -77,7 +77,7 @@ class AutomationRecord(_Record):
     removes: list[Id] = Field(default_factory=list)
 
 
-class RiskRecord(_Record):
+class RiskRecord(_DeferredRecord):
     """What dropping a check risks: probability of an error it catches × the loss.
 
     Attributes:
@@ -89,7 +89,7 @@ class RiskRecord(_Record):
     loss: Money
 
 
-class BranchRecord(_Record):
+class BranchRecord(_DeferredRecord):
     """New probabilities of an exclusive gateway's flows, with the cause and its cost.
 
     Attributes:
@@ -105,7 +105,7 @@ class BranchRecord(_Record):
     cost_per_pass: Money = 0.0
 
 
-class TaskRecord(_Record):
+class TaskRecord(_DeferredRecord):
     """A new task a move adds (labour, uses, other cost as in a model's activity).
 
     Attributes:
@@ -120,7 +120,7 @@ class TaskRecord(_Record):
     value: Literal["value_adding", "business", "waste"] = "business"
 
 
-class ShortcutRecord(_Record):
+class ShortcutRecord(_DeferredRecord):
     """A share of instances that take a shorter way: from before ``start`` straight to
     ``rejoin`` through one new task (a framework contract's order, a quick review).
 
@@ -143,7 +143,7 @@ class ShortcutRecord(_Record):
     check: TaskRecord | None = None
 
 
-class TierRecord(_Record):
+class TierRecord(_DeferredRecord):
     """One class of instances of a triage: its share, the tasks it skips, its own shares.
 
     Attributes:
@@ -160,7 +160,7 @@ class TierRecord(_Record):
     branches: dict[Id, dict[Id, Probability]] = Field(default_factory=dict)
 
 
-class TriageRecord(_Record):
+class TriageRecord(_DeferredRecord):
     """Instances sorted into classes by an attribute known at the start (a contract's
     value), each class routed its own way: the model becomes a model with case classes.
 
@@ -175,7 +175,7 @@ class TriageRecord(_Record):
     classes: dict[Id, TierRecord] = Field(min_length=2)
 
 
-class AdviceFile(_Record):
+class AdviceFile(_DeferredRecord):
     """An ``advice.yaml`` file: what the analyst knows about one process.
 
     Attributes:

@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal, Protocol, Self, TypeVar
 from pydantic import AfterValidator, Field, model_validator
 
 from abc_costing.i18n import N_
-from abc_costing.model.records import MAX_MONEY, Currency, Text, _Record
+from abc_costing.model.records import MAX_MONEY, Currency, Text, _DeferredRecord
 from abc_costing.numbers import Figure
 
 __all__ = [
@@ -66,7 +66,7 @@ _Quantity = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
 _PERCENT_TOLERANCE = 1e-9
 
 
-class LedgerLine(_Record):
+class LedgerLine(_DeferredRecord):
     """One line of the ledger (a turnover of an оборотно-сальдовая ведомость).
 
     Attributes:
@@ -88,7 +88,7 @@ class LedgerLine(_Record):
     row: int | None = None
 
 
-class AllocationRule(_Record):
+class AllocationRule(_DeferredRecord):
     """Which ledger lines (or which support centre's money) go where, and by what basis.
 
     Attributes:
@@ -180,7 +180,7 @@ class AllocationRule(_Record):
                 (self.cost_centre, line.cost_centre), (self.cost_item, line.cost_item)))
 
 
-class DriverQuantity(_Record):
+class DriverQuantity(_DeferredRecord):
     """How much of a driver one receiver has: 12 heads, 340 m², 85 tickets.
 
     Attributes:
@@ -201,7 +201,7 @@ class DriverQuantity(_Record):
     row: int | None = None
 
 
-class ObjectInstances(_Record):
+class ObjectInstances(_DeferredRecord):
     """How many instances of a process variant a cost object caused in the period.
 
     Attributes:
@@ -220,7 +220,7 @@ class ObjectInstances(_Record):
     row: int | None = None
 
 
-class ObjectRevenue(_Record):
+class ObjectRevenue(_DeferredRecord):
     """A cost object's revenue in the period (account 90.01).
 
     Attributes:
@@ -250,7 +250,7 @@ _FileName = Annotated[str, Field(min_length=1, max_length=500),
                      AfterValidator(_inside_its_folder)]
 
 
-class AllocationSetup(_Record):
+class AllocationSetup(_DeferredRecord):
     """A library's allocation file (``ledger/allocation.yaml``): the period's files,
     the codes the ledger may use, the support centres, the extra pools and the rules.
 

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Annotated, Any, Literal, NamedTuple, Self, TypeGuard, assert_never
 
-from babel.numbers import list_currencies
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -42,13 +41,7 @@ from pydantic import (
 )
 
 from abc_costing.i18n import N_, Message
-from abc_costing.numbers import Figure
-from abc_costing.payroll import (
-    CalendarError,
-    PayrollError,
-    loaded_cost_per_year,
-    practical_hours_per_year,
-)
+from abc_costing.numbers import COMMON_CURRENCY_DIGITS, Figure
 from abc_costing.problems import quoted
 
 __all__ = [
@@ -141,11 +134,20 @@ Slug = Annotated[str, Field(pattern=r"^\w[\w-]*$", max_length=100)]
 Text = Annotated[str, Field(max_length=1000)]
 Id = Annotated[str, Field(max_length=MAX_ID_CHARS)]
 
-_CURRENCIES = frozenset(list_currencies())
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    """ISO 4217 codes that Babel (CLDR) knows."""
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies())
 
 
 def _iso_currency(code: str) -> str:
-    if code not in _CURRENCIES:
+    # the common few without Babel (importing it and reading its list is 0.03-0.04 s of
+    # CPU); each is in Babel's list (tests/test_records_imports.py checks)
+    if code not in COMMON_CURRENCY_DIGITS and code not in _currencies():
         raise ValueError(N_("{value} is not an ISO 4217 currency code (e.g. RUB, EUR, USD)",
                             value=quoted(code)))
     return code
@@ -156,6 +158,18 @@ Currency = Annotated[str, AfterValidator(_iso_currency)]
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _DeferredRecord(_Record):
+    """A record most commands import and never validate (the ledger's, the advice file's).
+
+    pydantic builds a record's validator when its class is made, unless told to wait
+    for its first validation: ``validate`` and ``cost`` load these modules (the readers
+    name their folders and files) and skip 0.04-0.08 s of CPU building validators they
+    never use. The records behave the same: the validator is built on first use.
+    """
+
+    model_config = ConfigDict(defer_build=True)
 
 
 def _got(message: Message, value: object) -> Message:
@@ -521,6 +535,9 @@ class LaborResource(_Record):
         """
         if self.salary_per_month is None or self.year is None:
             return 0.0
+        # Loaded by the pools that derive their cost (its tables: 0.02 s of CPU to import)
+        from abc_costing.payroll import PayrollError, loaded_cost_per_year
+
         try:
             return loaded_cost_per_year(
                 self.salary_per_month, self.bonus_per_month or 0.0, year=self.year,
@@ -541,6 +558,8 @@ class LaborResource(_Record):
         if self.year is None:
             raise ValueError(N_("productive_share needs the year of the production calendar "
                                 "(year: 2026, or year at the top of the catalogue)"))
+        from abc_costing.payroll import CalendarError, practical_hours_per_year
+
         try:
             hours_per_year = practical_hours_per_year(
                 headcount=self.headcount or 1.0, productive_share=self.productive_share,

@@ -41,7 +41,7 @@ import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from abc_costing.i18n import N_
@@ -325,10 +325,12 @@ def library_label(path: str | Path, library_dir: str | Path) -> str:
     'model.yaml'
     """
     path, library_dir = Path(path), Path(library_dir)
-    for candidate, folder in ((path, library_dir), (path.absolute(), library_dir.absolute()),
-                              (path.resolve(), library_dir.resolve())):
+    # Each form only when the one before fails: resolving asks the file system for every
+    # part of both paths (0.1-0.2 s of CPU for a portfolio's 1,000 labels).
+    forms: tuple[Callable[[Path], Path], ...] = (Path, Path.absolute, Path.resolve)
+    for form in forms:
         try:
-            return candidate.relative_to(folder).as_posix()
+            return form(path).relative_to(form(library_dir)).as_posix()
         except ValueError:
             continue
     return path.name

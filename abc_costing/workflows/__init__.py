@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
         has_errors,
     )
     from abc_costing.simulation import SimulationResult
+    from abc_costing.store.model_files import library_label
     from abc_costing.workflows.advice import (
         COMBINED,
         Advised,
@@ -133,7 +134,6 @@ if TYPE_CHECKING:  # the real imports, for type checkers and readers
     from abc_costing.workflows.library import (
         DEFAULT_LIBRARY,
         Library,
-        library_label,
         library_signature,
         open_library,
     )
@@ -211,7 +211,7 @@ _FACADE = {
     "MinedLog": "abc_costing.workflows.imports",
     "ImportedModel": "abc_costing.workflows.imports",
     "Library": "abc_costing.workflows.library",
-    "library_label": "abc_costing.workflows.library",
+    "library_label": "abc_costing.store.model_files",
     "library_signature": "abc_costing.workflows.library",
     "load_for_editing": "abc_costing.workflows.editing",
     "migrate_library": "abc_costing.workflows.migration",

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from abc_costing.i18n import Message
-from abc_costing.store import library_label
 
 if TYPE_CHECKING:
     # Annotations only: the records and the portfolio load pydantic, networkx and
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
     from abc_costing.portfolio import Portfolio
     from abc_costing.problems import Problem
 
-__all__ = ["DEFAULT_LIBRARY", "Library", "library_label", "library_signature", "open_library"]
+__all__ = ["DEFAULT_LIBRARY", "Library", "library_signature", "open_library"]
 
 #: The environment variable naming the library folder (the dashboard's and the CLI's).
 LIBRARY_ENV = "ABC_COSTING_LIBRARY"
@@ -59,8 +58,8 @@ class Library:
     portfolio: Portfolio
 
     def label(self, path: str | Path) -> str:
-        """A file as users see it (see :func:`library_label`)."""
-        return library_label(path, self.directory)
+        """A file as users see it (see :func:`~abc_costing.store.library_label`)."""
+        return _label(path, self.directory)
 
     def find(self, process: str, variant: str) -> tuple[Path, ProcessModel] | None:
         """The file and model of ``process``/``variant``; None when the library has none."""
@@ -130,7 +129,15 @@ def _shown(file: str, directory: Path) -> str:
     """A problem's file as users see it: relative to the library, the library as named."""
     if Path(file) == directory:
         return str(directory)
-    return library_label(file, directory)
+    return _label(file, directory)
+
+
+def _label(path: str | Path, directory: str | Path) -> str:
+    # The store's module is loaded on first use (hashlib, tempfile: 0.01-0.03 s of CPU):
+    # the CLI imports this module for DEFAULT_LIBRARY before every command.
+    from abc_costing.store.model_files import library_label
+
+    return library_label(path, directory)
 
 
 def library_signature(directory: str | Path) -> tuple[tuple[str, int, int], ...]:
