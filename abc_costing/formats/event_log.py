@@ -60,14 +60,13 @@ import csv
 import gzip
 import io
 import re
-import xml.etree.ElementTree as ElementTree
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import polars as pl
 
@@ -79,6 +78,9 @@ from abc_costing.i18n import N_, Message
 from abc_costing.memory import cyclic_gc_paused
 from abc_costing.numbers import Figure
 from abc_costing.problems import AbcCostingError, Count, Problem, cut, quoted
+
+if TYPE_CHECKING:  # imported where an XES file is read: a CSV log needs no XML parser
+    import xml.etree.ElementTree as ElementTree
 
 __all__ = [
     "COLUMN_NAMES",
@@ -293,8 +295,11 @@ def read_event_log(
             sample = {field: [row[names.index(name)] if len(row) > names.index(name) else None
                               for row in first_rows]
                       for field in ("start", "end") if (name := columns[field]) is not None}
+            # The case id is read as text and made categorical by its runs (see
+            # _categorical_by_runs): one insertion per case, not a look-up per row.
             overrides: dict[str, Any] = {column: pl.Categorical for f in _TEXT_FIELDS
-                                         if (column := columns[f]) is not None}
+                                         if (column := columns[f]) is not None
+                                         and f != "case"}
             raw = pl.scan_csv(path, separator=separator, has_header=True, infer_schema=False,
                               schema_overrides=overrides, raise_if_empty=False)
             if header_bytes:
@@ -676,6 +681,8 @@ def _typed(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str |
         value = pl.col(name)
         if thorough:
             return _clean_text(value.cast(pl.String)).cast(pl.Categorical)
+        if field == "case" and schema[name] == pl.String:
+            return value  # made categorical once collected: see _categorical_by_runs
         return value if schema[name] == pl.Categorical else value.cast(pl.String).cast(
             pl.Categorical)
 
@@ -767,6 +774,8 @@ def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | 
         typed = (_typed(frame, columns, row_numbers, formats, thorough=False,
                         first_row=first_row)
                  .select(*_EVENT_COLUMNS, *extra, "start_raw").collect())
+        if typed.schema["case_id"] == pl.String:
+            typed = typed.with_columns(_categorical_by_runs(typed["case_id"]))
         return typed.drop("start_raw"), _fails_a_check(typed)
 
     parts, rows, failed = [], 0, False
@@ -794,6 +803,24 @@ def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | 
         events = events.drop("instance")
     in_order = _in_case_order(events, case_count=case_count)
     return (events if in_order else events.sort(_ORDER)), problems, case_count
+
+
+def _categorical_by_runs(texts: pl.Series) -> pl.Series:
+    """``texts`` cast to Categorical, each run of equal values cast once.
+
+    A case's events are mostly on consecutive rows: casting the first row of each
+    run and repeating its code inserts each case id into the categories once, where
+    the cast of every row looks each one up again (5M events of 420,000 cases: the
+    look-ups missed the cache, ~0.5 s). The same values, nulls included, in any order.
+
+    >>> _categorical_by_runs(pl.Series(["b", "b", None, None, "a", "b"])).to_list()
+    ['b', 'b', None, None, 'a', 'b']
+    """
+    text = pl.col(texts.name)
+    changes = texts.to_frame().select(  # the first row starts a run, even a null one
+        text.ne_missing(text.shift(1)) | (pl.int_range(pl.len()) == 0)).to_series()
+    runs = changes.cum_sum() - 1
+    return texts.filter(changes).cast(pl.Categorical).gather(runs).alias(texts.name)
 
 
 def _read_costs(events: pl.DataFrame, *, source: str) -> pl.DataFrame:
@@ -1014,6 +1041,8 @@ def _xml_events(stream: _GuardedStream) -> Iterator[Any]:
     1 MiB fed in 16 KiB pieces cost 32 MiB of scanning; doubling the pieces keeps it
     under twice the tag.
     """
+    import xml.etree.ElementTree as ElementTree
+
     parser: ElementTree.XMLPullParser = ElementTree.XMLPullParser(events=("start", "end"))
     while chunk := stream.read(max(_XES_READ_BYTES, stream.open_run)):
         parser.feed(chunk)
@@ -1080,6 +1109,8 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> tuple[pl.DataFrame
     for the case id, a ``<string>`` directly inside a ``<trace>``) is read, and the
     ``cost:amount`` of each driver in a ``cost:drivers`` list of an event or a trace.
     """
+    import xml.etree.ElementTree as ElementTree
+
     columns: dict[str, list] = {"row_no": [], "case": [],
                                 **{field: [] for field in dict.fromkeys(_XES_KEYS.values())}}
     case_id: str | None = None
