@@ -249,33 +249,3 @@ def test_reading_in_blocks_matches_reading_whole(tmp_path, monkeypatch):
     with pytest.raises(LogError) as caught:
         read_event_log(bad)
     assert caught.value.row == 151 and "'вчера'" in caught.value.message
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["a", "b", "c", " d", "", None]), max_size=30))
-def test_case_ids_made_categorical_by_runs_are_those_of_casting_every_row(texts):
-    """Casting the first row of each run of equal case ids and repeating it gives the
-    cast of every row: the same values and nulls in the same places, whatever the order
-    (runs or not, nulls in a run or alone, empty)."""
-    from abc_costing.formats.event_log import _categorical_by_runs
-
-    column = pl.Series("case_id", texts, dtype=pl.String)
-    by_runs = _categorical_by_runs(column)
-    assert by_runs.dtype == pl.Categorical and by_runs.name == "case_id"
-    assert by_runs.to_list() == column.cast(pl.Categorical).to_list() == texts
-
-
-def test_a_csv_log_reads_its_case_ids_as_categorical_whatever_their_order(tmp_path):
-    """The CSV reader leaves the case id as text and it is made categorical by its runs:
-    the table still holds Categorical case ids, two cases interleaved in the file are
-    each one case (3 events: 2 of c1, 1 of c2), and each case's rows come together."""
-    path = tmp_path / "log.csv"
-    path.write_text("case,activity,end\n"
-                    "c1,a,2024-03-01 10:00:00\n"
-                    "c2,a,2024-03-01 10:05:00\n"
-                    "c1,b,2024-03-01 10:10:00\n", encoding="utf-8")
-    log = read_event_log(path)
-    assert log.events.schema["case_id"] == pl.Categorical
-    assert log.case_count == 2 and log.event_count == 3
-    assert log.events["case_id"].to_list() == ["c1", "c1", "c2"]
-    assert log.events["row_no"].to_list() == [1, 3, 2]

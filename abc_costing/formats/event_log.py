@@ -295,11 +295,8 @@ def read_event_log(
             sample = {field: [row[names.index(name)] if len(row) > names.index(name) else None
                               for row in first_rows]
                       for field in ("start", "end") if (name := columns[field]) is not None}
-            # The case id is read as text and made categorical by its runs (see
-            # _categorical_by_runs): one insertion per case, not a look-up per row.
             overrides: dict[str, Any] = {column: pl.Categorical for f in _TEXT_FIELDS
-                                         if (column := columns[f]) is not None
-                                         and f != "case"}
+                                         if (column := columns[f]) is not None}
             raw = pl.scan_csv(path, separator=separator, has_header=True, infer_schema=False,
                               schema_overrides=overrides, raise_if_empty=False)
             if header_bytes:
@@ -681,8 +678,6 @@ def _typed(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str |
         value = pl.col(name)
         if thorough:
             return _clean_text(value.cast(pl.String)).cast(pl.Categorical)
-        if field == "case" and schema[name] == pl.String:
-            return value  # made categorical once collected: see _categorical_by_runs
         return value if schema[name] == pl.Categorical else value.cast(pl.String).cast(
             pl.Categorical)
 
@@ -774,8 +769,6 @@ def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | 
         typed = (_typed(frame, columns, row_numbers, formats, thorough=False,
                         first_row=first_row)
                  .select(*_EVENT_COLUMNS, *extra, "start_raw").collect())
-        if typed.schema["case_id"] == pl.String:
-            typed = typed.with_columns(_categorical_by_runs(typed["case_id"]))
         return typed.drop("start_raw"), _fails_a_check(typed)
 
     parts, rows, failed = [], 0, False
@@ -803,24 +796,6 @@ def _load(raw: pl.LazyFrame, columns: dict[str, str | None], row_numbers: str | 
         events = events.drop("instance")
     in_order = _in_case_order(events, case_count=case_count)
     return (events if in_order else events.sort(_ORDER)), problems, case_count
-
-
-def _categorical_by_runs(texts: pl.Series) -> pl.Series:
-    """``texts`` cast to Categorical, each run of equal values cast once.
-
-    A case's events are mostly on consecutive rows: casting the first row of each
-    run and repeating its code inserts each case id into the categories once, where
-    the cast of every row looks each one up again (5M events of 420,000 cases: the
-    look-ups missed the cache, ~0.5 s). The same values, nulls included, in any order.
-
-    >>> _categorical_by_runs(pl.Series(["b", "b", None, None, "a", "b"])).to_list()
-    ['b', 'b', None, None, 'a', 'b']
-    """
-    text = pl.col(texts.name)
-    changes = texts.to_frame().select(  # the first row starts a run, even a null one
-        text.ne_missing(text.shift(1)) | (pl.int_range(pl.len()) == 0)).to_series()
-    runs = changes.cum_sum() - 1
-    return texts.filter(changes).cast(pl.Categorical).gather(runs).alias(texts.name)
 
 
 def _read_costs(events: pl.DataFrame, *, source: str) -> pl.DataFrame:
