@@ -292,9 +292,10 @@ def read_event_log(
             names, separator, first_rows, header_bytes = _csv_header(
                 path, source=source, tab=suffix == ".tsv")
             columns = _map_columns(names, explicit, source=source)
-            sample = {field: [row[names.index(name)] if len(row) > names.index(name) else None
-                              for row in first_rows]
-                      for field in ("start", "end") if (name := columns[field]) is not None}
+            places = {field: names.index(name) for field in ("start", "end")
+                      if (name := columns[field]) is not None}  # looked up once, not per row
+            sample = {field: [row[place] if len(row) > place else None for row in first_rows]
+                      for field, place in places.items()}
             overrides: dict[str, Any] = {column: pl.Categorical for f in _TEXT_FIELDS
                                          if (column := columns[f]) is not None}
             raw = pl.scan_csv(path, separator=separator, has_header=True, infer_schema=False,
