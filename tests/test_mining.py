@@ -202,6 +202,23 @@ def test_variants_without_rates_have_no_cost(log):
     assert conformance(variants) is None
 
 
+def test_a_partial_without_rates_says_nothing_priced_as_the_null_rates_did(log, rates):
+    """Without rates no case is summed for its modelled cost: each path's ``modelled`` is
+    0.0 (Σ of null costs is 0) and ``priced`` False (no event has a rate), typed as a
+    priced partial's, so the two merge (what the Spark engine does with its buckets)."""
+    from abc_costing.mining import log_partial, merge_partials
+
+    bare = log_partial(log.events, has_cost=False)
+    priced = log_partial(log.events, has_cost=False, rates=rates)
+    assert bare.variants["modelled"].to_list() == [0.0] * 3
+    assert bare.variants["priced"].to_list() == [False] * 3
+    assert bare.variants.schema == priced.variants.schema
+    # every path of c1..c5 is priced by rates.yaml: a merge with it is priced only where
+    # both are, i.e. nowhere, and the cases add up (5 + 5)
+    merged = merge_partials([bare, priced]).variants
+    assert merged["priced"].to_list() == [False] * 3 and merged["cases"].sum() == 10
+
+
 # --- command line --------------------------------------------------------------------------
 
 

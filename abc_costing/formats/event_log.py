@@ -60,14 +60,13 @@ import csv
 import gzip
 import io
 import re
-import xml.etree.ElementTree as ElementTree
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import polars as pl
 
@@ -79,6 +78,9 @@ from abc_costing.i18n import N_, Message
 from abc_costing.memory import cyclic_gc_paused
 from abc_costing.numbers import Figure
 from abc_costing.problems import AbcCostingError, Count, Problem, cut, quoted
+
+if TYPE_CHECKING:  # imported where an XES file is read: a CSV log needs no XML parser
+    import xml.etree.ElementTree as ElementTree
 
 __all__ = [
     "COLUMN_NAMES",
@@ -290,9 +292,10 @@ def read_event_log(
             names, separator, first_rows, header_bytes = _csv_header(
                 path, source=source, tab=suffix == ".tsv")
             columns = _map_columns(names, explicit, source=source)
-            sample = {field: [row[names.index(name)] if len(row) > names.index(name) else None
-                              for row in first_rows]
-                      for field in ("start", "end") if (name := columns[field]) is not None}
+            places = {field: names.index(name) for field in ("start", "end")
+                      if (name := columns[field]) is not None}  # looked up once, not per row
+            sample = {field: [row[place] if len(row) > place else None for row in first_rows]
+                      for field, place in places.items()}
             overrides: dict[str, Any] = {column: pl.Categorical for f in _TEXT_FIELDS
                                          if (column := columns[f]) is not None}
             raw = pl.scan_csv(path, separator=separator, has_header=True, infer_schema=False,
@@ -1014,6 +1017,8 @@ def _xml_events(stream: _GuardedStream) -> Iterator[Any]:
     1 MiB fed in 16 KiB pieces cost 32 MiB of scanning; doubling the pieces keeps it
     under twice the tag.
     """
+    import xml.etree.ElementTree as ElementTree
+
     parser: ElementTree.XMLPullParser = ElementTree.XMLPullParser(events=("start", "end"))
     while chunk := stream.read(max(_XES_READ_BYTES, stream.open_run)):
         parser.feed(chunk)
@@ -1080,6 +1085,8 @@ def _xes_frame(path: Path, *, source: str, max_bytes: int) -> tuple[pl.DataFrame
     for the case id, a ``<string>`` directly inside a ``<trace>``) is read, and the
     ``cost:amount`` of each driver in a ``cost:drivers`` list of an event or a trace.
     """
+    import xml.etree.ElementTree as ElementTree
+
     columns: dict[str, list] = {"row_no": [], "case": [],
                                 **{field: [] for field in dict.fromkeys(_XES_KEYS.values())}}
     case_id: str | None = None
