@@ -428,18 +428,20 @@ def _parser() -> argparse.ArgumentParser:
     capacity.set_defaults(run=_run_capacity)
 
     ledger_commands = (
-        ("balance", "a period's ledger allocated to pools, activities and cost objects: the "
-                    "stage balance",
-         "Allocate one period of the ledger (--period, --scenario) by the library's "
-         "ledger/allocation.yaml and print the stage balance: at every stage input = assigned "
-         "+ idle + unassigned + over-driven, the difference 0.00.", _run_balance),
-        ("trace", "follow the money of ledger lines forwards, or a cost object's cost backwards",
-         "Forwards from the ledger lines matching --account/--cost-centre/--cost-item (e.g. "
-         "where did 26 / Аренда go), or backwards with --object (what makes up its cost).",
+        ("balance", _("a period's ledger allocated to pools, activities and cost objects: the "
+                      "stage balance"),
+         _("Allocate one period of the ledger (--period, --scenario) by the library's "
+           "ledger/allocation.yaml and print the stage balance: at every stage input = "
+           "assigned + idle + unassigned + over-driven, the difference 0.00."), _run_balance),
+        ("trace", _("follow the money of ledger lines forwards, or a cost object's cost "
+                    "backwards"),
+         _("Forwards from the ledger lines matching --account/--cost-centre/--cost-item (e.g. "
+           "where did 26 / Аренда go), or backwards with --object (what makes up its cost)."),
          _run_trace),
-        ("profitability", "cost to serve, revenue and margin of each cost object in a period",
-         "Each cost object's cost (its instances × the cost per instance of each process "
-         "variant in the period), revenue and margin.", _run_profitability),
+        ("profitability", _("cost to serve, revenue and margin of each cost object in a "
+                            "period"),
+         _("Each cost object's cost (its instances × the cost per instance of each process "
+           "variant in the period), revenue and margin."), _run_profitability),
     )
     for name, summary, description, run in ledger_commands:
         command = _command(commands, name, summary, description)

@@ -443,6 +443,64 @@ def test_csv_logs_with_huge_fields_are_refused(tmp_path, old, new, row, message)
     assert (error.row, error.message) == (row, message)
 
 
+CR_ONLY = ("the lines end in a carriage return alone (CR, as old Mac programs save them); save "
+           "the file with Windows (CR LF) or Unix (LF) line ends")
+
+
+def test_a_csv_log_and_a_rates_table_with_cr_line_ends_are_refused_in_words(tmp_path):
+    # Python's csv module said "new-line character seen in unquoted field", shown as a
+    # fault in abc-costing; Polars reads such a file as one line.
+    log = tmp_path / "log.csv"
+    log.write_bytes(CSV_LOG.replace("\n", "\r").encode())
+    assert (log_error(log).row, log_error(log).message) == (None, CR_ONLY)
+    rates = tmp_path / "rates.csv"
+    rates.write_bytes("resource;rate_per_hour\rИванова;600\r".encode())
+    with pytest.raises(ModelError) as caught:
+        read_rates_table(rates)
+    assert [p.message for p in caught.value.problems] == [CR_ONLY]
+    rates.write_bytes("resource;rate_per_hour\r\nИванова;600\r\n".encode())  # Windows: fine
+    assert read_rates_table(rates).resources["иванова"].rate_per_hour == 600.0  # keyed lower-case
+
+
+def unclosed(line: int) -> str:
+    return (f"line {line:,}: a quote (\") is not closed by the end of the file; a quote inside "
+            "a field is written twice, with the field in quotes (\"27\"\" monitor\")")
+
+
+@pytest.mark.parametrize(("rows", "line"), [
+    # the header is line 1; an opening quote never closed: Polars said "provided
+    # `new_columns` does not match number of columns" and the CLI blamed the column names
+    (['c1,"Проверка,2024-03-01 10:15', "c1,Отгрузка,2024-03-01 10:30"], 2),
+    (["c1,Проверка,2024-03-01 10:15", 'c1,Монитор 27",2024-03-01 10:30'], 3),  # a bare quote
+    # a quoted line break and a doubled quote before it are whole records: the line counted
+    # is the file's (the quoted break makes row 1 two lines)
+    (['c1,"Про\nверка ""А""",2024-03-01 10:15', 'c2,"Отгрузка,2024-03-01 10:30'], 4),
+])
+def test_a_csv_log_with_a_quote_never_closed_names_its_line(tmp_path, rows, line):
+    path = tmp_path / "log.csv"
+    path.write_text("case_id,activity,end\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    error = log_error(path)
+    assert (error.row, error.message) == (None, unclosed(line))
+
+
+def test_a_quote_never_closed_is_found_in_a_later_block_at_its_line(tmp_path, monkeypatch):
+    monkeypatch.setattr("abc_costing.formats.event_log._CSV_BLOCK_BYTES", 64)
+    good = [f"c{i},Проверка,2024-03-01 10:{i:02}" for i in range(40)]  # ~33 bytes a row
+    path = tmp_path / "log.csv"
+    path.write_text("case_id,activity,end\n" + "\n".join(
+        [*good[:30], 'c99,"Отгрузка,2024-03-01 11:00', *good[30:]]) + "\n", encoding="utf-8")
+    # 1 header line + 30 good rows: the bad record starts on line 32
+    assert log_error(path).message == unclosed(32)
+    path.write_text("case_id,activity,end\n" + "\n".join(good) + "\n", encoding="utf-8")
+    assert read_event_log(path).event_count == 40  # the same blocks, all quotes closed
+
+
+def test_a_header_with_a_quote_never_closed_is_line_1(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text('case_id,"activity,end\nc1,a,2024-03-01 10:15\n', encoding="utf-8")
+    assert log_error(path).message == unclosed(1)
+
+
 @pytest.mark.parametrize(("columns", "message"), [
     ({"case_id": ["c1"], "activity": [["a", "b"]], "end": ["2024-03-01 10:00:00"]},
      "column 'activity' (the activity) holds List(String) values; it must hold text or a "

@@ -1,4 +1,5 @@
-"""CSV files that Excel opens correctly and that cannot smuggle in a formula.
+"""CSV files that Excel opens correctly and that cannot smuggle in a formula (and what
+reading one must refuse: line ends of a kind no CSV reader splits on).
 
 - UTF-8 with a byte-order mark, so Excel shows Cyrillic names;
 - ``CRLF`` line ends;
@@ -22,7 +23,9 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["FORMULA_STARTS", "safe_text", "csv_bytes"]
+from abc_costing.i18n import N_, Message
+
+__all__ = ["FORMULA_STARTS", "safe_text", "csv_bytes", "line_ends_problem"]
 
 #: First characters that make a spreadsheet treat a text cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -47,3 +50,21 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     for row in rows:
         writer.writerow(["" if value is None else safe_text(value) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def line_ends_problem(first_line: str) -> Message | None:
+    """Why a CSV file cannot be read by its line ends, judged on its first line (the text
+    up to the first LF, a CR before that LF removed); None when they are fine.
+
+    A CR left inside means lines end in a CR alone, as classic Mac OS programs (and some
+    exports) save them: Python's and Polars' readers both take the whole file for one line.
+
+    >>> line_ends_problem("case;activity") is None
+    True
+    >>> str(line_ends_problem("case;activity\\r1;a\\r")).split(";")[0]
+    'the lines end in a carriage return alone (CR, as old Mac programs save them)'
+    """
+    if "\r" in first_line:
+        return N_("the lines end in a carriage return alone (CR, as old Mac programs save "
+                  "them); save the file with Windows (CR LF) or Unix (LF) line ends")
+    return None

@@ -71,6 +71,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import polars as pl
 
 from abc_costing.formats import xes_costs
+from abc_costing.formats.csv_files import line_ends_problem
 from abc_costing.formats.lifecycle import pair_transitions
 from abc_costing.formats.typed_numbers import parse_typed_number
 from abc_costing.formats.xes_costs import CostNotes, cost_number, settle, unreadable
@@ -302,7 +303,7 @@ def read_event_log(
                               schema_overrides=overrides, raise_if_empty=False)
             if header_bytes:
                 pieces = partial(_csv_pieces, path, skip=header_bytes, names=names,
-                                 separator=separator, overrides=overrides)
+                                 separator=separator, overrides=overrides, source=source)
         elif suffix in (".parquet", ".pq"):
             raw = pl.scan_parquet(path)
             schema = raw.collect_schema()
@@ -423,11 +424,21 @@ def _csv_header(path: Path, *, source: str, tab: bool
     except UnicodeDecodeError:
         raise LogError(_polars_problem(ValueError("utf-8")), source=source) from None
     header = text.split("\n", 1)[0].rstrip("\r")
+    if (wrong_ends := line_ends_problem(header)) is not None:
+        raise LogError(wrong_ends, source=source)
     if not header.strip():
         raise LogError(N_("the log has no header row (and no events)"), source=source)
     separator = "\t" if tab else max(_CSV_SEPARATORS, key=header.count)
-    rows = list(csv.reader(io.StringIO(text), delimiter=separator))
-    return rows[0], separator, rows[1:_SAMPLE_ROWS + 1], _record_end(head, first=True)
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    try:
+        rows = list(reader)
+    except csv.Error as error:  # the sample is parsed by Python's reader, the rest by Polars
+        raise LogError(N_("line {line}: not valid CSV: {reason}", line=reader.line_num,
+                          reason=str(error)), source=source) from None
+    header_bytes = _record_end(head, first=True)
+    if header_bytes == 0 and b"\n" in head:
+        raise _unclosed_quote(path, 0, source=source)
+    return rows[0], separator, rows[1:_SAMPLE_ROWS + 1], header_bytes
 
 
 #: A CSV log is parsed in blocks of about this size, so that its peak memory is the
@@ -464,11 +475,28 @@ def _record_end(data: bytes, *, first: bool = False) -> int:
     return cut
 
 
+def _unclosed_quote(path: Path, record_start: int, *, source: str) -> LogError:
+    """The error for a quoted field that the file never closes, at the line (of the file,
+    the header being line 1) where its record starts: found only when it happens, so the
+    lines before it are counted only then."""
+    lines, done = 1, 0
+    with path.open("rb") as stream:
+        while done < record_start and (chunk := stream.read(min(_CSV_BLOCK_BYTES,
+                                                                  record_start - done))):
+            lines += chunk.count(b"\n")
+            done += len(chunk)
+    return LogError(N_("line {line}: a quote (\") is not closed by the end of the file; a "
+                       "quote inside a field is written twice, with the field in quotes "
+                       "(\"27\"\" monitor\")", line=Count(lines)), source=source)
+
+
 def _csv_pieces(path: Path, *, skip: int, names: list[str], separator: str,
-                overrides: dict[str, pl.DataType]) -> Iterator[pl.LazyFrame]:
+                overrides: dict[str, pl.DataType], source: str) -> Iterator[pl.LazyFrame]:
     """The data rows of a CSV file in blocks cut between records, in file order.
 
-    The next block is read on a second thread while Polars parses this one.
+    The next block is read on a second thread while Polars parses this one. The last
+    block is the rest of the file: an odd number of quotes in it is a field never closed
+    (refused with its line: Polars would read the rest of the file as that one field).
     """
     with path.open("rb") as stream, ThreadPoolExecutor(max_workers=1) as reader:
 
@@ -484,6 +512,9 @@ def _csv_pieces(path: Path, *, skip: int, names: list[str], separator: str,
                 more = stream.read(_CSV_BLOCK_BYTES)
                 block += more
                 cut = len(block) if not more else _record_end(block)
+            if cut == len(block) and block.count(b'"') % 2:  # the rest of the file
+                raise _unclosed_quote(path, start + _record_end(block),
+                                      source=source)
             return (block if cut == len(block) else block[:cut]), start + cut
 
         coming = reader.submit(read_from, skip)

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from abc_costing.formats.csv_files import line_ends_problem
 from abc_costing.formats.typed_numbers import parse_typed_number
 from abc_costing.formats.yaml_model import said_by_pydantic
 from abc_costing.i18n import N_, Message
@@ -172,6 +173,8 @@ def _csv_rows(path: Path, *, tab: bool, fail, windows_1251: bool = False
         except UnicodeDecodeError:
             raise fail(N_("the file is neither UTF-8 nor Windows-1251 text")) from None
     header = text.split("\n", 1)[0]
+    if (wrong_ends := line_ends_problem(header.removesuffix("\r"))) is not None:
+        raise fail(wrong_ends)
     separator = "\t" if tab else max((",", ";", "\t"), key=header.count)
     reader = csv.reader(io.StringIO(text), delimiter=separator)
     rows: list[tuple[int, list[object]]] = []
