@@ -115,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = _parser()
         args = parser.parse_args(argv)
     _LANGUAGE = args.lang or default_language()
+    _tolerate_the_terminal(sys.stdout, sys.stderr)
     out = _console(sys.stdout)
     err = _console(sys.stderr)
     try:
@@ -152,6 +153,25 @@ def _language_asked(argv: Sequence[str] | None) -> Language | None:
             given = word.removeprefix("--lang=")
             return language_of(given) if given in LANGUAGES else None
     return None
+
+
+def _tolerate_the_terminal(*streams: Any) -> None:
+    """Make a terminal's odd settings cost legibility, never a traceback.
+
+    - An output whose encoding cannot write every character (``PYTHONIOENCODING=ascii``,
+      a cp1251 console) writes ``?`` for the ones it lacks, where a Cyrillic name used
+      to stop the command with UnicodeEncodeError.
+    - ``COLUMNS``/``LINES`` that are not plain decimal numbers (``²`` passes ``isdigit``
+      but not ``int``; rich reads them so too) are dropped, as if unset.
+    """
+    for name in ("COLUMNS", "LINES"):
+        value = os.environ.get(name)
+        if value is not None and value.isdigit() and not value.isdecimal():
+            del os.environ[name]
+    for stream in streams:
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+        if not encoding.startswith(("utf", "cp65001")) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
 
 
 def _console(stream: Any) -> Console:

@@ -181,6 +181,29 @@ def test_python_dash_m_reports_a_user_mistake_without_a_traceback(tmp_path):
     assert f"{bad}:4: flows[0]: probability: must be at most 1 (got 2)" in proc.stderr
 
 
+@pytest.mark.slow
+def test_an_odd_terminal_costs_legibility_not_a_traceback():
+    # rich raised UnicodeEncodeError on the first Cyrillic letter for an ASCII output, and
+    # ValueError for COLUMNS=² (a digit to isdigit, not to int).
+    procurement = str(ROOT / "process_models" / "procurement" / "as_is.yaml")
+    plain = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+
+    def cost(**env: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "abc_costing", "--lang", "ru", "cost",
+                               procurement], cwd=ROOT, capture_output=True,
+                              env={**plain, **env}, timeout=60)
+
+    utf8 = cost(PYTHONIOENCODING="utf-8")
+    assert utf8.returncode == 0 and "Стоимость экземпляра: 15\u202f364,05\u00a0₽" in utf8.stdout.decode()
+    ascii_only = cost(PYTHONIOENCODING="ascii")
+    assert (ascii_only.returncode, ascii_only.stderr) == (0, b"")
+    # every letter the output cannot write is a "?": 10 Cyrillic letters, a narrow no-break
+    # space between thousands, a no-break space and the rouble sign
+    assert "????????? ??????????: 15?364,05??" in ascii_only.stdout.decode("ascii")
+    superscript = cost(PYTHONIOENCODING="utf-8", COLUMNS="²")
+    assert (superscript.returncode, superscript.stdout) == (0, utf8.stdout)
+
+
 def test_portfolio_of_a_folder_named_through_dot_dot(capsys, tmp_path, write_model):
     write_model(MODEL, "as_is.yaml", variant="as_is")
     (tmp_path / ".backup.yaml").write_text("not: a model\n", "utf-8")  # hidden: skipped
