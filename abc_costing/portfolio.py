@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from abc_costing.engine import CostResult, cost_model
+from abc_costing.i18n import N_
 from abc_costing.memory import cyclic_gc_paused
 from abc_costing.model import ProcessModel
 from abc_costing.problems import ModelError, Problem
@@ -102,8 +103,10 @@ class Portfolio:
 def build_portfolio(models: list[tuple[Path, ProcessModel]]) -> Portfolio:
     """Cost every model and line them up (see the module docstring).
 
-    Two files claiming the same process and variant are both kept; the
-    baseline is the first ``as_is`` in path order. A model that cannot be
+    Two files claiming the same process and variant are both kept, with a
+    warning on the later one (a copy or a link would otherwise count a
+    process twice unseen); the baseline is the first ``as_is`` in path
+    order. A model that cannot be
     costed (invalid, or figures that overflow) gets no row: its reasons are in
     ``problems``, named by file, and the other models are costed as usual.
     """
@@ -118,6 +121,15 @@ def build_portfolio(models: list[tuple[Path, ProcessModel]]) -> Portfolio:
                     file=str(path)) for p in error.problems)
     costed.sort(key=lambda c: (c[1].process, c[1].variant != BASELINE_VARIANT, c[1].variant,
                                str(c[0])))
+    first_file: dict[tuple[str, str], Path] = {}
+    for path, model, _ in costed:
+        first = first_file.setdefault((model.process, model.variant), path)
+        if first != path:
+            problems.append(Problem(
+                N_("variant {variant!r} of process {process!r} is defined twice, also in "
+                   "{first}: both are listed, and the first is the one compared",
+                   variant=model.variant, process=model.process, first=str(first)),
+                element=model.process, file=str(path), severity="warning"))
     baselines: dict[str, CostResult] = {}
     cheapest: dict[str, float] = {}
     for _, model, result in costed:

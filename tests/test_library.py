@@ -105,6 +105,34 @@ flows: [[s, a], [a, e]]
     assert rows["smaller"].saving_per_year_vs_as_is == 0
 
 
+def test_a_process_variant_in_two_files_is_listed_twice_with_a_warning(write_model, tmp_path):
+    # A copy, and a link to the file, both claim test/as_is: the portfolio lists all three
+    # (as before) but says so: an overview adding up its rows counts the process three times.
+    # as_is: 10 min × 600 ₽/h = 100 ₽; faster: 5 min = 50 ₽, saving 100 − 50 = 50 against
+    # the first as_is in path order (a_as_is.yaml), whatever the copies say.
+    body = """\
+resources: {clerk: {kind: labor, rate_per_hour: 600}}
+activities: {a: {labor: {clerk: %d}}}
+events: {s: {kind: start}, e: {kind: end}}
+flows: [[s, a], [a, e]]
+"""
+    first = write_model(body % 10, "a_as_is.yaml", variant="as_is")
+    write_model(body % 20, "b_copy.yaml", variant="as_is")  # an edited copy: 200 ₽
+    (tmp_path / "c_link.yaml").symlink_to(first)
+    write_model(body % 5, "faster.yaml", variant="faster")
+    models, problems = load_library(tmp_path)
+    assert problems == [] and len(models) == 4
+    portfolio = build_portfolio(models)
+    assert [(r.variant, r.cost_per_instance) for r in portfolio.rows] == [
+        ("as_is", 100.0), ("as_is", 200.0), ("as_is", 100.0), ("faster", 50.0)]
+    assert portfolio.rows[3].saving_per_instance_vs_as_is == 100.0 - 50.0
+    assert portfolio.results[("test", "as_is")].cost_per_instance == 100.0  # the one compared
+    assert [(p.file, p.severity, p.message) for p in portfolio.problems] == [
+        (str(tmp_path / name), "warning",
+         f"variant 'as_is' of process 'test' is defined twice, also in {first}: both are listed, "
+         "and the first is the one compared") for name in ("b_copy.yaml", "c_link.yaml")]
+
+
 def test_model_files_lists_what_a_glob_per_ending_listed(tmp_path):
     # model_files walks the tree once for both endings ("*.y*ml", then the suffix);
     # the list must be the one two globs gave: only names ending in .yaml or .yml,
