@@ -109,13 +109,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     global _LANGUAGE
     if argv is None:  # the program itself (not a caller in this process): see _freeze_at_exit
         atexit.register(_freeze_at_exit)
+    _tolerate_the_terminal(sys.stdout, sys.stderr)  # before argparse writes help or a mistake
     # The language first: the help texts are written when the parser is built.
     _LANGUAGE = _language_asked(argv) or default_language()
     with _argparse_in_language():  # a usage mistake is refused in the reader's words
         parser = _parser()
         args = parser.parse_args(argv)
     _LANGUAGE = args.lang or default_language()
-    _tolerate_the_terminal(sys.stdout, sys.stderr)
     out = _console(sys.stdout)
     err = _console(sys.stderr)
     try:
@@ -162,11 +162,12 @@ def _tolerate_the_terminal(*streams: Any) -> None:
       a cp1251 console) writes ``?`` for the ones it lacks, where a Cyrillic name used
       to stop the command with UnicodeEncodeError.
     - ``COLUMNS``/``LINES`` that are not plain decimal numbers (``²`` passes ``isdigit``
-      but not ``int``; rich reads them so too) are dropped, as if unset.
+      but not ``int``; rich reads them so too), or are 0 (rich then drew nothing, not
+      even an error), are dropped, as if unset.
     """
     for name in ("COLUMNS", "LINES"):
         value = os.environ.get(name)
-        if value is not None and value.isdigit() and not value.isdecimal():
+        if value is not None and value.isdigit() and (not value.isdecimal() or int(value) == 0):
             del os.environ[name]
     for stream in streams:
         encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")

@@ -202,6 +202,13 @@ def test_an_odd_terminal_costs_legibility_not_a_traceback():
     assert "????????? ??????????: 15?364,05??" in ascii_only.stdout.decode("ascii")
     superscript = cost(PYTHONIOENCODING="utf-8", COLUMNS="²")
     assert (superscript.returncode, superscript.stdout) == (0, utf8.stdout)
+    zero = cost(PYTHONIOENCODING="utf-8", COLUMNS="0")  # rich drew nothing at width 0
+    assert (zero.returncode, zero.stdout) == (0, utf8.stdout)
+    help_text = subprocess.run([sys.executable, "-m", "abc_costing", "--lang", "ru", "--help"],
+                               cwd=ROOT, capture_output=True, timeout=60,
+                               env={**plain, "PYTHONIOENCODING": "ascii"})
+    # argparse wrote its help before the output was made tolerant: UnicodeEncodeError
+    assert help_text.returncode == 0 and help_text.stdout.startswith(b"?????????????: abc-")
 
 
 def test_portfolio_of_a_folder_named_through_dot_dot(capsys, tmp_path, write_model):

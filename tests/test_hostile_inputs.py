@@ -463,8 +463,8 @@ def test_a_csv_log_and_a_rates_table_with_cr_line_ends_are_refused_in_words(tmp_
 
 
 def unclosed(line: int) -> str:
-    return (f"line {line:,}: a quote (\") is not closed by the end of the file; a quote inside "
-            "a field is written twice, with the field in quotes (\"27\"\" monitor\")")
+    return (f"line {line}: a quote (\") out of place or never closed; a quote inside a "
+            "field is written twice, with the field in quotes (\"27\"\" monitor\")")
 
 
 @pytest.mark.parametrize(("rows", "line"), [
@@ -475,6 +475,13 @@ def unclosed(line: int) -> str:
     # a quoted line break and a doubled quote before it are whole records: the line counted
     # is the file's (the quoted break makes row 1 two lines)
     (['c1,"Про\nверка ""А""",2024-03-01 10:15', 'c2,"Отгрузка,2024-03-01 10:30'], 4),
+    # a bare quote, then a quoted line break: counting quotes alone put it at line 5 (the
+    # quoted field's second line); the first record that is not CSV is line 3
+    (["c1,Проверка,2024-03-01 10:15", 'c1,Пе"тров,2024-03-01 10:30',
+      'c1,"Отгру\nзка",2024-03-01 10:45'], 3),
+    # two bare quotes pair up (an even count): Polars said only "CSV malformed ... row_offset"
+    (['c1,Пе"тров,2024-03-01 10:15', "c1,Отгрузка,2024-03-01 10:30",
+      'c1,Си"доров,2024-03-01 10:45'], 2),
 ])
 def test_a_csv_log_with_a_quote_never_closed_names_its_line(tmp_path, rows, line):
     path = tmp_path / "log.csv"
@@ -493,6 +500,26 @@ def test_a_quote_never_closed_is_found_in_a_later_block_at_its_line(tmp_path, mo
     assert log_error(path).message == unclosed(32)
     path.write_text("case_id,activity,end\n" + "\n".join(good) + "\n", encoding="utf-8")
     assert read_event_log(path).event_count == 40  # the same blocks, all quotes closed
+
+
+def test_a_stray_quote_in_an_early_block_is_found_at_its_line(tmp_path, monkeypatch):
+    # Blocks are cut by counting quotes: a stray one in the first block, then quoted line
+    # breaks, misled the cutting and Polars said "CSV malformed" with no line.
+    monkeypatch.setattr("abc_costing.formats.event_log._CSV_BLOCK_BYTES", 64)
+    rows = [f'c{i},"Про{i}\nверка",2024-03-01 10:{i:02}' for i in range(40)]  # 2 lines each
+    rows[3] = 'c3,Пе"тров,2024-03-01 10:03'  # 1 header line + 3 rows of 2 lines: line 8
+    path = tmp_path / "log.csv"
+    path.write_text("case_id,activity,end\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert log_error(path).message == unclosed(8)
+
+
+def test_a_later_line_ending_in_cr_alone_is_named(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_bytes(b"case_id,activity,end\nc1,a,2024-03-01 10:15\r"
+                     b"c1,b,2024-03-01 10:30\nc1,c,2024-03-01 10:45\n")
+    assert log_error(path).message == (
+        "line 2: a line ends in a carriage return alone (CR, as old Mac programs save them); "
+        "save the file with Windows (CR LF) or Unix (LF) line ends")
 
 
 def test_a_header_with_a_quote_never_closed_is_line_1(tmp_path):

@@ -25,7 +25,7 @@ from typing import Any
 
 from abc_costing.i18n import N_, Message
 
-__all__ = ["FORMULA_STARTS", "safe_text", "csv_bytes", "line_ends_problem"]
+__all__ = ["FORMULA_STARTS", "safe_text", "csv_bytes", "line_ends_problem", "read_error"]
 
 #: First characters that make a spreadsheet treat a text cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -68,3 +68,18 @@ def line_ends_problem(first_line: str) -> Message | None:
         return N_("the lines end in a carriage return alone (CR, as old Mac programs save "
                   "them); save the file with Windows (CR LF) or Unix (LF) line ends")
     return None
+
+
+def read_error(error: csv.Error, line: int) -> Message:
+    """What an ``error`` of Python's CSV reader at ``line`` says to a user: a lone CR in a
+    later line (the first line is judged by :func:`line_ends_problem`) in the words that
+    function uses, anything else with the reader's own reason.
+
+    >>> str(read_error(csv.Error("new-line character seen in unquoted field - ..."), 5))[:36]
+    'line 5: a line ends in a carriage re'
+    """
+    if "new-line character seen in unquoted field" in str(error):
+        return N_("line {line}: a line ends in a carriage return alone (CR, as old Mac programs "
+                  "save them); save the file with Windows (CR LF) or Unix (LF) line ends",
+                  line=line)
+    return N_("line {line}: not valid CSV: {reason}", line=line, reason=str(error))

@@ -71,7 +71,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import polars as pl
 
 from abc_costing.formats import xes_costs
-from abc_costing.formats.csv_files import line_ends_problem
+from abc_costing.formats.csv_files import line_ends_problem, read_error
 from abc_costing.formats.lifecycle import pair_transitions
 from abc_costing.formats.typed_numbers import parse_typed_number
 from abc_costing.formats.xes_costs import CostNotes, cost_number, settle, unreadable
@@ -283,6 +283,7 @@ def read_event_log(
     row_numbers = None  # the data row of each event, when the reader knows it better
     sample: dict[str, list[str | None]] | None = None  # first texts of the time columns
     pieces = None  # the file in blocks, when it is read that way
+    separator: str | None = None  # a CSV log's, once its header is read
     traces: _XesTraces | None = None  # what an XES log's traces say of their costs
     size = path.stat().st_size
     if suffix != ".xes" and size > MAX_LOG_BYTES:
@@ -326,6 +327,11 @@ def read_event_log(
     except LogError:
         raise
     except pl.exceptions.PolarsError as error:
+        # Polars' "CSV malformed ... row_offset" names no line: a quote out of place does
+        # that (one the last block's quote count cannot see), so it is looked for.
+        if (separator is not None and "malformed" in str(error)
+                and (line := _first_misquoted_line(path, separator)) is not None):
+            raise _misquoted(line, source=source) from None
         raise LogError(_polars_problem(error), source=source) from None
     except Exception as error:  # whatever else a file can provoke: named, not a traceback
         raise LogError(N_("cannot read the file: {error}: {said} (a fault in abc-costing: "
@@ -433,11 +439,10 @@ def _csv_header(path: Path, *, source: str, tab: bool
     try:
         rows = list(reader)
     except csv.Error as error:  # the sample is parsed by Python's reader, the rest by Polars
-        raise LogError(N_("line {line}: not valid CSV: {reason}", line=reader.line_num,
-                          reason=str(error)), source=source) from None
+        raise LogError(read_error(error, reader.line_num), source=source) from None
     header_bytes = _record_end(head, first=True)
     if header_bytes == 0 and b"\n" in head:
-        raise _unclosed_quote(path, 0, source=source)
+        raise _unclosed_quote(path, 0, separator=separator, source=source)
     return rows[0], separator, rows[1:_SAMPLE_ROWS + 1], header_bytes
 
 
@@ -475,19 +480,61 @@ def _record_end(data: bytes, *, first: bool = False) -> int:
     return cut
 
 
-def _unclosed_quote(path: Path, record_start: int, *, source: str) -> LogError:
-    """The error for a quoted field that the file never closes, at the line (of the file,
-    the header being line 1) where its record starts: found only when it happens, so the
-    lines before it are counted only then."""
-    lines, done = 1, 0
-    with path.open("rb") as stream:
-        while done < record_start and (chunk := stream.read(min(_CSV_BLOCK_BYTES,
-                                                                  record_start - done))):
-            lines += chunk.count(b"\n")
-            done += len(chunk)
-    return LogError(N_("line {line}: a quote (\") is not closed by the end of the file; a "
-                       "quote inside a field is written twice, with the field in quotes "
-                       "(\"27\"\" monitor\")", line=Count(lines)), source=source)
+def _unclosed_quote(path: Path, record_start: int, *, separator: str, source: str
+                    ) -> LogError:
+    """The error for quotes that do not pair up (found when the file's last block holds an
+    odd number of them), at the file's line (the header is line 1) of the first record
+    that does not read as CSV (:func:`_first_misquoted_line`), else of the record where the
+    last quoted field opens (``record_start``, a byte offset). Looked for only then."""
+    line = _first_misquoted_line(path, separator)
+    if line is None:
+        line = 1
+        with path.open("rb") as stream:
+            done = 0
+            while done < record_start and (chunk := stream.read(
+                    min(_CSV_BLOCK_BYTES, record_start - done))):
+                line += chunk.count(b"\n")
+                done += len(chunk)
+    return _misquoted(line, source=source)
+
+
+def _misquoted(line: int, *, source: str) -> LogError:
+    return LogError(N_("line {line}: a quote (\") out of place or never closed; a quote "
+                       "inside a field is written twice, with the field in quotes "
+                       "(\"27\"\" monitor\")", line=Count(line)), source=source)
+
+
+def _first_misquoted_line(path: Path, separator: str) -> int | None:
+    """The file line (header = 1) where the first record that is not CSV starts: a quote
+    inside a field that is not quoted (``Pe"ter``), text after a closing quote, or a
+    quoted field never closed; None when every record reads.
+
+    Only looked for once a file is known to be wrong: a walk of every record, about a
+    second per 20 MB. The blocks are cut by counting quotes, which a stray quote
+    misleads, so the place has to be found from the start.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "log.csv"
+    >>> _ = path.write_bytes(b'id,name' + bytes([10]) + b'1,"Multi' + bytes([10]) + b'line"'
+    ...                      + bytes([10]) + b'2,Pe"ter' + bytes([10]) + b'3,"x""y"')
+    >>> _first_misquoted_line(path, ",")  # the header, a record of two lines, then line 4
+    4
+    """
+    sep = re.escape(separator.encode())
+    field = rb'(?:"(?:[^"]|"")*"|[^"' + sep + rb'\n]*)'
+    record = re.compile(field + rb'(?:' + sep + field + rb')*(?:\n|\Z)')
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    match = record.match
+    position, line = 0, 1
+    while position < len(data):
+        found = match(data, position)
+        if found is None or found.end() == position:
+            return line
+        line += data.count(b"\n", position, found.end())
+        position = found.end()
+    return None
 
 
 def _csv_pieces(path: Path, *, skip: int, names: list[str], separator: str,
@@ -514,7 +561,7 @@ def _csv_pieces(path: Path, *, skip: int, names: list[str], separator: str,
                 cut = len(block) if not more else _record_end(block)
             if cut == len(block) and block.count(b'"') % 2:  # the rest of the file
                 raise _unclosed_quote(path, start + _record_end(block),
-                                      source=source)
+                                      separator=separator, source=source)
             return (block if cut == len(block) else block[:cut]), start + cut
 
         coming = reader.submit(read_from, skip)

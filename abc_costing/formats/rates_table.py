@@ -38,7 +38,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from abc_costing.formats.csv_files import line_ends_problem
+from abc_costing.formats.csv_files import line_ends_problem, read_error
 from abc_costing.formats.typed_numbers import parse_typed_number
 from abc_costing.formats.yaml_model import said_by_pydantic
 from abc_costing.i18n import N_, Message
@@ -182,8 +182,7 @@ def _csv_rows(path: Path, *, tab: bool, fail, windows_1251: bool = False
         for row in reader:
             rows.append((reader.line_num, list(row)))
     except csv.Error as error:
-        raise fail(N_("line {line}: not valid CSV: {reason}", line=reader.line_num,
-                      reason=str(error))) from None
+        raise fail(read_error(error, reader.line_num)) from None
     return rows
 
 
