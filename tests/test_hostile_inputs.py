@@ -522,6 +522,17 @@ def test_a_later_line_ending_in_cr_alone_is_named(tmp_path):
         "save the file with Windows (CR LF) or Unix (LF) line ends")
 
 
+def test_a_rates_table_with_a_quote_never_closed_names_its_line(tmp_path):
+    # Python's reader ran the quote's field over the next rows and blamed line 4's
+    # rate_per_hour ("not filled") with the merged text in the message.
+    rates = tmp_path / "rates.csv"
+    rates.write_text('resource;rate_per_hour\nИванова;600\n"Петров;3000\nСидоров;6000\n',
+                     encoding="utf-8")
+    with pytest.raises(ModelError) as caught:
+        read_rates_table(rates)
+    assert [p.message for p in caught.value.problems] == [unclosed(3)]
+
+
 def test_a_header_with_a_quote_never_closed_is_line_1(tmp_path):
     path = tmp_path / "log.csv"
     path.write_text('case_id,"activity,end\nc1,a,2024-03-01 10:15\n', encoding="utf-8")

@@ -71,7 +71,12 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import polars as pl
 
 from abc_costing.formats import xes_costs
-from abc_costing.formats.csv_files import line_ends_problem, read_error
+from abc_costing.formats.csv_files import (
+    first_misquoted_line,
+    line_ends_problem,
+    misquoted,
+    read_error,
+)
 from abc_costing.formats.lifecycle import pair_transitions
 from abc_costing.formats.typed_numbers import parse_typed_number
 from abc_costing.formats.xes_costs import CostNotes, cost_number, settle, unreadable
@@ -499,42 +504,11 @@ def _unclosed_quote(path: Path, record_start: int, *, separator: str, source: st
 
 
 def _misquoted(line: int, *, source: str) -> LogError:
-    return LogError(N_("line {line}: a quote (\") out of place or never closed; a quote "
-                       "inside a field is written twice, with the field in quotes "
-                       "(\"27\"\" monitor\")", line=Count(line)), source=source)
+    return LogError(misquoted(line), source=source)
 
 
 def _first_misquoted_line(path: Path, separator: str) -> int | None:
-    """The file line (header = 1) where the first record that is not CSV starts: a quote
-    inside a field that is not quoted (``Pe"ter``), text after a closing quote, or a
-    quoted field never closed; None when every record reads.
-
-    Only looked for once a file is known to be wrong: a walk of every record, about a
-    second per 20 MB. The blocks are cut by counting quotes, which a stray quote
-    misleads, so the place has to be found from the start.
-
-    >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "log.csv"
-    >>> _ = path.write_bytes(b'id,name' + bytes([10]) + b'1,"Multi' + bytes([10]) + b'line"'
-    ...                      + bytes([10]) + b'2,Pe"ter' + bytes([10]) + b'3,"x""y"')
-    >>> _first_misquoted_line(path, ",")  # the header, a record of two lines, then line 4
-    4
-    """
-    sep = re.escape(separator.encode())
-    field = rb'(?:"(?:[^"]|"")*"|[^"' + sep + rb'\n]*)'
-    record = re.compile(field + rb'(?:' + sep + field + rb')*(?:\n|\Z)')
-    data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    match = record.match
-    position, line = 0, 1
-    while position < len(data):
-        found = match(data, position)
-        if found is None or found.end() == position:
-            return line
-        line += data.count(b"\n", position, found.end())
-        position = found.end()
-    return None
+    return first_misquoted_line(path.read_bytes(), separator)
 
 
 def _csv_pieces(path: Path, *, skip: int, names: list[str], separator: str,

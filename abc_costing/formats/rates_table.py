@@ -38,7 +38,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from abc_costing.formats.csv_files import line_ends_problem, read_error
+from abc_costing.formats.csv_files import (
+    first_misquoted_line,
+    line_ends_problem,
+    misquoted,
+    read_error,
+)
 from abc_costing.formats.typed_numbers import parse_typed_number
 from abc_costing.formats.yaml_model import said_by_pydantic
 from abc_costing.i18n import N_, Message
@@ -176,6 +181,10 @@ def _csv_rows(path: Path, *, tab: bool, fail, windows_1251: bool = False
     if (wrong_ends := line_ends_problem(header.removesuffix("\r"))) is not None:
         raise fail(wrong_ends)
     separator = "\t" if tab else max((",", ";", "\t"), key=header.count)
+    # Python's reader takes a quote never closed as one field running over the next rows,
+    # whose message then blames a cell: the quote's own line is said instead.
+    if text.count('"') % 2 and (line := first_misquoted_line(text.encode(), separator)):
+        raise fail(misquoted(line))
     reader = csv.reader(io.StringIO(text), delimiter=separator)
     rows: list[tuple[int, list[object]]] = []
     try:
