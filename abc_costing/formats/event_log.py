@@ -335,8 +335,8 @@ def read_event_log(
         # Polars' "CSV malformed ... row_offset" names no line: a quote out of place does
         # that (one the last block's quote count cannot see), so it is looked for.
         if (separator is not None and "malformed" in str(error)
-                and (line := _first_misquoted_line(path, separator)) is not None):
-            raise _misquoted(line, source=source) from None
+                and (line := first_misquoted_line(path.read_bytes(), separator)) is not None):
+            raise LogError(misquoted(line), source=source) from None
         raise LogError(_polars_problem(error), source=source) from None
     except Exception as error:  # whatever else a file can provoke: named, not a traceback
         raise LogError(N_("cannot read the file: {error}: {said} (a fault in abc-costing: "
@@ -447,7 +447,7 @@ def _csv_header(path: Path, *, source: str, tab: bool
         raise LogError(read_error(error, reader.line_num), source=source) from None
     header_bytes = _record_end(head, first=True)
     if header_bytes == 0 and b"\n" in head:
-        raise _unclosed_quote(path, 0, separator=separator, source=source)
+        raise _misquoted(path, separator, source=source)
     return rows[0], separator, rows[1:_SAMPLE_ROWS + 1], header_bytes
 
 
@@ -485,30 +485,14 @@ def _record_end(data: bytes, *, first: bool = False) -> int:
     return cut
 
 
-def _unclosed_quote(path: Path, record_start: int, *, separator: str, source: str
-                    ) -> LogError:
-    """The error for quotes that do not pair up (found when the file's last block holds an
-    odd number of them), at the file's line (the header is line 1) of the first record
-    that does not read as CSV (:func:`_first_misquoted_line`), else of the record where the
-    last quoted field opens (``record_start``, a byte offset). Looked for only then."""
-    line = _first_misquoted_line(path, separator)
-    if line is None:
-        line = 1
-        with path.open("rb") as stream:
-            done = 0
-            while done < record_start and (chunk := stream.read(
-                    min(_CSV_BLOCK_BYTES, record_start - done))):
-                line += chunk.count(b"\n")
-                done += len(chunk)
-    return _misquoted(line, source=source)
-
-
-def _misquoted(line: int, *, source: str) -> LogError:
-    return LogError(misquoted(line), source=source)
-
-
-def _first_misquoted_line(path: Path, separator: str) -> int | None:
-    return first_misquoted_line(path.read_bytes(), separator)
+def _misquoted(path: Path, separator: str, *, source: str) -> LogError:
+    """The error for quotes that do not pair up: found when the file's last block holds an
+    odd number of them, or the header's quote is not closed within 64 KiB. Said at the
+    file line of the first record that is not CSV (:func:`first_misquoted_line`, which
+    an odd count always finds), or at the header, line 1, when every record reads (a
+    quoted header name longer than the 64 KiB looked at)."""
+    return LogError(misquoted(first_misquoted_line(path.read_bytes(), separator) or 1),
+                    source=source)
 
 
 def _csv_pieces(path: Path, *, skip: int, names: list[str], separator: str,
@@ -534,8 +518,7 @@ def _csv_pieces(path: Path, *, skip: int, names: list[str], separator: str,
                 block += more
                 cut = len(block) if not more else _record_end(block)
             if cut == len(block) and block.count(b'"') % 2:  # the rest of the file
-                raise _unclosed_quote(path, start + _record_end(block),
-                                      separator=separator, source=source)
+                raise _misquoted(path, separator, source=source)
             return (block if cut == len(block) else block[:cut]), start + cut
 
         coming = reader.submit(read_from, skip)
