@@ -170,9 +170,20 @@ def _tolerate_the_terminal(*streams: Any) -> None:
         if value is not None and value.isdigit() and (not value.isdecimal() or int(value) == 0):
             del os.environ[name]
     for stream in streams:
-        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
-        if not encoding.startswith(("utf", "cp65001")) and hasattr(stream, "reconfigure"):
+        if not _encoding(stream).startswith(("utf", "cp65001")) and hasattr(stream,
+                                                                           "reconfigure"):
             stream.reconfigure(errors="replace")
+
+
+def _encoding(stream: Any) -> str:
+    """The encoding ``stream`` writes, written one way (``UTF-8``, ``utf_8``: ``utf8``).
+
+    >>> import io
+    >>> _encoding(io.TextIOWrapper(io.BytesIO(), encoding="UTF-8")), _encoding(object())
+    ('utf8', 'utf8')
+    """
+    name = getattr(stream, "encoding", None) or "utf-8"
+    return name.lower().replace("-", "").replace("_", "")
 
 
 def _console(stream: Any) -> Console:
@@ -201,12 +212,11 @@ def _rich_draws_plain_to(stream: Any) -> bool:
     writing UTF-8. rich's own rules (rich 14, ``Console.is_terminal``) decide otherwise."""
     import builtins
 
-    encoding = (getattr(stream, "encoding", None) or "utf-8").lower()
     return (sys.platform != "win32" and not stream.isatty()
             and "FORCE_COLOR" not in os.environ and "TTY_COMPATIBLE" not in os.environ
             and not hasattr(builtins, "get_ipython")  # Jupyter: rich draws HTML there
             and not hasattr(stream, "rich_proxied_file")  # inside a rich live display
-            and encoding.replace("-", "").replace("_", "") in ("utf8", "utf8sig"))
+            and _encoding(stream) in ("utf8", "utf8sig"))
 
 
 class _PipeConsole:
