@@ -176,7 +176,6 @@ def check_resource_references(model: ProcessModel, routing: RoutingStructure) ->
 
 
 _FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
-_NOT = not_
 _GIVEN = partial(is_not, None)
 _LABOR, _USES, _ONE_OF, _NEEDS = (attrgetter(field) for field in ("labor", "uses", "one_of",
                                                                    "needs"))
@@ -1004,7 +1003,7 @@ def check_parallel_blocks(model: ProcessModel, routing: RoutingStructure) -> lis
 
         # Most nodes are entered from within: only those that are not are put in order.
         block.add(split)  # for a moment: entered from the split is entered from within
-        entered = list(compress(block, map(_NOT, map(block.issuperset,
+        entered = list(compress(block, map(not_, map(block.issuperset,
                                                       map(predecessors.__getitem__, block)))))
         block.discard(split)
         entered = [node for node in entered if node != split]

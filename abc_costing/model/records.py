@@ -135,7 +135,6 @@ Text = Annotated[str, Field(max_length=1000)]
 Id = Annotated[str, Field(max_length=MAX_ID_CHARS)]
 
 
-
 @cache
 def _currencies() -> frozenset[str]:
     """ISO 4217 codes that Babel (CLDR) knows."""
