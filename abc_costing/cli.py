@@ -833,18 +833,21 @@ _BREAK_NOT_NEWLINE = re.compile(r"[\u2028\u2029\r]")
 _SPACE_AFTER_BREAK = re.compile(r"\n[^\S\n]")
 #: Characters that rich measures one cell wide, each (tests/test_print_columns.py
 #: checks every one): printable ASCII and Latin, Greek and Cyrillic, and the marks and
-#: signs the figures hold. A column with none other is as wide as its longest text.
-#: (And the line break that joins texts.)
+#: signs the figures hold, the Russian tables' "№" and the ellipsis of "… 48 more
+#: variants". A column with none other is as wide as its longest text. (And the line
+#: break that joins texts.)
 _NOT_SURELY_SINGLE = re.compile("[^\n\x20-\x7e\xa0-\xac\xae-\u02ff\u0370-\u0482"
-                                "\u2014\u2192\u202f\u20bd\u221e]")
+                                "\u2014\u2026\u2116\u2192\u202f\u20bd\u221e]")
 
 
 def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Sequence[bool],
                  widest: Sequence[int | None], rows: Sequence[Sequence[str]]) -> str | None:
     """The text rich prints for this table, character for character, when nothing in it
-    needs rich: no colour or style to draw (a pipe, a file), UTF-8 box lines, every
-    column as wide as its widest cell and the whole within the console's width (no
-    cell wraps). None otherwise: rich draws it then.
+    needs rich: no colour or style to draw (a pipe, a file), UTF-8 box lines, and either
+    every column as wide as its widest cell within the console's width (no cell wraps),
+    or, every character being one cell wide, a table that rich narrows to the width
+    only by taking from its widest columns (:func:`_wrapped_widths`; the cells then wrap
+    as :func:`_cell_lines` says). None otherwise: rich draws it then.
 
     rich lays a table out cell by cell (measure, wrap, pad, join segments), about
     1 ms a row; a 10 000-activity model's table took 13 s of CPU. This writes the
@@ -892,13 +895,20 @@ def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Seque
     measures = [(None if surely_single or _single_cells(column)
                  else [cell_len(cell) for cell in column]) for column in columns]
     header_widths = [cell_len(label) for label in headers]
-    widths = [max(header, max(map(len, column), default=0) if wide is None
-                  else max(wide, default=0)) + 2
-              for header, column, wide in zip(header_widths, columns, measures, strict=True)]
+    natural = [max(header, max(map(len, column), default=0) if wide is None
+                   else max(wide, default=0)) + 2
+               for header, column, wide in zip(header_widths, columns, measures, strict=True)]
     widths = [width if least is None else max(width, least + 2)
-              for width, least in zip(widths, widest, strict=True)]
+              for width, least in zip(natural, widest, strict=True)]
+    wraps = sum(widths) + len(widths) + 1 > out.width
+    if wraps:  # (only one cell a character: rich measures other text by graphemes)
+        narrowed = (_wrapped_widths(out.width - len(natural) - 1, natural, widest)
+                    if surely_single else None)
+        if narrowed is None:
+            return None
+        widths = narrowed
     table_width = sum(widths) + len(widths) + 1
-    if table_width > out.width or cell_len(title) > table_width:
+    if cell_len(title) > table_width:
         return None
 
     def padded(cells: Sequence[str], wide: Sequence[int] | None, width: int,
@@ -912,6 +922,14 @@ def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Seque
         return left + between.join(fill * width for width in widths) + right
 
     lines = [title + " " * (table_width - cell_len(title))] if title else []
+    if wraps:
+        inner = [width - 2 for width in widths]
+        lines += [rule("┏", "━", "┳", "┓"), *_row_lines(headers, inner, figures, "┃",
+                                                       bottom=True),
+                  rule("┡", "━", "╇", "┩")]
+        lines += chain.from_iterable(_row_lines(cells, inner, figures, "│") for cells in rows)
+        lines.append(rule("└", "─", "┴", "┘"))
+        return "\n".join(lines) + "\n"
     header_cells = [padded([label], [used], width - 2, figure)[0] for label, used, width, figure
                     in zip(headers, header_widths, widths, figures, strict=True)]
     lines += [rule("┏", "━", "┳", "┓"), "┃ " + " ┃ ".join(header_cells) + " ┃",
@@ -924,10 +942,141 @@ def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Seque
     return "\n".join(lines) + "\n"
 
 
+def _wrapped_widths(room: int, natural: Sequence[int], least: Sequence[int | None]
+                    ) -> list[int] | None:
+    """The widths rich 15 gives the columns of a table too wide for its ``room`` (the
+    console's width less the table's borders), every column wrapping (padding included):
+    ``natural`` is each column's widest text + 2, ``least`` a figure column's least
+    width (its widest cell) or None.
+
+    rich measures each column within the room (a figure never under its least width),
+    then, when the sum is over the room, narrows its widest columns toward the next
+    widest, over and over (:func:`_narrowed`), and measures each again within its new
+    width. None where rich would do more: narrow every column evenly (its last resort),
+    widen a figure back to its least width past the room, or leave a column no cell of
+    text.
+
+    >>> _wrapped_widths(40, [6, 60, 9, 12], [4, None, 7, None])
+    [6, 13, 9, 12]
+    >>> _wrapped_widths(20, [6, 60, 19], [4, None, 17]) is None  # the figure would not fit
+    True
+    """
+    floors = [2 if low is None else low + 2 for low in least]
+    measured = [max(min(width, room), floor)
+                for width, floor in zip(natural, floors, strict=True)]
+    if sum(measured) > room:
+        measured = _narrowed(measured, room)
+        if sum(measured) > room or min(measured) < 3:
+            return None
+        measured = [max(width, floor) for width, floor in zip(measured, floors, strict=True)]
+    if room < 3 or sum(measured) > room:
+        return None
+    return measured
+
+
+def _narrowed(widths: Sequence[int], room: int) -> list[int]:
+    """``widths`` brought within ``room`` as rich's ``Table._collapse_widths`` does when
+    every column may wrap: the widest columns lose what is over, shared out among them
+    in order (rounded half to even, as Python rounds), each at most down to the next
+    widest; again until nothing is over.
+
+    >>> _narrowed([10, 30, 30, 4], 61)  # 13 over: 6.5 rounds to 6, the rest is 7
+    [10, 24, 23, 4]
+    """
+    widths = list(widths)
+    over = sum(widths) - room
+    while over > 0:
+        widest = max(widths)
+        next_widest = max((width for width in widths if width != widest), default=0)
+        if widest == next_widest:
+            break
+        cut_most = min(over, widest - next_widest)
+        left, sharers = over, widths.count(widest)
+        for index, width in enumerate(widths):
+            if width == widest:
+                cut = min(cut_most, round(left / sharers))
+                widths[index] = width - cut
+                left -= cut
+                sharers -= 1
+        over = sum(widths) - room
+    return widths
+
+
+#: A word as rich's wrapping takes it: the spaces before it (a line's first word only),
+#: the word, the spaces after it.
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def _cell_lines(text: str, width: int, *, right: bool) -> list[str]:
+    """The lines rich 15 writes for ``text`` (every character one cell wide, no line
+    break) in a cell ``width`` wide: wrapped between words, a word too long for a line
+    folded at the width, each line right- or left-justified to exactly ``width``.
+
+    A line takes the words that fit whole with the spaces after them; of the spaces it
+    keeps past the width (and only spaces) as many as the width leaves are cut, and
+    right-justified it loses them all.
+
+    >>> _cell_lines("Операция 00 → Операция 02", 12, right=False)
+    ['Операция 00 ', '→ Операция  ', '02          ']
+    >>> _cell_lines("Cost per instance, RUB", 6, right=True)
+    ['  Cost', '   per', 'instan', '   ce,', '   RUB']
+    """
+    breaks: list[int] = []
+    used = 0  # cells taken on the line so far
+    for word in _WORD.finditer(text):
+        start, found = word.start(), word.group()
+        length = len(found.rstrip())
+        if length <= width - used:
+            used += len(found)
+        elif length > width:  # folded: pieces of the width, the last one going on
+            for piece in range(start, word.end(), width):
+                if piece:
+                    breaks.append(piece)
+            used = len(found) - (len(found) - 1) // width * width
+        elif used and start:
+            breaks.append(start)
+            used = len(found)
+    lines = []
+    for begin, end in zip([0, *breaks], [*breaks, len(text)], strict=True):
+        line = text[begin:end]
+        if len(line) > width:  # spaces past the width cut, as many as are over
+            spaces = len(line) - len(line.rstrip())
+            line = line[:len(line) - min(spaces, len(line) - width)]
+        lines.append(line.rstrip()[:width].rjust(width) if right else line[:width].ljust(width))
+    return lines
+
+
+def _row_lines(cells: Sequence[str], widths: Sequence[int], figures: Sequence[bool],
+               edge: str, *, bottom: bool = False) -> list[str]:
+    """A table row's lines between ``edge`` borders: each cell's lines (:func:`_cell_lines`)
+    in its column's ``widths`` (padding not included), a shorter cell filled out with
+    blank lines below (above, when ``bottom``: rich's headers are aligned to the bottom).
+
+    >>> _row_lines(["Путь один два", "12"], [6, 4], [False, True], "│")
+    ['│ Путь   │   12 │', '│ один   │      │', '│ два    │      │']
+    """
+    stacks = [[cell.rjust(width) if figure else cell.ljust(width)] if len(cell) <= width
+              else _cell_lines(cell, width, right=figure)
+              for cell, width, figure in zip(cells, widths, figures, strict=True)]
+    height = max(map(len, stacks), default=1)
+    if height > 1:
+        stacks = [[" " * width] * (height - len(stack)) + stack if bottom
+                  else stack + [" " * width] * (height - len(stack))
+                  for stack, width in zip(stacks, widths, strict=True)]
+    between = f" {edge} "
+    return [f"{edge} {between.join(line)} {edge}" for line in zip(*stacks, strict=True)]
+
+
+#: Where rich may read an emoji code: two colons with no space between them (rich 15,
+#: ``_emoji_replace``: ``:name:``, the name perhaps ending ``-emoji`` or ``-text``, all
+#: of it without a space). "cases: 83,732, variants: 58" holds none.
+_EMOJI_CODE = re.compile(r":\S*?:")
+
+
 def _as_rich_reads(out: Console, text: str) -> str:
     """``text`` as rich reads it as markup (``render_str``), without rich when it cannot
-    hold markup: no ``[`` (a tag), fewer than two ``:`` (an emoji code is ``:name:``)
-    and no control character (rich's Text drops some).
+    hold markup: no ``[`` (a tag), no two colons with no space between them (an emoji
+    code is ``:name:``) and no control character (rich's Text drops some).
 
     >>> from io import StringIO
     >>> from rich.console import Console
@@ -935,7 +1084,8 @@ def _as_rich_reads(out: Console, text: str) -> str:
     >>> _as_rich_reads(out, "Cost: RUB"), _as_rich_reads(out, "[bold]a[/] :thumbs_up:")
     ('Cost: RUB', 'a 👍')
     """
-    if "[" not in text and text.count(":") < 2 and _CONTROLS.search(text) is None:
+    if ("[" not in text and _EMOJI_CODE.search(text) is None
+            and _CONTROLS.search(text) is None):
         return text
     return out.render_str(text, highlight=False).plain
 

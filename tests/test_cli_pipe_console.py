@@ -45,14 +45,35 @@ def test_a_line_said_to_a_pipe_is_what_rich_prints(text, style):
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.one_of(texts, st.sampled_from(["Cost: RUB", "a:b:c", ":smile:", "[b]x",
-                                               "Доля потерь: 5%", "a\\[b"])))
+@given(text=st.one_of(
+    texts,
+    st.sampled_from(["Cost: RUB", "a:b:c", ":smile:", "[b]x", "Доля потерь: 5%", "a\\[b",
+                     "Trace variants of x.csv (cases: 83,732, variants: 58; costliest first)",
+                     "10:15:00", ":a b:", ":smile:x:", "a::b", ":smile-emoji: :x-text:",
+                     "::", ":\u00a0:", ":thumbs_up :ok:", "Варианты: 5, случаи: 7"]),
+    # colons with and without spaces between them, around emoji names and near-names
+    st.lists(st.sampled_from([":", " ", "\u00a0", "smile", "thumbs_up", "-emoji", "-text",
+                              "x", "Ж", "1,5"]), max_size=12).map("".join),
+))
 def test_a_title_is_read_as_rich_reads_markup(text):
     rich = _rich(StringIO())
     # (a title's control characters are escaped before it gets here: cli._visible)
     title = cli._visible(text)
     assert _outcome(lambda: cli._as_rich_reads(rich, title)) == \
         _outcome(lambda: rich.render_str(title, highlight=False).plain)
+
+
+@pytest.mark.parametrize("title", [
+    "Trace variants of x.csv (cases: 83,732, variants: 58; costliest first)",
+    "Варианты трасс x.csv (случаев: 83\u202f732, вариантов: 58; сначала самые дорогие)",
+    ": a : b :"])
+def test_a_title_with_colons_apart_is_read_without_rich(title):
+    # no emoji code can be in it: rich's reader (and its import) is not needed
+    class Unread:
+        def render_str(self, *args, **kwargs):
+            raise AssertionError("read by rich")
+
+    assert cli._as_rich_reads(Unread(), title) == title
 
 
 def _outcome(read):

@@ -15,7 +15,7 @@ from io import StringIO
 
 import pytest
 from babel.units import format_unit
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.console import Console
@@ -221,7 +221,7 @@ def test_surely_single_characters_are_one_cell_each():
     surely = [chr(c) for c in range(0x10000)
               if chr(c) != "\n" and not cli._NOT_SURELY_SINGLE.match(chr(c))]
     assert len(surely) == (0x7e - 0x20 + 1) + (0xac - 0xa0 + 1) + (0x2ff - 0xae + 1) + (
-        0x482 - 0x370 + 1) + 5
+        0x482 - 0x370 + 1) + 7
     assert all(cell_len(c) == 1 for c in surely)
 
 
@@ -231,3 +231,115 @@ def test_unit_text_keeps_a_decimal_apart_from_an_equal_int():
     assert durations._unit(Decimal("1.0"), "minute", "en", "#,##0.#") == str(format_unit(
         Decimal("1.0"), "duration-minute", length="short", format="#,##0.#", locale="en"))
     assert durations._unit(1, "minute", "en", "#,##0") == "1 min"
+
+
+# --- tables wider than the console: wrapped as rich wraps them (issue 16) ----------------------
+
+# words as tables hold them: Cyrillic and Latin, digits and figure marks, arrows, the
+# spaces rich wraps at (NBSP and U+202F among them), runs of spaces, words longer than
+# any column
+words = st.one_of(
+    st.text(alphabet="abcЖёж0123456789,.→%—\u00a0\u202f ", min_size=1, max_size=12),
+    st.sampled_from(["Операция", "00", "→", "  ", "   ", "\u00a0", "\u202f", "1\u202f500,50",
+                     "x" * 40, "Согласование" * 3, "a\u00a0b", "RUB", "12.5%", "—"]),
+)
+texts_in_cells = st.one_of(st.lists(words, max_size=12).map(" ".join).map(str.strip),
+                           st.just(""))
+# edge spaces too, now and then (rich draws those tables)
+ragged_texts = st.one_of(texts_in_cells, st.lists(words, max_size=12).map("".join))
+# figures are short: a figure column never narrows below its widest cell
+figures_in_cells = st.one_of(
+    st.text(alphabet="0123456789,.\u202f\u00a0 %—-", max_size=9).map(str.strip),
+    st.sampled_from(["—", "1\u202f500,50", "12.3%", "1 day 2 hr 51 min", ""]),
+)
+
+
+def _rich_table(title, labels, figures, widest, rows, *, width, totals=()):
+    """The table as cli._print_view builds it for rich, drawn by rich itself."""
+    out = Console(file=StringIO(), width=width, soft_wrap=False, highlight=False)
+    table = Table(title=title, title_justify="left")
+    for label, figure, least in zip(labels, figures, widest, strict=True):
+        table.add_column(label, overflow="fold", justify="right" if figure else "left",
+                         min_width=least)
+    for index, cells in enumerate(rows):
+        table.add_row(*(Text(cell) for cell in cells),
+                      style="bold" if index in totals else None)
+    out.print(table)
+    return out.file.getvalue()
+
+
+@st.composite
+def tables(draw):
+    count = draw(st.integers(1, 7))
+    texts = ragged_texts if draw(st.integers(0, 4)) == 0 else texts_in_cells
+    figures = draw(st.lists(st.booleans(), min_size=count, max_size=count))
+    labels = draw(st.lists(st.one_of(texts, st.sampled_from([
+        "Per case, RUB", "Соответствует модели", "Cycle time", "#", "Путь"])),
+        min_size=count, max_size=count))
+    cells = [figures_in_cells if figure and draw(st.integers(0, 4)) else texts
+             for figure in figures]  # (now and then a figure column of words)
+    rows = draw(st.lists(st.tuples(*cells).map(list), max_size=6))
+    title = draw(st.one_of(st.just(""), st.sampled_from(["T", "Trace variants of x.csv"]),
+                           texts))
+    return title, labels, figures, rows
+
+
+@settings(max_examples=600, deadline=None)
+@given(table=tables(), width=st.integers(10, 220))
+def test_a_plain_table_is_what_rich_draws_even_wrapped(table, width):
+    title, labels, figures, rows = table
+    # a figure's least width is its widest cell (cli._print_view)
+    widest = [max((len(cells[i]) for cells in rows), default=0) if figure else None
+              for i, figure in enumerate(figures)]
+    out = Console(file=StringIO(), width=width, soft_wrap=False, highlight=False)
+    plain = cli._plain_table(out, title, labels, figures, widest, rows)
+    drawn = _rich_table(title, labels, figures, widest, rows, width=width, totals={0})
+    if plain is not None:
+        assert plain == drawn
+    wrapped = plain is not None and max(map(len, plain.splitlines())) == width
+    event(f"plain: {plain is not None}, wrapped: {wrapped}")
+
+
+def _variants_log(tmp_path):
+    """A log of 120 cases on 4 paths of 7-14 long Cyrillic steps (paths that wrap)."""
+    rows = ["case,activity,start,end"]
+    for case in range(120):
+        steps = 7 + (case % 4) * 2 + (case % 3 == 0) * 3
+        for step in range(steps):
+            name = f"Операция {(step * (1 + case % 4)) % 25:02d}"
+            rows.append(f"{case},{name},2024-03-01 {9 + step // 6:02d}:{step % 6 * 10:02d},"
+                        f"2024-03-01 {9 + step // 6:02d}:{step % 6 * 10 + 5:02d}")
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("width", [200, 120])
+def test_the_variants_table_wrapped_is_written_without_rich(tmp_path, monkeypatch, language,
+                                                            width):
+    # (at 80 columns its figures alone are wider than the room: rich draws it, cropped)
+    from abc_costing.workflows import event_log_variants
+
+    monkeypatch.setattr(cli, "_LANGUAGE", language)
+    monkeypatch.setenv("COLUMNS", str(width))
+    log = _variants_log(tmp_path)
+    found = event_log_variants(log, source_name=str(log))
+    view = views.variants_view(found.variants, currency="RUB").in_language(language)
+    title = f"Trace variants of {log} (cases: 120, variants: {len(found.variants)})"
+    # the plain path is taken (the speed is real): the paths wrap, nothing needs rich
+    columns = view.brief_columns()
+    texts = view.text_columns()
+    figures = [column.unit != "text" for column in columns]
+    widest = [max(map(len, cells)) if figure else None
+              for cells, figure in zip(texts, figures, strict=True)]
+    rows = list(zip(*texts, strict=True))
+    out = cli._console(StringIO())
+    plain = cli._plain_table(out, title, [view.label(c.key) for c in columns], figures,
+                             widest, rows)
+    assert plain is not None and len(plain.splitlines()) > len(rows) + 4  # wrapped
+    assert {len(line) for line in plain.splitlines()} == {width}
+    # and _print_view writes what rich draws from the same view
+    cli._print_view(view, out, title=title)
+    assert out.file.getvalue() == _rich_table(title, [view.label(c.key) for c in columns],
+                                              figures, widest, rows, width=width)
