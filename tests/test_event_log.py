@@ -272,6 +272,38 @@ def test_first_rows_of_cases_are_those_of_hashing_every_row(cases):
     assert list(zip(values.to_list(), rows.to_list(), strict=True)) == list(firsts.items())
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.one_of(st.none(), st.integers(0, 3)),
+                          st.integers(0, 3)), max_size=30),
+       st.integers(1, 5), st.integers(1, 4))
+def test_the_order_check_in_windows_is_that_of_the_rows_one_by_one(rows, window, chunks):
+    """Cases contiguous, each row of a case later than the one before it (its start, or
+    its end; then its end): the same answer whatever the windows and the table's chunks."""
+    from unittest import mock
+
+    import abc_costing.formats.event_log as event_log
+
+    cases = [case for case, _, _ in rows]
+    contiguous = all(case not in cases[:i - 1] for i, case in enumerate(cases, start=1)
+                     if i == 1 or case != cases[i - 2])
+    began = [end if start is None else start for _, start, end in rows]
+    timely = all(cases[i] != cases[i - 1] or (began[i], rows[i][2]) >= (began[i - 1],
+                                                                      rows[i - 1][2])
+                 for i in range(1, len(rows)))
+    frame = pl.DataFrame(
+        {"case_id": cases, "start_ts": [None if start is None else datetime(2024, 3, 1, start)
+                                        for _, start, _ in rows],
+         "end_ts": [datetime(2024, 3, 1, end) for _, _, end in rows]},
+        schema={"case_id": pl.Categorical, "start_ts": pl.Datetime("us"),
+                "end_ts": pl.Datetime("us")})
+    size = max(len(rows) // chunks, 1)
+    events = pl.concat([frame.slice(i, size) for i in range(0, len(rows), size)] or [frame],
+                       rechunk=False)
+    with mock.patch.object(event_log, "_ORDER_WINDOW_ROWS", window):
+        assert event_log._in_case_order(events, case_count=len(set(cases))) == \
+            (contiguous and timely)
+
+
 def test_reading_in_blocks_matches_reading_whole(tmp_path, monkeypatch):
     """Blocks are cut between records: never inside a quoted text, even one with line
     breaks and doubled quotes, nor one longer than a block; row numbers run on."""
