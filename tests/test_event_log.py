@@ -304,6 +304,17 @@ def test_the_order_check_in_windows_is_that_of_the_rows_one_by_one(rows, window,
             (contiguous and timely)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "", " c", None]), max_size=30))
+def test_case_ids_made_categorical_by_runs_are_those_cast_row_by_row(cases):
+    from abc_costing.formats.event_log import _categorical_by_runs
+
+    frame = pl.DataFrame({"case": cases}, schema={"case": pl.String})
+    by_runs = frame.select(_categorical_by_runs(pl.col("case"))).to_series()
+    assert by_runs.dtype == pl.Categorical and by_runs.len() == len(cases)
+    assert by_runs.cast(pl.String).to_list() == cases
+
+
 def test_reading_in_blocks_matches_reading_whole(tmp_path, monkeypatch):
     """Blocks are cut between records: never inside a quoted text, even one with line
     breaks and doubled quotes, nor one longer than a block; row numbers run on."""
