@@ -494,7 +494,7 @@ def _unquoted_block(stream: BinaryIO, start: int) -> bytes | None:
     """The block of ``stream`` from ``start`` to the last line end within
     :data:`_CSV_BLOCK_BYTES`, when it holds no quote (then its lines are its records);
     None when it holds one, when the file ends within the block or when its last
-    :data:`_CUT_WINDOW_BYTES` hold no line end.
+    :data:`_CUT_WINDOW_BYTES` hold no line end (or a quote: then the block is not read).
 
     The line end is found in a small window at the block's end and the block read up to
     it, not read whole and cut: a cut copies the block (1M events: 10 ms of CPU, a
@@ -503,7 +503,8 @@ def _unquoted_block(stream: BinaryIO, start: int) -> bytes | None:
     window_bytes = min(_CUT_WINDOW_BYTES, _CSV_BLOCK_BYTES)
     stream.seek(start + _CSV_BLOCK_BYTES - window_bytes)
     window = stream.read(window_bytes + 1)  # a byte more: the file goes on after the block
-    if len(window) <= window_bytes or (end := window.rfind(b"\n", 0, window_bytes)) < 0:
+    if len(window) <= window_bytes or (end := window.rfind(b"\n", 0, window_bytes)) < 0 \
+            or window.find(b'"', 0, window_bytes) >= 0:  # a log with quotes: read no more
         return None
     stream.seek(start)
     block = stream.read(_CSV_BLOCK_BYTES - window_bytes + end + 1)
