@@ -208,6 +208,53 @@ def test_record_end_is_the_last_line_end_outside_quotes(pieces):
     assert _record_end(data, first=True) == (ends[0] if ends else 0)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b",", b'"', b"\n"]), max_size=60),
+       st.integers(0, 30), st.integers(1, 40), st.integers(1, 40))
+def test_a_block_without_quotes_is_read_up_to_where_counting_quotes_cuts_it(
+        pieces, start, block_bytes, window_bytes):
+    """A block read up to the last line end of its end window is the block the quote
+    count cuts, whenever it is given (no quote in it, the file going on after it); else
+    the block is left to the quote count."""
+    import io
+    from unittest import mock
+
+    import abc_costing.formats.event_log as event_log
+
+    data = b"".join(pieces)
+    with mock.patch.object(event_log, "_CSV_BLOCK_BYTES", block_bytes), \
+            mock.patch.object(event_log, "_CUT_WINDOW_BYTES", window_bytes):
+        block = event_log._unquoted_block(io.BytesIO(data), start)
+    whole = data[start:start + block_bytes]
+    if block is not None:
+        assert len(data) > start + block_bytes and b'"' not in block
+        assert block == whole[:event_log._record_end(whole)] and block.endswith(b"\n")
+    else:
+        window = whole[-min(window_bytes, block_bytes):]
+        assert (len(data) <= start + block_bytes or b'"' in whole[:whole.rfind(b"\n") + 1]
+                or b"\n" not in window or b'"' in window)
+
+
+def test_blocks_read_the_same_with_quotes_from_a_later_block_on(tmp_path, monkeypatch):
+    """Blocks without quotes are read up to their last line end, then, from the first
+    block with a quote on, cut by counting quotes: the events are those of one read."""
+    import abc_costing.formats.event_log as event_log
+
+    lines = ["case,activity,end"]
+    for row in range(1, 121):
+        activity = '"a, ""b""' + "\n" + 'c"' if row > 60 and row % 5 == 0 else f"a{row % 3}"
+        lines.append(f"c{row // 4},{activity},2024-03-01 10:{row % 60:02d}:00")
+    path = _write(tmp_path, "\n".join(lines) + "\n")
+    whole = read_event_log(path).events
+    for block_bytes, window_bytes in ((64, 64), (64, 16), (200, 40), (90, 1)):
+        monkeypatch.setattr(event_log, "_CSV_BLOCK_BYTES", block_bytes)
+        monkeypatch.setattr(event_log, "_CUT_WINDOW_BYTES", window_bytes)
+        blocks = read_event_log(path).events
+        assert blocks["row_no"].n_chunks() > 5  # it was read in many blocks
+        assert blocks.select(pl.all().cast(pl.String)).rows() == \
+            whole.select(pl.all().cast(pl.String)).rows()
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["a", "b", "c", " d", None]), max_size=30))
 def test_first_rows_of_cases_are_those_of_hashing_every_row(cases):
@@ -224,6 +271,49 @@ def test_first_rows_of_cases_are_those_of_hashing_every_row(cases):
     for row, case in enumerate(cases, start=1):
         firsts.setdefault(case, row)
     assert list(zip(values.to_list(), rows.to_list(), strict=True)) == list(firsts.items())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.one_of(st.none(), st.integers(0, 3)),
+                          st.integers(0, 3)), max_size=30),
+       st.integers(1, 5), st.integers(1, 4))
+def test_the_order_check_in_windows_is_that_of_the_rows_one_by_one(rows, window, chunks):
+    """Cases contiguous, each row of a case later than the one before it (its start, or
+    its end; then its end): the same answer whatever the windows and the table's chunks."""
+    from unittest import mock
+
+    import abc_costing.formats.event_log as event_log
+
+    cases = [case for case, _, _ in rows]
+    contiguous = all(case not in cases[:i - 1] for i, case in enumerate(cases, start=1)
+                     if i == 1 or case != cases[i - 2])
+    began = [end if start is None else start for _, start, end in rows]
+    timely = all(cases[i] != cases[i - 1] or (began[i], rows[i][2]) >= (began[i - 1],
+                                                                      rows[i - 1][2])
+                 for i in range(1, len(rows)))
+    frame = pl.DataFrame(
+        {"case_id": cases, "start_ts": [None if start is None else datetime(2024, 3, 1, start)
+                                        for _, start, _ in rows],
+         "end_ts": [datetime(2024, 3, 1, end) for _, _, end in rows]},
+        schema={"case_id": pl.Categorical, "start_ts": pl.Datetime("us"),
+                "end_ts": pl.Datetime("us")})
+    size = max(len(rows) // chunks, 1)
+    events = pl.concat([frame.slice(i, size) for i in range(0, len(rows), size)] or [frame],
+                       rechunk=False)
+    with mock.patch.object(event_log, "_ORDER_WINDOW_ROWS", window):
+        assert event_log._in_case_order(events, case_count=len(set(cases))) == \
+            (contiguous and timely)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "", " c", None]), max_size=30))
+def test_case_ids_made_categorical_by_runs_are_those_cast_row_by_row(cases):
+    from abc_costing.formats.event_log import _categorical_by_runs
+
+    frame = pl.DataFrame({"case": cases}, schema={"case": pl.String})
+    by_runs = frame.select(_categorical_by_runs(pl.col("case"))).to_series()
+    assert by_runs.dtype == pl.Categorical and by_runs.len() == len(cases)
+    assert by_runs.cast(pl.String).to_list() == cases
 
 
 def test_reading_in_blocks_matches_reading_whole(tmp_path, monkeypatch):
