@@ -326,7 +326,8 @@ def test_the_variants_table_wrapped_is_written_without_rich(tmp_path, monkeypatc
     log = _variants_log(tmp_path)
     found = event_log_variants(log, source_name=str(log))
     view = views.variants_view(found.variants, currency="RUB").in_language(language)
-    title = f"Trace variants of {log} (cases: 120, variants: {len(found.variants)})"
+    # (the file's name, not its path: a worker's tmp_path alone can be wider than 120)
+    title = f"Trace variants of {log.name} (cases: 120, variants: {len(found.variants)})"
     # the plain path is taken (the speed is real): the paths wrap, nothing needs rich
     columns = view.brief_columns()
     texts = view.text_columns()
