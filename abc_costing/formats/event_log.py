@@ -1000,7 +1000,6 @@ def _in_case_order(events: pl.DataFrame, *, case_count: int) -> bool:
                for first in range(0, events.height, _ORDER_WINDOW_ROWS))
 
 
-
 def _has_blank_edges(distinct: dict[str, tuple[pl.Series, pl.Series]]) -> bool:
     """Whether a case id, activity or resource is empty or has blanks at either end
     (``distinct``: see :func:`_distinct_texts`)."""
