@@ -870,7 +870,8 @@ def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Seque
     # (a pipe console writes UTF-8: rich's ascii_only is False there)
     if not _draws_plain(out) or (not isinstance(out, _PipeConsole) and out.options.ascii_only):
         return None
-    title = _as_rich_reads(out, title) if title else ""
+    # a title that reads as nothing ("[bold]") is still a line, of spaces, as rich draws it
+    has_title, title = bool(title), _as_rich_reads(out, title) if title else ""
     headers = [_as_rich_reads(out, label) for label in labels]
     texts = [title, *headers, *chain.from_iterable(rows)]
     # the texts looked at all at once, joined by line breaks: a text holds one only if
@@ -921,7 +922,7 @@ def _plain_table(out: Console, title: str, labels: Sequence[str], figures: Seque
     def rule(left: str, fill: str, between: str, right: str) -> str:
         return left + between.join(fill * width for width in widths) + right
 
-    lines = [title + " " * (table_width - cell_len(title))] if title else []
+    lines = [title + " " * (table_width - cell_len(title))] if has_title else []
     if wraps:
         inner = [width - 2 for width in widths]
         lines += [rule("┏", "━", "┳", "┓"), *_row_lines(headers, inner, figures, "┃",

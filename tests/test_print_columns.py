@@ -344,3 +344,18 @@ def test_the_variants_table_wrapped_is_written_without_rich(tmp_path, monkeypatc
     cli._print_view(view, out, title=title)
     assert out.file.getvalue() == _rich_table(title, [view.label(c.key) for c in columns],
                                               figures, widest, rows, width=width)
+
+
+@pytest.mark.parametrize("width", [80, 8])
+def test_a_title_that_reads_as_nothing_is_a_line_of_spaces_as_rich_draws_it(width):
+    # "[bold]" is markup with no text: rich still gives the title its line (the table's
+    # width in spaces), wrapped table (8 columns) or not (80); the plain writer left it out
+    plain = cli._plain_table(Console(file=StringIO(), width=width), "[bold]", ["Name"],
+                             [False], [None], [["aa bb"]])
+    out = Console(file=StringIO(), width=width, soft_wrap=False, highlight=False)
+    table = Table(title="[bold]", title_justify="left")
+    table.add_column("Name", overflow="fold")
+    table.add_row(Text("aa bb"))
+    out.print(table)
+    assert plain == out.file.getvalue()
+    assert plain.splitlines()[0] == " " * len(plain.splitlines()[1])
