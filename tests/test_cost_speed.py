@@ -69,10 +69,17 @@ def test_plain_table_matches_rich_on_awkward_cells():
 def test_plain_table_leaves_to_rich_what_needs_it():
     rows = [["a1", "a long name"]]
     args = ("T", ["Id", "Name"], [False, False], [None, None], rows)
-    # narrower than the table ((2 + 2) + (11 + 2) + 3 borders = 20 columns): rich wraps
-    assert cli._plain_table(Console(file=StringIO(), width=19), *args) is None
+    # narrower than the table ((2 + 2) + (11 + 2) + 3 borders = 20 columns): the name
+    # wraps between its words, written as rich writes it (issue 16, round 6)
+    wrapped = cli._plain_table(Console(file=StringIO(), width=19), *args)
+    assert wrapped == _rich_text(*args, width=19)
+    assert wrapped.splitlines()[4:6] == ["│ a1 │ a long     │", "│    │ name       │"]
     plain = cli._plain_table(Console(file=StringIO(), width=20), *args)
     assert plain == _rich_text(*args, width=20)
+    # down to a cell of text a column, each width as rich draws it; narrower, rich's own
+    for width in range(5, 20):
+        drawn = cli._plain_table(Console(file=StringIO(), width=width), *args)
+        assert drawn == _rich_text(*args, width=width) if width >= 9 else drawn is None
     # a terminal (colours, bold totals) and a cell rich would trim
     assert cli._plain_table(Console(file=StringIO(), width=80, force_terminal=True),
                             *args) is None
