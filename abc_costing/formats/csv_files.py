@@ -56,17 +56,18 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 def line_ends_problem(first_line: str) -> Message | None:
     """Why a CSV file cannot be read by its line ends, judged on its first line (the text
-    up to the first LF, a CR before that LF removed); None when they are fine.
+    up to the first LF; a CR just before that LF is a Windows line end); None when they
+    are fine.
 
     A CR left inside means lines end in a CR alone, as classic Mac OS programs (and some
     exports) save them: Python's and Polars' readers both take the whole file for one line.
 
-    >>> line_ends_problem("case;activity") is None
-    True
+    >>> line_ends_problem("case;activity") is None, line_ends_problem("case;activity\\r") is None
+    (True, True)
     >>> str(line_ends_problem("case;activity\\r1;a\\r")).split(";")[0]
     'the lines end in a carriage return alone (CR, as old Mac programs save them)'
     """
-    if "\r" in first_line:
+    if "\r" in first_line.removesuffix("\r"):
         return N_("the lines end in a carriage return alone (CR, as old Mac programs save "
                   "them); save the file with Windows (CR LF) or Unix (LF) line ends")
     return None

@@ -178,7 +178,7 @@ def _csv_rows(path: Path, *, tab: bool, fail, windows_1251: bool = False
         except UnicodeDecodeError:
             raise fail(N_("the file is neither UTF-8 nor Windows-1251 text")) from None
     header = text.split("\n", 1)[0]
-    if (wrong_ends := line_ends_problem(header.removesuffix("\r"))) is not None:
+    if (wrong_ends := line_ends_problem(header)) is not None:
         raise fail(wrong_ends)
     separator = "\t" if tab else max((",", ";", "\t"), key=header.count)
     # Python's reader takes a quote never closed as one field running over the next rows,
