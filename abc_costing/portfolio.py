@@ -106,9 +106,9 @@ def build_portfolio(models: list[tuple[Path, ProcessModel]]) -> Portfolio:
     Two files claiming the same process and variant are both kept, with a
     warning on the later one (a copy or a link would otherwise count a
     process twice unseen); the baseline is the first ``as_is`` in path
-    order. A model that cannot be
-    costed (invalid, or figures that overflow) gets no row: its reasons are in
-    ``problems``, named by file, and the other models are costed as usual.
+    order. A model that cannot be costed (invalid, or figures that overflow)
+    gets no row: its reasons are in ``problems``, named by file, and the
+    other models are costed as usual.
     """
     costed: list[tuple[Path, ProcessModel, CostResult]] = []
     problems: list[Problem] = []
