@@ -29,10 +29,11 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 # Python never writes their bytecode itself, and every command compiled cli.py and the rest
 # again, 0.06 s of CPU each time. Compiled again whenever a source is newer; a stale file is
 # only slower (Python compiles it in memory), never wrong.
-OWN_SOURCES := $(shell find abc_costing dashboard_pages -name '*.py') dashboard.py
+OWN_CODE    := abc_costing dashboard_pages dashboard.py
+OWN_SOURCES := $(shell find $(OWN_CODE) -name '*.py')
 COMPILED    := $(VENV)/.compiled
 $(COMPILED): $(STAMP) $(OWN_SOURCES)
-	$(VENV)/bin/python -m compileall -q abc_costing dashboard_pages dashboard.py
+	$(VENV)/bin/python -m compileall -q $(OWN_CODE)
 	touch $@
 
 setup: $(STAMP) $(COMPILED)
