@@ -79,7 +79,7 @@ def test_plain_table_leaves_to_rich_what_needs_it():
     # down to a cell of text a column, each width as rich draws it; narrower, rich's own
     for width in range(5, 20):
         drawn = cli._plain_table(Console(file=StringIO(), width=width), *args)
-        assert drawn == _rich_text(*args, width=width) if width >= 9 else drawn is None
+        assert (drawn == _rich_text(*args, width=width)) if width >= 9 else (drawn is None)
     # a terminal (colours, bold totals) and a cell rich would trim
     assert cli._plain_table(Console(file=StringIO(), width=80, force_terminal=True),
                             *args) is None
